@@ -1,0 +1,1 @@
+export { default } from 'better-sqlite3-multiple-ciphers';

@@ -1,0 +1,40 @@
+/** How the CLI prints: results on stdout (tables or --json), progress and errors on stderr. */
+import { formatProblem, type TreasuryError } from '../core/commands/errors.js';
+import type { Progress } from '../core/commands/router.js';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+}
+
+export function printTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): void {
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  process.stdout.write(line([...columns]) + '\n');
+  for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r[c]))) + '\n');
+}
+
+export function printError(error: TreasuryError, json: boolean): void {
+  if (json) {
+    process.stderr.write(JSON.stringify({ error: error.toJSON() }, null, 2) + '\n');
+    return;
+  }
+  process.stderr.write(`error: ${error.message}\n`);
+  for (const p of error.problems) process.stderr.write(`  - ${formatProblem(p)}\n`);
+}
+
+/** Progress on stderr: a rewritten line on a terminal, a line at most every 2 s otherwise. */
+export function progressReporter(): (p: Progress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    const text = `${p.phase}: ${p.done.toLocaleString('en-US')}${p.total !== undefined ? ` / ${p.total.toLocaleString('en-US')}` : ''}`;
+    if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K`);
+    else if (now - last > 2000 || (p.total !== undefined && p.done === p.total)) process.stderr.write(text + '\n');
+    last = now;
+  };
+}
+
+export function endProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}

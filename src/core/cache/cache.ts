@@ -1,0 +1,93 @@
+/**
+ * The encrypted local cache: SQLite (SQLite3 Multiple Ciphers, ChaCha20-Poly1305 by default) whose
+ * random 256-bit key lives only in the credential store (OS keychain).
+ *
+ * Rules that keep it safe:
+ * - the key is created and stored *before* the file is created, so a file never exists whose key
+ *   was never kept;
+ * - a wrong or missing key is an error with a clear message; the file is never recreated, truncated
+ *   or overwritten (the operator may still have unpushed commands in it);
+ * - WAL mode, and every integer comes back as bigint (money never passes through a JS number).
+ */
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { CredentialStore } from '../credentials/store.js';
+import * as schema from './schema.js';
+
+export type CacheDb = BetterSQLite3Database<typeof schema>;
+
+export interface LocalCache {
+  readonly file: string;
+  readonly db: CacheDb;
+  readonly sqlite: Database.Database;
+  close(): void;
+}
+
+export class CacheKeyError extends Error {
+  readonly code = 'CACHE_KEY';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CacheKeyError';
+  }
+}
+
+const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../drizzle/local');
+const KEY_HEX = /^[0-9a-f]{64}$/;
+
+export const cacheKeyAccount = (workstationId: string) => `cache-key:${workstationId}`;
+
+export interface OpenCacheOptions {
+  file: string;
+  workstationId: string;
+  credentials: CredentialStore;
+}
+
+export async function openCache({ file, workstationId, credentials }: OpenCacheOptions): Promise<LocalCache> {
+  const account = cacheKeyAccount(workstationId);
+  const exists = existsSync(file);
+  let key = await credentials.get(account);
+  if (key !== null && !KEY_HEX.test(key)) {
+    throw new CacheKeyError(`the local cache key in the ${credentials.kind} store is malformed (expected 64 hex characters)`);
+  }
+  if (key === null) {
+    if (exists) {
+      throw new CacheKeyError(
+        `the local cache ${file} exists but its key is not in the ${credentials.kind} store. ` +
+          `The file was left untouched. The cache holds nothing the central store lacks except unpushed commands: ` +
+          `restore the key, or move the file away to start a fresh cache.`,
+      );
+    }
+    key = randomBytes(32).toString('hex');
+    await credentials.set(account, key); // before the file exists
+  }
+  return openWithKey(file, key, exists);
+}
+
+export function openWithKey(file: string, keyHex: string, mustExist: boolean): LocalCache {
+  const sqlite = new Database(file, { fileMustExist: mustExist });
+  try {
+    sqlite.pragma(`hexkey='${keyHex}'`); // keyHex is validated hex: no injection possible
+    sqlite.prepare('SELECT count(*) FROM sqlite_master').get(); // fails here on a wrong key
+  } catch (error) {
+    sqlite.close();
+    const notDb = (error as { code?: string }).code === 'SQLITE_NOTADB';
+    throw new CacheKeyError(
+      notDb
+        ? `the local cache ${file} cannot be decrypted with the key in the credential store (wrong key, or not a Treasury cache). The file was left untouched.`
+        : `cannot open the local cache ${file}: ${(error as Error).message}. The file was left untouched.`,
+      { cause: error },
+    );
+  }
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.defaultSafeIntegers(true);
+  // drizzle's types name the upstream package; the cipher build has the same API.
+  const db = drizzle(sqlite as never, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS });
+  return { file, db, sqlite, close: () => sqlite.close() };
+}

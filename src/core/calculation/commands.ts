@@ -1,0 +1,149 @@
+/** Commands and queries for the data that feeds payouts: imports, rules, calculation, payables, demo. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows } from '../central/store.js';
+import { defineCommand, defineQuery } from '../commands/router.js';
+import { TreasuryError } from '../commands/errors.js';
+import { parseRuleSet, RuleSetError } from '../commission/index.js';
+import { writeDemo } from '../demo/generate.js';
+import { importCsv } from '../imports/run.js';
+import { parseInstant } from '../imports/fields.js';
+import { isCurrency } from '../money/index.js';
+import { listPayables } from './payables.js';
+import { listRuleVersions } from './rules-store.js';
+import { calculateCommissions } from './run.js';
+
+const instant = z.string().refine((v) => !('error' in parseInstant(v)), 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)');
+const toDate = (v: string) => new Date((parseInstant(v) as { ms: number }).ms);
+const FIRST_VERSION_FROM = new Date('1970-01-01T00:00:00Z');
+
+export const importAffiliates = defineCommand({
+  name: 'affiliates.import',
+  permission: 'commissions.calculate',
+  input: z.strictObject({ file: z.string().min(1) }),
+  async run(ctx, input) {
+    const summary = await importCsv(ctx.tx, 'affiliates', input.file, (done, phase) => ctx.progress({ phase, done }));
+    ctx.audit({ action: 'affiliates.import', entityType: 'import', entityId: summary.sha256, after: { ...summary } });
+    return summary;
+  },
+});
+
+export const importConversions = defineCommand({
+  name: 'conversions.import',
+  permission: 'commissions.calculate',
+  input: z.strictObject({ file: z.string().min(1) }),
+  async run(ctx, input) {
+    const summary = await importCsv(ctx.tx, 'conversions', input.file, (done, phase) => ctx.progress({ phase, done }));
+    ctx.audit({ action: 'conversions.import', entityType: 'import', entityId: summary.sha256, after: { ...summary } });
+    return summary;
+  },
+});
+
+export const setRules = defineCommand({
+  name: 'rules.set',
+  permission: 'admin.manage',
+  input: z.strictObject({ body: z.unknown(), effectiveFrom: instant.optional() }),
+  async run(ctx, input) {
+    try {
+      parseRuleSet(input.body);
+    } catch (error) {
+      if (error instanceof RuleSetError) {
+        throw new TreasuryError('RULES_INVALID', error.message, error.issues.map((i) => ({ path: i.path, message: i.message })));
+      }
+      throw error;
+    }
+    await ctx.tx.execute(sql`LOCK TABLE commission_rules IN SHARE ROW EXCLUSIVE MODE`);
+    const [latest] = await rows<{ version: number; effective_from: Date | string; body: unknown }>(
+      ctx.tx,
+      sql`SELECT version, effective_from, body FROM commission_rules ORDER BY version DESC LIMIT 1`,
+    );
+    // The first version covers all history unless told otherwise; later ones start now by default.
+    const effectiveFrom = input.effectiveFrom ? toDate(input.effectiveFrom) : latest ? ctx.now : FIRST_VERSION_FROM;
+    if (latest && effectiveFrom.getTime() <= new Date(latest.effective_from).getTime()) {
+      throw new TreasuryError(
+        'CONFLICT',
+        `a new rule version must take effect after version ${latest.version} (effective ${new Date(latest.effective_from).toISOString()}); got ${effectiveFrom.toISOString()}`,
+        [{ field: 'effectiveFrom', message: 'not after the latest version' }],
+      );
+    }
+    const version = latest ? Number(latest.version) + 1 : 1;
+    await ctx.tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
+                             VALUES (${version}, ${effectiveFrom.toISOString()}::timestamptz, ${JSON.stringify(input.body)}::jsonb, ${ctx.actor!.operatorId})`);
+    ctx.audit({
+      action: 'rules.set',
+      entityType: 'commission_rules',
+      entityId: String(version),
+      before: (latest?.body ?? null) as never,
+      after: { version, effectiveFrom: effectiveFrom.toISOString(), body: input.body as never },
+    });
+    return { version, effectiveFrom: effectiveFrom.toISOString() };
+  },
+});
+
+export const showRules = defineQuery({
+  name: 'rules.show',
+  permission: 'payables.view',
+  input: z.strictObject({}),
+  async run(ctx) {
+    const versions = await listRuleVersions(ctx.tx);
+    const now = ctx.now.getTime();
+    const current = versions.filter((v) => Date.parse(v.effectiveFrom) <= now).at(-1) ?? null;
+    return { current: current?.version ?? null, versions };
+  },
+});
+
+export const calculate = defineCommand({
+  name: 'commissions.calculate',
+  permission: 'commissions.calculate',
+  input: z.strictObject({ asOf: instant.optional() }),
+  async run(ctx, input) {
+    const asOf = input.asOf ? toDate(input.asOf) : ctx.now;
+    const started = new Date();
+    const summary = await calculateCommissions(ctx.tx, asOf, (done, total) => ctx.progress({ phase: 'calculating', done, total }));
+    await ctx.tx.execute(sql`INSERT INTO calc_runs (as_of, started_at, finished_at, summary, operator_id)
+      VALUES (${asOf.toISOString()}::timestamptz, ${started.toISOString()}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb, ${ctx.actor!.operatorId})`);
+    ctx.audit({ action: 'commissions.calculate', entityType: 'calc_run', entityId: null, after: summary as never });
+    return summary;
+  },
+});
+
+export const payables = defineQuery({
+  name: 'payables.list',
+  permission: 'payables.view',
+  input: z.strictObject({ currency: z.string().refine(isCurrency, 'is not an ISO 4217 currency code').optional() }),
+  async run(ctx, input) {
+    return listPayables(ctx.tx, { currency: input.currency, now: ctx.now });
+  },
+});
+
+const EXAMPLE_RULES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/rules.json');
+
+export const demo = defineCommand({
+  name: 'demo.generate',
+  permission: 'admin.manage',
+  input: z.strictObject({
+    affiliates: z.number().int().min(1).max(1_000_000),
+    conversions: z.number().int().min(0).max(10_000_000),
+    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    until: instant.optional(),
+  }),
+  async run(ctx, input) {
+    const until = input.until ? toDate(input.until) : new Date(Math.floor(ctx.now.getTime() / 86_400_000) * 86_400_000);
+    const result = await writeDemo(ctx.tx, { ...input, until }, (done, total) => ctx.progress({ phase: 'generating', done, total }));
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM commission_rules`);
+    let rulesVersion: number | null = null;
+    if (Number(n) === 0) {
+      const body = JSON.parse(readFileSync(EXAMPLE_RULES, 'utf8')) as unknown;
+      parseRuleSet(body);
+      await ctx.tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
+                               VALUES (1, ${FIRST_VERSION_FROM.toISOString()}::timestamptz, ${JSON.stringify(body)}::jsonb, ${ctx.actor!.operatorId})`);
+      rulesVersion = 1;
+      ctx.audit({ action: 'rules.set', entityType: 'commission_rules', entityId: '1', after: { version: 1, source: 'examples/rules.json', body: body as never } });
+    }
+    ctx.audit({ action: 'demo.generate', entityType: 'demo', after: { ...input, until: until.toISOString(), rulesVersion } });
+    return { ...result, until: until.toISOString(), rulesVersion };
+  },
+});

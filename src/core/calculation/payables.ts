@@ -1,0 +1,105 @@
+/**
+ * What each affiliate can be paid now, per currency: payable commissions plus open adjustments not
+ * already in a live payout, with the reasons an affiliate is not eligible. One aggregate query.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type CentralTx } from '../central/store.js';
+import { nextPayoutDate, payableBalance, ruleVersionAt } from '../commission/index.js';
+import { formatAmount } from '../money/index.js';
+import { loadRuleVersions } from './rules-store.js';
+
+export type IneligibleReason =
+  | 'affiliate_inactive'
+  | 'kyc_not_approved'
+  | 'no_destination'
+  | 'nothing_payable'
+  | 'negative_balance'
+  | 'below_minimum'
+  | 'currency_not_in_rules';
+
+export interface PayableRow {
+  affiliateId: string;
+  name: string;
+  currency: string;
+  payable: string; // decimal, major units; never negative
+  payableMinor: string;
+  carriedForward: string; // negative balance carried to later payouts, ≤ 0
+  commissions: string; // payable commissions total
+  adjustments: string; // open adjustments total (negative: clawbacks)
+  commissionCount: number;
+  pending: string; // not yet payable (hold period, pending conversion, inactive affiliate)
+  pendingCount: number;
+  minimum: string | null;
+  eligible: boolean;
+  reasons: IneligibleReason[];
+  nextPayoutDate: string | null; // YYYY-MM-DD
+}
+
+export async function listPayables(tx: CentralTx, options: { currency?: string; now: Date }): Promise<PayableRow[]> {
+  const versions = await loadRuleVersions(tx);
+  const rules = ruleVersionAt(versions, options.now.getTime())?.rules;
+  const result = await rows<{
+    affiliate_id: string; name: string; status: string; kyc_status: string; payout_provider: string | null; currency: string;
+    payable: string; payable_count: number; pending: string; pending_count: number; adjustments: string;
+  }>(
+    tx,
+    sql`WITH com AS (
+          SELECT m.affiliate_id, m.currency,
+                 coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable,
+                 count(*) FILTER (WHERE m.status = 'payable')::int AS payable_count,
+                 coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'pending'), 0) AS pending,
+                 count(*) FILTER (WHERE m.status = 'pending')::int AS pending_count
+          FROM commissions m
+          WHERE m.status IN ('payable', 'pending')
+            AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)
+          GROUP BY m.affiliate_id, m.currency),
+        adj AS (
+          SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments
+          FROM adjustments d
+          WHERE NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live)
+          GROUP BY d.affiliate_id, d.currency)
+        SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, k.currency,
+               coalesce(com.payable, 0)::text AS payable, coalesce(com.payable_count, 0) AS payable_count,
+               coalesce(com.pending, 0)::text AS pending, coalesce(com.pending_count, 0) AS pending_count,
+               coalesce(adj.adjustments, 0)::text AS adjustments
+        FROM (SELECT affiliate_id, currency FROM com UNION SELECT affiliate_id, currency FROM adj) k
+        JOIN affiliates a ON a.id = k.affiliate_id
+        LEFT JOIN com ON com.affiliate_id = k.affiliate_id AND com.currency = k.currency
+        LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency
+        WHERE ${options.currency ?? null}::text IS NULL OR k.currency = ${options.currency ?? null}::text
+        ORDER BY k.currency, a.id`,
+  );
+  const next = rules ? nextPayoutDate(options.now, rules.payoutSchedule).toISOString().slice(0, 10) : null;
+  return result.map((r) => {
+    const currency = r.currency.trim();
+    const commissions = BigInt(r.payable);
+    const adjustments = BigInt(r.adjustments);
+    const { payable, carriedForward } = payableBalance(commissions, adjustments);
+    const minimum = rules?.minimumPayout[currency];
+    const reasons: IneligibleReason[] = [];
+    if (r.status !== 'active') reasons.push('affiliate_inactive');
+    if (r.kyc_status !== 'approved') reasons.push('kyc_not_approved');
+    if (!r.payout_provider) reasons.push('no_destination');
+    if (commissions + adjustments < 0n) reasons.push('negative_balance');
+    else if (payable === 0n) reasons.push('nothing_payable');
+    else if (minimum === undefined) reasons.push('currency_not_in_rules');
+    else if (payable < minimum) reasons.push('below_minimum');
+    return {
+      affiliateId: r.affiliate_id,
+      name: r.name,
+      currency,
+      payable: formatAmount(payable, currency),
+      payableMinor: payable.toString(),
+      carriedForward: formatAmount(carriedForward, currency),
+      commissions: formatAmount(commissions, currency),
+      adjustments: formatAmount(adjustments, currency),
+      commissionCount: Number(r.payable_count),
+      pending: formatAmount(BigInt(r.pending), currency),
+      pendingCount: Number(r.pending_count),
+      minimum: minimum === undefined ? null : formatAmount(minimum, currency),
+      eligible: reasons.length === 0,
+      reasons,
+      nextPayoutDate: next,
+    };
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * An exclusive lock file for a directory only one process may open (embedded PGlite).
+ * A lock left by a process that no longer exists is taken over; a live holder is a clear error.
+ */
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+
+export interface DirLock {
+  release(): void;
+}
+
+export class StoreBusyError extends Error {
+  readonly code = 'STORE_BUSY';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreBusyError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function acquireDirLock(file: string, what: string): DirLock {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          rmSync(file, { force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+        throw new StoreBusyError(`${what} is in use by process ${holder}; close the other Treasury Console window or command first`);
+      }
+      rmSync(file, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new StoreBusyError(`could not lock ${what} (${file})`);
+}

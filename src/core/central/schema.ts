@@ -1,0 +1,453 @@
+/**
+ * The central store's schema (Postgres: a real server or embedded PGlite). Authoritative.
+ *
+ * Conventions:
+ * - Money is always `<name>_minor bigint` (integer minor units) next to a `currency char(3)` column.
+ * - Timestamps are timestamptz in UTC.
+ * - External ids (affiliates, conversions) are the ids the merchant gave us (text); ids we mint are
+ *   uuids or identities.
+ * - Status columns are text with CHECK constraints, so a bad value fails at the database too.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  char,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const money = (name: string) => bigint(name, { mode: 'bigint' });
+const currency = (name = 'currency') => char(name, { length: 3 });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+const updatedAt = () => ts('updated_at').notNull().defaultNow();
+
+// ---------------------------------------------------------------------------------------------
+// Operators, roles, IP allowlists, sessions
+// ---------------------------------------------------------------------------------------------
+
+/** The six hierarchical roles; `rank` orders them (a higher rank holds every lower rank's rights). */
+export const roles = pgTable('roles', {
+  name: text('name').primaryKey(),
+  rank: integer('rank').notNull().unique(),
+  description: text('description').notNull(),
+});
+
+export const operators = pgTable(
+  'operators',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    role: text('role')
+      .notNull()
+      .references(() => roles.name),
+    passwordHash: text('password_hash').notNull(),
+    status: text('status').notNull().default('active'),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lockedUntil: ts('locked_until'),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('operators_username_key').on(sql`lower(${t.username})`),
+    check('operators_status_check', sql`${t.status} in ('active','disabled','locked')`),
+  ],
+);
+
+/** CIDR ranges an operator may work from; scoped to a role or to one operator. */
+export const ipAllowlist = pgTable(
+  'ip_allowlist',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    role: text('role').references(() => roles.name),
+    operatorId: uuid('operator_id').references(() => operators.id),
+    cidr: text('cidr').notNull(),
+    note: text('note'),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('ip_allowlist_scope_check', sql`(${t.role} is null) <> (${t.operatorId} is null)`),
+    index('ip_allowlist_role_idx').on(t.role),
+    index('ip_allowlist_operator_idx').on(t.operatorId),
+  ],
+);
+
+/** Signed-in sessions. Only a SHA-256 of the token is stored; the token itself lives in the keychain. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    operatorId: uuid('operator_id')
+      .notNull()
+      .references(() => operators.id),
+    workstationId: text('workstation_id').notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    endedAt: ts('ended_at'),
+  },
+  (t) => [index('sessions_operator_idx').on(t.operatorId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Affiliates, conversions, rules, commissions, adjustments
+// ---------------------------------------------------------------------------------------------
+
+export const affiliates = pgTable(
+  'affiliates',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    country: char('country', { length: 2 }).notNull(),
+    status: text('status').notNull(),
+    kycStatus: text('kyc_status').notNull().default('pending'),
+    // Payout destination. All null when the affiliate has not given one yet.
+    payoutProvider: text('payout_provider'),
+    payoutChannelCode: text('payout_channel_code'),
+    payoutAccountNumber: text('payout_account_number'),
+    payoutAccountHolderName: text('payout_account_holder_name'),
+    payoutCurrency: currency('payout_currency').notNull(),
+    /** When the destination last changed: a change shortly before a payout is a fraud signal. */
+    destinationChangedAt: ts('destination_changed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('affiliates_status_check', sql`${t.status} in ('active','suspended','closed')`),
+    check('affiliates_kyc_check', sql`${t.kycStatus} in ('pending','approved','rejected')`),
+    check('affiliates_provider_check', sql`${t.payoutProvider} is null or ${t.payoutProvider} in ('xendit','rise','sandbox')`),
+    index('affiliates_status_idx').on(t.status),
+    index('affiliates_destination_idx').on(t.payoutProvider, t.payoutAccountNumber),
+  ],
+);
+
+export const conversions = pgTable(
+  'conversions',
+  {
+    id: text('id').primaryKey(),
+    affiliateId: text('affiliate_id')
+      .notNull()
+      .references(() => affiliates.id),
+    occurredAt: ts('occurred_at').notNull(),
+    product: text('product').notNull(),
+    grossMinor: money('gross_minor').notNull(),
+    discountMinor: money('discount_minor').notNull(),
+    currency: currency().notNull(),
+    status: text('status').notNull(),
+    refundedAt: ts('refunded_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('conversions_status_check', sql`${t.status} in ('approved','pending','refunded','fraud')`),
+    check('conversions_amounts_check', sql`${t.grossMinor} >= 0 and ${t.discountMinor} >= 0 and ${t.discountMinor} <= ${t.grossMinor}`),
+    index('conversions_affiliate_time_idx').on(t.affiliateId, t.occurredAt, t.id),
+  ],
+);
+
+/** Rule sets, versioned and effective-dated: a conversion uses the version in force when it occurred. */
+export const commissionRules = pgTable(
+  'commission_rules',
+  {
+    version: integer('version').primaryKey(),
+    effectiveFrom: ts('effective_from').notNull(),
+    body: jsonb('body').notNull(),
+    createdBy: uuid('created_by').references(() => operators.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('commission_rules_effective_idx').on(t.effectiveFrom)],
+);
+
+/** One commission per conversion. Rewritten by calc only while not locked in a payout. */
+export const commissions = pgTable(
+  'commissions',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    conversionId: text('conversion_id')
+      .notNull()
+      .references(() => conversions.id),
+    affiliateId: text('affiliate_id')
+      .notNull()
+      .references(() => affiliates.id),
+    ruleVersion: integer('rule_version').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    currency: currency().notNull(),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    rateBps: integer('rate_bps').notNull(),
+    capped: boolean('capped').notNull().default(false),
+    period: text('period').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    availableAt: ts('available_at').notNull(),
+    calculatedAt: ts('calculated_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('commissions_conversion_key').on(t.conversionId),
+    index('commissions_affiliate_status_idx').on(t.affiliateId, t.status, t.currency),
+    check('commissions_status_check', sql`${t.status} in ('pending','payable','voided','paid')`),
+    check('commissions_amount_check', sql`${t.amountMinor} >= 0`),
+  ],
+);
+
+/**
+ * Signed amounts owed to (positive) or by (negative: clawback) an affiliate, carried into the next
+ * payout. Created by calc when a locked commission's computed amount changes, or by an operator.
+ */
+export const adjustments = pgTable(
+  'adjustments',
+  {
+    id: text('id').primaryKey(),
+    affiliateId: text('affiliate_id')
+      .notNull()
+      .references(() => affiliates.id),
+    commissionId: bigint('commission_id', { mode: 'bigint' }).references(() => commissions.id),
+    kind: text('kind').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    currency: currency().notNull(),
+    reason: text('reason').notNull(),
+    createdBy: uuid('created_by').references(() => operators.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual')`),
+    check('adjustments_nonzero_check', sql`${t.amountMinor} <> 0`),
+    index('adjustments_affiliate_idx').on(t.affiliateId, t.currency),
+    index('adjustments_commission_idx').on(t.commissionId),
+  ],
+);
+
+/** One row per calc run: what it saw and what it changed. */
+export const calcRuns = pgTable('calc_runs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  asOf: ts('as_of').notNull(),
+  startedAt: ts('started_at').notNull(),
+  finishedAt: ts('finished_at').notNull(),
+  summary: jsonb('summary').notNull(),
+  operatorId: uuid('operator_id').references(() => operators.id),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Batches, payouts, payout items
+// ---------------------------------------------------------------------------------------------
+
+export const payoutBatches = pgTable(
+  'payout_batches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    number: text('number').notNull().unique(),
+    status: text('status').notNull().default('DRAFT'),
+    contentHash: text('content_hash'),
+    fxRates: jsonb('fx_rates').notNull().default(sql`'{}'::jsonb`),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => operators.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check(
+      'payout_batches_status_check',
+      sql`${t.status} in ('DRAFT','SUBMITTED','APPROVED','EXECUTING','COMPLETED','COMPLETED_WITH_FAILURES','FAILED','CANCELLED')`,
+    ),
+    index('payout_batches_status_idx').on(t.status),
+  ],
+);
+
+export const payouts = pgTable(
+  'payouts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    batchId: uuid('batch_id')
+      .notNull()
+      .references(() => payoutBatches.id),
+    affiliateId: text('affiliate_id')
+      .notNull()
+      .references(() => affiliates.id),
+    /** What the affiliate receives, in the payout currency. */
+    amountMinor: money('amount_minor').notNull(),
+    currency: currency().notNull(),
+    /** What was owed in the commissions' currency, before FX (equal to amount when no FX). */
+    sourceAmountMinor: money('source_amount_minor').notNull(),
+    sourceCurrency: currency('source_currency').notNull(),
+    fxRate: text('fx_rate'),
+    provider: text('provider').notNull(),
+    channelCode: text('channel_code').notNull(),
+    accountNumber: text('account_number').notNull(),
+    accountHolderName: text('account_holder_name').notNull(),
+    status: text('status').notNull().default('PENDING'),
+    providerPayoutId: text('provider_payout_id'),
+    failureCode: text('failure_code'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('payouts_batch_affiliate_key').on(t.batchId, t.affiliateId),
+    index('payouts_affiliate_idx').on(t.affiliateId),
+    index('payouts_status_idx').on(t.status),
+    index('payouts_provider_payout_idx').on(t.provider, t.providerPayoutId),
+    check('payouts_amount_check', sql`${t.amountMinor} > 0`),
+  ],
+);
+
+/**
+ * What a payout pays: commissions and adjustments. `live` is true until the payout is cancelled or
+ * finally failed; the partial unique indexes make "at most one live payout per commission" (and per
+ * adjustment) a database guarantee, not just an application rule.
+ */
+export const payoutItems = pgTable(
+  'payout_items',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    payoutId: uuid('payout_id')
+      .notNull()
+      .references(() => payouts.id),
+    commissionId: bigint('commission_id', { mode: 'bigint' }).references(() => commissions.id),
+    adjustmentId: text('adjustment_id').references(() => adjustments.id),
+    amountMinor: money('amount_minor').notNull(),
+    currency: currency().notNull(),
+    live: boolean('live').notNull().default(true),
+  },
+  (t) => [
+    check('payout_items_one_source_check', sql`(${t.commissionId} is null) <> (${t.adjustmentId} is null)`),
+    uniqueIndex('payout_items_live_commission_key').on(t.commissionId).where(sql`${t.live} and ${t.commissionId} is not null`),
+    uniqueIndex('payout_items_live_adjustment_key').on(t.adjustmentId).where(sql`${t.live} and ${t.adjustmentId} is not null`),
+    index('payout_items_payout_idx').on(t.payoutId),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Providers, reconciliation
+// ---------------------------------------------------------------------------------------------
+
+export const providerEvents = pgTable(
+  'provider_events',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    provider: text('provider').notNull(),
+    eventKey: text('event_key').notNull(),
+    payoutId: uuid('payout_id').references(() => payouts.id),
+    providerPayoutId: text('provider_payout_id'),
+    type: text('type').notNull(),
+    status: text('status'),
+    payload: jsonb('payload').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('provider_events_dedupe_key').on(t.provider, t.eventKey),
+    index('provider_events_payout_idx').on(t.payoutId),
+  ],
+);
+
+export const reconciliationResults = pgTable(
+  'reconciliation_results',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    runId: uuid('run_id').notNull(),
+    provider: text('provider').notNull(),
+    payoutId: uuid('payout_id').references(() => payouts.id),
+    providerPayoutId: text('provider_payout_id'),
+    outcome: text('outcome').notNull(),
+    ourAmountMinor: money('our_amount_minor'),
+    providerAmountMinor: money('provider_amount_minor'),
+    currency: currency(),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [index('reconciliation_results_run_idx').on(t.runId), index('reconciliation_results_payout_idx').on(t.payoutId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Commands, audit, security, settings
+// ---------------------------------------------------------------------------------------------
+
+/** Every applied command, by its client-chosen id: a replayed command returns its first result. */
+export const appliedCommands = pgTable(
+  'applied_commands',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    operatorId: uuid('operator_id'),
+    result: jsonb('result').notNull(),
+    appliedAt: ts('applied_at').notNull().defaultNow(),
+  },
+  (t) => [index('applied_commands_operator_idx').on(t.operatorId)],
+);
+
+/**
+ * Append-only, hash-chained: each entry's hash covers its content and the previous entry's hash.
+ * Writers serialise on the single `audit_head` row (SELECT … FOR UPDATE) so the chain has one order.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).primaryKey(),
+    at: ts('at').notNull(),
+    operatorId: uuid('operator_id'),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    commandId: uuid('command_id'),
+    ip: text('ip'),
+    workstationId: text('workstation_id'),
+    decision: text('decision').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_entity_idx').on(t.entityType, t.entityId),
+    index('audit_log_operator_idx').on(t.operatorId, t.at),
+  ],
+);
+
+export const auditHead = pgTable(
+  'audit_head',
+  {
+    id: integer('id').primaryKey().default(1),
+    seq: bigint('seq', { mode: 'bigint' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [check('audit_head_single_row', sql`${t.id} = 1`)],
+);
+
+export const securityEvents = pgTable(
+  'security_events',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    kind: text('kind').notNull(),
+    risk: text('risk').notNull(),
+    operatorId: uuid('operator_id').references(() => operators.id),
+    ip: text('ip'),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    acknowledgedBy: uuid('acknowledged_by').references(() => operators.id),
+    acknowledgedAt: ts('acknowledged_at'),
+  },
+  (t) => [
+    check('security_events_risk_check', sql`${t.risk} in ('low','medium','high')`),
+    index('security_events_at_idx').on(t.at),
+    index('security_events_open_idx').on(t.risk).where(sql`${t.acknowledgedAt} is null`),
+  ],
+);
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedBy: uuid('updated_by'),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,143 @@
+/**
+ * The central store: one interface, two drivers.
+ * - embedded PGlite in the data dir (the default, single process),
+ * - a real Postgres server from a postgres:// URL.
+ * Both run the same migrations (drizzle/central) and the same SQL.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+import { acquireDirLock, type DirLock } from './lock.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CentralDb = PgDatabase<any, typeof schema>;
+/** A drizzle transaction (or the db itself): anything `execute` and the query builder accept. */
+export type CentralTx = Parameters<Parameters<CentralDb['transaction']>[0]>[0] | CentralDb;
+
+export interface CentralStore {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: CentralDb;
+  /** Where it lives, safe to print (no password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export class CentralUnavailableError extends Error {
+  readonly code = 'CENTRAL_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CentralUnavailableError';
+  }
+}
+
+const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../drizzle/central');
+
+/** Rows of a raw SQL statement, whichever driver ran it. */
+export async function rows<T = Record<string, unknown>>(tx: CentralTx, query: SQL): Promise<T[]> {
+  const result = (await tx.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** Number of rows a raw INSERT/UPDATE/DELETE touched, whichever driver ran it. */
+export async function affected(tx: CentralTx, query: SQL): Promise<number> {
+  const result = (await tx.execute(query)) as { count?: number; affectedRows?: number };
+  return Number(result.count ?? result.affectedRows ?? 0);
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+export interface OpenCentralOptions {
+  /** postgres:// URL of a real server; absent → embedded PGlite in `<dataDir>/central`. */
+  url?: string | undefined;
+  dataDir: string;
+  /** Run pending migrations on open (default true). */
+  migrate?: boolean;
+}
+
+export async function openCentral(options: OpenCentralOptions): Promise<CentralStore> {
+  const store = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
+  if (options.migrate !== false) {
+    try {
+      await migrateCentral(store);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+async function openPglite(dataDir: string): Promise<CentralStore> {
+  const dir = path.join(dataDir, 'central');
+  mkdirSync(dir, { recursive: true });
+  // PGlite is single-process: two processes on one directory would corrupt it.
+  const lock: DirLock = acquireDirLock(path.join(dataDir, 'central.lock'), 'the embedded central store');
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const client = await PGlite.create({ dataDir: dir });
+    const db = drizzle(client, { schema }) as unknown as CentralDb;
+    return {
+      kind: 'pglite',
+      db,
+      location: `embedded PGlite at ${dir}`,
+      async close() {
+        await client.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function openPostgres(url: string): Promise<CentralStore> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const client = postgres(url, {
+    max: 4,
+    onnotice: () => {},
+    connect_timeout: 10,
+    // int8 stays a string on the wire; code converts with BigInt(), never Number().
+    types: {},
+  });
+  try {
+    await client`select 1`;
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    throw new CentralUnavailableError(`cannot reach the central Postgres at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+  }
+  const db = drizzle(client, { schema }) as unknown as CentralDb;
+  return {
+    kind: 'postgres',
+    db,
+    location: redactUrl(url),
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+export async function migrateCentral(store: CentralStore): Promise<void> {
+  if (store.kind === 'pglite') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await migrate(store.db as any, { migrationsFolder: MIGRATIONS });
+  } else {
+    const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await migrate(store.db as any, { migrationsFolder: MIGRATIONS });
+  }
+}

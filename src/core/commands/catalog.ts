@@ -1,0 +1,19 @@
+/** Every command and query the router knows. A name not listed here does not exist. */
+import * as data from '../calculation/commands.js';
+import * as operators from '../operators/commands.js';
+import type { Definition } from './router.js';
+
+export const DEFINITIONS: readonly Definition<never, unknown>[] = [
+  operators.bootstrap,
+  operators.signIn,
+  operators.signOut,
+  operators.whoami,
+  operators.setupStatus,
+  data.importAffiliates,
+  data.importConversions,
+  data.setRules,
+  data.showRules,
+  data.calculate,
+  data.payables,
+  data.demo,
+] as unknown as Definition<never, unknown>[];

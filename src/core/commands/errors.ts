@@ -1,0 +1,84 @@
+/**
+ * Typed errors that cross the router. `kind` decides the CLI exit code and how the UI shows it:
+ * 'user' — the input or the situation is wrong and the message says what and where (exit 1);
+ * 'internal' — a bug or a broken environment (exit 2).
+ */
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'CSV_INVALID'
+  | 'RULES_INVALID'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  | 'ALREADY_INITIALISED'
+  | 'CENTRAL_UNAVAILABLE'
+  | 'STORE_BUSY'
+  | 'CACHE_KEY'
+  | 'CREDENTIAL_STORE_UNAVAILABLE'
+  | 'UNKNOWN_COMMAND'
+  | 'INTERNAL';
+
+/** Where a problem is: a file, a line in it, a field; or a JSON path in a payload. */
+export interface Problem {
+  message: string;
+  file?: string;
+  line?: number;
+  field?: string;
+  path?: string;
+}
+
+const USER_CODES = new Set<ErrorCode>([
+  'VALIDATION',
+  'CSV_INVALID',
+  'RULES_INVALID',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'CONFLICT',
+  'ALREADY_INITIALISED',
+  'CENTRAL_UNAVAILABLE',
+  'STORE_BUSY',
+  'CACHE_KEY',
+  'CREDENTIAL_STORE_UNAVAILABLE',
+  'UNKNOWN_COMMAND',
+]);
+
+export class TreasuryError extends Error {
+  readonly kind: 'user' | 'internal';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly problems: Problem[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TreasuryError';
+    this.kind = USER_CODES.has(code) ? 'user' : 'internal';
+  }
+
+  toJSON() {
+    return { code: this.code, kind: this.kind, message: this.message, problems: this.problems };
+  }
+}
+
+export function formatProblem(p: Problem): string {
+  const where = [p.file, p.line !== undefined ? `line ${p.line}` : undefined, p.field ?? p.path].filter(Boolean).join(', ');
+  return where ? `${where}: ${p.message}` : p.message;
+}
+
+/** Maps errors thrown by lower layers (which do not know the router) onto typed errors. */
+export function toTreasuryError(error: unknown): TreasuryError {
+  if (error instanceof TreasuryError) return error;
+  const e = error as { code?: string; message?: string; name?: string };
+  switch (e?.code) {
+    case 'CENTRAL_UNAVAILABLE':
+    case 'STORE_BUSY':
+    case 'CACHE_KEY':
+    case 'CREDENTIAL_STORE_UNAVAILABLE':
+      return new TreasuryError(e.code, e.message ?? String(error), [], { cause: error });
+  }
+  if (e?.name === 'RuleSetError') return new TreasuryError('RULES_INVALID', e.message ?? 'invalid rules', [], { cause: error });
+  if (e?.name === 'MoneyError' || e?.name === 'CurrencyError') return new TreasuryError('VALIDATION', e.message ?? 'invalid amount', [], { cause: error });
+  return new TreasuryError('INTERNAL', `internal error: ${e?.message ?? String(error)}`, [], { cause: error });
+}

@@ -1,0 +1,202 @@
+/**
+ * The one door. Every state change is a typed command and every read a typed query, whichever
+ * host it came from (Electron IPC, the CLI, later the browser host). For each call the router:
+ *   1. finds the definition (unknown names are refused),
+ *   2. validates the payload with its schema (errors name the field),
+ *   3. resolves the actor from the session and checks the one permission the definition names,
+ *   4. for a command: replays the stored result if this command id was already applied; otherwise
+ *      runs the handler in one central transaction together with its audit entries and the
+ *      applied-command record, so the change, its audit and its dedupe record commit together.
+ * A refused call leaves a 'denied' audit entry.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { roleHas, type Permission, type Role } from '../access/permissions.js';
+import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
+import { rows, type CentralStore, type CentralTx } from '../central/store.js';
+import { toTreasuryError, TreasuryError } from './errors.js';
+
+export interface Actor {
+  operatorId: string;
+  username: string;
+  role: Role;
+}
+
+export interface Progress {
+  phase: string;
+  done: number;
+  total?: number;
+}
+
+export interface HandlerContext {
+  readonly tx: CentralTx;
+  readonly store: CentralStore;
+  /** null only for the public commands (bootstrap, sign-in). */
+  readonly actor: Actor | null;
+  readonly commandId: string;
+  readonly workstationId: string;
+  readonly now: Date;
+  audit(entry: AuditEntry): void;
+  progress(p: Progress): void;
+}
+
+export interface Definition<I = unknown, O = unknown> {
+  readonly name: string;
+  readonly kind: 'command' | 'query';
+  /**
+   * 'public' only for bootstrap and sign-in, which establish who the actor is; 'signed_in' for what
+   * any signed-in operator may do to their own session (sign out, who am I).
+   */
+  readonly permission: Permission | 'public' | 'signed_in';
+  /** The result holds a secret (a session token): it is not stored for replay. */
+  readonly secretResult?: boolean;
+  readonly input: z.ZodType<I>;
+  /** Commands that must not run inside one big transaction (none yet) would say so here. */
+  run(ctx: HandlerContext, input: I): Promise<O>;
+}
+
+export function defineCommand<S extends z.ZodType, O>(def: {
+  name: string;
+  permission: Permission | 'public' | 'signed_in';
+  secretResult?: boolean;
+  input: S;
+  run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
+}): Definition<z.infer<S>, O> {
+  return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'command' };
+}
+
+export function defineQuery<S extends z.ZodType, O>(def: {
+  name: string;
+  permission: Permission | 'public' | 'signed_in';
+  input: S;
+  run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
+}): Definition<z.infer<S>, O> {
+  return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'query' };
+}
+
+export interface Call {
+  name: string;
+  payload: unknown;
+  /** Client-chosen command id (uuid): a retry with the same id returns the first result. */
+  id?: string;
+  /** Session token; absent for public commands. */
+  session?: string | null;
+  workstationId: string;
+  ip?: string | null;
+  onProgress?: (p: Progress) => void;
+}
+
+export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class Router {
+  private readonly definitions = new Map<string, Definition>();
+
+  constructor(
+    private readonly store: CentralStore,
+    definitions: readonly Definition<never, unknown>[],
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    for (const d of definitions) {
+      if (this.definitions.has(d.name)) throw new Error(`duplicate definition ${d.name}`);
+      this.definitions.set(d.name, d as unknown as Definition);
+    }
+  }
+
+  names(): string[] {
+    return [...this.definitions.keys()].sort();
+  }
+
+  async call<O = unknown>(call: Call): Promise<O> {
+    try {
+      return (await this.dispatch(call)) as O;
+    } catch (error) {
+      throw toTreasuryError(error);
+    }
+  }
+
+  private async dispatch(call: Call): Promise<unknown> {
+    const def = this.definitions.get(call.name);
+    if (!def) throw new TreasuryError('UNKNOWN_COMMAND', `unknown command or query "${call.name}"`);
+    const commandId = call.id ?? randomUUID();
+    if (!UUID.test(commandId)) throw new TreasuryError('VALIDATION', `command id "${commandId}" is not a uuid`);
+
+    const parsed = def.input.safeParse(call.payload ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
+      throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+    }
+
+    const now = this.clock();
+    const actor = def.permission === 'public' ? null : await this.authenticate(call, def, commandId, now);
+
+    const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext => ({
+      tx,
+      store: this.store,
+      actor,
+      commandId,
+      workstationId: call.workstationId,
+      now,
+      audit: (entry) => void entries.push(entry),
+      progress: (p) => call.onProgress?.(p),
+    });
+
+    if (def.kind === 'query') return def.run(makeContext(this.store.db, []), parsed.data);
+
+    return this.store.db.transaction(async (tx) => {
+      const [previous] = await rows<{ name: string; result: unknown }>(tx, sql`SELECT name, result FROM applied_commands WHERE id = ${commandId}::uuid`);
+      if (previous) {
+        if (previous.name !== def.name) throw new TreasuryError('CONFLICT', `command id ${commandId} was already used for ${previous.name}`);
+        return previous.result;
+      }
+      const entries: AuditEntry[] = [];
+      const result = await def.run(makeContext(tx, entries), parsed.data);
+      if (entries.length === 0) entries.push({ action: def.name, entityType: 'command', entityId: commandId });
+      await appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now), entries);
+      await tx.execute(sql`INSERT INTO applied_commands (id, name, operator_id, result)
+                           VALUES (${commandId}::uuid, ${def.name}, ${actor?.operatorId ?? null},
+                                   ${canonicalJson(def.secretResult ? { withheld: 'the result held a secret' } : (result ?? null))}::jsonb)`);
+      return result;
+    });
+  }
+
+  private auditContext(call: Call, operatorId: string | null, commandId: string, decision: 'allowed' | 'denied', at: Date) {
+    return { operatorId, commandId, ip: call.ip ?? null, workstationId: call.workstationId, decision, at };
+  }
+
+  /** Resolves the session to an active operator and checks the definition's permission. */
+  private async authenticate(call: Call, def: Definition, commandId: string, now: Date): Promise<Actor> {
+    const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string, operatorId: string | null): Promise<never> => {
+      await this.store.db.transaction((tx) =>
+        appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
+          { action: def.name, entityType: 'command', entityId: commandId, after: { reason: message } },
+        ]),
+      );
+      throw new TreasuryError(code, message);
+    };
+    if (!call.session) return deny('UNAUTHENTICATED', 'not signed in: run `treasury login` (or sign in in the app) first', null);
+    const hash = tokenHash(call.session);
+    const [s] = await rows<{ operator_id: string; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null }>(
+      this.store.db,
+      sql`SELECT s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at
+          FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ${hash}`,
+    );
+    if (!s || s.ended_at) return deny('UNAUTHENTICATED', 'the session is not valid any more: sign in again', s?.operator_id ?? null);
+    if (now.getTime() - new Date(s.last_seen_at).getTime() > IDLE_TIMEOUT_MS) {
+      await this.store.db.execute(sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
+      return deny('UNAUTHENTICATED', 'the session expired after 30 minutes without activity: sign in again', s.operator_id);
+    }
+    if (s.status !== 'active') return deny('UNAUTHENTICATED', `operator ${s.username} is ${s.status}`, s.operator_id);
+    if (def.permission !== 'public' && def.permission !== 'signed_in' && !roleHas(s.role, def.permission)) {
+      return deny('FORBIDDEN', `${s.username} (${s.role}) lacks the permission ${def.permission} needed for ${def.name}`, s.operator_id);
+    }
+    await this.store.db.execute(sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
+    return { operatorId: s.operator_id, username: s.username, role: s.role as Role };
+  }
+}

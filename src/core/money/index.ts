@@ -1,0 +1,4 @@
+export * from './currency.js';
+export * from './rounding.js';
+export * from './money.js';
+export * from './fx.js';

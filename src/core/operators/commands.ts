@@ -1,0 +1,110 @@
+/** Operators and sessions: bootstrap of the first super-admin, sign-in, sign-out, who am I. */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows } from '../central/store.js';
+import { defineCommand, defineQuery, tokenHash } from '../commands/router.js';
+import { TreasuryError } from '../commands/errors.js';
+import { hashPassword, passwordProblem, verifyPassword } from './password.js';
+
+export const MAX_FAILED_SIGN_INS = 5;
+export const LOCKOUT_MS = 15 * 60 * 1000;
+
+const username = z.string().regex(/^[a-z][a-z0-9._-]{2,31}$/, 'use 3–32 lower-case letters, digits, . _ - (starting with a letter)');
+
+export const bootstrap = defineCommand({
+  name: 'operators.bootstrap',
+  permission: 'public', // allowed only while no operator exists, checked inside the transaction
+  input: z.strictObject({ username, displayName: z.string().min(1).max(100).optional(), password: z.string() }),
+  async run(ctx, input) {
+    const problem = passwordProblem(input.password);
+    if (problem) throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
+    // Serialises concurrent bootstraps: only the first can see an empty table.
+    await ctx.tx.execute(sql`LOCK TABLE operators IN SHARE ROW EXCLUSIVE MODE`);
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM operators`);
+    if (Number(n) > 0) throw new TreasuryError('ALREADY_INITIALISED', 'this central store already has operators: sign in with `treasury login` instead');
+    const hash = await hashPassword(input.password);
+    const [created] = await rows<{ id: string }>(
+      ctx.tx,
+      sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES (${input.username}, ${input.displayName ?? input.username}, 'super_admin', ${hash}) RETURNING id`,
+    );
+    ctx.audit({ action: 'operators.bootstrap', entityType: 'operator', entityId: created!.id, after: { username: input.username, role: 'super_admin' } });
+    return { operatorId: created!.id, username: input.username, role: 'super_admin' as const };
+  },
+});
+
+export type SignInResult =
+  | { ok: true; token: string; operator: { id: string; username: string; role: string } }
+  | { ok: false; reason: string };
+
+/**
+ * Sign-in returns failures as a result rather than throwing, so that the failed-attempt counter and
+ * the lockout commit together with their audit entry.
+ */
+export const signIn = defineCommand({
+  name: 'session.signIn',
+  permission: 'public',
+  secretResult: true,
+  input: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+  async run(ctx, input): Promise<SignInResult> {
+    const [op] = await rows<{ id: string; username: string; role: string; status: string; password_hash: string; failed_attempts: number; locked_until: Date | null }>(
+      ctx.tx,
+      sql`SELECT id, username, role, status, password_hash, failed_attempts, locked_until FROM operators WHERE lower(username) = lower(${input.username}) FOR UPDATE`,
+    );
+    const fail = (reason: string, operatorId: string | null): SignInResult => {
+      ctx.audit({ action: 'session.signIn.failed', entityType: 'operator', entityId: operatorId, after: { username: input.username, reason } });
+      return { ok: false, reason };
+    };
+    const generic = 'unknown username or wrong password';
+    if (!op) {
+      await hashPassword(input.password); // same cost as a real check: no user enumeration by timing
+      return fail(generic, null);
+    }
+    if (op.status !== 'active') return fail(`operator ${op.username} is ${op.status}`, op.id);
+    if (op.locked_until && new Date(op.locked_until).getTime() > ctx.now.getTime()) {
+      return fail(`too many failed sign-ins: locked until ${new Date(op.locked_until).toISOString()}`, op.id);
+    }
+    if (!(await verifyPassword(input.password, op.password_hash))) {
+      const attempts = Number(op.failed_attempts) + 1;
+      const lockUntil = attempts >= MAX_FAILED_SIGN_INS ? new Date(ctx.now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS)) : null;
+      await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`);
+      return fail(generic, op.id);
+    }
+    const token = randomBytes(32).toString('base64url');
+    await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`);
+    await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId})`);
+    ctx.audit({ action: 'session.signIn', entityType: 'operator', entityId: op.id, after: { username: op.username } });
+    return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
+  },
+});
+
+export const signOut = defineCommand({
+  name: 'session.signOut',
+  permission: 'signed_in',
+  input: z.strictObject({ token: z.string().min(1) }),
+  async run(ctx, input) {
+    await ctx.tx.execute(sql`UPDATE sessions SET ended_at = now() WHERE token_hash = ${tokenHash(input.token)} AND operator_id = ${ctx.actor!.operatorId}`);
+    ctx.audit({ action: 'session.signOut', entityType: 'operator', entityId: ctx.actor!.operatorId });
+    return { signedOut: true };
+  },
+});
+
+export const whoami = defineQuery({
+  name: 'session.whoami',
+  permission: 'signed_in',
+  input: z.strictObject({}),
+  async run(ctx) {
+    return { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role };
+  },
+});
+
+/** Public: whether the central store has any operator yet (so `init` knows whether to bootstrap). */
+export const setupStatus = defineQuery({
+  name: 'setup.status',
+  permission: 'public',
+  input: z.strictObject({}),
+  async run(ctx) {
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM operators`);
+    return { initialised: Number(n) > 0 };
+  },
+});
