@@ -134,7 +134,7 @@ export async function verifyAudit(tx: CentralTx, pageSize = 5000): Promise<{ ent
       before: JsonValue | null; after: JsonValue | null; command_id: string | null; ip: string | null; workstation_id: string | null;
       decision: string; prev_hash: string; hash: string;
     }>(tx, sql`SELECT seq::text AS seq, at, operator_id, action, entity_type, entity_id, before, after, command_id, ip, workstation_id,
-                      decision, prev_hash, hash FROM audit_log WHERE seq > ${after.toString()}::bigint ORDER BY seq LIMIT ${pageSize}`);
+                      decision, prev_hash, hash FROM audit_log WHERE audit_log.seq > ${after.toString()}::bigint ORDER BY audit_log.seq LIMIT ${pageSize}`);
     if (page.length === 0) break;
     for (const r of page) {
       entries++;

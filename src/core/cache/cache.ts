@@ -11,13 +11,12 @@
  */
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { CredentialStore } from '../credentials/store.js';
 import * as schema from './schema.js';
+import { resourcePath } from '../workstation/resources.js';
 
 export type CacheDb = BetterSQLite3Database<typeof schema>;
 
@@ -36,7 +35,7 @@ export class CacheKeyError extends Error {
   }
 }
 
-const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../drizzle/local');
+const MIGRATIONS = () => resourcePath('drizzle/local');
 const KEY_HEX = /^[0-9a-f]{64}$/;
 
 export const cacheKeyAccount = (workstationId: string) => `cache-key:${workstationId}`;
@@ -88,6 +87,6 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
   sqlite.defaultSafeIntegers(true);
   // drizzle's types name the upstream package; the cipher build has the same API.
   const db = drizzle(sqlite as never, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS });
+  migrate(db, { migrationsFolder: MIGRATIONS() });
   return { file, db, sqlite, close: () => sqlite.close() };
 }

@@ -1,7 +1,5 @@
 /** Commands and queries for the data that feeds payouts: imports, rules, calculation, payables, demo. */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
@@ -12,6 +10,7 @@ import { writeDemo } from '../demo/generate.js';
 import { importCsv } from '../imports/run.js';
 import { parseInstant } from '../imports/fields.js';
 import { isCurrency } from '../money/index.js';
+import { resourcePath } from '../workstation/resources.js';
 import { listPayables } from './payables.js';
 import { listRuleVersions } from './rules-store.js';
 import { calculateCommissions } from './run.js';
@@ -119,7 +118,6 @@ export const payables = defineQuery({
   },
 });
 
-const EXAMPLE_RULES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/rules.json');
 
 export const demo = defineCommand({
   name: 'demo.generate',
@@ -136,7 +134,7 @@ export const demo = defineCommand({
     const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM commission_rules`);
     let rulesVersion: number | null = null;
     if (Number(n) === 0) {
-      const body = JSON.parse(readFileSync(EXAMPLE_RULES, 'utf8')) as unknown;
+      const body = JSON.parse(readFileSync(resourcePath('examples/rules.json'), 'utf8')) as unknown;
       parseRuleSet(body);
       await ctx.tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
                                VALUES (1, ${FIRST_VERSION_FROM.toISOString()}::timestamptz, ${JSON.stringify(body)}::jsonb, ${ctx.actor!.operatorId})`);

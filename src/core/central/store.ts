@@ -6,10 +6,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
+import { resourcePath } from '../workstation/resources.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,7 +33,7 @@ export class CentralUnavailableError extends Error {
   }
 }
 
-const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../drizzle/central');
+const MIGRATIONS = () => resourcePath('drizzle/central');
 
 /** Rows of a raw SQL statement, whichever driver ran it. */
 export async function rows<T = Record<string, unknown>>(tx: CentralTx, query: SQL): Promise<T[]> {
@@ -134,10 +134,10 @@ export async function migrateCentral(store: CentralStore): Promise<void> {
   if (store.kind === 'pglite') {
     const { migrate } = await import('drizzle-orm/pglite/migrator');
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await migrate(store.db as any, { migrationsFolder: MIGRATIONS });
+    await migrate(store.db as any, { migrationsFolder: MIGRATIONS() });
   } else {
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await migrate(store.db as any, { migrationsFolder: MIGRATIONS });
+    await migrate(store.db as any, { migrationsFolder: MIGRATIONS() });
   }
 }

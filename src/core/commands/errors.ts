@@ -80,5 +80,11 @@ export function toTreasuryError(error: unknown): TreasuryError {
   }
   if (e?.name === 'RuleSetError') return new TreasuryError('RULES_INVALID', e.message ?? 'invalid rules', [], { cause: error });
   if (e?.name === 'MoneyError' || e?.name === 'CurrencyError') return new TreasuryError('VALIDATION', e.message ?? 'invalid amount', [], { cause: error });
-  return new TreasuryError('INTERNAL', `internal error: ${e?.message ?? String(error)}`, [], { cause: error });
+  // drizzle wraps driver errors as "Failed query: <sql>" with the database's error as the cause.
+  const cause = (error as { cause?: { message?: string; code?: string } })?.cause;
+  if (cause?.code === '40001' || cause?.code === '40P01') {
+    return new TreasuryError('CONFLICT', `the central store could not serialise this change with a concurrent one (${cause.message}); try again`, [], { cause: error });
+  }
+  const message = cause?.message ? `${cause.message}` : (e?.message ?? String(error));
+  return new TreasuryError('INTERNAL', `internal error: ${message}`, [], { cause: error });
 }

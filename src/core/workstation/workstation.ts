@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { openCache, type LocalCache } from '../cache/cache.js';
+import type { LocalCache } from '../cache/cache.js';
 import { openCentral, type CentralStore } from '../central/store.js';
 import { DEFINITIONS } from '../commands/catalog.js';
 import { Router } from '../commands/router.js';
@@ -57,7 +57,8 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     central,
     router,
     credentials,
-    openCache: () => openCache({ file: cacheFile(options.dataDir), workstationId: id, credentials }),
+    // Loaded on demand: the native SQLite module must not be required just to start a host.
+    openCache: async () => (await import('../cache/cache.js')).openCache({ file: cacheFile(options.dataDir), workstationId: id, credentials }),
     close: () => central.close(),
   };
 }

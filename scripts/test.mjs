@@ -1,0 +1,26 @@
+// `npm test`: type-check, then run vitest. When this machine has gnome-keyring and D-Bus but no
+// Secret Service running (headless, CI), the run is wrapped in a private D-Bus session with an
+// unlocked keyring so the real-keychain tests run instead of being skipped.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
+const extra = process.argv.slice(2);
+
+if (process.env.TREASURY_TEST_SKIP_TYPECHECK !== '1') {
+  const tsc = run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+  if (tsc !== 0) process.exit(tsc);
+}
+
+const vitest = ['npx', 'vitest', 'run', ...extra].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+if (!process.env.DBUS_SESSION_BUS_ADDRESS && has('dbus-run-session') && has('gnome-keyring-daemon')) {
+  // A throwaway keyring in a temp dir (never the user's own login keyring), unlocked with a password
+  // that protects nothing but this test session.
+  const keyrings = mkdtempSync(path.join(os.tmpdir(), 'treasury-keyring-'));
+  const script = `echo -n treasury-test | XDG_DATA_HOME='${keyrings}' gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${vitest}; status=$?; rm -rf '${keyrings}'; exit $status`;
+  process.exit(run('dbus-run-session', ['--', 'sh', '-c', script]));
+}
+process.exit(run('sh', ['-c', vitest]));

@@ -1,0 +1,23 @@
+/**
+ * The contract between the renderer and the hosts that serve it (Electron's preload today, the
+ * browser host later): one object, one method per kind of call. The renderer sees only this type;
+ * it never learns about the database, the keychain or Node.
+ */
+export interface BridgeError {
+  code: string;
+  kind: 'user' | 'internal';
+  message: string;
+  problems: { message: string; file?: string; line?: number; field?: string; path?: string }[];
+}
+
+export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: BridgeError };
+
+export interface TreasuryBridge {
+  /** Sends a command or query through the router. The session is held by the host, not the renderer. */
+  call<T = unknown>(name: string, payload: unknown): Promise<BridgeResult<T>>;
+  /** Static facts about the host, for the status bar. */
+  info(): Promise<{ version: string; host: 'electron' | 'browser'; dataDir: string; central: string }>;
+}
+
+export const CALL_CHANNEL = 'treasury:call';
+export const INFO_CHANNEL = 'treasury:info';

@@ -1,0 +1,26 @@
+/**
+ * Files shipped beside the code (migrations, example rules). The code runs from src/ (tsx, tests),
+ * from out/main (electron-vite bundle) or from inside an asar, so the folder is found by walking up
+ * from this module rather than by a fixed relative path.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const found = new Map<string, string>();
+
+export function resourcePath(relative: string): string {
+  const hit = found.get(relative);
+  if (hit) return hit;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, relative);
+    if (existsSync(candidate)) {
+      found.set(relative, candidate);
+      return candidate;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find ${relative} above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}

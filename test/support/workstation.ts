@@ -1,0 +1,53 @@
+/**
+ * A signed-in test workstation over a real central store (PGlite or Postgres), with an in-memory
+ * credential store standing in for the keychain (the keychain itself has its own tests).
+ */
+import { randomUUID } from 'node:crypto';
+import type { CredentialStore } from '../../src/core/credentials/store.js';
+import type { SignInResult } from '../../src/core/operators/commands.js';
+import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
+import { createTestDatabase } from './pg.js';
+import { tempDir, type Driver } from './central.js';
+
+export function memoryCredentials(): CredentialStore & { entries: Map<string, string> } {
+  const entries = new Map<string, string>();
+  return {
+    kind: 'keychain',
+    entries,
+    get: async (a) => entries.get(a) ?? null,
+    set: async (a, s) => void entries.set(a, s),
+    delete: async (a) => entries.delete(a),
+  };
+}
+
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+
+export interface TestWorkstation {
+  ws: Workstation;
+  token: string;
+  /** Calls the router as the signed-in super-admin (or with another token). */
+  call<T = unknown>(name: string, payload?: unknown, token?: string | null): Promise<T>;
+  cleanup(): Promise<void>;
+}
+
+export async function openTestWorkstation(driver: Driver): Promise<TestWorkstation> {
+  const tmp = tempDir();
+  const db = driver === 'postgres' ? await createTestDatabase() : null;
+  const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: db?.url, credentials: memoryCredentials() });
+  const call = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
+    ws.router.call<T>({ name, payload, session: token, workstationId: ws.id, id: randomUUID() });
+  await call('operators.bootstrap', { username: 'admin', password: ADMIN_PASSWORD });
+  const signed = await call<SignInResult>('session.signIn', { username: 'admin', password: ADMIN_PASSWORD });
+  if (!signed.ok) throw new Error(signed.reason);
+  const token = signed.token;
+  return {
+    ws,
+    token,
+    call: <T>(name: string, payload: unknown = {}, t: string | null = token) => call<T>(name, payload, t),
+    cleanup: async () => {
+      await ws.close();
+      await db?.drop();
+      tmp.remove();
+    },
+  };
+}
