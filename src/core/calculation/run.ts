@@ -108,6 +108,7 @@ export async function calculateCommissions(
     const plan = planChunk(data, versions, asOf.getTime(), summary);
     await writeCommissions(tx, plan.commissions, asOf);
     await writeAdjustments(tx, plan.adjustments);
+    summary.adjustments.created += plan.adjustments.length;
     for (const a of plan.adjustments) adjustmentTotals.set(a.currency, (adjustmentTotals.get(a.currency) ?? 0n) + a.amount);
     summary.conversions += data.length;
     progress(summary.conversions, total);
@@ -184,33 +185,43 @@ export function planChunk(
       summary.errors.total++;
       if (summary.errors.first.length < 50) summary.errors.first.push(e);
     }
-    for (const c of result.commissions) {
-      const existing = byConversion.get(c.conversionId)!;
+    for (const computed of result.commissions) {
+      const existing = byConversion.get(computed.conversionId)!;
+      // Invariant kept for every commission: its amount plus the adjustments recorded against it
+      // equals what the rules compute now. Locked commissions reach it through a new adjustment;
+      // unlocked ones (new, or released by a cancelled payout) through their own amount.
+      const target = computed.status === 'voided' ? 0n : computed.amount;
+      const adjusted = BigInt(existing.adjusted);
+      const adjust = (amount: bigint) =>
+        adjustments.push({
+          id: `adj:${existing.commission_id}:${existing.adjustment_count + 1}`,
+          affiliateId,
+          commissionId: existing.commission_id!,
+          kind: computed.status === 'voided' || amount < 0n ? 'clawback' : 'recalculation',
+          amount,
+          currency: existing.c_currency!,
+          reason:
+            computed.status === 'voided'
+              ? `conversion ${computed.conversionId} ${computed.reason} after its commission was paid or batched`
+              : `commission for conversion ${computed.conversionId} recalculated (rule version ${computed.ruleVersion}) after it was paid or batched`,
+        });
       if (existing.commission_id === null) {
-        commissions.push(c);
+        commissions.push(computed);
         summary.inserted++;
       } else if (existing.locked) {
-        const target = c.status === 'voided' ? 0n : c.amount;
-        const delta = lockedCommissionDelta(BigInt(existing.amount!), BigInt(existing.adjusted), target);
+        const delta = lockedCommissionDelta(BigInt(existing.amount!), adjusted, target);
         if (delta === 0n) summary.lockedUnchanged++;
-        else {
-          adjustments.push({
-            id: `adj:${existing.commission_id}:${existing.adjustment_count + 1}`,
-            affiliateId,
-            commissionId: existing.commission_id,
-            kind: c.status === 'voided' ? 'clawback' : 'recalculation',
-            amount: delta,
-            currency: existing.c_currency!,
-            reason:
-              c.status === 'voided'
-                ? `conversion ${c.conversionId} ${c.reason} after its commission was paid or batched`
-                : `commission for conversion ${c.conversionId} recalculated (rule version ${c.ruleVersion}) after it was paid or batched`,
-          });
-        }
-      } else if (differs(existing, c)) {
-        commissions.push(c);
-        summary.updated++;
-      } else summary.unchanged++;
+        else adjust(delta);
+      } else {
+        // Released with adjustments already recorded: the amount covers only what they do not.
+        const own = target - adjusted;
+        const c = adjusted === 0n ? computed : { ...computed, amount: own < 0n ? 0n : own };
+        if (own < 0n) adjust(own);
+        if (differs(existing, c)) {
+          commissions.push(c);
+          summary.updated++;
+        } else summary.unchanged++;
+      }
     }
     start = end;
   }
