@@ -48,5 +48,8 @@ export function divRound(numerator: bigint, denominator: bigint, mode: RoundingM
       if (twice > denominator) return q + sign;
       if (twice < denominator) return q;
       return q % 2n === 0n ? q : q + sign;
+    default:
+      // Unreachable for typed callers; a mode that came from configuration is refused loudly.
+      throw new RangeError(`unknown rounding mode ${String(mode satisfies never)}`);
   }
 }
