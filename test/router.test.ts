@@ -131,6 +131,9 @@ describe.each(drivers)('router on %s', (driver) => {
     expect(clean.problems, JSON.stringify(clean.problems)).toEqual([]);
     expect(clean.entries).toBeGreaterThan(5);
 
+    // The table refuses edits (trigger); someone with the power to disable triggers is still caught.
+    await expect(db.execute(sql`DELETE FROM audit_log WHERE seq = 1`)).rejects.toThrow();
+    await db.execute(sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`);
     await db.execute(sql`UPDATE audit_log SET after = '{"reason":"nothing to see"}'::jsonb WHERE seq = 3`);
     expect((await verifyAudit(db)).problems).toContainEqual(expect.objectContaining({ seq: '3', problem: 'edited' }));
 

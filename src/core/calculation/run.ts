@@ -11,7 +11,10 @@
  * concurrently cannot have its commissions changed under it.
  */
 import { sql } from 'drizzle-orm';
-import { rows, type CentralTx } from '../central/store.js';
+import { pgArray } from '../central/arrays.js';
+import { copyInto, copyLine } from '../central/copy.js';
+import { affected, rows, type CentralTx } from '../central/store.js';
+import { TreasuryError } from '../commands/errors.js';
 import {
   computeAffiliateCommissions,
   lockedCommissionDelta,
@@ -85,7 +88,10 @@ export async function calculateCommissions(
   asOf: Date,
   progress: (done: number, total: number) => void = () => {},
 ): Promise<CalcSummary> {
+  // One calculation at a time (per central store): its plain inserts rely on nobody else inserting.
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
   const versions = await loadRuleVersions(tx);
+  await createStaging(tx);
   const counts = await rows<{ id: string; n: number }>(
     tx,
     sql`SELECT affiliate_id AS id, count(*)::int AS n FROM conversions GROUP BY affiliate_id ORDER BY affiliate_id`,
@@ -106,7 +112,8 @@ export async function calculateCommissions(
   for (const chunk of chunkAffiliates(counts.map((c) => ({ id: c.id, n: Number(c.n) })))) {
     const data = await readChunk(tx, chunk);
     const plan = planChunk(data, versions, asOf.getTime(), summary);
-    await writeCommissions(tx, plan.commissions, asOf);
+    await writeCommissions(tx, chunk, plan.inserts, asOf, 'insert');
+    await writeCommissions(tx, chunk, plan.updates, asOf, 'update');
     await writeAdjustments(tx, plan.adjustments);
     summary.adjustments.created += plan.adjustments.length;
     for (const a of plan.adjustments) adjustmentTotals.set(a.currency, (adjustmentTotals.get(a.currency) ?? 0n) + a.amount);
@@ -141,6 +148,9 @@ async function readChunk(tx: CentralTx, affiliateIds: string[]): Promise<Row[]> 
   );
 }
 
+/** A computed commission with what the write needs beyond the engine's result. */
+type PlannedCommission = CommissionResult & { occurredAt: number };
+
 interface PlannedAdjustment {
   id: string;
   affiliateId: string;
@@ -157,8 +167,9 @@ export function planChunk(
   versions: readonly RuleVersion[],
   asOf: number,
   summary: CalcSummary,
-): { commissions: CommissionResult[]; adjustments: PlannedAdjustment[] } {
-  const commissions: CommissionResult[] = [];
+): { inserts: PlannedCommission[]; updates: PlannedCommission[]; adjustments: PlannedAdjustment[] } {
+  const inserts: PlannedCommission[] = [];
+  const updates: PlannedCommission[] = [];
   const adjustments: PlannedAdjustment[] = [];
   const byConversion = new Map<string, Row>();
   let start = 0;
@@ -205,8 +216,9 @@ export function planChunk(
               ? `conversion ${computed.conversionId} ${computed.reason} after its commission was paid or batched`
               : `commission for conversion ${computed.conversionId} recalculated (rule version ${computed.ruleVersion}) after it was paid or batched`,
         });
+      const occurredAt = Number(existing.occurred_ms);
       if (existing.commission_id === null) {
-        commissions.push(computed);
+        inserts.push({ ...computed, occurredAt });
         summary.inserted++;
       } else if (existing.locked) {
         const delta = lockedCommissionDelta(BigInt(existing.amount!), adjusted, target);
@@ -215,17 +227,17 @@ export function planChunk(
       } else {
         // Released with adjustments already recorded: the amount covers only what they do not.
         const own = target - adjusted;
-        const c = adjusted === 0n ? computed : { ...computed, amount: own < 0n ? 0n : own };
+        const c = { ...computed, occurredAt, amount: adjusted === 0n ? computed.amount : own < 0n ? 0n : own };
         if (own < 0n) adjust(own);
         if (differs(existing, c)) {
-          commissions.push(c);
+          updates.push(c);
           summary.updated++;
         } else summary.unchanged++;
       }
     }
     start = end;
   }
-  return { commissions, adjustments };
+  return { inserts, updates, adjustments };
 }
 
 function differs(e: Row, c: CommissionResult): boolean {
@@ -242,28 +254,60 @@ function differs(e: Row, c: CommissionResult): boolean {
   );
 }
 
-async function writeCommissions(tx: CentralTx, list: readonly CommissionResult[], asOf: Date): Promise<void> {
-  const STATEMENT_ROWS = 10_000;
-  for (let i = 0; i < list.length; i += STATEMENT_ROWS) {
-    const json = JSON.stringify(
-      list
-        .slice(i, i + STATEMENT_ROWS)
-        .map((c) => [c.conversionId, c.affiliateId, c.ruleVersion, c.amount.toString(), c.currency, c.status, c.reason, c.rateBps, c.capped, c.period, c.availableAt]),
+const STAGING_COLUMNS = 'conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, occurred_ms, available_ms';
+
+/** A temporary table (this transaction only) that COPY fills and one INSERT … SELECT merges. */
+async function createStaging(tx: CentralTx): Promise<void> {
+  await tx.execute(sql`CREATE TEMP TABLE calc_staging (conversion_id text, affiliate_id text, rule_version int, amount_minor bigint,
+    currency char(3), status text, reason text, rate_bps int, capped boolean, period text, occurred_ms bigint, available_ms bigint) ON COMMIT DROP`);
+}
+
+/**
+ * New commissions are plain inserts (the calc lock guarantees nobody else inserts them meanwhile);
+ * changed ones are upserts whose WHERE repeats the lock rule in SQL: a paid or live-batched commission
+ * is never rewritten, even if a batch took it after this job read it.
+ */
+async function writeCommissions(
+  tx: CentralTx,
+  affiliateIds: readonly string[],
+  list: readonly PlannedCommission[],
+  asOf: Date,
+  mode: 'insert' | 'update',
+): Promise<void> {
+  if (list.length === 0) return;
+  await copyInto(
+    tx,
+    `calc_staging (${STAGING_COLUMNS})`,
+    list.map((c) =>
+      copyLine([c.conversionId, c.affiliateId, c.ruleVersion, c.amount, c.currency, c.status, c.reason, c.rateBps, c.capped, c.period, c.occurredAt, c.availableAt]),
+    ),
+  );
+  const upsert = sql`
+    ON CONFLICT (conversion_id) DO UPDATE SET
+      affiliate_id = excluded.affiliate_id, rule_version = excluded.rule_version, amount_minor = excluded.amount_minor,
+      currency = excluded.currency, status = excluded.status, reason = excluded.reason, rate_bps = excluded.rate_bps,
+      capped = excluded.capped, period = excluded.period, occurred_at = excluded.occurred_at, available_at = excluded.available_at,
+      calculated_at = excluded.calculated_at, updated_at = now()
+    WHERE m.status <> 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`;
+  const written = await affected(tx, sql`
+    INSERT INTO commissions AS m (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped,
+                                  period, occurred_at, available_at, calculated_at)
+    SELECT u.conversion_id, u.affiliate_id, u.rule_version, u.amount_minor, u.currency, u.status, u.reason, u.rate_bps, u.capped, u.period,
+           'epoch'::timestamptz + u.occurred_ms * interval '1 millisecond', 'epoch'::timestamptz + u.available_ms * interval '1 millisecond',
+           ${asOf.toISOString()}::timestamptz
+    FROM calc_staging u
+    -- Stands in for a foreign key, set-based: the conversion exists and belongs to this affiliate.
+    -- (The affiliate list lets Postgres read only this chunk's conversions, by index.)
+    JOIN conversions c ON c.id = u.conversion_id AND c.affiliate_id = u.affiliate_id AND c.affiliate_id = ANY(${pgArray(affiliateIds)}::text[])
+    ${mode === 'update' ? upsert : sql``}`);
+  await tx.execute(sql`TRUNCATE calc_staging`);
+  if (written !== list.length) {
+    // Either a conversion vanished or moved (impossible by construction), or a batch locked a
+    // commission after this job read it: refuse the whole calculation rather than half-apply it.
+    throw new TreasuryError(
+      'CONFLICT',
+      `calc wrote ${written} of ${list.length} commissions: some were locked into a batch (or their conversion changed) while it ran; nothing was changed, run calc again`,
     );
-    // The WHERE on the update repeats the lock rule in SQL: a paid or live-batched commission is
-    // never rewritten, even if a batch took it after this job read it.
-    await tx.execute(sql`
-      INSERT INTO commissions AS m (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped,
-                                    period, occurred_at, available_at, calculated_at)
-      SELECT e->>0, e->>1, (e->>2)::int, (e->>3)::bigint, e->>4, e->>5, e->>6, (e->>7)::int, (e->>8)::boolean, e->>9, c.occurred_at,
-             'epoch'::timestamptz + (e->>10)::bigint * interval '1 millisecond', ${asOf.toISOString()}::timestamptz
-      FROM json_array_elements(${json}::json) AS e JOIN conversions c ON c.id = e->>0
-      ON CONFLICT (conversion_id) DO UPDATE SET
-        affiliate_id = excluded.affiliate_id, rule_version = excluded.rule_version, amount_minor = excluded.amount_minor,
-        currency = excluded.currency, status = excluded.status, reason = excluded.reason, rate_bps = excluded.rate_bps,
-        capped = excluded.capped, period = excluded.period, occurred_at = excluded.occurred_at, available_at = excluded.available_at,
-        calculated_at = excluded.calculated_at, updated_at = now()
-      WHERE m.status <> 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`);
   }
 }
 

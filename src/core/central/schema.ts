@@ -170,17 +170,20 @@ export const commissionRules = pgTable(
   (t) => [index('commission_rules_effective_idx').on(t.effectiveFrom)],
 );
 
-/** One commission per conversion. Rewritten by calc only while not locked in a payout. */
+/**
+ * One commission per conversion. Rewritten by calc only while not locked in a payout.
+ *
+ * No foreign key to conversions, on purpose: a row-by-row foreign-key trigger made calc's bulk
+ * writes 2.5× slower. The same guarantee holds set-based instead: calc inserts through a join on
+ * conversions (id AND affiliate) and asserts that every row was written, and conversions can never
+ * be deleted (trigger in migration 0001).
+ */
 export const commissions = pgTable(
   'commissions',
   {
     id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
-    conversionId: text('conversion_id')
-      .notNull()
-      .references(() => conversions.id),
-    affiliateId: text('affiliate_id')
-      .notNull()
-      .references(() => affiliates.id),
+    conversionId: text('conversion_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
     ruleVersion: integer('rule_version').notNull(),
     amountMinor: money('amount_minor').notNull(),
     currency: currency().notNull(),

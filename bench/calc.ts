@@ -1,0 +1,212 @@
+/**
+ * bench:calc — 1,000,000 conversions for 10,000 affiliates, `calc` on each central store, beside
+ * (a) the naive way: one round trip per conversion, timed on 20,000 rows and extrapolated, and
+ * (b) the floor: the same number of rows copied out of and into the same store with COPY.
+ *
+ * Each measured phase runs in its own child process so its peak RSS (getrusage maxrss) is its own.
+ * Usage: npm run bench:calc -- [--conversions N] [--affiliates N] [--stores postgres,pglite]
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { calculateCommissions } from '../src/core/calculation/run.js';
+import { loadRuleVersions } from '../src/core/calculation/rules-store.js';
+import { openCentral, rows, type CentralStore } from '../src/core/central/store.js';
+import { computeAffiliateCommissions, type AffiliateStatus, type ConversionStatus } from '../src/core/commission/index.js';
+import { writeDemo } from '../src/core/demo/generate.js';
+import { resourcePath } from '../src/core/workstation/resources.js';
+
+const UNTIL = new Date('2026-11-01T00:00:00Z');
+const AS_OF = new Date('2026-11-21T00:00:00Z');
+const NAIVE_ROWS = 20_000;
+const BENCH = fileURLToPath(import.meta.url);
+
+interface Target {
+  store: 'postgres' | 'pglite';
+  url?: string;
+  dataDir: string;
+}
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+}
+
+async function open(target: Target): Promise<CentralStore> {
+  return openCentral({ dataDir: target.dataDir, url: target.url });
+}
+
+const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+// ------------------------------------------------------------------ phases (run in child processes)
+
+const phases: Record<string, (t: Target, n: { conversions: number; affiliates: number }) => Promise<Record<string, unknown>>> = {
+  async prepare(t, n) {
+    const store = await open(t);
+    const started = performance.now();
+    await store.db.transaction(async (tx) => {
+      const [op] = await rows<{ id: string }>(tx, sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES ('bench', 'Bench', 'super_admin', 'x') RETURNING id`);
+      await tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
+        VALUES (1, '1970-01-01T00:00:00Z', ${readFileSync(resourcePath('examples/rules.json'), 'utf8')}::jsonb, ${op!.id})`);
+      await writeDemo(tx, { affiliates: n.affiliates, conversions: n.conversions, seed: 7, until: UNTIL });
+    });
+    await store.db.execute(sql`ANALYZE`);
+    const ms = performance.now() - started;
+    await store.close();
+    return { ms };
+  },
+
+  async calc(t) {
+    const store = await open(t);
+    const started = performance.now();
+    const summary = await store.db.transaction((tx) => calculateCommissions(tx, AS_OF));
+    const ms = performance.now() - started;
+    await store.close();
+    return { ms, rssMB: rssMB(), inserted: summary.inserted, errors: summary.errors.total };
+  },
+
+  async recalc(t) {
+    const store = await open(t);
+    const started = performance.now();
+    const summary = await store.db.transaction((tx) => calculateCommissions(tx, AS_OF));
+    const ms = performance.now() - started;
+    await store.close();
+    return { ms, rssMB: rssMB(), inserted: summary.inserted, updated: summary.updated };
+  },
+
+  async floor(t, n) {
+    const store = await open(t);
+    await store.db.execute(sql`DROP TABLE IF EXISTS floor_commissions`);
+    // Same columns, defaults, checks and indexes as the real table: the floor pays index upkeep too.
+    await store.db.execute(sql`CREATE TABLE floor_commissions (LIKE commissions INCLUDING ALL)`);
+    const started = performance.now();
+    let bytes = 0;
+    await store.copyOut(
+      `SELECT c.id, c.affiliate_id, c.occurred_at, c.product, c.gross_minor - c.discount_minor, c.currency, c.status, a.status
+       FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id`,
+      (chunk) => (bytes += chunk.length),
+    );
+    const outMs = performance.now() - started;
+    function* lines() {
+      for (let i = 1; i <= n.conversions; i++) {
+        const id = `cv-${String(i).padStart(8, '0')}`;
+        yield `${id}\taff-${String((i % n.affiliates) + 1).padStart(6, '0')}\t1\t${i * 7}\tUSD\tpayable\t\\N\t1000\tf\t2026-10\t2026-10-01 00:00:00+00\t2026-10-31 00:00:00+00\t2026-11-21 00:00:00+00\n`;
+      }
+    }
+    const inStart = performance.now();
+    await store.copyIn(
+      'floor_commissions (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, occurred_at, available_at, calculated_at)',
+      lines(),
+    );
+    const inMs = performance.now() - inStart;
+    await store.db.execute(sql`DROP TABLE floor_commissions`);
+    await store.close();
+    return { ms: outMs + inMs, outMs, inMs, outBytes: bytes };
+  },
+
+  async naive(t) {
+    const store = await open(t);
+    const versions = await loadRuleVersions(store.db);
+    await store.db.execute(sql`DROP TABLE IF EXISTS naive_commissions`);
+    await store.db.execute(sql`CREATE TABLE naive_commissions (LIKE commissions INCLUDING ALL)`);
+    const ids = await rows<{ id: string }>(store.db, sql`SELECT id FROM conversions ORDER BY id LIMIT ${NAIVE_ROWS}`);
+    const started = performance.now();
+    for (const { id } of ids) {
+      // The per-row way: fetch one conversion, compute, write one commission.
+      const [c] = await rows<{ affiliate_id: string; ms: string; product: string; net: string; currency: string; status: string; a_status: string }>(
+        store.db,
+        sql`SELECT c.affiliate_id, (extract(epoch FROM c.occurred_at) * 1000)::bigint::text AS ms, c.product,
+                   (c.gross_minor - c.discount_minor)::text AS net, c.currency, c.status, a.status AS a_status
+            FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id WHERE c.id = ${id}`,
+      );
+      const { commissions } = computeAffiliateCommissions(
+        { id: c!.affiliate_id, status: c!.a_status as AffiliateStatus },
+        [{ id, affiliateId: c!.affiliate_id, occurredAt: Number(c!.ms), product: c!.product, netAmount: BigInt(c!.net), currency: c!.currency, status: c!.status as ConversionStatus }],
+        versions,
+        AS_OF.getTime(),
+      );
+      const m = commissions[0]!;
+      await store.db.execute(sql`INSERT INTO naive_commissions (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, occurred_at, available_at, calculated_at)
+        VALUES (${id}, ${m.affiliateId}, ${m.ruleVersion}, ${m.amount.toString()}::bigint, ${m.currency}, ${m.status}, ${m.reason}, ${m.rateBps}, ${m.capped}, ${m.period},
+                ${new Date(Number(c!.ms)).toISOString()}::timestamptz, ${new Date(m.availableAt).toISOString()}::timestamptz, now())
+        ON CONFLICT (conversion_id) DO UPDATE SET amount_minor = excluded.amount_minor, status = excluded.status`);
+    }
+    const ms = performance.now() - started;
+    await store.db.execute(sql`DROP TABLE naive_commissions`);
+    await store.close();
+    return { ms, rows: ids.length };
+  },
+};
+
+function runPhase(phase: string, target: Target, n: { conversions: number; affiliates: number }): Record<string, number> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', BENCH, '--phase', phase, '--target', JSON.stringify(target), '--n', JSON.stringify(n)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`${phase} on ${target.store} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`; // display of durations only, never money
+
+export async function main(args: string[]): Promise<void> {
+  const n = { conversions: Number(arg(args, 'conversions', '1000000')), affiliates: Number(arg(args, 'affiliates', '10000')) };
+  const stores = arg(args, 'stores', 'postgres,pglite').split(',') as Target['store'][];
+  const pgUrl = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  console.log(`bench:calc — ${n.conversions.toLocaleString('en-US')} conversions, ${n.affiliates.toLocaleString('en-US')} affiliates; ${os.cpus().length} cores, Node ${process.version}`);
+  for (const store of stores) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-'));
+    const target: Target = { store, dataDir };
+    let drop = async () => {};
+    if (store === 'postgres') {
+      const name = `treasury_bench_${randomBytes(4).toString('hex')}`;
+      const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const u = new URL(pgUrl);
+      u.pathname = `/${name}`;
+      target.url = u.toString();
+      drop = async () => {
+        const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
+        await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.end();
+      };
+    }
+    try {
+      const prep = runPhase('prepare', target, n);
+      const calc = runPhase('calc', target, n);
+      const recalc = runPhase('recalc', target, n);
+      const floor = runPhase('floor', target, n);
+      const naive = runPhase('naive', target, n);
+      const naiveTotal = (naive.ms! / naive.rows!) * n.conversions;
+      console.log(`\n[${store}] ${store === 'postgres' ? target.url!.replace(/\/\/.*@/, '//') : 'embedded PGlite'}`);
+      console.log(`  generate demo data (not measured against)  ${s(prep.ms!)}`);
+      console.log(`  calc (first run, all rows new)             ${s(calc.ms!)}   peak RSS ${calc.rssMB} MB   (${calc.inserted} commissions, ${calc.errors} errors)`);
+      console.log(`  calc again (nothing changed)               ${s(recalc.ms!)}   peak RSS ${recalc.rssMB} MB   (${recalc.inserted} new, ${recalc.updated} updated)`);
+      console.log(`  floor: COPY out + COPY in of ${n.conversions} rows  ${s(floor.ms!)}   (out ${s(floor.outMs!)}, in ${s(floor.inMs!)})`);
+      console.log(`  naive: 1 round trip per conversion pair    ${s(naive.ms!)} for ${naive.rows} rows → ${s(naiveTotal)} extrapolated`);
+      console.log(`  calc / floor = ${(calc.ms! / floor.ms!).toFixed(2)}×  (target ≤ 2×)`);
+      console.log(`  naive / calc = ${(naiveTotal / calc.ms!).toFixed(1)}×  (target ≥ 50×)`);
+      console.log(`  peak RSS ${calc.rssMB} MB  (target ≤ 500 MB)`);
+    } finally {
+      await drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+// Child-process entry: `--phase NAME --target JSON --n JSON` prints one JSON line.
+if (process.argv.includes('--phase')) {
+  const argv = process.argv.slice(2);
+  const phase = arg(argv, 'phase', '');
+  const target = JSON.parse(arg(argv, 'target', '{}')) as Target;
+  const n = JSON.parse(arg(argv, 'n', '{}')) as { conversions: number; affiliates: number };
+  const result = await phases[phase]!(target, n);
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
