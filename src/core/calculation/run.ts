@@ -11,8 +11,7 @@
  * concurrently cannot have its commissions changed under it.
  */
 import { sql } from 'drizzle-orm';
-import { pgArray } from '../central/arrays.js';
-import { copyInto, copyLine } from '../central/copy.js';
+import { pgArray, type ArrayElement } from '../central/arrays.js';
 import { affected, rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import {
@@ -91,7 +90,6 @@ export async function calculateCommissions(
   // One calculation at a time (per central store): its plain inserts rely on nobody else inserting.
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
   const versions = await loadRuleVersions(tx);
-  await createStaging(tx);
   const counts = await rows<{ id: string; n: number }>(
     tx,
     sql`SELECT affiliate_id AS id, count(*)::int AS n FROM conversions GROUP BY affiliate_id ORDER BY affiliate_id`,
@@ -109,19 +107,34 @@ export async function calculateCommissions(
     errors: { total: 0, first: [] },
   };
   const adjustmentTotals = new Map<string, bigint>();
-  for (const chunk of chunkAffiliates(counts.map((c) => ({ id: c.id, n: Number(c.n) })))) {
-    const data = await readChunk(tx, chunk);
+  // Pipelined: the next chunk's read is queued on the connection before this chunk is planned, and
+  // a chunk's write runs while the next one is planned, so the database and this process work at
+  // the same time (two cores). Chunks hold disjoint affiliates, so their order does not matter;
+  // writes stay one at a time because they share the staging table.
+  const chunks = chunkAffiliates(counts.map((c) => ({ id: c.id, n: Number(c.n) })));
+  const settled = <T>(p: Promise<T>): Promise<T> => (p.catch(() => {}), p); // awaited later; never unhandled
+  let nextRead = chunks.length > 0 ? settled(readChunk(tx, chunks[0]!)) : null;
+  let write: Promise<void> = Promise.resolve();
+  for (let i = 0; i < chunks.length; i++) {
+    const data = await nextRead!;
+    nextRead = i + 1 < chunks.length ? settled(readChunk(tx, chunks[i + 1]!)) : null;
     const plan = planChunk(data, versions, asOf.getTime(), summary);
-    await writeCommissions(tx, chunk, plan.inserts, asOf, 'insert');
-    await writeCommissions(tx, chunk, plan.updates, asOf, 'update');
-    await writeAdjustments(tx, plan.adjustments);
+    await write;
+    write = settled(writePlan(tx, chunks[i]!, plan, asOf));
     summary.adjustments.created += plan.adjustments.length;
     for (const a of plan.adjustments) adjustmentTotals.set(a.currency, (adjustmentTotals.get(a.currency) ?? 0n) + a.amount);
     summary.conversions += data.length;
     progress(summary.conversions, total);
   }
+  await write;
   summary.adjustments.byCurrency = Object.fromEntries([...adjustmentTotals].map(([c, v]) => [c, v.toString()]));
   return summary;
+}
+
+async function writePlan(tx: CentralTx, affiliateIds: readonly string[], plan: ReturnType<typeof planChunk>, asOf: Date): Promise<void> {
+  await writeCommissions(tx, affiliateIds, plan.inserts, asOf, 'insert');
+  await writeCommissions(tx, affiliateIds, plan.updates, asOf, 'update');
+  await writeAdjustments(tx, plan.adjustments);
 }
 
 async function readChunk(tx: CentralTx, affiliateIds: string[]): Promise<Row[]> {
@@ -254,18 +267,11 @@ function differs(e: Row, c: CommissionResult): boolean {
   );
 }
 
-const STAGING_COLUMNS = 'conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, occurred_ms, available_ms';
-
-/** A temporary table (this transaction only) that COPY fills and one INSERT … SELECT merges. */
-async function createStaging(tx: CentralTx): Promise<void> {
-  await tx.execute(sql`CREATE TEMP TABLE calc_staging (conversion_id text, affiliate_id text, rule_version int, amount_minor bigint,
-    currency char(3), status text, reason text, rate_bps int, capped boolean, period text, occurred_ms bigint, available_ms bigint) ON COMMIT DROP`);
-}
-
 /**
  * New commissions are plain inserts (the calc lock guarantees nobody else inserts them meanwhile);
  * changed ones are upserts whose WHERE repeats the lock rule in SQL: a paid or live-batched commission
- * is never rewritten, even if a batch took it after this job read it.
+ * is never rewritten, even if a batch took it after this job read it. Rows travel as one array per
+ * column (unnest), not COPY: COPY cannot share the connection with the pipelined reads.
  */
 async function writeCommissions(
   tx: CentralTx,
@@ -274,40 +280,40 @@ async function writeCommissions(
   asOf: Date,
   mode: 'insert' | 'update',
 ): Promise<void> {
-  if (list.length === 0) return;
-  await copyInto(
-    tx,
-    `calc_staging (${STAGING_COLUMNS})`,
-    list.map((c) =>
-      copyLine([c.conversionId, c.affiliateId, c.ruleVersion, c.amount, c.currency, c.status, c.reason, c.rateBps, c.capped, c.period, c.occurredAt, c.availableAt]),
-    ),
-  );
-  const upsert = sql`
-    ON CONFLICT (conversion_id) DO UPDATE SET
-      affiliate_id = excluded.affiliate_id, rule_version = excluded.rule_version, amount_minor = excluded.amount_minor,
-      currency = excluded.currency, status = excluded.status, reason = excluded.reason, rate_bps = excluded.rate_bps,
-      capped = excluded.capped, period = excluded.period, occurred_at = excluded.occurred_at, available_at = excluded.available_at,
-      calculated_at = excluded.calculated_at, updated_at = now()
-    WHERE m.status <> 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`;
-  const written = await affected(tx, sql`
-    INSERT INTO commissions AS m (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped,
-                                  period, occurred_at, available_at, calculated_at)
-    SELECT u.conversion_id, u.affiliate_id, u.rule_version, u.amount_minor, u.currency, u.status, u.reason, u.rate_bps, u.capped, u.period,
-           'epoch'::timestamptz + u.occurred_ms * interval '1 millisecond', 'epoch'::timestamptz + u.available_ms * interval '1 millisecond',
-           ${asOf.toISOString()}::timestamptz
-    FROM calc_staging u
-    -- Stands in for a foreign key, set-based: the conversion exists and belongs to this affiliate.
-    -- (The affiliate list lets Postgres read only this chunk's conversions, by index.)
-    JOIN conversions c ON c.id = u.conversion_id AND c.affiliate_id = u.affiliate_id AND c.affiliate_id = ANY(${pgArray(affiliateIds)}::text[])
-    ${mode === 'update' ? upsert : sql``}`);
-  await tx.execute(sql`TRUNCATE calc_staging`);
-  if (written !== list.length) {
-    // Either a conversion vanished or moved (impossible by construction), or a batch locked a
-    // commission after this job read it: refuse the whole calculation rather than half-apply it.
-    throw new TreasuryError(
-      'CONFLICT',
-      `calc wrote ${written} of ${list.length} commissions: some were locked into a batch (or their conversion changed) while it ran; nothing was changed, run calc again`,
-    );
+  const STATEMENT_ROWS = 25_000;
+  for (let i = 0; i < list.length; i += STATEMENT_ROWS) {
+    const part = list.slice(i, i + STATEMENT_ROWS);
+    const col = (f: (c: PlannedCommission) => ArrayElement) => pgArray(part.map(f));
+    const upsert = sql`
+      ON CONFLICT (conversion_id) DO UPDATE SET
+        affiliate_id = excluded.affiliate_id, rule_version = excluded.rule_version, amount_minor = excluded.amount_minor,
+        currency = excluded.currency, status = excluded.status, reason = excluded.reason, rate_bps = excluded.rate_bps,
+        capped = excluded.capped, period = excluded.period, occurred_at = excluded.occurred_at, available_at = excluded.available_at,
+        calculated_at = excluded.calculated_at, updated_at = now()
+      WHERE m.status <> 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`;
+    const written = await affected(tx, sql`
+      INSERT INTO commissions AS m (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped,
+                                    period, occurred_at, available_at, calculated_at)
+      SELECT u.conversion_id, u.affiliate_id, u.rule_version, u.amount_minor, u.currency, u.status, u.reason, u.rate_bps, u.capped, u.period,
+             'epoch'::timestamptz + u.occurred_ms * interval '1 millisecond', 'epoch'::timestamptz + u.available_ms * interval '1 millisecond',
+             ${asOf.toISOString()}::timestamptz
+      FROM unnest(${col((c) => c.conversionId)}::text[], ${col((c) => c.affiliateId)}::text[], ${col((c) => c.ruleVersion)}::int[],
+                  ${col((c) => c.amount)}::bigint[], ${col((c) => c.currency)}::text[], ${col((c) => c.status)}::text[],
+                  ${col((c) => c.reason)}::text[], ${col((c) => c.rateBps)}::int[], ${col((c) => c.capped)}::boolean[],
+                  ${col((c) => c.period)}::text[], ${col((c) => c.occurredAt)}::bigint[], ${col((c) => c.availableAt)}::bigint[])
+           AS u(conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, occurred_ms, available_ms)
+      -- Stands in for a foreign key, set-based: the conversion exists and belongs to this affiliate.
+      -- (The affiliate list lets Postgres read only this chunk's conversions, by index.)
+      JOIN conversions c ON c.id = u.conversion_id AND c.affiliate_id = u.affiliate_id AND c.affiliate_id = ANY(${pgArray(affiliateIds)}::text[])
+      ${mode === 'update' ? upsert : sql``}`);
+    if (written !== part.length) {
+      // Either a conversion vanished or moved (impossible by construction), or a batch locked a
+      // commission after this job read it: refuse the whole calculation rather than half-apply it.
+      throw new TreasuryError(
+        'CONFLICT',
+        `calc wrote ${written} of ${part.length} commissions: some were locked into a batch (or their conversion changed) while it ran; nothing was changed, run calc again`,
+      );
+    }
   }
 }
 
