@@ -52,16 +52,20 @@ export function parseConversion(file: string, rec: CsvRecord, report: (p: Proble
   let gross = 0n;
   let discount = 0n;
   if (!currencyProblem) {
+    let amountsOk = true;
     for (const field of ['gross_amount', 'discount_amount'] as const) {
       try {
         const amount = parseAmount(v[field]!, currency);
         if (field === 'gross_amount') gross = amount;
         else discount = amount;
       } catch (error) {
+        amountsOk = false;
         fail(field, (error as Error).message);
       }
     }
-    if (ok && discount > gross) fail('discount_amount', `discount ${v.discount_amount} is larger than gross ${v.gross_amount}`);
+    // Only the amounts themselves decide whether this comparison is meaningful: a problem in another
+    // field must not hide it (every problem of the row is reported).
+    if (amountsOk && discount > gross) fail('discount_amount', `discount ${v.discount_amount} is larger than gross ${v.gross_amount}`);
   }
   const status = v.status!.trim();
   const refundedText = v.refunded_at!.trim();

@@ -22,5 +22,10 @@ export function parseInstant(v: string): { ms: number } | { error: string } {
   if (!ISO_DATE_TIME.test(v)) return { error: `"${v}" is not an ISO 8601 date-time with a time zone (e.g. 2026-03-01T10:15:00Z) or a date (2026-03-01)` };
   const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v.replace(' ', 'T'));
   if (Number.isNaN(ms)) return { error: `"${v}" is not a valid date` };
+  // Date.parse rolls impossible days over ("2026-02-30" → 2 March) instead of refusing them.
+  const [y, m, d] = [v.slice(0, 4), v.slice(5, 7), v.slice(8, 10)].map(Number) as [number, number, number];
+  const day = new Date(0);
+  day.setUTCFullYear(y, m - 1, d);
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return { error: `"${v}" is not a valid date` };
   return { ms };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError, type Problem } from '../commands/errors.js';
-import { CsvHeaderError, ProblemList, readCsv, type CsvColumns, type CsvRecord } from './csv.js';
+import { columnCountProblem, CsvHeaderError, ProblemList, readCsv, type CsvColumns, type CsvRecord } from './csv.js';
 import { AFFILIATE_COLUMNS, parseAffiliate, upsertAffiliates, type AffiliateRow } from './affiliates.js';
 import { CONVERSION_COLUMNS, parseConversion, upsertConversions, type ConversionRow } from './conversions.js';
 
@@ -58,8 +58,15 @@ export async function importCsv(
   let count = 0;
   try {
     for await (const rec of readCsv(file, kind.columns, first)) {
-      const row = kind.parse(label, rec, (p) => problems.add(p));
       if (++count % 50_000 === 0) progress(count, 'validating');
+      // A row with too few or too many fields has its values under the wrong columns: report that
+      // alone (per-field messages would be misleading) and never accept it with fields dropped.
+      const shape = columnCountProblem(label, rec, Object.keys(rec.values).length - 1);
+      if (shape) {
+        problems.add(shape);
+        continue;
+      }
+      const row = kind.parse(label, rec, (p) => problems.add(p));
       if (!row) continue;
       const dup = seen.get(row.id);
       if (dup !== undefined) problems.add({ file: label, line: rec.line, field: 'id', message: `id "${row.id}" already appears on line ${dup}` });
@@ -70,7 +77,11 @@ export async function importCsv(
       }
     }
   } catch (error) {
-    if (error instanceof CsvHeaderError) throw invalid(label, error.problems, error.problems.length);
+    if (error instanceof CsvHeaderError) {
+      // Same file label as the row problems (readCsv only knows the full path).
+      const items = error.problems.map((p) => ({ ...p, file: label }));
+      throw invalid(label, items, items.length);
+    }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TreasuryError('VALIDATION', `file not found: ${file}`, [{ file, message: 'not found' }]);
     throw error;
   }
