@@ -159,6 +159,15 @@ function idempotencyAndAtomicity(driver: Driver) {
     expect(a1!.kyc_status).toBe('approved');
   });
 
+  it('a conversion cannot move to another affiliate (its commission belongs to the first)', async () => {
+    const movedFile = h.write('moved.csv', lines([CONV_HEADER, 'c9,a1,2026-03-09T00:00:00Z,pro,1.00,0,USD,approved,']));
+    await h.importFile('conversions', movedFile);
+    const error = await h.refused('conversions', h.write('moved-2.csv', lines([CONV_HEADER, 'c9,a2,2026-03-09T00:00:00Z,pro,1.00,0,IDR,approved,'])));
+    expect(error.problems).toEqual([
+      { file: 'moved-2.csv', line: 2, field: 'affiliate_id', message: expect.stringMatching(/"c9" belongs to affiliate "a1"/) as string },
+    ]);
+  });
+
   it('is atomic: 10,000 good rows and one bad row at the end write nothing', async () => {
     const good = Array.from({ length: 10_000 }, (_, i) => {
       const n = String(i).padStart(5, '0');

@@ -50,7 +50,8 @@ export const setRules = defineCommand({
       parseRuleSet(input.body);
     } catch (error) {
       if (error instanceof RuleSetError) {
-        throw new TreasuryError('RULES_INVALID', error.message, error.issues.map((i) => ({ path: i.path, message: i.message })));
+        const n = error.issues.length;
+        throw new TreasuryError('RULES_INVALID', `invalid commission rule set (${n} problem${n === 1 ? '' : 's'})`, error.issues.map((i) => ({ path: i.path, message: i.message })));
       }
       throw error;
     }

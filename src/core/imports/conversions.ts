@@ -5,7 +5,9 @@
  * refunded and must be empty otherwise.
  */
 import { sql } from 'drizzle-orm';
-import type { CentralTx } from '../central/store.js';
+import { pgArray } from '../central/arrays.js';
+import { rows, type CentralTx } from '../central/store.js';
+import { TreasuryError } from '../commands/errors.js';
 import type { Problem } from '../commands/errors.js';
 import { parseAmount } from '../money/index.js';
 import type { CsvRecord } from './csv.js';
@@ -27,6 +29,8 @@ export interface ConversionRow {
   currency: string;
   status: string;
   refundedAt: number | null;
+  /** Where the row came from, for problems found while writing (absent for generated rows). */
+  line?: number;
 }
 
 export function parseConversion(file: string, rec: CsvRecord, report: (p: Problem) => void): ConversionRow | null {
@@ -82,6 +86,7 @@ export function parseConversion(file: string, rec: CsvRecord, report: (p: Proble
   }
   if (!ok || 'error' in occurred) return null;
   return {
+    line: rec.line,
     id: v.id!.trim(),
     affiliateId: v.affiliate_id!.trim(),
     occurredAt: occurred.ms,
@@ -95,8 +100,28 @@ export function parseConversion(file: string, rec: CsvRecord, report: (p: Proble
 }
 
 /** Inserts new conversions and updates changed ones, one statement per chunk; unchanged rows untouched. */
-export async function upsertConversions(tx: CentralTx, chunk: readonly ConversionRow[]): Promise<{ inserted: number; updated: number }> {
+export async function upsertConversions(tx: CentralTx, chunk: readonly ConversionRow[], file = '(generated)'): Promise<{ inserted: number; updated: number }> {
   if (chunk.length === 0) return { inserted: 0, updated: 0 };
+  // A conversion never moves to another affiliate: its commission (possibly paid) belongs to the first.
+  const moved = await rows<{ id: string; affiliate_id: string }>(
+    tx,
+    sql`SELECT c.id, c.affiliate_id FROM conversions c
+        JOIN unnest(${pgArray(chunk.map((r) => r.id))}::text[], ${pgArray(chunk.map((r) => r.affiliateId))}::text[]) AS u(id, affiliate_id)
+          ON c.id = u.id WHERE c.affiliate_id <> u.affiliate_id`,
+  );
+  if (moved.length > 0) {
+    const byId = new Map(chunk.map((r) => [r.id, r]));
+    throw new TreasuryError(
+      'CSV_INVALID',
+      `${file}: ${moved.length} conversion${moved.length === 1 ? '' : 's'} would move to another affiliate; nothing was imported`,
+      moved.map((m) => ({
+        file,
+        line: byId.get(m.id)?.line,
+        field: 'affiliate_id',
+        message: `conversion "${m.id}" belongs to affiliate "${m.affiliate_id}"; a conversion cannot move to another affiliate`,
+      })),
+    );
+  }
   const json = JSON.stringify(
     chunk.map((r) => [r.id, r.affiliateId, r.occurredAt, r.product, r.grossMinor.toString(), r.discountMinor.toString(), r.currency, r.status, r.refundedAt]),
   );

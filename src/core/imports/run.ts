@@ -25,7 +25,7 @@ export interface ImportSummary {
 interface ImportKind<Row extends { id: string }> {
   columns: CsvColumns;
   parse(file: string, rec: CsvRecord, report: (p: Problem) => void): Row | null;
-  upsert(tx: CentralTx, chunk: readonly Row[]): Promise<{ inserted: number; updated: number }>;
+  upsert(tx: CentralTx, chunk: readonly Row[], file: string): Promise<{ inserted: number; updated: number }>;
   /** Affiliate ids each row refers to, checked against the store after pass 1. */
   affiliateOf?(row: Row): string;
 }
@@ -102,7 +102,7 @@ export async function importCsv(
   let written = 0;
   let chunk: { id: string }[] = [];
   const flush = async () => {
-    const r = await kind.upsert(tx, chunk);
+    const r = await kind.upsert(tx, chunk, label);
     inserted += r.inserted;
     updated += r.updated;
     written += chunk.length;
