@@ -12,6 +12,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { pgArray, type ArrayElement } from '../central/arrays.js';
+import { copyOutText, copyRows, literal } from '../central/copy-out.js';
 import { affected, rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import {
@@ -26,7 +27,7 @@ import {
 } from '../commission/index.js';
 import { loadRuleVersions } from './rules-store.js';
 
-export const CHUNK_CONVERSIONS = 50_000;
+export const CHUNK_CONVERSIONS = 20_000;
 
 export interface CalcSummary {
   asOf: string;
@@ -40,6 +41,7 @@ export interface CalcSummary {
   errors: { total: number; first: CommissionError[] };
 }
 
+/** One conversion with its current commission (if any), as read for a chunk. */
 interface Row {
   id: string;
   affiliate_id: string;
@@ -48,7 +50,6 @@ interface Row {
   net: string;
   currency: string;
   status: string;
-  affiliate_status: string;
   commission_id: string | null;
   amount: string | null;
   c_status: string | null;
@@ -59,9 +60,16 @@ interface Row {
   period: string | null;
   available_ms: string | null;
   c_currency: string | null;
-  locked: boolean;
-  adjusted: string;
-  adjustment_count: number;
+}
+
+/** Everything the plan needs for one chunk of affiliates. */
+interface ChunkData {
+  rows: Row[];
+  affiliateStatus: ReadonlyMap<string, string>;
+  /** Commissions in a live payout that is not paid yet (paid ones are locked by their status). */
+  inLivePayout: ReadonlySet<string>;
+  /** Adjustments recorded against each commission: their sum and count. */
+  adjusted: ReadonlyMap<string, { total: bigint; count: number }>;
 }
 
 /** Groups affiliates into chunks of at most `limit` conversions (an affiliate with more is its own chunk). */
@@ -89,11 +97,16 @@ export async function calculateCommissions(
 ): Promise<CalcSummary> {
   // One calculation at a time (per central store): its plain inserts rely on nobody else inserting.
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
+  // The chunk statements are big enough for Postgres to JIT-compile them, which costs ~0.5 s each and
+  // buys nothing for these simple plans.
+  await tx.execute(sql`SET LOCAL jit = off`);
   const versions = await loadRuleVersions(tx);
-  const counts = await rows<{ id: string; n: number }>(
+  const counts = await rows<{ id: string; status: string; n: number }>(
     tx,
-    sql`SELECT affiliate_id AS id, count(*)::int AS n FROM conversions GROUP BY affiliate_id ORDER BY affiliate_id`,
+    sql`SELECT c.affiliate_id AS id, a.status, count(*)::int AS n FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id
+        GROUP BY c.affiliate_id, a.status ORDER BY c.affiliate_id`,
   );
+  const affiliateStatus = new Map(counts.map((c) => [c.id, c.status]));
   const total = counts.reduce((s, c) => s + Number(c.n), 0);
   const summary: CalcSummary = {
     asOf: asOf.toISOString(),
@@ -107,62 +120,93 @@ export async function calculateCommissions(
     errors: { total: 0, first: [] },
   };
   const adjustmentTotals = new Map<string, bigint>();
-  // Pipelined: the next chunk's read is queued on the connection before this chunk is planned, and
-  // a chunk's write runs while the next one is planned, so the database and this process work at
-  // the same time (two cores). Chunks hold disjoint affiliates, so their order does not matter;
-  // writes stay one at a time because they share the staging table.
+  // Overlapped: a chunk's write is sent before the next chunk is planned, so the database inserts
+  // while this process computes (two cores busy instead of one). Chunks hold disjoint affiliates, so
+  // their order does not matter. Reads are not overlapped: a result must be consumed as it streams.
   const chunks = chunkAffiliates(counts.map((c) => ({ id: c.id, n: Number(c.n) })));
-  const settled = <T>(p: Promise<T>): Promise<T> => (p.catch(() => {}), p); // awaited later; never unhandled
-  let nextRead = chunks.length > 0 ? settled(readChunk(tx, chunks[0]!)) : null;
-  let write: Promise<void> = Promise.resolve();
-  for (let i = 0; i < chunks.length; i++) {
-    const data = await nextRead!;
-    nextRead = i + 1 < chunks.length ? settled(readChunk(tx, chunks[i + 1]!)) : null;
+  let pending: { affiliates: string[]; plan: ReturnType<typeof planChunk> } | null = null;
+  for (const chunk of chunks) {
+    const data = await readChunk(tx, chunk, affiliateStatus);
+    const write = pending ? writePlan(tx, pending.affiliates, pending.plan, asOf) : Promise.resolve();
+    write.catch(() => {}); // awaited below; never an unhandled rejection while planning
+    await new Promise((resolve) => setImmediate(resolve)); // let the driver put the write on the wire
     const plan = planChunk(data, versions, asOf.getTime(), summary);
     await write;
-    write = settled(writePlan(tx, chunks[i]!, plan, asOf));
+    pending = { affiliates: chunk, plan };
     summary.adjustments.created += plan.adjustments.length;
     for (const a of plan.adjustments) adjustmentTotals.set(a.currency, (adjustmentTotals.get(a.currency) ?? 0n) + a.amount);
-    summary.conversions += data.length;
+    summary.conversions += data.rows.length;
     progress(summary.conversions, total);
   }
-  await write;
+  if (pending) await writePlan(tx, pending.affiliates, pending.plan, asOf);
   summary.adjustments.byCurrency = Object.fromEntries([...adjustmentTotals].map(([c, v]) => [c, v.toString()]));
   return summary;
 }
 
+/** Sends every statement of a chunk's write at once (they are independent); resolves when all are done. */
 async function writePlan(tx: CentralTx, affiliateIds: readonly string[], plan: ReturnType<typeof planChunk>, asOf: Date): Promise<void> {
-  await writeCommissions(tx, affiliateIds, plan.inserts, asOf, 'insert');
-  await writeCommissions(tx, affiliateIds, plan.updates, asOf, 'update');
-  await writeAdjustments(tx, plan.adjustments);
+  await Promise.all([
+    writeCommissions(tx, affiliateIds, plan.inserts, asOf, 'insert'),
+    writeCommissions(tx, affiliateIds, plan.updates, asOf, 'update'),
+    writeAdjustments(tx, plan.adjustments),
+  ]);
 }
 
-async function readChunk(tx: CentralTx, affiliateIds: string[]): Promise<Row[]> {
-  const ids = JSON.stringify(affiliateIds);
-  return rows<Row>(
+/**
+ * Reads a chunk: its affiliates are a contiguous range in the store's own ordering (the counts query
+ * sorted them), so conversions and commissions come from index range scans, not whole-table scans.
+ * The big read is a plain two-table join read with COPY (a fraction of the driver's per-row cost);
+ * locks and adjustments, few by nature, come from two small queries.
+ */
+async function readChunk(tx: CentralTx, affiliateIds: readonly string[], statuses: ReadonlyMap<string, string>): Promise<ChunkData> {
+  const first = affiliateIds[0]!;
+  const last = affiliateIds.at(-1)!;
+  const text = await copyOutText(
     tx,
-    sql`WITH ids AS (SELECT json_array_elements_text(${ids}::json) AS id),
-        adj AS (
-          SELECT d.commission_id, sum(d.amount_minor) AS total, count(*)::int AS n
-          FROM adjustments d WHERE d.affiliate_id IN (SELECT id FROM ids) AND d.commission_id IS NOT NULL
-          GROUP BY d.commission_id)
-        SELECT c.id, c.affiliate_id, (extract(epoch FROM c.occurred_at) * 1000)::bigint::text AS occurred_ms, c.product,
-               (c.gross_minor - c.discount_minor)::text AS net, c.currency, c.status, a.status AS affiliate_status,
-               m.id::text AS commission_id, m.amount_minor::text AS amount, m.status AS c_status, m.reason, m.rule_version, m.rate_bps,
-               m.capped, m.period, (extract(epoch FROM m.available_at) * 1000)::bigint::text AS available_ms, m.currency AS c_currency,
-               (m.status = 'paid' OR EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)) IS TRUE AS locked,
-               coalesce(adj.total, 0)::text AS adjusted, coalesce(adj.n, 0) AS adjustment_count
-        FROM conversions c
-        JOIN affiliates a ON a.id = c.affiliate_id
-        LEFT JOIN commissions m ON m.conversion_id = c.id
-        LEFT JOIN adj ON adj.commission_id = m.id
-        WHERE c.affiliate_id IN (SELECT id FROM ids)
-        ORDER BY c.affiliate_id`,
+    `SELECT c.id, c.affiliate_id, (extract(epoch FROM c.occurred_at) * 1000)::bigint, c.product, c.gross_minor - c.discount_minor,
+            c.currency, c.status, m.id, m.amount_minor, m.status, m.reason, m.rule_version, m.rate_bps, m.capped, m.period,
+            (extract(epoch FROM m.available_at) * 1000)::bigint, m.currency
+     FROM conversions c
+     LEFT JOIN commissions m ON m.conversion_id = c.id AND m.affiliate_id BETWEEN ${literal(first)} AND ${literal(last)}
+     WHERE c.affiliate_id BETWEEN ${literal(first)} AND ${literal(last)}`,
   );
+  const locked = await rows<{ id: string }>(
+    tx,
+    sql`SELECT m.id::text AS id FROM payout_items l JOIN commissions m ON m.id = l.commission_id
+        WHERE l.live AND m.status <> 'paid' AND m.affiliate_id BETWEEN ${first} AND ${last}`,
+  );
+  const adjusted = await rows<{ id: string; total: string; n: number }>(
+    tx,
+    sql`SELECT commission_id::text AS id, sum(amount_minor)::text AS total, count(*)::int AS n FROM adjustments
+        WHERE affiliate_id BETWEEN ${first} AND ${last} AND commission_id IS NOT NULL GROUP BY commission_id`,
+  );
+  return {
+    rows: copyRows(text).map((f) => ({
+      id: f[0]!,
+      affiliate_id: f[1]!,
+      occurred_ms: f[2]!,
+      product: f[3]!,
+      net: f[4]!,
+      currency: f[5]!,
+      status: f[6]!,
+      commission_id: f[7]!,
+      amount: f[8]!,
+      c_status: f[9]!,
+      reason: f[10]!,
+      rule_version: f[11] === null ? null : Number(f[11]),
+      rate_bps: f[12] === null ? null : Number(f[12]),
+      capped: f[13] === null ? null : f[13] === 't',
+      period: f[14]!,
+      available_ms: f[15]!,
+      c_currency: f[16]!,
+    })),
+    affiliateStatus: statuses,
+    inLivePayout: new Set(locked.map((r) => r.id)),
+    adjusted: new Map(adjusted.map((r) => [r.id, { total: BigInt(r.total), count: Number(r.n) }])),
+  };
 }
 
-/** A computed commission with what the write needs beyond the engine's result. */
-type PlannedCommission = CommissionResult & { occurredAt: number };
+type PlannedCommission = CommissionResult;
 
 interface PlannedAdjustment {
   id: string;
@@ -176,7 +220,7 @@ interface PlannedAdjustment {
 
 /** Pure: decides which commissions to write and which adjustments to create for one chunk. */
 export function planChunk(
-  data: readonly Row[],
+  data: ChunkData,
   versions: readonly RuleVersion[],
   asOf: number,
   summary: CalcSummary,
@@ -185,72 +229,72 @@ export function planChunk(
   const updates: PlannedCommission[] = [];
   const adjustments: PlannedAdjustment[] = [];
   const byConversion = new Map<string, Row>();
-  let start = 0;
-  while (start < data.length) {
-    const affiliateId = data[start]!.affiliate_id;
-    let end = start;
-    const inputs: ConversionInput[] = [];
-    while (end < data.length && data[end]!.affiliate_id === affiliateId) {
-      const r = data[end]!;
-      byConversion.set(r.id, r);
-      inputs.push({
-        id: r.id,
-        affiliateId,
-        occurredAt: Number(r.occurred_ms),
-        product: r.product,
-        netAmount: BigInt(r.net),
-        currency: r.currency,
-        status: r.status as ConversionStatus,
-      });
-      end++;
-    }
-    const result = computeAffiliateCommissions({ id: affiliateId, status: data[start]!.affiliate_status as AffiliateStatus }, inputs, versions, asOf);
+  const byAffiliate = new Map<string, ConversionInput[]>();
+  for (const r of data.rows) {
+    byConversion.set(r.id, r);
+    let list = byAffiliate.get(r.affiliate_id);
+    if (!list) byAffiliate.set(r.affiliate_id, (list = []));
+    list.push({
+      id: r.id,
+      affiliateId: r.affiliate_id,
+      occurredAt: Number(r.occurred_ms),
+      product: r.product,
+      netAmount: BigInt(r.net),
+      currency: r.currency,
+      status: r.status as ConversionStatus,
+    });
+  }
+  for (const [affiliateId, inputs] of byAffiliate) {
+    const status = (data.affiliateStatus.get(affiliateId) ?? 'closed') as AffiliateStatus;
+    const result = computeAffiliateCommissions({ id: affiliateId, status }, inputs, versions, asOf);
     for (const e of result.errors) {
       summary.errors.total++;
       if (summary.errors.first.length < 50) summary.errors.first.push(e);
     }
     for (const computed of result.commissions) {
       const existing = byConversion.get(computed.conversionId)!;
+      if (existing.commission_id === null) {
+        inserts.push(computed);
+        summary.inserted++;
+        continue;
+      }
       // Invariant kept for every commission: its amount plus the adjustments recorded against it
       // equals what the rules compute now. Locked commissions reach it through a new adjustment;
       // unlocked ones (new, or released by a cancelled payout) through their own amount.
       const target = computed.status === 'voided' ? 0n : computed.amount;
-      const adjusted = BigInt(existing.adjusted);
-      const adjust = (amount: bigint) =>
-        adjustments.push({
-          id: `adj:${existing.commission_id}:${existing.adjustment_count + 1}`,
-          affiliateId,
-          commissionId: existing.commission_id!,
-          kind: computed.status === 'voided' || amount < 0n ? 'clawback' : 'recalculation',
-          amount,
-          currency: existing.c_currency!,
-          reason:
-            computed.status === 'voided'
-              ? `conversion ${computed.conversionId} ${computed.reason} after its commission was paid or batched`
-              : `commission for conversion ${computed.conversionId} recalculated (rule version ${computed.ruleVersion}) after it was paid or batched`,
-        });
-      const occurredAt = Number(existing.occurred_ms);
-      if (existing.commission_id === null) {
-        inserts.push({ ...computed, occurredAt });
-        summary.inserted++;
-      } else if (existing.locked) {
-        const delta = lockedCommissionDelta(BigInt(existing.amount!), adjusted, target);
+      const prior = data.adjusted.get(existing.commission_id) ?? { total: 0n, count: 0 };
+      if (existing.c_status === 'paid' || data.inLivePayout.has(existing.commission_id)) {
+        const delta = lockedCommissionDelta(BigInt(existing.amount!), prior.total, target);
         if (delta === 0n) summary.lockedUnchanged++;
-        else adjust(delta);
+        else adjustments.push(adjustmentFor(existing, computed, delta, prior.count));
       } else {
         // Released with adjustments already recorded: the amount covers only what they do not.
-        const own = target - adjusted;
-        const c = { ...computed, occurredAt, amount: adjusted === 0n ? computed.amount : own < 0n ? 0n : own };
-        if (own < 0n) adjust(own);
+        const own = target - prior.total;
+        const c = prior.total === 0n ? computed : { ...computed, amount: own < 0n ? 0n : own };
+        if (own < 0n) adjustments.push(adjustmentFor(existing, computed, own, prior.count));
         if (differs(existing, c)) {
           updates.push(c);
           summary.updated++;
         } else summary.unchanged++;
       }
     }
-    start = end;
   }
   return { inserts, updates, adjustments };
+}
+
+function adjustmentFor(existing: Row, computed: CommissionResult, amount: bigint, priorCount: number): PlannedAdjustment {
+  return {
+    id: `adj:${existing.commission_id}:${priorCount + 1}`,
+    affiliateId: existing.affiliate_id,
+    commissionId: existing.commission_id!,
+    kind: computed.status === 'voided' || amount < 0n ? 'clawback' : 'recalculation',
+    amount,
+    currency: existing.c_currency!,
+    reason:
+      computed.status === 'voided'
+        ? `conversion ${computed.conversionId} ${computed.reason} after its commission was paid or batched`
+        : `commission for conversion ${computed.conversionId} recalculated (rule version ${computed.ruleVersion}) after it was paid or batched`,
+  };
 }
 
 function differs(e: Row, c: CommissionResult): boolean {
@@ -281,8 +325,11 @@ async function writeCommissions(
   mode: 'insert' | 'update',
 ): Promise<void> {
   const STATEMENT_ROWS = 25_000;
-  for (let i = 0; i < list.length; i += STATEMENT_ROWS) {
-    const part = list.slice(i, i + STATEMENT_ROWS);
+  const statements: Promise<void>[] = [];
+  for (let i = 0; i < list.length; i += STATEMENT_ROWS) statements.push(writePart(list.slice(i, i + STATEMENT_ROWS)));
+  await Promise.all(statements);
+
+  async function writePart(part: readonly PlannedCommission[]): Promise<void> {
     const col = (f: (c: PlannedCommission) => ArrayElement) => pgArray(part.map(f));
     const upsert = sql`
       ON CONFLICT (conversion_id) DO UPDATE SET
@@ -295,16 +342,17 @@ async function writeCommissions(
       INSERT INTO commissions AS m (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped,
                                     period, occurred_at, available_at, calculated_at)
       SELECT u.conversion_id, u.affiliate_id, u.rule_version, u.amount_minor, u.currency, u.status, u.reason, u.rate_bps, u.capped, u.period,
-             'epoch'::timestamptz + u.occurred_ms * interval '1 millisecond', 'epoch'::timestamptz + u.available_ms * interval '1 millisecond',
+             c.occurred_at, 'epoch'::timestamptz + u.available_ms * interval '1 millisecond',
              ${asOf.toISOString()}::timestamptz
       FROM unnest(${col((c) => c.conversionId)}::text[], ${col((c) => c.affiliateId)}::text[], ${col((c) => c.ruleVersion)}::int[],
                   ${col((c) => c.amount)}::bigint[], ${col((c) => c.currency)}::text[], ${col((c) => c.status)}::text[],
                   ${col((c) => c.reason)}::text[], ${col((c) => c.rateBps)}::int[], ${col((c) => c.capped)}::boolean[],
-                  ${col((c) => c.period)}::text[], ${col((c) => c.occurredAt)}::bigint[], ${col((c) => c.availableAt)}::bigint[])
-           AS u(conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, occurred_ms, available_ms)
+                  ${col((c) => c.period)}::text[], ${col((c) => c.availableAt)}::bigint[])
+           AS u(conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period, available_ms)
       -- Stands in for a foreign key, set-based: the conversion exists and belongs to this affiliate.
       -- (The affiliate list lets Postgres read only this chunk's conversions, by index.)
-      JOIN conversions c ON c.id = u.conversion_id AND c.affiliate_id = u.affiliate_id AND c.affiliate_id = ANY(${pgArray(affiliateIds)}::text[])
+      JOIN conversions c ON c.id = u.conversion_id AND c.affiliate_id = u.affiliate_id
+                         AND c.affiliate_id BETWEEN ${affiliateIds[0]!} AND ${affiliateIds.at(-1)!}
       ${mode === 'update' ? upsert : sql``}`);
     if (written !== part.length) {
       // Either a conversion vanished or moved (impossible by construction), or a batch locked a
