@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgArray } from '../src/core/central/arrays.js';
+import { copyField, copyInto, copyLine, copyOutText, literal } from '../src/core/central/copy.js';
 import { rows, type CentralStore } from '../src/core/central/store.js';
 import { chunkAffiliates } from '../src/core/calculation/run.js';
 import { openTestCentral } from './support/central.js';
@@ -53,5 +54,27 @@ describe('chunkAffiliates', () => {
     ];
     expect(chunkAffiliates(counts, 60)).toEqual([['a', 'b'], ['c'], ['d'], ['e']]);
     expect(chunkAffiliates([], 60)).toEqual([]);
+  });
+});
+
+describe('COPY text format against Postgres', () => {
+  let store: CentralStore;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => ({ store, cleanup } = await openTestCentral('pglite')));
+  afterAll(() => cleanup());
+
+  it('copyLine → COPY FROM → COPY TO → copyField round-trips tabs, newlines, backslashes and null', async () => {
+    const values = ['plain', 'tab\there', 'new\nline', 'cr\rhere', 'back\\slash', '\\N', 'ünïcødé', null];
+    const back = await store.db.transaction(async (tx) => {
+      await tx.execute(sql`CREATE TEMP TABLE t (i int, v text) ON COMMIT DROP`);
+      await copyInto(tx, 't (i, v)', values.map((v, i) => copyLine([i, v])));
+      return copyOutText(tx, 'SELECT v FROM t ORDER BY i');
+    });
+    expect(back.slice(0, -1).split('\n').map(copyField)).toEqual(values);
+  });
+
+  it('literal() quotes safely', async () => {
+    const [r] = await rows<{ v: string }>(store.db, sql.raw(`SELECT ${literal("it's; DROP TABLE x; --")} AS v`));
+    expect(r!.v).toBe("it's; DROP TABLE x; --");
   });
 });

@@ -22,12 +22,6 @@ export interface CentralStore {
   readonly db: CentralDb;
   /** Where it lives, safe to print (no password). */
   readonly location: string;
-  /**
-   * Postgres COPY, the fastest way rows move in and out: `COPY (<query>) TO STDOUT` streamed to
-   * `onChunk`, and `COPY <target> FROM STDIN` fed with text-format lines. Outside any transaction.
-   */
-  copyOut(query: string, onChunk: (chunk: Uint8Array) => void): Promise<void>;
-  copyIn(target: string, lines: Iterable<string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,14 +92,6 @@ async function openPglite(dataDir: string): Promise<CentralStore> {
       kind: 'pglite',
       db,
       location: `embedded PGlite at ${dir}`,
-      // PGlite runs COPY through a virtual /dev/blob file held in memory.
-      async copyOut(query, onChunk) {
-        const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
-        if (result.blob) onChunk(new Uint8Array(await result.blob.arrayBuffer()));
-      },
-      async copyIn(target, lines) {
-        await client.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([...lines]) });
-      },
       async close() {
         await client.close();
         lock.release();
@@ -138,16 +124,6 @@ async function openPostgres(url: string): Promise<CentralStore> {
     kind: 'postgres',
     db,
     location: redactUrl(url),
-    async copyOut(query, onChunk) {
-      const stream = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
-      for await (const chunk of stream) onChunk(chunk as Uint8Array);
-    },
-    async copyIn(target, lines) {
-      const stream = await client.unsafe(`COPY ${target} FROM STDIN`).writable();
-      const { pipeline } = await import('node:stream/promises');
-      const { Readable } = await import('node:stream');
-      await pipeline(Readable.from(batched(lines)), stream);
-    },
     async close() {
       await client.end({ timeout: 5 });
     },
@@ -166,18 +142,3 @@ export async function migrateCentral(store: CentralStore): Promise<void> {
   }
 }
 
-/** Groups lines into ~1 MiB strings so a stream is not fed one tiny write per row. */
-function* batched(lines: Iterable<string>): Generator<string> {
-  let buffer: string[] = [];
-  let size = 0;
-  for (const line of lines) {
-    buffer.push(line);
-    size += line.length;
-    if (size > 1 << 20) {
-      yield buffer.join('');
-      buffer = [];
-      size = 0;
-    }
-  }
-  if (buffer.length) yield buffer.join('');
-}

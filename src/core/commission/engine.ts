@@ -43,6 +43,7 @@ export interface CommissionResult {
   currency: string;
   status: CommissionStatus;
   reason: CommissionReason;
+  occurredAt: number; // the conversion's time, epoch ms (carried through for storage)
   availableAt: number; // occurredAt + holdDays of the rule version used, in ms
   period: string; // '2026-11' (month) or '2026-W47' (ISO week)
   rateBps: number; // percentage applied; marginal tiers: the bracket of the last unit; voided: 0
@@ -149,6 +150,7 @@ export function computeAffiliateCommissions(
       currency: c.currency,
       status,
       reason,
+      occurredAt: c.occurredAt,
       availableAt: availableAt(p),
       period: p.periodKey,
       rateBps,
