@@ -12,7 +12,7 @@ import { rows, type CentralStore } from '../src/core/central/store.js';
 import { chunkAffiliates } from '../src/core/calculation/run.js';
 import { openTestCentral } from './support/central.js';
 
-describe('pgArray against Postgres', () => {
+describe('bulk transfer formats against Postgres (array literals, COPY text)', () => {
   let store: CentralStore;
   let cleanup: () => Promise<void>;
   beforeAll(async () => ({ store, cleanup } = await openTestCentral('pglite')));
@@ -41,27 +41,6 @@ describe('pgArray against Postgres', () => {
     expect(() => pgArray([2 ** 53])).toThrow(/not a safe integer/);
     expect(() => pgArray([0.5])).toThrow(/not a safe integer/);
   });
-});
-
-describe('chunkAffiliates', () => {
-  it('keeps each affiliate whole, in order, and chunks within the limit unless one affiliate exceeds it', () => {
-    const counts = [
-      { id: 'a', n: 30 },
-      { id: 'b', n: 30 },
-      { id: 'c', n: 50 },
-      { id: 'd', n: 120 },
-      { id: 'e', n: 10 },
-    ];
-    expect(chunkAffiliates(counts, 60)).toEqual([['a', 'b'], ['c'], ['d'], ['e']]);
-    expect(chunkAffiliates([], 60)).toEqual([]);
-  });
-});
-
-describe('COPY text format against Postgres', () => {
-  let store: CentralStore;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => ({ store, cleanup } = await openTestCentral('pglite')));
-  afterAll(() => cleanup());
 
   it('copyLine → COPY FROM → COPY TO → copyField round-trips tabs, newlines, backslashes and null', async () => {
     const values = ['plain', 'tab\there', 'new\nline', 'cr\rhere', 'back\\slash', '\\N', 'ünïcødé', null];
@@ -76,5 +55,19 @@ describe('COPY text format against Postgres', () => {
   it('literal() quotes safely', async () => {
     const [r] = await rows<{ v: string }>(store.db, sql.raw(`SELECT ${literal("it's; DROP TABLE x; --")} AS v`));
     expect(r!.v).toBe("it's; DROP TABLE x; --");
+  });
+});
+
+describe('chunkAffiliates', () => {
+  it('keeps each affiliate whole, in order, and chunks within the limit unless one affiliate exceeds it', () => {
+    const counts = [
+      { id: 'a', n: 30 },
+      { id: 'b', n: 30 },
+      { id: 'c', n: 50 },
+      { id: 'd', n: 120 },
+      { id: 'e', n: 10 },
+    ];
+    expect(chunkAffiliates(counts, 60)).toEqual([['a', 'b'], ['c'], ['d'], ['e']]);
+    expect(chunkAffiliates([], 60)).toEqual([]);
   });
 });
