@@ -9,6 +9,13 @@
  *
  * The merge of chunk N runs in the database while chunk N+1 is planned here, so both cores work.
  *
+ * Where the time goes (1,000,000 conversions, PostgreSQL, 2 cores; see README "Benchmarks"): the
+ * merges ≈ 8 s of database time (index upkeep for a million rows, like the floor's COPY in), the
+ * chunk reads ≈ 3 s (scattered heap pages: conversions arrive in time order, not by affiliate), and
+ * ≈ 10 s in this process (the engine, field parsing, garbage collection), of which only the part
+ * planned while a merge runs is hidden. Next steps if it must go faster: plan in a worker thread,
+ * and read with a second connection on an exported snapshot so reads overlap merges too.
+ *
  * A commission that is locked (in a live payout, or paid) is never rewritten: when its computed
  * amount changes (refund, fraud, tier true-up) the difference becomes an adjustment carried into the
  * affiliate's next payout. The merge re-checks the lock in SQL, so a batch created concurrently cannot
