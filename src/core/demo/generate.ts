@@ -100,7 +100,7 @@ export function* demoConversions(options: DemoOptions, markets: readonly Market[
     const [lo, hi] = market.order;
     const major = BigInt(Math.floor(lo + rand() * (hi - lo)));
     // IDR prices are whole rupiah; others have cents.
-    const cents = market.currency === 'IDR' ? 0n : BigInt(Math.floor(rand() * Number(scale)));
+    const cents = market.currency === 'IDR' ? 0n : BigInt(Math.floor(rand() * 10 ** exponentOf(market.currency)));
     const gross = major * scale + cents;
     const discount = rand() < 0.2 ? gross / 10n : 0n;
     const occurredAt = until - Math.floor(rand() * HISTORY_DAYS * DAY);
