@@ -122,7 +122,8 @@ export function computeAffiliateCommissions(
 
   for (const p of prepared) {
     const { c, v } = p;
-    const { status, reason } = statusOf(c.status, affiliate.status, asOf, availableAt(p));
+    const available = availableAt(p);
+    const { status, reason } = statusOf(c.status, affiliate.status, asOf, available);
     let amount = 0n;
     let rateBps = 0;
     let capped = false;
@@ -151,7 +152,7 @@ export function computeAffiliateCommissions(
       status,
       reason,
       occurredAt: c.occurredAt,
-      availableAt: availableAt(p),
+      availableAt: available,
       period: p.periodKey,
       rateBps,
       capped,
@@ -176,6 +177,16 @@ function validate(c: ConversionInput, affiliateId: string, sameIdCount: number, 
 
 const availableAt = (p: Prepared): number => p.c.occurredAt + p.v.rules.holdDays * DAY_MS;
 
+// Shared, frozen results: statusOf runs once per conversion and need not allocate.
+const STATUS = {
+  refunded: Object.freeze({ status: 'voided', reason: 'refunded' }),
+  fraud: Object.freeze({ status: 'voided', reason: 'fraud' }),
+  conversionPending: Object.freeze({ status: 'pending', reason: 'conversion_pending' }),
+  affiliateInactive: Object.freeze({ status: 'pending', reason: 'affiliate_inactive' }),
+  holdPeriod: Object.freeze({ status: 'pending', reason: 'hold_period' }),
+  payable: Object.freeze({ status: 'payable', reason: null }),
+} as const satisfies Record<string, { status: CommissionStatus; reason: CommissionReason }>;
+
 /** Precedence: refunded, fraud, pending conversion, inactive affiliate, hold period, payable. */
 function statusOf(
   conversion: ConversionStatus,
@@ -183,12 +194,12 @@ function statusOf(
   asOf: number,
   available: number,
 ): { status: CommissionStatus; reason: CommissionReason } {
-  if (conversion === 'refunded') return { status: 'voided', reason: 'refunded' };
-  if (conversion === 'fraud') return { status: 'voided', reason: 'fraud' };
-  if (conversion === 'pending') return { status: 'pending', reason: 'conversion_pending' };
-  if (affiliate !== 'active') return { status: 'pending', reason: 'affiliate_inactive' };
-  if (asOf < available) return { status: 'pending', reason: 'hold_period' };
-  return { status: 'payable', reason: null };
+  if (conversion === 'refunded') return STATUS.refunded;
+  if (conversion === 'fraud') return STATUS.fraud;
+  if (conversion === 'pending') return STATUS.conversionPending;
+  if (affiliate !== 'active') return STATUS.affiliateInactive;
+  if (asOf < available) return STATUS.holdPeriod;
+  return STATUS.payable;
 }
 
 /** Commission before the cap: percentage (rounded once) plus the flat amount. */
@@ -216,8 +227,7 @@ function tieredNumerator(tiers: Tiers, p: Prepared, volumes: VolumeBook): { nume
   const { c } = p;
   const vol = volumes.of(p);
   // Bracket lower bounds in the basis' unit: minor units of this currency, or a conversion count.
-  const from: bigint[] =
-    tiers.basis === 'net_revenue' ? tiers.brackets.map((b) => b.from[c.currency]!) : tiers.brackets.map((b) => BigInt(b.from));
+  const from = thresholds(tiers, c.currency);
   const bpsOf = (i: number): number => tiers.brackets[i]!.percentBps;
   const flatRate = (bps: number) => ({ numerator: c.netAmount * BigInt(bps), rateBps: bps });
 
@@ -246,6 +256,19 @@ function tieredNumerator(tiers: Tiers, p: Prepared, volumes: VolumeBook): { nume
   return { numerator, rateBps: bpsOf(bracketAt(from, lastUnit)) };
 }
 
+const thresholdCache = new WeakMap<Tiers, Map<string, readonly bigint[]>>();
+/** The brackets' lower bounds in one currency (or as counts), computed once per rule set and currency. */
+function thresholds(tiers: Tiers, currency: string): readonly bigint[] {
+  let byCurrency = thresholdCache.get(tiers);
+  if (!byCurrency) thresholdCache.set(tiers, (byCurrency = new Map()));
+  let from = byCurrency.get(currency);
+  if (!from) {
+    from = tiers.basis === 'net_revenue' ? tiers.brackets.map((b) => b.from[currency]!) : tiers.brackets.map((b) => BigInt(b.from));
+    byCurrency.set(currency, from);
+  }
+  return from;
+}
+
 /** Index of the highest bracket whose lower bound is <= value (brackets start at 0 and increase). */
 function bracketAt(from: readonly bigint[], value: bigint): number {
   let idx = 0;
@@ -270,6 +293,21 @@ interface Volume {
   countBefore: number;
 }
 
+/** A conversion's view of its group: what came before it, and (through the shared totals) the whole. */
+class GroupVolume implements Volume {
+  constructor(
+    private readonly totals: { net: bigint; count: number },
+    readonly netBefore: bigint,
+    readonly countBefore: number,
+  ) {}
+  get totalNet(): bigint {
+    return this.totals.net;
+  }
+  get totalCount(): number {
+    return this.totals.count;
+  }
+}
+
 /**
  * Tier volume per (period, currency). Volume belongs to the affiliate, not to a rule version: every
  * approved or pending conversion counts (override products included), refunded/fraud never do, and
@@ -291,19 +329,18 @@ class VolumeBook {
   }
 
   private build(kind: TierPeriod): Map<Prepared, Volume> {
+    // Running totals are shared objects, updated in place; each conversion's Volume points at its
+    // group's totals object, so the totals are final once the loop is done.
     const totals = new Map<string, { net: bigint; count: number }>();
-    const before = new Map<Prepared, { key: string; net: bigint; count: number }>();
+    const book = new Map<Prepared, Volume>();
     for (const p of this.sorted) {
       if (!p.countsTowardVolume) continue;
-      const key = `${periodKey(p.c.occurredAt, kind)}|${p.c.currency}`;
-      const t = totals.get(key) ?? { net: 0n, count: 0 };
-      before.set(p, { key, net: t.net, count: t.count });
-      totals.set(key, { net: t.net + p.c.netAmount, count: t.count + 1 });
-    }
-    const book = new Map<Prepared, Volume>();
-    for (const [p, b] of before) {
-      const t = totals.get(b.key)!;
-      book.set(p, { totalNet: t.net, totalCount: t.count, netBefore: b.net, countBefore: b.count });
+      const key = `${p.period === kind ? p.periodKey : periodKey(p.c.occurredAt, kind)}|${p.c.currency}`;
+      let t = totals.get(key);
+      if (!t) totals.set(key, (t = { net: 0n, count: 0 }));
+      book.set(p, new GroupVolume(t, t.net, t.count));
+      t.net += p.c.netAmount;
+      t.count += 1;
     }
     return book;
   }
