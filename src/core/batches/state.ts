@@ -6,6 +6,8 @@
  *   DRAFT → SUBMITTED → APPROVED → EXECUTING → COMPLETED | COMPLETED_WITH_FAILURES | FAILED
  *   DRAFT | SUBMITTED | APPROVED → CANCELLED (releases its commissions)
  *   SUBMITTED → DRAFT (rejected by a checker, back to the maker)
+ *   APPROVED → SUBMITTED (invalidate: the content changed after approval, approvals are void)
+ *   COMPLETED_WITH_FAILURES | FAILED → EXECUTING (retry: an operator retries failed payouts)
  */
 export const BATCH_STATES = [
   'DRAFT',
@@ -19,16 +21,18 @@ export const BATCH_STATES = [
 ] as const;
 export type BatchState = (typeof BATCH_STATES)[number];
 
-export type BatchAction = 'submit' | 'reject' | 'approve' | 'execute' | 'complete' | 'complete_with_failures' | 'fail' | 'cancel';
+export type BatchAction = 'submit' | 'reject' | 'approve' | 'invalidate' | 'execute' | 'complete' | 'complete_with_failures' | 'fail' | 'retry' | 'cancel';
 
 const TRANSITIONS: Readonly<Record<BatchAction, { from: readonly BatchState[]; to: BatchState }>> = {
   submit: { from: ['DRAFT'], to: 'SUBMITTED' },
   reject: { from: ['SUBMITTED'], to: 'DRAFT' },
   approve: { from: ['SUBMITTED'], to: 'APPROVED' },
+  invalidate: { from: ['APPROVED'], to: 'SUBMITTED' },
   execute: { from: ['APPROVED'], to: 'EXECUTING' },
   complete: { from: ['EXECUTING'], to: 'COMPLETED' },
   complete_with_failures: { from: ['EXECUTING'], to: 'COMPLETED_WITH_FAILURES' },
   fail: { from: ['EXECUTING'], to: 'FAILED' },
+  retry: { from: ['COMPLETED_WITH_FAILURES', 'FAILED'], to: 'EXECUTING' },
   cancel: { from: ['DRAFT', 'SUBMITTED', 'APPROVED'], to: 'CANCELLED' },
 };
 

@@ -19,6 +19,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -226,7 +227,7 @@ export const adjustments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual')`),
+    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual','reversal')`),
     check('adjustments_nonzero_check', sql`${t.amountMinor} <> 0`),
     index('adjustments_affiliate_idx').on(t.affiliateId, t.currency),
     index('adjustments_commission_idx').on(t.commissionId),
@@ -253,11 +254,36 @@ export const payoutBatches = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     number: text('number').notNull().unique(),
     status: text('status').notNull().default('DRAFT'),
+    /** The hash approvals bind to (see batches/content-hash.ts); recomputed on every content change. */
     contentHash: text('content_hash'),
+    /** "FROM/TO" → rate text, snapshotted at creation: the rates every payout in the batch used. */
     fxRates: jsonb('fx_rates').notNull().default(sql`'{}'::jsonb`),
+    /** Batches split from one request (maximum size) share a group; part i of parts. */
+    groupId: uuid('group_id'),
+    part: integer('part').notNull().default(1),
+    parts: integer('parts').notNull().default(1),
+    /** Commissions that became payable after the cutoff were left out. */
+    cutoff: ts('cutoff'),
+    /** What was asked (filters) and what came out (counts, totals, exclusions with reasons). */
+    request: jsonb('request').notNull().default(sql`'{}'::jsonb`),
+    summary: jsonb('summary').notNull().default(sql`'{}'::jsonb`),
+    /** 2 when any payout is at or above the high-value threshold, else 1. */
+    requiredApprovals: integer('required_approvals').notNull().default(1),
+    highValue: boolean('high_value').notNull().default(false),
     createdBy: uuid('created_by')
       .notNull()
       .references(() => operators.id),
+    submittedBy: uuid('submitted_by').references(() => operators.id),
+    submittedAt: ts('submitted_at'),
+    /**
+     * Execution lease: one executor at a time. `lease_token` only ever grows (fencing token): a
+     * stale executor's writes carry an old token and are refused.
+     */
+    leaseOwner: text('lease_owner'),
+    leaseToken: bigint('lease_token', { mode: 'bigint' }).notNull().default(sql`0`),
+    leaseExpiresAt: ts('lease_expires_at'),
+    executionStartedAt: ts('execution_started_at'),
+    completedAt: ts('completed_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -266,8 +292,33 @@ export const payoutBatches = pgTable(
       'payout_batches_status_check',
       sql`${t.status} in ('DRAFT','SUBMITTED','APPROVED','EXECUTING','COMPLETED','COMPLETED_WITH_FAILURES','FAILED','CANCELLED')`,
     ),
+    check('payout_batches_approvals_check', sql`${t.requiredApprovals} between 1 and 2`),
     index('payout_batches_status_idx').on(t.status),
+    index('payout_batches_group_idx').on(t.groupId),
   ],
+);
+
+/**
+ * Approvals, each bound to the content hash it was given for. A content change voids them
+ * (voided_at); an operator holds at most one live approval per batch.
+ */
+export const batchApprovals = pgTable(
+  'batch_approvals',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    batchId: uuid('batch_id')
+      .notNull()
+      .references(() => payoutBatches.id),
+    operatorId: uuid('operator_id')
+      .notNull()
+      .references(() => operators.id),
+    contentHash: text('content_hash').notNull(),
+    highValue: boolean('high_value').notNull(),
+    createdAt: createdAt(),
+    voidedAt: ts('voided_at'),
+    voidReason: text('void_reason'),
+  },
+  (t) => [uniqueIndex('batch_approvals_live_key').on(t.batchId, t.operatorId).where(sql`${t.voidedAt} is null`)],
 );
 
 export const payouts = pgTable(
@@ -291,13 +342,26 @@ export const payouts = pgTable(
     channelCode: text('channel_code').notNull(),
     accountNumber: text('account_number').notNull(),
     accountHolderName: text('account_holder_name').notNull(),
+    /**
+     * PENDING (nothing sent) → UNKNOWN (an attempt was persisted and may have reached the provider)
+     * → ACCEPTED (the provider holds it, not final) → SUCCEEDED | FAILED; SUCCEEDED → REVERSED;
+     * PENDING | FAILED → CANCELLED (commissions released). Never backwards otherwise.
+     */
     status: text('status').notNull().default('PENDING'),
+    /** The current attempt (0: none yet). Each attempt has its own idempotency key. */
+    attempt: integer('attempt').notNull().default(0),
     providerPayoutId: text('provider_payout_id'),
+    providerStatus: text('provider_status'),
     failureCode: text('failure_code'),
+    /** Automatic retries of retryable failures so far, and when the next may start (backoff). */
+    autoRetries: integer('auto_retries').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at'),
+    settledAt: ts('settled_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    check('payouts_status_check', sql`${t.status} in ('PENDING','UNKNOWN','ACCEPTED','SUCCEEDED','FAILED','CANCELLED','REVERSED')`),
     uniqueIndex('payouts_batch_affiliate_key').on(t.batchId, t.affiliateId),
     index('payouts_affiliate_idx').on(t.affiliateId),
     index('payouts_status_idx').on(t.status),
@@ -332,6 +396,39 @@ export const payoutItems = pgTable(
   ],
 );
 
+/**
+ * Every attempt to pay a payout, persisted with its idempotency key and the exact request body
+ * BEFORE the provider is called, so that after a crash or timeout the very same request can be
+ * resent (the provider dedupes it) instead of a new one (which it would pay again).
+ */
+export const payoutAttempts = pgTable(
+  'payout_attempts',
+  {
+    payoutId: uuid('payout_id')
+      .notNull()
+      .references(() => payouts.id),
+    attempt: integer('attempt').notNull(),
+    provider: text('provider').notNull(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    requestBody: text('request_body').notNull(),
+    /** PREPARED (persisted, maybe sent) → ACCEPTED | SUCCEEDED | FAILED | REJECTED (never created) | CANCELLED | REVERSED */
+    state: text('state').notNull().default('PREPARED'),
+    sends: integer('sends').notNull().default(0),
+    providerPayoutId: text('provider_payout_id'),
+    providerStatus: text('provider_status'),
+    failureCode: text('failure_code'),
+    lastError: text('last_error'),
+    leaseToken: bigint('lease_token', { mode: 'bigint' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.payoutId, t.attempt] }),
+    check('payout_attempts_state_check', sql`${t.state} in ('PREPARED','ACCEPTED','SUCCEEDED','FAILED','REJECTED','CANCELLED','REVERSED')`),
+    index('payout_attempts_provider_idx').on(t.provider, t.providerPayoutId),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Providers, reconciliation
 // ---------------------------------------------------------------------------------------------
@@ -355,6 +452,23 @@ export const providerEvents = pgTable(
   ],
 );
 
+/** One reconciliation run over a provider and a period; 'incomplete' when the provider could not list everything. */
+export const reconciliationRuns = pgTable(
+  'reconciliation_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    provider: text('provider').notNull(),
+    periodFrom: ts('period_from').notNull(),
+    periodTo: ts('period_to').notNull(),
+    status: text('status').notNull(),
+    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    problem: text('problem'),
+    operatorId: uuid('operator_id').references(() => operators.id),
+    createdAt: createdAt(),
+  },
+  (t) => [check('reconciliation_runs_status_check', sql`${t.status} in ('complete','incomplete')`), index('reconciliation_runs_created_idx').on(t.createdAt)],
+);
+
 export const reconciliationResults = pgTable(
   'reconciliation_results',
   {
@@ -363,7 +477,10 @@ export const reconciliationResults = pgTable(
     provider: text('provider').notNull(),
     payoutId: uuid('payout_id').references(() => payouts.id),
     providerPayoutId: text('provider_payout_id'),
+    /** matched | amount_mismatch | status_mismatch | missing_at_provider | unknown_to_us */
     outcome: text('outcome').notNull(),
+    ourStatus: text('our_status'),
+    providerStatus: text('provider_status'),
     ourAmountMinor: money('our_amount_minor'),
     providerAmountMinor: money('provider_amount_minor'),
     currency: currency(),

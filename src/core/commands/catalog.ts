@@ -1,4 +1,5 @@
 /** Every command and query the router knows. A name not listed here does not exist. */
+import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
 import type { Definition } from './router.js';
@@ -16,4 +17,17 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   data.calculate,
   data.payables,
   data.demo,
+  batches.preview,
+  batches.create,
+  batches.submit,
+  batches.approve,
+  batches.reject,
+  batches.cancel,
+  batches.remove,
+  batches.execute,
+  batches.retry,
+  batches.cancelPayout,
+  batches.show,
+  batches.list,
+  batches.balance,
 ] as unknown as Definition<never, unknown>[];

@@ -17,6 +17,13 @@ export type ErrorCode =
   | 'CACHE_KEY'
   | 'CREDENTIAL_STORE_UNAVAILABLE'
   | 'UNKNOWN_COMMAND'
+  | 'ILLEGAL_TRANSITION'
+  | 'MAKER_CHECKER'
+  | 'APPROVAL_VOID'
+  | 'LEASE_HELD'
+  | 'PREFLIGHT_FAILED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_NOT_CONFIGURED'
   | 'INTERNAL';
 
 /** Where a problem is: a file, a line in it, a field; or a JSON path in a payload. */
@@ -42,6 +49,13 @@ const USER_CODES = new Set<ErrorCode>([
   'CACHE_KEY',
   'CREDENTIAL_STORE_UNAVAILABLE',
   'UNKNOWN_COMMAND',
+  'ILLEGAL_TRANSITION',
+  'MAKER_CHECKER',
+  'APPROVAL_VOID',
+  'LEASE_HELD',
+  'PREFLIGHT_FAILED',
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_NOT_CONFIGURED',
 ]);
 
 export class TreasuryError extends Error {
@@ -78,6 +92,8 @@ export function toTreasuryError(error: unknown): TreasuryError {
     case 'CREDENTIAL_STORE_UNAVAILABLE':
       return new TreasuryError(e.code, e.message ?? String(error), [], { cause: error });
   }
+  if (e?.name === 'IllegalTransitionError') return new TreasuryError('ILLEGAL_TRANSITION', e.message ?? 'illegal transition', [], { cause: error });
+  if (e?.name === 'ProviderError') return new TreasuryError('PROVIDER_UNAVAILABLE', e.message ?? 'provider error', [], { cause: error });
   if (e?.name === 'RuleSetError') return new TreasuryError('RULES_INVALID', e.message ?? 'invalid rules', [], { cause: error });
   if (e?.name === 'MoneyError' || e?.name === 'CurrencyError') return new TreasuryError('VALIDATION', e.message ?? 'invalid amount', [], { cause: error });
   // drizzle wraps driver errors as "Failed query: <sql>" with the database's error as the cause.

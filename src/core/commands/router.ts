@@ -15,6 +15,8 @@ import type { z } from 'zod';
 import { roleHas, type Permission, type Role } from '../access/permissions.js';
 import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
+import type { CredentialStore } from '../credentials/store.js';
+import type { PayoutProvider, ProviderName } from '../providers/provider.js';
 import { toTreasuryError, TreasuryError } from './errors.js';
 
 export interface Actor {
@@ -29,9 +31,25 @@ export interface Progress {
   total?: number;
 }
 
+/** What handlers may reach beyond the central store: payment providers, the credential store. */
+export interface Services {
+  providers(name: ProviderName): Promise<PayoutProvider>;
+  readonly credentials: CredentialStore | null;
+}
+
+const NO_SERVICES: Services = {
+  providers: async (name) => {
+    throw new TreasuryError('PROVIDER_NOT_CONFIGURED', `no payment providers are configured in this host (asked for ${name})`);
+  },
+  credentials: null,
+};
+
 export interface HandlerContext {
   readonly tx: CentralTx;
   readonly store: CentralStore;
+  readonly services: Services;
+  /** Audit context of this call, for handlers that write their own transactions (non-transactional commands). */
+  readonly call: { ip: string | null; workstationId: string; commandId: string };
   /** null only for the public commands (bootstrap, sign-in). */
   readonly actor: Actor | null;
   readonly commandId: string;
@@ -52,7 +70,12 @@ export interface Definition<I = unknown, O = unknown> {
   /** The result holds a secret (a session token): it is not stored for replay. */
   readonly secretResult?: boolean;
   readonly input: z.ZodType<I>;
-  /** Commands that must not run inside one big transaction (none yet) would say so here. */
+  /**
+   * false for long-running commands (batch execution) that must commit as they go: they get the
+   * store instead of one transaction, write their own changes with their audit entries, and are not
+   * replayed by command id (running them again resumes them).
+   */
+  readonly transactional?: boolean;
   run(ctx: HandlerContext, input: I): Promise<O>;
 }
 
@@ -60,6 +83,7 @@ export function defineCommand<S extends z.ZodType, O>(def: {
   name: string;
   permission: Permission | 'public' | 'signed_in';
   secretResult?: boolean;
+  transactional?: boolean;
   input: S;
   run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
 }): Definition<z.infer<S>, O> {
@@ -102,6 +126,7 @@ export class Router {
     private readonly store: CentralStore,
     definitions: readonly Definition<never, unknown>[],
     private readonly clock: () => Date = () => new Date(),
+    private readonly services: Services = NO_SERVICES,
   ) {
     for (const d of definitions) {
       if (this.definitions.has(d.name)) throw new Error(`duplicate definition ${d.name}`);
@@ -139,6 +164,8 @@ export class Router {
     const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext => ({
       tx,
       store: this.store,
+      services: this.services,
+      call: { ip: call.ip ?? null, workstationId: call.workstationId, commandId },
       actor,
       commandId,
       workstationId: call.workstationId,
@@ -148,6 +175,16 @@ export class Router {
     });
 
     if (def.kind === 'query') return def.run(makeContext(this.store.db, []), parsed.data);
+
+    if (def.transactional === false) {
+      // The one audit write for the call itself; the handler audits each change it commits.
+      await this.store.db.transaction((tx) =>
+        appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now), [
+          { action: def.name, entityType: 'command', entityId: commandId, after: parsed.data as never },
+        ]),
+      );
+      return def.run(makeContext(this.store.db, []), parsed.data);
+    }
 
     return this.store.db.transaction(async (tx) => {
       const [previous] = await rows<{ name: string; result: unknown }>(tx, sql`SELECT name, result FROM applied_commands WHERE id = ${commandId}::uuid`);

@@ -10,6 +10,8 @@ import type { LocalCache } from '../cache/cache.js';
 import { openCentral, type CentralStore } from '../central/store.js';
 import { DEFINITIONS } from '../commands/catalog.js';
 import { Router } from '../commands/router.js';
+import type { ProviderResolver } from '../execution/executor.js';
+import { createProviderResolver } from '../providers/registry.js';
 import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
 import { cacheFile, workstationFile } from './paths.js';
 
@@ -18,6 +20,8 @@ export interface WorkstationOptions {
   /** postgres:// URL; absent → embedded PGlite in the data dir. */
   centralUrl?: string | undefined;
   credentials?: CredentialStore;
+  /** Overrides how provider clients are built (tests point them at fake servers). */
+  providers?: ProviderResolver;
 }
 
 export interface Workstation {
@@ -50,7 +54,8 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   const id = workstationId(options.dataDir);
   const credentials = options.credentials ?? credentialStoreFromEnv();
   const central = await openCentral({ url: options.centralUrl, dataDir: options.dataDir });
-  const router = new Router(central, DEFINITIONS);
+  const providers = options.providers ?? createProviderResolver({ credentials, db: central.db });
+  const router = new Router(central, DEFINITIONS, undefined, { providers, credentials });
   return {
     dataDir: options.dataDir,
     id,

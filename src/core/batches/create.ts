@@ -1,0 +1,170 @@
+/**
+ * Creating batches from the preview: one payout per eligible affiliate, its commissions and
+ * adjustments locked to it (payout_items; the partial unique indexes refuse a second live payout
+ * for any of them), destination and FX rate snapshotted, split into parts of at most `maxPayouts`.
+ *
+ * Set-based: a handful of statements whatever the size (batches, payouts, commission items,
+ * adjustment items, the balance check, hashes). The preview and the item inserts use the same
+ * eligibility SQL, and the balance check proves each payout equals the sum of what it locked.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { canonicalJson, type AuditEntry } from '../audit/chain.js';
+import { rows, type CentralTx } from '../central/store.js';
+import { TreasuryError } from '../commands/errors.js';
+import { assertPayoutsBalance, computeContentHash } from './content.js';
+import { batchNumber } from './number.js';
+import { eligibleAdjustmentsSql, eligibleCommissionsSql, previewBatch, type PreviewFilters, type PreviewRow } from './preview.js';
+
+export const DEFAULT_MAX_PAYOUTS = 1000;
+
+export interface CreatedBatch {
+  id: string;
+  number: string;
+  part: number;
+  parts: number;
+  payouts: number;
+  highValue: boolean;
+  requiredApprovals: number;
+  contentHash: string;
+  totals: { currency: string; provider: string; payouts: number; amountMinor: string }[];
+}
+
+export interface CreateResult {
+  groupId: string;
+  batches: CreatedBatch[];
+  excluded: { affiliateId: string; reasons: string[] }[];
+  excludedByReason: Record<string, number>;
+}
+
+export async function createBatches(
+  tx: CentralTx,
+  input: PreviewFilters & { maxPayouts?: number | undefined; note?: string | undefined },
+  actor: { operatorId: string },
+  now: Date,
+  audit: (entry: AuditEntry) => void,
+): Promise<CreateResult> {
+  // Serialise creators: two batches must never be built from the same preview at once (the unique
+  // indexes would refuse the second anyway; the lock turns that into a wait, not an error).
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.batch.create'))`);
+  const preview = await previewBatch(tx, input, now);
+  const eligible = preview.rows.filter((r) => r.eligible);
+  const excluded = preview.rows.filter((r) => !r.eligible).map((r) => ({ affiliateId: r.affiliateId, reasons: r.reasons as string[] }));
+  if (eligible.length === 0) {
+    throw new TreasuryError('VALIDATION', `nothing to pay: no affiliate is eligible with these filters (${preview.rows.length} considered, ${excluded.length} excluded)`, [
+      { message: Object.entries(preview.excluded).map(([r, n]) => `${r}: ${n}`).join(', ') || 'no payable commissions' },
+    ]);
+  }
+  const max = input.maxPayouts ?? DEFAULT_MAX_PAYOUTS;
+  const parts: PreviewRow[][] = [];
+  for (let i = 0; i < eligible.length; i += max) parts.push(eligible.slice(i, i + max));
+
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM payout_batches WHERE number LIKE ${`B-${day}-%`}`);
+  const groupId = randomUUID();
+  const fxRates = Object.fromEntries(
+    Object.entries(input.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)),
+  );
+  const request = {
+    affiliateIds: input.affiliateIds ? [...input.affiliateIds] : null,
+    provider: input.provider ?? null,
+    currency: input.currency ?? null,
+    cutoff: input.cutoff?.toISOString() ?? null,
+    fxRates: { ...(input.fxRates ?? {}) },
+    maxPayouts: max,
+    note: input.note ?? null,
+  };
+  const batches = parts.map((rowsOfPart, i) => {
+    const highValue = rowsOfPart.some((r) => r.highValue);
+    return {
+      id: randomUUID(),
+      number: batchNumber(now, Number(n) + i + 1),
+      part: i + 1,
+      parts: parts.length,
+      rows: rowsOfPart,
+      highValue,
+      requiredApprovals: highValue ? 2 : 1,
+    };
+  });
+
+  await tx.execute(sql`
+    INSERT INTO payout_batches (id, number, status, fx_rates, group_id, part, parts, cutoff, request, required_approvals, high_value, created_by, created_at, updated_at)
+    SELECT b.id, b.number, 'DRAFT', ${JSON.stringify(fxRates)}::jsonb, ${groupId}::uuid, b.part, b.parts, ${input.cutoff?.toISOString() ?? null}::timestamptz,
+           ${canonicalJson(request)}::jsonb, b.required_approvals, b.high_value, ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(batches.map((b) => ({ id: b.id, number: b.number, part: b.part, parts: b.parts, required_approvals: b.requiredApprovals, high_value: b.highValue })))}::json)
+         AS b(id uuid, number text, part int, parts int, required_approvals int, high_value boolean)`);
+
+  const payoutRows = batches.flatMap((b) =>
+    b.rows.map((r) => ({
+      id: randomUUID(),
+      batch_id: b.id,
+      affiliate_id: r.affiliateId,
+      amount_minor: r.amountMinor,
+      currency: r.currency,
+      source_amount_minor: r.sourceAmountMinor,
+      source_currency: r.sourceCurrency,
+      fx_rate: r.fxRate,
+      provider: r.provider,
+      channel_code: r.channelCode,
+      account_number: r.accountNumber,
+      account_holder_name: r.accountHolderName,
+    })),
+  );
+  await tx.execute(sql`
+    INSERT INTO payouts (id, batch_id, affiliate_id, amount_minor, currency, source_amount_minor, source_currency, fx_rate, provider, channel_code, account_number, account_holder_name, created_at, updated_at)
+    SELECT p.id, p.batch_id, p.affiliate_id, p.amount_minor::bigint, p.currency, p.source_amount_minor::bigint, p.source_currency, p.fx_rate, p.provider,
+           p.channel_code, p.account_number, p.account_holder_name, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(payoutRows)}::json)
+         AS p(id uuid, batch_id uuid, affiliate_id text, amount_minor text, currency text, source_amount_minor text, source_currency text, fx_rate text,
+              provider text, channel_code text, account_number text, account_holder_name text)`);
+
+  const batchIds = batches.map((b) => b.id);
+  await tx.execute(sql`
+    INSERT INTO payout_items (payout_id, commission_id, amount_minor, currency)
+    SELECT p.id, m.id, m.amount_minor, m.currency
+    FROM payouts p JOIN commissions m ON m.affiliate_id = p.affiliate_id AND m.currency = p.source_currency
+    WHERE p.batch_id = ANY(${batchIds}::uuid[]) AND ${eligibleCommissionsSql(now, input.cutoff)}`);
+  await tx.execute(sql`
+    INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
+    SELECT p.id, d.id, d.amount_minor, d.currency
+    FROM payouts p JOIN adjustments d ON d.affiliate_id = p.affiliate_id AND d.currency = p.source_currency
+    WHERE p.batch_id = ANY(${batchIds}::uuid[]) AND ${eligibleAdjustmentsSql(input.cutoff)}`);
+  await assertPayoutsBalance(tx, batchIds);
+
+  const created: CreatedBatch[] = [];
+  for (const b of batches) {
+    const contentHash = await computeContentHash(tx, { id: b.id, fxRates });
+    const totals = totalsOf(b.rows);
+    const summary = {
+      payouts: b.rows.length,
+      totals,
+      highValuePayouts: b.rows.filter((r) => r.highValue).length,
+      commissions: b.rows.reduce((s, r) => s + r.commissionCount, 0),
+      adjustments: b.rows.reduce((s, r) => s + r.adjustmentCount, 0),
+      // Exclusions belong to the request, so every part carries them.
+      excludedByReason: preview.excluded,
+      excluded,
+    };
+    await tx.execute(sql`UPDATE payout_batches SET content_hash = ${contentHash}, summary = ${canonicalJson(summary)}::jsonb WHERE id = ${b.id}::uuid`);
+    audit({
+      action: 'batch.create',
+      entityType: 'payout_batch',
+      entityId: b.id,
+      after: { number: b.number, status: 'DRAFT', part: b.part, parts: b.parts, groupId, payouts: b.rows.length, totals, contentHash, requiredApprovals: b.requiredApprovals, request },
+    });
+    created.push({ id: b.id, number: b.number, part: b.part, parts: b.parts, payouts: b.rows.length, highValue: b.highValue, requiredApprovals: b.requiredApprovals, contentHash, totals });
+  }
+  return { groupId, batches: created, excluded, excludedByReason: preview.excluded as Record<string, number> };
+}
+
+function totalsOf(list: readonly PreviewRow[]) {
+  const m = new Map<string, { currency: string; provider: string; payouts: number; amount: bigint }>();
+  for (const r of list) {
+    const key = `${r.currency}|${r.provider}`;
+    const t = m.get(key) ?? { currency: r.currency, provider: r.provider!, payouts: 0, amount: 0n };
+    t.payouts++;
+    t.amount += BigInt(r.amountMinor);
+    m.set(key, t);
+  }
+  return [...m.values()].map((t) => ({ currency: t.currency, provider: t.provider, payouts: t.payouts, amountMinor: t.amount.toString() }));
+}

@@ -1,0 +1,272 @@
+/**
+ * Batch preview: per affiliate, what a batch created now would pay and, when it would not, why.
+ * One aggregate query over commissions and adjustments not in a live payout; eligibility and FX
+ * are decided here in code (pure functions of that row), so create uses exactly the same decisions.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type CentralTx } from '../central/store.js';
+import { payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
+import { loadRuleVersions } from '../calculation/rules-store.js';
+import { convert, formatAmount, formatRate, money, parseRate, type FxRate } from '../money/index.js';
+import { channelProblem, knownChannelLimits, supportsCurrency } from '../providers/channels.js';
+import type { ProviderName } from '../providers/provider.js';
+import { highValueThresholds, isHighValue, type Thresholds } from './thresholds.js';
+
+export type ExclusionReason =
+  | 'affiliate_suspended'
+  | 'kyc_not_approved'
+  | 'no_destination'
+  | 'hold_period'
+  | 'nothing_payable'
+  | 'negative_balance'
+  | 'below_minimum'
+  | 'currency_not_in_rules'
+  | 'currency_not_supported_by_provider'
+  | 'amount_below_channel_minimum'
+  | 'amount_above_channel_maximum'
+  | 'amount_increment_not_supported'
+  | 'fx_rate_missing'
+  | 'multiple_currencies';
+
+export interface PreviewFilters {
+  affiliateIds?: readonly string[] | undefined;
+  provider?: ProviderName | undefined;
+  /** The payout currency (what the affiliate receives). */
+  currency?: string | undefined;
+  /** Only commissions of conversions that occurred at or before this instant (and adjustments made by then). */
+  cutoff?: Date | undefined;
+  /** "FROM/TO" → rate, for affiliates paid in another currency than they earn in. */
+  fxRates?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface PreviewRow {
+  affiliateId: string;
+  name: string;
+  provider: ProviderName | null;
+  channelCode: string | null;
+  accountNumber: string | null;
+  accountHolderName: string | null;
+  /** What the affiliate receives (payout currency) … */
+  currency: string;
+  amountMinor: string;
+  amount: string;
+  /** … and what is owed in the commissions' currency, before FX. */
+  sourceCurrency: string;
+  sourceAmountMinor: string;
+  commissionsMinor: string;
+  adjustmentsMinor: string;
+  commissionCount: number;
+  adjustmentCount: number;
+  /** Commissions still in their hold period (not in this batch). */
+  heldCount: number;
+  fxRate: string | null;
+  highValue: boolean;
+  eligible: boolean;
+  reasons: ExclusionReason[];
+}
+
+export interface Total {
+  currency: string;
+  provider: string;
+  payouts: number;
+  amountMinor: string;
+  amount: string;
+}
+
+export interface Preview {
+  rows: PreviewRow[];
+  totals: Total[];
+  excluded: Partial<Record<ExclusionReason, number>>;
+  eligibleCount: number;
+  asOf: string;
+  cutoff: string | null;
+}
+
+interface Raw {
+  affiliate_id: string;
+  name: string;
+  status: string;
+  kyc_status: string;
+  payout_provider: string | null;
+  payout_channel_code: string | null;
+  payout_account_number: string | null;
+  payout_account_holder_name: string | null;
+  payout_currency: string;
+  currency: string;
+  commissions: string;
+  commission_count: number;
+  held_count: number;
+  adjustments: string;
+  adjustment_count: number;
+}
+
+/**
+ * The commissions a batch may take: payable, out of their hold (available_at ≤ now), before the
+ * cutoff, in no live payout. Shared by preview and create so both select exactly the same set.
+ */
+export function eligibleCommissionsSql(now: Date, cutoff: Date | undefined) {
+  return sql`m.status = 'payable' AND m.available_at <= ${now.toISOString()}::timestamptz
+    AND (${cutoff?.toISOString() ?? null}::timestamptz IS NULL OR m.occurred_at <= ${cutoff?.toISOString() ?? null}::timestamptz)
+    AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`;
+}
+
+export function eligibleAdjustmentsSql(cutoff: Date | undefined) {
+  return sql`(${cutoff?.toISOString() ?? null}::timestamptz IS NULL OR d.created_at <= ${cutoff?.toISOString() ?? null}::timestamptz)
+    AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live)`;
+}
+
+export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: Date): Promise<Preview> {
+  const versions = await loadRuleVersions(tx);
+  const rules = ruleVersionAt(versions, now.getTime())?.rules;
+  const thresholds = await highValueThresholds(tx);
+  const ids = filters.affiliateIds && filters.affiliateIds.length > 0 ? [...filters.affiliateIds] : null;
+  const raw = await rows<Raw>(
+    tx,
+    sql`WITH com AS (
+          SELECT m.affiliate_id, m.currency,
+                 coalesce(sum(m.amount_minor) FILTER (WHERE ${eligibleCommissionsSql(now, filters.cutoff)}), 0) AS commissions,
+                 count(*) FILTER (WHERE ${eligibleCommissionsSql(now, filters.cutoff)})::int AS commission_count,
+                 count(*) FILTER (WHERE m.status = 'pending' AND m.reason = 'hold_period'
+                                    OR m.status = 'payable' AND m.available_at > ${now.toISOString()}::timestamptz)::int AS held_count
+          FROM commissions m
+          WHERE m.status IN ('payable', 'pending')
+          GROUP BY m.affiliate_id, m.currency),
+        adj AS (
+          SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments, count(*)::int AS adjustment_count
+          FROM adjustments d WHERE ${eligibleAdjustmentsSql(filters.cutoff)}
+          GROUP BY d.affiliate_id, d.currency)
+        SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, a.payout_channel_code,
+               a.payout_account_number, a.payout_account_holder_name, a.payout_currency, k.currency,
+               coalesce(com.commissions, 0)::text AS commissions, coalesce(com.commission_count, 0) AS commission_count,
+               coalesce(com.held_count, 0) AS held_count,
+               coalesce(adj.adjustments, 0)::text AS adjustments, coalesce(adj.adjustment_count, 0) AS adjustment_count
+        FROM (SELECT affiliate_id, currency FROM com WHERE commission_count > 0 OR held_count > 0
+              UNION SELECT affiliate_id, currency FROM adj) k
+        JOIN affiliates a ON a.id = k.affiliate_id
+        LEFT JOIN com ON com.affiliate_id = k.affiliate_id AND com.currency = k.currency
+        LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency
+        WHERE (${ids === null}::boolean OR a.id = ANY(${ids ?? []}::text[]))
+          AND (${filters.provider ?? null}::text IS NULL OR a.payout_provider = ${filters.provider ?? null}::text)
+          AND (${filters.currency ?? null}::text IS NULL OR a.payout_currency = ${filters.currency ?? null}::text)
+        ORDER BY a.payout_currency, a.payout_provider NULLS LAST, a.id, k.currency`,
+  );
+
+  const rates = parseRates(filters.fxRates ?? {});
+  // One payout per affiliate. Rows come per (affiliate, commission currency); an affiliate owed in
+  // several currencies is shown once and excluded ('multiple_currencies': pay it with a currency filter
+  // per batch is not possible either, since the filter is on the payout currency — a human decides).
+  const byAffiliate = new Map<string, Raw[]>();
+  for (const r of raw) {
+    const list = byAffiliate.get(r.affiliate_id);
+    if (list) list.push(r);
+    else byAffiliate.set(r.affiliate_id, [r]);
+  }
+  const result: PreviewRow[] = [];
+  for (const list of byAffiliate.values()) {
+    const owed = list.filter((r) => Number(r.commission_count) > 0 || Number(r.adjustment_count) > 0);
+    const chosen = owed[0] ?? list[0]!;
+    result.push(decide(chosen, { rules, rates, thresholds, multi: owed.length > 1 }));
+  }
+  return summarise(result, now, filters.cutoff);
+}
+
+function parseRates(input: Readonly<Record<string, string>>): Map<string, FxRate> {
+  const out = new Map<string, FxRate>();
+  for (const [pair, text] of Object.entries(input)) {
+    const [from, to] = pair.split('/');
+    if (!from || !to) throw new RangeError(`FX pair "${pair}" must look like USD/IDR`);
+    out.set(pair, parseRate(text, from, to));
+  }
+  return out;
+}
+
+function decide(
+  r: Raw,
+  ctx: { rules: RuleSet | undefined; rates: Map<string, FxRate>; thresholds: Thresholds; multi: boolean },
+): PreviewRow {
+  const source = r.currency.trim();
+  const target = r.payout_currency.trim();
+  const commissions = BigInt(r.commissions);
+  const adjustments = BigInt(r.adjustments);
+  const { payable } = payableBalance(commissions, adjustments);
+  const reasons: ExclusionReason[] = [];
+  if (r.status !== 'active') reasons.push('affiliate_suspended');
+  if (r.kyc_status !== 'approved') reasons.push('kyc_not_approved');
+  const provider = (r.payout_provider ?? null) as ProviderName | null;
+  if (!provider || !r.payout_account_number || !r.payout_channel_code) reasons.push('no_destination');
+  if (ctx.multi) reasons.push('multiple_currencies');
+  if (commissions + adjustments < 0n) reasons.push('negative_balance');
+  else if (payable === 0n) reasons.push(Number(r.held_count) > 0 ? 'hold_period' : 'nothing_payable');
+  else {
+    const minimum = ctx.rules?.minimumPayout[source];
+    if (minimum === undefined) reasons.push('currency_not_in_rules');
+    else if (payable < minimum) reasons.push('below_minimum');
+  }
+  let amount = payable;
+  let fxRate: string | null = null;
+  if (source !== target) {
+    const rate = ctx.rates.get(`${source}/${target}`);
+    if (!rate) reasons.push('fx_rate_missing');
+    else {
+      fxRate = formatRate(rate);
+      amount = convert(money(payable, source), rate).amount;
+    }
+  }
+  if (provider && !reasons.includes('fx_rate_missing')) {
+    if (!supportsCurrency(provider, target)) reasons.push('currency_not_supported_by_provider');
+    else if (payable > 0n && r.payout_channel_code) {
+      const limits = knownChannelLimits(provider, r.payout_channel_code, target);
+      const problem = limits ? channelProblem(limits, amount) : null;
+      if (problem) reasons.push(problem);
+    }
+  }
+  const showAmount = source === target || fxRate !== null;
+  return {
+    affiliateId: r.affiliate_id,
+    name: r.name,
+    provider,
+    channelCode: r.payout_channel_code,
+    accountNumber: r.payout_account_number,
+    accountHolderName: r.payout_account_holder_name,
+    currency: target,
+    amountMinor: (showAmount ? amount : 0n).toString(),
+    amount: formatAmount(showAmount ? amount : 0n, target),
+    sourceCurrency: source,
+    sourceAmountMinor: payable.toString(),
+    commissionsMinor: commissions.toString(),
+    adjustmentsMinor: adjustments.toString(),
+    commissionCount: Number(r.commission_count),
+    adjustmentCount: Number(r.adjustment_count),
+    heldCount: Number(r.held_count),
+    fxRate,
+    highValue: showAmount && isHighValue(ctx.thresholds, amount, target, ctx.rates),
+    eligible: reasons.length === 0,
+    reasons,
+  };
+}
+
+function summarise(result: PreviewRow[], now: Date, cutoff: Date | undefined): Preview {
+  const totals = new Map<string, { currency: string; provider: string; payouts: number; amount: bigint }>();
+  const excluded: Partial<Record<ExclusionReason, number>> = {};
+  let eligibleCount = 0;
+  for (const row of result) {
+    if (!row.eligible) {
+      for (const reason of row.reasons) excluded[reason] = (excluded[reason] ?? 0) + 1;
+      continue;
+    }
+    eligibleCount++;
+    const key = `${row.currency}|${row.provider}`;
+    const t = totals.get(key) ?? { currency: row.currency, provider: row.provider!, payouts: 0, amount: 0n };
+    t.payouts++;
+    t.amount += BigInt(row.amountMinor);
+    totals.set(key, t);
+  }
+  return {
+    rows: result,
+    totals: [...totals.values()].map((t) => ({ currency: t.currency, provider: t.provider, payouts: t.payouts, amountMinor: t.amount.toString(), amount: formatAmount(t.amount, t.currency) })),
+    excluded,
+    eligibleCount,
+    asOf: now.toISOString(),
+    cutoff: cutoff?.toISOString() ?? null,
+  };
+}

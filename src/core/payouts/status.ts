@@ -1,0 +1,135 @@
+/**
+ * Applying what a provider says about a payout — from the executor, polling, webhooks or
+ * reconciliation — through one function, so the rules hold whichever way the news came:
+ *
+ * - statuses never move backwards (a late ACCEPTED after SUCCEEDED is ignored; FAILED never
+ *   replaces SUCCEEDED);
+ * - news about an older attempt does not touch a payout that has moved on to a newer attempt;
+ * - SUCCEEDED marks the payout's commissions PAID (and only then);
+ * - REVERSED re-opens the liability as a `reversal` adjustment of the payout's source amount
+ *   (id `rev:<payout id>`), carried into the affiliate's next payout. The commissions stay PAID:
+ *   they were paid once, and the ledger keeps that fact; the reversal is a new, separate debt.
+ *
+ * Set-based: one locking read, then a few statements for any number of updates.
+ */
+import { sql } from 'drizzle-orm';
+import type { AuditEntry } from '../audit/chain.js';
+import { rows, type CentralTx } from '../central/store.js';
+import type { ProviderStatus } from '../providers/provider.js';
+
+export type PayoutStatus = 'PENDING' | 'UNKNOWN' | 'ACCEPTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'REVERSED';
+export const TERMINAL_PAYOUT_STATUSES: ReadonlySet<PayoutStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED']);
+
+export interface StatusUpdate {
+  payoutId: string;
+  /** The attempt the news is about. */
+  attempt: number;
+  providerPayoutId: string | null;
+  status: ProviderStatus;
+  rawStatus: string;
+  failureCode: string | null;
+  source: 'execute' | 'poll' | 'webhook' | 'reconcile';
+}
+
+/** Our payout status for a provider status. A provider-side cancel is a failure to pay (retry or release). */
+export function payoutStatusFor(status: ProviderStatus): PayoutStatus {
+  switch (status) {
+    case 'SUCCEEDED':
+      return 'SUCCEEDED';
+    case 'FAILED':
+    case 'CANCELLED':
+      return 'FAILED';
+    case 'REVERSED':
+      return 'REVERSED';
+    default:
+      return 'ACCEPTED'; // ACCEPTED, REQUESTED and unknown values: with the provider, not final
+  }
+}
+
+const RANK: Record<PayoutStatus, number> = { PENDING: 0, UNKNOWN: 1, ACCEPTED: 2, FAILED: 3, SUCCEEDED: 3, REVERSED: 4, CANCELLED: 5 };
+
+/** The status after the news, or null when the news must be ignored (backwards, or about nothing new). */
+export function nextPayoutStatus(current: PayoutStatus, news: PayoutStatus): PayoutStatus | null {
+  if (current === 'CANCELLED' || current === 'REVERSED') return null;
+  if (news === 'REVERSED') return current === 'FAILED' ? null : 'REVERSED';
+  if (current === 'SUCCEEDED' || current === 'FAILED') return null; // final unless reversed
+  if (current === 'ACCEPTED' && news === 'ACCEPTED') return null;
+  return RANK[news] >= RANK[current] ? news : null;
+}
+
+export interface Applied {
+  payoutId: string;
+  from: PayoutStatus;
+  to: PayoutStatus;
+}
+
+/**
+ * Applies updates; returns those that changed something. Audit entries for every change are pushed
+ * to `audit` (the caller writes them in this same transaction).
+ */
+export async function applyStatusUpdates(tx: CentralTx, updates: readonly StatusUpdate[], now: Date, audit: (e: AuditEntry) => void): Promise<Applied[]> {
+  if (updates.length === 0) return [];
+  const ids = [...new Set(updates.map((u) => u.payoutId))];
+  const current = await rows<{ id: string; status: PayoutStatus; attempt: number }>(
+    tx,
+    sql`SELECT id, status, attempt FROM payouts WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`,
+  );
+  const state = new Map(current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]));
+  const applied: (Applied & { u: StatusUpdate })[] = [];
+  const attemptRows: StatusUpdate[] = [];
+  for (const u of updates) {
+    const cur = state.get(u.payoutId);
+    if (!cur) continue;
+    attemptRows.push(u); // the attempt's own record always takes the provider's latest word
+    if (u.attempt !== cur.attempt) continue;
+    const next = nextPayoutStatus(cur.status, payoutStatusFor(u.status));
+    if (next === null) continue;
+    applied.push({ payoutId: u.payoutId, from: cur.status, to: next, u });
+    state.set(u.payoutId, { status: next, attempt: cur.attempt });
+  }
+  if (attemptRows.length > 0) {
+    await tx.execute(sql`
+      UPDATE payout_attempts a SET state = CASE WHEN u.status IN ('SUCCEEDED','FAILED','CANCELLED','REVERSED') THEN u.status ELSE 'ACCEPTED' END,
+             provider_payout_id = coalesce(u.provider_payout_id, a.provider_payout_id), provider_status = u.raw_status,
+             failure_code = u.failure_code, updated_at = ${now.toISOString()}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(attemptRows.map((u) => ({ payout_id: u.payoutId, attempt: u.attempt, provider_payout_id: u.providerPayoutId, status: u.status, raw_status: u.rawStatus, failure_code: u.failureCode })))}::json)
+           AS u(payout_id uuid, attempt int, provider_payout_id text, status text, raw_status text, failure_code text)
+      WHERE a.payout_id = u.payout_id AND a.attempt = u.attempt
+        AND a.state NOT IN ('REVERSED', 'REJECTED') AND NOT (a.state = 'SUCCEEDED' AND u.status <> 'REVERSED')`);
+  }
+  if (applied.length === 0) return [];
+  const last = new Map<string, (typeof applied)[number]>();
+  for (const a of applied) last.set(a.payoutId, a);
+  const finals = [...last.values()];
+  await tx.execute(sql`
+    UPDATE payouts p SET status = u.status, provider_payout_id = coalesce(u.provider_payout_id, p.provider_payout_id),
+           provider_status = u.raw_status, failure_code = CASE WHEN u.status = 'FAILED' THEN coalesce(u.failure_code, 'FAILED') ELSE p.failure_code END,
+           settled_at = CASE WHEN u.status IN ('SUCCEEDED','FAILED','REVERSED') THEN ${now.toISOString()}::timestamptz ELSE p.settled_at END,
+           updated_at = ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(finals.map((a) => ({ id: a.payoutId, status: a.to, provider_payout_id: a.u.providerPayoutId, raw_status: a.u.rawStatus, failure_code: a.u.failureCode })))}::json)
+         AS u(id uuid, status text, provider_payout_id text, raw_status text, failure_code text)
+    WHERE p.id = u.id`);
+  const paid = finals.filter((a) => a.to === 'SUCCEEDED' || a.to === 'REVERSED').map((a) => a.payoutId);
+  if (paid.length > 0) {
+    await tx.execute(sql`UPDATE commissions SET status = 'paid', updated_at = ${now.toISOString()}::timestamptz
+      WHERE id IN (SELECT commission_id FROM payout_items WHERE payout_id = ANY(${paid}::uuid[]) AND live AND commission_id IS NOT NULL) AND status <> 'paid'`);
+  }
+  const reversed = finals.filter((a) => a.to === 'REVERSED').map((a) => a.payoutId);
+  if (reversed.length > 0) {
+    await tx.execute(sql`INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_at)
+      SELECT 'rev:' || p.id, p.affiliate_id, 'reversal', p.source_amount_minor, p.source_currency,
+             'payout ' || p.id || ' was reversed by ' || p.provider || ': the amount is owed again', ${now.toISOString()}::timestamptz
+      FROM payouts p WHERE p.id = ANY(${reversed}::uuid[])
+      ON CONFLICT (id) DO NOTHING`);
+  }
+  for (const a of finals) {
+    audit({
+      action: 'payout.status',
+      entityType: 'payout',
+      entityId: a.payoutId,
+      before: { status: a.from },
+      after: { status: a.to, attempt: a.u.attempt, providerPayoutId: a.u.providerPayoutId, providerStatus: a.u.rawStatus, failureCode: a.u.failureCode, source: a.u.source },
+    });
+  }
+  return finals.map(({ payoutId, from, to }) => ({ payoutId, from, to }));
+}
