@@ -74,6 +74,6 @@ CREATE INDEX "payout_attempts_provider_idx" ON "payout_attempts" USING btree ("p
 CREATE INDEX "reconciliation_runs_created_idx" ON "reconciliation_runs" USING btree ("created_at");--> statement-breakpoint
 ALTER TABLE "payout_batches" ADD CONSTRAINT "payout_batches_submitted_by_operators_id_fk" FOREIGN KEY ("submitted_by") REFERENCES "public"."operators"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "payout_batches_group_idx" ON "payout_batches" USING btree ("group_id");--> statement-breakpoint
-ALTER TABLE "adjustments" ADD CONSTRAINT "adjustments_kind_check" CHECK ("adjustments"."kind" in ('clawback','recalculation','manual','reversal'));--> statement-breakpoint
+ALTER TABLE "adjustments" ADD CONSTRAINT "adjustments_kind_check" CHECK ("adjustments"."kind" in ('clawback','recalculation','manual','reversal','rounding'));--> statement-breakpoint
 ALTER TABLE "payout_batches" ADD CONSTRAINT "payout_batches_approvals_check" CHECK ("payout_batches"."required_approvals" between 1 and 2);--> statement-breakpoint
 ALTER TABLE "payouts" ADD CONSTRAINT "payouts_status_check" CHECK ("payouts"."status" in ('PENDING','UNKNOWN','ACCEPTED','SUCCEEDED','FAILED','CANCELLED','REVERSED'));

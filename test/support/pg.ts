@@ -46,3 +46,8 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
     },
   };
 }
+
+/** The central-store drivers to run a suite on: PGlite always, Postgres when reachable. */
+export function drivers(): ('pglite' | 'postgres')[] {
+  return pgAvailable ? ['pglite', 'postgres'] : ['pglite'];
+}

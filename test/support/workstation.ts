@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialStore } from '../../src/core/credentials/store.js';
 import type { SignInResult } from '../../src/core/operators/commands.js';
+import type { ProviderResolver } from '../../src/core/execution/executor.js';
 import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
 import { createTestDatabase } from './pg.js';
 import { tempDir, type Driver } from './central.js';
@@ -30,10 +31,10 @@ export interface TestWorkstation {
   cleanup(): Promise<void>;
 }
 
-export async function openTestWorkstation(driver: Driver): Promise<TestWorkstation> {
+export async function openTestWorkstation(driver: Driver, options: { providers?: ProviderResolver; url?: string } = {}): Promise<TestWorkstation> {
   const tmp = tempDir();
-  const db = driver === 'postgres' ? await createTestDatabase() : null;
-  const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: db?.url, credentials: memoryCredentials() });
+  const db = driver === 'postgres' && !options.url ? await createTestDatabase() : null;
+  const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: options.url ?? db?.url, credentials: memoryCredentials(), providers: options.providers });
   const call = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
     ws.router.call<T>({ name, payload, session: token, workstationId: ws.id, id: randomUUID() });
   await call('operators.bootstrap', { username: 'admin', password: ADMIN_PASSWORD });
@@ -50,4 +51,15 @@ export async function openTestWorkstation(driver: Driver): Promise<TestWorkstati
       tmp.remove();
     },
   };
+}
+
+/** Adds an operator straight into the central store (operator management arrives with the security issue) and signs them in. */
+export async function addOperator(tw: TestWorkstation, username: string, role: string): Promise<string> {
+  const { hashPassword } = await import('../../src/core/operators/password.js');
+  const { sql } = await import('drizzle-orm');
+  const hash = await hashPassword(ADMIN_PASSWORD);
+  await tw.ws.central.db.execute(sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES (${username}, ${username}, ${role}, ${hash})`);
+  const signed = await tw.call<SignInResult>('session.signIn', { username, password: ADMIN_PASSWORD }, null);
+  if (!signed.ok) throw new Error(signed.reason);
+  return signed.token;
 }

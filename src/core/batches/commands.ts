@@ -1,4 +1,5 @@
 /** Router commands and queries for payout batches: preview, create, the lifecycle, execution, retries. */
+import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
@@ -132,7 +133,7 @@ export const retry = defineCommand({
       ctx.tx,
       sql`UPDATE payouts p SET status = 'PENDING', next_attempt_at = NULL, auto_retries = 0, updated_at = ${ctx.now.toISOString()}::timestamptz
           WHERE p.batch_id = ${batch.id}::uuid AND p.status = 'FAILED'
-            AND (${ids === null}::boolean OR p.id = ANY(${ids ?? []}::uuid[]))
+            AND (${ids === null}::boolean OR p.id = ANY(${pgArray(ids ?? [])}::uuid[]))
             AND EXISTS (SELECT 1 FROM payout_attempts a WHERE a.payout_id = p.id AND a.attempt = p.attempt AND a.state IN ('FAILED', 'REJECTED', 'CANCELLED'))
           RETURNING p.id, p.attempt, p.failure_code`,
     );

@@ -4,6 +4,7 @@
  * the commissions and adjustments behind each payout. Approvals compare against this, never against
  * a hash someone wrote down earlier.
  */
+import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
@@ -92,7 +93,7 @@ export async function assertPayoutsBalance(tx: CentralTx, batchIds: readonly str
     tx,
     sql`SELECT p.id, p.source_amount_minor::text AS source_amount_minor, coalesce(sum(i.amount_minor), 0)::text AS items
         FROM payouts p LEFT JOIN payout_items i ON i.payout_id = p.id AND i.live
-        WHERE p.batch_id = ANY(${[...batchIds]}::uuid[]) AND p.status NOT IN ('CANCELLED', 'REVERSED')
+        WHERE p.batch_id = ANY(${pgArray([...batchIds])}::uuid[]) AND p.status NOT IN ('CANCELLED', 'REVERSED')
         GROUP BY p.id, p.source_amount_minor
         HAVING p.source_amount_minor <> coalesce(sum(i.amount_minor), 0)
         LIMIT 5`,

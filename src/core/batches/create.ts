@@ -7,6 +7,7 @@
  * adjustment items, the balance check, hashes). The preview and the item inserts use the same
  * eligibility SQL, and the balance check proves each payout equals the sum of what it locked.
  */
+import { pgArray } from '../central/arrays.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { canonicalJson, type AuditEntry } from '../audit/chain.js';
@@ -108,6 +109,7 @@ export async function createBatches(
       channel_code: r.channelCode,
       account_number: r.accountNumber,
       account_holder_name: r.accountHolderName,
+      carried_minor: r.carriedMinor,
     })),
   );
   await tx.execute(sql`
@@ -123,12 +125,30 @@ export async function createBatches(
     INSERT INTO payout_items (payout_id, commission_id, amount_minor, currency)
     SELECT p.id, m.id, m.amount_minor, m.currency
     FROM payouts p JOIN commissions m ON m.affiliate_id = p.affiliate_id AND m.currency = p.source_currency
-    WHERE p.batch_id = ANY(${batchIds}::uuid[]) AND ${eligibleCommissionsSql(now, input.cutoff)}`);
+    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND ${eligibleCommissionsSql(now, input.cutoff)}`);
   await tx.execute(sql`
     INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
     SELECT p.id, d.id, d.amount_minor, d.currency
     FROM payouts p JOIN adjustments d ON d.affiliate_id = p.affiliate_id AND d.currency = p.source_currency
-    WHERE p.batch_id = ANY(${batchIds}::uuid[]) AND ${eligibleAdjustmentsSql(input.cutoff)}`);
+    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND ${eligibleAdjustmentsSql(input.cutoff)}`);
+  // Channel increments (whole rupiah): the held-back fraction leaves this payout through a negative
+  // rounding adjustment and stays owed through a positive one, so items still sum to the payout.
+  const rounding = payoutRows.filter((p) => BigInt(p.carried_minor) > 0n);
+  if (rounding.length > 0) {
+    const adjustmentRows = rounding.flatMap((p) => [
+      { id: `round:${p.id}:out`, payout_id: p.id, affiliate_id: p.affiliate_id, amount: (-BigInt(p.carried_minor)).toString(), currency: p.source_currency },
+      { id: `round:${p.id}:carry`, payout_id: null, affiliate_id: p.affiliate_id, amount: p.carried_minor, currency: p.source_currency },
+    ]);
+    await tx.execute(sql`
+      INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_by, created_at)
+      SELECT a.id, a.affiliate_id, 'rounding', a.amount::bigint, a.currency,
+             'channel pays whole units only: fraction carried to the next payout', ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(adjustmentRows)}::json) AS a(id text, payout_id uuid, affiliate_id text, amount text, currency text)`);
+    await tx.execute(sql`
+      INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
+      SELECT a.payout_id, a.id, a.amount::bigint, a.currency
+      FROM json_to_recordset(${JSON.stringify(adjustmentRows.filter((a) => a.payout_id))}::json) AS a(id text, payout_id uuid, amount text, currency text)`);
+  }
   await assertPayoutsBalance(tx, batchIds);
 
   const created: CreatedBatch[] = [];

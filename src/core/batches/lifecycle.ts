@@ -8,6 +8,7 @@
  * content hash recomputed from the stored payouts; when the content changes, approvals given for
  * other content are voided (and an APPROVED batch goes back to SUBMITTED).
  */
+import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import { roleHas } from '../access/permissions.js';
 import { rows, type CentralTx } from '../central/store.js';
@@ -120,11 +121,11 @@ async function releasePayouts(ctx: Pick<HandlerContext, 'tx' | 'now'>, batchId: 
     ctx.tx,
     sql`UPDATE payouts SET status = 'CANCELLED', updated_at = ${ctx.now.toISOString()}::timestamptz
         WHERE batch_id = ${batchId}::uuid AND status = 'PENDING'
-          AND (${affiliateIds === null}::boolean OR affiliate_id = ANY(${affiliateIds ?? []}::text[]))
+          AND (${affiliateIds === null}::boolean OR affiliate_id = ANY(${pgArray(affiliateIds ?? [])}::text[]))
         RETURNING id`,
   );
   if (cancelled.length > 0) {
-    await ctx.tx.execute(sql`UPDATE payout_items SET live = false WHERE payout_id = ANY(${cancelled.map((c) => c.id)}::uuid[]) AND live`);
+    await ctx.tx.execute(sql`UPDATE payout_items SET live = false WHERE payout_id = ANY(${pgArray(cancelled.map((c) => c.id))}::uuid[]) AND live`);
   }
   return cancelled.length;
 }

@@ -3,6 +3,7 @@
  * One aggregate query over commissions and adjustments not in a live payout; eligibility and FX
  * are decided here in code (pure functions of that row), so create uses exactly the same decisions.
  */
+import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
 import { payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
@@ -60,6 +61,11 @@ export interface PreviewRow {
   /** Commissions still in their hold period (not in this batch). */
   heldCount: number;
   fxRate: string | null;
+  /**
+   * Minor units held back because the channel pays in larger steps (Xendit pays IDR in whole
+   * rupiah): carried to the affiliate's next payout as a `rounding` adjustment, never lost.
+   */
+  carriedMinor: string;
   highValue: boolean;
   eligible: boolean;
   reasons: ExclusionReason[];
@@ -145,7 +151,7 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
         JOIN affiliates a ON a.id = k.affiliate_id
         LEFT JOIN com ON com.affiliate_id = k.affiliate_id AND com.currency = k.currency
         LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency
-        WHERE (${ids === null}::boolean OR a.id = ANY(${ids ?? []}::text[]))
+        WHERE (${ids === null}::boolean OR a.id = ANY(${pgArray(ids ?? [])}::text[]))
           AND (${filters.provider ?? null}::text IS NULL OR a.payout_provider = ${filters.provider ?? null}::text)
           AND (${filters.currency ?? null}::text IS NULL OR a.payout_currency = ${filters.currency ?? null}::text)
         ORDER BY a.payout_currency, a.payout_provider NULLS LAST, a.id, k.currency`,
@@ -212,10 +218,23 @@ function decide(
       amount = convert(money(payable, source), rate).amount;
     }
   }
+  let carried = 0n;
+  let sourceAmount = payable;
   if (provider && !reasons.includes('fx_rate_missing')) {
     if (!supportsCurrency(provider, target)) reasons.push('currency_not_supported_by_provider');
     else if (payable > 0n && r.payout_channel_code) {
       const limits = knownChannelLimits(provider, r.payout_channel_code, target);
+      if (limits && limits.incrementMinor > 1n && amount % limits.incrementMinor !== 0n) {
+        const rest = amount % limits.incrementMinor;
+        if (fxRate === null) {
+          // Same currency: hold the fraction back and carry it (exact; see carriedMinor).
+          carried = rest;
+          sourceAmount = payable - rest;
+        }
+        // With FX the converted amount is rounded down to the increment; the source amount (what
+        // the commissions total) is paid in full, so nothing owed is carried.
+        amount -= rest;
+      }
       const problem = limits ? channelProblem(limits, amount) : null;
       if (problem) reasons.push(problem);
     }
@@ -232,13 +251,14 @@ function decide(
     amountMinor: (showAmount ? amount : 0n).toString(),
     amount: formatAmount(showAmount ? amount : 0n, target),
     sourceCurrency: source,
-    sourceAmountMinor: payable.toString(),
+    sourceAmountMinor: sourceAmount.toString(),
     commissionsMinor: commissions.toString(),
     adjustmentsMinor: adjustments.toString(),
     commissionCount: Number(r.commission_count),
     adjustmentCount: Number(r.adjustment_count),
     heldCount: Number(r.held_count),
     fxRate,
+    carriedMinor: carried.toString(),
     highValue: showAmount && isHighValue(ctx.thresholds, amount, target, ctx.rates),
     eligible: reasons.length === 0,
     reasons,

@@ -227,7 +227,7 @@ export const adjustments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual','reversal')`),
+    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual','reversal','rounding')`),
     check('adjustments_nonzero_check', sql`${t.amountMinor} <> 0`),
     index('adjustments_affiliate_idx').on(t.affiliateId, t.currency),
     index('adjustments_commission_idx').on(t.commissionId),

@@ -17,6 +17,7 @@
  * 5. Killing the process at any instant loses nothing: whatever was committed says what may have
  *    been sent, and the next run resumes from there with the same keys.
  */
+import { pgArray } from '../central/arrays.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { appendAudit, canonicalJson, type AuditContext, type AuditEntry } from '../audit/chain.js';
@@ -401,7 +402,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
     if (adopt.length > 0) {
       // A payout we thought failed is alive at the provider: go back to tracking that attempt.
       await write(lease, first.number, async (tx, audit) => {
-        await tx.execute(sql`UPDATE payouts SET status = 'ACCEPTED', next_attempt_at = NULL WHERE id = ANY(${adopt.map((a) => a.payoutId)}::uuid[]) AND status = 'PENDING'`);
+        await tx.execute(sql`UPDATE payouts SET status = 'ACCEPTED', next_attempt_at = NULL WHERE id = ANY(${pgArray(adopt.map((a) => a.payoutId))}::uuid[]) AND status = 'PENDING'`);
         await applyStatusUpdates(tx, adopt, new Date(), audit);
       });
     }

@@ -12,6 +12,7 @@
  *
  * Set-based: one locking read, then a few statements for any number of updates.
  */
+import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/chain.js';
 import { rows, type CentralTx } from '../central/store.js';
@@ -72,7 +73,7 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
   const ids = [...new Set(updates.map((u) => u.payoutId))];
   const current = await rows<{ id: string; status: PayoutStatus; attempt: number }>(
     tx,
-    sql`SELECT id, status, attempt FROM payouts WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`,
+    sql`SELECT id, status, attempt FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
   );
   const state = new Map(current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]));
   const applied: (Applied & { u: StatusUpdate })[] = [];
@@ -112,14 +113,14 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
   const paid = finals.filter((a) => a.to === 'SUCCEEDED' || a.to === 'REVERSED').map((a) => a.payoutId);
   if (paid.length > 0) {
     await tx.execute(sql`UPDATE commissions SET status = 'paid', updated_at = ${now.toISOString()}::timestamptz
-      WHERE id IN (SELECT commission_id FROM payout_items WHERE payout_id = ANY(${paid}::uuid[]) AND live AND commission_id IS NOT NULL) AND status <> 'paid'`);
+      WHERE id IN (SELECT commission_id FROM payout_items WHERE payout_id = ANY(${pgArray(paid)}::uuid[]) AND live AND commission_id IS NOT NULL) AND status <> 'paid'`);
   }
   const reversed = finals.filter((a) => a.to === 'REVERSED').map((a) => a.payoutId);
   if (reversed.length > 0) {
     await tx.execute(sql`INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_at)
       SELECT 'rev:' || p.id, p.affiliate_id, 'reversal', p.source_amount_minor, p.source_currency,
              'payout ' || p.id || ' was reversed by ' || p.provider || ': the amount is owed again', ${now.toISOString()}::timestamptz
-      FROM payouts p WHERE p.id = ANY(${reversed}::uuid[])
+      FROM payouts p WHERE p.id = ANY(${pgArray(reversed)}::uuid[])
       ON CONFLICT (id) DO NOTHING`);
   }
   for (const a of finals) {

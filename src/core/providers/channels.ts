@@ -3,10 +3,11 @@
  * per-channel limits. Preview and batch creation work offline from this table; execution's
  * pre-flight asks the provider itself (its live limits win).
  *
- * Limits are in minor units. Xendit's figures are the published defaults for common channels
- * (IDR and VND are whole units, so their minor unit is 1 rupiah/dong); an unknown channel of a
- * supported currency gets the currency's own limits and is checked live before sending.
+ * Limits are returned in minor units. Xendit's figures are defaults for common channels; an unknown
+ * channel of a supported currency gets the currency's limits, and execution's pre-flight checks the
+ * live ones before anything is sent.
  */
+import { exponentOf, pow10 } from '../money/index.js';
 import type { ChannelLimits, ProviderName } from './provider.js';
 
 export const PROVIDER_CURRENCIES: Readonly<Record<ProviderName, readonly string[] | 'any'>> = {
@@ -15,28 +16,43 @@ export const PROVIDER_CURRENCIES: Readonly<Record<ProviderName, readonly string[
   sandbox: 'any',
 };
 
-const XENDIT_DEFAULTS: Record<string, { minimum: bigint; maximum: bigint | null; increment: bigint }> = {
-  IDR: { minimum: 10_000n, maximum: 10_000_000_000n, increment: 1n }, // whole rupiah
-  PHP: { minimum: 1_00n, maximum: 50_000_000_00n, increment: 1n }, // centavos
-  VND: { minimum: 10_000n, maximum: 500_000_000n, increment: 1n },
-  THB: { minimum: 1_00n, maximum: 2_000_000_00n, increment: 1n },
-  MYR: { minimum: 1_00n, maximum: 1_000_000_00n, increment: 1n },
+/** Xendit's defaults in MAJOR units; converted with the currency's ISO exponent below. */
+const XENDIT_DEFAULTS: Record<string, { minimum: bigint; maximum: bigint | null }> = {
+  IDR: { minimum: 10_000n, maximum: 50_000_000_000n },
+  PHP: { minimum: 1n, maximum: null }, // PESONet bank transfers: no upper limit
+  VND: { minimum: 10_000n, maximum: 500_000_000n },
+  THB: { minimum: 1n, maximum: 2_000_000n },
+  MYR: { minimum: 1n, maximum: 1_000_000n },
 };
 
-/** E-wallet channels carry lower maximums than bank transfers. */
+/** E-wallet channels carry lower maximums than bank transfers (major units). */
 const XENDIT_CHANNEL_MAXIMUM: Record<string, bigint> = {
   ID_OVO: 20_000_000n,
   ID_DANA: 20_000_000n,
-  PH_GCASH: 500_000_00n,
-  PH_PAYMAYA: 500_000_00n,
+  PH_GCASH: 100_000n,
+  PH_PAYMAYA: 100_000n,
 };
+
+/**
+ * Xendit pays IDR and VND in whole units only, although ISO 4217 gives IDR two decimals: the
+ * increment of an IDR payout is 100 minor units (one rupiah).
+ */
+const XENDIT_WHOLE_UNITS = new Set(['IDR', 'VND']);
 
 export function knownChannelLimits(provider: ProviderName, channelCode: string, currency: string): ChannelLimits | null {
   if (!supportsCurrency(provider, currency)) return null;
   if (provider === 'rise') return { channelCode, currency, minimumMinor: 1_00n, maximumMinor: null, incrementMinor: 1n };
   if (provider === 'sandbox') return { channelCode, currency, minimumMinor: 1n, maximumMinor: null, incrementMinor: 1n };
   const d = XENDIT_DEFAULTS[currency]!;
-  return { channelCode, currency, minimumMinor: d.minimum, maximumMinor: XENDIT_CHANNEL_MAXIMUM[channelCode] ?? d.maximum, incrementMinor: d.increment };
+  const unit = pow10(exponentOf(currency));
+  const maximum = XENDIT_CHANNEL_MAXIMUM[channelCode] ?? d.maximum;
+  return {
+    channelCode,
+    currency,
+    minimumMinor: d.minimum * unit,
+    maximumMinor: maximum === null ? null : maximum * unit,
+    incrementMinor: XENDIT_WHOLE_UNITS.has(currency) ? unit : 1n,
+  };
 }
 
 export function supportsCurrency(provider: ProviderName, currency: string): boolean {
