@@ -11,6 +11,7 @@ import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
+import { registerBatchCommands } from './batches.js';
 import { endProgress, printError, printJson, printTable, progressReporter } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
@@ -288,6 +289,7 @@ export function buildProgram(run: Run): Command {
       }),
     );
 
+  registerBatchCommands(program, run as never);
   return program;
 }
 
@@ -302,7 +304,8 @@ export async function main(argv: string[]): Promise<number> {
       json = Boolean(options.json);
       const cli = new Cli(options);
       try {
-        await fn(cli, ...args.slice(0, -2));
+        // Positional arguments, then the command's own options (commands registered elsewhere read them here).
+        await fn(cli, ...args.slice(0, -2), args.at(-2));
       } finally {
         await cli.close();
       }

@@ -2,6 +2,7 @@
 import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
+import * as providers from '../providers/commands.js';
 import type { Definition } from './router.js';
 
 export const DEFINITIONS: readonly Definition<never, unknown>[] = [
@@ -30,4 +31,5 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   batches.show,
   batches.list,
   batches.balance,
+  providers.setCredential,
 ] as unknown as Definition<never, unknown>[];
