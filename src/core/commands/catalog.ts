@@ -2,6 +2,7 @@
 import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
+import * as payouts from '../payouts/commands.js';
 import * as providers from '../providers/commands.js';
 import type { Definition } from './router.js';
 
@@ -32,4 +33,9 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   batches.list,
   batches.balance,
   providers.setCredential,
+  payouts.poll,
+  payouts.reconcileRun,
+  payouts.reconcileList,
+  payouts.reconcileResults,
+  payouts.exportItems,
 ] as unknown as Definition<never, unknown>[];

@@ -31,7 +31,7 @@ import { applyStatusUpdates, type StatusUpdate } from '../payouts/status.js';
 import { channelProblem } from '../providers/channels.js';
 import { idempotencyKey, ProviderError, TERMINAL_PROVIDER_STATUSES, type CreateOutcome, type PayoutProvider, type PayoutRequest, type ProviderName, type ProviderPayout } from '../providers/provider.js';
 import { backoffDelay, MAX_AUTO_RETRIES, RETRY_BACKOFF, SEND_BACKOFF, sleep } from './backoff.js';
-import { classifyFailure } from './failures.js';
+import { RETRYABLE_CODES } from './failures.js';
 import { acquireLease, assertLease, releaseLease, renewLease, type Lease } from './lease.js';
 import { mapLimit, RateGate } from './pool.js';
 
@@ -71,6 +71,7 @@ export interface ExecuteResult {
   commitsPerPayout: string;
   providerCalls: number;
   elapsedMs: number;
+  timing: { writeMs: number; sendMs: number; pollMs: number; readMs: number };
   takenOverFrom: string | null;
 }
 
@@ -118,7 +119,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   const ttl = options.leaseTtlMs ?? DEFAULT_TTL;
   const owner = options.owner ?? `${options.audit.workstationId ?? 'workstation'}/pid-${process.pid}/${randomUUID().slice(0, 8)}`;
   const concurrency = options.concurrency ?? 16;
-  const waveSize = options.waveSize ?? 250;
+  const waveSize = options.waveSize ?? 500;
   const waitMs = options.waitMs ?? 120_000;
   const pollMs = options.pollIntervalMs ?? 200;
   const random = options.random ?? Math.random;
@@ -132,12 +133,15 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   };
   let commits = 0;
   let providerCalls = 0;
+  /** Where the time went (ms): durable writes, provider calls (wall, overlapping), reads. */
+  const timing = { writeMs: 0, sendMs: 0, pollMs: 0, readMs: 0 };
   /** Create calls per payout since the last record (written with the outcomes, not one write per send). */
   const sends = new Map<string, number>();
   let sent = 0;
 
   /** One executor write: fenced by the lease, audited in the same transaction. */
   const write = async <T>(lease: Lease | null, number: string, fn: (tx: CentralTx, audit: (e: AuditEntry) => void) => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
     const result = await db.transaction(async (tx) => {
       if (lease) await assertLease(tx, lease, number);
       const entries: AuditEntry[] = [];
@@ -146,6 +150,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       return r;
     });
     commits++;
+    timing.writeMs += performance.now() - t0;
     return result;
   };
 
@@ -199,58 +204,72 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (lost) throw lost;
-      const payouts = await loadPayouts(db, first.id);
-      const total = payouts.length;
-      const count = (s: string) => payouts.filter((p) => p.status === s).length;
+      // Only counts and the work at hand are read each round: never the whole batch (O(n) per round
+      // would make a large batch quadratic).
+      const tRead = performance.now();
+      const counts = await statusCounts(db, first.id);
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const count = (s: string) => counts[s] ?? 0;
       const report = (phase: ExecuteProgress['phase']) =>
         options.onProgress?.({ phase, total, done: total - count('PENDING') - count('UNKNOWN') - count('ACCEPTED'), failed: count('FAILED'), unknown: count('UNKNOWN') });
       report('sending');
 
-      const now = Date.now();
-      const unknown = payouts.filter((p) => p.status === 'UNKNOWN');
-      const due = payouts.filter((p) => p.status === 'PENDING' && (!p.next_attempt_at || new Date(p.next_attempt_at).getTime() <= now)).slice(0, waveSize);
-      const accepted = payouts.filter((p) => p.status === 'ACCEPTED');
-      const retryable = payouts.filter((p) => p.status === 'FAILED' && classifyFailure(p.failure_code) === 'retryable' && Number(p.auto_retries) < MAX_AUTO_RETRIES);
-      const open = unknown.length + due.length + accepted.length + retryable.length + count('PENDING');
+      const { unknown, due, accepted, retryable } = await loadWork(db, first.id, waveSize);
+      timing.readMs += performance.now() - tRead;
+      const open = count('PENDING') + count('UNKNOWN') + count('ACCEPTED') + retryable.length;
       if (open === 0) {
         const status = await write(lease, first.number, async (tx, audit) => {
           const batch = await loadBatch(tx, first.id, { forUpdate: true });
           const action = count('SUCCEEDED') + count('REVERSED') === total - count('CANCELLED') && count('FAILED') === 0 ? 'complete' : count('SUCCEEDED') + count('REVERSED') === 0 ? 'fail' : 'complete_with_failures';
           await tx.execute(sql`UPDATE payout_batches SET completed_at = now() WHERE id = ${batch.id}::uuid`);
-          const s = await moveBatch({ tx, audit, now: new Date() }, batch, action, { payouts: summarise(payouts) });
+          const s = await moveBatch({ tx, audit, now: new Date() }, batch, action, { payouts: summarise(counts) });
           await releaseLease(tx, lease);
           return s;
         });
         report('done');
-        return result(first, status, payouts, lease.takenOverFrom);
+        return result(first, status, counts, lease.takenOverFrom);
       }
       if (Date.now() > deadline) {
         await db.transaction((tx) => releaseLease(tx, lease));
         report('settling');
-        return result(first, 'EXECUTING', payouts, lease.takenOverFrom);
+        return result(first, 'EXECUTING', counts, lease.takenOverFrom);
       }
 
-      let progressed = false;
-      // a. Unresolved attempts: same key, same body, then lookup.
-      if (unknown.length > 0) {
-        const updates = await mapLimit(unknown, concurrency, (p) => resolveUnknown(p));
-        progressed = (await record(updates.filter((u): u is Resolution => u !== null))) || progressed;
-      }
-      // b. Automatic new attempts for transient failures, with backoff.
-      if (retryable.length > 0) {
+      // One round: (a) the provider calls, concurrently — every unresolved attempt is sent (its first
+      // send, or a resend with the same key and body, then a lookup) and payouts with the provider are
+      // polled; (b) retries are checked against the provider; (c) ONE commit records every outcome,
+      // schedules automatic retries and prepares the next wave of attempts, which the next round sends.
+      const tHttp = performance.now();
+      const [resolutions, polled] = await Promise.all([
+        mapLimit(unknown, concurrency, (p) => resolveUnknown(p)),
+        mapLimit(accepted, concurrency, async (p) => {
+          try {
+            const got = await call(() => provider(p.provider).then((pr) => pr.get(p.provider_payout_id!)));
+            return got ? toUpdate(p.id, Number(p.attempt), got, 'poll') : null;
+          } catch {
+            return null; // unreachable now; the next round polls again
+          }
+        }),
+      ]);
+      timing.sendMs += performance.now() - tHttp;
+      if (lost) throw lost;
+      const outcomes = resolutions.filter((u): u is Resolution => u !== null);
+      const news = polled.filter((u): u is StatusUpdate => u !== null && TERMINAL_PROVIDER_STATUSES.has(u.status));
+      const ready = due.length > 0 ? await guardNewAttempts(due) : [];
+      const progressed = outcomes.some((r) => r.kind !== 'still_unknown') || news.length > 0 || retryable.length > 0 || ready.length > 0;
+      if (outcomes.length > 0 || news.length > 0 || retryable.length > 0 || ready.length > 0) {
         await write(lease, first.number, async (tx, audit) => {
-          const plan = retryable.map((p) => ({ id: p.id, at: new Date(Date.now() + backoffDelay(RETRY_BACKOFF, Number(p.auto_retries), random)).toISOString() }));
-          await tx.execute(sql`UPDATE payouts p SET status = 'PENDING', auto_retries = p.auto_retries + 1, next_attempt_at = u.at, updated_at = now()
-            FROM json_to_recordset(${JSON.stringify(plan)}::json) AS u(id uuid, at timestamptz) WHERE p.id = u.id AND p.status = 'FAILED'`);
-          for (const p of retryable) audit({ action: 'payout.auto_retry', entityType: 'payout', entityId: p.id, before: { status: 'FAILED', failureCode: p.failure_code }, after: { status: 'PENDING', autoRetry: Number(p.auto_retries) + 1 } });
-        });
-        progressed = true;
-      }
-      // c. New attempts: commit them, then send.
-      if (due.length > 0) {
-        const ready = await guardNewAttempts(due);
-        if (ready.length > 0) {
-          const requests = await write(lease, first.number, async (tx, audit) => {
+          if (outcomes.length > 0) await recordIn(tx, audit, outcomes);
+          if (news.length > 0) await applyStatusUpdates(tx, news, new Date(), audit);
+          if (retryable.length > 0) {
+            // Automatic new attempts for transient failures, after a backoff with jitter.
+            const plan = retryable.map((p) => ({ id: p.id, at: new Date(Date.now() + backoffDelay(RETRY_BACKOFF, Number(p.auto_retries), random)).toISOString() }));
+            await tx.execute(sql`UPDATE payouts p SET status = 'PENDING', auto_retries = p.auto_retries + 1, next_attempt_at = u.at, updated_at = now()
+              FROM json_to_recordset(${JSON.stringify(plan)}::json) AS u(id uuid, at timestamptz) WHERE p.id = u.id AND p.status = 'FAILED'`);
+            for (const p of retryable) audit({ action: 'payout.auto_retry', entityType: 'payout', entityId: p.id, before: { status: 'FAILED', failureCode: p.failure_code }, after: { status: 'PENDING', autoRetry: Number(p.auto_retries) + 1 } });
+          }
+          if (ready.length > 0) {
+            // The attempt — key and exact body — is committed here; it is sent only in the next round.
             const prepared: { p: PayoutRow; attempt: number; request: PayoutRequest; body: string }[] = [];
             for (const p of ready) {
               const attempt = Number(p.attempt) + 1;
@@ -266,39 +285,12 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
               FROM json_to_recordset(${JSON.stringify(prepared.map((x) => ({ id: x.p.id, attempt: x.attempt })))}::json) AS a(id uuid, attempt int)
               WHERE p.id = a.id AND p.status = 'PENDING'`);
             for (const x of prepared) audit({ action: 'payout.attempt', entityType: 'payout', entityId: x.p.id, before: { status: 'PENDING' }, after: { status: 'UNKNOWN', attempt: x.attempt, idempotencyKey: x.request.idempotencyKey, bodySha256: sha256(x.body) } });
-            return prepared;
-          });
-          if (lost) throw lost;
-          const outcomes = await mapLimit(requests, concurrency, async (x) => {
-            const resolution = await send(x.p, x.attempt, x.request, x.body);
-            sent++;
-            return resolution;
-          });
-          await record(outcomes.filter((u): u is Resolution => u !== null));
-          progressed = true;
-        }
-      }
-      // d. With the provider but not final: poll.
-      if (accepted.length > 0) {
-        const updates = await mapLimit(accepted, concurrency, async (p) => {
-          try {
-            const got = await call(() => provider(p.provider).then((pr) => pr.get(p.provider_payout_id!)));
-            return got ? toUpdate(p.id, Number(p.attempt), got, 'poll') : null;
-          } catch {
-            return null; // unreachable now; the next round polls again
+            sent += prepared.length;
           }
         });
-        const useful = updates.filter((u): u is StatusUpdate => u !== null && TERMINAL_PROVIDER_STATUSES.has(u.status));
-        if (useful.length > 0) {
-          await write(lease, first.number, (tx, audit) => applyStatusUpdates(tx, useful, new Date(), audit));
-          progressed = true;
-        }
       }
       if (!progressed) {
-        const nextDue = payouts
-          .filter((p) => p.status === 'PENDING' && p.next_attempt_at)
-          .map((p) => new Date(p.next_attempt_at!).getTime() - Date.now());
-        await sleep(Math.min(pollMs, ...nextDue.filter((d) => d > 0), pollMs));
+        await sleep(pollMs);
       }
     }
   } finally {
@@ -409,45 +401,42 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
     return due.filter((p) => !blocked.has(p.id));
   }
 
-  async function record(resolutions: Resolution[]): Promise<boolean> {
-    if (resolutions.length === 0) return false;
+  async function recordIn(tx: CentralTx, audit: (e: AuditEntry) => void, resolutions: Resolution[]): Promise<void> {
     const sendCounts = resolutions.map((r) => ({ id: r.kind === 'status' ? r.update.payoutId : r.payoutId, attempt: r.kind === 'status' ? r.update.attempt : r.attempt, n: sends.get(r.kind === 'status' ? r.update.payoutId : r.payoutId) ?? 0 }));
     for (const c of sendCounts) sends.delete(c.id);
-    await write(lease, first.number, async (tx, audit) => {
-      await tx.execute(sql`UPDATE payout_attempts a SET sends = a.sends + u.n FROM json_to_recordset(${JSON.stringify(sendCounts)}::json) AS u(id uuid, attempt int, n int)
-        WHERE a.payout_id = u.id AND a.attempt = u.attempt AND u.n > 0`);
-      const updates = resolutions.flatMap((r) => (r.kind === 'status' ? [r.update] : []));
-      await applyStatusUpdates(tx, updates, new Date(), audit);
-      const rejected = resolutions.filter((r) => r.kind === 'rejected');
-      if (rejected.length > 0) {
-        const data = JSON.stringify(rejected.map((r) => ({ id: r.payoutId, attempt: r.attempt, code: r.code, message: r.message })));
-        await tx.execute(sql`UPDATE payout_attempts a SET state = 'REJECTED', failure_code = u.code, last_error = u.message, updated_at = now()
-          FROM json_to_recordset(${data}::json) AS u(id uuid, attempt int, code text, message text) WHERE a.payout_id = u.id AND a.attempt = u.attempt AND a.state = 'PREPARED'`);
-        await tx.execute(sql`UPDATE payouts p SET status = 'FAILED', failure_code = u.code, settled_at = now(), updated_at = now()
-          FROM json_to_recordset(${data}::json) AS u(id uuid, attempt int, code text, message text) WHERE p.id = u.id AND p.attempt = u.attempt AND p.status = 'UNKNOWN'`);
-        for (const r of rejected) audit({ action: 'payout.status', entityType: 'payout', entityId: r.payoutId, before: { status: 'UNKNOWN' }, after: { status: 'FAILED', attempt: r.attempt, failureCode: r.code, message: r.message, source: 'execute' } });
-      }
-      const still = resolutions.filter((r) => r.kind === 'still_unknown');
-      if (still.length > 0) {
-        await tx.execute(sql`UPDATE payout_attempts a SET last_error = u.error, updated_at = now()
-          FROM json_to_recordset(${JSON.stringify(still.map((r) => ({ id: r.payoutId, attempt: r.attempt, error: r.error })))}::json) AS u(id uuid, attempt int, error text)
-          WHERE a.payout_id = u.id AND a.attempt = u.attempt`);
-      }
-    });
-    return resolutions.some((r) => r.kind !== 'still_unknown');
+    await tx.execute(sql`UPDATE payout_attempts a SET sends = a.sends + u.n FROM json_to_recordset(${JSON.stringify(sendCounts)}::json) AS u(id uuid, attempt int, n int)
+      WHERE a.payout_id = u.id AND a.attempt = u.attempt AND u.n > 0`);
+    const updates = resolutions.flatMap((r) => (r.kind === 'status' ? [r.update] : []));
+    await applyStatusUpdates(tx, updates, new Date(), audit);
+    const rejected = resolutions.filter((r) => r.kind === 'rejected');
+    if (rejected.length > 0) {
+      const data = JSON.stringify(rejected.map((r) => ({ id: r.payoutId, attempt: r.attempt, code: r.code, message: r.message })));
+      await tx.execute(sql`UPDATE payout_attempts a SET state = 'REJECTED', failure_code = u.code, last_error = u.message, updated_at = now()
+        FROM json_to_recordset(${data}::json) AS u(id uuid, attempt int, code text, message text) WHERE a.payout_id = u.id AND a.attempt = u.attempt AND a.state = 'PREPARED'`);
+      await tx.execute(sql`UPDATE payouts p SET status = 'FAILED', failure_code = u.code, settled_at = now(), updated_at = now()
+        FROM json_to_recordset(${data}::json) AS u(id uuid, attempt int, code text, message text) WHERE p.id = u.id AND p.attempt = u.attempt AND p.status = 'UNKNOWN'`);
+      for (const r of rejected) audit({ action: 'payout.status', entityType: 'payout', entityId: r.payoutId, before: { status: 'UNKNOWN' }, after: { status: 'FAILED', attempt: r.attempt, failureCode: r.code, message: r.message, source: 'execute' } });
+    }
+    const still = resolutions.filter((r) => r.kind === 'still_unknown');
+    if (still.length > 0) {
+      await tx.execute(sql`UPDATE payout_attempts a SET last_error = u.error, updated_at = now()
+        FROM json_to_recordset(${JSON.stringify(still.map((r) => ({ id: r.payoutId, attempt: r.attempt, error: r.error })))}::json) AS u(id uuid, attempt int, error text)
+        WHERE a.payout_id = u.id AND a.attempt = u.attempt`);
+    }
   }
 
-  function result(batch: BatchRow, status: string, payouts: PayoutRow[], takenOverFrom: string | null): ExecuteResult {
+  function result(batch: BatchRow, status: string, counts: Record<string, number>, takenOverFrom: string | null): ExecuteResult {
     const elapsedMs = Date.now() - started;
     return {
       batchId: batch.id,
       number: batch.number,
       status,
-      payouts: summarise(payouts),
+      payouts: summarise(counts),
       commits,
       commitsPerPayout: sent === 0 ? 'n/a' : ratio(commits, sent),
       providerCalls,
       elapsedMs,
+      timing: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])) as typeof timing,
       takenOverFrom,
     };
   }
@@ -467,19 +456,39 @@ function toUpdate(payoutId: string, attempt: number, p: ProviderPayout, source: 
   return { payoutId, attempt, providerPayoutId: p.providerId, status: p.status, rawStatus: p.rawStatus, failureCode: p.failureCode, source };
 }
 
-async function loadPayouts(db: CentralTx, batchId: string): Promise<PayoutRow[]> {
-  return rows<PayoutRow>(
-    db,
-    sql`SELECT p.id, p.affiliate_id, p.amount_minor::text AS amount_minor, p.currency, p.provider, p.channel_code, p.account_number, p.account_holder_name,
-               p.status, p.attempt, p.provider_payout_id, p.failure_code, p.auto_retries, p.next_attempt_at, a.request_body
-        FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-        WHERE p.batch_id = ${batchId}::uuid ORDER BY p.id`,
-  );
+const PAYOUT_COLUMNS = sql`p.id, p.affiliate_id, p.amount_minor::text AS amount_minor, p.currency, p.provider, p.channel_code, p.account_number,
+  p.account_holder_name, p.status, p.attempt, p.provider_payout_id, p.failure_code, p.auto_retries, p.next_attempt_at, a.request_body`;
+
+async function statusCounts(db: CentralTx, batchId: string): Promise<Record<string, number>> {
+  const list = await rows<{ status: string; n: number }>(db, sql`SELECT status, count(*)::int AS n FROM payouts WHERE batch_id = ${batchId}::uuid GROUP BY status`);
+  return Object.fromEntries(list.map((r) => [r.status, Number(r.n)]));
 }
 
-function summarise(payouts: readonly PayoutRow[]) {
-  const c = (s: string) => payouts.filter((p) => p.status === s).length;
-  return { total: payouts.length, succeeded: c('SUCCEEDED'), failed: c('FAILED'), cancelled: c('CANCELLED'), reversed: c('REVERSED'), pending: c('PENDING'), unknown: c('UNKNOWN'), accepted: c('ACCEPTED') };
+/** The work of one round, each list bounded: unresolved attempts, due new attempts, payouts to poll, automatic retries. */
+async function loadWork(db: CentralTx, batchId: string, limit: number) {
+  const list = await rows<PayoutRow & { kind: 'unknown' | 'due' | 'accepted' | 'retryable' }>(
+    db,
+    sql`(SELECT 'unknown' AS kind, ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'UNKNOWN' ORDER BY p.id LIMIT ${limit})
+        UNION ALL
+        (SELECT 'due', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'PENDING' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= clock_timestamp()) ORDER BY p.id LIMIT ${limit})
+        UNION ALL
+        (SELECT 'accepted', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' ORDER BY p.updated_at, p.id LIMIT ${limit * 2})
+        UNION ALL
+        (SELECT 'retryable', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'FAILED' AND p.auto_retries < ${MAX_AUTO_RETRIES}
+            AND p.failure_code = ANY(${pgArray(RETRYABLE_CODES)}::text[]) ORDER BY p.id LIMIT ${limit})`,
+  );
+  const of = (k: string) => list.filter((p) => p.kind === k);
+  return { unknown: of('unknown'), due: of('due'), accepted: of('accepted'), retryable: of('retryable') };
+}
+
+function summarise(counts: Record<string, number>) {
+  const c = (s: string) => counts[s] ?? 0;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return { total, succeeded: c('SUCCEEDED'), failed: c('FAILED'), cancelled: c('CANCELLED'), reversed: c('REVERSED'), pending: c('PENDING'), unknown: c('UNKNOWN'), accepted: c('ACCEPTED') };
 }
 
 function ratio(a: number, b: number): string {

@@ -15,6 +15,7 @@
  *   with `page` (1-based) and `limit`.
  * - GET/DELETE /v2/payments/{id} for one payment; GET /v2/teams/{team}/balance for the balance.
  */
+import { defaultProviderFetch } from './http.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { isAddressEqual, type Hex } from 'viem';
@@ -313,7 +314,7 @@ export interface RiseProvider extends PayoutProvider {
 export function createRiseProvider(options: RiseOptions): RiseProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? defaultProviderFetch;
   const now = options.now ?? Date.now;
   let account: PrivateKeyAccount;
   try {

@@ -10,6 +10,7 @@
  * The secret key only ever lives in the Authorization header (a private field); every message this
  * module produces is passed through `redact` in case a server or a network layer echoes it back.
  */
+import { defaultProviderFetch } from './http.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isLosslessNumber, LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { z } from 'zod';
@@ -430,7 +431,7 @@ export class XenditProvider implements PayoutProvider {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new Error('xendit: timeoutMs must be positive');
     // Called through a wrapper: some fetch implementations insist on being called unbound.
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#fetch = options.fetch ?? defaultProviderFetch;
     const basic = Buffer.from(`${options.secretKey}:`, 'utf8').toString('base64');
     this.#authorization = `Basic ${basic}`;
     this.#secrets = [options.secretKey, basic];

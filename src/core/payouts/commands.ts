@@ -1,0 +1,172 @@
+/**
+ * Router definitions for what happens to payouts after execution: polling the providers,
+ * reconciliation runs and their results, and the payout-items export.
+ *
+ * Polling, reconciliation and the export call providers or write files for as long as they take, so
+ * they are not one router transaction (transactional: false): each writes its own short transaction
+ * with its audit entries, and the router records the call itself.
+ */
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows } from '../central/store.js';
+import { defineCommand, defineQuery } from '../commands/router.js';
+import { TreasuryError } from '../commands/errors.js';
+import { exportPayoutItems } from '../exports/payout-items.js';
+import { parseInstant } from '../imports/fields.js';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
+import { reconcile, RECONCILE_OUTCOMES } from '../reconciliation/reconcile.js';
+import { pollPayouts } from './poll.js';
+
+const instant = z.string().refine((v) => !('error' in parseInstant(v)), 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)');
+const toDate = (v: string) => new Date((parseInstant(v) as { ms: number }).ms);
+const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
+const provider = z.enum(PROVIDER_NAMES as unknown as [ProviderName, ...ProviderName[]]);
+
+/** from < to when both are given; the problem is reported on `to`. */
+function periodOrdered(v: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx) {
+  if (v.from === undefined || v.to === undefined) return;
+  const from = parseInstant(v.from);
+  const to = parseInstant(v.to);
+  if ('ms' in from && 'ms' in to && !(from.ms < to.ms)) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be after from (${v.from})` });
+}
+
+export const poll = defineCommand({
+  name: 'payouts.poll',
+  permission: 'batches.execute',
+  transactional: false,
+  input: z.strictObject({
+    batch: batchRef.optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+    /** Also ask about SUCCEEDED payouts settled since then, to catch reversals. */
+    includeSucceededSince: instant.optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+  }),
+  async run(ctx, input) {
+    return pollPayouts(ctx.store, (name) => ctx.services.providers(name), {
+      batch: input.batch,
+      limit: input.limit,
+      includeSucceededSince: input.includeSucceededSince === undefined ? undefined : toDate(input.includeSucceededSince),
+      concurrency: input.concurrency,
+      audit: { operatorId: ctx.actor!.operatorId, commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+    });
+  },
+});
+
+export const reconcileRun = defineCommand({
+  name: 'reconcile.run',
+  permission: 'reconciliation.run',
+  transactional: false,
+  input: z.strictObject({ provider, from: instant, to: instant }).superRefine(periodOrdered),
+  async run(ctx, input) {
+    return reconcile(ctx.store, (name) => ctx.services.providers(name), {
+      provider: input.provider,
+      from: toDate(input.from),
+      to: toDate(input.to),
+      operatorId: ctx.actor!.operatorId,
+      audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+    });
+  },
+});
+
+export const reconcileList = defineQuery({
+  name: 'reconcile.list',
+  permission: 'reports.view',
+  input: z.strictObject({ provider: provider.optional(), limit: z.number().int().min(1).max(1000).optional(), offset: z.number().int().min(0).optional() }),
+  async run(ctx, input) {
+    const runs = await rows<{ id: string; provider: string; period_from: Date | string; period_to: Date | string; status: string; counts: Record<string, number>; problem: string | null; operator: string | null; created_at: Date | string }>(
+      ctx.tx,
+      sql`SELECT r.id, r.provider, r.period_from, r.period_to, r.status, r.counts, r.problem, o.username AS operator, r.created_at
+          FROM reconciliation_runs r LEFT JOIN operators o ON o.id = r.operator_id
+          WHERE ${input.provider ?? null}::text IS NULL OR r.provider = ${input.provider ?? null}::text
+          ORDER BY r.created_at DESC, r.id DESC LIMIT ${input.limit ?? 50} OFFSET ${input.offset ?? 0}`,
+    );
+    return runs.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      from: new Date(r.period_from).toISOString(),
+      to: new Date(r.period_to).toISOString(),
+      status: r.status,
+      counts: r.counts,
+      problem: r.problem,
+      operator: r.operator,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  },
+});
+
+export const reconcileResults = defineQuery({
+  name: 'reconcile.results',
+  permission: 'reports.view',
+  input: z.strictObject({
+    runId: z.string().uuid('must be a reconciliation run id (uuid)'),
+    outcome: z.enum(RECONCILE_OUTCOMES).optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+    offset: z.number().int().min(0).optional(),
+  }),
+  async run(ctx, input) {
+    const [run] = await rows<{ id: string; provider: string; status: string; counts: Record<string, number>; problem: string | null }>(
+      ctx.tx,
+      sql`SELECT id, provider, status, counts, problem FROM reconciliation_runs WHERE id = ${input.runId}::uuid`,
+    );
+    if (!run) throw new TreasuryError('NOT_FOUND', `no reconciliation run ${input.runId}`);
+    const outcome = input.outcome ?? null;
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+      ctx.tx,
+      sql`SELECT count(*)::int AS n FROM reconciliation_results WHERE run_id = ${run.id}::uuid AND (${outcome}::text IS NULL OR outcome = ${outcome}::text)`,
+    );
+    const results = await rows<{
+      id: string; payout_id: string | null; provider_payout_id: string | null; outcome: string; our_status: string | null; provider_status: string | null;
+      our_amount_minor: string | null; provider_amount_minor: string | null; currency: string | null; details: Record<string, unknown>;
+    }>(
+      ctx.tx,
+      sql`SELECT id::text AS id, payout_id, provider_payout_id, outcome, our_status, provider_status,
+                 our_amount_minor::text AS our_amount_minor, provider_amount_minor::text AS provider_amount_minor, trim(currency) AS currency, details
+          FROM reconciliation_results WHERE run_id = ${run.id}::uuid AND (${outcome}::text IS NULL OR outcome = ${outcome}::text)
+          ORDER BY id LIMIT ${input.limit ?? 100} OFFSET ${input.offset ?? 0}`,
+    );
+    return {
+      run: { id: run.id, provider: run.provider, status: run.status, counts: run.counts, problem: run.problem },
+      total: Number(n),
+      results: results.map((r) => ({
+        id: r.id,
+        payoutId: r.payout_id,
+        providerPayoutId: r.provider_payout_id,
+        outcome: r.outcome,
+        ourStatus: r.our_status,
+        providerStatus: r.provider_status,
+        ourAmountMinor: r.our_amount_minor,
+        providerAmountMinor: r.provider_amount_minor,
+        currency: r.currency,
+        details: r.details,
+      })),
+    };
+  },
+});
+
+export const exportItems = defineCommand({
+  name: 'export.payoutItems',
+  permission: 'reports.export',
+  transactional: false,
+  input: z
+    .strictObject({
+      format: z.enum(['csv', 'json']),
+      /** Path of the file to write (relative paths are relative to the host's working directory). */
+      out: z.string().min(1, 'name the file to write').max(4096),
+      batch: batchRef.optional(),
+      from: instant.optional(),
+      to: instant.optional(),
+      overwrite: z.boolean().optional(),
+    })
+    .superRefine(periodOrdered),
+  async run(ctx, input) {
+    return exportPayoutItems(ctx.store, {
+      format: input.format,
+      out: input.out,
+      overwrite: input.overwrite,
+      filters: { batch: input.batch, from: input.from === undefined ? undefined : toDate(input.from), to: input.to === undefined ? undefined : toDate(input.to) },
+      generatedBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
+      audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+      onProgress: (n) => ctx.progress({ phase: 'exporting', done: n }),
+    });
+  },
+});
