@@ -1,0 +1,159 @@
+/**
+ * Crash test: 50 seeded runs, each SIGKILLs an executor process at a random moment of executing its
+ * own batch, then resumes the batch in a new process (after the dead executor's lease expires) until
+ * it finishes. Zero duplicate payments and zero stuck payouts are required.
+ *
+ * Real Postgres only: the embedded PGlite is a single-process store and is not meant to survive a
+ * SIGKILL mid-write (the real server is). The fake Xendit lives in this process, so it outlives the
+ * killed executors and remembers every payout it made.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreateResult } from '../src/core/batches/create.js';
+import type { Preview } from '../src/core/batches/preview.js';
+import { rows } from '../src/core/central/store.js';
+import { tempDir } from './support/central.js';
+import { invariantViolations, openScenario, providerAgreement, type Scenario } from './support/payouts.js';
+import { createTestDatabase, pgAvailable } from './support/pg.js';
+
+const RUNS = 50;
+const PARALLEL = 5;
+const LEASE_TTL_MS = 800;
+const CHILD = fileURLToPath(new URL('./support/execute-child.ts', import.meta.url));
+const ROOT = path.resolve(path.dirname(CHILD), '../..');
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface ChildEnv {
+  url: string;
+  dataDir: string;
+  token: string;
+  batch: string;
+  xenditUrl: string;
+  xenditKey: string;
+}
+
+/** Runs the executor process; kills it `killAfterMs` after it reports READY (or lets it finish). */
+function runChild(env: ChildEnv, killAfterMs: number | null): Promise<{ killed: boolean; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CHILD_CENTRAL_URL: env.url,
+        CHILD_DATA_DIR: env.dataDir,
+        CHILD_TOKEN: env.token,
+        CHILD_BATCH: env.batch,
+        CHILD_XENDIT_URL: env.xenditUrl,
+        CHILD_XENDIT_KEY: env.xenditKey,
+        TREASURY_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (killAfterMs !== null && output.includes('READY') && !killed) {
+        killed = true;
+        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => resolve({ killed: killed && !output.includes('RESULT') && !output.includes('ERROR'), output }));
+  });
+}
+
+describe.skipIf(!pgAvailable)('crash test: SIGKILL the executor at a random moment, resume, pay exactly once (real Postgres)', () => {
+  let s: Scenario;
+  let db: { url: string; drop: () => Promise<void> };
+  const dirs = Array.from({ length: PARALLEL }, () => tempDir('treasury-crash-'));
+  let batches: { number: string }[] = [];
+  const outcomes: { seed: number; killAfterMs: number; killedMidway: boolean; stateAtKill: string; resumes: number; final: string }[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    s = await openScenario('postgres', { affiliates: 500, conversions: 15_000, seed: 5, url: db.url, fake: { settleAfterMs: 120 } });
+    s.fake.faults = { rate: 0.1, kinds: ['timeout_after_create', 'server_error_after_create', 'duplicate_error', 'temporary_failure', 'rate_limit', 'server_error'] };
+    const preview = await s.tw.call<Preview>('batch.preview', { provider: 'xendit' });
+    const maxPayouts = Math.max(1, Math.floor(preview.eligibleCount / RUNS));
+    const created = await s.tw.call<CreateResult>('batch.create', { provider: 'xendit', maxPayouts });
+    batches = created.batches.slice(0, RUNS);
+    for (const b of created.batches.slice(RUNS)) await s.tw.call('batch.cancel', { batch: b.number, reason: 'beyond the 50 runs' });
+    for (const b of created.batches.slice(0, RUNS)) {
+      await s.tw.call('batch.submit', { batch: b.number });
+      await s.tw.call('batch.approve', { batch: b.number }, s.checker1);
+      if (b.requiredApprovals === 2) await s.tw.call('batch.approve', { batch: b.number }, s.checker2);
+    }
+
+    const queue = batches.map((b, i) => ({ batch: b.number, seed: i + 1 }));
+    const worker = async (w: number) => {
+      for (;;) {
+        const job = queue.shift();
+        if (!job) return;
+        const random = mulberry32(job.seed);
+        const killAfterMs = Math.floor(random() * 900);
+        const env: ChildEnv = { url: db.url, dataDir: dirs[w]!.dir, token: s.tw.token, batch: job.batch, xenditUrl: s.fake.url, xenditKey: s.fake.secretKey };
+        const first = await runChild(env, killAfterMs);
+        const [state] = await rows<{ status: string }>(s.tw.ws.central.db, sql`SELECT status FROM payout_batches WHERE number = ${job.batch}`);
+        let resumes = 0;
+        let final = state!.status;
+        while (!['COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED'].includes(final)) {
+          if (++resumes > 30) throw new Error(`batch ${job.batch} did not finish after 30 resumes (seed ${job.seed})`);
+          const again = await runChild(env, null);
+          if (again.output.includes('LEASE_HELD')) await new Promise((r) => setTimeout(r, LEASE_TTL_MS / 2));
+          else if (!again.output.includes('RESULT')) throw new Error(`resume of ${job.batch} failed (seed ${job.seed}): ${again.output}`);
+          const [now] = await rows<{ status: string }>(s.tw.ws.central.db, sql`SELECT status FROM payout_batches WHERE number = ${job.batch}`);
+          final = now!.status;
+        }
+        outcomes.push({ seed: job.seed, killAfterMs, killedMidway: first.killed, stateAtKill: state!.status, resumes, final });
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, (_, w) => worker(w)));
+  }, 900_000);
+
+  afterAll(async () => {
+    await s?.cleanup();
+    await db?.drop();
+    for (const d of dirs) d.remove();
+  });
+
+  it(`ran ${RUNS} seeded runs, most of them killed in the middle of execution`, () => {
+    expect(outcomes.length).toBe(RUNS);
+    const midway = outcomes.filter((o) => o.killedMidway && o.stateAtKill === 'EXECUTING').length;
+    const resumes = outcomes.reduce((n, o) => n + o.resumes, 0);
+    console.info(`[crash] ${RUNS} runs: ${midway} killed mid-execution, ${outcomes.filter((o) => !o.killedMidway).length} finished before the kill, ${resumes} resumes; finals ${JSON.stringify(Object.fromEntries(['COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED'].map((f) => [f, outcomes.filter((o) => o.final === f).length])))}`);
+    // Not vacuous: the kill really lands while payouts are being sent or settled.
+    expect(midway).toBeGreaterThanOrEqual(RUNS / 2);
+  });
+
+  it('every batch finished and no payout is stuck', async () => {
+    for (const o of outcomes) expect(['COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED']).toContain(o.final);
+    const [stuck] = await rows<{ n: number }>(
+      s.tw.ws.central.db,
+      sql`SELECT count(*)::int AS n FROM payouts p JOIN payout_batches b ON b.id = p.batch_id WHERE b.status <> 'CANCELLED' AND p.status IN ('PENDING','UNKNOWN','ACCEPTED')`,
+    );
+    expect(Number(stuck!.n)).toBe(0);
+  });
+
+  it('zero duplicate payments: the provider paid each reference at most once, and agrees with us', async () => {
+    expect(await providerAgreement(s.tw, s.fake)).toEqual([]);
+  });
+
+  it('the invariants hold', async () => {
+    expect(await invariantViolations(s.tw)).toEqual([]);
+  });
+});
