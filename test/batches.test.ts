@@ -40,8 +40,9 @@ describe('batch lifecycle', () => {
     expect(error).toBeInstanceOf(IllegalTransitionError);
     expect(error.code).toBe('ILLEGAL_TRANSITION');
     expect(error.message).toBe('batch B-20261121-001 is DRAFT: it cannot execute (only from APPROVED)');
-    // Exhaustively: exactly the allowed actions succeed from each state; terminal states allow none.
-    const actions: BatchAction[] = ['submit', 'reject', 'approve', 'execute', 'complete', 'complete_with_failures', 'fail', 'cancel'];
+    // Exhaustively: exactly the allowed actions succeed from each state; terminal states allow none
+    // except an operator's retry of failed payouts.
+    const actions: BatchAction[] = ['submit', 'reject', 'approve', 'invalidate', 'execute', 'complete', 'complete_with_failures', 'fail', 'retry', 'cancel'];
     let legal = 0;
     for (const s of BATCH_STATES) {
       for (const a of actions) {
@@ -50,9 +51,13 @@ describe('batch lifecycle', () => {
         if (ok) expect(() => transition('B', s, a)).not.toThrow();
         else expect(() => transition('B', s, a)).toThrow(IllegalTransitionError);
       }
-      if (TERMINAL_STATES.has(s)) expect(allowedActions(s)).toEqual([]);
+      if (TERMINAL_STATES.has(s)) expect(allowedActions(s).filter((a) => a !== 'retry')).toEqual([]);
     }
-    expect(legal).toBe(10); // submit, reject, approve, execute, 3 endings, cancel from 3 states
+    // submit, reject, approve, invalidate, execute, 3 endings, retry from 2 states, cancel from 3 states
+    expect(legal).toBe(13);
+    expect(allowedActions('COMPLETED')).toEqual([]);
+    expect(allowedActions('CANCELLED')).toEqual([]);
+    expect(allowedActions('COMPLETED_WITH_FAILURES')).toEqual(['retry']);
   });
 });
 

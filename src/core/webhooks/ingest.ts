@@ -40,7 +40,7 @@ export interface ParsedEvent {
   body: string;
   /** null: nothing to apply (an unknown event, or one that contradicts itself: see `ignored`). */
   news: PayoutNews | null;
-  ignored: string | null;
+  ignored: 'unknown_event' | 'event_status_conflict' | null;
 }
 
 /** A body the relay must refuse with 400: the message says what is wrong (never echoes secrets). */
@@ -215,7 +215,7 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
     const entries: AuditEntry[] = [];
     let outcome: IngestOutcome;
     let applied: Applied[] = [];
-    if (event.ignored) outcome = event.ignored as IngestOutcome;
+    if (event.ignored) outcome = event.ignored;
     else if (!news) outcome = 'unknown_event';
     else if (candidates.length > 1) outcome = 'payout_conflict';
     else if (!payout) outcome = 'unknown_payout';

@@ -91,6 +91,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** The path without its query: nothing a sender put in the query string reaches the log. */
+const pathOf = (req: http.IncomingMessage) => (req.url ?? '/').split('?')[0]!;
+
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -110,7 +113,7 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
   const log = options.log ?? (() => {});
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = pathOf(req);
     if (path === '/healthz' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
@@ -141,14 +144,14 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) {
-        log(`${req.method} ${req.url}: ${error.status} ${error.message}`);
+        log(`${req.method} ${pathOf(req)}: ${error.status} ${error.message}`);
         send(res, error.status, { error: error.message }, error.status === 413);
       } else if (error instanceof WebhookBodyError) {
-        log(`${req.method} ${req.url}: 400 ${error.message}`);
+        log(`${req.method} ${pathOf(req)}: 400 ${error.message}`);
         send(res, 400, { error: error.message });
       } else {
         // The store failed: the provider retries later. The cause stays in our log, not in the answer.
-        log(`${req.method} ${req.url}: 500 ${(error as Error).message}`);
+        log(`${req.method} ${pathOf(req)}: 500 ${(error as Error).message}`);
         send(res, 500, { error: 'the event could not be stored; retry later' });
       }
     });

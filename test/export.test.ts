@@ -1,0 +1,233 @@
+/**
+ * The payout-items export on real stores: payouts made by the real flow (with a clawback and a
+ * reversal carried into a second batch, so adjustment items and negative amounts exist), exported
+ * through the router as CSV and JSON, then read back with papaparse and compared with the database
+ * to the minor unit.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../src/core/central/store.js';
+import { exportPayoutItems, neutraliseCell, PAYOUT_ITEM_COLUMNS, type ExportResult } from '../src/core/exports/payout-items.js';
+import { parseAmount } from '../src/core/money/index.js';
+import { pollPayouts } from '../src/core/payouts/poll.js';
+import { xenditProvider } from '../src/core/providers/xendit.js';
+import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
+import { tempDir } from './support/central.js';
+import { openFlow, payBatch, payoutStates, type Flow, type PaidBatch } from './support/payout-flow.js';
+import { drivers } from './support/pg.js';
+import { addOperator } from './support/workstation.js';
+
+const REQUIRED = 'batch_id,batch_number,payout_id,affiliate_id,commission_id,conversion_id,amount,currency,payout_status,provider,provider_reference';
+
+interface Item {
+  id: string;
+  payout_id: string;
+  commission_id: string | null;
+  conversion_id: string | null;
+  adjustment_id: string | null;
+  amount_minor: string;
+  currency: string;
+  provider_payout_id: string | null;
+  batch_id: string;
+}
+
+/** Provider ids as a hostile or broken provider might send them. */
+const HOSTILE = ['=HYPERLINK("http://evil.example","click")', '@SUM(1+1)', '+1-1', '-2+3', '\tpadded', '\rreturn'];
+
+describe.each(drivers())('payout-items export on %s', (driver) => {
+  let flow: Flow;
+  let fake: FakeXendit;
+  let first: PaidBatch;
+  let second: PaidBatch;
+  let items: Item[];
+  const dir = tempDir('treasury-export-');
+  const out = (name: string) => path.join(dir.dir, name);
+  const db = () => flow.tw.ws.central.db;
+
+  beforeAll(async () => {
+    flow = await openFlow(driver);
+    fake = await startFakeXendit({ seed: 6 });
+    const client = xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 3000 });
+    flow.providers.xendit = client;
+    first = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
+    const paid = await payoutStates(flow, first.batchId);
+    expect(paid.length).toBeGreaterThanOrEqual(2 + HOSTILE.length);
+    for (const p of paid) expect(p.status).toBe('SUCCEEDED');
+
+    // A refund after payout (a clawback: a negative adjustment) plus new business for the same
+    // affiliate, and a reversal for another: both go into a second batch as adjustment items.
+    const clawed = paid[0]!;
+    const [conv] = await rows<{ id: string; occurred_at: Date | string; product: string; gross: string; discount: string }>(
+      db(),
+      sql`SELECT v.id, v.occurred_at, v.product, v.gross_minor::text AS gross, v.discount_minor::text AS discount
+          FROM payout_items i JOIN commissions c ON c.id = i.commission_id JOIN conversions v ON v.id = c.conversion_id
+          WHERE i.payout_id = ${clawed.id}::uuid AND c.amount_minor > 0 ORDER BY c.amount_minor DESC LIMIT 1`,
+    );
+    const idr = (minor: string) => `${BigInt(minor) / 100n}.${(BigInt(minor) % 100n).toString().padStart(2, '0')}`;
+    const csv = [
+      'id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,refunded_at',
+      `${conv!.id},${clawed.affiliate_id},${new Date(conv!.occurred_at).toISOString()},${conv!.product},${idr(conv!.gross)},${idr(conv!.discount)},IDR,refunded,2026-11-10`,
+      `export-new-1,${clawed.affiliate_id},2026-08-20T10:00:00Z,pro-plan,90000000,0,IDR,approved,`,
+    ].join('\n');
+    writeFileSync(out('conversions.csv'), csv + '\n');
+    await flow.tw.call('conversions.import', { file: out('conversions.csv') });
+    await flow.tw.call('commissions.calculate', {});
+    fake.reverse(paid[1]!.provider_payout_id!);
+    const polled = await pollPayouts(flow.tw.ws.central, async () => client, { includeSucceededSince: new Date(Date.now() - 86_400_000) });
+    expect(polled.changed).toEqual({ REVERSED: 1 });
+    second = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
+
+    // Provider references a spreadsheet would execute (set as a provider might have sent them).
+    for (const [i, ref] of HOSTILE.entries()) {
+      await db().execute(sql`UPDATE payouts SET provider_payout_id = ${ref} WHERE id = ${paid[2 + i]!.id}::uuid`);
+    }
+    items = await rows<Item>(
+      db(),
+      sql`SELECT i.id::text AS id, i.payout_id, i.commission_id::text AS commission_id, c.conversion_id, i.adjustment_id,
+                 i.amount_minor::text AS amount_minor, trim(i.currency) AS currency, p.provider_payout_id, p.batch_id
+          FROM payout_items i JOIN payouts p ON p.id = i.payout_id LEFT JOIN commissions c ON c.id = i.commission_id ORDER BY i.id`,
+    );
+  }, 240_000);
+  afterAll(async () => {
+    await fake?.close();
+    await flow?.cleanup();
+    dir.remove();
+  });
+
+  it('the data holds what the export must handle: adjustment items, a negative amount', () => {
+    expect(items.some((i) => i.adjustment_id?.startsWith('rev:'))).toBe(true);
+    expect(items.some((i) => i.adjustment_id !== null && BigInt(i.amount_minor) < 0n)).toBe(true);
+    expect(new Set(items.map((i) => i.batch_id)).size).toBe(2);
+  });
+
+  it('writes CSV with a header row and one row per payout item; amounts round-trip exactly through papaparse', async () => {
+    const result = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'csv', out: out('items.csv') });
+    expect(result.rowCount).toBe(items.length);
+    const text = readFileSync(out('items.csv'), 'utf8');
+    expect(text.split('\r\n')[0]).toBe(`${REQUIRED},adjustment_id,item_kind,payout_amount,payout_currency`);
+    expect(createHash('sha256').update(text).digest('hex')).toBe(result.fileSha256);
+    const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.meta.fields).toEqual([...PAYOUT_ITEM_COLUMNS]);
+    expect(parsed.data).toHaveLength(items.length);
+    const sums = new Map<string, bigint>();
+    parsed.data.forEach((row, i) => {
+      const item = items[i]!;
+      expect(row.payout_id).toBe(item.payout_id);
+      expect(parseAmount(row.amount!, row.currency!, { allowNegative: true })).toBe(BigInt(item.amount_minor));
+      sums.set(row.currency!, (sums.get(row.currency!) ?? 0n) + parseAmount(row.amount!, row.currency!, { allowNegative: true }));
+      if (item.commission_id !== null) {
+        expect([row.item_kind, row.commission_id, row.conversion_id, row.adjustment_id]).toEqual(['commission', item.commission_id, item.conversion_id, '']);
+      } else {
+        expect([row.item_kind, row.commission_id, row.conversion_id, row.adjustment_id]).toEqual(['adjustment', '', '', item.adjustment_id]);
+      }
+    });
+    const [total] = await rows<{ s: string }>(db(), sql`SELECT sum(amount_minor)::text AS s FROM payout_items`);
+    expect(sums.get('IDR')).toBe(BigInt(total!.s));
+    expect(result.totals).toEqual([{ currency: 'IDR', items: items.length, amount: `${BigInt(total!.s) / 100n}.${(BigInt(total!.s) % 100n).toString().padStart(2, '0')}` }]);
+    // Negative amounts stay numbers: a leading '-' in an amount column is a sign, not a formula.
+    const negative = parsed.data.find((r) => r.amount!.startsWith('-'))!;
+    expect(negative.item_kind).toBe('adjustment');
+    expect(negative.amount).toMatch(/^-\d+\.\d{2}$/);
+  });
+
+  it('neutralises text cells a spreadsheet would execute, and only those', async () => {
+    const text = readFileSync(out('items.csv'), 'utf8');
+    const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true }).data;
+    for (const hostile of HOSTILE) {
+      const cells = parsed.filter((r) => r.provider_reference === `'${hostile}`);
+      expect(cells.length, JSON.stringify(hostile)).toBeGreaterThan(0);
+    }
+    for (const r of parsed) {
+      for (const column of PAYOUT_ITEM_COLUMNS) {
+        if (column === 'amount' || column === 'payout_amount') continue;
+        expect(r[column], `${column}: ${JSON.stringify(r[column])}`).not.toMatch(/^[=+\-@\t\r]/);
+      }
+    }
+    expect(neutraliseCell('=1+1')).toBe("'=1+1");
+    expect(neutraliseCell('safe')).toBe('safe');
+    expect(neutraliseCell('a=b')).toBe('a=b');
+  });
+
+  it('writes JSON with metadata (who, when, filters, count, totals, sha256 of the rows) and the raw values', async () => {
+    const result = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'json', out: out('items.json') });
+    const doc = JSON.parse(readFileSync(out('items.json'), 'utf8')) as { metadata: Record<string, unknown>; rows: Record<string, string | null>[] };
+    expect(Object.keys(doc)).toEqual(['metadata', 'rows']);
+    expect(doc.metadata).toMatchObject({
+      generatedBy: { username: 'admin' },
+      filters: { batch: null, batchId: null, from: null, to: null },
+      rowCount: items.length,
+      totals: result.totals,
+      sha256: result.sha256,
+    });
+    expect(Date.parse(doc.metadata.generatedAt as string)).not.toBeNaN();
+    expect(doc.rows).toHaveLength(items.length);
+    const recomputed = createHash('sha256');
+    for (const r of doc.rows) recomputed.update(JSON.stringify(r) + '\n');
+    expect(recomputed.digest('hex')).toBe(result.sha256);
+    // Not neutralised in JSON; the same snapshot gives the same digest as the CSV export.
+    for (const hostile of HOSTILE) expect(doc.rows.some((r) => r.provider_reference === hostile)).toBe(true);
+    const [csvAudit] = await rows<{ entity_id: string; after: { rows: number; format: string } }>(
+      db(),
+      sql`SELECT entity_id, after FROM audit_log WHERE action = 'export.payoutItems' AND entity_type = 'export' AND after->>'format' = 'csv'`,
+    );
+    expect(csvAudit!.entity_id).toBe(result.sha256);
+    expect(csvAudit!.after.rows).toBe(items.length);
+  });
+
+  it('filters by batch and by period', async () => {
+    const byBatch = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'csv', out: out('second.csv'), batch: second.number });
+    expect(byBatch.rowCount).toBe(items.filter((i) => i.batch_id === second.batchId).length);
+    const parsed = Papa.parse<Record<string, string>>(readFileSync(out('second.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
+    for (const r of parsed) expect([r.batch_id, r.batch_number]).toEqual([second.batchId, second.number]);
+    const future = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'csv', out: out('none.csv'), from: '2030-01-01', to: '2030-02-01' });
+    expect(future.rowCount).toBe(0);
+    expect(readFileSync(out('none.csv'), 'utf8')).toBe(`${REQUIRED},adjustment_id,item_kind,payout_amount,payout_currency\r\n`);
+    await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: out('x.csv'), from: '2030-02-01', to: '2030-01-01' })).rejects.toThrow(/to: must be after from/);
+    await expect(flow.tw.call('export.payoutItems', { format: 'xml', out: out('x.csv') })).rejects.toThrow(/format/);
+  });
+
+  it('reads in pages: any page size gives the same rows', async () => {
+    const small = await exportPayoutItems(flow.tw.ws.central, {
+      format: 'json', out: out('paged.json'), filters: {}, pageSize: 3, generatedBy: { operatorId: null, username: null }, audit: { commandId: null, ip: null, workstationId: 'test' },
+    });
+    const whole = JSON.parse(readFileSync(out('items.json'), 'utf8')) as { metadata: { sha256: string } };
+    expect(small.sha256).toBe(whole.metadata.sha256);
+    expect(small.rowCount).toBe(items.length);
+  });
+
+  it('leaves no partial file behind when it fails mid-way, and audits nothing', async () => {
+    const audits = async () => Number((await rows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'export.payoutItems' AND entity_type = 'export'`))[0]!.n);
+    const before = await audits();
+    for (const format of ['csv', 'json'] as const) {
+      const failing = exportPayoutItems(flow.tw.ws.central, {
+        format, out: out(`broken.${format}`), filters: {}, pageSize: 2, generatedBy: { operatorId: null, username: null }, audit: { commandId: null, ip: null, workstationId: 'test' },
+        onProgress: (n) => {
+          if (n >= 4) throw new Error('disk full (simulated)');
+        },
+      });
+      await expect(failing).rejects.toThrow(/disk full/);
+    }
+    expect(readdirSync(dir.dir).filter((f) => f.startsWith('broken'))).toEqual([]);
+    expect(await audits()).toBe(before);
+  });
+
+  it('refuses to overwrite unless asked, and a folder that does not exist', async () => {
+    await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: out('items.csv') })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const again = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'csv', out: out('items.csv'), overwrite: true });
+    expect(again.rowCount).toBe(items.length);
+    await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: path.join(dir.dir, 'no-such-folder', 'x.csv') })).rejects.toThrow(/does not exist/);
+    expect(existsSync(path.join(dir.dir, 'no-such-folder'))).toBe(false);
+  });
+
+  it('needs reports.export', async () => {
+    const processor = await addOperator(flow.tw, 'proc', 'processor');
+    await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: out('p.csv') }, processor)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const manager = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'csv', out: out('m.csv') }, flow.checker1);
+    expect(manager.rowCount).toBe(items.length);
+  });
+});
