@@ -193,3 +193,108 @@ export function registerBatchCommands(program: Command, run: Run): void {
       }),
     );
 }
+
+/** Status tracking, reconciliation and exports. */
+export function registerTrackingCommands(program: Command, run: Run, relay: (cli: CliHost, host: string, port: number) => Promise<void>): void {
+  const payouts = program.commands.find((c) => c.name() === 'payouts') ?? program.command('payouts').description('payout status tracking');
+  payouts
+    .command('poll')
+    .description('ask providers about payouts still with them (and, with --since, about reversals)')
+    .option('--batch <batch>', 'only this batch')
+    .option('--since <date>', 'also re-check payouts that succeeded since then (reversals)')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { batch?: string; since?: string };
+        const r = await cli.call<Record<string, unknown>>('payouts.poll', { batch: o.batch, includeSucceededSince: o.since });
+        print(cli, r, () => out(Object.entries(r).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')));
+      }),
+    );
+
+  const reconcile = program
+    .command('reconcile')
+    .description("match our payouts with the provider's records for a period")
+    .option('--from <date>', 'start of the period (inclusive)')
+    .option('--to <date>', 'end of the period (exclusive)')
+    .option('--provider <name>', 'xendit | rise | sandbox', 'xendit')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { from?: string; to?: string; provider: string };
+        if (!o.from || !o.to) throw new TreasuryError('VALIDATION', 'reconcile needs --from and --to (dates or ISO instants)');
+        const r = await cli.call<{ runId: string; status: string; counts: Record<string, number>; problem: string | null }>('reconcile.run', { provider: o.provider, from: o.from, to: o.to });
+        print(cli, r, () => {
+          out(`run ${r.runId}: ${r.status}${r.problem ? ` (${r.problem})` : ''}`);
+          out(Object.entries(r.counts).map(([k, v]) => `  ${k}: ${v}`).join('\n'));
+        });
+      }),
+    );
+  reconcile
+    .command('list')
+    .description('reconciliation runs, newest first')
+    .action(
+      run(async (cli) => {
+        const r = await cli.call<Record<string, unknown>[]>('reconcile.list', {});
+        print(cli, r, () => printTable(r, ['id', 'provider', 'status', 'periodFrom', 'periodTo', 'createdAt']));
+      }),
+    );
+  reconcile
+    .command('results')
+    .description("one run's results")
+    .argument('<run-id>')
+    .option('--outcome <outcome>', 'matched | amount_mismatch | status_mismatch | missing_at_provider | unknown_to_us')
+    .action(
+      run(async (cli, runId: unknown, opts: unknown) => {
+        const r = await cli.call<{ results: Record<string, unknown>[] }>('reconcile.results', { runId: String(runId), outcome: (opts as { outcome?: string }).outcome });
+        print(cli, r, () => printTable(r.results, ['outcome', 'payoutId', 'providerPayoutId', 'ourStatus', 'providerStatus', 'ourAmountMinor', 'providerAmountMinor']));
+      }),
+    );
+
+  program
+    .command('export')
+    .description('export a report to a file (written whole or not at all)')
+    .argument('<name>', 'payout-items')
+    .requiredOption('--format <format>', 'csv | json')
+    .requiredOption('--out <file>', 'file to write')
+    .option('--batch <batch>', 'only this batch')
+    .option('--from <date>', 'payouts created from')
+    .option('--to <date>', 'payouts created before')
+    .option('--overwrite', 'replace an existing file')
+    .action(
+      run(async (cli, name: unknown, opts: unknown) => {
+        if (name !== 'payout-items') throw new TreasuryError('VALIDATION', `export what? "${String(name)}" is not a report this version exports (payout-items)`);
+        const o = opts as { format: string; out: string; batch?: string; from?: string; to?: string; overwrite?: boolean };
+        const r = await cli.call<{ rows: number; file: string }>('export.payoutItems', { ...o, out: o.out });
+        print(cli, r, () => out(`Wrote ${r.rows} rows to ${r.file}.`));
+      }),
+    );
+
+  program
+    .command('webhook-relay')
+    .description('receive provider webhooks (Xendit x-callback-token, Rise signature) and store them in the central store')
+    .option('--port <n>', 'port to listen on', int('port'), 8787)
+    .option('--host <addr>', 'address to bind (put a TLS reverse proxy in front for the public URL)', '127.0.0.1')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { port: number; host: string };
+        await cli.call('webhooks.relay.start', { host: o.host, port: o.port });
+        await relay(cli, o.host, o.port);
+      }),
+    );
+}
+
+export function registerOperatorCommands(program: Command, run: Run): void {
+  const operators = program.command('operators').description('operators (full role management comes with the security release)');
+  operators
+    .command('add')
+    .description('add an operator (password from TREASURY_NEW_PASSWORD or a prompt)')
+    .requiredOption('--username <name>', 'login name')
+    .requiredOption('--role <role>', 'viewer | operator | processor | manager | admin | super_admin')
+    .option('--display-name <name>', 'display name')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { username: string; role: string; displayName?: string };
+        const password = process.env.TREASURY_NEW_PASSWORD ?? (await readSecret(`Password for ${o.username}: `));
+        const r = await cli.call<{ username: string; role: string }>('operators.create', { username: o.username, role: o.role, displayName: o.displayName, password });
+        print(cli, r, () => out(`Operator ${r.username} (${r.role}) added.`));
+      }),
+    );
+}

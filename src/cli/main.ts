@@ -11,7 +11,7 @@ import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
-import { registerBatchCommands } from './batches.js';
+import { registerBatchCommands, registerOperatorCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, printError, printJson, printTable, progressReporter } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
@@ -290,6 +290,18 @@ export function buildProgram(run: Run): Command {
     );
 
   registerBatchCommands(program, run as never);
+  registerOperatorCommands(program, run as never);
+  registerTrackingCommands(program, run as never, async (host, address, port) => {
+    const ws = await (host as unknown as Cli).workstation();
+    const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');
+    const relay = await startWebhookRelay({ store: ws.central, host: address, port, ...(await webhookSecretsFromCredentials(ws.credentials)) });
+    process.stderr.write(`webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await relay.close();
+  });
   return program;
 }
 

@@ -12,6 +12,7 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   operators.signOut,
   operators.whoami,
   operators.setupStatus,
+  operators.createOperator,
   data.importAffiliates,
   data.importConversions,
   data.setRules,
@@ -38,4 +39,5 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   payouts.reconcileList,
   payouts.reconcileResults,
   payouts.exportItems,
+  payouts.startRelay,
 ] as unknown as Definition<never, unknown>[];

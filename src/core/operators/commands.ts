@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { rows } from '../central/store.js';
 import { defineCommand, defineQuery, tokenHash } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
+import { ROLES, roleRank } from '../access/permissions.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 
 export const MAX_FAILED_SIGN_INS = 5;
@@ -106,5 +107,32 @@ export const setupStatus = defineQuery({
   async run(ctx) {
     const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM operators`);
     return { initialised: Number(n) > 0 };
+  },
+});
+
+/**
+ * Adds an operator. Minimal until the security work (issue 5) brings full role management; the
+ * one rule already enforced: nobody grants a role above their own.
+ */
+export const createOperator = defineCommand({
+  name: 'operators.create',
+  permission: 'admin.manage',
+  input: z.strictObject({ username, displayName: z.string().min(1).max(100).optional(), role: z.enum(ROLES), password: z.string() }),
+  async run(ctx, input) {
+    const problem = passwordProblem(input.password);
+    if (problem) throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
+    if (roleRank(input.role) > roleRank(ctx.actor!.role)) {
+      throw new TreasuryError('FORBIDDEN', `${ctx.actor!.username} (${ctx.actor!.role}) cannot grant the higher role ${input.role}`);
+    }
+    const [exists] = await rows<{ id: string }>(ctx.tx, sql`SELECT id FROM operators WHERE lower(username) = lower(${input.username})`);
+    if (exists) throw new TreasuryError('CONFLICT', `an operator named ${input.username} already exists`, [{ field: 'username', message: 'taken' }]);
+    const hash = await hashPassword(input.password);
+    const [created] = await rows<{ id: string }>(
+      ctx.tx,
+      sql`INSERT INTO operators (username, display_name, role, password_hash, created_by)
+          VALUES (${input.username}, ${input.displayName ?? input.username}, ${input.role}, ${hash}, ${ctx.actor!.operatorId}::uuid) RETURNING id`,
+    );
+    ctx.audit({ action: 'operators.create', entityType: 'operator', entityId: created!.id, after: { username: input.username, role: input.role } });
+    return { operatorId: created!.id, username: input.username, role: input.role };
   },
 });

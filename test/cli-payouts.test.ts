@@ -1,0 +1,125 @@
+/**
+ * The payout flow through the `treasury` CLI, as an operator types it: a real PGlite data dir,
+ * three operators (maker and two checkers), the fake Xendit over HTTP on loopback, and the
+ * provider secret from the credential store (here the environment store; the keychain has its own
+ * tests). Exit codes and --json output are what is checked.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
+import { tempDir } from './support/central.js';
+
+const BIN = fileURLToPath(new URL('../bin/treasury.mjs', import.meta.url));
+const PASSWORD = 'correct-horse-battery-staple';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('treasury CLI: batch → approve → execute → export → reconcile', () => {
+  const tmp = tempDir('treasury-cli-pay-');
+  let fake: FakeXendit;
+  let env: NodeJS.ProcessEnv;
+  let number = '';
+
+  const treasury = (args: string[], as = 'admin', extra: NodeJS.ProcessEnv = {}): Promise<Result> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, '--data-dir', path.join(tmp.dir, 'data'), ...args], {
+        cwd: tmp.dir,
+        env: { ...env, TREASURY_USERNAME: as, TREASURY_PASSWORD: PASSWORD, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const ok = async (args: string[], as = 'admin', extra: NodeJS.ProcessEnv = {}) => {
+    const r = await treasury(args, as, extra);
+    if (r.code !== 0) throw new Error(`treasury ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r;
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeXendit({ seed: 2 });
+    const base: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) base[k] = v;
+    env = {
+      ...base,
+      TREASURY_CREDENTIAL_STORE: 'env',
+      TREASURY_CACHE_KEY: randomBytes(32).toString('hex'),
+      TREASURY_INIT_PASSWORD: PASSWORD,
+      TREASURY_XENDIT_URL: fake.url,
+      TREASURY_SECRET_PROVIDER_XENDIT_SECRET_KEY: fake.secretKey,
+    };
+    await ok(['init']);
+    await ok(['demo', '--affiliates', '80', '--conversions', '4000', '--seed', '3', '--until', '2026-11-01']);
+    await ok(['calc']);
+    for (const u of ['checker1', 'checker2']) await ok(['operators', 'add', '--username', u, '--role', 'manager'], 'admin', { TREASURY_NEW_PASSWORD: PASSWORD });
+  }, 240_000);
+  afterAll(async () => {
+    await fake?.close();
+    tmp.remove();
+  });
+
+  it('previews and creates a batch', async () => {
+    const preview = JSON.parse((await ok(['--json', 'batch', 'preview', '--provider', 'xendit', '--currency', 'PHP'])).stdout) as { eligibleCount: number };
+    expect(preview.eligibleCount).toBeGreaterThan(0);
+    const created = JSON.parse((await ok(['--json', 'batch', 'create', '--provider', 'xendit', '--currency', 'PHP'])).stdout) as { batches: { number: string; payouts: number }[] };
+    expect(created.batches[0]!.payouts).toBe(preview.eligibleCount);
+    number = created.batches[0]!.number;
+    expect(number).toMatch(/^B-\d{8}-\d{3}$/);
+  }, 60_000);
+
+  it('maker-checker at the CLI: the maker is refused (exit 1, says why), checkers approve', async () => {
+    await ok(['batch', 'submit', number]);
+    const refused = await treasury(['batch', 'approve', number]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot approve it/);
+    const shown = JSON.parse((await ok(['--json', 'batch', 'show', number], 'checker1')).stdout) as { contentHash: string; requiredApprovals: number };
+    await ok(['batch', 'approve', number, '--hash', shown.contentHash], 'checker1');
+    if (shown.requiredApprovals === 2) await ok(['batch', 'approve', number, '--hash', shown.contentHash], 'checker2');
+    expect((JSON.parse((await ok(['--json', 'batch', 'show', number])).stdout) as { status: string }).status).toBe('APPROVED');
+  }, 60_000);
+
+  it('executes against the provider and exports the payout items', async () => {
+    const r = JSON.parse((await ok(['--json', 'batch', 'execute', number])).stdout) as { status: string; payouts: { total: number; succeeded: number } };
+    expect(r.status).toBe('COMPLETED');
+    expect(r.payouts.succeeded).toBe(r.payouts.total);
+    await ok(['export', 'payout-items', '--format', 'csv', '--out', 'items.csv', '--batch', number]);
+    const file = path.join(tmp.dir, 'items.csv');
+    expect(existsSync(file)).toBe(true);
+    const parsed = Papa.parse<Record<string, string>>(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: true });
+    for (const column of ['batch_id', 'batch_number', 'payout_id', 'affiliate_id', 'commission_id', 'conversion_id', 'amount', 'currency', 'payout_status', 'provider', 'provider_reference']) {
+      expect(parsed.meta.fields).toContain(column);
+    }
+    expect(parsed.data.length).toBeGreaterThan(0);
+    for (const row of parsed.data) expect(row.batch_number).toBe(number);
+  }, 120_000);
+
+  it('reconciles the period with the provider: everything matched', async () => {
+    const r = JSON.parse((await ok(['--json', 'reconcile', '--from', '2026-01-01', '--to', '2027-01-01', '--provider', 'xendit'])).stdout) as { status: string; counts: Record<string, number> };
+    expect(r.status).toBe('complete');
+    expect(r.counts.matched).toBeGreaterThan(0);
+    expect(r.counts.amount_mismatch ?? 0).toBe(0);
+    expect(r.counts.missing_at_provider ?? 0).toBe(0);
+  }, 60_000);
+
+  it('bad input says what was wrong', async () => {
+    const r = await treasury(['batch', 'create', '--provider', 'paypal']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/provider/);
+    const fx = await treasury(['batch', 'preview', '--fx', 'USD-IDR=1']);
+    expect(fx.code).toBe(1);
+    expect(fx.stderr).toMatch(/--fx must look like USD\/IDR=16250.5/);
+  }, 60_000);
+});
