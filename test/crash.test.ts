@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateResult } from '../src/core/batches/create.js';
 import type { Preview } from '../src/core/batches/preview.js';
 import { rows } from '../src/core/central/store.js';
+import { prng } from '../src/core/demo/generate.js';
 import { tempDir } from './support/central.js';
 import { invariantViolations, openScenario, providerAgreement, type Scenario } from './support/payouts.js';
 import { createTestDatabase, pgAvailable } from './support/pg.js';
@@ -25,16 +26,6 @@ const LEASE_TTL_MS = 800;
 const CHILD = fileURLToPath(new URL('./support/execute-child.ts', import.meta.url));
 const ROOT = path.resolve(path.dirname(CHILD), '../..');
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildEnv {
   url: string;
@@ -104,7 +95,7 @@ describe.skipIf(!pgAvailable)('crash test: SIGKILL the executor at a random mome
       for (;;) {
         const job = queue.shift();
         if (!job) return;
-        const random = mulberry32(job.seed);
+        const random = prng(job.seed);
         const killAfterMs = Math.floor(random() * 900);
         const env: ChildEnv = { url: db.url, dataDir: dirs[w]!.dir, token: s.tw.token, batch: job.batch, xenditUrl: s.fake.url, xenditKey: s.fake.secretKey };
         const first = await runChild(env, killAfterMs);

@@ -8,6 +8,7 @@
  * It deliberately does not share code with the client (src/core/providers/xendit.ts) beyond the
  * money module: a fake built from the client's own helpers would agree with the client's bugs.
  */
+import { prng } from '../../src/core/demo/generate.js';
 import http from 'node:http';
 import { isLosslessNumber, LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { exponentOf, formatAmount, isCurrency, parseAmount } from '../../src/core/money/index.js';
@@ -172,17 +173,6 @@ class HttpAnswer {
   ) {}
 }
 
-/** mulberry32: tiny, fast, seedable. Separate streams keep one kind of randomness from shifting another. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Exact major-unit JSON number text, written the way Xendit writes it ("12.3", "15000"). */
 function wireAmount(amountMinor: bigint, currency: string): LosslessNumber {
