@@ -464,22 +464,26 @@ async function statusCounts(db: CentralTx, batchId: string): Promise<Record<stri
   return Object.fromEntries(list.map((r) => [r.status, Number(r.n)]));
 }
 
-/** The work of one round, each list bounded: unresolved attempts, due new attempts, payouts to poll, automatic retries. */
+/**
+ * The work of one round, each list bounded: unresolved attempts, due new attempts, payouts to poll,
+ * automatic retries. No ORDER BY: any bounded subset will do (every round takes the next), and
+ * sorting the batch's rows each round costs more than it tells.
+ */
 async function loadWork(db: CentralTx, batchId: string, limit: number) {
   const list = await rows<PayoutRow & { kind: 'unknown' | 'due' | 'accepted' | 'retryable' }>(
     db,
     sql`(SELECT 'unknown' AS kind, ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'UNKNOWN' ORDER BY p.id LIMIT ${limit})
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'UNKNOWN' LIMIT ${limit})
         UNION ALL
         (SELECT 'due', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'PENDING' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= clock_timestamp()) ORDER BY p.id LIMIT ${limit})
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'PENDING' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= clock_timestamp()) LIMIT ${limit})
         UNION ALL
         (SELECT 'accepted', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' ORDER BY p.updated_at, p.id LIMIT ${limit * 2})
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' LIMIT ${limit * 2})
         UNION ALL
         (SELECT 'retryable', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
           WHERE p.batch_id = ${batchId}::uuid AND p.status = 'FAILED' AND p.auto_retries < ${MAX_AUTO_RETRIES}
-            AND p.failure_code = ANY(${pgArray(RETRYABLE_CODES)}::text[]) ORDER BY p.id LIMIT ${limit})`,
+            AND p.failure_code = ANY(${pgArray(RETRYABLE_CODES)}::text[]) LIMIT ${limit})`,
   );
   const of = (k: string) => list.filter((p) => p.kind === k);
   return { unknown: of('unknown'), due: of('due'), accepted: of('accepted'), retryable: of('retryable') };
