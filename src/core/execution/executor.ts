@@ -202,6 +202,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
 
   try {
     const deadline = Date.now() + waitMs;
+    let pollCursor = NIL_UUID;
     for (;;) {
       if (lost) throw lost;
       // Only counts and the work at hand are read each round: never the whole batch (O(n) per round
@@ -214,7 +215,8 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
         options.onProgress?.({ phase, total, done: total - count('PENDING') - count('UNKNOWN') - count('ACCEPTED'), failed: count('FAILED'), unknown: count('UNKNOWN') });
       report('sending');
 
-      const { unknown, due, accepted, retryable } = await loadWork(db, first.id, waveSize);
+      const { unknown, due, accepted, retryable } = await loadWork(db, first.id, waveSize, pollCursor);
+      pollCursor = accepted.length === waveSize * 2 ? accepted.at(-1)!.id : NIL_UUID;
       timing.readMs += performance.now() - tRead;
       const open = count('PENDING') + count('UNKNOWN') + count('ACCEPTED') + retryable.length;
       if (open === 0) {
@@ -456,6 +458,8 @@ function toUpdate(payoutId: string, attempt: number, p: ProviderPayout, source: 
   return { payoutId, attempt, providerPayoutId: p.providerId, status: p.status, rawStatus: p.rawStatus, failureCode: p.failureCode, source };
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 const PAYOUT_COLUMNS = sql`p.id, p.affiliate_id, p.amount_minor::text AS amount_minor, p.currency, p.provider, p.channel_code, p.account_number,
   p.account_holder_name, p.status, p.attempt, p.provider_payout_id, p.failure_code, p.auto_retries, p.next_attempt_at, a.request_body`;
 
@@ -466,10 +470,11 @@ async function statusCounts(db: CentralTx, batchId: string): Promise<Record<stri
 
 /**
  * The work of one round, each list bounded: unresolved attempts, due new attempts, payouts to poll,
- * automatic retries. No ORDER BY: any bounded subset will do (every round takes the next), and
- * sorting the batch's rows each round costs more than it tells.
+ * automatic retries. No ORDER BY where any bounded subset will do (each round changes them all);
+ * payouts to poll are taken in id order after a cursor that wraps around, so a batch with more
+ * payouts at the provider than one round polls is polled fairly, none starved.
  */
-async function loadWork(db: CentralTx, batchId: string, limit: number) {
+async function loadWork(db: CentralTx, batchId: string, limit: number, pollAfter: string = NIL_UUID) {
   const list = await rows<PayoutRow & { kind: 'unknown' | 'due' | 'accepted' | 'retryable' }>(
     db,
     sql`(SELECT 'unknown' AS kind, ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
@@ -479,7 +484,7 @@ async function loadWork(db: CentralTx, batchId: string, limit: number) {
           WHERE p.batch_id = ${batchId}::uuid AND p.status = 'PENDING' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= clock_timestamp()) LIMIT ${limit})
         UNION ALL
         (SELECT 'accepted', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' LIMIT ${limit * 2})
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' AND p.id > ${pollAfter}::uuid ORDER BY p.id LIMIT ${limit * 2})
         UNION ALL
         (SELECT 'retryable', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
           WHERE p.batch_id = ${batchId}::uuid AND p.status = 'FAILED' AND p.auto_retries < ${MAX_AUTO_RETRIES}
