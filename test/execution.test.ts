@@ -44,6 +44,7 @@ describe.each(drivers())('payout batches on %s', (driver) => {
     it('injected faults really happened (≥ 10 % of create requests)', () => {
       const st = s.fake.stats();
       const faults = Object.values(st.faults).reduce((a, b) => a + (b ?? 0), 0);
+      console.info(`[acceptance ${driver}] ${created.batches.reduce((n, b) => n + b.payouts, 0)} payouts in ${created.batches.length} batch(es), ${created.excluded.length} affiliates excluded; ${st.createRequests} create requests, ${faults} faults (${((faults * 100) / st.createRequests).toFixed(1)} %): ${JSON.stringify(st.faults)}; result ${JSON.stringify(result.payouts)}`);
       expect(faults / st.createRequests).toBeGreaterThanOrEqual(0.1);
     });
 
