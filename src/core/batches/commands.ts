@@ -52,7 +52,30 @@ export const preview = defineQuery({
 export const create = defineCommand({
   name: 'batch.create',
   permission: 'batches.create',
-  input: z.strictObject({ ...filters, maxPayouts: z.number().int().min(1).max(100_000).optional(), note: z.string().max(500).optional() }),
+  input: z.strictObject({
+    ...filters,
+    maxPayouts: z.number().int().min(1).max(100_000).optional(),
+    note: z.string().max(500).optional(),
+    /** Client-chosen id (offline preparation refers to the batch before the central store has seen it). */
+    batchId: z.string().uuid().optional(),
+    /** What was prepared offline: created exactly so, or refused with the differences. */
+    expected: z
+      .array(
+        z.strictObject({
+          affiliateId: z.string().min(1),
+          amountMinor: z.string().regex(/^\d+$/, 'must be a whole number of minor units'),
+          currency,
+          provider: z.string(),
+          channelCode: z.string(),
+          accountNumber: z.string(),
+          commissionIds: z.array(z.string().regex(/^\d+$/)),
+          adjustmentIds: z.array(z.string()),
+        }),
+      )
+      .min(1)
+      .max(100_000)
+      .optional(),
+  }),
   async run(ctx, input) {
     return createBatches(ctx.tx, { ...input, provider: input.provider as never, cutoff: toDate(input.cutoff) }, ctx.actor!, ctx.now, ctx.audit);
   },

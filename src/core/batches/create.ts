@@ -12,8 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { canonicalJson, type AuditEntry } from '../audit/chain.js';
 import { rows, type CentralTx } from '../central/store.js';
-import { TreasuryError } from '../commands/errors.js';
+import { TreasuryError, type Problem } from '../commands/errors.js';
 import { assertPayoutsBalance, computeContentHash } from './content.js';
+import { payoutIdFor } from './ids.js';
 import { batchNumber } from './number.js';
 import { eligibleAdjustmentsSql, eligibleCommissionsSql, previewBatch, type PreviewFilters, type PreviewRow } from './preview.js';
 
@@ -31,6 +32,22 @@ export interface CreatedBatch {
   totals: { currency: string; provider: string; payouts: number; amountMinor: string }[];
 }
 
+/**
+ * What an operator prepared offline and wants created exactly as seen: per affiliate the amount,
+ * destination and the very commissions and adjustments. The central store re-validates all of it
+ * when the command arrives; any difference is a conflict that says what changed.
+ */
+export interface ExpectedPayout {
+  affiliateId: string;
+  amountMinor: string;
+  currency: string;
+  provider: string;
+  channelCode: string;
+  accountNumber: string;
+  commissionIds: readonly string[];
+  adjustmentIds: readonly string[];
+}
+
 export interface CreateResult {
   groupId: string;
   batches: CreatedBatch[];
@@ -40,7 +57,7 @@ export interface CreateResult {
 
 export async function createBatches(
   tx: CentralTx,
-  input: PreviewFilters & { maxPayouts?: number | undefined; note?: string | undefined },
+  input: PreviewFilters & { maxPayouts?: number | undefined; note?: string | undefined; batchId?: string | undefined; expected?: readonly ExpectedPayout[] | undefined },
   actor: { operatorId: string },
   now: Date,
   audit: (entry: AuditEntry) => void,
@@ -49,14 +66,26 @@ export async function createBatches(
   // indexes would refuse the second anyway; the lock turns that into a wait, not an error).
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.batch.create'))`);
   const preview = await previewBatch(tx, input, now);
-  const eligible = preview.rows.filter((r) => r.eligible);
+  let eligible = preview.rows.filter((r) => r.eligible);
   const excluded = preview.rows.filter((r) => !r.eligible).map((r) => ({ affiliateId: r.affiliateId, reasons: r.reasons as string[] }));
+  if (input.expected) {
+    await assertExpected(tx, input.expected, preview.rows, now, input.cutoff);
+    const wanted = new Set(input.expected.map((e) => e.affiliateId));
+    eligible = eligible.filter((r) => wanted.has(r.affiliateId));
+  }
   if (eligible.length === 0) {
     throw new TreasuryError('VALIDATION', `nothing to pay: no affiliate is eligible with these filters (${preview.rows.length} considered, ${excluded.length} excluded)`, [
       { message: Object.entries(preview.excluded).map(([r, n]) => `${r}: ${n}`).join(', ') || 'no payable commissions' },
     ]);
   }
   const max = input.maxPayouts ?? DEFAULT_MAX_PAYOUTS;
+  if (input.batchId && eligible.length > max) {
+    throw new TreasuryError('VALIDATION', `a batch with a chosen id cannot be split: ${eligible.length} payouts exceed --max-payouts ${max}`);
+  }
+  if (input.batchId) {
+    const [taken] = await rows<{ id: string }>(tx, sql`SELECT id FROM payout_batches WHERE id = ${input.batchId}::uuid`);
+    if (taken) throw new TreasuryError('CONFLICT', `batch id ${input.batchId} is already used`);
+  }
   const parts: PreviewRow[][] = [];
   for (let i = 0; i < eligible.length; i += max) parts.push(eligible.slice(i, i + max));
 
@@ -78,7 +107,7 @@ export async function createBatches(
   const batches = parts.map((rowsOfPart, i) => {
     const highValue = rowsOfPart.some((r) => r.highValue);
     return {
-      id: randomUUID(),
+      id: input.batchId ?? randomUUID(),
       number: batchNumber(now, Number(n) + i + 1),
       part: i + 1,
       parts: parts.length,
@@ -97,7 +126,7 @@ export async function createBatches(
 
   const payoutRows = batches.flatMap((b) =>
     b.rows.map((r) => ({
-      id: randomUUID(),
+      id: input.batchId ? payoutIdFor(b.id, r.affiliateId) : randomUUID(),
       batch_id: b.id,
       affiliate_id: r.affiliateId,
       amount_minor: r.amountMinor,
@@ -187,4 +216,69 @@ function totalsOf(list: readonly PreviewRow[]) {
     m.set(key, t);
   }
   return [...m.values()].map((t) => ({ currency: t.currency, provider: t.provider, payouts: t.payouts, amountMinor: t.amount.toString() }));
+}
+
+/**
+ * Re-validation of an offline-prepared batch: every named commission still payable and in no other
+ * live payout (the conflict lists those already taken, and by which batch), every affiliate still
+ * eligible with the same destination, and the amounts recomputed now equal to what was prepared.
+ */
+async function assertExpected(tx: CentralTx, expected: readonly ExpectedPayout[], preview: readonly PreviewRow[], now: Date, cutoff: Date | undefined): Promise<void> {
+  const problems: Problem[] = [];
+  const commissionIds = expected.flatMap((e) => e.commissionIds);
+  const state = await rows<{ id: string; status: string; batch: string | null }>(
+    tx,
+    sql`SELECT m.id::text AS id, m.status,
+               (SELECT b.number FROM payout_items l JOIN payouts p ON p.id = l.payout_id JOIN payout_batches b ON b.id = p.batch_id
+                WHERE l.commission_id = m.id AND l.live LIMIT 1) AS batch
+        FROM commissions m WHERE m.id = ANY(${pgArray(commissionIds)}::bigint[])`,
+  );
+  const byId = new Map(state.map((c) => [c.id, c]));
+  const taken: string[] = [];
+  for (const id of commissionIds) {
+    const c = byId.get(id);
+    if (!c) problems.push({ field: `commission ${id}`, message: 'does not exist' });
+    else if (c.batch) {
+      taken.push(id);
+      problems.push({ field: `commission ${id}`, message: `already taken by batch ${c.batch}` });
+    } else if (c.status !== 'payable') problems.push({ field: `commission ${id}`, message: `is ${c.status}, not payable` });
+  }
+  const rowsByAffiliate = new Map(preview.map((r) => [r.affiliateId, r]));
+  const ids = expected.map((e) => e.affiliateId);
+  const current = await rows<{ affiliate_id: string; commission_ids: string | null; adjustment_ids: string | null }>(
+    tx,
+    sql`SELECT a.id AS affiliate_id,
+               (SELECT string_agg(m.id::text, ',') FROM commissions m WHERE m.affiliate_id = a.id AND ${eligibleCommissionsSql(now, cutoff)}) AS commission_ids,
+               (SELECT string_agg(d.id, ',') FROM adjustments d WHERE d.affiliate_id = a.id AND ${eligibleAdjustmentsSql(cutoff)}) AS adjustment_ids
+        FROM affiliates a WHERE a.id = ANY(${pgArray(ids)}::text[])`,
+  );
+  const items = new Map(current.map((c) => [c.affiliate_id, c]));
+  const same = (a: readonly string[], b: string | null) => {
+    const x = [...a].sort();
+    const y = (b ? b.split(',') : []).sort();
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  };
+  for (const e of expected) {
+    const r = rowsByAffiliate.get(e.affiliateId);
+    const where = `affiliate ${e.affiliateId}`;
+    if (!r) {
+      problems.push({ field: where, message: 'has nothing payable any more' });
+      continue;
+    }
+    if (!r.eligible) problems.push({ field: where, message: `is no longer eligible (${r.reasons.join(', ')})` });
+    if (r.provider !== e.provider || r.channelCode !== e.channelCode || r.accountNumber !== e.accountNumber) {
+      problems.push({ field: where, message: 'payout destination changed since the batch was prepared' });
+    }
+    if (r.currency !== e.currency || r.amountMinor !== e.amountMinor) {
+      problems.push({ field: where, message: `amount is now ${r.amountMinor} ${r.currency}, prepared ${e.amountMinor} ${e.currency}` });
+    }
+    const c = items.get(e.affiliateId);
+    if (!c || !same(e.commissionIds, c.commission_ids) || !same(e.adjustmentIds, c.adjustment_ids)) {
+      problems.push({ field: where, message: 'its payable commissions or adjustments changed since the batch was prepared' });
+    }
+  }
+  if (problems.length > 0) {
+    const lead = taken.length > 0 ? `${taken.length} commission(s) are already in another batch: ${taken.slice(0, 20).join(', ')}${taken.length > 20 ? ', …' : ''}` : `${problems.length} difference(s) with the central store`;
+    throw new TreasuryError('CONFLICT', `the prepared batch conflicts with the central store: ${lead}`, problems);
+  }
 }

@@ -1,0 +1,57 @@
+/**
+ * Push: the outbox's pending commands, in sequence order, through the central router — each with
+ * its own command id (a replay after a lost answer returns the first result and changes nothing)
+ * and the session of the operator who issued it, so the central store re-checks that operator's
+ * permission, maker-checker and every business rule in one transaction.
+ *
+ * Accepted or rejected, a command's optimistic changes are undone in the cache: the central store's
+ * own rows arrive with the pull that follows (accepted) or never existed (rejected). A rejected
+ * command stays in the outbox with the reason. Anything that is not a verdict on the command itself
+ * (central unreachable, session expired, an internal error) stops the push; it resumes later.
+ */
+import type { LocalCache } from '../cache/cache.js';
+import { toTreasuryError, type ErrorCode } from '../commands/errors.js';
+import type { Router } from '../commands/router.js';
+import { listOutbox, settle } from './outbox.js';
+
+export interface PushResult {
+  applied: number;
+  rejected: { seq: number; commandId: string; name: string; code: string; message: string }[];
+  pending: number;
+  stoppedBecause: string | null;
+}
+
+/** Errors that say nothing about the command: stop and try again later. */
+const NOT_A_VERDICT = new Set<ErrorCode>(['CENTRAL_UNAVAILABLE', 'STORE_BUSY', 'UNAUTHENTICATED', 'INTERNAL', 'CREDENTIAL_STORE_UNAVAILABLE']);
+
+export async function push(
+  router: Router,
+  cache: LocalCache,
+  options: { workstationId: string; ip?: string | null; sessionFor: (operator: string) => string | null },
+): Promise<PushResult> {
+  const result: PushResult = { applied: 0, rejected: [], pending: 0, stoppedBecause: null };
+  const pending = listOutbox(cache, 'pending');
+  for (const [i, entry] of pending.entries()) {
+    const session = options.sessionFor(entry.operator);
+    if (!session) {
+      result.stoppedBecause = `${entry.operator} must sign in online to push their commands (command ${entry.seq}, ${entry.name})`;
+      result.pending = pending.length - i;
+      break;
+    }
+    try {
+      await router.call({ name: entry.name, payload: entry.input, id: entry.commandId, session, workstationId: options.workstationId, ip: options.ip ?? null });
+      settle(cache, entry.seq, null);
+      result.applied++;
+    } catch (error) {
+      const e = toTreasuryError(error);
+      if (NOT_A_VERDICT.has(e.code)) {
+        result.stoppedBecause = `${e.code}: ${e.message}`;
+        result.pending = pending.length - i;
+        break;
+      }
+      settle(cache, entry.seq, { code: e.code, message: e.message, problems: e.problems });
+      result.rejected.push({ seq: entry.seq, commandId: entry.commandId, name: entry.name, code: e.code, message: e.message });
+    }
+  }
+  return result;
+}
