@@ -88,7 +88,8 @@ export interface Preview {
   cutoff: string | null;
 }
 
-interface Raw {
+/** One (affiliate, commission currency) aggregate, as the central SQL or the cache produces it. */
+export interface Raw {
   affiliate_id: string;
   name: string;
   status: string;
@@ -157,10 +158,19 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
         ORDER BY a.payout_currency, a.payout_provider NULLS LAST, a.id, k.currency`,
   );
 
-  const rates = parseRates(filters.fxRates ?? {});
+  return summarise(decideRows(raw, { rules, thresholds, fxRates: filters.fxRates }), now, filters.cutoff);
+}
+
+/**
+ * Rows → one decided row per affiliate. Shared by the central preview and the offline preview on
+ * the local cache, so both decide eligibility, FX and rounding the same way.
+ */
+export function decideRows(raw: readonly Raw[], ctx: { rules: RuleSet | undefined; thresholds: Thresholds; fxRates: Readonly<Record<string, string>> | undefined }): PreviewRow[] {
+  const rates = parseRates(ctx.fxRates ?? {});
+  const rules = ctx.rules;
+  const thresholds = ctx.thresholds;
   // One payout per affiliate. Rows come per (affiliate, commission currency); an affiliate owed in
-  // several currencies is shown once and excluded ('multiple_currencies': pay it with a currency filter
-  // per batch is not possible either, since the filter is on the payout currency — a human decides).
+  // several currencies is shown once and excluded ('multiple_currencies': a human decides).
   const byAffiliate = new Map<string, Raw[]>();
   for (const r of raw) {
     const list = byAffiliate.get(r.affiliate_id);
@@ -173,7 +183,7 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
     const chosen = owed[0] ?? list[0]!;
     result.push(decide(chosen, { rules, rates, thresholds, multi: owed.length > 1 }));
   }
-  return summarise(result, now, filters.cutoff);
+  return result;
 }
 
 function parseRates(input: Readonly<Record<string, string>>): Map<string, FxRate> {
@@ -265,7 +275,7 @@ function decide(
   };
 }
 
-function summarise(result: PreviewRow[], now: Date, cutoff: Date | undefined): Preview {
+export function summarise(result: PreviewRow[], now: Date, cutoff: Date | undefined): Preview {
   const totals = new Map<string, { currency: string; provider: string; payouts: number; amount: bigint }>();
   const excluded: Partial<Record<ExclusionReason, number>> = {};
   let eligibleCount = 0;
