@@ -1,0 +1,283 @@
+/**
+ * Offline batch preparation on the local cache: preview, create, submit and approve without the
+ * central store. Each action checks what it can locally (eligibility, maker-checker, the operator's
+ * role as last synced), applies its effect to the cache optimistically, and is queued in the outbox
+ * as the very router command the central store will re-validate on push.
+ *
+ * The preview runs the same deciding code as the central one (batches/preview.ts) over the cache's
+ * mirror tables, and the batch's content hash is computed the same way, so an approval given offline
+ * binds to exactly the content the central store will build — or the push is refused.
+ */
+import { randomUUID } from 'node:crypto';
+import { roleHas, type Permission, type Role } from '../access/permissions.js';
+import { batchContentHash, type HashedPayout } from '../batches/content-hash.js';
+import type { ExpectedPayout } from '../batches/create.js';
+import { payoutIdFor } from '../batches/ids.js';
+import { decideRows, summarise, type Preview, type PreviewFilters, type PreviewRow, type Raw } from '../batches/preview.js';
+import { DEFAULT_HIGH_VALUE_THRESHOLDS, parseThresholds, SETTING_KEY, thresholdsSchema } from '../batches/thresholds.js';
+import { transition, type BatchState } from '../batches/state.js';
+import type { LocalCache } from '../cache/cache.js';
+import { TreasuryError } from '../commands/errors.js';
+import { parseRuleSet, ruleVersionAt, type RuleVersion } from '../commission/index.js';
+import { enqueue, type CacheChange, type CacheRow } from './outbox.js';
+
+export interface OfflineOperator {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+/** Postgres text timestamps ("2026-11-21 06:00:00+00", "…+05:30") or ISO → epoch ms. */
+export function timestampMs(text: string): number {
+  const iso = text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${text}`);
+  return ms;
+}
+
+/** The operator as last synced into the cache; refused when unknown or not active. */
+export function offlineOperator(cache: LocalCache, username: string): OfflineOperator {
+  const row = cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)').get(username) as
+    | { id: string; username: string; role: Role; status: string }
+    | undefined;
+  if (!row) throw new TreasuryError('UNAUTHENTICATED', `operator ${username} is not in this workstation's cache: sync while online first`);
+  if (row.status !== 'active') throw new TreasuryError('UNAUTHENTICATED', `operator ${username} is ${row.status}`);
+  return { id: row.id, username: row.username, role: row.role };
+}
+
+function require(operator: OfflineOperator, permission: Permission): void {
+  if (!roleHas(operator.role, permission)) throw new TreasuryError('FORBIDDEN', `${operator.username} (${operator.role}) lacks the permission ${permission}`);
+}
+
+function ruleVersions(cache: LocalCache): RuleVersion[] {
+  const list = cache.sqlite.prepare('SELECT version, effective_from, body FROM commission_rules ORDER BY version').all() as { version: bigint; effective_from: string; body: string }[];
+  return list.map((r) => ({ version: Number(r.version), effectiveFrom: timestampMs(r.effective_from), rules: parseRuleSet(JSON.parse(r.body)) }));
+}
+
+function thresholds(cache: LocalCache) {
+  const row = cache.sqlite.prepare('SELECT value FROM settings WHERE key = ?').get(SETTING_KEY) as { value: string } | undefined;
+  return parseThresholds({ ...DEFAULT_HIGH_VALUE_THRESHOLDS, ...(row ? thresholdsSchema.parse(JSON.parse(row.value)) : {}) });
+}
+
+interface Owed {
+  commissionIds: string[];
+  adjustmentIds: string[];
+}
+
+/**
+ * The offline preview: the central preview's decisions over the cache. Also returns, per
+ * affiliate, the commissions and adjustments a batch would take.
+ */
+export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: Date): { preview: Preview; owed: Map<string, Owed> } {
+  const nowMs = now.getTime();
+  const cutoffMs = filters.cutoff?.getTime() ?? null;
+  const ids = filters.affiliateIds && filters.affiliateIds.length > 0 ? new Set(filters.affiliateIds) : null;
+  const agg = new Map<string, Raw & Owed>();
+  const key = (a: string, c: string) => `${a}\u0000${c}`;
+  const get = (affiliate: string, currency: string) => {
+    let r = agg.get(key(affiliate, currency));
+    if (!r) {
+      r = {
+        affiliate_id: affiliate, name: '', status: '', kyc_status: '', payout_provider: null, payout_channel_code: null, payout_account_number: null,
+        payout_account_holder_name: null, payout_currency: '', currency, commissions: '0', commission_count: 0, held_count: 0, adjustments: '0',
+        adjustment_count: 0, commissionIds: [], adjustmentIds: [],
+      };
+      agg.set(key(affiliate, currency), r);
+    }
+    return r;
+  };
+  const commissions = cache.sqlite
+    .prepare(`SELECT m.id, m.affiliate_id, m.currency, m.amount_minor, m.status, m.reason, m.available_at, m.occurred_at FROM commissions m
+              WHERE m.status IN ('payable', 'pending') AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live = 1)`)
+    .all() as { id: bigint; affiliate_id: string; currency: string; amount_minor: bigint; status: string; reason: string | null; available_at: string; occurred_at: string }[];
+  for (const m of commissions) {
+    if (ids && !ids.has(m.affiliate_id)) continue;
+    const available = timestampMs(m.available_at);
+    const r = get(m.affiliate_id, m.currency.trim());
+    if (m.status === 'payable' && available <= nowMs && (cutoffMs === null || timestampMs(m.occurred_at) <= cutoffMs)) {
+      r.commissions = (BigInt(r.commissions) + BigInt(m.amount_minor)).toString();
+      r.commission_count++;
+      r.commissionIds.push(String(m.id));
+    } else if ((m.status === 'pending' && m.reason === 'hold_period') || (m.status === 'payable' && available > nowMs)) {
+      r.held_count++;
+    }
+  }
+  const adjustments = cache.sqlite
+    .prepare(`SELECT d.id, d.affiliate_id, d.currency, d.amount_minor, d.created_at FROM adjustments d
+              WHERE NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live = 1)`)
+    .all() as { id: string; affiliate_id: string; currency: string; amount_minor: bigint; created_at: string }[];
+  for (const d of adjustments) {
+    if (ids && !ids.has(d.affiliate_id)) continue;
+    if (cutoffMs !== null && timestampMs(d.created_at) > cutoffMs) continue;
+    const r = get(d.affiliate_id, d.currency.trim());
+    r.adjustments = (BigInt(r.adjustments) + BigInt(d.amount_minor)).toString();
+    r.adjustment_count++;
+    r.adjustmentIds.push(d.id);
+  }
+  const affiliates = new Map(
+    (cache.sqlite.prepare('SELECT * FROM affiliates').all() as Record<string, string | null>[]).map((a) => [a.id as string, a]),
+  );
+  const raw: (Raw & Owed)[] = [];
+  for (const r of agg.values()) {
+    if (r.commission_count === 0 && r.held_count === 0 && r.adjustment_count === 0) continue;
+    const a = affiliates.get(r.affiliate_id);
+    if (!a) continue;
+    if (filters.provider && a.payout_provider !== filters.provider) continue;
+    if (filters.currency && (a.payout_currency ?? '').trim() !== filters.currency) continue;
+    raw.push({
+      ...r,
+      name: a.name ?? '', status: a.status ?? '', kyc_status: a.kyc_status ?? '', payout_provider: a.payout_provider ?? null, payout_channel_code: a.payout_channel_code ?? null,
+      payout_account_number: a.payout_account_number ?? null, payout_account_holder_name: a.payout_account_holder_name ?? null, payout_currency: (a.payout_currency ?? '').trim(),
+    });
+  }
+  // The central query's order, so that batches split the same way.
+  raw.sort((x, y) => cmp(x.payout_currency, y.payout_currency) || cmp(x.payout_provider ?? '\uffff', y.payout_provider ?? '\uffff') || cmp(x.affiliate_id, y.affiliate_id) || cmp(x.currency, y.currency));
+  const versions = ruleVersions(cache);
+  const rows = decideRows(raw, { rules: ruleVersionAt(versions, nowMs)?.rules, thresholds: thresholds(cache), fxRates: filters.fxRates });
+  const owed = new Map<string, Owed>();
+  for (const r of raw) {
+    const row = rows.find((x) => x.affiliateId === r.affiliate_id && x.sourceCurrency === r.currency);
+    if (row) owed.set(r.affiliate_id, { commissionIds: r.commissionIds, adjustmentIds: r.adjustmentIds });
+  }
+  return { preview: summarise(rows, now, filters.cutoff), owed };
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const ts = (d: Date) => d.toISOString();
+
+/**
+ * Creates a batch offline: the cache gets the batch, its payouts and items (so a second offline
+ * batch cannot take the same commissions), the outbox gets `batch.create` with the expected content.
+ */
+export function createOffline(
+  cache: LocalCache,
+  operator: OfflineOperator,
+  filters: PreviewFilters & { note?: string },
+  now: Date,
+): { batchId: string; payouts: number; contentHash: string; requiredApprovals: number; commandId: string } {
+  require(operator, 'batches.create');
+  const { preview, owed } = previewOffline(cache, filters, now);
+  const eligible = preview.rows.filter((r) => r.eligible);
+  if (eligible.length === 0) throw new TreasuryError('VALIDATION', 'nothing to pay: no affiliate is eligible with these filters (offline preview)');
+  const batchId = randomUUID();
+  const fxRates = Object.fromEntries(Object.entries(filters.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)));
+  const highValue = eligible.some((r) => r.highValue);
+  const expected: ExpectedPayout[] = eligible.map((r) => ({
+    affiliateId: r.affiliateId,
+    amountMinor: r.amountMinor,
+    currency: r.currency,
+    provider: r.provider!,
+    channelCode: r.channelCode!,
+    accountNumber: r.accountNumber!,
+    commissionIds: owed.get(r.affiliateId)!.commissionIds,
+    adjustmentIds: owed.get(r.affiliateId)!.adjustmentIds,
+  }));
+  const hashed: HashedPayout[] = eligible.map((r) => hashedPayout(r, batchId, owed.get(r.affiliateId)!));
+  const contentHash = batchContentHash({ batchId, payouts: hashed, fxRates });
+  const changes: CacheChange[] = [];
+  changes.push({
+    table: 'payout_batches', keyColumn: 'id', key: batchId,
+    row: {
+      id: batchId, number: `LOCAL-${batchId.slice(0, 8)}`, status: 'DRAFT', content_hash: contentHash, fx_rates: JSON.stringify(fxRates), part: 1n, parts: 1n,
+      cutoff: filters.cutoff ? ts(filters.cutoff) : null, request: '{}', summary: JSON.stringify({ payouts: eligible.length, totals: preview.totals, offline: true }),
+      required_approvals: highValue ? 2n : 1n, high_value: highValue ? 1n : 0n, created_by: operator.id, lease_token: 0n, created_at: ts(now), updated_at: ts(now),
+    },
+  });
+  let itemKey = -BigInt(Date.now()) * 1000n;
+  for (const r of eligible) {
+    const payoutId = payoutIdFor(batchId, r.affiliateId);
+    changes.push({
+      table: 'payouts', keyColumn: 'id', key: payoutId,
+      row: {
+        id: payoutId, batch_id: batchId, affiliate_id: r.affiliateId, amount_minor: BigInt(r.amountMinor), currency: r.currency, source_amount_minor: BigInt(r.sourceAmountMinor),
+        source_currency: r.sourceCurrency, fx_rate: r.fxRate, provider: r.provider, channel_code: r.channelCode, account_number: r.accountNumber,
+        account_holder_name: r.accountHolderName, status: 'PENDING', attempt: 0n, auto_retries: 0n, created_at: ts(now), updated_at: ts(now),
+      },
+    });
+    const o = owed.get(r.affiliateId)!;
+    for (const id of o.commissionIds) {
+      changes.push({ table: 'payout_items', keyColumn: 'id', key: itemKey, row: { id: itemKey, payout_id: payoutId, commission_id: BigInt(id), adjustment_id: null, amount_minor: 0n, currency: r.sourceCurrency, live: 1n } });
+      itemKey--;
+    }
+    for (const id of o.adjustmentIds) {
+      changes.push({ table: 'payout_items', keyColumn: 'id', key: itemKey, row: { id: itemKey, payout_id: payoutId, commission_id: null, adjustment_id: id, amount_minor: 0n, currency: r.sourceCurrency, live: 1n } });
+      itemKey--;
+    }
+  }
+  const input = {
+    affiliateIds: eligible.map((r) => r.affiliateId),
+    provider: filters.provider,
+    currency: filters.currency,
+    cutoff: filters.cutoff ? ts(filters.cutoff) : undefined,
+    fxRates: filters.fxRates ? { ...filters.fxRates } : undefined,
+    note: filters.note,
+    maxPayouts: eligible.length,
+    batchId,
+    expected,
+  };
+  const commandId = enqueue(cache, { name: 'batch.create', operator: operator.username, input, changes });
+  return { batchId, payouts: eligible.length, contentHash, requiredApprovals: highValue ? 2 : 1, commandId };
+}
+
+/** The hashed form of a payout exactly as the central store will store it (rounding adjustment included). */
+function hashedPayout(r: PreviewRow, batchId: string, o: Owed): HashedPayout {
+  const payoutId = payoutIdFor(batchId, r.affiliateId);
+  const adjustmentIds = BigInt(r.carriedMinor) > 0n ? [...o.adjustmentIds, `round:${payoutId}:out`] : o.adjustmentIds;
+  return {
+    affiliateId: r.affiliateId,
+    amountMinor: BigInt(r.amountMinor),
+    currency: r.currency,
+    sourceAmountMinor: BigInt(r.sourceAmountMinor),
+    sourceCurrency: r.sourceCurrency,
+    fxRate: r.fxRate,
+    provider: r.provider!,
+    channelCode: r.channelCode!,
+    accountNumber: r.accountNumber!,
+    accountHolderName: r.accountHolderName!,
+    commissionIds: o.commissionIds,
+    adjustmentIds,
+  };
+}
+
+function localBatch(cache: LocalCache, batchId: string): CacheRow & { id: string; status: BatchState; created_by: string; content_hash: string; required_approvals: bigint; high_value: bigint; number: string } {
+  const row = cache.sqlite.prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?').get(batchId, batchId) as never;
+  if (!row) throw new TreasuryError('NOT_FOUND', `no batch ${batchId} in this workstation's cache`);
+  return row;
+}
+
+export function submitOffline(cache: LocalCache, operator: OfflineOperator, ref: string, now: Date): { batchId: string; status: BatchState; commandId: string } {
+  require(operator, 'batches.submit');
+  const b = localBatch(cache, ref);
+  const status = transition(b.number, b.status, 'submit');
+  const commandId = enqueue(cache, {
+    name: 'batch.submit',
+    operator: operator.username,
+    input: { batch: b.id },
+    changes: [{ table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, submitted_by: operator.id, submitted_at: ts(now), updated_at: ts(now) } }],
+  });
+  return { batchId: b.id, status, commandId };
+}
+
+/** Approval offline: maker-checker and permissions checked here, and again centrally on push. */
+export function approveOffline(cache: LocalCache, operator: OfflineOperator, ref: string, now: Date): { batchId: string; status: BatchState; approvals: number; commandId: string } {
+  const b = localBatch(cache, ref);
+  transition(b.number, b.status, 'approve');
+  require(operator, b.high_value ? 'batches.approve_high_value' : 'batches.approve');
+  if (b.created_by === operator.id) throw new TreasuryError('MAKER_CHECKER', `${operator.username} created batch ${b.number} and cannot approve it: another operator must`);
+  const live = cache.sqlite.prepare('SELECT operator_id FROM batch_approvals WHERE batch_id = ? AND voided_at IS NULL AND content_hash = ?').all(b.id, b.content_hash) as { operator_id: string }[];
+  if (live.some((a) => a.operator_id === operator.id)) throw new TreasuryError('MAKER_CHECKER', `${operator.username} already approved batch ${b.number}`);
+  const approvals = live.length + 1;
+  const status: BatchState = approvals >= Number(b.required_approvals) ? 'APPROVED' : b.status;
+  const approvalKey = -BigInt(Date.now()) * 1000n - BigInt(approvals);
+  const commandId = enqueue(cache, {
+    name: 'batch.approve',
+    operator: operator.username,
+    input: { batch: b.id, contentHash: b.content_hash },
+    changes: [
+      { table: 'batch_approvals', keyColumn: 'id', key: approvalKey, row: { id: approvalKey, batch_id: b.id, operator_id: operator.id, content_hash: b.content_hash, high_value: b.high_value, created_at: ts(now) } },
+      { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, updated_at: ts(now) } },
+    ],
+  });
+  return { batchId: b.id, status, approvals, commandId };
+}
