@@ -31,8 +31,11 @@ describe('encrypted local cache', () => {
     const credentials = memoryCredentials();
     const cache = await openCache({ file, workstationId: 'ws-1', credentials });
     expect(cache.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    const insert = cache.sqlite.prepare('INSERT INTO affiliates (id, name, email, country, status, kyc_status, payout_account_number, payout_currency, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    for (let i = 0; i < 200; i++) insert.run(`a${i}`, MARKER, `${MARKER}@x.example`, 'ID', 'active', 'approved', MARKER, 'IDR', 0);
+    const insert = cache.sqlite.prepare(
+      'INSERT INTO affiliates (id, name, email, country, status, kyc_status, payout_account_number, payout_currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const at = '2026-11-21 09:00:00+00';
+    for (let i = 0; i < 200; i++) insert.run(`a${i}`, MARKER, `${MARKER}@x.example`, 'ID', 'active', 'approved', MARKER, 'IDR', at, at);
     // Before checkpointing, the rows live in the WAL: it must be encrypted too.
     expect(fileBytes(file).includes(MARKER)).toBe(false);
     cache.sqlite.pragma('wal_checkpoint(TRUNCATE)');

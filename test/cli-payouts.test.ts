@@ -114,6 +114,18 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
     expect(r.counts.missing_at_provider ?? 0).toBe(0);
   }, 60_000);
 
+  it('syncs the local cache and reports its status; the outbox is empty', async () => {
+    const r = JSON.parse((await ok(['--json', 'sync'])).stdout) as { online: boolean; pulled: { mode: string; rows: number } };
+    expect(r.online).toBe(true);
+    expect(r.pulled.mode).toBe('initial');
+    expect(r.pulled.rows).toBeGreaterThan(4000);
+    const again = JSON.parse((await ok(['--json', 'sync', '--pull-only'])).stdout) as { pulled: { mode: string } };
+    expect(again.pulled.mode).toBe('incremental');
+    const status = JSON.parse((await ok(['--json', 'sync', 'status'])).stdout) as { online: boolean; pending: number; rejected: number };
+    expect(status).toMatchObject({ online: true, pending: 0, rejected: 0 });
+    expect(JSON.parse((await ok(['--json', 'outbox', 'list'])).stdout)).toEqual([]);
+  }, 120_000);
+
   it('bad input says what was wrong', async () => {
     const r = await treasury(['batch', 'create', '--provider', 'paypal']);
     expect(r.code).toBe(1);

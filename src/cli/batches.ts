@@ -298,3 +298,51 @@ export function registerOperatorCommands(program: Command, run: Run): void {
       }),
     );
 }
+
+/** Sync with the central store, and the local outbox. */
+export function registerSyncCommands(program: Command, run: Run, host: { sync(cli: CliHost, o: { pullOnly?: boolean; pushOnly?: boolean }): Promise<unknown>; status(cli: CliHost): Promise<unknown>; outbox(cli: CliHost, action: 'list' | 'discard', id?: string): Promise<unknown> }): void {
+  const sync = program
+    .command('sync')
+    .description('push the outbox, then pull changes into the local cache')
+    .option('--pull-only', 'only pull')
+    .option('--push-only', 'only push')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const r = (await host.sync(cli, opts as { pullOnly?: boolean; pushOnly?: boolean })) as { online: boolean; pushed: { applied: number; rejected: unknown[]; stoppedBecause: string | null } | null; pulled: { mode: string; rows: number; changes: number } | null };
+        print(cli, r, () => {
+          if (!r.online) return out('Offline: the central store cannot be reached. Nothing was pushed or pulled; preparation continues on the local cache.');
+          if (r.pushed) out(`pushed: ${r.pushed.applied} applied, ${r.pushed.rejected.length} rejected${r.pushed.stoppedBecause ? ` (stopped: ${r.pushed.stoppedBecause})` : ''}`);
+          if (r.pulled) out(`pulled (${r.pulled.mode}): ${r.pulled.rows} rows, ${r.pulled.changes} changes`);
+        });
+      }),
+    );
+  sync
+    .command('status')
+    .description('online/offline, last successful sync, commands pending, conflicts')
+    .action(
+      run(async (cli) => {
+        const r = await host.status(cli);
+        print(cli, r, () => out(Object.entries(r as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')));
+      }),
+    );
+  const outbox = program.command('outbox').description('commands written locally, waiting to be pushed (or rejected, kept for review)');
+  outbox
+    .command('list')
+    .description('every local command with its status and, when rejected, why')
+    .action(
+      run(async (cli) => {
+        const r = (await host.outbox(cli, 'list')) as Record<string, unknown>[];
+        print(cli, r, () => printTable(r.map((e) => ({ ...e, rejection: e.rejection ? JSON.stringify(e.rejection) : '' })), ['seq', 'commandId', 'name', 'operator', 'status', 'rejection']));
+      }),
+    );
+  outbox
+    .command('discard')
+    .description('give up a pending or rejected command (a pending one is undone in the cache)')
+    .argument('<id>', 'command id or sequence number')
+    .action(
+      run(async (cli, id: unknown) => {
+        const r = await host.outbox(cli, 'discard', String(id));
+        print(cli, r, () => out(`Discarded ${String(id)}.`));
+      }),
+    );
+}

@@ -11,7 +11,7 @@ import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
-import { registerBatchCommands, registerOperatorCommands, registerTrackingCommands } from './batches.js';
+import { registerBatchCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, printError, printJson, printTable, progressReporter } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
@@ -53,7 +53,7 @@ class Cli {
   }
 
   /** The stored session token, or (environment credential store) a session opened just for this command. */
-  private async session(): Promise<string | null> {
+  async session(): Promise<string | null> {
     if (this.token) return this.token;
     const ws = await this.workstation();
     if (ws.credentials.kind === 'env') {
@@ -291,6 +291,42 @@ export function buildProgram(run: Run): Command {
 
   registerBatchCommands(program, run as never);
   registerOperatorCommands(program, run as never);
+  registerSyncCommands(program, run as never, {
+    async sync(host, o) {
+      const cli = host as unknown as Cli;
+      const ws = await cli.workstation();
+      const session = await cli.session();
+      if (!session) throw new TreasuryError('UNAUTHENTICATED', 'not signed in: run `treasury login` first');
+      const me = await cli.call<{ username: string }>('session.whoami', {});
+      const cache = await ws.openCache();
+      try {
+        const { sync } = await import('../core/sync/sync.js');
+        return await sync(ws, cache, { session, operator: me.username, pullOnly: o.pullOnly, pushOnly: o.pushOnly });
+      } finally {
+        cache.close();
+      }
+    },
+    async status(host) {
+      const ws = await (host as unknown as Cli).workstation();
+      const cache = await ws.openCache();
+      try {
+        const { status } = await import('../core/sync/sync.js');
+        return await status(cache, ws.central);
+      } finally {
+        cache.close();
+      }
+    },
+    async outbox(host, action, id) {
+      const ws = await (host as unknown as Cli).workstation();
+      const cache = await ws.openCache();
+      try {
+        const { discard, listOutbox } = await import('../core/sync/outbox.js');
+        return action === 'list' ? listOutbox(cache) : discard(cache, id!);
+      } finally {
+        cache.close();
+      }
+    },
+  });
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const ws = await (host as unknown as Cli).workstation();
     const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');

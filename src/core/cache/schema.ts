@@ -1,24 +1,73 @@
 /**
  * The encrypted local cache's schema (SQLite). A disposable copy of what an operator needs from the
  * central store, plus the local outbox of commands not yet pushed. Deleting the file loses nothing
- * that the central store has; the outbox is the only local-only data, and sync (a later issue) pushes
- * it before anything may be discarded.
+ * that the central store has; the outbox is the only local-only data, and sync pushes it before
+ * anything may be discarded.
  *
- * Money: integer minor units read back as bigint (the connection runs with safe integers).
+ * Mirror tables: one per synced central table (src/core/sync/tables.ts), with the SAME table name
+ * and the SAME column names, filled by pull (src/core/sync/pull.ts). Every central column is here
+ * except `operators.password_hash`. Types:
+ * - TEXT for text, uuid, char, jsonb and timestamptz. Timestamps are the exact text Postgres's COPY
+ *   writes in UTC (`2026-11-21 09:00:00.123+00`), jsonb its canonical text.
+ * - INTEGER for integer, bigint and boolean (0/1). Money stays integer minor units and reads back as
+ *   bigint (the connection runs with safe integers).
+ * Nullability and primary keys follow the central table; unique constraints do not (pull applies
+ * changes key by key, so two rows may briefly hold one value while a swap is half-applied), and
+ * secondary indexes are only the ones local reads need.
  */
 import { customType, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** A 64-bit INTEGER column read and written as bigint, never a JS number. */
-const minor = customType<{ data: bigint; driverData: bigint | number }>({
+/** A 64-bit INTEGER column read and written as bigint, never a JS number (Postgres bigint). */
+const int8 = customType<{ data: bigint; driverData: bigint | number }>({
   dataType: () => 'integer',
   toDriver: (value) => value,
   fromDriver: (value) => BigInt(value),
 });
+/** A 32-bit INTEGER column (Postgres integer): safe as a JS number. */
+const int4 = customType<{ data: number; driverData: bigint | number }>({
+  dataType: () => 'integer',
+  toDriver: (value) => value,
+  fromDriver: (value) => Number(value),
+});
+/** Postgres boolean: INTEGER 0/1. */
+const bool = (name: string) => integer(name, { mode: 'boolean' });
+/** Postgres timestamptz: COPY's text, in UTC. */
+const ts = (name: string) => text(name);
+/** Postgres jsonb: its canonical text. */
+const json = (name: string) => text(name);
 const epochMs = (name: string) => integer(name, { mode: 'number' });
 
 export const cacheMeta = sqliteTable('cache_meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
+});
+
+/** Pull's own state: the change-log cursor, when the last pull succeeded (src/core/sync/pull.ts). */
+export const syncState = sqliteTable('sync_state', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+// ------------------------------------------------------------------------------- mirror tables
+
+export const roles = sqliteTable('roles', {
+  name: text('name').primaryKey(),
+  rank: int4('rank').notNull(),
+  description: text('description').notNull(),
+});
+
+/** Without password_hash: the hash never leaves the central store. */
+export const operators = sqliteTable('operators', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull(),
+  displayName: text('display_name').notNull(),
+  role: text('role').notNull(),
+  status: text('status').notNull(),
+  failedAttempts: int4('failed_attempts').notNull(),
+  lockedUntil: ts('locked_until'),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
 });
 
 export const affiliates = sqliteTable(
@@ -35,23 +84,40 @@ export const affiliates = sqliteTable(
     payoutAccountNumber: text('payout_account_number'),
     payoutAccountHolderName: text('payout_account_holder_name'),
     payoutCurrency: text('payout_currency').notNull(),
-    updatedAt: epochMs('updated_at').notNull(),
+    destinationChangedAt: ts('destination_changed_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
   },
   (t) => [index('affiliates_status_idx').on(t.status)],
 );
 
+export const commissionRules = sqliteTable('commission_rules', {
+  version: int4('version').primaryKey(),
+  effectiveFrom: ts('effective_from').notNull(),
+  body: json('body').notNull(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull(),
+});
+
 export const commissions = sqliteTable(
   'commissions',
   {
-    id: text('id').primaryKey(),
+    id: int8('id').primaryKey(),
     conversionId: text('conversion_id').notNull(),
     affiliateId: text('affiliate_id').notNull(),
-    amountMinor: minor('amount_minor').notNull(),
+    ruleVersion: int4('rule_version').notNull(),
+    amountMinor: int8('amount_minor').notNull(),
     currency: text('currency').notNull(),
     status: text('status').notNull(),
     reason: text('reason'),
-    availableAt: epochMs('available_at').notNull(),
-    updatedAt: epochMs('updated_at').notNull(),
+    rateBps: int4('rate_bps').notNull(),
+    capped: bool('capped').notNull(),
+    period: text('period').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    availableAt: ts('available_at').notNull(),
+    calculatedAt: ts('calculated_at').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
   },
   (t) => [index('commissions_affiliate_idx').on(t.affiliateId, t.status, t.currency)],
 );
@@ -61,19 +127,145 @@ export const adjustments = sqliteTable(
   {
     id: text('id').primaryKey(),
     affiliateId: text('affiliate_id').notNull(),
+    commissionId: int8('commission_id'),
     kind: text('kind').notNull(),
-    amountMinor: minor('amount_minor').notNull(),
+    amountMinor: int8('amount_minor').notNull(),
     currency: text('currency').notNull(),
     reason: text('reason').notNull(),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull(),
   },
   (t) => [index('adjustments_affiliate_idx').on(t.affiliateId, t.currency)],
 );
 
-export const commissionRules = sqliteTable('commission_rules', {
-  version: integer('version').primaryKey(),
-  effectiveFrom: epochMs('effective_from').notNull(),
-  body: text('body').notNull(),
+export const payoutBatches = sqliteTable(
+  'payout_batches',
+  {
+    id: text('id').primaryKey(),
+    number: text('number').notNull(),
+    status: text('status').notNull(),
+    contentHash: text('content_hash'),
+    fxRates: json('fx_rates').notNull(),
+    groupId: text('group_id'),
+    part: int4('part').notNull(),
+    parts: int4('parts').notNull(),
+    cutoff: ts('cutoff'),
+    request: json('request').notNull(),
+    summary: json('summary').notNull(),
+    requiredApprovals: int4('required_approvals').notNull(),
+    highValue: bool('high_value').notNull(),
+    createdBy: text('created_by').notNull(),
+    submittedBy: text('submitted_by'),
+    submittedAt: ts('submitted_at'),
+    leaseOwner: text('lease_owner'),
+    leaseToken: int8('lease_token').notNull(),
+    leaseExpiresAt: ts('lease_expires_at'),
+    executionStartedAt: ts('execution_started_at'),
+    completedAt: ts('completed_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [index('payout_batches_status_idx').on(t.status)],
+);
+
+export const batchApprovals = sqliteTable(
+  'batch_approvals',
+  {
+    id: int8('id').primaryKey(),
+    batchId: text('batch_id').notNull(),
+    operatorId: text('operator_id').notNull(),
+    contentHash: text('content_hash').notNull(),
+    highValue: bool('high_value').notNull(),
+    createdAt: ts('created_at').notNull(),
+    voidedAt: ts('voided_at'),
+    voidReason: text('void_reason'),
+  },
+  (t) => [index('batch_approvals_batch_idx').on(t.batchId)],
+);
+
+export const payouts = sqliteTable(
+  'payouts',
+  {
+    id: text('id').primaryKey(),
+    batchId: text('batch_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    amountMinor: int8('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    sourceAmountMinor: int8('source_amount_minor').notNull(),
+    sourceCurrency: text('source_currency').notNull(),
+    fxRate: text('fx_rate'),
+    provider: text('provider').notNull(),
+    channelCode: text('channel_code').notNull(),
+    accountNumber: text('account_number').notNull(),
+    accountHolderName: text('account_holder_name').notNull(),
+    status: text('status').notNull(),
+    attempt: int4('attempt').notNull(),
+    providerPayoutId: text('provider_payout_id'),
+    providerStatus: text('provider_status'),
+    failureCode: text('failure_code'),
+    autoRetries: int4('auto_retries').notNull(),
+    nextAttemptAt: ts('next_attempt_at'),
+    settledAt: ts('settled_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [index('payouts_batch_idx').on(t.batchId), index('payouts_affiliate_idx').on(t.affiliateId)],
+);
+
+export const payoutItems = sqliteTable(
+  'payout_items',
+  {
+    id: int8('id').primaryKey(),
+    payoutId: text('payout_id').notNull(),
+    commissionId: int8('commission_id'),
+    adjustmentId: text('adjustment_id'),
+    amountMinor: int8('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    live: bool('live').notNull(),
+  },
+  (t) => [index('payout_items_payout_idx').on(t.payoutId)],
+);
+
+export const reconciliationRuns = sqliteTable('reconciliation_runs', {
+  id: text('id').primaryKey(),
+  provider: text('provider').notNull(),
+  periodFrom: ts('period_from').notNull(),
+  periodTo: ts('period_to').notNull(),
+  status: text('status').notNull(),
+  counts: json('counts').notNull(),
+  problem: text('problem'),
+  operatorId: text('operator_id'),
+  createdAt: ts('created_at').notNull(),
 });
+
+export const reconciliationResults = sqliteTable(
+  'reconciliation_results',
+  {
+    id: int8('id').primaryKey(),
+    runId: text('run_id').notNull(),
+    provider: text('provider').notNull(),
+    payoutId: text('payout_id'),
+    providerPayoutId: text('provider_payout_id'),
+    outcome: text('outcome').notNull(),
+    ourStatus: text('our_status'),
+    providerStatus: text('provider_status'),
+    ourAmountMinor: int8('our_amount_minor'),
+    providerAmountMinor: int8('provider_amount_minor'),
+    currency: text('currency'),
+    details: json('details').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('reconciliation_results_run_idx').on(t.runId)],
+);
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: json('value').notNull(),
+  updatedBy: text('updated_by'),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+// ------------------------------------------------------------------------------------ local only
 
 /** Commands written offline, pushed in `seq` order. */
 export const outbox = sqliteTable('outbox', {

@@ -23,6 +23,18 @@ function driverClient(tx: CentralTx): PostgresJsClient | PgliteClient {
   return client;
 }
 
+/**
+ * postgres.js pauses its socket when a COPY stream's buffer is full and resumes it only from the
+ * stream's `_read`. When a whole COPY response arrives in one network read before the caller has
+ * attached its listeners (a small result with a row over the 16 KiB buffer: a batch's summary), the
+ * socket is paused and the stream already ended, so `_read` never runs again: the next query on
+ * that connection waits forever. Calling `_read` once the stream has ended resumes the socket (a
+ * no-op when it is not paused).
+ */
+function resumeSocket(stream: NodeJS.ReadableStream): void {
+  (stream as unknown as { _read?: (size: number) => void })._read?.(0);
+}
+
 /** A SQL string literal (standard_conforming_strings: only the quote is special). */
 export function literal(value: string): string {
   if (value.includes('\u0000')) throw new RangeError('a SQL literal cannot contain NUL');
@@ -40,13 +52,98 @@ export async function copyOutText(tx: CentralTx, query: string): Promise<string>
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', resolve);
+      stream.on('end', () => {
+        resumeSocket(stream);
+        resolve();
+      });
       stream.on('error', reject);
     });
     return Buffer.concat(chunks).toString('utf8');
   }
   const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
   return result.blob ? await result.blob.text() : '';
+}
+
+/**
+ * COPY … TO STDOUT, streamed: `onLines` receives the output's lines (text format, without their
+ * '\n') a batch of about `batchBytes` at a time, in order, and the whole result is never held.
+ * `onLines` runs synchronously (no await inside a batch), so a caller can write each batch to
+ * another store in one transaction. Lines split across network chunks are joined first (split at
+ * the '\n' byte, which never occurs inside a multi-byte UTF-8 character).
+ *
+ * postgres.js: its readable pauses the socket when the stream's buffer is full (backpressure), and
+ * it is consumed with events, not `for await` (see copyOutText). If `onLines` throws, the rest of
+ * the output is drained and dropped (the connection must finish the COPY to stay usable) and the
+ * error is thrown once the COPY is over.
+ * PGlite: COPY writes its whole output to a Blob (its only COPY TO target); that Blob is read in
+ * slices of `batchBytes`, so no single string of the whole output is built — but the Blob itself
+ * holds the whole result in memory: callers that need flat memory on PGlite page their query.
+ */
+export async function copyOutChunks(
+  tx: CentralTx,
+  query: string,
+  onLines: (lines: string[]) => void,
+  options: { batchBytes?: number } = {},
+): Promise<{ lines: number; bytes: number }> {
+  const batchBytes = options.batchBytes ?? 1 << 20;
+  const client = driverClient(tx);
+  let lineCount = 0;
+  let byteCount = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  let failure: unknown = null;
+  // Hands every complete line in `carry + parts` to onLines; keeps the incomplete tail.
+  const emit = (parts: Buffer[], final: boolean) => {
+    const buf = carry.length ? Buffer.concat([carry, ...parts]) : parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const end = final ? buf.length : buf.lastIndexOf(10) + 1;
+    carry = end < buf.length ? Buffer.from(buf.subarray(end)) : Buffer.alloc(0);
+    if (end === 0 || failure) return;
+    let text = buf.toString('utf8', 0, end);
+    if (text.endsWith('\n')) text = text.slice(0, -1);
+    const lines = text.split('\n');
+    lineCount += lines.length;
+    try {
+      onLines(lines);
+    } catch (error) {
+      failure = error;
+    }
+  };
+  if ('unsafe' in client) {
+    const stream = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
+    let parts: Buffer[] = [];
+    let pending = 0;
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => {
+        byteCount += chunk.length;
+        if (failure) return;
+        parts.push(chunk);
+        pending += chunk.length;
+        if (pending >= batchBytes) {
+          const batch = parts;
+          parts = [];
+          pending = 0;
+          emit(batch, false);
+        }
+      });
+      stream.on('end', () => {
+        resumeSocket(stream);
+        if (parts.length || carry.length) emit(parts, true);
+        resolve();
+      });
+      stream.on('error', reject);
+    });
+  } else {
+    const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
+    const blob = result.blob;
+    if (blob) {
+      byteCount = blob.size;
+      for (let at = 0; at < blob.size && !failure; at += batchBytes) {
+        const slice = Buffer.from(await blob.slice(at, Math.min(at + batchBytes, blob.size)).arrayBuffer());
+        emit([slice], at + batchBytes >= blob.size);
+      }
+    }
+  }
+  if (failure) throw failure;
+  return { lines: lineCount, bytes: byteCount };
 }
 
 const UNESCAPE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };

@@ -15,6 +15,7 @@ import {
   boolean,
   char,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -571,3 +572,30 @@ export const settings = pgTable('settings', {
   updatedBy: uuid('updated_by'),
   updatedAt: updatedAt(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Sync: the change log the local caches pull from
+// ---------------------------------------------------------------------------------------------
+
+/** A 64-bit transaction id (Postgres 13+), as text on the wire. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+/**
+ * One row per row changed in a synced table (see src/core/sync/tables.ts), written set-based by
+ * statement-level triggers with transition tables (migration 0004): `op` 'U' (inserted or updated:
+ * the row at `row_key` now exists) or 'D' (deleted). `xid` is the writing transaction's id, so a
+ * puller can read only what transactions older than its snapshot's xmin wrote — those can no longer
+ * add rows — and never skip a transaction that commits after a younger one (src/core/sync/pull.ts).
+ */
+export const changeLog = pgTable(
+  'change_log',
+  {
+    id: bigserial('id', { mode: 'bigint' }).notNull(),
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    tbl: text('tbl').notNull(),
+    rowKey: text('row_key').notNull(),
+    op: char('op', { length: 1 }).notNull(),
+  },
+  // The pull's order is the primary key: one index to maintain on bulk writes, not two.
+  (t) => [primaryKey({ columns: [t.xid, t.id] }), check('change_log_op_check', sql`${t.op} in ('U','D')`)],
+);

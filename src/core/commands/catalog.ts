@@ -13,6 +13,7 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   operators.whoami,
   operators.setupStatus,
   operators.createOperator,
+  operators.authorizeSync,
   data.importAffiliates,
   data.importConversions,
   data.setRules,

@@ -136,3 +136,17 @@ export const createOperator = defineCommand({
     return { operatorId: created!.id, username: input.username, role: input.role };
   },
 });
+
+/**
+ * Pulling the central store into the local cache reads it directly (the change log), outside the
+ * command router; the host asks this first so the pull passes the one permission check and is audited.
+ */
+export const authorizeSync = defineCommand({
+  name: 'sync.authorize',
+  permission: 'payables.view',
+  input: z.strictObject({}),
+  async run(ctx) {
+    ctx.audit({ action: 'sync.pull', entityType: 'workstation', entityId: ctx.workstationId });
+    return { authorised: true };
+  },
+});

@@ -31,7 +31,18 @@ export async function push(
 ): Promise<PushResult> {
   const result: PushResult = { applied: 0, rejected: [], pending: 0, stoppedBecause: null };
   const pending = listOutbox(cache, 'pending');
+  // Batches whose creation was refused: later commands about them are refused with it, unsent.
+  const refused = new Map(listOutbox(cache, 'rejected').filter((e) => e.name === 'batch.create').map((e) => [(e.input as { batchId?: string }).batchId, e.seq]));
+  const done = new Set<number>();
   for (const [i, entry] of pending.entries()) {
+    if (done.has(entry.seq)) continue;
+    const about = (entry.input as { batch?: string }).batch;
+    if (about && refused.has(about)) {
+      const rejection = { code: 'DEPENDS_ON_REJECTED', message: `batch ${about} was never created (outbox command ${refused.get(about)} was rejected)` };
+      settle(cache, entry.seq, rejection);
+      result.rejected.push({ seq: entry.seq, commandId: entry.commandId, name: entry.name, ...rejection });
+      continue;
+    }
     const session = options.sessionFor(entry.operator);
     if (!session) {
       result.stoppedBecause = `${entry.operator} must sign in online to push their commands (command ${entry.seq}, ${entry.name})`;
@@ -48,6 +59,19 @@ export async function push(
         result.stoppedBecause = `${e.code}: ${e.message}`;
         result.pending = pending.length - i;
         break;
+      }
+      if (entry.name === 'batch.create') {
+        // Later commands about the refused batch were applied on top of its creation: undo them
+        // first, newest first, so every undo restores the image it saw.
+        const batchId = (entry.input as { batchId?: string }).batchId;
+        const dependants = pending.slice(i + 1).filter((d) => (d.input as { batch?: string }).batch === batchId);
+        for (const d of [...dependants].reverse()) {
+          const rejection = { code: 'DEPENDS_ON_REJECTED', message: `batch ${batchId} was never created (outbox command ${entry.seq} was rejected)` };
+          settle(cache, d.seq, rejection);
+          result.rejected.push({ seq: d.seq, commandId: d.commandId, name: d.name, ...rejection });
+          done.add(d.seq);
+        }
+        refused.set(batchId, entry.seq);
       }
       settle(cache, entry.seq, { code: e.code, message: e.message, problems: e.problems });
       result.rejected.push({ seq: entry.seq, commandId: entry.commandId, name: entry.name, code: e.code, message: e.message });

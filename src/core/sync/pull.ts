@@ -1,0 +1,456 @@
+/**
+ * Pull: the central store → the local cache's mirror tables (tables.ts). The cache is a disposable
+ * copy, rebuilt by pull; the outbox (local-only, see outbox.ts) is never touched here.
+ *
+ * Initial pull (the cache has no cursor): ONE central transaction, REPEATABLE READ READ ONLY, so
+ * every table is read in the same snapshot. It reads that snapshot's xmin, then streams each table
+ * with `COPY (SELECT cols FROM t) TO STDOUT` into SQLite (prepared INSERT, one transaction per
+ * `chunkRows` rows), and stores the cursor (xmin, 0). Memory stays flat: a batch of lines at a time
+ * (on PGlite, whose COPY output is one Blob, each table is read in keyset pages). The load drops the
+ * mirrors' secondary indexes and builds them at the end, and writes through the rollback journal
+ * instead of WAL (bulkLoadSettings: why this is safe). On PGlite, the one connection is busy for the
+ * whole pull: other central calls wait for it.
+ *
+ * Incremental pull: reads change_log rows after the cursor, in (xid, id) order, a chunk at a time;
+ * for each table in a chunk, fetches the current rows of the logged keys with one COPY (the same
+ * text format as the initial pull, so the same row gives the same bytes), upserts those found and
+ * deletes the keys no longer there; the cursor moves in the SAME SQLite transaction as the data.
+ *
+ * Why `xid < pg_snapshot_xmin(pg_current_snapshot())` (the heart of it):
+ * change_log ids (a sequence) and xids are handed out when a transaction WRITES, but rows become
+ * visible when it COMMITS, and transactions commit in any order. T1 may take xid 100 and log id 7,
+ * T2 xid 101 and log id 8, and T2 commit first. A cursor over plain ids (or xids) would read id 8,
+ * move past 7, and skip T1's change forever once T1 commits. The snapshot's xmin is the oldest
+ * transaction still running: every transaction with a smaller xid has finished (committed, or
+ * aborted and its rows never visible), so the set of change_log rows with xid < xmin is final — no
+ * row can appear there later. Reading only those, in (xid, id) order, a cursor never passes a row
+ * that is still to come. T2's rows (xid 101 ≥ xmin 100) simply wait until T1 is over. The initial
+ * pull's cursor (xmin, 0) is right for the same reason: every transaction below xmin is in its
+ * snapshot; those at or above it are pulled again from the log (fetching a row twice is harmless:
+ * the fetch always reads the current row).
+ *
+ * Rows come from the current state, not from the log: a logged key whose row exists is upserted, a
+ * key whose row is gone is deleted ('D' is informational). So a row changed again by a later,
+ * not-yet-pulled transaction is simply fetched in its newer state now, and again later.
+ *
+ * The central side never waits for pull and pull never blocks writers (a read-only snapshot). A
+ * transaction that stays open holds xmin back: pull then lags behind it, never skips past it.
+ */
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { sql } from 'drizzle-orm';
+import type { LocalCache } from '../cache/cache.js';
+import { pgArray } from '../central/arrays.js';
+import { copyOutChunks, literal } from '../central/copy.js';
+import { rows, type CentralStore, type CentralTx } from '../central/store.js';
+import { SYNCED_BY_NAME, SYNCED_TABLES, convertLine, ident, selectList, type SqliteValue, type SyncedTable } from './tables.js';
+
+export interface PullProgress {
+  /** 'copy': the initial pull copying `table` (`done` rows so far); 'changes': the incremental pull (`done` change-log rows so far). */
+  phase: 'copy' | 'changes';
+  table: string | null;
+  done: number;
+}
+
+export interface PullOptions {
+  onProgress?(p: PullProgress): void;
+  /** Rows per SQLite transaction in the initial pull (default 50,000). */
+  chunkRows?: number;
+  /** Change-log rows read per chunk in the incremental pull (default 10,000). */
+  changeChunk?: number;
+  /**
+   * PGlite only: the initial pull reads each table in pages of this many rows (keyset by primary
+   * key), since PGlite's COPY hands its whole output over as one Blob (default 100,000).
+   */
+  pageRows?: number;
+}
+
+export interface PullResult {
+  mode: 'initial' | 'incremental';
+  /** Rows written to the cache (incremental: upserted + deleted). */
+  rows: number;
+  /** Change-log rows read (0 for an initial pull). */
+  changes: number;
+  /** The cursor after the pull: "xid:id". */
+  cursor: string;
+  ms: number;
+}
+
+export interface SyncStatus {
+  /** When the last pull finished (ISO 8601), null before the first. */
+  lastPullAt: string | null;
+  lastPullMode: 'initial' | 'incremental' | null;
+  /** "xid:id", null when the next pull is an initial one. */
+  cursor: string | null;
+  /** Rows per mirror table. */
+  tables: Record<string, number>;
+}
+
+const K_CURSOR = 'cursor';
+const K_LAST_AT = 'last_pull_at';
+const K_LAST_MODE = 'last_pull_mode';
+/** Secondary indexes dropped for an initial pull, kept here until recreated (survives a crash). */
+const K_INDEXES = 'initial_pull_dropped_indexes';
+
+interface Cursor {
+  xid: bigint;
+  id: bigint;
+}
+const formatCursor = (c: Cursor) => `${c.xid}:${c.id}`;
+function parseCursor(text: string): Cursor {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (!m) throw new Error(`the cache's sync cursor is damaged (${JSON.stringify(text)}): rebuild the cache`);
+  return { xid: BigInt(m[1]!), id: BigInt(m[2]!) };
+}
+const after = (a: Cursor, b: Cursor) => a.xid > b.xid || (a.xid === b.xid && a.id > b.id);
+
+function readState(cache: LocalCache, key: string): string | null {
+  const row = cache.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value ?? null;
+}
+function writeState(cache: LocalCache, key: string, value: string): void {
+  cache.sqlite.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+/**
+ * One central transaction in one snapshot, with the session settings that fix COPY's text for
+ * timestamps (UTC, ISO): the same row always gives the same bytes, whichever pull read it.
+ */
+function inSnapshot<T>(store: CentralStore, fn: (tx: CentralTx) => Promise<T>): Promise<T> {
+  return store.db.transaction(
+    async (tx) => {
+      await tx.execute(sql`SET LOCAL TimeZone = 'UTC'`);
+      await tx.execute(sql`SET LOCAL DateStyle = 'ISO, YMD'`);
+      return fn(tx);
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+async function snapshotXmin(tx: CentralTx): Promise<bigint> {
+  const [row] = await rows<{ xmin: string }>(tx, sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+  return BigInt(row!.xmin);
+}
+
+const insertSql = (t: SyncedTable, rows = 1) =>
+  `INSERT INTO ${ident(t.name)} (${selectList(t)}) VALUES ${Array.from({ length: rows }, () => `(${t.columns.map(() => '?').join(', ')})`).join(', ')}`;
+const upsertSql = (t: SyncedTable) =>
+  `${insertSql(t)} ON CONFLICT (${ident(t.key)}) DO UPDATE SET ${t.columns
+    .filter((c) => c !== t.key)
+    .map((c) => `${ident(c)} = excluded.${ident(c)}`)
+    .join(', ')}`;
+
+/**
+ * Drops the mirrors' secondary indexes (their DDL is kept in sync_state in the same transaction):
+ * building an index once after a bulk load is several times cheaper than updating it row by row.
+ */
+function dropMirrorIndexes(cache: LocalCache): void {
+  const names = SYNCED_TABLES.map((t) => t.name);
+  cache.sqlite.transaction(() => {
+    const found = cache.sqlite
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`)
+      .all(...names) as { name: string; sql: string }[];
+    if (found.length === 0) return;
+    const kept = JSON.parse(readState(cache, K_INDEXES) ?? '[]') as string[];
+    writeState(cache, K_INDEXES, JSON.stringify([...kept, ...found.map((f) => f.sql)]));
+    for (const f of found) cache.sqlite.prepare(`DROP INDEX ${ident(f.name)}`).run();
+  })();
+}
+
+/** Recreates indexes dropped by an initial pull (also one that crashed before it could). */
+function restoreMirrorIndexes(cache: LocalCache): void {
+  const kept = readState(cache, K_INDEXES);
+  if (kept === null) return;
+  cache.sqlite.transaction(() => {
+    for (const ddl of JSON.parse(kept) as string[]) cache.sqlite.exec(ddl.replace(/^CREATE INDEX (?!IF NOT EXISTS)/i, 'CREATE INDEX IF NOT EXISTS '));
+    cache.sqlite.prepare('DELETE FROM sync_state WHERE key = ?').run(K_INDEXES);
+  })();
+}
+
+function clearMirrors(cache: LocalCache): void {
+  cache.sqlite.transaction(() => {
+    for (const t of SYNCED_TABLES) cache.sqlite.prepare(`DELETE FROM ${ident(t.name)}`).run();
+    cache.sqlite.prepare('DELETE FROM sync_state WHERE key = ?').run(K_CURSOR);
+  })();
+}
+
+/** One pull (or rebuild) at a time per cache: a second call waits for the first to finish. */
+const running = new WeakMap<LocalCache, Promise<unknown>>();
+function serialized<T>(cache: LocalCache, fn: () => Promise<T>): Promise<T> {
+  const previous = running.get(cache) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(fn);
+  running.set(cache, next);
+  return next;
+}
+
+/** Pulls central changes into the cache: initial (no cursor yet) or incremental. */
+export function pull(store: CentralStore, cache: LocalCache, options: PullOptions = {}): Promise<PullResult> {
+  return serialized(cache, () => pullNow(store, cache, options));
+}
+
+async function pullNow(store: CentralStore, cache: LocalCache, options: PullOptions): Promise<PullResult> {
+  const started = performance.now();
+  restoreMirrorIndexes(cache);
+  const stored = readState(cache, K_CURSOR);
+  const result = stored === null ? await initialPull(store, cache, options) : await incrementalPull(store, cache, parseCursor(stored), options);
+  const ms = performance.now() - started;
+  cache.sqlite.transaction(() => {
+    writeState(cache, K_LAST_AT, new Date().toISOString());
+    writeState(cache, K_LAST_MODE, result.mode);
+  })();
+  return { ...result, ms };
+}
+
+/**
+ * Settings for the initial pull's bulk load, on this connection only; returns what puts them back.
+ * - The rollback journal instead of WAL while loading: in WAL mode every page is encrypted into the
+ *   WAL, then decrypted and encrypted again by the checkpoint, which took half the load's time; a
+ *   rollback journal writes a new page once. It is as crash-safe (a crash mid-load rolls the open
+ *   transaction back on the next open; the journal is encrypted like the database — checked), and
+ *   synchronous stays FULL (one fsync per 50,000-row transaction costs nothing measurable), so the
+ *   outbox's durability is untouched. The switch needs the only connection to the file: when another
+ *   has it open, SQLite keeps WAL and the load just runs slower. Another process reading the cache
+ *   meanwhile may get SQLITE_BUSY for the length of a transaction. WAL comes back at the end (and
+ *   openCache sets it on every open, should the process die first).
+ * - temp_store = MEMORY: rebuilding the indexes sorts their keys, and SQLite's sorter spills to
+ *   temporary files, which SQLite3 Multiple Ciphers does NOT encrypt (this build defaults to files).
+ */
+function bulkLoadSettings(cache: LocalCache): () => void {
+  const db = cache.sqlite;
+  const tempStore = Number(db.pragma('temp_store', { simple: true }));
+  db.pragma('temp_store = MEMORY');
+  let journal = 'wal';
+  try {
+    journal = String(db.pragma('journal_mode = DELETE', { simple: true })).toLowerCase();
+  } catch {
+    // busy: another connection holds the file; stay in WAL
+  }
+  return () => {
+    if (journal !== 'wal') db.pragma('journal_mode = WAL');
+    db.pragma(`temp_store = ${tempStore}`);
+  };
+}
+
+async function initialPull(store: CentralStore, cache: LocalCache, options: PullOptions): Promise<Omit<PullResult, 'ms'>> {
+  let total = 0;
+  // The bulk load is written the cheap way, each setting put back afterwards (see bulkLoadSettings).
+  const restore = bulkLoadSettings(cache);
+  try {
+    const cursor = await inSnapshot(store, async (tx) => {
+      const xmin = await snapshotXmin(tx);
+      clearMirrors(cache);
+      dropMirrorIndexes(cache);
+      for (const t of SYNCED_TABLES) total += await loadTable(tx, store.kind, cache, t, options);
+      restoreMirrorIndexes(cache);
+      const c: Cursor = { xid: xmin, id: 0n };
+      writeState(cache, K_CURSOR, formatCursor(c));
+      return c;
+    });
+    return { mode: 'initial', rows: total, changes: 0, cursor: formatCursor(cursor) };
+  } finally {
+    restore();
+  }
+}
+
+/** Rows per multi-row INSERT: fewer statement executions; 16 columns × 32 rows stays far below SQLite's 32,766 variables. */
+const ROWS_PER_INSERT = 32;
+
+/**
+ * Streams one table into its (emptied) mirror: lines gather until `chunkRows`, then go in with one
+ * synchronous SQLite transaction — never one left open across an await, where other code on this
+ * connection (the outbox) could slip its writes into it.
+ */
+async function loadTable(tx: CentralTx, kind: CentralStore['kind'], cache: LocalCache, t: SyncedTable, options: PullOptions): Promise<number> {
+  const chunkRows = options.chunkRows ?? 50_000;
+  const pageRows = kind === 'pglite' ? (options.pageRows ?? 100_000) : Infinity;
+  const one = cache.sqlite.prepare(insertSql(t));
+  const many = cache.sqlite.prepare(insertSql(t, ROWS_PER_INSERT));
+  const width = t.columns.length;
+  const flat = new Array<SqliteValue>(width * ROWS_PER_INSERT);
+  let pending: string[] = [];
+  let done = 0;
+  let lastKey: string | null = null;
+  const flush = () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    cache.sqlite.transaction(() => {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+        for (let r = 0; r < ROWS_PER_INSERT; r++) convertLine(t, batch[i + r]!, flat, r * width);
+        many.run(flat);
+      }
+      for (; i < batch.length; i++) one.run(convertLine(t, batch[i]!));
+    })();
+    lastKey = keyText(t, batch[batch.length - 1]!);
+    done += batch.length;
+    options.onProgress?.({ phase: 'copy', table: t.name, done });
+  };
+  const onLines = (lines: string[]) => {
+    for (const line of lines) pending.push(line);
+    if (pending.length >= chunkRows) flush();
+  };
+  if (pageRows === Infinity) {
+    await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)}`, onLines);
+  } else {
+    // Keyset pages in the same snapshot: flat memory on PGlite, whose COPY output is one Blob.
+    for (;;) {
+      const where = lastKey === null ? '' : ` WHERE ${ident(t.key)} > ${literal(lastKey)}::${t.keyType}`;
+      const before = done + pending.length;
+      await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)}${where} ORDER BY ${ident(t.key)} LIMIT ${pageRows}`, onLines);
+      const got = done + pending.length - before;
+      flush();
+      if (got < pageRows) break;
+    }
+  }
+  flush();
+  options.onProgress?.({ phase: 'copy', table: t.name, done });
+  return done;
+}
+
+/** The key of a COPY line, as text (what change_log.row_key holds). */
+function keyText(t: SyncedTable, line: string): string {
+  return String(convertLine(t, line)[t.keyIndex]);
+}
+
+interface LogRow {
+  log_id: string;
+  log_xid: string;
+  tbl: string;
+  row_key: string;
+  op: 'U' | 'D';
+}
+
+async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cursor, options: PullOptions): Promise<Omit<PullResult, 'ms'>> {
+  const changeChunk = options.changeChunk ?? 10_000;
+  const statements = new Map<string, { upsert: Statement; remove: Statement }>();
+  const stmts = (t: SyncedTable) => {
+    let s = statements.get(t.name);
+    if (!s) statements.set(t.name, (s = { upsert: cache.sqlite.prepare(upsertSql(t)), remove: cache.sqlite.prepare(`DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`) }));
+    return s;
+  };
+  let cursor = from;
+  let changes = 0;
+  let written = 0;
+  await inSnapshot(store, async (tx) => {
+    // Fixed for the whole pull (one snapshot): only rows of transactions older than every one still
+    // running are read — see the comment at the top of this file.
+    const xmin = await snapshotXmin(tx);
+    for (;;) {
+      // Ordered by the columns themselves (l.xid, l.id: numbers, the index's order), never by the
+      // text aliases; the row comparison and the LIMIT make it an index range scan from the cursor.
+      const log = await rows<LogRow>(
+        tx,
+        sql`SELECT l.id::text AS log_id, l.xid::text AS log_xid, l.tbl, l.row_key, l.op FROM change_log l
+            WHERE (l.xid, l.id) > (${cursor.xid.toString()}::xid8, ${cursor.id.toString()}::bigint) AND l.xid < ${xmin.toString()}::xid8
+            ORDER BY l.xid, l.id LIMIT ${changeChunk}`,
+      );
+      if (log.length === 0) break;
+      // The chunk's keys per table, each once (the current row decides, whatever the ops were).
+      const keys = new Map<SyncedTable, Set<string>>();
+      for (const entry of log) {
+        const t = SYNCED_BY_NAME.get(entry.tbl);
+        if (!t) continue; // a table this version does not mirror
+        let set = keys.get(t);
+        if (!set) keys.set(t, (set = new Set()));
+        set.add(entry.row_key);
+      }
+      const fetched = new Map<SyncedTable, string[]>();
+      for (const [t, set] of keys) {
+        const lines: string[] = [];
+        await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray([...set]))}::${t.keyType}[])`, (ls) => {
+          for (const l of ls) lines.push(l);
+        });
+        fetched.set(t, lines);
+      }
+      const last = log[log.length - 1]!;
+      const next: Cursor = { xid: BigInt(last.log_xid), id: BigInt(last.log_id) };
+      cache.sqlite.transaction(() => {
+        for (const [t, set] of keys) {
+          const { upsert, remove } = stmts(t);
+          const present = new Set<string>();
+          for (const line of fetched.get(t)!) {
+            const values = convertLine(t, line);
+            upsert.run(values);
+            present.add(String(values[t.keyIndex]));
+            written++;
+          }
+          for (const key of set) {
+            if (present.has(key)) continue;
+            remove.run(t.intKey ? BigInt(key) : key);
+            written++;
+          }
+        }
+        writeState(cache, K_CURSOR, formatCursor(next));
+      })();
+      cursor = next;
+      changes += log.length;
+      options.onProgress?.({ phase: 'changes', table: null, done: changes });
+      if (log.length < changeChunk) break;
+    }
+    // Every change of a transaction below xmin has been read: later pulls can start at (xmin, 0).
+    const floor: Cursor = { xid: xmin, id: 0n };
+    if (after(floor, cursor)) {
+      cursor = floor;
+      writeState(cache, K_CURSOR, formatCursor(cursor));
+    }
+  });
+  return { mode: 'incremental', rows: written, changes, cursor: formatCursor(cursor) };
+}
+
+/**
+ * Empties every mirror table and the cursor, then pulls everything again. The outbox is never
+ * touched (its unpushed commands are local-only data).
+ */
+export function rebuildCache(store: CentralStore, cache: LocalCache, options: PullOptions = {}): Promise<PullResult> {
+  return serialized(cache, () => {
+    clearMirrors(cache);
+    return pullNow(store, cache, options);
+  });
+}
+
+/**
+ * SHA-256 over every mirror table's rows in key order, in a canonical serialization (table name,
+ * then per row each value typed: `\N` null, `i<decimal>` integer, `s<text>` with \, tab and newline
+ * escaped). Two caches holding the same rows give the same hash.
+ */
+export function cacheContentHash(cache: LocalCache): string {
+  const hash = createHash('sha256');
+  const esc = (s: string) => s.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n'));
+  for (const t of SYNCED_TABLES) {
+    hash.update(`#${t.name}\n`);
+    const stmt = cache.sqlite.prepare(`SELECT ${selectList(t)} FROM ${ident(t.name)} ORDER BY ${ident(t.key)}`).raw(true);
+    let buf = '';
+    for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
+      for (let i = 0; i < row.length; i++) {
+        const v = row[i];
+        if (i) buf += '\t';
+        if (v === null) buf += '\\N';
+        else if (typeof v === 'bigint' || typeof v === 'number') buf += `i${v}`;
+        else buf += `s${esc(String(v))}`;
+      }
+      buf += '\n';
+      if (buf.length > 1 << 16) {
+        hash.update(buf);
+        buf = '';
+      }
+    }
+    hash.update(buf);
+  }
+  return hash.digest('hex');
+}
+
+/** The last successful pull, the cursor and the rows per mirror table. */
+export function syncStatus(cache: LocalCache): SyncStatus {
+  const tables: Record<string, number> = {};
+  for (const t of SYNCED_TABLES) {
+    const row = cache.sqlite.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`).get() as { n: bigint | number };
+    tables[t.name] = Number(row.n);
+  }
+  return {
+    lastPullAt: readState(cache, K_LAST_AT),
+    lastPullMode: readState(cache, K_LAST_MODE) as SyncStatus['lastPullMode'],
+    cursor: readState(cache, K_CURSOR),
+    tables,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Sync = push the outbox, then pull the change log. Online/offline is decided by actually reaching
+ * the central store (a bounded `select 1`), not guessed from the network interface. Pulling is a
+ * read of the central store that bypasses the command router, so it is authorised through the
+ * router first (permission `payables.view`, audited like any command).
+ */
+import { sql } from 'drizzle-orm';
+import type { LocalCache } from '../cache/cache.js';
+import type { CentralStore } from '../central/store.js';
+import type { Router } from '../commands/router.js';
+import { listOutbox } from './outbox.js';
+import { pull, syncStatus } from './pull.js';
+import { push, type PushResult } from './push.js';
+
+export async function isOnline(store: CentralStore, timeoutMs = 3000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.db.execute(sql`select 1`),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface SyncResult {
+  online: boolean;
+  pushed: PushResult | null;
+  pulled: Awaited<ReturnType<typeof pull>> | null;
+}
+
+export async function sync(
+  ws: { central: CentralStore; router: Router; id: string },
+  cache: LocalCache,
+  options: { session: string; operator: string; pullOnly?: boolean; pushOnly?: boolean; ip?: string | null },
+): Promise<SyncResult> {
+  if (!(await isOnline(ws.central))) return { online: false, pushed: null, pulled: null };
+  const pushed = options.pullOnly
+    ? null
+    : await push(ws.router, cache, { workstationId: ws.id, ip: options.ip ?? null, sessionFor: (u) => (u.toLowerCase() === options.operator.toLowerCase() ? options.session : null) });
+  let pulled = null;
+  if (!options.pushOnly) {
+    await ws.router.call({ name: 'sync.authorize', payload: {}, session: options.session, workstationId: ws.id, ip: options.ip ?? null });
+    pulled = await pull(ws.central, cache);
+  }
+  return { online: true, pushed, pulled };
+}
+
+/** What the operator needs to know: last sync, commands pending, conflicts to review. */
+export async function status(cache: LocalCache, central: CentralStore | null) {
+  const outbox = listOutbox(cache);
+  return {
+    online: central ? await isOnline(central) : false,
+    ...syncStatus(cache),
+    pending: outbox.filter((e) => e.status === 'pending').length,
+    rejected: outbox.filter((e) => e.status === 'rejected').length,
+  };
+}

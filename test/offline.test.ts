@@ -1,0 +1,115 @@
+/**
+ * Offline → online: two workstations (two data dirs, two encrypted caches, one central Postgres)
+ * prepare overlapping batches and approve them while offline, go online and push. The first push
+ * wins; the second gets exactly one conflict listing the commissions already taken, its optimistic
+ * state is rolled back, the rejected command is kept for review; the winner is executed.
+ */
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCache, type LocalCache } from '../src/core/cache/cache.js';
+import { rows } from '../src/core/central/store.js';
+import type { ExecuteResult } from '../src/core/execution/executor.js';
+import { approveOffline, createOffline, offlineOperator, previewOffline, submitOffline } from '../src/core/sync/offline.js';
+import { listOutbox } from '../src/core/sync/outbox.js';
+import { pull } from '../src/core/sync/pull.js';
+import { push, type PushResult } from '../src/core/sync/push.js';
+import { tempDir } from './support/central.js';
+import { invariantViolations, openScenario, providerAgreement, type Scenario } from './support/payouts.js';
+import { createTestDatabase, pgAvailable } from './support/pg.js';
+import { memoryCredentials } from './support/workstation.js';
+
+describe.skipIf(!pgAvailable)('offline preparation on two workstations, then push (real Postgres)', () => {
+  let s: Scenario;
+  let db: { url: string; drop: () => Promise<void> };
+  const dirs = [tempDir('treasury-ws-a-'), tempDir('treasury-ws-b-')];
+  let a: LocalCache;
+  let b: LocalCache;
+  let pushA: PushResult;
+  let pushB: PushResult;
+  let batchA = '';
+  let batchB = '';
+  const now = () => new Date();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    s = await openScenario('postgres', { affiliates: 120, conversions: 6000, seed: 9, url: db.url });
+    a = await openCache({ file: path.join(dirs[0]!.dir, 'cache.db'), workstationId: 'ws-a', credentials: memoryCredentials() });
+    b = await openCache({ file: path.join(dirs[1]!.dir, 'cache.db'), workstationId: 'ws-b', credentials: memoryCredentials() });
+    // Online: both workstations fill their caches.
+    await pull(s.tw.ws.central, a);
+    await pull(s.tw.ws.central, b);
+
+    // Offline from here until the push: only the caches are used.
+    const makerA = offlineOperator(a, 'admin');
+    const created = createOffline(a, makerA, { provider: 'xendit', currency: 'PHP' }, now());
+    batchA = created.batchId;
+    submitOffline(a, makerA, batchA, now());
+    approveOffline(a, offlineOperator(a, 'checker1'), batchA, now());
+    if (created.requiredApprovals === 2) approveOffline(a, offlineOperator(a, 'checker2'), batchA, now());
+
+    const makerB = offlineOperator(b, 'admin');
+    const createdB = createOffline(b, makerB, { provider: 'xendit' }, now()); // PHP and IDR: overlaps A
+    batchB = createdB.batchId;
+    submitOffline(b, makerB, batchB, now());
+    approveOffline(b, offlineOperator(b, 'checker2'), batchB, now());
+    if (createdB.requiredApprovals === 2) approveOffline(b, offlineOperator(b, 'checker1'), batchB, now());
+
+    // Online again: A pushes first, then B.
+    const sessions: Record<string, string> = { admin: s.tw.token, checker1: s.checker1, checker2: s.checker2 };
+    pushA = await push(s.tw.ws.router, a, { workstationId: 'ws-a', sessionFor: (u) => sessions[u] ?? null });
+    await pull(s.tw.ws.central, a);
+    pushB = await push(s.tw.ws.router, b, { workstationId: 'ws-b', sessionFor: (u) => sessions[u] ?? null });
+    await pull(s.tw.ws.central, b);
+  }, 300_000);
+
+  afterAll(async () => {
+    a?.close();
+    b?.close();
+    await s?.cleanup();
+    await db?.drop();
+    for (const d of dirs) d.remove();
+  });
+
+  it('offline, the second workstation could not see the first one’s batch: both prepared the PHP affiliates', () => {
+    // Shown by the outcome: B's batch included commissions A took (else there would be no conflict).
+    expect(pushB.rejected.length).toBeGreaterThan(0);
+  });
+
+  it('the first push wins: every command of workstation A applied, the batch APPROVED centrally with the same content hash', async () => {
+    expect(pushA.rejected).toEqual([]);
+    expect(pushA.applied).toBeGreaterThanOrEqual(3);
+    const shown = await s.tw.call<{ status: string; contentHash: string; approvals: { valid: boolean }[] }>('batch.show', { batch: batchA });
+    expect(shown.status).toBe('APPROVED');
+    expect(shown.approvals.every((x) => x.valid)).toBe(true);
+  });
+
+  it('the second gets exactly one conflict, listing the commissions already taken; its dependants are refused unsent', () => {
+    const conflicts = pushB.rejected.filter((r) => r.code === 'CONFLICT');
+    expect(conflicts.length).toBe(1);
+    expect(conflicts[0]!.name).toBe('batch.create');
+    expect(conflicts[0]!.message).toMatch(/already in another batch/);
+    expect(pushB.rejected.filter((r) => r.code !== 'CONFLICT').every((r) => r.code === 'DEPENDS_ON_REJECTED')).toBe(true);
+    const kept = listOutbox(b, 'rejected');
+    const create = kept.find((e) => e.name === 'batch.create')!;
+    expect(create.rejection!.code).toBe('CONFLICT');
+    expect((create.rejection!.problems ?? []).some((p) => /already taken by batch B-/.test(JSON.stringify(p)))).toBe(true);
+  });
+
+  it('the rejected batch is rolled back in B’s cache; nothing of it reached the central store', async () => {
+    expect(b.sqlite.prepare('SELECT count(*) AS n FROM payout_batches WHERE id = ?').get(batchB)).toEqual({ n: 0n });
+    const [central] = await rows<{ n: number }>(s.tw.ws.central.db, sql`SELECT count(*)::int AS n FROM payout_batches WHERE id = ${batchB}::uuid`);
+    expect(Number(central!.n)).toBe(0);
+    // After the pull, B sees A's batch, and its offline preview no longer offers A's commissions.
+    expect(b.sqlite.prepare('SELECT status FROM payout_batches WHERE id = ?').get(batchA)).toEqual({ status: 'APPROVED' });
+    const again = previewOffline(b, { provider: 'xendit', currency: 'PHP' }, new Date());
+    expect(again.preview.eligibleCount).toBe(0);
+  });
+
+  it('the winner executes', async () => {
+    const r = await s.tw.call<ExecuteResult>('batch.execute', { batch: batchA, waitMs: 60_000 });
+    expect(r.status).toBe('COMPLETED');
+    expect(await providerAgreement(s.tw, s.fake)).toEqual([]);
+    expect(await invariantViolations(s.tw)).toEqual([]);
+  });
+});
