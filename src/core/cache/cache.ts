@@ -83,6 +83,8 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     );
   }
   sqlite.pragma('journal_mode = WAL');
+  // SQLite3 Multiple Ciphers does not encrypt temporary files (sorts, index builds): keep them in memory.
+  sqlite.pragma('temp_store = MEMORY');
   sqlite.pragma('foreign_keys = ON');
   sqlite.defaultSafeIntegers(true);
   // drizzle's types name the upstream package; the cipher build has the same API.
