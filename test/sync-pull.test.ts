@@ -163,9 +163,18 @@ describe.each(drivers())('pull on %s', (driver) => {
     const found = await rows<{ tbl: string; n: number }>(
       store.db,
       sql`SELECT c.relname AS tbl, count(*)::int AS n FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_proc p ON p.oid = g.tgfoid
-          WHERE p.proname = 'treasury_log_changes' AND (g.tgtype & 1) = 0 GROUP BY c.relname ORDER BY c.relname`,
+          WHERE p.proname IN ('treasury_log_changes', 'treasury_log_commission_changes') AND (g.tgtype & 1) = 0 GROUP BY c.relname ORDER BY c.relname`,
     );
     expect(found.map((r) => [r.tbl, Number(r.n)])).toEqual(SYNCED_TABLES.map((t) => [t.name, 3]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  });
+
+  it('logs commissions per affiliate (one entry per affiliate per statement), so bulk calc writes stay cheap', async () => {
+    const [before] = await rows<{ id: string }>(store.db, sql`SELECT coalesce(max(id), 0)::text AS id FROM change_log`);
+    const [a] = await rows<{ affiliate_id: string; n: number }>(store.db, sql`SELECT affiliate_id, count(*)::int AS n FROM commissions GROUP BY affiliate_id ORDER BY count(*) DESC LIMIT 1`);
+    await store.db.execute(sql`UPDATE commissions SET updated_at = now() WHERE affiliate_id = ${a!.affiliate_id}`);
+    const logged = await rows<{ tbl: string; row_key: string; op: string }>(store.db, sql`SELECT tbl, row_key, op FROM change_log WHERE id > ${before!.id}::bigint AND tbl = 'commissions'`);
+    expect(Number(a!.n)).toBeGreaterThan(1);
+    expect(logged).toEqual([{ tbl: 'commissions', row_key: a!.affiliate_id, op: 'A' }]);
   });
 
   it('logs one change per changed row, set-based, with the writing transaction id', async () => {

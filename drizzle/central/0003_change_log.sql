@@ -5,5 +5,5 @@ CREATE TABLE "change_log" (
 	"row_key" text NOT NULL,
 	"op" char(1) NOT NULL,
 	CONSTRAINT "change_log_xid_id_pk" PRIMARY KEY("xid","id"),
-	CONSTRAINT "change_log_op_check" CHECK ("change_log"."op" in ('U','D'))
+	CONSTRAINT "change_log_op_check" CHECK ("change_log"."op" in ('U','D','A'))
 );

@@ -597,5 +597,5 @@ export const changeLog = pgTable(
     op: char('op', { length: 1 }).notNull(),
   },
   // The pull's order is the primary key: one index to maintain on bulk writes, not two.
-  (t) => [primaryKey({ columns: [t.xid, t.id] }), check('change_log_op_check', sql`${t.op} in ('U','D')`)],
+  (t) => [primaryKey({ columns: [t.xid, t.id] }), check('change_log_op_check', sql`${t.op} in ('U','D','A')`)],
 );

@@ -318,8 +318,16 @@ interface LogRow {
   log_xid: string;
   tbl: string;
   row_key: string;
-  op: 'U' | 'D';
+  op: 'U' | 'D' | 'A';
 }
+
+/**
+ * Tables logged per owner rather than per row (op 'A': row_key is the owner's key), and the
+ * column naming the owner. See the commissions trigger in drizzle/central/0004_change_triggers.sql.
+ */
+const SCOPED: ReadonlyMap<string, string> = new Map([['commissions', 'affiliate_id']]);
+/** Owners re-read per central round trip: bounds memory when a calc logged thousands of affiliates. */
+const SCOPES_PER_FETCH = 500;
 
 async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cursor, options: PullOptions): Promise<Omit<PullResult, 'ms'>> {
   const changeChunk = options.changeChunk ?? 10_000;
@@ -346,13 +354,16 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
             ORDER BY l.xid, l.id LIMIT ${changeChunk}`,
       );
       if (log.length === 0) break;
-      // The chunk's keys per table, each once (the current row decides, whatever the ops were).
+      // The chunk's keys per table, each once (the current row decides, whatever the ops were);
+      // and the owners of tables logged per owner ('A').
       const keys = new Map<SyncedTable, Set<string>>();
+      const scopes = new Map<SyncedTable, Set<string>>();
       for (const entry of log) {
         const t = SYNCED_BY_NAME.get(entry.tbl);
         if (!t) continue; // a table this version does not mirror
-        let set = keys.get(t);
-        if (!set) keys.set(t, (set = new Set()));
+        const target = entry.op === 'A' ? scopes : keys;
+        let set = target.get(t);
+        if (!set) target.set(t, (set = new Set()));
         set.add(entry.row_key);
       }
       const fetched = new Map<SyncedTable, string[]>();
@@ -362,6 +373,38 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
           for (const l of ls) lines.push(l);
         });
         fetched.set(t, lines);
+      }
+      // Owner-scoped tables: every current row of each logged owner replaces the mirror's rows of
+      // that owner, a bounded number of owners at a time (each its own SQLite transaction; upserts
+      // and deletes are idempotent, so a crash in between only repeats work).
+      for (const [t, owners] of scopes) {
+        const column = SCOPED.get(t.name);
+        if (!column) throw new Error(`change_log has owner-scoped entries for ${t.name}, which is not owner-scoped`);
+        const list = [...owners];
+        for (let i = 0; i < list.length; i += SCOPES_PER_FETCH) {
+          const part = list.slice(i, i + SCOPES_PER_FETCH);
+          const lines: string[] = [];
+          await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(column)} = ANY(${literal(pgArray(part))}::text[])`, (ls) => {
+            for (const l of ls) lines.push(l);
+          });
+          const { upsert } = stmts(t);
+          const existing = cache.sqlite.prepare(`SELECT ${ident(t.key)} AS k FROM ${ident(t.name)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`);
+          const remove = cache.sqlite.prepare(`DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`);
+          cache.sqlite.transaction(() => {
+            const present = new Set<string>();
+            for (const line of lines) {
+              const values = convertLine(t, line);
+              upsert.run(values);
+              present.add(String(values[t.keyIndex]));
+              written++;
+            }
+            for (const row of existing.all(JSON.stringify(part)) as { k: bigint | string }[]) {
+              if (present.has(String(row.k))) continue;
+              remove.run(row.k);
+              written++;
+            }
+          })();
+        }
       }
       const last = log[log.length - 1]!;
       const next: Cursor = { xid: BigInt(last.log_xid), id: BigInt(last.log_id) };
