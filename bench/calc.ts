@@ -6,14 +6,11 @@
  * Each measured phase runs in its own child process so its peak RSS (getrusage maxrss) is its own.
  * Usage: npm run bench:calc -- [--conversions N] [--affiliates N] [--stores postgres,pglite]
  */
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { calculateCommissions } from '../src/core/calculation/run.js';
 import { loadRuleVersions } from '../src/core/calculation/rules-store.js';
 import { copyInto, copyOutText } from '../src/core/central/copy.js';
@@ -21,6 +18,7 @@ import { openCentral, rows, type CentralStore } from '../src/core/central/store.
 import { computeAffiliateCommissions, type AffiliateStatus, type ConversionStatus } from '../src/core/commission/index.js';
 import { writeDemo } from '../src/core/demo/generate.js';
 import { resourcePath } from '../src/core/workstation/resources.js';
+import { arg, phaseEntry, rssMB, runPhase, scratchDatabase } from './support.js';
 
 const UNTIL = new Date('2026-11-01T00:00:00Z');
 const AS_OF = new Date('2026-11-21T00:00:00Z');
@@ -33,16 +31,11 @@ interface Target {
   dataDir: string;
 }
 
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-}
 
 async function open(target: Target): Promise<CentralStore> {
   return openCentral({ dataDir: target.dataDir, url: target.url });
 }
 
-const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 // ------------------------------------------------------------------ phases (run in child processes)
 
@@ -144,47 +137,28 @@ const phases: Record<string, (t: Target, n: { conversions: number; affiliates: n
   },
 };
 
-function runPhase(phase: string, target: Target, n: { conversions: number; affiliates: number }): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', BENCH, '--phase', phase, '--target', JSON.stringify(target), '--n', JSON.stringify(n)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`${phase} on ${target.store} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
-}
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`; // display of durations only, never money
 
 export async function main(args: string[]): Promise<void> {
   const n = { conversions: Number(arg(args, 'conversions', '1000000')), affiliates: Number(arg(args, 'affiliates', '10000')) };
   const stores = arg(args, 'stores', 'postgres,pglite').split(',') as Target['store'][];
-  const pgUrl = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   console.log(`bench:calc — ${n.conversions.toLocaleString('en-US')} conversions, ${n.affiliates.toLocaleString('en-US')} affiliates; ${os.cpus().length} cores, Node ${process.version}`);
   for (const store of stores) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-'));
     const target: Target = { store, dataDir };
     let drop = async () => {};
     if (store === 'postgres') {
-      const name = `treasury_bench_${randomBytes(4).toString('hex')}`;
-      const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const u = new URL(pgUrl);
-      u.pathname = `/${name}`;
-      target.url = u.toString();
-      drop = async () => {
-        const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
-        await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await a.end();
-      };
+      const db = await scratchDatabase();
+      target.url = db.url;
+      drop = db.drop;
     }
     try {
-      const prep = runPhase('prepare', target, n);
-      const calc = runPhase('calc', target, n);
-      const recalc = runPhase('calc', target, n);
-      const floor = runPhase('floor', target, n);
-      const naive = runPhase('naive', target, n);
+      const prep = runPhase(BENCH, 'prepare', target, n);
+      const calc = runPhase(BENCH, 'calc', target, n);
+      const recalc = runPhase(BENCH, 'calc', target, n);
+      const floor = runPhase(BENCH, 'floor', target, n);
+      const naive = runPhase(BENCH, 'naive', target, n);
       const naiveTotal = (naive.ms! / naive.rows!) * n.conversions;
       console.log(`\n[${store}] ${store === 'postgres' ? target.url!.replace(/\/\/.*@/, '//') : 'embedded PGlite'}`);
       console.log(`  generate demo data (not measured against)  ${s(prep.ms!)}`);
@@ -203,11 +177,4 @@ export async function main(args: string[]): Promise<void> {
 }
 
 // Child-process entry: `--phase NAME --target JSON --n JSON` prints one JSON line.
-if (process.argv.includes('--phase')) {
-  const argv = process.argv.slice(2);
-  const phase = arg(argv, 'phase', '');
-  const target = JSON.parse(arg(argv, 'target', '{}')) as Target;
-  const n = JSON.parse(arg(argv, 'n', '{}')) as { conversions: number; affiliates: number };
-  const result = await phases[phase]!(target, n);
-  process.stdout.write(JSON.stringify(result) + '\n');
-}
+await phaseEntry<Target, { conversions: number; affiliates: number }>(phases);

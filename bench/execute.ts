@@ -13,7 +13,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import type { CreateResult } from '../src/core/batches/create.js';
 import { rows } from '../src/core/central/store.js';
 import type { ExecuteResult } from '../src/core/execution/executor.js';
@@ -22,30 +21,9 @@ import type { SignInResult } from '../src/core/operators/commands.js';
 import { xenditProvider } from '../src/core/providers/xendit.js';
 import { openWorkstation } from '../src/core/workstation/workstation.js';
 import { resourcePath } from '../src/core/workstation/resources.js';
+import { arg, scratchDatabase } from './support.js';
 
 const PASSWORD = 'bench-password-long-enough';
-
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-}
-
-async function pgUrl(): Promise<string | null> {
-  const base = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const admin = postgres(base, { max: 1, onnotice: () => {}, connect_timeout: 3 });
-  try {
-    const name = `treasury_bench_exec_${process.pid}`;
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    return u.toString();
-  } catch {
-    return null;
-  } finally {
-    await admin.end({ timeout: 1 });
-  }
-}
 
 interface FakeStats { busyMs: number; createRequests: number; twice: number; succeeded: number }
 
@@ -80,8 +58,15 @@ async function startFakeProcess(): Promise<{ url: string; secretKey: string; sta
 
 async function run(store: 'pglite' | 'postgres', payouts: number, concurrency: number): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-exec-'));
-  const url = store === 'postgres' ? await pgUrl() : null;
-  if (store === 'postgres' && !url) return { store, skipped: 'Postgres unreachable' };
+  let scratch: { url: string; drop: () => Promise<void> } | null = null;
+  if (store === 'postgres') {
+    try {
+      scratch = await scratchDatabase('treasury_bench_exec');
+    } catch {
+      return { store, skipped: 'Postgres unreachable' };
+    }
+  }
+  const url = scratch?.url ?? null;
   const fake = await startFakeProcess();
   const ws = await openWorkstation({
     dataDir: dir,
@@ -138,11 +123,7 @@ async function run(store: 'pglite' | 'postgres', payouts: number, concurrency: n
     await ws.close();
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
-    if (url) {
-      const admin = postgres(process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test', { max: 1, onnotice: () => {} });
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`).catch(() => {});
-      await admin.end();
-    }
+    await scratch?.drop();
   }
 }
 

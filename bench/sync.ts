@@ -9,19 +9,18 @@
  * Each measured phase runs in its own child process so its peak RSS (getrusage maxrss) is its own.
  * Usage: npm run bench:sync -- [--commissions N] [--affiliates N] [--stores postgres,pglite] [--changes N]
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { openCache } from '../src/core/cache/cache.js';
 import { openCentral, rows, type CentralStore, type CentralTx } from '../src/core/central/store.js';
 import type { CredentialStore } from '../src/core/credentials/store.js';
 import { pull, syncStatus } from '../src/core/sync/pull.js';
 import { SYNCED_BY_NAME, selectList } from '../src/core/sync/tables.js';
+import { arg, phaseEntry, rssMB, runPhase, scratchDatabase } from './support.js';
 
 const BENCH = fileURLToPath(import.meta.url);
 
@@ -38,12 +37,7 @@ interface Sizes {
   changes: number;
 }
 
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-}
 
-const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const open = (t: Target): Promise<CentralStore> => openCentral({ dataDir: t.dataDir, url: t.url });
 const cacheFile = (t: Target) => path.join(t.dataDir, 'cache.db');
 function credentials(t: Target): CredentialStore {
@@ -147,15 +141,6 @@ const phases: Record<string, (t: Target, n: Sizes) => Promise<Record<string, unk
   },
 };
 
-function runPhase(phase: string, target: Target, n: Sizes): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', BENCH, '--phase', phase, '--target', JSON.stringify(target), '--n', JSON.stringify(n)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`${phase} on ${target.store} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
-}
 
 const s = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`); // durations only, never money
 const pad = (v: string, w: number) => v.padStart(w);
@@ -167,7 +152,6 @@ export async function main(args: string[]): Promise<void> {
     changes: Number(arg(args, 'changes', '1000')),
   };
   const stores = arg(args, 'stores', 'postgres,pglite').split(',') as Target['store'][];
-  const pgUrl = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   console.log(
     `bench:sync — ${n.commissions.toLocaleString('en-US')} commissions, ${n.affiliates.toLocaleString('en-US')} affiliates, ${n.changes.toLocaleString('en-US')} changes; ` +
       `${os.cpus().length} cores, Node ${process.version}`,
@@ -178,25 +162,16 @@ export async function main(args: string[]): Promise<void> {
     const target: Target = { store, dataDir, key: randomBytes(32).toString('hex') };
     let drop = async () => {};
     if (store === 'postgres') {
-      const name = `treasury_bench_${randomBytes(4).toString('hex')}`;
-      const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const u = new URL(pgUrl);
-      u.pathname = `/${name}`;
-      target.url = u.toString();
-      drop = async () => {
-        const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
-        await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await a.end();
-      };
+      const db = await scratchDatabase();
+      target.url = db.url;
+      drop = db.drop;
     }
     try {
-      const prep = runPhase('prepare', target, n);
-      const floor = runPhase('floor', target, n);
-      const initial = runPhase('initial', target, n);
-      const change = runPhase('change', target, n);
-      const incremental = runPhase('incremental', target, n);
+      const prep = runPhase(BENCH, 'prepare', target, n);
+      const floor = runPhase(BENCH, 'floor', target, n);
+      const initial = runPhase(BENCH, 'initial', target, n);
+      const change = runPhase(BENCH, 'change', target, n);
+      const incremental = runPhase(BENCH, 'incremental', target, n);
       console.log(`\n[${store}] ${store === 'postgres' ? target.url!.replace(/\/\/.*@/, '//') : 'embedded PGlite'}`);
       console.log(`  generate data (not measured against)   ${s(prep.ms!)}   (${prep.changeLog} change-log rows written by the triggers)`);
       console.log(`  floor: raw COPY of commissions, drained ${s(floor.ms!)}   ${Math.round(floor.bytes! / 2 ** 20)} MiB   peak RSS ${floor.rssMB} MB`);
@@ -218,11 +193,4 @@ export async function main(args: string[]): Promise<void> {
 }
 
 // Child-process entry: `--phase NAME --target JSON --n JSON` prints one JSON line.
-if (process.argv.includes('--phase')) {
-  const argv = process.argv.slice(2);
-  const phase = arg(argv, 'phase', '');
-  const target = JSON.parse(arg(argv, 'target', '{}')) as Target;
-  const n = JSON.parse(arg(argv, 'n', '{}')) as Sizes;
-  const result = await phases[phase]!(target, n);
-  process.stdout.write(JSON.stringify(result) + '\n');
-}
+await phaseEntry<Target, Sizes>(phases);

@@ -1,0 +1,57 @@
+/**
+ * What every benchmark shares: arguments, peak RSS, a scratch database on the real Postgres, and
+ * phases run in child processes (so each phase's peak RSS is its own).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+
+export const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export function arg(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+}
+
+/** This process's peak resident set size so far, in MB. */
+export const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** A fresh database on the real Postgres, and how to drop it. */
+export async function scratchDatabase(prefix = 'treasury_bench'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
+      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/** Runs `phase` of the benchmark file `bench` in a child process; returns the JSON line it prints. */
+export function runPhase(bench: string, phase: string, target: { store: string }, n: unknown): Record<string, number> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', bench, '--phase', phase, '--target', JSON.stringify(target), '--n', JSON.stringify(n)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`${phase} on ${target.store} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+/** The child-process side: `--phase NAME --target JSON --n JSON` → one JSON line on stdout. */
+export async function phaseEntry<T, N>(phases: Record<string, (t: T, n: N) => Promise<Record<string, unknown>>>): Promise<void> {
+  if (!process.argv.includes('--phase')) return;
+  const argv = process.argv.slice(2);
+  const result = await phases[arg(argv, 'phase', '')]!(JSON.parse(arg(argv, 'target', '{}')) as T, JSON.parse(arg(argv, 'n', '{}')) as N);
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
