@@ -6,17 +6,16 @@ import { rows } from '../central/store.js';
 import { defineCommand, defineQuery } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
 import { executeBatch } from '../execution/executor.js';
-import { parseInstant } from '../imports/fields.js';
-import { isCurrency, parseRate } from '../money/index.js';
+import { formatAmount, isCurrency, parseRate } from '../money/index.js';
 import { PROVIDER_NAMES } from '../providers/provider.js';
 import { loadBatch } from './content.js';
 import { createBatches } from './create.js';
 import { approveBatch, cancelBatch, moveBatch, rejectBatch, removePayouts, submitBatch } from './lifecycle.js';
 import { previewBatch } from './preview.js';
 import { allowedActions, BATCH_STATES } from './state.js';
+import { instant, toDate } from '../commands/inputs.js';
 
-const instant = z.string().refine((v) => !('error' in parseInstant(v)), 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)');
-const toDate = (v: string | undefined) => (v === undefined ? undefined : new Date((parseInstant(v) as { ms: number }).ms));
+const optionalDate = (v: string | undefined) => (v === undefined ? undefined : toDate(v));
 const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
 const currency = z.string().refine(isCurrency, 'is not an ISO 4217 currency code');
 const fxRates = z
@@ -45,7 +44,7 @@ export const preview = defineQuery({
   permission: 'payables.view',
   input: z.strictObject(filters),
   async run(ctx, input) {
-    return previewBatch(ctx.tx, { ...input, provider: input.provider as never, cutoff: toDate(input.cutoff) }, ctx.now);
+    return previewBatch(ctx.tx, { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) }, ctx.now);
   },
 });
 
@@ -77,7 +76,7 @@ export const create = defineCommand({
       .optional(),
   }),
   async run(ctx, input) {
-    return createBatches(ctx.tx, { ...input, provider: input.provider as never, cutoff: toDate(input.cutoff) }, ctx.actor!, ctx.now, ctx.audit);
+    return createBatches(ctx.tx, { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) }, ctx.actor!, ctx.now, ctx.audit);
   },
 });
 
@@ -257,7 +256,6 @@ export const balance = defineQuery({
   async run(ctx, input) {
     const provider = await ctx.services.providers(input.provider as never);
     const minor = await provider.balance(input.currency);
-    const { formatAmount } = await import('../money/index.js');
     return { provider: input.provider, currency: input.currency, balanceMinor: minor.toString(), balance: formatAmount(minor, input.currency) };
   },
 });

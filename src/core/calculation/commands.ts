@@ -8,15 +8,13 @@ import { TreasuryError } from '../commands/errors.js';
 import { parseRuleSet, RuleSetError } from '../commission/index.js';
 import { writeDemo } from '../demo/generate.js';
 import { importCsv } from '../imports/run.js';
-import { parseInstant } from '../imports/fields.js';
 import { isCurrency } from '../money/index.js';
 import { resourcePath } from '../workstation/resources.js';
 import { listPayables } from './payables.js';
 import { listRuleVersions } from './rules-store.js';
 import { calculateCommissions } from './run.js';
+import { instant, toDate } from '../commands/inputs.js';
 
-const instant = z.string().refine((v) => !('error' in parseInstant(v)), 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)');
-const toDate = (v: string) => new Date((parseInstant(v) as { ms: number }).ms);
 const FIRST_VERSION_FROM = new Date('1970-01-01T00:00:00Z');
 
 export const importAffiliates = defineCommand({

@@ -71,7 +71,8 @@ export interface ExecuteResult {
   commitsPerPayout: string;
   providerCalls: number;
   elapsedMs: number;
-  timing: { writeMs: number; sendMs: number; pollMs: number; readMs: number };
+  /** Durable writes, provider calls (creates, resends, lookups and polls of a round overlap) and reads, in ms. */
+  timing: { writeMs: number; providerMs: number; readMs: number };
   takenOverFrom: string | null;
 }
 
@@ -134,7 +135,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   let commits = 0;
   let providerCalls = 0;
   /** Where the time went (ms): durable writes, provider calls (wall, overlapping), reads. */
-  const timing = { writeMs: 0, sendMs: 0, pollMs: 0, readMs: 0 };
+  const timing = { writeMs: 0, providerMs: 0, readMs: 0 };
   /** Create calls per payout since the last record (written with the outcomes, not one write per send). */
   const sends = new Map<string, number>();
   let sent = 0;
@@ -253,7 +254,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
           }
         }),
       ]);
-      timing.sendMs += performance.now() - tHttp;
+      timing.providerMs += performance.now() - tHttp;
       if (lost) throw lost;
       const outcomes = resolutions.filter((u): u is Resolution => u !== null);
       const news = polled.filter((u): u is StatusUpdate => u !== null && TERMINAL_PROVIDER_STATUSES.has(u.status));

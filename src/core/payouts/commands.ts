@@ -16,9 +16,8 @@ import { parseInstant } from '../imports/fields.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
 import { reconcile, RECONCILE_OUTCOMES } from '../reconciliation/reconcile.js';
 import { pollPayouts } from './poll.js';
+import { instant, toDate } from '../commands/inputs.js';
 
-const instant = z.string().refine((v) => !('error' in parseInstant(v)), 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)');
-const toDate = (v: string) => new Date((parseInstant(v) as { ms: number }).ms);
 const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
 const provider = z.enum(PROVIDER_NAMES as unknown as [ProviderName, ...ProviderName[]]);
 

@@ -134,10 +134,12 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
   raw.sort((x, y) => cmp(x.payout_currency, y.payout_currency) || cmp(x.payout_provider ?? '\uffff', y.payout_provider ?? '\uffff') || cmp(x.affiliate_id, y.affiliate_id) || cmp(x.currency, y.currency));
   const versions = ruleVersions(cache);
   const rows = decideRows(raw, { rules: ruleVersionAt(versions, nowMs)?.rules, thresholds: thresholds(cache), fxRates: filters.fxRates });
+  // What each decided row takes: the aggregate of its affiliate in its source currency.
+  const byKey = new Map(raw.map((r) => [key(r.affiliate_id, r.currency), r]));
   const owed = new Map<string, Owed>();
-  for (const r of raw) {
-    const row = rows.find((x) => x.affiliateId === r.affiliate_id && x.sourceCurrency === r.currency);
-    if (row) owed.set(r.affiliate_id, { commissionIds: r.commissionIds, adjustmentIds: r.adjustmentIds });
+  for (const row of rows) {
+    const r = byKey.get(key(row.affiliateId, row.sourceCurrency));
+    if (r) owed.set(row.affiliateId, { commissionIds: r.commissionIds, adjustmentIds: r.adjustmentIds });
   }
   return { preview: summarise(rows, now, filters.cutoff), owed };
 }

@@ -46,7 +46,7 @@ export async function push(
     const session = options.sessionFor(entry.operator);
     if (!session) {
       result.stoppedBecause = `${entry.operator} must sign in online to push their commands (command ${entry.seq}, ${entry.name})`;
-      result.pending = pending.length - i;
+      result.pending = pending.slice(i).filter((p) => !done.has(p.seq)).length;
       break;
     }
     try {
@@ -57,7 +57,7 @@ export async function push(
       const e = toTreasuryError(error);
       if (NOT_A_VERDICT.has(e.code)) {
         result.stoppedBecause = `${e.code}: ${e.message}`;
-        result.pending = pending.length - i;
+        result.pending = pending.slice(i).filter((p) => !done.has(p.seq)).length;
         break;
       }
       if (entry.name === 'batch.create') {
