@@ -29,6 +29,7 @@ describe.skipIf(!pgAvailable)('offline preparation on two workstations, then pus
   let pushB: PushResult;
   let batchA = '';
   let batchB = '';
+  let offlineBalance = { payouts: 0n, unbalanced: -1 };
   const now = () => new Date();
 
   beforeAll(async () => {
@@ -44,6 +45,13 @@ describe.skipIf(!pgAvailable)('offline preparation on two workstations, then pus
     const makerA = offlineOperator(a, 'admin');
     const created = createOffline(a, makerA, { provider: 'xendit', currency: 'PHP' }, now());
     batchA = created.batchId;
+    offlineBalance = {
+      payouts: (a.sqlite.prepare('SELECT count(*) AS n FROM payouts WHERE batch_id = ?').get(batchA) as { n: bigint }).n,
+      unbalanced: a.sqlite
+        .prepare(`SELECT p.id FROM payouts p LEFT JOIN payout_items i ON i.payout_id = p.id AND i.live = 1
+                  WHERE p.batch_id = ? GROUP BY p.id, p.source_amount_minor HAVING p.source_amount_minor <> coalesce(sum(i.amount_minor), 0)`)
+        .all(batchA).length,
+    };
     submitOffline(a, makerA, batchA, now());
     approveOffline(a, offlineOperator(a, 'checker1'), batchA, now());
     if (created.requiredApprovals === 2) approveOffline(a, offlineOperator(a, 'checker2'), batchA, now());
@@ -80,6 +88,11 @@ describe.skipIf(!pgAvailable)('offline preparation on two workstations, then pus
     expect(commissionsA.size).toBeGreaterThan(0);
     expect(shared.length).toBe(commissionsA.size); // B took every commission A took, and more (IDR)
     expect(commissionsB.length).toBeGreaterThan(shared.length);
+  });
+
+  it('offline, the cache holds the prepared payouts with their items, each payout the sum of its items', () => {
+    expect(offlineBalance.payouts).toBeGreaterThan(0n);
+    expect(offlineBalance.unbalanced).toBe(0);
   });
 
   it('the first push wins: every command of workstation A applied, the batch APPROVED centrally with the same content hash', async () => {

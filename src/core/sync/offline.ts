@@ -62,6 +62,8 @@ function thresholds(cache: LocalCache) {
 interface Owed {
   commissionIds: string[];
   adjustmentIds: string[];
+  /** Minor units of each commission and adjustment above, by id. */
+  amounts: Map<string, bigint>;
 }
 
 /**
@@ -80,7 +82,7 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
       r = {
         affiliate_id: affiliate, name: '', status: '', kyc_status: '', payout_provider: null, payout_channel_code: null, payout_account_number: null,
         payout_account_holder_name: null, payout_currency: '', currency, commissions: '0', commission_count: 0, held_count: 0, adjustments: '0',
-        adjustment_count: 0, commissionIds: [], adjustmentIds: [],
+        adjustment_count: 0, commissionIds: [], adjustmentIds: [], amounts: new Map(),
       };
       agg.set(key(affiliate, currency), r);
     }
@@ -98,6 +100,7 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
       r.commissions = (BigInt(r.commissions) + BigInt(m.amount_minor)).toString();
       r.commission_count++;
       r.commissionIds.push(String(m.id));
+      r.amounts.set(String(m.id), BigInt(m.amount_minor));
     } else if ((m.status === 'pending' && m.reason === 'hold_period') || (m.status === 'payable' && available > nowMs)) {
       r.held_count++;
     }
@@ -113,6 +116,7 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
     r.adjustments = (BigInt(r.adjustments) + BigInt(d.amount_minor)).toString();
     r.adjustment_count++;
     r.adjustmentIds.push(d.id);
+    r.amounts.set(d.id, BigInt(d.amount_minor));
   }
   const affiliates = new Map(
     (cache.sqlite.prepare('SELECT * FROM affiliates').all() as Record<string, string | null>[]).map((a) => [a.id as string, a]),
@@ -139,7 +143,7 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
   const owed = new Map<string, Owed>();
   for (const row of rows) {
     const r = byKey.get(key(row.affiliateId, row.sourceCurrency));
-    if (r) owed.set(row.affiliateId, { commissionIds: r.commissionIds, adjustmentIds: r.adjustmentIds });
+    if (r) owed.set(row.affiliateId, { commissionIds: r.commissionIds, adjustmentIds: r.adjustmentIds, amounts: r.amounts });
   }
   return { preview: summarise(rows, now, filters.cutoff), owed };
 }
@@ -197,14 +201,24 @@ export function createOffline(
         account_holder_name: r.accountHolderName, status: 'PENDING', attempt: 0n, auto_retries: 0n, created_at: ts(now), updated_at: ts(now),
       },
     });
+    // The items as the central store will write them, with their amounts, so the cache keeps
+    // "payout = sum of its items" while the command waits to be pushed.
     const o = owed.get(r.affiliateId)!;
-    for (const id of o.commissionIds) {
-      changes.push({ table: 'payout_items', keyColumn: 'id', key: itemKey, row: { id: itemKey, payout_id: payoutId, commission_id: BigInt(id), adjustment_id: null, amount_minor: 0n, currency: r.sourceCurrency, live: 1n } });
+    const item = (commissionId: string | null, adjustmentId: string | null, amount: bigint) => {
+      changes.push({ table: 'payout_items', keyColumn: 'id', key: itemKey, row: { id: itemKey, payout_id: payoutId, commission_id: commissionId === null ? null : BigInt(commissionId), adjustment_id: adjustmentId, amount_minor: amount, currency: r.sourceCurrency, live: 1n } });
       itemKey--;
-    }
-    for (const id of o.adjustmentIds) {
-      changes.push({ table: 'payout_items', keyColumn: 'id', key: itemKey, row: { id: itemKey, payout_id: payoutId, commission_id: null, adjustment_id: id, amount_minor: 0n, currency: r.sourceCurrency, live: 1n } });
-      itemKey--;
+    };
+    for (const id of o.commissionIds) item(id, null, o.amounts.get(id)!);
+    for (const id of o.adjustmentIds) item(null, id, o.amounts.get(id)!);
+    const carried = BigInt(r.carriedMinor);
+    if (carried > 0n) {
+      // The whole-unit channel's fraction: out of this payout, carried to the next (as create.ts does).
+      const adjustment = (id: string, amount: bigint) => ({
+        table: 'adjustments', keyColumn: 'id', key: id,
+        row: { id, affiliate_id: r.affiliateId, commission_id: null, kind: 'rounding', amount_minor: amount, currency: r.sourceCurrency, reason: 'channel pays whole units only: fraction carried to the next payout', created_by: operator.id, created_at: ts(now) },
+      });
+      changes.push(adjustment(`round:${payoutId}:out`, -carried), adjustment(`round:${payoutId}:carry`, carried));
+      item(null, `round:${payoutId}:out`, -carried);
     }
   }
   const input = {
