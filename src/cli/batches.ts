@@ -300,7 +300,7 @@ export function registerOperatorCommands(program: Command, run: Run): void {
 }
 
 /** Sync with the central store, and the local outbox. */
-export function registerSyncCommands(program: Command, run: Run, host: { sync(cli: CliHost, o: { pullOnly?: boolean; pushOnly?: boolean }): Promise<unknown>; status(cli: CliHost): Promise<unknown>; outbox(cli: CliHost, action: 'list' | 'discard', id?: string): Promise<unknown> }): void {
+export function registerSyncCommands(program: Command, run: Run): void {
   const sync = program
     .command('sync')
     .description('push the outbox, then pull changes into the local cache')
@@ -308,9 +308,10 @@ export function registerSyncCommands(program: Command, run: Run, host: { sync(cl
     .option('--push-only', 'only push')
     .action(
       run(async (cli, opts: unknown) => {
-        const r = (await host.sync(cli, opts as { pullOnly?: boolean; pushOnly?: boolean })) as { online: boolean; pushed: { applied: number; rejected: unknown[]; stoppedBecause: string | null } | null; pulled: { mode: string; rows: number; changes: number } | null };
+        const o = opts as { pullOnly?: boolean; pushOnly?: boolean };
+        const r = await cli.call<{ online: boolean; reason: string | null; pushed: { applied: number; rejected: unknown[]; stoppedBecause: string | null } | null; pulled: { mode: string; rows: number; changes: number } | null }>('sync.run', { pullOnly: o.pullOnly, pushOnly: o.pushOnly });
         print(cli, r, () => {
-          if (!r.online) return out('Offline: the central store cannot be reached. Nothing was pushed or pulled; preparation continues on the local cache.');
+          if (!r.online) return out(`Offline (${r.reason ?? 'the central store cannot be reached'}). Nothing was pushed or pulled; preparation continues on the local cache.`);
           if (r.pushed) out(`pushed: ${r.pushed.applied} applied, ${r.pushed.rejected.length} rejected${r.pushed.stoppedBecause ? ` (stopped: ${r.pushed.stoppedBecause})` : ''}`);
           if (r.pulled) out(`pulled (${r.pulled.mode}): ${r.pulled.rows} rows, ${r.pulled.changes} changes`);
         });
@@ -321,8 +322,18 @@ export function registerSyncCommands(program: Command, run: Run, host: { sync(cl
     .description('online/offline, last successful sync, commands pending, conflicts')
     .action(
       run(async (cli) => {
-        const r = await host.status(cli);
-        print(cli, r, () => out(Object.entries(r as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')));
+        const r = await cli.call<{ connectivity: { online: boolean; reason: string | null; central: string }; lastPullAt: string | null; pending: number; rejected: number; tables: Record<string, number> }>('sync.status', {});
+        print(cli, r, () =>
+          out(
+            [
+              `central: ${r.connectivity.central} — ${r.connectivity.online ? 'online' : `OFFLINE (${r.connectivity.reason ?? 'unreachable'})`}`,
+              `last successful sync: ${r.lastPullAt ?? 'never'}`,
+              `commands pending: ${r.pending}`,
+              `conflicts (rejected, to review): ${r.rejected}`,
+              `cached rows: ${Object.entries(r.tables).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+            ].join('\n'),
+          ),
+        );
       }),
     );
   const outbox = program.command('outbox').description('commands written locally, waiting to be pushed (or rejected, kept for review)');
@@ -331,7 +342,7 @@ export function registerSyncCommands(program: Command, run: Run, host: { sync(cl
     .description('every local command with its status and, when rejected, why')
     .action(
       run(async (cli) => {
-        const r = (await host.outbox(cli, 'list')) as Record<string, unknown>[];
+        const r = await cli.call<Record<string, unknown>[]>('outbox.list', {});
         print(cli, r, () => printTable(r.map((e) => ({ ...e, rejection: e.rejection ? JSON.stringify(e.rejection) : '' })), ['seq', 'commandId', 'name', 'operator', 'status', 'rejection']));
       }),
     );
@@ -341,7 +352,7 @@ export function registerSyncCommands(program: Command, run: Run, host: { sync(cl
     .argument('<id>', 'command id or sequence number')
     .action(
       run(async (cli, id: unknown) => {
-        const r = await host.outbox(cli, 'discard', String(id));
+        const r = await cli.call('outbox.discard', { entry: String(id) });
         print(cli, r, () => out(`Discarded ${String(id)}.`));
       }),
     );

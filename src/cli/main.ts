@@ -18,6 +18,7 @@ import { readNewPassword, readSecret } from './prompt.js';
 interface GlobalOptions {
   dataDir?: string;
   central?: string;
+  offline?: boolean;
   json?: boolean;
 }
 
@@ -37,6 +38,7 @@ class Cli {
     this.ws ??= await openWorkstation({
       dataDir: path.resolve(this.options.dataDir ?? defaultDataDir()),
       centralUrl: this.options.central ?? process.env.TREASURY_CENTRAL_URL,
+      offline: Boolean(this.options.offline),
     });
     return this.ws;
   }
@@ -46,7 +48,7 @@ class Cli {
     const session = withSession ? await this.session() : null;
     const report = progressReporter();
     try {
-      return await ws.router.call<O>({ name, payload, session, workstationId: ws.id, onProgress: (p: Progress) => report(p) });
+      return await ws.call<O>({ name, payload, session, workstationId: ws.id, onProgress: (p: Progress) => report(p) });
     } finally {
       endProgress();
     }
@@ -72,7 +74,7 @@ class Cli {
 
   async signIn(username: string, password: string, keep: boolean): Promise<string> {
     const ws = await this.workstation();
-    const result = await ws.router.call<SignInResult>({ name: 'session.signIn', payload: { username, password }, workstationId: ws.id });
+    const result = await ws.call<SignInResult>({ name: 'session.signIn', payload: { username, password }, workstationId: ws.id });
     if (!result.ok) throw new TreasuryError('UNAUTHENTICATED', `sign-in failed: ${result.reason}`);
     if (keep) await ws.credentials.set(sessionAccount(ws), result.token);
     this.token = result.token;
@@ -81,7 +83,7 @@ class Cli {
 
   async close(): Promise<void> {
     if (this.ws && this.ephemeralSession && this.token) {
-      await this.ws.router
+      await this.ws
         .call({ name: 'session.signOut', payload: { token: this.token }, session: this.token, workstationId: this.ws.id })
         .catch(() => {});
     }
@@ -106,6 +108,7 @@ export function buildProgram(run: Run): Command {
     .description('Treasury Console: affiliate commissions, payout batches and their audit trail')
     .addOption(new Option('--data-dir <dir>', 'workstation data directory').env('TREASURY_DATA_DIR'))
     .addOption(new Option('--central <url>', 'central Postgres URL (default: embedded PGlite in the data dir)').env('TREASURY_CENTRAL_URL'))
+    .addOption(new Option('--offline', 'work on the encrypted local cache only (preparation; pushed by `sync` later)').env('TREASURY_OFFLINE'))
     .option('--json', 'print results as JSON')
     .showHelpAfterError()
     .exitOverride();
@@ -121,8 +124,9 @@ export function buildProgram(run: Run): Command {
         const ws = await cli.workstation();
         (await ws.openCache()).close(); // creates the key (keychain) and the encrypted file
         const status = await cli.call<{ initialised: boolean }>('setup.status', {}, false);
+        const central = (await ws.connectivity()).central;
         if (status.initialised) {
-          print(cli, { dataDir: ws.dataDir, central: ws.central.location, bootstrapped: false }, () =>
+        print(cli, { dataDir: ws.dataDir, central, bootstrapped: false }, () =>
             process.stdout.write(`Data dir ready at ${ws.dataDir}. The central store already has operators: sign in with \`treasury login\`.\n`),
           );
           return;
@@ -134,8 +138,8 @@ export function buildProgram(run: Run): Command {
           false,
         );
         await cli.signIn(opts.username, password, ws.credentials.kind === 'keychain');
-        print(cli, { dataDir: ws.dataDir, central: ws.central.location, bootstrapped: true, operator: created }, () =>
-          process.stdout.write(`Initialised ${ws.dataDir} (central: ${ws.central.location}). Super-admin "${created.username}" created and signed in.\n`),
+        print(cli, { dataDir: ws.dataDir, central, bootstrapped: true, operator: created }, () =>
+          process.stdout.write(`Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created and signed in.\n`),
         );
       }),
     );
@@ -291,42 +295,7 @@ export function buildProgram(run: Run): Command {
 
   registerBatchCommands(program, run as never);
   registerOperatorCommands(program, run as never);
-  registerSyncCommands(program, run as never, {
-    async sync(host, o) {
-      const cli = host as unknown as Cli;
-      const ws = await cli.workstation();
-      const session = await cli.session();
-      if (!session) throw new TreasuryError('UNAUTHENTICATED', 'not signed in: run `treasury login` first');
-      const me = await cli.call<{ username: string }>('session.whoami', {});
-      const cache = await ws.openCache();
-      try {
-        const { sync } = await import('../core/sync/sync.js');
-        return await sync(ws, cache, { session, operator: me.username, pullOnly: o.pullOnly, pushOnly: o.pushOnly });
-      } finally {
-        cache.close();
-      }
-    },
-    async status(host) {
-      const ws = await (host as unknown as Cli).workstation();
-      const cache = await ws.openCache();
-      try {
-        const { status } = await import('../core/sync/sync.js');
-        return await status(cache, ws.central);
-      } finally {
-        cache.close();
-      }
-    },
-    async outbox(host, action, id) {
-      const ws = await (host as unknown as Cli).workstation();
-      const cache = await ws.openCache();
-      try {
-        const { discard, listOutbox } = await import('../core/sync/outbox.js');
-        return action === 'list' ? listOutbox(cache) : discard(cache, id!);
-      } finally {
-        cache.close();
-      }
-    },
-  });
+  registerSyncCommands(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const ws = await (host as unknown as Cli).workstation();
     const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');

@@ -44,7 +44,7 @@ function registerBridge(ws: Workstation): void {
       return { ok: false, error: { code: 'FORBIDDEN', kind: 'user', message: 'calls are accepted from the main frame only', problems: [] } };
     }
     try {
-      const value = await ws.router.call({ name: String(message?.name), payload: message?.payload, session: sessionToken, workstationId: ws.id });
+      const value = await ws.call({ name: String(message?.name), payload: message?.payload, session: sessionToken, workstationId: ws.id });
       if (message?.name === 'session.signIn' && value && typeof value === 'object' && (value as { ok?: boolean }).ok) {
         // The token stays in the main process; the renderer only learns who signed in.
         const { token, operator } = value as { token: string; operator: unknown };
@@ -56,7 +56,10 @@ function registerBridge(ws: Workstation): void {
       return { ok: false, error: toTreasuryError(error).toJSON() };
     }
   });
-  ipcMain.handle(INFO_CHANNEL, () => ({ version: app.getVersion(), host: 'electron' as const, dataDir: ws.dataDir, central: ws.central.location }));
+  ipcMain.handle(INFO_CHANNEL, async () => {
+    const c = await ws.connectivity();
+    return { version: app.getVersion(), host: 'electron' as const, dataDir: ws.dataDir, central: c.central, online: c.online, offlineReason: c.reason };
+  });
 }
 
 app.whenReady().then(async () => {

@@ -15,8 +15,11 @@ export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: Bridg
 export interface TreasuryBridge {
   /** Sends a command or query through the router. The session is held by the host, not the renderer. */
   call<T = unknown>(name: string, payload: unknown): Promise<BridgeResult<T>>;
-  /** Static facts about the host, for the status bar. */
-  info(): Promise<{ version: string; host: 'electron' | 'browser'; dataDir: string; central: string }>;
+  /**
+   * Facts about the host for the status bar, online/offline included (probed again on each call
+   * once the last probe is old enough; `sync.status` adds last sync, pending commands, conflicts).
+   */
+  info(): Promise<{ version: string; host: 'electron' | 'browser'; dataDir: string; central: string; online: boolean; offlineReason: string | null }>;
 }
 
 export const CALL_CHANNEL = 'treasury:call';

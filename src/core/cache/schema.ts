@@ -277,3 +277,51 @@ export const outbox = sqliteTable('outbox', {
   rejection: text('rejection'),
   createdAt: epochMs('created_at').notNull(),
 });
+
+/**
+ * Sessions this workstation knows, so that work goes on when the central store cannot be reached.
+ * A session opened online (the central store checked the password) is remembered here by the
+ * SHA-256 of its token, never the token; one opened offline (against `local_verifiers`) exists only
+ * here. The operator's role and status are always read from the `operators` mirror as last synced.
+ */
+export const localSessions = sqliteTable('local_sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  operatorId: text('operator_id').notNull(),
+  username: text('username').notNull(),
+  /** 'central' (signed in online) or 'offline' (signed in against the cached verifier). */
+  origin: text('origin').notNull(),
+  createdAt: epochMs('created_at').notNull(),
+  lastSeenAt: epochMs('last_seen_at').notNull(),
+  endedAt: epochMs('ended_at'),
+});
+
+/**
+ * The cached verifier for offline sign-in: a scrypt hash of the password made on this workstation
+ * (its own salt) after the central store accepted that password. Refreshed on each online sign-in,
+ * so a password changed centrally stops working offline at the next online sign-in.
+ */
+export const localVerifiers = sqliteTable('local_verifiers', {
+  operatorId: text('operator_id').primaryKey(),
+  username: text('username').notNull(),
+  verifier: text('verifier').notNull(),
+  verifiedAt: epochMs('verified_at').notNull(),
+  /** Offline failures since the last success; locks offline sign-in as the central store would. */
+  failedAttempts: integer('failed_attempts', { mode: 'number' }).notNull().default(0),
+  lockedUntil: epochMs('locked_until'),
+});
+
+/**
+ * What was asked of this workstation while it was offline: every command (allowed, denied or
+ * failed) and every refusal, with the operator and the command id. The commands themselves reach
+ * the central audit trail when pushed; this journal keeps the offline side of the story.
+ */
+export const localJournal = sqliteTable('local_journal', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  at: epochMs('at').notNull(),
+  commandId: text('command_id').notNull(),
+  name: text('name').notNull(),
+  operatorId: text('operator_id'),
+  username: text('username'),
+  decision: text('decision').notNull(),
+  reason: text('reason'),
+});

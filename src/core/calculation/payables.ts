@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
-import { nextPayoutDate, payableBalance, ruleVersionAt } from '../commission/index.js';
+import { nextPayoutDate, payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
 import { formatAmount } from '../money/index.js';
 import { loadRuleVersions } from './rules-store.js';
 
@@ -38,10 +38,7 @@ export interface PayableRow {
 export async function listPayables(tx: CentralTx, options: { currency?: string; now: Date }): Promise<PayableRow[]> {
   const versions = await loadRuleVersions(tx);
   const rules = ruleVersionAt(versions, options.now.getTime())?.rules;
-  const result = await rows<{
-    affiliate_id: string; name: string; status: string; kyc_status: string; payout_provider: string | null; currency: string;
-    payable: string; payable_count: number; pending: string; pending_count: number; adjustments: string;
-  }>(
+  const result = await rows<PayableTotals>(
     tx,
     sql`WITH com AS (
           SELECT m.affiliate_id, m.currency,
@@ -69,7 +66,21 @@ export async function listPayables(tx: CentralTx, options: { currency?: string; 
         WHERE ${options.currency ?? null}::text IS NULL OR k.currency = ${options.currency ?? null}::text
         ORDER BY k.currency, a.id`,
   );
-  const next = rules ? nextPayoutDate(options.now, rules.payoutSchedule).toISOString().slice(0, 10) : null;
+  return decidePayables(result, rules, options.now);
+}
+
+/** The per-affiliate totals as the aggregate query returns them (central SQL, or the cache's). */
+export interface PayableTotals {
+  affiliate_id: string; name: string; status: string; kyc_status: string; payout_provider: string | null; currency: string;
+  payable: string; payable_count: number | bigint; pending: string; pending_count: number | bigint; adjustments: string;
+}
+
+/**
+ * Eligibility and balances from the totals: shared by the central query and the offline one
+ * (src/core/workstation/offline-queries.ts), so both say the same thing about the same rows.
+ */
+export function decidePayables(result: readonly PayableTotals[], rules: RuleSet | undefined, now: Date): PayableRow[] {
+  const next = rules ? nextPayoutDate(now, rules.payoutSchedule).toISOString().slice(0, 10) : null;
   return result.map((r) => {
     const currency = r.currency.trim();
     const commissions = BigInt(r.payable);

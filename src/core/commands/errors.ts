@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'ALREADY_INITIALISED'
   | 'CENTRAL_UNAVAILABLE'
+  | 'OFFLINE'
   | 'STORE_BUSY'
   | 'CACHE_KEY'
   | 'CREDENTIAL_STORE_UNAVAILABLE'
@@ -45,6 +46,7 @@ const USER_CODES = new Set<ErrorCode>([
   'CONFLICT',
   'ALREADY_INITIALISED',
   'CENTRAL_UNAVAILABLE',
+  'OFFLINE',
   'STORE_BUSY',
   'CACHE_KEY',
   'CREDENTIAL_STORE_UNAVAILABLE',
@@ -81,6 +83,9 @@ export function formatProblem(p: Problem): string {
   return where ? `${where}: ${p.message}` : p.message;
 }
 
+/** Driver and socket codes that mean the central store went away (postgres.js, Node, Postgres shutdown). */
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
+
 /** Maps errors thrown by lower layers (which do not know the router) onto typed errors. */
 export function toTreasuryError(error: unknown): TreasuryError {
   if (error instanceof TreasuryError) return error;
@@ -92,6 +97,8 @@ export function toTreasuryError(error: unknown): TreasuryError {
     case 'CREDENTIAL_STORE_UNAVAILABLE':
       return new TreasuryError(e.code, e.message ?? String(error), [], { cause: error });
   }
+  const lost = [e?.code, (error as { cause?: { code?: string } })?.cause?.code].find((c) => c !== undefined && CONNECTION_LOST.has(c));
+  if (lost) return new TreasuryError('CENTRAL_UNAVAILABLE', `the central store cannot be reached (${lost})`, [], { cause: error });
   if (e?.name === 'IllegalTransitionError') return new TreasuryError('ILLEGAL_TRANSITION', e.message ?? 'illegal transition', [], { cause: error });
   if (e?.name === 'ProviderError') return new TreasuryError('PROVIDER_UNAVAILABLE', e.message ?? 'provider error', [], { cause: error });
   if (e?.name === 'RuleSetError') return new TreasuryError('RULES_INVALID', e.message ?? 'invalid rules', [], { cause: error });

@@ -297,3 +297,95 @@ export function approveOffline(cache: LocalCache, operator: OfflineOperator, ref
   });
   return { batchId: b.id, status, approvals, commandId };
 }
+
+/** The approvals of a batch that are still live, as cache changes voiding them. */
+function voidApprovals(cache: LocalCache, batchId: string, now: Date, reason: string, keepHash?: string): CacheChange[] {
+  const live = cache.sqlite.prepare('SELECT * FROM batch_approvals WHERE batch_id = ? AND voided_at IS NULL').all(batchId) as (CacheRow & { id: bigint; content_hash: string })[];
+  return live
+    .filter((a) => keepHash === undefined || a.content_hash !== keepHash)
+    .map((a) => ({ table: 'batch_approvals', keyColumn: 'id', key: a.id, row: { ...a, voided_at: ts(now), void_reason: reason } }));
+}
+
+/** Pending payouts of a batch cancelled, their live items released (as lifecycle.ts's releasePayouts). */
+function releasePayoutsOffline(cache: LocalCache, batchId: string, affiliateIds: readonly string[] | null, now: Date): CacheChange[] {
+  const payouts = (cache.sqlite.prepare("SELECT * FROM payouts WHERE batch_id = ? AND status = 'PENDING'").all(batchId) as (CacheRow & { id: string; affiliate_id: string })[]).filter(
+    (p) => affiliateIds === null || affiliateIds.includes(p.affiliate_id),
+  );
+  const changes: CacheChange[] = [];
+  const items = cache.sqlite.prepare('SELECT * FROM payout_items WHERE payout_id = ? AND live = 1');
+  for (const p of payouts) {
+    changes.push({ table: 'payouts', keyColumn: 'id', key: p.id, row: { ...p, status: 'CANCELLED', updated_at: ts(now) } });
+    for (const i of items.all(p.id) as (CacheRow & { id: bigint })[]) changes.push({ table: 'payout_items', keyColumn: 'id', key: i.id, row: { ...i, live: 0n } });
+  }
+  return changes;
+}
+
+export function rejectOffline(cache: LocalCache, operator: OfflineOperator, ref: string, reason: string, now: Date) {
+  require(operator, 'batches.approve');
+  const b = localBatch(cache, ref);
+  const status = transition(b.number, b.status, 'reject');
+  if (b.created_by === operator.id) throw new TreasuryError('MAKER_CHECKER', `${operator.username} created batch ${b.number}: a checker rejects it, not its maker (cancel it instead)`);
+  const changes = [...voidApprovals(cache, b.id, now, `rejected: ${reason}`), { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, updated_at: ts(now) } }];
+  const commandId = enqueue(cache, { name: 'batch.reject', operator: operator.username, input: { batch: b.id, reason }, changes });
+  return { id: b.id, number: b.number, status, commandId };
+}
+
+export function cancelOffline(cache: LocalCache, operator: OfflineOperator, ref: string, reason: string, now: Date) {
+  require(operator, 'batches.cancel');
+  const b = localBatch(cache, ref);
+  const status = transition(b.number, b.status, 'cancel');
+  const released = releasePayoutsOffline(cache, b.id, null, now);
+  const changes = [...released, ...voidApprovals(cache, b.id, now, `cancelled: ${reason}`), { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, updated_at: ts(now) } }];
+  const commandId = enqueue(cache, { name: 'batch.cancel', operator: operator.username, input: { batch: b.id, reason }, changes });
+  return { id: b.id, number: b.number, status, payoutsReleased: released.filter((c) => c.table === 'payouts').length, commandId };
+}
+
+/**
+ * The content hash of a batch as the cache holds it after `changes` (content.ts's computeContentHash
+ * over SQLite): live items only, cancelled payouts left out.
+ */
+function localContentHash(cache: LocalCache, batchId: string, fxRates: Record<string, string>, changes: readonly CacheChange[]): string {
+  const changed = new Map(changes.map((c) => [`${c.table}:${String(c.key)}`, c.row]));
+  const current = <T extends CacheRow>(table: string, row: T & { id: string | bigint }): T | null => (changed.has(`${table}:${String(row.id)}`) ? (changed.get(`${table}:${String(row.id)}`) as T | null) : row);
+  const payouts = cache.sqlite.prepare('SELECT * FROM payouts WHERE batch_id = ?').all(batchId) as (CacheRow & { id: string })[];
+  const items = cache.sqlite.prepare('SELECT * FROM payout_items WHERE payout_id = ? ORDER BY id');
+  const hashed: HashedPayout[] = [];
+  for (const original of payouts) {
+    const p = current('payouts', original);
+    if (!p || p.status === 'CANCELLED') continue;
+    const live = (items.all(p.id) as (CacheRow & { id: bigint })[]).map((i) => current('payout_items', i)).filter((i) => i !== null && Number(i.live) === 1) as CacheRow[];
+    hashed.push({
+      affiliateId: String(p.affiliate_id),
+      amountMinor: BigInt(p.amount_minor as bigint),
+      currency: String(p.currency).trim(),
+      sourceAmountMinor: BigInt(p.source_amount_minor as bigint),
+      sourceCurrency: String(p.source_currency).trim(),
+      fxRate: (p.fx_rate as string | null) ?? null,
+      provider: String(p.provider),
+      channelCode: String(p.channel_code),
+      accountNumber: String(p.account_number),
+      accountHolderName: String(p.account_holder_name),
+      commissionIds: live.filter((i) => i.commission_id !== null).map((i) => String(i.commission_id)),
+      adjustmentIds: live.filter((i) => i.adjustment_id !== null).map((i) => String(i.adjustment_id)),
+    });
+  }
+  return batchContentHash({ batchId, payouts: hashed, fxRates });
+}
+
+/** Takes affiliates out of a batch before execution (lifecycle.ts's removePayouts, on the cache). */
+export function removeOffline(cache: LocalCache, operator: OfflineOperator, ref: string, affiliateIds: readonly string[], now: Date) {
+  require(operator, 'batches.create');
+  const b = localBatch(cache, ref);
+  if (b.status !== 'DRAFT' && b.status !== 'SUBMITTED' && b.status !== 'APPROVED') {
+    throw new TreasuryError('ILLEGAL_TRANSITION', `batch ${b.number} is ${b.status}: payouts can only be removed before execution`);
+  }
+  const changes = releasePayoutsOffline(cache, b.id, affiliateIds, now);
+  const released = changes.filter((c) => c.table === 'payouts').length;
+  if (released === 0) throw new TreasuryError('NOT_FOUND', `batch ${b.number} holds no pending payout for ${affiliateIds.join(', ')}`);
+  const hash = localContentHash(cache, b.id, JSON.parse(String(b.fx_rates ?? '{}')) as Record<string, string>, changes);
+  const voided = hash === b.content_hash ? [] : voidApprovals(cache, b.id, now, 'payouts removed', hash);
+  const status: BatchState = hash !== b.content_hash && b.status === 'APPROVED' ? 'SUBMITTED' : b.status;
+  changes.push(...voided, { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, content_hash: hash, updated_at: ts(now) } });
+  const commandId = enqueue(cache, { name: 'batch.removePayouts', operator: operator.username, input: { batch: b.id, affiliateIds: [...affiliateIds] }, changes });
+  return { id: b.id, number: b.number, status, released, contentHash: hash, approvalsVoided: voided.length, commandId };
+}

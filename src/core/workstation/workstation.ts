@@ -7,9 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { LocalCache } from '../cache/cache.js';
-import { openCentral, type CentralStore } from '../central/store.js';
+import { openCentral, redactUrl, type CentralStore } from '../central/store.js';
 import { DEFINITIONS } from '../commands/catalog.js';
-import { Router } from '../commands/router.js';
+import { toTreasuryError, TreasuryError } from '../commands/errors.js';
+import { Router, type Actor, type Call } from '../commands/router.js';
+import type { SignInResult } from '../operators/commands.js';
+import { isOnline } from '../sync/sync.js';
+import { endLocalSession, rememberSignIn, touchLocalSession } from './local-sessions.js';
+import { OFFLINE_CAPABLE, OfflineRouter, offlineRefusal } from './offline-router.js';
+import { WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
 import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
@@ -22,14 +28,40 @@ export interface WorkstationOptions {
   credentials?: CredentialStore;
   /** Overrides how provider clients are built (tests point them at fake servers). */
   providers?: ProviderResolver;
+  /** Work on the local cache only, without trying the central store (`--offline`). */
+  offline?: boolean;
+  /** How long after losing the central store before trying it again (default 10 s). */
+  retryAfterMs?: number;
+}
+
+export interface Connectivity {
+  online: boolean;
+  /** Why the workstation is offline (null when online). */
+  reason: string | null;
+  checkedAt: string;
+  /** Where the central store is, safe to print. */
+  central: string;
 }
 
 export interface Workstation {
   readonly dataDir: string;
   readonly id: string;
+  /** The central store; throws OFFLINE when it cannot be reached. */
   readonly central: CentralStore;
+  /** The central router; throws OFFLINE when the central store cannot be reached. */
   readonly router: Router;
   readonly credentials: CredentialStore;
+  /**
+   * The one door for hosts (CLI, Electron, browser host): the central router when the central
+   * store is reachable, the offline router over the cache when it is not (offline-router.ts).
+   * Sync and outbox calls always run here, against the cache.
+   */
+  call<O = unknown>(call: Call): Promise<O>;
+  /** Online or offline, probing the central store again when the last probe is old enough. */
+  connectivity(): Promise<Connectivity>;
+  /** The workstation's own connection to the encrypted cache (opened once, closed with it). */
+  cache(): Promise<LocalCache>;
+  /** A separate connection to the cache (callers close it). */
   openCache(): Promise<LocalCache>;
   close(): Promise<void>;
 }
@@ -50,20 +82,130 @@ export function workstationId(dataDir: string): string {
   return id;
 }
 
+const unreachable = (e: TreasuryError) => e.code === 'CENTRAL_UNAVAILABLE';
+
 export async function openWorkstation(options: WorkstationOptions): Promise<Workstation> {
   const id = workstationId(options.dataDir);
   const credentials = options.credentials ?? credentialStoreFromEnv();
-  const central = await openCentral({ url: options.centralUrl, dataDir: options.dataDir });
-  const providers = options.providers ?? createProviderResolver({ credentials, db: central.db });
-  const router = new Router(central, DEFINITIONS, undefined, { providers, credentials });
-  return {
+  const retryAfterMs = options.retryAfterMs ?? 10_000;
+  const location = options.centralUrl ? redactUrl(options.centralUrl) : `embedded PGlite at ${options.dataDir}/central`;
+  let central: CentralStore | null = null;
+  let router: Router | null = null;
+  let reachable = false;
+  let reason: string | null = options.offline ? 'offline mode was chosen (--offline / TREASURY_OFFLINE)' : null;
+  let checkedAt = new Date();
+
+  // Only a central Postgres can be unreachable; the embedded store failing to open is an error.
+  const connect = async () => {
+    checkedAt = new Date();
+    try {
+      if (!central) {
+        central = await openCentral({ url: options.centralUrl, dataDir: options.dataDir });
+        const providers = options.providers ?? createProviderResolver({ credentials, db: central.db });
+        router = new Router(central, DEFINITIONS, undefined, { providers, credentials });
+        reachable = true;
+      } else {
+        reachable = await isOnline(central);
+      }
+      reason = reachable ? null : `the central store at ${location} does not answer`;
+    } catch (error) {
+      const e = toTreasuryError(error);
+      if (!options.centralUrl || !unreachable(e)) throw error;
+      reachable = false;
+      reason = e.message;
+    }
+  };
+  if (!options.offline) await connect();
+
+  let cacheConnection: Promise<LocalCache> | null = null;
+  const openCacheNow = async () => (await import('../cache/cache.js')).openCache({ file: cacheFile(options.dataDir), workstationId: id, credentials });
+  const cache = () => (cacheConnection ??= openCacheNow().catch((error) => {
+    cacheConnection = null;
+    throw error;
+  }));
+  const offlineRouter: OfflineRouter = new OfflineRouter(cache, [...DEFINITIONS, ...WORKSTATION_DEFINITIONS], workstationHandlers(() => ws));
+
+  const online = async (): Promise<boolean> => {
+    if (options.offline) return false;
+    if (!reachable && Date.now() - checkedAt.getTime() >= retryAfterMs) await connect();
+    return reachable;
+  };
+
+  const ws: Workstation = {
     dataDir: options.dataDir,
     id,
-    central,
-    router,
+    get central(): CentralStore {
+      if (!central || !reachable) throw offlineRefusal('the central store');
+      return central;
+    },
+    get router(): Router {
+      if (!router || !reachable) throw offlineRefusal('the central store');
+      return router;
+    },
     credentials,
+    async call<O>(c: Call): Promise<O> {
+      if (WORKSTATION_CALLS.has(c.name)) {
+        // Online, the central store says who the session is (the cache may not know anyone yet).
+        const identify = (await online()) ? () => router!.call<Actor>({ name: 'session.whoami', payload: {}, session: c.session, workstationId: c.workstationId, ip: c.ip }) : undefined;
+        return offlineRouter.call<O>(c, identify);
+      }
+      if (!(await online())) return offlineRouter.call<O>(c);
+      try {
+        const result = await router!.call<O>(c);
+        await afterCentralCall(ws, cacheConnection, c, result);
+        return result;
+      } catch (error) {
+        const e = toTreasuryError(error);
+        if (!unreachable(e) || !options.centralUrl) throw e;
+        // Lost the central store during the call: from now on, offline until a probe succeeds.
+        reachable = false;
+        reason = e.message;
+        checkedAt = new Date();
+        if (OFFLINE_CAPABLE.has(c.name) && isQuery(c.name)) return offlineRouter.call<O>(c);
+        throw new TreasuryError('CENTRAL_UNAVAILABLE', `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`);
+      }
+    },
+    async connectivity(): Promise<Connectivity> {
+      if (!options.offline && reachable && central) {
+        reachable = await isOnline(central);
+        checkedAt = new Date();
+        if (!reachable) reason = `the central store at ${location} does not answer`;
+      }
+      const up = await online();
+      return { online: up, reason: up ? null : reason, checkedAt: checkedAt.toISOString(), central: location };
+    },
+    cache,
     // Loaded on demand: the native SQLite module must not be required just to start a host.
-    openCache: async () => (await import('../cache/cache.js')).openCache({ file: cacheFile(options.dataDir), workstationId: id, credentials }),
-    close: () => central.close(),
+    openCache: openCacheNow,
+    async close() {
+      if (cacheConnection) (await cacheConnection.catch(() => null))?.close();
+      await (central as CentralStore | null)?.close();
+    },
   };
+  return ws;
+}
+
+const QUERY_NAMES = new Set(DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
+const isQuery = (name: string) => QUERY_NAMES.has(name);
+
+/** After a central call: remember sign-ins for offline use, keep the local session record fresh. */
+async function afterCentralCall(ws: Workstation, open: Promise<LocalCache> | null, c: Call, result: unknown): Promise<void> {
+  if (c.name === 'session.signIn') {
+    const r = result as SignInResult;
+    if (!r.ok) return;
+    const { password } = c.payload as { password: string };
+    // The cache (and the keychain behind its key) may be unavailable: online work goes on without
+    // the offline verifier, which the next sign-in writes.
+    try {
+      await rememberSignIn(await ws.cache(), { token: r.token, operator: r.operator, password }, new Date());
+    } catch {
+      /* offline sign-in will not be possible until a later online sign-in succeeds here */
+    }
+    return;
+  }
+  if (c.name === 'session.signOut' && open) {
+    endLocalSession(await open, (c.payload as { token: string }).token, new Date());
+    return;
+  }
+  if (c.session && open) touchLocalSession(await open, c.session, new Date());
 }

@@ -1,0 +1,124 @@
+/**
+ * Sessions the workstation can check without the central store (tables local_sessions and
+ * local_verifiers in the encrypted cache).
+ *
+ * - An online sign-in (the central store checked the password) is remembered by its token's hash,
+ *   and leaves a cached verifier: a scrypt hash of that password made here, with its own salt. The
+ *   central password hash never leaves the central store.
+ * - Offline, the operator signs in against that verifier. The session exists only on this
+ *   workstation and allows preparation only: whatever needs the central store (execution,
+ *   reconciliation, provider calls) is refused offline anyway, and a command prepared offline is
+ *   pushed under a session the central store issued — the central store decides.
+ * - Either kind of session expires after the router's idle timeout; the operator's role and status
+ *   come from the operators mirror as last synced, so a suspension synced in stops offline work.
+ * - Offline failures lock offline sign-in like central failures lock the account (same thresholds).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../access/permissions.js';
+import type { LocalCache } from '../cache/cache.js';
+import { TreasuryError } from '../commands/errors.js';
+import { IDLE_TIMEOUT_MS, tokenHash, type Actor } from '../commands/router.js';
+import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, type SignInResult } from '../operators/commands.js';
+import { hashPassword, verifyPassword } from '../operators/password.js';
+
+interface MirroredOperator {
+  id: string;
+  username: string;
+  role: Role;
+  status: string;
+}
+
+function mirroredOperator(cache: LocalCache, where: { id?: string; username?: string }): MirroredOperator | undefined {
+  return (
+    where.id !== undefined
+      ? cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE id = ?').get(where.id)
+      : cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)').get(where.username)
+  ) as MirroredOperator | undefined;
+}
+
+/** After the central store accepted a sign-in: remember the session and refresh the verifier. */
+export async function rememberSignIn(
+  cache: LocalCache,
+  signIn: { token: string; operator: { id: string; username: string }; password: string },
+  now: Date,
+): Promise<void> {
+  const verifier = await hashPassword(signIn.password);
+  const at = now.getTime();
+  cache.sqlite.transaction(() => {
+    cache.sqlite
+      .prepare(`INSERT INTO local_verifiers (operator_id, username, verifier, verified_at, failed_attempts, locked_until) VALUES (?, ?, ?, ?, 0, NULL)
+                ON CONFLICT (operator_id) DO UPDATE SET username = excluded.username, verifier = excluded.verifier, verified_at = excluded.verified_at,
+                                                       failed_attempts = 0, locked_until = NULL`)
+      .run(signIn.operator.id, signIn.operator.username, verifier, at);
+    cache.sqlite
+      .prepare(`INSERT OR REPLACE INTO local_sessions (token_hash, operator_id, username, origin, created_at, last_seen_at) VALUES (?, ?, ?, 'central', ?, ?)`)
+      .run(tokenHash(signIn.token), signIn.operator.id, signIn.operator.username, at, at);
+  })();
+}
+
+/** Sign-in against the cached verifier, for preparation while the central store is unreachable. */
+export async function signInOffline(cache: LocalCache, username: string, password: string, now: Date): Promise<SignInResult & { offline: true }> {
+  const generic = 'unknown username or wrong password (offline sign-in checks the password last used on this workstation while online)';
+  const v = cache.sqlite.prepare('SELECT operator_id, username, verifier, failed_attempts, locked_until FROM local_verifiers WHERE lower(username) = lower(?)').get(username) as
+    | { operator_id: string; username: string; verifier: string; failed_attempts: number; locked_until: bigint | null }
+    | undefined;
+  if (!v) {
+    await hashPassword(password); // the same cost as a real check: no enumeration by timing
+    return { ok: false, reason: `${generic}; an operator must sign in online once on this workstation before signing in offline`, offline: true };
+  }
+  if (v.locked_until !== null && Number(v.locked_until) > now.getTime()) {
+    return { ok: false, reason: `too many failed sign-ins: offline sign-in locked until ${new Date(Number(v.locked_until)).toISOString()}`, offline: true };
+  }
+  if (!(await verifyPassword(password, v.verifier))) {
+    const attempts = Number(v.failed_attempts) + 1;
+    const lockedUntil = attempts >= MAX_FAILED_SIGN_INS ? now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS) : null;
+    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockedUntil, v.operator_id);
+    return { ok: false, reason: generic, offline: true };
+  }
+  const op = mirroredOperator(cache, { id: v.operator_id });
+  if (!op) return { ok: false, reason: `operator ${v.username} is not in this workstation's cache: sync while online first`, offline: true };
+  if (op.status !== 'active') return { ok: false, reason: `operator ${op.username} is ${op.status}`, offline: true };
+  const token = randomBytes(32).toString('base64url');
+  const at = now.getTime();
+  cache.sqlite.transaction(() => {
+    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = 0, locked_until = NULL WHERE operator_id = ?').run(op.id);
+    cache.sqlite
+      .prepare(`INSERT INTO local_sessions (token_hash, operator_id, username, origin, created_at, last_seen_at) VALUES (?, ?, ?, 'offline', ?, ?)`)
+      .run(tokenHash(token), op.id, op.username, at, at);
+  })();
+  return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role }, offline: true };
+}
+
+/** The operator behind a session token, checked the way the central router checks it. */
+export function resolveLocalSession(cache: LocalCache, token: string | null | undefined, now: Date): Actor & { origin: 'central' | 'offline' } {
+  if (!token) throw new TreasuryError('UNAUTHENTICATED', 'not signed in: sign in first (offline, the password last used on this workstation online)');
+  const hash = tokenHash(token);
+  const s = cache.sqlite.prepare('SELECT operator_id, origin, last_seen_at, ended_at FROM local_sessions WHERE token_hash = ?').get(hash) as
+    | { operator_id: string; origin: 'central' | 'offline'; last_seen_at: bigint; ended_at: bigint | null }
+    | undefined;
+  if (!s || s.ended_at !== null) throw new TreasuryError('UNAUTHENTICATED', 'this session is not known on this workstation any more: sign in again');
+  if (now.getTime() - Number(s.last_seen_at) > IDLE_TIMEOUT_MS) {
+    cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
+    throw new TreasuryError('UNAUTHENTICATED', 'the session expired after 30 minutes without activity: sign in again');
+  }
+  const op = mirroredOperator(cache, { id: s.operator_id });
+  if (!op) throw new TreasuryError('UNAUTHENTICATED', "the signed-in operator is not in this workstation's cache: sync while online first");
+  if (op.status !== 'active') throw new TreasuryError('UNAUTHENTICATED', `operator ${op.username} is ${op.status}`);
+  cache.sqlite.prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
+  return { operatorId: op.id, username: op.username, role: op.role, origin: s.origin };
+}
+
+/** Keeps the local record in step with activity through the central router. */
+export function touchLocalSession(cache: LocalCache, token: string, now: Date): void {
+  cache.sqlite.prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now.getTime(), tokenHash(token));
+}
+
+export function endLocalSession(cache: LocalCache, token: string, now: Date): boolean {
+  return cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now.getTime(), tokenHash(token)).changes > 0;
+}
+
+/** Whether the session was issued by the central store (only those can push). */
+export function sessionOrigin(cache: LocalCache, token: string): 'central' | 'offline' | null {
+  const row = cache.sqlite.prepare('SELECT origin FROM local_sessions WHERE token_hash = ?').get(tokenHash(token)) as { origin: 'central' | 'offline' } | undefined;
+  return row?.origin ?? null;
+}

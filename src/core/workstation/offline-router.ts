@@ -1,0 +1,144 @@
+/**
+ * The router a workstation uses while the central store cannot be reached: the same command and
+ * query names, the same input schemas (the definitions of the catalog), the same permission check,
+ * answered from the encrypted local cache.
+ *
+ * - Reads (payables, preview, batches, rules, reconciliation runs and results) come from the
+ *   mirrors as last pulled.
+ * - Preparation (create, edit, submit, approve, reject, cancel a batch) is applied to the cache
+ *   optimistically and queued in the outbox as the very command the central store re-validates on
+ *   push (src/core/sync/offline.ts).
+ * - Everything else — execution, reconciliation, provider calls, imports, calculation, operator
+ *   management — is refused with OFFLINE and says what to do.
+ *
+ * Each call is journaled in the cache (local_journal): allowed or denied, by whom, with the command
+ * id. The central audit trail receives the commands themselves when they are pushed.
+ */
+import { randomUUID } from 'node:crypto';
+import { roleHas } from '../access/permissions.js';
+import type { LocalCache } from '../cache/cache.js';
+import { toTreasuryError, TreasuryError } from '../commands/errors.js';
+import type { Actor, Call, Definition } from '../commands/router.js';
+import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
+import { endLocalSession, resolveLocalSession, signInOffline } from './local-sessions.js';
+import * as reads from './offline-queries.js';
+
+export interface OfflineContext {
+  readonly cache: LocalCache;
+  readonly actor: Actor | null;
+  readonly now: Date;
+  readonly session: string | null;
+}
+
+export type Handler = (ctx: OfflineContext, input: never) => unknown;
+
+const operatorOf = (ctx: OfflineContext) => ({ id: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role });
+
+/** What works offline. A name missing here needs the central store. */
+const OFFLINE_HANDLERS: Record<string, Handler> = {
+  'setup.status': (ctx) => reads.setupStatus(ctx.cache),
+  'session.signIn': (ctx, input: { username: string; password: string }) => signInOffline(ctx.cache, input.username, input.password, ctx.now),
+  'session.signOut': (ctx, input: { token: string }) => ({ signedOut: endLocalSession(ctx.cache, input.token, ctx.now) }),
+  'session.whoami': (ctx) => ({ operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role, offline: true }),
+  'rules.show': (ctx) => reads.showRules(ctx.cache, ctx.now),
+  'payables.list': (ctx, input: { currency?: string }) => reads.listPayablesOffline(ctx.cache, input.currency, ctx.now),
+  'batch.preview': (ctx, input: reads.FilterInput) => ({ ...reads.previewInput(ctx.cache, input, ctx.now), offline: true }),
+  'batch.list': (ctx, input: { status?: string; limit?: number }) => reads.listBatches(ctx.cache, input),
+  'batch.show': (ctx, input: { batch: string; payouts?: boolean; limit?: number; offset?: number }) => reads.showBatch(ctx.cache, input),
+  'reconcile.list': (ctx, input: { provider?: string; limit?: number; offset?: number }) => reads.listReconciliations(ctx.cache, input),
+  'reconcile.results': (ctx, input: { runId: string; outcome?: string; limit?: number; offset?: number }) => reads.reconciliationResults(ctx.cache, input),
+  'batch.create': (ctx, input: reads.FilterInput & { maxPayouts?: number; note?: string }) => {
+    const filters = { ...reads.filters(input), note: input.note };
+    if (input.maxPayouts !== undefined) {
+      const eligible = reads.previewInput(ctx.cache, input, ctx.now).eligibleCount;
+      if (eligible > input.maxPayouts) {
+        throw new TreasuryError('VALIDATION', `offline, a batch is created whole: ${eligible} payouts are eligible, more than --max-payouts ${input.maxPayouts}; narrow the filters or create it online, where it is split`);
+      }
+    }
+    const made = createOffline(ctx.cache, operatorOf(ctx), filters, ctx.now);
+    const batch = reads.showBatch(ctx.cache, { batch: made.batchId });
+    return {
+      batches: [{ id: made.batchId, number: batch.number, status: batch.status, payouts: made.payouts, requiredApprovals: made.requiredApprovals, contentHash: made.contentHash, totals: batch.totals }],
+      excluded: [],
+      offline: true,
+      commandId: made.commandId,
+    };
+  },
+  'batch.submit': (ctx, input: { batch: string }) => ({ ...submitOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true }),
+  'batch.approve': (ctx, input: { batch: string; contentHash?: string }) => {
+    const batch = reads.showBatch(ctx.cache, { batch: input.batch });
+    if (input.contentHash && input.contentHash !== batch.contentHash) {
+      throw new TreasuryError('APPROVAL_VOID', `batch ${batch.number} changed since you reviewed it: its content hash is now ${batch.contentHash}; review it again`);
+    }
+    return { ...approveOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true };
+  },
+  'batch.reject': (ctx, input: { batch: string; reason: string }) => ({ ...rejectOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true }),
+  'batch.cancel': (ctx, input: { batch: string; reason: string }) => ({ ...cancelOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true }),
+  'batch.removePayouts': (ctx, input: { batch: string; affiliateIds: string[] }) => ({ ...removeOffline(ctx.cache, operatorOf(ctx), input.batch, input.affiliateIds, ctx.now), offline: true }),
+};
+
+/** Names that work offline (the rest are refused with OFFLINE). */
+export const OFFLINE_CAPABLE: ReadonlySet<string> = new Set(Object.keys(OFFLINE_HANDLERS));
+
+export function offlineRefusal(name: string): TreasuryError {
+  return new TreasuryError(
+    'OFFLINE',
+    `${name} needs the central store, which this workstation cannot reach. Offline you can browse, preview, create, edit, submit, approve, reject and cancel batches; ` +
+      'they are pushed when you are back online (`treasury sync`).',
+  );
+}
+
+export class OfflineRouter {
+  private readonly definitions: ReadonlyMap<string, Definition>;
+
+  constructor(
+    private readonly cache: () => Promise<LocalCache>,
+    definitions: readonly Definition<never, unknown>[],
+    /** Calls answered by the workstation in every mode (sync, outbox): see sync-calls.ts. */
+    private readonly extra: Record<string, Handler> = {},
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.definitions = new Map(definitions.map((d) => [d.name, d as unknown as Definition]));
+  }
+
+  /**
+   * `identify`: who the session belongs to, when someone more authoritative than the cache can say
+   * (online, the central store: the workstation's own calls before the first pull).
+   */
+  async call<O = unknown>(call: Call, identify?: () => Promise<Actor>): Promise<O> {
+    const def = this.definitions.get(call.name);
+    if (!def) throw new TreasuryError('UNKNOWN_COMMAND', `unknown command or query "${call.name}"`);
+    const commandId = call.id ?? randomUUID();
+    const parsed = def.input.safeParse(call.payload ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
+      throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+    }
+    const cache = await this.cache();
+    const now = this.clock();
+    let actor: Actor | null = null;
+    try {
+      if (def.permission !== 'public') {
+        actor = identify ? await identify() : resolveLocalSession(cache, call.session, now);
+        if (def.permission !== 'signed_in' && !roleHas(actor.role, def.permission)) {
+          throw new TreasuryError('FORBIDDEN', `${actor.username} (${actor.role}) lacks the permission ${def.permission} needed for ${def.name}`);
+        }
+      }
+      const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
+      if (!handler) throw offlineRefusal(def.name);
+      const result = await handler({ cache, actor, now, session: call.session ?? null }, parsed.data as never);
+      if (def.kind === 'command') journal(cache, { commandId, name: def.name, actor, decision: 'allowed', reason: null, at: now });
+      return result as O;
+    } catch (error) {
+      const e = toTreasuryError(error);
+      journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+      throw e;
+    }
+  }
+}
+
+function journal(cache: LocalCache, e: { commandId: string; name: string; actor: Actor | null; decision: 'allowed' | 'denied' | 'failed'; reason: string | null; at: Date }): void {
+  cache.sqlite
+    .prepare('INSERT INTO local_journal (at, command_id, name, operator_id, username, decision, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(e.at.getTime(), e.commandId, e.name, e.actor?.operatorId ?? null, e.actor?.username ?? null, e.decision, e.reason);
+}

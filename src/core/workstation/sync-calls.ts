@@ -1,0 +1,93 @@
+/**
+ * Calls about the workstation itself — sync, its status, the outbox — with definitions (schema,
+ * permission) like every other call, answered by the workstation (they concern its cache), online
+ * or not. The permission is checked against the session as this workstation knows it.
+ */
+import { z } from 'zod';
+import type { LocalCache } from '../cache/cache.js';
+import { TreasuryError } from '../commands/errors.js';
+import { defineCommand, defineQuery, type Definition } from '../commands/router.js';
+import { discard, listOutbox } from '../sync/outbox.js';
+import { pull, syncStatus } from '../sync/pull.js';
+import { push } from '../sync/push.js';
+import { sessionOrigin } from './local-sessions.js';
+import type { OfflineContext } from './offline-router.js';
+import type { Connectivity, Workstation } from './workstation.js';
+
+const hostOnly = async (): Promise<never> => {
+  throw new TreasuryError('INTERNAL', 'this call is answered by the workstation, not the central store');
+};
+
+export const WORKSTATION_DEFINITIONS = [
+  defineCommand({
+    name: 'sync.run',
+    permission: 'payables.view',
+    transactional: false,
+    input: z.strictObject({ pullOnly: z.boolean().optional(), pushOnly: z.boolean().optional() }),
+    run: hostOnly,
+  }),
+  defineQuery({ name: 'sync.status', permission: 'signed_in', input: z.strictObject({}), run: hostOnly }),
+  defineQuery({
+    name: 'outbox.list',
+    permission: 'payables.view',
+    input: z.strictObject({ status: z.enum(['pending', 'applied', 'rejected', 'discarded']).optional() }),
+    run: hostOnly,
+  }),
+  defineCommand({ name: 'outbox.discard', permission: 'batches.create', input: z.strictObject({ entry: z.string().min(1, 'name an outbox entry by seq or command id') }), run: hostOnly }),
+] as unknown as Definition<never, unknown>[];
+
+export const WORKSTATION_CALLS: ReadonlySet<string> = new Set(WORKSTATION_DEFINITIONS.map((d) => d.name));
+
+export interface SyncStatusView {
+  connectivity: Connectivity;
+  lastPullAt: string | null;
+  lastPullMode: string | null;
+  cursor: string | null;
+  tables: Record<string, number>;
+  pending: number;
+  /** Commands the central store refused: conflicts for the operator to review (or discard). */
+  rejected: number;
+}
+
+export function statusOf(cache: LocalCache, connectivity: Connectivity): SyncStatusView {
+  const outbox = listOutbox(cache);
+  return {
+    connectivity,
+    ...syncStatus(cache),
+    pending: outbox.filter((e) => e.status === 'pending').length,
+    rejected: outbox.filter((e) => e.status === 'rejected').length,
+  };
+}
+
+/** The handlers, bound to the workstation (sync needs its central store when online). */
+export function workstationHandlers(ws: () => Workstation): Record<string, (ctx: OfflineContext, input: never) => unknown> {
+  return {
+    'sync.status': async (ctx) => statusOf(ctx.cache, await ws().connectivity()),
+    'outbox.list': (ctx, input: { status?: 'pending' | 'applied' | 'rejected' | 'discarded' }) => listOutbox(ctx.cache, input.status),
+    'outbox.discard': (ctx, input: { entry: string }) => discard(ctx.cache, input.entry),
+    'sync.run': async (ctx, input: { pullOnly?: boolean; pushOnly?: boolean }) => {
+      const w = ws();
+      const connectivity = await w.connectivity();
+      if (!connectivity.online) return { online: false, reason: connectivity.reason, pushed: null, pulled: null };
+      const session = ctx.session!;
+      // Online, the session was just recognised by the central store unless it was issued offline.
+      const central = sessionOrigin(ctx.cache, session) !== 'offline';
+      const pushed = input.pullOnly
+        ? null
+        : central
+          ? await push(w.router, ctx.cache, {
+              workstationId: w.id,
+              sessionFor: (operator) => (operator.toLowerCase() === ctx.actor!.username.toLowerCase() ? session : null),
+            })
+          : { applied: 0, rejected: [], pending: listOutbox(ctx.cache, 'pending').length, stoppedBecause: `${ctx.actor!.username} signed in offline: sign in again now that the central store is reachable, then sync` };
+      let pulled = null;
+      if (!input.pushOnly) {
+        if (!central) throw new TreasuryError('UNAUTHENTICATED', `${ctx.actor!.username} signed in offline: sign in again now that the central store is reachable, then sync`);
+        // Pull reads the central store directly: authorised (and audited) centrally first.
+        await w.router.call({ name: 'sync.authorize', payload: {}, session, workstationId: w.id });
+        pulled = await pull(w.central, ctx.cache);
+      }
+      return { online: true, reason: null, pushed, pulled };
+    },
+  };
+}
