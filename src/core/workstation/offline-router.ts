@@ -127,7 +127,8 @@ export class OfflineRouter {
       const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
       if (!handler) throw offlineRefusal(def.name);
       const result = await handler({ cache, actor, now, session: call.session ?? null }, parsed.data as never);
-      if (def.kind === 'command') journal(cache, { commandId, name: def.name, actor, decision: 'allowed', reason: null, at: now });
+      const refused = def.name === 'session.signIn' && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
+      if (def.kind === 'command') journal(cache, { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
