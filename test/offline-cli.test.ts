@@ -50,6 +50,7 @@ describe.skipIf(!pgAvailable)('treasury CLI offline: the encrypted cache alone',
   };
   const online = (args: string[], extra: NodeJS.ProcessEnv = {}) => ok(['--json', ...args], db.url, extra).then((r) => JSON.parse(r.stdout) as unknown);
   const offline = (args: string[], extra: NodeJS.ProcessEnv = {}) => ok(['--json', ...args], UNREACHABLE, extra).then((r) => JSON.parse(r.stdout) as unknown);
+  const action = (e: { action: string }) => e.action;
   const strip = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'offline' ? undefined : x))) as unknown;
 
   beforeAll(async () => {
@@ -87,6 +88,14 @@ describe.skipIf(!pgAvailable)('treasury CLI offline: the encrypted cache alone',
     }
     const payables = (await offline(['payables'])) as unknown[];
     expect(payables.length).toBeGreaterThan(10);
+    expect(await offline(['events'])).toEqual(await online(['events']));
+    // The audit tail as last synced: every cached entry is the central entry of that seq, hash for hash.
+    type Entry = { seq: string; hash: string; action: string };
+    const tail = (await offline(['audit', 'tail', '--limit', '50'])) as Entry[];
+    const central = new Map(((await online(['audit', 'tail', '--limit', '500'])) as Entry[]).map((e) => [e.seq, e.hash]));
+    expect(tail.length).toBeGreaterThan(5);
+    expect(tail.map((e) => action(e))).toContain('sync.pull');
+    for (const e of tail) expect(central.get(e.seq), `audit entry ${e.seq}`).toBe(e.hash);
   }, 120_000);
 
   it('prepares offline, refuses what needs the central store, and pushes when back online', async () => {

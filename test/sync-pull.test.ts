@@ -18,6 +18,7 @@ import type { CredentialStore } from '../src/core/credentials/store.js';
 import { prng } from '../src/core/demo/generate.js';
 import { cacheContentHash, pull, rebuildCache, syncStatus } from '../src/core/sync/pull.js';
 import { SYNCED_TABLES, ident, mirrorDrift } from '../src/core/sync/tables.js';
+import { ingestEvent, parseXenditEvent } from '../src/core/webhooks/ingest.js';
 import { openTestCentral, tempDir } from './support/central.js';
 import { openScenario, type Scenario } from './support/payouts.js';
 import { drivers, pgAvailable } from './support/pg.js';
@@ -92,7 +93,7 @@ describe('mirror tables', () => {
     expect(SYNCED_TABLES.map((t) => t.name).sort()).toEqual(
       [
         'affiliates', 'commissions', 'adjustments', 'commission_rules', 'payout_batches', 'payouts', 'payout_items',
-        'batch_approvals', 'operators', 'roles', 'settings', 'reconciliation_runs', 'reconciliation_results',
+        'batch_approvals', 'operators', 'roles', 'settings', 'reconciliation_runs', 'reconciliation_results', 'provider_events',
       ].sort(),
     );
   });
@@ -122,6 +123,9 @@ describe.each(drivers())('pull on %s', (driver) => {
     const day = 86_400_000;
     await s.tw.call('reconcile.run', { provider: 'xendit', from: new Date(Date.now() - day).toISOString(), to: new Date(Date.now() + day).toISOString() });
     draft = (await s.tw.call<CreateResult>('batch.create', { provider: 'xendit', currency: 'IDR' })).batches[0]!.number; // a DRAFT batch too
+    // A provider event, stored as the webhook relay stores it (an event type we do not act on).
+    const body = JSON.stringify({ event: 'payout.note', business_id: 'biz-1', created: new Date().toISOString(), data: { note: 'sync test' } });
+    await ingestEvent(store, parseXenditEvent(body), { now: new Date(), ip: '127.0.0.1', workstationId: s.tw.ws.id });
     credentials = memoryCredentials();
     file = path.join(tmp.dir, 'cache.db');
     cache = await open();

@@ -299,6 +299,39 @@ export function registerOperatorCommands(program: Command, run: Run): void {
     );
 }
 
+/** Provider events (webhooks and polls) as stored centrally, or as last synced when offline. */
+export function registerEventCommands(program: Command, run: Run): void {
+  program
+    .command('events')
+    .description('what the providers told us (webhooks, polls), newest first')
+    .option('--payout <id>', 'only this payout')
+    .option('--provider <name>', 'xendit | rise | sandbox')
+    .option('--limit <n>', 'how many (default 50)', int('limit'), 50)
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { payout?: string; provider?: string; limit: number };
+        const r = await cli.call<Record<string, unknown>[]>('payout.events', { payout: o.payout, provider: o.provider, limit: o.limit });
+        print(cli, r, () => printTable(r, ['id', 'receivedAt', 'provider', 'type', 'status', 'payoutId', 'providerPayoutId']));
+      }),
+    );
+}
+
+/** The audit trail (verification arrives with the security release). */
+export function registerAuditCommands(program: Command, run: Run): void {
+  const audit = program.command('audit').description('the tamper-evident audit trail');
+  audit
+    .command('tail')
+    .description('the newest audit entries (offline: the tail last synced into the cache)')
+    .option('--limit <n>', 'how many (default 20, at most 10,000)', int('limit'), 20)
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { limit: number };
+        const r = await cli.call<{ seq: string; at: string; username: string | null; action: string; entityType: string; entityId: string | null; decision: string }[]>('audit.tail', { limit: o.limit });
+        print(cli, r, () => printTable(r.map((e) => ({ ...e, operator: e.username ?? '' })), ['seq', 'at', 'operator', 'decision', 'action', 'entityType', 'entityId']));
+      }),
+    );
+}
+
 /** Sync with the central store, and the local outbox. */
 export function registerSyncCommands(program: Command, run: Run): void {
   const sync = program
@@ -309,11 +342,12 @@ export function registerSyncCommands(program: Command, run: Run): void {
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { pullOnly?: boolean; pushOnly?: boolean };
-        const r = await cli.call<{ online: boolean; reason: string | null; pushed: { applied: number; rejected: unknown[]; stoppedBecause: string | null } | null; pulled: { mode: string; rows: number; changes: number } | null }>('sync.run', { pullOnly: o.pullOnly, pushOnly: o.pushOnly });
+        const r = await cli.call<{ online: boolean; reason: string | null; pushed: { applied: number; rejected: unknown[]; stoppedBecause: string | null } | null; pulled: { mode: string; rows: number; changes: number } | null; auditTail?: { added: number; kept: number } | null }>('sync.run', { pullOnly: o.pullOnly, pushOnly: o.pushOnly });
         print(cli, r, () => {
           if (!r.online) return out(`Offline (${r.reason ?? 'the central store cannot be reached'}). Nothing was pushed or pulled; preparation continues on the local cache.`);
           if (r.pushed) out(`pushed: ${r.pushed.applied} applied, ${r.pushed.rejected.length} rejected${r.pushed.stoppedBecause ? ` (stopped: ${r.pushed.stoppedBecause})` : ''}`);
           if (r.pulled) out(`pulled (${r.pulled.mode}): ${r.pulled.rows} rows, ${r.pulled.changes} changes`);
+          if (r.auditTail) out(`audit tail: ${r.auditTail.added} new entries, ${r.auditTail.kept} kept`);
         });
       }),
     );

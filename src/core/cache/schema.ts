@@ -258,6 +258,44 @@ export const reconciliationResults = sqliteTable(
   (t) => [index('reconciliation_results_run_idx').on(t.runId)],
 );
 
+/** Webhook and polled events from the providers, as stored centrally (deduplicated there). */
+export const providerEvents = sqliteTable(
+  'provider_events',
+  {
+    id: int8('id').primaryKey(),
+    provider: text('provider').notNull(),
+    eventKey: text('event_key').notNull(),
+    payoutId: text('payout_id'),
+    providerPayoutId: text('provider_payout_id'),
+    type: text('type').notNull(),
+    status: text('status'),
+    payload: json('payload').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [index('provider_events_payout_idx').on(t.payoutId)],
+);
+
+/**
+ * The recent tail of the central audit trail (sync/audit-tail.ts keeps the last entries), so an
+ * operator can see who did what while offline. The chain itself is verified centrally.
+ */
+export const auditLog = sqliteTable('audit_log', {
+  seq: int8('seq').primaryKey(),
+  at: ts('at').notNull(),
+  operatorId: text('operator_id'),
+  action: text('action').notNull(),
+  entityType: text('entity_type').notNull(),
+  entityId: text('entity_id'),
+  before: json('before'),
+  after: json('after'),
+  commandId: text('command_id'),
+  ip: text('ip'),
+  workstationId: text('workstation_id'),
+  decision: text('decision').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: json('value').notNull(),

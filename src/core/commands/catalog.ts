@@ -1,4 +1,5 @@
 /** Every command and query the router knows. A name not listed here does not exist. */
+import * as audit from '../audit/commands.js';
 import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
@@ -41,4 +42,6 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   payouts.reconcileResults,
   payouts.exportItems,
   payouts.startRelay,
+  payouts.events,
+  audit.tail,
 ] as unknown as Definition<never, unknown>[];

@@ -184,3 +184,35 @@ export const startRelay = defineCommand({
     return { authorised: true };
   },
 });
+
+/** What the providers told us (webhooks and polls), newest first; per payout or per provider. */
+export const events = defineQuery({
+  name: 'payout.events',
+  permission: 'payables.view',
+  input: z.strictObject({
+    payout: z.string().uuid('must be a payout id (uuid)').optional(),
+    provider: provider.optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+    offset: z.number().int().min(0).optional(),
+  }),
+  async run(ctx, input) {
+    const list = await rows<{ id: string; provider: string; event_key: string; payout_id: string | null; provider_payout_id: string | null; type: string; status: string | null; payload: unknown; received_at: Date | string }>(
+      ctx.tx,
+      sql`SELECT id::text AS id, provider, event_key, payout_id, provider_payout_id, type, status, payload, received_at FROM provider_events
+          WHERE (${input.payout ?? null}::uuid IS NULL OR payout_id = ${input.payout ?? null}::uuid)
+            AND (${input.provider ?? null}::text IS NULL OR provider = ${input.provider ?? null}::text)
+          ORDER BY id DESC LIMIT ${input.limit ?? 100} OFFSET ${input.offset ?? 0}`,
+    );
+    return list.map((e) => ({
+      id: e.id,
+      provider: e.provider,
+      eventKey: e.event_key,
+      payoutId: e.payout_id,
+      providerPayoutId: e.provider_payout_id,
+      type: e.type,
+      status: e.status,
+      payload: typeof e.payload === 'string' ? (JSON.parse(e.payload) as unknown) : e.payload,
+      receivedAt: new Date(e.received_at).toISOString(),
+    }));
+  },
+});

@@ -100,6 +100,7 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   define(local.batchApprovals, central.batchApprovals),
   define(local.payouts, central.payouts),
   define(local.payoutItems, central.payoutItems),
+  define(local.providerEvents, central.providerEvents),
   define(local.reconciliationRuns, central.reconciliationRuns),
   define(local.reconciliationResults, central.reconciliationResults),
 ];

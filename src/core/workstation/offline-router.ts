@@ -3,8 +3,9 @@
  * query names, the same input schemas (the definitions of the catalog), the same permission check,
  * answered from the encrypted local cache.
  *
- * - Reads (payables, preview, batches, rules, reconciliation runs and results) come from the
- *   mirrors as last pulled.
+ * - Reads (payables, preview, batches, rules, reconciliation runs and results, provider events,
+ *   the audit tail)
+ *   come from the mirrors as last pulled.
  * - Preparation (create, edit, submit, approve, reject, cancel a batch) is applied to the cache
  *   optimistically and queued in the outbox as the very command the central store re-validates on
  *   push (src/core/sync/offline.ts).
@@ -19,6 +20,7 @@ import { roleHas } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
 import type { Actor, Call, Definition } from '../commands/router.js';
+import { readAuditTail } from '../sync/audit-tail.js';
 import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
 import { endLocalSession, resolveLocalSession, signInOffline } from './local-sessions.js';
 import * as reads from './offline-queries.js';
@@ -46,6 +48,8 @@ const OFFLINE_HANDLERS: Record<string, Handler> = {
   'batch.list': (ctx, input: { status?: string; limit?: number }) => reads.listBatches(ctx.cache, input),
   'batch.show': (ctx, input: { batch: string; payouts?: boolean; limit?: number; offset?: number }) => reads.showBatch(ctx.cache, input),
   'reconcile.list': (ctx, input: { provider?: string; limit?: number; offset?: number }) => reads.listReconciliations(ctx.cache, input),
+  'payout.events': (ctx, input: { payout?: string; provider?: string; limit?: number; offset?: number }) => reads.listProviderEvents(ctx.cache, input),
+  'audit.tail': (ctx, input: { afterSeq?: string; limit?: number }) => readAuditTail(ctx.cache, input),
   'reconcile.results': (ctx, input: { runId: string; outcome?: string; limit?: number; offset?: number }) => reads.reconciliationResults(ctx.cache, input),
   'batch.create': (ctx, input: reads.FilterInput & { maxPayouts?: number; note?: string }) => {
     const filters = { ...reads.filters(input), note: input.note };

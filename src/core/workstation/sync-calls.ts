@@ -4,9 +4,11 @@
  * or not. The permission is checked against the session as this workstation knows it.
  */
 import { z } from 'zod';
+import { roleHas } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineCommand, defineQuery, type Definition } from '../commands/router.js';
+import { clearAuditTail, pullAuditTail } from '../sync/audit-tail.js';
 import { discard, listOutbox } from '../sync/outbox.js';
 import { pull, syncStatus } from '../sync/pull.js';
 import { push } from '../sync/push.js';
@@ -81,13 +83,16 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
             })
           : { applied: 0, rejected: [], pending: listOutbox(ctx.cache, 'pending').length, stoppedBecause: `${ctx.actor!.username} signed in offline: sign in again now that the central store is reachable, then sync` };
       let pulled = null;
+      let auditTail = null;
       if (!input.pushOnly) {
         if (!central) throw new TreasuryError('UNAUTHENTICATED', `${ctx.actor!.username} signed in offline: sign in again now that the central store is reachable, then sync`);
         // Pull reads the central store directly: authorised (and audited) centrally first.
         await w.router.call({ name: 'sync.authorize', payload: {}, session, workstationId: w.id });
         pulled = await pull(w.central, ctx.cache);
+        if (roleHas(ctx.actor!.role, 'audit.view')) auditTail = await pullAuditTail(w.router, ctx.cache, { session, workstationId: w.id });
+        else clearAuditTail(ctx.cache);
       }
-      return { online: true, reason: null, pushed, pulled };
+      return { online: true, reason: null, pushed, pulled, auditTail };
     },
   };
 }

@@ -1,0 +1,67 @@
+/** Reading the audit trail through the router (permission audit.view). */
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows } from '../central/store.js';
+import { defineQuery } from '../commands/router.js';
+
+export interface AuditTailEntry {
+  seq: string;
+  at: string;
+  operatorId: string | null;
+  username: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  before: unknown;
+  after: unknown;
+  commandId: string | null;
+  ip: string | null;
+  workstationId: string | null;
+  decision: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const TAIL_MAX = 10_000;
+
+/**
+ * The newest entries (or those after `afterSeq`, oldest first, for a workstation catching up).
+ * Appends are serialised by the audit head's row lock, so seq order is commit order and a cursor
+ * over seq never skips an entry that commits later.
+ */
+export const tail = defineQuery({
+  name: 'audit.tail',
+  permission: 'audit.view',
+  input: z.strictObject({
+    afterSeq: z.string().regex(/^\d+$/, 'must be an audit sequence number').optional(),
+    limit: z.number().int().min(1).max(TAIL_MAX).optional(),
+  }),
+  async run(ctx, input) {
+    const limit = input.limit ?? 100;
+    const found = await rows<Record<string, unknown>>(
+      ctx.tx,
+      input.afterSeq === undefined
+        ? sql`SELECT * FROM (SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id ORDER BY a.seq DESC LIMIT ${limit}) t ORDER BY seq`
+        : sql`SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.seq > ${input.afterSeq}::bigint ORDER BY a.seq LIMIT ${limit}`,
+    );
+    return found.map(
+      (r): AuditTailEntry => ({
+        seq: String(r.seq),
+        at: new Date(r.at as string).toISOString(),
+        operatorId: (r.operator_id as string | null) ?? null,
+        username: (r.username as string | null) ?? null,
+        action: r.action as string,
+        entityType: r.entity_type as string,
+        entityId: (r.entity_id as string | null) ?? null,
+        before: typeof r.before === 'string' ? JSON.parse(r.before) : (r.before ?? null),
+        after: typeof r.after === 'string' ? JSON.parse(r.after) : (r.after ?? null),
+        commandId: (r.command_id as string | null) ?? null,
+        ip: (r.ip as string | null) ?? null,
+        workstationId: (r.workstation_id as string | null) ?? null,
+        decision: r.decision as string,
+        prevHash: r.prev_hash as string,
+        hash: r.hash as string,
+      }),
+    );
+  },
+});
