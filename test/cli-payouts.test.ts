@@ -4,24 +4,18 @@
  * provider secret from the credential store (here the environment store; the keychain has its own
  * tests). Exit codes and --json output are what is checked.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli, type CliResult } from './support/cli.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
 import { tempDir } from './support/central.js';
 
-const BIN = fileURLToPath(new URL('../bin/treasury.mjs', import.meta.url));
 const PASSWORD = 'correct-horse-battery-staple';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 describe('treasury CLI: batch → approve → execute → export → reconcile', () => {
   const tmp = tempDir('treasury-cli-pay-');
@@ -30,19 +24,7 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
   let number = '';
 
   const treasury = (args: string[], as = 'admin', extra: NodeJS.ProcessEnv = {}): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, '--data-dir', path.join(tmp.dir, 'data'), ...args], {
-        cwd: tmp.dir,
-        env: { ...env, TREASURY_USERNAME: as, TREASURY_PASSWORD: PASSWORD, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    runCli(['--data-dir', path.join(tmp.dir, 'data'), ...args], { cwd: tmp.dir, env: { ...env, TREASURY_USERNAME: as, TREASURY_PASSWORD: PASSWORD, ...extra } });
   const ok = async (args: string[], as = 'admin', extra: NodeJS.ProcessEnv = {}) => {
     const r = await treasury(args, as, extra);
     if (r.code !== 0) throw new Error(`treasury ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -51,16 +33,12 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
 
   beforeAll(async () => {
     fake = await startFakeXendit({ seed: 2 });
-    const base: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) base[k] = v;
-    env = {
-      ...base,
-      TREASURY_CREDENTIAL_STORE: 'env',
+    env = cliEnv({
       TREASURY_CACHE_KEY: randomBytes(32).toString('hex'),
       TREASURY_INIT_PASSWORD: PASSWORD,
       TREASURY_XENDIT_URL: fake.url,
       TREASURY_SECRET_PROVIDER_XENDIT_SECRET_KEY: fake.secretKey,
-    };
+    });
     await ok(['init']);
     await ok(['demo', '--affiliates', '80', '--conversions', '4000', '--seed', '3', '--until', '2026-11-01']);
     await ok(['calc']);
@@ -122,7 +100,7 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
     const again = JSON.parse((await ok(['--json', 'sync', '--pull-only'])).stdout) as { pulled: { mode: string } };
     expect(again.pulled.mode).toBe('incremental');
     const status = JSON.parse((await ok(['--json', 'sync', 'status'])).stdout) as { online: boolean; pending: number; rejected: number };
-    expect(status).toMatchObject({ online: true, pending: 0, rejected: 0 });
+    expect(status).toMatchObject({ connectivity: { online: true }, pending: 0, rejected: 0 });
     expect(JSON.parse((await ok(['--json', 'outbox', 'list'])).stdout)).toEqual([]);
   }, 120_000);
 

@@ -6,46 +6,24 @@
  * Every process starts PGlite (1–3 s), so the number of spawns is kept small and the tests of this
  * file share one data dir, in order.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli, type CliResult } from './support/cli.js';
 import { tempDir } from './support/central.js';
 
-const BIN = fileURLToPath(new URL('../bin/treasury.mjs', import.meta.url));
 const PASSWORD = 'correct-horse-battery-staple';
 const SLOW = 180_000;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 /** The environment of a user who chose the environment credential store; nothing inherited from ours. */
 function baseEnv(cacheKey: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) env[k] = v;
-  return { ...env, TREASURY_CREDENTIAL_STORE: 'env', TREASURY_CACHE_KEY: cacheKey, TREASURY_INIT_PASSWORD: PASSWORD };
+  return cliEnv({ TREASURY_CACHE_KEY: cacheKey, TREASURY_INIT_PASSWORD: PASSWORD });
 }
 
-function treasury(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const treasury = (args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Result> => runCli(args, options);
 
 interface PayableRow {
   affiliateId: string;

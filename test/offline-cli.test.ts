@@ -5,24 +5,18 @@
  * preparation is queued in the outbox, execution is refused with OFFLINE, sign-in works against the
  * cached verifier. Back online, one sync pushes the prepared batch and the central store has it.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli, type CliResult } from './support/cli.js';
 import { tempDir } from './support/central.js';
 import { createTestDatabase, pgAvailable } from './support/pg.js';
 
-const BIN = fileURLToPath(new URL('../bin/treasury.mjs', import.meta.url));
 const PASSWORD = 'correct-horse-battery-staple';
 /** Nothing listens on port 1: connecting is refused at once, like a central store that is down. */
 const UNREACHABLE = 'postgres://postgres@127.0.0.1:1/test';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 describe.skipIf(!pgAvailable)('treasury CLI offline: the encrypted cache alone', () => {
   const tmp = tempDir('treasury-cli-offline-');
@@ -30,19 +24,7 @@ describe.skipIf(!pgAvailable)('treasury CLI offline: the encrypted cache alone',
   let env: NodeJS.ProcessEnv;
 
   const treasury = (args: string[], central: string, extra: NodeJS.ProcessEnv = {}): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, '--data-dir', path.join(tmp.dir, 'data'), '--central', central, ...args], {
-        cwd: tmp.dir,
-        env: { ...env, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    runCli(['--data-dir', path.join(tmp.dir, 'data'), '--central', central, ...args], { cwd: tmp.dir, env: { ...env, ...extra } });
   const ok = async (args: string[], central: string, extra: NodeJS.ProcessEnv = {}) => {
     const r = await treasury(args, central, extra);
     if (r.code !== 0) throw new Error(`treasury ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -55,16 +37,12 @@ describe.skipIf(!pgAvailable)('treasury CLI offline: the encrypted cache alone',
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const base: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) base[k] = v;
-    env = {
-      ...base,
-      TREASURY_CREDENTIAL_STORE: 'env',
+    env = cliEnv({
       TREASURY_CACHE_KEY: randomBytes(32).toString('hex'),
       TREASURY_INIT_PASSWORD: PASSWORD,
       TREASURY_USERNAME: 'admin',
       TREASURY_PASSWORD: PASSWORD,
-    };
+    });
     await ok(['init'], db.url);
     await ok(['demo', '--affiliates', '60', '--conversions', '3000', '--seed', '5', '--until', '2026-11-01'], db.url);
     await ok(['calc'], db.url);
