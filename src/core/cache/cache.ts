@@ -67,10 +67,31 @@ export async function openCache({ file, workstationId, credentials }: OpenCacheO
   return openWithKey(file, key, exists);
 }
 
+/**
+ * What another connection to an open cache needs — the file and the PRAGMAs that give it the key —
+ * for the initial pull's worker thread (src/core/sync/loader.ts). It lives in memory only (a
+ * module-private map; handed to a worker through `workerData`), never in a file, a log or an error
+ * message, and never as a property of the cache object that a log line could print.
+ */
+export interface CacheConnectionSecret {
+  readonly file: string;
+  /** Run in order right after opening, before anything else (they end with the key). */
+  readonly keyPragmas: readonly string[];
+}
+const secrets = new WeakMap<LocalCache, CacheConnectionSecret>();
+
+export function cacheConnectionSecret(cache: LocalCache): CacheConnectionSecret {
+  const secret = secrets.get(cache);
+  if (!secret) throw new Error('this cache was not opened by openWithKey: no second connection can be opened to it');
+  return secret;
+}
+
 export function openWithKey(file: string, keyHex: string, mustExist: boolean): LocalCache {
+  if (!KEY_HEX.test(keyHex)) throw new CacheKeyError('the local cache key is malformed (expected 64 hex characters)');
+  const keyPragmas = [`hexkey='${keyHex}'`]; // keyHex is validated hex: no injection possible
   const sqlite = new Database(file, { fileMustExist: mustExist });
   try {
-    sqlite.pragma(`hexkey='${keyHex}'`); // keyHex is validated hex: no injection possible
+    for (const p of keyPragmas) sqlite.pragma(p);
     sqlite.prepare('SELECT count(*) FROM sqlite_master').get(); // fails here on a wrong key
   } catch (error) {
     sqlite.close();
@@ -90,5 +111,7 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
   // drizzle's types name the upstream package; the cipher build has the same API.
   const db = drizzle(sqlite as never, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS() });
-  return { file, db, sqlite, close: () => sqlite.close() };
+  const cache: LocalCache = { file, db, sqlite, close: () => sqlite.close() };
+  secrets.set(cache, { file, keyPragmas });
+  return cache;
 }

@@ -68,13 +68,15 @@ export async function copyOutText(tx: CentralTx, query: string): Promise<string>
  * COPY … TO STDOUT, streamed: `onLines` receives the output's lines (text format, without their
  * '\n') a batch of about `batchBytes` at a time, in order, and the whole result is never held.
  * `onLines` runs synchronously (no await inside a batch), so a caller can write each batch to
- * another store in one transaction. Lines split across network chunks are joined first (split at
- * the '\n' byte, which never occurs inside a multi-byte UTF-8 character).
+ * another store in one transaction. It may return a Promise: reading pauses until it settles
+ * (backpressure, for a consumer that hands the lines to another thread). Lines split across
+ * network chunks are joined first (split at the '\n' byte, which never occurs inside a multi-byte
+ * UTF-8 character).
  *
  * postgres.js: its readable pauses the socket when the stream's buffer is full (backpressure), and
- * it is consumed with events, not `for await` (see copyOutText). If `onLines` throws, the rest of
- * the output is drained and dropped (the connection must finish the COPY to stay usable) and the
- * error is thrown once the COPY is over.
+ * it is consumed with events, not `for await` (see copyOutText). If `onLines` throws (or its
+ * promise rejects), the rest of the output is drained and dropped (the connection must finish the
+ * COPY to stay usable) and the error is thrown once the COPY is over.
  * PGlite: COPY writes its whole output to a Blob (its only COPY TO target); that Blob is read in
  * slices of `batchBytes`, so no single string of the whole output is built — but the Blob itself
  * holds the whole result in memory: callers that need flat memory on PGlite page their query.
@@ -82,7 +84,7 @@ export async function copyOutText(tx: CentralTx, query: string): Promise<string>
 export async function copyOutChunks(
   tx: CentralTx,
   query: string,
-  onLines: (lines: string[]) => void,
+  onLines: (lines: string[]) => unknown,
   options: { batchBytes?: number } = {},
 ): Promise<{ lines: number; bytes: number }> {
   const batchBytes = options.batchBytes ?? 1 << 20;
@@ -91,8 +93,12 @@ export async function copyOutChunks(
   let byteCount = 0;
   let carry: Buffer = Buffer.alloc(0);
   let failure: unknown = null;
-  // Hands every complete line in `carry + parts` to onLines; keeps the incomplete tail.
-  const emit = (parts: Buffer[], final: boolean) => {
+  const fail = (error: unknown) => {
+    failure ??= error;
+  };
+  // Hands every complete line in `carry + parts` to onLines; keeps the incomplete tail. Returns
+  // what onLines returned when that is a promise (already guarded: it never rejects).
+  const emit = (parts: Buffer[], final: boolean): Promise<void> | undefined => {
     const buf = carry.length ? Buffer.concat([carry, ...parts]) : parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     const end = final ? buf.length : buf.lastIndexOf(10) + 1;
     carry = end < buf.length ? Buffer.from(buf.subarray(end)) : Buffer.alloc(0);
@@ -102,15 +108,19 @@ export async function copyOutChunks(
     const lines = text.split('\n');
     lineCount += lines.length;
     try {
-      onLines(lines);
+      const wait = onLines(lines);
+      if (wait instanceof Promise) return wait.then(() => {}, fail);
     } catch (error) {
-      failure = error;
+      fail(error);
     }
+    return;
   };
   if ('unsafe' in client) {
     const stream = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
     let parts: Buffer[] = [];
     let pending = 0;
+    // The last onLines promise not yet settled: the stream stays paused until it is.
+    let waiting: Promise<void> | undefined;
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (chunk: Buffer) => {
         byteCount += chunk.length;
@@ -121,13 +131,24 @@ export async function copyOutChunks(
           const batch = parts;
           parts = [];
           pending = 0;
-          emit(batch, false);
+          const wait = emit(batch, false);
+          if (wait) {
+            stream.pause(); // no 'data' event until resumed
+            waiting = wait.then(() => {
+              waiting = undefined;
+              stream.resume();
+            });
+          }
         }
       });
       stream.on('end', () => {
         resumeSocket(stream);
-        if (parts.length || carry.length) emit(parts, true);
-        resolve();
+        // 'end' may come while the last batch is still being taken: finish in order.
+        void (async () => {
+          await waiting;
+          if (parts.length || carry.length) await emit(parts, true);
+          resolve();
+        })();
       });
       stream.on('error', reject);
     });
@@ -138,7 +159,7 @@ export async function copyOutChunks(
       byteCount = blob.size;
       for (let at = 0; at < blob.size && !failure; at += batchBytes) {
         const slice = Buffer.from(await blob.slice(at, Math.min(at + batchBytes, blob.size)).arrayBuffer());
-        emit([slice], at + batchBytes >= blob.size);
+        await emit([slice], at + batchBytes >= blob.size);
       }
     }
   }

@@ -4,12 +4,20 @@
  *
  * Initial pull (the cache has no cursor): ONE central transaction, REPEATABLE READ READ ONLY, so
  * every table is read in the same snapshot. It reads that snapshot's xmin, then streams each table
- * with `COPY (SELECT cols FROM t) TO STDOUT` into SQLite (prepared INSERT, one transaction per
- * `chunkRows` rows), and stores the cursor (xmin, 0). Memory stays flat: a batch of lines at a time
- * (on PGlite, whose COPY output is one Blob, each table is read in keyset pages). The load drops the
- * mirrors' secondary indexes and builds them at the end, and writes through the rollback journal
- * instead of WAL (bulkLoadSettings: why this is safe). On PGlite, the one connection is busy for the
- * whole pull: other central calls wait for it.
+ * with `COPY (SELECT cols FROM t) TO STDOUT` to a worker thread with its own connection to the cache
+ * (loader.ts), which converts and inserts the lines (multi-row INSERTs, one transaction per
+ * `chunkRows` rows) while the main thread reads the next ones, and stores the cursor (xmin, 0).
+ * Memory stays flat: at most a few batches of lines in flight (on PGlite, whose COPY output is one
+ * Blob, each table is read in keyset pages). The load drops the mirrors' secondary indexes and the
+ * worker builds them at the end, and it writes through the rollback journal instead of WAL
+ * (bulkLoadSettings: why this is safe). On PGlite, the one connection is busy for the whole pull:
+ * other central calls wait for it.
+ *
+ * Crash safety of the initial pull: the cursor is written last, after every row and index, so a
+ * pull that dies midway (process killed, power lost, an error) leaves a cache without a cursor, and
+ * the next pull starts again from empty mirrors (clearMirrors). A transaction cut short is rolled
+ * back by SQLite's journal on the next open; indexes dropped for the load are listed in sync_state
+ * first and recreated by the next pull whatever happened (restoreMirrorIndexes).
  *
  * Incremental pull: reads change_log rows after the cursor, in (xid, id) order, a chunk at a time;
  * for each table in a chunk, fetches the current rows of the logged keys with one COPY (the same
@@ -43,7 +51,8 @@ import type { LocalCache } from '../cache/cache.js';
 import { pgArray } from '../central/arrays.js';
 import { copyOutChunks, literal } from '../central/copy.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
-import { SYNCED_BY_NAME, SYNCED_TABLES, convertLine, ident, selectList, type SqliteValue, type SyncedTable } from './tables.js';
+import { BulkLoader } from './loader.js';
+import { SYNCED_BY_NAME, SYNCED_TABLES, convertLine, ident, selectList, type SyncedTable } from './tables.js';
 
 export interface PullProgress {
   /** 'copy': the initial pull copying `table` (`done` rows so far); 'changes': the incremental pull (`done` change-log rows so far). */
@@ -54,7 +63,7 @@ export interface PullProgress {
 
 export interface PullOptions {
   onProgress?(p: PullProgress): void;
-  /** Rows per SQLite transaction in the initial pull (default 50,000). */
+  /** Rows per SQLite transaction in the initial pull (default 10,000). */
   chunkRows?: number;
   /** Change-log rows read per chunk in the incremental pull (default 10,000). */
   changeChunk?: number;
@@ -132,8 +141,7 @@ async function snapshotXmin(tx: CentralTx): Promise<bigint> {
   return BigInt(row!.xmin);
 }
 
-const insertSql = (t: SyncedTable, rows = 1) =>
-  `INSERT INTO ${ident(t.name)} (${selectList(t)}) VALUES ${Array.from({ length: rows }, () => `(${t.columns.map(() => '?').join(', ')})`).join(', ')}`;
+const insertSql = (t: SyncedTable) => `INSERT INTO ${ident(t.name)} (${selectList(t)}) VALUES (${t.columns.map(() => '?').join(', ')})`;
 const upsertSql = (t: SyncedTable) =>
   `${insertSql(t)} ON CONFLICT (${ident(t.key)}) DO UPDATE SET ${t.columns
     .filter((c) => c !== t.key)
@@ -157,13 +165,22 @@ function dropMirrorIndexes(cache: LocalCache): void {
   })();
 }
 
-/** Recreates indexes dropped by an initial pull (also one that crashed before it could). */
-function restoreMirrorIndexes(cache: LocalCache): void {
+/** What recreates the indexes dropped by an initial pull, in one transaction (none when none are). */
+function restoreIndexStatements(cache: LocalCache): { sql: string; params?: unknown[] }[] {
   const kept = readState(cache, K_INDEXES);
-  if (kept === null) return;
+  if (kept === null) return [];
+  return [
+    ...(JSON.parse(kept) as string[]).map((ddl) => ({ sql: ddl.replace(/^CREATE INDEX (?!IF NOT EXISTS)/i, 'CREATE INDEX IF NOT EXISTS ') })),
+    { sql: 'DELETE FROM sync_state WHERE key = ?', params: [K_INDEXES] },
+  ];
+}
+
+/** Recreates indexes dropped by an initial pull that crashed before it could. */
+function restoreMirrorIndexes(cache: LocalCache): void {
+  const statements = restoreIndexStatements(cache);
+  if (statements.length === 0) return;
   cache.sqlite.transaction(() => {
-    for (const ddl of JSON.parse(kept) as string[]) cache.sqlite.exec(ddl.replace(/^CREATE INDEX (?!IF NOT EXISTS)/i, 'CREATE INDEX IF NOT EXISTS '));
-    cache.sqlite.prepare('DELETE FROM sync_state WHERE key = ?').run(K_INDEXES);
+    for (const s of statements) cache.sqlite.prepare(s.sql).run(...(s.params ?? []));
   })();
 }
 
@@ -201,24 +218,34 @@ async function pullNow(store: CentralStore, cache: LocalCache, options: PullOpti
   return { ...result, ms };
 }
 
+/** How long a connection waits for the other's lock during the initial pull (see loader.ts). */
+const LOAD_BUSY_TIMEOUT_MS = 120_000;
+
 /**
- * Settings for the initial pull's bulk load, on this connection only; returns what puts them back.
+ * Settings for the initial pull's bulk load, on the main connection; returns what puts them back.
  * - The rollback journal instead of WAL while loading: in WAL mode every page is encrypted into the
  *   WAL, then decrypted and encrypted again by the checkpoint, which took half the load's time; a
  *   rollback journal writes a new page once. It is as crash-safe (a crash mid-load rolls the open
  *   transaction back on the next open; the journal is encrypted like the database — checked), and
- *   synchronous stays FULL (one fsync per 50,000-row transaction costs nothing measurable), so the
- *   outbox's durability is untouched. The switch needs the only connection to the file: when another
- *   has it open, SQLite keeps WAL and the load just runs slower. Another process reading the cache
- *   meanwhile may get SQLITE_BUSY for the length of a transaction. WAL comes back at the end (and
- *   openCache sets it on every open, should the process die first).
- * - temp_store = MEMORY: rebuilding the indexes sorts their keys, and SQLite's sorter spills to
- *   temporary files, which SQLite3 Multiple Ciphers does NOT encrypt (this build defaults to files).
+ *   synchronous stays FULL on both connections (an fsync per 10,000-row transaction, in the loader
+ *   thread: the main thread keeps reading meanwhile), so the outbox's durability is untouched. The
+ *   switch needs the only connection to the file, so it is made before the loader opens its own:
+ *   when another has it open, SQLite keeps WAL and the load just runs slower. Another process
+ *   reading the cache meanwhile may get SQLITE_BUSY for the length of a transaction. WAL comes back
+ *   at the end (and openCache sets it on every open, should the process die first).
+ * - temp_store = MEMORY (the loader's connection sets it too): rebuilding the indexes sorts their
+ *   keys, and SQLite's sorter spills to temporary files, which SQLite3 Multiple Ciphers does NOT
+ *   encrypt (this build defaults to files).
+ * - A long busy timeout: while the loader commits a chunk or builds an index, a write on this
+ *   connection (the outbox) waits for it instead of failing — as it used to wait for the pull
+ *   running on the main thread.
  */
 function bulkLoadSettings(cache: LocalCache): () => void {
   const db = cache.sqlite;
   const tempStore = Number(db.pragma('temp_store', { simple: true }));
+  const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
   db.pragma('temp_store = MEMORY');
+  db.pragma(`busy_timeout = ${LOAD_BUSY_TIMEOUT_MS}`);
   let journal = 'wal';
   try {
     journal = String(db.pragma('journal_mode = DELETE', { simple: true })).toLowerCase();
@@ -228,6 +255,7 @@ function bulkLoadSettings(cache: LocalCache): () => void {
   return () => {
     if (journal !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma(`temp_store = ${tempStore}`);
+    db.pragma(`busy_timeout = ${busyTimeout}`);
   };
 }
 
@@ -240,8 +268,15 @@ async function initialPull(store: CentralStore, cache: LocalCache, options: Pull
       const xmin = await snapshotXmin(tx);
       clearMirrors(cache);
       dropMirrorIndexes(cache);
-      for (const t of SYNCED_TABLES) total += await loadTable(tx, store.kind, cache, t, options);
-      restoreMirrorIndexes(cache);
+      // Opened after the journal switch (it needs the only connection) and closed before it is undone.
+      const loader = await BulkLoader.start(cache, { chunkRows: options.chunkRows ?? 10_000, busyTimeoutMs: LOAD_BUSY_TIMEOUT_MS });
+      try {
+        for (const t of SYNCED_TABLES) total += await loadTable(tx, store.kind, loader, t, options);
+        // The indexes are rebuilt by the loader too: the main thread stays free meanwhile.
+        await loader.script(restoreIndexStatements(cache));
+      } finally {
+        await loader.close();
+      }
       const c: Cursor = { xid: xmin, id: 0n };
       writeState(cache, K_CURSOR, formatCursor(c));
       return c;
@@ -252,58 +287,33 @@ async function initialPull(store: CentralStore, cache: LocalCache, options: Pull
   }
 }
 
-/** Rows per multi-row INSERT: fewer statement executions; 16 columns × 32 rows stays far below SQLite's 32,766 variables. */
-const ROWS_PER_INSERT = 32;
-
 /**
- * Streams one table into its (emptied) mirror: lines gather until `chunkRows`, then go in with one
- * synchronous SQLite transaction — never one left open across an await, where other code on this
- * connection (the outbox) could slip its writes into it.
+ * Streams one table into its (emptied) mirror through the loader thread, which commits every
+ * `chunkRows` rows. Reading waits while the loader is behind (bounded memory).
  */
-async function loadTable(tx: CentralTx, kind: CentralStore['kind'], cache: LocalCache, t: SyncedTable, options: PullOptions): Promise<number> {
-  const chunkRows = options.chunkRows ?? 50_000;
+async function loadTable(tx: CentralTx, kind: CentralStore['kind'], loader: BulkLoader, t: SyncedTable, options: PullOptions): Promise<number> {
   const pageRows = kind === 'pglite' ? (options.pageRows ?? 100_000) : Infinity;
-  const one = cache.sqlite.prepare(insertSql(t));
-  const many = cache.sqlite.prepare(insertSql(t, ROWS_PER_INSERT));
-  const width = t.columns.length;
-  const flat = new Array<SqliteValue>(width * ROWS_PER_INSERT);
-  let pending: string[] = [];
-  let done = 0;
-  let lastKey: string | null = null;
-  const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    cache.sqlite.transaction(() => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
-        for (let r = 0; r < ROWS_PER_INSERT; r++) convertLine(t, batch[i + r]!, flat, r * width);
-        many.run(flat);
-      }
-      for (; i < batch.length; i++) one.run(convertLine(t, batch[i]!));
-    })();
-    lastKey = keyText(t, batch[batch.length - 1]!);
-    done += batch.length;
-    options.onProgress?.({ phase: 'copy', table: t.name, done });
-  };
+  await loader.table(t, (done) => options.onProgress?.({ phase: 'copy', table: t.name, done }));
+  let sent = 0;
+  let lastLine: string | null = null;
   const onLines = (lines: string[]) => {
-    for (const line of lines) pending.push(line);
-    if (pending.length >= chunkRows) flush();
+    sent += lines.length;
+    lastLine = lines[lines.length - 1]!;
+    return loader.rows(lines);
   };
   if (pageRows === Infinity) {
     await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)}`, onLines);
   } else {
     // Keyset pages in the same snapshot: flat memory on PGlite, whose COPY output is one Blob.
     for (;;) {
-      const where = lastKey === null ? '' : ` WHERE ${ident(t.key)} > ${literal(lastKey)}::${t.keyType}`;
-      const before = done + pending.length;
+      const where = lastLine === null ? '' : ` WHERE ${ident(t.key)} > ${literal(keyText(t, lastLine))}::${t.keyType}`;
+      const before = sent;
       await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)}${where} ORDER BY ${ident(t.key)} LIMIT ${pageRows}`, onLines);
-      const got = done + pending.length - before;
-      flush();
-      if (got < pageRows) break;
+      if (sent - before < pageRows) break;
     }
   }
-  flush();
+  const done = await loader.end();
+  if (done !== sent) throw new Error(`${t.name}: ${sent} rows read but ${done} written`);
   options.onProgress?.({ phase: 'copy', table: t.name, done });
   return done;
 }

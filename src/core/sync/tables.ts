@@ -23,6 +23,8 @@ import { copyField } from '../central/copy.js';
 /** A SQLite value as pull writes it. */
 export type SqliteValue = string | bigint | number | null;
 export type Converter = (raw: string) => SqliteValue;
+/** How a column's COPY text becomes its SQLite value (the `Converter` of that kind). */
+export type ColumnKind = 'text' | 'int' | 'bool';
 
 export interface SyncedTable {
   /** The table's name, the same centrally and locally. */
@@ -41,6 +43,8 @@ export interface SyncedTable {
   readonly intKey: boolean;
   /** One per column: COPY text field → SQLite value. */
   readonly convert: readonly Converter[];
+  /** One per column: which converter that is (the initial pull's loader converts by kind, loader.ts). */
+  readonly kinds: readonly ColumnKind[];
   /** Central columns deliberately not mirrored. */
   readonly excluded: readonly string[];
   readonly local: SQLiteTable;
@@ -54,11 +58,13 @@ function badBool(raw: string): never {
   throw new Error(`not a COPY boolean: ${JSON.stringify(raw)}`);
 }
 
-function converter(column: SQLiteColumn): Converter {
-  if (column.columnType === 'SQLiteBoolean') return bool;
+const CONVERTERS: Record<ColumnKind, Converter> = { text, int, bool };
+
+function kindOf(column: SQLiteColumn): ColumnKind {
+  if (column.columnType === 'SQLiteBoolean') return 'bool';
   const type = column.getSQLType().toLowerCase();
-  if (type === 'integer') return int;
-  if (type === 'text') return text;
+  if (type === 'integer') return 'int';
+  if (type === 'text') return 'text';
   throw new Error(`mirror column ${column.name} has type ${type}: only integer and text are mirrored`);
 }
 
@@ -80,7 +86,8 @@ function define(localTable: SQLiteTable, centralTable: PgTable, excluded: string
     columns,
     keyIndex,
     intKey: l.columns[keyIndex]!.getSQLType().toLowerCase() === 'integer',
-    convert: l.columns.map(converter),
+    convert: l.columns.map((col) => CONVERTERS[kindOf(col)]),
+    kinds: l.columns.map(kindOf),
     excluded,
     local: localTable,
     central: centralTable,
