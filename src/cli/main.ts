@@ -342,5 +342,6 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = e.kind === 'user' ? 1 : 2;
     if (e.kind === 'internal' && process.env.TREASURY_DEBUG) process.stderr.write(String((error as Error).stack) + '\n');
   }
-  return exitCode;
+  // A command may set process.exitCode itself (audit verify: 1 when the chain is broken, after printing why).
+  return exitCode !== 0 ? exitCode : Number(process.exitCode ?? 0);
 }

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
 import { defineQuery } from '../commands/router.js';
+import { verifyAudit } from './chain.js';
 
 export interface AuditTailEntry {
   seq: string;
@@ -63,5 +64,16 @@ export const tail = defineQuery({
         hash: r.hash as string,
       }),
     );
+  },
+});
+
+/** Recomputes the whole chain; reports each entry that was edited, or where entries were deleted, inserted or reordered. */
+export const verify = defineQuery({
+  name: 'audit.verify',
+  permission: 'audit.view',
+  input: z.strictObject({}),
+  async run(ctx) {
+    const { entries, problems } = await verifyAudit(ctx.tx);
+    return { entries, intact: problems.length === 0, problems };
   },
 });

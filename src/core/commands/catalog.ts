@@ -44,4 +44,5 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   payouts.startRelay,
   payouts.events,
   audit.tail,
+  audit.verify,
 ] as unknown as Definition<never, unknown>[];
