@@ -297,6 +297,39 @@ export function registerOperatorCommands(program: Command, run: Run): void {
         print(cli, r, () => out(`Operator ${r.username} (${r.role}) added.`));
       }),
     );
+  operators
+    .command('list')
+    .description('every operator with role, status and lockout')
+    .action(
+      run(async (cli) => {
+        const r = await cli.call<Record<string, unknown>[]>('operators.list', {});
+        print(cli, r, () => printTable(r, ['username', 'displayName', 'role', 'status', 'failedAttempts', 'lockedUntil']));
+      }),
+    );
+  operators
+    .command('role')
+    .description('change an operator\'s role (never above your own; not your own downwards; not the last super_admin)')
+    .argument('<username>', 'the operator')
+    .argument('<role>', 'viewer | operator | processor | manager | admin | super_admin')
+    .action(
+      run(async (cli, username: unknown, role: unknown) => {
+        const r = await cli.call<{ username: string; role: string; changed: boolean }>('operators.setRole', { username, role });
+        print(cli, r, () => out(r.changed ? `${r.username} is now ${r.role}.` : `${r.username} already is ${r.role}.`));
+      }),
+    );
+  for (const [name, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+    operators
+      .command(name)
+      .description(name === 'disable' ? 'disable an operator (their sessions end now)' : 'enable an operator again (clears a lockout)')
+      .argument('<username>', 'the operator')
+      .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+      .action(
+        run(async (cli, username: unknown, opts: unknown) => {
+          const r = await cli.call<{ username: string; status: string; changed: boolean; sessionsEnded: number }>('operators.setStatus', { username, status, reason: (opts as { reason: string }).reason });
+          print(cli, r, () => out(r.changed ? `${r.username} is ${r.status}${r.sessionsEnded ? ` (${r.sessionsEnded} session(s) ended)` : ''}.` : `${r.username} already is ${r.status}.`));
+        }),
+      );
+  }
 }
 
 /** Provider events (webhooks and polls) as stored centrally, or as last synced when offline. */

@@ -3,6 +3,7 @@ import * as audit from '../audit/commands.js';
 import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
+import * as roles from '../operators/roles.js';
 import * as payouts from '../payouts/commands.js';
 import * as providers from '../providers/commands.js';
 import type { Definition } from './router.js';
@@ -15,6 +16,9 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   operators.setupStatus,
   operators.createOperator,
   operators.authorizeSync,
+  roles.setRole,
+  roles.setStatus,
+  roles.list,
   data.importAffiliates,
   data.importConversions,
   data.setRules,

@@ -2,8 +2,9 @@
  * The one door. Every state change is a typed command and every read a typed query, whichever
  * host it came from (Electron IPC, the CLI, later the browser host). For each call the router:
  *   1. finds the definition (unknown names are refused),
- *   2. validates the payload with its schema (errors name the field),
- *   3. resolves the actor from the session and checks the one permission the definition names,
+ *   2. resolves the actor from the session and checks the one permission the definition names
+ *      (before looking at the payload: deny by default),
+ *   3. validates the payload with its schema (errors name the field),
  *   4. for a command: replays the stored result if this command id was already applied; otherwise
  *      runs the handler in one central transaction together with its audit entries and the
  *      applied-command record, so the change, its audit and its dedupe record commit together.
@@ -152,14 +153,16 @@ export class Router {
     const commandId = call.id ?? randomUUID();
     if (!UUID.test(commandId)) throw new TreasuryError('VALIDATION', `command id "${commandId}" is not a uuid`);
 
+    // Who and whether first (deny by default: an unauthorised caller learns nothing about the
+    // payload's shape), then the payload.
+    const now = this.clock();
+    const actor = def.permission === 'public' ? null : await this.authenticate(call, def, commandId, now);
+
     const parsed = def.input.safeParse(call.payload ?? {});
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
       throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
     }
-
-    const now = this.clock();
-    const actor = def.permission === 'public' ? null : await this.authenticate(call, def, commandId, now);
 
     const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext => ({
       tx,

@@ -113,11 +113,6 @@ export class OfflineRouter {
     const def = this.definitions.get(call.name);
     if (!def) throw new TreasuryError('UNKNOWN_COMMAND', `unknown command or query "${call.name}"`);
     const commandId = call.id ?? randomUUID();
-    const parsed = def.input.safeParse(call.payload ?? {});
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
-      throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
-    }
     const cache = await this.cache();
     const now = this.clock();
     let actor: Actor | null = null;
@@ -127,6 +122,12 @@ export class OfflineRouter {
         if (def.permission !== 'signed_in' && !roleHas(actor.role, def.permission)) {
           throw new TreasuryError('FORBIDDEN', `${actor.username} (${actor.role}) lacks the permission ${def.permission} needed for ${def.name}`);
         }
+      }
+      // As the central router: who and whether first, then the payload.
+      const parsed = def.input.safeParse(call.payload ?? {});
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
+        throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
       }
       const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
       if (!handler) throw offlineRefusal(def.name);
