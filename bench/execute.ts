@@ -74,7 +74,12 @@ async function run(store: 'pglite' | 'postgres', payouts: number, concurrency: n
     credentials: { kind: 'keychain', get: async () => null, set: async () => {}, delete: async () => false },
     providers: async () => xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 10_000 }),
   });
-  const call = <T>(name: string, payload: unknown, session: string | null) => ws.router.call<T>({ name, payload, session, workstationId: ws.id, id: randomUUID() });
+  const raw = <T>(name: string, payload: unknown, session: string | null) => ws.router.call<T>({ name, payload, session, workstationId: ws.id, id: randomUUID() });
+  // Approve and execute ask for the password again (step-up); every bench operator has PASSWORD.
+  const call = async <T>(name: string, payload: unknown, session: string | null): Promise<T> => {
+    if (session && (name === 'batch.approve' || name === 'batch.execute')) await raw('session.stepUp', { password: PASSWORD }, session);
+    return raw<T>(name, payload, session);
+  };
   try {
     await call('operators.bootstrap', { username: 'maker', password: PASSWORD }, null);
     const hash = await hashPassword(PASSWORD);

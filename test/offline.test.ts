@@ -4,6 +4,7 @@
  * wins; the second gets exactly one conflict listing the commissions already taken, its optimistic
  * state is rolled back, the rejected command is kept for review; the winner is executed.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import { push, type PushResult } from '../src/core/sync/push.js';
 import { tempDir } from './support/central.js';
 import { invariantViolations, openScenario, providerAgreement, type Scenario } from './support/payouts.js';
 import { createTestDatabase, pgAvailable } from './support/pg.js';
-import { memoryCredentials } from './support/workstation.js';
+import { ADMIN_PASSWORD, memoryCredentials } from './support/workstation.js';
 
 describe.skipIf(!pgAvailable)('offline preparation on two workstations, then push (real Postgres)', () => {
   let s: Scenario;
@@ -125,9 +126,18 @@ describe.skipIf(!pgAvailable)('offline preparation on two workstations, then pus
     expect(again.preview.eligibleCount).toBe(0);
   });
 
-  it('the winner executes', async () => {
-    const r = await s.tw.call<ExecuteResult>('batch.execute', { batch: batchA, waitMs: 60_000 });
+  it('the winner executes: both workstations start it at once, exactly one holds the lease', async () => {
+    await s.tw.call('session.stepUp', { password: ADMIN_PASSWORD });
+    const start = (workstationId: string) =>
+      s.tw.ws.router.call<ExecuteResult>({ name: 'batch.execute', payload: { batch: batchA, waitMs: 60_000 }, session: s.tw.token, workstationId, id: randomUUID() });
+    const [ra, rb] = await Promise.allSettled([start('ws-a'), start('ws-b')]);
+    const done = [ra, rb].filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<ExecuteResult>[];
+    const refused = [ra, rb].filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(done).toHaveLength(1);
+    expect(refused.map((r) => (r.reason as { code: string }).code)).toEqual(['LEASE_HELD']);
+    const r = done[0]!.value;
     expect(r.status).toBe('COMPLETED');
+    expect([...s.fake.successfulByReference()].filter(([, n]) => n > 1)).toEqual([]);
     expect(await providerAgreement(s.tw, s.fake)).toEqual([]);
     expect(await invariantViolations(s.tw)).toEqual([]);
   });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { DEFINITIONS } from '../core/commands/catalog.js';
 import { toTreasuryError, TreasuryError } from '../core/commands/errors.js';
 import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
@@ -23,6 +24,7 @@ interface GlobalOptions {
 }
 
 const sessionAccount = (ws: Workstation) => `session:${ws.id}`;
+const STEP_UP = new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name));
 
 class Cli {
   private ws: Workstation | undefined;
@@ -46,12 +48,32 @@ class Cli {
   async call<O>(name: string, payload: unknown, withSession = true): Promise<O> {
     const ws = await this.workstation();
     const session = withSession ? await this.session() : null;
+    if (session && !this.ephemeralSession && (await this.needsStepUp(name))) await this.stepUp();
     const report = progressReporter();
     try {
       return await ws.call<O>({ name, payload, session, workstationId: ws.id, onProgress: (p: Progress) => report(p) });
     } finally {
       endProgress();
     }
+  }
+
+  /**
+   * Approve, execute, retry and credential changes ask for the password again (a session opened
+   * just for this command, with the environment store, already did); so does a sync that will push
+   * such commands.
+   */
+  private async needsStepUp(name: string): Promise<boolean> {
+    if (STEP_UP.has(name)) return true;
+    if (name !== 'sync.run') return false;
+    const pending = await (await this.workstation()).call<{ name: string }[]>({ name: 'outbox.list', payload: { status: 'pending' }, session: this.token, workstationId: this.ws!.id });
+    return pending.some((e) => STEP_UP.has(e.name));
+  }
+
+  private async stepUp(): Promise<void> {
+    const ws = await this.workstation();
+    const password = process.env.TREASURY_PASSWORD ?? (await readSecret('Confirm your password: '));
+    const r = await ws.call<{ ok: boolean; reason?: string }>({ name: 'session.stepUp', payload: { password }, session: this.token, workstationId: ws.id });
+    if (!r.ok) throw new TreasuryError('UNAUTHENTICATED', `password not confirmed: ${r.reason ?? 'refused'}`);
   }
 
   /** The stored session token, or (environment credential store) a session opened just for this command. */

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { xenditProvider } from '../../src/core/providers/xendit.js';
 import { openWorkstation } from '../../src/core/workstation/workstation.js';
+import { ADMIN_PASSWORD } from './workstation.js';
 
 const env = (name: string) => {
   const v = process.env[name];
@@ -24,6 +25,8 @@ const ws = await openWorkstation({
 });
 process.stdout.write('READY\n');
 try {
+  // The test's session is minutes old: confirm the password first (step-up), as an operator would.
+  await ws.router.call({ name: 'session.stepUp', payload: { password: ADMIN_PASSWORD }, session: env('CHILD_TOKEN'), workstationId: ws.id, id: randomUUID() });
   const result = await ws.router.call({ name: 'batch.execute', payload: { batch: env('CHILD_BATCH'), waitMs: 20_000, concurrency: 4 }, session: env('CHILD_TOKEN'), workstationId: ws.id, id: randomUUID() });
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } catch (error) {

@@ -7,6 +7,9 @@ import type { CredentialStore } from '../../src/core/credentials/store.js';
 import type { SignInResult } from '../../src/core/operators/commands.js';
 import type { ProviderResolver } from '../../src/core/execution/executor.js';
 import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
+import { DEFINITIONS } from '../../src/core/commands/catalog.js';
+
+const STEP_UP = new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name));
 import { createTestDatabase } from './pg.js';
 import { tempDir, type Driver } from './central.js';
 
@@ -35,8 +38,14 @@ export async function openTestWorkstation(driver: Driver, options: { providers?:
   const tmp = tempDir();
   const db = driver === 'postgres' && !options.url ? await createTestDatabase() : null;
   const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: options.url ?? db?.url, credentials: memoryCredentials(), providers: options.providers });
-  const call = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
+  const raw = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
     ws.router.call<T>({ name, payload, session: token, workstationId: ws.id, id: randomUUID() });
+  // Every test operator has ADMIN_PASSWORD: confirm it (step-up) before the calls that ask for it,
+  // as the app and the CLI do. test/security.test.ts tests step-up itself with raw router calls.
+  const call = async <T>(name: string, payload: unknown = {}, token: string | null = null): Promise<T> => {
+    if (token && STEP_UP.has(name)) await raw('session.stepUp', { password: ADMIN_PASSWORD }, token);
+    return raw<T>(name, payload, token);
+  };
   await call('operators.bootstrap', { username: 'admin', password: ADMIN_PASSWORD });
   const signed = await call<SignInResult>('session.signIn', { username: 'admin', password: ADMIN_PASSWORD });
   if (!signed.ok) throw new Error(signed.reason);

@@ -90,6 +90,7 @@ export const submit = defineCommand({
 export const approve = defineCommand({
   name: 'batch.approve',
   permission: 'batches.approve',
+  stepUp: true,
   input: z.strictObject({ batch: batchRef, contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex content hash shown with the batch').optional() }),
   run: (ctx, input) => approveBatch(ctx, input.batch, input.contentHash),
 });
@@ -118,6 +119,7 @@ export const remove = defineCommand({
 export const execute = defineCommand({
   name: 'batch.execute',
   permission: 'batches.execute',
+  stepUp: true,
   transactional: false,
   input: z.strictObject({
     batch: batchRef,
@@ -146,6 +148,7 @@ export const execute = defineCommand({
 export const retry = defineCommand({
   name: 'batch.retry',
   permission: 'payouts.retry',
+  stepUp: true,
   input: z.strictObject({ batch: batchRef, payoutIds: z.array(z.string().uuid()).optional() }),
   async run(ctx, input) {
     const batch = await loadBatch(ctx.tx, input.batch, { forUpdate: true });

@@ -15,7 +15,7 @@
  * changes key by key, so two rows may briefly hold one value while a swap is half-applied), and
  * secondary indexes are only the ones local reads need.
  */
-import { customType, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** A 64-bit INTEGER column read and written as bigint, never a JS number (Postgres bigint). */
 const int8 = customType<{ data: bigint; driverData: bigint | number }>({
@@ -47,6 +47,21 @@ export const syncState = sqliteTable('sync_state', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * Mirror rows to read again from the central store at the next pull: those an outbox command had
+ * changed optimistically. Settling the command (applied or rejected) puts the rows back as they
+ * were when it was written; the central rows may have moved on since (another workstation, a pull
+ * meanwhile), so pull re-reads these keys whatever the change log says (src/core/sync/pull.ts).
+ */
+export const syncRefetch = sqliteTable(
+  'sync_refetch',
+  {
+    tbl: text('tbl').notNull(),
+    rowKey: text('row_key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tbl, t.rowKey] })],
+);
 
 // ------------------------------------------------------------------------------- mirror tables
 
@@ -331,6 +346,8 @@ export const localSessions = sqliteTable('local_sessions', {
   createdAt: epochMs('created_at').notNull(),
   lastSeenAt: epochMs('last_seen_at').notNull(),
   endedAt: epochMs('ended_at'),
+  /** When the password was last confirmed in this session offline (step-up). */
+  steppedUpAt: epochMs('stepped_up_at'),
 });
 
 /**

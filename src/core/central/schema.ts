@@ -98,6 +98,8 @@ export const sessions = pgTable(
     createdAt: createdAt(),
     lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
     endedAt: ts('ended_at'),
+    /** When the operator last confirmed their password in this session (step-up for approve, execute, credentials). */
+    steppedUpAt: ts('stepped_up_at'),
   },
   (t) => [index('sessions_operator_idx').on(t.operatorId)],
 );

@@ -12,6 +12,7 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   operators.bootstrap,
   operators.signIn,
   operators.signOut,
+  operators.stepUp,
   operators.whoami,
   operators.setupStatus,
   operators.createOperator,

@@ -53,6 +53,8 @@ export interface HandlerContext {
   readonly call: { ip: string | null; workstationId: string; commandId: string };
   /** null only for the public commands (bootstrap, sign-in). */
   readonly actor: Actor | null;
+  /** SHA-256 of the caller's session token (null for public commands): sessions change only their own row. */
+  readonly sessionHash: string | null;
   readonly commandId: string;
   readonly workstationId: string;
   readonly now: Date;
@@ -70,6 +72,11 @@ export interface Definition<I = unknown, O = unknown> {
   readonly permission: Permission | 'public' | 'signed_in';
   /** The result holds a secret (a session token): it is not stored for replay. */
   readonly secretResult?: boolean;
+  /**
+   * Approve, execute and credential changes: the operator must have confirmed their password in
+   * this session within STEP_UP_WINDOW_MS (`session.stepUp`; signing in counts).
+   */
+  readonly stepUp?: boolean;
   readonly input: z.ZodType<I>;
   /**
    * false for long-running commands (batch execution) that must commit as they go: they get the
@@ -84,6 +91,7 @@ export function defineCommand<S extends z.ZodType, O>(def: {
   name: string;
   permission: Permission | 'public' | 'signed_in';
   secretResult?: boolean;
+  stepUp?: boolean;
   transactional?: boolean;
   input: S;
   run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
@@ -113,6 +121,13 @@ export interface Call {
 }
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+/** How long a password confirmation (or a sign-in) covers approve, execute and credential changes. */
+export const STEP_UP_WINDOW_MS = 5 * 60 * 1000;
+
+/** The step-up rule, shared with the offline router: the password confirmed recently enough. */
+export function stepUpCurrent(signedInAt: number, steppedUpAt: number | null, now: number): boolean {
+  return now - Math.max(signedInAt, steppedUpAt ?? 0) <= STEP_UP_WINDOW_MS;
+}
 
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -170,6 +185,7 @@ export class Router {
       services: this.services,
       call: { ip: call.ip ?? null, workstationId: call.workstationId, commandId },
       actor,
+      sessionHash: call.session ? tokenHash(call.session) : null,
       commandId,
       workstationId: call.workstationId,
       now,
@@ -212,7 +228,7 @@ export class Router {
 
   /** Resolves the session to an active operator and checks the definition's permission. */
   private async authenticate(call: Call, def: Definition, commandId: string, now: Date): Promise<Actor> {
-    const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string, operatorId: string | null): Promise<never> => {
+    const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED', message: string, operatorId: string | null): Promise<never> => {
       await this.store.db.transaction((tx) =>
         appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
           { action: def.name, entityType: 'command', entityId: commandId, after: { reason: message } },
@@ -222,9 +238,9 @@ export class Router {
     };
     if (!call.session) return deny('UNAUTHENTICATED', 'not signed in: run `treasury login` (or sign in in the app) first', null);
     const hash = tokenHash(call.session);
-    const [s] = await rows<{ operator_id: string; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null }>(
+    const [s] = await rows<{ operator_id: string; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null; created_at: Date | string; stepped_up_at: Date | string | null }>(
       this.store.db,
-      sql`SELECT s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at
+      sql`SELECT s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at
           FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ${hash}`,
     );
     if (!s || s.ended_at) return deny('UNAUTHENTICATED', 'the session is not valid any more: sign in again', s?.operator_id ?? null);
@@ -235,6 +251,9 @@ export class Router {
     if (s.status !== 'active') return deny('UNAUTHENTICATED', `operator ${s.username} is ${s.status}`, s.operator_id);
     if (def.permission !== 'public' && def.permission !== 'signed_in' && !roleHas(s.role, def.permission)) {
       return deny('FORBIDDEN', `${s.username} (${s.role}) lacks the permission ${def.permission} needed for ${def.name}`, s.operator_id);
+    }
+    if (def.stepUp && !stepUpCurrent(new Date(s.created_at).getTime(), s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null, now.getTime())) {
+      return deny('STEP_UP_REQUIRED', `${def.name} needs ${s.username} to confirm their password (step-up; valid ${STEP_UP_WINDOW_MS / 60_000} minutes)`, s.operator_id);
     }
     await this.store.db.execute(sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
     return { operatorId: s.operator_id, username: s.username, role: s.role as Role };

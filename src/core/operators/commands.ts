@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
-import { defineCommand, defineQuery, tokenHash } from '../commands/router.js';
+import { defineCommand, defineQuery, STEP_UP_WINDOW_MS, tokenHash } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
 import { ROLES, roleRank } from '../access/permissions.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
@@ -76,6 +76,34 @@ export const signIn = defineCommand({
     await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId})`);
     ctx.audit({ action: 'session.signIn', entityType: 'operator', entityId: op.id, after: { username: op.username } });
     return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
+  },
+});
+
+/**
+ * Step-up: the operator confirms their password inside a session before approve, execute or a
+ * credential change (the router asks for it, STEP_UP_REQUIRED). A wrong password counts towards
+ * the lockout like a failed sign-in; the result says so rather than throwing, so the count commits.
+ */
+export const stepUp = defineCommand({
+  name: 'session.stepUp',
+  permission: 'signed_in',
+  secretResult: true,
+  input: z.strictObject({ password: z.string().min(1).max(1024) }),
+  async run(ctx, input): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
+    const actor = ctx.actor!;
+    const [op] = await rows<{ password_hash: string; failed_attempts: number }>(ctx.tx, sql`SELECT password_hash, failed_attempts FROM operators WHERE id = ${actor.operatorId}::uuid FOR UPDATE`);
+    if (!op || !(await verifyPassword(input.password, op.password_hash))) {
+      const attempts = Number(op?.failed_attempts ?? 0) + 1;
+      const lockUntil = attempts >= MAX_FAILED_SIGN_INS ? new Date(ctx.now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS)) : null;
+      await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${actor.operatorId}::uuid`);
+      if (lockUntil) await ctx.tx.execute(sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${actor.operatorId}::uuid AND ended_at IS NULL`);
+      ctx.audit({ action: 'session.stepUp.failed', entityType: 'operator', entityId: actor.operatorId, after: { attempts, lockedUntil: lockUntil?.toISOString() ?? null } });
+      return { ok: false, reason: lockUntil ? `wrong password: too many failures, locked until ${lockUntil.toISOString()} and signed out` : 'wrong password' };
+    }
+    await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0 WHERE id = ${actor.operatorId}::uuid`);
+    await ctx.tx.execute(sql`UPDATE sessions SET stepped_up_at = ${ctx.now.toISOString()}::timestamptz WHERE token_hash = ${ctx.sessionHash}`);
+    ctx.audit({ action: 'session.stepUp', entityType: 'operator', entityId: actor.operatorId });
+    return { ok: true, until: new Date(ctx.now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
   },
 });
 

@@ -14,6 +14,7 @@ const ACCOUNTS = {
 export const setCredential = defineCommand({
   name: 'provider.credentials.set',
   permission: 'admin.manage',
+  stepUp: true,
   input: z.strictObject({
     which: z.enum(Object.keys(ACCOUNTS) as [keyof typeof ACCOUNTS, ...(keyof typeof ACCOUNTS)[]]),
     secret: z.string().min(8, 'is too short to be a provider secret').max(4096),

@@ -109,7 +109,12 @@ function undo(cache: LocalCache, seq: number): void {
   const row = cache.sqlite.prepare('SELECT payload FROM outbox WHERE seq = ?').get(seq) as { payload: string } | undefined;
   if (!row) return;
   const envelope = JSON.parse(row.payload, revive) as Envelope;
-  for (const u of [...envelope.undo].reverse()) writeRow(cache, u.table, u.keyColumn, u.key, u.before);
+  const refetch = cache.sqlite.prepare('INSERT OR IGNORE INTO sync_refetch (tbl, row_key) VALUES (?, ?)');
+  for (const u of [...envelope.undo].reverse()) {
+    writeRow(cache, u.table, u.keyColumn, u.key, u.before);
+    // The image is as of when the command was written; the next pull reads the central row again.
+    refetch.run(u.table, u.key);
+  }
 }
 
 /**

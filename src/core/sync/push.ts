@@ -22,7 +22,7 @@ export interface PushResult {
 }
 
 /** Errors that say nothing about the command: stop and try again later. */
-const NOT_A_VERDICT = new Set<ErrorCode>(['CENTRAL_UNAVAILABLE', 'STORE_BUSY', 'UNAUTHENTICATED', 'INTERNAL', 'CREDENTIAL_STORE_UNAVAILABLE']);
+const NOT_A_VERDICT = new Set<ErrorCode>(['CENTRAL_UNAVAILABLE', 'STORE_BUSY', 'UNAUTHENTICATED', 'STEP_UP_REQUIRED', 'INTERNAL', 'CREDENTIAL_STORE_UNAVAILABLE']);
 
 export async function push(
   router: Router,

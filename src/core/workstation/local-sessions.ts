@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { Role } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
-import { IDLE_TIMEOUT_MS, tokenHash, type Actor } from '../commands/router.js';
+import { IDLE_TIMEOUT_MS, STEP_UP_WINDOW_MS, stepUpCurrent, tokenHash, type Actor } from '../commands/router.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, type SignInResult } from '../operators/commands.js';
 import { hashPassword, verifyPassword } from '../operators/password.js';
 
@@ -90,11 +90,11 @@ export async function signInOffline(cache: LocalCache, username: string, passwor
 }
 
 /** The operator behind a session token, checked the way the central router checks it. */
-export function resolveLocalSession(cache: LocalCache, token: string | null | undefined, now: Date): Actor & { origin: 'central' | 'offline' } {
+export function resolveLocalSession(cache: LocalCache, token: string | null | undefined, now: Date): Actor & { origin: 'central' | 'offline'; stepUpCurrent: boolean } {
   if (!token) throw new TreasuryError('UNAUTHENTICATED', 'not signed in: sign in first (offline, the password last used on this workstation online)');
   const hash = tokenHash(token);
-  const s = cache.sqlite.prepare('SELECT operator_id, origin, last_seen_at, ended_at FROM local_sessions WHERE token_hash = ?').get(hash) as
-    | { operator_id: string; origin: 'central' | 'offline'; last_seen_at: bigint; ended_at: bigint | null }
+  const s = cache.sqlite.prepare('SELECT operator_id, origin, created_at, last_seen_at, ended_at, stepped_up_at FROM local_sessions WHERE token_hash = ?').get(hash) as
+    | { operator_id: string; origin: 'central' | 'offline'; created_at: bigint; last_seen_at: bigint; ended_at: bigint | null; stepped_up_at: bigint | null }
     | undefined;
   if (!s || s.ended_at !== null) throw new TreasuryError('UNAUTHENTICATED', 'this session is not known on this workstation any more: sign in again');
   if (now.getTime() - Number(s.last_seen_at) > IDLE_TIMEOUT_MS) {
@@ -105,7 +105,8 @@ export function resolveLocalSession(cache: LocalCache, token: string | null | un
   if (!op) throw new TreasuryError('UNAUTHENTICATED', "the signed-in operator is not in this workstation's cache: sync while online first");
   if (op.status !== 'active') throw new TreasuryError('UNAUTHENTICATED', `operator ${op.username} is ${op.status}`);
   cache.sqlite.prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
-  return { operatorId: op.id, username: op.username, role: op.role, origin: s.origin };
+  const stepped = stepUpCurrent(Number(s.created_at), s.stepped_up_at === null ? null : Number(s.stepped_up_at), now.getTime());
+  return { operatorId: op.id, username: op.username, role: op.role, origin: s.origin, stepUpCurrent: stepped };
 }
 
 /** Keeps the local record in step with activity through the central router. */
@@ -121,4 +122,23 @@ export function endLocalSession(cache: LocalCache, token: string, now: Date): bo
 export function sessionOrigin(cache: LocalCache, token: string): 'central' | 'offline' | null {
   const row = cache.sqlite.prepare('SELECT origin FROM local_sessions WHERE token_hash = ?').get(tokenHash(token)) as { origin: 'central' | 'offline' } | undefined;
   return row?.origin ?? null;
+}
+
+/** Offline step-up: the password checked against the cached verifier, failures counted as offline sign-in failures. */
+export async function stepUpOffline(cache: LocalCache, token: string, operatorId: string, password: string, now: Date): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
+  const v = cache.sqlite.prepare('SELECT verifier, failed_attempts FROM local_verifiers WHERE operator_id = ?').get(operatorId) as { verifier: string; failed_attempts: number } | undefined;
+  if (!v || !(await verifyPassword(password, v.verifier))) {
+    const attempts = Number(v?.failed_attempts ?? 0) + 1;
+    const lockedUntil = attempts >= MAX_FAILED_SIGN_INS ? now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS) : null;
+    cache.sqlite.transaction(() => {
+      cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockedUntil, operatorId);
+      if (lockedUntil !== null) cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE operator_id = ? AND ended_at IS NULL').run(now.getTime(), operatorId);
+    })();
+    return { ok: false, reason: lockedUntil !== null ? 'wrong password: too many failures, offline sign-in locked and signed out' : 'wrong password' };
+  }
+  cache.sqlite.transaction(() => {
+    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = 0 WHERE operator_id = ?').run(operatorId);
+    cache.sqlite.prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?').run(now.getTime(), tokenHash(token));
+  })();
+  return { ok: true, until: new Date(now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
 }

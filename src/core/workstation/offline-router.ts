@@ -19,10 +19,10 @@ import { randomUUID } from 'node:crypto';
 import { roleHas } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
-import type { Actor, Call, Definition } from '../commands/router.js';
+import { STEP_UP_WINDOW_MS, type Actor, type Call, type Definition } from '../commands/router.js';
 import { readAuditTail } from '../sync/audit-tail.js';
 import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
-import { endLocalSession, resolveLocalSession, signInOffline } from './local-sessions.js';
+import { endLocalSession, resolveLocalSession, signInOffline, stepUpOffline } from './local-sessions.js';
 import * as reads from './offline-queries.js';
 
 export interface OfflineContext {
@@ -41,6 +41,7 @@ const OFFLINE_HANDLERS: Record<string, Handler> = {
   'setup.status': (ctx) => reads.setupStatus(ctx.cache),
   'session.signIn': (ctx, input: { username: string; password: string }) => signInOffline(ctx.cache, input.username, input.password, ctx.now),
   'session.signOut': (ctx, input: { token: string }) => ({ signedOut: endLocalSession(ctx.cache, input.token, ctx.now) }),
+  'session.stepUp': (ctx, input: { password: string }) => stepUpOffline(ctx.cache, ctx.session!, ctx.actor!.operatorId, input.password, ctx.now),
   'session.whoami': (ctx) => ({ operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role, offline: true }),
   'rules.show': (ctx) => reads.showRules(ctx.cache, ctx.now),
   'payables.list': (ctx, input: { currency?: string }) => reads.listPayablesOffline(ctx.cache, input.currency, ctx.now),
@@ -118,9 +119,13 @@ export class OfflineRouter {
     let actor: Actor | null = null;
     try {
       if (def.permission !== 'public') {
-        actor = identify ? await identify() : resolveLocalSession(cache, call.session, now);
+        const local = identify ? null : resolveLocalSession(cache, call.session, now);
+        actor = identify ? await identify() : local!;
         if (def.permission !== 'signed_in' && !roleHas(actor.role, def.permission)) {
           throw new TreasuryError('FORBIDDEN', `${actor.username} (${actor.role}) lacks the permission ${def.permission} needed for ${def.name}`);
+        }
+        if (def.stepUp && local && !local.stepUpCurrent) {
+          throw new TreasuryError('STEP_UP_REQUIRED', `${def.name} needs ${actor.username} to confirm their password (step-up; valid ${STEP_UP_WINDOW_MS / 60_000} minutes)`);
         }
       }
       // As the central router: who and whether first, then the payload.
@@ -132,12 +137,12 @@ export class OfflineRouter {
       const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
       if (!handler) throw offlineRefusal(def.name);
       const result = await handler({ cache, actor, now, session: call.session ?? null }, parsed.data as never);
-      const refused = def.name === 'session.signIn' && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
+      const refused = (def.name === 'session.signIn' || def.name === 'session.stepUp') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
       if (def.kind === 'command') journal(cache, { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
-      journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+      journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
       throw e;
     }
   }

@@ -10,7 +10,7 @@ import type { LocalCache } from '../cache/cache.js';
 import { openCentral, redactUrl, type CentralStore } from '../central/store.js';
 import { DEFINITIONS } from '../commands/catalog.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
-import { Router, type Actor, type Call } from '../commands/router.js';
+import { Router, tokenHash, type Actor, type Call } from '../commands/router.js';
 import type { SignInResult } from '../operators/commands.js';
 import { isOnline } from '../sync/sync.js';
 import { endLocalSession, rememberSignIn, touchLocalSession } from './local-sessions.js';
@@ -201,6 +201,10 @@ async function afterCentralCall(ws: Workstation, open: Promise<LocalCache> | nul
     } catch {
       /* offline sign-in will not be possible until a later online sign-in succeeds here */
     }
+    return;
+  }
+  if (c.name === 'session.stepUp' && open && c.session && (result as { ok?: boolean }).ok) {
+    (await open).sqlite.prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?').run(Date.now(), tokenHash(c.session));
     return;
   }
   if (c.name === 'session.signOut' && open) {
