@@ -317,6 +317,37 @@ export function registerOperatorCommands(program: Command, run: Run): void {
         print(cli, r, () => out(r.changed ? `${r.username} is now ${r.role}.` : `${r.username} already is ${r.role}.`));
       }),
     );
+  const ip = operators.command('ip').description('IP allowlists (CIDR, IPv4 or IPv6) per role or per operator');
+  ip.command('list')
+    .description('every allowlist entry')
+    .action(
+      run(async (cli) => {
+        const r = await cli.call<Record<string, unknown>[]>('ip.list', {});
+        print(cli, r, () => printTable(r, ['id', 'role', 'username', 'cidr', 'note']));
+      }),
+    );
+  ip.command('allow')
+    .description('allow a range for a role (--role) or an operator (--username); anyone with a range must work from inside one')
+    .argument('<cidr>', 'e.g. 10.20.0.0/16 or 2001:db8::/48')
+    .option('--role <role>', 'the role')
+    .option('--username <name>', 'the operator')
+    .option('--note <text>', 'what the range is (office, VPN…)')
+    .action(
+      run(async (cli, cidr: unknown, opts: unknown) => {
+        const o = opts as { role?: string; username?: string; note?: string };
+        const r = await cli.call<{ id: string; cidr: string }>('ip.allow', { cidr, role: o.role, username: o.username, note: o.note });
+        print(cli, r, () => out(`Allowed ${r.cidr} (entry ${r.id}).`));
+      }),
+    );
+  ip.command('remove')
+    .description('remove an allowlist entry')
+    .argument('<id>', 'the entry id (see `operators ip list`)')
+    .action(
+      run(async (cli, id: unknown) => {
+        const r = await cli.call('ip.remove', { id });
+        print(cli, r, () => out(`Removed ${String(id)}.`));
+      }),
+    );
   for (const [name, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
     operators
       .command(name)

@@ -1,4 +1,5 @@
 /** Every command and query the router knows. A name not listed here does not exist. */
+import * as access from '../access/commands.js';
 import * as audit from '../audit/commands.js';
 import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
@@ -20,6 +21,9 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   roles.setRole,
   roles.setStatus,
   roles.list,
+  access.allow,
+  access.remove,
+  access.list,
   data.importAffiliates,
   data.importConversions,
   data.setRules,

@@ -13,6 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import { checkAddresses, workstationAddresses } from '../access/ip.js';
 import { roleHas, type Permission, type Role } from '../access/permissions.js';
 import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
@@ -36,6 +37,8 @@ export interface Progress {
 export interface Services {
   providers(name: ProviderName): Promise<PayoutProvider>;
   readonly credentials: CredentialStore | null;
+  /** The workstation's own addresses, for IP binding (default: its network interfaces; tests inject). */
+  addresses?(): readonly string[];
 }
 
 const NO_SERVICES: Services = {
@@ -55,6 +58,8 @@ export interface HandlerContext {
   readonly actor: Actor | null;
   /** SHA-256 of the caller's session token (null for public commands): sessions change only their own row. */
   readonly sessionHash: string | null;
+  /** The workstation's addresses for this call (IP binding at sign-in). */
+  readonly addresses: readonly string[];
   readonly commandId: string;
   readonly workstationId: string;
   readonly now: Date;
@@ -186,6 +191,7 @@ export class Router {
       call: { ip: call.ip ?? null, workstationId: call.workstationId, commandId },
       actor,
       sessionHash: call.session ? tokenHash(call.session) : null,
+      addresses: this.addressesOf(call),
       commandId,
       workstationId: call.workstationId,
       now,
@@ -222,13 +228,18 @@ export class Router {
     });
   }
 
+  /** The workstation's addresses for IP binding: the caller's address when the host knows it, else the interfaces'. */
+  private addressesOf(call: Call): readonly string[] {
+    return call.ip ? [call.ip] : (this.services.addresses?.() ?? workstationAddresses());
+  }
+
   private auditContext(call: Call, operatorId: string | null, commandId: string, decision: 'allowed' | 'denied', at: Date) {
     return { operatorId, commandId, ip: call.ip ?? null, workstationId: call.workstationId, decision, at };
   }
 
   /** Resolves the session to an active operator and checks the definition's permission. */
   private async authenticate(call: Call, def: Definition, commandId: string, now: Date): Promise<Actor> {
-    const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED', message: string, operatorId: string | null): Promise<never> => {
+    const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED' | 'IP_NOT_ALLOWED', message: string, operatorId: string | null): Promise<never> => {
       await this.store.db.transaction((tx) =>
         appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
           { action: def.name, entityType: 'command', entityId: commandId, after: { reason: message } },
@@ -238,9 +249,16 @@ export class Router {
     };
     if (!call.session) return deny('UNAUTHENTICATED', 'not signed in: run `treasury login` (or sign in in the app) first', null);
     const hash = tokenHash(call.session);
-    const [s] = await rows<{ operator_id: string; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null; created_at: Date | string; stepped_up_at: Date | string | null }>(
+    // One round trip: the session, its operator, the operator's IP ranges and the address the
+    // server sees (null on PGlite or a Unix socket).
+    const [s] = await rows<{
+      operator_id: string; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null; created_at: Date | string;
+      stepped_up_at: Date | string | null; ranges: string | null; client_addr: string | null;
+    }>(
       this.store.db,
-      sql`SELECT s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at
+      sql`SELECT s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at,
+                 (SELECT string_agg(a.cidr, ' ' ORDER BY a.cidr) FROM ip_allowlist a WHERE a.operator_id = s.operator_id OR a.role = o.role) AS ranges,
+                 host(inet_client_addr()) AS client_addr
           FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ${hash}`,
     );
     if (!s || s.ended_at) return deny('UNAUTHENTICATED', 'the session is not valid any more: sign in again', s?.operator_id ?? null);
@@ -249,6 +267,12 @@ export class Router {
       return deny('UNAUTHENTICATED', 'the session expired after 30 minutes without activity: sign in again', s.operator_id);
     }
     if (s.status !== 'active') return deny('UNAUTHENTICATED', `operator ${s.username} is ${s.status}`, s.operator_id);
+    const ip = checkAddresses({ ranges: s.ranges ? s.ranges.split(' ') : [], workstation: this.addressesOf(call), server: this.store.kind === 'postgres' ? s.client_addr : null }); // PGlite answers 127.0.0.1: not a server's view
+    if (!ip.allowed) {
+      // The workstation left the allowed ranges: the session ends, not just this call.
+      await this.store.db.execute(sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
+      return deny('IP_NOT_ALLOWED', `${ip.reason}: the session of ${s.username} has ended`, s.operator_id);
+    }
     if (def.permission !== 'public' && def.permission !== 'signed_in' && !roleHas(s.role, def.permission)) {
       return deny('FORBIDDEN', `${s.username} (${s.role}) lacks the permission ${def.permission} needed for ${def.name}`, s.operator_id);
     }

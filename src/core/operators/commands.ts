@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { rows } from '../central/store.js';
 import { defineCommand, defineQuery, STEP_UP_WINDOW_MS, tokenHash } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
+import { checkAddresses } from '../access/ip.js';
 import { ROLES, roleRank } from '../access/permissions.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 
@@ -71,6 +72,12 @@ export const signIn = defineCommand({
       await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`);
       return fail(generic, op.id);
     }
+    const [where] = await rows<{ ranges: string | null; client_addr: string | null }>(
+      ctx.tx,
+      sql`SELECT (SELECT string_agg(cidr, ' ' ORDER BY cidr) FROM ip_allowlist WHERE operator_id = ${op.id}::uuid OR role = ${op.role}) AS ranges, host(inet_client_addr()) AS client_addr`,
+    );
+    const ip = checkAddresses({ ranges: where?.ranges ? where.ranges.split(' ') : [], workstation: ctx.addresses, server: ctx.store.kind === 'postgres' ? (where?.client_addr ?? null) : null });
+    if (!ip.allowed) return fail(`sign-in refused: ${ip.reason}`, op.id);
     const token = randomBytes(32).toString('base64url');
     await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`);
     await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId})`);

@@ -28,6 +28,8 @@ export interface WorkstationOptions {
   credentials?: CredentialStore;
   /** Overrides how provider clients are built (tests point them at fake servers). */
   providers?: ProviderResolver;
+  /** The workstation's addresses for IP binding (default: its network interfaces; tests inject). */
+  addresses?: () => readonly string[];
   /** Work on the local cache only, without trying the central store (`--offline`). */
   offline?: boolean;
   /** How long after losing the central store before trying it again (default 10 s). */
@@ -102,7 +104,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       if (!central) {
         central = await openCentral({ url: options.centralUrl, dataDir: options.dataDir });
         const providers = options.providers ?? createProviderResolver({ credentials, db: central.db });
-        router = new Router(central, DEFINITIONS, undefined, { providers, credentials });
+        router = new Router(central, DEFINITIONS, undefined, { providers, credentials, ...(options.addresses ? { addresses: options.addresses } : {}) });
         reachable = true;
       } else {
         reachable = await isOnline(central);
