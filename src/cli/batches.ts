@@ -88,7 +88,9 @@ export function registerBatchCommands(program: Command, run: Run): void {
     extra(batch.command(name).description(description).argument('<batch>', 'batch number (B-YYYYMMDD-NNN) or id')).action(
       run(async (cli, ref: unknown, opts: unknown) => {
         const r = await cli.call<Record<string, unknown>>(command, payload(String(ref), opts as Record<string, unknown>));
-        print(cli, r, () => out(Object.entries(r).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')));
+        print(cli, r, () => out(r.held ? `HELD: ${String(r.reason)}` : Object.entries(r).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')));
+        // A security hold changed nothing: exit 1 so scripts stop here (see \`security events\`).
+        if (r.held) process.exitCode = 1;
       }),
     );
   };
@@ -376,6 +378,35 @@ export function registerEventCommands(program: Command, run: Run): void {
         const o = opts as { payout?: string; provider?: string; limit: number };
         const r = await cli.call<Record<string, unknown>[]>('payout.events', { payout: o.payout, provider: o.provider, limit: o.limit });
         print(cli, r, () => printTable(r, ['id', 'receivedAt', 'provider', 'type', 'status', 'payoutId', 'providerPayoutId']));
+      }),
+    );
+}
+
+/** Security events raised by the suspicious-activity rules, and their acknowledgement. */
+export function registerSecurityCommands(program: Command, run: Run): void {
+  const security = program.command('security').description('suspicious-activity events; high-risk ones hold an action until a second admin acknowledges');
+  security
+    .command('events')
+    .description('recent security events, newest first')
+    .option('--open', 'only those not acknowledged')
+    .option('--risk <level>', 'low | medium | high')
+    .option('--limit <n>', 'how many (default 50)', int('limit'), 50)
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { open?: boolean; risk?: string; limit: number };
+        const r = await cli.call<Record<string, unknown>[]>('security.events', { open: o.open, risk: o.risk, limit: o.limit });
+        print(cli, r, () => printTable(r.map((e) => ({ ...e, acknowledged: e.acknowledgedBy ? `by ${String(e.acknowledgedBy)}` : '' })), ['id', 'at', 'risk', 'kind', 'operator', 'message', 'acknowledged']));
+      }),
+    );
+  security
+    .command('ack')
+    .description('acknowledge an event (a second administrator: not the operator who raised it); a held action may then be retried')
+    .argument('<id>', 'the event id')
+    .requiredOption('--note <text>', 'why it is fine (kept in the audit trail)')
+    .action(
+      run(async (cli, id: unknown, opts: unknown) => {
+        const r = await cli.call<{ id: string; kind: string }>('security.acknowledge', { id, note: (opts as { note: string }).note });
+        print(cli, r, () => out(`Security event ${r.id} (${r.kind}) acknowledged.`));
       }),
     );
 }

@@ -12,7 +12,7 @@ import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
-import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
+import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, printError, printJson, printTable, progressReporter } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
@@ -319,6 +319,7 @@ export function buildProgram(run: Run): Command {
   registerOperatorCommands(program, run as never);
   registerAuditCommands(program, run as never);
   registerEventCommands(program, run as never);
+  registerSecurityCommands(program, run as never);
   registerSyncCommands(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const ws = await (host as unknown as Cli).workstation();

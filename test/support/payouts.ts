@@ -4,6 +4,7 @@
  * servers over real HTTP on loopback.
  */
 import { sql } from 'drizzle-orm';
+import { DEFAULT_SECURITY_RULES } from '../../src/core/security/rules.js';
 import { rows } from '../../src/core/central/store.js';
 import type { ProviderResolver } from '../../src/core/execution/executor.js';
 import { xenditProvider } from '../../src/core/providers/xendit.js';
@@ -34,6 +35,9 @@ export async function openScenario(
   const checker1 = await addOperator(tw, 'checker1', 'manager');
   const checker2 = await addOperator(tw, 'checker2', 'manager');
   const processor = await addOperator(tw, 'proc', 'processor');
+  // These scenarios approve many high-value batches in minutes (the crash test: fifty); the burst
+  // rule would hold them. test/security.test.ts tests the rules with their defaults.
+  await tw.ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('security_rules', ${JSON.stringify({ ...DEFAULT_SECURITY_RULES, highValueBurst: { count: 1_000_000, windowMinutes: 1 } })}::jsonb)`);
   await tw.call('demo.generate', { affiliates: options.affiliates ?? 60, conversions: options.conversions ?? 3000, seed: options.seed ?? 7, until: '2026-11-01' });
   await tw.call('commissions.calculate', {});
   return {

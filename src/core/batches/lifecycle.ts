@@ -13,6 +13,7 @@ import { sql } from 'drizzle-orm';
 import { roleHas } from '../access/permissions.js';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
+import { approvalHits, gate } from '../security/rules.js';
 import type { HandlerContext } from '../commands/router.js';
 import { assertPayoutsBalance, computeContentHash, loadBatch, type BatchRow } from './content.js';
 import { transition, type BatchAction, type BatchState } from './state.js';
@@ -93,6 +94,9 @@ export async function approveBatch(ctx: HandlerContext, ref: string, seenHash: s
     sql`SELECT id::text FROM batch_approvals WHERE batch_id = ${batch.id}::uuid AND operator_id = ${actor.operatorId}::uuid AND voided_at IS NULL`,
   );
   if (mine) throw new TreasuryError('MAKER_CHECKER', `${actor.username} already approved batch ${batch.number}: a second approval must come from another operator`);
+  // Suspicious-activity rules: a high-risk hit holds the approval until a second admin acknowledges.
+  const held = await gate(ctx, await approvalHits(ctx, batch));
+  if (held) return { id: batch.id, number: batch.number, status: batch.status, ...held };
   await ctx.tx.execute(sql`INSERT INTO batch_approvals (batch_id, operator_id, content_hash, high_value, created_at)
                            VALUES (${batch.id}::uuid, ${actor.operatorId}::uuid, ${hash}, ${batch.highValue}, ${ctx.now.toISOString()}::timestamptz)`);
   const [{ n } = { n: 0 }] = await rows<{ n: number }>(

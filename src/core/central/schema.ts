@@ -100,6 +100,8 @@ export const sessions = pgTable(
     endedAt: ts('ended_at'),
     /** When the operator last confirmed their password in this session (step-up for approve, execute, credentials). */
     steppedUpAt: ts('stepped_up_at'),
+    /** The address the session was opened from (the server's view on a real Postgres): new-address detection. */
+    address: text('address'),
   },
   (t) => [index('sessions_operator_idx').on(t.operatorId)],
 );

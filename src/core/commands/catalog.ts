@@ -5,6 +5,7 @@ import * as batches from '../batches/commands.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
 import * as roles from '../operators/roles.js';
+import * as security from '../security/commands.js';
 import * as payouts from '../payouts/commands.js';
 import * as providers from '../providers/commands.js';
 import type { Definition } from './router.js';
@@ -24,6 +25,8 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   access.allow,
   access.remove,
   access.list,
+  security.events,
+  security.acknowledge,
   data.importAffiliates,
   data.importConversions,
   data.setRules,

@@ -22,11 +22,12 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import Papa from 'papaparse';
-import { appendAudit, type AuditContext } from '../audit/chain.js';
+import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
 import { loadBatch } from '../batches/content.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { formatAmount } from '../money/index.js';
+import { exportHits, recordEvent } from '../security/rules.js';
 
 /** The required columns first, in this order; then the extra ones. */
 export const PAYOUT_ITEM_COLUMNS = [
@@ -268,11 +269,18 @@ export async function exportPayoutItems(store: CentralStore, options: ExportOpti
     }
     const result: ExportResult = { file, format: options.format, rowCount, totals: totalList, sha256, fileSha256, bytes };
     // Audited before the file appears under its name: an export nobody can account for must not exist.
-    await store.db.transaction((tx) =>
-      appendAudit(tx, { ...options.audit, operatorId: options.generatedBy.operatorId, decision: 'allowed', at: now }, [
+    await store.db.transaction(async (tx) => {
+      // A large export is a security event (medium: noted, not blocked), written with its audit entry.
+      const events: AuditEntry[] = [];
+      for (const hit of await exportHits(tx, { name: 'payout-items', rows: rowCount })) {
+        const id = await recordEvent(tx, hit, { operatorId: options.generatedBy.operatorId, ip: options.audit.ip }, now);
+        events.push({ action: 'security.event', entityType: 'security_event', entityId: id, after: { kind: hit.kind, risk: hit.risk, subject: hit.subject } });
+      }
+      await appendAudit(tx, { ...options.audit, operatorId: options.generatedBy.operatorId, decision: 'allowed', at: now }, [
         { action: 'export.payoutItems', entityType: 'export', entityId: sha256, after: { file, format: options.format, rows: rowCount, sha256, fileSha256, bytes, filters, totals: totalList } },
-      ]),
-    );
+        ...events,
+      ]);
+    });
     await rename(partial, file);
     return result;
   } catch (error) {

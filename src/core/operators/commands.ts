@@ -7,6 +7,7 @@ import { defineCommand, defineQuery, STEP_UP_WINDOW_MS, tokenHash } from '../com
 import { TreasuryError } from '../commands/errors.js';
 import { checkAddresses } from '../access/ip.js';
 import { ROLES, roleRank } from '../access/permissions.js';
+import { failedSignInHits, gate, newAddressHits } from '../security/rules.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 
 export const MAX_FAILED_SIGN_INS = 5;
@@ -53,7 +54,9 @@ export const signIn = defineCommand({
       ctx.tx,
       sql`SELECT id, username, role, status, password_hash, failed_attempts, locked_until FROM operators WHERE lower(username) = lower(${input.username}) FOR UPDATE`,
     );
-    const fail = (reason: string, operatorId: string | null): SignInResult => {
+    const fail = async (reason: string, operatorId: string | null): Promise<SignInResult> => {
+      // Repeated failures for a known operator are a security event (the lockout itself blocks).
+      if (operatorId && op) await gate(ctx, await failedSignInHits(ctx.tx, { id: operatorId, username: op.username }, ctx.now), operatorId);
       ctx.audit({ action: 'session.signIn.failed', entityType: 'operator', entityId: operatorId, after: { username: input.username, reason } });
       return { ok: false, reason };
     };
@@ -78,9 +81,13 @@ export const signIn = defineCommand({
     );
     const ip = checkAddresses({ ranges: where?.ranges ? where.ranges.split(' ') : [], workstation: ctx.addresses, server: ctx.store.kind === 'postgres' ? (where?.client_addr ?? null) : null });
     if (!ip.allowed) return fail(`sign-in refused: ${ip.reason}`, op.id);
+    // The address the session comes from: the server's view when there is one, else the workstation's.
+    // (the host's own knowledge of the caller first, e.g. the browser host's peer address).
+    const address = ctx.call.ip ?? (ctx.store.kind === 'postgres' ? where?.client_addr : null) ?? ctx.addresses[0] ?? null;
+    await gate(ctx, await newAddressHits(ctx.tx, { id: op.id, username: op.username }, address ? [address] : []), op.id);
     const token = randomBytes(32).toString('base64url');
     await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`);
-    await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId})`);
+    await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id, address) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId}, ${address})`);
     ctx.audit({ action: 'session.signIn', entityType: 'operator', entityId: op.id, after: { username: op.username } });
     return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
   },
