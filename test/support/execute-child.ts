@@ -23,10 +23,11 @@ const ws = await openWorkstation({
   credentials: { kind: 'keychain', get: async () => null, set: async () => {}, delete: async () => false },
   providers: async () => xenditProvider({ baseUrl: env('CHILD_XENDIT_URL'), secretKey: env('CHILD_XENDIT_KEY'), timeoutMs: 300 }),
 });
-process.stdout.write('READY\n');
 try {
-  // The test's session is minutes old: confirm the password first (step-up), as an operator would.
+  // The test's session is minutes old: confirm the password first (step-up), as an operator would;
+  // READY after it, so the parent's kill timer counts from the start of execution.
   await ws.router.call({ name: 'session.stepUp', payload: { password: ADMIN_PASSWORD }, session: env('CHILD_TOKEN'), workstationId: ws.id, id: randomUUID() });
+  process.stdout.write('READY\n');
   const result = await ws.router.call({ name: 'batch.execute', payload: { batch: env('CHILD_BATCH'), waitMs: 20_000, concurrency: 4 }, session: env('CHILD_TOKEN'), workstationId: ws.id, id: randomUUID() });
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } catch (error) {
