@@ -34,10 +34,13 @@ export interface TestWorkstation {
   cleanup(): Promise<void>;
 }
 
-export async function openTestWorkstation(driver: Driver, options: { providers?: ProviderResolver; url?: string; addresses?: () => readonly string[] } = {}): Promise<TestWorkstation> {
+export async function openTestWorkstation(
+  driver: Driver,
+  options: { providers?: ProviderResolver; url?: string; addresses?: () => readonly string[]; credentials?: CredentialStore } = {},
+): Promise<TestWorkstation> {
   const tmp = tempDir();
   const db = driver === 'postgres' && !options.url ? await createTestDatabase() : null;
-  const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: options.url ?? db?.url, credentials: memoryCredentials(), providers: options.providers, addresses: options.addresses });
+  const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: options.url ?? db?.url, credentials: options.credentials ?? memoryCredentials(), providers: options.providers, addresses: options.addresses });
   const raw = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
     ws.router.call<T>({ name, payload, session: token, workstationId: ws.id, id: randomUUID() });
   // Every test operator has ADMIN_PASSWORD: confirm it (step-up) before the calls that ask for it,

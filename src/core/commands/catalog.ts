@@ -48,6 +48,7 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   batches.list,
   batches.balance,
   providers.setCredential,
+  providers.credentialStatus,
   payouts.poll,
   payouts.reconcileRun,
   payouts.reconcileList,

@@ -12,6 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { checkAddresses, workstationAddresses } from '../access/ip.js';
 import { roleHas, type Permission, type Role } from '../access/permissions.js';
@@ -19,6 +20,7 @@ import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import type { CredentialStore } from '../credentials/store.js';
 import type { PayoutProvider, ProviderName } from '../providers/provider.js';
+import { rememberSecret } from '../log/logger.js';
 import { toTreasuryError, TreasuryError } from './errors.js';
 
 export interface Actor {
@@ -39,6 +41,8 @@ export interface Services {
   readonly credentials: CredentialStore | null;
   /** The workstation's own addresses, for IP binding (default: its network interfaces; tests inject). */
   addresses?(): readonly string[];
+  /** Where the router logs each call's outcome (never a payload). */
+  readonly log?: Logger;
 }
 
 const NO_SERVICES: Services = {
@@ -160,10 +164,18 @@ export class Router {
   }
 
   async call<O = unknown>(call: Call): Promise<O> {
+    rememberSecret(call.session);
+    const started = performance.now();
     try {
-      return (await this.dispatch(call)) as O;
+      const result = (await this.dispatch(call)) as O;
+      this.services.log?.info({ call: call.name, commandId: call.id ?? null, workstationId: call.workstationId, ms: Math.round(performance.now() - started), outcome: 'ok' }, 'call');
+      return result;
     } catch (error) {
-      throw toTreasuryError(error);
+      const e = toTreasuryError(error);
+      const line = { call: call.name, commandId: call.id ?? null, workstationId: call.workstationId, ms: Math.round(performance.now() - started), outcome: e.code, error: e.message };
+      if (e.kind === 'internal') this.services.log?.error({ ...line, stack: (error as Error).stack }, 'call failed');
+      else this.services.log?.info(line, 'call refused');
+      throw e;
     }
   }
 

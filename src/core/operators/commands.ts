@@ -7,6 +7,7 @@ import { defineCommand, defineQuery, STEP_UP_WINDOW_MS, tokenHash } from '../com
 import { TreasuryError } from '../commands/errors.js';
 import { checkAddresses } from '../access/ip.js';
 import { ROLES, roleRank } from '../access/permissions.js';
+import { rememberSecret } from '../log/logger.js';
 import { failedSignInHits, gate, newAddressHits } from '../security/rules.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 
@@ -86,6 +87,7 @@ export const signIn = defineCommand({
     const address = ctx.call.ip ?? (ctx.store.kind === 'postgres' ? where?.client_addr : null) ?? ctx.addresses[0] ?? null;
     await gate(ctx, await newAddressHits(ctx.tx, { id: op.id, username: op.username }, address ? [address] : []), op.id);
     const token = randomBytes(32).toString('base64url');
+    rememberSecret(token);
     await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`);
     await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id, address) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId}, ${address})`);
     ctx.audit({ action: 'session.signIn', entityType: 'operator', entityId: op.id, after: { username: op.username } });

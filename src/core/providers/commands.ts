@@ -1,6 +1,6 @@
 /** Provider credentials: written to the credential store (OS keychain) through the router, so the change is permission-checked and audited — the secret itself is never stored, echoed or audited. */
 import { z } from 'zod';
-import { defineCommand } from '../commands/router.js';
+import { defineCommand, defineQuery } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
 import { CREDENTIAL_ACCOUNTS } from './registry.js';
 
@@ -30,5 +30,18 @@ export const setCredential = defineCommand({
     await credentials.set(account, input.secret);
     ctx.audit({ action: 'provider.credentials.set', entityType: 'credential', entityId: account, before: { configured: existed }, after: { configured: true } });
     return { account, replaced: existed };
+  },
+});
+
+/** What the settings screen may know about provider secrets: configured or not. Never the secret. */
+export const credentialStatus = defineQuery({
+  name: 'provider.credentials.status',
+  permission: 'admin.manage',
+  input: z.strictObject({}),
+  async run(ctx) {
+    const credentials = ctx.services.credentials;
+    const out: Record<string, { configured: boolean }> = {};
+    for (const [which, account] of Object.entries(ACCOUNTS)) out[which] = { configured: credentials ? (await credentials.get(account)) !== null : false };
+    return out;
   },
 });

@@ -19,6 +19,7 @@ import { WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from 
 import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
 import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
+import { logger, rememberSecret } from '../log/logger.js';
 import { cacheFile, workstationFile } from './paths.js';
 
 export interface WorkstationOptions {
@@ -88,7 +89,23 @@ const unreachable = (e: TreasuryError) => e.code === 'CENTRAL_UNAVAILABLE';
 
 export async function openWorkstation(options: WorkstationOptions): Promise<Workstation> {
   const id = workstationId(options.dataDir);
-  const credentials = options.credentials ?? credentialStoreFromEnv();
+  // Every secret passing through the credential store is registered with the logger, which cuts it
+  // out of any log line.
+  const store = options.credentials ?? credentialStoreFromEnv();
+  const credentials: CredentialStore = {
+    kind: store.kind,
+    get: async (account) => {
+      const value = await store.get(account);
+      rememberSecret(value);
+      return value;
+    },
+    set: async (account, secret) => {
+      rememberSecret(secret);
+      await store.set(account, secret);
+    },
+    delete: (account) => store.delete(account),
+  };
+  const log = logger(options.dataDir);
   const retryAfterMs = options.retryAfterMs ?? 10_000;
   const location = options.centralUrl ? redactUrl(options.centralUrl) : `embedded PGlite at ${options.dataDir}/central`;
   let central: CentralStore | null = null;
@@ -104,7 +121,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       if (!central) {
         central = await openCentral({ url: options.centralUrl, dataDir: options.dataDir });
         const providers = options.providers ?? createProviderResolver({ credentials, db: central.db });
-        router = new Router(central, DEFINITIONS, undefined, { providers, credentials, ...(options.addresses ? { addresses: options.addresses } : {}) });
+        router = new Router(central, DEFINITIONS, undefined, { providers, credentials, log, ...(options.addresses ? { addresses: options.addresses } : {}) });
         reachable = true;
       } else {
         reachable = await isOnline(central);
@@ -116,6 +133,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       reachable = false;
       reason = e.message;
     }
+    log.info({ central: location, online: reachable, reason }, 'connectivity');
   };
   if (!options.offline) await connect();
 
