@@ -96,8 +96,8 @@ describe('secrets never reach a file, a log or an export', () => {
       for (const [what, secret] of Object.entries(planted)) if (bytes.includes(Buffer.from(secret, 'utf8'))) found.push(`${what} in ${path.relative(t.ws.dataDir, file)}`);
     }
     expect(found).toEqual([]);
-    // The scan does see plain data: the operator names are in the central store and the log.
-    expect(scanned.filter((f) => readFileSync(f).includes(Buffer.from('checker1'))).length).toBeGreaterThanOrEqual(2);
+    // The scan does see plain data: an operator's name is in the central store's files.
+    expect(scanned.filter((f) => f.includes(`${path.sep}central${path.sep}`) && readFileSync(f).includes(Buffer.from('checker1'))).length).toBeGreaterThanOrEqual(1);
   });
 
   it('the log has the calls and the redactions', () => {
