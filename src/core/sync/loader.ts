@@ -33,21 +33,25 @@ const ROWS_PER_INSERT = 32;
 /** Batches of lines (≈ 1 MiB each, copyOutChunks) sent and not yet taken by the worker: bounds memory. */
 const MAX_IN_FLIGHT = 8;
 
+/**
+ * OR FAIL rather than the default ABORT: a multi-row INSERT that may abort halfway needs a statement
+ * journal (a copy of every page it touches, so that it can undo itself alone), which costs ≈ 5 % of
+ * the load; here a failed statement fails its whole chunk's transaction anyway (rolled back).
+ */
 const insertSql = (t: SyncedTable, rows: number) =>
-  `INSERT INTO ${ident(t.name)} (${selectList(t)}) VALUES ${Array.from({ length: rows }, () => `(${t.columns.map(() => '?').join(', ')})`).join(', ')}`;
+  `INSERT OR FAIL INTO ${ident(t.name)} (${selectList(t)}) VALUES ${Array.from({ length: rows }, () => `(${t.columns.map(() => '?').join(', ')})`).join(', ')}`;
 
 /**
  * The worker (CommonJS, run by `new Worker(source, { eval: true })`). The conversion is the one of
- * tables.ts (convertLine + the converters), written for speed: per line, one check for a backslash
- * — none means no `\N` and no escapes, so each field is taken as it is (text), BigInt (integer) or
- * t/f → 1/0 (boolean); with one, each field is checked for `\N` and unescaped like copyField.
+ * tables.ts (convertLine + the converters), written for speed: a field is looked at for `\N` or
+ * escapes only when the line's next backslash falls inside it (most lines have none), and is
+ * otherwise taken as it is (text), BigInt (integer) or t/f → 1/0 (boolean).
  */
 const WORKER_SOURCE = String.raw`'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const UNESCAPE = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
 const TEXT = 0, INT = 1, BOOL = 2;
-const unescapeField = (raw) => (raw.includes('\\') ? raw.replace(/\\(.)/g, (_, c) => UNESCAPE[c] ?? c) : raw);
 
 let db = null;
 let table = null;
@@ -55,7 +59,8 @@ let table = null;
 function convert(t, line, out, at) {
   const kinds = t.kinds;
   const n = kinds.length;
-  const plain = line.indexOf('\\') < 0;
+  // The next backslash: a field before it has no escape and is not \N (most lines have none).
+  let slash = line.indexOf('\\');
   let start = 0;
   for (let i = 0; i < n; i++) {
     let end;
@@ -66,11 +71,18 @@ function convert(t, line, out, at) {
       end = line.length;
       if (line.indexOf('\t', start) >= 0) throw new Error(t.name + ': a COPY line does not have ' + n + ' fields');
     }
-    const raw = line.slice(start, end);
+    let raw = line.slice(start, end);
     start = end + 1;
+    if (slash >= 0 && slash < end) {
+      slash = line.indexOf('\\', end);
+      if (raw === '\\N') {
+        out[at + i] = null;
+        continue;
+      }
+      raw = raw.replace(/\\(.)/g, (_, c) => UNESCAPE[c] ?? c);
+    }
     const kind = kinds[i];
-    if (!plain && raw === '\\N') out[at + i] = null;
-    else if (kind === TEXT) out[at + i] = plain ? raw : unescapeField(raw);
+    if (kind === TEXT) out[at + i] = raw;
     else if (kind === INT) out[at + i] = BigInt(raw);
     else if (raw === 't') out[at + i] = 1;
     else if (raw === 'f') out[at + i] = 0;
@@ -195,6 +207,7 @@ export class BulkLoader {
   #closed = false;
 
   private constructor(private readonly worker: Worker) {
+    this.opened.catch(() => {}); // also reported by the first request that waits for an answer
     worker.on('message', (r: Reply) => this.#reply(r));
     worker.on('error', (e) => {
       this.#dead = true;
@@ -206,23 +219,23 @@ export class BulkLoader {
     });
   }
 
-  /** Starts the worker and opens its connection to `cache` (with the same key, in memory). */
-  static async start(cache: LocalCache, options: LoaderOptions): Promise<BulkLoader> {
+  /**
+   * Starts the worker, which opens its connection to `cache` (with the same key, in memory) while
+   * the caller goes on: requests sent meanwhile wait in the worker's queue, and a failure to open
+   * fails the first request that waits for an answer (and `opened`).
+   */
+  static start(cache: LocalCache, options: LoaderOptions): BulkLoader {
     const secret = cacheConnectionSecret(cache);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { driver, file: secret.file, keyPragmas: secret.keyPragmas, chunkRows: options.chunkRows, busyTimeoutMs: options.busyTimeoutMs },
     });
-    const loader = new BulkLoader(worker);
-    try {
-      await loader.#request(0);
-    } catch (error) {
-      await loader.#stop();
-      throw error;
-    }
-    return loader;
+    return new BulkLoader(worker);
   }
+
+  /** Settles when the worker's connection is open (rejects if it could not be). */
+  readonly opened: Promise<void> = this.#request(0).then(() => {});
 
   /** The next table: its lines follow with `rows`; `onDone` hears the rows committed so far. */
   table(t: SyncedTable, onDone?: (done: number) => void): Promise<void> {
