@@ -140,3 +140,9 @@ export function discard(cache: LocalCache, ref: string): OutboxEntry {
   })();
   return { ...entry, status: 'discarded' };
 }
+
+/** "table\u0000key" of every row a pending command changed optimistically (pull leaves those alone). */
+export function pendingKeys(cache: LocalCache): string[] {
+  const list = cache.sqlite.prepare("SELECT payload FROM outbox WHERE status = 'pending'").all() as { payload: string }[];
+  return list.flatMap((r) => (JSON.parse(r.payload, revive) as Envelope).undo.map((u) => `${u.table}\u0000${u.key}`));
+}

@@ -52,6 +52,7 @@ import { pgArray } from '../central/arrays.js';
 import { copyOutChunks, literal } from '../central/copy.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { BulkLoader } from './loader.js';
+import { pendingKeys } from './outbox.js';
 import { SYNCED_BY_NAME, SYNCED_TABLES, convertLine, ident, selectList, type SyncedTable } from './tables.js';
 
 export interface PullProgress {
@@ -191,7 +192,58 @@ function clearMirrors(cache: LocalCache): void {
   cache.sqlite.transaction(() => {
     for (const t of SYNCED_TABLES) cache.sqlite.prepare(`DELETE FROM ${ident(t.name)}`).run();
     cache.sqlite.prepare('DELETE FROM sync_state WHERE key = ?').run(K_CURSOR);
+    cache.sqlite.prepare('DELETE FROM sync_refetch').run(); // every row is read afresh anyway
   })();
+}
+
+/**
+ * Re-reads the rows that settled outbox commands had changed (sync_refetch, see outbox.ts): the
+ * images put back when a command settled are as of when it was written, and the central rows may
+ * have moved on since without a change-log entry after the cursor. Rows still touched by a pending
+ * command keep their optimistic state and wait for a later pull. Same snapshot, same COPY text as
+ * the rest of the pull; upserts and deletes with the queue's entries in one SQLite transaction.
+ */
+async function refetchSettled(tx: CentralTx, cache: LocalCache, stmts: (t: SyncedTable) => { upsert: Statement; remove: Statement }): Promise<number> {
+  const queued = cache.sqlite.prepare('SELECT tbl, row_key FROM sync_refetch').all() as { tbl: string; row_key: string }[];
+  if (queued.length === 0) return 0;
+  const pending = new Set(pendingKeys(cache));
+  const byTable = new Map<SyncedTable, string[]>();
+  for (const q of queued) {
+    const t = SYNCED_BY_NAME.get(q.tbl);
+    if (!t || pending.has(`${q.tbl}\u0000${q.row_key}`)) continue;
+    byTable.set(t, [...(byTable.get(t) ?? []), q.row_key]);
+  }
+  const fetched = new Map<SyncedTable, string[]>();
+  for (const [t, keys] of byTable) {
+    // Local-only keys (negative ids the outbox used) simply find nothing centrally: removed below.
+    const lines: string[] = [];
+    await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray(keys))}::${t.keyType}[])`, (ls) => {
+      for (const l of ls) lines.push(l);
+    });
+    fetched.set(t, lines);
+  }
+  let written = 0;
+  const done = cache.sqlite.prepare('DELETE FROM sync_refetch WHERE tbl = ? AND row_key = ?');
+  cache.sqlite.transaction(() => {
+    for (const [t, keys] of byTable) {
+      const { upsert, remove } = stmts(t);
+      const present = new Set<string>();
+      for (const line of fetched.get(t)!) {
+        const values = convertLine(t, line);
+        upsert.run(values);
+        present.add(String(values[t.keyIndex]));
+        written++;
+      }
+      for (const key of keys) {
+        if (!present.has(key)) {
+          remove.run(t.intKey ? BigInt(key) : key);
+          written++;
+        }
+        done.run(t.name, key);
+      }
+    }
+  })();
+  return written;
 }
 
 /** One pull (or rebuild) at a time per cache: a second call waits for the first to finish. */
@@ -443,6 +495,7 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
       options.onProgress?.({ phase: 'changes', table: null, done: changes });
       if (log.length < changeChunk) break;
     }
+    written += await refetchSettled(tx, cache, stmts);
     // Every change of a transaction below xmin has been read: later pulls can start at (xmin, 0).
     const floor: Cursor = { xid: xmin, id: 0n };
     if (after(floor, cursor)) {
