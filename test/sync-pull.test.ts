@@ -338,7 +338,7 @@ describe.skipIf(!pgAvailable)('pull with transactions committing out of order (r
     await t2`COMMIT`; // …T2 commits first: its change_log ids and xid are both above T1's
     expect(BigInt(xid2)).toBeGreaterThan(BigInt(xid1));
 
-    const first = await pull(store, cache);
+    const first = await pull(store, cache, { catchUpMs: 0 }); // mid-flight: do not wait for T1
     expect(keysOf('settings').has('t2')).toBe(false); // not yet: T1, older, still runs
     expect(keysOf('settings').has('t1')).toBe(false);
     expect(BigInt(first.cursor.split(':')[0]!)).toBeLessThanOrEqual(BigInt(xid1));
@@ -348,6 +348,26 @@ describe.skipIf(!pgAvailable)('pull with transactions committing out of order (r
     expect(keysOf('settings').has('t1')).toBe(true);
     expect(keysOf('settings').has('t2')).toBe(true);
     await expectInStep(store, cache);
+    t1.release();
+    t2.release();
+  });
+
+  it('a sync right after a change waits (bounded) for older transactions to end, then reads it', async () => {
+    const c1 = connect();
+    const c2 = connect();
+    const t1 = await c1.reserve();
+    const t2 = await c2.reserve();
+    await t1`BEGIN`;
+    await t1`INSERT INTO settings (key, value) VALUES ('w1', '1')`; // an older transaction, still open
+    await t2`INSERT INTO settings (key, value) VALUES ('w2', '2')`; // a change, committed
+    const started = performance.now();
+    await pull(store, cache, { catchUpMs: 300 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290); // it waited, then gave up
+    expect(keysOf('settings').has('w2')).toBe(false);
+    setTimeout(() => void t1`COMMIT`.then(() => {}), 200); // postgres.js runs a query only once awaited
+    await pull(store, cache); // waits for T1's commit instead of stopping short
+    expect(keysOf('settings').has('w1')).toBe(true);
+    expect(keysOf('settings').has('w2')).toBe(true);
     t1.release();
     t2.release();
   });
@@ -397,7 +417,7 @@ describe.skipIf(!pgAvailable)('pull with transactions committing out of order (r
         await steps[i]!.shift()!.run();
         order.push(i);
         if (rnd() < 0.3) {
-          await pull(store, cache);
+          await pull(store, cache, { catchUpMs: 0 }); // mid-flight: read what is final now
           pulls++;
         }
       }

@@ -76,6 +76,13 @@ export interface PullOptions {
    * key), since PGlite's COPY hands its whole output over as one Blob (default 100,000).
    */
   pageRows?: number;
+  /**
+   * Incremental pull: how long to wait, at most, for the transactions older than the newest logged
+   * change to end before reading (default 5,000 ms). Any transaction in the cluster holds xmin back,
+   * so without the wait a sync right after a change could stop just short of it, behind an
+   * unrelated long transaction. After the wait the pull reads what it can; the rest comes next time.
+   */
+  catchUpMs?: number;
 }
 
 export interface PullResult {
@@ -393,6 +400,21 @@ const SCOPED: ReadonlyMap<string, string> = new Map([['commissions', 'affiliate_
 /** Owners re-read per central round trip: bounds memory when a calc logged thousands of affiliates. */
 const SCOPES_PER_FETCH = 500;
 
+/**
+ * Waits (bounded) until every transaction up to the newest logged change has ended, i.e. until the
+ * cluster's xmin passes it. xmin never goes back, so a snapshot taken afterwards reads that change.
+ */
+async function catchUp(store: CentralStore, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  const [target] = await rows<{ xid: string | null }>(store.db, sql`SELECT max(xid)::text AS xid FROM change_log`);
+  if (!target?.xid) return;
+  for (;;) {
+    const [now] = await rows<{ xmin: string }>(store.db, sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+    if (BigInt(now!.xmin) > BigInt(target.xid) || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cursor, options: PullOptions): Promise<Omit<PullResult, 'ms'>> {
   const changeChunk = options.changeChunk ?? 10_000;
   const statements = new Map<string, { upsert: Statement; remove: Statement }>();
@@ -404,6 +426,7 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
   let cursor = from;
   let changes = 0;
   let written = 0;
+  await catchUp(store, options.catchUpMs ?? 5_000);
   await inSnapshot(store, async (tx) => {
     // Fixed for the whole pull (one snapshot): only rows of transactions older than every one still
     // running are read — see the comment at the top of this file.
