@@ -204,6 +204,28 @@ function clearMirrors(cache: LocalCache): void {
 }
 
 /**
+ * Makes the mirror's rows for `keys` what the central store returned (`lines`, COPY text): upserts
+ * those found, deletes the keys not found. Runs inside the caller's SQLite transaction; returns the
+ * rows written.
+ */
+function applyKeys(t: SyncedTable, s: { upsert: Statement; remove: Statement }, lines: readonly string[], keys: Iterable<string>): number {
+  let written = 0;
+  const present = new Set<string>();
+  for (const line of lines) {
+    const values = convertLine(t, line);
+    s.upsert.run(values);
+    present.add(String(values[t.keyIndex]));
+    written++;
+  }
+  for (const key of keys) {
+    if (present.has(key)) continue;
+    s.remove.run(t.intKey ? BigInt(key) : key);
+    written++;
+  }
+  return written;
+}
+
+/**
  * Re-reads the rows that settled outbox commands had changed (sync_refetch, see outbox.ts): the
  * images put back when a command settled are as of when it was written, and the central rows may
  * have moved on since without a change-log entry after the cursor. Rows still touched by a pending
@@ -233,21 +255,8 @@ async function refetchSettled(tx: CentralTx, cache: LocalCache, stmts: (t: Synce
   const done = cache.sqlite.prepare('DELETE FROM sync_refetch WHERE tbl = ? AND row_key = ?');
   cache.sqlite.transaction(() => {
     for (const [t, keys] of byTable) {
-      const { upsert, remove } = stmts(t);
-      const present = new Set<string>();
-      for (const line of fetched.get(t)!) {
-        const values = convertLine(t, line);
-        upsert.run(values);
-        present.add(String(values[t.keyIndex]));
-        written++;
-      }
-      for (const key of keys) {
-        if (!present.has(key)) {
-          remove.run(t.intKey ? BigInt(key) : key);
-          written++;
-        }
-        done.run(t.name, key);
-      }
+      written += applyKeys(t, stmts(t), fetched.get(t)!, keys);
+      for (const key of keys) done.run(t.name, key);
     }
   })();
   return written;
@@ -497,19 +506,7 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
       const next: Cursor = { xid: BigInt(last.log_xid), id: BigInt(last.log_id) };
       cache.sqlite.transaction(() => {
         for (const [t, set] of keys) {
-          const { upsert, remove } = stmts(t);
-          const present = new Set<string>();
-          for (const line of fetched.get(t)!) {
-            const values = convertLine(t, line);
-            upsert.run(values);
-            present.add(String(values[t.keyIndex]));
-            written++;
-          }
-          for (const key of set) {
-            if (present.has(key)) continue;
-            remove.run(t.intKey ? BigInt(key) : key);
-            written++;
-          }
+          written += applyKeys(t, stmts(t), fetched.get(t)!, set);
         }
         writeState(cache, K_CURSOR, formatCursor(next));
       })();
