@@ -3,6 +3,7 @@
  * browser host later): one object, one method per kind of call. The renderer sees only this type;
  * it never learns about the database, the keychain or Node.
  */
+import { z } from 'zod';
 export interface BridgeError {
   code: string;
   kind: 'user' | 'internal';
@@ -21,6 +22,9 @@ export interface TreasuryBridge {
    */
   info(): Promise<{ version: string; host: 'electron' | 'browser'; dataDir: string; central: string; online: boolean; offlineReason: string | null }>;
 }
+
+/** What may cross the bridge for a call: a command or query name and its payload (checked by the router). */
+export const bridgeCallSchema = z.strictObject({ name: z.string().regex(/^[a-z][a-zA-Z.]{2,63}$/, 'is not a command or query name'), payload: z.unknown() });
 
 export const CALL_CHANNEL = 'treasury:call';
 export const INFO_CHANNEL = 'treasury:info';
