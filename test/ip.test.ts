@@ -11,6 +11,8 @@ import { rows } from '../src/core/central/store.js';
 import { toTreasuryError } from '../src/core/commands/errors.js';
 import type { SignInResult } from '../src/core/operators/commands.js';
 import { drivers } from './support/pg.js';
+import { randomUUID } from 'node:crypto';
+import { openWorkstation } from '../src/core/workstation/workstation.js';
 import { ADMIN_PASSWORD, addOperator, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => toTreasuryError(e).code);
@@ -90,6 +92,30 @@ for (const driver of drivers()) {
       await t.call('ip.allow', { username: 'manager9', cidr: '10.1.0.0/16' });
       here = ['10.1.2.3']; // the workstation claims the office; the server sees 127.0.0.1
       expect(await signIn('manager9')).toMatchObject({ ok: false, reason: expect.stringMatching(/central store sees this workstation at 127\.0\.0\.1/) });
+    });
+
+    it('offline too: sign-in and calls are held to the ranges as last synced', async () => {
+      here = ['10.1.2.3'];
+      const via = (ws: typeof t.ws) => <T>(name: string, payload: unknown, session: string | null) => ws.call<T>({ name, payload, session, workstationId: ws.id, id: randomUUID() });
+      const admin = await via(t.ws)<SignInResult>('session.signIn', { username: 'admin', password: ADMIN_PASSWORD }, null);
+      const manager = await via(t.ws)<SignInResult>('session.signIn', { username: 'manager1', password: ADMIN_PASSWORD }, null); // leaves the verifier
+      expect(manager.ok).toBe(true);
+      await via(t.ws)('sync.run', {}, (admin as { token: string }).token);
+      const offline = await openWorkstation({ dataDir: t.ws.dataDir, credentials: t.ws.credentials, offline: true, addresses: () => here });
+      try {
+        const signed = await via(offline)<SignInResult>('session.signIn', { username: 'manager1', password: ADMIN_PASSWORD }, null);
+        expect(signed.ok).toBe(true);
+        const token = (signed as { token: string }).token;
+        expect(await codeOf(via(offline)('batch.list', {}, token))).toBe('ok');
+        here = ['192.168.7.7'];
+        expect(await codeOf(via(offline)('batch.list', {}, token))).toBe('IP_NOT_ALLOWED');
+        here = ['10.1.2.3'];
+        expect(await codeOf(via(offline)('batch.list', {}, token))).toBe('UNAUTHENTICATED'); // ended
+        here = ['172.16.0.9'];
+        expect(await via(offline)<SignInResult>('session.signIn', { username: 'manager1', password: ADMIN_PASSWORD }, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/sign-in refused: none of this workstation's addresses/) });
+      } finally {
+        await offline.close();
+      }
     });
 
     it('nobody locks themselves out, nobody restricts a role above their own', async () => {

@@ -93,7 +93,7 @@ describe('mirror tables', () => {
     expect(SYNCED_TABLES.map((t) => t.name).sort()).toEqual(
       [
         'affiliates', 'commissions', 'adjustments', 'commission_rules', 'payout_batches', 'payouts', 'payout_items',
-        'batch_approvals', 'operators', 'roles', 'settings', 'reconciliation_runs', 'reconciliation_results', 'provider_events',
+        'batch_approvals', 'operators', 'roles', 'settings', 'reconciliation_runs', 'reconciliation_results', 'provider_events', 'ip_allowlist',
       ].sort(),
     );
   });
@@ -123,6 +123,7 @@ describe.each(drivers())('pull on %s', (driver) => {
     const day = 86_400_000;
     await s.tw.call('reconcile.run', { provider: 'xendit', from: new Date(Date.now() - day).toISOString(), to: new Date(Date.now() + day).toISOString() });
     draft = (await s.tw.call<CreateResult>('batch.create', { provider: 'xendit', currency: 'IDR' })).batches[0]!.number; // a DRAFT batch too
+    await s.tw.call('ip.allow', { role: 'viewer', cidr: '10.0.0.0/8', note: 'sync test' }); // no viewer exists: restricts nobody here
     // A provider event, stored as the webhook relay stores it (an event type we do not act on).
     const body = JSON.stringify({ event: 'payout.note', business_id: 'biz-1', created: new Date().toISOString(), data: { note: 'sync test' } });
     await ingestEvent(store, parseXenditEvent(body), { now: new Date(), ip: '127.0.0.1', workstationId: s.tw.ws.id });

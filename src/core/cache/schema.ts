@@ -85,6 +85,17 @@ export const operators = sqliteTable('operators', {
   updatedAt: ts('updated_at').notNull(),
 });
 
+/** IP ranges per role or operator: offline sign-in and offline calls are held to them too. */
+export const ipAllowlist = sqliteTable('ip_allowlist', {
+  id: text('id').primaryKey(),
+  role: text('role'),
+  operatorId: text('operator_id'),
+  cidr: text('cidr').notNull(),
+  note: text('note'),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull(),
+});
+
 export const affiliates = sqliteTable(
   'affiliates',
   {

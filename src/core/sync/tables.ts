@@ -98,6 +98,7 @@ function define(localTable: SQLiteTable, centralTable: PgTable, excluded: string
 export const SYNCED_TABLES: readonly SyncedTable[] = [
   define(local.roles, central.roles),
   define(local.operators, central.operators, ['password_hash']),
+  define(local.ipAllowlist, central.ipAllowlist),
   define(local.settings, central.settings),
   define(local.affiliates, central.affiliates),
   define(local.commissionRules, central.commissionRules),

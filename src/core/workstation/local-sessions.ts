@@ -14,6 +14,7 @@
  * - Offline failures lock offline sign-in like central failures lock the account (same thresholds).
  */
 import { randomBytes } from 'node:crypto';
+import { checkAddresses, workstationAddresses } from '../access/ip.js';
 import type { Role } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
@@ -34,6 +35,12 @@ function mirroredOperator(cache: LocalCache, where: { id?: string; username?: st
       ? cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE id = ?').get(where.id)
       : cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)').get(where.username)
   ) as MirroredOperator | undefined;
+}
+
+/** IP binding offline: the operator's ranges as last synced, against the workstation's addresses (no server view offline). */
+function ipVerdict(cache: LocalCache, op: { id: string; role: string }, addresses: readonly string[]) {
+  const ranges = (cache.sqlite.prepare('SELECT cidr FROM ip_allowlist WHERE operator_id = ? OR role = ? ORDER BY cidr').all(op.id, op.role) as { cidr: string }[]).map((r) => r.cidr);
+  return checkAddresses({ ranges, workstation: addresses, server: null });
 }
 
 /** After the central store accepted a sign-in: remember the session and refresh the verifier. */
@@ -57,7 +64,7 @@ export async function rememberSignIn(
 }
 
 /** Sign-in against the cached verifier, for preparation while the central store is unreachable. */
-export async function signInOffline(cache: LocalCache, username: string, password: string, now: Date): Promise<SignInResult & { offline: true }> {
+export async function signInOffline(cache: LocalCache, username: string, password: string, now: Date, addresses: readonly string[] = workstationAddresses()): Promise<SignInResult & { offline: true }> {
   const generic = 'unknown username or wrong password (offline sign-in checks the password last used on this workstation while online)';
   const v = cache.sqlite.prepare('SELECT operator_id, username, verifier, failed_attempts, locked_until FROM local_verifiers WHERE lower(username) = lower(?)').get(username) as
     | { operator_id: string; username: string; verifier: string; failed_attempts: number; locked_until: bigint | null }
@@ -78,6 +85,8 @@ export async function signInOffline(cache: LocalCache, username: string, passwor
   const op = mirroredOperator(cache, { id: v.operator_id });
   if (!op) return { ok: false, reason: `operator ${v.username} is not in this workstation's cache: sync while online first`, offline: true };
   if (op.status !== 'active') return { ok: false, reason: `operator ${op.username} is ${op.status}`, offline: true };
+  const ip = ipVerdict(cache, op, addresses);
+  if (!ip.allowed) return { ok: false, reason: `sign-in refused: ${ip.reason}`, offline: true };
   const token = randomBytes(32).toString('base64url');
   const at = now.getTime();
   cache.sqlite.transaction(() => {
@@ -90,7 +99,7 @@ export async function signInOffline(cache: LocalCache, username: string, passwor
 }
 
 /** The operator behind a session token, checked the way the central router checks it. */
-export function resolveLocalSession(cache: LocalCache, token: string | null | undefined, now: Date): Actor & { origin: 'central' | 'offline'; stepUpCurrent: boolean } {
+export function resolveLocalSession(cache: LocalCache, token: string | null | undefined, now: Date, addresses: readonly string[] = workstationAddresses()): Actor & { origin: 'central' | 'offline'; stepUpCurrent: boolean } {
   if (!token) throw new TreasuryError('UNAUTHENTICATED', 'not signed in: sign in first (offline, the password last used on this workstation online)');
   const hash = tokenHash(token);
   const s = cache.sqlite.prepare('SELECT operator_id, origin, created_at, last_seen_at, ended_at, stepped_up_at FROM local_sessions WHERE token_hash = ?').get(hash) as
@@ -104,6 +113,11 @@ export function resolveLocalSession(cache: LocalCache, token: string | null | un
   const op = mirroredOperator(cache, { id: s.operator_id });
   if (!op) throw new TreasuryError('UNAUTHENTICATED', "the signed-in operator is not in this workstation's cache: sync while online first");
   if (op.status !== 'active') throw new TreasuryError('UNAUTHENTICATED', `operator ${op.username} is ${op.status}`);
+  const ip = ipVerdict(cache, op, addresses);
+  if (!ip.allowed) {
+    cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
+    throw new TreasuryError('IP_NOT_ALLOWED', `${ip.reason}: the session of ${op.username} has ended`);
+  }
   cache.sqlite.prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
   const stepped = stepUpCurrent(Number(s.created_at), s.stepped_up_at === null ? null : Number(s.stepped_up_at), now.getTime());
   return { operatorId: op.id, username: op.username, role: op.role, origin: s.origin, stepUpCurrent: stepped };

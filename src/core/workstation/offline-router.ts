@@ -22,11 +22,14 @@ import { toTreasuryError, TreasuryError } from '../commands/errors.js';
 import { STEP_UP_WINDOW_MS, type Actor, type Call, type Definition } from '../commands/router.js';
 import { readAuditTail } from '../sync/audit-tail.js';
 import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
+import { workstationAddresses } from '../access/ip.js';
 import { endLocalSession, resolveLocalSession, signInOffline, stepUpOffline } from './local-sessions.js';
 import * as reads from './offline-queries.js';
 
 export interface OfflineContext {
   readonly cache: LocalCache;
+  /** The workstation's addresses for this call (IP binding). */
+  readonly addresses: readonly string[];
   readonly actor: Actor | null;
   readonly now: Date;
   readonly session: string | null;
@@ -39,7 +42,7 @@ const operatorOf = (ctx: OfflineContext) => ({ id: ctx.actor!.operatorId, userna
 /** What works offline. A name missing here needs the central store. */
 const OFFLINE_HANDLERS: Record<string, Handler> = {
   'setup.status': (ctx) => reads.setupStatus(ctx.cache),
-  'session.signIn': (ctx, input: { username: string; password: string }) => signInOffline(ctx.cache, input.username, input.password, ctx.now),
+  'session.signIn': (ctx, input: { username: string; password: string }) => signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
   'session.signOut': (ctx, input: { token: string }) => ({ signedOut: endLocalSession(ctx.cache, input.token, ctx.now) }),
   'session.stepUp': (ctx, input: { password: string }) => stepUpOffline(ctx.cache, ctx.session!, ctx.actor!.operatorId, input.password, ctx.now),
   'session.whoami': (ctx) => ({ operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role, offline: true }),
@@ -101,6 +104,8 @@ export class OfflineRouter {
     definitions: readonly Definition<never, unknown>[],
     /** Calls answered by the workstation in every mode (sync, outbox): see sync-calls.ts. */
     private readonly extra: Record<string, Handler> = {},
+    /** The workstation's addresses, for IP binding offline (the ranges as last synced). */
+    private readonly addresses: () => readonly string[] = workstationAddresses,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.definitions = new Map(definitions.map((d) => [d.name, d as unknown as Definition]));
@@ -119,7 +124,7 @@ export class OfflineRouter {
     let actor: Actor | null = null;
     try {
       if (def.permission !== 'public') {
-        const local = identify ? null : resolveLocalSession(cache, call.session, now);
+        const local = identify ? null : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
         actor = identify ? await identify() : local!;
         if (def.permission !== 'signed_in' && !roleHas(actor.role, def.permission)) {
           throw new TreasuryError('FORBIDDEN', `${actor.username} (${actor.role}) lacks the permission ${def.permission} needed for ${def.name}`);
@@ -136,13 +141,13 @@ export class OfflineRouter {
       }
       const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
       if (!handler) throw offlineRefusal(def.name);
-      const result = await handler({ cache, actor, now, session: call.session ?? null }, parsed.data as never);
+      const result = await handler({ cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses() }, parsed.data as never);
       const refused = (def.name === 'session.signIn' || def.name === 'session.stepUp') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
       if (def.kind === 'command') journal(cache, { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
-      journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+      journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' || e.code === 'IP_NOT_ALLOWED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
       throw e;
     }
   }

@@ -143,7 +143,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     cacheConnection = null;
     throw error;
   }));
-  const offlineRouter: OfflineRouter = new OfflineRouter(cache, [...DEFINITIONS, ...WORKSTATION_DEFINITIONS], workstationHandlers(() => ws));
+  const offlineRouter: OfflineRouter = new OfflineRouter(cache, [...DEFINITIONS, ...WORKSTATION_DEFINITIONS], workstationHandlers(() => ws), options.addresses);
 
   const online = async (): Promise<boolean> => {
     if (options.offline) return false;
