@@ -11,6 +11,7 @@ Treasury Console needs the Electron runtime, which \`npm install\` does not down
 (its download needs internet access beyond the npm registry; see README, "Electron runtime").
 
   • On a machine with internet access:   npm run electron:fetch   then   npm start
+  • The same console in a browser, on the same stores:   npm run start:browser
   • Without it, everything works from the command line on the same stores:
         npx treasury init
         npx treasury demo --affiliates 1000 --conversions 100000 --seed 7
