@@ -6,9 +6,8 @@
  * Each measured phase runs in its own child process so its peak RSS (getrusage maxrss) is its own.
  * Usage: npm run bench:calc -- [--conversions N] [--affiliates N] [--stores postgres,pglite]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { calculateCommissions } from '../src/core/calculation/run.js';
@@ -18,7 +17,7 @@ import { openCentral, rows, type CentralStore } from '../src/core/central/store.
 import { computeAffiliateCommissions, type AffiliateStatus, type ConversionStatus } from '../src/core/commission/index.js';
 import { writeDemo } from '../src/core/demo/generate.js';
 import { resourcePath } from '../src/core/workstation/resources.js';
-import { arg, phaseEntry, rssMB, runPhase, scratchDatabase } from './support.js';
+import { arg, phaseEntry, rssMB, runPhase, withScratchStore } from './support.js';
 
 const UNTIL = new Date('2026-11-01T00:00:00Z');
 const AS_OF = new Date('2026-11-21T00:00:00Z');
@@ -145,15 +144,8 @@ export async function main(args: string[]): Promise<void> {
   const stores = arg(args, 'stores', 'postgres,pglite').split(',') as Target['store'][];
   console.log(`bench:calc — ${n.conversions.toLocaleString('en-US')} conversions, ${n.affiliates.toLocaleString('en-US')} affiliates; ${os.cpus().length} cores, Node ${process.version}`);
   for (const store of stores) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-'));
-    const target: Target = { store, dataDir };
-    let drop = async () => {};
-    if (store === 'postgres') {
-      const db = await scratchDatabase();
-      target.url = db.url;
-      drop = db.drop;
-    }
-    try {
+    await withScratchStore(store, async (where) => {
+      const target: Target = { store, dataDir: where.dataDir, url: where.url };
       const prep = runPhase(BENCH, 'prepare', target, n);
       const calc = runPhase(BENCH, 'calc', target, n);
       const recalc = runPhase(BENCH, 'calc', target, n);
@@ -169,10 +161,7 @@ export async function main(args: string[]): Promise<void> {
       console.log(`  calc / floor = ${(calc.ms! / floor.ms!).toFixed(2)}×  (target ≤ 2×)`);
       console.log(`  naive / calc = ${(naiveTotal / calc.ms!).toFixed(1)}×  (target ≥ 50×)`);
       console.log(`  peak RSS ${calc.rssMB} MB  (target ≤ 500 MB)`);
-    } finally {
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   }
 }
 

@@ -4,6 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 
 export const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -35,6 +38,21 @@ export async function scratchDatabase(prefix = 'treasury_bench'): Promise<{ url:
       await a.end();
     },
   };
+}
+
+/**
+ * A scratch place for one store: a fresh data dir and, for Postgres, a fresh database; `fn` gets
+ * both, and both are removed afterwards whatever happens.
+ */
+export async function withScratchStore<T>(store: 'postgres' | 'pglite', fn: (where: { dataDir: string; url?: string }) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-'));
+  const db = store === 'postgres' ? await scratchDatabase() : null;
+  try {
+    return await fn({ dataDir, ...(db ? { url: db.url } : {}) });
+  } finally {
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** Runs `phase` of the benchmark file `bench` in a child process; returns the JSON line it prints. */

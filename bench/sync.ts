@@ -10,7 +10,7 @@
  * Usage: npm run bench:sync -- [--commissions N] [--affiliates N] [--stores postgres,pglite] [--changes N]
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { openCentral, rows, type CentralStore, type CentralTx } from '../src/cor
 import type { CredentialStore } from '../src/core/credentials/store.js';
 import { pull, syncStatus } from '../src/core/sync/pull.js';
 import { SYNCED_BY_NAME, selectList } from '../src/core/sync/tables.js';
-import { arg, phaseEntry, rssMB, runPhase, scratchDatabase } from './support.js';
+import { arg, phaseEntry, rssMB, runPhase, withScratchStore } from './support.js';
 
 const BENCH = fileURLToPath(import.meta.url);
 
@@ -158,15 +158,8 @@ export async function main(args: string[]): Promise<void> {
   );
   const table: string[][] = [];
   for (const store of stores) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-sync-'));
-    const target: Target = { store, dataDir, key: randomBytes(32).toString('hex') };
-    let drop = async () => {};
-    if (store === 'postgres') {
-      const db = await scratchDatabase();
-      target.url = db.url;
-      drop = db.drop;
-    }
-    try {
+    await withScratchStore(store, async (where) => {
+      const target: Target = { store, dataDir: where.dataDir, url: where.url, key: randomBytes(32).toString('hex') };
       const prep = runPhase(BENCH, 'prepare', target, n);
       const floor = runPhase(BENCH, 'floor', target, n);
       const initial = runPhase(BENCH, 'initial', target, n);
@@ -181,10 +174,7 @@ export async function main(args: string[]): Promise<void> {
       const ratio = initial.ms! / floor.ms!;
       console.log(`  initial / floor = ${ratio.toFixed(2)}×  (target ≤ 3×)   incremental ${s(incremental.ms!)}  (target ≤ 300 ms)`);
       table.push([store, s(initial.ms!), `${initial.rssMB} MB`, s(floor.ms!), `${ratio.toFixed(2)}×`, s(incremental.ms!), `${incremental.rssMB} MB`]);
-    } finally {
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   }
   const head = ['store', 'initial pull', 'peak RSS', 'floor (COPY)', 'initial/floor', 'incremental (1k)', 'peak RSS'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineCommand, defineQuery, type HandlerContext } from '../commands/router.js';
-import { checkAddresses, normaliseCidr } from './ip.js';
+import { normaliseCidr } from './ip.js';
+import { checkOperatorAddress } from './ranges.js';
 import { ROLES, roleRank, type Role } from './permissions.js';
 
 const cidr = z.string().transform((v, ctx) => {
@@ -23,11 +24,7 @@ const cidr = z.string().transform((v, ctx) => {
 /** Refuses a change after which the acting operator's own address would be outside their ranges. */
 async function keepsActorIn(ctx: HandlerContext): Promise<void> {
   const actor = ctx.actor!;
-  const [where] = await rows<{ ranges: string | null; client_addr: string | null }>(
-    ctx.tx,
-    sql`SELECT (SELECT string_agg(cidr, ' ' ORDER BY cidr) FROM ip_allowlist WHERE operator_id = ${actor.operatorId}::uuid OR role = ${actor.role}) AS ranges, host(inet_client_addr()) AS client_addr`,
-  );
-  const verdict = checkAddresses({ ranges: where?.ranges ? where.ranges.split(' ') : [], workstation: ctx.addresses, server: ctx.store.kind === 'postgres' ? (where?.client_addr ?? null) : null });
+  const verdict = await checkOperatorAddress(ctx, { id: actor.operatorId, role: actor.role });
   if (!verdict.allowed) throw new TreasuryError('CONFLICT', `refused: this would lock ${actor.username} out (${verdict.reason})`);
 }
 

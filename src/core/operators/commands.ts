@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { rows } from '../central/store.js';
 import { defineCommand, defineQuery, STEP_UP_WINDOW_MS, tokenHash } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
-import { checkAddresses } from '../access/ip.js';
+import { checkOperatorAddress } from '../access/ranges.js';
 import { ROLES, roleRank } from '../access/permissions.js';
 import { rememberSecret } from '../log/logger.js';
 import { failedSignInHits, gate, newAddressHits } from '../security/rules.js';
@@ -13,6 +13,11 @@ import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
+
+/** The lockout after a failed sign-in or step-up: none below MAX failures, then LOCKOUT_MS doubling with each further one. */
+export function lockedUntil(failedAttempts: number, now: Date): Date | null {
+  return failedAttempts >= MAX_FAILED_SIGN_INS ? new Date(now.getTime() + LOCKOUT_MS * 2 ** (failedAttempts - MAX_FAILED_SIGN_INS)) : null;
+}
 
 const username = z.string().regex(/^[a-z][a-z0-9._-]{2,31}$/, 'use 3–32 lower-case letters, digits, . _ - (starting with a letter)');
 
@@ -72,19 +77,15 @@ export const signIn = defineCommand({
     }
     if (!(await verifyPassword(input.password, op.password_hash))) {
       const attempts = Number(op.failed_attempts) + 1;
-      const lockUntil = attempts >= MAX_FAILED_SIGN_INS ? new Date(ctx.now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS)) : null;
+      const lockUntil = lockedUntil(attempts, ctx.now);
       await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`);
       return fail(generic, op.id);
     }
-    const [where] = await rows<{ ranges: string | null; client_addr: string | null }>(
-      ctx.tx,
-      sql`SELECT (SELECT string_agg(cidr, ' ' ORDER BY cidr) FROM ip_allowlist WHERE operator_id = ${op.id}::uuid OR role = ${op.role}) AS ranges, host(inet_client_addr()) AS client_addr`,
-    );
-    const ip = checkAddresses({ ranges: where?.ranges ? where.ranges.split(' ') : [], workstation: ctx.addresses, server: ctx.store.kind === 'postgres' ? (where?.client_addr ?? null) : null });
+    const ip = await checkOperatorAddress(ctx, op);
     if (!ip.allowed) return fail(`sign-in refused: ${ip.reason}`, op.id);
     // The address the session comes from: the server's view when there is one, else the workstation's.
     // (the host's own knowledge of the caller first, e.g. the browser host's peer address).
-    const address = ctx.call.ip ?? (ctx.store.kind === 'postgres' ? where?.client_addr : null) ?? ctx.addresses[0] ?? null;
+    const address = ctx.call.ip ?? ip.server ?? ctx.addresses[0] ?? null;
     await gate(ctx, await newAddressHits(ctx.tx, { id: op.id, username: op.username }, address ? [address] : []), op.id);
     const token = randomBytes(32).toString('base64url');
     rememberSecret(token);
@@ -110,7 +111,7 @@ export const stepUp = defineCommand({
     const [op] = await rows<{ password_hash: string; failed_attempts: number }>(ctx.tx, sql`SELECT password_hash, failed_attempts FROM operators WHERE id = ${actor.operatorId}::uuid FOR UPDATE`);
     if (!op || !(await verifyPassword(input.password, op.password_hash))) {
       const attempts = Number(op?.failed_attempts ?? 0) + 1;
-      const lockUntil = attempts >= MAX_FAILED_SIGN_INS ? new Date(ctx.now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS)) : null;
+      const lockUntil = lockedUntil(attempts, ctx.now);
       await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${actor.operatorId}::uuid`);
       if (lockUntil) await ctx.tx.execute(sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${actor.operatorId}::uuid AND ended_at IS NULL`);
       ctx.audit({ action: 'session.stepUp.failed', entityType: 'operator', entityId: actor.operatorId, after: { attempts, lockedUntil: lockUntil?.toISOString() ?? null } });

@@ -161,7 +161,7 @@ export async function failedSignInHits(tx: CentralTx, operator: { id: string; us
   const rules = await loadSecurityRules(tx);
   const [{ n } = { n: 0 }] = await rows<{ n: number }>(
     tx,
-    sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'session.signIn.failed' AND entity_id = ${operator.id}
+    sql`SELECT count(*)::int AS n FROM audit_log WHERE entity_type = 'operator' AND entity_id = ${operator.id} AND action = 'session.signIn.failed'
           AND at > ${now.toISOString()}::timestamptz - ${rules.failedSignIns.windowMinutes} * interval '1 minute'`,
   );
   const failures = Number(n) + 1; // this one is being written with the event

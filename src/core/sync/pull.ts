@@ -240,7 +240,9 @@ async function refetchSettled(tx: CentralTx, cache: LocalCache, stmts: (t: Synce
   for (const q of queued) {
     const t = SYNCED_BY_NAME.get(q.tbl);
     if (!t || pending.has(`${q.tbl}\u0000${q.row_key}`)) continue;
-    byTable.set(t, [...(byTable.get(t) ?? []), q.row_key]);
+    let keys = byTable.get(t);
+    if (!keys) byTable.set(t, (keys = []));
+    keys.push(q.row_key);
   }
   const fetched = new Map<SyncedTable, string[]>();
   for (const [t, keys] of byTable) {

@@ -19,7 +19,7 @@ import type { Role } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
 import { IDLE_TIMEOUT_MS, STEP_UP_WINDOW_MS, stepUpCurrent, tokenHash, type Actor } from '../commands/router.js';
-import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, type SignInResult } from '../operators/commands.js';
+import { lockedUntil, type SignInResult } from '../operators/commands.js';
 import { hashPassword, verifyPassword } from '../operators/password.js';
 
 interface MirroredOperator {
@@ -78,8 +78,8 @@ export async function signInOffline(cache: LocalCache, username: string, passwor
   }
   if (!(await verifyPassword(password, v.verifier))) {
     const attempts = Number(v.failed_attempts) + 1;
-    const lockedUntil = attempts >= MAX_FAILED_SIGN_INS ? now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS) : null;
-    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockedUntil, v.operator_id);
+    const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
+    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockUntil, v.operator_id);
     return { ok: false, reason: generic, offline: true };
   }
   const op = mirroredOperator(cache, { id: v.operator_id });
@@ -143,12 +143,12 @@ export async function stepUpOffline(cache: LocalCache, token: string, operatorId
   const v = cache.sqlite.prepare('SELECT verifier, failed_attempts FROM local_verifiers WHERE operator_id = ?').get(operatorId) as { verifier: string; failed_attempts: number } | undefined;
   if (!v || !(await verifyPassword(password, v.verifier))) {
     const attempts = Number(v?.failed_attempts ?? 0) + 1;
-    const lockedUntil = attempts >= MAX_FAILED_SIGN_INS ? now.getTime() + LOCKOUT_MS * 2 ** (attempts - MAX_FAILED_SIGN_INS) : null;
+    const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
     cache.sqlite.transaction(() => {
-      cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockedUntil, operatorId);
-      if (lockedUntil !== null) cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE operator_id = ? AND ended_at IS NULL').run(now.getTime(), operatorId);
+      cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockUntil, operatorId);
+      if (lockUntil !== null) cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE operator_id = ? AND ended_at IS NULL').run(now.getTime(), operatorId);
     })();
-    return { ok: false, reason: lockedUntil !== null ? 'wrong password: too many failures, offline sign-in locked and signed out' : 'wrong password' };
+    return { ok: false, reason: lockUntil !== null ? 'wrong password: too many failures, offline sign-in locked and signed out' : 'wrong password' };
   }
   cache.sqlite.transaction(() => {
     cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = 0 WHERE operator_id = ?').run(operatorId);
