@@ -16,7 +16,7 @@ import { allowedActions, BATCH_STATES } from './state.js';
 import { instant, toDate } from '../commands/inputs.js';
 
 const optionalDate = (v: string | undefined) => (v === undefined ? undefined : toDate(v));
-const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
+export const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
 const currency = z.string().refine(isCurrency, 'is not an ISO 4217 currency code');
 const fxRates = z
   .record(z.string().regex(/^[A-Z]{3}\/[A-Z]{3}$/, 'must be a pair like USD/IDR'), z.string())

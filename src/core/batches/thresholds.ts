@@ -26,7 +26,21 @@ export const DEFAULT_HIGH_VALUE_THRESHOLDS: Readonly<Record<string, string>> = {
 
 export const SETTING_KEY = 'high_value_thresholds';
 
-export const thresholdsSchema = z.record(z.string().regex(/^[A-Z]{3}$/, 'is not a currency code'), z.string());
+/**
+ * Currency → decimal amount in that currency ("1000.00" USD). Each amount must parse exactly as the
+ * currency allows (parseThresholds relies on it), so settings.set refuses what a reader would choke on.
+ */
+export const thresholdsSchema = z
+  .record(z.string().regex(/^[A-Z]{3}$/, 'is not a currency code'), z.string())
+  .superRefine((value, ctx) => {
+    for (const [currency, text] of Object.entries(value)) {
+      try {
+        if (parseAmount(text, currency) < 0n) ctx.addIssue({ code: 'custom', path: [currency], message: 'must not be negative' });
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: [currency], message: (error as Error).message });
+      }
+    }
+  });
 
 export function parseThresholds(input: Readonly<Record<string, string>>): Thresholds {
   const out = new Map<string, bigint>();

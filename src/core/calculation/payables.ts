@@ -2,7 +2,7 @@
  * What each affiliate can be paid now, per currency: payable commissions plus open adjustments not
  * already in a live payout, with the reasons an affiliate is not eligible. One aggregate query.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
 import { nextPayoutDate, payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
 import { formatAmount } from '../money/index.js';
@@ -40,7 +40,26 @@ export async function listPayables(tx: CentralTx, options: { currency?: string; 
   const rules = ruleVersionAt(versions, options.now.getTime())?.rules;
   const result = await rows<PayableTotals>(
     tx,
-    sql`WITH com AS (
+    sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.currency,
+               t.payable::text AS payable, t.payable_count, t.pending::text AS pending, t.pending_count, t.adjustments::text AS adjustments
+        FROM (${payableTotalsSql({ currency: options.currency })}) t
+        ORDER BY t.currency, t.affiliate_id`,
+  );
+  return decidePayables(result, rules, options.now);
+}
+
+/**
+ * The aggregate every payables view decides on, as SQL: one row per (affiliate, currency) with
+ * payable and pending commissions and open adjustments not in a live payout. Amounts are numeric
+ * (exact sums of bigint). `affiliates` is a condition on `a` (the affiliates row) narrowing which
+ * affiliates are summed; it and the currency are pushed into the aggregates, so a narrow filter
+ * does not pay for summing everyone.
+ */
+export function payableTotalsSql(filter: { currency?: string | undefined; affiliates?: SQL | undefined }): SQL {
+  const currency = filter.currency ?? null;
+  const picked = (column: SQL) =>
+    filter.affiliates ? sql`AND ${column} IN (SELECT a.id FROM affiliates a WHERE ${filter.affiliates})` : sql``;
+  return sql`WITH com AS (
           SELECT m.affiliate_id, m.currency,
                  coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable,
                  count(*) FILTER (WHERE m.status = 'payable')::int AS payable_count,
@@ -48,25 +67,23 @@ export async function listPayables(tx: CentralTx, options: { currency?: string; 
                  count(*) FILTER (WHERE m.status = 'pending')::int AS pending_count
           FROM commissions m
           WHERE m.status IN ('payable', 'pending')
+            AND (${currency}::text IS NULL OR m.currency = ${currency}::text) ${picked(sql`m.affiliate_id`)}
             AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)
           GROUP BY m.affiliate_id, m.currency),
         adj AS (
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments
           FROM adjustments d
-          WHERE NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live)
+          WHERE (${currency}::text IS NULL OR d.currency = ${currency}::text) ${picked(sql`d.affiliate_id`)}
+            AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live)
           GROUP BY d.affiliate_id, d.currency)
         SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, k.currency,
-               coalesce(com.payable, 0)::text AS payable, coalesce(com.payable_count, 0) AS payable_count,
-               coalesce(com.pending, 0)::text AS pending, coalesce(com.pending_count, 0) AS pending_count,
-               coalesce(adj.adjustments, 0)::text AS adjustments
+               coalesce(com.payable, 0) AS payable, coalesce(com.payable_count, 0) AS payable_count,
+               coalesce(com.pending, 0) AS pending, coalesce(com.pending_count, 0) AS pending_count,
+               coalesce(adj.adjustments, 0) AS adjustments
         FROM (SELECT affiliate_id, currency FROM com UNION SELECT affiliate_id, currency FROM adj) k
         JOIN affiliates a ON a.id = k.affiliate_id
         LEFT JOIN com ON com.affiliate_id = k.affiliate_id AND com.currency = k.currency
-        LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency
-        WHERE ${options.currency ?? null}::text IS NULL OR k.currency = ${options.currency ?? null}::text
-        ORDER BY k.currency, a.id`,
-  );
-  return decidePayables(result, rules, options.now);
+        LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency`;
 }
 
 /** The per-affiliate totals as the aggregate query returns them (central SQL, or the cache's). */

@@ -2,6 +2,7 @@
 import * as access from '../access/commands.js';
 import * as audit from '../audit/commands.js';
 import * as batches from '../batches/commands.js';
+import * as views from '../console/queries.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
 import * as roles from '../operators/roles.js';
@@ -10,7 +11,8 @@ import * as payouts from '../payouts/commands.js';
 import * as providers from '../providers/commands.js';
 import type { Definition } from './router.js';
 
-export const DEFINITIONS: readonly Definition<never, unknown>[] = [
+/** Kept as a tuple so the bridge contract can derive each call's name, input and output types. */
+const CATALOG = [
   operators.bootstrap,
   operators.signIn,
   operators.signOut,
@@ -58,4 +60,19 @@ export const DEFINITIONS: readonly Definition<never, unknown>[] = [
   payouts.events,
   audit.tail,
   audit.verify,
-] as unknown as Definition<never, unknown>[];
+  views.manifest,
+  views.payablesPage,
+  views.affiliateDetail,
+  views.payoutsPage,
+  views.dashboardSummary,
+  views.timeSeries,
+  views.affiliatePerformance,
+  views.providerAnalysis,
+  views.settingsShow,
+  views.settingsSet,
+] as const;
+
+/** Every definition, each with its literal name and schema (for the typed bridge contract). */
+export type CatalogDefinition = (typeof CATALOG)[number];
+
+export const DEFINITIONS: readonly Definition<never, unknown>[] = CATALOG as unknown as Definition<never, unknown>[];

@@ -96,24 +96,30 @@ export interface Definition<I = unknown, O = unknown> {
   run(ctx: HandlerContext, input: I): Promise<O>;
 }
 
-export function defineCommand<S extends z.ZodType, O>(def: {
-  name: string;
+/**
+ * A definition that keeps its literal name and its schema's types: the bridge contract
+ * (core/bridge/contract.ts) builds the renderer's typed call map from these.
+ */
+export type TypedDefinition<N extends string, S extends z.ZodType, O> = Definition<z.infer<S>, O> & { readonly name: N; readonly schema?: S };
+
+export function defineCommand<N extends string, S extends z.ZodType, O>(def: {
+  name: N;
   permission: Permission | 'public' | 'signed_in';
   secretResult?: boolean;
   stepUp?: boolean;
   transactional?: boolean;
   input: S;
   run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
-}): Definition<z.infer<S>, O> {
+}): TypedDefinition<N, S, O> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'command' };
 }
 
-export function defineQuery<S extends z.ZodType, O>(def: {
-  name: string;
+export function defineQuery<N extends string, S extends z.ZodType, O>(def: {
+  name: N;
   permission: Permission | 'public' | 'signed_in';
   input: S;
   run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
-}): Definition<z.infer<S>, O> {
+}): TypedDefinition<N, S, O> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'query' };
 }
 

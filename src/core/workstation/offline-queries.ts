@@ -37,6 +37,11 @@ export function showRules(cache: LocalCache, now: Date) {
 
 /** payables.list over the cache: the central aggregate in SQLite, then the same decisions. */
 export function listPayablesOffline(cache: LocalCache, currency: string | undefined, now: Date) {
+  return decidePayables(payableTotalsOffline(cache, currency), rulesInForce(cache, now)?.rules, now);
+}
+
+/** The central payables aggregate (calculation/payables.ts), in SQLite over the mirrors. */
+export function payableTotalsOffline(cache: LocalCache, currency: string | undefined): PayableTotals[] {
   const totals = cache.sqlite
     .prepare(
       `WITH com AS (
@@ -64,14 +69,14 @@ export function listPayablesOffline(cache: LocalCache, currency: string | undefi
        ORDER BY k.currency, a.id`,
     )
     .all(currency ?? null, currency ?? null) as (Omit<PayableTotals, 'payable' | 'pending' | 'adjustments'> & { payable: bigint; pending: bigint; adjustments: bigint })[];
-  const versions = ruleRows(cache).map((v) => ({ version: v.version, effectiveFrom: Date.parse(v.effectiveFrom), rules: parseRuleSet(v.body) }));
-  const rules = ruleVersionAt(versions, now.getTime())?.rules;
   // SQLite sums integers exactly (64-bit); they travel on as decimal strings like the central text.
-  return decidePayables(
-    totals.map((t) => ({ ...t, payable: String(t.payable), pending: String(t.pending), adjustments: String(t.adjustments) })),
-    rules,
-    now,
-  );
+  return totals.map((t) => ({ ...t, payable: String(t.payable), pending: String(t.pending), adjustments: String(t.adjustments) }));
+}
+
+/** The rule version in force at `now`, from the mirrored versions. */
+export function rulesInForce(cache: LocalCache, now: Date) {
+  const versions = ruleRows(cache).map((v) => ({ version: v.version, effectiveFrom: Date.parse(v.effectiveFrom), rules: parseRuleSet(v.body) }));
+  return ruleVersionAt(versions, now.getTime());
 }
 
 export interface FilterInput {

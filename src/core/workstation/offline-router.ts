@@ -4,7 +4,7 @@
  * answered from the encrypted local cache.
  *
  * - Reads (payables, preview, batches, rules, reconciliation runs and results, provider events,
- *   the audit tail)
+ *   the audit tail, the console's payables and payouts grids and its dashboard)
  *   come from the mirrors as last pulled.
  * - Preparation (create, edit, submit, approve, reject, cancel a batch) is applied to the cache
  *   optimistically and queued in the outbox as the very command the central store re-validates on
@@ -25,6 +25,9 @@ import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffl
 import { workstationAddresses } from '../access/ip.js';
 import { endLocalSession, resolveLocalSession, signInOffline, stepUpOffline } from './local-sessions.js';
 import * as reads from './offline-queries.js';
+import * as consoleReads from '../console/offline.js';
+import type { PayablesPageInput } from '../console/payables.js';
+import type { PayoutsPageInput } from '../console/payouts.js';
 
 export interface OfflineContext {
   readonly cache: LocalCache;
@@ -48,6 +51,10 @@ const OFFLINE_HANDLERS: Record<string, Handler> = {
   'session.whoami': (ctx) => ({ operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role, offline: true }),
   'rules.show': (ctx) => reads.showRules(ctx.cache, ctx.now),
   'payables.list': (ctx, input: { currency?: string }) => reads.listPayablesOffline(ctx.cache, input.currency, ctx.now),
+  'payables.page': (ctx, input: PayablesPageInput) => consoleReads.payablesPageOffline(ctx.cache, input, ctx.now),
+  'payouts.page': (ctx, input: PayoutsPageInput) => consoleReads.payoutsPageOffline(ctx.cache, input),
+  'dashboard.summary': (ctx) => consoleReads.dashboardOffline(ctx.cache, ctx.now),
+  'console.manifest': (ctx) => consoleReads.manifestOffline(ctx.cache, ctx.actor!, ctx.session, ctx.now),
   'batch.preview': (ctx, input: reads.FilterInput) => ({ ...reads.previewInput(ctx.cache, input, ctx.now), offline: true }),
   'batch.list': (ctx, input: { status?: string; limit?: number }) => reads.listBatches(ctx.cache, input),
   'batch.show': (ctx, input: { batch: string; payouts?: boolean; limit?: number; offset?: number }) => reads.showBatch(ctx.cache, input),

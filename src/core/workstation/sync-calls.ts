@@ -20,7 +20,7 @@ const hostOnly = async (): Promise<never> => {
   throw new TreasuryError('INTERNAL', 'this call is answered by the workstation, not the central store');
 };
 
-export const WORKSTATION_DEFINITIONS = [
+const WORKSTATION_CATALOG = [
   defineCommand({
     name: 'sync.run',
     permission: 'payables.view',
@@ -36,7 +36,14 @@ export const WORKSTATION_DEFINITIONS = [
     run: hostOnly,
   }),
   defineCommand({ name: 'outbox.discard', permission: 'batches.create', input: z.strictObject({ entry: z.string().min(1, 'name an outbox entry by seq or command id') }), run: hostOnly }),
-] as unknown as Definition<never, unknown>[];
+] as const;
+
+/** Names of the calls the workstation answers itself (their results are typed by the handlers below). */
+export type WorkstationCallName = (typeof WORKSTATION_CATALOG)[number]['name'];
+/** Their inputs (from the schemas above), for the typed bridge contract. */
+export type WorkstationDefinition = (typeof WORKSTATION_CATALOG)[number];
+
+export const WORKSTATION_DEFINITIONS = WORKSTATION_CATALOG as unknown as Definition<never, unknown>[];
 
 export const WORKSTATION_CALLS: ReadonlySet<string> = new Set(WORKSTATION_DEFINITIONS.map((d) => d.name));
 

@@ -1,0 +1,133 @@
+/**
+ * dashboard.summary: the console's first screen — what is owed, where the batches are, what is
+ * being paid right now, what failed lately, open security events (for those who may see them) and
+ * when commissions were last calculated. A handful of grouped statements, none per row.
+ */
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { roleHas } from '../access/permissions.js';
+import { rows, type CentralTx } from '../central/store.js';
+import { TreasuryError } from '../commands/errors.js';
+import { defineQuery } from '../commands/router.js';
+import { events as securityEvents } from '../security/commands.js';
+import { decidedPayables } from './decided-payables.js';
+import { isoOf } from './paging.js';
+import type { PayablesTotal } from './payables.js';
+
+/** Payout statuses nothing more will happen to (unless a succeeded one is reversed). */
+export const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED'] as const;
+/** Sent, or maybe sent, and not settled: with the provider. */
+export const IN_FLIGHT = ['UNKNOWN', 'ACCEPTED'] as const;
+
+export interface Execution {
+  batchId: string;
+  number: string;
+  status: string;
+  startedAt: string | null;
+  total: number;
+  /** Terminal payouts: succeeded, failed, cancelled, reversed. */
+  done: number;
+  succeeded: number;
+  failed: number;
+  /** Sent (or maybe sent) and not settled yet. */
+  inFlight: number;
+  /** Not sent yet. */
+  pending: number;
+}
+
+export interface RecentFailure {
+  payoutId: string;
+  batchId: string;
+  batchNumber: string;
+  affiliateId: string;
+  amountMinor: string;
+  currency: string;
+  provider: string;
+  failureCode: string | null;
+  error: string | null;
+  at: string;
+}
+
+export type SecurityEventView = Awaited<ReturnType<typeof securityEvents.run>>[number];
+
+export interface DashboardSummary {
+  /** Per currency over every affiliate (as payables.page's totals, unfiltered). Empty before rules exist. */
+  payables: PayablesTotal[];
+  batches: { status: string; count: number }[];
+  /** Batches being executed, or finished with payouts still with the provider. */
+  executions: Execution[];
+  recentFailures: RecentFailure[];
+  /** null when the operator may not see security events (the permission `security.events` needs). */
+  security: { unacknowledged: number; recent: SecurityEventView[] } | null;
+  calcLastRun: { at: string; asOf: string; conversions: number } | null;
+}
+
+const RECENT_FAILURES = 20;
+const RECENT_EVENTS = 10;
+
+export async function executions(tx: CentralTx): Promise<Execution[]> {
+  const list = await rows<{ id: string; number: string; status: string; execution_started_at: Date | string | null; total: number; done: number; succeeded: number; failed: number; in_flight: number; pending: number }>(
+    tx,
+    sql`SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id)::int AS total,
+               (count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED')))::int AS done,
+               (count(*) FILTER (WHERE p.status = 'SUCCEEDED'))::int AS succeeded,
+               (count(*) FILTER (WHERE p.status = 'FAILED'))::int AS failed,
+               (count(*) FILTER (WHERE p.status IN ('UNKNOWN', 'ACCEPTED')))::int AS in_flight,
+               (count(*) FILTER (WHERE p.status = 'PENDING'))::int AS pending
+        FROM payout_batches b LEFT JOIN payouts p ON p.batch_id = b.id
+        WHERE b.status = 'EXECUTING'
+           OR b.status IN ('COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED')
+              AND EXISTS (SELECT 1 FROM payouts q WHERE q.batch_id = b.id AND q.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED'))
+        GROUP BY b.id ORDER BY b.execution_started_at DESC NULLS LAST, b.number DESC`,
+  );
+  return list.map((b) => ({
+    batchId: b.id, number: b.number, status: b.status, startedAt: isoOf(b.execution_started_at),
+    total: Number(b.total), done: Number(b.done), succeeded: Number(b.succeeded), failed: Number(b.failed), inFlight: Number(b.in_flight), pending: Number(b.pending),
+  }));
+}
+
+export const summary = defineQuery({
+  name: 'dashboard.summary',
+  permission: 'payables.view',
+  input: z.strictObject({}),
+  async run(ctx): Promise<DashboardSummary> {
+    const payables = await decidedPayables(ctx, {}).then(
+      (set) => set.totals(),
+      (e: unknown) => (e instanceof TreasuryError && e.code === 'NOT_FOUND' ? [] : Promise.reject(e)), // no rules yet: nothing is owed
+    );
+    const batches = await rows<{ status: string; n: number }>(ctx.tx, sql`SELECT status, count(*)::int AS n FROM payout_batches GROUP BY status ORDER BY status`);
+    const failures = await rows<{
+      id: string; batch_id: string; number: string; affiliate_id: string; amount_minor: string; currency: string; provider: string; failure_code: string | null; last_error: string | null; at: Date | string;
+    }>(
+      ctx.tx,
+      sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code,
+                 t.last_error, coalesce(p.settled_at, p.updated_at) AS at
+          FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
+          LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
+          WHERE p.status = 'FAILED' ORDER BY coalesce(p.settled_at, p.updated_at) DESC, p.id DESC LIMIT ${RECENT_FAILURES}`,
+    );
+    const [calc] = await rows<{ finished_at: Date | string; as_of: Date | string; conversions: number | null }>(
+      ctx.tx,
+      sql`SELECT finished_at, as_of, (summary ->> 'conversions')::int AS conversions FROM calc_runs ORDER BY finished_at DESC LIMIT 1`,
+    );
+    // The same permission and the same rows as `security.events`: the dashboard shows a preview of that list.
+    const permission = securityEvents.permission;
+    const maySee = permission === 'signed_in' || (permission !== 'public' && roleHas(ctx.actor!.role, permission));
+    let security: DashboardSummary['security'] = null;
+    if (maySee) {
+      const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM security_events WHERE acknowledged_at IS NULL`);
+      security = { unacknowledged: Number(n), recent: await securityEvents.run(ctx, { limit: RECENT_EVENTS }) };
+    }
+    return {
+      payables,
+      batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
+      executions: await executions(ctx.tx),
+      recentFailures: failures.map((f) => ({
+        payoutId: f.id, batchId: f.batch_id, batchNumber: f.number, affiliateId: f.affiliate_id, amountMinor: f.amount_minor, currency: f.currency,
+        provider: f.provider, failureCode: f.failure_code, error: f.last_error ?? f.failure_code, at: isoOf(f.at)!,
+      })),
+      security,
+      calcLastRun: calc ? { at: isoOf(calc.finished_at)!, asOf: isoOf(calc.as_of)!, conversions: Number(calc.conversions ?? 0) } : null,
+    };
+  },
+});

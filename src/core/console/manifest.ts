@@ -1,0 +1,75 @@
+/**
+ * console.manifest: what the console needs to draw itself for the signed-in operator — who they
+ * are, what they may do, what every call needs (permission, step-up) and until when their password
+ * confirmation covers the calls that need one. The console hides what the router would refuse; the
+ * router still decides.
+ */
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { permissionsOf, ROLES, type Permission, type Role } from '../access/permissions.js';
+import { rows } from '../central/store.js';
+import { defineQuery, STEP_UP_WINDOW_MS, type Actor, type Definition } from '../commands/router.js';
+
+export interface CallInfo {
+  permission: Permission | 'public' | 'signed_in';
+  stepUp: boolean;
+  kind: 'command' | 'query';
+}
+
+export interface Manifest {
+  operator: { id: string; username: string; displayName: string; role: Role };
+  permissions: Permission[];
+  matrix: { role: Role; permissions: Permission[] }[];
+  calls: Record<string, CallInfo>;
+  /** When the current password confirmation (or the sign-in) stops covering step-up calls; null when it already has. */
+  stepUpValidUntil: string | null;
+}
+
+/** Each role's permissions, in the table's order (access/permissions.ts). */
+export function permissionMatrix(): Manifest['matrix'] {
+  return ROLES.map((role) => ({ role, permissions: [...permissionsOf(role)] }));
+}
+
+export function callInfo(definitions: readonly Definition<never, unknown>[]): Record<string, CallInfo> {
+  const calls: Record<string, CallInfo> = {};
+  for (const d of [...definitions].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    calls[d.name] = { permission: d.permission, stepUp: d.stepUp === true, kind: d.kind };
+  }
+  return calls;
+}
+
+/**
+ * The manifest from who the operator is and when they last confirmed their password (sign-in or
+ * step-up; null when the session is unknown). Shared with the offline router.
+ */
+export async function buildManifest(who: { actor: Actor; displayName: string; confirmedAt: number | null; now: Date }): Promise<Manifest> {
+  // Imported here, not at the top: the catalog imports this module.
+  const { DEFINITIONS } = await import('../commands/catalog.js');
+  const { WORKSTATION_DEFINITIONS } = await import('../workstation/sync-calls.js');
+  // As the router's step-up rule (stepUpCurrent): covered while now ≤ confirmation + window.
+  const until = who.confirmedAt === null ? null : who.confirmedAt + STEP_UP_WINDOW_MS;
+  return {
+    operator: { id: who.actor.operatorId, username: who.actor.username, displayName: who.displayName, role: who.actor.role },
+    permissions: [...permissionsOf(who.actor.role)],
+    matrix: permissionMatrix(),
+    calls: callInfo([...DEFINITIONS, ...WORKSTATION_DEFINITIONS]),
+    stepUpValidUntil: until !== null && until >= who.now.getTime() ? new Date(until).toISOString() : null,
+  };
+}
+
+export const manifest = defineQuery({
+  name: 'console.manifest',
+  permission: 'signed_in',
+  input: z.strictObject({}),
+  async run(ctx): Promise<Manifest> {
+    const actor = ctx.actor!;
+    const [row] = await rows<{ display_name: string; created_at: Date | string | null; stepped_up_at: Date | string | null }>(
+      ctx.tx,
+      sql`SELECT o.display_name, s.created_at, s.stepped_up_at
+          FROM operators o LEFT JOIN sessions s ON s.token_hash = ${ctx.sessionHash} AND s.operator_id = o.id
+          WHERE o.id = ${actor.operatorId}::uuid`,
+    );
+    const confirmedAt = row?.created_at ? Math.max(new Date(row.created_at).getTime(), row.stepped_up_at ? new Date(row.stepped_up_at).getTime() : 0) : null;
+    return buildManifest({ actor, displayName: row?.display_name ?? actor.username, confirmedAt, now: ctx.now });
+  },
+});

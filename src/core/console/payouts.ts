@@ -1,0 +1,121 @@
+/**
+ * payouts.page: the payout history grid, across batches. Filtered, sorted and paged in SQL: one
+ * count and one page statement, whatever the number of payouts.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { batchRef } from '../batches/commands.js';
+import { rows, type CentralTx } from '../central/store.js';
+import { defineQuery } from '../commands/router.js';
+import { toDate } from '../commands/inputs.js';
+import { PROVIDER_NAMES } from '../providers/provider.js';
+import { currencyInput, dateInput, isoOf, likePattern, matchesAny, orderBy, pageFields, pageOf, type Sort } from './paging.js';
+
+export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED'] as const;
+export const PAYOUTS_SORT = ['createdAt', 'updatedAt', 'amountMinor', 'currency', 'status', 'provider', 'affiliateId', 'affiliateName', 'batchNumber', 'attempts'] as const;
+export type PayoutsSortField = (typeof PAYOUTS_SORT)[number];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const payoutsPageInput = z.strictObject({
+  status: z.enum(PAYOUT_STATUSES, { error: `must be one of ${PAYOUT_STATUSES.join(', ')}` }).optional(),
+  provider: z.enum(PROVIDER_NAMES as unknown as [string, ...string[]], { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
+  currency: currencyInput.optional(),
+  batch: batchRef.optional(),
+  affiliateId: z.string().min(1, 'name an affiliate by id').max(64).optional(),
+  /** Payouts created at or after `from` and before `to`. */
+  from: dateInput.optional(),
+  to: dateInput.optional(),
+  ...pageFields(PAYOUTS_SORT),
+});
+export type PayoutsPageInput = z.infer<typeof payoutsPageInput>;
+
+export interface PayoutRow {
+  id: string;
+  batchId: string;
+  batchNumber: string;
+  affiliateId: string;
+  affiliateName: string;
+  amountMinor: string;
+  currency: string;
+  provider: string;
+  status: string;
+  /** The provider's id of the current attempt's payout. */
+  providerReference: string | null;
+  /** Attempts so far (the current attempt's number; 0 when nothing was sent). */
+  attempts: number;
+  failureCode: string | null;
+  /** What went wrong last: the current attempt's error, else the failure code. */
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PayoutsPage {
+  total: number;
+  rows: PayoutRow[];
+}
+
+export const PAYOUTS_DEFAULT_SORT: Sort<PayoutsSortField> = { field: 'createdAt', dir: 'desc' };
+
+const COLUMNS = {
+  createdAt: sql`p.created_at`,
+  updatedAt: sql`p.updated_at`,
+  amountMinor: sql`p.amount_minor`,
+  currency: sql`p.currency`,
+  status: sql`p.status`,
+  provider: sql`p.provider`,
+  affiliateId: sql`p.affiliate_id`,
+  affiliateName: sql`a.name`,
+  batchNumber: sql`b.number`,
+  attempts: sql`p.attempt`,
+} satisfies Record<PayoutsSortField, SQL>;
+
+/** The filters as one WHERE condition over payouts p, their batch b and affiliate a. */
+export function payoutFilters(input: Omit<PayoutsPageInput, 'sort' | 'offset' | 'limit'>): SQL {
+  const conditions: SQL[] = [sql`true`];
+  if (input.status) conditions.push(sql`p.status = ${input.status}`);
+  if (input.provider) conditions.push(sql`p.provider = ${input.provider}`);
+  if (input.currency) conditions.push(sql`p.currency = ${input.currency}`);
+  if (input.batch) conditions.push(UUID.test(input.batch) ? sql`p.batch_id = ${input.batch}::uuid` : sql`b.number = ${input.batch}`);
+  if (input.affiliateId) conditions.push(sql`p.affiliate_id = ${input.affiliateId}`);
+  if (input.from) conditions.push(sql`p.created_at >= ${toDate(input.from).toISOString()}::timestamptz`);
+  if (input.to) conditions.push(sql`p.created_at < ${toDate(input.to).toISOString()}::timestamptz`);
+  const pattern = likePattern(input.search);
+  if (pattern) conditions.push(matchesAny(pattern, [sql`p.id::text`, sql`p.affiliate_id`, sql`a.name`, sql`b.number`, sql`coalesce(p.provider_payout_id, '')`]));
+  return sql.join(conditions, sql` AND `);
+}
+
+export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promise<PayoutsPage> {
+  const where = payoutFilters(input);
+  const from = sql`payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id`;
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`);
+  const { offset, limit } = pageOf(input);
+  const list = await rows<{
+    id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: string; currency: string; provider: string; status: string;
+    provider_payout_id: string | null; attempt: number; failure_code: string | null; last_error: string | null; created_at: Date | string; updated_at: Date | string;
+  }>(
+    tx,
+    sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency, p.provider, p.status,
+               p.provider_payout_id, p.attempt, p.failure_code, t.last_error, p.created_at, p.updated_at
+        FROM ${from} LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
+        WHERE ${where}
+        ORDER BY ${orderBy(COLUMNS, input.sort, PAYOUTS_DEFAULT_SORT, [sql`p.id`])}
+        LIMIT ${limit} OFFSET ${offset}`,
+  );
+  return {
+    total: Number(n),
+    rows: list.map((p) => ({
+      id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: p.amount_minor, currency: p.currency,
+      provider: p.provider, status: p.status, providerReference: p.provider_payout_id, attempts: Number(p.attempt), failureCode: p.failure_code,
+      lastError: p.last_error ?? p.failure_code, createdAt: isoOf(p.created_at)!, updatedAt: isoOf(p.updated_at)!,
+    })),
+  };
+}
+
+export const page = defineQuery({
+  name: 'payouts.page',
+  permission: 'payables.view',
+  input: payoutsPageInput,
+  run: (ctx, input): Promise<PayoutsPage> => payoutsPage(ctx.tx, input),
+});
