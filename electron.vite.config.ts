@@ -9,7 +9,8 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } },
+      // The workstation thread is its own entry: the main process starts it as a worker.
+      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts'), 'workstation-thread': resolve(__dirname, 'src/core/workstation/thread/worker.ts') } },
     },
   },
   preload: {

@@ -2,11 +2,20 @@
  * The browser host's doors, over real HTTP on loopback: loopback only, a one-time token traded for
  * an HttpOnly cookie, foreign origins and hosts refused, the bridge envelope checked, and the
  * session kept by the host (the page never sees a token) — the same router behind it as Electron's.
+ * Then the rest of `window.treasury` as a browser gets it: progress events on a WebSocket (behind
+ * the same checks), an import uploaded as the picked file, an export handed back as a one-time
+ * download — with the workstation in its own thread, as `npm run start:browser` runs it.
  */
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import path from 'node:path';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startBrowserHost, type BrowserHost } from '../src/browser-host/server.js';
-import { ADMIN_PASSWORD, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
+import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
+import { tempDir } from './support/central.js';
+import { ADMIN_PASSWORD, memoryCredentials, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 
 interface Reply {
   status: number;
@@ -77,5 +86,87 @@ describe('browser host', () => {
     const bad = await http(`${base()}/bridge/call`, { method: 'POST', headers: { cookie }, body: { name: 'batch.list', payload: {}, session: 'stolen' } });
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     expect((await http(`${base()}/bridge/call`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' }, body: { name: 'batch.list', payload: {} } })).status).toBe(403);
+  });
+});
+
+describe('browser host over the workstation thread', () => {
+  let dir: { dir: string; remove(): void };
+  let door: WorkstationDoor;
+  let host: BrowserHost;
+  let cookie = '';
+  const base = () => `http://127.0.0.1:${host.port}`;
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    http(`${base()}${url}`, { method: 'POST', headers: { cookie, origin: base(), ...headers }, body }).then((r) => JSON.parse(r.body) as { ok: boolean; value?: any; error?: { code: string; message: string; problems: unknown[] }; download?: string });
+
+  beforeAll(async () => {
+    dir = tempDir();
+    door = await openWorkstationThread({ dataDir: dir.dir, credentials: memoryCredentials() });
+    host = await startBrowserHost({ workstation: door });
+    cookie = String((await http(host.url)).headers['set-cookie']).split(';')[0]!;
+    expect(await post('/bridge/call', { name: 'operators.bootstrap', payload: { username: 'admin', password: ADMIN_PASSWORD } })).toMatchObject({ ok: true });
+    expect(await post('/bridge/call', { name: 'session.signIn', payload: { username: 'admin', password: ADMIN_PASSWORD } })).toMatchObject({ ok: true });
+  }, 120_000);
+  afterAll(async () => {
+    await host?.close();
+    await door?.close();
+    dir?.remove();
+  });
+
+  it('streams progress events of a long call to the page over the WebSocket, and to nobody without the cookie', async () => {
+    await expect(
+      new Promise((resolve, reject) => {
+        const stranger = new WebSocket(`ws://127.0.0.1:${host.port}/bridge/events`, { headers: { origin: base() } });
+        stranger.on('open', () => reject(new Error('a socket without the cookie was accepted')));
+        stranger.on('error', resolve);
+      }),
+    ).resolves.toBeDefined();
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/bridge/events`, { headers: { origin: base(), cookie } });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const events: { callId: string; name: string; phase: string; done: number; total?: number }[] = [];
+    socket.on('message', (m) => events.push(JSON.parse(String(m))));
+    const id = crypto.randomUUID();
+    const r = await post('/bridge/call', { name: 'demo.generate', payload: { affiliates: 50, conversions: 30_000, seed: 3, until: '2026-11-01' }, id });
+    expect(r).toMatchObject({ ok: true, value: { conversions: 30_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.close();
+    const mine = events.filter((e) => e.callId === id);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.at(-1)).toMatchObject({ name: 'demo.generate', phase: 'generating', done: 30_000, total: 30_000 });
+  });
+
+  it('imports an uploaded file under its own name, and removes it afterwards', async () => {
+    const csv = 'id,name,email,country,currency,provider,channel_code,account_number,account_holder_name,status\nnew-1,Ayu,ayu@example.com,ID,IDR,xendit,ID_BCA,1234567890,Ayu,active\nnew-2,Budi,not-an-email,ID,IDR,xendit,ID_BCA,1234567891,Budi,active\n';
+    const upload = (name: string) =>
+      new Promise<{ ok: boolean; error?: { message: string; problems: { file?: string; line?: number; field?: string }[] } }>((resolve, reject) => {
+        const req = request(`${base()}/bridge/import?name=affiliates.import&fileName=${name}`, { method: 'POST', headers: { cookie, origin: base(), 'content-type': 'application/octet-stream' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () => resolve(JSON.parse(body)));
+        });
+        req.on('error', reject);
+        req.end(csv);
+      });
+    const r = await upload('affiliates-march.csv');
+    expect(r.ok).toBe(false);
+    expect(r.error!.problems[0]).toMatchObject({ line: 3 });
+    expect(r.error!.problems[0]!.file).toMatch(/affiliates-march\.csv$/);
+    expect(readdirSync(path.join(dir.dir, 'transit'))).toEqual([]);
+  });
+
+  it('hands an export back as a one-time download, then deletes it', async () => {
+    const r = await post('/bridge/export', { name: 'export.payoutItems', payload: { format: 'csv' }, suggestedName: 'items.csv' });
+    expect(r).toMatchObject({ ok: true, download: expect.stringMatching(/^\/bridge\/download\/[0-9a-f-]{36}$/) });
+    const got = await http(`${base()}${r.download}`, { headers: { cookie } });
+    expect(got.status).toBe(200);
+    expect(got.headers['content-disposition']).toBe('attachment; filename="items.csv"');
+    expect(Papa.parse(got.body.trim()).data[0]).toContain('payout_id');
+    expect((await http(`${base()}${r.download}`, { headers: { cookie } })).status).toBe(403); // taken
+    expect(readdirSync(path.join(dir.dir, 'transit'))).toEqual([]);
+    expect(await post('/bridge/export', { name: 'export.payoutItems', payload: { format: 'csv' }, suggestedName: '../../etc/passwd' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+  });
+
+  it('signs out the session the host holds', async () => {
+    expect(await post('/bridge/call', { name: 'session.signOut', payload: {} })).toMatchObject({ ok: true });
+    expect(await post('/bridge/call', { name: 'batch.list', payload: {} })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
   });
 });

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bridgeCallSchema } from '../src/core/bridge/contract.js';
+import { bridgeCallSchema } from '../src/core/bridge/envelope.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const RUNNER = root('tools/electronegativity/run.cjs');

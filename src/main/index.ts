@@ -3,18 +3,19 @@
  * locked-down window, and forwards the renderer's calls to the router. No business logic here.
  */
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, session } from 'electron';
-import { bridgeCallSchema, CALL_CHANNEL, INFO_CHANNEL, type BridgeResult } from '../core/bridge/contract.js';
-import { toTreasuryError } from '../core/commands/errors.js';
+import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type BridgeResult } from '../core/bridge/contract.js';
+import { bridgeExportSchema, bridgeImportSchema } from '../core/bridge/envelope.js';
+import { BridgeSession } from '../core/bridge/session-host.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
-import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
+import { openWorkstationThread, type WorkstationDoor } from '../core/workstation/thread/door.js';
 
 /** Kept in step with the meta tag in src/renderer/index.html (test/electron-security.test.ts checks both). */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 
-let workstation: Workstation | undefined;
-let sessionToken: string | null = null;
+let workstation: WorkstationDoor | undefined;
+let window: BrowserWindow | undefined;
 
 async function createWindow(): Promise<void> {
   const win = new BrowserWindow({
@@ -42,6 +43,7 @@ async function createWindow(): Promise<void> {
       disableBlinkFeatures: 'Auxclick',
     },
   });
+  window = win;
   win.once('ready-to-show', () => win.show());
   // The console never navigates away, opens windows or hands URLs to the system: everything it
   // shows is its own (no remote content).
@@ -61,35 +63,44 @@ function trustedSender(frame: Electron.WebFrameMain | null, main: Electron.WebFr
   return url.startsWith('file://');
 }
 
-function registerBridge(ws: Workstation): void {
+const refusal = (message: string): BridgeResult<never> => ({ ok: false, error: { code: 'FORBIDDEN', kind: 'user', message, problems: [] } });
+const invalid = (message: string, issues: { path: PropertyKey[]; message: string }[]): BridgeResult<never> => ({
+  ok: false,
+  error: { code: 'VALIDATION', kind: 'user', message, problems: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
+});
+
+/**
+ * The IPC side of the bridge. Calls go to the workstation thread through BridgeSession (the session
+ * token stays here); imports and exports ask for the file with native dialogs, then run the call
+ * with the chosen path; progress events go to the window that shows the console.
+ */
+function registerBridge(ws: WorkstationDoor): void {
+  const bridge = new BridgeSession(ws, (event) => window?.webContents.send(PROGRESS_CHANNEL, event));
+  const ownWindow = (event: Electron.IpcMainInvokeEvent) => trustedSender(event.senderFrame, event.sender.mainFrame);
+
   ipcMain.handle(CALL_CHANNEL, async (event, raw: unknown): Promise<BridgeResult<unknown>> => {
     // Only our own window's top frame, showing our own page, may call.
-    if (!trustedSender(event.senderFrame, event.sender.mainFrame)) {
-      return { ok: false, error: { code: 'FORBIDDEN', kind: 'user', message: 'calls are accepted from the console window only', problems: [] } };
-    }
-    // The envelope is validated here; the payload by the command's own schema in the router.
-    const parsed = bridgeCallSchema.safeParse(raw);
-    if (!parsed.success) {
-      return { ok: false, error: { code: 'VALIDATION', kind: 'user', message: 'a bridge call is { name, payload }', problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } };
-    }
-    const message = parsed.data;
-    try {
-      const value = await ws.call({ name: message.name, payload: message.payload, session: sessionToken, workstationId: ws.id });
-      if (message?.name === 'session.signIn' && value && typeof value === 'object' && (value as { ok?: boolean }).ok) {
-        // The token stays in the main process; the renderer only learns who signed in.
-        const { token, operator } = value as { token: string; operator: unknown };
-        sessionToken = token;
-        return { ok: true, value: { ok: true, operator } };
-      }
-      return { ok: true, value };
-    } catch (error) {
-      return { ok: false, error: toTreasuryError(error).toJSON() };
-    }
+    if (!ownWindow(event)) return refusal('calls are accepted from the console window only');
+    return bridge.call(raw);
   });
-  ipcMain.handle(INFO_CHANNEL, async (event) => {
-    if (!trustedSender(event.senderFrame, event.sender.mainFrame)) return null;
-    const c = await ws.connectivity();
-    return { version: app.getVersion(), host: 'electron' as const, dataDir: ws.dataDir, central: c.central, online: c.online, offlineReason: c.reason };
+  ipcMain.handle(INFO_CHANNEL, async (event) => (ownWindow(event) ? bridge.info(app.getVersion(), 'electron') : null));
+  ipcMain.handle(IMPORT_CHANNEL, async (event, raw: unknown) => {
+    if (!ownWindow(event) || !window) return refusal('imports are accepted from the console window only');
+    const parsed = bridgeImportSchema.safeParse(raw);
+    if (!parsed.success) return invalid('an import names affiliates.import or conversions.import', parsed.error.issues);
+    const picked = await dialog.showOpenDialog(window, { title: 'Import CSV', properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv'] }] });
+    if (picked.canceled || !picked.filePaths[0]) return null;
+    return bridge.run(parsed.data.name, { file: picked.filePaths[0] }, parsed.data.id);
+  });
+  ipcMain.handle(EXPORT_CHANNEL, async (event, raw: unknown) => {
+    if (!ownWindow(event) || !window) return refusal('exports are accepted from the console window only');
+    const parsed = bridgeExportSchema.safeParse(raw);
+    if (!parsed.success) return invalid('an export is { name, payload, suggestedName, id? }', parsed.error.issues);
+    const json = parsed.data.suggestedName.endsWith('.json');
+    const chosen = await dialog.showSaveDialog(window, { title: 'Export', defaultPath: parsed.data.suggestedName, filters: [json ? { name: 'JSON', extensions: ['json'] } : { name: 'CSV', extensions: ['csv'] }] });
+    if (chosen.canceled || !chosen.filePath) return null;
+    // The save dialog already asked before replacing an existing file.
+    return bridge.run(parsed.data.name, { ...parsed.data.payload, out: chosen.filePath, overwrite: true }, parsed.data.id);
   });
 }
 
@@ -107,7 +118,13 @@ app.whenReady().then(async () => {
     const own = details.url.startsWith('file://') || details.url.startsWith('devtools://') || (process.env.ELECTRON_RENDERER_URL !== undefined && details.url.startsWith(process.env.ELECTRON_RENDERER_URL));
     callback({ cancel: !own });
   });
-  workstation = await openWorkstation({ dataDir: process.env.TREASURY_DATA_DIR ?? defaultDataDir(), centralUrl: process.env.TREASURY_CENTRAL_URL });
+  // The workstation runs in its own thread: calculation, import, export, sync and execution never
+  // hold up this process's event loop (the window's IPC, its menus and dialogs).
+  workstation = await openWorkstationThread({
+    entry: path.join(__dirname, 'workstation-thread.js'),
+    dataDir: process.env.TREASURY_DATA_DIR ?? defaultDataDir(),
+    centralUrl: process.env.TREASURY_CENTRAL_URL,
+  });
   registerBridge(workstation);
   await createWindow();
 });

@@ -1,9 +1,25 @@
 /**
- * The contract between the renderer and the hosts that serve it (Electron's preload today, the
- * browser host later): one object, one method per kind of call. The renderer sees only this type;
- * it never learns about the database, the keychain or Node.
+ * The contract between the renderer and the hosts that serve it (Electron's preload, the browser
+ * host): one object, `window.treasury`. The renderer sees only this file's types; it never learns
+ * about the database, the keychain or Node.
+ *
+ * Calls are typed from the router's own definitions (commands/catalog.ts and the workstation's
+ * sync calls): the name picks the input (the schema's input type) and the output. What crosses the
+ * bridge is JSON in both hosts (Electron's main process serialises like the browser host does), so
+ * outputs are `Wire<…>`: bigints and dates arrive as strings. Money therefore always arrives as a
+ * decimal string of minor units, never a float.
+ *
+ * This file holds types and constants only (the preload bundles it: it must stay tiny); the
+ * envelope schemas the hosts check live in envelope.ts.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { CatalogDefinition } from '../commands/catalog.js';
+import type { Progress } from '../commands/router.js';
+import type { OutboxEntry } from '../sync/outbox.js';
+import type { PushResult } from '../sync/push.js';
+import type { PullResult } from '../sync/pull.js';
+import type { SyncStatusView, WorkstationDefinition } from '../workstation/sync-calls.js';
+
 export interface BridgeError {
   code: string;
   kind: 'user' | 'internal';
@@ -13,18 +29,92 @@ export interface BridgeError {
 
 export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: BridgeError };
 
-export interface TreasuryBridge {
-  /** Sends a command or query through the router. The session is held by the host, not the renderer. */
-  call<T = unknown>(name: string, payload: unknown): Promise<BridgeResult<T>>;
-  /**
-   * Facts about the host for the status bar, online/offline included (probed again on each call
-   * once the last probe is old enough; `sync.status` adds last sync, pending commands, conflicts).
-   */
-  info(): Promise<{ version: string; host: 'electron' | 'browser'; dataDir: string; central: string; online: boolean; offlineReason: string | null }>;
+/** A value as JSON carries it: bigint and Date become strings, functions disappear. */
+export type Wire<T> = T extends bigint
+  ? string
+  : T extends Date
+    ? string
+    : T extends string | number | boolean | null | undefined
+      ? T
+      : T extends readonly (infer E)[]
+        ? Wire<E>[]
+        : T extends object
+          ? { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: Wire<T[K]> }
+          : T;
+
+/** What the workstation's own calls answer (the router's definitions for them carry no handler). */
+export interface WorkstationResults {
+  'sync.status': SyncStatusView;
+  'sync.run': { online: boolean; reason: string | null; pushed: PushResult | null; pulled: PullResult | null; auditTail?: unknown };
+  'outbox.list': OutboxEntry[];
+  'outbox.discard': OutboxEntry;
 }
 
-/** What may cross the bridge for a call: a command or query name and its payload (checked by the router). */
-export const bridgeCallSchema = z.strictObject({ name: z.string().regex(/^[a-z][a-zA-Z.]{2,63}$/, 'is not a command or query name'), payload: z.unknown() });
+type AnyDefinition = CatalogDefinition | WorkstationDefinition;
+/** Every command and query name the router knows. */
+export type CallName = AnyDefinition['name'];
+type DefinitionOf<N extends CallName> = Extract<AnyDefinition, { name: N }>;
+/** The payload a call takes: the input type of its schema (defaults may be left out). */
+export type CallInput<N extends CallName> = DefinitionOf<N> extends { schema?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;
+/** What a call answers, as it arrives over the bridge. */
+export type CallOutput<N extends CallName> = Wire<
+  N extends keyof WorkstationResults ? WorkstationResults[N] : DefinitionOf<N> extends { run(...args: never[]): Promise<infer O> } ? O : never
+>;
+
+/** The sign-in answer the renderer gets: who signed in (the session token stays in the host). */
+export type SignInView = { ok: true; operator: CallOutput<'session.signIn'> extends infer R ? (R extends { ok: true; operator: infer O } ? O : never) : never } | Exclude<CallOutput<'session.signIn'>, { ok: true }>;
+
+export interface HostInfo {
+  version: string;
+  host: 'electron' | 'browser';
+  dataDir: string;
+  central: string;
+  online: boolean;
+  offlineReason: string | null;
+}
+
+/** A progress event of a long call (calculation, import, export, execution), streamed while it runs. */
+export interface ProgressEvent extends Progress {
+  /** The command id of the call it belongs to (the renderer chooses it, see `call`'s options). */
+  callId: string;
+  name: CallName;
+}
+
+/** Calls that read a file the operator picks (a native open dialog, or the browser's file picker). */
+export type ImportName = 'affiliates.import' | 'conversions.import';
+/** Calls that write a file the operator names (a native save dialog, or a browser download). */
+export type ExportName = 'export.payoutItems';
+
+export interface CallOptions {
+  /** Command id (uuid) chosen by the renderer: progress events carry it; a retry with it is applied once. */
+  id?: string;
+}
+
+export interface TreasuryBridge {
+  /** Sends a command or query through the router. The session is held by the host, not the renderer. */
+  call<N extends CallName>(name: N, payload: CallInput<N>, options?: CallOptions): Promise<BridgeResult<N extends 'session.signIn' ? SignInView : CallOutput<N>>>;
+  /** Host facts for the top bar; online/offline is probed again when the last probe is old enough. */
+  info(): Promise<HostInfo>;
+  /** Progress of long calls as they run. Returns the unsubscribe function. */
+  onProgress(listener: (event: ProgressEvent) => void): () => void;
+  /** Asks the operator for a CSV file (open dialog) and imports it; null when they cancel. */
+  importFile<N extends ImportName>(name: N, options?: CallOptions): Promise<BridgeResult<CallOutput<N>> | null>;
+  /**
+   * Asks the operator where to save (save dialog; in a browser, a download) and runs the export
+   * there; null when they cancel. The payload is the export's own, without the output path.
+   */
+  exportFile<N extends ExportName>(name: N, payload: Omit<CallInput<N>, 'out' | 'overwrite'>, suggestedName: string, options?: CallOptions): Promise<BridgeResult<CallOutput<N>> | null>;
+}
 
 export const CALL_CHANNEL = 'treasury:call';
 export const INFO_CHANNEL = 'treasury:info';
+export const IMPORT_CHANNEL = 'treasury:import';
+export const EXPORT_CHANNEL = 'treasury:export';
+export const PROGRESS_CHANNEL = 'treasury:progress';
+
+/**
+ * Pure money helpers the renderer shares with the core (no Node, no I/O): exponents per ISO 4217,
+ * minor units ⇄ exact decimal strings. The renderer formats amounts with these and Intl, never floats.
+ */
+export { exponentOf, isCurrency } from '../money/currency.js';
+export { formatAmount, parseAmount } from '../money/money.js';

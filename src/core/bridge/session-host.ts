@@ -1,0 +1,66 @@
+/**
+ * What every host of the console does with a bridge call, in one place (Electron's main process and
+ * the browser host both use it):
+ *
+ * - the envelope is checked (bridgeCallSchema); the payload is checked by the router;
+ * - the session token stays here: a sign-in's token is kept and never sent to the page, which
+ *   only learns who signed in; sign-out ends the session this host holds;
+ * - every call gets a command id (the page's, or a new one) so its progress events can be matched;
+ * - results cross as wire JSON (bigints as decimal strings), the same in both hosts.
+ */
+import { randomUUID } from 'node:crypto';
+import { toTreasuryError } from '../commands/errors.js';
+import type { WorkstationDoor } from '../workstation/thread/door.js';
+import type { BridgeResult, CallName, HostInfo, ProgressEvent } from './contract.js';
+import { bridgeCallSchema, toWire } from './envelope.js';
+
+export class BridgeSession {
+  private sessionToken: string | null = null;
+
+  constructor(
+    private readonly door: WorkstationDoor,
+    private readonly emit: (event: ProgressEvent) => void,
+  ) {}
+
+  /** A raw `{ name, payload, id? }` from the page, validated and run. */
+  async call(raw: unknown, ip: string | null = null): Promise<BridgeResult<unknown>> {
+    const parsed = bridgeCallSchema.safeParse(raw);
+    if (!parsed.success) {
+      return { ok: false, error: { code: 'VALIDATION', kind: 'user', message: 'a bridge call is { name, payload, id? }', problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } };
+    }
+    return this.run(parsed.data.name, parsed.data.payload, parsed.data.id, ip);
+  }
+
+  /** Runs a call the host built itself (imports and exports, with the file the operator chose). */
+  async run(name: string, payload: unknown, id: string | undefined, ip: string | null = null): Promise<BridgeResult<unknown>> {
+    const callId = id ?? randomUUID();
+    // The page cannot know the token: signing out means this host's session.
+    const body = name === 'session.signOut' ? { token: this.sessionToken ?? '' } : payload;
+    try {
+      const value = await this.door.call({
+        name,
+        payload: body,
+        id: callId,
+        session: this.sessionToken,
+        workstationId: this.door.id,
+        ip,
+        onProgress: (p) => this.emit({ ...p, callId, name: name as CallName }),
+      });
+      if (name === 'session.signIn' && value && typeof value === 'object' && (value as { ok?: boolean }).ok) {
+        this.sessionToken = (value as { token: string }).token;
+        return { ok: true, value: { ok: true, operator: (value as { operator: unknown }).operator } };
+      }
+      if (name === 'session.signOut') this.sessionToken = null;
+      return { ok: true, value: JSON.parse(toWire(value ?? null)) as unknown };
+    } catch (error) {
+      const e = toTreasuryError(error);
+      if (name === 'session.signOut') this.sessionToken = null;
+      return { ok: false, error: e.toJSON() };
+    }
+  }
+
+  async info(version: string, host: HostInfo['host']): Promise<HostInfo> {
+    const c = await this.door.connectivity();
+    return { version, host, dataDir: this.door.dataDir, central: c.central, online: c.online, offlineReason: c.reason };
+  }
+}
