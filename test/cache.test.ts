@@ -26,6 +26,14 @@ function fileBytes(file: string): Buffer {
 }
 
 describe('encrypted local cache', () => {
+  it('finds a commission\'s or an adjustment\'s live payout item through an index (offline payables ask it per row)', async () => {
+    const cache = await openCache({ file: path.join(dir(), 'cache.db'), workstationId: 'ws-plan', credentials: memoryCredentials() });
+    const plan = (where: string) => (cache.sqlite.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM payout_items l WHERE ${where} AND l.live = 1`).all(1) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan('l.commission_id = ?')).toMatch(/USING INDEX payout_items_commission_idx/);
+    expect(plan('l.adjustment_id = ?')).toMatch(/USING INDEX payout_items_adjustment_idx/);
+    cache.close();
+  });
+
   it('never writes a planted marker in plain text, in the database or its WAL', async () => {
     const file = path.join(dir(), 'cache.db');
     const credentials = memoryCredentials();

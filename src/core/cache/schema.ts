@@ -249,7 +249,9 @@ export const payoutItems = sqliteTable(
     currency: text('currency').notNull(),
     live: bool('live').notNull(),
   },
-  (t) => [index('payout_items_payout_idx').on(t.payoutId)],
+  // Offline payables ask "is this commission (adjustment) in a live payout?" per row: without these
+  // indexes that is a scan of every item per commission (minutes at 100k commissions).
+  (t) => [index('payout_items_payout_idx').on(t.payoutId), index('payout_items_commission_idx').on(t.commissionId), index('payout_items_adjustment_idx').on(t.adjustmentId)],
 );
 
 export const reconciliationRuns = sqliteTable('reconciliation_runs', {
