@@ -1,39 +1,117 @@
-/** A minimal window: it proves the bridge end to end (host info and setup status). The console comes later. */
-import { useEffect, useState } from 'react';
+/**
+ * The console shell: sign-in until someone is signed in; then the top bar (who, role,
+ * online/offline, last sync, pending commands, conflicts), the navigation and the current view.
+ * The step-up password prompt and notices float above everything.
+ */
+import { useEffect } from 'react';
+import { call } from './api';
+import { SignIn } from './components/SignIn';
+import { StepUpDialog } from './components/StepUpDialog';
+import { TopBar } from './components/TopBar';
+import { useConsole, type ViewId } from './store';
+import { AuditView } from './views/AuditView';
+import { BatchDetailView } from './views/BatchDetailView';
+import { BatchesView } from './views/BatchesView';
+import { BuilderView } from './views/BuilderView';
+import { DashboardView } from './views/DashboardView';
+import { OperatorsView } from './views/OperatorsView';
+import { PayablesView } from './views/PayablesView';
+import { PayoutsView } from './views/PayoutsView';
+import { ReconciliationView } from './views/ReconciliationView';
+import { ReportsView } from './views/ReportsView';
+import { SecurityView } from './views/SecurityView';
+import { SettingsView } from './views/SettingsView';
 
-interface HostInfo {
-  version: string;
-  host: string;
-  dataDir: string;
-  central: string;
+const NAV: { id: ViewId; label: string; needs?: string }[] = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'payables', label: 'Payables' },
+  { id: 'builder', label: 'Batch builder' },
+  { id: 'batches', label: 'Batches' },
+  { id: 'payouts', label: 'Payout history' },
+  { id: 'reconciliation', label: 'Reconciliation' },
+  { id: 'reports', label: 'Reports' },
+  { id: 'audit', label: 'Audit log' },
+  { id: 'security', label: 'Security events' },
+  { id: 'operators', label: 'Operators & roles' },
+  { id: 'settings', label: 'Settings' },
+];
+
+function CurrentView({ view }: { view: ViewId }) {
+  switch (view) {
+    case 'dashboard':
+      return <DashboardView />;
+    case 'payables':
+      return <PayablesView />;
+    case 'builder':
+      return <BuilderView />;
+    case 'batches':
+      return <BatchesView />;
+    case 'batch':
+      return <BatchDetailView />;
+    case 'payouts':
+      return <PayoutsView />;
+    case 'reconciliation':
+      return <ReconciliationView />;
+    case 'reports':
+      return <ReportsView />;
+    case 'audit':
+      return <AuditView />;
+    case 'security':
+      return <SecurityView />;
+    case 'operators':
+      return <OperatorsView />;
+    case 'settings':
+      return <SettingsView />;
+  }
 }
 
 export function App() {
-  const [info, setInfo] = useState<HostInfo | null>(null);
-  const [status, setStatus] = useState<string>('checking…');
+  const manifest = useConsole((s) => s.manifest);
+  const view = useConsole((s) => s.view);
+  const go = useConsole((s) => s.go);
+  const notices = useConsole((s) => s.notices);
+  const dismiss = useConsole((s) => s.dismiss);
 
+  // Progress of long calls streams from the host for as long as the console is open.
+  useEffect(() => window.treasury.onProgress((e) => useConsole.getState().onProgress(e)), []);
+  // Host facts first (online/offline shows on the sign-in screen too); a session the host still
+  // holds (a reload) is picked up again.
   useEffect(() => {
-    void window.treasury.info().then(setInfo);
-    void window.treasury.call<{ initialised: boolean }>('setup.status', {}).then((r) => {
-      if (!r.ok) setStatus(`error: ${r.error.message}`);
-      else setStatus(r.value.initialised ? 'ready: sign in with `treasury login` (the console comes in the next release)' : 'not initialised: run `npx treasury init`');
-    });
+    void window.treasury.info().then((h) => useConsole.getState().setHost(h));
+    call('console.manifest', {})
+      .then((m) => useConsole.getState().signedIn(m))
+      .catch(() => undefined);
   }, []);
 
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 24 }}>
-      <h1>Treasury Console</h1>
-      <p data-testid="setup-status">{status}</p>
-      {info && (
-        <dl>
-          <dt>Version</dt>
-          <dd>{info.version}</dd>
-          <dt>Data directory</dt>
-          <dd>{info.dataDir}</dd>
-          <dt>Central store</dt>
-          <dd>{info.central}</dd>
-        </dl>
+    <div className="app">
+      {manifest ? (
+        <>
+          <TopBar />
+          <div className="main">
+            <nav className="nav" aria-label="Views">
+              {NAV.map((n) => (
+                <button key={n.id} type="button" className={view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''} onClick={() => go(n.id)} data-testid={`nav-${n.id}`} aria-current={view === n.id ? 'page' : undefined}>
+                  {n.label}
+                </button>
+              ))}
+            </nav>
+            <main className="content">
+              <CurrentView view={view} />
+            </main>
+          </div>
+        </>
+      ) : (
+        <SignIn />
       )}
-    </main>
+      <StepUpDialog />
+      <div className="notices" aria-live="polite">
+        {notices.map((n) => (
+          <div key={n.id} className={`notice ${n.kind}`} data-testid={`notice-${n.kind}`} onClick={() => dismiss(n.id)}>
+            {n.text}
+          </div>
+        ))}
+      </div>
+    </div>
   );
 }

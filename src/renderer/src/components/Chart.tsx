@@ -1,0 +1,147 @@
+/**
+ * Small charts (AG Charts community v14) in the console's look: a bar chart of labelled counts and a
+ * line chart of one or more series over periods. A chart is a picture of numbers that are also
+ * shown as text next to it (counts, exact amounts); it is never the only place a figure appears.
+ *
+ * Money: a chart needs a number to draw a bar's height. `plotAmount` turns minor units into an
+ * approximate major-unit number for the geometry only; what the operator reads (tooltips, axis
+ * labels via `tooltip`) comes from the exact decimal string kept in the datum.
+ */
+import { AllCommunityModule, ModuleRegistry, type AgCartesianChartOptions, type AgChartOptions } from 'ag-charts-community';
+import { AgCharts } from 'ag-charts-react';
+import { useMemo } from 'react';
+import { formatAmount } from '../../../core/bridge/contract';
+
+ModuleRegistry.registerModules([AllCommunityModule]);
+
+const INTEGER = new Intl.NumberFormat('en-US');
+const PALETTE = ['#1f5fbf', '#1c7c45', '#b3261e', '#a35a00', '#6b4bb8', '#0f7c8c', '#677085'];
+
+const BASE: Partial<AgCartesianChartOptions> = {
+  // AG Charts defaults to at least 300×300 px, which would spill over whatever sits below a small
+  // chart (and take its clicks): the container decides the size.
+  minHeight: 80,
+  minWidth: 160,
+  background: { visible: false },
+  padding: { top: 8, right: 12, bottom: 4, left: 4 },
+  legend: { enabled: false },
+};
+
+/**
+ * Minor units → an approximate number of major units, for drawing only (bar heights, line points).
+ * Never display it: show `money(minor, currency)` instead.
+ */
+export function plotAmount(minor: string, currency: string): number {
+  // The exact decimal string first (no float arithmetic on minor units); only its conversion to a
+  // drawing coordinate is approximate.
+  return Number(formatAmount(BigInt(minor), currency));
+}
+
+/** Any AG Charts options, sized by its container. */
+export function Chart({ options, height = 180, testId, label }: { options: AgChartOptions; height?: number | string; testId?: string; label: string }) {
+  return (
+    <div className="chart" style={{ height }} data-testid={testId} role="img" aria-label={label}>
+      <AgCharts options={options} style={{ height: '100%', width: '100%' }} />
+    </div>
+  );
+}
+
+export interface BarChartProps<T extends object> {
+  data: T[];
+  /** The category (x) key and the value (y) key of each datum. */
+  xKey: keyof T & string;
+  yKey: keyof T & string;
+  yName?: string;
+  /** Tooltip text per datum (e.g. an exact amount); defaults to "label: value". */
+  tooltip?(datum: T): string;
+  /** A click on a bar (e.g. go to the batches of that status). */
+  onSelect?(datum: T): void;
+  horizontal?: boolean;
+  /** Values are counts: the value axis shows whole numbers only (no "0.5 batches"). */
+  integers?: boolean;
+  /** One colour per bar (by category), or one for all. */
+  colorOf?(datum: T, index: number): string;
+  height?: number | string;
+  testId?: string;
+  label: string;
+}
+
+/** A bar chart of labelled values: counts by status, amounts by currency. */
+export function BarChart<T extends object>({ data, xKey, yKey, yName, tooltip, onSelect, horizontal, integers, colorOf, height, testId, label }: BarChartProps<T>) {
+  const options = useMemo<AgCartesianChartOptions>(
+    () => ({
+      ...BASE,
+      data,
+      series: [
+        {
+          type: 'bar',
+          xKey,
+          yKey,
+          yName: yName ?? yKey,
+          direction: horizontal ? 'horizontal' : 'vertical',
+          cornerRadius: 2,
+          fill: PALETTE[0],
+          ...(colorOf ? { itemStyler: (p: { datum: T; datumIndex?: unknown }) => ({ fill: colorOf(p.datum, typeof p.datumIndex === 'number' ? p.datumIndex : data.indexOf(p.datum)) }) } : {}),
+          tooltip: { renderer: (p: { datum: T }) => ({ heading: String(p.datum[xKey]), data: [{ label: yName ?? yKey, value: tooltip ? tooltip(p.datum) : String(p.datum[yKey]) }] }) },
+          ...(onSelect ? { listeners: { seriesNodeClick: (e: { datum: T }) => onSelect(e.datum) }, cursor: 'pointer' } : {}),
+        },
+      ],
+      axes: {
+        x: { type: 'category', position: horizontal ? 'left' : 'bottom', label: { fontSize: 11 } },
+        y: {
+          type: 'number',
+          position: horizontal ? 'bottom' : 'left',
+          label: { fontSize: 11, ...(integers ? { formatter: (p: { value: number }) => (Number.isInteger(p.value) ? INTEGER.format(p.value) : '') } : {}) },
+          gridLine: { style: [{ stroke: '#eef1f6' }] },
+        },
+      },
+    }),
+    [data, xKey, yKey, yName, tooltip, onSelect, horizontal, integers, colorOf],
+  );
+  return <Chart options={options} height={height} testId={testId} label={label} />;
+}
+
+export interface LineSeries<T> {
+  yKey: keyof T & string;
+  yName: string;
+  color?: string;
+}
+
+export interface LineChartProps<T extends object> {
+  data: T[];
+  xKey: keyof T & string;
+  series: LineSeries<T>[];
+  /** Tooltip text for a datum's value of one series (e.g. the exact amount kept next to it). */
+  tooltip?(datum: T, yKey: keyof T & string): string;
+  /** Axis label text for a plotted value (e.g. compact major units). */
+  axisLabel?(value: number): string;
+  height?: number | string;
+  testId?: string;
+  label: string;
+}
+
+/** A line chart of one or more series over ordered periods (days, weeks, months). */
+export function LineChart<T extends object>({ data, xKey, series, tooltip, axisLabel, height, testId, label }: LineChartProps<T>) {
+  const options = useMemo<AgCartesianChartOptions>(
+    () => ({
+      ...BASE,
+      legend: { enabled: series.length > 1, position: 'bottom' },
+      data,
+      series: series.map((s, i) => ({
+        type: 'line' as const,
+        xKey,
+        yKey: s.yKey,
+        yName: s.yName,
+        stroke: s.color ?? PALETTE[i % PALETTE.length],
+        marker: { enabled: data.length <= 60, size: 5, fill: s.color ?? PALETTE[i % PALETTE.length] },
+        tooltip: { renderer: (p: { datum: T }) => ({ heading: String(p.datum[xKey]), data: [{ label: s.yName, value: tooltip ? tooltip(p.datum, s.yKey) : String(p.datum[s.yKey]) }] }) },
+      })),
+      axes: {
+        x: { type: 'category', position: 'bottom', label: { fontSize: 11 } },
+        y: { type: 'number', position: 'left', label: { fontSize: 11, ...(axisLabel ? { formatter: (p: { value: number }) => axisLabel(p.value) } : {}) }, gridLine: { style: [{ stroke: '#eef1f6' }] } },
+      },
+    }),
+    [data, xKey, series, tooltip, axisLabel],
+  );
+  return <Chart options={options} height={height} testId={testId} label={label} />;
+}

@@ -1,0 +1,57 @@
+/** Sign-in: username and password; the host keeps the session token, the console learns who signed in. */
+import { useState } from 'react';
+import { call, describeError } from '../api';
+import { useConsole } from '../store';
+import { ErrorLine } from './Panel';
+
+export function SignIn() {
+  const host = useConsole((s) => s.host);
+  const endedBecause = useConsole((s) => s.endedBecause);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await call('session.signIn', { username, password });
+      if (!r.ok) {
+        setError((r as { message?: string }).message ?? 'the username or password is wrong');
+        return;
+      }
+      setPassword('');
+      useConsole.getState().signedIn(await call('console.manifest', {}));
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="signin">
+      <form onSubmit={submit} className="card" aria-label="Sign in" data-testid="signin">
+        <h1>Treasury Console</h1>
+        <p className="muted">
+          {host ? (host.online ? `Central store: ${host.central}` : `Offline — ${host.offlineReason ?? 'the central store cannot be reached'}. You can sign in if you signed in here before.`) : 'Connecting…'}
+        </p>
+        {endedBecause && <p className="warning">{endedBecause}</p>}
+        <label>
+          Username
+          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} autoFocus required />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        </label>
+        <ErrorLine error={error} />
+        <button type="submit" className="btn primary" disabled={busy} data-testid="signin-submit">
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * The console's shared state (zustand): who is signed in and what they may do, the host's
+ * online/offline state and sync status for the top bar, live progress of long calls, the current
+ * view, and the password prompt used for step-up. Views keep their own data; only what several
+ * views need lives here.
+ */
+import { create } from 'zustand';
+import type { CallOutput, HostInfo, ProgressEvent } from '../../core/bridge/contract';
+
+export type Manifest = CallOutput<'console.manifest'>;
+export type SyncStatus = CallOutput<'sync.status'>;
+
+export type ViewId =
+  | 'dashboard'
+  | 'payables'
+  | 'builder'
+  | 'batches'
+  | 'batch'
+  | 'payouts'
+  | 'reconciliation'
+  | 'reports'
+  | 'audit'
+  | 'security'
+  | 'operators'
+  | 'settings';
+
+export interface Notice {
+  id: number;
+  kind: 'info' | 'error' | 'success';
+  text: string;
+}
+
+interface PasswordPrompt {
+  reason: string;
+  resolve(password: string | null): void;
+}
+
+export interface ConsoleState {
+  host: HostInfo | null;
+  status: SyncStatus | null;
+  manifest: Manifest | null;
+  /** Why the last session ended (shown on the sign-in screen). */
+  endedBecause: string | null;
+  view: ViewId;
+  /** The batch shown by the 'batch' view. */
+  batchId: string | null;
+  /** A status the batches view should open filtered on (set by the dashboard's batches-by-status). */
+  batchesStatus: string | null;
+  progress: Record<string, ProgressEvent>;
+  notices: Notice[];
+  prompt: PasswordPrompt | null;
+  setHost(host: HostInfo): void;
+  setStatus(status: SyncStatus | null): void;
+  signedIn(manifest: Manifest): void;
+  sessionEnded(reason: string | null): void;
+  go(view: ViewId, batchId?: string | null): void;
+  onProgress(event: ProgressEvent): void;
+  notify(kind: Notice['kind'], text: string): void;
+  dismiss(id: number): void;
+  askPassword(reason: string): Promise<string | null>;
+  answerPassword(password: string | null): void;
+}
+
+let noticeId = 0;
+
+export const useConsole = create<ConsoleState>((set, get) => ({
+  host: null,
+  status: null,
+  manifest: null,
+  endedBecause: null,
+  view: 'dashboard',
+  batchId: null,
+  batchesStatus: null,
+  progress: {},
+  notices: [],
+  prompt: null,
+  setHost: (host) => set({ host }),
+  setStatus: (status) => set({ status }),
+  signedIn: (manifest) => set({ manifest, endedBecause: null }),
+  sessionEnded: (reason) => set({ manifest: null, endedBecause: reason, view: 'dashboard' }),
+  go: (view, batchId) => set({ view, batchId: batchId === undefined ? get().batchId : batchId }),
+  onProgress: (event) => set((s) => ({ progress: { ...s.progress, [event.callId]: event } })),
+  notify: (kind, text) => {
+    const id = ++noticeId;
+    set((s) => ({ notices: [...s.notices.slice(-4), { id, kind, text }] }));
+    if (kind !== 'error') setTimeout(() => get().dismiss(id), 6000);
+  },
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+  askPassword: (reason) =>
+    new Promise<string | null>((resolve) => {
+      get().prompt?.resolve(null);
+      set({ prompt: { reason, resolve } });
+    }),
+  answerPassword: (password) => {
+    get().prompt?.resolve(password);
+    set({ prompt: null });
+  },
+}));
+
+/**
+ * Whether the operator may take an action now, and if not, why — shown next to the disabled
+ * control. Order matters: a missing permission is the first thing to say; then the central store;
+ * then the caller's own condition (e.g. "awaiting a second approver").
+ */
+export function gate(state: Pick<ConsoleState, 'manifest' | 'host'>, callName: string, options: { online?: boolean; blocked?: string | null } = {}): { allowed: boolean; reason: string | null } {
+  const m = state.manifest;
+  if (!m) return { allowed: false, reason: 'not signed in' };
+  const def = (m.calls as Record<string, { permission: string } | undefined>)[callName];
+  if (!def) return { allowed: false, reason: `unknown action ${callName}` };
+  if (def.permission !== 'public' && def.permission !== 'signed_in' && !(m.permissions as readonly string[]).includes(def.permission)) {
+    return { allowed: false, reason: `needs the permission ${def.permission} (you are ${m.operator.role})` };
+  }
+  if (options.online && state.host && !state.host.online) {
+    // The full "why" is in the top bar; here, what it means for this action.
+    return { allowed: false, reason: 'offline: this needs the central store, which cannot be reached now' };
+  }
+  if (options.blocked) return { allowed: false, reason: options.blocked };
+  return { allowed: true, reason: null };
+}
+
+export function useGate(callName: string, options: { online?: boolean; blocked?: string | null } = {}) {
+  const manifest = useConsole((s) => s.manifest);
+  const host = useConsole((s) => s.host);
+  return gate({ manifest, host }, callName, options);
+}

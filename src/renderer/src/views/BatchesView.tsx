@@ -1,0 +1,158 @@
+/**
+ * Batches: the recent payout batches with their state, what they pay and who must still approve
+ * them. A row opens the batch (click or Enter). `batch.list` carries the summary; the maker and
+ * the approvals come from `batch.show`, asked for the listed batches a few at a time in the
+ * background so the grid appears at once.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
+import { call, useQuery } from '../api';
+import { Grid } from '../components/Grid';
+import { ErrorLine, Page } from '../components/Panel';
+import { count, money } from '../format';
+import { useConsole } from '../store';
+import { perCurrency, totalsOf } from './batch/BatchTotals';
+import { BATCH_STATES } from './common/domain';
+import { Select } from './common/Select';
+import { stamp } from './common/stamp';
+import { StatusCell } from './common/StatusPill';
+
+interface BatchRow {
+  id: string;
+  number: string;
+  status: string;
+  createdAt: string;
+  payouts: number;
+  currency: string;
+  provider: string;
+  /** Set when the batch pays a single currency (sortable exactly); else the formatted list. */
+  totalMinor: string | null;
+  totalText: string;
+  createdBy?: string | null;
+  approvals?: string;
+}
+
+interface Approvals {
+  createdBy: string | null;
+  approvals: string;
+}
+
+/** Asks batch.show for each batch (4 at a time) and reports as answers arrive. */
+function useApprovals(ids: readonly string[]): Record<string, Approvals> {
+  const [found, setFound] = useState<Record<string, Approvals>>({});
+  const key = ids.join(',');
+  useEffect(() => {
+    let stopped = false;
+    const queue = [...ids];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined && !stopped; id = queue.shift()) {
+        try {
+          const b = await call('batch.show', { batch: id });
+          const valid = b.approvals.filter((a) => a.valid);
+          const who = valid.map((a) => a.by).join(', ');
+          const entry = { createdBy: typeof b.createdBy === 'string' ? b.createdBy : null, approvals: `${valid.length} / ${b.requiredApprovals}${who ? ` (${who})` : ''}` };
+          if (!stopped) setFound((f) => ({ ...f, [id]: entry }));
+        } catch {
+          // A batch that cannot be read now keeps blank cells; the detail view says why.
+        }
+      }
+    };
+    void Promise.all([worker(), worker(), worker(), worker()]);
+    return () => {
+      stopped = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return found;
+}
+
+export function BatchesView() {
+  const go = useConsole((s) => s.go);
+  const [status, setStatus] = useState('');
+  const list = useQuery('batch.list', { ...(status ? { status: status as (typeof BATCH_STATES)[number] } : {}), limit: 500 });
+
+  const base = useMemo<BatchRow[]>(
+    () =>
+      (list.data ?? []).map((b) => {
+        const totals = totalsOf(b.totals);
+        const sums = perCurrency(totals);
+        return {
+          id: b.id,
+          number: b.number,
+          status: b.status,
+          createdAt: b.createdAt,
+          payouts: b.payouts,
+          currency: sums.map((s) => s.currency).join(', '),
+          provider: [...new Set(totals.map((t) => t.provider))].join(', '),
+          totalMinor: sums.length === 1 ? sums[0]!.amountMinor : null,
+          totalText: sums.map((s) => money(s.amountMinor, s.currency)).join(' · '),
+        };
+      }),
+    [list.data],
+  );
+  const approvals = useApprovals(useMemo(() => base.map((b) => b.id), [base]));
+  const rows = useMemo(() => base.map((b) => ({ ...b, ...approvals[b.id] })), [base, approvals]);
+
+  // Flex widths over minimums: the nine columns fill the grid at 1440 px without a scrollbar.
+  const columns = useMemo<ColDef<BatchRow>[]>(
+    () => [
+      { field: 'number', headerName: 'Batch', flex: 1.2, minWidth: 135, cellClass: 'mono-cell' },
+      { field: 'status', headerName: 'Status', flex: 1.2, minWidth: 180, cellRenderer: StatusCell },
+      { field: 'currency', headerName: 'Currency', flex: 0.8, minWidth: 100 },
+      { field: 'provider', headerName: 'Provider', flex: 0.8, minWidth: 90 },
+      { field: 'payouts', headerName: 'Payouts', type: 'rightAligned', cellClass: 'num', flex: 0.7, minWidth: 80, filter: false, valueFormatter: (p) => count(p.value as number) },
+      {
+        colId: 'total',
+        headerName: 'Total',
+        type: 'rightAligned',
+        cellClass: 'amount',
+        flex: 1.4,
+        minWidth: 170,
+        filter: false,
+        valueGetter: (p) => p.data?.totalMinor ?? null,
+        valueFormatter: (p) => p.data?.totalText ?? '',
+        // Exact comparison of minor units; batches in several currencies sort last.
+        comparator: (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : BigInt(a) < BigInt(b) ? -1 : 1),
+      },
+      { field: 'createdBy', headerName: 'Created by', flex: 0.8, minWidth: 105 },
+      { field: 'createdAt', headerName: 'Created (UTC)', flex: 1.1, minWidth: 180, valueFormatter: (p) => stamp(p.value as string), sort: 'desc' },
+      { field: 'approvals', headerName: 'Approvals', flex: 1.3, minWidth: 110, tooltipField: 'approvals' },
+    ],
+    [],
+  );
+
+  const open = (row: BatchRow | undefined) => row && go('batch', row.id);
+
+  return (
+    <Page
+      title="Batches"
+      testId="view-batches"
+      actions={
+        <>
+          <Select label="Status" value={status} onChange={setStatus} options={BATCH_STATES} any="All states" testId="batches-status" />
+          <button type="button" className="btn" onClick={list.reload} data-testid="batches-reload">
+            Refresh
+          </button>
+        </>
+      }
+    >
+      <ErrorLine error={list.error?.message} />
+      <p className="muted small">
+        {list.loading && !list.data ? 'Loading…' : `${count(rows.length)} batch${rows.length === 1 ? '' : 'es'}, newest first.`} Click a batch or press Enter to open it.
+      </p>
+      <div className="fill">
+        <Grid<BatchRow>
+          testId="batches-grid"
+          rowData={rows}
+          columnDefs={columns}
+          getRowId={(p) => p.data.id}
+          onRowClicked={(e) => open(e.data)}
+          onCellKeyDown={(e: CellKeyDownEvent<BatchRow>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && open(e.data)}
+          rowClass="clickable"
+          loading={list.loading && !list.data}
+          overlayNoRowsTemplate={status ? `No ${status} batch` : 'No batch yet: build one in the batch builder'}
+        />
+      </div>
+    </Page>
+  );
+}

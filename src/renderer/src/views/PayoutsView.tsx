@@ -1,0 +1,129 @@
+/**
+ * Payout history across batches: every payout with its state at the provider. Filtered, sorted and
+ * paged on the server (`payouts.page`); the grid fetches 200 rows at a time as the operator
+ * scrolls, so a history of hundreds of thousands of payouts stays responsive.
+ */
+import { useMemo, useState } from 'react';
+import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
+import type { CallInput, CallOutput } from '../../../core/bridge/contract';
+import { call, describeError } from '../api';
+import { Grid, moneyColumn, pagedDatasource } from '../components/Grid';
+import { Page } from '../components/Panel';
+import { count } from '../format';
+import { useConsole } from '../store';
+import { PAYOUT_STATUSES, PROVIDERS } from './common/domain';
+import { Select } from './common/Select';
+import { stamp } from './common/stamp';
+import { StatusCell } from './common/StatusPill';
+import { useDebounced } from './common/useDebounced';
+
+type Payout = CallOutput<'payouts.page'>['rows'][number];
+type Filters = Omit<CallInput<'payouts.page'>, 'offset' | 'limit' | 'sort'>;
+type SortField = NonNullable<CallInput<'payouts.page'>['sort']>['field'];
+
+const CURRENCIES = ['IDR', 'PHP', 'USD', 'VND', 'THB', 'MYR', 'EUR'];
+
+export function PayoutsView() {
+  const go = useConsole((s) => s.go);
+  const [status, setStatus] = useState('');
+  const [provider, setProvider] = useState('');
+  const [currency, setCurrency] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [search, setSearch] = useState('');
+  const [total, setTotal] = useState<number | null>(null);
+  const term = useDebounced(search.trim(), 300);
+
+  const filters = useMemo<Filters>(
+    () => ({
+      ...(status ? { status: status as Filters['status'] } : {}),
+      ...(provider ? { provider } : {}),
+      ...(currency ? { currency } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(term ? { search: term } : {}),
+    }),
+    [status, provider, currency, from, to, term],
+  );
+  const datasource = useMemo(
+    () =>
+      pagedDatasource<Payout>(
+        async ({ offset, limit, sort }) => {
+          const page = await call('payouts.page', { ...filters, offset, limit, ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}) });
+          setTotal(page.total);
+          return page;
+        },
+        (error) => useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`),
+      ),
+    [filters],
+  );
+
+  const columns = useMemo<ColDef<Payout>[]>(
+    () => [
+      { field: 'createdAt', headerName: 'Created (UTC)', width: 165, valueFormatter: (p) => stamp(p.value as string), sort: 'desc' },
+      { field: 'batchNumber', headerName: 'Batch', width: 150, cellClass: 'clickable link-cell' },
+      { field: 'affiliateId', headerName: 'Affiliate', width: 115 },
+      { field: 'affiliateName', headerName: 'Name', width: 170 },
+      moneyColumn<Payout>('amountMinor', 'Amount', 'currency', { width: 165, sortable: true }),
+      { field: 'provider', headerName: 'Provider', width: 95 },
+      { field: 'status', headerName: 'Status', width: 125, cellRenderer: StatusCell },
+      { field: 'providerReference', headerName: 'Provider reference', width: 170, cellClass: 'mono-cell', sortable: false, tooltipField: 'providerReference' },
+      { field: 'attempts', headerName: 'Attempts', width: 95, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
+      { field: 'lastError', headerName: 'Last error', flex: 1, minWidth: 160, sortable: false, cellClass: 'bad', tooltipField: 'lastError' },
+      { field: 'updatedAt', headerName: 'Updated (UTC)', width: 165, valueFormatter: (p) => stamp(p.value as string) },
+    ],
+    [],
+  );
+
+  const clear = () => {
+    setStatus('');
+    setProvider('');
+    setCurrency('');
+    setFrom('');
+    setTo('');
+    setSearch('');
+  };
+
+  return (
+    <Page title="Payout history" testId="view-payouts">
+      <div className="filters" role="search" data-testid="payouts-filters">
+        <label className="inline">
+          Search
+          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="affiliate, name, batch, reference…" data-testid="payouts-search" />
+        </label>
+        <Select label="Status" value={status} onChange={setStatus} options={PAYOUT_STATUSES} any="Any" testId="payouts-status" />
+        <Select label="Provider" value={provider} onChange={setProvider} options={PROVIDERS} any="Any" testId="payouts-provider" />
+        <Select label="Currency" value={currency} onChange={setCurrency} options={CURRENCIES} any="Any" testId="payouts-currency" />
+        <label className="inline">
+          Created from
+          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="payouts-from" />
+        </label>
+        <label className="inline">
+          to
+          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="payouts-to" />
+        </label>
+        <button type="button" className="btn plain" onClick={clear} data-testid="payouts-clear">
+          Clear
+        </button>
+        <span className="muted small" data-testid="payouts-total">
+          {total === null ? '' : `${count(total)} payout${total === 1 ? '' : 's'}`}
+        </span>
+      </div>
+      <div className="fill">
+        <Grid<Payout>
+          testId="payouts-grid"
+          rowModelType="infinite"
+          datasource={datasource}
+          cacheBlockSize={200}
+          maxBlocksInCache={50}
+          columnDefs={columns}
+          defaultColDef={{ filter: false }}
+          getRowId={(p) => p.data.id}
+          onCellClicked={(e) => e.colDef.field === 'batchNumber' && e.data && go('batch', e.data.batchId)}
+          onCellKeyDown={(e: CellKeyDownEvent<Payout>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && go('batch', e.data.batchId)}
+        />
+      </div>
+      <p className="muted small">Click a batch number (or press Enter on a row) to open its batch.</p>
+    </Page>
+  );
+}

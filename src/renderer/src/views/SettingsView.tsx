@@ -1,0 +1,24 @@
+/**
+ * Settings: where the central store is (read-only), provider credentials (configured or not; a new
+ * value is sent once and never shown), high-value thresholds, and the commission rules editor.
+ */
+import { Page } from '../components/Panel';
+import { CentralConnection } from './settings/CentralConnection';
+import { ProviderCredentials } from './settings/ProviderCredentials';
+import { RulesEditor } from './settings/RulesEditor';
+import { Thresholds } from './settings/Thresholds';
+
+export function SettingsView() {
+  return (
+    <Page title="Settings" testId="view-settings">
+      <div className="settings-grid">
+        <div className="stack">
+          <CentralConnection />
+          <Thresholds />
+        </div>
+        <ProviderCredentials />
+      </div>
+      <RulesEditor />
+    </Page>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * The newest `limit` audit entries, and "load newer": audit.tail after the newest held sequence
+ * number, appended (and trimmed back to the limit). Sequence order is commit order, so reading on
+ * after the newest held never skips an entry.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { call, describeError } from '../../api';
+import type { CallOutput } from '../../../../core/bridge/contract';
+import { useConsole } from '../../store';
+
+export type AuditEntry = CallOutput<'audit.tail'>[number];
+
+export function useAuditTail(limit: number) {
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const held = useRef<AuditEntry[]>([]);
+  held.current = entries;
+
+  useEffect(() => {
+    let stale = false;
+    setLoading(true);
+    call('audit.tail', { limit })
+      .then((e) => !stale && (setEntries(e), setError(null)))
+      .catch((err: unknown) => !stale && setError(describeError(err)))
+      .finally(() => !stale && setLoading(false));
+    return () => {
+      stale = true;
+    };
+  }, [limit]);
+
+  const loadNewer = useCallback(() => {
+    const newest = held.current.at(-1)?.seq;
+    setLoading(true);
+    call('audit.tail', newest ? { afterSeq: newest, limit } : { limit })
+      .then((fresh) => {
+        setEntries((e) => [...e, ...fresh].slice(-limit));
+        useConsole.getState().notify('info', fresh.length === 0 ? 'No newer entries' : `${fresh.length.toLocaleString('en-US')} newer entries`);
+      })
+      .catch((err: unknown) => setError(describeError(err)))
+      .finally(() => setLoading(false));
+  }, [limit]);
+
+  return { entries, error, loading, loadNewer };
+}

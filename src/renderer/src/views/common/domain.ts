@@ -1,0 +1,53 @@
+/**
+ * Domain vocabularies the views offer in selects. They mirror the core's lists (batch states,
+ * payout statuses, providers, reconciliation outcomes) — the renderer may not import core runtime
+ * code, and the router re-validates every value anyway.
+ */
+export const BATCH_STATES = ['DRAFT', 'SUBMITTED', 'APPROVED', 'EXECUTING', 'COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED', 'CANCELLED'] as const;
+export type BatchState = (typeof BATCH_STATES)[number];
+
+export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'REVERSED', 'CANCELLED'] as const;
+
+export const PROVIDERS = ['xendit', 'rise', 'sandbox'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const RECONCILE_OUTCOMES = ['matched', 'amount_mismatch', 'status_mismatch', 'missing_at_provider', 'unknown_to_us'] as const;
+
+/** A status as a coloured pill; the class names follow the state's meaning, not its spelling. */
+export function statusTone(status: string | null | undefined): 'ok' | 'bad' | 'warn' | 'live' | 'plain' {
+  switch (status) {
+    case 'COMPLETED':
+    case 'SUCCEEDED':
+    case 'APPROVED':
+    case 'matched':
+    case 'active':
+    case 'complete':
+      return 'ok';
+    case 'FAILED':
+    case 'REVERSED':
+    case 'COMPLETED_WITH_FAILURES':
+    case 'amount_mismatch':
+    case 'unknown_to_us':
+    case 'missing_at_provider':
+    case 'disabled':
+    case 'high':
+      return 'bad';
+    case 'SUBMITTED':
+    case 'UNKNOWN':
+    case 'status_mismatch':
+    case 'incomplete':
+    case 'medium':
+      return 'warn';
+    case 'EXECUTING':
+    case 'ACCEPTED':
+    case 'PENDING':
+      return 'live';
+    default:
+      return 'plain';
+  }
+}
+
+/** Roles from lowest to highest; a role holds every lower role's permissions. */
+export const ROLES = ['viewer', 'operator', 'processor', 'manager', 'admin', 'super_admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const roleRank = (role: string) => ROLES.indexOf(role as Role) + 1;

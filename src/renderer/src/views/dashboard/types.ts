@@ -1,0 +1,4 @@
+/** The dashboard's data, as the dashboard.summary query delivers it over the bridge. */
+import type { CallOutput } from '../../../../core/bridge/contract';
+
+export type DashboardSummary = CallOutput<'dashboard.summary'>;

@@ -1,0 +1,30 @@
+/**
+ * Why an affiliate is not paid, in words treasury staff use. The codes come from the core
+ * (payables' IneligibleReason, batch preview's ExclusionReason); an unknown code is shown as is.
+ */
+const LABELS: Record<string, string> = {
+  affiliate_inactive: 'affiliate not active',
+  affiliate_suspended: 'affiliate suspended or closed',
+  kyc_not_approved: 'KYC not approved',
+  no_destination: 'no payout destination',
+  hold_period: 'in hold period',
+  nothing_payable: 'nothing payable',
+  negative_balance: 'negative balance (carried forward)',
+  below_minimum: 'below minimum payout',
+  currency_not_in_rules: 'currency not in the rules',
+  currency_not_supported_by_provider: 'currency not paid by the provider',
+  amount_below_channel_minimum: 'below the channel minimum',
+  amount_above_channel_maximum: 'above the channel maximum',
+  amount_increment_not_supported: 'amount step not supported by the channel',
+  fx_rate_missing: 'FX rate needed',
+  multiple_currencies: 'owed in several currencies',
+};
+
+export function reasonLabel(code: string | null | undefined): string {
+  if (!code) return '';
+  return LABELS[code] ?? code.replace(/_/g, ' ');
+}
+
+export function reasonsLabel(codes: readonly string[] | null | undefined): string {
+  return (codes ?? []).map(reasonLabel).join('; ');
+}

@@ -1,0 +1,65 @@
+/** Per provider and currency: how many payouts, how many succeeded or failed, what was paid. */
+import { useQuery } from '../../api';
+import { BarChart } from '../../components/Chart';
+import { Card, ErrorLine } from '../../components/Panel';
+import { count, money } from '../../format';
+
+export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
+  const analysis = useQuery('reports.providerAnalysis', { ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  const rows = analysis.data?.rows ?? [];
+  const bars = rows.filter((r) => r.successRate !== null).map((r) => ({ label: `${r.provider} ${r.currency}`, rate: Number(r.successRate), text: `${r.successRate}% of ${count(r.succeeded + r.failed)} settled` }));
+  return (
+    <Card title="Providers" testId="report-providers" wide>
+      <ErrorLine error={analysis.error?.message} />
+      <div className="provider-analysis">
+        <table className="facts" data-testid="report-providers-table">
+          <thead>
+            <tr>
+              <th>Provider</th>
+              <th>Currency</th>
+              <th className="amount">Payouts</th>
+              <th className="amount">Succeeded</th>
+              <th className="amount">Failed</th>
+              <th className="amount">Pending</th>
+              <th className="amount">Cancelled</th>
+              <th className="amount">Reversed</th>
+              <th className="amount">Paid</th>
+              <th className="amount">Failed amount</th>
+              <th className="amount">Success rate</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.length === 0 && (
+              <tr>
+                <td colSpan={11} className="muted">
+                  {analysis.loading ? 'Loading…' : 'No payout in this period.'}
+                </td>
+              </tr>
+            )}
+            {rows.map((r) => (
+              <tr key={`${r.provider}|${r.currency}`}>
+                <td>{r.provider}</td>
+                <td>{r.currency}</td>
+                <td className="amount">{count(r.payouts)}</td>
+                <td className="amount">{count(r.succeeded)}</td>
+                <td className="amount">{count(r.failed)}</td>
+                <td className="amount">{count(r.pending)}</td>
+                <td className="amount">{count(r.cancelled)}</td>
+                <td className="amount">{count(r.reversed)}</td>
+                <td className="amount">{money(r.paidMinor, r.currency)}</td>
+                <td className="amount">{money(r.failedMinor, r.currency)}</td>
+                <td className="amount">{r.successRate === null ? '—' : `${r.successRate}%`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {bars.length > 0 && (
+          <div className="provider-chart">
+            <BarChart data={bars} xKey="label" yKey="rate" yName="Success rate (%)" tooltip={(d) => d.text} height={170} label="Success rate per provider and currency" testId="report-providers-chart" />
+            <p className="muted small">Success rate: succeeded out of settled.</p>
+          </div>
+        )}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * High-value thresholds: a payout at or above its currency's threshold makes its batch need two
+ * approvers holding batches.approve_high_value. Each currency shows what batches use now; an empty
+ * input means the default. Amounts are decimals in major units, checked here with the currency's
+ * exponent (the same exact parser the core uses) before they are sent.
+ */
+import { useEffect, useState } from 'react';
+import { parseAmount } from '../../../../core/bridge/contract';
+import { call, describeError, useQuery } from '../../api';
+import { Action } from '../../components/Action';
+import { Card, ErrorLine } from '../../components/Panel';
+import { money, when } from '../../format';
+import { useConsole } from '../../store';
+import { FieldError } from '../common/FieldError';
+
+function amountProblem(text: string, currency: string): string | null {
+  if (text.trim() === '') return null;
+  try {
+    const minor = parseAmount(text.trim(), currency);
+    return minor <= 0n ? 'must be above zero' : null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Exact major-unit text → formatted with the currency, or the text itself when it does not parse. */
+function shown(text: string, currency: string): string {
+  try {
+    return money(parseAmount(text, currency).toString(), currency);
+  } catch {
+    return text;
+  }
+}
+
+export function Thresholds() {
+  const notify = useConsole((s) => s.notify);
+  const settings = useQuery('settings.show', {});
+  const t = settings.data?.thresholds;
+  const [edits, setEdits] = useState<Record<string, string>>({});
+  const [added, setAdded] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (t) setEdits({ ...t.configured });
+  }, [t]);
+
+  if (!t) return <Card title="High-value thresholds" testId="settings-thresholds">{settings.error ? <ErrorLine error={settings.error.message} /> : <p className="muted">Loading…</p>}</Card>;
+
+  const currencies = [...new Set([...Object.keys(t.defaults), ...Object.keys(t.configured), ...Object.keys(edits)])].sort();
+  const problems = Object.fromEntries(currencies.map((c) => [c, amountProblem(edits[c] ?? '', c)]));
+  const invalid = Object.values(problems).some(Boolean);
+  const value = Object.fromEntries(Object.entries(edits).filter(([, v]) => v.trim() !== '').map(([c, v]) => [c, v.trim()]));
+  const unchanged = JSON.stringify(value, Object.keys(value).sort()) === JSON.stringify(t.configured, Object.keys(t.configured).sort());
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await call('settings.set', { key: 'thresholds', value });
+      notify('success', 'Thresholds saved: new batches use them');
+      settings.reload();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title="High-value thresholds" testId="settings-thresholds">
+      <p className="muted small">
+        A batch holding a payout at or above its currency's threshold needs two approvers with batches.approve_high_value. A currency without one is compared in USD through the batch's FX rate, else always counts as high value.
+        {t.updatedAt && ` Last changed ${when(t.updatedAt)}${t.updatedBy ? ` by ${t.updatedBy}` : ''}.`}
+      </p>
+      <table className="facts">
+        <thead>
+          <tr>
+            <th>Currency</th>
+            <th className="amount">In force</th>
+            <th>Set (major units; empty = default)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {currencies.map((c) => (
+            <tr key={c}>
+              <td>{c}</td>
+              <td className="amount">{t.effective[c] ? shown(t.effective[c]!, c) : '—'}</td>
+              <td className="field">
+                <input
+                  value={edits[c] ?? ''}
+                  onChange={(e) => setEdits((x) => ({ ...x, [c]: e.target.value }))}
+                  placeholder={t.defaults[c] ? `default ${t.defaults[c]}` : 'no default'}
+                  inputMode="decimal"
+                  aria-label={`${c} threshold`}
+                  aria-invalid={!!problems[c]}
+                  data-testid={`threshold-${c}`}
+                />
+                <FieldError message={problems[c] ?? undefined} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <label className="inline">
+          Add currency
+          <input value={added} onChange={(e) => setAdded(e.target.value.toUpperCase())} maxLength={3} size={5} placeholder="EUR" data-testid="threshold-add" />
+        </label>
+        <button
+          type="button"
+          className="btn"
+          disabled={!/^[A-Z]{3}$/.test(added) || currencies.includes(added)}
+          onClick={() => {
+            setEdits((x) => ({ ...x, [added]: '' }));
+            setAdded('');
+          }}
+        >
+          Add
+        </button>
+        <Action call="settings.set" online blocked={invalid ? 'fix the amounts first' : unchanged ? 'no change to save' : null} onRun={save} busy={busy} kind="primary" testId="thresholds-save">
+          Save thresholds
+        </Action>
+      </div>
+      <ErrorLine error={error} />
+    </Card>
+  );
+}
