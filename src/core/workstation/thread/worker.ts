@@ -7,12 +7,25 @@
  * The keychain stays with the host: the thread's credential store asks the host for each secret
  * (keytar's native module is not loaded in worker threads, and the host is where it belongs).
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toWire } from '../../bridge/envelope.js';
 import { toTreasuryError } from '../../commands/errors.js';
 import type { CredentialStore } from '../../credentials/store.js';
 import { openWorkstation, type Workstation } from '../workstation.js';
 import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
+
+// Background work yields to the window: on Linux a nice value is per thread, so this lowers only
+// this thread (and the threads it starts: the cache loader, PGlite's), never the host's main
+// thread. On a busy two-core machine that is what keeps the host's loop under 50 ms (bench:lag).
+// Elsewhere the call would lower the whole process, so it is Linux only.
+if (process.platform === 'linux') {
+  try {
+    os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    /* not allowed here: the thread runs at normal priority */
+  }
+}
 
 const port = parentPort!;
 const options = workerData as ThreadOptions;

@@ -1,0 +1,214 @@
+/**
+ * The end-to-end harness: real browser hosts over real workstations, started before Playwright's
+ * tests and stopped after them (test/e2e/global-setup.ts runs this file with tsx and reads the one
+ * JSON line it prints). Three scenarios, each its own data dir and host:
+ *
+ * - **flow**: embedded PGlite central, demo data, operators maker (processor), checker (admin) and
+ *   viewer; the fake Xendit server over real HTTP on loopback is the provider.
+ * - **large**: over 100,000 affiliates with payables, for the grid that must scroll and filter.
+ * - **offline**: the real PostgreSQL as central, reached through a TCP relay this harness can cut
+ *   ("central stopped"); an approved batch waits for execution.
+ *
+ * Secrets come from the environment store (TREASURY_CREDENTIAL_STORE=env): the cache key and the
+ * fake provider's key are random per run and never written anywhere.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { startBrowserHost, type BrowserHost } from '../../src/browser-host/server.js';
+import type { SignInResult } from '../../src/core/operators/commands.js';
+import { resourcePath } from '../../src/core/workstation/resources.js';
+import { openWorkstationThread, type WorkstationDoor } from '../../src/core/workstation/thread/door.js';
+import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
+import { startFakeXendit } from '../fakes/xendit.js';
+
+export const E2E_PASSWORD = 'e2e password, long enough 1';
+const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+const log = (line: string) => process.stderr.write(`[e2e harness] ${line}\n`);
+
+async function seed(dataDir: string, centralUrl: string | undefined, fn: (call: SeedCall, ws: Workstation) => Promise<void>): Promise<void> {
+  const ws = await openWorkstation({ dataDir, centralUrl });
+  try {
+    const raw = (name: string, payload: unknown, session: string | null) => ws.call({ name, payload, session, workstationId: ws.id });
+    await raw('operators.bootstrap', { username: 'admin', password: E2E_PASSWORD }, null);
+    const signed = (await raw('session.signIn', { username: 'admin', password: E2E_PASSWORD }, null)) as SignInResult;
+    if (!signed.ok) throw new Error('admin sign-in failed');
+    const call: SeedCall = (name, payload) => raw(name, payload, signed.token);
+    for (const [username, role] of [['maker', 'processor'], ['checker', 'admin'], ['viewer', 'viewer']] as const) {
+      await call('operators.create', { username, role, password: E2E_PASSWORD });
+    }
+    // One approver suffices in these scenarios (the two-approver rule has its own tests), and the
+    // burst rule must not hold approvals made seconds apart by the suite.
+    await ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('high_value_thresholds', ${JSON.stringify({ IDR: '1000000000000', PHP: '100000000', USD: '10000000' })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`);
+    await ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('security_rules', ${JSON.stringify({ highValueBurst: { count: 1_000_000, windowMinutes: 1 } })}::jsonb) ON CONFLICT (key) DO NOTHING`);
+    await fn(call, ws);
+  } finally {
+    await ws.close();
+  }
+}
+type SeedCall = (name: string, payload: unknown) => Promise<unknown>;
+
+async function host(dataDir: string, centralUrl?: string): Promise<{ door: WorkstationDoor; host: BrowserHost }> {
+  const door = await openWorkstationThread({ dataDir, centralUrl, retryAfterMs: 1000 });
+  const h = await startBrowserHost({ workstation: door, rendererDir: resourcePath('out/renderer'), version: 'e2e' });
+  cleanups.push(async () => {
+    await h.close();
+    await door.close();
+  });
+  return { door, host: h };
+}
+
+/** A TCP relay to the real Postgres that the tests can cut and restore. */
+async function relay(target: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  let port = 0;
+  const start = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(target.port, target.host);
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const end = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on('error', end).on('close', end);
+        upstream.on('error', end).on('close', end);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = null;
+    });
+  await start();
+  return { port: () => port, start, stop };
+}
+
+async function main(): Promise<void> {
+  process.env.TREASURY_CREDENTIAL_STORE = 'env';
+  process.env.TREASURY_CACHE_KEY = randomBytes(32).toString('hex');
+  const xendit = await startFakeXendit({ seed: 11 });
+  cleanups.push(() => xendit.close());
+  process.env.TREASURY_XENDIT_URL = xendit.url;
+  process.env.TREASURY_SECRET_PROVIDER_XENDIT_SECRET_KEY = xendit.secretKey;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'treasury-e2e-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+
+  // flow
+  const flowDir = path.join(root, 'flow');
+  await seed(flowDir, undefined, async (call) => {
+    await call('demo.generate', { affiliates: 60, conversions: 4000, seed: 7, until: '2026-11-01' });
+    await call('commissions.calculate', {});
+  });
+  const flow = await host(flowDir);
+  log('flow ready');
+
+  // large: over 100,000 affiliates with open amounts (the demo leaves some affiliates without
+  // conversions: 140,000 affiliates and three conversions each on average give about 125,000 rows).
+  const largeDir = path.join(root, 'large');
+  const started = Date.now();
+  await seed(largeDir, undefined, async (call) => {
+    await call('demo.generate', { affiliates: 140_000, conversions: 420_000, seed: 5, until: '2026-11-01' });
+    await call('commissions.calculate', {});
+  });
+  const large = await host(largeDir);
+  log(`large ready in ${Date.now() - started} ms`);
+
+  // offline: real Postgres in a scratch database, through the relay.
+  const dbName = `treasury_e2e_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
+    await a.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await a.end();
+  });
+  const direct = new URL(PG_URL);
+  direct.pathname = `/${dbName}`;
+  const offlineDir = path.join(root, 'offline');
+  let approved = '';
+  await seed(offlineDir, direct.toString(), async (call, ws) => {
+    await call('demo.generate', { affiliates: 30, conversions: 1500, seed: 9, until: '2026-11-01' });
+    await call('commissions.calculate', {});
+    const created = (await call('batch.create', { provider: 'xendit', currency: 'PHP' })) as { batches: { id: string; number: string; contentHash: string }[] };
+    const batch = created.batches[0]!;
+    await call('batch.submit', { batch: batch.id });
+    const checker = (await ws.call({ name: 'session.signIn', payload: { username: 'checker', password: E2E_PASSWORD }, workstationId: ws.id })) as SignInResult;
+    if (!checker.ok) throw new Error('checker sign-in failed');
+    await ws.call({ name: 'batch.approve', payload: { batch: batch.id, contentHash: batch.contentHash }, session: checker.token, workstationId: ws.id });
+    approved = batch.number;
+  });
+  const pg = new URL(PG_URL);
+  const cut = await relay({ host: pg.hostname, port: Number(pg.port || 5432) });
+  cleanups.push(() => cut.stop());
+  const viaRelay = new URL(direct.toString());
+  viaRelay.host = `127.0.0.1:${cut.port()}`;
+  const offline = await host(offlineDir, viaRelay.toString());
+  log('offline ready');
+
+  // Control: the tests cut and restore the central store of the offline scenario.
+  const control = http.createServer((req, res) => {
+    void (async () => {
+      if (req.method === 'POST' && req.url === '/offline/stop') await cut.stop();
+      else if (req.method === 'POST' && req.url === '/offline/start') await cut.start();
+      else return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    })();
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+
+  process.stdout.write(
+    JSON.stringify({
+      password: E2E_PASSWORD,
+      flow: { url: flow.host.url },
+      large: { url: large.host.url },
+      offline: { url: offline.host.url, approvedBatch: approved, control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}` },
+    }) + '\n',
+  );
+}
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const c of cleanups.reverse()) {
+    try {
+      await c();
+    } catch (error) {
+      log(`cleanup: ${(error as Error).message}`);
+    }
+  }
+  process.exit(code);
+}
+process.once('SIGTERM', () => void stop(0));
+process.once('SIGINT', () => void stop(0));
+// The parent (Playwright's global setup) gone means the run is over: stop with it.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0);
+}, 1000).unref();
+
+main().catch((error: unknown) => {
+  log(`failed: ${(error as Error).stack ?? String(error)}`);
+  void stop(1);
+});

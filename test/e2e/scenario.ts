@@ -1,0 +1,48 @@
+/** What the harness started (its JSON line), and helpers the specs share. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect, type Page } from '@playwright/test';
+
+export interface Scenario {
+  password: string;
+  flow: { url: string };
+  large: { url: string };
+  offline: { url: string; approvedBatch: string; control: string };
+}
+
+export function scenario(): Scenario {
+  const raw = process.env.TREASURY_E2E;
+  if (!raw) throw new Error('TREASURY_E2E is not set: run the suite through playwright (global-setup starts the harness)');
+  return JSON.parse(raw) as Scenario;
+}
+
+export const SCREENSHOTS = path.resolve(import.meta.dirname, 'artifacts/screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // Notices (a click dismisses one) would cover the view; progress bars animate their width.
+  for (const notice of await page.locator('.notice').all()) await notice.click().catch(() => undefined);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByTestId('signin-submit').click();
+  await expect(page.getByTestId('operator')).toContainText(username);
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId('sign-out').click();
+  await expect(page.getByTestId('signin')).toBeVisible();
+}
+
+/** Answers the step-up prompt if it appears. */
+export async function stepUpIfAsked(page: Page, password: string): Promise<void> {
+  const dialog = page.getByTestId('stepup');
+  if (await dialog.isVisible().catch(() => false)) {
+    await page.getByTestId('stepup-password').fill(password);
+    await page.getByTestId('stepup-confirm').click();
+  }
+}
