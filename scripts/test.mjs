@@ -1,6 +1,7 @@
-// `npm test`: type-check, then run vitest. When this machine has gnome-keyring and D-Bus but no
-// Secret Service running (headless, CI), the run is wrapped in a private D-Bus session with an
-// unlocked keyring so the real-keychain tests run instead of being skipped.
+// `npm test`: type-check, run vitest, then the end-to-end suite (Playwright in Debian's Chromium).
+// When this machine has gnome-keyring and D-Bus but no Secret Service running (headless, CI), vitest
+// runs in a private D-Bus session with an unlocked keyring so the real-keychain tests run instead of
+// being skipped. `npm test -- <files>` runs only those vitest files.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -42,7 +43,7 @@ rmSync(reportDir, { recursive: true, force: true });
 
 // The end-to-end suite (Playwright in Debian's Chromium against the browser host) runs after the
 // unit and integration tests, on the built renderer. Only a run given test-file filters skips it.
-const e2e = extra.length === 0 || process.env.TREASURY_E2E_ONLY === '1' ? endToEnd() : 0;
+const e2e = extra.length === 0 ? endToEnd() : 0;
 process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
 process.exit(unit !== 0 ? unit : e2e);
 

@@ -120,6 +120,14 @@ describe('browser host over the workstation thread', () => {
         stranger.on('error', resolve);
       }),
     ).resolves.toBeDefined();
+    // Not even with the cookie when the upgrade carries no Origin (a browser always sends one).
+    await expect(
+      new Promise((resolve, reject) => {
+        const originless = new WebSocket(`ws://127.0.0.1:${host.port}/bridge/events`, { headers: { cookie } });
+        originless.on('open', () => reject(new Error('an upgrade without Origin was accepted')));
+        originless.on('error', resolve);
+      }),
+    ).resolves.toBeDefined();
     const socket = new WebSocket(`ws://127.0.0.1:${host.port}/bridge/events`, { headers: { origin: base(), cookie } });
     await new Promise((resolve) => socket.once('open', resolve));
     const events: { callId: string; name: string; phase: string; done: number; total?: number }[] = [];
@@ -150,6 +158,14 @@ describe('browser host over the workstation thread', () => {
     expect(r.ok).toBe(false);
     expect(r.error!.problems[0]).toMatchObject({ line: 3 });
     expect(r.error!.problems[0]!.file).toMatch(/affiliates-march\.csv$/);
+    expect(readdirSync(path.join(dir.dir, 'transit'))).toEqual([]);
+    // A name that climbs out of the transit folder is flattened into it.
+    const climbing = await upload(encodeURIComponent('../../../escaped.csv'));
+    expect(climbing.ok).toBe(false);
+    expect(climbing.error!.problems[0]!.file).toMatch(/escaped\.csv$/);
+    expect(climbing.error!.problems[0]!.file).not.toMatch(/\.\.\//);
+    expect(readdirSync(dir.dir).filter((f) => f.includes('escaped'))).toEqual([]);
+    expect(readdirSync(path.dirname(dir.dir)).filter((f) => f.includes('escaped'))).toEqual([]);
     expect(readdirSync(path.join(dir.dir, 'transit'))).toEqual([]);
   });
 

@@ -34,7 +34,10 @@ describe('Electron hardening', () => {
   });
 
   it('the page and the header carry the same strict CSP', () => {
-    const header = /CONTENT_SECURITY_POLICY =\s*"([^"]+)"/.exec(main)?.[1];
+    // Both hosts send the one constant (src/core/bridge/csp.ts) as a header; the page has it as a meta tag.
+    expect(main).toContain("'Content-Security-Policy': [CONTENT_SECURITY_POLICY]");
+    expect(readFileSync(root('src/browser-host/server.ts'), 'utf8')).toContain('BROWSER_CSP = CONTENT_SECURITY_POLICY');
+    const header = /CONTENT_SECURITY_POLICY =\s*"([^"]+)"/.exec(readFileSync(root('src/core/bridge/csp.ts'), 'utf8'))?.[1];
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(root('src/renderer/index.html'), 'utf8'))?.[1];
     expect(header).toBeDefined();
     expect(meta).toBe(header);

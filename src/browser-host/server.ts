@@ -14,19 +14,20 @@
  *   come back as a one-time download — where Electron shows native open/save dialogs.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ProgressEvent } from '../core/bridge/contract.js';
-import { bridgeExportSchema, bridgeImportSchema, toWire } from '../core/bridge/envelope.js';
+import { bridgeExportSchema, bridgeImportSchema, invalid, toWire } from '../core/bridge/envelope.js';
+import { CONTENT_SECURITY_POLICY } from '../core/bridge/csp.js';
 import { BridgeSession } from '../core/bridge/session-host.js';
 import { toTreasuryError } from '../core/commands/errors.js';
 import type { WorkstationDoor } from '../core/workstation/thread/door.js';
 
-export const BROWSER_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
+/** The same policy as Electron's (one constant for both hosts). */
+export const BROWSER_CSP = CONTENT_SECURITY_POLICY;
 
 export interface BrowserHost {
   /** The URL to open once: it carries the one-time token. */
@@ -117,8 +118,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const bridge = new BridgeSession(door, emit);
   // Files in transit (uploaded imports, exports waiting for their download) live in the data dir,
   // readable by this user only, and are removed once used.
+  // Anything left there by a host that crashed is removed; the folder is owner-only even if it existed.
   const transit = path.join(door.dataDir, 'transit');
+  rmSync(transit, { recursive: true, force: true });
   mkdirSync(transit, { recursive: true, mode: 0o700 });
+  chmodSync(transit, 0o700);
   const downloads = new Map<string, { file: string; name: string; timer: NodeJS.Timeout }>();
 
   const send = (res: http.ServerResponse, status: number, body: string | Buffer, type = 'application/json', headers: Record<string, string> = {}) => {
@@ -196,9 +200,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       }
       if (req.method === 'POST' && url.pathname === '/bridge/export') {
         const parsed = bridgeExportSchema.safeParse(await readJson(req).catch(() => undefined));
-        if (!parsed.success) {
-          return send(res, 200, toWire({ ok: false, error: { code: 'VALIDATION', kind: 'user', message: 'an export is { name, payload, suggestedName, id? }', problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } }));
-        }
+        if (!parsed.success) return send(res, 200, toWire(invalid('an export is { name, payload, suggestedName, id? }', parsed.error)));
         const token = randomUUID();
         const file = path.join(transit, `${token}-${parsed.data.suggestedName}`);
         const result = await bridge.run(parsed.data.name, { ...parsed.data.payload, out: file }, parsed.data.id, ipOf(req));

@@ -5,14 +5,12 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type BridgeResult } from '../core/bridge/contract.js';
-import { bridgeExportSchema, bridgeImportSchema } from '../core/bridge/envelope.js';
+import { bridgeExportSchema, bridgeImportSchema, invalid } from '../core/bridge/envelope.js';
+import { CONTENT_SECURITY_POLICY } from '../core/bridge/csp.js';
 import { BridgeSession } from '../core/bridge/session-host.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstationThread, type WorkstationDoor } from '../core/workstation/thread/door.js';
 
-/** Kept in step with the meta tag in src/renderer/index.html (test/electron-security.test.ts checks both). */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 
 let workstation: WorkstationDoor | undefined;
 let window: BrowserWindow | undefined;
@@ -25,7 +23,8 @@ async function createWindow(): Promise<void> {
     show: false,
     webPreferences: {
       // Electronegativity asks for a review of every preload (PRELOAD_JS_CHECK, medium). Reviewed: it
-      // is our own, and exposes exactly one typed object (window.treasury: call and info) through
+      // is our own, and exposes exactly one typed object (window.treasury: call, info, onProgress,
+      // importFile, exportFile) through
       // contextBridge — no Node, no ipcRenderer, no Electron object (src/preload/index.ts).
       preload: path.join(__dirname, '../preload/index.cjs'), /* eng-disable PRELOAD_JS_CHECK */
       contextIsolation: true,
@@ -64,10 +63,6 @@ function trustedSender(frame: Electron.WebFrameMain | null, main: Electron.WebFr
 }
 
 const refusal = (message: string): BridgeResult<never> => ({ ok: false, error: { code: 'FORBIDDEN', kind: 'user', message, problems: [] } });
-const invalid = (message: string, issues: { path: PropertyKey[]; message: string }[]): BridgeResult<never> => ({
-  ok: false,
-  error: { code: 'VALIDATION', kind: 'user', message, problems: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
-});
 
 /**
  * The IPC side of the bridge. Calls go to the workstation thread through BridgeSession (the session
@@ -75,7 +70,10 @@ const invalid = (message: string, issues: { path: PropertyKey[]; message: string
  * with the chosen path; progress events go to the window that shows the console.
  */
 function registerBridge(ws: WorkstationDoor): void {
-  const bridge = new BridgeSession(ws, (event) => window?.webContents.send(PROGRESS_CHANNEL, event));
+  // A progress event may arrive after the window closed: sending to a destroyed one would throw.
+  const bridge = new BridgeSession(ws, (event) => {
+    if (window && !window.isDestroyed()) window.webContents.send(PROGRESS_CHANNEL, event);
+  });
   const ownWindow = (event: Electron.IpcMainInvokeEvent) => trustedSender(event.senderFrame, event.sender.mainFrame);
 
   ipcMain.handle(CALL_CHANNEL, async (event, raw: unknown): Promise<BridgeResult<unknown>> => {
@@ -87,7 +85,7 @@ function registerBridge(ws: WorkstationDoor): void {
   ipcMain.handle(IMPORT_CHANNEL, async (event, raw: unknown) => {
     if (!ownWindow(event) || !window) return refusal('imports are accepted from the console window only');
     const parsed = bridgeImportSchema.safeParse(raw);
-    if (!parsed.success) return invalid('an import names affiliates.import or conversions.import', parsed.error.issues);
+    if (!parsed.success) return invalid('an import names affiliates.import or conversions.import', parsed.error);
     const picked = await dialog.showOpenDialog(window, { title: 'Import CSV', properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv'] }] });
     if (picked.canceled || !picked.filePaths[0]) return null;
     return bridge.run(parsed.data.name, { file: picked.filePaths[0] }, parsed.data.id);
@@ -95,7 +93,7 @@ function registerBridge(ws: WorkstationDoor): void {
   ipcMain.handle(EXPORT_CHANNEL, async (event, raw: unknown) => {
     if (!ownWindow(event) || !window) return refusal('exports are accepted from the console window only');
     const parsed = bridgeExportSchema.safeParse(raw);
-    if (!parsed.success) return invalid('an export is { name, payload, suggestedName, id? }', parsed.error.issues);
+    if (!parsed.success) return invalid('an export is { name, payload, suggestedName, id? }', parsed.error);
     const json = parsed.data.suggestedName.endsWith('.json');
     const chosen = await dialog.showSaveDialog(window, { title: 'Export', defaultPath: parsed.data.suggestedName, filters: [json ? { name: 'JSON', extensions: ['json'] } : { name: 'CSV', extensions: ['csv'] }] });
     if (chosen.canceled || !chosen.filePath) return null;
@@ -105,6 +103,17 @@ function registerBridge(ws: WorkstationDoor): void {
 }
 
 app.whenReady().then(async () => {
+  try {
+    await start();
+  } catch (error) {
+    // The workstation could not open (keychain locked, cache key missing, central store refused):
+    // say so and quit, rather than leave a process with no window.
+    dialog.showErrorBox('Treasury Console could not start', (error as Error).message);
+    app.quit();
+  }
+});
+
+async function start(): Promise<void> {
   // Deny every permission request and check (camera, notifications, …): the console needs none.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
@@ -127,7 +136,7 @@ app.whenReady().then(async () => {
   });
   registerBridge(workstation);
   await createWindow();
-});
+}
 
 app.on('window-all-closed', () => {
   void workstation?.close().finally(() => app.quit());

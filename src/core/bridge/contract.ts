@@ -80,6 +80,9 @@ export interface ProgressEvent extends Progress {
   name: CallName;
 }
 
+/** What the page may send through `call`: everything but the calls that name a file. */
+export type PageCallName = Exclude<CallName, ImportName | ExportName>;
+
 /** Calls that read a file the operator picks (a native open dialog, or the browser's file picker). */
 export type ImportName = 'affiliates.import' | 'conversions.import';
 /** Calls that write a file the operator names (a native save dialog, or a browser download). */
@@ -91,8 +94,11 @@ export interface CallOptions {
 }
 
 export interface TreasuryBridge {
-  /** Sends a command or query through the router. The session is held by the host, not the renderer. */
-  call<N extends CallName>(name: N, payload: CallInput<N>, options?: CallOptions): Promise<BridgeResult<N extends 'session.signIn' ? SignInView : CallOutput<N>>>;
+  /**
+   * Sends a command or query through the router. The session is held by the host, not the
+   * renderer. Calls that name a file (imports, exports) go through importFile/exportFile instead.
+   */
+  call<N extends PageCallName>(name: N, payload: CallInput<N>, options?: CallOptions): Promise<BridgeResult<N extends 'session.signIn' ? SignInView : CallOutput<N>>>;
   /** Host facts for the top bar; online/offline is probed again when the last probe is old enough. */
   info(): Promise<HostInfo>;
   /** Progress of long calls as they run. Returns the unsubscribe function. */

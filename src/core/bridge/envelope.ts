@@ -4,6 +4,23 @@
  * strings, the same in Electron and in the browser host.
  */
 import { z } from 'zod';
+import type { BridgeError, BridgeResult } from './contract.js';
+
+const IMPORT_NAMES = ['affiliates.import', 'conversions.import'] as const;
+const EXPORT_NAMES = ['export.payoutItems'] as const;
+
+/**
+ * Calls whose payload names a file on this machine (to read, or to write). The page never sends
+ * them through `call`: it would choose any path it likes. The hosts send them themselves, with the
+ * file the operator picked in a dialog or the host's own transit file (importFile, exportFile).
+ * test/bridge-files.test.ts checks that every definition with a file in its input is listed here.
+ */
+export const FILE_CALLS: ReadonlySet<string> = new Set<string>([...IMPORT_NAMES, ...EXPORT_NAMES]);
+
+/** A zod failure as the bridge reports it: the message, and each issue's path and text. */
+export function invalid(message: string, error: z.ZodError): BridgeResult<never> & { ok: false; error: BridgeError } {
+  return { ok: false, error: { code: 'VALIDATION', kind: 'user', message, problems: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) } };
+}
 
 /** What may cross the bridge for a call: a command or query name, its payload (checked by the router), an optional command id. */
 export const bridgeCallSchema = z.strictObject({
@@ -11,9 +28,9 @@ export const bridgeCallSchema = z.strictObject({
   payload: z.unknown(),
   id: z.string().uuid('a command id is a uuid').optional(),
 });
-export const bridgeImportSchema = z.strictObject({ name: z.enum(['affiliates.import', 'conversions.import']), id: z.string().uuid().optional() });
+export const bridgeImportSchema = z.strictObject({ name: z.enum(IMPORT_NAMES), id: z.string().uuid().optional() });
 export const bridgeExportSchema = z.strictObject({
-  name: z.enum(['export.payoutItems']),
+  name: z.enum(EXPORT_NAMES),
   payload: z.record(z.string(), z.unknown()),
   suggestedName: z.string().regex(/^[\w.-]{1,100}$/, 'is not a plain file name'),
   id: z.string().uuid().optional(),

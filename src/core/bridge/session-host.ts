@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { toTreasuryError } from '../commands/errors.js';
 import type { WorkstationDoor } from '../workstation/thread/door.js';
 import type { BridgeResult, CallName, HostInfo, ProgressEvent } from './contract.js';
-import { bridgeCallSchema, toWire } from './envelope.js';
+import { bridgeCallSchema, FILE_CALLS, invalid, toWire } from './envelope.js';
 
 export class BridgeSession {
   private sessionToken: string | null = null;
@@ -25,13 +25,15 @@ export class BridgeSession {
   /** A raw `{ name, payload, id? }` from the page, validated and run. */
   async call(raw: unknown, ip: string | null = null): Promise<BridgeResult<unknown>> {
     const parsed = bridgeCallSchema.safeParse(raw);
-    if (!parsed.success) {
-      return { ok: false, error: { code: 'VALIDATION', kind: 'user', message: 'a bridge call is { name, payload, id? }', problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } };
+    if (!parsed.success) return invalid('a bridge call is { name, payload, id? }', parsed.error);
+    if (FILE_CALLS.has(parsed.data.name)) {
+      // The page must not name files on this machine: the operator picks them in the host's dialog.
+      return { ok: false, error: { code: 'FORBIDDEN', kind: 'user', message: `${parsed.data.name} names a file: the console runs it through importFile/exportFile, where the operator picks the file`, problems: [] } };
     }
     return this.run(parsed.data.name, parsed.data.payload, parsed.data.id, ip);
   }
 
-  /** Runs a call the host built itself (imports and exports, with the file the operator chose). */
+  /** Runs a call the host built itself (imports and exports, with the file the operator chose); never with a page's raw input. */
   async run(name: string, payload: unknown, id: string | undefined, ip: string | null = null): Promise<BridgeResult<unknown>> {
     const callId = id ?? randomUUID();
     // The page cannot know the token: signing out means this host's session.

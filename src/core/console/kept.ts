@@ -15,8 +15,12 @@ import { sql } from 'drizzle-orm';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { pgArray } from '../central/arrays.js';
 
-/** Results kept per store: a few filters per query (quick-filter terms come and go). */
-const KEPT = 4;
+/**
+ * Results kept per store, across all the queries that keep them (least recently used first out):
+ * the unfiltered payables set, a few quick-filter terms, a report or two. Filtered sets are small;
+ * an unfiltered one at 100,000 affiliates is a few tens of MB.
+ */
+const KEPT = 8;
 
 interface Entry {
   xmin: string;

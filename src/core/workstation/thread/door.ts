@@ -54,6 +54,8 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
         case 'ready':
           return resolve(m);
         case 'failed':
+          // The thread could not open the workstation: it is of no use, and would keep the host alive.
+          void worker.terminate();
           return reject(fromBridge(m.error));
         case 'result': {
           const w = waiting.get(m.seq);
@@ -85,7 +87,7 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
         }
       }
     });
-    worker.once('error', (error) => {
+    worker.on('error', (error) => {
       fail(error);
       reject(error);
     });

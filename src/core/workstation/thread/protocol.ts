@@ -1,7 +1,8 @@
 /**
  * Messages between a host (Electron's main process, the browser host) and the workstation thread.
- * Values cross as wire JSON (bigints as decimal strings), exactly as they then cross to the
- * renderer, so the thread and the bridge agree on every amount. Secrets cross only for the
+ * Call results cross as wire JSON text (bigints as decimal strings), exactly as they then cross to
+ * the renderer, so the thread and the bridge agree on every amount; the small fixed shapes
+ * (progress, connectivity) go by structured clone. Secrets cross only for the
  * credential store, in memory, from the host's keychain to the thread that asked.
  */
 import type { Progress } from '../../commands/router.js';
