@@ -57,12 +57,21 @@ test('a second operator approves, executes against the fake provider and watches
   await stepUpIfAsked(page, password);
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'APPROVED');
   await expect(page.getByTestId('batch-approvals')).toContainText('checker');
+  // Listen to the progress stream as the console does (window.treasury.onProgress, a WebSocket here).
+  await page.evaluate(() => {
+    const w = window as unknown as { seen: { name: string; phase: string; done: number; total?: number }[] };
+    w.seen = [];
+    window.treasury.onProgress((e) => w.seen.push(e));
+  });
   await page.getByTestId('batch-execute').click();
   await page.getByTestId('execute-confirm').click();
   await stepUpIfAsked(page, password);
   await expect(page.getByTestId('execution-progress')).toBeVisible();
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', /^(COMPLETED|COMPLETED_WITH_FAILURES)$/, { timeout: 120_000 });
   await expect(page.getByTestId('execution-progress')).toHaveAttribute('aria-valuenow', '100');
+  // Progress arrived live while the execution ran, not only its end state.
+  const seen = await page.evaluate(() => (window as unknown as { seen: { name: string; done: number }[] }).seen);
+  expect(seen.filter((e) => e.name === 'batch.execute').length).toBeGreaterThan(0);
   await screenshot(page, 'batch-detail');
 });
 
@@ -70,11 +79,14 @@ test('reconciliation runs and the reconciled payout items export as CSV with eve
   await page.getByTestId('nav-reconciliation').click();
   await page.getByTestId('recon-provider').selectOption('xendit');
   await page.getByTestId('recon-run').click();
-  await expect(page.getByTestId('recon-runs-grid').locator('.ag-row').first()).toBeVisible();
+  // Every payout of the batch is matched with the provider's record.
+  await expect(page.getByTestId('recon-runs-grid').locator('.ag-row').first()).toContainText(/matched/i);
   await screenshot(page, 'reconciliation');
 
   await page.getByTestId('nav-batches').click();
   await page.getByTestId('batches-grid').getByText(batchNumber).click();
+  const shownPayouts = Number(/^[\d,]+/.exec((await page.getByTestId('batch-payout-count').textContent())!.trim())![0].replace(/,/g, ''));
+  const shownTotal = (await page.getByTestId('batch-totals').locator('tbody tr').first().locator('td').last().textContent())!.trim();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-export').click()]);
   expect(download.suggestedFilename()).toContain(batchNumber);
   const text = readFileSync((await download.path())!, 'utf8');
@@ -93,6 +105,10 @@ test('reconciliation runs and the reconciled payout items export as CSV with eve
     payouts.set(row.payout_id!, p);
   }
   for (const [id, p] of payouts) expect(p.amount, `payout ${id}`).toBe(p.payout);
+  // And the file ties to the batch as the console showed it: every payout, the same total.
+  expect(payouts.size).toBe(shownPayouts);
+  const total = [...payouts.values()].reduce((sum, p) => sum + p.payout, 0n);
+  expect(total).toBe(parseAmount(shownTotal.replace(/^IDR\s*/, '').replace(/,/g, ''), 'IDR'));
 });
 
 test('each main view, with real demo data, at 1440×900', async () => {

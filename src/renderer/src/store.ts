@@ -46,6 +46,7 @@ export interface ConsoleState {
   batchId: string | null;
   /** A status the batches view should open filtered on (set by the dashboard's batches-by-status). */
   batchesStatus: string | null;
+  /** The latest progress event per call id, most recently updated last (at most PROGRESS_KEPT). */
   progress: Record<string, ProgressEvent>;
   notices: Notice[];
   prompt: PasswordPrompt | null;
@@ -55,6 +56,8 @@ export interface ConsoleState {
   sessionEnded(reason: string | null): void;
   go(view: ViewId, batchId?: string | null): void;
   onProgress(event: ProgressEvent): void;
+  /** Called by whoever started a call once it has its outcome: its progress is no longer live. */
+  endProgress(callId: string): void;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
   askPassword(reason: string): Promise<string | null>;
@@ -62,6 +65,21 @@ export interface ConsoleState {
 }
 
 let noticeId = 0;
+
+/**
+ * Progress entries kept. Whoever started a call drops its entry when it ends (endProgress), but
+ * calls whose id no view tracks (exports, imports: the host picks their id) are never dropped that
+ * way, so the store keeps only the most recently updated ones. A running call sends an event with
+ * every step, so it stays among them (and an evicted one comes back with its next event).
+ */
+const PROGRESS_KEPT = 50;
+/**
+ * Calls ended here. A progress event may arrive after the call's answer (in a browser, events come
+ * over a WebSocket and answers over HTTP); it must not bring the entry back, or the dashboard would
+ * show the call as running forever.
+ */
+const ended = new Set<string>();
+const ENDED_KEPT = 200;
 
 export const useConsole = create<ConsoleState>((set, get) => ({
   host: null,
@@ -79,7 +97,18 @@ export const useConsole = create<ConsoleState>((set, get) => ({
   signedIn: (manifest) => set({ manifest, endedBecause: null }),
   sessionEnded: (reason) => set({ manifest: null, endedBecause: reason, view: 'dashboard' }),
   go: (view, batchId) => set({ view, batchId: batchId === undefined ? get().batchId : batchId }),
-  onProgress: (event) => set((s) => ({ progress: { ...s.progress, [event.callId]: event } })),
+  onProgress: (event) => {
+    if (ended.has(event.callId)) return;
+    set((s) => {
+      const others = Object.entries(s.progress).filter(([id]) => id !== event.callId);
+      return { progress: { ...Object.fromEntries(others.slice(-(PROGRESS_KEPT - 1))), [event.callId]: event } };
+    });
+  },
+  endProgress: (callId) => {
+    ended.add(callId);
+    if (ended.size > ENDED_KEPT) ended.delete(ended.values().next().value!);
+    if (callId in get().progress) set((s) => ({ progress: Object.fromEntries(Object.entries(s.progress).filter(([id]) => id !== callId)) }));
+  },
   notify: (kind, text) => {
     const id = ++noticeId;
     set((s) => ({ notices: [...s.notices.slice(-4), { id, kind, text }] }));

@@ -4,8 +4,10 @@
  * shown as text next to it (counts, exact amounts); it is never the only place a figure appears.
  *
  * Money: a chart needs a number to draw a bar's height. `plotAmount` turns minor units into an
- * approximate major-unit number for the geometry only; what the operator reads (tooltips, axis
- * labels via `tooltip`) comes from the exact decimal string kept in the datum.
+ * approximate major-unit number for the geometry only, so an amount chart (`amounts`) shows no
+ * figure derived from it: its value axis keeps its gridlines but has no labels, and its tooltips are
+ * required and come from the exact decimal string kept in the datum. The exact figures themselves
+ * are printed next to the chart.
  */
 import { AllCommunityModule, ModuleRegistry, type AgCartesianChartOptions, type AgChartOptions } from 'ag-charts-community';
 import { AgCharts } from 'ag-charts-react';
@@ -46,14 +48,26 @@ export function Chart({ options, height = 180, testId, label }: { options: AgCha
   );
 }
 
-export interface BarChartProps<T extends object> {
+/**
+ * What the plotted values are. Amounts (`plotAmount` numbers, approximate): the value axis has no
+ * labels and the tooltip text is required, so no approximate figure ever reaches the operator — not
+ * through an axis tick nor through the tooltip's fallback of the plotted value. Plain numbers
+ * (counts, rates): the value is its own text, so the tooltip may fall back to it.
+ */
+type ValueText<Args extends unknown[]> = { amounts: true; tooltip(...args: Args): string } | { amounts?: false; tooltip?(...args: Args): string };
+
+/** The value axis: no labels for amounts (gridlines only); whole numbers only for counts. */
+function valueAxisLabel(amounts: boolean | undefined, integers?: boolean) {
+  if (amounts) return { enabled: false };
+  return { fontSize: 11, ...(integers ? { formatter: (p: { value: number }) => (Number.isInteger(p.value) ? INTEGER.format(p.value) : '') } : {}) };
+}
+
+export type BarChartProps<T extends object> = ValueText<[datum: T]> & {
   data: T[];
   /** The category (x) key and the value (y) key of each datum. */
   xKey: keyof T & string;
   yKey: keyof T & string;
   yName?: string;
-  /** Tooltip text per datum (e.g. an exact amount); defaults to "label: value". */
-  tooltip?(datum: T): string;
   /** A click on a bar (e.g. go to the batches of that status). */
   onSelect?(datum: T): void;
   horizontal?: boolean;
@@ -64,10 +78,10 @@ export interface BarChartProps<T extends object> {
   height?: number | string;
   testId?: string;
   label: string;
-}
+};
 
 /** A bar chart of labelled values: counts by status, amounts by currency. */
-export function BarChart<T extends object>({ data, xKey, yKey, yName, tooltip, onSelect, horizontal, integers, colorOf, height, testId, label }: BarChartProps<T>) {
+export function BarChart<T extends object>({ data, xKey, yKey, yName, amounts, tooltip, onSelect, horizontal, integers, colorOf, height, testId, label }: BarChartProps<T>) {
   const options = useMemo<AgCartesianChartOptions>(
     () => ({
       ...BASE,
@@ -82,6 +96,7 @@ export function BarChart<T extends object>({ data, xKey, yKey, yName, tooltip, o
           cornerRadius: 2,
           fill: PALETTE[0],
           ...(colorOf ? { itemStyler: (p: { datum: T; datumIndex?: unknown }) => ({ fill: colorOf(p.datum, typeof p.datumIndex === 'number' ? p.datumIndex : data.indexOf(p.datum)) }) } : {}),
+          // The fallback shows the plotted value: only plain numbers get there (amounts must pass `tooltip`).
           tooltip: { renderer: (p: { datum: T }) => ({ heading: String(p.datum[xKey]), data: [{ label: yName ?? yKey, value: tooltip ? tooltip(p.datum) : String(p.datum[yKey]) }] }) },
           ...(onSelect ? { listeners: { seriesNodeClick: (e: { datum: T }) => onSelect(e.datum) }, cursor: 'pointer' } : {}),
         },
@@ -91,12 +106,12 @@ export function BarChart<T extends object>({ data, xKey, yKey, yName, tooltip, o
         y: {
           type: 'number',
           position: horizontal ? 'bottom' : 'left',
-          label: { fontSize: 11, ...(integers ? { formatter: (p: { value: number }) => (Number.isInteger(p.value) ? INTEGER.format(p.value) : '') } : {}) },
+          label: valueAxisLabel(amounts, integers),
           gridLine: { style: [{ stroke: '#eef1f6' }] },
         },
       },
     }),
-    [data, xKey, yKey, yName, tooltip, onSelect, horizontal, integers, colorOf],
+    [data, xKey, yKey, yName, amounts, tooltip, onSelect, horizontal, integers, colorOf],
   );
   return <Chart options={options} height={height} testId={testId} label={label} />;
 }
@@ -107,21 +122,18 @@ export interface LineSeries<T> {
   color?: string;
 }
 
-export interface LineChartProps<T extends object> {
+/** `tooltip` gives the text for a datum's value of one series (e.g. the exact amount kept next to it). */
+export type LineChartProps<T extends object> = ValueText<[datum: T, yKey: keyof T & string]> & {
   data: T[];
   xKey: keyof T & string;
   series: LineSeries<T>[];
-  /** Tooltip text for a datum's value of one series (e.g. the exact amount kept next to it). */
-  tooltip?(datum: T, yKey: keyof T & string): string;
-  /** Axis label text for a plotted value (e.g. compact major units). */
-  axisLabel?(value: number): string;
   height?: number | string;
   testId?: string;
   label: string;
-}
+};
 
 /** A line chart of one or more series over ordered periods (days, weeks, months). */
-export function LineChart<T extends object>({ data, xKey, series, tooltip, axisLabel, height, testId, label }: LineChartProps<T>) {
+export function LineChart<T extends object>({ data, xKey, series, amounts, tooltip, height, testId, label }: LineChartProps<T>) {
   const options = useMemo<AgCartesianChartOptions>(
     () => ({
       ...BASE,
@@ -134,14 +146,15 @@ export function LineChart<T extends object>({ data, xKey, series, tooltip, axisL
         yName: s.yName,
         stroke: s.color ?? PALETTE[i % PALETTE.length],
         marker: { enabled: data.length <= 60, size: 5, fill: s.color ?? PALETTE[i % PALETTE.length] },
+        // As in BarChart: the fallback is reached by plain numbers only.
         tooltip: { renderer: (p: { datum: T }) => ({ heading: String(p.datum[xKey]), data: [{ label: s.yName, value: tooltip ? tooltip(p.datum, s.yKey) : String(p.datum[s.yKey]) }] }) },
       })),
       axes: {
         x: { type: 'category', position: 'bottom', label: { fontSize: 11 } },
-        y: { type: 'number', position: 'left', label: { fontSize: 11, ...(axisLabel ? { formatter: (p: { value: number }) => axisLabel(p.value) } : {}) }, gridLine: { style: [{ stroke: '#eef1f6' }] } },
+        y: { type: 'number', position: 'left', label: valueAxisLabel(amounts), gridLine: { style: [{ stroke: '#eef1f6' }] } },
       },
     }),
-    [data, xKey, series, tooltip, axisLabel],
+    [data, xKey, series, amounts, tooltip],
   );
   return <Chart options={options} height={height} testId={testId} label={label} />;
 }

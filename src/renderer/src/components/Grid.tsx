@@ -6,7 +6,7 @@
  */
 import { AllCommunityModule, ModuleRegistry, themeQuartz, type ColDef, type GridApi, type IDatasource, type SortModelItem } from 'ag-grid-community';
 import { AgGridReact, type AgGridReactProps } from 'ag-grid-react';
-import { forwardRef } from 'react';
+import { forwardRef, useLayoutEffect, useMemo, useRef, type DependencyList } from 'react';
 import { money } from '../format';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
@@ -63,6 +63,43 @@ export function pagedDatasource<Row>(fetchPage: (request: PageRequest) => Promis
         });
     },
   };
+}
+
+/**
+ * `pagedDatasource` rebuilt whenever `deps` change (a new search, currency, filter: AG Grid starts
+ * over from the first block), whose `onPage` and `onError` hear only the answers of the datasource
+ * the grid uses now. A slow answer for a superseded one still arrives — AG Grid drops its rows
+ * itself — but it must not put another filter's row count or totals next to the grid.
+ *
+ * Each datasource captures a generation number when it is built; the live generation moves on when
+ * that datasource is committed (a layout effect, not during render: StrictMode builds twice and
+ * keeps the first build, and a datasource of an interrupted render never reaches the grid).
+ */
+export function usePagedDatasource<Page extends { total: number; rows: unknown[] }>(
+  fetchPage: (request: PageRequest) => Promise<Page>,
+  handlers: { onPage?(page: Page, request: PageRequest): void; onError?(error: unknown): void },
+  deps: DependencyList,
+): IDatasource {
+  const live = useRef(0);
+  const [datasource, generation] = useMemo(() => {
+    const generation = live.current + 1;
+    const current = () => live.current === generation;
+    const datasource = pagedDatasource<Page['rows'][number]>(
+      async (request) => {
+        const page = await fetchPage(request);
+        if (current()) handlers.onPage?.(page, request);
+        return page;
+      },
+      (error) => current() && handlers.onError?.(error),
+    );
+    return [datasource, generation] as const;
+    // The callers' deps decide when the query changed (fetchPage and handlers are new each render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  useLayoutEffect(() => {
+    live.current = generation;
+  }, [generation]);
+  return datasource;
 }
 
 export type GridProps<T> = AgGridReactProps<T> & { height?: number | string; testId?: string };

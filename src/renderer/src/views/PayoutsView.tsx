@@ -7,11 +7,12 @@ import { useMemo, useState } from 'react';
 import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
 import type { CallInput, CallOutput } from '../../../core/bridge/contract';
 import { call, describeError } from '../api';
-import { Grid, moneyColumn, pagedDatasource } from '../components/Grid';
+import { Grid, moneyColumn, usePagedDatasource } from '../components/Grid';
 import { Page } from '../components/Panel';
 import { count } from '../format';
 import { useConsole } from '../store';
 import { PAYOUT_STATUSES, PROVIDERS } from './common/domain';
+import { dayAfter } from './common/problems';
 import { Select } from './common/Select';
 import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
@@ -40,21 +41,18 @@ export function PayoutsView() {
       ...(provider ? { provider } : {}),
       ...(currency ? { currency } : {}),
       ...(from ? { from } : {}),
-      ...(to ? { to } : {}),
+      // The operator picks the last day to include; the router's `to` is exclusive (created before
+      // it), so it gets the start of the next day — else that day's payouts would vanish.
+      ...(to ? { to: dayAfter(to) } : {}),
       ...(term ? { search: term } : {}),
     }),
     [status, provider, currency, from, to, term],
   );
-  const datasource = useMemo(
-    () =>
-      pagedDatasource<Payout>(
-        async ({ offset, limit, sort }) => {
-          const page = await call('payouts.page', { ...filters, offset, limit, ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}) });
-          setTotal(page.total);
-          return page;
-        },
-        (error) => useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`),
-      ),
+  // The count next to the filters comes only from the current datasource: a slow answer for
+  // filters since changed must not replace it.
+  const datasource = usePagedDatasource(
+    ({ offset, limit, sort }) => call('payouts.page', { ...filters, offset, limit, ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}) }),
+    { onPage: (page) => setTotal(page.total), onError: (error) => useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`) },
     [filters],
   );
 
@@ -99,7 +97,7 @@ export function PayoutsView() {
           <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="payouts-from" />
         </label>
         <label className="inline">
-          to
+          to (inclusive)
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="payouts-to" />
         </label>
         <button type="button" className="btn plain" onClick={clear} data-testid="payouts-clear">

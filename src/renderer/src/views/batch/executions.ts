@@ -41,6 +41,11 @@ export const useExecutions = create<Executions>((set, get) => ({
     } catch (error) {
       put({ error: describeError(error), finishedAt: new Date().toISOString() });
       notify('error', `Batch ${number} not executed: ${describeError(error)}`);
+    } finally {
+      // After finishedAt is set (the batch view stops reading live progress then): a call that
+      // failed midway (e.g. pre-flight) never sends a 'done' event, and would otherwise stay on the
+      // dashboard as "running from this console".
+      useConsole.getState().endProgress(callId);
     }
   },
 }));

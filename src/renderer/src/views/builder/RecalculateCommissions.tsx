@@ -26,6 +26,8 @@ export function RecalculateCommissions({ onDone }: { onDone(): void }) {
       notify('error', `Calculation failed: ${describeError(error)}`);
     } finally {
       setCallId(null);
+      // Done either way: the progress bar is gone, so is its entry in the store.
+      useConsole.getState().endProgress(id);
     }
   };
 

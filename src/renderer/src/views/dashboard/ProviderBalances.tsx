@@ -75,7 +75,7 @@ export function ProviderBalances({ currencies, refreshKey }: { currencies: strin
             <td>{l.provider}</td>
             <td>{l.currency}</td>
             <td className="amount">
-              {l.state === 'ok' && <BalanceAmount minor={l.balanceMinor!} currency={l.currency} />}
+              {l.state === 'ok' && <BalanceAmount provider={l.provider} minor={l.balanceMinor!} currency={l.currency} />}
               {l.state === 'loading' && <span className="muted">…</span>}
               {l.state === 'not-configured' && <span className="muted">not configured</span>}
               {l.state === 'error' && <span className="error small">{l.message}</span>}
@@ -87,8 +87,14 @@ export function ProviderBalances({ currencies, refreshKey }: { currencies: strin
   );
 }
 
-/** The sandbox reports 10^15 minor units for a currency it does not limit: say "unlimited". */
-function BalanceAmount({ minor, currency }: { minor: string; currency: string }) {
-  if (minor === '1000000000000000') return <span className="muted">unlimited (sandbox)</span>;
+/** SANDBOX_UNLIMITED_BALANCE in core/providers/sandbox.ts (the renderer may not import core runtime code). */
+const SANDBOX_UNLIMITED = '1000000000000000';
+
+/**
+ * The sandbox reports 10^15 minor units for a currency it does not limit: say "unlimited". Only the
+ * sandbox means that by it: a real provider's balance is shown exactly, whatever the figure.
+ */
+function BalanceAmount({ provider, minor, currency }: { provider: Provider; minor: string; currency: string }) {
+  if (provider === 'sandbox' && minor === SANDBOX_UNLIMITED) return <span className="muted">unlimited (sandbox)</span>;
   return <>{money(minor, currency)}</>;
 }

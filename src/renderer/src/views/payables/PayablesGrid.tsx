@@ -5,9 +5,9 @@
  * the renderer ever holding more than the cached blocks.
  */
 import type { CellKeyDownEvent, RowClickedEvent } from 'ag-grid-community';
-import { useCallback, useMemo } from 'react';
+import { useCallback } from 'react';
 import { call } from '../../api';
-import { Grid, moneyColumn, pagedDatasource, type ColDef, type PageRequest } from '../../components/Grid';
+import { Grid, moneyColumn, usePagedDatasource, type ColDef, type PageRequest } from '../../components/Grid';
 import { count } from '../../format';
 import { ChoiceFilter, type ChoiceFilterModel } from './ChoiceFilter';
 import { reasonLabel, reasonsLabel } from './reasons';
@@ -53,24 +53,22 @@ export interface PayablesQuery {
 }
 
 export function PayablesGrid({ query, onPage, onOpen, onError }: { query: PayablesQuery; onPage(page: PayablesPage, request: PageRequest): void; onOpen(row: PayablesRow): void; onError(error: unknown): void }) {
-  // A new datasource (and so a fresh first block) whenever the quick filter or currency changes.
-  const datasource = useMemo(
-    () =>
-      pagedDatasource<PayablesRow>(async (request) => {
-        const eligible = (request.filterModel.eligible as ChoiceFilterModel | undefined)?.value;
-        const sort = request.sort && SORTABLE.includes(request.sort.field) ? { field: request.sort.field as PayablesSortField, dir: request.sort.dir } : undefined;
-        const page = await call('payables.page', {
-          offset: request.offset,
-          limit: request.limit,
-          ...(query.search.trim() ? { search: query.search.trim() } : {}),
-          ...(query.currency ? { currency: query.currency } : {}),
-          ...(eligible ? { eligible: eligible === 'yes' } : {}),
-          ...(sort ? { sort } : {}),
-        });
-        onPage(page, request);
-        return page;
-      }, onError),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  // A new datasource (and so a fresh first block) whenever the quick filter or currency changes;
+  // onPage hears only the current one's answers, so the totals bar never shows an older filter's.
+  const datasource = usePagedDatasource(
+    (request) => {
+      const eligible = (request.filterModel.eligible as ChoiceFilterModel | undefined)?.value;
+      const sort = request.sort && SORTABLE.includes(request.sort.field) ? { field: request.sort.field as PayablesSortField, dir: request.sort.dir } : undefined;
+      return call('payables.page', {
+        offset: request.offset,
+        limit: request.limit,
+        ...(query.search.trim() ? { search: query.search.trim() } : {}),
+        ...(query.currency ? { currency: query.currency } : {}),
+        ...(eligible ? { eligible: eligible === 'yes' } : {}),
+        ...(sort ? { sort } : {}),
+      });
+    },
+    { onPage, onError },
     [query.search, query.currency],
   );
   const onRowClicked = useCallback((e: RowClickedEvent<PayablesRow>) => e.data && onOpen(e.data), [onOpen]);

@@ -6,7 +6,7 @@ import { useMemo, useState } from 'react';
 import type { ColDef } from 'ag-grid-community';
 import type { CallInput, CallOutput } from '../../../../core/bridge/contract';
 import { call, describeError } from '../../api';
-import { Grid, moneyColumn, pagedDatasource } from '../../components/Grid';
+import { Grid, moneyColumn, usePagedDatasource } from '../../components/Grid';
 import { Card } from '../../components/Panel';
 import { count } from '../../format';
 import { useConsole } from '../../store';
@@ -19,22 +19,18 @@ export function AffiliatePerformance({ currency }: { currency: string }) {
   const [search, setSearch] = useState('');
   const [total, setTotal] = useState<number | null>(null);
   const term = useDebounced(search.trim(), 300);
-  const datasource = useMemo(
-    () =>
-      pagedDatasource<Row>(
-        async ({ offset, limit, sort }) => {
-          const page = await call('reports.affiliatePerformance', {
-            offset,
-            limit,
-            ...(currency ? { currency } : {}),
-            ...(term ? { search: term } : {}),
-            ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}),
-          });
-          setTotal(page.total);
-          return page;
-        },
-        (error) => useConsole.getState().notify('error', `Affiliate performance not loaded: ${describeError(error)}`),
-      ),
+  // The count above the grid comes only from the current datasource: a slow answer for a previous
+  // currency or search must not replace it.
+  const datasource = usePagedDatasource(
+    ({ offset, limit, sort }) =>
+      call('reports.affiliatePerformance', {
+        offset,
+        limit,
+        ...(currency ? { currency } : {}),
+        ...(term ? { search: term } : {}),
+        ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}),
+      }),
+    { onPage: (page) => setTotal(page.total), onError: (error) => useConsole.getState().notify('error', `Affiliate performance not loaded: ${describeError(error)}`) },
     [currency, term],
   );
   const columns = useMemo<ColDef<Row>[]>(

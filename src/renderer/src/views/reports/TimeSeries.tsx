@@ -1,7 +1,7 @@
 /**
  * Money over time for one currency: commissions accrued, payouts paid and payouts failed per day,
- * week or month. The lines are drawn from approximate numbers; tooltips and the totals under the
- * chart are the exact amounts.
+ * week or month. The lines are drawn from approximate numbers, so the value axis has no figures
+ * (gridlines only); tooltips and the totals under the chart are the exact amounts.
  */
 import { useMemo } from 'react';
 import { useQuery } from '../../api';
@@ -27,7 +27,6 @@ const SERIES = [
   { yKey: 'paid' as const, yName: 'Paid', color: '#1c7c45' },
   { yKey: 'failed' as const, yName: 'Failed', color: '#b3261e' },
 ];
-const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
 export function TimeSeries({ granularity, currency, from, to }: { granularity: Granularity; currency: string; from: string; to: string }) {
   const series = useQuery('reports.timeSeries', { granularity, currency, ...(from ? { from } : {}), ...(to ? { to } : {}) });
@@ -65,8 +64,8 @@ export function TimeSeries({ granularity, currency, from, to }: { granularity: G
           series={SERIES}
           height={280}
           label={`Accrued, paid and failed ${currency} per ${granularity}`}
+          amounts
           tooltip={(d, k) => money(d[`${k}Minor` as 'accruedMinor'], currency)}
-          axisLabel={(v) => COMPACT.format(v)}
         />
       )}
       <p className="small" data-testid="report-timeseries-totals">

@@ -13,11 +13,16 @@ import { money, when } from '../../format';
 import { useConsole } from '../../store';
 import { FieldError } from '../common/FieldError';
 
+/**
+ * The server's rule (thresholdsSchema in core/batches/thresholds.ts), no stricter and no looser: the
+ * amount must parse for the currency and must not be negative. Zero is allowed there (every payout
+ * in that currency then counts as high value), so it is allowed here.
+ */
 function amountProblem(text: string, currency: string): string | null {
   if (text.trim() === '') return null;
   try {
     const minor = parseAmount(text.trim(), currency);
-    return minor <= 0n ? 'must be above zero' : null;
+    return minor < 0n ? 'must not be negative' : null;
   } catch (error) {
     return (error as Error).message;
   }
