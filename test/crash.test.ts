@@ -36,8 +36,13 @@ interface ChildEnv {
   xenditKey: string;
 }
 
-/** Runs the executor process; kills it `killAfterMs` after it reports READY (or lets it finish). */
-function runChild(env: ChildEnv, killAfterMs: number | null): Promise<{ killed: boolean; output: string }> {
+/**
+ * Runs the executor process; kills it `killAfterMs` after its execution has begun (or lets it
+ * finish). "Begun" is read from the store (`executing()` resolves once the batch is EXECUTING), not
+ * from the child's READY line: on a busy machine the pre-flight before it can take longer than the
+ * kill window, and the kill would land before any payout is sent.
+ */
+function runChild(env: ChildEnv, killAfterMs: number | null, executing?: () => Promise<void>): Promise<{ killed: boolean; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       cwd: ROOT,
@@ -59,7 +64,7 @@ function runChild(env: ChildEnv, killAfterMs: number | null): Promise<{ killed: 
       output += d.toString();
       if (killAfterMs !== null && output.includes('READY') && !killed) {
         killed = true;
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        void (executing ? executing() : Promise.resolve()).then(() => setTimeout(() => child.kill('SIGKILL'), killAfterMs));
       }
     });
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -98,7 +103,15 @@ describe.skipIf(!pgAvailable)('crash test: SIGKILL the executor at a random mome
         const random = prng(job.seed);
         const killAfterMs = Math.floor(random() * 900);
         const env: ChildEnv = { url: db.url, dataDir: dirs[w]!.dir, token: s.tw.token, batch: job.batch, xenditUrl: s.fake.url, xenditKey: s.fake.secretKey };
-        const first = await runChild(env, killAfterMs);
+        // The batch leaves APPROVED when the execution takes its lease; poll for that (or for the end).
+        const executing = async () => {
+          for (let i = 0; i < 1000; i++) {
+            const [b] = await rows<{ status: string }>(s.tw.ws.central.db, sql`SELECT status FROM payout_batches WHERE number = ${job.batch}`);
+            if (b && b.status !== 'APPROVED') return;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        };
+        const first = await runChild(env, killAfterMs, executing);
         const [state] = await rows<{ status: string }>(s.tw.ws.central.db, sql`SELECT status FROM payout_batches WHERE number = ${job.batch}`);
         let resumes = 0;
         let final = state!.status;

@@ -21,7 +21,8 @@ export const SCREENSHOTS = path.resolve(import.meta.dirname, 'artifacts/screensh
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // Notices (a click dismisses one) would cover the view; progress bars animate their width.
-  for (const notice of await page.locator('.notice').all()) await notice.click().catch(() => undefined);
+  // (Clicked in the page: a notice may dismiss itself meanwhile, which Playwright's click would wait out.)
+  await page.locator('.notice').evaluateAll((notices) => notices.forEach((n) => (n as HTMLElement).click()));
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
