@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../api';
 import { ErrorLine, Page } from '../components/Panel';
 import { count, money } from '../format';
+import { Select } from './common/Select';
 import { AffiliateDrawer } from './payables/AffiliateDrawer';
 import { PayablesGrid, type PayablesQuery } from './payables/PayablesGrid';
 import type { PayablesPage, PayablesRow, PayablesTotal } from './payables/types';
@@ -61,17 +62,7 @@ export function PayablesView() {
             Search
             <input type="search" placeholder="Affiliate id or name" value={typed} onChange={(e) => setTyped(e.target.value)} data-testid="payables-search" aria-label="Search affiliates by id or name" />
           </label>
-          <label className="inline">
-            Currency
-            <select value={query.currency} onChange={(e) => setQuery((q) => ({ ...q, currency: e.target.value }))} data-testid="payables-currency">
-              <option value="">All</option>
-              {currencies.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select label="Currency" value={query.currency} options={currencies} any="All" onChange={(currency) => setQuery((q) => ({ ...q, currency }))} testId="payables-currency" />
         </>
       }
     >

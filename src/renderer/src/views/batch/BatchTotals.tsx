@@ -29,9 +29,10 @@ export function perCurrency(totals: readonly BatchTotal[]): { currency: string; 
   return [...m.entries()].map(([currency, v]) => ({ currency, amountMinor: v.amount.toString(), payouts: v.payouts }));
 }
 
-export function TotalsTable({ totals, testId }: { totals: readonly BatchTotal[]; testId?: string }) {
+/** Totals per currency and provider: a batch's, or the builder's included rows before creating one. */
+export function TotalsTable({ totals, testId, compact }: { totals: readonly BatchTotal[]; testId?: string; compact?: boolean }) {
   return (
-    <table className="facts" data-testid={testId}>
+    <table className={compact ? 'facts compact' : 'facts'} data-testid={testId}>
       <thead>
         <tr>
           <th>Currency</th>

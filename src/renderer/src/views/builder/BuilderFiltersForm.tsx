@@ -1,23 +1,14 @@
 /** The builder's filters: payout currency, provider, cutoff date and, optionally, named affiliates. */
 import { affiliateIdsOf, type BuilderFilters, type ProviderChoice } from './types';
 import { count } from '../../format';
+import { Select } from '../common/Select';
 
 export function BuilderFiltersForm({ filters, currencies, onChange }: { filters: BuilderFilters; currencies: string[]; onChange(f: BuilderFilters): void }) {
   const set = (patch: Partial<BuilderFilters>) => onChange({ ...filters, ...patch });
   const ids = affiliateIdsOf(filters.affiliateIds);
   return (
     <div className="builder-filters" data-testid="builder-filters">
-      <label>
-        Payout currency
-        <select value={filters.currency} onChange={(e) => set({ currency: e.target.value })} data-testid="builder-currency">
-          <option value="">All currencies</option>
-          {currencies.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Select stacked label="Payout currency" value={filters.currency} options={currencies} any="All currencies" onChange={(currency) => set({ currency })} testId="builder-currency" />
       <label>
         Provider
         <select value={filters.provider} onChange={(e) => set({ provider: e.target.value as ProviderChoice })} data-testid="builder-provider">

@@ -3,7 +3,8 @@
  * bigint minor units from the preview's exact strings, so excluding a row changes the totals exactly.
  */
 import { useMemo } from 'react';
-import { count, money } from '../../format';
+import { count } from '../../format';
+import { TotalsTable } from '../batch/BatchTotals';
 import { reasonLabel } from '../payables/reasons';
 import type { Preview, PreviewRow } from './types';
 
@@ -31,26 +32,7 @@ export function IncludedTotals({ preview, included }: { preview: Preview; includ
         {totals.length === 0 ? (
           <p className="muted">Nothing included.</p>
         ) : (
-          <table className="facts compact">
-            <thead>
-              <tr>
-                <th>Currency</th>
-                <th>Provider</th>
-                <th className="amount">Payouts</th>
-                <th className="amount">Amount</th>
-              </tr>
-            </thead>
-            <tbody>
-              {totals.map((t) => (
-                <tr key={`${t.currency}|${t.provider}`} data-testid={`builder-total-${t.currency}-${t.provider}`}>
-                  <td>{t.currency}</td>
-                  <td>{t.provider}</td>
-                  <td className="amount">{count(t.payouts)}</td>
-                  <td className="amount">{money(t.amount.toString(), t.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <TotalsTable compact totals={totals.map((t) => ({ currency: t.currency, provider: t.provider, payouts: t.payouts, amountMinor: t.amount.toString() }))} />
         )}
       </div>
       <div data-testid="builder-excluded">

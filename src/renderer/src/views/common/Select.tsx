@@ -7,11 +7,13 @@ export interface SelectProps {
   any?: string;
   testId?: string;
   disabled?: boolean;
+  /** Label above the control (forms) instead of beside it (toolbars). */
+  stacked?: boolean;
 }
 
-export function Select({ label, value, options, onChange, any, testId, disabled }: SelectProps) {
+export function Select({ label, value, options, onChange, any, testId, disabled, stacked }: SelectProps) {
   return (
-    <label className="inline">
+    <label className={stacked ? undefined : 'inline'}>
       {label}
       <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId} disabled={disabled}>
         {any !== undefined && <option value="">{any}</option>}
