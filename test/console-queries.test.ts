@@ -74,6 +74,16 @@ describe.each(drivers())('console queries on %s', (driver) => {
   }, 240_000);
   afterAll(() => s?.cleanup());
 
+  describe('batch.list', () => {
+    it('names the maker and the valid approvers of each batch in one answer', async () => {
+      const list = await call<{ number: string; createdBy: string | null; approvedBy: string[]; requiredApprovals: number }[]>('batch.list', {});
+      const row = list.find((b) => b.number === batch.number)!;
+      expect(row.createdBy).toBe('admin');
+      expect(row.approvedBy[0]).toBe('checker1');
+      expect(row.approvedBy.length).toBe(row.requiredApprovals);
+    });
+  });
+
   describe('payables.page', () => {
     it('has exactly payables.list’s rows, reasons and sums', async () => {
       const list = await call<PayableRow[]>('payables.list');

@@ -75,6 +75,9 @@ for (const driver of drivers()) {
       expect(await failure(call('batch.execute', { batch: one.id }, offlineTokens.admin!))).toMatchObject({ code: 'OFFLINE' });
       expect(await failure(call('commissions.calculate', {}, offlineTokens.admin!))).toMatchObject({ code: 'OFFLINE' });
       await call('batch.approve', { batch: one.id, contentHash: removed.contentHash }, offlineTokens.checker1!);
+      // The batches grid's one query names the maker and the valid approvers, offline as online.
+      const listed = await call<{ id: string; createdBy: string | null; approvedBy: string[]; requiredApprovals: number }[]>('batch.list', {}, offlineTokens.admin!);
+      expect(listed.find((b) => b.id === one.id)).toMatchObject({ createdBy: 'admin', approvedBy: ['checker1'] });
 
       await call('batch.submit', { batch: two.id }, offlineTokens.admin!);
       expect(await call<{ status: string }>('batch.reject', { batch: two.id, reason: 'wrong cutoff' }, offlineTokens.checker1!)).toMatchObject({ status: 'DRAFT' });

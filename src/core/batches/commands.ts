@@ -242,13 +242,30 @@ export const list = defineQuery({
   permission: 'payables.view',
   input: z.strictObject({ status: z.enum(BATCH_STATES).optional(), limit: z.number().int().min(1).max(1000).optional() }),
   async run(ctx, input) {
-    const list = await rows<{ id: string; number: string; status: string; created_at: Date; summary: { payouts?: number; totals?: unknown } }>(
+    // Who made each batch and who approved it (valid approvals: not voided, for its current
+    // content), in the same statement: the batches grid shows them for every row.
+    const list = await rows<{
+      id: string; number: string; status: string; created_at: Date; summary: { payouts?: number; totals?: unknown }; required_approvals: number; created_by: string | null; approved_by: string[] | string;
+    }>(
       ctx.tx,
-      sql`SELECT id, number, status, created_at, summary FROM payout_batches
-          WHERE ${input.status ?? null}::text IS NULL OR status = ${input.status ?? null}::text
-          ORDER BY created_at DESC, number DESC LIMIT ${input.limit ?? 50}`,
+      sql`SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, o.username AS created_by,
+                 (SELECT coalesce(json_agg(ao.username ORDER BY a.id), '[]'::json) FROM batch_approvals a JOIN operators ao ON ao.id = a.operator_id
+                   WHERE a.batch_id = b.id AND a.voided_at IS NULL AND a.content_hash = b.content_hash) AS approved_by
+          FROM payout_batches b LEFT JOIN operators o ON o.id = b.created_by
+          WHERE ${input.status ?? null}::text IS NULL OR b.status = ${input.status ?? null}::text
+          ORDER BY b.created_at DESC, b.number DESC LIMIT ${input.limit ?? 50}`,
     );
-    return list.map((b) => ({ id: b.id, number: b.number, status: b.status, createdAt: new Date(b.created_at).toISOString(), payouts: b.summary?.payouts ?? 0, totals: b.summary?.totals ?? [] }));
+    return list.map((b) => ({
+      id: b.id,
+      number: b.number,
+      status: b.status,
+      createdAt: new Date(b.created_at).toISOString(),
+      createdBy: b.created_by,
+      payouts: b.summary?.payouts ?? 0,
+      totals: b.summary?.totals ?? [],
+      requiredApprovals: Number(b.required_approvals),
+      approvedBy: (typeof b.approved_by === 'string' ? JSON.parse(b.approved_by) : b.approved_by) as string[],
+    }));
   },
 });
 

@@ -102,12 +102,29 @@ interface BatchMirror {
 }
 
 export function listBatches(cache: LocalCache, input: { status?: string; limit?: number }) {
+  // The same shape as online: maker and valid approvals (not voided, for the current content).
   const list = cache.sqlite
-    .prepare(`SELECT id, number, status, created_at, summary FROM payout_batches WHERE ? IS NULL OR status = ? ORDER BY created_at DESC, number DESC LIMIT ?`)
-    .all(input.status ?? null, input.status ?? null, input.limit ?? 50) as Pick<BatchMirror, 'id' | 'number' | 'status' | 'created_at' | 'summary'>[];
+    .prepare(
+      `SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, o.username AS created_by,
+              (SELECT coalesce(json_group_array(ao.username), '[]') FROM (SELECT ao.username FROM batch_approvals a JOIN operators ao ON ao.id = a.operator_id
+                WHERE a.batch_id = b.id AND a.voided_at IS NULL AND a.content_hash = b.content_hash ORDER BY a.id) ao) AS approved_by
+       FROM payout_batches b LEFT JOIN operators o ON o.id = b.created_by
+       WHERE ? IS NULL OR b.status = ? ORDER BY b.created_at DESC, b.number DESC LIMIT ?`,
+    )
+    .all(input.status ?? null, input.status ?? null, input.limit ?? 50) as (Pick<BatchMirror, 'id' | 'number' | 'status' | 'created_at' | 'summary' | 'required_approvals'> & { created_by: string | null; approved_by: string })[];
   return list.map((b) => {
     const summary = json<{ payouts?: number; totals?: unknown[] }>(b.summary, {});
-    return { id: b.id, number: b.number, status: b.status, createdAt: iso(b.created_at)!, payouts: summary.payouts ?? 0, totals: summary.totals ?? [] };
+    return {
+      id: b.id,
+      number: b.number,
+      status: b.status,
+      createdAt: iso(b.created_at)!,
+      createdBy: b.created_by,
+      payouts: summary.payouts ?? 0,
+      totals: summary.totals ?? [],
+      requiredApprovals: Number(b.required_approvals),
+      approvedBy: JSON.parse(b.approved_by) as string[],
+    };
   });
 }
 

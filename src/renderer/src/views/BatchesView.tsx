@@ -1,12 +1,11 @@
 /**
  * Batches: the recent payout batches with their state, what they pay and who must still approve
- * them. A row opens the batch (click or Enter). `batch.list` carries the summary; the maker and
- * the approvals come from `batch.show`, asked for the listed batches a few at a time in the
- * background so the grid appears at once.
+ * them. A row opens the batch (click or Enter). One `batch.list` carries it all: the summary, the
+ * maker and the valid approvals of every listed batch.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
-import { call, useQuery } from '../api';
+import { useQuery } from '../api';
 import { Grid } from '../components/Grid';
 import { ErrorLine, Page } from '../components/Panel';
 import { count, money } from '../format';
@@ -32,46 +31,12 @@ interface BatchRow {
   approvals?: string;
 }
 
-interface Approvals {
-  createdBy: string | null;
-  approvals: string;
-}
-
-/** Asks batch.show for each batch (4 at a time) and reports as answers arrive. */
-function useApprovals(ids: readonly string[]): Record<string, Approvals> {
-  const [found, setFound] = useState<Record<string, Approvals>>({});
-  const key = ids.join(',');
-  useEffect(() => {
-    let stopped = false;
-    const queue = [...ids];
-    const worker = async () => {
-      for (let id = queue.shift(); id !== undefined && !stopped; id = queue.shift()) {
-        try {
-          const b = await call('batch.show', { batch: id });
-          const valid = b.approvals.filter((a) => a.valid);
-          const who = valid.map((a) => a.by).join(', ');
-          const entry = { createdBy: typeof b.createdBy === 'string' ? b.createdBy : null, approvals: `${valid.length} / ${b.requiredApprovals}${who ? ` (${who})` : ''}` };
-          if (!stopped) setFound((f) => ({ ...f, [id]: entry }));
-        } catch {
-          // A batch that cannot be read now keeps blank cells; the detail view says why.
-        }
-      }
-    };
-    void Promise.all([worker(), worker(), worker(), worker()]);
-    return () => {
-      stopped = true;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
-  return found;
-}
-
 export function BatchesView() {
   const go = useConsole((s) => s.go);
   const [status, setStatus] = useState('');
   const list = useQuery('batch.list', { ...(status ? { status: status as (typeof BATCH_STATES)[number] } : {}), limit: 500 });
 
-  const base = useMemo<BatchRow[]>(
+  const rows = useMemo<BatchRow[]>(
     () =>
       (list.data ?? []).map((b) => {
         const totals = totalsOf(b.totals);
@@ -86,12 +51,12 @@ export function BatchesView() {
           provider: [...new Set(totals.map((t) => t.provider))].join(', '),
           totalMinor: sums.length === 1 ? sums[0]!.amountMinor : null,
           totalText: sums.map((s) => money(s.amountMinor, s.currency)).join(' · '),
+          createdBy: b.createdBy,
+          approvals: `${b.approvedBy.length} / ${b.requiredApprovals}${b.approvedBy.length > 0 ? ` (${b.approvedBy.join(', ')})` : ''}`,
         };
       }),
     [list.data],
   );
-  const approvals = useApprovals(useMemo(() => base.map((b) => b.id), [base]));
-  const rows = useMemo(() => base.map((b) => ({ ...b, ...approvals[b.id] })), [base, approvals]);
 
   // Flex widths over minimums: the nine columns fill the grid at 1440 px without a scrollbar.
   const columns = useMemo<ColDef<BatchRow>[]>(
