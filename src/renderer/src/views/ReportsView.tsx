@@ -9,7 +9,7 @@ import { Page } from '../components/Panel';
 import { describeError } from '../api';
 import { useConsole } from '../store';
 import { exportPayoutItems } from './common/exportItems';
-import { dayInput } from './common/problems';
+import { dayAfter, dayInput } from './common/problems';
 import { Select } from './common/Select';
 import { AffiliatePerformance } from './reports/AffiliatePerformance';
 import { ProviderAnalysis } from './reports/ProviderAnalysis';
@@ -25,14 +25,17 @@ export function ReportsView() {
   const [granularity, setGranularity] = useState<Granularity>('week');
   const [currency, setCurrency] = useState('USD');
   const [from, setFrom] = useState(dayInput(new Date(now - 182 * 86_400_000)));
-  const [to, setTo] = useState(dayInput(new Date(now + 86_400_000)));
+  // The operator picks whole days, both included (as in payout history); the server's periods are
+  // [from, to), so `until` — the day after "to" — is what is sent.
+  const [to, setTo] = useState(dayInput(new Date(now)));
+  const until = to ? dayAfter(to) : '';
   const [format, setFormat] = useState<'csv' | 'json'>('csv');
   const [exporting, setExporting] = useState(false);
 
   const exportItems = async () => {
     setExporting(true);
     try {
-      const r = await exportPayoutItems({ format, ...(from ? { from } : {}), ...(to ? { to } : {}) }, `payout-items-${from || 'start'}-to-${to || 'now'}.${format}`);
+      const r = await exportPayoutItems({ format, ...(from ? { from } : {}), ...(until ? { to: until } : {}) }, `payout-items-${from || 'start'}-to-${to || 'now'}.${format}`);
       notify(r.kind, r.text);
     } catch (error) {
       notify('error', describeError(error));
@@ -68,14 +71,14 @@ export function ReportsView() {
           <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="report-from" />
         </label>
         <label className="inline">
-          to
+          to (inclusive)
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="report-to" />
         </label>
-        <span className="muted small">Dates are UTC; "to" is exclusive. The export covers payouts created in the period.</span>
+        <span className="muted small">Dates are UTC, both days included. The export covers payouts created in the period.</span>
       </div>
       <div className="reports">
-        <TimeSeries granularity={granularity} currency={currency} from={from} to={to} />
-        <ProviderAnalysis from={from} to={to} />
+        <TimeSeries granularity={granularity} currency={currency} from={from} to={until} />
+        <ProviderAnalysis from={from} to={until} />
         <AffiliatePerformance currency={currency} />
       </div>
     </Page>
