@@ -15,6 +15,7 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -218,7 +219,19 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         downloads.delete(token);
         clearTimeout(d.timer);
         res.writeHead(200, { 'content-type': d.name.endsWith('.json') ? 'application/json' : 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${d.name}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-security-policy': BROWSER_CSP });
-        await pipeline(createReadStream(d.file), res).finally(() => rmSync(d.file, { force: true }));
+        // The name goes before the first byte: the open descriptor keeps the bytes (POSIX), so once
+        // the download has started the export exists nowhere but in this response. Where an open
+        // file cannot be removed (Windows), it goes when the response ends.
+        const stream = createReadStream(d.file);
+        await once(stream, 'open');
+        let removed = false;
+        try {
+          rmSync(d.file, { force: true });
+          removed = true;
+        } catch {
+          /* removed below */
+        }
+        await pipeline(stream, res).finally(() => removed || rmSync(d.file, { force: true }));
         return;
       }
       if (req.method === 'GET' && url.pathname === '/bridge/info') return send(res, 200, toWire(await bridge.info(options.version ?? '0.0.0', 'browser')));
