@@ -33,7 +33,7 @@ const fxRates = z
 
 const filters = {
   affiliateIds: z.array(z.string().min(1)).max(100_000).optional(),
-  provider: z.enum(PROVIDER_NAMES as unknown as [string, ...string[]]).optional(),
+  provider: z.enum(PROVIDER_NAMES).optional(),
   currency: currency.optional(),
   cutoff: instant.optional(),
   fxRates: fxRates.optional(),
@@ -272,7 +272,7 @@ export const list = defineQuery({
 export const balance = defineQuery({
   name: 'provider.balance',
   permission: 'batches.execute',
-  input: z.strictObject({ provider: z.enum(PROVIDER_NAMES as unknown as [string, ...string[]]), currency }),
+  input: z.strictObject({ provider: z.enum(PROVIDER_NAMES), currency }),
   async run(ctx, input) {
     const provider = await ctx.services.providers(input.provider as never);
     const minor = await provider.balance(input.currency);

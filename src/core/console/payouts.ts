@@ -8,10 +8,10 @@ import { batchRef } from '../batches/commands.js';
 import { rows, type CentralTx } from '../central/store.js';
 import { defineQuery } from '../commands/router.js';
 import { toDate } from '../commands/inputs.js';
+import { PAYOUT_STATUSES } from '../payouts/status.js';
 import { PROVIDER_NAMES } from '../providers/provider.js';
 import { currencyInput, dateInput, isoOf, likePattern, matchesAny, orderBy, pageFields, pageOf, type Sort } from './paging.js';
 
-export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED'] as const;
 export const PAYOUTS_SORT = ['createdAt', 'updatedAt', 'amountMinor', 'currency', 'status', 'provider', 'affiliateId', 'affiliateName', 'batchNumber', 'attempts'] as const;
 export type PayoutsSortField = (typeof PAYOUTS_SORT)[number];
 
@@ -19,7 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const payoutsPageInput = z.strictObject({
   status: z.enum(PAYOUT_STATUSES, { error: `must be one of ${PAYOUT_STATUSES.join(', ')}` }).optional(),
-  provider: z.enum(PROVIDER_NAMES as unknown as [string, ...string[]], { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
+  provider: z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
   currency: currencyInput.optional(),
   batch: batchRef.optional(),
   affiliateId: z.string().min(1, 'name an affiliate by id').max(64).optional(),

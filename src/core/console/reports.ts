@@ -207,7 +207,7 @@ export const providerAnalysis = defineQuery({
   input: z.strictObject({
     ...period,
     currency: currencyInput.optional(),
-    provider: z.enum(PROVIDER_NAMES as unknown as [string, ...string[]], { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
+    provider: z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
   }),
   async run(ctx, input): Promise<{ rows: ProviderAnalysisRow[] }> {
     const currency = input.currency ?? null;

@@ -19,7 +19,7 @@ import { pollPayouts } from './poll.js';
 import { instant, toDate } from '../commands/inputs.js';
 
 const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
-const provider = z.enum(PROVIDER_NAMES as unknown as [ProviderName, ...ProviderName[]]);
+const provider = z.enum(PROVIDER_NAMES);
 
 /** from < to when both are given; the problem is reported on `to`. */
 function periodOrdered(v: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx) {

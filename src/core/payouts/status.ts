@@ -18,7 +18,8 @@ import type { AuditEntry } from '../audit/chain.js';
 import { rows, type CentralTx } from '../central/store.js';
 import type { ProviderStatus } from '../providers/provider.js';
 
-export type PayoutStatus = 'PENDING' | 'UNKNOWN' | 'ACCEPTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'REVERSED';
+export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED'] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 export const TERMINAL_PAYOUT_STATUSES: ReadonlySet<PayoutStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED']);
 
 export interface StatusUpdate {

@@ -8,8 +8,8 @@
  * provider's wire format exactly (never through a float).
  */
 
-export type ProviderName = 'xendit' | 'rise' | 'sandbox';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['xendit', 'rise', 'sandbox'];
+export const PROVIDER_NAMES = ['xendit', 'rise', 'sandbox'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /**
  * A provider payout's status, normalised. Providers' unknown values are kept as 'OTHER' with the raw

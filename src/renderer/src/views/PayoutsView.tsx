@@ -38,7 +38,7 @@ export function PayoutsView() {
   const filters = useMemo<Filters>(
     () => ({
       ...(status ? { status: status as Filters['status'] } : {}),
-      ...(provider ? { provider } : {}),
+      ...(provider ? { provider: provider as Filters['provider'] } : {}),
       ...(currency ? { currency } : {}),
       ...(from ? { from } : {}),
       // The operator picks the last day to include; the router's `to` is exclusive (created before

@@ -8,6 +8,7 @@ import { call, describeError, useQuery } from '../api';
 import { Grid, moneyColumn, pagedDatasource } from '../components/Grid';
 import { Card, ErrorLine, Page } from '../components/Panel';
 import { count, when } from '../format';
+import type { CallOutput } from '../../../core/bridge/contract';
 import { useConsole } from '../store';
 import { RECONCILE_OUTCOMES } from './common/domain';
 import { Select } from './common/Select';
@@ -16,18 +17,7 @@ import { StatusCell } from './common/StatusPill';
 import { RunReconciliation } from './reconciliation/RunReconciliation';
 
 type Run = NonNullable<ReturnType<typeof useRuns>['data']>[number];
-type Result = {
-  id: string;
-  payoutId: string | null;
-  providerPayoutId: string | null;
-  outcome: string;
-  ourStatus: string | null;
-  providerStatus: string | null;
-  ourAmountMinor: string | null;
-  providerAmountMinor: string | null;
-  currency: string | null;
-  details: unknown;
-};
+type Result = CallOutput<'reconcile.results'>['results'][number];
 
 function useRuns() {
   return useQuery('reconcile.list', { limit: 200 });

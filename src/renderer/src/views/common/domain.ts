@@ -1,8 +1,11 @@
 /**
  * Domain vocabularies the views offer in selects. They mirror the core's lists (batch states,
- * payout statuses, providers, reconciliation outcomes) — the renderer may not import core runtime
- * code, and the router re-validates every value anyway.
+ * payout statuses, providers, reconciliation outcomes, roles) — the renderer may not import core
+ * runtime code — and the type checks at the end tie each list to the router's own schemas: a state
+ * added or renamed in the core fails the type-check here. The router re-validates every value anyway.
  */
+import type { CallInput } from '../../../../core/bridge/contract';
+
 export const BATCH_STATES = ['DRAFT', 'SUBMITTED', 'APPROVED', 'EXECUTING', 'COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED', 'CANCELLED'] as const;
 export type BatchState = (typeof BATCH_STATES)[number];
 
@@ -51,3 +54,14 @@ export function statusTone(status: string | null | undefined): 'ok' | 'bad' | 'w
 export const ROLES = ['viewer', 'operator', 'processor', 'manager', 'admin', 'super_admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const roleRank = (role: string) => ROLES.indexOf(role as Role) + 1;
+
+/** true only when A and B are the same set of literals. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type VocabulariesMatchTheRouter = [
+  Holds<Same<BatchState, NonNullable<CallInput<'batch.list'>['status']>>>,
+  Holds<Same<(typeof PAYOUT_STATUSES)[number], NonNullable<CallInput<'payouts.page'>['status']>>>,
+  Holds<Same<ProviderName, NonNullable<CallInput<'payouts.page'>['provider']>>>,
+  Holds<Same<(typeof RECONCILE_OUTCOMES)[number], NonNullable<CallInput<'reconcile.results'>['outcome']>>>,
+  Holds<Same<Role, CallInput<'operators.create'>['role']>>,
+];

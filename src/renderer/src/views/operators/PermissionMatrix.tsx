@@ -3,34 +3,15 @@
  * role holds its own permissions and every lower role's. The signed-in operator's role is marked.
  */
 import { Card } from '../../components/Panel';
-import { useConsole } from '../../store';
+import { useConsole, type Manifest } from '../../store';
 
-interface Matrix {
-  roles: string[];
-  permissions: string[];
-  has(role: string, permission: string): boolean;
-}
-
-/** The manifest's matrix as role → permissions (or a list of { role, permissions }). */
-function readMatrix(value: unknown): Matrix | null {
-  let byRole: Record<string, readonly string[]> | null = null;
-  if (Array.isArray(value)) {
-    byRole = Object.fromEntries(value.map((r: { role: string; permissions: string[] }) => [r.role, r.permissions]));
-  } else if (value && typeof value === 'object') {
-    const v = value as { roles?: unknown; permissions?: unknown; grants?: unknown };
-    byRole = v.grants && typeof v.grants === 'object' ? (v.grants as Record<string, string[]>) : (value as Record<string, string[]>);
-  }
-  if (!byRole) return null;
-  const roles = Object.keys(byRole);
-  const permissions = [...new Set(roles.flatMap((r) => byRole[r] ?? []))];
-  return { roles, permissions, has: (role, p) => (byRole[role] ?? []).includes(p) };
-}
-
-export function PermissionMatrix({ matrix, permissionOrder }: { matrix: unknown; permissionOrder?: readonly string[] }) {
+export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
   const myRole = useConsole((s) => s.manifest!.operator.role);
-  const m = readMatrix(matrix);
-  if (!m) return null;
-  const permissions = permissionOrder && permissionOrder.length > 0 ? permissionOrder : m.permissions;
+  const roles = matrix.map((r) => r.role);
+  const held = new Map<string, Set<string>>(matrix.map((r) => [r.role, new Set<string>(r.permissions)]));
+  // In the order roles gain them: the lowest role's first.
+  const permissions = [...new Set(matrix.flatMap((r) => r.permissions))];
+  const has = (role: string, p: string) => held.get(role)?.has(p) ?? false;
   return (
     <Card title="Permission matrix" testId="permission-matrix">
       <div className="matrix-wrap">
@@ -38,7 +19,7 @@ export function PermissionMatrix({ matrix, permissionOrder }: { matrix: unknown;
           <thead>
             <tr>
               <th scope="col">Permission</th>
-              {m.roles.map((r) => (
+              {roles.map((r) => (
                 <th key={r} scope="col" className={r === myRole ? 'mine' : ''}>
                   {r.replace('_', ' ')}
                 </th>
@@ -51,9 +32,9 @@ export function PermissionMatrix({ matrix, permissionOrder }: { matrix: unknown;
                 <th scope="row" className="mono">
                   {p}
                 </th>
-                {m.roles.map((r) => (
-                  <td key={r} className={r === myRole ? 'mine' : ''} aria-label={`${r} ${m.has(r, p) ? 'has' : 'lacks'} ${p}`}>
-                    {m.has(r, p) ? '✓' : ''}
+                {roles.map((r) => (
+                  <td key={r} className={r === myRole ? 'mine' : ''} aria-label={`${r} ${has(r, p) ? 'has' : 'lacks'} ${p}`}>
+                    {has(r, p) ? '✓' : ''}
                   </td>
                 ))}
               </tr>

@@ -7,6 +7,7 @@ import { useRef, useState } from 'react';
 import { callWithStepUp, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
 import { Card, ErrorLine } from '../../components/Panel';
+import type { CallInput } from '../../../../core/bridge/contract';
 import { useConsole } from '../../store';
 import { Allowed } from '../common/Allowed';
 
@@ -17,7 +18,7 @@ const LABELS: Record<string, { label: string; hint: string }> = {
   'rise-webhook-secret': { label: 'Rise webhook secret', hint: 'verifies Rise webhooks (X-Rise-Signature)' },
 };
 
-type Which = 'xendit' | 'xendit-callback-token' | 'rise' | 'rise-webhook-secret';
+type Which = CallInput<'provider.credentials.set'>['which'];
 
 export function ProviderCredentials() {
   return (
