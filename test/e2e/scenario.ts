@@ -38,12 +38,3 @@ export async function signOut(page: Page): Promise<void> {
   await page.getByTestId('sign-out').click();
   await expect(page.getByTestId('signin')).toBeVisible();
 }
-
-/** Answers the step-up prompt if it appears. */
-export async function stepUpIfAsked(page: Page, password: string): Promise<void> {
-  const dialog = page.getByTestId('stepup');
-  if (await dialog.isVisible().catch(() => false)) {
-    await page.getByTestId('stepup-password').fill(password);
-    await page.getByTestId('stepup-confirm').click();
-  }
-}

@@ -6,13 +6,14 @@
  * - the session token stays here: a sign-in's token is kept and never sent to the page, which
  *   only learns who signed in; sign-out ends the session this host holds;
  * - every call gets a command id (the page's, or a new one) so its progress events can be matched;
- * - results cross as wire JSON (bigints as decimal strings), the same in both hosts.
+ * - results cross as wire JSON (bigints as decimal strings), the same in both hosts: the thread
+ *   sends them so, and the browser host serialises with toWire.
  */
 import { randomUUID } from 'node:crypto';
 import { toTreasuryError } from '../commands/errors.js';
 import type { WorkstationDoor } from '../workstation/thread/door.js';
 import type { BridgeResult, CallName, HostInfo, ProgressEvent } from './contract.js';
-import { bridgeCallSchema, FILE_CALLS, invalid, toWire } from './envelope.js';
+import { bridgeCallSchema, FILE_CALLS, invalid } from './envelope.js';
 
 export class BridgeSession {
   private sessionToken: string | null = null;
@@ -53,7 +54,9 @@ export class BridgeSession {
         return { ok: true, value: { ok: true, operator: (value as { operator: unknown }).operator } };
       }
       if (name === 'session.signOut') this.sessionToken = null;
-      return { ok: true, value: JSON.parse(toWire(value ?? null)) as unknown };
+      // Already wire-shaped when it comes from the workstation thread (parsed from its JSON); the
+      // browser host serialises with toWire in any case. No second round trip through JSON here.
+      return { ok: true, value: value ?? null };
     } catch (error) {
       const e = toTreasuryError(error);
       if (name === 'session.signOut') this.sessionToken = null;
