@@ -18,7 +18,7 @@ import type { DashboardSummary } from '../src/core/console/dashboard.js';
 import type { Manifest } from '../src/core/console/manifest.js';
 import type { PayablesPage, PayablesPageRow } from '../src/core/console/payables.js';
 import type { PayoutsPage } from '../src/core/console/payouts.js';
-import type { PerformanceRow, ProviderAnalysisRow, TimeSeriesPoint } from '../src/core/console/reports.js';
+import type { PerformanceRow, ProviderAnalysisRow, TimeSeriesPoint } from '../src/core/reports/analysis.js';
 import type { SettingsView } from '../src/core/console/settings.js';
 import { parseAmount } from '../src/core/money/index.js';
 import type { SignInResult } from '../src/core/operators/commands.js';

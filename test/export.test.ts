@@ -5,19 +5,17 @@
  * to the minor unit.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../src/core/central/store.js';
-import { exportPayoutItems, neutraliseCell, PAYOUT_ITEM_COLUMNS, type ExportResult } from '../src/core/exports/payout-items.js';
+import { exportReport, neutraliseCell, type ExportResult } from '../src/core/reports/export-file.js';
+import { PAYOUT_ITEM_COLUMNS, payoutItemReport } from '../src/core/reports/tabular.js';
 import { parseAmount } from '../src/core/money/index.js';
-import { pollPayouts } from '../src/core/payouts/poll.js';
-import { xenditProvider } from '../src/core/providers/xendit.js';
-import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
-import { tempDir } from './support/central.js';
-import { openFlow, payBatch, payoutStates, type Flow, type PaidBatch } from './support/payout-flow.js';
+import { HOSTILE, openLedger, type Ledger } from './support/ledger.js';
+import type { Flow, PaidBatch } from './support/payout-flow.js';
 import { drivers } from './support/pg.js';
 import { addOperator } from './support/workstation.js';
 
@@ -35,56 +33,17 @@ interface Item {
   batch_id: string;
 }
 
-/** Provider ids as a hostile or broken provider might send them. */
-const HOSTILE = ['=HYPERLINK("http://evil.example","click")', '@SUM(1+1)', '+1-1', '-2+3', '\tpadded', '\rreturn'];
-
 describe.each(drivers())('payout-items export on %s', (driver) => {
+  let ledger: Ledger;
   let flow: Flow;
-  let fake: FakeXendit;
-  let first: PaidBatch;
   let second: PaidBatch;
   let items: Item[];
-  const dir = tempDir('treasury-export-');
-  const out = (name: string) => path.join(dir.dir, name);
+  const out = (name: string) => ledger.out(name);
   const db = () => flow.tw.ws.central.db;
 
   beforeAll(async () => {
-    flow = await openFlow(driver);
-    fake = await startFakeXendit({ seed: 6 });
-    const client = xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 3000 });
-    flow.providers.xendit = client;
-    first = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
-    const paid = await payoutStates(flow, first.batchId);
-    expect(paid.length).toBeGreaterThanOrEqual(2 + HOSTILE.length);
-    for (const p of paid) expect(p.status).toBe('SUCCEEDED');
-
-    // A refund after payout (a clawback: a negative adjustment) plus new business for the same
-    // affiliate, and a reversal for another: both go into a second batch as adjustment items.
-    const clawed = paid[0]!;
-    const [conv] = await rows<{ id: string; occurred_at: Date | string; product: string; gross: string; discount: string }>(
-      db(),
-      sql`SELECT v.id, v.occurred_at, v.product, v.gross_minor::text AS gross, v.discount_minor::text AS discount
-          FROM payout_items i JOIN commissions c ON c.id = i.commission_id JOIN conversions v ON v.id = c.conversion_id
-          WHERE i.payout_id = ${clawed.id}::uuid AND c.amount_minor > 0 ORDER BY c.amount_minor DESC LIMIT 1`,
-    );
-    const idr = (minor: string) => `${BigInt(minor) / 100n}.${(BigInt(minor) % 100n).toString().padStart(2, '0')}`;
-    const csv = [
-      'id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,refunded_at',
-      `${conv!.id},${clawed.affiliate_id},${new Date(conv!.occurred_at).toISOString()},${conv!.product},${idr(conv!.gross)},${idr(conv!.discount)},IDR,refunded,2026-11-10`,
-      `export-new-1,${clawed.affiliate_id},2026-08-20T10:00:00Z,pro-plan,90000000,0,IDR,approved,`,
-    ].join('\n');
-    writeFileSync(out('conversions.csv'), csv + '\n');
-    await flow.tw.call('conversions.import', { file: out('conversions.csv') });
-    await flow.tw.call('commissions.calculate', {});
-    fake.reverse(paid[1]!.provider_payout_id!);
-    const polled = await pollPayouts(flow.tw.ws.central, async () => client, { includeSucceededSince: new Date(Date.now() - 86_400_000) });
-    expect(polled.changed).toEqual({ REVERSED: 1 });
-    second = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
-
-    // Provider references a spreadsheet would execute (set as a provider might have sent them).
-    for (const [i, ref] of HOSTILE.entries()) {
-      await db().execute(sql`UPDATE payouts SET provider_payout_id = ${ref} WHERE id = ${paid[2 + i]!.id}::uuid`);
-    }
+    ledger = await openLedger(driver);
+    ({ flow, second } = ledger);
     items = await rows<Item>(
       db(),
       sql`SELECT i.id::text AS id, i.payout_id, i.commission_id::text AS commission_id, c.conversion_id, i.adjustment_id,
@@ -93,9 +52,7 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
     );
   }, 240_000);
   afterAll(async () => {
-    await fake?.close();
-    await flow?.cleanup();
-    dir.remove();
+    await ledger?.close();
   });
 
   it('the data holds what the export must handle: adjustment items, a negative amount', () => {
@@ -126,9 +83,20 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
         expect([row.item_kind, row.commission_id, row.conversion_id, row.adjustment_id]).toEqual(['adjustment', '', '', item.adjustment_id]);
       }
     });
-    const [total] = await rows<{ s: string }>(db(), sql`SELECT sum(amount_minor)::text AS s FROM payout_items`);
-    expect(sums.get('IDR')).toBe(BigInt(total!.s));
-    expect(result.totals).toEqual([{ currency: 'IDR', items: items.length, amount: `${BigInt(total!.s) / 100n}.${(BigInt(total!.s) % 100n).toString().padStart(2, '0')}` }]);
+    // Items in USD too: the FX affiliate's commissions, paid in IDR.
+    const byCurrency = await rows<{ currency: string; n: number; s: string }>(
+      db(),
+      sql`SELECT trim(currency) AS currency, count(*)::int AS n, sum(amount_minor)::text AS s FROM payout_items GROUP BY 1 ORDER BY 1`,
+    );
+    expect(byCurrency.map((c) => c.currency)).toEqual(['IDR', 'USD']);
+    for (const c of byCurrency) expect(sums.get(c.currency)).toBe(BigInt(c.s));
+    expect(result.totals.filter((t) => t.group === null && t.column === 'amount')).toEqual(
+      byCurrency.map((c) => ({ column: 'amount', currency: c.currency, group: null, rows: Number(c.n), amount: `${BigInt(c.s) / 100n}.${(BigInt(c.s) % 100n).toString().padStart(2, '0')}` })),
+    );
+    // Per item kind too, and the kinds add up to the whole.
+    const kinds = result.totals.filter((t) => t.column === 'amount' && t.currency === 'IDR' && t.group !== null);
+    expect(kinds.map((t) => t.group).sort()).toEqual(['adjustment', 'commission']);
+    expect(kinds.reduce((n, t) => n + parseAmount(t.amount, 'IDR', { allowNegative: true }), 0n)).toBe(BigInt(byCurrency[0]!.s));
     // Negative amounts stay numbers: a leading '-' in an amount column is a sign, not a formula.
     const negative = parsed.data.find((r) => r.amount!.startsWith('-'))!;
     expect(negative.item_kind).toBe('adjustment');
@@ -159,7 +127,8 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
     expect(Object.keys(doc)).toEqual(['metadata', 'rows']);
     expect(doc.metadata).toMatchObject({
       generatedBy: { username: 'admin' },
-      filters: { batch: null, batchId: null, from: null, to: null },
+      filters: { batch: null, from: null, to: null, currency: null, provider: null, affiliate: null, status: null },
+      report: 'payout-items',
       rowCount: items.length,
       totals: result.totals,
       sha256: result.sha256,
@@ -169,13 +138,13 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
     const recomputed = createHash('sha256');
     for (const r of doc.rows) recomputed.update(JSON.stringify(r) + '\n');
     expect(recomputed.digest('hex')).toBe(result.sha256);
-    // Not neutralised in JSON; the same snapshot gives the same digest as the CSV export.
+    // Not neutralised in JSON.
     for (const hostile of HOSTILE) expect(doc.rows.some((r) => r.provider_reference === hostile)).toBe(true);
     const [csvAudit] = await rows<{ entity_id: string; after: { rows: number; format: string } }>(
       db(),
       sql`SELECT entity_id, after FROM audit_log WHERE action = 'export.payoutItems' AND entity_type = 'export' AND after->>'format' = 'csv'`,
     );
-    expect(csvAudit!.entity_id).toBe(result.sha256);
+    expect(csvAudit!.entity_id).toBe(createHash('sha256').update(readFileSync(out('items.csv'))).digest('hex'));
     expect(csvAudit!.after.rows).toBe(items.length);
   });
 
@@ -192,7 +161,7 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
   });
 
   it('reads in pages: any page size gives the same rows', async () => {
-    const small = await exportPayoutItems(flow.tw.ws.central, {
+    const small = await exportReport(flow.tw.ws.central, payoutItemReport, {
       format: 'json', out: out('paged.json'), filters: {}, pageSize: 3, generatedBy: { operatorId: null, username: null }, audit: { commandId: null, ip: null, workstationId: 'test' },
     });
     const whole = JSON.parse(readFileSync(out('items.json'), 'utf8')) as { metadata: { sha256: string } };
@@ -204,7 +173,7 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
     const audits = async () => Number((await rows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'export.payoutItems' AND entity_type = 'export'`))[0]!.n);
     const before = await audits();
     for (const format of ['csv', 'json'] as const) {
-      const failing = exportPayoutItems(flow.tw.ws.central, {
+      const failing = exportReport(flow.tw.ws.central, payoutItemReport, {
         format, out: out(`broken.${format}`), filters: {}, pageSize: 2, generatedBy: { operatorId: null, username: null }, audit: { commandId: null, ip: null, workstationId: 'test' },
         onProgress: (n) => {
           if (n >= 4) throw new Error('disk full (simulated)');
@@ -212,7 +181,7 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
       });
       await expect(failing).rejects.toThrow(/disk full/);
     }
-    expect(readdirSync(dir.dir).filter((f) => f.startsWith('broken'))).toEqual([]);
+    expect(readdirSync(ledger.dir.dir).filter((f) => f.startsWith('broken'))).toEqual([]);
     expect(await audits()).toBe(before);
   });
 
@@ -220,8 +189,8 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
     await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: out('items.csv') })).rejects.toMatchObject({ code: 'CONFLICT' });
     const again = await flow.tw.call<ExportResult>('export.payoutItems', { format: 'csv', out: out('items.csv'), overwrite: true });
     expect(again.rowCount).toBe(items.length);
-    await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: path.join(dir.dir, 'no-such-folder', 'x.csv') })).rejects.toThrow(/does not exist/);
-    expect(existsSync(path.join(dir.dir, 'no-such-folder'))).toBe(false);
+    await expect(flow.tw.call('export.payoutItems', { format: 'csv', out: path.join(ledger.dir.dir, 'no-such-folder', 'x.csv') })).rejects.toThrow(/does not exist/);
+    expect(existsSync(path.join(ledger.dir.dir, 'no-such-folder'))).toBe(false);
   });
 
   it('needs reports.export', async () => {

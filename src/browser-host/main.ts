@@ -3,10 +3,9 @@
  * PGlite central in the data dir) or TREASURY_CENTRAL_URL — the same workstation as the app, run in
  * its own thread so this server never waits on a calculation or an execution.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDataDir } from '../core/workstation/paths.js';
-import { resourcePath } from '../core/workstation/resources.js';
+import { appVersion, resourcePath } from '../core/workstation/resources.js';
 import { openWorkstationThread } from '../core/workstation/thread/door.js';
 import { startBrowserHost } from './server.js';
 
@@ -21,7 +20,7 @@ try {
 } catch {
   rendererDir = undefined; // not built: the host says how to build it
 }
-const version = (JSON.parse(readFileSync(resourcePath('package.json'), 'utf8')) as { version: string }).version;
+const version = appVersion();
 const host = await startBrowserHost({ workstation, port: Number(process.env.TREASURY_BROWSER_PORT ?? 0), rendererDir, version });
 process.stdout.write(`Treasury Console (browser host) for ${workstation.dataDir}\nOpen this link once (it carries a one-time token):\n  ${host.url}\nCtrl-C to stop.\n`);
 const stop = async () => {

@@ -251,25 +251,6 @@ export function registerTrackingCommands(program: Command, run: Run, relay: (cli
     );
 
   program
-    .command('export')
-    .description('export a report to a file (written whole or not at all)')
-    .argument('<name>', 'payout-items')
-    .requiredOption('--format <format>', 'csv | json')
-    .requiredOption('--out <file>', 'file to write')
-    .option('--batch <batch>', 'only this batch')
-    .option('--from <date>', 'payouts created from')
-    .option('--to <date>', 'payouts created before')
-    .option('--overwrite', 'replace an existing file')
-    .action(
-      run(async (cli, name: unknown, opts: unknown) => {
-        if (name !== 'payout-items') throw new TreasuryError('VALIDATION', `export what? "${String(name)}" is not a report this version exports (payout-items)`);
-        const o = opts as { format: string; out: string; batch?: string; from?: string; to?: string; overwrite?: boolean };
-        const r = await cli.call<{ rows: number; file: string }>('export.payoutItems', { ...o, out: o.out });
-        print(cli, r, () => out(`Wrote ${r.rows} rows to ${r.file}.`));
-      }),
-    );
-
-  program
     .command('webhook-relay')
     .description('receive provider webhooks (Xendit x-callback-token, Rise signature) and store them in the central store')
     .option('--port <n>', 'port to listen on', int('port'), 8787)

@@ -12,6 +12,7 @@ import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
+import { registerReportCommands } from './reports.js';
 import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, printError, printJson, printTable, progressReporter } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
@@ -316,6 +317,7 @@ export function buildProgram(run: Run): Command {
     );
 
   registerBatchCommands(program, run as never);
+  registerReportCommands(program, run as never);
   registerOperatorCommands(program, run as never);
   registerAuditCommands(program, run as never);
   registerEventCommands(program, run as never);

@@ -86,7 +86,7 @@ export type PageCallName = Exclude<CallName, ImportName | ExportName>;
 /** Calls that read a file the operator picks (a native open dialog, or the browser's file picker). */
 export type ImportName = 'affiliates.import' | 'conversions.import';
 /** Calls that write a file the operator names (a native save dialog, or a browser download). */
-export type ExportName = 'export.payoutItems';
+export type ExportName = 'export.payouts' | 'export.commissions' | 'export.payoutItems' | 'export.auditLog' | 'export.journal';
 
 export interface CallOptions {
   /** Command id (uuid) chosen by the renderer: progress events carry it; a retry with it is applied once. */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { BridgeError, BridgeResult } from './contract.js';
 
 const IMPORT_NAMES = ['affiliates.import', 'conversions.import'] as const;
-const EXPORT_NAMES = ['export.payoutItems'] as const;
+const EXPORT_NAMES = ['export.payouts', 'export.commissions', 'export.payoutItems', 'export.auditLog', 'export.journal'] as const;
 
 /**
  * Calls whose payload names a file on this machine (to read, or to write). The page never sends

@@ -6,6 +6,7 @@ import * as views from '../console/queries.js';
 import * as data from '../calculation/commands.js';
 import * as operators from '../operators/commands.js';
 import * as roles from '../operators/roles.js';
+import * as reports from '../reports/commands.js';
 import * as security from '../security/commands.js';
 import * as payouts from '../payouts/commands.js';
 import * as providers from '../providers/commands.js';
@@ -55,7 +56,6 @@ const CATALOG = [
   payouts.reconcileRun,
   payouts.reconcileList,
   payouts.reconcileResults,
-  payouts.exportItems,
   payouts.startRelay,
   payouts.events,
   audit.tail,
@@ -65,9 +65,16 @@ const CATALOG = [
   views.affiliateDetail,
   views.payoutsPage,
   views.dashboardSummary,
-  views.timeSeries,
-  views.affiliatePerformance,
-  views.providerAnalysis,
+  reports.timeSeries,
+  reports.affiliatePerformance,
+  reports.providerAnalysis,
+  reports.monitoring,
+  reports.journal,
+  reports.exportPayouts,
+  reports.exportCommissions,
+  reports.exportPayoutItems,
+  reports.exportAuditLog,
+  reports.exportJournal,
   views.settingsShow,
   views.settingsSet,
 ] as const;

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'PREFLIGHT_FAILED'
   | 'PROVIDER_UNAVAILABLE'
   | 'PROVIDER_NOT_CONFIGURED'
+  | 'EXPORT_FAILED'
   | 'INTERNAL';
 
 /** Where a problem is: a file, a line in it, a field; or a JSON path in a payload. */
@@ -62,6 +63,7 @@ const USER_CODES = new Set<ErrorCode>([
   'PREFLIGHT_FAILED',
   'PROVIDER_UNAVAILABLE',
   'PROVIDER_NOT_CONFIGURED',
+  'EXPORT_FAILED',
 ]);
 
 export class TreasuryError extends Error {

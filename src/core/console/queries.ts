@@ -4,5 +4,4 @@ export { page as payablesPage } from './payables-page.js';
 export { detail as affiliateDetail } from './affiliate.js';
 export { page as payoutsPage } from './payouts.js';
 export { summary as dashboardSummary } from './dashboard.js';
-export { timeSeries, affiliatePerformance, providerAnalysis } from './reports.js';
 export { show as settingsShow, set as settingsSet } from './settings.js';

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { rows } from '../central/store.js';
 import { defineCommand, defineQuery } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
-import { exportPayoutItems } from '../exports/payout-items.js';
 import { parseInstant } from '../imports/fields.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
 import { reconcile, RECONCILE_OUTCOMES } from '../reconciliation/reconcile.js';
@@ -139,34 +138,6 @@ export const reconcileResults = defineQuery({
         details: r.details,
       })),
     };
-  },
-});
-
-export const exportItems = defineCommand({
-  name: 'export.payoutItems',
-  permission: 'reports.export',
-  transactional: false,
-  input: z
-    .strictObject({
-      format: z.enum(['csv', 'json']),
-      /** Path of the file to write (relative paths are relative to the host's working directory). */
-      out: z.string().min(1, 'name the file to write').max(4096),
-      batch: batchRef.optional(),
-      from: instant.optional(),
-      to: instant.optional(),
-      overwrite: z.boolean().optional(),
-    })
-    .superRefine(periodOrdered),
-  async run(ctx, input) {
-    return exportPayoutItems(ctx.store, {
-      format: input.format,
-      out: input.out,
-      overwrite: input.overwrite,
-      filters: { batch: input.batch, from: input.from === undefined ? undefined : toDate(input.from), to: input.to === undefined ? undefined : toDate(input.to) },
-      generatedBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
-      audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
-      onProgress: (n) => ctx.progress({ phase: 'exporting', done: n }),
-    });
   },
 });
 

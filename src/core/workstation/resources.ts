@@ -3,7 +3,7 @@
  * from out/main (electron-vite bundle) or from inside an asar, so the folder is found by walking up
  * from this module rather than by a fixed relative path.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,12 @@ export function resourcePath(relative: string): string {
     if (parent === dir) throw new Error(`cannot find ${relative} above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
+}
+
+let version: string | null = null;
+
+/** The app's version (package.json), recorded in exports' metadata and shown by hosts. */
+export function appVersion(): string {
+  version ??= (JSON.parse(readFileSync(resourcePath('package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }

@@ -1,0 +1,359 @@
+/**
+ * The analytic reports, grouped in SQL: money over time, per affiliate, per provider. Amounts are
+ * exact sums of bigint minor units, sent as decimal strings; rates, percentiles and durations are
+ * computed in the database and sent as text (they are not money, and never summed again).
+ *
+ * Time buckets are UTC: `date_trunc` over the instant taken AT TIME ZONE 'UTC', whatever the
+ * server's TimeZone; weeks start on Monday (ISO). Filters: filters.ts (period [from, to)).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows, type CentralTx } from '../central/store.js';
+import { defineQuery } from '../commands/router.js';
+import { keptResult } from '../console/kept.js';
+import { byAmount, byNumber, byText, OrderedRows, type Compare } from '../console/ordered.js';
+import { likePattern, matchesAny, pageFields, pageOf, parseJson, type Sort } from '../console/paging.js';
+import { PAYOUT_STATUSES } from '../payouts/status.js';
+import { filtersSchema, resolveFilters, where, type FilterEcho, type Filters, type FilterSpec } from './filters.js';
+import { paidAt, reversedAt } from './journal.js';
+
+const GRANULARITIES = ['day', 'week', 'month'] as const;
+type Granularity = (typeof GRANULARITIES)[number];
+
+/** Clawbacks as the journal books them: a clawback, or any adjustment that lowers what is owed (never a payout reversal). */
+const CLAWBACK = sql`(a.kind = 'clawback' OR a.amount_minor < 0) AND NOT (a.kind = 'reversal' AND a.id LIKE 'rev:%')`;
+
+/** Affiliates paid through this provider (their payout destination), for commission-side figures. */
+function viaProvider(f: Filters, affiliate: SQL): SQL {
+  return f.provider ? sql`${affiliate} IN (SELECT x.id FROM affiliates x WHERE x.payout_provider = ${f.provider})` : sql`TRUE`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// reports.timeSeries
+// ---------------------------------------------------------------------------------------------
+
+export const TIME_SERIES_SPEC = {
+  report: 'time-series',
+  accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status'],
+  statuses: PAYOUT_STATUSES,
+  dated:
+    'each figure by its own instant: accrued when earned, sent at the first attempt, succeeded when paid, failed when settled, reversed when reversed, clawbacks when made; ' +
+    'status (current payout status) applies to the payout figures; provider to payouts, and to commissions of affiliates paid through it',
+} as const satisfies FilterSpec;
+
+export interface TimeSeriesPoint {
+  /** The bucket's first day, YYYY-MM-DD (UTC). */
+  period: string;
+  currency: string;
+  /** Commissions earned in the bucket, by their conversion's time (voided ones are 0). */
+  accruedMinor: string;
+  /** Payouts first sent to a provider in the bucket. */
+  sent: number;
+  sentMinor: string;
+  /** Payouts that succeeded (cash left) in the bucket, reversed later or not. */
+  succeeded: number;
+  succeededMinor: string;
+  /** Same as succeededMinor (kept for the console's chart). */
+  paidMinor: string;
+  failed: number;
+  failedMinor: string;
+  reversed: number;
+  reversedMinor: string;
+  /** Clawed back in the bucket: a positive amount (the affiliate owes it back). */
+  clawbacksMinor: string;
+  /** Payouts settled in the bucket: succeeded plus failed. */
+  payouts: number;
+}
+
+function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
+  const bucket = (at: SQL) => sql`to_char(date_trunc(${granularity}::text, ${at} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`;
+  const payoutWhere = (at: SQL) => where(f, { at, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status` });
+  const sentAt = sql`(SELECT min(t.created_at) FROM payout_attempts t WHERE t.payout_id = p.id)`;
+  return sql`WITH
+    accrued AS (
+      SELECT ${bucket(sql`m.occurred_at`)} AS period, trim(m.currency) AS currency, sum(m.amount_minor) AS amount
+      FROM commissions m
+      WHERE m.status <> 'voided' AND ${where(f, { at: sql`m.occurred_at`, currency: sql`m.currency`, affiliate: sql`m.affiliate_id` })} AND ${viaProvider(f, sql`m.affiliate_id`)}
+      GROUP BY 1, 2),
+    sent AS (
+      SELECT ${bucket(sql`s.at`)} AS period, s.currency, count(*)::int AS n, sum(s.amount) AS amount
+      FROM (SELECT ${sentAt} AS at, trim(p.currency) AS currency, p.amount_minor AS amount FROM payouts p WHERE p.attempt > 0 AND ${payoutWhere(sentAt)}) s
+      GROUP BY 1, 2),
+    succeeded AS (
+      SELECT ${bucket(paidAt('p'))} AS period, trim(p.currency) AS currency, count(*)::int AS n, sum(p.amount_minor) AS amount
+      FROM payouts p WHERE p.status IN ('SUCCEEDED', 'REVERSED') AND ${payoutWhere(paidAt('p'))}
+      GROUP BY 1, 2),
+    failed AS (
+      SELECT ${bucket(sql`coalesce(p.settled_at, p.updated_at)`)} AS period, trim(p.currency) AS currency, count(*)::int AS n, sum(p.amount_minor) AS amount
+      FROM payouts p WHERE p.status = 'FAILED' AND ${payoutWhere(sql`coalesce(p.settled_at, p.updated_at)`)}
+      GROUP BY 1, 2),
+    reversed AS (
+      SELECT ${bucket(reversedAt('p'))} AS period, trim(p.currency) AS currency, count(*)::int AS n, sum(p.amount_minor) AS amount
+      FROM payouts p WHERE p.status = 'REVERSED' AND ${payoutWhere(reversedAt('p'))}
+      GROUP BY 1, 2),
+    clawbacks AS (
+      SELECT ${bucket(sql`a.created_at`)} AS period, trim(a.currency) AS currency, sum(abs(a.amount_minor)) AS amount
+      FROM adjustments a
+      WHERE ${CLAWBACK} AND ${where(f, { at: sql`a.created_at`, currency: sql`a.currency`, affiliate: sql`a.affiliate_id` })} AND ${viaProvider(f, sql`a.affiliate_id`)}
+      GROUP BY 1, 2),
+    keys AS (
+      SELECT period, currency FROM accrued UNION SELECT period, currency FROM sent UNION SELECT period, currency FROM succeeded
+      UNION SELECT period, currency FROM failed UNION SELECT period, currency FROM reversed UNION SELECT period, currency FROM clawbacks)
+    SELECT k.period, k.currency,
+           coalesce(ac.amount, 0)::text AS accrued,
+           coalesce(se.n, 0) AS sent, coalesce(se.amount, 0)::text AS sent_amount,
+           coalesce(su.n, 0) AS succeeded, coalesce(su.amount, 0)::text AS succeeded_amount,
+           coalesce(fa.n, 0) AS failed, coalesce(fa.amount, 0)::text AS failed_amount,
+           coalesce(re.n, 0) AS reversed, coalesce(re.amount, 0)::text AS reversed_amount,
+           coalesce(cl.amount, 0)::text AS clawbacks
+    FROM keys k
+    LEFT JOIN accrued ac USING (period, currency) LEFT JOIN sent se USING (period, currency) LEFT JOIN succeeded su USING (period, currency)
+    LEFT JOIN failed fa USING (period, currency) LEFT JOIN reversed re USING (period, currency) LEFT JOIN clawbacks cl USING (period, currency)
+    ORDER BY 1, 2`;
+}
+
+export const timeSeries = defineQuery({
+  name: 'reports.timeSeries',
+  permission: 'reports.view',
+  input: filtersSchema(TIME_SERIES_SPEC, { granularity: z.enum(GRANULARITIES, { error: `must be one of ${GRANULARITIES.join(', ')}` }) }),
+  async run(ctx, input): Promise<{ granularity: Granularity; filters: FilterEcho; points: TimeSeriesPoint[] }> {
+    const { filters, echo } = await resolveFilters(ctx.tx, TIME_SERIES_SPEC, input);
+    // Kept between requests (kept.ts): redrawing a chart must not sum a million commissions again.
+    const key = JSON.stringify(['timeSeries', input.granularity, echo]);
+    const points = await keptResult(ctx.store, { key, sources: ['commissions', 'payouts', 'adjustments', 'affiliates'] }, (tx) =>
+      rows<{
+        period: string; currency: string; accrued: string; sent: number; sent_amount: string; succeeded: number; succeeded_amount: string;
+        failed: number; failed_amount: string; reversed: number; reversed_amount: string; clawbacks: string;
+      }>(tx, timeSeriesSql(input.granularity, filters)),
+    );
+    return {
+      granularity: input.granularity,
+      filters: echo,
+      points: points.map((p) => ({
+        period: p.period, currency: p.currency, accruedMinor: p.accrued,
+        sent: Number(p.sent), sentMinor: p.sent_amount,
+        succeeded: Number(p.succeeded), succeededMinor: p.succeeded_amount, paidMinor: p.succeeded_amount,
+        failed: Number(p.failed), failedMinor: p.failed_amount,
+        reversed: Number(p.reversed), reversedMinor: p.reversed_amount,
+        clawbacksMinor: p.clawbacks,
+        payouts: Number(p.succeeded) + Number(p.failed),
+      })),
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// reports.affiliatePerformance
+// ---------------------------------------------------------------------------------------------
+
+export const AFFILIATE_STATUSES = ['active', 'suspended', 'closed'] as const;
+
+export const PERFORMANCE_SPEC = {
+  report: 'affiliates',
+  accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status'],
+  statuses: AFFILIATE_STATUSES,
+  dated: 'conversions and their commissions when they occurred, clawbacks when made; provider is the affiliate\'s payout provider; status is the affiliate\'s',
+} as const satisfies FilterSpec;
+
+export const PERFORMANCE_SORT = [
+  'affiliateId', 'name', 'currency', 'conversions', 'netRevenueMinor', 'commissionsMinor', 'paidMinor', 'pendingMinor', 'payableMinor', 'clawedBackMinor',
+] as const;
+export type PerformanceSortField = (typeof PERFORMANCE_SORT)[number];
+
+export interface PerformanceRow {
+  affiliateId: string;
+  name: string;
+  /** The commissions' currency. */
+  currency: string;
+  /** Calculated conversions (one commission each, voided ones included). */
+  conversions: number;
+  /** Gross minus discount of the conversions that stand (not refunded, not fraud). */
+  netRevenueMinor: string;
+  /** Everything earned: pending, payable and paid (voided commissions are 0). */
+  commissionsMinor: string;
+  paidMinor: string;
+  /** Still in the hold period. */
+  pendingMinor: string;
+  payableMinor: string;
+  /** Clawed back (a positive amount). */
+  clawedBackMinor: string;
+}
+
+interface Performance {
+  row: PerformanceRow;
+  revenue: bigint;
+  commissions: bigint;
+  paid: bigint;
+  pending: bigint;
+  payable: bigint;
+  clawed: bigint;
+}
+const PERFORMANCE_COMPARE: Record<PerformanceSortField, Compare<Performance>> = {
+  affiliateId: byText((p) => p.row.affiliateId),
+  name: byText((p) => p.row.name),
+  currency: byText((p) => p.row.currency),
+  conversions: byNumber((p) => p.row.conversions),
+  netRevenueMinor: byAmount((p) => p.revenue),
+  commissionsMinor: byAmount((p) => p.commissions),
+  paidMinor: byAmount((p) => p.paid),
+  pendingMinor: byAmount((p) => p.pending),
+  payableMinor: byAmount((p) => p.payable),
+  clawedBackMinor: byAmount((p) => p.clawed),
+};
+const PERFORMANCE_DEFAULT_SORT: Sort<PerformanceSortField> = { field: 'commissionsMinor', dir: 'desc' };
+
+function performanceSql(f: Filters, pattern: string | null): SQL {
+  const affiliates = sql`SELECT a.id, a.name FROM affiliates a
+    WHERE ${where(f, { affiliate: sql`a.id`, status: sql`a.status` })} ${f.provider ? sql`AND a.payout_provider = ${f.provider}` : sql``}
+    ${pattern ? sql`AND ${matchesAny(pattern, [sql`a.id`, sql`a.name`])}` : sql``}`;
+  return sql`WITH picked AS (${affiliates}),
+    earned AS (
+      SELECT m.affiliate_id, trim(m.currency) AS currency, count(*)::int AS conversions,
+             coalesce(sum(v.gross_minor - v.discount_minor) FILTER (WHERE v.status IN ('approved', 'pending')), 0) AS revenue,
+             sum(m.amount_minor) AS commissions,
+             coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'paid'), 0) AS paid,
+             coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'pending'), 0) AS pending,
+             coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable
+      FROM commissions m JOIN picked ON picked.id = m.affiliate_id JOIN conversions v ON v.id = m.conversion_id
+      WHERE ${where(f, { at: sql`m.occurred_at`, currency: sql`m.currency` })}
+      GROUP BY m.affiliate_id, m.currency),
+    clawed AS (
+      SELECT a.affiliate_id, trim(a.currency) AS currency, sum(abs(a.amount_minor)) AS clawed
+      FROM adjustments a JOIN picked ON picked.id = a.affiliate_id
+      WHERE ${CLAWBACK} AND ${where(f, { at: sql`a.created_at`, currency: sql`a.currency` })}
+      GROUP BY a.affiliate_id, a.currency)
+    SELECT coalesce(json_agg(json_build_array(g.affiliate_id, p.name, g.currency, coalesce(e.conversions, 0), coalesce(e.revenue, 0)::text,
+                                              coalesce(e.commissions, 0)::text, coalesce(e.paid, 0)::text, coalesce(e.pending, 0)::text,
+                                              coalesce(e.payable, 0)::text, coalesce(c.clawed, 0)::text)), '[]')::text AS groups
+    FROM (SELECT affiliate_id, currency FROM earned UNION SELECT affiliate_id, currency FROM clawed) g
+    JOIN picked p ON p.id = g.affiliate_id
+    LEFT JOIN earned e ON e.affiliate_id = g.affiliate_id AND e.currency = g.currency
+    LEFT JOIN clawed c ON c.affiliate_id = g.affiliate_id AND c.currency = g.currency`;
+}
+
+/**
+ * Grouped once per filter in SQL and kept (kept.ts): a grid pages and re-sorts it in memory, where
+ * summing a million commissions again for every page would take seconds.
+ */
+export const affiliatePerformance = defineQuery({
+  name: 'reports.affiliatePerformance',
+  permission: 'reports.view',
+  input: filtersSchema(PERFORMANCE_SPEC, pageFields(PERFORMANCE_SORT)),
+  async run(ctx, input): Promise<{ total: number; filters: FilterEcho; rows: PerformanceRow[] }> {
+    const { filters, echo } = await resolveFilters(ctx.tx, PERFORMANCE_SPEC, input);
+    const pattern = likePattern(input.search);
+    const key = JSON.stringify(['performance', echo, pattern]);
+    const ordered = await keptResult(ctx.store, { key, sources: ['affiliates', 'commissions', 'conversions', 'adjustments'] }, async (tx: CentralTx) => {
+      const [r] = await rows<{ groups: string }>(tx, performanceSql(filters, pattern));
+      const groups = parseJson<[string, string, string, number, string, string, string, string, string, string][]>(r!.groups).map(
+        (g): Performance => ({
+          row: {
+            affiliateId: g[0], name: g[1], currency: g[2], conversions: g[3], netRevenueMinor: g[4], commissionsMinor: g[5],
+            paidMinor: g[6], pendingMinor: g[7], payableMinor: g[8], clawedBackMinor: g[9],
+          },
+          revenue: BigInt(g[4]),
+          commissions: BigInt(g[5]),
+          paid: BigInt(g[6]),
+          pending: BigInt(g[7]),
+          payable: BigInt(g[8]),
+          clawed: BigInt(g[9]),
+        }),
+      );
+      return new OrderedRows(groups, PERFORMANCE_COMPARE, (a, b) => PERFORMANCE_COMPARE.affiliateId(a, b) || PERFORMANCE_COMPARE.currency(a, b));
+    });
+    const { offset, limit } = pageOf(input);
+    const page = ordered.page(input.sort ?? PERFORMANCE_DEFAULT_SORT, offset, limit);
+    return { total: page.total, filters: echo, rows: page.rows.map((p) => p.row) };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// reports.providerAnalysis
+// ---------------------------------------------------------------------------------------------
+
+export const PROVIDER_SPEC = {
+  report: 'providers',
+  accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status', 'batch'],
+  statuses: PAYOUT_STATUSES,
+  dated: 'when the payout was created; status is the payout status',
+} as const satisfies FilterSpec;
+
+export interface ProviderAnalysisRow {
+  provider: string;
+  currency: string;
+  payouts: number;
+  /** Succeeded and not reversed (the counts partition the payouts). */
+  succeeded: number;
+  failed: number;
+  /** Not settled yet: not sent, or with the provider. */
+  pending: number;
+  cancelled: number;
+  reversed: number;
+  /** Succeeded and standing. */
+  paidMinor: string;
+  /** Succeeded, then reversed. */
+  reversedMinor: string;
+  failedMinor: string;
+  /** Succeeded (reversed later included) out of settled, in percent with one decimal ("97.5"); null when none settled. */
+  successRate: string | null;
+  /** Seconds from the first attempt to success or failure: median and 95th percentile (one decimal); null when none. */
+  settleSecondsP50: string | null;
+  settleSecondsP95: string | null;
+  /** Fees the provider reported; null: neither provider's payout API reports a fee (see README). */
+  feesMinor: string | null;
+}
+
+export interface FailureCodeRow {
+  provider: string;
+  currency: string;
+  code: string;
+  count: number;
+}
+
+export const providerAnalysis = defineQuery({
+  name: 'reports.providerAnalysis',
+  permission: 'reports.view',
+  input: filtersSchema(PROVIDER_SPEC, {}),
+  async run(ctx, input): Promise<{ filters: FilterEcho; rows: ProviderAnalysisRow[]; failureCodes: FailureCodeRow[] }> {
+    const { filters, echo } = await resolveFilters(ctx.tx, PROVIDER_SPEC, input);
+    const picked = where(filters, { at: sql`p.created_at`, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status`, batch: sql`p.batch_id` });
+    const settle = sql`extract(epoch FROM (p.settled_at - (SELECT min(t.created_at) FROM payout_attempts t WHERE t.payout_id = p.id)))`;
+    const list = await rows<{
+      provider: string; currency: string; payouts: number; succeeded: number; failed: number; pending: number; cancelled: number; reversed: number;
+      paid: string; reversed_amount: string; failed_amount: string; success_rate: string | null; p50: string | null; p95: string | null;
+    }>(
+      ctx.tx,
+      sql`SELECT p.provider, trim(p.currency) AS currency, count(*)::int AS payouts,
+                 (count(*) FILTER (WHERE p.status = 'SUCCEEDED'))::int AS succeeded,
+                 (count(*) FILTER (WHERE p.status = 'FAILED'))::int AS failed,
+                 (count(*) FILTER (WHERE p.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED')))::int AS pending,
+                 (count(*) FILTER (WHERE p.status = 'CANCELLED'))::int AS cancelled,
+                 (count(*) FILTER (WHERE p.status = 'REVERSED'))::int AS reversed,
+                 coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'SUCCEEDED'), 0)::text AS paid,
+                 coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'REVERSED'), 0)::text AS reversed_amount,
+                 coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'FAILED'), 0)::text AS failed_amount,
+                 round(100::numeric * count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'REVERSED'))
+                       / nullif(count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'REVERSED', 'FAILED')), 0), 1)::text AS success_rate,
+                 round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ${settle}) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p50,
+                 round((percentile_cont(0.95) WITHIN GROUP (ORDER BY ${settle}) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p95
+          FROM payouts p
+          WHERE ${picked}
+          GROUP BY p.provider, p.currency ORDER BY p.provider, p.currency`,
+    );
+    const codes = await rows<{ provider: string; currency: string; code: string; n: number }>(
+      ctx.tx,
+      sql`SELECT p.provider, trim(p.currency) AS currency, coalesce(p.failure_code, 'UNSPECIFIED') AS code, count(*)::int AS n
+          FROM payouts p WHERE p.status = 'FAILED' AND ${picked}
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`,
+    );
+    return {
+      filters: echo,
+      rows: list.map((r) => ({
+        provider: r.provider, currency: r.currency, payouts: Number(r.payouts), succeeded: Number(r.succeeded), failed: Number(r.failed), pending: Number(r.pending),
+        cancelled: Number(r.cancelled), reversed: Number(r.reversed), paidMinor: r.paid, reversedMinor: r.reversed_amount, failedMinor: r.failed_amount, successRate: r.success_rate,
+        settleSecondsP50: r.p50, settleSecondsP95: r.p95, feesMinor: null,
+      })),
+      failureCodes: codes.map((c) => ({ provider: c.provider, currency: c.currency, code: c.code, count: Number(c.n) })),
+    };
+  },
+});

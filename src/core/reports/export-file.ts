@@ -1,0 +1,340 @@
+/**
+ * Writing a tabular report to a file, for accounting: CSV (RFC 4180 through papaparse) or JSON with
+ * metadata. One engine for every report (reports/tabular.ts defines them).
+ *
+ * - **One snapshot, flat memory.** The report's queries run through a server-side cursor inside one
+ *   read-only REPEATABLE READ transaction; rows are fetched a page at a time and each page is
+ *   written (and awaited) before the next is fetched. Memory holds one page whatever the size.
+ * - **Exact amounts.** Queries return amounts as integer minor units; they are summed as bigint and
+ *   written as exact decimal strings in major units (formatAmount: digits, one '.', an optional
+ *   leading '-'). A reader gets the minor units back with parseAmount, exactly.
+ * - **Safe to open.** CSV text cells that a spreadsheet would run as a formula (starting with
+ *   = + - @ tab or CR) get a leading single quote. Amount cells are not touched: we write them
+ *   ourselves, so they can hold only a number, and a negative amount (a clawback) must stay a number.
+ *   An optional UTF-8 BOM makes spreadsheets read the file as UTF-8. JSON is not neutralised: it is
+ *   data for programs, and altering values would corrupt it.
+ * - **Whole or nothing.** The file is written to `<out>.partial` and renamed into place only when
+ *   complete and audited; on any error (a full disk, a lost connection) the partial file is removed,
+ *   so a file at `<out>` is always a whole export, and an export nobody can account for never exists.
+ * - **Checksums.** The file's SHA-256 is returned and audited. JSON metadata also carries `sha256`
+ *   over the rows: each row as JSON (keys in column order, values as written) followed by "\n", in
+ *   file order — a reader recomputes it from the parsed rows.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
+import Papa from 'papaparse';
+import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
+import { rows, type CentralStore, type CentralTx } from '../central/store.js';
+import { TreasuryError } from '../commands/errors.js';
+import { formatAmount } from '../money/index.js';
+import { exportHits, recordEvent } from '../security/rules.js';
+import { appVersion } from '../workstation/resources.js';
+import { resolveFilters, type FilterEcho, type FilterInput, type Filters, type FilterSpec } from './filters.js';
+
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A report that can be written to a file. */
+export interface TabularReport {
+  /** The name the CLI uses (`treasury export <name>`). */
+  readonly name: string;
+  /** The audit action of a finished export. */
+  readonly action: string;
+  readonly spec: FilterSpec;
+  /** Columns in file order; the queries return exactly these (as text or null). */
+  readonly columns: readonly string[];
+  /** Amount columns (minor units in the query, decimal in the file) → the column naming their currency. */
+  readonly amounts: Readonly<Record<string, string>>;
+  /** A column whose values split the totals too (a status, an entry type). */
+  readonly groupBy?: string;
+  /** Read in this order through one cursor each; each ordered so that the file is deterministic. */
+  queries(filters: Filters): SQL[];
+}
+
+export interface ExportOptions {
+  format: ExportFormat;
+  out: string;
+  filters: FilterInput;
+  overwrite?: boolean | undefined;
+  /** Start a CSV with a UTF-8 byte order mark (for spreadsheets). */
+  bom?: boolean | undefined;
+  generatedBy: { operatorId: string | null; username: string | null };
+  audit: Omit<AuditContext, 'operatorId' | 'decision' | 'at'>;
+  pageSize?: number | undefined;
+  /** Called after each page with the rows written so far; throwing aborts the export (and removes the partial file). */
+  onProgress?: ((rowsWritten: number) => void) | undefined;
+  now?: (() => Date) | undefined;
+}
+
+/** The exact sum of one amount column in one currency (and one group, when the report groups). */
+export type ExportTotal = {
+  column: string;
+  currency: string;
+  /** null: the column's total in that currency; otherwise the total of the rows with this group value. */
+  group: string | null;
+  rows: number;
+  amount: string;
+};
+
+export interface ExportResult {
+  report: string;
+  file: string;
+  format: ExportFormat;
+  rowCount: number;
+  totals: ExportTotal[];
+  /** JSON: the rows' checksum (as in the metadata); CSV: null (the file's checksum is the one). */
+  sha256: string | null;
+  fileSha256: string;
+  bytes: number;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell as a spreadsheet will not execute it. */
+export function neutraliseCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** Writes, then awaits the write: backpressure without buffering the whole file. */
+class Sink {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly file: string,
+  ) {}
+  async write(text: string): Promise<void> {
+    const buf = Buffer.from(text, 'utf8');
+    this.hash.update(buf);
+    this.bytes += buf.length;
+    try {
+      await this.fh.write(buf);
+    } catch (error) {
+      throw writeError(this.file, error);
+    }
+  }
+}
+
+/** A failed write says what happened in words (a full disk most of all). */
+function writeError(file: string, error: unknown): TreasuryError {
+  const code = (error as { code?: string }).code;
+  const why =
+    code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (error as Error).message;
+  return new TreasuryError('EXPORT_FAILED', `could not write ${file}: ${why}${code ? ` (${code})` : ''}; the partial file was removed and nothing was exported`, [{ field: 'out', message: why }], { cause: error });
+}
+
+function checkTarget(out: string, overwrite: boolean): string {
+  const file = path.resolve(out);
+  const dir = path.dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TreasuryError('VALIDATION', `cannot write ${file}: the folder ${dir} does not exist`, [{ field: 'out', message: 'folder does not exist' }]);
+  if (existsSync(file)) {
+    if (statSync(file).isDirectory()) throw new TreasuryError('VALIDATION', `${file} is a folder: name a file`, [{ field: 'out', message: 'is a folder' }]);
+    if (!overwrite) throw new TreasuryError('CONFLICT', `${file} already exists: choose another name or pass overwrite`, [{ field: 'out', message: 'file exists' }]);
+  }
+  return file;
+}
+
+/** Sums per amount column, currency and group, as bigint. */
+class Totals {
+  private readonly sums = new Map<string, { column: string; currency: string; group: string | null; rows: number; sum: bigint }>();
+  add(column: string, currency: string, group: string | null, minor: bigint): void {
+    this.bump(column, currency, null, minor);
+    if (group !== null) this.bump(column, currency, group, minor);
+  }
+  private bump(column: string, currency: string, group: string | null, minor: bigint): void {
+    const key = `${column}\u0000${currency}\u0000${group ?? ''}\u0000${group === null ? 0 : 1}`;
+    const t = this.sums.get(key);
+    if (t) {
+      t.rows++;
+      t.sum += minor;
+    } else this.sums.set(key, { column, currency, group, rows: 1, sum: minor });
+  }
+  list(columns: readonly string[]): ExportTotal[] {
+    return [...this.sums.values()]
+      .sort((a, b) => columns.indexOf(a.column) - columns.indexOf(b.column) || a.currency.localeCompare(b.currency) || (a.group === null ? -1 : b.group === null ? 1 : a.group.localeCompare(b.group)))
+      .map((t) => ({ column: t.column, currency: t.currency, group: t.group, rows: t.rows, amount: formatAmount(t.sum, t.currency) }));
+  }
+}
+
+const CURSOR = 'treasury_export';
+
+/**
+ * Every row of the report's queries, a page at a time, inside one read-only snapshot. `onPage` is
+ * awaited before the next page is fetched.
+ */
+export async function readReport(
+  store: CentralStore,
+  report: TabularReport,
+  filters: Filters,
+  pageSize: number,
+  onPage: (page: Record<string, string | null>[]) => Promise<void>,
+): Promise<void> {
+  await store.db.transaction(
+    async (tx) => {
+      for (const query of report.queries(filters)) {
+        await tx.execute(sql`DECLARE ${sql.raw(CURSOR)} NO SCROLL CURSOR FOR ${query}`);
+        for (;;) {
+          const page = await rows<Record<string, string | null>>(tx, sql`FETCH FORWARD ${sql.raw(String(pageSize))} FROM ${sql.raw(CURSOR)}`);
+          if (page.length > 0) await onPage(page);
+          if (page.length < pageSize) break;
+        }
+        await tx.execute(sql`CLOSE ${sql.raw(CURSOR)}`);
+      }
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+/** Resolves the filters (clear errors for bad ones), then writes the file. */
+export async function exportReport(store: CentralStore, report: TabularReport, options: ExportOptions): Promise<ExportResult> {
+  const file = checkTarget(options.out, options.overwrite ?? false);
+  const { filters, echo } = await resolveFilters(store.db, report.spec, options.filters);
+  return writeReport(store, report, file, filters, echo, options);
+}
+
+async function writeReport(store: CentralStore, report: TabularReport, file: string, filters: Filters, echo: FilterEcho, options: ExportOptions): Promise<ExportResult> {
+  const partial = `${file}.partial`;
+  const rowsFile = `${file}.partial.rows`; // JSON only: the rows, until the metadata (which leads) is known
+  const pageSize = options.pageSize ?? 5000;
+  const now = (options.now ?? (() => new Date()))();
+  const columns = report.columns;
+  const amountCurrency = columns.map((c) => report.amounts[c] ?? null);
+  const group = report.groupBy ?? null;
+  const totals = new Totals();
+  const rowsHash = createHash('sha256');
+  let rowCount = 0;
+  const csv = options.format === 'csv';
+
+  const cleanup = async () => {
+    await rm(partial, { force: true });
+    await rm(rowsFile, { force: true });
+  };
+  try {
+    let body: FileHandle;
+    try {
+      body = await open(csv ? partial : rowsFile, 'w');
+    } catch (error) {
+      throw writeError(file, error);
+    }
+    const sink = new Sink(body, file);
+    try {
+      if (csv) await sink.write((options.bom ? '\uFEFF' : '') + Papa.unparse([[...columns]], { newline: '\r\n' }) + '\r\n');
+      await readReport(store, report, filters, pageSize, async (page) => {
+        const cells: (string | null)[][] = new Array(page.length);
+        for (let r = 0; r < page.length; r++) {
+          const raw = page[r]!;
+          const groupValue = group === null ? null : (raw[group] ?? '');
+          const out: (string | null)[] = new Array(columns.length);
+          for (let c = 0; c < columns.length; c++) {
+            const value = raw[columns[c]!] ?? null;
+            const currencyColumn = amountCurrency[c];
+            if (currencyColumn && value !== null) {
+              const currency = raw[currencyColumn]!;
+              const minor = BigInt(value);
+              totals.add(columns[c]!, currency, groupValue, minor);
+              out[c] = formatAmount(minor, currency);
+            } else out[c] = value;
+          }
+          cells[r] = out;
+        }
+        if (csv) {
+          const data = cells.map((row) => row.map((v, c) => (v === null ? '' : amountCurrency[c] ? v : neutraliseCell(v))));
+          await sink.write(Papa.unparse({ fields: [...columns], data }, { header: false, newline: '\r\n', escapeFormulae: false }) + '\r\n');
+        } else {
+          let text = '';
+          for (const row of cells) {
+            const json = JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+            rowsHash.update(json + '\n', 'utf8');
+            text += (rowCount === 0 && text === '' ? '' : ',\n') + json;
+          }
+          await sink.write(text);
+        }
+        rowCount += page.length;
+        options.onProgress?.(rowCount);
+      });
+      try {
+        await body.sync();
+      } catch (error) {
+        throw writeError(file, error);
+      }
+    } finally {
+      await body.close();
+    }
+
+    const totalList = totals.list(columns);
+    let sha256: string | null = null;
+    let fileSha256: string;
+    let bytes: number;
+    if (csv) {
+      fileSha256 = sink.hash.digest('hex');
+      bytes = sink.bytes;
+    } else {
+      sha256 = rowsHash.digest('hex');
+      const metadata = {
+        report: report.name,
+        generatedAt: now.toISOString(),
+        generatedBy: options.generatedBy,
+        appVersion: appVersion(),
+        filters: echo,
+        columns,
+        amounts: 'exact decimal strings in major units of the currency named in the row; parse with the currency exponent (ISO 4217)',
+        rowCount,
+        totals: totalList,
+        sha256,
+        sha256Of: 'each row as JSON (keys in column order) followed by "\\n", in file order',
+      };
+      let fh: FileHandle;
+      try {
+        fh = await open(partial, 'w');
+      } catch (error) {
+        throw writeError(file, error);
+      }
+      const json = new Sink(fh, file);
+      try {
+        await json.write(`{"metadata":${JSON.stringify(metadata)},\n"rows":[\n`);
+        for await (const chunk of createReadStream(rowsFile, { encoding: 'utf8', highWaterMark: 1 << 20 })) await json.write(chunk as string);
+        await json.write(`\n]}\n`);
+        try {
+          await fh.sync();
+        } catch (error) {
+          throw writeError(file, error);
+        }
+      } finally {
+        await fh.close();
+      }
+      await rm(rowsFile, { force: true });
+      fileSha256 = json.hash.digest('hex');
+      bytes = json.bytes;
+    }
+    const result: ExportResult = { report: report.name, file, format: options.format, rowCount, totals: totalList, sha256, fileSha256, bytes };
+    await auditExport(store, report, result, echo, options, now);
+    await rename(partial, file);
+    return result;
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** Audited before the file appears under its name; a large export is also a security event (noted, not blocked). */
+async function auditExport(store: CentralStore, report: TabularReport, result: ExportResult, echo: FilterEcho, options: ExportOptions, now: Date): Promise<void> {
+  await store.db.transaction(async (tx: CentralTx) => {
+    const events: AuditEntry[] = [];
+    for (const hit of await exportHits(tx, { name: report.name, rows: result.rowCount })) {
+      const id = await recordEvent(tx, hit, { operatorId: options.generatedBy.operatorId, ip: options.audit.ip }, now);
+      events.push({ action: 'security.event', entityType: 'security_event', entityId: id, after: { kind: hit.kind, risk: hit.risk, subject: hit.subject } });
+    }
+    await appendAudit(tx, { ...options.audit, operatorId: options.generatedBy.operatorId, decision: 'allowed', at: now }, [
+      {
+        action: report.action,
+        entityType: 'export',
+        entityId: result.fileSha256,
+        after: { report: report.name, file: result.file, format: result.format, rows: result.rowCount, sha256: result.sha256, fileSha256: result.fileSha256, bytes: result.bytes, filters: echo, totals: result.totals },
+      },
+      ...events,
+    ]);
+  });
+}
