@@ -6,6 +6,7 @@
  * - then a refund after payout (a clawback), new business, and a reversal by the provider;
  * - batch 2 (IDR): carries the clawback and the reversal as adjustment items; one payout fails
  *   (the provider refuses the transfer);
+ * - a reconciliation run between the two batches;
  * - provider references a spreadsheet would execute, as a hostile or broken provider might send them.
  */
 import { writeFileSync } from 'node:fs';
@@ -93,12 +94,12 @@ export async function openLedger(driver: Driver): Promise<Ledger> {
   fake.reverse(reversed.provider_payout_id!);
   const polled = await pollPayouts(flow.tw.ws.central, async () => client, { includeSucceededSince: new Date(Date.now() - 86_400_000) });
   expect(polled.changed).toEqual({ REVERSED: 1 });
-  fake.injectNext('fail_transfer', 1);
-  const second = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
-
-  // Reconciled against the provider: the payout report shows each payout's outcome.
+  // Reconciled against the provider: the payout report shows batch 1's outcomes (batch 2 is not reconciled).
   const day = 86_400_000;
   await flow.tw.call('reconcile.run', { provider: 'xendit', from: new Date(Date.now() - day).toISOString(), to: new Date(Date.now() + day).toISOString() });
+
+  fake.injectNext('fail_transfer', 1);
+  const second = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
 
   // Provider references a spreadsheet would execute (set as a provider might have sent them).
   const others = paid.filter((p) => p.id !== reversed.id && p.id !== clawed.id);

@@ -162,14 +162,14 @@ function sections(f: Filters): Section[] {
   }
   // Payout and reversal lines: n 1..4; the FX clearing lines (2, 3) only when the currencies differ.
   const moneyLines = (kind: 'payout' | 'reversal') => {
-    // For a payout: 1 Dr payable (source), 2 Cr FX (source), 3 Dr FX (paid), 4 Cr cash (paid). A reversal mirrors it.
-    const first = kind === 'payout' ? 'D' : 'C';
-    const last = kind === 'payout' ? 'C' : 'D';
+    // Sides are always D, C, D, C; the accounts differ. A payout: 1 Dr payable (source), 2 Cr FX
+    // (source), 3 Dr FX (paid), 4 Cr cash (paid). A reversal: 1 Dr cash (paid), 2 Cr FX (paid),
+    // 3 Dr FX (source), 4 Cr payable (source).
     return sql`CROSS JOIN LATERAL (VALUES
-        (1, ${lit(kind === 'payout' ? 'payable' : 'cash')}, ${lit(first)}),
-        (2, 'fx', ${lit(last)}),
-        (3, 'fx', ${lit(first)}),
-        (4, ${lit(kind === 'payout' ? 'cash' : 'payable')}, ${lit(last)})) AS l(n, account, side)
+        (1, ${lit(kind === 'payout' ? 'payable' : 'cash')}, 'D'),
+        (2, 'fx', 'C'),
+        (3, 'fx', 'D'),
+        (4, ${lit(kind === 'payout' ? 'cash' : 'payable')}, 'C')) AS l(n, account, side)
       CROSS JOIN LATERAL (SELECT
         CASE WHEN l.account = 'payable' OR (l.account = 'fx' AND (l.n = 2) = ${sql.raw(kind === 'payout' ? 'TRUE' : 'FALSE')}) THEN p.source_amount_minor ELSE p.amount_minor END AS amount,
         CASE WHEN l.account = 'payable' OR (l.account = 'fx' AND (l.n = 2) = ${sql.raw(kind === 'payout' ? 'TRUE' : 'FALSE')}) THEN trim(p.source_currency) ELSE trim(p.currency) END AS currency,
