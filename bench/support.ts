@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import type { CentralStore } from '../src/core/central/store.js';
 
 export const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -72,4 +74,28 @@ export async function phaseEntry<T, N>(phases: Record<string, (t: T, n: N) => Pr
   const argv = process.argv.slice(2);
   const result = await phases[arg(argv, 'phase', '')]!(JSON.parse(arg(argv, 'target', '{}')) as T, JSON.parse(arg(argv, 'n', '{}')) as N);
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/**
+ * `commissions` commissions over `affiliates` affiliates, generated set-based with generate_series
+ * (change-log triggers on): a quarter each pending and voided, half payable; amounts from 1.00 to
+ * 100,000.00 IDR; occurred over six months.
+ */
+export async function seedCommissions(store: CentralStore, n: { commissions: number; affiliates: number }): Promise<void> {
+  await store.db.transaction(async (tx) => {
+    await tx.execute(sql`INSERT INTO affiliates (id, name, email, country, status, kyc_status, payout_provider, payout_channel_code,
+                                                 payout_account_number, payout_account_holder_name, payout_currency)
+      SELECT 'aff-' || lpad(i::text, 6, '0'), 'Affiliate ' || i, 'a' || i || '@example.com', 'ID', 'active', 'approved', 'xendit', 'ID_BCA',
+             lpad(i::text, 10, '0'), 'Holder ' || i, 'IDR'
+      FROM generate_series(1, ${n.affiliates}::int) AS i`);
+    await tx.execute(sql`INSERT INTO commissions (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps,
+                                                  capped, period, occurred_at, available_at, calculated_at)
+      SELECT 'cv-' || lpad(i::text, 8, '0'), 'aff-' || lpad((i % ${n.affiliates}::int + 1)::text, 6, '0'), 1, (i::bigint * 7919) % 10000000 + 100, 'IDR',
+             (ARRAY['pending','payable','payable','voided'])[i % 4 + 1], CASE WHEN i % 4 = 3 THEN 'conversion refunded' END, 1000 + i % 7 * 50,
+             i % 17 = 0, '2026-' || lpad((i % 6 + 5)::text, 2, '0'),
+             timestamptz '2026-05-01 00:00:00Z' + (i % 15552000) * interval '1 second',
+             timestamptz '2026-05-31 00:00:00Z' + (i % 15552000) * interval '1 second' + (i % 1000) * interval '1 millisecond',
+             now()
+      FROM generate_series(1, ${n.commissions}::int) AS i`);
+  });
 }

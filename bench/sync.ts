@@ -20,7 +20,7 @@ import { openCentral, rows, type CentralStore, type CentralTx } from '../src/cor
 import type { CredentialStore } from '../src/core/credentials/store.js';
 import { pull, syncStatus } from '../src/core/sync/pull.js';
 import { SYNCED_BY_NAME, selectList } from '../src/core/sync/tables.js';
-import { arg, phaseEntry, rssMB, runPhase, withScratchStore } from './support.js';
+import { arg, phaseEntry, rssMB, runPhase, seedCommissions, withScratchStore } from './support.js';
 
 const BENCH = fileURLToPath(import.meta.url);
 
@@ -72,22 +72,7 @@ const phases: Record<string, (t: Target, n: Sizes) => Promise<Record<string, unk
   async prepare(t, n) {
     const store = await open(t);
     const started = performance.now();
-    await store.db.transaction(async (tx) => {
-      await tx.execute(sql`INSERT INTO affiliates (id, name, email, country, status, kyc_status, payout_provider, payout_channel_code,
-                                                   payout_account_number, payout_account_holder_name, payout_currency)
-        SELECT 'aff-' || lpad(i::text, 6, '0'), 'Affiliate ' || i, 'a' || i || '@example.com', 'ID', 'active', 'approved', 'xendit', 'ID_BCA',
-               lpad(i::text, 10, '0'), 'Holder ' || i, 'IDR'
-        FROM generate_series(1, ${n.affiliates}::int) AS i`);
-      await tx.execute(sql`INSERT INTO commissions (conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps,
-                                                    capped, period, occurred_at, available_at, calculated_at)
-        SELECT 'cv-' || lpad(i::text, 8, '0'), 'aff-' || lpad((i % ${n.affiliates}::int + 1)::text, 6, '0'), 1, (i::bigint * 7919) % 10000000 + 100, 'IDR',
-               (ARRAY['pending','payable','payable','voided'])[i % 4 + 1], CASE WHEN i % 4 = 3 THEN 'conversion refunded' END, 1000 + i % 7 * 50,
-               i % 17 = 0, '2026-' || lpad((i % 6 + 5)::text, 2, '0'),
-               timestamptz '2026-05-01 00:00:00Z' + (i % 15552000) * interval '1 second',
-               timestamptz '2026-05-31 00:00:00Z' + (i % 15552000) * interval '1 second' + (i % 1000) * interval '1 millisecond',
-               now()
-        FROM generate_series(1, ${n.commissions}::int) AS i`);
-    });
+    await seedCommissions(store, n);
     await store.db.execute(sql`VACUUM ANALYZE`);
     const [log] = await rows<{ n: string }>(store.db, sql`SELECT count(*)::text AS n FROM change_log`);
     const ms = performance.now() - started;

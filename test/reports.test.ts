@@ -120,7 +120,7 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       // The clawback: payable debited, expense credited.
       const clawbacks = new Set(journal.filter((l) => l.entry_type === 'clawback').map((l) => l.entry_id));
       expect(clawbacks.size).toBeGreaterThan(0);
-      for (const entry of clawbacks) {
+      for (const entry of clawbacks as Set<string>) {
         expect(lines(entry).map(([line, account, debit, credit]) => [line, account, debit !== '', credit !== ''])).toEqual([
           ['1', '2100', true, false],
           ['2', '5100', false, true],

@@ -6,6 +6,8 @@
  * COPY takes no bind parameters (callers inline values with `literal()`), and it must not be
  * pipelined with other statements on the same connection: await it before sending the next.
  */
+import type { SQL } from 'drizzle-orm';
+import type { PgDialect } from 'drizzle-orm/pg-core';
 import type { ArrayElement } from './arrays.js';
 import type { CentralTx } from './store.js';
 
@@ -174,6 +176,25 @@ export function copyField(raw: string): string | null {
   if (raw === '\\N') return null;
   if (!raw.includes('\\')) return raw;
   return raw.replace(/\\(.)/g, (_, c: string) => UNESCAPE[c] ?? c);
+}
+
+/**
+ * A drizzle query as one SQL text with its parameters inlined as literals, for COPY (which takes no
+ * bind parameters). Only plain values: text, numbers, booleans, null, dates.
+ */
+export function inlineQuery(tx: CentralTx, query: SQL): string {
+  const dialect = (tx as unknown as { dialect?: PgDialect; session?: { dialect?: PgDialect } }).dialect ?? (tx as unknown as { session: { dialect: PgDialect } }).session.dialect;
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return text.replace(/\$(\d+)\b/g, (_, n: string) => {
+    const v = params[Number(n) - 1];
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Date) return literal(v.toISOString());
+    if (typeof v === 'string') return literal(v);
+    throw new RangeError(`cannot inline a parameter of type ${typeof v} into COPY`);
+  });
 }
 
 // -------------------------------------------------------------------------------------------- in
