@@ -113,7 +113,7 @@ const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 export async function main(args: string[]): Promise<void> {
   const sizes = arg(args, 'sizes', '100000,1000000').split(',').map(Number);
   const affiliates = Number(arg(args, 'affiliates', '10000'));
-  const page = Number(arg(args, 'page', '5000'));
+  const page = Number(arg(args, 'page', '2000'));
   const stores = arg(args, 'stores', 'postgres,pglite').split(',') as Target['store'][];
   console.log(`bench:export — commissions export to CSV at ${sizes.map((x) => x.toLocaleString('en-US')).join(' and ')} rows (${affiliates.toLocaleString('en-US')} affiliates), page ${page}; ${os.cpus().length} cores, Node ${process.version}`);
   const table: string[][] = [];

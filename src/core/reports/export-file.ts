@@ -203,6 +203,9 @@ export async function readReport(
       for (const query of report.queries(filters)) {
         if (store.kind === 'postgres') {
           let page: Cells[] = [];
+          const flush = async (all: Cells[]) => {
+            for (let at = 0; at < all.length; at += pageSize) await onPage(all.slice(at, at + pageSize));
+          };
           await copyOutChunks(
             tx,
             inlineQuery(tx, query),
@@ -210,18 +213,17 @@ export async function readReport(
               for (const line of lines) {
                 const raw = line.split('\t');
                 if (raw.length !== width) throw new Error(`the ${report.name} query returned ${raw.length} columns, not ${width}`);
-                const cells: Cells = new Array(width);
-                for (let c = 0; c < width; c++) cells[c] = copyField(raw[c]!);
-                page.push(cells);
+                for (let c = 0; c < width; c++) raw[c] = copyField(raw[c]!) as string;
+                page.push(raw);
               }
               if (page.length < pageSize) return;
               const full = page;
               page = [];
-              return onPage(full);
+              return flush(full);
             },
-            { batchBytes: 1 << 19 },
+            { batchBytes: 1 << 18 },
           );
-          if (page.length > 0) await onPage(page);
+          if (page.length > 0) await flush(page);
           continue;
         }
         const fetchPage = () => {
@@ -259,7 +261,7 @@ export async function exportReport(store: CentralStore, report: TabularReport, o
 async function writeReport(store: CentralStore, report: TabularReport, file: string, filters: Filters, echo: FilterEcho, options: ExportOptions): Promise<ExportResult> {
   const partial = `${file}.partial`;
   const rowsFile = `${file}.partial.rows`; // JSON only: the rows, until the metadata (which leads) is known
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 2000;
   const now = (options.now ?? (() => new Date()))();
   const columns = report.columns;
   // Per column: the index of the column naming its currency (-1: not an amount).
