@@ -2,8 +2,9 @@
  * The working day, end to end in Chromium through the browser host: a maker previews and creates a
  * batch and submits it; a second operator approves it (maker-checker), executes it against the fake
  * Xendit server and watches its progress to completion; reconciliation runs; the batch's payout
- * items are exported as CSV through the download the host offers, and its rows are checked. Then a
- * screenshot of each main view with this real demo data.
+ * items are exported as CSV through the download the host offers, and its rows are checked; from the
+ * Reports view the journal and the reconciled payouts are exported and tie. Then a screenshot of each
+ * main view with this real demo data.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
@@ -109,6 +110,42 @@ test('reconciliation runs and the reconciled payout items export as CSV with eve
   expect(payouts.size).toBe(shownPayouts);
   const total = [...payouts.values()].reduce((sum, p) => sum + p.payout, 0n);
   expect(total).toBe(parseAmount(shownTotal.replace(/^IDR\s*/, '').replace(/,/g, ''), 'IDR'));
+});
+
+test('from Reports: the journal export balances and ties to the payouts export; the journal card says so', async () => {
+  await page.getByTestId('nav-reports').click();
+  await expect(page.getByTestId('view-reports')).toBeVisible();
+  await page.getByTestId('report-currency').selectOption('IDR');
+  await expect(page.getByTestId('report-journal-status')).toHaveText(/every entry balances; every tie-out holds/);
+  const download = async (which: string, format: string): Promise<Record<string, string>[]> => {
+    await page.getByTestId('report-export-which').selectOption(which);
+    await page.getByTestId('report-export-format').selectOption(format);
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export').click()]);
+    const bytes = readFileSync((await file.path())!);
+    expect([...bytes.subarray(0, 3)], 'a BOM for spreadsheets (the default)').toEqual([0xef, 0xbb, 0xbf]);
+    const parsed = Papa.parse<Record<string, string>>(bytes.toString('utf8').slice(1), { header: true, skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    return parsed.data;
+  };
+  const journal = await download('export.journal', 'csv');
+  const net = new Map<string, bigint>();
+  for (const l of journal) {
+    const key = `${l.entry_id}|${l.currency}`;
+    net.set(key, (net.get(key) ?? 0n) + (l.debit ? parseAmount(l.debit, l.currency!) : -parseAmount(l.credit!, l.currency!)));
+  }
+  expect(net.size).toBeGreaterThan(0);
+  for (const [key, v] of net) expect(v, key).toBe(0n);
+  const payouts = await download('export.payouts', 'csv');
+  const perCurrency = (list: Record<string, string>[], value: (r: Record<string, string>) => string) => {
+    const m: Record<string, bigint> = {};
+    for (const r of list) m[r.currency!] = (m[r.currency!] ?? 0n) + parseAmount(value(r), r.currency!);
+    return m;
+  };
+  const paid = perCurrency(payouts.filter((p) => p.status === 'SUCCEEDED' || p.status === 'REVERSED'), (p) => p.amount!);
+  const cashOut = perCurrency(journal.filter((l) => l.entry_type === 'payout' && l.account_code!.startsWith('110')), (l) => l.credit!);
+  expect(paid.IDR).toBeGreaterThan(0n);
+  expect(cashOut).toEqual(paid);
+  expect(payouts.some((p) => p.batch_number === batchNumber && p.reconciliation_status === 'matched')).toBe(true);
 });
 
 test('each main view, with real demo data, at 1440×900', async () => {

@@ -1,23 +1,35 @@
 /**
- * Reports: money over time (daily, weekly, monthly, per currency), affiliate performance and
- * provider analysis for a period; the period's payout items exported as CSV or JSON through the
- * save dialog.
+ * Reports: money over time (daily, weekly, monthly, per currency), provider analysis, the journal
+ * with its tie-outs and affiliate performance for a period, and monitoring; the accounting exports
+ * (reconciled payouts, commissions, payout items, journal entries, audit log) for the period as CSV
+ * (optionally with a BOM for spreadsheets) or JSON, through the save dialog.
  */
 import { useState } from 'react';
 import { Action } from '../components/Action';
 import { Page } from '../components/Panel';
 import { describeError } from '../api';
 import { useConsole } from '../store';
-import { exportPayoutItems } from './common/exportItems';
+import type { ExportName } from '../../../core/bridge/contract';
+import { exportReport } from './common/exportReport';
 import { dayAfter, dayInput } from './common/problems';
 import { Select } from './common/Select';
 import { AffiliatePerformance } from './reports/AffiliatePerformance';
+import { Journal } from './reports/Journal';
+import { Monitoring } from './reports/Monitoring';
 import { ProviderAnalysis } from './reports/ProviderAnalysis';
 import { TimeSeries, type Granularity } from './reports/TimeSeries';
 
 const CURRENCIES = ['IDR', 'PHP', 'USD'];
 const GRANULARITIES: Granularity[] = ['day', 'week', 'month'];
 const LABEL: Record<Granularity, string> = { day: 'Daily', week: 'Weekly', month: 'Monthly' };
+/** The exports, each with its file name and what its period means. */
+const EXPORTS: { value: ExportName; label: string; file: string }[] = [
+  { value: 'export.payouts', label: 'Payouts (reconciled)', file: 'payouts' },
+  { value: 'export.journal', label: 'Journal entries', file: 'journal' },
+  { value: 'export.commissions', label: 'Commissions', file: 'commissions' },
+  { value: 'export.payoutItems', label: 'Payout items', file: 'payout-items' },
+  { value: 'export.auditLog', label: 'Audit log', file: 'audit-log' },
+];
 
 export function ReportsView() {
   const notify = useConsole((s) => s.notify);
@@ -30,12 +42,16 @@ export function ReportsView() {
   const [to, setTo] = useState(dayInput(new Date(now)));
   const until = to ? dayAfter(to) : '';
   const [format, setFormat] = useState<'csv' | 'json'>('csv');
+  const [which, setWhich] = useState<ExportName>('export.payouts');
+  const [bom, setBom] = useState(true);
   const [exporting, setExporting] = useState(false);
+  const chosen = EXPORTS.find((e) => e.value === which)!;
 
-  const exportItems = async () => {
+  const exportFile = async () => {
     setExporting(true);
     try {
-      const r = await exportPayoutItems({ format, ...(from ? { from } : {}), ...(until ? { to: until } : {}) }, `payout-items-${from || 'start'}-to-${to || 'now'}.${format}`);
+      const payload = { format, ...(format === 'csv' && bom ? { bom: true } : {}), ...(from ? { from } : {}), ...(until ? { to: until } : {}) };
+      const r = await exportReport(which, payload, `${chosen.file}-${from || 'start'}-to-${to || 'now'}.${format}`);
       notify(r.kind, r.text);
     } catch (error) {
       notify('error', describeError(error));
@@ -49,12 +65,18 @@ export function ReportsView() {
       title="Reports"
       testId="view-reports"
       actions={
-        <>
-          <Select label="Export" value={format} onChange={(v) => setFormat(v as 'csv' | 'json')} options={[{ value: 'csv', label: 'CSV' }, { value: 'json', label: 'JSON' }]} testId="report-export-format" />
-          <Action call="export.payoutItems" online onRun={exportItems} busy={exporting} testId="report-export">
-            Export payout items…
+        <div className="export-bar">
+          <Select label="Export" value={which} onChange={(v) => setWhich(v as ExportName)} options={EXPORTS.map(({ value, label }) => ({ value, label }))} testId="report-export-which" />
+          <Select label="as" value={format} onChange={(v) => setFormat(v as 'csv' | 'json')} options={[{ value: 'csv', label: 'CSV' }, { value: 'json', label: 'JSON' }]} testId="report-export-format" />
+          {format === 'csv' && (
+            <label className="inline" title="A UTF-8 byte order mark, so that spreadsheet programs read names with accents correctly">
+              <input type="checkbox" checked={bom} onChange={(e) => setBom(e.target.checked)} data-testid="report-export-bom" /> for spreadsheets
+            </label>
+          )}
+          <Action call={which} online onRun={exportFile} busy={exporting} testId="report-export">
+            Export…
           </Action>
-        </>
+        </div>
       }
     >
       <div className="filters" data-testid="report-filters">
@@ -74,12 +96,14 @@ export function ReportsView() {
           to (inclusive)
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="report-to" />
         </label>
-        <span className="muted small">Dates are UTC, both days included. The export covers payouts created in the period.</span>
+        <span className="muted small">Dates are UTC, both days included. Each export's period applies to its own date (docs/reports.md): payouts when paid, journal entries by entry date.</span>
       </div>
       <div className="reports">
         <TimeSeries granularity={granularity} currency={currency} from={from} to={until} />
         <ProviderAnalysis from={from} to={until} />
+        <Journal from={from} to={until} currency={currency} />
         <AffiliatePerformance currency={currency} />
+        <Monitoring />
       </div>
     </Page>
   );

@@ -10,7 +10,7 @@ import { Action } from '../../components/Action';
 import { Card, Modal } from '../../components/Panel';
 import { count, money } from '../../format';
 import { useConsole } from '../../store';
-import { exportPayoutItems } from '../common/exportItems';
+import { exportReport } from '../common/exportReport';
 import { ReasonDialog } from '../common/ReasonDialog';
 import { approveBlocked, cancelBlocked, executeBlocked, metaOf, rejectBlocked, submitBlocked, totalPayouts, type BatchShown, type Viewer } from './batchRules';
 import { perCurrency, totalsOf } from './BatchTotals';
@@ -49,7 +49,7 @@ export function BatchActions({ batch, viewer, running, onChanged }: { batch: Bat
     const a = r as { status: string; approvals?: number; requiredApprovals?: number };
     return a.status === 'APPROVED' ? `Batch ${batch.number} approved: it can be executed` : `Approval recorded (${count(a.approvals ?? 0)} of ${count(a.requiredApprovals ?? batch.requiredApprovals)}): awaiting a second approver`;
   });
-  const exportItems = () => run('export', () => exportPayoutItems({ format: 'csv', batch: batch.number }, `${batch.number}-payouts.csv`));
+  const exportItems = () => run('export', () => exportReport('export.payoutItems', { format: 'csv', batch: batch.number }, `${batch.number}-payouts.csv`));
 
   const sums = perCurrency(totalsOf(metaOf(batch).summary?.totals));
   return (

@@ -1,4 +1,7 @@
-/** Per provider and currency: how many payouts, how many succeeded or failed, what was paid. */
+/**
+ * Per provider and currency: how many payouts, how many succeeded or failed, what was paid, how long
+ * settling took (first attempt to success or failure), and the failure codes.
+ */
 import { useQuery } from '../../api';
 import { BarChart } from '../../components/Chart';
 import { Card, ErrorLine } from '../../components/Panel';
@@ -26,12 +29,14 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
               <th className="amount">Paid</th>
               <th className="amount">Failed amount</th>
               <th className="amount">Success rate</th>
+              <th className="amount">Settle p50 / p95</th>
+              <th className="amount">Fees</th>
             </tr>
           </thead>
           <tbody>
             {rows.length === 0 && (
               <tr>
-                <td colSpan={11} className="muted">
+                <td colSpan={13} className="muted">
                   {analysis.loading ? 'Loading…' : 'No payout in this period.'}
                 </td>
               </tr>
@@ -49,6 +54,8 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
                 <td className="amount">{money(r.paidMinor, r.currency)}</td>
                 <td className="amount">{money(r.failedMinor, r.currency)}</td>
                 <td className="amount">{r.successRate === null ? '—' : `${r.successRate}%`}</td>
+                <td className="amount">{r.settleSecondsP50 === null ? '—' : `${r.settleSecondsP50} s / ${r.settleSecondsP95} s`}</td>
+                <td className="amount" title="Neither provider's payout API reports a fee">{r.feesMinor === null ? 'not reported' : money(r.feesMinor, r.currency)}</td>
               </tr>
             ))}
           </tbody>
@@ -56,7 +63,12 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
         {bars.length > 0 && (
           <div className="provider-chart">
             <BarChart data={bars} xKey="label" yKey="rate" yName="Success rate (%)" tooltip={(d) => d.text} height={170} label="Success rate per provider and currency" testId="report-providers-chart" />
-            <p className="muted small">Success rate: succeeded out of settled.</p>
+            <p className="muted small">Success rate: succeeded (reversed later included) out of settled.</p>
+            {(analysis.data?.failureCodes ?? []).length > 0 && (
+              <p className="small" data-testid="report-failure-codes">
+                Failure codes: {analysis.data!.failureCodes.map((f) => `${f.provider} ${f.currency} ${f.code} × ${count(f.count)}`).join(' · ')}
+              </p>
+            )}
           </div>
         )}
       </div>
