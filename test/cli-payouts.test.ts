@@ -92,6 +92,53 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
     expect(r.counts.missing_at_provider ?? 0).toBe(0);
   }, 60_000);
 
+  it('report and export at the CLI: the journal balances and ties; tables for people, JSON for programs', async () => {
+    const tb = JSON.parse((await ok(['--json', 'report', 'journal'])).stdout) as { unbalancedEntries: number; ties: { check: string; ties: boolean }[] };
+    expect(tb.unbalancedEntries).toBe(0);
+    expect(tb.ties.map((t) => t.check)).toContain('cash_out');
+    for (const t of tb.ties) expect(t.ties).toBe(true);
+    const table = (await ok(['report', 'journal', '--currency', 'PHP'])).stdout;
+    expect(table).toMatch(/^accountCode\s+accountName\s+currency\s+debit\s+credit\s+balance/m);
+    expect(table).toMatch(/^1101\s+Cash at provider: xendit\s+PHP\s+\s*-?[\d.]+/m);
+    expect(table).toMatch(/unbalanced entries: 0/);
+    for (const name of ['time-series', 'affiliates', 'providers', 'monitoring']) {
+      const r = await treasury(['report', name]);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    }
+    expect((await ok(['report', 'time-series', '--granularity', 'day', '--currency', 'PHP', '--provider', 'xendit'])).stdout).toMatch(/^period\s+currency\s+accrued\s+sent/m);
+
+    const r = JSON.parse((await ok(['--json', 'export', 'journal', '--format', 'csv', '--out', 'journal.csv', '--bom'])).stdout) as { rowCount: number; fileSha256: string };
+    const bytes = readFileSync(path.join(tmp.dir, 'journal.csv'));
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = Papa.parse<Record<string, string>>(bytes.toString('utf8').slice(1), { header: true, skipEmptyLines: true }).data;
+    expect(lines).toHaveLength(r.rowCount);
+    const human = (await ok(['export', 'payouts', '--format', 'json', '--out', 'payouts.json', '--status', 'SUCCEEDED,REVERSED'])).stdout;
+    expect(human).toMatch(/^Wrote \d+ rows to .*payouts\.json \(sha256 [0-9a-f]{64}\)\./);
+    const doc = JSON.parse(readFileSync(path.join(tmp.dir, 'payouts.json'), 'utf8')) as { metadata: { filters: { status: string[] } }; rows: { status: string }[] };
+    expect(doc.metadata.filters.status).toEqual(['SUCCEEDED', 'REVERSED']);
+    for (const row of doc.rows) expect(['SUCCEEDED', 'REVERSED']).toContain(row.status);
+  }, 120_000);
+
+  it('report and export refuse bad names and bad filters with exit 1 and a message that says what', async () => {
+    const cases: [string[], RegExp][] = [
+      [['report', 'nosuch'], /report "nosuch"\? Choose one of: time-series, affiliates, providers, monitoring, journal/],
+      [['export', 'ledger', '--format', 'csv', '--out', 'x.csv'], /export "ledger"\? Choose one of: payouts, commissions, payout-items, audit-log, journal/],
+      [['export', 'journal', '--format', 'xml', '--out', 'x.csv'], /format: must be one of csv, json/],
+      [['export', 'audit-log', '--format', 'csv', '--out', 'x.csv', '--provider', 'xendit'], /the audit-log report cannot be filtered by provider/],
+      [['report', 'time-series', '--currency', 'XXX'], /currency: is not an ISO 4217 currency code/],
+      [['report', 'providers', '--from', '2026-12-01', '--to', '2026-11-01'], /to: must be after from/],
+      [['report', 'affiliates', '--limit', 'ten'], /--limit must be a whole number/],
+      [['report', 'journal', '--status', 'payout,nonsense'], /status: must be one of accrual, adjustment, clawback, payout, reversal/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await treasury(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(existsSync(path.join(tmp.dir, 'x.csv'))).toBe(false);
+  }, 120_000);
+
   it('syncs the local cache and reports its status; the outbox is empty', async () => {
     const r = JSON.parse((await ok(['--json', 'sync'])).stdout) as { online: boolean; pulled: { mode: string; rows: number } };
     expect(r.online).toBe(true);
