@@ -14,10 +14,10 @@ import { rows } from '../src/core/central/store.js';
 import { TreasuryError } from '../src/core/commands/errors.js';
 import { parseAmount } from '../src/core/money/index.js';
 import type { FailureCodeRow, ProviderAnalysisRow, TimeSeriesPoint } from '../src/core/reports/analysis.js';
-import type { ExportResult } from '../src/core/reports/export-file.js';
+import { exportReport, type ExportResult } from '../src/core/reports/export-file.js';
 import type { MonitoringReport } from '../src/core/reports/monitoring.js';
 import { JOURNAL_COLUMNS } from '../src/core/reports/journal.js';
-import { auditReport, commissionReport, payoutReport } from '../src/core/reports/tabular.js';
+import { auditReport, commissionReport, journalReport, payoutReport } from '../src/core/reports/tabular.js';
 import type { TrialBalance } from '../src/core/reports/trial-balance.js';
 import { FX_AFFILIATE, HOSTILE, openLedger, type Ledger } from './support/ledger.js';
 import { drivers } from './support/pg.js';
@@ -240,6 +240,18 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       const db_ = await rows<{ id: string; amount: string; currency: string; status: string }>(db(), sql`SELECT c.id::text AS id, c.amount_minor::text AS amount, trim(c.currency) AS currency, c.status FROM commissions c ORDER BY c.id`);
       expect(commissions.map((c) => [c.commission_id, amount(c.amount!, c.currency!).toString(), c.currency, c.status])).toEqual(db_.map((c) => [c.id, c.amount, c.currency, c.status]));
       expect(new Set(commissions.map((c) => c.currency))).toEqual(new Set(['IDR', 'PHP', 'USD']));
+    });
+
+    it('reads in pages and chunks: any page or chunk size gives the same file (keyset chunks on PGlite, COPY on Postgres, a cursor for payouts)', async () => {
+      const whole = (name: string) => createHash('sha256').update(readFileSync(out(name))).digest('hex');
+      const options = (file: string) => ({
+        format: 'csv' as const, out: out(file), filters: {}, pageSize: 5, chunkRows: 7,
+        generatedBy: { operatorId: null, username: null }, audit: { commandId: null, ip: null, workstationId: 'test' },
+      });
+      for (const [report, file] of [[journalReport, 'journal.csv'], [commissionReport, 'commissions.csv'], [payoutReport, 'payouts.csv']] as const) {
+        const small = await exportReport(ledger.flow.tw.ws.central, report, options(`small-${file}`));
+        expect(small.fileSha256, report.name).toBe(whole(file));
+      }
     });
 
     it('JSON: metadata (who, when, filters, counts, totals, app version, row checksum) and the raw rows', async () => {

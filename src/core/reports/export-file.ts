@@ -27,7 +27,7 @@ import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
-import { copyField, copyOutChunks, inlineQuery } from '../central/copy.js';
+import { copyField, copyOutChunks, copyOutText, inlineQuery } from '../central/copy.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { formatAmount } from '../money/index.js';
@@ -51,6 +51,11 @@ export interface TabularReport {
   readonly amounts: Readonly<Record<string, string>>;
   /** A column whose values split the totals too (a status, an entry type). */
   readonly groupBy?: string;
+  /**
+   * The queries end with this many hidden columns `_k1…`: the rows' unique order, its first column
+   * indexed. PGlite then reads the report in keyset chunks through COPY (see readReport).
+   */
+  readonly keys?: number;
   /** Read in this order through one cursor each; each ordered so that the file is deterministic. */
   queries(filters: Filters): SQL[];
 }
@@ -65,6 +70,8 @@ export interface ExportOptions {
   generatedBy: { operatorId: string | null; username: string | null };
   audit: Omit<AuditContext, 'operatorId' | 'decision' | 'at'>;
   pageSize?: number | undefined;
+  /** PGlite, reports with keys: rows per COPY chunk (default KEYSET_CHUNK). */
+  chunkRows?: number | undefined;
   /** Called after each page with the rows written so far; throwing aborts the export (and removes the partial file). */
   onProgress?: ((rowsWritten: number) => void) | undefined;
   now?: (() => Date) | undefined;
@@ -180,15 +187,36 @@ type Cells = (string | null)[];
 
 const CURSOR = 'treasury_export';
 
+/** Rows per COPY on PGlite: large enough that a statement's start-up is small beside its rows. */
+const KEYSET_CHUNK = 10_000;
+
+/** The query's rows after the key `after` (cells of _k1…), in key order, at most `limit`. */
+function keysetChunk(query: SQL, keys: number, after: Cells | null, limit: number): SQL {
+  const k = (i: number) => sql.raw(`q._k${i + 1}`);
+  const order = sql.join(Array.from({ length: keys }, (_, i) => k(i)), sql`, `);
+  // (k1, k2) > (a, b) written so that the first key alone can use its index: k1 >= a AND (k1 > a OR k2 > b).
+  const after_ = (i: number): SQL => (i === keys - 1 ? sql`${k(i)} > ${after![i]}` : sql`${k(i)} >= ${after![i]} AND (${k(i)} > ${after![i]} OR ${after_(i + 1)})`);
+  return sql`SELECT * FROM (${query}) q ${after ? sql`WHERE ${after_(0)}` : sql``} ORDER BY ${order} LIMIT ${sql.raw(String(limit))}`;
+}
+
+/** One COPY text-format line as cells. */
+function cellsOf(line: string, width: number, report: TabularReport): Cells {
+  const raw = line.split('\t');
+  if (raw.length !== width) throw new Error(`the ${report.name} query returned ${raw.length} columns, not ${width}`);
+  for (let c = 0; c < width; c++) raw[c] = copyField(raw[c]!) as string;
+  return raw;
+}
+
 /**
  * Every row of the report's queries as cells in column order, a page at a time, inside one
  * read-only snapshot. `onPage` is awaited before more is read.
  *
  * - Postgres: `COPY (query) TO STDOUT`, streamed with backpressure (central/copy.ts) — the
- *   database's own fastest way out, a few thousand rows per page.
- * - PGlite: COPY can only write to an in-memory blob there (the whole result at once), so a
- *   server-side cursor is read instead, one page ahead: the next page is fetched while this one
- *   is written.
+ *   database's own fastest way out.
+ * - PGlite, a report with keys: COPY can only fill an in-memory blob there, so the report is
+ *   copied in keyset chunks of KEYSET_CHUNK rows (each chunk one index range scan): flat memory at
+ *   COPY's speed, without PGlite's per-row protocol decoding.
+ * - PGlite, otherwise: a server-side cursor, one page ahead (the next page fetched while one is written).
  */
 export async function readReport(
   store: CentralStore,
@@ -196,26 +224,24 @@ export async function readReport(
   filters: Filters,
   pageSize: number,
   onPage: (page: Cells[]) => Promise<void>,
+  chunkRows = KEYSET_CHUNK,
 ): Promise<void> {
-  const width = report.columns.length;
+  const keys = report.keys ?? 0;
+  const width = report.columns.length + keys;
+  const visible = (cells: Cells): Cells => (keys === 0 ? cells : ((cells.length = report.columns.length), cells));
+  const flush = async (all: Cells[]) => {
+    for (let at = 0; at < all.length; at += pageSize) await onPage(all.slice(at, at + pageSize));
+  };
   await store.db.transaction(
     async (tx) => {
       for (const query of report.queries(filters)) {
         if (store.kind === 'postgres') {
           let page: Cells[] = [];
-          const flush = async (all: Cells[]) => {
-            for (let at = 0; at < all.length; at += pageSize) await onPage(all.slice(at, at + pageSize));
-          };
           await copyOutChunks(
             tx,
             inlineQuery(tx, query),
             (lines) => {
-              for (const line of lines) {
-                const raw = line.split('\t');
-                if (raw.length !== width) throw new Error(`the ${report.name} query returned ${raw.length} columns, not ${width}`);
-                for (let c = 0; c < width; c++) raw[c] = copyField(raw[c]!) as string;
-                page.push(raw);
-              }
+              for (const line of lines) page.push(visible(cellsOf(line, width, report)));
               if (page.length < pageSize) return;
               const full = page;
               page = [];
@@ -224,6 +250,18 @@ export async function readReport(
             { batchBytes: 1 << 18 },
           );
           if (page.length > 0) await flush(page);
+          continue;
+        }
+        if (keys > 0) {
+          let after: Cells | null = null;
+          for (;;) {
+            const text = await copyOutText(tx, inlineQuery(tx, keysetChunk(query, keys, after, chunkRows)));
+            if (text === '') break;
+            const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => cellsOf(line, width, report));
+            after = chunk[chunk.length - 1]!.slice(report.columns.length);
+            await flush(chunk.map(visible));
+            if (chunk.length < chunkRows) break;
+          }
           continue;
         }
         const fetchPage = () => {
@@ -238,9 +276,9 @@ export async function readReport(
           const more = page.length === pageSize;
           if (more) next = fetchPage();
           if (page.length > 0) {
-            const keys = Object.keys(page[0]!);
-            if (keys.length !== width || keys.some((k, i) => k !== report.columns[i])) throw new Error(`the ${report.name} query returned columns ${keys.join(',')}, not ${report.columns.join(',')}`);
-            await onPage(page.map((r) => Object.values(r)));
+            const names = Object.keys(page[0]!);
+            if (names.length !== width || report.columns.some((k, i) => k !== names[i])) throw new Error(`the ${report.name} query returned columns ${names.join(',')}, not ${report.columns.join(',')}`);
+            await onPage(page.map((r) => visible(Object.values(r))));
           }
           if (!more) break;
         }
@@ -325,7 +363,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
         }
         rowCount += page.length;
         options.onProgress?.(rowCount);
-      });
+      }, options.chunkRows);
       try {
         await body.sync();
       } catch (error) {

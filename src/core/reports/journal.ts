@@ -131,7 +131,7 @@ function sections(f: Filters): Section[] {
                         CASE WHEN l.side = 'D' THEN c.amount_minor::text END AS debit, CASE WHEN l.side = 'C' THEN c.amount_minor::text END AS credit,
                         trim(c.currency) AS currency, c.affiliate_id, NULL::text AS provider, NULL::text AS batch_number, NULL::text AS payout_id,
                         c.id::text AS commission_id, NULL::text AS adjustment_id, NULL::text AS provider_reference,
-                        'commission on conversion ' || c.conversion_id AS memo
+                        'commission on conversion ' || c.conversion_id AS memo, c.id AS _k1, l.n AS _k2
                  FROM commissions c
                  CROSS JOIN (VALUES (1, ${lit(ACCOUNTS.expense.code)}, ${lit(ACCOUNTS.expense.name)}, 'D'), (2, ${lit(ACCOUNTS.payable.code)}, ${lit(ACCOUNTS.payable.name)}, 'C')) AS l(n, code, name, side)
                  WHERE c.status <> 'voided' AND c.amount_minor > 0
@@ -151,7 +151,7 @@ function sections(f: Filters): Section[] {
                         CASE WHEN l.n = 1 THEN abs(a.amount_minor)::text END AS debit, CASE WHEN l.n = 2 THEN abs(a.amount_minor)::text END AS credit,
                         trim(a.currency) AS currency, a.affiliate_id, NULL::text AS provider, NULL::text AS batch_number, NULL::text AS payout_id,
                         a.commission_id::text AS commission_id, a.id AS adjustment_id, NULL::text AS provider_reference,
-                        a.kind || ': ' || a.reason AS memo
+                        a.kind || ': ' || a.reason AS memo, a.id AS _k1, l.n AS _k2
                  FROM adjustments a
                  CROSS JOIN (VALUES (1), (2)) AS l(n)
                  WHERE NOT (a.kind = 'reversal' AND a.id LIKE 'rev:%')
@@ -189,7 +189,8 @@ function sections(f: Filters): Section[] {
                         CASE WHEN l.side = 'D' THEN m.amount::text END AS debit, CASE WHEN l.side = 'C' THEN m.amount::text END AS credit,
                         m.currency, p.affiliate_id, p.provider, b.number AS batch_number, p.id::text AS payout_id, NULL::text AS commission_id,
                         ${kind === 'reversal' ? sql`'rev:' || p.id` : sql`NULL::text`} AS adjustment_id, p.provider_payout_id AS provider_reference,
-                        ${kind === 'payout' ? sql`'payout to ' || p.affiliate_id || ' via ' || p.provider` : sql`'payout to ' || p.affiliate_id || ' reversed by ' || p.provider`} AS memo
+                        ${kind === 'payout' ? sql`'payout to ' || p.affiliate_id || ' via ' || p.provider` : sql`'payout to ' || p.affiliate_id || ' reversed by ' || p.provider`} AS memo,
+                        p.id AS _k1, l.n AS _k2
                  FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
                  ${moneyLines(kind)}
                  WHERE ${statuses} AND (m.fx OR l.n IN (1, 4))
@@ -202,7 +203,7 @@ function sections(f: Filters): Section[] {
   return out;
 }
 
-/** The journal's lines as queries (one per section), in file order. */
+/** The journal's lines as queries (one per section), in file order; each ends with its hidden keys _k1 (source id), _k2 (line). */
 export function journalQueries(f: Filters): SQL[] {
   return sections(f).map((s) => sql`${s.lines} ${s.order}`);
 }
@@ -211,8 +212,10 @@ export function journalQueries(f: Filters): SQL[] {
 export function journalLines(f: Filters): SQL {
   const list = sections(f);
   if (list.length === 0) return sql`SELECT ${sql.join(JOURNAL_COLUMNS.map((c) => sql`NULL::text AS ${sql.raw(c)}`), sql`, `)} WHERE FALSE`;
+  // The sections' hidden keys have different types (bigint, text, uuid): only the journal's columns.
+  const columns = sql.raw(JOURNAL_COLUMNS.map((c) => `s.${c}`).join(', '));
   return sql.join(
-    list.map((s) => sql`(${s.lines})`),
+    list.map((s) => sql`SELECT ${columns} FROM (${s.lines}) s`),
     sql` UNION ALL `,
   );
 }

@@ -1,7 +1,9 @@
 /**
  * The reports accounting takes as files: each is SQL returning its columns as text (amounts as
  * integer minor units, which export-file.ts formats), ordered by a key so that a file is
- * deterministic for a snapshot. Filters are applied in SQL (filters.ts).
+ * deterministic for a snapshot. Filters are applied in SQL (filters.ts). A report that declares
+ * `keys` ends its SELECT with that many hidden columns `_k1…` — its unique order, the first one
+ * indexed — so that PGlite can read it in keyset chunks (export-file.ts).
  */
 import { sql } from 'drizzle-orm';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
@@ -81,12 +83,13 @@ export const commissionReport: TabularReport = {
   ],
   amounts: { amount: 'currency' },
   groupBy: 'status',
+  keys: 1,
   queries: (f) => [
     sql`SELECT c.id::text AS commission_id, c.conversion_id, c.affiliate_id, ${iso(sql`c.occurred_at`)} AS occurred_at,
                ${iso(sql`c.available_at`)} AS available_at, ${iso(sql`c.calculated_at`)} AS calculated_at, c.status, c.reason,
                c.rule_version::text AS rule_version, c.rate_bps::text AS rate_bps, c.capped::text AS capped, c.period,
                c.amount_minor::text AS amount, trim(c.currency) AS currency,
-               p.id::text AS payout_id, b.number AS batch_number, p.status AS payout_status, p.provider
+               p.id::text AS payout_id, b.number AS batch_number, p.status AS payout_status, p.provider, c.id AS _k1
         FROM commissions c
         LEFT JOIN payout_items i ON i.commission_id = c.id AND i.live
         LEFT JOIN payouts p ON p.id = i.payout_id
@@ -118,12 +121,13 @@ export const payoutItemReport: TabularReport = {
   columns: PAYOUT_ITEM_COLUMNS,
   amounts: { amount: 'currency', payout_amount: 'payout_currency' },
   groupBy: 'item_kind',
+  keys: 1,
   queries: (f) => [
     sql`SELECT b.id::text AS batch_id, b.number AS batch_number, p.id::text AS payout_id, p.affiliate_id,
                i.commission_id::text AS commission_id, c.conversion_id, i.amount_minor::text AS amount, trim(i.currency) AS currency,
                p.status AS payout_status, p.provider, p.provider_payout_id AS provider_reference, i.adjustment_id,
                CASE WHEN i.commission_id IS NOT NULL THEN 'commission' ELSE 'adjustment' END AS item_kind,
-               p.amount_minor::text AS payout_amount, trim(p.currency) AS payout_currency
+               p.amount_minor::text AS payout_amount, trim(p.currency) AS payout_currency, i.id AS _k1
         FROM payout_items i
         JOIN payouts p ON p.id = i.payout_id
         JOIN payout_batches b ON b.id = p.batch_id
@@ -143,9 +147,11 @@ export const auditReport: TabularReport = {
   spec: { report: 'audit-log', accepts: ['from', 'to', 'status'], statuses: ['allowed', 'denied'], dated: 'when the action was recorded; status is the decision' },
   columns: ['seq', 'at', 'operator_id', 'username', 'action', 'entity_type', 'entity_id', 'decision', 'ip', 'workstation_id', 'command_id', 'before', 'after', 'prev_hash', 'hash'],
   amounts: {},
+  keys: 1,
   queries: (f) => [
     sql`SELECT l.seq::text AS seq, ${iso(sql`l.at`)} AS at, l.operator_id::text AS operator_id, o.username, l.action, l.entity_type, l.entity_id,
-               l.decision, l.ip, l.workstation_id, l.command_id::text AS command_id, l.before::text AS before, l.after::text AS after, l.prev_hash, l.hash
+               l.decision, l.ip, l.workstation_id, l.command_id::text AS command_id, l.before::text AS before, l.after::text AS after, l.prev_hash, l.hash,
+               l.seq AS _k1
         FROM audit_log l LEFT JOIN operators o ON o.id = l.operator_id
         WHERE ${where(f, { at: sql`l.at`, status: sql`l.decision` })}
         ORDER BY l.seq`,
@@ -163,6 +169,7 @@ export const journalReport: TabularReport = {
   columns: JOURNAL_COLUMNS,
   amounts: { debit: 'currency', credit: 'currency' },
   groupBy: 'account_code',
+  keys: 2,
   queries: journalQueries,
 };
 
