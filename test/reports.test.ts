@@ -6,7 +6,7 @@
  * cells are neutralised, and bad filters get errors that say what and where.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, symlinkSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,15 @@ function sumBy<T>(list: readonly T[], key: (t: T) => string, value: (t: T) => bi
   const m = new Map<string, bigint>();
   for (const t of list) m.set(key(t), (m.get(key(t)) ?? 0n) + value(t));
   return Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString()]));
+}
+
+function lstatExists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function refusal(p: Promise<unknown>): Promise<TreasuryError> {
@@ -273,6 +282,20 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       expect(recomputed.digest('hex')).toBe(r.sha256);
       expect(createHash('sha256').update(readFileSync(out('payouts.json'))).digest('hex')).toBe(r.fileSha256);
       for (const hostile of HOSTILE) expect(doc.rows.some((row) => row.provider_reference === hostile)).toBe(true);
+    });
+
+    it('a full disk: EXPORT_FAILED says so, the partial file is removed, nothing is audited', async () => {
+      // The partial file points at /dev/full, where every write fails with ENOSPC, as on a full disk.
+      const target = out('full.csv');
+      symlinkSync('/dev/full', `${target}.partial`);
+      const audits = async () => Number((await rows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'export.journal' AND entity_type = 'export'`))[0]!.n);
+      const before = await audits();
+      const e = await refusal(call('export.journal', { format: 'csv', out: target }));
+      expect(e).toMatchObject({ code: 'EXPORT_FAILED', kind: 'user' });
+      expect(e.message).toMatch(/could not write .*full\.csv: the disk is full \(ENOSPC\); the partial file was removed and nothing was exported/);
+      expect(existsSync(target)).toBe(false);
+      expect(existsSync(`${target}.partial`) || lstatExists(`${target}.partial`)).toBe(false);
+      expect(await audits()).toBe(before);
     });
 
     it('an optional UTF-8 BOM for spreadsheets; the rows are the same', async () => {

@@ -99,11 +99,12 @@ export interface ExportResult {
   bytes: number;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** = + - @ tab CR: what a spreadsheet takes as the start of a formula. */
+const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
 
 /** A text cell as a spreadsheet will not execute it. */
 export function neutraliseCell(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return FORMULA_START.has(value.charCodeAt(0)) ? `'${value}` : value;
 }
 
 /** Writes, then awaits the write: backpressure without buffering the whole file. */
@@ -153,31 +154,27 @@ interface Sum {
   sum: bigint;
 }
 
-/** Sums per amount column, currency and group, as bigint (one map lookup per cell on the hot path). */
+/** Sums per amount column, currency and group, as bigint (map lookups only on the hot path, no key strings). */
 class Totals {
-  /** Per column: "currency\u0000group" → the whole-currency sum and the group's sum. */
-  private readonly byColumn = new Map<string, Map<string, [Sum, Sum | null]>>();
+  /** column → currency → [the whole currency's sum, and its sums per group]. */
+  private readonly byColumn = new Map<string, Map<string, { whole: Sum; groups: Map<string, Sum> }>>();
   add(column: string, currency: string, group: string | null, minor: bigint): void {
-    let sums = this.byColumn.get(column);
-    if (!sums) this.byColumn.set(column, (sums = new Map()));
-    const key = group === null ? currency : `${currency}\u0000${group}`;
-    let pair = sums.get(key);
-    if (!pair) {
-      const whole = [...sums.values()].find(([w]) => w.currency === currency)?.[0] ?? { column, currency, group: null, rows: 0, sum: 0n };
-      pair = [whole, group === null ? null : { column, currency, group, rows: 0, sum: 0n }];
-      sums.set(key, pair);
-    }
-    pair[0].rows++;
-    pair[0].sum += minor;
-    if (pair[1]) {
-      pair[1].rows++;
-      pair[1].sum += minor;
-    }
+    let byCurrency = this.byColumn.get(column);
+    if (!byCurrency) this.byColumn.set(column, (byCurrency = new Map()));
+    let sums = byCurrency.get(currency);
+    if (!sums) byCurrency.set(currency, (sums = { whole: { column, currency, group: null, rows: 0, sum: 0n }, groups: new Map() }));
+    sums.whole.rows++;
+    sums.whole.sum += minor;
+    if (group === null) return;
+    let part = sums.groups.get(group);
+    if (!part) sums.groups.set(group, (part = { column, currency, group, rows: 0, sum: 0n }));
+    part.rows++;
+    part.sum += minor;
   }
   list(columns: readonly string[]): ExportTotal[] {
-    const all = new Set<Sum>();
-    for (const sums of this.byColumn.values()) for (const [whole, part] of sums.values()) (all.add(whole), part && all.add(part));
-    return [...all]
+    const all: Sum[] = [];
+    for (const byCurrency of this.byColumn.values()) for (const { whole, groups } of byCurrency.values()) all.push(whole, ...groups.values());
+    return all
       .sort((a, b) => columns.indexOf(a.column) - columns.indexOf(b.column) || a.currency.localeCompare(b.currency) || (a.group === null ? -1 : b.group === null ? 1 : a.group.localeCompare(b.group)))
       .map((t) => ({ column: t.column, currency: t.currency, group: t.group, rows: t.rows, amount: formatAmount(t.sum, t.currency) }));
   }
@@ -236,20 +233,17 @@ export async function readReport(
     async (tx) => {
       for (const query of report.queries(filters)) {
         if (store.kind === 'postgres') {
-          let page: Cells[] = [];
+          // Each batch of lines (about pageSize rows of ~150 bytes) is a page: no copy in between.
           await copyOutChunks(
             tx,
             inlineQuery(tx, query),
             (lines) => {
-              for (const line of lines) page.push(visible(cellsOf(line, width, report)));
-              if (page.length < pageSize) return;
-              const full = page;
-              page = [];
-              return flush(full);
+              const page: Cells[] = new Array(lines.length);
+              for (let i = 0; i < lines.length; i++) page[i] = visible(cellsOf(lines[i]!, width, report));
+              return onPage(page);
             },
-            { batchBytes: 1 << 18 },
+            { batchBytes: Math.max(1 << 14, pageSize * 160) },
           );
-          if (page.length > 0) await flush(page);
           continue;
         }
         if (keys > 0) {
@@ -345,11 +339,12 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
           for (const cells of page) {
             for (let c = 0; c < cells.length; c++) {
               const v = cells[c];
-              cells[c] = v === null || v === undefined ? '' : amountCurrency[c]! >= 0 ? v : neutraliseCell(v);
+              if (v !== null && v !== undefined && amountCurrency[c]! < 0) cells[c] = neutraliseCell(v);
             }
           }
-          // Arrays without `fields`: papaparse then quotes per cell without looking up keys per row.
-          await sink.write(Papa.unparse(page as string[][], { header: false, newline: '\r\n', escapeFormulae: false }) + '\r\n');
+          // Arrays without `fields`: papaparse then quotes per cell without looking up keys per row;
+          // a null cell stays null, which papaparse writes as an empty field without scanning it.
+          await sink.write(Papa.unparse(page, { header: false, newline: '\r\n', escapeFormulae: false }) + '\r\n');
         } else {
           let text = '';
           for (const cells of page) {
