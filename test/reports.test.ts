@@ -6,7 +6,8 @@
  * cells are neutralised, and bad filters get errors that say what and where.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +15,13 @@ import { rows } from '../src/core/central/store.js';
 import { TreasuryError } from '../src/core/commands/errors.js';
 import { parseAmount } from '../src/core/money/index.js';
 import type { FailureCodeRow, ProviderAnalysisRow, TimeSeriesPoint } from '../src/core/reports/analysis.js';
-import { exportReport, type ExportResult } from '../src/core/reports/export-file.js';
+import { exportReport, type ExportOptions, type ExportResult } from '../src/core/reports/export-file.js';
 import type { MonitoringReport } from '../src/core/reports/monitoring.js';
 import { JOURNAL_COLUMNS } from '../src/core/reports/journal.js';
 import { auditReport, commissionReport, journalReport, payoutReport } from '../src/core/reports/tabular.js';
 import type { TrialBalance } from '../src/core/reports/trial-balance.js';
-import { FX_AFFILIATE, HOSTILE, openLedger, type Ledger } from './support/ledger.js';
+import { FX_AFFILIATE, FX_RATE, HOSTILE, openLedger, type Ledger } from './support/ledger.js';
+import { payBatch } from './support/payout-flow.js';
 import { drivers } from './support/pg.js';
 import { addOperator } from './support/workstation.js';
 
@@ -40,15 +42,6 @@ function sumBy<T>(list: readonly T[], key: (t: T) => string, value: (t: T) => bi
   const m = new Map<string, bigint>();
   for (const t of list) m.set(key(t), (m.get(key(t)) ?? 0n) + value(t));
   return Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString()]));
-}
-
-function lstatExists(file: string): boolean {
-  try {
-    lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function refusal(p: Promise<unknown>): Promise<TreasuryError> {
@@ -95,12 +88,12 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       }
       expect(entries.size).toBeGreaterThan(100);
       for (const [key, net] of entries) expect(net, key).toBe(0n);
-      const [adj] = await rows<{ positive: number; negative: number }>(
+      const [adj] = await rows<{ clawbacks: number; others: number }>(
         db(),
-        sql`SELECT (count(*) FILTER (WHERE amount_minor > 0 AND kind <> 'reversal'))::int AS positive, (count(*) FILTER (WHERE amount_minor < 0))::int AS negative FROM adjustments`,
+        sql`SELECT (count(*) FILTER (WHERE kind = 'clawback'))::int AS clawbacks, (count(*) FILTER (WHERE kind NOT IN ('clawback', 'reversal')))::int AS others FROM adjustments`,
       );
-      expect(Number(adj!.negative)).toBeGreaterThan(0);
-      const types = new Set(['accrual', 'clawback', 'payout', 'reversal', ...(Number(adj!.positive) > 0 ? ['adjustment'] : [])]);
+      expect(Number(adj!.clawbacks)).toBeGreaterThan(0);
+      const types = new Set(['accrual', 'clawback', 'payout', 'reversal', ...(Number(adj!.others) > 0 ? ['adjustment'] : [])]);
       expect(new Set(journal.map((l) => l.entry_type))).toEqual(types);
     });
 
@@ -153,9 +146,13 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       // The export's per-account totals are the trial balance.
       const exported = await call<ExportResult>('export.journal', { format: 'json', out: out('journal.json') });
       for (const a of tb.accounts) {
-        const debit = exported.totals.find((t) => t.column === 'debit' && t.currency === a.currency && t.group === a.accountCode);
-        expect(debit ? amount(debit.amount, a.currency) : 0n).toBe(BigInt(a.debitMinor));
+        for (const side of ['debit', 'credit'] as const) {
+          const t = exported.totals.find((x) => x.column === side && x.currency === a.currency && x.group === a.accountCode);
+          expect(t ? amount(t.amount, a.currency) : 0n, `${a.accountCode} ${a.currency} ${side}`).toBe(BigInt(side === 'debit' ? a.debitMinor : a.creditMinor));
+        }
       }
+      const groups = new Set(exported.totals.filter((t) => t.group !== null).map((t) => `${t.group}|${t.currency}`));
+      expect(groups).toEqual(new Set(tb.accounts.map((a) => `${a.accountCode}|${a.currency}`)));
     });
   });
 
@@ -202,10 +199,10 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       const cashBack = sumBy(journal.filter((l) => l.entry_type === 'reversal' && l.account_code!.startsWith('110')), (l) => l.currency!, (l) => amount(l.debit!, l.currency!));
       expect(cashBack).toEqual(reversed);
       expect(Object.keys(reversed)).toEqual(['IDR']);
-      // Accruals in the journal = the commissions export (voided ones are 0).
+      // Accruals in the journal = the commissions export: every stored amount (a voided commission is normally 0).
       const commissions = readCsv(out('commissions.csv')).data;
       const accrued = sumBy(journal.filter((l) => l.entry_type === 'accrual' && l.account_code === '5100'), (l) => l.currency!, (l) => amount(l.debit!, l.currency!));
-      expect(accrued).toEqual(sumBy(commissions.filter((c) => c.status !== 'voided' && c.amount !== '0.00'), (c) => c.currency!, (c) => amount(c.amount!, c.currency!)));
+      expect(accrued).toEqual(sumBy(commissions.filter((c) => amount(c.amount!, c.currency!) !== 0n), (c) => c.currency!, (c) => amount(c.amount!, c.currency!)));
     });
 
     it('period filters tie too: the same window on both sides', async () => {
@@ -218,6 +215,36 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       const r = await call<ExportResult>('export.payouts', { format: 'csv', out: out('payouts-window.csv'), from, to, currency: 'IDR', status: ['SUCCEEDED', 'REVERSED'] });
       const cashOut = tb.ties.find((t) => t.check === 'cash_out')!;
       expect(r.totals.filter((t) => t.column === 'amount' && t.group === null).map((t) => amount(t.amount, 'IDR'))).toEqual([BigInt(cashOut.sourceMinor)]);
+    });
+  });
+
+  describe('a payout paid in one period and reversed in the next', () => {
+    it('each period ties on its own: the payout in the first, the reversal in the second', async () => {
+      const [rev] = await rows<{ id: string; amount: string; paid: string }>(
+        db(),
+        sql`SELECT id, amount_minor::text AS amount, to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS paid FROM payouts WHERE status = 'REVERSED'`,
+      );
+      const day = (d: string, n: number) => new Date(Date.parse(d) + n * 86_400_000).toISOString().slice(0, 10);
+      // The provider reverses it 40 days after paying it.
+      await db().execute(sql`UPDATE payouts SET settled_at = settled_at + interval '40 days' WHERE id = ${rev!.id}::uuid`);
+      try {
+        const first = await call<TrialBalance>('reports.journal', { from: day(rev!.paid, -1), to: day(rev!.paid, 2) });
+        const second = await call<TrialBalance>('reports.journal', { from: day(rev!.paid, 39), to: day(rev!.paid, 42) });
+        for (const tb of [first, second]) {
+          expect(tb.unbalancedEntries).toBe(0);
+          for (const t of tb.ties) expect(t, JSON.stringify(t)).toMatchObject({ ties: true });
+        }
+        expect(first.ties.find((t) => t.check === 'cash_back')).toBeUndefined();
+        expect(second.ties.find((t) => t.check === 'cash_back')).toEqual({ check: 'cash_back', currency: 'IDR', journalMinor: rev!.amount, sourceMinor: rev!.amount, ties: true });
+        await call('export.journal', { format: 'csv', out: out('journal-later.csv'), from: day(rev!.paid, 39), to: day(rev!.paid, 42) });
+        const later = readCsv(out('journal-later.csv')).data;
+        expect(later.map((l) => l.entry_id)).toEqual([`REV-${rev!.id}`, `REV-${rev!.id}`]);
+        await call('export.payouts', { format: 'csv', out: out('payouts-first.csv'), from: day(rev!.paid, -1), to: day(rev!.paid, 2) });
+        const firstPayouts = readCsv(out('payouts-first.csv')).data;
+        expect(firstPayouts.find((p) => p.payout_id === rev!.id)).toMatchObject({ status: 'REVERSED', reversed_at: expect.stringMatching(/^\d{4}-/) });
+      } finally {
+        await db().execute(sql`UPDATE payouts SET settled_at = settled_at - interval '40 days' WHERE id = ${rev!.id}::uuid`);
+      }
     });
   });
 
@@ -238,9 +265,15 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
           }
         }
       }
-      // The journal's memo carries an adjustment's reason; the audit log's JSON cells carry what operators typed.
-      for (const l of journal) expect(l.memo).not.toMatch(/^[=+\-@\t\r]/);
+      // The journal and the payout items carry the provider's references too.
+      for (const hostile of HOSTILE) expect(journal.some((l) => l.provider_reference === `'${hostile}`), JSON.stringify(hostile)).toBe(true);
       const items = readCsv(out('items.csv')).data;
+      for (const hostile of HOSTILE) expect(items.some((i) => i.provider_reference === `'${hostile}`), JSON.stringify(hostile)).toBe(true);
+      for (const rows_ of [journal, items]) {
+        for (const r of rows_) {
+          for (const [c, v] of Object.entries(r)) if (!['debit', 'credit', 'amount', 'payout_amount'].includes(c)) expect(v, `${c}: ${JSON.stringify(v)}`).not.toMatch(/^[=+\-@\t\r]/);
+        }
+      }
       expect(items.some((i) => i.amount!.startsWith('-'))).toBe(true);
     });
 
@@ -284,18 +317,34 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
       for (const hostile of HOSTILE) expect(doc.rows.some((row) => row.provider_reference === hostile)).toBe(true);
     });
 
+    const direct = (file: string, extra: Partial<ExportOptions> = {}): ExportOptions => ({
+      format: 'csv', out: out(file), filters: {}, generatedBy: { operatorId: null, username: null }, audit: { commandId: null, ip: null, workstationId: 'test' }, ...extra,
+    });
+    const exportAudits = async (action: string) =>
+      Number((await rows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM audit_log WHERE action = ${action} AND entity_type = 'export'`))[0]!.n);
+    const leftovers = (prefix: string) => readdirSync(ledger.dir.dir).filter((f) => f.startsWith(prefix));
+
     it('a full disk: EXPORT_FAILED says so, the partial file is removed, nothing is audited', async () => {
-      // The partial file points at /dev/full, where every write fails with ENOSPC, as on a full disk.
-      const target = out('full.csv');
-      symlinkSync('/dev/full', `${target}.partial`);
-      const audits = async () => Number((await rows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'export.journal' AND entity_type = 'export'`))[0]!.n);
-      const before = await audits();
-      const e = await refusal(call('export.journal', { format: 'csv', out: target }));
+      // Every write to /dev/full fails with ENOSPC, as on a full disk.
+      const before = await exportAudits('export.journal');
+      const e = await refusal(exportReport(ledger.flow.tw.ws.central, journalReport, direct('full.csv', { openPartial: () => open('/dev/full', 'w') })));
       expect(e).toMatchObject({ code: 'EXPORT_FAILED', kind: 'user' });
       expect(e.message).toMatch(/could not write .*full\.csv: the disk is full \(ENOSPC\); the partial file was removed and nothing was exported/);
-      expect(existsSync(target)).toBe(false);
-      expect(existsSync(`${target}.partial`) || lstatExists(`${target}.partial`)).toBe(false);
-      expect(await audits()).toBe(before);
+      expect(leftovers('full.csv')).toEqual([]);
+      expect(await exportAudits('export.journal')).toBe(before);
+    });
+
+    it('never replaces a file that appeared while it ran (without overwrite); the audit says the export did not land', async () => {
+      const target = out('raced.csv');
+      const before = await exportAudits('export.journal.abandoned');
+      const e = await refusal(
+        exportReport(ledger.flow.tw.ws.central, journalReport, direct('raced.csv', { pageSize: 50, onProgress: () => void (existsSync(target) || writeFileSync(target, 'someone else\n')) })),
+      );
+      expect(e).toMatchObject({ code: 'CONFLICT' });
+      expect(e.message).toMatch(/was created while the export ran/);
+      expect(readFileSync(target, 'utf8')).toBe('someone else\n');
+      expect(leftovers('raced.csv')).toEqual(['raced.csv']);
+      expect(await exportAudits('export.journal.abandoned')).toBe(before + 1);
     });
 
     it('an optional UTF-8 BOM for spreadsheets; the rows are the same', async () => {
@@ -314,7 +363,7 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
         db(),
         sql`SELECT action, entity_id, after FROM audit_log WHERE entity_type = 'export' ORDER BY seq`,
       );
-      expect(new Set(audits.map((a) => a.action))).toEqual(new Set(['export.journal', 'export.payouts', 'export.commissions', 'export.payoutItems', 'export.auditLog']));
+      expect(new Set(audits.map((a) => a.action))).toEqual(new Set(['export.journal', 'export.payouts', 'export.commissions', 'export.payoutItems', 'export.auditLog', 'export.journal.abandoned']));
       const payoutAudit = audits.find((a) => a.after.file.endsWith('payouts.csv'))!;
       expect(payoutAudit.entity_id).toBe(createHash('sha256').update(readFileSync(out('payouts.csv'))).digest('hex'));
       const processor = await addOperator(ledger.flow.tw, 'proc', 'processor');
@@ -343,6 +392,7 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
         ['export.payouts', { affiliate: 'nobody-here' }, /affiliate: no affiliate nobody-here/],
         ['export.journal', { batch: 'B-20990101-001' }, /batch: no batch B-20990101-001/],
         ['export.journal', { status: 'accrual', format: 'xml' }, /format: must be one of csv, json/],
+        ['export.journal', { format: 'json', bom: true }, /bom: a byte order mark is for CSV files only/],
       ];
       for (const [name, filters, message] of cases) {
         const e = await refusal(call(name, { format: 'csv', out: out('bad.csv'), ...filters }));
@@ -370,7 +420,7 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
         db(),
         sql`SELECT (count(*) FILTER (WHERE status IN ('SUCCEEDED', 'REVERSED')))::int AS succeeded, (count(*) FILTER (WHERE status = 'FAILED'))::int AS failed,
                    (count(*) FILTER (WHERE status = 'REVERSED'))::int AS reversed, (count(*) FILTER (WHERE attempt > 0))::int AS sent,
-                   (SELECT coalesce(sum(-amount_minor), 0)::text FROM adjustments WHERE amount_minor < 0) AS claw
+                   (SELECT coalesce(sum(-amount_minor), 0)::text FROM adjustments WHERE kind = 'clawback') AS claw
             FROM payouts`,
       );
       expect([total((p) => p.succeeded), total((p) => p.failed), total((p) => p.reversed), total((p) => p.sent)]).toEqual([BigInt(s!.succeeded), 1n, 1n, BigInt(s!.sent)]);
@@ -427,6 +477,53 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
         await tx.execute(sql`UPDATE payouts SET status = 'SUCCEEDED', updated_at = now() WHERE id = ${victim!.id}::uuid`);
         await tx.execute(sql`DELETE FROM provider_events WHERE event_key LIKE 'lag-%'`);
       }
+    });
+  });
+  describe('a commission voided after its payout was cancelled', () => {
+    it('keeps the amount its clawback offsets; the journal accrues it, and the two meet at zero', async () => {
+      // New business for the FX affiliate, paid in a third batch whose transfer the provider refuses;
+      // then the conversion is refunded (a clawback on a locked commission), the failed payout is
+      // given up (its commissions are released) and calc runs again.
+      writeFileSync(
+        out('late.csv'),
+        'id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,refunded_at\n' + `late-1,${FX_AFFILIATE},2026-08-10T09:00:00Z,pro-plan,30000.00,0,USD,approved,\n`,
+      );
+      await call('conversions.import', { file: out('late.csv') });
+      await call('commissions.calculate', {});
+      ledger.fake.injectNext('fail_transfer', 1);
+      const third = await payBatch(ledger.flow, { provider: 'xendit', currency: 'IDR', fxRates: { 'USD/IDR': FX_RATE }, affiliateIds: [FX_AFFILIATE] });
+      const [failed] = await rows<{ id: string; affiliate_id: string }>(db(), sql`SELECT id, affiliate_id FROM payouts WHERE batch_id = ${third.batchId}::uuid AND status = 'FAILED'`);
+      const [conv] = await rows<{ id: string; occurred_at: Date | string; product: string; gross: string; discount: string; currency: string; commission: string }>(
+        db(),
+        sql`SELECT v.id, v.occurred_at, v.product, v.gross_minor::text AS gross, v.discount_minor::text AS discount, trim(v.currency) AS currency, c.id::text AS commission
+            FROM payout_items i JOIN commissions c ON c.id = i.commission_id JOIN conversions v ON v.id = c.conversion_id
+            WHERE i.payout_id = ${failed!.id}::uuid AND c.amount_minor > 0 ORDER BY c.id LIMIT 1`,
+      );
+      const major = (m: string) => `${BigInt(m) / 100n}.${(BigInt(m) % 100n).toString().padStart(2, '0')}`;
+      writeFileSync(
+        out('refund.csv'),
+        'id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,refunded_at\n' +
+          `${conv!.id},${failed!.affiliate_id},${new Date(conv!.occurred_at).toISOString()},${conv!.product},${major(conv!.gross)},${major(conv!.discount)},${conv!.currency},refunded,2026-11-12\n`,
+      );
+      await call('conversions.import', { file: out('refund.csv') });
+      await call('commissions.calculate', {});
+      await call('payout.cancel', { payoutId: failed!.id, reason: 'given up after the transfer error' });
+      await call('commissions.calculate', {});
+      const [c] = await rows<{ status: string; amount: string }>(db(), sql`SELECT status, amount_minor::text AS amount FROM commissions WHERE id = ${conv!.commission}::bigint`);
+      const [adj] = await rows<{ total: string }>(db(), sql`SELECT coalesce(sum(amount_minor), 0)::text AS total FROM adjustments WHERE commission_id = ${conv!.commission}::bigint`);
+      expect(c!.status).toBe('voided');
+      // calc's invariant: amount + adjustments = what the rules say now (0).
+      expect(BigInt(c!.amount) + BigInt(adj!.total)).toBe(0n);
+      expect(BigInt(c!.amount)).toBeGreaterThan(0n);
+
+      const tb = await call<TrialBalance>('reports.journal', {});
+      expect(tb.unbalancedEntries).toBe(0);
+      for (const t of tb.ties) expect(t, JSON.stringify(t)).toMatchObject({ ties: true });
+      await call('export.journal', { format: 'csv', out: out('journal-voided.csv') });
+      const lines = readCsv(out('journal-voided.csv')).data.filter((l) => l.commission_id === conv!.commission && l.account_code === '5100');
+      const expense = lines.reduce((n, l) => n + (l.debit ? amount(l.debit, l.currency!) : -amount(l.credit!, l.currency!)), 0n);
+      expect(lines.map((l) => l.entry_type).sort()).toEqual(['accrual', 'clawback']);
+      expect(expense).toBe(0n);
     });
   });
 });

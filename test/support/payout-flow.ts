@@ -48,12 +48,13 @@ export interface PaidBatch {
  * `waitMs` bounds how long the executor waits for payouts the provider has not settled: the batch
  * may stay EXECUTING with payouts ACCEPTED.
  */
-export async function payBatch(flow: Flow, options: { provider: ProviderName; currency?: string; waitMs?: number; maxPayouts?: number; fxRates?: Record<string, string> }): Promise<PaidBatch> {
+export async function payBatch(flow: Flow, options: { provider: ProviderName; currency?: string; waitMs?: number; maxPayouts?: number; fxRates?: Record<string, string>; affiliateIds?: string[] }): Promise<PaidBatch> {
   const created = await flow.tw.call<{ batches: { id: string; number: string; requiredApprovals: number; contentHash: string }[] }>('batch.create', {
     provider: options.provider,
     ...(options.currency ? { currency: options.currency } : {}),
     ...(options.maxPayouts ? { maxPayouts: options.maxPayouts } : {}),
     ...(options.fxRates ? { fxRates: options.fxRates } : {}),
+    ...(options.affiliateIds ? { affiliateIds: options.affiliateIds } : {}),
   });
   const batch = created.batches[0]!;
   await flow.tw.call('batch.submit', { batch: batch.id });

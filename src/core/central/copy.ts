@@ -189,8 +189,9 @@ export function inlineQuery(tx: CentralTx, query: SQL): string {
     const v = params[Number(n) - 1];
     if (v === null || v === undefined) return 'NULL';
     if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    if (typeof v === 'bigint') return v.toString();
+    // Parenthesised: a negative number after a '-' in the text must not become a '--' comment.
+    if (typeof v === 'number' && Number.isFinite(v)) return `(${String(v)})`;
+    if (typeof v === 'bigint') return `(${v.toString()})`;
     if (v instanceof Date) return literal(v.toISOString());
     if (typeof v === 'string') return literal(v);
     throw new RangeError(`cannot inline a parameter of type ${typeof v} into COPY`);

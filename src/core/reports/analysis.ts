@@ -20,8 +20,8 @@ import { paidAt, reversedAt } from './journal.js';
 const GRANULARITIES = ['day', 'week', 'month'] as const;
 type Granularity = (typeof GRANULARITIES)[number];
 
-/** Clawbacks as the journal books them: a clawback, or any adjustment that lowers what is owed (never a payout reversal). */
-const CLAWBACK = sql`(a.kind = 'clawback' OR a.amount_minor < 0) AND NOT (a.kind = 'reversal' AND a.id LIKE 'rev:%')`;
+/** Clawbacks as the journal books them: adjustments of kind clawback (rounding and reversals are not). */
+const CLAWBACK = sql`a.kind = 'clawback'`;
 
 /** Affiliates paid through this provider (their payout destination), for commission-side figures. */
 function viaProvider(f: Filters, affiliate: SQL): SQL {
@@ -45,7 +45,7 @@ export interface TimeSeriesPoint {
   /** The bucket's first day, YYYY-MM-DD (UTC). */
   period: string;
   currency: string;
-  /** Commissions earned in the bucket, by their conversion's time (voided ones are 0). */
+  /** Commissions earned in the bucket, by their conversion's time (every stored amount, as the journal accrues them). */
   accruedMinor: string;
   /** Payouts first sent to a provider in the bucket. */
   sent: number;
@@ -59,7 +59,7 @@ export interface TimeSeriesPoint {
   failedMinor: string;
   reversed: number;
   reversedMinor: string;
-  /** Clawed back in the bucket: a positive amount (the affiliate owes it back). */
+  /** Clawed back in the bucket (adjustments of kind clawback, negated): positive when the affiliate owes money back. */
   clawbacksMinor: string;
   /** Payouts settled in the bucket: succeeded plus failed. */
   payouts: number;
@@ -73,7 +73,7 @@ function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
     accrued AS (
       SELECT ${bucket(sql`m.occurred_at`)} AS period, trim(m.currency) AS currency, sum(m.amount_minor) AS amount
       FROM commissions m
-      WHERE m.status <> 'voided' AND ${where(f, { at: sql`m.occurred_at`, currency: sql`m.currency`, affiliate: sql`m.affiliate_id` })} AND ${viaProvider(f, sql`m.affiliate_id`)}
+      WHERE ${where(f, { at: sql`m.occurred_at`, currency: sql`m.currency`, affiliate: sql`m.affiliate_id` })} AND ${viaProvider(f, sql`m.affiliate_id`)}
       GROUP BY 1, 2),
     sent AS (
       SELECT ${bucket(sql`s.at`)} AS period, s.currency, count(*)::int AS n, sum(s.amount) AS amount
@@ -92,7 +92,7 @@ function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
       FROM payouts p WHERE p.status = 'REVERSED' AND ${payoutWhere(reversedAt('p'))}
       GROUP BY 1, 2),
     clawbacks AS (
-      SELECT ${bucket(sql`a.created_at`)} AS period, trim(a.currency) AS currency, sum(abs(a.amount_minor)) AS amount
+      SELECT ${bucket(sql`a.created_at`)} AS period, trim(a.currency) AS currency, -sum(a.amount_minor) AS amount
       FROM adjustments a
       WHERE ${CLAWBACK} AND ${where(f, { at: sql`a.created_at`, currency: sql`a.currency`, affiliate: sql`a.affiliate_id` })} AND ${viaProvider(f, sql`a.affiliate_id`)}
       GROUP BY 1, 2),
@@ -175,7 +175,7 @@ export interface PerformanceRow {
   /** Still in the hold period. */
   pendingMinor: string;
   payableMinor: string;
-  /** Clawed back (a positive amount). */
+  /** Clawed back (clawback adjustments, negated: positive when money is owed back). */
   clawedBackMinor: string;
 }
 
@@ -218,7 +218,7 @@ function performanceSql(f: Filters, pattern: string | null): SQL {
       WHERE ${where(f, { at: sql`m.occurred_at`, currency: sql`m.currency` })}
       GROUP BY m.affiliate_id, m.currency),
     clawed AS (
-      SELECT a.affiliate_id, trim(a.currency) AS currency, sum(abs(a.amount_minor)) AS clawed
+      SELECT a.affiliate_id, trim(a.currency) AS currency, -sum(a.amount_minor) AS clawed
       FROM adjustments a JOIN picked ON picked.id = a.affiliate_id
       WHERE ${CLAWBACK} AND ${where(f, { at: sql`a.created_at`, currency: sql`a.currency` })}
       GROUP BY a.affiliate_id, a.currency)

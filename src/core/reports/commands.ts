@@ -22,6 +22,8 @@ function exportInput(spec: FilterSpec) {
     overwrite: z.boolean().optional(),
     /** CSV only: start with a UTF-8 byte order mark, so spreadsheets read the file as UTF-8. */
     bom: z.boolean().optional(),
+  }).superRefine((v, ctx) => {
+    if (v.bom && v.format !== 'csv') ctx.addIssue({ code: 'custom', path: ['bom'], message: 'a byte order mark is for CSV files only' });
   });
 }
 

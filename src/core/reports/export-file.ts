@@ -13,16 +13,17 @@
  *   ourselves, so they can hold only a number, and a negative amount (a clawback) must stay a number.
  *   An optional UTF-8 BOM makes spreadsheets read the file as UTF-8. JSON is not neutralised: it is
  *   data for programs, and altering values would corrupt it.
- * - **Whole or nothing.** The file is written to `<out>.partial` and renamed into place only when
- *   complete and audited; on any error (a full disk, a lost connection) the partial file is removed,
+ * - **Whole or nothing.** The file is written to `<out>.<random>.partial` (created exclusively) and
+ *   moved into place only when complete, synced and audited (without overwrite by a hard link, which
+ *   never replaces a file); on any error (a full disk, a lost connection) the partial file is removed,
  *   so a file at `<out>` is always a whole export, and an export nobody can account for never exists.
  * - **Checksums.** The file's SHA-256 is returned and audited. JSON metadata also carries `sha256`
  *   over the rows: each row as JSON (keys in column order, values as written) followed by "\n", in
  *   file order — a reader recomputes it from the parsed rows.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import Papa from 'papaparse';
@@ -72,6 +73,8 @@ export interface ExportOptions {
   pageSize?: number | undefined;
   /** PGlite, reports with keys: rows per COPY chunk (default KEYSET_CHUNK). */
   chunkRows?: number | undefined;
+  /** Opens a partial file for writing (default: created exclusively, owner-only). Tests put a full disk here. */
+  openPartial?: ((file: string) => Promise<FileHandle>) | undefined;
   /** Called after each page with the rows written so far; throwing aborts the export (and removes the partial file). */
   onProgress?: ((rowsWritten: number) => void) | undefined;
   now?: (() => Date) | undefined;
@@ -291,9 +294,14 @@ export async function exportReport(store: CentralStore, report: TabularReport, o
 }
 
 async function writeReport(store: CentralStore, report: TabularReport, file: string, filters: Filters, echo: FilterEcho, options: ExportOptions): Promise<ExportResult> {
-  const partial = `${file}.partial`;
-  const rowsFile = `${file}.partial.rows`; // JSON only: the rows, until the metadata (which leads) is known
+  // Our own names beside the target, created exclusively (never following or truncating what is
+  // there): two exports to one path never write into each other's file.
+  const tag = randomBytes(6).toString('hex');
+  const partial = `${file}.${tag}.partial`;
+  const rowsFile = `${file}.${tag}.partial.rows`; // JSON only: the rows, until the metadata (which leads) is known
+  const openPartial = options.openPartial ?? ((f: string) => open(f, 'wx', 0o600));
   const pageSize = options.pageSize ?? 2000;
+  if (!(pageSize >= 1) || !((options.chunkRows ?? KEYSET_CHUNK) >= 1)) throw new RangeError('pageSize and chunkRows must be at least 1');
   const now = (options.now ?? (() => new Date()))();
   const columns = report.columns;
   // Per column: the index of the column naming its currency (-1: not an amount).
@@ -315,7 +323,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
   try {
     let body: FileHandle;
     try {
-      body = await open(csv ? partial : rowsFile, 'w');
+      body = await openPartial(csv ? partial : rowsFile);
     } catch (error) {
       throw writeError(file, error);
     }
@@ -392,7 +400,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
       };
       let fh: FileHandle;
       try {
-        fh = await open(partial, 'w');
+        fh = await openPartial(partial);
       } catch (error) {
         throw writeError(file, error);
       }
@@ -414,13 +422,52 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
       bytes = json.bytes;
     }
     const result: ExportResult = { report: report.name, file, format: options.format, rowCount, totals: totalList, sha256, fileSha256, bytes };
+    // Audited before the file appears under its name: a crash in between leaves an audited export
+    // without its file (the partial one), never a file nobody can account for.
     await auditExport(store, report, result, echo, options, now);
-    await rename(partial, file);
+    try {
+      await place(partial, file, options.overwrite ?? false);
+    } catch (error) {
+      // The audit already says "exported": say it did not land.
+      await auditAbandoned(store, report, result, options, now, error);
+      throw placeError(file, error);
+    }
     return result;
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * Moves the finished file to its name. Without overwrite, a hard link (which fails when the name
+ * exists) and an unlink, so that a file created there meanwhile is never replaced.
+ */
+async function place(partial: string, file: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return rename(partial, file);
+  try {
+    await link(partial, file);
+  } catch (error) {
+    // File systems without hard links (FAT, exFAT, some shares): check, then rename.
+    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes((error as { code?: string }).code ?? '')) throw error;
+    if (existsSync(file)) throw Object.assign(new Error(`${file} exists`), { code: 'EEXIST' });
+    return rename(partial, file);
+  }
+  await rm(partial, { force: true });
+}
+
+function placeError(file: string, error: unknown): TreasuryError {
+  const code = (error as { code?: string }).code;
+  if (code === 'EEXIST') return new TreasuryError('CONFLICT', `${file} was created while the export ran: choose another name or pass overwrite; nothing was exported`, [{ field: 'out', message: 'file exists' }], { cause: error });
+  return writeError(file, error);
+}
+
+async function auditAbandoned(store: CentralStore, report: TabularReport, result: ExportResult, options: ExportOptions, now: Date, error: unknown): Promise<void> {
+  await store.db.transaction((tx: CentralTx) =>
+    appendAudit(tx, { ...options.audit, operatorId: options.generatedBy.operatorId, decision: 'allowed', at: now }, [
+      { action: `${report.action}.abandoned`, entityType: 'export', entityId: result.fileSha256, after: { file: result.file, reason: (error as Error).message } },
+    ]),
+  );
 }
 
 /** Audited before the file appears under its name; a large export is also a security event (noted, not blocked). */

@@ -5,8 +5,8 @@
  * | entry      | when                                 | debit                 | credit                |
  * |------------|--------------------------------------|-----------------------|-----------------------|
  * | accrual    | a commission is earned (occurred_at) | 5100 Commission expense | 2100 Commissions payable |
- * | adjustment | an adjustment owed to the affiliate  | 5100                  | 2100                  |
- * | clawback   | a clawback, or any negative adjustment (recalculation down, manual) | 2100 | 5100 |
+ * | clawback   | a clawback (kind): money owed back   | 2100                  | 5100                  |
+ * | adjustment | any other adjustment (recalculation, manual, rounding): by its sign, like an accrual (+) or a clawback (−) | | |
  * | payout     | a payout succeeded (cash left)       | 2100                  | 110x Cash at provider |
  * | reversal   | a succeeded payout was reversed      | 110x Cash at provider | 2100                  |
  *
@@ -16,7 +16,11 @@
  * - A reversal re-opens the liability (status.ts books it as a `reversal` adjustment `rev:<payout>`,
  *   carried into the next payout); the journal books that adjustment as the reversal entry (cash
  *   back, payable credited), not as an expense, because the expense was never undone.
- * - Failed, cancelled and unsent payouts move no money and have no entry; voided commissions are 0.
+ * - Failed, cancelled and unsent payouts move no money and have no entry.
+ * - Every commission's stored amount is accrued, whatever its status: a voided one is normally 0,
+ *   but one released from a cancelled payout after a clawback was recorded keeps the amount the
+ *   clawback offsets (calc keeps amount + adjustments = what the rules say now), and the two entries
+ *   must meet in the ledger.
  * - Amounts are the stored minor units; debit and credit are each non-negative.
  * - Derived from current state: calc may still rewrite an unlocked commission's amount, which moves
  *   its accrual. Locked (paid) commissions never change: later differences are adjustments.
@@ -134,15 +138,16 @@ function sections(f: Filters): Section[] {
                         'commission on conversion ' || c.conversion_id AS memo, c.id AS _k1, l.n AS _k2
                  FROM commissions c
                  CROSS JOIN (VALUES (1, ${lit(ACCOUNTS.expense.code)}, ${lit(ACCOUNTS.expense.name)}, 'D'), (2, ${lit(ACCOUNTS.payable.code)}, ${lit(ACCOUNTS.payable.name)}, 'C')) AS l(n, code, name, side)
-                 WHERE c.status <> 'voided' AND c.amount_minor > 0
+                 WHERE c.amount_minor > 0
                    AND ${where(f, { at: sql`c.occurred_at`, currency: sql`c.currency`, affiliate: sql`c.affiliate_id` })}`,
       order: sql`ORDER BY c.id, l.n`,
     });
   }
   const adjustmentTypes = [wanted(f, 'adjustment') ? 'adjustment' : null, wanted(f, 'clawback') ? 'clawback' : null].filter((t) => t !== null);
   if (!onlyPayouts && adjustmentTypes.length > 0) {
-    // Positive: owed to the affiliate (expense up). Negative: owed back (expense down).
-    const type = sql`CASE WHEN a.kind = 'clawback' OR a.amount_minor < 0 THEN 'clawback' ELSE 'adjustment' END`;
+    // The entry type is the adjustment's kind (a clawback, or anything else); the sides follow the
+    // sign: positive is owed to the affiliate (expense up), negative is owed back (expense down).
+    const type = sql`CASE WHEN a.kind = 'clawback' THEN 'clawback' ELSE 'adjustment' END`;
     out.push({
       type: 'adjustments',
       lines: sql`SELECT 'ADJ-' || a.id AS entry_id, ${iso(sql`a.created_at`)} AS entry_date, ${type} AS entry_type, l.n::text AS line,

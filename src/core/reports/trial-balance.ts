@@ -1,8 +1,10 @@
 /**
  * `reports.journal`: the journal summed per account and currency (a trial balance), whether every
  * entry balances, and the tie-outs accounting checks before closing: the journal's cash against
- * the payouts, its accruals against the commissions — each computed from the source tables on
- * their own, not from the journal, so a wrong journal line shows as a break.
+ * the payouts, its accruals against the commissions. The source side is summed from the tables on
+ * its own (not from the journal's lines), so a journal line with a wrong amount, currency, side or
+ * account shows as a break; both sides date a payout the same way (paidAt, reversedAt), so a
+ * period's tie does not check the dating itself.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows } from '../central/store.js';
@@ -21,7 +23,7 @@ export interface AccountBalance {
 }
 
 export interface Tie {
-  /** cash_out: payout credits to cash vs SUCCEEDED + REVERSED payouts; cash_back: reversal debits vs REVERSED payouts; accrued: accrual debits vs non-voided commissions. */
+  /** cash_out: payout credits to cash vs SUCCEEDED + REVERSED payouts; cash_back: reversal debits vs REVERSED payouts; accrued: accrual debits vs the commissions' stored amounts. */
   check: 'cash_out' | 'cash_back' | 'accrued';
   currency: string;
   journalMinor: string;
@@ -57,7 +59,7 @@ function sources(f: Filters): SQL[] {
   }
   if (wants(f, 'accrual') && f.provider === null && f.batch === null) {
     out.push(sql`SELECT 'accrued' AS tie, trim(c.currency) AS currency, sum(c.amount_minor) AS amount FROM commissions c
-                 WHERE c.status <> 'voided' AND ${where(f, { at: sql`c.occurred_at`, currency: sql`c.currency`, affiliate: sql`c.affiliate_id` })} GROUP BY 2`);
+                 WHERE ${where(f, { at: sql`c.occurred_at`, currency: sql`c.currency`, affiliate: sql`c.affiliate_id` })} GROUP BY 2`);
   }
   return out;
 }
