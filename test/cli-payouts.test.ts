@@ -101,11 +101,19 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
     expect(table).toMatch(/^accountCode\s+accountName\s+currency\s+debit\s+credit\s+balance/m);
     expect(table).toMatch(/^1101\s+Cash at provider: xendit\s+PHP\s+\s*-?[\d.]+/m);
     expect(table).toMatch(/unbalanced entries: 0/);
-    for (const name of ['time-series', 'affiliates', 'providers', 'monitoring']) {
+    // Each report prints its table (amounts in major units) for people.
+    const heads: Record<string, RegExp> = {
+      'time-series': /^period\s+currency\s+accrued\s+sent\s+succeeded\s+failed\s+reversed\s+clawbacks$/m,
+      affiliates: /^affiliateId\s+name\s+currency\s+conversions\s+netRevenue\s+commissions\s+paid\s+pending\s+payable\s+clawedBack$/m,
+      providers: /^xendit\s+PHP\s+\d+\s+\d+/m,
+      monitoring: /^Stuck payouts \(not terminal for over 60 min\): 0$/m,
+    };
+    for (const [name, head] of Object.entries(heads)) {
       const r = await treasury(['report', name]);
       expect(r.code, `${name}: ${r.stderr}`).toBe(0);
-      expect(r.stdout.length).toBeGreaterThan(0);
+      expect(r.stdout, name).toMatch(head);
     }
+    expect((await ok(['report', 'affiliates', '--limit', '3'])).stdout).toMatch(/^3 of \d+ affiliate-currency rows/m);
     expect((await ok(['report', 'time-series', '--granularity', 'day', '--currency', 'PHP', '--provider', 'xendit'])).stdout).toMatch(/^period\s+currency\s+accrued\s+sent/m);
 
     const r = JSON.parse((await ok(['--json', 'export', 'journal', '--format', 'csv', '--out', 'journal.csv', '--bom'])).stdout) as { rowCount: number; fileSha256: string };

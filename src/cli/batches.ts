@@ -1,7 +1,7 @@
 /** CLI: payout batches, payouts and providers. Each subcommand is one router call (see README, CLI reference). */
 import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
-import { printJson, printTable } from './output.js';
+import { print, printTable, wholeNumber } from './output.js';
 import { readSecret } from './prompt.js';
 
 export interface CliHost {
@@ -10,13 +10,8 @@ export interface CliHost {
 }
 type Run = (fn: (cli: CliHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
-const print = (cli: CliHost, value: unknown, human: () => void) => (cli.json ? printJson(value) : human());
 const out = (text: string) => process.stdout.write(text + '\n');
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-const int = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new TreasuryError('VALIDATION', `--${name} must be a whole number, got "${v}"`);
-  return Number.parseInt(v, 10);
-};
 /** --fx USD/IDR=16250.5 (repeatable) → { "USD/IDR": "16250.5" } */
 const fx = (v: string, acc: Record<string, string> = {}) => {
   const m = /^([A-Z]{3}\/[A-Z]{3})=(.+)$/.exec(v);
@@ -67,7 +62,7 @@ export function registerBatchCommands(program: Command, run: Run): void {
   );
 
   withFilters(batch.command('create').description('create batches (split at --max-payouts) from the preview'))
-    .option('--max-payouts <n>', 'largest batch; more eligible payouts are split into several batches', int('max-payouts'))
+    .option('--max-payouts <n>', 'largest batch; more eligible payouts are split into several batches', wholeNumber('max-payouts'))
     .option('--note <text>', 'a note kept with the batch')
     .action(
       run(async (cli, opts: unknown) => {
@@ -105,8 +100,8 @@ export function registerBatchCommands(program: Command, run: Run): void {
     .command('execute')
     .description('send an approved batch (resumes an interrupted one; safe to run again)')
     .argument('<batch>', 'batch number or id')
-    .option('--wait-ms <n>', 'how long to wait for payouts still with the provider (default 120000)', int('wait-ms'))
-    .option('--concurrency <n>', 'parallel provider calls (default 16)', int('concurrency'))
+    .option('--wait-ms <n>', 'how long to wait for payouts still with the provider (default 120000)', wholeNumber('wait-ms'))
+    .option('--concurrency <n>', 'parallel provider calls (default 16)', wholeNumber('concurrency'))
     .action(
       run(async (cli, ref: unknown, opts: unknown) => {
         const o = opts as { waitMs?: number; concurrency?: number };
@@ -253,7 +248,7 @@ export function registerTrackingCommands(program: Command, run: Run, relay: (cli
   program
     .command('webhook-relay')
     .description('receive provider webhooks (Xendit x-callback-token, Rise signature) and store them in the central store')
-    .option('--port <n>', 'port to listen on', int('port'), 8787)
+    .option('--port <n>', 'port to listen on', wholeNumber('port'), 8787)
     .option('--host <addr>', 'address to bind (put a TLS reverse proxy in front for the public URL)', '127.0.0.1')
     .action(
       run(async (cli, opts: unknown) => {
@@ -353,7 +348,7 @@ export function registerEventCommands(program: Command, run: Run): void {
     .description('what the providers told us (webhooks, polls), newest first')
     .option('--payout <id>', 'only this payout')
     .option('--provider <name>', 'xendit | rise | sandbox')
-    .option('--limit <n>', 'how many (default 50)', int('limit'), 50)
+    .option('--limit <n>', 'how many (default 50)', wholeNumber('limit'), 50)
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { payout?: string; provider?: string; limit: number };
@@ -371,7 +366,7 @@ export function registerSecurityCommands(program: Command, run: Run): void {
     .description('recent security events, newest first')
     .option('--open', 'only those not acknowledged')
     .option('--risk <level>', 'low | medium | high')
-    .option('--limit <n>', 'how many (default 50)', int('limit'), 50)
+    .option('--limit <n>', 'how many (default 50)', wholeNumber('limit'), 50)
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { open?: boolean; risk?: string; limit: number };
@@ -398,7 +393,7 @@ export function registerAuditCommands(program: Command, run: Run): void {
   audit
     .command('tail')
     .description('the newest audit entries (offline: the tail last synced into the cache)')
-    .option('--limit <n>', 'how many (default 20, at most 10,000)', int('limit'), 20)
+    .option('--limit <n>', 'how many (default 20, at most 10,000)', wholeNumber('limit'), 20)
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { limit: number };

@@ -14,7 +14,7 @@ import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
 import { registerReportCommands } from './reports.js';
 import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
-import { endProgress, printError, printJson, printTable, progressReporter } from './output.js';
+import { endProgress, print, printError, printTable, progressReporter, wholeNumber } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
 interface GlobalOptions {
@@ -114,15 +114,6 @@ class Cli {
   }
 }
 
-function print(cli: Cli, value: unknown, human: () => void): void {
-  if (cli.json) printJson(value);
-  else human();
-}
-
-const positiveInt = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new TreasuryError('VALIDATION', `--${name} must be a whole number, got "${v}"`);
-  return Number.parseInt(v, 10);
-};
 
 type Run = (fn: (cli: Cli, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
@@ -210,9 +201,9 @@ export function buildProgram(run: Run): Command {
   program
     .command('demo')
     .description('generate deterministic demo affiliates and conversions (and the example rules if none are set)')
-    .requiredOption('--affiliates <n>', 'number of affiliates', positiveInt('affiliates'))
-    .requiredOption('--conversions <n>', 'number of conversions', positiveInt('conversions'))
-    .option('--seed <n>', 'random seed', positiveInt('seed'), 1)
+    .requiredOption('--affiliates <n>', 'number of affiliates', wholeNumber('affiliates'))
+    .requiredOption('--conversions <n>', 'number of conversions', wholeNumber('conversions'))
+    .option('--seed <n>', 'random seed', wholeNumber('seed'), 1)
     .option('--until <date>', 'conversions fall in the 180 days before this date (default: today, UTC)')
     .action(
       run(async (cli) => {

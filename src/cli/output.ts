@@ -1,10 +1,22 @@
 /** How the CLI prints: results on stdout (tables or --json), progress and errors on stderr. */
-import { formatProblem, type TreasuryError } from '../core/commands/errors.js';
+import { formatProblem, TreasuryError } from '../core/commands/errors.js';
 import type { Progress } from '../core/commands/router.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
 }
+
+/** A result: as JSON with --json, otherwise as `human` prints it. */
+export function print(cli: { readonly json: boolean }, value: unknown, human: () => void): void {
+  if (cli.json) printJson(value);
+  else human();
+}
+
+/** An option parser for a whole number (`--limit 50`); anything else is the user's error, naming the flag. */
+export const wholeNumber = (name: string) => (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new TreasuryError('VALIDATION', `--${name} must be a whole number, got "${v}"`, [{ field: name, message: 'not a whole number' }]);
+  return Number.parseInt(v, 10);
+};
 
 export function printTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): void {
   const cell = (v: unknown) => (v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v));

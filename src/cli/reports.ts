@@ -3,12 +3,11 @@ import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
 import { formatAmount, isCurrency } from '../core/money/index.js';
 import type { CliHost } from './batches.js';
-import { printJson, printTable } from './output.js';
+import { print, printTable, wholeNumber } from './output.js';
 
 type Run = (fn: (cli: CliHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
 const out = (text: string) => process.stdout.write(text + '\n');
-const print = (cli: CliHost, value: unknown, human: () => void) => (cli.json ? printJson(value) : human());
 /** Minor units as the currency's decimal (the table is for people; --json keeps minor units). */
 const money = (minor: string | null | undefined, currency: string) => (minor === null || minor === undefined ? '' : isCurrency(currency) ? formatAmount(BigInt(minor), currency) : minor);
 
@@ -154,21 +153,17 @@ export function registerReportCommands(program: Command, run: Run): void {
       .description('a report computed in the central database: time-series | affiliates | providers | monitoring | journal')
       .argument('<name>', Object.keys(REPORTS).join(' | '))
       .option('--granularity <g>', 'time-series: day | week | month', 'month')
-      .option('--limit <n>', 'affiliates: rows per page (max 1000)', '50')
-      .option('--offset <n>', 'affiliates: rows to skip', '0')
-      .option('--stuck-after <minutes>', 'monitoring: a payout not terminal for longer than this is stuck', '60'),
+      .option('--limit <n>', 'affiliates: rows per page (max 1000)', wholeNumber('limit'), 50)
+      .option('--offset <n>', 'affiliates: rows to skip', wholeNumber('offset'), 0)
+      .option('--stuck-after <minutes>', 'monitoring: a payout not terminal for longer than this is stuck', wholeNumber('stuck-after'), 60),
   ).action(
     run(async (cli, name: unknown, opts: unknown) => {
       const call = pick(REPORTS, String(name), 'report');
-      const o = opts as FilterOptions & { granularity: string; limit: string; offset: string; stuckAfter: string };
-      const whole = (flag: string, v: string) => {
-        if (!/^\d+$/.test(v)) throw new TreasuryError('VALIDATION', `--${flag} must be a whole number, got "${v}"`, [{ field: flag, message: 'not a whole number' }]);
-        return Number.parseInt(v, 10);
-      };
+      const o = opts as FilterOptions & { granularity: string; limit: number; offset: number; stuckAfter: number };
       const extra =
         name === 'time-series' ? { granularity: o.granularity }
-        : name === 'affiliates' ? { limit: whole('limit', o.limit), offset: whole('offset', o.offset) }
-        : name === 'monitoring' ? { stuckAfterMinutes: whole('stuck-after', o.stuckAfter) }
+        : name === 'affiliates' ? { limit: o.limit, offset: o.offset }
+        : name === 'monitoring' ? { stuckAfterMinutes: o.stuckAfter }
         : {};
       const r = await cli.call<Row>(call, { ...filterPayload(o), ...extra });
       print(cli, r, () => printReport(String(name) as keyof typeof REPORTS, r));

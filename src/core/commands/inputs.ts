@@ -7,3 +7,11 @@ export const instant = z.string().refine((v) => !('error' in parseInstant(v)), '
 
 /** The Date of a string that passed `instant`. */
 export const toDate = (v: string) => new Date((parseInstant(v) as { ms: number }).ms);
+
+/** `to` after `from` when both are given (a period is [from, to)); the problem is reported on `to`. */
+export function periodOrdered(v: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (v.from === undefined || v.to === undefined) return;
+  const from = parseInstant(v.from);
+  const to = parseInstant(v.to);
+  if ('ms' in from && 'ms' in to && !(from.ms < to.ms)) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be after from (${v.from}): the period is [from, to)` });
+}

@@ -1,8 +1,8 @@
 /**
  * Router definitions for what happens to payouts after execution: polling the providers,
- * reconciliation runs and their results, and the payout-items export.
+ * reconciliation runs and their results (the exports are in reports/commands.ts).
  *
- * Polling, reconciliation and the export call providers or write files for as long as they take, so
+ * Polling and reconciliation call providers for as long as they take, so
  * they are not one router transaction (transactional: false): each writes its own short transaction
  * with its audit entries, and the router records the call itself.
  */
@@ -11,22 +11,13 @@ import { z } from 'zod';
 import { rows } from '../central/store.js';
 import { defineCommand, defineQuery } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
-import { parseInstant } from '../imports/fields.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
 import { reconcile, RECONCILE_OUTCOMES } from '../reconciliation/reconcile.js';
 import { pollPayouts } from './poll.js';
-import { instant, toDate } from '../commands/inputs.js';
+import { instant, periodOrdered, toDate } from '../commands/inputs.js';
 
 const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
 const provider = z.enum(PROVIDER_NAMES);
-
-/** from < to when both are given; the problem is reported on `to`. */
-function periodOrdered(v: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx) {
-  if (v.from === undefined || v.to === undefined) return;
-  const from = parseInstant(v.from);
-  const to = parseInstant(v.to);
-  if ('ms' in from && 'ms' in to && !(from.ms < to.ms)) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be after from (${v.from})` });
-}
 
 export const poll = defineCommand({
   name: 'payouts.poll',

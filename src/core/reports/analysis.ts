@@ -15,7 +15,7 @@ import { byAmount, byNumber, byText, OrderedRows, type Compare } from '../consol
 import { likePattern, matchesAny, pageFields, pageOf, parseJson, type Sort } from '../console/paging.js';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
 import { filtersSchema, resolveFilters, where, type FilterEcho, type Filters, type FilterSpec } from './filters.js';
-import { paidAt, reversedAt } from './journal.js';
+import { paidAt, reversedAt, submittedAt } from './payout-times.js';
 
 const GRANULARITIES = ['day', 'week', 'month'] as const;
 type Granularity = (typeof GRANULARITIES)[number];
@@ -68,7 +68,7 @@ export interface TimeSeriesPoint {
 function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
   const bucket = (at: SQL) => sql`to_char(date_trunc(${granularity}::text, ${at} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`;
   const payoutWhere = (at: SQL) => where(f, { at, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status` });
-  const sentAt = sql`(SELECT min(t.created_at) FROM payout_attempts t WHERE t.payout_id = p.id)`;
+  const sentAt = submittedAt('p');
   return sql`WITH
     accrued AS (
       SELECT ${bucket(sql`m.occurred_at`)} AS period, trim(m.currency) AS currency, sum(m.amount_minor) AS amount
@@ -317,7 +317,8 @@ export const providerAnalysis = defineQuery({
   async run(ctx, input): Promise<{ filters: FilterEcho; rows: ProviderAnalysisRow[]; failureCodes: FailureCodeRow[] }> {
     const { filters, echo } = await resolveFilters(ctx.tx, PROVIDER_SPEC, input);
     const picked = where(filters, { at: sql`p.created_at`, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status`, batch: sql`p.batch_id` });
-    const settle = sql`extract(epoch FROM (p.settled_at - (SELECT min(t.created_at) FROM payout_attempts t WHERE t.payout_id = p.id)))`;
+    // Seconds from the first attempt to success or failure, computed once per payout (not per aggregate).
+    const settled = sql`(SELECT p.*, extract(epoch FROM (p.settled_at - ${submittedAt('p')})) AS settle_s FROM payouts p WHERE ${picked}) p`;
     const list = await rows<{
       provider: string; currency: string; payouts: number; succeeded: number; failed: number; pending: number; cancelled: number; reversed: number;
       paid: string; reversed_amount: string; failed_amount: string; success_rate: string | null; p50: string | null; p95: string | null;
@@ -334,10 +335,9 @@ export const providerAnalysis = defineQuery({
                  coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'FAILED'), 0)::text AS failed_amount,
                  round(100::numeric * count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'REVERSED'))
                        / nullif(count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'REVERSED', 'FAILED')), 0), 1)::text AS success_rate,
-                 round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ${settle}) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p50,
-                 round((percentile_cont(0.95) WITHIN GROUP (ORDER BY ${settle}) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p95
-          FROM payouts p
-          WHERE ${picked}
+                 round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.settle_s) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p50,
+                 round((percentile_cont(0.95) WITHIN GROUP (ORDER BY p.settle_s) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p95
+          FROM ${settled}
           GROUP BY p.provider, p.currency ORDER BY p.provider, p.currency`,
     );
     const codes = await rows<{ provider: string; currency: string; code: string; n: number }>(

@@ -57,7 +57,7 @@ export interface TabularReport {
    * indexed. PGlite then reads the report in keyset chunks through COPY (see readReport).
    */
   readonly keys?: number;
-  /** Read in this order through one cursor each; each ordered so that the file is deterministic. */
+  /** Read in this order (see readReport); each ordered so that the file is deterministic. */
   queries(filters: Filters): SQL[];
 }
 
@@ -110,14 +110,24 @@ export function neutraliseCell(value: string): string {
   return FORMULA_START.has(value.charCodeAt(0)) ? `'${value}` : value;
 }
 
-/** Writes, then awaits the write: backpressure without buffering the whole file. */
+/**
+ * One file being written: each write awaited (backpressure without buffering the whole file),
+ * hashed as it goes, and every failure — opening, writing, syncing — said in words for `file`.
+ */
 class Sink {
   readonly hash = createHash('sha256');
   bytes = 0;
-  constructor(
+  private constructor(
     private readonly fh: FileHandle,
     private readonly file: string,
   ) {}
+  static async open(at: string, file: string, opener: (f: string) => Promise<FileHandle>): Promise<Sink> {
+    try {
+      return new Sink(await opener(at), file);
+    } catch (error) {
+      throw writeError(file, error);
+    }
+  }
   async write(text: string): Promise<void> {
     const buf = Buffer.from(text, 'utf8');
     this.hash.update(buf);
@@ -128,13 +138,32 @@ class Sink {
       throw writeError(this.file, error);
     }
   }
+  /** Synced to disk before anyone may rely on it. */
+  async sync(): Promise<void> {
+    try {
+      await this.fh.sync();
+    } catch (error) {
+      throw writeError(this.file, error);
+    }
+  }
+  close(): Promise<void> {
+    return this.fh.close();
+  }
 }
+
+/** What a failed write's code means, in words. */
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+};
 
 /** A failed write says what happened in words (a full disk most of all). */
 function writeError(file: string, error: unknown): TreasuryError {
   const code = (error as { code?: string }).code;
-  const why =
-    code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (error as Error).message;
+  const why = (code && WRITE_FAILURES[code]) ?? (error as Error).message;
   return new TreasuryError('EXPORT_FAILED', `could not write ${file}: ${why}${code ? ` (${code})` : ''}; the partial file was removed and nothing was exported`, [{ field: 'out', message: why }], { cause: error });
 }
 
@@ -207,6 +236,74 @@ function cellsOf(line: string, width: number, report: TabularReport): Cells {
   return raw;
 }
 
+/** What the three readers share: the query, the report's shape, and where pages go. */
+interface Reading {
+  tx: CentralTx;
+  query: SQL;
+  report: TabularReport;
+  /** Columns in each row as read: the report's, then its hidden keys. */
+  width: number;
+  pageSize: number;
+  onPage: (page: Cells[]) => Promise<void>;
+}
+
+/** The report's columns of a row as read (its hidden keys dropped, in place). */
+function visible(r: Reading, cells: Cells): Cells {
+  cells.length = r.report.columns.length;
+  return cells;
+}
+
+/** Postgres: COPY TO STDOUT, streamed with backpressure; each batch of lines (about pageSize rows of ~150 bytes) is a page. */
+async function readByCopy(r: Reading): Promise<void> {
+  await copyOutChunks(
+    r.tx,
+    inlineQuery(r.tx, r.query),
+    (lines) => {
+      const page: Cells[] = new Array(lines.length);
+      for (let i = 0; i < lines.length; i++) page[i] = visible(r, cellsOf(lines[i]!, r.width, r.report));
+      return r.onPage(page);
+    },
+    { batchBytes: Math.max(1 << 14, r.pageSize * 160) },
+  );
+}
+
+/** PGlite, a report with keys: COPY of one keyset chunk after another, each split into pages. */
+async function readByKeyset(r: Reading, keys: number, chunkRows: number): Promise<void> {
+  let after: Cells | null = null;
+  for (;;) {
+    const text = await copyOutText(r.tx, inlineQuery(r.tx, keysetChunk(r.query, keys, after, chunkRows)));
+    if (text === '') return;
+    const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => cellsOf(line, r.width, r.report));
+    after = chunk[chunk.length - 1]!.slice(r.report.columns.length);
+    for (let at = 0; at < chunk.length; at += r.pageSize) await r.onPage(chunk.slice(at, at + r.pageSize).map((cells) => visible(r, cells)));
+    if (chunk.length < chunkRows) return;
+  }
+}
+
+/** PGlite, otherwise: a server-side cursor, one page ahead (the next page fetched while one is written). */
+async function readByCursor(r: Reading): Promise<void> {
+  const fetchPage = () => {
+    const p = rows<Record<string, string | null>>(r.tx, sql`FETCH FORWARD ${sql.raw(String(r.pageSize))} FROM ${sql.raw(CURSOR)}`);
+    p.catch(() => {}); // awaited below; never an unhandled rejection while a page is being written
+    return p;
+  };
+  const columns = r.report.columns;
+  await r.tx.execute(sql`DECLARE ${sql.raw(CURSOR)} NO SCROLL CURSOR FOR ${r.query}`);
+  let next = fetchPage();
+  for (;;) {
+    const page = await next;
+    const more = page.length === r.pageSize;
+    if (more) next = fetchPage();
+    if (page.length > 0) {
+      const names = Object.keys(page[0]!);
+      if (names.length !== r.width || columns.some((k, i) => k !== names[i])) throw new Error(`the ${r.report.name} query returned columns ${names.join(',')}, not ${columns.join(',')}`);
+      await r.onPage(page.map((row) => visible(r, Object.values(row))));
+    }
+    if (!more) break;
+  }
+  await r.tx.execute(sql`CLOSE ${sql.raw(CURSOR)}`);
+}
+
 /**
  * Every row of the report's queries as cells in column order, a page at a time, inside one
  * read-only snapshot. `onPage` is awaited before more is read.
@@ -216,7 +313,7 @@ function cellsOf(line: string, width: number, report: TabularReport): Cells {
  * - PGlite, a report with keys: COPY can only fill an in-memory blob there, so the report is
  *   copied in keyset chunks of KEYSET_CHUNK rows (each chunk one index range scan): flat memory at
  *   COPY's speed, without PGlite's per-row protocol decoding.
- * - PGlite, otherwise: a server-side cursor, one page ahead (the next page fetched while one is written).
+ * - PGlite, otherwise: a server-side cursor.
  */
 export async function readReport(
   store: CentralStore,
@@ -227,59 +324,13 @@ export async function readReport(
   chunkRows = KEYSET_CHUNK,
 ): Promise<void> {
   const keys = report.keys ?? 0;
-  const width = report.columns.length + keys;
-  const visible = (cells: Cells): Cells => (keys === 0 ? cells : ((cells.length = report.columns.length), cells));
-  const flush = async (all: Cells[]) => {
-    for (let at = 0; at < all.length; at += pageSize) await onPage(all.slice(at, at + pageSize));
-  };
   await store.db.transaction(
     async (tx) => {
       for (const query of report.queries(filters)) {
-        if (store.kind === 'postgres') {
-          // Each batch of lines (about pageSize rows of ~150 bytes) is a page: no copy in between.
-          await copyOutChunks(
-            tx,
-            inlineQuery(tx, query),
-            (lines) => {
-              const page: Cells[] = new Array(lines.length);
-              for (let i = 0; i < lines.length; i++) page[i] = visible(cellsOf(lines[i]!, width, report));
-              return onPage(page);
-            },
-            { batchBytes: Math.max(1 << 14, pageSize * 160) },
-          );
-          continue;
-        }
-        if (keys > 0) {
-          let after: Cells | null = null;
-          for (;;) {
-            const text = await copyOutText(tx, inlineQuery(tx, keysetChunk(query, keys, after, chunkRows)));
-            if (text === '') break;
-            const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => cellsOf(line, width, report));
-            after = chunk[chunk.length - 1]!.slice(report.columns.length);
-            await flush(chunk.map(visible));
-            if (chunk.length < chunkRows) break;
-          }
-          continue;
-        }
-        const fetchPage = () => {
-          const p = rows<Record<string, string | null>>(tx, sql`FETCH FORWARD ${sql.raw(String(pageSize))} FROM ${sql.raw(CURSOR)}`);
-          p.catch(() => {}); // awaited below; never an unhandled rejection while a page is being written
-          return p;
-        };
-        await tx.execute(sql`DECLARE ${sql.raw(CURSOR)} NO SCROLL CURSOR FOR ${query}`);
-        let next = fetchPage();
-        for (;;) {
-          const page = await next;
-          const more = page.length === pageSize;
-          if (more) next = fetchPage();
-          if (page.length > 0) {
-            const names = Object.keys(page[0]!);
-            if (names.length !== width || report.columns.some((k, i) => k !== names[i])) throw new Error(`the ${report.name} query returned columns ${names.join(',')}, not ${report.columns.join(',')}`);
-            await onPage(page.map((r) => visible(Object.values(r))));
-          }
-          if (!more) break;
-        }
-        await tx.execute(sql`CLOSE ${sql.raw(CURSOR)}`);
+        const reading: Reading = { tx, query, report, width: report.columns.length + keys, pageSize, onPage };
+        if (store.kind === 'postgres') await readByCopy(reading);
+        else if (keys > 0) await readByKeyset(reading, keys, chunkRows);
+        else await readByCursor(reading);
       }
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -321,13 +372,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
     await rm(rowsFile, { force: true });
   };
   try {
-    let body: FileHandle;
-    try {
-      body = await openPartial(csv ? partial : rowsFile);
-    } catch (error) {
-      throw writeError(file, error);
-    }
-    const sink = new Sink(body, file);
+    const sink = await Sink.open(csv ? partial : rowsFile, file, openPartial);
     try {
       if (csv) await sink.write((options.bom ? '\uFEFF' : '') + Papa.unparse([[...columns]], { newline: '\r\n' }) + '\r\n');
       await readReport(store, report, filters, pageSize, async (page) => {
@@ -367,13 +412,9 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
         rowCount += page.length;
         options.onProgress?.(rowCount);
       }, options.chunkRows);
-      try {
-        await body.sync();
-      } catch (error) {
-        throw writeError(file, error);
-      }
+      await sink.sync();
     } finally {
-      await body.close();
+      await sink.close();
     }
 
     const totalList = totals.list(columns);
@@ -398,24 +439,14 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
         sha256,
         sha256Of: 'each row as JSON (keys in column order) followed by "\\n", in file order',
       };
-      let fh: FileHandle;
-      try {
-        fh = await openPartial(partial);
-      } catch (error) {
-        throw writeError(file, error);
-      }
-      const json = new Sink(fh, file);
+      const json = await Sink.open(partial, file, openPartial);
       try {
         await json.write(`{"metadata":${JSON.stringify(metadata)},\n"rows":[\n`);
         for await (const chunk of createReadStream(rowsFile, { encoding: 'utf8', highWaterMark: 1 << 20 })) await json.write(chunk as string);
         await json.write(`\n]}\n`);
-        try {
-          await fh.sync();
-        } catch (error) {
-          throw writeError(file, error);
-        }
+        await json.sync();
       } finally {
-        await fh.close();
+        await json.close();
       }
       await rm(rowsFile, { force: true });
       fileSha256 = json.hash.digest('hex');

@@ -13,9 +13,8 @@ import { z } from 'zod';
 import { loadBatch } from '../batches/content.js';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
-import { instant, toDate } from '../commands/inputs.js';
-import { parseInstant } from '../imports/fields.js';
-import { isCurrency } from '../money/index.js';
+import { instant, periodOrdered, toDate } from '../commands/inputs.js';
+import { currencyInput } from '../console/paging.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
 
 export const FILTER_NAMES = ['from', 'to', 'currency', 'provider', 'affiliate', 'status', 'batch'] as const;
@@ -56,7 +55,6 @@ export type FilterEcho = {
   dated: string | null;
 };
 
-const currency = z.string().refine(isCurrency, 'is not an ISO 4217 currency code');
 const provider = z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` });
 const affiliate = z.string().min(1, 'name an affiliate by id').max(200);
 const batch = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id').max(200);
@@ -70,7 +68,7 @@ function allFilters(spec: FilterSpec) {
   return {
     from: instant.optional(),
     to: instant.optional(),
-    currency: currency.optional(),
+    currency: currencyInput.optional(),
     provider: provider.optional(),
     affiliate: affiliate.optional(),
     status: (spec.statuses ? statusSchema(spec.statuses) : z.never()).optional(),
@@ -100,13 +98,7 @@ export function filtersSchema<A extends FilterName, E extends z.ZodRawShape>(spe
             : undefined,
       },
     )
-    .superRefine((value, ctx) => {
-      const v = value as { from?: string | undefined; to?: string | undefined };
-      if (v.from === undefined || v.to === undefined) return;
-      const from = parseInstant(v.from);
-      const to = parseInstant(v.to);
-      if ('ms' in from && 'ms' in to && !(from.ms < to.ms)) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be after from (${v.from}): the period is [from, to)` });
-    });
+    .superRefine((value, ctx) => periodOrdered(value as { from?: string | undefined; to?: string | undefined }, ctx));
 }
 
 export type FilterInput = { [K in FilterName]?: K extends 'status' ? string | string[] | undefined : string | undefined };

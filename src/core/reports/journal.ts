@@ -32,6 +32,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { ProviderName } from '../providers/provider.js';
 import { where, type Filters, type FilterSpec } from './filters.js';
+import { iso, paidAt, reversedAt } from './payout-times.js';
 
 export const ENTRY_TYPES = ['accrual', 'adjustment', 'clawback', 'payout', 'reversal'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
@@ -76,32 +77,6 @@ export const JOURNAL_SPEC = {
     'status is the entry type; provider and batch keep only payout and reversal entries; currency keeps the lines in that currency',
 } as const satisfies FilterSpec;
 
-/** An instant as ISO 8601 UTC text with milliseconds. */
-export function iso(column: SQL): SQL {
-  return sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
-
-/**
- * When a SUCCEEDED or REVERSED payout succeeded (cash left). A reversal overwrites settled_at with
- * the reversal time, so for REVERSED payouts the success time is read from the payout's audit trail
- * (its `payout.status` entry to SUCCEEDED); a payout reversed without a recorded success (straight
- * from ACCEPTED) counts as paid when it was reversed.
- */
-export function paidAt(p: string): SQL {
-  const t = sql.raw(p);
-  return sql`CASE WHEN ${t}.status = 'SUCCEEDED' THEN coalesce(${t}.settled_at, ${t}.updated_at)
-                  WHEN ${t}.status = 'REVERSED' THEN coalesce(
-                    (SELECT min(x.at) FROM audit_log x WHERE x.entity_type = 'payout' AND x.entity_id = ${t}.id::text
-                       AND x.action = 'payout.status' AND x.after->>'status' = 'SUCCEEDED'),
-                    ${t}.settled_at, ${t}.updated_at) END`;
-}
-
-/** When a REVERSED payout was reversed. */
-export function reversedAt(p: string): SQL {
-  const t = sql.raw(p);
-  return sql`CASE WHEN ${t}.status = 'REVERSED' THEN coalesce(${t}.settled_at, ${t}.updated_at) END`;
-}
-
 /** Our own constants as SQL literals (typed text, not parameters of unknown type inside VALUES and CASE). */
 const lit = (v: string) => sql.raw(`'${v.replace(/'/g, "''")}'::text`);
 
@@ -113,8 +88,7 @@ const cashCase = (provider: SQL, part: 'code' | 'name') =>
   )} END`;
 
 interface Section {
-  type: EntryType | 'adjustments';
-  /** The lines, with `sort_a`/`sort_b` keys for ordering. */
+  /** The lines: JOURNAL_COLUMNS, then the hidden keys _k1 (source id) and _k2 (line). */
   lines: SQL;
   order: SQL;
 }
@@ -129,7 +103,6 @@ function sections(f: Filters): Section[] {
   const onlyPayouts = f.provider !== null || f.batch !== null; // accruals and adjustments are not at a provider or in a batch
   if (!onlyPayouts && wanted(f, 'accrual')) {
     out.push({
-      type: 'accrual',
       lines: sql`SELECT 'ACC-' || c.id AS entry_id, ${iso(sql`c.occurred_at`)} AS entry_date, 'accrual' AS entry_type, l.n::text AS line,
                         l.code AS account_code, l.name AS account_name,
                         CASE WHEN l.side = 'D' THEN c.amount_minor::text END AS debit, CASE WHEN l.side = 'C' THEN c.amount_minor::text END AS credit,
@@ -149,7 +122,6 @@ function sections(f: Filters): Section[] {
     // sign: positive is owed to the affiliate (expense up), negative is owed back (expense down).
     const type = sql`CASE WHEN a.kind = 'clawback' THEN 'clawback' ELSE 'adjustment' END`;
     out.push({
-      type: 'adjustments',
       lines: sql`SELECT 'ADJ-' || a.id AS entry_id, ${iso(sql`a.created_at`)} AS entry_date, ${type} AS entry_type, l.n::text AS line,
                         CASE WHEN (l.n = 1) = (a.amount_minor > 0) THEN ${lit(ACCOUNTS.expense.code)} ELSE ${lit(ACCOUNTS.payable.code)} END AS account_code,
                         CASE WHEN (l.n = 1) = (a.amount_minor > 0) THEN ${lit(ACCOUNTS.expense.name)} ELSE ${lit(ACCOUNTS.payable.name)} END AS account_name,
@@ -170,14 +142,16 @@ function sections(f: Filters): Section[] {
     // Sides are always D, C, D, C; the accounts differ. A payout: 1 Dr payable (source), 2 Cr FX
     // (source), 3 Dr FX (paid), 4 Cr cash (paid). A reversal: 1 Dr cash (paid), 2 Cr FX (paid),
     // 3 Dr FX (source), 4 Cr payable (source).
+    // `src`: the line is in the commissions' (source) amount and currency, else in the amount paid.
+    const payout = kind === 'payout';
     return sql`CROSS JOIN LATERAL (VALUES
-        (1, ${lit(kind === 'payout' ? 'payable' : 'cash')}, 'D'),
-        (2, 'fx', 'C'),
-        (3, 'fx', 'D'),
-        (4, ${lit(kind === 'payout' ? 'cash' : 'payable')}, 'C')) AS l(n, account, side)
+        (1, ${lit(payout ? 'payable' : 'cash')}, 'D', ${sql.raw(payout ? 'TRUE' : 'FALSE')}),
+        (2, 'fx', 'C', ${sql.raw(payout ? 'TRUE' : 'FALSE')}),
+        (3, 'fx', 'D', ${sql.raw(payout ? 'FALSE' : 'TRUE')}),
+        (4, ${lit(payout ? 'cash' : 'payable')}, 'C', ${sql.raw(payout ? 'FALSE' : 'TRUE')})) AS l(n, account, side, src)
       CROSS JOIN LATERAL (SELECT
-        CASE WHEN l.account = 'payable' OR (l.account = 'fx' AND (l.n = 2) = ${sql.raw(kind === 'payout' ? 'TRUE' : 'FALSE')}) THEN p.source_amount_minor ELSE p.amount_minor END AS amount,
-        CASE WHEN l.account = 'payable' OR (l.account = 'fx' AND (l.n = 2) = ${sql.raw(kind === 'payout' ? 'TRUE' : 'FALSE')}) THEN trim(p.source_currency) ELSE trim(p.currency) END AS currency,
+        CASE WHEN l.src THEN p.source_amount_minor ELSE p.amount_minor END AS amount,
+        CASE WHEN l.src THEN trim(p.source_currency) ELSE trim(p.currency) END AS currency,
         (p.currency <> p.source_currency OR p.amount_minor <> p.source_amount_minor) AS fx) AS m
       CROSS JOIN LATERAL (SELECT
         CASE l.account WHEN 'payable' THEN ${lit(ACCOUNTS.payable.code)} WHEN 'fx' THEN ${lit(ACCOUNTS.fx.code)} ELSE ${cashCase(sql`p.provider`, 'code')} END AS code,
@@ -187,7 +161,6 @@ function sections(f: Filters): Section[] {
     const at = kind === 'payout' ? paidAt('p') : reversedAt('p');
     const statuses = kind === 'payout' ? sql`p.status IN ('SUCCEEDED', 'REVERSED')` : sql`p.status = 'REVERSED'`;
     return {
-      type: kind,
       lines: sql`SELECT ${lit(kind === 'payout' ? 'PAY-' : 'REV-')} || p.id AS entry_id, ${iso(at)} AS entry_date, ${lit(kind)} AS entry_type,
                         (CASE WHEN m.fx THEN l.n ELSE CASE WHEN l.n = 1 THEN 1 ELSE 2 END END)::text AS line,
                         acct.code AS account_code, acct.name AS account_name,

@@ -9,7 +9,8 @@ import { sql } from 'drizzle-orm';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
 import type { TabularReport } from './export-file.js';
 import type { FilterSpec } from './filters.js';
-import { iso, JOURNAL_COLUMNS, JOURNAL_SPEC, journalQueries, paidAt, reversedAt } from './journal.js';
+import { JOURNAL_COLUMNS, JOURNAL_SPEC, journalQueries } from './journal.js';
+import { iso, paidAt, reversedAt, submittedAt } from './payout-times.js';
 import { where } from './filters.js';
 
 export const COMMISSION_STATUSES = ['pending', 'payable', 'voided', 'paid'] as const;
@@ -48,7 +49,7 @@ export const payoutReport: TabularReport = {
                  trim(p.source_currency) AS source_currency, p.fx_rate,
                  (SELECT count(*) FROM payout_items i WHERE i.payout_id = p.id)::text AS items,
                  ${iso(sql`p.created_at`)} AS created_at,
-                 ${iso(sql`(SELECT min(t.created_at) FROM payout_attempts t WHERE t.payout_id = p.id)`)} AS submitted_at,
+                 ${iso(submittedAt('p'))} AS submitted_at,
                  ${iso(paidAt('p'))} AS paid_at, ${iso(reversedAt('p'))} AS reversed_at, ${iso(sql`p.settled_at`)} AS settled_at, p.failure_code,
                  coalesce(r.outcome, 'not_reconciled') AS reconciliation_status, ${iso(sql`r.created_at`)} AS reconciled_at,
                  r.run_id::text AS reconciliation_run_id,

@@ -10,7 +10,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rows } from '../central/store.js';
 import { defineQuery } from '../commands/router.js';
 import { filtersSchema, resolveFilters, where, type FilterEcho, type Filters } from './filters.js';
-import { JOURNAL_SPEC, journalLines, paidAt, reversedAt, type EntryType } from './journal.js';
+import { JOURNAL_SPEC, journalLines, type EntryType } from './journal.js';
+import { paidAt, reversedAt } from './payout-times.js';
 
 export interface AccountBalance {
   accountCode: string;
