@@ -10,8 +10,9 @@
  *   or overwritten (the operator may still have unpushed commands in it);
  * - WAL mode, and every integer comes back as bigint (money never passes through a JS number).
  */
-import { existsSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -36,10 +37,40 @@ export class CacheKeyError extends Error {
   }
 }
 
+/** The file is there and the key fits, but pages do not decrypt or do not add up (truncated, corrupted). */
+export class CacheDamagedError extends Error {
+  readonly code = 'CACHE_DAMAGED';
+  constructor(file: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      `the local cache ${file} is damaged (${detail}). The file was left untouched. It holds nothing the central store lacks except commands not yet pushed: ` +
+        'run `treasury cache rebuild` (Settings → Local cache in the app) to move it aside, keep it and its key for inspection, and pull everything again from the central store.',
+      options,
+    );
+    this.name = 'CacheDamagedError';
+  }
+}
+
+const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
+
 const MIGRATIONS = () => resourcePath('drizzle/local');
-const KEY_HEX = /^[0-9a-f]{64}$/;
+export const KEY_HEX = /^[0-9a-f]{64}$/;
 
 export const cacheKeyAccount = (workstationId: string) => `cache-key:${workstationId}`;
+/**
+ * The key a rotation is moving to (cache/rekey.ts): written to the credential store before the file
+ * is rekeyed, promoted to `cacheKeyAccount` after. While it exists, opening the cache settles the
+ * rotation whichever step a crash stopped it at (see `openCache`).
+ */
+export const nextCacheKeyAccount = (workstationId: string) => `cache-key-next:${workstationId}`;
+/** A rotation rekeys a copy named like this next to the cache, then renames it over the cache. */
+export const rekeyCopyPrefix = (file: string) => `${file}.rekey-`;
+
+/** Copies a rotation left behind (it was stopped before its rename): never the cache itself. */
+function removeRekeyCopies(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = path.basename(rekeyCopyPrefix(file));
+  for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(path.join(dir, name), { force: true });
+}
 
 export interface OpenCacheOptions {
   file: string;
@@ -47,25 +78,100 @@ export interface OpenCacheOptions {
   credentials: CredentialStore;
 }
 
+const checkKey = (key: string | null, kind: string, what: string): string | null => {
+  if (key !== null && !KEY_HEX.test(key)) throw new CacheKeyError(`the ${what} in the ${kind} store is malformed (expected 64 hex characters)`);
+  return key;
+};
+
 export async function openCache({ file, workstationId, credentials }: OpenCacheOptions): Promise<LocalCache> {
   const account = cacheKeyAccount(workstationId);
   const exists = existsSync(file);
-  let key = await credentials.get(account);
-  if (key !== null && !KEY_HEX.test(key)) {
-    throw new CacheKeyError(`the local cache key in the ${credentials.kind} store is malformed (expected 64 hex characters)`);
-  }
+  let key = checkKey(await credentials.get(account), credentials.kind, 'local cache key');
+  const next = exists ? await pendingKey(credentials, workstationId) : null;
+  if (next !== null) return settleRotation(file, credentials, workstationId, key, next);
   if (key === null) {
     if (exists) {
       throw new CacheKeyError(
         `the local cache ${file} exists but its key is not in the ${credentials.kind} store. ` +
           `The file was left untouched. The cache holds nothing the central store lacks except unpushed commands: ` +
-          `restore the key, or move the file away to start a fresh cache.`,
+          `restore the key, or run \`treasury cache rebuild\` to move the file aside and pull everything again from the central store.`,
       );
     }
     key = randomBytes(32).toString('hex');
     await credentials.set(account, key); // before the file exists
   }
   return openWithKey(file, key, exists);
+}
+
+/** The environment store is read-only and has no rotation account: nothing is ever pending there. */
+async function pendingKey(credentials: CredentialStore, workstationId: string): Promise<string | null> {
+  if (credentials.kind === 'env') return null;
+  return checkKey(await credentials.get(nextCacheKeyAccount(workstationId)), credentials.kind, 'pending local cache key');
+}
+
+/**
+ * A rotation was interrupted (cache/rekey.ts writes the new key as pending, rekeys a copy, renames
+ * it over the cache, then promotes the key). The file is readable with exactly one of the two keys:
+ * - the current key: the copy never replaced the file → the pending key and the copy are dropped;
+ * - the pending key: the rekeyed copy replaced the file but the key was not promoted → promoted now.
+ */
+async function settleRotation(file: string, credentials: CredentialStore, workstationId: string, key: string | null, next: string): Promise<LocalCache> {
+  removeRekeyCopies(file);
+  if (key !== null && key !== next) {
+    try {
+      const cache = openWithKey(file, key, true);
+      await credentials.delete(nextCacheKeyAccount(workstationId));
+      return cache;
+    } catch (error) {
+      // Not with the current key (the key check may still name it: it is rewritten after the rekey).
+      if (!(error instanceof CacheKeyError) && !(error instanceof CacheDamagedError)) throw error;
+    }
+  }
+  const cache = openWithKey(file, next, true);
+  await credentials.set(cacheKeyAccount(workstationId), next);
+  await credentials.delete(nextCacheKeyAccount(workstationId));
+  return cache;
+}
+
+/**
+ * `<cache>.key-check`: HMAC-SHA-256 of a fixed label under the cache's key — it proves which key made
+ * the file without revealing anything about it. When a file does not decrypt, it tells a wrong key
+ * (CACHE_KEY: find the right one) from a damaged file (CACHE_DAMAGED: rebuild from the central store).
+ */
+export const keyCheckFile = (file: string) => `${file}.key-check`;
+const keyCheck = (keyHex: string) => createHmac('sha256', Buffer.from(keyHex, 'hex')).update('treasury-console cache key check v1').digest('hex');
+
+export function writeKeyCheck(file: string, keyHex: string): void {
+  const target = keyCheckFile(file);
+  const value = keyCheck(keyHex);
+  if (readKeyCheck(file) === value) return;
+  writeFileSync(`${target}.tmp`, JSON.stringify({ version: 1, hmac: value }) + '\n');
+  renameSync(`${target}.tmp`, target);
+}
+
+function readKeyCheck(file: string): string | null {
+  try {
+    const parsed = JSON.parse(readFileSync(keyCheckFile(file), 'utf8')) as { hmac?: unknown };
+    return typeof parsed.hmac === 'string' ? parsed.hmac : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A truncated file (a copy cut short, a full disk, a bad sector) is otherwise only noticed when a
+ * query reaches a missing page. The header records how many pages the database has; the file must
+ * hold at least that many (plus the cipher's reserved bytes, which are inside each page).
+ */
+function checkLength(sqlite: Database.Database, file: string): void {
+  const pages = BigInt(sqlite.pragma('page_count', { simple: true }) as bigint | number);
+  const pageSize = BigInt(sqlite.pragma('page_size', { simple: true }) as bigint | number);
+  // Pages may still be in the write-ahead log (not checkpointed into the file yet, as after a crash).
+  if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0) return;
+  const size = BigInt(statSync(file).size);
+  if (size < pages * pageSize) {
+    throw new CacheDamagedError(file, `the file is ${size} bytes, shorter than the ${pages} pages of ${pageSize} bytes its header records: it was truncated`);
+  }
 }
 
 /**
@@ -80,6 +186,12 @@ export interface CacheConnectionSecret {
   readonly keyPragmas: readonly string[];
 }
 const secrets = new WeakMap<LocalCache, CacheConnectionSecret>();
+
+/** After a rekey (cache/rekey.ts): later connections (the loader's) open with the new key. */
+export function replaceConnectionKey(cache: LocalCache, keyHex: string): void {
+  const secret = cacheConnectionSecret(cache);
+  secrets.set(cache, { file: secret.file, keyPragmas: [...secret.keyPragmas.slice(0, -1), `hexkey='${keyHex}'`] });
+}
 
 export function cacheConnectionSecret(cache: LocalCache): CacheConnectionSecret {
   const secret = secrets.get(cache);
@@ -136,23 +248,38 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
       // "malformed" when a journal left by a crash cannot be decrypted; that journal stays for the
       // right one to roll back.) Past the last cipher, the error is the one the last try gave.
       if ((code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') && i + 1 < ciphers.length) continue;
-      const notDb = code === 'SQLITE_NOTADB';
+      if (DAMAGE_CODES.has(code ?? '')) throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+      if (code === 'SQLITE_NOTADB' && readKeyCheck(file) === keyCheck(keyHex)) {
+        throw new CacheDamagedError(file, `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`, { cause: error });
+      }
       throw new CacheKeyError(
-        notDb
-          ? `the local cache ${file} cannot be decrypted with the key in the credential store (wrong key, or not a Treasury cache). The file was left untouched.`
+        code === 'SQLITE_NOTADB'
+          ? `the local cache ${file} cannot be decrypted with the key in the credential store (a wrong key, a damaged first page, or not a Treasury cache). The file was left untouched. ` +
+              'If the key is right, run `treasury cache rebuild` to move the file aside and pull everything again from the central store.'
           : `cannot open the local cache ${file}: ${(error as Error).message}. The file was left untouched.`,
         { cause: error },
       );
     }
   }
-  sqlite.pragma('journal_mode = WAL');
-  // SQLite3 Multiple Ciphers does not encrypt temporary files (sorts, index builds): keep them in memory.
-  sqlite.pragma('temp_store = MEMORY');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.defaultSafeIntegers(true);
-  // drizzle's types name the upstream package; the cipher build has the same API.
-  const db = drizzle(sqlite as never, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS() });
+  let db: CacheDb;
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // SQLite3 Multiple Ciphers does not encrypt temporary files (sorts, index builds): keep them in memory.
+    sqlite.pragma('temp_store = MEMORY');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.defaultSafeIntegers(true);
+    if (!fresh) checkLength(sqlite, file);
+    // drizzle's types name the upstream package; the cipher build has the same API.
+    db = drizzle(sqlite as never, { schema });
+    migrate(db, { migrationsFolder: MIGRATIONS() });
+  } catch (error) {
+    sqlite.close();
+    const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    if (error instanceof CacheDamagedError) throw error;
+    if (DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB') throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+    throw error;
+  }
+  writeKeyCheck(file, keyHex);
   const cache: LocalCache = { file, db, sqlite, close: () => sqlite.close() };
   secrets.set(cache, { file, keyPragmas });
   return cache;

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'IP_NOT_ALLOWED'
   | 'STORE_BUSY'
   | 'CACHE_KEY'
+  | 'CACHE_DAMAGED'
   | 'CREDENTIAL_STORE_UNAVAILABLE'
   | 'UNKNOWN_COMMAND'
   | 'ILLEGAL_TRANSITION'
@@ -54,6 +55,7 @@ const USER_CODES = new Set<ErrorCode>([
   'IP_NOT_ALLOWED',
   'STORE_BUSY',
   'CACHE_KEY',
+  'CACHE_DAMAGED',
   'CREDENTIAL_STORE_UNAVAILABLE',
   'UNKNOWN_COMMAND',
   'ILLEGAL_TRANSITION',
@@ -92,6 +94,18 @@ export function formatProblem(p: Problem): string {
 /** Driver and socket codes that mean the central store went away (postgres.js, Node, Postgres shutdown). */
 const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
 
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
+
+export function cacheDamaged(detail: string, cause?: unknown): TreasuryError {
+  return new TreasuryError(
+    'CACHE_DAMAGED',
+    `the local cache is damaged (${detail}). It holds nothing the central store lacks except commands not yet pushed: ` +
+      'run `treasury cache rebuild` (Settings → Local cache in the app) to move the damaged file aside, keep it and its key for inspection, and pull everything again from the central store.',
+    [],
+    { cause },
+  );
+}
+
 /** Maps errors thrown by lower layers (which do not know the router) onto typed errors. */
 export function toTreasuryError(error: unknown): TreasuryError {
   if (error instanceof TreasuryError) return error;
@@ -100,9 +114,13 @@ export function toTreasuryError(error: unknown): TreasuryError {
     case 'CENTRAL_UNAVAILABLE':
     case 'STORE_BUSY':
     case 'CACHE_KEY':
+    case 'CACHE_DAMAGED':
     case 'CREDENTIAL_STORE_UNAVAILABLE':
       return new TreasuryError(e.code, e.message ?? String(error), [], { cause: error });
   }
+  // SQLite (the local cache; the central store is never SQLite) found pages that do not decrypt or
+  // do not add up: a truncated or corrupted file. The cache can always be rebuilt from the central store.
+  if (e?.name === 'SqliteError' && DAMAGED.has(e.code ?? '')) return cacheDamaged(e.message ?? String(error), error);
   const lost = [e?.code, (error as { cause?: { code?: string } })?.cause?.code].find((c) => c !== undefined && CONNECTION_LOST.has(c));
   if (lost) return new TreasuryError('CENTRAL_UNAVAILABLE', `the central store cannot be reached (${lost})`, [], { cause: error });
   if (e?.name === 'IllegalTransitionError') return new TreasuryError('ILLEGAL_TRANSITION', e.message ?? 'illegal transition', [], { cause: error });

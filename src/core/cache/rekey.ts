@@ -1,0 +1,125 @@
+/**
+ * Rotating the local cache key: the cache is re-encrypted under a new random key with SQLite3
+ * Multiple Ciphers' `PRAGMA hexrekey`, and the credential store is updated, so that a crash at any
+ * instant leaves a cache that opens — with the old key or the new one, never neither.
+ *
+ * The rekey runs on a copy, never on the file in use: killed in the middle of an in-place rekey
+ * (rollback journal), this SQLite3 Multiple Ciphers build (2.3.5) left files that opened with
+ * neither key — test/cache-rekey.test.ts found it. So:
+ * 1. the cache is locked (BEGIN EXCLUSIVE, rollback-journal mode: no other connection can read or
+ *    write it until the end) and copied byte for byte, still under the old key;
+ * 2. the new key is written to the credential store as *pending* (`nextCacheKeyAccount`) — a file
+ *    never exists whose key was not kept;
+ * 3. the copy is rekeyed and synced, then renamed over the cache (atomic on one file system);
+ * 4. the file is opened with the new key (a real check), the new key replaces the old one in the
+ *    store, and the pending entry is deleted.
+ *
+ * `openCache` settles an interrupted rotation (cache.ts, settleRotation): it tries the current key,
+ * then the pending one, keeps whichever opens the file and removes a copy left half-done.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, fsyncSync, openSync, closeSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import {
+  CacheKeyError,
+  cacheConnectionSecret,
+  cacheKeyAccount,
+  nextCacheKeyAccount,
+  openWithKey,
+  rekeyCopyPrefix,
+  writeKeyCheck,
+  type LocalCache,
+} from './cache.js';
+import type { CredentialStore } from '../credentials/store.js';
+
+export type RekeyStep = 'pending-key-stored' | 'copy-rekeyed' | 'file-replaced' | 'key-promoted';
+
+export interface RekeyOptions {
+  workstationId: string;
+  credentials: CredentialStore;
+  /** Called after each step (the crash test stops the process there). */
+  onStep?: (step: RekeyStep) => void;
+}
+
+export interface RekeyResult {
+  file: string;
+  cipher: string;
+  pages: number;
+  ms: number;
+}
+
+function fsyncPath(p: string): void {
+  const fd = openSync(p, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Rekeys the cache. `cache` must be the only connection to the file (no app, no other command); it
+ * is closed, and the cache is returned open again under the new key.
+ */
+export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Promise<{ cache: LocalCache; result: RekeyResult }> {
+  const started = performance.now();
+  const { credentials, workstationId } = options;
+  if (credentials.kind === 'env') {
+    throw new CacheKeyError(
+      'the environment credential store is read-only: rotate the cache key with the OS keychain (TREASURY_CREDENTIAL_STORE unset), or give a new TREASURY_CACHE_KEY together with `treasury cache rebuild`',
+    );
+  }
+  const { file, keyPragmas } = cacheConnectionSecret(cache);
+  const db = cache.sqlite;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  // Leaving WAL needs the only connection to the file: this also proves no other process has it open.
+  const mode = String(db.pragma('journal_mode = DELETE', { simple: true })).toLowerCase();
+  if (mode !== 'delete') throw new CacheKeyError(`the local cache ${file} is open in another process (the app or another command): close it, then rotate the key`);
+  let locked = false;
+  const copy = `${rekeyCopyPrefix(file)}${randomBytes(6).toString('hex')}`;
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    locked = true;
+    copyFileSync(file, copy);
+    const key = randomBytes(32).toString('hex');
+    await credentials.set(nextCacheKeyAccount(workstationId), key);
+    options.onStep?.('pending-key-stored');
+
+    const target = new Database(copy, { fileMustExist: true });
+    try {
+      for (const p of keyPragmas) target.pragma(p);
+      target.pragma('journal_mode = DELETE');
+      target.pragma(`hexrekey='${key}'`); // generated hex: nothing to inject
+    } finally {
+      target.close();
+    }
+    fsyncPath(copy);
+    options.onStep?.('copy-rekeyed');
+
+    renameSync(copy, file);
+    rmSync(`${file}-shm`, { force: true });
+    fsyncPath(path.dirname(file));
+    options.onStep?.('file-replaced');
+    db.close(); // it still holds the replaced file, now unlinked: its lock and transaction go with it
+    locked = false;
+
+    const reopened = openWithKey(file, key, true); // fails here, before the key is promoted, if the new file does not open
+    await credentials.set(cacheKeyAccount(workstationId), key);
+    options.onStep?.('key-promoted');
+    await credentials.delete(nextCacheKeyAccount(workstationId));
+    writeKeyCheck(file, key);
+    const pages = Number(reopened.sqlite.pragma('page_count', { simple: true }));
+    const cipher = String(reopened.sqlite.pragma('cipher', { simple: true }));
+    return { cache: reopened, result: { file, cipher, pages, ms: Math.round(performance.now() - started) } };
+  } catch (error) {
+    rmSync(copy, { force: true });
+    rmSync(`${copy}-journal`, { force: true });
+    throw error;
+  } finally {
+    if (locked && db.open) {
+      db.exec('ROLLBACK');
+      db.pragma('journal_mode = WAL');
+    }
+  }
+}
