@@ -341,7 +341,7 @@ describe.each(drivers())('reports and exports on %s', (driver) => {
         exportReport(ledger.flow.tw.ws.central, journalReport, direct('raced.csv', { pageSize: 50, onProgress: () => void (existsSync(target) || writeFileSync(target, 'someone else\n')) })),
       );
       expect(e).toMatchObject({ code: 'CONFLICT' });
-      expect(e.message).toMatch(/was created while the export ran/);
+      expect(e.message).toMatch(/was created while it was being written/);
       expect(readFileSync(target, 'utf8')).toBe('someone else\n');
       expect(leftovers('raced.csv')).toEqual(['raced.csv']);
       expect(await exportAudits('export.journal.abandoned')).toBe(before + 1);

@@ -22,12 +22,13 @@
  *   file order — a reader recomputes it from the parsed rows.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
+import { Sink, checkTarget, place, placeError } from '../files/whole-file.js';
 import { copyField, copyOutChunks, copyOutText, inlineQuery } from '../central/copy.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
@@ -108,74 +109,6 @@ const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
 /** A text cell as a spreadsheet will not execute it. */
 export function neutraliseCell(value: string): string {
   return FORMULA_START.has(value.charCodeAt(0)) ? `'${value}` : value;
-}
-
-/**
- * One file being written: each write awaited (backpressure without buffering the whole file),
- * hashed as it goes, and every failure — opening, writing, syncing — said in words for `file`.
- */
-class Sink {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  private constructor(
-    private readonly fh: FileHandle,
-    private readonly file: string,
-  ) {}
-  static async open(at: string, file: string, opener: (f: string) => Promise<FileHandle>): Promise<Sink> {
-    try {
-      return new Sink(await opener(at), file);
-    } catch (error) {
-      throw writeError(file, error);
-    }
-  }
-  async write(text: string): Promise<void> {
-    const buf = Buffer.from(text, 'utf8');
-    this.hash.update(buf);
-    this.bytes += buf.length;
-    try {
-      await this.fh.write(buf);
-    } catch (error) {
-      throw writeError(this.file, error);
-    }
-  }
-  /** Synced to disk before anyone may rely on it. */
-  async sync(): Promise<void> {
-    try {
-      await this.fh.sync();
-    } catch (error) {
-      throw writeError(this.file, error);
-    }
-  }
-  close(): Promise<void> {
-    return this.fh.close();
-  }
-}
-
-/** What a failed write's code means, in words. */
-const WRITE_FAILURES: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-};
-
-/** A failed write says what happened in words (a full disk most of all). */
-function writeError(file: string, error: unknown): TreasuryError {
-  const code = (error as { code?: string }).code;
-  const why = (code && WRITE_FAILURES[code]) ?? (error as Error).message;
-  return new TreasuryError('EXPORT_FAILED', `could not write ${file}: ${why}${code ? ` (${code})` : ''}; the partial file was removed and nothing was exported`, [{ field: 'out', message: why }], { cause: error });
-}
-
-function checkTarget(out: string, overwrite: boolean): string {
-  const file = path.resolve(out);
-  const dir = path.dirname(file);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TreasuryError('VALIDATION', `cannot write ${file}: the folder ${dir} does not exist`, [{ field: 'out', message: 'folder does not exist' }]);
-  if (existsSync(file)) {
-    if (statSync(file).isDirectory()) throw new TreasuryError('VALIDATION', `${file} is a folder: name a file`, [{ field: 'out', message: 'is a folder' }]);
-    if (!overwrite) throw new TreasuryError('CONFLICT', `${file} already exists: choose another name or pass overwrite`, [{ field: 'out', message: 'file exists' }]);
-  }
-  return file;
 }
 
 interface Sum {
@@ -468,29 +401,6 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
     await cleanup();
     throw error;
   }
-}
-
-/**
- * Moves the finished file to its name. Without overwrite, a hard link (which fails when the name
- * exists) and an unlink, so that a file created there meanwhile is never replaced.
- */
-async function place(partial: string, file: string, overwrite: boolean): Promise<void> {
-  if (overwrite) return rename(partial, file);
-  try {
-    await link(partial, file);
-  } catch (error) {
-    // File systems without hard links (FAT, exFAT, some shares): check, then rename.
-    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes((error as { code?: string }).code ?? '')) throw error;
-    if (existsSync(file)) throw Object.assign(new Error(`${file} exists`), { code: 'EEXIST' });
-    return rename(partial, file);
-  }
-  await rm(partial, { force: true });
-}
-
-function placeError(file: string, error: unknown): TreasuryError {
-  const code = (error as { code?: string }).code;
-  if (code === 'EEXIST') return new TreasuryError('CONFLICT', `${file} was created while the export ran: choose another name or pass overwrite; nothing was exported`, [{ field: 'out', message: 'file exists' }], { cause: error });
-  return writeError(file, error);
 }
 
 async function auditAbandoned(store: CentralStore, report: TabularReport, result: ExportResult, options: ExportOptions, now: Date, error: unknown): Promise<void> {
