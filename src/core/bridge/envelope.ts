@@ -15,7 +15,9 @@ const EXPORT_NAMES = ['export.payouts', 'export.commissions', 'export.payoutItem
  * file the operator picked in a dialog or the host's own transit file (importFile, exportFile).
  * test/bridge-files.test.ts checks that every definition with a file in its input is listed here.
  */
-export const FILE_CALLS: ReadonlySet<string> = new Set<string>([...IMPORT_NAMES, ...EXPORT_NAMES]);
+/** Files only a command line writes: the console has no backup button (a backup is an administrator's job on the machine). */
+const HOST_ONLY_NAMES = ['central.backup'] as const;
+export const FILE_CALLS: ReadonlySet<string> = new Set<string>([...IMPORT_NAMES, ...EXPORT_NAMES, ...HOST_ONLY_NAMES]);
 
 /** A zod failure as the bridge reports it: the message, and each issue's path and text. */
 export function invalid(message: string, error: z.ZodError): BridgeResult<never> & { ok: false; error: BridgeError } {

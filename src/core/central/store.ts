@@ -22,6 +22,8 @@ export interface CentralStore {
   readonly db: CentralDb;
   /** Where it lives, safe to print (no password). */
   readonly location: string;
+  /** Embedded store only: its data directory as a gzip'd tar, taken between queries (backup/backup.ts). */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,8 @@ async function openPglite(dataDir: string): Promise<CentralStore> {
       kind: 'pglite',
       db,
       location: `embedded PGlite at ${dir}`,
+      // PGlite takes it under its query lock: no statement runs while the files are read.
+      dump: () => client.dumpDataDir('gzip'),
       async close() {
         await client.close();
         lock.release();

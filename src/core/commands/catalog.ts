@@ -1,6 +1,7 @@
 /** Every command and query the router knows. A name not listed here does not exist. */
 import * as access from '../access/commands.js';
 import * as audit from '../audit/commands.js';
+import * as backup from '../backup/commands.js';
 import * as batches from '../batches/commands.js';
 import * as views from '../console/queries.js';
 import * as data from '../calculation/commands.js';
@@ -22,6 +23,8 @@ const CATALOG = [
   operators.setupStatus,
   operators.createOperator,
   operators.authorizeSync,
+  operators.authorizeCacheMaintenance,
+  backup.backupCentral,
   roles.setRole,
   roles.setStatus,
   roles.list,

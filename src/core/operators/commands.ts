@@ -186,6 +186,20 @@ export const createOperator = defineCommand({
  * Pulling the central store into the local cache reads it directly (the change log), outside the
  * command router; the host asks this first so the pull passes the one permission check and is audited.
  */
+/**
+ * Maintenance of this workstation's cache (rebuild from the central store; key rotation while
+ * online): done by the workstation on its own files, authorised and audited here first.
+ */
+export const authorizeCacheMaintenance = defineCommand({
+  name: 'cache.authorize',
+  permission: 'payables.view',
+  input: z.strictObject({ action: z.enum(['rebuild', 'rekey']), reason: z.string().max(500).optional() }),
+  async run(ctx, input) {
+    ctx.audit({ action: `cache.${input.action}`, entityType: 'workstation', entityId: ctx.workstationId, after: { reason: input.reason ?? null } });
+    return { authorised: true };
+  },
+});
+
 export const authorizeSync = defineCommand({
   name: 'sync.authorize',
   permission: 'payables.view',

@@ -94,6 +94,8 @@ export interface PullResult {
   /** The cursor after the pull: "xid:id". */
   cursor: string;
   ms: number;
+  /** Why the cache was emptied and filled again before this pull (the central store changed identity). */
+  refilled?: string;
 }
 
 export interface SyncStatus {
@@ -109,6 +111,8 @@ export interface SyncStatus {
 const K_CURSOR = 'cursor';
 const K_LAST_AT = 'last_pull_at';
 const K_LAST_MODE = 'last_pull_mode';
+/** The central store's identity the cache was filled from (see centralIdentity). */
+const K_IDENTITY = 'central_identity';
 /** Secondary indexes dropped for an initial pull, kept here until recreated (survives a crash). */
 const K_INDEXES = 'initial_pull_dropped_indexes';
 
@@ -278,17 +282,42 @@ export function pull(store: CentralStore, cache: LocalCache, options: PullOption
   return serialized(cache, () => pullNow(store, cache, options));
 }
 
+/**
+ * Which central store this is: the random id in its settings (which a restore from a backup
+ * replaces: backup/restore.ts) and the database's own oid (a pg_restore into a new database gets a
+ * new one). The cursor means something only in the store that issued it: transaction ids of a
+ * restored store start again from the backup's, so a cache that kept its cursor would skip changes,
+ * and keep rows the restored store no longer has.
+ */
+export async function centralIdentity(tx: CentralTx): Promise<string> {
+  const [row] = await rows<{ id: string | null; oid: string }>(
+    tx,
+    sql`SELECT (SELECT value->>'id' FROM settings WHERE key = 'central.identity') AS id,
+               (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS oid`,
+  );
+  return `${row?.id ?? 'none'}/${row?.oid ?? 'none'}`;
+}
+
 async function pullNow(store: CentralStore, cache: LocalCache, options: PullOptions): Promise<PullResult> {
   const started = performance.now();
   restoreMirrorIndexes(cache);
+  const identity = await centralIdentity(store.db);
+  const known = readState(cache, K_IDENTITY);
+  let refilled: string | null = null;
+  if (known !== null && known !== identity && readState(cache, K_CURSOR) !== null) {
+    // Restored or replaced since the last pull: fill the cache again (the outbox stays).
+    clearMirrors(cache);
+    refilled = 'the central store was restored from a backup or replaced since the last pull: the cache was filled again from it';
+  }
   const stored = readState(cache, K_CURSOR);
   const result = stored === null ? await initialPull(store, cache, options) : await incrementalPull(store, cache, parseCursor(stored), options);
   const ms = performance.now() - started;
   cache.sqlite.transaction(() => {
     writeState(cache, K_LAST_AT, new Date().toISOString());
     writeState(cache, K_LAST_MODE, result.mode);
+    writeState(cache, K_IDENTITY, identity);
   })();
-  return { ...result, ms };
+  return { ...result, ms, ...(refilled ? { refilled } : {}) };
 }
 
 /** How long a connection waits for the other's lock during the initial pull (see loader.ts). */

@@ -150,11 +150,13 @@ export class OfflineRouter {
       if (!handler) throw offlineRefusal(def.name);
       const result = await handler({ cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses() }, parsed.data as never);
       const refused = (def.name === 'session.signIn' || def.name === 'session.stepUp') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
-      if (def.kind === 'command') journal(cache, { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
+      // Journaled through the workstation's connection as it is now (a key rotation replaces it).
+      if (def.kind === 'command') journal(await this.cache(), { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
-      journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' || e.code === 'IP_NOT_ALLOWED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+      // A damaged cache cannot take the journal line either: the error says what to do.
+      if (e.code !== 'CACHE_DAMAGED') journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' || e.code === 'IP_NOT_ALLOWED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
       throw e;
     }
   }

@@ -35,6 +35,18 @@ const WORKSTATION_CATALOG = [
     input: z.strictObject({ status: z.enum(['pending', 'applied', 'rejected', 'discarded']).optional() }),
     run: hostOnly,
   }),
+  // Key rotation works offline too (checked against the session as the cache knows it); online it is
+  // also authorised and audited centrally. See cache/rekey.ts.
+  defineCommand({ name: 'cache.rekey', permission: 'signed_in', input: z.strictObject({}), run: hostOnly }),
+  // Rebuild needs the central store (it pulls everything again), and works when the cache itself
+  // cannot be opened: the workstation answers it before the cache is touched (workstation.ts).
+  defineCommand({
+    name: 'cache.rebuild',
+    permission: 'payables.view',
+    transactional: false,
+    input: z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() }),
+    run: hostOnly,
+  }),
   defineCommand({ name: 'outbox.discard', permission: 'batches.create', input: z.strictObject({ entry: z.string().min(1, 'name an outbox entry by seq or command id') }), run: hostOnly }),
 ] as const;
 
@@ -74,6 +86,13 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
     'sync.status': async (ctx) => statusOf(ctx.cache, await ws().connectivity()),
     'outbox.list': (ctx, input: { status?: 'pending' | 'applied' | 'rejected' | 'discarded' }) => listOutbox(ctx.cache, input.status),
     'outbox.discard': (ctx, input: { entry: string }) => discard(ctx.cache, input.entry),
+    'cache.rekey': async (ctx) => {
+      const w = ws();
+      if ((await w.connectivity()).online && sessionOrigin(ctx.cache, ctx.session!) !== 'offline') {
+        await w.router.call({ name: 'cache.authorize', payload: { action: 'rekey' }, session: ctx.session, workstationId: w.id });
+      }
+      return w.rotateCacheKey();
+    },
     'sync.run': async (ctx, input: { pullOnly?: boolean; pushOnly?: boolean }) => {
       const w = ws();
       const connectivity = await w.connectivity();

@@ -21,6 +21,14 @@ import { createProviderResolver } from '../providers/registry.js';
 import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
 import { logger, rememberSecret } from '../log/logger.js';
 import { cacheFile, workstationFile } from './paths.js';
+import type { RekeyResult } from '../cache/rekey.js';
+import { assertNothingUnpushed, moveCacheAside, type MovedAside } from './cache-maintenance.js';
+import type { PullResult } from '../sync/pull.js';
+
+export interface RebuildResult {
+  movedAside: MovedAside;
+  pulled: PullResult;
+}
 
 export interface WorkstationOptions {
   dataDir: string;
@@ -66,6 +74,8 @@ export interface Workstation {
   cache(): Promise<LocalCache>;
   /** A separate connection to the cache (callers close it). */
   openCache(): Promise<LocalCache>;
+  /** Re-encrypts the cache under a new key (cache/rekey.ts); the workstation's connection is replaced. */
+  rotateCacheKey(): Promise<RekeyResult>;
   close(): Promise<void>;
 }
 
@@ -151,6 +161,25 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     return reachable;
   };
 
+  /**
+   * `cache.rebuild`: authorised and audited by the central store (the cache may not open at all),
+   * then the old file is moved aside with its key, and a fresh cache is filled by an initial pull.
+   */
+  const rebuild = async (c: Call): Promise<RebuildResult> => {
+    const input = z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() }).parse(c.payload ?? {});
+    if (!(await online())) throw offlineRefusal('rebuilding the local cache');
+    await router!.call({ name: 'cache.authorize', payload: { action: 'rebuild', reason: input.reason }, session: c.session, workstationId: c.workstationId, ip: c.ip });
+    const current = await cache().catch(() => null); // damaged or keyless: nothing to check, it is moved aside as it is
+    if (current) assertNothingUnpushed(current, Boolean(input.discardPending));
+    current?.close();
+    cacheConnection = null;
+    const movedAside = await moveCacheAside(options.dataDir, id, credentials);
+    const { rebuildCache } = await import('../sync/pull.js');
+    const pulled = await rebuildCache(central!, await cache(), { onProgress: (p) => c.onProgress?.({ phase: `pulling ${p.table ?? 'changes'}`, done: p.done }) });
+    log.warn({ movedAside: movedAside.file, rows: pulled.rows }, 'local cache rebuilt from the central store');
+    return { movedAside, pulled };
+  };
+
   const ws: Workstation = {
     dataDir: options.dataDir,
     id,
@@ -164,6 +193,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     },
     credentials,
     async call<O>(c: Call): Promise<O> {
+      if (c.name === 'cache.rebuild') return (await rebuild(c)) as O;
       if (WORKSTATION_CALLS.has(c.name)) {
         // Online, the central store says who the session is (the cache may not know anyone yet).
         const identify = (await online()) ? () => router!.call<Actor>({ name: 'session.whoami', payload: {}, session: c.session, workstationId: c.workstationId, ip: c.ip }) : undefined;
@@ -197,6 +227,16 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     cache,
     // Loaded on demand: the native SQLite module must not be required just to start a host.
     openCache: openCacheNow,
+    async rotateCacheKey() {
+      const { rekeyCache } = await import('../cache/rekey.js');
+      const current = await cache();
+      const rotation = rekeyCache(current, { workstationId: id, credentials });
+      // The old connection is closed by the rotation; from now on the workstation uses the new one.
+      cacheConnection = rotation.then((r) => r.cache, () => openCacheNow());
+      const { result } = await rotation;
+      log.info({ file: result.file, pages: result.pages, ms: result.ms }, 'cache key rotated');
+      return result;
+    },
     async close() {
       if (cacheConnection) (await cacheConnection.catch(() => null))?.close();
       await (central as CentralStore | null)?.close();

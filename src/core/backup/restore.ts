@@ -1,0 +1,107 @@
+/**
+ * `treasury restore`: puts a backup (backup/file.ts) back as the embedded central store.
+ *
+ * It runs without the router: the store it would check permissions against may be gone — that is
+ * why one restores. Whoever can write the data dir can replace the store anyway; the restore is
+ * recorded in the restored audit chain (`central.restored`, with the OS user and the backup's
+ * SHA-256) before the store is put in place.
+ *
+ * Nothing is replaced until the backup has proven itself:
+ * 1. the file is read whole and checked (format, length, SHA-256 of the data);
+ * 2. the data is loaded into a staging directory next to the store, and its ledger summary and
+ *    audit chain are measured there and compared with the manifest;
+ * 3. the store's identity is renewed (every workstation's cache then fills itself again at its
+ *    next sync, sync/pull.ts) and the restore is audited;
+ * 4. the current store, if any, is renamed `central.before-restore-<time>` (never deleted) and the
+ *    staging directory takes its name.
+ * The data dir's lock is held throughout: the app or a command using the store makes it STORE_BUSY.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { appendAudit, verifyAudit } from '../audit/chain.js';
+import { acquireDirLock } from '../central/lock.js';
+import { TreasuryError } from '../commands/errors.js';
+import { openBackupData } from './backup.js';
+import { readBackup } from './file.js';
+import { compareSummaries, ledgerSummary, type LedgerSummary } from './summary.js';
+
+export interface RestoreOptions {
+  dataDir: string;
+  from: string;
+  /** Replace an existing embedded store (kept aside, never deleted). */
+  replace?: boolean;
+  workstationId: string;
+}
+
+export interface RestoreResult {
+  restoredFrom: string;
+  backupCreatedAt: string;
+  sha256: string;
+  summary: LedgerSummary;
+  auditEntries: number;
+  /** Where the store that was replaced now is (null: there was none). */
+  keptAside: string | null;
+}
+
+const hasStore = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
+
+export async function restoreCentral(options: RestoreOptions): Promise<RestoreResult> {
+  const from = path.resolve(options.from);
+  const { manifest, data } = await readBackup(from);
+  mkdirSync(options.dataDir, { recursive: true });
+  const lock = acquireDirLock(path.join(options.dataDir, 'central.lock'), 'the embedded central store');
+  const target = path.join(options.dataDir, 'central');
+  const staging = path.join(options.dataDir, `central.restoring-${randomBytes(6).toString('hex')}`);
+  try {
+    if (hasStore(target) && !options.replace) {
+      throw new TreasuryError('CONFLICT', `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`);
+    }
+    // Staging directories of a restore that died half-way: never the store itself.
+    for (const name of readdirSync(options.dataDir)) if (name.startsWith('central.restoring-')) rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
+
+    const restored = await openBackupData(data, staging);
+    let summary: LedgerSummary;
+    let auditEntries: number;
+    try {
+      summary = await ledgerSummary(restored.db);
+      const differences = compareSummaries(manifest.summary, summary);
+      if (differences.length > 0) throw new TreasuryError('VALIDATION', `${from} does not restore to what it recorded: ${differences.join('; ')}. Nothing was changed.`);
+      const chain = await verifyAudit(restored.db);
+      if (manifest.auditIntact && chain.problems.length > 0) {
+        throw new TreasuryError('VALIDATION', `${from}: the restored audit chain does not verify (${chain.problems[0]!.message}). Nothing was changed.`);
+      }
+      const now = new Date();
+      const user = os.userInfo().username;
+      await restored.db.transaction(async (tx) => {
+        await tx.execute(sql`UPDATE settings SET value = jsonb_build_object('id', ${randomUUID()}::text), updated_at = ${now.toISOString()}::timestamptz WHERE key = 'central.identity'`);
+        await appendAudit(tx, { operatorId: null, commandId: null, ip: null, workstationId: options.workstationId, decision: 'allowed', at: now }, [
+          {
+            action: 'central.restored',
+            entityType: 'backup',
+            entityId: manifest.data.sha256,
+            after: { file: from, backupCreatedAt: manifest.createdAt, backupAuditSeq: manifest.summary.audit.seq, osUser: user, host: os.hostname(), replaced: hasStore(target) },
+          },
+        ]);
+      });
+      auditEntries = (await verifyAudit(restored.db)).entries;
+    } finally {
+      await restored.close();
+    }
+
+    let keptAside: string | null = null;
+    if (existsSync(target)) {
+      keptAside = path.join(options.dataDir, `central.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      renameSync(target, keptAside);
+    }
+    renameSync(staging, target);
+    return { restoredFrom: from, backupCreatedAt: manifest.createdAt, sha256: manifest.data.sha256, summary, auditEntries, keptAside };
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  } finally {
+    lock.release();
+  }
+}

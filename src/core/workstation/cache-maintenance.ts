@@ -1,0 +1,59 @@
+/**
+ * Maintenance of a workstation's encrypted cache: rebuild it from the central store (after damage,
+ * a lost key, or a central store restored from a backup) and rotate its key (cache/rekey.ts).
+ *
+ * A rebuild never deletes anything: the old file (with its WAL, journal and key check) is renamed
+ * `cache.db.replaced-<time>` and its key is kept in the credential store under
+ * `cache-key-replaced:<workstation>:<time>`, so commands that were never pushed can still be
+ * recovered from it by support. A fresh cache (new key) is then filled by an initial pull.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import { cacheKeyAccount, nextCacheKeyAccount, keyCheckFile, type LocalCache } from '../cache/cache.js';
+import { TreasuryError } from '../commands/errors.js';
+import type { CredentialStore } from '../credentials/store.js';
+import { listOutbox } from '../sync/outbox.js';
+import { cacheFile } from './paths.js';
+
+export const replacedKeyAccount = (workstationId: string, stamp: string) => `cache-key-replaced:${workstationId}:${stamp}`;
+
+export interface MovedAside {
+  /** The old cache file, renamed (null when there was none). */
+  file: string | null;
+  /** Where its key now is in the credential store (null: no key, or the read-only environment store). */
+  keyAccount: string | null;
+}
+
+/**
+ * Refuses a rebuild that would strand unpushed commands when the cache still opens: they are pushed
+ * first (`treasury sync`), or the operator says they may be left in the file kept aside.
+ */
+export function assertNothingUnpushed(cache: LocalCache, discardPending: boolean): void {
+  const pending = listOutbox(cache, 'pending').length;
+  if (pending > 0 && !discardPending) {
+    throw new TreasuryError(
+      'CONFLICT',
+      `the local cache holds ${pending} command(s) not pushed yet: run \`treasury sync\` first, or rebuild with --discard-pending (they stay in the file kept aside, not in the new cache)`,
+    );
+  }
+}
+
+export async function moveCacheAside(dataDir: string, workstationId: string, credentials: CredentialStore, now = new Date()): Promise<MovedAside> {
+  const file = cacheFile(dataDir);
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const aside = `${file}.replaced-${stamp}`;
+  let keyAccount: string | null = null;
+  const key = await credentials.get(cacheKeyAccount(workstationId));
+  if (key !== null && credentials.kind !== 'env') {
+    keyAccount = replacedKeyAccount(workstationId, stamp);
+    await credentials.set(keyAccount, key); // before the file moves: the kept file always has its key
+  }
+  const moved = existsSync(file);
+  for (const suffix of ['-wal', '-shm', '-journal']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  if (existsSync(keyCheckFile(file))) renameSync(keyCheckFile(file), keyCheckFile(aside));
+  if (moved) renameSync(file, aside);
+  if (credentials.kind !== 'env') {
+    await credentials.delete(nextCacheKeyAccount(workstationId));
+    await credentials.delete(cacheKeyAccount(workstationId)); // the new cache gets a new key
+  }
+  return { file: moved ? aside : null, keyAccount };
+}
