@@ -25,6 +25,9 @@ test.afterAll(async () => page?.close());
 
 test('a maker previews, creates and submits a batch', async () => {
   const { password } = scenario();
+  // The sign-in screen once the host has said where the central store is (for the user guide).
+  await expect(page.getByTestId('signin')).toContainText('Central store');
+  await screenshot(page, 'sign-in');
   await signIn(page, 'maker', password);
   await page.getByTestId('nav-builder').click();
   await page.getByTestId('builder-provider').selectOption('xendit');
@@ -44,6 +47,7 @@ test('a maker previews, creates and submits a batch', async () => {
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'SUBMITTED');
   await expect(page.getByTestId('batch-approve')).toBeDisabled();
   await expect(page.getByTestId('batch-approve-reason')).not.toBeEmpty();
+  await screenshot(page, 'batch-submitted');
   await signOut(page);
 });
 
@@ -54,6 +58,7 @@ test('a second operator approves, executes against the fake provider and watches
   await page.getByTestId('batches-grid').getByText(batchNumber).click();
   await expect(page.getByTestId('view-batch')).toBeVisible();
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'SUBMITTED');
+  await screenshot(page, 'batch-to-approve');
   // The checker signed in seconds ago: the sign-in counts as the password confirmation that approve
   // and execute need (step-up, 5 minutes), so no prompt appears; test/step-up.test.ts covers it.
   await page.getByTestId('batch-approve').click();
@@ -66,8 +71,12 @@ test('a second operator approves, executes against the fake provider and watches
     window.treasury.onProgress((e) => w.seen.push(e));
   });
   await page.getByTestId('batch-execute').click();
+  await expect(page.getByTestId('execute-dialog')).toBeVisible();
+  await screenshot(page, 'batch-execute-confirm');
   await page.getByTestId('execute-confirm').click();
   await expect(page.getByTestId('execution-progress')).toBeVisible();
+  // Whatever the execution has reached by now (a small batch may already be done).
+  await screenshot(page, 'batch-executing');
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', /^(COMPLETED|COMPLETED_WITH_FAILURES)$/, { timeout: 120_000 });
   await expect(page.getByTestId('execution-progress')).toHaveAttribute('aria-valuenow', '100');
   // Progress arrived live while the execution ran, not only its end state.
@@ -117,6 +126,8 @@ test('from Reports: the journal export balances and ties to the payouts export; 
   await expect(page.getByTestId('view-reports')).toBeVisible();
   await page.getByTestId('report-currency').selectOption('IDR');
   await expect(page.getByTestId('report-journal-status')).toHaveText(/every entry balances; every tie-out holds/);
+  await page.getByTestId('report-journal').scrollIntoViewIfNeeded();
+  await screenshot(page, 'reports-journal');
   const download = async (which: string, format: string): Promise<Record<string, string>[]> => {
     await page.getByTestId('report-export-which').selectOption(which);
     await page.getByTestId('report-export-format').selectOption(format);
@@ -158,4 +169,10 @@ test('each main view, with real demo data, at 1440×900', async () => {
     await page.waitForTimeout(500);
     await screenshot(page, v);
   }
+  // A row of the payables grid opens the affiliate's drawer (for the user guide).
+  await page.getByTestId('nav-payables').click();
+  await page.getByTestId('payables-grid').locator('.ag-row').first().click();
+  await expect(page.getByTestId('affiliate-facts')).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  await screenshot(page, 'payables-drawer');
 });

@@ -4,7 +4,7 @@
  * the same host, a viewer: what they may not do is disabled with the reason.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { scenario, signIn, signOut } from './scenario.js';
+import { scenario, screenshot, signIn, signOut } from './scenario.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,6 +27,7 @@ test('a viewer sees the create action disabled, with the missing permission as t
   await expect(page.getByTestId('builder-preview-grid').locator('.ag-row').first()).toBeVisible();
   await expect(page.getByTestId('builder-create')).toBeDisabled();
   await expect(page.getByTestId('builder-create-reason')).toContainText('batches.create');
+  await screenshot(page, 'builder-viewer');
   // Deny by default: the router refuses the call even if the page sends it.
   const refused = await page.evaluate(() => window.treasury.call('batch.create', { provider: 'xendit' } as never));
   expect(refused.ok).toBe(false);

@@ -16,7 +16,12 @@ export function scenario(): Scenario {
   return JSON.parse(raw) as Scenario;
 }
 
-export const SCREENSHOTS = path.resolve(import.meta.dirname, 'artifacts/screenshots');
+/**
+ * Where screenshots go. With TREASURY_DOC_SCREENSHOTS=1 they are the user guide's pictures
+ * (docs/images, committed); otherwise the ignored artifacts dir, so an ordinary run never changes
+ * the tree. Either way at the config's fixed viewport (1440×900).
+ */
+export const SCREENSHOTS = process.env.TREASURY_DOC_SCREENSHOTS === '1' ? path.resolve(import.meta.dirname, '../../docs/images') : path.resolve(import.meta.dirname, 'artifacts/screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
