@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toWire } from '../../bridge/envelope.js';
 import { toTreasuryError } from '../../commands/errors.js';
 import type { CredentialStore } from '../../credentials/store.js';
+import { logger } from '../../log/logger.js';
 import { openWorkstation, type Workstation } from '../workstation.js';
 import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
 
@@ -123,5 +124,11 @@ try {
   const ws = await opened;
   post({ type: 'ready', id: ws.id, dataDir: ws.dataDir });
 } catch (error) {
+  // The host says it to the user (a dialog, a message) and stops; the log keeps it for support.
+  try {
+    logger(options.dataDir).error({ err: error }, 'the workstation could not open');
+  } catch {
+    /* a log that cannot be written must not hide the failure itself */
+  }
   post({ type: 'failed', error: toTreasuryError(error).toJSON() });
 }
