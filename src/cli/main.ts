@@ -13,6 +13,7 @@ import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
 import { registerReportCommands } from './reports.js';
+import { registerMaintenanceCommands } from './maintenance.js';
 import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, print, printError, printTable, progressReporter, wholeNumber } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
@@ -37,10 +38,18 @@ class Cli {
     return Boolean(this.options.json);
   }
 
+  dataDir(): string {
+    return path.resolve(this.options.dataDir ?? defaultDataDir());
+  }
+
+  centralUrl(): string | undefined {
+    return this.options.central ?? process.env.TREASURY_CENTRAL_URL;
+  }
+
   async workstation(): Promise<Workstation> {
     this.ws ??= await openWorkstation({
-      dataDir: path.resolve(this.options.dataDir ?? defaultDataDir()),
-      centralUrl: this.options.central ?? process.env.TREASURY_CENTRAL_URL,
+      dataDir: this.dataDir(),
+      centralUrl: this.centralUrl(),
       offline: Boolean(this.options.offline),
     });
     return this.ws;
@@ -314,6 +323,7 @@ export function buildProgram(run: Run): Command {
   registerEventCommands(program, run as never);
   registerSecurityCommands(program, run as never);
   registerSyncCommands(program, run as never);
+  registerMaintenanceCommands(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const ws = await (host as unknown as Cli).workstation();
     const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');

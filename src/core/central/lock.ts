@@ -3,6 +3,7 @@
  * A lock left by a process that no longer exists is taken over; a live holder is a clear error.
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 
 export interface DirLock {
   release(): void;
@@ -25,17 +26,24 @@ function alive(pid: number): boolean {
   }
 }
 
-export function acquireDirLock(file: string, what: string): DirLock {
+/** Locks this process holds: its own pid in a lock file is not proof that the lock is stale. */
+const held = new Set<string>();
+
+export function acquireDirLock(lockFile: string, what: string): DirLock {
+  const file = path.resolve(lockFile);
+  if (held.has(file)) throw new StoreBusyError(`${what} is in use in this process (the app or a command has it open); close it first`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
       let released = false;
+      held.add(file);
       return {
         release() {
           if (released) return;
           released = true;
+          held.delete(file);
           rmSync(file, { force: true });
         },
       };

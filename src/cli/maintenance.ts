@@ -1,0 +1,91 @@
+/**
+ * CLI: keeping a workstation and the embedded central store healthy — backup and restore, the local
+ * cache's rebuild and key rotation (docs/operations.md).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { TreasuryError } from '../core/commands/errors.js';
+import { print } from './output.js';
+import type { CliHost } from './batches.js';
+
+export interface MaintenanceHost extends CliHost {
+  /** The data dir the global options name (without opening anything). */
+  dataDir(): string;
+  /** The central Postgres URL the global options name, if any. */
+  centralUrl(): string | undefined;
+}
+type Run = (fn: (cli: MaintenanceHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+
+const out = (text: string) => process.stdout.write(text + '\n');
+
+export function registerMaintenanceCommands(program: Command, run: Run): void {
+  program
+    .command('backup')
+    .description('back up the embedded central store to one verified file (a PostgreSQL server: use pg_dump, see docs/operations.md)')
+    .requiredOption('--out <file>', 'the backup file to write')
+    .option('--overwrite', 'replace the file if it exists')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { out: string; overwrite?: boolean };
+        const r = await cli.call<{ file: string; bytes: number; sha256: string; summary: { tables: Record<string, string>; audit: { seq: string } }; auditIntact: boolean; ms: number }>('central.backup', {
+          out: o.out,
+          overwrite: o.overwrite,
+        });
+        print(cli, r, () => {
+          out(`Backup written: ${r.file} (${r.bytes} bytes, ${r.ms} ms)`);
+          out(`SHA-256: ${r.sha256}`);
+          out(`Verified on a copy: audit chain ${r.auditIntact ? 'intact' : 'NOT intact'} up to #${r.summary.audit.seq}; ${r.summary.tables.commissions ?? 0} commissions, ${r.summary.tables.payouts ?? 0} payouts.`);
+        });
+      }),
+    );
+
+  program
+    .command('restore')
+    .description('restore the embedded central store from a `treasury backup` file (checked whole before anything is replaced)')
+    .requiredOption('--from <file>', 'the backup file')
+    .option('--replace', 'replace the existing embedded store (it is kept aside as central.before-restore-<time>)')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { from: string; replace?: boolean };
+        if (cli.centralUrl()) {
+          throw new TreasuryError('VALIDATION', 'restore puts back the embedded central store; a PostgreSQL server is restored with pg_restore (docs/operations.md, "Central PostgreSQL")');
+        }
+        const dataDir = cli.dataDir();
+        const { restoreCentral } = await import('../core/backup/restore.js');
+        const { workstationId } = await import('../core/workstation/workstation.js');
+        const r = await restoreCentral({ dataDir, from: o.from, replace: o.replace, workstationId: workstationId(dataDir) });
+        print(cli, r, () => {
+          out(`Restored ${path.basename(r.restoredFrom)} (taken ${r.backupCreatedAt}) into ${path.join(dataDir, 'central')}.`);
+          out(`Checked: rows and totals as recorded in the backup; audit chain intact (${r.auditEntries} entries, the restore itself included).`);
+          if (r.keptAside) out(`The store it replaced is kept at ${r.keptAside}.`);
+          out('Every workstation fills its cache again from the restored store at its next sync.');
+        });
+      }),
+    );
+
+  const cache = program.command('cache').description("this workstation's encrypted local cache");
+  cache
+    .command('rekey')
+    .description('rotate the cache key: re-encrypt the cache under a new random key and update the OS keychain (crash-safe)')
+    .action(
+      run(async (cli) => {
+        const r = await cli.call<{ file: string; cipher: string; pages: number; ms: number }>('cache.rekey', {});
+        print(cli, r, () => out(`The local cache ${r.file} is now encrypted under a new key (${r.cipher}, ${r.pages} pages, ${r.ms} ms); the old key no longer opens it.`));
+      }),
+    );
+  cache
+    .command('rebuild')
+    .description('move the cache aside (kept, with its key) and fill a new one from the central store: for a damaged cache or a lost key')
+    .option('--discard-pending', 'rebuild even if commands were not pushed yet (they stay in the file kept aside)')
+    .option('--reason <text>', 'why (recorded in the audit trail)')
+    .action(
+      run(async (cli, opts: unknown) => {
+        const o = opts as { discardPending?: boolean; reason?: string };
+        const r = await cli.call<{ movedAside: { file: string | null; keyAccount: string | null }; pulled: { rows: number; ms: number } }>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
+        print(cli, r, () => {
+          if (r.movedAside.file) out(`The old cache is kept at ${r.movedAside.file}${r.movedAside.keyAccount ? ` (its key: credential ${r.movedAside.keyAccount})` : ''}.`);
+          out(`A new cache was filled from the central store: ${r.pulled.rows} rows in ${r.pulled.ms} ms.`);
+        });
+      }),
+    );
+}
