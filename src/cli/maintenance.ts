@@ -65,6 +65,15 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
 
   const cache = program.command('cache').description("this workstation's encrypted local cache");
   cache
+    .command('check')
+    .description('read every page of the cache and check it (a damaged cache is reported with the way out)')
+    .action(
+      run(async (cli) => {
+        const r = await cli.call<{ file: string; pages: number; ms: number }>('cache.check', {});
+        print(cli, r, () => out(`The local cache ${r.file} is intact: ${r.pages} pages read and authenticated in ${r.ms} ms.`));
+      }),
+    );
+  cache
     .command('rekey')
     .description('rotate the cache key: re-encrypt the cache under a new random key and update the OS keychain (crash-safe)')
     .action(

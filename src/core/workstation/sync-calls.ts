@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { roleHas } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
-import { TreasuryError } from '../commands/errors.js';
+import { cacheDamaged, TreasuryError } from '../commands/errors.js';
 import { defineCommand, defineQuery, type Definition } from '../commands/router.js';
 import { clearAuditTail, pullAuditTail } from '../sync/audit-tail.js';
 import { discard, listOutbox } from '../sync/outbox.js';
@@ -37,6 +37,8 @@ const WORKSTATION_CATALOG = [
   }),
   // Key rotation works offline too (checked against the session as the cache knows it); online it is
   // also authorised and audited centrally. See cache/rekey.ts.
+  // Reads every page of the cache (SQLite's quick_check; the cipher authenticates each page).
+  defineQuery({ name: 'cache.check', permission: 'signed_in', input: z.strictObject({}), run: hostOnly }),
   defineCommand({ name: 'cache.rekey', permission: 'signed_in', input: z.strictObject({}), run: hostOnly }),
   // Rebuild needs the central store (it pulls everything again), and works when the cache itself
   // cannot be opened: the workstation answers it before the cache is touched (workstation.ts).
@@ -86,6 +88,13 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
     'sync.status': async (ctx) => statusOf(ctx.cache, await ws().connectivity()),
     'outbox.list': (ctx, input: { status?: 'pending' | 'applied' | 'rejected' | 'discarded' }) => listOutbox(ctx.cache, input.status),
     'outbox.discard': (ctx, input: { entry: string }) => discard(ctx.cache, input.entry),
+    'cache.check': (ctx) => {
+      const started = performance.now();
+      const found = (ctx.cache.sqlite.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+      if (found.length !== 1 || found[0] !== 'ok') throw cacheDamaged(found.slice(0, 3).join('; '));
+      const pages = Number(ctx.cache.sqlite.pragma('page_count', { simple: true }));
+      return { ok: true, file: ctx.cache.file, pages, ms: Math.round(performance.now() - started) };
+    },
     'cache.rekey': async (ctx) => {
       const w = ws();
       if ((await w.connectivity()).online && sessionOrigin(ctx.cache, ctx.session!) !== 'offline') {
