@@ -87,12 +87,13 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'settings.show': { summary: 'The central settings (high-value thresholds, provider settings) with who changed them and when.', sentBy: 'the console\'s Settings view' },
   'settings.set': { summary: 'Changes one central setting, validated with its reader\'s schema and audited with before and after.', sentBy: 'the console\'s Settings view' },
   // Operations
-  'central.backup': { summary: 'Writes a backup file of the embedded central store (every record, the audit chain checked) and audits its start and completion; restoring runs without the router.' },
+  'central.backup': { summary: 'Writes a backup file of the embedded central store (every record, the audit chain checked) and audits its start and completion; restoring runs without the router (`treasury restore`).', cli: ['backup'] },
   // The workstation's own calls
   'sync.run': { summary: 'Pushes the outbox (each command re-validated centrally), then pulls changes into the local cache; offline it says so and changes nothing.', cli: ['sync'] },
   'sync.status': { summary: 'Online or offline (with the reason), last successful sync, rows per table, commands pending, conflicts.', cli: ['sync status'] },
   'outbox.list': { summary: 'The commands written locally with their status and, when rejected, the reason.', cli: ['outbox list'] },
   'outbox.discard': { summary: 'Gives up a pending or rejected local command (a pending one is undone in the cache).', cli: ['outbox discard'] },
-  'cache.rekey': { summary: 'Re-encrypts the local cache under a new key and replaces the key in the credential store; a crash at any point leaves a cache that opens.' },
-  'cache.rebuild': { summary: 'Moves the local cache aside (kept with its key for inspection) and pulls everything again from the central store; refuses while commands wait in the outbox unless discardPending.' },
+  'cache.check': { summary: 'Reads every page of the local cache and checks it (the cipher authenticates each page); a damaged cache is reported as CACHE_DAMAGED with the way out.', cli: ['cache check'] },
+  'cache.rekey': { summary: 'Re-encrypts the local cache under a new key and replaces the key in the credential store; a crash at any point leaves a cache that opens.', cli: ['cache rekey'] },
+  'cache.rebuild': { summary: 'Moves the local cache aside (kept with its key for inspection) and pulls everything again from the central store; refuses while commands wait in the outbox unless discardPending.', cli: ['cache rebuild'] },
 };

@@ -347,7 +347,7 @@ export function renderCli(): string {
     '| 1 | your input or situation is wrong: an unknown command or option, a missing argument, or a refused call (every error code of kind `user`, see [troubleshooting.md](troubleshooting.md)); the message says what and where (file, line, field). `audit verify` also exits 1 when the chain is broken, after listing each problem |',
     '| 2 | an internal error (`INTERNAL`): a bug or a broken environment; `TREASURY_DEBUG=1` prints the stack |',
     '',
-    'Errors go to stderr (with `--json`, as a JSON object `{ code, kind, message, problems }`); results to stdout; progress of long commands to stderr.',
+    'Results go to stdout (tables, or JSON with `--json`); errors to stderr as `error: <message>` with one line per problem (with `--json`, as `{ "error": { code, kind, message, problems } }`); progress of long commands to stderr.',
     '',
     '## Commands',
     '',
