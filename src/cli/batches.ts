@@ -178,15 +178,26 @@ export function registerBatchCommands(program: Command, run: Run): void {
     );
   provider
     .command('credentials')
-    .description('store a provider secret in the OS keychain (read from a prompt or TREASURY_PROVIDER_SECRET; never a flag)')
-    .argument('<action>', 'set')
+    .description('store (set) or rotate a provider secret in the OS keychain (read from a prompt or TREASURY_PROVIDER_SECRET; never a flag); rotate proves an API key with the provider first')
+    .argument('<action>', 'set | rotate')
     .argument('<secret>', 'xendit | xendit-callback-token | rise | rise-webhook-secret')
+    .option('--currency <code>', 'rotate: the currency whose balance proves the new API key (default IDR for Xendit, USD for Rise)')
     .action(
-      run(async (cli, action: unknown, which: unknown) => {
-        if (action !== 'set') throw new TreasuryError('VALIDATION', `provider credentials: only "set" exists, got "${String(action)}"`);
-        const secret = process.env.TREASURY_PROVIDER_SECRET ?? (await readSecret(`${String(which)} secret: `));
-        const r = await cli.call<{ account: string }>('provider.credentials.set', { which: String(which), secret });
-        print(cli, r, () => out(`Stored in the credential store as ${r.account}.`));
+      run(async (cli, action: unknown, which: unknown, opts: unknown) => {
+        if (action !== 'set' && action !== 'rotate') throw new TreasuryError('VALIDATION', `provider credentials: the action is "set" or "rotate", not "${String(action)}"`);
+        const secret = process.env.TREASURY_PROVIDER_SECRET ?? (await readSecret(`${action === 'rotate' ? 'new ' : ''}${String(which)} secret: `));
+        if (action === 'set') {
+          const r = await cli.call<{ account: string }>('provider.credentials.set', { which: String(which), secret });
+          return print(cli, r, () => out(`Stored in the credential store as ${r.account}.`));
+        }
+        const r = await cli.call<{ account: string; verified: boolean; proof: string | null }>('provider.credentials.rotate', { which: String(which), secret, currency: (opts as { currency?: string }).currency });
+        print(cli, r, () =>
+          out(
+            r.verified
+              ? `Rotated ${r.account}: ${r.proof}. The old secret is no longer used here: revoke it with the provider.`
+              : `Rotated ${r.account}. A webhook secret is proven only when the provider delivers with it: change it on the provider's side now (docs/operations.md).`,
+          ),
+        );
       }),
     );
 }

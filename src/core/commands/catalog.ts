@@ -5,6 +5,7 @@ import * as backup from '../backup/commands.js';
 import * as batches from '../batches/commands.js';
 import * as views from '../console/queries.js';
 import * as data from '../calculation/commands.js';
+import * as diagnostics from '../diagnostics/central.js';
 import * as operators from '../operators/commands.js';
 import * as roles from '../operators/roles.js';
 import * as reports from '../reports/commands.js';
@@ -54,6 +55,7 @@ const CATALOG = [
   batches.list,
   batches.balance,
   providers.setCredential,
+  providers.rotateCredential,
   providers.credentialStatus,
   payouts.poll,
   payouts.reconcileRun,
@@ -80,6 +82,7 @@ const CATALOG = [
   reports.exportJournal,
   views.settingsShow,
   views.settingsSet,
+  diagnostics.central,
 ] as const;
 
 /** Every definition, each with its literal name and schema (for the typed bridge contract). */

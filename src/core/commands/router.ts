@@ -38,6 +38,8 @@ export interface Progress {
 /** What handlers may reach beyond the central store: payment providers, the credential store. */
 export interface Services {
   providers(name: ProviderName): Promise<PayoutProvider>;
+  /** Drops a provider client built with a credential that has just changed (the next call builds it again). */
+  forgetProvider?(name: ProviderName): void;
   readonly credentials: CredentialStore | null;
   /** The workstation's own addresses, for IP binding (default: its network interfaces; tests inject). */
   addresses?(): readonly string[];

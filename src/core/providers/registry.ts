@@ -42,7 +42,19 @@ export async function loadProvidersSetting(tx: CentralTx): Promise<ProvidersSett
   return parsed.data;
 }
 
-export function createProviderResolver(options: { credentials: CredentialStore; db: CentralTx }): (name: ProviderName) => Promise<PayoutProvider> {
+/** Builds provider clients once and keeps them; `forget` drops one whose credential changed. */
+export type CachingResolver = ((name: ProviderName) => Promise<PayoutProvider>) & { forget(name: ProviderName): void };
+
+/**
+ * A client for `name` built from the stored configuration and the given credential store — for
+ * checking a new credential before it replaces the stored one (provider.credentials.rotate).
+ */
+export async function buildProvider(name: 'xendit' | 'rise', credentials: CredentialStore, db: CentralTx): Promise<PayoutProvider> {
+  const resolver = createProviderResolver({ credentials, db });
+  return resolver(name);
+}
+
+export function createProviderResolver(options: { credentials: CredentialStore; db: CentralTx }): CachingResolver {
   const cache = new Map<ProviderName, Promise<PayoutProvider>>();
   const build = async (name: ProviderName): Promise<PayoutProvider> => {
     const setting = await loadProvidersSetting(options.db);
@@ -66,7 +78,7 @@ export function createProviderResolver(options: { credentials: CredentialStore; 
       }
     }
   };
-  return (name) => {
+  const resolve = (name: ProviderName) => {
     let p = cache.get(name);
     if (!p) {
       p = build(name).catch((error: unknown) => {
@@ -78,4 +90,5 @@ export function createProviderResolver(options: { credentials: CredentialStore; 
     }
     return p;
   };
+  return Object.assign(resolve, { forget: (name: ProviderName) => void cache.delete(name) });
 }

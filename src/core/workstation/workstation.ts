@@ -130,8 +130,15 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     try {
       if (!central) {
         central = await openCentral({ url: options.centralUrl, dataDir: options.dataDir });
-        const providers = options.providers ?? createProviderResolver({ credentials, db: central.db });
-        router = new Router(central, DEFINITIONS, undefined, { providers, credentials, log, ...(options.addresses ? { addresses: options.addresses } : {}) });
+        const resolver = options.providers ? null : createProviderResolver({ credentials, db: central.db });
+        const providers = options.providers ?? resolver!;
+        router = new Router(central, DEFINITIONS, undefined, {
+          providers,
+          ...(resolver ? { forgetProvider: resolver.forget } : {}),
+          credentials,
+          log,
+          ...(options.addresses ? { addresses: options.addresses } : {}),
+        });
         reachable = true;
       } else {
         reachable = await isOnline(central);

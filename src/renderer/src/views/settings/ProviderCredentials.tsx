@@ -1,7 +1,9 @@
 /**
  * Provider secrets: shown only as configured or not. A new value is typed into a password input
  * that is not React state (a ref): it is read once when sent, the input is cleared straight away,
- * and nothing in the console keeps it. Setting one needs the password again (step-up).
+ * and nothing in the console keeps it. Setting one needs the password again (step-up). Replacing a
+ * configured one is a rotation: an API key is proven with the provider first, and a refused key
+ * changes nothing.
  */
 import { useRef, useState } from 'react';
 import { callWithStepUp, describeError, useQuery } from '../../api';
@@ -62,8 +64,13 @@ function CredentialRow({ which, configured, onSaved }: { which: Which; configure
     setBusy(true);
     setError(null);
     try {
-      const r = await callWithStepUp('provider.credentials.set', { which, secret });
-      notify('success', `${meta.label} ${r.replaced ? 'replaced' : 'stored'}`);
+      if (configured) {
+        const r = await callWithStepUp('provider.credentials.rotate', { which, secret });
+        notify('success', r.verified ? `${meta.label} rotated: ${r.proof}; revoke the old one with the provider` : `${meta.label} rotated: change it on the provider's side now`);
+      } else {
+        await callWithStepUp('provider.credentials.set', { which, secret });
+        notify('success', `${meta.label} stored`);
+      }
       onSaved();
     } catch (err) {
       setError(`${describeError(err)} — type it again`);
@@ -95,12 +102,12 @@ function CredentialRow({ which, configured, onSaved }: { which: Which; configure
         autoComplete="off"
         spellCheck={false}
         aria-label={`New ${meta.label}`}
-        placeholder={configured ? 'replace with…' : 'set to…'}
+        placeholder={configured ? 'rotate to…' : 'set to…'}
         onInput={(e) => setFilled((e.target as HTMLInputElement).value.length > 0)}
         data-testid={`credential-${which}-input`}
       />
-      <Action call="provider.credentials.set" online blocked={filled ? null : 'type a value'} onRun={save} busy={busy} testId={`credential-${which}-save`}>
-        Save
+      <Action call={configured ? 'provider.credentials.rotate' : 'provider.credentials.set'} online blocked={filled ? null : 'type a value'} onRun={save} busy={busy} testId={`credential-${which}-save`}>
+        {configured ? 'Rotate' : 'Save'}
       </Action>
       </div>
       {error && (
