@@ -19,6 +19,8 @@ import type { OutboxEntry } from '../sync/outbox.js';
 import type { PushResult } from '../sync/push.js';
 import type { PullResult } from '../sync/pull.js';
 import type { SyncStatusView, WorkstationDefinition } from '../workstation/sync-calls.js';
+import type { RekeyResult } from '../cache/rekey.js';
+import type { RebuildResult } from '../workstation/workstation.js';
 
 export interface BridgeError {
   code: string;
@@ -48,6 +50,9 @@ export interface WorkstationResults {
   'sync.run': { online: boolean; reason: string | null; pushed: PushResult | null; pulled: PullResult | null; auditTail?: unknown };
   'outbox.list': OutboxEntry[];
   'outbox.discard': OutboxEntry;
+  'cache.check': { ok: true; file: string; pages: number; ms: number };
+  'cache.rekey': RekeyResult;
+  'cache.rebuild': RebuildResult;
 }
 
 type AnyDefinition = CatalogDefinition | WorkstationDefinition;

@@ -1,9 +1,10 @@
 /**
- * Settings: where the central store is (read-only), provider credentials (configured or not; a new
+ * Settings: where the central store is (read-only), the local cache (check, key rotation, rebuild), provider credentials (configured or not; a new
  * value is sent once and never shown), high-value thresholds, and the commission rules editor.
  */
 import { Page } from '../components/Panel';
 import { CentralConnection } from './settings/CentralConnection';
+import { LocalCache } from './settings/LocalCache';
 import { ProviderCredentials } from './settings/ProviderCredentials';
 import { RulesEditor } from './settings/RulesEditor';
 import { Thresholds } from './settings/Thresholds';
@@ -14,6 +15,7 @@ export function SettingsView() {
       <div className="settings-grid">
         <div className="stack">
           <CentralConnection />
+          <LocalCache />
           <Thresholds />
         </div>
         <ProviderCredentials />
