@@ -1,7 +1,8 @@
 /**
  * The end-to-end suite: Debian's Chromium (this machine cannot download Playwright's browsers)
  * driving the console served by the browser host, against real workstations (harness.ts).
- * Screenshots of each main view land in test/e2e/artifacts/screenshots (kept as CI artifacts).
+ * Screenshots of each step land in test/e2e/artifacts/screenshots (kept as CI artifacts), or with
+ * TREASURY_DOC_SCREENSHOTS=1 in docs/images for the user guide (scenario.ts).
  */
 import { defineConfig } from '@playwright/test';
 
