@@ -55,6 +55,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'batch.list': { summary: 'Recent batches with their maker and valid approvers, optionally of one status.', cli: ['batch list'] },
   'provider.balance': { summary: 'A provider\'s available balance in one currency.', cli: ['provider balance'] },
   'provider.credentials.set': { summary: 'Stores a provider secret in the credential store (never in a file or the database).', cli: ['provider credentials'] },
+  'provider.credentials.rotate': { summary: 'Replaces a provider secret: an API key is proven with the provider (a balance read) before it replaces the stored one, so a refused key changes nothing; webhook secrets are replaced as they are.', cli: ['provider credentials'] },
   'provider.credentials.status': { summary: 'Which provider secrets are configured (never the secrets).', sentBy: 'the console\'s Settings view' },
   // Payouts, providers, reconciliation
   'payouts.poll': { summary: 'Asks the providers about payouts still with them, and optionally about reversals of succeeded ones since a date.', cli: ['payouts poll'] },
@@ -88,6 +89,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'settings.set': { summary: 'Changes one central setting, validated with its reader\'s schema and audited with before and after.', sentBy: 'the console\'s Settings view' },
   // Operations
   'central.backup': { summary: 'Writes a backup file of the embedded central store (every record, the audit chain checked) and audits its start and completion; restoring runs without the router (`treasury restore`).', cli: ['backup'] },
+  'diagnostics.central': { summary: 'What a diagnostics bundle learns from the central store — server version, schema migration level, settings (secret-named fields replaced) — audited with the workstation that asked.', cli: ['diagnostics'] },
   // The workstation's own calls
   'sync.run': { summary: 'Pushes the outbox (each command re-validated centrally), then pulls changes into the local cache; offline it says so and changes nothing.', cli: ['sync'] },
   'sync.status': { summary: 'Online or offline (with the reason), last successful sync, rows per table, commands pending, conflicts.', cli: ['sync status'] },
