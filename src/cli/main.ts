@@ -14,6 +14,7 @@ import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
 import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
+import { registerDiagnosticsCommand } from './diagnostics.js';
 import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, print, printError, printTable, progressReporter, wholeNumber } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
@@ -324,6 +325,7 @@ export function buildProgram(run: Run): Command {
   registerSecurityCommands(program, run as never);
   registerSyncCommands(program, run as never);
   registerMaintenanceCommands(program, run as never);
+  registerDiagnosticsCommand(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const ws = await (host as unknown as Cli).workstation();
     const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');
