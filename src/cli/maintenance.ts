@@ -2,6 +2,7 @@
  * CLI: keeping a workstation and the embedded central store healthy — backup and restore, the local
  * cache's rebuild and key rotation (docs/operations.md).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
@@ -18,7 +19,44 @@ type Run = (fn: (cli: MaintenanceHost, ...args: unknown[]) => Promise<void>) => 
 
 const out = (text: string) => process.stdout.write(text + '\n');
 
+/** A JSON file, read with the reason it cannot be (file and position). */
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new TreasuryError('VALIDATION', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, [{ file, message: 'cannot be read' }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TreasuryError('VALIDATION', `${file} is not valid JSON: ${(error as Error).message}`, [{ file, message: (error as Error).message }]);
+  }
+}
+
 export function registerMaintenanceCommands(program: Command, run: Run): void {
+  const settings = program.command('settings').description('settings kept in the central store: approval thresholds, provider configuration (not secrets)');
+  settings
+    .command('show')
+    .description('the thresholds (defaults and configured) and the providers setting, with who changed them last')
+    .action(
+      run(async (cli) => {
+        const r = await cli.call<unknown>('settings.show', {});
+        print(cli, r, () => out(JSON.stringify(r, null, 2)));
+      }),
+    );
+  settings
+    .command('set')
+    .description('replace a setting with the JSON in FILE (checked against its schema; audited with before and after)')
+    .argument('<key>', 'thresholds | providers')
+    .argument('<file>', 'a JSON file with the new value')
+    .action(
+      run(async (cli, key: unknown, file: unknown) => {
+        const r = await cli.call<unknown>('settings.set', { key: String(key), value: readJson(String(file)) });
+        print(cli, r, () => out(`Setting ${String(key)} replaced.`));
+      }),
+    );
+
   program
     .command('backup')
     .description('back up the embedded central store to one verified file (a PostgreSQL server: use pg_dump, see docs/operations.md)')

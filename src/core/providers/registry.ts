@@ -68,7 +68,7 @@ export function createProviderResolver(options: { credentials: CredentialStore; 
         const riseId = process.env.TREASURY_RISE_ID ?? setting.rise?.riseId;
         const teamId = process.env.TREASURY_RISE_TEAM ?? setting.rise?.teamId;
         if (!riseId || !teamId) {
-          throw new TreasuryError('PROVIDER_NOT_CONFIGURED', 'Rise needs a team id and a Rise id: set them with `treasury settings set providers ...` or TREASURY_RISE_TEAM / TREASURY_RISE_ID');
+          throw new TreasuryError('PROVIDER_NOT_CONFIGURED', 'Rise needs a team id and a Rise id: set them with `treasury settings set providers FILE.json` or TREASURY_RISE_TEAM / TREASURY_RISE_ID');
         }
         return riseFromCredentials(options.credentials, { baseUrl: process.env.TREASURY_RISE_URL ?? setting.rise?.baseUrl, riseId, teamId });
       }
