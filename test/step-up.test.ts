@@ -66,6 +66,10 @@ for (const driver of drivers()) {
       expect(await codeOf(raw('batch.list', {}, victim))).toBe('UNAUTHENTICATED');
       const signIn = await t.call<{ ok: boolean; reason?: string }>('session.signIn', { username: 'manager2', password: ADMIN_PASSWORD }, null);
       expect(signIn).toMatchObject({ ok: false, reason: expect.stringMatching(/locked until/) });
+      // An administrator vouches for them: enabling the (still active) operator clears the lockout.
+      expect(await t.call('operators.setStatus', { username: 'manager2', status: 'active', reason: 'verified by phone' })).toMatchObject({ changed: true });
+      expect(await t.call('session.signIn', { username: 'manager2', password: ADMIN_PASSWORD }, null)).toMatchObject({ ok: true });
+      expect(await t.call('operators.setStatus', { username: 'manager2', status: 'active', reason: 'again' })).toMatchObject({ changed: false });
     });
   });
 }

@@ -19,10 +19,12 @@ interface Target {
   username: string;
   role: Role;
   status: string;
+  /** Locked out after failed passwords (or on the way to it). */
+  locked: boolean;
 }
 
 async function loadTarget(tx: CentralTx, username: string): Promise<Target> {
-  const [t] = await rows<Target>(tx, sql`SELECT id, username, role, status FROM operators WHERE lower(username) = lower(${username}) FOR UPDATE`);
+  const [t] = await rows<Target>(tx, sql`SELECT id, username, role, status, (locked_until IS NOT NULL OR failed_attempts > 0) AS locked FROM operators WHERE lower(username) = lower(${username}) FOR UPDATE`);
   if (!t) throw new TreasuryError('NOT_FOUND', `no operator ${username}`);
   return t;
 }
@@ -75,8 +77,8 @@ export const setStatus = defineCommand({
   async run(ctx, input) {
     const target = await loadTarget(ctx.tx, input.username);
     await checkRoleChange(ctx.tx, ctx.actor!, target, { status: input.status });
-    if (target.status === input.status) return { username: target.username, status: target.status, changed: false, sessionsEnded: 0 };
-    // Re-enabling also clears a lockout: an administrator vouched for the operator.
+    // Enabling an active operator who is locked out clears the lockout: an administrator vouched for them.
+    if (target.status === input.status && !(input.status === 'active' && target.locked)) return { username: target.username, status: target.status, changed: false, sessionsEnded: 0 };
     await ctx.tx.execute(sql`UPDATE operators SET status = ${input.status}, failed_attempts = 0, locked_until = NULL, updated_at = now() WHERE id = ${target.id}::uuid`);
     const ended = input.status === 'disabled'
       ? await rows<{ token_hash: string }>(ctx.tx, sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${target.id}::uuid AND ended_at IS NULL RETURNING token_hash`)
