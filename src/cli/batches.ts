@@ -271,7 +271,7 @@ export function registerTrackingCommands(program: Command, run: Run, relay: (cli
 }
 
 export function registerOperatorCommands(program: Command, run: Run): void {
-  const operators = program.command('operators').description('operators (full role management comes with the security release)');
+  const operators = program.command('operators').description('operators: add, list, roles, enable or disable (with a reason), IP allowlists');
   operators
     .command('add')
     .description('add an operator (password from TREASURY_NEW_PASSWORD or a prompt)')
