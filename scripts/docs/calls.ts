@@ -85,8 +85,8 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'export.auditLog': { summary: 'Writes the audit log to a CSV or JSON file.', cli: ['export'] },
   'export.journal': { summary: 'Writes the journal entries (double entry) to a CSV or JSON file.', cli: ['export'] },
   // Settings
-  'settings.show': { summary: 'The central settings (high-value thresholds, provider settings) with who changed them and when.', sentBy: 'the console\'s Settings view' },
-  'settings.set': { summary: 'Changes one central setting, validated with its reader\'s schema and audited with before and after.', sentBy: 'the console\'s Settings view' },
+  'settings.show': { summary: 'The central settings (high-value thresholds, provider settings) with who changed them and when.', cli: ['settings show'], sentBy: 'the console\'s Settings view' },
+  'settings.set': { summary: 'Changes one central setting, validated with its reader\'s schema and audited with before and after.', cli: ['settings set'], sentBy: 'the console\'s Settings view' },
   // Operations
   'central.backup': { summary: 'Writes a backup file of the embedded central store (every record, the audit chain checked) and audits its start and completion; restoring runs without the router (`treasury restore`).', cli: ['backup'] },
   'diagnostics.central': { summary: 'What a diagnostics bundle learns from the central store — server version, schema migration level, settings (secret-named fields replaced) — audited with the workstation that asked.', cli: ['diagnostics'] },
