@@ -26,6 +26,7 @@ import { resourcePath } from '../../src/core/workstation/resources.js';
 import { openWorkstationThread, type WorkstationDoor } from '../../src/core/workstation/thread/door.js';
 import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
 import { startFakeXendit } from '../fakes/xendit.js';
+import { tcpRelay } from '../support/tcp-relay.js';
 
 export const E2E_PASSWORD = 'e2e password, long enough 1';
 const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -63,43 +64,6 @@ async function host(dataDir: string, centralUrl?: string): Promise<{ door: Works
     await door.close();
   });
   return { door, host: h };
-}
-
-/** A TCP relay to the real Postgres that the tests can cut and restore. */
-async function relay(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const start = () =>
-    new Promise<void>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(target.port, target.host);
-        sockets.add(client).add(upstream);
-        client.pipe(upstream).pipe(client);
-        const end = () => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        client.on('error', end).on('close', end);
-        upstream.on('error', end).on('close', end);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      if (!server) return resolve();
-      server.close(() => resolve());
-      server = null;
-    });
-  await start();
-  return { port: () => port, start, stop };
 }
 
 async function main(): Promise<void> {
@@ -158,7 +122,7 @@ async function main(): Promise<void> {
     approved = batch.number;
   });
   const pg = new URL(PG_URL);
-  const cut = await relay({ host: pg.hostname, port: Number(pg.port || 5432) });
+  const cut = await tcpRelay({ host: pg.hostname, port: Number(pg.port || 5432) });
   cleanups.push(() => cut.stop());
   const viaRelay = new URL(direct.toString());
   viaRelay.host = `127.0.0.1:${cut.port()}`;
