@@ -104,27 +104,35 @@ export function listOutbox(cache: LocalCache, status?: OutboxEntry['status']): O
   });
 }
 
-/** Undoes a command's optimistic changes (newest first), e.g. after the central store rejected it. */
-function undo(cache: LocalCache, seq: number): void {
+/**
+ * Queues the rows a command changed to be read again from the central store at the next pull and,
+ * with `restore`, first undoes its optimistic changes (newest first), e.g. after the central store
+ * rejected it.
+ */
+function undo(cache: LocalCache, seq: number, restore = true): void {
   const row = cache.sqlite.prepare('SELECT payload FROM outbox WHERE seq = ?').get(seq) as { payload: string } | undefined;
   if (!row) return;
   const envelope = JSON.parse(row.payload, revive) as Envelope;
   const refetch = cache.sqlite.prepare('INSERT OR IGNORE INTO sync_refetch (tbl, row_key) VALUES (?, ?)');
   for (const u of [...envelope.undo].reverse()) {
-    writeRow(cache, u.table, u.keyColumn, u.key, u.before);
+    if (restore) writeRow(cache, u.table, u.keyColumn, u.key, u.before);
     // The image is as of when the command was written; the next pull reads the central row again.
     refetch.run(u.table, u.key);
   }
 }
 
 /**
- * The central store's verdict on a pushed command. Either way the optimistic changes are undone:
- * an applied command's real rows come with the next pull, a rejected one's never existed. A
- * rejected command is kept, with the reason, for the operator to review.
+ * The central store's verdict on a pushed command. A rejected one's optimistic changes are undone
+ * (its rows never existed centrally) and it is kept, with the reason, for the operator to review.
+ * An applied one's stay until the next pull replaces them with the central store's own rows (its
+ * keys are queued for that pull; local-only keys are removed by it). Undoing them here would be
+ * wrong whenever a later command of the same push built on them: settled oldest first, a create
+ * undone before its submit let the submit's undo put back the batch it had seen — a DRAFT batch
+ * without payouts, visible until the pull (test/drill-sync.test.ts cuts a sync between the two).
  */
 export function settle(cache: LocalCache, seq: number, rejection: { code: string; message: string; problems?: unknown[] } | null): void {
   cache.sqlite.transaction(() => {
-    undo(cache, seq);
+    undo(cache, seq, rejection !== null);
     cache.sqlite.prepare('UPDATE outbox SET status = ?, rejection = ? WHERE seq = ?').run(rejection ? 'rejected' : 'applied', rejection ? JSON.stringify(rejection) : null, seq);
   })();
 }

@@ -4,9 +4,9 @@
  * and the session of the operator who issued it, so the central store re-checks that operator's
  * permission, maker-checker and every business rule in one transaction.
  *
- * Accepted or rejected, a command's optimistic changes are undone in the cache: the central store's
- * own rows arrive with the pull that follows (accepted) or never existed (rejected). A rejected
- * command stays in the outbox with the reason. Anything that is not a verdict on the command itself
+ * A rejected command's optimistic changes are undone in the cache (its rows never existed) and it
+ * stays in the outbox with the reason; an accepted one's stay until the pull that follows replaces
+ * them with the central store's own rows (outbox.ts, settle). Anything that is not a verdict on the command itself
  * (central unreachable, session expired, an internal error) stops the push; it resumes later.
  */
 import type { LocalCache } from '../cache/cache.js';

@@ -162,6 +162,12 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   }));
   const offlineRouter: OfflineRouter = new OfflineRouter(cache, [...DEFINITIONS, ...WORKSTATION_DEFINITIONS], workstationHandlers(() => ws), options.addresses);
 
+  const lost = (e: TreasuryError) => {
+    reachable = false;
+    reason = e.message;
+    checkedAt = new Date();
+  };
+
   const online = async (): Promise<boolean> => {
     if (options.offline) return false;
     if (!reachable && Date.now() - checkedAt.getTime() >= retryAfterMs) await connect();
@@ -204,7 +210,17 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       if (WORKSTATION_CALLS.has(c.name)) {
         // Online, the central store says who the session is (the cache may not know anyone yet).
         const identify = (await online()) ? () => router!.call<Actor>({ name: 'session.whoami', payload: {}, session: c.session, workstationId: c.workstationId, ip: c.ip }) : undefined;
-        return offlineRouter.call<O>(c, identify);
+        try {
+          return await offlineRouter.call<O>(c, identify);
+        } catch (error) {
+          const e = toTreasuryError(error);
+          if (!identify || !unreachable(e) || !options.centralUrl) throw e;
+          // Lost during a sync (or while asking who the session is): offline from now on, as for
+          // any call. Sync status and the outbox list need nothing central: answered from the cache.
+          lost(e);
+          if (isWorkstationQuery(c.name)) return offlineRouter.call<O>(c);
+          throw e;
+        }
       }
       if (!(await online())) return offlineRouter.call<O>(c);
       try {
@@ -215,9 +231,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
         const e = toTreasuryError(error);
         if (!unreachable(e) || !options.centralUrl) throw e;
         // Lost the central store during the call: from now on, offline until a probe succeeds.
-        reachable = false;
-        reason = e.message;
-        checkedAt = new Date();
+        lost(e);
         if (OFFLINE_CAPABLE.has(c.name) && isQuery(c.name)) return offlineRouter.call<O>(c);
         throw new TreasuryError('CENTRAL_UNAVAILABLE', `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`);
       }
@@ -254,6 +268,8 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
 
 const QUERY_NAMES = new Set(DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
 const isQuery = (name: string) => QUERY_NAMES.has(name);
+const WORKSTATION_QUERIES = new Set(WORKSTATION_DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
+const isWorkstationQuery = (name: string) => WORKSTATION_QUERIES.has(name);
 
 /** After a central call: remember sign-ins for offline use, keep the local session record fresh. */
 async function afterCentralCall(ws: Workstation, open: Promise<LocalCache> | null, c: Call, result: unknown): Promise<void> {
