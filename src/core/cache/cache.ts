@@ -10,7 +10,7 @@
  *   or overwritten (the operator may still have unpushed commands in it);
  * - WAL mode, and every integer comes back as bigint (money never passes through a JS number).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -145,7 +145,7 @@ export function writeKeyCheck(file: string, keyHex: string): void {
   const target = keyCheckFile(file);
   const value = keyCheck(keyHex);
   if (readKeyCheck(file) === value) return;
-  writeFileSync(`${target}.tmp`, JSON.stringify({ version: 1, hmac: value }) + '\n');
+  writeFileSync(`${target}.tmp`, JSON.stringify({ version: 1, hmac: value }) + '\n', { mode: 0o600 });
   renameSync(`${target}.tmp`, target);
 }
 
@@ -279,6 +279,8 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     if (DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB') throw new CacheDamagedError(file, (error as Error).message, { cause: error });
     throw error;
   }
+  // Encrypted, but nobody else's business either: owner-only, like the logs (no effect on Windows).
+  if (fresh) chmodSync(file, 0o600);
   writeKeyCheck(file, keyHex);
   const cache: LocalCache = { file, db, sqlite, close: () => sqlite.close() };
   secrets.set(cache, { file, keyPragmas });
