@@ -11,6 +11,7 @@ import { toTreasuryError, TreasuryError } from '../core/commands/errors.js';
 import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
+import { appVersion } from '../core/workstation/resources.js';
 import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
 import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
@@ -134,6 +135,7 @@ export function buildProgram(run: Run): Command {
     .addOption(new Option('--central <url>', 'central Postgres URL (default: embedded PGlite in the data dir)').env('TREASURY_CENTRAL_URL'))
     .addOption(new Option('--offline', 'work on the encrypted local cache only (preparation; pushed by `sync` later)').env('TREASURY_OFFLINE'))
     .option('--json', 'print results as JSON')
+    .version(appVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
 
