@@ -99,7 +99,7 @@ export const calculate = defineCommand({
   input: z.strictObject({ asOf: instant.optional() }),
   async run(ctx, input) {
     const asOf = input.asOf ? toDate(input.asOf) : ctx.now;
-    const started = new Date();
+    const started = ctx.now; // the central clock, like finished_at (a workstation's clock may be off)
     const summary = await calculateCommissions(ctx.tx, asOf, (done, total) => ctx.progress({ phase: 'calculating', done, total }));
     await ctx.tx.execute(sql`INSERT INTO calc_runs (as_of, started_at, finished_at, summary, operator_id)
       VALUES (${asOf.toISOString()}::timestamptz, ${started.toISOString()}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb, ${ctx.actor!.operatorId})`);

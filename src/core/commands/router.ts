@@ -17,6 +17,7 @@ import type { z } from 'zod';
 import { checkAddresses, workstationAddresses } from '../access/ip.js';
 import { roleHas, type Permission, type Role } from '../access/permissions.js';
 import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
+import { CENTRAL_MS, centralNow } from '../central/clock.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import type { CredentialStore } from '../credentials/store.js';
 import type { PayoutProvider, ProviderName } from '../providers/provider.js';
@@ -158,7 +159,11 @@ export class Router {
   constructor(
     private readonly store: CentralStore,
     definitions: readonly Definition<never, unknown>[],
-    private readonly clock: () => Date = () => new Date(),
+    /**
+     * What `now` is for a call. By default the central store's clock, read with the session (no
+     * extra round trip): never the workstation's, which may be hours off (central/clock.ts).
+     */
+    private readonly clock?: () => Date,
     private readonly services: Services = NO_SERVICES,
   ) {
     for (const d of definitions) {
@@ -195,8 +200,9 @@ export class Router {
 
     // Who and whether first (deny by default: an unauthorised caller learns nothing about the
     // payload's shape), then the payload.
-    const now = this.clock();
-    const actor = def.permission === 'public' ? null : await this.authenticate(call, def, commandId, now);
+    const who = def.permission === 'public' ? null : await this.authenticate(call, def, commandId);
+    const actor = who?.actor ?? null;
+    const now = who?.now ?? this.clock?.() ?? (await centralNow(this.store.db));
 
     const parsed = def.input.safeParse(call.payload ?? {});
     if (!parsed.success) {
@@ -257,8 +263,9 @@ export class Router {
     return { operatorId, commandId, ip: call.ip ?? null, workstationId: call.workstationId, decision, at };
   }
 
-  /** Resolves the session to an active operator and checks the definition's permission. */
-  private async authenticate(call: Call, def: Definition, commandId: string, now: Date): Promise<Actor> {
+  /** Resolves the session to an active operator and checks the definition's permission; `now` is read with the session. */
+  private async authenticate(call: Call, def: Definition, commandId: string): Promise<{ actor: Actor; now: Date }> {
+    let now: Date; // set before any denial: the central clock, read with the session below
     const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED' | 'IP_NOT_ALLOWED', message: string, operatorId: string | null): Promise<never> => {
       await this.store.db.transaction((tx) =>
         appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
@@ -267,21 +274,26 @@ export class Router {
       );
       throw new TreasuryError(code, message);
     };
-    if (!call.session) return deny('UNAUTHENTICATED', 'not signed in: run `treasury login` (or sign in in the app) first', null);
+    if (!call.session) {
+      now = this.clock?.() ?? (await centralNow(this.store.db));
+      return deny('UNAUTHENTICATED', 'not signed in: run `treasury login` (or sign in in the app) first', null);
+    }
     const hash = tokenHash(call.session);
-    // One round trip: the session, its operator, the operator's IP ranges and the address the
-    // server sees (null on PGlite or a Unix socket).
-    const [s] = await rows<{
-      operator_id: string; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null; created_at: Date | string;
+    // One round trip: the central clock, the session, its operator, the operator's IP ranges and the
+    // address the server sees (null on PGlite or a Unix socket). One row even without a session.
+    const [found] = await rows<{
+      central_ms: string; operator_id: string | null; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null; created_at: Date | string;
       stepped_up_at: Date | string | null; ranges: string | null; client_addr: string | null;
     }>(
       this.store.db,
-      sql`SELECT s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at,
+      sql`SELECT ${CENTRAL_MS} AS central_ms, s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at,
                  (SELECT string_agg(a.cidr, ' ' ORDER BY a.cidr) FROM ip_allowlist a WHERE a.operator_id = s.operator_id OR a.role = o.role) AS ranges,
                  host(inet_client_addr()) AS client_addr
-          FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ${hash}`,
+          FROM (SELECT 1) AS one LEFT JOIN (sessions s JOIN operators o ON o.id = s.operator_id) ON s.token_hash = ${hash}`,
     );
-    if (!s || s.ended_at) return deny('UNAUTHENTICATED', 'the session is not valid any more: sign in again', s?.operator_id ?? null);
+    const s = found!;
+    now = this.clock?.() ?? new Date(Number(s.central_ms));
+    if (!s.operator_id || s.ended_at) return deny('UNAUTHENTICATED', 'the session is not valid any more: sign in again', s.operator_id);
     if (now.getTime() - new Date(s.last_seen_at).getTime() > IDLE_TIMEOUT_MS) {
       await this.store.db.execute(sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
       return deny('UNAUTHENTICATED', 'the session expired after 30 minutes without activity: sign in again', s.operator_id);
@@ -300,6 +312,6 @@ export class Router {
       return deny('STEP_UP_REQUIRED', `${def.name} needs ${s.username} to confirm their password (step-up; valid ${STEP_UP_WINDOW_MS / 60_000} minutes)`, s.operator_id);
     }
     await this.store.db.execute(sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
-    return { operatorId: s.operator_id, username: s.username, role: s.role as Role };
+    return { actor: { operatorId: s.operator_id, username: s.username, role: s.role as Role }, now };
   }
 }

@@ -24,6 +24,7 @@ import { appendAudit, canonicalJson, type AuditContext, type AuditEntry } from '
 import { computeContentHash, loadBatch, type BatchRow } from '../batches/content.js';
 import { moveBatch, voidStaleApprovals } from '../batches/lifecycle.js';
 import { transition } from '../batches/state.js';
+import { centralNow } from '../central/clock.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError, type Problem } from '../commands/errors.js';
 import { formatAmount } from '../money/index.js';
@@ -140,14 +141,19 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   const sends = new Map<string, number>();
   let sent = 0;
 
-  /** One executor write: fenced by the lease, audited in the same transaction. */
-  const write = async <T>(lease: Lease | null, number: string, fn: (tx: CentralTx, audit: (e: AuditEntry) => void) => Promise<T>): Promise<T> => {
+  /**
+   * One executor write: fenced by the lease, audited in the same transaction. `now` is the central
+   * clock's (central/clock.ts): settlement times, retry times and audit times must not follow the
+   * executing workstation's clock.
+   */
+  const write = async <T>(lease: Lease | null, number: string, fn: (tx: CentralTx, audit: (e: AuditEntry) => void, now: Date) => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     const result = await db.transaction(async (tx) => {
       if (lease) await assertLease(tx, lease, number);
+      const now = await centralNow(tx);
       const entries: AuditEntry[] = [];
-      const r = await fn(tx, (e) => void entries.push(e));
-      if (entries.length > 0) await appendAudit(tx, { ...options.audit, decision: 'allowed', at: new Date() }, entries);
+      const r = await fn(tx, (e) => void entries.push(e), now);
+      if (entries.length > 0) await appendAudit(tx, { ...options.audit, decision: 'allowed', at: now }, entries);
       return r;
     });
     commits++;
@@ -161,13 +167,13 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   if (first.status === 'APPROVED') {
     const problem = await approvalProblem(db, first);
     if (problem) {
-      await write(null, first.number, async (tx, audit) => {
+      await write(null, first.number, async (tx, audit, now) => {
         const batch = await loadBatch(tx, first.id, { forUpdate: true });
         if (batch.status !== 'APPROVED') return;
         const hash = await computeContentHash(tx, batch);
-        const voided = await voidStaleApprovals(tx, batch.id, hash, new Date(), problem);
+        const voided = await voidStaleApprovals(tx, batch.id, hash, now, problem);
         await tx.execute(sql`UPDATE payout_batches SET content_hash = ${hash} WHERE id = ${batch.id}::uuid`);
-        await moveBatch({ tx, audit, now: new Date() }, batch, 'invalidate', { reason: problem, approvalsVoided: voided });
+        await moveBatch({ tx, audit, now }, batch, 'invalidate', { reason: problem, approvalsVoided: voided });
       });
       throw new TreasuryError('APPROVAL_VOID', `batch ${first.number} was not executed: ${problem}. Its approvals are void; it is SUBMITTED again and needs fresh approval`);
     }
@@ -175,13 +181,13 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   options.onProgress?.({ phase: 'preflight', done: 0, total: 0, failed: 0, unknown: 0 });
   await preflight(db, first, provider);
 
-  const lease = await write(null, first.number, async (tx, audit) => {
+  const lease = await write(null, first.number, async (tx, audit, now) => {
     const batch = await loadBatch(tx, first.id, { forUpdate: true });
     if (batch.status !== 'APPROVED' && batch.status !== 'EXECUTING') transition(batch.number, batch.status, 'execute');
     const l = await acquireLease(tx, batch.id, owner, ttl);
     if (batch.status === 'APPROVED') {
       await tx.execute(sql`UPDATE payout_batches SET execution_started_at = now() WHERE id = ${batch.id}::uuid`);
-      await moveBatch({ tx, audit, now: new Date() }, batch, 'execute', { leaseOwner: owner, leaseToken: l.token.toString() });
+      await moveBatch({ tx, audit, now }, batch, 'execute', { leaseOwner: owner, leaseToken: l.token.toString() });
     } else {
       audit({ action: l.takenOverFrom ? 'batch.lease_takeover' : 'batch.resume', entityType: 'payout_batch', entityId: batch.id, after: { leaseOwner: owner, leaseToken: l.token.toString(), takenOverFrom: l.takenOverFrom } });
     }
@@ -221,11 +227,11 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       timing.readMs += performance.now() - tRead;
       const open = count('PENDING') + count('UNKNOWN') + count('ACCEPTED') + retryable.length;
       if (open === 0) {
-        const status = await write(lease, first.number, async (tx, audit) => {
+        const status = await write(lease, first.number, async (tx, audit, now) => {
           const batch = await loadBatch(tx, first.id, { forUpdate: true });
           const action = count('SUCCEEDED') + count('REVERSED') === total - count('CANCELLED') && count('FAILED') === 0 ? 'complete' : count('SUCCEEDED') + count('REVERSED') === 0 ? 'fail' : 'complete_with_failures';
           await tx.execute(sql`UPDATE payout_batches SET completed_at = now() WHERE id = ${batch.id}::uuid`);
-          const s = await moveBatch({ tx, audit, now: new Date() }, batch, action, { payouts: summarise(counts) });
+          const s = await moveBatch({ tx, audit, now }, batch, action, { payouts: summarise(counts) });
           await releaseLease(tx, lease);
           return s;
         });
@@ -261,12 +267,13 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       const ready = due.length > 0 ? await guardNewAttempts(due) : [];
       const progressed = outcomes.some((r) => r.kind !== 'still_unknown') || news.length > 0 || retryable.length > 0 || ready.length > 0;
       if (outcomes.length > 0 || news.length > 0 || retryable.length > 0 || ready.length > 0) {
-        await write(lease, first.number, async (tx, audit) => {
-          if (outcomes.length > 0) await recordIn(tx, audit, outcomes);
-          if (news.length > 0) await applyStatusUpdates(tx, news, new Date(), audit);
+        await write(lease, first.number, async (tx, audit, now) => {
+          if (outcomes.length > 0) await recordIn(tx, audit, outcomes, now);
+          if (news.length > 0) await applyStatusUpdates(tx, news, now, audit);
           if (retryable.length > 0) {
-            // Automatic new attempts for transient failures, after a backoff with jitter.
-            const plan = retryable.map((p) => ({ id: p.id, at: new Date(Date.now() + backoffDelay(RETRY_BACKOFF, Number(p.auto_retries), random)).toISOString() }));
+            // Automatic new attempts for transient failures, after a backoff with jitter (due by
+            // the central clock, which is what loadWork compares next_attempt_at with).
+            const plan = retryable.map((p) => ({ id: p.id, at: new Date(now.getTime() + backoffDelay(RETRY_BACKOFF, Number(p.auto_retries), random)).toISOString() }));
             await tx.execute(sql`UPDATE payouts p SET status = 'PENDING', auto_retries = p.auto_retries + 1, next_attempt_at = u.at, updated_at = now()
               FROM json_to_recordset(${JSON.stringify(plan)}::json) AS u(id uuid, at timestamptz) WHERE p.id = u.id AND p.status = 'FAILED'`);
             for (const p of retryable) audit({ action: 'payout.auto_retry', entityType: 'payout', entityId: p.id, before: { status: 'FAILED', failureCode: p.failure_code }, after: { status: 'PENDING', autoRetry: Number(p.auto_retries) + 1 } });
@@ -396,21 +403,21 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
     });
     if (adopt.length > 0) {
       // A payout we thought failed is alive at the provider: go back to tracking that attempt.
-      await write(lease, first.number, async (tx, audit) => {
+      await write(lease, first.number, async (tx, audit, now) => {
         await tx.execute(sql`UPDATE payouts SET status = 'ACCEPTED', next_attempt_at = NULL WHERE id = ANY(${pgArray(adopt.map((a) => a.payoutId))}::uuid[]) AND status = 'PENDING'`);
-        await applyStatusUpdates(tx, adopt, new Date(), audit);
+        await applyStatusUpdates(tx, adopt, now, audit);
       });
     }
     return due.filter((p) => !blocked.has(p.id));
   }
 
-  async function recordIn(tx: CentralTx, audit: (e: AuditEntry) => void, resolutions: Resolution[]): Promise<void> {
+  async function recordIn(tx: CentralTx, audit: (e: AuditEntry) => void, resolutions: Resolution[], now: Date): Promise<void> {
     const sendCounts = resolutions.map((r) => ({ id: r.kind === 'status' ? r.update.payoutId : r.payoutId, attempt: r.kind === 'status' ? r.update.attempt : r.attempt, n: sends.get(r.kind === 'status' ? r.update.payoutId : r.payoutId) ?? 0 }));
     for (const c of sendCounts) sends.delete(c.id);
     await tx.execute(sql`UPDATE payout_attempts a SET sends = a.sends + u.n FROM json_to_recordset(${JSON.stringify(sendCounts)}::json) AS u(id uuid, attempt int, n int)
       WHERE a.payout_id = u.id AND a.attempt = u.attempt AND u.n > 0`);
     const updates = resolutions.flatMap((r) => (r.kind === 'status' ? [r.update] : []));
-    await applyStatusUpdates(tx, updates, new Date(), audit);
+    await applyStatusUpdates(tx, updates, now, audit);
     const rejected = resolutions.filter((r) => r.kind === 'rejected');
     if (rejected.length > 0) {
       const data = JSON.stringify(rejected.map((r) => ({ id: r.payoutId, attempt: r.attempt, code: r.code, message: r.message })));

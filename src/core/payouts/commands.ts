@@ -53,6 +53,7 @@ export const reconcileRun = defineCommand({
       to: toDate(input.to),
       operatorId: ctx.actor!.operatorId,
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+      now: () => ctx.now, // the central clock's, not this workstation's (central/clock.ts)
     });
   },
 });

@@ -13,6 +13,7 @@
 import { sql } from 'drizzle-orm';
 import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
 import { loadBatch } from '../batches/content.js';
+import { centralNow } from '../central/clock.js';
 import { rows, type CentralStore } from '../central/store.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { mapLimit } from '../execution/pool.js';
@@ -112,8 +113,9 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
   });
   const updates = answers.filter((u): u is StatusUpdate => u !== null);
   if (updates.length > 0) {
-    const now = (options.now ?? (() => new Date()))();
     const applied = await db.transaction(async (tx) => {
+      // The central clock (central/clock.ts): settlement times must not follow this workstation's clock.
+      const now = options.now?.() ?? (await centralNow(tx));
       const entries: AuditEntry[] = [];
       const changed = await applyStatusUpdates(tx, updates, now, (e) => void entries.push(e));
       if (entries.length > 0) await appendAudit(tx, { ...(options.audit ?? SYSTEM_POLLER), decision: 'allowed', at: now }, entries);

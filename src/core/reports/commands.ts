@@ -40,6 +40,7 @@ function runExport(report: TabularReport) {
       filters,
       generatedBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+      now: () => ctx.now, // the central clock's, not this workstation's (central/clock.ts)
       onProgress: (n) => ctx.progress({ phase: 'exporting', done: n }),
     });
   };

@@ -153,6 +153,19 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const ts = (d: Date) => d.toISOString();
 
 /**
+ * The key of a row that exists only in this cache until it is pushed (an item or an approval
+ * prepared offline): below every key the table holds. Central keys are positive; local ones count
+ * down from -1 and are never handed out twice while their rows are there. (They came from the
+ * clock: two batches prepared in the same millisecond, or after the clock was set back, got the
+ * same keys, and the second overwrote the first one's items.)
+ */
+function belowLocalKeys(cache: LocalCache, table: 'payout_items' | 'batch_approvals'): bigint {
+  const { low } = cache.sqlite.prepare(`SELECT min(id) AS low FROM ${table}`).get() as { low: bigint | number | null };
+  const lowest = low === null ? 0n : BigInt(low);
+  return (lowest < 0n ? lowest : 0n) - 1n;
+}
+
+/**
  * Creates a batch offline: the cache gets the batch, its payouts and items (so a second offline
  * batch cannot take the same commissions), the outbox gets `batch.create` with the expected content.
  */
@@ -190,7 +203,7 @@ export function createOffline(
       required_approvals: highValue ? 2n : 1n, high_value: highValue ? 1n : 0n, created_by: operator.id, lease_token: 0n, created_at: ts(now), updated_at: ts(now),
     },
   });
-  let itemKey = -BigInt(Date.now()) * 1000n;
+  let itemKey = belowLocalKeys(cache, 'payout_items');
   for (const r of eligible) {
     const payoutId = payoutIdFor(batchId, r.affiliateId);
     changes.push({
@@ -285,7 +298,7 @@ export function approveOffline(cache: LocalCache, operator: OfflineOperator, ref
   if (live.some((a) => a.operator_id === operator.id)) throw new TreasuryError('MAKER_CHECKER', `${operator.username} already approved batch ${b.number}`);
   const approvals = live.length + 1;
   const status: BatchState = approvals >= Number(b.required_approvals) ? 'APPROVED' : b.status;
-  const approvalKey = -BigInt(Date.now()) * 1000n - BigInt(approvals);
+  const approvalKey = belowLocalKeys(cache, 'batch_approvals');
   const commandId = enqueue(cache, {
     name: 'batch.approve',
     operator: operator.username,
