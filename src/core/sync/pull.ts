@@ -305,8 +305,10 @@ async function pullNow(store: CentralStore, cache: LocalCache, options: PullOpti
   const known = readState(cache, K_IDENTITY);
   let refilled: string | null = null;
   if (known !== null && known !== identity && readState(cache, K_CURSOR) !== null) {
-    // Restored or replaced since the last pull: fill the cache again (the outbox stays).
+    // Restored or replaced since the last pull: fill the cache again (the outbox stays). Until that
+    // pull completes the cache has never synced with this store: no old "last sync" time over it.
     clearMirrors(cache);
+    cache.sqlite.prepare('DELETE FROM sync_state WHERE key IN (?, ?)').run(K_LAST_AT, K_LAST_MODE);
     refilled = 'the central store was restored from a backup or replaced since the last pull: the cache was filled again from it';
   }
   const stored = readState(cache, K_CURSOR);
