@@ -68,6 +68,14 @@ async function changeAfterBackup(ledger: Ledger, ws: Workstation, token: string)
   await call('sync.run', {});
 }
 
+/** The ledger on `driver`, with the workstation's cache synced from it. */
+async function syncedLedger(driver: 'pglite' | 'postgres'): Promise<{ ledger: Ledger; ws: Workstation; token: string }> {
+  const ledger = await openLedger(driver);
+  const { ws, token } = ledger.flow.tw;
+  await ws.call({ name: 'sync.run', payload: {}, session: token, workstationId: ws.id });
+  return { ledger, ws, token };
+}
+
 describe('restore drill: embedded PGlite (treasury backup / treasury restore)', () => {
   let ledger: Ledger;
   let ws: Workstation;
@@ -76,10 +84,7 @@ describe('restore drill: embedded PGlite (treasury backup / treasury restore)', 
   let backupFile: string;
 
   beforeAll(async () => {
-    ledger = await openLedger('pglite');
-    ws = ledger.flow.tw.ws;
-    token = ledger.flow.tw.token;
-    await ws.call({ name: 'sync.run', payload: {}, session: token, workstationId: ws.id });
+    ({ ledger, ws, token } = await syncedLedger('pglite'));
   }, 300_000);
 
   afterAll(async () => {
@@ -180,10 +185,7 @@ describe.skipIf(!pgAvailable)('restore drill: PostgreSQL server (pg_dump / pg_re
   const psql = (command: string) => execFileSync('psql', [PG_URL, '-v', 'ON_ERROR_STOP=1', '-qtAc', command], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    ledger = await openLedger('postgres');
-    ws = ledger.flow.tw.ws;
-    token = ledger.flow.tw.token;
-    await ws.call({ name: 'sync.run', payload: {}, session: token, workstationId: ws.id });
+    ({ ledger, ws, token } = await syncedLedger('postgres'));
   }, 300_000);
 
   afterAll(async () => {
