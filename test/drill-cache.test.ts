@@ -8,7 +8,7 @@
 import { closeSync, existsSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheKeyAccount } from '../src/core/cache/cache.js';
+import { cacheKeyAccount, openWithKey } from '../src/core/cache/cache.js';
 import { rows } from '../src/core/central/store.js';
 import { enqueue } from '../src/core/sync/outbox.js';
 import type { SignInResult } from '../src/core/operators/commands.js';
@@ -116,8 +116,30 @@ describe('drill: a damaged or keyless cache is reported clearly and rebuilt from
     expect(await call<unknown[]>('outbox.list', { status: 'pending' })).toEqual([]);
   });
 
+  it('a rotation refused while another process reads the cache: STORE_BUSY, the workstation keeps its connection, the next rotation works', async () => {
+    const key = (await credentials.get(cacheKeyAccount(ws.id)))!;
+    const other = openWithKey(cacheFile(tw.ws.dataDir), key, true);
+    const reading = other.sqlite.prepare('SELECT id FROM commissions').iterate(); // an open read holds a lock
+    reading.next();
+    try {
+      await expect(call('cache.rekey')).rejects.toMatchObject({ code: 'STORE_BUSY', message: expect.stringMatching(/open in another process/) });
+    } finally {
+      reading.return?.();
+      other.close();
+    }
+    expect(await credentials.get(cacheKeyAccount(ws.id))).toBe(key);
+    await cacheEqualsCentral();
+    // Before the fix a second connection was opened beside the refused one and kept the WAL open:
+    // every later rotation in the process was refused too.
+    await call('cache.rekey');
+    expect(await credentials.get(cacheKeyAccount(ws.id))).not.toBe(key);
+    await cacheEqualsCentral();
+  });
+
   it('key rotation through the workstation: new key, same rows, the cache keeps working; offline too', async () => {
     const before = await credentials.get(cacheKeyAccount(ws.id));
+    const rekeys = async () => (await rows<{ n: string }>(ws.central.db, sql`SELECT count(*)::text AS n FROM audit_log WHERE action = 'cache.rekey'`))[0]!.n;
+    const auditedBefore = Number(await rekeys());
     const r = await call<{ cipher: string; pages: number }>('cache.rekey');
     expect(r.cipher).toBe('aegis');
     expect(await credentials.get(cacheKeyAccount(ws.id))).not.toBe(before);
@@ -125,8 +147,7 @@ describe('drill: a damaged or keyless cache is reported clearly and rebuilt from
     await call('sync.run', {}); // the rotated connection is the one the workstation uses now
     await restart(); // and it opens again from the credential store
     await cacheEqualsCentral();
-    const [audited] = await rows<{ n: string }>(ws.central.db, sql`SELECT count(*)::text AS n FROM audit_log WHERE action = 'cache.rekey'`);
-    expect(audited!.n).toBe('1');
+    expect(Number(await rekeys())).toBe(auditedBefore + 1);
     // Offline: checked against the session as the cache knows it, journaled locally.
     const offline = await openWorkstation({ dataDir: tw.ws.dataDir, credentials, offline: true });
     await ws.close();

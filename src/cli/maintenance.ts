@@ -128,9 +128,10 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { discardPending?: boolean; reason?: string };
-        const r = await cli.call<{ movedAside: { file: string | null; keyAccount: string | null }; pulled: { rows: number; ms: number } }>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
+        const r = await cli.call<{ movedAside: { file: string | null; keyAccount: string | null; pendingKeyAccount: string | null }; pulled: { rows: number; ms: number } }>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
         print(cli, r, () => {
           if (r.movedAside.file) out(`The old cache is kept at ${r.movedAside.file}${r.movedAside.keyAccount ? ` (its key: credential ${r.movedAside.keyAccount})` : ''}.`);
+          if (r.movedAside.pendingKeyAccount) out(`A key rotation was interrupted: the old file may open with credential ${r.movedAside.pendingKeyAccount} instead.`);
           out(`A new cache was filled from the central store: ${r.pulled.rows} rows in ${r.pulled.ms} ms.`);
         });
       }),

@@ -72,6 +72,18 @@ function removeRekeyCopies(file: string): void {
   for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(path.join(dir, name), { force: true });
 }
 
+/**
+ * A WAL or journal whose database file is gone (a move aside stopped half-way) must never meet a new
+ * file of the same name: SQLite would replay its frames into it. They are renamed, not deleted.
+ */
+function setStraySidecarsAside(file: string): void {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (const suffix of ['-wal', '-journal']) {
+    if (existsSync(file + suffix)) renameSync(file + suffix, `${file}.orphaned-${stamp}${suffix}`);
+  }
+  rmSync(`${file}-shm`, { force: true }); // an index of the WAL, rebuilt from it: nothing to keep
+}
+
 export interface OpenCacheOptions {
   file: string;
   workstationId: string;
@@ -86,6 +98,7 @@ const checkKey = (key: string | null, kind: string, what: string): string | null
 export async function openCache({ file, workstationId, credentials }: OpenCacheOptions): Promise<LocalCache> {
   const account = cacheKeyAccount(workstationId);
   const exists = existsSync(file);
+  if (!exists) setStraySidecarsAside(file);
   let key = checkKey(await credentials.get(account), credentials.kind, 'local cache key');
   const next = exists ? await pendingKey(credentials, workstationId) : null;
   if (next !== null) return settleRotation(file, credentials, workstationId, key, next);

@@ -32,6 +32,7 @@ import {
   type LocalCache,
 } from './cache.js';
 import type { CredentialStore } from '../credentials/store.js';
+import { StoreBusyError } from '../central/lock.js';
 
 export type RekeyStep = 'pending-key-stored' | 'copy-rekeyed' | 'file-replaced' | 'key-promoted';
 
@@ -59,8 +60,9 @@ function fsyncPath(p: string): void {
 }
 
 /**
- * Rekeys the cache. `cache` must be the only connection to the file (no app, no other command); it
- * is closed, and the cache is returned open again under the new key.
+ * Rekeys the cache. `cache` must be the only connection to the file (no app, no other command;
+ * otherwise STORE_BUSY and nothing changes); it is closed, and the cache is returned open again under
+ * the new key. A rotation that fails before the file is replaced leaves `cache` open and usable.
  */
 export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Promise<{ cache: LocalCache; result: RekeyResult }> {
   const started = performance.now();
@@ -72,15 +74,26 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
   }
   const { file, keyPragmas } = cacheConnectionSecret(cache);
   const db = cache.sqlite;
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  // Leaving WAL needs the only connection to the file: this also proves no other process has it open.
-  const mode = String(db.pragma('journal_mode = DELETE', { simple: true })).toLowerCase();
-  if (mode !== 'delete') throw new CacheKeyError(`the local cache ${file} is open in another process (the app or another command): close it, then rotate the key`);
-  let locked = false;
+  const inUse = () =>
+    new StoreBusyError(`the local cache ${file} is open in another process (the app or another command): close it, then rotate the key`);
+  // Where the rotation is decides what a failure must undo on `db`: before the rename it is the
+  // cache itself (roll back, back to WAL, usable again); after it, `db` holds the replaced, unlinked
+  // file and is only closed — the next open settles the rotation with the pending key.
+  let phase: 'wal' | 'delete-mode' | 'locked' | 'replaced' | 'closed' = 'wal';
   const copy = `${rekeyCopyPrefix(file)}${randomBytes(6).toString('hex')}`;
   try {
-    db.exec('BEGIN EXCLUSIVE');
-    locked = true;
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      // Leaving WAL needs the only connection to the file: this also proves no other process has it open.
+      const mode = String(db.pragma('journal_mode = DELETE', { simple: true })).toLowerCase();
+      if (mode !== 'delete') throw inUse();
+      phase = 'delete-mode';
+      db.exec('BEGIN EXCLUSIVE');
+      phase = 'locked';
+    } catch (error) {
+      if (isBusy(error)) throw inUse();
+      throw error;
+    }
     copyFileSync(file, copy);
     const key = randomBytes(32).toString('hex');
     await credentials.set(nextCacheKeyAccount(workstationId), key);
@@ -98,11 +111,12 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     options.onStep?.('copy-rekeyed');
 
     renameSync(copy, file);
+    phase = 'replaced';
     rmSync(`${file}-shm`, { force: true });
     fsyncPath(path.dirname(file));
     options.onStep?.('file-replaced');
     db.close(); // it still holds the replaced file, now unlinked: its lock and transaction go with it
-    locked = false;
+    phase = 'closed';
 
     const reopened = openWithKey(file, key, true); // fails here, before the key is promoted, if the new file does not open
     await credentials.set(cacheKeyAccount(workstationId), key);
@@ -117,9 +131,17 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     rmSync(`${copy}-journal`, { force: true });
     throw error;
   } finally {
-    if (locked && db.open) {
-      db.exec('ROLLBACK');
-      db.pragma('journal_mode = WAL');
+    if (db.open) {
+      if (phase === 'replaced') db.close();
+      else {
+        if (phase === 'locked') db.exec('ROLLBACK');
+        if (phase !== 'wal') db.pragma('journal_mode = WAL');
+      }
     }
   }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }

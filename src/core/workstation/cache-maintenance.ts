@@ -21,6 +21,11 @@ export interface MovedAside {
   file: string | null;
   /** Where its key now is in the credential store (null: no key, or the read-only environment store). */
   keyAccount: string | null;
+  /**
+   * A key rotation was interrupted after its rekeyed copy replaced the file: the file kept aside may
+   * be under this pending key instead of `keyAccount`'s (null: no rotation was pending).
+   */
+  pendingKeyAccount: string | null;
 }
 
 /**
@@ -37,23 +42,38 @@ export function assertNothingUnpushed(cache: LocalCache, discardPending: boolean
   }
 }
 
+/** The cache must be closed (a closed healthy cache has checkpointed its WAL into the file). */
 export async function moveCacheAside(dataDir: string, workstationId: string, credentials: CredentialStore, now = new Date()): Promise<MovedAside> {
   const file = cacheFile(dataDir);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const aside = `${file}.replaced-${stamp}`;
   let keyAccount: string | null = null;
-  const key = await credentials.get(cacheKeyAccount(workstationId));
-  if (key !== null && credentials.kind !== 'env') {
-    keyAccount = replacedKeyAccount(workstationId, stamp);
-    await credentials.set(keyAccount, key); // before the file moves: the kept file always has its key
+  let pendingKeyAccount: string | null = null;
+  // Keys are copied before the file moves: the kept file always has its key. Both the current and a
+  // pending one, since a rotation stopped after its rename leaves the file under the pending key
+  // (the open that would have settled it may be what failed).
+  if (credentials.kind !== 'env') {
+    const key = await credentials.get(cacheKeyAccount(workstationId));
+    const pending = await credentials.get(nextCacheKeyAccount(workstationId));
+    if (key !== null) {
+      keyAccount = replacedKeyAccount(workstationId, stamp);
+      await credentials.set(keyAccount, key);
+    }
+    if (pending !== null && pending !== key) {
+      pendingKeyAccount = `${replacedKeyAccount(workstationId, stamp)}:pending`;
+      await credentials.set(pendingKeyAccount, pending);
+    }
   }
   const moved = existsSync(file);
-  for (const suffix of ['-wal', '-shm', '-journal']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
-  if (existsSync(keyCheckFile(file))) renameSync(keyCheckFile(file), keyCheckFile(aside));
+  // The database file first, then what belongs to it: stopped in between, no cache.db is left
+  // without its WAL or hot journal (it would open with older contents); openCache sets stray
+  // sidecars of a missing file aside before it creates a new one.
   if (moved) renameSync(file, aside);
+  for (const suffix of ['-wal', '-journal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  if (existsSync(keyCheckFile(file))) renameSync(keyCheckFile(file), keyCheckFile(aside));
   if (credentials.kind !== 'env') {
     await credentials.delete(nextCacheKeyAccount(workstationId));
     await credentials.delete(cacheKeyAccount(workstationId)); // the new cache gets a new key
   }
-  return { file: moved ? aside : null, keyAccount };
+  return { file: moved ? aside : null, keyAccount, pendingKeyAccount };
 }

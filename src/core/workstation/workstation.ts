@@ -182,8 +182,22 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     const input = z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() }).parse(c.payload ?? {});
     if (!(await online())) throw offlineRefusal('rebuilding the local cache');
     await router!.call({ name: 'cache.authorize', payload: { action: 'rebuild', reason: input.reason }, session: c.session, workstationId: c.workstationId, ip: c.ip });
-    const current = await cache().catch(() => null); // damaged or keyless: nothing to check, it is moved aside as it is
-    if (current) assertNothingUnpushed(current, Boolean(input.discardPending));
+    // Damaged or keyless: nothing can be checked, the file is moved aside as it is (with its keys).
+    // Anything else (the cache open in another process, the keychain down) stops the rebuild.
+    const unreadable = (error: unknown) => {
+      const code = toTreasuryError(error).code;
+      if (code === 'CACHE_KEY' || code === 'CACHE_DAMAGED') return null;
+      throw error;
+    };
+    const current = await cache().catch(unreadable);
+    if (current) {
+      try {
+        assertNothingUnpushed(current, Boolean(input.discardPending));
+      } catch (error) {
+        // Damaged pages under the outbox: the commands cannot be counted, the file is kept aside.
+        if (toTreasuryError(error).code !== 'CACHE_DAMAGED') throw error;
+      }
+    }
     current?.close();
     cacheConnection = null;
     const movedAside = await moveCacheAside(options.dataDir, id, credentials);
@@ -253,7 +267,13 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       const current = await cache();
       const rotation = rekeyCache(current, { workstationId: id, credentials });
       // The old connection is closed by the rotation; from now on the workstation uses the new one.
-      cacheConnection = rotation.then((r) => r.cache, () => openCacheNow());
+      // A rotation refused before the file was replaced leaves the old connection open and usable
+      // (a second one would keep its WAL open and make every later rotation STORE_BUSY); after the
+      // replacement it is closed, and a new open settles the rotation.
+      cacheConnection = rotation.then(
+        (r) => r.cache,
+        () => (current.sqlite.open ? current : openCacheNow()),
+      );
       const { result } = await rotation;
       log.info({ file: result.file, pages: result.pages, ms: result.ms }, 'cache key rotated');
       return result;
