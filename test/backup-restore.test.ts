@@ -7,8 +7,8 @@
  * Both over the real ledger of test/support/ledger.ts (FX, a clawback, a reversal, a failed payout).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,7 @@ describe('restore drill: embedded PGlite (treasury backup / treasury restore)', 
   let token: string;
   let atBackup: Balances;
   let backupFile: string;
+  let backupSha: string;
 
   beforeAll(async () => {
     ({ ledger, ws, token } = await syncedLedger('pglite'));
@@ -114,6 +115,8 @@ describe('restore drill: embedded PGlite (treasury backup / treasury restore)', 
     expect(Number(r.summary.tables.payouts)).toBeGreaterThan(5);
     const [done] = await rows<{ entity_id: string }>(ws.central.db, sql`SELECT entity_id FROM audit_log WHERE action = 'central.backup.completed' ORDER BY seq DESC LIMIT 1`);
     expect(done!.entity_id).toBe(r.sha256);
+    expect(r.sha256).toBe(createHash('sha256').update(readFileSync(backupFile)).digest('hex')); // what sha256sum shows
+    backupSha = r.sha256;
     // Never over an existing file without overwrite, and no partial file left behind.
     await expect(ws.call({ name: 'central.backup', payload: { out: backupFile }, session: token, workstationId: ws.id })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(readdirSync(path.dirname(backupFile)).filter((n) => n.endsWith('.partial'))).toEqual([]);
@@ -154,13 +157,20 @@ describe('restore drill: embedded PGlite (treasury backup / treasury restore)', 
     const again = await restoreCentral({ dataDir, from: backupFile, workstationId: id, replace: true });
     expect(again.keptAside).toMatch(/central\.before-restore-/);
     expect(existsSync(path.join(again.keptAside!, 'PG_VERSION'))).toBe(true);
+    expect(again.sha256).toBe(backupSha); // the file's, as the backup printed it
+    expect(again.auditProblems).toBe(0);
 
+    // Stopped between the restore's two renames: the old store aside, the proven one not yet in
+    // place. The next open finishes the swap instead of creating an empty store.
+    renameSync(path.join(dataDir, 'central'), path.join(dataDir, 'central.restore-ready'));
     ws = await openWorkstation({ dataDir, credentials });
+    expect(existsSync(path.join(dataDir, 'central.restore-ready'))).toBe(false);
     token = await signIn(ws);
     const verify = await ws.call<{ intact: boolean; entries: number }>({ name: 'audit.verify', payload: {}, session: token, workstationId: ws.id });
     expect(verify.intact).toBe(true);
-    const restoredEntries = await rows<{ action: string; after: { osUser: string } }>(ws.central.db, sql`SELECT action, after FROM audit_log WHERE action = 'central.restored' ORDER BY seq`);
+    const restoredEntries = await rows<{ action: string; entity_id: string; after: { osUser: string } }>(ws.central.db, sql`SELECT action, entity_id, after FROM audit_log WHERE action = 'central.restored' ORDER BY seq`);
     expect(restoredEntries.length).toBe(1); // the first restore's store was replaced by the second: one restore in this chain
+    expect(restoredEntries[0]!.entity_id).toBe(backupSha);
     const now = await balances(ws, token);
     expect(now.trialBalance).toEqual(atBackup.trialBalance);
     expect(now.payables).toEqual(atBackup.payables);
@@ -174,6 +184,25 @@ describe('restore drill: embedded PGlite (treasury backup / treasury restore)', 
     const [conv] = await rows<{ n: string }>(ws.central.db, sql`SELECT count(*)::text AS n FROM conversions WHERE id = 'after-backup-1'`);
     expect(conv!.n).toBe('0');
     expect((await ws.cache()).sqlite.prepare(`SELECT count(*) AS n FROM commissions WHERE conversion_id = 'after-backup-1'`).get()).toEqual({ n: 0n });
+  }, 300_000);
+
+  it('a backup of a store whose audit chain was already broken restores, and says the chain is not intact', async () => {
+    // Tampered by someone with the database's owner rights (the append-only trigger switched off).
+    await ws.central.db.execute(sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`);
+    await ws.central.db.execute(sql`UPDATE audit_log SET action = 'nothing.to.see' WHERE seq = 4`);
+    await ws.central.db.execute(sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`);
+    const broken = ledger.out('broken-chain.tcb');
+    const r = await ws.call<{ auditIntact: boolean }>({ name: 'central.backup', payload: { out: broken }, session: token, workstationId: ws.id });
+    expect(r.auditIntact).toBe(false);
+    const { dataDir, id, credentials } = ws;
+    await ws.close();
+    const restored = await restoreCentral({ dataDir, from: broken, workstationId: id, replace: true });
+    expect(restored.auditProblems).toBeGreaterThan(0);
+    ws = await openWorkstation({ dataDir, credentials });
+    token = await signIn(ws);
+    const verify = await ws.call<{ intact: boolean; problems: unknown[] }>({ name: 'audit.verify', payload: {}, session: token, workstationId: ws.id });
+    expect(verify.intact).toBe(false);
+    expect(verify.problems.length).toBe(restored.auditProblems);
   }, 300_000);
 });
 

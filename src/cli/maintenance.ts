@@ -94,7 +94,11 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
         const r = await restoreCentral({ dataDir, from: o.from, replace: o.replace, workstationId: workstationId(dataDir) });
         print(cli, r, () => {
           out(`Restored ${path.basename(r.restoredFrom)} (taken ${r.backupCreatedAt}) into ${path.join(dataDir, 'central')}.`);
-          out(`Checked: rows and totals as recorded in the backup; audit chain intact (${r.auditEntries} entries, the restore itself included).`);
+          out(`SHA-256 of the backup file: ${r.sha256}.`);
+          if (r.auditProblems === 0) out(`Checked: rows and totals as recorded in the backup; audit chain intact (${r.auditEntries} entries, the restore itself included).`);
+          else {
+            out(`Checked: rows and totals as recorded in the backup. The audit chain is NOT intact: ${r.auditProblems} problem(s), already recorded when the backup was taken (${r.auditEntries} entries). Run \`treasury audit verify\` to see them.`);
+          }
           if (r.keptAside) out(`The store it replaced is kept at ${r.keptAside}.`);
           out('Every workstation fills its cache again from the restored store at its next sync.');
         });

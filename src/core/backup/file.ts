@@ -44,7 +44,8 @@ export function encodeHeader(manifest: BackupManifest): string {
 const bad = (file: string, why: string) => new TreasuryError('VALIDATION', `${file} cannot be restored: ${why}. Nothing was changed.`, [{ file, message: why }]);
 
 /** Reads a backup file and checks it whole: format, manifest, length and checksum of the data. */
-export async function readBackup(file: string): Promise<{ manifest: BackupManifest; data: Buffer }> {
+/** `sha256` is the whole file's (what `treasury backup` printed and audited, and `sha256sum` shows). */
+export async function readBackup(file: string): Promise<{ manifest: BackupManifest; data: Buffer; sha256: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -68,5 +69,5 @@ export async function readBackup(file: string): Promise<{ manifest: BackupManife
   if (data.length !== manifest.data.bytes) throw bad(file, `it is truncated or padded: the manifest announces ${manifest.data.bytes} bytes of data, the file holds ${data.length}`);
   const sha = createHash('sha256').update(data).digest('hex');
   if (sha !== manifest.data.sha256) throw bad(file, `its data is damaged: SHA-256 ${sha}, the manifest says ${manifest.data.sha256}`);
-  return { manifest, data };
+  return { manifest, data, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -12,9 +12,14 @@
  *    audit chain are measured there and compared with the manifest;
  * 3. the store's identity is renewed (every workstation's cache then fills itself again at its
  *    next sync, sync/pull.ts) and the restore is audited;
- * 4. the current store, if any, is renamed `central.before-restore-<time>` (never deleted) and the
- *    staging directory takes its name.
+ * 4. the staging directory is renamed `central.restore-ready` (proven and audited), the current
+ *    store, if any, is renamed `central.before-restore-<time>` (never deleted), and the ready one
+ *    takes its name. Stopped between those two renames, there is no `central`: the next open of
+ *    the store finishes the swap (central/store.ts) instead of creating an empty store.
  * The data dir's lock is held throughout: the app or a command using the store makes it STORE_BUSY.
+ *
+ * A backup whose audit chain was already broken when it was taken (its manifest says so) is still
+ * restored — it is the data there is — and the result says how many problems the chain has.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -23,6 +28,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { appendAudit, verifyAudit } from '../audit/chain.js';
 import { acquireDirLock } from '../central/lock.js';
+import { RESTORE_READY } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { openBackupData } from './backup.js';
 import { readBackup } from './file.js';
@@ -39,9 +45,12 @@ export interface RestoreOptions {
 export interface RestoreResult {
   restoredFrom: string;
   backupCreatedAt: string;
+  /** The backup file's SHA-256, as `treasury backup` printed and audited it. */
   sha256: string;
   summary: LedgerSummary;
   auditEntries: number;
+  /** Problems `audit verify` finds in the restored chain: 0 unless the backup recorded a broken chain. */
+  auditProblems: number;
   /** Where the store that was replaced now is (null: there was none). */
   keptAside: string | null;
 }
@@ -50,7 +59,7 @@ const hasStore = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
 
 export async function restoreCentral(options: RestoreOptions): Promise<RestoreResult> {
   const from = path.resolve(options.from);
-  const { manifest, data } = await readBackup(from);
+  const { manifest, data, sha256 } = await readBackup(from);
   mkdirSync(options.dataDir, { recursive: true });
   const lock = acquireDirLock(path.join(options.dataDir, 'central.lock'), 'the embedded central store');
   const target = path.join(options.dataDir, 'central');
@@ -59,12 +68,17 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
     if (hasStore(target) && !options.replace) {
       throw new TreasuryError('CONFLICT', `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`);
     }
-    // Staging directories of a restore that died half-way: never the store itself.
-    for (const name of readdirSync(options.dataDir)) if (name.startsWith('central.restoring-')) rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
+    // Staging directories of a restore that died half-way: never the store itself. (A ready one
+    // with no store beside it would have been put in place by openCentral; beside a store, it is a
+    // restore that never replaced anything.)
+    for (const name of readdirSync(options.dataDir)) {
+      if (name.startsWith('central.restoring-') || name === RESTORE_READY) rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
+    }
 
     const restored = await openBackupData(data, staging);
     let summary: LedgerSummary;
     let auditEntries: number;
+    let auditProblems: number;
     try {
       summary = await ledgerSummary(restored.db);
       const differences = compareSummaries(manifest.summary, summary);
@@ -81,23 +95,27 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
           {
             action: 'central.restored',
             entityType: 'backup',
-            entityId: manifest.data.sha256,
-            after: { file: from, backupCreatedAt: manifest.createdAt, backupAuditSeq: manifest.summary.audit.seq, osUser: user, host: os.hostname(), replaced: hasStore(target) },
+            entityId: sha256,
+            after: { file: from, backupCreatedAt: manifest.createdAt, backupAuditSeq: manifest.summary.audit.seq, auditIntact: manifest.auditIntact, osUser: user, host: os.hostname(), replaced: hasStore(target) },
           },
         ]);
       });
-      auditEntries = (await verifyAudit(restored.db)).entries;
+      const after = await verifyAudit(restored.db);
+      auditEntries = after.entries;
+      auditProblems = after.problems.length;
     } finally {
       await restored.close();
     }
 
+    const ready = path.join(options.dataDir, RESTORE_READY);
+    renameSync(staging, ready);
     let keptAside: string | null = null;
     if (existsSync(target)) {
       keptAside = path.join(options.dataDir, `central.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       renameSync(target, keptAside);
     }
-    renameSync(staging, target);
-    return { restoredFrom: from, backupCreatedAt: manifest.createdAt, sha256: manifest.data.sha256, summary, auditEntries, keptAside };
+    renameSync(ready, target);
+    return { restoredFrom: from, backupCreatedAt: manifest.createdAt, sha256, summary, auditEntries, auditProblems, keptAside };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;

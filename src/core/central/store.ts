@@ -4,7 +4,7 @@
  * - a real Postgres server from a postgres:// URL.
  * Both run the same migrations (drizzle/central) and the same SQL.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
@@ -80,12 +80,22 @@ export async function openCentral(options: OpenCentralOptions): Promise<CentralS
   return store;
 }
 
+/**
+ * A restored store, proven and audited, waiting to take the place of `central` (backup/restore.ts).
+ * Found with no `central` beside it, the restore stopped between its two renames: the swap is
+ * finished here rather than an empty store created in its place.
+ */
+export const RESTORE_READY = 'central.restore-ready';
+
 async function openPglite(dataDir: string): Promise<CentralStore> {
   const dir = path.join(dataDir, 'central');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
   // PGlite is single-process: two processes on one directory would corrupt it.
   const lock: DirLock = acquireDirLock(path.join(dataDir, 'central.lock'), 'the embedded central store');
   try {
+    const ready = path.join(dataDir, RESTORE_READY);
+    if (!existsSync(dir) && existsSync(path.join(ready, 'PG_VERSION'))) renameSync(ready, dir);
+    mkdirSync(dir, { recursive: true });
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const client = await PGlite.create({ dataDir: dir });
