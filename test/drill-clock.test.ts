@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenHash } from '../src/core/commands/router.js';
@@ -32,6 +33,7 @@ import { tempDir } from './support/central.js';
 import { openScenario, providerAgreement, type Scenario } from './support/payouts.js';
 import { createTestDatabase, pgAvailable } from './support/pg.js';
 import { installSkewedClock, type SkewedClock } from './support/skewed-clock.js';
+import { startWebhookRelay } from '../src/core/webhooks/relay.js';
 import { addOperator, ADMIN_PASSWORD, memoryCredentials } from './support/workstation.js';
 
 const HOUR = 3_600_000;
@@ -288,6 +290,35 @@ describe.skipIf(!pgAvailable)('drill: workstation clocks hours apart (+3 h, −2
     const [owed] = await direct<{ at: number }[]>`SELECT (extract(epoch FROM created_at) * 1000)::float8 AS at FROM adjustments WHERE id = ${`rev:${paid!.id}`}`;
     expect(owed!.at).toBeGreaterThanOrEqual(t0 - SLACK_MS);
     expect(owed!.at).toBeLessThanOrEqual(t1 + SLACK_MS);
+  });
+
+  it('a webhook relay running on the workstation 2 h behind dates what it receives by the central clock', async () => {
+    const [paid] = await direct<{ id: string; provider_payout_id: string }[]>`SELECT id::text, provider_payout_id FROM payouts
+                                                                              WHERE batch_id = ${batchB}::uuid AND status = 'SUCCEEDED' ORDER BY id LIMIT 1`;
+    s.fake.setStatus(paid!.provider_payout_id, 'REVERSED');
+    const token = 'drill-callback-token';
+    const relay = await on(BEHIND, () => startWebhookRelay({ store: B.central, port: 0, xenditCallbackToken: token }));
+    try {
+      const r = await on(BEHIND, async () => {
+        const got = await fetch(`${s.fake.url}/v2/payouts/${paid!.provider_payout_id}`, { headers: { Authorization: `Basic ${Buffer.from(`${s.fake.secretKey}:`).toString('base64')}` } });
+        const data = parseLossless(await got.text()) as Record<string, unknown>; // amounts beyond 2^53 stay exact
+        const body = stringifyLossless({ event: 'payout.reversed', business_id: s.fake.businessId, created: new Date().toISOString(), data: { ...data, status: 'REVERSED' } })!;
+        const res = await fetch(`${relay.url}/webhooks/xendit`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-callback-token': token }, body });
+        return (await res.json()) as { outcome: string };
+      });
+      expect(r.outcome).toBe('applied');
+    } finally {
+      await relay.close();
+    }
+    const t1 = await centralNow();
+    const [after] = await direct<{ status: string; at: number }[]>`SELECT status, (extract(epoch FROM settled_at) * 1000)::float8 AS at FROM payouts WHERE id = ${paid!.id}::uuid`;
+    expect(after!.status).toBe('REVERSED');
+    expect(after!.at).toBeGreaterThanOrEqual(t0 - SLACK_MS);
+    expect(after!.at).toBeLessThanOrEqual(t1 + SLACK_MS);
+    const [event] = await direct<{ at: number }[]>`SELECT (extract(epoch FROM received_at) * 1000)::float8 AS at FROM provider_events
+                                                   WHERE provider_payout_id = ${paid!.provider_payout_id} AND type = 'payout.reversed' ORDER BY id DESC LIMIT 1`;
+    expect(event!.at).toBeGreaterThanOrEqual(t0 - SLACK_MS);
+    expect(event!.at).toBeLessThanOrEqual(t1 + SLACK_MS);
   });
 
   // ------------------------------------------------------------------ pulls and the audit trail

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { parse as parseLossless } from 'lossless-json';
 import { appendAudit, type AuditEntry } from '../audit/chain.js';
+import { centralNow } from '../central/clock.js';
 import { rows, type CentralStore } from '../central/store.js';
 import { applyStatusUpdates, type Applied } from '../payouts/status.js';
 import type { ProviderStatus } from '../providers/provider.js';
@@ -168,7 +169,12 @@ export interface IngestResult {
 }
 
 export interface IngestContext {
-  now: Date;
+  /**
+   * When it was received. Absent: the central store's clock, read in the transaction — the relay
+   * runs on some workstation, whose clock may be hours off, and what it dates (received_at, a
+   * settlement, a reversal, the audit entry) is measured against what other machines write.
+   */
+  now?: Date;
   /** Who delivered it (the relay's peer address), for the audit trail. */
   ip: string | null;
   workstationId: string;
@@ -188,6 +194,7 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
   const news = event.news;
   const reference = news?.reference && UUID.test(news.reference) ? news.reference : null;
   return store.db.transaction(async (tx) => {
+    const now = ctx.now ?? (await centralNow(tx));
     // Ours by reference (the payout id we sent) or by the provider id one of our attempts recorded.
     const candidates = news
       ? await rows<Candidate>(
@@ -206,7 +213,7 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
       tx,
       sql`INSERT INTO provider_events (provider, event_key, payout_id, provider_payout_id, type, status, payload, received_at)
           VALUES (${event.provider}, ${event.eventKey}, ${payout?.id ?? null}::uuid, ${news?.providerPayoutId ?? null}, ${event.type},
-                  ${news?.status ?? null}, ${event.body}::jsonb, ${ctx.now.toISOString()}::timestamptz)
+                  ${news?.status ?? null}, ${event.body}::jsonb, ${now.toISOString()}::timestamptz)
           ON CONFLICT (provider, event_key) DO NOTHING
           RETURNING id::text AS id`,
     );
@@ -234,7 +241,7 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
         applied = await applyStatusUpdates(
           tx,
           [{ payoutId: payout.id, attempt, providerPayoutId: news.providerPayoutId, status: news.status, rawStatus: news.rawStatus, failureCode: news.failureCode, source: 'webhook' }],
-          ctx.now,
+          now,
           (e) => void entries.push(e),
         );
         outcome = applied.length > 0 ? 'applied' : 'no_change';
@@ -257,7 +264,7 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
           : {}),
       },
     });
-    await appendAudit(tx, { operatorId: null, commandId: null, ip: ctx.ip, workstationId: ctx.workstationId, decision: 'allowed', at: ctx.now }, entries);
+    await appendAudit(tx, { operatorId: null, commandId: null, ip: ctx.ip, workstationId: ctx.workstationId, decision: 'allowed', at: now }, entries);
     return { duplicate: false, eventId: inserted.id, payoutId: payout?.id ?? null, outcome, applied };
   });
 }

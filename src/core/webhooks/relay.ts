@@ -36,7 +36,10 @@ export interface WebhookRelayOptions {
   host?: string;
   xenditCallbackToken?: string | undefined;
   riseWebhookSecret?: string | undefined;
-  /** Clock in epoch ms (the Rise signature window, received_at, audit time). */
+  /**
+   * Clock in epoch ms for the Rise signature window (default: this machine's). Tests set it; when
+   * set it also dates what is received, which otherwise the central store's clock dates.
+   */
   now?: () => number;
   maxBodyBytes?: number;
   /** One line per request outcome; never carries a header value or a body. */
@@ -136,7 +139,12 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
       }
       event = parseRiseEvent(body);
     }
-    const result: IngestResult = await ingestEvent(options.store, event, { now: new Date(now()), ip: req.socket.remoteAddress ?? null, workstationId: RELAY_WORKSTATION_ID });
+    // Dated by the central store's clock (ingest.ts), unless a test sets the clock.
+    const result: IngestResult = await ingestEvent(options.store, event, {
+      ...(options.now ? { now: new Date(options.now()) } : {}),
+      ip: req.socket.remoteAddress ?? null,
+      workstationId: RELAY_WORKSTATION_ID,
+    });
     log(`${provider} ${event.type} ${event.eventKey}: ${result.outcome}${result.payoutId ? ` (payout ${result.payoutId})` : ''}`);
     send(res, 200, { ok: true, duplicate: result.duplicate, outcome: result.outcome });
   };
