@@ -72,6 +72,11 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
       'the environment credential store is read-only: rotate the cache key with the OS keychain (TREASURY_CREDENTIAL_STORE unset), or give a new TREASURY_CACHE_KEY together with `treasury cache rebuild`',
     );
   }
+  if (process.platform === 'win32') {
+    // The rename over a file SQLite holds open, and the directory fsync, both fail on Windows: it
+    // would be refused safely, but with an obscure EPERM. Untested there, so refused plainly.
+    throw new CacheKeyError('rotating the cache key in place is not supported on Windows yet: `treasury cache rebuild` gives a new cache under a new key (the old file and key are kept aside)');
+  }
   const { file, keyPragmas } = cacheConnectionSecret(cache);
   const db = cache.sqlite;
   const inUse = () =>
