@@ -95,7 +95,8 @@ export async function place(partial: string, file: string, overwrite: boolean): 
     if (existsSync(file)) throw Object.assign(new Error(`${file} exists`), { code: 'EEXIST' });
     return rename(partial, file);
   }
-  await rm(partial, { force: true });
+  // The file is in place, whole: a partial name left behind is litter, not a failed write.
+  await rm(partial, { force: true }).catch(() => {});
 }
 
 export function placeError(file: string, error: unknown, lost = 'nothing was exported'): TreasuryError {
