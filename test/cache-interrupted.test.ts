@@ -5,7 +5,7 @@
  * because another connection has the file. Real encrypted SQLite files; an in-memory credential
  * store of the keychain kind (the environment store is read-only).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -97,12 +97,95 @@ describe('a rotation that fails after the rekeyed copy replaced the file', () =>
   });
 });
 
+describe('a rotation that fails elsewhere', () => {
+  it('before the rename (the rekeyed copy never replaced the file): the pending key is dropped, the cache keeps working in WAL mode', async () => {
+    const key = (await credentials.get(cacheKeyAccount(workstationId)))!;
+    const cache = await openCache({ file, workstationId, credentials });
+    const error = await rekeyCache(cache, {
+      workstationId,
+      credentials,
+      onStep: (step) => {
+        if (step === 'copy-rekeyed') throw new Error('stopped before the rename');
+      },
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('stopped before the rename');
+    expect(cache.sqlite.open).toBe(true);
+    expect(String(cache.sqlite.pragma('journal_mode', { simple: true }))).toBe('wal');
+    expect(count(cache)).toEqual(EXPECTED);
+    cache.close();
+    expect(await credentials.get(nextCacheKeyAccount(workstationId))).toBeNull();
+    expect(await credentials.get(cacheKeyAccount(workstationId))).toBe(key);
+    expect(readdirSync(dir).filter((n) => n.includes('.rekey-'))).toEqual([]);
+  });
+
+  it('when the keychain refuses to promote the new key: the new connection is closed, the next open settles, the next rotation works', async () => {
+    const refusing = {
+      ...credentials,
+      refuse: true,
+      async set(account: string, secret: string) {
+        if (this.refuse && account === cacheKeyAccount(workstationId)) throw new Error('the keychain prompt was denied');
+        return credentials.set(account, secret);
+      },
+    };
+    const cache = await openCache({ file, workstationId, credentials: refusing });
+    const error = await rekeyCache(cache, { workstationId, credentials: refusing }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('the keychain prompt was denied');
+    refusing.refuse = false;
+    const settled = await openCache({ file, workstationId, credentials: refusing });
+    expect(count(settled)).toEqual(EXPECTED);
+    // The only connection: a rotation can leave WAL mode (a leaked one made this STORE_BUSY).
+    const { cache: rotated } = await rekeyCache(settled, { workstationId, credentials: refusing });
+    expect(count(rotated)).toEqual(EXPECTED);
+    rotated.close();
+  });
+
+  it('a cache locked by a rotation in another connection opens as STORE_BUSY, not as a key or damage problem', async () => {
+    const key = (await credentials.get(cacheKeyAccount(workstationId)))!;
+    const holder = openWithKey(file, key, true);
+    holder.sqlite.pragma('journal_mode = DELETE');
+    holder.sqlite.exec('BEGIN EXCLUSIVE');
+    holder.sqlite.prepare('SELECT count(*) FROM bulk').get(); // the exclusive lock is taken at the first read
+    try {
+      const error = await openCache({ file, workstationId, credentials }).catch((e: unknown) => e);
+      expect(toTreasuryError(error).code).toBe('STORE_BUSY');
+    } finally {
+      holder.sqlite.exec('ROLLBACK');
+      holder.close();
+    }
+  }, 30_000);
+});
+
 describe('a move aside stopped before the WAL followed its file', () => {
-  it('the stray WAL is set aside, never replayed into the new cache', async () => {
+  it('the stray WAL joins the file the move named, so that file opens with its last commit', async () => {
+    const key = (await credentials.get(cacheKeyAccount(workstationId)))!;
+    const aside = `${file}.replaced-2026-11-21T11-00-00-000Z`;
+    const writer = openWithKey(file, key, true);
+    writer.sqlite.pragma('wal_autocheckpoint = 0'); // the last commit stays in the WAL
+    writer.sqlite.prepare('INSERT INTO bulk (v) VALUES (?)').run(1_000_000n);
+    // The files as a crash leaves them after the file moved and before its WAL did (copied while
+    // the writer holds them; closing it checkpoints and deletes its WAL).
+    copyFileSync(file, aside);
+    copyFileSync(`${file}-wal`, path.join(dir, 'wal-copy'));
+    writer.close();
+    rmSync(file);
+    renameSync(path.join(dir, 'wal-copy'), `${file}-wal`);
+    writeFileSync(`${file}.moving-aside`, `${path.basename(aside)}\n`);
+
+    const fresh = await openCache({ file, workstationId, credentials });
+    expect(fresh.sqlite.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'bulk'").get()).toEqual({ n: 0n }); // a new cache
+    fresh.close();
+    expect(existsSync(`${aside}-wal`)).toBe(true);
+    expect(existsSync(`${file}.moving-aside`)).toBe(false);
+    const kept = openWithKey(aside, key, true);
+    expect(count(kept)).toEqual({ n: EXPECTED.n + 1n, s: EXPECTED.s + 1_000_000n });
+    kept.close();
+  });
+
+  it('with no move named, a stray WAL is set aside by name, never replayed into the new cache', async () => {
     const key = (await credentials.get(cacheKeyAccount(workstationId)))!;
     const aside = `${file}.replaced-test`;
-    // The old file moved, its WAL (here: bytes that are not a WAL of the new file) still by the old name.
-    const { renameSync } = await import('node:fs');
+    // The old file moved, its WAL (here: bytes that are not a WAL of the new file) still by the old
+    // name, and no move named where it went.
     renameSync(file, aside);
     writeFileSync(`${file}-wal`, Buffer.alloc(4096, 7));
     writeFileSync(`${file}-shm`, Buffer.alloc(32768, 1));

@@ -15,7 +15,7 @@
  * workstation's calls; the calls never overlap. Nothing here waits for time to pass: where time
  * matters, the central rows are aged with SQL (`now() - interval …`).
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import postgres from 'postgres';
@@ -292,13 +292,24 @@ describe.skipIf(!pgAvailable)('drill: workstation clocks hours apart (+3 h, −2
     expect(owed!.at).toBeLessThanOrEqual(t1 + SLACK_MS);
   });
 
-  it('a webhook relay running on the workstation 2 h behind dates what it receives by the central clock', async () => {
+  it('a webhook relay running on the workstation 2 h behind checks Rise signatures and dates what it receives by the central clock', async () => {
     const [paid] = await direct<{ id: string; provider_payout_id: string }[]>`SELECT id::text, provider_payout_id FROM payouts
                                                                               WHERE batch_id = ${batchB}::uuid AND status = 'SUCCEEDED' ORDER BY id LIMIT 1`;
     s.fake.setStatus(paid!.provider_payout_id, 'REVERSED');
     const token = 'drill-callback-token';
-    const relay = await on(BEHIND, () => startWebhookRelay({ store: B.central, port: 0, xenditCallbackToken: token }));
+    const riseSecret = 'drill-rise-secret';
+    const relay = await on(BEHIND, () => startWebhookRelay({ store: B.central, port: 0, xenditCallbackToken: token, riseWebhookSecret: riseSecret }));
     try {
+      // Rise signs with the real time (t=…); its 5-minute window is judged on the central clock,
+      // not on this machine's, 2 h behind, which would call every webhook stale.
+      const rise = await on(BEHIND, async () => {
+        const t = Math.floor((await centralNow()) / 1000);
+        const body = JSON.stringify({ object: 'event', created: t, request_id: 'rq-drill', event_type: 'payment.group.created', event_version: '1.0', idempotency_key: 'drill-rise-1', data: { payments: [] } });
+        const signature = `t=${t},v1=${createHmac('sha256', riseSecret).update(`${t}.${body}`).digest('hex')}`;
+        const res = await fetch(`${relay.url}/webhooks/rise`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rise-signature': signature }, body });
+        return res.status;
+      });
+      expect(rise).toBe(200);
       const r = await on(BEHIND, async () => {
         const got = await fetch(`${s.fake.url}/v2/payouts/${paid!.provider_payout_id}`, { headers: { Authorization: `Basic ${Buffer.from(`${s.fake.secretKey}:`).toString('base64')}` } });
         const data = parseLossless(await got.text()) as Record<string, unknown>; // amounts beyond 2^53 stay exact

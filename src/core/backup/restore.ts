@@ -28,7 +28,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { appendAudit, verifyAudit } from '../audit/chain.js';
 import { acquireDirLock } from '../central/lock.js';
-import { RESTORE_READY } from '../central/store.js';
+import { finishInterruptedRestore, RESTORE_READY } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { openBackupData } from './backup.js';
 import { readBackup } from './file.js';
@@ -65,12 +65,12 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
   const target = path.join(options.dataDir, 'central');
   const staging = path.join(options.dataDir, `central.restoring-${randomBytes(6).toString('hex')}`);
   try {
+    finishInterruptedRestore(options.dataDir); // a restore that stopped between its renames: its store is the current one
     if (hasStore(target) && !options.replace) {
       throw new TreasuryError('CONFLICT', `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`);
     }
     // Staging directories of a restore that died half-way: never the store itself. (A ready one
-    // with no store beside it would have been put in place by openCentral; beside a store, it is a
-    // restore that never replaced anything.)
+    // still here sits beside a store: a restore that stopped before it replaced anything.)
     for (const name of readdirSync(options.dataDir)) {
       if (name.startsWith('central.restoring-') || name === RESTORE_READY) rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
     }

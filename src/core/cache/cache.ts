@@ -17,6 +17,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { CredentialStore } from '../credentials/store.js';
+import { StoreBusyError } from '../central/lock.js';
 import * as schema from './schema.js';
 import { resourcePath } from '../workstation/resources.js';
 
@@ -77,12 +78,25 @@ function removeRekeyCopies(file: string): void {
  * file of the same name: SQLite would replay its frames into it. They are renamed, not deleted.
  */
 function setStraySidecarsAside(file: string): void {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  for (const suffix of ['-wal', '-journal']) {
-    if (existsSync(file + suffix)) renameSync(file + suffix, `${file}.orphaned-${stamp}${suffix}`);
+  const strays = ['-wal', '-journal'].filter((suffix) => existsSync(file + suffix));
+  // A move aside that stopped half-way (workstation/cache-maintenance.ts) named where it was going:
+  // the strays join that file, so it opens with its last commits. Otherwise they are kept apart.
+  const marker = movingAsideMarker(file);
+  let owner: string | null = null;
+  try {
+    const name = readFileSync(marker, 'utf8').trim();
+    if (name && path.basename(name) === name && existsSync(path.join(path.dirname(file), name))) owner = path.join(path.dirname(file), name);
+  } catch {
+    /* no move was under way */
   }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (const suffix of strays) renameSync(file + suffix, owner && !existsSync(owner + suffix) ? owner + suffix : `${file}.orphaned-${stamp}${suffix}`);
   rmSync(`${file}-shm`, { force: true }); // an index of the WAL, rebuilt from it: nothing to keep
+  rmSync(marker, { force: true });
 }
+
+/** Written by a move aside before the file moves (the aside file's name), removed after its sidecars followed. */
+export const movingAsideMarker = (file: string) => `${file}.moving-aside`;
 
 export interface OpenCacheOptions {
   file: string;
@@ -262,6 +276,11 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
       // right one to roll back.) Past the last cipher, the error is the one the last try gave.
       if ((code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') && i + 1 < ciphers.length) continue;
       if (DAMAGE_CODES.has(code ?? '')) throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+      // Another process holds the file (a key rotation's exclusive lock): not a key problem — a
+      // rebuild must not take it for an unreadable cache and move it aside.
+      if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
+        throw new StoreBusyError(`the local cache ${file} is locked by another process (the app or another command): close it, then try again`);
+      }
       if (code === 'SQLITE_NOTADB' && readKeyCheck(file) === keyCheck(keyHex)) {
         throw new CacheDamagedError(file, `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`, { cause: error });
       }
@@ -290,6 +309,9 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
     if (error instanceof CacheDamagedError) throw error;
     if (DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB') throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+    if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
+      throw new StoreBusyError(`the local cache ${file} is locked by another process (the app or another command): close it, then try again`);
+    }
     throw error;
   }
   // Encrypted, but nobody else's business either: owner-only, like the logs (no effect on Windows).

@@ -86,6 +86,8 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
   // file and is only closed — the next open settles the rotation with the pending key.
   let phase: 'wal' | 'delete-mode' | 'locked' | 'replaced' | 'closed' = 'wal';
   const copy = `${rekeyCopyPrefix(file)}${randomBytes(6).toString('hex')}`;
+  let pendingStored = false;
+  let reopened: LocalCache | null = null;
   try {
     try {
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -102,6 +104,7 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     copyFileSync(file, copy);
     const key = randomBytes(32).toString('hex');
     await credentials.set(nextCacheKeyAccount(workstationId), key);
+    pendingStored = true;
     options.onStep?.('pending-key-stored');
 
     const target = new Database(copy, { fileMustExist: true });
@@ -123,7 +126,7 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     db.close(); // it still holds the replaced file, now unlinked: its lock and transaction go with it
     phase = 'closed';
 
-    const reopened = openWithKey(file, key, true); // fails here, before the key is promoted, if the new file does not open
+    reopened = openWithKey(file, key, true); // fails here, before the key is promoted, if the new file does not open
     await credentials.set(cacheKeyAccount(workstationId), key);
     options.onStep?.('key-promoted');
     await credentials.delete(nextCacheKeyAccount(workstationId));
@@ -134,14 +137,24 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
   } catch (error) {
     rmSync(copy, { force: true });
     rmSync(`${copy}-journal`, { force: true });
+    // After the rename the caller opens the cache again (settling the rotation): a second
+    // connection left open here would keep the WAL open and make every later rotation busy.
+    reopened?.sqlite.close();
+    // Before the rename the file is still under the old key: the pending one opens nothing.
+    if (pendingStored && phase === 'locked') await credentials.delete(nextCacheKeyAccount(workstationId)).catch(() => {});
     throw error;
   } finally {
-    if (db.open) {
-      if (phase === 'replaced') db.close();
-      else {
-        if (phase === 'locked') db.exec('ROLLBACK');
-        if (phase !== 'wal') db.pragma('journal_mode = WAL');
+    // Undoing never hides the failure that brought us here.
+    try {
+      if (db.open) {
+        if (phase === 'replaced') db.close();
+        else {
+          if (phase === 'locked') db.exec('ROLLBACK');
+          if (phase !== 'wal') db.pragma('journal_mode = WAL');
+        }
       }
+    } catch {
+      /* left in rollback-journal mode (another process reads it): still a working cache, WAL again at its next open */
     }
   }
 }

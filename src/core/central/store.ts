@@ -87,14 +87,22 @@ export async function openCentral(options: OpenCentralOptions): Promise<CentralS
  */
 export const RESTORE_READY = 'central.restore-ready';
 
+/** Puts a proven restored store in place when a restore stopped between its renames. Call under the data dir's lock. */
+export function finishInterruptedRestore(dataDir: string): boolean {
+  const dir = path.join(dataDir, 'central');
+  const ready = path.join(dataDir, RESTORE_READY);
+  if (existsSync(dir) || !existsSync(path.join(ready, 'PG_VERSION'))) return false;
+  renameSync(ready, dir);
+  return true;
+}
+
 async function openPglite(dataDir: string): Promise<CentralStore> {
   const dir = path.join(dataDir, 'central');
   mkdirSync(dataDir, { recursive: true });
   // PGlite is single-process: two processes on one directory would corrupt it.
   const lock: DirLock = acquireDirLock(path.join(dataDir, 'central.lock'), 'the embedded central store');
   try {
-    const ready = path.join(dataDir, RESTORE_READY);
-    if (!existsSync(dir) && existsSync(path.join(ready, 'PG_VERSION'))) renameSync(ready, dir);
+    finishInterruptedRestore(dataDir);
     mkdirSync(dir, { recursive: true });
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');

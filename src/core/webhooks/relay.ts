@@ -21,6 +21,7 @@ import { TextDecoder } from 'node:util';
 import type { CentralStore } from '../central/store.js';
 import type { CredentialStore } from '../credentials/store.js';
 import { CREDENTIAL_ACCOUNTS } from '../providers/registry.js';
+import { centralNow } from '../central/clock.js';
 import { verifyRiseSignature } from '../providers/rise.js';
 import { verifyXenditCallbackToken } from '../providers/xendit.js';
 import { ingestEvent, parseRiseEvent, parseXenditEvent, WebhookBodyError, type IngestResult, type ParsedEvent } from './ingest.js';
@@ -37,8 +38,8 @@ export interface WebhookRelayOptions {
   xenditCallbackToken?: string | undefined;
   riseWebhookSecret?: string | undefined;
   /**
-   * Clock in epoch ms for the Rise signature window (default: this machine's). Tests set it; when
-   * set it also dates what is received, which otherwise the central store's clock dates.
+   * Clock in epoch ms, for tests: the Rise signature window and the dating of what is received.
+   * Absent, both use the central store's clock (the relay's machine may be hours off).
    */
   now?: () => number;
   maxBodyBytes?: number;
@@ -111,7 +112,6 @@ function send(res: http.ServerResponse, status: number, body: Record<string, unk
 
 export async function startWebhookRelay(options: WebhookRelayOptions): Promise<WebhookRelay> {
   const host = options.host ?? '127.0.0.1';
-  const now = options.now ?? Date.now;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? (() => {});
 
@@ -134,7 +134,10 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
     } else {
       if (!options.riseWebhookSecret) throw new HttpError(503, 'Rise webhooks are not configured on this relay (no webhook secret)');
       const body = await readBody(req, limit);
-      if (!verifyRiseSignature(header(req, 'x-rise-signature'), body, options.riseWebhookSecret, now())) {
+      // Rise's timestamp window is judged on the central store's clock too: on a relay machine
+      // hours off, every webhook would otherwise be stale (or a replay fresh).
+      const at = options.now ? options.now() : (await centralNow(options.store.db)).getTime();
+      if (!verifyRiseSignature(header(req, 'x-rise-signature'), body, options.riseWebhookSecret, at)) {
         throw new HttpError(401, 'missing, malformed, stale or wrong X-Rise-Signature');
       }
       event = parseRiseEvent(body);

@@ -7,8 +7,9 @@
  * `cache-key-replaced:<workstation>:<time>`, so commands that were never pushed can still be
  * recovered from it by support. A fresh cache (new key) is then filled by an initial pull.
  */
-import { existsSync, renameSync } from 'node:fs';
-import { cacheKeyAccount, nextCacheKeyAccount, keyCheckFile, type LocalCache } from '../cache/cache.js';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cacheKeyAccount, nextCacheKeyAccount, keyCheckFile, movingAsideMarker, type LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
 import type { CredentialStore } from '../credentials/store.js';
 import { listOutbox } from '../sync/outbox.js';
@@ -66,11 +67,14 @@ export async function moveCacheAside(dataDir: string, workstationId: string, cre
   }
   const moved = existsSync(file);
   // The database file first, then what belongs to it: stopped in between, no cache.db is left
-  // without its WAL or hot journal (it would open with older contents); openCache sets stray
-  // sidecars of a missing file aside before it creates a new one.
+  // without its WAL or hot journal (it would open with older contents). The marker names where the
+  // file went: openCache joins stray sidecars to it before it creates a new cache.
+  const marker = movingAsideMarker(file);
+  writeFileSync(marker, path.basename(aside) + '\n', { mode: 0o600 });
   if (moved) renameSync(file, aside);
   for (const suffix of ['-wal', '-journal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
   if (existsSync(keyCheckFile(file))) renameSync(keyCheckFile(file), keyCheckFile(aside));
+  rmSync(marker, { force: true });
   if (credentials.kind !== 'env') {
     await credentials.delete(nextCacheKeyAccount(workstationId));
     await credentials.delete(cacheKeyAccount(workstationId)); // the new cache gets a new key

@@ -270,10 +270,16 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       // A rotation refused before the file was replaced leaves the old connection open and usable
       // (a second one would keep its WAL open and make every later rotation STORE_BUSY); after the
       // replacement it is closed, and a new open settles the rotation.
-      cacheConnection = rotation.then(
+      const reconnect: Promise<LocalCache> = rotation.then(
         (r) => r.cache,
         () => (current.sqlite.open ? current : openCacheNow()),
       );
+      const stored: Promise<LocalCache> = reconnect.catch((error: unknown) => {
+        if (cacheConnection === stored) cacheConnection = null; // the next call tries to open it again
+        throw error;
+      });
+      stored.catch(() => {}); // whoever uses the cache next gets the error; never an unhandled rejection
+      cacheConnection = stored;
       const { result } = await rotation;
       log.info({ file: result.file, pages: result.pages, ms: result.ms }, 'cache key rotated');
       return result;
