@@ -9,8 +9,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey } from '../src/core/cache/cache.js';
-import { rekeyCache } from '../src/core/cache/rekey.js';
+import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey, type LocalCache } from '../src/core/cache/cache.js';
+import { rekeyCache, type RekeyStep } from '../src/core/cache/rekey.js';
 import { toTreasuryError } from '../src/core/commands/errors.js';
 import { moveCacheAside } from '../src/core/workstation/cache-maintenance.js';
 import { cacheFile } from '../src/core/workstation/paths.js';
@@ -42,17 +42,23 @@ beforeEach(async () => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A rotation that stops with an error right after the rekeyed copy was renamed over the cache. */
-async function rotationStoppedAfterReplace(): Promise<{ oldKey: string; error: unknown }> {
+/** A rotation (on a freshly opened cache) that stops with an error right after `at`. */
+async function rotationStoppedAt(at: RekeyStep, message: string): Promise<{ oldKey: string; error: unknown; cache: LocalCache }> {
   const oldKey = (await credentials.get(cacheKeyAccount(workstationId)))!;
   const cache = await openCache({ file, workstationId, credentials });
   const error = await rekeyCache(cache, {
     workstationId,
     credentials,
     onStep: (step) => {
-      if (step === 'file-replaced') throw new Error('the disk went away after the rename');
+      if (step === at) throw new Error(message);
     },
   }).catch((e: unknown) => e);
+  return { oldKey, error, cache };
+}
+
+/** A rotation that stops with an error right after the rekeyed copy was renamed over the cache. */
+async function rotationStoppedAfterReplace(): Promise<{ oldKey: string; error: unknown }> {
+  const { oldKey, error, cache } = await rotationStoppedAt('file-replaced', 'the disk went away after the rename');
   expect(cache.sqlite.open).toBe(false); // it held the replaced file: closed, not rolled back
   return { oldKey, error };
 }
@@ -99,15 +105,7 @@ describe('a rotation that fails after the rekeyed copy replaced the file', () =>
 
 describe('a rotation that fails elsewhere', () => {
   it('before the rename (the rekeyed copy never replaced the file): the pending key is dropped, the cache keeps working in WAL mode', async () => {
-    const key = (await credentials.get(cacheKeyAccount(workstationId)))!;
-    const cache = await openCache({ file, workstationId, credentials });
-    const error = await rekeyCache(cache, {
-      workstationId,
-      credentials,
-      onStep: (step) => {
-        if (step === 'copy-rekeyed') throw new Error('stopped before the rename');
-      },
-    }).catch((e: unknown) => e);
+    const { oldKey: key, error, cache } = await rotationStoppedAt('copy-rekeyed', 'stopped before the rename');
     expect((error as Error).message).toBe('stopped before the rename');
     expect(cache.sqlite.open).toBe(true);
     expect(String(cache.sqlite.pragma('journal_mode', { simple: true }))).toBe('wal');
