@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_FILE, logDir, logFiles, logger, logSettingsFromEnv, REDACTED, rememberSecret } from '../src/core/log/logger.js';
 import { openWorkstationThread } from '../src/core/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
@@ -147,7 +147,8 @@ describe('redaction', () => {
   let text = '';
   let lines: Record<string, unknown>[] = [];
 
-  it('writes the lines (read back from the file)', () => {
+  // Written once for every test below (each also runs alone with -t: never over an empty file).
+  beforeAll(() => {
     rememberSecret(registered);
     rememberSecret(quoted);
     rememberSecret(cacheKey);
@@ -163,6 +164,9 @@ describe('redaction', () => {
     log.info({ central: `postgres://treasury:${unregistered.urlPassword}@db.example:5432/treasury` }, `connecting to postgres://treasury:${unregistered.urlPassword}@db.example/treasury`);
     text = readFileSync(path.join(logDir(dir), LOG_FILE), 'utf8');
     lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  });
+
+  it('writes the lines (read back from the file)', () => {
     expect(lines.map((l) => l.msg)).toEqual([
       'fields',
       `provider refused key ${REDACTED} (${REDACTED})`,

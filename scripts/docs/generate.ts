@@ -22,7 +22,7 @@ import { CALL_DOCS } from './calls.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The CLI's program with actions that do nothing: for reading its shape (and, in the docs test, parsing). */
-export function inertProgram(): Command {
+function inertProgram(): Command {
   return buildProgram(() => async () => {});
 }
 
@@ -40,7 +40,7 @@ export function allCommands(program: Command): Command[] {
 }
 
 /** `batch approve` for the command `treasury batch approve`. */
-export function commandPath(c: Command): string {
+function commandPath(c: Command): string {
   const names: string[] = [];
   for (let x: Command | null = c; x?.parent; x = x.parent) names.unshift(x.name());
   return names.join(' ');
@@ -217,7 +217,7 @@ function checkCallDocs(all: readonly Definition<never, unknown>[], program: Comm
   if (problems.length) throw new Error(`docs: the call summaries do not match the code:\n- ${problems.join('\n- ')}`);
 }
 
-export function renderCommands(): string {
+function renderCommands(): string {
   const workstation = new Set(WORKSTATION_DEFINITIONS.map((d) => d.name));
   const all = [...DEFINITIONS, ...WORKSTATION_DEFINITIONS];
   checkCallDocs(all, inertProgram());
@@ -318,7 +318,7 @@ function exitCodesComment(): string {
   return m[1]!.trim().replace(/\.$/, '');
 }
 
-export function renderCli(): string {
+function renderCli(): string {
   const program = inertProgram();
   const help = new Help();
   const callsOf = new Map<string, string[]>();

@@ -32,9 +32,10 @@ export function registerDiagnosticsCommand(program: Command, run: Run): void {
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { out: string; overwrite?: boolean; logLines: number };
-        const { bundleTarget, collectDiagnostics, MAX_LOG_LINES, writeDiagnostics } = await import('../core/diagnostics/bundle.js');
+        const { collectDiagnostics, MAX_LOG_LINES, writeDiagnostics } = await import('../core/diagnostics/bundle.js');
+        const { checkTarget } = await import('../core/files/whole-file.js');
         if (o.logLines > MAX_LOG_LINES) throw new TreasuryError('VALIDATION', `--log-lines must be at most ${MAX_LOG_LINES}, got ${o.logLines}`, [{ field: 'log-lines', message: `more than ${MAX_LOG_LINES}` }]);
-        bundleTarget(o.out, Boolean(o.overwrite)); // refused before anything is collected
+        checkTarget(o.out, Boolean(o.overwrite)); // refused before anything is collected
         const dataDir = cli.dataDir();
         const bundle = await collectDiagnostics({
           dataDir,

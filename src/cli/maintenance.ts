@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { BackupResult } from '../core/backup/backup.js';
+import type { WorkstationResults } from '../core/bridge/contract.js';
 import { TreasuryError } from '../core/commands/errors.js';
 import { print } from './output.js';
 import type { CliHost } from './batches.js';
@@ -65,7 +67,7 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { out: string; overwrite?: boolean };
-        const r = await cli.call<{ file: string; bytes: number; sha256: string; summary: { tables: Record<string, string>; audit: { seq: string } }; auditIntact: boolean; ms: number }>('central.backup', {
+        const r = await cli.call<BackupResult>('central.backup', {
           out: o.out,
           overwrite: o.overwrite,
         });
@@ -111,7 +113,7 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
     .description('read every page of the cache and check it (a damaged cache is reported with the way out)')
     .action(
       run(async (cli) => {
-        const r = await cli.call<{ file: string; pages: number; ms: number }>('cache.check', {});
+        const r = await cli.call<WorkstationResults['cache.check']>('cache.check', {});
         print(cli, r, () => out(`The local cache ${r.file} is intact: ${r.pages} pages read and authenticated in ${r.ms} ms.`));
       }),
     );
@@ -120,7 +122,7 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
     .description('rotate the cache key: re-encrypt the cache under a new random key and update the OS keychain (crash-safe)')
     .action(
       run(async (cli) => {
-        const r = await cli.call<{ file: string; cipher: string; pages: number; ms: number }>('cache.rekey', {});
+        const r = await cli.call<WorkstationResults['cache.rekey']>('cache.rekey', {});
         print(cli, r, () => out(`The local cache ${r.file} is now encrypted under a new key (${r.cipher}, ${r.pages} pages, ${r.ms} ms); the old key no longer opens it.`));
       }),
     );
@@ -132,7 +134,7 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { discardPending?: boolean; reason?: string };
-        const r = await cli.call<{ movedAside: { file: string | null; keyAccount: string | null; pendingKeyAccount: string | null }; pulled: { rows: number; ms: number } }>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
+        const r = await cli.call<WorkstationResults['cache.rebuild']>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
         print(cli, r, () => {
           if (r.movedAside.file) out(`The old cache is kept at ${r.movedAside.file}${r.movedAside.keyAccount ? ` (its key: credential ${r.movedAside.keyAccount})` : ''}.`);
           if (r.movedAside.pendingKeyAccount) out(`A key rotation was interrupted: the old file may open with credential ${r.movedAside.pendingKeyAccount} instead.`);

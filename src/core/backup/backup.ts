@@ -7,12 +7,11 @@
  * back, not on the live store (which may have moved on meanwhile). The file is written whole or not
  * at all (files/whole-file.ts) and audited when complete, with its SHA-256.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { appendAudit, verifyAudit, type AuditContext } from '../audit/chain.js';
 import type { CentralDb, CentralStore } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
-import { Sink, checkTarget, place, placeError } from '../files/whole-file.js';
+import { checkTarget, writeWholeFile } from '../files/whole-file.js';
 import { appVersion } from '../workstation/resources.js';
 import { encodeHeader, type BackupManifest } from './file.js';
 import { ledgerSummary, type LedgerSummary } from './summary.js';
@@ -77,29 +76,14 @@ export async function takeBackup(store: CentralStore, options: BackupOptions): P
     auditIntact,
   };
 
-  const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
-  const sink = await Sink.open(partial, file, (f) => open(f, 'wx', 0o600), 'no backup was written');
-  try {
+  const { bytes, sha256 } = await writeWholeFile(file, { overwrite: options.overwrite ?? false, lost: 'no backup was written' }, async (sink) => {
     await sink.write(encodeHeader(manifest));
     await sink.writeBytes(data);
-    await sink.sync();
-  } catch (error) {
-    await sink.close().catch(() => {});
-    await rm(partial, { force: true });
-    throw error;
-  }
-  await sink.close();
-  const sha256 = sink.hash.digest('hex');
-  try {
-    await place(partial, file, options.overwrite ?? false);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw placeError(file, error, 'no backup was written');
-  }
+  });
   await store.db.transaction((tx) =>
     appendAudit(tx, { ...options.audit, operatorId: options.createdBy.operatorId, decision: 'allowed', at: createdAt }, [
-      { action: 'central.backup.completed', entityType: 'backup', entityId: sha256, after: { file, bytes: sink.bytes, auditSeq: summary.audit.seq, auditIntact } },
+      { action: 'central.backup.completed', entityType: 'backup', entityId: sha256, after: { file, bytes, auditSeq: summary.audit.seq, auditIntact } },
     ]),
   );
-  return { file, bytes: sink.bytes, sha256, createdAt: manifest.createdAt, summary, auditIntact, ms: Math.round(performance.now() - started) };
+  return { file, bytes, sha256, createdAt: manifest.createdAt, summary, auditIntact, ms: Math.round(performance.now() - started) };
 }

@@ -43,8 +43,10 @@ export function encodeHeader(manifest: BackupManifest): string {
 
 const bad = (file: string, why: string) => new TreasuryError('VALIDATION', `${file} cannot be restored: ${why}. Nothing was changed.`, [{ file, message: why }]);
 
-/** Reads a backup file and checks it whole: format, manifest, length and checksum of the data. */
-/** `sha256` is the whole file's (what `treasury backup` printed and audited, and `sha256sum` shows). */
+/**
+ * Reads a backup file and checks it whole: format, manifest, length and checksum of the data.
+ * `sha256` is the whole file's (what `treasury backup` printed and audited, and `sha256sum` shows).
+ */
 export async function readBackup(file: string): Promise<{ manifest: BackupManifest; data: Buffer; sha256: string }> {
   let bytes: Buffer;
   try {

@@ -30,6 +30,7 @@ import { appendAudit, verifyAudit } from '../audit/chain.js';
 import { acquireDirLock } from '../central/lock.js';
 import { finishInterruptedRestore, RESTORE_READY } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
+import { fileStamp } from '../files/stamp.js';
 import { openBackupData } from './backup.js';
 import { readBackup } from './file.js';
 import { compareSummaries, ledgerSummary, type LedgerSummary } from './summary.js';
@@ -111,7 +112,7 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
     renameSync(staging, ready);
     let keptAside: string | null = null;
     if (existsSync(target)) {
-      keptAside = path.join(options.dataDir, `central.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      keptAside = path.join(options.dataDir, `central.before-restore-${fileStamp()}`);
       renameSync(target, keptAside);
     }
     renameSync(ready, target);

@@ -18,6 +18,8 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { CredentialStore } from '../credentials/store.js';
 import { StoreBusyError } from '../central/lock.js';
+import { cacheDamagedMessage, SQLITE_DAMAGE_CODES } from '../commands/errors.js';
+import { fileStamp } from '../files/stamp.js';
 import * as schema from './schema.js';
 import { resourcePath } from '../workstation/resources.js';
 
@@ -42,19 +44,22 @@ export class CacheKeyError extends Error {
 export class CacheDamagedError extends Error {
   readonly code = 'CACHE_DAMAGED';
   constructor(file: string, detail: string, options?: { cause?: unknown }) {
-    super(
-      `the local cache ${file} is damaged (${detail}). The file was left untouched. It holds nothing the central store lacks except commands not yet pushed: ` +
-        'run `treasury cache rebuild` (Settings → Local cache in the app) to move it aside, keep it and its key for inspection, and pull everything again from the central store.',
-      options,
-    );
+    super(cacheDamagedMessage(`the local cache ${file}`, detail), options);
     this.name = 'CacheDamagedError';
   }
 }
 
-const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
+/** Another connection holds the file (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** Another process holds the cache (a key rotation's exclusive lock): not a key problem, not damage. */
+const cacheLocked = (file: string) => new StoreBusyError(`the local cache ${file} is locked by another process (the app or another command): close it, then try again`);
 
 const MIGRATIONS = () => resourcePath('drizzle/local');
-export const KEY_HEX = /^[0-9a-f]{64}$/;
+const KEY_HEX = /^[0-9a-f]{64}$/;
 
 export const cacheKeyAccount = (workstationId: string) => `cache-key:${workstationId}`;
 /**
@@ -89,7 +94,7 @@ function setStraySidecarsAside(file: string): void {
   } catch {
     /* no move was under way */
   }
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp();
   for (const suffix of strays) renameSync(file + suffix, owner && !existsSync(owner + suffix) ? owner + suffix : `${file}.orphaned-${stamp}${suffix}`);
   rmSync(`${file}-shm`, { force: true }); // an index of the WAL, rebuilt from it: nothing to keep
   rmSync(marker, { force: true });
@@ -214,12 +219,6 @@ export interface CacheConnectionSecret {
 }
 const secrets = new WeakMap<LocalCache, CacheConnectionSecret>();
 
-/** After a rekey (cache/rekey.ts): later connections (the loader's) open with the new key. */
-export function replaceConnectionKey(cache: LocalCache, keyHex: string): void {
-  const secret = cacheConnectionSecret(cache);
-  secrets.set(cache, { file: secret.file, keyPragmas: [...secret.keyPragmas.slice(0, -1), `hexkey='${keyHex}'`] });
-}
-
 export function cacheConnectionSecret(cache: LocalCache): CacheConnectionSecret {
   const secret = secrets.get(cache);
   if (!secret) throw new Error('this cache was not opened by openWithKey: no second connection can be opened to it');
@@ -275,12 +274,9 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
       // "malformed" when a journal left by a crash cannot be decrypted; that journal stays for the
       // right one to roll back.) Past the last cipher, the error is the one the last try gave.
       if ((code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') && i + 1 < ciphers.length) continue;
-      if (DAMAGE_CODES.has(code ?? '')) throw new CacheDamagedError(file, (error as Error).message, { cause: error });
-      // Another process holds the file (a key rotation's exclusive lock): not a key problem — a
-      // rebuild must not take it for an unreadable cache and move it aside.
-      if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
-        throw new StoreBusyError(`the local cache ${file} is locked by another process (the app or another command): close it, then try again`);
-      }
+      if (SQLITE_DAMAGE_CODES.has(code ?? '')) throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+      // A rebuild must not take a locked cache for an unreadable one and move it aside.
+      if (isSqliteBusy(error)) throw cacheLocked(file);
       if (code === 'SQLITE_NOTADB' && readKeyCheck(file) === keyCheck(keyHex)) {
         throw new CacheDamagedError(file, `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`, { cause: error });
       }
@@ -308,10 +304,8 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     sqlite.close();
     const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
     if (error instanceof CacheDamagedError) throw error;
-    if (DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB') throw new CacheDamagedError(file, (error as Error).message, { cause: error });
-    if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
-      throw new StoreBusyError(`the local cache ${file} is locked by another process (the app or another command): close it, then try again`);
-    }
+    if (SQLITE_DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB') throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+    if (isSqliteBusy(error) || isSqliteBusy((error as { cause?: unknown }).cause)) throw cacheLocked(file);
     throw error;
   }
   // Encrypted, but nobody else's business either: owner-only, like the logs (no effect on Windows).

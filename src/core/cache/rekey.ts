@@ -25,6 +25,7 @@ import {
   CacheKeyError,
   cacheConnectionSecret,
   cacheKeyAccount,
+  isSqliteBusy,
   nextCacheKeyAccount,
   openWithKey,
   rekeyCopyPrefix,
@@ -98,7 +99,7 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
       db.exec('BEGIN EXCLUSIVE');
       phase = 'locked';
     } catch (error) {
-      if (isBusy(error)) throw inUse();
+      if (isSqliteBusy(error)) throw inUse();
       throw error;
     }
     copyFileSync(file, copy);
@@ -157,9 +158,4 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
       /* left in rollback-journal mode (another process reads it): still a working cache, WAL again at its next open */
     }
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }

@@ -94,16 +94,21 @@ export function formatProblem(p: Problem): string {
 /** Driver and socket codes that mean the central store went away (postgres.js, Node, Postgres shutdown). */
 const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
 
-const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
+/** SQLite codes of pages that do not decrypt or do not add up (a truncated or corrupted cache file). */
+export const SQLITE_DAMAGE_CODES: ReadonlySet<string> = new Set(['SQLITE_CORRUPT', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
+/** Past the open (where it may also mean a wrong key), "not a database" is damage too. */
+const DAMAGED = new Set([...SQLITE_DAMAGE_CODES, 'SQLITE_NOTADB']);
+
+/** What a damaged cache means and what to do: the same words wherever it is found (`what`: "the local cache" or its path). */
+export function cacheDamagedMessage(what: string, detail: string): string {
+  return (
+    `${what} is damaged (${detail}). It holds nothing the central store lacks except commands not yet pushed: ` +
+    'run `treasury cache rebuild` (Settings → Local cache in the app) to move the damaged file aside, keep it and its key for inspection, and pull everything again from the central store.'
+  );
+}
 
 export function cacheDamaged(detail: string, cause?: unknown): TreasuryError {
-  return new TreasuryError(
-    'CACHE_DAMAGED',
-    `the local cache is damaged (${detail}). It holds nothing the central store lacks except commands not yet pushed: ` +
-      'run `treasury cache rebuild` (Settings → Local cache in the app) to move the damaged file aside, keep it and its key for inspection, and pull everything again from the central store.',
-    [],
-    { cause },
-  );
+  return new TreasuryError('CACHE_DAMAGED', cacheDamagedMessage('the local cache', detail), [], { cause });
 }
 
 /** Maps errors thrown by lower layers (which do not know the router) onto typed errors. */

@@ -22,9 +22,7 @@
  * the session token, secret-named environment values, a URL's password) is registered first, and
  * the finished bundle is scrubbed by value once more as a whole.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -33,7 +31,7 @@ import { cacheKeyAccount, nextCacheKeyAccount } from '../cache/cache.js';
 import { redactUrl } from '../central/store.js';
 import { toTreasuryError } from '../commands/errors.js';
 import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
-import { Sink, checkTarget, place, placeError } from '../files/whole-file.js';
+import { checkTarget, writeWholeFile } from '../files/whole-file.js';
 import { logFiles, logger, logSettingsFromEnv } from '../log/logger.js';
 import { isSecretName, REDACTED, rememberSecret, scrubText, scrubValue } from '../log/redact.js';
 import { CREDENTIAL_ACCOUNTS } from '../providers/registry.js';
@@ -43,7 +41,7 @@ import type { Workstation } from '../workstation/workstation.js';
 import { migrationLevel, type CentralDiagnostics, type MigrationLevel } from './central.js';
 
 export const BUNDLE_SCHEMA = 'treasury-console/diagnostics/1';
-export const DEFAULT_LOG_LINES = 200;
+const DEFAULT_LOG_LINES = 200;
 export const MAX_LOG_LINES = 10_000;
 
 /** A section's data, or why it could not be collected. */
@@ -245,7 +243,7 @@ function environment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(env).filter((k) => k.startsWith('TREASURY_')).sort()) {
     const value = env[name] ?? '';
-    const secret = isSecretName(name) || name.startsWith('TREASURY_SECRET_');
+    const secret = isSecretName(name); // TREASURY_SECRET_* included
     if (secret) rememberSecret(value);
     else rememberUrlPassword(value);
     out[name] = secret ? (value === '' ? '' : REDACTED) : value;
@@ -258,7 +256,7 @@ function tail(file: string, n: number): string[] {
   if (n === 0) return [];
   const fd = openSync(file, 'r');
   try {
-    const size = statSync(file).size;
+    const size = fstatSync(fd).size;
     const block = 64 * 1024;
     let position = size;
     let text = '';
@@ -484,7 +482,7 @@ export interface WrittenBundle {
 }
 
 /** Sections (and nested parts) that recorded an error: path → code. */
-export function sectionErrors(bundle: DiagnosticsBundle): Record<string, string> {
+function sectionErrors(bundle: DiagnosticsBundle): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (value: unknown, at: string) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
@@ -499,44 +497,21 @@ export function sectionErrors(bundle: DiagnosticsBundle): Record<string, string>
   return out;
 }
 
-/** Checks the target before anything is collected: an existing file is refused unless `overwrite`. */
-export const bundleTarget = checkTarget;
 
-/**
- * Writes the bundle whole or not at all: a partial file created exclusively (owner-only) beside the
- * target, synced, then put in place — without overwrite by a hard link, which never replaces a file.
- */
+/** Writes the bundle whole or not at all, owner-only (files/whole-file.ts), and says so in the log. */
 export async function writeDiagnostics(bundle: DiagnosticsBundle, options: { out: string; overwrite?: boolean; dataDir?: string }): Promise<WrittenBundle> {
   const overwrite = options.overwrite ?? false;
   const file = checkTarget(options.out, overwrite);
-  const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
-  const lost = 'no bundle was written';
   const text = scrubText(JSON.stringify(bundle, null, 2)) + '\n';
-  try {
-    const sink = await Sink.open(partial, file, (f) => open(f, 'wx', 0o600), lost);
+  const { bytes, sha256 } = await writeWholeFile(file, { overwrite, lost: 'no bundle was written' }, (sink) => sink.write(text));
+  const written: WrittenBundle = { file, bytes, sha256, errors: sectionErrors(bundle) };
+  // In the workstation's own log (when it has one: a bundle of a missing data dir creates nothing).
+  if (options.dataDir && existsSync(options.dataDir)) {
     try {
-      await sink.write(text);
-      await sink.sync();
-    } finally {
-      await sink.close();
+      logger(options.dataDir).info({ file, bytes: written.bytes, errors: written.errors }, 'diagnostics bundle written');
+    } catch {
+      /* the bundle is written; a log that cannot be is not a reason to say otherwise */
     }
-    try {
-      await place(partial, file, overwrite);
-    } catch (error) {
-      throw placeError(file, error, lost);
-    }
-    const written: WrittenBundle = { file, bytes: sink.bytes, sha256: sink.hash.digest('hex'), errors: sectionErrors(bundle) };
-    // In the workstation's own log (when it has one: a bundle of a missing data dir creates nothing).
-    if (options.dataDir && existsSync(options.dataDir)) {
-      try {
-        logger(options.dataDir).info({ file, bytes: written.bytes, errors: written.errors }, 'diagnostics bundle written');
-      } catch {
-        /* the bundle is written; a log that cannot be is not a reason to say otherwise */
-      }
-    }
-    return written;
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
   }
+  return written;
 }

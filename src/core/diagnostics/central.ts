@@ -30,7 +30,7 @@ export interface MigrationLevel {
 }
 
 /** Migrations shipped in `drizzle/<which>` (their journal): tag by the instant drizzle records. */
-export function shippedMigrations(which: 'central' | 'local'): { tag: string; when: number }[] {
+function shippedMigrations(which: 'central' | 'local'): { tag: string; when: number }[] {
   const journal = JSON.parse(readFileSync(path.join(resourcePath(`drizzle/${which}`), 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
   return journal.entries.map((e) => ({ tag: e.tag, when: e.when }));
 }

@@ -3,9 +3,9 @@
  * file created exclusively next to the target, synced, then put in place — without overwrite by a
  * hard link, so a file that appeared meanwhile is never replaced. Every failure is said in words.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { link, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TreasuryError } from '../commands/errors.js';
 
@@ -115,3 +115,35 @@ export function placeError(file: string, error: unknown, lost = 'nothing was exp
   return writeError(file, error, lost);
 }
 
+/**
+ * Writes `file` whole or not at all: `write` fills a partial file created exclusively (owner-only)
+ * beside it, which is synced and put in place — never over an existing file unless `overwrite`. On
+ * any failure the partial file is removed and the error says what was `lost` ("no backup was written").
+ */
+export async function writeWholeFile(
+  file: string,
+  options: { overwrite: boolean; lost: string },
+  write: (sink: Sink) => Promise<void>,
+): Promise<{ bytes: number; sha256: string }> {
+  const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
+  const sink = await Sink.open(partial, file, (f) => open(f, 'wx', 0o600), options.lost);
+  try {
+    try {
+      await write(sink);
+      await sink.sync();
+    } catch (error) {
+      await sink.close().catch(() => {});
+      throw error;
+    }
+    await sink.close();
+    try {
+      await place(partial, file, options.overwrite);
+    } catch (error) {
+      throw placeError(file, error, options.lost);
+    }
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+  return { bytes: sink.bytes, sha256: sink.hash.digest('hex') };
+}

@@ -26,7 +26,7 @@ export { REDACTED, rememberSecret };
 export const LOG_FILE = 'treasury.log';
 export const logDir = (dataDir: string) => path.join(dataDir, 'logs');
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface LogSettings {
   level: (typeof LOG_LEVELS)[number];
@@ -36,7 +36,7 @@ export interface LogSettings {
   keep: number;
 }
 
-export const DEFAULT_LOG_SETTINGS: LogSettings = { level: 'info', maxBytes: 10 * 1024 * 1024, keep: 5 };
+const DEFAULT_LOG_SETTINGS: LogSettings = { level: 'info', maxBytes: 10 * 1024 * 1024, keep: 5 };
 
 const settingsSchema = z.object({
   TREASURY_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),

@@ -183,10 +183,6 @@ export const createOperator = defineCommand({
 });
 
 /**
- * Pulling the central store into the local cache reads it directly (the change log), outside the
- * command router; the host asks this first so the pull passes the one permission check and is audited.
- */
-/**
  * Maintenance of this workstation's cache (rebuild from the central store; key rotation while
  * online): done by the workstation on its own files, authorised and audited here first.
  */
@@ -200,6 +196,10 @@ export const authorizeCacheMaintenance = defineCommand({
   },
 });
 
+/**
+ * Pulling the central store into the local cache reads it directly (the change log), outside the
+ * command router; the host asks this first so the pull passes the one permission check and is audited.
+ */
 export const authorizeSync = defineCommand({
   name: 'sync.authorize',
   permission: 'payables.view',

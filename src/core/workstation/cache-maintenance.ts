@@ -12,6 +12,7 @@ import path from 'node:path';
 import { cacheKeyAccount, nextCacheKeyAccount, keyCheckFile, movingAsideMarker, type LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
 import type { CredentialStore } from '../credentials/store.js';
+import { fileStamp } from '../files/stamp.js';
 import { listOutbox } from '../sync/outbox.js';
 import { cacheFile } from './paths.js';
 
@@ -46,7 +47,7 @@ export function assertNothingUnpushed(cache: LocalCache, discardPending: boolean
 /** The cache must be closed (a closed healthy cache has checkpointed its WAL into the file). */
 export async function moveCacheAside(dataDir: string, workstationId: string, credentials: CredentialStore, now = new Date()): Promise<MovedAside> {
   const file = cacheFile(dataDir);
-  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp(now);
   const aside = `${file}.replaced-${stamp}`;
   let keyAccount: string | null = null;
   let pendingKeyAccount: string | null = null;

@@ -20,6 +20,9 @@ const hostOnly = async (): Promise<never> => {
   throw new TreasuryError('INTERNAL', 'this call is answered by the workstation, not the central store');
 };
 
+/** `cache.rebuild`'s input: checked here for the catalog and by the workstation, which runs it (workstation.ts). */
+export const cacheRebuildInput = z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() });
+
 const WORKSTATION_CATALOG = [
   defineCommand({
     name: 'sync.run',
@@ -46,7 +49,7 @@ const WORKSTATION_CATALOG = [
     name: 'cache.rebuild',
     permission: 'payables.view',
     transactional: false,
-    input: z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() }),
+    input: cacheRebuildInput,
     run: hostOnly,
   }),
   defineCommand({ name: 'outbox.discard', permission: 'batches.create', input: z.strictObject({ entry: z.string().min(1, 'name an outbox entry by seq or command id') }), run: hostOnly }),

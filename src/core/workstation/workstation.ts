@@ -15,7 +15,7 @@ import type { SignInResult } from '../operators/commands.js';
 import { isOnline } from '../sync/sync.js';
 import { endLocalSession, rememberSignIn, touchLocalSession } from './local-sessions.js';
 import { OFFLINE_CAPABLE, OfflineRouter, offlineRefusal } from './offline-router.js';
-import { WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
+import { cacheRebuildInput, WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
 import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
@@ -179,7 +179,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
    * then the old file is moved aside with its key, and a fresh cache is filled by an initial pull.
    */
   const rebuild = async (c: Call): Promise<RebuildResult> => {
-    const input = z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() }).parse(c.payload ?? {});
+    const input = cacheRebuildInput.parse(c.payload ?? {});
     if (!(await online())) throw offlineRefusal('rebuilding the local cache');
     await router!.call({ name: 'cache.authorize', payload: { action: 'rebuild', reason: input.reason }, session: c.session, workstationId: c.workstationId, ip: c.ip });
     // Damaged or keyless: nothing can be checked, the file is moved aside as it is (with its keys).
