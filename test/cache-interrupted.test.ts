@@ -116,7 +116,7 @@ describe('a rotation that fails elsewhere', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.rekey-'))).toEqual([]);
   });
 
-  it('when the keychain refuses to promote the new key: the new connection is closed, the next open settles, the next rotation works', async () => {
+  it('when the keychain refuses to promote the new key, twice: the connections opened are closed, a later open settles, the next rotation works', async () => {
     const refusing = {
       ...credentials,
       refuse: true,
@@ -128,6 +128,8 @@ describe('a rotation that fails elsewhere', () => {
     const cache = await openCache({ file, workstationId, credentials: refusing });
     const error = await rekeyCache(cache, { workstationId, credentials: refusing }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('the keychain prompt was denied');
+    // Refused again when the next open settles the rotation: that open fails, closing what it opened.
+    await expect(openCache({ file, workstationId, credentials: refusing })).rejects.toThrow('the keychain prompt was denied');
     refusing.refuse = false;
     const settled = await openCache({ file, workstationId, credentials: refusing });
     expect(count(settled)).toEqual(EXPECTED);

@@ -136,6 +136,26 @@ describe('drill: a damaged or keyless cache is reported clearly and rebuilt from
     await cacheEqualsCentral();
   });
 
+  it('a rotation the keychain refuses to complete: that failure is reported and journaled, and the cache opens under the new key', async () => {
+    const set = credentials.set;
+    let refusals = 1; // the promotion after the rename is refused; the next open's is allowed
+    credentials.set = async (account, secret) => {
+      if (account === cacheKeyAccount(ws.id) && refusals-- > 0) throw Object.assign(new Error('the keychain prompt was denied'), { code: 'CREDENTIAL_STORE_UNAVAILABLE' });
+      return set(account, secret);
+    };
+    try {
+      await expect(call('cache.rekey')).rejects.toMatchObject({ code: 'CREDENTIAL_STORE_UNAVAILABLE', message: 'the keychain prompt was denied' });
+    } finally {
+      credentials.set = set;
+    }
+    await cacheEqualsCentral(); // the next use settles the rotation: the pending key is promoted
+    const cache = await ws.cache();
+    expect(cache.sqlite.prepare("SELECT decision, reason FROM local_journal WHERE name = 'cache.rekey' ORDER BY seq DESC LIMIT 1").get()).toEqual({
+      decision: 'failed',
+      reason: 'CREDENTIAL_STORE_UNAVAILABLE: the keychain prompt was denied',
+    });
+  });
+
   it('key rotation through the workstation: new key, same rows, the cache keeps working; offline too', async () => {
     const before = await credentials.get(cacheKeyAccount(ws.id));
     const rekeys = async () => (await rows<{ n: string }>(ws.central.db, sql`SELECT count(*)::text AS n FROM audit_log WHERE action = 'cache.rekey'`))[0]!.n;

@@ -150,19 +150,30 @@ async function pendingKey(credentials: CredentialStore, workstationId: string): 
 async function settleRotation(file: string, credentials: CredentialStore, workstationId: string, key: string | null, next: string): Promise<LocalCache> {
   removeRekeyCopies(file);
   if (key !== null && key !== next) {
+    let cache: LocalCache | null = null;
     try {
-      const cache = openWithKey(file, key, true);
-      await credentials.delete(nextCacheKeyAccount(workstationId));
-      return cache;
+      cache = openWithKey(file, key, true);
     } catch (error) {
       // Not with the current key (the key check may still name it: it is rewritten after the rekey).
       if (!(error instanceof CacheKeyError) && !(error instanceof CacheDamagedError)) throw error;
     }
+    if (cache) return settled(cache, () => credentials.delete(nextCacheKeyAccount(workstationId)));
   }
-  const cache = openWithKey(file, next, true);
-  await credentials.set(cacheKeyAccount(workstationId), next);
-  await credentials.delete(nextCacheKeyAccount(workstationId));
-  return cache;
+  return settled(openWithKey(file, next, true), async () => {
+    await credentials.set(cacheKeyAccount(workstationId), next);
+    await credentials.delete(nextCacheKeyAccount(workstationId));
+  });
+}
+
+/** The cache once the credential store is settled; closed if it cannot be (an open connection left behind keeps the WAL open). */
+async function settled(cache: LocalCache, settle: () => Promise<unknown>): Promise<LocalCache> {
+  try {
+    await settle();
+    return cache;
+  } catch (error) {
+    cache.close();
+    throw error;
+  }
 }
 
 /**

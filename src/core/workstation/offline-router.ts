@@ -155,8 +155,13 @@ export class OfflineRouter {
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
-      // A damaged cache cannot take the journal line either: the error says what to do.
-      if (e.code !== 'CACHE_DAMAGED') journal(cache, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' || e.code === 'IP_NOT_ALLOWED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+      // A damaged cache cannot take the journal line either: the error says what to do. A key
+      // rotation that failed after replacing the file closed `cache`: the line goes to the
+      // workstation's connection as it is now, and if none opens, the failure itself stands.
+      if (e.code !== 'CACHE_DAMAGED') {
+        const current = cache.sqlite.open ? cache : await this.cache().catch(() => null);
+        if (current) journal(current, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' || e.code === 'IP_NOT_ALLOWED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+      }
       throw e;
     }
   }
