@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheKeyError, cacheKeyAccount, openCache, openWithKey } from '../src/core/cache/cache.js';
-import { credentialStoreFromEnv, envStore, keychainStore } from '../src/core/credentials/store.js';
+import { chooseCredentialStore, envStore, keychainStore } from '../src/core/credentials/store.js';
 import { tempDir } from './support/central.js';
 import { keychainAvailable } from './support/keychain.js';
 import { memoryCredentials } from './support/workstation.js';
@@ -116,9 +116,10 @@ describe('encrypted local cache', () => {
     (await openCache({ file, workstationId: 'ws-env', credentials: store })).close();
     // Without a key in the environment a new cache cannot be created (nowhere to keep the key).
     await expect(openCache({ file: path.join(dir(), 'x.db'), workstationId: 'ws-env', credentials: envStore({}) })).rejects.toThrow(/read-only/);
-    expect(credentialStoreFromEnv({}).kind).toBe('keychain');
-    expect(credentialStoreFromEnv({ TREASURY_CREDENTIAL_STORE: 'env' }).kind).toBe('env');
-    expect(() => credentialStoreFromEnv({ TREASURY_CREDENTIAL_STORE: 'file' })).toThrow(/must be "keychain" or "env"/);
+    const choose = (env: NodeJS.ProcessEnv) => chooseCredentialStore({ env, dataDir: dir(), probe: async () => null });
+    expect((await choose({})).kind).toBe('keychain');
+    expect((await choose({ TREASURY_CREDENTIAL_STORE: 'env' })).kind).toBe('env');
+    await expect(choose({ TREASURY_CREDENTIAL_STORE: 'file' })).rejects.toThrow(/must be "auto", "keychain", "vault" or "env"/);
   });
 });
 

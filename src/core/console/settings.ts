@@ -10,11 +10,12 @@ import { DEFAULT_HIGH_VALUE_THRESHOLDS, SETTING_KEY as THRESHOLDS_KEY, threshold
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineCommand, defineQuery } from '../commands/router.js';
+import { FILE_VAULT_KEY, fileVaultSettingSchema, type FileVaultSetting } from '../credentials/policy.js';
 import { providersSettingSchema, type ProvidersSetting } from '../providers/registry.js';
 import { isoOf, parseJson } from './paging.js';
 
 /** The console's names for settings → their rows in the `settings` table. */
-const KEYS = { thresholds: THRESHOLDS_KEY, providers: 'providers' } as const;
+const KEYS = { thresholds: THRESHOLDS_KEY, providers: 'providers', fileVault: FILE_VAULT_KEY } as const;
 type SettingName = keyof typeof KEYS;
 
 interface Stored {
@@ -34,13 +35,15 @@ export interface SettingsView {
     updatedBy: string | null;
   };
   providers: { value: ProvidersSetting; updatedAt: string | null; updatedBy: string | null };
+  /** Whether workstations without an OS keychain may keep real provider secrets in their file vault. */
+  fileVault: { value: FileVaultSetting; updatedAt: string | null; updatedBy: string | null };
 }
 
 async function stored(tx: CentralTx): Promise<Record<string, Stored>> {
   const list = await rows<{ key: string; value: unknown; updated_at: Date | string; username: string | null }>(
     tx,
     sql`SELECT s.key, s.value::text AS value, s.updated_at, o.username FROM settings s LEFT JOIN operators o ON o.id = s.updated_by
-        WHERE s.key IN (${KEYS.thresholds}, ${KEYS.providers})`,
+        WHERE s.key IN (${KEYS.thresholds}, ${KEYS.providers}, ${KEYS.fileVault})`,
   );
   return Object.fromEntries(list.map((r) => [r.key, { value: parseJson(r.value), updatedAt: isoOf(r.updated_at), updatedBy: r.username }]));
 }
@@ -58,6 +61,7 @@ export async function showSettings(tx: CentralTx): Promise<SettingsView> {
   const s = await stored(tx);
   const thresholds = s[KEYS.thresholds];
   const providers = s[KEYS.providers];
+  const fileVault = s[KEYS.fileVault];
   const configured = thresholds ? read('thresholds', thresholdsSchema, thresholds.value) : {};
   return {
     thresholds: {
@@ -68,6 +72,7 @@ export async function showSettings(tx: CentralTx): Promise<SettingsView> {
       updatedBy: thresholds?.updatedBy ?? null,
     },
     providers: { value: read('providers', providersSettingSchema, providers?.value ?? {}), updatedAt: providers?.updatedAt ?? null, updatedBy: providers?.updatedBy ?? null },
+    fileVault: { value: read('fileVault', fileVaultSettingSchema, fileVault?.value ?? {}), updatedAt: fileVault?.updatedAt ?? null, updatedBy: fileVault?.updatedBy ?? null },
   };
 }
 
@@ -89,8 +94,9 @@ export const set = defineCommand({
     [
       z.strictObject({ key: z.literal('thresholds'), value: given.pipe(thresholdsSchema) }),
       z.strictObject({ key: z.literal('providers'), value: given.pipe(providersSettingSchema) }),
+      z.strictObject({ key: z.literal('fileVault'), value: given.pipe(fileVaultSettingSchema) }),
     ],
-    { error: "key must be 'thresholds' or 'providers'" },
+    { error: "key must be 'thresholds', 'providers' or 'fileVault'" },
   ),
   async run(ctx, input): Promise<SettingsView> {
     const key = KEYS[input.key];

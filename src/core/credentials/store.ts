@@ -1,68 +1,48 @@
 /**
- * Where secrets live: the OS keychain (keytar), or — explicitly opted into for headless automation —
- * environment variables. Nothing else: secrets never go to a file, a log, an export or the renderer.
+ * Where secrets live. Three stores behind one small interface, chosen once per process:
  *
- * keytar is archived upstream, so it stays behind this small interface and is loaded lazily: a
- * machine without a Secret Service (or without keytar's native module) gets a clear message that
- * says how to fix it or how to opt into the environment store.
+ * - **keychain**: the OS keychain (keychain.ts). The default, and always chosen when it answers.
+ * - **vault**: the file vault (vault.ts), the fallback on a machine without a reachable keychain
+ *   (keytar missing, or no Secret Service running). It says so wherever the operator looks (top
+ *   bar, `whoami`, `diagnostics`, the CLI's first line) and refuses provider secrets unless an
+ *   administrator allowed them (workstation.ts).
+ * - **env**: environment variables, read-only, explicitly opted into for headless automation.
+ *
+ * Nothing else: secrets never go to a log, an export or the renderer.
  */
+import { CredentialStoreError, keychainStore, probeKeychain } from './keychain.js';
+import { vaultStore } from './vault.js';
+
+export { CredentialStoreError, keychainStore } from './keychain.js';
+
+export type CredentialKind = 'keychain' | 'env' | 'vault';
+
 export interface CredentialStore {
-  readonly kind: 'keychain' | 'env';
+  readonly kind: CredentialKind;
+  /** For a fallback: why it was chosen and where it keeps the secrets (safe to show). */
+  readonly note?: string;
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
   delete(account: string): Promise<boolean>;
 }
 
-export const SERVICE = 'treasury-console';
-
-export class CredentialStoreError extends Error {
-  readonly code = 'CREDENTIAL_STORE_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CredentialStoreError';
-  }
+/** What hosts show about the store in use: never a secret. */
+export interface CredentialStoreInfo {
+  kind: CredentialKind;
+  label: string;
+  /** True when secrets are not in the OS keychain. */
+  fallback: boolean;
+  note: string | null;
 }
 
-const HEADLESS_HINT =
-  'On a headless machine either start a Secret Service (e.g. `dbus-run-session -- bash -c "echo -n pw | gnome-keyring-daemon --unlock --components=secrets; <command>"`) ' +
-  'or opt into the environment store with TREASURY_CREDENTIAL_STORE=env (see README, "Credentials").';
+const LABELS: Record<CredentialKind, string> = {
+  keychain: 'OS keychain',
+  vault: 'file vault (no OS keychain)',
+  env: 'environment variables (TREASURY_CREDENTIAL_STORE=env)',
+};
 
-interface Keytar {
-  getPassword(service: string, account: string): Promise<string | null>;
-  setPassword(service: string, account: string, password: string): Promise<void>;
-  deletePassword(service: string, account: string): Promise<boolean>;
-}
-
-async function loadKeytar(): Promise<Keytar> {
-  try {
-    const mod = (await import('keytar')) as unknown as Keytar & { default?: Keytar };
-    return mod.default ?? mod;
-  } catch (error) {
-    throw new CredentialStoreError(
-      `the OS keychain module (keytar) is not installed or failed to build (${(error as Error).message}). ` +
-        `On Debian/Ubuntu: apt-get install libsecret-1-dev && npm rebuild keytar. ${HEADLESS_HINT}`,
-      { cause: error },
-    );
-  }
-}
-
-export function keychainStore(service = SERVICE): CredentialStore {
-  let keytar: Promise<Keytar> | undefined;
-  const call = async <T>(fn: (k: Keytar) => Promise<T>): Promise<T> => {
-    keytar ??= loadKeytar();
-    const k = await keytar;
-    try {
-      return await fn(k);
-    } catch (error) {
-      throw new CredentialStoreError(`the OS keychain refused the request: ${(error as Error).message}. ${HEADLESS_HINT}`, { cause: error });
-    }
-  };
-  return {
-    kind: 'keychain',
-    get: (account) => call((k) => k.getPassword(service, account)),
-    set: (account, secret) => call((k) => k.setPassword(service, account, secret)),
-    delete: (account) => call((k) => k.deletePassword(service, account)),
-  };
+export function describeCredentialStore(store: Pick<CredentialStore, 'kind' | 'note'>): CredentialStoreInfo {
+  return { kind: store.kind, label: LABELS[store.kind], fallback: store.kind !== 'keychain', note: store.note ?? null };
 }
 
 /**
@@ -93,10 +73,34 @@ export function envStore(env: NodeJS.ProcessEnv = process.env): CredentialStore 
   };
 }
 
-/** The store chosen by TREASURY_CREDENTIAL_STORE: "keychain" (default) or "env" (explicit opt-in). */
-export function credentialStoreFromEnv(env: NodeJS.ProcessEnv = process.env): CredentialStore {
-  const choice = env.TREASURY_CREDENTIAL_STORE ?? 'keychain';
-  if (choice === 'env') return envStore(env);
-  if (choice === 'keychain') return keychainStore();
-  throw new CredentialStoreError(`TREASURY_CREDENTIAL_STORE must be "keychain" or "env", not "${choice}"`);
+export interface ChooseOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The data dir: the file vault lives in it. */
+  dataDir: string;
+  /** Whether the OS keychain answers (tests inject); default: load keytar and ask the Secret Service. */
+  probe?: () => Promise<string | null>;
+}
+
+/**
+ * The store for this process, from TREASURY_CREDENTIAL_STORE: unset or "auto" → the OS keychain
+ * when it answers, else the file vault; "keychain" → the keychain or a clear error; "vault" or
+ * "env" → that store (explicit choices, for tests and automation).
+ */
+export async function chooseCredentialStore(options: ChooseOptions): Promise<CredentialStore> {
+  const env = options.env ?? process.env;
+  const choice = env.TREASURY_CREDENTIAL_STORE || 'auto';
+  switch (choice) {
+    case 'env':
+      return envStore(env);
+    case 'keychain':
+      return keychainStore();
+    case 'vault':
+      return vaultStore(options.dataDir, 'chosen with TREASURY_CREDENTIAL_STORE=vault');
+    case 'auto': {
+      const missing = await (options.probe ?? probeKeychain)();
+      return missing === null ? keychainStore() : vaultStore(options.dataDir, missing);
+    }
+    default:
+      throw new CredentialStoreError(`TREASURY_CREDENTIAL_STORE must be "auto", "keychain", "vault" or "env", not "${choice}"`);
+  }
 }

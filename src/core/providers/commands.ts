@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineCommand, defineQuery, type HandlerContext } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
+import { assertProviderSecretAllowed } from '../credentials/policy.js';
 import type { CredentialStore } from '../credentials/store.js';
 import { rememberSecret } from '../log/logger.js';
 import { buildProvider, CREDENTIAL_ACCOUNTS } from './registry.js';
@@ -34,6 +35,7 @@ function checkFormat(input: { which: Which; secret: string }): void {
 /** Stores the secret and drops the provider client built with the old one (the next payout uses the new one). */
 async function store(ctx: HandlerContext, input: { which: Which; secret: string }): Promise<string> {
   const account = ACCOUNTS[input.which];
+  await assertProviderSecretAllowed(credentialStore(ctx), ctx.tx, `the ${input.which} secret was not stored`);
   await credentialStore(ctx).set(account, input.secret);
   const provider = CLIENT_OF[input.which];
   if (provider) ctx.services.forgetProvider?.(provider);
@@ -47,6 +49,7 @@ export const setCredential = defineCommand({
   input: z.strictObject({ which, secret }),
   async run(ctx, input) {
     checkFormat(input);
+    await assertProviderSecretAllowed(credentialStore(ctx), ctx.tx, `the ${input.which} secret was not stored`);
     const existed = (await credentialStore(ctx).get(ACCOUNTS[input.which])) !== null;
     const account = await store(ctx, input);
     ctx.audit({ action: 'provider.credentials.set', entityType: 'credential', entityId: account, before: { configured: existed }, after: { configured: true } });
@@ -75,6 +78,7 @@ export const rotateCredential = defineCommand({
     rememberSecret(input.secret); // cut out of any log line from here on, refused or not
     checkFormat(input);
     const credentials = credentialStore(ctx);
+    await assertProviderSecretAllowed(credentials, ctx.tx, `the ${input.which} secret was not rotated`);
     const account = ACCOUNTS[input.which];
     const current = await credentials.get(account);
     if (current === null) throw new TreasuryError('NOT_FOUND', `${input.which} has no credential to rotate yet: set it with \`treasury provider credentials set ${input.which}\``);

@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
+import { assertProviderSecretAllowed } from '../credentials/policy.js';
 import type { CredentialStore } from '../credentials/store.js';
 import type { PayoutProvider, ProviderName } from './provider.js';
 
@@ -60,10 +61,12 @@ export function createProviderResolver(options: { credentials: CredentialStore; 
     const setting = await loadProvidersSetting(options.db);
     switch (name) {
       case 'xendit': {
+        await assertProviderSecretAllowed(options.credentials, options.db, 'Xendit cannot be used from this workstation');
         const { xenditFromCredentials } = await import('./xendit.js');
         return xenditFromCredentials(options.credentials, process.env.TREASURY_XENDIT_URL ?? setting.xendit?.baseUrl);
       }
       case 'rise': {
+        await assertProviderSecretAllowed(options.credentials, options.db, 'Rise cannot be used from this workstation');
         const { riseFromCredentials } = await import('./rise.js');
         const riseId = process.env.TREASURY_RISE_ID ?? setting.rise?.riseId;
         const teamId = process.env.TREASURY_RISE_TEAM ?? setting.rise?.teamId;
@@ -73,8 +76,13 @@ export function createProviderResolver(options: { credentials: CredentialStore; 
         return riseFromCredentials(options.credentials, { baseUrl: process.env.TREASURY_RISE_URL ?? setting.rise?.baseUrl, riseId, teamId });
       }
       case 'sandbox': {
-        const { createSandboxProvider } = await import('./sandbox.js');
-        return createSandboxProvider({ seed: setting.sandbox?.seed ?? 1, failureRate: setting.sandbox?.failureRate ?? 0.05, unknownRate: setting.sandbox?.unknownRate ?? 0 });
+        const [{ createSandboxProvider }, { centralSandboxLedger }] = await Promise.all([import('./sandbox.js'), import('./sandbox-ledger.js')]);
+        return createSandboxProvider({
+          seed: setting.sandbox?.seed ?? 1,
+          failureRate: setting.sandbox?.failureRate ?? 0.05,
+          unknownRate: setting.sandbox?.unknownRate ?? 0,
+          ledger: centralSandboxLedger(options.db),
+        });
       }
     }
   };

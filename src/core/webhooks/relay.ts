@@ -18,7 +18,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TextDecoder } from 'node:util';
-import type { CentralStore } from '../central/store.js';
+import type { CentralStore, CentralTx } from '../central/store.js';
+import { assertProviderSecretAllowed } from '../credentials/policy.js';
 import type { CredentialStore } from '../credentials/store.js';
 import { CREDENTIAL_ACCOUNTS } from '../providers/registry.js';
 import { centralNow } from '../central/clock.js';
@@ -52,8 +53,9 @@ export interface WebhookRelay {
   close(): Promise<void>;
 }
 
-/** The relay's secrets, from the credential store only (never from flags or files). */
-export async function webhookSecretsFromCredentials(credentials: CredentialStore): Promise<{ xenditCallbackToken?: string; riseWebhookSecret?: string }> {
+/** The relay's secrets, from the credential store only (never from flags or files; from a file vault only when allowed). */
+export async function webhookSecretsFromCredentials(credentials: CredentialStore, db: CentralTx): Promise<{ xenditCallbackToken?: string; riseWebhookSecret?: string }> {
+  await assertProviderSecretAllowed(credentials, db, 'the webhook relay cannot verify deliveries');
   const [xendit, rise] = await Promise.all([credentials.get(CREDENTIAL_ACCOUNTS.xenditCallbackToken), credentials.get(CREDENTIAL_ACCOUNTS.riseWebhookSecret)]);
   return { ...(xendit ? { xenditCallbackToken: xendit } : {}), ...(rise ? { riseWebhookSecret: rise } : {}) };
 }

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { BridgeError } from '../../bridge/contract.js';
 import { TreasuryError, type ErrorCode } from '../../commands/errors.js';
 import type { Call, Progress } from '../../commands/router.js';
-import { credentialStoreFromEnv, type CredentialStore } from '../../credentials/store.js';
+import { chooseCredentialStore, type CredentialStore } from '../../credentials/store.js';
 import { resourcePath } from '../resources.js';
 import type { Connectivity } from '../workstation.js';
 import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
@@ -25,10 +25,10 @@ export interface WorkstationDoor {
   close(): Promise<void>;
 }
 
-export interface ThreadDoorOptions extends Omit<ThreadOptions, 'credentialKind'> {
+export interface ThreadDoorOptions extends Omit<ThreadOptions, 'credentialKind' | 'credentialNote'> {
   /** The worker's entry: the built `workstation-thread.js` in Electron; by default the tsx bootstrap in bin/. */
   entry?: string | URL;
-  /** The host's credential store (default: from the environment, i.e. the OS keychain). */
+  /** The host's credential store (default: chosen from the environment: the OS keychain, else the file vault). */
   credentials?: CredentialStore;
 }
 
@@ -36,8 +36,8 @@ const fromBridge = (e: BridgeError) => new TreasuryError(e.code as ErrorCode, e.
 
 export async function openWorkstationThread(options: ThreadDoorOptions): Promise<WorkstationDoor> {
   const { entry, credentials: given, ...rest } = options;
-  const credentials = given ?? credentialStoreFromEnv();
-  const data: ThreadOptions = { ...rest, credentialKind: credentials.kind };
+  const credentials = given ?? (await chooseCredentialStore({ dataDir: rest.dataDir }));
+  const data: ThreadOptions = { ...rest, credentialKind: credentials.kind, credentialNote: credentials.note };
   const worker = new Worker(entry ?? resourcePath('bin/workstation-thread.mjs'), { workerData: data });
   let seq = 0;
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; onProgress?: ((p: Progress) => void) | undefined }>();

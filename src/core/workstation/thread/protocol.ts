@@ -7,6 +7,7 @@
  */
 import type { Progress } from '../../commands/router.js';
 import type { BridgeError } from '../../bridge/contract.js';
+import type { CredentialKind } from '../../credentials/store.js';
 import type { Connectivity } from '../workstation.js';
 
 /** What the thread needs to open the workstation; only plain data crosses into a worker. */
@@ -17,8 +18,9 @@ export interface ThreadOptions {
   retryAfterMs?: number;
   /** The workstation's addresses for IP binding (tests); default: its network interfaces. */
   addresses?: readonly string[];
-  /** The kind of credential store the host holds ('keychain' or 'env'); the thread asks the host for each secret. */
-  credentialKind: 'keychain' | 'env';
+  /** The credential store the host holds (its kind and, for a fallback, its note); the thread asks the host for each secret. */
+  credentialKind: CredentialKind;
+  credentialNote?: string | undefined;
 }
 
 /** A call as it crosses: everything of router.Call but the progress callback. */

@@ -43,6 +43,7 @@ function ask<T>(message: { op: 'get' | 'delete'; account: string } | { op: 'set'
 }
 const credentials: CredentialStore = {
   kind: options.credentialKind,
+  ...(options.credentialNote ? { note: options.credentialNote } : {}),
   get: (account) => ask<string | null>({ op: 'get', account }),
   set: (account, secret) => ask<void>({ op: 'set', account, secret }),
   delete: (account) => ask<boolean>({ op: 'delete', account }),
