@@ -69,7 +69,7 @@ describe('diagnostics bundle of a workstation that has used secrets (in process)
     }
     // An old careless line, written straight to a rotated log file (as a build without redaction
     // might have): the bundle scrubs log lines again.
-    writeFileSync(path.join(logDir(t.ws.dataDir), `${LOG_FILE}.1`), JSON.stringify({ level: 40, msg: `retrying with key ${XENDIT_KEY}`, password: ADMIN_PASSWORD, session: { token: tokens[1] } }) + '\nnot json at all\n');
+    writeFileSync(path.join(logDir(t.ws.dataDir), `${LOG_FILE}.1`), JSON.stringify({ level: 40, msg: `retrying with key ${XENDIT_KEY}`, password: ADMIN_PASSWORD, session: { token: tokens[1] } }) + '\nnot json at all\n', { mode: 0o600 });
 
     const collected = await collectDiagnostics({ dataDir: t.ws.dataDir, credentials, workstation: async () => ({ ws: t.ws, session: async () => t.token }) });
     const written = await writeDiagnostics(collected, { out: path.join(out.dir, 'bundle.json'), dataDir: t.ws.dataDir });
@@ -106,12 +106,18 @@ describe('diagnostics bundle of a workstation that has used secrets (in process)
     expect(entry('central')).toMatchObject({ type: 'dir', files: expect.any(Number) });
     expect(entry('central')?.files).toBeGreaterThan(100);
     expect(entry('central')?.entries).toBeUndefined();
+    // Owner-only: the data dir is 0700 and nothing in it (PGlite's files included) is open to others.
+    expect(w.permissions).toMatchObject({ ok: true, dataDir: '700', exposed: 0, examples: [] });
+    expect((w.permissions as { checked: number }).checked).toBeGreaterThan(100);
   });
 
   it('configuration: which secrets are stored, yes or no', () => {
     expect(bundle.sections.configuration.credentialStore).toEqual({
       ok: true,
       kind: 'keychain',
+      label: 'OS keychain',
+      fallback: false,
+      note: null,
       stored: { localCacheKey: true, pendingCacheKeyRotation: false, cliSession: false, providers: { xendit: true, xenditCallbackToken: false, rise: false, riseWebhookSecret: false } },
     });
     expect(bundle.sections.configuration.central).toMatchObject({ mode: 'embedded', offline: false });

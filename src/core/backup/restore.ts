@@ -22,7 +22,8 @@
  * restored — it is the data there is — and the result says how many problems the chain has.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { ensurePrivateDir } from '../files/private.js';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -61,7 +62,7 @@ const hasStore = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
 export async function restoreCentral(options: RestoreOptions): Promise<RestoreResult> {
   const from = path.resolve(options.from);
   const { manifest, data, sha256 } = await readBackup(from);
-  mkdirSync(options.dataDir, { recursive: true });
+  ensurePrivateDir(options.dataDir);
   const lock = acquireDirLock(path.join(options.dataDir, 'central.lock'), 'the embedded central store');
   const target = path.join(options.dataDir, 'central');
   const staging = path.join(options.dataDir, `central.restoring-${randomBytes(6).toString('hex')}`);

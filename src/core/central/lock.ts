@@ -34,7 +34,7 @@ export function acquireDirLock(lockFile: string, what: string): DirLock {
   if (held.has(file)) throw new StoreBusyError(`${what} is in use in this process (the app or a command has it open); close it first`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(file, 'wx');
+      const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       let released = false;

@@ -4,7 +4,8 @@
  * - a real Postgres server from a postgres:// URL.
  * Both run the same migrations (drizzle/central) and the same SQL.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
+import { ensurePrivateDir, restrictTree } from '../files/private.js';
 import path from 'node:path';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
@@ -98,15 +99,17 @@ export function finishInterruptedRestore(dataDir: string): boolean {
 
 async function openPglite(dataDir: string): Promise<CentralStore> {
   const dir = path.join(dataDir, 'central');
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   // PGlite is single-process: two processes on one directory would corrupt it.
   const lock: DirLock = acquireDirLock(path.join(dataDir, 'central.lock'), 'the embedded central store');
   try {
     finishInterruptedRestore(dataDir);
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const client = await PGlite.create({ dataDir: dir });
+    // A new store is laid out 0666 from PGlite's image, and a restored one may be too: owner-only now.
+    restrictTree(dir);
     const db = drizzle(client, { schema }) as unknown as CentralDb;
     return {
       kind: 'pglite',

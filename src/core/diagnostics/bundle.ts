@@ -30,7 +30,8 @@ import type { LocalCache } from '../cache/cache.js';
 import { cacheKeyAccount, nextCacheKeyAccount } from '../cache/cache.js';
 import { redactUrl } from '../central/store.js';
 import { toTreasuryError } from '../commands/errors.js';
-import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
+import { modeReport, type ModeReport } from '../files/private.js';
+import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../credentials/store.js';
 import { checkTarget, writeWholeFile } from '../files/whole-file.js';
 import { logFiles, logger, logSettingsFromEnv } from '../log/logger.js';
 import { isSecretName, REDACTED, rememberSecret, scrubText, scrubValue } from '../log/redact.js';
@@ -111,14 +112,15 @@ interface WorkstationFacts {
   hostname: string;
   user: string;
   dataDirEntries: FileEntry[];
+  /** File modes: the data dir's, and anything in it that other OS users could read or write (should be none). */
+  permissions: Section<ModeReport>;
 }
 
 interface Configuration {
   /** TREASURY_* variables; secret-named ones (and URL passwords) shown as [redacted]. */
   environment: Record<string, string>;
   central: { mode: 'embedded' | 'postgres'; location: string; offline: boolean };
-  credentialStore: Section<{
-    kind: 'keychain' | 'env';
+  credentialStore: Section<CredentialStoreInfo & {
     /** Only whether each secret is stored — never a value. */
     stored: { localCacheKey: boolean; pendingCacheKeyRotation: boolean; cliSession: boolean; providers: Record<string, boolean> };
   }>;
@@ -163,6 +165,7 @@ async function section<T extends object>(collect: () => T | Promise<T>): Promise
 function remembering(store: CredentialStore): CredentialStore {
   return {
     kind: store.kind,
+    ...(store.note ? { note: store.note } : {}),
     get: async (account) => {
       const value = await store.get(account);
       rememberSecret(value);
@@ -295,7 +298,8 @@ interface SqliteVersions {
 
 async function libraryVersions(): Promise<SqliteVersions> {
   const { default: Database } = await import('better-sqlite3-multiple-ciphers');
-  const db = new Database(':memory:');
+  const { sqliteNativeOptions } = await import('../cache/native.js');
+  const db = new Database(':memory:', sqliteNativeOptions());
   try {
     return db.prepare('SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc').get() as SqliteVersions;
   } finally {
@@ -365,15 +369,15 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
   let credentials: CredentialStore | null = null;
   const configuration = await section<Configuration>(async () => {
     const credentialStore = await section(async () => {
-      credentials = remembering(options.credentials ?? credentialStoreFromEnv(env));
+      credentials = remembering(options.credentials ?? (await chooseCredentialStore({ env, dataDir })));
       const stored = async (account: string) => (await credentials!.get(account)) !== null;
       const providers: Record<string, boolean> = {};
       for (const [which, account] of Object.entries(CREDENTIAL_ACCOUNTS)) providers[which] = await stored(account);
       return {
-        kind: credentials.kind,
+        ...describeCredentialStore(credentials),
         stored: {
           localCacheKey: identity.id ? await stored(cacheKeyAccount(identity.id)) : false,
-          pendingCacheKeyRotation: identity.id && credentials.kind === 'keychain' ? await stored(nextCacheKeyAccount(identity.id)) : false,
+          pendingCacheKeyRotation: identity.id && credentials.kind !== 'env' ? await stored(nextCacheKeyAccount(identity.id)) : false,
           // Where the CLI keeps its session (the app's stays in its memory).
           cliSession: identity.id ? await stored(`session:${identity.id}`) : false,
           providers,
@@ -416,6 +420,7 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
     hostname: os.hostname(),
     user: os.userInfo().username,
     dataDirEntries: existsSync(dataDir) ? readdirSync(dataDir).sort().map((n) => listEntry(path.join(dataDir, n), n, 0)) : [],
+    permissions: sectionSync(() => modeReport(dataDir)),
   }));
 
   // The workstation only where one exists (opening one would create an id, a central store…).

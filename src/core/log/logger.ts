@@ -14,7 +14,8 @@
  * within RESTAT_EVERY writes that the file it writes was rotated by another and reopens — its lines
  * meanwhile land in the rotated file, none is lost.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { ensurePrivateDir } from '../files/private.js';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
@@ -65,13 +66,13 @@ function rotateFile(file: string, settings: LogSettings): void {
   const lock = `${file}.rotate-lock`;
   let fd: number;
   try {
-    fd = openSync(lock, 'wx');
+    fd = openSync(lock, 'wx', 0o600);
   } catch (error) {
     if ((error as { code?: string }).code !== 'EEXIST') throw error;
     const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
     if (age < STALE_LOCK_MS) return; // another process is rotating right now
     rmSync(lock, { force: true });
-    fd = openSync(lock, 'wx');
+    fd = openSync(lock, 'wx', 0o600);
   }
   try {
     // Another process may have rotated between our look and the lock.
@@ -166,7 +167,7 @@ export function logger(dataDir: string | null, settings?: Partial<LogSettings>):
   const existing = loggers.get(dir);
   if (existing) return existing;
   const effective: LogSettings = { ...logSettingsFromEnv(), ...settings };
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const file = path.join(dir, LOG_FILE);
   if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= effective.maxBytes) rotateFile(file, effective);
   const stream = rotatingStream(file, effective);

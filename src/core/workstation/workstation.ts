@@ -4,7 +4,8 @@
  * through `router`.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from '../files/private.js';
 import { z } from 'zod';
 import type { LocalCache } from '../cache/cache.js';
 import { openCentral, redactUrl, type CentralStore } from '../central/store.js';
@@ -18,7 +19,7 @@ import { OFFLINE_CAPABLE, OfflineRouter, offlineRefusal } from './offline-router
 import { cacheRebuildInput, WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
-import { credentialStoreFromEnv, type CredentialStore } from '../credentials/store.js';
+import { chooseCredentialStore, type CredentialStore } from '../credentials/store.js';
 import { logger, rememberSecret } from '../log/logger.js';
 import { cacheFile, workstationFile } from './paths.js';
 import type { RekeyResult } from '../cache/rekey.js';
@@ -89,21 +90,23 @@ export function workstationId(dataDir: string): string {
     if (!parsed.success) throw new Error(`${file} is damaged: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     return parsed.data.id;
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const id = randomUUID();
-  writeFileSync(file, JSON.stringify({ id, createdAt: new Date().toISOString() }, null, 2) + '\n', { flag: 'wx' });
+  writeFileSync(file, JSON.stringify({ id, createdAt: new Date().toISOString() }, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
   return id;
 }
 
 const unreachable = (e: TreasuryError) => e.code === 'CENTRAL_UNAVAILABLE';
 
 export async function openWorkstation(options: WorkstationOptions): Promise<Workstation> {
+  ensurePrivateDir(options.dataDir);
   const id = workstationId(options.dataDir);
   // Every secret passing through the credential store is registered with the logger, which cuts it
   // out of any log line.
-  const store = options.credentials ?? credentialStoreFromEnv();
+  const store = options.credentials ?? (await chooseCredentialStore({ dataDir: options.dataDir }));
   const credentials: CredentialStore = {
     kind: store.kind,
+    ...(store.note ? { note: store.note } : {}),
     get: async (account) => {
       const value = await store.get(account);
       rememberSecret(value);
