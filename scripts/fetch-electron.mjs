@@ -1,24 +1,17 @@
-// `npm run electron:fetch`: download the Electron runtime (needs internet access) with electron's own
-// installer. The window opens the central store (PGlite is WASM: no native code); the encrypted cache's
-// native module is built for Node, and is rebuilt for Electron's ABI by the packaging step
-// (electron-builder install-app-deps), not here, so the CLI and tests keep working.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { electronBinary } from './electron.mjs';
+// `npm run electron:fetch`: download the Electron runtime with electron's own installer (needs
+// internet access), then build the encrypted cache's native module for Electron's ABI beside the
+// Node build (scripts/electron-native.mjs), so the CLI and the tests keep working.
+import { electronBinary, fetchElectron } from './electron.mjs';
+import { buildForElectron } from './electron-native.mjs';
 
-const require = createRequire(import.meta.url);
-const run = (cmd, args) => {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', shell: process.platform === 'win32' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-};
-
-if (!electronBinary()) {
-  const installer = path.join(path.dirname(require.resolve('electron/package.json')), 'install.js');
-  run(process.execPath, [installer]);
-}
-if (!electronBinary()) {
+if (!electronBinary() && !fetchElectron({ quiet: false })) {
   process.stderr.write('The Electron download did not produce a binary; check network access to the Electron release mirror (ELECTRON_MIRROR).\n');
   process.exit(1);
 }
 process.stdout.write(`Electron runtime ready: ${electronBinary()}\n`);
+try {
+  process.stdout.write(`SQLite module for Electron ready: ${buildForElectron()}\n`);
+} catch (error) {
+  process.stderr.write(`Building the SQLite module for Electron failed: ${error.message}\n`);
+  process.exit(1);
+}

@@ -14,6 +14,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { sqliteNativeOptions } from './native.js';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { CredentialStore } from '../credentials/store.js';
@@ -272,7 +273,7 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
   let keyPragmas: string[] = [];
   for (let i = 0; sqlite === null; i++) {
     keyPragmas = [...ciphers[i]!, `hexkey='${keyHex}'`]; // keyHex is validated hex: no injection possible
-    const attempt = new Database(file, { fileMustExist: mustExist });
+    const attempt = new Database(file, { fileMustExist: mustExist, ...sqliteNativeOptions() });
     try {
       for (const p of keyPragmas) attempt.pragma(p);
       if (fresh) attempt.pragma(`page_size = ${NEW_PAGE_SIZE}`);

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, fsyncSync, openSync, closeSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { sqliteNativeOptions } from './native.js';
 import {
   CacheKeyError,
   cacheConnectionSecret,
@@ -108,7 +109,7 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     pendingStored = true;
     options.onStep?.('pending-key-stored');
 
-    const target = new Database(copy, { fileMustExist: true });
+    const target = new Database(copy, { fileMustExist: true, ...sqliteNativeOptions() });
     try {
       for (const p of keyPragmas) target.pragma(p);
       target.pragma('journal_mode = DELETE');

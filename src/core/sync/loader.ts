@@ -23,6 +23,7 @@
  * The worker's code is a plain-JavaScript string run with `eval: true`: it needs no file next to
  * the bundle and no TypeScript loader, in tsx, vitest and the Electron build alike.
  */
+import { sqliteNativeOptions } from '../cache/native.js';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { cacheConnectionSecret, type LocalCache } from '../cache/cache.js';
@@ -155,7 +156,7 @@ function handle(m) {
 }
 
 try {
-  db = new Database(workerData.file, { fileMustExist: true, timeout: workerData.busyTimeoutMs });
+  db = new Database(workerData.file, { fileMustExist: true, timeout: workerData.busyTimeoutMs, ...workerData.native });
   for (const p of workerData.keyPragmas) db.pragma(p);
   db.prepare('SELECT count(*) FROM sqlite_master').get();
   // Index rebuilds sort in memory: SQLite3 Multiple Ciphers does not encrypt temporary files.
@@ -229,7 +230,7 @@ export class BulkLoader {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver, file: secret.file, keyPragmas: secret.keyPragmas, chunkRows: options.chunkRows, busyTimeoutMs: options.busyTimeoutMs },
+      workerData: { driver, native: sqliteNativeOptions(), file: secret.file, keyPragmas: secret.keyPragmas, chunkRows: options.chunkRows, busyTimeoutMs: options.busyTimeoutMs },
     });
     return new BulkLoader(worker);
   }
