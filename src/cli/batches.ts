@@ -64,14 +64,19 @@ export function registerBatchCommands(program: Command, run: Run): void {
   withFilters(batch.command('create').description('create batches (split at --max-payouts) from the preview'))
     .option('--max-payouts <n>', 'largest batch; more eligible payouts are split into several batches', wholeNumber('max-payouts'))
     .option('--note <text>', 'a note kept with the batch')
+    .option('-q, --quiet', "print only the new batches' numbers, one per line (for scripts)")
     .action(
       run(async (cli, opts: unknown) => {
-        const o = opts as FilterOptions & { maxPayouts?: number; note?: string };
+        const o = opts as FilterOptions & { maxPayouts?: number; note?: string; quiet?: boolean };
         const r = await cli.call<{ batches: { number: string; payouts: number; requiredApprovals: number; contentHash: string; totals: TotalRow[] }[]; excluded: unknown[] }>('batch.create', {
           ...filterPayload(o),
           maxPayouts: o.maxPayouts,
           note: o.note,
         });
+        if (o.quiet && !cli.json) {
+          for (const b of r.batches) out(b.number);
+          return;
+        }
         print(cli, r, () => {
           for (const b of r.batches) out(`${b.number}: ${b.payouts} payouts, needs ${b.requiredApprovals} approval(s), content ${b.contentHash}`);
           out(`${r.excluded.length} affiliates excluded (see \`batch show <number>\` or --json for reasons).`);

@@ -577,6 +577,31 @@ export const settings = pgTable('settings', {
   updatedAt: updatedAt(),
 });
 
+/**
+ * The sandbox provider's own books: the payouts it "made", so that a demo executed in one process
+ * (the console, a CLI command) is found again by the next one — its status poll, its
+ * reconciliation — as a real provider's would be. Not ours: the sandbox writes it, nothing else
+ * reads it, and it is not synced to caches.
+ */
+export const sandboxPayouts = pgTable(
+  'sandbox_payouts',
+  {
+    providerId: text('provider_id').primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    reference: text('reference').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    currency: currency().notNull(),
+    status: text('status').notNull(),
+    failureCode: text('failure_code'),
+    /** Decided at creation from the seed, applied when the payout settles. */
+    settlesAs: text('settles_as'),
+    createdMs: bigint('created_ms', { mode: 'number' }).notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('sandbox_payouts_key').on(t.idempotencyKey), index('sandbox_payouts_reference').on(t.reference), index('sandbox_payouts_created').on(t.createdMs)],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Sync: the change log the local caches pull from
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 /**
  * Deterministic demo data: the same (affiliates, conversions, seed, until) always gives the same
  * rows. Indonesian and Philippine affiliates are paid through Xendit channels in IDR/PHP, the rest in
- * USD through Rise; a few have no destination, KYC not approved or are suspended; some conversions
- * are pending, refunded or fraudulent. Written with the importers' set-based upserts.
+ * USD through Rise — except a share of each currency (SANDBOX_SHARE) paid through the sandbox
+ * provider, so a demo can be executed end to end with no credentials. A few have no destination,
+ * KYC not approved or are suspended; some conversions are pending, refunded or fraudulent. Written
+ * with the importers' set-based upserts.
  */
 import type { CentralTx } from '../central/store.js';
 import { upsertAffiliates, type AffiliateRow } from '../imports/affiliates.js';
@@ -45,6 +47,20 @@ const MARKETS: readonly (Market & { share: number })[] = [
     order: [20, 600], names: ['Emily Carter', 'James Miller', 'Olivia Brown', 'Liam Wilson', 'Sophia Moore', 'Noah Taylor'],
   },
 ];
+/** About one affiliate in ten, in every currency, is paid through the sandbox. */
+export const SANDBOX_SHARE = 0.1;
+
+/**
+ * Whether affiliate `index` is paid through the sandbox: a hash of (seed, index), not a draw from
+ * the shared stream, so every other value of the demo stays what it was for the same seed.
+ */
+export function paidThroughSandbox(seed: number, index: number): boolean {
+  let h = (Math.imul(index + 1, 0x9e3779b1) ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296 < SANDBOX_SHARE;
+}
+
 const PRODUCTS = ['starter-plan', 'pro-plan', 'enterprise-plan', 'addon-seats', 'annual-pro'] as const;
 const DAY = 86_400_000;
 const HISTORY_DAYS = 180;
@@ -80,7 +96,7 @@ export function demoAffiliates(options: DemoOptions): { rows: AffiliateRow[]; ma
           : String(Math.floor(rand() * 1e10)).padStart(10, '0');
     rows.push({
       id, name, email: `${id}@affiliates.example`, country: market.country, currency: market.currency,
-      provider: hasDestination ? market.provider : null, channelCode: hasDestination ? channel : null,
+      provider: hasDestination ? (paidThroughSandbox(options.seed, i) ? 'sandbox' : market.provider) : null, channelCode: hasDestination ? channel : null,
       accountNumber: hasDestination ? account : null, accountHolderName: hasDestination ? name.toUpperCase() : null,
       status, kycStatus: kyc,
     });

@@ -9,6 +9,10 @@
  * It behaves like a provider with real idempotency (Xendit-style): the same key with the same body
  * returns the first payout; the same key with a different body is a 'duplicate'. `unknownRate`
  * makes a create report 'unknown' although it did create, to exercise the executor's recovery.
+ *
+ * Its books are a ledger: in memory by default (tests), or the central store's `sandbox_payouts`
+ * (sandbox-ledger.ts) in a workstation, so that what one process paid — an execution in the console
+ * or in a CLI command — is there for the next one's poll and reconciliation, as with a real provider.
  */
 import { createHash } from 'node:crypto';
 import { MAX_MINOR } from '../money/index.js';
@@ -39,18 +43,51 @@ export interface SandboxOptions {
   balances?: Record<string, bigint>;
   /** Clock (tests); defaults to Date.now. */
   now?: () => number;
+  /** Where its payouts are kept (default: in memory, for this process only). */
+  ledger?: SandboxLedger;
 }
 
-export interface SandboxProvider extends PayoutProvider {
-  readonly name: 'sandbox';
-}
-
-interface Held {
+/** A payout as the sandbox keeps it. */
+export interface Held {
   payout: ProviderPayout;
   fingerprint: string;
   createdMs: number;
   /** Decided at creation from the seed; applied when the payout settles. */
   failureCode: SandboxFailureCode | null;
+}
+
+/** The sandbox's books. `insert` returns false when the idempotency key is already there. */
+export interface SandboxLedger {
+  byKey(key: string): Promise<Held | null>;
+  byId(providerId: string): Promise<Held | null>;
+  byReference(reference: string): Promise<Held[]>;
+  /** Created in [fromMs, toMs), oldest first. */
+  createdBetween(fromMs: number, toMs: number): Promise<Held[]>;
+  insert(key: string, held: Held): Promise<boolean>;
+  update(held: Held): Promise<void>;
+}
+
+export function memoryLedger(): SandboxLedger {
+  const byKey = new Map<string, Held>();
+  const byId = new Map<string, Held>();
+  const all = () => [...byId.values()].sort((a, b) => a.createdMs - b.createdMs);
+  return {
+    byKey: async (key) => byKey.get(key) ?? null,
+    byId: async (id) => byId.get(id) ?? null,
+    byReference: async (reference) => all().filter((h) => h.payout.reference === reference),
+    createdBetween: async (from, to) => all().filter((h) => h.createdMs >= from && h.createdMs < to),
+    async insert(key, held) {
+      if (byKey.has(key)) return false;
+      byKey.set(key, held);
+      byId.set(held.payout.providerId, held);
+      return true;
+    },
+    update: async () => {}, // the held objects are the ledger's own
+  };
+}
+
+export interface SandboxProvider extends PayoutProvider {
+  readonly name: 'sandbox';
 }
 
 function probability(name: string, value: number | undefined): number {
@@ -75,8 +112,7 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
   if (!(settleAfterMs >= 0)) throw new RangeError(`sandbox settleAfterMs must be ≥ 0, not ${settleAfterMs}`);
   const now = options.now ?? Date.now;
   const balances = new Map<string, bigint>(Object.entries(options.balances ?? {}));
-  const byKey = new Map<string, Held>();
-  const byId = new Map<string, Held>();
+  const ledger = options.ledger ?? memoryLedger();
 
   const digest = (purpose: string, key: string): string => createHash('sha256').update(`${seed}|${purpose}|${key}`).digest('hex');
   /** A uniform draw in [0, 1) from 52 bits of the hash (a probability, not money). */
@@ -87,8 +123,8 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
     if (current !== undefined) balances.set(currency, current + amount);
   };
 
-  /** Moves a payout along by the clock; failed payouts give their money back. */
-  function refresh(held: Held): ProviderPayout {
+  /** Moves a payout along by the clock (kept in the ledger); failed payouts give their money back. */
+  async function refresh(held: Held): Promise<ProviderPayout> {
     const p = held.payout;
     if (p.status !== 'ACCEPTED' && p.status !== 'REQUESTED') return { ...p };
     const age = now() - held.createdMs;
@@ -103,17 +139,20 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
         p.failureCode = held.failureCode;
         credit(p.currency, p.amountMinor);
       }
+      await ledger.update(held);
     }
     return { ...p };
   }
 
-  function create(request: PayoutRequest): CreateOutcome {
+  const replay = async (existing: Held, request: PayoutRequest): Promise<CreateOutcome> => {
+    if (existing.fingerprint === fingerprint(request)) return { kind: 'created', payout: await refresh(existing) };
+    return { kind: 'duplicate', message: `sandbox: idempotency key ${request.idempotencyKey} was used for a different request (payout ${existing.payout.providerId})` };
+  };
+
+  async function create(request: PayoutRequest): Promise<CreateOutcome> {
     const key = request.idempotencyKey;
-    const existing = byKey.get(key);
-    if (existing) {
-      if (existing.fingerprint === fingerprint(request)) return { kind: 'created', payout: refresh(existing) };
-      return { kind: 'duplicate', message: `sandbox: idempotency key ${key} was used for a different request (payout ${existing.payout.providerId})` };
-    }
+    const existing = await ledger.byKey(key);
+    if (existing) return replay(existing, request);
     const reject = (code: string, message: string): CreateOutcome => ({ kind: 'rejected', code, message: `sandbox: ${message}` });
     if (!key) return reject('API_VALIDATION_ERROR', 'the idempotency key is empty');
     if (!/^[A-Z]{3}$/.test(request.currency)) return reject('API_VALIDATION_ERROR', `"${request.currency}" is not an ISO 4217 code`);
@@ -122,7 +161,6 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
     if (available !== undefined && available < request.amountMinor) {
       return reject('INSUFFICIENT_BALANCE', `${request.amountMinor} ${request.currency} minor units needed, ${available} available`);
     }
-    credit(request.currency, -request.amountMinor);
     const at = now();
     const failureCode = draw('fail', key) < failureRate ? SANDBOX_FAILURE_CODES[Math.floor(draw('code', key) * SANDBOX_FAILURE_CODES.length)]! : null;
     const held: Held = {
@@ -141,51 +179,45 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
       createdMs: at,
       failureCode,
     };
-    byKey.set(key, held);
-    byId.set(held.payout.providerId, held);
+    // Two creates with one key at once: the second finds the first's payout, as a replay would.
+    if (!(await ledger.insert(key, held))) return replay((await ledger.byKey(key))!, request);
+    credit(request.currency, -request.amountMinor);
     // Only a first create can be "lost": a replay finds the payout, which is how recovery works.
     if (draw('unknown', key) < unknownRate) return { kind: 'unknown', reason: 'sandbox: simulated timeout after the payout was created' };
-    return { kind: 'created', payout: refresh(held) };
+    return { kind: 'created', payout: await refresh(held) };
   }
-
-  const all = (): Held[] => [...byId.values()].sort((a, b) => a.createdMs - b.createdMs);
 
   return {
     name: 'sandbox',
-    async create(request) {
-      return create(request);
-    },
+    create,
     async get(providerId) {
-      const held = byId.get(providerId);
+      const held = await ledger.byId(providerId);
       return held ? refresh(held) : null;
     },
     async findByReference(reference) {
-      return all()
-        .filter((h) => h.payout.reference === reference)
-        .map(refresh);
+      return Promise.all((await ledger.byReference(reference)).map(refresh));
     },
     async balance(currency) {
       return balances.get(currency) ?? SANDBOX_UNLIMITED_BALANCE;
     },
     async cancel(providerId) {
-      const held = byId.get(providerId);
+      const held = await ledger.byId(providerId);
       if (!held) throw new ProviderError('sandbox', 'rejected', `payout ${providerId} not found`, 'NOT_FOUND');
-      const current = refresh(held);
+      const current = await refresh(held);
       // Like Xendit: only a payout that has not been sent on yet can be cancelled.
       if (current.status !== 'ACCEPTED') return current;
       held.payout.status = 'CANCELLED';
       held.payout.rawStatus = 'CANCELLED';
       held.payout.updatedAt = new Date(now()).toISOString();
       credit(held.payout.currency, held.payout.amountMinor);
+      await ledger.update(held);
       return { ...held.payout };
     },
     async channelLimits(channelCode, currency): Promise<ChannelLimits> {
       return { channelCode, currency, minimumMinor: 1n, maximumMinor: null, incrementMinor: 1n };
     },
     async list(from, to) {
-      const payouts = all()
-        .filter((h) => h.createdMs >= from.getTime() && h.createdMs < to.getTime())
-        .map(refresh);
+      const payouts = await Promise.all((await ledger.createdBetween(from.getTime(), to.getTime())).map(refresh));
       return { payouts, complete: true };
     },
   };
