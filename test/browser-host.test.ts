@@ -6,15 +6,17 @@
  * the same checks), an import uploaded as the picked file, an export handed back as a one-time
  * download — with the workstation in its own thread, as `npm run start:browser` runs it.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { hostFile } from '../src/browser-host/control.js';
 import { startBrowserHost, type BrowserHost } from '../src/browser-host/server.js';
 import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
+import { cliEnv, runCli } from './support/cli.js';
 import { ADMIN_PASSWORD, memoryCredentials, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 
 interface Reply {
@@ -61,6 +63,7 @@ describe('browser host', () => {
     expect(first.status).toBe(303);
     const setCookie = String(first.headers['set-cookie']);
     expect(setCookie).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(setCookie).not.toMatch(/Max-Age|Expires/i); // a session cookie: it ends with the browser
     cookie = setCookie.split(';')[0]!;
     expect((await http(host.url)).status).toBe(403); // spent
     const page = await http(base() + '/', { headers: { cookie } });
@@ -86,6 +89,86 @@ describe('browser host', () => {
     const bad = await http(`${base()}/bridge/call`, { method: 'POST', headers: { cookie }, body: { name: 'batch.list', payload: {}, session: 'stolen' } });
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     expect((await http(`${base()}/bridge/call`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' }, body: { name: 'batch.list', payload: {} } })).status).toBe(403);
+  });
+});
+
+describe('browser host: links and browser sessions in ordinary use', () => {
+  let t: TestWorkstation;
+  let host: BrowserHost;
+  const base = () => `http://127.0.0.1:${host.port}`;
+  const enter = async (link: string) => {
+    const r = await http(link);
+    expect(r.status).toBe(303);
+    return String(r.headers['set-cookie']).split(';')[0]!;
+  };
+  const callAs = (cookie: string, name: string, payload: unknown) =>
+    http(`${base()}/bridge/call`, { method: 'POST', headers: { cookie }, body: { name, payload } }).then((r) => JSON.parse(r.body) as { ok: boolean; value?: any; error?: { code: string } });
+
+  beforeAll(async () => {
+    t = await openTestWorkstation('pglite');
+    host = await startBrowserHost({ workstation: t.ws, idleMs: 1500 });
+  }, 120_000);
+  afterAll(async () => {
+    await host?.close();
+    await t?.cleanup();
+  });
+
+  it('a reload and a second tab keep the browser session; a used link, or no cookie, gets a page that says how to get in', async () => {
+    const cookie = await enter(host.url);
+    expect(await callAs(cookie, 'session.signIn', { username: 'admin', password: ADMIN_PASSWORD })).toMatchObject({ ok: true });
+    // A reload and a second tab are the same browser: the same cookie, the same sign-in.
+    expect((await http(`${base()}/`, { headers: { cookie } })).status).toBe(200);
+    expect(await callAs(cookie, 'session.whoami', {})).toMatchObject({ ok: true, value: { username: 'admin' } });
+    // The used link again, from the browser that used it: straight back in.
+    const again = await http(host.url, { headers: { cookie } });
+    expect(again.status).toBe(303);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    // The used link from another browser (or after a restart: no cookie): a page, not JSON.
+    const used = await http(host.url);
+    expect(used.status).toBe(403);
+    expect(used.headers['content-type']).toMatch(/^text\/html/);
+    expect(used.body).toMatch(/already used or has expired/);
+    expect(used.body).toMatch(/press <strong>Enter<\/strong>/);
+    expect(used.body).toContain('npx treasury console link');
+    const restarted = await http(`${base()}/`);
+    expect(restarted.status).toBe(401);
+    expect(restarted.headers['content-type']).toMatch(/^text\/html/);
+    expect(restarted.body).toMatch(/not signed in to the console host/);
+    // The page's own calls still get JSON (it shows the error in place).
+    expect(JSON.parse((await http(`${base()}/bridge/info`)).body)).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('a new link on demand opens a second browser session with its own sign-in', async () => {
+    const first = await enter(host.newLink());
+    const second = await enter(host.newLink());
+    expect(second).not.toBe(first);
+    expect(await callAs(first, 'session.signIn', { username: 'admin', password: ADMIN_PASSWORD })).toMatchObject({ ok: true });
+    expect(await callAs(second, 'batch.list', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await callAs(first, 'batch.list', {})).toMatchObject({ ok: true });
+  });
+
+  it('`treasury console link` asks the running host for a new link through its owner-only control file', async () => {
+    const file = hostFile(t.ws.dataDir);
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    const r = await runCli(['console', 'link'], { cwd: t.ws.dataDir, env: cliEnv({ TREASURY_DATA_DIR: t.ws.dataDir }) });
+    expect(r.code, r.stderr).toBe(0);
+    const link = /http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/.exec(r.stdout)![0];
+    await enter(link);
+    // Without the control token the host prints nothing.
+    expect((await http(`${base()}/host/link`, { method: 'POST', headers: { authorization: 'Bearer not-the-token' } })).status).toBe(403);
+    const elsewhere = await runCli(['--data-dir', path.join(t.ws.dataDir, 'other'), 'console', 'link'], { cwd: t.ws.dataDir, env: cliEnv({}) });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/no console host is running for/);
+  });
+
+  it('a browser session unused for the idle time ends, and with it its operator session', async () => {
+    const cookie = await enter(host.newLink());
+    expect(await callAs(cookie, 'session.signIn', { username: 'admin', password: ADMIN_PASSWORD })).toMatchObject({ ok: true });
+    await new Promise((r) => setTimeout(r, 3500));
+    // Its operator session was signed out by the host's own sweep (no request needed), not left open.
+    const sessions = await t.call<{ action: string }[]>('audit.tail', { limit: 5 });
+    expect(sessions.map((e) => e.action)).toContain('session.signOut');
+    expect((await http(`${base()}/`, { headers: { cookie } })).status).toBe(401);
   });
 });
 

@@ -23,6 +23,11 @@ export class BridgeSession {
     private readonly emit: (event: ProgressEvent) => void,
   ) {}
 
+  /** Whether an operator is signed in through this bridge. */
+  get signedIn(): boolean {
+    return this.sessionToken !== null;
+  }
+
   /** A raw `{ name, payload, id? }` from the page, validated and run. */
   async call(raw: unknown, ip: string | null = null): Promise<BridgeResult<unknown>> {
     const parsed = bridgeCallSchema.safeParse(raw);
