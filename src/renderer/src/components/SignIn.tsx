@@ -1,10 +1,25 @@
-/** Sign-in: username and password; the host keeps the session token, the console learns who signed in. */
-import { useState } from 'react';
+/**
+ * Sign-in: username and password; the host keeps the session token, the console learns who signed
+ * in. A central store without operators gets the first-run setup instead (FirstRun).
+ */
+import { useEffect, useState } from 'react';
 import { call, describeError } from '../api';
 import { useConsole } from '../store';
+import { FirstRun } from './FirstRun';
 import { ErrorLine } from './Panel';
 
 export function SignIn() {
+  const [initialised, setInitialised] = useState<boolean | null>(null);
+  useEffect(() => {
+    call('setup.status', {})
+      .then((s) => setInitialised(s.initialised))
+      .catch(() => setInitialised(true)); // unknown: the sign-in form says what is wrong when used
+  }, []);
+  if (initialised === false) return <FirstRun />;
+  return <SignInForm />;
+}
+
+function SignInForm() {
   const host = useConsole((s) => s.host);
   const endedBecause = useConsole((s) => s.endedBecause);
   const [username, setUsername] = useState('');
