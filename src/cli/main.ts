@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFINITIONS } from '../core/commands/catalog.js';
 import { toTreasuryError, TreasuryError } from '../core/commands/errors.js';
 import type { Progress } from '../core/commands/router.js';
 import type { SignInResult } from '../core/operators/commands.js';
+import { ownerOnlyUmask } from '../core/files/private.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { appVersion } from '../core/workstation/resources.js';
-import { openWorkstation, type Workstation } from '../core/workstation/workstation.js';
+import type { Workstation } from '../core/workstation/workstation.js';
 import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
@@ -28,7 +28,15 @@ interface GlobalOptions {
 }
 
 const sessionAccount = (ws: Workstation) => `session:${ws.id}`;
-const STEP_UP = new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name));
+
+// The router, the stores and the providers load only when a command needs them: `--version` and
+// `--help` start in a fraction of a second.
+let stepUpNames: Promise<Set<string>> | null = null;
+const needsStepUpAlways = async (name: string) => {
+  stepUpNames ??= import('../core/commands/catalog.js').then(({ DEFINITIONS }) => new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name)));
+  return (await stepUpNames).has(name);
+};
+const credentialInfo = async (ws: Workstation) => (await import('../core/credentials/store.js')).describeCredentialStore(ws.credentials);
 
 class Cli {
   private ws: Workstation | undefined;
@@ -49,12 +57,22 @@ class Cli {
   }
 
   async workstation(): Promise<Workstation> {
-    this.ws ??= await openWorkstation({
+    if (this.ws) return this.ws;
+    const { openWorkstation } = await import('../core/workstation/workstation.js');
+    this.ws = await openWorkstation({
       dataDir: this.dataDir(),
       centralUrl: this.centralUrl(),
       offline: Boolean(this.options.offline),
     });
+    // The fallback store says so before anything else (stderr: --json output stays parseable).
+    const store = await credentialInfo(this.ws);
+    if (store.kind === 'vault') process.stderr.write(`Credentials: ${store.label} — ${store.note}\n`);
     return this.ws;
+  }
+
+  /** Whether sessions outlive the command: every store but the environment's keeps them. */
+  keepsSessions(ws: Workstation): boolean {
+    return ws.credentials.kind !== 'env';
   }
 
   async call<O>(name: string, payload: unknown, withSession = true): Promise<O> {
@@ -75,10 +93,11 @@ class Cli {
    * such commands.
    */
   private async needsStepUp(name: string): Promise<boolean> {
-    if (STEP_UP.has(name)) return true;
+    if (await needsStepUpAlways(name)) return true;
     if (name !== 'sync.run') return false;
     const pending = await (await this.workstation()).call<{ name: string }[]>({ name: 'outbox.list', payload: { status: 'pending' }, session: this.token, workstationId: this.ws!.id });
-    return pending.some((e) => STEP_UP.has(e.name));
+    for (const e of pending) if (await needsStepUpAlways(e.name)) return true;
+    return false;
   }
 
   private async stepUp(): Promise<void> {
@@ -163,9 +182,15 @@ export function buildProgram(run: Run): Command {
           { username: opts.username, displayName: opts.displayName, password },
           false,
         );
-        await cli.signIn(opts.username, password, ws.credentials.kind === 'keychain');
-        print(cli, { dataDir: ws.dataDir, central, bootstrapped: true, operator: created }, () =>
-          process.stdout.write(`Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created and signed in.\n`),
+        const kept = cli.keepsSessions(ws);
+        if (kept) await cli.signIn(opts.username, password, true);
+        print(cli, { dataDir: ws.dataDir, central, bootstrapped: true, operator: created, signedIn: kept }, () =>
+          process.stdout.write(
+            kept
+              ? `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created and signed in.\n`
+              : `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created. ` +
+                  `The environment credential store keeps no session: each command signs in with TREASURY_USERNAME and TREASURY_PASSWORD.\n`,
+          ),
         );
       }),
     );
@@ -179,7 +204,7 @@ export function buildProgram(run: Run): Command {
         const { username } = program.commands.find((c) => c.name() === 'login')!.opts<{ username: string }>();
         const password = process.env.TREASURY_PASSWORD ?? (await readSecret('Password: '));
         const ws = await cli.workstation();
-        await cli.signIn(username, password, ws.credentials.kind === 'keychain');
+        await cli.signIn(username, password, cli.keepsSessions(ws));
         const me = await cli.call('session.whoami', {});
         print(cli, me, () => process.stdout.write(`Signed in as ${username}.\n`));
       }),
@@ -206,7 +231,29 @@ export function buildProgram(run: Run): Command {
     .action(
       run(async (cli) => {
         const me = await cli.call<{ username: string; role: string }>('session.whoami', {});
-        print(cli, me, () => process.stdout.write(`${me.username} (${me.role})\n`));
+        const ws = await cli.workstation();
+        const credentials = await credentialInfo(ws);
+        print(cli, { ...me, workstation: ws.id, credentials }, () =>
+          process.stdout.write(`${me.username} (${me.role})\ncredentials: ${credentials.label}${credentials.note ? ` — ${credentials.note}` : ''}\n`),
+        );
+      }),
+    );
+
+  program
+    .command('console')
+    .description('the console in a browser: `console link` asks the running host for a new one-time sign-in link')
+    .command('link')
+    .description('print a new one-time link from the console host running on this data dir (npm start / npm run start:browser)')
+    .action(
+      run(async (cli) => {
+        const { requestLink } = await import('../browser-host/control.js');
+        let url: string;
+        try {
+          url = await requestLink(cli.dataDir());
+        } catch (error) {
+          throw new TreasuryError((error as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INTERNAL', (error as Error).message);
+        }
+        print(cli, { url }, () => process.stdout.write(`Open this link once in your browser:\n  ${url}\n`));
       }),
     );
 
@@ -331,7 +378,7 @@ export function buildProgram(run: Run): Command {
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const ws = await (host as unknown as Cli).workstation();
     const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');
-    const relay = await startWebhookRelay({ store: ws.central, host: address, port, ...(await webhookSecretsFromCredentials(ws.credentials)) });
+    const relay = await startWebhookRelay({ store: ws.central, host: address, port, ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)) });
     process.stderr.write(`webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
@@ -343,6 +390,7 @@ export function buildProgram(run: Run): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  ownerOnlyUmask();
   let exitCode = 0;
   let json = argv.includes('--json');
   const run =
