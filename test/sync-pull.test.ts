@@ -290,7 +290,6 @@ describe.each(drivers())('pull on %s', (driver) => {
 
 // ------------------------------------------------------- out-of-order commits (real Postgres only)
 
-if (!pgAvailable) console.warn('[skip] out-of-order commit tests need the real Postgres (PGlite runs one transaction at a time)');
 
 describe.skipIf(!pgAvailable)('pull with transactions committing out of order (real Postgres)', () => {
   let store: CentralStore;

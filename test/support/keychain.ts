@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { keychainStore } from '../../src/core/credentials/store.js';
+import { announceSkip } from './skips.js';
 
 async function probe(): Promise<string | null> {
   const store = keychainStore('treasury-console-test-probe');
@@ -22,6 +23,6 @@ async function probe(): Promise<string | null> {
 const unavailable = await probe();
 if (unavailable) {
   if (process.env.CI === 'true') throw new Error(`CI=true but no OS keychain is available (${unavailable}): run the tests through npm test`);
-  console.warn(`[skip] OS keychain tests skipped: ${unavailable}. Run them through \`npm test\` on a machine with gnome-keyring and dbus.`);
+  announceSkip('OS keychain tests', `${unavailable}; npm test runs them on a machine with libsecret, gnome-keyring and dbus`);
 }
 export const keychainAvailable = unavailable === null;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { announceSkip } from './skips.js';
 
 export const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const IN_CI = process.env.CI === 'true';
@@ -22,12 +23,15 @@ async function probe(): Promise<string | null> {
   }
 }
 
-const unavailable = await probe();
-if (unavailable) {
+/** `npm run test:quick` leaves the real server to the full run. */
+const QUICK = process.env.TREASURY_TEST_QUICK === '1';
+const unavailable = QUICK ? null : await probe();
+if (QUICK) announceSkip('real-Postgres tests', 'a quick run (npm run test:quick) leaves them to npm test');
+else if (unavailable) {
   if (IN_CI) throw new Error(`CI=true but the test Postgres at ${PG_URL} is unreachable (${unavailable}): .ci/run must start it`);
-  console.warn(`[skip] real-Postgres tests skipped: ${PG_URL} unreachable (${unavailable}). Start PostgreSQL or set TREASURY_TEST_PG_URL.`);
+  announceSkip('real-Postgres tests', `${PG_URL} unreachable (${unavailable}); start PostgreSQL or set TREASURY_TEST_PG_URL`);
 }
-export const pgAvailable = unavailable === null;
+export const pgAvailable = !QUICK && unavailable === null;
 
 /** Creates a throwaway database and returns its URL and a function that drops it. */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { announceSkip } from './skips.js';
 
 export interface TinyFs {
   dir: string;
@@ -44,6 +45,6 @@ function probe(): string | null {
 const unavailable = probe();
 if (unavailable) {
   if (process.env.CI === 'true') throw new Error(`CI=true but a small tmpfs cannot be mounted for the disk-full drills (${unavailable}): run CI as root`);
-  console.warn(`[skip] disk-full drills skipped: a tmpfs cannot be mounted here (${unavailable}); they need root or CAP_SYS_ADMIN.`);
+  announceSkip('disk-full drills', `a tmpfs cannot be mounted here (${unavailable}); they need root or CAP_SYS_ADMIN`);
 }
 export const tinyFsAvailable = unavailable === null;
