@@ -157,8 +157,8 @@ describe('the CLI lines in the docs', () => {
 
 /**
  * Runnable blocks: per file, in order, in one bash process (shell variables carry from one block
- * to the next) in a scratch directory with `bin/` and `examples/` linked in, a fresh data dir,
- * the environment credential store and a signed-in admin — the README's "Credentials" set-up.
+ * to the next) in a scratch directory with `bin/` and `examples/` linked in, a fresh data dir and
+ * the credential store a user would get (the keychain, or the file vault where none answers).
  */
 describe('blocks marked <!-- doc-test: run -->', () => {
   const runnable = DOCUMENTS.map((file) => ({ file, blocks: codeBlocks(read(file)).filter((b) => b.run) })).filter((f) => f.blocks.length > 0);
@@ -179,14 +179,14 @@ describe('blocks marked <!-- doc-test: run -->', () => {
       const password = 'doc-test-password-' + randomBytes(6).toString('hex');
       const env: NodeJS.ProcessEnv = {};
       for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) env[k] = v;
+      // The credential store a user gets: the OS keychain where one answers, else the file vault.
+      // Every operator a block creates gets the same password, which every prompt reads from here.
       Object.assign(env, {
         PATH: `${path.join(ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
         TREASURY_DOC_ROOT: ROOT,
         TREASURY_DATA_DIR: path.join(dir, 'data'),
-        TREASURY_CREDENTIAL_STORE: 'env',
-        TREASURY_CACHE_KEY: randomBytes(32).toString('hex'),
         TREASURY_INIT_PASSWORD: password,
-        TREASURY_USERNAME: 'admin',
+        TREASURY_NEW_PASSWORD: password,
         TREASURY_PASSWORD: password,
       });
       // `treasury`, `npx treasury` and `npm run treasury --` all run this checkout's CLI (npx in a
