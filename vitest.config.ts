@@ -7,6 +7,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two test files at a time on the 2-core machines: much of a file's time is spent waiting (child
+    // processes, the Postgres server, providers' settle times), and vitest's default (cores - 1)
+    // would run one file at a time.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });

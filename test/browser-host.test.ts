@@ -76,7 +76,7 @@ describe('browser host', () => {
     expect((await http(`${base()}/bridge/info`, { headers: { cookie, origin: 'https://evil.example' } })).status).toBe(403);
     expect((await http(`${base()}/bridge/info`, { headers: { cookie, host: 'evil.example' } })).status).toBe(403);
     expect((await http(`${base()}/bridge/info`)).status).toBe(401); // no cookie
-    expect(JSON.parse((await http(`${base()}/bridge/info`, { headers: { cookie } })).body)).toMatchObject({ host: 'browser', online: true });
+    expect(JSON.parse((await http(`${base()}/bridge/info`, { headers: { cookie } })).body)).toMatchObject({ host: 'browser', online: true, credentials: { kind: 'keychain', fallback: false } });
   });
 
   it('runs calls through the router; the session token never reaches the page', async () => {

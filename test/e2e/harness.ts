@@ -6,6 +6,7 @@
  * - **flow**: embedded PGlite central, demo data, operators maker (processor), checker (admin) and
  *   viewer; the fake Xendit server over real HTTP on loopback is the provider.
  * - **large**: over 100,000 affiliates with payables, for the grid that must scroll and filter.
+ * - **fresh**: an empty data dir, for the first-run setup in the page.
  * - **offline**: the real PostgreSQL as central, reached through a TCP relay this harness can cut
  *   ("central stopped"); an approved batch waits for execution.
  *
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
   const flow = await host(flowDir);
   log('flow ready');
 
+  // fresh: an empty data dir, as `npm start` opens it on a new machine (first-run setup in the page).
+  const fresh = await host(path.join(root, 'fresh'));
+  log('fresh ready');
+
   // large: over 100,000 affiliates with open amounts (the demo leaves some affiliates without
   // conversions: 140,000 affiliates and three conversions each on average give about 125,000 rows).
   const largeDir = path.join(root, 'large');
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       password: E2E_PASSWORD,
       flow: { url: flow.host.url },
+      fresh: { url: fresh.host.url },
       large: { url: large.host.url },
       offline: { url: offline.host.url, approvedBatch: approved, control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}` },
     }) + '\n',

@@ -6,6 +6,7 @@ import { expect, type Page } from '@playwright/test';
 export interface Scenario {
   password: string;
   flow: { url: string };
+  fresh: { url: string };
   large: { url: string };
   offline: { url: string; approvedBatch: string; control: string };
 }

@@ -21,6 +21,7 @@ import type { PullResult } from '../sync/pull.js';
 import type { SyncStatusView, WorkstationDefinition } from '../workstation/sync-calls.js';
 import type { RekeyResult } from '../cache/rekey.js';
 import type { RebuildResult } from '../workstation/workstation.js';
+import type { CredentialStoreInfo } from '../credentials/store.js';
 
 export interface BridgeError {
   code: string;
@@ -76,6 +77,8 @@ export interface HostInfo {
   central: string;
   online: boolean;
   offlineReason: string | null;
+  /** Where this workstation's secrets are: the OS keychain, or a fallback the console names in its top bar. */
+  credentials: CredentialStoreInfo;
 }
 
 /** A progress event of a long call (calculation, import, export, execution), streamed while it runs. */

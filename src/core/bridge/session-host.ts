@@ -71,6 +71,6 @@ export class BridgeSession {
 
   async info(version: string, host: HostInfo['host']): Promise<HostInfo> {
     const c = await this.door.connectivity();
-    return { version, host, dataDir: this.door.dataDir, central: c.central, online: c.online, offlineReason: c.reason };
+    return { version, host, dataDir: this.door.dataDir, central: c.central, online: c.online, offlineReason: c.reason, credentials: this.door.credentialStore };
   }
 }

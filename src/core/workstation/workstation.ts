@@ -19,7 +19,7 @@ import { OFFLINE_CAPABLE, OfflineRouter, offlineRefusal } from './offline-router
 import { cacheRebuildInput, WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
-import { chooseCredentialStore, type CredentialStore } from '../credentials/store.js';
+import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../credentials/store.js';
 import { logger, rememberSecret } from '../log/logger.js';
 import { cacheFile, workstationFile } from './paths.js';
 import type { RekeyResult } from '../cache/rekey.js';
@@ -63,6 +63,8 @@ export interface Workstation {
   /** The central router; throws OFFLINE when the central store cannot be reached. */
   readonly router: Router;
   readonly credentials: CredentialStore;
+  /** What hosts show about the credential store (never a secret). */
+  readonly credentialStore: CredentialStoreInfo;
   /**
    * The one door for hosts (CLI, Electron, browser host): the central router when the central
    * store is reachable, the offline router over the cache when it is not (offline-router.ts).
@@ -222,6 +224,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       return router;
     },
     credentials,
+    credentialStore: describeCredentialStore(credentials),
     async call<O>(c: Call): Promise<O> {
       if (c.name === 'cache.rebuild') return (await rebuild(c)) as O;
       if (WORKSTATION_CALLS.has(c.name)) {

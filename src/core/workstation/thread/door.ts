@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { BridgeError } from '../../bridge/contract.js';
 import { TreasuryError, type ErrorCode } from '../../commands/errors.js';
 import type { Call, Progress } from '../../commands/router.js';
-import { chooseCredentialStore, type CredentialStore } from '../../credentials/store.js';
+import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../../credentials/store.js';
 import { resourcePath } from '../resources.js';
 import type { Connectivity } from '../workstation.js';
 import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
@@ -20,6 +20,8 @@ import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
 export interface WorkstationDoor {
   readonly id: string;
   readonly dataDir: string;
+  /** Which credential store holds this workstation's secrets (hosts show a fallback to the operator). */
+  readonly credentialStore: CredentialStoreInfo;
   call<O = unknown>(call: Call): Promise<O>;
   connectivity(): Promise<Connectivity>;
   close(): Promise<void>;
@@ -111,6 +113,7 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
   return {
     id: opened.id,
     dataDir: opened.dataDir,
+    credentialStore: describeCredentialStore(credentials),
     call: <O>(c: Call) => {
       const { onProgress, ...plain } = c;
       return send<O>((s) => ({ type: 'call', seq: s, call: plain }), onProgress);

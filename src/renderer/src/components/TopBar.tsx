@@ -58,6 +58,11 @@ export function TopBar() {
         {online ? 'Online' : 'Offline'}
       </span>
       {!online && host?.offlineReason && <span className="muted small offline-reason" data-testid="offline-reason" title={host.offlineReason}>{host.offlineReason}</span>}
+      {host?.credentials.fallback && (
+        <span className="badge fallback" data-testid="credential-store" title={host.credentials.note ?? host.credentials.label}>
+          Credentials: {host.credentials.label}
+        </span>
+      )}
       <span className="muted" data-testid="last-sync">
         Last sync: {ago(status?.lastPullAt ?? null)}
       </span>
