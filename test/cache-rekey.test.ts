@@ -147,7 +147,7 @@ describe.skipIf(!keychainAvailable)('cache key rotation (real OS keychain)', () 
     // At least one kill landed inside the rekey transaction, and a kill there never rotated the key.
     expect(outcomes.filter((o) => o.midRekey).length).toBeGreaterThan(0);
     for (const o of outcomes.filter((x) => x.midRekey)) expect(o.rotated).toBe(false);
-  }, 600_000);
+  }, 300_000);
 
   it('refuses with the read-only environment store, and with a second connection open, leaving the key as it was', async () => {
     const key = (await store.get(cacheKeyAccount(workstationId)))!;

@@ -210,7 +210,7 @@ describe('blocks marked <!-- doc-test: run -->', () => {
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 540_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 270_000);
         child.on('error', reject);
         child.on('close', (code) => {
           clearTimeout(timer);
@@ -227,6 +227,6 @@ describe('blocks marked <!-- doc-test: run -->', () => {
         result.code === 0 && done,
         `${rel(file)}: the block at line ${reached.at(-1) ?? '?'} failed (exit ${result.code}).\nstdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr.slice(-3000)}`,
       ).toBe(true);
-    }, 600_000);
+    }, 300_000);
   }
 });
