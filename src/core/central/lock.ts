@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive as alive } from '../files/pid.js';
 
 export interface DirLock {
   release(): void;
@@ -14,15 +15,6 @@ export class StoreBusyError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreBusyError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

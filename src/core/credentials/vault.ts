@@ -22,6 +22,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive as alive } from '../files/pid.js';
 import { z } from 'zod';
 import { CredentialStoreError } from './keychain.js';
 import type { CredentialStore } from './store.js';
@@ -67,15 +68,6 @@ function writeWhole(file: string, text: string): void {
 
 const LOCK_WAIT_MS = 5_000;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A short exclusive lock around read-modify-write; a lock left by a dead process is taken over. */
 function withLock<T>(dir: string, fn: () => T): T {
