@@ -137,10 +137,13 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
                                     OR m.status = 'payable' AND m.available_at > ${now.toISOString()}::timestamptz)::int AS held_count
           FROM commissions m
           WHERE m.status IN ('payable', 'pending')
+            -- Named affiliates: only their commissions are summed, not the whole ledger's.
+            AND (${ids === null}::boolean OR m.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))
           GROUP BY m.affiliate_id, m.currency),
         adj AS (
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments, count(*)::int AS adjustment_count
           FROM adjustments d WHERE ${eligibleAdjustmentsSql(filters.cutoff)}
+            AND (${ids === null}::boolean OR d.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))
           GROUP BY d.affiliate_id, d.currency)
         SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, a.payout_channel_code,
                a.payout_account_number, a.payout_account_holder_name, a.payout_currency, k.currency,
