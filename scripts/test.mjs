@@ -57,6 +57,11 @@ if (existsSync(report)) {
   counts.passed += r.numPassedTests;
   counts.failed += r.numFailedTests;
   counts.skipped += r.numPendingTests + r.numTodoTests;
+  // A file that failed outside any test (a hook that timed out, an import that threw) counts as one
+  // failure: its tests are reported skipped, and the closing line must not say "0 failed".
+  const broken = r.testResults.filter((t) => t.status === 'failed' && !t.assertionResults.some((a) => a.status === 'failed'));
+  counts.failed += broken.length;
+  counts.skipped -= broken.reduce((n, t) => n + t.assertionResults.filter((a) => a.status !== 'passed' && a.status !== 'failed').length, 0);
 }
 
 // The end-to-end suite (Playwright in Debian's Chromium against the browser host) runs after the
