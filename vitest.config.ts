@@ -1,10 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Campaigns that measure where a kill lands (the crash test) run alone, after everything else: with
- * another heavy file beside them on two cores, their timing proves less and their budget runs out.
+ * Campaigns that measure where a kill lands (the executor's crash test, the cache key rotation's
+ * kills) run alone, after everything else: with another heavy file beside them on two cores, their
+ * timing proves less and their budget runs out.
  */
-const ALONE = ['test/crash.test.ts'];
+const ALONE = ['test/crash.test.ts', 'test/cache-rekey.test.ts'];
 
 export default defineConfig({
   test: {
