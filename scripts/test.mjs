@@ -10,7 +10,7 @@
 //   "tests: N passed, N failed, N skipped".
 //
 // `npm test -- <files>` runs only those vitest files (no e2e). `npm run test:quick` (`--quick`):
-// the pure and PGlite suites only — no real Postgres, no CLI processes, no e2e — for iteration.
+// the pure and PGlite suites only (the list is in vitest.config.ts) — for iteration.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,8 +22,6 @@ const quote = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const files = args.filter((a) => a !== '--quick');
-/** Suites left out of the quick run: real processes, real Postgres, whole-product drills. */
-const SLOW = ['test/docs.test.ts', 'test/cli.test.ts', 'test/cli-payouts.test.ts', 'test/offline-cli.test.ts', 'test/layers.test.ts', 'test/start.test.ts', 'test/crash.test.ts', 'test/electron-security.test.ts'];
 
 if (process.env.TREASURY_TEST_SKIP_TYPECHECK !== '1') {
   const tsc = run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
@@ -37,7 +35,7 @@ const report = path.join(scratch, 'report.json');
 const skipsFile = path.join(scratch, 'skips.jsonl');
 const timingsFile = path.join(scratch, 'timings.json');
 const env = { ...process.env, TREASURY_TEST_SKIPS: skipsFile, TREASURY_TEST_TIMINGS: timingsFile, ...(quick ? { TREASURY_TEST_QUICK: '1' } : {}) };
-const vitest = ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--reporter=./test/support/timings-reporter.ts', ...(quick ? SLOW.map((f) => `--exclude=${f}`) : []), ...files]
+const vitest = ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--reporter=./test/support/timings-reporter.ts', ...files]
   .map(quote)
   .join(' ');
 let unit;
