@@ -25,6 +25,12 @@ export interface CentralStore {
   readonly location: string;
   /** Embedded store only: its data directory as a gzip'd tar, taken between queries (backup/backup.ts). */
   dump?(): Promise<Blob>;
+  /**
+   * Whether the store answers, asked beside the work, never behind it: a busy store is not an
+   * unreachable one. The embedded store lives in this process and is always reachable; a server is
+   * asked over a connection of its own, outside the pool the work queues on.
+   */
+  reachable(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,7 @@ async function openPglite(dataDir: string): Promise<CentralStore> {
       location: `embedded PGlite at ${dir}`,
       // PGlite takes it under its query lock: no statement runs while the files are read.
       dump: () => client.dumpDataDir('gzip'),
+      reachable: async () => true,
       async close() {
         await client.close();
         lock.release();
@@ -145,14 +152,30 @@ async function openPostgres(url: string): Promise<CentralStore> {
     throw new CentralUnavailableError(`cannot reach the central Postgres at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
   const db = drizzle(client, { schema }) as unknown as CentralDb;
+  // The probe's own connection, opened when first needed and dropped when idle.
+  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, types: {} });
   return {
     kind: 'postgres',
     db,
     location: redactUrl(url),
+    reachable: (timeoutMs = 3000) => answersWithin(probe`select 1`, timeoutMs),
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
     },
   };
+}
+
+/** True when the query answers within the time, false when it fails or takes longer. */
+async function answersWithin(query: PromiseLike<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(query).then(() => true as const, () => false as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function migrateCentral(store: CentralStore): Promise<void> {

@@ -1,10 +1,10 @@
 /**
  * Sync = push the outbox, then pull the change log. Online/offline is decided by actually reaching
- * the central store (a bounded `select 1`), not guessed from the network interface. Pulling is a
+ * the central store (a bounded `select 1` on a connection of its own, so a busy store is not an
+ * unreachable one), not guessed from the network interface. Pulling is a
  * read of the central store that bypasses the command router, so it is authorised through the
  * router first (permission `payables.view`, audited like any command).
  */
-import { sql } from 'drizzle-orm';
 import type { LocalCache } from '../cache/cache.js';
 import type { CentralStore } from '../central/store.js';
 import type { Router } from '../commands/router.js';
@@ -12,21 +12,8 @@ import { listOutbox } from './outbox.js';
 import { pull, syncStatus } from './pull.js';
 import { push, type PushResult } from './push.js';
 
-export async function isOnline(store: CentralStore, timeoutMs = 3000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      store.db.execute(sql`select 1`),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      }),
-    ]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+export function isOnline(store: CentralStore, timeoutMs = 3000): Promise<boolean> {
+  return store.reachable(timeoutMs);
 }
 
 export interface SyncResult {

@@ -12,3 +12,6 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
 
 export const cacheFile = (dataDir: string) => path.join(dataDir, 'cache.db');
 export const workstationFile = (dataDir: string) => path.join(dataDir, 'workstation.json');
+
+/** Where the embedded central store is, as connectivity reports it. */
+export const embeddedLocation = (dataDir: string) => `embedded PGlite at ${dataDir}/central`;

@@ -21,7 +21,7 @@ import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
 import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../credentials/store.js';
 import { logger, rememberSecret } from '../log/logger.js';
-import { cacheFile, workstationFile } from './paths.js';
+import { cacheFile, embeddedLocation, workstationFile } from './paths.js';
 import type { RekeyResult } from '../cache/rekey.js';
 import { assertNothingUnpushed, moveCacheAside, type MovedAside } from './cache-maintenance.js';
 import type { PullResult } from '../sync/pull.js';
@@ -122,7 +122,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   };
   const log = logger(options.dataDir);
   const retryAfterMs = options.retryAfterMs ?? 10_000;
-  const location = options.centralUrl ? redactUrl(options.centralUrl) : `embedded PGlite at ${options.dataDir}/central`;
+  const location = options.centralUrl ? redactUrl(options.centralUrl) : embeddedLocation(options.dataDir);
   let central: CentralStore | null = null;
   let router: Router | null = null;
   let reachable = false;

@@ -13,6 +13,7 @@ import { TreasuryError, type ErrorCode } from '../../commands/errors.js';
 import type { Call, Progress } from '../../commands/router.js';
 import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../../credentials/store.js';
 import { resourcePath } from '../resources.js';
+import { embeddedLocation } from '../paths.js';
 import type { Connectivity } from '../workstation.js';
 import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
 
@@ -118,7 +119,12 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
       const { onProgress, ...plain } = c;
       return send<O>((s) => ({ type: 'call', seq: s, call: plain }), onProgress);
     },
-    connectivity: () => send<Connectivity>((s) => ({ type: 'connectivity', seq: s })),
+    // The embedded store lives in the thread and is never offline: the answer does not wait for a
+    // thread busy with a long statement (PGlite runs each one to its end on the thread's loop).
+    connectivity: () =>
+      rest.centralUrl || rest.offline
+        ? send<Connectivity>((s) => ({ type: 'connectivity', seq: s }))
+        : Promise.resolve({ online: true, reason: null, checkedAt: new Date().toISOString(), central: embeddedLocation(opened.dataDir) }),
     async close() {
       if (gone) return;
       await send<void>((s) => ({ type: 'close', seq: s }));
