@@ -14,6 +14,7 @@ import { ownerOnlyUmask } from '../core/files/private.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { appVersion, resourcePath } from '../core/workstation/resources.js';
 import { openWorkstationThread } from '../core/workstation/thread/door.js';
+import { serveAttach, type AttachEndpoint } from '../core/workstation/attach/endpoint.js';
 import { startBrowserHost } from './server.js';
 
 ownerOnlyUmask();
@@ -29,6 +30,11 @@ try {
   rendererDir = undefined; // not built: the host says how to build it
 }
 const host = await startBrowserHost({ workstation, port: Number(process.env.TREASURY_BROWSER_PORT ?? 0), rendererDir, version: appVersion() });
+// `treasury …` on this data dir works through this host meanwhile (attach/endpoint.ts).
+const attach: AttachEndpoint | null = await serveAttach(workstation).catch((error: Error) => {
+  process.stderr.write(`(CLI commands on this data dir cannot reach this host: ${error.message})\n`);
+  return null;
+});
 const interactive = process.stdin.isTTY === true;
 process.stdout.write(
   `Treasury Console (browser host) for ${workstation.dataDir}\n` +
@@ -48,6 +54,7 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  await attach?.close();
   await host.close();
   await workstation.close();
   process.exit(0);

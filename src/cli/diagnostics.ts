@@ -14,7 +14,7 @@ export interface DiagnosticsHost {
   readonly options: { offline?: boolean };
   dataDir(): string;
   centralUrl(): string | undefined;
-  workstation(): Promise<Workstation>;
+  workstation(): Promise<Pick<Workstation, 'id' | 'call' | 'connectivity'>>;
   /** The signed-in session (the stored one, or one opened for this command with the environment store). */
   session(): Promise<string | null>;
 }

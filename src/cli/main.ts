@@ -13,6 +13,9 @@ import { ownerOnlyUmask } from '../core/files/private.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { appVersion } from '../core/workstation/resources.js';
 import type { Workstation } from '../core/workstation/workstation.js';
+import type { WorkstationDoor } from '../core/workstation/thread/door.js';
+import type { CredentialStore } from '../core/credentials/store.js';
+import type { AttachHello } from '../core/workstation/attach/endpoint.js';
 import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
@@ -27,7 +30,13 @@ interface GlobalOptions {
   json?: boolean;
 }
 
-const sessionAccount = (ws: Workstation) => `session:${ws.id}`;
+/**
+ * The workstation the CLI works through: its own (`own`), or — when a console host already holds
+ * the data dir — that host's, attached through the data dir's socket (`attachedTo`).
+ */
+type CliWorkstation = WorkstationDoor & { readonly credentials: CredentialStore; readonly own?: Workstation; readonly attachedTo?: AttachHello };
+
+const sessionAccount = (ws: CliWorkstation) => `session:${ws.id}`;
 
 // The router, the stores and the providers load only when a command needs them: `--version` and
 // `--help` start in a fraction of a second.
@@ -36,10 +45,10 @@ const needsStepUpAlways = async (name: string) => {
   stepUpNames ??= import('../core/commands/catalog.js').then(({ DEFINITIONS }) => new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name)));
   return (await stepUpNames).has(name);
 };
-const credentialInfo = async (ws: Workstation) => (await import('../core/credentials/store.js')).describeCredentialStore(ws.credentials);
+const credentialInfo = async (ws: CliWorkstation) => (await import('../core/credentials/store.js')).describeCredentialStore(ws.credentials);
 
 class Cli {
-  private ws: Workstation | undefined;
+  private ws: CliWorkstation | undefined;
   private token: string | null = null;
   private ephemeralSession = false;
   constructor(readonly options: GlobalOptions) {}
@@ -56,22 +65,55 @@ class Cli {
     return this.options.central ?? process.env.TREASURY_CENTRAL_URL;
   }
 
-  async workstation(): Promise<Workstation> {
+  async workstation(): Promise<CliWorkstation> {
     if (this.ws) return this.ws;
-    const { openWorkstation } = await import('../core/workstation/workstation.js');
-    this.ws = await openWorkstation({
-      dataDir: this.dataDir(),
-      centralUrl: this.centralUrl(),
-      offline: Boolean(this.options.offline),
-    });
+    this.ws = (await this.attach()) ?? (await this.openOwn());
     // The fallback store says so before anything else (stderr: --json output stays parseable).
     const store = await credentialInfo(this.ws);
     if (store.kind === 'vault') process.stderr.write(`Credentials: ${store.label} — ${store.note}\n`);
     return this.ws;
   }
 
+  private async openOwn(): Promise<CliWorkstation> {
+    const { openWorkstation } = await import('../core/workstation/workstation.js');
+    const own = await openWorkstation({ dataDir: this.dataDir(), centralUrl: this.centralUrl(), offline: Boolean(this.options.offline) });
+    return {
+      id: own.id,
+      dataDir: own.dataDir,
+      credentialStore: own.credentialStore,
+      credentials: own.credentials,
+      call: (c) => own.call(c),
+      connectivity: () => own.connectivity(),
+      close: () => own.close(),
+      own,
+    };
+  }
+
+  /**
+   * A console host serving this data dir: the command runs through it (same router, its own
+   * session), instead of failing because the host holds the embedded store. `--offline` works on
+   * the cache alone, which needs no host.
+   */
+  private async attach(): Promise<CliWorkstation | null> {
+    if (this.options.offline) return null;
+    const { attachWorkstation } = await import('../core/workstation/attach/client.js');
+    const door = await attachWorkstation(this.dataDir());
+    if (!door) return null;
+    const url = this.centralUrl();
+    const { redactUrl } = await import('../core/central/location.js');
+    if (url ? redactUrl(url) !== door.hello.central : !door.hello.central.startsWith('embedded')) {
+      throw new TreasuryError('VALIDATION', `the console host (process ${door.hello.pid}) serving ${door.dataDir} uses the central store ${door.hello.central}, not ${url ? redactUrl(url) : 'the embedded one'}: use the same --central, or stop the host`);
+    }
+    const { chooseCredentialStore } = await import('../core/credentials/store.js');
+    // The host's credential store holds this data dir's sessions and keys: the CLI uses the same kind.
+    const kind = process.env.TREASURY_CREDENTIAL_STORE || (door.credentialStore.kind === 'env' ? 'auto' : door.credentialStore.kind);
+    const credentials = await chooseCredentialStore({ dataDir: door.dataDir, env: { ...process.env, TREASURY_CREDENTIAL_STORE: kind } });
+    process.stderr.write(`Working through the console host (process ${door.hello.pid}) that has ${door.dataDir} open.\n`);
+    return { ...door, credentials, attachedTo: door.hello };
+  }
+
   /** Whether sessions outlive the command: every store but the environment's keeps them. */
-  keepsSessions(ws: Workstation): boolean {
+  keepsSessions(ws: CliWorkstation): boolean {
     return ws.credentials.kind !== 'env';
   }
 
@@ -167,7 +209,7 @@ export function buildProgram(run: Run): Command {
       run(async (cli) => {
         const opts = program.commands.find((c) => c.name() === 'init')!.opts<{ username: string; displayName?: string }>();
         const ws = await cli.workstation();
-        (await ws.openCache()).close(); // creates the key (keychain) and the encrypted file
+        if (ws.own) (await ws.own.openCache()).close(); // creates the key (keychain) and the encrypted file
         const status = await cli.call<{ initialised: boolean }>('setup.status', {}, false);
         const central = (await ws.connectivity()).central;
         if (status.initialised) {
@@ -376,7 +418,8 @@ export function buildProgram(run: Run): Command {
   registerMaintenanceCommands(program, run as never);
   registerDiagnosticsCommand(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {
-    const ws = await (host as unknown as Cli).workstation();
+    const { own: ws, attachedTo } = await (host as unknown as Cli).workstation();
+    if (!ws) throw new TreasuryError('STORE_BUSY', `the webhook relay works on the central store itself, and the console host (process ${attachedTo?.pid}) has it open: stop the host, or run the relay against a central Postgres`);
     const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');
     const relay = await startWebhookRelay({ store: ws.central, host: address, port, ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)) });
     process.stderr.write(`webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`);

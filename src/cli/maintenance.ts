@@ -68,7 +68,8 @@ export function registerMaintenanceCommands(program: Command, run: Run): void {
       run(async (cli, opts: unknown) => {
         const o = opts as { out: string; overwrite?: boolean };
         const r = await cli.call<BackupResult>('central.backup', {
-          out: o.out,
+          // Absolute: the call may run in a console host with another working directory.
+          out: path.resolve(o.out),
           overwrite: o.overwrite,
         });
         print(cli, r, () => {

@@ -1,4 +1,5 @@
 /** CLI: `report <name>` (read in the database, printed) and `export <name>` (written to a file). One router call each. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
 import { formatAmount, isCurrency } from '../core/money/index.js';
@@ -183,7 +184,8 @@ export function registerReportCommands(program: Command, run: Run): void {
     run(async (cli, name: unknown, opts: unknown) => {
       const call = pick(EXPORTS, String(name), 'export');
       const o = opts as FilterOptions & { format: string; out: string; bom?: boolean; overwrite?: boolean };
-      const payload = { ...filterPayload(o), format: o.format, out: o.out, ...(o.bom ? { bom: true } : {}), ...(o.overwrite ? { overwrite: true } : {}) };
+      // Absolute: the call may run in a console host (attached) with another working directory.
+      const payload = { ...filterPayload(o), format: o.format, out: path.resolve(o.out), ...(o.bom ? { bom: true } : {}), ...(o.overwrite ? { overwrite: true } : {}) };
       const r = await cli.call<{ rowCount: number; file: string; fileSha256: string; totals: { column: string; currency: string; group: string | null; amount: string }[] }>(call, payload);
       print(cli, r, () => {
         out(`Wrote ${r.rowCount} rows to ${r.file} (sha256 ${r.fileSha256}).`);

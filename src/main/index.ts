@@ -10,9 +10,11 @@ import { CONTENT_SECURITY_POLICY } from '../core/bridge/csp.js';
 import { BridgeSession } from '../core/bridge/session-host.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { openWorkstationThread, type WorkstationDoor } from '../core/workstation/thread/door.js';
+import { serveAttach, type AttachEndpoint } from '../core/workstation/attach/endpoint.js';
 
 
 let workstation: WorkstationDoor | undefined;
+let attach: AttachEndpoint | null = null;
 let window: BrowserWindow | undefined;
 
 async function createWindow(): Promise<void> {
@@ -135,9 +137,13 @@ async function start(): Promise<void> {
     centralUrl: process.env.TREASURY_CENTRAL_URL,
   });
   registerBridge(workstation);
+  // `treasury …` on this data dir works through this app meanwhile (attach/endpoint.ts).
+  attach = await serveAttach(workstation).catch(() => null);
   await createWindow();
 }
 
 app.on('window-all-closed', () => {
-  void workstation?.close().finally(() => app.quit());
+  void (attach?.close() ?? Promise.resolve())
+    .then(() => workstation?.close())
+    .finally(() => app.quit());
 });

@@ -12,6 +12,9 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
 import { resourcePath } from '../workstation/resources.js';
 import { acquireDirLock, type DirLock } from './lock.js';
+import { redactUrl } from './location.js';
+
+export { redactUrl };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CentralDb = PgDatabase<any, typeof schema>;
@@ -56,15 +59,6 @@ export async function affected(tx: CentralTx, query: SQL): Promise<number> {
   return Number(result.count ?? result.affectedRows ?? 0);
 }
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparseable url)';
-  }
-}
 
 export interface OpenCentralOptions {
   /** postgres:// URL of a real server; absent → embedded PGlite in `<dataDir>/central`. */

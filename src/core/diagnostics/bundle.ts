@@ -63,7 +63,7 @@ export interface CollectOptions {
    * The host's workstation and how it signs in (the CLI: its own workstation and session). Called
    * only when the data dir has been set up; absent, the connectivity and central sections say so.
    */
-  workstation?: () => Promise<{ ws: Workstation; session: () => Promise<string | null> }>;
+  workstation?: () => Promise<{ ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>; session: () => Promise<string | null> }>;
   now?: () => Date;
 }
 
@@ -426,7 +426,7 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
   // The workstation only where one exists (opening one would create an id, a central store…).
   const setUp = identity.id !== null && (options.centralUrl !== undefined || existsSync(path.join(dataDir, 'central')));
   const notSetUp = () => notFound(identity.problem ?? `no embedded central store in ${dataDir} and no central URL: this data dir was never set up (treasury init)`);
-  let opened: { ws: Workstation; session: () => Promise<string | null> } | null = null;
+  let opened: { ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>; session: () => Promise<string | null> } | null = null;
   const reach = async () => {
     if (!options.workstation) throw Object.assign(new Error('this host does not reach the central store for diagnostics'), { code: 'NOT_AVAILABLE' });
     if (!setUp) throw notSetUp();

@@ -1,0 +1,99 @@
+/**
+ * One data dir, many doors: while a console host holds a data dir (and with it the embedded central
+ * store), the real CLI attaches to it through the data dir's socket and runs the same router calls
+ * with its own operator session — payables, a batch preview, an export, adding an operator —
+ * instead of failing with "in use". Another OS user cannot reach the socket; a socket a dead host
+ * left behind is ignored.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseCredentialStore } from '../src/core/credentials/store.js';
+import { attachAddress, serveAttach, type AttachEndpoint } from '../src/core/workstation/attach/endpoint.js';
+import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
+import { tempDir } from './support/central.js';
+import { cliEnv, runCli } from './support/cli.js';
+
+const PASSWORD = 'attach-test-password-1';
+const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+
+describe('the CLI works through a running console host', () => {
+  const scratch = tempDir('treasury-attach-');
+  const dataDir = path.join(scratch.dir, 'data');
+  const env = cliEnv({ TREASURY_DATA_DIR: dataDir, TREASURY_CREDENTIAL_STORE: 'vault', TREASURY_INIT_PASSWORD: PASSWORD, TREASURY_PASSWORD: PASSWORD });
+  const cli = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const r = await runCli(args, { cwd: scratch.dir, env: { ...env, ...extra } });
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  let door: WorkstationDoor;
+  let endpoint: AttachEndpoint;
+
+  beforeAll(async () => {
+    // Set up on its own, as a user would before starting the console.
+    await cli(['init']);
+    await cli(['demo', '--affiliates', '200', '--conversions', '3000', '--seed', '5']);
+    await cli(['calc']);
+    door = await openWorkstationThread({ dataDir, credentials: await chooseCredentialStore({ dataDir, env: { TREASURY_CREDENTIAL_STORE: 'vault' } }) });
+    endpoint = await serveAttach(door);
+  });
+  afterAll(async () => {
+    await endpoint?.close();
+    await door?.close();
+    scratch.remove();
+  });
+
+  it('listens on an owner-only socket in the owner-only data dir, which another OS user cannot reach', () => {
+    expect(endpoint.address).toBe(attachAddress(dataDir, door.id));
+    expect(mode(dataDir)).toBe('700');
+    expect(mode(endpoint.address)).toBe('600');
+    expect(statSync(endpoint.address).isSocket()).toBe(true);
+    // As root (CI), try it as another user for real.
+    if (process.getuid?.() !== 0) return;
+    const script = `require('node:net').connect(${JSON.stringify(endpoint.address)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`;
+    const other = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8' });
+    expect(other.stdout.trim(), other.stderr).toBe('EACCES');
+  });
+
+  it('runs whoami, payables, a batch preview, an export and operators add through the host, each audited', async () => {
+    const me = await cli(['--json', 'whoami']);
+    expect(me.stderr).toMatch(/^Working through the console host \(process \d+\) that has .* open\.$/m);
+    expect(JSON.parse(me.stdout)).toMatchObject({ username: 'admin', workstation: door.id });
+
+    const payables = await cli(['--json', 'payables']);
+    expect((JSON.parse(payables.stdout) as unknown[]).length).toBeGreaterThan(0);
+
+    const preview = await cli(['--json', 'batch', 'preview', '--provider', 'sandbox']);
+    expect(JSON.parse(preview.stdout)).toMatchObject({ eligibleCount: expect.any(Number), rows: expect.any(Array) });
+
+    // A relative --out is the CLI's working directory, not the host's.
+    const exported = await cli(['--json', 'export', 'commissions', '--format', 'csv', '--out', 'commissions.csv']);
+    const file = path.join(scratch.dir, 'commissions.csv');
+    expect(JSON.parse(exported.stdout)).toMatchObject({ rowCount: 3000, file });
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3001);
+    expect(exported.stderr).toMatch(/exporting/);
+
+    await cli(['operators', 'add', '--username', 'checker1', '--role', 'manager'], { TREASURY_NEW_PASSWORD: PASSWORD });
+    const tail = await cli(['--json', 'audit', 'tail', '--limit', '20']);
+    const entries = JSON.parse(tail.stdout) as { action: string; username: string; decision: string }[];
+    expect(entries).toContainEqual(expect.objectContaining({ action: 'operators.create', username: 'admin', decision: 'allowed' }));
+    expect(entries).toContainEqual(expect.objectContaining({ action: 'export.commissions', username: 'admin', decision: 'allowed' }));
+  });
+
+  it('a refusal crosses as the same error: a wrong password is refused by the host\'s router', async () => {
+    const r = await runCli(['--json', 'payables'], { cwd: scratch.dir, env: { ...env, TREASURY_CREDENTIAL_STORE: 'env', TREASURY_USERNAME: 'admin', TREASURY_PASSWORD: 'wrong password here' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/sign-in failed/);
+  });
+
+  it('once the host stops, the CLI opens the data dir itself; a socket a dead host left is ignored', async () => {
+    await endpoint.close();
+    await door.close();
+    expect(existsSync(endpoint.address)).toBe(false);
+    writeFileSync(endpoint.address, ''); // what a killed host leaves: a path nothing listens on
+    const me = await cli(['--json', 'whoami']);
+    expect(me.stderr).not.toMatch(/Working through/);
+    expect(JSON.parse(me.stdout)).toMatchObject({ username: 'admin' });
+  });
+});
