@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseCredentialStore } from '../src/core/credentials/store.js';
+import { attachWorkstation } from '../src/core/workstation/attach/client.js';
 import { attachAddress, serveAttach, type AttachEndpoint } from '../src/core/workstation/attach/endpoint.js';
 import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
@@ -44,11 +45,15 @@ describe('the CLI works through a running console host', () => {
     scratch.remove();
   });
 
-  it('listens on an owner-only socket in the owner-only data dir, which another OS user cannot reach', () => {
+  it('listens on an owner-only socket in the owner-only data dir, which another OS user cannot reach', async () => {
     expect(endpoint.address).toBe(attachAddress(dataDir, door.id));
     expect(mode(dataDir)).toBe('700');
     expect(mode(endpoint.address)).toBe('600');
     expect(statSync(endpoint.address).isSocket()).toBe(true);
+    // What the CLI learns first: whose workstation, and which calls ask for the password again.
+    const attached = await attachWorkstation(dataDir);
+    expect(attached?.hello).toMatchObject({ id: door.id, pid: process.pid, central: expect.stringMatching(/^embedded PGlite/) });
+    expect(attached?.hello.stepUp).toEqual(expect.arrayContaining(['batch.approve', 'batch.execute']));
     // As root (CI), try it as another user for real.
     if (process.getuid?.() !== 0) return;
     const script = `require('node:net').connect(${JSON.stringify(endpoint.address)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`;

@@ -135,10 +135,13 @@ class Cli {
    * such commands.
    */
   private async needsStepUp(name: string): Promise<boolean> {
-    if (await needsStepUpAlways(name)) return true;
+    // Attached, the host says which calls ask for it (no need to load the catalog here).
+    const attached = this.ws?.attachedTo;
+    const asks = async (n: string) => (attached ? attached.stepUp.includes(n) : needsStepUpAlways(n));
+    if (await asks(name)) return true;
     if (name !== 'sync.run') return false;
     const pending = await (await this.workstation()).call<{ name: string }[]>({ name: 'outbox.list', payload: { status: 'pending' }, session: this.token, workstationId: this.ws!.id });
-    for (const e of pending) if (await needsStepUpAlways(e.name)) return true;
+    for (const e of pending) if (await asks(e.name)) return true;
     return false;
   }
 

@@ -31,6 +31,8 @@ export interface AttachHello {
   /** Where its central store is, safe to print (compared with the CLI's --central). */
   central: string;
   credentialStore: WorkstationDoor['credentialStore'];
+  /** The calls that ask for the password again: the CLI prompts for them without loading the catalog. */
+  stepUp: readonly string[];
   pid: number;
 }
 
@@ -79,7 +81,7 @@ export async function serveAttach(door: WorkstationDoor): Promise<AttachEndpoint
 async function handle(door: WorkstationDoor, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method === 'GET' && req.url === '/hello') {
     const c = await door.connectivity();
-    const hello: AttachHello = { id: door.id, dataDir: door.dataDir, central: c.central, credentialStore: door.credentialStore, pid: process.pid };
+    const hello: AttachHello = { id: door.id, dataDir: door.dataDir, central: c.central, credentialStore: door.credentialStore, stepUp: door.stepUpNames ?? [], pid: process.pid };
     return json(res, 200, hello);
   }
   if (req.method === 'GET' && req.url === '/connectivity') return json(res, 200, await door.connectivity());

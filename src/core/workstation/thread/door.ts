@@ -23,6 +23,8 @@ export interface WorkstationDoor {
   readonly dataDir: string;
   /** Which credential store holds this workstation's secrets (hosts show a fallback to the operator). */
   readonly credentialStore: CredentialStoreInfo;
+  /** The calls that ask for the password again (step-up): what a client of the door must prompt for. */
+  readonly stepUpNames?: readonly string[];
   call<O = unknown>(call: Call): Promise<O>;
   connectivity(): Promise<Connectivity>;
   close(): Promise<void>;
@@ -51,7 +53,7 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
     waiting.clear();
   };
 
-  const ready = new Promise<{ id: string; dataDir: string }>((resolve, reject) => {
+  const ready = new Promise<{ id: string; dataDir: string; stepUp: string[] }>((resolve, reject) => {
     worker.on('message', (m: FromThread) => {
       switch (m.type) {
         case 'ready':
@@ -114,6 +116,7 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
   return {
     id: opened.id,
     dataDir: opened.dataDir,
+    stepUpNames: opened.stepUp,
     credentialStore: describeCredentialStore(credentials),
     call: <O>(c: Call) => {
       const { onProgress, ...plain } = c;

@@ -41,7 +41,7 @@ export type ToThread =
   | { type: 'close'; seq: number };
 
 export type FromThread =
-  | { type: 'ready'; id: string; dataDir: string }
+  | { type: 'ready'; id: string; dataDir: string; stepUp: string[] }
   | { type: 'failed'; error: BridgeError }
   | { type: 'result'; seq: number; ok: true; wire: string }
   | { type: 'result'; seq: number; ok: false; error: BridgeError }

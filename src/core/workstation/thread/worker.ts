@@ -13,6 +13,7 @@ import { toWire } from '../../bridge/envelope.js';
 import { toTreasuryError } from '../../commands/errors.js';
 import type { CredentialStore } from '../../credentials/store.js';
 import { logger } from '../../log/logger.js';
+import { DEFINITIONS } from '../../commands/catalog.js';
 import { openWorkstation, type Workstation } from '../workstation.js';
 import type { FromThread, ThreadOptions, ToThread } from './protocol.js';
 
@@ -123,7 +124,7 @@ try {
     ...(options.addresses ? { addresses: () => options.addresses! } : {}),
   });
   const ws = await opened;
-  post({ type: 'ready', id: ws.id, dataDir: ws.dataDir });
+  post({ type: 'ready', id: ws.id, dataDir: ws.dataDir, stepUp: DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name) });
 } catch (error) {
   // The host says it to the user (a dialog, a message) and stops; the log keeps it for support.
   try {
