@@ -102,3 +102,43 @@ describe('the CLI works through a running console host', () => {
     expect(JSON.parse(me.stdout)).toMatchObject({ username: 'admin' });
   });
 });
+
+describe('a host that goes away mid-call', () => {
+  it('gives the CLI a clear error, never a hang or a silent success', async () => {
+    const scratch = tempDir('treasury-attach-gone-');
+    writeFileSync(path.join(scratch.dir, 'workstation.json'), JSON.stringify({ id: '6f1c2a8e-5b7d-4c1e-9a3f-2d4b6c8e0a1f', createdAt: new Date().toISOString() }));
+    let started!: () => void;
+    const calling = new Promise<void>((resolve) => (started = resolve));
+    // A door whose call reports progress, then never ends: the host is stopped under it.
+    const door: WorkstationDoor = {
+      id: '6f1c2a8e-5b7d-4c1e-9a3f-2d4b6c8e0a1f',
+      dataDir: scratch.dir,
+      credentialStore: { kind: 'vault', label: 'file vault', fallback: true, note: null } as WorkstationDoor['credentialStore'],
+      call: (c) => {
+        c.onProgress?.({ phase: 'exporting', done: 1 });
+        started();
+        return new Promise(() => {});
+      },
+      connectivity: async () => ({ online: true, reason: null, checkedAt: new Date().toISOString(), central: 'embedded PGlite at test' }),
+      close: async () => {},
+    };
+    const endpoint = await serveAttach(door);
+    try {
+      const attached = await attachWorkstation(scratch.dir);
+      const progress: unknown[] = [];
+      let arrived!: () => void;
+      const firstProgress = new Promise<void>((resolve) => (arrived = resolve));
+      const result = attached!.call({ name: 'export.commissions', payload: {}, session: 'token', workstationId: door.id, onProgress: (p) => (progress.push(p), arrived()) });
+      result.catch(() => {});
+      await calling;
+      // The progress event reaches the CLI while the call is still running (as it happens, not at the end).
+      await Promise.race([firstProgress, new Promise((_, reject) => setTimeout(() => reject(new Error('no progress while the call ran')), 10_000))]);
+      expect(progress).toEqual([{ phase: 'exporting', done: 1 }]);
+      await endpoint.close();
+      await expect(result).rejects.toThrow(/stopped answering during the call.*may or may not have been applied/);
+    } finally {
+      await endpoint.close();
+      scratch.remove();
+    }
+  });
+});

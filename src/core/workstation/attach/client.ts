@@ -44,6 +44,7 @@ export async function attachWorkstation(dataDir: string): Promise<AttachedDoor |
       } catch (error) {
         throw gone(error as Error);
       }
+      if (!body) throw gone(new Error('the answer ended before its result'));
       const last = JSON.parse(body) as AttachLine;
       if ('progress' in last) throw gone(new Error('the answer ended before its result'));
       if (!last.ok) throw new TreasuryError(last.error.code as ErrorCode, last.error.message, last.error.problems);
@@ -65,8 +66,8 @@ function readId(dataDir: string): string | null {
 }
 
 /**
- * One request over the socket. For a call, the answer's lines before the last are progress events
- * (handed to `onProgress`); the last line is returned. An answer without its end is an error.
+ * One request over the socket. For a call, progress lines go to `onProgress` as they arrive and
+ * the answer's line is returned. An answer without its end is an error.
  */
 function request(socketPath: string, method: string, path: string, body: string | null, onProgress?: (p: Progress) => void, timeoutMs?: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -74,11 +75,11 @@ function request(socketPath: string, method: string, path: string, body: string 
       res.setEncoding('utf8');
       let pending = '';
       const lines: string[] = [];
+      // Progress events are handed on as they arrive; any other line is the answer.
       const take = (line: string) => {
         if (!line) return;
-        // Every line but the last is a progress event: hand on the one before as the next arrives.
-        if (lines.length) deliver(lines.pop()!, onProgress);
-        lines.push(line);
+        if (line.startsWith('{"progress":')) deliver(line, onProgress);
+        else lines.push(line);
       };
       res.on('data', (chunk: string) => {
         pending += chunk;
