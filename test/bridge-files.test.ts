@@ -50,6 +50,8 @@ describe('calls that name files', () => {
       expect(await bridge.call({ name: 'export.payoutItems', payload: { format: 'csv', out, overwrite: true } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       expect(existsSync(out)).toBe(false);
       expect(await bridge.call({ name: 'affiliates.import', payload: { file: '/etc/passwd' } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/importFile/) } });
+      // Nor through a job, which runs a call of its own.
+      expect(await bridge.call({ name: 'jobs.start', payload: { name: 'export.payoutItems', payload: { format: 'csv', out, overwrite: true } } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/export.payoutItems names a file/) } });
       // The host's own run (with the file the operator picked) goes through.
       expect(await bridge.run('export.payoutItems', { format: 'csv', out }, undefined)).toMatchObject({ ok: true });
       expect(existsSync(out)).toBe(true);

@@ -23,7 +23,7 @@ export interface AuditContext {
   commandId: string | null;
   ip: string | null;
   workstationId: string | null;
-  decision: 'allowed' | 'denied';
+  decision: 'allowed' | 'denied' | 'cancelled';
   at: Date;
 }
 

@@ -19,6 +19,7 @@ import type { OutboxEntry } from '../sync/outbox.js';
 import type { PushResult } from '../sync/push.js';
 import type { PullResult } from '../sync/pull.js';
 import type { SyncStatusView, WorkstationDefinition } from '../workstation/sync-calls.js';
+import type { JobView } from '../workstation/jobs.js';
 import type { RekeyResult } from '../cache/rekey.js';
 import type { RebuildResult } from '../workstation/workstation.js';
 import type { CredentialStoreInfo } from '../credentials/store.js';
@@ -54,6 +55,10 @@ export interface WorkstationResults {
   'cache.check': { ok: true; file: string; pages: number; ms: number };
   'cache.rekey': RekeyResult;
   'cache.rebuild': RebuildResult;
+  'jobs.start': JobView;
+  'jobs.list': JobView[];
+  'jobs.get': JobView;
+  'jobs.cancel': JobView;
 }
 
 type AnyDefinition = CatalogDefinition | WorkstationDefinition;

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'PROVIDER_NOT_CONFIGURED'
   | 'EXPORT_FAILED'
+  | 'JOB_CANCELLED'
   | 'INTERNAL';
 
 /** Where a problem is: a file, a line in it, a field; or a JSON path in a payload. */
@@ -66,6 +67,7 @@ const USER_CODES = new Set<ErrorCode>([
   'PROVIDER_UNAVAILABLE',
   'PROVIDER_NOT_CONFIGURED',
   'EXPORT_FAILED',
+  'JOB_CANCELLED',
 ]);
 
 export class TreasuryError extends Error {

@@ -96,6 +96,12 @@ export interface Definition<I = unknown, O = unknown> {
    * replayed by command id (running them again resumes them).
    */
   readonly transactional?: boolean;
+  /**
+   * A command that is not transactional but keeps nothing when stopped at a progress report (an
+   * export removes its partial file): a job running it may be cancelled. Transactional commands
+   * always may (their transaction rolls back); the rest (execution, sync) commit as they go and may not.
+   */
+  readonly cancellable?: boolean;
   run(ctx: HandlerContext, input: I): Promise<O>;
 }
 
@@ -111,6 +117,7 @@ export function defineCommand<N extends string, S extends z.ZodType, O>(def: {
   secretResult?: boolean;
   stepUp?: boolean;
   transactional?: boolean;
+  cancellable?: boolean;
   input: S;
   run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
 }): TypedDefinition<N, S, O> {
@@ -136,6 +143,11 @@ export interface Call {
   workstationId: string;
   ip?: string | null;
   onProgress?: (p: Progress) => void;
+  /**
+   * A job's cancel (workstation/jobs.ts): the handler stops at its next progress report, its
+   * transaction (or its partial file) is thrown away, and the audit trail says it was cancelled.
+   */
+  signal?: AbortSignal;
 }
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -145,6 +157,17 @@ export const STEP_UP_WINDOW_MS = 5 * 60 * 1000;
 /** The step-up rule, shared with the offline router: the password confirmed recently enough. */
 export function stepUpCurrent(signedInAt: number, steppedUpAt: number | null, now: number): boolean {
   return now - Math.max(signedInAt, steppedUpAt ?? 0) <= STEP_UP_WINDOW_MS;
+}
+
+/** Whether a job running this definition may be cancelled (see Definition.cancellable). */
+export function cancellable(def: Pick<Definition, 'kind' | 'transactional' | 'cancellable'>): boolean {
+  return def.kind === 'query' || def.transactional !== false || def.cancellable === true;
+}
+
+/** A cancelled job's error, saying how far it had come. */
+function cancelled(name: string, at: Progress | null): TreasuryError {
+  const where = at ? ` while ${at.phase} (${at.done.toLocaleString('en-US')} done)` : ' before it started';
+  return new TreasuryError('JOB_CANCELLED', `${name} was cancelled${where}; nothing it did was kept`);
 }
 
 export function tokenHash(token: string): string {
@@ -222,19 +245,48 @@ export class Router {
       workstationId: call.workstationId,
       now,
       audit: (entry) => void entries.push(entry),
-      progress: (p) => call.onProgress?.(p),
+      progress: (p) => {
+        if (call.signal?.aborted) throw cancelled(def.name, p);
+        call.onProgress?.(p);
+      },
     });
 
     if (def.kind === 'query') return def.run(makeContext(this.store.db, []), parsed.data);
+    try {
+      return await this.runCommand(call, def, parsed.data, commandId, actor, now, makeContext);
+    } catch (error) {
+      // Nothing of a cancelled command was kept (its transaction rolled back; commands that commit as
+      // they go are never given a signal, see workstation/jobs.ts): the trail says so, on its own.
+      if (toTreasuryError(error).code === 'JOB_CANCELLED') {
+        await this.store.db.transaction((tx) =>
+          appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'cancelled', now), [
+            { action: def.name, entityType: 'command', entityId: commandId, after: { reason: (error as Error).message } },
+          ]),
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async runCommand(
+    call: Call,
+    def: Definition,
+    input: unknown,
+    commandId: string,
+    actor: Actor | null,
+    now: Date,
+    makeContext: (tx: CentralTx, entries: AuditEntry[]) => HandlerContext,
+  ): Promise<unknown> {
+    if (call.signal?.aborted) throw cancelled(def.name, null);
 
     if (def.transactional === false) {
       // The one audit write for the call itself; the handler audits each change it commits.
       await this.store.db.transaction((tx) =>
         appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now), [
-          { action: def.name, entityType: 'command', entityId: commandId, after: parsed.data as never },
+          { action: def.name, entityType: 'command', entityId: commandId, after: input as never },
         ]),
       );
-      return def.run(makeContext(this.store.db, []), parsed.data);
+      return def.run(makeContext(this.store.db, []), input);
     }
 
     return this.store.db.transaction(async (tx) => {
@@ -244,7 +296,7 @@ export class Router {
         return previous.result;
       }
       const entries: AuditEntry[] = [];
-      const result = await def.run(makeContext(tx, entries), parsed.data);
+      const result = await def.run(makeContext(tx, entries), input);
       if (entries.length === 0) entries.push({ action: def.name, entityType: 'command', entityId: commandId });
       await appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now), entries);
       await tx.execute(sql`INSERT INTO applied_commands (id, name, operator_id, result)
@@ -259,7 +311,7 @@ export class Router {
     return call.ip ? [call.ip] : (this.services.addresses?.() ?? workstationAddresses());
   }
 
-  private auditContext(call: Call, operatorId: string | null, commandId: string, decision: 'allowed' | 'denied', at: Date) {
+  private auditContext(call: Call, operatorId: string | null, commandId: string, decision: 'allowed' | 'denied' | 'cancelled', at: Date) {
     return { operatorId, commandId, ip: call.ip ?? null, workstationId: call.workstationId, decision, at };
   }
 

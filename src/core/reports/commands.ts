@@ -50,6 +50,7 @@ export const exportPayouts = defineCommand({
   name: 'export.payouts',
   permission: 'reports.export',
   transactional: false,
+  cancellable: true,
   input: exportInput(payoutReport.spec),
   run: runExport(payoutReport),
 });
@@ -58,6 +59,7 @@ export const exportCommissions = defineCommand({
   name: 'export.commissions',
   permission: 'reports.export',
   transactional: false,
+  cancellable: true,
   input: exportInput(commissionReport.spec),
   run: runExport(commissionReport),
 });
@@ -66,6 +68,7 @@ export const exportPayoutItems = defineCommand({
   name: 'export.payoutItems',
   permission: 'reports.export',
   transactional: false,
+  cancellable: true,
   input: exportInput(payoutItemReport.spec),
   run: runExport(payoutItemReport),
 });
@@ -75,6 +78,7 @@ export const exportAuditLog = defineCommand({
   name: 'export.auditLog',
   permission: 'audit.view',
   transactional: false,
+  cancellable: true,
   input: exportInput(auditReport.spec),
   run: runExport(auditReport),
 });
@@ -83,6 +87,7 @@ export const exportJournal = defineCommand({
   name: 'export.journal',
   permission: 'reports.export',
   transactional: false,
+  cancellable: true,
   input: exportInput(journalReport.spec),
   run: runExport(journalReport),
 });

@@ -145,7 +145,7 @@ export const payoutItemReport: TabularReport = {
 export const auditReport: TabularReport = {
   name: 'audit-log',
   action: 'export.auditLog',
-  spec: { report: 'audit-log', accepts: ['from', 'to', 'status'], statuses: ['allowed', 'denied'], dated: 'when the action was recorded; status is the decision' },
+  spec: { report: 'audit-log', accepts: ['from', 'to', 'status'], statuses: ['allowed', 'denied', 'cancelled'], dated: 'when the action was recorded; status is the decision' },
   columns: ['seq', 'at', 'operator_id', 'username', 'action', 'entity_type', 'entity_id', 'decision', 'ip', 'workstation_id', 'command_id', 'before', 'after', 'prev_hash', 'hash'],
   amounts: {},
   keys: 1,

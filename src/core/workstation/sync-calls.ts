@@ -12,6 +12,7 @@ import { clearAuditTail, pullAuditTail } from '../sync/audit-tail.js';
 import { discard, listOutbox } from '../sync/outbox.js';
 import { pull, syncStatus } from '../sync/pull.js';
 import { push } from '../sync/push.js';
+import { jobIdInput, jobStartInput } from './jobs.js';
 import { sessionOrigin } from './local-sessions.js';
 import type { OfflineContext } from './offline-router.js';
 import type { Connectivity, Workstation } from './workstation.js';
@@ -52,6 +53,11 @@ const WORKSTATION_CATALOG = [
     input: cacheRebuildInput,
     run: hostOnly,
   }),
+  // Jobs (jobs.ts): any signed-in operator manages their own; the job's call checks its own permission.
+  defineCommand({ name: 'jobs.start', permission: 'signed_in', transactional: false, input: jobStartInput, run: hostOnly }),
+  defineQuery({ name: 'jobs.list', permission: 'signed_in', input: z.strictObject({}), run: hostOnly }),
+  defineQuery({ name: 'jobs.get', permission: 'signed_in', input: jobIdInput, run: hostOnly }),
+  defineCommand({ name: 'jobs.cancel', permission: 'signed_in', transactional: false, input: jobIdInput, run: hostOnly }),
   defineCommand({ name: 'outbox.discard', permission: 'batches.create', input: z.strictObject({ entry: z.string().min(1, 'name an outbox entry by seq or command id') }), run: hostOnly }),
 ] as const;
 
@@ -91,6 +97,10 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
     'sync.status': async (ctx) => statusOf(ctx.cache, await ws().connectivity()),
     'outbox.list': (ctx, input: { status?: 'pending' | 'applied' | 'rejected' | 'discarded' }) => listOutbox(ctx.cache, input.status),
     'outbox.discard': (ctx, input: { entry: string }) => discard(ctx.cache, input.entry),
+    'jobs.start': (ctx, input: { name: string; payload?: unknown }) => ws().startJob({ name: input.name, payload: input.payload ?? {}, session: ctx.session, workstationId: ws().id }, ctx.actor!.username),
+    'jobs.list': (ctx) => ws().jobs.list(ctx.actor!.username),
+    'jobs.get': (ctx, input: { id: string }) => ws().jobs.get(input.id, ctx.actor!.username),
+    'jobs.cancel': (ctx, input: { id: string }) => ws().jobs.cancel(input.id, ctx.actor!.username),
     'cache.check': (ctx) => {
       const started = performance.now();
       const found = (ctx.cache.sqlite.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);

@@ -25,6 +25,7 @@ import { cacheFile, embeddedLocation, workstationFile } from './paths.js';
 import type { RekeyResult } from '../cache/rekey.js';
 import { assertNothingUnpushed, moveCacheAside, type MovedAside } from './cache-maintenance.js';
 import type { PullResult } from '../sync/pull.js';
+import { JobBoard, type JobView } from './jobs.js';
 
 export interface RebuildResult {
   movedAside: MovedAside;
@@ -77,6 +78,10 @@ export interface Workstation {
   cache(): Promise<LocalCache>;
   /** A separate connection to the cache (callers close it). */
   openCache(): Promise<LocalCache>;
+  /** Long calls started as jobs (jobs.ts): running beside interactive calls, with progress and cancel. */
+  readonly jobs: JobBoard;
+  /** Starts a call as a job of `operator` (`jobs.start`); any call but the jobs' own. */
+  startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
   /** Re-encrypts the cache under a new key (cache/rekey.ts); the workstation's connection is replaced. */
   rotateCacheKey(): Promise<RekeyResult>;
   close(): Promise<void>;
@@ -212,8 +217,15 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     return { movedAside, pulled };
   };
 
+  const jobs = new JobBoard();
   const ws: Workstation = {
     dataDir: options.dataDir,
+    jobs,
+    startJob(c, operator) {
+      const def = ALL_DEFINITIONS.get(c.name);
+      if (!def || c.name.startsWith('jobs.')) throw new TreasuryError('UNKNOWN_COMMAND', `"${c.name}" is not a call that can run as a job`);
+      return jobs.start((call) => ws.call(call), c, operator, def);
+    },
     id,
     get central(): CentralStore {
       if (!central || !reachable) throw offlineRefusal('the central store');
@@ -298,6 +310,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   return ws;
 }
 
+const ALL_DEFINITIONS = new Map([...DEFINITIONS, ...WORKSTATION_DEFINITIONS].map((d) => [d.name, d]));
 const QUERY_NAMES = new Set(DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
 const isQuery = (name: string) => QUERY_NAMES.has(name);
 const WORKSTATION_QUERIES = new Set(WORKSTATION_DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
