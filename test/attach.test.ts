@@ -80,6 +80,11 @@ describe('the CLI works through a running console host', () => {
     expect(exported.stderr).toMatch(/exporting/);
 
     await cli(['operators', 'add', '--username', 'checker1', '--role', 'manager'], { TREASURY_NEW_PASSWORD: PASSWORD });
+    // The console's jobs, seen and cancelled from the CLI through the host (here: none running).
+    expect(JSON.parse((await cli(['--json', 'jobs', 'list'])).stdout)).toEqual([]);
+    const cancel = await runCli(['jobs', 'cancel', '00000000-0000-4000-8000-000000000000'], { cwd: scratch.dir, env });
+    expect(cancel.code).toBe(1);
+    expect(cancel.stderr).toMatch(/no job 00000000-0000-4000-8000-000000000000 of admin/);
     const tail = await cli(['--json', 'audit', 'tail', '--limit', '20']);
     const entries = JSON.parse(tail.stdout) as { action: string; username: string; decision: string }[];
     expect(entries).toContainEqual(expect.objectContaining({ action: 'operators.create', username: 'admin', decision: 'allowed' }));

@@ -99,7 +99,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'cache.rekey': { summary: 'Re-encrypts the local cache under a new key and replaces the key in the credential store; a crash at any point leaves a cache that opens.', cli: ['cache rekey'] },
   'cache.rebuild': { summary: 'Moves the local cache aside (kept with its key for inspection) and pulls everything again from the central store; refuses while commands wait in the outbox unless discardPending.', cli: ['cache rebuild'] },
   'jobs.start': { summary: 'Starts a long call (an export, a calculation, an import…) as a job of the signed-in operator and returns at once; the call checks its own permission as it runs.', cli: [] },
-  'jobs.list': { summary: 'The operator’s jobs on this workstation, running first: phase, progress (done/total), result or error.', cli: [] },
+  'jobs.list': { summary: 'The operator’s jobs on this workstation, running first: phase, progress (done/total), result or error.', cli: ['jobs list'] },
   'jobs.get': { summary: 'One of the operator’s jobs.', cli: [] },
-  'jobs.cancel': { summary: 'Stops a running job at its next progress report, keeping nothing half-done (audited as cancelled); execution and sync cannot be cancelled half-way.', cli: [] },
+  'jobs.cancel': { summary: 'Stops a running job at its next progress report, keeping nothing half-done (audited as cancelled); execution and sync cannot be cancelled half-way.', cli: ['jobs cancel'] },
 };
