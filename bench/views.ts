@@ -1,0 +1,114 @@
+/**
+ * bench:views — the operator's wait for the console's interactive calls at real size, alone and
+ * while a long export runs as a job beside them (the case that used to lock the console).
+ *
+ * Builds 100,000 affiliates / 1,000,000 conversions (by default) on a scratch store, calculates,
+ * then through the workstation's door (as the console reaches it) times each interactive call
+ * several times: payables first page, a sort, the quick filter, a currency filter, the affiliate
+ * drawer, the dashboard, the batch list, whoami. Then it starts a commissions export of every row
+ * as a job and times the same calls while it runs (a round every 250 ms, until the job ends), and
+ * prints p50 / p95 / max for each, with the export's own time. Targets (issue 18): pages and drawer ≤ 300 ms, dashboard ≤ 500 ms.
+ *
+ * Usage: npm run bench:views -- [--affiliates N] [--conversions N] [--store pglite|postgres] [--runs N]
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Call } from '../src/core/commands/router.js';
+import type { CredentialStore } from '../src/core/credentials/store.js';
+import type { SignInResult } from '../src/core/operators/commands.js';
+import type { JobView } from '../src/core/workstation/jobs.js';
+import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
+import { arg, withScratchStore } from './support.js';
+
+const PASSWORD = 'bench password for the views benchmark';
+const noSecrets: CredentialStore = { kind: 'env', get: async () => null, set: async () => undefined, delete: async () => false };
+
+type Caller = <T = unknown>(name: string, payload?: unknown) => Promise<T>;
+
+/** The interactive calls, each as the console makes it. */
+function interactive(affiliateId: string): [label: string, name: string, payload: unknown][] {
+  return [
+    ['payables first page', 'payables.page', { offset: 0, limit: 100 }],
+    ['payables sorted by payable', 'payables.page', { offset: 0, limit: 100, sort: { field: 'payableMinor', dir: 'desc' } }],
+    ['payables quick filter', 'payables.page', { offset: 0, limit: 100, search: 'SANTOS' }],
+    ['payables currency filter', 'payables.page', { offset: 0, limit: 100, currency: 'PHP' }],
+    ['affiliate drawer', 'affiliate.detail', { affiliateId }],
+    ['dashboard', 'dashboard.summary', {}],
+    ['batch list', 'batch.list', {}],
+    ['whoami', 'session.whoami', {}],
+  ];
+}
+
+interface Stat {
+  p50: number;
+  p95: number;
+  max: number;
+}
+const stat = (ms: number[]): Stat => {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+  return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1]! };
+};
+
+/** `runs` rounds of every call; beside a job, a round every `pauseMs` (an operator's pace) until it ends. */
+async function timeCalls(call: Caller, calls: ReturnType<typeof interactive>, runs: number, stillRunning: () => boolean = () => true, pauseMs = 0): Promise<Record<string, Stat>> {
+  const times = new Map<string, number[]>();
+  for (let r = 0; r < runs && stillRunning(); r++) {
+    if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    for (const [label, name, payload] of calls) {
+      const t0 = performance.now();
+      await call(name, payload);
+      (times.get(label) ?? times.set(label, []).get(label)!).push(Math.round(performance.now() - t0));
+    }
+  }
+  return Object.fromEntries([...times].map(([label, ms]) => [label, stat(ms)]));
+}
+
+async function prepare(ws: Workstation, n: { affiliates: number; conversions: number }): Promise<Caller> {
+  const base = { workstationId: ws.id };
+  await ws.call({ ...base, name: 'operators.bootstrap', payload: { username: 'bench', password: PASSWORD } });
+  const signed = await ws.call<SignInResult>({ ...base, name: 'session.signIn', payload: { username: 'bench', password: PASSWORD } });
+  if (!signed.ok) throw new Error('sign-in failed');
+  const call: Caller = (name, payload = {}) => ws.call({ ...base, session: signed.token, name, payload } as Call);
+  let t0 = performance.now();
+  await call('demo.generate', { affiliates: n.affiliates, conversions: n.conversions, seed: 7, until: '2026-11-01T00:00:00Z' });
+  process.stdout.write(`  demo data in ${Math.round(performance.now() - t0)} ms; `);
+  t0 = performance.now();
+  await call('commissions.calculate', { asOf: '2026-11-21T00:00:00Z' });
+  process.stdout.write(`calc in ${Math.round(performance.now() - t0)} ms\n`);
+  return call;
+}
+
+const row = (label: string, s: Stat | undefined) => `    ${label.padEnd(30)} ${s ? `${String(s.p50).padStart(6)} ${String(s.p95).padStart(6)} ${String(s.max).padStart(6)}` : '     (the job ended first)'}`;
+
+export async function main(args: string[]): Promise<void> {
+  const n = { affiliates: Number(arg(args, 'affiliates', '100000')), conversions: Number(arg(args, 'conversions', '1000000')) };
+  const store = arg(args, 'store', 'pglite') as 'pglite' | 'postgres';
+  const runs = Number(arg(args, 'runs', '5'));
+  process.stdout.write(`bench:views — interactive calls at ${n.affiliates.toLocaleString('en-US')} affiliates / ${n.conversions.toLocaleString('en-US')} conversions (${store}), alone and beside an export job; ${os.cpus().length} cores, Node ${process.version}\n`);
+  const result = await withScratchStore(store, async ({ dataDir, url }) => {
+    const ws = await openWorkstation({ dataDir, centralUrl: url, credentials: noSecrets });
+    try {
+      const call = await prepare(ws, n);
+      const calls = interactive('aff-000042');
+      await timeCalls(call, calls, 1); // warm: the first of each builds what later ones reuse
+      const alone = await timeCalls(call, calls, runs);
+      const out = path.join(dataDir, 'bench-export.csv');
+      const t0 = performance.now();
+      const job = await call<JobView>('jobs.start', { name: 'export.commissions', payload: { format: 'csv', out } });
+      let running = true;
+      const ended = ws.jobs.settled(job.id).then(() => (running = false));
+      const beside = await timeCalls(call, calls, 10_000, () => running, 250);
+      await ended;
+      const exportMs = Math.round(performance.now() - t0);
+      const finished = ws.jobs.get(job.id, 'bench');
+      return { alone, beside, exportMs, export: { state: finished.state, rows: (finished.result as { rowCount?: number } | null)?.rowCount ?? null } };
+    } finally {
+      await ws.close();
+    }
+  });
+  process.stdout.write(`  ms (p50 / p95 / max)             alone                  beside the export job\n`);
+  for (const label of Object.keys(result.alone)) process.stdout.write(`${row(label, result.alone[label])}   ${row('', result.beside[label]).trim()}\n`);
+  process.stdout.write(`  the export job: ${result.export.state}, ${result.export.rows?.toLocaleString('en-US') ?? '?'} rows in ${result.exportMs} ms\n`);
+  process.stdout.write(JSON.stringify({ store, ...n, runs, ...result }) + '\n');
+}
