@@ -17,16 +17,20 @@ describe.each(drivers())('connectivity while the central store is busy (%s)', (d
   afterAll(async () => tw?.cleanup());
 
   it('a store busy with long queries is online, and calls made meanwhile are answered by the central router', async () => {
-    // Postgres: as many long statements as the pool has connections (4). PGlite: one transaction of
-    // short statements holds its only connection for 4 s (as an export's snapshot does), while its
-    // event loop keeps turning between them. (Drizzle's queries are lazy: `then` starts them.)
+    // Postgres: as many long statements as the pool has connections (4). PGlite: one transaction
+    // holds its only connection for 4 s (as an export's snapshot does), its event loop turning
+    // between statements (timers fire: a probe that queued behind it would time out at 3 s).
+    // Drizzle's queries are lazy: `then` starts them.
     const db = tw.ws.central.db;
     const busy =
       driver === 'postgres'
         ? Array.from({ length: 4 }, () => db.execute(sql`select pg_sleep(4)`).then(() => {}))
         : [
             db.transaction(async (tx) => {
-              for (let i = 0; i < 16; i++) await tx.execute(sql`select pg_sleep(0.25)`);
+              for (let i = 0; i < 16; i++) {
+                await tx.execute(sql`select 1`);
+                await new Promise((resolve) => setTimeout(resolve, 250));
+              }
             }),
           ];
     try {
