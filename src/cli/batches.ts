@@ -471,32 +471,6 @@ export function registerSyncCommands(program: Command, run: Run): void {
         );
       }),
     );
-  // Jobs live on a workstation that stays open (the console): through it, the CLI lists and cancels
-  // the signed-in operator's jobs there. A standalone command's workstation has none.
-  const jobs = program.command('jobs').description("the signed-in operator's jobs on the console this data dir is open in: long calls running beside their work");
-  jobs
-    .command('list')
-    .description('running jobs first, then the newest finished: phase, progress, result or error')
-    .action(
-      run(async (cli) => {
-        const r = await cli.call<{ id: string; name: string; state: string; phase: string | null; done: number | null; total: number | null; startedAt: string; error: { message: string } | null }[]>('jobs.list', {});
-        print(cli, r, () => {
-          if (!r.length) return out('No jobs.');
-          const progress = (j: (typeof r)[number]) => (j.done === null ? '' : j.total ? `${j.done.toLocaleString('en-US')} of ${j.total.toLocaleString('en-US')}` : j.done.toLocaleString('en-US'));
-          printTable(r.map((j) => ({ id: j.id, call: j.name, state: j.state, phase: j.phase ?? '', progress: progress(j), started: j.startedAt, error: j.error?.message ?? '' })), ['id', 'call', 'state', 'phase', 'progress', 'started', 'error']);
-        });
-      }),
-    );
-  jobs
-    .command('cancel')
-    .description('stop a running job at its next progress report; nothing it did is kept (audited as cancelled)')
-    .argument('<id>', 'the job id (jobs list)')
-    .action(
-      run(async (cli, id: unknown) => {
-        const r = await cli.call<{ name: string }>('jobs.cancel', { id: String(id) });
-        print(cli, r, () => out(`Cancelling ${r.name} (job ${String(id)}): it stops at its next progress report.`));
-      }),
-    );
   const outbox = program.command('outbox').description('commands written locally, waiting to be pushed (or rejected, kept for review)');
   outbox
     .command('list')

@@ -12,10 +12,8 @@ import type { SignInResult } from '../core/operators/commands.js';
 import { ownerOnlyUmask } from '../core/files/private.js';
 import { defaultDataDir } from '../core/workstation/paths.js';
 import { appVersion } from '../core/workstation/resources.js';
-import type { Workstation } from '../core/workstation/workstation.js';
-import type { WorkstationDoor } from '../core/workstation/thread/door.js';
-import type { CredentialStore } from '../core/credentials/store.js';
-import type { AttachHello } from '../core/workstation/attach/endpoint.js';
+import { attachToHost, openOwnWorkstation, type CliWorkstation } from './workstation.js';
+import { registerJobCommands } from './jobs.js';
 import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
@@ -29,12 +27,6 @@ interface GlobalOptions {
   offline?: boolean;
   json?: boolean;
 }
-
-/**
- * The workstation the CLI works through: its own (`own`), or — when a console host already holds
- * the data dir — that host's, attached through the data dir's socket (`attachedTo`).
- */
-type CliWorkstation = WorkstationDoor & { readonly credentials: CredentialStore; readonly own?: Workstation; readonly attachedTo?: AttachHello };
 
 const sessionAccount = (ws: CliWorkstation) => `session:${ws.id}`;
 
@@ -67,49 +59,12 @@ class Cli {
 
   async workstation(): Promise<CliWorkstation> {
     if (this.ws) return this.ws;
-    this.ws = (await this.attach()) ?? (await this.openOwn());
+    const where = { dataDir: this.dataDir(), centralUrl: this.centralUrl(), offline: Boolean(this.options.offline) };
+    this.ws = (await attachToHost(where)) ?? (await openOwnWorkstation(where));
     // The fallback store says so before anything else (stderr: --json output stays parseable).
     const store = await credentialInfo(this.ws);
     if (store.kind === 'vault') process.stderr.write(`Credentials: ${store.label} — ${store.note}\n`);
     return this.ws;
-  }
-
-  private async openOwn(): Promise<CliWorkstation> {
-    const { openWorkstation } = await import('../core/workstation/workstation.js');
-    const own = await openWorkstation({ dataDir: this.dataDir(), centralUrl: this.centralUrl(), offline: Boolean(this.options.offline) });
-    return {
-      id: own.id,
-      dataDir: own.dataDir,
-      credentialStore: own.credentialStore,
-      credentials: own.credentials,
-      call: (c) => own.call(c),
-      connectivity: () => own.connectivity(),
-      close: () => own.close(),
-      own,
-    };
-  }
-
-  /**
-   * A console host serving this data dir: the command runs through it (same router, its own
-   * session), instead of failing because the host holds the embedded store. `--offline` works on
-   * the cache alone, which needs no host.
-   */
-  private async attach(): Promise<CliWorkstation | null> {
-    if (this.options.offline) return null;
-    const { attachWorkstation } = await import('../core/workstation/attach/client.js');
-    const door = await attachWorkstation(this.dataDir());
-    if (!door) return null;
-    const url = this.centralUrl();
-    const { redactUrl } = await import('../core/central/location.js');
-    if (url ? redactUrl(url) !== door.hello.central : !door.hello.central.startsWith('embedded')) {
-      throw new TreasuryError('VALIDATION', `the console host (process ${door.hello.pid}) serving ${door.dataDir} uses the central store ${door.hello.central}, not ${url ? redactUrl(url) : 'the embedded one'}: use the same --central, or stop the host`);
-    }
-    const { chooseCredentialStore } = await import('../core/credentials/store.js');
-    // The host's credential store holds this data dir's sessions and keys: the CLI uses the same kind.
-    const kind = process.env.TREASURY_CREDENTIAL_STORE || (door.credentialStore.kind === 'env' ? 'auto' : door.credentialStore.kind);
-    const credentials = await chooseCredentialStore({ dataDir: door.dataDir, env: { ...process.env, TREASURY_CREDENTIAL_STORE: kind } });
-    process.stderr.write(`Working through the console host (process ${door.hello.pid}) that has ${door.dataDir} open.\n`);
-    return { ...door, credentials, attachedTo: door.hello };
   }
 
   /** Whether sessions outlive the command: every store but the environment's keeps them. */
@@ -418,6 +373,7 @@ export function buildProgram(run: Run): Command {
   registerEventCommands(program, run as never);
   registerSecurityCommands(program, run as never);
   registerSyncCommands(program, run as never);
+  registerJobCommands(program, run as never);
   registerMaintenanceCommands(program, run as never);
   registerDiagnosticsCommand(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {

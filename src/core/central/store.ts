@@ -59,7 +59,6 @@ export async function affected(tx: CentralTx, query: SQL): Promise<number> {
   return Number(result.count ?? result.affectedRows ?? 0);
 }
 
-
 export interface OpenCentralOptions {
   /** postgres:// URL of a real server; absent → embedded PGlite in `<dataDir>/central`. */
   url?: string | undefined;

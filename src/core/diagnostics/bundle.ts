@@ -36,7 +36,7 @@ import { checkTarget, writeWholeFile } from '../files/whole-file.js';
 import { logFiles, logger, logSettingsFromEnv } from '../log/logger.js';
 import { isSecretName, REDACTED, rememberSecret, scrubText, scrubValue } from '../log/redact.js';
 import { CREDENTIAL_ACCOUNTS } from '../providers/registry.js';
-import { cacheFile, workstationFile } from '../workstation/paths.js';
+import { cacheFile, readWorkstationId, workstationFile } from '../workstation/paths.js';
 import { appVersion, resourcePath } from '../workstation/resources.js';
 import type { Workstation } from '../workstation/workstation.js';
 import { migrationLevel, type CentralDiagnostics, type MigrationLevel } from './central.js';
@@ -218,18 +218,6 @@ function listEntry(full: string, name: string, depth: number): FileEntry {
   const entry: FileEntry = { ...base, type: 'dir', files, bytes };
   if (depth < 1 && names.length <= LIST_CHILDREN) entry.entries = names.map((n) => listEntry(path.join(full, n), n, depth + 1));
   return entry;
-}
-
-/** The id in workstation.json, read without creating one (a data dir never set up has none). */
-function readWorkstationId(dataDir: string): { id: string | null; problem: string | null } {
-  const file = workstationFile(dataDir);
-  if (!existsSync(file)) return { id: null, problem: `${file} does not exist: this data dir was never set up (treasury init)` };
-  try {
-    const parsed = z.object({ id: z.string().uuid() }).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? { id: parsed.data.id, problem: null } : { id: null, problem: `${file} is damaged: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
-  } catch (error) {
-    return { id: null, problem: `${file} cannot be read: ${(error as Error).message}` };
-  }
 }
 
 function rememberUrlPassword(value: string | undefined): void {

@@ -12,10 +12,6 @@ import { listOutbox } from './outbox.js';
 import { pull, syncStatus } from './pull.js';
 import { push, type PushResult } from './push.js';
 
-export function isOnline(store: CentralStore, timeoutMs = 3000): Promise<boolean> {
-  return store.reachable(timeoutMs);
-}
-
 export interface SyncResult {
   online: boolean;
   pushed: PushResult | null;
@@ -27,7 +23,7 @@ export async function sync(
   cache: LocalCache,
   options: { session: string; operator: string; pullOnly?: boolean; pushOnly?: boolean; ip?: string | null },
 ): Promise<SyncResult> {
-  if (!(await isOnline(ws.central))) return { online: false, pushed: null, pulled: null };
+  if (!(await ws.central.reachable())) return { online: false, pushed: null, pulled: null };
   const pushed = options.pullOnly
     ? null
     : await push(ws.router, cache, { workstationId: ws.id, ip: options.ip ?? null, sessionFor: (u) => (u.toLowerCase() === options.operator.toLowerCase() ? options.session : null) });
@@ -43,7 +39,7 @@ export async function sync(
 export async function status(cache: LocalCache, central: CentralStore | null) {
   const outbox = listOutbox(cache);
   return {
-    online: central ? await isOnline(central) : false,
+    online: central ? await central.reachable() : false,
     ...syncStatus(cache),
     pending: outbox.filter((e) => e.status === 'pending').length,
     rejected: outbox.filter((e) => e.status === 'rejected').length,

@@ -40,6 +40,20 @@ export interface OfflineContext {
 
 export type Handler = (ctx: OfflineContext, input: never) => unknown;
 
+/** The context of a call that needs a session: the router has resolved who it is. */
+export interface SignedInContext extends OfflineContext {
+  readonly actor: Actor;
+  readonly session: string;
+}
+
+/** A handler of a call that needs a session: the actor the router resolved is asserted here, once. */
+export function signedIn<I>(handler: (ctx: SignedInContext, input: I) => unknown): Handler {
+  return (ctx, input) => {
+    if (!ctx.actor || !ctx.session) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
+    return handler(ctx as SignedInContext, input as I);
+  };
+}
+
 const operatorOf = (ctx: OfflineContext) => ({ id: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role });
 
 /** What works offline. A name missing here needs the central store. */

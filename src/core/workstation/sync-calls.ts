@@ -14,7 +14,7 @@ import { pull, syncStatus } from '../sync/pull.js';
 import { push } from '../sync/push.js';
 import { jobIdInput, jobStartInput } from './jobs.js';
 import { sessionOrigin } from './local-sessions.js';
-import type { OfflineContext } from './offline-router.js';
+import { signedIn, type OfflineContext } from './offline-router.js';
 import type { Connectivity, Workstation } from './workstation.js';
 
 const hostOnly = async (): Promise<never> => {
@@ -97,10 +97,10 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
     'sync.status': async (ctx) => statusOf(ctx.cache, await ws().connectivity()),
     'outbox.list': (ctx, input: { status?: 'pending' | 'applied' | 'rejected' | 'discarded' }) => listOutbox(ctx.cache, input.status),
     'outbox.discard': (ctx, input: { entry: string }) => discard(ctx.cache, input.entry),
-    'jobs.start': (ctx, input: { name: string; payload?: unknown }) => ws().startJob({ name: input.name, payload: input.payload ?? {}, session: ctx.session, workstationId: ws().id }, ctx.actor!.username),
-    'jobs.list': (ctx) => ws().jobs.list(ctx.actor!.username),
-    'jobs.get': (ctx, input: { id: string }) => ws().jobs.get(input.id, ctx.actor!.username),
-    'jobs.cancel': (ctx, input: { id: string }) => ws().jobs.cancel(input.id, ctx.actor!.username),
+    'jobs.start': signedIn((ctx, input: { name: string; payload?: unknown }) => ws().startJob({ name: input.name, payload: input.payload ?? {}, session: ctx.session, workstationId: ws().id }, ctx.actor.username)),
+    'jobs.list': signedIn((ctx) => ws().jobs.list(ctx.actor.username)),
+    'jobs.get': signedIn((ctx, input: { id: string }) => ws().jobs.get(input.id, ctx.actor.username)),
+    'jobs.cancel': signedIn((ctx, input: { id: string }) => ws().jobs.cancel(input.id, ctx.actor.username)),
     'cache.check': (ctx) => {
       const started = performance.now();
       const found = (ctx.cache.sqlite.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
@@ -108,18 +108,18 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
       const pages = Number(ctx.cache.sqlite.pragma('page_count', { simple: true }));
       return { ok: true, file: ctx.cache.file, pages, ms: Math.round(performance.now() - started) };
     },
-    'cache.rekey': async (ctx) => {
+    'cache.rekey': signedIn(async (ctx) => {
       const w = ws();
-      if ((await w.connectivity()).online && sessionOrigin(ctx.cache, ctx.session!) !== 'offline') {
+      if ((await w.connectivity()).online && sessionOrigin(ctx.cache, ctx.session) !== 'offline') {
         await w.router.call({ name: 'cache.authorize', payload: { action: 'rekey' }, session: ctx.session, workstationId: w.id });
       }
       return w.rotateCacheKey();
-    },
-    'sync.run': async (ctx, input: { pullOnly?: boolean; pushOnly?: boolean }) => {
+    }),
+    'sync.run': signedIn(async (ctx, input: { pullOnly?: boolean; pushOnly?: boolean }) => {
       const w = ws();
       const connectivity = await w.connectivity();
       if (!connectivity.online) return { online: false, reason: connectivity.reason, pushed: null, pulled: null };
-      const session = ctx.session!;
+      const session = ctx.session;
       // Online, the session was just recognised by the central store unless it was issued offline.
       const central = sessionOrigin(ctx.cache, session) !== 'offline';
       const pushed = input.pullOnly
@@ -127,20 +127,20 @@ export function workstationHandlers(ws: () => Workstation): Record<string, (ctx:
         : central
           ? await push(w.router, ctx.cache, {
               workstationId: w.id,
-              sessionFor: (operator) => (operator.toLowerCase() === ctx.actor!.username.toLowerCase() ? session : null),
+              sessionFor: (operator) => (operator.toLowerCase() === ctx.actor.username.toLowerCase() ? session : null),
             })
-          : { applied: 0, rejected: [], pending: listOutbox(ctx.cache, 'pending').length, stoppedBecause: `${ctx.actor!.username} signed in offline: sign in again now that the central store is reachable, then sync` };
+          : { applied: 0, rejected: [], pending: listOutbox(ctx.cache, 'pending').length, stoppedBecause: `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync` };
       let pulled = null;
       let auditTail = null;
       if (!input.pushOnly) {
-        if (!central) throw new TreasuryError('UNAUTHENTICATED', `${ctx.actor!.username} signed in offline: sign in again now that the central store is reachable, then sync`);
+        if (!central) throw new TreasuryError('UNAUTHENTICATED', `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync`);
         // Pull reads the central store directly: authorised (and audited) centrally first.
         await w.router.call({ name: 'sync.authorize', payload: {}, session, workstationId: w.id });
         pulled = await pull(w.central, ctx.cache);
-        if (roleHas(ctx.actor!.role, 'audit.view')) auditTail = await pullAuditTail(w.router, ctx.cache, { session, workstationId: w.id });
+        if (roleHas(ctx.actor.role, 'audit.view')) auditTail = await pullAuditTail(w.router, ctx.cache, { session, workstationId: w.id });
         else clearAuditTail(ctx.cache);
       }
       return { online: true, reason: null, pushed, pulled, auditTail };
-    },
+    }),
   };
 }

@@ -13,7 +13,6 @@ import { DEFINITIONS } from '../commands/catalog.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
 import { Router, tokenHash, type Actor, type Call } from '../commands/router.js';
 import type { SignInResult } from '../operators/commands.js';
-import { isOnline } from '../sync/sync.js';
 import { endLocalSession, rememberSignIn, touchLocalSession } from './local-sessions.js';
 import { OFFLINE_CAPABLE, OfflineRouter, offlineRefusal } from './offline-router.js';
 import { cacheRebuildInput, WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
@@ -151,7 +150,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
         });
         reachable = true;
       } else {
-        reachable = await isOnline(central);
+        reachable = await central.reachable();
       }
       reason = reachable ? null : `the central store at ${location} does not answer`;
     } catch (error) {
@@ -270,7 +269,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     },
     async connectivity(): Promise<Connectivity> {
       if (!options.offline && reachable && central) {
-        reachable = await isOnline(central);
+        reachable = await central.reachable();
         checkedAt = new Date();
         if (!reachable) reason = `the central store at ${location} does not answer`;
       }

@@ -3,11 +3,11 @@
  * the workstation. Each call is one HTTP request; its progress events arrive as lines before its
  * result. A host that goes away mid-call gives a clear error, never a hang or a silent success.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { TreasuryError, type ErrorCode } from '../../commands/errors.js';
 import type { Call, Progress } from '../../commands/router.js';
-import { workstationFile } from '../paths.js';
+import { readWorkstationId } from '../paths.js';
 import type { Connectivity } from '../workstation.js';
 import type { WorkstationDoor } from '../thread/door.js';
 import { attachAddress, type AttachHello, type AttachLine } from './endpoint.js';
@@ -19,7 +19,7 @@ export interface AttachedDoor extends WorkstationDoor {
 
 /** The door of the host serving this data dir, or null when none answers (then the CLI opens it itself). */
 export async function attachWorkstation(dataDir: string): Promise<AttachedDoor | null> {
-  const id = readId(dataDir);
+  const { id } = readWorkstationId(dataDir);
   if (!id) return null;
   const address = attachAddress(dataDir, id);
   if (process.platform !== 'win32' && !existsSync(address)) return null;
@@ -53,16 +53,6 @@ export async function attachWorkstation(dataDir: string): Promise<AttachedDoor |
     connectivity: async () => JSON.parse(await request(address, 'GET', '/connectivity', null)) as Connectivity,
     close: async () => {},
   };
-}
-
-/** The data dir's workstation id, read without creating one (and without loading the workstation's modules). */
-function readId(dataDir: string): string | null {
-  try {
-    const id = (JSON.parse(readFileSync(workstationFile(dataDir), 'utf8')) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
