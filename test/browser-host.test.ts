@@ -252,9 +252,13 @@ describe('browser host over the workstation thread', () => {
     expect(readdirSync(path.join(dir.dir, 'transit'))).toEqual([]);
   });
 
-  it('hands an export back as a one-time download, then deletes it', async () => {
+  it('runs an export as a job and hands its file back as a one-time download once it has succeeded, then deletes it', async () => {
     const r = await post('/bridge/export', { name: 'export.payoutItems', payload: { format: 'csv' }, suggestedName: 'items.csv' });
-    expect(r).toMatchObject({ ok: true, download: expect.stringMatching(/^\/bridge\/download\/[0-9a-f-]{36}$/) });
+    expect(r).toMatchObject({ ok: true, value: { name: 'export.payoutItems', state: 'running' }, download: expect.stringMatching(/^\/bridge\/download\/[0-9a-f-]{36}$/) });
+    const jobId = (r as { value: { id: string } }).value.id;
+    expect(r.download).toBe(`/bridge/download/${jobId}`);
+    const state = async () => ((await post('/bridge/call', { name: 'jobs.get', payload: { id: jobId } })) as { value: { state: string } }).value.state;
+    await expect.poll(state, { timeout: 20_000 }).toBe('succeeded');
     const got = await http(`${base()}${r.download}`, { headers: { cookie } });
     expect(got.status).toBe(200);
     expect(got.headers['content-disposition']).toBe('attachment; filename="items.csv"');

@@ -35,10 +35,13 @@ describe.each(drivers())('jobs (%s)', (driver) => {
     const started = await call<JobView>('jobs.start', { name: 'export.commissions', payload: { format: 'csv', out: file } });
     expect(started).toMatchObject({ name: 'export.commissions', operator: 'admin', state: 'running', cancellable: true });
     // Interactive calls while it runs: answered, online (a loose bound; the benchmark has the figures).
+    // On PGlite the export reads in short slices, so the call is answered while the job still runs
+    // (it used to wait for the whole export: one snapshot transaction on the one connection).
     const t0 = Date.now();
     const me = await call<{ username: string }>('session.whoami');
     expect(me.username).toBe('admin');
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(tw.ws.jobs.get(started.id, 'admin').state).toBe('running');
     expect((await tw.ws.connectivity()).online).toBe(true);
     await tw.ws.jobs.settled(started.id);
     const [done] = await jobs();

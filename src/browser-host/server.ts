@@ -22,7 +22,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ProgressEvent } from '../core/bridge/contract.js';
+import type { JobView, ProgressEvent } from '../core/bridge/contract.js';
 import { bridgeExportSchema, bridgeImportSchema, invalid, toWire } from '../core/bridge/envelope.js';
 import { CONTENT_SECURITY_POLICY } from '../core/bridge/csp.js';
 import { BridgeSession } from '../core/bridge/session-host.js';
@@ -59,8 +59,8 @@ export interface BrowserHostOptions {
 const MAX_CALL_BYTES = 10 * 1024 * 1024;
 /** An import is a CSV of up to a few million rows. */
 const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
-/** An export not downloaded within this time is deleted. */
-const DOWNLOAD_TTL_MS = 10 * 60 * 1000;
+/** An export not downloaded within this time (from its start: it runs as a job) is deleted. */
+const DOWNLOAD_TTL_MS = 60 * 60 * 1000;
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 
@@ -100,16 +100,9 @@ const BRIDGE_JS = `(() => {
       return fetch('/bridge/import?' + q, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file }).then((r) => r.json());
     },
     exportFile: async (name, payload, suggestedName, options) => {
+      // The export runs as a job; the page fetches r.download once the job has succeeded.
       const r = await post('/bridge/export', options && options.id ? { name, payload, suggestedName, id: options.id } : { name, payload, suggestedName });
-      if (r.ok && r.download) {
-        const a = document.createElement('a');
-        a.href = r.download;
-        a.download = suggestedName;
-        document.body.appendChild(a);
-        a.click();
-        a.remove();
-      }
-      return r.ok ? { ok: true, value: r.value } : r;
+      return r.ok ? { ok: true, value: r.value, download: r.download } : r;
     },
   });
 })();
@@ -161,8 +154,8 @@ class Transit {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
   }
-  offer(file: string, name: string): string {
-    const token = randomUUID();
+  /** `token`: the export job's id; the file is there once the job has succeeded. */
+  offer(file: string, name: string, token: string): string {
     this.downloads.set(token, { file, name, timer: setTimeout(() => this.forget(token), DOWNLOAD_TTL_MS).unref() });
     return token;
   }
@@ -301,7 +294,7 @@ function bridgeRoutes(door: WorkstationDoor, transit: Transit, options: BrowserH
     }
     if (req.method === 'POST' && url.pathname === '/bridge/import') return importUpload(req, res, url, bridge, transit);
     if (req.method === 'POST' && url.pathname === '/bridge/export') return exportForDownload(req, res, bridge, transit);
-    if (req.method === 'GET' && url.pathname.startsWith('/bridge/download/')) return download(res, transit, url.pathname.slice('/bridge/download/'.length));
+    if (req.method === 'GET' && url.pathname.startsWith('/bridge/download/')) return downloadJob(req, res, bridge, transit, url.pathname.slice('/bridge/download/'.length));
     if (req.method === 'GET' && url.pathname === '/bridge/info') return send(res, 200, toWire(await bridge.info(options.version ?? '0.0.0', 'browser')));
     if (req.method === 'GET' && url.pathname === '/bridge.js') return send(res, 200, BRIDGE_JS, 'text/javascript');
     if (req.method === 'GET') return serveRenderer(url.pathname, res, send, options.rendererDir);
@@ -327,17 +320,25 @@ async function importUpload(req: http.IncomingMessage, res: http.ServerResponse,
   }
 }
 
+/** Starts the export as a job writing into transit; its file is offered for download under the job's id. */
 async function exportForDownload(req: http.IncomingMessage, res: http.ServerResponse, bridge: BridgeSession, transit: Transit): Promise<void> {
   const parsed = bridgeExportSchema.safeParse(await readJson(req).catch(() => undefined));
   if (!parsed.success) return send(res, 200, toWire(invalid('an export is { name, payload, suggestedName, id? }', parsed.error)));
   const file = path.join(transit.dir, `${randomUUID()}-${parsed.data.suggestedName}`);
-  const result = await bridge.run(parsed.data.name, { ...parsed.data.payload, out: file }, parsed.data.id, ipOf(req));
-  if (!result.ok) {
-    rmSync(file, { force: true });
-    return send(res, 200, toWire(result));
-  }
-  const token = transit.offer(file, parsed.data.suggestedName);
-  return send(res, 200, toWire({ ...result, download: `/bridge/download/${token}` }));
+  const result = await bridge.run('jobs.start', { name: parsed.data.name, payload: { ...parsed.data.payload, out: file } }, parsed.data.id, ipOf(req));
+  if (!result.ok) return send(res, 200, toWire(result));
+  const job = result.value as JobView;
+  transit.offer(file, parsed.data.suggestedName, job.id);
+  return send(res, 200, toWire({ ...result, download: `/bridge/download/${job.id}` }));
+}
+
+/** The file of an export job of this visit's operator, once the job has succeeded (jobs.get says whose it is). */
+async function downloadJob(req: http.IncomingMessage, res: http.ServerResponse, bridge: BridgeSession, transit: Transit, jobId: string): Promise<void> {
+  const job = await bridge.run('jobs.get', { id: jobId }, undefined, ipOf(req));
+  if (!job.ok) return refuse(res, 403, job.error.message);
+  const state = (job.value as JobView).state;
+  if (state !== 'succeeded') return refuse(res, 403, state === 'running' ? 'the export is still running' : `the export ${state}: there is no file`);
+  return download(res, transit, jobId);
 }
 
 async function download(res: http.ServerResponse, transit: Transit, token: string): Promise<void> {

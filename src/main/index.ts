@@ -99,8 +99,9 @@ function registerBridge(ws: WorkstationDoor): void {
     const json = parsed.data.suggestedName.endsWith('.json');
     const chosen = await dialog.showSaveDialog(window, { title: 'Export', defaultPath: parsed.data.suggestedName, filters: [json ? { name: 'JSON', extensions: ['json'] } : { name: 'CSV', extensions: ['csv'] }] });
     if (chosen.canceled || !chosen.filePath) return null;
-    // The save dialog already asked before replacing an existing file.
-    return bridge.run(parsed.data.name, { ...parsed.data.payload, out: chosen.filePath, overwrite: true }, parsed.data.id);
+    // The save dialog already asked before replacing an existing file. The export runs as a job:
+    // the console follows it in its jobs panel (jobs.list) and keeps working meanwhile.
+    return bridge.run('jobs.start', { name: parsed.data.name, payload: { ...parsed.data.payload, out: chosen.filePath, overwrite: true } }, parsed.data.id);
   });
 }
 

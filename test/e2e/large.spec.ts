@@ -3,6 +3,7 @@
  * scrolls (the page never holds them all), and the quick filter narrows it on the server. First, on
  * the same host, a viewer: what they may not do is disabled with the reason.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { scenario, screenshot, signIn, signOut } from './scenario.js';
 
@@ -61,4 +62,45 @@ test('the payables grid scrolls through more than 100,000 rows and filters them'
   await page.getByTestId('payables-search').fill('aff-000123');
   await expect(page.getByTestId('payables-total')).toHaveText('1');
   await expect(grid.locator('.ag-row').first()).toContainText('aff-000123');
+});
+
+test('a big export runs as a job while the operator keeps working: online throughout, progress in the jobs panel, then the file', async () => {
+  // Signed in as admin (above). Every commission of the large fixture, all dates.
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('report-from').fill('');
+  await page.getByTestId('report-export-which').selectOption('export.commissions');
+  await page.getByTestId('report-export-format').selectOption('csv');
+  const downloaded = page.waitForEvent('download', { timeout: 180_000 });
+  await page.getByTestId('report-export').click();
+  const panel = page.getByTestId('jobs-panel');
+  const job = panel.getByTestId('job').first();
+  await expect(job).toHaveAttribute('data-job', 'export.commissions');
+  await expect(job.getByTestId('job-progress')).toContainText(/exporting: [\d,]+/, { timeout: 30_000 });
+  await screenshot(page, 'jobs-panel');
+  // Keep working meanwhile: each view answers, and the store is never called offline.
+  const connectivity = page.getByTestId('connectivity');
+  await page.getByTestId('nav-payables').click();
+  await expect(page.getByTestId('payables-grid').locator('.ag-row').first()).toBeVisible({ timeout: 30_000 });
+  await expect(connectivity).toHaveText('Online');
+  await page.getByTestId('nav-batches').click();
+  await expect(page.getByTestId('view-batches')).toBeVisible();
+  await expect(connectivity).toHaveText('Online');
+  await page.getByTestId('nav-reports').click();
+  await expect(page.getByTestId('view-reports')).toBeVisible();
+  await expect(connectivity).toHaveText('Online');
+  // A reload while it runs (or just after) still lists the job: it lives in the workstation.
+  await page.reload();
+  await page.getByTestId('jobs-button').click();
+  await expect(page.getByTestId('jobs-panel').getByTestId('job').first()).toHaveAttribute('data-job', 'export.commissions');
+  // Then the file: its rows, and the panel's result says how many.
+  const job2 = page.getByTestId('jobs-panel').getByTestId('job').first();
+  await expect(job2).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await expect(job2.getByTestId('job-result')).toContainText(/[\d,]{6,} rows/);
+  const rowsShown = Number((await job2.getByTestId('job-result').textContent())!.match(/([\d,]+) rows/)![1]!.replace(/,/g, ''));
+  // The reload dropped this page's wish to download: the panel offers the file.
+  const file = await Promise.race([downloaded, job2.getByTestId('job-download').click().then(() => downloaded)]);
+  const text = readFileSync((await file.path())!, 'utf8');
+  expect(text.trimEnd().split('\r\n').length - 1).toBe(rowsShown);
+  expect(rowsShown).toBeGreaterThan(300_000);
+  await expect(connectivity).toHaveText('Online');
 });

@@ -20,6 +20,7 @@ import type { PushResult } from '../sync/push.js';
 import type { PullResult } from '../sync/pull.js';
 import type { SyncStatusView, WorkstationDefinition } from '../workstation/sync-calls.js';
 import type { JobView } from '../workstation/jobs.js';
+export type { JobView };
 import type { RekeyResult } from '../cache/rekey.js';
 import type { RebuildResult } from '../workstation/workstation.js';
 import type { CredentialStoreInfo } from '../credentials/store.js';
@@ -119,10 +120,12 @@ export interface TreasuryBridge {
   /** Asks the operator for a CSV file (open dialog) and imports it; null when they cancel. */
   importFile<N extends ImportName>(name: N, options?: CallOptions): Promise<BridgeResult<CallOutput<N>> | null>;
   /**
-   * Asks the operator where to save (save dialog; in a browser, a download) and runs the export
-   * there; null when they cancel. The payload is the export's own, without the output path.
+   * Asks the operator where to save (save dialog; in a browser, a download) and starts the export
+   * there as a job, answering at once with the job (its progress and result: jobs.list / jobs.get);
+   * null when they cancel. The payload is the export's own, without the output path. In a browser,
+   * `download` is where the file is fetched once the job has succeeded.
    */
-  exportFile<N extends ExportName>(name: N, payload: Omit<CallInput<N>, 'out' | 'overwrite'>, suggestedName: string, options?: CallOptions): Promise<BridgeResult<CallOutput<N>> | null>;
+  exportFile<N extends ExportName>(name: N, payload: Omit<CallInput<N>, 'out' | 'overwrite'>, suggestedName: string, options?: CallOptions): Promise<(BridgeResult<JobView> & { download?: string }) | null>;
 }
 
 export const CALL_CHANNEL = 'treasury:call';

@@ -5,6 +5,8 @@
  * - **One snapshot, flat memory.** The report's queries run through a server-side cursor inside one
  *   read-only REPEATABLE READ transaction; rows are fetched a page at a time and each page is
  *   written (and awaited) before the next is fetched. Memory holds one page whatever the size.
+ *   On the embedded store (one connection) a long snapshot would hold every other call: there the
+ *   report is read in short slices that are checked to be one snapshot (readBySlices).
  * - **Exact amounts.** Queries return amounts as integer minor units; they are summed as bigint and
  *   written as exact decimal strings in major units (formatAmount: digits, one '.', an optional
  *   leading '-'). A reader gets the minor units back with parseAmount, exactly.
@@ -29,6 +31,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
 import { Sink, checkTarget, place, placeError } from '../files/whole-file.js';
+import { changedSince, snapshotXmin } from '../central/changes.js';
 import { copyField, copyOutChunks, copyOutText, inlineQuery } from '../central/copy.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
@@ -58,6 +61,12 @@ export interface TabularReport {
    * indexed. PGlite then reads the report in keyset chunks through COPY (see readReport).
    */
   readonly keys?: number;
+  /**
+   * The change-logged tables (change_log `tbl`) the queries read. With keys and sources, PGlite reads
+   * the report in slices, each its own short transaction, and checks that none of these tables
+   * changed since the first slice's snapshot (see readBySlices); without, in one snapshot.
+   */
+  readonly sources?: readonly string[];
   /** Read in this order (see readReport); each ordered so that the file is deterministic. */
   queries(filters: Filters): SQL[];
 }
@@ -181,7 +190,7 @@ interface Reading {
 }
 
 /** The report's columns of a row as read (its hidden keys dropped, in place). */
-function visible(r: Reading, cells: Cells): Cells {
+function visible(r: Pick<Reading, 'report'>, cells: Cells): Cells {
   cells.length = r.report.columns.length;
   return cells;
 }
@@ -200,16 +209,49 @@ async function readByCopy(r: Reading): Promise<void> {
   );
 }
 
+/** Copies one keyset chunk (a whole query) and returns COPY's text output. */
+type CopyChunk = (query: SQL) => Promise<string>;
+
 /** PGlite, a report with keys: COPY of one keyset chunk after another, each split into pages. */
-async function readByKeyset(r: Reading, keys: number, chunkRows: number): Promise<void> {
+async function readByKeyset(r: Omit<Reading, 'tx'>, keys: number, chunkRows: number, copyChunk: CopyChunk): Promise<void> {
   let after: Cells | null = null;
   for (;;) {
-    const text = await copyOutText(r.tx, inlineQuery(r.tx, keysetChunk(r.query, keys, after, chunkRows)));
+    const text = await copyChunk(keysetChunk(r.query, keys, after, chunkRows));
     if (text === '') return;
     const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => cellsOf(line, r.width, r.report));
     after = chunk[chunk.length - 1]!.slice(r.report.columns.length);
     for (let at = 0; at < chunk.length; at += r.pageSize) await r.onPage(chunk.slice(at, at + r.pageSize).map((cells) => visible(r, cells)));
     if (chunk.length < chunkRows) return;
+  }
+}
+
+/** A sliced read found that its sources changed after its first slice: the slices are not one snapshot. */
+export class SnapshotLost extends Error {}
+
+/**
+ * PGlite, a report with keys and sources: each keyset chunk is copied in its own short read-only
+ * transaction, so the embedded store's one connection is free between chunks and the console's
+ * calls run there instead of waiting for the whole export. The slices still make one snapshot:
+ * the first fixes an xmin, and every slice checks, inside its own snapshot, that none of the
+ * report's source tables was written at or above it (central/changes.ts). If one was (a calc or a
+ * payment ran meanwhile), SnapshotLost: the caller starts again in one snapshot.
+ */
+async function readBySlices(store: CentralStore, report: TabularReport, filters: Filters, pageSize: number, onPage: Reading['onPage'], chunkRows: number): Promise<void> {
+  const keys = report.keys!;
+  const sources = report.sources!;
+  let xmin: string | null = null;
+  const copyChunk: CopyChunk = (query) =>
+    store.db.transaction(
+      async (tx) => {
+        xmin ??= await snapshotXmin(tx);
+        const text = await copyOutText(tx, inlineQuery(tx, query));
+        if (await changedSince(tx, xmin, sources)) throw new SnapshotLost(`${report.name}: ${sources.join(', ')} changed during the export`);
+        return text;
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+  for (const query of report.queries(filters)) {
+    await readByKeyset({ query, report, width: report.columns.length + keys, pageSize, onPage }, keys, chunkRows, copyChunk);
   }
 }
 
@@ -247,6 +289,8 @@ async function readByCursor(r: Reading): Promise<void> {
  *   copied in keyset chunks of KEYSET_CHUNK rows (each chunk one index range scan): flat memory at
  *   COPY's speed, without PGlite's per-row protocol decoding.
  * - PGlite, otherwise: a server-side cursor.
+ *
+ * On PGlite a report with sources is read in slices (readBySlices) unless `oneSnapshot`.
  */
 export async function readReport(
   store: CentralStore,
@@ -255,14 +299,16 @@ export async function readReport(
   pageSize: number,
   onPage: (page: Cells[]) => Promise<void>,
   chunkRows = KEYSET_CHUNK,
+  oneSnapshot = false,
 ): Promise<void> {
   const keys = report.keys ?? 0;
+  if (store.kind === 'pglite' && keys > 0 && report.sources && !oneSnapshot) return readBySlices(store, report, filters, pageSize, onPage, chunkRows);
   await store.db.transaction(
     async (tx) => {
       for (const query of report.queries(filters)) {
         const reading: Reading = { tx, query, report, width: report.columns.length + keys, pageSize, onPage };
         if (store.kind === 'postgres') await readByCopy(reading);
-        else if (keys > 0) await readByKeyset(reading, keys, chunkRows);
+        else if (keys > 0) await readByKeyset(reading, keys, chunkRows, (q) => copyOutText(tx, inlineQuery(tx, q)));
         else await readByCursor(reading);
       }
     },
@@ -274,10 +320,18 @@ export async function readReport(
 export async function exportReport(store: CentralStore, report: TabularReport, options: ExportOptions): Promise<ExportResult> {
   const file = checkTarget(options.out, options.overwrite ?? false);
   const { filters, echo } = await resolveFilters(store.db, report.spec, options.filters);
-  return writeReport(store, report, file, filters, echo, options);
+  try {
+    return await writeReport(store, report, file, filters, echo, options, false);
+  } catch (error) {
+    if (!(error instanceof SnapshotLost)) throw error;
+    // The partial file is gone (writeReport cleans up); again, in one snapshot this time: it holds
+    // the embedded store until it ends, but it always ends, and the file is one moment's ledger.
+    options.onProgress?.(0);
+    return writeReport(store, report, file, filters, echo, options, true);
+  }
 }
 
-async function writeReport(store: CentralStore, report: TabularReport, file: string, filters: Filters, echo: FilterEcho, options: ExportOptions): Promise<ExportResult> {
+async function writeReport(store: CentralStore, report: TabularReport, file: string, filters: Filters, echo: FilterEcho, options: ExportOptions, oneSnapshot: boolean): Promise<ExportResult> {
   // Our own names beside the target, created exclusively (never following or truncating what is
   // there): two exports to one path never write into each other's file.
   const tag = randomBytes(6).toString('hex');
@@ -344,7 +398,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
         }
         rowCount += page.length;
         options.onProgress?.(rowCount);
-      }, options.chunkRows);
+      }, options.chunkRows, oneSnapshot);
       await sink.sync();
     } finally {
       await sink.close();

@@ -85,6 +85,7 @@ export const commissionReport: TabularReport = {
   amounts: { amount: 'currency' },
   groupBy: 'status',
   keys: 1,
+  sources: ['commissions', 'payout_items', 'payouts', 'payout_batches'],
   queries: (f) => [
     sql`SELECT c.id::text AS commission_id, c.conversion_id, c.affiliate_id, ${iso(sql`c.occurred_at`)} AS occurred_at,
                ${iso(sql`c.available_at`)} AS available_at, ${iso(sql`c.calculated_at`)} AS calculated_at, c.status, c.reason,
@@ -123,6 +124,7 @@ export const payoutItemReport: TabularReport = {
   amounts: { amount: 'currency', payout_amount: 'payout_currency' },
   groupBy: 'item_kind',
   keys: 1,
+  sources: ['payout_items', 'payouts', 'payout_batches', 'commissions'],
   queries: (f) => [
     sql`SELECT b.id::text AS batch_id, b.number AS batch_number, p.id::text AS payout_id, p.affiliate_id,
                i.commission_id::text AS commission_id, c.conversion_id, i.amount_minor::text AS amount, trim(i.currency) AS currency,
@@ -171,6 +173,7 @@ export const journalReport: TabularReport = {
   amounts: { debit: 'currency', credit: 'currency' },
   groupBy: 'account_code',
   keys: 2,
+  sources: ['commissions', 'adjustments', 'payouts', 'payout_batches', 'payout_items'],
   queries: journalQueries,
 };
 

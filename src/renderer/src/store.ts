@@ -5,7 +5,7 @@
  * views need lives here.
  */
 import { create } from 'zustand';
-import type { CallOutput, HostInfo, ProgressEvent } from '../../core/bridge/contract';
+import type { CallOutput, HostInfo, JobView, ProgressEvent } from '../../core/bridge/contract';
 
 export type Manifest = CallOutput<'console.manifest'>;
 export type SyncStatus = CallOutput<'sync.status'>;
@@ -50,6 +50,16 @@ export interface ConsoleState {
   progress: Record<string, ProgressEvent>;
   notices: Notice[];
   prompt: PasswordPrompt | null;
+  /** The operator's jobs on this workstation (polled by the jobs panel), and whether the panel is open. */
+  jobs: JobView[];
+  jobsOpen: boolean;
+  /** Jobs started from this page whose file the browser should download when they succeed. */
+  downloads: Record<string, string>;
+  setJobs(jobs: JobView[]): void;
+  showJobs(open: boolean): void;
+  /** A job started here (an export): the panel opens and follows it; `download` names the file for the browser. */
+  jobStarted(job: JobView, download?: string): void;
+  downloaded(jobId: string): void;
   setHost(host: HostInfo): void;
   setStatus(status: SyncStatus | null): void;
   signedIn(manifest: Manifest): void;
@@ -92,10 +102,18 @@ export const useConsole = create<ConsoleState>((set, get) => ({
   progress: {},
   notices: [],
   prompt: null,
+  jobs: [],
+  jobsOpen: false,
+  downloads: {},
+  setJobs: (jobs) => set({ jobs }),
+  showJobs: (jobsOpen) => set({ jobsOpen }),
+  jobStarted: (job, download) =>
+    set((s) => ({ jobs: [job, ...s.jobs.filter((j) => j.id !== job.id)], jobsOpen: true, downloads: download ? { ...s.downloads, [job.id]: download } : s.downloads })),
+  downloaded: (jobId) => set((s) => ({ downloads: Object.fromEntries(Object.entries(s.downloads).filter(([id]) => id !== jobId)) })),
   setHost: (host) => set({ host }),
   setStatus: (status) => set({ status }),
   signedIn: (manifest) => set({ manifest, endedBecause: null }),
-  sessionEnded: (reason) => set({ manifest: null, endedBecause: reason, view: 'dashboard' }),
+  sessionEnded: (reason) => set({ manifest: null, endedBecause: reason, view: 'dashboard', jobs: [], jobsOpen: false }),
   go: (view, batchId) => set({ view, batchId: batchId === undefined ? get().batchId : batchId }),
   onProgress: (event) => {
     if (ended.has(event.callId)) return;

@@ -1,13 +1,14 @@
 /**
  * Always visible: who is signed in and as what, online or offline (and why), when the cache last
  * synced, how many commands wait in the outbox and how many the central store refused (conflicts).
- * Polled every 10 s; "Sync now" pushes and pulls.
+ * Polled every 10 s; "Sync now" pushes and pulls. Jobs (exports and other long work) open from here.
  */
 import { useEffect, useState } from 'react';
 import { call, describeError } from '../api';
 import { ago } from '../format';
 import { useConsole } from '../store';
 import { Action } from './Action';
+import { JobsButton } from './JobsPanel';
 
 export function TopBar() {
   const manifest = useConsole((s) => s.manifest)!;
@@ -71,6 +72,7 @@ export function TopBar() {
         Conflicts: {status?.rejected ?? '–'}
       </span>
       <span className="spacer" />
+      <JobsButton />
       <Action call="sync.run" online onRun={syncNow} busy={syncing} testId="sync-now">
         Sync now
       </Action>
