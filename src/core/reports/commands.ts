@@ -41,7 +41,7 @@ function runExport(report: TabularReport) {
       generatedBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
       now: () => ctx.now, // the central clock's, not this workstation's (central/clock.ts)
-      onProgress: (n) => ctx.progress({ phase: 'exporting', done: n }),
+      onProgress: (n, total) => ctx.progress({ phase: 'exporting', done: n, ...(total === null ? {} : { total }) }),
     });
   };
 }

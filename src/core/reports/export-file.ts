@@ -85,8 +85,11 @@ export interface ExportOptions {
   chunkRows?: number | undefined;
   /** Opens a partial file for writing (default: created exclusively, owner-only). Tests put a full disk here. */
   openPartial?: ((file: string) => Promise<FileHandle>) | undefined;
-  /** Called after each page with the rows written so far; throwing aborts the export (and removes the partial file). */
-  onProgress?: ((rowsWritten: number) => void) | undefined;
+  /**
+   * Called after each page with the rows written so far and the rows the export will write
+   * (counted first, in its snapshot); throwing aborts the export (and removes the partial file).
+   */
+  onProgress?: ((rowsWritten: number, total: number | null) => void) | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -225,6 +228,17 @@ async function readByKeyset(r: Omit<Reading, 'tx'>, keys: number, chunkRows: num
   }
 }
 
+/**
+ * The report's rows, counted in the read's snapshot (for progress: done of total, and the time
+ * left). The planner drops the reports' LEFT JOINs to unique keys here, so this is one pass over the
+ * report's main table, short beside the read.
+ */
+async function countRows(tx: CentralTx, report: TabularReport, filters: Filters): Promise<number> {
+  let total = 0;
+  for (const query of report.queries(filters)) total += Number((await rows<{ n: string }>(tx, sql`SELECT count(*)::text AS n FROM (${query}) q`))[0]!.n);
+  return total;
+}
+
 /** A sliced read found that its sources changed after its first slice: the slices are not one snapshot. */
 export class SnapshotLost extends Error {}
 
@@ -236,14 +250,15 @@ export class SnapshotLost extends Error {}
  * report's source tables was written at or above it (central/changes.ts). If one was (a calc or a
  * payment ran meanwhile), SnapshotLost: the caller starts again in one snapshot.
  */
-async function readBySlices(store: CentralStore, report: TabularReport, filters: Filters, pageSize: number, onPage: Reading['onPage'], chunkRows: number): Promise<void> {
+async function readBySlices(store: CentralStore, report: TabularReport, filters: Filters, pageSize: number, onPage: Reading['onPage'], chunkRows: number, onTotal: (n: number) => void): Promise<void> {
   const keys = report.keys!;
   const sources = report.sources!;
-  let xmin: string | null = null;
+  const first = await store.db.transaction(async (tx) => ({ xmin: await snapshotXmin(tx), total: await countRows(tx, report, filters) }), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  onTotal(first.total);
+  const xmin = first.xmin;
   const copyChunk: CopyChunk = (query) =>
     store.db.transaction(
       async (tx) => {
-        xmin ??= await snapshotXmin(tx);
         const text = await copyOutText(tx, inlineQuery(tx, query));
         if (await changedSince(tx, xmin, sources)) throw new SnapshotLost(`${report.name}: ${sources.join(', ')} changed during the export`);
         return text;
@@ -300,11 +315,13 @@ export async function readReport(
   onPage: (page: Cells[]) => Promise<void>,
   chunkRows = KEYSET_CHUNK,
   oneSnapshot = false,
+  onTotal: (n: number) => void = () => {},
 ): Promise<void> {
   const keys = report.keys ?? 0;
-  if (store.kind === 'pglite' && keys > 0 && report.sources && !oneSnapshot) return readBySlices(store, report, filters, pageSize, onPage, chunkRows);
+  if (store.kind === 'pglite' && keys > 0 && report.sources && !oneSnapshot) return readBySlices(store, report, filters, pageSize, onPage, chunkRows, onTotal);
   await store.db.transaction(
     async (tx) => {
+      onTotal(await countRows(tx, report, filters));
       for (const query of report.queries(filters)) {
         const reading: Reading = { tx, query, report, width: report.columns.length + keys, pageSize, onPage };
         if (store.kind === 'postgres') await readByCopy(reading);
@@ -326,7 +343,7 @@ export async function exportReport(store: CentralStore, report: TabularReport, o
     if (!(error instanceof SnapshotLost)) throw error;
     // The partial file is gone (writeReport cleans up); again, in one snapshot this time: it holds
     // the embedded store until it ends, but it always ends, and the file is one moment's ledger.
-    options.onProgress?.(0);
+    options.onProgress?.(0, null);
     return writeReport(store, report, file, filters, echo, options, true);
   }
 }
@@ -352,6 +369,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
   const totals = new Totals();
   const rowsHash = createHash('sha256');
   let rowCount = 0;
+  let total: number | null = null;
   const csv = options.format === 'csv';
 
   const cleanup = async () => {
@@ -397,8 +415,11 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
           await sink.write(text);
         }
         rowCount += page.length;
-        options.onProgress?.(rowCount);
-      }, options.chunkRows, oneSnapshot);
+        options.onProgress?.(rowCount, total);
+      }, options.chunkRows, oneSnapshot, (n) => {
+        total = n;
+        options.onProgress?.(0, total);
+      });
       await sink.sync();
     } finally {
       await sink.close();

@@ -1,10 +1,10 @@
 /**
  * The operator's jobs — exports, calculations, imports, executions started and left to run — from
- * the top bar: a button with the number running, and a drawer listing running and recent jobs with
+ * the top bar: a button with the number running, and a panel listing running and recent jobs with
  * progress, elapsed and remaining time, cancel, and the result (file, rows, totals, checksum).
  *
  * Jobs live in the workstation (workstation/jobs.ts), not in the page: a reload finds them still
- * running. The list is polled every second while a job runs or the drawer is open (progress at
+ * running. The list is polled every second while a job runs or the panel is open (progress at
  * least once a second), every 5 s otherwise (jobs started from the CLI attached to this host).
  * A job started here that ends says so in a notice; an export started in a browser is downloaded
  * when it succeeds.
@@ -15,7 +15,7 @@ import { call, describeError } from '../api';
 import { count } from '../format';
 import { useConsole } from '../store';
 import { exportDone, exportTitle, isExport } from '../views/common/exportReport';
-import { Drawer, ProgressBar } from './Panel';
+import { ProgressBar } from './Panel';
 
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
@@ -99,6 +99,8 @@ export function JobsButton() {
   );
 }
 
+const close = () => useConsole.getState().showJobs(false);
+
 function JobsDrawer({ jobs }: { jobs: JobView[] }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -106,12 +108,22 @@ function JobsDrawer({ jobs }: { jobs: JobView[] }) {
     return () => clearInterval(t);
   }, []);
   return (
-    <Drawer title="Jobs" onClose={() => useConsole.getState().showJobs(false)} testId="jobs-panel">
-      {jobs.length === 0 && <p className="muted">No jobs yet. Exports and other long work run here while you keep working.</p>}
-      {jobs.map((job) => (
-        <JobRow key={job.id} job={job} now={now} />
-      ))}
-    </Drawer>
+    // A shelf at the bottom right, not a drawer over the page: the operator keeps working beside
+    // it, and the pages' own actions (top right) stay within reach.
+    <aside className="jobs-panel" role="dialog" aria-label="Jobs" data-testid="jobs-panel" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <header>
+        <h2>Jobs</h2>
+        <button type="button" className="btn plain" onClick={close} aria-label="Close the jobs panel">
+          ✕
+        </button>
+      </header>
+      <div className="jobs-body">
+        {jobs.length === 0 && <p className="muted">No jobs yet. Exports and other long work run here while you keep working.</p>}
+        {jobs.map((job) => (
+          <JobRow key={job.id} job={job} now={now} />
+        ))}
+      </div>
+    </aside>
   );
 }
 
