@@ -42,7 +42,8 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'demo.generate': { summary: 'Generates deterministic demo affiliates and conversions (and sets the example rules when none exist).', cli: ['demo'] },
   // Batches
   'batch.preview': { summary: 'Who would be paid and how much, with every exclusion reason and totals per currency and provider.', cli: ['batch preview'] },
-  'batch.create': { summary: 'Creates payout batches from the preview (split at maxPayouts), each with its content hash.', cli: ['batch create'] },
+  'batch.previewPage': { summary: 'The preview a page at a time, for the console: the whole selection’s totals, exclusion counts and FX pairs, and rows sorted and filtered by the workstation (kept between requests while the ledger does not change).', sentBy: 'the console\'s Batch builder' },
+  'batch.create': { summary: 'Creates payout batches from the preview (split at maxPayouts), each with its content hash; leftOut names affiliates the operator left out.', cli: ['batch create'] },
   'batch.submit': { summary: 'Submits a draft batch for approval.', cli: ['batch submit'] },
   'batch.approve': { summary: 'Approves a submitted batch (not your own; two approvers and batches.approve_high_value for a high-value batch); contentHash binds the approval to what was reviewed.', cli: ['batch approve'] },
   'batch.reject': { summary: 'Sends a submitted batch back to draft, with a reason.', cli: ['batch reject'] },

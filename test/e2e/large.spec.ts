@@ -64,6 +64,38 @@ test('the payables grid scrolls through more than 100,000 rows and filters them'
   await expect(grid.locator('.ag-row').first()).toContainText('aff-000123');
 });
 
+test('the batch preview of every affiliate pages and sorts at the source; leaving one out changes the totals exactly', async () => {
+  const calls: { limit: number; sort?: { field: string } }[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/bridge/call') && r.postData()?.includes('batch.previewPage')) calls.push((JSON.parse(r.postData()!) as { payload: { limit: number; sort?: { field: string } } }).payload);
+  });
+  await page.getByTestId('nav-builder').click();
+  await page.getByTestId('builder-affiliates').fill('');
+  await page.getByTestId('builder-preview').click();
+  const info = page.getByTestId('builder-preview-info');
+  await expect(info).toContainText(/\d{3},\d{3} affiliates considered/, { timeout: 60_000 });
+  const grid = page.getByTestId('builder-preview-grid');
+  await expect(grid.locator('.ag-row[row-index="0"]').first()).toContainText(/aff-\d{6}/, { timeout: 30_000 });
+  // A page at a time: no request asked for more than 1,000 rows.
+  expect(calls.length).toBeGreaterThan(1);
+  for (const c of calls) expect(c.limit).toBeLessThanOrEqual(1000);
+  // Sorting by the amount asks the workstation for a sorted page.
+  await grid.locator('.ag-header-cell[col-id="amountMinor"]').click();
+  await expect.poll(() => calls.some((c) => c.sort?.field === 'amountMinor')).toBe(true);
+  await expect(grid.locator('.ag-row[row-index="0"]').first()).toContainText(/aff-\d{6}/);
+  // Leave the first eligible row out: the count says so and the totals follow.
+  const totals = page.getByTestId('builder-totals');
+  const before = await totals.textContent();
+  await page.getByTestId('builder-show').selectOption('eligible');
+  await grid.getByTestId('builder-include').first().uncheck();
+  await expect(totals).toContainText('(1 left out by you)');
+  expect(await totals.textContent()).not.toBe(before);
+  // Only the excluded rows, from the source.
+  await page.getByTestId('builder-show').selectOption('excluded');
+  await expect(grid.locator('.ag-row[row-index="0"]').first()).toContainText('excluded');
+  await screenshot(page, 'builder-large');
+});
+
 test('a big export runs as a job while the operator keeps working: online throughout, progress in the jobs panel, then the file', async () => {
   // Signed in as admin (above). Every commission of the large fixture, all dates.
   await page.getByTestId('nav-reports').click();

@@ -12,6 +12,7 @@ import { loadBatch } from './content.js';
 import { createBatches } from './create.js';
 import { approveBatch, cancelBatch, moveBatch, rejectBatch, removePayouts, submitBatch } from './lifecycle.js';
 import { previewBatch } from './preview.js';
+import { keptPreview, pagePreview, PREVIEW_SHOW, PREVIEW_SORT_FIELDS } from './preview-page.js';
 import { allowedActions, BATCH_STATES } from './state.js';
 import { instant, toDate } from '../commands/inputs.js';
 
@@ -48,6 +49,27 @@ export const preview = defineQuery({
   },
 });
 
+export const previewPage = defineQuery({
+  name: 'batch.previewPage',
+  permission: 'payables.view',
+  input: z.strictObject({
+    ...filters,
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(0).max(1000).default(100),
+    sort: z.strictObject({ field: z.enum(PREVIEW_SORT_FIELDS), dir: z.enum(['asc', 'desc']) }).optional(),
+    show: z.enum(PREVIEW_SHOW).optional(),
+    search: z.string().max(100).optional(),
+  }),
+  async run(ctx, input) {
+    const { offset, limit, sort, show, search, ...f } = input;
+    const preview = await keptPreview(ctx.store, { ...f, provider: f.provider as never, cutoff: optionalDate(f.cutoff) }, ctx.now);
+    return pagePreview(preview, { offset, limit, sort, show, search });
+  },
+});
+
+/** Affiliates the operator left out of a batch (unticked in the preview); create takes everyone else eligible. */
+export const leftOutInput = z.array(z.string().min(1)).max(100_000).optional();
+
 export const create = defineCommand({
   name: 'batch.create',
   permission: 'batches.create',
@@ -55,6 +77,7 @@ export const create = defineCommand({
     ...filters,
     maxPayouts: z.number().int().min(1).max(100_000).optional(),
     note: z.string().max(500).optional(),
+    leftOut: leftOutInput,
     /** Client-chosen id (offline preparation refers to the batch before the central store has seen it). */
     batchId: z.string().uuid().optional(),
     /** What was prepared offline: created exactly so, or refused with the differences. */

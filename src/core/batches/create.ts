@@ -57,7 +57,7 @@ export interface CreateResult {
 
 export async function createBatches(
   tx: CentralTx,
-  input: PreviewFilters & { maxPayouts?: number | undefined; note?: string | undefined; batchId?: string | undefined; expected?: readonly ExpectedPayout[] | undefined },
+  input: PreviewFilters & { maxPayouts?: number | undefined; note?: string | undefined; batchId?: string | undefined; expected?: readonly ExpectedPayout[] | undefined; leftOut?: readonly string[] | undefined },
   actor: { operatorId: string },
   now: Date,
   audit: (entry: AuditEntry) => void,
@@ -66,7 +66,9 @@ export async function createBatches(
   // indexes would refuse the second anyway; the lock turns that into a wait, not an error).
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.batch.create'))`);
   const preview = await previewBatch(tx, input, now);
-  let eligible = preview.rows.filter((r) => r.eligible);
+  // The operator's own exclusions (unticked in the preview) are left out, and recorded in the request.
+  const leftOut = new Set(input.leftOut ?? []);
+  let eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
   const excluded = preview.rows.filter((r) => !r.eligible).map((r) => ({ affiliateId: r.affiliateId, reasons: r.reasons as string[] }));
   if (input.expected) {
     await assertExpected(tx, input.expected, preview.rows, now, input.cutoff);
@@ -103,6 +105,7 @@ export async function createBatches(
     fxRates: { ...(input.fxRates ?? {}) },
     maxPayouts: max,
     note: input.note ?? null,
+    ...(leftOut.size > 0 ? { leftOut: [...leftOut].sort() } : {}),
   };
   const batches = parts.map((rowsOfPart, i) => {
     const highValue = rowsOfPart.some((r) => r.highValue);

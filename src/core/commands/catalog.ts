@@ -42,6 +42,7 @@ const CATALOG = [
   data.payables,
   data.demo,
   batches.preview,
+  batches.previewPage,
   batches.create,
   batches.submit,
   batches.approve,

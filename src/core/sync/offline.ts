@@ -172,12 +172,14 @@ function belowLocalKeys(cache: LocalCache, table: 'payout_items' | 'batch_approv
 export function createOffline(
   cache: LocalCache,
   operator: OfflineOperator,
-  filters: PreviewFilters & { note?: string },
+  filters: PreviewFilters & { note?: string; leftOut?: readonly string[] | undefined },
   now: Date,
 ): { batchId: string; payouts: number; contentHash: string; requiredApprovals: number; commandId: string } {
   require(operator, 'batches.create');
   const { preview, owed } = previewOffline(cache, filters, now);
-  const eligible = preview.rows.filter((r) => r.eligible);
+  // The operator's own exclusions (unticked in the preview), as online (batches/create.ts).
+  const leftOut = new Set(filters.leftOut ?? []);
+  const eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
   if (eligible.length === 0) throw new TreasuryError('VALIDATION', 'nothing to pay: no affiliate is eligible with these filters (offline preview)');
   const batchId = randomUUID();
   const fxRates = Object.fromEntries(Object.entries(filters.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)));

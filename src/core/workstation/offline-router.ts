@@ -15,6 +15,7 @@
  * Each call is journaled in the cache (local_journal): allowed or denied, by whom, with the command
  * id. The central audit trail receives the commands themselves when they are pushed.
  */
+import { pagePreview, type PreviewPageOptions } from '../batches/preview-page.js';
 import { randomUUID } from 'node:crypto';
 import { roleHas } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
@@ -70,14 +71,15 @@ const OFFLINE_HANDLERS: Record<string, Handler> = {
   'dashboard.summary': (ctx) => consoleReads.dashboardOffline(ctx.cache, ctx.now),
   'console.manifest': (ctx) => consoleReads.manifestOffline(ctx.cache, ctx.actor!, ctx.session, ctx.now),
   'batch.preview': (ctx, input: reads.FilterInput) => ({ ...reads.previewInput(ctx.cache, input, ctx.now), offline: true }),
+  'batch.previewPage': (ctx, input: reads.FilterInput & PreviewPageOptions) => ({ ...pagePreview(reads.previewInput(ctx.cache, input, ctx.now), input), offline: true }),
   'batch.list': (ctx, input: { status?: string; limit?: number }) => reads.listBatches(ctx.cache, input),
   'batch.show': (ctx, input: { batch: string; payouts?: boolean; limit?: number; offset?: number }) => reads.showBatch(ctx.cache, input),
   'reconcile.list': (ctx, input: { provider?: string; limit?: number; offset?: number }) => reads.listReconciliations(ctx.cache, input),
   'payout.events': (ctx, input: { payout?: string; provider?: string; limit?: number; offset?: number }) => reads.listProviderEvents(ctx.cache, input),
   'audit.tail': (ctx, input: { afterSeq?: string; limit?: number }) => readAuditTail(ctx.cache, input),
   'reconcile.results': (ctx, input: { runId: string; outcome?: string; limit?: number; offset?: number }) => reads.reconciliationResults(ctx.cache, input),
-  'batch.create': (ctx, input: reads.FilterInput & { maxPayouts?: number; note?: string }) => {
-    const filters = { ...reads.filters(input), note: input.note };
+  'batch.create': (ctx, input: reads.FilterInput & { maxPayouts?: number; note?: string; leftOut?: string[] }) => {
+    const filters = { ...reads.filters(input), note: input.note, leftOut: input.leftOut };
     if (input.maxPayouts !== undefined) {
       const eligible = reads.previewInput(ctx.cache, input, ctx.now).eligibleCount;
       if (eligible > input.maxPayouts) {

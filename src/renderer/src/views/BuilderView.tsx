@@ -1,11 +1,12 @@
 /**
  * Batch builder: choose what to pay (currency, provider, cutoff, optionally named affiliates),
- * preview it — every affiliate included or excluded with the reason — give FX rates where the
- * preview needs them, leave rows out if wanted, and create the batch from exactly those filters.
+ * preview it — every affiliate included or excluded with the reason, paged at the source (the
+ * page holds the totals and a block of rows, never the whole preview) — give FX rates where the
+ * preview needs them, leave rows out if wanted (a short list create takes as is), and create the
+ * batch from exactly those filters.
  * Creating from a preview that no longer matches the filters is refused here: preview again first.
  */
-import type { AgGridReact } from 'ag-grid-react';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { call, CallFailed, describeError, useQuery } from '../api';
 import { Action } from '../components/Action';
 import { ErrorLine, Page } from '../components/Panel';
@@ -16,6 +17,7 @@ import { FxRatesForm, type FxNeed } from './builder/FxRatesForm';
 import { IncludedTotals } from './builder/IncludedTotals';
 import { PreviewGrid } from './builder/PreviewGrid';
 import { RecalculateCommissions } from './builder/RecalculateCommissions';
+import { useDebounced } from './common/useDebounced';
 import { NO_FILTERS, previewInput, type BuilderFilters, type CreateResult, type Preview, type PreviewInput, type PreviewRow } from './builder/types';
 
 export function BuilderView() {
@@ -25,11 +27,15 @@ export function BuilderView() {
   const [fxRates, setFxRates] = useState<Record<string, string>>({});
   const [fxErrors, setFxErrors] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<{ input: PreviewInput; result: Preview } | null>(null);
-  const [included, setIncluded] = useState<PreviewRow[]>([]);
+  // The operator's own exclusions: the rows they unticked (a short list, whatever the preview's size).
+  const [leftOut, setLeftOut] = useState<ReadonlyMap<string, PreviewRow>>(new Map());
+  const [show, setShow] = useState<'all' | 'eligible' | 'excluded'>('all');
+  const [search, setSearch] = useState('');
+  const term = useDebounced(search, 300);
+  const [shown, setShown] = useState<number | null>(null);
   const [busy, setBusy] = useState<'preview' | 'create' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState('');
-  const grid = useRef<AgGridReact<PreviewRow>>(null);
   // Pairs seen in any preview so far stay on screen (a rate entered is not lost on the next one).
   const [pairsSeen, setPairsSeen] = useState<string[]>([]);
 
@@ -42,11 +48,11 @@ export function BuilderView() {
     setError(null);
     setFxErrors({});
     try {
-      const result = await call('batch.preview', input);
+      // The whole selection's totals, counts and FX pairs; the grid then asks for rows a block at a time.
+      const { rows: _none, ...result } = await call('batch.previewPage', { ...input, offset: 0, limit: 0 });
       setPreview({ input, result });
-      setIncluded(result.rows.filter((r) => r.eligible));
-      const pairs = result.rows.filter((r) => r.sourceCurrency !== r.currency).map((r) => `${r.sourceCurrency}/${r.currency}`);
-      setPairsSeen((old) => [...new Set([...old, ...pairs])].sort());
+      setLeftOut(new Map());
+      setPairsSeen((old) => [...new Set([...old, ...result.fxPairs.map((p) => p.pair)])].sort());
     } catch (e) {
       const fx = fxProblems(e);
       setFxErrors(fx);
@@ -57,19 +63,27 @@ export function BuilderView() {
   };
 
   const fxNeeds = useMemo<FxNeed[]>(() => {
-    const rows = preview?.result.rows ?? [];
-    return pairsSeen.map((pair) => {
-      const of = rows.filter((r) => `${r.sourceCurrency}/${r.currency}` === pair);
-      return { pair, affiliates: of.length, missing: of.filter((r) => r.reasons.includes('fx_rate_missing')).length };
-    });
+    const pairs = new Map((preview?.result.fxPairs ?? []).map((p) => [p.pair, p]));
+    return pairsSeen.map((pair) => ({ pair, affiliates: pairs.get(pair)?.affiliates ?? 0, missing: pairs.get(pair)?.missing ?? 0 }));
   }, [pairsSeen, preview]);
+
+  const onToggle = useCallback((row: PreviewRow) => {
+    setLeftOut((old) => {
+      const next = new Map(old);
+      if (next.has(row.affiliateId)) next.delete(row.affiliateId);
+      else next.set(row.affiliateId, row);
+      return next;
+    });
+  }, []);
+  const onPage = useCallback((page: { total: number }) => setShown(page.total), []);
+  const onGridError = useCallback((e: unknown) => notify('error', `Preview rows not loaded: ${describeError(e)}`), [notify]);
 
   const create = async () => {
     if (!preview) return;
     setBusy('create');
     setError(null);
     try {
-      const result = await call('batch.create', { ...createInput(preview.input, preview.result, included), ...(note.trim() ? { note: note.trim() } : {}) });
+      const result = await call('batch.create', { ...preview.input, ...(leftOut.size > 0 ? { leftOut: [...leftOut.keys()] } : {}), ...(note.trim() ? { note: note.trim() } : {}) });
       announce(result);
     } catch (e) {
       setError(describeError(e));
@@ -84,18 +98,16 @@ export function BuilderView() {
     const payouts = list.reduce((n, b) => n + b.payouts, 0);
     notify('success', `${list.length === 1 ? `Batch ${list[0]!.number}` : `${count(list.length)} batches`} created with ${count(payouts)} payouts${offline ? ' (offline: sent to the central store at the next sync)' : ''}`);
     setPreview(null);
-    setIncluded([]);
+    setLeftOut(new Map());
     if (list.length === 1) go('batch', list[0]!.id);
     else go('batches');
   };
-
-  const onIncludedChange = useCallback((rows: PreviewRow[]) => setIncluded(rows), []);
 
   const createBlocked = !preview
     ? 'preview first'
     : stale
       ? 'the filters or FX rates changed since the preview: preview again'
-      : included.length === 0
+      : preview.result.eligibleCount - leftOut.size <= 0
         ? 'no affiliate is included'
         : null;
 
@@ -111,7 +123,7 @@ export function BuilderView() {
           {busy === 'preview' && <span className="muted small">Previewing every affiliate… (large programmes take a few seconds)</span>}
           {preview && busy !== 'preview' && (
             <span className="muted small" data-testid="builder-preview-info">
-              {count(preview.result.rows.length)} affiliates considered, as of {preview.result.asOf.slice(0, 16).replace('T', ' ')} UTC
+              {count(preview.result.considered)} affiliates considered, as of {preview.result.asOf.slice(0, 16).replace('T', ' ')} UTC
               {(preview.result as { offline?: boolean }).offline ? ' — offline, from the local cache' : ''}
             </span>
           )}
@@ -122,7 +134,7 @@ export function BuilderView() {
       {preview && (
         <>
           <div className="card builder-bottom">
-            <IncludedTotals preview={preview.result} included={included} />
+            <IncludedTotals preview={preview.result} leftOut={leftOut} />
             <div className="builder-create">
               <label>
                 Note (optional)
@@ -133,22 +145,25 @@ export function BuilderView() {
               </Action>
             </div>
           </div>
+          <div className="row builder-grid-tools">
+            <label className="inline">
+              Show{' '}
+              <select value={show} onChange={(e) => setShow(e.target.value as typeof show)} data-testid="builder-show">
+                <option value="all">every affiliate</option>
+                <option value="eligible">eligible only</option>
+                <option value="excluded">excluded only</option>
+              </select>
+            </label>
+            <input type="search" placeholder="Affiliate id or name" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Search the preview" data-testid="builder-search" />
+            {shown !== null && <span className="muted small" data-testid="builder-shown">{count(shown)} shown</span>}
+          </div>
           <div className="grid-fill">
-            <PreviewGrid key={JSON.stringify(preview.input) + preview.result.asOf} ref={grid} rows={preview.result.rows} onIncludedChange={onIncludedChange} />
+            <PreviewGrid key={JSON.stringify(preview.input) + preview.result.asOf} input={preview.input} show={show} search={term} leftOut={leftOut} onToggle={onToggle} onPage={onPage} onError={onGridError} />
           </div>
         </>
       )}
     </Page>
   );
-}
-
-/**
- * The create input: the previewed filters; when the operator left eligible rows out, the included
- * affiliates named explicitly (create selects by the same rules, restricted to those ids).
- */
-function createInput(input: PreviewInput, result: Preview, included: PreviewRow[]): PreviewInput {
-  if (included.length === result.eligibleCount) return input;
-  return { ...input, affiliateIds: included.map((r) => r.affiliateId) };
 }
 
 /** The router names a bad rate by its path (fxRates.USD/IDR): each message goes under its field. */

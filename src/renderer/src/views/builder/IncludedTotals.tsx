@@ -1,6 +1,7 @@
 /**
- * What the batch would pay, per currency and provider, for the rows still included — summed here as
- * bigint minor units from the preview's exact strings, so excluding a row changes the totals exactly.
+ * What the batch would pay, per currency and provider: the preview's totals over every eligible
+ * affiliate (computed by the workstation, not from rows held here) minus the rows the operator
+ * left out — bigint minor units from the exact strings, so leaving a row out changes them exactly.
  */
 import { useMemo } from 'react';
 import { count } from '../../format';
@@ -8,26 +9,26 @@ import { TotalsTable } from '../batch/BatchTotals';
 import { reasonLabel } from '../payables/reasons';
 import type { Preview, PreviewRow } from './types';
 
-export function IncludedTotals({ preview, included }: { preview: Preview; included: PreviewRow[] }) {
+export function IncludedTotals({ preview, leftOut }: { preview: Preview; leftOut: ReadonlyMap<string, PreviewRow> }) {
   const totals = useMemo(() => {
     const m = new Map<string, { currency: string; provider: string; payouts: number; amount: bigint }>();
-    for (const r of included) {
-      const key = `${r.currency}|${r.provider ?? ''}`;
-      const t = m.get(key) ?? { currency: r.currency, provider: r.provider ?? '', payouts: 0, amount: 0n };
-      t.payouts++;
-      t.amount += BigInt(r.amountMinor);
-      m.set(key, t);
+    for (const t of preview.totals) m.set(`${t.currency}|${t.provider}`, { currency: t.currency, provider: t.provider, payouts: t.payouts, amount: BigInt(t.amountMinor) });
+    for (const r of leftOut.values()) {
+      const t = m.get(`${r.currency}|${r.provider ?? ''}`);
+      if (!t) continue;
+      t.payouts--;
+      t.amount -= BigInt(r.amountMinor);
     }
-    return [...m.values()].sort((a, b) => (a.currency + a.provider).localeCompare(b.currency + b.provider));
-  }, [included]);
+    return [...m.values()].filter((t) => t.payouts > 0).sort((a, b) => (a.currency + a.provider).localeCompare(b.currency + b.provider));
+  }, [preview, leftOut]);
   const excluded = Object.entries(preview.excluded as Record<string, number>).sort((a, b) => b[1] - a[1]);
-  const deselected = preview.eligibleCount - included.length;
+  const included = preview.eligibleCount - leftOut.size;
   return (
     <div className="builder-summary">
       <div data-testid="builder-totals">
         <h2>
-          Included: {count(included.length)} of {count(preview.eligibleCount)} eligible
-          {deselected > 0 && <span className="warning small"> ({count(deselected)} left out by you)</span>}
+          Included: {count(included)} of {count(preview.eligibleCount)} eligible
+          {leftOut.size > 0 && <span className="warning small"> ({count(leftOut.size)} left out by you)</span>}
         </h2>
         {totals.length === 0 ? (
           <p className="muted">Nothing included.</p>
@@ -36,7 +37,7 @@ export function IncludedTotals({ preview, included }: { preview: Preview; includ
         )}
       </div>
       <div data-testid="builder-excluded">
-        <h2>Excluded: {count(preview.rows.length - preview.eligibleCount)}</h2>
+        <h2>Excluded: {count(preview.considered - preview.eligibleCount)}</h2>
         {excluded.length === 0 ? (
           <p className="muted">None.</p>
         ) : (

@@ -1,8 +1,9 @@
 /** The batch builder's data as it crosses the bridge, and the filters the operator sets. */
 import type { CallInput, CallOutput } from '../../../../core/bridge/contract';
 
-export type Preview = CallOutput<'batch.preview'>;
-export type PreviewRow = Preview['rows'][number];
+/** The whole selection's totals, exclusion counts and FX pairs (a preview page asked with limit 0). */
+export type Preview = Omit<CallOutput<'batch.previewPage'>, 'rows'>;
+export type PreviewRow = CallOutput<'batch.previewPage'>['rows'][number];
 export type CreateResult = CallOutput<'batch.create'>;
 export type PreviewInput = CallInput<'batch.preview'>;
 
