@@ -102,8 +102,12 @@ export async function main(args: string[]): Promise<void> {
     const ws = await openWorkstation({ dataDir, centralUrl: url, credentials: noSecrets });
     try {
       const call = await prepare(ws, n);
-      const calls = interactive('aff-000042');
-      const first = await timeCalls(call, calls, 1); // the first of each builds what later ones reuse
+      const all = interactive('aff-000042');
+      // The reports are timed once each (first call), not in every round: at this size on the
+      // embedded store each takes seconds to tens of seconds (they are recomputed per view, issue 18
+      // item 5 open), and rounds of them beside the export would starve it for many minutes.
+      const calls = all.filter(([label]) => !label.startsWith('report:'));
+      const first = await timeCalls(call, all, 1); // the first of each builds what later ones reuse
       const alone = await timeCalls(call, calls, runs);
       const out = path.join(dataDir, 'bench-export.csv');
       const t0 = performance.now();
@@ -120,6 +124,7 @@ export async function main(args: string[]): Promise<void> {
     }
   });
   process.stdout.write(`  ms                               first   p50    p95    max   beside the export job: p50 / p95 / max\n`);
+  for (const label of Object.keys(result.first).filter((l) => !(l in result.alone))) process.stdout.write(`    ${label.padEnd(30)} ${String(result.first[label]!.max).padStart(6)}   (timed once)\n`);
   for (const label of Object.keys(result.alone)) process.stdout.write(`${row(label, result.alone[label]).replace(label.padEnd(30), `${label.padEnd(30)} ${String(result.first[label]!.max).padStart(6)}`)}   ${row('', result.beside[label]).trim()}\n`);
   process.stdout.write(`  the export job: ${result.export.state}, ${result.export.rows?.toLocaleString('en-US') ?? '?'} rows in ${result.exportMs} ms\n`);
   process.stdout.write(JSON.stringify({ store, ...n, runs, ...result }) + '\n');
