@@ -63,14 +63,16 @@ const stat = (ms: number[]): Stat => {
 };
 
 /** `runs` rounds of every call; beside a job, a round every `pauseMs` (an operator's pace) until it ends. */
-async function timeCalls(call: Caller, calls: ReturnType<typeof interactive>, runs: number, stillRunning: () => boolean = () => true, pauseMs = 0): Promise<Record<string, Stat>> {
+async function timeCalls(call: Caller, calls: ReturnType<typeof interactive>, runs: number, stillRunning: () => boolean = () => true, pauseMs = 0, say = false): Promise<Record<string, Stat>> {
   const times = new Map<string, number[]>();
   for (let r = 0; r < runs && stillRunning(); r++) {
     if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     for (const [label, name, payload] of calls) {
       const t0 = performance.now();
       await call(name, payload);
-      (times.get(label) ?? times.set(label, []).get(label)!).push(Math.round(performance.now() - t0));
+      const ms = Math.round(performance.now() - t0);
+      (times.get(label) ?? times.set(label, []).get(label)!).push(ms);
+      if (say) process.stdout.write(`    first ${label}: ${ms} ms\n`);
     }
   }
   return Object.fromEntries([...times].map(([label, ms]) => [label, stat(ms)]));
@@ -107,7 +109,7 @@ export async function main(args: string[]): Promise<void> {
       // embedded store each takes seconds to tens of seconds (they are recomputed per view, issue 18
       // item 5 open), and rounds of them beside the export would starve it for many minutes.
       const calls = all.filter(([label]) => !label.startsWith('report:'));
-      const first = await timeCalls(call, all, 1); // the first of each builds what later ones reuse
+      const first = await timeCalls(call, all, 1, () => true, 0, true); // the first of each builds what later ones reuse
       const alone = await timeCalls(call, calls, runs);
       const out = path.join(dataDir, 'bench-export.csv');
       const t0 = performance.now();
