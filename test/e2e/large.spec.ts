@@ -97,6 +97,8 @@ test('the batch preview of every affiliate pages and sorts at the source; leavin
 });
 
 test('a big export runs as a job while the operator keeps working: online throughout, progress in the jobs panel, then the file', async () => {
+  // 420,000 rows on the embedded store, on a machine that may be running other suites.
+  test.setTimeout(360_000);
   // Signed in as admin (above). Every commission of the large fixture, all dates.
   await page.getByTestId('nav-reports').click();
   await page.getByTestId('report-from').fill('');
@@ -106,8 +108,11 @@ test('a big export runs as a job while the operator keeps working: online throug
   await page.getByTestId('report-export').click();
   const panel = page.getByTestId('jobs-panel');
   const job = panel.getByTestId('job').first();
-  await expect(job).toHaveAttribute('data-job', 'export.commissions');
-  await expect(job.getByTestId('job-progress')).toContainText(/exporting: [\d,]+/, { timeout: 30_000 });
+  // Starting the job signs the call in through the embedded store, which may still be busy with
+  // the Reports view's own queries over every date (seconds each at this size, more on a loaded
+  // machine: reports are recomputed per view, issue 18 item 5): wait for it, this is no timing.
+  await expect(job).toHaveAttribute('data-job', 'export.commissions', { timeout: 120_000 });
+  await expect(job.getByTestId('job-progress')).toContainText(/exporting: [\d,]+/, { timeout: 60_000 });
   await screenshot(page, 'jobs-panel');
   // Keep working meanwhile: each view answers, and the store is never called offline.
   const connectivity = page.getByTestId('connectivity');
