@@ -102,6 +102,14 @@ export function usePagedDatasource<Page extends { total: number; rows: unknown[]
   return datasource;
 }
 
+/**
+ * The infinite row model as the console's paged grids use it: blocks of `block` rows fetched
+ * through `datasource`, at most 50 blocks kept, two requests in flight.
+ */
+export function pagedRows(datasource: IDatasource, block: number) {
+  return { rowModelType: 'infinite', datasource, cacheBlockSize: block, maxBlocksInCache: 50, maxConcurrentDatasourceRequests: 2, infiniteInitialRowCount: block } as const;
+}
+
 export type GridProps<T> = AgGridReactProps<T> & { height?: number | string; testId?: string };
 
 /** The console's grid: themed, keyboard-navigable, sized by its container unless a height is given. */

@@ -11,7 +11,7 @@ import type { AgGridReact } from 'ag-grid-react';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { CallInput } from '../../../../core/bridge/contract';
 import { call } from '../../api';
-import { Grid, moneyColumn, usePagedDatasource, type ColDef } from '../../components/Grid';
+import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef } from '../../components/Grid';
 import { count, money } from '../../format';
 import { reasonsLabel } from '../payables/reasons';
 import type { PreviewInput, PreviewRow } from './types';
@@ -110,12 +110,7 @@ export function PreviewGrid({ input, show, search, leftOut, onToggle, onPage, on
       testId="builder-preview-grid"
       columnDefs={columns}
       defaultColDef={{ filter: false }}
-      rowModelType="infinite"
-      datasource={datasource}
-      cacheBlockSize={BLOCK}
-      maxBlocksInCache={50}
-      maxConcurrentDatasourceRequests={2}
-      infiniteInitialRowCount={BLOCK}
+      {...pagedRows(datasource, BLOCK)}
       getRowId={(p) => p.data.affiliateId}
       onCellKeyDown={onCellKeyDown}
       tooltipShowDelay={400}

@@ -7,7 +7,7 @@
 import type { CellKeyDownEvent, RowClickedEvent } from 'ag-grid-community';
 import { useCallback } from 'react';
 import { call } from '../../api';
-import { Grid, moneyColumn, usePagedDatasource, type ColDef, type PageRequest } from '../../components/Grid';
+import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef, type PageRequest } from '../../components/Grid';
 import { count } from '../../format';
 import { ChoiceFilter, type ChoiceFilterModel } from './ChoiceFilter';
 import { reasonLabel, reasonsLabel } from './reasons';
@@ -82,12 +82,7 @@ export function PayablesGrid({ query, onPage, onOpen, onError }: { query: Payabl
     <Grid<PayablesRow>
       testId="payables-grid"
       columnDefs={COLUMNS}
-      rowModelType="infinite"
-      datasource={datasource}
-      cacheBlockSize={BLOCK}
-      maxBlocksInCache={50}
-      maxConcurrentDatasourceRequests={2}
-      infiniteInitialRowCount={BLOCK}
+      {...pagedRows(datasource, BLOCK)}
       getRowId={(p) => `${p.data.affiliateId}|${p.data.currency}`}
       onRowClicked={onRowClicked}
       onCellKeyDown={onCellKeyDown}
