@@ -1,16 +1,14 @@
 /** CLI: payout batches, payouts and providers. Each subcommand is one router call (see README, CLI reference). */
 import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
-import { print, printTable, wholeNumber } from './output.js';
+import { print, printTable, wholeNumber, type Run, out } from './output.js';
 import { readSecret } from './prompt.js';
 
 export interface CliHost {
   readonly json: boolean;
   call<O>(name: string, payload: unknown): Promise<O>;
 }
-type Run = (fn: (cli: CliHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
-const out = (text: string) => process.stdout.write(text + '\n');
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 /** --fx USD/IDR=16250.5 (repeatable) → { "USD/IDR": "16250.5" } */
 const fx = (v: string, acc: Record<string, string> = {}) => {
@@ -43,7 +41,7 @@ interface TotalRow {
   amount?: string;
 }
 
-export function registerBatchCommands(program: Command, run: Run): void {
+export function registerBatchCommands(program: Command, run: Run<CliHost>): void {
   const batch = program.command('batch').description('payout batches: preview, create, approve (maker-checker), execute');
 
   withFilters(batch.command('preview').description('who would be paid, how much, and why others are excluded')).action(
@@ -208,7 +206,7 @@ export function registerBatchCommands(program: Command, run: Run): void {
 }
 
 /** Status tracking, reconciliation and exports. */
-export function registerTrackingCommands(program: Command, run: Run, relay: (cli: CliHost, host: string, port: number) => Promise<void>): void {
+export function registerTrackingCommands(program: Command, run: Run<CliHost>, relay: (cli: CliHost, host: string, port: number) => Promise<void>): void {
   const payouts = program.commands.find((c) => c.name() === 'payouts') ?? program.command('payouts').description('payout status tracking');
   payouts
     .command('poll')
@@ -275,7 +273,7 @@ export function registerTrackingCommands(program: Command, run: Run, relay: (cli
     );
 }
 
-export function registerOperatorCommands(program: Command, run: Run): void {
+export function registerOperatorCommands(program: Command, run: Run<CliHost>): void {
   const operators = program.command('operators').description('operators: add, list, roles, enable or disable (with a reason), IP allowlists');
   operators
     .command('add')
@@ -358,7 +356,7 @@ export function registerOperatorCommands(program: Command, run: Run): void {
 }
 
 /** Provider events (webhooks and polls) as stored centrally, or as last synced when offline. */
-export function registerEventCommands(program: Command, run: Run): void {
+export function registerEventCommands(program: Command, run: Run<CliHost>): void {
   program
     .command('events')
     .description('what the providers told us (webhooks, polls), newest first')
@@ -375,7 +373,7 @@ export function registerEventCommands(program: Command, run: Run): void {
 }
 
 /** Security events raised by the suspicious-activity rules, and their acknowledgement. */
-export function registerSecurityCommands(program: Command, run: Run): void {
+export function registerSecurityCommands(program: Command, run: Run<CliHost>): void {
   const security = program.command('security').description('suspicious-activity events; high-risk ones hold an action until a second admin acknowledges');
   security
     .command('events')
@@ -404,7 +402,7 @@ export function registerSecurityCommands(program: Command, run: Run): void {
 }
 
 /** The audit trail: its recent tail and the verification of its hash chain. */
-export function registerAuditCommands(program: Command, run: Run): void {
+export function registerAuditCommands(program: Command, run: Run<CliHost>): void {
   const audit = program.command('audit').description('the tamper-evident audit trail');
   audit
     .command('tail')
@@ -434,7 +432,7 @@ export function registerAuditCommands(program: Command, run: Run): void {
 }
 
 /** Sync with the central store, and the local outbox. */
-export function registerSyncCommands(program: Command, run: Run): void {
+export function registerSyncCommands(program: Command, run: Run<CliHost>): void {
   const sync = program
     .command('sync')
     .description('push the outbox, then pull changes into the local cache')

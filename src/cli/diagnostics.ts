@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
 import type { Workstation } from '../core/workstation/workstation.js';
-import { print, wholeNumber } from './output.js';
+import { print, wholeNumber, type Run, out } from './output.js';
 
 export interface DiagnosticsHost {
   readonly json: boolean;
@@ -18,11 +18,8 @@ export interface DiagnosticsHost {
   /** The signed-in session (the stored one, or one opened for this command with the environment store). */
   session(): Promise<string | null>;
 }
-type Run = (fn: (cli: DiagnosticsHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
-const out = (text: string) => process.stdout.write(text + '\n');
-
-export function registerDiagnosticsCommand(program: Command, run: Run): void {
+export function registerDiagnosticsCommand(program: Command, run: Run<DiagnosticsHost>): void {
   program
     .command('diagnostics')
     .description('write a diagnostics bundle for support: versions, settings without secrets, connectivity, sync state, recent log lines (docs/diagnostics.md)')

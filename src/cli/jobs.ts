@@ -6,15 +6,12 @@
 import type { Command } from 'commander';
 import type { JobView } from '../core/workstation/jobs.js';
 import type { CliHost } from './batches.js';
-import { print, printTable } from './output.js';
+import { print, printTable, type Run, out } from './output.js';
 
-type Run = (fn: (cli: CliHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
-
-const out = (text: string) => process.stdout.write(text + '\n');
 const count = (n: number) => n.toLocaleString('en-US');
 const progress = (j: JobView) => (j.done === null ? '' : j.total ? `${count(j.done)} of ${count(j.total)}` : count(j.done));
 
-export function registerJobCommands(program: Command, run: Run): void {
+export function registerJobCommands(program: Command, run: Run<CliHost>): void {
   const jobs = program.command('jobs').description("the signed-in operator's jobs on the console this data dir is open in: long calls running beside their work");
   jobs
     .command('list')

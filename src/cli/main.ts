@@ -18,7 +18,7 @@ import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
 import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
-import { endProgress, print, printError, printTable, progressReporter, wholeNumber } from './output.js';
+import { endProgress, print, printError, printTable, progressReporter, wholeNumber, type Run } from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
 interface GlobalOptions {
@@ -144,10 +144,7 @@ class Cli {
   }
 }
 
-
-type Run = (fn: (cli: Cli, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
-
-export function buildProgram(run: Run): Command {
+export function buildProgram(run: Run<Cli>): Command {
   const program = new Command('treasury')
     .description('Treasury Console: affiliate commissions, payout batches and their audit trail')
     .addOption(new Option('--data-dir <dir>', 'workstation data directory').env('TREASURY_DATA_DIR'))

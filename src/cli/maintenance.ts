@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { BackupResult } from '../core/backup/backup.js';
 import type { WorkstationResults } from '../core/bridge/contract.js';
 import { TreasuryError } from '../core/commands/errors.js';
-import { print } from './output.js';
+import { print, type Run, out } from './output.js';
 import type { CliHost } from './batches.js';
 
 export interface MaintenanceHost extends CliHost {
@@ -17,9 +17,6 @@ export interface MaintenanceHost extends CliHost {
   /** The central Postgres URL the global options name, if any. */
   centralUrl(): string | undefined;
 }
-type Run = (fn: (cli: MaintenanceHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
-
-const out = (text: string) => process.stdout.write(text + '\n');
 
 /** A JSON file, read with the reason it cannot be (file and position). */
 function readJson(file: string): unknown {
@@ -36,7 +33,7 @@ function readJson(file: string): unknown {
   }
 }
 
-export function registerMaintenanceCommands(program: Command, run: Run): void {
+export function registerMaintenanceCommands(program: Command, run: Run<MaintenanceHost>): void {
   const settings = program.command('settings').description('settings kept in the central store: approval thresholds, provider configuration (not secrets)');
   settings
     .command('show')

@@ -2,6 +2,12 @@
 import { formatProblem, TreasuryError } from '../core/commands/errors.js';
 import type { Progress } from '../core/commands/router.js';
 
+/** How a command module wraps its actions: the host (`H`) is opened, the action run, errors printed (main.ts). */
+export type Run<H> = (fn: (cli: H, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+
+/** One line on stdout. */
+export const out = (text: string): void => void process.stdout.write(text + '\n');
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
 }

@@ -4,11 +4,8 @@ import type { Command } from 'commander';
 import { TreasuryError } from '../core/commands/errors.js';
 import { formatAmount, isCurrency } from '../core/money/index.js';
 import type { CliHost } from './batches.js';
-import { print, printTable, wholeNumber } from './output.js';
+import { print, printTable, wholeNumber, type Run, out } from './output.js';
 
-type Run = (fn: (cli: CliHost, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
-
-const out = (text: string) => process.stdout.write(text + '\n');
 /** Minor units as the currency's decimal (the table is for people; --json keeps minor units). */
 const money = (minor: string | null | undefined, currency: string) => (minor === null || minor === undefined ? '' : isCurrency(currency) ? formatAmount(BigInt(minor), currency) : minor);
 
@@ -147,7 +144,7 @@ function printReport(name: keyof typeof REPORTS, r: Row): void {
   }
 }
 
-export function registerReportCommands(program: Command, run: Run): void {
+export function registerReportCommands(program: Command, run: Run<CliHost>): void {
   withFilters(
     program
       .command('report')
