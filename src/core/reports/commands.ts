@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { defineCommand, type HandlerContext } from '../commands/router.js';
-import { EXPORT_FORMATS, exportReport, type ExportResult, type TabularReport } from './export-file.js';
+import { EXPORT_FORMATS, exportReport, type ExportResult } from './export-file.js';
+import type { TabularReport } from './read-report.js';
 import { filtersSchema, type FilterInput, type FilterSpec } from './filters.js';
 import { auditReport, commissionReport, journalReport, payoutItemReport, payoutReport } from './tabular.js';
 

@@ -2,11 +2,10 @@
  * Writing a tabular report to a file, for accounting: CSV (RFC 4180 through papaparse) or JSON with
  * metadata. One engine for every report (reports/tabular.ts defines them).
  *
- * - **One snapshot, flat memory.** The report's queries run through a server-side cursor inside one
- *   read-only REPEATABLE READ transaction; rows are fetched a page at a time and each page is
- *   written (and awaited) before the next is fetched. Memory holds one page whatever the size.
- *   On the embedded store (one connection) a long snapshot would hold every other call: there the
- *   report is read in short slices that are checked to be one snapshot (readBySlices).
+ * - **One snapshot, flat memory.** The report is read in one snapshot of the ledger, a page at a
+ *   time (read-report.ts: each store its fastest way); each page is written (and awaited) before
+ *   the next is read. Memory holds one page whatever the size. If the embedded store's sliced read
+ *   finds the ledger changed under it, the export starts again in one snapshot.
  * - **Exact amounts.** Queries return amounts as integer minor units; they are summed as bigint and
  *   written as exact decimal strings in major units (formatAmount: digits, one '.', an optional
  *   leading '-'). A reader gets the minor units back with parseAmount, exactly.
@@ -27,49 +26,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { sql, type SQL } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
 import { Sink, checkTarget, place, placeError } from '../files/whole-file.js';
-import { changedSince, snapshotXmin } from '../central/changes.js';
-import { copyField, copyOutChunks, copyOutText, inlineQuery } from '../central/copy.js';
-import { rows, type CentralStore, type CentralTx } from '../central/store.js';
+import type { CentralStore, CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { formatAmount } from '../money/index.js';
 import { exportHits, recordEvent } from '../security/rules.js';
 import { appVersion } from '../workstation/resources.js';
-import { resolveFilters, type FilterEcho, type FilterInput, type Filters, type FilterSpec } from './filters.js';
+import { resolveFilters, type FilterEcho, type FilterInput, type Filters } from './filters.js';
+import { KEYSET_CHUNK, readReport, SnapshotLost, type TabularReport } from './read-report.js';
 
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** A report that can be written to a file. */
-export interface TabularReport {
-  /** The name the CLI uses (`treasury export <name>`). */
-  readonly name: string;
-  /** The audit action of a finished export. */
-  readonly action: string;
-  readonly spec: FilterSpec;
-  /** Columns in file order; the queries return exactly these (as text or null). */
-  readonly columns: readonly string[];
-  /** Amount columns (minor units in the query, decimal in the file) → the column naming their currency. */
-  readonly amounts: Readonly<Record<string, string>>;
-  /** A column whose values split the totals too (a status, an entry type). */
-  readonly groupBy?: string;
-  /**
-   * The queries end with this many hidden columns `_k1…`: the rows' unique order, its first column
-   * indexed. PGlite then reads the report in keyset chunks through COPY (see readReport).
-   */
-  readonly keys?: number;
-  /**
-   * The change-logged tables (change_log `tbl`) the queries read. With keys and sources, PGlite reads
-   * the report in slices, each its own short transaction, and checks that none of these tables
-   * changed since the first slice's snapshot (see readBySlices); without, in one snapshot.
-   */
-  readonly sources?: readonly string[];
-  /** Read in this order (see readReport); each ordered so that the file is deterministic. */
-  queries(filters: Filters): SQL[];
-}
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -157,182 +126,6 @@ class Totals {
   }
 }
 
-type Cells = (string | null)[];
-
-const CURSOR = 'treasury_export';
-
-/** Rows per COPY on PGlite: large enough that a statement's start-up is small beside its rows. */
-const KEYSET_CHUNK = 10_000;
-
-/** The query's rows after the key `after` (cells of _k1…), in key order, at most `limit`. */
-function keysetChunk(query: SQL, keys: number, after: Cells | null, limit: number): SQL {
-  const k = (i: number) => sql.raw(`q._k${i + 1}`);
-  const order = sql.join(Array.from({ length: keys }, (_, i) => k(i)), sql`, `);
-  // (k1, k2) > (a, b) written so that the first key alone can use its index: k1 >= a AND (k1 > a OR k2 > b).
-  const after_ = (i: number): SQL => (i === keys - 1 ? sql`${k(i)} > ${after![i]}` : sql`${k(i)} >= ${after![i]} AND (${k(i)} > ${after![i]} OR ${after_(i + 1)})`);
-  return sql`SELECT * FROM (${query}) q ${after ? sql`WHERE ${after_(0)}` : sql``} ORDER BY ${order} LIMIT ${sql.raw(String(limit))}`;
-}
-
-/** One COPY text-format line as cells. */
-function cellsOf(line: string, width: number, report: TabularReport): Cells {
-  const raw = line.split('\t');
-  if (raw.length !== width) throw new Error(`the ${report.name} query returned ${raw.length} columns, not ${width}`);
-  for (let c = 0; c < width; c++) raw[c] = copyField(raw[c]!) as string;
-  return raw;
-}
-
-/** What the three readers share: the query, the report's shape, and where pages go. */
-interface Reading {
-  tx: CentralTx;
-  query: SQL;
-  report: TabularReport;
-  /** Columns in each row as read: the report's, then its hidden keys. */
-  width: number;
-  pageSize: number;
-  onPage: (page: Cells[]) => Promise<void>;
-}
-
-/** The report's columns of a row as read (its hidden keys dropped, in place). */
-function visible(r: Pick<Reading, 'report'>, cells: Cells): Cells {
-  cells.length = r.report.columns.length;
-  return cells;
-}
-
-/** Postgres: COPY TO STDOUT, streamed with backpressure; each batch of lines (about pageSize rows of ~150 bytes) is a page. */
-async function readByCopy(r: Reading): Promise<void> {
-  await copyOutChunks(
-    r.tx,
-    inlineQuery(r.tx, r.query),
-    (lines) => {
-      const page: Cells[] = new Array(lines.length);
-      for (let i = 0; i < lines.length; i++) page[i] = visible(r, cellsOf(lines[i]!, r.width, r.report));
-      return r.onPage(page);
-    },
-    { batchBytes: Math.max(1 << 14, r.pageSize * 160) },
-  );
-}
-
-/** Copies one keyset chunk (a whole query) and returns COPY's text output. */
-type CopyChunk = (query: SQL) => Promise<string>;
-
-/** PGlite, a report with keys: COPY of one keyset chunk after another, each split into pages. */
-async function readByKeyset(r: Omit<Reading, 'tx'>, keys: number, chunkRows: number, copyChunk: CopyChunk): Promise<void> {
-  let after: Cells | null = null;
-  for (;;) {
-    const text = await copyChunk(keysetChunk(r.query, keys, after, chunkRows));
-    if (text === '') return;
-    const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => cellsOf(line, r.width, r.report));
-    after = chunk[chunk.length - 1]!.slice(r.report.columns.length);
-    for (let at = 0; at < chunk.length; at += r.pageSize) await r.onPage(chunk.slice(at, at + r.pageSize).map((cells) => visible(r, cells)));
-    if (chunk.length < chunkRows) return;
-  }
-}
-
-/**
- * The report's rows, counted in the read's snapshot (for progress: done of total, and the time
- * left). On PostgreSQL a count is a small part of the export (measured: 1M rows, export 1.31× the
- * COPY floor with it); the embedded store reads in slices without one (readBySlices).
- */
-async function countRows(tx: CentralTx, report: TabularReport, filters: Filters): Promise<number> {
-  let total = 0;
-  for (const query of report.queries(filters)) total += Number((await rows<{ n: string }>(tx, sql`SELECT count(*)::text AS n FROM (${query}) q`))[0]!.n);
-  return total;
-}
-
-/** A sliced read found that its sources changed after its first slice: the slices are not one snapshot. */
-export class SnapshotLost extends Error {}
-
-/**
- * PGlite, a report with keys and sources: each keyset chunk is copied in its own short read-only
- * transaction, so the embedded store's one connection is free between chunks and the console's
- * calls run there instead of waiting for the whole export. The slices still make one snapshot:
- * the first fixes an xmin, and every slice checks, inside its own snapshot, that none of the
- * report's source tables was written at or above it (central/changes.ts). If one was (a calc or a
- * payment ran meanwhile), SnapshotLost: the caller starts again in one snapshot.
- */
-async function readBySlices(store: CentralStore, report: TabularReport, filters: Filters, pageSize: number, onPage: Reading['onPage'], chunkRows: number): Promise<void> {
-  const keys = report.keys!;
-  const sources = report.sources!;
-  // No count here: on the embedded store it costs a fifth of the export in one statement that holds
-  // the connection (the reports' joins stay in a count), so progress is rows written, without a total.
-  const xmin = await store.db.transaction((tx) => snapshotXmin(tx), { isolationLevel: 'repeatable read', accessMode: 'read only' });
-  const copyChunk: CopyChunk = (query) =>
-    store.db.transaction(
-      async (tx) => {
-        const text = await copyOutText(tx, inlineQuery(tx, query));
-        if (await changedSince(tx, xmin, sources)) throw new SnapshotLost(`${report.name}: ${sources.join(', ')} changed during the export`);
-        return text;
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
-  for (const query of report.queries(filters)) {
-    await readByKeyset({ query, report, width: report.columns.length + keys, pageSize, onPage }, keys, chunkRows, copyChunk);
-  }
-}
-
-/** PGlite, otherwise: a server-side cursor, one page ahead (the next page fetched while one is written). */
-async function readByCursor(r: Reading): Promise<void> {
-  const fetchPage = () => {
-    const p = rows<Record<string, string | null>>(r.tx, sql`FETCH FORWARD ${sql.raw(String(r.pageSize))} FROM ${sql.raw(CURSOR)}`);
-    p.catch(() => {}); // awaited below; never an unhandled rejection while a page is being written
-    return p;
-  };
-  const columns = r.report.columns;
-  await r.tx.execute(sql`DECLARE ${sql.raw(CURSOR)} NO SCROLL CURSOR FOR ${r.query}`);
-  let next = fetchPage();
-  for (;;) {
-    const page = await next;
-    const more = page.length === r.pageSize;
-    if (more) next = fetchPage();
-    if (page.length > 0) {
-      const names = Object.keys(page[0]!);
-      if (names.length !== r.width || columns.some((k, i) => k !== names[i])) throw new Error(`the ${r.report.name} query returned columns ${names.join(',')}, not ${columns.join(',')}`);
-      await r.onPage(page.map((row) => visible(r, Object.values(row))));
-    }
-    if (!more) break;
-  }
-  await r.tx.execute(sql`CLOSE ${sql.raw(CURSOR)}`);
-}
-
-/**
- * Every row of the report's queries as cells in column order, a page at a time, inside one
- * read-only snapshot. `onPage` is awaited before more is read.
- *
- * - Postgres: `COPY (query) TO STDOUT`, streamed with backpressure (central/copy.ts) — the
- *   database's own fastest way out.
- * - PGlite, a report with keys: COPY can only fill an in-memory blob there, so the report is
- *   copied in keyset chunks of KEYSET_CHUNK rows (each chunk one index range scan): flat memory at
- *   COPY's speed, without PGlite's per-row protocol decoding.
- * - PGlite, otherwise: a server-side cursor.
- *
- * On PGlite a report with sources is read in slices (readBySlices) unless `oneSnapshot`.
- */
-export async function readReport(
-  store: CentralStore,
-  report: TabularReport,
-  filters: Filters,
-  pageSize: number,
-  onPage: (page: Cells[]) => Promise<void>,
-  chunkRows = KEYSET_CHUNK,
-  oneSnapshot = false,
-  onTotal: (n: number) => void = () => {},
-): Promise<void> {
-  const keys = report.keys ?? 0;
-  if (store.kind === 'pglite' && keys > 0 && report.sources && !oneSnapshot) return readBySlices(store, report, filters, pageSize, onPage, chunkRows);
-  await store.db.transaction(
-    async (tx) => {
-      if (store.kind === 'postgres') onTotal(await countRows(tx, report, filters));
-      for (const query of report.queries(filters)) {
-        const reading: Reading = { tx, query, report, width: report.columns.length + keys, pageSize, onPage };
-        if (store.kind === 'postgres') await readByCopy(reading);
-        else if (keys > 0) await readByKeyset(reading, keys, chunkRows, (q) => copyOutText(tx, inlineQuery(tx, q)));
-        else await readByCursor(reading);
-      }
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
-}
-
 /** Resolves the filters (clear errors for bad ones), then writes the file. */
 export async function exportReport(store: CentralStore, report: TabularReport, options: ExportOptions): Promise<ExportResult> {
   const file = checkTarget(options.out, options.overwrite ?? false);
@@ -380,7 +173,7 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
     const sink = await Sink.open(csv ? partial : rowsFile, file, openPartial);
     try {
       if (csv) await sink.write((options.bom ? '\uFEFF' : '') + Papa.unparse([[...columns]], { newline: '\r\n' }) + '\r\n');
-      await readReport(store, report, filters, pageSize, async (page) => {
+      await readReport(store, report, filters, async (page) => {
         // The page's arrays are ours: cells are replaced in place (no second copy of a page).
         for (const cells of page) {
           const groupValue = groupIndex < 0 ? null : (cells[groupIndex] ?? '');
@@ -416,9 +209,14 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
         }
         rowCount += page.length;
         options.onProgress?.(rowCount, total);
-      }, options.chunkRows, oneSnapshot, (n) => {
-        total = n;
-        options.onProgress?.(0, total);
+      }, {
+        pageSize,
+        chunkRows: options.chunkRows,
+        oneSnapshot,
+        onTotal: (n) => {
+          total = n;
+          options.onProgress?.(0, total);
+        },
       });
       await sink.sync();
     } finally {

@@ -3,11 +3,11 @@
  * integer minor units, which export-file.ts formats), ordered by a key so that a file is
  * deterministic for a snapshot. Filters are applied in SQL (filters.ts). A report that declares
  * `keys` ends its SELECT with that many hidden columns `_k1…` — its unique order, the first one
- * indexed — so that PGlite can read it in keyset chunks (export-file.ts).
+ * indexed — so that PGlite can read it in keyset chunks (read-report.ts).
  */
 import { sql } from 'drizzle-orm';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
-import type { TabularReport } from './export-file.js';
+import type { TabularReport } from './read-report.js';
 import type { FilterSpec } from './filters.js';
 import { JOURNAL_COLUMNS, JOURNAL_SPEC, journalQueries } from './journal.js';
 import { iso, paidAt, reversedAt, submittedAt } from './payout-times.js';
