@@ -97,22 +97,21 @@ test('the batch preview of every affiliate pages and sorts at the source; leavin
 });
 
 test('a big export runs as a job while the operator keeps working: online throughout, progress in the jobs panel, then the file', async () => {
-  // 420,000 rows on the embedded store, on a machine that may be running other suites.
-  test.setTimeout(360_000);
-  // Signed in as admin (above). Every commission of the large fixture, all dates.
+  // Signed in as admin (above). The commissions of two months of the large fixture (about 140,000
+  // rows, fixed dates: the fixture's conversions end on 2026-11-01).
   await page.getByTestId('nav-reports').click();
-  await page.getByTestId('report-from').fill('');
+  await page.getByTestId('report-from').fill('2026-09-01');
+  // The Reports view's own queries for that period run first: on the embedded store the job's
+  // start would queue behind them (reports are recomputed per view, issue 18 item 5).
+  await page.waitForLoadState('networkidle');
   await page.getByTestId('report-export-which').selectOption('export.commissions');
   await page.getByTestId('report-export-format').selectOption('csv');
-  const downloaded = page.waitForEvent('download', { timeout: 180_000 });
+  const downloaded = page.waitForEvent('download', { timeout: 90_000 });
   await page.getByTestId('report-export').click();
   const panel = page.getByTestId('jobs-panel');
   const job = panel.getByTestId('job').first();
-  // Starting the job signs the call in through the embedded store, which may still be busy with
-  // the Reports view's own queries over every date (seconds each at this size, more on a loaded
-  // machine: reports are recomputed per view, issue 18 item 5): wait for it, this is no timing.
-  await expect(job).toHaveAttribute('data-job', 'export.commissions', { timeout: 120_000 });
-  await expect(job.getByTestId('job-progress')).toContainText(/exporting: [\d,]+/, { timeout: 60_000 });
+  await expect(job).toHaveAttribute('data-job', 'export.commissions');
+  await expect(job.getByTestId('job-progress')).toContainText(/exporting: [\d,]+/);
   await screenshot(page, 'jobs-panel');
   // Keep working meanwhile: each view answers, and the store is never called offline.
   const connectivity = page.getByTestId('connectivity');
@@ -131,13 +130,13 @@ test('a big export runs as a job while the operator keeps working: online throug
   await expect(page.getByTestId('jobs-panel').getByTestId('job').first()).toHaveAttribute('data-job', 'export.commissions');
   // Then the file: its rows, and the panel's result says how many.
   const job2 = page.getByTestId('jobs-panel').getByTestId('job').first();
-  await expect(job2).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await expect(job2).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
   await expect(job2.getByTestId('job-result')).toContainText(/[\d,]{6,} rows/);
   const rowsShown = Number((await job2.getByTestId('job-result').textContent())!.match(/([\d,]+) rows/)![1]!.replace(/,/g, ''));
   // The reload dropped this page's wish to download: the panel offers the file.
   const file = await Promise.race([downloaded, job2.getByTestId('job-download').click().then(() => downloaded)]);
   const text = readFileSync((await file.path())!, 'utf8');
   expect(text.trimEnd().split('\r\n').length - 1).toBe(rowsShown);
-  expect(rowsShown).toBeGreaterThan(300_000);
+  expect(rowsShown).toBeGreaterThan(100_000);
   await expect(connectivity).toHaveText('Online');
 });
