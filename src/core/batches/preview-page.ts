@@ -78,18 +78,45 @@ function compare(field: PreviewSortField): (a: PreviewRow, b: PreviewRow) => num
 /** One page of a preview, with the whole preview's totals, exclusion counts and FX pairs. */
 export function pagePreview(preview: Preview, o: PreviewPageOptions): PreviewPage {
   const { rows: all, ...summary } = preview;
+  const chosen = ordered(preview, o);
+  return { ...summary, considered: all.length, fxPairs: fxPairs(preview), total: chosen.length, rows: chosen.slice(o.offset, o.offset + o.limit) };
+}
+
+/**
+ * The preview's rows filtered and sorted as asked — remembered for the last such request per
+ * preview, because the grid asks for the next blocks of the same order as the operator scrolls
+ * (sorting 100,000 rows for every block of 200 would be the page's whole wait).
+ */
+const lastOrder = new WeakMap<Preview, { key: string; rows: PreviewRow[] }>();
+
+function ordered(preview: Preview, o: PreviewPageOptions): PreviewRow[] {
   const term = o.search?.trim().toLowerCase() ?? '';
-  let chosen = all.filter((r) => (o.show === 'eligible' ? r.eligible : o.show === 'excluded' ? !r.eligible : true) && (term === '' || r.affiliateId.toLowerCase().includes(term) || r.name.toLowerCase().includes(term)));
+  const key = JSON.stringify([o.show ?? 'all', term, o.sort ?? null]);
+  const last = lastOrder.get(preview);
+  if (last?.key === key) return last.rows;
+  let chosen = preview.rows.filter((r) => (o.show === 'eligible' ? r.eligible : o.show === 'excluded' ? !r.eligible : true) && (term === '' || r.affiliateId.toLowerCase().includes(term) || r.name.toLowerCase().includes(term)));
   if (o.sort) {
     const by = compare(o.sort.field);
     const sign = o.sort.dir === 'desc' ? -1 : 1;
     // The affiliate id breaks ties: pages of one sort never overlap or skip.
     chosen = chosen.sort((a, b) => sign * by(a, b) || a.affiliateId.localeCompare(b.affiliateId));
   }
-  return { ...summary, considered: all.length, fxPairs: fxPairs(all), total: chosen.length, rows: chosen.slice(o.offset, o.offset + o.limit) };
+  lastOrder.set(preview, { key, rows: chosen });
+  return chosen;
 }
 
-function fxPairs(rows: readonly PreviewRow[]): FxPair[] {
+const pairsOf = new WeakMap<Preview, FxPair[]>();
+
+/** The currency pairs the preview converts (once per preview: every page carries them). */
+function fxPairs(preview: Preview): FxPair[] {
+  const known = pairsOf.get(preview);
+  if (known) return known;
+  const list = countPairs(preview.rows);
+  pairsOf.set(preview, list);
+  return list;
+}
+
+function countPairs(rows: readonly PreviewRow[]): FxPair[] {
   const pairs = new Map<string, FxPair>();
   for (const r of rows) {
     if (r.sourceCurrency === r.currency) continue;
