@@ -13,12 +13,14 @@ import {
   bigint,
   bigserial,
   boolean,
+  date,
   char,
   check,
   customType,
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -627,4 +629,56 @@ export const changeLog = pgTable(
   },
   // The pull's order is the primary key: one index to maintain on bulk writes, not two.
   (t) => [primaryKey({ columns: [t.xid, t.id] }), check('change_log_op_check', sql`${t.op} in ('U','D','A')`)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Report aggregates (src/core/reports/aggregates.ts)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Money and counts per UTC day, currency, provider, fact and status: what the time series, the
+ * trial balance and provider analysis sum instead of a million rows. Written only by the
+ * statement-level triggers of migration 0012, as signed DELTAS (append-only: two writers never wait
+ * on one hot row), and folded into one row per key by `compactReportAggregates`. A key's figure is
+ * the sum of its rows. The facts and their meaning: migration 0012 and docs/reports.md.
+ */
+/**
+ * A sum of minor units (or a count) that no bigint bounds: two legal bigint amounts can add up past
+ * it, and a report must never make the write that feeds it fail.
+ */
+const sum = (name: string) => numeric(name, { precision: 38, scale: 0, mode: 'bigint' }).notNull();
+
+export const reportDays = pgTable(
+  'report_days',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    currency: text('currency').notNull(),
+    /** The payout's provider; for commissions and adjustments, the affiliate's payout provider ('' when none). */
+    provider: text('provider').notNull(),
+    fact: text('fact').notNull(),
+    /** The payout's status, an adjustment's sign ('+' or '-'), a failure code; '' when it does not apply. */
+    status: text('status').notNull(),
+    n: sum('n'),
+    amountMinor: sum('amount_minor'),
+  },
+  (t) => [index('report_days_fact_day_idx').on(t.fact, t.day)],
+);
+
+/** All-time figures per affiliate and currency (affiliate performance), as deltas like report_days. */
+export const reportAffiliates = pgTable(
+  'report_affiliates',
+  {
+    affiliateId: text('affiliate_id').notNull(),
+    currency: text('currency').notNull(),
+    /** Commissions and clawbacks counted: a row with none is no row of the report. */
+    entries: sum('entries'),
+    conversions: sum('conversions'),
+    revenueMinor: sum('revenue_minor'),
+    commissionsMinor: sum('commissions_minor'),
+    paidMinor: sum('paid_minor'),
+    pendingMinor: sum('pending_minor'),
+    payableMinor: sum('payable_minor'),
+    clawedMinor: sum('clawed_minor'),
+  },
+  (t) => [index('report_affiliates_key_idx').on(t.affiliateId, t.currency)],
 );

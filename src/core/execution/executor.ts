@@ -20,6 +20,7 @@
 import { pgArray } from '../central/arrays.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { compactReportAggregates } from '../reports/aggregates.js';
 import { appendAudit, canonicalJson, type AuditContext, type AuditEntry } from '../audit/chain.js';
 import { computeContentHash, loadBatch, type BatchRow } from '../batches/content.js';
 import { moveBatch, voidStaleApprovals } from '../batches/lifecycle.js';
@@ -232,6 +233,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
           const action = count('SUCCEEDED') + count('REVERSED') === total - count('CANCELLED') && count('FAILED') === 0 ? 'complete' : count('SUCCEEDED') + count('REVERSED') === 0 ? 'fail' : 'complete_with_failures';
           await tx.execute(sql`UPDATE payout_batches SET completed_at = now() WHERE id = ${batch.id}::uuid`);
           const s = await moveBatch({ tx, audit, now }, batch, action, { payouts: summarise(counts) });
+          await compactReportAggregates(tx); // every wave appended report deltas (reports/aggregates.ts)
           await releaseLease(tx, lease);
           return s;
         });

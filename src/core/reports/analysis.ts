@@ -16,6 +16,7 @@ import { likePattern, matchesAny, pageFields, pageOf, parseJson, type Sort } fro
 import { PAYOUT_STATUSES } from '../payouts/status.js';
 import { filtersSchema, resolveFilters, where, type FilterEcho, type Filters, type FilterSpec } from './filters.js';
 import { paidAt, reversedAt, submittedAt } from './payout-times.js';
+import { dayRange, servedByAggregates } from './aggregates.js';
 
 const GRANULARITIES = ['day', 'week', 'month'] as const;
 type Granularity = (typeof GRANULARITIES)[number];
@@ -112,20 +113,35 @@ function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
     ORDER BY 1, 2`;
 }
 
+/** The same figures from the maintained aggregates (aggregates.ts): whole-day periods, no affiliate filter. */
+function timeSeriesFromAggregates(granularity: Granularity, f: Filters): SQL {
+  const payoutStatus = f.status ? sql`(r.fact IN ('accrued', 'clawback') OR r.status IN (${sql.join(f.status.map((s) => sql`${s}`), sql`, `)}))` : sql`TRUE`;
+  const sum = (fact: string, what: 'n' | 'amount') => sql`coalesce(sum(${sql.raw(what)}) FILTER (WHERE fact = ${fact}), 0)`;
+  return sql`WITH d AS (
+      SELECT to_char(date_trunc(${granularity}::text, r.day::timestamp), 'YYYY-MM-DD') AS period, r.currency, r.fact, sum(r.n) AS n, sum(r.amount_minor) AS amount
+      FROM report_days r
+      WHERE r.fact IN ('accrued', 'sent', 'succeeded', 'failed', 'reversed', 'clawback') AND ${dayRange(f)}
+        AND ${where(f, { currency: sql`r.currency`, provider: sql`r.provider` })} AND ${payoutStatus}
+      GROUP BY 1, 2, 3 HAVING sum(r.n) <> 0)
+    SELECT period, currency, ${sum('accrued', 'amount')}::text AS accrued,
+           ${sum('sent', 'n')}::int AS sent, ${sum('sent', 'amount')}::text AS sent_amount,
+           ${sum('succeeded', 'n')}::int AS succeeded, ${sum('succeeded', 'amount')}::text AS succeeded_amount,
+           ${sum('failed', 'n')}::int AS failed, ${sum('failed', 'amount')}::text AS failed_amount,
+           ${sum('reversed', 'n')}::int AS reversed, ${sum('reversed', 'amount')}::text AS reversed_amount,
+           (-${sum('clawback', 'amount')})::text AS clawbacks
+    FROM d GROUP BY 1, 2 ORDER BY 1, 2`;
+}
+
 export const timeSeries = defineQuery({
   name: 'reports.timeSeries',
   permission: 'reports.view',
   input: filtersSchema(TIME_SERIES_SPEC, { granularity: z.enum(GRANULARITIES, { error: `must be one of ${GRANULARITIES.join(', ')}` }) }),
   async run(ctx, input): Promise<{ granularity: Granularity; filters: FilterEcho; points: TimeSeriesPoint[] }> {
     const { filters, echo } = await resolveFilters(ctx.tx, TIME_SERIES_SPEC, input);
-    // Kept between requests (kept.ts): redrawing a chart must not sum a million commissions again.
-    const key = JSON.stringify(['timeSeries', input.granularity, echo]);
-    const points = await keptResult(ctx.store, { key, sources: ['commissions', 'payouts', 'adjustments', 'affiliates'] }, (tx) =>
-      rows<{
-        period: string; currency: string; accrued: string; sent: number; sent_amount: string; succeeded: number; succeeded_amount: string;
-        failed: number; failed_amount: string; reversed: number; reversed_amount: string; clawbacks: string;
-      }>(tx, timeSeriesSql(input.granularity, filters)),
-    );
+    const points = await rows<{
+      period: string; currency: string; accrued: string; sent: number; sent_amount: string; succeeded: number; succeeded_amount: string;
+      failed: number; failed_amount: string; reversed: number; reversed_amount: string; clawbacks: string;
+    }>(ctx.tx, servedByAggregates(filters) ? timeSeriesFromAggregates(input.granularity, filters) : timeSeriesSql(input.granularity, filters));
     return {
       granularity: input.granularity,
       filters: echo,
@@ -231,6 +247,23 @@ function performanceSql(f: Filters, pattern: string | null): SQL {
     LEFT JOIN clawed c ON c.affiliate_id = g.affiliate_id AND c.currency = g.currency`;
 }
 
+/** The same groups from the maintained all-time aggregates (aggregates.ts): when no period is asked. */
+function performanceFromAggregates(f: Filters, pattern: string | null): SQL {
+  const affiliates = sql`SELECT a.id, a.name FROM affiliates a
+    WHERE ${where(f, { affiliate: sql`a.id`, status: sql`a.status` })} ${f.provider ? sql`AND a.payout_provider = ${f.provider}` : sql``}
+    ${pattern ? sql`AND ${matchesAny(pattern, [sql`a.id`, sql`a.name`])}` : sql``}`;
+  return sql`WITH picked AS (${affiliates}),
+    g AS (
+      SELECT r.affiliate_id, r.currency, sum(r.conversions) AS conversions, sum(r.revenue_minor) AS revenue, sum(r.commissions_minor) AS commissions,
+             sum(r.paid_minor) AS paid, sum(r.pending_minor) AS pending, sum(r.payable_minor) AS payable, sum(r.clawed_minor) AS clawed
+      FROM report_affiliates r
+      WHERE ${where(f, { currency: sql`r.currency`, affiliate: sql`r.affiliate_id` })}
+      GROUP BY 1, 2 HAVING sum(r.entries) <> 0)
+    SELECT coalesce(json_agg(json_build_array(g.affiliate_id, p.name, g.currency, g.conversions, g.revenue::text, g.commissions::text,
+                                              g.paid::text, g.pending::text, g.payable::text, g.clawed::text)), '[]')::text AS groups
+    FROM g JOIN picked p ON p.id = g.affiliate_id`;
+}
+
 /**
  * Grouped once per filter in SQL and kept (kept.ts): a grid pages and re-sorts it in memory, where
  * summing a million commissions again for every page would take seconds.
@@ -244,7 +277,8 @@ export const affiliatePerformance = defineQuery({
     const pattern = likePattern(input.search);
     const key = JSON.stringify(['performance', echo, pattern]);
     const ordered = await keptResult(ctx.store, { key, sources: ['affiliates', 'commissions', 'conversions', 'adjustments'] }, async (tx: CentralTx) => {
-      const [r] = await rows<{ groups: string }>(tx, performanceSql(filters, pattern));
+      const fromAggregates = filters.from === null && filters.to === null;
+      const [r] = await rows<{ groups: string }>(tx, fromAggregates ? performanceFromAggregates(filters, pattern) : performanceSql(filters, pattern));
       const groups = parseJson<[string, string, string, number, string, string, string, string, string, string][]>(r!.groups).map(
         (g): Performance => ({
           row: {
@@ -310,6 +344,69 @@ export interface FailureCodeRow {
   count: number;
 }
 
+interface ProviderCounts {
+  provider: string; currency: string; payouts: number; succeeded: number; failed: number; pending: number; cancelled: number; reversed: number;
+  paid: string; reversed_amount: string; failed_amount: string; success_rate: string | null; p50: string | null; p95: string | null;
+}
+
+/** Seconds from the first attempt to success or failure, per payout picked; percentiles per provider and currency. */
+function settleSql(picked: SQL): SQL {
+  return sql`SELECT p.provider, trim(p.currency) AS currency,
+                    round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.settle_s))::numeric, 1)::text AS p50,
+                    round((percentile_cont(0.95) WITHIN GROUP (ORDER BY p.settle_s))::numeric, 1)::text AS p95
+             FROM (SELECT p.provider, p.currency, extract(epoch FROM (p.settled_at - ${submittedAt('p')})) AS settle_s
+                   FROM payouts p WHERE p.status IN ('SUCCEEDED', 'FAILED') AND ${picked}) p
+             GROUP BY 1, 2`;
+}
+
+const SUCCESS_RATE = sql`round(100::numeric * (c.succeeded + c.reversed) / nullif(c.succeeded + c.reversed + c.failed, 0), 1)::text`;
+
+function providerCountsSql(picked: SQL): SQL {
+  return sql`WITH c AS (
+      SELECT p.provider, trim(p.currency) AS currency, count(*)::int AS payouts,
+             (count(*) FILTER (WHERE p.status = 'SUCCEEDED'))::int AS succeeded,
+             (count(*) FILTER (WHERE p.status = 'FAILED'))::int AS failed,
+             (count(*) FILTER (WHERE p.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED')))::int AS pending,
+             (count(*) FILTER (WHERE p.status = 'CANCELLED'))::int AS cancelled,
+             (count(*) FILTER (WHERE p.status = 'REVERSED'))::int AS reversed,
+             coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'SUCCEEDED'), 0)::text AS paid,
+             coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'REVERSED'), 0)::text AS reversed_amount,
+             coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'FAILED'), 0)::text AS failed_amount
+      FROM payouts p WHERE ${picked} GROUP BY 1, 2)
+    SELECT c.*, ${SUCCESS_RATE} AS success_rate, s.p50, s.p95
+    FROM c LEFT JOIN (${settleSql(picked)}) s USING (provider, currency) ORDER BY 1, 2`;
+}
+
+/** Counts and sums from the maintained `created` facts (aggregates.ts); the percentiles still read the settled payouts. */
+function providerCountsFromAggregates(f: Filters): SQL {
+  const n = (...statuses: string[]) => sql`(coalesce(sum(r.n) FILTER (WHERE r.status IN (${sql.join(statuses.map((x) => sql`${x}`), sql`, `)})), 0))::int`;
+  const amount = (status: string) => sql`coalesce(sum(r.amount_minor) FILTER (WHERE r.status = ${status}), 0)::text`;
+  const picked = where(f, { at: sql`p.created_at`, currency: sql`p.currency`, provider: sql`p.provider`, status: sql`p.status` });
+  return sql`WITH c AS (
+      SELECT r.provider, r.currency, sum(r.n)::int AS payouts, ${n('SUCCEEDED')} AS succeeded, ${n('FAILED')} AS failed,
+             ${n('PENDING', 'UNKNOWN', 'ACCEPTED')} AS pending, ${n('CANCELLED')} AS cancelled, ${n('REVERSED')} AS reversed,
+             ${amount('SUCCEEDED')} AS paid, ${amount('REVERSED')} AS reversed_amount, ${amount('FAILED')} AS failed_amount
+      FROM report_days r
+      WHERE r.fact = 'created' AND ${dayRange(f)} AND ${where(f, { currency: sql`r.currency`, provider: sql`r.provider`, status: sql`r.status` })}
+      GROUP BY 1, 2 HAVING sum(r.n) <> 0)
+    SELECT c.*, ${SUCCESS_RATE} AS success_rate, s.p50, s.p95
+    FROM c LEFT JOIN (${settleSql(picked)}) s USING (provider, currency) ORDER BY 1, 2`;
+}
+
+function failureCodesSql(picked: SQL): SQL {
+  return sql`SELECT p.provider, trim(p.currency) AS currency, coalesce(p.failure_code, 'UNSPECIFIED') AS code, count(*)::int AS n
+             FROM payouts p WHERE p.status = 'FAILED' AND ${picked}
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`;
+}
+
+/** The `failure` facts hold the failure code where the others hold the status: all are FAILED payouts. */
+function failureCodesFromAggregates(f: Filters): SQL {
+  if (f.status !== null && !f.status.includes('FAILED')) return sql`SELECT NULL AS provider, NULL AS currency, NULL AS code, 0 AS n WHERE FALSE`;
+  return sql`SELECT r.provider, r.currency, r.status AS code, sum(r.n)::int AS n FROM report_days r
+             WHERE r.fact = 'failure' AND ${dayRange(f)} AND ${where(f, { currency: sql`r.currency`, provider: sql`r.provider` })}
+             GROUP BY 1, 2, 3 HAVING sum(r.n) <> 0 ORDER BY 1, 2, 4 DESC, 3`;
+}
+
 export const providerAnalysis = defineQuery({
   name: 'reports.providerAnalysis',
   permission: 'reports.view',
@@ -317,35 +414,9 @@ export const providerAnalysis = defineQuery({
   async run(ctx, input): Promise<{ filters: FilterEcho; rows: ProviderAnalysisRow[]; failureCodes: FailureCodeRow[] }> {
     const { filters, echo } = await resolveFilters(ctx.tx, PROVIDER_SPEC, input);
     const picked = where(filters, { at: sql`p.created_at`, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status`, batch: sql`p.batch_id` });
-    // Seconds from the first attempt to success or failure, computed once per payout (not per aggregate).
-    const settled = sql`(SELECT p.*, extract(epoch FROM (p.settled_at - ${submittedAt('p')})) AS settle_s FROM payouts p WHERE ${picked}) p`;
-    const list = await rows<{
-      provider: string; currency: string; payouts: number; succeeded: number; failed: number; pending: number; cancelled: number; reversed: number;
-      paid: string; reversed_amount: string; failed_amount: string; success_rate: string | null; p50: string | null; p95: string | null;
-    }>(
-      ctx.tx,
-      sql`SELECT p.provider, trim(p.currency) AS currency, count(*)::int AS payouts,
-                 (count(*) FILTER (WHERE p.status = 'SUCCEEDED'))::int AS succeeded,
-                 (count(*) FILTER (WHERE p.status = 'FAILED'))::int AS failed,
-                 (count(*) FILTER (WHERE p.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED')))::int AS pending,
-                 (count(*) FILTER (WHERE p.status = 'CANCELLED'))::int AS cancelled,
-                 (count(*) FILTER (WHERE p.status = 'REVERSED'))::int AS reversed,
-                 coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'SUCCEEDED'), 0)::text AS paid,
-                 coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'REVERSED'), 0)::text AS reversed_amount,
-                 coalesce(sum(p.amount_minor) FILTER (WHERE p.status = 'FAILED'), 0)::text AS failed_amount,
-                 round(100::numeric * count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'REVERSED'))
-                       / nullif(count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'REVERSED', 'FAILED')), 0), 1)::text AS success_rate,
-                 round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.settle_s) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p50,
-                 round((percentile_cont(0.95) WITHIN GROUP (ORDER BY p.settle_s) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED')))::numeric, 1)::text AS p95
-          FROM ${settled}
-          GROUP BY p.provider, p.currency ORDER BY p.provider, p.currency`,
-    );
-    const codes = await rows<{ provider: string; currency: string; code: string; n: number }>(
-      ctx.tx,
-      sql`SELECT p.provider, trim(p.currency) AS currency, coalesce(p.failure_code, 'UNSPECIFIED') AS code, count(*)::int AS n
-          FROM payouts p WHERE p.status = 'FAILED' AND ${picked}
-          GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`,
-    );
+    const fromAggregates = servedByAggregates(filters);
+    const list = await rows<ProviderCounts>(ctx.tx, fromAggregates ? providerCountsFromAggregates(filters) : providerCountsSql(picked));
+    const codes = await rows<{ provider: string; currency: string; code: string; n: number }>(ctx.tx, fromAggregates ? failureCodesFromAggregates(filters) : failureCodesSql(picked));
     return {
       filters: echo,
       rows: list.map((r) => ({

@@ -5,6 +5,9 @@
  * its own (not from the journal's lines), so a journal line with a wrong amount, currency, side or
  * account shows as a break; both sides date a payout the same way (paidAt, reversedAt), so a
  * period's tie does not check the dating itself.
+ *
+ * Whole-day periods without an affiliate or batch are summed from the maintained aggregates instead
+ * (trial-balance-aggregates.ts): the same lines, per fact rather than per row.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows } from '../central/store.js';
@@ -12,6 +15,8 @@ import { defineQuery } from '../commands/router.js';
 import { filtersSchema, resolveFilters, where, type FilterEcho, type Filters } from './filters.js';
 import { JOURNAL_SPEC, journalLines, type EntryType } from './journal.js';
 import { paidAt, reversedAt } from './payout-times.js';
+import { servedByAggregates } from './aggregates.js';
+import { trialBalanceFromAggregates } from './trial-balance-aggregates.js';
 
 export interface AccountBalance {
   accountCode: string;
@@ -36,7 +41,11 @@ export interface TrialBalance {
   filters: FilterEcho;
   entries: number;
   lines: number;
-  /** Entries whose debits and credits differ in some currency: always 0 unless something is wrong. */
+  /**
+   * Entries whose debits and credits differ in some currency: always 0 unless something is wrong.
+   * From the maintained aggregates (whole-day periods, trial-balance-aggregates.ts): the currencies
+   * whose debits and credits differ.
+   */
   unbalancedEntries: number;
   accounts: AccountBalance[];
   ties: Tie[];
@@ -71,6 +80,7 @@ export const journal = defineQuery({
   input: filtersSchema(JOURNAL_SPEC, {}),
   async run(ctx, input): Promise<TrialBalance> {
     const { filters, echo } = await resolveFilters(ctx.tx, JOURNAL_SPEC, input);
+    if (servedByAggregates(filters)) return { filters: echo, ...(await trialBalanceFromAggregates(ctx.tx, filters)) };
     const lines = journalLines(filters);
     const [counts] = await rows<{ entries: number; lines: number; unbalanced: number }>(
       ctx.tx,
