@@ -1,8 +1,8 @@
 -- The report aggregates' writers (tables from 0011; readers in src/core/reports/aggregates.ts).
 --
 -- Every write that changes what a report sums — calc (commissions), adjustments, batch creation,
--- execution and status updates (payouts, payout_attempts), conversion refunds, an affiliate's new
--- payout provider — appends signed DELTAS in the same statement: STATEMENT-level AFTER triggers with
+-- execution and status updates (payouts, payout_attempts), conversions imported or refunded, an
+-- affiliate's new payout provider — appends signed DELTAS in the same statement: STATEMENT-level AFTER triggers with
 -- transition tables (as the change log's, migration 0004), so a calc of a million rows stays one
 -- set-based INSERT … SELECT per statement. A delta is "the facts of the new rows minus the facts of
 -- the old rows", grouped per key; keys whose delta is zero are not written. Deltas are appended,
@@ -31,8 +31,9 @@
 --        _same: count of those whose two currencies are one (entries per currency).
 -- The instants are those of src/core/reports/payout-times.ts (paidAt, reversedAt, submittedAt).
 --
--- report_affiliates, per affiliate and currency: commissions (count, net revenue of conversions
--- that stand, amount by status) and clawbacks (negated), all time.
+-- report_affiliates, per affiliate and currency, all time: conversions (count, and net revenue of
+-- those that stand), commissions (amount by status) and clawbacks (negated). Each from its own table,
+-- so no write joins another table's million rows to book its figures.
 CREATE FUNCTION treasury_report_day_facts(src text, rel text, aff text, sign int) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
 BEGIN
   IF src = 'commissions' THEN
@@ -86,18 +87,23 @@ BEGIN
   RAISE EXCEPTION 'no report facts for %', src;
 END $fn$;
 --> statement-breakpoint
-CREATE FUNCTION treasury_report_affiliate_facts(src text, rel text, conv text, sign int) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
+CREATE FUNCTION treasury_report_affiliate_facts(src text, rel text, sign int) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
 BEGIN
   IF src = 'commissions' THEN
     RETURN format($q$
-      SELECT r.affiliate_id, trim(r.currency) AS currency, %3$s::bigint AS entries, %3$s::bigint AS conversions,
-             CASE WHEN v.status IN ('approved', 'pending') THEN v.gross_minor - v.discount_minor ELSE 0 END * %3$s AS revenue,
-             r.amount_minor * %3$s AS commissions,
-             CASE WHEN r.status = 'paid' THEN r.amount_minor ELSE 0 END * %3$s AS paid,
-             CASE WHEN r.status = 'pending' THEN r.amount_minor ELSE 0 END * %3$s AS pending,
-             CASE WHEN r.status = 'payable' THEN r.amount_minor ELSE 0 END * %3$s AS payable,
+      SELECT r.affiliate_id, trim(r.currency) AS currency, %2$s::bigint AS entries, 0::bigint AS conversions, 0::bigint AS revenue,
+             r.amount_minor * %2$s AS commissions,
+             CASE WHEN r.status = 'paid' THEN r.amount_minor ELSE 0 END * %2$s AS paid,
+             CASE WHEN r.status = 'pending' THEN r.amount_minor ELSE 0 END * %2$s AS pending,
+             CASE WHEN r.status = 'payable' THEN r.amount_minor ELSE 0 END * %2$s AS payable,
              0::bigint AS clawed
-      FROM %1$s r JOIN %2$s v ON v.id = r.conversion_id$q$, rel, conv, sign);
+      FROM %1$s r$q$, rel, sign);
+  ELSIF src = 'conversions' THEN
+    RETURN format($q$
+      SELECT r.affiliate_id, trim(r.currency) AS currency, %2$s::bigint AS entries, %2$s::bigint AS conversions,
+             CASE WHEN r.status IN ('approved', 'pending') THEN r.gross_minor - r.discount_minor ELSE 0 END * %2$s AS revenue,
+             0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
+      FROM %1$s r$q$, rel, sign);
   ELSIF src = 'adjustments' THEN
     RETURN format($q$
       SELECT r.affiliate_id, trim(r.currency) AS currency, %2$s::bigint AS entries, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
@@ -139,55 +145,42 @@ CREATE FUNCTION treasury_report_recomputed(which text) RETURNS text LANGUAGE sql
       treasury_report_day_facts('adjustments', 'adjustments', 'affiliates', 1),
       treasury_report_day_facts('payouts', 'payouts', '', 1)])
     WHEN 'affiliates' THEN treasury_report_affiliates_sum(ARRAY[
-      treasury_report_affiliate_facts('commissions', 'commissions', 'conversions', 1),
-      treasury_report_affiliate_facts('adjustments', 'adjustments', '', 1)])
+      treasury_report_affiliate_facts('conversions', 'conversions', 1),
+      treasury_report_affiliate_facts('commissions', 'commissions', 1),
+      treasury_report_affiliate_facts('adjustments', 'adjustments', 1)])
   END
 $fn$;
 --> statement-breakpoint
 -- The trigger: the table's facts of new_rows minus those of old_rows. Transition tables are visible
--- only to this function's own statements, hence EXECUTE here (not in a helper).
+-- only to this function's own statements, hence EXECUTE here (not in a helper). Conversions have
+-- only per-affiliate facts; payouts only per-day ones.
 --
--- The rows' affiliates and conversions are looked up by key (= ANY of the few ids the statement
--- touched), never joined whole: calc writes 20,000 commissions a statement, fifty times over a
--- million, and a join planned against the whole affiliates or conversions table each time cost more
--- than the calc itself.
---
--- While a calc runs (setting treasury.reports = 'calc', src/core/calculation/run.ts), commissions'
--- per-affiliate figures are not booked per statement: the affiliates touched are noted in the temp
--- table report_stale_affiliates, and the calc recomputes those affiliates' rows once at its end
--- (treasury_report_refresh_affiliates) — one set-based pass instead of a conversion lookup per row.
+-- The rows' affiliates (for their payout provider) are looked up by key, = ANY of the few ids the
+-- statement touched, never joined whole: calc writes 20,000 commissions a statement, fifty times
+-- over a million, and a join planned against the whole affiliates table each time would cost more
+-- than the rows themselves.
 CREATE FUNCTION treasury_report_write() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   src text := TG_TABLE_NAME;
   days text[] := '{}';
   affs text[] := '{}';
   ids text[] := '{}';
-  convs text[] := '{}';
-  deferred boolean := src = 'commissions' AND coalesce(current_setting('treasury.reports', true), '') = 'calc';
   aff text := '(SELECT id, payout_provider FROM affiliates WHERE id = ANY($1))';
-  conv text := '(SELECT id, status, gross_minor, discount_minor FROM conversions WHERE id = ANY($2))';
 BEGIN
-  IF src <> 'payouts' THEN
+  IF src IN ('commissions', 'adjustments') THEN
     IF TG_OP <> 'DELETE' THEN SELECT coalesce(array_agg(DISTINCT affiliate_id), '{}') INTO ids FROM new_rows; END IF;
     IF TG_OP <> 'INSERT' THEN SELECT coalesce(array_agg(DISTINCT affiliate_id), '{}') || ids INTO ids FROM old_rows; END IF;
-    IF src = 'commissions' AND NOT deferred THEN
-      IF TG_OP <> 'DELETE' THEN SELECT coalesce(array_agg(conversion_id), '{}') INTO convs FROM new_rows; END IF;
-      IF TG_OP <> 'INSERT' THEN SELECT coalesce(array_agg(conversion_id), '{}') || convs INTO convs FROM old_rows; END IF;
-    END IF;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    days := days || treasury_report_day_facts(src, 'new_rows', aff, 1);
-    IF src <> 'payouts' AND NOT deferred THEN affs := affs || treasury_report_affiliate_facts(src, 'new_rows', conv, 1); END IF;
+    IF src <> 'conversions' THEN days := days || treasury_report_day_facts(src, 'new_rows', aff, 1); END IF;
+    IF src <> 'payouts' THEN affs := affs || treasury_report_affiliate_facts(src, 'new_rows', 1); END IF;
   END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    days := days || treasury_report_day_facts(src, 'old_rows', aff, -1);
-    IF src <> 'payouts' AND NOT deferred THEN affs := affs || treasury_report_affiliate_facts(src, 'old_rows', conv, -1); END IF;
+    IF src <> 'conversions' THEN days := days || treasury_report_day_facts(src, 'old_rows', aff, -1); END IF;
+    IF src <> 'payouts' THEN affs := affs || treasury_report_affiliate_facts(src, 'old_rows', -1); END IF;
   END IF;
-  EXECUTE treasury_report_days_insert(days) USING ids, convs;
-  IF array_length(affs, 1) > 0 THEN EXECUTE treasury_report_affiliates_insert(affs) USING ids, convs; END IF;
-  IF deferred THEN
-    INSERT INTO report_stale_affiliates (affiliate_id) SELECT unnest(ids) ON CONFLICT DO NOTHING;
-  END IF;
+  IF array_length(days, 1) > 0 THEN EXECUTE treasury_report_days_insert(days) USING ids; END IF;
+  IF array_length(affs, 1) > 0 THEN EXECUTE treasury_report_affiliates_insert(affs); END IF;
   RETURN NULL;
 END $fn$;
 --> statement-breakpoint
@@ -206,15 +199,6 @@ BEGIN
   RETURN NULL;
 END $fn$;
 --> statement-breakpoint
--- A conversion's standing (refunded, fraud) or amounts change its commission's net revenue.
-CREATE FUNCTION treasury_report_conversions() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  EXECUTE treasury_report_affiliates_insert(ARRAY[
-    treasury_report_affiliate_facts('commissions', '(SELECT c.* FROM commissions c WHERE c.conversion_id IN (SELECT id FROM new_rows))', 'new_rows', 1),
-    treasury_report_affiliate_facts('commissions', '(SELECT c.* FROM commissions c WHERE c.conversion_id IN (SELECT id FROM old_rows))', 'old_rows', -1)]);
-  RETURN NULL;
-END $fn$;
---> statement-breakpoint
 -- An affiliate's payout provider keys its commissions and adjustments: a new provider moves them.
 CREATE FUNCTION treasury_report_affiliates() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -226,19 +210,6 @@ BEGIN
     treasury_report_day_facts('adjustments', format('(SELECT a.* FROM adjustments a WHERE a.affiliate_id IN %s)', moved), 'new_rows', 1),
     treasury_report_day_facts('adjustments', format('(SELECT a.* FROM adjustments a WHERE a.affiliate_id IN %s)', moved), 'old_rows', -1)]);
   RETURN NULL;
-END $fn$;
---> statement-breakpoint
--- The per-affiliate rows of the affiliates a calc touched, recomputed from the tables in one
--- statement (see treasury_report_write): their rows go, and their figures come back whole. A
--- concurrent writer's delta for one of them is either visible to this statement (deleted, and its
--- change counted in the recomputation) or not yet committed (neither, and it adds on commit).
-CREATE FUNCTION treasury_report_refresh_affiliates() RETURNS void LANGUAGE plpgsql AS $fn$
-BEGIN
-  EXECUTE 'WITH gone AS (DELETE FROM report_affiliates r USING report_stale_affiliates s WHERE r.affiliate_id = s.affiliate_id RETURNING 1) '
-    || treasury_report_affiliates_insert(ARRAY[
-         treasury_report_affiliate_facts('commissions', '(SELECT c.* FROM commissions c WHERE c.affiliate_id IN (SELECT affiliate_id FROM report_stale_affiliates))', 'conversions', 1),
-         treasury_report_affiliate_facts('adjustments', '(SELECT a.* FROM adjustments a WHERE a.affiliate_id IN (SELECT affiliate_id FROM report_stale_affiliates))', '', 1)]);
-  TRUNCATE report_stale_affiliates;
 END $fn$;
 --> statement-breakpoint
 CREATE TRIGGER commissions_report_insert AFTER INSERT ON commissions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION treasury_report_write();
@@ -261,7 +232,9 @@ CREATE TRIGGER payouts_report_delete AFTER DELETE ON payouts REFERENCING OLD TAB
 --> statement-breakpoint
 CREATE TRIGGER payout_attempts_report_insert AFTER INSERT ON payout_attempts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION treasury_report_attempts();
 --> statement-breakpoint
-CREATE TRIGGER conversions_report_update AFTER UPDATE ON conversions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION treasury_report_conversions();
+CREATE TRIGGER conversions_report_insert AFTER INSERT ON conversions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION treasury_report_write();
+--> statement-breakpoint
+CREATE TRIGGER conversions_report_update AFTER UPDATE ON conversions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION treasury_report_write();
 --> statement-breakpoint
 CREATE TRIGGER affiliates_report_update AFTER UPDATE ON affiliates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION treasury_report_affiliates();
 --> statement-breakpoint

@@ -28,7 +28,7 @@
 import { sql } from 'drizzle-orm';
 import { copyField, copyInto, copyLine, copyOutText, literal } from '../central/copy.js';
 import { affected, rows, type CentralTx } from '../central/store.js';
-import { compactReportAggregates, deferAffiliateReports, refreshAffiliateReports } from '../reports/aggregates.js';
+import { compactReportAggregates } from '../reports/aggregates.js';
 import { TreasuryError } from '../commands/errors.js';
 import {
   computeAffiliateCommissions,
@@ -118,7 +118,6 @@ export async function calculateCommissions(
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
   // Postgres would JIT-compile the bigger chunk statements: ~0.5 s each, for nothing on these plans.
   await tx.execute(sql`SET LOCAL jit = off`);
-  await deferAffiliateReports(tx);
   const versions = await loadRuleVersions(tx);
   // Sorted in the store's own collation, so each chunk is a contiguous BETWEEN range for the reads.
   const counts = await rows<{ id: string; status: string; n: number }>(
@@ -166,9 +165,8 @@ export async function calculateCommissions(
     await mergeStaged(tx, pending, asOf);
   }
   summary.adjustments.byCurrency = Object.fromEntries([...adjustmentTotals].map(([c, v]) => [c, v.toString()]));
-  await refreshAffiliateReports(tx);
   // Each merged chunk appended its report deltas; fold them while the calc holds the ledger anyway.
-  await compactReportAggregates(tx);
+  if (summary.inserted + summary.updated + summary.adjustments.created > 0) await compactReportAggregates(tx);
   return summary;
 }
 

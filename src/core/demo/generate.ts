@@ -9,6 +9,7 @@
 import type { CentralTx } from '../central/store.js';
 import { upsertAffiliates, type AffiliateRow } from '../imports/affiliates.js';
 import { upsertConversions, type ConversionRow } from '../imports/conversions.js';
+import { compactReportAggregates } from '../reports/aggregates.js';
 import { exponentOf, pow10 } from '../money/index.js';
 
 /** mulberry32: tiny, fast, good enough for demo data, and identical on every platform. */
@@ -155,6 +156,8 @@ export async function writeDemo(
     }
   }
   if (chunk.length) await upsertConversions(tx, chunk);
+  // Every chunk of random affiliates appended report deltas for thousands of them: fold them once.
+  await compactReportAggregates(tx);
   progress(options.conversions, options.conversions);
   return { affiliates: rows.length, conversions: options.conversions };
 }

@@ -11,6 +11,7 @@ import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError, type Problem } from '../commands/errors.js';
 import { columnCountProblem, CsvHeaderError, ProblemList, readCsv, type CsvColumns, type CsvRecord } from './csv.js';
 import { AFFILIATE_COLUMNS, parseAffiliate, upsertAffiliates, type AffiliateRow } from './affiliates.js';
+import { compactReportAggregates } from '../reports/aggregates.js';
 import { CONVERSION_COLUMNS, parseConversion, upsertConversions, type ConversionRow } from './conversions.js';
 
 export interface ImportSummary {
@@ -120,6 +121,8 @@ export async function importCsv(
   if (second.sha256 !== first.sha256 || written !== count) {
     throw new TreasuryError('CONFLICT', `${label} changed while it was being imported; nothing was written`);
   }
+  // Each chunk appended report deltas for the affiliates it touched (rows in file order touch many).
+  if (written > 0) await compactReportAggregates(tx);
   return { file: label, sha256: first.sha256!, rows: count, inserted, updated, unchanged: count - inserted - updated };
 }
 

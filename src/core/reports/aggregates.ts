@@ -1,7 +1,7 @@
 /**
  * The report aggregates: figures per UTC day (report_days) and per affiliate (report_affiliates),
  * maintained by the writes that change them — statement-level triggers of migration 0012 on
- * commissions, adjustments, payouts, payout attempts, conversions and affiliates — so that a report
+ * conversions, commissions, adjustments, payouts, payout attempts and affiliates — so that a report
  * sums a few thousand rows, not a million, and answers in well under a second at real size.
  *
  * When a report is served from them: a period of whole UTC days (or none), and no affiliate or batch
@@ -56,21 +56,6 @@ export async function compactReportAggregates(tx: CentralTx): Promise<void> {
     FROM gone GROUP BY 1, 2
     HAVING sum(entries) <> 0 OR sum(conversions) <> 0 OR sum(revenue_minor) <> 0 OR sum(commissions_minor) <> 0
         OR sum(paid_minor) <> 0 OR sum(pending_minor) <> 0 OR sum(payable_minor) <> 0 OR sum(clawed_minor) <> 0`);
-}
-
-/**
- * For a calc: commissions' per-affiliate figures are recomputed once for the affiliates it touched
- * (refreshAffiliateReports), not booked statement by statement (migration 0012 says why).
- */
-export async function deferAffiliateReports(tx: CentralTx): Promise<void> {
-  await tx.execute(sql`CREATE TEMP TABLE IF NOT EXISTS report_stale_affiliates (affiliate_id text PRIMARY KEY) ON COMMIT DROP`);
-  await tx.execute(sql`SELECT set_config('treasury.reports', 'calc', true)`);
-}
-
-/** Ends what deferAffiliateReports began: the touched affiliates' rows, recomputed; booking per statement again. */
-export async function refreshAffiliateReports(tx: CentralTx): Promise<void> {
-  await tx.execute(sql`SELECT treasury_report_refresh_affiliates()`);
-  await tx.execute(sql`SELECT set_config('treasury.reports', '', true)`);
 }
 
 /** One aggregate key and its figures, as text (for comparing maintained with recomputed). */

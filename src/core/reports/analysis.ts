@@ -181,9 +181,9 @@ export interface PerformanceRow {
   name: string;
   /** The commissions' currency. */
   currency: string;
-  /** Calculated conversions (one commission each, voided ones included). */
+  /** Conversions in this currency, calculated or not, refunded and fraud included. */
   conversions: number;
-  /** Gross minus discount of the conversions that stand (not refunded, not fraud). */
+  /** Gross minus discount of those conversions that stand (not refunded, not fraud). */
   netRevenueMinor: string;
   /** Everything earned: pending, payable and paid (voided commissions are 0). */
   commissionsMinor: string;
@@ -223,26 +223,32 @@ function performanceSql(f: Filters, pattern: string | null): SQL {
     WHERE ${where(f, { affiliate: sql`a.id`, status: sql`a.status` })} ${f.provider ? sql`AND a.payout_provider = ${f.provider}` : sql``}
     ${pattern ? sql`AND ${matchesAny(pattern, [sql`a.id`, sql`a.name`])}` : sql``}`;
   return sql`WITH picked AS (${affiliates}),
+    converted AS (
+      SELECT v.affiliate_id, trim(v.currency) AS currency, count(*)::int AS conversions,
+             coalesce(sum(v.gross_minor - v.discount_minor) FILTER (WHERE v.status IN ('approved', 'pending')), 0) AS revenue
+      FROM conversions v JOIN picked ON picked.id = v.affiliate_id
+      WHERE ${where(f, { at: sql`v.occurred_at`, currency: sql`v.currency` })}
+      GROUP BY 1, 2),
     earned AS (
-      SELECT m.affiliate_id, trim(m.currency) AS currency, count(*)::int AS conversions,
-             coalesce(sum(v.gross_minor - v.discount_minor) FILTER (WHERE v.status IN ('approved', 'pending')), 0) AS revenue,
+      SELECT m.affiliate_id, trim(m.currency) AS currency,
              sum(m.amount_minor) AS commissions,
              coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'paid'), 0) AS paid,
              coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'pending'), 0) AS pending,
              coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable
-      FROM commissions m JOIN picked ON picked.id = m.affiliate_id JOIN conversions v ON v.id = m.conversion_id
+      FROM commissions m JOIN picked ON picked.id = m.affiliate_id
       WHERE ${where(f, { at: sql`m.occurred_at`, currency: sql`m.currency` })}
-      GROUP BY m.affiliate_id, m.currency),
+      GROUP BY 1, 2),
     clawed AS (
       SELECT a.affiliate_id, trim(a.currency) AS currency, -sum(a.amount_minor) AS clawed
       FROM adjustments a JOIN picked ON picked.id = a.affiliate_id
       WHERE ${CLAWBACK} AND ${where(f, { at: sql`a.created_at`, currency: sql`a.currency` })}
-      GROUP BY a.affiliate_id, a.currency)
-    SELECT coalesce(json_agg(json_build_array(g.affiliate_id, p.name, g.currency, coalesce(e.conversions, 0), coalesce(e.revenue, 0)::text,
+      GROUP BY 1, 2)
+    SELECT coalesce(json_agg(json_build_array(g.affiliate_id, p.name, g.currency, coalesce(v.conversions, 0), coalesce(v.revenue, 0)::text,
                                               coalesce(e.commissions, 0)::text, coalesce(e.paid, 0)::text, coalesce(e.pending, 0)::text,
                                               coalesce(e.payable, 0)::text, coalesce(c.clawed, 0)::text)), '[]')::text AS groups
-    FROM (SELECT affiliate_id, currency FROM earned UNION SELECT affiliate_id, currency FROM clawed) g
+    FROM (SELECT affiliate_id, currency FROM converted UNION SELECT affiliate_id, currency FROM earned UNION SELECT affiliate_id, currency FROM clawed) g
     JOIN picked p ON p.id = g.affiliate_id
+    LEFT JOIN converted v ON v.affiliate_id = g.affiliate_id AND v.currency = g.currency
     LEFT JOIN earned e ON e.affiliate_id = g.affiliate_id AND e.currency = g.currency
     LEFT JOIN clawed c ON c.affiliate_id = g.affiliate_id AND c.currency = g.currency`;
 }
