@@ -5,8 +5,9 @@
  * Builds 100,000 affiliates / 1,000,000 conversions (by default) on a scratch store, calculates,
  * then through the workstation's door (as the console reaches it) times each interactive call
  * several times: payables first page, a sort, the quick filter, a currency filter, the affiliate
- * drawer, the dashboard, the batch list, whoami, the batch preview (all affiliates, one currency) and
- * each report of the Reports view. Then it starts a commissions export of every row
+ * drawer, the dashboard, the batch list, whoami, the batch preview as the builder asks for it
+ * (totals, a page, a page sorted by amount, one currency's page: paged at the source) and each
+ * report of the Reports view. Then it starts a commissions export of every row
  * as a job and times the same calls while it runs (a round every 250 ms, until the job ends), and
  * prints the first call's time and p50 / p95 / max for each, with the export's own time. Targets
  * (issue 18): pages and drawer ≤ 300 ms, dashboard ≤ 500 ms, batch preview ≤ 2 s, reports ≤ 1 s.
@@ -41,8 +42,11 @@ function interactive(affiliateId: string): [label: string, name: string, payload
     ['dashboard', 'dashboard.summary', {}],
     ['batch list', 'batch.list', {}],
     ['whoami', 'session.whoami', {}],
-    ['batch preview, all', 'batch.preview', {}],
-    ['batch preview, PHP', 'batch.preview', { currency: 'PHP' }],
+    // As the builder asks: totals (no rows), then pages sorted and filtered at the source.
+    ['batch preview, all: totals', 'batch.previewPage', { offset: 0, limit: 0 }],
+    ['batch preview, all: page', 'batch.previewPage', { offset: 0, limit: 100, show: 'all' }],
+    ['batch preview, sorted by amount', 'batch.previewPage', { offset: 0, limit: 100, show: 'all', sort: { field: 'amountMinor', dir: 'desc' } }],
+    ['batch preview, PHP: page', 'batch.previewPage', { currency: 'PHP', offset: 0, limit: 100, show: 'all' }],
     ['report: time series', 'reports.timeSeries', { granularity: 'week', currency: 'USD', ...PERIOD }],
     ['report: provider analysis', 'reports.providerAnalysis', PERIOD],
     ['report: journal', 'reports.journal', { ...PERIOD, currency: 'USD' }],
@@ -93,7 +97,7 @@ async function prepare(ws: Workstation, n: { affiliates: number; conversions: nu
   return call;
 }
 
-const row = (label: string, s: Stat | undefined) => `    ${label.padEnd(30)} ${s ? `${String(s.p50).padStart(6)} ${String(s.p95).padStart(6)} ${String(s.max).padStart(6)}` : '     (the job ended first)'}`;
+const row = (label: string, s: Stat | undefined) => `    ${label.padEnd(32)} ${s ? `${String(s.p50).padStart(6)} ${String(s.p95).padStart(6)} ${String(s.max).padStart(6)}` : '     (the job ended first)'}`;
 
 export async function main(args: string[]): Promise<void> {
   const n = { affiliates: Number(arg(args, 'affiliates', '100000')), conversions: Number(arg(args, 'conversions', '1000000')) };
@@ -125,8 +129,8 @@ export async function main(args: string[]): Promise<void> {
     }
   });
   process.stdout.write(`  ms                               first   p50    p95    max   beside the export job: p50 / p95 / max\n`);
-  for (const label of Object.keys(result.first).filter((l) => !(l in result.alone))) process.stdout.write(`    ${label.padEnd(30)} ${String(result.first[label]!.max).padStart(6)}   (timed once)\n`);
-  for (const label of Object.keys(result.alone)) process.stdout.write(`${row(label, result.alone[label]).replace(label.padEnd(30), `${label.padEnd(30)} ${String(result.first[label]!.max).padStart(6)}`)}   ${row('', result.beside[label]).trim()}\n`);
+  for (const label of Object.keys(result.first).filter((l) => !(l in result.alone))) process.stdout.write(`    ${label.padEnd(32)} ${String(result.first[label]!.max).padStart(6)}   (timed once)\n`);
+  for (const label of Object.keys(result.alone)) process.stdout.write(`${row(label, result.alone[label]).replace(label.padEnd(32), `${label.padEnd(32)} ${String(result.first[label]!.max).padStart(6)}`)}   ${row('', result.beside[label]).trim()}\n`);
   process.stdout.write(`  the export job: ${result.export.state}, ${result.export.rows?.toLocaleString('en-US') ?? '?'} rows in ${result.exportMs} ms\n`);
   process.stdout.write(JSON.stringify({ store, ...n, runs, ...result }) + '\n');
 }

@@ -130,15 +130,21 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
   const raw = await rows<Raw>(
     tx,
     sql`WITH com AS (
+          -- Eligibility is decided once per commission (m.ok), and "in a live payout" is one anti-join
+          -- with the live items rather than a probe per commission and per aggregate: the same rule
+          -- as eligibleCommissionsSql (at most one live item per commission: a unique index).
           SELECT m.affiliate_id, m.currency,
-                 coalesce(sum(m.amount_minor) FILTER (WHERE ${eligibleCommissionsSql(now, filters.cutoff)}), 0) AS commissions,
-                 count(*) FILTER (WHERE ${eligibleCommissionsSql(now, filters.cutoff)})::int AS commission_count,
-                 count(*) FILTER (WHERE m.status = 'pending' AND m.reason = 'hold_period'
-                                    OR m.status = 'payable' AND m.available_at > ${now.toISOString()}::timestamptz)::int AS held_count
-          FROM commissions m
-          WHERE m.status IN ('payable', 'pending')
-            -- Named affiliates: only their commissions are summed, not the whole ledger's.
-            AND (${ids === null}::boolean OR m.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))
+                 coalesce(sum(m.amount_minor) FILTER (WHERE m.ok), 0) AS commissions,
+                 count(*) FILTER (WHERE m.ok)::int AS commission_count,
+                 count(*) FILTER (WHERE m.held)::int AS held_count
+          FROM (SELECT m.affiliate_id, m.currency, m.amount_minor,
+                       m.status = 'payable' AND m.available_at <= ${now.toISOString()}::timestamptz AND l.commission_id IS NULL
+                         AND (${filters.cutoff?.toISOString() ?? null}::timestamptz IS NULL OR m.occurred_at <= ${filters.cutoff?.toISOString() ?? null}::timestamptz) AS ok,
+                       (m.status = 'pending' AND m.reason = 'hold_period' OR m.status = 'payable' AND m.available_at > ${now.toISOString()}::timestamptz) AS held
+                FROM commissions m LEFT JOIN payout_items l ON l.commission_id = m.id AND l.live
+                WHERE m.status IN ('payable', 'pending')
+                  -- Named affiliates: only their commissions are summed, not the whole ledger's.
+                  AND (${ids === null}::boolean OR m.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))) m
           GROUP BY m.affiliate_id, m.currency),
         adj AS (
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments, count(*)::int AS adjustment_count
