@@ -218,11 +218,15 @@ const PERFORMANCE_COMPARE: Record<PerformanceSortField, Compare<Performance>> = 
 };
 const PERFORMANCE_DEFAULT_SORT: Sort<PerformanceSortField> = { field: 'commissionsMinor', dir: 'desc' };
 
-function performanceSql(f: Filters, pattern: string | null): SQL {
-  const affiliates = sql`SELECT a.id, a.name FROM affiliates a
+/** The affiliates a performance report covers: the affiliate, status, provider and search filters. */
+function pickedAffiliates(f: Filters, pattern: string | null): SQL {
+  return sql`SELECT a.id, a.name FROM affiliates a
     WHERE ${where(f, { affiliate: sql`a.id`, status: sql`a.status` })} ${f.provider ? sql`AND a.payout_provider = ${f.provider}` : sql``}
     ${pattern ? sql`AND ${matchesAny(pattern, [sql`a.id`, sql`a.name`])}` : sql``}`;
-  return sql`WITH picked AS (${affiliates}),
+}
+
+function performanceSql(f: Filters, pattern: string | null): SQL {
+  return sql`WITH picked AS (${pickedAffiliates(f, pattern)}),
     converted AS (
       SELECT v.affiliate_id, trim(v.currency) AS currency, count(*)::int AS conversions,
              coalesce(sum(v.gross_minor - v.discount_minor) FILTER (WHERE v.status IN ('approved', 'pending')), 0) AS revenue
@@ -255,10 +259,7 @@ function performanceSql(f: Filters, pattern: string | null): SQL {
 
 /** The same groups from the maintained all-time aggregates (aggregates.ts): when no period is asked. */
 function performanceFromAggregates(f: Filters, pattern: string | null): SQL {
-  const affiliates = sql`SELECT a.id, a.name FROM affiliates a
-    WHERE ${where(f, { affiliate: sql`a.id`, status: sql`a.status` })} ${f.provider ? sql`AND a.payout_provider = ${f.provider}` : sql``}
-    ${pattern ? sql`AND ${matchesAny(pattern, [sql`a.id`, sql`a.name`])}` : sql``}`;
-  return sql`WITH picked AS (${affiliates}),
+  return sql`WITH picked AS (${pickedAffiliates(f, pattern)}),
     g AS (
       SELECT r.affiliate_id, r.currency, sum(r.conversions) AS conversions, sum(r.revenue_minor) AS revenue, sum(r.commissions_minor) AS commissions,
              sum(r.paid_minor) AS paid, sum(r.pending_minor) AS pending, sum(r.payable_minor) AS payable, sum(r.clawed_minor) AS clawed
