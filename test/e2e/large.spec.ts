@@ -101,8 +101,8 @@ test('a big export runs as a job while the operator keeps working: online throug
   // rows, fixed dates: the fixture's conversions end on 2026-11-01).
   await page.getByTestId('nav-reports').click();
   await page.getByTestId('report-from').fill('2026-09-01');
-  // The Reports view's own queries for that period run first: on the embedded store the job's
-  // start would queue behind them (reports are recomputed per view, issue 18 item 5).
+  // The Reports view's own queries for that period run first: on the embedded store (one
+  // connection) the job's start would queue behind them.
   await page.waitForLoadState('networkidle');
   await page.getByTestId('report-export-which').selectOption('export.commissions');
   await page.getByTestId('report-export-format').selectOption('csv');

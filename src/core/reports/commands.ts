@@ -11,7 +11,8 @@ import type { TabularReport } from './read-report.js';
 import { filtersSchema, type FilterInput, type FilterSpec } from './filters.js';
 import { auditReport, commissionReport, journalReport, payoutItemReport, payoutReport } from './tabular.js';
 
-export { affiliatePerformance, providerAnalysis, timeSeries } from './analysis.js';
+export { affiliatePerformance, timeSeries } from './analysis.js';
+export { providerAnalysis } from './provider-analysis.js';
 export { monitoring } from './monitoring.js';
 export { journal } from './trial-balance.js';
 
