@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { rows } from '../central/store.js';
-import { defineCommand, defineQuery } from '../commands/router.js';
+import { rows, type CentralTx } from '../central/store.js';
+import { appendAudit } from '../audit/chain.js';
+import { centralNow } from '../central/clock.js';
+import { defineCommand, defineQuery, type HandlerContext } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
 import { parseRuleSet, RuleSetError } from '../commission/index.js';
 import { writeDemo } from '../demo/generate.js';
@@ -12,7 +14,7 @@ import { isCurrency } from '../money/index.js';
 import { resourcePath } from '../workstation/resources.js';
 import { listPayables } from './payables.js';
 import { listRuleVersions } from './rules-store.js';
-import { calculateCommissions } from './run.js';
+import { CalcStopped, calculateCommissions, calculateInSlices, type CalcSummary } from './run.js';
 import { instant, toDate } from '../commands/inputs.js';
 
 const FIRST_VERSION_FROM = new Date('1970-01-01T00:00:00Z');
@@ -93,20 +95,55 @@ export const showRules = defineQuery({
   },
 });
 
+/**
+ * Not one router transaction: on the embedded store the calculation runs in slices, each its own
+ * short transaction (run.ts, calculateInSlices), so the console's calls are answered beside it. On
+ * PostgreSQL, where readers never wait for a writer, it stays one transaction: all or nothing. The
+ * run record and its audit entry are written with the calculation's last transaction.
+ */
 export const calculate = defineCommand({
   name: 'commissions.calculate',
   permission: 'commissions.calculate',
+  transactional: false,
+  cancellable: true,
   input: z.strictObject({ asOf: instant.optional() }),
   async run(ctx, input) {
     const asOf = input.asOf ? toDate(input.asOf) : ctx.now;
-    const started = ctx.now; // the central clock, like finished_at (a workstation's clock may be off)
-    const summary = await calculateCommissions(ctx.tx, asOf, (done, total) => ctx.progress({ phase: 'calculating', done, total }));
-    await ctx.tx.execute(sql`INSERT INTO calc_runs (as_of, started_at, finished_at, summary, operator_id)
-      VALUES (${asOf.toISOString()}::timestamptz, ${started.toISOString()}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb, ${ctx.actor!.operatorId})`);
-    ctx.audit({ action: 'commissions.calculate', entityType: 'calc_run', entityId: null, after: summary as never });
-    return summary;
+    const progress = (done: number, total: number) => ctx.progress({ phase: 'calculating', done, total });
+    const record = (tx: CentralTx, summary: CalcSummary) => recordCalcRun(ctx, tx, summary);
+    if (ctx.store.kind === 'postgres') {
+      return ctx.store.db.transaction(async (tx) => {
+        const summary = await calculateCommissions(tx, asOf, progress);
+        await record(tx, summary);
+        return summary;
+      });
+    }
+    try {
+      const summary = await calculateInSlices(ctx.store.db, asOf, { progress, lanes: ctx.store.lanes });
+      await ctx.store.db.transaction((tx) => record(tx, summary));
+      return summary;
+    } catch (error) {
+      if (!(error instanceof CalcStopped)) throw error;
+      const { summary, total } = error;
+      throw new TreasuryError(
+        'JOB_CANCELLED',
+        `commissions.calculate was cancelled after ${summary.conversions.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} conversions: ` +
+          'the affiliates it finished keep their new commissions (each affiliate whole, none half-calculated); calculate again to finish',
+      );
+    }
   },
 });
+
+/** The run's record and its audit entry, in the calculation's last transaction. */
+async function recordCalcRun(ctx: HandlerContext, tx: CentralTx, summary: CalcSummary): Promise<void> {
+  const operatorId = ctx.actor!.operatorId;
+  // The started time is the central clock's, like finished_at (a workstation's clock may be off).
+  await tx.execute(sql`INSERT INTO calc_runs (as_of, started_at, finished_at, summary, operator_id)
+    VALUES (${summary.asOf}::timestamptz, ${ctx.now.toISOString()}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb, ${operatorId})`);
+  await appendAudit(tx, { operatorId, commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId, decision: 'allowed', at: await centralNow(tx) }, [
+    { action: 'commissions.calculate', entityType: 'calc_run', entityId: null, after: summary as never },
+  ]);
+}
 
 export const payables = defineQuery({
   name: 'payables.list',

@@ -27,7 +27,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { copyField, copyInto, copyLine, copyOutText, literal } from '../central/copy.js';
-import { affected, rows, type CentralTx } from '../central/store.js';
+import type { Lanes } from '../central/lanes.js';
+import { affected, rows, type CentralDb, type CentralTx } from '../central/store.js';
 import { compactReportAggregates } from '../reports/aggregates.js';
 import { TreasuryError } from '../commands/errors.js';
 import {
@@ -109,28 +110,19 @@ export function chunkAffiliates(counts: readonly { id: string; n: number }[], li
   return chunks;
 }
 
-export async function calculateCommissions(
-  tx: CentralTx,
-  asOf: Date,
-  progress: (done: number, total: number) => void = () => {},
-): Promise<CalcSummary> {
-  // One calculation at a time (per central store): its plain inserts rely on nobody else inserting.
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
-  // Postgres would JIT-compile the bigger chunk statements: ~0.5 s each, for nothing on these plans.
-  await tx.execute(sql`SET LOCAL jit = off`);
+/** What a calculation starts from: the rule versions, the affiliates with conversions and how many each. */
+async function calcStart(tx: CentralTx): Promise<{ versions: RuleVersion[]; counts: { id: string; n: number }[] }> {
   const versions = await loadRuleVersions(tx);
   // Sorted in the store's own collation, so each chunk is a contiguous BETWEEN range for the reads.
-  const counts = await rows<{ id: string; status: string; n: number }>(
-    tx,
-    sql`SELECT c.affiliate_id AS id, a.status, count(*)::int AS n FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id
-        GROUP BY c.affiliate_id, a.status ORDER BY c.affiliate_id`,
-  );
-  const affiliateStatus = new Map(counts.map((c) => [c.id, c.status]));
-  const total = counts.reduce((s, c) => s + Number(c.n), 0);
-  const summary: CalcSummary = {
+  const counts = await rows<{ id: string; n: number }>(tx, sql`SELECT affiliate_id AS id, count(*)::int AS n FROM conversions GROUP BY affiliate_id ORDER BY affiliate_id`);
+  return { versions, counts: counts.map((c) => ({ id: c.id, n: Number(c.n) })) };
+}
+
+function emptySummary(asOf: Date, affiliates: number): CalcSummary {
+  return {
     asOf: asOf.toISOString(),
     conversions: 0,
-    affiliates: counts.length,
+    affiliates,
     inserted: 0,
     updated: 0,
     unchanged: 0,
@@ -138,16 +130,48 @@ export async function calculateCommissions(
     adjustments: { created: 0, byCurrency: {} },
     errors: { total: 0, first: [] },
   };
-  const adjustmentTotals = new Map<string, bigint>();
-  await tx.execute(sql`CREATE TEMP TABLE calc_staging (conversion_id text, affiliate_id text, rule_version int, amount_minor bigint,
+}
+
+/** Counts a planned chunk's adjustments into the summary and its per-currency totals. */
+function countAdjustments(summary: CalcSummary, plan: ChunkPlan): void {
+  summary.adjustments.created += plan.adjustments.length;
+  const totals = new Map(Object.entries(summary.adjustments.byCurrency).map(([c, v]) => [c, BigInt(v)]));
+  for (const a of plan.adjustments) totals.set(a.currency, (totals.get(a.currency) ?? 0n) + a.amount);
+  summary.adjustments.byCurrency = Object.fromEntries([...totals].map(([c, v]) => [c, v.toString()]));
+}
+
+/** One calculation at a time (per central store): its plain inserts rely on nobody else inserting. */
+async function lockCalculation(tx: CentralTx): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
+}
+
+const createStaging = (tx: CentralTx) =>
+  tx.execute(sql`CREATE TEMP TABLE calc_staging (conversion_id text, affiliate_id text, rule_version int, amount_minor bigint,
     currency char(3), status text, reason text, rate_bps int, capped boolean, period text, occurred_ms bigint, available_ms bigint,
     is_update boolean) ON COMMIT DROP`);
+
+/**
+ * The whole calculation in one transaction (PostgreSQL, where readers never wait for a writer):
+ * all of it or nothing, the merge of each chunk overlapping the planning of the next.
+ */
+export async function calculateCommissions(
+  tx: CentralTx,
+  asOf: Date,
+  progress: (done: number, total: number) => void = () => {},
+): Promise<CalcSummary> {
+  await lockCalculation(tx);
+  // Postgres would JIT-compile the bigger chunk statements: ~0.5 s each, for nothing on these plans.
+  await tx.execute(sql`SET LOCAL jit = off`);
+  const { versions, counts } = await calcStart(tx);
+  const total = counts.reduce((s, c) => s + c.n, 0);
+  const summary = emptySummary(asOf, counts.length);
+  await createStaging(tx);
 
   // COPY cannot share the connection with a statement in flight, so reads and staging are awaited;
   // only the merge (pure database work) runs while the next chunk is planned.
   let pending: ChunkPlan | null = null;
-  for (const chunk of chunkAffiliates(counts.map((c) => ({ id: c.id, n: Number(c.n) })))) {
-    const data = await readChunk(tx, chunk, affiliateStatus);
+  for (const chunk of chunkAffiliates(counts)) {
+    const data = await readChunk(tx, chunk);
     if (pending) await stage(tx, pending);
     const merge = pending ? mergeStaged(tx, pending, asOf) : Promise.resolve();
     merge.catch(() => {}); // awaited below; never an unhandled rejection while planning
@@ -155,8 +179,7 @@ export async function calculateCommissions(
     const plan = planChunk(data, versions, asOf.getTime(), summary);
     await merge;
     pending = plan;
-    summary.adjustments.created += plan.adjustments.length;
-    for (const a of plan.adjustments) adjustmentTotals.set(a.currency, (adjustmentTotals.get(a.currency) ?? 0n) + a.amount);
+    countAdjustments(summary, plan);
     summary.conversions += data.rows.length;
     progress(summary.conversions, total);
   }
@@ -164,10 +187,84 @@ export async function calculateCommissions(
     await stage(tx, pending);
     await mergeStaged(tx, pending, asOf);
   }
-  summary.adjustments.byCurrency = Object.fromEntries([...adjustmentTotals].map(([c, v]) => [c, v.toString()]));
   // Each merged chunk appended its report deltas; fold them while the calc holds the ledger anyway.
-  if (summary.inserted + summary.updated + summary.adjustments.created > 0) await compactReportAggregates(tx);
+  if (wrote(summary)) await compactReportAggregates(tx);
   return summary;
+}
+
+const wrote = (s: CalcSummary) => s.inserted + s.updated + s.adjustments.created > 0;
+
+/**
+ * Conversions per slice on the embedded store: one slice's transaction (read, plan, merge) holds
+ * PGlite's only connection for about a fifth of a second on a 2-core machine, so an interactive
+ * call waits at most that long behind a calculation.
+ */
+export const SLICE_CONVERSIONS = 4_000;
+
+/** A sliced calculation stopped by its job's cancel after some slices were committed. */
+export class CalcStopped extends Error {
+  constructor(
+    readonly summary: CalcSummary,
+    readonly total: number,
+    cause: unknown,
+  ) {
+    super('calculation stopped', { cause });
+  }
+}
+
+/**
+ * The embedded store (one connection, one transaction at a time): each slice of affiliates is its
+ * own short transaction — locked, read, planned and merged together — and the connection is free
+ * between slices for the console's calls. An affiliate is never split: each one's commissions are
+ * wholly of this calculation or wholly of the last. A slice that fails rolls back alone; the
+ * slices before it stay, and a calculation run again goes on from what they wrote (a commission
+ * already right is "unchanged"). `progress` may throw (a job's cancel): the error comes back as
+ * CalcStopped with what was committed.
+ */
+export async function calculateInSlices(
+  db: CentralDb,
+  asOf: Date,
+  options: { progress?: (done: number, total: number) => void; lanes?: Lanes; sliceConversions?: number } = {},
+): Promise<CalcSummary> {
+  const { progress = () => {}, lanes, sliceConversions = SLICE_CONVERSIONS } = options;
+  const { counts } = await calcStart(db);
+  const total = counts.reduce((s, c) => s + c.n, 0);
+  const summary = emptySummary(asOf, counts.length);
+  for (const chunk of chunkAffiliates(counts, sliceConversions)) {
+    await lanes?.quiet(); // the console's calls first (central/lanes.ts)
+    const slice = emptySummary(asOf, 0);
+    const plan = await db.transaction(async (tx) => {
+      await lockCalculation(tx);
+      await createStaging(tx);
+      // Read in the slice: a rule version set during a long calculation applies from the next slice.
+      const versions = await loadRuleVersions(tx);
+      const data = await readChunk(tx, chunk);
+      const planned = planChunk(data, versions, asOf.getTime(), slice);
+      await stage(tx, planned);
+      await mergeStaged(tx, planned, asOf);
+      slice.conversions = data.rows.length;
+      return planned;
+    });
+    addSlice(summary, slice, plan);
+    try {
+      progress(summary.conversions, total);
+    } catch (error) {
+      throw new CalcStopped(summary, total, error);
+    }
+  }
+  if (wrote(summary)) await db.transaction((tx) => compactReportAggregates(tx));
+  return summary;
+}
+
+function addSlice(summary: CalcSummary, slice: CalcSummary, plan: ChunkPlan): void {
+  summary.conversions += slice.conversions;
+  summary.inserted += slice.inserted;
+  summary.updated += slice.updated;
+  summary.unchanged += slice.unchanged;
+  summary.lockedUnchanged += slice.lockedUnchanged;
+  summary.errors.total += slice.errors.total;
+  summary.errors.first.push(...slice.errors.first.slice(0, 50 - summary.errors.first.length));
+  countAdjustments(summary, plan);
 }
 
 /**
@@ -176,9 +273,12 @@ export async function calculateCommissions(
  */
 const sendPending = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
-async function readChunk(tx: CentralTx, affiliateIds: readonly string[], statuses: ReadonlyMap<string, string>): Promise<ChunkData> {
+async function readChunk(tx: CentralTx, affiliateIds: readonly string[]): Promise<ChunkData> {
   const first = affiliateIds[0]!;
   const last = affiliateIds.at(-1)!;
+  // Read with the chunk: an affiliate added in the range since the calculation began is computed
+  // with its own status, never as an unknown (closed) one.
+  const statuses = await rows<{ id: string; status: string }>(tx, sql`SELECT id, status FROM affiliates WHERE id BETWEEN ${first} AND ${last}`);
   // The range on m.affiliate_id too, so commissions are read by index for this chunk only.
   const text = await copyOutText(
     tx,
@@ -202,7 +302,7 @@ async function readChunk(tx: CentralTx, affiliateIds: readonly string[], statuse
   const lines = text.length ? text.slice(0, -1).split('\n') : [];
   return {
     rows: lines.map((line) => line.split('\t')),
-    affiliateStatus: statuses,
+    affiliateStatus: new Map(statuses.map((a) => [a.id, a.status])),
     inLivePayout: new Set(locked.map((r) => r.id)),
     adjusted: new Map(adjusted.map((r) => [r.id, { total: BigInt(r.total), count: Number(r.n) }])),
   };

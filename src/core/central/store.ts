@@ -13,6 +13,7 @@ import * as schema from './schema.js';
 import { resourcePath } from '../workstation/resources.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { redactUrl } from './location.js';
+import { Lanes } from './lanes.js';
 
 export { redactUrl };
 
@@ -34,6 +35,8 @@ export interface CentralStore {
    * asked over a connection of its own, outside the pool the work queues on.
    */
   reachable(timeoutMs?: number): Promise<boolean>;
+  /** Interactive calls before background slices (lanes.ts); only the embedded store's slices ask. */
+  readonly lanes: Lanes;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ async function openPglite(dataDir: string): Promise<CentralStore> {
     return {
       kind: 'pglite',
       db,
+      lanes: new Lanes(),
       location: `embedded PGlite at ${dir}`,
       // PGlite takes it under its query lock: no statement runs while the files are read.
       dump: () => client.dumpDataDir('gzip'),
@@ -150,6 +154,7 @@ async function openPostgres(url: string): Promise<CentralStore> {
   return {
     kind: 'postgres',
     db,
+    lanes: new Lanes(),
     location: redactUrl(url),
     reachable: (timeoutMs = 3000) => answersWithin(probe`select 1`, timeoutMs),
     async close() {

@@ -97,9 +97,11 @@ export interface Definition<I = unknown, O = unknown> {
    */
   readonly transactional?: boolean;
   /**
-   * A command that is not transactional but keeps nothing when stopped at a progress report (an
-   * export removes its partial file): a job running it may be cancelled. Transactional commands
-   * always may (their transaction rolls back); the rest (execution, sync) commit as they go and may not.
+   * A command that is not transactional but leaves nothing half-done when stopped at a progress
+   * report (an export removes its partial file; a calculation on the embedded store keeps the
+   * affiliates it finished, each whole, and says so): a job running it may be cancelled.
+   * Transactional commands always may (their transaction rolls back); the rest (execution, sync)
+   * commit as they go and may not.
    */
   readonly cancellable?: boolean;
   run(ctx: HandlerContext, input: I): Promise<O>;
@@ -164,6 +166,9 @@ export function cancellable(def: Pick<Definition, 'kind' | 'transactional' | 'ca
   return def.kind === 'query' || def.transactional !== false || def.cancellable === true;
 }
 
+/** Work that commits as it goes or writes a file: long by nature, it yields to interactive calls. */
+const longWork = (def: Definition) => def.kind === 'command' && def.transactional === false;
+
 /** A cancelled job's error, saying how far it had come. */
 function cancelled(name: string, at: Progress | null): TreasuryError {
   const where = at ? ` while ${at.phase} (${at.done.toLocaleString('en-US')} done)` : ' before it started';
@@ -202,8 +207,11 @@ export class Router {
   async call<O = unknown>(call: Call): Promise<O> {
     rememberSecret(call.session);
     const started = performance.now();
+    const def = this.definitions.get(call.name);
+    const run = () => this.dispatch(call);
     try {
-      const result = (await this.dispatch(call)) as O;
+      // Interactive calls go before the slices of long work on the embedded store (central/lanes.ts).
+      const result = (def && !longWork(def) ? await this.store.lanes.interactive(run) : await run()) as O;
       this.services.log?.info({ call: call.name, commandId: call.id ?? null, workstationId: call.workstationId, ms: Math.round(performance.now() - started), outcome: 'ok' }, 'call');
       return result;
     } catch (error) {
@@ -255,8 +263,9 @@ export class Router {
     try {
       return await this.runCommand(call, def, parsed.data, commandId, actor, now, makeContext);
     } catch (error) {
-      // Nothing of a cancelled command was kept (its transaction rolled back; commands that commit as
-      // they go are never given a signal, see workstation/jobs.ts): the trail says so, on its own.
+      // A cancelled command kept nothing half-done (its transaction rolled back, or its message says
+      // what it kept; commands that cannot stop cleanly are never given a signal, see
+      // workstation/jobs.ts): the trail says so, on its own.
       if (toTreasuryError(error).code === 'JOB_CANCELLED') {
         await this.store.db.transaction((tx) =>
           appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'cancelled', now), [

@@ -144,8 +144,9 @@ async function readBySlices(store: CentralStore, report: TabularReport, filters:
   // No count here: on the embedded store it costs a fifth of the export in one statement that holds
   // the connection (the reports' joins stay in a count), so progress is rows written, without a total.
   const xmin = await store.db.transaction((tx) => snapshotXmin(tx), { isolationLevel: 'repeatable read', accessMode: 'read only' });
-  const copyChunk: CopyChunk = (query) =>
-    store.db.transaction(
+  const copyChunk: CopyChunk = async (query) => {
+    await store.lanes.quiet(); // the console's calls first (central/lanes.ts)
+    return store.db.transaction(
       async (tx) => {
         const text = await copyOutText(tx, inlineQuery(tx, query));
         if (await changedSince(tx, xmin, sources)) throw new SnapshotLost(`${report.name}: ${sources.join(', ')} changed during the export`);
@@ -153,6 +154,7 @@ async function readBySlices(store: CentralStore, report: TabularReport, filters:
       },
       { isolationLevel: 'repeatable read', accessMode: 'read only' },
     );
+  };
   for (const query of report.queries(filters)) {
     await readByKeyset({ query, report, width: report.columns.length + keys, pageSize, onPage }, keys, chunkRows, copyChunk);
   }

@@ -14,13 +14,16 @@ import type { ExportName, JobView } from '../../../core/bridge/contract';
 import { call, describeError } from '../api';
 import { count } from '../format';
 import { useConsole } from '../store';
+import { CALC, calcDone, calcTitle } from '../views/common/calcJob';
 import { exportDone, exportTitle, isExport } from '../views/common/exportReport';
 import { ProgressBar } from './Panel';
 
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
 
-const title = (job: JobView) => (isExport(job.name) ? exportTitle(job.name as ExportName) : job.name);
+const title = (job: JobView) => (isExport(job.name) ? exportTitle(job.name as ExportName) : job.name === CALC ? calcTitle : job.name);
+
+const doneText = (job: JobView) => (isExport(job.name) ? exportDone(job) : job.name === CALC ? calcDone(job) : `${title(job)} finished`);
 
 /** "1 min 05 s" */
 function duration(ms: number): string {
@@ -61,7 +64,7 @@ function useJobsPolling(): void {
           const before = seen.current.get(job.id);
           seen.current.set(job.id, job.state);
           if (before !== 'running' || job.state === 'running') continue;
-          if (job.state === 'succeeded') state.notify('success', isExport(job.name) ? exportDone(job) : `${title(job)} finished`);
+          if (job.state === 'succeeded') state.notify('success', doneText(job));
           else state.notify(job.state === 'cancelled' ? 'info' : 'error', `${title(job)} ${job.state}${job.error ? `: ${job.error.message}` : ''}`);
         }
         for (const [id, url] of Object.entries(state.downloads)) {
@@ -165,7 +168,7 @@ function JobRow({ job, now }: { job: JobView; now: number }) {
 
 /** An export's file, rows, totals and checksum; other jobs' results in brief. */
 function JobResult({ job }: { job: JobView }) {
-  if (!isExport(job.name)) return <p className="small" data-testid="job-result">Done.</p>;
+  if (!isExport(job.name)) return <p className="small" data-testid="job-result">{job.name === CALC ? calcDone(job) : 'Done.'}</p>;
   const r = job.result as { file: string; rowCount: number; fileSha256: string; totals: { column: string; currency: string; group: string | null; amount: string }[] };
   const browser = useConsole.getState().host?.host === 'browser';
   return (

@@ -1,42 +1,45 @@
 /**
- * "Recalculate commissions" before building a batch: runs commissions.calculate (which can take
- * minutes over a million conversions) with a command id of our own, so its progress events — keyed
- * by that id in the store — drive a progress bar while it runs.
+ * "Recalculate commissions" before building a batch. Over a million conversions it takes a minute
+ * or more, so it runs as a job (workstation/jobs.ts): the operator keeps working, the jobs panel
+ * shows its progress and can cancel it, and this button follows the job until it ends, then asks
+ * the builder to preview again. The job's end is announced by the jobs panel, like any job's.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { call, describeError } from '../../api';
 import { Action } from '../../components/Action';
 import { ProgressBar } from '../../components/Panel';
-import { count } from '../../format';
 import { useConsole } from '../../store';
+import { CALC } from '../common/calcJob';
 
 export function RecalculateCommissions({ onDone }: { onDone(): void }) {
-  const [callId, setCallId] = useState<string | null>(null);
-  const progress = useConsole((s) => (callId ? s.progress[callId] : undefined));
+  const [jobId, setJobId] = useState<string | null>(null);
+  // A calculation already running (started before a reload, or from the CLI) is followed too.
+  const job = useConsole((s) => s.jobs.find((j) => (jobId ? j.id === jobId : j.name === CALC && j.state === 'running')));
   const notify = useConsole((s) => s.notify);
+  const running = job?.state === 'running';
+
+  useEffect(() => {
+    if (!jobId || !job || job.state === 'running') return;
+    setJobId(null);
+    if (job.state === 'succeeded') onDone();
+  }, [jobId, job, onDone]);
 
   const run = async () => {
-    const id = crypto.randomUUID();
-    setCallId(id);
     try {
-      const r = await call('commissions.calculate', {}, { id });
-      notify('success', `Commissions calculated: ${count(r.conversions)} conversions, ${count(r.inserted)} new, ${count(r.updated)} updated, ${count(r.adjustments.created)} adjustments${r.errors.total > 0 ? `, ${count(r.errors.total)} errors` : ''}`);
-      onDone();
+      const started = await call('jobs.start', { name: CALC, payload: {} });
+      useConsole.getState().jobStarted(started);
+      setJobId(started.id);
     } catch (error) {
-      notify('error', `Calculation failed: ${describeError(error)}`);
-    } finally {
-      setCallId(null);
-      // Done either way: the progress bar is gone, so is its entry in the store.
-      useConsole.getState().endProgress(id);
+      notify('error', `The calculation did not start: ${describeError(error)}`);
     }
   };
 
   return (
     <span className="calc">
-      <Action call="commissions.calculate" online onRun={run} busy={callId !== null} testId="builder-calc">
+      <Action call="commissions.calculate" online onRun={run} busy={running || jobId !== null} testId="builder-calc">
         Recalculate commissions
       </Action>
-      {callId !== null && <ProgressBar done={progress?.done ?? 0} total={progress?.total} label={progress?.phase ?? 'starting'} testId="builder-calc-progress" />}
+      {running && <ProgressBar done={job.done ?? 0} total={job.total ?? undefined} label={job.phase ?? 'starting'} testId="builder-calc-progress" />}
     </span>
   );
 }
