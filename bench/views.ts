@@ -9,17 +9,20 @@
  * (totals, a page, a page sorted by amount, one currency's page: paged at the source) and each
  * report of the Reports view. Then it starts a commissions export of every row
  * as a job and times the same calls while it runs (a round every 250 ms, until the job ends), and
- * prints the first call's time and p50 / p95 / max for each, with the export's own time. Targets
+ * prints the first call's time and p50 / p95 / max for each, with the export's own time; then the
+ * same beside a recalculation job after a rule change (a large part of the ledger rewritten). Targets
  * (issue 18): pages and drawer ≤ 300 ms, dashboard ≤ 500 ms, batch preview ≤ 2 s, reports ≤ 1 s.
  *
  * Usage: npm run bench:views -- [--affiliates N] [--conversions N] [--store pglite|postgres] [--runs N]
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Call } from '../src/core/commands/router.js';
 import type { CredentialStore } from '../src/core/credentials/store.js';
 import type { SignInResult } from '../src/core/operators/commands.js';
 import type { JobView } from '../src/core/workstation/jobs.js';
+import { resourcePath } from '../src/core/workstation/resources.js';
 import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
 import { arg, withScratchStore } from './support.js';
 
@@ -97,6 +100,24 @@ async function prepare(ws: Workstation, n: { affiliates: number; conversions: nu
   return call;
 }
 
+/**
+ * The same calls beside a recalculation job that rewrites a large part of the ledger: a new rule
+ * version (12 % instead of 10 %) from 2026-08-01, as when the programme's terms change.
+ */
+async function besideCalculation(ws: Workstation, call: Caller, calls: ReturnType<typeof interactive>) {
+  const body = JSON.parse(readFileSync(resourcePath('examples/rules.json'), 'utf8')) as { percentBps: number };
+  await call('rules.set', { body: { ...body, percentBps: 1200 }, effectiveFrom: '2026-08-01T00:00:00Z' });
+  const t0 = performance.now();
+  const job = await call<JobView>('jobs.start', { name: 'commissions.calculate', payload: { asOf: '2026-11-21T00:00:00Z' } });
+  let running = true;
+  const ended = ws.jobs.settled(job.id).then(() => (running = false));
+  const beside = await timeCalls(call, calls, 10_000, () => running, 250);
+  await ended;
+  const finished = ws.jobs.get(job.id, 'bench');
+  const summary = finished.result as { updated: number } | null;
+  return { beside, ms: Math.round(performance.now() - t0), state: finished.state, updated: summary?.updated ?? null };
+}
+
 const row = (label: string, s: Stat | undefined) => `    ${label.padEnd(32)} ${s ? `${String(s.p50).padStart(6)} ${String(s.p95).padStart(6)} ${String(s.max).padStart(6)}` : '     (the job ended first)'}`;
 
 export async function main(args: string[]): Promise<void> {
@@ -122,14 +143,16 @@ export async function main(args: string[]): Promise<void> {
       await ended;
       const exportMs = Math.round(performance.now() - t0);
       const finished = ws.jobs.get(job.id, 'bench');
-      return { first, alone, beside, exportMs, export: { state: finished.state, rows: (finished.result as { rowCount?: number } | null)?.rowCount ?? null } };
+      const calc = await besideCalculation(ws, call, calls);
+      return { first, alone, beside, exportMs, export: { state: finished.state, rows: (finished.result as { rowCount?: number } | null)?.rowCount ?? null }, calc };
     } finally {
       await ws.close();
     }
   });
-  process.stdout.write(`  ms                               first   p50    p95    max   beside the export job: p50 / p95 / max\n`);
+  process.stdout.write(`  ms                               first   p50    p95    max   beside the export job: p50 / p95 / max   beside the calculation job\n`);
   for (const label of Object.keys(result.first).filter((l) => !(l in result.alone))) process.stdout.write(`    ${label.padEnd(32)} ${String(result.first[label]!.max).padStart(6)}   (timed once)\n`);
-  for (const label of Object.keys(result.alone)) process.stdout.write(`${row(label, result.alone[label]).replace(label.padEnd(32), `${label.padEnd(32)} ${String(result.first[label]!.max).padStart(6)}`)}   ${row('', result.beside[label]).trim()}\n`);
+  for (const label of Object.keys(result.alone)) process.stdout.write(`${row(label, result.alone[label]).replace(label.padEnd(32), `${label.padEnd(32)} ${String(result.first[label]!.max).padStart(6)}`)}   ${row('', result.beside[label]).trim().padEnd(22)}   ${row('', result.calc.beside[label]).trim()}\n`);
   process.stdout.write(`  the export job: ${result.export.state}, ${result.export.rows?.toLocaleString('en-US') ?? '?'} rows in ${result.exportMs} ms\n`);
+  process.stdout.write(`  the calculation job (12 % from 2026-08-01): ${result.calc.state}, ${result.calc.updated?.toLocaleString('en-US') ?? '?'} commissions updated in ${result.calc.ms} ms\n`);
   process.stdout.write(JSON.stringify({ store, ...n, runs, ...result }) + '\n');
 }
