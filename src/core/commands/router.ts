@@ -46,6 +46,8 @@ export interface Services {
   addresses?(): readonly string[];
   /** Where the router logs each call's outcome (never a payload). */
   readonly log?: Logger;
+  /** Calls the host answers beside this router (the workstation's own: sync, jobs, cache), for the manifest. */
+  readonly hostDefinitions?: readonly Definition<never, unknown>[];
 }
 
 const NO_SERVICES: Services = {
@@ -72,6 +74,8 @@ export interface HandlerContext {
   readonly now: Date;
   audit(entry: AuditEntry): void;
   progress(p: Progress): void;
+  /** Every call this router and its host answer (the console's manifest lists them). */
+  readonly catalog: readonly Definition<never, unknown>[];
 }
 
 export interface Definition<I = unknown, O = unknown> {
@@ -183,6 +187,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class Router {
   private readonly definitions = new Map<string, Definition>();
+  private readonly catalog: readonly Definition<never, unknown>[];
 
   constructor(
     private readonly store: CentralStore,
@@ -198,6 +203,7 @@ export class Router {
       if (this.definitions.has(d.name)) throw new Error(`duplicate definition ${d.name}`);
       this.definitions.set(d.name, d as unknown as Definition);
     }
+    this.catalog = [...definitions, ...(services.hostDefinitions ?? [])];
   }
 
   names(): string[] {
@@ -252,6 +258,7 @@ export class Router {
       commandId,
       workstationId: call.workstationId,
       now,
+      catalog: this.catalog,
       audit: (entry) => void entries.push(entry),
       progress: (p) => {
         if (call.signal?.aborted) throw cancelled(def.name, p);

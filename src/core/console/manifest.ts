@@ -40,19 +40,20 @@ export function callInfo(definitions: readonly Definition<never, unknown>[]): Re
 
 /**
  * The manifest from who the operator is and when they last confirmed their password (sign-in or
- * step-up; null when the session is unknown). Shared with the offline router.
+ * step-up; null when the session is unknown), over the calls the router answering it knows (its
+ * context's catalog: it never imports the catalog, which imports it). Shared with the offline router.
  */
-export async function buildManifest(who: { actor: Actor; displayName: string; confirmedAt: number | null; now: Date }): Promise<Manifest> {
-  // Imported here, not at the top: the catalog imports this module.
-  const { DEFINITIONS } = await import('../commands/catalog.js');
-  const { WORKSTATION_DEFINITIONS } = await import('../workstation/sync-calls.js');
+export function buildManifest(
+  who: { actor: Actor; displayName: string; confirmedAt: number | null; now: Date },
+  catalog: readonly Definition<never, unknown>[],
+): Manifest {
   // As the router's step-up rule (stepUpCurrent): covered while now ≤ confirmation + window.
   const until = who.confirmedAt === null ? null : who.confirmedAt + STEP_UP_WINDOW_MS;
   return {
     operator: { id: who.actor.operatorId, username: who.actor.username, displayName: who.displayName, role: who.actor.role },
     permissions: [...permissionsOf(who.actor.role)],
     matrix: permissionMatrix(),
-    calls: callInfo([...DEFINITIONS, ...WORKSTATION_DEFINITIONS]),
+    calls: callInfo(catalog),
     stepUpValidUntil: until !== null && until >= who.now.getTime() ? new Date(until).toISOString() : null,
   };
 }
@@ -70,6 +71,6 @@ export const manifest = defineQuery({
           WHERE o.id = ${actor.operatorId}::uuid`,
     );
     const confirmedAt = row?.created_at ? Math.max(new Date(row.created_at).getTime(), row.stepped_up_at ? new Date(row.stepped_up_at).getTime() : 0) : null;
-    return buildManifest({ actor, displayName: row?.display_name ?? actor.username, confirmedAt, now: ctx.now });
+    return buildManifest({ actor, displayName: row?.display_name ?? actor.username, confirmedAt, now: ctx.now }, ctx.catalog);
   },
 });

@@ -37,6 +37,8 @@ export interface OfflineContext {
   readonly actor: Actor | null;
   readonly now: Date;
   readonly session: string | null;
+  /** Every call this router answers (the console's manifest lists them). */
+  readonly catalog: readonly Definition<never, unknown>[];
 }
 
 export type Handler = (ctx: OfflineContext, input: never) => unknown;
@@ -69,7 +71,7 @@ const OFFLINE_HANDLERS: Record<string, Handler> = {
   'payables.page': (ctx, input: PayablesPageInput) => consoleReads.payablesPageOffline(ctx.cache, input, ctx.now),
   'payouts.page': (ctx, input: PayoutsPageInput) => consoleReads.payoutsPageOffline(ctx.cache, input),
   'dashboard.summary': (ctx) => consoleReads.dashboardOffline(ctx.cache, ctx.now),
-  'console.manifest': (ctx) => consoleReads.manifestOffline(ctx.cache, ctx.actor!, ctx.session, ctx.now),
+  'console.manifest': (ctx) => consoleReads.manifestOffline(ctx.cache, ctx.actor!, ctx.session, ctx.now, ctx.catalog),
   'batch.preview': (ctx, input: reads.FilterInput) => ({ ...reads.previewInput(ctx.cache, input, ctx.now), offline: true }),
   'batch.previewPage': (ctx, input: reads.FilterInput & PreviewPageOptions) => ({ ...pagePreview(reads.previewInput(ctx.cache, input, ctx.now), input), offline: true }),
   'batch.list': (ctx, input: { status?: string; limit?: number }) => reads.listBatches(ctx.cache, input),
@@ -132,7 +134,10 @@ export class OfflineRouter {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.definitions = new Map(definitions.map((d) => [d.name, d as unknown as Definition]));
+    this.catalog = definitions;
   }
+
+  private readonly catalog: readonly Definition<never, unknown>[];
 
   /**
    * `identify`: who the session belongs to, when someone more authoritative than the cache can say
@@ -164,7 +169,7 @@ export class OfflineRouter {
       }
       const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
       if (!handler) throw offlineRefusal(def.name);
-      const result = await handler({ cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses() }, parsed.data as never);
+      const result = await handler({ cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses(), catalog: this.catalog }, parsed.data as never);
       const refused = (def.name === 'session.signIn' || def.name === 'session.stepUp') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
       // Journaled through the workstation's connection as it is now (a key rotation replaces it).
       if (def.kind === 'command') journal(await this.cache(), { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });

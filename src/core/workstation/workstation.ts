@@ -146,6 +146,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
           ...(resolver ? { forgetProvider: resolver.forget } : {}),
           credentials,
           log,
+          hostDefinitions: WORKSTATION_DEFINITIONS,
           ...(options.addresses ? { addresses: options.addresses } : {}),
         });
         reachable = true;
