@@ -56,8 +56,10 @@ describe.each(drivers)('central store on %s', (driver) => {
           WHERE table_schema = current_schema() AND column_name LIKE '%minor'`,
     );
     expect(types.length).toBeGreaterThanOrEqual(9);
-    // Amounts are bigint; the report aggregates hold SUMS of them, which no bigint bounds (exact numeric).
-    for (const t of types) expect(t.data_type, t.column_name).toBe(t.column_name.startsWith('report_') ? 'numeric' : 'bigint');
+    // Amounts are bigint; the aggregates (reports', open commissions') hold SUMS of them, which no
+    // bigint bounds (exact numeric).
+    const sums = (column: string) => column.startsWith('report_') || column.startsWith('open_commissions.');
+    for (const t of types) expect(t.data_type, t.column_name).toBe(sums(t.column_name) ? 'numeric' : 'bigint');
     expect(types.filter((t) => t.data_type === 'bigint').length).toBeGreaterThanOrEqual(9);
   });
 

@@ -4,7 +4,7 @@
  * are decided here in code (pure functions of that row), so create uses exactly the same decisions.
  */
 import { pgArray } from '../central/arrays.js';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
 import { payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
 import { loadRuleVersions } from '../calculation/rules-store.js';
@@ -122,30 +122,56 @@ export function eligibleAdjustmentsSql(cutoff: Date | undefined) {
     AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live)`;
 }
 
-export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: Date): Promise<Preview> {
-  const versions = await loadRuleVersions(tx);
-  const rules = ruleVersionAt(versions, now.getTime())?.rules;
-  const thresholds = await highValueThresholds(tx);
-  const ids = filters.affiliateIds && filters.affiliateIds.length > 0 ? [...filters.affiliateIds] : null;
-  const raw = await rows<Raw>(
-    tx,
-    sql`WITH com AS (
-          -- Eligibility is decided once per commission (m.ok), and "in a live payout" is one anti-join
-          -- with the live items rather than a probe per commission and per aggregate: the same rule
-          -- as eligibleCommissionsSql (at most one live item per commission: a unique index).
-          SELECT m.affiliate_id, m.currency,
+/**
+ * Per affiliate and currency, the commissions a batch would take now (sum and count) and those still
+ * in their hold (count), from the commissions themselves. Eligibility is decided once per commission
+ * (m.ok), and "in a live payout" is one anti-join with the live items rather than a probe per
+ * commission: the same rule as eligibleCommissionsSql (at most one live item per commission).
+ * `within`: a condition on m.affiliate_id (named affiliates: only their commissions are summed).
+ */
+function commissionsFromTable(now: Date, cutoff: Date | undefined, within: SQL): SQL {
+  return sql`SELECT m.affiliate_id, m.currency,
                  coalesce(sum(m.amount_minor) FILTER (WHERE m.ok), 0) AS commissions,
                  count(*) FILTER (WHERE m.ok)::int AS commission_count,
                  count(*) FILTER (WHERE m.held)::int AS held_count
           FROM (SELECT m.affiliate_id, m.currency, m.amount_minor,
                        m.status = 'payable' AND m.available_at <= ${now.toISOString()}::timestamptz AND l.commission_id IS NULL
-                         AND (${filters.cutoff?.toISOString() ?? null}::timestamptz IS NULL OR m.occurred_at <= ${filters.cutoff?.toISOString() ?? null}::timestamptz) AS ok,
+                         AND (${cutoff?.toISOString() ?? null}::timestamptz IS NULL OR m.occurred_at <= ${cutoff?.toISOString() ?? null}::timestamptz) AS ok,
                        (m.status = 'pending' AND m.reason = 'hold_period' OR m.status = 'payable' AND m.available_at > ${now.toISOString()}::timestamptz) AS held
                 FROM commissions m LEFT JOIN payout_items l ON l.commission_id = m.id AND l.live
-                WHERE m.status IN ('payable', 'pending')
-                  -- Named affiliates: only their commissions are summed, not the whole ledger's.
-                  AND (${ids === null}::boolean OR m.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))) m
-          GROUP BY m.affiliate_id, m.currency),
+                WHERE m.status IN ('payable', 'pending') AND ${within}) m
+          GROUP BY m.affiliate_id, m.currency`;
+}
+
+/**
+ * The same figures from open_commissions (kept by the writes: migration 0014), about one row per
+ * affiliate instead of every commission. A key whose bound says a payable commission may still be
+ * in its hold is not trusted: that affiliate's commissions are read from the table instead.
+ */
+function commissionsFromOpen(now: Date): SQL {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  return sql`SELECT affiliate_id, currency, commissions, commission_count, held_count FROM (
+            SELECT affiliate_id, currency, sum(payable_minor) AS commissions, sum(payable_count)::int AS commission_count,
+                   sum(held_count)::int AS held_count, max(available_until) AS until
+            FROM open_commissions GROUP BY affiliate_id, currency) o
+          WHERE NOT EXISTS (SELECT 1 FROM open_commissions h WHERE h.affiliate_id = o.affiliate_id AND h.available_until > ${at})
+          UNION ALL
+          ${commissionsFromTable(now, undefined, sql`m.affiliate_id IN (SELECT affiliate_id FROM open_commissions WHERE available_until > ${at})`)}`;
+}
+
+export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: Date, options: { fromTables?: boolean } = {}): Promise<Preview> {
+  const versions = await loadRuleVersions(tx);
+  const rules = ruleVersionAt(versions, now.getTime())?.rules;
+  const thresholds = await highValueThresholds(tx);
+  const ids = filters.affiliateIds && filters.affiliateIds.length > 0 ? [...filters.affiliateIds] : null;
+  // Named affiliates or a cutoff: a few commissions, or a condition the aggregate cannot answer.
+  const com =
+    ids === null && !filters.cutoff && !options.fromTables
+      ? commissionsFromOpen(now)
+      : commissionsFromTable(now, filters.cutoff, sql`(${ids === null}::boolean OR m.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))`);
+  const raw = await rows<Raw>(
+    tx,
+    sql`WITH com AS (${com}),
         adj AS (
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments, count(*)::int AS adjustment_count
           FROM adjustments d WHERE ${eligibleAdjustmentsSql(filters.cutoff)}

@@ -1,6 +1,7 @@
 /**
  * What each affiliate can be paid now, per currency: payable commissions plus open adjustments not
- * already in a live payout, with the reasons an affiliate is not eligible. One aggregate query.
+ * already in a live payout, with the reasons an affiliate is not eligible. One aggregate query, over
+ * the open commissions the writes keep per affiliate (migration 0014) rather than every commission.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
@@ -55,21 +56,11 @@ export async function listPayables(tx: CentralTx, options: { currency?: string; 
  * affiliates are summed; it and the currency are pushed into the aggregates, so a narrow filter
  * does not pay for summing everyone.
  */
-export function payableTotalsSql(filter: { currency?: string | undefined; affiliates?: SQL | undefined }): SQL {
+export function payableTotalsSql(filter: { currency?: string | undefined; affiliates?: SQL | undefined; fromTables?: boolean }): SQL {
   const currency = filter.currency ?? null;
   const picked = (column: SQL) =>
     filter.affiliates ? sql`AND ${column} IN (SELECT a.id FROM affiliates a WHERE ${filter.affiliates})` : sql``;
-  return sql`WITH com AS (
-          SELECT m.affiliate_id, m.currency,
-                 coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable,
-                 count(*) FILTER (WHERE m.status = 'payable')::int AS payable_count,
-                 coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'pending'), 0) AS pending,
-                 count(*) FILTER (WHERE m.status = 'pending')::int AS pending_count
-          FROM commissions m
-          WHERE m.status IN ('payable', 'pending')
-            AND (${currency}::text IS NULL OR m.currency = ${currency}::text) ${picked(sql`m.affiliate_id`)}
-            AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)
-          GROUP BY m.affiliate_id, m.currency),
+  return sql`WITH com AS (${filter.fromTables ? commissionsFromTable(currency, picked) : commissionsFromOpen(currency, picked)}),
         adj AS (
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments
           FROM adjustments d
@@ -84,6 +75,34 @@ export function payableTotalsSql(filter: { currency?: string | undefined; affili
         JOIN affiliates a ON a.id = k.affiliate_id
         LEFT JOIN com ON com.affiliate_id = k.affiliate_id AND com.currency = k.currency
         LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency`;
+}
+
+/** Payable and pending commissions in no live payout, per affiliate and currency, from the commissions. */
+function commissionsFromTable(currency: string | null, picked: (column: SQL) => SQL): SQL {
+  return sql`SELECT m.affiliate_id, m.currency,
+                 coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable,
+                 count(*) FILTER (WHERE m.status = 'payable')::int AS payable_count,
+                 coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'pending'), 0) AS pending,
+                 count(*) FILTER (WHERE m.status = 'pending')::int AS pending_count
+          FROM commissions m
+          WHERE m.status IN ('payable', 'pending')
+            AND (${currency}::text IS NULL OR m.currency = ${currency}::text) ${picked(sql`m.affiliate_id`)}
+            AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)
+          GROUP BY m.affiliate_id, m.currency`;
+}
+
+/**
+ * The same from open_commissions, kept by the writes (migration 0014): about one row per affiliate
+ * instead of every commission. A key with nothing payable or pending (only held, which payables do
+ * not show apart) is no row, as in the table's figures.
+ */
+function commissionsFromOpen(currency: string | null, picked: (column: SQL) => SQL): SQL {
+  return sql`SELECT o.affiliate_id, o.currency, sum(o.payable_minor) AS payable, sum(o.payable_count)::int AS payable_count,
+                 sum(o.pending_minor) AS pending, sum(o.pending_count)::int AS pending_count
+          FROM open_commissions o
+          WHERE (${currency}::text IS NULL OR o.currency = ${currency}::text) ${picked(sql`o.affiliate_id`)}
+          GROUP BY o.affiliate_id, o.currency
+          HAVING sum(o.payable_count) <> 0 OR sum(o.pending_count) <> 0`;
 }
 
 /** The per-affiliate totals as the aggregate query returns them (central SQL, or the cache's). */

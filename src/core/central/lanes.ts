@@ -23,10 +23,15 @@ export class Lanes {
     }
   }
 
-  /** Resolves once no interactive call is in flight (at once when none is). */
-  quiet(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /**
+   * Resolves once the event loop has turned and no interactive call is in flight. The turn matters:
+   * the embedded store runs its statements synchronously and answers through promises, so work that
+   * only awaits it never lets timers, messages or sockets in (a calculation would hold the thread's
+   * door shut until it ended); one macrotask per slice lets them in.
+   */
+  async quiet(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   private wake(): void {

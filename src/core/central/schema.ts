@@ -682,3 +682,29 @@ export const reportAffiliates = pgTable(
   },
   (t) => [index('report_affiliates_key_idx').on(t.affiliateId, t.currency)],
 );
+
+/**
+ * The open commissions per affiliate and currency, kept by the writes (migration 0014) so payables
+ * and the batch preview sum about one row per affiliate instead of every commission: those payable
+ * and those pending, in no live payout (sum and count each), and those pending for their hold period
+ * (a count, as the preview shows them). Signed deltas like the report aggregates, folded by
+ * `compactReportAggregates`.
+ *
+ * `available_until` bounds from above when the key's payable commissions come out of their hold
+ * (null: none counted). A payable commission is normally out of it already (calc makes it payable
+ * only then); where the bound is still ahead of now, the preview reads that affiliate's commissions.
+ */
+export const openCommissions = pgTable(
+  'open_commissions',
+  {
+    affiliateId: text('affiliate_id').notNull(),
+    currency: text('currency').notNull(),
+    payableMinor: sum('payable_minor'),
+    payableCount: sum('payable_count'),
+    pendingMinor: sum('pending_minor'),
+    pendingCount: sum('pending_count'),
+    heldCount: sum('held_count'),
+    availableUntil: timestamp('available_until', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('open_commissions_key_idx').on(t.affiliateId, t.currency)],
+);
