@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { PERMISSIONS, ROLES, roleHas } from '../../src/core/access/permissions.js';
 import { FILE_CALLS } from '../../src/core/bridge/envelope.js';
 import { DEFINITIONS } from '../../src/core/commands/catalog.js';
-import { STEP_UP_WINDOW_MS, type Definition } from '../../src/core/commands/router.js';
+import { STEP_UP_WINDOW_MS, type AnyDefinition } from '../../src/core/commands/router.js';
 import { OFFLINE_CAPABLE } from '../../src/core/workstation/offline-router.js';
 import { WORKSTATION_DEFINITIONS } from '../../src/core/workstation/sync-calls.js';
 import { buildProgram } from '../../src/cli/main.js';
@@ -175,7 +175,7 @@ function fieldTable(s: Json): string {
   );
 }
 
-function inputSection(def: Definition<never, unknown>): string {
+function inputSection(def: AnyDefinition): string {
   const schema = z.toJSONSchema(def.input as z.ZodType, { io: 'input', unrepresentable: 'any', override: annotateChecks as never }) as Json;
   const variants = schema.oneOf as Json[] | undefined;
   if (variants && !schema.properties) {
@@ -191,7 +191,7 @@ function lowestRole(permission: string): string {
   return ROLES.find((r) => roleHas(r, permission as (typeof PERMISSIONS)[number])) ?? '—';
 }
 
-function offlineOf(def: Definition<never, unknown>, workstation: ReadonlySet<string>): string {
+function offlineOf(def: AnyDefinition, workstation: ReadonlySet<string>): string {
   if (workstation.has(def.name)) return 'workstation';
   return OFFLINE_CAPABLE.has(def.name) ? 'yes' : 'no';
 }
@@ -203,7 +203,7 @@ function fileNote(name: string): string {
   return 'names a file on the host: never sent by the page';
 }
 
-function checkCallDocs(all: readonly Definition<never, unknown>[], program: Command): void {
+function checkCallDocs(all: readonly AnyDefinition[], program: Command): void {
   const names = new Set(all.map((d) => d.name));
   const missing = all.filter((d) => !CALL_DOCS[d.name]).map((d) => d.name);
   const stale = Object.keys(CALL_DOCS).filter((n) => !names.has(n));
@@ -250,7 +250,7 @@ function renderCommands(): string {
     out.push(`| [${code(d.name)}](#${slug(d.name)}) | ${d.kind} | ${code(d.permission)} | ${lowestRole(d.permission)} | ${d.stepUp ? 'yes' : ''} | ${offlineOf(d, workstation)} | ${cli} |`);
   }
   out.push('');
-  const groups = new Map<string, Definition<never, unknown>[]>();
+  const groups = new Map<string, AnyDefinition[]>();
   for (const d of all) {
     const group = workstation.has(d.name) ? 'workstation' : d.name.split('.')[0]!;
     groups.set(group, [...(groups.get(group) ?? []), d]);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackupResult } from '../core/backup/backup.js';
-import type { WorkstationResults } from '../core/bridge/contract.js';
+import type { CallResult } from '../core/bridge/contract.js';
 import { TreasuryError } from '../core/commands/errors.js';
 import { print, type Run, out } from './output.js';
 import type { CliHost } from './batches.js';
@@ -111,7 +111,7 @@ export function registerMaintenanceCommands(program: Command, run: Run<Maintenan
     .description('read every page of the cache and check it (a damaged cache is reported with the way out)')
     .action(
       run(async (cli) => {
-        const r = await cli.call<WorkstationResults['cache.check']>('cache.check', {});
+        const r = await cli.call<CallResult<'cache.check'>>('cache.check', {});
         print(cli, r, () => out(`The local cache ${r.file} is intact: ${r.pages} pages read and authenticated in ${r.ms} ms.`));
       }),
     );
@@ -120,7 +120,7 @@ export function registerMaintenanceCommands(program: Command, run: Run<Maintenan
     .description('rotate the cache key: re-encrypt the cache under a new random key and update the OS keychain (crash-safe)')
     .action(
       run(async (cli) => {
-        const r = await cli.call<WorkstationResults['cache.rekey']>('cache.rekey', {});
+        const r = await cli.call<CallResult<'cache.rekey'>>('cache.rekey', {});
         print(cli, r, () => out(`The local cache ${r.file} is now encrypted under a new key (${r.cipher}, ${r.pages} pages, ${r.ms} ms); the old key no longer opens it.`));
       }),
     );
@@ -132,7 +132,7 @@ export function registerMaintenanceCommands(program: Command, run: Run<Maintenan
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { discardPending?: boolean; reason?: string };
-        const r = await cli.call<WorkstationResults['cache.rebuild']>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
+        const r = await cli.call<CallResult<'cache.rebuild'>>('cache.rebuild', { discardPending: o.discardPending, reason: o.reason });
         print(cli, r, () => {
           if (r.movedAside.file) out(`The old cache is kept at ${r.movedAside.file}${r.movedAside.keyAccount ? ` (its key: credential ${r.movedAside.keyAccount})` : ''}.`);
           if (r.movedAside.pendingKeyAccount) out(`A key rotation was interrupted: the old file may open with credential ${r.movedAside.pendingKeyAccount} instead.`);

@@ -5,6 +5,7 @@
  */
 import { pgArray } from '../central/arrays.js';
 import { sql, type SQL } from 'drizzle-orm';
+import { copyRows } from '../central/copy.js';
 import { rows, type CentralTx } from '../central/store.js';
 import { payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
 import { loadRuleVersions } from '../calculation/rules-store.js';
@@ -107,6 +108,12 @@ export interface Raw {
   adjustment_count: number;
 }
 
+/** Raw's columns, in the preview query's order (read with COPY). */
+const RAW_COLUMNS = [
+  'affiliate_id', 'name', 'status', 'kyc_status', 'payout_provider', 'payout_channel_code', 'payout_account_number', 'payout_account_holder_name',
+  'payout_currency', 'currency', 'commissions', 'commission_count', 'held_count', 'adjustments', 'adjustment_count',
+] as const;
+
 /**
  * The commissions a batch may take: payable, out of their hold (available_at ≤ now), before the
  * cutoff, in no live payout. Shared by preview and create so both select exactly the same set.
@@ -169,7 +176,7 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
     ids === null && !filters.cutoff && !options.fromTables
       ? commissionsFromOpen(now)
       : commissionsFromTable(now, filters.cutoff, sql`(${ids === null}::boolean OR m.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))`);
-  const raw = await rows<Raw>(
+  const fields = await copyRows(
     tx,
     sql`WITH com AS (${com}),
         adj AS (
@@ -191,6 +198,15 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
           AND (${filters.provider ?? null}::text IS NULL OR a.payout_provider = ${filters.provider ?? null}::text)
           AND (${filters.currency ?? null}::text IS NULL OR a.payout_currency = ${filters.currency ?? null}::text)
         ORDER BY a.payout_currency, a.payout_provider NULLS LAST, a.id, k.currency`,
+    RAW_COLUMNS,
+  );
+  const raw = fields.map(
+    (f): Raw => ({
+      ...(f as Record<(typeof RAW_COLUMNS)[number], string> & Pick<Raw, 'payout_provider' | 'payout_channel_code' | 'payout_account_number' | 'payout_account_holder_name'>),
+      commission_count: Number(f.commission_count),
+      held_count: Number(f.held_count),
+      adjustment_count: Number(f.adjustment_count),
+    }),
   );
 
   return summarise(decideRows(raw, { rules, thresholds, fxRates: filters.fxRates }), now, filters.cutoff);

@@ -15,14 +15,9 @@
 import type { z } from 'zod';
 import type { CatalogDefinition } from '../commands/catalog.js';
 import type { Progress } from '../commands/router.js';
-import type { OutboxEntry } from '../sync/outbox.js';
-import type { PushResult } from '../sync/push.js';
-import type { PullResult } from '../sync/pull.js';
-import type { SyncStatusView, WorkstationDefinition } from '../workstation/sync-calls.js';
+import type { WorkstationDefinition } from '../workstation/sync-calls.js';
 import type { JobView } from '../workstation/jobs.js';
 export type { JobView };
-import type { RekeyResult } from '../cache/rekey.js';
-import type { RebuildResult } from '../workstation/workstation.js';
 import type { CredentialStoreInfo } from '../credentials/store.js';
 
 export interface BridgeError {
@@ -47,31 +42,16 @@ export type Wire<T> = T extends bigint
           ? { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: Wire<T[K]> }
           : T;
 
-/** What the workstation's own calls answer (the router's definitions for them carry no handler). */
-export interface WorkstationResults {
-  'sync.status': SyncStatusView;
-  'sync.run': { online: boolean; reason: string | null; pushed: PushResult | null; pulled: PullResult | null; auditTail?: unknown };
-  'outbox.list': OutboxEntry[];
-  'outbox.discard': OutboxEntry;
-  'cache.check': { ok: true; file: string; pages: number; ms: number };
-  'cache.rekey': RekeyResult;
-  'cache.rebuild': RebuildResult;
-  'jobs.start': JobView;
-  'jobs.list': JobView[];
-  'jobs.get': JobView;
-  'jobs.cancel': JobView;
-}
-
 type AnyDefinition = CatalogDefinition | WorkstationDefinition;
 /** Every command and query name the router knows. */
 export type CallName = AnyDefinition['name'];
 type DefinitionOf<N extends CallName> = Extract<AnyDefinition, { name: N }>;
 /** The payload a call takes: the input type of its schema (defaults may be left out). */
 export type CallInput<N extends CallName> = DefinitionOf<N> extends { schema?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;
+/** What a call's handler answers (its definition's own result type, for every call alike). */
+export type CallResult<N extends CallName> = DefinitionOf<N> extends { run(...args: never[]): Promise<infer O> } ? O : never;
 /** What a call answers, as it arrives over the bridge. */
-export type CallOutput<N extends CallName> = Wire<
-  N extends keyof WorkstationResults ? WorkstationResults[N] : DefinitionOf<N> extends { run(...args: never[]): Promise<infer O> } ? O : never
->;
+export type CallOutput<N extends CallName> = Wire<CallResult<N>>;
 
 /** The sign-in answer the renderer gets: who signed in (the session token stays in the host). */
 export type SignInView = { ok: true; operator: CallOutput<'session.signIn'> extends infer R ? (R extends { ok: true; operator: infer O } ? O : never) : never } | Exclude<CallOutput<'session.signIn'>, { ok: true }>;

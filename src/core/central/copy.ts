@@ -179,6 +179,23 @@ export function copyField(raw: string): string | null {
 }
 
 /**
+ * The rows of a query as text fields by column name (null for NULL), read with COPY: on the embedded
+ * store a hundred thousand rows arrive in a fraction of what its row-by-row decoding costs. The
+ * query's columns must be `columns`, in that order.
+ */
+export async function copyRows<K extends string>(tx: CentralTx, query: SQL, columns: readonly K[]): Promise<Record<K, string | null>[]> {
+  const text = await copyOutText(tx, inlineQuery(tx, query));
+  const lines = text.length === 0 ? [] : (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  return lines.map((line) => {
+    const fields = line.split('\t');
+    if (fields.length !== columns.length) throw new Error(`COPY returned ${fields.length} fields, not the ${columns.length} of ${columns.join(', ')}`);
+    const row = {} as Record<K, string | null>;
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = copyField(fields[i]!);
+    return row;
+  });
+}
+
+/**
  * A drizzle query as one SQL text with its parameters inlined as literals, for COPY (which takes no
  * bind parameters). Only plain values: text, numbers, booleans, null, dates.
  */

@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { checkAddresses, workstationAddresses } from '../access/ip.js';
-import { roleHas, type Permission, type Role } from '../access/permissions.js';
+import type { Permission, Role } from '../access/permissions.js';
 import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
 import { CENTRAL_MS, centralNow } from '../central/clock.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
@@ -23,6 +23,7 @@ import type { CredentialStore } from '../credentials/store.js';
 import type { PayoutProvider, ProviderName } from '../providers/provider.js';
 import { rememberSecret } from '../log/logger.js';
 import { toTreasuryError, TreasuryError } from './errors.js';
+import { known, refusal, validated } from './admission.js';
 
 export interface Actor {
   operatorId: string;
@@ -47,7 +48,7 @@ export interface Services {
   /** Where the router logs each call's outcome (never a payload). */
   readonly log?: Logger;
   /** Calls the host answers beside this router (the workstation's own: sync, jobs, cache), for the manifest. */
-  readonly hostDefinitions?: readonly Definition<never, unknown>[];
+  readonly hostDefinitions?: readonly AnyDefinition[];
 }
 
 const NO_SERVICES: Services = {
@@ -75,10 +76,15 @@ export interface HandlerContext {
   audit(entry: AuditEntry): void;
   progress(p: Progress): void;
   /** Every call this router and its host answer (the console's manifest lists them). */
-  readonly catalog: readonly Definition<never, unknown>[];
+  readonly catalog: readonly AnyDefinition[];
 }
 
-export interface Definition<I = unknown, O = unknown> {
+/**
+ * A call: its name, who may make it, its input's schema, and its handler. `C` is what the handler
+ * runs with: the router's context for calls of the central store; the workstation's own calls
+ * (workstation/sync-calls.ts) run with the workstation's.
+ */
+export interface Definition<I = unknown, O = unknown, C = HandlerContext> {
   readonly name: string;
   readonly kind: 'command' | 'query';
   /**
@@ -108,16 +114,19 @@ export interface Definition<I = unknown, O = unknown> {
    * commit as they go and may not.
    */
   readonly cancellable?: boolean;
-  run(ctx: HandlerContext, input: I): Promise<O>;
+  run(ctx: C, input: I): Promise<O>;
 }
 
 /**
  * A definition that keeps its literal name and its schema's types: the bridge contract
  * (core/bridge/contract.ts) builds the renderer's typed call map from these.
  */
-export type TypedDefinition<N extends string, S extends z.ZodType, O> = Definition<z.infer<S>, O> & { readonly name: N; readonly schema?: S };
+/** Any definition, whatever its handler runs with: what admission, the manifest and the docs read. */
+export type AnyDefinition = Definition<never, unknown, never>;
 
-export function defineCommand<N extends string, S extends z.ZodType, O>(def: {
+export type TypedDefinition<N extends string, S extends z.ZodType, O, C = HandlerContext> = Definition<z.infer<S>, O, C> & { readonly name: N; readonly schema?: S };
+
+export function defineCommand<N extends string, S extends z.ZodType, O, C = HandlerContext>(def: {
   name: N;
   permission: Permission | 'public' | 'signed_in';
   secretResult?: boolean;
@@ -125,17 +134,17 @@ export function defineCommand<N extends string, S extends z.ZodType, O>(def: {
   transactional?: boolean;
   cancellable?: boolean;
   input: S;
-  run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
-}): TypedDefinition<N, S, O> {
+  run(ctx: C, input: z.infer<S>): Promise<O>;
+}): TypedDefinition<N, S, O, C> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'command' };
 }
 
-export function defineQuery<N extends string, S extends z.ZodType, O>(def: {
+export function defineQuery<N extends string, S extends z.ZodType, O, C = HandlerContext>(def: {
   name: N;
   permission: Permission | 'public' | 'signed_in';
   input: S;
-  run(ctx: HandlerContext, input: z.infer<S>): Promise<O>;
-}): TypedDefinition<N, S, O> {
+  run(ctx: C, input: z.infer<S>): Promise<O>;
+}): TypedDefinition<N, S, O, C> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'query' };
 }
 
@@ -187,7 +196,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class Router {
   private readonly definitions = new Map<string, Definition>();
-  private readonly catalog: readonly Definition<never, unknown>[];
+  private readonly catalog: readonly AnyDefinition[];
 
   constructor(
     private readonly store: CentralStore,
@@ -230,8 +239,7 @@ export class Router {
   }
 
   private async dispatch(call: Call): Promise<unknown> {
-    const def = this.definitions.get(call.name);
-    if (!def) throw new TreasuryError('UNKNOWN_COMMAND', `unknown command or query "${call.name}"`);
+    const def = known(this.definitions, call.name);
     const commandId = call.id ?? randomUUID();
     if (!UUID.test(commandId)) throw new TreasuryError('VALIDATION', `command id "${commandId}" is not a uuid`);
 
@@ -241,11 +249,7 @@ export class Router {
     const actor = who?.actor ?? null;
     const now = who?.now ?? this.clock?.() ?? (await centralNow(this.store.db));
 
-    const parsed = def.input.safeParse(call.payload ?? {});
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
-      throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
-    }
+    const input = validated(def, call.payload);
 
     const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext => ({
       tx,
@@ -266,9 +270,9 @@ export class Router {
       },
     });
 
-    if (def.kind === 'query') return def.run(makeContext(this.store.db, []), parsed.data);
+    if (def.kind === 'query') return def.run(makeContext(this.store.db, []), input);
     try {
-      return await this.runCommand(call, def, parsed.data, commandId, actor, now, makeContext);
+      return await this.runCommand(call, def, input, commandId, actor, now, makeContext);
     } catch (error) {
       // A cancelled command kept nothing half-done (its transaction rolled back, or its message says
       // what it kept; commands that cannot stop cleanly are never given a signal, see
@@ -373,12 +377,9 @@ export class Router {
       await this.store.db.execute(sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
       return deny('IP_NOT_ALLOWED', `${ip.reason}: the session of ${s.username} has ended`, s.operator_id);
     }
-    if (def.permission !== 'public' && def.permission !== 'signed_in' && !roleHas(s.role, def.permission)) {
-      return deny('FORBIDDEN', `${s.username} (${s.role}) lacks the permission ${def.permission} needed for ${def.name}`, s.operator_id);
-    }
-    if (def.stepUp && !stepUpCurrent(new Date(s.created_at).getTime(), s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null, now.getTime())) {
-      return deny('STEP_UP_REQUIRED', `${def.name} needs ${s.username} to confirm their password (step-up; valid ${STEP_UP_WINDOW_MS / 60_000} minutes)`, s.operator_id);
-    }
+    const confirmed = () => stepUpCurrent(new Date(s.created_at).getTime(), s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null, now.getTime());
+    const refused = refusal(def, { username: s.username, role: s.role }, confirmed, STEP_UP_WINDOW_MS / 60_000);
+    if (refused) return deny(refused.code, refused.message, s.operator_id);
     await this.store.db.execute(sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
     return { actor: { operatorId: s.operator_id, username: s.username, role: s.role as Role }, now };
   }

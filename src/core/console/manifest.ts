@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { permissionsOf, ROLES, type Permission, type Role } from '../access/permissions.js';
 import { rows } from '../central/store.js';
-import { defineQuery, STEP_UP_WINDOW_MS, type Actor, type Definition } from '../commands/router.js';
+import { defineQuery, STEP_UP_WINDOW_MS, type Actor, type AnyDefinition } from '../commands/router.js';
 
 export interface CallInfo {
   permission: Permission | 'public' | 'signed_in';
@@ -30,7 +30,7 @@ export function permissionMatrix(): Manifest['matrix'] {
   return ROLES.map((role) => ({ role, permissions: [...permissionsOf(role)] }));
 }
 
-export function callInfo(definitions: readonly Definition<never, unknown>[]): Record<string, CallInfo> {
+export function callInfo(definitions: readonly AnyDefinition[]): Record<string, CallInfo> {
   const calls: Record<string, CallInfo> = {};
   for (const d of [...definitions].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     calls[d.name] = { permission: d.permission, stepUp: d.stepUp === true, kind: d.kind };
@@ -45,7 +45,7 @@ export function callInfo(definitions: readonly Definition<never, unknown>[]): Re
  */
 export function buildManifest(
   who: { actor: Actor; displayName: string; confirmedAt: number | null; now: Date },
-  catalog: readonly Definition<never, unknown>[],
+  catalog: readonly AnyDefinition[],
 ): Manifest {
   // As the router's step-up rule (stepUpCurrent): covered while now ≤ confirmation + window.
   const until = who.confirmedAt === null ? null : who.confirmedAt + STEP_UP_WINDOW_MS;

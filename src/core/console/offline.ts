@@ -12,7 +12,7 @@
  */
 import type { LocalCache } from '../cache/cache.js';
 import { toDate } from '../commands/inputs.js';
-import { tokenHash, type Actor, type Definition } from '../commands/router.js';
+import { tokenHash, type Actor, type AnyDefinition } from '../commands/router.js';
 import { timestampMs } from '../sync/offline.js';
 import { payableTotalsOffline, rulesInForce } from '../workstation/offline-queries.js';
 import type { DashboardSummary, Execution } from './dashboard.js';
@@ -174,7 +174,7 @@ export function dashboardOffline(cache: LocalCache, now: Date): Offline<Dashboar
   };
 }
 
-export function manifestOffline(cache: LocalCache, actor: Actor, session: string | null, now: Date, catalog: readonly Definition<never, unknown>[]): Offline<Manifest> {
+export function manifestOffline(cache: LocalCache, actor: Actor, session: string | null, now: Date, catalog: readonly AnyDefinition[]): Offline<Manifest> {
   const op = cache.sqlite.prepare('SELECT display_name FROM operators WHERE id = ?').get(actor.operatorId) as { display_name: string } | undefined;
   const s = session
     ? (cache.sqlite.prepare('SELECT created_at, stepped_up_at FROM local_sessions WHERE token_hash = ?').get(tokenHash(session)) as { created_at: bigint; stepped_up_at: bigint | null } | undefined)

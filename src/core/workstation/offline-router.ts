@@ -17,10 +17,10 @@
  */
 import { pagePreview, type PreviewPageOptions } from '../batches/preview-page.js';
 import { randomUUID } from 'node:crypto';
-import { roleHas } from '../access/permissions.js';
+import { known, refusal, validated } from '../commands/admission.js';
 import type { LocalCache } from '../cache/cache.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
-import { STEP_UP_WINDOW_MS, type Actor, type Call, type Definition } from '../commands/router.js';
+import { STEP_UP_WINDOW_MS, type Actor, type AnyDefinition, type Call, type Definition } from '../commands/router.js';
 import { readAuditTail } from '../sync/audit-tail.js';
 import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
 import { workstationAddresses } from '../access/ip.js';
@@ -38,7 +38,7 @@ export interface OfflineContext {
   readonly now: Date;
   readonly session: string | null;
   /** Every call this router answers (the console's manifest lists them). */
-  readonly catalog: readonly Definition<never, unknown>[];
+  readonly catalog: readonly AnyDefinition[];
 }
 
 export type Handler = (ctx: OfflineContext, input: never) => unknown;
@@ -51,10 +51,7 @@ export interface SignedInContext extends OfflineContext {
 
 /** A handler of a call that needs a session: the actor the router resolved is asserted here, once. */
 export function signedIn<I>(handler: (ctx: SignedInContext, input: I) => unknown): Handler {
-  return (ctx, input) => {
-    if (!ctx.actor || !ctx.session) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
-    return handler(ctx as SignedInContext, input as I);
-  };
+  return (ctx, input) => handler(asSignedIn(ctx), input as I);
 }
 
 const operatorOf = (ctx: OfflineContext) => ({ id: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role });
@@ -121,31 +118,55 @@ export function offlineRefusal(name: string): TreasuryError {
   );
 }
 
-export class OfflineRouter {
-  private readonly definitions: ReadonlyMap<string, Definition>;
+/**
+ * Calls the workstation answers itself in every mode (sync, outbox, its cache, its jobs: see
+ * sync-calls.ts): their definitions, whose handlers run with `context` — the signed-in call's
+ * context and whatever the workstation adds.
+ */
+export interface OwnCalls<C> {
+  definitions: readonly Definition<never, unknown, C>[];
+  context(ctx: SignedInContext, call: Call): C;
+}
+
+export class OfflineRouter<C = never> {
+  private readonly definitions: ReadonlyMap<string, AnyDefinition>;
+  private readonly own: ReadonlyMap<string, Definition<unknown, unknown, C>>;
+  private readonly catalog: readonly AnyDefinition[];
 
   constructor(
     private readonly cache: () => Promise<LocalCache>,
-    definitions: readonly Definition<never, unknown>[],
-    /** Calls answered by the workstation in every mode (sync, outbox): see sync-calls.ts. */
-    private readonly extra: Record<string, Handler> = {},
+    /** The central store's calls: admitted here, answered offline where OFFLINE_HANDLERS says how. */
+    definitions: readonly AnyDefinition[],
+    private readonly ownCalls: OwnCalls<C> = { definitions: [], context: () => { throw new TreasuryError('INTERNAL', 'no calls of its own here'); } },
     /** The workstation's addresses, for IP binding offline (the ranges as last synced). */
     private readonly addresses: () => readonly string[] = workstationAddresses,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.definitions = new Map(definitions.map((d) => [d.name, d as unknown as Definition]));
-    this.catalog = definitions;
+    this.catalog = [...definitions, ...ownCalls.definitions];
+    this.definitions = new Map(this.catalog.map((d) => [d.name, d]));
+    this.own = new Map(ownCalls.definitions.map((d) => [d.name, d as unknown as Definition<unknown, unknown, C>]));
   }
 
-  private readonly catalog: readonly Definition<never, unknown>[];
+  /** Whether `name` is one of the workstation's own calls. */
+  isOwn(name: string): boolean {
+    return this.own.has(name);
+  }
+
+  /** An admitted call's answer: the workstation's own handler, else the offline one, else a refusal. */
+  private handle(name: string, ctx: OfflineContext, call: Call, input: unknown): Promise<unknown> | unknown {
+    const own = this.own.get(name);
+    if (own) return own.run(this.ownCalls.context(asSignedIn(ctx), call), input);
+    const handler = OFFLINE_HANDLERS[name];
+    if (!handler) throw offlineRefusal(name);
+    return handler(ctx, input as never);
+  }
 
   /**
    * `identify`: who the session belongs to, when someone more authoritative than the cache can say
    * (online, the central store: the workstation's own calls before the first pull).
    */
   async call<O = unknown>(call: Call, identify?: () => Promise<Actor>): Promise<O> {
-    const def = this.definitions.get(call.name);
-    if (!def) throw new TreasuryError('UNKNOWN_COMMAND', `unknown command or query "${call.name}"`);
+    const def = known(this.definitions, call.name);
     const commandId = call.id ?? randomUUID();
     const cache = await this.cache();
     const now = this.clock();
@@ -154,22 +175,14 @@ export class OfflineRouter {
       if (def.permission !== 'public') {
         const local = identify ? null : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
         actor = identify ? await identify() : local!;
-        if (def.permission !== 'signed_in' && !roleHas(actor.role, def.permission)) {
-          throw new TreasuryError('FORBIDDEN', `${actor.username} (${actor.role}) lacks the permission ${def.permission} needed for ${def.name}`);
-        }
-        if (def.stepUp && local && !local.stepUpCurrent) {
-          throw new TreasuryError('STEP_UP_REQUIRED', `${def.name} needs ${actor.username} to confirm their password (step-up; valid ${STEP_UP_WINDOW_MS / 60_000} minutes)`);
-        }
+        // Online, the central store already decided step-up for the session it knows (identify).
+        const refused = refusal(def, actor, () => !local || local.stepUpCurrent, STEP_UP_WINDOW_MS / 60_000);
+        if (refused) throw new TreasuryError(refused.code, refused.message);
       }
       // As the central router: who and whether first, then the payload.
-      const parsed = def.input.safeParse(call.payload ?? {});
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }));
-        throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
-      }
-      const handler = this.extra[def.name] ?? OFFLINE_HANDLERS[def.name];
-      if (!handler) throw offlineRefusal(def.name);
-      const result = await handler({ cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses(), catalog: this.catalog }, parsed.data as never);
+      const input = validated(def, call.payload);
+      const ctx: OfflineContext = { cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses(), catalog: this.catalog };
+      const result = await this.handle(def.name, ctx, call, input);
       const refused = (def.name === 'session.signIn' || def.name === 'session.stepUp') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
       // Journaled through the workstation's connection as it is now (a key rotation replaces it).
       if (def.kind === 'command') journal(await this.cache(), { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
@@ -186,6 +199,12 @@ export class OfflineRouter {
       throw e;
     }
   }
+}
+
+/** Asserts what a signed-in call's handler relies on: the router resolved its operator and session. */
+function asSignedIn(ctx: OfflineContext): SignedInContext {
+  if (!ctx.actor || !ctx.session) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
+  return ctx as SignedInContext;
 }
 
 function journal(cache: LocalCache, e: { commandId: string; name: string; actor: Actor | null; decision: 'allowed' | 'denied' | 'failed'; reason: string | null; at: Date }): void {

@@ -10,12 +10,13 @@ import { z } from 'zod';
 import type { LocalCache } from '../cache/cache.js';
 import { openCentral, redactUrl, type CentralStore } from '../central/store.js';
 import { DEFINITIONS } from '../commands/catalog.js';
+import { validated } from '../commands/admission.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
 import { Router, tokenHash, type Actor, type Call } from '../commands/router.js';
 import type { SignInResult } from '../operators/commands.js';
 import { endLocalSession, rememberSignIn, touchLocalSession } from './local-sessions.js';
 import { OFFLINE_CAPABLE, OfflineRouter, offlineRefusal } from './offline-router.js';
-import { cacheRebuildInput, WORKSTATION_CALLS, WORKSTATION_DEFINITIONS, workstationHandlers } from './sync-calls.js';
+import { WORKSTATION_DEFINITIONS, type WorkstationContext } from './sync-calls.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { createProviderResolver } from '../providers/registry.js';
 import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../credentials/store.js';
@@ -81,6 +82,8 @@ export interface Workstation {
   readonly jobs: JobBoard;
   /** Starts a call as a job of `operator` (`jobs.start`); any call but the jobs' own. */
   startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
+  /** `cache.rebuild`: the cache moved aside (with its key) and filled again from the central store. */
+  rebuildCache(call: Call, input: { discardPending?: boolean | undefined; reason?: string | undefined }): Promise<RebuildResult>;
   /** Re-encrypts the cache under a new key (cache/rekey.ts); the workstation's connection is replaced. */
   rotateCacheKey(): Promise<RekeyResult>;
   close(): Promise<void>;
@@ -170,7 +173,12 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     cacheConnection = null;
     throw error;
   }));
-  const offlineRouter: OfflineRouter = new OfflineRouter(cache, [...DEFINITIONS, ...WORKSTATION_DEFINITIONS], workstationHandlers(() => ws), options.addresses);
+  const offlineRouter = new OfflineRouter<WorkstationContext>(
+    cache,
+    DEFINITIONS,
+    { definitions: WORKSTATION_DEFINITIONS, context: (ctx, call) => ({ ...ctx, ws, call }) },
+    options.addresses,
+  );
 
   const lost = (e: TreasuryError) => {
     reachable = false;
@@ -188,8 +196,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
    * `cache.rebuild`: authorised and audited by the central store (the cache may not open at all),
    * then the old file is moved aside with its key, and a fresh cache is filled by an initial pull.
    */
-  const rebuild = async (c: Call): Promise<RebuildResult> => {
-    const input = cacheRebuildInput.parse(c.payload ?? {});
+  const rebuild = async (c: Call, input: { discardPending?: boolean | undefined; reason?: string | undefined }): Promise<RebuildResult> => {
     if (!(await online())) throw offlineRefusal('rebuilding the local cache');
     await router!.call({ name: 'cache.authorize', payload: { action: 'rebuild', reason: input.reason }, session: c.session, workstationId: c.workstationId, ip: c.ip });
     // Damaged or keyless: nothing can be checked, the file is moved aside as it is (with its keys).
@@ -237,9 +244,12 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     },
     credentials,
     credentialStore: describeCredentialStore(credentials),
+    rebuildCache: rebuild,
     async call<O>(c: Call): Promise<O> {
-      if (c.name === 'cache.rebuild') return (await rebuild(c)) as O;
-      if (WORKSTATION_CALLS.has(c.name)) {
+      // Before the cache is touched: a rebuild is for a cache that may not open at all. It is
+      // authorised and audited by the central store (cache.authorize), its input checked here.
+      if (c.name === REBUILD.name) return (await rebuild(c, validated(REBUILD, c.payload))) as O;
+      if (offlineRouter.isOwn(c.name)) {
         // Online, the central store says who the session is (the cache may not know anyone yet).
         const identify = (await online()) ? () => router!.call<Actor>({ name: 'session.whoami', payload: {}, session: c.session, workstationId: c.workstationId, ip: c.ip }) : undefined;
         try {
@@ -310,6 +320,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   return ws;
 }
 
+const REBUILD = WORKSTATION_DEFINITIONS.find((d) => d.name === 'cache.rebuild')!;
 const ALL_DEFINITIONS = new Map([...DEFINITIONS, ...WORKSTATION_DEFINITIONS].map((d) => [d.name, d]));
 const QUERY_NAMES = new Set(DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
 const isQuery = (name: string) => QUERY_NAMES.has(name);
