@@ -102,11 +102,12 @@ async function prepare(ws: Workstation, n: { affiliates: number; conversions: nu
 
 /**
  * The same calls beside a recalculation job that rewrites a large part of the ledger: a new rule
- * version (12 % instead of 10 %) from 2026-08-01, as when the programme's terms change.
+ * version (the first tier at 12 % instead of 10 %) from 2026-08-01, as when the programme's terms change.
  */
 async function besideCalculation(ws: Workstation, call: Caller, calls: ReturnType<typeof interactive>) {
-  const body = JSON.parse(readFileSync(resourcePath('examples/rules.json'), 'utf8')) as { percentBps: number };
-  await call('rules.set', { body: { ...body, percentBps: 1200 }, effectiveFrom: '2026-08-01T00:00:00Z' });
+  const body = JSON.parse(readFileSync(resourcePath('examples/rules.json'), 'utf8')) as { tiers: { brackets: { percentBps: number }[] } };
+  const brackets = body.tiers.brackets.map((b, i) => (i === 0 ? { ...b, percentBps: 1200 } : b));
+  await call('rules.set', { body: { ...body, tiers: { ...body.tiers, brackets } }, effectiveFrom: '2026-08-01T00:00:00Z' });
   const t0 = performance.now();
   const job = await call<JobView>('jobs.start', { name: 'commissions.calculate', payload: { asOf: '2026-11-21T00:00:00Z' } });
   let running = true;

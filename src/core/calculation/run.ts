@@ -227,6 +227,18 @@ export async function calculateInSlices(
   options: { progress?: (done: number, total: number) => void; lanes?: Lanes; sliceConversions?: number } = {},
 ): Promise<CalcSummary> {
   const { progress = () => {}, lanes, sliceConversions = SLICE_CONVERSIONS } = options;
+  if (lanes) return lanes.writing((committing) => slices(db, asOf, progress, sliceConversions, lanes, committing));
+  return slices(db, asOf, progress, sliceConversions, undefined, () => {});
+}
+
+async function slices(
+  db: CentralDb,
+  asOf: Date,
+  progress: (done: number, total: number) => void,
+  sliceConversions: number,
+  lanes: Lanes | undefined,
+  committing: (xid: string) => void,
+): Promise<CalcSummary> {
   const { counts } = await calcStart(db);
   const total = counts.reduce((s, c) => s + c.n, 0);
   const summary = emptySummary(asOf, counts.length);
@@ -242,6 +254,9 @@ export async function calculateInSlices(
       const planned = planChunk(data, versions, asOf.getTime(), slice);
       await stage(tx, planned);
       await mergeStaged(tx, planned, asOf);
+      // Kept results look past this slice while the calculation runs (central/lanes.ts).
+      const [xid] = await rows<{ xid: string | null }>(tx, sql`SELECT pg_current_xact_id_if_assigned()::text AS xid`);
+      if (xid?.xid) committing(xid.xid);
       slice.conversions = data.rows.length;
       return planned;
     });

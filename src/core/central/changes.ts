@@ -19,11 +19,12 @@ export async function snapshotXmin(tx: CentralTx): Promise<string> {
   return snapshot!.xmin;
 }
 
-/** True when a transaction at or above `xmin` wrote to one of `tables`. */
-export async function changedSince(tx: CentralTx, xmin: string, tables: readonly string[]): Promise<boolean> {
+/** True when a transaction at or above `xmin`, other than those in `ignore`, wrote to one of `tables`. */
+export async function changedSince(tx: CentralTx, xmin: string, tables: readonly string[], ignore: readonly string[] = []): Promise<boolean> {
   const [r] = await rows<{ changed: boolean }>(
     tx,
-    sql`SELECT EXISTS (SELECT 1 FROM change_log WHERE xid >= ${xmin}::xid8 AND tbl = ANY(${pgArray([...tables])}::text[])) AS changed`,
+    sql`SELECT EXISTS (SELECT 1 FROM change_log WHERE xid >= ${xmin}::xid8 AND tbl = ANY(${pgArray([...tables])}::text[])
+                       AND xid <> ALL(${pgArray([...ignore])}::xid8[])) AS changed`,
   );
   return r!.changed;
 }

@@ -5,7 +5,9 @@
  *
  * Why a kept result is never stale: it is built in one repeatable-read snapshot and remembers that
  * snapshot's xmin; while no write to its source tables is logged at or above it, nothing it was made
- * of has changed (central/changes.ts). Otherwise it is built again.
+ * of has changed (central/changes.ts). Otherwise it is built again. While a calculation writes in
+ * slices on the embedded store, its slices are looked past until it ends (central/lanes.ts): the
+ * console sees the ledger as before it, as PostgreSQL readers see it before its one commit.
  */
 import { changedSince, snapshotXmin } from '../central/changes.js';
 import type { CentralStore, CentralTx } from '../central/store.js';
@@ -19,6 +21,8 @@ const KEPT = 8;
 
 interface Entry {
   xmin: string;
+  /** The store's lanes' generation when built: background writing that ended since makes it old. */
+  generation: number;
   sources: readonly string[];
   value: unknown;
 }
@@ -41,7 +45,8 @@ export async function keptResult<T>(store: CentralStore, k: KeptKey, build: (tx:
   let map = kept.get(store);
   if (!map) kept.set(store, (map = new Map()));
   const entry = map.get(k.key);
-  if (entry && stillValid(entry.value as T) && !(await changedSince(store.db, entry.xmin, entry.sources))) {
+  const current = (e: Entry) => e.generation === store.lanes.generation && stillValid(e.value as T);
+  if (entry && current(entry) && !(await changedSince(store.db, entry.xmin, entry.sources, store.lanes.backgroundXids()))) {
     map.delete(k.key);
     map.set(k.key, entry); // most recently used last
     return entry.value as T;
@@ -49,8 +54,9 @@ export async function keptResult<T>(store: CentralStore, k: KeptKey, build: (tx:
   const fresh = await store.db.transaction(
     async (tx) => {
       // The first statement fixes the transaction's snapshot; its xmin is the one to check against.
+      const generation = store.lanes.generation;
       const xmin = await snapshotXmin(tx);
-      return { xmin, sources: k.sources, value: await build(tx) };
+      return { xmin, generation, sources: k.sources, value: await build(tx) };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );

@@ -130,14 +130,22 @@ class Totals {
 export async function exportReport(store: CentralStore, report: TabularReport, options: ExportOptions): Promise<ExportResult> {
   const file = checkTarget(options.out, options.overwrite ?? false);
   const { filters, echo } = await resolveFilters(store.db, report.spec, options.filters);
-  try {
-    return await writeReport(store, report, file, filters, echo, options, false);
-  } catch (error) {
-    if (!(error instanceof SnapshotLost)) throw error;
-    // The partial file is gone (writeReport cleans up); again, in one snapshot this time: it holds
-    // the embedded store until it ends, but it always ends, and the file is one moment's ledger.
-    options.onProgress?.(0, null);
-    return writeReport(store, report, file, filters, echo, options, true);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeReport(store, report, file, filters, echo, options, false);
+    } catch (error) {
+      if (!(error instanceof SnapshotLost)) throw error;
+      // The partial file is gone (writeReport cleans up). A calculation writing in slices changed
+      // the ledger: once it has ended, the slices are tried again (the store stays free meanwhile).
+      options.onProgress?.(0, null);
+      if (attempt < 3 && store.lanes.busyWriting()) {
+        await store.lanes.writersIdle();
+        continue;
+      }
+      // Again, in one snapshot this time: it holds the embedded store until it ends, but it always
+      // ends, and the file is one moment's ledger.
+      return writeReport(store, report, file, filters, echo, options, true);
+    }
   }
 }
 
