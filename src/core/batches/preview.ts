@@ -171,6 +171,9 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
   const rules = ruleVersionAt(versions, now.getTime())?.rules;
   const thresholds = await highValueThresholds(tx);
   const ids = filters.affiliateIds && filters.affiliateIds.length > 0 ? [...filters.affiliateIds] : null;
+  // 100,000 affiliates' sums, their union and their sort fit in memory; with the default 4 MB each
+  // spilled to disk and took most of the preview's time (in a transaction; elsewhere a no-op).
+  await tx.execute(sql`SELECT set_config('work_mem', '64MB', true)`);
   // Named affiliates or a cutoff: a few commissions, or a condition the aggregate cannot answer.
   const com =
     ids === null && !filters.cutoff && !options.fromTables
@@ -183,34 +186,53 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments, count(*)::int AS adjustment_count
           FROM adjustments d WHERE ${eligibleAdjustmentsSql(filters.cutoff)}
             AND (${ids === null}::boolean OR d.affiliate_id = ANY(${pgArray(ids ?? [])}::text[]))
-          GROUP BY d.affiliate_id, d.currency)
+          GROUP BY d.affiliate_id, d.currency),
+        -- Each key once with its figures: the keys owing commissions (or holding some), then the keys
+        -- with adjustments only. No union to deduplicate, no join back to the sums.
+        keyed AS (
+          SELECT c.affiliate_id, c.currency, c.commissions, c.commission_count, c.held_count,
+                 coalesce(d.adjustments, 0) AS adjustments, coalesce(d.adjustment_count, 0) AS adjustment_count
+          FROM com c LEFT JOIN adj d ON d.affiliate_id = c.affiliate_id AND d.currency = c.currency
+          WHERE c.commission_count > 0 OR c.held_count > 0
+          UNION ALL
+          SELECT d.affiliate_id, d.currency, coalesce(c.commissions, 0), coalesce(c.commission_count, 0), coalesce(c.held_count, 0), d.adjustments, d.adjustment_count
+          FROM adj d LEFT JOIN com c ON c.affiliate_id = d.affiliate_id AND c.currency = d.currency
+          WHERE NOT (coalesce(c.commission_count, 0) > 0 OR coalesce(c.held_count, 0) > 0))
         SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, a.payout_channel_code,
                a.payout_account_number, a.payout_account_holder_name, a.payout_currency, k.currency,
-               coalesce(com.commissions, 0)::text AS commissions, coalesce(com.commission_count, 0) AS commission_count,
-               coalesce(com.held_count, 0) AS held_count,
-               coalesce(adj.adjustments, 0)::text AS adjustments, coalesce(adj.adjustment_count, 0) AS adjustment_count
-        FROM (SELECT affiliate_id, currency FROM com WHERE commission_count > 0 OR held_count > 0
-              UNION SELECT affiliate_id, currency FROM adj) k
-        JOIN affiliates a ON a.id = k.affiliate_id
-        LEFT JOIN com ON com.affiliate_id = k.affiliate_id AND com.currency = k.currency
-        LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency
+               k.commissions::text AS commissions, k.commission_count, k.held_count, k.adjustments::text AS adjustments, k.adjustment_count
+        FROM keyed k JOIN affiliates a ON a.id = k.affiliate_id
         WHERE (${ids === null}::boolean OR a.id = ANY(${pgArray(ids ?? [])}::text[]))
           AND (${filters.provider ?? null}::text IS NULL OR a.payout_provider = ${filters.provider ?? null}::text)
-          AND (${filters.currency ?? null}::text IS NULL OR a.payout_currency = ${filters.currency ?? null}::text)
-        ORDER BY a.payout_currency, a.payout_provider NULLS LAST, a.id, k.currency`,
+          AND (${filters.currency ?? null}::text IS NULL OR a.payout_currency = ${filters.currency ?? null}::text)`,
     RAW_COLUMNS,
   );
-  const raw = fields.map(
-    (f): Raw => ({
-      ...(f as Record<(typeof RAW_COLUMNS)[number], string> & Pick<Raw, 'payout_provider' | 'payout_channel_code' | 'payout_account_number' | 'payout_account_holder_name'>),
-      commission_count: Number(f.commission_count),
-      held_count: Number(f.held_count),
-      adjustment_count: Number(f.adjustment_count),
-    }),
-  );
+  const raw = fields
+    .map(
+      (f): Raw => ({
+        ...(f as Record<(typeof RAW_COLUMNS)[number], string> & Pick<Raw, 'payout_provider' | 'payout_channel_code' | 'payout_account_number' | 'payout_account_holder_name'>),
+        commission_count: Number(f.commission_count),
+        held_count: Number(f.held_count),
+        adjustment_count: Number(f.adjustment_count),
+      }),
+    )
+    // Sorted here, not by the store: 100,000 wide rows sort in a tenth of the time in this process.
+    .sort(previewOrder);
 
   return summarise(decideRows(raw, { rules, thresholds, fxRates: filters.fxRates }), now, filters.cutoff);
 }
+
+/** Payout currency, provider (none last), affiliate, then the commissions' currency: by code point. */
+function previewOrder(a: Raw, b: Raw): number {
+  return (
+    byCodePoint(a.payout_currency, b.payout_currency) ||
+    (a.payout_provider === b.payout_provider ? 0 : a.payout_provider === null ? 1 : b.payout_provider === null ? -1 : byCodePoint(a.payout_provider, b.payout_provider)) ||
+    byCodePoint(a.affiliate_id, b.affiliate_id) ||
+    byCodePoint(a.currency, b.currency)
+  );
+}
+
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Rows → one decided row per affiliate. Shared by the central preview and the offline preview on
