@@ -95,6 +95,13 @@ export interface Definition<I = unknown, O = unknown, C = HandlerContext> {
   /** The result holds a secret (a session token): it is not stored for replay. */
   readonly secretResult?: boolean;
   /**
+   * What the call does to the operator's session, so that a workstation keeps its own record of the
+   * session in step (workstation/local-sessions.ts): a sign-in opens one (remembered for signing in
+   * offline), a step-up confirms the password, a sign-out ends it. Every other signed-in call
+   * touches it.
+   */
+  readonly session?: 'opens' | 'confirms' | 'ends';
+  /**
    * Approve, execute and credential changes: the operator must have confirmed their password in
    * this session within STEP_UP_WINDOW_MS (`session.stepUp`; signing in counts).
    */
@@ -130,6 +137,7 @@ export function defineCommand<N extends string, S extends z.ZodType, O, C = Hand
   name: N;
   permission: Permission | 'public' | 'signed_in';
   secretResult?: boolean;
+  session?: 'opens' | 'confirms' | 'ends';
   stepUp?: boolean;
   transactional?: boolean;
   cancellable?: boolean;

@@ -54,6 +54,7 @@ export const signIn = defineCommand({
   name: 'session.signIn',
   permission: 'public',
   secretResult: true,
+  session: 'opens',
   input: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
   async run(ctx, input): Promise<SignInResult> {
     const [op] = await rows<{ id: string; username: string; role: string; status: string; password_hash: string; failed_attempts: number; locked_until: Date | null }>(
@@ -105,6 +106,7 @@ export const stepUp = defineCommand({
   name: 'session.stepUp',
   permission: 'signed_in',
   secretResult: true,
+  session: 'confirms',
   input: z.strictObject({ password: z.string().min(1).max(1024) }),
   async run(ctx, input): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
     const actor = ctx.actor!;
@@ -127,6 +129,7 @@ export const stepUp = defineCommand({
 export const signOut = defineCommand({
   name: 'session.signOut',
   permission: 'signed_in',
+  session: 'ends',
   input: z.strictObject({ token: z.string().min(1) }),
   async run(ctx, input) {
     await ctx.tx.execute(sql`UPDATE sessions SET ended_at = now() WHERE token_hash = ${tokenHash(input.token)} AND operator_id = ${ctx.actor!.operatorId}`);

@@ -156,3 +156,42 @@ export async function stepUpOffline(cache: LocalCache, token: string, operatorId
   })();
   return { ok: true, until: new Date(now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
 }
+
+/**
+ * After a call the central store answered, the workstation's record of the session follows what the
+ * call did to it (its definition's `session`): a sign-in is remembered for signing in offline, a
+ * step-up confirms the password here too, a sign-out ends the record; any other call touches it.
+ * `open`: the workstation's cache connection if one is open (a sign-in opens one).
+ */
+export async function followSession(
+  def: { session?: 'opens' | 'confirms' | 'ends' | undefined },
+  cache: { get(): Promise<LocalCache>; current(): Promise<LocalCache> | null },
+  c: { payload: unknown; session?: string | null | undefined },
+  result: unknown,
+): Promise<void> {
+  const open = cache.current();
+  const ok = (result as { ok?: boolean } | null)?.ok === true;
+  if (def.session === 'opens') {
+    if (!ok) return;
+    const r = result as { token: string; operator: Parameters<typeof rememberSignIn>[1]['operator'] };
+    const { password } = c.payload as { password: string };
+    // The cache (and the keychain behind its key) may be unavailable: online work goes on without
+    // the offline verifier, which the next sign-in writes.
+    try {
+      await rememberSignIn(await cache.get(), { token: r.token, operator: r.operator, password }, new Date());
+    } catch {
+      /* offline sign-in will not be possible until a later online sign-in succeeds here */
+    }
+    return;
+  }
+  if (!open) return;
+  if (def.session === 'confirms') {
+    if (ok && c.session) (await open).sqlite.prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?').run(Date.now(), tokenHash(c.session));
+    return;
+  }
+  if (def.session === 'ends') {
+    endLocalSession(await open, (c.payload as { token: string }).token, new Date());
+    return;
+  }
+  if (c.session) touchLocalSession(await open, c.session, new Date());
+}

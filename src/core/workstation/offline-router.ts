@@ -183,7 +183,8 @@ export class OfflineRouter<C = never> {
       const input = validated(def, call.payload);
       const ctx: OfflineContext = { cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses(), catalog: this.catalog };
       const result = await this.handle(def.name, ctx, call, input);
-      const refused = (def.name === 'session.signIn' || def.name === 'session.stepUp') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
+      // A sign-in or step-up refused is answered, not thrown (the failure counts): journaled as denied.
+      const refused = (def.session === 'opens' || def.session === 'confirms') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
       // Journaled through the workstation's connection as it is now (a key rotation replaces it).
       if (def.kind === 'command') journal(await this.cache(), { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
       return result as O;
