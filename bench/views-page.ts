@@ -52,14 +52,24 @@ export function pageSkipReason(): string | null {
 }
 
 export async function pagePart(o: { dataDir: string; centralUrl?: string | undefined; username: string; password: string }): Promise<PageFigure[]> {
-  if (!existsSync(resourcePath('out/renderer/index.html'))) execFileSync('npx', ['electron-vite', 'build'], { stdio: 'ignore' });
+  // The console's build (npm start makes it; a fresh checkout has none).
+  const built = () => {
+    try {
+      return resourcePath('out/renderer');
+    } catch {
+      return null;
+    }
+  };
+  if (!built()) execFileSync('npx', ['electron-vite', 'build'], { stdio: 'ignore' });
+  const rendererDir = built();
+  if (!rendererDir) throw new Error('the console did not build (npx electron-vite build)');
   // The benchmark's store was opened with no secrets: here the cache key lives in the environment,
   // over a new cache (the scratch one had a key nobody kept).
   process.env.TREASURY_CREDENTIAL_STORE = 'env';
   process.env.TREASURY_CACHE_KEY ??= randomBytes(32).toString('hex');
   for (const f of readdirSync(o.dataDir)) if (f.startsWith('cache.db')) rmSync(path.join(o.dataDir, f), { force: true });
   const door = await openWorkstationThread({ dataDir: o.dataDir, centralUrl: o.centralUrl });
-  const host = await startBrowserHost({ workstation: door, rendererDir: resourcePath('out/renderer'), version: 'bench' });
+  const host = await startBrowserHost({ workstation: door, rendererDir, version: 'bench' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

@@ -156,9 +156,9 @@ export async function main(args: string[]): Promise<void> {
       const calc = await besideCalculation(ws, call, calls);
       await close(); // the page's part opens the data dir in a host of its own
       const skip = pageSkipReason();
-      const page = skip ? skip : await pagePart({ dataDir, centralUrl: url, username: 'bench', password: PASSWORD });
-      return {
-        page, first, alone, beside, exportMs, export: { state: finished.state, rows: (finished.result as { rowCount?: number } | null)?.rowCount ?? null }, calc };
+      const page = skip ?? (await pagePart({ dataDir, centralUrl: url, username: 'bench', password: PASSWORD }).catch((e: unknown) => `it failed: ${(e as Error).message}`));
+      const exported = { state: finished.state, rows: (finished.result as { rowCount?: number } | null)?.rowCount ?? null };
+      return { first, alone, beside, exportMs, export: exported, calc, page };
     } finally {
       await close();
     }

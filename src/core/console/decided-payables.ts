@@ -8,11 +8,14 @@ import { sql } from 'drizzle-orm';
 import { payableTotalsSql, type PayableTotals } from '../calculation/payables.js';
 import { loadRuleVersions } from '../calculation/rules-store.js';
 import type { CentralStore } from '../central/store.js';
-import { rows } from '../central/store.js';
+import { copyRows } from '../central/copy.js';
 import { ruleVersionAt, type RuleVersion } from '../commission/index.js';
 import { keptResult } from './kept.js';
-import { likePattern, matchesAny, parseJson } from './paging.js';
+import { likePattern, matchesAny } from './paging.js';
 import { PayablesSet } from './payables.js';
+
+/** PayableTotals' columns, in the query's order (read with COPY). */
+const TOTALS_COLUMNS = ['affiliate_id', 'name', 'status', 'kyc_status', 'payout_provider', 'currency', 'payable', 'payable_count', 'pending', 'pending_count', 'adjustments'] as const;
 
 /** The tables a decided set is made of. */
 const SOURCES = ['affiliates', 'commissions', 'adjustments', 'payout_items', 'commission_rules'];
@@ -38,18 +41,21 @@ export async function decidedPayables(ctx: { store: CentralStore; now: Date }, f
     async (tx) => {
       const versions = await loadRuleVersions(tx);
       const affiliates = pattern ? matchesAny(pattern, [sql`a.id`, sql`a.name`]) : undefined;
-      // One text value rather than a row per affiliate: moving 100,000 rows out of PGlite costs
-      // more than summing them; one JSON document costs little.
-      const [r] = await rows<{ totals: string }>(
+      // Read with COPY: moving 100,000 rows out of PGlite one by one costs more than summing them.
+      // 100,000 affiliates' sums and their union fit in memory (the default 4 MB spills to disk).
+      await tx.execute(sql`SELECT set_config('work_mem', '64MB', true)`);
+      const fields = await copyRows(
         tx,
-        sql`SELECT coalesce(json_agg(json_build_array(t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.currency,
-                                                     t.payable::text, t.payable_count, t.pending::text, t.pending_count, t.adjustments::text)), '[]')::text AS totals
+        sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.currency,
+                   t.payable::text, t.payable_count, t.pending::text, t.pending_count, t.adjustments::text
             FROM (${payableTotalsSql({ currency: filter.currency, affiliates })}) t`,
+        TOTALS_COLUMNS,
       );
-      const totals = parseJson<[string, string, string, string, string | null, string, string, number, string, number, string][]>(r!.totals).map(
-        (t): PayableTotals => ({
-          affiliate_id: t[0], name: t[1], status: t[2], kyc_status: t[3], payout_provider: t[4], currency: t[5],
-          payable: t[6], payable_count: t[7], pending: t[8], pending_count: t[9], adjustments: t[10],
+      const totals = fields.map(
+        (f): PayableTotals => ({
+          ...(f as Record<(typeof TOTALS_COLUMNS)[number], string> & { payout_provider: string | null }),
+          payable_count: Number(f.payable_count),
+          pending_count: Number(f.pending_count),
         }),
       );
       const inForce = ruleVersionAt(versions, at);
