@@ -4,13 +4,15 @@
  * (b) the floor: the same number of rows copied out of and into the same store with COPY.
  *
  * Each measured phase runs in its own child process so its peak RSS (getrusage maxrss) is its own.
+ * On PGlite it also times the calculation in slices, as the console runs it there.
+ *
  * Usage: npm run bench:calc -- [--conversions N] [--affiliates N] [--stores postgres,pglite]
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { calculateCommissions } from '../src/core/calculation/run.js';
+import { calculateCommissions, calculateInSlices } from '../src/core/calculation/run.js';
 import { loadRuleVersions } from '../src/core/calculation/rules-store.js';
 import { copyInto, copyOutText } from '../src/core/central/copy.js';
 import { openCentral, rows, type CentralStore } from '../src/core/central/store.js';
@@ -64,6 +66,18 @@ const phases: Record<string, (t: Target, n: { conversions: number; affiliates: n
     const ms = performance.now() - started;
     await store.close();
     return { ms, rssMB: rssMB(), inserted: summary.inserted, updated: summary.updated, errors: summary.errors.total };
+  },
+
+  // The embedded store's console path: the same calculation in slices, each its own transaction
+  // (calculateInSlices), from the same empty start as the first run.
+  async sliced(t) {
+    const store = await open(t);
+    await store.db.execute(sql`TRUNCATE commissions, report_days, report_affiliates, open_commissions`);
+    const started = performance.now();
+    const summary = await calculateInSlices(store.db, AS_OF, { lanes: store.lanes });
+    const ms = performance.now() - started;
+    await store.close();
+    return { ms, rssMB: rssMB(), inserted: summary.inserted, errors: summary.errors.total };
   },
 
   async floor(t, n) {
@@ -150,6 +164,7 @@ export async function main(args: string[]): Promise<void> {
       const calc = runPhase(BENCH, 'calc', target, n);
       const recalc = runPhase(BENCH, 'calc', target, n);
       const floor = runPhase(BENCH, 'floor', target, n);
+      const sliced = store === 'pglite' ? runPhase(BENCH, 'sliced', target, n) : null;
       const naive = runPhase(BENCH, 'naive', target, n);
       const naiveTotal = (naive.ms! / naive.rows!) * n.conversions;
       console.log(`\n[${store}] ${store === 'postgres' ? target.url!.replace(/\/\/.*@/, '//') : 'embedded PGlite'}`);
@@ -157,6 +172,7 @@ export async function main(args: string[]): Promise<void> {
       console.log(`  calc (first run, all rows new)             ${s(calc.ms!)}   peak RSS ${calc.rssMB} MB   (${calc.inserted} commissions, ${calc.errors} errors)`);
       console.log(`  calc again (nothing changed)               ${s(recalc.ms!)}   peak RSS ${recalc.rssMB} MB   (${recalc.inserted} new, ${recalc.updated} updated)`);
       console.log(`  floor: COPY out + COPY in of ${n.conversions} rows  ${s(floor.ms!)}   (out ${s(floor.outMs!)}, in ${s(floor.inMs!)})`);
+      if (sliced) console.log(`  calc in slices (the console's path here)   ${s(sliced.ms!)}   peak RSS ${sliced.rssMB} MB   (${sliced.inserted} commissions; ${(sliced.ms! / floor.ms!).toFixed(2)}× the floor)`);
       console.log(`  naive: one query per conversion            ${s(naive.ms!)} for ${naive.rows} rows → ${s(naiveTotal)} extrapolated`);
       console.log(`  calc / floor = ${(calc.ms! / floor.ms!).toFixed(2)}×  (target ≤ 2×)`);
       console.log(`  naive / calc = ${(naiveTotal / calc.ms!).toFixed(1)}×  (target ≥ 50×)`);
