@@ -4,17 +4,11 @@
  * behind this module and is loaded lazily by name: the type-check and every machine without it
  * work, and the workstation falls back to the file vault (store.ts) when it is absent.
  */
-import type { CredentialStore } from './store.js';
+import { CredentialStoreError, type CredentialStore } from './secret-store.js';
 
 export const SERVICE = 'treasury-console';
 
-export class CredentialStoreError extends Error {
-  readonly code = 'CREDENTIAL_STORE_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CredentialStoreError';
-  }
-}
+export { CredentialStoreError };
 
 const HEADLESS_HINT =
   'On a headless machine either start a Secret Service (e.g. `dbus-run-session -- bash -c "echo -n pw | gnome-keyring-daemon --unlock --components=secrets; <command>"`), ' +

@@ -10,21 +10,14 @@
  *
  * Nothing else: secrets never go to a log, an export or the renderer.
  */
-import { CredentialStoreError, keychainStore, probeKeychain } from './keychain.js';
+import { keychainStore, probeKeychain } from './keychain.js';
+import { CredentialStoreError, type CredentialKind, type CredentialStore } from './secret-store.js';
 import { vaultStore } from './vault.js';
 
-export { CredentialStoreError, keychainStore } from './keychain.js';
+export { keychainStore } from './keychain.js';
+export { CredentialStoreError } from './secret-store.js';
 
-export type CredentialKind = 'keychain' | 'env' | 'vault';
-
-export interface CredentialStore {
-  readonly kind: CredentialKind;
-  /** For a fallback: why it was chosen and where it keeps the secrets (safe to show). */
-  readonly note?: string;
-  get(account: string): Promise<string | null>;
-  set(account: string, secret: string): Promise<void>;
-  delete(account: string): Promise<boolean>;
-}
+export type { CredentialKind, CredentialStore } from './secret-store.js';
 
 /** What hosts show about the store in use: never a secret. */
 export interface CredentialStoreInfo {

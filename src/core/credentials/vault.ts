@@ -24,8 +24,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import path from 'node:path';
 import { processAlive as alive } from '../files/pid.js';
 import { z } from 'zod';
-import { CredentialStoreError } from './keychain.js';
-import type { CredentialStore } from './store.js';
+import { CredentialStoreError, type CredentialStore } from './secret-store.js';
 
 export const vaultDir = (dataDir: string) => path.join(dataDir, 'vault');
 

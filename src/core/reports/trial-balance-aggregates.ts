@@ -19,7 +19,7 @@ import type { ProviderName } from '../providers/provider.js';
 import { dayRange } from './aggregates.js';
 import { where, type Filters } from './filters.js';
 import { ACCOUNTS, CASH_ACCOUNTS, type EntryType } from './journal.js';
-import type { AccountBalance, Tie } from './trial-balance.js';
+import type { AccountBalance, Tie } from './trial-balance-shape.js';
 
 type Account = keyof typeof ACCOUNTS | 'cash';
 

@@ -17,25 +17,9 @@ import { JOURNAL_SPEC, journalLines, type EntryType } from './journal.js';
 import { paidAt, reversedAt } from './payout-times.js';
 import { servedByAggregates } from './aggregates.js';
 import { trialBalanceFromAggregates } from './trial-balance-aggregates.js';
+import type { AccountBalance, Tie } from './trial-balance-shape.js';
 
-export interface AccountBalance {
-  accountCode: string;
-  accountName: string;
-  currency: string;
-  debitMinor: string;
-  creditMinor: string;
-  /** Debit minus credit. */
-  balanceMinor: string;
-}
-
-export interface Tie {
-  /** cash_out: payout credits to cash vs SUCCEEDED + REVERSED payouts; cash_back: reversal debits vs REVERSED payouts; accrued: accrual debits vs the commissions' stored amounts. */
-  check: 'cash_out' | 'cash_back' | 'accrued';
-  currency: string;
-  journalMinor: string;
-  sourceMinor: string;
-  ties: boolean;
-}
+export type { AccountBalance, Tie };
 
 export interface TrialBalance {
   filters: FilterEcho;

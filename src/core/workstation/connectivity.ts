@@ -7,7 +7,7 @@
  */
 import { DEFINITIONS } from '../commands/catalog.js';
 import { toTreasuryError, type TreasuryError } from '../commands/errors.js';
-import { Router } from '../commands/router.js';
+import { Router, type AnyDefinition } from '../commands/router.js';
 import { openCentral, redactUrl, type CentralStore } from '../central/store.js';
 import type { CredentialStore } from '../credentials/store.js';
 import type { ProviderResolver } from '../execution/executor.js';
@@ -15,7 +15,6 @@ import type { Logger } from 'pino';
 import { createProviderResolver } from '../providers/registry.js';
 import { embeddedLocation } from './paths.js';
 import { offlineRefusal } from './offline-router.js';
-import { WORKSTATION_DEFINITIONS } from './sync-calls.js';
 
 export interface Connectivity {
   online: boolean;
@@ -35,6 +34,8 @@ export interface LinkOptions {
   addresses?: (() => readonly string[]) | undefined;
   credentials: CredentialStore;
   log: Logger;
+  /** The calls the workstation answers itself, for the router's manifest. */
+  hostDefinitions: readonly AnyDefinition[];
 }
 
 const unreachable = (e: TreasuryError) => e.code === 'CENTRAL_UNAVAILABLE';
@@ -84,7 +85,7 @@ export class CentralLink {
       ...(resolver ? { forgetProvider: resolver.forget } : {}),
       credentials,
       log,
-      hostDefinitions: WORKSTATION_DEFINITIONS,
+      hostDefinitions: this.options.hostDefinitions,
       ...(addresses ? { addresses } : {}),
     });
   }

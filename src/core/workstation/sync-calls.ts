@@ -15,7 +15,27 @@ import { push, type PushResult } from '../sync/push.js';
 import { jobIdInput, jobStartInput } from './jobs.js';
 import { sessionOrigin } from './local-sessions.js';
 import type { SignedInContext } from './offline-router.js';
-import type { Connectivity, Workstation } from './workstation.js';
+import type { RekeyResult } from '../cache/rekey.js';
+import type { CentralStore } from '../central/store.js';
+import type { Router } from '../commands/router.js';
+import type { RebuildResult } from './cache-connection.js';
+import type { Connectivity } from './connectivity.js';
+import type { JobBoard, JobView } from './jobs.js';
+
+/**
+ * What the workstation's own calls use of the workstation (workstation.ts's Workstation has it all):
+ * declared here, so that these definitions need not import the module that routes to them.
+ */
+export interface WorkstationParts {
+  readonly id: string;
+  readonly central: CentralStore;
+  readonly router: Router;
+  readonly jobs: JobBoard;
+  connectivity(): Promise<Connectivity>;
+  startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
+  rotateCacheKey(): Promise<RekeyResult>;
+  rebuildCache(call: Call, input: { discardPending?: boolean | undefined; reason?: string | undefined }): Promise<RebuildResult>;
+}
 
 /**
  * What the workstation's own calls run with: the offline router's context for a signed-in call
@@ -23,7 +43,7 @@ import type { Connectivity, Workstation } from './workstation.js';
  * (its progress, its address).
  */
 export interface WorkstationContext extends SignedInContext {
-  readonly ws: Workstation;
+  readonly ws: WorkstationParts;
   readonly call: Call;
 }
 

@@ -119,7 +119,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   const id = workstationId(options.dataDir);
   const credentials = remembering(options.credentials ?? (await chooseCredentialStore({ dataDir: options.dataDir })));
   const log = logger(options.dataDir);
-  const link = new CentralLink({ ...options, credentials, log });
+  const link = new CentralLink({ ...options, credentials, log, hostDefinitions: WORKSTATION_DEFINITIONS });
   if (!options.offline) await link.connect();
   const cache = new CacheConnection({ dataDir: options.dataDir, workstationId: id, credentials, log });
   const offlineRouter = new OfflineRouter<WorkstationContext>(
