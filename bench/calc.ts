@@ -72,7 +72,7 @@ const phases: Record<string, (t: Target, n: { conversions: number; affiliates: n
   // (calculateInSlices), from the same empty start as the first run.
   async sliced(t) {
     const store = await open(t);
-    await store.db.execute(sql`TRUNCATE commissions, report_days, report_affiliates, open_commissions`);
+    await store.db.execute(sql`TRUNCATE commissions, report_days, report_affiliates, open_commissions CASCADE`);
     const started = performance.now();
     const summary = await calculateInSlices(store.db, AS_OF, { lanes: store.lanes });
     const ms = performance.now() - started;
