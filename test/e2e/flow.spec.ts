@@ -30,6 +30,14 @@ test('a maker previews, creates and submits a batch', async () => {
   await screenshot(page, 'sign-in');
   await signIn(page, 'maker', password);
   await page.getByTestId('nav-builder').click();
+  // Recalculating runs as a job: the jobs panel opens and follows it to its end, with the summary.
+  await page.getByTestId('builder-calc').click();
+  const calcJob = page.getByTestId('jobs-panel').getByTestId('job').first();
+  await expect(calcJob).toHaveAttribute('data-job', 'commissions.calculate');
+  await expect(calcJob).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  await expect(calcJob.getByTestId('job-result')).toContainText(/Commissions calculated: [\d,]+ conversions/);
+  await expect(page.getByTestId('builder-calc')).toBeEnabled();
+  await page.getByRole('button', { name: 'Close the jobs panel' }).click();
   await page.getByTestId('builder-provider').selectOption('xendit');
   await page.getByTestId('builder-currency').selectOption('IDR');
   await page.getByTestId('builder-preview').click();
