@@ -14,7 +14,6 @@ import { PERMISSIONS, ROLES, roleHas } from '../../src/core/access/permissions.j
 import { FILE_CALLS } from '../../src/core/bridge/envelope.js';
 import { DEFINITIONS } from '../../src/core/commands/catalog.js';
 import { STEP_UP_WINDOW_MS, type AnyDefinition } from '../../src/core/commands/router.js';
-import { OFFLINE_CAPABLE } from '../../src/core/workstation/offline-router.js';
 import { WORKSTATION_DEFINITIONS } from '../../src/core/workstation/sync-calls.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { CALL_DOCS } from './calls.js';
@@ -193,7 +192,7 @@ function lowestRole(permission: string): string {
 
 function offlineOf(def: AnyDefinition, workstation: ReadonlySet<string>): string {
   if (workstation.has(def.name)) return 'workstation';
-  return OFFLINE_CAPABLE.has(def.name) ? 'yes' : 'no';
+  return def.offline ? 'yes' : 'no';
 }
 
 /** How the console reaches a call that names a file on the host's machine. */

@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
+import type { LocalCache } from '../cache/cache.js';
 import { defineQuery } from '../commands/router.js';
 import { verifyAudit } from './chain.js';
 
@@ -65,6 +66,8 @@ export const tail = defineQuery({
       }),
     );
   },
+  // Offline: the tail as last pulled into the cache (sync/audit-tail.ts), for audit.view only.
+  offline: (ctx, input) => readAuditTail(ctx.cache, input),
 });
 
 /** Recomputes the whole chain; reports each entry that was edited, or where entries were deleted, inserted or reordered. */
@@ -77,3 +80,31 @@ export const verify = defineQuery({
     return { entries, intact: problems.length === 0, problems };
   },
 });
+
+/** The cached tail in `audit.tail`'s shape (newest `limit`, or those after `afterSeq`, oldest first). */
+function readAuditTail(cache: LocalCache, input: { afterSeq?: string; limit?: number }): AuditTailEntry[] {
+  const limit = input.limit ?? 100;
+  const list = (
+    input.afterSeq === undefined
+      ? cache.sqlite.prepare('SELECT * FROM (SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id ORDER BY a.seq DESC LIMIT ?) ORDER BY seq').all(limit)
+      : cache.sqlite.prepare('SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.seq > ? ORDER BY a.seq LIMIT ?').all(BigInt(input.afterSeq), limit)
+  ) as Record<string, string | bigint | null>[];
+  const parse = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
+  return list.map((r) => ({
+    seq: String(r.seq),
+    at: String(r.at),
+    operatorId: (r.operator_id as string | null) ?? null,
+    username: (r.username as string | null) ?? null,
+    action: String(r.action),
+    entityType: String(r.entity_type),
+    entityId: (r.entity_id as string | null) ?? null,
+    before: parse(r.before),
+    after: parse(r.after),
+    commandId: (r.command_id as string | null) ?? null,
+    ip: (r.ip as string | null) ?? null,
+    workstationId: (r.workstation_id as string | null) ?? null,
+    decision: String(r.decision),
+    prevHash: String(r.prev_hash),
+    hash: String(r.hash),
+  }));
+}

@@ -3,13 +3,15 @@ import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
-import { defineCommand, defineQuery } from '../commands/router.js';
+import { defineCommand, defineQuery, operatorOf, signedIn } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
 import { executeBatch } from '../execution/executor.js';
 import { formatAmount, isCurrency, parseRate } from '../money/index.js';
 import { PROVIDER_NAMES } from '../providers/provider.js';
+import { cancelOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
 import { loadBatch } from './content.js';
 import { createBatches } from './create.js';
+import { approveBatchOffline, createBatchOffline, listBatches, previewInput, showBatch } from './offline.js';
 import { approveBatch, cancelBatch, moveBatch, rejectBatch, removePayouts, submitBatch } from './lifecycle.js';
 import { previewBatch } from './preview.js';
 import { keptPreview, pagePreview, PREVIEW_SHOW, PREVIEW_SORT_FIELDS } from './preview-page.js';
@@ -47,6 +49,7 @@ export const preview = defineQuery({
   async run(ctx, input) {
     return previewBatch(ctx.tx, { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) }, ctx.now);
   },
+  offline: (ctx, input) => ({ ...previewInput(ctx.cache, input, ctx.now), offline: true }),
 });
 
 export const previewPage = defineQuery({
@@ -65,6 +68,7 @@ export const previewPage = defineQuery({
     const preview = await keptPreview(ctx.store, { ...f, provider: f.provider as never, cutoff: optionalDate(f.cutoff) }, ctx.now);
     return pagePreview(preview, { offset, limit, sort, show, search });
   },
+  offline: (ctx, input) => ({ ...pagePreview(previewInput(ctx.cache, input, ctx.now), input), offline: true }),
 });
 
 /** Affiliates the operator left out of a batch (unticked in the preview); create takes everyone else eligible. */
@@ -101,6 +105,8 @@ export const create = defineCommand({
   async run(ctx, input) {
     return createBatches(ctx.tx, { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) }, ctx.actor!, ctx.now, ctx.audit);
   },
+  // Offline: prepared against the cache and queued; the central store re-validates it on push.
+  offline: signedIn((ctx, input) => createBatchOffline(ctx, input)),
 });
 
 export const submit = defineCommand({
@@ -108,6 +114,7 @@ export const submit = defineCommand({
   permission: 'batches.submit',
   input: z.strictObject({ batch: batchRef }),
   run: (ctx, input) => submitBatch(ctx, input.batch),
+  offline: signedIn((ctx, input) => ({ ...submitOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true })),
 });
 
 export const approve = defineCommand({
@@ -116,6 +123,7 @@ export const approve = defineCommand({
   stepUp: true,
   input: z.strictObject({ batch: batchRef, contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex content hash shown with the batch').optional() }),
   run: (ctx, input) => approveBatch(ctx, input.batch, input.contentHash),
+  offline: signedIn((ctx, input) => approveBatchOffline(ctx, input)),
 });
 
 export const reject = defineCommand({
@@ -123,6 +131,7 @@ export const reject = defineCommand({
   permission: 'batches.approve',
   input: z.strictObject({ batch: batchRef, reason: z.string().min(3, 'say why (at least 3 characters)').max(500) }),
   run: (ctx, input) => rejectBatch(ctx, input.batch, input.reason),
+  offline: signedIn((ctx, input) => ({ ...rejectOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true })),
 });
 
 export const cancel = defineCommand({
@@ -130,6 +139,7 @@ export const cancel = defineCommand({
   permission: 'batches.cancel',
   input: z.strictObject({ batch: batchRef, reason: z.string().min(3, 'say why (at least 3 characters)').max(500) }),
   run: (ctx, input) => cancelBatch(ctx, input.batch, input.reason),
+  offline: signedIn((ctx, input) => ({ ...cancelOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true })),
 });
 
 export const remove = defineCommand({
@@ -137,6 +147,7 @@ export const remove = defineCommand({
   permission: 'batches.create',
   input: z.strictObject({ batch: batchRef, affiliateIds: z.array(z.string().min(1)).min(1).max(100_000) }),
   run: (ctx, input) => removePayouts(ctx, input.batch, input.affiliateIds),
+  offline: signedIn((ctx, input) => ({ ...removeOffline(ctx.cache, operatorOf(ctx), input.batch, input.affiliateIds, ctx.now), offline: true })),
 });
 
 export const execute = defineCommand({
@@ -258,6 +269,7 @@ export const show = defineQuery({
       payouts,
     };
   },
+  offline: (ctx, input) => showBatch(ctx.cache, input),
 });
 
 export const list = defineQuery({
@@ -290,6 +302,7 @@ export const list = defineQuery({
       approvedBy: (typeof b.approved_by === 'string' ? JSON.parse(b.approved_by) : b.approved_by) as string[],
     }));
   },
+  offline: (ctx, input) => listBatches(ctx.cache, input),
 });
 
 export const balance = defineQuery({

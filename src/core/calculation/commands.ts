@@ -12,6 +12,7 @@ import { writeDemo } from '../demo/generate.js';
 import { importCsv } from '../imports/run.js';
 import { isCurrency } from '../money/index.js';
 import { resourcePath } from '../workstation/resources.js';
+import { listPayablesOffline, showRules as rulesOffline } from './offline.js';
 import { listPayables } from './payables.js';
 import { listRuleVersions } from './rules-store.js';
 import { CalcStopped, calculateCommissions, calculateInSlices, type CalcSummary } from './run.js';
@@ -93,6 +94,7 @@ export const showRules = defineQuery({
     const current = versions.filter((v) => Date.parse(v.effectiveFrom) <= now).at(-1) ?? null;
     return { current: current?.version ?? null, versions };
   },
+  offline: (ctx) => rulesOffline(ctx.cache, ctx.now),
 });
 
 /**
@@ -152,8 +154,8 @@ export const payables = defineQuery({
   async run(ctx, input) {
     return listPayables(ctx.tx, { currency: input.currency, now: ctx.now });
   },
+  offline: (ctx, input) => listPayablesOffline(ctx.cache, input.currency, ctx.now),
 });
-
 
 export const demo = defineCommand({
   name: 'demo.generate',

@@ -113,7 +113,7 @@ export interface PayableTotals {
 
 /**
  * Eligibility and balances from the totals: shared by the central query and the offline one
- * (src/core/workstation/offline-queries.ts), so both say the same thing about the same rows.
+ * (calculation/offline.ts), so both say the same thing about the same rows.
  */
 export function decidePayables(result: readonly PayableTotals[], rules: RuleSet | undefined, now: Date): PayableRow[] {
   const next = rules ? nextPayoutDate(now, rules.payoutSchedule).toISOString().slice(0, 10) : null;

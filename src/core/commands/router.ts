@@ -24,6 +24,7 @@ import type { PayoutProvider, ProviderName } from '../providers/provider.js';
 import { rememberSecret } from '../log/logger.js';
 import { toTreasuryError, TreasuryError } from './errors.js';
 import { known, refusal, validated } from './admission.js';
+import type { LocalCache } from '../cache/cache.js';
 
 export interface Actor {
   operatorId: string;
@@ -80,6 +81,44 @@ export interface HandlerContext {
 }
 
 /**
+ * What a call's offline handler runs with (Definition.offline): the workstation's encrypted cache
+ * instead of the central store (workstation/offline-router.ts admits the call and builds it).
+ */
+export interface OfflineContext {
+  readonly cache: LocalCache;
+  /** The workstation's addresses for this call (IP binding). */
+  readonly addresses: readonly string[];
+  readonly actor: Actor | null;
+  readonly now: Date;
+  readonly session: string | null;
+  /** Every call this router answers (the console's manifest lists them). */
+  readonly catalog: readonly AnyDefinition[];
+}
+
+/** The context of a call that needs a session: the router has resolved who it is. */
+export interface SignedInContext extends OfflineContext {
+  readonly actor: Actor;
+  readonly session: string;
+}
+
+/** A call's answer from the cache. */
+export type OfflineHandler<I = never> = (ctx: OfflineContext, input: I) => unknown;
+
+/** A handler of a call that needs a session: the actor the router resolved is asserted here, once. */
+export function signedIn<I>(handler: (ctx: SignedInContext, input: I) => unknown): OfflineHandler<I> {
+  return (ctx, input) => handler(asSignedIn(ctx), input);
+}
+
+/** Asserts what a signed-in call's handler relies on: the router resolved its operator and session. */
+export function asSignedIn(ctx: OfflineContext): SignedInContext {
+  if (!ctx.actor || !ctx.session) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
+  return ctx as SignedInContext;
+}
+
+/** Who a signed-in offline call acts as, as the offline batch commands record it (sync/offline.ts). */
+export const operatorOf = (ctx: SignedInContext) => ({ id: ctx.actor.operatorId, username: ctx.actor.username, role: ctx.actor.role });
+
+/**
  * A call: its name, who may make it, its input's schema, and its handler. `C` is what the handler
  * runs with: the router's context for calls of the central store; the workstation's own calls
  * (workstation/sync-calls.ts) run with the workstation's.
@@ -96,7 +135,7 @@ export interface Definition<I = unknown, O = unknown, C = HandlerContext> {
   readonly secretResult?: boolean;
   /**
    * What the call does to the operator's session, so that a workstation keeps its own record of the
-   * session in step (workstation/local-sessions.ts): a sign-in opens one (remembered for signing in
+   * session in step (operators/local-sessions.ts): a sign-in opens one (remembered for signing in
    * offline), a step-up confirms the password, a sign-out ends it. Every other signed-in call
    * touches it.
    */
@@ -122,6 +161,12 @@ export interface Definition<I = unknown, O = unknown, C = HandlerContext> {
    */
   readonly cancellable?: boolean;
   run(ctx: C, input: I): Promise<O>;
+  /**
+   * Where the call also works offline: its answer from the workstation's encrypted cache, admitted
+   * by the offline router as the central router admits it (workstation/offline-router.ts). Without
+   * it, the call is refused offline with what to do.
+   */
+  readonly offline?: OfflineHandler<I>;
 }
 
 /**
@@ -143,6 +188,7 @@ export function defineCommand<N extends string, S extends z.ZodType, O, C = Hand
   cancellable?: boolean;
   input: S;
   run(ctx: C, input: z.infer<S>): Promise<O>;
+  offline?: OfflineHandler<z.infer<S>>;
 }): TypedDefinition<N, S, O, C> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'command' };
 }
@@ -152,6 +198,7 @@ export function defineQuery<N extends string, S extends z.ZodType, O, C = Handle
   permission: Permission | 'public' | 'signed_in';
   input: S;
   run(ctx: C, input: z.infer<S>): Promise<O>;
+  offline?: OfflineHandler<z.infer<S>>;
 }): TypedDefinition<N, S, O, C> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'query' };
 }

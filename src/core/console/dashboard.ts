@@ -6,11 +6,14 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { roleHas } from '../access/permissions.js';
+import type { LocalCache } from '../cache/cache.js';
+import { isoText, mirrorInstant } from '../cache/mirror-text.js';
 import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineQuery } from '../commands/router.js';
 import { events as securityEvents } from '../security/commands.js';
 import { decidedPayables } from './decided-payables.js';
+import { payablesSet } from './offline-payables.js';
 import { isoOf } from './paging.js';
 import type { PayablesTotal } from './payables.js';
 
@@ -130,4 +133,53 @@ export const summary = defineQuery({
       calcLastRun: calc ? { at: isoOf(calc.finished_at)!, asOf: isoOf(calc.as_of)!, conversions: Number(calc.conversions ?? 0) } : null,
     };
   },
+  offline: (ctx) => dashboardOffline(ctx.cache, ctx.now),
 });
+
+/**
+ * The dashboard offline, over the cache's mirrors as last pulled. Security events and calc runs are
+ * not in the cache (`security: null`, `calcLastRun: null`); error texts fall back to failure codes.
+ */
+export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary & { offline: true } {
+  const hasRules = (cache.sqlite.prepare('SELECT count(*) AS n FROM commission_rules').get() as { n: bigint }).n > 0n;
+  const batches = cache.sqlite.prepare('SELECT status, count(*) AS n FROM payout_batches GROUP BY status ORDER BY status').all() as { status: string; n: bigint }[];
+  const executions = cache.sqlite
+    .prepare(
+      `SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id) AS total,
+              count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED')) AS done,
+              count(*) FILTER (WHERE p.status = 'SUCCEEDED') AS succeeded,
+              count(*) FILTER (WHERE p.status = 'FAILED') AS failed,
+              count(*) FILTER (WHERE p.status IN ('UNKNOWN', 'ACCEPTED')) AS in_flight,
+              count(*) FILTER (WHERE p.status = 'PENDING') AS pending
+       FROM payout_batches b LEFT JOIN payouts p ON p.batch_id = b.id
+       WHERE b.status = 'EXECUTING'
+          OR b.status IN ('COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED')
+             AND EXISTS (SELECT 1 FROM payouts q WHERE q.batch_id = b.id AND q.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED'))
+       GROUP BY b.id ORDER BY ${mirrorInstant('b.execution_started_at')} DESC NULLS LAST, b.number DESC`,
+    )
+    .all() as { id: string; number: string; status: string; execution_started_at: string | null; total: bigint; done: bigint; succeeded: bigint; failed: bigint; in_flight: bigint; pending: bigint }[];
+  const failures = cache.sqlite
+    .prepare(
+      `SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code, coalesce(p.settled_at, p.updated_at) AS at
+       FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
+       WHERE p.status = 'FAILED' ORDER BY ${mirrorInstant('coalesce(p.settled_at, p.updated_at)')} DESC, p.id DESC LIMIT 20`,
+    )
+    .all() as { id: string; batch_id: string; number: string; affiliate_id: string; amount_minor: bigint; currency: string; provider: string; failure_code: string | null; at: string }[];
+  return {
+    payables: hasRules ? payablesSet(cache, {}, now).totals() : [],
+    batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
+    executions: executions.map(
+      (b): Execution => ({
+        batchId: b.id, number: b.number, status: b.status, startedAt: isoText(b.execution_started_at),
+        total: Number(b.total), done: Number(b.done), succeeded: Number(b.succeeded), failed: Number(b.failed), inFlight: Number(b.in_flight), pending: Number(b.pending),
+      }),
+    ),
+    recentFailures: failures.map((f) => ({
+      payoutId: f.id, batchId: f.batch_id, batchNumber: f.number, affiliateId: f.affiliate_id, amountMinor: String(f.amount_minor), currency: f.currency,
+      provider: f.provider, failureCode: f.failure_code, error: f.failure_code, at: isoText(f.at),
+    })),
+    security: null,
+    calcLastRun: null,
+    offline: true,
+  };
+}

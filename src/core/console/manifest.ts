@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { permissionsOf, ROLES, type Permission, type Role } from '../access/permissions.js';
 import { rows } from '../central/store.js';
-import { defineQuery, STEP_UP_WINDOW_MS, type Actor, type AnyDefinition } from '../commands/router.js';
+import type { LocalCache } from '../cache/cache.js';
+import { defineQuery, signedIn, STEP_UP_WINDOW_MS, tokenHash, type Actor, type AnyDefinition } from '../commands/router.js';
 
 export interface CallInfo {
   permission: Permission | 'public' | 'signed_in';
@@ -73,4 +74,15 @@ export const manifest = defineQuery({
     const confirmedAt = row?.created_at ? Math.max(new Date(row.created_at).getTime(), row.stepped_up_at ? new Date(row.stepped_up_at).getTime() : 0) : null;
     return buildManifest({ actor, displayName: row?.display_name ?? actor.username, confirmedAt, now: ctx.now }, ctx.catalog);
   },
+  offline: signedIn((ctx) => manifestOffline(ctx.cache, ctx.actor, ctx.session, ctx.now, ctx.catalog)),
 });
+
+/** The manifest offline: the operators mirror and the workstation's own record of the session. */
+function manifestOffline(cache: LocalCache, actor: Actor, session: string | null, now: Date, catalog: readonly AnyDefinition[]): Manifest & { offline: true } {
+  const op = cache.sqlite.prepare('SELECT display_name FROM operators WHERE id = ?').get(actor.operatorId) as { display_name: string } | undefined;
+  const s = session
+    ? (cache.sqlite.prepare('SELECT created_at, stepped_up_at FROM local_sessions WHERE token_hash = ?').get(tokenHash(session)) as { created_at: bigint; stepped_up_at: bigint | null } | undefined)
+    : undefined;
+  const confirmedAt = s ? Math.max(Number(s.created_at), s.stepped_up_at === null ? 0 : Number(s.stepped_up_at)) : null;
+  return { ...buildManifest({ actor, displayName: op?.display_name ?? actor.username, confirmedAt, now }, catalog), offline: true };
+}

@@ -1,6 +1,7 @@
 /** payables.page: a page of the payables grid, from the decided set kept between requests. */
 import { defineQuery } from '../commands/router.js';
 import { decidedPayables } from './decided-payables.js';
+import { payablesSet } from './offline-payables.js';
 import { payablesPageInput, type PayablesPage } from './payables.js';
 
 export const page = defineQuery({
@@ -11,4 +12,6 @@ export const page = defineQuery({
     const set = await decidedPayables(ctx, { currency: input.currency, search: input.search });
     return set.page(input);
   },
+  // Offline: the same page over the cache's mirrors (offline-payables.ts).
+  offline: (ctx, input) => ({ ...payablesSet(ctx.cache, input, ctx.now).page(input), offline: true }),
 });

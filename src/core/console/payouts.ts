@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { batchRef } from '../batches/commands.js';
 import { rows, type CentralTx } from '../central/store.js';
 import { defineQuery } from '../commands/router.js';
+import type { LocalCache } from '../cache/cache.js';
+import { isoText, mirrorInstant } from '../cache/mirror-text.js';
 import { toDate } from '../commands/inputs.js';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
 import { PROVIDER_NAMES } from '../providers/provider.js';
@@ -113,9 +115,77 @@ export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promi
   };
 }
 
+/** Sort fields → SQLite expressions (fixed text, never from the request). */
+const PAYOUT_COLUMNS: Record<PayoutsSortField, string> = {
+  createdAt: mirrorInstant('p.created_at'),
+  updatedAt: mirrorInstant('p.updated_at'),
+  amountMinor: 'p.amount_minor',
+  currency: 'trim(p.currency)',
+  status: 'p.status',
+  provider: 'p.provider',
+  affiliateId: 'p.affiliate_id',
+  affiliateName: 'a.name',
+  batchNumber: 'b.number',
+  attempts: 'p.attempt',
+};
+
+/**
+ * The payouts grid offline: the same inputs and shape over the cache's mirrors as last pulled.
+ * Provider error texts (payout attempts) are not mirrored: the failure code stands in.
+ */
+export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): PayoutsPage & { offline: true } {
+  const where: string[] = ['1'];
+  const params: (string | number)[] = [];
+  const add = (condition: string, ...values: (string | number)[]) => {
+    where.push(condition);
+    params.push(...values);
+  };
+  if (input.status) add('p.status = ?', input.status);
+  if (input.provider) add('p.provider = ?', input.provider);
+  if (input.currency) add('trim(p.currency) = ?', input.currency);
+  if (input.batch) add(UUID.test(input.batch) ? 'p.batch_id = ?' : 'b.number = ?', input.batch);
+  if (input.affiliateId) add('p.affiliate_id = ?', input.affiliateId);
+  if (input.from) add(`${mirrorInstant('p.created_at')} >= ?`, toDate(input.from).getTime() / 1000);
+  if (input.to) add(`${mirrorInstant('p.created_at')} < ?`, toDate(input.to).getTime() / 1000);
+  const pattern = likePattern(input.search);
+  if (pattern) {
+    add(
+      "(p.id LIKE ? ESCAPE '\\' OR p.affiliate_id LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\' OR b.number LIKE ? ESCAPE '\\' OR coalesce(p.provider_payout_id, '') LIKE ? ESCAPE '\\')",
+      pattern, pattern, pattern, pattern, pattern,
+    );
+  }
+  const from = 'payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id';
+  const condition = where.join(' AND ');
+  const n = cache.sqlite.prepare(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`).get(...params) as { n: bigint };
+  const sort = input.sort ?? PAYOUTS_DEFAULT_SORT;
+  const { offset, limit } = pageOf(input);
+  const list = cache.sqlite
+    .prepare(
+      `SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor, trim(p.currency) AS currency, p.provider, p.status, p.provider_payout_id,
+              p.attempt, p.failure_code, p.created_at, p.updated_at
+       FROM ${from} WHERE ${condition}
+       ORDER BY ${PAYOUT_COLUMNS[sort.field]} ${sort.dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, p.id ASC
+       LIMIT ? OFFSET ?`,
+    )
+    .all(...params, limit, offset) as {
+    id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: bigint; currency: string; provider: string; status: string;
+    provider_payout_id: string | null; attempt: bigint; failure_code: string | null; created_at: string; updated_at: string;
+  }[];
+  return {
+    total: Number(n.n),
+    rows: list.map((p) => ({
+      id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: String(p.amount_minor), currency: p.currency,
+      provider: p.provider, status: p.status, providerReference: p.provider_payout_id, attempts: Number(p.attempt), failureCode: p.failure_code,
+      lastError: p.failure_code, createdAt: isoText(p.created_at), updatedAt: isoText(p.updated_at),
+    })),
+    offline: true,
+  };
+}
+
 export const page = defineQuery({
   name: 'payouts.page',
   permission: 'payables.view',
   input: payoutsPageInput,
   run: (ctx, input): Promise<PayoutsPage> => payoutsPage(ctx.tx, input),
+  offline: (ctx, input) => payoutsPageOffline(ctx.cache, input),
 });

@@ -3,21 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../central/store.js';
-import { defineCommand, defineQuery, STEP_UP_WINDOW_MS, tokenHash } from '../commands/router.js';
+import { defineCommand, defineQuery, signedIn, STEP_UP_WINDOW_MS, tokenHash } from '../commands/router.js';
 import { TreasuryError } from '../commands/errors.js';
 import { checkOperatorAddress } from '../access/ranges.js';
 import { ROLES, roleRank } from '../access/permissions.js';
 import { rememberSecret } from '../log/logger.js';
 import { failedSignInHits, gate, newAddressHits } from '../security/rules.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
+import { lockedUntil, type SignInResult } from './sign-in.js';
+import { endLocalSession, signInOffline, stepUpOffline } from './local-sessions.js';
 
-export const MAX_FAILED_SIGN_INS = 5;
-export const LOCKOUT_MS = 15 * 60 * 1000;
-
-/** The lockout after a failed sign-in or step-up: none below MAX failures, then LOCKOUT_MS doubling with each further one. */
-export function lockedUntil(failedAttempts: number, now: Date): Date | null {
-  return failedAttempts >= MAX_FAILED_SIGN_INS ? new Date(now.getTime() + LOCKOUT_MS * 2 ** (failedAttempts - MAX_FAILED_SIGN_INS)) : null;
-}
+export type { SignInResult };
 
 const username = z.string().regex(/^[a-z][a-z0-9._-]{2,31}$/, 'use 3–32 lower-case letters, digits, . _ - (starting with a letter)');
 
@@ -41,10 +37,6 @@ export const bootstrap = defineCommand({
     return { operatorId: created!.id, username: input.username, role: 'super_admin' as const };
   },
 });
-
-export type SignInResult =
-  | { ok: true; token: string; operator: { id: string; username: string; role: string } }
-  | { ok: false; reason: string };
 
 /**
  * Sign-in returns failures as a result rather than throwing, so that the failed-attempt counter and
@@ -95,6 +87,8 @@ export const signIn = defineCommand({
     ctx.audit({ action: 'session.signIn', entityType: 'operator', entityId: op.id, after: { username: op.username } });
     return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
   },
+  // Offline: against the operator as last synced, with the same lockout and IP binding (local-sessions.ts).
+  offline: (ctx, input) => signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
 });
 
 /**
@@ -124,6 +118,8 @@ export const stepUp = defineCommand({
     ctx.audit({ action: 'session.stepUp', entityType: 'operator', entityId: actor.operatorId });
     return { ok: true, until: new Date(ctx.now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
   },
+  // Offline: against the password hash as last synced; a failure counts in the cache's record.
+  offline: signedIn((ctx, input) => stepUpOffline(ctx.cache, ctx.session, ctx.actor.operatorId, input.password, ctx.now)),
 });
 
 export const signOut = defineCommand({
@@ -136,6 +132,7 @@ export const signOut = defineCommand({
     ctx.audit({ action: 'session.signOut', entityType: 'operator', entityId: ctx.actor!.operatorId });
     return { signedOut: true };
   },
+  offline: (ctx, input) => ({ signedOut: endLocalSession(ctx.cache, input.token, ctx.now) }),
 });
 
 export const whoami = defineQuery({
@@ -145,6 +142,7 @@ export const whoami = defineQuery({
   async run(ctx) {
     return { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role };
   },
+  offline: signedIn((ctx) => ({ operatorId: ctx.actor.operatorId, username: ctx.actor.username, role: ctx.actor.role, offline: true })),
 });
 
 /** Public: whether the central store has any operator yet (so `init` knows whether to bootstrap). */
@@ -156,6 +154,8 @@ export const setupStatus = defineQuery({
     const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM operators`);
     return { initialised: Number(n) > 0 };
   },
+  // Offline: whether the cache knows any operator yet.
+  offline: (ctx) => ({ initialised: Number((ctx.cache.sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: bigint }).n) > 0, offline: true }),
 });
 
 /**

@@ -15,6 +15,7 @@ import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
 import { reconcile, RECONCILE_OUTCOMES } from '../reconciliation/reconcile.js';
 import { pollPayouts } from './poll.js';
 import { instant, periodOrdered, toDate } from '../commands/inputs.js';
+import { listProviderEvents, listReconciliations, reconciliationResults } from './offline.js';
 
 const batchRef = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id');
 const provider = z.enum(PROVIDER_NAMES);
@@ -82,6 +83,7 @@ export const reconcileList = defineQuery({
       createdAt: new Date(r.created_at).toISOString(),
     }));
   },
+  offline: (ctx, input) => listReconciliations(ctx.cache, input),
 });
 
 export const reconcileResults = defineQuery({
@@ -131,6 +133,7 @@ export const reconcileResults = defineQuery({
       })),
     };
   },
+  offline: (ctx, input) => reconciliationResults(ctx.cache, input),
 });
 
 /**
@@ -178,4 +181,5 @@ export const events = defineQuery({
       receivedAt: new Date(e.received_at).toISOString(),
     }));
   },
+  offline: (ctx, input) => listProviderEvents(ctx.cache, input),
 });

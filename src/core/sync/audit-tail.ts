@@ -47,31 +47,3 @@ export async function pullAuditTail(
 export function clearAuditTail(cache: LocalCache): void {
   cache.sqlite.prepare('DELETE FROM audit_log').run();
 }
-
-/** The cached tail in `audit.tail`'s shape (newest `limit`, or those after `afterSeq`, oldest first). */
-export function readAuditTail(cache: LocalCache, input: { afterSeq?: string; limit?: number }): AuditTailEntry[] {
-  const limit = input.limit ?? 100;
-  const list = (
-    input.afterSeq === undefined
-      ? cache.sqlite.prepare('SELECT * FROM (SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id ORDER BY a.seq DESC LIMIT ?) ORDER BY seq').all(limit)
-      : cache.sqlite.prepare('SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.seq > ? ORDER BY a.seq LIMIT ?').all(BigInt(input.afterSeq), limit)
-  ) as Record<string, string | bigint | null>[];
-  const parse = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
-  return list.map((r) => ({
-    seq: String(r.seq),
-    at: String(r.at),
-    operatorId: (r.operator_id as string | null) ?? null,
-    username: (r.username as string | null) ?? null,
-    action: String(r.action),
-    entityType: String(r.entity_type),
-    entityId: (r.entity_id as string | null) ?? null,
-    before: parse(r.before),
-    after: parse(r.after),
-    commandId: (r.command_id as string | null) ?? null,
-    ip: (r.ip as string | null) ?? null,
-    workstationId: (r.workstation_id as string | null) ?? null,
-    decision: String(r.decision),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
-  }));
-}

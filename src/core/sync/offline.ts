@@ -17,6 +17,7 @@ import { decideRows, summarise, type Preview, type PreviewFilters, type PreviewR
 import { DEFAULT_HIGH_VALUE_THRESHOLDS, parseThresholds, SETTING_KEY, thresholdsSchema } from '../batches/thresholds.js';
 import { transition, type BatchState } from '../batches/state.js';
 import type { LocalCache } from '../cache/cache.js';
+import { timestampMs } from '../cache/mirror-text.js';
 import { TreasuryError } from '../commands/errors.js';
 import { parseRuleSet, ruleVersionAt, type RuleVersion } from '../commission/index.js';
 import { enqueue, type CacheChange, type CacheRow } from './outbox.js';
@@ -25,14 +26,6 @@ export interface OfflineOperator {
   id: string;
   username: string;
   role: Role;
-}
-
-/** Postgres text timestamps ("2026-11-21 06:00:00+00", "…+05:30") or ISO → epoch ms. */
-export function timestampMs(text: string): number {
-  const iso = text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${text}`);
-  return ms;
 }
 
 /** The operator as last synced into the cache; refused when unknown or not active. */

@@ -15,100 +15,28 @@
  * Each call is journaled in the cache (local_journal): allowed or denied, by whom, with the command
  * id. The central audit trail receives the commands themselves when they are pushed.
  */
-import { pagePreview, type PreviewPageOptions } from '../batches/preview-page.js';
 import { randomUUID } from 'node:crypto';
 import { known, refusal, validated } from '../commands/admission.js';
 import type { LocalCache } from '../cache/cache.js';
 import { toTreasuryError, TreasuryError } from '../commands/errors.js';
-import { STEP_UP_WINDOW_MS, type Actor, type AnyDefinition, type Call, type Definition } from '../commands/router.js';
-import { readAuditTail } from '../sync/audit-tail.js';
-import { approveOffline, cancelOffline, createOffline, rejectOffline, removeOffline, submitOffline } from '../sync/offline.js';
+import {
+  asSignedIn,
+  STEP_UP_WINDOW_MS,
+  type Actor,
+  type AnyDefinition,
+  type Call,
+  type Definition,
+  type OfflineContext,
+  type OfflineHandler,
+  type SignedInContext,
+} from '../commands/router.js';
 import { workstationAddresses } from '../access/ip.js';
-import { endLocalSession, resolveLocalSession, signInOffline, stepUpOffline } from './local-sessions.js';
-import * as reads from './offline-queries.js';
-import * as consoleReads from '../console/offline.js';
-import type { PayablesPageInput } from '../console/payables.js';
-import type { PayoutsPageInput } from '../console/payouts.js';
+import { resolveLocalSession } from '../operators/local-sessions.js';
 
-export interface OfflineContext {
-  readonly cache: LocalCache;
-  /** The workstation's addresses for this call (IP binding). */
-  readonly addresses: readonly string[];
-  readonly actor: Actor | null;
-  readonly now: Date;
-  readonly session: string | null;
-  /** Every call this router answers (the console's manifest lists them). */
-  readonly catalog: readonly AnyDefinition[];
-}
+export type { OfflineContext, SignedInContext };
 
-export type Handler = (ctx: OfflineContext, input: never) => unknown;
-
-/** The context of a call that needs a session: the router has resolved who it is. */
-export interface SignedInContext extends OfflineContext {
-  readonly actor: Actor;
-  readonly session: string;
-}
-
-/** A handler of a call that needs a session: the actor the router resolved is asserted here, once. */
-export function signedIn<I>(handler: (ctx: SignedInContext, input: I) => unknown): Handler {
-  return (ctx, input) => handler(asSignedIn(ctx), input as I);
-}
-
-const operatorOf = (ctx: OfflineContext) => ({ id: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role });
-
-/** What works offline. A name missing here needs the central store. */
-const OFFLINE_HANDLERS: Record<string, Handler> = {
-  'setup.status': (ctx) => reads.setupStatus(ctx.cache),
-  'session.signIn': (ctx, input: { username: string; password: string }) => signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
-  'session.signOut': (ctx, input: { token: string }) => ({ signedOut: endLocalSession(ctx.cache, input.token, ctx.now) }),
-  'session.stepUp': (ctx, input: { password: string }) => stepUpOffline(ctx.cache, ctx.session!, ctx.actor!.operatorId, input.password, ctx.now),
-  'session.whoami': (ctx) => ({ operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role, offline: true }),
-  'rules.show': (ctx) => reads.showRules(ctx.cache, ctx.now),
-  'payables.list': (ctx, input: { currency?: string }) => reads.listPayablesOffline(ctx.cache, input.currency, ctx.now),
-  'payables.page': (ctx, input: PayablesPageInput) => consoleReads.payablesPageOffline(ctx.cache, input, ctx.now),
-  'payouts.page': (ctx, input: PayoutsPageInput) => consoleReads.payoutsPageOffline(ctx.cache, input),
-  'dashboard.summary': (ctx) => consoleReads.dashboardOffline(ctx.cache, ctx.now),
-  'console.manifest': signedIn((ctx) => consoleReads.manifestOffline(ctx.cache, ctx.actor, ctx.session, ctx.now, ctx.catalog)),
-  'batch.preview': (ctx, input: reads.FilterInput) => ({ ...reads.previewInput(ctx.cache, input, ctx.now), offline: true }),
-  'batch.previewPage': (ctx, input: reads.FilterInput & PreviewPageOptions) => ({ ...pagePreview(reads.previewInput(ctx.cache, input, ctx.now), input), offline: true }),
-  'batch.list': (ctx, input: { status?: string; limit?: number }) => reads.listBatches(ctx.cache, input),
-  'batch.show': (ctx, input: { batch: string; payouts?: boolean; limit?: number; offset?: number }) => reads.showBatch(ctx.cache, input),
-  'reconcile.list': (ctx, input: { provider?: string; limit?: number; offset?: number }) => reads.listReconciliations(ctx.cache, input),
-  'payout.events': (ctx, input: { payout?: string; provider?: string; limit?: number; offset?: number }) => reads.listProviderEvents(ctx.cache, input),
-  'audit.tail': (ctx, input: { afterSeq?: string; limit?: number }) => readAuditTail(ctx.cache, input),
-  'reconcile.results': (ctx, input: { runId: string; outcome?: string; limit?: number; offset?: number }) => reads.reconciliationResults(ctx.cache, input),
-  'batch.create': (ctx, input: reads.FilterInput & { maxPayouts?: number; note?: string; leftOut?: string[] }) => {
-    const filters = { ...reads.filters(input), note: input.note, leftOut: input.leftOut };
-    if (input.maxPayouts !== undefined) {
-      const eligible = reads.previewInput(ctx.cache, input, ctx.now).eligibleCount;
-      if (eligible > input.maxPayouts) {
-        throw new TreasuryError('VALIDATION', `offline, a batch is created whole: ${eligible} payouts are eligible, more than --max-payouts ${input.maxPayouts}; narrow the filters or create it online, where it is split`);
-      }
-    }
-    const made = createOffline(ctx.cache, operatorOf(ctx), filters, ctx.now);
-    const batch = reads.showBatch(ctx.cache, { batch: made.batchId });
-    return {
-      batches: [{ id: made.batchId, number: batch.number, status: batch.status, payouts: made.payouts, requiredApprovals: made.requiredApprovals, contentHash: made.contentHash, totals: batch.totals }],
-      excluded: [],
-      offline: true,
-      commandId: made.commandId,
-    };
-  },
-  'batch.submit': (ctx, input: { batch: string }) => ({ ...submitOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true }),
-  'batch.approve': (ctx, input: { batch: string; contentHash?: string }) => {
-    const batch = reads.showBatch(ctx.cache, { batch: input.batch });
-    if (input.contentHash && input.contentHash !== batch.contentHash) {
-      throw new TreasuryError('APPROVAL_VOID', `batch ${batch.number} changed since you reviewed it: its content hash is now ${batch.contentHash}; review it again`);
-    }
-    return { ...approveOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true };
-  },
-  'batch.reject': (ctx, input: { batch: string; reason: string }) => ({ ...rejectOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true }),
-  'batch.cancel': (ctx, input: { batch: string; reason: string }) => ({ ...cancelOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true }),
-  'batch.removePayouts': (ctx, input: { batch: string; affiliateIds: string[] }) => ({ ...removeOffline(ctx.cache, operatorOf(ctx), input.batch, input.affiliateIds, ctx.now), offline: true }),
-};
-
-/** Names that work offline (the rest are refused with OFFLINE). */
-export const OFFLINE_CAPABLE: ReadonlySet<string> = new Set(Object.keys(OFFLINE_HANDLERS));
+/** Whether a call of the central store's is answered offline too (it has an offline handler). */
+export const worksOffline = (def: AnyDefinition | undefined): boolean => def?.offline !== undefined;
 
 export function offlineRefusal(name: string): TreasuryError {
   return new TreasuryError(
@@ -135,7 +63,7 @@ export class OfflineRouter<C = never> {
 
   constructor(
     private readonly cache: () => Promise<LocalCache>,
-    /** The central store's calls: admitted here, answered offline where OFFLINE_HANDLERS says how. */
+    /** The central store's calls: admitted here, answered offline by their own offline handler. */
     definitions: readonly AnyDefinition[],
     private readonly ownCalls: OwnCalls<C> = { definitions: [], context: () => { throw new TreasuryError('INTERNAL', 'no calls of its own here'); } },
     /** The workstation's addresses, for IP binding offline (the ranges as last synced). */
@@ -147,18 +75,13 @@ export class OfflineRouter<C = never> {
     this.own = new Map(ownCalls.definitions.map((d) => [d.name, d as unknown as Definition<unknown, unknown, C>]));
   }
 
-  /** Whether `name` is one of the workstation's own calls. */
-  isOwn(name: string): boolean {
-    return this.own.has(name);
-  }
-
-  /** An admitted call's answer: the workstation's own handler, else the offline one, else a refusal. */
-  private handle(name: string, ctx: OfflineContext, call: Call, input: unknown): Promise<unknown> | unknown {
-    const own = this.own.get(name);
+  /** An admitted call's answer: the workstation's own handler, else the call's offline one, else a refusal. */
+  private handle(def: AnyDefinition, ctx: OfflineContext, call: Call, input: unknown): Promise<unknown> | unknown {
+    const own = this.own.get(def.name);
     if (own) return own.run(this.ownCalls.context(asSignedIn(ctx), call), input);
-    const handler = OFFLINE_HANDLERS[name];
-    if (!handler) throw offlineRefusal(name);
-    return handler(ctx, input as never);
+    const offline = def.offline as OfflineHandler<unknown> | undefined;
+    if (!offline) throw offlineRefusal(def.name);
+    return offline(ctx, input);
   }
 
   /**
@@ -182,7 +105,7 @@ export class OfflineRouter<C = never> {
       // As the central router: who and whether first, then the payload.
       const input = validated(def, call.payload);
       const ctx: OfflineContext = { cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses(), catalog: this.catalog };
-      const result = await this.handle(def.name, ctx, call, input);
+      const result = await this.handle(def, ctx, call, input);
       // A sign-in or step-up refused is answered, not thrown (the failure counts): journaled as denied.
       const refused = (def.session === 'opens' || def.session === 'confirms') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
       // Journaled through the workstation's connection as it is now (a key rotation replaces it).
@@ -200,12 +123,6 @@ export class OfflineRouter<C = never> {
       throw e;
     }
   }
-}
-
-/** Asserts what a signed-in call's handler relies on: the router resolved its operator and session. */
-function asSignedIn(ctx: OfflineContext): SignedInContext {
-  if (!ctx.actor || !ctx.session) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
-  return ctx as SignedInContext;
 }
 
 function journal(cache: LocalCache, e: { commandId: string; name: string; actor: Actor | null; decision: 'allowed' | 'denied' | 'failed'; reason: string | null; at: Date }): void {

@@ -13,7 +13,7 @@ import { discard, listOutbox } from '../sync/outbox.js';
 import { pull, syncStatus, type PullResult } from '../sync/pull.js';
 import { push, type PushResult } from '../sync/push.js';
 import { jobIdInput, jobStartInput } from './jobs.js';
-import { sessionOrigin } from './local-sessions.js';
+import { sessionOrigin } from '../operators/local-sessions.js';
 import type { SignedInContext } from './offline-router.js';
 import type { RekeyResult } from '../cache/rekey.js';
 import type { CentralStore } from '../central/store.js';
@@ -73,32 +73,41 @@ const WORKSTATION_CATALOG = [
   // also authorised and audited centrally. See cache/rekey.ts.
   defineCommand({ name: 'cache.rekey', permission: 'signed_in', input: z.strictObject({}), run: (ctx: WorkstationContext) => rekey(ctx) }),
   // Rebuild needs the central store (it pulls everything again), and works when the cache itself
-  // cannot be opened: the workstation runs it before the cache is touched (workstation.ts), so this
-  // definition is the admission the offline router never sees.
-  defineCommand({
-    name: 'cache.rebuild',
-    permission: 'payables.view',
-    transactional: false,
-    input: cacheRebuildInput,
-    run: (ctx: WorkstationContext, input) => ctx.ws.rebuildCache(ctx.call, input),
-  }),
+  // cannot be opened: the workstation answers it before the cache is touched (withoutCache), and
+  // the central store authorises and audits it (cache.authorize).
+  {
+    ...defineCommand({
+      name: 'cache.rebuild',
+      permission: 'payables.view',
+      transactional: false,
+      input: cacheRebuildInput,
+      run: (ctx: WorkstationContext, input) => rebuildCache(ctx.ws, ctx.call, input),
+    }),
+    withoutCache: rebuildCache,
+  },
   // Jobs (jobs.ts): any signed-in operator manages their own; the job's call checks its own permission.
-  defineCommand({
-    name: 'jobs.start',
-    permission: 'signed_in',
-    transactional: false,
-    input: jobStartInput,
-    run: async (ctx: WorkstationContext, input) => ctx.ws.startJob({ name: input.name, payload: input.payload ?? {}, session: ctx.session, workstationId: ctx.ws.id }, ctx.actor.username),
-  }),
-  defineQuery({ name: 'jobs.list', permission: 'signed_in', input: z.strictObject({}), run: async (ctx: WorkstationContext) => ctx.ws.jobs.list(ctx.actor.username) }),
-  defineQuery({ name: 'jobs.get', permission: 'signed_in', input: jobIdInput, run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.get(input.id, ctx.actor.username) }),
-  defineCommand({
-    name: 'jobs.cancel',
-    permission: 'signed_in',
-    transactional: false,
-    input: jobIdInput,
-    run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.cancel(input.id, ctx.actor.username),
-  }),
+  {
+    ...defineCommand({
+      name: 'jobs.start',
+      permission: 'signed_in',
+      transactional: false,
+      input: jobStartInput,
+      run: async (ctx: WorkstationContext, input) => ctx.ws.startJob({ name: input.name, payload: input.payload ?? {}, session: ctx.session, workstationId: ctx.ws.id }, ctx.actor.username),
+    }),
+    notAJob: true,
+  },
+  { ...defineQuery({ name: 'jobs.list', permission: 'signed_in', input: z.strictObject({}), run: async (ctx: WorkstationContext) => ctx.ws.jobs.list(ctx.actor.username) }), notAJob: true },
+  { ...defineQuery({ name: 'jobs.get', permission: 'signed_in', input: jobIdInput, run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.get(input.id, ctx.actor.username) }), notAJob: true },
+  {
+    ...defineCommand({
+      name: 'jobs.cancel',
+      permission: 'signed_in',
+      transactional: false,
+      input: jobIdInput,
+      run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.cancel(input.id, ctx.actor.username),
+    }),
+    notAJob: true,
+  },
   defineCommand({
     name: 'outbox.discard',
     permission: 'batches.create',
@@ -110,8 +119,22 @@ const WORKSTATION_CATALOG = [
 /** Their inputs and results (from the schemas and handlers above), for the typed bridge contract. */
 export type WorkstationDefinition = (typeof WORKSTATION_CATALOG)[number];
 
-/** The workstation's own calls, by name (the workstation routes a call here when it is one of them). */
-export const WORKSTATION_DEFINITIONS: readonly Definition<never, unknown, WorkstationContext>[] = WORKSTATION_CATALOG as unknown as Definition<never, unknown, WorkstationContext>[];
+/**
+ * What the workstation needs to know of its own calls beyond admission: `withoutCache`, how it
+ * answers one before (and without) opening the cache; `notAJob`, the job board's own calls, which
+ * are not started as jobs.
+ */
+export interface OwnDefinition extends Definition<never, unknown, WorkstationContext> {
+  readonly withoutCache?: (ws: WorkstationParts, call: Call, input: never) => Promise<unknown>;
+  readonly notAJob?: true;
+}
+
+/** The workstation's own calls (the workstation routes a call here when it is one of them). */
+export const WORKSTATION_DEFINITIONS: readonly OwnDefinition[] = WORKSTATION_CATALOG as unknown as OwnDefinition[];
+
+function rebuildCache(ws: WorkstationParts, call: Call, input: z.infer<typeof cacheRebuildInput>): Promise<RebuildResult> {
+  return ws.rebuildCache(call, input);
+}
 
 export interface SyncStatusView {
   connectivity: Connectivity;

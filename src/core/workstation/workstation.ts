@@ -25,8 +25,8 @@ import { logger, rememberSecret } from '../log/logger.js';
 import { CacheConnection, type RebuildResult } from './cache-connection.js';
 import { CentralLink, type Connectivity } from './connectivity.js';
 import { JobBoard, type JobView } from './jobs.js';
-import { followSession } from './local-sessions.js';
-import { OFFLINE_CAPABLE, OfflineRouter } from './offline-router.js';
+import { followSession } from '../operators/local-sessions.js';
+import { OfflineRouter, worksOffline } from './offline-router.js';
 import { workstationFile } from './paths.js';
 import { WORKSTATION_DEFINITIONS, type WorkstationContext } from './sync-calls.js';
 
@@ -156,7 +156,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       const e = toTreasuryError(error);
       if (!link.isLoss(e)) throw e;
       link.lost(e);
-      if (OFFLINE_CAPABLE.has(c.name) && CENTRAL_QUERIES.has(c.name)) return offlineRouter.call<O>(c);
+      if (CENTRAL_QUERIES.has(c.name) && worksOffline(CENTRAL_DEFINITIONS.get(c.name))) return offlineRouter.call<O>(c);
       throw new TreasuryError('CENTRAL_UNAVAILABLE', `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`);
     }
   };
@@ -168,7 +168,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     jobs,
     startJob(c, operator) {
       const def = ALL_DEFINITIONS.get(c.name);
-      if (!def || c.name.startsWith('jobs.')) throw new TreasuryError('UNKNOWN_COMMAND', `"${c.name}" is not a call that can run as a job`);
+      if (!def || OWN_DEFINITIONS.get(c.name)?.notAJob) throw new TreasuryError('UNKNOWN_COMMAND', `"${c.name}" is not a call that can run as a job`);
       return jobs.start((call) => ws.call(call), c, operator, def);
     },
     get central(): CentralStore {
@@ -181,10 +181,11 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     credentialStore: describeCredentialStore(credentials),
     rebuildCache: (c, input) => cache.rebuild(link, c, input),
     async call<O>(c: Call): Promise<O> {
-      // Before the cache is touched: a rebuild is for a cache that may not open at all. It is
-      // authorised and audited by the central store (cache.authorize), its input checked here.
-      if (c.name === REBUILD.name) return (await cache.rebuild(link, c, validated(REBUILD, c.payload))) as O;
-      if (offlineRouter.isOwn(c.name)) return own<O>(c);
+      const ownDef = OWN_DEFINITIONS.get(c.name);
+      // Before the cache is touched (a rebuild is for a cache that may not open at all): authorised
+      // and audited by the central store, its input checked here.
+      if (ownDef?.withoutCache) return (await ownDef.withoutCache(ws, c, validated(ownDef, c.payload) as never)) as O;
+      if (ownDef) return own<O>(c);
       if (!(await link.online())) return offlineRouter.call<O>(c);
       return central<O>(c);
     },
@@ -200,7 +201,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   return ws;
 }
 
-const REBUILD = WORKSTATION_DEFINITIONS.find((d) => d.name === 'cache.rebuild')!;
+const OWN_DEFINITIONS = new Map(WORKSTATION_DEFINITIONS.map((d) => [d.name, d]));
 const CENTRAL_DEFINITIONS = new Map(DEFINITIONS.map((d) => [d.name, d]));
 const ALL_DEFINITIONS = new Map([...DEFINITIONS, ...WORKSTATION_DEFINITIONS].map((d) => [d.name, d]));
 const CENTRAL_QUERIES = new Set(DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));

@@ -19,8 +19,8 @@ import type { Role } from '../access/permissions.js';
 import type { LocalCache } from '../cache/cache.js';
 import { TreasuryError } from '../commands/errors.js';
 import { IDLE_TIMEOUT_MS, STEP_UP_WINDOW_MS, stepUpCurrent, tokenHash, type Actor } from '../commands/router.js';
-import { lockedUntil, type SignInResult } from '../operators/commands.js';
-import { hashPassword, verifyPassword } from '../operators/password.js';
+import { lockedUntil, type SignInResult } from './sign-in.js';
+import { hashPassword, verifyPassword } from './password.js';
 
 interface MirroredOperator {
   id: string;
