@@ -9,9 +9,8 @@
  * required and come from the exact decimal string kept in the datum. The exact figures themselves
  * are printed next to the chart.
  */
-import { AllCommunityModule, ModuleRegistry, type AgCartesianChartOptions, type AgChartOptions } from 'ag-charts-community';
-import { AgCharts } from 'ag-charts-react';
-import { useMemo } from 'react';
+import { AgCharts, AllCommunityModule, ModuleRegistry, type AgCartesianChartOptions, type AgChartInstance, type AgChartOptions } from 'ag-charts-community';
+import { useEffect, useMemo, useRef } from 'react';
 import { formatAmount } from '../../../core/bridge/contract';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
@@ -39,11 +38,87 @@ export function plotAmount(minor: string, currency: string): number {
   return Number(formatAmount(BigInt(minor), currency));
 }
 
+/**
+ * Charts are created one per task. Creating an AG Chart, with the first layout it runs in the
+ * microtasks that follow, takes 10–50 ms; the Reports view's charts, created together in one React
+ * commit (as ag-charts-react does, in a layout effect), held the page for over 100 ms (bench:views'
+ * page part). Here each waits its turn and is created in a task of its own, so the page answers
+ * input between them.
+ */
+const turns: (() => void)[] = [];
+let turning = false;
+let warmed = false;
+
+/**
+ * AG Charts' first chart of a page's life pays its one-time setup (option machinery, theme, the
+ * code's first runs): over 100 ms on its own. It is paid by a small chart of the same kind, drawn
+ * off-screen in a turn of its own and thrown away, so no task carries it together with a real chart.
+ */
+function warmUp(): void {
+  const box = document.createElement('div');
+  box.setAttribute('aria-hidden', 'true');
+  box.style.cssText = 'position:absolute;left:-10000px;top:0;width:320px;height:160px;visibility:hidden';
+  document.body.appendChild(box);
+  const chart = AgCharts.create({
+    ...BASE,
+    container: box,
+    data: [{ x: 'a', y: 1 }, { x: 'b', y: 2 }],
+    series: [{ type: 'bar', xKey: 'x', yKey: 'y' }],
+  } as AgChartOptions);
+  // Its first layout runs in the microtasks after this turn; removed in a later turn.
+  setTimeout(() => {
+    chart.destroy();
+    box.remove();
+  }, 0);
+}
+
+function inTurn(create: () => void): () => void {
+  let cancelled = false;
+  if (!warmed) {
+    warmed = true;
+    turns.push(warmUp);
+  }
+  turns.push(() => {
+    if (!cancelled) create();
+  });
+  if (!turning) {
+    turning = true;
+    setTimeout(nextTurn, 0);
+  }
+  return () => {
+    cancelled = true;
+  };
+}
+
+function nextTurn(): void {
+  turns.shift()?.();
+  if (turns.length > 0) setTimeout(nextTurn, 0);
+  else turning = false;
+}
+
 /** Any AG Charts options, sized by its container. */
 export function Chart({ options, height = 180, testId, label }: { options: AgChartOptions; height?: number | string; testId?: string; label: string }) {
+  const container = useRef<HTMLDivElement>(null);
+  const chart = useRef<AgChartInstance | null>(null);
+  const latest = useRef(options);
+  latest.current = options;
+  useEffect(() => {
+    const cancel = inTurn(() => {
+      if (container.current) chart.current = AgCharts.create({ ...latest.current, container: container.current });
+    });
+    return () => {
+      cancel();
+      chart.current?.destroy();
+      chart.current = null;
+    };
+  }, []);
+  // Later options update the chart in place (before its turn, the turn takes the latest).
+  useEffect(() => {
+    if (chart.current && container.current) chart.current.update({ ...options, container: container.current }).catch((e: unknown) => console.error(e));
+  }, [options]);
   return (
     <div className="chart" style={{ height }} data-testid={testId} role="img" aria-label={label}>
-      <AgCharts options={options} style={{ height: '100%', width: '100%' }} />
+      <div ref={container} style={{ height: '100%', width: '100%' }} />
     </div>
   );
 }

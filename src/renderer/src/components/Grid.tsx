@@ -113,7 +113,10 @@ export function pagedRows(datasource: IDatasource, block: number) {
 export type GridProps<T> = AgGridReactProps<T> & { height?: number | string; testId?: string };
 
 /** The console's grid: themed, keyboard-navigable, sized by its container unless a height is given. */
-export const Grid = forwardRef(function Grid<T>({ height = '100%', testId, ...props }: GridProps<T>, ref: React.Ref<AgGridReact<T>>) {
+export const Grid = forwardRef(function Grid<T>({ height = '100%', testId, defaultColDef, ...props }: GridProps<T>, ref: React.Ref<AgGridReact<T>>) {
+  // The same object while the caller's is the same: a new one each render made AG Grid rebuild
+  // every column on each render (the payables grid's first rows waited for it twice).
+  const columnDefaults = useMemo(() => ({ sortable: true, resizable: true, filter: true, minWidth: 90, ...defaultColDef }), [defaultColDef]);
   return (
     <div style={{ height, width: '100%' }} data-testid={testId} className="grid">
       <AgGridReact<T>
@@ -122,7 +125,7 @@ export const Grid = forwardRef(function Grid<T>({ height = '100%', testId, ...pr
         animateRows={false}
         suppressCellFocus={false}
         enableCellTextSelection
-        defaultColDef={{ sortable: true, resizable: true, filter: true, minWidth: 90, ...props.defaultColDef }}
+        defaultColDef={columnDefaults}
         {...props}
       />
     </div>

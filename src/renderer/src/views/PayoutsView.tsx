@@ -18,6 +18,9 @@ import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
 import { useDebounced } from './common/useDebounced';
 
+/** The same object every render (a new one makes AG Grid rebuild its columns). */
+const COLUMN_DEFAULTS = { filter: false };
+
 type Payout = CallOutput<'payouts.page'>['rows'][number];
 type Filters = Omit<CallInput<'payouts.page'>, 'offset' | 'limit' | 'sort'>;
 type SortField = NonNullable<CallInput<'payouts.page'>['sort']>['field'];
@@ -115,7 +118,7 @@ export function PayoutsView() {
           cacheBlockSize={200}
           maxBlocksInCache={50}
           columnDefs={columns}
-          defaultColDef={{ filter: false }}
+          defaultColDef={COLUMN_DEFAULTS}
           getRowId={(p) => p.data.id}
           onCellClicked={(e) => e.colDef.field === 'batchNumber' && e.data && go('batch', e.data.batchId)}
           onCellKeyDown={(e: CellKeyDownEvent<Payout>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && go('batch', e.data.batchId)}

@@ -16,6 +16,9 @@ import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
 import { RunReconciliation } from './reconciliation/RunReconciliation';
 
+/** The same object every render (a new one makes AG Grid rebuild its columns). */
+const COLUMN_DEFAULTS = { sortable: false, filter: false };
+
 type Run = NonNullable<ReturnType<typeof useRuns>['data']>[number];
 type Result = CallOutput<'reconcile.results'>['results'][number];
 
@@ -136,7 +139,7 @@ function ResultsGrid({ runId, outcome }: { runId: string; outcome: string }) {
       datasource={datasource}
       cacheBlockSize={200}
       columnDefs={columns}
-      defaultColDef={{ sortable: false, filter: false }}
+      defaultColDef={COLUMN_DEFAULTS}
       getRowId={(p) => p.data.id}
     />
   );

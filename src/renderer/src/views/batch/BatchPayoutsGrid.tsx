@@ -14,6 +14,9 @@ import { count, money } from '../../format';
 import { useConsole } from '../../store';
 import { StatusCell } from '../common/StatusPill';
 
+/** The same object every render (a new one makes AG Grid rebuild its columns). */
+const COLUMN_DEFAULTS = { sortable: false, filter: false };
+
 export interface BatchPayout {
   id: string;
   affiliate_id: string;
@@ -94,7 +97,7 @@ export function BatchPayoutsGrid({ batchId, withFx, refreshToken, onSelect }: { 
       cacheBlockSize={200}
       maxBlocksInCache={20}
       columnDefs={columns}
-      defaultColDef={{ sortable: false, filter: false }}
+      defaultColDef={COLUMN_DEFAULTS}
       getRowId={(p) => p.data.id}
       rowSelection={{ mode: 'singleRow', checkboxes: false, enableClickSelection: true }}
       onSelectionChanged={(e) => onSelect(e.api.getSelectedRows()[0] ?? null)}

@@ -16,6 +16,9 @@ import { count, money } from '../../format';
 import { reasonsLabel } from '../payables/reasons';
 import type { PreviewInput, PreviewRow } from './types';
 
+/** The same object every render (a new one makes AG Grid rebuild its columns). */
+const COLUMN_DEFAULTS = { filter: false };
+
 type Show = NonNullable<CallInput<'batch.previewPage'>['show']>;
 type SortField = NonNullable<CallInput<'batch.previewPage'>['sort']>['field'];
 const SORTABLE: readonly string[] = ['affiliateId', 'name', 'eligible', 'amountMinor', 'commissionCount', 'heldCount', 'provider', 'channelCode'];
@@ -109,7 +112,7 @@ export function PreviewGrid({ input, show, search, leftOut, onToggle, onPage, on
       ref={grid}
       testId="builder-preview-grid"
       columnDefs={columns}
-      defaultColDef={{ filter: false }}
+      defaultColDef={COLUMN_DEFAULTS}
       {...pagedRows(datasource, BLOCK)}
       getRowId={(p) => p.data.affiliateId}
       onCellKeyDown={onCellKeyDown}

@@ -12,6 +12,9 @@ import { count } from '../../format';
 import { useConsole } from '../../store';
 import { useDebounced } from '../common/useDebounced';
 
+/** The same object every render (a new one makes AG Grid rebuild its columns). */
+const COLUMN_DEFAULTS = { filter: false };
+
 type Row = CallOutput<'reports.affiliatePerformance'>['rows'][number];
 type SortField = NonNullable<CallInput<'reports.affiliatePerformance'>['sort']>['field'];
 
@@ -62,7 +65,7 @@ export function AffiliatePerformance({ currency }: { currency: string }) {
           datasource={datasource}
           cacheBlockSize={200}
           columnDefs={columns}
-          defaultColDef={{ filter: false }}
+          defaultColDef={COLUMN_DEFAULTS}
           getRowId={(p) => `${p.data.affiliateId}|${p.data.currency}`}
         />
       </div>
