@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../src/core/central/store.js';
-import { exportReport, neutraliseCell, type ExportResult } from '../src/core/reports/export-file.js';
+import { csvField, exportReport, neutraliseCell, type ExportResult } from '../src/core/reports/export-file.js';
 import { PAYOUT_ITEM_COLUMNS, payoutItemReport } from '../src/core/reports/tabular.js';
 import { parseAmount } from '../src/core/money/index.js';
 import { HOSTILE, openLedger, type Ledger } from './support/ledger.js';
@@ -119,6 +119,13 @@ describe.each(drivers())('payout-items export on %s', (driver) => {
     expect(neutraliseCell('=1+1')).toBe("'=1+1");
     expect(neutraliseCell('safe')).toBe('safe');
     expect(neutraliseCell('a=b')).toBe('a=b');
+  });
+  it('quotes CSV fields as RFC 4180 (and papaparse) does, and papaparse reads them back unchanged', () => {
+    const fields = ['plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\rhere', ' leading', 'trailing ', '\uFEFFbom', '', "'=1+1", 'émoji ✓'];
+    const quoted = fields.map(csvField);
+    expect(quoted).toEqual(['plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '"cr\rhere"', '" leading"', '"trailing "', '"\uFEFFbom"', '', "'=1+1", 'émoji ✓']);
+    expect(quoted.join(',')).toBe(Papa.unparse([fields], { newline: '\r\n' }));
+    expect(Papa.parse<string[]>(quoted.join(',') + '\r\n', { skipEmptyLines: true }).data).toEqual([fields]);
   });
 
   it('writes JSON with metadata (who, when, filters, count, totals, sha256 of the rows) and the raw values', async () => {
