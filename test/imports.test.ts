@@ -46,7 +46,7 @@ function harness(driver: Driver) {
       return f;
     },
     importFile: (kind: 'affiliates' | 'conversions', file: string) => h.t.call<ImportSummary>(`${kind}.import`, { file }),
-    /** Everything an import could write: the data, its audit entries and the applied-command records. */
+    /** Everything an import could write: the data, audit entries and applied-command records. */
     async counts() {
       const [c] = await rows<{ affiliates: number; conversions: number; audit: number; applied: number }>(
         h.t.ws.central.db,
@@ -64,7 +64,15 @@ function harness(driver: Driver) {
       );
       expect(error, `${path.basename(file)} should have been refused`).toBeInstanceOf(TreasuryError);
       expect((error as TreasuryError).code).toBe(code);
-      expect(await h.counts()).toEqual(before);
+      // No data and no replay record; the trail has the attempt (allowed) and its end (failed, why).
+      const after = await h.counts();
+      expect({ ...after, audit: before.audit }).toEqual(before);
+      expect(after.audit).toBe(before.audit + 2);
+      const [last] = await rows<{ action: string; decision: string; code: string }>(
+        h.t.ws.central.db,
+        sql`SELECT action, decision, after->>'code' AS code FROM audit_log ORDER BY seq DESC LIMIT 1`,
+      );
+      expect(last).toEqual({ action: `${kind}.import`, decision: 'failed', code });
       return error as TreasuryError;
     },
   };
@@ -136,7 +144,7 @@ function idempotencyAndAtomicity(driver: Driver) {
     const audit = await rows<{ entity_id: string; rows: string; inserted: string; unchanged: string }>(
       h.t.ws.central.db,
       sql`SELECT entity_id, after->>'rows' AS rows, after->>'inserted' AS inserted, after->>'unchanged' AS unchanged
-          FROM audit_log WHERE action = 'conversions.import' ORDER BY seq`,
+          FROM audit_log WHERE action = 'conversions.import' AND entity_type = 'import' ORDER BY seq`,
     );
     expect(audit).toEqual([
       { entity_id: again.sha256, rows: '4', inserted: '4', unchanged: '0' },

@@ -33,8 +33,8 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'security.events': { summary: 'Suspicious-activity events, newest first, optionally only open ones or one risk level.', cli: ['security events'] },
   'security.acknowledge': { summary: 'Acknowledges a security event (by a second administrator, not the operator who raised it); a held approval can then go through.', cli: ['security ack'] },
   // Data and calculation
-  'affiliates.import': { summary: 'Imports an affiliates CSV file, atomically (every problem listed, nothing written unless the whole file is valid).', cli: ['import'] },
-  'conversions.import': { summary: 'Imports a conversions CSV file, atomically.', cli: ['import'] },
+  'affiliates.import': { summary: 'Imports an affiliates CSV file, whole (every problem listed, nothing written unless the whole file is valid); runs beside the console (see the README: Imports).', cli: ['import'] },
+  'conversions.import': { summary: 'Imports a conversions CSV file, whole, as affiliates.import.', cli: ['import'] },
   'rules.set': { summary: 'Adds a commission rule version, effective from a date (validated: RULES_INVALID names each problem).', cli: ['rules set'] },
   'rules.show': { summary: 'The rule versions and which one is current.', cli: ['rules show'] },
   'commissions.calculate': { summary: 'Calculates commissions from conversions (deterministic, idempotent; locked commissions get adjustments, never rewrites).', cli: ['calc'] },

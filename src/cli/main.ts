@@ -271,7 +271,7 @@ export function buildProgram(run: Run<Cli>): Command {
 
   program
     .command('import')
-    .description('import a CSV file (atomic: every problem is listed and nothing is written unless the whole file is valid)')
+    .description('import a CSV file (whole: every problem is listed and nothing is written unless the whole file is valid)')
     .argument('<kind>', 'affiliates | conversions')
     .argument('<file>', 'CSV file')
     .action(

@@ -10,6 +10,13 @@ import { rows, type CentralTx } from '../central/store.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * What the trail says of a call: allowed (and done), denied (permission, session, step-up, address),
+ * cancelled by its operator, or failed — a command that commits as it goes and stopped on an error.
+ */
+export const AUDIT_DECISIONS = ['allowed', 'denied', 'cancelled', 'failed'] as const;
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
+
 export interface AuditEntry {
   action: string;
   entityType: string;
@@ -23,7 +30,7 @@ export interface AuditContext {
   commandId: string | null;
   ip: string | null;
   workstationId: string | null;
-  decision: 'allowed' | 'denied' | 'cancelled';
+  decision: AuditDecision;
   at: Date;
 }
 

@@ -26,6 +26,7 @@
  * be deleted (trigger) nor moved to another affiliate (the import refuses it).
  */
 import { sql } from 'drizzle-orm';
+import { noteSlice } from '../central/chunks.js';
 import { copyField, copyInto, copyLine, copyOutText, literal } from '../central/copy.js';
 import type { Lanes } from '../central/lanes.js';
 import { affected, rows, type CentralDb, type CentralTx } from '../central/store.js';
@@ -254,9 +255,7 @@ async function slices(
       const planned = planChunk(data, versions, asOf.getTime(), slice);
       await stage(tx, planned);
       await mergeStaged(tx, planned, asOf);
-      // Kept results look past this slice while the calculation runs (central/lanes.ts).
-      const [xid] = await rows<{ xid: string | null }>(tx, sql`SELECT pg_current_xact_id_if_assigned()::text AS xid`);
-      if (xid?.xid) committing(xid.xid);
+      await noteSlice(tx, committing);
       slice.conversions = data.rows.length;
       return planned;
     });

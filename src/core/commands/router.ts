@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { checkAddresses, workstationAddresses } from '../access/ip.js';
 import type { Permission, Role } from '../access/permissions.js';
-import { appendAudit, canonicalJson, type AuditEntry } from '../audit/chain.js';
+import { appendAudit, canonicalJson, type AuditDecision, type AuditEntry } from '../audit/chain.js';
 import { CENTRAL_MS, centralNow } from '../central/clock.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import type { CredentialStore } from '../credentials/store.js';
@@ -36,6 +36,11 @@ export interface Progress {
   phase: string;
   done: number;
   total?: number;
+  /**
+   * false from the report on which the call has begun committing what it then completes (an
+   * import on the embedded store, central/chunks.ts): a job's cancel is refused from here on.
+   */
+  cancellable?: false;
 }
 
 /** What handlers may reach beyond the central store: payment providers, the credential store. */
@@ -78,6 +83,12 @@ export interface HandlerContext {
   progress(p: Progress): void;
   /** Every call this router and its host answer (the console's manifest lists them). */
   readonly catalog: readonly AnyDefinition[];
+}
+
+/** The operator of a call that needs a session: the router resolved it before the handler ran. */
+export function operatorIdOf(ctx: Pick<HandlerContext, 'actor'>): string {
+  if (!ctx.actor) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
+  return ctx.actor.operatorId;
 }
 
 /**
@@ -320,7 +331,7 @@ export class Router {
       catalog: this.catalog,
       audit: (entry) => void entries.push(entry),
       progress: (p) => {
-        if (call.signal?.aborted) throw cancelled(def.name, p);
+        if (call.signal?.aborted && p.cancellable !== false) throw cancelled(def.name, p);
         call.onProgress?.(p);
       },
     });
@@ -332,12 +343,21 @@ export class Router {
       // A cancelled command kept nothing half-done (its transaction rolled back, or its message says
       // what it kept; commands that cannot stop cleanly are never given a signal, see
       // workstation/jobs.ts): the trail says so, on its own.
-      if (toTreasuryError(error).code === 'JOB_CANCELLED') {
-        await this.store.db.transaction((tx) =>
-          appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'cancelled', now), [
-            { action: def.name, entityType: 'command', entityId: commandId, after: { reason: (error as Error).message } },
-          ]),
-        );
+      const e = toTreasuryError(error);
+      // One that committed as it went and failed: its start is in the trail, so is its end (what it
+      // kept is in the message). A transactional one kept nothing and leaves nothing.
+      const ended = e.code === 'JOB_CANCELLED' ? 'cancelled' : def.transactional === false ? 'failed' : null;
+      if (ended) {
+        await this.store.db
+          .transaction((tx) =>
+            appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, ended, now), [
+              { action: def.name, entityType: 'command', entityId: commandId, after: ended === 'cancelled' ? { reason: e.message } : { reason: e.message, code: e.code } },
+            ]),
+          )
+          .catch((auditError: unknown) => {
+            // The store that failed the command may refuse the entry too: the failure itself stands.
+            if (ended === 'cancelled') throw auditError;
+          });
       }
       throw error;
     }
@@ -386,7 +406,7 @@ export class Router {
     return call.ip ? [call.ip] : (this.services.addresses?.() ?? workstationAddresses());
   }
 
-  private auditContext(call: Call, operatorId: string | null, commandId: string, decision: 'allowed' | 'denied' | 'cancelled', at: Date) {
+  private auditContext(call: Call, operatorId: string | null, commandId: string, decision: AuditDecision, at: Date) {
     return { operatorId, commandId, ip: call.ip ?? null, workstationId: call.workstationId, decision, at };
   }
 

@@ -137,27 +137,35 @@ export function* demoConversions(options: DemoOptions, markets: readonly Market[
   }
 }
 
-export async function writeDemo(
-  tx: CentralTx,
-  options: DemoOptions,
-  progress: (done: number, total: number) => void = () => {},
-): Promise<{ affiliates: number; conversions: number }> {
+/** The demo's rows in the chunks they are written in: affiliates first, then conversions. */
+export type DemoChunk = { kind: 'affiliates'; rows: AffiliateRow[] } | { kind: 'conversions'; rows: ConversionRow[]; done: number };
+
+export function* demoChunks(options: DemoOptions): Generator<DemoChunk> {
   const { rows, markets } = demoAffiliates(options);
-  for (let i = 0; i < rows.length; i += 5000) await upsertAffiliates(tx, rows.slice(i, i + 5000));
+  for (let i = 0; i < rows.length; i += 5000) yield { kind: 'affiliates', rows: rows.slice(i, i + 5000) };
   let chunk: ConversionRow[] = [];
   let done = 0;
   for (const c of demoConversions(options, markets)) {
     chunk.push(c);
     if (chunk.length === 10_000) {
-      await upsertConversions(tx, chunk);
       done += chunk.length;
-      progress(done, options.conversions);
+      yield { kind: 'conversions', rows: chunk, done };
       chunk = [];
     }
   }
-  if (chunk.length) await upsertConversions(tx, chunk);
+  if (chunk.length) yield { kind: 'conversions', rows: chunk, done: done + chunk.length };
+}
+
+/** Writes one chunk with the importers' set-based upserts. */
+export async function writeDemoChunk(tx: CentralTx, chunk: DemoChunk): Promise<void> {
+  if (chunk.kind === 'affiliates') await upsertAffiliates(tx, chunk.rows);
+  else await upsertConversions(tx, chunk.rows);
+}
+
+/** The whole demo in the transaction given (benchmarks build their fixtures so). */
+export async function writeDemo(tx: CentralTx, options: DemoOptions): Promise<{ affiliates: number; conversions: number }> {
+  for (const chunk of demoChunks(options)) await writeDemoChunk(tx, chunk);
   // Every chunk of random affiliates appended report deltas for thousands of them: fold them once.
   await compactReportAggregates(tx);
-  progress(options.conversions, options.conversions);
-  return { affiliates: rows.length, conversions: options.conversions };
+  return { affiliates: options.affiliates, conversions: options.conversions };
 }

@@ -1,13 +1,18 @@
 /**
- * Runs a CSV import: atomic per file.
+ * Runs a CSV import, whole per file.
  * Pass 1 streams the file and validates every record (nothing kept but problems and ids), then the
- * references are checked set-based. Any problem → nothing is written and every problem is reported
- * with file, line and field. Pass 2 streams the file again and upserts in chunks inside the caller's
- * transaction; the file's SHA-256 must be the same in both passes.
+ * references are checked set-based; it writes nothing and holds no transaction. Any problem →
+ * nothing is written and every problem is reported with file, line and field. Pass 2 streams the
+ * file again and upserts it in chunks (central/chunks.ts): on PostgreSQL in one transaction; on the
+ * embedded store one short transaction per chunk, the console's calls answered between them — there
+ * the import completes once its first chunk is in (a cancel is refused from then on), and importing
+ * the same file again after an interruption completes it (rows already in count as unchanged). The
+ * file's SHA-256 must be the same in both passes.
  */
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { rows, type CentralTx } from '../central/store.js';
+import { writeInChunks } from '../central/chunks.js';
+import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError, type Problem } from '../commands/errors.js';
 import { columnCountProblem, CsvHeaderError, ProblemList, readCsv, type CsvColumns, type CsvRecord } from './csv.js';
 import { AFFILIATE_COLUMNS, parseAffiliate, upsertAffiliates, type AffiliateRow } from './affiliates.js';
@@ -44,14 +49,43 @@ export type ImportKindName = keyof typeof KINDS;
 
 const CHUNK = 5000;
 
+/** What an import reports as it goes; `cancellable: false` once it has begun committing for good. */
+export type ImportProgress = (p: { phase: 'validating' | 'writing'; done: number; total?: number; cancellable?: false }) => void;
+
 export async function importCsv(
-  tx: CentralTx,
+  store: CentralStore,
   kindName: ImportKindName,
   file: string,
-  progress: (done: number, phase: string) => void = () => {},
+  options: { progress?: ImportProgress; record(tx: CentralTx, summary: ImportSummary): Promise<void> },
 ): Promise<ImportSummary> {
   const kind = KINDS[kindName] as ImportKind<{ id: string }>;
   const label = path.basename(file);
+  const progress = options.progress ?? (() => {});
+  const first = await validate(store, kind, file, label, progress);
+  const second: { sha256?: string } = {};
+  const counts = { inserted: 0, updated: 0, written: 0 };
+  return writeInChunks(store, chunksOf(kind, file, label, second), {
+    write: async (tx, chunk) => {
+      const r = await kind.upsert(tx, chunk, label);
+      counts.inserted += r.inserted;
+      counts.updated += r.updated;
+      counts.written += chunk.length;
+      progress({ phase: 'writing', done: counts.written, total: first.rows });
+    },
+    committing: () => progress({ phase: 'writing', done: 0, total: first.rows, cancellable: false }),
+    finish: async (tx) => {
+      if (second.sha256 !== first.sha256 || counts.written !== first.rows) throw changed(store, label);
+      // Each chunk appended report deltas for the affiliates it touched (rows in file order touch many).
+      if (counts.written > 0) await compactReportAggregates(tx);
+      const summary = { file: label, sha256: first.sha256!, rows: first.rows, inserted: counts.inserted, updated: counts.updated, unchanged: first.rows - counts.inserted - counts.updated };
+      await options.record(tx, summary);
+      return summary;
+    },
+  });
+}
+
+/** Pass 1: every record checked, then the affiliates referred to; nothing written, no transaction held. */
+async function validate(store: CentralStore, kind: ImportKind<{ id: string }>, file: string, label: string, progress: ImportProgress): Promise<{ rows: number; sha256: string | undefined }> {
   const problems = new ProblemList();
   const seen = new Map<string, number>(); // id → first line
   const references = new Map<string, number>(); // affiliate id → first line referring to it
@@ -59,7 +93,7 @@ export async function importCsv(
   let count = 0;
   try {
     for await (const rec of readCsv(file, kind.columns, first)) {
-      if (++count % 50_000 === 0) progress(count, 'validating');
+      if (++count % 50_000 === 0) progress({ phase: 'validating', done: count });
       // A row with too few or too many fields has its values under the wrong columns: report that
       // alone (per-field messages would be misleading) and never accept it with fields dropped.
       const shape = columnCountProblem(label, rec, Object.keys(rec.values).length - 1);
@@ -88,42 +122,43 @@ export async function importCsv(
   }
   seen.clear();
   if (references.size > 0) {
+    // Affiliates are never deleted: one that exists now still exists when the rows are written.
     const ids = JSON.stringify([...references.keys()]);
-    const known = await rows<{ id: string }>(tx, sql`SELECT id FROM affiliates WHERE id IN (SELECT json_array_elements_text(${ids}::json))`);
+    const known = await rows<{ id: string }>(store.db, sql`SELECT id FROM affiliates WHERE id IN (SELECT json_array_elements_text(${ids}::json))`);
     const knownIds = new Set(known.map((r) => r.id));
     for (const [id, line] of references) {
       if (!knownIds.has(id)) problems.add({ file: label, line, field: 'affiliate_id', message: `affiliate "${id}" does not exist (import affiliates first); first referred to here` });
     }
   }
   if (!problems.empty) throw invalid(label, problems.items, problems.total);
+  progress({ phase: 'validating', done: count, total: count });
+  return { rows: count, sha256: first.sha256 };
+}
 
-  const second: { sha256?: string } = {};
-  let inserted = 0;
-  let updated = 0;
-  let written = 0;
+/** Pass 2's chunks: the file read again, each record parsed as in pass 1 (a difference means the file changed). */
+async function* chunksOf(kind: ImportKind<{ id: string }>, file: string, label: string, second: { sha256?: string }): AsyncGenerator<{ id: string }[]> {
   let chunk: { id: string }[] = [];
-  const flush = async () => {
-    const r = await kind.upsert(tx, chunk, label);
-    inserted += r.inserted;
-    updated += r.updated;
-    written += chunk.length;
-    progress(written, 'writing');
-    chunk = [];
-  };
   for await (const rec of readCsv(file, kind.columns, second)) {
     const row = kind.parse(label, rec, () => {
-      throw new TreasuryError('CONFLICT', `${label} changed while it was being imported; nothing was written`);
+      throw new TreasuryError('CONFLICT', `${label} changed while it was being imported`);
     });
     chunk.push(row!);
-    if (chunk.length === CHUNK) await flush();
+    if (chunk.length === CHUNK) {
+      yield chunk;
+      chunk = [];
+    }
   }
-  if (chunk.length) await flush();
-  if (second.sha256 !== first.sha256 || written !== count) {
-    throw new TreasuryError('CONFLICT', `${label} changed while it was being imported; nothing was written`);
-  }
-  // Each chunk appended report deltas for the affiliates it touched (rows in file order touch many).
-  if (written > 0) await compactReportAggregates(tx);
-  return { file: label, sha256: first.sha256!, rows: count, inserted, updated, unchanged: count - inserted - updated };
+  if (chunk.length) yield chunk;
+}
+
+/** The file changed between the passes: on PostgreSQL nothing was kept; on the embedded store what was read before is in. */
+function changed(store: CentralStore, label: string): TreasuryError {
+  return new TreasuryError(
+    'CONFLICT',
+    store.kind === 'postgres'
+      ? `${label} changed while it was being imported; nothing was written`
+      : `${label} changed while it was being imported; the rows read before the change are in, each whole: import the file again`,
+  );
 }
 
 function invalid(file: string, items: Problem[], total: number): TreasuryError {

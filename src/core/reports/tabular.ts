@@ -6,6 +6,7 @@
  * indexed — so that PGlite can read it in keyset chunks (read-report.ts).
  */
 import { sql } from 'drizzle-orm';
+import { AUDIT_DECISIONS } from '../audit/chain.js';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
 import type { TabularReport } from './read-report.js';
 import type { FilterSpec } from './filters.js';
@@ -147,7 +148,7 @@ export const payoutItemReport: TabularReport = {
 export const auditReport: TabularReport = {
   name: 'audit-log',
   action: 'export.auditLog',
-  spec: { report: 'audit-log', accepts: ['from', 'to', 'status'], statuses: ['allowed', 'denied', 'cancelled'], dated: 'when the action was recorded; status is the decision' },
+  spec: { report: 'audit-log', accepts: ['from', 'to', 'status'], statuses: AUDIT_DECISIONS, dated: 'when the action was recorded; status is the decision' },
   columns: ['seq', 'at', 'operator_id', 'username', 'action', 'entity_type', 'entity_id', 'decision', 'ip', 'workstation_id', 'command_id', 'before', 'after', 'prev_hash', 'hash'],
   amounts: {},
   keys: 1,

@@ -74,6 +74,7 @@ export class JobBoard {
       view.phase = p.phase;
       view.done = p.done;
       view.total = p.total ?? null;
+      if (p.cancellable === false) view.cancellable = false;
     };
     const ended = run({ ...call, onProgress, ...(controller ? { signal: controller.signal } : {}) }).then(
       (result) => this.end(view, 'succeeded', result, null),
@@ -104,6 +105,9 @@ export class JobBoard {
     if (job.view.state !== 'running') throw new TreasuryError('CONFLICT', `job ${id} has already ended (${job.view.state})`);
     if (!job.controller) {
       throw new TreasuryError('CONFLICT', `${job.view.name} commits as it goes and cannot be cancelled half-way; it resumes where it stopped if interrupted`);
+    }
+    if (!job.view.cancellable) {
+      throw new TreasuryError('CONFLICT', `${job.view.name} has begun writing (${job.view.phase ?? 'working'}) and completes now: it cannot be cancelled half-way`);
     }
     job.controller.abort();
     return { ...job.view };

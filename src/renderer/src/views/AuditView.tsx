@@ -58,7 +58,7 @@ function AuditLog() {
       { field: 'at', headerName: 'At (UTC)', width: 170, valueFormatter: (p) => stamp(p.value as string) },
       { field: 'username', headerName: 'Operator', width: 120 },
       { field: 'action', headerName: 'Action', width: 210, tooltipField: 'action' },
-      { field: 'decision', headerName: 'Decision', width: 110, cellClassRules: { bad: (p) => p.value === 'denied' } },
+      { field: 'decision', headerName: 'Decision', width: 110, cellClassRules: { bad: (p) => p.value === 'denied' || p.value === 'failed' } },
       { field: 'entityType', headerName: 'Entity', width: 140 },
       { field: 'entityId', headerName: 'Entity id', width: 180, cellClass: 'mono-cell', tooltipField: 'entityId' },
       { colId: 'change', headerName: 'Change', flex: 1, minWidth: 240, valueGetter: (p) => summarise(p.data) },
