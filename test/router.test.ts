@@ -89,7 +89,7 @@ describe.each(drivers)('router on %s', (driver) => {
     expect(Number(versions[0]!.n)).toBe(2);
     // The same id for another command is a conflict, not a silent replay.
     const clash = await t.ws.router
-      .call({ name: 'conversions.import', id, payload: { file: 'never-read.csv' }, session: t.token, workstationId: t.ws.id })
+      .call({ name: 'batch.reject', id, payload: { batch: 'B-20300101-001', reason: 'never looked up' }, session: t.token, workstationId: t.ws.id })
       .catch((e: TreasuryError) => e.code);
     expect(clash).toBe('CONFLICT');
   });
