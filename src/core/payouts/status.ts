@@ -59,6 +59,23 @@ export function nextPayoutStatus(current: PayoutStatus, news: PayoutStatus): Pay
   return RANK[news] >= RANK[current] ? news : null;
 }
 
+export const ATTEMPT_STATES = ['PREPARED', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELLED', 'REVERSED'] as const;
+export type AttemptState = (typeof ATTEMPT_STATES)[number];
+
+/**
+ * An attempt's state after the provider's news, or null when the news must be ignored. Never
+ * backwards: a failed, cancelled, rejected or reversed attempt stays so (a late ACCEPTED from the
+ * executor's create response after the provider's FAILED webhook is old news); a succeeded one only
+ * becomes REVERSED. ACCEPTED → ACCEPTED is kept: it refreshes the provider's own state while the
+ * payout waits there (LOCKED, PENDING_COMPLIANCE_ASSESSMENT, …).
+ */
+export function nextAttemptState(current: AttemptState, news: ProviderStatus): AttemptState | null {
+  const target: AttemptState = news === 'SUCCEEDED' || news === 'FAILED' || news === 'CANCELLED' || news === 'REVERSED' ? news : 'ACCEPTED';
+  if (current === 'PREPARED' || current === 'ACCEPTED') return target;
+  if (current === 'SUCCEEDED') return target === 'REVERSED' ? target : null;
+  return null;
+}
+
 export interface Applied {
   payoutId: string;
   from: PayoutStatus;
@@ -77,12 +94,11 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
     sql`SELECT id, status, attempt FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
   );
   const state = new Map(current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]));
+  const attemptRows = await attemptNews(tx, updates.filter((u) => state.has(u.payoutId)));
   const applied: (Applied & { u: StatusUpdate })[] = [];
-  const attemptRows: StatusUpdate[] = [];
   for (const u of updates) {
     const cur = state.get(u.payoutId);
     if (!cur) continue;
-    attemptRows.push(u); // the attempt's own record always takes the provider's latest word
     if (u.attempt !== cur.attempt) continue;
     const next = nextPayoutStatus(cur.status, payoutStatusFor(u.status));
     if (next === null) continue;
@@ -90,14 +106,14 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
     state.set(u.payoutId, { status: next, attempt: cur.attempt });
   }
   if (attemptRows.length > 0) {
+    // Each attempt moved once, to where its news (folded in order, never backwards) leaves it; the
+    // state it was read in is required (the payout's row lock is held, so it still is).
     await tx.execute(sql`
-      UPDATE payout_attempts a SET state = CASE WHEN u.status IN ('SUCCEEDED','FAILED','CANCELLED','REVERSED') THEN u.status ELSE 'ACCEPTED' END,
-             provider_payout_id = coalesce(u.provider_payout_id, a.provider_payout_id), provider_status = u.raw_status,
+      UPDATE payout_attempts a SET state = u.state, provider_payout_id = coalesce(u.provider_payout_id, a.provider_payout_id), provider_status = u.raw_status,
              failure_code = u.failure_code, updated_at = ${now.toISOString()}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(attemptRows.map((u) => ({ payout_id: u.payoutId, attempt: u.attempt, provider_payout_id: u.providerPayoutId, status: u.status, raw_status: u.rawStatus, failure_code: u.failureCode })))}::json)
-           AS u(payout_id uuid, attempt int, provider_payout_id text, status text, raw_status text, failure_code text)
-      WHERE a.payout_id = u.payout_id AND a.attempt = u.attempt
-        AND a.state NOT IN ('REVERSED', 'REJECTED') AND NOT (a.state = 'SUCCEEDED' AND u.status <> 'REVERSED')`);
+      FROM json_to_recordset(${JSON.stringify(attemptRows)}::json)
+           AS u(payout_id uuid, attempt int, was text, state text, provider_payout_id text, raw_status text, failure_code text)
+      WHERE a.payout_id = u.payout_id AND a.attempt = u.attempt AND a.state = u.was`);
   }
   if (applied.length === 0) return [];
   const last = new Map<string, (typeof applied)[number]>();
@@ -105,7 +121,9 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
   const finals = [...last.values()];
   await tx.execute(sql`
     UPDATE payouts p SET status = u.status, provider_payout_id = coalesce(u.provider_payout_id, p.provider_payout_id),
-           provider_status = u.raw_status, failure_code = CASE WHEN u.status = 'FAILED' THEN coalesce(u.failure_code, 'FAILED') ELSE p.failure_code END,
+           provider_status = u.raw_status,
+           -- A paid payout carries no failure code: an earlier attempt's stays on that attempt, as history.
+           failure_code = CASE WHEN u.status = 'FAILED' THEN coalesce(u.failure_code, 'FAILED') WHEN u.status = 'SUCCEEDED' THEN NULL ELSE p.failure_code END,
            settled_at = CASE WHEN u.status IN ('SUCCEEDED','FAILED','REVERSED') THEN ${now.toISOString()}::timestamptz ELSE p.settled_at END,
            updated_at = ${now.toISOString()}::timestamptz
     FROM json_to_recordset(${JSON.stringify(finals.map((a) => ({ id: a.payoutId, status: a.to, provider_payout_id: a.u.providerPayoutId, raw_status: a.u.rawStatus, failure_code: a.u.failureCode })))}::json)
@@ -134,4 +152,32 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
     });
   }
   return finals.map(({ payoutId, from, to }) => ({ payoutId, from, to }));
+}
+
+/**
+ * The attempts' news folded in order through nextAttemptState: for each attempt that moves (or
+ * refreshes its provider state), the state it was read in and where it ends. News about any attempt
+ * counts, current or superseded: its record keeps the provider's word.
+ */
+async function attemptNews(tx: CentralTx, updates: readonly StatusUpdate[]) {
+  if (updates.length === 0) return [];
+  const keys = JSON.stringify(updates.map((u) => ({ payout_id: u.payoutId, attempt: u.attempt })));
+  const found = await rows<{ payout_id: string; attempt: number; state: AttemptState }>(
+    tx,
+    sql`SELECT a.payout_id, a.attempt, a.state FROM payout_attempts a
+        JOIN (SELECT DISTINCT * FROM json_to_recordset(${keys}::json) AS k(payout_id uuid, attempt int)) k ON k.payout_id = a.payout_id AND k.attempt = a.attempt`,
+  );
+  const moved = new Map<string, { payout_id: string; attempt: number; was: AttemptState; state: AttemptState; provider_payout_id: string | null; raw_status: string; failure_code: string | null }>();
+  const at = new Map(found.map((f) => [`${f.payout_id}|${Number(f.attempt)}`, f.state]));
+  for (const u of updates) {
+    const key = `${u.payoutId}|${u.attempt}`;
+    const cur = at.get(key);
+    if (cur === undefined) continue;
+    const next = nextAttemptState(cur, u.status);
+    if (next === null) continue;
+    at.set(key, next);
+    const was = moved.get(key)?.was ?? cur;
+    moved.set(key, { payout_id: u.payoutId, attempt: u.attempt, was, state: next, provider_payout_id: u.providerPayoutId, raw_status: u.rawStatus, failure_code: u.failureCode });
+  }
+  return [...moved.values()];
 }
