@@ -90,6 +90,15 @@ describe('treasury CLI: batch → approve → execute → export → reconcile',
     expect(r.counts.matched).toBeGreaterThan(0);
     expect(r.counts.amount_mismatch ?? 0).toBe(0);
     expect(r.counts.missing_at_provider ?? 0).toBe(0);
+    // Its results page by page, saying how many there are (a run of 126 used to print 100 and stop).
+    const runs = JSON.parse((await ok(['--json', 'reconcile', 'list'])).stdout) as { id: string }[];
+    const { total, results } = JSON.parse((await ok(['--json', 'reconcile', 'results', runs[0]!.id, '--limit', '1'])).stdout) as { total: number; results: unknown[] };
+    expect(results).toHaveLength(1);
+    expect(total).toBeGreaterThan(1);
+    const page = (await ok(['reconcile', 'results', runs[0]!.id, '--limit', '1'])).stdout;
+    expect(page).toContain(`results 1–1 of ${total} (the next: --offset 1)\n`);
+    const last = (await ok(['reconcile', 'results', runs[0]!.id, '--offset', String(total - 1)])).stdout;
+    expect(last).toContain(`results ${total}–${total} of ${total}\n`);
   }, 60_000);
 
   it('report and export at the CLI: the journal balances and ties; tables for people, JSON for programs', async () => {

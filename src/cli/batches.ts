@@ -252,10 +252,19 @@ export function registerTrackingCommands(program: Command, run: Run<CliHost>, re
     .description("one run's results")
     .argument('<run-id>')
     .option('--outcome <outcome>', 'matched | amount_mismatch | status_mismatch | missing_at_provider | unknown_to_us')
+    .option('--limit <n>', 'results per page (default 100)', wholeNumber('limit'))
+    .option('--offset <n>', 'skip this many results (the next page: the offset printed under the table)', wholeNumber('offset'))
     .action(
       run(async (cli, runId: unknown, opts: unknown) => {
-        const r = await cli.call<{ results: Record<string, unknown>[] }>('reconcile.results', { runId: String(runId), outcome: (opts as { outcome?: string }).outcome });
-        print(cli, r, () => printTable(r.results, ['outcome', 'payoutId', 'providerPayoutId', 'ourStatus', 'providerStatus', 'ourAmountMinor', 'providerAmountMinor']));
+        const o = opts as { outcome?: string; limit?: number; offset?: number };
+        const r = await cli.call<{ total: number; results: Record<string, unknown>[] }>('reconcile.results', { runId: String(runId), outcome: o.outcome, limit: o.limit, offset: o.offset });
+        print(cli, r, () => {
+          printTable(r.results, ['outcome', 'payoutId', 'providerPayoutId', 'ourStatus', 'providerStatus', 'ourAmountMinor', 'providerAmountMinor']);
+          // Never a silent first page: how many there are, and how to see the rest.
+          const from = o.offset ?? 0;
+          const to = from + r.results.length;
+          out(`results ${r.results.length === 0 ? 0 : from + 1}–${to} of ${r.total}${to < r.total ? ` (the next: --offset ${to})` : ''}`);
+        });
       }),
     );
 
