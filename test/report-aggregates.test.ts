@@ -17,18 +17,8 @@ import { rows } from '../src/core/central/store.js';
 import { applyStatusUpdates } from '../src/core/payouts/status.js';
 import { aggregatesCheck, compactReportAggregates } from '../src/core/reports/aggregates.js';
 import { drivers } from './support/pg.js';
+import { random } from './support/random.js';
 import { addOperator, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
-
-/** A small seeded generator (mulberry32): the same run every time, and a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(drivers())('report aggregates on %s', (driver) => {
   let t: TestWorkstation;

@@ -7,17 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextAttemptState, nextPayoutStatus, payoutStatusFor, type AttemptState, type PayoutStatus } from '../src/core/payouts/status.js';
 import type { ProviderStatus } from '../src/core/providers/provider.js';
-
-/** mulberry32: the same schedules every run; a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './support/random.js';
 
 /** What a provider can say of one payout, in its order: accepted (perhaps held), then one ending. */
 const HISTORIES: ProviderStatus[][] = [
