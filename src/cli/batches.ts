@@ -259,7 +259,9 @@ export function registerTrackingCommands(program: Command, run: Run<CliHost>, re
         const o = opts as { outcome?: string; limit?: number; offset?: number };
         const r = await cli.call<{ total: number; results: Record<string, unknown>[] }>('reconcile.results', { runId: String(runId), outcome: o.outcome, limit: o.limit, offset: o.offset });
         print(cli, r, () => {
-          printTable(r.results, ['outcome', 'payoutId', 'providerPayoutId', 'ourStatus', 'providerStatus', 'ourAmountMinor', 'providerAmountMinor']);
+          // Each break names what clears it (reconcile.ts ClearingAction).
+          const shown = r.results.map((x) => ({ ...x, action: (x.details as { action?: string } | undefined)?.action ?? '' }));
+          printTable(shown, ['outcome', 'payoutId', 'providerPayoutId', 'ourStatus', 'providerStatus', 'ourAmountMinor', 'providerAmountMinor', 'action']);
           // Never a silent first page: how many there are, and how to see the rest.
           const from = o.offset ?? 0;
           const to = from + r.results.length;

@@ -425,6 +425,9 @@ export const payoutAttempts = pgTable(
     providerStatus: text('provider_status'),
     failureCode: text('failure_code'),
     lastError: text('last_error'),
+    /** Status lookups answered "still waiting", and when the next is due: waiting payouts are asked less and less often (execution/backoff.ts LOOKUP_BACKOFF). */
+    lookups: integer('lookups').notNull().default(0),
+    nextLookupAt: ts('next_lookup_at'),
     leaseToken: bigint('lease_token', { mode: 'bigint' }).notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -433,6 +436,8 @@ export const payoutAttempts = pgTable(
     primaryKey({ columns: [t.payoutId, t.attempt] }),
     check('payout_attempts_state_check', sql`${t.state} in ('PREPARED','ACCEPTED','SUCCEEDED','FAILED','REJECTED','CANCELLED','REVERSED')`),
     index('payout_attempts_provider_idx').on(t.provider, t.providerPayoutId),
+    // Attempts whose record is not final: polling asks about superseded ones still open (few, always).
+    index('payout_attempts_open_idx').on(t.payoutId).where(sql`${t.state} in ('PREPARED','ACCEPTED')`),
   ],
 );
 

@@ -29,6 +29,7 @@ import { centralNow } from '../central/clock.js';
 import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import { TreasuryError, type Problem } from '../commands/errors.js';
 import { formatAmount } from '../money/index.js';
+import { LOOKUP_DUE, noteStillWaiting } from '../payouts/lookups.js';
 import { applyStatusUpdates, type StatusUpdate } from '../payouts/status.js';
 import { channelProblem } from '../providers/channels.js';
 import { idempotencyKey, ProviderError, TERMINAL_PROVIDER_STATUSES, type CreateOutcome, type PayoutProvider, type PayoutRequest, type ProviderName, type ProviderPayout } from '../providers/provider.js';
@@ -90,6 +91,7 @@ interface PayoutRow {
   status: string;
   attempt: number;
   provider_payout_id: string | null;
+  provider_status: string | null;
   failure_code: string | null;
   auto_retries: number;
   next_attempt_at: Date | string | null;
@@ -265,13 +267,18 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       timing.providerMs += performance.now() - tHttp;
       if (lost) throw lost;
       const outcomes = resolutions.filter((u): u is Resolution => u !== null);
-      const news = polled.filter((u): u is StatusUpdate => u !== null && TERMINAL_PROVIDER_STATUSES.has(u.status));
+      const answers = polled.filter((u): u is StatusUpdate => u !== null);
+      // Final news, and a waiting payout's new provider state (LOCKED, a compliance review) to show.
+      const recorded = new Map(accepted.map((p) => [p.id, p.provider_status]));
+      const news = answers.filter((u) => TERMINAL_PROVIDER_STATUSES.has(u.status) || u.rawStatus !== recorded.get(u.payoutId));
+      const waiting = answers.filter((u) => !TERMINAL_PROVIDER_STATUSES.has(u.status)).map((u) => ({ payoutId: u.payoutId, attempt: u.attempt }));
       const ready = due.length > 0 ? await guardNewAttempts(due) : [];
       const progressed = outcomes.some((r) => r.kind !== 'still_unknown') || news.length > 0 || retryable.length > 0 || ready.length > 0;
-      if (outcomes.length > 0 || news.length > 0 || retryable.length > 0 || ready.length > 0) {
+      if (outcomes.length > 0 || news.length > 0 || waiting.length > 0 || retryable.length > 0 || ready.length > 0) {
         await write(lease, first.number, async (tx, audit, now) => {
           if (outcomes.length > 0) await recordIn(tx, audit, outcomes, now);
           if (news.length > 0) await applyStatusUpdates(tx, news, now, audit);
+          await noteStillWaiting(tx, waiting, now);
           if (retryable.length > 0) {
             // Automatic new attempts for transient failures, after a backoff with jitter (due by
             // the central clock, which is what loadWork compares next_attempt_at with).
@@ -471,7 +478,7 @@ function toUpdate(payoutId: string, attempt: number, p: ProviderPayout, source: 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 const PAYOUT_COLUMNS = sql`p.id, p.affiliate_id, p.amount_minor::text AS amount_minor, p.currency, p.provider, p.channel_code, p.account_number,
-  p.account_holder_name, p.status, p.attempt, p.provider_payout_id, p.failure_code, p.auto_retries, p.next_attempt_at, a.request_body`;
+  p.account_holder_name, p.status, p.attempt, p.provider_payout_id, p.provider_status, p.failure_code, p.auto_retries, p.next_attempt_at, a.request_body`;
 
 async function statusCounts(db: CentralTx, batchId: string): Promise<Record<string, number>> {
   const list = await rows<{ status: string; n: number }>(db, sql`SELECT status, count(*)::int AS n FROM payouts WHERE batch_id = ${batchId}::uuid GROUP BY status`);
@@ -494,7 +501,7 @@ async function loadWork(db: CentralTx, batchId: string, limit: number, pollAfter
           WHERE p.batch_id = ${batchId}::uuid AND p.status = 'PENDING' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= clock_timestamp()) LIMIT ${limit})
         UNION ALL
         (SELECT 'accepted', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' AND p.id > ${pollAfter}::uuid ORDER BY p.id LIMIT ${limit * 2})
+          WHERE p.batch_id = ${batchId}::uuid AND p.status = 'ACCEPTED' AND ${LOOKUP_DUE} AND p.id > ${pollAfter}::uuid ORDER BY p.id LIMIT ${limit * 2})
         UNION ALL
         (SELECT 'retryable', ${PAYOUT_COLUMNS} FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
           WHERE p.batch_id = ${batchId}::uuid AND p.status = 'FAILED' AND p.auto_retries < ${MAX_AUTO_RETRIES}

@@ -1,8 +1,16 @@
 /**
  * Polling: asks the providers about payouts they hold that are not final yet (ACCEPTED, with a
- * provider id) and applies whatever terminal news comes back through applyStatusUpdates, in one
- * transaction with its audit entries. The fallback for webhooks that never arrive (no relay, a relay
- * down for longer than the provider retries).
+ * provider id) and applies what comes back through applyStatusUpdates, in one transaction with its
+ * audit entries: final news, and a waiting payout's new provider state (LOCKED, a compliance
+ * review), which is recorded and shown. The fallback for webhooks that never arrive (no relay, a
+ * relay down for longer than the provider retries).
+ *
+ * Superseded attempts are asked too while their own record is not final: a payout on its second
+ * attempt whose first attempt's record still says ACCEPTED is a break reconciliation reports, and
+ * polling is the action that clears it (the provider's word lands on that attempt's record only).
+ *
+ * Waiting payouts are asked on their lookup schedule (payouts/lookups.ts): one that is not due is
+ * counted as `notDue`, not asked — many held payouts must not run into the provider's rate limit.
  *
  * UNKNOWN payouts are not polled: whether they exist at all is the executor's question (resend the
  * same request, then look up the reference), and answering it here could race the executor.
@@ -18,6 +26,7 @@ import { rows, type CentralStore } from '../central/store.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { mapLimit } from '../execution/pool.js';
 import { TERMINAL_PROVIDER_STATUSES, type PayoutProvider, type ProviderName } from '../providers/provider.js';
+import { LOOKUP_DUE, noteStillWaiting } from './lookups.js';
 import { applyStatusUpdates, type StatusUpdate } from './status.js';
 
 export interface PollOptions {
@@ -48,6 +57,12 @@ export interface PollResult {
   problems: { payoutId: string; message: string }[];
   /** UNKNOWN payouts left to the executor (`batch execute` resolves them). */
   unknownSkipped: number;
+  /** Payouts still waiting at the provider, by the provider's own state (LOCKED, REQUESTED, …). */
+  waiting: Record<string, number>;
+  /** Superseded attempts asked about (their records, not their payouts, take the answer). */
+  superseded: number;
+  /** Waiting payouts not asked this time: looked up recently, their next lookup is not due yet. */
+  notDue: number;
 }
 
 interface Candidate {
@@ -55,6 +70,7 @@ interface Candidate {
   provider: ProviderName;
   status: string;
   attempt: number;
+  current: boolean;
   provider_payout_id: string;
 }
 
@@ -65,23 +81,27 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
   const limit = options.limit ?? 1000;
   const batchId = options.batch ? (await loadBatch(db, options.batch)).id : null;
   const since = options.includeSucceededSince?.toISOString() ?? null;
-  // The current attempt's provider id: news about an older attempt would be ignored anyway.
-  const candidates = await rows<Candidate>(
+  const candidates = await pollCandidates(store, batchId, since, limit);
+  const [{ n: unknownSkipped, not_due: notDue } = { n: 0, not_due: 0 }] = await rows<{ n: number; not_due: number }>(
     db,
-    sql`SELECT p.id, p.provider, p.status, p.attempt, coalesce(a.provider_payout_id, p.provider_payout_id) AS provider_payout_id
+    sql`SELECT count(*) FILTER (WHERE p.status = 'UNKNOWN')::int AS n,
+               count(*) FILTER (WHERE p.status = 'ACCEPTED' AND NOT ${LOOKUP_DUE})::int AS not_due
         FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-        WHERE coalesce(a.provider_payout_id, p.provider_payout_id) IS NOT NULL
-          AND (p.status = 'ACCEPTED' OR (p.status = 'SUCCEEDED' AND p.settled_at >= ${since}::timestamptz))
-          AND (${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid)
-        ORDER BY p.status = 'ACCEPTED' DESC, p.updated_at, p.id
-        LIMIT ${limit}`,
-  );
-  const [{ n: unknownSkipped } = { n: 0 }] = await rows<{ n: number }>(
-    db,
-    sql`SELECT count(*)::int AS n FROM payouts WHERE status = 'UNKNOWN' AND (${batchId}::uuid IS NULL OR batch_id = ${batchId}::uuid)`,
+        WHERE p.status IN ('UNKNOWN', 'ACCEPTED') AND (${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid)`,
   );
 
-  const result: PollResult = { checked: candidates.length, changed: {}, unchanged: 0, notFound: 0, errors: 0, problems: [], unknownSkipped: Number(unknownSkipped) };
+  const result: PollResult = {
+    checked: candidates.length,
+    changed: {},
+    unchanged: 0,
+    notFound: 0,
+    errors: 0,
+    problems: [],
+    unknownSkipped: Number(unknownSkipped),
+    waiting: {},
+    superseded: candidates.filter((c) => !c.current).length,
+    notDue: Number(notDue),
+  };
   const problem = (payoutId: string, message: string) => {
     result.errors++;
     if (result.problems.length < 20) result.problems.push({ payoutId, message });
@@ -100,11 +120,7 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
         result.notFound++;
         return null;
       }
-      // Only final news is worth a write: ACCEPTED → ACCEPTED changes nothing.
-      if (!TERMINAL_PROVIDER_STATUSES.has(got.status)) {
-        result.unchanged++;
-        return null;
-      }
+      if (!TERMINAL_PROVIDER_STATUSES.has(got.status) && p.current) result.waiting[got.rawStatus] = (result.waiting[got.rawStatus] ?? 0) + 1;
       return { payoutId: p.id, attempt: Number(p.attempt), providerPayoutId: got.providerId, status: got.status, rawStatus: got.rawStatus, failureCode: got.failureCode, source: 'poll' };
     } catch (error) {
       problem(p.id, (error as Error).message);
@@ -118,6 +134,7 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
       const now = options.now?.() ?? (await centralNow(tx));
       const entries: AuditEntry[] = [];
       const changed = await applyStatusUpdates(tx, updates, now, (e) => void entries.push(e));
+      await noteStillWaiting(tx, updates.filter((u) => !TERMINAL_PROVIDER_STATUSES.has(u.status)), now);
       if (entries.length > 0) await appendAudit(tx, { ...(options.audit ?? SYSTEM_POLLER), decision: 'allowed', at: now }, entries);
       return changed;
     });
@@ -126,4 +143,30 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
     result.unchanged += updates.length - applied.length;
   }
   return result;
+}
+
+/**
+ * What to ask, waiting payouts first, least recently updated first: the current attempt of payouts
+ * with the provider (when its lookup is due), superseded attempts whose record is not final yet, and
+ * with `since` the succeeded ones settled since then (reversals).
+ */
+async function pollCandidates(store: CentralStore, batchId: string | null, since: string | null, limit: number): Promise<Candidate[]> {
+  const inBatch = sql`(${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid)`;
+  return rows<Candidate>(
+    store.db,
+    sql`SELECT * FROM (
+          SELECT p.id, p.provider, p.status, p.attempt, true AS current, coalesce(a.provider_payout_id, p.provider_payout_id) AS provider_payout_id, 0 AS rank, p.updated_at
+          FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
+          WHERE p.status = 'ACCEPTED' AND ${LOOKUP_DUE} AND ${inBatch}
+          UNION ALL
+          SELECT p.id, p.provider, p.status, a.attempt, false, a.provider_payout_id, 1, a.updated_at
+          FROM payout_attempts a JOIN payouts p ON p.id = a.payout_id
+          WHERE a.state IN ('PREPARED', 'ACCEPTED') AND a.attempt < p.attempt AND a.provider_payout_id IS NOT NULL AND ${LOOKUP_DUE} AND ${inBatch}
+          UNION ALL
+          SELECT p.id, p.provider, p.status, p.attempt, true, coalesce(a.provider_payout_id, p.provider_payout_id), 2, p.updated_at
+          FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
+          WHERE p.status = 'SUCCEEDED' AND p.settled_at >= ${since}::timestamptz AND ${inBatch}
+        ) c WHERE c.provider_payout_id IS NOT NULL
+        ORDER BY c.rank, c.updated_at, c.id LIMIT ${limit}`,
+  );
 }

@@ -16,7 +16,8 @@ import { pgArray } from '../central/arrays.js';
 import { sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/chain.js';
 import { rows, type CentralTx } from '../central/store.js';
-import type { ProviderStatus } from '../providers/provider.js';
+import { TERMINAL_PROVIDER_STATUSES, type ProviderName, type ProviderStatus } from '../providers/provider.js';
+import { stateMeaning } from '../providers/states.js';
 
 export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -89,22 +90,30 @@ export interface Applied {
 export async function applyStatusUpdates(tx: CentralTx, updates: readonly StatusUpdate[], now: Date, audit: (e: AuditEntry) => void): Promise<Applied[]> {
   if (updates.length === 0) return [];
   const ids = [...new Set(updates.map((u) => u.payoutId))];
-  const current = await rows<{ id: string; status: PayoutStatus; attempt: number }>(
+  const current = await rows<{ id: string; status: PayoutStatus; attempt: number; provider: ProviderName; provider_status: string | null }>(
     tx,
-    sql`SELECT id, status, attempt FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
+    sql`SELECT id, status, attempt, provider, provider_status FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
   );
   const state = new Map(current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]));
   const attemptRows = await attemptNews(tx, updates.filter((u) => state.has(u.payoutId)));
   const applied: (Applied & { u: StatusUpdate })[] = [];
+  const waiting = new Map<string, StatusUpdate>();
   for (const u of updates) {
     const cur = state.get(u.payoutId);
     if (!cur) continue;
     if (u.attempt !== cur.attempt) continue;
     const next = nextPayoutStatus(cur.status, payoutStatusFor(u.status));
-    if (next === null) continue;
+    if (next === null) {
+      // Still with the provider, perhaps in a new state of its own (LOCKED, a compliance review):
+      // recorded as it arrives, so every view shows where the payout waits.
+      if (cur.status === 'ACCEPTED' && !TERMINAL_PROVIDER_STATUSES.has(u.status)) waiting.set(u.payoutId, u);
+      continue;
+    }
     applied.push({ payoutId: u.payoutId, from: cur.status, to: next, u });
+    waiting.delete(u.payoutId);
     state.set(u.payoutId, { status: next, attempt: cur.attempt });
   }
+  await recordWaiting(tx, current, [...waiting.values()], now, audit);
   if (attemptRows.length > 0) {
     // Each attempt moved once, to where its news (folded in order, never backwards) leaves it; the
     // state it was read in is required (the payout's row lock is held, so it still is).
@@ -180,4 +189,36 @@ async function attemptNews(tx: CentralTx, updates: readonly StatusUpdate[]) {
     moved.set(key, { payout_id: u.payoutId, attempt: u.attempt, was, state: next, provider_payout_id: u.providerPayoutId, raw_status: u.rawStatus, failure_code: u.failureCode });
   }
   return [...moved.values()];
+}
+
+/**
+ * A payout that stays with the provider but whose provider state changed (ACCEPTED → LOCKED →
+ * READY …): the payout row takes the new state and one audit entry says what it means. The same
+ * state again writes nothing.
+ */
+async function recordWaiting(
+  tx: CentralTx,
+  current: readonly { id: string; provider: ProviderName; provider_status: string | null }[],
+  news: readonly StatusUpdate[],
+  now: Date,
+  audit: (e: AuditEntry) => void,
+): Promise<void> {
+  const before = new Map(current.map((c) => [c.id, c]));
+  const changed = news.filter((u) => before.get(u.payoutId)?.provider_status !== u.rawStatus);
+  if (changed.length === 0) return;
+  await tx.execute(sql`
+    UPDATE payouts p SET provider_status = u.raw_status, provider_payout_id = coalesce(p.provider_payout_id, u.provider_payout_id), updated_at = ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(changed.map((u) => ({ id: u.payoutId, raw_status: u.rawStatus, provider_payout_id: u.providerPayoutId })))}::json)
+         AS u(id uuid, raw_status text, provider_payout_id text)
+    WHERE p.id = u.id AND p.status = 'ACCEPTED'`);
+  for (const u of changed) {
+    const meaning = stateMeaning(before.get(u.payoutId)!.provider, u.rawStatus);
+    audit({
+      action: 'payout.provider_state',
+      entityType: 'payout',
+      entityId: u.payoutId,
+      before: { providerStatus: before.get(u.payoutId)!.provider_status },
+      after: { providerStatus: u.rawStatus, meaning: meaning.words, attention: meaning.attention, attempt: u.attempt, source: u.source },
+    });
+  }
 }

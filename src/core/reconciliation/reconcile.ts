@@ -122,16 +122,23 @@ function theirSide(s: ProviderStatus): Side {
   }
 }
 
+/**
+ * The action that clears a break: a command that brings our record to the provider's word, or
+ * `investigate` where no command may (a person decides: money may have moved in a way we did not
+ * cause). Every result that is not `matched` names one in `details.action`.
+ */
+export type ClearingAction = 'batch.execute' | 'payouts.poll' | 'payouts.poll --include-succeeded-since' | 'investigate';
+
 /** What to do about a disagreement; null when the sides agree. */
-function statusHint(ours: Side, theirs: Side): string | null {
+function statusHint(ours: Side, theirs: Side): { hint: string; action: ClearingAction } | null {
   if (ours === theirs) return null;
-  if (ours === 'unknown') return 'we have not resolved this attempt yet: resume the batch (batch.execute), which resends the same request and looks the reference up';
-  if (ours === 'open') return 'the provider has a final status we have not applied yet: run payouts.poll';
-  if (ours === 'paid' && theirs === 'reversed') return 'the provider reversed a payout we hold as paid: run payouts.poll with includeSucceededSince to re-open what is owed';
-  if (ours === 'failed' && theirs === 'paid') return 'the provider paid a payout we hold as failed: do not retry or cancel it (a retry would pay twice); investigate';
-  if (ours === 'paid' && theirs === 'failed') return 'we hold as paid a payout the provider failed: the affiliate was not paid; investigate before anything else';
-  if (theirs === 'open') return 'the provider has not finished a payout we hold as final: investigate';
-  return 'our record and the provider disagree: investigate';
+  if (ours === 'unknown') return { action: 'batch.execute', hint: 'we have not resolved this attempt yet: resume the batch (batch.execute), which resends the same request and looks the reference up' };
+  if (ours === 'open') return { action: 'payouts.poll', hint: 'the provider has a final status we have not applied yet: run payouts.poll (it asks superseded attempts too)' };
+  if (ours === 'paid' && theirs === 'reversed') return { action: 'payouts.poll --include-succeeded-since', hint: 'the provider reversed a payout we hold as paid: run payouts.poll with includeSucceededSince to re-open what is owed' };
+  if (ours === 'failed' && theirs === 'paid') return { action: 'investigate', hint: 'the provider paid a payout we hold as failed: do not retry or cancel it (a retry would pay twice); investigate' };
+  if (ours === 'paid' && theirs === 'failed') return { action: 'investigate', hint: 'we hold as paid a payout the provider failed: the affiliate was not paid; investigate before anything else' };
+  if (theirs === 'open') return { action: 'investigate', hint: 'the provider has not finished a payout we hold as final: investigate' };
+  return { action: 'investigate', hint: 'our record and the provider disagree: investigate' };
 }
 
 export async function reconcile(store: CentralStore, providers: ProviderResolver, options: ReconcileOptions): Promise<ReconcileResult> {
@@ -190,10 +197,11 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
     };
     const details: Record<string, JsonValue> = { attempt: Number(a.attempt), currentAttempt: Number(a.current_attempt), batch: a.batch_number, reference: p.reference, ...extra };
     if (p.amountMinor !== BigInt(a.amount_minor) || p.currency !== a.currency) {
-      return { ...base, outcome: 'amount_mismatch', details: { ...details, providerCurrency: p.currency, statusesAgree: statusHint(o.side, theirSide(p.status)) === null } };
+      const action: ClearingAction = 'investigate';
+      return { ...base, outcome: 'amount_mismatch', details: { ...details, providerCurrency: p.currency, statusesAgree: statusHint(o.side, theirSide(p.status)) === null, action } };
     }
     const hint = statusHint(o.side, theirSide(p.status));
-    return hint === null ? { ...base, outcome: 'matched', details } : { ...base, outcome: 'status_mismatch', details: { ...details, hint } };
+    return hint === null ? { ...base, outcome: 'matched', details } : { ...base, outcome: 'status_mismatch', details: { ...details, ...hint } };
   };
 
   for (const p of theirs) {
@@ -221,6 +229,7 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
               reference: p.reference,
               batch: latest.batch_number,
               hint: `the provider holds ${p.providerId} under our payout's reference, but none of our attempts recorded it: check for a double payment`,
+              action: 'investigate',
             },
           });
           continue;
@@ -241,7 +250,7 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
       our_amount_minor: null,
       provider_amount_minor: p.amountMinor.toString(),
       currency: iso(p.currency),
-      details: { reason: p.reference ? 'reference_not_ours' : 'no_reference', reference: p.reference, providerCurrency: p.currency, createdAt: p.createdAt },
+      details: { reason: p.reference ? 'reference_not_ours' : 'no_reference', reference: p.reference, providerCurrency: p.currency, createdAt: p.createdAt, action: 'investigate' },
     });
   }
 
@@ -289,6 +298,8 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
           currentAttempt: Number(a.current_attempt),
           batch: a.batch_number,
           confirmation: a.provider_payout_id === null ? 'no provider id recorded' : got === undefined ? 'not looked up (lookup budget spent)' : got === null ? 'get: not found' : `get failed: ${got.error}`,
+          // Without a provider id the attempt may still be unresolved: resuming looks the reference up.
+          action: o.side === 'unknown' ? 'batch.execute' : 'investigate',
         },
       });
     }

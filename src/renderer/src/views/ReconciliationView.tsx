@@ -125,8 +125,10 @@ function ResultsGrid({ runId, outcome }: { runId: string; outcome: string }) {
         flex: 1,
         minWidth: 220,
         valueGetter: (p) => {
-          const d = (p.data?.details ?? {}) as { hint?: unknown };
-          return typeof d.hint === 'string' ? d.hint : '';
+          // Every break names the action that clears it; most also say why in words.
+          const d = (p.data?.details ?? {}) as { hint?: unknown; action?: unknown };
+          const action = typeof d.action === 'string' ? (d.action === 'investigate' ? 'investigate' : `run ${d.action}`) : '';
+          return typeof d.hint === 'string' ? d.hint : action;
         },
       },
     ],
