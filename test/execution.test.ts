@@ -78,6 +78,42 @@ describe.each(drivers())('payout batches on %s', (driver) => {
       const keys = await rows<{ k: string }>(db(s), sql`SELECT idempotency_key AS k FROM payout_attempts LIMIT 5`);
       for (const k of keys) expect(k.k).toMatch(/^tc-[0-9a-f-]{36}-\d+$/);
     });
+
+    it("every attempt record equals the provider's view of it (issue 19: records disagreeing: 0)", async () => {
+      const attempts = await rows<{ key: string; state: string; provider_payout_id: string | null; provider_status: string | null }>(
+        db(s),
+        sql`SELECT idempotency_key AS key, state, provider_payout_id, provider_status FROM payout_attempts WHERE provider = 'xendit'`,
+      );
+      const byKey = new Map(attempts.map((a) => [a.key, a]));
+      const expected: Record<string, string> = { SUCCEEDED: 'SUCCEEDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED', REVERSED: 'REVERSED' };
+      const disagreeing: string[] = [];
+      const theirs = s.fake.payouts();
+      for (const p of theirs) {
+        const a = byKey.get(p.idempotencyKey);
+        if (!a) disagreeing.push(`${p.id}: no attempt holds key ${p.idempotencyKey}`);
+        else if (a.provider_payout_id !== p.id || a.state !== (expected[p.status] ?? 'ACCEPTED') || a.provider_status !== p.status) disagreeing.push(`${p.id}: provider ${p.status}, attempt ${a.state}/${a.provider_status} (${a.provider_payout_id})`);
+      }
+      // An attempt the provider never created was refused by it (REJECTED), nothing else.
+      const made = new Set(theirs.map((p) => p.idempotencyKey));
+      for (const a of attempts) if (!made.has(a.key) && a.state !== 'REJECTED') disagreeing.push(`attempt ${a.key} is ${a.state} but the provider never created it`);
+      console.info(`[acceptance ${driver}] attempt records disagreeing with the provider: ${disagreeing.length} of ${attempts.length}`);
+      expect(disagreeing).toEqual([]);
+    });
+
+    it('reconciliation after polling reports only matched (breaks after poll: 0)', async () => {
+      await s.tw.call('payouts.poll', {});
+      const day = 86_400_000;
+      const run = await s.tw.call<{ status: string; counts: Record<string, number> }>('reconcile.run', {
+        provider: 'xendit',
+        from: new Date(Date.now() - day).toISOString(),
+        to: new Date(Date.now() + day).toISOString(),
+      });
+      const breaks = run.counts.amount_mismatch! + run.counts.status_mismatch! + run.counts.missing_at_provider! + run.counts.unknown_to_us!;
+      console.info(`[acceptance ${driver}] reconciliation after poll: ${run.counts.matched} matched, ${breaks} breaks (${run.status})`);
+      expect(run.status).toBe('complete');
+      expect(run.counts.matched).toBeGreaterThan(300);
+      expect(breaks).toBe(0);
+    });
   });
 
   describe('maker-checker, approval hash, lifecycle', () => {

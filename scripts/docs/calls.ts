@@ -59,6 +59,9 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'provider.credentials.rotate': { summary: 'Replaces a provider secret: an API key is proven with the provider (a balance read) before it replaces the stored one, so a refused key changes nothing; webhook secrets are replaced as they are.', cli: ['provider credentials'] },
   'provider.credentials.status': { summary: 'Which provider secrets are configured (never the secrets).', sentBy: 'the console\'s Settings view' },
   // Payouts, providers, reconciliation
+  'exceptions.list': { summary: 'Lists every payout that needs a person (failed for good, stuck, held at the provider, reversed, cancelled by the provider), oldest first, with the provider’s words, the attempts and the actions that fit.', cli: ['exceptions'] },
+  'exception.acknowledge': { summary: 'Takes a reversed payout, or one held at the provider, out of the exception queue without changing it, with a note of what was done.', cli: ['exceptions acknowledge'] },
+  'payout.cancelAtProvider': { summary: 'Asks the provider to cancel a payout waiting there; whatever the provider answers (cancelled, or paid meanwhile) is recorded.', cli: ['payout cancel-at-provider'] },
   'payouts.poll': { summary: 'Asks the providers about payouts still with them, and optionally about reversals of succeeded ones since a date.', cli: ['payouts poll'] },
   'reconcile.run': { summary: 'Matches our payouts with a provider\'s records for a period and stores the run and its results.', cli: ['reconcile'] },
   'reconcile.list': { summary: 'Reconciliation runs, newest first.', cli: ['reconcile list'] },

@@ -47,7 +47,7 @@ export function registerMaintenanceCommands(program: Command, run: Run<Maintenan
   settings
     .command('set')
     .description('replace a setting with the JSON in FILE (checked against its schema; audited with before and after)')
-    .argument('<key>', 'thresholds | providers | fileVault')
+    .argument('<key>', 'thresholds | providers | fileVault | exceptions')
     .argument('<file>', 'a JSON file with the new value')
     .action(
       run(async (cli, key: unknown, file: unknown) => {

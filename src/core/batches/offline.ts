@@ -4,6 +4,7 @@
  * outbox's optimistic changes (sync/offline.ts); the preview decided by the same function as
  * online (batches/preview.ts).
  */
+import { withStateMeaning } from '../providers/states.js';
 import { allowedActions, type BatchState } from './state.js';
 import type { PreviewFilters } from './preview.js';
 import type { LocalCache } from '../cache/cache.js';
@@ -85,7 +86,7 @@ export function showBatch(cache: LocalCache, input: { batch: string; payouts?: b
         amount_minor: String(p.amount_minor),
         source_amount_minor: String(p.source_amount_minor),
         attempt: Number(p.attempt),
-      }))
+      })).map((p) => withStateMeaning(p as typeof p & { provider: string; provider_status: string | null }))
     : undefined;
   return {
     id: b.id,

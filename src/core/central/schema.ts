@@ -129,6 +129,10 @@ export const affiliates = pgTable(
     payoutCurrency: currency('payout_currency').notNull(),
     /** When the destination last changed: a change shortly before a payout is a fraud signal. */
     destinationChangedAt: ts('destination_changed_at'),
+    /** Payouts held by a person (fraud suspicion, a dispute, a payout in the exception queue): why, who, when. Null: not held. */
+    payoutHoldReason: text('payout_hold_reason'),
+    payoutHoldBy: uuid('payout_hold_by'),
+    payoutHoldAt: ts('payout_hold_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -364,6 +368,14 @@ export const payouts = pgTable(
     autoRetries: integer('auto_retries').notNull().default(0),
     nextAttemptAt: ts('next_attempt_at'),
     settledAt: ts('settled_at'),
+    /**
+     * An exception (exceptions/queue.ts) a person has dealt with without changing the payout — a
+     * reversal acknowledged (its adjustment already carries the amount into the next payout): who,
+     * when and why. Null while the payout is in the queue.
+     */
+    exceptionClearedAt: ts('exception_cleared_at'),
+    exceptionClearedBy: uuid('exception_cleared_by'),
+    exceptionNote: text('exception_note'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -6,6 +6,7 @@ import * as batches from '../batches/commands.js';
 import * as views from '../console/queries.js';
 import * as data from '../calculation/commands.js';
 import * as diagnostics from '../diagnostics/central.js';
+import * as exceptions from '../exceptions/commands.js';
 import * as operators from '../operators/commands.js';
 import * as roles from '../operators/roles.js';
 import * as reports from '../reports/commands.js';
@@ -64,6 +65,9 @@ const CATALOG = [
   payouts.reconcileResults,
   payouts.startRelay,
   payouts.events,
+  exceptions.list,
+  exceptions.acknowledge,
+  exceptions.cancelAtProvider,
   audit.tail,
   audit.verify,
   views.manifest,

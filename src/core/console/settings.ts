@@ -11,11 +11,12 @@ import { rows, type CentralTx } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineCommand, defineQuery } from '../commands/router.js';
 import { FILE_VAULT_KEY, fileVaultSettingSchema, type FileVaultSetting } from '../credentials/policy.js';
+import { EXCEPTIONS_SETTING, exceptionsSettingSchema, type ExceptionsSetting } from '../exceptions/queue.js';
 import { providersSettingSchema, type ProvidersSetting } from '../providers/registry.js';
 import { isoOf, parseJson } from './paging.js';
 
 /** The console's names for settings → their rows in the `settings` table. */
-const KEYS = { thresholds: THRESHOLDS_KEY, providers: 'providers', fileVault: FILE_VAULT_KEY } as const;
+const KEYS = { thresholds: THRESHOLDS_KEY, providers: 'providers', fileVault: FILE_VAULT_KEY, exceptions: EXCEPTIONS_SETTING } as const;
 type SettingName = keyof typeof KEYS;
 
 interface Stored {
@@ -37,13 +38,15 @@ export interface SettingsView {
   providers: { value: ProvidersSetting; updatedAt: string | null; updatedBy: string | null };
   /** Whether workstations without an OS keychain may keep real provider secrets in their file vault. */
   fileVault: { value: FileVaultSetting; updatedAt: string | null; updatedBy: string | null };
+  /** When an unresolved or waiting payout enters the exception queue (exceptions/queue.ts). */
+  exceptions: { value: ExceptionsSetting; updatedAt: string | null; updatedBy: string | null };
 }
 
 async function stored(tx: CentralTx): Promise<Record<string, Stored>> {
   const list = await rows<{ key: string; value: unknown; updated_at: Date | string; username: string | null }>(
     tx,
     sql`SELECT s.key, s.value::text AS value, s.updated_at, o.username FROM settings s LEFT JOIN operators o ON o.id = s.updated_by
-        WHERE s.key IN (${KEYS.thresholds}, ${KEYS.providers}, ${KEYS.fileVault})`,
+        WHERE s.key IN (${KEYS.thresholds}, ${KEYS.providers}, ${KEYS.fileVault}, ${KEYS.exceptions})`,
   );
   return Object.fromEntries(list.map((r) => [r.key, { value: parseJson(r.value), updatedAt: isoOf(r.updated_at), updatedBy: r.username }]));
 }
@@ -62,6 +65,7 @@ export async function showSettings(tx: CentralTx): Promise<SettingsView> {
   const thresholds = s[KEYS.thresholds];
   const providers = s[KEYS.providers];
   const fileVault = s[KEYS.fileVault];
+  const exceptions = s[KEYS.exceptions];
   const configured = thresholds ? read('thresholds', thresholdsSchema, thresholds.value) : {};
   return {
     thresholds: {
@@ -73,6 +77,7 @@ export async function showSettings(tx: CentralTx): Promise<SettingsView> {
     },
     providers: { value: read('providers', providersSettingSchema, providers?.value ?? {}), updatedAt: providers?.updatedAt ?? null, updatedBy: providers?.updatedBy ?? null },
     fileVault: { value: read('fileVault', fileVaultSettingSchema, fileVault?.value ?? {}), updatedAt: fileVault?.updatedAt ?? null, updatedBy: fileVault?.updatedBy ?? null },
+    exceptions: { value: read('exceptions', exceptionsSettingSchema, exceptions?.value ?? {}), updatedAt: exceptions?.updatedAt ?? null, updatedBy: exceptions?.updatedBy ?? null },
   };
 }
 
@@ -95,8 +100,9 @@ export const set = defineCommand({
       z.strictObject({ key: z.literal('thresholds'), value: given.pipe(thresholdsSchema) }),
       z.strictObject({ key: z.literal('providers'), value: given.pipe(providersSettingSchema) }),
       z.strictObject({ key: z.literal('fileVault'), value: given.pipe(fileVaultSettingSchema) }),
+      z.strictObject({ key: z.literal('exceptions'), value: given.pipe(exceptionsSettingSchema) }),
     ],
-    { error: "key must be 'thresholds', 'providers' or 'fileVault'" },
+    { error: "key must be 'thresholds', 'providers', 'fileVault' or 'exceptions'" },
   ),
   async run(ctx, input): Promise<SettingsView> {
     const key = KEYS[input.key];

@@ -26,6 +26,10 @@ export const poll = defineCommand({
   transactional: false,
   input: z.strictObject({
     batch: batchRef.optional(),
+    /** Only these payouts (the exception queue's "look now"). */
+    payoutIds: z.array(z.string().uuid()).min(1).max(1000).optional(),
+    /** Only payouts whose lookup is due by their back-off schedule (automatic pollers). */
+    dueOnly: z.boolean().optional(),
     limit: z.number().int().min(1).max(100_000).optional(),
     /** Also ask about SUCCEEDED payouts settled since then, to catch reversals. */
     includeSucceededSince: instant.optional(),
@@ -34,6 +38,8 @@ export const poll = defineCommand({
   async run(ctx, input) {
     return pollPayouts(ctx.store, (name) => ctx.services.providers(name), {
       batch: input.batch,
+      payoutIds: input.payoutIds,
+      dueOnly: input.dueOnly,
       limit: input.limit,
       includeSucceededSince: input.includeSucceededSince === undefined ? undefined : toDate(input.includeSucceededSince),
       concurrency: input.concurrency,

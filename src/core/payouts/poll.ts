@@ -9,8 +9,10 @@
  * attempt whose first attempt's record still says ACCEPTED is a break reconciliation reports, and
  * polling is the action that clears it (the provider's word lands on that attempt's record only).
  *
- * Waiting payouts are asked on their lookup schedule (payouts/lookups.ts): one that is not due is
- * counted as `notDue`, not asked — many held payouts must not run into the provider's rate limit.
+ * A person's poll asks every payout it names (or all): they asked for an answer now. Each answer
+ * "still waiting" advances the payout's lookup schedule (payouts/lookups.ts), which the executor's
+ * rounds follow — and so does a poll with `dueOnly` (an automatic poller): many held payouts must not
+ * run into the provider's rate limit. Skipped ones are counted as `notDue`.
  *
  * UNKNOWN payouts are not polled: whether they exist at all is the executor's question (resend the
  * same request, then look up the reference), and answering it here could race the executor.
@@ -22,6 +24,7 @@ import { sql } from 'drizzle-orm';
 import { appendAudit, type AuditContext, type AuditEntry } from '../audit/chain.js';
 import { loadBatch } from '../batches/content.js';
 import { centralNow } from '../central/clock.js';
+import { pgArray } from '../central/arrays.js';
 import { rows, type CentralStore } from '../central/store.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { mapLimit } from '../execution/pool.js';
@@ -32,6 +35,10 @@ import { applyStatusUpdates, type StatusUpdate } from './status.js';
 export interface PollOptions {
   /** Only this batch (number or id). */
   batch?: string | undefined;
+  /** Only these payouts (an operator's "look now" from the exception queue). */
+  payoutIds?: readonly string[] | undefined;
+  /** Only payouts whose lookup is due (for automatic pollers); default: every payout asked. */
+  dueOnly?: boolean | undefined;
   /** At most this many payouts per run, least recently updated first (default 1000). */
   limit?: number | undefined;
   includeSucceededSince?: Date | undefined;
@@ -61,7 +68,7 @@ export interface PollResult {
   waiting: Record<string, number>;
   /** Superseded attempts asked about (their records, not their payouts, take the answer). */
   superseded: number;
-  /** Waiting payouts not asked this time: looked up recently, their next lookup is not due yet. */
+  /** With `dueOnly`: waiting payouts not asked this time (looked up recently, the next lookup not due yet). */
   notDue: number;
 }
 
@@ -81,11 +88,12 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
   const limit = options.limit ?? 1000;
   const batchId = options.batch ? (await loadBatch(db, options.batch)).id : null;
   const since = options.includeSucceededSince?.toISOString() ?? null;
-  const candidates = await pollCandidates(store, batchId, since, limit);
+  const dueOnly = options.dueOnly === true;
+  const candidates = await pollCandidates(store, { batchId, since, limit, payoutIds: options.payoutIds ?? null, dueOnly });
   const [{ n: unknownSkipped, not_due: notDue } = { n: 0, not_due: 0 }] = await rows<{ n: number; not_due: number }>(
     db,
     sql`SELECT count(*) FILTER (WHERE p.status = 'UNKNOWN')::int AS n,
-               count(*) FILTER (WHERE p.status = 'ACCEPTED' AND NOT ${LOOKUP_DUE})::int AS not_due
+               count(*) FILTER (WHERE ${dueOnly} AND p.status = 'ACCEPTED' AND NOT ${LOOKUP_DUE})::int AS not_due
         FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
         WHERE p.status IN ('UNKNOWN', 'ACCEPTED') AND (${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid)`,
   );
@@ -150,18 +158,23 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
  * with the provider (when its lookup is due), superseded attempts whose record is not final yet, and
  * with `since` the succeeded ones settled since then (reversals).
  */
-async function pollCandidates(store: CentralStore, batchId: string | null, since: string | null, limit: number): Promise<Candidate[]> {
-  const inBatch = sql`(${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid)`;
+async function pollCandidates(
+  store: CentralStore,
+  { batchId, since, limit, payoutIds, dueOnly }: { batchId: string | null; since: string | null; limit: number; payoutIds: readonly string[] | null; dueOnly: boolean },
+): Promise<Candidate[]> {
+  const named = payoutIds === null ? null : pgArray(payoutIds);
+  const inBatch = sql`(${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid) AND (${named}::uuid[] IS NULL OR p.id = ANY(${named}::uuid[]))`;
+  const due = dueOnly ? LOOKUP_DUE : sql`true`;
   return rows<Candidate>(
     store.db,
     sql`SELECT * FROM (
           SELECT p.id, p.provider, p.status, p.attempt, true AS current, coalesce(a.provider_payout_id, p.provider_payout_id) AS provider_payout_id, 0 AS rank, p.updated_at
           FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
-          WHERE p.status = 'ACCEPTED' AND ${LOOKUP_DUE} AND ${inBatch}
+          WHERE p.status = 'ACCEPTED' AND ${due} AND ${inBatch}
           UNION ALL
           SELECT p.id, p.provider, p.status, a.attempt, false, a.provider_payout_id, 1, a.updated_at
           FROM payout_attempts a JOIN payouts p ON p.id = a.payout_id
-          WHERE a.state IN ('PREPARED', 'ACCEPTED') AND a.attempt < p.attempt AND a.provider_payout_id IS NOT NULL AND ${LOOKUP_DUE} AND ${inBatch}
+          WHERE a.state IN ('PREPARED', 'ACCEPTED') AND a.attempt < p.attempt AND a.provider_payout_id IS NOT NULL AND ${due} AND ${inBatch}
           UNION ALL
           SELECT p.id, p.provider, p.status, p.attempt, true, coalesce(a.provider_payout_id, p.provider_payout_id), 2, p.updated_at
           FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt

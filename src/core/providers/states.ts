@@ -54,3 +54,43 @@ export function stateMeaning(provider: ProviderName, raw: string): StateMeaning 
   if (entry) return { raw, words: entry.words, attention: entry.attention === true, known: true };
   return { raw, words: `in a state this console does not know (${raw}): check it at ${provider === 'xendit' ? 'Xendit' : provider === 'rise' ? 'Rise' : 'the provider'}`, attention: true, known: false };
 }
+
+/** Raw states in which a payout normally waits at its provider: not final, nothing for a person to do yet. */
+export function waitingStates(): string[] {
+  const out: string[] = [];
+  for (const table of [XENDIT, RISE]) {
+    for (const [raw, entry] of Object.entries(table)) if (!entry.attention && !FINAL_WORDS.has(raw)) out.push(raw);
+  }
+  return out;
+}
+const FINAL_WORDS = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED', 'complete', 'removed']);
+
+/** Xendit's failure codes (Payouts v2 "failure codes"; the sandbox uses the same) in words, with what to do. */
+const FAILURES: Record<string, string> = {
+  INSUFFICIENT_BALANCE: 'our balance at the provider was too low: top up, then retry',
+  INVALID_DESTINATION: "the destination account does not exist or cannot receive payouts: correct the affiliate's destination, then retry",
+  REJECTED_BY_CHANNEL: "the bank or e-wallet refused the payout: check the destination with the affiliate before retrying",
+  DESTINATION_MAXIMUM_LIMIT: 'more than the destination account may receive: ask the affiliate, or release it for a smaller payout',
+  TRANSFER_ERROR: 'the transfer failed at the bank: retry once; if it fails again, ask the provider',
+  TEMPORARY_TRANSFER_ERROR: 'a temporary transfer problem at the bank: retry',
+  UNKNOWN_BANK_NETWORK_ERROR: 'a bank network problem: retry',
+  TEMPORARY_BANK_NETWORK_ERROR: 'a temporary bank network problem: retry',
+  SWITCHING_NETWORK_ERROR: 'a problem in the interbank switching network: retry',
+  SERVER_ERROR: "the provider's own error: retry",
+  TEMPORARY_ERROR: "a temporary error at the provider: retry",
+};
+
+export function failureMeaning(code: string | null): string {
+  if (code === null) return 'failed without a reason given by the provider';
+  return FAILURES[code] ?? `failed with the provider's code ${code}, which this console does not know: ask the provider before retrying`;
+}
+
+/**
+ * A payout row as shown to people: its provider state's meaning beside the raw state (null when
+ * nothing was heard from the provider yet).
+ */
+export function withStateMeaning<T extends { provider: unknown; provider_status: unknown }>(row: T): T & { provider_state_meaning: string | null } {
+  const raw = typeof row.provider_status === 'string' ? row.provider_status : null;
+  const provider = row.provider as ProviderName;
+  return { ...row, provider_state_meaning: raw === null || !(provider in TABLES) ? null : stateMeaning(provider, raw).words };
+}
