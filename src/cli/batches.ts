@@ -213,10 +213,12 @@ export function registerTrackingCommands(program: Command, run: Run<CliHost>, re
     .description('ask providers about payouts still with them (and, with --since, about reversals)')
     .option('--batch <batch>', 'only this batch')
     .option('--since <date>', 'also re-check payouts that succeeded since then (reversals)')
+    .option('--payouts <ids>', 'only these payout ids (comma-separated): look now')
+    .option('--due-only', 'only payouts whose next lookup is due by their back-off schedule (for scheduled runs)')
     .action(
       run(async (cli, opts: unknown) => {
-        const o = opts as { batch?: string; since?: string };
-        const r = await cli.call<Record<string, unknown>>('payouts.poll', { batch: o.batch, includeSucceededSince: o.since });
+        const o = opts as { batch?: string; since?: string; payouts?: string; dueOnly?: boolean };
+        const r = await cli.call<Record<string, unknown>>('payouts.poll', { batch: o.batch, includeSucceededSince: o.since, payoutIds: list(o.payouts), dueOnly: o.dueOnly });
         print(cli, r, () => out(Object.entries(r).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')));
       }),
     );
