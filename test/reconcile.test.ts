@@ -1,6 +1,8 @@
 /**
  * Reconciliation against the fake Xendit over HTTP, on real stores: payouts made by the real flow,
  * then the two sides pulled apart in each way the outcomes name, and one run that must report each.
+ * Xendit's side is listed through its Transactions API (GET /transactions), as the real service
+ * requires: GET /v2/payouts only looks up one reference.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,14 +38,14 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
   const period = () => ({ from: new Date(Date.now() - DAY).toISOString(), to: new Date(Date.now() + DAY).toISOString() });
   // The roles each payout plays in the run.
   let missing: PayoutState, amountOff: PayoutState, reversed: PayoutState, stillAccepted: PayoutState, failedThere: PayoutState, unlisted: PayoutState, doublePaid: PayoutState;
-  let foreignId: string, secondPaymentId: string;
+  let foreignId: string, secondPaymentId: string, seededId: string;
 
   const results = async (runId: string, outcome?: string) =>
     (await flow.tw.call<{ total: number; results: ResultRow[] }>('reconcile.results', { runId, ...(outcome ? { outcome } : {}), limit: 1000 })).results;
 
   beforeAll(async () => {
     flow = await openFlow(driver);
-    fake = await startFakeXendit({ seed: 5, settleAfterMs: 3_600_000, now: () => Date.now() + skew, maxPageSize: 4 });
+    fake = await startFakeXendit({ seed: 5, settleAfterMs: 3_600_000, now: () => Date.now() + skew, maxPageSize: 4, recordRequests: true });
     client = xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 3000 });
     flow.providers.xendit = client;
     batch = await payBatch(flow, { provider: 'xendit', currency: 'IDR', waitMs: 1000 });
@@ -67,6 +69,8 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
     if (foreign.kind !== 'created' || second.kind !== 'created') throw new Error('fake refused a create');
     foreignId = foreign.payout.providerId;
     secondPaymentId = second.payout.providerId;
+    // And one this client never sent at all (made in Xendit's Dashboard): only the Transactions API shows it.
+    seededId = fake.seedPayout({ reference: 'dashboard-payout-7', amountMinor: 7_500_000n, currency: 'IDR', status: 'SUCCEEDED' }).id;
 
     // The provider's list: one of ours left out for good (and unknown to `get`), one left out but
     // found by `get` (created across the period boundary), one with another amount.
@@ -96,7 +100,7 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
       amount_mismatch: 1,
       status_mismatch: 3,
       missing_at_provider: 1,
-      unknown_to_us: 2,
+      unknown_to_us: 3,
       matched: states.length - 5,
       ours: states.length,
       missingNotAsserted: 0,
@@ -105,7 +109,7 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
       flow.tw.ws.central.db,
       sql`SELECT r.status, (SELECT count(*)::int FROM reconciliation_results x WHERE x.run_id = r.id) AS n FROM reconciliation_runs r WHERE r.id = ${run.runId}::uuid`,
     );
-    expect(stored).toEqual({ status: 'complete', n: states.length + 2 });
+    expect(stored).toEqual({ status: 'complete', n: states.length + 3 });
     const audits = await rows<{ after: { counts: Record<string, number> } }>(
       flow.tw.ws.central.db,
       sql`SELECT after FROM audit_log WHERE action = 'reconciliation.run' AND entity_id = ${run.runId}`,
@@ -155,6 +159,23 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
     expect(String(rogue.details.hint)).toMatch(/double payment/);
   });
 
+  it('unknown_to_us through the Transactions API: a payout made outside this system, with its status and exact amount', async () => {
+    const unknown = await results(run.runId, 'unknown_to_us');
+    expect(unknown.find((u) => u.providerPayoutId === seededId)).toMatchObject({
+      payoutId: null,
+      providerStatus: 'SUCCEEDED',
+      providerAmountMinor: '7500000',
+      details: { reason: 'reference_not_ours', reference: 'dashboard-payout-7' },
+    });
+    // The period was listed page by page from GET /transactions; GET /v2/payouts was only ever a
+    // lookup by reference (the real API requires reference_id there).
+    const requests = fake.requests().filter((r) => r.method === 'GET');
+    const pages = requests.filter((r) => r.path === '/transactions');
+    expect(pages.length).toBeGreaterThan(1);
+    for (const r of pages) expect(new URLSearchParams(r.query).getAll('types')).toEqual(['DISBURSEMENT']);
+    for (const r of requests.filter((x) => x.path === '/v2/payouts')) expect(new URLSearchParams(r.query).get('reference_id')).toBeTruthy();
+  });
+
   it('polling with includeSucceededSince applies the reversal and the failure-after-success is still refused', async () => {
     const polled = await pollPayouts(flow.tw.ws.central, async () => client, { includeSucceededSince: new Date(Date.now() - DAY) });
     expect(polled.changed).toEqual({ SUCCEEDED: 1, REVERSED: 1 });
@@ -166,14 +187,14 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
 
   it('an incomplete list stores an incomplete run with the problem and asserts nothing missing', async () => {
     flow.providers.xendit = client;
-    fake.injectRead('server_error', { path: '/v2/payouts', skip: 1, count: 1 });
+    fake.injectRead('server_error', { path: '/transactions', skip: 1, count: 1 });
     const incomplete = await flow.tw.call<ReconcileResult>('reconcile.run', { provider: 'xendit', ...period() });
     expect(incomplete.status).toBe('incomplete');
     expect(incomplete.problem).toMatch(/HTTP 500/);
     expect(incomplete.problem).toMatch(/missing_at_provider was not asserted/);
     expect(incomplete.counts.missing_at_provider).toBe(0);
     expect(incomplete.counts.missingNotAsserted).toBeGreaterThan(0);
-    expect(incomplete.counts.listed).toBeLessThan(states.length + 2);
+    expect(incomplete.counts.listed).toBeLessThan(states.length + 3);
     const all = await results(incomplete.runId);
     expect(all.length).toBe(incomplete.counts.listed);
     for (const r of all) expect(r.details.listComplete).toBe(false);

@@ -439,51 +439,178 @@ describe('lookup by reference', () => {
   });
 });
 
-describe('list for reconciliation', () => {
+describe('list for reconciliation: the Transactions API', () => {
   const start = Date.parse('2025-03-01T00:00:00.000Z');
   let clock = start;
   let f: FakeXendit;
   let client: XenditProvider;
+  const seen: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    seen.push(`${init?.method ?? 'GET'} ${String(input).replace(/^http:\/\/[^/]+/, '')}`);
+    return fetch(input, init);
+  };
   beforeAll(async () => {
-    ({ fake: f, client } = await fake({ now: () => clock }));
+    ({ fake: f } = await fake({ now: () => clock }));
+    client = new XenditProvider({ baseUrl: f.url, secretKey: f.secretKey, timeoutMs: 2000, fetch: recording });
     for (let i = 0; i < 260; i++) {
       clock = start + i * 1000; // one per second
       expectKind(await client.create(payoutRequest()), 'created');
     }
+    clock = start + 400_000; // everything settled: every transaction SUCCESS
+    seen.length = 0;
+  });
+  afterEach(() => {
+    seen.length = 0;
   });
 
-  it('follows has_more/after_id paging and keeps only the window', async () => {
+  it('pages GET /transactions by has_more/after_id and keeps [from, to) — no lookup needed for SUCCESS', async () => {
     const result = await client.list(new Date(start + 5_000), new Date(start + 255_000));
     expect(result.complete).toBe(true);
     expect(result.problem).toBeUndefined();
+    // created[lte] is inclusive: the payout at exactly `to` comes back and is left to the next period.
     expect(result.payouts).toHaveLength(250);
     expect(result.payouts[0]!.createdAt).toBe('2025-03-01T00:00:05.000Z');
+    expect(result.payouts.at(-1)!.createdAt).toBe('2025-03-01T00:04:14.000Z');
     expect(new Set(result.payouts.map((p) => p.providerId)).size).toBe(250);
+    expect(result.payouts.every((p) => p.status === 'SUCCEEDED' && p.rawStatus === 'SUCCEEDED' && p.amountMinor === 1_500_000n && /^disb-/.test(p.providerId))).toBe(true);
+    expect(seen).toHaveLength(6); // 251 transactions, 50 a page
+    expect(seen.every((r) => r.startsWith('GET /transactions?types=DISBURSEMENT&created%5Bgte%5D=2025-03-01T00%3A00%3A05.000Z&created%5Blte%5D=2025-03-01T00%3A04%3A15.000Z&limit=50'))).toBe(true);
+    expect(seen.slice(1).every((r) => /&after_id=txn_/.test(r))).toBe(true);
   });
 
   it('is incomplete, with the problem, when a page fails', async () => {
-    f.injectRead('server_error', { skip: 1, path: '/v2/payouts' });
+    f.injectRead('server_error', { skip: 1, path: '/transactions' });
     const result = await client.list(new Date(start), new Date(start + 300_000));
     expect(result.complete).toBe(false);
     expect(result.problem).toMatch(/page 2: .*HTTP 500/);
-    expect(result.payouts).toHaveLength(100);
-  });
-
-  it('pages a bare-array answer by its length', async () => {
-    const { client: c } = await fake({ listShape: 'array' });
-    for (let i = 0; i < 120; i++) expectKind(await c.create(payoutRequest()), 'created');
-    const result = await c.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
-    expect(result).toMatchObject({ complete: true });
-    expect(result.payouts).toHaveLength(120);
+    expect(result.payouts).toHaveLength(50);
   });
 
   it('stops, incomplete, when the cursor does not advance', async () => {
-    const page = JSON.stringify({ data: [{ id: 'disb-1', reference_id: 'r', amount: 1, currency: 'PHP', status: 'SUCCEEDED' }], has_more: true });
-    const server = await adhoc(() => ({ status: 200, body: page }));
+    const tx = { id: 'txn_1', product_id: 'disb-1', type: 'DISBURSEMENT', status: 'SUCCESS', reference_id: 'r', amount: 1, currency: 'PHP', created: '2025-01-01T00:00:00Z' };
+    const server = await adhoc(() => ({ status: 200, body: JSON.stringify({ data: [tx], has_more: true }) }));
     const c = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
-    const result = await c.list(new Date(0), new Date());
-    expect(result).toMatchObject({ complete: false, problem: expect.stringMatching(/cursor did not advance/) });
-    expect(server.requests[0]!.url).toMatch(/created%5Bgte%5D=1970-01-01T00%3A00%3A00.000Z&created%5Blt%5D=.*&limit=100$/);
+    const result = await c.list(new Date(0), new Date('2026-01-01T00:00:00Z'));
+    expect(result).toMatchObject({ complete: false, problem: expect.stringMatching(/page 2: .*cursor did not advance/) });
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/transactions?types=DISBURSEMENT&created%5Bgte%5D=1970-01-01T00%3A00%3A00.000Z&created%5Blte%5D=2026-01-01T00%3A00%3A00.000Z&limit=50',
+      '/transactions?types=DISBURSEMENT&created%5Bgte%5D=1970-01-01T00%3A00%3A00.000Z&created%5Blte%5D=2026-01-01T00%3A00%3A00.000Z&limit=50&after_id=txn_1',
+    ]);
+  });
+});
+
+describe('list: transaction statuses → payout statuses', () => {
+  const at = '2025-05-01T00:00:00.000Z';
+  const tx = (productId: string, status: string, more: Record<string, unknown> = {}) => ({
+    id: `txn_${productId}_${status}`, product_id: productId, type: 'DISBURSEMENT', status, reference_id: `ref-${productId}`,
+    amount: 15000, currency: 'IDR', created: at, updated: at, ...more,
+  });
+  const payout = (id: string, status: string) => ({ id, reference_id: `ref-${id}`, amount: 15000, currency: 'IDR', status, created: at, updated: at });
+  const page = [
+    tx('disb-s', 'SUCCESS', { amount: 123456789012.34, currency: 'PHP' }),
+    tx('disb-f', 'FAILED'),
+    tx('disb-v', 'VOIDED'),
+    tx('disb-r', 'REVERSED'),
+    tx('disb-p', 'PENDING'),
+    tx('disb-n', 'ON_HOLD_SOMETHING_NEW'),
+    tx('disb-twice', 'SUCCESS'),
+    tx('disb-twice', 'REVERSED'),
+    tx('legacy-1', 'PENDING'),
+    tx('py-1', 'SUCCESS', { type: 'PAYMENT' }),
+    tx('disb-late', 'SUCCESS', { created: '2025-06-01T00:00:00.000Z' }),
+  ];
+  const payouts: Record<string, ReturnType<typeof payout>> = {
+    'disb-p': payout('disb-p', 'ACCEPTED'),
+    'disb-n': payout('disb-n', 'LOCKED'),
+    'disb-twice': payout('disb-twice', 'REVERSED'),
+  };
+  // 123456789012.34 is written back as exactly that text by JSON.stringify (shortest round trip).
+  const body = JSON.stringify({ data: page, has_more: false });
+
+  it('maps SUCCESS/FAILED/VOIDED/REVERSED, reads the payout for PENDING, unknown and conflicting ones, skips other types and the period end', async () => {
+    const server = await adhoc((req) => {
+      const one = /^\/v2\/payouts\/([^/?]+)$/.exec(req.url ?? '');
+      if (!one) return { status: 200, body };
+      const p = payouts[decodeURIComponent(one[1]!)];
+      return p ? { status: 200, body: JSON.stringify(p) } : { status: 404, body: '{"error_code":"DATA_NOT_FOUND","message":"no such payout"}' };
+    });
+    const c = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
+    const result = await c.list(new Date('2025-04-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z'));
+    expect(result).toMatchObject({ complete: true });
+    const by = new Map(result.payouts.map((p) => [p.providerId, p]));
+    expect([...by.keys()].sort()).toEqual(['disb-f', 'disb-n', 'disb-p', 'disb-r', 'disb-s', 'disb-twice', 'disb-v', 'legacy-1']);
+    expect(by.get('disb-s')).toMatchObject({ status: 'SUCCEEDED', rawStatus: 'SUCCEEDED', amountMinor: 12_345_678_901_234n, currency: 'PHP', reference: 'ref-disb-s' });
+    expect(by.get('disb-f')).toMatchObject({ status: 'FAILED', rawStatus: 'FAILED', failureCode: null, amountMinor: 1_500_000n });
+    expect(by.get('disb-v')).toMatchObject({ status: 'CANCELLED', rawStatus: 'CANCELLED' });
+    expect(by.get('disb-r')).toMatchObject({ status: 'REVERSED', rawStatus: 'REVERSED' });
+    expect(by.get('disb-p')).toMatchObject({ status: 'ACCEPTED', rawStatus: 'ACCEPTED' });
+    expect(by.get('disb-n')).toMatchObject({ status: 'OTHER', rawStatus: 'LOCKED' });
+    expect(by.get('disb-twice')).toMatchObject({ status: 'REVERSED' });
+    // Not a Payouts v2 id: get does not know it, the transaction's own status stays (non-terminal).
+    expect(by.get('legacy-1')).toMatchObject({ status: 'OTHER', rawStatus: 'PENDING', amountMinor: 1_500_000n });
+    const gets = server.requests.filter((r) => r.url.startsWith('/v2/payouts/')).map((r) => r.url).sort();
+    expect(gets).toEqual(['/v2/payouts/disb-n', '/v2/payouts/disb-p', '/v2/payouts/disb-twice', '/v2/payouts/legacy-1']);
+  });
+
+  it('an amount that is not exact makes the listing incomplete; the rest is kept', async () => {
+    const bad = JSON.stringify({ data: [tx('disb-ok', 'SUCCESS'), tx('disb-bad', 'SUCCESS', { amount: 1.234, currency: 'PHP' })], has_more: false });
+    const server = await adhoc(() => ({ status: 200, body: bad }));
+    const c = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
+    const result = await c.list(new Date('2025-04-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z'));
+    expect(result).toMatchObject({ complete: false, problem: expect.stringMatching(/txn_disb-bad_SUCCESS: .*more decimals/) });
+    expect(result.payouts.map((p) => p.providerId)).toEqual(['disb-ok']);
+  });
+});
+
+describe('list: status lookups against the fake', () => {
+  it('reads the payouts of pending transactions, at most three at a time', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const f = await startFakeXendit({ settleAfterMs: 60_000 });
+    fakes.push(f);
+    const counting: typeof fetch = async (input, init) => {
+      const isGet = /\/v2\/payouts\/disb-/.test(String(input));
+      if (isGet) most = Math.max(most, ++inFlight);
+      try {
+        return await fetch(input, init);
+      } finally {
+        if (isGet) inFlight--;
+      }
+    };
+    const client = new XenditProvider({ baseUrl: f.url, secretKey: f.secretKey, fetch: counting });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(expectKind(await client.create(payoutRequest()), 'created').payout.providerId);
+    f.setStatus(ids[0]!, 'PENDING_COMPLIANCE_ASSESSMENT');
+    const result = await client.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
+    expect(result).toMatchObject({ complete: true });
+    expect(result.payouts.map((p) => p.providerId)).toEqual(ids);
+    expect(result.payouts[0]).toMatchObject({ status: 'OTHER', rawStatus: 'PENDING_COMPLIANCE_ASSESSMENT' });
+    expect(result.payouts.slice(1).every((p) => p.status === 'ACCEPTED')).toBe(true);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(3);
+  });
+
+  it('waits out a 429 (Rate-Limit-Reset) on a page and on lookups, then completes', async () => {
+    const { fake: f, client } = await fake({ settleAfterMs: 60_000, faultRateLimitReset: '0.3' });
+    for (let i = 0; i < 4; i++) expectKind(await client.create(payoutRequest()), 'created');
+    f.injectRead('rate_limit', { path: '/transactions' });
+    f.injectRead('rate_limit', { path: '/v2/payouts/', count: 2 });
+    const t = Date.now();
+    const result = await client.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
+    expect(result).toMatchObject({ complete: true });
+    expect(result.payouts).toHaveLength(4);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(550); // two waits of 0.3 s
+    expect(f.stats().faults.read_rate_limit).toBe(3);
+  });
+
+  it('a lookup that fails keeps the transaction status and makes the listing incomplete', async () => {
+    const { fake: f, client } = await fake({ settleAfterMs: 60_000 });
+    const created = expectKind(await client.create(payoutRequest()), 'created');
+    f.injectRead('server_error', { path: '/v2/payouts/' });
+    const result = await client.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
+    expect(result.complete).toBe(false);
+    expect(result.problem).toMatch(/status of 1 payout\(s\) could not be read .*HTTP 500/);
+    expect(result.payouts).toEqual([expect.objectContaining({ providerId: created.payout.providerId, status: 'OTHER', rawStatus: 'PENDING' })]);
   });
 });
 

@@ -394,15 +394,23 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
     if (q.get('query_type') !== 'payable') throw new Reply(400, 'VALIDATION_ERROR', 'query_type must be payable');
     const state = q.get('state') ?? 'all';
     const recipient = q.get('recipient');
-    const start = q.get('start_date') ? Date.parse(q.get('start_date')!) : null;
-    const end = q.get('end_date') ? Date.parse(q.get('end_date')!) : null;
+    // Documented as dates (YYYY-MM-DD); read here as UTC days, end_date inclusive (the whole day).
+    const dateParam = (name: string): number | null => {
+      const value = q.get(name);
+      if (value === null) return null;
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new Reply(400, 'VALIDATION_ERROR', `${name} must be a date (YYYY-MM-DD)`);
+      return Date.parse(value);
+    };
+    const start = dateParam('start_date');
+    const endDay = dateParam('end_date');
+    const end = endDay === null ? null : endDay + 86_400_000 - 1;
     const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
     const limit = Math.min(100, Math.max(1, Number.parseInt(q.get('limit') ?? '20', 10) || 20));
     const all = [...payments.values()].filter(
       (p) =>
         (state === 'all' || p.state === state) &&
         (!recipient || p.to === recipient) &&
-        // end_date inclusive, as many APIs do: the client must keep [from, to) itself.
+        // Whole days: the client must keep [from, to) itself.
         (start === null || Date.parse(p.created_at) >= start) &&
         (end === null || Date.parse(p.created_at) <= end),
     );

@@ -5,6 +5,12 @@
  * seeded, reproducible fault injection. State lives in Maps so 10,000 creates stay well under a
  * second of server time.
  *
+ * Listing follows the real API: `GET /v2/payouts` is a lookup by `reference_id` (required, as
+ * Xendit's reference and xendit-node mark it: without it the answer is 400 API_VALIDATION_ERROR), and
+ * a period is listed through the Transactions API, `GET /transactions`, which this fake builds from
+ * every payout it holds — including ones made outside the client under test (`seedPayout`). Query
+ * parameters an endpoint does not take are refused, so a client typo cannot pass unnoticed.
+ *
  * It deliberately does not share code with the client (src/core/providers/xendit.ts) beyond the
  * money module: a fake built from the client's own helpers would agree with the client's bugs.
  */
@@ -65,6 +71,33 @@ export interface FakeXenditOptions {
   maxPageSize?: number;
   /** Clock (epoch ms), for tests that need fixed creation times. */
   now?: () => number;
+  /** Keep a log of every request (`requests()`); off by default so long benchmarks do not grow it. */
+  recordRequests?: boolean;
+}
+
+/** One request as the fake received it. */
+export interface FakeRequest {
+  method: string;
+  path: string;
+  /** The raw query string, without '?'. */
+  query: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A payout made outside the client under test (the Dashboard, another integration). */
+export interface FakeSeedPayout {
+  reference: string;
+  amountMinor: bigint;
+  currency: string;
+  channelCode?: string;
+  accountNumber?: string;
+  accountHolderName?: string;
+  /** Default SUCCEEDED. */
+  status?: string;
+  failureCode?: string | null;
+  /** Default now. */
+  createdMs?: number;
 }
 
 export interface FakePayout {
@@ -114,6 +147,10 @@ export interface FakeXendit {
   reverse(providerId: string): FakePayout;
   /** Forces a raw status (e.g. an unseen one) with no balance or webhook effect, and stops settlement. */
   setStatus(providerId: string, status: string, failureCode?: string | null): FakePayout;
+  /** Adds a payout the client never created (no balance effect, no webhook); it is looked up and listed like any other. */
+  seedPayout(payout: FakeSeedPayout): FakePayout;
+  /** Every request received so far (only with `recordRequests`). */
+  requests(): FakeRequest[];
   setBalance(currency: string, amountMinor: bigint): void;
   balanceOf(currency: string): bigint;
   payouts(): FakePayout[];
@@ -151,6 +188,33 @@ export const DEFAULT_CHANNELS: readonly FakeChannel[] = [
     minimumMinor: PHP(1n), maximumMinor: PHP(100_000n), incrementMinor: 1n,
   })),
 ];
+
+/** The query GET /v2/payouts takes (xendit-node getPayouts). */
+const LOOKUP_PARAMS: ReadonlySet<string> = new Set(['reference_id', 'limit', 'after_id', 'before_id']);
+/** The query GET /transactions takes (xendit-node getAllTransactions; dates as `created[gte]` …). */
+const TRANSACTION_PARAMS: ReadonlySet<string> = new Set([
+  'types', 'statuses', 'channel_categories', 'reference_id', 'product_id', 'account_identifier', 'amount', 'currency',
+  'created[gte]', 'created[lte]', 'updated[gte]', 'updated[lte]', 'limit', 'after_id', 'before_id',
+]);
+const DATE_FILTERS: ReadonlyArray<[string, (value: number, bound: number) => boolean]> = [
+  ['created[gte]', (v, b) => v >= b],
+  ['created[lte]', (v, b) => v <= b],
+  ['updated[gte]', (v, b) => v >= b],
+  ['updated[lte]', (v, b) => v <= b],
+];
+/** xendit-node TransactionTypes. */
+const TRANSACTION_TYPES: ReadonlySet<string> = new Set([
+  'BATCH_DISBURSEMENT', 'DISBURSEMENT', 'PAYMENT', 'REMITTANCE', 'REMITTANCE_PAYOUT', 'REMITTANCE_COLLECTION', 'TRANSFER',
+  'PLATFORM_FEE', 'REFUND', 'CASHBACK', 'TOPUP', 'WITHDRAWAL', 'OTHER',
+]);
+/**
+ * A payout's status as its transaction shows it (Xendit's money-out table: created → PENDING,
+ * success → SUCCESS, partner rejected → FAILED, cancelled → VOIDED, reversed → REVERSED). Holds and
+ * anything unknown are still PENDING: the money is on hold.
+ */
+const TRANSACTION_STATUS: Record<string, string> = {
+  ACCEPTED: 'PENDING', REQUESTED: 'PENDING', SUCCEEDED: 'SUCCESS', FAILED: 'FAILED', CANCELLED: 'VOIDED', REVERSED: 'REVERSED',
+};
 
 const DEFAULT_FAILURE_CODES = ['INVALID_DESTINATION', 'REJECTED_BY_CHANNEL', 'TEMPORARY_TRANSFER_ERROR', 'TRANSFER_ERROR', 'UNKNOWN_BANK_NETWORK_ERROR'];
 
@@ -220,6 +284,7 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   let pending: PayoutRecord[] = [];
   let pendingHead = 0;
 
+  const log: FakeRequest[] = [];
   const injected: FakeFaultKind[] = [];
   const readFaults: Array<{ kind: FakeReadFaultKind; skip: number; count: number; path: string }> = [];
   const windows = new Map<string, { start: number; count: number }>();
@@ -531,43 +596,130 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
 
   // ---------------------------------------------------------------- reads
 
-  /** Lookup/list: `reference_id` or `created[gte]`/`created[lt]`, `limit`, `after_id` cursor. */
-  const handleList = (query: URLSearchParams): HttpAnswer => {
+  /** Query parameters an endpoint does not take (the fake refuses them, so a client typo shows). */
+  const unknownParams = (query: URLSearchParams, allowed: ReadonlySet<string>): string[] => [...new Set(query.keys())].filter((k) => !allowed.has(k));
+
+  const positiveLimit = (query: URLSearchParams, fallback: number): number | HttpAnswer => {
+    const text = query.get('limit');
+    if (text === null) return fallback;
+    const limit = /^\d+$/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
+    return limit >= 1 ? Math.min(limit, maxPageSize) : error(400, 'API_VALIDATION_ERROR', 'limit must be a positive integer');
+  };
+
+  /** GET /v2/payouts: the lookup by `reference_id` (required), `limit`, `after_id` cursor. */
+  const handleLookup = (query: URLSearchParams): HttpAnswer => {
+    const unknown = unknownParams(query, LOOKUP_PARAMS);
+    if (unknown.length > 0) return error(400, 'API_VALIDATION_ERROR', `${unknown.join(', ')} is not a parameter of GET /v2/payouts (reference_id, limit, after_id, before_id)`);
     const reference = query.get('reference_id');
-    const gte = query.get('created[gte]');
-    const lt = query.get('created[lt]');
-    const from = gte ? Date.parse(gte) : Number.NEGATIVE_INFINITY;
-    const to = lt ? Date.parse(lt) : Number.POSITIVE_INFINITY;
-    if (Number.isNaN(from) || Number.isNaN(to)) return error(400, 'API_VALIDATION_ERROR', 'created filters must be ISO 8601 timestamps');
-    const limitText = query.get('limit');
-    const limit = limitText === null ? null : Number.parseInt(limitText, 10);
-    if (limit !== null && !(limit >= 1)) return error(400, 'API_VALIDATION_ERROR', 'limit must be a positive integer');
-    const source = reference !== null ? (byReference.get(reference) ?? []) : all;
+    if (reference === null || reference === '') return error(400, 'API_VALIDATION_ERROR', 'reference_id is required');
+    if (query.has('before_id')) return error(400, 'API_VALIDATION_ERROR', 'before_id is not implemented by this fake');
+    const source = byReference.get(reference) ?? [];
     let start = 0;
     const afterId = query.get('after_id');
     if (afterId !== null) {
       const after = byId.get(afterId);
-      if (!after) return error(400, 'API_VALIDATION_ERROR', `after_id ${afterId} is not a payout`);
-      start = reference !== null ? source.indexOf(after) + 1 : after.index + 1;
+      if (!after || after.reference !== reference) return error(400, 'API_VALIDATION_ERROR', `after_id ${afterId} is not a payout of this reference`);
+      start = source.indexOf(after) + 1;
     }
-    // A documented-array answer to a lookup without a limit gives everything; otherwise pages.
-    const size = listShape === 'array' && limit === null ? Number.POSITIVE_INFINITY : Math.min(limit ?? maxPageSize, maxPageSize);
-    const page: PayoutRecord[] = [];
-    let hasMore = false;
-    for (let i = start; i < source.length; i++) {
-      const p = source[i]!;
-      if (p.createdMs < from || p.createdMs >= to) continue;
-      if (page.length >= size) {
-        hasMore = true;
-        break;
-      }
-      page.push(p);
-    }
+    // The documented-array answer gives everything unless a limit is asked for; otherwise pages.
+    const limit = positiveLimit(query, maxPageSize);
+    if (limit instanceof HttpAnswer) return limit;
+    const size = listShape === 'array' && !query.has('limit') ? Number.POSITIVE_INFINITY : limit;
+    const page = source.slice(start, start + size);
+    const hasMore = start + page.length < source.length;
     const data = page.map(payoutJson);
     if (listShape === 'array') return json(200, data);
     const next = new URLSearchParams(query);
     if (page.length > 0) next.set('after_id', page[page.length - 1]!.id);
-    return json(200, { data, has_more: hasMore, links: hasMore ? [{ href: `/v2/payouts?${next}`, rel: 'next', method: 'GET' }] : [] });
+    // xendit-node models these links as one object (GetPayouts200ResponseLinks), the transactions' as a list.
+    return json(200, { data, has_more: hasMore, ...(hasMore ? { links: { href: `/v2/payouts?${next}`, rel: 'next', method: 'GET' } } : {}) });
+  };
+
+  /** The transaction recording a payout: its id derives from the payout's, so it is stable. */
+  const transactionJson = (p: PayoutRecord) => {
+    const status = TRANSACTION_STATUS[p.status] ?? 'PENDING';
+    const category = channels.get(p.channelCode)?.category ?? 'BANK';
+    return {
+      id: `txn_${p.id.slice('disb-'.length)}`,
+      product_id: p.id,
+      type: 'DISBURSEMENT',
+      status,
+      channel_category: category === 'OTC' ? 'RETAIL_OUTLET' : category,
+      channel_code: p.channelCode,
+      account_identifier: p.accountNumber,
+      reference_id: p.reference,
+      currency: p.currency,
+      amount: wireAmount(p.amountMinor, p.currency),
+      cashflow: 'MONEY_OUT',
+      settlement_status: status === 'SUCCESS' || status === 'REVERSED' ? 'SETTLED' : status === 'PENDING' ? 'PENDING' : null,
+      estimated_settlement_time: null,
+      business_id: businessId,
+      fee: { xendit_fee: 0, value_added_tax: 0, status: 'NOT_APPLICABLE' },
+      created: p.created,
+      updated: p.updated,
+    };
+  };
+
+  type TransactionFilter = (p: PayoutRecord, tx: ReturnType<typeof transactionJson>) => boolean;
+
+  /** Filters of GET /transactions from its query, or the refusal. */
+  const transactionFilters = (query: URLSearchParams): TransactionFilter[] | HttpAnswer => {
+    const unknown = unknownParams(query, TRANSACTION_PARAMS);
+    if (unknown.length > 0) return error(400, 'API_VALIDATION_ERROR', `${unknown.join(', ')} is not a parameter of GET /transactions`);
+    const types = query.getAll('types');
+    const badType = types.find((t) => !TRANSACTION_TYPES.has(t));
+    if (badType !== undefined) return error(400, 'API_VALIDATION_ERROR', `types: ${badType} is not a transaction type`);
+    const statuses = query.getAll('statuses');
+    const filters: TransactionFilter[] = [];
+    if (types.length > 0) filters.push((_p, tx) => types.includes(tx.type));
+    if (statuses.length > 0) filters.push((_p, tx) => statuses.includes(tx.status));
+    for (const key of ['reference_id', 'product_id', 'currency'] as const) {
+      const value = query.get(key);
+      if (value !== null) filters.push((_p, tx) => tx[key] === value);
+    }
+    for (const [key, test] of DATE_FILTERS) {
+      const text = query.get(key);
+      if (text === null) continue;
+      const at = Date.parse(text);
+      if (Number.isNaN(at)) return error(400, 'API_VALIDATION_ERROR', `${key} must be an ISO 8601 timestamp`);
+      const field = key.startsWith('created') ? 'created' : 'updated';
+      filters.push((p) => test(Date.parse(field === 'created' ? p.created : p.updated), at));
+    }
+    return filters;
+  };
+
+  /**
+   * GET /transactions: one DISBURSEMENT per payout held, newest made first (the API orders by creation
+   * date), filtered, `limit` (default 10) and the `after_id` cursor, `{data, has_more, links}`.
+   */
+  const handleTransactions = (query: URLSearchParams): HttpAnswer => {
+    const filters = transactionFilters(query);
+    if (filters instanceof HttpAnswer) return filters;
+    if (query.has('before_id')) return error(400, 'API_VALIDATION_ERROR', 'before_id is not implemented by this fake');
+    const limit = positiveLimit(query, 10);
+    if (limit instanceof HttpAnswer) return limit;
+    let start = all.length - 1;
+    const afterId = query.get('after_id');
+    if (afterId !== null) {
+      const after = afterId.startsWith('txn_') ? byId.get(`disb-${afterId.slice('txn_'.length)}`) : undefined;
+      if (!after) return error(400, 'API_VALIDATION_ERROR', `after_id ${afterId} is not a transaction`);
+      start = after.index - 1;
+    }
+    const data: Array<ReturnType<typeof transactionJson>> = [];
+    let hasMore = false;
+    for (let i = start; i >= 0; i--) {
+      const p = all[i]!;
+      const tx = transactionJson(p);
+      if (!filters.every((f) => f(p, tx))) continue;
+      if (data.length >= limit) {
+        hasMore = true;
+        break;
+      }
+      data.push(tx);
+    }
+    const next = new URLSearchParams(query);
+    if (data.length > 0) next.set('after_id', data[data.length - 1]!.id);
+    return json(200, { data, has_more: hasMore, links: hasMore ? [{ href: `/transactions?${next}`, rel: 'next', method: 'GET' }] : [] });
   };
 
   const handleCancel = (id: string): HttpAnswer => {
@@ -663,7 +815,8 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     const cancel = /^\/v2\/payouts\/([^/]+)\/cancel$/.exec(path);
     if (method === 'POST' && cancel) return handleCancel(decodeURIComponent(cancel[1]!));
     if (method !== 'GET') return error(404, 'NOT_FOUND', `${method} ${path} is not an endpoint`);
-    if (path === '/v2/payouts') return handleList(query());
+    if (path === '/v2/payouts') return handleLookup(query());
+    if (path === '/transactions') return handleTransactions(query());
     const one = /^\/v2\/payouts\/([^/]+)$/.exec(path);
     if (one) {
       const p = byId.get(decodeURIComponent(one[1]!));
@@ -678,6 +831,11 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (options.recordRequests) {
+        const raw = req.url ?? '/';
+        const q = raw.indexOf('?');
+        log.push({ method: req.method ?? 'GET', path: q < 0 ? raw : raw.slice(0, q), query: q < 0 ? '' : raw.slice(q + 1), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      }
       const started = performance.now();
       let answer: HttpAnswer | null;
       try {
@@ -737,6 +895,32 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       p.settled = true;
       setStatus(p, status, failureCode);
       return snapshot(p);
+    },
+    seedPayout(seed) {
+      const t = seed.createdMs ?? now();
+      const index = all.length;
+      const iso = new Date(t).toISOString();
+      const status = seed.status ?? 'SUCCEEDED';
+      const p: PayoutRecord = {
+        id: `disb-${idPrefix}-0000-4000-8000-${index.toString(16).padStart(12, '0')}`,
+        reference: seed.reference, idempotencyKey: `seeded-${index}`, amountMinor: seed.amountMinor, currency: seed.currency,
+        channelCode: seed.channelCode ?? 'ID_BCA', accountHolderName: seed.accountHolderName ?? 'SEEDED PAYEE', accountNumber: seed.accountNumber ?? '0000000000',
+        description: null, metadata: {}, status, failureCode: seed.failureCode ?? null, created: iso, updated: iso,
+        index, createdMs: t, settleAt: t, fingerprint: `seeded-${index}`,
+        outcome: status === 'FAILED' ? { status: 'FAILED', code: seed.failureCode ?? 'TRANSFER_ERROR' } : { status: 'SUCCEEDED' },
+        debited: false, settled: true,
+      };
+      all.push(p);
+      byId.set(p.id, p);
+      byKey.set(p.idempotencyKey, p);
+      const list = byReference.get(p.reference);
+      if (list) list.push(p);
+      else byReference.set(p.reference, [p]);
+      stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+      return snapshot(p);
+    },
+    requests() {
+      return [...log];
     },
     setBalance(currency, amountMinor) {
       balances.set(currency, amountMinor);

@@ -623,7 +623,7 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
 
     async list(from, to) {
       try {
-        const r = await search({ start_date: from.toISOString(), end_date: to.toISOString() });
+        const r = await search(riseDateRange(from, to));
         if (!r.ok) return { payouts: [], complete: false, problem: r.failure.message };
         // The server's end_date may be inclusive: keep the half-open [from, to) ourselves. A payment
         // without a readable date is kept (better shown twice than missed by reconciliation).
@@ -637,6 +637,19 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
       }
     },
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The `start_date`/`end_date` filter of Rise's Query Payments (GET /v2/payments), documented as
+ * dates (YYYY-MM-DD), for the period [from, to). The docs say neither which time zone a date is in
+ * nor whether `end_date` is inclusive, so the range is widened by a day on each side: a wider answer
+ * costs a page, a narrower one would silently miss payments; list() keeps [from, to) itself.
+ */
+export function riseDateRange(from: Date, to: Date): { start_date: string; end_date: string } {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { start_date: day(from.getTime() - DAY_MS), end_date: day(to.getTime() + DAY_MS) };
 }
 
 /**

@@ -1,6 +1,17 @@
 /**
  * Xendit Payouts v2 (`/v2/payouts`) as a PayoutProvider: a thin typed client over `fetch`.
  *
+ * Endpoints (each checked against xendit-node v7's operations by test/xendit-conformance.test.ts):
+ * - create `POST /v2/payouts` (Idempotency-key header), get `GET /v2/payouts/{id}`, cancel
+ *   `POST /v2/payouts/{id}/cancel`;
+ * - findByReference `GET /v2/payouts?reference_id=…` (+ `after_id` paging): the only query that
+ *   endpoint takes — `reference_id` is required there, so it cannot list a period;
+ * - list(from, to) `GET /transactions?types=DISBURSEMENT&created[gte]=…&created[lte]=…&limit=…`
+ *   (+ `after_id` paging): the Transactions API is Xendit's listing by period; each transaction names
+ *   its payout (`product_id` = `disb-…`, `reference_id`), and payouts whose transaction status cannot
+ *   say the payout status are read with `get` (see payoutStatusOfTransaction);
+ * - balance `GET /balance?account_type=CASH&currency=…`, channelLimits `GET /payouts_channels`.
+ *
  * Why not the official SDK (xendit-node): it has no timeouts, no access to the rate-limit headers and
  * plain-string enums. Here every request has a deadline, every answer is parsed with
  * lossless-json (so amounts never pass through a float) and validated with zod, and every answer is
@@ -15,6 +26,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isLosslessNumber, LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { z } from 'zod';
 import type { CredentialStore } from '../credentials/store.js';
+import { mapLimit, RateGate } from '../execution/pool.js';
 import { assertCurrency, exponentOf, formatAmount, isCurrency, MAX_MINOR, pow10 } from '../money/index.js';
 import {
   ProviderError,
@@ -29,10 +41,23 @@ import {
 export const XENDIT_DEFAULT_URL = 'https://api.xendit.co';
 export const XENDIT_SECRET_ACCOUNT = 'provider:xendit:secret-key';
 const DEFAULT_TIMEOUT_MS = 15_000;
-/** Xendit's own page-size ceiling for list calls. */
-const LIST_PAGE_SIZE = 100;
-/** A runaway pager (a provider ignoring `after_id`) stops here instead of looping forever: 1M payouts. */
+/**
+ * Transactions per page when listing a period. The API defaults to 10 and its reference states no
+ * ceiling we could verify; 50 stays modest (paging follows `has_more` whatever a page holds).
+ */
+const TRANSACTION_PAGE_SIZE = 50;
+/** A runaway pager (a provider ignoring `after_id`) stops here instead of looping forever: 500k transactions. */
 const MAX_PAGES = 10_000;
+/**
+ * Status lookups (`get`) for listed payouts whose transaction cannot say their status: a few at a time
+ * (Xendit rate-limits per account and endpoint), at most this many per listing — beyond, the listing
+ * is incomplete rather than a burst of thousands of reads.
+ */
+const STATUS_LOOKUP_CONCURRENCY = 3;
+const MAX_STATUS_LOOKUPS = 2_000;
+/** A list call answered 429 waits for Xendit's reset and tries again, this often and this long at most. */
+const MAX_RATE_LIMIT_RETRIES = 3;
+const MAX_RATE_LIMIT_WAIT_MS_PER_RETRY = 60_000;
 
 export interface XenditOptions {
   baseUrl: string;
@@ -175,11 +200,31 @@ const errorSchema = z.object({
   errors: z.array(z.unknown()).nullish(),
 });
 
-/** The reference/list lookup is documented as an array; the SDK models `{data, has_more, links}`. */
+/** The lookup by reference is documented as an array; the SDK models `{data, has_more, links}`. */
 const pageSchema = z.union([
   z.array(z.unknown()),
   z.object({ data: z.array(z.unknown()), has_more: z.boolean().nullish(), links: z.unknown().optional() }),
 ]);
+
+/**
+ * One transaction of `GET /transactions` (xendit-node TransactionResponse): only the fields a payout
+ * needs are read; the rest (channel, fee, cashflow, settlement) is ignored.
+ */
+const transactionSchema = z.object({
+  id: z.string().min(1),
+  product_id: z.string().min(1),
+  type: z.string().min(1),
+  status: z.string().min(1),
+  reference_id: z.string().nullish(),
+  currency: z.string().min(1),
+  amount: jsonNumber,
+  created: z.string().nullish(),
+  updated: z.string().nullish(),
+});
+type TransactionJson = z.infer<typeof transactionSchema>;
+
+/** xendit-node TransactionsResponse: `has_more` says whether `after_id` of the last item gives more. */
+const transactionPageSchema = z.object({ data: z.array(z.unknown()), has_more: z.boolean().nullish(), links: z.unknown().optional() });
 
 const balanceSchema = z.object({ balance: jsonNumber });
 
@@ -210,6 +255,38 @@ const KNOWN_STATUSES: ReadonlySet<string> = new Set(['ACCEPTED', 'REQUESTED', 'S
 export function mapXenditStatus(raw: string): ProviderStatus {
   return KNOWN_STATUSES.has(raw) ? (raw as ProviderStatus) : 'OTHER';
 }
+
+/** Xendit's Transactions API type under which Payouts v2 (`disb-…`) are recorded. */
+export const XENDIT_PAYOUT_TRANSACTION_TYPE = 'DISBURSEMENT';
+
+/**
+ * A payout transaction's status → the payout status it stands for, or null when it cannot say. From
+ * Xendit's "Transaction and Settlement statuses" (money-out table) and xendit-node TransactionStatuses:
+ *
+ *   SUCCESS   payout success, funds debited (settlement SETTLED)       → SUCCEEDED
+ *   FAILED    the partner rejected the payout                          → FAILED (a transaction
+ *             carries no failure code: failureCode stays null, which classifyXenditFailure treats as final)
+ *   VOIDED    cancelled before settlement                              → CANCELLED
+ *   REVERSED  reversed after settlement                                → REVERSED
+ *   PENDING   created, processing with the partner                     → null: the payout may be
+ *             ACCEPTED, REQUESTED or held (compliance, LOCKED …); only the payout itself can say
+ *   anything else (a status Xendit adds later)                         → null
+ *
+ * null means "read the payout" (`get`), never a guess: a wrong terminal status could make
+ * reconciliation report a paid payout as failed, or the reverse. A mapped payout carries the payout
+ * status as its rawStatus too (SUCCEEDED, not SUCCESS): ProviderPayout.rawStatus differs from status
+ * only for OTHER, and reconciliation shows it beside statuses read from the payout itself.
+ */
+export function payoutStatusOfTransaction(status: string): ProviderStatus | null {
+  return TRANSACTION_TO_PAYOUT_STATUS.get(status) ?? null;
+}
+
+const TRANSACTION_TO_PAYOUT_STATUS: ReadonlyMap<string, ProviderStatus> = new Map([
+  ['SUCCESS', 'SUCCEEDED'],
+  ['FAILED', 'FAILED'],
+  ['VOIDED', 'CANCELLED'],
+  ['REVERSED', 'REVERSED'],
+]);
 
 /**
  * Failure codes worth a new attempt. Only codes where the money provably did not move for a
@@ -307,6 +384,74 @@ function byCreatedAt(payouts: ProviderPayout[]): ProviderPayout[] {
       return a.t === b.t ? a.i - b.i : a.t - b.t;
     })
     .map((x) => x.p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions → payouts
+// ---------------------------------------------------------------------------------------------
+
+/** The query of one `GET /transactions` page: payout transactions created in the period. */
+function transactionQuery(from: Date, to: Date, afterId: string | null): URLSearchParams {
+  // The API's date filter has gte/lte only: `lte` the period's end, and the half-open [from, to)
+  // is kept locally (payoutTransactions), so a payout at exactly `to` belongs to the next period.
+  const query = new URLSearchParams({
+    types: XENDIT_PAYOUT_TRANSACTION_TYPE,
+    'created[gte]': from.toISOString(),
+    'created[lte]': to.toISOString(),
+    limit: String(TRANSACTION_PAGE_SIZE),
+  });
+  if (afterId !== null) query.set('after_id', afterId);
+  return query;
+}
+
+/** A transaction as a payout with `status` (a payout status, or the transaction's own text when unresolved). */
+function transactionPayout(tx: TransactionJson, status: string): ProviderPayout | string {
+  const payout = toProviderPayout({
+    id: tx.product_id,
+    reference_id: tx.reference_id ?? '',
+    amount: tx.amount,
+    currency: tx.currency,
+    status,
+    failure_code: null,
+    created: tx.created ?? null,
+    updated: tx.updated ?? null,
+  });
+  return typeof payout === 'string' ? `transaction ${tx.id}: ${payout}` : payout;
+}
+
+/** A transaction without a readable creation time is kept: better shown than missed by reconciliation. */
+function createdWithin(created: string | null | undefined, from: Date, to: Date): boolean {
+  const at = created ? Date.parse(created) : Number.NaN;
+  return Number.isNaN(at) || (at >= from.getTime() && at < to.getTime());
+}
+
+type Listed = { tx: TransactionJson; status: ProviderStatus | null };
+
+/**
+ * The payouts among `all`: payout-type transactions created in [from, to), one per payout
+ * (`product_id`). Two transactions naming one payout with different statuses leave the status
+ * open (null): only the payout itself can settle which is current.
+ */
+function payoutTransactions(all: readonly TransactionJson[], from: Date, to: Date): Listed[] {
+  const byProduct = new Map<string, Listed>();
+  for (const tx of all) {
+    // The server filters by type already; a transaction of another type is money but not a payout.
+    if (tx.type !== XENDIT_PAYOUT_TRANSACTION_TYPE || !createdWithin(tx.created, from, to)) continue;
+    const status = payoutStatusOfTransaction(tx.status);
+    const prior = byProduct.get(tx.product_id);
+    byProduct.set(tx.product_id, prior === undefined || prior.status === status ? { tx, status } : { tx, status: null });
+  }
+  return [...byProduct.values()];
+}
+
+/** Payouts and the problems met while building them (each problem makes a listing incomplete). */
+class Collected {
+  readonly payouts: ProviderPayout[] = [];
+  readonly problems: string[] = [];
+  add(payout: ProviderPayout | string): void {
+    if (typeof payout === 'string') this.problems.push(payout);
+    else this.payouts.push(payout);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,7 +632,12 @@ export class XenditProvider implements PayoutProvider {
   }
 
   async get(providerId: string): Promise<ProviderPayout | null> {
-    const { status, json } = await this.#read('GET', `/v2/payouts/${encodeURIComponent(providerId)}`);
+    return this.#get(providerId, (path) => this.#read('GET', path));
+  }
+
+  /** `get` through `read` (the plain one, or the rate-limit-patient one of a listing). */
+  async #get(providerId: string, read: (path: string) => Promise<{ status: number; json: unknown }>): Promise<ProviderPayout | null> {
+    const { status, json } = await read(`/v2/payouts/${encodeURIComponent(providerId)}`);
     if (status === 404) {
       // Only Xendit's own "not found" means the payout does not exist; a bare 404 (wrong base URL,
       // a proxy) must not be read as "never created", or the executor could pay twice.
@@ -503,7 +653,8 @@ export class XenditProvider implements PayoutProvider {
   }
 
   async findByReference(reference: string): Promise<ProviderPayout[]> {
-    const result = await this.#pages(new URLSearchParams({ reference_id: reference }), null);
+    // reference_id is the one query GET /v2/payouts takes (required); after_id pages.
+    const result = await this.#pages(new URLSearchParams({ reference_id: reference }));
     if (!result.complete) throw result.error ?? this.#invalid(result.problem ?? 'lookup by reference was incomplete');
     // The query is an exact match; anything else in the answer is not ours.
     return byCreatedAt(result.payouts.filter((p) => p.reference === reference));
@@ -562,22 +713,98 @@ export class XenditProvider implements PayoutProvider {
     }
   }
 
+  /**
+   * Every payout created in [from, to), through the Transactions API (see the module comment). A page
+   * that fails, a transaction that is not exact, or a payout whose status could not be read makes the
+   * answer incomplete, with the reasons in `problem`; what was read is still returned.
+   */
   async list(from: Date, to: Date): Promise<{ payouts: ProviderPayout[]; complete: boolean; problem?: string }> {
-    const query = new URLSearchParams({
-      'created[gte]': from.toISOString(),
-      'created[lt]': to.toISOString(),
-      limit: String(LIST_PAGE_SIZE),
-    });
-    const { payouts, complete, problem } = await this.#pages(query, LIST_PAGE_SIZE);
-    return problem === undefined ? { payouts: byCreatedAt(payouts), complete } : { payouts: byCreatedAt(payouts), complete, problem };
+    const gate = new RateGate();
+    const walk = await this.#walkTransactions(from, to, gate);
+    const collected = new Collected();
+    if (walk.problem !== undefined) collected.problems.push(walk.problem);
+    const open: TransactionJson[] = [];
+    for (const { tx, status } of payoutTransactions(walk.transactions, from, to)) {
+      if (status === null) open.push(tx);
+      else collected.add(transactionPayout(tx, status));
+    }
+    await this.#readStatuses(open, gate, collected);
+    const payouts = byCreatedAt(collected.payouts);
+    if (collected.problems.length === 0) return { payouts, complete: true };
+    return { payouts, complete: false, problem: this.#redact(collected.problems.join('; ')) };
+  }
+
+  /** The period's payout transactions page by page (`has_more` + `after_id`); stops at the first failure. */
+  async #walkTransactions(from: Date, to: Date, gate: RateGate): Promise<{ transactions: TransactionJson[]; problem?: string }> {
+    const transactions: TransactionJson[] = [];
+    let afterId: string | null = null;
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      let answer: { items: TransactionJson[]; hasMore: boolean };
+      try {
+        answer = await this.#transactionPage(transactionQuery(from, to, afterId), gate);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        return { transactions, problem: `page ${page}: ${error.message}` };
+      }
+      transactions.push(...answer.items);
+      if (!answer.hasMore) return { transactions };
+      const last = answer.items.at(-1)?.id ?? null;
+      if (last === null || last === afterId) {
+        return { transactions, problem: `page ${page}: Xendit said there is more but the cursor did not advance` };
+      }
+      afterId = last;
+    }
+    return { transactions, problem: `stopped after ${MAX_PAGES} pages` };
+  }
+
+  /** One page of `GET /transactions`; throws ProviderError when it cannot be read whole. */
+  async #transactionPage(query: URLSearchParams, gate: RateGate): Promise<{ items: TransactionJson[]; hasMore: boolean }> {
+    const { status, json } = await this.#readPatiently(`/transactions?${query}`, gate);
+    if (status >= 400) throw this.#rejection(status, json);
+    const page = transactionPageSchema.safeParse(json);
+    if (!page.success) throw this.#invalid(`transaction list: ${describeIssues(page.error)}`);
+    const items: TransactionJson[] = [];
+    for (const [i, item] of page.data.data.entries()) {
+      const tx = transactionSchema.safeParse(item);
+      if (!tx.success) throw this.#invalid(`transaction list item ${i + 1}: ${describeIssues(tx.error)}`);
+      items.push(tx.data);
+    }
+    // has_more is required by the SDK's model; without it a full page means "maybe more".
+    return { items, hasMore: page.data.has_more ?? items.length >= TRANSACTION_PAGE_SIZE };
   }
 
   /**
-   * Follows Xendit's cursor paging: `has_more` plus the last id of a page as `after_id`. An array
-   * answer carries no `has_more`: with a page limit a full page means "maybe more", without one the
-   * array is everything. Any failure ends the walk with complete:false and the reason.
+   * Reads the payouts of `open` transactions (status PENDING or unknown) with `get`, a few at a time
+   * and all pausing together on a 429. A payout `get` does not know (not a Payouts v2 id, e.g. a
+   * legacy disbursement) keeps the transaction's own status text (OTHER, non-terminal); one that could
+   * not be read does too, and makes the listing incomplete.
    */
-  async #pages(query: URLSearchParams, limit: number | null): Promise<Page> {
+  async #readStatuses(open: readonly TransactionJson[], gate: RateGate, into: Collected): Promise<void> {
+    const read = (path: string) => this.#readPatiently(path, gate);
+    const failures: string[] = [];
+    await mapLimit(open.slice(0, MAX_STATUS_LOOKUPS), STATUS_LOOKUP_CONCURRENCY, async (tx) => {
+      try {
+        const payout = await this.#get(tx.product_id, read);
+        into.add(payout ?? transactionPayout(tx, tx.status));
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        failures.push(`${tx.product_id}: ${error.message}`);
+        into.add(transactionPayout(tx, tx.status));
+      }
+    });
+    for (const tx of open.slice(MAX_STATUS_LOOKUPS)) into.add(transactionPayout(tx, tx.status));
+    if (failures.length > 0) into.problems.push(`the status of ${failures.length} payout(s) could not be read (first: ${failures[0]})`);
+    if (open.length > MAX_STATUS_LOOKUPS) {
+      into.problems.push(`${open.length - MAX_STATUS_LOOKUPS} payout(s) with a pending transaction were not looked up (at most ${MAX_STATUS_LOOKUPS} per listing)`);
+    }
+  }
+
+  /**
+   * Follows the cursor paging of a lookup by reference: `has_more` plus the last id of a page as
+   * `after_id`. A bare-array answer (as documented) is everything. Any failure ends the walk with
+   * complete:false and the reason.
+   */
+  async #pages(query: URLSearchParams): Promise<Page> {
     const seen = new Map<string, ProviderPayout>();
     let afterId: string | null = null;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -592,14 +819,9 @@ export class XenditProvider implements PayoutProvider {
         const notFound = status === 404 && errorFrom(json)?.code === 'DATA_NOT_FOUND';
         if (status >= 400 && !notFound) throw this.#rejection(status, json);
         const parsed = pageSchema.safeParse(notFound ? [] : json);
-        if (!parsed.success) throw this.#invalid(`payout list: ${describeIssues(parsed.error)}`);
-        if (Array.isArray(parsed.data)) {
-          items = parsed.data;
-          hasMore = limit !== null && items.length >= limit;
-        } else {
-          items = parsed.data.data;
-          hasMore = parsed.data.has_more ?? (limit !== null && items.length >= limit);
-        }
+        if (!parsed.success) throw this.#invalid(`payout lookup: ${describeIssues(parsed.error)}`);
+        items = Array.isArray(parsed.data) ? parsed.data : parsed.data.data;
+        hasMore = !Array.isArray(parsed.data) && parsed.data.has_more === true;
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         return { payouts: [...seen.values()], complete: false, problem: `page ${page + 1}: ${error.message}`, error };
@@ -608,7 +830,7 @@ export class XenditProvider implements PayoutProvider {
       for (const item of items) {
         const payout = payoutFrom(item);
         if (typeof payout === 'string') {
-          const error = this.#invalid(`payout list page ${page + 1}: ${payout}`);
+          const error = this.#invalid(`payout lookup page ${page + 1}: ${payout}`);
           return { payouts: [...seen.values()], complete: false, problem: error.message, error };
         }
         if (!seen.has(payout.providerId)) seen.set(payout.providerId, payout);
@@ -621,6 +843,25 @@ export class XenditProvider implements PayoutProvider {
       afterId = last;
     }
     return { payouts: [...seen.values()], complete: false, problem: `stopped after ${MAX_PAGES} pages` };
+  }
+
+  /**
+   * A GET that honours Xendit's 429: every call sharing `gate` waits until the reset Xendit named,
+   * then tries again — at most MAX_RATE_LIMIT_RETRIES times and only for a wait Xendit puts within
+   * MAX_RATE_LIMIT_WAIT_MS_PER_RETRY; past that the 'rate_limited' ProviderError stands.
+   */
+  async #readPatiently(path: string, gate: RateGate): Promise<{ status: number; json: unknown }> {
+    for (let retry = 0; ; retry++) {
+      await gate.wait();
+      try {
+        return await this.#read('GET', path);
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.reason !== 'rate_limited' || retry >= MAX_RATE_LIMIT_RETRIES) throw error;
+        const retryAt = error.retryAt ?? Date.now() + 1000;
+        if (retryAt - Date.now() > MAX_RATE_LIMIT_WAIT_MS_PER_RETRY) throw error;
+        gate.pause(retryAt);
+      }
+    }
   }
 
   /**
