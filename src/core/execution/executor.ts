@@ -56,12 +56,22 @@ export interface ExecuteOptions {
   random?: () => number;
 }
 
+/**
+ * What an operator watches. `done` never goes down within a run (an automatic retry puts a failed
+ * payout back to PENDING: it is counted in `retrying`, not taken off the bar). Phases: sending (some
+ * payouts still to send or to resolve), waiting (everything sent; the provider has not settled all),
+ * done (settled, or this run stopped waiting: see the result).
+ */
 export interface ExecuteProgress {
-  phase: 'preflight' | 'sending' | 'settling' | 'done';
+  phase: 'preflight' | 'sending' | 'waiting' | 'done';
   done: number;
   total: number;
   failed: number;
   unknown: number;
+  /** With the provider, not final. */
+  waiting: number;
+  /** Failed with a transient code, queued for an automatic new attempt. */
+  retrying: number;
 }
 
 export interface ExecuteResult {
@@ -181,7 +191,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       throw new TreasuryError('APPROVAL_VOID', `batch ${first.number} was not executed: ${problem}. Its approvals are void; it is SUBMITTED again and needs fresh approval`);
     }
   }
-  options.onProgress?.({ phase: 'preflight', done: 0, total: 0, failed: 0, unknown: 0 });
+  options.onProgress?.({ phase: 'preflight', done: 0, total: 0, failed: 0, unknown: 0, waiting: 0, retrying: 0 });
   await preflight(db, first, provider);
 
   const lease = await write(null, first.number, async (tx, audit, now) => {
@@ -213,6 +223,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
   try {
     const deadline = Date.now() + waitMs;
     let pollCursor = NIL_UUID;
+    let shownDone = 0;
     for (;;) {
       if (lost) throw lost;
       // Only counts and the work at hand are read each round: never the whole batch (O(n) per round
@@ -221,11 +232,13 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       const counts = await statusCounts(db, first.id);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const count = (s: string) => counts[s] ?? 0;
-      const report = (phase: ExecuteProgress['phase']) =>
-        options.onProgress?.({ phase, total, done: total - count('PENDING') - count('UNKNOWN') - count('ACCEPTED'), failed: count('FAILED'), unknown: count('UNKNOWN') });
-      report('sending');
-
       const { unknown, due, accepted, retryable } = await loadWork(db, first.id, waveSize, pollCursor);
+      const report = (phase: ExecuteProgress['phase']) => {
+        shownDone = Math.max(shownDone, total - count('PENDING') - count('UNKNOWN') - count('ACCEPTED'));
+        options.onProgress?.({ phase, total, done: shownDone, failed: count('FAILED'), unknown: count('UNKNOWN'), waiting: count('ACCEPTED'), retrying: retryable.length + due.filter((p) => Number(p.attempt) > 0).length });
+      };
+      report(count('PENDING') + count('UNKNOWN') + retryable.length > 0 ? 'sending' : 'waiting');
+
       pollCursor = accepted.length === waveSize * 2 ? accepted.at(-1)!.id : NIL_UUID;
       timing.readMs += performance.now() - tRead;
       const open = count('PENDING') + count('UNKNOWN') + count('ACCEPTED') + retryable.length;
@@ -244,7 +257,7 @@ export async function executeBatch(ref: string, options: ExecuteOptions): Promis
       }
       if (Date.now() > deadline) {
         await db.transaction((tx) => releaseLease(tx, lease));
-        report('settling');
+        report('done');
         return result(first, 'EXECUTING', counts, lease.takenOverFrom);
       }
 

@@ -9,7 +9,7 @@ import { useConsole } from '../../store';
 import { countOf, settledCount, totalPayouts, type BatchShown } from './batchRules';
 import type { Execution } from './executions';
 
-const PHASES: Record<string, string> = { preflight: 'Pre-flight checks', sending: 'Sending', settling: 'Waiting for the provider', done: 'Done' };
+const PHASES: Record<string, string> = { preflight: 'Pre-flight checks', sending: 'Sending', waiting: 'Waiting for the provider', done: 'Settled' };
 
 export function ExecutionPanel({ batch, execution }: { batch: BatchShown; execution: Execution | undefined }) {
   const progress = useConsole((s) => (execution ? s.progress[execution.callId] : undefined));
