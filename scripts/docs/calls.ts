@@ -59,6 +59,11 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'provider.credentials.rotate': { summary: 'Replaces a provider secret: an API key is proven with the provider (a balance read) before it replaces the stored one, so a refused key changes nothing; webhook secrets are replaced as they are.', cli: ['provider credentials'] },
   'provider.credentials.status': { summary: 'Which provider secrets are configured (never the secrets).', sentBy: 'the console\'s Settings view' },
   // Payouts, providers, reconciliation
+  'affiliate.hold': { summary: "Holds an affiliate's payouts with a reason: excluded from batches (payouts_held) and not sent from batches already approved.", cli: ['affiliate hold'] },
+  'affiliate.release': { summary: "Releases a hold on an affiliate's payouts, with a reason.", cli: ['affiliate release'] },
+  'affiliate.setKyc': { summary: "Sets an affiliate's KYC status (pending, approved, rejected), with a reason.", cli: ['affiliate kyc'] },
+  'affiliate.setDestination': { summary: "Changes an affiliate's payout destination (provider, channel, account, holder); stamps the change for the destination security rule.", cli: ['affiliate destination'] },
+  'affiliate.revealAccount': { summary: "Shows an affiliate's full account number; every reveal is audited.", cli: ['affiliate reveal'] },
   'exceptions.list': { summary: 'Lists every payout that needs a person (failed for good, stuck, held at the provider, reversed, cancelled by the provider), oldest first, with the provider’s words, the attempts and the actions that fit.', cli: ['exceptions'] },
   'exception.acknowledge': { summary: 'Takes a reversed payout, or one held at the provider, out of the exception queue without changing it, with a note of what was done.', cli: ['exceptions acknowledge'] },
   'payout.cancelAtProvider': { summary: 'Asks the provider to cancel a payout waiting there; whatever the provider answers (cancelled, or paid meanwhile) is recorded.', cli: ['payout cancel-at-provider'] },

@@ -17,6 +17,7 @@ import { registerJobCommands } from './jobs.js';
 import { registerReportCommands } from './reports.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
+import { registerAffiliateCommands } from './affiliates.js';
 import { registerExceptionCommands } from './exceptions.js';
 import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
 import { endProgress, print, printError, printTable, progressReporter, wholeNumber, type Run } from './output.js';
@@ -366,6 +367,7 @@ export function buildProgram(run: Run<Cli>): Command {
 
   registerBatchCommands(program, run as never);
   registerExceptionCommands(program, run as never);
+  registerAffiliateCommands(program, run as never);
   registerReportCommands(program, run as never);
   registerOperatorCommands(program, run as never);
   registerAuditCommands(program, run as never);

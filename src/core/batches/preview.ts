@@ -16,6 +16,7 @@ import { highValueThresholds, isHighValue, type Thresholds } from './thresholds.
 
 export type ExclusionReason =
   | 'affiliate_suspended'
+  | 'payouts_held'
   | 'kyc_not_approved'
   | 'no_destination'
   | 'hold_period'
@@ -99,6 +100,8 @@ export interface Raw {
   payout_channel_code: string | null;
   payout_account_number: string | null;
   payout_account_holder_name: string | null;
+  /** Why a person holds this affiliate's payouts (affiliate.hold), or null. */
+  payout_hold: string | null;
   payout_currency: string;
   currency: string;
   commissions: string;
@@ -111,7 +114,7 @@ export interface Raw {
 /** Raw's columns, in the preview query's order (read with COPY). */
 const RAW_COLUMNS = [
   'affiliate_id', 'name', 'status', 'kyc_status', 'payout_provider', 'payout_channel_code', 'payout_account_number', 'payout_account_holder_name',
-  'payout_currency', 'currency', 'commissions', 'commission_count', 'held_count', 'adjustments', 'adjustment_count',
+  'payout_hold', 'payout_currency', 'currency', 'commissions', 'commission_count', 'held_count', 'adjustments', 'adjustment_count',
 ] as const;
 
 /**
@@ -199,7 +202,7 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
           FROM adj d LEFT JOIN com c ON c.affiliate_id = d.affiliate_id AND c.currency = d.currency
           WHERE NOT (coalesce(c.commission_count, 0) > 0 OR coalesce(c.held_count, 0) > 0))
         SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, a.payout_channel_code,
-               a.payout_account_number, a.payout_account_holder_name, a.payout_currency, k.currency,
+               a.payout_account_number, a.payout_account_holder_name, a.payout_hold_reason AS payout_hold, a.payout_currency, k.currency,
                k.commissions::text AS commissions, k.commission_count, k.held_count, k.adjustments::text AS adjustments, k.adjustment_count
         FROM keyed k JOIN affiliates a ON a.id = k.affiliate_id
         WHERE (${ids === null}::boolean OR a.id = ANY(${pgArray(ids ?? [])}::text[]))
@@ -210,7 +213,7 @@ export async function previewBatch(tx: CentralTx, filters: PreviewFilters, now: 
   const raw = fields
     .map(
       (f): Raw => ({
-        ...(f as Record<(typeof RAW_COLUMNS)[number], string> & Pick<Raw, 'payout_provider' | 'payout_channel_code' | 'payout_account_number' | 'payout_account_holder_name'>),
+        ...(f as Record<(typeof RAW_COLUMNS)[number], string> & Pick<Raw, 'payout_provider' | 'payout_channel_code' | 'payout_account_number' | 'payout_account_holder_name' | 'payout_hold'>),
         commission_count: Number(f.commission_count),
         held_count: Number(f.held_count),
         adjustment_count: Number(f.adjustment_count),
@@ -280,6 +283,7 @@ function decide(
   const { payable } = payableBalance(commissions, adjustments);
   const reasons: ExclusionReason[] = [];
   if (r.status !== 'active') reasons.push('affiliate_suspended');
+  if (r.payout_hold) reasons.push('payouts_held');
   if (r.kyc_status !== 'approved') reasons.push('kyc_not_approved');
   const provider = (r.payout_provider ?? null) as ProviderName | null;
   if (!provider || !r.payout_account_number || !r.payout_channel_code) reasons.push('no_destination');

@@ -43,7 +43,7 @@ export function payableTotalsOffline(cache: LocalCache, currency: string | undef
          SELECT d.affiliate_id, trim(d.currency) AS currency, sum(d.amount_minor) AS adjustments
          FROM adjustments d WHERE NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live = 1)
          GROUP BY d.affiliate_id, trim(d.currency))
-       SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, k.currency,
+       SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, a.payout_hold_reason AS payout_hold, k.currency,
               coalesce(com.payable, 0) AS payable, coalesce(com.payable_count, 0) AS payable_count,
               coalesce(com.pending, 0) AS pending, coalesce(com.pending_count, 0) AS pending_count,
               coalesce(adj.adjustments, 0) AS adjustments

@@ -11,6 +11,7 @@ import { loadRuleVersions } from './rules-store.js';
 
 export type IneligibleReason =
   | 'affiliate_inactive'
+  | 'payouts_held'
   | 'kyc_not_approved'
   | 'no_destination'
   | 'nothing_payable'
@@ -41,7 +42,7 @@ export async function listPayables(tx: CentralTx, options: { currency?: string; 
   const rules = ruleVersionAt(versions, options.now.getTime())?.rules;
   const result = await rows<PayableTotals>(
     tx,
-    sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.currency,
+    sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.payout_hold, t.currency,
                t.payable::text AS payable, t.payable_count, t.pending::text AS pending, t.pending_count, t.adjustments::text AS adjustments
         FROM (${payableTotalsSql({ currency: options.currency })}) t
         ORDER BY t.currency, t.affiliate_id`,
@@ -67,7 +68,7 @@ export function payableTotalsSql(filter: { currency?: string | undefined; affili
           WHERE (${currency}::text IS NULL OR d.currency = ${currency}::text) ${picked(sql`d.affiliate_id`)}
             AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live)
           GROUP BY d.affiliate_id, d.currency)
-        SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, k.currency,
+        SELECT a.id AS affiliate_id, a.name, a.status, a.kyc_status, a.payout_provider, a.payout_hold_reason AS payout_hold, k.currency,
                coalesce(com.payable, 0) AS payable, coalesce(com.payable_count, 0) AS payable_count,
                coalesce(com.pending, 0) AS pending, coalesce(com.pending_count, 0) AS pending_count,
                coalesce(adj.adjustments, 0) AS adjustments
@@ -108,6 +109,8 @@ function commissionsFromOpen(currency: string | null, picked: (column: SQL) => S
 /** The per-affiliate totals as the aggregate query returns them (central SQL, or the cache's). */
 export interface PayableTotals {
   affiliate_id: string; name: string; status: string; kyc_status: string; payout_provider: string | null; currency: string;
+  /** Why a person holds this affiliate's payouts (affiliate.hold), or null. */
+  payout_hold: string | null;
   payable: string; payable_count: number | bigint; pending: string; pending_count: number | bigint; adjustments: string;
 }
 
@@ -125,6 +128,7 @@ export function decidePayables(result: readonly PayableTotals[], rules: RuleSet 
     const minimum = rules?.minimumPayout[currency];
     const reasons: IneligibleReason[] = [];
     if (r.status !== 'active') reasons.push('affiliate_inactive');
+    if (r.payout_hold) reasons.push('payouts_held');
     if (r.kyc_status !== 'approved') reasons.push('kyc_not_approved');
     if (!r.payout_provider) reasons.push('no_destination');
     if (commissions + adjustments < 0n) reasons.push('negative_balance');

@@ -1,5 +1,6 @@
 /** Every command and query the router knows. A name not listed here does not exist. */
 import * as access from '../access/commands.js';
+import * as affiliates from '../affiliates/commands.js';
 import * as audit from '../audit/commands.js';
 import * as backup from '../backup/commands.js';
 import * as batches from '../batches/commands.js';
@@ -73,6 +74,11 @@ const CATALOG = [
   views.manifest,
   views.payablesPage,
   views.affiliateDetail,
+  affiliates.hold,
+  affiliates.release,
+  affiliates.setKyc,
+  affiliates.setDestination,
+  affiliates.revealAccount,
   views.payoutsPage,
   views.dashboardSummary,
   reports.timeSeries,

@@ -10,6 +10,7 @@ import { rows } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineQuery } from '../commands/router.js';
 import { ruleVersionAt } from '../commission/index.js';
+import { maskAccount } from '../affiliates/commands.js';
 import { isoOf } from './paging.js';
 import { decidePageRows, type PayablesPageRow } from './payables.js';
 
@@ -23,8 +24,11 @@ export interface AffiliateDetail {
     id: string; name: string; email: string; country: string; status: string; kycStatus: string;
     /** The payout currency. */
     currency: string;
+    /** The account number masked to its last four (affiliate.revealAccount shows it whole, audited). */
     provider: string | null; channelCode: string | null; accountNumber: string | null; accountHolderName: string | null;
     destinationChangedAt: string | null; createdAt: string; updatedAt: string;
+    /** Payouts held by a person: why and since when; null when not held. */
+    payoutHold: { reason: string; at: string | null } | null;
   };
   /** What is owed now, per commission currency, with the eligibility reasons (as payables.page). */
   payables: PayablesPageRow[];
@@ -55,6 +59,7 @@ export const detail = defineQuery({
       id: string; name: string; email: string; country: string; status: string; kyc_status: string; payout_currency: string; payout_provider: string | null;
       payout_channel_code: string | null; payout_account_number: string | null; payout_account_holder_name: string | null;
       destination_changed_at: Ts | null; created_at: Ts; updated_at: Ts; commissions: number; adjustments: number; payouts: number;
+      payout_hold_reason: string | null; payout_hold_at: Ts | null;
     }>(
       ctx.tx,
       sql`SELECT a.*, (SELECT count(*)::int FROM commissions m WHERE m.affiliate_id = a.id) AS commissions,
@@ -67,7 +72,7 @@ export const detail = defineQuery({
     const versions = await loadRuleVersions(ctx.tx).catch((e: unknown) => (e instanceof TreasuryError && e.code === 'NOT_FOUND' ? [] : Promise.reject(e)));
     const totals = await rows<PayableTotals>(
       ctx.tx,
-      sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.currency, t.payable::text AS payable, t.payable_count,
+      sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.payout_hold, t.currency, t.payable::text AS payable, t.payable_count,
                  t.pending::text AS pending, t.pending_count, t.adjustments::text AS adjustments
           FROM (${payableTotalsSql({ affiliates: sql`a.id = ${id}` })}) t ORDER BY t.currency`,
     );
@@ -103,8 +108,9 @@ export const detail = defineQuery({
     return {
       affiliate: {
         id: a.id, name: a.name, email: a.email, country: a.country, status: a.status, kycStatus: a.kyc_status, currency: a.payout_currency.trim(),
-        provider: a.payout_provider, channelCode: a.payout_channel_code, accountNumber: a.payout_account_number, accountHolderName: a.payout_account_holder_name,
+        provider: a.payout_provider, channelCode: a.payout_channel_code, accountNumber: maskAccount(a.payout_account_number), accountHolderName: a.payout_account_holder_name,
         destinationChangedAt: isoOf(a.destination_changed_at), createdAt: isoOf(a.created_at)!, updatedAt: isoOf(a.updated_at)!,
+        payoutHold: a.payout_hold_reason === null ? null : { reason: a.payout_hold_reason, at: isoOf(a.payout_hold_at) },
       },
       payables: decidePageRows(totals, ruleVersionAt(versions, ctx.now.getTime())?.rules, ctx.now),
       counts: { commissions: Number(a.commissions), adjustments: Number(a.adjustments), payouts: Number(a.payouts) },

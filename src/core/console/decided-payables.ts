@@ -15,7 +15,7 @@ import { likePattern, matchesAny } from './paging.js';
 import { PayablesSet } from './payables.js';
 
 /** PayableTotals' columns, in the query's order (read with COPY). */
-const TOTALS_COLUMNS = ['affiliate_id', 'name', 'status', 'kyc_status', 'payout_provider', 'currency', 'payable', 'payable_count', 'pending', 'pending_count', 'adjustments'] as const;
+const TOTALS_COLUMNS = ['affiliate_id', 'name', 'status', 'kyc_status', 'payout_provider', 'payout_hold', 'currency', 'payable', 'payable_count', 'pending', 'pending_count', 'adjustments'] as const;
 
 /** The tables a decided set is made of. */
 const SOURCES = ['affiliates', 'commissions', 'adjustments', 'payout_items', 'commission_rules'];
@@ -46,14 +46,14 @@ export async function decidedPayables(ctx: { store: CentralStore; now: Date }, f
       await tx.execute(sql`SELECT set_config('work_mem', '64MB', true)`);
       const fields = await copyRows(
         tx,
-        sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.currency,
+        sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.payout_hold, t.currency,
                    t.payable::text, t.payable_count, t.pending::text, t.pending_count, t.adjustments::text
             FROM (${payableTotalsSql({ currency: filter.currency, affiliates })}) t`,
         TOTALS_COLUMNS,
       );
       const totals = fields.map(
         (f): PayableTotals => ({
-          ...(f as Record<(typeof TOTALS_COLUMNS)[number], string> & { payout_provider: string | null }),
+          ...(f as Record<(typeof TOTALS_COLUMNS)[number], string> & { payout_provider: string | null; payout_hold: string | null }),
           payable_count: Number(f.payable_count),
           pending_count: Number(f.pending_count),
         }),

@@ -556,12 +556,18 @@ async function approvalProblem(db: CentralTx, batch: BatchRow): Promise<string |
  * currency, and each amount against the channel's live limits. Nothing is written when it refuses.
  */
 async function preflight(db: CentralTx, batch: BatchRow, provider: (n: ProviderName) => Promise<PayoutProvider>): Promise<void> {
-  const pending = await rows<{ id: string; affiliate_id: string; provider: ProviderName; channel_code: string; currency: string; amount_minor: string }>(
+  const pending = await rows<{ id: string; affiliate_id: string; provider: ProviderName; channel_code: string; currency: string; amount_minor: string; hold: string | null }>(
     db,
-    sql`SELECT id, affiliate_id, provider, channel_code, currency, amount_minor::text AS amount_minor FROM payouts WHERE batch_id = ${batch.id}::uuid AND status = 'PENDING'`,
+    sql`SELECT p.id, p.affiliate_id, p.provider, p.channel_code, p.currency, p.amount_minor::text AS amount_minor, a.payout_hold_reason AS hold
+        FROM payouts p JOIN affiliates a ON a.id = p.affiliate_id WHERE p.batch_id = ${batch.id}::uuid AND p.status = 'PENDING'`,
   );
   if (pending.length === 0) return;
   const problems: Problem[] = [];
+  // A hold placed after approval stops the money too: nothing is sent until the payout is removed
+  // from the batch (batch.removePayouts) or the hold released.
+  for (const p of pending.filter((x) => x.hold !== null)) {
+    problems.push({ message: `affiliate ${p.affiliate_id}'s payouts are held (${p.hold}): remove the payout from the batch or release the hold`, field: `payout ${p.id} (affiliate ${p.affiliate_id})` });
+  }
   const need = new Map<string, { provider: ProviderName; currency: string; amount: bigint }>();
   const limitsCache = new Map<string, Awaited<ReturnType<PayoutProvider['channelLimits']>>>();
   for (const p of pending) {

@@ -74,7 +74,7 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
     if (!r) {
       r = {
         affiliate_id: affiliate, name: '', status: '', kyc_status: '', payout_provider: null, payout_channel_code: null, payout_account_number: null,
-        payout_account_holder_name: null, payout_currency: '', currency, commissions: '0', commission_count: 0, held_count: 0, adjustments: '0',
+        payout_account_holder_name: null, payout_hold: null, payout_currency: '', currency, commissions: '0', commission_count: 0, held_count: 0, adjustments: '0',
         adjustment_count: 0, commissionIds: [], adjustmentIds: [], amounts: new Map(),
       };
       agg.set(key(affiliate, currency), r);
@@ -124,7 +124,8 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
     raw.push({
       ...r,
       name: a.name ?? '', status: a.status ?? '', kyc_status: a.kyc_status ?? '', payout_provider: a.payout_provider ?? null, payout_channel_code: a.payout_channel_code ?? null,
-      payout_account_number: a.payout_account_number ?? null, payout_account_holder_name: a.payout_account_holder_name ?? null, payout_currency: (a.payout_currency ?? '').trim(),
+      payout_account_number: a.payout_account_number ?? null, payout_account_holder_name: a.payout_account_holder_name ?? null, payout_hold: a.payout_hold_reason ?? null,
+      payout_currency: (a.payout_currency ?? '').trim(),
     });
   }
   // The central query's order, so that batches split the same way.
