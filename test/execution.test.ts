@@ -79,6 +79,28 @@ describe.each(drivers())('payout batches on %s', (driver) => {
       for (const k of keys) expect(k.k).toMatch(/^tc-[0-9a-f-]{36}-\d+$/);
     });
 
+    it('splits payouts above their channel’s maximum into parts, each paid once and summing to the payout', async () => {
+      const groups = await rows<{ affiliate_id: string; parts: number; total: string; amounts: string[]; statuses: string[]; ids: string[] }>(
+        db(s),
+        sql`SELECT affiliate_id, max(split_parts)::int AS parts, sum(amount_minor)::text AS total, array_agg(amount_minor::text ORDER BY split_part) AS amounts,
+                   array_agg(status ORDER BY split_part) AS statuses, array_agg(id::text ORDER BY split_part) AS ids
+            FROM payouts WHERE split_parts > 1 GROUP BY batch_id, affiliate_id`,
+      );
+      console.info(`[acceptance ${driver}] ${groups.length} payouts above their channel's maximum split into ${groups.reduce((n, g) => n + g.ids.length, 0)} parts`);
+      expect(groups.length).toBeGreaterThan(0);
+      expect(created.excluded.filter((e) => e.reasons.includes('amount_above_channel_maximum'))).toEqual([]);
+      const paid = new Map<string, bigint[]>();
+      for (const p of s.fake.payouts()) if (p.status === 'SUCCEEDED') paid.set(p.reference, [...(paid.get(p.reference) ?? []), p.amountMinor]);
+      for (const g of groups) {
+        expect(g.ids.length, g.affiliate_id).toBe(g.parts);
+        g.ids.forEach((id, i) => {
+          // Each part is its own reference: paid once, for its own amount, when it succeeded here.
+          if (g.statuses[i] === 'SUCCEEDED') expect(paid.get(id), `${g.affiliate_id} part ${i + 1}`).toEqual([BigInt(g.amounts[i]!)]);
+          else expect(paid.get(id), `${g.affiliate_id} part ${i + 1}`).toBeUndefined();
+        });
+      }
+    });
+
     it("every attempt record equals the provider's view of it (issue 19: records disagreeing: 0)", async () => {
       const attempts = await rows<{ key: string; state: string; provider_payout_id: string | null; provider_status: string | null }>(
         db(s),

@@ -51,7 +51,9 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
         filterPayload(opts as FilterOptions),
       );
       print(cli, p, () => {
-        printTable(p.rows.map((r) => ({ ...r, eligible: r.eligible ? 'yes' : 'no' })), ['affiliateId', 'provider', 'currency', 'amount', 'commissionCount', 'eligible', 'reasons']);
+        // A payout above its channel's maximum is sent in parts: how many, in the table.
+        const shown = p.rows.map((r) => ({ ...r, eligible: r.eligible ? 'yes' : 'no', parts: Array.isArray(r.parts) ? `${r.parts.length} parts` : '' }));
+        printTable(shown, ['affiliateId', 'provider', 'currency', 'amount', 'parts', 'commissionCount', 'eligible', 'reasons']);
         out(`\n${p.eligibleCount} eligible. Totals:`);
         printTable(p.totals as never, ['currency', 'provider', 'payouts', 'amount']);
         if (Object.keys(p.excluded).length) out(`Excluded: ${Object.entries(p.excluded).map(([k, n]) => `${k} ${n}`).join(', ')}`);

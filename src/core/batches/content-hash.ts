@@ -3,7 +3,7 @@
  * amount, a currency, a destination, an FX rate, the commissions and adjustments behind a payout —
  * changes the hash, so approvals given for other content are void.
  *
- * Canonical form: payouts sorted by affiliate id, items by kind then id, FX rates by currency pair;
+ * Canonical form: payouts sorted by affiliate id (then part), items by kind then id, FX rates by currency pair;
  * amounts as integer minor-unit strings. The hash ignores order of input and nothing else.
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +21,9 @@ export interface HashedPayout {
   accountHolderName: string;
   commissionIds: readonly string[];
   adjustmentIds: readonly string[];
+  /** Part k of n of a split payout; absent (or 1 of 1) when not split. */
+  splitPart?: number;
+  splitParts?: number;
 }
 
 export interface HashedBatch {
@@ -34,7 +37,7 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function batchContentHash(batch: HashedBatch): string {
   const payouts = [...batch.payouts]
-    .sort((a, b) => byString(a.affiliateId, b.affiliateId))
+    .sort((a, b) => byString(a.affiliateId, b.affiliateId) || (a.splitPart ?? 1) - (b.splitPart ?? 1))
     .map((p) => [
       p.affiliateId,
       p.amountMinor.toString(),
@@ -48,6 +51,8 @@ export function batchContentHash(batch: HashedBatch): string {
       p.accountHolderName,
       [...p.commissionIds].sort(byString),
       [...p.adjustmentIds].sort(byString),
+      // Only split payouts say which part they are: the hash of every other batch stays as it was.
+      ...((p.splitParts ?? 1) > 1 ? [`${p.splitPart}/${p.splitParts}`] : []),
     ]);
   const rates = Object.keys(batch.fxRates)
     .sort(byString)

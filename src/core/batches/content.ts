@@ -59,10 +59,11 @@ export async function computeContentHash(tx: CentralTx, batch: { id: string; fxR
   const payouts = await rows<{
     affiliate_id: string; amount_minor: string; currency: string; source_amount_minor: string; source_currency: string; fx_rate: string | null;
     provider: string; channel_code: string; account_number: string; account_holder_name: string; commission_ids: string | null; adjustment_ids: string | null;
+    split_part: number; split_parts: number;
   }>(
     tx,
     sql`SELECT p.affiliate_id, p.amount_minor::text AS amount_minor, p.currency, p.source_amount_minor::text AS source_amount_minor,
-               p.source_currency, p.fx_rate, p.provider, p.channel_code, p.account_number, p.account_holder_name,
+               p.source_currency, p.fx_rate, p.provider, p.channel_code, p.account_number, p.account_holder_name, p.split_part, p.split_parts,
                (SELECT string_agg(i.commission_id::text, ',') FROM payout_items i WHERE i.payout_id = p.id AND i.commission_id IS NOT NULL AND i.live) AS commission_ids,
                (SELECT string_agg(i.adjustment_id, ',') FROM payout_items i WHERE i.payout_id = p.id AND i.adjustment_id IS NOT NULL AND i.live) AS adjustment_ids
         FROM payouts p WHERE p.batch_id = ${batch.id}::uuid AND p.status <> 'CANCELLED'`,
@@ -80,6 +81,8 @@ export async function computeContentHash(tx: CentralTx, batch: { id: string; fxR
     accountHolderName: p.account_holder_name,
     commissionIds: p.commission_ids ? p.commission_ids.split(',') : [],
     adjustmentIds: p.adjustment_ids ? p.adjustment_ids.split(',') : [],
+    splitPart: Number(p.split_part),
+    splitParts: Number(p.split_parts),
   }));
   return batchContentHash({ batchId: batch.id, payouts: hashed, fxRates: batch.fxRates });
 }

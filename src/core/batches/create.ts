@@ -127,42 +127,27 @@ export async function createBatches(
     FROM json_to_recordset(${JSON.stringify(batches.map((b) => ({ id: b.id, number: b.number, part: b.part, parts: b.parts, required_approvals: b.requiredApprovals, high_value: b.highValue })))}::json)
          AS b(id uuid, number text, part int, parts int, required_approvals int, high_value boolean)`);
 
-  const payoutRows = batches.flatMap((b) =>
-    b.rows.map((r) => ({
-      id: input.batchId ? payoutIdFor(b.id, r.affiliateId) : randomUUID(),
-      batch_id: b.id,
-      affiliate_id: r.affiliateId,
-      amount_minor: r.amountMinor,
-      currency: r.currency,
-      source_amount_minor: r.sourceAmountMinor,
-      source_currency: r.sourceCurrency,
-      fx_rate: r.fxRate,
-      provider: r.provider,
-      channel_code: r.channelCode,
-      account_number: r.accountNumber,
-      account_holder_name: r.accountHolderName,
-      carried_minor: r.carriedMinor,
-    })),
-  );
+  const payoutRows = batches.flatMap((b) => b.rows.flatMap((r) => payoutRowsOf(b.id, r, input.batchId !== undefined)));
   await tx.execute(sql`
-    INSERT INTO payouts (id, batch_id, affiliate_id, amount_minor, currency, source_amount_minor, source_currency, fx_rate, provider, channel_code, account_number, account_holder_name, created_at, updated_at)
+    INSERT INTO payouts (id, batch_id, affiliate_id, amount_minor, currency, source_amount_minor, source_currency, fx_rate, provider, channel_code, account_number,
+                         account_holder_name, split_part, split_parts, created_at, updated_at)
     SELECT p.id, p.batch_id, p.affiliate_id, p.amount_minor::bigint, p.currency, p.source_amount_minor::bigint, p.source_currency, p.fx_rate, p.provider,
-           p.channel_code, p.account_number, p.account_holder_name, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+           p.channel_code, p.account_number, p.account_holder_name, p.split_part, p.split_parts, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
     FROM json_to_recordset(${JSON.stringify(payoutRows)}::json)
          AS p(id uuid, batch_id uuid, affiliate_id text, amount_minor text, currency text, source_amount_minor text, source_currency text, fx_rate text,
-              provider text, channel_code text, account_number text, account_holder_name text)`);
+              provider text, channel_code text, account_number text, account_holder_name text, split_part int, split_parts int)`);
 
   const batchIds = batches.map((b) => b.id);
   await tx.execute(sql`
     INSERT INTO payout_items (payout_id, commission_id, amount_minor, currency)
     SELECT p.id, m.id, m.amount_minor, m.currency
     FROM payouts p JOIN commissions m ON m.affiliate_id = p.affiliate_id AND m.currency = p.source_currency
-    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND ${eligibleCommissionsSql(now, input.cutoff)}`);
+    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND p.split_part = 1 AND ${eligibleCommissionsSql(now, input.cutoff)}`);
   await tx.execute(sql`
     INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
     SELECT p.id, d.id, d.amount_minor, d.currency
     FROM payouts p JOIN adjustments d ON d.affiliate_id = p.affiliate_id AND d.currency = p.source_currency
-    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND ${eligibleAdjustmentsSql(input.cutoff)}`);
+    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND p.split_part = 1 AND ${eligibleAdjustmentsSql(input.cutoff)}`);
   // Channel increments (whole rupiah): the held-back fraction leaves this payout through a negative
   // rounding adjustment and stays owed through a positive one, so items still sum to the payout.
   const rounding = payoutRows.filter((p) => BigInt(p.carried_minor) > 0n);
@@ -181,6 +166,7 @@ export async function createBatches(
       SELECT a.payout_id, a.id, a.amount::bigint, a.currency
       FROM json_to_recordset(${JSON.stringify(adjustmentRows.filter((a) => a.payout_id))}::json) AS a(id text, payout_id uuid, amount text, currency text)`);
   }
+  await insertSplitAdjustments(tx, payoutRows, actor, now);
   await assertPayoutsBalance(tx, batchIds);
 
   const created: CreatedBatch[] = [];
@@ -188,7 +174,7 @@ export async function createBatches(
     const contentHash = await computeContentHash(tx, { id: b.id, fxRates });
     const totals = totalsOf(b.rows);
     const summary = {
-      payouts: b.rows.length,
+      payouts: payoutCount(b.rows),
       totals,
       highValuePayouts: b.rows.filter((r) => r.highValue).length,
       commissions: b.rows.reduce((s, r) => s + r.commissionCount, 0),
@@ -202,11 +188,80 @@ export async function createBatches(
       action: 'batch.create',
       entityType: 'payout_batch',
       entityId: b.id,
-      after: { number: b.number, status: 'DRAFT', part: b.part, parts: b.parts, groupId, payouts: b.rows.length, totals, contentHash, requiredApprovals: b.requiredApprovals, request },
+      after: { number: b.number, status: 'DRAFT', part: b.part, parts: b.parts, groupId, payouts: payoutCount(b.rows), totals, contentHash, requiredApprovals: b.requiredApprovals, request },
     });
-    created.push({ id: b.id, number: b.number, part: b.part, parts: b.parts, payouts: b.rows.length, highValue: b.highValue, requiredApprovals: b.requiredApprovals, contentHash, totals });
+    created.push({ id: b.id, number: b.number, part: b.part, parts: b.parts, payouts: payoutCount(b.rows), highValue: b.highValue, requiredApprovals: b.requiredApprovals, contentHash, totals });
   }
   return { groupId, batches: created, excluded, excludedByReason: preview.excluded as Record<string, number> };
+}
+
+/** Payouts a batch's rows make: a split row is one payout per part. */
+const payoutCount = (list: readonly PreviewRow[]) => list.reduce((n, r) => n + (r.parts?.length ?? 1), 0);
+
+interface PayoutInsert {
+  id: string;
+  batch_id: string;
+  affiliate_id: string;
+  amount_minor: string;
+  currency: string;
+  source_amount_minor: string;
+  source_currency: string;
+  fx_rate: string | null;
+  provider: string | null;
+  channel_code: string | null;
+  account_number: string | null;
+  account_holder_name: string | null;
+  carried_minor: string;
+  split_part: number;
+  split_parts: number;
+}
+
+/**
+ * The payouts of one row: one, or one per part when the row is split. Part 1 takes every
+ * commission and adjustment (its items); each later part's only item is a `split` adjustment of its
+ * amount, and part 1 gives the same total back through a negative one — so every part's amount is
+ * the sum of its items, no commission is in two payouts, and a part released later makes exactly its
+ * own amount owed again. Splits are same-currency only (preview.ts), so source = payout amounts.
+ */
+function payoutRowsOf(batchId: string, r: PreviewRow, chosenIds: boolean): PayoutInsert[] {
+  const parts = r.parts ?? [r.amountMinor];
+  return parts.map((amount, i) => ({
+    id: chosenIds ? payoutIdFor(batchId, i === 0 ? r.affiliateId : `${r.affiliateId}#${i + 1}`) : randomUUID(),
+    batch_id: batchId,
+    affiliate_id: r.affiliateId,
+    amount_minor: amount,
+    currency: r.currency,
+    source_amount_minor: r.parts ? amount : r.sourceAmountMinor,
+    source_currency: r.sourceCurrency,
+    fx_rate: r.fxRate,
+    provider: r.provider,
+    channel_code: r.channelCode,
+    account_number: r.accountNumber,
+    account_holder_name: r.accountHolderName,
+    carried_minor: i === 0 ? r.carriedMinor : '0',
+    split_part: i + 1,
+    split_parts: parts.length,
+  }));
+}
+
+/** The `split` adjustments that move each later part's amount out of part 1 (see payoutRowsOf). */
+async function insertSplitAdjustments(tx: CentralTx, payoutRows: readonly PayoutInsert[], actor: { operatorId: string }, now: Date): Promise<void> {
+  const firsts = new Map(payoutRows.filter((p) => p.split_parts > 1 && p.split_part === 1).map((p) => [`${p.batch_id}|${p.affiliate_id}`, p]));
+  if (firsts.size === 0) return;
+  const adjustments: { id: string; payout_id: string; affiliate_id: string; amount: string; currency: string }[] = [];
+  for (const p of payoutRows.filter((x) => x.split_part > 1)) {
+    const first = firsts.get(`${p.batch_id}|${p.affiliate_id}`)!;
+    adjustments.push({ id: `split:${first.id}:${p.split_part}`, payout_id: p.id, affiliate_id: p.affiliate_id, amount: p.source_amount_minor, currency: p.source_currency });
+    adjustments.push({ id: `split:${first.id}:${p.split_part}:out`, payout_id: first.id, affiliate_id: p.affiliate_id, amount: (-BigInt(p.source_amount_minor)).toString(), currency: p.source_currency });
+  }
+  await tx.execute(sql`
+    INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_by, created_at)
+    SELECT a.id, a.affiliate_id, 'split', a.amount::bigint, a.currency, 'above the channel maximum: paid in parts', ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(adjustments)}::json) AS a(id text, affiliate_id text, amount text, currency text)`);
+  await tx.execute(sql`
+    INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
+    SELECT a.payout_id, a.id, a.amount::bigint, a.currency
+    FROM json_to_recordset(${JSON.stringify(adjustments)}::json) AS a(id text, payout_id uuid, amount text, currency text)`);
 }
 
 function totalsOf(list: readonly PreviewRow[]) {
@@ -214,7 +269,7 @@ function totalsOf(list: readonly PreviewRow[]) {
   for (const r of list) {
     const key = `${r.currency}|${r.provider}`;
     const t = m.get(key) ?? { currency: r.currency, provider: r.provider!, payouts: 0, amount: 0n };
-    t.payouts++;
+    t.payouts += r.parts?.length ?? 1;
     t.amount += BigInt(r.amountMinor);
     m.set(key, t);
   }

@@ -10,7 +10,7 @@ import { rows, type CentralTx } from '../central/store.js';
 import { payableBalance, ruleVersionAt, type RuleSet } from '../commission/index.js';
 import { loadRuleVersions } from '../calculation/rules-store.js';
 import { convert, formatAmount, formatRate, money, parseRate, type FxRate } from '../money/index.js';
-import { channelProblem, knownChannelLimits, supportsCurrency } from '../providers/channels.js';
+import { channelProblem, knownChannelLimits, SPLIT_ALLOWED, splitAmount, supportsCurrency } from '../providers/channels.js';
 import type { ProviderName } from '../providers/provider.js';
 import { highValueThresholds, isHighValue, type Thresholds } from './thresholds.js';
 
@@ -68,6 +68,12 @@ export interface PreviewRow {
    * rupiah): carried to the affiliate's next payout as a `rounding` adjustment, never lost.
    */
   carriedMinor: string;
+  /**
+   * Above the channel's maximum, where the provider takes several transfers: the parts (minor
+   * units, payout currency) it is sent as — each its own payout, reference and idempotency key, in
+   * the same batch, summing exactly to `amountMinor`. null: one transfer.
+   */
+  parts: string[] | null;
   highValue: boolean;
   eligible: boolean;
   reasons: ExclusionReason[];
@@ -307,6 +313,7 @@ function decide(
   }
   let carried = 0n;
   let sourceAmount = payable;
+  let parts: string[] | null = null;
   if (provider && !reasons.includes('fx_rate_missing')) {
     if (!supportsCurrency(provider, target)) reasons.push('currency_not_supported_by_provider');
     else if (payable > 0n && r.payout_channel_code) {
@@ -323,7 +330,11 @@ function decide(
         amount -= rest;
       }
       const problem = limits ? channelProblem(limits, amount) : null;
-      if (problem) reasons.push(problem);
+      // Above the maximum: split where the provider takes several transfers and no FX is involved
+      // (the parts' source amounts must be exact); otherwise deferred with the reason.
+      const split = problem === 'amount_above_channel_maximum' && limits && SPLIT_ALLOWED[provider] && fxRate === null ? splitAmount(limits, amount) : null;
+      if (split) parts = split.map(String);
+      else if (problem) reasons.push(problem);
     }
   }
   const showAmount = source === target || fxRate !== null;
@@ -346,6 +357,7 @@ function decide(
     heldCount: Number(r.held_count),
     fxRate,
     carriedMinor: carried.toString(),
+    parts,
     highValue: showAmount && isHighValue(ctx.thresholds, amount, target, ctx.rates),
     eligible: reasons.length === 0,
     reasons,
@@ -364,7 +376,7 @@ export function summarise(result: PreviewRow[], now: Date, cutoff: Date | undefi
     eligibleCount++;
     const key = `${row.currency}|${row.provider}`;
     const t = totals.get(key) ?? { currency: row.currency, provider: row.provider!, payouts: 0, amount: 0n };
-    t.payouts++;
+    t.payouts += row.parts?.length ?? 1; // a split payout is sent as several
     t.amount += BigInt(row.amountMinor);
     totals.set(key, t);
   }

@@ -238,6 +238,8 @@ export const payouts = sqliteTable(
     exceptionClearedAt: ts('exception_cleared_at'),
     exceptionClearedBy: text('exception_cleared_by'),
     exceptionNote: text('exception_note'),
+    splitPart: int4('split_part').notNull().default(1),
+    splitParts: int4('split_parts').notNull().default(1),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },

@@ -238,7 +238,7 @@ export const adjustments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual','reversal','rounding')`),
+    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual','reversal','rounding','split')`),
     check('adjustments_nonzero_check', sql`${t.amountMinor} <> 0`),
     index('adjustments_affiliate_idx').on(t.affiliateId, t.currency),
     index('adjustments_commission_idx').on(t.commissionId),
@@ -376,12 +376,19 @@ export const payouts = pgTable(
     exceptionClearedAt: ts('exception_cleared_at'),
     exceptionClearedBy: uuid('exception_cleared_by'),
     exceptionNote: text('exception_note'),
+    /**
+     * A payout above its channel's maximum is sent as parts (batches/create.ts): part k of n, each a
+     * payout of its own (reference, idempotency keys), all in one batch. 1 of 1: not split.
+     */
+    splitPart: integer('split_part').notNull().default(1),
+    splitParts: integer('split_parts').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     check('payouts_status_check', sql`${t.status} in ('PENDING','UNKNOWN','ACCEPTED','SUCCEEDED','FAILED','CANCELLED','REVERSED')`),
-    uniqueIndex('payouts_batch_affiliate_key').on(t.batchId, t.affiliateId),
+    // One payout per affiliate and batch — or its parts, when one is split across transfers.
+    uniqueIndex('payouts_batch_affiliate_part_key').on(t.batchId, t.affiliateId, t.splitPart),
     index('payouts_affiliate_idx').on(t.affiliateId),
     index('payouts_status_idx').on(t.status),
     index('payouts_provider_payout_idx').on(t.provider, t.providerPayoutId),

@@ -175,6 +175,12 @@ export function createOffline(
   const leftOut = new Set(filters.leftOut ?? []);
   const eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
   if (eligible.length === 0) throw new TreasuryError('VALIDATION', 'nothing to pay: no affiliate is eligible with these filters (offline preview)');
+  // A payout split into parts gets its split adjustments from the central store, which the cache
+  // cannot mirror ahead of time: such a batch is created online (or without those affiliates).
+  const split = eligible.filter((r) => r.parts !== null);
+  if (split.length > 0) {
+    throw new TreasuryError('OFFLINE', `${split.length} payout(s) above their channel's maximum would be split into parts (${split.slice(0, 5).map((r) => r.affiliateId).join(', ')}): create this batch online, or leave those affiliates out`);
+  }
   const batchId = randomUUID();
   const fxRates = Object.fromEntries(Object.entries(filters.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)));
   const highValue = eligible.some((r) => r.highValue);
