@@ -5,7 +5,7 @@
  * Builds 100,000 affiliates / 1,000,000 conversions (by default) on a scratch store, calculates,
  * then through the workstation's door (as the console reaches it) times each interactive call
  * several times: payables first page, a sort, the quick filter, a currency filter, the affiliate
- * drawer, the dashboard, the batch list, whoami, the batch preview as the builder asks for it
+ * drawer, the dashboard, the exception queue, the batch list, whoami, the batch preview as the builder asks for it
  * (totals, a page, a page sorted by amount, one currency's page: paged at the source) and each
  * report of the Reports view. Then it starts a commissions export of every row
  * as a job and times the same calls while it runs (a round every 250 ms, until the job ends), and
@@ -47,6 +47,7 @@ function interactive(affiliateId: string): [label: string, name: string, payload
     ['payables currency filter', 'payables.page', { offset: 0, limit: 100, currency: 'PHP' }],
     ['affiliate drawer', 'affiliate.detail', { affiliateId }],
     ['dashboard', 'dashboard.summary', {}],
+    ['exception queue', 'exceptions.list', { limit: 100 }],
     ['batch list', 'batch.list', {}],
     ['whoami', 'session.whoami', {}],
     // As the builder asks: totals (no rows), then pages sorted and filtered at the source.
