@@ -247,7 +247,10 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * Rows → one decided row per affiliate. Shared by the central preview and the offline preview on
  * the local cache, so both decide eligibility, FX and rounding the same way.
  */
-export function decideRows(raw: readonly Raw[], ctx: { rules: RuleSet | undefined; thresholds: Thresholds; fxRates: Readonly<Record<string, string>> | undefined }): PreviewRow[] {
+export function decideRows(
+  raw: readonly Raw[],
+  ctx: { rules: RuleSet | undefined; thresholds: Thresholds; fxRates: Readonly<Record<string, string>> | undefined; split?: boolean },
+): PreviewRow[] {
   const rates = parseRates(ctx.fxRates ?? {});
   const rules = ctx.rules;
   const thresholds = ctx.thresholds;
@@ -263,7 +266,7 @@ export function decideRows(raw: readonly Raw[], ctx: { rules: RuleSet | undefine
   for (const list of byAffiliate.values()) {
     const owed = list.filter((r) => Number(r.commission_count) > 0 || Number(r.adjustment_count) > 0);
     const chosen = owed[0] ?? list[0]!;
-    result.push(decide(chosen, { rules, rates, thresholds, multi: owed.length > 1 }));
+    result.push(decide(chosen, { rules, rates, thresholds, multi: owed.length > 1, split: ctx.split !== false }));
   }
   return result;
 }
@@ -280,7 +283,7 @@ function parseRates(input: Readonly<Record<string, string>>): Map<string, FxRate
 
 function decide(
   r: Raw,
-  ctx: { rules: RuleSet | undefined; rates: Map<string, FxRate>; thresholds: Thresholds; multi: boolean },
+  ctx: { rules: RuleSet | undefined; rates: Map<string, FxRate>; thresholds: Thresholds; multi: boolean; split: boolean },
 ): PreviewRow {
   const source = r.currency.trim();
   const target = r.payout_currency.trim();
@@ -332,7 +335,7 @@ function decide(
       const problem = limits ? channelProblem(limits, amount) : null;
       // Above the maximum: split where the provider takes several transfers and no FX is involved
       // (the parts' source amounts must be exact); otherwise deferred with the reason.
-      const split = problem === 'amount_above_channel_maximum' && limits && SPLIT_ALLOWED[provider] && fxRate === null ? splitAmount(limits, amount) : null;
+      const split = problem === 'amount_above_channel_maximum' && limits && ctx.split && SPLIT_ALLOWED[provider] && fxRate === null ? splitAmount(limits, amount) : null;
       if (split) parts = split.map(String);
       else if (problem) reasons.push(problem);
     }

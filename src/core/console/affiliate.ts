@@ -11,6 +11,8 @@ import { TreasuryError } from '../commands/errors.js';
 import { defineQuery } from '../commands/router.js';
 import { ruleVersionAt } from '../commission/index.js';
 import { maskAccount } from '../affiliates/commands.js';
+import type { ProviderName } from '../providers/provider.js';
+import { failureMeaning, stateMeaning } from '../providers/states.js';
 import { isoOf } from './paging.js';
 import { decidePageRows, type PayablesPageRow } from './payables.js';
 
@@ -45,6 +47,10 @@ export interface AffiliateDetail {
     id: string; batchId: string; batchNumber: string; status: string; amountMinor: string; currency: string;
     sourceAmountMinor: string; sourceCurrency: string; fxRate: string | null; provider: string; channelCode: string;
     attempts: number; providerReference: string | null; failureCode: string | null; lastError: string | null;
+    /** The provider's own state, and what it means in words (providers/states.ts). */
+    providerStatus: string | null; providerState: string | null;
+    /** Part k of n when the payout was split above its channel's maximum (1 of 1 otherwise). */
+    part: number; parts: number;
     createdAt: string; updatedAt: string; settledAt: string | null;
   }[];
 }
@@ -95,12 +101,12 @@ export const detail = defineQuery({
     const payouts = await rows<{
       id: string; batch_id: string; number: string; status: string; amount_minor: string; currency: string; source_amount_minor: string; source_currency: string;
       fx_rate: string | null; provider: string; channel_code: string; attempt: number; provider_payout_id: string | null; failure_code: string | null;
-      last_error: string | null; created_at: Ts; updated_at: Ts; settled_at: Ts | null;
+      last_error: string | null; created_at: Ts; updated_at: Ts; settled_at: Ts | null; provider_status: string | null; split_part: number; split_parts: number;
     }>(
       ctx.tx,
       sql`SELECT p.id, p.batch_id, b.number, p.status, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency,
                  p.source_amount_minor::text AS source_amount_minor, trim(p.source_currency) AS source_currency, p.fx_rate, p.provider, p.channel_code,
-                 p.attempt, p.provider_payout_id, p.failure_code, t.last_error, p.created_at, p.updated_at, p.settled_at
+                 p.attempt, p.provider_payout_id, p.provider_status, p.failure_code, t.last_error, p.split_part, p.split_parts, p.created_at, p.updated_at, p.settled_at
           FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
           LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
           WHERE p.affiliate_id = ${id} ORDER BY p.created_at DESC, p.id DESC LIMIT ${DETAIL_LIMIT}`,
@@ -125,7 +131,11 @@ export const detail = defineQuery({
       payouts: payouts.map((p) => ({
         id: p.id, batchId: p.batch_id, batchNumber: p.number, status: p.status, amountMinor: p.amount_minor, currency: p.currency,
         sourceAmountMinor: p.source_amount_minor, sourceCurrency: p.source_currency, fxRate: p.fx_rate, provider: p.provider, channelCode: p.channel_code,
-        attempts: Number(p.attempt), providerReference: p.provider_payout_id, failureCode: p.failure_code, lastError: p.last_error ?? p.failure_code,
+        attempts: Number(p.attempt), providerReference: p.provider_payout_id, failureCode: p.failure_code,
+        // The provider's words: its own message, else what the failure code means.
+        lastError: p.last_error ?? (p.failure_code === null ? null : failureMeaning(p.failure_code)),
+        providerStatus: p.provider_status, providerState: p.provider_status === null ? null : stateMeaning(p.provider as ProviderName, p.provider_status).words,
+        part: Number(p.split_part), parts: Number(p.split_parts),
         createdAt: isoOf(p.created_at)!, updatedAt: isoOf(p.updated_at)!, settledAt: isoOf(p.settled_at),
       })),
     };

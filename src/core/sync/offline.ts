@@ -131,7 +131,9 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
   // The central query's order, so that batches split the same way.
   raw.sort((x, y) => cmp(x.payout_currency, y.payout_currency) || cmp(x.payout_provider ?? '\uffff', y.payout_provider ?? '\uffff') || cmp(x.affiliate_id, y.affiliate_id) || cmp(x.currency, y.currency));
   const versions = ruleVersions(cache);
-  const rows = decideRows(raw, { rules: ruleVersionAt(versions, nowMs)?.rules, thresholds: thresholds(cache), fxRates: filters.fxRates });
+  // No splits offline: a split payout's parts and adjustments are made by the central store, so
+  // offline a payout above its channel's maximum is deferred as before (amount_above_channel_maximum).
+  const rows = decideRows(raw, { rules: ruleVersionAt(versions, nowMs)?.rules, thresholds: thresholds(cache), fxRates: filters.fxRates, split: false });
   // What each decided row takes: the aggregate of its affiliate in its source currency.
   const byKey = new Map(raw.map((r) => [key(r.affiliate_id, r.currency), r]));
   const owed = new Map<string, Owed>();
@@ -175,12 +177,6 @@ export function createOffline(
   const leftOut = new Set(filters.leftOut ?? []);
   const eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
   if (eligible.length === 0) throw new TreasuryError('VALIDATION', 'nothing to pay: no affiliate is eligible with these filters (offline preview)');
-  // A payout split into parts gets its split adjustments from the central store, which the cache
-  // cannot mirror ahead of time: such a batch is created online (or without those affiliates).
-  const split = eligible.filter((r) => r.parts !== null);
-  if (split.length > 0) {
-    throw new TreasuryError('OFFLINE', `${split.length} payout(s) above their channel's maximum would be split into parts (${split.slice(0, 5).map((r) => r.affiliateId).join(', ')}): create this batch online, or leave those affiliates out`);
-  }
   const batchId = randomUUID();
   const fxRates = Object.fromEntries(Object.entries(filters.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)));
   const highValue = eligible.some((r) => r.highValue);
