@@ -16,6 +16,7 @@ import { TreasuryError } from '../commands/errors.js';
 import { defineCommand, operatorIdOf } from '../commands/router.js';
 import { knownChannelLimits } from '../providers/channels.js';
 import { PROVIDER_NAMES } from '../providers/provider.js';
+import { maskAccount } from './mask.js';
 
 const affiliateId = z.string().min(1, 'name an affiliate by id').max(64);
 const reason = z.string().trim().min(3, 'say why in a few words (at least 3 characters)').max(500);
@@ -42,11 +43,6 @@ async function lockAffiliate(tx: CentralTx, id: string): Promise<AffiliateRow> {
   return a;
 }
 
-/** The last four characters, the rest as bullets: enough to recognise an account, not to use it. */
-export function maskAccount(account: string | null): string | null {
-  if (account === null) return null;
-  return account.length <= 4 ? '•'.repeat(account.length) : `${'•'.repeat(Math.min(8, account.length - 4))}${account.slice(-4)}`;
-}
 
 export const hold = defineCommand({
   name: 'affiliate.hold',

@@ -444,7 +444,7 @@ export const payoutAttempts = pgTable(
     providerStatus: text('provider_status'),
     failureCode: text('failure_code'),
     lastError: text('last_error'),
-    /** Status lookups answered "still waiting", and when the next is due: waiting payouts are asked less and less often (execution/backoff.ts LOOKUP_BACKOFF). */
+    /** Status lookups answered "still waiting", and when the next is due: waiting payouts are asked less and less often (payouts/lookups.ts LOOKUP_BACKOFF). */
     lookups: integer('lookups').notNull().default(0),
     nextLookupAt: ts('next_lookup_at'),
     leaseToken: bigint('lease_token', { mode: 'bigint' }).notNull(),

@@ -10,7 +10,7 @@ import { rows } from '../central/store.js';
 import { TreasuryError } from '../commands/errors.js';
 import { defineQuery } from '../commands/router.js';
 import { ruleVersionAt } from '../commission/index.js';
-import { maskAccount } from '../affiliates/commands.js';
+import { maskAccount } from '../affiliates/mask.js';
 import type { ProviderName } from '../providers/provider.js';
 import { failureMeaning, stateMeaning } from '../providers/states.js';
 import { isoOf } from './paging.js';

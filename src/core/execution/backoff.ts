@@ -20,15 +20,3 @@ export function backoffDelay(policy: BackoffPolicy, n: number, random: () => num
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/**
- * Status lookups of a payout that waits at the provider (held for compliance, a cash pickup, a slow
- * bank): the n-th lookup that found it still waiting puts the next one base × 2^n later, up to a few
- * minutes — a payout held for an hour is asked about some twenty times, not every round (Xendit rate
- * limits per account; hundreds of held payouts asked four times a second would run into it). No
- * jitter: the bound is what matters, and one round asks many payouts together anyway.
- */
-export const LOOKUP_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 300_000 };
-
-export function lookupDelay(lookups: number, policy: BackoffPolicy = LOOKUP_BACKOFF): number {
-  return Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(lookups, 30));
-}
