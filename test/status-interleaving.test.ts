@@ -16,19 +16,9 @@ import { applyStatusUpdates, payoutStatusFor, type AttemptState, type PayoutStat
 import type { ProviderStatus } from '../src/core/providers/provider.js';
 import { openFlow, type Flow } from './support/payout-flow.js';
 import { pgAvailable } from './support/pg.js';
+import { HISTORIES } from './support/histories.js';
 import { random } from './support/random.js';
 
-/** Histories a provider can give one attempt, in its order (OTHER: LOCKED, a compliance hold). */
-const HISTORIES: ProviderStatus[][] = [
-  ['ACCEPTED', 'SUCCEEDED'],
-  ['ACCEPTED', 'FAILED'],
-  ['ACCEPTED', 'CANCELLED'],
-  ['ACCEPTED', 'SUCCEEDED', 'REVERSED'],
-  ['REQUESTED', 'ACCEPTED', 'SUCCEEDED'],
-  ['ACCEPTED', 'OTHER', 'ACCEPTED', 'FAILED'],
-  ['ACCEPTED', 'OTHER', 'SUCCEEDED'],
-  ['FAILED'],
-];
 const SCHEDULES = 240;
 /** Audit ranks of payout statuses: a change must never go down (FAILED and SUCCEEDED are both final). */
 const RANK: Record<string, number> = { PENDING: 0, UNKNOWN: 1, ACCEPTED: 2, FAILED: 3, SUCCEEDED: 3, REVERSED: 4, CANCELLED: 5 };
@@ -36,7 +26,7 @@ const RANK: Record<string, number> = { PENDING: 0, UNKNOWN: 1, ACCEPTED: 2, FAIL
 interface Plan {
   payoutId: string;
   seed: number;
-  history: ProviderStatus[];
+  history: readonly ProviderStatus[];
   /** The payout is on attempt 2; attempt 1 failed at the provider but its record still says ACCEPTED. */
   superseded: boolean;
 }

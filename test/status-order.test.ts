@@ -7,19 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { nextAttemptState, nextPayoutStatus, payoutStatusFor, type AttemptState, type PayoutStatus } from '../src/core/payouts/status.js';
 import type { ProviderStatus } from '../src/core/providers/provider.js';
+import { HISTORIES } from './support/histories.js';
 import { random } from './support/random.js';
 
-/** What a provider can say of one payout, in its order: accepted (perhaps held), then one ending. */
-const HISTORIES: ProviderStatus[][] = [
-  ['ACCEPTED', 'SUCCEEDED'],
-  ['ACCEPTED', 'FAILED'],
-  ['ACCEPTED', 'CANCELLED'],
-  ['ACCEPTED', 'SUCCEEDED', 'REVERSED'],
-  ['REQUESTED', 'ACCEPTED', 'SUCCEEDED'],
-  ['ACCEPTED', 'OTHER', 'ACCEPTED', 'FAILED'],
-  ['FAILED'],
-  ['SUCCEEDED'],
-];
 
 describe('statuses only move forward, whatever order the news lands in', () => {
   it('≥ 200 seeded schedules of the executor, webhooks and polls end where the provider did', () => {
