@@ -22,6 +22,7 @@ import type { PerformanceRow, TimeSeriesPoint } from '../src/core/reports/analys
 import type { ProviderAnalysisRow } from '../src/core/reports/provider-analysis.js';
 import type { SettingsView } from '../src/core/console/settings.js';
 import { parseAmount } from '../src/core/money/index.js';
+import { failureMeaning } from '../src/core/providers/states.js';
 import type { SignInResult } from '../src/core/operators/commands.js';
 import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
 import { openScenario, type Scenario } from './support/payouts.js';
@@ -203,6 +204,38 @@ describe.each(drivers())('console queries on %s', (driver) => {
       expect((await call<PayoutsPage>('payouts.page', { currency: 'USD' })).total).toBe(0);
       expect(await refusal(call('payouts.page', { status: 'PAID' }))).toMatchObject({ problems: [{ path: 'status' }] });
       expect(await refusal(call('payouts.page', { from: 'yesterday' }))).toMatchObject({ problems: [{ path: 'from' }] });
+    });
+
+    it('filters by failure code and says in words what the provider state and the failure mean', async () => {
+      const [{ n }] = (await rows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM payouts WHERE failure_code = 'INVALID_DESTINATION'`)) as [{ n: number }];
+      expect(Number(n)).toBeGreaterThan(0);
+      const invalid = await call<PayoutsPage>('payouts.page', { batch: batch.id, failureCode: 'INVALID_DESTINATION', limit: 1000 });
+      expect(invalid.total).toBe(Number(n));
+      for (const p of invalid.rows) {
+        expect(p).toMatchObject({ failureCode: 'INVALID_DESTINATION', failureMessage: failureMeaning('INVALID_DESTINATION'), providerStatus: 'FAILED', providerStateMeaning: 'failed: nothing was paid' });
+        expect(p.failureMessage).toMatch(/destination/);
+      }
+      expect((await call<PayoutsPage>('payouts.page', { failureCode: 'NO_SUCH_CODE' })).total).toBe(0);
+      expect(await refusal(call('payouts.page', { failureCode: ' ' }))).toMatchObject({ problems: [{ path: 'failureCode' }] });
+
+      // Every row: the destination channel, the amount before FX, the provider's state and its meaning.
+      const all = await call<PayoutsPage>('payouts.page', { batch: batch.number, limit: 1000 });
+      for (const p of all.rows) {
+        expect(p.channelCode).toMatch(/^PH_/);
+        expect({ amount: p.sourceAmountMinor, currency: p.sourceCurrency, fx: p.fxRate }).toEqual({ amount: p.amountMinor, currency: 'PHP', fx: null });
+        if (p.status === 'SUCCEEDED') expect({ state: p.providerStatus, meaning: p.providerStateMeaning, message: p.failureMessage }).toEqual({ state: 'SUCCEEDED', meaning: 'paid', message: null });
+      }
+
+      // Sorted in SQL: by failure code (the failed first when descending, nulls last), by attempts,
+      // and by amount within each currency.
+      const byCode = await allPages((offset, limit) => call<PayoutsPage>('payouts.page', { batch: batch.id, sort: { field: 'failureCode', dir: 'desc' }, offset, limit }), 7);
+      expect(byCode.slice(0, Number(n)).every((p) => p.failureCode === 'INVALID_DESTINATION')).toBe(true);
+      expect(byCode.slice(Number(n)).every((p) => p.failureCode === null)).toBe(true);
+      const byAmount = (await call<PayoutsPage>('payouts.page', { sort: { field: 'amountMinor', dir: 'desc' }, limit: 1000 })).rows;
+      for (let i = 1; i < byAmount.length; i++) {
+        const [a, b] = [byAmount[i - 1]!, byAmount[i]!];
+        expect(a.currency < b.currency || (a.currency === b.currency && BigInt(a.amountMinor) >= BigInt(b.amountMinor))).toBe(true);
+      }
     });
   });
 
@@ -408,7 +441,14 @@ describe.each(drivers())('console queries on %s', (driver) => {
         expect(cached.offline).toBe(true);
         expect(strip(cached)).toEqual(central);
       }
-      for (const input of [{ sort: { field: 'amountMinor', dir: 'asc' }, limit: 1000 }, { status: 'FAILED' }, { batch: batch.number, offset: 3, limit: 4, sort: { field: 'createdAt', dir: 'desc' } }]) {
+      for (const input of [
+        { sort: { field: 'amountMinor', dir: 'asc' }, limit: 1000 },
+        { status: 'FAILED' },
+        { batch: batch.number, offset: 3, limit: 4, sort: { field: 'createdAt', dir: 'desc' } },
+        // The failure code and provider state are mirrored: filtered and sorted offline as online.
+        { batch: batch.id, failureCode: 'INVALID_DESTINATION' },
+        { batch: batch.id, sort: { field: 'failureCode', dir: 'desc' }, limit: 1000 },
+      ]) {
         const central = await online<PayoutsPage>('payouts.page', input);
         const cached = strip(await local<PayoutsPage>('payouts.page', input));
         expect(cached.total).toBe(central.total);

@@ -1,7 +1,7 @@
 /**
  * The end-to-end harness: real browser hosts over real workstations, started before Playwright's
  * tests and stopped after them (test/e2e/global-setup.ts runs this file with tsx and reads the one
- * JSON line it prints). Three scenarios, each its own data dir and host:
+ * JSON line it prints). The scenarios, each its own data dir and host:
  *
  * - **flow**: embedded PGlite central, demo data, operators maker (processor), checker (admin) and
  *   viewer; the fake Xendit server over real HTTP on loopback is the provider.
@@ -9,6 +9,9 @@
  * - **fresh**: an empty data dir, for the first-run setup in the page.
  * - **offline**: the real PostgreSQL as central, reached through a TCP relay this harness can cut
  *   ("central stopped"); an approved batch waits for execution.
+ * - **exceptions**: embedded PGlite, demo data, and an approved batch of some sixty IDR payouts
+ *   through the sandbox provider set to fail about a third of them (seeded): a run with failures,
+ *   the exception queue, retries and the desktop alert.
  *
  * Secrets come from the environment store (TREASURY_CREDENTIAL_STORE=env): the cache key and the
  * fake provider's key are random per run and never written anywhere.
@@ -56,6 +59,17 @@ async function seed(dataDir: string, centralUrl: string | undefined, fn: (call: 
   }
 }
 type SeedCall = (name: string, payload: unknown) => Promise<unknown>;
+
+/** A batch created and submitted by admin and approved by checker, waiting for execution: its number. */
+async function approvedBatch(call: SeedCall, ws: Workstation, filters: { provider: string; currency: string }): Promise<string> {
+  const created = (await call('batch.create', filters)) as { batches: { id: string; number: string; contentHash: string }[] };
+  const batch = created.batches[0]!;
+  await call('batch.submit', { batch: batch.id });
+  const checker = (await ws.call({ name: 'session.signIn', payload: { username: 'checker', password: E2E_PASSWORD }, workstationId: ws.id })) as SignInResult;
+  if (!checker.ok) throw new Error('checker sign-in failed');
+  await ws.call({ name: 'batch.approve', payload: { batch: batch.id, contentHash: batch.contentHash }, session: checker.token, workstationId: ws.id });
+  return batch.number;
+}
 
 async function host(dataDir: string, centralUrl?: string): Promise<{ door: WorkstationDoor; host: BrowserHost }> {
   const door = await openWorkstationThread({ dataDir, centralUrl, retryAfterMs: 1000 });
@@ -115,6 +129,19 @@ async function main(): Promise<void> {
   await warm(large.door);
   log(`large ready in ${Date.now() - started} ms`);
 
+  // exceptions: the sandbox fails a share of payouts when they settle (a hash of its seed and each
+  // attempt's key), with Xendit's codes — some final, some retried automatically first.
+  const exceptionsDir = path.join(root, 'exceptions');
+  let failing = '';
+  await seed(exceptionsDir, undefined, async (call, ws) => {
+    await ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('providers', ${JSON.stringify({ sandbox: { seed: 5, failureRate: 0.35 } })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`);
+    await call('demo.generate', { affiliates: 1500, conversions: 30_000, seed: 7, until: '2026-11-01' });
+    await call('commissions.calculate', {});
+    failing = await approvedBatch(call, ws, { provider: 'sandbox', currency: 'IDR' });
+  });
+  const exceptions = await host(exceptionsDir);
+  log('exceptions ready');
+
   // offline: real Postgres in a scratch database, through the relay.
   const dbName = `treasury_e2e_${randomBytes(4).toString('hex')}`;
   const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
@@ -132,13 +159,7 @@ async function main(): Promise<void> {
   await seed(offlineDir, direct.toString(), async (call, ws) => {
     await call('demo.generate', { affiliates: 30, conversions: 1500, seed: 9, until: '2026-11-01' });
     await call('commissions.calculate', {});
-    const created = (await call('batch.create', { provider: 'xendit', currency: 'PHP' })) as { batches: { id: string; number: string; contentHash: string }[] };
-    const batch = created.batches[0]!;
-    await call('batch.submit', { batch: batch.id });
-    const checker = (await ws.call({ name: 'session.signIn', payload: { username: 'checker', password: E2E_PASSWORD }, workstationId: ws.id })) as SignInResult;
-    if (!checker.ok) throw new Error('checker sign-in failed');
-    await ws.call({ name: 'batch.approve', payload: { batch: batch.id, contentHash: batch.contentHash }, session: checker.token, workstationId: ws.id });
-    approved = batch.number;
+    approved = await approvedBatch(call, ws, { provider: 'xendit', currency: 'PHP' });
   });
   const pg = new URL(PG_URL);
   const cut = await tcpRelay({ host: pg.hostname, port: Number(pg.port || 5432) });
@@ -167,6 +188,7 @@ async function main(): Promise<void> {
       fresh: { url: fresh.host.url },
       large: { url: large.host.url },
       offline: { url: offline.host.url, approvedBatch: approved, control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}` },
+      exceptions: { url: exceptions.host.url, approvedBatch: failing },
     }) + '\n',
   );
 }

@@ -9,6 +9,7 @@ export interface Scenario {
   fresh: { url: string };
   large: { url: string };
   offline: { url: string; approvedBatch: string; control: string };
+  exceptions: { url: string; approvedBatch: string };
 }
 
 export function scenario(): Scenario {

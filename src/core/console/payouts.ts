@@ -1,6 +1,8 @@
 /**
- * payouts.page: the payout history grid, across batches. Filtered, sorted and paged in SQL: one
- * count and one page statement, whatever the number of payouts.
+ * payouts.page: the payout history grid across batches, and a batch's own payouts grid (the batch
+ * filter). Filtered, sorted and paged in SQL: one count and one page statement, whatever the number
+ * of payouts. Each row carries the provider's state and failure code with their meanings in words
+ * (providers/states.ts): an operator reads "held for a compliance review", not "LOCKED".
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
@@ -11,10 +13,11 @@ import type { LocalCache } from '../cache/cache.js';
 import { isoText, mirrorInstant } from '../cache/mirror-text.js';
 import { toDate } from '../commands/inputs.js';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
-import { PROVIDER_NAMES } from '../providers/provider.js';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
+import { failureMeaning, stateMeaning } from '../providers/states.js';
 import { currencyInput, dateInput, isoOf, likePattern, matchesAny, orderBy, pageFields, pageOf, type Sort } from './paging.js';
 
-export const PAYOUTS_SORT = ['createdAt', 'updatedAt', 'amountMinor', 'currency', 'status', 'provider', 'affiliateId', 'affiliateName', 'batchNumber', 'attempts'] as const;
+export const PAYOUTS_SORT = ['createdAt', 'updatedAt', 'amountMinor', 'currency', 'status', 'provider', 'affiliateId', 'affiliateName', 'batchNumber', 'attempts', 'failureCode'] as const;
 export type PayoutsSortField = (typeof PAYOUTS_SORT)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,6 +28,8 @@ export const payoutsPageInput = z.strictObject({
   currency: currencyInput.optional(),
   batch: batchRef.optional(),
   affiliateId: z.string().min(1, 'name an affiliate by id').max(64).optional(),
+  /** Payouts whose last failure code is exactly this one (the provider's code, e.g. INVALID_DESTINATION). */
+  failureCode: z.string().trim().min(1, 'name a failure code').max(64).optional(),
   /** Payouts created at or after `from` and before `to`. */
   from: dateInput.optional(),
   to: dateInput.optional(),
@@ -40,13 +45,23 @@ export interface PayoutRow {
   affiliateName: string;
   amountMinor: string;
   currency: string;
+  /** Before FX: what was owed in the commissions' currency (equal to the amount without FX). */
+  sourceAmountMinor: string;
+  sourceCurrency: string;
+  fxRate: string | null;
   provider: string;
+  channelCode: string;
   status: string;
   /** The provider's id of the current attempt's payout. */
   providerReference: string | null;
+  /** The provider's own state as last heard (e.g. LOCKED), and what it means in words; null before any answer. */
+  providerStatus: string | null;
+  providerStateMeaning: string | null;
   /** Attempts so far (the current attempt's number; 0 when nothing was sent). */
   attempts: number;
   failureCode: string | null;
+  /** The failure code in words, with what to do about it; null when the payout never failed. */
+  failureMessage: string | null;
   /** What went wrong last: the current attempt's error, else the failure code. */
   lastError: string | null;
   createdAt: string;
@@ -60,10 +75,14 @@ export interface PayoutsPage {
 
 export const PAYOUTS_DEFAULT_SORT: Sort<PayoutsSortField> = { field: 'createdAt', dir: 'desc' };
 
+/**
+ * Amounts of different currencies do not compare: sorting by amount groups by currency first (always
+ * ascending) and orders the amounts within each currency the way asked.
+ */
 const COLUMNS = {
   createdAt: sql`p.created_at`,
   updatedAt: sql`p.updated_at`,
-  amountMinor: sql`p.amount_minor`,
+  amountMinor: sql`p.currency ASC, p.amount_minor`,
   currency: sql`p.currency`,
   status: sql`p.status`,
   provider: sql`p.provider`,
@@ -71,6 +90,7 @@ const COLUMNS = {
   affiliateName: sql`a.name`,
   batchNumber: sql`b.number`,
   attempts: sql`p.attempt`,
+  failureCode: sql`p.failure_code`,
 } satisfies Record<PayoutsSortField, SQL>;
 
 /** The filters as one WHERE condition over payouts p, their batch b and affiliate a. */
@@ -81,6 +101,7 @@ export function payoutFilters(input: Omit<PayoutsPageInput, 'sort' | 'offset' | 
   if (input.currency) conditions.push(sql`p.currency = ${input.currency}`);
   if (input.batch) conditions.push(UUID.test(input.batch) ? sql`p.batch_id = ${input.batch}::uuid` : sql`b.number = ${input.batch}`);
   if (input.affiliateId) conditions.push(sql`p.affiliate_id = ${input.affiliateId}`);
+  if (input.failureCode) conditions.push(sql`p.failure_code = ${input.failureCode}`);
   if (input.from) conditions.push(sql`p.created_at >= ${toDate(input.from).toISOString()}::timestamptz`);
   if (input.to) conditions.push(sql`p.created_at < ${toDate(input.to).toISOString()}::timestamptz`);
   const pattern = likePattern(input.search);
@@ -88,38 +109,52 @@ export function payoutFilters(input: Omit<PayoutsPageInput, 'sort' | 'offset' | 
   return sql.join(conditions, sql` AND `);
 }
 
+/** A payout as both stores return it (the cache gives integers where Postgres gives text). */
+interface RawPayout {
+  id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: string | bigint; currency: string;
+  source_amount_minor: string | bigint; source_currency: string; fx_rate: string | null; provider: string; channel_code: string; status: string;
+  provider_payout_id: string | null; provider_status: string | null; attempt: number | bigint; failure_code: string | null; last_error: string | null;
+}
+
+function meaningOf(provider: string, raw: string | null): string | null {
+  if (raw === null || !(PROVIDER_NAMES as readonly string[]).includes(provider)) return null;
+  return stateMeaning(provider as ProviderName, raw).words;
+}
+
+/** One grid row from either store (timestamps converted by the caller: the stores keep them differently). */
+function rowOf(p: RawPayout, createdAt: string, updatedAt: string): PayoutRow {
+  return {
+    id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: String(p.amount_minor), currency: p.currency,
+    sourceAmountMinor: String(p.source_amount_minor), sourceCurrency: p.source_currency.trim(), fxRate: p.fx_rate, provider: p.provider, channelCode: p.channel_code,
+    status: p.status, providerReference: p.provider_payout_id, providerStatus: p.provider_status, providerStateMeaning: meaningOf(p.provider, p.provider_status),
+    attempts: Number(p.attempt), failureCode: p.failure_code, failureMessage: p.failure_code === null ? null : failureMeaning(p.failure_code),
+    lastError: p.last_error ?? p.failure_code, createdAt, updatedAt,
+  };
+}
+
 export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promise<PayoutsPage> {
   const where = payoutFilters(input);
   const from = sql`payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id`;
   const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`);
   const { offset, limit } = pageOf(input);
-  const list = await rows<{
-    id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: string; currency: string; provider: string; status: string;
-    provider_payout_id: string | null; attempt: number; failure_code: string | null; last_error: string | null; created_at: Date | string; updated_at: Date | string;
-  }>(
+  const list = await rows<RawPayout & { created_at: Date | string; updated_at: Date | string }>(
     tx,
-    sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency, p.provider, p.status,
-               p.provider_payout_id, p.attempt, p.failure_code, t.last_error, p.created_at, p.updated_at
+    sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency,
+               p.source_amount_minor::text AS source_amount_minor, p.source_currency, p.fx_rate, p.provider, p.channel_code, p.status,
+               p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, t.last_error, p.created_at, p.updated_at
         FROM ${from} LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
         WHERE ${where}
         ORDER BY ${orderBy(COLUMNS, input.sort, PAYOUTS_DEFAULT_SORT, [sql`p.id`])}
         LIMIT ${limit} OFFSET ${offset}`,
   );
-  return {
-    total: Number(n),
-    rows: list.map((p) => ({
-      id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: p.amount_minor, currency: p.currency,
-      provider: p.provider, status: p.status, providerReference: p.provider_payout_id, attempts: Number(p.attempt), failureCode: p.failure_code,
-      lastError: p.last_error ?? p.failure_code, createdAt: isoOf(p.created_at)!, updatedAt: isoOf(p.updated_at)!,
-    })),
-  };
+  return { total: Number(n), rows: list.map((p) => rowOf(p, isoOf(p.created_at)!, isoOf(p.updated_at)!)) };
 }
 
-/** Sort fields → SQLite expressions (fixed text, never from the request). */
+/** Sort fields → SQLite expressions (fixed text, never from the request). Amounts: within currency, as online. */
 const PAYOUT_COLUMNS: Record<PayoutsSortField, string> = {
   createdAt: mirrorInstant('p.created_at'),
   updatedAt: mirrorInstant('p.updated_at'),
-  amountMinor: 'p.amount_minor',
+  amountMinor: 'trim(p.currency) ASC, p.amount_minor',
   currency: 'trim(p.currency)',
   status: 'p.status',
   provider: 'p.provider',
@@ -127,11 +162,14 @@ const PAYOUT_COLUMNS: Record<PayoutsSortField, string> = {
   affiliateName: 'a.name',
   batchNumber: 'b.number',
   attempts: 'p.attempt',
+  failureCode: 'p.failure_code',
 };
 
 /**
- * The payouts grid offline: the same inputs and shape over the cache's mirrors as last pulled.
- * Provider error texts (payout attempts) are not mirrored: the failure code stands in.
+ * The payouts grid offline: the same inputs and shape over the cache's mirrors as last pulled. The
+ * payouts mirror holds the provider state and the failure code, so every filter (the failure code
+ * too) and every sort answers as online. Provider error texts (payout attempts) are not mirrored:
+ * `lastError` is the failure code offline.
  */
 export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): PayoutsPage & { offline: true } {
   const where: string[] = ['1'];
@@ -145,6 +183,7 @@ export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): 
   if (input.currency) add('trim(p.currency) = ?', input.currency);
   if (input.batch) add(UUID.test(input.batch) ? 'p.batch_id = ?' : 'b.number = ?', input.batch);
   if (input.affiliateId) add('p.affiliate_id = ?', input.affiliateId);
+  if (input.failureCode) add('p.failure_code = ?', input.failureCode);
   if (input.from) add(`${mirrorInstant('p.created_at')} >= ?`, toDate(input.from).getTime() / 1000);
   if (input.to) add(`${mirrorInstant('p.created_at')} < ?`, toDate(input.to).getTime() / 1000);
   const pattern = likePattern(input.search);
@@ -161,25 +200,14 @@ export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): 
   const { offset, limit } = pageOf(input);
   const list = cache.sqlite
     .prepare(
-      `SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor, trim(p.currency) AS currency, p.provider, p.status, p.provider_payout_id,
-              p.attempt, p.failure_code, p.created_at, p.updated_at
+      `SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor, trim(p.currency) AS currency, p.source_amount_minor, p.source_currency, p.fx_rate,
+              p.provider, p.channel_code, p.status, p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, NULL AS last_error, p.created_at, p.updated_at
        FROM ${from} WHERE ${condition}
        ORDER BY ${PAYOUT_COLUMNS[sort.field]} ${sort.dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, p.id ASC
        LIMIT ? OFFSET ?`,
     )
-    .all(...params, limit, offset) as {
-    id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: bigint; currency: string; provider: string; status: string;
-    provider_payout_id: string | null; attempt: bigint; failure_code: string | null; created_at: string; updated_at: string;
-  }[];
-  return {
-    total: Number(n.n),
-    rows: list.map((p) => ({
-      id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: String(p.amount_minor), currency: p.currency,
-      provider: p.provider, status: p.status, providerReference: p.provider_payout_id, attempts: Number(p.attempt), failureCode: p.failure_code,
-      lastError: p.failure_code, createdAt: isoText(p.created_at), updatedAt: isoText(p.updated_at),
-    })),
-    offline: true,
-  };
+    .all(...params, limit, offset) as (RawPayout & { created_at: string; updated_at: string })[];
+  return { total: Number(n.n), rows: list.map((p) => rowOf(p, isoText(p.created_at), isoText(p.updated_at))), offline: true };
 }
 
 export const page = defineQuery({

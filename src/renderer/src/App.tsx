@@ -1,7 +1,8 @@
 /**
  * The console shell: sign-in until someone is signed in; then the top bar (who, role,
  * online/offline, last sync, pending commands, conflicts), the navigation and the current view.
- * The step-up password prompt and notices float above everything.
+ * The step-up password prompt and notices float above everything; while someone is signed in, the
+ * exception queue is watched for new payouts that need a person (views/exceptions/alerts.ts).
  */
 import { useEffect } from 'react';
 import { call } from './api';
@@ -14,6 +15,8 @@ import { BatchDetailView } from './views/BatchDetailView';
 import { BatchesView } from './views/BatchesView';
 import { BuilderView } from './views/BuilderView';
 import { DashboardView } from './views/DashboardView';
+import { ExceptionsView } from './views/ExceptionsView';
+import { useExceptionPolling } from './views/exceptions/alerts';
 import { OperatorsView } from './views/OperatorsView';
 import { PayablesView } from './views/PayablesView';
 import { PayoutsView } from './views/PayoutsView';
@@ -28,6 +31,7 @@ const NAV: { id: ViewId; label: string; needs?: string }[] = [
   { id: 'builder', label: 'Batch builder' },
   { id: 'batches', label: 'Batches' },
   { id: 'payouts', label: 'Payout history' },
+  { id: 'exceptions', label: 'Exceptions' },
   { id: 'reconciliation', label: 'Reconciliation' },
   { id: 'reports', label: 'Reports' },
   { id: 'audit', label: 'Audit log' },
@@ -50,6 +54,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <BatchDetailView />;
     case 'payouts':
       return <PayoutsView />;
+    case 'exceptions':
+      return <ExceptionsView />;
     case 'reconciliation':
       return <ReconciliationView />;
     case 'reports':
@@ -71,6 +77,8 @@ export function App() {
   const go = useConsole((s) => s.go);
   const notices = useConsole((s) => s.notices);
   const dismiss = useConsole((s) => s.dismiss);
+  // New exceptions are announced wherever the operator is in the console (and outside it).
+  useExceptionPolling(manifest?.operator.username ?? null);
 
   // Progress of long calls streams from the host for as long as the console is open.
   useEffect(() => window.treasury.onProgress((e) => useConsole.getState().onProgress(e)), []);

@@ -50,6 +50,11 @@ export async function callWithStepUp<N extends CallName>(name: N, payload: CallI
 
 export interface Loaded<T> {
   data: T | undefined;
+  /**
+   * When the request that brought `data` was sent (epoch ms; 0 before any): an answer asked for
+   * before some event (an execution's end) may not show that event's outcome yet.
+   */
+  askedAt: number;
   error: CallFailed | null;
   loading: boolean;
   reload(): void;
@@ -57,17 +62,18 @@ export interface Loaded<T> {
 
 /** Runs a query when its payload changes (compared as JSON) and on reload(); the last answer wins. */
 export function useQuery<N extends CallName>(name: N, payload: CallInput<N> | null, refreshMs?: number): Loaded<CallOutput<N>> {
-  const [state, setState] = useState<{ data: CallOutput<N> | undefined; error: CallFailed | null; loading: boolean }>({ data: undefined, error: null, loading: payload !== null });
+  const [state, setState] = useState<{ data: CallOutput<N> | undefined; askedAt: number; error: CallFailed | null; loading: boolean }>({ data: undefined, askedAt: 0, error: null, loading: payload !== null });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(payload);
   const latest = useRef(0);
   useEffect(() => {
     if (payload === null) return;
     const mine = ++latest.current;
+    const askedAt = Date.now();
     setState((s) => ({ ...s, loading: true }));
     call(name, payload)
-      .then((data) => mine === latest.current && setState({ data, error: null, loading: false }))
-      .catch((error: unknown) => mine === latest.current && setState((s) => ({ data: s.data, error: error instanceof CallFailed ? error : new CallFailed({ code: 'INTERNAL', kind: 'internal', message: String(error), problems: [] }), loading: false })));
+      .then((data) => mine === latest.current && setState({ data, askedAt, error: null, loading: false }))
+      .catch((error: unknown) => mine === latest.current && setState((s) => ({ data: s.data, askedAt: s.askedAt, error: error instanceof CallFailed ? error : new CallFailed({ code: 'INTERNAL', kind: 'internal', message: String(error), problems: [] }), loading: false })));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [name, key, tick]);
   useEffect(() => {

@@ -17,6 +17,7 @@ export type ViewId =
   | 'batches'
   | 'batch'
   | 'payouts'
+  | 'exceptions'
   | 'reconciliation'
   | 'reports'
   | 'audit'
@@ -91,6 +92,16 @@ const PROGRESS_KEPT = 50;
 const ended = new Set<string>();
 const ENDED_KEPT = 200;
 
+/**
+ * An execution's bar never goes back within a call: the core sends a `done` that only grows, but in
+ * a browser the events cross a WebSocket, and an older one arriving late must not pull the bar back.
+ * Other calls (calculations, imports) count each phase from zero, so only batch.execute is held.
+ */
+function monotonic(previous: ProgressEvent | undefined, event: ProgressEvent): ProgressEvent {
+  if (event.name !== 'batch.execute' || !previous || previous.done <= event.done) return event;
+  return { ...event, done: previous.done };
+}
+
 export const useConsole = create<ConsoleState>((set, get) => ({
   host: null,
   status: null,
@@ -119,7 +130,7 @@ export const useConsole = create<ConsoleState>((set, get) => ({
     if (ended.has(event.callId)) return;
     set((s) => {
       const others = Object.entries(s.progress).filter(([id]) => id !== event.callId);
-      return { progress: { ...Object.fromEntries(others.slice(-(PROGRESS_KEPT - 1))), [event.callId]: event } };
+      return { progress: { ...Object.fromEntries(others.slice(-(PROGRESS_KEPT - 1))), [event.callId]: monotonic(s.progress[event.callId], event) } };
     });
   },
   endProgress: (callId) => {

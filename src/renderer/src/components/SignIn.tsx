@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { call, describeError } from '../api';
 import { useConsole } from '../store';
+import { askOnFirstSignIn } from '../views/exceptions/alerts';
 import { FirstRun } from './FirstRun';
 import { ErrorLine } from './Panel';
 
@@ -38,6 +39,8 @@ function SignInForm() {
         return;
       }
       setPassword('');
+      // Still within the click's user activation: browsers ask only then (see alerts.ts).
+      askOnFirstSignIn(username.trim().toLowerCase());
       useConsole.getState().signedIn(await call('console.manifest', {}));
     } catch (err) {
       setError(describeError(err));

@@ -64,7 +64,7 @@ export function BatchDetailView() {
             <BatchApprovals batch={batch} />
             <BatchActions batch={batch} viewer={{ username: manifest.operator.username, permissions: manifest.permissions }} running={running} onChanged={shown.reload} />
           </div>
-          {(running || execution || AFTER_EXECUTION.has(batch.status)) && <ExecutionPanel batch={batch} execution={execution} />}
+          {(running || execution || AFTER_EXECUTION.has(batch.status)) && <ExecutionPanel batch={batch} execution={execution} asOf={shown.askedAt} />}
           <Card title="Payouts" testId="batch-payouts">
             {AFTER_EXECUTION.has(batch.status) && <FailedPayoutActions batch={batch} selected={selected} running={running} onChanged={shown.reload} />}
             <div className="batch-payouts-grid">

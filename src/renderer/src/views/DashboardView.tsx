@@ -1,7 +1,8 @@
 /**
- * Dashboard: the state of the treasury at a glance, refreshed every 5 s — what is payable per
- * currency, batches by status, executions in progress (live), recent failures, provider balances,
- * and security events waiting for an administrator.
+ * Dashboard: the state of the treasury at a glance, refreshed every 5 s — payouts that need a
+ * person (the exception queue's figures), what is payable per currency, batches by status,
+ * executions in progress (live), recent failures, provider balances, and security events waiting
+ * for an administrator.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from '../api';
@@ -11,6 +12,7 @@ import { Card, ErrorLine, Page } from '../components/Panel';
 import { ago, count, money, when } from '../format';
 import { useConsole, useGate } from '../store';
 import { Executions } from './dashboard/Executions';
+import { AlertCard } from './exceptions/AlertCard';
 import { gridHeight } from './gridHeight';
 import { ProviderBalances } from './dashboard/ProviderBalances';
 import type { DashboardSummary } from './dashboard/types';
@@ -73,6 +75,7 @@ export function DashboardView() {
         <p className="muted">{summary.loading ? 'Loading…' : ''}</p>
       ) : (
         <div className="dash">
+          <AlertCard />
           <Card title="Payable now, per currency" testId="dash-payables">
             <PayableTotals payables={d.payables} />
           </Card>

@@ -12,6 +12,7 @@ import { Page } from '../components/Panel';
 import { count } from '../format';
 import { useConsole } from '../store';
 import { PAYOUT_STATUSES, PROVIDERS } from './common/domain';
+import { failureText, failureTooltip } from './common/failure';
 import { dayAfter } from './common/problems';
 import { Select } from './common/Select';
 import { stamp } from './common/stamp';
@@ -70,7 +71,16 @@ export function PayoutsView() {
       { field: 'status', headerName: 'Status', width: 125, cellRenderer: StatusCell },
       { field: 'providerReference', headerName: 'Provider reference', width: 170, cellClass: 'mono-cell', sortable: false, tooltipField: 'providerReference' },
       { field: 'attempts', headerName: 'Attempts', width: 95, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
-      { field: 'lastError', headerName: 'Last error', flex: 1, minWidth: 160, sortable: false, cellClass: 'bad', tooltipField: 'lastError' },
+      {
+        field: 'failureMessage',
+        headerName: 'Last error',
+        flex: 1,
+        minWidth: 200,
+        sortable: false,
+        cellClass: 'bad',
+        valueFormatter: (p) => failureText(p.data),
+        tooltipValueGetter: (p) => failureTooltip(p.data),
+      },
       { field: 'updatedAt', headerName: 'Updated (UTC)', width: 165, valueFormatter: (p) => stamp(p.value as string) },
     ],
     [],

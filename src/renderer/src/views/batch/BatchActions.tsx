@@ -1,20 +1,19 @@
 /**
  * The lifecycle actions of one batch, each with the reason it cannot be taken now: submit, approve
  * (step-up, bound to the content hash on screen), reject and cancel (with a reason), execute
- * (step-up, central store only, after a confirmation that says what will be sent), and the export of
- * its payout items.
+ * (step-up, central store only, after a confirmation that says exactly what will be sent: see
+ * ExecuteDialog), and the export of its payout items.
  */
 import { useState } from 'react';
 import { call, callWithStepUp, describeError } from '../../api';
 import { Action } from '../../components/Action';
-import { Card, Modal } from '../../components/Panel';
-import { count, money } from '../../format';
+import { Card } from '../../components/Panel';
+import { count } from '../../format';
 import { useConsole } from '../../store';
 import { exportReport } from '../common/exportReport';
 import { ReasonDialog } from '../common/ReasonDialog';
-import { approveBlocked, cancelBlocked, executeBlocked, metaOf, rejectBlocked, submitBlocked, totalPayouts, type BatchShown, type Viewer } from './batchRules';
-import { perCurrency, totalsOf } from './BatchTotals';
-import { useExecutions } from './executions';
+import { approveBlocked, cancelBlocked, executeBlocked, rejectBlocked, submitBlocked, type BatchShown, type Viewer } from './batchRules';
+import { ExecuteDialog } from './ExecuteDialog';
 
 type Dialog = 'reject' | 'cancel' | 'execute' | null;
 
@@ -51,7 +50,6 @@ export function BatchActions({ batch, viewer, running, onChanged }: { batch: Bat
   });
   const exportItems = () => run('export', () => exportReport('export.payoutItems', { format: 'csv', batch: batch.number }, `${batch.number}-payouts.csv`));
 
-  const sums = perCurrency(totalsOf(metaOf(batch).summary?.totals));
   return (
     <Card title="Actions" testId="batch-actions">
       <div className="action-list">
@@ -104,32 +102,7 @@ export function BatchActions({ batch, viewer, running, onChanged }: { batch: Bat
           }}
         />
       )}
-      {dialog === 'execute' && (
-        <Modal title={`Execute ${batch.number}`} testId="execute-dialog">
-          <p>
-            This sends {count(totalPayouts(batch))} payouts through the providers: {sums.map((s) => money(s.amountMinor, s.currency)).join(', ') || 'nothing'}.
-          </p>
-          <p className="muted small">Each payout is sent exactly once; if this is interrupted, executing again resumes without sending twice. You will be asked for your password.</p>
-          <div className="row">
-            <button
-              type="button"
-              className="btn primary"
-              autoFocus
-              data-testid="execute-confirm"
-              onClick={() => {
-                setDialog(null);
-                void useExecutions.getState().start(batch.id, batch.number).then(onChanged);
-                onChanged();
-              }}
-            >
-              Send the payouts
-            </button>
-            <button type="button" className="btn plain" onClick={() => setDialog(null)}>
-              Back
-            </button>
-          </div>
-        </Modal>
-      )}
+      {dialog === 'execute' && <ExecuteDialog batch={batch} onClose={() => setDialog(null)} onStarted={onChanged} onEnded={onChanged} />}
     </Card>
   );
 }

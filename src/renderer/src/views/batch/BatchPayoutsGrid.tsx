@@ -1,108 +1,115 @@
 /**
- * The batch's payouts, fetched a block at a time through `batch.show` (payouts, offset, limit) —
- * a batch may hold 100,000 payouts and the renderer holds only the blocks on screen. Ordered by
- * affiliate on the server, so the grid offers no sorting of its own. `refreshToken` changes when
+ * The batch's payouts, a block at a time through `payouts.page` with the batch filter — a batch may
+ * hold 100,000 payouts and the renderer holds only the blocks on screen. Sorting (amount within
+ * currency, status, provider, attempts, failure, updated) and the column filters (status, provider,
+ * failure code) are done in SQL by the query, never on the rows at hand. `refreshToken` changes when
  * the batch was read again (every 2 s while executing, after every action): the visible blocks are
  * fetched again then.
  */
 import { useEffect, useMemo, useRef } from 'react';
 import type { AgGridReact } from 'ag-grid-react';
 import type { ColDef } from 'ag-grid-community';
+import type { CallInput, CallOutput } from '../../../../core/bridge/contract';
 import { call, describeError } from '../../api';
-import { Grid, moneyColumn, pagedDatasource } from '../../components/Grid';
+import { Grid, moneyColumn, pagedRows, usePagedDatasource, type PageRequest } from '../../components/Grid';
 import { count, money } from '../../format';
 import { useConsole } from '../../store';
+import { PAYOUT_STATUSES, PROVIDERS } from '../common/domain';
+import { failureText, failureTooltip } from '../common/failure';
+import { stamp } from '../common/stamp';
 import { StatusCell } from '../common/StatusPill';
+import { ChoiceFilter, type ChoiceFilterModel } from '../payables/ChoiceFilter';
 
-/** The same object every render (a new one makes AG Grid rebuild its columns). */
+export type BatchPayout = CallOutput<'payouts.page'>['rows'][number];
+type Query = CallInput<'payouts.page'>;
+type SortField = NonNullable<Query['sort']>['field'];
+
+const BLOCK = 200;
+/** Columns whose id is a sort field of payouts.page; the others are not sortable. */
+const SORTABLE: readonly string[] = ['affiliateId', 'amountMinor', 'provider', 'status', 'attempts', 'failureCode', 'updatedAt'] satisfies SortField[];
 const COLUMN_DEFAULTS = { sortable: false, filter: false };
+const choices = (values: readonly string[]) => ({ choices: values.map((v) => ({ value: v, label: v.replace(/_/g, ' ').toLowerCase() })) });
 
-export interface BatchPayout {
-  id: string;
-  affiliate_id: string;
-  amount_minor: string;
-  currency: string;
-  source_amount_minor: string | null;
-  source_currency: string | null;
-  fx_rate: string | null;
-  provider: string;
-  channel_code: string;
-  status: string;
-  attempt: number;
-  provider_payout_id: string | null;
-  provider_status: string | null;
-  failure_code: string | null;
+/** The grid's column filters as the query's input (AG Grid's model never leaves the renderer). */
+function filtersOf(model: Record<string, unknown>): Pick<Query, 'status' | 'provider' | 'failureCode'> {
+  const status = (model.status as ChoiceFilterModel | undefined)?.value as Query['status'];
+  const provider = (model.provider as ChoiceFilterModel | undefined)?.value as Query['provider'];
+  const code = (model.failureCode as { filter?: string } | undefined)?.filter?.trim();
+  return { ...(status ? { status } : {}), ...(provider ? { provider } : {}), ...(code ? { failureCode: code } : {}) };
+}
+
+function pageOf(batchId: string, request: PageRequest) {
+  const sort = request.sort && SORTABLE.includes(request.sort.field) ? { field: request.sort.field as SortField, dir: request.sort.dir } : undefined;
+  return call('payouts.page', { batch: batchId, offset: request.offset, limit: request.limit, ...filtersOf(request.filterModel), ...(sort ? { sort } : {}) });
 }
 
 export function BatchPayoutsGrid({ batchId, withFx, refreshToken, onSelect }: { batchId: string; withFx: boolean; refreshToken: unknown; onSelect(payout: BatchPayout | null): void }) {
   const grid = useRef<AgGridReact<BatchPayout>>(null);
-  const datasource = useMemo(
-    () =>
-      pagedDatasource<BatchPayout>(
-        async ({ offset, limit }) => {
-          const b = await call('batch.show', { batch: batchId, payouts: true, offset, limit });
-          const total = b.payoutsByStatus.reduce((n, s) => n + s.payouts, 0);
-          return { total, rows: (b.payouts ?? []) as unknown as BatchPayout[] };
-        },
-        (error) => useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`),
-      ),
-    [batchId],
-  );
+  const datasource = usePagedDatasource((request) => pageOf(batchId, request), { onError: (error) => useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`) }, [batchId]);
   useEffect(() => {
     grid.current?.api?.refreshInfiniteCache();
   }, [refreshToken]);
-
-  const columns = useMemo<ColDef<BatchPayout>[]>(
-    () => [
-      { field: 'affiliate_id', headerName: 'Affiliate', width: 125 },
-      moneyColumn<BatchPayout>('amount_minor', 'Amount', 'currency', { width: 165 }),
-      {
-        colId: 'source',
-        hide: !withFx,
-        headerName: 'Source amount',
-        type: 'rightAligned',
-        cellClass: 'amount',
-        width: 170,
-        valueGetter: (p) => (p.data && p.data.source_currency && p.data.source_currency !== p.data.currency ? p.data : null),
-        valueFormatter: (p) => {
-          const d = p.value as BatchPayout | null;
-          return d ? `${money(d.source_amount_minor, d.source_currency)} @ ${d.fx_rate ?? '?'}` : '';
-        },
-      },
-      { field: 'provider', headerName: 'Provider', width: 95 },
-      { field: 'channel_code', headerName: 'Channel', width: 105 },
-      { field: 'status', headerName: 'Status', width: 120, cellRenderer: StatusCell },
-      { field: 'provider_payout_id', headerName: 'Provider reference', width: 175, cellClass: 'mono-cell', tooltipField: 'provider_payout_id' },
-      { field: 'provider_status', headerName: 'Provider status', width: 125 },
-      { field: 'attempt', headerName: 'Attempts', type: 'rightAligned', cellClass: 'num', width: 95, valueFormatter: (p) => count(p.value as number) },
-      {
-        field: 'failure_code',
-        headerName: 'Last error',
-        flex: 1,
-        minWidth: 150,
-        tooltipField: 'failure_code',
-        // An error of an earlier attempt stays on a payout that later succeeded: shown, but not alarming.
-        cellClassRules: { bad: (p) => p.data?.status === 'FAILED', muted: (p) => p.data?.status !== 'FAILED' },
-      },
-    ],
-    [withFx],
-  );
+  const columns = useMemo(() => columnsOf(withFx), [withFx]);
 
   return (
     <Grid<BatchPayout>
       ref={grid}
       testId="batch-payouts-grid"
-      rowModelType="infinite"
-      datasource={datasource}
-      cacheBlockSize={200}
-      maxBlocksInCache={20}
+      {...pagedRows(datasource, BLOCK)}
       columnDefs={columns}
       defaultColDef={COLUMN_DEFAULTS}
       getRowId={(p) => p.data.id}
+      tooltipShowDelay={400}
       rowSelection={{ mode: 'singleRow', checkboxes: false, enableClickSelection: true }}
       onSelectionChanged={(e) => onSelect(e.api.getSelectedRows()[0] ?? null)}
       // A refresh brings new data for the selected payout (its status moves on): report it again.
       onModelUpdated={(e) => onSelect(e.api.getSelectedRows()[0] ?? null)}
+      localeText={{ noRowsToShow: 'No payout of this batch matches these filters' }}
     />
   );
+}
+
+/** What matters first stays on screen: who, how much, the state and what went wrong; references after. */
+function columnsOf(withFx: boolean): ColDef<BatchPayout>[] {
+  return [
+    { field: 'affiliateId', headerName: 'Affiliate', width: 115, sortable: true, tooltipField: 'affiliateName' },
+    moneyColumn<BatchPayout>('amountMinor', 'Amount', 'currency', { width: 160, sortable: true, headerTooltip: 'Sorted within each currency' }),
+    {
+      colId: 'source',
+      hide: !withFx,
+      headerName: 'Source amount',
+      type: 'rightAligned',
+      cellClass: 'amount',
+      width: 170,
+      valueGetter: (p) => (p.data && p.data.sourceCurrency !== p.data.currency ? p.data : null),
+      valueFormatter: (p) => {
+        const d = p.value as BatchPayout | null;
+        return d ? `${money(d.sourceAmountMinor, d.sourceCurrency)} @ ${d.fxRate ?? '?'}` : '';
+      },
+    },
+    { field: 'status', headerName: 'Status', width: 125, sortable: true, cellRenderer: StatusCell, filter: ChoiceFilter, filterParams: choices(PAYOUT_STATUSES) },
+    {
+      colId: 'failureCode',
+      field: 'failureMessage',
+      headerName: 'Last error',
+      flex: 1,
+      minWidth: 240,
+      sortable: true,
+      // Filtered by the provider's code (exact): the words are ours, the code is what providers send.
+      filter: 'agTextColumnFilter',
+      filterParams: { filterOptions: ['equals'], maxNumConditions: 1, buttons: ['apply', 'reset'] },
+      headerTooltip: 'The provider’s failure code in words; filter by the exact code (e.g. INVALID_DESTINATION)',
+      valueFormatter: (p) => failureText(p.data),
+      tooltipValueGetter: (p) => failureTooltip(p.data),
+      // An error of an earlier attempt stays on a payout that later succeeded: shown, but not alarming.
+      cellClassRules: { bad: (p) => p.data?.status === 'FAILED', muted: (p) => p.data?.status !== 'FAILED' },
+    },
+    { field: 'attempts', headerName: 'Attempts', type: 'rightAligned', cellClass: 'num', width: 100, sortable: true, valueFormatter: (p) => count(p.value as number) },
+    { field: 'provider', headerName: 'Provider', width: 105, sortable: true, filter: ChoiceFilter, filterParams: choices(PROVIDERS) },
+    { field: 'channelCode', headerName: 'Channel', width: 110 },
+    // The raw state says little ("LOCKED"): its meaning, which says who acts next, is on hover.
+    { field: 'providerStatus', headerName: 'Provider state', width: 135, tooltipValueGetter: (p) => (p.data?.providerStateMeaning ? `${p.data.providerStatus}: ${p.data.providerStateMeaning}` : '') },
+    { field: 'providerReference', headerName: 'Provider reference', width: 165, cellClass: 'mono-cell', tooltipField: 'providerReference' },
+    { field: 'updatedAt', headerName: 'Updated (UTC)', width: 165, sortable: true, valueFormatter: (p) => stamp(p.value as string) },
+  ];
 }

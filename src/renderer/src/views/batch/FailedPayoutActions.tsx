@@ -1,21 +1,23 @@
 /**
  * After an execution: a new attempt for failed payouts (all of them, or the one selected in the
- * grid), or giving a failed payout up (its commissions become payable for a later batch). Both need
- * the central store; a retry needs the password again.
+ * grid), after a dialog that says how many and for how much; or giving a failed payout up (its
+ * commissions become payable for a later batch). Both need the central store; a retry needs the
+ * password again.
  */
 import { useState } from 'react';
-import { call, callWithStepUp, describeError } from '../../api';
+import { call } from '../../api';
 import { Action } from '../../components/Action';
 import { count } from '../../format';
 import { useConsole } from '../../store';
 import { ReasonDialog } from '../common/ReasonDialog';
 import type { BatchPayout } from './BatchPayoutsGrid';
-import { failedCount, retryBlocked, type BatchShown } from './batchRules';
+import { failedCount, retryBlocked, sumsOf, type BatchShown } from './batchRules';
+import { RetryDialog, type RetryTarget } from './RetryDialog';
 
 export function FailedPayoutActions({ batch, selected, running, onChanged }: { batch: BatchShown; selected: BatchPayout | null; running: boolean; onChanged(): void }) {
   const notify = useConsole((s) => s.notify);
-  const [busy, setBusy] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [retrying, setRetrying] = useState<RetryTarget | null>(null);
   const failed = failedCount(batch);
   const selectedBlocked = running
     ? 'wait for the execution to finish'
@@ -24,34 +26,23 @@ export function FailedPayoutActions({ batch, selected, running, onChanged }: { b
       : selected.status !== 'FAILED'
         ? `the selected payout is ${selected.status}: only a FAILED one`
         : null;
-
-  const retry = async (payoutIds?: string[]) => {
-    setBusy(payoutIds ? 'one' : 'all');
-    try {
-      const r = await callWithStepUp('batch.retry', { batch: batch.id, ...(payoutIds ? { payoutIds } : {}) });
-      notify('success', `${count(r.retried)} payout${r.retried === 1 ? '' : 's'} queued for a new attempt: the batch is EXECUTING again — execute it to send them`);
-    } catch (error) {
-      notify('error', describeError(error));
-    } finally {
-      setBusy(null);
-      onChanged();
-    }
-  };
+  const base = { batchId: batch.id, batchNumber: batch.number };
 
   return (
     <div className="row" data-testid="failed-payout-actions">
-      <Action call="batch.retry" online blocked={retryBlocked(batch, running)} onRun={() => retry()} busy={busy === 'all'} testId="batch-retry">
-        Retry {count(failed)} failed payout{failed === 1 ? '' : 's'}
+      <Action call="batch.retry" online blocked={retryBlocked(batch, running)} onRun={() => setRetrying({ ...base, sums: sumsOf(batch, ['FAILED']) })} testId="batch-retry">
+        Retry {count(failed)} failed payout{failed === 1 ? '' : 's'}…
       </Action>
-      <Action call="batch.retry" online blocked={selectedBlocked} onRun={() => retry([selected!.id])} busy={busy === 'one'} testId="payout-retry">
-        Retry selected
+      <Action call="batch.retry" online blocked={selectedBlocked} onRun={() => void (selected && setRetrying({ ...base, payoutIds: [selected.id], sums: [{ currency: selected.currency, payouts: 1, amountMinor: selected.amountMinor }] }))} testId="payout-retry">
+        Retry selected…
       </Action>
       <Action call="payout.cancel" online blocked={selectedBlocked} onRun={() => setCancelling(true)} kind="danger" testId="payout-cancel">
         Cancel selected payout…
       </Action>
+      {retrying && <RetryDialog target={retrying} onClose={() => setRetrying(null)} onChanged={onChanged} />}
       {cancelling && selected && (
         <ReasonDialog
-          title={`Give up payout to ${selected.affiliate_id}`}
+          title={`Give up payout to ${selected.affiliateId}`}
           prompt="Why is this payout given up? Its commissions become payable again for a later batch."
           confirm="Cancel the payout"
           danger

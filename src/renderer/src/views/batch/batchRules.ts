@@ -59,8 +59,12 @@ export function executeBlocked(batch: BatchShown, running: boolean): string | nu
   if (running) return 'executing now on this workstation';
   switch (batch.status) {
     case 'APPROVED':
-    case 'EXECUTING':
       return null;
+    case 'EXECUTING': {
+      // The router would refuse (LEASE_HELD) while another executor holds a live lease.
+      const lease = liveLease(batch);
+      return lease ? `executing elsewhere (${lease.owner}): wait for it to finish, or for its lease to expire if it stopped` : null;
+    }
     case 'DRAFT':
       return 'the batch is a DRAFT: submit it and have it approved first';
     case 'SUBMITTED':
@@ -108,4 +112,45 @@ export interface BatchMeta {
 }
 export function metaOf(batch: BatchShown): BatchMeta {
   return batch as unknown as BatchMeta;
+}
+
+export interface CurrencySum {
+  currency: string;
+  payouts: number;
+  amountMinor: string;
+}
+
+/** Payouts in the given statuses, per currency, summed exactly (bigint minor units). */
+export function sumsOf(batch: BatchShown, statuses: readonly string[]): CurrencySum[] {
+  const m = new Map<string, { payouts: number; amount: bigint }>();
+  for (const s of batch.payoutsByStatus) {
+    if (!statuses.includes(s.status)) continue;
+    const cur = m.get(s.currency) ?? { payouts: 0, amount: 0n };
+    cur.payouts += s.payouts;
+    cur.amount += BigInt(s.amountMinor ?? '0');
+    m.set(s.currency, cur);
+  }
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, v]) => ({ currency, payouts: v.payouts, amountMinor: v.amount.toString() }));
+}
+
+export const payoutsIn = (sums: readonly CurrencySum[]) => sums.reduce((n, s) => n + s.payouts, 0);
+
+/**
+ * What executing the batch now would send: PENDING payouts (never sent, or queued by a retry), and
+ * UNKNOWN ones — sent once without an answer, so they are sent again with the same idempotency key
+ * and the provider pays each at most once. ACCEPTED ones are with the provider: only looked up.
+ */
+export function whatExecuteSends(batch: BatchShown) {
+  return { pending: sumsOf(batch, ['PENDING']), unknown: sumsOf(batch, ['UNKNOWN']), withProvider: countOf(batch, 'ACCEPTED') };
+}
+
+/**
+ * Another executor holds the batch now: a lease whose expiry is still ahead. An expired lease is a
+ * dead executor's (the next execute takes it over). The expiry is the central store's clock and
+ * this is the workstation's: a skew of seconds only shifts when "elsewhere" turns to "interrupted".
+ */
+export function liveLease(batch: BatchShown, now = Date.now()): { owner: string; expiresAt: string } | null {
+  const lease = batch.lease;
+  if (!lease?.expiresAt) return null;
+  return new Date(lease.expiresAt).getTime() > now ? { owner: lease.owner, expiresAt: lease.expiresAt } : null;
 }
