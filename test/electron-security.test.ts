@@ -29,7 +29,9 @@ describe('Electron hardening', () => {
     for (const setting of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true', 'webviewTag: false', "disableBlinkFeatures: 'Auxclick'"]) expect(main, setting).toContain(setting);
     expect(main).toContain("setWindowOpenHandler(() => ({ action: 'deny' }))");
     expect(main).toContain("on('will-navigate', (event) => event.preventDefault())");
-    expect(main).toContain('setPermissionRequestHandler((_wc, _permission, callback) => callback(false))');
+    // Every permission denied but desktop notifications, and those only for our own pages.
+    expect(main).toContain("setPermissionRequestHandler((_wc, permission, callback, details) => callback(permission === 'notifications' && ownPage(details.requestingUrl)))");
+    expect(main).toContain("setPermissionCheckHandler((_wc, permission, origin) => permission === 'notifications' && ownPage(origin))");
     expect(main).not.toMatch(/openExternal|loadURL\(['"]https?:/);
   });
 

@@ -64,7 +64,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'affiliate.setKyc': { summary: "Sets an affiliate's KYC status (pending, approved, rejected), with a reason.", cli: ['affiliate kyc'] },
   'affiliate.setDestination': { summary: "Changes an affiliate's payout destination (provider, channel, account, holder); stamps the change for the destination security rule.", cli: ['affiliate destination'] },
   'affiliate.revealAccount': { summary: "Shows an affiliate's full account number; every reveal is audited.", cli: ['affiliate reveal'] },
-  'exceptions.list': { summary: 'Lists every payout that needs a person (failed for good, stuck, held at the provider, reversed, cancelled by the provider), oldest first, with the provider’s words, the attempts and the actions that fit.', cli: ['exceptions'] },
+  'exceptions.list': { summary: 'Lists every payout that needs a person (failed for good, stuck, held at the provider, reversed, cancelled by the provider), oldest first, with the provider’s words, the attempts and the actions that fit.', cli: ['exceptions'], sentBy: "the console's Exceptions view and the Dashboard's alert card" },
   'exception.acknowledge': { summary: 'Takes a reversed payout, or one held at the provider, out of the exception queue without changing it, with a note of what was done.', cli: ['exceptions acknowledge'] },
   'payout.cancelAtProvider': { summary: 'Asks the provider to cancel a payout waiting there; whatever the provider answers (cancelled, or paid meanwhile) is recorded.', cli: ['payout cancel-at-provider'] },
   'payouts.poll': { summary: 'Asks the providers about payouts still with them, and optionally about reversals of succeeded ones since a date.', cli: ['payouts poll'] },
@@ -80,7 +80,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'console.manifest': { summary: 'What the signed-in operator may call (each call\'s permission, step-up, offline capability) and how long the step-up holds.', sentBy: 'the console, after sign-in' },
   'payables.page': { summary: 'One page of the payables grid (sorted, filtered and searched on the server).', sentBy: 'the console\'s Payables view' },
   'affiliate.detail': { summary: 'One affiliate with commissions, adjustments and payout history.', sentBy: 'the console\'s affiliate drawer' },
-  'payouts.page': { summary: 'One page of the payout history grid (sorted and filtered on the server).', sentBy: 'the console\'s Payout history view' },
+  'payouts.page': { summary: 'One page of payouts (sorted and filtered on the server), with the provider state and the failure in words.', sentBy: 'the console\'s Payout history view and a batch page\'s payout grid' },
   'dashboard.summary': { summary: 'The dashboard: payable totals, batches by status, executions in progress, recent failures.', sentBy: 'the console\'s Dashboard' },
   // Reports and exports
   'reports.timeSeries': { summary: 'Accrued, sent, succeeded, failed, reversed and clawed-back amounts per day, week or month and currency.', cli: ['report'] },

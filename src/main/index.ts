@@ -116,10 +116,17 @@ app.whenReady().then(async () => {
   }
 });
 
+/** Our own pages: the packaged file:// renderer, or the dev server in development. */
+function ownPage(url: string | undefined): boolean {
+  if (!url) return false;
+  return url.startsWith('file://') || (process.env.ELECTRON_RENDERER_URL !== undefined && url.startsWith(new URL(process.env.ELECTRON_RENDERER_URL).origin));
+}
+
 async function start(): Promise<void> {
-  // Deny every permission request and check (camera, notifications, …): the console needs none.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Deny every permission request and check (camera, microphone, geolocation, …) but one: desktop
+  // notifications for our own pages, which alert the operator to new payout exceptions.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permission === 'notifications' && ownPage(details.requestingUrl)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permission === 'notifications' && ownPage(origin));
   // The same strict CSP as the page's meta tag, as a header on everything loaded (no remote
   // content, no eval, no inline script).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

@@ -169,7 +169,7 @@ export const execute = defineCommand({
       audit: { operatorId: ctx.actor!.operatorId, commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
       waitMs: input.waitMs,
       concurrency: input.concurrency,
-      onProgress: (p) => ctx.progress({ phase: p.phase, done: p.done, total: p.total }),
+      onProgress: (p) => ctx.progress({ phase: p.phase, done: p.done, total: p.total, counts: { failed: p.failed, unknown: p.unknown, waiting: p.waiting, retrying: p.retrying } }),
     });
   },
 });

@@ -41,6 +41,8 @@ export interface Progress {
    * import on the embedded store, central/chunks.ts): a job's cancel is refused from here on.
    */
   cancellable?: false;
+  /** Named counts beside `done` (an execution's failed, unknown, waiting and retrying payouts). */
+  counts?: Record<string, number>;
 }
 
 /** What handlers may reach beyond the central store: payment providers, the credential store. */

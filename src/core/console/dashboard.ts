@@ -36,6 +36,12 @@ export interface Execution {
   inFlight: number;
   /** Not sent yet. */
   pending: number;
+  /**
+   * What is happening, in truth: an executor holds the lease now (`running`); or nobody does, and
+   * the batch waits for retries someone queued (`retries_queued`), for the provider to settle what
+   * was sent (`waiting_for_provider`), or for someone to resume an interrupted run (`interrupted`).
+   */
+  situation: 'running' | 'retries_queued' | 'waiting_for_provider' | 'interrupted';
 }
 
 export interface RecentFailure {
@@ -69,9 +75,13 @@ const RECENT_FAILURES = 20;
 const RECENT_EVENTS = 10;
 
 export async function executions(tx: CentralTx): Promise<Execution[]> {
-  const list = await rows<{ id: string; number: string; status: string; execution_started_at: Date | string | null; total: number; done: number; succeeded: number; failed: number; in_flight: number; pending: number }>(
+  const list = await rows<{
+    id: string; number: string; status: string; execution_started_at: Date | string | null; total: number; done: number; succeeded: number; failed: number; in_flight: number; pending: number;
+    leased: boolean; completed: boolean;
+  }>(
     tx,
     sql`SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id)::int AS total,
+               coalesce(b.lease_expires_at > now(), false) AS leased, b.completed_at IS NOT NULL AS completed,
                (count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED')))::int AS done,
                (count(*) FILTER (WHERE p.status = 'SUCCEEDED'))::int AS succeeded,
                (count(*) FILTER (WHERE p.status = 'FAILED'))::int AS failed,
@@ -86,7 +96,14 @@ export async function executions(tx: CentralTx): Promise<Execution[]> {
   return list.map((b) => ({
     batchId: b.id, number: b.number, status: b.status, startedAt: isoOf(b.execution_started_at),
     total: Number(b.total), done: Number(b.done), succeeded: Number(b.succeeded), failed: Number(b.failed), inFlight: Number(b.in_flight), pending: Number(b.pending),
+    situation: situationOf(b.leased, b.completed, Number(b.pending), Number(b.in_flight)),
   }));
+}
+
+function situationOf(leased: boolean, completed: boolean, pending: number, inFlight: number): Execution['situation'] {
+  if (leased) return 'running';
+  if (pending > 0) return completed ? 'retries_queued' : 'interrupted';
+  return inFlight > 0 ? 'waiting_for_provider' : 'interrupted';
 }
 
 export const summary = defineQuery({
@@ -145,7 +162,7 @@ export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary
   const batches = cache.sqlite.prepare('SELECT status, count(*) AS n FROM payout_batches GROUP BY status ORDER BY status').all() as { status: string; n: bigint }[];
   const executions = cache.sqlite
     .prepare(
-      `SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id) AS total,
+      `SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id) AS total, b.lease_expires_at, b.completed_at,
               count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED')) AS done,
               count(*) FILTER (WHERE p.status = 'SUCCEEDED') AS succeeded,
               count(*) FILTER (WHERE p.status = 'FAILED') AS failed,
@@ -157,7 +174,10 @@ export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary
              AND EXISTS (SELECT 1 FROM payouts q WHERE q.batch_id = b.id AND q.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED'))
        GROUP BY b.id ORDER BY ${mirrorInstant('b.execution_started_at')} DESC NULLS LAST, b.number DESC`,
     )
-    .all() as { id: string; number: string; status: string; execution_started_at: string | null; total: bigint; done: bigint; succeeded: bigint; failed: bigint; in_flight: bigint; pending: bigint }[];
+    .all() as {
+    id: string; number: string; status: string; execution_started_at: string | null; total: bigint; done: bigint; succeeded: bigint; failed: bigint; in_flight: bigint; pending: bigint;
+    lease_expires_at: string | null; completed_at: string | null;
+  }[];
   const failures = cache.sqlite
     .prepare(
       `SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code, coalesce(p.settled_at, p.updated_at) AS at
@@ -172,6 +192,8 @@ export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary
       (b): Execution => ({
         batchId: b.id, number: b.number, status: b.status, startedAt: isoText(b.execution_started_at),
         total: Number(b.total), done: Number(b.done), succeeded: Number(b.succeeded), failed: Number(b.failed), inFlight: Number(b.in_flight), pending: Number(b.pending),
+        // As last pulled: a lease seen live then may have ended since.
+        situation: situationOf(b.lease_expires_at !== null && Date.parse(isoText(b.lease_expires_at)!) > now.getTime(), b.completed_at !== null, Number(b.pending), Number(b.in_flight)),
       }),
     ),
     recentFailures: failures.map((f) => ({

@@ -10,6 +10,14 @@ import type { DashboardSummary } from './types';
 
 type Execution = DashboardSummary['executions'][number];
 
+/** What each batch's situation is called: never "executing" when nothing runs. */
+const SITUATION: Record<Execution['situation'], string> = {
+  running: 'Executing',
+  retries_queued: 'Retries queued: execute to send',
+  waiting_for_provider: 'Waiting for the provider',
+  interrupted: 'Interrupted: resume to finish',
+};
+
 export function Executions({ executions }: { executions: Execution[] }) {
   const go = useConsole((s) => s.go);
   const progress = useConsole((s) => s.progress);
@@ -23,7 +31,9 @@ export function Executions({ executions }: { executions: Execution[] }) {
             <button type="button" className="link" onClick={() => go('batch', e.batchId)}>
               {e.number}
             </button>
-            <span className="status">{e.status}</span>
+            <span className="status" title={e.status}>
+              {SITUATION[e.situation]}
+            </span>
             <span className="muted small">
               <span className="ok">{count(e.succeeded)} succeeded</span> · <span className={e.failed > 0 ? 'error' : ''}>{count(e.failed)} failed</span> · {count(e.inFlight)} with the provider
             </span>
