@@ -80,7 +80,7 @@ describe.each(drivers())('the exception queue on %s', (driver) => {
     // Oldest first: the two dated back lead.
     expect(new Set(page.rows.slice(0, 2).map((r) => r.payoutId))).toEqual(new Set([waiting.id, unknown.id]));
     const f = rowOf(page, failed.id)!;
-    expect(f).toMatchObject({ batchNumber: batch.number, provider: 'xendit', currency: 'IDR', failureCode: 'INVALID_DESTINATION', actions: ['retry', 'release'] });
+    expect(f).toMatchObject({ batchNumber: batch.number, provider: 'xendit', currency: 'IDR', failureCode: 'INVALID_DESTINATION', actions: ['retry', 'release', 'hold_affiliate'] });
     expect(f.amountMinor).toBe(failed.amount_minor);
     expect(f.attempts).toEqual([expect.objectContaining({ attempt: 1, state: 'FAILED', providerStatus: 'FAILED', failureCode: 'INVALID_DESTINATION' })]);
     expect(rowOf(page, held.id)!.providerStatus).toBe('PENDING_COMPLIANCE_ASSESSMENT');
@@ -142,6 +142,13 @@ describe.each(drivers())('the exception queue on %s', (driver) => {
     await expect(flow.tw.call('exception.acknowledge', { payoutId: waiting.id, note: 'hide it' })).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     const audit = await rows<{ action: string }>(flow.tw.ws.central.db, sql`SELECT action FROM audit_log WHERE entity_id = ${reversed.id} AND action = 'exception.acknowledge'`);
     expect(audit).toHaveLength(1);
+  });
+
+  it('hold the affiliate: the action leaves the row, which says why', async () => {
+    await flow.tw.call('affiliate.hold', { affiliateId: held.affiliate_id, reason: 'compliance asked us to wait' });
+    const r = rowOf(await queue(), held.id)!;
+    expect(r.affiliateHold).toBe('compliance asked us to wait');
+    expect(r.actions).not.toContain('hold_affiliate');
   });
 
   it('a viewer sees the queue but may not act on it', async () => {

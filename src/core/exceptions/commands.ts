@@ -3,7 +3,7 @@
  * exception a person has dealt with, and cancelling a waiting payout at the provider. The other
  * actions the queue offers are the existing calls: retry (`batch.retry` with the payout), release
  * for the next batch (`payout.cancel`), resume (`batch.execute`), look now (`payouts.poll` with
- * the payout named: asked at once, whatever its lookup schedule).
+ * the payout named: asked at once, whatever its lookup schedule), hold the affiliate (`affiliate.hold`).
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';

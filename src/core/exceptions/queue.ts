@@ -30,7 +30,7 @@ export const EXCEPTION_KINDS = ['failed', 'cancelled_by_provider', 'reversed', '
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
 /** What an operator may do about an exception (each is a command of its own, with its own permission). */
-export const EXCEPTION_ACTIONS = ['retry', 'release', 'resume', 'poll', 'cancel_at_provider', 'acknowledge'] as const;
+export const EXCEPTION_ACTIONS = ['retry', 'release', 'resume', 'poll', 'cancel_at_provider', 'acknowledge', 'hold_affiliate'] as const;
 export type ExceptionAction = (typeof EXCEPTION_ACTIONS)[number];
 
 const ACTIONS: Record<ExceptionKind, readonly ExceptionAction[]> = {
@@ -211,7 +211,8 @@ export async function listExceptions(tx: CentralTx, query: ExceptionsQuery, now:
       failureCode: c.failure_code,
       message: messageOf(c, c.kind),
       attempts: attempts.get(c.id) ?? [],
-      actions: ACTIONS[c.kind],
+      // Holding the affiliate fits every kind (a suspicion, a dispute), unless they are held already.
+      actions: c.hold === null ? [...ACTIONS[c.kind], 'hold_affiliate'] : ACTIONS[c.kind],
     })),
   };
 }

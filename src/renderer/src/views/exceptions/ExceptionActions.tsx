@@ -138,6 +138,22 @@ export function ExceptionActionDialog({ pending, onClose, onDone }: { pending: P
           }}
         />
       );
+    case 'hold_affiliate':
+      return (
+        <ReasonDialog
+          title={`Hold payouts to ${who}`}
+          prompt="Why are this affiliate's payouts held? Until someone releases the hold, they are left out of batches and not sent from approved ones."
+          confirm="Hold their payouts"
+          danger
+          testId="exception-hold-dialog"
+          onClose={onClose}
+          onSubmit={async (reason) => {
+            await call('affiliate.hold', { affiliateId: row.affiliateId, reason });
+            notify('success', `Payouts to ${who} are held`);
+            onDone();
+          }}
+        />
+      );
     case 'poll':
       return null; // no dialog: see pollNow
   }

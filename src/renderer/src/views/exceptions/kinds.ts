@@ -30,6 +30,7 @@ export const ACTIONS: Record<ExceptionAction, { label: string; call: PageCallNam
   poll: { label: 'Ask the provider', call: 'payouts.poll', title: 'Look the payout up at the provider now' },
   cancel_at_provider: { label: 'Cancel at provider…', call: 'payout.cancelAtProvider', title: 'Ask the provider to cancel it; whatever it answers is recorded' },
   acknowledge: { label: 'Acknowledge…', call: 'exception.acknowledge', title: 'Take it out of the queue, with a note of what was done' },
+  hold_affiliate: { label: 'Hold affiliate…', call: 'affiliate.hold', title: "Hold every payout to this affiliate until someone releases it" },
 };
 
 /** "12 min", "5 h 3 min", "3 d 4 h": whole minutes, as the queue counts them. */
