@@ -12,6 +12,9 @@
  * - **exceptions**: embedded PGlite, demo data, and an approved batch of some sixty IDR payouts
  *   through the sandbox provider set to fail about a third of them (seeded): a run with failures,
  *   the exception queue, retries and the desktop alert.
+ * - **affiliates**: embedded PGlite, demo data, for acting on affiliates from their drawer: one
+ *   affiliate to hold and release, and two paid through an e-wallet above its maximum (split
+ *   payouts) — one already in a draft batch (its payouts are parts), one still in the preview.
  *
  * Secrets come from the environment store (TREASURY_CREDENTIAL_STORE=env): the cache key and the
  * fake provider's key are random per run and never written anywhere.
@@ -69,6 +72,45 @@ async function approvedBatch(call: SeedCall, ws: Workstation, filters: { provide
   if (!checker.ok) throw new Error('checker sign-in failed');
   await ws.call({ name: 'batch.approve', payload: { batch: batch.id, contentHash: batch.contentHash }, session: checker.token, workstationId: ws.id });
   return batch.number;
+}
+
+interface PreviewRowSeen {
+  affiliateId: string;
+  provider: string | null;
+  channelCode: string | null;
+  amountMinor: string;
+  eligible: boolean;
+  parts: string[] | null;
+}
+
+const previewIdr = async (call: SeedCall) => ((await call('batch.preview', { provider: 'xendit', currency: 'IDR' })) as { rows: PreviewRowSeen[] }).rows.filter((r) => r.eligible);
+/** Above this, an IDR payout through OVO is split (Xendit's e-wallet maximum, IDR 20,000,000, in minor units). */
+const OVO_MAXIMUM_MINOR = 2_000_000_000n;
+
+/**
+ * An eligible IDR affiliate whose payout the preview splits, not one of `taken`: one the demo data
+ * has, else the biggest earner paid by bank moved to OVO (affiliate.setDestination) so that it is.
+ */
+async function splitAffiliate(call: SeedCall, taken: readonly string[]): Promise<string> {
+  const rows = (await previewIdr(call)).filter((r) => !taken.includes(r.affiliateId));
+  const split = rows.find((r) => r.parts !== null && r.parts.length > 1);
+  if (split) return split.affiliateId;
+  const big = rows.filter((r) => BigInt(r.amountMinor) > OVO_MAXIMUM_MINOR).sort((a, b) => (BigInt(b.amountMinor) > BigInt(a.amountMinor) ? 1 : -1))[0];
+  if (!big) throw new Error('affiliates scenario: no IDR earner above IDR 20,000,000 to pay through OVO in parts');
+  await call('affiliate.setDestination', { affiliateId: big.affiliateId, provider: 'xendit', channelCode: 'ID_OVO', accountNumber: `0812${big.affiliateId.replace(/\D/g, '').padStart(8, '0')}`, accountHolderName: big.affiliateId, reason: 'e2e: an e-wallet destination above its maximum' });
+  const now = (await previewIdr(call)).find((r) => r.affiliateId === big.affiliateId);
+  if (!now?.parts || now.parts.length < 2) throw new Error(`affiliates scenario: ${big.affiliateId} on OVO is not split`);
+  return big.affiliateId;
+}
+
+/** The affiliates scenario's cast: whom to hold, whose split payouts are in a batch, whose in the preview. */
+async function affiliatesCast(call: SeedCall): Promise<{ held: string; splitInBatch: string; splitInPreview: string }> {
+  const splitInBatch = await splitAffiliate(call, []);
+  await call('batch.create', { provider: 'xendit', currency: 'IDR', affiliateIds: [splitInBatch], note: 'e2e: a split payout' });
+  const splitInPreview = await splitAffiliate(call, [splitInBatch]);
+  const held = (await previewIdr(call)).find((r) => r.affiliateId !== splitInBatch && r.affiliateId !== splitInPreview && r.parts === null);
+  if (!held) throw new Error('affiliates scenario: no other eligible IDR affiliate');
+  return { held: held.affiliateId, splitInBatch, splitInPreview };
 }
 
 async function host(dataDir: string, centralUrl?: string): Promise<{ door: WorkstationDoor; host: BrowserHost }> {
@@ -142,6 +184,17 @@ async function main(): Promise<void> {
   const exceptions = await host(exceptionsDir);
   log('exceptions ready');
 
+  // affiliates: the same small demo as flow, with its cast picked (and made, if the demo lacks it).
+  const affiliatesDir = path.join(root, 'affiliates');
+  let cast = { held: '', splitInBatch: '', splitInPreview: '' };
+  await seed(affiliatesDir, undefined, async (call) => {
+    await call('demo.generate', { affiliates: 60, conversions: 4000, seed: 7, until: '2026-11-01' });
+    await call('commissions.calculate', {});
+    cast = await affiliatesCast(call);
+  });
+  const affiliates = await host(affiliatesDir);
+  log(`affiliates ready: ${JSON.stringify(cast)}`);
+
   // offline: real Postgres in a scratch database, through the relay.
   const dbName = `treasury_e2e_${randomBytes(4).toString('hex')}`;
   const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
@@ -189,6 +242,7 @@ async function main(): Promise<void> {
       large: { url: large.host.url },
       offline: { url: offline.host.url, approvedBatch: approved, control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}` },
       exceptions: { url: exceptions.host.url, approvedBatch: failing },
+      affiliates: { url: affiliates.host.url, ...cast },
     }) + '\n',
   );
 }

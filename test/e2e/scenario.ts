@@ -10,6 +10,8 @@ export interface Scenario {
   large: { url: string };
   offline: { url: string; approvedBatch: string; control: string };
   exceptions: { url: string; approvedBatch: string };
+  /** Affiliates to hold, and with split payouts: in a draft batch, and in the preview. */
+  affiliates: { url: string; held: string; splitInBatch: string; splitInPreview: string };
 }
 
 export function scenario(): Scenario {

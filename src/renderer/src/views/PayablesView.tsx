@@ -2,7 +2,8 @@
  * Payables: every affiliate with what is pending and payable, whether they can be paid now and why
  * not. A quick filter (affiliate id or name), a currency, the eligible column filter and sorting all
  * go to the server; the grid fetches blocks as it scrolls. A row (click or Enter) opens the
- * affiliate's drawer: commissions, adjustments, payouts.
+ * affiliate's drawer: commissions, adjustments, payouts, and the actions on the affiliate (after
+ * one, the grid reads its rows again).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../api';
@@ -22,6 +23,9 @@ export function PayablesView() {
   const [totals, setTotals] = useState<PayablesTotal[]>([]);
   const [currencies, setCurrencies] = useState<string[]>([]);
   const [open, setOpen] = useState<PayablesRow | null>(null);
+  // Bumped after an action in the drawer: the grid and its totals are read again.
+  const [changes, setChanges] = useState(0);
+  const onChanged = useCallback(() => setChanges((n) => n + 1), []);
   const [error, setError] = useState<string | null>(null);
 
   // The quick filter waits for a pause in typing, so each keystroke does not refetch.
@@ -69,9 +73,9 @@ export function PayablesView() {
       <PayablesTotals totals={totals} total={total} />
       <ErrorLine error={error} />
       <div className="grid-fill">
-        <PayablesGrid query={query} onPage={onPage} onOpen={onOpen} onError={onError} />
+        <PayablesGrid query={query} refreshToken={changes === 0 ? undefined : changes} onPage={onPage} onOpen={onOpen} onError={onError} />
       </div>
-      {open && <AffiliateDrawer affiliateId={open.affiliateId} name={open.name} onClose={onClose} />}
+      {open && <AffiliateDrawer affiliateId={open.affiliateId} name={open.name} onClose={onClose} onChanged={onChanged} />}
     </Page>
   );
 }

@@ -7,6 +7,7 @@ import { useMemo } from 'react';
 import { count } from '../../format';
 import { TotalsTable } from '../batch/BatchTotals';
 import { reasonLabel } from '../payables/reasons';
+import { partsCount } from './parts';
 import type { Preview, PreviewRow } from './types';
 
 export function IncludedTotals({ preview, leftOut }: { preview: Preview; leftOut: ReadonlyMap<string, PreviewRow> }) {
@@ -16,7 +17,8 @@ export function IncludedTotals({ preview, leftOut }: { preview: Preview; leftOut
     for (const r of leftOut.values()) {
       const t = m.get(`${r.currency}|${r.provider ?? ''}`);
       if (!t) continue;
-      t.payouts--;
+      // A row sent in parts is that many payouts (the preview's totals count them so).
+      t.payouts -= partsCount(r.parts);
       t.amount -= BigInt(r.amountMinor);
     }
     return [...m.values()].filter((t) => t.payouts > 0).sort((a, b) => (a.currency + a.provider).localeCompare(b.currency + b.provider));

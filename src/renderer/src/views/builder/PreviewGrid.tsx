@@ -4,7 +4,8 @@
  * filtered there (batch.previewPage), so the page never holds 100,000 preview rows. Eligible rows
  * carry an "include" tick (Space toggles it from the keyboard); unticking one adds it to the
  * operator's short list of rows left out, which create takes as is. Excluded rows cannot be ticked:
- * their reasons say why.
+ * their reasons say why. An amount sent in several transfers (above its channel's maximum) says
+ * "3 parts" beside it, and the parts' amounts on hover.
  */
 import type { CellKeyDownEvent, ICellRendererParams } from 'ag-grid-community';
 import type { AgGridReact } from 'ag-grid-react';
@@ -14,6 +15,7 @@ import { call } from '../../api';
 import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef } from '../../components/Grid';
 import { count, money } from '../../format';
 import { reasonsLabel } from '../payables/reasons';
+import { partsBadge, partsSummary } from './parts';
 import type { PreviewInput, PreviewRow } from './types';
 
 /** The same object every render (a new one makes AG Grid rebuild its columns). */
@@ -50,6 +52,21 @@ function IncludeCell(p: ICellRendererParams<PreviewRow> & { leftOut: ReadonlyMap
   );
 }
 
+/** The amount, with "3 parts" before it when the provider takes it as several transfers. */
+function PaysCell(p: ICellRendererParams<PreviewRow>) {
+  const badge = partsBadge(p.data?.parts);
+  return (
+    <>
+      {badge && (
+        <span className="parts-badge" data-testid="builder-parts">
+          {badge}
+        </span>
+      )}
+      {p.valueFormatted ?? ''}
+    </>
+  );
+}
+
 export function PreviewGrid({ input, show, search, leftOut, onToggle, onPage, onError }: PreviewGridProps) {
   const datasource = usePagedDatasource(
     (request) => {
@@ -74,7 +91,7 @@ export function PreviewGrid({ input, show, search, leftOut, onToggle, onPage, on
         cellClassRules: { ok: (p) => p.value === true, warning: (p) => p.value === false },
       },
       { field: 'reasons', headerName: 'Why excluded', flex: 1, minWidth: 190, sortable: false, valueFormatter: (p) => reasonsLabel(p.value as string[]), tooltipValueGetter: (p) => reasonsLabel(p.value as string[]) },
-      moneyColumn<PreviewRow>('amountMinor', 'Pays', 'currency', { width: 165 }),
+      moneyColumn<PreviewRow>('amountMinor', 'Pays', 'currency', { width: 215, cellRenderer: PaysCell, tooltipValueGetter: (p) => (p.data ? partsSummary(p.data.parts, p.data.currency) : '') }),
       { field: 'commissionCount', headerName: 'Commissions', width: 115, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
       { field: 'heldCount', headerName: 'On hold', width: 90, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
       { field: 'provider', headerName: 'Provider', width: 95 },

@@ -13,6 +13,13 @@ export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', '
 
 export const PROVIDERS = ['xendit', 'rise', 'sandbox'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
+/** Providers as people name them (a select's labels). */
+export const PROVIDER_LABELS: Record<ProviderName, string> = { xendit: 'Xendit', rise: 'Rise', sandbox: 'Sandbox (test provider)' };
+
+/** An affiliate's KYC review, and the words for each outcome. */
+export const KYC_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type KycStatus = (typeof KYC_STATUSES)[number];
+export const KYC_LABELS: Record<KycStatus, string> = { pending: 'pending review', approved: 'approved', rejected: 'rejected' };
 
 export const RECONCILE_OUTCOMES = ['matched', 'amount_mismatch', 'status_mismatch', 'missing_at_provider', 'unknown_to_us'] as const;
 
@@ -64,4 +71,6 @@ export type VocabulariesMatchTheRouter = [
   Holds<Same<ProviderName, NonNullable<CallInput<'payouts.page'>['provider']>>>,
   Holds<Same<(typeof RECONCILE_OUTCOMES)[number], NonNullable<CallInput<'reconcile.results'>['outcome']>>>,
   Holds<Same<Role, CallInput<'operators.create'>['role']>>,
+  Holds<Same<KycStatus, CallInput<'affiliate.setKyc'>['status']>>,
+  Holds<Same<ProviderName, CallInput<'affiliate.setDestination'>['provider']>>,
 ];

@@ -5,7 +5,8 @@
  * the renderer ever holding more than the cached blocks.
  */
 import type { CellKeyDownEvent, RowClickedEvent } from 'ag-grid-community';
-import { useCallback } from 'react';
+import type { AgGridReact } from 'ag-grid-react';
+import { useCallback, useEffect, useRef } from 'react';
 import { call } from '../../api';
 import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef, type PageRequest } from '../../components/Grid';
 import { count } from '../../format';
@@ -52,7 +53,17 @@ export interface PayablesQuery {
   currency: string;
 }
 
-export function PayablesGrid({ query, onPage, onOpen, onError }: { query: PayablesQuery; onPage(page: PayablesPage, request: PageRequest): void; onOpen(row: PayablesRow): void; onError(error: unknown): void }) {
+export interface PayablesGridProps {
+  query: PayablesQuery;
+  /** Changes when something the rows show was changed (an action on an affiliate): the blocks are fetched again. */
+  refreshToken?: unknown;
+  onPage(page: PayablesPage, request: PageRequest): void;
+  onOpen(row: PayablesRow): void;
+  onError(error: unknown): void;
+}
+
+export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: PayablesGridProps) {
+  const grid = useRef<AgGridReact<PayablesRow>>(null);
   // A new datasource (and so a fresh first block) whenever the quick filter or currency changes;
   // onPage hears only the current one's answers, so the totals bar never shows an older filter's.
   const datasource = usePagedDatasource(
@@ -71,6 +82,10 @@ export function PayablesGrid({ query, onPage, onOpen, onError }: { query: Payabl
     { onPage, onError },
     [query.search, query.currency],
   );
+  // The same rows in place (scroll kept), with what they say now: a hold shows as the row's reason.
+  useEffect(() => {
+    if (refreshToken !== undefined) grid.current?.api?.refreshInfiniteCache();
+  }, [refreshToken]);
   const onRowClicked = useCallback((e: RowClickedEvent<PayablesRow>) => e.data && onOpen(e.data), [onOpen]);
   const onCellKeyDown = useCallback(
     (e: CellKeyDownEvent<PayablesRow>) => {
@@ -80,6 +95,7 @@ export function PayablesGrid({ query, onPage, onOpen, onError }: { query: Payabl
   );
   return (
     <Grid<PayablesRow>
+      ref={grid}
       testId="payables-grid"
       columnDefs={COLUMNS}
       {...pagedRows(datasource, BLOCK)}

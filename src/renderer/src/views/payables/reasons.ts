@@ -5,6 +5,7 @@
 const LABELS: Record<string, string> = {
   affiliate_inactive: 'affiliate not active',
   affiliate_suspended: 'affiliate suspended or closed',
+  payouts_held: 'payouts held by a person',
   kyc_not_approved: 'KYC not approved',
   no_destination: 'no payout destination',
   hold_period: 'in hold period',
@@ -20,11 +21,20 @@ const LABELS: Record<string, string> = {
   multiple_currencies: 'owed in several currencies',
 };
 
-export function reasonLabel(code: string | null | undefined): string {
+/**
+ * What is known about the affiliate besides the codes: where the hold's own reason is at hand (the
+ * affiliate drawer), "payouts held" says why in the words of the person who held them.
+ */
+export interface ReasonContext {
+  holdReason?: string | null | undefined;
+}
+
+export function reasonLabel(code: string | null | undefined, context: ReasonContext = {}): string {
   if (!code) return '';
+  if (code === 'payouts_held' && context.holdReason) return `payouts held: ${context.holdReason}`;
   return LABELS[code] ?? code.replace(/_/g, ' ');
 }
 
-export function reasonsLabel(codes: readonly string[] | null | undefined): string {
-  return (codes ?? []).map(reasonLabel).join('; ');
+export function reasonsLabel(codes: readonly string[] | null | undefined, context: ReasonContext = {}): string {
+  return (codes ?? []).map((c) => reasonLabel(c, context)).join('; ');
 }
