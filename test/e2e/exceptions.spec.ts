@@ -166,9 +166,12 @@ test('from the queue: one failed payout queued for a retry, the batch says so; a
   const firstRow = (column: string) => grid.locator(`.ag-row[row-index="0"] [col-id="${column}"]`);
   await expect(firstRow('message')).toBeVisible();
   await screenshot(page, 'exceptions');
-  // The drawer: the provider's words and every attempt.
-  await firstRow('message').click();
-  await expect(page.getByTestId('exception-drawer')).toBeVisible();
+  // The drawer: the provider's words and every attempt. The kind filter reloads the grid's block
+  // asynchronously: a click on a row being replaced is lost, so click until the drawer opens.
+  await expect(async () => {
+    await firstRow('message').click();
+    await expect(page.getByTestId('exception-drawer')).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId('exception-message')).not.toBeEmpty();
   await expect(page.getByTestId('exception-attempt').first()).toContainText('FAILED');
   await screenshot(page, 'exception-drawer');

@@ -64,6 +64,9 @@ export interface PayoutRow {
   failureMessage: string | null;
   /** What went wrong last: the current attempt's error, else the failure code. */
   lastError: string | null;
+  /** Part k of n of a payout split above its channel's maximum (1 of 1: not split). */
+  part: number;
+  parts: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -114,6 +117,7 @@ interface RawPayout {
   id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: string | bigint; currency: string;
   source_amount_minor: string | bigint; source_currency: string; fx_rate: string | null; provider: string; channel_code: string; status: string;
   provider_payout_id: string | null; provider_status: string | null; attempt: number | bigint; failure_code: string | null; last_error: string | null;
+  split_part: number | bigint; split_parts: number | bigint;
 }
 
 function meaningOf(provider: string, raw: string | null): string | null {
@@ -128,7 +132,7 @@ function rowOf(p: RawPayout, createdAt: string, updatedAt: string): PayoutRow {
     sourceAmountMinor: String(p.source_amount_minor), sourceCurrency: p.source_currency.trim(), fxRate: p.fx_rate, provider: p.provider, channelCode: p.channel_code,
     status: p.status, providerReference: p.provider_payout_id, providerStatus: p.provider_status, providerStateMeaning: meaningOf(p.provider, p.provider_status),
     attempts: Number(p.attempt), failureCode: p.failure_code, failureMessage: p.failure_code === null ? null : failureMeaning(p.failure_code),
-    lastError: p.last_error ?? p.failure_code, createdAt, updatedAt,
+    lastError: p.last_error ?? p.failure_code, part: Number(p.split_part), parts: Number(p.split_parts), createdAt, updatedAt,
   };
 }
 
@@ -141,7 +145,7 @@ export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promi
     tx,
     sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency,
                p.source_amount_minor::text AS source_amount_minor, p.source_currency, p.fx_rate, p.provider, p.channel_code, p.status,
-               p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, t.last_error, p.created_at, p.updated_at
+               p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, t.last_error, p.split_part, p.split_parts, p.created_at, p.updated_at
         FROM ${from} LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
         WHERE ${where}
         ORDER BY ${orderBy(COLUMNS, input.sort, PAYOUTS_DEFAULT_SORT, [sql`p.id`])}
@@ -201,7 +205,8 @@ export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): 
   const list = cache.sqlite
     .prepare(
       `SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor, trim(p.currency) AS currency, p.source_amount_minor, p.source_currency, p.fx_rate,
-              p.provider, p.channel_code, p.status, p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, NULL AS last_error, p.created_at, p.updated_at
+              p.provider, p.channel_code, p.status, p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, NULL AS last_error, p.split_part, p.split_parts,
+              p.created_at, p.updated_at
        FROM ${from} WHERE ${condition}
        ORDER BY ${PAYOUT_COLUMNS[sort.field]} ${sort.dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, p.id ASC
        LIMIT ? OFFSET ?`,

@@ -19,6 +19,7 @@ import { failureText, failureTooltip } from '../common/failure';
 import { stamp } from '../common/stamp';
 import { StatusCell } from '../common/StatusPill';
 import { ChoiceFilter, type ChoiceFilterModel } from '../payables/ChoiceFilter';
+import { partOf } from '../common/split';
 
 export type BatchPayout = CallOutput<'payouts.page'>['rows'][number];
 type Query = CallInput<'payouts.page'>;
@@ -105,6 +106,7 @@ function columnsOf(withFx: boolean): ColDef<BatchPayout>[] {
       cellClassRules: { bad: (p) => p.data?.status === 'FAILED', muted: (p) => p.data?.status !== 'FAILED' },
     },
     { field: 'attempts', headerName: 'Attempts', type: 'rightAligned', cellClass: 'num', width: 100, sortable: true, valueFormatter: (p) => count(p.value as number) },
+    { colId: 'part', headerName: 'Part', width: 100, sortable: false, filter: false, valueGetter: (p) => partOf(p.data), headerTooltip: 'Above its channel’s maximum a payout is sent as several transfers, each its own payout' },
     { field: 'provider', headerName: 'Provider', width: 105, sortable: true, filter: ChoiceFilter, filterParams: choices(PROVIDERS) },
     { field: 'channelCode', headerName: 'Channel', width: 110 },
     // The raw state says little ("LOCKED"): its meaning, which says who acts next, is on hover.

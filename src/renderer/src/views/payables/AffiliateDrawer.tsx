@@ -17,6 +17,7 @@ import { AccountNumber } from './AccountNumber';
 import { AffiliateActions } from './AffiliateActions';
 import { reasonLabel, reasonsLabel } from './reasons';
 import type { AffiliateDetail } from './types';
+import { partOf } from '../common/split';
 
 type Commission = AffiliateDetail['commissions'][number];
 type Adjustment = AffiliateDetail['adjustments'][number];
@@ -44,7 +45,6 @@ const ADJUSTMENT_COLUMNS: ColDef<Adjustment>[] = [
 ];
 
 /** "part 2 of 3" for a payout sent in several transfers (above its channel's maximum); else nothing. */
-export const partOf = (p: { part: number; parts: number } | undefined) => (p && p.parts > 1 ? `part ${p.part} of ${p.parts}` : '');
 
 const PAYOUT_COLUMNS: ColDef<Payout>[] = [
   { field: 'createdAt', headerName: 'Created', width: 110, valueFormatter: day },
