@@ -31,7 +31,16 @@ for (const driver of drivers()) {
     afterAll(async () => t?.cleanup());
 
     it('asks for it exactly on approve, execute, retry and credential changes', () => {
-      expect(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name).sort()).toEqual(['batch.approve', 'batch.execute', 'batch.retry', 'central.backup', 'provider.credentials.rotate', 'provider.credentials.set']);
+      expect(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name).sort()).toEqual([
+        'affiliate.setDestination',
+        'batch.approve',
+        'batch.execute',
+        'batch.retry',
+        'central.backup',
+        'payout.cancelAtProvider',
+        'provider.credentials.rotate',
+        'provider.credentials.set',
+      ]);
     });
 
     it('a fresh sign-in covers five minutes; after that the password is asked again, and a wrong one is counted', async () => {

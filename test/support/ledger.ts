@@ -72,7 +72,8 @@ export async function openLedger(driver: Driver): Promise<Ledger> {
 
   // A refund after payout (a clawback: a negative adjustment) plus new business for the same
   // affiliate, and a reversal for another: both go into a second batch as adjustment items.
-  const clawed = paid.find((p) => p.affiliate_id !== FX_AFFILIATE)!;
+  // A payout holding commissions: the later parts of a split payout hold only a split adjustment.
+  const clawed = paid.find((p) => p.affiliate_id !== FX_AFFILIATE && Number(p.split_part) === 1)!;
   const [conv] = await rows<{ id: string; occurred_at: Date | string; product: string; gross: string; discount: string }>(
     db,
     sql`SELECT v.id, v.occurred_at, v.product, v.gross_minor::text AS gross, v.discount_minor::text AS discount

@@ -75,13 +75,15 @@ export interface PayoutState {
   source_currency: string;
   currency: string;
   affiliate_id: string;
+  /** Part k of a split payout (1 when not split): only part 1 holds the commissions. */
+  split_part: number;
 }
 
 export async function payoutStates(flow: Flow, batchId?: string): Promise<PayoutState[]> {
   return rows<PayoutState>(
     flow.tw.ws.central.db,
     sql`SELECT id, status, attempt, provider_payout_id, amount_minor::text AS amount_minor, trim(currency) AS currency,
-               source_amount_minor::text AS source_amount_minor, trim(source_currency) AS source_currency, affiliate_id
+               source_amount_minor::text AS source_amount_minor, trim(source_currency) AS source_currency, affiliate_id, split_part
         FROM payouts WHERE ${batchId ?? null}::uuid IS NULL OR batch_id = ${batchId ?? null}::uuid ORDER BY id`,
   );
 }

@@ -133,7 +133,9 @@ function kindOf(c: Candidate, now: Date, setting: ExceptionsSetting): ExceptionK
 
 function messageOf(c: Candidate, kind: ExceptionKind): string {
   const parts: string[] = [];
-  if (kind === 'failed' || kind === 'cancelled_by_provider') parts.push(failureMeaning(c.failure_code));
+  if (kind === 'failed') parts.push(failureMeaning(c.failure_code));
+  // Rise's `removed` is a cancel or a failure (Rise does not say which): its own words say so.
+  else if (kind === 'cancelled_by_provider') parts.push(stateMeaning(c.provider, c.provider_status ?? 'CANCELLED').words);
   else if (kind === 'reversed') parts.push(stateMeaning(c.provider, 'REVERSED').words);
   else if (kind === 'unknown_stuck') parts.push('sent, but whether the provider holds it is not known yet: resuming the batch resends the same request and looks it up');
   else parts.push(stateMeaning(c.provider, c.provider_status ?? 'ACCEPTED').words);

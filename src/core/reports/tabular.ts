@@ -61,7 +61,7 @@ export const payoutReport: TabularReport = {
           LEFT JOIN LATERAL (SELECT x.outcome, x.created_at, x.run_id, x.provider_amount_minor, x.currency FROM reconciliation_results x
                              WHERE x.payout_id = p.id ORDER BY x.id DESC LIMIT 1) r ON TRUE
           WHERE ${where(f, { at: dated, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status`, batch: sql`p.batch_id` })}
-          ORDER BY b.number, p.affiliate_id`,
+          ORDER BY b.number, p.affiliate_id, p.split_part`,
     ];
   },
 };

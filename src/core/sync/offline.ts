@@ -378,6 +378,9 @@ function localContentHash(cache: LocalCache, batchId: string, fxRates: Record<st
       accountHolderName: String(p.account_holder_name),
       commissionIds: live.filter((i) => i.commission_id !== null).map((i) => String(i.commission_id)),
       adjustmentIds: live.filter((i) => i.adjustment_id !== null).map((i) => String(i.adjustment_id)),
+      // A split payout's parts (made centrally, mirrored here) are hashed as the central store does.
+      splitPart: Number(p.split_part ?? 1),
+      splitParts: Number(p.split_parts ?? 1),
     });
   }
   return batchContentHash({ batchId, payouts: hashed, fxRates });
