@@ -249,7 +249,7 @@ export const show = defineQuery({
       ? await rows(
           ctx.tx,
           sql`SELECT id, affiliate_id, amount_minor::text AS amount_minor, currency, source_amount_minor::text AS source_amount_minor, source_currency, fx_rate,
-                     provider, channel_code, status, attempt, provider_payout_id, provider_status, failure_code
+                     provider, channel_code, status, attempt, provider_payout_id, provider_status, failure_code, split_part, split_parts
               FROM payouts WHERE batch_id = ${batch.id}::uuid ORDER BY affiliate_id, split_part LIMIT ${input.limit ?? 1000} OFFSET ${input.offset ?? 0}`,
         ).then((list) => list.map((p) => withStateMeaning(p as { provider: string; provider_status: string | null })))
       : undefined;

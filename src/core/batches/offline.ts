@@ -78,7 +78,7 @@ export function showBatch(cache: LocalCache, input: { batch: string; payouts?: b
     ? (cache.sqlite
         .prepare(
           `SELECT id, affiliate_id, amount_minor, trim(currency) AS currency, source_amount_minor, trim(source_currency) AS source_currency, fx_rate, provider, channel_code,
-                  status, attempt, provider_payout_id, provider_status, failure_code
+                  status, attempt, provider_payout_id, provider_status, failure_code, split_part, split_parts
            FROM payouts WHERE batch_id = ? ORDER BY affiliate_id, split_part LIMIT ? OFFSET ?`,
         )
         .all(b.id, input.limit ?? 1000, input.offset ?? 0) as Record<string, unknown>[]).map((p) => ({
