@@ -34,7 +34,7 @@ describe.each(drivers())('affiliate actions on %s', (driver) => {
     const preview = await flow.tw.call<Preview>('batch.preview', { provider: 'sandbox', currency: 'PHP' });
     eligible = preview.rows.filter((r) => r.eligible).map((r) => r.affiliateId);
     expect(eligible.length).toBeGreaterThanOrEqual(3);
-  }, 120_000);
+  }, 60_000);
   afterAll(() => flow?.cleanup());
 
   it('a hold shows as payouts_held in payables and the preview until released; both audited with the reason', async () => {

@@ -51,7 +51,7 @@ describe.each(drivers())('the exception queue on %s', (driver) => {
     const db = flow.tw.ws.central.db;
     await db.execute(sql`UPDATE payout_attempts SET created_at = now() - interval '2 days' WHERE payout_id IN (${waiting.id}::uuid, ${unknown.id}::uuid)`);
     await db.execute(sql`UPDATE payouts SET status = 'UNKNOWN' WHERE id = ${unknown.id}::uuid`);
-  }, 180_000);
+  }, 60_000);
   afterAll(async () => {
     await flow?.cleanup();
     await fake?.close();

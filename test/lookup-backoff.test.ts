@@ -39,7 +39,7 @@ describe('status lookups of waiting payouts back off', () => {
       flow = await openFlow('pglite', { affiliates: 30, conversions: 2000, seed: 31 });
       fake = await startFakeXendit({ seed: 3, settleAfterMs: 3_600_000, recordRequests: true });
       flow.providers.xendit = xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 3000 });
-    }, 120_000);
+    }, 60_000);
     afterAll(async () => {
       await flow?.cleanup();
       await fake?.close();

@@ -18,7 +18,7 @@ describe('a split batch edited offline keeps the central content hash', () => {
 
   beforeAll(async () => {
     s = await openScenario('pglite', { affiliates: 60, conversions: 3000, seed: 21 });
-  }, 180_000);
+  }, 60_000);
   afterAll(async () => {
     await offline?.close();
     await s?.cleanup();

@@ -43,7 +43,7 @@ describe.each(drivers())('a reconciliation break is cleared by the action it nam
     await payBatch(flow, { provider: 'xendit', currency: 'IDR', waitMs: 20_000 });
     const [p] = await rows<{ id: string }>(flow.tw.ws.central.db, sql`SELECT id FROM payouts WHERE attempt = 2 AND status = 'SUCCEEDED'`);
     retried = p!.id;
-  }, 120_000);
+  }, 60_000);
   afterAll(async () => {
     await flow?.cleanup();
     await fake?.close();

@@ -86,7 +86,7 @@ describe.skipIf(!pgAvailable)('statuses only move forward on real PostgreSQL, wh
       if (b.requiredApprovals > 1) await flow.tw.call('batch.approve', { batch: b.id, contentHash: b.contentHash }, flow.checker2);
     }
     payoutIds = (await rows<{ id: string }>(flow.tw.ws.central.db, sql`SELECT id FROM payouts WHERE provider = 'xendit' ORDER BY id`)).map((r) => r.id);
-  }, 120_000);
+  }, 60_000);
   afterAll(async () => flow?.cleanup());
 
   /** Puts every payout back to "attempt sent, nothing known yet" (attempt 2 for superseded plans). */
@@ -181,5 +181,5 @@ describe.skipIf(!pgAvailable)('statuses only move forward on real PostgreSQL, wh
     );
     expect(changes.length).toBeGreaterThan(schedules);
     for (const c of changes) expect(RANK[c.after.status]!, `${c.before.status} → ${c.after.status}`).toBeGreaterThan(RANK[c.before.status]!);
-  }, 300_000);
+  }, 60_000);
 });

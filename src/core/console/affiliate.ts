@@ -11,8 +11,7 @@ import { TreasuryError } from '../commands/errors.js';
 import { defineQuery } from '../commands/router.js';
 import { ruleVersionAt } from '../commission/index.js';
 import { maskAccount } from '../affiliates/mask.js';
-import type { ProviderName } from '../providers/provider.js';
-import { failureMeaning, stateMeaning } from '../providers/states.js';
+import { failureMeaning, stateWords } from '../providers/states.js';
 import { isoOf } from './paging.js';
 import { decidePageRows, type PayablesPageRow } from './payables.js';
 
@@ -134,7 +133,7 @@ export const detail = defineQuery({
         attempts: Number(p.attempt), providerReference: p.provider_payout_id, failureCode: p.failure_code,
         // The provider's words: its own message, else what the failure code means.
         lastError: p.last_error ?? (p.failure_code === null ? null : failureMeaning(p.failure_code)),
-        providerStatus: p.provider_status, providerState: p.provider_status === null ? null : stateMeaning(p.provider as ProviderName, p.provider_status).words,
+        providerStatus: p.provider_status, providerState: stateWords(p.provider, p.provider_status),
         part: Number(p.split_part), parts: Number(p.split_parts),
         createdAt: isoOf(p.created_at)!, updatedAt: isoOf(p.updated_at)!, settledAt: isoOf(p.settled_at),
       })),

@@ -13,8 +13,8 @@ import type { LocalCache } from '../cache/cache.js';
 import { isoText, mirrorInstant } from '../cache/mirror-text.js';
 import { toDate } from '../commands/inputs.js';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
-import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
-import { failureMeaning, stateMeaning } from '../providers/states.js';
+import { PROVIDER_NAMES } from '../providers/provider.js';
+import { failureMeaning, stateWords } from '../providers/states.js';
 import { currencyInput, dateInput, isoOf, likePattern, matchesAny, orderBy, pageFields, pageOf, type Sort } from './paging.js';
 
 export const PAYOUTS_SORT = ['createdAt', 'updatedAt', 'amountMinor', 'currency', 'status', 'provider', 'affiliateId', 'affiliateName', 'batchNumber', 'attempts', 'failureCode'] as const;
@@ -120,17 +120,12 @@ interface RawPayout {
   split_part: number | bigint; split_parts: number | bigint;
 }
 
-function meaningOf(provider: string, raw: string | null): string | null {
-  if (raw === null || !(PROVIDER_NAMES as readonly string[]).includes(provider)) return null;
-  return stateMeaning(provider as ProviderName, raw).words;
-}
-
 /** One grid row from either store (timestamps converted by the caller: the stores keep them differently). */
 function rowOf(p: RawPayout, createdAt: string, updatedAt: string): PayoutRow {
   return {
     id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: String(p.amount_minor), currency: p.currency,
     sourceAmountMinor: String(p.source_amount_minor), sourceCurrency: p.source_currency.trim(), fxRate: p.fx_rate, provider: p.provider, channelCode: p.channel_code,
-    status: p.status, providerReference: p.provider_payout_id, providerStatus: p.provider_status, providerStateMeaning: meaningOf(p.provider, p.provider_status),
+    status: p.status, providerReference: p.provider_payout_id, providerStatus: p.provider_status, providerStateMeaning: stateWords(p.provider, p.provider_status),
     attempts: Number(p.attempt), failureCode: p.failure_code, failureMessage: p.failure_code === null ? null : failureMeaning(p.failure_code),
     lastError: p.last_error ?? p.failure_code, part: Number(p.split_part), parts: Number(p.split_parts), createdAt, updatedAt,
   };

@@ -90,7 +90,11 @@ export function failureMeaning(code: string | null): string {
  * nothing was heard from the provider yet).
  */
 export function withStateMeaning<T extends { provider: unknown; provider_status: unknown }>(row: T): T & { provider_state_meaning: string | null } {
-  const raw = typeof row.provider_status === 'string' ? row.provider_status : null;
-  const provider = row.provider as ProviderName;
-  return { ...row, provider_state_meaning: raw === null || !(provider in TABLES) ? null : stateMeaning(provider, raw).words };
+  return { ...row, provider_state_meaning: stateWords(row.provider, row.provider_status) };
+}
+
+/** A stored row's provider state in words: null before any answer, or for a provider name we do not know. */
+export function stateWords(provider: unknown, raw: unknown): string | null {
+  if (typeof raw !== 'string' || typeof provider !== 'string' || !(provider in TABLES)) return null;
+  return stateMeaning(provider as ProviderName, raw).words;
 }
