@@ -10,7 +10,7 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       // The workstation thread is its own entry: the main process starts it as a worker.
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts'), 'workstation-thread': resolve(__dirname, 'src/core/workstation/thread/worker.ts') } },
+      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts'), 'workstation-thread': resolve(__dirname, 'src/core/host/workstation/thread/worker.ts') } },
     },
   },
   preload: {

@@ -15,10 +15,10 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDialect } from 'drizzle-orm/pg-core';
-import { openCentral, type CentralStore, type CentralTx } from '../src/core/central/store.js';
-import { exportReport } from '../src/core/reports/export-file.js';
-import { resolveFilters } from '../src/core/reports/filters.js';
-import { commissionReport } from '../src/core/reports/tabular.js';
+import { openCentral, type CentralStore, type CentralTx } from '../src/core/platform/central/store.js';
+import { exportReport } from '../src/core/domain/reports/export-file.js';
+import { resolveFilters } from '../src/core/domain/reports/filters.js';
+import { commissionReport } from '../src/core/domain/reports/tabular.js';
 import { arg, phaseEntry, rssMB, runPhase, seedCommissions, withScratchStore } from './support.js';
 
 const BENCH = fileURLToPath(import.meta.url);

@@ -2,7 +2,7 @@
  * bench:lag — how long the host's main event loop is held up while the workstation calculates
  * 1,000,000 conversions. The host (Electron's main process, the browser host) keeps the window's
  * IPC, dialogs and progress streaming on that loop; the workstation runs in its own thread
- * (src/core/workstation/thread/), so the loop only moves messages.
+ * (src/core/host/workstation/thread//), so the loop only moves messages.
  *
  * Measured on this process's loop while `commissions.calculate` runs through the thread:
  *   - perf_hooks.monitorEventLoopDelay (10 ms resolution): max, p99, mean;
@@ -14,11 +14,11 @@
  * Usage: npm run bench:lag -- [--conversions N] [--affiliates N] [--store pglite|postgres] [--compare]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Call } from '../src/core/commands/router.js';
-import type { CredentialStore } from '../src/core/credentials/store.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
-import { openWorkstation } from '../src/core/workstation/workstation.js';
+import type { Call } from '../src/core/platform/kernel/router.js';
+import type { CredentialStore } from '../src/core/platform/credentials/store.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import { openWorkstationThread, type WorkstationDoor } from '../src/core/host/workstation/thread/door.js';
+import { openWorkstation } from '../src/core/host/workstation/workstation.js';
 import { arg, withScratchStore } from './support.js';
 
 const PASSWORD = 'bench password for the lag benchmark';

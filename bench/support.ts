@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import type { CentralStore } from '../src/core/central/store.js';
+import type { CentralStore } from '../src/core/platform/central/store.js';
 
 export const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { openCache } from '../src/core/cache/cache.js';
-import { openCentral, rows, type CentralStore, type CentralTx } from '../src/core/central/store.js';
-import type { CredentialStore } from '../src/core/credentials/store.js';
-import { pull, syncStatus } from '../src/core/sync/pull.js';
-import { SYNCED_BY_NAME, selectList } from '../src/core/sync/tables.js';
+import { openCache } from '../src/core/platform/cache/cache.js';
+import { openCentral, rows, type CentralStore, type CentralTx } from '../src/core/platform/central/store.js';
+import type { CredentialStore } from '../src/core/platform/credentials/store.js';
+import { pull, syncStatus } from '../src/core/local/sync/pull.js';
+import { SYNCED_BY_NAME, selectList } from '../src/core/local/sync/tables.js';
 import { arg, phaseEntry, rssMB, runPhase, seedCommissions, withScratchStore } from './support.js';
 
 const BENCH = fileURLToPath(import.meta.url);

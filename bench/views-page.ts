@@ -12,8 +12,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Page } from '@playwright/test';
 import { startBrowserHost } from '../src/browser-host/server.js';
-import { resourcePath } from '../src/core/workstation/resources.js';
-import { openWorkstationThread } from '../src/core/workstation/thread/door.js';
+import { resourcePath } from '../src/core/platform/files/resources.js';
+import { openWorkstationThread } from '../src/core/host/workstation/thread/door.js';
 
 const CHROMIUM = process.env.TREASURY_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps'];

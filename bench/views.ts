@@ -21,12 +21,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Call } from '../src/core/commands/router.js';
-import type { CredentialStore } from '../src/core/credentials/store.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import type { JobView } from '../src/core/workstation/jobs.js';
-import { resourcePath } from '../src/core/workstation/resources.js';
-import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
+import type { Call } from '../src/core/platform/kernel/router.js';
+import type { CredentialStore } from '../src/core/platform/credentials/store.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import type { JobView } from '../src/core/platform/kernel/jobs.js';
+import { resourcePath } from '../src/core/platform/files/resources.js';
+import { openWorkstation, type Workstation } from '../src/core/host/workstation/workstation.js';
 import { arg, withScratchStore } from './support.js';
 import { pagePart, pageSkipReason } from './views-page.js';
 

@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/core/workstation/thread/worker.ts');
+await import('../src/core/host/workstation/thread/worker.ts');

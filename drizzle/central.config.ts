@@ -2,6 +2,6 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/core/central/schema.ts',
+  schema: './src/core/platform/central/schema.ts',
   out: './drizzle/central',
 });

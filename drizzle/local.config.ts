@@ -2,6 +2,6 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/core/cache/schema.ts',
+  schema: './src/core/platform/cache/schema.ts',
   out: './drizzle/local',
 });

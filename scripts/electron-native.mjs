@@ -2,7 +2,7 @@
  * Builds the encrypted SQLite's native module (better-sqlite3-multiple-ciphers) for the Electron
  * runtime in node_modules, into `.native/electron-<version>-<platform>-<arch>/better_sqlite3.node`
  * — beside the Node build npm install made, which the CLI, the tests and the browser host keep
- * using. The workstation picks the right one for the runtime it runs in (src/core/cache/native.ts).
+ * using. The workstation picks the right one for the runtime it runs in (src/core/platform/cache/native.ts).
  *
  * The package's own source is copied to a scratch folder and built there for Electron: first its
  * published prebuilt binary for that Electron version (prebuild-install), else compiled against
@@ -25,7 +25,7 @@ export function electronVersion() {
   return JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
 }
 
-/** Must match src/core/cache/native.ts (electronBuildDir). */
+/** Must match src/core/platform/cache/native.ts (electronBuildDir). */
 export function electronNativeFile(version = electronVersion(), platform = process.platform, arch = process.arch) {
   return path.join(root, '.native', `electron-${version}-${platform}-${arch}`, 'better_sqlite3.node');
 }

@@ -1,4 +1,4 @@
-// `npm test`: type-check, run vitest, then the end-to-end suite (Playwright in Debian's Chromium).
+// `npm test`: lint (types, rules, format), run vitest, then the end-to-end suite (Playwright in Debian's Chromium).
 //
 // - What the machine lacks (PostgreSQL, a Secret Service, Chromium, a mountable tmpfs) is skipped
 //   with one line saying why, and listed again at the end with the number of tests skipped. Under
@@ -23,9 +23,10 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const files = args.filter((a) => a !== '--quick');
 
-if (process.env.TREASURY_TEST_SKIP_TYPECHECK !== '1') {
-  const tsc = run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-  if (tsc !== 0) process.exit(tsc);
+// First step: `npm run lint` (the per-floor type-check, ESLint with the floors rule, the formatter).
+if (process.env.TREASURY_TEST_SKIP_LINT !== '1') {
+  const lint = run('npm', ['run', '--silent', 'lint']);
+  if (lint !== 0) process.exit(lint);
 }
 // Tests run the CLI as operators do: build it once here rather than in the first test that needs it.
 if (run(process.execPath, ['scripts/cli-build.mjs']) !== 0) process.exit(1);

@@ -7,11 +7,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PayableRow } from '../src/core/calculation/payables.js';
-import type { Preview } from '../src/core/batches/preview.js';
-import { rows } from '../src/core/central/store.js';
-import type { AffiliateDetail } from '../src/core/console/affiliate.js';
-import { createSandboxProvider } from '../src/core/providers/sandbox.js';
+import type { PayableRow } from '../src/core/domain/calculation/payables.js';
+import type { Preview } from '../src/core/domain/batches/preview.js';
+import { rows } from '../src/core/platform/central/store.js';
+import type { AffiliateDetail } from '../src/core/domain/affiliates/page.js';
+import { createSandboxProvider } from '../src/core/domain/providers/sandbox/sandbox.js';
 import { openFlow, type Flow } from './support/payout-flow.js';
 import { drivers } from './support/pg.js';
 import { addOperator } from './support/workstation.js';

@@ -6,10 +6,10 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgArray } from '../src/core/central/arrays.js';
-import { copyField, copyInto, copyLine, copyOutText, literal } from '../src/core/central/copy.js';
-import { rows, type CentralStore } from '../src/core/central/store.js';
-import { chunkAffiliates } from '../src/core/calculation/run.js';
+import { pgArray } from '../src/core/platform/central/arrays.js';
+import { copyField, copyInto, copyLine, copyOutText, literal } from '../src/core/platform/central/copy.js';
+import { rows, type CentralStore } from '../src/core/platform/central/store.js';
+import { chunkAffiliates } from '../src/core/domain/calculation/run.js';
 import { openTestCentral } from './support/central.js';
 
 describe('bulk transfer formats against Postgres (array literals, COPY text)', () => {

@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseCredentialStore } from '../src/core/credentials/store.js';
-import { attachWorkstation } from '../src/core/workstation/attach/client.js';
-import { attachAddress, serveAttach, type AttachEndpoint } from '../src/core/workstation/attach/endpoint.js';
-import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
+import { chooseCredentialStore } from '../src/core/platform/credentials/store.js';
+import { attachWorkstation } from '../src/core/host/workstation/attach/client.js';
+import { attachAddress, serveAttach, type AttachEndpoint } from '../src/core/host/workstation/attach/endpoint.js';
+import { openWorkstationThread, type WorkstationDoor } from '../src/core/host/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
 import { cliEnv, runCli } from './support/cli.js';
 

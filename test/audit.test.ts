@@ -6,8 +6,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { entryHash } from '../src/core/audit/chain.js';
-import { rows } from '../src/core/central/store.js';
+import { entryHash } from '../src/core/platform/kernel/audit-chain.js';
+import { rows } from '../src/core/platform/central/store.js';
 import { drivers } from './support/pg.js';
 import { openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

@@ -12,11 +12,11 @@ import { readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSyn
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareSummaries, ledgerSummary, type LedgerSummary } from '../src/core/backup/summary.js';
-import { restoreCentral } from '../src/core/backup/restore.js';
-import { rows } from '../src/core/central/store.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
+import { compareSummaries, ledgerSummary, type LedgerSummary } from '../src/core/domain/backup/summary.js';
+import { restoreCentral } from '../src/core/domain/backup/restore.js';
+import { rows } from '../src/core/platform/central/store.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import { openWorkstation, type Workstation } from '../src/core/host/workstation/workstation.js';
 import { openLedger, type Ledger } from './support/ledger.js';
 import { ADMIN_PASSWORD, addOperator } from './support/workstation.js';
 import { PG_URL, pgAvailable } from './support/pg.js';

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchContentHash, type HashedBatch, type HashedPayout } from '../src/core/batches/content-hash.js';
-import { batchNumber, parseBatchNumber } from '../src/core/batches/number.js';
-import { allowedActions, BATCH_STATES, IllegalTransitionError, TERMINAL_STATES, transition, type BatchAction } from '../src/core/batches/state.js';
+import { batchContentHash, type HashedBatch, type HashedPayout } from '../src/core/domain/batches/content-hash.js';
+import { batchNumber, parseBatchNumber } from '../src/core/domain/batches/number.js';
+import { allowedActions, BATCH_STATES, IllegalTransitionError, TERMINAL_STATES, transition, type BatchAction } from '../src/core/shared/batch-state.js';
 
 describe('batch lifecycle', () => {
   it('follows the happy path and both failure endings', () => {

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { FILE_CALLS } from '../src/core/bridge/envelope.js';
-import { BridgeSession } from '../src/core/bridge/session-host.js';
-import { DEFINITIONS } from '../src/core/commands/catalog.js';
+import { FILE_CALLS } from '../src/core/host/bridge/envelope.js';
+import { BridgeSession } from '../src/core/host/bridge/session-host.js';
+import { DEFINITIONS } from '../src/core/host/catalog.js';
 import { tempDir } from './support/central.js';
 import { ADMIN_PASSWORD, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

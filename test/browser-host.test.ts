@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hostFile } from '../src/browser-host/control.js';
 import { startBrowserHost, type BrowserHost } from '../src/browser-host/server.js';
-import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
+import { openWorkstationThread, type WorkstationDoor } from '../src/core/host/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { ADMIN_PASSWORD, memoryCredentials, openTestWorkstation, type TestWorkstation } from './support/workstation.js';

@@ -9,11 +9,11 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey, type LocalCache } from '../src/core/cache/cache.js';
-import { rekeyCache, type RekeyStep } from '../src/core/cache/rekey.js';
-import { toTreasuryError } from '../src/core/commands/errors.js';
-import { moveCacheAside } from '../src/core/workstation/cache-maintenance.js';
-import { cacheFile } from '../src/core/workstation/paths.js';
+import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey, type LocalCache } from '../src/core/platform/cache/cache.js';
+import { rekeyCache, type RekeyStep } from '../src/core/platform/cache/rekey.js';
+import { toTreasuryError } from '../src/core/shared/errors.js';
+import { moveCacheAside } from '../src/core/local/cache-maintenance.js';
+import { cacheFile } from '../src/core/platform/files/paths.js';
 import { memoryCredentials } from './support/workstation.js';
 
 const workstationId = 'ws-interrupted';

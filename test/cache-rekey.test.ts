@@ -1,5 +1,5 @@
 /**
- * Rotating the local cache key (`treasury cache rekey`, src/core/cache/rekey.ts) against the real
+ * Rotating the local cache key (`treasury cache rekey`, src/core/platform/cache/rekey.ts) against the real
  * OS keychain: a process killed at each step, and at random moments while SQLite rewrites the
  * pages, always leaves a cache that opens — with the old key or the new one — holding exactly the
  * rows it held, and the credential store settled (no pending key left behind).
@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey } from '../src/core/cache/cache.js';
-import { rekeyCache } from '../src/core/cache/rekey.js';
-import { envStore, keychainStore } from '../src/core/credentials/store.js';
+import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey } from '../src/core/platform/cache/cache.js';
+import { rekeyCache } from '../src/core/platform/cache/rekey.js';
+import { envStore, keychainStore } from '../src/core/platform/credentials/store.js';
 import { keychainAvailable } from './support/keychain.js';
 
 const CHILD = path.resolve('test/support/rekey-child.ts');

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CacheKeyError, cacheKeyAccount, openCache, openWithKey } from '../src/core/cache/cache.js';
-import { chooseCredentialStore, envStore, keychainStore } from '../src/core/credentials/store.js';
+import { CacheKeyError, cacheKeyAccount, openCache, openWithKey } from '../src/core/platform/cache/cache.js';
+import { chooseCredentialStore, envStore, keychainStore } from '../src/core/platform/credentials/store.js';
 import { tempDir } from './support/central.js';
 import { keychainAvailable } from './support/keychain.js';
 import { memoryCredentials } from './support/workstation.js';

@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calculateCommissions, SLICE_CONVERSIONS } from '../src/core/calculation/run.js';
-import { rows } from '../src/core/central/store.js';
-import { aggregatesCheck } from '../src/core/reports/aggregates.js';
-import { resourcePath } from '../src/core/workstation/resources.js';
+import { calculateCommissions, SLICE_CONVERSIONS } from '../src/core/domain/calculation/run.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { aggregatesCheck } from '../src/core/domain/reports/aggregates.js';
+import { resourcePath } from '../src/core/platform/files/resources.js';
 import { drivers } from './support/pg.js';
 import { openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

@@ -19,7 +19,7 @@ import {
   type CommissionResult,
   type ConversionInput,
   type RuleVersion,
-} from '../src/core/commission/index.js';
+} from '../src/core/shared/commission/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers

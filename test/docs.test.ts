@@ -30,9 +30,9 @@ const DOCUMENTS = [README, ...markdownUnder(path.join(ROOT, 'docs'))];
 
 /** Error codes as the type declares them (a type has no runtime value: read from its source). */
 function errorCodes(): string[] {
-  const source = read(path.join(ROOT, 'src/core/commands/errors.ts'));
+  const source = read(path.join(ROOT, 'src/core/shared/errors.ts'));
   const union = /export type ErrorCode =([^;]+);/.exec(source);
-  if (!union) throw new Error('src/core/commands/errors.ts: no `export type ErrorCode = …;` found');
+  if (!union) throw new Error('src/core/shared/errors.ts: no `export type ErrorCode = …;` found');
   return [...union[1]!.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
 }
 

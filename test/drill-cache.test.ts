@@ -8,12 +8,12 @@
 import { closeSync, existsSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheKeyAccount, openWithKey } from '../src/core/cache/cache.js';
-import { rows } from '../src/core/central/store.js';
-import { enqueue } from '../src/core/sync/outbox.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import { cacheFile } from '../src/core/workstation/paths.js';
-import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
+import { cacheKeyAccount, openWithKey } from '../src/core/platform/cache/cache.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { enqueue } from '../src/core/platform/cache/outbox.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import { cacheFile } from '../src/core/platform/files/paths.js';
+import { openWorkstation, type Workstation } from '../src/core/host/workstation/workstation.js';
 import { ADMIN_PASSWORD, memoryCredentials, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 
 describe('drill: a damaged or keyless cache is reported clearly and rebuilt from the central store', () => {

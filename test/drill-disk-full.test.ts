@@ -9,8 +9,8 @@ import { readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../src/core/central/store.js';
-import type { ExportResult } from '../src/core/reports/export-file.js';
+import { rows } from '../src/core/platform/central/store.js';
+import type { ExportResult } from '../src/core/domain/reports/export-file.js';
 import { tempDir } from './support/central.js';
 import { mountTinyFs, tinyFsAvailable, type TinyFs } from './support/tiny-fs.js';
 import { ADMIN_PASSWORD, openTestWorkstation, type TestWorkstation } from './support/workstation.js';

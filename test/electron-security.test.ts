@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bridgeCallSchema } from '../src/core/bridge/envelope.js';
+import { bridgeCallSchema } from '../src/core/host/bridge/envelope.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const RUNNER = root('tools/electronegativity/run.cjs');
@@ -36,10 +36,10 @@ describe('Electron hardening', () => {
   });
 
   it('the page and the header carry the same strict CSP', () => {
-    // Both hosts send the one constant (src/core/bridge/csp.ts) as a header; the page has it as a meta tag.
+    // Both hosts send the one constant (src/core/host/bridge/csp.ts) as a header; the page has it as a meta tag.
     expect(main).toContain("'Content-Security-Policy': [CONTENT_SECURITY_POLICY]");
     expect(readFileSync(root('src/browser-host/server.ts'), 'utf8')).toContain('BROWSER_CSP = CONTENT_SECURITY_POLICY');
-    const header = /CONTENT_SECURITY_POLICY =\s*"([^"]+)"/.exec(readFileSync(root('src/core/bridge/csp.ts'), 'utf8'))?.[1];
+    const header = /CONTENT_SECURITY_POLICY =\s*"([^"]+)"/.exec(readFileSync(root('src/core/host/bridge/csp.ts'), 'utf8'))?.[1];
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(root('src/renderer/index.html'), 'utf8'))?.[1];
     expect(header).toBeDefined();
     expect(meta).toBe(header);

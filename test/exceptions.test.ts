@@ -7,11 +7,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Preview } from '../src/core/batches/preview.js';
-import { rows } from '../src/core/central/store.js';
-import type { ExceptionRow, ExceptionsPage } from '../src/core/exceptions/queue.js';
-import { xenditProvider } from '../src/core/providers/xendit.js';
-import type { TrialBalance } from '../src/core/reports/trial-balance.js';
+import type { Preview } from '../src/core/domain/batches/preview.js';
+import { rows } from '../src/core/platform/central/store.js';
+import type { ExceptionRow, ExceptionsPage } from '../src/core/domain/exceptions/queue.js';
+import { xenditProvider } from '../src/core/domain/providers/xendit/xendit.js';
+import type { TrialBalance } from '../src/core/domain/reports/trial-balance.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
 import { openFlow, payBatch, payoutStates, type Flow, type PaidBatch, type PayoutState } from './support/payout-flow.js';
 import { drivers } from './support/pg.js';

@@ -4,10 +4,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../src/core/central/store.js';
-import type { CreateResult } from '../src/core/batches/create.js';
-import type { Preview } from '../src/core/batches/preview.js';
-import type { ExecuteResult } from '../src/core/execution/executor.js';
+import { rows } from '../src/core/platform/central/store.js';
+import type { CreateResult } from '../src/core/domain/batches/create.js';
+import type { Preview } from '../src/core/domain/batches/preview.js';
+import type { ExecuteResult } from '../src/core/domain/execution/executor.js';
 import { invariantViolations, openScenario, providerAgreement, type Scenario } from './support/payouts.js';
 import { drivers } from './support/pg.js';
 

@@ -8,9 +8,9 @@ import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBrowserHost } from '../src/browser-host/server.js';
-import { vaultStore } from '../src/core/credentials/vault.js';
-import { modeReport } from '../src/core/files/private.js';
-import { openWorkstation } from '../src/core/workstation/workstation.js';
+import { vaultStore } from '../src/core/platform/credentials/vault.js';
+import { modeReport } from '../src/core/platform/files/private.js';
+import { openWorkstation } from '../src/core/host/workstation/workstation.js';
 import { tempDir } from './support/central.js';
 
 function exposed(dir: string): string[] {

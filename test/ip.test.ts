@@ -6,13 +6,13 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAddresses, inRanges, normaliseCidr } from '../src/core/access/ip.js';
-import { rows } from '../src/core/central/store.js';
-import { toTreasuryError } from '../src/core/commands/errors.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
+import { checkAddresses, inRanges, normaliseCidr } from '../src/core/platform/kernel/ip.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { toTreasuryError } from '../src/core/shared/errors.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
 import { drivers } from './support/pg.js';
 import { randomUUID } from 'node:crypto';
-import { openWorkstation } from '../src/core/workstation/workstation.js';
+import { openWorkstation } from '../src/core/host/workstation/workstation.js';
 import { ADMIN_PASSWORD, addOperator, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => toTreasuryError(e).code);

@@ -41,15 +41,15 @@ describe('layering', () => {
     for (const file of sources(path.join(ROOT, 'src/renderer'))) {
       for (const spec of imports(file)) {
         expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(/^(node:|fs|path|os|crypto|child_process|electron|better-sqlite3|keytar|postgres|pg|drizzle-orm|@electric-sql)/);
-        // Only the bridge contract (types) may be taken from core.
-        if (spec.includes('core/')) expect(spec).toMatch(/core\/bridge\/contract$/);
+        // From the core, only the bridge contract (types) and the shared floor (pure vocabularies).
+        if (spec.includes('core/')) expect(spec).toMatch(/core\/(host\/bridge\/contract|shared\/[a-z-]+)$/);
       }
     }
   });
 
   it('the preload imports only Electron and the bridge contract, and exposes exactly one object', () => {
     const file = path.join(ROOT, 'src/preload/index.ts');
-    expect(imports(file).sort()).toEqual(['../core/bridge/contract.js', 'electron']);
+    expect(imports(file).sort()).toEqual(['../core/host/bridge/contract.js', 'electron']);
     expect(readFileSync(file, 'utf8').match(/exposeInMainWorld\(/g)).toHaveLength(1);
   });
 });

@@ -10,8 +10,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSy
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOG_FILE, logDir, logFiles, logger, logSettingsFromEnv, REDACTED, rememberSecret } from '../src/core/log/logger.js';
-import { openWorkstationThread } from '../src/core/workstation/thread/door.js';
+import { LOG_FILE, logDir, logFiles, logger, logSettingsFromEnv, REDACTED, rememberSecret } from '../src/core/platform/log/logger.js';
+import { openWorkstationThread } from '../src/core/host/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
 import { memoryCredentials } from './support/workstation.js';
 

@@ -27,7 +27,7 @@ import {
   zero,
   type MoneyErrorCode,
   type RoundingMode,
-} from '../src/core/money/index.js';
+} from '../src/core/shared/money/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseNativeBinding, currentRuntime, electronBuildDir, sqliteNativeOptions } from '../src/core/cache/native.js';
-import { openCache } from '../src/core/cache/cache.js';
+import { chooseNativeBinding, currentRuntime, electronBuildDir, sqliteNativeOptions } from '../src/core/platform/cache/native.js';
+import { openCache } from '../src/core/platform/cache/cache.js';
 import { tempDir } from './support/central.js';
 import { memoryCredentials } from './support/workstation.js';
 

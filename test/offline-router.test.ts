@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toTreasuryError } from '../src/core/commands/errors.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
+import { toTreasuryError } from '../src/core/shared/errors.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import { openWorkstation, type Workstation } from '../src/core/host/workstation/workstation.js';
 import { invariantViolations, openScenario, type Scenario } from './support/payouts.js';
 import { drivers } from './support/pg.js';
 import { ADMIN_PASSWORD } from './support/workstation.js';

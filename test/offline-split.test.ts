@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Preview } from '../src/core/batches/preview.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import { openWorkstation, type Workstation } from '../src/core/workstation/workstation.js';
+import type { Preview } from '../src/core/domain/batches/preview.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import { openWorkstation, type Workstation } from '../src/core/host/workstation/workstation.js';
 import { openScenario, type Scenario } from './support/payouts.js';
 import { ADMIN_PASSWORD } from './support/workstation.js';
 

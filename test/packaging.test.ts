@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { defaultDataDir } from '../src/core/workstation/paths.js';
+import { defaultDataDir } from '../src/core/platform/files/paths.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const root = (p: string) => path.join(ROOT, p);

@@ -5,8 +5,8 @@
  * the affiliates the operator left out are left out of the batch create makes — on both stores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Preview, PreviewRow } from '../src/core/batches/preview.js';
-import type { PreviewPage } from '../src/core/batches/preview-page.js';
+import type { Preview, PreviewRow } from '../src/core/domain/batches/preview.js';
+import type { PreviewPage } from '../src/core/domain/batches/preview-page.js';
 import { drivers } from './support/pg.js';
 import { openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../src/core/central/store.js';
-import { CREDENTIAL_ACCOUNTS } from '../src/core/providers/registry.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { CREDENTIAL_ACCOUNTS } from '../src/core/domain/providers/registry.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
 import { addOperator, memoryCredentials, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

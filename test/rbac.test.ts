@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSIONS, ROLES, roleHas, type Role } from '../src/core/access/permissions.js';
-import { rows } from '../src/core/central/store.js';
-import { DEFINITIONS } from '../src/core/commands/catalog.js';
-import { toTreasuryError } from '../src/core/commands/errors.js';
+import { PERMISSIONS, ROLES, roleHas, type Role } from '../src/core/shared/permissions.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { DEFINITIONS } from '../src/core/host/catalog.js';
+import { toTreasuryError } from '../src/core/shared/errors.js';
 import { drivers } from './support/pg.js';
 import { addOperator, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

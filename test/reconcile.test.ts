@@ -6,10 +6,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../src/core/central/store.js';
-import { pollPayouts } from '../src/core/payouts/poll.js';
-import type { ReconcileResult } from '../src/core/reconciliation/reconcile.js';
-import { xenditProvider, type XenditProvider } from '../src/core/providers/xendit.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { pollPayouts } from '../src/core/domain/payouts/poll.js';
+import type { ReconcileResult } from '../src/core/domain/reconciliation/reconcile.js';
+import { xenditProvider, type XenditProvider } from '../src/core/domain/providers/xendit/xendit.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
 import { openFlow, payBatch, payoutStates, wrapProvider, type Flow, type PaidBatch, type PayoutState } from './support/payout-flow.js';
 import { drivers } from './support/pg.js';

@@ -1,5 +1,5 @@
 /**
- * The report aggregates (src/core/reports/aggregates.ts, migration 0012) stay equal to the ledger
+ * The report aggregates (src/core/domain/reports/aggregates.ts, migration 0012) stay equal to the ledger
  * they summarise: after each of a seeded random run of the writes that change them — calc at
  * random dates, refunds and fraud, changed gross amounts, an affiliate's new payout provider, manual
  * adjustments and clawbacks, sandbox batches executed with failures, reversals — the aggregates as
@@ -10,12 +10,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, type AuditEntry } from '../src/core/audit/chain.js';
-import { previewBatch } from '../src/core/batches/preview.js';
-import { payableTotalsSql } from '../src/core/calculation/payables.js';
-import { rows } from '../src/core/central/store.js';
-import { applyStatusUpdates } from '../src/core/payouts/status.js';
-import { aggregatesCheck, compactReportAggregates } from '../src/core/reports/aggregates.js';
+import { appendAudit, type AuditEntry } from '../src/core/platform/kernel/audit-chain.js';
+import { previewBatch } from '../src/core/domain/batches/preview.js';
+import { payableTotalsSql } from '../src/core/domain/calculation/payables.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { applyStatusUpdates } from '../src/core/domain/payouts/status.js';
+import { aggregatesCheck, compactReportAggregates } from '../src/core/domain/reports/aggregates.js';
 import { drivers } from './support/pg.js';
 import { random } from './support/random.js';
 import { addOperator, openTestWorkstation, type TestWorkstation } from './support/workstation.js';

@@ -7,8 +7,8 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CredentialStore } from '../src/core/credentials/store.js';
-import { idempotencyKey, ProviderError, type PayoutProvider, type PayoutRequest } from '../src/core/providers/provider.js';
+import type { CredentialStore } from '../src/core/platform/credentials/store.js';
+import { idempotencyKey, ProviderError, type PayoutProvider, type PayoutRequest } from '../src/core/platform/payments/provider.js';
 import {
   createRiseProvider,
   parseRiseWebhook,
@@ -19,7 +19,7 @@ import {
   usdcUnitsToCents,
   verifyRiseSignature,
   type RiseOptions,
-} from '../src/core/providers/rise.js';
+} from '../src/core/domain/providers/rise/rise.js';
 import { FAKE_RISE_WALLET_KEY, startFakeRise, type FakeRise, type FakeRiseOptions } from './fakes/rise.js';
 
 const RISE_ID = 'ri-fake0001';

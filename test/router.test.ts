@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSIONS, permissionsOf, ROLES } from '../src/core/access/permissions.js';
-import { verifyAudit } from '../src/core/audit/chain.js';
-import { rows } from '../src/core/central/store.js';
-import { TreasuryError } from '../src/core/commands/errors.js';
-import { hashPassword } from '../src/core/operators/password.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
+import { PERMISSIONS, permissionsOf, ROLES } from '../src/core/shared/permissions.js';
+import { verifyAudit } from '../src/core/platform/kernel/audit-chain.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { TreasuryError } from '../src/core/shared/errors.js';
+import { hashPassword } from '../src/core/domain/operators/password.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
 import { pgAvailable } from './support/pg.js';
 import { openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 import type { Driver } from './support/central.js';

@@ -3,8 +3,8 @@
  * roughly as asked, and every interface method usable offline.
  */
 import { describe, expect, it } from 'vitest';
-import { idempotencyKey, type CreateOutcome, type PayoutRequest } from '../src/core/providers/provider.js';
-import { createSandboxProvider, SANDBOX_FAILURE_CODES, SANDBOX_UNLIMITED_BALANCE } from '../src/core/providers/sandbox.js';
+import { idempotencyKey, type CreateOutcome, type PayoutRequest } from '../src/core/platform/payments/provider.js';
+import { createSandboxProvider, SANDBOX_FAILURE_CODES, SANDBOX_UNLIMITED_BALANCE } from '../src/core/domain/providers/sandbox/sandbox.js';
 
 function payout(i: number, over: Partial<PayoutRequest> = {}): PayoutRequest {
   return {

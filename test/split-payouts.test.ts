@@ -4,8 +4,8 @@
  * over seeded random amounts for every channel the fakes publish and every provider's known limits.
  */
 import { describe, expect, it } from 'vitest';
-import { knownChannelLimits, MAX_SPLIT_PARTS, splitAmount } from '../src/core/providers/channels.js';
-import type { ChannelLimits } from '../src/core/providers/provider.js';
+import { knownChannelLimits, MAX_SPLIT_PARTS, splitAmount } from '../src/core/domain/providers/channels.js';
+import type { ChannelLimits } from '../src/core/platform/payments/provider.js';
 import { DEFAULT_CHANNELS } from './fakes/xendit.js';
 import { random } from './support/random.js';
 

@@ -9,11 +9,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, type AuditEntry } from '../src/core/audit/chain.js';
-import { pgArray } from '../src/core/central/arrays.js';
-import { rows } from '../src/core/central/store.js';
-import { applyStatusUpdates, payoutStatusFor, type AttemptState, type PayoutStatus, type StatusUpdate } from '../src/core/payouts/status.js';
-import type { ProviderStatus } from '../src/core/providers/provider.js';
+import { appendAudit, type AuditEntry } from '../src/core/platform/kernel/audit-chain.js';
+import { pgArray } from '../src/core/platform/central/arrays.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { applyStatusUpdates, payoutStatusFor, type AttemptState, type PayoutStatus, type StatusUpdate } from '../src/core/domain/payouts/status.js';
+import type { ProviderStatus } from '../src/core/platform/payments/provider.js';
 import { openFlow, type Flow } from './support/payout-flow.js';
 import { pgAvailable } from './support/pg.js';
 import { HISTORIES } from './support/histories.js';

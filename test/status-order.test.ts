@@ -5,8 +5,8 @@
  * provider can have; each schedule folded through the same rules applyStatusUpdates applies.
  */
 import { describe, expect, it } from 'vitest';
-import { nextAttemptState, nextPayoutStatus, payoutStatusFor, type AttemptState, type PayoutStatus } from '../src/core/payouts/status.js';
-import type { ProviderStatus } from '../src/core/providers/provider.js';
+import { nextAttemptState, nextPayoutStatus, payoutStatusFor, type AttemptState, type PayoutStatus } from '../src/core/domain/payouts/status.js';
+import type { ProviderStatus } from '../src/core/platform/payments/provider.js';
 import { HISTORIES } from './support/histories.js';
 import { random } from './support/random.js';
 

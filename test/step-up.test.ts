@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../src/core/central/store.js';
-import { DEFINITIONS } from '../src/core/commands/catalog.js';
-import { toTreasuryError } from '../src/core/commands/errors.js';
-import { tokenHash } from '../src/core/commands/router.js';
+import { rows } from '../src/core/platform/central/store.js';
+import { DEFINITIONS } from '../src/core/host/catalog.js';
+import { toTreasuryError } from '../src/core/shared/errors.js';
+import { tokenHash } from '../src/core/platform/kernel/router.js';
 import { drivers } from './support/pg.js';
 import { ADMIN_PASSWORD, addOperator, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
 

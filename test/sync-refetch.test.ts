@@ -7,11 +7,11 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCache, type LocalCache } from '../src/core/cache/cache.js';
-import { approveOffline, offlineOperator } from '../src/core/sync/offline.js';
-import { listOutbox } from '../src/core/sync/outbox.js';
-import { cacheContentHash, pull, rebuildCache } from '../src/core/sync/pull.js';
-import { push } from '../src/core/sync/push.js';
+import { openCache, type LocalCache } from '../src/core/platform/cache/cache.js';
+import { approveOffline, offlineOperator } from '../src/core/domain/batches/offline-prepare.js';
+import { listOutbox } from '../src/core/platform/cache/outbox.js';
+import { cacheContentHash, pull, rebuildCache } from '../src/core/local/sync/pull.js';
+import { push } from '../src/core/local/sync/push.js';
 import { tempDir } from './support/central.js';
 import { openScenario, type Scenario } from './support/payouts.js';
 import { drivers } from './support/pg.js';

@@ -5,9 +5,9 @@
  * closed thread refuses calls instead of hanging.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TreasuryError } from '../src/core/commands/errors.js';
-import type { SignInResult } from '../src/core/operators/commands.js';
-import { openWorkstationThread, type WorkstationDoor } from '../src/core/workstation/thread/door.js';
+import { TreasuryError } from '../src/core/shared/errors.js';
+import type { SignInResult } from '../src/core/domain/operators/commands.js';
+import { openWorkstationThread, type WorkstationDoor } from '../src/core/host/workstation/thread/door.js';
 import { tempDir } from './support/central.js';
 import { ADMIN_PASSWORD, memoryCredentials } from './support/workstation.js';
 

@@ -36,8 +36,8 @@ import {
   instanceOfGetPayouts200ResponseDataInner,
   instanceOfModelError,
 } from 'xendit-node/payout/models/index.js';
-import type { PayoutRequest } from '../src/core/providers/provider.js';
-import { XenditProvider } from '../src/core/providers/xendit.js';
+import type { PayoutRequest } from '../src/core/platform/payments/provider.js';
+import { XenditProvider } from '../src/core/domain/providers/xendit/xendit.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@
  */
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CredentialStore } from '../src/core/credentials/store.js';
-import { ProviderError, type CreateOutcome, type PayoutRequest } from '../src/core/providers/provider.js';
+import type { CredentialStore } from '../src/core/platform/credentials/store.js';
+import { ProviderError, type CreateOutcome, type PayoutRequest } from '../src/core/platform/payments/provider.js';
 import {
   classifyXenditFailure,
   parseXenditWebhook,
@@ -17,7 +17,7 @@ import {
   XenditProvider,
   XenditRequestError,
   xenditRetryAt,
-} from '../src/core/providers/xendit.js';
+} from '../src/core/domain/providers/xendit/xendit.js';
 import { startFakeXendit, type FakeXendit, type FakeXenditOptions } from './fakes/xendit.js';
 
 let counter = 0;

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Help, type Argument, type Command, type Option } from 'commander';
 import { z } from 'zod';
-import { PERMISSIONS, ROLES, roleHas } from '../../src/core/access/permissions.js';
-import { FILE_CALLS } from '../../src/core/bridge/envelope.js';
-import { DEFINITIONS } from '../../src/core/commands/catalog.js';
-import { STEP_UP_WINDOW_MS, type AnyDefinition } from '../../src/core/commands/router.js';
-import { WORKSTATION_DEFINITIONS } from '../../src/core/workstation/sync-calls.js';
+import { PERMISSIONS, ROLES, roleHas } from '../../src/core/shared/permissions.js';
+import { FILE_CALLS } from '../../src/core/host/bridge/envelope.js';
+import { DEFINITIONS } from '../../src/core/host/catalog.js';
+import { STEP_UP_WINDOW_MS, type AnyDefinition } from '../../src/core/platform/kernel/router.js';
+import { WORKSTATION_DEFINITIONS } from '../../src/core/local/sync-calls.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { CALL_DOCS } from './calls.js';
 
@@ -231,7 +231,7 @@ function renderCommands(): string {
     '## Calling',
     '',
     '- **Envelope.** A call is `{ name, payload, id? }`: the name of a definition below, its payload (checked by the schema shown), and an optional command id (a uuid). A command sent again with the same id returns its first result and changes nothing; a query is never recorded.',
-    '- **In the console** the renderer calls `window.treasury.call(name, payload, { id })` (the bridge contract, `src/core/bridge/contract.ts`) and gets `{ ok: true, value }` or `{ ok: false, error: { code, kind, message, problems } }`. Values arrive as JSON: bigints (every amount in minor units) and dates as strings.',
+    '- **In the console** the renderer calls `window.treasury.call(name, payload, { id })` (the bridge contract, `src/core/host/bridge/contract.ts`) and gets `{ ok: true, value }` or `{ ok: false, error: { code, kind, message, problems } }`. Values arrive as JSON: bigints (every amount in minor units) and dates as strings.',
     '- **From the CLI** each command sends one (sometimes two) of these calls: the CLI column says which.',
     `- **Order of checks** (router and offline router alike): the name must exist (UNKNOWN_COMMAND); the session must be valid (UNAUTHENTICATED) and, when IP ranges apply, from an allowed address (IP_NOT_ALLOWED); the operator's role must hold the permission (FORBIDDEN, audited as denied) — before the payload is looked at; a step-up call needs the password confirmed within the last ${minutes} minutes (STEP_UP_REQUIRED); then the payload is validated (VALIDATION, naming each field).`,
     '- **Permission** `public`: no session (bootstrap, sign-in, the setup probe); `signed_in`: any signed-in operator. Otherwise one of the fourteen permissions; the lowest role holding it is shown (every higher role holds it too).',

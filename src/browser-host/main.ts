@@ -10,11 +10,11 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ownerOnlyUmask } from '../core/files/private.js';
-import { defaultDataDir } from '../core/workstation/paths.js';
-import { appVersion, resourcePath } from '../core/workstation/resources.js';
-import { openWorkstationThread } from '../core/workstation/thread/door.js';
-import { serveAttach, type AttachEndpoint } from '../core/workstation/attach/endpoint.js';
+import { ownerOnlyUmask } from '../core/platform/files/private.js';
+import { defaultDataDir } from '../core/platform/files/paths.js';
+import { appVersion, resourcePath } from '../core/platform/files/resources.js';
+import { openWorkstationThread } from '../core/host/workstation/thread/door.js';
+import { serveAttach, type AttachEndpoint } from '../core/host/workstation/attach/endpoint.js';
 import { startBrowserHost } from './server.js';
 
 ownerOnlyUmask();

@@ -1,6 +1,6 @@
 /** CLI: payout batches, payouts and providers. Each subcommand is one router call (see README, CLI reference). */
 import type { Command } from 'commander';
-import { TreasuryError } from '../core/commands/errors.js';
+import { TreasuryError } from '../core/shared/errors.js';
 import { print, printTable, wholeNumber, type Run, out } from './output.js';
 import { readSecret } from './prompt.js';
 

@@ -5,8 +5,8 @@
  * and records why when it cannot have it.
  */
 import type { Command } from 'commander';
-import { TreasuryError } from '../core/commands/errors.js';
-import type { Workstation } from '../core/workstation/workstation.js';
+import { TreasuryError } from '../core/shared/errors.js';
+import type { Workstation } from '../core/host/workstation/workstation.js';
 import { print, wholeNumber, type Run, out } from './output.js';
 
 export interface DiagnosticsHost {
@@ -29,8 +29,8 @@ export function registerDiagnosticsCommand(program: Command, run: Run<Diagnostic
     .action(
       run(async (cli, opts: unknown) => {
         const o = opts as { out: string; overwrite?: boolean; logLines: number };
-        const { collectDiagnostics, MAX_LOG_LINES, writeDiagnostics } = await import('../core/diagnostics/bundle.js');
-        const { checkTarget } = await import('../core/files/whole-file.js');
+        const { collectDiagnostics, MAX_LOG_LINES, writeDiagnostics } = await import('../core/host/diagnostics/bundle.js');
+        const { checkTarget } = await import('../core/platform/files/whole-file.js');
         if (o.logLines > MAX_LOG_LINES) throw new TreasuryError('VALIDATION', `--log-lines must be at most ${MAX_LOG_LINES}, got ${o.logLines}`, [{ field: 'log-lines', message: `more than ${MAX_LOG_LINES}` }]);
         checkTarget(o.out, Boolean(o.overwrite)); // refused before anything is collected
         const dataDir = cli.dataDir();

@@ -1,8 +1,8 @@
 /** CLI: the exception queue — every payout that needs a person — and its own actions. */
 import type { Command } from 'commander';
-import type { ExceptionsPage } from '../core/exceptions/queue.js';
-import { formatAmount } from '../core/money/index.js';
-import type { CurrencyCode } from '../core/money/index.js';
+import type { ExceptionsPage } from '../core/domain/exceptions/queue.js';
+import { formatAmount } from '../core/shared/money/index.js';
+import type { CurrencyCode } from '../core/shared/money/index.js';
 import type { CliHost } from './batches.js';
 import { out, print, printTable, wholeNumber, type Run } from './output.js';
 

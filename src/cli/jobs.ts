@@ -4,7 +4,7 @@
  * jobs there. A standalone command's own workstation has none.
  */
 import type { Command } from 'commander';
-import type { JobView } from '../core/workstation/jobs.js';
+import type { JobView } from '../core/platform/kernel/jobs.js';
 import type { CliHost } from './batches.js';
 import { print, printTable, type Run, out } from './output.js';
 

@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { toTreasuryError, TreasuryError } from '../core/commands/errors.js';
-import type { Progress } from '../core/commands/router.js';
-import type { SignInResult } from '../core/operators/commands.js';
-import { ownerOnlyUmask } from '../core/files/private.js';
-import { defaultDataDir } from '../core/workstation/paths.js';
-import { appVersion } from '../core/workstation/resources.js';
+import { toTreasuryError, TreasuryError } from '../core/shared/errors.js';
+import type { Progress } from '../core/platform/kernel/router.js';
+import type { SignInResult } from '../core/domain/operators/commands.js';
+import { ownerOnlyUmask } from '../core/platform/files/private.js';
+import { defaultDataDir } from '../core/platform/files/paths.js';
+import { appVersion } from '../core/platform/files/resources.js';
 import { attachToHost, openOwnWorkstation, type CliWorkstation } from './workstation.js';
 import { registerJobCommands } from './jobs.js';
 import { registerReportCommands } from './reports.js';
@@ -36,10 +36,10 @@ const sessionAccount = (ws: CliWorkstation) => `session:${ws.id}`;
 // `--help` start in a fraction of a second.
 let stepUpNames: Promise<Set<string>> | null = null;
 const needsStepUpAlways = async (name: string) => {
-  stepUpNames ??= import('../core/commands/catalog.js').then(({ DEFINITIONS }) => new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name)));
+  stepUpNames ??= import('../core/host/catalog.js').then(({ DEFINITIONS }) => new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name)));
   return (await stepUpNames).has(name);
 };
-const credentialInfo = async (ws: CliWorkstation) => (await import('../core/credentials/store.js')).describeCredentialStore(ws.credentials);
+const credentialInfo = async (ws: CliWorkstation) => (await import('../core/platform/credentials/store.js')).describeCredentialStore(ws.credentials);
 
 class Cli {
   private ws: CliWorkstation | undefined;
@@ -380,7 +380,7 @@ export function buildProgram(run: Run<Cli>): Command {
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const { own: ws, attachedTo } = await (host as unknown as Cli).workstation();
     if (!ws) throw new TreasuryError('STORE_BUSY', `the webhook relay works on the central store itself, and the console host (process ${attachedTo?.pid}) has it open: stop the host, or run the relay against a central Postgres`);
-    const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/webhooks/relay.js');
+    const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/domain/webhooks/relay.js');
     const relay = await startWebhookRelay({ store: ws.central, host: address, port, ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)) });
     process.stderr.write(`webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {

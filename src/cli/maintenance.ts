@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { BackupResult } from '../core/backup/backup.js';
-import type { CallResult } from '../core/bridge/contract.js';
-import { TreasuryError } from '../core/commands/errors.js';
+import type { BackupResult } from '../core/domain/backup/backup.js';
+import type { CallResult } from '../core/host/bridge/contract.js';
+import { TreasuryError } from '../core/shared/errors.js';
 import { print, type Run, out } from './output.js';
 import type { CliHost } from './batches.js';
 
@@ -89,8 +89,8 @@ export function registerMaintenanceCommands(program: Command, run: Run<Maintenan
           throw new TreasuryError('VALIDATION', 'restore puts back the embedded central store; a PostgreSQL server is restored with pg_restore (docs/operations.md, "Central PostgreSQL")');
         }
         const dataDir = cli.dataDir();
-        const { restoreCentral } = await import('../core/backup/restore.js');
-        const { workstationId } = await import('../core/workstation/workstation.js');
+        const { restoreCentral } = await import('../core/domain/backup/restore.js');
+        const { workstationId } = await import('../core/host/workstation/workstation.js');
         const r = await restoreCentral({ dataDir, from: o.from, replace: o.replace, workstationId: workstationId(dataDir) });
         print(cli, r, () => {
           out(`Restored ${path.basename(r.restoredFrom)} (taken ${r.backupCreatedAt}) into ${path.join(dataDir, 'central')}.`);

@@ -1,6 +1,6 @@
 /** How the CLI prints: results on stdout (tables or --json), progress and errors on stderr. */
-import { formatProblem, TreasuryError } from '../core/commands/errors.js';
-import type { Progress } from '../core/commands/router.js';
+import { formatProblem, TreasuryError } from '../core/shared/errors.js';
+import type { Progress } from '../core/platform/kernel/router.js';
 
 /** How a command module wraps its actions: the host (`H`) is opened, the action run, errors printed (main.ts). */
 export type Run<H> = (fn: (cli: H, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;

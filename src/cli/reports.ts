@@ -1,8 +1,8 @@
 /** CLI: `report <name>` (read in the database, printed) and `export <name>` (written to a file). One router call each. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { TreasuryError } from '../core/commands/errors.js';
-import { formatAmount, isCurrency } from '../core/money/index.js';
+import { TreasuryError } from '../core/shared/errors.js';
+import { formatAmount, isCurrency } from '../core/shared/money/index.js';
 import type { CliHost } from './batches.js';
 import { print, printTable, wholeNumber, type Run, out } from './output.js';
 

@@ -4,13 +4,13 @@
  */
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
-import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type BridgeResult } from '../core/bridge/contract.js';
-import { bridgeExportSchema, bridgeImportSchema, invalid } from '../core/bridge/envelope.js';
-import { CONTENT_SECURITY_POLICY } from '../core/bridge/csp.js';
-import { BridgeSession } from '../core/bridge/session-host.js';
-import { defaultDataDir } from '../core/workstation/paths.js';
-import { openWorkstationThread, type WorkstationDoor } from '../core/workstation/thread/door.js';
-import { serveAttach, type AttachEndpoint } from '../core/workstation/attach/endpoint.js';
+import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type BridgeResult } from '../core/host/bridge/contract.js';
+import { bridgeExportSchema, bridgeImportSchema, invalid } from '../core/host/bridge/envelope.js';
+import { CONTENT_SECURITY_POLICY } from '../core/host/bridge/csp.js';
+import { BridgeSession } from '../core/host/bridge/session-host.js';
+import { defaultDataDir } from '../core/platform/files/paths.js';
+import { openWorkstationThread, type WorkstationDoor } from '../core/host/workstation/thread/door.js';
+import { serveAttach, type AttachEndpoint } from '../core/host/workstation/attach/endpoint.js';
 
 
 let workstation: WorkstationDoor | undefined;

@@ -4,7 +4,7 @@
  * progress events reach the page through a listener it registers (removed by the function returned).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type ProgressEvent, type TreasuryBridge } from '../core/bridge/contract.js';
+import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type ProgressEvent, type TreasuryBridge } from '../core/host/bridge/contract.js';
 
 const bridge: TreasuryBridge = {
   call: (name, payload, options) => ipcRenderer.invoke(CALL_CHANNEL, options?.id ? { name, payload, id: options.id } : { name, payload }),

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import Papa from 'papaparse';
-import { parseAmount } from '../../src/core/money/money.js';
+import { parseAmount } from '../../src/core/shared/money/money.js';
 import { scenario, screenshot, signIn, signOut } from './scenario.js';
 
 test.describe.configure({ mode: 'serial' });

@@ -28,10 +28,10 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { startBrowserHost, type BrowserHost } from '../../src/browser-host/server.js';
-import type { SignInResult } from '../../src/core/operators/commands.js';
-import { resourcePath } from '../../src/core/workstation/resources.js';
-import { openWorkstationThread, type WorkstationDoor } from '../../src/core/workstation/thread/door.js';
-import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
+import type { SignInResult } from '../../src/core/domain/operators/commands.js';
+import { resourcePath } from '../../src/core/platform/files/resources.js';
+import { openWorkstationThread, type WorkstationDoor } from '../../src/core/host/workstation/thread/door.js';
+import { openWorkstation, type Workstation } from '../../src/core/host/workstation/workstation.js';
 import { startFakeXendit } from '../fakes/xendit.js';
 import { tcpRelay } from '../support/tcp-relay.js';
 

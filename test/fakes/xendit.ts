@@ -11,14 +11,14 @@
  * every payout it holds — including ones made outside the client under test (`seedPayout`). Query
  * parameters an endpoint does not take are refused, so a client typo cannot pass unnoticed.
  *
- * It deliberately does not share code with the client (src/core/providers/xendit.ts) beyond the
+ * It deliberately does not share code with the client (src/core/domain/providers/xendit/xendit.ts) beyond the
  * money module: a fake built from the client's own helpers would agree with the client's bugs.
  */
-import { prng } from '../../src/core/demo/generate.js';
+import { prng } from '../../src/core/domain/demo/generate.js';
 import http from 'node:http';
 import { isLosslessNumber, LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import { exponentOf, formatAmount, isCurrency, parseAmount } from '../../src/core/money/index.js';
-import type { ChannelLimits } from '../../src/core/providers/provider.js';
+import { exponentOf, formatAmount, isCurrency, parseAmount } from '../../src/core/shared/money/index.js';
+import type { ChannelLimits } from '../../src/core/platform/payments/provider.js';
 
 export type FakeFaultKind =
   | 'timeout_after_create'

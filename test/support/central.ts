@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openCentral, type CentralStore } from '../../src/core/central/store.js';
+import { openCentral, type CentralStore } from '../../src/core/platform/central/store.js';
 import { createTestDatabase } from './pg.js';
 
 export type Driver = 'pglite' | 'postgres';

@@ -7,8 +7,8 @@
  * Prints READY when the call starts and RESULT <json> or ERROR <code> at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { xenditProvider } from '../../src/core/providers/xendit.js';
-import { openWorkstation } from '../../src/core/workstation/workstation.js';
+import { xenditProvider } from '../../src/core/domain/providers/xendit/xendit.js';
+import { openWorkstation } from '../../src/core/host/workstation/workstation.js';
 import { ADMIN_PASSWORD } from './workstation.js';
 
 const env = (name: string) => {

@@ -4,7 +4,7 @@
  * with the reason — except under CI=true, where that is a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { keychainStore } from '../../src/core/credentials/store.js';
+import { keychainStore } from '../../src/core/platform/credentials/store.js';
 import { announceSkip } from './skips.js';
 
 async function probe(): Promise<string | null> {

@@ -3,7 +3,7 @@
  * writer (test/logging.test.ts): argv = dataDir, tag, count. Rotation settings come from the
  * environment (TREASURY_LOG_MAX_BYTES, TREASURY_LOG_KEEP), as an operator would set them.
  */
-import { logger } from '../../src/core/log/logger.js';
+import { logger } from '../../src/core/platform/log/logger.js';
 
 const [dataDir, tag, count] = process.argv.slice(2);
 const log = logger(dataDir!);

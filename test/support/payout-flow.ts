@@ -6,9 +6,9 @@
  * start the relay on it, and only then start a fake whose callback URL is the relay.
  */
 import { sql } from 'drizzle-orm';
-import { rows } from '../../src/core/central/store.js';
-import type { ProviderResolver } from '../../src/core/execution/executor.js';
-import type { PayoutProvider, ProviderName } from '../../src/core/providers/provider.js';
+import { rows } from '../../src/core/platform/central/store.js';
+import type { ProviderResolver } from '../../src/core/domain/execution/executor.js';
+import type { PayoutProvider, ProviderName } from '../../src/core/platform/payments/provider.js';
 import type { Driver } from './central.js';
 import { addOperator, openTestWorkstation, type TestWorkstation } from './workstation.js';
 

@@ -3,9 +3,9 @@
  * CRASH_AT set it SIGKILLs itself right after that step; otherwise the parent kills it at a random
  * moment. It prints "REKEYED" when the rotation completed.
  */
-import { openCache } from '../../src/core/cache/cache.js';
-import { rekeyCache, type RekeyStep } from '../../src/core/cache/rekey.js';
-import { keychainStore } from '../../src/core/credentials/store.js';
+import { openCache } from '../../src/core/platform/cache/cache.js';
+import { rekeyCache, type RekeyStep } from '../../src/core/platform/cache/rekey.js';
+import { keychainStore } from '../../src/core/platform/credentials/store.js';
 
 const [file, workstationId, service] = process.argv.slice(2) as [string, string, string];
 const crashAt = process.env.CRASH_AT as RekeyStep | undefined;

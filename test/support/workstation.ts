@@ -3,11 +3,11 @@
  * credential store standing in for the keychain (the keychain itself has its own tests).
  */
 import { randomUUID } from 'node:crypto';
-import type { CredentialStore } from '../../src/core/credentials/store.js';
-import type { SignInResult } from '../../src/core/operators/commands.js';
-import type { ProviderResolver } from '../../src/core/execution/executor.js';
-import { openWorkstation, type Workstation } from '../../src/core/workstation/workstation.js';
-import { DEFINITIONS } from '../../src/core/commands/catalog.js';
+import type { CredentialStore } from '../../src/core/platform/credentials/store.js';
+import type { SignInResult } from '../../src/core/domain/operators/commands.js';
+import type { ProviderResolver } from '../../src/core/domain/execution/executor.js';
+import { openWorkstation, type Workstation } from '../../src/core/host/workstation/workstation.js';
+import { DEFINITIONS } from '../../src/core/host/catalog.js';
 
 const STEP_UP = new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name));
 import { createTestDatabase } from './pg.js';
@@ -67,7 +67,7 @@ export async function openTestWorkstation(
 
 /** Adds an operator straight into the central store (operator management arrives with the security issue) and signs them in. */
 export async function addOperator(tw: TestWorkstation, username: string, role: string): Promise<string> {
-  const { hashPassword } = await import('../../src/core/operators/password.js');
+  const { hashPassword } = await import('../../src/core/domain/operators/password.js');
   const { sql } = await import('drizzle-orm');
   const hash = await hashPassword(ADMIN_PASSWORD);
   await tw.ws.central.db.execute(sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES (${username}, ${username}, ${role}, ${hash})`);

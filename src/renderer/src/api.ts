@@ -4,7 +4,7 @@
  * carrying the router's error (code, message, problems) so views can say exactly what was wrong.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BridgeError, CallInput, CallOptions, CallOutput, PageCallName as CallName } from '../../core/bridge/contract';
+import type { BridgeError, CallInput, CallOptions, CallOutput, PageCallName as CallName } from '../../core/host/bridge/contract';
 import { useConsole } from './store';
 
 export class CallFailed extends Error {

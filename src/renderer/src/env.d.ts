@@ -1,4 +1,4 @@
-import type { TreasuryBridge } from '../../core/bridge/contract';
+import type { TreasuryBridge } from '../../core/host/bridge/contract';
 
 declare global {
   interface Window {

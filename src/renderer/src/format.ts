@@ -4,7 +4,7 @@
  * with the core) and only then grouped and labelled by Intl, which formats decimal strings exactly.
  * No float ever holds an amount.
  */
-import { exponentOf, formatAmount } from '../../core/bridge/contract';
+import { exponentOf, formatAmount } from '../../core/host/bridge/contract';
 
 const formatters = new Map<string, Intl.NumberFormat>();
 function formatter(currency: string): Intl.NumberFormat {

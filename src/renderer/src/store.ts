@@ -5,7 +5,7 @@
  * views need lives here.
  */
 import { create } from 'zustand';
-import type { CallOutput, HostInfo, JobView, ProgressEvent } from '../../core/bridge/contract';
+import type { CallOutput, HostInfo, JobView, ProgressEvent } from '../../core/host/bridge/contract';
 
 export type Manifest = CallOutput<'console.manifest'>;
 export type SyncStatus = CallOutput<'sync.status'>;

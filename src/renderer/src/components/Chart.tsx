@@ -11,7 +11,7 @@
  */
 import { AgCharts, AllCommunityModule, ModuleRegistry, type AgCartesianChartOptions, type AgChartInstance, type AgChartOptions } from 'ag-charts-community';
 import { useEffect, useMemo, useRef } from 'react';
-import { formatAmount } from '../../../core/bridge/contract';
+import { formatAmount } from '../../../core/host/bridge/contract';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 

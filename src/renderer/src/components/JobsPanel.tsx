@@ -10,7 +10,7 @@
  * when it succeeds.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { ExportName, JobView } from '../../../core/bridge/contract';
+import type { ExportName, JobView } from '../../../core/host/bridge/contract';
 import { call, describeError } from '../api';
 import { count } from '../format';
 import { useConsole } from '../store';

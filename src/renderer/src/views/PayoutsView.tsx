@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
-import type { CallInput, CallOutput } from '../../../core/bridge/contract';
+import type { CallInput, CallOutput } from '../../../core/host/bridge/contract';
 import { call, describeError } from '../api';
 import { Grid, moneyColumn, usePagedDatasource } from '../components/Grid';
 import { Page } from '../components/Panel';

@@ -8,7 +8,7 @@ import { call, describeError, useQuery } from '../api';
 import { Grid, moneyColumn, pagedDatasource } from '../components/Grid';
 import { Card, ErrorLine, Page } from '../components/Panel';
 import { count, when } from '../format';
-import type { CallOutput } from '../../../core/bridge/contract';
+import type { CallOutput } from '../../../core/host/bridge/contract';
 import { useConsole } from '../store';
 import { RECONCILE_OUTCOMES } from './common/domain';
 import { Select } from './common/Select';

@@ -9,7 +9,7 @@ import { Action } from '../components/Action';
 import { Page } from '../components/Panel';
 import { describeError } from '../api';
 import { useConsole } from '../store';
-import type { ExportName } from '../../../core/bridge/contract';
+import type { ExportName } from '../../../core/host/bridge/contract';
 import { exportReport } from './common/exportReport';
 import { dayAfter, dayInput } from './common/problems';
 import { Select } from './common/Select';

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { call, describeError } from '../../api';
-import type { CallOutput } from '../../../../core/bridge/contract';
+import type { CallOutput } from '../../../../core/host/bridge/contract';
 import { useConsole } from '../../store';
 
 export type AuditEntry = CallOutput<'audit.tail'>[number];

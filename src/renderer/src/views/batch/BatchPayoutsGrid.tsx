@@ -9,7 +9,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { AgGridReact } from 'ag-grid-react';
 import type { ColDef } from 'ag-grid-community';
-import type { CallInput, CallOutput } from '../../../../core/bridge/contract';
+import type { CallInput, CallOutput } from '../../../../core/host/bridge/contract';
 import { call, describeError } from '../../api';
 import { Grid, moneyColumn, pagedRows, usePagedDatasource, type PageRequest } from '../../components/Grid';
 import { count, money } from '../../format';

@@ -9,7 +9,7 @@
  * at the end may still hold the counts of before).
  */
 import { useRef } from 'react';
-import type { ProgressEvent } from '../../../../core/bridge/contract';
+import type { ProgressEvent } from '../../../../core/host/bridge/contract';
 import { Card, ProgressBar } from '../../components/Panel';
 import { count, when } from '../../format';
 import { useConsole } from '../../store';

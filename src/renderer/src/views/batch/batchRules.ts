@@ -3,7 +3,7 @@
  * (core/batches/state.ts and lifecycle.ts), evaluated on what the console shows so that a disabled
  * button can say the reason before the operator tries. The router re-checks everything.
  */
-import type { CallOutput } from '../../../../core/bridge/contract';
+import type { CallOutput } from '../../../../core/host/bridge/contract';
 
 export type BatchShown = CallOutput<'batch.show'>;
 

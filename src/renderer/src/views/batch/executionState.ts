@@ -4,7 +4,7 @@
  * "executing elsewhere" is said only while another executor holds a live lease. An operator who
  * reads "executing" when nothing runs waits for something that will never finish.
  */
-import type { ProgressEvent } from '../../../../core/bridge/contract';
+import type { ProgressEvent } from '../../../../core/host/bridge/contract';
 import { count, money, when } from '../../format';
 import { liveLease, metaOf, payoutsIn, whatExecuteSends, type BatchShown, type CurrencySum } from './batchRules';
 

@@ -6,7 +6,7 @@
  */
 import { create } from 'zustand';
 import { callWithStepUp, describeError } from '../../api';
-import type { CallOutput } from '../../../../core/bridge/contract';
+import type { CallOutput } from '../../../../core/host/bridge/contract';
 import { count } from '../../format';
 import { useConsole } from '../../store';
 

@@ -10,7 +10,7 @@
 import type { CellKeyDownEvent, ICellRendererParams } from 'ag-grid-community';
 import type { AgGridReact } from 'ag-grid-react';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
-import type { CallInput } from '../../../../core/bridge/contract';
+import type { CallInput } from '../../../../core/host/bridge/contract';
 import { call } from '../../api';
 import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef } from '../../components/Grid';
 import { count, money } from '../../format';

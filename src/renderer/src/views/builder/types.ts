@@ -1,5 +1,5 @@
 /** The batch builder's data as it crosses the bridge, and the filters the operator sets. */
-import type { CallInput, CallOutput } from '../../../../core/bridge/contract';
+import type { CallInput, CallOutput } from '../../../../core/host/bridge/contract';
 
 /** The whole selection's totals, exclusion counts and FX pairs (a preview page asked with limit 0). */
 export type Preview = Omit<CallOutput<'batch.previewPage'>, 'rows'>;

@@ -1,5 +1,5 @@
 /** How a commission calculation run as a job reads in the jobs panel and its notices. */
-import type { JobView } from '../../../../core/bridge/contract';
+import type { JobView } from '../../../../core/host/bridge/contract';
 import { count } from '../../format';
 
 export const CALC = 'commissions.calculate';

@@ -1,27 +1,22 @@
 /**
- * Domain vocabularies the views offer in selects. They mirror the core's lists (batch states,
- * payout statuses, providers, reconciliation outcomes, roles) — the renderer may not import core
- * runtime code — and the type checks at the end tie each list to the router's own schemas: a state
- * added or renamed in the core fails the type-check here. The router re-validates every value anyway.
+ * Domain vocabularies the views offer in selects: the core's own lists, from its shared floor (the
+ * only core code the renderer may import besides the bridge contract). The type checks at the end tie
+ * each list to the router's schemas, so a list and the call that takes it cannot drift apart.
  */
-import type { CallInput } from '../../../../core/bridge/contract';
+import type { CallInput } from '../../../../core/host/bridge/contract';
+import { BATCH_STATES, type BatchState } from '../../../../core/shared/batch-state';
+import { ROLES, type Role } from '../../../../core/shared/permissions';
+import { KYC_STATUSES, PAYOUT_STATUSES, RECONCILE_OUTCOMES, type KycStatus } from '../../../../core/shared/vocabulary';
 
-export const BATCH_STATES = ['DRAFT', 'SUBMITTED', 'APPROVED', 'EXECUTING', 'COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED', 'CANCELLED'] as const;
-export type BatchState = (typeof BATCH_STATES)[number];
-
-export const PAYOUT_STATUSES = ['PENDING', 'UNKNOWN', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'REVERSED', 'CANCELLED'] as const;
+export { BATCH_STATES, KYC_STATUSES, PAYOUT_STATUSES, RECONCILE_OUTCOMES, ROLES, type BatchState, type KycStatus, type Role };
 
 export const PROVIDERS = ['xendit', 'rise', 'sandbox'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 /** Providers as people name them (a select's labels). */
 export const PROVIDER_LABELS: Record<ProviderName, string> = { xendit: 'Xendit', rise: 'Rise', sandbox: 'Sandbox (test provider)' };
 
-/** An affiliate's KYC review, and the words for each outcome. */
-export const KYC_STATUSES = ['pending', 'approved', 'rejected'] as const;
-export type KycStatus = (typeof KYC_STATUSES)[number];
+/** The words for each KYC outcome. */
 export const KYC_LABELS: Record<KycStatus, string> = { pending: 'pending review', approved: 'approved', rejected: 'rejected' };
-
-export const RECONCILE_OUTCOMES = ['matched', 'amount_mismatch', 'status_mismatch', 'missing_at_provider', 'unknown_to_us'] as const;
 
 /** A status as a coloured pill; the class names follow the state's meaning, not its spelling. */
 export function statusTone(status: string | null | undefined): 'ok' | 'bad' | 'warn' | 'live' | 'plain' {
@@ -57,9 +52,7 @@ export function statusTone(status: string | null | undefined): 'ok' | 'bad' | 'w
   }
 }
 
-/** Roles from lowest to highest; a role holds every lower role's permissions. */
-export const ROLES = ['viewer', 'operator', 'processor', 'manager', 'admin', 'super_admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** Roles from lowest to highest (ROLES' order); a role holds every lower role's permissions. */
 export const roleRank = (role: string) => ROLES.indexOf(role as Role) + 1;
 
 /** true only when A and B are the same set of literals. */

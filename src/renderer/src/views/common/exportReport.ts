@@ -3,7 +3,7 @@
  * runs as a job: this answers as soon as the job has started (the jobs panel opens and follows it,
  * and the browser fetches the file when it has succeeded), so the operator keeps working meanwhile.
  */
-import type { CallInput, ExportName, JobView } from '../../../../core/bridge/contract';
+import type { CallInput, ExportName, JobView } from '../../../../core/host/bridge/contract';
 import { count } from '../../format';
 import { useConsole } from '../../store';
 

@@ -4,7 +4,7 @@
  * enabled), and an age an operator reads at a glance. The type checks at the end tie the lists to
  * the router's: a kind or an action added in the core fails the type-check here.
  */
-import type { CallInput, CallOutput, PageCallName } from '../../../../core/bridge/contract';
+import type { CallInput, CallOutput, PageCallName } from '../../../../core/host/bridge/contract';
 
 export type ExceptionsPage = CallOutput<'exceptions.list'>;
 export type ExceptionRow = ExceptionsPage['rows'][number];

@@ -1,5 +1,5 @@
 /** The payables view's data as it arrives over the bridge. */
-import type { CallInput, CallOutput } from '../../../../core/bridge/contract';
+import type { CallInput, CallOutput } from '../../../../core/host/bridge/contract';
 
 export type PayablesPage = CallOutput<'payables.page'>;
 export type PayablesRow = PayablesPage['rows'][number];

@@ -1,6 +1,6 @@
 /** Where the central store is and whether it answers — read-only: it is chosen when the app starts. */
 import { useEffect, useState } from 'react';
-import type { HostInfo } from '../../../../core/bridge/contract';
+import type { HostInfo } from '../../../../core/host/bridge/contract';
 import { Card } from '../../components/Panel';
 
 export function CentralConnection() {

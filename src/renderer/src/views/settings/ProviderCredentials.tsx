@@ -9,7 +9,7 @@ import { useRef, useState } from 'react';
 import { callWithStepUp, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
 import { Card, ErrorLine } from '../../components/Panel';
-import type { CallInput } from '../../../../core/bridge/contract';
+import type { CallInput } from '../../../../core/host/bridge/contract';
 import { useConsole } from '../../store';
 import { Allowed } from '../common/Allowed';
 

@@ -5,7 +5,7 @@
  * exponent (the same exact parser the core uses) before they are sent.
  */
 import { useEffect, useState } from 'react';
-import { parseAmount } from '../../../../core/bridge/contract';
+import { parseAmount } from '../../../../core/host/bridge/contract';
 import { call, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
 import { Card, ErrorLine } from '../../components/Panel';

@@ -1,0 +1,78 @@
+/**
+ * What every host of the console does with a bridge call, in one place (Electron's main process and
+ * the browser host both use it):
+ *
+ * - the envelope is checked (bridgeCallSchema); the payload is checked by the router;
+ * - the session token stays here: a sign-in's token is kept and never sent to the page, which
+ *   only learns who signed in; sign-out ends the session this host holds;
+ * - every call gets a command id (the page's, or a new one) so its progress events can be matched;
+ * - results cross as wire JSON (bigints as decimal strings), the same in both hosts: the thread
+ *   sends them so, and the browser host serialises with toWire.
+ */
+import { randomUUID } from 'node:crypto';
+import { toTreasuryError } from '../../shared/errors.js';
+import type { WorkstationDoor } from '../workstation/thread/door.js';
+import type { BridgeResult, CallName, HostInfo, ProgressEvent } from './contract.js';
+import { bridgeCallSchema, FILE_CALLS, invalid } from './envelope.js';
+
+export class BridgeSession {
+  private sessionToken: string | null = null;
+
+  constructor(
+    private readonly door: WorkstationDoor,
+    private readonly emit: (event: ProgressEvent) => void,
+  ) {}
+
+  /** Whether an operator is signed in through this bridge. */
+  get signedIn(): boolean {
+    return this.sessionToken !== null;
+  }
+
+  /** A raw `{ name, payload, id? }` from the page, validated and run. */
+  async call(raw: unknown, ip: string | null = null): Promise<BridgeResult<unknown>> {
+    const parsed = bridgeCallSchema.safeParse(raw);
+    if (!parsed.success) return invalid('a bridge call is { name, payload, id? }', parsed.error);
+    // A job runs a call too: the page may not name files through one either.
+    const inner = parsed.data.name === 'jobs.start' ? (parsed.data.payload as { name?: unknown } | null)?.name : parsed.data.name;
+    if (typeof inner === 'string' && FILE_CALLS.has(inner)) {
+      // The page must not name files on this machine: the operator picks them in the host's dialog.
+      return { ok: false, error: { code: 'FORBIDDEN', kind: 'user', message: `${inner} names a file: the console runs it through importFile/exportFile, where the operator picks the file`, problems: [] } };
+    }
+    return this.run(parsed.data.name, parsed.data.payload, parsed.data.id, ip);
+  }
+
+  /** Runs a call the host built itself (imports and exports, with the file the operator chose); never with a page's raw input. */
+  async run(name: string, payload: unknown, id: string | undefined, ip: string | null = null): Promise<BridgeResult<unknown>> {
+    const callId = id ?? randomUUID();
+    // The page cannot know the token: signing out means this host's session.
+    const body = name === 'session.signOut' ? { token: this.sessionToken ?? '' } : payload;
+    try {
+      const value = await this.door.call({
+        name,
+        payload: body,
+        id: callId,
+        session: this.sessionToken,
+        workstationId: this.door.id,
+        ip,
+        onProgress: (p) => this.emit({ ...p, callId, name: name as CallName }),
+      });
+      if (name === 'session.signIn' && value && typeof value === 'object' && (value as { ok?: boolean }).ok) {
+        this.sessionToken = (value as { token: string }).token;
+        return { ok: true, value: { ok: true, operator: (value as { operator: unknown }).operator } };
+      }
+      if (name === 'session.signOut') this.sessionToken = null;
+      // Already wire-shaped when it comes from the workstation thread (parsed from its JSON); the
+      // browser host serialises with toWire in any case. No second round trip through JSON here.
+      return { ok: true, value: value ?? null };
+    } catch (error) {
+      const e = toTreasuryError(error);
+      if (name === 'session.signOut') this.sessionToken = null;
+      return { ok: false, error: e.toJSON() };
+    }
+  }
+
+  async info(version: string, host: HostInfo['host']): Promise<HostInfo> {
+    const c = await this.door.connectivity();
+    return { version, host, dataDir: this.door.dataDir, central: c.central, online: c.online, offlineReason: c.reason, credentials: this.door.credentialStore };
+  }
+}

@@ -1,0 +1,107 @@
+/** Every command and query the router knows. A name not listed here does not exist. */
+import * as access from '../domain/access/commands.js';
+import * as affiliates from '../domain/affiliates/commands.js';
+import * as audit from '../domain/audit/commands.js';
+import * as backup from '../domain/backup/commands.js';
+import * as batches from '../domain/batches/commands.js';
+import * as dashboard from '../domain/dashboard/dashboard.js';
+import * as affiliatePage from '../domain/affiliates/page.js';
+import * as payables from '../domain/payables/page.js';
+import * as payoutsPage from '../domain/payouts/page.js';
+import * as settings from '../domain/settings/settings.js';
+import * as manifest from '../domain/operators/manifest.js';
+import * as data from '../domain/calculation/commands.js';
+import * as diagnostics from './diagnostics/central.js';
+import * as exceptions from '../domain/exceptions/commands.js';
+import * as operators from '../domain/operators/commands.js';
+import * as roles from '../domain/operators/roles.js';
+import * as reports from '../domain/reports/commands.js';
+import * as security from '../domain/security/commands.js';
+import * as payouts from '../domain/payouts/commands.js';
+import * as providers from '../domain/providers/commands.js';
+import type { Definition } from '../platform/kernel/router.js';
+
+/** Kept as a tuple so the bridge contract can derive each call's name, input and output types. */
+const CATALOG = [
+  operators.bootstrap,
+  operators.signIn,
+  operators.signOut,
+  operators.stepUp,
+  operators.whoami,
+  operators.setupStatus,
+  operators.createOperator,
+  operators.authorizeSync,
+  operators.authorizeCacheMaintenance,
+  backup.backupCentral,
+  roles.setRole,
+  roles.setStatus,
+  roles.list,
+  access.allow,
+  access.remove,
+  access.list,
+  security.events,
+  security.acknowledge,
+  data.importAffiliates,
+  data.importConversions,
+  data.setRules,
+  data.showRules,
+  data.calculate,
+  data.payables,
+  data.demo,
+  batches.preview,
+  batches.previewPage,
+  batches.create,
+  batches.submit,
+  batches.approve,
+  batches.reject,
+  batches.cancel,
+  batches.remove,
+  batches.execute,
+  batches.retry,
+  batches.cancelPayout,
+  batches.show,
+  batches.list,
+  batches.balance,
+  providers.setCredential,
+  providers.rotateCredential,
+  providers.credentialStatus,
+  payouts.poll,
+  payouts.reconcileRun,
+  payouts.reconcileList,
+  payouts.reconcileResults,
+  payouts.startRelay,
+  payouts.events,
+  exceptions.list,
+  exceptions.acknowledge,
+  exceptions.cancelAtProvider,
+  audit.tail,
+  audit.verify,
+  manifest.manifest,
+  payables.page,
+  affiliatePage.detail,
+  affiliates.hold,
+  affiliates.release,
+  affiliates.setKyc,
+  affiliates.setDestination,
+  affiliates.revealAccount,
+  payoutsPage.page,
+  dashboard.summary,
+  reports.timeSeries,
+  reports.affiliatePerformance,
+  reports.providerAnalysis,
+  reports.monitoring,
+  reports.journal,
+  reports.exportPayouts,
+  reports.exportCommissions,
+  reports.exportPayoutItems,
+  reports.exportAuditLog,
+  reports.exportJournal,
+  settings.show,
+  settings.set,
+  diagnostics.central,
+] as const;
+
+/** Every definition, each with its literal name and schema (for the typed bridge contract). */
+export type CatalogDefinition = (typeof CATALOG)[number];
+
+export const DEFINITIONS: readonly Definition<never, unknown>[] = CATALOG as unknown as Definition<never, unknown>[];
