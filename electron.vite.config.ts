@@ -10,7 +10,12 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       // The workstation thread is its own entry: the main process starts it as a worker.
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts'), 'workstation-thread': resolve(__dirname, 'src/core/host/workstation/thread/worker.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          'workstation-thread': resolve(__dirname, 'src/core/host/workstation/thread/worker.ts'),
+        },
+      },
     },
   },
   preload: {
@@ -30,7 +35,10 @@ export default defineConfig({
       // off the page's thread while the script streams in): the first grid and the first chart
       // otherwise compiled their code lazily inside one long task on the operator's first visit.
       minify: true,
-      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') }, output: { postBanner: '//# allFunctionsCalledOnLoad' } },
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/renderer/index.html') },
+        output: { postBanner: '//# allFunctionsCalledOnLoad' },
+      },
     },
   },
 });

@@ -13,8 +13,26 @@ const ALONE = ['test/crash.test.ts', 'test/cache-rekey.test.ts'];
  * the exclusion (vitest's --exclude does not reach projects).
  */
 const SLOW = [
-  ...['docs', 'cli', 'cli-payouts', 'offline-cli', 'layers', 'start', 'crash', 'electron-security', 'credential-vault'],
-  ...['browser-host', 'workstation-thread', 'backup-restore', 'drill-cache', 'drill-disk-full', 'drill-sync', 'drill-clock'],
+  ...[
+    'docs',
+    'cli',
+    'cli-payouts',
+    'offline-cli',
+    'layers',
+    'start',
+    'crash',
+    'electron-security',
+    'credential-vault',
+  ],
+  ...[
+    'browser-host',
+    'workstation-thread',
+    'backup-restore',
+    'drill-cache',
+    'drill-disk-full',
+    'drill-sync',
+    'drill-clock',
+  ],
 ].map((name) => `test/${name}.test.ts`);
 const left = process.env.TREASURY_TEST_QUICK === '1' ? SLOW : [];
 
@@ -31,9 +49,24 @@ export default defineConfig({
         // Two test files at a time on the 2-core machines: much of a file's time is spent waiting
         // (child processes, the Postgres server, providers' settle times), and vitest's default
         // (cores - 1) would run one file at a time.
-        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ALONE, ...left], maxWorkers: 2, sequence: { groupOrder: 0 } },
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...ALONE, ...left],
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
       },
-      { extends: true, test: { name: 'alone', include: ALONE, exclude: left, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: {
+          name: 'alone',
+          include: ALONE,
+          exclude: left,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

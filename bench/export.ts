@@ -6,7 +6,8 @@
  *
  * Each measured phase runs in its own child process, so its peak RSS (getrusage maxrss) is its own:
  * memory must stay flat as the rows grow (one page in memory, whatever the size).
- * Usage: npm run bench:export -- [--sizes 100000,1000000] [--affiliates N] [--stores postgres,pglite] [--page N]
+ * Usage: npm run bench:export -- [--sizes 100000,1000000] [--affiliates N] [--stores
+ * postgres,pglite] [--page N]
  */
 import { createWriteStream, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,11 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDialect } from 'drizzle-orm/pg-core';
-import { openCentral, type CentralStore, type CentralTx } from '../src/core/platform/central/store.js';
+import {
+  openCentral,
+  type CentralStore,
+  type CentralTx,
+} from '../src/core/platform/central/store.js';
 import { exportReport } from '../src/core/domain/reports/export-file.js';
 import { resolveFilters } from '../src/core/domain/reports/filters.js';
 import { commissionReport } from '../src/core/domain/reports/tabular.js';
@@ -42,8 +47,11 @@ async function reportSql(store: CentralStore): Promise<string> {
   const { filters } = await resolveFilters(store.db, commissionReport.spec, {});
   const dialect = (store.db as unknown as { dialect: PgDialect }).dialect;
   // The report's columns only (not its hidden keys): the rows the export writes.
-  const q = dialect.sqlToQuery(sql`SELECT ${sql.raw(commissionReport.columns.join(', '))} FROM (${commissionReport.queries(filters)[0]!}) q`);
-  if (q.params.length > 0) throw new Error('the unfiltered commissions query was expected to have no parameters');
+  const q = dialect.sqlToQuery(
+    sql`SELECT ${sql.raw(commissionReport.columns.join(', '))} FROM (${commissionReport.queries(filters)[0]!}) q`,
+  );
+  if (q.params.length > 0)
+    throw new Error('the unfiltered commissions query was expected to have no parameters');
   return q.sql;
 }
 
@@ -55,14 +63,18 @@ async function copyToFile(tx: CentralTx, query: string, target: string): Promise
   const copy = `COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER)`;
   if ('unsafe' in client) {
     const stream = await client.unsafe(copy).readable();
-    // postgres.js leaves the socket paused after a COPY stream ends; reading once resumes it (see resumeSocket in central/copy.ts).
+    // postgres.js leaves the socket paused after a COPY stream ends; reading once resumes it (see
+    // resumeSocket in central/copy.ts).
     stream.on('end', () => (stream as unknown as { _read(n: number): void })._read(0));
     await pipeline(stream, createWriteStream(target));
     return;
   }
   // PGlite writes COPY output to a blob (in memory: PGlite has no socket to stream from).
   const result = await client.query(copy.replace('TO STDOUT', "TO '/dev/blob'"));
-  await pipeline(result.blob!.stream() as unknown as NodeJS.ReadableStream, createWriteStream(target));
+  await pipeline(
+    result.blob!.stream() as unknown as NodeJS.ReadableStream,
+    createWriteStream(target),
+  );
 }
 
 const phases: Record<string, (t: Target, n: Sizes) => Promise<Record<string, unknown>>> = {
@@ -81,7 +93,10 @@ const phases: Record<string, (t: Target, n: Sizes) => Promise<Record<string, unk
     const query = await reportSql(store);
     const target = file(t, 'floor.csv');
     const started = performance.now();
-    await store.db.transaction((tx) => copyToFile(tx, query, target), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+    await store.db.transaction((tx) => copyToFile(tx, query, target), {
+      isolationLevel: 'repeatable read',
+      accessMode: 'read only',
+    });
     const ms = performance.now() - started;
     const bytes = statSync(target).size;
     rmSync(target);
@@ -106,7 +121,13 @@ const phases: Record<string, (t: Target, n: Sizes) => Promise<Record<string, unk
     const used = process.cpuUsage(cpu);
     rmSync(target);
     await store.close();
-    return { ms, cpuMs: (used.user + used.system) / 1000, rows: r.rowCount, bytes: r.bytes, rssMB: rssMB() };
+    return {
+      ms,
+      cpuMs: (used.user + used.system) / 1000,
+      rows: r.rowCount,
+      bytes: r.bytes,
+      rssMB: rssMB(),
+    };
   },
 };
 
@@ -118,26 +139,54 @@ export async function main(args: string[]): Promise<void> {
   const affiliates = Number(arg(args, 'affiliates', '10000'));
   const page = Number(arg(args, 'page', '2000'));
   const stores = arg(args, 'stores', 'postgres,pglite').split(',') as Target['store'][];
-  console.log(`bench:export — commissions export to CSV at ${sizes.map((x) => x.toLocaleString('en-US')).join(' and ')} rows (${affiliates.toLocaleString('en-US')} affiliates), page ${page}; ${os.cpus().length} cores, Node ${process.version}`);
+  console.log(
+    `bench:export — commissions export to CSV at ${sizes.map((x) => x.toLocaleString('en-US')).join(' and ')} rows (${affiliates.toLocaleString('en-US')} affiliates), page ${page}; ${os.cpus().length} cores, Node ${process.version}`,
+  );
   const table: string[][] = [];
   for (const store of stores) {
     for (const commissions of sizes) {
       await withScratchStore(store, async (where) => {
-        const target: Target = { store, dataDir: where.dataDir, ...(where.url ? { url: where.url } : {}) };
+        const target: Target = {
+          store,
+          dataDir: where.dataDir,
+          ...(where.url ? { url: where.url } : {}),
+        };
         const n: Sizes = { commissions, affiliates, page };
         const prep = runPhase(BENCH, 'prepare', target, n);
         const floor = runPhase(BENCH, 'floor', target, n);
         const exp = runPhase(BENCH, 'export', target, n);
         const ratio = exp.ms! / floor.ms!;
-        console.log(`\n[${store}, ${commissions.toLocaleString('en-US')} rows] generate ${s(prep.ms!)} (not measured against)`);
-        console.log(`  floor: COPY … TO STDOUT (FORMAT csv) to a file   ${s(floor.ms!)}   ${mib(floor.bytes!)}   peak RSS ${floor.rssMB} MB`);
-        console.log(`  export commissions --format csv                 ${s(exp.ms!)}   ${mib(exp.bytes!)}   peak RSS ${exp.rssMB} MB   ${exp.rows} rows   (CPU of the exporting process ${s(exp.cpuMs!)})`);
+        console.log(
+          `\n[${store}, ${commissions.toLocaleString('en-US')} rows] generate ${s(prep.ms!)} (not measured against)`,
+        );
+        console.log(
+          `  floor: COPY … TO STDOUT (FORMAT csv) to a file   ${s(floor.ms!)}   ${mib(floor.bytes!)}   peak RSS ${floor.rssMB} MB`,
+        );
+        console.log(
+          `  export commissions --format csv                 ${s(exp.ms!)}   ${mib(exp.bytes!)}   peak RSS ${exp.rssMB} MB   ${exp.rows} rows   (CPU of the exporting process ${s(exp.cpuMs!)})`,
+        );
         console.log(`  export / floor = ${ratio.toFixed(2)}×  (target ≤ 1.5×, issue 18)`);
-        table.push([store, commissions.toLocaleString('en-US'), s(exp.ms!), `${exp.rssMB} MB`, s(floor.ms!), `${floor.rssMB} MB`, `${ratio.toFixed(2)}×`]);
+        table.push([
+          store,
+          commissions.toLocaleString('en-US'),
+          s(exp.ms!),
+          `${exp.rssMB} MB`,
+          s(floor.ms!),
+          `${floor.rssMB} MB`,
+          `${ratio.toFixed(2)}×`,
+        ]);
       });
     }
   }
-  const head = ['store', 'rows', 'export', 'peak RSS', 'floor (COPY csv)', 'peak RSS', 'export/floor'];
+  const head = [
+    'store',
+    'rows',
+    'export',
+    'peak RSS',
+    'floor (COPY csv)',
+    'peak RSS',
+    'export/floor',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   console.log('\n' + head.map((h, i) => h.padStart(widths[i]!)).join('  '));
   for (const r of table) console.log(r.map((v, i) => v.padStart(widths[i]!)).join('  '));

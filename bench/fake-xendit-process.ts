@@ -10,7 +10,13 @@ process.on('message', (m: { type: string }) => {
   if (m.type === 'stats') {
     const twice = [...fake.successfulByReference().values()].filter((n) => n > 1).length;
     const st = fake.stats();
-    process.send!({ type: 'stats', busyMs: st.busyMs, createRequests: st.createRequests, twice, succeeded: st.byStatus.SUCCEEDED ?? 0 });
+    process.send!({
+      type: 'stats',
+      busyMs: st.busyMs,
+      createRequests: st.createRequests,
+      twice,
+      succeeded: st.byStatus.SUCCEEDED ?? 0,
+    });
   }
   if (m.type === 'close') void fake.close().then(() => process.exit(0));
 });

@@ -22,7 +22,9 @@ export function arg(args: readonly string[], name: string, fallback: string): st
 export const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** A fresh database on the real Postgres, and how to drop it. */
-export async function scratchDatabase(prefix = 'treasury_bench'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function scratchDatabase(
+  prefix = 'treasury_bench',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(PG_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
@@ -46,7 +48,10 @@ export async function scratchDatabase(prefix = 'treasury_bench'): Promise<{ url:
  * A scratch place for one store: a fresh data dir and, for Postgres, a fresh database; `fn` gets
  * both, and both are removed afterwards whatever happens.
  */
-export async function withScratchStore<T>(store: 'postgres' | 'pglite', fn: (where: { dataDir: string; url?: string }) => Promise<T>): Promise<T> {
+export async function withScratchStore<T>(
+  store: 'postgres' | 'pglite',
+  fn: (where: { dataDir: string; url?: string }) => Promise<T>,
+): Promise<T> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'treasury-bench-'));
   const db = store === 'postgres' ? await scratchDatabase() : null;
   try {
@@ -57,22 +62,48 @@ export async function withScratchStore<T>(store: 'postgres' | 'pglite', fn: (whe
   }
 }
 
-/** Runs `phase` of the benchmark file `bench` in a child process; returns the JSON line it prints. */
-export function runPhase(bench: string, phase: string, target: { store: string }, n: unknown): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', bench, '--phase', phase, '--target', JSON.stringify(target), '--n', JSON.stringify(n)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 24,
-  });
+/**
+ * Runs `phase` of the benchmark file `bench` in a child process; returns the JSON line it prints.
+ */
+export function runPhase(
+  bench: string,
+  phase: string,
+  target: { store: string },
+  n: unknown,
+): Record<string, number> {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      bench,
+      '--phase',
+      phase,
+      '--target',
+      JSON.stringify(target),
+      '--n',
+      JSON.stringify(n),
+    ],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+    },
+  );
   if (r.status !== 0) throw new Error(`${phase} on ${target.store} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
 /** The child-process side: `--phase NAME --target JSON --n JSON` → one JSON line on stdout. */
-export async function phaseEntry<T, N>(phases: Record<string, (t: T, n: N) => Promise<Record<string, unknown>>>): Promise<void> {
+export async function phaseEntry<T, N>(
+  phases: Record<string, (t: T, n: N) => Promise<Record<string, unknown>>>,
+): Promise<void> {
   if (!process.argv.includes('--phase')) return;
   const argv = process.argv.slice(2);
-  const result = await phases[arg(argv, 'phase', '')]!(JSON.parse(arg(argv, 'target', '{}')) as T, JSON.parse(arg(argv, 'n', '{}')) as N);
+  const result = await phases[arg(argv, 'phase', '')]!(
+    JSON.parse(arg(argv, 'target', '{}')) as T,
+    JSON.parse(arg(argv, 'n', '{}')) as N,
+  );
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -81,7 +112,10 @@ export async function phaseEntry<T, N>(phases: Record<string, (t: T, n: N) => Pr
  * (change-log triggers on): a quarter each pending and voided, half payable; amounts from 1.00 to
  * 100,000.00 IDR; occurred over six months.
  */
-export async function seedCommissions(store: CentralStore, n: { commissions: number; affiliates: number }): Promise<void> {
+export async function seedCommissions(
+  store: CentralStore,
+  n: { commissions: number; affiliates: number },
+): Promise<void> {
   await store.db.transaction(async (tx) => {
     await tx.execute(sql`INSERT INTO affiliates (id, name, email, country, status, kyc_status, payout_provider, payout_channel_code,
                                                  payout_account_number, payout_account_holder_name, payout_currency)

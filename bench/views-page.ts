@@ -16,7 +16,16 @@ import { resourcePath } from '../src/core/platform/files/resources.js';
 import { openWorkstationThread } from '../src/core/host/workstation/thread/door.js';
 
 const CHROMIUM = process.env.TREASURY_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+];
 
 export interface PageFigure {
   label: string;
@@ -33,7 +42,12 @@ const OBSERVE = () => {
   }).observe({ type: 'longtask', buffered: true });
 };
 
-async function measure(page: Page, label: string, act: () => Promise<void>, shown: () => Promise<void>): Promise<PageFigure> {
+async function measure(
+  page: Page,
+  label: string,
+  act: () => Promise<void>,
+  shown: () => Promise<void>,
+): Promise<PageFigure> {
   await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
   const t0 = Date.now();
   await act();
@@ -41,17 +55,25 @@ async function measure(page: Page, label: string, act: () => Promise<void>, show
   const toRowsMs = Date.now() - t0;
   // What the page still does once the rows show (the rest of the blocks, charts) counts too.
   await page.waitForTimeout(1000);
-  const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  const tasks = await page.evaluate(
+    () => (window as unknown as { __longTasks: number[] }).__longTasks,
+  );
   return { label, toRowsMs, longestTaskMs: Math.round(Math.max(0, ...tasks)) };
 }
 
 /** Why the page's part cannot run here, or null. */
 export function pageSkipReason(): string | null {
-  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (set TREASURY_CHROMIUM, or apt-get install chromium)`;
+  if (!existsSync(CHROMIUM))
+    return `no Chromium at ${CHROMIUM} (set TREASURY_CHROMIUM, or apt-get install chromium)`;
   return null;
 }
 
-export async function pagePart(o: { dataDir: string; centralUrl?: string | undefined; username: string; password: string }): Promise<PageFigure[]> {
+export async function pagePart(o: {
+  dataDir: string;
+  centralUrl?: string | undefined;
+  username: string;
+  password: string;
+}): Promise<PageFigure[]> {
   // The console's build (npm start makes it; a fresh checkout has none).
   const built = () => {
     try {
@@ -67,7 +89,8 @@ export async function pagePart(o: { dataDir: string; centralUrl?: string | undef
   // over a new cache (the scratch one had a key nobody kept).
   process.env.TREASURY_CREDENTIAL_STORE = 'env';
   process.env.TREASURY_CACHE_KEY ??= randomBytes(32).toString('hex');
-  for (const f of readdirSync(o.dataDir)) if (f.startsWith('cache.db')) rmSync(path.join(o.dataDir, f), { force: true });
+  for (const f of readdirSync(o.dataDir))
+    if (f.startsWith('cache.db')) rmSync(path.join(o.dataDir, f), { force: true });
   const door = await openWorkstationThread({ dataDir: o.dataDir, centralUrl: o.centralUrl });
   const host = await startBrowserHost({ workstation: door, rendererDir, version: 'bench' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -82,13 +105,25 @@ export async function pagePart(o: { dataDir: string; centralUrl?: string | undef
     await page.getByTestId('operator').waitFor();
     const figures: PageFigure[] = [];
     const payables = page.getByTestId('payables-grid');
-    figures.push(await measure(page, 'payables: first rows', () => page.getByTestId('nav-payables').click(), () => payables.locator('.ag-row').first().waitFor()));
+    figures.push(
+      await measure(
+        page,
+        'payables: first rows',
+        () => page.getByTestId('nav-payables').click(),
+        () => payables.locator('.ag-row').first().waitFor(),
+      ),
+    );
     figures.push(
       await measure(
         page,
         'payables: quick filter',
         () => page.getByTestId('payables-search').fill('SANTOS'),
-        () => payables.locator('.ag-row').first().filter({ hasText: /santos/i }).waitFor(),
+        () =>
+          payables
+            .locator('.ag-row')
+            .first()
+            .filter({ hasText: /santos/i })
+            .waitFor(),
       ),
     );
     const preview = page.getByTestId('builder-preview-grid');
@@ -100,7 +135,12 @@ export async function pagePart(o: { dataDir: string; centralUrl?: string | undef
           await page.getByTestId('nav-builder').click();
           await page.getByTestId('builder-preview').click();
         },
-        () => preview.locator('.ag-row[row-index="0"]').first().filter({ hasText: /aff-\d{6}/ }).waitFor(),
+        () =>
+          preview
+            .locator('.ag-row[row-index="0"]')
+            .first()
+            .filter({ hasText: /aff-\d{6}/ })
+            .waitFor(),
       ),
     );
     figures.push(
@@ -108,7 +148,12 @@ export async function pagePart(o: { dataDir: string; centralUrl?: string | undef
         page,
         'builder: sort by amount',
         () => preview.locator('.ag-header-cell[col-id="amountMinor"]').click(),
-        () => preview.locator('.ag-row[row-index="0"]').first().filter({ hasText: /aff-\d{6}/ }).waitFor(),
+        () =>
+          preview
+            .locator('.ag-row[row-index="0"]')
+            .first()
+            .filter({ hasText: /aff-\d{6}/ })
+            .waitFor(),
       ),
     );
     figures.push(

@@ -4,7 +4,14 @@ import { register } from 'tsx/esm/api';
 
 register();
 const name = process.argv[2];
-const benches = { calc: '../bench/calc.ts', execute: '../bench/execute.ts', sync: '../bench/sync.ts', lag: '../bench/lag.ts', export: '../bench/export.ts', views: '../bench/views.ts' };
+const benches = {
+  calc: '../bench/calc.ts',
+  execute: '../bench/execute.ts',
+  sync: '../bench/sync.ts',
+  lag: '../bench/lag.ts',
+  export: '../bench/export.ts',
+  views: '../bench/views.ts',
+};
 if (!benches[name]) {
   process.stderr.write(`usage: bench.mjs <${Object.keys(benches).join('|')}> [options]\n`);
   process.exit(1);

@@ -14,7 +14,16 @@
  * command still running from one keeps working until then).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -57,7 +66,9 @@ export async function buildCli() {
     logLevel: 'error',
     // Code that runs from src/ (tsx) finds its resources by walking up from its own file; from
     // out/cli/<build>/ the same walk reaches the checkout's root.
-    banner: { js: "import { createRequire as __treasuryRequire } from 'node:module'; const require = __treasuryRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __treasuryRequire } from 'node:module'; const require = __treasuryRequire(import.meta.url);",
+    },
   });
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.includes('node_modules'))
@@ -66,7 +77,10 @@ export async function buildCli() {
       return [f, st.size, st.mtimeMs];
     });
   const temp = `${pointer}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, JSON.stringify({ dir, builtAt: new Date().toISOString(), ms: Date.now() - started, inputs }));
+  writeFileSync(
+    temp,
+    JSON.stringify({ dir, builtAt: new Date().toISOString(), ms: Date.now() - started, inputs }),
+  );
   renameSync(temp, pointer);
   removeOldBuilds(dir);
   return path.join(outDir, dir, 'main.js');
@@ -76,7 +90,8 @@ function removeOldBuilds(keep) {
   for (const name of readdirSync(outDir)) {
     if (!name.startsWith('build-') || name === keep) continue;
     const full = path.join(outDir, name);
-    if (Date.now() - statSync(full).mtimeMs > KEEP_OLD_MS) rmSync(full, { recursive: true, force: true });
+    if (Date.now() - statSync(full).mtimeMs > KEEP_OLD_MS)
+      rmSync(full, { recursive: true, force: true });
   }
 }
 
@@ -90,5 +105,8 @@ export async function ensureCliBuilt() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const fresh = upToDate();
   if (fresh) process.stdout.write(`CLI build up to date (${path.relative(root, fresh)})\n`);
-  else process.stdout.write(`CLI built: ${path.relative(root, fileURLToPath(await ensureCliBuilt()))}\n`);
+  else
+    process.stdout.write(
+      `CLI built: ${path.relative(root, fileURLToPath(await ensureCliBuilt()))}\n`,
+    );
 }

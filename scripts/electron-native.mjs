@@ -26,15 +26,28 @@ export function electronVersion() {
 }
 
 /** Must match src/core/platform/cache/native.ts (electronBuildDir). */
-export function electronNativeFile(version = electronVersion(), platform = process.platform, arch = process.arch) {
-  return path.join(root, '.native', `electron-${version}-${platform}-${arch}`, 'better_sqlite3.node');
+export function electronNativeFile(
+  version = electronVersion(),
+  platform = process.platform,
+  arch = process.arch,
+) {
+  return path.join(
+    root,
+    '.native',
+    `electron-${version}-${platform}-${arch}`,
+    'better_sqlite3.node',
+  );
 }
 
 /** node-gyp as npm ships it (npm sets npm_config_node_gyp in scripts; else next to Node). */
 function nodeGyp() {
   const bin = path.join('node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   const nodeDir = path.dirname(process.execPath);
-  const candidates = [process.env.npm_config_node_gyp, path.join(nodeDir, '..', 'lib', bin), path.join(nodeDir, bin)];
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    path.join(nodeDir, '..', 'lib', bin),
+    path.join(nodeDir, bin),
+  ];
   return candidates.find((c) => c && existsSync(c)) ?? null;
 }
 
@@ -47,15 +60,46 @@ export function buildForElectron({ force = false } = {}) {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'treasury-electron-native-'));
   const work = path.join(scratch, MODULE);
   try {
-    cpSync(source, work, { recursive: true, filter: (f) => !f.startsWith(path.join(source, 'build')) });
-    const env = { ...process.env, npm_config_runtime: 'electron', npm_config_target: version, npm_config_disturl: 'https://electronjs.org/headers' };
-    const run = (cmd, args) => spawnSync(cmd, args, { cwd: work, env, stdio: 'inherit' }).status === 0;
-    const prebuilt = run(process.execPath, [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version, '--arch', process.arch]);
+    cpSync(source, work, {
+      recursive: true,
+      filter: (f) => !f.startsWith(path.join(source, 'build')),
+    });
+    const env = {
+      ...process.env,
+      npm_config_runtime: 'electron',
+      npm_config_target: version,
+      npm_config_disturl: 'https://electronjs.org/headers',
+    };
+    const run = (cmd, args) =>
+      spawnSync(cmd, args, { cwd: work, env, stdio: 'inherit' }).status === 0;
+    const prebuilt = run(process.execPath, [
+      require.resolve('prebuild-install/bin.js'),
+      '--runtime',
+      'electron',
+      '--target',
+      version,
+      '--arch',
+      process.arch,
+    ]);
     if (!prebuilt) {
       const gyp = nodeGyp();
-      if (!gyp) throw new Error('no prebuilt binary for this Electron, and node-gyp was not found to compile one');
-      if (!run(process.execPath, [gyp, 'rebuild', '--release', `--target=${version}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'])) {
-        throw new Error(`compiling ${MODULE} against Electron ${version}'s headers failed (see the output above)`);
+      if (!gyp)
+        throw new Error(
+          'no prebuilt binary for this Electron, and node-gyp was not found to compile one',
+        );
+      if (
+        !run(process.execPath, [
+          gyp,
+          'rebuild',
+          '--release',
+          `--target=${version}`,
+          '--runtime=electron',
+          '--dist-url=https://electronjs.org/headers',
+        ])
+      ) {
+        throw new Error(
+          `compiling ${MODULE} against Electron ${version}'s headers failed (see the output above)`,
+        );
       }
     }
     mkdirSync(path.dirname(target), { recursive: true });

@@ -31,7 +31,11 @@ export function electronBinary() {
 export function fetchElectron({ quiet = true, timeoutMs = FETCH_TIMEOUT_MS } = {}) {
   const pkgDir = electronDir();
   if (!pkgDir) return false;
-  const r = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], { stdio: quiet ? 'pipe' : 'inherit', timeout: timeoutMs, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], {
+    stdio: quiet ? 'pipe' : 'inherit',
+    timeout: timeoutMs,
+    encoding: 'utf8',
+  });
   if (!electronBinary() && quiet) fetchElectron.lastError = firstLine(r);
   return electronBinary() !== null;
 }
@@ -39,6 +43,9 @@ export function fetchElectron({ quiet = true, timeoutMs = FETCH_TIMEOUT_MS } = {
 function firstLine(r) {
   if (r.error) return r.error.code === 'ETIMEDOUT' ? 'the download timed out' : r.error.message;
   const text = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
-  const line = text.split('\n').find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/i.test(l)) ?? text.trim().split('\n')[0] ?? '';
+  const line =
+    text.split('\n').find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/i.test(l)) ??
+    text.trim().split('\n')[0] ??
+    '';
   return line.trim().slice(0, 200) || `the installer exited with ${r.status}`;
 }

@@ -5,7 +5,9 @@ import { electronBinary, fetchElectron } from './electron.mjs';
 import { buildForElectron } from './electron-native.mjs';
 
 if (!electronBinary() && !fetchElectron({ quiet: false })) {
-  process.stderr.write('The Electron download did not produce a binary; check network access to the Electron release mirror (ELECTRON_MIRROR).\n');
+  process.stderr.write(
+    'The Electron download did not produce a binary; check network access to the Electron release mirror (ELECTRON_MIRROR).\n',
+  );
   process.exit(1);
 }
 process.stdout.write(`Electron runtime ready: ${electronBinary()}\n`);

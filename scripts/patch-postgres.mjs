@@ -54,12 +54,16 @@ const EDITS = [
   },
 ];
 
-const files = ['src', 'cjs/src', 'cf/src'].map((dir) => path.join(root, 'node_modules', 'postgres', dir, 'connection.js')).filter((f) => existsSync(f));
+const files = ['src', 'cjs/src', 'cf/src']
+  .map((dir) => path.join(root, 'node_modules', 'postgres', dir, 'connection.js'))
+  .filter((f) => existsSync(f));
 if (files.length === 0) {
   console.error('patch-postgres: node_modules/postgres is not installed');
   process.exit(1);
 }
-const { version } = JSON.parse(readFileSync(path.join(root, 'node_modules', 'postgres', 'package.json'), 'utf8'));
+const { version } = JSON.parse(
+  readFileSync(path.join(root, 'node_modules', 'postgres', 'package.json'), 'utf8'),
+);
 let failed = false;
 for (const file of files) {
   let text = readFileSync(file, 'utf8');
@@ -67,8 +71,10 @@ for (const file of files) {
   for (const edit of EDITS) {
     if (text.includes(edit.to)) continue;
     if (!text.includes(edit.from)) {
-      console.error(`patch-postgres: ${path.relative(root, file)} (postgres ${version}) does not have the code this patch expects (${edit.what}). ` +
-        'Check whether porsager/postgres#1208 is fixed in this version, then update or remove scripts/patch-postgres.mjs.');
+      console.error(
+        `patch-postgres: ${path.relative(root, file)} (postgres ${version}) does not have the code this patch expects (${edit.what}). ` +
+          'Check whether porsager/postgres#1208 is fixed in this version, then update or remove scripts/patch-postgres.mjs.',
+      );
       failed = true;
       continue;
     }

@@ -36,7 +36,7 @@ const installed = (lockPath) => existsSync(path.join(root, lockPath, 'package.js
 
 /** Where Node's resolution from package `owner` finds `name`, as the lockfile records it. */
 function locate(owner, name) {
-  for (let dir = owner; ; ) {
+  for (let dir = owner; ;) {
     const candidate = `${dir ? `${dir}/` : ''}node_modules/${name}`;
     if (packages[candidate]) return candidate;
     if (!dir) return null;
@@ -51,7 +51,8 @@ for (const [owner, entry] of Object.entries(packages)) {
   for (const name of Object.keys(entry.optionalDependencies ?? {})) {
     const at = locate(owner, name);
     const dep = at ? packages[at] : null;
-    if (dep && isPlatformBinary(dep) && fitsHere(dep) && !installed(at)) wanted.set(at, { name, ...dep });
+    if (dep && isPlatformBinary(dep) && fitsHere(dep) && !installed(at))
+      wanted.set(at, { name, ...dep });
   }
 }
 
@@ -60,11 +61,21 @@ if (wanted.size > 0) {
   try {
     for (const [at, dep] of wanted) {
       const spec = `${dep.name}@${dep.version}`;
-      const file = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', scratch], { cwd: scratch, encoding: 'utf8', shell: process.platform === 'win32' }).trim().split('\n').pop();
+      const file = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', scratch], {
+        cwd: scratch,
+        encoding: 'utf8',
+        shell: process.platform === 'win32',
+      })
+        .trim()
+        .split('\n')
+        .pop();
       const tarball = path.join(scratch, file);
       const [algorithm, expected] = dep.integrity.split(/-(.*)/s);
       const actual = createHash(algorithm).update(readFileSync(tarball)).digest('base64');
-      if (actual !== expected) throw new Error(`${spec}: the downloaded package does not match package-lock.json's integrity hash`);
+      if (actual !== expected)
+        throw new Error(
+          `${spec}: the downloaded package does not match package-lock.json's integrity hash`,
+        );
       const target = path.join(root, at);
       mkdirSync(target, { recursive: true });
       execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);

@@ -24,9 +24,16 @@ function runElectron() {
   try {
     buildForElectron();
   } catch (error) {
-    return { ok: false, why: `the SQLite module could not be built for Electron (${error.message})` };
+    return {
+      ok: false,
+      why: `the SQLite module could not be built for Electron (${error.message})`,
+    };
   }
-  const result = spawnSync('npx', ['electron-vite', dev ? 'dev' : 'preview'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = spawnSync('npx', ['electron-vite', dev ? 'dev' : 'preview'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   process.exit(result.status ?? 1);
 }
 
@@ -42,10 +49,20 @@ function newestMtime(dir) {
 /** The renderer is built when missing or older than its sources (the renderer and the core it imports). */
 function ensureRendererBuilt() {
   const index = path.join(root, 'out', 'renderer', 'index.html');
-  const stale = !existsSync(index) || statSync(index).mtimeMs < Math.max(newestMtime(path.join(root, 'src', 'renderer')), newestMtime(path.join(root, 'src', 'core')));
+  const stale =
+    !existsSync(index) ||
+    statSync(index).mtimeMs <
+      Math.max(
+        newestMtime(path.join(root, 'src', 'renderer')),
+        newestMtime(path.join(root, 'src', 'core')),
+      );
   if (!stale) return;
   say('Building the console (electron-vite build) …');
-  const built = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const built = spawnSync('npx', ['electron-vite', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
@@ -54,13 +71,17 @@ if (electronBinary()) {
   const r = runElectron();
   say(`Electron cannot run the console: ${r.why}. Serving it in your browser instead.`);
 } else {
-  say('The Electron runtime is not installed (npm install does not download it): trying its download …');
+  say(
+    'The Electron runtime is not installed (npm install does not download it): trying its download …',
+  );
   if (fetchElectron({ timeoutMs: FETCH_TIMEOUT_MS })) {
     say(`Electron downloaded: opening the console in Electron (${electronBinary()}).`);
     const r = runElectron();
     say(`Electron cannot run the console: ${r.why}. Serving it in your browser instead.`);
   } else {
-    say(`Electron could not be downloaded (${fetchElectron.lastError ?? 'no network access to its mirror'}): serving the same console in your browser instead.`);
+    say(
+      `Electron could not be downloaded (${fetchElectron.lastError ?? 'no network access to its mirror'}): serving the same console in your browser instead.`,
+    );
   }
 }
 ensureRendererBuilt();

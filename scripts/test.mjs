@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
+const run = (cmd, args, env = process.env) =>
+  spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 const quote = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -35,12 +36,30 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'treasury-test-run-'));
 const report = path.join(scratch, 'report.json');
 const skipsFile = path.join(scratch, 'skips.jsonl');
 const timingsFile = path.join(scratch, 'timings.json');
-const env = { ...process.env, TREASURY_TEST_SKIPS: skipsFile, TREASURY_TEST_TIMINGS: timingsFile, ...(quick ? { TREASURY_TEST_QUICK: '1' } : {}) };
-const vitest = ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--reporter=./test/support/timings-reporter.ts', ...files]
+const env = {
+  ...process.env,
+  TREASURY_TEST_SKIPS: skipsFile,
+  TREASURY_TEST_TIMINGS: timingsFile,
+  ...(quick ? { TREASURY_TEST_QUICK: '1' } : {}),
+};
+const vitest = [
+  'npx',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  '--reporter=./test/support/timings-reporter.ts',
+  ...files,
+]
   .map(quote)
   .join(' ');
 let unit;
-if (!process.env.DBUS_SESSION_BUS_ADDRESS && has('dbus-run-session') && has('gnome-keyring-daemon')) {
+if (
+  !process.env.DBUS_SESSION_BUS_ADDRESS &&
+  has('dbus-run-session') &&
+  has('gnome-keyring-daemon')
+) {
   // A throwaway keyring in a temp dir (never the user's own login keyring), unlocked with a password
   // that protects nothing but this test session.
   const keyrings = mkdtempSync(path.join(os.tmpdir(), 'treasury-keyring-'));
@@ -58,9 +77,15 @@ if (existsSync(report)) {
   counts.skipped += r.numPendingTests + r.numTodoTests;
   // A file that failed outside any test (a hook that timed out, an import that threw) counts as one
   // failure: its tests are reported skipped, and the closing line must not say "0 failed".
-  const broken = r.testResults.filter((t) => t.status === 'failed' && !t.assertionResults.some((a) => a.status === 'failed'));
+  const broken = r.testResults.filter(
+    (t) => t.status === 'failed' && !t.assertionResults.some((a) => a.status === 'failed'),
+  );
   counts.failed += broken.length;
-  counts.skipped -= broken.reduce((n, t) => n + t.assertionResults.filter((a) => a.status !== 'passed' && a.status !== 'failed').length, 0);
+  counts.skipped -= broken.reduce(
+    (n, t) =>
+      n + t.assertionResults.filter((a) => a.status !== 'passed' && a.status !== 'failed').length,
+    0,
+  );
 }
 
 // The end-to-end suite (Playwright in Debian's Chromium against the browser host) runs after the
@@ -107,7 +132,16 @@ function skipped(what, why) {
 function summary() {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const reasons = existsSync(skipsFile)
-    ? [...new Map(readFileSync(skipsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((s) => [s.what, s.why])).entries()]
+    ? [
+        ...new Map(
+          readFileSync(skipsFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+            .map((s) => [s.what, s.why]),
+        ).entries(),
+      ]
     : [];
   if (reasons.length > 0 || counts.skipped > 0) {
     out(`\nSkipped on this machine (${counts.skipped} tests):`);
@@ -116,7 +150,8 @@ function summary() {
   }
   if (timings.length > 0) {
     out('\nSlowest test files:');
-    for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 10)) out(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.file}`);
+    for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 10))
+      out(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.file}`);
   }
   out(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 }

@@ -4,9 +4,20 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchContentHash, type HashedBatch, type HashedPayout } from '../src/core/domain/batches/content-hash.js';
+import {
+  batchContentHash,
+  type HashedBatch,
+  type HashedPayout,
+} from '../src/core/domain/batches/content-hash.js';
 import { batchNumber, parseBatchNumber } from '../src/core/domain/batches/number.js';
-import { allowedActions, BATCH_STATES, IllegalTransitionError, TERMINAL_STATES, transition, type BatchAction } from '../src/core/shared/batch-state.js';
+import {
+  allowedActions,
+  BATCH_STATES,
+  IllegalTransitionError,
+  TERMINAL_STATES,
+  transition,
+  type BatchAction,
+} from '../src/core/shared/batch-state.js';
 
 describe('batch lifecycle', () => {
   it('follows the happy path and both failure endings', () => {
@@ -23,8 +34,15 @@ describe('batch lifecycle', () => {
   });
 
   it('cancels only before execution', () => {
-    for (const s of ['DRAFT', 'SUBMITTED', 'APPROVED'] as const) expect(transition('B-1', s, 'cancel')).toBe('CANCELLED');
-    for (const s of ['EXECUTING', 'COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED', 'CANCELLED'] as const) {
+    for (const s of ['DRAFT', 'SUBMITTED', 'APPROVED'] as const)
+      expect(transition('B-1', s, 'cancel')).toBe('CANCELLED');
+    for (const s of [
+      'EXECUTING',
+      'COMPLETED',
+      'COMPLETED_WITH_FAILURES',
+      'FAILED',
+      'CANCELLED',
+    ] as const) {
       expect(() => transition('B-1', s, 'cancel')).toThrow(IllegalTransitionError);
     }
   });
@@ -39,10 +57,23 @@ describe('batch lifecycle', () => {
     })() as IllegalTransitionError;
     expect(error).toBeInstanceOf(IllegalTransitionError);
     expect(error.code).toBe('ILLEGAL_TRANSITION');
-    expect(error.message).toBe('batch B-20261121-001 is DRAFT: it cannot execute (only from APPROVED)');
+    expect(error.message).toBe(
+      'batch B-20261121-001 is DRAFT: it cannot execute (only from APPROVED)',
+    );
     // Exhaustively: exactly the allowed actions succeed from each state; terminal states allow none
     // except an operator's retry of failed payouts.
-    const actions: BatchAction[] = ['submit', 'reject', 'approve', 'invalidate', 'execute', 'complete', 'complete_with_failures', 'fail', 'retry', 'cancel'];
+    const actions: BatchAction[] = [
+      'submit',
+      'reject',
+      'approve',
+      'invalidate',
+      'execute',
+      'complete',
+      'complete_with_failures',
+      'fail',
+      'retry',
+      'cancel',
+    ];
     let legal = 0;
     for (const s of BATCH_STATES) {
       for (const a of actions) {
@@ -51,9 +82,11 @@ describe('batch lifecycle', () => {
         if (ok) expect(() => transition('B', s, a)).not.toThrow();
         else expect(() => transition('B', s, a)).toThrow(IllegalTransitionError);
       }
-      if (TERMINAL_STATES.has(s)) expect(allowedActions(s).filter((a) => a !== 'retry')).toEqual([]);
+      if (TERMINAL_STATES.has(s))
+        expect(allowedActions(s).filter((a) => a !== 'retry')).toEqual([]);
     }
-    // submit, reject, approve, invalidate, execute, 3 endings, retry from 2 states, cancel from 3 states
+    // submit, reject, approve, invalidate, execute, 3 endings, retry from 2 states, cancel from 3
+    // states
     expect(legal).toBe(13);
     expect(allowedActions('COMPLETED')).toEqual([]);
     expect(allowedActions('CANCELLED')).toEqual([]);
@@ -76,13 +109,25 @@ const payout = (over: Partial<HashedPayout> = {}): HashedPayout => ({
   adjustmentIds: [],
   ...over,
 });
-const batch = (payouts: HashedPayout[], fxRates: Record<string, string> = { 'USD/IDR': '15000' }): HashedBatch => ({ batchId: 'b1', payouts, fxRates });
+const batch = (
+  payouts: HashedPayout[],
+  fxRates: Record<string, string> = { 'USD/IDR': '15000' },
+): HashedBatch => ({ batchId: 'b1', payouts, fxRates });
 
 describe('batch content hash', () => {
   it('ignores order and changes with any field that decides what is paid', () => {
-    const base = batchContentHash(batch([payout(), payout({ affiliateId: 'a2', commissionIds: ['3'] })]));
+    const base = batchContentHash(
+      batch([payout(), payout({ affiliateId: 'a2', commissionIds: ['3'] })]),
+    );
     expect(base).toMatch(/^[0-9a-f]{64}$/);
-    expect(batchContentHash(batch([payout({ affiliateId: 'a2', commissionIds: ['3'] }), payout({ commissionIds: ['2', '1'] })]))).toBe(base);
+    expect(
+      batchContentHash(
+        batch([
+          payout({ affiliateId: 'a2', commissionIds: ['3'] }),
+          payout({ commissionIds: ['2', '1'] }),
+        ]),
+      ),
+    ).toBe(base);
     const changes: Partial<HashedPayout>[] = [
       { amountMinor: 150001n },
       { currency: 'PHP' },
@@ -96,19 +141,47 @@ describe('batch content hash', () => {
       { adjustmentIds: ['adj:1:1'] },
     ];
     for (const change of changes) {
-      expect(batchContentHash(batch([payout(change), payout({ affiliateId: 'a2', commissionIds: ['3'] })])), JSON.stringify(change, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).not.toBe(base);
+      expect(
+        batchContentHash(
+          batch([payout(change), payout({ affiliateId: 'a2', commissionIds: ['3'] })]),
+        ),
+        JSON.stringify(change, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+      ).not.toBe(base);
     }
-    expect(batchContentHash(batch([payout(), payout({ affiliateId: 'a2', commissionIds: ['3'] })], { 'USD/IDR': '15000.5' }))).not.toBe(base);
-    expect(batchContentHash({ ...batch([payout(), payout({ affiliateId: 'a2', commissionIds: ['3'] })]), batchId: 'b2' })).not.toBe(base);
+    expect(
+      batchContentHash(
+        batch([payout(), payout({ affiliateId: 'a2', commissionIds: ['3'] })], {
+          'USD/IDR': '15000.5',
+        }),
+      ),
+    ).not.toBe(base);
+    expect(
+      batchContentHash({
+        ...batch([payout(), payout({ affiliateId: 'a2', commissionIds: ['3'] })]),
+        batchId: 'b2',
+      }),
+    ).not.toBe(base);
   });
 
   it('is the same for any permutation of payouts and ids (property)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,6}$/), { minLength: 1, maxLength: 8 }), fc.infiniteStream(fc.nat()), (ids, noise) => {
-        const payouts = ids.map((id, i) => payout({ affiliateId: id, amountMinor: BigInt(i + 1), commissionIds: [`${i}a`, `${i}b`] }));
-        const shuffled = [...payouts].sort(() => (noise.next().value % 3) - 1).map((p) => ({ ...p, commissionIds: [...p.commissionIds].reverse() }));
-        expect(batchContentHash(batch(shuffled))).toBe(batchContentHash(batch(payouts)));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,6}$/), { minLength: 1, maxLength: 8 }),
+        fc.infiniteStream(fc.nat()),
+        (ids, noise) => {
+          const payouts = ids.map((id, i) =>
+            payout({
+              affiliateId: id,
+              amountMinor: BigInt(i + 1),
+              commissionIds: [`${i}a`, `${i}b`],
+            }),
+          );
+          const shuffled = [...payouts]
+            .sort(() => (noise.next().value % 3) - 1)
+            .map((p) => ({ ...p, commissionIds: [...p.commissionIds].reverse() }));
+          expect(batchContentHash(batch(shuffled))).toBe(batchContentHash(batch(payouts)));
+        },
+      ),
     );
   });
 });

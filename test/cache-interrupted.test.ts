@@ -1,15 +1,29 @@
 /**
- * The local cache when maintenance stops half-way, in-process (the kills are in cache-rekey.test.ts):
- * a rotation failing after its rekeyed copy replaced the file, a rebuild of a cache whose rotation
- * was never settled, a move aside stopped before the WAL followed its file, and a rotation refused
- * because another connection has the file. Real encrypted SQLite files; an in-memory credential
- * store of the keychain kind (the environment store is read-only).
+ * The local cache when maintenance stops half-way, in-process (the kills are in
+ * cache-rekey.test.ts): a rotation failing after its rekeyed copy replaced the file, a rebuild of a
+ * cache whose rotation was never settled, a move aside stopped before the WAL followed its file,
+ * and a rotation refused because another connection has the file. Real encrypted SQLite files; an
+ * in-memory credential store of the keychain kind (the environment store is read-only).
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeyAccount, nextCacheKeyAccount, openCache, openWithKey, type LocalCache } from '../src/core/platform/cache/cache.js';
+import {
+  cacheKeyAccount,
+  nextCacheKeyAccount,
+  openCache,
+  openWithKey,
+  type LocalCache,
+} from '../src/core/platform/cache/cache.js';
 import { rekeyCache, type RekeyStep } from '../src/core/platform/cache/rekey.js';
 import { toTreasuryError } from '../src/core/shared/errors.js';
 import { moveCacheAside } from '../src/core/local/cache-maintenance.js';
@@ -22,8 +36,14 @@ let file: string;
 let credentials: ReturnType<typeof memoryCredentials>;
 
 const ROWS = 2000;
-function count(cache: { sqlite: { prepare(sql: string): { get(): unknown } } }): { n: bigint; s: bigint } {
-  return cache.sqlite.prepare('SELECT count(*) AS n, sum(v) AS s FROM bulk').get() as { n: bigint; s: bigint };
+function count(cache: { sqlite: { prepare(sql: string): { get(): unknown } } }): {
+  n: bigint;
+  s: bigint;
+} {
+  return cache.sqlite.prepare('SELECT count(*) AS n, sum(v) AS s FROM bulk').get() as {
+    n: bigint;
+    s: bigint;
+  };
 }
 const EXPECTED = { n: BigInt(ROWS), s: (BigInt(ROWS) * BigInt(ROWS - 1) * 13n) / 2n };
 
@@ -43,7 +63,10 @@ beforeEach(async () => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A rotation (on a freshly opened cache) that stops with an error right after `at`. */
-async function rotationStoppedAt(at: RekeyStep, message: string): Promise<{ oldKey: string; error: unknown; cache: LocalCache }> {
+async function rotationStoppedAt(
+  at: RekeyStep,
+  message: string,
+): Promise<{ oldKey: string; error: unknown; cache: LocalCache }> {
   const oldKey = (await credentials.get(cacheKeyAccount(workstationId)))!;
   const cache = await openCache({ file, workstationId, credentials });
   const error = await rekeyCache(cache, {
@@ -58,7 +81,10 @@ async function rotationStoppedAt(at: RekeyStep, message: string): Promise<{ oldK
 
 /** A rotation that stops with an error right after the rekeyed copy was renamed over the cache. */
 async function rotationStoppedAfterReplace(): Promise<{ oldKey: string; error: unknown }> {
-  const { oldKey, error, cache } = await rotationStoppedAt('file-replaced', 'the disk went away after the rename');
+  const { oldKey, error, cache } = await rotationStoppedAt(
+    'file-replaced',
+    'the disk went away after the rename',
+  );
   expect(cache.sqlite.open).toBe(false); // it held the replaced file: closed, not rolled back
   return { oldKey, error };
 }
@@ -81,7 +107,12 @@ describe('a rotation that fails after the rekeyed copy replaced the file', () =>
     const { oldKey } = await rotationStoppedAfterReplace();
     const pending = (await credentials.get(nextCacheKeyAccount(workstationId)))!;
     // As when the open that would settle it failed, and the operator was told to rebuild.
-    const moved = await moveCacheAside(dir, workstationId, credentials, new Date('2026-11-21T10:00:00Z'));
+    const moved = await moveCacheAside(
+      dir,
+      workstationId,
+      credentials,
+      new Date('2026-11-21T10:00:00Z'),
+    );
     expect(moved.file).toBe(`${file}.replaced-2026-11-21T10-00-00-000Z`);
     expect(await credentials.get(moved.keyAccount!)).toBe(oldKey);
     expect(moved.pendingKeyAccount).not.toBeNull();
@@ -105,7 +136,11 @@ describe('a rotation that fails after the rekeyed copy replaced the file', () =>
 
 describe('a rotation that fails elsewhere', () => {
   it('before the rename (the rekeyed copy never replaced the file): the pending key is dropped, the cache keeps working in WAL mode', async () => {
-    const { oldKey: key, error, cache } = await rotationStoppedAt('copy-rekeyed', 'stopped before the rename');
+    const {
+      oldKey: key,
+      error,
+      cache,
+    } = await rotationStoppedAt('copy-rekeyed', 'stopped before the rename');
     expect((error as Error).message).toBe('stopped before the rename');
     expect(cache.sqlite.open).toBe(true);
     expect(String(cache.sqlite.pragma('journal_mode', { simple: true }))).toBe('wal');
@@ -121,15 +156,21 @@ describe('a rotation that fails elsewhere', () => {
       ...credentials,
       refuse: true,
       async set(account: string, secret: string) {
-        if (this.refuse && account === cacheKeyAccount(workstationId)) throw new Error('the keychain prompt was denied');
+        if (this.refuse && account === cacheKeyAccount(workstationId))
+          throw new Error('the keychain prompt was denied');
         return credentials.set(account, secret);
       },
     };
     const cache = await openCache({ file, workstationId, credentials: refusing });
-    const error = await rekeyCache(cache, { workstationId, credentials: refusing }).catch((e: unknown) => e);
+    const error = await rekeyCache(cache, { workstationId, credentials: refusing }).catch(
+      (e: unknown) => e,
+    );
     expect((error as Error).message).toBe('the keychain prompt was denied');
-    // Refused again when the next open settles the rotation: that open fails, closing what it opened.
-    await expect(openCache({ file, workstationId, credentials: refusing })).rejects.toThrow('the keychain prompt was denied');
+    // Refused again when the next open settles the rotation: that open fails, closing what it
+    // opened.
+    await expect(openCache({ file, workstationId, credentials: refusing })).rejects.toThrow(
+      'the keychain prompt was denied',
+    );
     refusing.refuse = false;
     const settled = await openCache({ file, workstationId, credentials: refusing });
     expect(count(settled)).toEqual(EXPECTED);
@@ -172,7 +213,9 @@ describe('a move aside stopped before the WAL followed its file', () => {
     writeFileSync(`${file}.moving-aside`, `${path.basename(aside)}\n`);
 
     const fresh = await openCache({ file, workstationId, credentials });
-    expect(fresh.sqlite.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'bulk'").get()).toEqual({ n: 0n }); // a new cache
+    expect(
+      fresh.sqlite.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'bulk'").get(),
+    ).toEqual({ n: 0n }); // a new cache
     fresh.close();
     expect(existsSync(`${aside}-wal`)).toBe(true);
     expect(existsSync(`${file}.moving-aside`)).toBe(false);

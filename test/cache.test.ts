@@ -6,8 +6,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CacheKeyError, cacheKeyAccount, openCache, openWithKey } from '../src/core/platform/cache/cache.js';
-import { chooseCredentialStore, envStore, keychainStore } from '../src/core/platform/credentials/store.js';
+import {
+  CacheKeyError,
+  cacheKeyAccount,
+  openCache,
+  openWithKey,
+} from '../src/core/platform/cache/cache.js';
+import {
+  chooseCredentialStore,
+  envStore,
+  keychainStore,
+} from '../src/core/platform/credentials/store.js';
 import { tempDir } from './support/central.js';
 import { keychainAvailable } from './support/keychain.js';
 import { memoryCredentials } from './support/workstation.js';
@@ -22,13 +31,26 @@ const dir = () => {
 };
 
 function fileBytes(file: string): Buffer {
-  return Buffer.concat([file, `${file}-wal`, `${file}-shm`].filter(existsSync).map((f) => readFileSync(f)));
+  return Buffer.concat(
+    [file, `${file}-wal`, `${file}-shm`].filter(existsSync).map((f) => readFileSync(f)),
+  );
 }
 
 describe('encrypted local cache', () => {
-  it('finds a commission\'s or an adjustment\'s live payout item through an index (offline payables ask it per row)', async () => {
-    const cache = await openCache({ file: path.join(dir(), 'cache.db'), workstationId: 'ws-plan', credentials: memoryCredentials() });
-    const plan = (where: string) => (cache.sqlite.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM payout_items l WHERE ${where} AND l.live = 1`).all(1) as { detail: string }[]).map((r) => r.detail).join(' | ');
+  it("finds a commission's or an adjustment's live payout item through an index (offline payables ask it per row)", async () => {
+    const cache = await openCache({
+      file: path.join(dir(), 'cache.db'),
+      workstationId: 'ws-plan',
+      credentials: memoryCredentials(),
+    });
+    const plan = (where: string) =>
+      (
+        cache.sqlite
+          .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM payout_items l WHERE ${where} AND l.live = 1`)
+          .all(1) as { detail: string }[]
+      )
+        .map((r) => r.detail)
+        .join(' | ');
     expect(plan('l.commission_id = ?')).toMatch(/USING INDEX payout_items_commission_idx/);
     expect(plan('l.adjustment_id = ?')).toMatch(/USING INDEX payout_items_adjustment_idx/);
     cache.close();
@@ -43,7 +65,19 @@ describe('encrypted local cache', () => {
       'INSERT INTO affiliates (id, name, email, country, status, kyc_status, payout_account_number, payout_currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const at = '2026-11-21 09:00:00+00';
-    for (let i = 0; i < 200; i++) insert.run(`a${i}`, MARKER, `${MARKER}@x.example`, 'ID', 'active', 'approved', MARKER, 'IDR', at, at);
+    for (let i = 0; i < 200; i++)
+      insert.run(
+        `a${i}`,
+        MARKER,
+        `${MARKER}@x.example`,
+        'ID',
+        'active',
+        'approved',
+        MARKER,
+        'IDR',
+        at,
+        at,
+      );
     // Before checkpointing, the rows live in the WAL: it must be encrypted too.
     expect(fileBytes(file).includes(MARKER)).toBe(false);
     cache.sqlite.pragma('wal_checkpoint(TRUNCATE)');
@@ -54,7 +88,9 @@ describe('encrypted local cache', () => {
     expect(bytes.subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\u0000');
     // And the data is really there for the right key.
     const again = await openCache({ file, workstationId: 'ws-1', credentials });
-    const row = again.sqlite.prepare('SELECT count(*) AS n, max(name) AS name FROM affiliates').get() as { n: bigint; name: string };
+    const row = again.sqlite
+      .prepare('SELECT count(*) AS n, max(name) AS name FROM affiliates')
+      .get() as { n: bigint; name: string };
     expect(row).toEqual({ n: 200n, name: MARKER });
     again.close();
   });
@@ -63,7 +99,13 @@ describe('encrypted local cache', () => {
     const file = path.join(dir(), 'cache.db');
     const credentials = memoryCredentials();
     let fileExistedWhenKeyWasSet: boolean | null = null;
-    const spy = { ...credentials, set: async (a: string, s: string) => { fileExistedWhenKeyWasSet = existsSync(file); await credentials.set(a, s); } };
+    const spy = {
+      ...credentials,
+      set: async (a: string, s: string) => {
+        fileExistedWhenKeyWasSet = existsSync(file);
+        await credentials.set(a, s);
+      },
+    };
     (await openCache({ file, workstationId: 'ws-2', credentials: spy })).close();
     expect(fileExistedWhenKeyWasSet).toBe(false);
     const key = credentials.entries.get(cacheKeyAccount('ws-2'))!;
@@ -71,7 +113,9 @@ describe('encrypted local cache', () => {
     (await openCache({ file, workstationId: 'ws-2', credentials })).close();
     expect(credentials.entries.get(cacheKeyAccount('ws-2'))).toBe(key);
     // Another workstation gets another key.
-    (await openCache({ file: path.join(dir(), 'other.db'), workstationId: 'ws-3', credentials })).close();
+    (
+      await openCache({ file: path.join(dir(), 'other.db'), workstationId: 'ws-3', credentials })
+    ).close();
     expect(credentials.entries.get(cacheKeyAccount('ws-3'))).not.toBe(key);
   });
 
@@ -83,7 +127,9 @@ describe('encrypted local cache', () => {
     cache.close();
     const before = readFileSync(file);
     credentials.entries.set(cacheKeyAccount('ws-4'), 'ab'.repeat(32));
-    const error = await openCache({ file, workstationId: 'ws-4', credentials }).catch((e: unknown) => e);
+    const error = await openCache({ file, workstationId: 'ws-4', credentials }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CacheKeyError);
     expect((error as Error).message).toMatch(/cannot be decrypted .*wrong key.*left untouched/);
     expect(readFileSync(file).equals(before)).toBe(true);
@@ -95,7 +141,9 @@ describe('encrypted local cache', () => {
     (await openCache({ file, workstationId: 'ws-5', credentials })).close();
     const before = readFileSync(file);
     credentials.entries.clear();
-    await expect(openCache({ file, workstationId: 'ws-5', credentials })).rejects.toThrow(/exists but its key is not in the keychain store/);
+    await expect(openCache({ file, workstationId: 'ws-5', credentials })).rejects.toThrow(
+      /exists but its key is not in the keychain store/,
+    );
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(credentials.entries.size).toBe(0); // no new key was minted for an existing file
   });
@@ -111,15 +159,26 @@ describe('encrypted local cache', () => {
     const key = '12'.repeat(32);
     const store = envStore({ TREASURY_CACHE_KEY: key });
     expect(await store.get(cacheKeyAccount('any'))).toBe(key);
-    await expect(store.set(cacheKeyAccount('any'), 'x')).rejects.toThrow(/read-only: set TREASURY_CACHE_KEY/);
+    await expect(store.set(cacheKeyAccount('any'), 'x')).rejects.toThrow(
+      /read-only: set TREASURY_CACHE_KEY/,
+    );
     const file = path.join(dir(), 'cache.db');
     (await openCache({ file, workstationId: 'ws-env', credentials: store })).close();
     // Without a key in the environment a new cache cannot be created (nowhere to keep the key).
-    await expect(openCache({ file: path.join(dir(), 'x.db'), workstationId: 'ws-env', credentials: envStore({}) })).rejects.toThrow(/read-only/);
-    const choose = (env: NodeJS.ProcessEnv) => chooseCredentialStore({ env, dataDir: dir(), probe: async () => null });
+    await expect(
+      openCache({
+        file: path.join(dir(), 'x.db'),
+        workstationId: 'ws-env',
+        credentials: envStore({}),
+      }),
+    ).rejects.toThrow(/read-only/);
+    const choose = (env: NodeJS.ProcessEnv) =>
+      chooseCredentialStore({ env, dataDir: dir(), probe: async () => null });
     expect((await choose({})).kind).toBe('keychain');
     expect((await choose({ TREASURY_CREDENTIAL_STORE: 'env' })).kind).toBe('env');
-    await expect(choose({ TREASURY_CREDENTIAL_STORE: 'file' })).rejects.toThrow(/must be "auto", "keychain", "vault" or "env"/);
+    await expect(choose({ TREASURY_CREDENTIAL_STORE: 'file' })).rejects.toThrow(
+      /must be "auto", "keychain", "vault" or "env"/,
+    );
   });
 });
 
@@ -130,7 +189,13 @@ describe.skipIf(!keychainAvailable)('OS keychain (keytar + Secret Service)', () 
     await store.delete(account);
     expect(await store.get(account)).toBeNull();
     const file = path.join(dir(), 'cache.db');
-    (await openCache({ file, workstationId: `test-${process.pid}`, credentials: { ...store, get: (a) => store.get(a), set: (a, s) => store.set(a, s) } })).close();
+    (
+      await openCache({
+        file,
+        workstationId: `test-${process.pid}`,
+        credentials: { ...store, get: (a) => store.get(a), set: (a, s) => store.set(a, s) },
+      })
+    ).close();
     const key = await store.get(account);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(file).includes(Buffer.from(key!))).toBe(false);

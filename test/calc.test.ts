@@ -29,7 +29,8 @@ const AFFILIATES = `id,name,email,country,currency,provider,channel_code,account
 a1,Alice,alice@x.example,US,USD,rise,RISE_USD,us-alice001,ALICE,active,approved
 a2,Bob,bob@x.example,US,USD,rise,RISE_USD,us-bob00001,BOB,suspended,approved
 `;
-const HEADER = 'id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,refunded_at';
+const HEADER =
+  'id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,refunded_at';
 const CONVERSIONS = [
   'c1,a1,2026-01-05T10:00:00Z,pro,300.00,0.00,USD,approved,', // net 300.00 → 30.00
   'c2,a1,2026-01-06T10:00:00Z,pro,250.00,50.00,USD,approved,', // net 200.00 → 20.00
@@ -49,16 +50,32 @@ describe.each(drivers)('calculation on %s', (driver) => {
   };
   const commissions = async () =>
     Object.fromEntries(
-      (await rows<{ conversion_id: string; amount: string; status: string; reason: string | null }>(
-        t.ws.central.db,
-        sql`SELECT conversion_id, amount_minor::text AS amount, status, reason FROM commissions ORDER BY conversion_id`,
-      )).map((r) => [r.conversion_id, `${r.amount} ${r.status}${r.reason ? ' ' + r.reason : ''}`]),
+      (
+        await rows<{
+          conversion_id: string;
+          amount: string;
+          status: string;
+          reason: string | null;
+        }>(
+          t.ws.central.db,
+          sql`SELECT conversion_id, amount_minor::text AS amount, status, reason FROM commissions ORDER BY conversion_id`,
+        )
+      ).map((r) => [r.conversion_id, `${r.amount} ${r.status}${r.reason ? ' ' + r.reason : ''}`]),
     );
   const adjustments = async () =>
-    rows<{ id: string; kind: string; amount: string }>(t.ws.central.db, sql`SELECT id, kind, amount_minor::text AS amount FROM adjustments ORDER BY id`);
-  const payable = async (affiliate: string) => (await t.call<PayableRow[]>('payables.list', { currency: 'USD' })).find((p) => p.affiliateId === affiliate)!;
+    rows<{ id: string; kind: string; amount: string }>(
+      t.ws.central.db,
+      sql`SELECT id, kind, amount_minor::text AS amount FROM adjustments ORDER BY id`,
+    );
+  const payable = async (affiliate: string) =>
+    (await t.call<PayableRow[]>('payables.list', { currency: 'USD' })).find(
+      (p) => p.affiliateId === affiliate,
+    )!;
   const calc = (asOf: string) => t.call<CalcSummary>('commissions.calculate', { asOf });
-  const convert = (lines: string[]) => t.call('conversions.import', { file: file(`conv-${Math.random()}.csv`, [HEADER, ...lines].join('\n') + '\n') });
+  const convert = (lines: string[]) =>
+    t.call('conversions.import', {
+      file: file(`conv-${Math.random()}.csv`, [HEADER, ...lines].join('\n') + '\n'),
+    });
 
   beforeAll(async () => {
     t = await openTestWorkstation(driver);
@@ -81,8 +98,20 @@ describe.each(drivers)('calculation on %s', (driver) => {
       c5: '0 voided fraud',
     });
     // 30.00 + 20.00 = 50.00 payable, exactly the minimum → eligible; 15.00 pending.
-    expect(await payable('a1')).toMatchObject({ payable: '50.00', commissionCount: 2, pending: '15.00', eligible: true, reasons: [], nextPayoutDate: expect.any(String) });
-    expect(await payable('a2')).toMatchObject({ payable: '0.00', pending: '10.00', eligible: false, reasons: ['affiliate_inactive', 'nothing_payable'] });
+    expect(await payable('a1')).toMatchObject({
+      payable: '50.00',
+      commissionCount: 2,
+      pending: '15.00',
+      eligible: true,
+      reasons: [],
+      nextPayoutDate: expect.any(String),
+    });
+    expect(await payable('a2')).toMatchObject({
+      payable: '0.00',
+      pending: '10.00',
+      eligible: false,
+      reasons: ['affiliate_inactive', 'nothing_payable'],
+    });
   });
 
   it('recalculating is idempotent', async () => {
@@ -96,13 +125,19 @@ describe.each(drivers)('calculation on %s', (driver) => {
     // Pay c1 (paid) and put c2 in a live, not yet paid payout: both are now locked.
     const db = t.ws.central.db;
     const [op] = await rows<{ id: string }>(db, sql`SELECT id FROM operators LIMIT 1`);
-    await db.execute(sql`INSERT INTO payout_batches (id, number, created_by, status) VALUES ('30000000-0000-4000-8000-000000000001', 'B-1', ${op!.id}, 'EXECUTING')`);
+    await db.execute(
+      sql`INSERT INTO payout_batches (id, number, created_by, status) VALUES ('30000000-0000-4000-8000-000000000001', 'B-1', ${op!.id}, 'EXECUTING')`,
+    );
     await db.execute(sql`INSERT INTO payouts (id, batch_id, affiliate_id, amount_minor, currency, source_amount_minor, source_currency, provider, channel_code, account_number, account_holder_name)
       VALUES ('40000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001', 'a1', 5000, 'USD', 5000, 'USD', 'rise', 'RISE_USD', 'us-alice001', 'ALICE')`);
     await db.execute(sql`INSERT INTO payout_items (payout_id, commission_id, amount_minor, currency)
       SELECT '40000000-0000-4000-8000-000000000001', id, amount_minor, currency FROM commissions WHERE conversion_id IN ('c1', 'c2')`);
     await db.execute(sql`UPDATE commissions SET status = 'paid' WHERE conversion_id = 'c1'`);
-    expect(await payable('a1')).toMatchObject({ payable: '0.00', commissionCount: 0, pending: '15.00' });
+    expect(await payable('a1')).toMatchObject({
+      payable: '0.00',
+      commissionCount: 0,
+      pending: '15.00',
+    });
 
     // c1 is refunded after it was paid; c2's discount is corrected to 0 (net 250.00 → 25.00).
     await convert([
@@ -122,7 +157,12 @@ describe.each(drivers)('calculation on %s', (driver) => {
     ]);
     // 15.00 (c4) − 30.00 + 5.00 = −10.00: nothing is paid, the negative balance carries forward.
     expect(await payable('a1')).toMatchObject({
-      payable: '0.00', carriedForward: '-10.00', commissions: '15.00', adjustments: '-25.00', eligible: false, reasons: ['negative_balance'],
+      payable: '0.00',
+      carriedForward: '-10.00',
+      commissions: '15.00',
+      adjustments: '-25.00',
+      eligible: false,
+      reasons: ['negative_balance'],
     });
   });
 
@@ -136,16 +176,27 @@ describe.each(drivers)('calculation on %s', (driver) => {
     await convert(['c6,a1,2026-02-01T10:00:00Z,pro,450.00,0.00,USD,approved,']); // → 45.00
     await calc('2026-02-20T00:00:00Z');
     // 15.00 + 45.00 − 25.00 = 35.00 < 50.00
-    expect(await payable('a1')).toMatchObject({ payable: '35.00', carriedForward: '0.00', eligible: false, reasons: ['below_minimum'] });
+    expect(await payable('a1')).toMatchObject({
+      payable: '35.00',
+      carriedForward: '0.00',
+      eligible: false,
+      reasons: ['below_minimum'],
+    });
     await convert(['c7,a1,2026-02-02T10:00:00Z,pro,150.00,0.00,USD,approved,']); // → 15.00
     await calc('2026-02-20T00:00:00Z');
-    expect(await payable('a1')).toMatchObject({ payable: '50.00', commissionCount: 3, eligible: true });
+    expect(await payable('a1')).toMatchObject({
+      payable: '50.00',
+      commissionCount: 3,
+      eligible: true,
+    });
   });
 
   it('a cancelled payout releases its commissions; amount + adjustments still equals the computed commission', async () => {
-    await t.ws.central.db.execute(sql`UPDATE payout_items SET live = false WHERE payout_id = '40000000-0000-4000-8000-000000000001'
+    await t.ws.central.db
+      .execute(sql`UPDATE payout_items SET live = false WHERE payout_id = '40000000-0000-4000-8000-000000000001'
       AND commission_id = (SELECT id FROM commissions WHERE conversion_id = 'c2')`);
-    // c2 (20.00, plus its +5.00 recalculation adjustment which was never in a payout) is payable again.
+    // c2 (20.00, plus its +5.00 recalculation adjustment which was never in a payout) is payable
+    // again.
     expect(await payable('a1')).toMatchObject({ payable: '70.00', commissionCount: 4 });
     const s = await calc('2026-02-20T00:00:00Z');
     // Released, c2 is recalculated — but its +5.00 adjustment already covers part of the 25.00, so

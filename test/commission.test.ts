@@ -40,13 +40,22 @@ function doc(extra: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 const usd = (USD: string, IDR = '0', PHP = '0') => ({ USD, IDR, PHP });
-/** Same figure in every currency (all three have 2 decimals): keeps bracket maps strictly increasing everywhere. */
+/**
+ * Same figure in every currency (all three have 2 decimals): keeps bracket maps strictly increasing
+ * everywhere.
+ */
 const all = (x: string) => ({ USD: x, IDR: x, PHP: x });
 
 /** One rule version in force since the epoch. */
-const only = (extra: Record<string, unknown> = {}): RuleVersion[] => [{ version: 1, effectiveFrom: 0, rules: parseRuleSet(doc(extra)) }];
+const only = (extra: Record<string, unknown> = {}): RuleVersion[] => [
+  { version: 1, effectiveFrom: 0, rules: parseRuleSet(doc(extra)) },
+];
 
-function conv(id: string, netAmount: bigint, fields: Partial<ConversionInput> = {}): ConversionInput {
+function conv(
+  id: string,
+  netAmount: bigint,
+  fields: Partial<ConversionInput> = {},
+): ConversionInput {
   return {
     id,
     affiliateId: 'aff-1',
@@ -61,13 +70,26 @@ function conv(id: string, netAmount: bigint, fields: Partial<ConversionInput> = 
 
 const LATER = T('2027-06-01T00:00:00Z'); // after every hold period used below
 
-function run(conversions: ConversionInput[], versions: RuleVersion[], asOf = LATER, status: AffiliateStatus = 'active') {
+function run(
+  conversions: ConversionInput[],
+  versions: RuleVersion[],
+  asOf = LATER,
+  status: AffiliateStatus = 'active',
+) {
   return computeAffiliateCommissions({ id: 'aff-1', status }, conversions, versions, asOf);
 }
-function byId(conversions: ConversionInput[], versions: RuleVersion[], asOf = LATER, status: AffiliateStatus = 'active') {
+function byId(
+  conversions: ConversionInput[],
+  versions: RuleVersion[],
+  asOf = LATER,
+  status: AffiliateStatus = 'active',
+) {
   const r = run(conversions, versions, asOf, status);
   expect(r.errors).toEqual([]);
-  return Object.fromEntries(r.commissions.map((c) => [c.conversionId, c])) as Record<string, CommissionResult>;
+  return Object.fromEntries(r.commissions.map((c) => [c.conversionId, c])) as Record<
+    string,
+    CommissionResult
+  >;
 }
 const amounts = (conversions: ConversionInput[], versions: RuleVersion[]) =>
   Object.fromEntries(Object.entries(byId(conversions, versions)).map(([id, c]) => [id, c.amount]));
@@ -79,7 +101,12 @@ const amounts = (conversions: ConversionInput[], versions: RuleVersion[]) =>
 describe('percentage and flat amounts', () => {
   it('rounds the percentage half-even, once per conversion', () => {
     const v = only({ percentBps: 1000 });
-    expect(amounts([conv('tie-down', 1_005n), conv('tie-up', 1_015n), conv('below', 1_004n), conv('zero', 0n)], v)).toEqual({
+    expect(
+      amounts(
+        [conv('tie-down', 1_005n), conv('tie-up', 1_015n), conv('below', 1_004n), conv('zero', 0n)],
+        v,
+      ),
+    ).toEqual({
       'tie-down': 100n, // 1,005 cents × 1,000 bps / 10,000 = 100.5 → half-even → 100 (even)
       'tie-up': 102n, //   1,015 cents × 1,000 bps / 10,000 = 101.5 → half-even → 102 (even)
       below: 100n, //      1,004 cents × 1,000 bps / 10,000 = 100.4 → 100
@@ -93,9 +120,20 @@ describe('percentage and flat amounts', () => {
   });
 
   it('adds a flat amount per conversion, in the conversion currency', () => {
-    const v = only({ percentBps: 0, flatPerConversion: { USD: '0.50', IDR: '5000', PHP: '25.00' } });
+    const v = only({
+      percentBps: 0,
+      flatPerConversion: { USD: '0.50', IDR: '5000', PHP: '25.00' },
+    });
     expect(
-      amounts([conv('u', 99_999n), conv('u0', 0n), conv('i', 1_000_000n, { currency: 'IDR' }), conv('p', 5n, { currency: 'PHP' })], v),
+      amounts(
+        [
+          conv('u', 99_999n),
+          conv('u0', 0n),
+          conv('i', 1_000_000n, { currency: 'IDR' }),
+          conv('p', 5n, { currency: 'PHP' }),
+        ],
+        v,
+      ),
     ).toEqual({
       u: 50n, //        0 % + USD 0.50 = 50 cents, whatever the net
       u0: 50n, //       a zero-revenue conversion still earns the flat amount
@@ -115,8 +153,23 @@ describe('percentage and flat amounts', () => {
   });
 
   it('handles a zero-decimal currency (JPY)', () => {
-    const v = [{ version: 1, effectiveFrom: 0, rules: parseRuleSet({ ...doc(), currencies: ['JPY'], percentBps: 1250, flatPerConversion: { JPY: '50' }, minimumPayout: { JPY: '5000' } }) }];
-    const r = byId([conv('y', 1_234n, { currency: 'JPY' }), conv('z', 1_236n, { currency: 'JPY' })], v);
+    const v = [
+      {
+        version: 1,
+        effectiveFrom: 0,
+        rules: parseRuleSet({
+          ...doc(),
+          currencies: ['JPY'],
+          percentBps: 1250,
+          flatPerConversion: { JPY: '50' },
+          minimumPayout: { JPY: '5000' },
+        }),
+      },
+    ];
+    const r = byId(
+      [conv('y', 1_234n, { currency: 'JPY' }), conv('z', 1_236n, { currency: 'JPY' })],
+      v,
+    );
     expect(r.y!.amount).toBe(204n); // ¥1,234 × 1,250 / 10,000 = 154.25 → 154; + ¥50 = 204
     expect(r.z!.amount).toBe(204n); // ¥1,236 × 1,250 / 10,000 = 154.5 → half-even 154; + ¥50 = 204
   });
@@ -141,7 +194,14 @@ describe('product overrides', () => {
         ],
       },
     });
-    const r = byId([conv('base', 6_000n), conv('ent', 5_000n, { product: 'enterprise' }), conv('promo', 1_010n, { product: 'promo' })], v);
+    const r = byId(
+      [
+        conv('base', 6_000n),
+        conv('ent', 5_000n, { product: 'enterprise' }),
+        conv('promo', 1_010n, { product: 'promo' }),
+      ],
+      v,
+    );
     // Volume 60.00 + 50.00 + 10.10 = 120.10 ≥ 100.00 → bracket 1 (15 %) for the tiered conversion:
     // 6,000 × 1,500 / 10,000 = 900; + 50 flat = 950
     expect(r.base!).toMatchObject({ amount: 950n, rateBps: 1500 });
@@ -150,7 +210,8 @@ describe('product overrides', () => {
     // promo: 1,010 × 500 / 10,000 = 50.5 → half-even 50; no flat
     expect(r.promo!).toMatchObject({ amount: 50n, rateBps: 500 });
 
-    // Without the override conversions the volume is 60.00 < 100.00 → 10 %: 6,000 × 1,000 / 10,000 = 600; + 50 = 650
+    // Without the override conversions the volume is 60.00 < 100.00 → 10 %: 6,000 × 1,000 / 10,000
+    // = 600; + 50 = 650
     expect(byId([conv('base', 6_000n)], v).base!.amount).toBe(650n);
   });
 });
@@ -159,15 +220,35 @@ describe('product overrides', () => {
 // tiers
 // ---------------------------------------------------------------------------------------------
 
-const revenueTiers = (mode: 'whole' | 'marginal', period: 'month' | 'week', brackets: [string, number][]) => ({
-  tiers: { basis: 'net_revenue', mode, period, brackets: brackets.map(([from, percentBps]) => ({ from: all(from), percentBps })) },
+const revenueTiers = (
+  mode: 'whole' | 'marginal',
+  period: 'month' | 'week',
+  brackets: [string, number][],
+) => ({
+  tiers: {
+    basis: 'net_revenue',
+    mode,
+    period,
+    brackets: brackets.map(([from, percentBps]) => ({ from: all(from), percentBps })),
+  },
 });
 const countTiers = (mode: 'whole' | 'marginal', brackets: [number, number][]) => ({
-  tiers: { basis: 'conversion_count', mode, period: 'month', brackets: brackets.map(([from, percentBps]) => ({ from, percentBps })) },
+  tiers: {
+    basis: 'conversion_count',
+    mode,
+    period: 'month',
+    brackets: brackets.map(([from, percentBps]) => ({ from, percentBps })),
+  },
 });
 
 describe('whole-volume tiers by revenue', () => {
-  const v = only(revenueTiers('whole', 'month', [['0', 1000], ['1000.00', 1500], ['5000.00', 2000]]));
+  const v = only(
+    revenueTiers('whole', 'month', [
+      ['0', 1000],
+      ['1000.00', 1500],
+      ['5000.00', 2000],
+    ]),
+  );
 
   it('prices every conversion of the period by the bracket of the total volume', () => {
     const r = byId(
@@ -191,24 +272,37 @@ describe('whole-volume tiers by revenue', () => {
     expect(alone.d1!.amount).toBe(10_000n);
 
     const r = byId(
-      [conv('d1', 99_999n, { occurredAt: T('2026-12-05T00:00:00Z') }), conv('d2', 30_000n, { occurredAt: T('2026-12-06T00:00:00Z'), status: 'pending' })],
+      [
+        conv('d1', 99_999n, { occurredAt: T('2026-12-05T00:00:00Z') }),
+        conv('d2', 30_000n, { occurredAt: T('2026-12-06T00:00:00Z'), status: 'pending' }),
+      ],
       v,
     );
     // volume 999.99 + 300.00 = 1,299.99 → 15 %
     expect(r.d1!).toMatchObject({ amount: 15_000n, rateBps: 1500 }); // 99,999 × 1,500 / 10,000 = 14,999.85 → 15,000
-    expect(r.d2!).toMatchObject({ amount: 4_500n, status: 'pending', reason: 'conversion_pending' }); // 30,000 × 1,500 / 10,000 = 4,500
+    expect(r.d2!).toMatchObject({
+      amount: 4_500n,
+      status: 'pending',
+      reason: 'conversion_pending',
+    }); // 30,000 × 1,500 / 10,000 = 4,500
   });
 
   it('keeps a separate volume per currency', () => {
     const r = byId([conv('u', 60_000n), conv('p', 60_000n, { currency: 'PHP' })], v);
-    // USD 600.00 and PHP 600.00 are two volumes, each < 1,000.00 → 10 % (together they would reach 15 %)
+    // USD 600.00 and PHP 600.00 are two volumes, each < 1,000.00 → 10 % (together they would reach
+    // 15 %)
     expect(r.u!).toMatchObject({ amount: 6_000n, rateBps: 1000 }); // 60,000 × 1,000 / 10,000 = 6,000
     expect(r.p!).toMatchObject({ amount: 6_000n, rateBps: 1000, currency: 'PHP' });
   });
 });
 
 describe('marginal tiers by revenue', () => {
-  const v = only(revenueTiers('marginal', 'month', [['0', 1000], ['10000.00', 1500]]));
+  const v = only(
+    revenueTiers('marginal', 'month', [
+      ['0', 1000],
+      ['10000.00', 1500],
+    ]),
+  );
 
   it('splits a conversion that straddles a bracket', () => {
     const r = byId(
@@ -222,7 +316,8 @@ describe('marginal tiers by revenue', () => {
     // c1: cumulative 0 → 9,000.00, all in bracket 0: 900,000 × 1,000 / 10,000 = 90,000
     expect(r.c1!).toMatchObject({ amount: 90_000n, rateBps: 1000 });
     // c2: cumulative 9,000.00 before, net 2,000.00, bracket at 10,000.00:
-    //     100,000 × 1,000 + 100,000 × 1,500 = 100,000,000 + 150,000,000 = 250,000,000 / 10,000 = 25,000
+    //     100,000 × 1,000 + 100,000 × 1,500 = 100,000,000 + 150,000,000 = 250,000,000 / 10,000 =
+    // 25,000
     expect(r.c2!).toMatchObject({ amount: 25_000n, rateBps: 1500 }); // last unit is in bracket 1
     // c3: cumulative 11,000.00 before → all at 15 %: 10,000 × 1,500 / 10,000 = 1,500
     expect(r.c3!).toMatchObject({ amount: 1_500n, rateBps: 1500 });
@@ -230,7 +325,10 @@ describe('marginal tiers by revenue', () => {
 
   it('rounds once per conversion, not once per bracket slice', () => {
     const r = byId(
-      [conv('a', 999_985n, { occurredAt: T('2026-11-02T00:00:00Z') }), conv('b', 25n, { occurredAt: T('2026-11-03T00:00:00Z') })],
+      [
+        conv('a', 999_985n, { occurredAt: T('2026-11-02T00:00:00Z') }),
+        conv('b', 25n, { occurredAt: T('2026-11-03T00:00:00Z') }),
+      ],
       v,
     );
     // a: 999,985 × 1,000 / 10,000 = 99,998.5 → half-even → 99,998 (even; half-up would give 99,999)
@@ -243,33 +341,55 @@ describe('marginal tiers by revenue', () => {
 
   it('orders equal times by id, whatever the input order', () => {
     const at = T('2026-11-02T00:00:00Z');
-    const r = byId([conv('b', 600_000n, { occurredAt: at }), conv('a', 600_000n, { occurredAt: at })], v);
+    const r = byId(
+      [conv('b', 600_000n, { occurredAt: at }), conv('a', 600_000n, { occurredAt: at })],
+      v,
+    );
     // 'a' goes first: 600,000 × 1,000 / 10,000 = 60,000
     expect(r.a!.amount).toBe(60_000n);
     // 'b': cumulative 6,000.00 before; 400,000 at 10 % + 200,000 at 15 %:
     //      400,000,000 + 300,000,000 = 700,000,000 / 10,000 = 70,000
     expect(r.b!.amount).toBe(70_000n);
-    const list = run([conv('b', 1n, { occurredAt: at }), conv('a', 1n, { occurredAt: at })], v).commissions;
+    const list = run(
+      [conv('b', 1n, { occurredAt: at }), conv('a', 1n, { occurredAt: at })],
+      v,
+    ).commissions;
     expect(list.map((c) => c.conversionId)).toEqual(['a', 'b']);
   });
 });
 
 describe('tiers by conversion count', () => {
   it('whole mode: every conversion of the period at the bracket of the period count', () => {
-    const v = only(countTiers('whole', [[0, 1000], [3, 2000]]));
-    const nov = ['2026-11-01', '2026-11-02', '2026-11-03'].map((d, i) => conv(`n${i}`, 10_000n, { occurredAt: T(`${d}T08:00:00Z`) }));
-    const dec = ['2026-12-01', '2026-12-02'].map((d, i) => conv(`d${i}`, 10_000n, { occurredAt: T(`${d}T08:00:00Z`) }));
+    const v = only(
+      countTiers('whole', [
+        [0, 1000],
+        [3, 2000],
+      ]),
+    );
+    const nov = ['2026-11-01', '2026-11-02', '2026-11-03'].map((d, i) =>
+      conv(`n${i}`, 10_000n, { occurredAt: T(`${d}T08:00:00Z`) }),
+    );
+    const dec = ['2026-12-01', '2026-12-02'].map((d, i) =>
+      conv(`d${i}`, 10_000n, { occurredAt: T(`${d}T08:00:00Z`) }),
+    );
     const fraud = conv('f', 10_000n, { occurredAt: T('2026-12-03T08:00:00Z'), status: 'fraud' });
     const r = byId([...nov, ...dec, fraud], v);
     // November: 3 conversions ≥ 3 → 20 %: 10,000 × 2,000 / 10,000 = 2,000 each
-    for (const id of ['n0', 'n1', 'n2']) expect(r[id]!).toMatchObject({ amount: 2_000n, rateBps: 2000 });
-    // December: 2 countable (the fraud one never counts) < 3 → 10 %: 10,000 × 1,000 / 10,000 = 1,000 each
+    for (const id of ['n0', 'n1', 'n2'])
+      expect(r[id]!).toMatchObject({ amount: 2_000n, rateBps: 2000 });
+    // December: 2 countable (the fraud one never counts) < 3 → 10 %: 10,000 × 1,000 / 10,000 =
+    // 1,000 each
     for (const id of ['d0', 'd1']) expect(r[id]!).toMatchObject({ amount: 1_000n, rateBps: 1000 });
     expect(r.f!).toMatchObject({ amount: 0n, status: 'voided', reason: 'fraud' });
   });
 
   it('marginal mode: the n-th conversion (0-based) uses the highest bracket with from <= n', () => {
-    const v = only(countTiers('marginal', [[0, 1000], [2, 2000]]));
+    const v = only(
+      countTiers('marginal', [
+        [0, 1000],
+        [2, 2000],
+      ]),
+    );
     const r = byId(
       [
         conv('c0', 10_000n, { occurredAt: T('2026-11-01T00:00:00Z') }),
@@ -290,23 +410,58 @@ describe('tiers by conversion count', () => {
 
 describe('periods', () => {
   it('month boundary: conversions in different months have separate volumes', () => {
-    const v = only(revenueTiers('whole', 'month', [['0', 1000], ['1000.00', 2000]]));
-    const r = byId([conv('nov', 60_000n, { occurredAt: T('2026-11-30T23:59:59.999Z') }), conv('dec', 60_000n, { occurredAt: T('2026-12-01T00:00:00.000Z') })], v);
-    // each month 600.00 < 1,000.00 → 10 %: 60,000 × 1,000 / 10,000 = 6,000 (one month together: 1,200.00 → 20 % = 12,000)
+    const v = only(
+      revenueTiers('whole', 'month', [
+        ['0', 1000],
+        ['1000.00', 2000],
+      ]),
+    );
+    const r = byId(
+      [
+        conv('nov', 60_000n, { occurredAt: T('2026-11-30T23:59:59.999Z') }),
+        conv('dec', 60_000n, { occurredAt: T('2026-12-01T00:00:00.000Z') }),
+      ],
+      v,
+    );
+    // each month 600.00 < 1,000.00 → 10 %: 60,000 × 1,000 / 10,000 = 6,000 (one month together:
+    // 1,200.00 → 20 % = 12,000)
     expect(r.nov!).toMatchObject({ amount: 6_000n, period: '2026-11' });
     expect(r.dec!).toMatchObject({ amount: 6_000n, period: '2026-12' });
-    const same = byId([conv('a', 60_000n, { occurredAt: T('2026-11-01T00:00:00Z') }), conv('b', 60_000n, { occurredAt: T('2026-11-30T23:59:59.999Z') })], v);
+    const same = byId(
+      [
+        conv('a', 60_000n, { occurredAt: T('2026-11-01T00:00:00Z') }),
+        conv('b', 60_000n, { occurredAt: T('2026-11-30T23:59:59.999Z') }),
+      ],
+      v,
+    );
     expect(same.a!.amount).toBe(12_000n); // 60,000 × 2,000 / 10,000 = 12,000
   });
 
   it('ISO week boundary (Monday start, UTC)', () => {
-    const v = only(revenueTiers('whole', 'week', [['0', 1000], ['1000.00', 2000]]));
+    const v = only(
+      revenueTiers('whole', 'week', [
+        ['0', 1000],
+        ['1000.00', 2000],
+      ]),
+    );
     // 2026-11-22 is a Sunday (week 47), 2026-11-23 a Monday (week 48)
-    const r = byId([conv('sun', 60_000n, { occurredAt: T('2026-11-22T23:59:59.999Z') }), conv('mon', 60_000n, { occurredAt: T('2026-11-23T00:00:00Z') })], v);
+    const r = byId(
+      [
+        conv('sun', 60_000n, { occurredAt: T('2026-11-22T23:59:59.999Z') }),
+        conv('mon', 60_000n, { occurredAt: T('2026-11-23T00:00:00Z') }),
+      ],
+      v,
+    );
     expect(r.sun!).toMatchObject({ amount: 6_000n, period: '2026-W47' }); // 600.00 alone → 10 % = 6,000
     expect(r.mon!).toMatchObject({ amount: 6_000n, period: '2026-W48' });
     // Monday to Sunday of one week share a volume: 1,200.00 → 20 % = 12,000 each
-    const same = byId([conv('mon', 60_000n, { occurredAt: T('2026-11-16T00:00:00Z') }), conv('sun', 60_000n, { occurredAt: T('2026-11-22T23:59:59.999Z') })], v);
+    const same = byId(
+      [
+        conv('mon', 60_000n, { occurredAt: T('2026-11-16T00:00:00Z') }),
+        conv('sun', 60_000n, { occurredAt: T('2026-11-22T23:59:59.999Z') }),
+      ],
+      v,
+    );
     expect(same.mon!.amount).toBe(12_000n);
   });
 
@@ -344,29 +499,61 @@ describe('cap per period', () => {
   });
 
   it('caps the flat part too (the cap is on the total commission)', () => {
-    const v = only({ percentBps: 0, flatPerConversion: usd('0.50'), capPerPeriod: usd('1.20', '1', '1') });
-    const list = run(['a', 'b', 'c'].map((id) => conv(id, 0n)), v).commissions;
+    const v = only({
+      percentBps: 0,
+      flatPerConversion: usd('0.50'),
+      capPerPeriod: usd('1.20', '1', '1'),
+    });
+    const list = run(
+      ['a', 'b', 'c'].map((id) => conv(id, 0n)),
+      v,
+    ).commissions;
     // 50 + 50 = 100, then only 120 − 100 = 20 left for the third
-    expect(list.map((c) => [c.amount, c.capped])).toEqual([[50n, false], [50n, false], [20n, true]]);
+    expect(list.map((c) => [c.amount, c.capped])).toEqual([
+      [50n, false],
+      [50n, false],
+      [20n, true],
+    ]);
   });
 });
 
 describe('rule versions', () => {
-  const v1 = { version: 1, effectiveFrom: T('2026-01-01T00:00:00Z'), rules: parseRuleSet(doc({ percentBps: 1000 })) };
-  const v2 = { version: 2, effectiveFrom: T('2026-07-01T00:00:00Z'), rules: parseRuleSet(doc({ percentBps: 2000, holdDays: 14 })) };
+  const v1 = {
+    version: 1,
+    effectiveFrom: T('2026-01-01T00:00:00Z'),
+    rules: parseRuleSet(doc({ percentBps: 1000 })),
+  };
+  const v2 = {
+    version: 2,
+    effectiveFrom: T('2026-07-01T00:00:00Z'),
+    rules: parseRuleSet(doc({ percentBps: 2000, holdDays: 14 })),
+  };
 
   it('prices each conversion by the version in force at its occurredAt', () => {
     const before = conv('before', 10_000n, { occurredAt: T('2026-06-30T23:59:59.999Z') });
     const after = conv('after', 10_000n, { occurredAt: T('2026-07-01T00:00:00Z') });
     const r = byId([before, after], [v2, v1]); // version order in the input does not matter
-    expect(r.before!).toMatchObject({ ruleVersion: 1, amount: 1_000n, availableAt: before.occurredAt }); // 10,000 × 10 % = 1,000; hold 0
-    expect(r.after!).toMatchObject({ ruleVersion: 2, amount: 2_000n, availableAt: T('2026-07-15T00:00:00Z') }); // 10,000 × 20 %; hold 14 days
+    expect(r.before!).toMatchObject({
+      ruleVersion: 1,
+      amount: 1_000n,
+      availableAt: before.occurredAt,
+    }); // 10,000 × 10 % = 1,000; hold 0
+    expect(r.after!).toMatchObject({
+      ruleVersion: 2,
+      amount: 2_000n,
+      availableAt: T('2026-07-15T00:00:00Z'),
+    }); // 10,000 × 20 %; hold 14 days
   });
 
   it('reports a conversion before the first version as an error, not a crash', () => {
     const early = conv('early', 10_000n, { occurredAt: T('2025-12-31T23:59:59Z') });
     const r = run([early, conv('ok', 10_000n)], [v1, v2]);
-    expect(r.errors).toEqual([{ conversionId: 'early', message: expect.stringContaining('no commission rule version is in force') }]);
+    expect(r.errors).toEqual([
+      {
+        conversionId: 'early',
+        message: expect.stringContaining('no commission rule version is in force'),
+      },
+    ]);
     expect(r.commissions.map((c) => c.conversionId)).toEqual(['ok']);
   });
 
@@ -391,7 +578,12 @@ describe('status', () => {
 
   it('is pending during the hold period and payable from availableAt on', () => {
     const c = conv('h', 10_000n, { occurredAt: at });
-    expect(byId([c], v, available - 1).h!).toMatchObject({ status: 'pending', reason: 'hold_period', amount: 1_000n, availableAt: available });
+    expect(byId([c], v, available - 1).h!).toMatchObject({
+      status: 'pending',
+      reason: 'hold_period',
+      amount: 1_000n,
+      availableAt: available,
+    });
     expect(byId([c], v, available).h!).toMatchObject({ status: 'payable', reason: null });
     expect(byId([c], v, available + DAY).h!).toMatchObject({ status: 'payable', reason: null });
   });
@@ -402,7 +594,10 @@ describe('status', () => {
   });
 
   it('voids refunded and fraud conversions with amount 0', () => {
-    const r = byId([conv('r', 10_000n, { status: 'refunded' }), conv('f', 10_000n, { status: 'fraud' })], v);
+    const r = byId(
+      [conv('r', 10_000n, { status: 'refunded' }), conv('f', 10_000n, { status: 'fraud' })],
+      v,
+    );
     expect(r.r!).toMatchObject({ status: 'voided', reason: 'refunded', amount: 0n, capped: false });
     expect(r.f!).toMatchObject({ status: 'voided', reason: 'fraud', amount: 0n });
   });
@@ -410,7 +605,11 @@ describe('status', () => {
   it('holds commissions of a suspended or closed affiliate', () => {
     for (const status of ['suspended', 'closed'] as const) {
       const r = byId([conv('a', 10_000n, { occurredAt: at })], v, LATER, status);
-      expect(r.a!).toMatchObject({ status: 'pending', reason: 'affiliate_inactive', amount: 1_000n });
+      expect(r.a!).toMatchObject({
+        status: 'pending',
+        reason: 'affiliate_inactive',
+        amount: 1_000n,
+      });
     }
   });
 
@@ -437,7 +636,12 @@ describe('status', () => {
 describe('errors', () => {
   it('reports a currency outside the rule set and still prices the rest', () => {
     const r = run([conv('eur', 10_000n, { currency: 'EUR' }), conv('usd', 10_000n)], only());
-    expect(r.errors).toEqual([{ conversionId: 'eur', message: 'currency EUR is not in rule version 1 (its currencies: USD, IDR, PHP)' }]);
+    expect(r.errors).toEqual([
+      {
+        conversionId: 'eur',
+        message: 'currency EUR is not in rule version 1 (its currencies: USD, IDR, PHP)',
+      },
+    ]);
     expect(r.commissions.map((c) => [c.conversionId, c.amount])).toEqual([['usd', 1_000n]]);
   });
 
@@ -453,7 +657,13 @@ describe('errors', () => {
       ],
       only(),
     );
-    expect(r.errors.map((e) => e.conversionId).sort()).toEqual(['dup', 'dup', 'nan', 'neg', 'other']);
+    expect(r.errors.map((e) => e.conversionId).sort()).toEqual([
+      'dup',
+      'dup',
+      'nan',
+      'neg',
+      'other',
+    ]);
     expect(r.commissions.map((c) => c.conversionId)).toEqual(['fine']);
   });
 });
@@ -498,7 +708,9 @@ describe('nextPayoutDate (strictly after asOf’s UTC date)', () => {
     expect(nextPayoutDate(D('2026-11-20T00:00:00Z'), friday)).toEqual(D('2026-11-27T00:00:00Z')); // Friday 00:00 → next Friday
     expect(nextPayoutDate(D('2026-11-20T23:59:59Z'), friday)).toEqual(D('2026-11-27T00:00:00Z'));
     expect(nextPayoutDate(D('2026-11-21T00:00:00Z'), friday)).toEqual(D('2026-11-27T00:00:00Z')); // Saturday
-    expect(nextPayoutDate(D('2026-11-22T12:00:00Z'), { frequency: 'weekly', weekday: 'monday' })).toEqual(D('2026-11-23T00:00:00Z')); // Sunday → Monday
+    expect(
+      nextPayoutDate(D('2026-11-22T12:00:00Z'), { frequency: 'weekly', weekday: 'monday' }),
+    ).toEqual(D('2026-11-23T00:00:00Z')); // Sunday → Monday
     expect(nextPayoutDate(D('2026-12-30T12:00:00Z'), friday)).toEqual(D('2027-01-01T00:00:00Z')); // across New Year
   });
 
@@ -579,7 +791,16 @@ describe('parseRuleSet', () => {
       currencies: ['USD', 'usd', 'USD'],
       minimumPayout: { USD: '50.00', EUR: '1.00' },
       productOverrides: [{ product: 'a' }, { product: 'a' }],
-      tiers: { basis: 'conversion_count', mode: 'marginal', period: 'month', brackets: [{ from: 1, percentBps: 1 }, { from: 1, percentBps: 2 }, { from: 2.5, percentBps: 3 }] },
+      tiers: {
+        basis: 'conversion_count',
+        mode: 'marginal',
+        period: 'month',
+        brackets: [
+          { from: 1, percentBps: 1 },
+          { from: 1, percentBps: 2 },
+          { from: 2.5, percentBps: 3 },
+        ],
+      },
       payoutSchedule: { frequency: 'monthly', day: 32 },
       percentBps: 10_001,
     });
@@ -603,11 +824,16 @@ describe('parseRuleSet', () => {
     const issues = issuesOf(
       doc({
         capPerPeriod: { USD: '1.00', IDR: '1', PHP: '1', EUR: '1' },
-        tiers: { basis: 'net_revenue', mode: 'whole', period: 'week', brackets: [{ from: { USD: '1.00', IDR: '0', PHP: '0' }, percentBps: 1 }] },
+        tiers: {
+          basis: 'net_revenue',
+          mode: 'whole',
+          period: 'week',
+          brackets: [{ from: { USD: '1.00', IDR: '0', PHP: '0' }, percentBps: 1 }],
+        },
       }),
     );
     expect(issues).toEqual([
-      'capPerPeriod.EUR: EUR is not one of the rule set\'s currencies (USD, IDR, PHP)',
+      "capPerPeriod.EUR: EUR is not one of the rule set's currencies (USD, IDR, PHP)",
       'tiers.brackets[0].from.USD: the first bracket must start at 0 (found 1.00)',
     ]);
   });
@@ -618,7 +844,9 @@ describe('parseRuleSet', () => {
   });
 
   it('accepts examples/rules.json', () => {
-    const json: unknown = JSON.parse(readFileSync(new URL('../examples/rules.json', import.meta.url), 'utf8'));
+    const json: unknown = JSON.parse(
+      readFileSync(new URL('../examples/rules.json', import.meta.url), 'utf8'),
+    );
     const rules = parseRuleSet(json);
     expect(rules.currencies).toEqual(['USD', 'IDR', 'PHP']);
     expect(rules.tiers?.basis).toBe('net_revenue');
@@ -632,7 +860,9 @@ describe('parseRuleSet', () => {
 
 describe('docs worked example (examples/rules.json)', () => {
   it('matches the numbers in docs/commission-rules.md', () => {
-    const rules = parseRuleSet(JSON.parse(readFileSync(new URL('../examples/rules.json', import.meta.url), 'utf8')));
+    const rules = parseRuleSet(
+      JSON.parse(readFileSync(new URL('../examples/rules.json', import.meta.url), 'utf8')),
+    );
     const versions = [{ version: 7, effectiveFrom: T('2026-11-01T00:00:00Z'), rules }];
     const asOf = T('2026-12-05T00:00:00Z');
     const r = computeAffiliateCommissions(
@@ -648,15 +878,35 @@ describe('docs worked example (examples/rules.json)', () => {
     );
     expect(r.errors).toEqual([]);
     const c = Object.fromEntries(r.commissions.map((x) => [x.conversionId, x]));
-    // c1: 900,000 × 1,000 / 10,000 = 90,000; + 50 flat = 90,050 (USD 900.50); available 3 Dec 09:00 ≤ asOf → payable
-    expect(c.c1!).toMatchObject({ amount: 90_050n, status: 'payable', rateBps: 1000, period: '2026-11' });
-    // c2 (override 20 %): 50,000 × 2,000 / 10,000 = 10,000; + 500 = 10,500 (USD 105.00); counts 500.00 toward volume
-    expect(c.c2!).toMatchObject({ amount: 10_500n, status: 'pending', reason: 'hold_period', rateBps: 2000 });
-    // c3: volume before 9,500.00; 50,000 × 1,000 + 73,457 × 1,500 = 50,000,000 + 110,185,500 = 160,185,500
+    // c1: 900,000 × 1,000 / 10,000 = 90,000; + 50 flat = 90,050 (USD 900.50); available 3 Dec 09:00
+    // ≤ asOf → payable
+    expect(c.c1!).toMatchObject({
+      amount: 90_050n,
+      status: 'payable',
+      rateBps: 1000,
+      period: '2026-11',
+    });
+    // c2 (override 20 %): 50,000 × 2,000 / 10,000 = 10,000; + 500 = 10,500 (USD 105.00); counts
+    // 500.00 toward volume
+    expect(c.c2!).toMatchObject({
+      amount: 10_500n,
+      status: 'pending',
+      reason: 'hold_period',
+      rateBps: 2000,
+    });
+    // c3: volume before 9,500.00; 50,000 × 1,000 + 73,457 × 1,500 = 50,000,000 + 110,185,500 =
+    // 160,185,500
     //     / 10,000 = 16,018.55 → 16,019; + 50 = 16,069 (USD 160.69)
-    expect(c.c3!).toMatchObject({ amount: 16_069n, status: 'pending', reason: 'hold_period', rateBps: 1500 });
+    expect(c.c3!).toMatchObject({
+      amount: 16_069n,
+      status: 'pending',
+      reason: 'hold_period',
+      rateBps: 1500,
+    });
     expect(c.c4!).toMatchObject({ amount: 0n, status: 'voided', reason: 'refunded' });
-    expect(nextPayoutDate(new Date(asOf), rules.payoutSchedule)).toEqual(new Date('2026-12-15T00:00:00Z'));
+    expect(nextPayoutDate(new Date(asOf), rules.payoutSchedule)).toEqual(
+      new Date('2026-12-15T00:00:00Z'),
+    );
   });
 });
 
@@ -675,14 +925,27 @@ describe('properties', () => {
           flatPerConversion: usd('0.50', '5000', '25.00'),
           productOverrides: [{ product: 'ent', percentBps: 2000 }],
           capPerPeriod: all('40.00'),
-          ...revenueTiers('marginal', 'week', [['0', 1000], ['50.00', 1500], ['200.00', 2500]]),
+          ...revenueTiers('marginal', 'week', [
+            ['0', 1000],
+            ['50.00', 1500],
+            ['200.00', 2500],
+          ]),
         }),
       ),
     },
     {
       version: 2,
       effectiveFrom: T('2026-11-15T00:00:00Z'),
-      rules: parseRuleSet(doc({ holdDays: 3, capPerPeriod: all('30.00'), ...countTiers('whole', [[0, 700], [4, 1300]]) })),
+      rules: parseRuleSet(
+        doc({
+          holdDays: 3,
+          capPerPeriod: all('30.00'),
+          ...countTiers('whole', [
+            [0, 700],
+            [4, 1300],
+          ]),
+        }),
+      ),
     },
   ];
   const start = T('2026-09-25T00:00:00Z');
@@ -697,16 +960,26 @@ describe('properties', () => {
   }) as fc.Arbitrary<ConversionInput>;
   const listAndShuffle = fc
     .uniqueArray(conversionArb, { selector: (c) => c.id, maxLength: 40 })
-    .chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })));
+    .chain((list) =>
+      fc.tuple(
+        fc.constant(list),
+        fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }),
+      ),
+    );
   const asOfArb = fc.integer({ min: start, max: start + 120 * DAY });
 
   it('same inputs in any order give identical results', () => {
     fc.assert(
-      fc.property(listAndShuffle, asOfArb, fc.constantFrom<AffiliateStatus>('active', 'suspended'), ([list, shuffled], asOf, status) => {
-        const a = computeAffiliateCommissions({ id: 'aff-1', status }, list, versions, asOf);
-        const b = computeAffiliateCommissions({ id: 'aff-1', status }, shuffled, versions, asOf);
-        expect(b).toEqual(a);
-      }),
+      fc.property(
+        listAndShuffle,
+        asOfArb,
+        fc.constantFrom<AffiliateStatus>('active', 'suspended'),
+        ([list, shuffled], asOf, status) => {
+          const a = computeAffiliateCommissions({ id: 'aff-1', status }, list, versions, asOf);
+          const b = computeAffiliateCommissions({ id: 'aff-1', status }, shuffled, versions, asOf);
+          expect(b).toEqual(a);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -714,7 +987,12 @@ describe('properties', () => {
   it('never exceeds the cap, never negative, voided always zero', () => {
     fc.assert(
       fc.property(listAndShuffle, ([list]) => {
-        const { commissions } = computeAffiliateCommissions({ id: 'aff-1', status: 'active' }, list, versions, LATER);
+        const { commissions } = computeAffiliateCommissions(
+          { id: 'aff-1', status: 'active' },
+          list,
+          versions,
+          LATER,
+        );
         const totals = new Map<string, bigint>();
         for (const c of commissions) {
           expect(c.amount >= 0n).toBe(true);
@@ -722,8 +1000,10 @@ describe('properties', () => {
           const key = `${c.period}|${c.currency}`;
           totals.set(key, (totals.get(key) ?? 0n) + c.amount);
         }
-        // Week keys only come from version 1 (cap 40.00), month keys only from version 2 (cap 30.00).
-        for (const [key, total] of totals) expect(total <= (key.includes('-W') ? 4_000n : 3_000n)).toBe(true);
+        // Week keys only come from version 1 (cap 40.00), month keys only from version 2 (cap
+        // 30.00).
+        for (const [key, total] of totals)
+          expect(total <= (key.includes('-W') ? 4_000n : 3_000n)).toBe(true);
       }),
       { numRuns: 300 },
     );

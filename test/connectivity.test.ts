@@ -39,10 +39,16 @@ describe.each(drivers())('connectivity while the central store is busy (%s)', (d
       const connectivity = await tw.ws.connectivity();
       const waited = Date.now() - started;
       expect(connectivity).toMatchObject({ online: true, reason: null });
-      // The probe does not queue behind the 4 s statements (a loose bound: a loaded machine is slow).
+      // The probe does not queue behind the 4 s statements (a loose bound: a loaded machine is
+      // slow).
       expect(waited).toBeLessThan(3000);
       // The call queues behind the work but is answered online: the session is not "unknown here".
-      const me = await tw.ws.call<{ username: string }>({ name: 'session.whoami', payload: {}, session: tw.token, workstationId: tw.ws.id });
+      const me = await tw.ws.call<{ username: string }>({
+        name: 'session.whoami',
+        payload: {},
+        session: tw.token,
+        workstationId: tw.ws.id,
+      });
       expect(me.username).toBe('admin');
     } finally {
       await Promise.allSettled(busy);

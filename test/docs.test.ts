@@ -11,7 +11,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateDocs, ROOT } from '../scripts/docs/generate.js';
-import { anchors, checkInvocation, codeBlocks, invocations, links, RUN_MARKER, shellWords, SHELL_LANGS, type CodeBlock } from './support/doc-blocks.js';
+import {
+  anchors,
+  checkInvocation,
+  codeBlocks,
+  invocations,
+  links,
+  RUN_MARKER,
+  shellWords,
+  SHELL_LANGS,
+  type CodeBlock,
+} from './support/doc-blocks.js';
 import { tempDir } from './support/central.js';
 
 const rel = (file: string) => path.relative(ROOT, file);
@@ -19,7 +29,13 @@ const read = (file: string) => readFileSync(file, 'utf8');
 
 function markdownUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? markdownUnder(path.join(dir, e.name)) : e.name.endsWith('.md') ? [path.join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? markdownUnder(path.join(dir, e.name))
+        : e.name.endsWith('.md')
+          ? [path.join(dir, e.name)]
+          : [],
+    )
     .sort();
 }
 
@@ -43,17 +59,30 @@ interface Resolved {
 function resolveLink(from: string, target: string): Resolved | null {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return null; // https:, mailto:, …
   const [p, anchor] = target.split('#') as [string, string | undefined];
-  return { file: p === '' ? from : path.resolve(path.dirname(from), decodeURIComponent(p)), anchor: anchor ?? null };
+  return {
+    file: p === '' ? from : path.resolve(path.dirname(from), decodeURIComponent(p)),
+    anchor: anchor ?? null,
+  };
 }
 
 describe('documentation', () => {
   it('every markdown file in docs/ is linked from README.md or from docs/README.md, which README.md links', () => {
     const linkedFrom = (file: string) =>
-      new Set(links(read(file)).map((l) => resolveLink(file, l.target)).filter((r): r is Resolved => r !== null).map((r) => r.file));
+      new Set(
+        links(read(file))
+          .map((l) => resolveLink(file, l.target))
+          .filter((r): r is Resolved => r !== null)
+          .map((r) => r.file),
+      );
     const fromReadme = linkedFrom(README);
-    expect(fromReadme.has(DOCS_INDEX), 'README.md must link docs/README.md (the index of all docs)').toBe(true);
+    expect(
+      fromReadme.has(DOCS_INDEX),
+      'README.md must link docs/README.md (the index of all docs)',
+    ).toBe(true);
     const fromIndex = existsSync(DOCS_INDEX) ? linkedFrom(DOCS_INDEX) : new Set<string>();
-    const orphans = DOCUMENTS.filter((f) => f !== README && f !== DOCS_INDEX && !fromReadme.has(f) && !fromIndex.has(f)).map(rel);
+    const orphans = DOCUMENTS.filter(
+      (f) => f !== README && f !== DOCS_INDEX && !fromReadme.has(f) && !fromIndex.has(f),
+    ).map(rel);
     expect(orphans, 'link these from docs/README.md (or README.md)').toEqual([]);
   });
 
@@ -71,7 +100,8 @@ describe('documentation', () => {
         }
         if (r.anchor && r.file.endsWith('.md') && statSync(r.file).isFile()) {
           if (!anchorsOf.has(r.file)) anchorsOf.set(r.file, anchors(read(r.file)));
-          if (!anchorsOf.get(r.file)!.has(r.anchor)) broken.push(`${where} — no heading #${r.anchor} in ${rel(r.file)}`);
+          if (!anchorsOf.get(r.file)!.has(r.anchor))
+            broken.push(`${where} — no heading #${r.anchor} in ${rel(r.file)}`);
         }
       }
     }
@@ -92,13 +122,20 @@ describe('documentation', () => {
       .split('\n')
       .filter((l) => /^#{2,4}\s/.test(l));
     const missing = codes.filter((c) => !headings.some((h) => new RegExp(`\\b${c}\\b`).test(h)));
-    expect(missing, 'add a section (a heading naming the code) with its meaning and fix').toEqual([]);
+    expect(missing, 'add a section (a heading naming the code) with its meaning and fix').toEqual(
+      [],
+    );
   });
 });
 
 describe('the CLI lines in the docs', () => {
   it('finds invocations the way a shell splits them', () => {
-    const block = (lang: string, ...lines: string[]): CodeBlock => ({ line: 1, lang, run: false, lines: lines.map((text, i) => ({ text, line: i + 2 })) });
+    const block = (lang: string, ...lines: string[]): CodeBlock => ({
+      line: 1,
+      lang,
+      run: false,
+      lines: lines.map((text, i) => ({ text, line: i + 2 })),
+    });
     const found = invocations(
       block(
         'sh',
@@ -119,22 +156,54 @@ describe('the CLI lines in the docs', () => {
       [4, 'batch', 'create', '--note', 'two words', '--currency', 'IDR'],
       [9, 'whoami'],
     ]);
-    const console = invocations(block('console', '$ treasury sync status', 'online: yes (treasury calc)', '$ treasury payables --currency IDR'));
-    expect(console.map((i) => i.args)).toEqual([['sync', 'status'], ['payables', '--currency', 'IDR']]);
+    const console = invocations(
+      block(
+        'console',
+        '$ treasury sync status',
+        'online: yes (treasury calc)',
+        '$ treasury payables --currency IDR',
+      ),
+    );
+    expect(console.map((i) => i.args)).toEqual([
+      ['sync', 'status'],
+      ['payables', '--currency', 'IDR'],
+    ]);
     expect(shellWords(`a "b \\"c\\"" 'd e' # f`).words).toEqual(['a', 'b "c"', 'd e']);
   });
 
   it('the parser refuses what the CLI would refuse', async () => {
-    expect(await checkInvocation(['batch', 'approve', 'B-20261121-001', '--hash', 'abc'])).toBeNull();
-    expect(await checkInvocation(['--data-dir', 'D', 'demo', '--affiliates', '10', '--conversions', '100'])).toBeNull();
+    expect(
+      await checkInvocation(['batch', 'approve', 'B-20261121-001', '--hash', 'abc']),
+    ).toBeNull();
+    expect(
+      await checkInvocation([
+        '--data-dir',
+        'D',
+        'demo',
+        '--affiliates',
+        '10',
+        '--conversions',
+        '100',
+      ]),
+    ).toBeNull();
     expect(await checkInvocation(['report', '--help'])).toBeNull();
     expect(await checkInvocation(['batch', 'aprove', 'B'])).toMatch(/unknown command 'aprove'/);
     expect(await checkInvocation(['calc', '--bogus'])).toMatch(/unknown option '--bogus'/);
-    expect(await checkInvocation(['import', 'affiliates'])).toMatch(/missing required argument 'file'/);
-    expect(await checkInvocation(['login'])).toMatch(/required option '--username <name>' not specified/);
-    expect(await checkInvocation(['demo', '--affiliates', 'many', '--conversions', '1'])).not.toBeNull();
-    expect(await checkInvocation(['report', 'weekly'])).toMatch(/<name> is "weekly", not one of time-series/);
-    expect(await checkInvocation(['batch', 'preview', '--provider', 'paypal'])).toMatch(/--provider is "paypal"/);
+    expect(await checkInvocation(['import', 'affiliates'])).toMatch(
+      /missing required argument 'file'/,
+    );
+    expect(await checkInvocation(['login'])).toMatch(
+      /required option '--username <name>' not specified/,
+    );
+    expect(
+      await checkInvocation(['demo', '--affiliates', 'many', '--conversions', '1']),
+    ).not.toBeNull();
+    expect(await checkInvocation(['report', 'weekly'])).toMatch(
+      /<name> is "weekly", not one of time-series/,
+    );
+    expect(await checkInvocation(['batch', 'preview', '--provider', 'paypal'])).toMatch(
+      /--provider is "paypal"/,
+    );
     expect(await checkInvocation(['report', '$REPORT'])).toBeNull();
   });
 
@@ -150,7 +219,7 @@ describe('the CLI lines in the docs', () => {
         }
       }
     }
-    expect(checked, "the extractor found no CLI lines at all").toBeGreaterThan(3);
+    expect(checked, 'the extractor found no CLI lines at all').toBeGreaterThan(3);
     expect(problems).toEqual([]);
   });
 });
@@ -161,13 +230,23 @@ describe('the CLI lines in the docs', () => {
  * the credential store a user would get (the keychain, or the file vault where none answers).
  */
 describe('blocks marked <!-- doc-test: run -->', () => {
-  const runnable = DOCUMENTS.map((file) => ({ file, blocks: codeBlocks(read(file)).filter((b) => b.run) })).filter((f) => f.blocks.length > 0);
+  const runnable = DOCUMENTS.map((file) => ({
+    file,
+    blocks: codeBlocks(read(file)).filter((b) => b.run),
+  })).filter((f) => f.blocks.length > 0);
   const scratch = tempDir('treasury-docs-');
   afterAll(() => scratch.remove());
 
   it('at least one block of the README is marked, and every marked block is a shell block', () => {
-    expect(runnable.some((f) => f.file === README), `mark a README block with ${RUN_MARKER}`).toBe(true);
-    const notShell = runnable.flatMap((f) => f.blocks.filter((b) => b.lang !== 'sh' && b.lang !== 'bash').map((b) => `${rel(f.file)}:${b.line} (${b.lang || 'no language'})`));
+    expect(
+      runnable.some((f) => f.file === README),
+      `mark a README block with ${RUN_MARKER}`,
+    ).toBe(true);
+    const notShell = runnable.flatMap((f) =>
+      f.blocks
+        .filter((b) => b.lang !== 'sh' && b.lang !== 'bash')
+        .map((b) => `${rel(f.file)}:${b.line} (${b.lang || 'no language'})`),
+    );
     expect(notShell, 'only ```sh and ```bash blocks can be run').toEqual([]);
   });
 
@@ -175,7 +254,8 @@ describe('blocks marked <!-- doc-test: run -->', () => {
     it(`${rel(file)}: ${blocks.length} block(s) run and exit 0`, async () => {
       const dir = path.join(scratch.dir, rel(file).replace(/[^\w.-]/g, '_'));
       mkdirSync(dir, { recursive: true });
-      for (const link of ['bin', 'examples']) symlinkSync(path.join(ROOT, link), path.join(dir, link));
+      for (const link of ['bin', 'examples'])
+        symlinkSync(path.join(ROOT, link), path.join(dir, link));
       const password = 'doc-test-password-' + randomBytes(6).toString('hex');
       const env: NodeJS.ProcessEnv = {};
       for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) env[k] = v;
@@ -200,23 +280,32 @@ describe('blocks marked <!-- doc-test: run -->', () => {
       ];
       const script = [
         ...prelude,
-        ...blocks.flatMap((b) => [`echo "::doc-block ${b.line}" >&2`, ...b.lines.map((l) => l.text)]),
+        ...blocks.flatMap((b) => [
+          `echo "::doc-block ${b.line}" >&2`,
+          ...b.lines.map((l) => l.text),
+        ]),
         'echo "::doc-blocks-done" >&2',
       ].join('\n');
       const started = Date.now();
-      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn('bash', ['-c', script], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 270_000);
-        child.on('error', reject);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-      });
+      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+        (resolve, reject) => {
+          const child = spawn('bash', ['-c', script], {
+            cwd: dir,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+          const timer = setTimeout(() => child.kill('SIGKILL'), 270_000);
+          child.on('error', reject);
+          child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code, stdout, stderr });
+          });
+        },
+      );
       const reached = [...result.stderr.matchAll(/^::doc-block (\d+)$/gm)].map((m) => Number(m[1]));
       const done = /^::doc-blocks-done$/m.test(result.stderr);
       const lines = blocks.map((b) => `${rel(file)}:${b.line}`);

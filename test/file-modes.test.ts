@@ -34,9 +34,17 @@ describe('files the app creates are owner-only under umask 022', () => {
     // A parent anyone can enter, as a home folder is: the data dir itself must close the door.
     chmodSync(scratch.dir, 0o755);
     const dataDir = path.join(scratch.dir, 'data');
-    const ws = await openWorkstation({ dataDir, credentials: vaultStore(dataDir, 'test: no keychain') });
+    const ws = await openWorkstation({
+      dataDir,
+      credentials: vaultStore(dataDir, 'test: no keychain'),
+    });
     try {
-      await ws.call({ name: 'operators.bootstrap', payload: { username: 'admin', password: 'owner-only password 1' }, workstationId: ws.id, id: randomUUID() });
+      await ws.call({
+        name: 'operators.bootstrap',
+        payload: { username: 'admin', password: 'owner-only password 1' },
+        workstationId: ws.id,
+        id: randomUUID(),
+      });
       await ws.cache(); // the encrypted cache and its key, in the vault
       const host = await startBrowserHost({ workstation: ws });
       await host.close();
@@ -46,7 +54,15 @@ describe('files the app creates are owner-only under umask 022', () => {
     const central = readdirSync(path.join(dataDir, 'central'), { recursive: true });
     expect(central.length).toBeGreaterThan(500); // the check saw PGlite's whole store
     expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
-    for (const made of ['cache.db', 'workstation.json', 'vault/secrets.json', 'vault/vault.key', 'logs', 'transit']) expect(statSync(path.join(dataDir, made))).toBeTruthy();
+    for (const made of [
+      'cache.db',
+      'workstation.json',
+      'vault/secrets.json',
+      'vault/vault.key',
+      'logs',
+      'transit',
+    ])
+      expect(statSync(path.join(dataDir, made))).toBeTruthy();
     expect(exposed(dataDir)).toEqual([]);
     expect(modeReport(dataDir)).toMatchObject({ dataDir: '700', exposed: 0 });
   });
@@ -56,7 +72,11 @@ describe('files the app creates are owner-only under umask 022', () => {
     mkdirSync(path.join(dataDir, 'central'), { recursive: true, mode: 0o777 });
     chmodSync(dataDir, 0o755);
     const report = modeReport(dataDir);
-    expect(report).toMatchObject({ dataDir: '755', exposed: 1, examples: [{ path: 'central', mode: expect.stringMatching(/^7[57][57]$/) }] });
+    expect(report).toMatchObject({
+      dataDir: '755',
+      exposed: 1,
+      examples: [{ path: 'central', mode: expect.stringMatching(/^7[57][57]$/) }],
+    });
     const ws = await openWorkstation({ dataDir, credentials: vaultStore(dataDir, 'test') });
     await ws.close();
     expect(exposed(dataDir)).toEqual([]);

@@ -17,12 +17,18 @@ import { openTestWorkstation, type TestWorkstation } from './support/workstation
 describe.each(drivers())('jobs (%s)', (driver) => {
   let tw: TestWorkstation;
   const out = tempDir('treasury-jobs-out-');
-  const call = <T>(name: string, payload: unknown = {}) => tw.ws.call<T>({ name, payload, session: tw.token, workstationId: tw.ws.id });
+  const call = <T>(name: string, payload: unknown = {}) =>
+    tw.ws.call<T>({ name, payload, session: tw.token, workstationId: tw.ws.id });
   const jobs = () => call<JobView[]>('jobs.list');
 
   beforeAll(async () => {
     tw = await openTestWorkstation(driver);
-    await tw.call('demo.generate', { affiliates: 400, conversions: 30_000, seed: 11, until: '2026-06-01T00:00:00Z' });
+    await tw.call('demo.generate', {
+      affiliates: 400,
+      conversions: 30_000,
+      seed: 11,
+      until: '2026-06-01T00:00:00Z',
+    });
     await tw.call('commissions.calculate', {});
   });
   afterAll(async () => {
@@ -32,11 +38,20 @@ describe.each(drivers())('jobs (%s)', (driver) => {
 
   it('an export job returns at once, answers interactive calls meanwhile, and ends with its file', async () => {
     const file = path.join(out.dir, 'all.csv');
-    const started = await call<JobView>('jobs.start', { name: 'export.commissions', payload: { format: 'csv', out: file } });
-    expect(started).toMatchObject({ name: 'export.commissions', operator: 'admin', state: 'running', cancellable: true });
-    // Interactive calls while it runs: answered, online (a loose bound; the benchmark has the figures).
-    // On PGlite the export reads in short slices, so the call is answered while the job still runs
-    // (it used to wait for the whole export: one snapshot transaction on the one connection).
+    const started = await call<JobView>('jobs.start', {
+      name: 'export.commissions',
+      payload: { format: 'csv', out: file },
+    });
+    expect(started).toMatchObject({
+      name: 'export.commissions',
+      operator: 'admin',
+      state: 'running',
+      cancellable: true,
+    });
+    // Interactive calls while it runs: answered, online (a loose bound; the benchmark has the
+    // figures). On PGlite the export reads in short slices, so the call is answered while the job
+    // still runs (it used to wait for the whole export: one snapshot transaction on the one
+    // connection).
     const t0 = Date.now();
     const me = await call<{ username: string }>('session.whoami');
     expect(me.username).toBe('admin');
@@ -45,7 +60,12 @@ describe.each(drivers())('jobs (%s)', (driver) => {
     expect((await tw.ws.connectivity()).online).toBe(true);
     await tw.ws.jobs.settled(started.id);
     const [done] = await jobs();
-    expect(done).toMatchObject({ id: started.id, state: 'succeeded', error: null, result: { rowCount: 30_000, file } });
+    expect(done).toMatchObject({
+      id: started.id,
+      state: 'succeeded',
+      error: null,
+      result: { rowCount: 30_000, file },
+    });
     expect(done!.done).toBeGreaterThan(0);
     expect(existsSync(file)).toBe(true);
   });
@@ -64,34 +84,68 @@ describe.each(drivers())('jobs (%s)', (driver) => {
             asked ??= tw.ws.jobs.cancel(started.id, 'admin');
           },
         }),
-      { name: 'export.commissions', payload: { format: 'csv', out: file }, session: tw.token, workstationId: tw.ws.id },
+      {
+        name: 'export.commissions',
+        payload: { format: 'csv', out: file },
+        session: tw.token,
+        workstationId: tw.ws.id,
+      },
       'admin',
       { kind: 'command', transactional: false, cancellable: true },
     );
     await tw.ws.jobs.settled(started.id);
     expect(asked).toMatchObject({ state: 'running' });
     const ended = await call<JobView>('jobs.get', { id: started.id });
-    expect(ended).toMatchObject({ state: 'cancelled', result: null, error: { code: 'JOB_CANCELLED', message: expect.stringMatching(/export\.commissions was cancelled while .*nothing it did was kept/) } });
+    expect(ended).toMatchObject({
+      state: 'cancelled',
+      result: null,
+      error: {
+        code: 'JOB_CANCELLED',
+        message: expect.stringMatching(
+          /export\.commissions was cancelled while .*nothing it did was kept/,
+        ),
+      },
+    });
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(out.dir).filter((n) => n.startsWith('cancelled.csv'))).toEqual([]);
-    const audit = await rows<{ action: string; decision: string }>(tw.ws.central.db, sql`SELECT action, decision FROM audit_log WHERE command_id = (SELECT command_id FROM audit_log WHERE decision = 'cancelled' ORDER BY seq DESC LIMIT 1) ORDER BY seq`);
+    const audit = await rows<{ action: string; decision: string }>(
+      tw.ws.central.db,
+      sql`SELECT action, decision FROM audit_log WHERE command_id = (SELECT command_id FROM audit_log WHERE decision = 'cancelled' ORDER BY seq DESC LIMIT 1) ORDER BY seq`,
+    );
     expect(audit).toEqual([
       { action: 'export.commissions', decision: 'allowed' },
       { action: 'export.commissions', decision: 'cancelled' },
     ]);
-    await expect(call('jobs.cancel', { id: started.id })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(call('jobs.cancel', { id: started.id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
   });
 
   it('a job runs its call with the operator’s own permission, and only its operator sees it', async () => {
-    await expect(call('jobs.start', { name: 'jobs.list' })).rejects.toMatchObject({ code: 'UNKNOWN_COMMAND' });
-    await expect(call('jobs.get', { id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const bad = await call<JobView>('jobs.start', { name: 'export.commissions', payload: { format: 'xlsx', out: path.join(out.dir, 'x') } });
+    await expect(call('jobs.start', { name: 'jobs.list' })).rejects.toMatchObject({
+      code: 'UNKNOWN_COMMAND',
+    });
+    await expect(
+      call('jobs.get', { id: '00000000-0000-4000-8000-000000000000' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const bad = await call<JobView>('jobs.start', {
+      name: 'export.commissions',
+      payload: { format: 'xlsx', out: path.join(out.dir, 'x') },
+    });
     await tw.ws.jobs.settled(bad.id);
-    expect(await call<JobView>('jobs.get', { id: bad.id })).toMatchObject({ state: 'failed', error: { code: 'VALIDATION' } });
+    expect(await call<JobView>('jobs.get', { id: bad.id })).toMatchObject({
+      state: 'failed',
+      error: { code: 'VALIDATION' },
+    });
   });
 
   it('execution commits as it goes: its job cannot be cancelled half-way', () => {
-    const view = tw.ws.jobs.start(async () => new Promise(() => {}), { name: 'batch.execute', payload: {}, workstationId: tw.ws.id }, 'admin', { kind: 'command', transactional: false });
+    const view = tw.ws.jobs.start(
+      async () => new Promise(() => {}),
+      { name: 'batch.execute', payload: {}, workstationId: tw.ws.id },
+      'admin',
+      { kind: 'command', transactional: false },
+    );
     expect(view.cancellable).toBe(false);
     expect(() => tw.ws.jobs.cancel(view.id, 'admin')).toThrow(/cannot be cancelled half-way/);
     expect(() => tw.ws.jobs.get(view.id, 'someone-else')).toThrow(/no job/);

@@ -1,8 +1,8 @@
 /**
- * The layout tells the architecture, and these checks keep it true: src/core never imports Electron,
- * React or the DOM; the renderer never imports Node, a database or secrets; the preload imports only
- * Electron and the bridge contract. Then the app itself: electron-vite builds main, preload and
- * renderer.
+ * The layout tells the architecture, and these checks keep it true: src/core never imports
+ * Electron, React or the DOM; the renderer never imports Node, a database or secrets; the preload
+ * imports only Electron and the bridge contract. Then the app itself: electron-vite builds main,
+ * preload and renderer.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,17 +22,27 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]!);
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2]!);
 }
 
 describe('layering', () => {
   it('src/core imports no Electron, React or DOM code', () => {
     for (const file of sources(path.join(ROOT, 'src/core'))) {
       for (const spec of imports(file)) {
-        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(/^(electron|react|react-dom|ag-grid|zustand)(\/|$)/);
-        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(/(^|\/)(main|preload|renderer|cli)\//);
+        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(
+          /^(electron|react|react-dom|ag-grid|zustand)(\/|$)/,
+        );
+        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(
+          /(^|\/)(main|preload|renderer|cli)\//,
+        );
       }
-      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
       expect(code, path.relative(ROOT, file)).not.toMatch(/\b(window|document|localStorage)\./);
     }
   });
@@ -40,9 +50,12 @@ describe('layering', () => {
   it('src/renderer imports no Node, database, keychain or core runtime code', () => {
     for (const file of sources(path.join(ROOT, 'src/renderer'))) {
       for (const spec of imports(file)) {
-        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(/^(node:|fs|path|os|crypto|child_process|electron|better-sqlite3|keytar|postgres|pg|drizzle-orm|@electric-sql)/);
+        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(
+          /^(node:|fs|path|os|crypto|child_process|electron|better-sqlite3|keytar|postgres|pg|drizzle-orm|@electric-sql)/,
+        );
         // From the core, only the bridge contract (types) and the shared floor (pure vocabularies).
-        if (spec.includes('core/')) expect(spec).toMatch(/core\/(host\/bridge\/contract|shared\/[a-z-]+)$/);
+        if (spec.includes('core/'))
+          expect(spec).toMatch(/core\/(host\/bridge\/contract|shared\/[a-z-]+)$/);
       }
     }
   });
@@ -58,7 +71,10 @@ describe('the Electron app', () => {
   it('builds main, preload (CommonJS, for the sandbox) and renderer', () => {
     const out = tempDir('treasury-build-');
     try {
-      const r = spawnSync('npx', ['electron-vite', 'build', '--outDir', out.dir], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync('npx', ['electron-vite', 'build', '--outDir', out.dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(existsSync(path.join(out.dir, 'main/index.js'))).toBe(true);
       const preload = readFileSync(path.join(out.dir, 'preload/index.cjs'), 'utf8');
@@ -67,7 +83,10 @@ describe('the Electron app', () => {
       const html = readFileSync(path.join(out.dir, 'renderer/index.html'), 'utf8');
       expect(html).toContain('Content-Security-Policy');
       const assets = path.join(out.dir, 'renderer/assets');
-      const bundle = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(assets, f), 'utf8')).join('\n');
+      const bundle = readdirSync(assets)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => readFileSync(path.join(assets, f), 'utf8'))
+        .join('\n');
       expect(bundle).not.toMatch(/better-sqlite3|keytar|node:fs|drizzle-orm/);
     } finally {
       out.remove();

@@ -38,7 +38,11 @@ describe('status lookups of waiting payouts back off', () => {
     beforeAll(async () => {
       flow = await openFlow('pglite', { affiliates: 30, conversions: 2000, seed: 31 });
       fake = await startFakeXendit({ seed: 3, settleAfterMs: 3_600_000, recordRequests: true });
-      flow.providers.xendit = xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 3000 });
+      flow.providers.xendit = xenditProvider({
+        baseUrl: fake.url,
+        secretKey: fake.secretKey,
+        timeoutMs: 3000,
+      });
     }, 60_000);
     afterAll(async () => {
       await flow?.cleanup();
@@ -53,12 +57,22 @@ describe('status lookups of waiting payouts back off', () => {
       const waitMs = 6_000;
       await flow.tw.call('batch.execute', { batch: batch.batchId, waitMs });
       const path = `/v2/payouts/${held!.provider_payout_id}`;
-      const asked = fake.requests().slice(before).filter((r) => r.method === 'GET' && r.path === path).length;
-      console.info(`[lookup back-off] a LOCKED payout was looked up ${asked} times in a ${waitMs / 1000} s executor wait (every round: ~${Math.round(waitMs / 200)}); an hour by the schedule: ${lookupsWithin(3_600_000)}`);
+      const asked = fake
+        .requests()
+        .slice(before)
+        .filter((r) => r.method === 'GET' && r.path === path).length;
+      console.info(
+        `[lookup back-off] a LOCKED payout was looked up ${asked} times in a ${waitMs / 1000} s executor wait (every round: ~${Math.round(waitMs / 200)}); an hour by the schedule: ${lookupsWithin(3_600_000)}`,
+      );
       // Every round (~200 ms) would have been ~30; the schedule allows a handful.
       expect(asked).toBeGreaterThanOrEqual(1);
       expect(asked).toBeLessThanOrEqual(lookupsWithin(waitMs) + 1);
-      const [p] = await rows<{ status: string; provider_status: string; lookups: number; next_lookup_at: Date | null }>(
+      const [p] = await rows<{
+        status: string;
+        provider_status: string;
+        lookups: number;
+        next_lookup_at: Date | null;
+      }>(
         flow.tw.ws.central.db,
         sql`SELECT p.status, p.provider_status, a.lookups, a.next_lookup_at FROM payouts p JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt WHERE p.id = ${held!.id}::uuid`,
       );

@@ -111,15 +111,23 @@ function assertRounded(n: bigint, d: bigint, mode: RoundingMode, r: bigint): voi
   }
 }
 
-/** Currencies covering every exponent in the table: 0 (JPY, KRW), 2 (USD, EUR, IDR), 3 (KWD, BHD), 4 (CLF). */
+/**
+ * Currencies covering every exponent in the table: 0 (JPY, KRW), 2 (USD, EUR, IDR), 3 (KWD, BHD), 4
+ * (CLF).
+ */
 const CURRENCIES = ['JPY', 'KRW', 'USD', 'EUR', 'IDR', 'KWD', 'BHD', 'CLF'] as const;
 const currencyArb = fc.constantFrom(...CURRENCIES);
 const modeArb = fc.constantFrom<RoundingMode>(...ROUNDING_MODES);
 const amountArb = fc.bigInt({ min: MIN_MINOR, max: MAX_MINOR });
 const digitsArb = (min: number, max: number) =>
-  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((ds) => ds.join(''));
+  fc
+    .array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max })
+    .map((ds) => ds.join(''));
 
-/** Canonical text for `currency`, built independently of formatAmount: no leading zeros, exact decimals, no "-0". */
+/**
+ * Canonical text for `currency`, built independently of formatAmount: no leading zeros, exact
+ * decimals, no "-0".
+ */
 const canonicalArb = currencyArb.chain((currency) =>
   fc
     .record({
@@ -252,11 +260,21 @@ describe('divRound', () => {
   });
 
   it('property: result is within one unit, HALF_* within half a unit, each mode in its direction', () => {
-    const nonZero = fc.oneof(fc.bigInt({ min: -50n, max: 50n }), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n })).filter((d) => d !== 0n);
+    const nonZero = fc
+      .oneof(fc.bigInt({ min: -50n, max: 50n }), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }))
+      .filter((d) => d !== 0n);
     fc.assert(
-      fc.property(fc.oneof(fc.bigInt({ min: -200n, max: 200n }), fc.bigInt({ min: -(2n ** 128n), max: 2n ** 128n })), nonZero, modeArb, (n, d, mode) => {
-        assertRounded(n, d, mode, divRound(n, d, mode));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.bigInt({ min: -200n, max: 200n }),
+          fc.bigInt({ min: -(2n ** 128n), max: 2n ** 128n }),
+        ),
+        nonZero,
+        modeArb,
+        (n, d, mode) => {
+          assertRounded(n, d, mode, divRound(n, d, mode));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -283,9 +301,14 @@ describe('divRound', () => {
       FLOOR: 'CEILING',
     };
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10n ** 6n }), modeArb, (n, d, mode) => {
-        expect(divRound(-n, d, mode)).toBe(-divRound(n, d, mirror[mode]));
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        modeArb,
+        (n, d, mode) => {
+          expect(divRound(-n, d, mode)).toBe(-divRound(n, d, mirror[mode]));
+        },
+      ),
     );
   });
 });
@@ -357,7 +380,10 @@ describe('parseAmount', () => {
     const err = moneyError(() => parseAmount(text, 'USD'), 'INVALID_AMOUNT');
     expect(err.message).toContain(text);
     // Also with a rounding mode and allowNegative: those relax decimals and sign, not syntax.
-    moneyError(() => parseAmount(text, 'USD', { rounding: 'HALF_EVEN', allowNegative: true }), 'INVALID_AMOUNT');
+    moneyError(
+      () => parseAmount(text, 'USD', { rounding: 'HALF_EVEN', allowNegative: true }),
+      'INVALID_AMOUNT',
+    );
   });
 
   it('rejects negatives with NEGATIVE_AMOUNT unless allowNegative', () => {
@@ -457,12 +483,18 @@ describe('parseAmount', () => {
     expect(parseAmount('92233720368547758.07', 'USD')).toBe(MAX_MINOR);
     moneyError(() => parseAmount('92233720368547758.08', 'USD'), 'AMOUNT_OUT_OF_RANGE');
     expect(parseAmount('-92233720368547758.08', 'USD', { allowNegative: true })).toBe(MIN_MINOR);
-    moneyError(() => parseAmount('-92233720368547758.09', 'USD', { allowNegative: true }), 'AMOUNT_OUT_OF_RANGE');
+    moneyError(
+      () => parseAmount('-92233720368547758.09', 'USD', { allowNegative: true }),
+      'AMOUNT_OUT_OF_RANGE',
+    );
     expect(parseAmount('9223372036854775807', 'JPY')).toBe(MAX_MINOR);
     moneyError(() => parseAmount('9223372036854775808', 'JPY'), 'AMOUNT_OUT_OF_RANGE');
     moneyError(() => parseAmount('1' + '0'.repeat(40), 'USD'), 'AMOUNT_OUT_OF_RANGE');
     // Rounding up across the boundary is also caught.
-    moneyError(() => parseAmount('92233720368547758.075', 'USD', { rounding: 'HALF_UP' }), 'AMOUNT_OUT_OF_RANGE');
+    moneyError(
+      () => parseAmount('92233720368547758.075', 'USD', { rounding: 'HALF_UP' }),
+      'AMOUNT_OUT_OF_RANGE',
+    );
   });
 });
 
@@ -470,11 +502,17 @@ describe('parseMoney', () => {
   it('returns amount and currency', () => {
     expect(parseMoney('12.30', 'USD')).toEqual({ amount: 1230n, currency: 'USD' });
     expect(parseMoney('1.234', 'KWD')).toEqual({ amount: 1234n, currency: 'KWD' });
-    expect(parseMoney('-5', 'JPY', { allowNegative: true })).toEqual({ amount: -5n, currency: 'JPY' });
+    expect(parseMoney('-5', 'JPY', { allowNegative: true })).toEqual({
+      amount: -5n,
+      currency: 'JPY',
+    });
   });
 
   it('passes options and errors through', () => {
-    expect(parseMoney('12.345', 'USD', { rounding: 'HALF_UP' })).toEqual({ amount: 1235n, currency: 'USD' });
+    expect(parseMoney('12.345', 'USD', { rounding: 'HALF_UP' })).toEqual({
+      amount: 1235n,
+      currency: 'USD',
+    });
     moneyError(() => parseMoney('12.345', 'USD'), 'TOO_MANY_DECIMALS');
     moneyError(() => parseMoney('-1', 'USD'), 'NEGATIVE_AMOUNT');
     moneyError(() => parseMoney('', 'USD'), 'EMPTY_AMOUNT');
@@ -528,10 +566,22 @@ describe('formatAmount / formatMoney', () => {
 
   it('property: parseAmount(formatAmount(x)) === x for every in-range amount and currency', () => {
     fc.assert(
-      fc.property(fc.oneof(amountArb, fc.bigInt({ min: -100_000n, max: 100_000n }), fc.constantFrom(MIN_MINOR, MAX_MINOR, 0n, -1n, 1n)), currencyArb, (amount, currency) => {
-        expect(parseAmount(formatAmount(amount, currency), currency, { allowNegative: true })).toBe(amount);
-        expect(parseMoney(formatMoney(money(amount, currency)), currency, { allowNegative: true })).toEqual({ amount, currency });
-      }),
+      fc.property(
+        fc.oneof(
+          amountArb,
+          fc.bigInt({ min: -100_000n, max: 100_000n }),
+          fc.constantFrom(MIN_MINOR, MAX_MINOR, 0n, -1n, 1n),
+        ),
+        currencyArb,
+        (amount, currency) => {
+          expect(
+            parseAmount(formatAmount(amount, currency), currency, { allowNegative: true }),
+          ).toBe(amount);
+          expect(
+            parseMoney(formatMoney(money(amount, currency)), currency, { allowNegative: true }),
+          ).toEqual({ amount, currency });
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -539,7 +589,9 @@ describe('formatAmount / formatMoney', () => {
   it('property: formatAmount(parseAmount(s)) === s for canonical strings', () => {
     fc.assert(
       fc.property(canonicalArb, ({ currency, text }) => {
-        expect(formatAmount(parseAmount(text, currency, { allowNegative: true }), currency)).toBe(text);
+        expect(formatAmount(parseAmount(text, currency, { allowNegative: true }), currency)).toBe(
+          text,
+        );
       }),
       { numRuns: 1000 },
     );
@@ -548,7 +600,9 @@ describe('formatAmount / formatMoney', () => {
   it('property: the round trip also holds for every currency in the table', () => {
     fc.assert(
       fc.property(fc.constantFrom(...allCurrencies()), amountArb, (currency, amount) => {
-        expect(parseAmount(formatAmount(amount, currency), currency, { allowNegative: true })).toBe(amount);
+        expect(parseAmount(formatAmount(amount, currency), currency, { allowNegative: true })).toBe(
+          amount,
+        );
       }),
       { numRuns: 500 },
     );
@@ -606,7 +660,10 @@ describe('money, add, subtract, sum', () => {
 
   it('adds and subtracts within one currency', () => {
     expect(add(money(150n, 'USD'), money(250n, 'USD'))).toEqual({ amount: 400n, currency: 'USD' });
-    expect(subtract(money(150n, 'USD'), money(250n, 'USD'))).toEqual({ amount: -100n, currency: 'USD' });
+    expect(subtract(money(150n, 'USD'), money(250n, 'USD'))).toEqual({
+      amount: -100n,
+      currency: 'USD',
+    });
   });
 
   it('refuses to combine currencies', () => {
@@ -621,25 +678,44 @@ describe('money, add, subtract, sum', () => {
   it('overflows into AMOUNT_OUT_OF_RANGE, not silently', () => {
     moneyError(() => add(money(MAX_MINOR, 'USD'), money(1n, 'USD')), 'AMOUNT_OUT_OF_RANGE');
     moneyError(() => subtract(money(MIN_MINOR, 'USD'), money(1n, 'USD')), 'AMOUNT_OUT_OF_RANGE');
-    moneyError(() => sum('USD', [money(MAX_MINOR, 'USD'), money(MAX_MINOR, 'USD')]), 'AMOUNT_OUT_OF_RANGE');
+    moneyError(
+      () => sum('USD', [money(MAX_MINOR, 'USD'), money(MAX_MINOR, 'USD')]),
+      'AMOUNT_OUT_OF_RANGE',
+    );
   });
 
   it('sums, including the empty sum and an intermediate overflow that comes back into range', () => {
     expect(sum('USD', [])).toEqual({ amount: 0n, currency: 'USD' });
-    expect(sum('USD', [money(1n, 'USD'), money(2n, 'USD'), money(-3n, 'USD'), money(10n, 'USD')])).toEqual({ amount: 10n, currency: 'USD' });
-    expect(sum('USD', [money(MAX_MINOR, 'USD'), money(1n, 'USD'), money(-1n, 'USD')])).toEqual({ amount: MAX_MINOR, currency: 'USD' });
+    expect(
+      sum('USD', [money(1n, 'USD'), money(2n, 'USD'), money(-3n, 'USD'), money(10n, 'USD')]),
+    ).toEqual({ amount: 10n, currency: 'USD' });
+    expect(sum('USD', [money(MAX_MINOR, 'USD'), money(1n, 'USD'), money(-1n, 'USD')])).toEqual({
+      amount: MAX_MINOR,
+      currency: 'USD',
+    });
     currencyError(() => sum('XYZ', []), 'XYZ');
   });
 
   it('property: subtract undoes add; sum equals the bigint sum', () => {
     const small = fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n });
     fc.assert(
-      fc.property(currencyArb, small, small, fc.array(small, { maxLength: 7 }), (currency, a, b, xs) => {
-        const ma = money(a, currency);
-        const mb = money(b, currency);
-        expect(subtract(add(ma, mb), mb)).toEqual(ma);
-        expect(sum(currency, xs.map((x) => money(x, currency))).amount).toBe(xs.reduce((p, q) => p + q, 0n));
-      }),
+      fc.property(
+        currencyArb,
+        small,
+        small,
+        fc.array(small, { maxLength: 7 }),
+        (currency, a, b, xs) => {
+          const ma = money(a, currency);
+          const mb = money(b, currency);
+          expect(subtract(add(ma, mb), mb)).toEqual(ma);
+          expect(
+            sum(
+              currency,
+              xs.map((x) => money(x, currency)),
+            ).amount,
+          ).toBe(xs.reduce((p, q) => p + q, 0n));
+        },
+      ),
     );
   });
 });
@@ -723,7 +799,10 @@ describe('allocate', () => {
   });
 
   const weightsArb = fc
-    .array(fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.bigInt({ min: 0n, max: 10n ** 9n })), { minLength: 1, maxLength: 12 })
+    .array(fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.bigInt({ min: 0n, max: 10n ** 9n })), {
+      minLength: 1,
+      maxLength: 12,
+    })
     .filter((ws) => ws.some((w) => w > 0n));
   const totalArb = fc.oneof(amountArb, fc.bigInt({ min: -1000n, max: 1000n }));
 
@@ -751,9 +830,13 @@ describe('allocate', () => {
 
   it('property: negating the total negates every part', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }), weightsArb, (total, weights) => {
-        expect(allocate(-total, weights)).toEqual(allocate(total, weights).map((p) => -p));
-      }),
+      fc.property(
+        fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }),
+        weightsArb,
+        (total, weights) => {
+          expect(allocate(-total, weights)).toEqual(allocate(total, weights).map((p) => -p));
+        },
+      ),
     );
   });
 
@@ -774,8 +857,18 @@ describe('allocate', () => {
 
 describe('parseRate / formatRate', () => {
   it('parses decimals and fractions into lowest terms', () => {
-    expect(parseRate('15850.25', 'USD', 'IDR')).toEqual({ from: 'USD', to: 'IDR', numerator: 63401n, denominator: 4n }) // 1585025/100 in lowest terms;
-    expect(parseRate('31701/2', 'USD', 'IDR')).toEqual({ from: 'USD', to: 'IDR', numerator: 31701n, denominator: 2n });
+    expect(parseRate('15850.25', 'USD', 'IDR')).toEqual({
+      from: 'USD',
+      to: 'IDR',
+      numerator: 63401n,
+      denominator: 4n,
+    }); // 1585025/100 in lowest terms;
+    expect(parseRate('31701/2', 'USD', 'IDR')).toEqual({
+      from: 'USD',
+      to: 'IDR',
+      numerator: 31701n,
+      denominator: 2n,
+    });
     expect(parseRate('0.50', 'USD', 'EUR')).toMatchObject({ numerator: 1n, denominator: 2n });
     expect(parseRate('4/6', 'USD', 'EUR')).toMatchObject({ numerator: 2n, denominator: 3n });
     expect(parseRate('1', 'USD', 'EUR')).toMatchObject({ numerator: 1n, denominator: 1n });
@@ -789,12 +882,26 @@ describe('parseRate / formatRate', () => {
     expect(formatRate(parseRate('1', 'USD', 'EUR'))).toBe('1');
   });
 
-  it.each(['', '  ', '1e3', '-1', '+1', '0', '0.000', '0/5', '5/0', 'abc', '1,5', '.5', '5.', '1/2/3', '1/-2', 'NaN'])(
-    'rejects %j with INVALID_AMOUNT',
-    (text) => {
-      moneyError(() => parseRate(text, 'USD', 'IDR'), 'INVALID_AMOUNT');
-    },
-  );
+  it.each([
+    '',
+    '  ',
+    '1e3',
+    '-1',
+    '+1',
+    '0',
+    '0.000',
+    '0/5',
+    '5/0',
+    'abc',
+    '1,5',
+    '.5',
+    '5.',
+    '1/2/3',
+    '1/-2',
+    'NaN',
+  ])('rejects %j with INVALID_AMOUNT', (text) => {
+    moneyError(() => parseRate(text, 'USD', 'IDR'), 'INVALID_AMOUNT');
+  });
 
   it('rejects unknown currencies', () => {
     currencyError(() => parseRate('1', 'usd', 'IDR'), 'usd');
@@ -806,11 +913,17 @@ describe('parseRate / formatRate', () => {
     fc.assert(
       fc.property(
         fc.oneof(
-          fc.tuple(fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10n ** 12n })).map(([n, d]) => ({ text: `${n}/${d}`, n, d })),
+          fc
+            .tuple(fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10n ** 12n }))
+            .map(([n, d]) => ({ text: `${n}/${d}`, n, d })),
           fc
             .tuple(fc.bigInt({ min: 0n, max: 10n ** 9n }), digitsArb(0, 8))
             .filter(([w, f]) => w > 0n || /[1-9]/.test(f))
-            .map(([w, f]) => ({ text: f === '' ? `${w}` : `${w}.${f}`, n: BigInt(`${w}${f}`), d: pow10(f.length) })),
+            .map(([w, f]) => ({
+              text: f === '' ? `${w}` : `${w}.${f}`,
+              n: BigInt(`${w}${f}`),
+              d: pow10(f.length),
+            })),
         ),
         ({ text, n, d }) => {
           const rate = parseRate(text, 'USD', 'IDR');
@@ -836,10 +949,19 @@ describe('convert', () => {
 
   it('accepts a fraction rate', () => {
     // 31701/2 = 15850.5
-    expect(convert(money(10_000n, 'USD'), parseRate('31701/2', 'USD', 'IDR'))).toEqual({ amount: 158505000n, currency: 'IDR' });
+    expect(convert(money(10_000n, 'USD'), parseRate('31701/2', 'USD', 'IDR'))).toEqual({
+      amount: 158505000n,
+      currency: 'IDR',
+    });
     // 0.01 USD * 15850.5 = 158.505 IDR -> 158.50 (HALF_EVEN tie to even), HALF_UP -> 158.51
-    expect(convert(money(1n, 'USD'), parseRate('31701/2', 'USD', 'IDR'))).toEqual({ amount: 15850n, currency: 'IDR' });
-    expect(convert(money(1n, 'USD'), parseRate('31701/2', 'USD', 'IDR'), 'HALF_UP')).toEqual({ amount: 15851n, currency: 'IDR' });
+    expect(convert(money(1n, 'USD'), parseRate('31701/2', 'USD', 'IDR'))).toEqual({
+      amount: 15850n,
+      currency: 'IDR',
+    });
+    expect(convert(money(1n, 'USD'), parseRate('31701/2', 'USD', 'IDR'), 'HALF_UP')).toEqual({
+      amount: 15851n,
+      currency: 'IDR',
+    });
   });
 
   it('rounds half-even ties by default, other modes on request', () => {
@@ -856,7 +978,10 @@ describe('convert', () => {
 
   it('scales between exponents', () => {
     // 1000 JPY at 0.0067 USD/JPY = 6.70 USD
-    expect(convert(money(1000n, 'JPY'), parseRate('0.0067', 'JPY', 'USD'))).toEqual({ amount: 670n, currency: 'USD' });
+    expect(convert(money(1000n, 'JPY'), parseRate('0.0067', 'JPY', 'USD'))).toEqual({
+      amount: 670n,
+      currency: 'USD',
+    });
     // 1 JPY at 0.005 = 0.005 USD -> 0.00; 3 JPY -> 0.015 -> 0.02
     expect(convert(money(1n, 'JPY'), parseRate('0.005', 'JPY', 'USD')).amount).toBe(0n);
     expect(convert(money(3n, 'JPY'), parseRate('0.005', 'JPY', 'USD')).amount).toBe(2n);
@@ -864,40 +989,64 @@ describe('convert', () => {
     expect(convert(money(100n, 'USD'), parseRate('149.5', 'USD', 'JPY')).amount).toBe(150n);
     expect(convert(money(300n, 'USD'), parseRate('149.5', 'USD', 'JPY')).amount).toBe(448n); // 448.5 -> 448
     // 1.000 KWD at 3.25 USD = 3.25 USD
-    expect(convert(money(1000n, 'KWD'), parseRate('3.25', 'KWD', 'USD'))).toEqual({ amount: 325n, currency: 'USD' });
+    expect(convert(money(1000n, 'KWD'), parseRate('3.25', 'KWD', 'USD'))).toEqual({
+      amount: 325n,
+      currency: 'USD',
+    });
     // 1.00 USD at 0.3075 KWD = 0.3075 -> 0.308 (tie to even)
-    expect(convert(money(100n, 'USD'), parseRate('0.3075', 'USD', 'KWD'))).toEqual({ amount: 308n, currency: 'KWD' });
+    expect(convert(money(100n, 'USD'), parseRate('0.3075', 'USD', 'KWD'))).toEqual({
+      amount: 308n,
+      currency: 'KWD',
+    });
   });
 
   it('refuses an amount in the wrong currency', () => {
-    const err = moneyError(() => convert(money(100n, 'EUR'), parseRate('15850.25', 'USD', 'IDR')), 'CURRENCY_MISMATCH');
+    const err = moneyError(
+      () => convert(money(100n, 'EUR'), parseRate('15850.25', 'USD', 'IDR')),
+      'CURRENCY_MISMATCH',
+    );
     expect(err.message).toContain('EUR');
     expect(err.message).toContain('USD');
   });
 
   it('refuses a result outside the 64-bit range', () => {
-    moneyError(() => convert(money(MAX_MINOR, 'USD'), parseRate('2', 'USD', 'EUR')), 'AMOUNT_OUT_OF_RANGE');
+    moneyError(
+      () => convert(money(MAX_MINOR, 'USD'), parseRate('2', 'USD', 'EUR')),
+      'AMOUNT_OUT_OF_RANGE',
+    );
   });
 
   it('property: deterministic, and within half a minor unit of the exact value', () => {
     const rateArb = fc.oneof(
-      fc.tuple(fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.bigInt({ min: 1n, max: 10n ** 6n })).map(([n, d]) => `${n}/${d}`),
-      fc.tuple(fc.bigInt({ min: 0n, max: 100_000n }), digitsArb(1, 6)).filter(([w, f]) => w > 0n || /[1-9]/.test(f)).map(([w, f]) => `${w}.${f}`),
+      fc
+        .tuple(fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.bigInt({ min: 1n, max: 10n ** 6n }))
+        .map(([n, d]) => `${n}/${d}`),
+      fc
+        .tuple(fc.bigInt({ min: 0n, max: 100_000n }), digitsArb(1, 6))
+        .filter(([w, f]) => w > 0n || /[1-9]/.test(f))
+        .map(([w, f]) => `${w}.${f}`),
     );
     fc.assert(
-      fc.property(currencyArb, currencyArb, rateArb, fc.bigInt({ min: -(10n ** 8n), max: 10n ** 8n }), modeArb, (from, to, rateText, amount, mode) => {
-        const rate = parseRate(rateText, from, to);
-        const m = money(amount, from);
-        const a = convert(m, rate, mode);
-        const b = convert(money(amount, from), parseRate(rateText, from, to), mode);
-        expect(b).toEqual(a);
-        expect(a.currency).toBe(to);
-        const n = amount * rate.numerator * pow10(exponentOf(to));
-        const d = rate.denominator * pow10(exponentOf(from));
-        assertRounded(n, d, mode, a.amount);
-        // Default mode is HALF_EVEN.
-        expect(convert(m, rate)).toEqual(convert(m, rate, 'HALF_EVEN'));
-      }),
+      fc.property(
+        currencyArb,
+        currencyArb,
+        rateArb,
+        fc.bigInt({ min: -(10n ** 8n), max: 10n ** 8n }),
+        modeArb,
+        (from, to, rateText, amount, mode) => {
+          const rate = parseRate(rateText, from, to);
+          const m = money(amount, from);
+          const a = convert(m, rate, mode);
+          const b = convert(money(amount, from), parseRate(rateText, from, to), mode);
+          expect(b).toEqual(a);
+          expect(a.currency).toBe(to);
+          const n = amount * rate.numerator * pow10(exponentOf(to));
+          const d = rate.denominator * pow10(exponentOf(from));
+          assertRounded(n, d, mode, a.amount);
+          // Default mode is HALF_EVEN.
+          expect(convert(m, rate)).toEqual(convert(m, rate, 'HALF_EVEN'));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -906,7 +1055,10 @@ describe('convert', () => {
     const twoDecimal = fc.constantFrom('USD', 'EUR', 'IDR', 'PHP', 'GBP');
     fc.assert(
       fc.property(twoDecimal, twoDecimal, amountArb, modeArb, (from, to, amount, mode) => {
-        expect(convert(money(amount, from), parseRate('1', from, to), mode)).toEqual({ amount, currency: to });
+        expect(convert(money(amount, from), parseRate('1', from, to), mode)).toEqual({
+          amount,
+          currency: to,
+        });
       }),
       { numRuns: 500 },
     );

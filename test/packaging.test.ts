@@ -17,10 +17,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const root = (p: string) => path.join(ROOT, p);
 const read = (p: string) => readFileSync(root(p), 'utf8');
 
-// picomatch (vite's and vitest's glob matcher) implements the same glob syntax as electron-builder's
-// minimatch for the patterns used here; it ships no types of its own.
+// picomatch (vite's and vitest's glob matcher) implements the same glob syntax as
+// electron-builder's minimatch for the patterns used here; it ships no types of its own.
 type Matcher = (path: string) => boolean;
-const picomatch = createRequire(import.meta.url)('picomatch/posix.js') as (glob: string | string[], options?: { dot?: boolean }) => Matcher;
+const picomatch = createRequire(import.meta.url)('picomatch/posix.js') as (
+  glob: string | string[],
+  options?: { dot?: boolean },
+) => Matcher;
 
 interface Package {
   name?: string;
@@ -54,14 +57,27 @@ interface BuilderConfig {
   linux?: PlatformConfig & { executableName?: string; category?: string; maintainer?: string };
   deb?: { depends?: string[]; recommends?: string[]; artifactName?: string };
   win?: PlatformConfig;
-  nsis?: { oneClick?: boolean; deleteAppDataOnUninstall?: boolean; artifactName?: string; [key: string]: unknown };
-  mac?: PlatformConfig & { hardenedRuntime?: boolean; entitlements?: string; entitlementsInherit?: string; notarize?: boolean };
+  nsis?: {
+    oneClick?: boolean;
+    deleteAppDataOnUninstall?: boolean;
+    artifactName?: string;
+    [key: string]: unknown;
+  };
+  mac?: PlatformConfig & {
+    hardenedRuntime?: boolean;
+    entitlements?: string;
+    entitlementsInherit?: string;
+    notarize?: boolean;
+  };
   dmg?: { artifactName?: string };
 }
 
 function loadConfig(): BuilderConfig {
   const doc = parseDocument(read('electron-builder.yml'), { uniqueKeys: true });
-  expect(doc.errors.map((e) => e.message), 'electron-builder.yml must parse (no duplicate keys)').toEqual([]);
+  expect(
+    doc.errors.map((e) => e.message),
+    'electron-builder.yml must parse (no duplicate keys)',
+  ).toEqual([]);
   expect(doc.warnings.map((e) => e.message)).toEqual([]);
   return doc.toJS() as BuilderConfig;
 }
@@ -70,10 +86,18 @@ const config = loadConfig();
 const targetNames = (p: PlatformConfig | undefined): string[] =>
   [p?.target ?? []].flat().map((t) => (typeof t === 'string' ? t : t.target));
 
-/** electron-builder's `files`: a path is shipped when a positive pattern matches and no `!` pattern does. */
+/**
+ * electron-builder's `files`: a path is shipped when a positive pattern matches and no `!` pattern
+ * does.
+ */
 function shippedBy(patterns: string[]): Matcher {
-  const include = picomatch(patterns.filter((p) => !p.startsWith('!')), { dot: true });
-  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => picomatch(p.slice(1), { dot: true }));
+  const include = picomatch(
+    patterns.filter((p) => !p.startsWith('!')),
+    { dot: true },
+  );
+  const exclude = patterns
+    .filter((p) => p.startsWith('!'))
+    .map((p) => picomatch(p.slice(1), { dot: true }));
   return (p) => include(p) && !exclude.some((x) => x(p));
 }
 
@@ -111,7 +135,10 @@ function productionDependencies(): { installed: Installed[]; missingOptional: st
     if (!dir) {
       // An optional dependency for another platform (e.g. @esbuild/darwin-arm64) is simply absent.
       if (optional) missingOptional.push(name);
-      else throw new Error(`production dependency ${name} (needed from ${path.relative(ROOT, from) || '.'}) is not installed: run npm install`);
+      else
+        throw new Error(
+          `production dependency ${name} (needed from ${path.relative(ROOT, from) || '.'}) is not installed: run npm install`,
+        );
       return;
     }
     const real = realpathSync(dir);
@@ -126,7 +153,10 @@ function productionDependencies(): { installed: Installed[]; missingOptional: st
   return { installed: [...seen.values()], missingOptional };
 }
 
-/** The files that make a package native: its node-gyp recipe and built addons (not its own node_modules). */
+/**
+ * The files that make a package native: its node-gyp recipe and built addons (not its own
+ * node_modules).
+ */
 function nativeFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -146,7 +176,8 @@ function pngSize(file: string): { width: number; height: number } {
   const b = readFileSync(file);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   if (b.length < 24 || !b.subarray(0, 8).equals(signature)) throw new Error(`${file} is not a PNG`);
-  if (b.toString('latin1', 12, 16) !== 'IHDR') throw new Error(`${file}: the first chunk is not IHDR`);
+  if (b.toString('latin1', 12, 16) !== 'IHDR')
+    throw new Error(`${file}: the first chunk is not IHDR`);
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
 }
 
@@ -155,7 +186,9 @@ describe('electron-builder.yml', () => {
     expect(config.appId).toMatch(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*){2,}$/);
     expect(config.productName).toBe('Treasury Console');
     // On Windows and macOS the data dir is the per-user app-data folder named after the product.
-    expect(path.win32.basename(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32'))).toBe(config.productName);
+    expect(
+      path.win32.basename(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')),
+    ).toBe(config.productName);
     expect(path.basename(defaultDataDir({}, 'darwin'))).toBe(config.productName);
   });
 
@@ -168,23 +201,39 @@ describe('electron-builder.yml', () => {
   it('unpacks every production dependency with native code from the asar, and nothing else', () => {
     const { installed, missingOptional } = productionDependencies();
     const unpacked = picomatch(config.asarUnpack ?? [], { dot: true });
-    const native = installed.map((p) => ({ ...p, files: nativeFiles(p.dir) })).filter((p) => p.files.length > 0);
-    // It cannot pass by finding nothing: the native modules the app is built on are there (keytar is
-    // optional: a machine without libsecret does not build it, and CI, which has it, must).
+    const native = installed
+      .map((p) => ({ ...p, files: nativeFiles(p.dir) }))
+      .filter((p) => p.files.length > 0);
+    // It cannot pass by finding nothing: the native modules the app is built on are there (keytar
+    // is optional: a machine without libsecret does not build it, and CI, which has it, must).
     const keytarBuilt = existsSync(root('node_modules/keytar/package.json'));
-    if (process.env.CI === 'true') expect(keytarBuilt, 'CI=true: keytar must be built (libsecret-1-dev)').toBe(true);
-    expect(native.map((p) => p.name)).toEqual(expect.arrayContaining(['better-sqlite3-multiple-ciphers', ...(keytarBuilt ? ['keytar'] : [])]));
-    const packed = native.flatMap((p) => [...p.files, path.posix.join(p.dir.split(path.sep).join('/'), 'package.json')]).filter((f) => !unpacked(f));
+    if (process.env.CI === 'true')
+      expect(keytarBuilt, 'CI=true: keytar must be built (libsecret-1-dev)').toBe(true);
+    expect(native.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        'better-sqlite3-multiple-ciphers',
+        ...(keytarBuilt ? ['keytar'] : []),
+      ]),
+    );
+    const packed = native
+      .flatMap((p) => [
+        ...p.files,
+        path.posix.join(p.dir.split(path.sep).join('/'), 'package.json'),
+      ])
+      .filter((f) => !unpacked(f));
     expect(packed, 'add an asarUnpack glob (**/node_modules/<name>/**) for these').toEqual([]);
     // PGlite loads its WASM and data bundle by URL relative to its module: unpacked too.
     const pglite = installed.find((p) => p.name === '@electric-sql/pglite');
     expect(pglite).toBeDefined();
-    const assets = filesUnder(root(pglite!.dir)).filter((f) => /\.(wasm|data)$/.test(f)).map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
+    const assets = filesUnder(root(pglite!.dir))
+      .filter((f) => /\.(wasm|data)$/.test(f))
+      .map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
     expect(assets.length).toBeGreaterThan(0);
     expect(assets.filter((f) => !unpacked(f))).toEqual([]);
     // The asar is still used: a pure-JavaScript dependency stays inside it.
     expect(config.asar).not.toBe(false);
-    for (const plain of ['zod', 'drizzle-orm', 'commander']) expect(unpacked(`node_modules/${plain}/package.json`), plain).toBe(false);
+    for (const plain of ['zod', 'drizzle-orm', 'commander'])
+      expect(unpacked(`node_modules/${plain}/package.json`), plain).toBe(false);
     console.info(
       `[packaging] ${installed.length} production packages walked (${missingOptional.length} optional ones absent on this platform); ` +
         `native: ${native.map((p) => `${p.name} (${p.files.join(', ')})`).join('; ')}`,
@@ -212,16 +261,35 @@ describe('electron-builder.yml', () => {
 
     // What Electron's main process opens next to itself (path.join(__dirname, …) in out/main).
     const mainSource = read('src/main/index.ts');
-    const beside = [...mainSource.matchAll(/path\.join\(__dirname, '([^']+)'\)/g)].map((m) => path.posix.normalize(path.posix.join(path.posix.dirname(pkg.main!), m[1]!)));
-    expect(beside).toEqual(expect.arrayContaining(['out/preload/index.cjs', 'out/renderer/index.html', 'out/main/workstation-thread.js']));
+    const beside = [...mainSource.matchAll(/path\.join\(__dirname, '([^']+)'\)/g)].map((m) =>
+      path.posix.normalize(path.posix.join(path.posix.dirname(pkg.main!), m[1]!)),
+    );
+    expect(beside).toEqual(
+      expect.arrayContaining([
+        'out/preload/index.cjs',
+        'out/renderer/index.html',
+        'out/main/workstation-thread.js',
+      ]),
+    );
     // The worker is an electron-vite entry of its own, so it exists once built.
-    expect(read('electron.vite.config.ts')).toMatch(/'workstation-thread':\s*resolve\(__dirname, 'src\/core\/workstation\/thread\/worker\.ts'\)/);
+    expect(read('electron.vite.config.ts')).toMatch(
+      /'workstation-thread':\s*resolve\(__dirname, 'src\/core\/host\/workstation\/thread\/worker\.ts'\)/,
+    );
 
     // Files found at run time through resourcePath() (it walks up to the app's root).
     const sources = filesUnder(root('src')).filter((f) => f.endsWith('.ts'));
     const resources = new Map<string, string>();
-    for (const f of sources) for (const m of readFileSync(f, 'utf8').matchAll(/resourcePath\('([^']+)'\)/g)) resources.set(m[1]!, path.relative(ROOT, f));
-    expect([...resources.keys()]).toEqual(expect.arrayContaining(['drizzle/central', 'drizzle/local', 'examples/rules.json', 'package.json']));
+    for (const f of sources)
+      for (const m of readFileSync(f, 'utf8').matchAll(/resourcePath\('([^']+)'\)/g))
+        resources.set(m[1]!, path.relative(ROOT, f));
+    expect([...resources.keys()]).toEqual(
+      expect.arrayContaining([
+        'drizzle/central',
+        'drizzle/local',
+        'examples/rules.json',
+        'package.json',
+      ]),
+    );
     // Not used by the packaged app: the tsx bootstrap is the worker's default entry for the browser
     // host and tests only; Electron passes its built worker as `entry`.
     const notInElectron = new Set(['bin/workstation-thread.mjs']);
@@ -231,9 +299,14 @@ describe('electron-builder.yml', () => {
     for (const [rel, from] of resources) {
       if (notInElectron.has(rel)) continue;
       const full = root(rel);
-      // A folder: every file in it (migrations and drizzle's meta/_journal.json); a folder that only
-      // exists after a build (out/renderer): a file inside it.
-      const paths = existsSync(full) && statSync(full).isDirectory() ? filesUnder(full).map((f) => path.relative(ROOT, f).split(path.sep).join('/')) : path.extname(rel) ? [rel] : [`${rel}/index.html`];
+      // A folder: every file in it (migrations and drizzle's meta/_journal.json); a folder that
+      // only exists after a build (out/renderer): a file inside it.
+      const paths =
+        existsSync(full) && statSync(full).isDirectory()
+          ? filesUnder(full).map((f) => path.relative(ROOT, f).split(path.sep).join('/'))
+          : path.extname(rel)
+            ? [rel]
+            : [`${rel}/index.html`];
       expect(paths.length, `${rel} (read by ${from}) is empty`).toBeGreaterThan(0);
       for (const p of paths) {
         checked++;
@@ -244,15 +317,32 @@ describe('electron-builder.yml', () => {
     expect(shipped('drizzle/central/meta/_journal.json')).toBe(true);
     expect(shipped('drizzle/local/meta/_journal.json')).toBe(true);
     // Sources, tests and tooling stay out; so do source maps.
-    for (const p of ['src/main/index.ts', 'test/packaging.test.ts', 'drizzle/central.config.ts', 'bin/treasury.mjs', 'out/main/index.js.map', 'tools/electronegativity/run.cjs']) expect(shipped(p), p).toBe(false);
-    console.info(`[packaging] ${resources.size} resourcePath() targets, ${checked} files checked against files`);
+    for (const p of [
+      'src/main/index.ts',
+      'test/packaging.test.ts',
+      'drizzle/central.config.ts',
+      'bin/treasury.mjs',
+      'out/main/index.js.map',
+      'tools/electronegativity/run.cjs',
+    ])
+      expect(shipped(p), p).toBe(false);
+    console.info(
+      `[packaging] ${resources.size} resourcePath() targets, ${checked} files checked against files`,
+    );
   });
 
   it('uses one real PNG icon of at least 512×512 (electron-builder derives .ico and .icns from it)', () => {
-    const icons = new Set([config.icon, config.linux?.icon, config.win?.icon, config.mac?.icon].filter((i): i is string => i !== undefined));
+    const icons = new Set(
+      [config.icon, config.linux?.icon, config.win?.icon, config.mac?.icon].filter(
+        (i): i is string => i !== undefined,
+      ),
+    );
     expect(icons.size).toBeGreaterThan(0);
     for (const icon of icons) {
-      expect(icon.startsWith('electron/'), `${icon} lives under electron/ (the build resources)`).toBe(true);
+      expect(
+        icon.startsWith('electron/'),
+        `${icon} lives under electron/ (the build resources)`,
+      ).toBe(true);
       const { width, height } = pngSize(root(icon));
       expect(width, icon).toBeGreaterThanOrEqual(512);
       expect(height, icon).toBe(width);
@@ -263,19 +353,36 @@ describe('electron-builder.yml', () => {
   it('the deb depends on libsecret (keytar) and keeps the libraries Electron needs', () => {
     const depends = config.deb?.depends ?? [];
     expect(depends).toContain('libsecret-1-0');
-    // Setting depends replaces electron-builder's default list: Electron's own libraries must be in it.
-    expect(depends).toEqual(expect.arrayContaining(['libgtk-3-0', 'libnss3', 'libnotify4', 'libxss1', 'libxtst6', 'xdg-utils', 'libatspi2.0-0', 'libuuid1']));
+    // Setting depends replaces electron-builder's default list: Electron's own libraries must be in
+    // it.
+    expect(depends).toEqual(
+      expect.arrayContaining([
+        'libgtk-3-0',
+        'libnss3',
+        'libnotify4',
+        'libxss1',
+        'libxtst6',
+        'xdg-utils',
+        'libatspi2.0-0',
+        'libuuid1',
+      ]),
+    );
     // fpm refuses a deb without a homepage and a maintainer.
-    expect(config.extraMetadata?.homepage ?? (pkg as { homepage?: string }).homepage).toMatch(/^https:\/\/[^\s/]+/);
+    expect(config.extraMetadata?.homepage ?? (pkg as { homepage?: string }).homepage).toMatch(
+      /^https:\/\/[^\s/]+/,
+    );
     expect(config.linux?.maintainer).toMatch(/<[^@\s]+@[^@\s]+>$/);
     expect(config.linux?.executableName).toMatch(/^[a-z0-9-]+$/);
     // A desktop entry's additional category (Finance) needs its main category (Office).
-    expect(config.linux?.category?.split(';')).toEqual(expect.arrayContaining(['Office', 'Finance']));
+    expect(config.linux?.category?.split(';')).toEqual(
+      expect.arrayContaining(['Office', 'Finance']),
+    );
   });
 
   it('Windows: an assisted installer, and uninstalling keeps the data dir', () => {
     expect(config.nsis?.oneClick).toBe(false);
-    // NSIS would delete %APPDATA%\<productName>, which is the data dir (cache, outbox, embedded central store).
+    // NSIS would delete %APPDATA%\<productName>, which is the data dir (cache, outbox, embedded
+    // central store).
     expect(config.nsis?.deleteAppDataOnUninstall).toBe(false);
   });
 
@@ -287,14 +394,22 @@ describe('electron-builder.yml', () => {
       expect(file!.startsWith('electron/')).toBe(true);
       const plist = read(file!);
       expect(plist).toMatch(/^<\?xml[^>]*>\s*<!DOCTYPE plist/);
-      const granted = [...plist.replace(/<!--[\s\S]*?-->/g, '').matchAll(/<key>([^<]+)<\/key>\s*<true\/>/g)].map((m) => m[1]);
-      // V8 (JavaScript and PGlite's WebAssembly) needs JIT; debug or weakening entitlements are refused.
+      const granted = [
+        ...plist.replace(/<!--[\s\S]*?-->/g, '').matchAll(/<key>([^<]+)<\/key>\s*<true\/>/g),
+      ].map((m) => m[1]);
+      // V8 (JavaScript and PGlite's WebAssembly) needs JIT; debug or weakening entitlements are
+      // refused.
       expect(granted).toEqual(['com.apple.security.cs.allow-jit']);
     }
   });
 
   it('names every artifact with its version and architecture, publishes nothing by itself', () => {
-    const names = { default: config.artifactName, deb: config.deb?.artifactName, nsis: config.nsis?.artifactName, dmg: config.dmg?.artifactName };
+    const names = {
+      default: config.artifactName,
+      deb: config.deb?.artifactName,
+      nsis: config.nsis?.artifactName,
+      dmg: config.dmg?.artifactName,
+    };
     for (const [target, name] of Object.entries(names)) {
       if (name === undefined) continue;
       expect(name, target).toContain('${version}');

@@ -11,7 +11,15 @@ import { pollPayouts } from '../src/core/domain/payouts/poll.js';
 import type { ReconcileResult } from '../src/core/domain/reconciliation/reconcile.js';
 import { xenditProvider, type XenditProvider } from '../src/core/domain/providers/xendit/xendit.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
-import { openFlow, payBatch, payoutStates, wrapProvider, type Flow, type PaidBatch, type PayoutState } from './support/payout-flow.js';
+import {
+  openFlow,
+  payBatch,
+  payoutStates,
+  wrapProvider,
+  type Flow,
+  type PaidBatch,
+  type PayoutState,
+} from './support/payout-flow.js';
 import { drivers } from './support/pg.js';
 
 interface ResultRow {
@@ -35,23 +43,52 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
   let batch: PaidBatch;
   let states: PayoutState[];
   let run: ReconcileResult;
-  const period = () => ({ from: new Date(Date.now() - DAY).toISOString(), to: new Date(Date.now() + DAY).toISOString() });
+  const period = () => ({
+    from: new Date(Date.now() - DAY).toISOString(),
+    to: new Date(Date.now() + DAY).toISOString(),
+  });
   // The roles each payout plays in the run.
-  let missing: PayoutState, amountOff: PayoutState, reversed: PayoutState, stillAccepted: PayoutState, failedThere: PayoutState, unlisted: PayoutState, doublePaid: PayoutState;
+  let missing: PayoutState,
+    amountOff: PayoutState,
+    reversed: PayoutState,
+    stillAccepted: PayoutState,
+    failedThere: PayoutState,
+    unlisted: PayoutState,
+    doublePaid: PayoutState;
   let foreignId: string, secondPaymentId: string, seededId: string;
 
   const results = async (runId: string, outcome?: string) =>
-    (await flow.tw.call<{ total: number; results: ResultRow[] }>('reconcile.results', { runId, ...(outcome ? { outcome } : {}), limit: 1000 })).results;
+    (
+      await flow.tw.call<{ total: number; results: ResultRow[] }>('reconcile.results', {
+        runId,
+        ...(outcome ? { outcome } : {}),
+        limit: 1000,
+      })
+    ).results;
 
   beforeAll(async () => {
     flow = await openFlow(driver);
-    fake = await startFakeXendit({ seed: 5, settleAfterMs: 3_600_000, now: () => Date.now() + skew, maxPageSize: 4, recordRequests: true });
+    fake = await startFakeXendit({
+      seed: 5,
+      settleAfterMs: 3_600_000,
+      now: () => Date.now() + skew,
+      maxPageSize: 4,
+      recordRequests: true,
+    });
     client = xenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, timeoutMs: 3000 });
     flow.providers.xendit = client;
     batch = await payBatch(flow, { provider: 'xendit', currency: 'IDR', waitMs: 1000 });
     states = await payoutStates(flow, batch.batchId);
     expect(states.length).toBeGreaterThanOrEqual(8);
-    [missing, amountOff, reversed, stillAccepted, failedThere, unlisted, doublePaid] = states as [PayoutState, PayoutState, PayoutState, PayoutState, PayoutState, PayoutState, PayoutState];
+    [missing, amountOff, reversed, stillAccepted, failedThere, unlisted, doublePaid] = states as [
+      PayoutState,
+      PayoutState,
+      PayoutState,
+      PayoutState,
+      PayoutState,
+      PayoutState,
+      PayoutState,
+    ];
 
     // Everything settles at the provider and is polled in, except one held ACCEPTED (then settled
     // behind our back: theirs final, ours not).
@@ -62,15 +99,40 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
     fake.setStatus(stillAccepted.provider_payout_id!, 'SUCCEEDED');
     fake.reverse(reversed.provider_payout_id!);
     fake.setStatus(failedThere.provider_payout_id!, 'FAILED', 'TRANSFER_ERROR');
-    // A payout another system made on the same account, and a second payment under one of our references.
-    const base = { currency: 'IDR', channelCode: 'ID_BCA', accountNumber: '1234567890', accountHolderName: 'SOMEONE ELSE', description: 'not ours', metadata: {} };
-    const foreign = await client.create({ ...base, idempotencyKey: 'other-system-1', reference: 'other-system-0001', amountMinor: 5_000_000n });
-    const second = await client.create({ ...base, idempotencyKey: 'rogue-1', reference: doublePaid.id, amountMinor: BigInt(doublePaid.amount_minor) });
-    if (foreign.kind !== 'created' || second.kind !== 'created') throw new Error('fake refused a create');
+    // A payout another system made on the same account, and a second payment under one of our
+    // references.
+    const base = {
+      currency: 'IDR',
+      channelCode: 'ID_BCA',
+      accountNumber: '1234567890',
+      accountHolderName: 'SOMEONE ELSE',
+      description: 'not ours',
+      metadata: {},
+    };
+    const foreign = await client.create({
+      ...base,
+      idempotencyKey: 'other-system-1',
+      reference: 'other-system-0001',
+      amountMinor: 5_000_000n,
+    });
+    const second = await client.create({
+      ...base,
+      idempotencyKey: 'rogue-1',
+      reference: doublePaid.id,
+      amountMinor: BigInt(doublePaid.amount_minor),
+    });
+    if (foreign.kind !== 'created' || second.kind !== 'created')
+      throw new Error('fake refused a create');
     foreignId = foreign.payout.providerId;
     secondPaymentId = second.payout.providerId;
-    // And one this client never sent at all (made in Xendit's Dashboard): only the Transactions API shows it.
-    seededId = fake.seedPayout({ reference: 'dashboard-payout-7', amountMinor: 7_500_000n, currency: 'IDR', status: 'SUCCEEDED' }).id;
+    // And one this client never sent at all (made in Xendit's Dashboard): only the Transactions API
+    // shows it.
+    seededId = fake.seedPayout({
+      reference: 'dashboard-payout-7',
+      amountMinor: 7_500_000n,
+      currency: 'IDR',
+      status: 'SUCCEEDED',
+    }).id;
 
     // The provider's list: one of ours left out for good (and unknown to `get`), one left out but
     // found by `get` (created across the period boundary), one with another amount.
@@ -80,8 +142,16 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
         return {
           ...listed,
           payouts: listed.payouts
-            .filter((p) => p.providerId !== missing.provider_payout_id && p.providerId !== unlisted.provider_payout_id)
-            .map((p) => (p.providerId === amountOff.provider_payout_id ? { ...p, amountMinor: p.amountMinor + 100n } : p)),
+            .filter(
+              (p) =>
+                p.providerId !== missing.provider_payout_id &&
+                p.providerId !== unlisted.provider_payout_id,
+            )
+            .map((p) =>
+              p.providerId === amountOff.provider_payout_id
+                ? { ...p, amountMinor: p.amountMinor + 100n }
+                : p,
+            ),
         };
       },
       get: async (id) => (id === missing.provider_payout_id ? null : client.get(id)),
@@ -131,31 +201,56 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
 
   it('amount_mismatch: both amounts exact, as stored', async () => {
     const [r] = await results(run.runId, 'amount_mismatch');
-    expect(r).toMatchObject({ payoutId: amountOff.id, ourAmountMinor: amountOff.amount_minor, providerAmountMinor: (BigInt(amountOff.amount_minor) + 100n).toString() });
+    expect(r).toMatchObject({
+      payoutId: amountOff.id,
+      ourAmountMinor: amountOff.amount_minor,
+      providerAmountMinor: (BigInt(amountOff.amount_minor) + 100n).toString(),
+    });
   });
 
   it('status_mismatch: theirs final while ours ACCEPTED (hint: poll), reversed, and failed while ours SUCCEEDED', async () => {
     const mismatches = await results(run.runId, 'status_mismatch');
     const by = new Map(mismatches.map((m) => [m.payoutId, m]));
-    expect(by.get(stillAccepted.id)).toMatchObject({ ourStatus: 'ACCEPTED', providerStatus: 'SUCCEEDED' });
+    expect(by.get(stillAccepted.id)).toMatchObject({
+      ourStatus: 'ACCEPTED',
+      providerStatus: 'SUCCEEDED',
+    });
     expect(String(by.get(stillAccepted.id)!.details.hint)).toMatch(/payouts\.poll/);
-    expect(by.get(reversed.id)).toMatchObject({ ourStatus: 'SUCCEEDED', providerStatus: 'REVERSED' });
+    expect(by.get(reversed.id)).toMatchObject({
+      ourStatus: 'SUCCEEDED',
+      providerStatus: 'REVERSED',
+    });
     expect(String(by.get(reversed.id)!.details.hint)).toMatch(/includeSucceededSince/);
-    expect(by.get(failedThere.id)).toMatchObject({ ourStatus: 'SUCCEEDED', providerStatus: 'FAILED' });
+    expect(by.get(failedThere.id)).toMatchObject({
+      ourStatus: 'SUCCEEDED',
+      providerStatus: 'FAILED',
+    });
   });
 
   it('missing_at_provider: ours, not listed, and a direct get does not find it either', async () => {
     const [r] = await results(run.runId, 'missing_at_provider');
-    expect(r).toMatchObject({ payoutId: missing.id, providerPayoutId: missing.provider_payout_id, ourStatus: 'SUCCEEDED', providerStatus: null });
+    expect(r).toMatchObject({
+      payoutId: missing.id,
+      providerPayoutId: missing.provider_payout_id,
+      ourStatus: 'SUCCEEDED',
+      providerStatus: null,
+    });
     expect(r!.details.confirmation).toBe('get: not found');
   });
 
   it('unknown_to_us: a reference that is not ours, and a second payment under one of ours', async () => {
     const unknown = await results(run.runId, 'unknown_to_us');
     const foreign = unknown.find((u) => u.providerPayoutId === foreignId)!;
-    expect(foreign).toMatchObject({ payoutId: null, providerAmountMinor: '5000000', details: { reason: 'reference_not_ours', reference: 'other-system-0001' } });
+    expect(foreign).toMatchObject({
+      payoutId: null,
+      providerAmountMinor: '5000000',
+      details: { reason: 'reference_not_ours', reference: 'other-system-0001' },
+    });
     const rogue = unknown.find((u) => u.providerPayoutId === secondPaymentId)!;
-    expect(rogue).toMatchObject({ payoutId: doublePaid.id, details: { reason: 'unrecorded_attempt' } });
+    expect(rogue).toMatchObject({
+      payoutId: doublePaid.id,
+      details: { reason: 'unrecorded_attempt' },
+    });
     expect(String(rogue.details.hint)).toMatch(/double payment/);
   });
 
@@ -172,12 +267,16 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
     const requests = fake.requests().filter((r) => r.method === 'GET');
     const pages = requests.filter((r) => r.path === '/transactions');
     expect(pages.length).toBeGreaterThan(1);
-    for (const r of pages) expect(new URLSearchParams(r.query).getAll('types')).toEqual(['DISBURSEMENT']);
-    for (const r of requests.filter((x) => x.path === '/v2/payouts')) expect(new URLSearchParams(r.query).get('reference_id')).toBeTruthy();
+    for (const r of pages)
+      expect(new URLSearchParams(r.query).getAll('types')).toEqual(['DISBURSEMENT']);
+    for (const r of requests.filter((x) => x.path === '/v2/payouts'))
+      expect(new URLSearchParams(r.query).get('reference_id')).toBeTruthy();
   });
 
   it('polling with includeSucceededSince applies the reversal and the failure-after-success is still refused', async () => {
-    const polled = await pollPayouts(flow.tw.ws.central, async () => client, { includeSucceededSince: new Date(Date.now() - DAY) });
+    const polled = await pollPayouts(flow.tw.ws.central, async () => client, {
+      includeSucceededSince: new Date(Date.now() - DAY),
+    });
     expect(polled.changed).toEqual({ SUCCEEDED: 1, REVERSED: 1 });
     const now = new Map((await payoutStates(flow, batch.batchId)).map((s) => [s.id, s.status]));
     expect(now.get(reversed.id)).toBe('REVERSED');
@@ -188,7 +287,10 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
   it('an incomplete list stores an incomplete run with the problem and asserts nothing missing', async () => {
     flow.providers.xendit = client;
     fake.injectRead('server_error', { path: '/transactions', skip: 1, count: 1 });
-    const incomplete = await flow.tw.call<ReconcileResult>('reconcile.run', { provider: 'xendit', ...period() });
+    const incomplete = await flow.tw.call<ReconcileResult>('reconcile.run', {
+      provider: 'xendit',
+      ...period(),
+    });
     expect(incomplete.status).toBe('incomplete');
     expect(incomplete.problem).toMatch(/HTTP 500/);
     expect(incomplete.problem).toMatch(/missing_at_provider was not asserted/);
@@ -199,18 +301,32 @@ describe.each(drivers())('reconciliation on %s', (driver) => {
     expect(all.length).toBe(incomplete.counts.listed);
     for (const r of all) expect(r.details.listComplete).toBe(false);
 
-    const list = await flow.tw.call<{ id: string; status: string; problem: string | null }[]>('reconcile.list', {}, flow.checker1);
+    const list = await flow.tw.call<{ id: string; status: string; problem: string | null }[]>(
+      'reconcile.list',
+      {},
+      flow.checker1,
+    );
     expect(list.map((r) => r.id)).toEqual([incomplete.runId, run.runId]);
     expect(list[0]!.status).toBe('incomplete');
   });
 
   it('validates its input and its permission', async () => {
     const p = period();
-    await expect(flow.tw.call('reconcile.run', { provider: 'xendit', from: p.to, to: p.from })).rejects.toThrow(/to: must be after from/);
-    await expect(flow.tw.call('reconcile.run', { provider: 'xendit', from: '2026-13-01', to: p.to })).rejects.toThrow(/from: /);
-    await expect(flow.tw.call('reconcile.run', { provider: 'paypal', ...p })).rejects.toThrow(/provider/);
-    await expect(flow.tw.call('reconcile.run', { provider: 'xendit', ...p }, flow.checker1)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      flow.tw.call('reconcile.run', { provider: 'xendit', from: p.to, to: p.from }),
+    ).rejects.toThrow(/to: must be after from/);
+    await expect(
+      flow.tw.call('reconcile.run', { provider: 'xendit', from: '2026-13-01', to: p.to }),
+    ).rejects.toThrow(/from: /);
+    await expect(flow.tw.call('reconcile.run', { provider: 'paypal', ...p })).rejects.toThrow(
+      /provider/,
+    );
+    await expect(
+      flow.tw.call('reconcile.run', { provider: 'xendit', ...p }, flow.checker1),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(flow.tw.call('reconcile.results', { runId: 'nope' })).rejects.toThrow(/runId/);
-    await expect(flow.tw.call('reconcile.results', { runId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      flow.tw.call('reconcile.results', { runId: '00000000-0000-4000-8000-000000000000' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -8,7 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialStore } from '../src/core/platform/credentials/store.js';
-import { idempotencyKey, ProviderError, type PayoutProvider, type PayoutRequest } from '../src/core/platform/payments/provider.js';
+import {
+  idempotencyKey,
+  ProviderError,
+  type PayoutProvider,
+  type PayoutRequest,
+} from '../src/core/platform/payments/provider.js';
 import {
   createRiseProvider,
   parseRiseWebhook,
@@ -20,11 +25,19 @@ import {
   verifyRiseSignature,
   type RiseOptions,
 } from '../src/core/domain/providers/rise/rise.js';
-import { FAKE_RISE_WALLET_KEY, startFakeRise, type FakeRise, type FakeRiseOptions } from './fakes/rise.js';
+import {
+  FAKE_RISE_WALLET_KEY,
+  startFakeRise,
+  type FakeRise,
+  type FakeRiseOptions,
+} from './fakes/rise.js';
 
 const RISE_ID = 'ri-fake0001';
 const TEAM_ID = 'te-fake0001';
-/** Long enough that a loaded CI machine never times out a healthy call; short enough to keep the suite quick. */
+/**
+ * Long enough that a loaded CI machine never times out a healthy call; short enough to keep the
+ * suite quick.
+ */
 const HANG_TIMEOUT_MS = 1000;
 const OTHER_KEY = '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba' as const;
 
@@ -48,7 +61,14 @@ function payout(over: Partial<PayoutRequest> = {}): PayoutRequest {
 }
 
 function rise(over: Partial<RiseOptions> = {}): PayoutProvider {
-  return createRiseProvider({ baseUrl: fake.url, walletPrivateKey: FAKE_RISE_WALLET_KEY, riseId: RISE_ID, teamId: TEAM_ID, timeoutMs: 3000, ...over });
+  return createRiseProvider({
+    baseUrl: fake.url,
+    walletPrivateKey: FAKE_RISE_WALLET_KEY,
+    riseId: RISE_ID,
+    teamId: TEAM_ID,
+    timeoutMs: 3000,
+    ...over,
+  });
 }
 
 async function restart(options: FakeRiseOptions = {}): Promise<void> {
@@ -73,7 +93,11 @@ describe('Rise sign-in', () => {
 
   it('concurrent first calls share one sign-in', async () => {
     const provider = rise();
-    await Promise.all([provider.balance('USD'), provider.balance('USD'), provider.findByReference('x')]);
+    await Promise.all([
+      provider.balance('USD'),
+      provider.balance('USD'),
+      provider.findByReference('x'),
+    ]);
     expect(fake.stats().signIns).toBe(1);
   });
 
@@ -101,7 +125,13 @@ describe('Rise create', () => {
     const outcome = await provider.create(request);
     expect(outcome.kind).toBe('created');
     if (outcome.kind !== 'created') return;
-    expect(outcome.payout).toMatchObject({ reference: request.reference, amountMinor: 12_345n, currency: 'USD', status: 'SUCCEEDED', rawStatus: 'complete' });
+    expect(outcome.payout).toMatchObject({
+      reference: request.reference,
+      amountMinor: 12_345n,
+      currency: 'USD',
+      status: 'SUCCEEDED',
+      rawStatus: 'complete',
+    });
     const [stored] = fake.payments();
     expect(stored!.id).toBe(outcome.payout.providerId);
     expect(stored!.invoice_description).toBe(`Commission March [ref:${request.reference}]`);
@@ -174,9 +204,15 @@ describe('Rise create', () => {
   it('insufficient balance is a rejection (at intent creation and when injected)', async () => {
     await restart({ balanceCents: 1_000n });
     const provider = rise();
-    expect(await provider.create(payout({ amountMinor: 5_000n }))).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_BALANCE' });
+    expect(await provider.create(payout({ amountMinor: 5_000n }))).toMatchObject({
+      kind: 'rejected',
+      code: 'INSUFFICIENT_BALANCE',
+    });
     fake.injectNext('insufficient_balance');
-    expect(await provider.create(payout({ amountMinor: 500n }))).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_BALANCE' });
+    expect(await provider.create(payout({ amountMinor: 500n }))).toMatchObject({
+      kind: 'rejected',
+      code: 'INSUFFICIENT_BALANCE',
+    });
     expect(fake.successfulByReference().size).toBe(0);
   });
 
@@ -184,7 +220,10 @@ describe('Rise create', () => {
     // Tamper with the signature on its way out, as a broken signer would.
     const tampering: typeof fetch = async (input, init) => {
       if (init?.method === 'PUT' && typeof init.body === 'string') {
-        const body = init.body.replace(/"signature":"0x([0-9a-f])/, (_m, c: string) => `"signature":"0x${c === 'a' ? 'b' : 'a'}`);
+        const body = init.body.replace(
+          /"signature":"0x([0-9a-f])/,
+          (_m, c: string) => `"signature":"0x${c === 'a' ? 'b' : 'a'}`,
+        );
         return fetch(input, { ...init, body });
       }
       return fetch(input, init);
@@ -196,9 +235,18 @@ describe('Rise create', () => {
 
   it('rejects other currencies and channels without calling Rise', async () => {
     const provider = rise();
-    expect(await provider.create(payout({ currency: 'EUR' }))).toMatchObject({ kind: 'rejected', code: 'CURRENCY_NOT_SUPPORTED' });
-    expect(await provider.create(payout({ channelCode: 'ID_BCA' }))).toMatchObject({ kind: 'rejected', code: 'CHANNEL_NOT_SUPPORTED' });
-    expect(await provider.create(payout({ reference: 'bad]ref' }))).toMatchObject({ kind: 'rejected', code: 'INVALID_REFERENCE' });
+    expect(await provider.create(payout({ currency: 'EUR' }))).toMatchObject({
+      kind: 'rejected',
+      code: 'CURRENCY_NOT_SUPPORTED',
+    });
+    expect(await provider.create(payout({ channelCode: 'ID_BCA' }))).toMatchObject({
+      kind: 'rejected',
+      code: 'CHANNEL_NOT_SUPPORTED',
+    });
+    expect(await provider.create(payout({ reference: 'bad]ref' }))).toMatchObject({
+      kind: 'rejected',
+      code: 'INVALID_REFERENCE',
+    });
     expect(fake.stats().requests).toBe(0);
   });
 
@@ -210,8 +258,13 @@ describe('Rise create', () => {
       expect(outcome.kind).toBe('created');
       if (outcome.kind === 'created') expect(outcome.payout.amountMinor).toBe(amount);
     }
-    expect(fake.payments().map((p) => p.amount_cents)).toEqual([123_456_789_012n, 9_007_199_254_740_993n]);
-    expect(await provider.balance('USD')).toBe(10n ** 20n - 123_456_789_012n - 9_007_199_254_740_993n);
+    expect(fake.payments().map((p) => p.amount_cents)).toEqual([
+      123_456_789_012n,
+      9_007_199_254_740_993n,
+    ]);
+    expect(await provider.balance('USD')).toBe(
+      10n ** 20n - 123_456_789_012n - 9_007_199_254_740_993n,
+    );
   });
 
   it('5xx and timeouts are unknown; the resend pays once', async () => {
@@ -234,15 +287,27 @@ describe('Rise create', () => {
 
 describe('Rise reads', () => {
   it('maps states; an unknown state is OTHER with the raw text, and blocks a second payment', async () => {
-    expect(['intent', 'scheduled', 'complete', 'removed', 'on_hold'].map(riseStatus)).toEqual(['ACCEPTED', 'REQUESTED', 'SUCCEEDED', 'CANCELLED', 'OTHER']);
+    expect(['intent', 'scheduled', 'complete', 'removed', 'on_hold'].map(riseStatus)).toEqual([
+      'ACCEPTED',
+      'REQUESTED',
+      'SUCCEEDED',
+      'CANCELLED',
+      'OTHER',
+    ]);
     const provider = rise();
     const request = payout();
     const outcome = await provider.create(request);
     if (outcome.kind !== 'created') throw new Error(outcome.kind);
     fake.setState(outcome.payout.providerId, 'on_hold');
-    expect(await provider.get(outcome.payout.providerId)).toMatchObject({ status: 'OTHER', rawStatus: 'on_hold' });
+    expect(await provider.get(outcome.payout.providerId)).toMatchObject({
+      status: 'OTHER',
+      rawStatus: 'on_hold',
+    });
     const again = await provider.create(request);
-    expect(again).toMatchObject({ kind: 'created', payout: { providerId: outcome.payout.providerId, status: 'OTHER' } });
+    expect(again).toMatchObject({
+      kind: 'created',
+      payout: { providerId: outcome.payout.providerId, status: 'OTHER' },
+    });
     expect(fake.successfulByReference().get(request.reference)).toBe(1);
   });
 
@@ -250,9 +315,13 @@ describe('Rise reads', () => {
     await restart({ settleAfterMs: 100 });
     const provider = rise();
     const outcome = await provider.create(payout());
-    expect(outcome).toMatchObject({ kind: 'created', payout: { status: 'REQUESTED', rawStatus: 'scheduled' } });
+    expect(outcome).toMatchObject({
+      kind: 'created',
+      payout: { status: 'REQUESTED', rawStatus: 'scheduled' },
+    });
     await new Promise((r) => setTimeout(r, 150));
-    if (outcome.kind === 'created') expect(await provider.get(outcome.payout.providerId)).toMatchObject({ status: 'SUCCEEDED' });
+    if (outcome.kind === 'created')
+      expect(await provider.get(outcome.payout.providerId)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   it('cancel removes an unsigned intent and leaves an executed payment as it is', async () => {
@@ -260,7 +329,10 @@ describe('Rise reads', () => {
     fake.injectNext('timeout_before_execute');
     await provider.create(payout());
     const intent = fake.payments()[0]!;
-    expect(await provider.cancel(intent.id)).toMatchObject({ status: 'CANCELLED', rawStatus: 'removed' });
+    expect(await provider.cancel(intent.id)).toMatchObject({
+      status: 'CANCELLED',
+      rawStatus: 'removed',
+    });
     const done = await provider.create(payout());
     if (done.kind !== 'created') throw new Error(done.kind);
     expect(await provider.cancel(done.payout.providerId)).toMatchObject({ status: 'SUCCEEDED' });
@@ -268,7 +340,8 @@ describe('Rise reads', () => {
 
   it('findByReference pages through the search; list keeps [from, to)', async () => {
     const provider = rise();
-    for (let i = 0; i < 105; i++) await provider.create(payout({ reference: `bulk-${i}`, accountNumber: `us-p${i % 3}` }));
+    for (let i = 0; i < 105; i++)
+      await provider.create(payout({ reference: `bulk-${i}`, accountNumber: `us-p${i % 3}` }));
     expect(await provider.findByReference('bulk-104')).toHaveLength(1);
     expect(await provider.findByReference('bulk-1')).toHaveLength(1); // not bulk-10…
     const all = await provider.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
@@ -290,7 +363,13 @@ describe('Rise reads', () => {
     const provider = rise();
     expect(await provider.balance('USD')).toBe(fake.balanceCents());
     await expect(provider.balance('EUR')).rejects.toMatchObject({ code: 'CURRENCY_NOT_SUPPORTED' });
-    expect(await provider.channelLimits('RISE_USD', 'USD')).toEqual({ channelCode: 'RISE_USD', currency: 'USD', minimumMinor: 100n, maximumMinor: null, incrementMinor: 1n });
+    expect(await provider.channelLimits('RISE_USD', 'USD')).toEqual({
+      channelCode: 'RISE_USD',
+      currency: 'USD',
+      minimumMinor: 100n,
+      maximumMinor: null,
+      incrementMinor: 1n,
+    });
     expect(await provider.channelLimits('ID_BCA', 'USD')).toBeNull();
   });
 });
@@ -302,7 +381,10 @@ describe('Rise secrets', () => {
       const auth = new Headers(init?.headers).get('authorization');
       if (auth) {
         jwt = auth.slice('Bearer '.length);
-        const echo = JSON.stringify({ success: false, error: { code: 'BAD', message: `you sent ${auth} and ${FAKE_RISE_WALLET_KEY}` } });
+        const echo = JSON.stringify({
+          success: false,
+          error: { code: 'BAD', message: `you sent ${auth} and ${FAKE_RISE_WALLET_KEY}` },
+        });
         return new Response(echo, { status: 400, headers: { 'content-type': 'application/json' } });
       }
       return fetch(input, init);
@@ -326,11 +408,15 @@ describe('Rise secrets', () => {
       set: async (account, secret) => void secrets.set(account, secret),
       delete: async (account) => secrets.delete(account),
     };
-    const missing = await riseFromCredentials(store, { riseId: RISE_ID, teamId: TEAM_ID }).catch((e: Error) => e);
+    const missing = await riseFromCredentials(store, { riseId: RISE_ID, teamId: TEAM_ID }).catch(
+      (e: Error) => e,
+    );
     expect((missing as Error).message).toContain(RISE_WALLET_KEY_ACCOUNT);
     expect((missing as Error).message).toContain('treasury provider credentials set rise');
     secrets.set(RISE_WALLET_KEY_ACCOUNT, 'not-a-key-0123');
-    const bad = (await riseFromCredentials(store, { riseId: RISE_ID, teamId: TEAM_ID }).catch((e: Error) => e)) as Error;
+    const bad = (await riseFromCredentials(store, { riseId: RISE_ID, teamId: TEAM_ID }).catch(
+      (e: Error) => e,
+    )) as Error;
     expect(bad.message).not.toContain('not-a-key-0123');
     secrets.set(RISE_WALLET_KEY_ACCOUNT, FAKE_RISE_WALLET_KEY.slice(2));
     const previous = process.env.TREASURY_RISE_URL;
@@ -357,7 +443,8 @@ describe('Rise amounts', () => {
 
   it('usdcUnitsToCents refuses fractions of a cent and non-integers', () => {
     expect(() => usdcUnitsToCents('1000001', 6)).toThrow(/whole number of cents/);
-    for (const bad of ['1.5', '-100', '1e6', '', ' 100', '0x10']) expect(() => usdcUnitsToCents(bad, 6)).toThrow();
+    for (const bad of ['1.5', '-100', '1e6', '', ' 100', '0x10'])
+      expect(() => usdcUnitsToCents(bad, 6)).toThrow();
     expect(() => usdcUnitsToCents('100', -1)).toThrow();
     expect(() => usdcUnitsToCents('100', 1.5)).toThrow();
   });
@@ -368,30 +455,51 @@ describe('Rise webhooks', () => {
   const body = '{"object":"event","event_type":"payment.sent"}';
   const nowMs = 1_750_000_000_000;
   const t = String(nowMs / 1000);
-  const sign = (ts: string, raw: string, key = secret): string => createHmac('sha256', key).update(`${ts}.${raw}`).digest('hex');
+  const sign = (ts: string, raw: string, key = secret): string =>
+    createHmac('sha256', key).update(`${ts}.${raw}`).digest('hex');
 
   it('accepts the right signature; the signed string is `${t}.${body}`', () => {
     expect(riseSignedPayload(t, body)).toBe(`${t}.${body}`);
     expect(verifyRiseSignature(`t=${t},v1=${sign(t, body)}`, body, secret, nowMs)).toBe(true);
-    expect(verifyRiseSignature(`t=${t}, v1=${'0'.repeat(64)}, v1=${sign(t, body)}`, body, secret, nowMs)).toBe(true);
+    expect(
+      verifyRiseSignature(`t=${t}, v1=${'0'.repeat(64)}, v1=${sign(t, body)}`, body, secret, nowMs),
+    ).toBe(true);
   });
 
   it('refuses a wrong signature, body or secret', () => {
-    expect(verifyRiseSignature(`t=${t},v1=${sign(t, body, 'other')}`, body, secret, nowMs)).toBe(false);
-    expect(verifyRiseSignature(`t=${t},v1=${sign(t, body)}`, body + ' ', secret, nowMs)).toBe(false);
+    expect(verifyRiseSignature(`t=${t},v1=${sign(t, body, 'other')}`, body, secret, nowMs)).toBe(
+      false,
+    );
+    expect(verifyRiseSignature(`t=${t},v1=${sign(t, body)}`, body + ' ', secret, nowMs)).toBe(
+      false,
+    );
     expect(verifyRiseSignature(`t=${t},v1=${sign(t, body)}`, body, '', nowMs)).toBe(false);
   });
 
   it('refuses a stale or future timestamp', () => {
     const old = String(nowMs / 1000 - 301);
     expect(verifyRiseSignature(`t=${old},v1=${sign(old, body)}`, body, secret, nowMs)).toBe(false);
-    expect(verifyRiseSignature(`t=${old},v1=${sign(old, body)}`, body, secret, nowMs, 600_000)).toBe(true);
+    expect(
+      verifyRiseSignature(`t=${old},v1=${sign(old, body)}`, body, secret, nowMs, 600_000),
+    ).toBe(true);
     const future = String(nowMs / 1000 + 301);
-    expect(verifyRiseSignature(`t=${future},v1=${sign(future, body)}`, body, secret, nowMs)).toBe(false);
+    expect(verifyRiseSignature(`t=${future},v1=${sign(future, body)}`, body, secret, nowMs)).toBe(
+      false,
+    );
   });
 
   it('refuses malformed headers without throwing', () => {
-    for (const header of [undefined, '', 'garbage', `v1=${sign(t, body)}`, `t=${t}`, `t=abc,v1=${sign(t, body)}`, `t=${t},v1=xyz`, `t=${t},v1=${sign(t, body).slice(2)}`, `t=${t};v1=${sign(t, body)}`]) {
+    for (const header of [
+      undefined,
+      '',
+      'garbage',
+      `v1=${sign(t, body)}`,
+      `t=${t}`,
+      `t=abc,v1=${sign(t, body)}`,
+      `t=${t},v1=xyz`,
+      `t=${t},v1=${sign(t, body).slice(2)}`,
+      `t=${t};v1=${sign(t, body)}`,
+    ]) {
       expect(verifyRiseSignature(header, body, secret, nowMs)).toBe(false);
     }
   });
@@ -401,12 +509,27 @@ describe('Rise webhooks', () => {
       `{"object":"event","created":1750000000,"request_id":"rq-1","event_type":"payment.sent","event_version":"1.0","idempotency_key":"ik-1",` +
       `"data":{"payment":{"id":"pa-1","state":"complete","to":"us-a","invoice_description":"x [ref:po-9]","currency_symbol":"USD","amount_cents":${cents},"amount":"${amount}","decimals":6}}}`;
     const parsed = parseRiseWebhook(event('90071992547409930000', '9007199254740993'));
-    expect(parsed).toMatchObject({ eventType: 'payment.sent', idempotencyKey: 'ik-1', payment: { providerId: 'pa-1', reference: 'po-9', amountMinor: 9_007_199_254_740_993n, tokenDecimals: 6 } });
+    expect(parsed).toMatchObject({
+      eventType: 'payment.sent',
+      idempotencyKey: 'ik-1',
+      payment: {
+        providerId: 'pa-1',
+        reference: 'po-9',
+        amountMinor: 9_007_199_254_740_993n,
+        tokenDecimals: 6,
+      },
+    });
     expect(() => parseRiseWebhook(event('1000000000', '100001'))).toThrow(/amount_cents/);
     expect(() => parseRiseWebhook(event('1000000001', '100000'))).toThrow(/whole number of cents/);
     expect(() => parseRiseWebhook('{"object":"charge"}')).toThrow();
-    const other = parseRiseWebhook('{"object":"event","created":"2025-06-15T00:00:00Z","request_id":"r","event_type":"payment.group.created","event_version":1,"idempotency_key":"k","data":{}}');
-    expect(other).toMatchObject({ eventType: 'payment.group.created', eventVersion: '1', payment: null });
+    const other = parseRiseWebhook(
+      '{"object":"event","created":"2025-06-15T00:00:00Z","request_id":"r","event_type":"payment.group.created","event_version":1,"idempotency_key":"k","data":{}}',
+    );
+    expect(other).toMatchObject({
+      eventType: 'payment.group.created',
+      eventVersion: '1',
+      payment: null,
+    });
   });
 
   it('fake webhooks: duplicates and out-of-order deliveries verify, parse and dedupe on idempotency_key', async () => {
@@ -416,23 +539,43 @@ describe('Rise webhooks', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const verified = verifyRiseSignature(req.headers['x-rise-signature'] as string | undefined, raw, secret, Date.now());
+        const verified = verifyRiseSignature(
+          req.headers['x-rise-signature'] as string | undefined,
+          raw,
+          secret,
+          Date.now(),
+        );
         const event = parseRiseWebhook(raw);
-        received.push({ verified, type: event.eventType, key: event.idempotencyKey, sent: event.payment?.amountMinor ?? null });
+        received.push({
+          verified,
+          type: event.eventType,
+          key: event.idempotencyKey,
+          sent: event.payment?.amountMinor ?? null,
+        });
         res.end('ok');
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     try {
-      await restart({ webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, webhookSecret: secret, balanceCents: 10n ** 15n });
+      await restart({
+        webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+        webhookSecret: secret,
+        balanceCents: 10n ** 15n,
+      });
       const provider = rise();
       fake.injectNext('webhook_out_of_order');
       fake.injectNext('webhook_duplicate');
-      expect((await provider.create(payout({ amountMinor: 123_456_789_012n }))).kind).toBe('created');
+      expect((await provider.create(payout({ amountMinor: 123_456_789_012n }))).kind).toBe(
+        'created',
+      );
       await fake.flushWebhooks();
       expect(received.every((r) => r.verified)).toBe(true);
       // group.created was held back and then delivered twice; payment.sent overtook it.
-      expect(received.map((r) => r.type)).toEqual(['payment.sent', 'payment.group.created', 'payment.group.created']);
+      expect(received.map((r) => r.type)).toEqual([
+        'payment.sent',
+        'payment.group.created',
+        'payment.group.created',
+      ]);
       const unique = new Map(received.map((r) => [r.key, r]));
       expect(unique.size).toBe(2);
       expect(received[0]!.sent).toBe(123_456_789_012n);

@@ -3,8 +3,16 @@
  * roughly as asked, and every interface method usable offline.
  */
 import { describe, expect, it } from 'vitest';
-import { idempotencyKey, type CreateOutcome, type PayoutRequest } from '../src/core/platform/payments/provider.js';
-import { createSandboxProvider, SANDBOX_FAILURE_CODES, SANDBOX_UNLIMITED_BALANCE } from '../src/core/domain/providers/sandbox/sandbox.js';
+import {
+  idempotencyKey,
+  type CreateOutcome,
+  type PayoutRequest,
+} from '../src/core/platform/payments/provider.js';
+import {
+  createSandboxProvider,
+  SANDBOX_FAILURE_CODES,
+  SANDBOX_UNLIMITED_BALANCE,
+} from '../src/core/domain/providers/sandbox/sandbox.js';
 
 function payout(i: number, over: Partial<PayoutRequest> = {}): PayoutRequest {
   return {
@@ -35,11 +43,21 @@ describe('sandbox provider', () => {
   it('is deterministic from the seed, whatever the order of calls', async () => {
     const c = clock();
     const run = async (seed: number, order: number[]) => {
-      const p = createSandboxProvider({ seed, failureRate: 0.3, unknownRate: 0.2, settleAfterMs: 0, now: c.now });
+      const p = createSandboxProvider({
+        seed,
+        failureRate: 0.3,
+        unknownRate: 0.2,
+        settleAfterMs: 0,
+        now: c.now,
+      });
       const out = new Map<number, string>();
       for (const i of order) out.set(i, summary(await p.create(payout(i))));
       const settled = new Map<number, string>();
-      for (const i of order) settled.set(i, (await p.findByReference(`po-${i}`)).map((x) => `${x.status}:${x.failureCode}`).join());
+      for (const i of order)
+        settled.set(
+          i,
+          (await p.findByReference(`po-${i}`)).map((x) => `${x.status}:${x.failureCode}`).join(),
+        );
       return [...out.keys()].sort((a, b) => a - b).map((i) => `${out.get(i)}|${settled.get(i)}`);
     };
     const ids = Array.from({ length: 50 }, (_, i) => i);
@@ -74,7 +92,8 @@ describe('sandbox provider', () => {
   it("reports 'unknown' at the asked rate although it created, and a replay recovers the payout", async () => {
     const p = createSandboxProvider({ seed: 3, unknownRate: 0.25 });
     const unknown: number[] = [];
-    for (let i = 0; i < 1000; i++) if ((await p.create(payout(i))).kind === 'unknown') unknown.push(i);
+    for (let i = 0; i < 1000; i++)
+      if ((await p.create(payout(i))).kind === 'unknown') unknown.push(i);
     expect(unknown.length).toBeGreaterThan(180);
     expect(unknown.length).toBeLessThan(320);
     for (const i of unknown.slice(0, 20)) {
@@ -98,7 +117,10 @@ describe('sandbox provider', () => {
     expect(await p.get(a.payout.providerId)).toMatchObject({ status: 'REQUESTED' });
     expect(await p.cancel(a.payout.providerId)).toMatchObject({ status: 'REQUESTED' });
     c.advance(500);
-    expect(await p.get(a.payout.providerId)).toMatchObject({ status: 'SUCCEEDED', failureCode: null });
+    expect(await p.get(a.payout.providerId)).toMatchObject({
+      status: 'SUCCEEDED',
+      failureCode: null,
+    });
     expect(await p.get(b.payout.providerId)).toMatchObject({ status: 'CANCELLED' });
     expect(await p.get('sbx-nope')).toBeNull();
     await expect(p.cancel('sbx-nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -106,8 +128,17 @@ describe('sandbox provider', () => {
 
   it('tracks balances exactly: debits on create, refunds failed and cancelled payouts', async () => {
     const c = clock();
-    const p = createSandboxProvider({ seed: 5, failureRate: 1, settleAfterMs: 10, balances: { USD: 5_000n }, now: c.now });
-    expect(await p.create(payout(1, { amountMinor: 6_000n }))).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_BALANCE' });
+    const p = createSandboxProvider({
+      seed: 5,
+      failureRate: 1,
+      settleAfterMs: 10,
+      balances: { USD: 5_000n },
+      now: c.now,
+    });
+    expect(await p.create(payout(1, { amountMinor: 6_000n }))).toMatchObject({
+      kind: 'rejected',
+      code: 'INSUFFICIENT_BALANCE',
+    });
     const ok = await p.create(payout(2, { amountMinor: 3_000n }));
     expect(ok.kind).toBe('created');
     expect(await p.balance('USD')).toBe(2_000n);
@@ -122,7 +153,13 @@ describe('sandbox provider', () => {
     const p = createSandboxProvider();
     expect(await p.create(payout(1, { amountMinor: 0n }))).toMatchObject({ kind: 'rejected' });
     expect(await p.create(payout(2, { currency: 'usd' }))).toMatchObject({ kind: 'rejected' });
-    expect(await p.channelLimits('ID_BCA', 'IDR')).toEqual({ channelCode: 'ID_BCA', currency: 'IDR', minimumMinor: 1n, maximumMinor: null, incrementMinor: 1n });
+    expect(await p.channelLimits('ID_BCA', 'IDR')).toEqual({
+      channelCode: 'ID_BCA',
+      currency: 'IDR',
+      minimumMinor: 1n,
+      maximumMinor: null,
+      incrementMinor: 1n,
+    });
     expect(() => createSandboxProvider({ failureRate: 1.5 })).toThrow(RangeError);
   });
 
@@ -133,7 +170,12 @@ describe('sandbox provider', () => {
     c.advance(1000);
     await p.create(payout(2));
     const from = new Date(c.now() - 1000);
-    expect((await p.list(from, new Date(c.now()))).payouts.map((x) => x.reference)).toEqual(['po-1']);
-    expect((await p.list(from, new Date(c.now() + 1))).payouts.map((x) => x.reference)).toEqual(['po-1', 'po-2']);
+    expect((await p.list(from, new Date(c.now()))).payouts.map((x) => x.reference)).toEqual([
+      'po-1',
+    ]);
+    expect((await p.list(from, new Date(c.now() + 1))).payouts.map((x) => x.reference)).toEqual([
+      'po-1',
+      'po-2',
+    ]);
   });
 });

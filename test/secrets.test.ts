@@ -15,7 +15,13 @@ import { logger, REDACTED } from '../src/core/platform/log/logger.js';
 import type { SignInResult } from '../src/core/domain/operators/commands.js';
 import { startFakeXendit, type FakeXendit } from './fakes/xendit.js';
 import { tempDir } from './support/central.js';
-import { ADMIN_PASSWORD, addOperator, memoryCredentials, openTestWorkstation, type TestWorkstation } from './support/workstation.js';
+import {
+  ADMIN_PASSWORD,
+  addOperator,
+  memoryCredentials,
+  openTestWorkstation,
+  type TestWorkstation,
+} from './support/workstation.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -43,10 +49,21 @@ describe('secrets never reach a file, a log or an export', () => {
     const checker = await addOperator(t, 'checker1', 'manager');
     tokens.push(checker);
     await t.call('provider.credentials.set', { which: 'xendit', secret: XENDIT_KEY });
-    await t.call('provider.credentials.set', { which: 'xendit-callback-token', secret: CALLBACK_TOKEN });
-    await t.call('demo.generate', { affiliates: 40, conversions: 1500, seed: 4, until: '2026-11-01' });
+    await t.call('provider.credentials.set', {
+      which: 'xendit-callback-token',
+      secret: CALLBACK_TOKEN,
+    });
+    await t.call('demo.generate', {
+      affiliates: 40,
+      conversions: 1500,
+      seed: 4,
+      until: '2026-11-01',
+    });
     await t.call('commissions.calculate', {});
-    const created = await t.call<{ batches: { id: string; requiredApprovals: number }[] }>('batch.create', { provider: 'xendit', currency: 'PHP' });
+    const created = await t.call<{ batches: { id: string; requiredApprovals: number }[] }>(
+      'batch.create',
+      { provider: 'xendit', currency: 'PHP' },
+    );
     const b = created.batches[0]!;
     await t.call('batch.submit', { batch: b.id });
     await t.call('batch.approve', { batch: b.id }, checker);
@@ -55,16 +72,42 @@ describe('secrets never reach a file, a log or an export', () => {
       tokens.push(second);
       await t.call('batch.approve', { batch: b.id }, second);
     }
-    const executed = await t.call<{ status: string }>('batch.execute', { batch: b.id, waitMs: 20_000 });
+    const executed = await t.call<{ status: string }>('batch.execute', {
+      batch: b.id,
+      waitMs: 20_000,
+    });
     expect(executed.status).toMatch(/^COMPLETED/); // the stored key really was used against the fake
-    // Sign in through the workstation's door (remembers the verifier), sync into the encrypted cache.
-    const signed = await t.ws.call<SignInResult>({ name: 'session.signIn', payload: { username: 'admin', password: ADMIN_PASSWORD }, workstationId: t.ws.id, id: randomUUID() });
+    // Sign in through the workstation's door (remembers the verifier), sync into the encrypted
+    // cache.
+    const signed = await t.ws.call<SignInResult>({
+      name: 'session.signIn',
+      payload: { username: 'admin', password: ADMIN_PASSWORD },
+      workstationId: t.ws.id,
+      id: randomUUID(),
+    });
     if (!signed.ok) throw new Error(signed.reason);
     tokens.push(signed.token);
-    await t.ws.call({ name: 'sync.run', payload: {}, session: signed.token, workstationId: t.ws.id, id: randomUUID() });
-    for (const format of ['csv', 'json'] as const) await t.call('export.payoutItems', { format, out: path.join(exports.dir, `items.${format}`) });
+    await t.ws.call({
+      name: 'sync.run',
+      payload: {},
+      session: signed.token,
+      workstationId: t.ws.id,
+      id: randomUUID(),
+    });
+    for (const format of ['csv', 'json'] as const)
+      await t.call('export.payoutItems', {
+        format,
+        out: path.join(exports.dir, `items.${format}`),
+      });
     // A careless log line: the logger cuts the secrets out whatever the field is called.
-    logger(t.ws.dataDir).warn({ detail: `retrying with Authorization: Basic ${XENDIT_KEY}`, password: ADMIN_PASSWORD, nested: { token: signed.token } }, `callback ${CALLBACK_TOKEN} rejected`);
+    logger(t.ws.dataDir).warn(
+      {
+        detail: `retrying with Authorization: Basic ${XENDIT_KEY}`,
+        password: ADMIN_PASSWORD,
+        nested: { token: signed.token },
+      },
+      `callback ${CALLBACK_TOKEN} rejected`,
+    );
   }, 240_000);
   afterAll(async () => {
     if (before === undefined) delete process.env.TREASURY_XENDIT_URL;
@@ -93,11 +136,19 @@ describe('secrets never reach a file, a log or an export', () => {
     const found: string[] = [];
     for (const file of scanned) {
       const bytes = readFileSync(file);
-      for (const [what, secret] of Object.entries(planted)) if (bytes.includes(Buffer.from(secret, 'utf8'))) found.push(`${what} in ${path.relative(t.ws.dataDir, file)}`);
+      for (const [what, secret] of Object.entries(planted))
+        if (bytes.includes(Buffer.from(secret, 'utf8')))
+          found.push(`${what} in ${path.relative(t.ws.dataDir, file)}`);
     }
     expect(found).toEqual([]);
     // The scan does see plain data: an operator's name is in the central store's files.
-    expect(scanned.filter((f) => f.includes(`${path.sep}central${path.sep}`) && readFileSync(f).includes(Buffer.from('checker1'))).length).toBeGreaterThanOrEqual(1);
+    expect(
+      scanned.filter(
+        (f) =>
+          f.includes(`${path.sep}central${path.sep}`) &&
+          readFileSync(f).includes(Buffer.from('checker1')),
+      ).length,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('the log has the calls and the redactions', () => {
@@ -105,11 +156,21 @@ describe('secrets never reach a file, a log or an export', () => {
     expect(log).toMatch(/"call":"batch.execute".*"outcome":"ok"/);
     expect(log).toContain(REDACTED);
     const careless = log.split('\n').find((l) => l.includes('rejected'))!;
-    expect(JSON.parse(careless)).toMatchObject({ password: REDACTED, nested: { token: REDACTED }, detail: `retrying with Authorization: Basic ${REDACTED}`, msg: `callback ${REDACTED} rejected` });
+    expect(JSON.parse(careless)).toMatchObject({
+      password: REDACTED,
+      nested: { token: REDACTED },
+      detail: `retrying with Authorization: Basic ${REDACTED}`,
+      msg: `callback ${REDACTED} rejected`,
+    });
   });
 
   it('a settings screen learns only configured yes/no', async () => {
     const status = await t.call('provider.credentials.status', {});
-    expect(status).toEqual({ xendit: { configured: true }, 'xendit-callback-token': { configured: true }, rise: { configured: false }, 'rise-webhook-secret': { configured: false } });
+    expect(status).toEqual({
+      xendit: { configured: true },
+      'xendit-callback-token': { configured: true },
+      rise: { configured: false },
+      'rise-webhook-secret': { configured: false },
+    });
   });
 });

@@ -4,7 +4,11 @@
  * over seeded random amounts for every channel the fakes publish and every provider's known limits.
  */
 import { describe, expect, it } from 'vitest';
-import { knownChannelLimits, MAX_SPLIT_PARTS, splitAmount } from '../src/core/domain/providers/channels.js';
+import {
+  knownChannelLimits,
+  MAX_SPLIT_PARTS,
+  splitAmount,
+} from '../src/core/domain/providers/channels.js';
 import type { ChannelLimits } from '../src/core/platform/payments/provider.js';
 import { DEFAULT_CHANNELS } from './fakes/xendit.js';
 import { random } from './support/random.js';
@@ -35,7 +39,8 @@ describe('splitting an amount within a channel’s limits', () => {
     for (const [c, limits] of CHANNELS.entries()) {
       const rand = random(1000 + c);
       const inc = limits.incrementMinor;
-      const ceiling = (limits.maximumMinor ?? limits.minimumMinor * 1_000_000n) * BigInt(MAX_SPLIT_PARTS + 2);
+      const ceiling =
+        (limits.maximumMinor ?? limits.minimumMinor * 1_000_000n) * BigInt(MAX_SPLIT_PARTS + 2);
       for (let i = 0; i < 400; i++) {
         const amount = ((limits.minimumMinor + below(rand, ceiling)) / inc) * inc;
         if (amount < limits.minimumMinor) continue;
@@ -53,10 +58,15 @@ describe('splitting an amount within a channel’s limits', () => {
         }
         expect(parts, where).not.toBeNull();
         split++;
-        expect(parts!.reduce((a, b) => a + b, 0n), where).toBe(amount);
+        expect(
+          parts!.reduce((a, b) => a + b, 0n),
+          where,
+        ).toBe(amount);
         expect(BigInt(parts!.length), where).toBe(needed);
         for (const p of parts!) {
-          expect(p >= limits.minimumMinor && p <= limits.maximumMinor, `${where}: part ${p}`).toBe(true);
+          expect(p >= limits.minimumMinor && p <= limits.maximumMinor, `${where}: part ${p}`).toBe(
+            true,
+          );
           expect(p % inc, `${where}: part ${p}`).toBe(0n);
         }
         expect(parts![0]! - parts!.at(-1)!, where).toBeLessThanOrEqual(inc);
@@ -70,7 +80,11 @@ describe('splitting an amount within a channel’s limits', () => {
     const ovo = DEFAULT_CHANNELS.find((c) => c.channelCode === 'ID_OVO')!;
     expect(splitAmount(ovo, ovo.maximumMinor! * 2n + 50n)).toBeNull();
     // One rupiah over twice the maximum: three parts, the larger first, a rupiah apart at most.
-    expect(splitAmount(ovo, ovo.maximumMinor! * 2n + 100n)).toEqual([1_333_333_400n, 1_333_333_400n, 1_333_333_300n]);
+    expect(splitAmount(ovo, ovo.maximumMinor! * 2n + 100n)).toEqual([
+      1_333_333_400n,
+      1_333_333_400n,
+      1_333_333_300n,
+    ]);
     expect(splitAmount(ovo, ovo.maximumMinor! * BigInt(MAX_SPLIT_PARTS) + 100n)).toBeNull(); // more parts than a payout may have
   });
 });

@@ -21,23 +21,41 @@ describe.skipIf(hasElectron)('npm start without the Electron runtime', () => {
 
   it('falls back to the browser host: one line why, a link within the budget, the console at the link, exit 0 on Ctrl-C', async () => {
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_') && k !== 'DISPLAY' && k !== 'WAYLAND_DISPLAY') env[k] = v;
-    Object.assign(env, { TREASURY_DATA_DIR: path.join(data.dir, 'data'), TREASURY_CREDENTIAL_STORE: 'vault', ELECTRON_MIRROR: 'http://127.0.0.1:9/', ELECTRON_GET_USE_PROXY: '' });
-    const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const [k, v] of Object.entries(process.env))
+      if (!k.startsWith('TREASURY_') && k !== 'DISPLAY' && k !== 'WAYLAND_DISPLAY') env[k] = v;
+    Object.assign(env, {
+      TREASURY_DATA_DIR: path.join(data.dir, 'data'),
+      TREASURY_CREDENTIAL_STORE: 'vault',
+      ELECTRON_MIRROR: 'http://127.0.0.1:9/',
+      ELECTRON_GET_USE_PROXY: '',
+    });
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     const started = Date.now();
     try {
       while (!/http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/.test(stdout)) {
-        if (child.exitCode !== null) throw new Error(`npm start ended (${child.exitCode}) before printing a link:\n${stdout}\n${stderr}`);
-        if (Date.now() - started > 240_000) throw new Error(`no link after 240 s:\n${stdout}\n${stderr}`);
+        if (child.exitCode !== null)
+          throw new Error(
+            `npm start ended (${child.exitCode}) before printing a link:\n${stdout}\n${stderr}`,
+          );
+        if (Date.now() - started > 240_000)
+          throw new Error(`no link after 240 s:\n${stdout}\n${stderr}`);
         await new Promise((r) => setTimeout(r, 200));
       }
       console.info(`[start] link printed after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      expect(stdout).toMatch(/^Electron could not be downloaded \(.+\): serving the same console in your browser instead\.$/m);
+      expect(stdout).toMatch(
+        /^Electron could not be downloaded \(.+\): serving the same console in your browser instead\.$/m,
+      );
       const link = /http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/.exec(stdout)![0];
       const first = await fetch(link, { redirect: 'manual' });
       expect(first.status).toBe(303);
@@ -48,7 +66,11 @@ describe.skipIf(hasElectron)('npm start without the Electron runtime', () => {
       expect(html).toContain('<title>Treasury Console</title>');
       expect(html).toContain('/bridge.js');
       // An empty data dir: the page offers first-run setup.
-      const status = await fetch(new URL('/bridge/call', link), { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'setup.status', payload: {} }) });
+      const status = await fetch(new URL('/bridge/call', link), {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'setup.status', payload: {} }),
+      });
       expect(await status.json()).toEqual({ ok: true, value: { initialised: false } });
     } finally {
       child.kill('SIGINT');

@@ -5,11 +5,16 @@
  * provider can have; each schedule folded through the same rules applyStatusUpdates applies.
  */
 import { describe, expect, it } from 'vitest';
-import { nextAttemptState, nextPayoutStatus, payoutStatusFor, type AttemptState, type PayoutStatus } from '../src/core/domain/payouts/status.js';
+import {
+  nextAttemptState,
+  nextPayoutStatus,
+  payoutStatusFor,
+  type AttemptState,
+  type PayoutStatus,
+} from '../src/core/domain/payouts/status.js';
 import type { ProviderStatus } from '../src/core/platform/payments/provider.js';
 import { HISTORIES } from './support/histories.js';
 import { random } from './support/random.js';
-
 
 describe('statuses only move forward, whatever order the news lands in', () => {
   it('≥ 200 seeded schedules of the executor, webhooks and polls end where the provider did', () => {
@@ -33,7 +38,10 @@ describe('statuses only move forward, whatever order the news lands in', () => {
         payout = nextPayoutStatus(payout, payoutStatusFor(n)) ?? payout;
       }
       const end = history.at(-1)!;
-      const expectedAttempt: AttemptState = end === 'SUCCEEDED' || end === 'FAILED' || end === 'CANCELLED' || end === 'REVERSED' ? end : 'ACCEPTED';
+      const expectedAttempt: AttemptState =
+        end === 'SUCCEEDED' || end === 'FAILED' || end === 'CANCELLED' || end === 'REVERSED'
+          ? end
+          : 'ACCEPTED';
       expect(attempt, `seed ${seed}: ${news.join(' → ')}`).toBe(expectedAttempt);
       expect(payout, `seed ${seed}: ${news.join(' → ')}`).toBe(payoutStatusFor(end));
       schedules++;
@@ -43,7 +51,15 @@ describe('statuses only move forward, whatever order the news lands in', () => {
 
   it('a final attempt never becomes ACCEPTED again; a succeeded one only REVERSED', () => {
     for (const final of ['FAILED', 'CANCELLED', 'REJECTED', 'REVERSED'] as const) {
-      for (const news of ['ACCEPTED', 'REQUESTED', 'SUCCEEDED', 'FAILED', 'REVERSED', 'OTHER'] as ProviderStatus[]) expect(nextAttemptState(final, news), `${final} + ${news}`).toBeNull();
+      for (const news of [
+        'ACCEPTED',
+        'REQUESTED',
+        'SUCCEEDED',
+        'FAILED',
+        'REVERSED',
+        'OTHER',
+      ] as ProviderStatus[])
+        expect(nextAttemptState(final, news), `${final} + ${news}`).toBeNull();
     }
     expect(nextAttemptState('SUCCEEDED', 'ACCEPTED')).toBeNull();
     expect(nextAttemptState('SUCCEEDED', 'FAILED')).toBeNull();

@@ -14,7 +14,13 @@
  * response models the same way. The last tests prove the checker can fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Balance as BalanceApi, Configuration, Payout as PayoutApi, RequiredError, Transaction as TransactionApi } from 'xendit-node';
+import {
+  Balance as BalanceApi,
+  Configuration,
+  Payout as PayoutApi,
+  RequiredError,
+  Transaction as TransactionApi,
+} from 'xendit-node';
 import {
   TransactionResponseFromJSON,
   TransactionStatuses,
@@ -61,7 +67,15 @@ function recordingFetch(log: Recorded[]): typeof fetch {
     for (const [k, v] of new Headers(init.headers).entries()) headers[k.toLowerCase()] = v;
     const response = await fetch(input, init);
     const answer = await response.clone().text();
-    log.push({ method: init.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: typeof init.body === 'string' ? init.body : undefined, status: response.status, answer });
+    log.push({
+      method: init.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body: typeof init.body === 'string' ? init.body : undefined,
+      status: response.status,
+      answer,
+    });
     return response;
   };
 }
@@ -81,7 +95,9 @@ interface Operation {
   path: RegExp;
   /** Path captures → request parameters. */
   pathParams?: (m: RegExpExecArray) => Params;
-  /** Our query key → how it lands in the SDK's request parameters (xendit-node's Get…Request types). */
+  /**
+   * Our query key → how it lands in the SDK's request parameters (xendit-node's Get…Request types).
+   */
   query: Record<string, (params: Params, value: string) => void>;
   /** Response model check for a 2xx answer; a problem text or null. */
   answer: (json: unknown) => string | null;
@@ -90,38 +106,87 @@ interface Operation {
 
 const text = (name: string) => (p: Params, v: string) => void (p[name] = v);
 const num = (name: string) => (p: Params, v: string) => void (p[name] = Number(v));
-const list = (name: string) => (p: Params, v: string) => void ((p[name] as string[] | undefined) ?? (p[name] = [])).push(v);
+const list = (name: string) => (p: Params, v: string) =>
+  void ((p[name] as string[] | undefined) ?? (p[name] = [])).push(v);
 const csv = (name: string) => (p: Params, v: string) => void (p[name] = v.split(','));
-const range = (name: string, bound: 'gte' | 'lte') => (p: Params, v: string) => void (((p[name] ??= {}) as Record<string, Date>)[bound] = new Date(v));
+const range = (name: string, bound: 'gte' | 'lte') => (p: Params, v: string) =>
+  void (((p[name] ??= {}) as Record<string, Date>)[bound] = new Date(v));
 const date = (name: string) => (p: Params, v: string) => void (p[name] = new Date(v));
 
 /** A model object without the keys FromJSON filled with nothing (undefined, an invalid Date). */
 function present(model: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(model).filter(([, v]) => v !== undefined && !(v instanceof Date && Number.isNaN(v.getTime()))));
+  return Object.fromEntries(
+    Object.entries(model).filter(
+      ([, v]) => v !== undefined && !(v instanceof Date && Number.isNaN(v.getTime())),
+    ),
+  );
 }
 
 const payoutAnswer = (json: unknown): string | null =>
-  instanceOfGetPayouts200ResponseDataInner(present(GetPayouts200ResponseDataInnerFromJSON(json))) ? null : `not a Payout (GetPayouts200ResponseDataInner): ${JSON.stringify(json).slice(0, 200)}`;
+  instanceOfGetPayouts200ResponseDataInner(present(GetPayouts200ResponseDataInnerFromJSON(json)))
+    ? null
+    : `not a Payout (GetPayouts200ResponseDataInner): ${JSON.stringify(json).slice(0, 200)}`;
 
 function transactionsAnswer(json: unknown): string | null {
   const page = json as { data?: unknown[] };
-  if (!Array.isArray(page?.data) || !instanceOfTransactionsResponse(present(TransactionsResponseFromJSON(json)))) return 'not a TransactionsResponse';
+  if (
+    !Array.isArray(page?.data) ||
+    !instanceOfTransactionsResponse(present(TransactionsResponseFromJSON(json)))
+  )
+    return 'not a TransactionsResponse';
   for (const item of page.data) {
     const tx = TransactionResponseFromJSON(item);
-    if (!instanceOfTransactionResponse(present(tx))) return `not a TransactionResponse: ${JSON.stringify(item).slice(0, 200)}`;
-    if (tx.type === TransactionTypes.XenditEnumDefaultFallback || tx.status === TransactionStatuses.XenditEnumDefaultFallback) return `type/status outside the SDK's enums: ${JSON.stringify(item).slice(0, 200)}`;
+    if (!instanceOfTransactionResponse(present(tx)))
+      return `not a TransactionResponse: ${JSON.stringify(item).slice(0, 200)}`;
+    if (
+      tx.type === TransactionTypes.XenditEnumDefaultFallback ||
+      tx.status === TransactionStatuses.XenditEnumDefaultFallback
+    )
+      return `type/status outside the SDK's enums: ${JSON.stringify(item).slice(0, 200)}`;
   }
   return null;
 }
 
 /** xendit-node v7's operations as this client uses them (PayoutApi, TransactionApi, BalanceApi). */
 const OPERATIONS: Operation[] = [
-  { sdk: 'createPayout', api: 'payout', method: 'POST', path: /^\/v2\/payouts$/, query: {}, answer: payoutAnswer, body: 'CreatePayoutRequest' },
-  { sdk: 'getPayoutById', api: 'payout', method: 'GET', path: /^\/v2\/payouts\/([^/]+)$/, pathParams: (m) => ({ id: decodeURIComponent(m[1]!) }), query: {}, answer: payoutAnswer },
-  { sdk: 'cancelPayout', api: 'payout', method: 'POST', path: /^\/v2\/payouts\/([^/]+)\/cancel$/, pathParams: (m) => ({ id: decodeURIComponent(m[1]!) }), query: {}, answer: payoutAnswer },
   {
-    sdk: 'getPayouts', api: 'payout', method: 'GET', path: /^\/v2\/payouts$/,
-    query: { reference_id: text('referenceId'), limit: num('limit'), after_id: text('afterId'), before_id: text('beforeId') },
+    sdk: 'createPayout',
+    api: 'payout',
+    method: 'POST',
+    path: /^\/v2\/payouts$/,
+    query: {},
+    answer: payoutAnswer,
+    body: 'CreatePayoutRequest',
+  },
+  {
+    sdk: 'getPayoutById',
+    api: 'payout',
+    method: 'GET',
+    path: /^\/v2\/payouts\/([^/]+)$/,
+    pathParams: (m) => ({ id: decodeURIComponent(m[1]!) }),
+    query: {},
+    answer: payoutAnswer,
+  },
+  {
+    sdk: 'cancelPayout',
+    api: 'payout',
+    method: 'POST',
+    path: /^\/v2\/payouts\/([^/]+)\/cancel$/,
+    pathParams: (m) => ({ id: decodeURIComponent(m[1]!) }),
+    query: {},
+    answer: payoutAnswer,
+  },
+  {
+    sdk: 'getPayouts',
+    api: 'payout',
+    method: 'GET',
+    path: /^\/v2\/payouts$/,
+    query: {
+      reference_id: text('referenceId'),
+      limit: num('limit'),
+      after_id: text('afterId'),
+      before_id: text('beforeId'),
+    },
     answer: (json) => {
       const data = Array.isArray(json) ? json : (json as { data?: unknown[] })?.data;
       if (!Array.isArray(data)) return 'not a payout list';
@@ -129,51 +194,105 @@ const OPERATIONS: Operation[] = [
     },
   },
   {
-    sdk: 'getAllTransactions', api: 'transaction', method: 'GET', path: /^\/transactions$/,
+    sdk: 'getAllTransactions',
+    api: 'transaction',
+    method: 'GET',
+    path: /^\/transactions$/,
     query: {
-      types: list('types'), statuses: list('statuses'), channel_categories: list('channelCategories'), reference_id: text('referenceId'),
-      product_id: text('productId'), account_identifier: text('accountIdentifier'), amount: num('amount'), currency: text('currency'),
-      'created[gte]': range('created', 'gte'), 'created[lte]': range('created', 'lte'), 'updated[gte]': range('updated', 'gte'), 'updated[lte]': range('updated', 'lte'),
-      limit: num('limit'), after_id: text('afterId'), before_id: text('beforeId'),
+      types: list('types'),
+      statuses: list('statuses'),
+      channel_categories: list('channelCategories'),
+      reference_id: text('referenceId'),
+      product_id: text('productId'),
+      account_identifier: text('accountIdentifier'),
+      amount: num('amount'),
+      currency: text('currency'),
+      'created[gte]': range('created', 'gte'),
+      'created[lte]': range('created', 'lte'),
+      'updated[gte]': range('updated', 'gte'),
+      'updated[lte]': range('updated', 'lte'),
+      limit: num('limit'),
+      after_id: text('afterId'),
+      before_id: text('beforeId'),
     },
     answer: transactionsAnswer,
   },
   {
-    sdk: 'getBalance', api: 'balance', method: 'GET', path: /^\/balance$/,
-    query: { account_type: text('accountType'), currency: text('currency'), at_timestamp: date('atTimestamp') },
+    sdk: 'getBalance',
+    api: 'balance',
+    method: 'GET',
+    path: /^\/balance$/,
+    query: {
+      account_type: text('accountType'),
+      currency: text('currency'),
+      at_timestamp: date('atTimestamp'),
+    },
     answer: (json) => (instanceOfBalance(present(BalanceFromJSON(json))) ? null : 'not a Balance'),
   },
   {
-    sdk: 'getPayoutChannels', api: 'payout', method: 'GET', path: /^\/payouts_channels$/,
-    query: { currency: text('currency'), channel_category: csv('channelCategory'), channel_code: text('channelCode') },
-    answer: (json) => (Array.isArray(json) && json.every((c) => instanceOfChannel(present(ChannelFromJSON(c)))) ? null : 'not a Channel list'),
+    sdk: 'getPayoutChannels',
+    api: 'payout',
+    method: 'GET',
+    path: /^\/payouts_channels$/,
+    query: {
+      currency: text('currency'),
+      channel_category: csv('channelCategory'),
+      channel_code: text('channelCode'),
+    },
+    answer: (json) =>
+      Array.isArray(json) && json.every((c) => instanceOfChannel(present(ChannelFromJSON(c))))
+        ? null
+        : 'not a Channel list',
   },
 ];
 
 /** Headers the SDK maps to request parameters, and transport headers any HTTP client may add. */
-const HEADER_PARAMS: Record<string, string> = { 'idempotency-key': 'idempotencyKey', 'for-user-id': 'forUserId' };
+const HEADER_PARAMS: Record<string, string> = {
+  'idempotency-key': 'idempotencyKey',
+  'for-user-id': 'forUserId',
+};
 const TRANSPORT_HEADERS = new Set(['accept']);
 const SDK_ONLY_HEADERS = new Set(['xendit-lib', 'xendit-lib-ver']);
 
 class Captured extends Error {
-  constructor(readonly url: string, readonly init: RequestInit) {
+  constructor(
+    readonly url: string,
+    readonly init: RequestInit,
+  ) {
     super('captured');
   }
 }
 
-function sdkClient(api: Api, secretKey: string, baseUrl: string): Record<string, (p: Params) => Promise<unknown>> {
-  const made = api === 'payout' ? new PayoutApi({ secretKey, xenditURL: baseUrl }) : api === 'transaction' ? new TransactionApi({ secretKey, xenditURL: baseUrl }) : new BalanceApi({ secretKey, xenditURL: baseUrl });
+function sdkClient(
+  api: Api,
+  secretKey: string,
+  baseUrl: string,
+): Record<string, (p: Params) => Promise<unknown>> {
+  const made =
+    api === 'payout'
+      ? new PayoutApi({ secretKey, xenditURL: baseUrl })
+      : api === 'transaction'
+        ? new TransactionApi({ secretKey, xenditURL: baseUrl })
+        : new BalanceApi({ secretKey, xenditURL: baseUrl });
   // The generated APIs read `configuration.fetchApi` on every call: a capturing one stops each call
   // right where it would reach the network, with the exact URL and init the SDK built.
   const fetchApi = async (url: string, init: RequestInit): Promise<Response> => {
     throw new Captured(url, init);
   };
-  (made as unknown as { configuration: Configuration }).configuration = new Configuration({ basePath: baseUrl, fetchApi });
+  (made as unknown as { configuration: Configuration }).configuration = new Configuration({
+    basePath: baseUrl,
+    fetchApi,
+  });
   return made as unknown as Record<string, (p: Params) => Promise<unknown>>;
 }
 
 /** What the SDK would send for `params`, or the SDK's refusal. */
-async function sdkRequest(op: Operation, secretKey: string, baseUrl: string, params: Params): Promise<Captured | string> {
+async function sdkRequest(
+  op: Operation,
+  secretKey: string,
+  baseUrl: string,
+  params: Params,
+): Promise<Captured | string> {
   try {
     await sdkClient(op.api, secretKey, baseUrl)[op.sdk]!(params);
     return 'the SDK sent nothing';
@@ -188,7 +307,8 @@ const pairs = (q: URLSearchParams) => [...q.entries()].map(([k, v]) => `${k}=${v
 
 /** Every key path of a JSON value with its JSON type: the shape the SDK's models must agree on. */
 function shape(value: unknown, prefix = ''): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${prefix}:${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`];
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [`${prefix}:${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`];
   return Object.entries(value).flatMap(([k, v]) => shape(v, prefix ? `${prefix}.${k}` : k));
 }
 
@@ -201,8 +321,15 @@ function bodyProblems(body: string | undefined): { data: unknown; problems: stri
   }
   const model = CreatePayoutRequestFromJSON(json);
   const problems: string[] = [];
-  if (!instanceOfCreatePayoutRequest(present(model))) problems.push('CreatePayoutRequest: a required field (reference_id, channel_code, channel_properties, amount, currency) is missing');
-  if (model.channelProperties && !instanceOfDigitalPayoutChannelProperties(present(model.channelProperties))) problems.push('DigitalPayoutChannelProperties: account_number is missing');
+  if (!instanceOfCreatePayoutRequest(present(model)))
+    problems.push(
+      'CreatePayoutRequest: a required field (reference_id, channel_code, channel_properties, amount, currency) is missing',
+    );
+  if (
+    model.channelProperties &&
+    !instanceOfDigitalPayoutChannelProperties(present(model.channelProperties))
+  )
+    problems.push('DigitalPayoutChannelProperties: account_number is missing');
   return { data: model, problems };
 }
 
@@ -210,9 +337,14 @@ function headerProblems(ours: Record<string, string>, sdk: Record<string, string
   const problems: string[] = [];
   for (const [name, value] of Object.entries(sdk)) {
     if (SDK_ONLY_HEADERS.has(name)) continue;
-    if (ours[name] !== value) problems.push(`header ${name}: the SDK sends ${JSON.stringify(value)}, we send ${JSON.stringify(ours[name])}`);
+    if (ours[name] !== value)
+      problems.push(
+        `header ${name}: the SDK sends ${JSON.stringify(value)}, we send ${JSON.stringify(ours[name])}`,
+      );
   }
-  for (const name of Object.keys(ours)) if (!(name in sdk) && !TRANSPORT_HEADERS.has(name)) problems.push(`header ${name} is not one the SDK sends for this operation`);
+  for (const name of Object.keys(ours))
+    if (!(name in sdk) && !TRANSPORT_HEADERS.has(name))
+      problems.push(`header ${name} is not one the SDK sends for this operation`);
   return problems;
 }
 
@@ -223,7 +355,8 @@ function headerProblems(ours: Record<string, string>, sdk: Record<string, string
 async function violations(r: Recorded, secretKey: string, baseUrl: string): Promise<string[]> {
   const where = `${r.method} ${r.path}?${r.query}`;
   const candidates = OPERATIONS.filter((o) => o.method === r.method && o.path.test(r.path));
-  if (candidates.length === 0) return [`${where}: no xendit-node operation has this method and path`];
+  if (candidates.length === 0)
+    return [`${where}: no xendit-node operation has this method and path`];
   const op = candidates[0]!;
   const params: Params = { ...op.pathParams?.(op.path.exec(r.path)!) };
   const problems: string[] = [];
@@ -232,7 +365,8 @@ async function violations(r: Recorded, secretKey: string, baseUrl: string): Prom
     if (put) put(params, value);
     else problems.push(`query parameter ${key} is not a parameter of xendit-node ${op.sdk}`);
   }
-  for (const [header, param] of Object.entries(HEADER_PARAMS)) if (r.headers[header] !== undefined) params[param] = r.headers[header];
+  for (const [header, param] of Object.entries(HEADER_PARAMS))
+    if (r.headers[header] !== undefined) params[param] = r.headers[header];
   if (op.body) {
     const body = bodyProblems(r.body);
     problems.push(...body.problems);
@@ -244,20 +378,34 @@ async function violations(r: Recorded, secretKey: string, baseUrl: string): Prom
   if (url.pathname !== r.path) problems.push(`path: the SDK uses ${url.pathname}`);
   if (sdk.init.method !== r.method) problems.push(`method: the SDK uses ${sdk.init.method}`);
   const [ourQuery, sdkQuery] = [pairs(r.query), pairs(url.searchParams)];
-  if (ourQuery.join('&') !== sdkQuery.join('&')) problems.push(`query: the SDK would send ${sdkQuery.join('&') || '(none)'} for ${ourQuery.join('&') || '(none)'}`);
-  const sdkHeaders = Object.fromEntries(Object.entries(sdk.init.headers as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+  if (ourQuery.join('&') !== sdkQuery.join('&'))
+    problems.push(
+      `query: the SDK would send ${sdkQuery.join('&') || '(none)'} for ${ourQuery.join('&') || '(none)'}`,
+    );
+  const sdkHeaders = Object.fromEntries(
+    Object.entries(sdk.init.headers as Record<string, string>).map(([k, v]) => [
+      k.toLowerCase(),
+      v,
+    ]),
+  );
   problems.push(...headerProblems(r.headers, sdkHeaders));
   if (op.body) {
-    const [ours, theirs] = [shape(JSON.parse(r.body!)).sort(), shape(JSON.parse(String(sdk.init.body))).sort()];
+    const [ours, theirs] = [
+      shape(JSON.parse(r.body!)).sort(),
+      shape(JSON.parse(String(sdk.init.body))).sort(),
+    ];
     const unknown = ours.filter((f) => !theirs.includes(f));
-    if (unknown.length > 0) problems.push(`body: ${unknown.join(', ')} not in xendit-node CreatePayoutRequest`);
+    if (unknown.length > 0)
+      problems.push(`body: ${unknown.join(', ')} not in xendit-node CreatePayoutRequest`);
   } else if (r.body !== undefined) {
     problems.push('a body the SDK does not send');
   }
   return problems.map((p) => `${where}: ${p}`);
 }
 
-/** The answer of a 2xx against the operation's response model (xendit-node's …FromJSON/instanceOf…). */
+/**
+ * The answer of a 2xx against the operation's response model (xendit-node's …FromJSON/instanceOf…).
+ */
 function answerViolation(r: Recorded): string | null {
   const op = OPERATIONS.find((o) => o.method === r.method && o.path.test(r.path));
   if (!op || r.status < 200 || r.status >= 300) return null;
@@ -294,11 +442,22 @@ describe('the Xendit client speaks xendit-node v7', () => {
 
   beforeAll(async () => {
     fake = await startFakeXendit({ settleAfterMs: 60_000, maxPageSize: 3 });
-    client = new XenditProvider({ baseUrl: fake.url, secretKey: fake.secretKey, fetch: recordingFetch(log), forUserId: 'sub-account-1' });
+    client = new XenditProvider({
+      baseUrl: fake.url,
+      secretKey: fake.secretKey,
+      fetch: recordingFetch(log),
+      forUserId: 'sub-account-1',
+    });
     const t = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const made = await client.create(request(i === 4 ? { description: '', currency: 'PHP', channelCode: 'PH_GCASH', amountMinor: 1234n } : {}));
+      const made = await client.create(
+        request(
+          i === 4
+            ? { description: '', currency: 'PHP', channelCode: 'PH_GCASH', amountMinor: 1234n }
+            : {},
+        ),
+      );
       if (made.kind !== 'created') throw new Error(`create: ${made.kind}`);
       ids.push(made.payout.providerId);
     }
@@ -320,10 +479,24 @@ describe('the Xendit client speaks xendit-node v7', () => {
   it('recorded every operation, including paging and status lookups', () => {
     expect(listed).toMatchObject({ complete: true });
     expect(listed.payouts).toHaveLength(6); // five of ours, one made elsewhere
-    const ops = new Set(log.map((r) => OPERATIONS.find((o) => o.method === r.method && o.path.test(r.path))?.sdk));
-    expect([...ops].sort()).toEqual(['cancelPayout', 'createPayout', 'getAllTransactions', 'getBalance', 'getPayoutById', 'getPayoutChannels', 'getPayouts']);
+    const ops = new Set(
+      log.map((r) => OPERATIONS.find((o) => o.method === r.method && o.path.test(r.path))?.sdk),
+    );
+    expect([...ops].sort()).toEqual([
+      'cancelPayout',
+      'createPayout',
+      'getAllTransactions',
+      'getBalance',
+      'getPayoutById',
+      'getPayoutChannels',
+      'getPayouts',
+    ]);
     expect(log.filter((r) => r.path === '/transactions').length).toBeGreaterThan(1); // paged (3 a page)
-    expect(log.filter((r) => r.path === '/transactions').every((r) => r.query.getAll('types').join() === 'DISBURSEMENT')).toBe(true);
+    expect(
+      log
+        .filter((r) => r.path === '/transactions')
+        .every((r) => r.query.getAll('types').join() === 'DISBURSEMENT'),
+    ).toBe(true);
   });
 
   it('every request is one xendit-node would send: operation, path, query, headers, body fields', async () => {
@@ -340,53 +513,130 @@ describe('the Xendit client speaks xendit-node v7', () => {
   });
 
   describe('the checker fails what the SDK would not send', () => {
-    const recorded = (method: string, pathAndQuery: string, headers: Record<string, string> = {}, body?: string): Recorded => {
+    const recorded = (
+      method: string,
+      pathAndQuery: string,
+      headers: Record<string, string> = {},
+      body?: string,
+    ): Recorded => {
       const url = new URL(pathAndQuery, 'http://x');
-      return { method, path: url.pathname, query: url.searchParams, headers: { authorization: 'Basic ' + Buffer.from('k:').toString('base64'), ...headers }, body, status: 200, answer: '{}' };
+      return {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: { authorization: 'Basic ' + Buffer.from('k:').toString('base64'), ...headers },
+        body,
+        status: 200,
+        answer: '{}',
+      };
     };
 
     it('the old period listing GET /v2/payouts?created[gte]=… without reference_id', async () => {
-      const old = recorded('GET', '/v2/payouts?created%5Bgte%5D=2025-01-01T00%3A00%3A00.000Z&created%5Blt%5D=2025-02-01T00%3A00%3A00.000Z&limit=100');
+      const old = recorded(
+        'GET',
+        '/v2/payouts?created%5Bgte%5D=2025-01-01T00%3A00%3A00.000Z&created%5Blt%5D=2025-02-01T00%3A00%3A00.000Z&limit=100',
+      );
       const found = (await violations(old, 'k', 'http://x')).join('\n');
-      expect(found).toMatch(/query parameter created\[gte\] is not a parameter of xendit-node getPayouts/);
+      expect(found).toMatch(
+        /query parameter created\[gte\] is not a parameter of xendit-node getPayouts/,
+      );
       expect(found).toMatch(/query parameter created\[lt\] is not a parameter/);
-      expect(found).toMatch(/Required parameter requestParameters\.referenceId was null or undefined when calling getPayouts/);
+      expect(found).toMatch(
+        /Required parameter requestParameters\.referenceId was null or undefined when calling getPayouts/,
+      );
     });
 
-    it('the fake refuses it too: 400 API_VALIDATION_ERROR in Xendit\'s error shape', async () => {
-      const answer = await fetch(`${fake.url}/v2/payouts?created%5Bgte%5D=2025-01-01T00%3A00%3A00.000Z&limit=100`, {
-        headers: { Authorization: 'Basic ' + Buffer.from(`${fake.secretKey}:`).toString('base64') },
-      });
+    it("the fake refuses it too: 400 API_VALIDATION_ERROR in Xendit's error shape", async () => {
+      const answer = await fetch(
+        `${fake.url}/v2/payouts?created%5Bgte%5D=2025-01-01T00%3A00%3A00.000Z&limit=100`,
+        {
+          headers: {
+            Authorization: 'Basic ' + Buffer.from(`${fake.secretKey}:`).toString('base64'),
+          },
+        },
+      );
       expect(answer.status).toBe(400);
       const body = (await answer.json()) as Record<string, unknown>;
-      expect(body).toMatchObject({ error_code: 'API_VALIDATION_ERROR', message: expect.stringMatching(/created\[gte\]/) });
+      expect(body).toMatchObject({
+        error_code: 'API_VALIDATION_ERROR',
+        message: expect.stringMatching(/created\[gte\]/),
+      });
       expect(instanceOfModelError(present(ModelErrorFromJSON(body)))).toBe(true);
-      const noReference = await fetch(`${fake.url}/v2/payouts?limit=10`, { headers: { Authorization: 'Basic ' + Buffer.from(`${fake.secretKey}:`).toString('base64') } });
-      expect(await noReference.json()).toMatchObject({ error_code: 'API_VALIDATION_ERROR', message: 'reference_id is required' });
+      const noReference = await fetch(`${fake.url}/v2/payouts?limit=10`, {
+        headers: { Authorization: 'Basic ' + Buffer.from(`${fake.secretKey}:`).toString('base64') },
+      });
+      expect(await noReference.json()).toMatchObject({
+        error_code: 'API_VALIDATION_ERROR',
+        message: 'reference_id is required',
+      });
     });
 
     it('a create body with a wrong field name, or without a required one', async () => {
-      const good = JSON.parse(log.find((r) => r.method === 'POST' && r.path === '/v2/payouts')!.body!) as Record<string, unknown>;
+      const good = JSON.parse(
+        log.find((r) => r.method === 'POST' && r.path === '/v2/payouts')!.body!,
+      ) as Record<string, unknown>;
       const headers = { 'content-type': 'application/json', 'idempotency-key': 'k-1' };
-      const renamed = { ...good, channel_properties: { account_holder_name: 'A', account_no: '123' } };
-      const found = (await violations(recorded('POST', '/v2/payouts', headers, JSON.stringify(renamed)), 'k', 'http://x')).join('\n');
+      const renamed = {
+        ...good,
+        channel_properties: { account_holder_name: 'A', account_no: '123' },
+      };
+      const found = (
+        await violations(
+          recorded('POST', '/v2/payouts', headers, JSON.stringify(renamed)),
+          'k',
+          'http://x',
+        )
+      ).join('\n');
       expect(found).toMatch(/account_number is missing/);
-      expect(found).toMatch(/channel_properties\.account_no:string not in xendit-node CreatePayoutRequest/);
+      expect(found).toMatch(
+        /channel_properties\.account_no:string not in xendit-node CreatePayoutRequest/,
+      );
       const camel = { ...good, referenceId: good.reference_id, reference_id: undefined };
-      const found2 = (await violations(recorded('POST', '/v2/payouts', headers, JSON.stringify(camel)), 'k', 'http://x')).join('\n');
+      const found2 = (
+        await violations(
+          recorded('POST', '/v2/payouts', headers, JSON.stringify(camel)),
+          'k',
+          'http://x',
+        )
+      ).join('\n');
       expect(found2).toMatch(/required field .* is missing/);
       expect(found2).toMatch(/referenceId:string not in xendit-node CreatePayoutRequest/);
     });
 
     it('a create without the idempotency key, a header the SDK does not send, a wrong transactions filter', async () => {
       const body = log.find((r) => r.method === 'POST' && r.path === '/v2/payouts')!.body!;
-      const noKey = (await violations(recorded('POST', '/v2/payouts', { 'content-type': 'application/json' }, body), 'k', 'http://x')).join('\n');
+      const noKey = (
+        await violations(
+          recorded('POST', '/v2/payouts', { 'content-type': 'application/json' }, body),
+          'k',
+          'http://x',
+        )
+      ).join('\n');
       expect(noKey).toMatch(/Required parameter requestParameters\.idempotencyKey/);
-      const extra = (await violations(recorded('GET', '/balance?account_type=CASH&currency=IDR', { 'x-api-version': '2' }), 'k', 'http://x')).join('\n');
+      const extra = (
+        await violations(
+          recorded('GET', '/balance?account_type=CASH&currency=IDR', { 'x-api-version': '2' }),
+          'k',
+          'http://x',
+        )
+      ).join('\n');
       expect(extra).toMatch(/header x-api-version is not one the SDK sends/);
-      const lt = (await violations(recorded('GET', '/transactions?types=DISBURSEMENT&created%5Blt%5D=2025-01-01T00%3A00%3A00.000Z'), 'k', 'http://x')).join('\n');
-      expect(lt).toMatch(/query parameter created\[lt\] is not a parameter of xendit-node getAllTransactions/);
-      const unknownPath = (await violations(recorded('GET', '/v2/payouts/disb-1/history'), 'k', 'http://x')).join('\n');
+      const lt = (
+        await violations(
+          recorded(
+            'GET',
+            '/transactions?types=DISBURSEMENT&created%5Blt%5D=2025-01-01T00%3A00%3A00.000Z',
+          ),
+          'k',
+          'http://x',
+        )
+      ).join('\n');
+      expect(lt).toMatch(
+        /query parameter created\[lt\] is not a parameter of xendit-node getAllTransactions/,
+      );
+      const unknownPath = (
+        await violations(recorded('GET', '/v2/payouts/disb-1/history'), 'k', 'http://x')
+      ).join('\n');
       expect(unknownPath).toMatch(/no xendit-node operation/);
     });
   });

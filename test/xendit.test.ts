@@ -1,12 +1,16 @@
 /**
- * The Xendit client over real HTTP: against the project's fake Xendit (test/fakes/xendit.ts) for the
- * documented behaviour, and against tiny ad-hoc servers for the answers the fake never gives
+ * The Xendit client over real HTTP: against the project's fake Xendit (test/fakes/xendit.ts) for
+ * the documented behaviour, and against tiny ad-hoc servers for the answers the fake never gives
  * (garbage, bare 404s, echoed secrets, other wire shapes).
  */
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialStore } from '../src/core/platform/credentials/store.js';
-import { ProviderError, type CreateOutcome, type PayoutRequest } from '../src/core/platform/payments/provider.js';
+import {
+  ProviderError,
+  type CreateOutcome,
+  type PayoutRequest,
+} from '../src/core/platform/payments/provider.js';
 import {
   classifyXenditFailure,
   parseXenditWebhook,
@@ -38,10 +42,15 @@ function payoutRequest(overrides: Partial<PayoutRequest> = {}): PayoutRequest {
 }
 
 const fakes: FakeXendit[] = [];
-async function fake(options: FakeXenditOptions = {}): Promise<{ fake: FakeXendit; client: XenditProvider }> {
+async function fake(
+  options: FakeXenditOptions = {},
+): Promise<{ fake: FakeXendit; client: XenditProvider }> {
   const f = await startFakeXendit(options);
   fakes.push(f);
-  return { fake: f, client: new XenditProvider({ baseUrl: f.url, secretKey: f.secretKey, timeoutMs: 2000 }) };
+  return {
+    fake: f,
+    client: new XenditProvider({ baseUrl: f.url, secretKey: f.secretKey, timeoutMs: 2000 }),
+  };
 }
 
 interface AdHoc {
@@ -68,14 +77,21 @@ async function adhoc(handler: (req: http.IncomingMessage, body: string) => Reply
   const a: AdHoc = {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
   adhocs.push(a);
   return a;
 }
 
 afterAll(async () => {
-  await Promise.all([...fakes.splice(0).map((f) => f.close()), ...adhocs.splice(0).map((a) => a.close())]);
+  await Promise.all([
+    ...fakes.splice(0).map((f) => f.close()),
+    ...adhocs.splice(0).map((a) => a.close()),
+  ]);
 });
 
 async function rejects(promise: Promise<unknown>): Promise<ProviderError> {
@@ -88,8 +104,14 @@ async function rejects(promise: Promise<unknown>): Promise<ProviderError> {
   throw new Error('expected a ProviderError');
 }
 
-function expectKind<K extends CreateOutcome['kind']>(outcome: CreateOutcome, kind: K): Extract<CreateOutcome, { kind: K }> {
-  expect(outcome.kind, JSON.stringify(outcome, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(kind);
+function expectKind<K extends CreateOutcome['kind']>(
+  outcome: CreateOutcome,
+  kind: K,
+): Extract<CreateOutcome, { kind: K }> {
+  expect(
+    outcome.kind,
+    JSON.stringify(outcome, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+  ).toBe(kind);
   return outcome as Extract<CreateOutcome, { kind: K }>;
 }
 
@@ -105,7 +127,8 @@ describe('xenditCreateBody', () => {
   });
 
   it('writes PHP with up to two decimals and never through a float', () => {
-    const body = (amountMinor: bigint) => xenditCreateBody(payoutRequest({ currency: 'PHP', channelCode: 'PH_BDO', amountMinor }));
+    const body = (amountMinor: bigint) =>
+      xenditCreateBody(payoutRequest({ currency: 'PHP', channelCode: 'PH_BDO', amountMinor }));
     expect(body(12_345_678_901_234n)).toContain('"amount":123456789012.34,');
     expect(body(9_007_199_254_740_993n)).toContain('"amount":90071992547409.93,'); // beyond 2^53 minor units
     expect(body(1230n)).toContain('"amount":12.3,');
@@ -114,7 +137,9 @@ describe('xenditCreateBody', () => {
   });
 
   it('refuses what Xendit cannot take: non-whole IDR, negative amounts, unknown currencies', () => {
-    expect(() => xenditCreateBody(payoutRequest({ amountMinor: 1_500_050n }))).toThrow(XenditRequestError);
+    expect(() => xenditCreateBody(payoutRequest({ amountMinor: 1_500_050n }))).toThrow(
+      XenditRequestError,
+    );
     expect(() => xenditCreateBody(payoutRequest({ amountMinor: -100n }))).toThrow(/negative/);
     expect(() => xenditCreateBody(payoutRequest({ currency: 'XYZ' }))).toThrow(XenditRequestError);
   });
@@ -146,17 +171,32 @@ describe('create against the fake', () => {
   it('creates: exact amount, ACCEPTED, the provider id', async () => {
     const request = payoutRequest();
     const created = expectKind(await client.create(request), 'created');
-    expect(created.payout).toMatchObject({ reference: request.reference, amountMinor: 1_500_000n, currency: 'IDR', status: 'ACCEPTED', rawStatus: 'ACCEPTED', failureCode: null });
+    expect(created.payout).toMatchObject({
+      reference: request.reference,
+      amountMinor: 1_500_000n,
+      currency: 'IDR',
+      status: 'ACCEPTED',
+      rawStatus: 'ACCEPTED',
+      failureCode: null,
+    });
     expect(created.payout.providerId).toMatch(/^disb-/);
-    expect(f.payouts().find((p) => p.id === created.payout.providerId)?.amountMinor).toBe(1_500_000n);
+    expect(f.payouts().find((p) => p.id === created.payout.providerId)?.amountMinor).toBe(
+      1_500_000n,
+    );
   });
 
   it('round-trips 123456789012.34 PHP exactly', async () => {
-    const request = payoutRequest({ currency: 'PHP', channelCode: 'PH_BDO', amountMinor: 12_345_678_901_234n });
+    const request = payoutRequest({
+      currency: 'PHP',
+      channelCode: 'PH_BDO',
+      amountMinor: 12_345_678_901_234n,
+    });
     const created = expectKind(await client.create(request), 'created');
     expect(created.payout.amountMinor).toBe(12_345_678_901_234n);
     expect((await client.get(created.payout.providerId))?.amountMinor).toBe(12_345_678_901_234n);
-    expect((await client.findByReference(request.reference))[0]?.amountMinor).toBe(12_345_678_901_234n);
+    expect((await client.findByReference(request.reference))[0]?.amountMinor).toBe(
+      12_345_678_901_234n,
+    );
   });
 
   it('replays: same key and body returns the first payout, and nothing new is created', async () => {
@@ -170,7 +210,10 @@ describe('create against the fake', () => {
   it('same key with a different body is a duplicate, never a failure', async () => {
     const request = payoutRequest();
     expectKind(await client.create(request), 'created');
-    const duplicate = expectKind(await client.create({ ...request, amountMinor: 2_000_000n }), 'duplicate');
+    const duplicate = expectKind(
+      await client.create({ ...request, amountMinor: 2_000_000n }),
+      'duplicate',
+    );
     expect(duplicate.message).toMatch(/used before/);
   });
 
@@ -183,20 +226,35 @@ describe('create against the fake', () => {
   });
 
   it('rejects by channel limits, validation and channel support', async () => {
-    const low = expectKind(await client.create(payoutRequest({ amountMinor: 100_000n })), 'rejected');
+    const low = expectKind(
+      await client.create(payoutRequest({ amountMinor: 100_000n })),
+      'rejected',
+    );
     expect(low.code).toBe('MINIMUM_TRANSFER_LIMIT_ERROR');
-    const high = expectKind(await client.create(payoutRequest({ channelCode: 'ID_OVO', amountMinor: 2_000_000_100n })), 'rejected');
+    const high = expectKind(
+      await client.create(payoutRequest({ channelCode: 'ID_OVO', amountMinor: 2_000_000_100n })),
+      'rejected',
+    );
     expect(high.code).toBe('MAXIMUM_TRANSFER_LIMIT_ERROR');
-    const channel = expectKind(await client.create(payoutRequest({ channelCode: 'PH_GCASH' })), 'rejected');
+    const channel = expectKind(
+      await client.create(payoutRequest({ channelCode: 'PH_GCASH' })),
+      'rejected',
+    );
     expect(channel.code).toBe('CHANNEL_CODE_NOT_SUPPORTED');
-    const validation = expectKind(await client.create(payoutRequest({ description: 'x'.repeat(101) })), 'rejected');
+    const validation = expectKind(
+      await client.create(payoutRequest({ description: 'x'.repeat(101) })),
+      'rejected',
+    );
     expect(validation.code).toBe('API_VALIDATION_ERROR');
     expect(validation.message).toMatch(/description/);
   });
 
   it('rejects locally, without sending, what Xendit cannot take', async () => {
     const before = f.createRequests;
-    const local = expectKind(await client.create(payoutRequest({ amountMinor: 1_500_050n })), 'rejected');
+    const local = expectKind(
+      await client.create(payoutRequest({ amountMinor: 1_500_050n })),
+      'rejected',
+    );
     expect(local.code).toBe('AMOUNT_NOT_REPRESENTABLE');
     expect(f.createRequests).toBe(before);
   });
@@ -222,7 +280,9 @@ describe('create against the fake', () => {
     const request = payoutRequest();
     expectKind(await client.create(request), 'unknown');
     const resent = expectKind(await client.create(request), 'created');
-    expect(await client.findByReference(request.reference)).toEqual([expect.objectContaining({ providerId: resent.payout.providerId })]);
+    expect(await client.findByReference(request.reference)).toEqual([
+      expect.objectContaining({ providerId: resent.payout.providerId }),
+    ]);
   });
 
   it('a timeout is unknown; the payout may exist and the same key finds it', async () => {
@@ -234,11 +294,19 @@ describe('create against the fake', () => {
     expect(unknown.reason).toMatch(/no answer within 200 ms/);
     expect(Date.now() - t).toBeLessThan(1500);
     const resent = expectKind(await quick.create(request), 'created');
-    expect(f.payouts().filter((p) => p.reference === request.reference).map((p) => p.id)).toEqual([resent.payout.providerId]);
+    expect(
+      f
+        .payouts()
+        .filter((p) => p.reference === request.reference)
+        .map((p) => p.id),
+    ).toEqual([resent.payout.providerId]);
   });
 
   it('a wrong key is rejected with INVALID_API_KEY', async () => {
-    const wrong = new XenditProvider({ baseUrl: f.url, secretKey: 'xnd_development_wrong_key_123' });
+    const wrong = new XenditProvider({
+      baseUrl: f.url,
+      secretKey: 'xnd_development_wrong_key_123',
+    });
     const rejected = expectKind(await wrong.create(payoutRequest()), 'rejected');
     expect(rejected.code).toBe('INVALID_API_KEY');
   });
@@ -257,7 +325,12 @@ describe('create against the fake', () => {
       seen.push({ url: String(input), init: init ?? {} });
       return fetch(input, init);
     };
-    const sub = new XenditProvider({ baseUrl: f.url + '/', secretKey: f.secretKey, fetch: spy, forUserId: 'sub-1' });
+    const sub = new XenditProvider({
+      baseUrl: f.url + '/',
+      secretKey: f.secretKey,
+      fetch: spy,
+      forUserId: 'sub-1',
+    });
     const request = payoutRequest();
     expectKind(await sub.create(request), 'created');
     const headers = seen[0]!.init.headers as Record<string, string>;
@@ -266,7 +339,9 @@ describe('create against the fake', () => {
     expect(sub.wireBody(request)).toBe(seen[0]!.init.body);
     expect(headers['Idempotency-key']).toBe(request.idempotencyKey);
     expect(headers['for-user-id']).toBe('sub-1');
-    expect(headers.Authorization).toBe('Basic ' + Buffer.from(f.secretKey + ':').toString('base64'));
+    expect(headers.Authorization).toBe(
+      'Basic ' + Buffer.from(f.secretKey + ':').toString('base64'),
+    );
   });
 });
 
@@ -275,7 +350,10 @@ describe('create answers the fake never gives', () => {
     const replies: Reply[] = [
       { status: 200, body: '<html>ok</html>' },
       { status: 200, body: '{"id":"disb-1"}' },
-      { status: 200, body: '{"id":"disb-1","reference_id":"po-x","amount":15000.001,"currency":"IDR","status":"ACCEPTED"}' },
+      {
+        status: 200,
+        body: '{"id":"disb-1","reference_id":"po-x","amount":15000.001,"currency":"IDR","status":"ACCEPTED"}',
+      },
     ];
     const server = await adhoc(() => replies.shift()!);
     const client = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
@@ -286,9 +364,14 @@ describe('create answers the fake never gives', () => {
   });
 
   it('a payout that does not match the request is unknown, not created', async () => {
-    const server = await adhoc(() => ({ status: 200, body: '{"id":"disb-9","reference_id":"someone-else","amount":15000,"currency":"IDR","status":"ACCEPTED"}' }));
+    const server = await adhoc(() => ({
+      status: 200,
+      body: '{"id":"disb-9","reference_id":"someone-else","amount":15000,"currency":"IDR","status":"ACCEPTED"}',
+    }));
     const client = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
-    expect(expectKind(await client.create(payoutRequest()), 'unknown').reason).toMatch(/does not match/);
+    expect(expectKind(await client.create(payoutRequest()), 'unknown').reason).toMatch(
+      /does not match/,
+    );
   });
 
   it('a 4xx without an error code, or a 409, is unknown', async () => {
@@ -306,8 +389,15 @@ describe('create answers the fake never gives', () => {
 describe('the other error body shape {error_code, error_message}', () => {
   it('gives the same outcomes', async () => {
     const { fake: f, client } = await fake({ errorShape: 'error_message', duplicateMode: 'error' });
-    const low = expectKind(await client.create(payoutRequest({ amountMinor: 100n * 100n })), 'rejected');
-    expect(low).toEqual({ kind: 'rejected', code: 'MINIMUM_TRANSFER_LIMIT_ERROR', message: expect.stringMatching(/minimum/) });
+    const low = expectKind(
+      await client.create(payoutRequest({ amountMinor: 100n * 100n })),
+      'rejected',
+    );
+    expect(low).toEqual({
+      kind: 'rejected',
+      code: 'MINIMUM_TRANSFER_LIMIT_ERROR',
+      message: expect.stringMatching(/minimum/),
+    });
     const request = payoutRequest();
     expectKind(await client.create(request), 'created');
     // v2 semantics: any reused key is DUPLICATE_ERROR, even with the same body.
@@ -327,16 +417,27 @@ describe('statuses and reads', () => {
   it('settles on the next read; known statuses map to themselves', async () => {
     const created = expectKind(await client.create(payoutRequest()), 'created');
     expect(created.payout.status).toBe('ACCEPTED');
-    expect(await client.get(created.payout.providerId)).toMatchObject({ status: 'SUCCEEDED', rawStatus: 'SUCCEEDED' });
+    expect(await client.get(created.payout.providerId)).toMatchObject({
+      status: 'SUCCEEDED',
+      rawStatus: 'SUCCEEDED',
+    });
     f.reverse(created.payout.providerId);
     expect(await client.get(created.payout.providerId)).toMatchObject({ status: 'REVERSED' });
   });
 
   it('unknown and non-terminal statuses are OTHER with the raw text kept', async () => {
-    for (const raw of ['PENDING_COMPLIANCE_ASSESSMENT', 'COMPLIANCE_REJECTED', 'LOCKED', 'SOMETHING_NEW']) {
+    for (const raw of [
+      'PENDING_COMPLIANCE_ASSESSMENT',
+      'COMPLIANCE_REJECTED',
+      'LOCKED',
+      'SOMETHING_NEW',
+    ]) {
       const created = expectKind(await client.create(payoutRequest()), 'created');
       f.setStatus(created.payout.providerId, raw);
-      expect(await client.get(created.payout.providerId)).toMatchObject({ status: 'OTHER', rawStatus: raw });
+      expect(await client.get(created.payout.providerId)).toMatchObject({
+        status: 'OTHER',
+        rawStatus: raw,
+      });
     }
   });
 
@@ -352,8 +453,14 @@ describe('statuses and reads', () => {
 
   it('a payout beyond the balance is accepted, then FAILED with INSUFFICIENT_BALANCE', async () => {
     const balance = await client.balance('IDR');
-    const created = expectKind(await client.create(payoutRequest({ amountMinor: balance + 100n * 100n })), 'created');
-    expect(await client.get(created.payout.providerId)).toMatchObject({ status: 'FAILED', failureCode: 'INSUFFICIENT_BALANCE' });
+    const created = expectKind(
+      await client.create(payoutRequest({ amountMinor: balance + 100n * 100n })),
+      'created',
+    );
+    expect(await client.get(created.payout.providerId)).toMatchObject({
+      status: 'FAILED',
+      failureCode: 'INSUFFICIENT_BALANCE',
+    });
     expect(await client.balance('IDR')).toBe(balance);
   });
 
@@ -405,7 +512,12 @@ describe('lookup by reference', () => {
     const base = payoutRequest();
     const ids: string[] = [];
     for (let attempt = 1; attempt <= 5; attempt++) {
-      ids.push(expectKind(await client.create({ ...base, idempotencyKey: `tc-${base.reference}-${attempt}` }), 'created').payout.providerId);
+      ids.push(
+        expectKind(
+          await client.create({ ...base, idempotencyKey: `tc-${base.reference}-${attempt}` }),
+          'created',
+        ).payout.providerId,
+      );
     }
     expect((await client.findByReference(base.reference)).map((p) => p.providerId)).toEqual(ids);
     expect(await client.findByReference('nobody')).toEqual([]);
@@ -415,22 +527,48 @@ describe('lookup by reference', () => {
     const { client } = await fake({ listShape: 'array' });
     const base = payoutRequest();
     const a = expectKind(await client.create(base), 'created');
-    const b = expectKind(await client.create({ ...base, idempotencyKey: base.idempotencyKey + 'b' }), 'created');
-    expect((await client.findByReference(base.reference)).map((p) => p.providerId)).toEqual([a.payout.providerId, b.payout.providerId]);
+    const b = expectKind(
+      await client.create({ ...base, idempotencyKey: base.idempotencyKey + 'b' }),
+      'created',
+    );
+    expect((await client.findByReference(base.reference)).map((p) => p.providerId)).toEqual([
+      a.payout.providerId,
+      b.payout.providerId,
+    ]);
   });
 
   it('sorts by creation time, treats DATA_NOT_FOUND as none and a failed page as an error', async () => {
-    const payout = (id: string, created: string) => ({ id, reference_id: 'po-r', amount: 1, currency: 'PHP', status: 'FAILED', created });
+    const payout = (id: string, created: string) => ({
+      id,
+      reference_id: 'po-r',
+      amount: 1,
+      currency: 'PHP',
+      status: 'FAILED',
+      created,
+    });
     const replies: Reply[] = [
-      { status: 200, body: JSON.stringify([payout('disb-2', '2025-01-02T00:00:00Z'), payout('disb-1', '2025-01-01T00:00:00Z'), { ...payout('disb-x', '2025-01-01T00:00:00Z'), reference_id: 'other' }]) },
+      {
+        status: 200,
+        body: JSON.stringify([
+          payout('disb-2', '2025-01-02T00:00:00Z'),
+          payout('disb-1', '2025-01-01T00:00:00Z'),
+          { ...payout('disb-x', '2025-01-01T00:00:00Z'), reference_id: 'other' },
+        ]),
+      },
       { status: 404, body: '{"error_code":"DATA_NOT_FOUND","message":"none"}' },
       { status: 404, body: 'no such route' },
-      { status: 200, body: JSON.stringify({ data: [payout('disb-1', '2025-01-01T00:00:00Z')], has_more: true }) },
+      {
+        status: 200,
+        body: JSON.stringify({ data: [payout('disb-1', '2025-01-01T00:00:00Z')], has_more: true }),
+      },
       { status: 502, body: 'bad gateway' },
     ];
     const server = await adhoc(() => replies.shift()!);
     const client = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
-    expect((await client.findByReference('po-r')).map((p) => p.providerId)).toEqual(['disb-1', 'disb-2']);
+    expect((await client.findByReference('po-r')).map((p) => p.providerId)).toEqual([
+      'disb-1',
+      'disb-2',
+    ]);
     expect(await client.findByReference('po-r')).toEqual([]);
     expect((await rejects(client.findByReference('po-r'))).reason).toBe('invalid_response');
     expect((await rejects(client.findByReference('po-r'))).reason).toBe('unavailable');
@@ -451,7 +589,12 @@ describe('list for reconciliation: the Transactions API', () => {
   };
   beforeAll(async () => {
     ({ fake: f } = await fake({ now: () => clock }));
-    client = new XenditProvider({ baseUrl: f.url, secretKey: f.secretKey, timeoutMs: 2000, fetch: recording });
+    client = new XenditProvider({
+      baseUrl: f.url,
+      secretKey: f.secretKey,
+      timeoutMs: 2000,
+      fetch: recording,
+    });
     for (let i = 0; i < 260; i++) {
       clock = start + i * 1000; // one per second
       expectKind(await client.create(payoutRequest()), 'created');
@@ -467,14 +610,29 @@ describe('list for reconciliation: the Transactions API', () => {
     const result = await client.list(new Date(start + 5_000), new Date(start + 255_000));
     expect(result.complete).toBe(true);
     expect(result.problem).toBeUndefined();
-    // created[lte] is inclusive: the payout at exactly `to` comes back and is left to the next period.
+    // created[lte] is inclusive: the payout at exactly `to` comes back and is left to the next
+    // period.
     expect(result.payouts).toHaveLength(250);
     expect(result.payouts[0]!.createdAt).toBe('2025-03-01T00:00:05.000Z');
     expect(result.payouts.at(-1)!.createdAt).toBe('2025-03-01T00:04:14.000Z');
     expect(new Set(result.payouts.map((p) => p.providerId)).size).toBe(250);
-    expect(result.payouts.every((p) => p.status === 'SUCCEEDED' && p.rawStatus === 'SUCCEEDED' && p.amountMinor === 1_500_000n && /^disb-/.test(p.providerId))).toBe(true);
+    expect(
+      result.payouts.every(
+        (p) =>
+          p.status === 'SUCCEEDED' &&
+          p.rawStatus === 'SUCCEEDED' &&
+          p.amountMinor === 1_500_000n &&
+          /^disb-/.test(p.providerId),
+      ),
+    ).toBe(true);
     expect(seen).toHaveLength(6); // 251 transactions, 50 a page
-    expect(seen.every((r) => r.startsWith('GET /transactions?types=DISBURSEMENT&created%5Bgte%5D=2025-03-01T00%3A00%3A05.000Z&created%5Blte%5D=2025-03-01T00%3A04%3A15.000Z&limit=50'))).toBe(true);
+    expect(
+      seen.every((r) =>
+        r.startsWith(
+          'GET /transactions?types=DISBURSEMENT&created%5Bgte%5D=2025-03-01T00%3A00%3A05.000Z&created%5Blte%5D=2025-03-01T00%3A04%3A15.000Z&limit=50',
+        ),
+      ),
+    ).toBe(true);
     expect(seen.slice(1).every((r) => /&after_id=txn_/.test(r))).toBe(true);
   });
 
@@ -487,11 +645,26 @@ describe('list for reconciliation: the Transactions API', () => {
   });
 
   it('stops, incomplete, when the cursor does not advance', async () => {
-    const tx = { id: 'txn_1', product_id: 'disb-1', type: 'DISBURSEMENT', status: 'SUCCESS', reference_id: 'r', amount: 1, currency: 'PHP', created: '2025-01-01T00:00:00Z' };
-    const server = await adhoc(() => ({ status: 200, body: JSON.stringify({ data: [tx], has_more: true }) }));
+    const tx = {
+      id: 'txn_1',
+      product_id: 'disb-1',
+      type: 'DISBURSEMENT',
+      status: 'SUCCESS',
+      reference_id: 'r',
+      amount: 1,
+      currency: 'PHP',
+      created: '2025-01-01T00:00:00Z',
+    };
+    const server = await adhoc(() => ({
+      status: 200,
+      body: JSON.stringify({ data: [tx], has_more: true }),
+    }));
     const c = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
     const result = await c.list(new Date(0), new Date('2026-01-01T00:00:00Z'));
-    expect(result).toMatchObject({ complete: false, problem: expect.stringMatching(/page 2: .*cursor did not advance/) });
+    expect(result).toMatchObject({
+      complete: false,
+      problem: expect.stringMatching(/page 2: .*cursor did not advance/),
+    });
     expect(server.requests.map((r) => r.url)).toEqual([
       '/transactions?types=DISBURSEMENT&created%5Bgte%5D=1970-01-01T00%3A00%3A00.000Z&created%5Blte%5D=2026-01-01T00%3A00%3A00.000Z&limit=50',
       '/transactions?types=DISBURSEMENT&created%5Bgte%5D=1970-01-01T00%3A00%3A00.000Z&created%5Blte%5D=2026-01-01T00%3A00%3A00.000Z&limit=50&after_id=txn_1',
@@ -502,10 +675,26 @@ describe('list for reconciliation: the Transactions API', () => {
 describe('list: transaction statuses → payout statuses', () => {
   const at = '2025-05-01T00:00:00.000Z';
   const tx = (productId: string, status: string, more: Record<string, unknown> = {}) => ({
-    id: `txn_${productId}_${status}`, product_id: productId, type: 'DISBURSEMENT', status, reference_id: `ref-${productId}`,
-    amount: 15000, currency: 'IDR', created: at, updated: at, ...more,
+    id: `txn_${productId}_${status}`,
+    product_id: productId,
+    type: 'DISBURSEMENT',
+    status,
+    reference_id: `ref-${productId}`,
+    amount: 15000,
+    currency: 'IDR',
+    created: at,
+    updated: at,
+    ...more,
   });
-  const payout = (id: string, status: string) => ({ id, reference_id: `ref-${id}`, amount: 15000, currency: 'IDR', status, created: at, updated: at });
+  const payout = (id: string, status: string) => ({
+    id,
+    reference_id: `ref-${id}`,
+    amount: 15000,
+    currency: 'IDR',
+    status,
+    created: at,
+    updated: at,
+  });
   const page = [
     tx('disb-s', 'SUCCESS', { amount: 123456789012.34, currency: 'PHP' }),
     tx('disb-f', 'FAILED'),
@@ -532,32 +721,75 @@ describe('list: transaction statuses → payout statuses', () => {
       const one = /^\/v2\/payouts\/([^/?]+)$/.exec(req.url ?? '');
       if (!one) return { status: 200, body };
       const p = payouts[decodeURIComponent(one[1]!)];
-      return p ? { status: 200, body: JSON.stringify(p) } : { status: 404, body: '{"error_code":"DATA_NOT_FOUND","message":"no such payout"}' };
+      return p
+        ? { status: 200, body: JSON.stringify(p) }
+        : { status: 404, body: '{"error_code":"DATA_NOT_FOUND","message":"no such payout"}' };
     });
     const c = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
     const result = await c.list(new Date('2025-04-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z'));
     expect(result).toMatchObject({ complete: true });
     const by = new Map(result.payouts.map((p) => [p.providerId, p]));
-    expect([...by.keys()].sort()).toEqual(['disb-f', 'disb-n', 'disb-p', 'disb-r', 'disb-s', 'disb-twice', 'disb-v', 'legacy-1']);
-    expect(by.get('disb-s')).toMatchObject({ status: 'SUCCEEDED', rawStatus: 'SUCCEEDED', amountMinor: 12_345_678_901_234n, currency: 'PHP', reference: 'ref-disb-s' });
-    expect(by.get('disb-f')).toMatchObject({ status: 'FAILED', rawStatus: 'FAILED', failureCode: null, amountMinor: 1_500_000n });
+    expect([...by.keys()].sort()).toEqual([
+      'disb-f',
+      'disb-n',
+      'disb-p',
+      'disb-r',
+      'disb-s',
+      'disb-twice',
+      'disb-v',
+      'legacy-1',
+    ]);
+    expect(by.get('disb-s')).toMatchObject({
+      status: 'SUCCEEDED',
+      rawStatus: 'SUCCEEDED',
+      amountMinor: 12_345_678_901_234n,
+      currency: 'PHP',
+      reference: 'ref-disb-s',
+    });
+    expect(by.get('disb-f')).toMatchObject({
+      status: 'FAILED',
+      rawStatus: 'FAILED',
+      failureCode: null,
+      amountMinor: 1_500_000n,
+    });
     expect(by.get('disb-v')).toMatchObject({ status: 'CANCELLED', rawStatus: 'CANCELLED' });
     expect(by.get('disb-r')).toMatchObject({ status: 'REVERSED', rawStatus: 'REVERSED' });
     expect(by.get('disb-p')).toMatchObject({ status: 'ACCEPTED', rawStatus: 'ACCEPTED' });
     expect(by.get('disb-n')).toMatchObject({ status: 'OTHER', rawStatus: 'LOCKED' });
     expect(by.get('disb-twice')).toMatchObject({ status: 'REVERSED' });
     // Not a Payouts v2 id: get does not know it, the transaction's own status stays (non-terminal).
-    expect(by.get('legacy-1')).toMatchObject({ status: 'OTHER', rawStatus: 'PENDING', amountMinor: 1_500_000n });
-    const gets = server.requests.filter((r) => r.url.startsWith('/v2/payouts/')).map((r) => r.url).sort();
-    expect(gets).toEqual(['/v2/payouts/disb-n', '/v2/payouts/disb-p', '/v2/payouts/disb-twice', '/v2/payouts/legacy-1']);
+    expect(by.get('legacy-1')).toMatchObject({
+      status: 'OTHER',
+      rawStatus: 'PENDING',
+      amountMinor: 1_500_000n,
+    });
+    const gets = server.requests
+      .filter((r) => r.url.startsWith('/v2/payouts/'))
+      .map((r) => r.url)
+      .sort();
+    expect(gets).toEqual([
+      '/v2/payouts/disb-n',
+      '/v2/payouts/disb-p',
+      '/v2/payouts/disb-twice',
+      '/v2/payouts/legacy-1',
+    ]);
   });
 
   it('an amount that is not exact makes the listing incomplete; the rest is kept', async () => {
-    const bad = JSON.stringify({ data: [tx('disb-ok', 'SUCCESS'), tx('disb-bad', 'SUCCESS', { amount: 1.234, currency: 'PHP' })], has_more: false });
+    const bad = JSON.stringify({
+      data: [
+        tx('disb-ok', 'SUCCESS'),
+        tx('disb-bad', 'SUCCESS', { amount: 1.234, currency: 'PHP' }),
+      ],
+      has_more: false,
+    });
     const server = await adhoc(() => ({ status: 200, body: bad }));
     const c = new XenditProvider({ baseUrl: server.url, secretKey: 'k-123456' });
     const result = await c.list(new Date('2025-04-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z'));
-    expect(result).toMatchObject({ complete: false, problem: expect.stringMatching(/txn_disb-bad_SUCCESS: .*more decimals/) });
+    expect(result).toMatchObject({
+      complete: false,
+      problem: expect.stringMatching(/txn_disb-bad_SUCCESS: .*more decimals/),
+    });
     expect(result.payouts.map((p) => p.providerId)).toEqual(['disb-ok']);
   });
 });
@@ -579,12 +811,16 @@ describe('list: status lookups against the fake', () => {
     };
     const client = new XenditProvider({ baseUrl: f.url, secretKey: f.secretKey, fetch: counting });
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(expectKind(await client.create(payoutRequest()), 'created').payout.providerId);
+    for (let i = 0; i < 12; i++)
+      ids.push(expectKind(await client.create(payoutRequest()), 'created').payout.providerId);
     f.setStatus(ids[0]!, 'PENDING_COMPLIANCE_ASSESSMENT');
     const result = await client.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
     expect(result).toMatchObject({ complete: true });
     expect(result.payouts.map((p) => p.providerId)).toEqual(ids);
-    expect(result.payouts[0]).toMatchObject({ status: 'OTHER', rawStatus: 'PENDING_COMPLIANCE_ASSESSMENT' });
+    expect(result.payouts[0]).toMatchObject({
+      status: 'OTHER',
+      rawStatus: 'PENDING_COMPLIANCE_ASSESSMENT',
+    });
     expect(result.payouts.slice(1).every((p) => p.status === 'ACCEPTED')).toBe(true);
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(3);
@@ -610,7 +846,13 @@ describe('list: status lookups against the fake', () => {
     const result = await client.list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
     expect(result.complete).toBe(false);
     expect(result.problem).toMatch(/status of 1 payout\(s\) could not be read .*HTTP 500/);
-    expect(result.payouts).toEqual([expect.objectContaining({ providerId: created.payout.providerId, status: 'OTHER', rawStatus: 'PENDING' })]);
+    expect(result.payouts).toEqual([
+      expect.objectContaining({
+        providerId: created.payout.providerId,
+        status: 'OTHER',
+        rawStatus: 'PENDING',
+      }),
+    ]);
   });
 });
 
@@ -618,22 +860,65 @@ describe('channel limits', () => {
   it('reads minimum, maximum and increment exactly', async () => {
     const { client } = await fake({
       channels: [
-        { channelCode: 'ID_BCA', currency: 'IDR', minimumMinor: 1_000_000n, maximumMinor: 5_000_000_000_000n, incrementMinor: 100n },
-        { channelCode: 'ID_ODD', currency: 'IDR', minimumMinor: 100n, maximumMinor: null, incrementMinor: 50n },
-        { channelCode: 'PH_BDO', currency: 'PHP', minimumMinor: 100n, maximumMinor: null, incrementMinor: 1n },
+        {
+          channelCode: 'ID_BCA',
+          currency: 'IDR',
+          minimumMinor: 1_000_000n,
+          maximumMinor: 5_000_000_000_000n,
+          incrementMinor: 100n,
+        },
+        {
+          channelCode: 'ID_ODD',
+          currency: 'IDR',
+          minimumMinor: 100n,
+          maximumMinor: null,
+          incrementMinor: 50n,
+        },
+        {
+          channelCode: 'PH_BDO',
+          currency: 'PHP',
+          minimumMinor: 100n,
+          maximumMinor: null,
+          incrementMinor: 1n,
+        },
       ],
     });
-    expect(await client.channelLimits('ID_BCA', 'IDR')).toEqual({ channelCode: 'ID_BCA', currency: 'IDR', minimumMinor: 1_000_000n, maximumMinor: 5_000_000_000_000n, incrementMinor: 100n });
-    expect(await client.channelLimits('PH_BDO', 'PHP')).toEqual({ channelCode: 'PH_BDO', currency: 'PHP', minimumMinor: 100n, maximumMinor: null, incrementMinor: 1n });
-    // 0.5 IDR steps cannot be sent (IDR payouts are whole): the wire rule is folded into the increment.
+    expect(await client.channelLimits('ID_BCA', 'IDR')).toEqual({
+      channelCode: 'ID_BCA',
+      currency: 'IDR',
+      minimumMinor: 1_000_000n,
+      maximumMinor: 5_000_000_000_000n,
+      incrementMinor: 100n,
+    });
+    expect(await client.channelLimits('PH_BDO', 'PHP')).toEqual({
+      channelCode: 'PH_BDO',
+      currency: 'PHP',
+      minimumMinor: 100n,
+      maximumMinor: null,
+      incrementMinor: 1n,
+    });
+    // 0.5 IDR steps cannot be sent (IDR payouts are whole): the wire rule is folded into the
+    // increment.
     expect((await client.channelLimits('ID_ODD', 'IDR'))?.incrementMinor).toBe(100n);
     expect(await client.channelLimits('ID_NOPE', 'IDR')).toBeNull();
     expect(await client.channelLimits('ID_BCA', 'PHP')).toBeNull();
   });
 
   it('the fake enforces a channel increment', async () => {
-    const { client } = await fake({ channels: [{ channelCode: 'ID_BCA', currency: 'IDR', minimumMinor: 100n, maximumMinor: null, incrementMinor: 100_000n }] });
-    expect(expectKind(await client.create(payoutRequest({ amountMinor: 1_550_000n })), 'rejected').code).toBe('AMOUNT_INCREMENT_NOT_SUPPORTED');
+    const { client } = await fake({
+      channels: [
+        {
+          channelCode: 'ID_BCA',
+          currency: 'IDR',
+          minimumMinor: 100n,
+          maximumMinor: null,
+          incrementMinor: 100_000n,
+        },
+      ],
+    });
+    expect(
+      expectKind(await client.create(payoutRequest({ amountMinor: 1_550_000n })), 'rejected').code,
+    ).toBe('AMOUNT_INCREMENT_NOT_SUPPORTED');
   });
 });
 
@@ -688,8 +973,16 @@ describe('webhooks', () => {
   });
 
   it('delivers succeeded, failed and reversed events with the token; they parse exactly', async () => {
-    const { fake: f, client } = await fake({ callbackUrl: receiver.url, callbackToken: 'cb-secret' });
-    const ok = expectKind(await client.create(payoutRequest({ currency: 'PHP', channelCode: 'PH_GCASH', amountMinor: 1_234_567n })), 'created');
+    const { fake: f, client } = await fake({
+      callbackUrl: receiver.url,
+      callbackToken: 'cb-secret',
+    });
+    const ok = expectKind(
+      await client.create(
+        payoutRequest({ currency: 'PHP', channelCode: 'PH_GCASH', amountMinor: 1_234_567n }),
+      ),
+      'created',
+    );
     f.injectNext('fail_transfer');
     const bad = expectKind(await client.create(payoutRequest()), 'created');
     await f.flushWebhooks();
@@ -699,14 +992,30 @@ describe('webhooks', () => {
     expect(received.every((r) => verifyXenditCallbackToken(r.token, 'cb-secret'))).toBe(true);
     const events = received.map((r) => parseXenditWebhook(r.body));
     const byType = new Map(events.map((e) => [`${e.type} ${e.payout?.providerId}`, e]));
-    expect(byType.get(`payout.succeeded ${ok.payout.providerId}`)?.payout).toMatchObject({ status: 'SUCCEEDED', amountMinor: 1_234_567n, currency: 'PHP' });
-    expect(byType.get(`payout.failed ${bad.payout.providerId}`)?.payout).toMatchObject({ status: 'FAILED', failureCode: 'TRANSFER_ERROR' });
-    expect(byType.get(`payout.reversed ${ok.payout.providerId}`)).toMatchObject({ known: true, businessId: f.businessId, payout: { status: 'REVERSED' } });
+    expect(byType.get(`payout.succeeded ${ok.payout.providerId}`)?.payout).toMatchObject({
+      status: 'SUCCEEDED',
+      amountMinor: 1_234_567n,
+      currency: 'PHP',
+    });
+    expect(byType.get(`payout.failed ${bad.payout.providerId}`)?.payout).toMatchObject({
+      status: 'FAILED',
+      failureCode: 'TRANSFER_ERROR',
+    });
+    expect(byType.get(`payout.reversed ${ok.payout.providerId}`)).toMatchObject({
+      known: true,
+      businessId: f.businessId,
+      payout: { status: 'REVERSED' },
+    });
     expect(classifyXenditFailure('TRANSFER_ERROR')).toBe('final');
   });
 
   it('can duplicate and shuffle deliveries', async () => {
-    const { fake: f, client } = await fake({ callbackUrl: receiver.url, webhookDuplicates: 1, webhookShuffle: true, seed: 7 });
+    const { fake: f, client } = await fake({
+      callbackUrl: receiver.url,
+      webhookDuplicates: 1,
+      webhookShuffle: true,
+      seed: 7,
+    });
     for (let i = 0; i < 10; i++) expectKind(await client.create(payoutRequest()), 'created');
     await f.flushWebhooks();
     expect(received).toHaveLength(20);
@@ -717,13 +1026,24 @@ describe('webhooks', () => {
   });
 
   it('keeps unknown events with their type; rejects malformed ones', () => {
-    expect(parseXenditWebhook('{"event":"payout.held","business_id":"b","created":"2025-01-01T00:00:00Z","data":{"x":1}}')).toEqual({
-      type: 'payout.held', known: false, businessId: 'b', created: '2025-01-01T00:00:00Z', payout: null,
+    expect(
+      parseXenditWebhook(
+        '{"event":"payout.held","business_id":"b","created":"2025-01-01T00:00:00Z","data":{"x":1}}',
+      ),
+    ).toEqual({
+      type: 'payout.held',
+      known: false,
+      businessId: 'b',
+      created: '2025-01-01T00:00:00Z',
+      payout: null,
     });
     expect(() => parseXenditWebhook('not json')).toThrow(ProviderError);
     expect(() => parseXenditWebhook('{"data":{}}')).toThrow(/not an event/);
-    expect(() => parseXenditWebhook('{"event":"payout.succeeded","data":{"id":"disb-1"}}')).toThrow(ProviderError);
-    const tooPrecise = '{"event":"payout.succeeded","data":{"id":"disb-1","reference_id":"r","amount":1.234,"currency":"PHP","status":"SUCCEEDED"}}';
+    expect(() => parseXenditWebhook('{"event":"payout.succeeded","data":{"id":"disb-1"}}')).toThrow(
+      ProviderError,
+    );
+    const tooPrecise =
+      '{"event":"payout.succeeded","data":{"id":"disb-1","reference_id":"r","amount":1.234,"currency":"PHP","status":"SUCCEEDED"}}';
     expect(() => parseXenditWebhook(tooPrecise)).toThrow(/more decimals/);
   });
 });
@@ -733,7 +1053,14 @@ describe('failure classification', () => {
     expect(classifyXenditFailure('TEMPORARY_TRANSFER_ERROR')).toBe('retryable');
     expect(classifyXenditFailure('UNKNOWN_BANK_NETWORK_ERROR')).toBe('retryable');
     expect(classifyXenditFailure('INSUFFICIENT_BALANCE')).toBe('retryable_after_topup');
-    for (const code of ['INVALID_DESTINATION', 'REJECTED_BY_CHANNEL', 'TRANSFER_ERROR', 'DESTINATION_MAXIMUM_LIMIT', 'SOMETHING_NEW', null]) {
+    for (const code of [
+      'INVALID_DESTINATION',
+      'REJECTED_BY_CHANNEL',
+      'TRANSFER_ERROR',
+      'DESTINATION_MAXIMUM_LIMIT',
+      'SOMETHING_NEW',
+      null,
+    ]) {
       expect(classifyXenditFailure(code)).toBe('final');
     }
   });
@@ -751,7 +1078,14 @@ describe('the secret', () => {
       const auth = String(req.headers.authorization);
       const key = Buffer.from(auth.replace('Basic ', ''), 'base64').toString();
       const status = statuses[i++ % statuses.length]!;
-      return { status, body: JSON.stringify({ error_code: `E_${key}`, message: `bad key ${key} ${auth}`, id: key }) };
+      return {
+        status,
+        body: JSON.stringify({
+          error_code: `E_${key}`,
+          message: `bad key ${key} ${auth}`,
+          id: key,
+        }),
+      };
     });
     const client = new XenditProvider({ baseUrl: server.url, secretKey: SECRET, timeoutMs: 100 });
     const texts: string[] = [];
@@ -785,7 +1119,9 @@ describe('the secret', () => {
       set: async () => {},
       delete: async () => false,
     });
-    await expect(xenditFromCredentials(store(null))).rejects.toThrow(/provider:xendit:secret-key.*treasury provider credentials set xendit/);
+    await expect(xenditFromCredentials(store(null))).rejects.toThrow(
+      /provider:xendit:secret-key.*treasury provider credentials set xendit/,
+    );
     const { fake: f } = await fake();
     const client = await xenditFromCredentials(store(f.secretKey), f.url);
     expect(client.baseUrl).toBe(f.url);
@@ -806,7 +1142,10 @@ describe('the secret', () => {
 describe('the fake is fast enough for the benchmark', () => {
   it('spends well under 5 s of its own time on 10,000 creates and never pays a reference twice', async () => {
     const { fake: f, client } = await fake({ seed: 3, failureRate: 0.1 });
-    f.faults = { rate: 0.05, kinds: ['server_error', 'server_error_after_create', 'duplicate_error', 'rate_limit'] };
+    f.faults = {
+      rate: 0.05,
+      kinds: ['server_error', 'server_error_after_create', 'duplicate_error', 'rate_limit'],
+    };
     const requests = Array.from({ length: 10_000 }, () => payoutRequest());
     const t = performance.now();
     let next = 0;

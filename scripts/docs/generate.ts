@@ -64,7 +64,6 @@ const code = (s: string) => '`' + s + '`';
 
 type Json = Record<string, unknown>;
 
-const UUID_FORMAT = 'uuid';
 
 function typeOf(s: Json): string {
   if ('const' in s) return code(JSON.stringify(s.const));

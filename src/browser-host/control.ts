@@ -12,7 +12,11 @@ import { z } from 'zod';
 export const CONTROL_PATH = '/host/link';
 export const hostFile = (dataDir: string) => path.join(dataDir, 'browser-host.json');
 
-const hostFileSchema = z.object({ pid: z.number().int(), origin: z.string().url(), control: z.string().min(32) });
+const hostFileSchema = z.object({
+  pid: z.number().int(),
+  origin: z.string().url(),
+  control: z.string().min(32),
+});
 export type HostFile = z.infer<typeof hostFileSchema>;
 
 export function newControlToken(): string {
@@ -47,11 +51,23 @@ export async function requestLink(dataDir: string): Promise<string> {
   if (!entry) throw Object.assign(new Error(none), { code: 'NOT_FOUND' });
   let response: Response;
   try {
-    response = await fetch(entry.origin + CONTROL_PATH, { method: 'POST', headers: { authorization: `Bearer ${entry.control}` }, signal: AbortSignal.timeout(5_000) });
+    response = await fetch(entry.origin + CONTROL_PATH, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${entry.control}` },
+      signal: AbortSignal.timeout(5_000),
+    });
   } catch {
-    throw Object.assign(new Error(`${none}; a stale ${hostFile(dataDir)} names ${entry.origin}, where nothing answers`), { code: 'NOT_FOUND' });
+    throw Object.assign(
+      new Error(
+        `${none}; a stale ${hostFile(dataDir)} names ${entry.origin}, where nothing answers`,
+      ),
+      { code: 'NOT_FOUND' },
+    );
   }
   const body = (await response.json().catch(() => null)) as { url?: string } | null;
-  if (!response.ok || !body?.url) throw new Error(`the console host at ${entry.origin} refused to print a new link (HTTP ${response.status})`);
+  if (!response.ok || !body?.url)
+    throw new Error(
+      `the console host at ${entry.origin} refused to print a new link (HTTP ${response.status})`,
+    );
   return body.url;
 }

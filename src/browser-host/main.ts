@@ -21,7 +21,9 @@ ownerOnlyUmask();
 const workstation = await openWorkstationThread({
   dataDir: path.resolve(process.env.TREASURY_DATA_DIR ?? defaultDataDir()),
   centralUrl: process.env.TREASURY_CENTRAL_URL,
-  ...(process.env.TREASURY_OFFLINE === '1' || process.env.TREASURY_OFFLINE === 'true' ? { offline: true } : {}),
+  ...(process.env.TREASURY_OFFLINE === '1' || process.env.TREASURY_OFFLINE === 'true'
+    ? { offline: true }
+    : {}),
 });
 let rendererDir: string | undefined;
 try {
@@ -29,10 +31,17 @@ try {
 } catch {
   rendererDir = undefined; // not built: the host says how to build it
 }
-const host = await startBrowserHost({ workstation, port: Number(process.env.TREASURY_BROWSER_PORT ?? 0), rendererDir, version: appVersion() });
+const host = await startBrowserHost({
+  workstation,
+  port: Number(process.env.TREASURY_BROWSER_PORT ?? 0),
+  rendererDir,
+  version: appVersion(),
+});
 // `treasury …` on this data dir works through this host meanwhile (attach/endpoint.ts).
 const attach: AttachEndpoint | null = await serveAttach(workstation).catch((error: Error) => {
-  process.stderr.write(`(CLI commands on this data dir cannot reach this host: ${error.message})\n`);
+  process.stderr.write(
+    `(CLI commands on this data dir cannot reach this host: ${error.message})\n`,
+  );
   return null;
 });
 const interactive = process.stdin.isTTY === true;
@@ -49,7 +58,8 @@ if (interactive) {
 }
 
 // Ctrl-C reaches this process twice under npm (the terminal's signal, then npm forwarding its own):
-// the handler stays installed, so the second one does not kill the process half-way through stopping.
+// the handler stays installed, so the second one does not kill the process half-way through
+// stopping.
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
@@ -62,12 +72,26 @@ const stop = async () => {
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
-/** Where a desktop session exists, its own opener shows the link; elsewhere the printed link is the way in. */
+/**
+ * Where a desktop session exists, its own opener shows the link; elsewhere the printed link is the
+ * way in.
+ */
 function openInBrowser(url: string): void {
   const opener =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? ['xdg-open', [url]] : null;
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : process.env.DISPLAY || process.env.WAYLAND_DISPLAY
+          ? ['xdg-open', [url]]
+          : null;
   if (!opener) return;
-  const child = spawn(opener[0] as string, opener[1] as string[], { stdio: 'ignore', detached: true });
-  child.on('error', () => process.stdout.write('(could not open a browser here: open the link above yourself)\n'));
+  const child = spawn(opener[0] as string, opener[1] as string[], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.on('error', () =>
+    process.stdout.write('(could not open a browser here: open the link above yourself)\n'),
+  );
   child.unref();
 }

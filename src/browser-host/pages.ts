@@ -17,8 +17,10 @@ const HEADLINE: Record<GetInReason, string> = {
 };
 
 const WHY: Record<GetInReason, string> = {
-  'used-link': 'Each link opens the console once, in one browser, within 15 minutes of being printed.',
-  'no-session': 'The browser session ended: the browser was restarted, it was unused for a long time, or the host was restarted.',
+  'used-link':
+    'Each link opens the console once, in one browser, within 15 minutes of being printed.',
+  'no-session':
+    'The browser session ended: the browser was restarted, it was unused for a long time, or the host was restarted.',
 };
 
 /** How to get in: a new link from the terminal where the host runs, or from the CLI. */

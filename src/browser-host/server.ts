@@ -16,19 +16,32 @@
  *   come back as a one-time download — where Electron shows native open/save dialogs.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { JobView, ProgressEvent } from '../core/host/bridge/contract.js';
-import { bridgeExportSchema, bridgeImportSchema, invalid, toWire } from '../core/host/bridge/envelope.js';
+import {
+  bridgeExportSchema,
+  bridgeImportSchema,
+  invalid,
+  toWire,
+} from '../core/host/bridge/envelope.js';
 import { CONTENT_SECURITY_POLICY } from '../core/host/bridge/csp.js';
 import { BridgeSession } from '../core/host/bridge/session-host.js';
 import { toTreasuryError } from '../core/shared/errors.js';
 import type { WorkstationDoor } from '../core/host/workstation/thread/door.js';
-import { Admission, same, type BrowserSession } from './admission.js';
+import { Admission, same } from './admission.js';
 import { CONTROL_PATH, newControlToken, removeHostFile, writeHostFile } from './control.js';
 import { getInPage, NOT_BUILT_PAGE } from './pages.js';
 
@@ -47,12 +60,18 @@ export interface BrowserHost {
 export interface BrowserHostOptions {
   workstation: WorkstationDoor;
   port?: number;
-  /** A built renderer (electron-vite's out/renderer) to serve; without it, a page says how to build one. */
+  /**
+   * A built renderer (electron-vite's out/renderer) to serve; without it, a page says how to build
+   * one.
+   */
   rendererDir?: string;
   version?: string;
   /** How long an unused browser session lasts (default 8 hours). */
   idleMs?: number;
-  /** Write `<data dir>/browser-host.json` so that `treasury console link` can ask for a new link (default true). */
+  /**
+   * Write `<data dir>/browser-host.json` so that `treasury console link` can ask for a new link
+   * (default true).
+   */
   controlFile?: boolean;
 }
 
@@ -62,11 +81,19 @@ const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 /** An export not downloaded within this time (from its start: it runs as a job) is deleted. */
 const DOWNLOAD_TTL_MS = 60 * 60 * 1000;
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
 
 /**
- * The page-side bridge: `window.treasury` over fetch and a WebSocket, the same TreasuryBridge as the
- * preload exposes in Electron.
+ * The page-side bridge: `window.treasury` over fetch and a WebSocket, the same TreasuryBridge as
+ * the preload exposes in Electron.
  */
 const BRIDGE_JS = `(() => {
   const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
@@ -108,23 +135,51 @@ const BRIDGE_JS = `(() => {
 })();
 `;
 
-/** What each browser session holds: its operator sign-in and the sockets its progress events go to. */
+/**
+ * What each browser session holds: its operator sign-in and the sockets its progress events go to.
+ */
 interface Visit {
   bridge: BridgeSession;
   sockets: Set<WebSocket>;
 }
 
-type Send = (res: http.ServerResponse, status: number, body: string | Buffer, type?: string, headers?: Record<string, string>) => void;
+type Send = (
+  res: http.ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type?: string,
+  headers?: Record<string, string>,
+) => void;
 
 const send: Send = (res, status, body, type = 'application/json', headers = {}) => {
-  res.writeHead(status, { 'content-type': type, 'content-security-policy': BROWSER_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-security-policy': BROWSER_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(body);
 };
 const refuse = (res: http.ServerResponse, status: number, message: string) =>
-  send(res, status, toWire({ ok: false, error: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', kind: 'user', message, problems: [] } }));
+  send(
+    res,
+    status,
+    toWire({
+      ok: false,
+      error: {
+        code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+        kind: 'user',
+        message,
+        problems: [],
+      },
+    }),
+  );
 const html = 'text/html; charset=utf-8';
 /** A page the browser navigates to (not the page's own fetches): a refusal is shown as a page. */
-const isPageRequest = (req: http.IncomingMessage, url: URL) => req.method === 'GET' && !url.pathname.startsWith('/bridge/');
+const isPageRequest = (req: http.IncomingMessage, url: URL) =>
+  req.method === 'GET' && !url.pathname.startsWith('/bridge/');
 const ipOf = (req: http.IncomingMessage) => req.socket.remoteAddress ?? null;
 const plainName = (name: string) => name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'file';
 
@@ -133,7 +188,8 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_CALL_BYTES) throw Object.assign(new Error('a call is at most 10 MiB'), { tooLarge: true });
+    if (size > MAX_CALL_BYTES)
+      throw Object.assign(new Error('a call is at most 10 MiB'), { tooLarge: true });
     chunks.push(chunk as Buffer);
   }
   try {
@@ -143,20 +199,31 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Files in transit (uploaded imports, exports waiting for their download): owner-only, removed once used or after DOWNLOAD_TTL_MS. */
+/**
+ * Files in transit (uploaded imports, exports waiting for their download): owner-only, removed once
+ * used or after DOWNLOAD_TTL_MS.
+ */
 class Transit {
   readonly dir: string;
-  private readonly downloads = new Map<string, { file: string; name: string; timer: NodeJS.Timeout }>();
+  private readonly downloads = new Map<
+    string,
+    { file: string; name: string; timer: NodeJS.Timeout }
+  >();
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'transit');
-    // Anything left there by a host that crashed is removed; the folder is owner-only even if it existed.
+    // Anything left there by a host that crashed is removed; the folder is owner-only even if it
+    // existed.
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
   }
   /** `token`: the export job's id; the file is there once the job has succeeded. */
   offer(file: string, name: string, token: string): string {
-    this.downloads.set(token, { file, name, timer: setTimeout(() => this.forget(token), DOWNLOAD_TTL_MS).unref() });
+    this.downloads.set(token, {
+      file,
+      name,
+      timer: setTimeout(() => this.forget(token), DOWNLOAD_TTL_MS).unref(),
+    });
     return token;
   }
   take(token: string) {
@@ -188,12 +255,16 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     },
     (visit) => {
       // The browser session ended (idle, or the host stops): its operator session ends with it.
-      if (visit.bridge.signedIn) void visit.bridge.run('session.signOut', {}, undefined).catch(() => undefined);
+      if (visit.bridge.signedIn)
+        void visit.bridge.run('session.signOut', {}, undefined).catch(() => undefined);
       for (const s of visit.sockets) s.terminate();
     },
     options.idleMs,
   );
-  const sweep = setInterval(() => admission.expire(), Math.min(60_000, options.idleMs ?? 60_000)).unref();
+  const sweep = setInterval(
+    () => admission.expire(),
+    Math.min(60_000, options.idleMs ?? 60_000),
+  ).unref();
   const transit = new Transit(door.dataDir);
   const control = newControlToken();
   const routes = bridgeRoutes(door, transit, options);
@@ -203,25 +274,35 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const site = admission.checkSite(req);
       if (site) return refuse(res, site.status, site.message);
-      if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('t')) return redeemLink(req, res, url.searchParams.get('t')!);
+      if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('t'))
+        return redeemLink(req, res, url.searchParams.get('t')!);
       if (req.method === 'POST' && url.pathname === CONTROL_PATH) return printLink(req, res);
       const admitted = admission.admit(req);
       if (!admitted.ok) {
-        if (isPageRequest(req, url)) return send(res, 401, getInPage('no-session', door.dataDir), html);
+        if (isPageRequest(req, url))
+          return send(res, 401, getInPage('no-session', door.dataDir), html);
         return refuse(res, admitted.status, admitted.message);
       }
       return routes(req, res, url, admitted.session.state);
     })().catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, toWire({ ok: false, error: toTreasuryError(error).toJSON() }));
+      if (!res.headersSent)
+        send(res, 500, toWire({ ok: false, error: toTreasuryError(error).toJSON() }));
       else res.destroy();
     });
   });
 
-  /** A link: a new browser session; a spent one lets a browser that is already in go on, and explains to others. */
+  /**
+   * A link: a new browser session; a spent one lets a browser that is already in go on, and
+   * explains to others.
+   */
   const redeemLink = (req: http.IncomingMessage, res: http.ServerResponse, token: string) => {
     const session = admission.redeem(token);
     if (session) {
-      res.writeHead(303, { location: '/', 'set-cookie': admission.cookieFor(session), 'cache-control': 'no-store' });
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': admission.cookieFor(session),
+        'cache-control': 'no-store',
+      });
       return res.end();
     }
     if (admission.admit(req).ok) {
@@ -233,7 +314,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   /** `treasury console link`: the control token from the owner-only host file buys a new link. */
   const printLink = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (req.headers.origin !== undefined || !presented || !same(presented, control)) return refuse(res, 403, 'not allowed');
+    if (req.headers.origin !== undefined || !presented || !same(presented, control))
+      return refuse(res, 403, 'not allowed');
     return send(res, 200, JSON.stringify({ url: link() }));
   };
 
@@ -262,7 +344,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const origin = `http://127.0.0.1:${port}`;
   admission.setOrigin(origin);
   const link = () => `${origin}/?t=${admission.issueLink()}`;
-  if (options.controlFile !== false) writeHostFile(door.dataDir, { pid: process.pid, origin, control });
+  if (options.controlFile !== false)
+    writeHostFile(door.dataDir, { pid: process.pid, origin, control });
   return {
     url: link(),
     port,
@@ -281,7 +364,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
 /** The bridge's own routes, for an admitted browser session. */
 function bridgeRoutes(door: WorkstationDoor, transit: Transit, options: BrowserHostOptions) {
-  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, visit: Visit): Promise<void> => {
+  return async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    visit: Visit,
+  ): Promise<void> => {
     const { bridge } = visit;
     if (req.method === 'POST' && url.pathname === '/bridge/call') {
       let raw: unknown;
@@ -292,21 +380,51 @@ function bridgeRoutes(door: WorkstationDoor, transit: Transit, options: BrowserH
       }
       return send(res, 200, toWire(await bridge.call(raw, ipOf(req))));
     }
-    if (req.method === 'POST' && url.pathname === '/bridge/import') return importUpload(req, res, url, bridge, transit);
-    if (req.method === 'POST' && url.pathname === '/bridge/export') return exportForDownload(req, res, bridge, transit);
-    if (req.method === 'GET' && url.pathname.startsWith('/bridge/download/')) return downloadJob(req, res, bridge, transit, url.pathname.slice('/bridge/download/'.length));
-    if (req.method === 'GET' && url.pathname === '/bridge/info') return send(res, 200, toWire(await bridge.info(options.version ?? '0.0.0', 'browser')));
-    if (req.method === 'GET' && url.pathname === '/bridge.js') return send(res, 200, BRIDGE_JS, 'text/javascript');
+    if (req.method === 'POST' && url.pathname === '/bridge/import')
+      return importUpload(req, res, url, bridge, transit);
+    if (req.method === 'POST' && url.pathname === '/bridge/export')
+      return exportForDownload(req, res, bridge, transit);
+    if (req.method === 'GET' && url.pathname.startsWith('/bridge/download/'))
+      return downloadJob(req, res, bridge, transit, url.pathname.slice('/bridge/download/'.length));
+    if (req.method === 'GET' && url.pathname === '/bridge/info')
+      return send(res, 200, toWire(await bridge.info(options.version ?? '0.0.0', 'browser')));
+    if (req.method === 'GET' && url.pathname === '/bridge.js')
+      return send(res, 200, BRIDGE_JS, 'text/javascript');
     if (req.method === 'GET') return serveRenderer(url.pathname, res, send, options.rendererDir);
     return refuse(res, 403, 'not allowed');
   };
 }
 
-async function importUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL, bridge: BridgeSession, transit: Transit): Promise<void> {
-  const parsed = bridgeImportSchema.safeParse({ name: url.searchParams.get('name') ?? undefined, ...(url.searchParams.has('id') ? { id: url.searchParams.get('id') } : {}) });
-  if (!parsed.success) return send(res, 200, toWire({ ok: false, error: { code: 'VALIDATION', kind: 'user', message: 'an import names affiliates.import or conversions.import', problems: [] } }));
+async function importUpload(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  bridge: BridgeSession,
+  transit: Transit,
+): Promise<void> {
+  const parsed = bridgeImportSchema.safeParse({
+    name: url.searchParams.get('name') ?? undefined,
+    ...(url.searchParams.has('id') ? { id: url.searchParams.get('id') } : {}),
+  });
+  if (!parsed.success)
+    return send(
+      res,
+      200,
+      toWire({
+        ok: false,
+        error: {
+          code: 'VALIDATION',
+          kind: 'user',
+          message: 'an import names affiliates.import or conversions.import',
+          problems: [],
+        },
+      }),
+    );
   // The uploaded file keeps its name, so the import's errors point at the file the operator chose.
-  const file = path.join(transit.dir, `${randomUUID()}-${plainName(url.searchParams.get('fileName') ?? 'upload.csv')}`);
+  const file = path.join(
+    transit.dir,
+    `${randomUUID()}-${plainName(url.searchParams.get('fileName') ?? 'upload.csv')}`,
+  );
   try {
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -314,37 +432,79 @@ async function importUpload(req: http.IncomingMessage, res: http.ServerResponse,
       if (size > MAX_UPLOAD_BYTES) req.destroy(new Error('an import is at most 2 GiB'));
     });
     await pipeline(req, createWriteStream(file, { mode: 0o600 }));
-    return send(res, 200, toWire(await bridge.run(parsed.data.name, { file }, parsed.data.id, ipOf(req))));
+    return send(
+      res,
+      200,
+      toWire(await bridge.run(parsed.data.name, { file }, parsed.data.id, ipOf(req))),
+    );
   } finally {
     rmSync(file, { force: true });
   }
 }
 
-/** Starts the export as a job writing into transit; its file is offered for download under the job's id. */
-async function exportForDownload(req: http.IncomingMessage, res: http.ServerResponse, bridge: BridgeSession, transit: Transit): Promise<void> {
+/**
+ * Starts the export as a job writing into transit; its file is offered for download under the job's
+ * id.
+ */
+async function exportForDownload(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  bridge: BridgeSession,
+  transit: Transit,
+): Promise<void> {
   const parsed = bridgeExportSchema.safeParse(await readJson(req).catch(() => undefined));
-  if (!parsed.success) return send(res, 200, toWire(invalid('an export is { name, payload, suggestedName, id? }', parsed.error)));
+  if (!parsed.success)
+    return send(
+      res,
+      200,
+      toWire(invalid('an export is { name, payload, suggestedName, id? }', parsed.error)),
+    );
   const file = path.join(transit.dir, `${randomUUID()}-${parsed.data.suggestedName}`);
-  const result = await bridge.run('jobs.start', { name: parsed.data.name, payload: { ...parsed.data.payload, out: file } }, parsed.data.id, ipOf(req));
+  const result = await bridge.run(
+    'jobs.start',
+    { name: parsed.data.name, payload: { ...parsed.data.payload, out: file } },
+    parsed.data.id,
+    ipOf(req),
+  );
   if (!result.ok) return send(res, 200, toWire(result));
   const job = result.value as JobView;
   transit.offer(file, parsed.data.suggestedName, job.id);
   return send(res, 200, toWire({ ...result, download: `/bridge/download/${job.id}` }));
 }
 
-/** The file of an export job of this visit's operator, once the job has succeeded (jobs.get says whose it is). */
-async function downloadJob(req: http.IncomingMessage, res: http.ServerResponse, bridge: BridgeSession, transit: Transit, jobId: string): Promise<void> {
+/**
+ * The file of an export job of this visit's operator, once the job has succeeded (jobs.get says
+ * whose it is).
+ */
+async function downloadJob(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  bridge: BridgeSession,
+  transit: Transit,
+  jobId: string,
+): Promise<void> {
   const job = await bridge.run('jobs.get', { id: jobId }, undefined, ipOf(req));
   if (!job.ok) return refuse(res, 403, job.error.message);
   const state = (job.value as JobView).state;
-  if (state !== 'succeeded') return refuse(res, 403, state === 'running' ? 'the export is still running' : `the export ${state}: there is no file`);
+  if (state !== 'succeeded')
+    return refuse(
+      res,
+      403,
+      state === 'running' ? 'the export is still running' : `the export ${state}: there is no file`,
+    );
   return download(res, transit, jobId);
 }
 
 async function download(res: http.ServerResponse, transit: Transit, token: string): Promise<void> {
   const d = transit.take(token);
   if (!d) return refuse(res, 403, 'this download was already taken or has expired');
-  res.writeHead(200, { 'content-type': d.name.endsWith('.json') ? 'application/json' : 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${d.name}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-security-policy': BROWSER_CSP });
+  res.writeHead(200, {
+    'content-type': d.name.endsWith('.json') ? 'application/json' : 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${d.name}"`,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'content-security-policy': BROWSER_CSP,
+  });
   // The name goes before the first byte: the open descriptor keeps the bytes (POSIX), so once
   // the download has started the export exists nowhere but in this response. Where an open
   // file cannot be removed (Windows), it goes when the response ends.
@@ -360,11 +520,23 @@ async function download(res: http.ServerResponse, transit: Transit, token: strin
   await pipeline(stream, res).finally(() => removed || rmSync(d.file, { force: true }));
 }
 
-/** The built renderer with the bridge script in front of its own; without a build, a page that says how to make one. */
-function serveRenderer(pathname: string, res: http.ServerResponse, send: Send, dir: string | undefined) {
-  if (!dir || !existsSync(path.join(dir, 'index.html'))) return send(res, 200, NOT_BUILT_PAGE, html);
+/**
+ * The built renderer with the bridge script in front of its own; without a build, a page that says
+ * how to make one.
+ */
+function serveRenderer(
+  pathname: string,
+  res: http.ServerResponse,
+  send: Send,
+  dir: string | undefined,
+) {
+  if (!dir || !existsSync(path.join(dir, 'index.html')))
+    return send(res, 200, NOT_BUILT_PAGE, html);
   const file = path.resolve(dir, '.' + (pathname === '/' ? '/index.html' : pathname));
-  if (!file.startsWith(path.resolve(dir) + path.sep) || !existsSync(file)) return send(res, 404, 'not found', 'text/plain');
-  const body = file.endsWith('index.html') ? readFileSync(file, 'utf8').replace('<head>', '<head><script src="/bridge.js"></script>') : readFileSync(file);
+  if (!file.startsWith(path.resolve(dir) + path.sep) || !existsSync(file))
+    return send(res, 404, 'not found', 'text/plain');
+  const body = file.endsWith('index.html')
+    ? readFileSync(file, 'utf8').replace('<head>', '<head><script src="/bridge.js"></script>')
+    : readFileSync(file);
   return send(res, 200, body, TYPES[path.extname(file)] ?? 'application/octet-stream');
 }

@@ -19,8 +19,24 @@ import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
 import { registerAffiliateCommands } from './affiliates.js';
 import { registerExceptionCommands } from './exceptions.js';
-import { registerAuditCommands, registerBatchCommands, registerEventCommands, registerSecurityCommands, registerOperatorCommands, registerSyncCommands, registerTrackingCommands } from './batches.js';
-import { endProgress, print, printError, printTable, progressReporter, wholeNumber, type Run } from './output.js';
+import {
+  registerAuditCommands,
+  registerBatchCommands,
+  registerEventCommands,
+  registerSecurityCommands,
+  registerOperatorCommands,
+  registerSyncCommands,
+  registerTrackingCommands,
+} from './batches.js';
+import {
+  endProgress,
+  print,
+  printError,
+  printTable,
+  progressReporter,
+  wholeNumber,
+  type Run,
+} from './output.js';
 import { readNewPassword, readSecret } from './prompt.js';
 
 interface GlobalOptions {
@@ -36,10 +52,13 @@ const sessionAccount = (ws: CliWorkstation) => `session:${ws.id}`;
 // `--help` start in a fraction of a second.
 let stepUpNames: Promise<Set<string>> | null = null;
 const needsStepUpAlways = async (name: string) => {
-  stepUpNames ??= import('../core/host/catalog.js').then(({ DEFINITIONS }) => new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name)));
+  stepUpNames ??= import('../core/host/catalog.js').then(
+    ({ DEFINITIONS }) => new Set(DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name)),
+  );
   return (await stepUpNames).has(name);
 };
-const credentialInfo = async (ws: CliWorkstation) => (await import('../core/platform/credentials/store.js')).describeCredentialStore(ws.credentials);
+const credentialInfo = async (ws: CliWorkstation) =>
+  (await import('../core/platform/credentials/store.js')).describeCredentialStore(ws.credentials);
 
 class Cli {
   private ws: CliWorkstation | undefined;
@@ -61,11 +80,16 @@ class Cli {
 
   async workstation(): Promise<CliWorkstation> {
     if (this.ws) return this.ws;
-    const where = { dataDir: this.dataDir(), centralUrl: this.centralUrl(), offline: Boolean(this.options.offline) };
+    const where = {
+      dataDir: this.dataDir(),
+      centralUrl: this.centralUrl(),
+      offline: Boolean(this.options.offline),
+    };
     this.ws = (await attachToHost(where)) ?? (await openOwnWorkstation(where));
     // The fallback store says so before anything else (stderr: --json output stays parseable).
     const store = await credentialInfo(this.ws);
-    if (store.kind === 'vault') process.stderr.write(`Credentials: ${store.label} — ${store.note}\n`);
+    if (store.kind === 'vault')
+      process.stderr.write(`Credentials: ${store.label} — ${store.note}\n`);
     return this.ws;
   }
 
@@ -80,7 +104,13 @@ class Cli {
     if (session && !this.ephemeralSession && (await this.needsStepUp(name))) await this.stepUp();
     const report = progressReporter();
     try {
-      return await ws.call<O>({ name, payload, session, workstationId: ws.id, onProgress: (p: Progress) => report(p) });
+      return await ws.call<O>({
+        name,
+        payload,
+        session,
+        workstationId: ws.id,
+        onProgress: (p: Progress) => report(p),
+      });
     } finally {
       endProgress();
     }
@@ -94,10 +124,18 @@ class Cli {
   private async needsStepUp(name: string): Promise<boolean> {
     // Attached, the host says which calls ask for it (no need to load the catalog here).
     const attached = this.ws?.attachedTo;
-    const asks = async (n: string) => (attached ? attached.stepUp.includes(n) : needsStepUpAlways(n));
+    const asks = async (n: string) =>
+      attached ? attached.stepUp.includes(n) : needsStepUpAlways(n);
     if (await asks(name)) return true;
     if (name !== 'sync.run') return false;
-    const pending = await (await this.workstation()).call<{ name: string }[]>({ name: 'outbox.list', payload: { status: 'pending' }, session: this.token, workstationId: this.ws!.id });
+    const pending = await (
+      await this.workstation()
+    ).call<{ name: string }[]>({
+      name: 'outbox.list',
+      payload: { status: 'pending' },
+      session: this.token,
+      workstationId: this.ws!.id,
+    });
     for (const e of pending) if (await asks(e.name)) return true;
     return false;
   }
@@ -105,11 +143,23 @@ class Cli {
   private async stepUp(): Promise<void> {
     const ws = await this.workstation();
     const password = process.env.TREASURY_PASSWORD ?? (await readSecret('Confirm your password: '));
-    const r = await ws.call<{ ok: boolean; reason?: string }>({ name: 'session.stepUp', payload: { password }, session: this.token, workstationId: ws.id });
-    if (!r.ok) throw new TreasuryError('UNAUTHENTICATED', `password not confirmed: ${r.reason ?? 'refused'}`);
+    const r = await ws.call<{ ok: boolean; reason?: string }>({
+      name: 'session.stepUp',
+      payload: { password },
+      session: this.token,
+      workstationId: ws.id,
+    });
+    if (!r.ok)
+      throw new TreasuryError(
+        'UNAUTHENTICATED',
+        `password not confirmed: ${r.reason ?? 'refused'}`,
+      );
   }
 
-  /** The stored session token, or (environment credential store) a session opened just for this command. */
+  /**
+   * The stored session token, or (environment credential store) a session opened just for this
+   * command.
+   */
   async session(): Promise<string | null> {
     if (this.token) return this.token;
     const ws = await this.workstation();
@@ -117,7 +167,10 @@ class Cli {
       const username = process.env.TREASURY_USERNAME;
       const password = process.env.TREASURY_PASSWORD;
       if (!username || !password) {
-        throw new TreasuryError('UNAUTHENTICATED', 'with TREASURY_CREDENTIAL_STORE=env, set TREASURY_USERNAME and TREASURY_PASSWORD to sign in');
+        throw new TreasuryError(
+          'UNAUTHENTICATED',
+          'with TREASURY_CREDENTIAL_STORE=env, set TREASURY_USERNAME and TREASURY_PASSWORD to sign in',
+        );
       }
       this.token = await this.signIn(username, password, false);
       this.ephemeralSession = true;
@@ -129,7 +182,11 @@ class Cli {
 
   async signIn(username: string, password: string, keep: boolean): Promise<string> {
     const ws = await this.workstation();
-    const result = await ws.call<SignInResult>({ name: 'session.signIn', payload: { username, password }, workstationId: ws.id });
+    const result = await ws.call<SignInResult>({
+      name: 'session.signIn',
+      payload: { username, password },
+      workstationId: ws.id,
+    });
     if (!result.ok) throw new TreasuryError('UNAUTHENTICATED', `sign-in failed: ${result.reason}`);
     if (keep) await ws.credentials.set(sessionAccount(ws), result.token);
     this.token = result.token;
@@ -139,7 +196,12 @@ class Cli {
   async close(): Promise<void> {
     if (this.ws && this.ephemeralSession && this.token) {
       await this.ws
-        .call({ name: 'session.signOut', payload: { token: this.token }, session: this.token, workstationId: this.ws.id })
+        .call({
+          name: 'session.signOut',
+          payload: { token: this.token },
+          session: this.token,
+          workstationId: this.ws.id,
+        })
         .catch(() => {});
     }
     await this.ws?.close();
@@ -149,9 +211,21 @@ class Cli {
 export function buildProgram(run: Run<Cli>): Command {
   const program = new Command('treasury')
     .description('Treasury Console: affiliate commissions, payout batches and their audit trail')
-    .addOption(new Option('--data-dir <dir>', 'workstation data directory').env('TREASURY_DATA_DIR'))
-    .addOption(new Option('--central <url>', 'central Postgres URL (default: embedded PGlite in the data dir)').env('TREASURY_CENTRAL_URL'))
-    .addOption(new Option('--offline', 'work on the encrypted local cache only (preparation; pushed by `sync` later)').env('TREASURY_OFFLINE'))
+    .addOption(
+      new Option('--data-dir <dir>', 'workstation data directory').env('TREASURY_DATA_DIR'),
+    )
+    .addOption(
+      new Option(
+        '--central <url>',
+        'central Postgres URL (default: embedded PGlite in the data dir)',
+      ).env('TREASURY_CENTRAL_URL'),
+    )
+    .addOption(
+      new Option(
+        '--offline',
+        'work on the encrypted local cache only (preparation; pushed by `sync` later)',
+      ).env('TREASURY_OFFLINE'),
+    )
     .option('--json', 'print results as JSON')
     .version(appVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
@@ -159,23 +233,31 @@ export function buildProgram(run: Run<Cli>): Command {
 
   program
     .command('init')
-    .description('set up this data dir (encrypted cache, central store) and create the first super-admin')
+    .description(
+      'set up this data dir (encrypted cache, central store) and create the first super-admin',
+    )
     .option('--username <name>', 'the first super-admin', 'admin')
     .option('--display-name <name>', 'their display name')
     .action(
       run(async (cli) => {
-        const opts = program.commands.find((c) => c.name() === 'init')!.opts<{ username: string; displayName?: string }>();
+        const opts = program.commands
+          .find((c) => c.name() === 'init')!
+          .opts<{ username: string; displayName?: string }>();
         const ws = await cli.workstation();
         if (ws.own) (await ws.own.openCache()).close(); // creates the key (keychain) and the encrypted file
         const status = await cli.call<{ initialised: boolean }>('setup.status', {}, false);
         const central = (await ws.connectivity()).central;
         if (status.initialised) {
-        print(cli, { dataDir: ws.dataDir, central, bootstrapped: false }, () =>
-            process.stdout.write(`Data dir ready at ${ws.dataDir}. The central store already has operators: sign in with \`treasury login\`.\n`),
+          print(cli, { dataDir: ws.dataDir, central, bootstrapped: false }, () =>
+            process.stdout.write(
+              `Data dir ready at ${ws.dataDir}. The central store already has operators: sign in with \`treasury login\`.\n`,
+            ),
           );
           return;
         }
-        const password = await readNewPassword(process.env.TREASURY_INIT_PASSWORD ?? process.env.TREASURY_PASSWORD);
+        const password = await readNewPassword(
+          process.env.TREASURY_INIT_PASSWORD ?? process.env.TREASURY_PASSWORD,
+        );
         const created = await cli.call<{ operatorId: string; username: string }>(
           'operators.bootstrap',
           { username: opts.username, displayName: opts.displayName, password },
@@ -183,13 +265,16 @@ export function buildProgram(run: Run<Cli>): Command {
         );
         const kept = cli.keepsSessions(ws);
         if (kept) await cli.signIn(opts.username, password, true);
-        print(cli, { dataDir: ws.dataDir, central, bootstrapped: true, operator: created, signedIn: kept }, () =>
-          process.stdout.write(
-            kept
-              ? `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created and signed in.\n`
-              : `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created. ` +
-                  `The environment credential store keeps no session: each command signs in with TREASURY_USERNAME and TREASURY_PASSWORD.\n`,
-          ),
+        print(
+          cli,
+          { dataDir: ws.dataDir, central, bootstrapped: true, operator: created, signedIn: kept },
+          () =>
+            process.stdout.write(
+              kept
+                ? `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created and signed in.\n`
+                : `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created. ` +
+                    `The environment credential store keeps no session: each command signs in with TREASURY_USERNAME and TREASURY_PASSWORD.\n`,
+            ),
         );
       }),
     );
@@ -200,7 +285,9 @@ export function buildProgram(run: Run<Cli>): Command {
     .requiredOption('--username <name>', 'operator username')
     .action(
       run(async (cli) => {
-        const { username } = program.commands.find((c) => c.name() === 'login')!.opts<{ username: string }>();
+        const { username } = program.commands
+          .find((c) => c.name() === 'login')!
+          .opts<{ username: string }>();
         const password = process.env.TREASURY_PASSWORD ?? (await readSecret('Password: '));
         const ws = await cli.workstation();
         await cli.signIn(username, password, cli.keepsSessions(ws));
@@ -220,7 +307,9 @@ export function buildProgram(run: Run<Cli>): Command {
           await cli.call('session.signOut', { token });
           await ws.credentials.delete(sessionAccount(ws));
         }
-        print(cli, { signedOut: Boolean(token) }, () => process.stdout.write(token ? 'Signed out.\n' : 'Not signed in.\n'));
+        print(cli, { signedOut: Boolean(token) }, () =>
+          process.stdout.write(token ? 'Signed out.\n' : 'Not signed in.\n'),
+        );
       }),
     );
 
@@ -233,16 +322,22 @@ export function buildProgram(run: Run<Cli>): Command {
         const ws = await cli.workstation();
         const credentials = await credentialInfo(ws);
         print(cli, { ...me, workstation: ws.id, credentials }, () =>
-          process.stdout.write(`${me.username} (${me.role})\ncredentials: ${credentials.label}${credentials.note ? ` — ${credentials.note}` : ''}\n`),
+          process.stdout.write(
+            `${me.username} (${me.role})\ncredentials: ${credentials.label}${credentials.note ? ` — ${credentials.note}` : ''}\n`,
+          ),
         );
       }),
     );
 
   program
     .command('console')
-    .description('the console in a browser: `console link` asks the running host for a new one-time sign-in link')
+    .description(
+      'the console in a browser: `console link` asks the running host for a new one-time sign-in link',
+    )
     .command('link')
-    .description('print a new one-time link from the console host running on this data dir (npm start / npm run start:browser)')
+    .description(
+      'print a new one-time link from the console host running on this data dir (npm start / npm run start:browser)',
+    )
     .action(
       run(async (cli) => {
         const { requestLink } = await import('../browser-host/control.js');
@@ -250,60 +345,99 @@ export function buildProgram(run: Run<Cli>): Command {
         try {
           url = await requestLink(cli.dataDir());
         } catch (error) {
-          throw new TreasuryError((error as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INTERNAL', (error as Error).message);
+          throw new TreasuryError(
+            (error as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INTERNAL',
+            (error as Error).message,
+          );
         }
-        print(cli, { url }, () => process.stdout.write(`Open this link once in your browser:\n  ${url}\n`));
+        print(cli, { url }, () =>
+          process.stdout.write(`Open this link once in your browser:\n  ${url}\n`),
+        );
       }),
     );
 
   program
     .command('demo')
-    .description('generate deterministic demo affiliates and conversions (and the example rules if none are set)')
+    .description(
+      'generate deterministic demo affiliates and conversions (and the example rules if none are set)',
+    )
     .requiredOption('--affiliates <n>', 'number of affiliates', wholeNumber('affiliates'))
     .requiredOption('--conversions <n>', 'number of conversions', wholeNumber('conversions'))
     .option('--seed <n>', 'random seed', wholeNumber('seed'), 1)
-    .option('--until <date>', 'conversions fall in the 180 days before this date (default: today, UTC)')
+    .option(
+      '--until <date>',
+      'conversions fall in the 180 days before this date (default: today, UTC)',
+    )
     .action(
       run(async (cli) => {
-        const o = program.commands.find((c) => c.name() === 'demo')!.opts<{ affiliates: number; conversions: number; seed: number; until?: string }>();
-        const result = await cli.call<{ affiliates: number; conversions: number; until: string }>('demo.generate', o);
-        print(cli, result, () => process.stdout.write(`Generated ${result.affiliates} affiliates and ${result.conversions} conversions up to ${result.until}.\n`));
+        const o = program.commands
+          .find((c) => c.name() === 'demo')!
+          .opts<{ affiliates: number; conversions: number; seed: number; until?: string }>();
+        const result = await cli.call<{ affiliates: number; conversions: number; until: string }>(
+          'demo.generate',
+          o,
+        );
+        print(cli, result, () =>
+          process.stdout.write(
+            `Generated ${result.affiliates} affiliates and ${result.conversions} conversions up to ${result.until}.\n`,
+          ),
+        );
       }),
     );
 
   program
     .command('import')
-    .description('import a CSV file (whole: every problem is listed and nothing is written unless the whole file is valid)')
+    .description(
+      'import a CSV file (whole: every problem is listed and nothing is written unless the whole file is valid)',
+    )
     .argument('<kind>', 'affiliates | conversions')
     .argument('<file>', 'CSV file')
     .action(
       run(async (cli, kind: unknown, file: unknown) => {
         if (kind !== 'affiliates' && kind !== 'conversions') {
-          throw new TreasuryError('VALIDATION', `import what? "${String(kind)}" is not affiliates or conversions`);
+          throw new TreasuryError(
+            'VALIDATION',
+            `import what? "${String(kind)}" is not affiliates or conversions`,
+          );
         }
-        const result = await cli.call<{ rows: number; inserted: number; updated: number; unchanged: number }>(`${kind}.import`, {
+        const result = await cli.call<{
+          rows: number;
+          inserted: number;
+          updated: number;
+          unchanged: number;
+        }>(`${kind}.import`, {
           file: path.resolve(String(file)),
         });
         print(cli, result, () =>
-          process.stdout.write(`${result.rows} rows: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged.\n`),
+          process.stdout.write(
+            `${result.rows} rows: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged.\n`,
+          ),
         );
       }),
     );
 
-  const rules = program.command('rules').description('commission rules (versioned, effective-dated)');
+  const rules = program
+    .command('rules')
+    .description('commission rules (versioned, effective-dated)');
   rules
     .command('show')
     .description('show the rule versions')
     .action(
       run(async (cli) => {
-        const result = await cli.call<{ current: number | null; versions: { version: number; effectiveFrom: string; body: unknown }[] }>('rules.show', {});
+        const result = await cli.call<{
+          current: number | null;
+          versions: { version: number; effectiveFrom: string; body: unknown }[];
+        }>('rules.show', {});
         print(cli, result, () => {
           const current = result.versions.find((v) => v.version === result.current);
-          printTable(result.versions.map((v) => ({ version: v.version, effective_from: v.effectiveFrom, current: v.version === result.current ? 'yes' : '' })), [
-            'version',
-            'effective_from',
-            'current',
-          ]);
+          printTable(
+            result.versions.map((v) => ({
+              version: v.version,
+              effective_from: v.effectiveFrom,
+              current: v.version === result.current ? 'yes' : '',
+            })),
+            ['version', 'effective_from', 'current'],
+          );
           if (current) process.stdout.write(JSON.stringify(current.body, null, 2) + '\n');
         });
       }),
@@ -312,38 +446,62 @@ export function buildProgram(run: Run<Cli>): Command {
     .command('set')
     .description('add a rule version from a JSON file (see examples/rules.json)')
     .argument('<file>', 'rules JSON')
-    .option('--effective-from <date>', 'when it takes effect (default: now; the first version: all history)')
+    .option(
+      '--effective-from <date>',
+      'when it takes effect (default: now; the first version: all history)',
+    )
     .action(
       run(async (cli, file: unknown) => {
-        const { effectiveFrom } = rules.commands.find((c) => c.name() === 'set')!.opts<{ effectiveFrom?: string }>();
+        const { effectiveFrom } = rules.commands
+          .find((c) => c.name() === 'set')!
+          .opts<{ effectiveFrom?: string }>();
         let body: unknown;
         try {
           body = JSON.parse(readFileSync(String(file), 'utf8'));
         } catch (error) {
-          throw new TreasuryError('RULES_INVALID', `${String(file)}: ${(error as Error).message}`, [{ file: String(file), message: (error as Error).message }]);
+          throw new TreasuryError('RULES_INVALID', `${String(file)}: ${(error as Error).message}`, [
+            { file: String(file), message: (error as Error).message },
+          ]);
         }
-        const result = await cli.call<{ version: number; effectiveFrom: string }>('rules.set', { body, effectiveFrom });
-        print(cli, result, () => process.stdout.write(`Rule version ${result.version} takes effect ${result.effectiveFrom}.\n`));
+        const result = await cli.call<{ version: number; effectiveFrom: string }>('rules.set', {
+          body,
+          effectiveFrom,
+        });
+        print(cli, result, () =>
+          process.stdout.write(
+            `Rule version ${result.version} takes effect ${result.effectiveFrom}.\n`,
+          ),
+        );
       }),
     );
 
   program
     .command('calc')
-    .description('calculate commissions from conversions (deterministic; paid or batched commissions get adjustments, never rewrites)')
+    .description(
+      'calculate commissions from conversions (deterministic; paid or batched commissions get adjustments, never rewrites)',
+    )
     .option('--as-of <date>', 'instant the hold periods are measured against (default: now)')
     .action(
       run(async (cli) => {
-        const { asOf } = program.commands.find((c) => c.name() === 'calc')!.opts<{ asOf?: string }>();
+        const { asOf } = program.commands
+          .find((c) => c.name() === 'calc')!
+          .opts<{ asOf?: string }>();
         const s = await cli.call<{
-          conversions: number; inserted: number; updated: number; unchanged: number; lockedUnchanged: number;
-          adjustments: { created: number }; errors: { total: number; first: { conversionId: string; message: string }[] };
+          conversions: number;
+          inserted: number;
+          updated: number;
+          unchanged: number;
+          lockedUnchanged: number;
+          adjustments: { created: number };
+          errors: { total: number; first: { conversionId: string; message: string }[] };
         }>('commissions.calculate', { asOf });
         print(cli, s, () => {
           process.stdout.write(
             `${s.conversions} conversions: ${s.inserted} commissions new, ${s.updated} updated, ${s.unchanged + s.lockedUnchanged} unchanged; ` +
               `${s.adjustments.created} adjustments; ${s.errors.total} conversions without a commission.\n`,
           );
-          for (const e of s.errors.first.slice(0, 10)) process.stdout.write(`  - ${e.conversionId}: ${e.message}\n`);
+          for (const e of s.errors.first.slice(0, 10))
+            process.stdout.write(`  - ${e.conversionId}: ${e.message}\n`);
         });
       }),
     );
@@ -354,12 +512,23 @@ export function buildProgram(run: Run<Cli>): Command {
     .option('--currency <code>', 'only this currency')
     .action(
       run(async (cli) => {
-        const { currency } = program.commands.find((c) => c.name() === 'payables')!.opts<{ currency?: string }>();
+        const { currency } = program.commands
+          .find((c) => c.name() === 'payables')!
+          .opts<{ currency?: string }>();
         const list = await cli.call<Record<string, unknown>[]>('payables.list', { currency });
         print(cli, list, () =>
           printTable(
             list.map((r) => ({ ...r, eligible: r.eligible ? 'yes' : 'no' })),
-            ['affiliateId', 'currency', 'payable', 'pending', 'adjustments', 'commissionCount', 'eligible', 'reasons'],
+            [
+              'affiliateId',
+              'currency',
+              'payable',
+              'pending',
+              'adjustments',
+              'commissionCount',
+              'eligible',
+              'reasons',
+            ],
           ),
         );
       }),
@@ -379,10 +548,22 @@ export function buildProgram(run: Run<Cli>): Command {
   registerDiagnosticsCommand(program, run as never);
   registerTrackingCommands(program, run as never, async (host, address, port) => {
     const { own: ws, attachedTo } = await (host as unknown as Cli).workstation();
-    if (!ws) throw new TreasuryError('STORE_BUSY', `the webhook relay works on the central store itself, and the console host (process ${attachedTo?.pid}) has it open: stop the host, or run the relay against a central Postgres`);
-    const { startWebhookRelay, webhookSecretsFromCredentials } = await import('../core/domain/webhooks/relay.js');
-    const relay = await startWebhookRelay({ store: ws.central, host: address, port, ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)) });
-    process.stderr.write(`webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`);
+    if (!ws)
+      throw new TreasuryError(
+        'STORE_BUSY',
+        `the webhook relay works on the central store itself, and the console host (process ${attachedTo?.pid}) has it open: stop the host, or run the relay against a central Postgres`,
+      );
+    const { startWebhookRelay, webhookSecretsFromCredentials } =
+      await import('../core/domain/webhooks/relay.js');
+    const relay = await startWebhookRelay({
+      store: ws.central,
+      host: address,
+      port,
+      ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)),
+    });
+    process.stderr.write(
+      `webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
@@ -404,7 +585,8 @@ export async function main(argv: string[]): Promise<number> {
       json = Boolean(options.json);
       const cli = new Cli(options);
       try {
-        // Positional arguments, then the command's own options (commands registered elsewhere read them here).
+        // Positional arguments, then the command's own options (commands registered elsewhere read
+        // them here).
         await fn(cli, ...args.slice(0, -2), args.at(-2));
       } finally {
         await cli.close();
@@ -421,8 +603,10 @@ export async function main(argv: string[]): Promise<number> {
     const e = toTreasuryError(error);
     printError(e, json);
     exitCode = e.kind === 'user' ? 1 : 2;
-    if (e.kind === 'internal' && process.env.TREASURY_DEBUG) process.stderr.write(String((error as Error).stack) + '\n');
+    if (e.kind === 'internal' && process.env.TREASURY_DEBUG)
+      process.stderr.write(String((error as Error).stack) + '\n');
   }
-  // A command may set process.exitCode itself (audit verify: 1 when the chain is broken, after printing why).
+  // A command may set process.exitCode itself (audit verify: 1 when the chain is broken, after
+  // printing why).
   return exitCode !== 0 ? exitCode : Number(process.exitCode ?? 0);
 }

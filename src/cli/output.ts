@@ -2,14 +2,21 @@
 import { formatProblem, TreasuryError } from '../core/shared/errors.js';
 import type { Progress } from '../core/platform/kernel/router.js';
 
-/** How a command module wraps its actions: the host (`H`) is opened, the action run, errors printed (main.ts). */
-export type Run<H> = (fn: (cli: H, ...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+/**
+ * How a command module wraps its actions: the host (`H`) is opened, the action run, errors printed
+ * (main.ts).
+ */
+export type Run<H> = (
+  fn: (cli: H, ...args: unknown[]) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
 
 /** One line on stdout. */
 export const out = (text: string): void => void process.stdout.write(text + '\n');
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  process.stdout.write(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
+  );
 }
 
 /** A result: as JSON with --json, otherwise as `human` prints it. */
@@ -18,16 +25,32 @@ export function print(cli: { readonly json: boolean }, value: unknown, human: ()
   else human();
 }
 
-/** An option parser for a whole number (`--limit 50`); anything else is the user's error, naming the flag. */
-export const wholeNumber = (name: string) => (v: string): number => {
-  if (!/^\d+$/.test(v)) throw new TreasuryError('VALIDATION', `--${name} must be a whole number, got "${v}"`, [{ field: name, message: 'not a whole number' }]);
-  return Number.parseInt(v, 10);
-};
+/**
+ * An option parser for a whole number (`--limit 50`); anything else is the user's error, naming the
+ * flag.
+ */
+export const wholeNumber =
+  (name: string) =>
+  (v: string): number => {
+    if (!/^\d+$/.test(v))
+      throw new TreasuryError('VALIDATION', `--${name} must be a whole number, got "${v}"`, [
+        { field: name, message: 'not a whole number' },
+      ]);
+    return Number.parseInt(v, 10);
+  };
 
-export function printTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): void {
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v));
+export function printTable(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+): void {
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(line([...columns]) + '\n');
   for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r[c]))) + '\n');
 }
@@ -48,7 +71,8 @@ export function progressReporter(): (p: Progress) => void {
     const now = Date.now();
     const text = `${p.phase}: ${p.done.toLocaleString('en-US')}${p.total !== undefined ? ` / ${p.total.toLocaleString('en-US')}` : ''}`;
     if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K`);
-    else if (now - last > 2000 || (p.total !== undefined && p.done === p.total)) process.stderr.write(text + '\n');
+    else if (now - last > 2000 || (p.total !== undefined && p.done === p.total))
+      process.stderr.write(text + '\n');
     last = now;
   };
 }

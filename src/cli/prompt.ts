@@ -1,4 +1,7 @@
-/** Reading a password: from an environment variable, a hidden TTY prompt, or one line of piped stdin. */
+/**
+ * Reading a password: from an environment variable, a hidden TTY prompt, or one line of piped
+ * stdin.
+ */
 import { createInterface } from 'node:readline';
 
 export async function readSecret(question: string): Promise<string> {

@@ -1,4 +1,7 @@
-/** CLI: `report <name>` (read in the database, printed) and `export <name>` (written to a file). One router call each. */
+/**
+ * CLI: `report <name>` (read in the database, printed) and `export <name>` (written to a file). One
+ * router call each.
+ */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TreasuryError } from '../core/shared/errors.js';
@@ -7,7 +10,12 @@ import type { CliHost } from './batches.js';
 import { print, printTable, wholeNumber, type Run, out } from './output.js';
 
 /** Minor units as the currency's decimal (the table is for people; --json keeps minor units). */
-const money = (minor: string | null | undefined, currency: string) => (minor === null || minor === undefined ? '' : isCurrency(currency) ? formatAmount(BigInt(minor), currency) : minor);
+const money = (minor: string | null | undefined, currency: string) =>
+  minor === null || minor === undefined
+    ? ''
+    : isCurrency(currency)
+      ? formatAmount(BigInt(minor), currency)
+      : minor;
 
 interface FilterOptions {
   from?: string;
@@ -21,11 +29,20 @@ interface FilterOptions {
 
 /** Only the filters given: a report refuses one it cannot honour, so none is sent by default. */
 function filterPayload(o: FilterOptions): Record<string, unknown> {
-  const status = o.status?.split(',').map((s) => s.trim()).filter(Boolean);
+  const status = o.status
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return Object.fromEntries(
-    Object.entries({ from: o.from, to: o.to, currency: o.currency, provider: o.provider, affiliate: o.affiliate, status: status && status.length === 1 ? status[0] : status, batch: o.batch }).filter(
-      ([, v]) => v !== undefined,
-    ),
+    Object.entries({
+      from: o.from,
+      to: o.to,
+      currency: o.currency,
+      provider: o.provider,
+      affiliate: o.affiliate,
+      status: status && status.length === 1 ? status[0] : status,
+      batch: o.batch,
+    }).filter(([, v]) => v !== undefined),
   );
 }
 
@@ -57,7 +74,12 @@ const EXPORTS = {
 
 function pick<T extends Record<string, string>>(table: T, name: string, what: string): T[keyof T] {
   const call = table[name as keyof T];
-  if (!call) throw new TreasuryError('VALIDATION', `${what} "${name}"? Choose one of: ${Object.keys(table).join(', ')}`, [{ field: 'name', message: `not one of ${Object.keys(table).join(', ')}` }]);
+  if (!call)
+    throw new TreasuryError(
+      'VALIDATION',
+      `${what} "${name}"? Choose one of: ${Object.keys(table).join(', ')}`,
+      [{ field: 'name', message: `not one of ${Object.keys(table).join(', ')}` }],
+    );
   return call;
 }
 
@@ -71,9 +93,14 @@ function printReport(name: keyof typeof REPORTS, r: Row): void {
         points.map((p) => {
           const c = p.currency as string;
           return {
-            period: p.period, currency: c, accrued: money(p.accruedMinor as string, c), sent: `${p.sent as number} / ${money(p.sentMinor as string, c)}`,
-            succeeded: `${p.succeeded as number} / ${money(p.succeededMinor as string, c)}`, failed: `${p.failed as number} / ${money(p.failedMinor as string, c)}`,
-            reversed: `${p.reversed as number} / ${money(p.reversedMinor as string, c)}`, clawbacks: money(p.clawbacksMinor as string, c),
+            period: p.period,
+            currency: c,
+            accrued: money(p.accruedMinor as string, c),
+            sent: `${p.sent as number} / ${money(p.sentMinor as string, c)}`,
+            succeeded: `${p.succeeded as number} / ${money(p.succeededMinor as string, c)}`,
+            failed: `${p.failed as number} / ${money(p.failedMinor as string, c)}`,
+            reversed: `${p.reversed as number} / ${money(p.reversedMinor as string, c)}`,
+            clawbacks: money(p.clawbacksMinor as string, c),
           };
         }),
         ['period', 'currency', 'accrued', 'sent', 'succeeded', 'failed', 'reversed', 'clawbacks'],
@@ -84,18 +111,55 @@ function printReport(name: keyof typeof REPORTS, r: Row): void {
       const rows = (r.rows as Row[]).map((p) => {
         const c = p.currency as string;
         return {
-          ...p, netRevenue: money(p.netRevenueMinor as string, c), commissions: money(p.commissionsMinor as string, c), paid: money(p.paidMinor as string, c),
-          pending: money(p.pendingMinor as string, c), payable: money(p.payableMinor as string, c), clawedBack: money(p.clawedBackMinor as string, c),
+          ...p,
+          netRevenue: money(p.netRevenueMinor as string, c),
+          commissions: money(p.commissionsMinor as string, c),
+          paid: money(p.paidMinor as string, c),
+          pending: money(p.pendingMinor as string, c),
+          payable: money(p.payableMinor as string, c),
+          clawedBack: money(p.clawedBackMinor as string, c),
         };
       });
-      printTable(rows, ['affiliateId', 'name', 'currency', 'conversions', 'netRevenue', 'commissions', 'paid', 'pending', 'payable', 'clawedBack']);
-      out(`${rows.length} of ${r.total as number} affiliate-currency rows (--limit, --offset for more)`);
+      printTable(rows, [
+        'affiliateId',
+        'name',
+        'currency',
+        'conversions',
+        'netRevenue',
+        'commissions',
+        'paid',
+        'pending',
+        'payable',
+        'clawedBack',
+      ]);
+      out(
+        `${rows.length} of ${r.total as number} affiliate-currency rows (--limit, --offset for more)`,
+      );
       return;
     }
     case 'providers': {
       printTable(
-        (r.rows as Row[]).map((p) => ({ ...p, paid: money(p.paidMinor as string, p.currency as string), reversedAmount: money(p.reversedMinor as string, p.currency as string), fees: p.feesMinor ?? 'not reported' })),
-        ['provider', 'currency', 'payouts', 'succeeded', 'failed', 'pending', 'cancelled', 'reversed', 'paid', 'successRate', 'settleSecondsP50', 'settleSecondsP95', 'fees'],
+        (r.rows as Row[]).map((p) => ({
+          ...p,
+          paid: money(p.paidMinor as string, p.currency as string),
+          reversedAmount: money(p.reversedMinor as string, p.currency as string),
+          fees: p.feesMinor ?? 'not reported',
+        })),
+        [
+          'provider',
+          'currency',
+          'payouts',
+          'succeeded',
+          'failed',
+          'pending',
+          'cancelled',
+          'reversed',
+          'paid',
+          'successRate',
+          'settleSecondsP50',
+          'settleSecondsP95',
+          'fees',
+        ],
       );
       const codes = r.failureCodes as Row[];
       if (codes.length > 0) {
@@ -109,15 +173,56 @@ function printReport(name: keyof typeof REPORTS, r: Row): void {
       printTable(r.batchesByStatus as Row[], ['status', 'count']);
       const executions = r.executions as Row[];
       out(`\nExecutions in progress: ${executions.length}`);
-      if (executions.length > 0) printTable(executions, ['number', 'leaseOwner', 'startedAt', 'payouts', 'settled', 'succeeded', 'failed', 'inFlight']);
+      if (executions.length > 0)
+        printTable(executions, [
+          'number',
+          'leaseOwner',
+          'startedAt',
+          'payouts',
+          'settled',
+          'succeeded',
+          'failed',
+          'inFlight',
+        ]);
       const stuck = r.stuck as { thresholdMinutes: number; count: number; oldest: Row[] };
       out(`\nStuck payouts (not terminal for over ${stuck.thresholdMinutes} min): ${stuck.count}`);
-      if (stuck.oldest.length > 0) printTable(stuck.oldest.map((s) => ({ ...s, amount: money(s.amountMinor as string, s.currency as string) })), ['payoutId', 'batch', 'affiliateId', 'status', 'provider', 'amount', 'currency', 'since', 'minutes']);
-      out('\nWebhooks (lag = received minus the provider\'s event time, seconds)');
-      printTable(r.webhooks as Row[], ['provider', 'events', 'lastReceivedAt', 'lagSecondsP50', 'lagSecondsP95', 'lagSecondsMax', 'withoutTime']);
+      if (stuck.oldest.length > 0)
+        printTable(
+          stuck.oldest.map((s) => ({
+            ...s,
+            amount: money(s.amountMinor as string, s.currency as string),
+          })),
+          [
+            'payoutId',
+            'batch',
+            'affiliateId',
+            'status',
+            'provider',
+            'amount',
+            'currency',
+            'since',
+            'minutes',
+          ],
+        );
+      out("\nWebhooks (lag = received minus the provider's event time, seconds)");
+      printTable(r.webhooks as Row[], [
+        'provider',
+        'events',
+        'lastReceivedAt',
+        'lagSecondsP50',
+        'lagSecondsP95',
+        'lagSecondsMax',
+        'withoutTime',
+      ]);
       out('\nLast reconciliation');
       printTable(
-        (r.reconciliation as Row[]).map((x) => ({ ...x, breaks: (x.breaks as { outcome: string; count: number }[]).map((b) => `${b.outcome}=${b.count}`).join(' ') || 'none' })),
+        (r.reconciliation as Row[]).map((x) => ({
+          ...x,
+          breaks:
+            (x.breaks as { outcome: string; count: number }[])
+              .map((b) => `${b.outcome}=${b.count}`)
+              .join(' ') || 'none',
+        })),
         ['provider', 'at', 'status', 'results', 'breaks', 'problem'],
       );
       return;
@@ -126,16 +231,28 @@ function printReport(name: keyof typeof REPORTS, r: Row): void {
       printTable(
         (r.accounts as Row[]).map((a) => {
           const c = a.currency as string;
-          return { ...a, debit: money(a.debitMinor as string, c), credit: money(a.creditMinor as string, c), balance: money(a.balanceMinor as string, c) };
+          return {
+            ...a,
+            debit: money(a.debitMinor as string, c),
+            credit: money(a.creditMinor as string, c),
+            balance: money(a.balanceMinor as string, c),
+          };
         }),
         ['accountCode', 'accountName', 'currency', 'debit', 'credit', 'balance'],
       );
-      out(`\n${r.entries as number} entries, ${r.lines as number} lines; unbalanced entries: ${r.unbalancedEntries as number}`);
+      out(
+        `\n${r.entries as number} entries, ${r.lines as number} lines; unbalanced entries: ${r.unbalancedEntries as number}`,
+      );
       const ties = r.ties as Row[];
       if (ties.length > 0) {
         out('\nTie-outs');
         printTable(
-          ties.map((t) => ({ ...t, journal: money(t.journalMinor as string, t.currency as string), source: money(t.sourceMinor as string, t.currency as string), ties: t.ties ? 'yes' : 'NO' })),
+          ties.map((t) => ({
+            ...t,
+            journal: money(t.journalMinor as string, t.currency as string),
+            source: money(t.sourceMinor as string, t.currency as string),
+            ties: t.ties ? 'yes' : 'NO',
+          })),
           ['check', 'currency', 'journal', 'source', 'ties'],
         );
       }
@@ -148,21 +265,36 @@ export function registerReportCommands(program: Command, run: Run<CliHost>): voi
   withFilters(
     program
       .command('report')
-      .description('a report computed in the central database: time-series | affiliates | providers | monitoring | journal')
+      .description(
+        'a report computed in the central database: time-series | affiliates | providers | monitoring | journal',
+      )
       .argument('<name>', Object.keys(REPORTS).join(' | '))
       .option('--granularity <g>', 'time-series: day | week | month', 'month')
       .option('--limit <n>', 'affiliates: rows per page (max 1000)', wholeNumber('limit'), 50)
       .option('--offset <n>', 'affiliates: rows to skip', wholeNumber('offset'), 0)
-      .option('--stuck-after <minutes>', 'monitoring: a payout not terminal for longer than this is stuck', wholeNumber('stuck-after'), 60),
+      .option(
+        '--stuck-after <minutes>',
+        'monitoring: a payout not terminal for longer than this is stuck',
+        wholeNumber('stuck-after'),
+        60,
+      ),
   ).action(
     run(async (cli, name: unknown, opts: unknown) => {
       const call = pick(REPORTS, String(name), 'report');
-      const o = opts as FilterOptions & { granularity: string; limit: number; offset: number; stuckAfter: number };
+      const o = opts as FilterOptions & {
+        granularity: string;
+        limit: number;
+        offset: number;
+        stuckAfter: number;
+      };
       const extra =
-        name === 'time-series' ? { granularity: o.granularity }
-        : name === 'affiliates' ? { limit: o.limit, offset: o.offset }
-        : name === 'monitoring' ? { stuckAfterMinutes: o.stuckAfter }
-        : {};
+        name === 'time-series'
+          ? { granularity: o.granularity }
+          : name === 'affiliates'
+            ? { limit: o.limit, offset: o.offset }
+            : name === 'monitoring'
+              ? { stuckAfterMinutes: o.stuckAfter }
+              : {};
       const r = await cli.call<Row>(call, { ...filterPayload(o), ...extra });
       print(cli, r, () => printReport(String(name) as keyof typeof REPORTS, r));
     }),
@@ -171,22 +303,44 @@ export function registerReportCommands(program: Command, run: Run<CliHost>): voi
   withFilters(
     program
       .command('export')
-      .description('write a report to a file for accounting (whole or not at all; audited): payouts | commissions | payout-items | audit-log | journal')
+      .description(
+        'write a report to a file for accounting (whole or not at all; audited): payouts | commissions | payout-items | audit-log | journal',
+      )
       .argument('<name>', Object.keys(EXPORTS).join(' | '))
       .requiredOption('--format <format>', 'csv | json')
       .requiredOption('--out <file>', 'file to write')
-      .option('--bom', 'CSV: start with a UTF-8 byte order mark (spreadsheets then read it as UTF-8)')
+      .option(
+        '--bom',
+        'CSV: start with a UTF-8 byte order mark (spreadsheets then read it as UTF-8)',
+      )
       .option('--overwrite', 'replace an existing file'),
   ).action(
     run(async (cli, name: unknown, opts: unknown) => {
       const call = pick(EXPORTS, String(name), 'export');
-      const o = opts as FilterOptions & { format: string; out: string; bom?: boolean; overwrite?: boolean };
+      const o = opts as FilterOptions & {
+        format: string;
+        out: string;
+        bom?: boolean;
+        overwrite?: boolean;
+      };
       // Absolute: the call may run in a console host (attached) with another working directory.
-      const payload = { ...filterPayload(o), format: o.format, out: path.resolve(o.out), ...(o.bom ? { bom: true } : {}), ...(o.overwrite ? { overwrite: true } : {}) };
-      const r = await cli.call<{ rowCount: number; file: string; fileSha256: string; totals: { column: string; currency: string; group: string | null; amount: string }[] }>(call, payload);
+      const payload = {
+        ...filterPayload(o),
+        format: o.format,
+        out: path.resolve(o.out),
+        ...(o.bom ? { bom: true } : {}),
+        ...(o.overwrite ? { overwrite: true } : {}),
+      };
+      const r = await cli.call<{
+        rowCount: number;
+        file: string;
+        fileSha256: string;
+        totals: { column: string; currency: string; group: string | null; amount: string }[];
+      }>(call, payload);
       print(cli, r, () => {
         out(`Wrote ${r.rowCount} rows to ${r.file} (sha256 ${r.fileSha256}).`);
-        for (const t of r.totals.filter((x) => x.group === null)) out(`  ${t.column} ${t.currency} ${t.amount}`);
+        for (const t of r.totals.filter((x) => x.group === null))
+          out(`  ${t.column} ${t.currency} ${t.amount}`);
       });
     }),
   );

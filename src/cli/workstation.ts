@@ -10,7 +10,11 @@ import type { WorkstationDoor } from '../core/host/workstation/thread/door.js';
 import type { Workstation } from '../core/host/workstation/workstation.js';
 
 /** The CLI's workstation: its own (`own`), or the host's it attached to (`attachedTo`). */
-export type CliWorkstation = WorkstationDoor & { readonly credentials: CredentialStore; readonly own?: Workstation; readonly attachedTo?: AttachHello };
+export type CliWorkstation = WorkstationDoor & {
+  readonly credentials: CredentialStore;
+  readonly own?: Workstation;
+  readonly attachedTo?: AttachHello;
+};
 
 export interface Where {
   dataDir: string;
@@ -42,12 +46,23 @@ export async function attachToHost(where: Where): Promise<CliWorkstation | null>
   const { redactUrl } = await import('../core/platform/central/location.js');
   const url = where.centralUrl;
   if (url ? redactUrl(url) !== door.hello.central : !door.hello.central.startsWith('embedded')) {
-    throw new TreasuryError('VALIDATION', `the console host (process ${door.hello.pid}) serving ${door.dataDir} uses the central store ${door.hello.central}, not ${url ? redactUrl(url) : 'the embedded one'}: use the same --central, or stop the host`);
+    throw new TreasuryError(
+      'VALIDATION',
+      `the console host (process ${door.hello.pid}) serving ${door.dataDir} uses the central store ${door.hello.central}, not ${url ? redactUrl(url) : 'the embedded one'}: use the same --central, or stop the host`,
+    );
   }
   const { chooseCredentialStore } = await import('../core/platform/credentials/store.js');
-  // The host's credential store holds this data dir's sessions and keys: the CLI uses the same kind.
-  const kind = process.env.TREASURY_CREDENTIAL_STORE || (door.credentialStore.kind === 'env' ? 'auto' : door.credentialStore.kind);
-  const credentials = await chooseCredentialStore({ dataDir: door.dataDir, env: { ...process.env, TREASURY_CREDENTIAL_STORE: kind } });
-  process.stderr.write(`Working through the console host (process ${door.hello.pid}) that has ${door.dataDir} open.\n`);
+  // The host's credential store holds this data dir's sessions and keys: the CLI uses the same
+  // kind.
+  const kind =
+    process.env.TREASURY_CREDENTIAL_STORE ||
+    (door.credentialStore.kind === 'env' ? 'auto' : door.credentialStore.kind);
+  const credentials = await chooseCredentialStore({
+    dataDir: door.dataDir,
+    env: { ...process.env, TREASURY_CREDENTIAL_STORE: kind },
+  });
+  process.stderr.write(
+    `Working through the console host (process ${door.hello.pid}) that has ${door.dataDir} open.\n`,
+  );
   return { ...door, credentials, attachedTo: door.hello };
 }

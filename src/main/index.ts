@@ -4,14 +4,23 @@
  */
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
-import { CALL_CHANNEL, EXPORT_CHANNEL, IMPORT_CHANNEL, INFO_CHANNEL, PROGRESS_CHANNEL, type BridgeResult } from '../core/host/bridge/contract.js';
+import {
+  CALL_CHANNEL,
+  EXPORT_CHANNEL,
+  IMPORT_CHANNEL,
+  INFO_CHANNEL,
+  PROGRESS_CHANNEL,
+  type BridgeResult,
+} from '../core/host/bridge/contract.js';
 import { bridgeExportSchema, bridgeImportSchema, invalid } from '../core/host/bridge/envelope.js';
 import { CONTENT_SECURITY_POLICY } from '../core/host/bridge/csp.js';
 import { BridgeSession } from '../core/host/bridge/session-host.js';
 import { defaultDataDir } from '../core/platform/files/paths.js';
-import { openWorkstationThread, type WorkstationDoor } from '../core/host/workstation/thread/door.js';
+import {
+  openWorkstationThread,
+  type WorkstationDoor,
+} from '../core/host/workstation/thread/door.js';
 import { serveAttach, type AttachEndpoint } from '../core/host/workstation/attach/endpoint.js';
-
 
 let workstation: WorkstationDoor | undefined;
 let attach: AttachEndpoint | null = null;
@@ -24,11 +33,11 @@ async function createWindow(): Promise<void> {
     title: 'Treasury Console',
     show: false,
     webPreferences: {
-      // Electronegativity asks for a review of every preload (PRELOAD_JS_CHECK, medium). Reviewed: it
-      // is our own, and exposes exactly one typed object (window.treasury: call, info, onProgress,
-      // importFile, exportFile) through
+      // Electronegativity asks for a review of every preload (PRELOAD_JS_CHECK, medium). Reviewed:
+      // it is our own, and exposes exactly one typed object (window.treasury: call, info,
+      // onProgress, importFile, exportFile) through
       // contextBridge — no Node, no ipcRenderer, no Electron object (src/preload/index.ts).
-      preload: path.join(__dirname, '../preload/index.cjs'), /* eng-disable PRELOAD_JS_CHECK */
+      preload: path.join(__dirname, '../preload/index.cjs') /* eng-disable PRELOAD_JS_CHECK */,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -56,7 +65,9 @@ async function createWindow(): Promise<void> {
   else await win.loadFile(path.join(__dirname, '../renderer/index.html'));
 }
 
-/** Our own pages only: the bundled renderer (file://) or, in development, the electron-vite server. */
+/**
+ * Our own pages only: the bundled renderer (file://) or, in development, the electron-vite server.
+ */
 function trustedSender(frame: Electron.WebFrameMain | null, main: Electron.WebFrameMain): boolean {
   if (!frame || frame !== main) return false;
   const url = frame.url;
@@ -64,7 +75,10 @@ function trustedSender(frame: Electron.WebFrameMain | null, main: Electron.WebFr
   return url.startsWith('file://');
 }
 
-const refusal = (message: string): BridgeResult<never> => ({ ok: false, error: { code: 'FORBIDDEN', kind: 'user', message, problems: [] } });
+const refusal = (message: string): BridgeResult<never> => ({
+  ok: false,
+  error: { code: 'FORBIDDEN', kind: 'user', message, problems: [] },
+});
 
 /**
  * The IPC side of the bridge. Calls go to the workstation thread through BridgeSession (the session
@@ -76,32 +90,56 @@ function registerBridge(ws: WorkstationDoor): void {
   const bridge = new BridgeSession(ws, (event) => {
     if (window && !window.isDestroyed()) window.webContents.send(PROGRESS_CHANNEL, event);
   });
-  const ownWindow = (event: Electron.IpcMainInvokeEvent) => trustedSender(event.senderFrame, event.sender.mainFrame);
+  const ownWindow = (event: Electron.IpcMainInvokeEvent) =>
+    trustedSender(event.senderFrame, event.sender.mainFrame);
 
   ipcMain.handle(CALL_CHANNEL, async (event, raw: unknown): Promise<BridgeResult<unknown>> => {
     // Only our own window's top frame, showing our own page, may call.
     if (!ownWindow(event)) return refusal('calls are accepted from the console window only');
     return bridge.call(raw);
   });
-  ipcMain.handle(INFO_CHANNEL, async (event) => (ownWindow(event) ? bridge.info(app.getVersion(), 'electron') : null));
+  ipcMain.handle(INFO_CHANNEL, async (event) =>
+    ownWindow(event) ? bridge.info(app.getVersion(), 'electron') : null,
+  );
   ipcMain.handle(IMPORT_CHANNEL, async (event, raw: unknown) => {
-    if (!ownWindow(event) || !window) return refusal('imports are accepted from the console window only');
+    if (!ownWindow(event) || !window)
+      return refusal('imports are accepted from the console window only');
     const parsed = bridgeImportSchema.safeParse(raw);
-    if (!parsed.success) return invalid('an import names affiliates.import or conversions.import', parsed.error);
-    const picked = await dialog.showOpenDialog(window, { title: 'Import CSV', properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv'] }] });
+    if (!parsed.success)
+      return invalid('an import names affiliates.import or conversions.import', parsed.error);
+    const picked = await dialog.showOpenDialog(window, {
+      title: 'Import CSV',
+      properties: ['openFile'],
+      filters: [{ name: 'CSV', extensions: ['csv'] }],
+    });
     if (picked.canceled || !picked.filePaths[0]) return null;
     return bridge.run(parsed.data.name, { file: picked.filePaths[0] }, parsed.data.id);
   });
   ipcMain.handle(EXPORT_CHANNEL, async (event, raw: unknown) => {
-    if (!ownWindow(event) || !window) return refusal('exports are accepted from the console window only');
+    if (!ownWindow(event) || !window)
+      return refusal('exports are accepted from the console window only');
     const parsed = bridgeExportSchema.safeParse(raw);
-    if (!parsed.success) return invalid('an export is { name, payload, suggestedName, id? }', parsed.error);
+    if (!parsed.success)
+      return invalid('an export is { name, payload, suggestedName, id? }', parsed.error);
     const json = parsed.data.suggestedName.endsWith('.json');
-    const chosen = await dialog.showSaveDialog(window, { title: 'Export', defaultPath: parsed.data.suggestedName, filters: [json ? { name: 'JSON', extensions: ['json'] } : { name: 'CSV', extensions: ['csv'] }] });
+    const chosen = await dialog.showSaveDialog(window, {
+      title: 'Export',
+      defaultPath: parsed.data.suggestedName,
+      filters: [
+        json ? { name: 'JSON', extensions: ['json'] } : { name: 'CSV', extensions: ['csv'] },
+      ],
+    });
     if (chosen.canceled || !chosen.filePath) return null;
     // The save dialog already asked before replacing an existing file. The export runs as a job:
     // the console follows it in its jobs panel (jobs.list) and keeps working meanwhile.
-    return bridge.run('jobs.start', { name: parsed.data.name, payload: { ...parsed.data.payload, out: chosen.filePath, overwrite: true } }, parsed.data.id);
+    return bridge.run(
+      'jobs.start',
+      {
+        name: parsed.data.name,
+        payload: { ...parsed.data.payload, out: chosen.filePath, overwrite: true },
+      },
+      parsed.data.id,
+    );
   });
 }
 
@@ -119,22 +157,39 @@ app.whenReady().then(async () => {
 /** Our own pages: the packaged file:// renderer, or the dev server in development. */
 function ownPage(url: string | undefined): boolean {
   if (!url) return false;
-  return url.startsWith('file://') || (process.env.ELECTRON_RENDERER_URL !== undefined && url.startsWith(new URL(process.env.ELECTRON_RENDERER_URL).origin));
+  return (
+    url.startsWith('file://') ||
+    (process.env.ELECTRON_RENDERER_URL !== undefined &&
+      url.startsWith(new URL(process.env.ELECTRON_RENDERER_URL).origin))
+  );
 }
 
 async function start(): Promise<void> {
   // Deny every permission request and check (camera, microphone, geolocation, …) but one: desktop
   // notifications for our own pages, which alert the operator to new payout exceptions.
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permission === 'notifications' && ownPage(details.requestingUrl)));
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permission === 'notifications' && ownPage(origin));
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(permission === 'notifications' && ownPage(details.requestingUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler(
+    (_wc, permission, origin) => permission === 'notifications' && ownPage(origin),
+  );
   // The same strict CSP as the page's meta tag, as a header on everything loaded (no remote
   // content, no eval, no inline script).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      },
+    });
   });
   // Nothing leaves the machine from the renderer: only our own file:// pages (and the dev server).
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const own = details.url.startsWith('file://') || details.url.startsWith('devtools://') || (process.env.ELECTRON_RENDERER_URL !== undefined && details.url.startsWith(process.env.ELECTRON_RENDERER_URL));
+    const own =
+      details.url.startsWith('file://') ||
+      details.url.startsWith('devtools://') ||
+      (process.env.ELECTRON_RENDERER_URL !== undefined &&
+        details.url.startsWith(process.env.ELECTRON_RENDERER_URL));
     callback({ cancel: !own });
   });
   // The workstation runs in its own thread: calculation, import, export, sync and execution never

@@ -23,7 +23,8 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async () => page?.close());
 
 /** An affiliate's IDR row in the payables grid (the grid's row id is affiliate|currency). */
-const payablesRow = (id: string) => page.getByTestId('payables-grid').locator(`.ag-row[row-id="${id}|IDR"]`);
+const payablesRow = (id: string) =>
+  page.getByTestId('payables-grid').locator(`.ag-row[row-id="${id}|IDR"]`);
 
 async function openAffiliate(id: string): Promise<void> {
   await page.getByTestId('nav-payables').click();
@@ -51,7 +52,9 @@ async function previewOf(id: string): Promise<void> {
   await page.getByTestId('nav-builder').click();
   await page.getByTestId('builder-affiliates').fill(id);
   await page.getByTestId('builder-preview').click();
-  await expect(page.getByTestId('builder-preview-grid').locator(`.ag-row[row-id="${id}"]`).first()).toBeVisible();
+  await expect(
+    page.getByTestId('builder-preview-grid').locator(`.ag-row[row-id="${id}"]`).first(),
+  ).toBeVisible();
 }
 
 test('the account number is masked; Reveal shows it whole, in this view only', async () => {
@@ -65,7 +68,9 @@ test('the account number is masked; Reveal shows it whole, in this view only', a
   const whole = (await account.textContent())!;
   expect(whole.length).toBeGreaterThan(4);
   expect(whole.endsWith(masked.replace(/•/g, ''))).toBe(true);
-  await expect(page.getByTestId('affiliate-reveal-note')).toContainText('recorded in the audit trail');
+  await expect(page.getByTestId('affiliate-reveal-note')).toContainText(
+    'recorded in the audit trail',
+  );
   await screenshot(page, 'affiliate-drawer');
   // Hidden again on request, and by closing the drawer: the number lives in that view only.
   await page.getByTestId('affiliate-account-hide').click();
@@ -86,7 +91,9 @@ test('holding payouts: the banner says why and since when; the payables row and 
   const banner = page.getByTestId('affiliate-hold-banner');
   await expect(banner).toContainText(HOLD_REASON);
   await expect(banner).toContainText(/since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
-  await expect(page.getByTestId('affiliate-owed')).toContainText(`no — payouts held: ${HOLD_REASON}`);
+  await expect(page.getByTestId('affiliate-owed')).toContainText(
+    `no — payouts held: ${HOLD_REASON}`,
+  );
   // The grid behind the drawer was read again: the row is no longer eligible, and says why.
   await expect(payablesRow(id).locator('[col-id="eligible"]')).toHaveText('no');
   await expect(payablesRow(id).locator('[col-id="reason"]')).toHaveText('payouts held by a person');
@@ -95,7 +102,9 @@ test('holding payouts: the banner says why and since when; the payables row and 
   await closeDrawer();
   // The builder leaves them out, with the same words.
   await previewOf(id);
-  await expect(page.getByTestId('builder-preview-grid').locator(`.ag-row[row-id="${id}"] [col-id="reasons"]`)).toHaveText('payouts held by a person');
+  await expect(
+    page.getByTestId('builder-preview-grid').locator(`.ag-row[row-id="${id}"] [col-id="reasons"]`),
+  ).toHaveText('payouts held by a person');
   await expect(page.getByTestId('builder-excluded')).toContainText('payouts held by a person');
 });
 
@@ -112,15 +121,18 @@ test('releasing the hold makes them eligible again', async () => {
   await expect(payablesRow(id).locator('[col-id="reason"]')).toHaveText('');
 });
 
-test("a destination the router refuses: its words under the field; KYC set to pending and back", async () => {
+test('a destination the router refuses: its words under the field; KYC set to pending and back', async () => {
   await page.getByTestId('affiliate-destination').click();
   await page.getByTestId('destination-channel').fill('id bca');
   await page.getByTestId('destination-account').fill('1234567890');
   await page.getByTestId('destination-reason').fill('Checking the form');
   await page.getByTestId('destination-confirm').click();
   await passStepUp();
-  await expect(page.getByTestId('destination-channel-error')).toContainText('capitals, digits and underscores');
-  // A valid channel through a provider that does not pay the affiliate's currency: said at the provider.
+  await expect(page.getByTestId('destination-channel-error')).toContainText(
+    'capitals, digits and underscores',
+  );
+  // A valid channel through a provider that does not pay the affiliate's currency: said at the
+  // provider.
   await page.getByTestId('destination-channel').fill('ID_BCA');
   await page.getByTestId('destination-provider').selectOption('rise');
   await page.getByTestId('destination-confirm').click();
@@ -150,15 +162,22 @@ test('a payout sent in parts: the drawer lists each part, with the provider stat
   const payouts = page.getByTestId('affiliate-payouts');
   await expect(payouts.locator('.ag-row').first()).toBeVisible();
   // In the order shown (AG Grid's row index, not the DOM's order).
-  const parts = await payouts.locator('.ag-row').evaluateAll((rows) =>
-    rows.sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index'))).map((r) => r.querySelector('[col-id="part"]')?.textContent ?? ''),
-  );
+  const parts = await payouts
+    .locator('.ag-row')
+    .evaluateAll((rows) =>
+      rows
+        .sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))
+        .map((r) => r.querySelector('[col-id="part"]')?.textContent ?? ''),
+    );
   const n = Number(/of (\d+)$/.exec(parts[0] ?? '')?.[1]);
   expect(n).toBeGreaterThan(1);
   expect(parts.length).toBe(n);
   // In their order, after the newest first: part 1 of n … part n of n.
   expect(parts).toEqual(Array.from({ length: n }, (_, i) => `part ${i + 1} of ${n}`));
-  await expect(payouts.locator('.ag-row [col-id="status"] .status').first()).toHaveAttribute('data-status', 'PENDING');
+  await expect(payouts.locator('.ag-row [col-id="status"] .status').first()).toHaveAttribute(
+    'data-status',
+    'PENDING',
+  );
   await closeDrawer();
   await signOut(page);
 });
@@ -166,7 +185,12 @@ test('a payout sent in parts: the drawer lists each part, with the provider stat
 test('a viewer sees each action disabled, with the reason', async () => {
   await signIn(page, 'viewer', scenario().password);
   await openAffiliate(cast().held);
-  for (const action of ['affiliate-hold', 'affiliate-kyc', 'affiliate-destination', 'affiliate-reveal']) {
+  for (const action of [
+    'affiliate-hold',
+    'affiliate-kyc',
+    'affiliate-destination',
+    'affiliate-reveal',
+  ]) {
     await expect(page.getByTestId(action)).toBeDisabled();
     await expect(page.getByTestId(`${action}-reason`)).toContainText('you are viewer');
   }
@@ -178,7 +202,11 @@ test('a viewer sees each action disabled, with the reason', async () => {
 test('the builder shows an amount above its channel maximum as "N parts", each part a payout', async () => {
   const id = cast().splitInPreview;
   const parts = await page.evaluate(async (affiliate) => {
-    const r = await window.treasury.call('batch.previewPage', { provider: 'xendit', currency: 'IDR', affiliateIds: [affiliate] });
+    const r = await window.treasury.call('batch.previewPage', {
+      provider: 'xendit',
+      currency: 'IDR',
+      affiliateIds: [affiliate],
+    });
     if (!r.ok) throw new Error(r.error.message);
     return r.value.rows[0]!.parts;
   }, id);
@@ -192,7 +220,9 @@ test('the builder shows an amount above its channel maximum as "N parts", each p
   await expect(page.locator('.ag-tooltip')).toContainText(/IDR [\d,]+\.\d{2}/);
   await screenshot(page, 'builder-split');
   // One affiliate, as many payouts as parts; left out, they all go.
-  await expect(page.getByTestId('builder-totals').locator('tbody tr td').nth(2)).toHaveText(String(parts!.length));
+  await expect(page.getByTestId('builder-totals').locator('tbody tr td').nth(2)).toHaveText(
+    String(parts!.length),
+  );
   await row.getByTestId('builder-include').uncheck();
   await expect(page.getByTestId('builder-totals')).toContainText('Nothing included.');
 });

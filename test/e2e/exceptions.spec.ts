@@ -29,7 +29,11 @@ test.beforeAll(async ({ browser }) => {
   context = await browser.newContext({ permissions: ['notifications'] });
   await context.addInitScript(() => {
     const Real = window.Notification;
-    const alerts = { requested: 0, shown: [] as { title: string; body: string }[], instances: [] as unknown[] };
+    const alerts = {
+      requested: 0,
+      shown: [] as { title: string; body: string }[],
+      instances: [] as unknown[],
+    };
     (window as unknown as { alerts: typeof alerts }).alerts = alerts;
     let answered: NotificationPermission | null = null;
     function Recording(title: string, options?: NotificationOptions) {
@@ -44,7 +48,9 @@ test.beforeAll(async ({ browser }) => {
       return n;
     }
     Object.defineProperty(Recording, 'permission', { get: () => answered ?? 'default' });
-    (Recording as unknown as { requestPermission(): Promise<NotificationPermission> }).requestPermission = async () => {
+    (
+      Recording as unknown as { requestPermission(): Promise<NotificationPermission> }
+    ).requestPermission = async () => {
       alerts.requested++;
       answered = await Real.requestPermission();
       return answered;
@@ -56,11 +62,13 @@ test.beforeAll(async ({ browser }) => {
 });
 test.afterAll(async () => context?.close());
 
-const recorded = () => page.evaluate(() => {
-  const a = (window as unknown as { alerts: Recorded }).alerts;
-  return { requested: a.requested, shown: a.shown };
-});
-const numberIn = (text: string | null) => Number(/([\d,]+)/.exec(text ?? '')![1]!.replace(/,/g, ''));
+const recorded = () =>
+  page.evaluate(() => {
+    const a = (window as unknown as { alerts: Recorded }).alerts;
+    return { requested: a.requested, shown: a.shown };
+  });
+const numberIn = (text: string | null) =>
+  Number(/([\d,]+)/.exec(text ?? '')![1]!.replace(/,/g, ''));
 
 /** A step-up prompt may appear if the sign-in is older than the step-up window: answered. */
 async function passStepUp(): Promise<void> {
@@ -92,7 +100,9 @@ test('a run with failures: the bar never goes back, and the failed payouts are f
   expect(payouts).toBeGreaterThan(20);
   // The confirmation names exactly what is sent: every payout of an approved batch, in IDR.
   await page.getByTestId('batch-execute').click();
-  await expect(page.getByTestId('execute-sends')).toContainText(`This sends ${payouts} payouts through the providers: IDR `);
+  await expect(page.getByTestId('execute-sends')).toContainText(
+    `This sends ${payouts} payouts through the providers: IDR `,
+  );
 
   // Sample the bar (and the progress events) from the page itself while the call runs.
   await page.evaluate(() => {
@@ -100,12 +110,18 @@ test('a run with failures: the bar never goes back, and the failed payouts are f
     [w.bar, w.events] = [[], []];
     window.treasury.onProgress((e) => e.name === 'batch.execute' && w.events.push(e.done));
     w.sampler = window.setInterval(() => {
-      const now = document.querySelector('[data-testid="execution-progress"]')?.getAttribute('aria-valuenow');
+      const now = document
+        .querySelector('[data-testid="execution-progress"]')
+        ?.getAttribute('aria-valuenow');
       if (now) w.bar.push(Number(now));
     }, 25);
   });
   await page.getByTestId('execute-confirm').click();
-  await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'COMPLETED_WITH_FAILURES', { timeout: 90_000 });
+  await expect(page.getByTestId('batch-status')).toHaveAttribute(
+    'data-status',
+    'COMPLETED_WITH_FAILURES',
+    { timeout: 90_000 },
+  );
   await expect(page.getByTestId('execution-progress')).toHaveAttribute('aria-valuenow', '100');
   const { bar, events } = await page.evaluate(() => {
     const w = window as unknown as { bar: number[]; events: number[]; sampler: number };
@@ -114,36 +130,54 @@ test('a run with failures: the bar never goes back, and the failed payouts are f
   });
   expect(bar.length).toBeGreaterThan(5);
   expect(events.length).toBeGreaterThan(0);
-  for (let i = 1; i < bar.length; i++) expect(bar[i], `bar sample ${i} of ${bar.join(',')}`).toBeGreaterThanOrEqual(bar[i - 1]!);
-  for (let i = 1; i < events.length; i++) expect(events[i], `event ${i} of ${events.join(',')}`).toBeGreaterThanOrEqual(events[i - 1]!);
+  for (let i = 1; i < bar.length; i++)
+    expect(bar[i], `bar sample ${i} of ${bar.join(',')}`).toBeGreaterThanOrEqual(bar[i - 1]!);
+  for (let i = 1; i < events.length; i++)
+    expect(events[i], `event ${i} of ${events.join(',')}`).toBeGreaterThanOrEqual(events[i - 1]!);
   expect(bar.at(-1)).toBe(100);
   await expect(page.getByTestId('execution-state')).toHaveAttribute('data-state', 'settled');
 
-  // Filter the payouts grid by status FAILED: the rows come from the server, all failed, as many as the counts say.
+  // Filter the payouts grid by status FAILED: the rows come from the server, all failed, as many as
+  // the counts say.
   const failed = numberIn(await page.getByTestId('execution-counts').locator('.bad').textContent());
   expect(failed).toBeGreaterThan(0);
   const grid = page.getByTestId('batch-payouts-grid');
   await expect(grid.locator('.ag-row').first()).toBeVisible();
-  const filtered = page.waitForResponse((r) => r.url().endsWith('/bridge/call') && /"payouts.page"/.test(r.request().postData() ?? '') && /"status":"FAILED"/.test(r.request().postData() ?? ''));
+  const filtered = page.waitForResponse(
+    (r) =>
+      r.url().endsWith('/bridge/call') &&
+      /"payouts.page"/.test(r.request().postData() ?? '') &&
+      /"status":"FAILED"/.test(r.request().postData() ?? ''),
+  );
   await grid.locator('.ag-header-cell[col-id="status"] .ag-header-cell-filter-button').click();
   await page.getByRole('radio', { name: 'failed' }).check();
   const answer = (await (await filtered).json()) as { ok: boolean; value: { total: number } };
   expect(answer.value.total).toBe(failed);
   await page.keyboard.press('Escape');
   const shownRows = grid.locator('.ag-row');
-  await expect(shownRows.first().locator('[col-id="status"] .status')).toHaveAttribute('data-status', 'FAILED');
-  for (const status of await grid.locator('.ag-row [col-id="status"] .status').all()) await expect(status).toHaveAttribute('data-status', 'FAILED');
+  await expect(shownRows.first().locator('[col-id="status"] .status')).toHaveAttribute(
+    'data-status',
+    'FAILED',
+  );
+  for (const status of await grid.locator('.ag-row [col-id="status"] .status').all())
+    await expect(status).toHaveAttribute('data-status', 'FAILED');
   // The last error in words, with the provider's code.
-  await expect(grid.locator('.ag-row [col-id="failureCode"]').first()).toContainText(/\([A-Z_]+\)$/);
+  await expect(grid.locator('.ag-row [col-id="failureCode"]').first()).toContainText(
+    /\([A-Z_]+\)$/,
+  );
   await screenshot(page, 'batch-failed-filter');
 });
 
 test('a desktop notification says how many payouts need a person; clicking it opens the queue', async () => {
   const failed = numberIn(await page.getByTestId('execution-counts').locator('.bad').textContent());
   // Asked as soon as the execution ended here: one notification for this rise, with the count.
-  await expect.poll(async () => (await recorded()).shown.length, { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => (await recorded()).shown.length, { timeout: 30_000 })
+    .toBeGreaterThan(0);
   const { shown } = await recorded();
-  expect(shown.at(-1)!.title).toContain(`${failed} payout${failed === 1 ? ' needs' : 's need'} a person`);
+  expect(shown.at(-1)!.title).toContain(
+    `${failed} payout${failed === 1 ? ' needs' : 's need'} a person`,
+  );
   expect(shown.at(-1)!.body).toMatch(/failed/);
   await page.evaluate(() => {
     const last = (window as unknown as { alerts: Recorded }).alerts.instances.at(-1)!;
@@ -181,16 +215,22 @@ test('from the queue: one failed payout queued for a retry, the batch says so; a
   const first = await firstRow('affiliate').textContent();
   const firstAmount = (await firstRow('amountMinor').textContent())!.trim();
   await firstRow('actions').getByTestId('exception-retry').click();
-  await expect(page.getByTestId('retry-summary')).toHaveText(`This retries 1 payout: ${firstAmount}.`);
+  await expect(page.getByTestId('retry-summary')).toHaveText(
+    `This retries 1 payout: ${firstAmount}.`,
+  );
   await page.getByTestId('retry-queue').click();
   await passStepUp();
   await expect(grid.getByText(first!)).toHaveCount(0);
   await openBatch(number);
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'EXECUTING');
   await expect(page.getByTestId('execution-state')).toHaveAttribute('data-state', 'retries_queued');
-  await expect(page.getByTestId('execution-state')).toHaveText(`Retries queued: execute to send 1 payout (${firstAmount}).`);
+  await expect(page.getByTestId('execution-state')).toHaveText(
+    `Retries queued: execute to send 1 payout (${firstAmount}).`,
+  );
   await page.getByTestId('batch-execute').click();
-  await expect(page.getByTestId('execute-sends')).toHaveText(`This sends 1 payout through the providers: ${firstAmount}.`);
+  await expect(page.getByTestId('execute-sends')).toHaveText(
+    `This sends 1 payout through the providers: ${firstAmount}.`,
+  );
   await page.getByRole('button', { name: 'Back' }).click();
 
   // The second: from the queue, retried and sent now.
@@ -206,9 +246,14 @@ test('from the queue: one failed payout queued for a retry, the batch says so; a
   await page.getByTestId('retry-send').click();
   await passStepUp();
   await expect(page.getByTestId('retry-dialog')).toHaveCount(0);
-  // The execution sends both retries (and any automatic new attempt a transient failure gets) to the end.
+  // The execution sends both retries (and any automatic new attempt a transient failure gets) to
+  // the end.
   await openBatch(number);
-  await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', /^(COMPLETED|COMPLETED_WITH_FAILURES)$/, { timeout: 90_000 });
+  await expect(page.getByTestId('batch-status')).toHaveAttribute(
+    'data-status',
+    /^(COMPLETED|COMPLETED_WITH_FAILURES)$/,
+    { timeout: 90_000 },
+  );
   const outcome = await page.evaluate(
     async ([batch, affiliate]) => {
       const r = await window.treasury.call('payouts.page', { batch, affiliateId: affiliate });

@@ -7,7 +7,9 @@
 import { expect, test } from '@playwright/test';
 import { scenario, screenshot } from './scenario.js';
 
-test('an empty data dir: create the first super-admin with demo data, land on the dashboard', async ({ browser }) => {
+test('an empty data dir: create the first super-admin with demo data, land on the dashboard', async ({
+  browser,
+}) => {
   const page = await browser.newPage();
   await page.goto(scenario().fresh.url);
   const form = page.getByTestId('first-run');

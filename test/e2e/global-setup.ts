@@ -8,11 +8,16 @@ import { createInterface } from 'node:readline';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const root = path.resolve(import.meta.dirname, '../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/harness.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/harness.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the e2e harness exited (${code}) before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the e2e harness exited (${code}) before it was ready`)),
+    );
   });
   process.env.TREASURY_E2E = line;
   return async () => {

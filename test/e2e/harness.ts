@@ -30,7 +30,10 @@ import postgres from 'postgres';
 import { startBrowserHost, type BrowserHost } from '../../src/browser-host/server.js';
 import type { SignInResult } from '../../src/core/domain/operators/commands.js';
 import { resourcePath } from '../../src/core/platform/files/resources.js';
-import { openWorkstationThread, type WorkstationDoor } from '../../src/core/host/workstation/thread/door.js';
+import {
+  openWorkstationThread,
+  type WorkstationDoor,
+} from '../../src/core/host/workstation/thread/door.js';
 import { openWorkstation, type Workstation } from '../../src/core/host/workstation/workstation.js';
 import { startFakeXendit } from '../fakes/xendit.js';
 import { tcpRelay } from '../support/tcp-relay.js';
@@ -41,21 +44,38 @@ const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.
 const cleanups: (() => Promise<void> | void)[] = [];
 const log = (line: string) => process.stderr.write(`[e2e harness] ${line}\n`);
 
-async function seed(dataDir: string, centralUrl: string | undefined, fn: (call: SeedCall, ws: Workstation) => Promise<void>): Promise<void> {
+async function seed(
+  dataDir: string,
+  centralUrl: string | undefined,
+  fn: (call: SeedCall, ws: Workstation) => Promise<void>,
+): Promise<void> {
   const ws = await openWorkstation({ dataDir, centralUrl });
   try {
-    const raw = (name: string, payload: unknown, session: string | null) => ws.call({ name, payload, session, workstationId: ws.id });
+    const raw = (name: string, payload: unknown, session: string | null) =>
+      ws.call({ name, payload, session, workstationId: ws.id });
     await raw('operators.bootstrap', { username: 'admin', password: E2E_PASSWORD }, null);
-    const signed = (await raw('session.signIn', { username: 'admin', password: E2E_PASSWORD }, null)) as SignInResult;
+    const signed = (await raw(
+      'session.signIn',
+      { username: 'admin', password: E2E_PASSWORD },
+      null,
+    )) as SignInResult;
     if (!signed.ok) throw new Error('admin sign-in failed');
     const call: SeedCall = (name, payload) => raw(name, payload, signed.token);
-    for (const [username, role] of [['maker', 'processor'], ['checker', 'admin'], ['viewer', 'viewer']] as const) {
+    for (const [username, role] of [
+      ['maker', 'processor'],
+      ['checker', 'admin'],
+      ['viewer', 'viewer'],
+    ] as const) {
       await call('operators.create', { username, role, password: E2E_PASSWORD });
     }
     // One approver suffices in these scenarios (the two-approver rule has its own tests), and the
     // burst rule must not hold approvals made seconds apart by the suite.
-    await ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('high_value_thresholds', ${JSON.stringify({ IDR: '1000000000000', PHP: '100000000', USD: '10000000' })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`);
-    await ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('security_rules', ${JSON.stringify({ highValueBurst: { count: 1_000_000, windowMinutes: 1 } })}::jsonb) ON CONFLICT (key) DO NOTHING`);
+    await ws.central.db.execute(
+      sql`INSERT INTO settings (key, value) VALUES ('high_value_thresholds', ${JSON.stringify({ IDR: '1000000000000', PHP: '100000000', USD: '10000000' })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    );
+    await ws.central.db.execute(
+      sql`INSERT INTO settings (key, value) VALUES ('security_rules', ${JSON.stringify({ highValueBurst: { count: 1_000_000, windowMinutes: 1 } })}::jsonb) ON CONFLICT (key) DO NOTHING`,
+    );
     await fn(call, ws);
   } finally {
     await ws.close();
@@ -63,14 +83,32 @@ async function seed(dataDir: string, centralUrl: string | undefined, fn: (call: 
 }
 type SeedCall = (name: string, payload: unknown) => Promise<unknown>;
 
-/** A batch created and submitted by admin and approved by checker, waiting for execution: its number. */
-async function approvedBatch(call: SeedCall, ws: Workstation, filters: { provider: string; currency: string }): Promise<string> {
-  const created = (await call('batch.create', filters)) as { batches: { id: string; number: string; contentHash: string }[] };
+/**
+ * A batch created and submitted by admin and approved by checker, waiting for execution: its
+ * number.
+ */
+async function approvedBatch(
+  call: SeedCall,
+  ws: Workstation,
+  filters: { provider: string; currency: string },
+): Promise<string> {
+  const created = (await call('batch.create', filters)) as {
+    batches: { id: string; number: string; contentHash: string }[];
+  };
   const batch = created.batches[0]!;
   await call('batch.submit', { batch: batch.id });
-  const checker = (await ws.call({ name: 'session.signIn', payload: { username: 'checker', password: E2E_PASSWORD }, workstationId: ws.id })) as SignInResult;
+  const checker = (await ws.call({
+    name: 'session.signIn',
+    payload: { username: 'checker', password: E2E_PASSWORD },
+    workstationId: ws.id,
+  })) as SignInResult;
   if (!checker.ok) throw new Error('checker sign-in failed');
-  await ws.call({ name: 'batch.approve', payload: { batch: batch.id, contentHash: batch.contentHash }, session: checker.token, workstationId: ws.id });
+  await ws.call({
+    name: 'batch.approve',
+    payload: { batch: batch.id, contentHash: batch.contentHash },
+    session: checker.token,
+    workstationId: ws.id,
+  });
   return batch.number;
 }
 
@@ -83,8 +121,16 @@ interface PreviewRowSeen {
   parts: string[] | null;
 }
 
-const previewIdr = async (call: SeedCall) => ((await call('batch.preview', { provider: 'xendit', currency: 'IDR' })) as { rows: PreviewRowSeen[] }).rows.filter((r) => r.eligible);
-/** Above this, an IDR payout through OVO is split (Xendit's e-wallet maximum, IDR 20,000,000, in minor units). */
+const previewIdr = async (call: SeedCall) =>
+  (
+    (await call('batch.preview', { provider: 'xendit', currency: 'IDR' })) as {
+      rows: PreviewRowSeen[];
+    }
+  ).rows.filter((r) => r.eligible);
+/**
+ * Above this, an IDR payout through OVO is split (Xendit's e-wallet maximum, IDR 20,000,000, in
+ * minor units).
+ */
 const OVO_MAXIMUM_MINOR = 2_000_000_000n;
 
 /**
@@ -95,27 +141,59 @@ async function splitAffiliate(call: SeedCall, taken: readonly string[]): Promise
   const rows = (await previewIdr(call)).filter((r) => !taken.includes(r.affiliateId));
   const split = rows.find((r) => r.parts !== null && r.parts.length > 1);
   if (split) return split.affiliateId;
-  const big = rows.filter((r) => BigInt(r.amountMinor) > OVO_MAXIMUM_MINOR).sort((a, b) => (BigInt(b.amountMinor) > BigInt(a.amountMinor) ? 1 : -1))[0];
-  if (!big) throw new Error('affiliates scenario: no IDR earner above IDR 20,000,000 to pay through OVO in parts');
-  await call('affiliate.setDestination', { affiliateId: big.affiliateId, provider: 'xendit', channelCode: 'ID_OVO', accountNumber: `0812${big.affiliateId.replace(/\D/g, '').padStart(8, '0')}`, accountHolderName: big.affiliateId, reason: 'e2e: an e-wallet destination above its maximum' });
+  const big = rows
+    .filter((r) => BigInt(r.amountMinor) > OVO_MAXIMUM_MINOR)
+    .sort((a, b) => (BigInt(b.amountMinor) > BigInt(a.amountMinor) ? 1 : -1))[0];
+  if (!big)
+    throw new Error(
+      'affiliates scenario: no IDR earner above IDR 20,000,000 to pay through OVO in parts',
+    );
+  await call('affiliate.setDestination', {
+    affiliateId: big.affiliateId,
+    provider: 'xendit',
+    channelCode: 'ID_OVO',
+    accountNumber: `0812${big.affiliateId.replace(/\D/g, '').padStart(8, '0')}`,
+    accountHolderName: big.affiliateId,
+    reason: 'e2e: an e-wallet destination above its maximum',
+  });
   const now = (await previewIdr(call)).find((r) => r.affiliateId === big.affiliateId);
-  if (!now?.parts || now.parts.length < 2) throw new Error(`affiliates scenario: ${big.affiliateId} on OVO is not split`);
+  if (!now?.parts || now.parts.length < 2)
+    throw new Error(`affiliates scenario: ${big.affiliateId} on OVO is not split`);
   return big.affiliateId;
 }
 
-/** The affiliates scenario's cast: whom to hold, whose split payouts are in a batch, whose in the preview. */
-async function affiliatesCast(call: SeedCall): Promise<{ held: string; splitInBatch: string; splitInPreview: string }> {
+/**
+ * The affiliates scenario's cast: whom to hold, whose split payouts are in a batch, whose in the
+ * preview.
+ */
+async function affiliatesCast(
+  call: SeedCall,
+): Promise<{ held: string; splitInBatch: string; splitInPreview: string }> {
   const splitInBatch = await splitAffiliate(call, []);
-  await call('batch.create', { provider: 'xendit', currency: 'IDR', affiliateIds: [splitInBatch], note: 'e2e: a split payout' });
+  await call('batch.create', {
+    provider: 'xendit',
+    currency: 'IDR',
+    affiliateIds: [splitInBatch],
+    note: 'e2e: a split payout',
+  });
   const splitInPreview = await splitAffiliate(call, [splitInBatch]);
-  const held = (await previewIdr(call)).find((r) => r.affiliateId !== splitInBatch && r.affiliateId !== splitInPreview && r.parts === null);
+  const held = (await previewIdr(call)).find(
+    (r) => r.affiliateId !== splitInBatch && r.affiliateId !== splitInPreview && r.parts === null,
+  );
   if (!held) throw new Error('affiliates scenario: no other eligible IDR affiliate');
   return { held: held.affiliateId, splitInBatch, splitInPreview };
 }
 
-async function host(dataDir: string, centralUrl?: string): Promise<{ door: WorkstationDoor; host: BrowserHost }> {
+async function host(
+  dataDir: string,
+  centralUrl?: string,
+): Promise<{ door: WorkstationDoor; host: BrowserHost }> {
   const door = await openWorkstationThread({ dataDir, centralUrl, retryAfterMs: 1000 });
-  const h = await startBrowserHost({ workstation: door, rendererDir: resourcePath('out/renderer'), version: 'e2e' });
+  const h = await startBrowserHost({
+    workstation: door,
+    rendererDir: resourcePath('out/renderer'),
+    version: 'e2e',
+  });
   cleanups.push(async () => {
     await h.close();
     await door.close();
@@ -130,10 +208,24 @@ async function host(dataDir: string, centralUrl?: string): Promise<{ door: Works
  * not a cold start (issue 18's subject: a long call must not hold the others up).
  */
 async function warm(door: WorkstationDoor): Promise<void> {
-  const signed = (await door.call({ name: 'session.signIn', payload: { username: 'admin', password: E2E_PASSWORD }, workstationId: door.id })) as SignInResult;
+  const signed = (await door.call({
+    name: 'session.signIn',
+    payload: { username: 'admin', password: E2E_PASSWORD },
+    workstationId: door.id,
+  })) as SignInResult;
   if (!signed.ok) throw new Error('admin sign-in failed');
-  await door.call({ name: 'dashboard.summary', payload: {}, session: signed.token, workstationId: door.id });
-  await door.call({ name: 'session.signOut', payload: { token: signed.token }, session: signed.token, workstationId: door.id });
+  await door.call({
+    name: 'dashboard.summary',
+    payload: {},
+    session: signed.token,
+    workstationId: door.id,
+  });
+  await door.call({
+    name: 'session.signOut',
+    payload: { token: signed.token },
+    session: signed.token,
+    workstationId: door.id,
+  });
 }
 
 async function main(): Promise<void> {
@@ -149,13 +241,19 @@ async function main(): Promise<void> {
   // flow
   const flowDir = path.join(root, 'flow');
   await seed(flowDir, undefined, async (call) => {
-    await call('demo.generate', { affiliates: 60, conversions: 4000, seed: 7, until: '2026-11-01' });
+    await call('demo.generate', {
+      affiliates: 60,
+      conversions: 4000,
+      seed: 7,
+      until: '2026-11-01',
+    });
     await call('commissions.calculate', {});
   });
   const flow = await host(flowDir);
   log('flow ready');
 
-  // fresh: an empty data dir, as `npm start` opens it on a new machine (first-run setup in the page).
+  // fresh: an empty data dir, as `npm start` opens it on a new machine (first-run setup in the
+  // page).
   const fresh = await host(path.join(root, 'fresh'));
   log('fresh ready');
 
@@ -164,7 +262,12 @@ async function main(): Promise<void> {
   const largeDir = path.join(root, 'large');
   const started = Date.now();
   await seed(largeDir, undefined, async (call) => {
-    await call('demo.generate', { affiliates: 140_000, conversions: 420_000, seed: 5, until: '2026-11-01' });
+    await call('demo.generate', {
+      affiliates: 140_000,
+      conversions: 420_000,
+      seed: 5,
+      until: '2026-11-01',
+    });
     await call('commissions.calculate', {});
   });
   const large = await host(largeDir);
@@ -176,8 +279,15 @@ async function main(): Promise<void> {
   const exceptionsDir = path.join(root, 'exceptions');
   let failing = '';
   await seed(exceptionsDir, undefined, async (call, ws) => {
-    await ws.central.db.execute(sql`INSERT INTO settings (key, value) VALUES ('providers', ${JSON.stringify({ sandbox: { seed: 5, failureRate: 0.35 } })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`);
-    await call('demo.generate', { affiliates: 1500, conversions: 30_000, seed: 7, until: '2026-11-01' });
+    await ws.central.db.execute(
+      sql`INSERT INTO settings (key, value) VALUES ('providers', ${JSON.stringify({ sandbox: { seed: 5, failureRate: 0.35 } })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    );
+    await call('demo.generate', {
+      affiliates: 1500,
+      conversions: 30_000,
+      seed: 7,
+      until: '2026-11-01',
+    });
     await call('commissions.calculate', {});
     failing = await approvedBatch(call, ws, { provider: 'sandbox', currency: 'IDR' });
   });
@@ -188,7 +298,12 @@ async function main(): Promise<void> {
   const affiliatesDir = path.join(root, 'affiliates');
   let cast = { held: '', splitInBatch: '', splitInPreview: '' };
   await seed(affiliatesDir, undefined, async (call) => {
-    await call('demo.generate', { affiliates: 60, conversions: 4000, seed: 7, until: '2026-11-01' });
+    await call('demo.generate', {
+      affiliates: 60,
+      conversions: 4000,
+      seed: 7,
+      until: '2026-11-01',
+    });
     await call('commissions.calculate', {});
     cast = await affiliatesCast(call);
   });
@@ -210,7 +325,12 @@ async function main(): Promise<void> {
   const offlineDir = path.join(root, 'offline');
   let approved = '';
   await seed(offlineDir, direct.toString(), async (call, ws) => {
-    await call('demo.generate', { affiliates: 30, conversions: 1500, seed: 9, until: '2026-11-01' });
+    await call('demo.generate', {
+      affiliates: 30,
+      conversions: 1500,
+      seed: 9,
+      until: '2026-11-01',
+    });
     await call('commissions.calculate', {});
     approved = await approvedBatch(call, ws, { provider: 'xendit', currency: 'PHP' });
   });
@@ -240,7 +360,11 @@ async function main(): Promise<void> {
       flow: { url: flow.host.url },
       fresh: { url: fresh.host.url },
       large: { url: large.host.url },
-      offline: { url: offline.host.url, approvedBatch: approved, control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}` },
+      offline: {
+        url: offline.host.url,
+        approvedBatch: approved,
+        control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`,
+      },
       exceptions: { url: exceptions.host.url, approvedBatch: failing },
       affiliates: { url: affiliates.host.url, ...cast },
     }) + '\n',

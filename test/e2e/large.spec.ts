@@ -30,7 +30,9 @@ test('a viewer sees the create action disabled, with the missing permission as t
   await expect(page.getByTestId('builder-create-reason')).toContainText('batches.create');
   await screenshot(page, 'builder-viewer');
   // Deny by default: the router refuses the call even if the page sends it.
-  const refused = await page.evaluate(() => window.treasury.call('batch.create', { provider: 'xendit' } as never));
+  const refused = await page.evaluate(() =>
+    window.treasury.call('batch.create', { provider: 'xendit' } as never),
+  );
   expect(refused.ok).toBe(false);
   expect(!refused.ok && refused.error.code).toBe('FORBIDDEN');
   await signOut(page);
@@ -40,7 +42,8 @@ test('the payables grid scrolls through more than 100,000 rows and filters them'
   await signIn(page, 'admin', scenario().password);
   const calls: string[] = [];
   page.on('request', (r) => {
-    if (r.url().endsWith('/bridge/call') && r.postData()?.includes('payables.page')) calls.push(r.postData()!);
+    if (r.url().endsWith('/bridge/call') && r.postData()?.includes('payables.page'))
+      calls.push(r.postData()!);
   });
   await page.getByTestId('nav-payables').click();
   const grid = page.getByTestId('payables-grid');
@@ -49,15 +52,25 @@ test('the payables grid scrolls through more than 100,000 rows and filters them'
   const total = Number((await page.getByTestId('payables-total').textContent())!.replace(/,/g, ''));
   expect(total).toBeGreaterThanOrEqual(100_000);
   // Scroll far down: the rows there arrive in later blocks.
-  await grid.locator('.ag-body-vertical-scroll-viewport').evaluate((el) => (el.scrollTop = el.scrollHeight * 0.6));
-  const deepest = () => grid.locator('.ag-row[row-index]').evaluateAll((rows) => Math.max(...rows.map((r) => Number(r.getAttribute('row-index')))));
+  await grid
+    .locator('.ag-body-vertical-scroll-viewport')
+    .evaluate((el) => (el.scrollTop = el.scrollHeight * 0.6));
+  const deepest = () =>
+    grid
+      .locator('.ag-row[row-index]')
+      .evaluateAll((rows) => Math.max(...rows.map((r) => Number(r.getAttribute('row-index')))));
   await expect.poll(deepest, { timeout: 30_000 }).toBeGreaterThan(50_000);
   // The block down there arrives: its rows show affiliates, not loading placeholders.
   const deep = await deepest();
-  await expect(grid.locator(`.ag-row[row-index="${deep}"]`).first()).toContainText(/aff-\d{6}/, { timeout: 30_000 });
+  await expect(grid.locator(`.ag-row[row-index="${deep}"]`).first()).toContainText(/aff-\d{6}/, {
+    timeout: 30_000,
+  });
   // Pages, not the whole set: no request asked for more than 1,000 rows.
   expect(calls.length).toBeGreaterThan(1);
-  for (const body of calls) expect((JSON.parse(body) as { payload: { limit: number } }).payload.limit).toBeLessThanOrEqual(1000);
+  for (const body of calls)
+    expect((JSON.parse(body) as { payload: { limit: number } }).payload.limit).toBeLessThanOrEqual(
+      1000,
+    );
   // The quick filter goes to the server.
   await page.getByTestId('payables-search').fill('aff-000123');
   await expect(page.getByTestId('payables-total')).toHaveText('1');
@@ -67,7 +80,11 @@ test('the payables grid scrolls through more than 100,000 rows and filters them'
 test('the batch preview of every affiliate pages and sorts at the source; leaving one out changes the totals exactly', async () => {
   const calls: { limit: number; sort?: { field: string } }[] = [];
   page.on('request', (r) => {
-    if (r.url().endsWith('/bridge/call') && r.postData()?.includes('batch.previewPage')) calls.push((JSON.parse(r.postData()!) as { payload: { limit: number; sort?: { field: string } } }).payload);
+    if (r.url().endsWith('/bridge/call') && r.postData()?.includes('batch.previewPage'))
+      calls.push(
+        (JSON.parse(r.postData()!) as { payload: { limit: number; sort?: { field: string } } })
+          .payload,
+      );
   });
   await page.getByTestId('nav-builder').click();
   await page.getByTestId('builder-affiliates').fill('');
@@ -75,7 +92,9 @@ test('the batch preview of every affiliate pages and sorts at the source; leavin
   const info = page.getByTestId('builder-preview-info');
   await expect(info).toContainText(/\d{3},\d{3} affiliates considered/, { timeout: 60_000 });
   const grid = page.getByTestId('builder-preview-grid');
-  await expect(grid.locator('.ag-row[row-index="0"]').first()).toContainText(/aff-\d{6}/, { timeout: 30_000 });
+  await expect(grid.locator('.ag-row[row-index="0"]').first()).toContainText(/aff-\d{6}/, {
+    timeout: 30_000,
+  });
   // A page at a time: no request asked for more than 1,000 rows.
   expect(calls.length).toBeGreaterThan(1);
   for (const c of calls) expect(c.limit).toBeLessThanOrEqual(1000);
@@ -116,7 +135,9 @@ test('a big export runs as a job while the operator keeps working: online throug
   // Keep working meanwhile: each view answers, and the store is never called offline.
   const connectivity = page.getByTestId('connectivity');
   await page.getByTestId('nav-payables').click();
-  await expect(page.getByTestId('payables-grid').locator('.ag-row').first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('payables-grid').locator('.ag-row').first()).toBeVisible({
+    timeout: 30_000,
+  });
   await expect(connectivity).toHaveText('Online');
   await page.getByTestId('nav-batches').click();
   await expect(page.getByTestId('view-batches')).toBeVisible();
@@ -127,14 +148,27 @@ test('a big export runs as a job while the operator keeps working: online throug
   // A reload while it runs (or just after) still lists the job: it lives in the workstation.
   await page.reload();
   await page.getByTestId('jobs-button').click();
-  await expect(page.getByTestId('jobs-panel').getByTestId('job').first()).toHaveAttribute('data-job', 'export.commissions');
+  await expect(page.getByTestId('jobs-panel').getByTestId('job').first()).toHaveAttribute(
+    'data-job',
+    'export.commissions',
+  );
   // Then the file: its rows, and the panel's result says how many.
   const job2 = page.getByTestId('jobs-panel').getByTestId('job').first();
   await expect(job2).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
   await expect(job2.getByTestId('job-result')).toContainText(/[\d,]{6,} rows/);
-  const rowsShown = Number((await job2.getByTestId('job-result').textContent())!.match(/([\d,]+) rows/)![1]!.replace(/,/g, ''));
+  const rowsShown = Number(
+    (await job2.getByTestId('job-result').textContent())!
+      .match(/([\d,]+) rows/)![1]!
+      .replace(/,/g, ''),
+  );
   // The reload dropped this page's wish to download: the panel offers the file.
-  const file = await Promise.race([downloaded, job2.getByTestId('job-download').click().then(() => downloaded)]);
+  const file = await Promise.race([
+    downloaded,
+    job2
+      .getByTestId('job-download')
+      .click()
+      .then(() => downloaded),
+  ]);
   const text = readFileSync((await file.path())!, 'utf8');
   expect(text.trimEnd().split('\r\n').length - 1).toBe(rowsShown);
   expect(rowsShown).toBeGreaterThan(100_000);

@@ -33,7 +33,8 @@ test('central stopped: execute is disabled with the reason', async () => {
   await expect(page.getByTestId('connectivity')).toHaveText('Offline', { timeout: 30_000 });
   await expect(page.getByTestId('batch-execute')).toBeDisabled();
   await expect(page.getByTestId('batch-execute-reason')).toContainText(/offline/i);
-  // Opened again while offline, the batch comes from the encrypted cache, and still may not be executed.
+  // Opened again while offline, the batch comes from the encrypted cache, and still may not be
+  // executed.
   await page.getByTestId('nav-batches').click();
   await page.getByTestId('batches-grid').getByText(s.offline.approvedBatch).click();
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'APPROVED');

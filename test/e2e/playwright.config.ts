@@ -27,7 +27,16 @@ export default defineConfig({
       executablePath: CHROMIUM,
       // The flags this machine needs: no sandbox as root, no GPU, and no background connections
       // (the closed network refuses them, many at a time).
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-default-apps',
+      ],
     },
   },
 });

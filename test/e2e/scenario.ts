@@ -16,7 +16,10 @@ export interface Scenario {
 
 export function scenario(): Scenario {
   const raw = process.env.TREASURY_E2E;
-  if (!raw) throw new Error('TREASURY_E2E is not set: run the suite through playwright (global-setup starts the harness)');
+  if (!raw)
+    throw new Error(
+      'TREASURY_E2E is not set: run the suite through playwright (global-setup starts the harness)',
+    );
   return JSON.parse(raw) as Scenario;
 }
 
@@ -25,13 +28,19 @@ export function scenario(): Scenario {
  * (docs/images, committed); otherwise the ignored artifacts dir, so an ordinary run never changes
  * the tree. Either way at the config's fixed viewport (1440×900).
  */
-export const SCREENSHOTS = process.env.TREASURY_DOC_SCREENSHOTS === '1' ? path.resolve(import.meta.dirname, '../../docs/images') : path.resolve(import.meta.dirname, 'artifacts/screenshots');
+export const SCREENSHOTS =
+  process.env.TREASURY_DOC_SCREENSHOTS === '1'
+    ? path.resolve(import.meta.dirname, '../../docs/images')
+    : path.resolve(import.meta.dirname, 'artifacts/screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // Notices (a click dismisses one) would cover the view; progress bars animate their width.
-  // (Clicked in the page: a notice may dismiss itself meanwhile, which Playwright's click would wait out.)
-  await page.locator('.notice').evaluateAll((notices) => notices.forEach((n) => (n as HTMLElement).click()));
+  // (Clicked in the page: a notice may dismiss itself meanwhile, which Playwright's click would
+  // wait out.)
+  await page
+    .locator('.notice')
+    .evaluateAll((notices) => notices.forEach((n) => (n as HTMLElement).click()));
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

@@ -4,20 +4,33 @@
  * typed data whose signature is verified on execution, expiring typed data, no idempotency key,
  * and a search endpoint — plus injectable faults and signed webhooks (duplicates, out of order).
  *
- * Wire shapes the public docs leave open follow src/core/domain/providers/rise/rise.ts (its header lists them).
- * Amounts are parsed and written with lossless-json, so a client that rounds through a float shows.
- * The webhook HMAC is computed here independently of the client's verifier, on purpose.
+ * Wire shapes the public docs leave open follow src/core/domain/providers/rise/rise.ts (its header
+ * lists them). Amounts are parsed and written with lossless-json, so a client that rounds through a
+ * float shows. The webhook HMAC is computed here independently of the client's verifier, on
+ * purpose.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import { isAddressEqual, stringToHex, verifyMessage, verifyTypedData, type Address, type Hex } from 'viem';
+import {
+  LosslessNumber,
+  parse as parseLossless,
+  stringify as stringifyLossless,
+} from 'lossless-json';
+import {
+  isAddressEqual,
+  stringToHex,
+  verifyMessage,
+  verifyTypedData,
+  type Address,
+  type Hex,
+} from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
 
 /** A throwaway test key (never holds funds anywhere): the wallet the fake lets sign in. */
-export const FAKE_RISE_WALLET_KEY: Hex = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+export const FAKE_RISE_WALLET_KEY: Hex =
+  '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 export const FAKE_RISE_WALLET: Address = privateKeyToAccount(FAKE_RISE_WALLET_KEY).address;
 export const FAKE_RISE_FORWARDER: Address = '0x00000000000000000000000000000000000f0a4d';
 const FAKE_RISE_ACCOUNT: Address = '0x000000000000000000000000000000000000a11c';
@@ -87,7 +100,14 @@ export interface FakeRise {
   payments(): FakeRisePayment[];
   /** Executed payments (scheduled or complete) per `[ref:…]` reference: >1 means paid twice. */
   successfulByReference(): Map<string, number>;
-  stats(): { requests: number; byRoute: Record<string, number>; signIns: number; intents: number; executions: number; webhooks: number };
+  stats(): {
+    requests: number;
+    byRoute: Record<string, number>;
+    signIns: number;
+    intents: number;
+    executions: number;
+    webhooks: number;
+  };
   /** Test hook: force a payment into any state (e.g. one the client has never heard of). */
   setState(id: string, state: string): void;
   balanceCents(): bigint;
@@ -123,12 +143,13 @@ const RISE_REQUEST_TYPES = {
 } as const;
 
 function referenceOf(description: string): string | null {
-  const all = [...description.matchAll(/\[ref:([^\[\]]+)\]/g)];
+  const all = [...description.matchAll(/\[ref:([^[\]]+)\]/g)];
   return all.length ? all[all.length - 1]![1]! : null;
 }
 
 function integer(value: unknown): bigint | null {
-  const text = value instanceof LosslessNumber ? value.value : typeof value === 'string' ? value : null;
+  const text =
+    value instanceof LosslessNumber ? value.value : typeof value === 'string' ? value : null;
   return text !== null && /^-?\d+$/.test(text) ? BigInt(text) : null;
 }
 
@@ -153,7 +174,8 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
     webhook_duplicate: 0,
     webhook_out_of_order: 0,
   };
-  const take = (kind: FakeRiseFault): boolean => (faults[kind] > 0 ? (faults[kind]--, true) : false);
+  const take = (kind: FakeRiseFault): boolean =>
+    faults[kind] > 0 ? (faults[kind]--, true) : false;
 
   const nonces = new Map<string, { message: string; expiresMs: number; used: boolean }>();
   const tokens = new Map<string, number>();
@@ -168,23 +190,36 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
 
   /** Ids and salts are deterministic from the seed, so a failing run can be replayed. */
   const nextHash = (): string => createHash('sha256').update(`${seed}:${counter++}`).digest('hex');
-  const nextId = (prefix: string): string => `${prefix}-${BigInt('0x' + nextHash().slice(0, 16)).toString(36)}`;
+  const nextId = (prefix: string): string =>
+    `${prefix}-${BigInt('0x' + nextHash().slice(0, 16)).toString(36)}`;
 
   // ------------------------------------------------------------------------ webhooks
   let queue: Promise<void> = Promise.resolve();
   /** An event held back by 'webhook_out_of_order', sent after the next one (or after 200 ms). */
-  let held: { body: string; eventType: string; key: string; times: number; timer: NodeJS.Timeout } | null = null;
+  let held: {
+    body: string;
+    eventType: string;
+    key: string;
+    times: number;
+    timer: NodeJS.Timeout;
+  } | null = null;
 
   function deliver(body: string, eventType: string, key: string): void {
     queue = queue.then(async () => {
       if (!options.webhookUrl) return;
       const t = Math.floor(Date.now() / 1000).toString();
-      const v1 = createHmac('sha256', options.webhookSecret ?? '').update(`${t}.${body}`).digest('hex');
+      const v1 = createHmac('sha256', options.webhookSecret ?? '')
+        .update(`${t}.${body}`)
+        .digest('hex');
       const record: FakeRiseWebhook = { eventType, idempotencyKey: key, status: null };
       deliveries.push(record);
       counters.webhooks++;
       try {
-        const r = await fetch(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rise-signature': `t=${t},v1=${v1}` }, body });
+        const r = await fetch(options.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-rise-signature': `t=${t},v1=${v1}` },
+          body,
+        });
         record.status = r.status;
         await r.text();
       } catch {
@@ -254,14 +289,20 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
   /** Scheduled payments complete once settleAfterMs has passed (checked lazily and by a timer). */
   function settle(): void {
     for (const p of payments.values()) {
-      if (p.state === 'scheduled' && p.executedAtMs !== null && Date.now() >= p.executedAtMs + settleAfterMs) complete(p);
+      if (
+        p.state === 'scheduled' &&
+        p.executedAtMs !== null &&
+        Date.now() >= p.executedAtMs + settleAfterMs
+      )
+        complete(p);
     }
   }
 
   function requireAuth(req: http.IncomingMessage): void {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expiry = token ? tokens.get(token) : undefined;
-    if (!token || expiry === undefined) throw new Reply(401, 'UNAUTHORIZED', 'missing or unknown bearer token');
+    if (!token || expiry === undefined)
+      throw new Reply(401, 'UNAUTHORIZED', 'missing or unknown bearer token');
     if (take('jwt_expired') || Date.now() > expiry) {
       tokens.delete(token);
       throw new Reply(401, 'JWT_EXPIRED', 'jwt expired');
@@ -269,9 +310,11 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
   }
 
   async function siwe(url: URL): Promise<unknown> {
-    if (url.searchParams.get('riseid') !== riseId) throw new Reply(400, 'INVALID_RISE_ID', 'unknown rise id');
+    if (url.searchParams.get('riseid') !== riseId)
+      throw new Reply(400, 'INVALID_RISE_ID', 'unknown rise id');
     const w = url.searchParams.get('wallet') ?? '';
-    if (!/^0x[0-9a-fA-F]{40}$/.test(w) || !isAddressEqual(w as Address, wallet)) throw new Reply(400, 'WALLET_NOT_ALLOWED', 'wallet is not a signer of this rise id');
+    if (!/^0x[0-9a-fA-F]{40}$/.test(w) || !isAddressEqual(w as Address, wallet))
+      throw new Reply(400, 'WALLET_NOT_ALLOWED', 'wallet is not a signer of this rise id');
     const nonce = randomBytes(12).toString('hex');
     const host = new URL(baseUrl).host;
     const message = createSiweMessage({
@@ -292,10 +335,17 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
   async function verify(body: Record<string, unknown>): Promise<unknown> {
     const { message, sig, nonce } = body as { message?: unknown; sig?: unknown; nonce?: unknown };
     const record = typeof nonce === 'string' ? nonces.get(nonce) : undefined;
-    if (!record || record.used || Date.now() > record.expiresMs) throw new Reply(400, 'EXPIRED_NONCE', 'nonce unknown, used or expired');
-    if (message !== record.message) throw new Reply(400, 'INVALID_MESSAGE', 'message differs from the one issued');
-    if (typeof sig !== 'string' || !/^0x[0-9a-fA-F]+$/.test(sig)) throw new Reply(400, 'INVALID_SIGNATURE', 'sig is not hex');
-    const ok = await verifyMessage({ address: wallet, message: record.message, signature: sig as Hex }).catch(() => false);
+    if (!record || record.used || Date.now() > record.expiresMs)
+      throw new Reply(400, 'EXPIRED_NONCE', 'nonce unknown, used or expired');
+    if (message !== record.message)
+      throw new Reply(400, 'INVALID_MESSAGE', 'message differs from the one issued');
+    if (typeof sig !== 'string' || !/^0x[0-9a-fA-F]+$/.test(sig))
+      throw new Reply(400, 'INVALID_SIGNATURE', 'sig is not hex');
+    const ok = await verifyMessage({
+      address: wallet,
+      message: record.message,
+      signature: sig as Hex,
+    }).catch(() => false);
     if (!ok) throw new Reply(401, 'INVALID_SIGNATURE', 'signature does not match the wallet');
     record.used = true;
     const jwt = `fjwt.${randomBytes(24).toString('hex')}`;
@@ -305,29 +355,57 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
   }
 
   function createIntent(body: Record<string, unknown>): unknown {
-    if (body.from !== teamId) throw new Reply(403, 'TEAM_ROLE_SETTINGS_NOT_FOUND', 'no payer role for this team');
-    if (body.pay_now !== true || body.network !== 'arbitrum') throw new Reply(400, 'VALIDATION_ERROR', 'pay_now must be true and network arbitrum');
-    if (!Array.isArray(body.to) || body.to.length === 0) throw new Reply(400, 'VALIDATION_ERROR', 'to must be a non-empty array');
+    if (body.from !== teamId)
+      throw new Reply(403, 'TEAM_ROLE_SETTINGS_NOT_FOUND', 'no payer role for this team');
+    if (body.pay_now !== true || body.network !== 'arbitrum')
+      throw new Reply(400, 'VALIDATION_ERROR', 'pay_now must be true and network arbitrum');
+    if (!Array.isArray(body.to) || body.to.length === 0)
+      throw new Reply(400, 'VALIDATION_ERROR', 'to must be a non-empty array');
     const entries = body.to.map((raw: unknown) => {
       const e = raw as Record<string, unknown>;
       const amount = integer(e.amount_cents);
-      if (typeof e.to !== 'string' || !/^us-[A-Za-z0-9]+$/.test(e.to)) throw new Reply(400, 'INVALID_RECIPIENT', 'recipient is not a Rise user id');
-      if (amount === null || amount <= 0n) throw new Reply(400, 'VALIDATION_ERROR', 'amount_cents must be a positive integer');
-      if (e.currency_symbol !== 'USD') throw new Reply(400, 'VALIDATION_ERROR', 'currency_symbol must be USD');
-      return { to: e.to, amount, description: typeof e.invoice_description === 'string' ? e.invoice_description : '' };
+      if (typeof e.to !== 'string' || !/^us-[A-Za-z0-9]+$/.test(e.to))
+        throw new Reply(400, 'INVALID_RECIPIENT', 'recipient is not a Rise user id');
+      if (amount === null || amount <= 0n)
+        throw new Reply(400, 'VALIDATION_ERROR', 'amount_cents must be a positive integer');
+      if (e.currency_symbol !== 'USD')
+        throw new Reply(400, 'VALIDATION_ERROR', 'currency_symbol must be USD');
+      return {
+        to: e.to,
+        amount,
+        description: typeof e.invoice_description === 'string' ? e.invoice_description : '',
+      };
     });
     const total = entries.reduce((s, e) => s + e.amount, 0n);
-    if (take('insufficient_balance') || total > balance) throw new Reply(400, 'INSUFFICIENT_BALANCE', 'team balance is too low');
+    if (take('insufficient_balance') || total > balance)
+      throw new Reply(400, 'INSUFFICIENT_BALANCE', 'team balance is too low');
     const salt = BigInt('0x' + nextHash()) >> 8n; // a uint256 far beyond 2^53: a float would mangle it
     const expires = BigInt(Math.floor(Date.now() / 1000)) + ttlSeconds;
     const now = new Date().toISOString();
     const ids = entries.map((e) => {
-      const p: FakeRisePayment = { id: nextId('pa'), salt: salt.toString(), state: 'intent', from: teamId, to: e.to, amount_cents: e.amount, currency_symbol: 'USD', invoice_description: e.description, created_at: now, updated_at: now, executedAtMs: null };
+      const p: FakeRisePayment = {
+        id: nextId('pa'),
+        salt: salt.toString(),
+        state: 'intent',
+        from: teamId,
+        to: e.to,
+        amount_cents: e.amount,
+        currency_symbol: 'USD',
+        invoice_description: e.description,
+        created_at: now,
+        updated_at: now,
+        executedAtMs: null,
+      };
       payments.set(p.id, p);
       return p.id;
     });
     const wire = {
-      domain: { name: 'RiseAccountForwarder', version: '1', chainId: 42161, verifyingContract: FAKE_RISE_FORWARDER },
+      domain: {
+        name: 'RiseAccountForwarder',
+        version: '1',
+        chainId: 42161,
+        verifyingContract: FAKE_RISE_FORWARDER,
+      },
       types: RISE_REQUEST_TYPES,
       primaryType: 'RiseRequest',
       message: {
@@ -343,31 +421,54 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
     return wire;
   }
 
-  async function execute(body: Record<string, unknown>, res: http.ServerResponse): Promise<unknown> {
+  async function execute(
+    body: Record<string, unknown>,
+    res: http.ServerResponse,
+  ): Promise<unknown> {
     const td = body.typed_data as { message?: { salt?: unknown } } | undefined;
     const salt = integer(td?.message?.salt);
     const intent = salt === null ? undefined : intents.get(salt.toString());
     if (!intent) throw new Reply(404, 'INTENT_NOT_FOUND', 'no intent with this salt');
     if (take('timeout_before_execute')) return hang(res);
     // What was issued must come back unchanged (numbers included).
-    if (stringifyLossless(parseLossless(stringifyLossless(intent.wire)!)) !== stringifyLossless(body.typed_data)) {
+    if (
+      stringifyLossless(parseLossless(stringifyLossless(intent.wire)!)) !==
+      stringifyLossless(body.typed_data)
+    ) {
       throw new Reply(400, 'INVALID_TYPED_DATA', 'typed data differs from the intent');
     }
     const own = intent.paymentIds.map((id) => payments.get(id)!);
-    if (own.some((p) => p.state === 'removed')) throw new Reply(400, 'PAYMENT_REMOVED', 'intent was removed');
-    if (own.some((p) => p.state !== 'intent')) throw new Reply(409, 'ALREADY_EXECUTED', 'intent already executed');
+    if (own.some((p) => p.state === 'removed'))
+      throw new Reply(400, 'PAYMENT_REMOVED', 'intent was removed');
+    if (own.some((p) => p.state !== 'intent'))
+      throw new Reply(409, 'ALREADY_EXECUTED', 'intent already executed');
     if (take('expired_typed_data')) intent.dead = true;
-    if (intent.dead || BigInt(Math.floor(Date.now() / 1000)) > intent.expires) throw new Reply(400, 'EXPIRED_TYPED_DATA', 'typed data expired');
-    const signature = typeof body.signature === 'string' && /^0x[0-9a-fA-F]+$/.test(body.signature) ? (body.signature as Hex) : null;
+    if (intent.dead || BigInt(Math.floor(Date.now() / 1000)) > intent.expires)
+      throw new Reply(400, 'EXPIRED_TYPED_DATA', 'typed data expired');
+    const signature =
+      typeof body.signature === 'string' && /^0x[0-9a-fA-F]+$/.test(body.signature)
+        ? (body.signature as Hex)
+        : null;
     const m = intent.wire.message as { from: Address; to: Address; data: Hex };
     const valid =
       signature !== null &&
       (await verifyTypedData({
         address: wallet,
-        domain: { name: 'RiseAccountForwarder', version: '1', chainId: 42161, verifyingContract: FAKE_RISE_FORWARDER },
+        domain: {
+          name: 'RiseAccountForwarder',
+          version: '1',
+          chainId: 42161,
+          verifyingContract: FAKE_RISE_FORWARDER,
+        },
         types: RISE_REQUEST_TYPES,
         primaryType: 'RiseRequest',
-        message: { from: m.from, to: m.to, salt: intent.salt, expires: intent.expires, data: m.data },
+        message: {
+          from: m.from,
+          to: m.to,
+          salt: intent.salt,
+          expires: intent.expires,
+          data: m.data,
+        },
         signature,
       }).catch(() => false));
     if (!valid) throw new Reply(400, 'INVALID_SIGNATURE', 'signature does not match the wallet');
@@ -390,15 +491,18 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
 
   function search(url: URL): unknown {
     const q = url.searchParams;
-    if (q.get('team_nanoid') !== teamId) throw new Reply(403, 'TEAM_ROLE_SETTINGS_NOT_FOUND', 'unknown team');
-    if (q.get('query_type') !== 'payable') throw new Reply(400, 'VALIDATION_ERROR', 'query_type must be payable');
+    if (q.get('team_nanoid') !== teamId)
+      throw new Reply(403, 'TEAM_ROLE_SETTINGS_NOT_FOUND', 'unknown team');
+    if (q.get('query_type') !== 'payable')
+      throw new Reply(400, 'VALIDATION_ERROR', 'query_type must be payable');
     const state = q.get('state') ?? 'all';
     const recipient = q.get('recipient');
     // Documented as dates (YYYY-MM-DD); read here as UTC days, end_date inclusive (the whole day).
     const dateParam = (name: string): number | null => {
       const value = q.get(name);
       if (value === null) return null;
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new Reply(400, 'VALIDATION_ERROR', `${name} must be a date (YYYY-MM-DD)`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+        throw new Reply(400, 'VALIDATION_ERROR', `${name} must be a date (YYYY-MM-DD)`);
       return Date.parse(value);
     };
     const start = dateParam('start_date');
@@ -423,7 +527,12 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
     return HANG;
   }
 
-  async function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Record<string, unknown>): Promise<unknown> {
+  async function route(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    body: Record<string, unknown>,
+  ): Promise<unknown> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     if (method === 'GET' && path === '/v2/auth/siwe') return siwe(url);
@@ -441,13 +550,15 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
       if (!p) throw new Reply(404, 'PAYMENT_NOT_FOUND', 'no such payment');
       if (method === 'GET') return wirePayment(p);
       if (method === 'DELETE') {
-        if (p.state !== 'intent') throw new Reply(409, 'PAYMENT_NOT_REMOVABLE', `a ${p.state} payment cannot be removed`);
+        if (p.state !== 'intent')
+          throw new Reply(409, 'PAYMENT_NOT_REMOVABLE', `a ${p.state} payment cannot be removed`);
         p.state = 'removed';
         p.updated_at = new Date().toISOString();
         return wirePayment(p);
       }
     }
-    if (method === 'GET' && path === `/v2/teams/${teamId}/balance`) return { currency_symbol: 'USD', available_cents: balance };
+    if (method === 'GET' && path === `/v2/teams/${teamId}/balance`)
+      return { currency_symbol: 'USD', available_cents: balance };
     throw new Reply(404, 'NOT_FOUND', `${method} ${path}`);
   }
 
@@ -478,8 +589,16 @@ export async function startFakeRise(options: FakeRiseOptions = {}): Promise<Fake
           if (data === HANG) return;
           send(200, { success: true, data });
         } catch (error) {
-          if (error instanceof Reply) send(error.status, { success: false, error: { code: error.code, message: error.message } });
-          else send(500, { success: false, error: { code: 'INTERNAL_ERROR', message: (error as Error).message } });
+          if (error instanceof Reply)
+            send(error.status, {
+              success: false,
+              error: { code: error.code, message: error.message },
+            });
+          else
+            send(500, {
+              success: false,
+              error: { code: 'INTERNAL_ERROR', message: (error as Error).message },
+            });
         }
       })();
     });

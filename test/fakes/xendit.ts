@@ -6,18 +6,29 @@
  * second of server time.
  *
  * Listing follows the real API: `GET /v2/payouts` is a lookup by `reference_id` (required, as
- * Xendit's reference and xendit-node mark it: without it the answer is 400 API_VALIDATION_ERROR), and
- * a period is listed through the Transactions API, `GET /transactions`, which this fake builds from
- * every payout it holds — including ones made outside the client under test (`seedPayout`). Query
- * parameters an endpoint does not take are refused, so a client typo cannot pass unnoticed.
+ * Xendit's reference and xendit-node mark it: without it the answer is 400 API_VALIDATION_ERROR),
+ * and a period is listed through the Transactions API, `GET /transactions`, which this fake builds
+ * from every payout it holds — including ones made outside the client under test (`seedPayout`).
+ * Query parameters an endpoint does not take are refused, so a client typo cannot pass unnoticed.
  *
- * It deliberately does not share code with the client (src/core/domain/providers/xendit/xendit.ts) beyond the
- * money module: a fake built from the client's own helpers would agree with the client's bugs.
+ * It deliberately does not share code with the client (src/core/domain/providers/xendit/xendit.ts)
+ * beyond the money module: a fake built from the client's own helpers would agree with the client's
+ * bugs.
  */
 import { prng } from '../../src/core/domain/demo/generate.js';
 import http from 'node:http';
-import { isLosslessNumber, LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import { exponentOf, formatAmount, isCurrency, parseAmount } from '../../src/core/shared/money/index.js';
+import {
+  isLosslessNumber,
+  LosslessNumber,
+  parse as parseLossless,
+  stringify as stringifyLossless,
+} from 'lossless-json';
+import {
+  exponentOf,
+  formatAmount,
+  isCurrency,
+  parseAmount,
+} from '../../src/core/shared/money/index.js';
 import type { ChannelLimits } from '../../src/core/platform/payments/provider.js';
 
 export type FakeFaultKind =
@@ -41,13 +52,18 @@ export interface FakeChannel extends ChannelLimits {
 export interface FakeXenditOptions {
   secretKey?: string;
   seed?: number;
-  /** Opening balance in minor units per currency; currencies not listed start at DEFAULT_BALANCE. */
+  /**
+   * Opening balance in minor units per currency; currencies not listed start at DEFAULT_BALANCE.
+   */
   balances?: Record<string, bigint>;
   channels?: FakeChannel[];
   callbackUrl?: string;
   callbackToken?: string;
   businessId?: string;
-  /** 'return_first' (v3 docs, default): same key + same body returns the first payout. 'error' (v2 docs): any reused key is DUPLICATE_ERROR. */
+  /**
+   * 'return_first' (v3 docs, default): same key + same body returns the first payout. 'error' (v2
+   * docs): any reused key is DUPLICATE_ERROR.
+   */
   duplicateMode?: 'return_first' | 'error';
   /** Time from creation to the terminal status; 0 (default) = terminal on the next request. */
   settleAfterMs?: number;
@@ -56,22 +72,34 @@ export interface FakeXenditOptions {
   failureCodes?: string[];
   /** Real per-endpoint rate limit (fixed 1 s windows); unset = unlimited. */
   rateLimitPerSecond?: number;
-  /** `Rate-Limit-Reset` sent with an injected rate_limit fault (seconds, Xendit's documented form). */
+  /**
+   * `Rate-Limit-Reset` sent with an injected rate_limit fault (seconds, Xendit's documented form).
+   */
   faultRateLimitReset?: string;
   /** Probability that a webhook is delivered twice. */
   webhookDuplicates?: number;
-  /** Hold webhooks and deliver them in a random order (every `webhookShuffleWindowMs`, or on flushWebhooks). */
+  /**
+   * Hold webhooks and deliver them in a random order (every `webhookShuffleWindowMs`, or on
+   * flushWebhooks).
+   */
   webhookShuffle?: boolean;
   webhookShuffleWindowMs?: number;
-  /** Error body shape: `{error_code, message, errors?}` (default) or `{error_code, error_message}`. */
+  /**
+   * Error body shape: `{error_code, message, errors?}` (default) or `{error_code, error_message}`.
+   */
   errorShape?: 'message' | 'error_message';
-  /** Lookup/list answer shape: `{data, has_more, links}` (default, as the SDK models it) or a bare array (as documented). */
+  /**
+   * Lookup/list answer shape: `{data, has_more, links}` (default, as the SDK models it) or a bare
+   * array (as documented).
+   */
   listShape?: 'paged' | 'array';
   /** Largest page the list endpoint returns (Xendit: 100). */
   maxPageSize?: number;
   /** Clock (epoch ms), for tests that need fixed creation times. */
   now?: () => number;
-  /** Keep a log of every request (`requests()`); off by default so long benchmarks do not grow it. */
+  /**
+   * Keep a log of every request (`requests()`); off by default so long benchmarks do not grow it.
+   */
   recordRequests?: boolean;
 }
 
@@ -128,7 +156,10 @@ export interface FakeXenditStats {
   byStatus: Record<string, number>;
   webhooksSent: number;
   webhooksFailed: number;
-  /** Time spent inside the fake's request handling (ms), HTTP parsing excluded: its own cost in a benchmark. */
+  /**
+   * Time spent inside the fake's request handling (ms), HTTP parsing excluded: its own cost in a
+   * benchmark.
+   */
   busyMs: number;
 }
 
@@ -141,20 +172,34 @@ export interface FakeXendit {
   faults: { rate: number; kinds: FakeFaultKind[] };
   /** The next `count` create requests get `kind` (before any random fault). */
   injectNext(kind: FakeFaultKind, count?: number): void;
-  /** After `skip` matching non-create requests, the next `count` get `kind`. `path` limits it to paths starting with it. */
-  injectRead(kind: FakeReadFaultKind, options?: { count?: number; skip?: number; path?: string }): void;
+  /**
+   * After `skip` matching non-create requests, the next `count` get `kind`. `path` limits it to
+   * paths starting with it.
+   */
+  injectRead(
+    kind: FakeReadFaultKind,
+    options?: { count?: number; skip?: number; path?: string },
+  ): void;
   /** SUCCEEDED → REVERSED (the money returns to the balance); throws for any other state. */
   reverse(providerId: string): FakePayout;
-  /** Forces a raw status (e.g. an unseen one) with no balance or webhook effect, and stops settlement. */
+  /**
+   * Forces a raw status (e.g. an unseen one) with no balance or webhook effect, and stops
+   * settlement.
+   */
   setStatus(providerId: string, status: string, failureCode?: string | null): FakePayout;
-  /** Adds a payout the client never created (no balance effect, no webhook); it is looked up and listed like any other. */
+  /**
+   * Adds a payout the client never created (no balance effect, no webhook); it is looked up and
+   * listed like any other.
+   */
   seedPayout(payout: FakeSeedPayout): FakePayout;
   /** Every request received so far (only with `recordRequests`). */
   requests(): FakeRequest[];
   setBalance(currency: string, amountMinor: bigint): void;
   balanceOf(currency: string): bigint;
   payouts(): FakePayout[];
-  /** Per reference_id: how many payouts are SUCCEEDED or REVERSED (money left). Must never exceed 1. */
+  /**
+   * Per reference_id: how many payouts are SUCCEEDED or REVERSED (money left). Must never exceed 1.
+   */
   successfulByReference(): Map<string, number>;
   readonly createRequests: number;
   stats(): FakeXenditStats;
@@ -169,32 +214,75 @@ export const DEFAULT_BALANCE = 10n ** 17n;
 const IDR = (major: bigint) => major * 100n;
 const PHP = (major: bigint) => major * 100n;
 
-/** Default channels: plausible limits; PH banks have no maximum (PESONet) so huge amounts can be tested. */
+/**
+ * Default channels: plausible limits; PH banks have no maximum (PESONet) so huge amounts can be
+ * tested.
+ */
 export const DEFAULT_CHANNELS: readonly FakeChannel[] = [
   ...['ID_BCA', 'ID_BNI', 'ID_BRI', 'ID_MANDIRI'].map((code) => ({
-    channelCode: code, currency: 'IDR', category: 'BANK' as const, name: code.slice(3),
-    minimumMinor: IDR(10_000n), maximumMinor: IDR(50_000_000_000n), incrementMinor: IDR(1n),
+    channelCode: code,
+    currency: 'IDR',
+    category: 'BANK' as const,
+    name: code.slice(3),
+    minimumMinor: IDR(10_000n),
+    maximumMinor: IDR(50_000_000_000n),
+    incrementMinor: IDR(1n),
   })),
   ...['ID_OVO', 'ID_DANA'].map((code) => ({
-    channelCode: code, currency: 'IDR', category: 'EWALLET' as const, name: code.slice(3),
-    minimumMinor: IDR(10_000n), maximumMinor: IDR(20_000_000n), incrementMinor: IDR(1n),
+    channelCode: code,
+    currency: 'IDR',
+    category: 'EWALLET' as const,
+    name: code.slice(3),
+    minimumMinor: IDR(10_000n),
+    maximumMinor: IDR(20_000_000n),
+    incrementMinor: IDR(1n),
   })),
   ...['PH_BDO', 'PH_BPI'].map((code) => ({
-    channelCode: code, currency: 'PHP', category: 'BANK' as const, name: code.slice(3),
-    minimumMinor: PHP(1n), maximumMinor: null, incrementMinor: 1n,
+    channelCode: code,
+    currency: 'PHP',
+    category: 'BANK' as const,
+    name: code.slice(3),
+    minimumMinor: PHP(1n),
+    maximumMinor: null,
+    incrementMinor: 1n,
   })),
   ...['PH_GCASH', 'PH_PAYMAYA'].map((code) => ({
-    channelCode: code, currency: 'PHP', category: 'EWALLET' as const, name: code.slice(3),
-    minimumMinor: PHP(1n), maximumMinor: PHP(100_000n), incrementMinor: 1n,
+    channelCode: code,
+    currency: 'PHP',
+    category: 'EWALLET' as const,
+    name: code.slice(3),
+    minimumMinor: PHP(1n),
+    maximumMinor: PHP(100_000n),
+    incrementMinor: 1n,
   })),
 ];
 
 /** The query GET /v2/payouts takes (xendit-node getPayouts). */
-const LOOKUP_PARAMS: ReadonlySet<string> = new Set(['reference_id', 'limit', 'after_id', 'before_id']);
-/** The query GET /transactions takes (xendit-node getAllTransactions; dates as `created[gte]` …). */
+const LOOKUP_PARAMS: ReadonlySet<string> = new Set([
+  'reference_id',
+  'limit',
+  'after_id',
+  'before_id',
+]);
+/**
+ * The query GET /transactions takes (xendit-node getAllTransactions; dates as `created[gte]` …).
+ */
 const TRANSACTION_PARAMS: ReadonlySet<string> = new Set([
-  'types', 'statuses', 'channel_categories', 'reference_id', 'product_id', 'account_identifier', 'amount', 'currency',
-  'created[gte]', 'created[lte]', 'updated[gte]', 'updated[lte]', 'limit', 'after_id', 'before_id',
+  'types',
+  'statuses',
+  'channel_categories',
+  'reference_id',
+  'product_id',
+  'account_identifier',
+  'amount',
+  'currency',
+  'created[gte]',
+  'created[lte]',
+  'updated[gte]',
+  'updated[lte]',
+  'limit',
+  'after_id',
+  'before_id',
 ]);
 const DATE_FILTERS: ReadonlyArray<[string, (value: number, bound: number) => boolean]> = [
   ['created[gte]', (v, b) => v >= b],
@@ -204,8 +292,19 @@ const DATE_FILTERS: ReadonlyArray<[string, (value: number, bound: number) => boo
 ];
 /** xendit-node TransactionTypes. */
 const TRANSACTION_TYPES: ReadonlySet<string> = new Set([
-  'BATCH_DISBURSEMENT', 'DISBURSEMENT', 'PAYMENT', 'REMITTANCE', 'REMITTANCE_PAYOUT', 'REMITTANCE_COLLECTION', 'TRANSFER',
-  'PLATFORM_FEE', 'REFUND', 'CASHBACK', 'TOPUP', 'WITHDRAWAL', 'OTHER',
+  'BATCH_DISBURSEMENT',
+  'DISBURSEMENT',
+  'PAYMENT',
+  'REMITTANCE',
+  'REMITTANCE_PAYOUT',
+  'REMITTANCE_COLLECTION',
+  'TRANSFER',
+  'PLATFORM_FEE',
+  'REFUND',
+  'CASHBACK',
+  'TOPUP',
+  'WITHDRAWAL',
+  'OTHER',
 ]);
 /**
  * A payout's status as its transaction shows it (Xendit's money-out table: created → PENDING,
@@ -213,10 +312,21 @@ const TRANSACTION_TYPES: ReadonlySet<string> = new Set([
  * anything unknown are still PENDING: the money is on hold.
  */
 const TRANSACTION_STATUS: Record<string, string> = {
-  ACCEPTED: 'PENDING', REQUESTED: 'PENDING', SUCCEEDED: 'SUCCESS', FAILED: 'FAILED', CANCELLED: 'VOIDED', REVERSED: 'REVERSED',
+  ACCEPTED: 'PENDING',
+  REQUESTED: 'PENDING',
+  SUCCEEDED: 'SUCCESS',
+  FAILED: 'FAILED',
+  CANCELLED: 'VOIDED',
+  REVERSED: 'REVERSED',
 };
 
-const DEFAULT_FAILURE_CODES = ['INVALID_DESTINATION', 'REJECTED_BY_CHANNEL', 'TEMPORARY_TRANSFER_ERROR', 'TRANSFER_ERROR', 'UNKNOWN_BANK_NETWORK_ERROR'];
+const DEFAULT_FAILURE_CODES = [
+  'INVALID_DESTINATION',
+  'REJECTED_BY_CHANNEL',
+  'TEMPORARY_TRANSFER_ERROR',
+  'TRANSFER_ERROR',
+  'UNKNOWN_BANK_NETWORK_ERROR',
+];
 
 interface PayoutRecord extends FakePayout {
   index: number;
@@ -237,7 +347,6 @@ class HttpAnswer {
   ) {}
 }
 
-
 /** Exact major-unit JSON number text, written the way Xendit writes it ("12.3", "15000"). */
 function wireAmount(amountMinor: bigint, currency: string): LosslessNumber {
   const text = formatAmount(amountMinor, currency);
@@ -249,8 +358,10 @@ function wireDecimals(currency: string): number {
   return currency === 'IDR' || currency === 'VND' ? 0 : exponentOf(currency);
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isText = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown, min: number, max: number): v is string =>
+  typeof v === 'string' && v.length >= min && v.length <= max;
 
 export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<FakeXendit> {
   const secretKey = options.secretKey ?? 'xnd_development_fake_secret_key_0123456789';
@@ -271,10 +382,13 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   const webhookRandom = prng(seed ^ 0x27d4eb2f);
   const idPrefix = (seed >>> 0).toString(16).padStart(8, '0');
 
-  const channels = new Map<string, FakeChannel>((options.channels ?? DEFAULT_CHANNELS).map((c) => [c.channelCode, c]));
+  const channels = new Map<string, FakeChannel>(
+    (options.channels ?? DEFAULT_CHANNELS).map((c) => [c.channelCode, c]),
+  );
   const balances = new Map<string, bigint>(Object.entries(options.balances ?? {}));
   const balance = (currency: string) => balances.get(currency) ?? DEFAULT_BALANCE;
-  const credit = (currency: string, amount: bigint) => balances.set(currency, balance(currency) + amount);
+  const credit = (currency: string, amount: bigint) =>
+    balances.set(currency, balance(currency) + amount);
 
   const all: PayoutRecord[] = [];
   const byId = new Map<string, PayoutRecord>();
@@ -286,23 +400,47 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
 
   const log: FakeRequest[] = [];
   const injected: FakeFaultKind[] = [];
-  const readFaults: Array<{ kind: FakeReadFaultKind; skip: number; count: number; path: string }> = [];
+  const readFaults: Array<{ kind: FakeReadFaultKind; skip: number; count: number; path: string }> =
+    [];
   const windows = new Map<string, { start: number; count: number }>();
   const hanging = new Set<http.ServerResponse>();
 
   const stats: FakeXenditStats = {
-    requests: 0, createRequests: 0, created: 0, replayed: 0, duplicateErrors: 0, rejected: 0, rateLimited: 0,
-    faults: {}, byStatus: {}, webhooksSent: 0, webhooksFailed: 0, busyMs: 0,
+    requests: 0,
+    createRequests: 0,
+    created: 0,
+    replayed: 0,
+    duplicateErrors: 0,
+    rejected: 0,
+    rateLimited: 0,
+    faults: {},
+    byStatus: {},
+    webhooksSent: 0,
+    webhooksFailed: 0,
+    busyMs: 0,
   };
-  const countFault = (name: keyof FakeXenditStats['faults']) => (stats.faults[name] = (stats.faults[name] ?? 0) + 1);
+  const countFault = (name: keyof FakeXenditStats['faults']) =>
+    (stats.faults[name] = (stats.faults[name] ?? 0) + 1);
 
   // ---------------------------------------------------------------- answers
 
   const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
     new HttpAnswer(status, stringifyLossless(value) ?? 'null', headers);
 
-  const error = (status: number, code: string, message: string, errors?: unknown[], headers: Record<string, string> = {}) =>
-    json(status, errorShape === 'message' ? { error_code: code, message, ...(errors ? { errors } : {}) } : { error_code: code, error_message: message }, headers);
+  const error = (
+    status: number,
+    code: string,
+    message: string,
+    errors?: unknown[],
+    headers: Record<string, string> = {},
+  ) =>
+    json(
+      status,
+      errorShape === 'message'
+        ? { error_code: code, message, ...(errors ? { errors } : {}) }
+        : { error_code: code, error_message: message },
+      headers,
+    );
 
   const payoutJson = (p: PayoutRecord) => ({
     id: p.id,
@@ -317,25 +455,44 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     updated: p.updated,
     estimated_arrival_time: new Date(p.createdMs + 15 * 60_000).toISOString(),
     business_id: businessId,
-    channel_properties: { account_number: p.accountNumber, account_holder_name: p.accountHolderName },
+    channel_properties: {
+      account_number: p.accountNumber,
+      account_holder_name: p.accountHolderName,
+    },
     metadata: p.metadata,
   });
 
   const rateLimitAnswer = (reset: string) => {
     stats.rateLimited++;
-    return error(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests, please try again later', undefined, {
-      'Rate-Limit-Limit': String(options.rateLimitPerSecond ?? 60),
-      'Rate-Limit-Remaining': '0',
-      'Rate-Limit-Reset': reset,
-    });
+    return error(
+      429,
+      'RATE_LIMIT_EXCEEDED',
+      'Too many requests, please try again later',
+      undefined,
+      {
+        'Rate-Limit-Limit': String(options.rateLimitPerSecond ?? 60),
+        'Rate-Limit-Remaining': '0',
+        'Rate-Limit-Reset': reset,
+      },
+    );
   };
 
   // ---------------------------------------------------------------- lifecycle
 
   const snapshot = (p: PayoutRecord): FakePayout => ({
-    id: p.id, reference: p.reference, idempotencyKey: p.idempotencyKey, amountMinor: p.amountMinor, currency: p.currency,
-    channelCode: p.channelCode, accountHolderName: p.accountHolderName, accountNumber: p.accountNumber,
-    description: p.description, status: p.status, failureCode: p.failureCode, created: p.created, updated: p.updated,
+    id: p.id,
+    reference: p.reference,
+    idempotencyKey: p.idempotencyKey,
+    amountMinor: p.amountMinor,
+    currency: p.currency,
+    channelCode: p.channelCode,
+    accountHolderName: p.accountHolderName,
+    accountNumber: p.accountNumber,
+    description: p.description,
+    status: p.status,
+    failureCode: p.failureCode,
+    created: p.created,
+    updated: p.updated,
   });
 
   const setStatus = (p: PayoutRecord, status: string, failureCode: string | null) => {
@@ -381,13 +538,20 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   const armSettleTimer = () => {
     if (!options.callbackUrl || settleTimer || closed) return;
     let next: PayoutRecord | undefined;
-    for (let i = pendingHead; i < pending.length; i++) if (!pending[i]!.settled) { next = pending[i]; break; }
+    for (let i = pendingHead; i < pending.length; i++)
+      if (!pending[i]!.settled) {
+        next = pending[i];
+        break;
+      }
     if (!next) return;
-    settleTimer = setTimeout(() => {
-      settleTimer = null;
-      settleDue();
-      armSettleTimer();
-    }, Math.max(0, next.settleAt - now()));
+    settleTimer = setTimeout(
+      () => {
+        settleTimer = null;
+        settleDue();
+        armSettleTimer();
+      },
+      Math.max(0, next.settleAt - now()),
+    );
     settleTimer.unref();
   };
 
@@ -430,7 +594,12 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
 
   const emitWebhook = (event: string, p: PayoutRecord) => {
     if (!options.callbackUrl || closed) return;
-    const body = stringifyLossless({ event, business_id: businessId, created: new Date(now()).toISOString(), data: payoutJson(p) })!;
+    const body = stringifyLossless({
+      event,
+      business_id: businessId,
+      created: new Date(now()).toISOString(),
+      data: payoutJson(p),
+    })!;
     const copies = webhookRandom() < (options.webhookDuplicates ?? 0) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       if (options.webhookShuffle) held.push(body);
@@ -454,8 +623,15 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   };
 
   type Parsed = {
-    reference: string; channelCode: string; accountHolderName: string; accountNumber: string; amountMinor: bigint;
-    currency: string; description: string | null; metadata: Record<string, unknown>; fingerprint: string;
+    reference: string;
+    channelCode: string;
+    accountHolderName: string;
+    accountNumber: string;
+    amountMinor: bigint;
+    currency: string;
+    description: string | null;
+    metadata: Record<string, unknown>;
+    fingerprint: string;
   };
 
   /** Validates a create body; an HttpAnswer is the refusal. */
@@ -467,33 +643,49 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       return error(400, 'INVALID_JSON_FORMAT', 'Request body is not valid JSON');
     }
     const problems: string[] = [];
-    if (!isRecord(body)) return error(400, 'API_VALIDATION_ERROR', 'Request body must be an object', ['body must be an object']);
+    if (!isRecord(body))
+      return error(400, 'API_VALIDATION_ERROR', 'Request body must be an object', [
+        'body must be an object',
+      ]);
     const props = body.channel_properties;
-    if (!isText(body.reference_id, 1, 255)) problems.push('reference_id must be a string of 1 to 255 characters');
+    if (!isText(body.reference_id, 1, 255))
+      problems.push('reference_id must be a string of 1 to 255 characters');
     if (!isText(body.channel_code, 1, 64)) problems.push('channel_code is required');
     if (!isRecord(props)) problems.push('channel_properties is required');
     else {
-      if (!isText(props.account_holder_name, 1, 255)) problems.push('channel_properties.account_holder_name is required');
-      if (!isText(props.account_number, 1, 64)) problems.push('channel_properties.account_number is required');
+      if (!isText(props.account_holder_name, 1, 255))
+        problems.push('channel_properties.account_holder_name is required');
+      if (!isText(props.account_number, 1, 64))
+        problems.push('channel_properties.account_number is required');
     }
-    if (typeof body.currency !== 'string' || !isCurrency(body.currency)) problems.push('currency must be a supported currency');
-    if (body.description !== undefined && !isText(body.description, 1, 100)) problems.push('description must be 1 to 100 characters');
+    if (typeof body.currency !== 'string' || !isCurrency(body.currency))
+      problems.push('currency must be a supported currency');
+    if (body.description !== undefined && !isText(body.description, 1, 100))
+      problems.push('description must be 1 to 100 characters');
     if (body.metadata !== undefined) {
       const m = body.metadata;
-      if (!isRecord(m) || Object.keys(m).length > 50) problems.push('metadata must be an object of at most 50 keys');
+      if (!isRecord(m) || Object.keys(m).length > 50)
+        problems.push('metadata must be an object of at most 50 keys');
       else
         for (const [k, v] of Object.entries(m)) {
           if (k.length > 40) problems.push(`metadata key "${k}" is longer than 40 characters`);
-          if (!(typeof v === 'string' && v.length <= 500) && !isLosslessNumber(v)) problems.push(`metadata.${k} must be a string of at most 500 characters`);
+          if (!(typeof v === 'string' && v.length <= 500) && !isLosslessNumber(v))
+            problems.push(`metadata.${k} must be a string of at most 500 characters`);
         }
     }
     let amountMinor = 0n;
     const amount = body.amount;
-    if (!isLosslessNumber(amount) || !/^\d+(\.\d+)?$/.test(amount.value)) problems.push('amount must be a number >= 0');
+    if (!isLosslessNumber(amount) || !/^\d+(\.\d+)?$/.test(amount.value))
+      problems.push('amount must be a number >= 0');
     else if (typeof body.currency === 'string' && isCurrency(body.currency)) {
       const decimals = (amount.value.split('.')[1] ?? '').length;
       const allowed = wireDecimals(body.currency);
-      if (decimals > allowed) problems.push(allowed === 0 ? `amount must be a whole number for ${body.currency}` : `amount allows at most ${allowed} decimals for ${body.currency}`);
+      if (decimals > allowed)
+        problems.push(
+          allowed === 0
+            ? `amount must be a whole number for ${body.currency}`
+            : `amount allows at most ${allowed} decimals for ${body.currency}`,
+        );
       else amountMinor = parseAmount(amount.value, body.currency);
     }
     if (problems.length > 0) return error(400, 'API_VALIDATION_ERROR', problems[0]!, problems);
@@ -508,16 +700,45 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       description: (body.description as string | undefined) ?? null,
       metadata: (body.metadata as Record<string, unknown> | undefined) ?? {},
     };
-    const fingerprint = [parsed.reference, parsed.channelCode, parsed.accountHolderName, parsed.accountNumber, parsed.amountMinor, parsed.currency, parsed.description, stringifyLossless(parsed.metadata)].join('\u0000');
+    const fingerprint = [
+      parsed.reference,
+      parsed.channelCode,
+      parsed.accountHolderName,
+      parsed.accountNumber,
+      parsed.amountMinor,
+      parsed.currency,
+      parsed.description,
+      stringifyLossless(parsed.metadata),
+    ].join('\u0000');
     return { ...parsed, fingerprint };
   };
 
   const checkChannel = (r: Parsed): HttpAnswer | null => {
     const channel = channels.get(r.channelCode);
-    if (!channel || channel.currency !== r.currency) return error(400, 'CHANNEL_CODE_NOT_SUPPORTED', `${r.channelCode} does not support ${r.currency} payouts`);
-    if (r.amountMinor < channel.minimumMinor) return error(400, 'MINIMUM_TRANSFER_LIMIT_ERROR', `amount is below the minimum of ${formatAmount(channel.minimumMinor, r.currency)} ${r.currency}`);
-    if (channel.maximumMinor !== null && r.amountMinor > channel.maximumMinor) return error(400, 'MAXIMUM_TRANSFER_LIMIT_ERROR', `amount is above the maximum of ${formatAmount(channel.maximumMinor, r.currency)} ${r.currency}`);
-    if (channel.incrementMinor > 0n && r.amountMinor % channel.incrementMinor !== 0n) return error(400, 'AMOUNT_INCREMENT_NOT_SUPPORTED', `amount must be a multiple of ${formatAmount(channel.incrementMinor, r.currency)} ${r.currency}`);
+    if (!channel || channel.currency !== r.currency)
+      return error(
+        400,
+        'CHANNEL_CODE_NOT_SUPPORTED',
+        `${r.channelCode} does not support ${r.currency} payouts`,
+      );
+    if (r.amountMinor < channel.minimumMinor)
+      return error(
+        400,
+        'MINIMUM_TRANSFER_LIMIT_ERROR',
+        `amount is below the minimum of ${formatAmount(channel.minimumMinor, r.currency)} ${r.currency}`,
+      );
+    if (channel.maximumMinor !== null && r.amountMinor > channel.maximumMinor)
+      return error(
+        400,
+        'MAXIMUM_TRANSFER_LIMIT_ERROR',
+        `amount is above the maximum of ${formatAmount(channel.maximumMinor, r.currency)} ${r.currency}`,
+      );
+    if (channel.incrementMinor > 0n && r.amountMinor % channel.incrementMinor !== 0n)
+      return error(
+        400,
+        'AMOUNT_INCREMENT_NOT_SUPPORTED',
+        `amount must be a multiple of ${formatAmount(channel.incrementMinor, r.currency)} ${r.currency}`,
+      );
     return null;
   };
 
@@ -527,19 +748,40 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     const iso = new Date(t).toISOString();
     let outcome: PayoutRecord['outcome'] = { status: 'SUCCEEDED' };
     const rate = options.failureRate ?? 0;
-    if (rate > 0 && outcomeRandom() < rate) outcome = { status: 'FAILED', code: failureCodes[Math.floor(outcomeRandom() * failureCodes.length)]! };
+    if (rate > 0 && outcomeRandom() < rate)
+      outcome = {
+        status: 'FAILED',
+        code: failureCodes[Math.floor(outcomeRandom() * failureCodes.length)]!,
+      };
     if (fault === 'fail_transfer') outcome = { status: 'FAILED', code: 'TRANSFER_ERROR' };
-    if (fault === 'temporary_failure') outcome = { status: 'FAILED', code: 'TEMPORARY_TRANSFER_ERROR' };
+    if (fault === 'temporary_failure')
+      outcome = { status: 'FAILED', code: 'TEMPORARY_TRANSFER_ERROR' };
     // Xendit accepts the payout and fails it afterwards when the balance cannot cover it.
     const covered = fault !== 'insufficient_balance' && balance(r.currency) >= r.amountMinor;
     if (!covered) outcome = { status: 'FAILED', code: 'INSUFFICIENT_BALANCE' };
     else credit(r.currency, -r.amountMinor);
     const p: PayoutRecord = {
       id: `disb-${idPrefix}-0000-4000-8000-${index.toString(16).padStart(12, '0')}`,
-      reference: r.reference, idempotencyKey: key, amountMinor: r.amountMinor, currency: r.currency, channelCode: r.channelCode,
-      accountHolderName: r.accountHolderName, accountNumber: r.accountNumber, description: r.description, metadata: r.metadata,
-      status: 'ACCEPTED', failureCode: null, created: iso, updated: iso,
-      index, createdMs: t, settleAt: t + settleAfterMs, fingerprint: r.fingerprint, outcome, debited: covered, settled: false,
+      reference: r.reference,
+      idempotencyKey: key,
+      amountMinor: r.amountMinor,
+      currency: r.currency,
+      channelCode: r.channelCode,
+      accountHolderName: r.accountHolderName,
+      accountNumber: r.accountNumber,
+      description: r.description,
+      metadata: r.metadata,
+      status: 'ACCEPTED',
+      failureCode: null,
+      created: iso,
+      updated: iso,
+      index,
+      createdMs: t,
+      settleAt: t + settleAfterMs,
+      fingerprint: r.fingerprint,
+      outcome,
+      debited: covered,
+      settled: false,
     };
     all.push(p);
     byId.set(p.id, p);
@@ -559,16 +801,32 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     stats.createRequests++;
     const fault = drawFault();
     if (fault) countFault(fault);
-    if (fault === 'server_error') return error(500, 'SERVER_ERROR', 'An unexpected error occurred, please retry with the same idempotency key');
+    if (fault === 'server_error')
+      return error(
+        500,
+        'SERVER_ERROR',
+        'An unexpected error occurred, please retry with the same idempotency key',
+      );
     if (fault === 'rate_limit') return rateLimitAnswer(options.faultRateLimitReset ?? '1');
     const key = req.headers['idempotency-key'];
-    if (!isText(key, 1, 100)) return reject(error(400, 'API_VALIDATION_ERROR', 'Idempotency-key header is required (1 to 100 characters)'));
+    if (!isText(key, 1, 100))
+      return reject(
+        error(
+          400,
+          'API_VALIDATION_ERROR',
+          'Idempotency-key header is required (1 to 100 characters)',
+        ),
+      );
     const r = validate(text);
     if (r instanceof HttpAnswer) return reject(r);
     const existing = byKey.get(key);
     let payout: PayoutRecord;
     if (existing) {
-      if (duplicateMode === 'error' || existing.fingerprint !== r.fingerprint || fault === 'duplicate_error') {
+      if (
+        duplicateMode === 'error' ||
+        existing.fingerprint !== r.fingerprint ||
+        fault === 'duplicate_error'
+      ) {
         stats.duplicateErrors++;
         return error(400, 'DUPLICATE_ERROR', `Idempotency key ${key} has been used before`);
       }
@@ -585,7 +843,12 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       }
     }
     if (fault === 'timeout_after_create') return null;
-    if (fault === 'server_error_after_create') return error(500, 'SERVER_ERROR', 'An unexpected error occurred, please retry with the same idempotency key');
+    if (fault === 'server_error_after_create')
+      return error(
+        500,
+        'SERVER_ERROR',
+        'An unexpected error occurred, please retry with the same idempotency key',
+      );
     return json(200, payoutJson(payout));
   };
 
@@ -597,28 +860,43 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   // ---------------------------------------------------------------- reads
 
   /** Query parameters an endpoint does not take (the fake refuses them, so a client typo shows). */
-  const unknownParams = (query: URLSearchParams, allowed: ReadonlySet<string>): string[] => [...new Set(query.keys())].filter((k) => !allowed.has(k));
+  const unknownParams = (query: URLSearchParams, allowed: ReadonlySet<string>): string[] =>
+    [...new Set(query.keys())].filter((k) => !allowed.has(k));
 
   const positiveLimit = (query: URLSearchParams, fallback: number): number | HttpAnswer => {
     const text = query.get('limit');
     if (text === null) return fallback;
     const limit = /^\d+$/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
-    return limit >= 1 ? Math.min(limit, maxPageSize) : error(400, 'API_VALIDATION_ERROR', 'limit must be a positive integer');
+    return limit >= 1
+      ? Math.min(limit, maxPageSize)
+      : error(400, 'API_VALIDATION_ERROR', 'limit must be a positive integer');
   };
 
   /** GET /v2/payouts: the lookup by `reference_id` (required), `limit`, `after_id` cursor. */
   const handleLookup = (query: URLSearchParams): HttpAnswer => {
     const unknown = unknownParams(query, LOOKUP_PARAMS);
-    if (unknown.length > 0) return error(400, 'API_VALIDATION_ERROR', `${unknown.join(', ')} is not a parameter of GET /v2/payouts (reference_id, limit, after_id, before_id)`);
+    if (unknown.length > 0)
+      return error(
+        400,
+        'API_VALIDATION_ERROR',
+        `${unknown.join(', ')} is not a parameter of GET /v2/payouts (reference_id, limit, after_id, before_id)`,
+      );
     const reference = query.get('reference_id');
-    if (reference === null || reference === '') return error(400, 'API_VALIDATION_ERROR', 'reference_id is required');
-    if (query.has('before_id')) return error(400, 'API_VALIDATION_ERROR', 'before_id is not implemented by this fake');
+    if (reference === null || reference === '')
+      return error(400, 'API_VALIDATION_ERROR', 'reference_id is required');
+    if (query.has('before_id'))
+      return error(400, 'API_VALIDATION_ERROR', 'before_id is not implemented by this fake');
     const source = byReference.get(reference) ?? [];
     let start = 0;
     const afterId = query.get('after_id');
     if (afterId !== null) {
       const after = byId.get(afterId);
-      if (!after || after.reference !== reference) return error(400, 'API_VALIDATION_ERROR', `after_id ${afterId} is not a payout of this reference`);
+      if (!after || after.reference !== reference)
+        return error(
+          400,
+          'API_VALIDATION_ERROR',
+          `after_id ${afterId} is not a payout of this reference`,
+        );
       start = source.indexOf(after) + 1;
     }
     // The documented-array answer gives everything unless a limit is asked for; otherwise pages.
@@ -631,8 +909,13 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     if (listShape === 'array') return json(200, data);
     const next = new URLSearchParams(query);
     if (page.length > 0) next.set('after_id', page[page.length - 1]!.id);
-    // xendit-node models these links as one object (GetPayouts200ResponseLinks), the transactions' as a list.
-    return json(200, { data, has_more: hasMore, ...(hasMore ? { links: { href: `/v2/payouts?${next}`, rel: 'next', method: 'GET' } } : {}) });
+    // xendit-node models these links as one object (GetPayouts200ResponseLinks), the transactions'
+    // as a list.
+    return json(200, {
+      data,
+      has_more: hasMore,
+      ...(hasMore ? { links: { href: `/v2/payouts?${next}`, rel: 'next', method: 'GET' } } : {}),
+    });
   };
 
   /** The transaction recording a payout: its id derives from the payout's, so it is stable. */
@@ -651,7 +934,12 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       currency: p.currency,
       amount: wireAmount(p.amountMinor, p.currency),
       cashflow: 'MONEY_OUT',
-      settlement_status: status === 'SUCCESS' || status === 'REVERSED' ? 'SETTLED' : status === 'PENDING' ? 'PENDING' : null,
+      settlement_status:
+        status === 'SUCCESS' || status === 'REVERSED'
+          ? 'SETTLED'
+          : status === 'PENDING'
+            ? 'PENDING'
+            : null,
       estimated_settlement_time: null,
       business_id: businessId,
       fee: { xendit_fee: 0, value_added_tax: 0, status: 'NOT_APPLICABLE' },
@@ -665,10 +953,16 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   /** Filters of GET /transactions from its query, or the refusal. */
   const transactionFilters = (query: URLSearchParams): TransactionFilter[] | HttpAnswer => {
     const unknown = unknownParams(query, TRANSACTION_PARAMS);
-    if (unknown.length > 0) return error(400, 'API_VALIDATION_ERROR', `${unknown.join(', ')} is not a parameter of GET /transactions`);
+    if (unknown.length > 0)
+      return error(
+        400,
+        'API_VALIDATION_ERROR',
+        `${unknown.join(', ')} is not a parameter of GET /transactions`,
+      );
     const types = query.getAll('types');
     const badType = types.find((t) => !TRANSACTION_TYPES.has(t));
-    if (badType !== undefined) return error(400, 'API_VALIDATION_ERROR', `types: ${badType} is not a transaction type`);
+    if (badType !== undefined)
+      return error(400, 'API_VALIDATION_ERROR', `types: ${badType} is not a transaction type`);
     const statuses = query.getAll('statuses');
     const filters: TransactionFilter[] = [];
     if (types.length > 0) filters.push((_p, tx) => types.includes(tx.type));
@@ -681,7 +975,8 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       const text = query.get(key);
       if (text === null) continue;
       const at = Date.parse(text);
-      if (Number.isNaN(at)) return error(400, 'API_VALIDATION_ERROR', `${key} must be an ISO 8601 timestamp`);
+      if (Number.isNaN(at))
+        return error(400, 'API_VALIDATION_ERROR', `${key} must be an ISO 8601 timestamp`);
       const field = key.startsWith('created') ? 'created' : 'updated';
       filters.push((p) => test(Date.parse(field === 'created' ? p.created : p.updated), at));
     }
@@ -689,20 +984,25 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   };
 
   /**
-   * GET /transactions: one DISBURSEMENT per payout held, newest made first (the API orders by creation
-   * date), filtered, `limit` (default 10) and the `after_id` cursor, `{data, has_more, links}`.
+   * GET /transactions: one DISBURSEMENT per payout held, newest made first (the API orders by
+   * creation date), filtered, `limit` (default 10) and the `after_id` cursor, `{data, has_more,
+   * links}`.
    */
   const handleTransactions = (query: URLSearchParams): HttpAnswer => {
     const filters = transactionFilters(query);
     if (filters instanceof HttpAnswer) return filters;
-    if (query.has('before_id')) return error(400, 'API_VALIDATION_ERROR', 'before_id is not implemented by this fake');
+    if (query.has('before_id'))
+      return error(400, 'API_VALIDATION_ERROR', 'before_id is not implemented by this fake');
     const limit = positiveLimit(query, 10);
     if (limit instanceof HttpAnswer) return limit;
     let start = all.length - 1;
     const afterId = query.get('after_id');
     if (afterId !== null) {
-      const after = afterId.startsWith('txn_') ? byId.get(`disb-${afterId.slice('txn_'.length)}`) : undefined;
-      if (!after) return error(400, 'API_VALIDATION_ERROR', `after_id ${afterId} is not a transaction`);
+      const after = afterId.startsWith('txn_')
+        ? byId.get(`disb-${afterId.slice('txn_'.length)}`)
+        : undefined;
+      if (!after)
+        return error(400, 'API_VALIDATION_ERROR', `after_id ${afterId} is not a transaction`);
       start = after.index - 1;
     }
     const data: Array<ReturnType<typeof transactionJson>> = [];
@@ -719,13 +1019,22 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     }
     const next = new URLSearchParams(query);
     if (data.length > 0) next.set('after_id', data[data.length - 1]!.id);
-    return json(200, { data, has_more: hasMore, links: hasMore ? [{ href: `/transactions?${next}`, rel: 'next', method: 'GET' }] : [] });
+    return json(200, {
+      data,
+      has_more: hasMore,
+      links: hasMore ? [{ href: `/transactions?${next}`, rel: 'next', method: 'GET' }] : [],
+    });
   };
 
   const handleCancel = (id: string): HttpAnswer => {
     const p = byId.get(id);
     if (!p) return error(404, 'DATA_NOT_FOUND', `Payout ${id} not found`);
-    if (p.status !== 'ACCEPTED') return error(400, 'PAYOUT_NOT_CANCELLABLE', `Payout ${id} is ${p.status} and can no longer be cancelled`);
+    if (p.status !== 'ACCEPTED')
+      return error(
+        400,
+        'PAYOUT_NOT_CANCELLABLE',
+        `Payout ${id} is ${p.status} and can no longer be cancelled`,
+      );
     p.settled = true;
     if (p.debited) credit(p.currency, p.amountMinor);
     p.debited = false;
@@ -736,7 +1045,10 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
   const handleChannels = (query: URLSearchParams): HttpAnswer => {
     const code = query.get('channel_code');
     const currency = query.get('currency');
-    const list = [...channels.values()].filter((c) => (code === null || c.channelCode === code) && (currency === null || c.currency === currency));
+    const list = [...channels.values()].filter(
+      (c) =>
+        (code === null || c.channelCode === code) && (currency === null || c.currency === currency),
+    );
     return json(
       200,
       list.map((c) => ({
@@ -755,7 +1067,8 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
 
   const handleBalance = (query: URLSearchParams): HttpAnswer => {
     const currency = query.get('currency') ?? 'IDR';
-    if (!isCurrency(currency)) return error(400, 'API_VALIDATION_ERROR', `currency ${currency} is not supported`);
+    if (!isCurrency(currency))
+      return error(400, 'API_VALIDATION_ERROR', `currency ${currency} is not supported`);
     const type = query.get('account_type') ?? 'CASH';
     return json(200, { balance: wireAmount(type === 'CASH' ? balance(currency) : 0n, currency) });
   };
@@ -791,7 +1104,8 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
 
   const route = (req: http.IncomingMessage, body: string): HttpAnswer | null => {
     stats.requests++;
-    if (req.headers.authorization !== expectedAuth) return error(401, 'INVALID_API_KEY', 'API key is not valid');
+    if (req.headers.authorization !== expectedAuth)
+      return error(401, 'INVALID_API_KEY', 'API key is not valid');
     settleDue();
     // Split by hand: new URL() per request is a measurable share of the fake's time.
     const raw = req.url ?? '/';
@@ -807,7 +1121,8 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     const fault = readFault(path);
     if (fault) {
       countFault(`read_${fault}`);
-      if (fault === 'server_error') return error(500, 'SERVER_ERROR', 'An unexpected error occurred');
+      if (fault === 'server_error')
+        return error(500, 'SERVER_ERROR', 'An unexpected error occurred');
       if (fault === 'rate_limit') return rateLimitAnswer(options.faultRateLimitReset ?? '1');
       if (fault === 'timeout') return null;
       return new HttpAnswer(200, '{"data": [', { 'content-type': 'application/json' });
@@ -820,7 +1135,9 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     const one = /^\/v2\/payouts\/([^/]+)$/.exec(path);
     if (one) {
       const p = byId.get(decodeURIComponent(one[1]!));
-      return p ? json(200, payoutJson(p)) : error(404, 'DATA_NOT_FOUND', `Payout ${one[1]} not found`);
+      return p
+        ? json(200, payoutJson(p))
+        : error(404, 'DATA_NOT_FOUND', `Payout ${one[1]} not found`);
     }
     if (path === '/balance') return handleBalance(query());
     if (path === '/payouts_channels') return handleChannels(query());
@@ -834,7 +1151,13 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       if (options.recordRequests) {
         const raw = req.url ?? '/';
         const q = raw.indexOf('?');
-        log.push({ method: req.method ?? 'GET', path: q < 0 ? raw : raw.slice(0, q), query: q < 0 ? '' : raw.slice(q + 1), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        log.push({
+          method: req.method ?? 'GET',
+          path: q < 0 ? raw : raw.slice(0, q),
+          query: q < 0 ? '' : raw.slice(q + 1),
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
       }
       const started = performance.now();
       let answer: HttpAnswer | null;
@@ -850,7 +1173,11 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
         res.on('close', () => hanging.delete(res));
         return;
       }
-      const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer.body)), ...answer.headers };
+      const headers = {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(answer.body)),
+        ...answer.headers,
+      };
       res.writeHead(answer.status, headers);
       res.end(answer.body);
     });
@@ -883,7 +1210,10 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     reverse(providerId) {
       settleDue();
       const p = find(providerId);
-      if (p.status !== 'SUCCEEDED') throw new Error(`fake xendit: ${providerId} is ${p.status}, only SUCCEEDED can be reversed`);
+      if (p.status !== 'SUCCEEDED')
+        throw new Error(
+          `fake xendit: ${providerId} is ${p.status}, only SUCCEEDED can be reversed`,
+        );
       credit(p.currency, p.amountMinor);
       setStatus(p, 'REVERSED', null);
       emitWebhook('payout.reversed', p);
@@ -903,12 +1233,29 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
       const status = seed.status ?? 'SUCCEEDED';
       const p: PayoutRecord = {
         id: `disb-${idPrefix}-0000-4000-8000-${index.toString(16).padStart(12, '0')}`,
-        reference: seed.reference, idempotencyKey: `seeded-${index}`, amountMinor: seed.amountMinor, currency: seed.currency,
-        channelCode: seed.channelCode ?? 'ID_BCA', accountHolderName: seed.accountHolderName ?? 'SEEDED PAYEE', accountNumber: seed.accountNumber ?? '0000000000',
-        description: null, metadata: {}, status, failureCode: seed.failureCode ?? null, created: iso, updated: iso,
-        index, createdMs: t, settleAt: t, fingerprint: `seeded-${index}`,
-        outcome: status === 'FAILED' ? { status: 'FAILED', code: seed.failureCode ?? 'TRANSFER_ERROR' } : { status: 'SUCCEEDED' },
-        debited: false, settled: true,
+        reference: seed.reference,
+        idempotencyKey: `seeded-${index}`,
+        amountMinor: seed.amountMinor,
+        currency: seed.currency,
+        channelCode: seed.channelCode ?? 'ID_BCA',
+        accountHolderName: seed.accountHolderName ?? 'SEEDED PAYEE',
+        accountNumber: seed.accountNumber ?? '0000000000',
+        description: null,
+        metadata: {},
+        status,
+        failureCode: seed.failureCode ?? null,
+        created: iso,
+        updated: iso,
+        index,
+        createdMs: t,
+        settleAt: t,
+        fingerprint: `seeded-${index}`,
+        outcome:
+          status === 'FAILED'
+            ? { status: 'FAILED', code: seed.failureCode ?? 'TRANSFER_ERROR' }
+            : { status: 'SUCCEEDED' },
+        debited: false,
+        settled: true,
       };
       all.push(p);
       byId.set(p.id, p);
@@ -936,7 +1283,9 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     successfulByReference() {
       settleDue();
       const counts = new Map<string, number>();
-      for (const p of all) if (p.status === 'SUCCEEDED' || p.status === 'REVERSED') counts.set(p.reference, (counts.get(p.reference) ?? 0) + 1);
+      for (const p of all)
+        if (p.status === 'SUCCEEDED' || p.status === 'REVERSED')
+          counts.set(p.reference, (counts.get(p.reference) ?? 0) + 1);
       return counts;
     },
     get createRequests() {
@@ -944,7 +1293,11 @@ export async function startFakeXendit(options: FakeXenditOptions = {}): Promise<
     },
     stats() {
       settleDue();
-      return { ...stats, faults: { ...stats.faults }, byStatus: Object.fromEntries(Object.entries(stats.byStatus).filter(([, n]) => n > 0)) };
+      return {
+        ...stats,
+        faults: { ...stats.faults },
+        byStatus: Object.fromEntries(Object.entries(stats.byStatus).filter(([, n]) => n > 0)),
+      };
     },
     async flushWebhooks() {
       settleDue();

@@ -10,17 +10,30 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of a user who chose the environment credential store; nothing inherited from ours. */
+/**
+ * The environment of a user who chose the environment credential store; nothing inherited from
+ * ours.
+ */
 export function cliEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TREASURY_')) env[k] = v;
   return { ...env, TREASURY_CREDENTIAL_STORE: 'env', ...extra };
 }
 
-/** One CLI run; killed after `timeoutMs` (default 120 s) so a hang fails the test instead of stalling it. */
-export function runCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+/**
+ * One CLI run; killed after `timeoutMs` (default 120 s) so a hang fails the test instead of
+ * stalling it.
+ */
+export function runCli(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -38,7 +38,15 @@ export function codeBlocks(text: string): CodeBlock[] {
     }
     const m = /^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)/.exec(raw);
     if (m) {
-      open = { fence: m[1]!, block: { line: i + 1, lang: m[2]!.toLowerCase(), lines: [], run: lastText.trim() === RUN_MARKER } };
+      open = {
+        fence: m[1]!,
+        block: {
+          line: i + 1,
+          lang: m[2]!.toLowerCase(),
+          lines: [],
+          run: lastText.trim() === RUN_MARKER,
+        },
+      };
       continue;
     }
     if (raw.trim() !== '') lastText = raw;
@@ -47,7 +55,10 @@ export function codeBlocks(text: string): CodeBlock[] {
   return blocks;
 }
 
-/** The text without fenced blocks (replaced by blank lines, so line numbers hold) and without inline code. */
+/**
+ * The text without fenced blocks (replaced by blank lines, so line numbers hold) and without inline
+ * code.
+ */
 export function prose(text: string): string {
   const lines = text.split('\n');
   const inside = new Set<number>();
@@ -56,7 +67,9 @@ export function prose(text: string): string {
     for (const l of b.lines) inside.add(l.line);
     inside.add((b.lines.at(-1)?.line ?? b.line) + 1);
   }
-  return lines.map((l, i) => (inside.has(i + 1) ? '' : l.replace(/(`+)(?:(?!\1).)+\1/g, ''))).join('\n');
+  return lines
+    .map((l, i) => (inside.has(i + 1) ? '' : l.replace(/(`+)(?:(?!\1).)+\1/g, '')))
+    .join('\n');
 }
 
 export interface Link {
@@ -70,19 +83,26 @@ export function links(text: string): Link[] {
   prose(text)
     .split('\n')
     .forEach((l, i) => {
-      for (const m of l.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ line: i + 1, target: m[1]! });
+      for (const m of l.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+        out.push({ line: i + 1, target: m[1]! });
       const def = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$/.exec(l);
       if (def) out.push({ line: i + 1, target: def[1]! });
-      for (const m of l.matchAll(/\b(?:src|href)\s*=\s*"([^"]+)"/g)) out.push({ line: i + 1, target: m[1]! });
+      for (const m of l.matchAll(/\b(?:src|href)\s*=\s*"([^"]+)"/g))
+        out.push({ line: i + 1, target: m[1]! });
     });
   return out;
 }
 
-/** The anchors a markdown file offers: GitHub's heading slugs (duplicates numbered) and explicit ids. */
+/**
+ * The anchors a markdown file offers: GitHub's heading slugs (duplicates numbered) and explicit
+ * ids.
+ */
 export function anchors(text: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
-  const code = new Set<number>(codeBlocks(text).flatMap((b) => [b.line, ...b.lines.map((x) => x.line)]));
+  const code = new Set<number>(
+    codeBlocks(text).flatMap((b) => [b.line, ...b.lines.map((x) => x.line)]),
+  );
   text.split('\n').forEach((l, i) => {
     if (code.has(i + 1)) return;
     for (const m of l.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) out.add(m[1]!);
@@ -107,7 +127,10 @@ const OPERATORS = ['&&', '||', ';;', '|&', ';', '|', '&', '(', ')'];
  * `$(…)` substitution becomes one opaque word (its inner text is returned separately, to be
  * scanned too); a `#` starting a word begins a comment.
  */
-export function shellWords(line: string): { words: (string | { op: string })[]; substitutions: string[] } {
+export function shellWords(line: string): {
+  words: (string | { op: string })[];
+  substitutions: string[];
+} {
   const words: (string | { op: string })[] = [];
   const substitutions: string[] = [];
   let word: string | null = null;
@@ -197,8 +220,10 @@ function cliArgs(words: string[]): string[] | null {
   const rest = (() => {
     if (w[0] === 'treasury') return w.slice(1);
     if (w[0] === 'npx' && w[1] === 'treasury') return w.slice(2);
-    if (w[0] === 'npm' && w[1] === 'run' && w[2] === 'treasury') return w[3] === '--' ? w.slice(4) : w.slice(3);
-    if (w[0] === 'node' && w[1] !== undefined && /(^|\/)bin\/treasury\.mjs$/.test(w[1])) return w.slice(2);
+    if (w[0] === 'npm' && w[1] === 'run' && w[2] === 'treasury')
+      return w[3] === '--' ? w.slice(4) : w.slice(3);
+    if (w[0] === 'node' && w[1] !== undefined && /(^|\/)bin\/treasury\.mjs$/.test(w[1]))
+      return w.slice(2);
     return null;
   })();
   if (!rest) return null;
@@ -243,7 +268,9 @@ export function invocations(block: CodeBlock): Invocation[] {
       if (!/^\s*\$ /.test(l)) continue;
       l = l.replace(/^\s*\$ /, '');
     }
-    const joined: { text: string; line: number } = pending ? { text: pending.text + ' ' + l, line: pending.line } : { text: l, line };
+    const joined: { text: string; line: number } = pending
+      ? { text: pending.text + ' ' + l, line: pending.line }
+      : { text: l, line };
     if (/\\$/.test(joined.text)) {
       pending = { text: joined.text.slice(0, -1), line: joined.line };
       continue;
@@ -277,7 +304,11 @@ export async function checkInvocation(args: string[]): Promise<string | null> {
   });
   let output = '';
   for (const c of [program, ...allCommands(program)]) {
-    c.exitOverride().configureOutput({ writeOut: (s) => void (output += s), writeErr: (s) => void (output += s), outputError: (s) => void (output += s) });
+    c.exitOverride().configureOutput({
+      writeOut: (s) => void (output += s),
+      writeErr: (s) => void (output += s),
+      outputError: (s) => void (output += s),
+    });
   }
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -295,13 +326,15 @@ export async function checkInvocation(args: string[]): Promise<string | null> {
   command.registeredArguments.forEach((a, i) => {
     const choices = choicesOf(a.description ?? '');
     const v = positional[i];
-    if (choices && typeof v === 'string' && !placeholder(v) && !choices.includes(v)) problems.push(`<${a.name()}> is "${v}", not one of ${choices.join(', ')}`);
+    if (choices && typeof v === 'string' && !placeholder(v) && !choices.includes(v))
+      problems.push(`<${a.name()}> is "${v}", not one of ${choices.join(', ')}`);
   });
   const opts = command.opts() as Record<string, unknown>;
   for (const o of command.options) {
     const choices = choicesOf(o.description ?? '');
     const v = opts[o.attributeName()];
-    if (choices && typeof v === 'string' && !placeholder(v) && !choices.includes(v)) problems.push(`${o.long ?? o.flags} is "${v}", not one of ${choices.join(', ')}`);
+    if (choices && typeof v === 'string' && !placeholder(v) && !choices.includes(v))
+      problems.push(`${o.long ?? o.flags} is "${v}", not one of ${choices.join(', ')}`);
   }
   return problems.length ? problems.join('; ') : null;
 }

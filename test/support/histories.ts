@@ -1,4 +1,7 @@
-/** What a provider can say of one payout attempt, in its order (OTHER: a held state such as LOCKED), for the status-order tests. */
+/**
+ * What a provider can say of one payout attempt, in its order (OTHER: a held state such as LOCKED),
+ * for the status-order tests.
+ */
 import type { ProviderStatus } from '../../src/core/platform/payments/provider.js';
 
 export const HISTORIES: readonly (readonly ProviderStatus[])[] = [

@@ -7,7 +7,8 @@
  * - batch 2 (IDR): carries the clawback and the reversal as adjustment items; one payout fails
  *   (the provider refuses the transfer);
  * - a reconciliation run between the two batches;
- * - provider references a spreadsheet would execute, as a hostile or broken provider might send them.
+ * - provider references a spreadsheet would execute, as a hostile or broken provider might send
+ *   them.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,10 +19,24 @@ import { pollPayouts } from '../../src/core/domain/payouts/poll.js';
 import { xenditProvider } from '../../src/core/domain/providers/xendit/xendit.js';
 import { startFakeXendit, type FakeXendit } from '../fakes/xendit.js';
 import { tempDir, type Driver } from './central.js';
-import { openFlow, payBatch, payoutStates, type Flow, type PaidBatch, type PayoutState } from './payout-flow.js';
+import {
+  openFlow,
+  payBatch,
+  payoutStates,
+  type Flow,
+  type PaidBatch,
+  type PayoutState,
+} from './payout-flow.js';
 
 /** Provider ids as a hostile or broken provider might send them. */
-export const HOSTILE = ['=HYPERLINK("http://evil.example","click")', '@SUM(1+1)', '+1-1', '-2+3', '\tpadded', '\rreturn'];
+export const HOSTILE = [
+  '=HYPERLINK("http://evil.example","click")',
+  '@SUM(1+1)',
+  '+1-1',
+  '-2+3',
+  '\tpadded',
+  '\rreturn',
+];
 
 /** The affiliate who earns in USD and is paid in IDR. */
 export const FX_AFFILIATE = 'fx-aff-1';
@@ -64,23 +79,38 @@ export async function openLedger(driver: Driver): Promise<Ledger> {
   await flow.tw.call('conversions.import', { file: out('fx-conversions.csv') });
   await flow.tw.call('commissions.calculate', {});
 
-  const first = await payBatch(flow, { provider: 'xendit', currency: 'IDR', fxRates: { [`USD/IDR`]: FX_RATE } });
+  const first = await payBatch(flow, {
+    provider: 'xendit',
+    currency: 'IDR',
+    fxRates: { [`USD/IDR`]: FX_RATE },
+  });
   const paid = await payoutStates(flow, first.batchId);
   expect(paid.length).toBeGreaterThanOrEqual(2 + HOSTILE.length);
   for (const p of paid) expect(p.status).toBe('SUCCEEDED');
-  expect(paid.some((p) => p.affiliate_id === FX_AFFILIATE && p.source_currency === 'USD' && p.currency === 'IDR')).toBe(true);
+  expect(
+    paid.some(
+      (p) => p.affiliate_id === FX_AFFILIATE && p.source_currency === 'USD' && p.currency === 'IDR',
+    ),
+  ).toBe(true);
 
   // A refund after payout (a clawback: a negative adjustment) plus new business for the same
   // affiliate, and a reversal for another: both go into a second batch as adjustment items.
   // A payout holding commissions: the later parts of a split payout hold only a split adjustment.
   const clawed = paid.find((p) => p.affiliate_id !== FX_AFFILIATE && Number(p.split_part) === 1)!;
-  const [conv] = await rows<{ id: string; occurred_at: Date | string; product: string; gross: string; discount: string }>(
+  const [conv] = await rows<{
+    id: string;
+    occurred_at: Date | string;
+    product: string;
+    gross: string;
+    discount: string;
+  }>(
     db,
     sql`SELECT v.id, v.occurred_at, v.product, v.gross_minor::text AS gross, v.discount_minor::text AS discount
         FROM payout_items i JOIN commissions c ON c.id = i.commission_id JOIN conversions v ON v.id = c.conversion_id
         WHERE i.payout_id = ${clawed.id}::uuid AND c.amount_minor > 0 ORDER BY c.amount_minor DESC LIMIT 1`,
   );
-  const idr = (minor: string) => `${BigInt(minor) / 100n}.${(BigInt(minor) % 100n).toString().padStart(2, '0')}`;
+  const idr = (minor: string) =>
+    `${BigInt(minor) / 100n}.${(BigInt(minor) % 100n).toString().padStart(2, '0')}`;
   writeFileSync(
     out('conversions.csv'),
     [
@@ -93,11 +123,18 @@ export async function openLedger(driver: Driver): Promise<Ledger> {
   await flow.tw.call('commissions.calculate', {});
   const reversed = paid.find((p) => p.affiliate_id !== FX_AFFILIATE && p.id !== clawed.id)!;
   fake.reverse(reversed.provider_payout_id!);
-  const polled = await pollPayouts(flow.tw.ws.central, async () => client, { includeSucceededSince: new Date(Date.now() - 86_400_000) });
+  const polled = await pollPayouts(flow.tw.ws.central, async () => client, {
+    includeSucceededSince: new Date(Date.now() - 86_400_000),
+  });
   expect(polled.changed).toEqual({ REVERSED: 1 });
-  // Reconciled against the provider: the payout report shows batch 1's outcomes (batch 2 is not reconciled).
+  // Reconciled against the provider: the payout report shows batch 1's outcomes (batch 2 is not
+  // reconciled).
   const day = 86_400_000;
-  await flow.tw.call('reconcile.run', { provider: 'xendit', from: new Date(Date.now() - day).toISOString(), to: new Date(Date.now() + day).toISOString() });
+  await flow.tw.call('reconcile.run', {
+    provider: 'xendit',
+    from: new Date(Date.now() - day).toISOString(),
+    to: new Date(Date.now() + day).toISOString(),
+  });
 
   fake.injectNext('fail_transfer', 1);
   const second = await payBatch(flow, { provider: 'xendit', currency: 'IDR' });
@@ -105,10 +142,18 @@ export async function openLedger(driver: Driver): Promise<Ledger> {
   // Provider references a spreadsheet would execute (set as a provider might have sent them).
   const others = paid.filter((p) => p.id !== reversed.id && p.id !== clawed.id);
   for (const [i, ref] of HOSTILE.entries()) {
-    await db.execute(sql`UPDATE payouts SET provider_payout_id = ${ref} WHERE id = ${others[i]!.id}::uuid`);
+    await db.execute(
+      sql`UPDATE payouts SET provider_payout_id = ${ref} WHERE id = ${others[i]!.id}::uuid`,
+    );
   }
   return {
-    flow, fake, first, second, paid, dir, out,
+    flow,
+    fake,
+    first,
+    second,
+    paid,
+    dir,
+    out,
     close: async () => {
       await fake.close();
       await flow.cleanup();

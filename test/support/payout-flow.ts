@@ -17,12 +17,18 @@ export interface Flow {
   /** Managers: they approve (two of them for high-value batches). */
   checker1: string;
   checker2: string;
-  /** Provider clients by name; a test sets them (a fake's client, or a wrapper of one) before executing. */
+  /**
+   * Provider clients by name; a test sets them (a fake's client, or a wrapper of one) before
+   * executing.
+   */
   providers: Partial<Record<ProviderName, PayoutProvider>>;
   cleanup(): Promise<void>;
 }
 
-export async function openFlow(driver: Driver, options: { affiliates?: number; conversions?: number; seed?: number } = {}): Promise<Flow> {
+export async function openFlow(
+  driver: Driver,
+  options: { affiliates?: number; conversions?: number; seed?: number } = {},
+): Promise<Flow> {
   const providers: Partial<Record<ProviderName, PayoutProvider>> = {};
   const resolver: ProviderResolver = async (name) => {
     const p = providers[name];
@@ -32,7 +38,12 @@ export async function openFlow(driver: Driver, options: { affiliates?: number; c
   const tw = await openTestWorkstation(driver, { providers: resolver });
   const checker1 = await addOperator(tw, 'checker1', 'manager');
   const checker2 = await addOperator(tw, 'checker2', 'manager');
-  await tw.call('demo.generate', { affiliates: options.affiliates ?? 40, conversions: options.conversions ?? 3000, seed: options.seed ?? 7, until: '2026-11-01' });
+  await tw.call('demo.generate', {
+    affiliates: options.affiliates ?? 40,
+    conversions: options.conversions ?? 3000,
+    seed: options.seed ?? 7,
+    until: '2026-11-01',
+  });
   await tw.call('commissions.calculate', {});
   return { tw, checker1, checker2, providers, cleanup: () => tw.cleanup() };
 }
@@ -48,8 +59,20 @@ export interface PaidBatch {
  * `waitMs` bounds how long the executor waits for payouts the provider has not settled: the batch
  * may stay EXECUTING with payouts ACCEPTED.
  */
-export async function payBatch(flow: Flow, options: { provider: ProviderName; currency?: string; waitMs?: number; maxPayouts?: number; fxRates?: Record<string, string>; affiliateIds?: string[] }): Promise<PaidBatch> {
-  const created = await flow.tw.call<{ batches: { id: string; number: string; requiredApprovals: number; contentHash: string }[] }>('batch.create', {
+export async function payBatch(
+  flow: Flow,
+  options: {
+    provider: ProviderName;
+    currency?: string;
+    waitMs?: number;
+    maxPayouts?: number;
+    fxRates?: Record<string, string>;
+    affiliateIds?: string[];
+  },
+): Promise<PaidBatch> {
+  const created = await flow.tw.call<{
+    batches: { id: string; number: string; requiredApprovals: number; contentHash: string }[];
+  }>('batch.create', {
     provider: options.provider,
     ...(options.currency ? { currency: options.currency } : {}),
     ...(options.maxPayouts ? { maxPayouts: options.maxPayouts } : {}),
@@ -58,10 +81,22 @@ export async function payBatch(flow: Flow, options: { provider: ProviderName; cu
   });
   const batch = created.batches[0]!;
   await flow.tw.call('batch.submit', { batch: batch.id });
-  await flow.tw.call('batch.approve', { batch: batch.id, contentHash: batch.contentHash }, flow.checker1);
-  if (batch.requiredApprovals > 1) await flow.tw.call('batch.approve', { batch: batch.id, contentHash: batch.contentHash }, flow.checker2);
+  await flow.tw.call(
+    'batch.approve',
+    { batch: batch.id, contentHash: batch.contentHash },
+    flow.checker1,
+  );
+  if (batch.requiredApprovals > 1)
+    await flow.tw.call(
+      'batch.approve',
+      { batch: batch.id, contentHash: batch.contentHash },
+      flow.checker2,
+    );
   await flow.tw.call('batch.execute', { batch: batch.id, waitMs: options.waitMs ?? 10_000 });
-  const payouts = await rows<{ id: string }>(flow.tw.ws.central.db, sql`SELECT id FROM payouts WHERE batch_id = ${batch.id}::uuid ORDER BY id`);
+  const payouts = await rows<{ id: string }>(
+    flow.tw.ws.central.db,
+    sql`SELECT id FROM payouts WHERE batch_id = ${batch.id}::uuid ORDER BY id`,
+  );
   return { batchId: batch.id, number: batch.number, payoutIds: payouts.map((p) => p.id) };
 }
 
@@ -89,14 +124,23 @@ export async function payoutStates(flow: Flow, batchId?: string): Promise<Payout
 }
 
 /**
- * A provider that forwards every call to `inner` except those overridden: for tests that make a real
- * client (talking to a fake server) misbehave in one precise way. Methods are bound explicitly: the
- * clients keep their secrets in private fields, which a prototype-based wrapper could not reach.
+ * A provider that forwards every call to `inner` except those overridden: for tests that make a
+ * real client (talking to a fake server) misbehave in one precise way. Methods are bound
+ * explicitly: the clients keep their secrets in private fields, which a prototype-based wrapper
+ * could not reach.
  */
-export function wrapProvider(inner: PayoutProvider, overrides: Partial<Omit<PayoutProvider, 'name'>>): PayoutProvider {
+export function wrapProvider(
+  inner: PayoutProvider,
+  overrides: Partial<Omit<PayoutProvider, 'name'>>,
+): PayoutProvider {
   return {
     name: inner.name,
-    ...(inner.wireBody ? { wireBody: (r: Parameters<NonNullable<PayoutProvider['wireBody']>>[0]) => inner.wireBody!(r) } : {}),
+    ...(inner.wireBody
+      ? {
+          wireBody: (r: Parameters<NonNullable<PayoutProvider['wireBody']>>[0]) =>
+            inner.wireBody!(r),
+        }
+      : {}),
     create: (r) => inner.create(r),
     get: (id) => inner.get(id),
     findByReference: (ref) => inner.findByReference(ref),

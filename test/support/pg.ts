@@ -1,8 +1,8 @@
 /**
- * Test access to the real Postgres at TREASURY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
- * Each test file gets its own freshly created database, dropped afterwards. When the server is not
- * reachable the Postgres tests are skipped with the reason printed — except under CI=true, where a
- * missing Postgres is a failure, never a skip.
+ * Test access to the real Postgres at TREASURY_TEST_PG_URL (default
+ * postgres://postgres@127.0.0.1:5432/test). Each test file gets its own freshly created database,
+ * dropped afterwards. When the server is not reachable the Postgres tests are skipped with the
+ * reason printed — except under CI=true, where a missing Postgres is a failure, never a skip.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
@@ -26,10 +26,17 @@ async function probe(): Promise<string | null> {
 /** `npm run test:quick` leaves the real server to the full run. */
 const QUICK = process.env.TREASURY_TEST_QUICK === '1';
 const unavailable = QUICK ? null : await probe();
-if (QUICK) announceSkip('real-Postgres tests', 'a quick run (npm run test:quick) leaves them to npm test');
+if (QUICK)
+  announceSkip('real-Postgres tests', 'a quick run (npm run test:quick) leaves them to npm test');
 else if (unavailable) {
-  if (IN_CI) throw new Error(`CI=true but the test Postgres at ${PG_URL} is unreachable (${unavailable}): .ci/run must start it`);
-  announceSkip('real-Postgres tests', `${PG_URL} unreachable (${unavailable}); start PostgreSQL or set TREASURY_TEST_PG_URL`);
+  if (IN_CI)
+    throw new Error(
+      `CI=true but the test Postgres at ${PG_URL} is unreachable (${unavailable}): .ci/run must start it`,
+    );
+  announceSkip(
+    'real-Postgres tests',
+    `${PG_URL} unreachable (${unavailable}); start PostgreSQL or set TREASURY_TEST_PG_URL`,
+  );
 }
 export const pgAvailable = !QUICK && unavailable === null;
 

@@ -1,4 +1,7 @@
-/** A small seeded generator (mulberry32) for tests: the same run every time, and a failure can be replayed by its seed. */
+/**
+ * A small seeded generator (mulberry32) for tests: the same run every time, and a failure can be
+ * replayed by its seed.
+ */
 export function random(seed: number): () => number {
   let a = seed;
   return () => {

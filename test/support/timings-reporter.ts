@@ -13,7 +13,10 @@ export default class TimingsReporter implements Reporter {
     if (!file) return;
     const timings = modules.map((m) => {
       const d = m.diagnostic();
-      return { file: path.relative(process.cwd(), m.moduleId), ms: Math.round(d.collectDuration + d.setupDuration + d.duration) };
+      return {
+        file: path.relative(process.cwd(), m.moduleId),
+        ms: Math.round(d.collectDuration + d.setupDuration + d.duration),
+      };
     });
     writeFileSync(file, JSON.stringify(timings));
   }

@@ -18,7 +18,9 @@ export interface TinyFs {
 export function mountTinyFs(sizeKb: number): TinyFs {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'treasury-tinyfs-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=0700`, 'tmpfs', dir], {
+      stdio: 'pipe',
+    });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -44,7 +46,13 @@ function probe(): string | null {
 
 const unavailable = probe();
 if (unavailable) {
-  if (process.env.CI === 'true') throw new Error(`CI=true but a small tmpfs cannot be mounted for the disk-full drills (${unavailable}): run CI as root`);
-  announceSkip('disk-full drills', `a tmpfs cannot be mounted here (${unavailable}); they need root or CAP_SYS_ADMIN`);
+  if (process.env.CI === 'true')
+    throw new Error(
+      `CI=true but a small tmpfs cannot be mounted for the disk-full drills (${unavailable}): run CI as root`,
+    );
+  announceSkip(
+    'disk-full drills',
+    `a tmpfs cannot be mounted here (${unavailable}); they need root or CAP_SYS_ADMIN`,
+  );
 }
 export const tinyFsAvailable = unavailable === null;

@@ -36,27 +36,47 @@ export interface TestWorkstation {
 
 export async function openTestWorkstation(
   driver: Driver,
-  options: { providers?: ProviderResolver; url?: string; addresses?: () => readonly string[]; credentials?: CredentialStore } = {},
+  options: {
+    providers?: ProviderResolver;
+    url?: string;
+    addresses?: () => readonly string[];
+    credentials?: CredentialStore;
+  } = {},
 ): Promise<TestWorkstation> {
   const tmp = tempDir();
   const db = driver === 'postgres' && !options.url ? await createTestDatabase() : null;
-  const ws = await openWorkstation({ dataDir: tmp.dir, centralUrl: options.url ?? db?.url, credentials: options.credentials ?? memoryCredentials(), providers: options.providers, addresses: options.addresses });
+  const ws = await openWorkstation({
+    dataDir: tmp.dir,
+    centralUrl: options.url ?? db?.url,
+    credentials: options.credentials ?? memoryCredentials(),
+    providers: options.providers,
+    addresses: options.addresses,
+  });
   const raw = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
     ws.router.call<T>({ name, payload, session: token, workstationId: ws.id, id: randomUUID() });
   // Every test operator has ADMIN_PASSWORD: confirm it (step-up) before the calls that ask for it,
   // as the app and the CLI do. test/security.test.ts tests step-up itself with raw router calls.
-  const call = async <T>(name: string, payload: unknown = {}, token: string | null = null): Promise<T> => {
-    if (token && STEP_UP.has(name)) await raw('session.stepUp', { password: ADMIN_PASSWORD }, token);
+  const call = async <T>(
+    name: string,
+    payload: unknown = {},
+    token: string | null = null,
+  ): Promise<T> => {
+    if (token && STEP_UP.has(name))
+      await raw('session.stepUp', { password: ADMIN_PASSWORD }, token);
     return raw<T>(name, payload, token);
   };
   await call('operators.bootstrap', { username: 'admin', password: ADMIN_PASSWORD });
-  const signed = await call<SignInResult>('session.signIn', { username: 'admin', password: ADMIN_PASSWORD });
+  const signed = await call<SignInResult>('session.signIn', {
+    username: 'admin',
+    password: ADMIN_PASSWORD,
+  });
   if (!signed.ok) throw new Error(signed.reason);
   const token = signed.token;
   return {
     ws,
     token,
-    call: <T>(name: string, payload: unknown = {}, t: string | null = token) => call<T>(name, payload, t),
+    call: <T>(name: string, payload: unknown = {}, t: string | null = token) =>
+      call<T>(name, payload, t),
     cleanup: async () => {
       await ws.close();
       await db?.drop();
@@ -65,13 +85,26 @@ export async function openTestWorkstation(
   };
 }
 
-/** Adds an operator straight into the central store (operator management arrives with the security issue) and signs them in. */
-export async function addOperator(tw: TestWorkstation, username: string, role: string): Promise<string> {
+/**
+ * Adds an operator straight into the central store (operator management arrives with the security
+ * issue) and signs them in.
+ */
+export async function addOperator(
+  tw: TestWorkstation,
+  username: string,
+  role: string,
+): Promise<string> {
   const { hashPassword } = await import('../../src/core/domain/operators/password.js');
   const { sql } = await import('drizzle-orm');
   const hash = await hashPassword(ADMIN_PASSWORD);
-  await tw.ws.central.db.execute(sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES (${username}, ${username}, ${role}, ${hash})`);
-  const signed = await tw.call<SignInResult>('session.signIn', { username, password: ADMIN_PASSWORD }, null);
+  await tw.ws.central.db.execute(
+    sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES (${username}, ${username}, ${role}, ${hash})`,
+  );
+  const signed = await tw.call<SignInResult>(
+    'session.signIn',
+    { username, password: ADMIN_PASSWORD },
+    null,
+  );
   if (!signed.ok) throw new Error(signed.reason);
   return signed.token;
 }

@@ -104,4 +104,7 @@ const CATALOG = [
 /** Every definition, each with its literal name and schema (for the typed bridge contract). */
 export type CatalogDefinition = (typeof CATALOG)[number];
 
-export const DEFINITIONS: readonly Definition<never, unknown>[] = CATALOG as unknown as Definition<never, unknown>[];
+export const DEFINITIONS: readonly Definition<never, unknown>[] = CATALOG as unknown as Definition<
+  never,
+  unknown
+>[];

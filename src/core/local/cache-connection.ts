@@ -1,7 +1,7 @@
 /**
  * The workstation's own connection to its encrypted cache: opened on first use (the native SQLite
- * module is not loaded just to start a host), replaced by a key rotation, and by a rebuild — the old
- * file moved aside with its key and a fresh one filled from the central store.
+ * module is not loaded just to start a host), replaced by a key rotation, and by a rebuild — the
+ * old file moved aside with its key and a fresh one filled from the central store.
  */
 import type { LocalCache } from '../platform/cache/cache.js';
 import type { RekeyResult } from '../platform/cache/rekey.js';
@@ -23,11 +23,22 @@ export interface RebuildResult {
 export class CacheConnection {
   private connection: Promise<LocalCache> | null = null;
 
-  constructor(private readonly o: { dataDir: string; workstationId: string; credentials: CredentialStore; log: Logger }) {}
+  constructor(
+    private readonly o: {
+      dataDir: string;
+      workstationId: string;
+      credentials: CredentialStore;
+      log: Logger;
+    },
+  ) {}
 
   /** A new connection to the cache (callers close it). */
   readonly open = async (): Promise<LocalCache> =>
-    (await import('../platform/cache/cache.js')).openCache({ file: cacheFile(this.o.dataDir), workstationId: this.o.workstationId, credentials: this.o.credentials });
+    (await import('../platform/cache/cache.js')).openCache({
+      file: cacheFile(this.o.dataDir),
+      workstationId: this.o.workstationId,
+      credentials: this.o.credentials,
+    });
 
   /** The workstation's connection, opened once (a failed open is tried again next time). */
   readonly get = (): Promise<LocalCache> =>
@@ -45,7 +56,10 @@ export class CacheConnection {
   async rotateKey(): Promise<RekeyResult> {
     const { rekeyCache } = await import('../platform/cache/rekey.js');
     const current = await this.get();
-    const rotation = rekeyCache(current, { workstationId: this.o.workstationId, credentials: this.o.credentials });
+    const rotation = rekeyCache(current, {
+      workstationId: this.o.workstationId,
+      credentials: this.o.credentials,
+    });
     // The old connection is closed by the rotation; from now on the workstation uses the new one.
     // A rotation refused before the file was replaced leaves the old connection open and usable
     // (a second one would keep its WAL open and make every later rotation STORE_BUSY); after the
@@ -69,9 +83,19 @@ export class CacheConnection {
    * `cache.rebuild`: authorised and audited by the central store (the cache may not open at all),
    * then the old file is moved aside with its key, and a fresh cache is filled by an initial pull.
    */
-  async rebuild(link: CentralReach, c: Call, input: { discardPending?: boolean | undefined; reason?: string | undefined }): Promise<RebuildResult> {
+  async rebuild(
+    link: CentralReach,
+    c: Call,
+    input: { discardPending?: boolean | undefined; reason?: string | undefined },
+  ): Promise<RebuildResult> {
     if (!(await link.online())) throw offlineRefusal('rebuilding the local cache');
-    await link.router.call({ name: 'cache.authorize', payload: { action: 'rebuild', reason: input.reason }, session: c.session, workstationId: c.workstationId, ip: c.ip });
+    await link.router.call({
+      name: 'cache.authorize',
+      payload: { action: 'rebuild', reason: input.reason },
+      session: c.session,
+      workstationId: c.workstationId,
+      ip: c.ip,
+    });
     // Damaged or keyless: nothing can be checked, the file is moved aside as it is (with its keys).
     // Anything else (the cache open in another process, the keychain down) stops the rebuild.
     const unreadable = (error: unknown) => {
@@ -90,10 +114,19 @@ export class CacheConnection {
     }
     current?.close();
     this.connection = null;
-    const movedAside = await moveCacheAside(this.o.dataDir, this.o.workstationId, this.o.credentials);
+    const movedAside = await moveCacheAside(
+      this.o.dataDir,
+      this.o.workstationId,
+      this.o.credentials,
+    );
     const { rebuildCache } = await import('./sync/pull.js');
-    const pulled = await rebuildCache(link.central, await this.get(), { onProgress: (p) => c.onProgress?.({ phase: `pulling ${p.table ?? 'changes'}`, done: p.done }) });
-    this.o.log.warn({ movedAside: movedAside.file, rows: pulled.rows }, 'local cache rebuilt from the central store');
+    const pulled = await rebuildCache(link.central, await this.get(), {
+      onProgress: (p) => c.onProgress?.({ phase: `pulling ${p.table ?? 'changes'}`, done: p.done }),
+    });
+    this.o.log.warn(
+      { movedAside: movedAside.file, rows: pulled.rows },
+      'local cache rebuilt from the central store',
+    );
     return { movedAside, pulled };
   }
 

@@ -9,23 +9,33 @@
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheKeyAccount, nextCacheKeyAccount, keyCheckFile, movingAsideMarker, type LocalCache } from '../platform/cache/cache.js';
+import {
+  cacheKeyAccount,
+  nextCacheKeyAccount,
+  keyCheckFile,
+  movingAsideMarker,
+  type LocalCache,
+} from '../platform/cache/cache.js';
 import { TreasuryError } from '../shared/errors.js';
 import type { CredentialStore } from '../platform/credentials/store.js';
 import { fileStamp } from '../platform/files/stamp.js';
 import { listOutbox } from '../platform/cache/outbox.js';
 import { cacheFile } from '../platform/files/paths.js';
 
-export const replacedKeyAccount = (workstationId: string, stamp: string) => `cache-key-replaced:${workstationId}:${stamp}`;
+export const replacedKeyAccount = (workstationId: string, stamp: string) =>
+  `cache-key-replaced:${workstationId}:${stamp}`;
 
 export interface MovedAside {
   /** The old cache file, renamed (null when there was none). */
   file: string | null;
-  /** Where its key now is in the credential store (null: no key, or the read-only environment store). */
+  /**
+   * Where its key now is in the credential store (null: no key, or the read-only environment
+   * store).
+   */
   keyAccount: string | null;
   /**
-   * A key rotation was interrupted after its rekeyed copy replaced the file: the file kept aside may
-   * be under this pending key instead of `keyAccount`'s (null: no rotation was pending).
+   * A key rotation was interrupted after its rekeyed copy replaced the file: the file kept aside
+   * may be under this pending key instead of `keyAccount`'s (null: no rotation was pending).
    */
   pendingKeyAccount: string | null;
 }
@@ -45,7 +55,12 @@ export function assertNothingUnpushed(cache: LocalCache, discardPending: boolean
 }
 
 /** The cache must be closed (a closed healthy cache has checkpointed its WAL into the file). */
-export async function moveCacheAside(dataDir: string, workstationId: string, credentials: CredentialStore, now = new Date()): Promise<MovedAside> {
+export async function moveCacheAside(
+  dataDir: string,
+  workstationId: string,
+  credentials: CredentialStore,
+  now = new Date(),
+): Promise<MovedAside> {
   const file = cacheFile(dataDir);
   const stamp = fileStamp(now);
   const aside = `${file}.replaced-${stamp}`;
@@ -73,7 +88,8 @@ export async function moveCacheAside(dataDir: string, workstationId: string, cre
   const marker = movingAsideMarker(file);
   writeFileSync(marker, path.basename(aside) + '\n', { mode: 0o600 });
   if (moved) renameSync(file, aside);
-  for (const suffix of ['-wal', '-journal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  for (const suffix of ['-wal', '-journal', '-shm'])
+    if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
   if (existsSync(keyCheckFile(file))) renameSync(keyCheckFile(file), keyCheckFile(aside));
   rmSync(marker, { force: true });
   if (credentials.kind !== 'env') {

@@ -1,7 +1,7 @@
 /**
- * What the local floor needs to know of the workstation's link to the central store. The link itself
- * (host/workstation/connectivity.ts) opens stores and routers; local code only asks whether it is
- * up and, when it is, talks through it.
+ * What the local floor needs to know of the workstation's link to the central store. The link
+ * itself (host/workstation/connectivity.ts) opens stores and routers; local code only asks whether
+ * it is up and, when it is, talks through it.
  */
 import type { CentralStore } from '../platform/central/store.js';
 import type { Router } from '../platform/kernel/router.js';

@@ -65,18 +65,33 @@ export class OfflineRouter<C = never> {
     private readonly cache: () => Promise<LocalCache>,
     /** The central store's calls: admitted here, answered offline by their own offline handler. */
     definitions: readonly AnyDefinition[],
-    private readonly ownCalls: OwnCalls<C> = { definitions: [], context: () => { throw new TreasuryError('INTERNAL', 'no calls of its own here'); } },
+    private readonly ownCalls: OwnCalls<C> = {
+      definitions: [],
+      context: () => {
+        throw new TreasuryError('INTERNAL', 'no calls of its own here');
+      },
+    },
     /** The workstation's addresses, for IP binding offline (the ranges as last synced). */
     private readonly addresses: () => readonly string[] = workstationAddresses,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.catalog = [...definitions, ...ownCalls.definitions];
     this.definitions = new Map(this.catalog.map((d) => [d.name, d]));
-    this.own = new Map(ownCalls.definitions.map((d) => [d.name, d as unknown as Definition<unknown, unknown, C>]));
+    this.own = new Map(
+      ownCalls.definitions.map((d) => [d.name, d as unknown as Definition<unknown, unknown, C>]),
+    );
   }
 
-  /** An admitted call's answer: the workstation's own handler, else the call's offline one, else a refusal. */
-  private handle(def: AnyDefinition, ctx: OfflineContext, call: Call, input: unknown): Promise<unknown> | unknown {
+  /**
+   * An admitted call's answer: the workstation's own handler, else the call's offline one, else a
+   * refusal.
+   */
+  private handle(
+    def: AnyDefinition,
+    ctx: OfflineContext,
+    call: Call,
+    input: unknown,
+  ): Promise<unknown> | unknown {
     const own = this.own.get(def.name);
     if (own) return own.run(this.ownCalls.context(asSignedIn(ctx), call), input);
     const offline = def.offline as OfflineHandler<unknown> | undefined;
@@ -96,20 +111,47 @@ export class OfflineRouter<C = never> {
     let actor: Actor | null = null;
     try {
       if (def.permission !== 'public') {
-        const local = identify ? null : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
+        const local = identify
+          ? null
+          : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
         actor = identify ? await identify() : local!;
         // Online, the central store already decided step-up for the session it knows (identify).
-        const refused = refusal(def, actor, () => !local || local.stepUpCurrent, STEP_UP_WINDOW_MS / 60_000);
+        const refused = refusal(
+          def,
+          actor,
+          () => !local || local.stepUpCurrent,
+          STEP_UP_WINDOW_MS / 60_000,
+        );
         if (refused) throw new TreasuryError(refused.code, refused.message);
       }
       // As the central router: who and whether first, then the payload.
       const input = validated(def, call.payload);
-      const ctx: OfflineContext = { cache, actor, now, session: call.session ?? null, addresses: call.ip ? [call.ip] : this.addresses(), catalog: this.catalog };
+      const ctx: OfflineContext = {
+        cache,
+        actor,
+        now,
+        session: call.session ?? null,
+        addresses: call.ip ? [call.ip] : this.addresses(),
+        catalog: this.catalog,
+      };
       const result = await this.handle(def, ctx, call, input);
-      // A sign-in or step-up refused is answered, not thrown (the failure counts): journaled as denied.
-      const refused = (def.session === 'opens' || def.session === 'confirms') && (result as { ok?: boolean }).ok === false ? (result as { reason: string }).reason : null;
+      // A sign-in or step-up refused is answered, not thrown (the failure counts): journaled as
+      // denied.
+      const refused =
+        (def.session === 'opens' || def.session === 'confirms') &&
+        (result as { ok?: boolean }).ok === false
+          ? (result as { reason: string }).reason
+          : null;
       // Journaled through the workstation's connection as it is now (a key rotation replaces it).
-      if (def.kind === 'command') journal(await this.cache(), { commandId, name: def.name, actor, decision: refused ? 'denied' : 'allowed', reason: refused, at: now });
+      if (def.kind === 'command')
+        journal(await this.cache(), {
+          commandId,
+          name: def.name,
+          actor,
+          decision: refused ? 'denied' : 'allowed',
+          reason: refused,
+          at: now,
+        });
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
@@ -118,15 +160,50 @@ export class OfflineRouter<C = never> {
       // workstation's connection as it is now, and if none opens, the failure itself stands.
       if (e.code !== 'CACHE_DAMAGED') {
         const current = cache.sqlite.open ? cache : await this.cache().catch(() => null);
-        if (current) journal(current, { commandId, name: def.name, actor, decision: e.code === 'FORBIDDEN' || e.code === 'UNAUTHENTICATED' || e.code === 'OFFLINE' || e.code === 'STEP_UP_REQUIRED' || e.code === 'IP_NOT_ALLOWED' ? 'denied' : 'failed', reason: `${e.code}: ${e.message}`, at: now });
+        if (current)
+          journal(current, {
+            commandId,
+            name: def.name,
+            actor,
+            decision:
+              e.code === 'FORBIDDEN' ||
+              e.code === 'UNAUTHENTICATED' ||
+              e.code === 'OFFLINE' ||
+              e.code === 'STEP_UP_REQUIRED' ||
+              e.code === 'IP_NOT_ALLOWED'
+                ? 'denied'
+                : 'failed',
+            reason: `${e.code}: ${e.message}`,
+            at: now,
+          });
       }
       throw e;
     }
   }
 }
 
-function journal(cache: LocalCache, e: { commandId: string; name: string; actor: Actor | null; decision: 'allowed' | 'denied' | 'failed'; reason: string | null; at: Date }): void {
+function journal(
+  cache: LocalCache,
+  e: {
+    commandId: string;
+    name: string;
+    actor: Actor | null;
+    decision: 'allowed' | 'denied' | 'failed';
+    reason: string | null;
+    at: Date;
+  },
+): void {
   cache.sqlite
-    .prepare('INSERT INTO local_journal (at, command_id, name, operator_id, username, decision, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(e.at.getTime(), e.commandId, e.name, e.actor?.operatorId ?? null, e.actor?.username ?? null, e.decision, e.reason);
+    .prepare(
+      'INSERT INTO local_journal (at, command_id, name, operator_id, username, decision, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(
+      e.at.getTime(),
+      e.commandId,
+      e.name,
+      e.actor?.operatorId ?? null,
+      e.actor?.username ?? null,
+      e.decision,
+      e.reason,
+    );
 }

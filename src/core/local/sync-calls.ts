@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { roleHas } from '../shared/permissions.js';
 import type { LocalCache } from '../platform/cache/cache.js';
 import { cacheDamaged, TreasuryError } from '../shared/errors.js';
-import { defineCommand, defineQuery, type Call, type Definition } from '../platform/kernel/router.js';
+import {
+  defineCommand,
+  defineQuery,
+  type Call,
+  type Definition,
+} from '../platform/kernel/router.js';
 import { clearAuditTail, pullAuditTail } from './sync/audit-tail.js';
 import { discard, listOutbox } from '../platform/cache/outbox.js';
 import { pull, syncStatus, type PullResult } from './sync/pull.js';
@@ -23,8 +28,8 @@ import type { Connectivity } from './link.js';
 import type { JobBoard, JobView } from '../platform/kernel/jobs.js';
 
 /**
- * What the workstation's own calls use of the workstation (workstation.ts's Workstation has it all):
- * declared here, so that these definitions need not import the module that routes to them.
+ * What the workstation's own calls use of the workstation (workstation.ts's Workstation has it
+ * all): declared here, so that these definitions need not import the module that routes to them.
  */
 export interface WorkstationParts {
   readonly id: string;
@@ -34,7 +39,10 @@ export interface WorkstationParts {
   connectivity(): Promise<Connectivity>;
   startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
   rotateCacheKey(): Promise<RekeyResult>;
-  rebuildCache(call: Call, input: { discardPending?: boolean | undefined; reason?: string | undefined }): Promise<RebuildResult>;
+  rebuildCache(
+    call: Call,
+    input: { discardPending?: boolean | undefined; reason?: string | undefined },
+  ): Promise<RebuildResult>;
 }
 
 /**
@@ -47,10 +55,22 @@ export interface WorkstationContext extends SignedInContext {
   readonly call: Call;
 }
 
-/** `cache.rebuild`'s input: checked here for the catalog and by the workstation, which runs it (workstation.ts). */
-export const cacheRebuildInput = z.strictObject({ discardPending: z.boolean().optional(), reason: z.string().max(500).optional() });
+/**
+ * `cache.rebuild`'s input: checked here for the catalog and by the workstation, which runs it
+ * (workstation.ts).
+ */
+export const cacheRebuildInput = z.strictObject({
+  discardPending: z.boolean().optional(),
+  reason: z.string().max(500).optional(),
+});
 
-export type SyncRunResult = { online: boolean; reason: string | null; pushed: PushResult | null; pulled: PullResult | null; auditTail?: unknown };
+export type SyncRunResult = {
+  online: boolean;
+  reason: string | null;
+  pushed: PushResult | null;
+  pulled: PullResult | null;
+  auditTail?: unknown;
+};
 
 const WORKSTATION_CATALOG = [
   defineCommand({
@@ -60,18 +80,35 @@ const WORKSTATION_CATALOG = [
     input: z.strictObject({ pullOnly: z.boolean().optional(), pushOnly: z.boolean().optional() }),
     run: (ctx: WorkstationContext, input) => runSync(ctx, input),
   }),
-  defineQuery({ name: 'sync.status', permission: 'signed_in', input: z.strictObject({}), run: async (ctx: WorkstationContext) => statusOf(ctx.cache, await ctx.ws.connectivity()) }),
+  defineQuery({
+    name: 'sync.status',
+    permission: 'signed_in',
+    input: z.strictObject({}),
+    run: async (ctx: WorkstationContext) => statusOf(ctx.cache, await ctx.ws.connectivity()),
+  }),
   defineQuery({
     name: 'outbox.list',
     permission: 'payables.view',
-    input: z.strictObject({ status: z.enum(['pending', 'applied', 'rejected', 'discarded']).optional() }),
+    input: z.strictObject({
+      status: z.enum(['pending', 'applied', 'rejected', 'discarded']).optional(),
+    }),
     run: async (ctx: WorkstationContext, input) => listOutbox(ctx.cache, input.status),
   }),
   // Reads every page of the cache (SQLite's quick_check; the cipher authenticates each page).
-  defineQuery({ name: 'cache.check', permission: 'signed_in', input: z.strictObject({}), run: async (ctx: WorkstationContext) => checkCache(ctx.cache) }),
-  // Key rotation works offline too (checked against the session as the cache knows it); online it is
-  // also authorised and audited centrally. See cache/rekey.ts.
-  defineCommand({ name: 'cache.rekey', permission: 'signed_in', input: z.strictObject({}), run: (ctx: WorkstationContext) => rekey(ctx) }),
+  defineQuery({
+    name: 'cache.check',
+    permission: 'signed_in',
+    input: z.strictObject({}),
+    run: async (ctx: WorkstationContext) => checkCache(ctx.cache),
+  }),
+  // Key rotation works offline too (checked against the session as the cache knows it); online it
+  // is also authorised and audited centrally. See cache/rekey.ts.
+  defineCommand({
+    name: 'cache.rekey',
+    permission: 'signed_in',
+    input: z.strictObject({}),
+    run: (ctx: WorkstationContext) => rekey(ctx),
+  }),
   // Rebuild needs the central store (it pulls everything again), and works when the cache itself
   // cannot be opened: the workstation answers it before the cache is touched (withoutCache), and
   // the central store authorises and audits it (cache.authorize).
@@ -85,38 +122,69 @@ const WORKSTATION_CATALOG = [
     }),
     withoutCache: rebuildCache,
   },
-  // Jobs (jobs.ts): any signed-in operator manages their own; the job's call checks its own permission.
+  // Jobs (jobs.ts): any signed-in operator manages their own; the job's call checks its own
+  // permission.
   {
     ...defineCommand({
       name: 'jobs.start',
       permission: 'signed_in',
       transactional: false,
       input: jobStartInput,
-      run: async (ctx: WorkstationContext, input) => ctx.ws.startJob({ name: input.name, payload: input.payload ?? {}, session: ctx.session, workstationId: ctx.ws.id }, ctx.actor.username),
+      run: async (ctx: WorkstationContext, input) =>
+        ctx.ws.startJob(
+          {
+            name: input.name,
+            payload: input.payload ?? {},
+            session: ctx.session,
+            workstationId: ctx.ws.id,
+          },
+          ctx.actor.username,
+        ),
     }),
     notAJob: true,
   },
-  { ...defineQuery({ name: 'jobs.list', permission: 'signed_in', input: z.strictObject({}), run: async (ctx: WorkstationContext) => ctx.ws.jobs.list(ctx.actor.username) }), notAJob: true },
-  { ...defineQuery({ name: 'jobs.get', permission: 'signed_in', input: jobIdInput, run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.get(input.id, ctx.actor.username) }), notAJob: true },
+  {
+    ...defineQuery({
+      name: 'jobs.list',
+      permission: 'signed_in',
+      input: z.strictObject({}),
+      run: async (ctx: WorkstationContext) => ctx.ws.jobs.list(ctx.actor.username),
+    }),
+    notAJob: true,
+  },
+  {
+    ...defineQuery({
+      name: 'jobs.get',
+      permission: 'signed_in',
+      input: jobIdInput,
+      run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.get(input.id, ctx.actor.username),
+    }),
+    notAJob: true,
+  },
   {
     ...defineCommand({
       name: 'jobs.cancel',
       permission: 'signed_in',
       transactional: false,
       input: jobIdInput,
-      run: async (ctx: WorkstationContext, input) => ctx.ws.jobs.cancel(input.id, ctx.actor.username),
+      run: async (ctx: WorkstationContext, input) =>
+        ctx.ws.jobs.cancel(input.id, ctx.actor.username),
     }),
     notAJob: true,
   },
   defineCommand({
     name: 'outbox.discard',
     permission: 'batches.create',
-    input: z.strictObject({ entry: z.string().min(1, 'name an outbox entry by seq or command id') }),
+    input: z.strictObject({
+      entry: z.string().min(1, 'name an outbox entry by seq or command id'),
+    }),
     run: async (ctx: WorkstationContext, input) => discard(ctx.cache, input.entry),
   }),
 ] as const;
 
-/** Their inputs and results (from the schemas and handlers above), for the typed bridge contract. */
+/**
+ * Their inputs and results (from the schemas and handlers above), for the typed bridge contract.
+ */
 export type WorkstationDefinition = (typeof WORKSTATION_CATALOG)[number];
 
 /**
@@ -130,9 +198,14 @@ export interface OwnDefinition extends Definition<never, unknown, WorkstationCon
 }
 
 /** The workstation's own calls (the workstation routes a call here when it is one of them). */
-export const WORKSTATION_DEFINITIONS: readonly OwnDefinition[] = WORKSTATION_CATALOG as unknown as OwnDefinition[];
+export const WORKSTATION_DEFINITIONS: readonly OwnDefinition[] =
+  WORKSTATION_CATALOG as unknown as OwnDefinition[];
 
-function rebuildCache(ws: WorkstationParts, call: Call, input: z.infer<typeof cacheRebuildInput>): Promise<RebuildResult> {
+function rebuildCache(
+  ws: WorkstationParts,
+  call: Call,
+  input: z.infer<typeof cacheRebuildInput>,
+): Promise<RebuildResult> {
   return ws.rebuildCache(call, input);
 }
 
@@ -159,7 +232,9 @@ export function statusOf(cache: LocalCache, connectivity: Connectivity): SyncSta
 
 function checkCache(cache: LocalCache): { ok: true; file: string; pages: number; ms: number } {
   const started = performance.now();
-  const found = (cache.sqlite.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+  const found = (cache.sqlite.pragma('quick_check') as { quick_check: string }[]).map(
+    (r) => r.quick_check,
+  );
   if (found.length !== 1 || found[0] !== 'ok') throw cacheDamaged(found.slice(0, 3).join('; '));
   const pages = Number(cache.sqlite.pragma('page_count', { simple: true }));
   return { ok: true, file: cache.file, pages, ms: Math.round(performance.now() - started) };
@@ -167,15 +242,24 @@ function checkCache(cache: LocalCache): { ok: true; file: string; pages: number;
 
 async function rekey(ctx: WorkstationContext) {
   if ((await ctx.ws.connectivity()).online && sessionOrigin(ctx.cache, ctx.session) !== 'offline') {
-    await ctx.ws.router.call({ name: 'cache.authorize', payload: { action: 'rekey' }, session: ctx.session, workstationId: ctx.ws.id });
+    await ctx.ws.router.call({
+      name: 'cache.authorize',
+      payload: { action: 'rekey' },
+      session: ctx.session,
+      workstationId: ctx.ws.id,
+    });
   }
   return ctx.ws.rotateCacheKey();
 }
 
-async function runSync(ctx: WorkstationContext, input: { pullOnly?: boolean | undefined; pushOnly?: boolean | undefined }): Promise<SyncRunResult> {
+async function runSync(
+  ctx: WorkstationContext,
+  input: { pullOnly?: boolean | undefined; pushOnly?: boolean | undefined },
+): Promise<SyncRunResult> {
   const w = ctx.ws;
   const connectivity = await w.connectivity();
-  if (!connectivity.online) return { online: false, reason: connectivity.reason, pushed: null, pulled: null };
+  if (!connectivity.online)
+    return { online: false, reason: connectivity.reason, pushed: null, pulled: null };
   const session = ctx.session;
   // Online, the session was just recognised by the central store unless it was issued offline.
   const central = sessionOrigin(ctx.cache, session) !== 'offline';
@@ -184,17 +268,28 @@ async function runSync(ctx: WorkstationContext, input: { pullOnly?: boolean | un
     : central
       ? await push(w.router, ctx.cache, {
           workstationId: w.id,
-          sessionFor: (operator) => (operator.toLowerCase() === ctx.actor.username.toLowerCase() ? session : null),
+          sessionFor: (operator) =>
+            operator.toLowerCase() === ctx.actor.username.toLowerCase() ? session : null,
         })
-      : { applied: 0, rejected: [], pending: listOutbox(ctx.cache, 'pending').length, stoppedBecause: `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync` };
+      : {
+          applied: 0,
+          rejected: [],
+          pending: listOutbox(ctx.cache, 'pending').length,
+          stoppedBecause: `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync`,
+        };
   let pulled = null;
   let auditTail = null;
   if (!input.pushOnly) {
-    if (!central) throw new TreasuryError('UNAUTHENTICATED', `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync`);
+    if (!central)
+      throw new TreasuryError(
+        'UNAUTHENTICATED',
+        `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync`,
+      );
     // Pull reads the central store directly: authorised (and audited) centrally first.
     await w.router.call({ name: 'sync.authorize', payload: {}, session, workstationId: w.id });
     pulled = await pull(w.central, ctx.cache);
-    if (roleHas(ctx.actor.role, 'audit.view')) auditTail = await pullAuditTail(w.router, ctx.cache, { session, workstationId: w.id });
+    if (roleHas(ctx.actor.role, 'audit.view'))
+      auditTail = await pullAuditTail(w.router, ctx.cache, { session, workstationId: w.id });
     else clearAuditTail(ctx.cache);
   }
   return { online: true, reason: null, pushed, pulled, auditTail };

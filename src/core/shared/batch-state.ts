@@ -21,22 +21,38 @@ export const BATCH_STATES = [
 ] as const;
 export type BatchState = (typeof BATCH_STATES)[number];
 
-export type BatchAction = 'submit' | 'reject' | 'approve' | 'invalidate' | 'execute' | 'complete' | 'complete_with_failures' | 'fail' | 'retry' | 'cancel';
+export type BatchAction =
+  | 'submit'
+  | 'reject'
+  | 'approve'
+  | 'invalidate'
+  | 'execute'
+  | 'complete'
+  | 'complete_with_failures'
+  | 'fail'
+  | 'retry'
+  | 'cancel';
 
-const TRANSITIONS: Readonly<Record<BatchAction, { from: readonly BatchState[]; to: BatchState }>> = {
-  submit: { from: ['DRAFT'], to: 'SUBMITTED' },
-  reject: { from: ['SUBMITTED'], to: 'DRAFT' },
-  approve: { from: ['SUBMITTED'], to: 'APPROVED' },
-  invalidate: { from: ['APPROVED'], to: 'SUBMITTED' },
-  execute: { from: ['APPROVED'], to: 'EXECUTING' },
-  complete: { from: ['EXECUTING'], to: 'COMPLETED' },
-  complete_with_failures: { from: ['EXECUTING'], to: 'COMPLETED_WITH_FAILURES' },
-  fail: { from: ['EXECUTING'], to: 'FAILED' },
-  retry: { from: ['COMPLETED_WITH_FAILURES', 'FAILED'], to: 'EXECUTING' },
-  cancel: { from: ['DRAFT', 'SUBMITTED', 'APPROVED'], to: 'CANCELLED' },
-};
+const TRANSITIONS: Readonly<Record<BatchAction, { from: readonly BatchState[]; to: BatchState }>> =
+  {
+    submit: { from: ['DRAFT'], to: 'SUBMITTED' },
+    reject: { from: ['SUBMITTED'], to: 'DRAFT' },
+    approve: { from: ['SUBMITTED'], to: 'APPROVED' },
+    invalidate: { from: ['APPROVED'], to: 'SUBMITTED' },
+    execute: { from: ['APPROVED'], to: 'EXECUTING' },
+    complete: { from: ['EXECUTING'], to: 'COMPLETED' },
+    complete_with_failures: { from: ['EXECUTING'], to: 'COMPLETED_WITH_FAILURES' },
+    fail: { from: ['EXECUTING'], to: 'FAILED' },
+    retry: { from: ['COMPLETED_WITH_FAILURES', 'FAILED'], to: 'EXECUTING' },
+    cancel: { from: ['DRAFT', 'SUBMITTED', 'APPROVED'], to: 'CANCELLED' },
+  };
 
-export const TERMINAL_STATES: ReadonlySet<BatchState> = new Set(['COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED', 'CANCELLED']);
+export const TERMINAL_STATES: ReadonlySet<BatchState> = new Set([
+  'COMPLETED',
+  'COMPLETED_WITH_FAILURES',
+  'FAILED',
+  'CANCELLED',
+]);
 
 export class IllegalTransitionError extends Error {
   readonly code = 'ILLEGAL_TRANSITION';
@@ -46,7 +62,9 @@ export class IllegalTransitionError extends Error {
     readonly action: BatchAction,
   ) {
     const allowed = TRANSITIONS[action].from.join(' or ');
-    super(`batch ${batch} is ${state}: it cannot ${action.replace(/_/g, ' ')} (only from ${allowed})`);
+    super(
+      `batch ${batch} is ${state}: it cannot ${action.replace(/_/g, ' ')} (only from ${allowed})`,
+    );
     this.name = 'IllegalTransitionError';
   }
 }
@@ -60,5 +78,7 @@ export function transition(batch: string, state: BatchState, action: BatchAction
 
 /** Actions possible from a state (for the UI: what is safe to offer). */
 export function allowedActions(state: BatchState): BatchAction[] {
-  return (Object.keys(TRANSITIONS) as BatchAction[]).filter((a) => TRANSITIONS[a].from.includes(state));
+  return (Object.keys(TRANSITIONS) as BatchAction[]).filter((a) =>
+    TRANSITIONS[a].from.includes(state),
+  );
 }

@@ -22,7 +22,14 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const ROLES = ['viewer', 'operator', 'processor', 'manager', 'admin', 'super_admin'] as const;
+export const ROLES = [
+  'viewer',
+  'operator',
+  'processor',
+  'manager',
+  'admin',
+  'super_admin',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What each role adds on top of the role below it. */

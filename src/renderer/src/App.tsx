@@ -99,7 +99,16 @@ export function App() {
           <div className="main">
             <nav className="nav" aria-label="Views">
               {NAV.map((n) => (
-                <button key={n.id} type="button" className={view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''} onClick={() => go(n.id)} data-testid={`nav-${n.id}`} aria-current={view === n.id ? 'page' : undefined}>
+                <button
+                  key={n.id}
+                  type="button"
+                  className={
+                    view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''
+                  }
+                  onClick={() => go(n.id)}
+                  data-testid={`nav-${n.id}`}
+                  aria-current={view === n.id ? 'page' : undefined}
+                >
                   {n.label}
                 </button>
               ))}
@@ -115,7 +124,12 @@ export function App() {
       <StepUpDialog />
       <div className="notices" aria-live="polite">
         {notices.map((n) => (
-          <div key={n.id} className={`notice ${n.kind}`} data-testid={`notice-${n.kind}`} onClick={() => dismiss(n.id)}>
+          <div
+            key={n.id}
+            className={`notice ${n.kind}`}
+            data-testid={`notice-${n.kind}`}
+            onClick={() => dismiss(n.id)}
+          >
             {n.text}
           </div>
         ))}

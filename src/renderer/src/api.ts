@@ -4,7 +4,13 @@
  * carrying the router's error (code, message, problems) so views can say exactly what was wrong.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BridgeError, CallInput, CallOptions, CallOutput, PageCallName as CallName } from '../../core/host/bridge/contract';
+import type {
+  BridgeError,
+  CallInput,
+  CallOptions,
+  CallOutput,
+  PageCallName as CallName,
+} from '../../core/host/bridge/contract';
 import { useConsole } from './store';
 
 export class CallFailed extends Error {
@@ -18,10 +24,15 @@ export class CallFailed extends Error {
 }
 
 /** Calls the router; throws CallFailed with the router's error when it refuses. */
-export async function call<N extends CallName>(name: N, payload: CallInput<N>, options?: CallOptions): Promise<CallOutput<N>> {
+export async function call<N extends CallName>(
+  name: N,
+  payload: CallInput<N>,
+  options?: CallOptions,
+): Promise<CallOutput<N>> {
   const result = await window.treasury.call(name, payload, options);
   if (!result.ok) {
-    if (result.error.code === 'UNAUTHENTICATED' && name !== 'session.signIn') useConsole.getState().sessionEnded(result.error.message);
+    if (result.error.code === 'UNAUTHENTICATED' && name !== 'session.signIn')
+      useConsole.getState().sessionEnded(result.error.message);
     throw new CallFailed(result.error);
   }
   return result.value as CallOutput<N>;
@@ -32,7 +43,11 @@ export async function call<N extends CallName>(name: N, payload: CallInput<N>, o
  * tried; on STEP_UP_REQUIRED the operator is asked for their password (a dialog), and the call is
  * sent again with the same command id (applied at most once).
  */
-export async function callWithStepUp<N extends CallName>(name: N, payload: CallInput<N>, options: CallOptions = {}): Promise<CallOutput<N>> {
+export async function callWithStepUp<N extends CallName>(
+  name: N,
+  payload: CallInput<N>,
+  options: CallOptions = {},
+): Promise<CallOutput<N>> {
   const id = options.id ?? crypto.randomUUID();
   try {
     return await call(name, payload, { ...options, id });
@@ -60,9 +75,20 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** Runs a query when its payload changes (compared as JSON) and on reload(); the last answer wins. */
-export function useQuery<N extends CallName>(name: N, payload: CallInput<N> | null, refreshMs?: number): Loaded<CallOutput<N>> {
-  const [state, setState] = useState<{ data: CallOutput<N> | undefined; askedAt: number; error: CallFailed | null; loading: boolean }>({ data: undefined, askedAt: 0, error: null, loading: payload !== null });
+/**
+ * Runs a query when its payload changes (compared as JSON) and on reload(); the last answer wins.
+ */
+export function useQuery<N extends CallName>(
+  name: N,
+  payload: CallInput<N> | null,
+  refreshMs?: number,
+): Loaded<CallOutput<N>> {
+  const [state, setState] = useState<{
+    data: CallOutput<N> | undefined;
+    askedAt: number;
+    error: CallFailed | null;
+    loading: boolean;
+  }>({ data: undefined, askedAt: 0, error: null, loading: payload !== null });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(payload);
   const latest = useRef(0);
@@ -72,8 +98,28 @@ export function useQuery<N extends CallName>(name: N, payload: CallInput<N> | nu
     const askedAt = Date.now();
     setState((s) => ({ ...s, loading: true }));
     call(name, payload)
-      .then((data) => mine === latest.current && setState({ data, askedAt, error: null, loading: false }))
-      .catch((error: unknown) => mine === latest.current && setState((s) => ({ data: s.data, askedAt: s.askedAt, error: error instanceof CallFailed ? error : new CallFailed({ code: 'INTERNAL', kind: 'internal', message: String(error), problems: [] }), loading: false })));
+      .then(
+        (data) =>
+          mine === latest.current && setState({ data, askedAt, error: null, loading: false }),
+      )
+      .catch(
+        (error: unknown) =>
+          mine === latest.current &&
+          setState((s) => ({
+            data: s.data,
+            askedAt: s.askedAt,
+            error:
+              error instanceof CallFailed
+                ? error
+                : new CallFailed({
+                    code: 'INTERNAL',
+                    kind: 'internal',
+                    message: String(error),
+                    problems: [],
+                  }),
+            loading: false,
+          })),
+      );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [name, key, tick]);
   useEffect(() => {
@@ -88,8 +134,16 @@ export function useQuery<N extends CallName>(name: N, payload: CallInput<N> | nu
 /** A human sentence for an error, with the fields the router named. */
 export function describeError(error: unknown): string {
   if (error instanceof CallFailed) {
-    const where = error.error.problems.map((p) => [p.file, p.line, p.field ?? p.path].filter(Boolean).join(':') + (p.message ? ` ${p.message}` : '')).filter(Boolean);
-    return where.length > 0 && !error.message.includes(where[0]!) ? `${error.message} (${where.join('; ')})` : error.message;
+    const where = error.error.problems
+      .map(
+        (p) =>
+          [p.file, p.line, p.field ?? p.path].filter(Boolean).join(':') +
+          (p.message ? ` ${p.message}` : ''),
+      )
+      .filter(Boolean);
+    return where.length > 0 && !error.message.includes(where[0]!)
+      ? `${error.message} (${where.join('; ')})`
+      : error.message;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -13,20 +13,32 @@ function formatter(currency: string): Intl.NumberFormat {
     // Digits from ISO 4217 (the core's table), not from Intl's locale data: CLDR shows IDR with no
     // decimals, which would round an exact amount away on screen.
     const digits = exponentOf(currency);
-    f = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'code', minimumFractionDigits: digits, maximumFractionDigits: digits });
+    f = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      currencyDisplay: 'code',
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
     formatters.set(currency, f);
   }
   return f;
 }
 
 /** "123456" USD → "USD 1,234.56". An unparseable input is shown as it came, never guessed. */
-export function money(minor: string | null | undefined, currency: string | null | undefined): string {
+export function money(
+  minor: string | null | undefined,
+  currency: string | null | undefined,
+): string {
   if (minor === null || minor === undefined || minor === '') return '';
   if (!currency || !/^-?\d+$/.test(minor)) return minor;
   try {
     const decimal = formatAmount(BigInt(minor), currency);
-    // Intl formats a decimal string exactly (ES2023 NumberFormat v3); the cast is for older lib typings.
-    return formatter(currency).format(decimal as unknown as number).replace(/\u00a0/g, ' ');
+    // Intl formats a decimal string exactly (ES2023 NumberFormat v3); the cast is for older lib
+    // typings.
+    return formatter(currency)
+      .format(decimal as unknown as number)
+      .replace(/\u00a0/g, ' ');
   } catch {
     return `${minor} (minor units, ${currency})`;
   }

@@ -45,20 +45,28 @@ export interface ConsoleState {
   view: ViewId;
   /** The batch shown by the 'batch' view. */
   batchId: string | null;
-  /** A status the batches view should open filtered on (set by the dashboard's batches-by-status). */
+  /**
+   * A status the batches view should open filtered on (set by the dashboard's batches-by-status).
+   */
   batchesStatus: string | null;
   /** The latest progress event per call id, most recently updated last (at most PROGRESS_KEPT). */
   progress: Record<string, ProgressEvent>;
   notices: Notice[];
   prompt: PasswordPrompt | null;
-  /** The operator's jobs on this workstation (polled by the jobs panel), and whether the panel is open. */
+  /**
+   * The operator's jobs on this workstation (polled by the jobs panel), and whether the panel is
+   * open.
+   */
   jobs: JobView[];
   jobsOpen: boolean;
   /** Jobs started from this page whose file the browser should download when they succeed. */
   downloads: Record<string, string>;
   setJobs(jobs: JobView[]): void;
   showJobs(open: boolean): void;
-  /** A job started here (an export): the panel opens and follows it; `download` names the file for the browser. */
+  /**
+   * A job started here (an export): the panel opens and follows it; `download` names the file for
+   * the browser.
+   */
   jobStarted(job: JobView, download?: string): void;
   downloaded(jobId: string): void;
   setHost(host: HostInfo): void;
@@ -94,8 +102,9 @@ const ENDED_KEPT = 200;
 
 /**
  * An execution's bar never goes back within a call: the core sends a `done` that only grows, but in
- * a browser the events cross a WebSocket, and an older one arriving late must not pull the bar back.
- * Other calls (calculations, imports) count each phase from zero, so only batch.execute is held.
+ * a browser the events cross a WebSocket, and an older one arriving late must not pull the bar
+ * back. Other calls (calculations, imports) count each phase from zero, so only batch.execute is
+ * held.
  */
 function monotonic(previous: ProgressEvent | undefined, event: ProgressEvent): ProgressEvent {
   if (event.name !== 'batch.execute' || !previous || previous.done <= event.done) return event;
@@ -119,24 +128,40 @@ export const useConsole = create<ConsoleState>((set, get) => ({
   setJobs: (jobs) => set({ jobs }),
   showJobs: (jobsOpen) => set({ jobsOpen }),
   jobStarted: (job, download) =>
-    set((s) => ({ jobs: [job, ...s.jobs.filter((j) => j.id !== job.id)], jobsOpen: true, downloads: download ? { ...s.downloads, [job.id]: download } : s.downloads })),
-  downloaded: (jobId) => set((s) => ({ downloads: Object.fromEntries(Object.entries(s.downloads).filter(([id]) => id !== jobId)) })),
+    set((s) => ({
+      jobs: [job, ...s.jobs.filter((j) => j.id !== job.id)],
+      jobsOpen: true,
+      downloads: download ? { ...s.downloads, [job.id]: download } : s.downloads,
+    })),
+  downloaded: (jobId) =>
+    set((s) => ({
+      downloads: Object.fromEntries(Object.entries(s.downloads).filter(([id]) => id !== jobId)),
+    })),
   setHost: (host) => set({ host }),
   setStatus: (status) => set({ status }),
   signedIn: (manifest) => set({ manifest, endedBecause: null }),
-  sessionEnded: (reason) => set({ manifest: null, endedBecause: reason, view: 'dashboard', jobs: [], jobsOpen: false }),
+  sessionEnded: (reason) =>
+    set({ manifest: null, endedBecause: reason, view: 'dashboard', jobs: [], jobsOpen: false }),
   go: (view, batchId) => set({ view, batchId: batchId === undefined ? get().batchId : batchId }),
   onProgress: (event) => {
     if (ended.has(event.callId)) return;
     set((s) => {
       const others = Object.entries(s.progress).filter(([id]) => id !== event.callId);
-      return { progress: { ...Object.fromEntries(others.slice(-(PROGRESS_KEPT - 1))), [event.callId]: monotonic(s.progress[event.callId], event) } };
+      return {
+        progress: {
+          ...Object.fromEntries(others.slice(-(PROGRESS_KEPT - 1))),
+          [event.callId]: monotonic(s.progress[event.callId], event),
+        },
+      };
     });
   },
   endProgress: (callId) => {
     ended.add(callId);
     if (ended.size > ENDED_KEPT) ended.delete(ended.values().next().value!);
-    if (callId in get().progress) set((s) => ({ progress: Object.fromEntries(Object.entries(s.progress).filter(([id]) => id !== callId)) }));
+    if (callId in get().progress)
+      set((s) => ({
+        progress: Object.fromEntries(Object.entries(s.progress).filter(([id]) => id !== callId)),
+      }));
   },
   notify: (kind, text) => {
     const id = ++noticeId;
@@ -160,23 +185,40 @@ export const useConsole = create<ConsoleState>((set, get) => ({
  * control. Order matters: a missing permission is the first thing to say; then the central store;
  * then the caller's own condition (e.g. "awaiting a second approver").
  */
-export function gate(state: Pick<ConsoleState, 'manifest' | 'host'>, callName: string, options: { online?: boolean; blocked?: string | null } = {}): { allowed: boolean; reason: string | null } {
+export function gate(
+  state: Pick<ConsoleState, 'manifest' | 'host'>,
+  callName: string,
+  options: { online?: boolean; blocked?: string | null } = {},
+): { allowed: boolean; reason: string | null } {
   const m = state.manifest;
   if (!m) return { allowed: false, reason: 'not signed in' };
   const def = (m.calls as Record<string, { permission: string } | undefined>)[callName];
   if (!def) return { allowed: false, reason: `unknown action ${callName}` };
-  if (def.permission !== 'public' && def.permission !== 'signed_in' && !(m.permissions as readonly string[]).includes(def.permission)) {
-    return { allowed: false, reason: `needs the permission ${def.permission} (you are ${m.operator.role})` };
+  if (
+    def.permission !== 'public' &&
+    def.permission !== 'signed_in' &&
+    !(m.permissions as readonly string[]).includes(def.permission)
+  ) {
+    return {
+      allowed: false,
+      reason: `needs the permission ${def.permission} (you are ${m.operator.role})`,
+    };
   }
   if (options.online && state.host && !state.host.online) {
     // The full "why" is in the top bar; here, what it means for this action.
-    return { allowed: false, reason: 'offline: this needs the central store, which cannot be reached now' };
+    return {
+      allowed: false,
+      reason: 'offline: this needs the central store, which cannot be reached now',
+    };
   }
   if (options.blocked) return { allowed: false, reason: options.blocked };
   return { allowed: true, reason: null };
 }
 
-export function useGate(callName: string, options: { online?: boolean; blocked?: string | null } = {}) {
+export function useGate(
+  callName: string,
+  options: { online?: boolean; blocked?: string | null } = {},
+) {
   const manifest = useConsole((s) => s.manifest);
   const host = useConsole((s) => s.host);
   return gate({ manifest, host }, callName, options);

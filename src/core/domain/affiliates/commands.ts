@@ -39,10 +39,12 @@ async function lockAffiliate(tx: CentralTx, id: string): Promise<AffiliateRow> {
     sql`SELECT id, status, kyc_status, trim(payout_currency) AS payout_currency, payout_provider, payout_channel_code, payout_account_number,
                payout_account_holder_name, payout_hold_reason FROM affiliates WHERE id = ${id} FOR UPDATE`,
   );
-  if (!a) throw new TreasuryError('NOT_FOUND', `no affiliate ${id}`, [{ path: 'affiliateId', message: 'no such affiliate' }]);
+  if (!a)
+    throw new TreasuryError('NOT_FOUND', `no affiliate ${id}`, [
+      { path: 'affiliateId', message: 'no such affiliate' },
+    ]);
   return a;
 }
-
 
 export const hold = defineCommand({
   name: 'affiliate.hold',
@@ -50,10 +52,21 @@ export const hold = defineCommand({
   input: z.strictObject({ affiliateId, reason }),
   async run(ctx, input) {
     const a = await lockAffiliate(ctx.tx, input.affiliateId);
-    if (a.payout_hold_reason !== null) throw new TreasuryError('CONFLICT', `affiliate ${a.id}'s payouts are already held (${a.payout_hold_reason})`);
-    await ctx.tx.execute(sql`UPDATE affiliates SET payout_hold_reason = ${input.reason}, payout_hold_by = ${operatorIdOf(ctx)}::uuid,
+    if (a.payout_hold_reason !== null)
+      throw new TreasuryError(
+        'CONFLICT',
+        `affiliate ${a.id}'s payouts are already held (${a.payout_hold_reason})`,
+      );
+    await ctx.tx
+      .execute(sql`UPDATE affiliates SET payout_hold_reason = ${input.reason}, payout_hold_by = ${operatorIdOf(ctx)}::uuid,
                              payout_hold_at = ${ctx.now.toISOString()}::timestamptz, updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`);
-    ctx.audit({ action: 'affiliate.hold', entityType: 'affiliate', entityId: a.id, before: { held: false }, after: { held: true, reason: input.reason } });
+    ctx.audit({
+      action: 'affiliate.hold',
+      entityType: 'affiliate',
+      entityId: a.id,
+      before: { held: false },
+      after: { held: true, reason: input.reason },
+    });
     return { affiliateId: a.id, held: true, reason: input.reason };
   },
 });
@@ -64,10 +77,18 @@ export const release = defineCommand({
   input: z.strictObject({ affiliateId, reason }),
   async run(ctx, input) {
     const a = await lockAffiliate(ctx.tx, input.affiliateId);
-    if (a.payout_hold_reason === null) throw new TreasuryError('CONFLICT', `affiliate ${a.id}'s payouts are not held`);
-    await ctx.tx.execute(sql`UPDATE affiliates SET payout_hold_reason = NULL, payout_hold_by = NULL, payout_hold_at = NULL,
+    if (a.payout_hold_reason === null)
+      throw new TreasuryError('CONFLICT', `affiliate ${a.id}'s payouts are not held`);
+    await ctx.tx
+      .execute(sql`UPDATE affiliates SET payout_hold_reason = NULL, payout_hold_by = NULL, payout_hold_at = NULL,
                              updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`);
-    ctx.audit({ action: 'affiliate.release', entityType: 'affiliate', entityId: a.id, before: { held: true, reason: a.payout_hold_reason }, after: { held: false, reason: input.reason } });
+    ctx.audit({
+      action: 'affiliate.release',
+      entityType: 'affiliate',
+      entityId: a.id,
+      before: { held: true, reason: a.payout_hold_reason },
+      after: { held: false, reason: input.reason },
+    });
     return { affiliateId: a.id, held: false };
   },
 });
@@ -77,12 +98,25 @@ export const KYC_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const setKyc = defineCommand({
   name: 'affiliate.setKyc',
   permission: 'admin.manage',
-  input: z.strictObject({ affiliateId, status: z.enum(KYC_STATUSES, { error: `must be one of ${KYC_STATUSES.join(', ')}` }), reason }),
+  input: z.strictObject({
+    affiliateId,
+    status: z.enum(KYC_STATUSES, { error: `must be one of ${KYC_STATUSES.join(', ')}` }),
+    reason,
+  }),
   async run(ctx, input) {
     const a = await lockAffiliate(ctx.tx, input.affiliateId);
-    if (a.kyc_status === input.status) return { affiliateId: a.id, kycStatus: a.kyc_status, changed: false };
-    await ctx.tx.execute(sql`UPDATE affiliates SET kyc_status = ${input.status}, updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`);
-    ctx.audit({ action: 'affiliate.setKyc', entityType: 'affiliate', entityId: a.id, before: { kycStatus: a.kyc_status }, after: { kycStatus: input.status, reason: input.reason } });
+    if (a.kyc_status === input.status)
+      return { affiliateId: a.id, kycStatus: a.kyc_status, changed: false };
+    await ctx.tx.execute(
+      sql`UPDATE affiliates SET kyc_status = ${input.status}, updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`,
+    );
+    ctx.audit({
+      action: 'affiliate.setKyc',
+      entityType: 'affiliate',
+      entityId: a.id,
+      before: { kycStatus: a.kyc_status },
+      after: { kycStatus: input.status, reason: input.reason },
+    });
     return { affiliateId: a.id, kycStatus: input.status, changed: true };
   },
 });
@@ -94,18 +128,38 @@ export const setDestination = defineCommand({
   input: z.strictObject({
     affiliateId,
     provider: z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }),
-    channelCode: z.string().trim().min(2).max(64).regex(/^[A-Z0-9_]+$/, 'a channel code is capitals, digits and underscores (e.g. ID_BCA)'),
-    accountNumber: z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9-]+$/, 'an account number is letters, digits and dashes'),
+    channelCode: z
+      .string()
+      .trim()
+      .min(2)
+      .max(64)
+      .regex(/^[A-Z0-9_]+$/, 'a channel code is capitals, digits and underscores (e.g. ID_BCA)'),
+    accountNumber: z
+      .string()
+      .trim()
+      .min(3)
+      .max(64)
+      .regex(/^[A-Za-z0-9-]+$/, 'an account number is letters, digits and dashes'),
     accountHolderName: z.string().trim().min(2).max(200),
     reason,
   }),
   async run(ctx, input) {
     const a = await lockAffiliate(ctx.tx, input.affiliateId);
     if (!knownChannelLimits(input.provider, input.channelCode, a.payout_currency)) {
-      throw new TreasuryError('VALIDATION', `${input.provider} does not pay ${a.payout_currency}, the affiliate's payout currency`, [{ path: 'provider', message: `does not pay ${a.payout_currency}` }]);
+      throw new TreasuryError(
+        'VALIDATION',
+        `${input.provider} does not pay ${a.payout_currency}, the affiliate's payout currency`,
+        [{ path: 'provider', message: `does not pay ${a.payout_currency}` }],
+      );
     }
-    const before = { provider: a.payout_provider, channelCode: a.payout_channel_code, account: maskAccount(a.payout_account_number), accountHolderName: a.payout_account_holder_name };
-    await ctx.tx.execute(sql`UPDATE affiliates SET payout_provider = ${input.provider}, payout_channel_code = ${input.channelCode},
+    const before = {
+      provider: a.payout_provider,
+      channelCode: a.payout_channel_code,
+      account: maskAccount(a.payout_account_number),
+      accountHolderName: a.payout_account_holder_name,
+    };
+    await ctx.tx
+      .execute(sql`UPDATE affiliates SET payout_provider = ${input.provider}, payout_channel_code = ${input.channelCode},
                              payout_account_number = ${input.accountNumber}, payout_account_holder_name = ${input.accountHolderName},
                              destination_changed_at = ${ctx.now.toISOString()}::timestamptz, updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`);
     // The audit trail keeps the masked account: it is read by more people than may see the number.
@@ -114,20 +168,39 @@ export const setDestination = defineCommand({
       entityType: 'affiliate',
       entityId: a.id,
       before,
-      after: { provider: input.provider, channelCode: input.channelCode, account: maskAccount(input.accountNumber), accountHolderName: input.accountHolderName, reason: input.reason },
+      after: {
+        provider: input.provider,
+        channelCode: input.channelCode,
+        account: maskAccount(input.accountNumber),
+        accountHolderName: input.accountHolderName,
+        reason: input.reason,
+      },
     });
-    return { affiliateId: a.id, provider: input.provider, channelCode: input.channelCode, account: maskAccount(input.accountNumber), destinationChangedAt: ctx.now.toISOString() };
+    return {
+      affiliateId: a.id,
+      provider: input.provider,
+      channelCode: input.channelCode,
+      account: maskAccount(input.accountNumber),
+      destinationChangedAt: ctx.now.toISOString(),
+    };
   },
 });
 
-/** The full account number, for a person checking a destination: every reveal is in the audit trail. */
+/**
+ * The full account number, for a person checking a destination: every reveal is in the audit trail.
+ */
 export const revealAccount = defineCommand({
   name: 'affiliate.revealAccount',
   permission: 'batches.approve',
   input: z.strictObject({ affiliateId }),
   async run(ctx, input) {
     const a = await lockAffiliate(ctx.tx, input.affiliateId);
-    ctx.audit({ action: 'affiliate.revealAccount', entityType: 'affiliate', entityId: a.id, after: { account: maskAccount(a.payout_account_number) } });
+    ctx.audit({
+      action: 'affiliate.revealAccount',
+      entityType: 'affiliate',
+      entityId: a.id,
+      after: { account: maskAccount(a.payout_account_number) },
+    });
     return { affiliateId: a.id, accountNumber: a.payout_account_number };
   },
 });

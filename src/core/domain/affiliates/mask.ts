@@ -4,5 +4,7 @@
  */
 export function maskAccount(account: string | null): string | null {
   if (account === null) return null;
-  return account.length <= 4 ? '•'.repeat(account.length) : `${'•'.repeat(Math.min(8, account.length - 4))}${account.slice(-4)}`;
+  return account.length <= 4
+    ? '•'.repeat(account.length)
+    : `${'•'.repeat(Math.min(8, account.length - 4))}${account.slice(-4)}`;
 }

@@ -22,12 +22,24 @@ type Ts = Date | string;
 
 export interface AffiliateDetail {
   affiliate: {
-    id: string; name: string; email: string; country: string; status: string; kycStatus: string;
+    id: string;
+    name: string;
+    email: string;
+    country: string;
+    status: string;
+    kycStatus: string;
     /** The payout currency. */
     currency: string;
-    /** The account number masked to its last four (affiliate.revealAccount shows it whole, audited). */
-    provider: string | null; channelCode: string | null; accountNumber: string | null; accountHolderName: string | null;
-    destinationChangedAt: string | null; createdAt: string; updatedAt: string;
+    /**
+     * The account number masked to its last four (affiliate.revealAccount shows it whole, audited).
+     */
+    provider: string | null;
+    channelCode: string | null;
+    accountNumber: string | null;
+    accountHolderName: string | null;
+    destinationChangedAt: string | null;
+    createdAt: string;
+    updatedAt: string;
     /** Payouts held by a person: why and since when; null when not held. */
     payoutHold: { reason: string; at: string | null } | null;
   };
@@ -35,36 +47,91 @@ export interface AffiliateDetail {
   payables: PayablesPageRow[];
   counts: { commissions: number; adjustments: number; payouts: number };
   commissions: {
-    id: string; conversionId: string; amountMinor: string; currency: string; status: string; reason: string | null;
-    ruleVersion: number; rateBps: number; capped: boolean; period: string;
-    occurredAt: string; availableAt: string; calculatedAt: string;
+    id: string;
+    conversionId: string;
+    amountMinor: string;
+    currency: string;
+    status: string;
+    reason: string | null;
+    ruleVersion: number;
+    rateBps: number;
+    capped: boolean;
+    period: string;
+    occurredAt: string;
+    availableAt: string;
+    calculatedAt: string;
     /** The live payout it is in, if any. */
     payoutId: string | null;
   }[];
-  adjustments: { id: string; kind: string; amountMinor: string; currency: string; reason: string; commissionId: string | null; createdAt: string; payoutId: string | null }[];
+  adjustments: {
+    id: string;
+    kind: string;
+    amountMinor: string;
+    currency: string;
+    reason: string;
+    commissionId: string | null;
+    createdAt: string;
+    payoutId: string | null;
+  }[];
   payouts: {
-    id: string; batchId: string; batchNumber: string; status: string; amountMinor: string; currency: string;
-    sourceAmountMinor: string; sourceCurrency: string; fxRate: string | null; provider: string; channelCode: string;
-    attempts: number; providerReference: string | null; failureCode: string | null; lastError: string | null;
+    id: string;
+    batchId: string;
+    batchNumber: string;
+    status: string;
+    amountMinor: string;
+    currency: string;
+    sourceAmountMinor: string;
+    sourceCurrency: string;
+    fxRate: string | null;
+    provider: string;
+    channelCode: string;
+    attempts: number;
+    providerReference: string | null;
+    failureCode: string | null;
+    lastError: string | null;
     /** The provider's own state, and what it means in words (providers/states.ts). */
-    providerStatus: string | null; providerState: string | null;
+    providerStatus: string | null;
+    providerState: string | null;
     /** Part k of n when the payout was split above its channel's maximum (1 of 1 otherwise). */
-    part: number; parts: number;
-    createdAt: string; updatedAt: string; settledAt: string | null;
+    part: number;
+    parts: number;
+    createdAt: string;
+    updatedAt: string;
+    settledAt: string | null;
   }[];
 }
 
 export const detail = defineQuery({
   name: 'affiliate.detail',
   permission: 'payables.view',
-  input: z.strictObject({ affiliateId: z.string().min(1, 'name an affiliate by id').max(64, 'an affiliate id has at most 64 characters') }),
+  input: z.strictObject({
+    affiliateId: z
+      .string()
+      .min(1, 'name an affiliate by id')
+      .max(64, 'an affiliate id has at most 64 characters'),
+  }),
   async run(ctx, input): Promise<AffiliateDetail> {
     const id = input.affiliateId;
     const [a] = await rows<{
-      id: string; name: string; email: string; country: string; status: string; kyc_status: string; payout_currency: string; payout_provider: string | null;
-      payout_channel_code: string | null; payout_account_number: string | null; payout_account_holder_name: string | null;
-      destination_changed_at: Ts | null; created_at: Ts; updated_at: Ts; commissions: number; adjustments: number; payouts: number;
-      payout_hold_reason: string | null; payout_hold_at: Ts | null;
+      id: string;
+      name: string;
+      email: string;
+      country: string;
+      status: string;
+      kyc_status: string;
+      payout_currency: string;
+      payout_provider: string | null;
+      payout_channel_code: string | null;
+      payout_account_number: string | null;
+      payout_account_holder_name: string | null;
+      destination_changed_at: Ts | null;
+      created_at: Ts;
+      updated_at: Ts;
+      commissions: number;
+      adjustments: number;
+      payouts: number;
+      payout_hold_reason: string | null;
+      payout_hold_at: Ts | null;
     }>(
       ctx.tx,
       sql`SELECT a.*, (SELECT count(*)::int FROM commissions m WHERE m.affiliate_id = a.id) AS commissions,
@@ -72,9 +139,14 @@ export const detail = defineQuery({
                  (SELECT count(*)::int FROM payouts p WHERE p.affiliate_id = a.id) AS payouts
           FROM affiliates a WHERE a.id = ${id}`,
     );
-    if (!a) throw new TreasuryError('NOT_FOUND', `no affiliate ${id}`, [{ path: 'affiliateId', message: 'no such affiliate' }]);
+    if (!a)
+      throw new TreasuryError('NOT_FOUND', `no affiliate ${id}`, [
+        { path: 'affiliateId', message: 'no such affiliate' },
+      ]);
 
-    const versions = await loadRuleVersions(ctx.tx).catch((e: unknown) => (e instanceof TreasuryError && e.code === 'NOT_FOUND' ? [] : Promise.reject(e)));
+    const versions = await loadRuleVersions(ctx.tx).catch((e: unknown) =>
+      e instanceof TreasuryError && e.code === 'NOT_FOUND' ? [] : Promise.reject(e),
+    );
     const totals = await rows<PayableTotals>(
       ctx.tx,
       sql`SELECT t.affiliate_id, t.name, t.status, t.kyc_status, t.payout_provider, t.payout_hold, t.currency, t.payable::text AS payable, t.payable_count,
@@ -82,8 +154,20 @@ export const detail = defineQuery({
           FROM (${payableTotalsSql({ affiliates: sql`a.id = ${id}` })}) t ORDER BY t.currency`,
     );
     const commissions = await rows<{
-      id: string; conversion_id: string; amount_minor: string; currency: string; status: string; reason: string | null; rule_version: number; rate_bps: number;
-      capped: boolean; period: string; occurred_at: Ts; available_at: Ts; calculated_at: Ts; payout_id: string | null;
+      id: string;
+      conversion_id: string;
+      amount_minor: string;
+      currency: string;
+      status: string;
+      reason: string | null;
+      rule_version: number;
+      rate_bps: number;
+      capped: boolean;
+      period: string;
+      occurred_at: Ts;
+      available_at: Ts;
+      calculated_at: Ts;
+      payout_id: string | null;
     }>(
       ctx.tx,
       sql`SELECT m.id::text AS id, m.conversion_id, m.amount_minor::text AS amount_minor, trim(m.currency) AS currency, m.status, m.reason, m.rule_version,
@@ -91,16 +175,43 @@ export const detail = defineQuery({
           FROM commissions m LEFT JOIN payout_items l ON l.commission_id = m.id AND l.live
           WHERE m.affiliate_id = ${id} ORDER BY m.occurred_at DESC, m.id DESC LIMIT ${DETAIL_LIMIT}`,
     );
-    const adjustments = await rows<{ id: string; kind: string; amount_minor: string; currency: string; reason: string; commission_id: string | null; created_at: Ts; payout_id: string | null }>(
+    const adjustments = await rows<{
+      id: string;
+      kind: string;
+      amount_minor: string;
+      currency: string;
+      reason: string;
+      commission_id: string | null;
+      created_at: Ts;
+      payout_id: string | null;
+    }>(
       ctx.tx,
       sql`SELECT d.id, d.kind, d.amount_minor::text AS amount_minor, trim(d.currency) AS currency, d.reason, d.commission_id::text AS commission_id, d.created_at, l.payout_id
           FROM adjustments d LEFT JOIN payout_items l ON l.adjustment_id = d.id AND l.live
           WHERE d.affiliate_id = ${id} ORDER BY d.created_at DESC, d.id DESC LIMIT ${DETAIL_LIMIT}`,
     );
     const payouts = await rows<{
-      id: string; batch_id: string; number: string; status: string; amount_minor: string; currency: string; source_amount_minor: string; source_currency: string;
-      fx_rate: string | null; provider: string; channel_code: string; attempt: number; provider_payout_id: string | null; failure_code: string | null;
-      last_error: string | null; created_at: Ts; updated_at: Ts; settled_at: Ts | null; provider_status: string | null; split_part: number; split_parts: number;
+      id: string;
+      batch_id: string;
+      number: string;
+      status: string;
+      amount_minor: string;
+      currency: string;
+      source_amount_minor: string;
+      source_currency: string;
+      fx_rate: string | null;
+      provider: string;
+      channel_code: string;
+      attempt: number;
+      provider_payout_id: string | null;
+      failure_code: string | null;
+      last_error: string | null;
+      created_at: Ts;
+      updated_at: Ts;
+      settled_at: Ts | null;
+      provider_status: string | null;
+      split_part: number;
+      split_parts: number;
     }>(
       ctx.tx,
       sql`SELECT p.id, p.batch_id, b.number, p.status, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency,
@@ -112,30 +223,82 @@ export const detail = defineQuery({
     );
     return {
       affiliate: {
-        id: a.id, name: a.name, email: a.email, country: a.country, status: a.status, kycStatus: a.kyc_status, currency: a.payout_currency.trim(),
-        provider: a.payout_provider, channelCode: a.payout_channel_code, accountNumber: maskAccount(a.payout_account_number), accountHolderName: a.payout_account_holder_name,
-        destinationChangedAt: isoOf(a.destination_changed_at), createdAt: isoOf(a.created_at)!, updatedAt: isoOf(a.updated_at)!,
-        payoutHold: a.payout_hold_reason === null ? null : { reason: a.payout_hold_reason, at: isoOf(a.payout_hold_at) },
+        id: a.id,
+        name: a.name,
+        email: a.email,
+        country: a.country,
+        status: a.status,
+        kycStatus: a.kyc_status,
+        currency: a.payout_currency.trim(),
+        provider: a.payout_provider,
+        channelCode: a.payout_channel_code,
+        accountNumber: maskAccount(a.payout_account_number),
+        accountHolderName: a.payout_account_holder_name,
+        destinationChangedAt: isoOf(a.destination_changed_at),
+        createdAt: isoOf(a.created_at)!,
+        updatedAt: isoOf(a.updated_at)!,
+        payoutHold:
+          a.payout_hold_reason === null
+            ? null
+            : { reason: a.payout_hold_reason, at: isoOf(a.payout_hold_at) },
       },
       payables: decidePageRows(totals, ruleVersionAt(versions, ctx.now.getTime())?.rules, ctx.now),
-      counts: { commissions: Number(a.commissions), adjustments: Number(a.adjustments), payouts: Number(a.payouts) },
+      counts: {
+        commissions: Number(a.commissions),
+        adjustments: Number(a.adjustments),
+        payouts: Number(a.payouts),
+      },
       commissions: commissions.map((m) => ({
-        id: m.id, conversionId: m.conversion_id, amountMinor: m.amount_minor, currency: m.currency, status: m.status, reason: m.reason,
-        ruleVersion: Number(m.rule_version), rateBps: Number(m.rate_bps), capped: m.capped, period: m.period,
-        occurredAt: isoOf(m.occurred_at)!, availableAt: isoOf(m.available_at)!, calculatedAt: isoOf(m.calculated_at)!, payoutId: m.payout_id,
+        id: m.id,
+        conversionId: m.conversion_id,
+        amountMinor: m.amount_minor,
+        currency: m.currency,
+        status: m.status,
+        reason: m.reason,
+        ruleVersion: Number(m.rule_version),
+        rateBps: Number(m.rate_bps),
+        capped: m.capped,
+        period: m.period,
+        occurredAt: isoOf(m.occurred_at)!,
+        availableAt: isoOf(m.available_at)!,
+        calculatedAt: isoOf(m.calculated_at)!,
+        payoutId: m.payout_id,
       })),
       adjustments: adjustments.map((d) => ({
-        id: d.id, kind: d.kind, amountMinor: d.amount_minor, currency: d.currency, reason: d.reason, commissionId: d.commission_id, createdAt: isoOf(d.created_at)!, payoutId: d.payout_id,
+        id: d.id,
+        kind: d.kind,
+        amountMinor: d.amount_minor,
+        currency: d.currency,
+        reason: d.reason,
+        commissionId: d.commission_id,
+        createdAt: isoOf(d.created_at)!,
+        payoutId: d.payout_id,
       })),
       payouts: payouts.map((p) => ({
-        id: p.id, batchId: p.batch_id, batchNumber: p.number, status: p.status, amountMinor: p.amount_minor, currency: p.currency,
-        sourceAmountMinor: p.source_amount_minor, sourceCurrency: p.source_currency, fxRate: p.fx_rate, provider: p.provider, channelCode: p.channel_code,
-        attempts: Number(p.attempt), providerReference: p.provider_payout_id, failureCode: p.failure_code,
+        id: p.id,
+        batchId: p.batch_id,
+        batchNumber: p.number,
+        status: p.status,
+        amountMinor: p.amount_minor,
+        currency: p.currency,
+        sourceAmountMinor: p.source_amount_minor,
+        sourceCurrency: p.source_currency,
+        fxRate: p.fx_rate,
+        provider: p.provider,
+        channelCode: p.channel_code,
+        attempts: Number(p.attempt),
+        providerReference: p.provider_payout_id,
+        failureCode: p.failure_code,
         // The provider's words: its own message, else what the failure code means.
-        lastError: p.last_error ?? (p.failure_code === null ? null : failureMeaning(p.failure_code)),
-        providerStatus: p.provider_status, providerState: stateWords(p.provider, p.provider_status),
-        part: Number(p.split_part), parts: Number(p.split_parts),
-        createdAt: isoOf(p.created_at)!, updatedAt: isoOf(p.updated_at)!, settledAt: isoOf(p.settled_at),
+        lastError:
+          p.last_error ?? (p.failure_code === null ? null : failureMeaning(p.failure_code)),
+        providerStatus: p.provider_status,
+        providerState: stateWords(p.provider, p.provider_status),
+        part: Number(p.split_part),
+        parts: Number(p.split_parts),
+        createdAt: isoOf(p.created_at)!,
+        updatedAt: isoOf(p.updated_at)!,
+        settledAt: isoOf(p.settled_at),
       })),
     };
   },

@@ -46,31 +46,32 @@ export const tail = defineQuery({
         ? sql`SELECT * FROM (SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id ORDER BY a.seq DESC LIMIT ${limit}) t ORDER BY seq`
         : sql`SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.seq > ${input.afterSeq}::bigint ORDER BY a.seq LIMIT ${limit}`,
     );
-    return found.map(
-      (r): AuditTailEntry => ({
-        seq: String(r.seq),
-        at: new Date(r.at as string).toISOString(),
-        operatorId: (r.operator_id as string | null) ?? null,
-        username: (r.username as string | null) ?? null,
-        action: r.action as string,
-        entityType: r.entity_type as string,
-        entityId: (r.entity_id as string | null) ?? null,
-        before: typeof r.before === 'string' ? JSON.parse(r.before) : (r.before ?? null),
-        after: typeof r.after === 'string' ? JSON.parse(r.after) : (r.after ?? null),
-        commandId: (r.command_id as string | null) ?? null,
-        ip: (r.ip as string | null) ?? null,
-        workstationId: (r.workstation_id as string | null) ?? null,
-        decision: r.decision as string,
-        prevHash: r.prev_hash as string,
-        hash: r.hash as string,
-      }),
-    );
+    return found.map((r): AuditTailEntry => ({
+      seq: String(r.seq),
+      at: new Date(r.at as string).toISOString(),
+      operatorId: (r.operator_id as string | null) ?? null,
+      username: (r.username as string | null) ?? null,
+      action: r.action as string,
+      entityType: r.entity_type as string,
+      entityId: (r.entity_id as string | null) ?? null,
+      before: typeof r.before === 'string' ? JSON.parse(r.before) : (r.before ?? null),
+      after: typeof r.after === 'string' ? JSON.parse(r.after) : (r.after ?? null),
+      commandId: (r.command_id as string | null) ?? null,
+      ip: (r.ip as string | null) ?? null,
+      workstationId: (r.workstation_id as string | null) ?? null,
+      decision: r.decision as string,
+      prevHash: r.prev_hash as string,
+      hash: r.hash as string,
+    }));
   },
   // Offline: the tail as last pulled into the cache (sync/audit-tail.ts), for audit.view only.
   offline: (ctx, input) => readAuditTail(ctx.cache, input),
 });
 
-/** Recomputes the whole chain; reports each entry that was edited, or where entries were deleted, inserted or reordered. */
+/**
+ * Recomputes the whole chain; reports each entry that was edited, or where entries were deleted,
+ * inserted or reordered.
+ */
 export const verify = defineQuery({
   name: 'audit.verify',
   permission: 'audit.view',
@@ -81,13 +82,27 @@ export const verify = defineQuery({
   },
 });
 
-/** The cached tail in `audit.tail`'s shape (newest `limit`, or those after `afterSeq`, oldest first). */
-function readAuditTail(cache: LocalCache, input: { afterSeq?: string; limit?: number }): AuditTailEntry[] {
+/**
+ * The cached tail in `audit.tail`'s shape (newest `limit`, or those after `afterSeq`, oldest
+ * first).
+ */
+function readAuditTail(
+  cache: LocalCache,
+  input: { afterSeq?: string; limit?: number },
+): AuditTailEntry[] {
   const limit = input.limit ?? 100;
   const list = (
     input.afterSeq === undefined
-      ? cache.sqlite.prepare('SELECT * FROM (SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id ORDER BY a.seq DESC LIMIT ?) ORDER BY seq').all(limit)
-      : cache.sqlite.prepare('SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.seq > ? ORDER BY a.seq LIMIT ?').all(BigInt(input.afterSeq), limit)
+      ? cache.sqlite
+          .prepare(
+            'SELECT * FROM (SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id ORDER BY a.seq DESC LIMIT ?) ORDER BY seq',
+          )
+          .all(limit)
+      : cache.sqlite
+          .prepare(
+            'SELECT a.*, o.username FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.seq > ? ORDER BY a.seq LIMIT ?',
+          )
+          .all(BigInt(input.afterSeq), limit)
   ) as Record<string, string | bigint | null>[];
   const parse = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
   return list.map((r) => ({

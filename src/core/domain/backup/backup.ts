@@ -34,14 +34,23 @@ export interface BackupResult {
 }
 
 /** A PGlite loaded from a backup's data: in memory, or in `dataDir` (restore). */
-export async function openBackupData(data: Uint8Array, dataDir?: string): Promise<{ db: CentralDb; close(): Promise<void> }> {
+export async function openBackupData(
+  data: Uint8Array,
+  dataDir?: string,
+): Promise<{ db: CentralDb; close(): Promise<void> }> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), loadDataDir: new Blob([data as Uint8Array<ArrayBuffer>]) });
+  const client = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    loadDataDir: new Blob([data as Uint8Array<ArrayBuffer>]),
+  });
   return { db: drizzle(client) as unknown as CentralDb, close: () => client.close() };
 }
 
-export async function takeBackup(store: CentralStore, options: BackupOptions): Promise<BackupResult> {
+export async function takeBackup(
+  store: CentralStore,
+  options: BackupOptions,
+): Promise<BackupResult> {
   const started = performance.now();
   if (!store.dump) {
     throw new TreasuryError(
@@ -71,19 +80,50 @@ export async function takeBackup(store: CentralStore, options: BackupOptions): P
     workstationId: options.audit.workstationId ?? 'unknown',
     appVersion: appVersion(),
     source: store.location,
-    data: { kind: 'pglite-datadir', compression: 'gzip', bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') },
+    data: {
+      kind: 'pglite-datadir',
+      compression: 'gzip',
+      bytes: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
+    },
     summary,
     auditIntact,
   };
 
-  const { bytes, sha256 } = await writeWholeFile(file, { overwrite: options.overwrite ?? false, lost: 'no backup was written' }, async (sink) => {
-    await sink.write(encodeHeader(manifest));
-    await sink.writeBytes(data);
-  });
-  await store.db.transaction((tx) =>
-    appendAudit(tx, { ...options.audit, operatorId: options.createdBy.operatorId, decision: 'allowed', at: createdAt }, [
-      { action: 'central.backup.completed', entityType: 'backup', entityId: sha256, after: { file, bytes, auditSeq: summary.audit.seq, auditIntact } },
-    ]),
+  const { bytes, sha256 } = await writeWholeFile(
+    file,
+    { overwrite: options.overwrite ?? false, lost: 'no backup was written' },
+    async (sink) => {
+      await sink.write(encodeHeader(manifest));
+      await sink.writeBytes(data);
+    },
   );
-  return { file, bytes, sha256, createdAt: manifest.createdAt, summary, auditIntact, ms: Math.round(performance.now() - started) };
+  await store.db.transaction((tx) =>
+    appendAudit(
+      tx,
+      {
+        ...options.audit,
+        operatorId: options.createdBy.operatorId,
+        decision: 'allowed',
+        at: createdAt,
+      },
+      [
+        {
+          action: 'central.backup.completed',
+          entityType: 'backup',
+          entityId: sha256,
+          after: { file, bytes, auditSeq: summary.audit.seq, auditIntact },
+        },
+      ],
+    ),
+  );
+  return {
+    file,
+    bytes,
+    sha256,
+    createdAt: manifest.createdAt,
+    summary,
+    auditIntact,
+    ms: Math.round(performance.now() - started),
+  };
 }

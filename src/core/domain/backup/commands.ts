@@ -14,7 +14,10 @@ export const backupCentral = defineCommand({
   stepUp: true,
   transactional: false,
   input: z.strictObject({
-    /** Path of the backup file to write (relative paths are relative to the host's working directory). */
+    /**
+     * Path of the backup file to write (relative paths are relative to the host's working
+     * directory).
+     */
     out: z.string().min(1, 'name the file to write').max(4096),
     overwrite: z.boolean().optional(),
   }),

@@ -51,7 +51,10 @@ export interface RestoreResult {
   sha256: string;
   summary: LedgerSummary;
   auditEntries: number;
-  /** Problems `audit verify` finds in the restored chain: 0 unless the backup recorded a broken chain. */
+  /**
+   * Problems `audit verify` finds in the restored chain: 0 unless the backup recorded a broken
+   * chain.
+   */
   auditProblems: number;
   /** Where the store that was replaced now is (null: there was none). */
   keptAside: string | null;
@@ -63,18 +66,25 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
   const from = path.resolve(options.from);
   const { manifest, data, sha256 } = await readBackup(from);
   ensurePrivateDir(options.dataDir);
-  const lock = acquireDirLock(path.join(options.dataDir, 'central.lock'), 'the embedded central store');
+  const lock = acquireDirLock(
+    path.join(options.dataDir, 'central.lock'),
+    'the embedded central store',
+  );
   const target = path.join(options.dataDir, 'central');
   const staging = path.join(options.dataDir, `central.restoring-${randomBytes(6).toString('hex')}`);
   try {
     finishInterruptedRestore(options.dataDir); // a restore that stopped between its renames: its store is the current one
     if (hasStore(target) && !options.replace) {
-      throw new TreasuryError('CONFLICT', `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`);
+      throw new TreasuryError(
+        'CONFLICT',
+        `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`,
+      );
     }
     // Staging directories of a restore that died half-way: never the store itself. (A ready one
     // still here sits beside a store: a restore that stopped before it replaced anything.)
     for (const name of readdirSync(options.dataDir)) {
-      if (name.startsWith('central.restoring-') || name === RESTORE_READY) rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
+      if (name.startsWith('central.restoring-') || name === RESTORE_READY)
+        rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
     }
 
     const restored = await openBackupData(data, staging);
@@ -84,23 +94,51 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
     try {
       summary = await ledgerSummary(restored.db);
       const differences = compareSummaries(manifest.summary, summary);
-      if (differences.length > 0) throw new TreasuryError('VALIDATION', `${from} does not restore to what it recorded: ${differences.join('; ')}. Nothing was changed.`);
+      if (differences.length > 0)
+        throw new TreasuryError(
+          'VALIDATION',
+          `${from} does not restore to what it recorded: ${differences.join('; ')}. Nothing was changed.`,
+        );
       const chain = await verifyAudit(restored.db);
       if (manifest.auditIntact && chain.problems.length > 0) {
-        throw new TreasuryError('VALIDATION', `${from}: the restored audit chain does not verify (${chain.problems[0]!.message}). Nothing was changed.`);
+        throw new TreasuryError(
+          'VALIDATION',
+          `${from}: the restored audit chain does not verify (${chain.problems[0]!.message}). Nothing was changed.`,
+        );
       }
       const now = new Date();
       const user = os.userInfo().username;
       await restored.db.transaction(async (tx) => {
-        await tx.execute(sql`UPDATE settings SET value = jsonb_build_object('id', ${randomUUID()}::text), updated_at = ${now.toISOString()}::timestamptz WHERE key = 'central.identity'`);
-        await appendAudit(tx, { operatorId: null, commandId: null, ip: null, workstationId: options.workstationId, decision: 'allowed', at: now }, [
+        await tx.execute(
+          sql`UPDATE settings SET value = jsonb_build_object('id', ${randomUUID()}::text), updated_at = ${now.toISOString()}::timestamptz WHERE key = 'central.identity'`,
+        );
+        await appendAudit(
+          tx,
           {
-            action: 'central.restored',
-            entityType: 'backup',
-            entityId: sha256,
-            after: { file: from, backupCreatedAt: manifest.createdAt, backupAuditSeq: manifest.summary.audit.seq, auditIntact: manifest.auditIntact, osUser: user, host: os.hostname(), replaced: hasStore(target) },
+            operatorId: null,
+            commandId: null,
+            ip: null,
+            workstationId: options.workstationId,
+            decision: 'allowed',
+            at: now,
           },
-        ]);
+          [
+            {
+              action: 'central.restored',
+              entityType: 'backup',
+              entityId: sha256,
+              after: {
+                file: from,
+                backupCreatedAt: manifest.createdAt,
+                backupAuditSeq: manifest.summary.audit.seq,
+                auditIntact: manifest.auditIntact,
+                osUser: user,
+                host: os.hostname(),
+                replaced: hasStore(target),
+              },
+            },
+          ],
+        );
       });
       const after = await verifyAudit(restored.db);
       auditEntries = after.entries;
@@ -117,7 +155,15 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
       renameSync(target, keptAside);
     }
     renameSync(ready, target);
-    return { restoredFrom: from, backupCreatedAt: manifest.createdAt, sha256, summary, auditEntries, auditProblems, keptAside };
+    return {
+      restoredFrom: from,
+      backupCreatedAt: manifest.createdAt,
+      sha256,
+      summary,
+      auditEntries,
+      auditProblems,
+      keptAside,
+    };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;

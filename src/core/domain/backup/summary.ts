@@ -14,12 +14,27 @@ export interface LedgerSummary {
   audit: { seq: string; head: string };
 }
 
-const COUNTED = ['operators', 'affiliates', 'conversions', 'commissions', 'adjustments', 'payout_batches', 'payouts', 'payout_items', 'payout_attempts', 'provider_events', 'reconciliation_runs', 'audit_log'] as const;
+const COUNTED = [
+  'operators',
+  'affiliates',
+  'conversions',
+  'commissions',
+  'adjustments',
+  'payout_batches',
+  'payouts',
+  'payout_items',
+  'payout_attempts',
+  'provider_events',
+  'reconciliation_runs',
+  'audit_log',
+] as const;
 
 export async function ledgerSummary(tx: CentralTx): Promise<LedgerSummary> {
   const counts = await rows<{ t: string; n: string }>(
     tx,
-    sql.raw(COUNTED.map((t) => `SELECT '${t}' AS t, count(*)::text AS n FROM ${t}`).join(' UNION ALL ')),
+    sql.raw(
+      COUNTED.map((t) => `SELECT '${t}' AS t, count(*)::text AS n FROM ${t}`).join(' UNION ALL '),
+    ),
   );
   const sums = await rows<{ k: string; s: string }>(
     tx,
@@ -28,7 +43,10 @@ export async function ledgerSummary(tx: CentralTx): Promise<LedgerSummary> {
         UNION ALL SELECT 'payouts:' || currency || ':' || status, sum(amount_minor)::text FROM payouts GROUP BY 1
         ORDER BY 1`,
   );
-  const [head] = await rows<{ seq: string; hash: string }>(tx, sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1`);
+  const [head] = await rows<{ seq: string; hash: string }>(
+    tx,
+    sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1`,
+  );
   return {
     tables: Object.fromEntries(counts.map((r) => [r.t, r.n])),
     money: Object.fromEntries(sums.map((r) => [r.k, r.s])),
@@ -40,12 +58,16 @@ export async function ledgerSummary(tx: CentralTx): Promise<LedgerSummary> {
 export function compareSummaries(expected: LedgerSummary, actual: LedgerSummary): string[] {
   const out: string[] = [];
   const each = (what: string, a: Record<string, string>, b: Record<string, string>) => {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (a[k] !== b[k]) out.push(`${what} ${k}: backup has ${a[k] ?? 'none'}, restored has ${b[k] ?? 'none'}`);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+      if (a[k] !== b[k])
+        out.push(`${what} ${k}: backup has ${a[k] ?? 'none'}, restored has ${b[k] ?? 'none'}`);
   };
   each('rows of', expected.tables, actual.tables);
   each('total', expected.money, actual.money);
   if (expected.audit.seq !== actual.audit.seq || expected.audit.head !== actual.audit.head) {
-    out.push(`audit head: backup has #${expected.audit.seq} ${expected.audit.head.slice(0, 12)}…, restored has #${actual.audit.seq} ${actual.audit.head.slice(0, 12)}…`);
+    out.push(
+      `audit head: backup has #${expected.audit.seq} ${expected.audit.head.slice(0, 12)}…, restored has #${actual.audit.seq} ${actual.audit.head.slice(0, 12)}…`,
+    );
   }
   return out;
 }

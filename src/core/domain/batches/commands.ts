@@ -1,4 +1,7 @@
-/** Router commands and queries for payout batches: preview, create, the lifecycle, execution, retries. */
+/**
+ * Router commands and queries for payout batches: preview, create, the lifecycle, execution,
+ * retries.
+ */
 import { withStateMeaning } from '../providers/states.js';
 import { pgArray } from '../../platform/central/arrays.js';
 import { sql } from 'drizzle-orm';
@@ -12,8 +15,21 @@ import { PROVIDER_NAMES } from '../../platform/payments/provider.js';
 import { cancelOffline, rejectOffline, removeOffline, submitOffline } from './offline-prepare.js';
 import { loadBatch } from './content.js';
 import { createBatches } from './create.js';
-import { approveBatchOffline, createBatchOffline, listBatches, previewInput, showBatch } from './offline.js';
-import { approveBatch, cancelBatch, moveBatch, rejectBatch, removePayouts, submitBatch } from './lifecycle.js';
+import {
+  approveBatchOffline,
+  createBatchOffline,
+  listBatches,
+  previewInput,
+  showBatch,
+} from './offline.js';
+import {
+  approveBatch,
+  cancelBatch,
+  moveBatch,
+  rejectBatch,
+  removePayouts,
+  submitBatch,
+} from './lifecycle.js';
 import { previewBatch } from './preview.js';
 import { keptPreview, pagePreview, PREVIEW_SHOW, PREVIEW_SORT_FIELDS } from './preview-page.js';
 import { allowedActions, BATCH_STATES } from '../../shared/batch-state.js';
@@ -48,7 +64,11 @@ export const preview = defineQuery({
   permission: 'payables.view',
   input: z.strictObject(filters),
   async run(ctx, input) {
-    return previewBatch(ctx.tx, { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) }, ctx.now);
+    return previewBatch(
+      ctx.tx,
+      { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) },
+      ctx.now,
+    );
   },
   offline: (ctx, input) => ({ ...previewInput(ctx.cache, input, ctx.now), offline: true }),
 });
@@ -60,19 +80,31 @@ export const previewPage = defineQuery({
     ...filters,
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(0).max(1000).default(100),
-    sort: z.strictObject({ field: z.enum(PREVIEW_SORT_FIELDS), dir: z.enum(['asc', 'desc']) }).optional(),
+    sort: z
+      .strictObject({ field: z.enum(PREVIEW_SORT_FIELDS), dir: z.enum(['asc', 'desc']) })
+      .optional(),
     show: z.enum(PREVIEW_SHOW).optional(),
     search: z.string().max(100).optional(),
   }),
   async run(ctx, input) {
     const { offset, limit, sort, show, search, ...f } = input;
-    const preview = await keptPreview(ctx.store, { ...f, provider: f.provider as never, cutoff: optionalDate(f.cutoff) }, ctx.now);
+    const preview = await keptPreview(
+      ctx.store,
+      { ...f, provider: f.provider as never, cutoff: optionalDate(f.cutoff) },
+      ctx.now,
+    );
     return pagePreview(preview, { offset, limit, sort, show, search });
   },
-  offline: (ctx, input) => ({ ...pagePreview(previewInput(ctx.cache, input, ctx.now), input), offline: true }),
+  offline: (ctx, input) => ({
+    ...pagePreview(previewInput(ctx.cache, input, ctx.now), input),
+    offline: true,
+  }),
 });
 
-/** Affiliates the operator left out of a batch (unticked in the preview); create takes everyone else eligible. */
+/**
+ * Affiliates the operator left out of a batch (unticked in the preview); create takes everyone else
+ * eligible.
+ */
 export const leftOutInput = z.array(z.string().min(1)).max(100_000).optional();
 
 export const create = defineCommand({
@@ -83,7 +115,10 @@ export const create = defineCommand({
     maxPayouts: z.number().int().min(1).max(100_000).optional(),
     note: z.string().max(500).optional(),
     leftOut: leftOutInput,
-    /** Client-chosen id (offline preparation refers to the batch before the central store has seen it). */
+    /**
+     * Client-chosen id (offline preparation refers to the batch before the central store has seen
+     * it).
+     */
     batchId: z.string().uuid().optional(),
     /** What was prepared offline: created exactly so, or refused with the differences. */
     expected: z
@@ -104,7 +139,13 @@ export const create = defineCommand({
       .optional(),
   }),
   async run(ctx, input) {
-    return createBatches(ctx.tx, { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) }, ctx.actor!, ctx.now, ctx.audit);
+    return createBatches(
+      ctx.tx,
+      { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) },
+      ctx.actor!,
+      ctx.now,
+      ctx.audit,
+    );
   },
   // Offline: prepared against the cache and queued; the central store re-validates it on push.
   offline: signedIn((ctx, input) => createBatchOffline(ctx, input)),
@@ -115,14 +156,23 @@ export const submit = defineCommand({
   permission: 'batches.submit',
   input: z.strictObject({ batch: batchRef }),
   run: (ctx, input) => submitBatch(ctx, input.batch),
-  offline: signedIn((ctx, input) => ({ ...submitOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true })),
+  offline: signedIn((ctx, input) => ({
+    ...submitOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now),
+    offline: true,
+  })),
 });
 
 export const approve = defineCommand({
   name: 'batch.approve',
   permission: 'batches.approve',
   stepUp: true,
-  input: z.strictObject({ batch: batchRef, contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex content hash shown with the batch').optional() }),
+  input: z.strictObject({
+    batch: batchRef,
+    contentHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be the 64-hex content hash shown with the batch')
+      .optional(),
+  }),
   run: (ctx, input) => approveBatch(ctx, input.batch, input.contentHash),
   offline: signedIn((ctx, input) => approveBatchOffline(ctx, input)),
 });
@@ -130,25 +180,43 @@ export const approve = defineCommand({
 export const reject = defineCommand({
   name: 'batch.reject',
   permission: 'batches.approve',
-  input: z.strictObject({ batch: batchRef, reason: z.string().min(3, 'say why (at least 3 characters)').max(500) }),
+  input: z.strictObject({
+    batch: batchRef,
+    reason: z.string().min(3, 'say why (at least 3 characters)').max(500),
+  }),
   run: (ctx, input) => rejectBatch(ctx, input.batch, input.reason),
-  offline: signedIn((ctx, input) => ({ ...rejectOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true })),
+  offline: signedIn((ctx, input) => ({
+    ...rejectOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now),
+    offline: true,
+  })),
 });
 
 export const cancel = defineCommand({
   name: 'batch.cancel',
   permission: 'batches.cancel',
-  input: z.strictObject({ batch: batchRef, reason: z.string().min(3, 'say why (at least 3 characters)').max(500) }),
+  input: z.strictObject({
+    batch: batchRef,
+    reason: z.string().min(3, 'say why (at least 3 characters)').max(500),
+  }),
   run: (ctx, input) => cancelBatch(ctx, input.batch, input.reason),
-  offline: signedIn((ctx, input) => ({ ...cancelOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now), offline: true })),
+  offline: signedIn((ctx, input) => ({
+    ...cancelOffline(ctx.cache, operatorOf(ctx), input.batch, input.reason, ctx.now),
+    offline: true,
+  })),
 });
 
 export const remove = defineCommand({
   name: 'batch.removePayouts',
   permission: 'batches.create',
-  input: z.strictObject({ batch: batchRef, affiliateIds: z.array(z.string().min(1)).min(1).max(100_000) }),
+  input: z.strictObject({
+    batch: batchRef,
+    affiliateIds: z.array(z.string().min(1)).min(1).max(100_000),
+  }),
   run: (ctx, input) => removePayouts(ctx, input.batch, input.affiliateIds),
-  offline: signedIn((ctx, input) => ({ ...removeOffline(ctx.cache, operatorOf(ctx), input.batch, input.affiliateIds, ctx.now), offline: true })),
+  offline: signedIn((ctx, input) => ({
+    ...removeOffline(ctx.cache, operatorOf(ctx), input.batch, input.affiliateIds, ctx.now),
+    offline: true,
+  })),
 });
 
 export const execute = defineCommand({
@@ -158,7 +226,10 @@ export const execute = defineCommand({
   transactional: false,
   input: z.strictObject({
     batch: batchRef,
-    /** How long to wait for payouts still with the provider before returning (the batch stays EXECUTING). */
+    /**
+     * How long to wait for payouts still with the provider before returning (the batch stays
+     * EXECUTING).
+     */
     waitMs: z.number().int().min(0).max(3_600_000).optional(),
     concurrency: z.number().int().min(1).max(64).optional(),
   }),
@@ -166,19 +237,35 @@ export const execute = defineCommand({
     return executeBatch(input.batch, {
       store: ctx.store,
       providers: (name) => ctx.services.providers(name),
-      audit: { operatorId: ctx.actor!.operatorId, commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+      audit: {
+        operatorId: ctx.actor!.operatorId,
+        commandId: ctx.commandId,
+        ip: ctx.call.ip,
+        workstationId: ctx.workstationId,
+      },
       waitMs: input.waitMs,
       concurrency: input.concurrency,
-      onProgress: (p) => ctx.progress({ phase: p.phase, done: p.done, total: p.total, counts: { failed: p.failed, unknown: p.unknown, waiting: p.waiting, retrying: p.retrying } }),
+      onProgress: (p) =>
+        ctx.progress({
+          phase: p.phase,
+          done: p.done,
+          total: p.total,
+          counts: {
+            failed: p.failed,
+            unknown: p.unknown,
+            waiting: p.waiting,
+            retrying: p.retrying,
+          },
+        }),
     });
   },
 });
 
 /**
  * Retry policy: only payouts whose last attempt the provider reported as failed (or refused) can be
- * retried, each with a NEW attempt (new idempotency key) — and the executor still checks that nothing
- * is live under the payout's reference before sending it. A batch that ended with failures goes back
- * to EXECUTING; run `batch execute` to send the retries.
+ * retried, each with a NEW attempt (new idempotency key) — and the executor still checks that
+ * nothing is live under the payout's reference before sending it. A batch that ended with failures
+ * goes back to EXECUTING; run `batch execute` to send the retries.
  */
 export const retry = defineCommand({
   name: 'batch.retry',
@@ -197,9 +284,19 @@ export const retry = defineCommand({
             AND EXISTS (SELECT 1 FROM payout_attempts a WHERE a.payout_id = p.id AND a.attempt = p.attempt AND a.state IN ('FAILED', 'REJECTED', 'CANCELLED'))
           RETURNING p.id, p.attempt, p.failure_code`,
     );
-    if (retried.length === 0) throw new TreasuryError('NOT_FOUND', `batch ${batch.number} has no failed payout to retry${ids ? ' among those named' : ''}`);
+    if (retried.length === 0)
+      throw new TreasuryError(
+        'NOT_FOUND',
+        `batch ${batch.number} has no failed payout to retry${ids ? ' among those named' : ''}`,
+      );
     for (const r of retried) {
-      ctx.audit({ action: 'payout.retry', entityType: 'payout', entityId: r.id, before: { status: 'FAILED', attempt: Number(r.attempt), failureCode: r.failure_code }, after: { status: 'PENDING', nextAttempt: Number(r.attempt) + 1 } });
+      ctx.audit({
+        action: 'payout.retry',
+        entityType: 'payout',
+        entityId: r.id,
+        before: { status: 'FAILED', attempt: Number(r.attempt), failureCode: r.failure_code },
+        after: { status: 'PENDING', nextAttempt: Number(r.attempt) + 1 },
+      });
     }
     return { id: batch.id, number: batch.number, status: 'EXECUTING', retried: retried.length };
   },
@@ -216,10 +313,25 @@ export const cancelPayout = defineCommand({
       sql`SELECT id, status, batch_id FROM payouts WHERE id = ${input.payoutId}::uuid FOR UPDATE`,
     );
     if (!p) throw new TreasuryError('NOT_FOUND', `no payout ${input.payoutId}`);
-    if (p.status !== 'FAILED') throw new TreasuryError('ILLEGAL_TRANSITION', `payout ${p.id} is ${p.status}: only a FAILED payout can be cancelled here (pending ones: remove them from the batch or cancel the batch)`);
-    await ctx.tx.execute(sql`UPDATE payouts SET status = 'CANCELLED', updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${p.id}::uuid`);
-    const released = await rows<{ id: string }>(ctx.tx, sql`UPDATE payout_items SET live = false WHERE payout_id = ${p.id}::uuid AND live RETURNING id::text`);
-    ctx.audit({ action: 'payout.cancel', entityType: 'payout', entityId: p.id, before: { status: 'FAILED' }, after: { status: 'CANCELLED', reason: input.reason, itemsReleased: released.length } });
+    if (p.status !== 'FAILED')
+      throw new TreasuryError(
+        'ILLEGAL_TRANSITION',
+        `payout ${p.id} is ${p.status}: only a FAILED payout can be cancelled here (pending ones: remove them from the batch or cancel the batch)`,
+      );
+    await ctx.tx.execute(
+      sql`UPDATE payouts SET status = 'CANCELLED', updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${p.id}::uuid`,
+    );
+    const released = await rows<{ id: string }>(
+      ctx.tx,
+      sql`UPDATE payout_items SET live = false WHERE payout_id = ${p.id}::uuid AND live RETURNING id::text`,
+    );
+    ctx.audit({
+      action: 'payout.cancel',
+      entityType: 'payout',
+      entityId: p.id,
+      before: { status: 'FAILED' },
+      after: { status: 'CANCELLED', reason: input.reason, itemsReleased: released.length },
+    });
     return { id: p.id, status: 'CANCELLED', itemsReleased: released.length };
   },
 });
@@ -227,7 +339,12 @@ export const cancelPayout = defineCommand({
 export const show = defineQuery({
   name: 'batch.show',
   permission: 'payables.view',
-  input: z.strictObject({ batch: batchRef, payouts: z.boolean().optional(), limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }),
+  input: z.strictObject({
+    batch: batchRef,
+    payouts: z.boolean().optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+    offset: z.number().int().min(0).optional(),
+  }),
   async run(ctx, input) {
     const batch = await loadBatch(ctx.tx, input.batch);
     const [meta] = await rows<Record<string, unknown>>(
@@ -236,7 +353,14 @@ export const show = defineQuery({
                  c.username AS created_by_name
           FROM payout_batches b JOIN operators c ON c.id = b.created_by WHERE b.id = ${batch.id}::uuid`,
     );
-    const approvals = await rows<{ username: string; content_hash: string; high_value: boolean; created_at: Date; voided_at: Date | null; void_reason: string | null }>(
+    const approvals = await rows<{
+      username: string;
+      content_hash: string;
+      high_value: boolean;
+      created_at: Date;
+      voided_at: Date | null;
+      void_reason: string | null;
+    }>(
       ctx.tx,
       sql`SELECT o.username, a.content_hash, a.high_value, a.created_at, a.voided_at, a.void_reason
           FROM batch_approvals a JOIN operators o ON o.id = a.operator_id WHERE a.batch_id = ${batch.id}::uuid ORDER BY a.id`,
@@ -251,7 +375,11 @@ export const show = defineQuery({
           sql`SELECT id, affiliate_id, amount_minor::text AS amount_minor, currency, source_amount_minor::text AS source_amount_minor, source_currency, fx_rate,
                      provider, channel_code, status, attempt, provider_payout_id, provider_status, failure_code, split_part, split_parts
               FROM payouts WHERE batch_id = ${batch.id}::uuid ORDER BY affiliate_id, split_part LIMIT ${input.limit ?? 1000} OFFSET ${input.offset ?? 0}`,
-        ).then((list) => list.map((p) => withStateMeaning(p as { provider: string; provider_status: string | null })))
+        ).then((list) =>
+          list.map((p) =>
+            withStateMeaning(p as { provider: string; provider_status: string | null }),
+          ),
+        )
       : undefined;
     return {
       id: batch.id,
@@ -263,10 +391,27 @@ export const show = defineQuery({
       requiredApprovals: batch.requiredApprovals,
       createdBy: meta?.created_by_name,
       ...meta,
-      approvals: approvals.map((a) => ({ by: a.username, contentHash: a.content_hash, at: new Date(a.created_at).toISOString(), valid: !a.voided_at && a.content_hash === batch.contentHash, voidReason: a.void_reason })),
-      payoutsByStatus: counts.map((c) => ({ status: c.status, currency: c.currency.trim(), payouts: Number(c.n), amountMinor: c.amount })),
+      approvals: approvals.map((a) => ({
+        by: a.username,
+        contentHash: a.content_hash,
+        at: new Date(a.created_at).toISOString(),
+        valid: !a.voided_at && a.content_hash === batch.contentHash,
+        voidReason: a.void_reason,
+      })),
+      payoutsByStatus: counts.map((c) => ({
+        status: c.status,
+        currency: c.currency.trim(),
+        payouts: Number(c.n),
+        amountMinor: c.amount,
+      })),
       allowedActions: allowedActions(batch.status),
-      lease: batch.leaseOwner ? { owner: batch.leaseOwner, token: batch.leaseToken.toString(), expiresAt: batch.leaseExpiresAt?.toISOString() ?? null } : null,
+      lease: batch.leaseOwner
+        ? {
+            owner: batch.leaseOwner,
+            token: batch.leaseToken.toString(),
+            expiresAt: batch.leaseExpiresAt?.toISOString() ?? null,
+          }
+        : null,
       payouts,
     };
   },
@@ -276,12 +421,22 @@ export const show = defineQuery({
 export const list = defineQuery({
   name: 'batch.list',
   permission: 'payables.view',
-  input: z.strictObject({ status: z.enum(BATCH_STATES).optional(), limit: z.number().int().min(1).max(1000).optional() }),
+  input: z.strictObject({
+    status: z.enum(BATCH_STATES).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
   async run(ctx, input) {
     // Who made each batch and who approved it (valid approvals: not voided, for its current
     // content), in the same statement: the batches grid shows them for every row.
     const list = await rows<{
-      id: string; number: string; status: string; created_at: Date; summary: { payouts?: number; totals?: unknown }; required_approvals: number; created_by: string | null; approved_by: string[] | string;
+      id: string;
+      number: string;
+      status: string;
+      created_at: Date;
+      summary: { payouts?: number; totals?: unknown };
+      required_approvals: number;
+      created_by: string | null;
+      approved_by: string[] | string;
     }>(
       ctx.tx,
       sql`SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, o.username AS created_by,
@@ -300,7 +455,9 @@ export const list = defineQuery({
       payouts: b.summary?.payouts ?? 0,
       totals: b.summary?.totals ?? [],
       requiredApprovals: Number(b.required_approvals),
-      approvedBy: (typeof b.approved_by === 'string' ? JSON.parse(b.approved_by) : b.approved_by) as string[],
+      approvedBy: (typeof b.approved_by === 'string'
+        ? JSON.parse(b.approved_by)
+        : b.approved_by) as string[],
     }));
   },
   offline: (ctx, input) => listBatches(ctx.cache, input),
@@ -313,6 +470,11 @@ export const balance = defineQuery({
   async run(ctx, input) {
     const provider = await ctx.services.providers(input.provider as never);
     const minor = await provider.balance(input.currency);
-    return { provider: input.provider, currency: input.currency, balanceMinor: minor.toString(), balance: formatAmount(minor, input.currency) };
+    return {
+      provider: input.provider,
+      currency: input.currency,
+      balanceMinor: minor.toString(),
+      balance: formatAmount(minor, input.currency),
+    };
   },
 });

@@ -3,8 +3,9 @@
  * amount, a currency, a destination, an FX rate, the commissions and adjustments behind a payout —
  * changes the hash, so approvals given for other content are void.
  *
- * Canonical form: payouts sorted by affiliate id (then part), items by kind then id, FX rates by currency pair;
- * amounts as integer minor-unit strings. The hash ignores order of input and nothing else.
+ * Canonical form: payouts sorted by affiliate id (then part), items by kind then id, FX rates by
+ * currency pair; amounts as integer minor-unit strings. The hash ignores order of input and nothing
+ * else.
  */
 import { createHash } from 'node:crypto';
 
@@ -37,7 +38,9 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function batchContentHash(batch: HashedBatch): string {
   const payouts = [...batch.payouts]
-    .sort((a, b) => byString(a.affiliateId, b.affiliateId) || (a.splitPart ?? 1) - (b.splitPart ?? 1))
+    .sort(
+      (a, b) => byString(a.affiliateId, b.affiliateId) || (a.splitPart ?? 1) - (b.splitPart ?? 1),
+    )
     .map((p) => [
       p.affiliateId,
       p.amountMinor.toString(),
@@ -58,5 +61,7 @@ export function batchContentHash(batch: HashedBatch): string {
     .sort(byString)
     .map((k) => [k, batch.fxRates[k]!]);
   // Arrays of strings only: JSON.stringify is then canonical by construction.
-  return createHash('sha256').update(JSON.stringify(['treasury-batch-v1', batch.batchId, payouts, rates])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(['treasury-batch-v1', batch.batchId, payouts, rates]))
+    .digest('hex');
 }

@@ -25,13 +25,28 @@ export interface BatchRow {
   leaseExpiresAt: Date | null;
 }
 
-/** By id or by number (B-YYYYMMDD-NNN). `forUpdate` locks the row for the rest of the transaction. */
-export async function loadBatch(tx: CentralTx, ref: string, options: { forUpdate?: boolean } = {}): Promise<BatchRow> {
+/**
+ * By id or by number (B-YYYYMMDD-NNN). `forUpdate` locks the row for the rest of the transaction.
+ */
+export async function loadBatch(
+  tx: CentralTx,
+  ref: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<BatchRow> {
   const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
   const lock = options.forUpdate ? sql`FOR UPDATE` : sql``;
   const [b] = await rows<{
-    id: string; number: string; status: BatchState; content_hash: string | null; fx_rates: Record<string, string>;
-    required_approvals: number; high_value: boolean; created_by: string; lease_owner: string | null; lease_token: string; lease_expires_at: Date | string | null;
+    id: string;
+    number: string;
+    status: BatchState;
+    content_hash: string | null;
+    fx_rates: Record<string, string>;
+    required_approvals: number;
+    high_value: boolean;
+    created_by: string;
+    lease_owner: string | null;
+    lease_token: string;
+    lease_expires_at: Date | string | null;
   }>(
     tx,
     sql`SELECT id, number, status, content_hash, fx_rates, required_approvals, high_value, created_by, lease_owner,
@@ -54,12 +69,28 @@ export async function loadBatch(tx: CentralTx, ref: string, options: { forUpdate
   };
 }
 
-/** The content hash of what the batch holds now (live items only: a cancelled payout pays nothing). */
-export async function computeContentHash(tx: CentralTx, batch: { id: string; fxRates: Record<string, string> }): Promise<string> {
+/**
+ * The content hash of what the batch holds now (live items only: a cancelled payout pays nothing).
+ */
+export async function computeContentHash(
+  tx: CentralTx,
+  batch: { id: string; fxRates: Record<string, string> },
+): Promise<string> {
   const payouts = await rows<{
-    affiliate_id: string; amount_minor: string; currency: string; source_amount_minor: string; source_currency: string; fx_rate: string | null;
-    provider: string; channel_code: string; account_number: string; account_holder_name: string; commission_ids: string | null; adjustment_ids: string | null;
-    split_part: number; split_parts: number;
+    affiliate_id: string;
+    amount_minor: string;
+    currency: string;
+    source_amount_minor: string;
+    source_currency: string;
+    fx_rate: string | null;
+    provider: string;
+    channel_code: string;
+    account_number: string;
+    account_holder_name: string;
+    commission_ids: string | null;
+    adjustment_ids: string | null;
+    split_part: number;
+    split_parts: number;
   }>(
     tx,
     sql`SELECT p.affiliate_id, p.amount_minor::text AS amount_minor, p.currency, p.source_amount_minor::text AS source_amount_minor,
@@ -91,7 +122,10 @@ export async function computeContentHash(tx: CentralTx, batch: { id: string; fxR
  * Invariant: every live payout's source amount equals the sum of its live items. Asserted after
  * every write that touches payouts or items; a violation aborts the transaction.
  */
-export async function assertPayoutsBalance(tx: CentralTx, batchIds: readonly string[]): Promise<void> {
+export async function assertPayoutsBalance(
+  tx: CentralTx,
+  batchIds: readonly string[],
+): Promise<void> {
   const bad = await rows<{ id: string; source_amount_minor: string; items: string }>(
     tx,
     sql`SELECT p.id, p.source_amount_minor::text AS source_amount_minor, coalesce(sum(i.amount_minor), 0)::text AS items

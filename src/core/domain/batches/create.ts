@@ -16,7 +16,13 @@ import { TreasuryError, type Problem } from '../../shared/errors.js';
 import { assertPayoutsBalance, computeContentHash } from './content.js';
 import { payoutIdFor } from './ids.js';
 import { batchNumber } from './number.js';
-import { eligibleAdjustmentsSql, eligibleCommissionsSql, previewBatch, type PreviewFilters, type PreviewRow } from './preview.js';
+import {
+  eligibleAdjustmentsSql,
+  eligibleCommissionsSql,
+  previewBatch,
+  type PreviewFilters,
+  type PreviewRow,
+} from './preview.js';
 
 export const DEFAULT_MAX_PAYOUTS = 1000;
 
@@ -57,7 +63,13 @@ export interface CreateResult {
 
 export async function createBatches(
   tx: CentralTx,
-  input: PreviewFilters & { maxPayouts?: number | undefined; note?: string | undefined; batchId?: string | undefined; expected?: readonly ExpectedPayout[] | undefined; leftOut?: readonly string[] | undefined },
+  input: PreviewFilters & {
+    maxPayouts?: number | undefined;
+    note?: string | undefined;
+    batchId?: string | undefined;
+    expected?: readonly ExpectedPayout[] | undefined;
+    leftOut?: readonly string[] | undefined;
+  },
   actor: { operatorId: string },
   now: Date,
   audit: (entry: AuditEntry) => void,
@@ -66,36 +78,59 @@ export async function createBatches(
   // indexes would refuse the second anyway; the lock turns that into a wait, not an error).
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.batch.create'))`);
   const preview = await previewBatch(tx, input, now);
-  // The operator's own exclusions (unticked in the preview) are left out, and recorded in the request.
+  // The operator's own exclusions (unticked in the preview) are left out, and recorded in the
+  // request.
   const leftOut = new Set(input.leftOut ?? []);
   let eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
-  const excluded = preview.rows.filter((r) => !r.eligible).map((r) => ({ affiliateId: r.affiliateId, reasons: r.reasons as string[] }));
+  const excluded = preview.rows
+    .filter((r) => !r.eligible)
+    .map((r) => ({ affiliateId: r.affiliateId, reasons: r.reasons as string[] }));
   if (input.expected) {
     await assertExpected(tx, input.expected, preview.rows, now, input.cutoff);
     const wanted = new Set(input.expected.map((e) => e.affiliateId));
     eligible = eligible.filter((r) => wanted.has(r.affiliateId));
   }
   if (eligible.length === 0) {
-    throw new TreasuryError('VALIDATION', `nothing to pay: no affiliate is eligible with these filters (${preview.rows.length} considered, ${excluded.length} excluded)`, [
-      { message: Object.entries(preview.excluded).map(([r, n]) => `${r}: ${n}`).join(', ') || 'no payable commissions' },
-    ]);
+    throw new TreasuryError(
+      'VALIDATION',
+      `nothing to pay: no affiliate is eligible with these filters (${preview.rows.length} considered, ${excluded.length} excluded)`,
+      [
+        {
+          message:
+            Object.entries(preview.excluded)
+              .map(([r, n]) => `${r}: ${n}`)
+              .join(', ') || 'no payable commissions',
+        },
+      ],
+    );
   }
   const max = input.maxPayouts ?? DEFAULT_MAX_PAYOUTS;
   if (input.batchId && eligible.length > max) {
-    throw new TreasuryError('VALIDATION', `a batch with a chosen id cannot be split: ${eligible.length} payouts exceed --max-payouts ${max}`);
+    throw new TreasuryError(
+      'VALIDATION',
+      `a batch with a chosen id cannot be split: ${eligible.length} payouts exceed --max-payouts ${max}`,
+    );
   }
   if (input.batchId) {
-    const [taken] = await rows<{ id: string }>(tx, sql`SELECT id FROM payout_batches WHERE id = ${input.batchId}::uuid`);
+    const [taken] = await rows<{ id: string }>(
+      tx,
+      sql`SELECT id FROM payout_batches WHERE id = ${input.batchId}::uuid`,
+    );
     if (taken) throw new TreasuryError('CONFLICT', `batch id ${input.batchId} is already used`);
   }
   const parts: PreviewRow[][] = [];
   for (let i = 0; i < eligible.length; i += max) parts.push(eligible.slice(i, i + max));
 
   const day = now.toISOString().slice(0, 10).replace(/-/g, '');
-  const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM payout_batches WHERE number LIKE ${`B-${day}-%`}`);
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+    tx,
+    sql`SELECT count(*)::int AS n FROM payout_batches WHERE number LIKE ${`B-${day}-%`}`,
+  );
   const groupId = randomUUID();
   const fxRates = Object.fromEntries(
-    Object.entries(input.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)),
+    Object.entries(input.fxRates ?? {}).filter(([pair]) =>
+      eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair),
+    ),
   );
   const request = {
     affiliateIds: input.affiliateIds ? [...input.affiliateIds] : null,
@@ -127,7 +162,9 @@ export async function createBatches(
     FROM json_to_recordset(${JSON.stringify(batches.map((b) => ({ id: b.id, number: b.number, part: b.part, parts: b.parts, required_approvals: b.requiredApprovals, high_value: b.highValue })))}::json)
          AS b(id uuid, number text, part int, parts int, required_approvals int, high_value boolean)`);
 
-  const payoutRows = batches.flatMap((b) => b.rows.flatMap((r) => payoutRowsOf(b.id, r, input.batchId !== undefined)));
+  const payoutRows = batches.flatMap((b) =>
+    b.rows.flatMap((r) => payoutRowsOf(b.id, r, input.batchId !== undefined)),
+  );
   await tx.execute(sql`
     INSERT INTO payouts (id, batch_id, affiliate_id, amount_minor, currency, source_amount_minor, source_currency, fx_rate, provider, channel_code, account_number,
                          account_holder_name, split_part, split_parts, created_at, updated_at)
@@ -153,8 +190,20 @@ export async function createBatches(
   const rounding = payoutRows.filter((p) => BigInt(p.carried_minor) > 0n);
   if (rounding.length > 0) {
     const adjustmentRows = rounding.flatMap((p) => [
-      { id: `round:${p.id}:out`, payout_id: p.id, affiliate_id: p.affiliate_id, amount: (-BigInt(p.carried_minor)).toString(), currency: p.source_currency },
-      { id: `round:${p.id}:carry`, payout_id: null, affiliate_id: p.affiliate_id, amount: p.carried_minor, currency: p.source_currency },
+      {
+        id: `round:${p.id}:out`,
+        payout_id: p.id,
+        affiliate_id: p.affiliate_id,
+        amount: (-BigInt(p.carried_minor)).toString(),
+        currency: p.source_currency,
+      },
+      {
+        id: `round:${p.id}:carry`,
+        payout_id: null,
+        affiliate_id: p.affiliate_id,
+        amount: p.carried_minor,
+        currency: p.source_currency,
+      },
     ]);
     await tx.execute(sql`
       INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_by, created_at)
@@ -183,20 +232,49 @@ export async function createBatches(
       excludedByReason: preview.excluded,
       excluded,
     };
-    await tx.execute(sql`UPDATE payout_batches SET content_hash = ${contentHash}, summary = ${canonicalJson(summary)}::jsonb WHERE id = ${b.id}::uuid`);
+    await tx.execute(
+      sql`UPDATE payout_batches SET content_hash = ${contentHash}, summary = ${canonicalJson(summary)}::jsonb WHERE id = ${b.id}::uuid`,
+    );
     audit({
       action: 'batch.create',
       entityType: 'payout_batch',
       entityId: b.id,
-      after: { number: b.number, status: 'DRAFT', part: b.part, parts: b.parts, groupId, payouts: payoutCount(b.rows), totals, contentHash, requiredApprovals: b.requiredApprovals, request },
+      after: {
+        number: b.number,
+        status: 'DRAFT',
+        part: b.part,
+        parts: b.parts,
+        groupId,
+        payouts: payoutCount(b.rows),
+        totals,
+        contentHash,
+        requiredApprovals: b.requiredApprovals,
+        request,
+      },
     });
-    created.push({ id: b.id, number: b.number, part: b.part, parts: b.parts, payouts: payoutCount(b.rows), highValue: b.highValue, requiredApprovals: b.requiredApprovals, contentHash, totals });
+    created.push({
+      id: b.id,
+      number: b.number,
+      part: b.part,
+      parts: b.parts,
+      payouts: payoutCount(b.rows),
+      highValue: b.highValue,
+      requiredApprovals: b.requiredApprovals,
+      contentHash,
+      totals,
+    });
   }
-  return { groupId, batches: created, excluded, excludedByReason: preview.excluded as Record<string, number> };
+  return {
+    groupId,
+    batches: created,
+    excluded,
+    excludedByReason: preview.excluded as Record<string, number>,
+  };
 }
 
 /** Payouts a batch's rows make: a split row is one payout per part. */
-const payoutCount = (list: readonly PreviewRow[]) => list.reduce((n, r) => n + (r.parts?.length ?? 1), 0);
+const payoutCount = (list: readonly PreviewRow[]) =>
+  list.reduce((n, r) => n + (r.parts?.length ?? 1), 0);
 
 interface PayoutInsert {
   id: string;
@@ -220,13 +298,16 @@ interface PayoutInsert {
  * The payouts of one row: one, or one per part when the row is split. Part 1 takes every
  * commission and adjustment (its items); each later part's only item is a `split` adjustment of its
  * amount, and part 1 gives the same total back through a negative one — so every part's amount is
- * the sum of its items, no commission is in two payouts, and a part released later makes exactly its
- * own amount owed again. Splits are same-currency only (preview.ts), so source = payout amounts.
+ * the sum of its items, no commission is in two payouts, and a part released later makes exactly
+ * its own amount owed again. Splits are same-currency only (preview.ts), so source = payout
+ * amounts.
  */
 function payoutRowsOf(batchId: string, r: PreviewRow, chosenIds: boolean): PayoutInsert[] {
   const parts = r.parts ?? [r.amountMinor];
   return parts.map((amount, i) => ({
-    id: chosenIds ? payoutIdFor(batchId, i === 0 ? r.affiliateId : `${r.affiliateId}#${i + 1}`) : randomUUID(),
+    id: chosenIds
+      ? payoutIdFor(batchId, i === 0 ? r.affiliateId : `${r.affiliateId}#${i + 1}`)
+      : randomUUID(),
     batch_id: batchId,
     affiliate_id: r.affiliateId,
     amount_minor: amount,
@@ -245,14 +326,41 @@ function payoutRowsOf(batchId: string, r: PreviewRow, chosenIds: boolean): Payou
 }
 
 /** The `split` adjustments that move each later part's amount out of part 1 (see payoutRowsOf). */
-async function insertSplitAdjustments(tx: CentralTx, payoutRows: readonly PayoutInsert[], actor: { operatorId: string }, now: Date): Promise<void> {
-  const firsts = new Map(payoutRows.filter((p) => p.split_parts > 1 && p.split_part === 1).map((p) => [`${p.batch_id}|${p.affiliate_id}`, p]));
+async function insertSplitAdjustments(
+  tx: CentralTx,
+  payoutRows: readonly PayoutInsert[],
+  actor: { operatorId: string },
+  now: Date,
+): Promise<void> {
+  const firsts = new Map(
+    payoutRows
+      .filter((p) => p.split_parts > 1 && p.split_part === 1)
+      .map((p) => [`${p.batch_id}|${p.affiliate_id}`, p]),
+  );
   if (firsts.size === 0) return;
-  const adjustments: { id: string; payout_id: string; affiliate_id: string; amount: string; currency: string }[] = [];
+  const adjustments: {
+    id: string;
+    payout_id: string;
+    affiliate_id: string;
+    amount: string;
+    currency: string;
+  }[] = [];
   for (const p of payoutRows.filter((x) => x.split_part > 1)) {
     const first = firsts.get(`${p.batch_id}|${p.affiliate_id}`)!;
-    adjustments.push({ id: `split:${first.id}:${p.split_part}`, payout_id: p.id, affiliate_id: p.affiliate_id, amount: p.source_amount_minor, currency: p.source_currency });
-    adjustments.push({ id: `split:${first.id}:${p.split_part}:out`, payout_id: first.id, affiliate_id: p.affiliate_id, amount: (-BigInt(p.source_amount_minor)).toString(), currency: p.source_currency });
+    adjustments.push({
+      id: `split:${first.id}:${p.split_part}`,
+      payout_id: p.id,
+      affiliate_id: p.affiliate_id,
+      amount: p.source_amount_minor,
+      currency: p.source_currency,
+    });
+    adjustments.push({
+      id: `split:${first.id}:${p.split_part}:out`,
+      payout_id: first.id,
+      affiliate_id: p.affiliate_id,
+      amount: (-BigInt(p.source_amount_minor)).toString(),
+      currency: p.source_currency,
+    });
   }
   await tx.execute(sql`
     INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_by, created_at)
@@ -265,7 +373,10 @@ async function insertSplitAdjustments(tx: CentralTx, payoutRows: readonly Payout
 }
 
 function totalsOf(list: readonly PreviewRow[]) {
-  const m = new Map<string, { currency: string; provider: string; payouts: number; amount: bigint }>();
+  const m = new Map<
+    string,
+    { currency: string; provider: string; payouts: number; amount: bigint }
+  >();
   for (const r of list) {
     const key = `${r.currency}|${r.provider}`;
     const t = m.get(key) ?? { currency: r.currency, provider: r.provider!, payouts: 0, amount: 0n };
@@ -273,7 +384,12 @@ function totalsOf(list: readonly PreviewRow[]) {
     t.amount += BigInt(r.amountMinor);
     m.set(key, t);
   }
-  return [...m.values()].map((t) => ({ currency: t.currency, provider: t.provider, payouts: t.payouts, amountMinor: t.amount.toString() }));
+  return [...m.values()].map((t) => ({
+    currency: t.currency,
+    provider: t.provider,
+    payouts: t.payouts,
+    amountMinor: t.amount.toString(),
+  }));
 }
 
 /**
@@ -281,7 +397,13 @@ function totalsOf(list: readonly PreviewRow[]) {
  * live payout (the conflict lists those already taken, and by which batch), every affiliate still
  * eligible with the same destination, and the amounts recomputed now equal to what was prepared.
  */
-async function assertExpected(tx: CentralTx, expected: readonly ExpectedPayout[], preview: readonly PreviewRow[], now: Date, cutoff: Date | undefined): Promise<void> {
+async function assertExpected(
+  tx: CentralTx,
+  expected: readonly ExpectedPayout[],
+  preview: readonly PreviewRow[],
+  now: Date,
+  cutoff: Date | undefined,
+): Promise<void> {
   const problems: Problem[] = [];
   const commissionIds = expected.flatMap((e) => e.commissionIds);
   const state = await rows<{ id: string; status: string; batch: string | null }>(
@@ -299,11 +421,16 @@ async function assertExpected(tx: CentralTx, expected: readonly ExpectedPayout[]
     else if (c.batch) {
       taken.push(id);
       problems.push({ field: `commission ${id}`, message: `already taken by batch ${c.batch}` });
-    } else if (c.status !== 'payable') problems.push({ field: `commission ${id}`, message: `is ${c.status}, not payable` });
+    } else if (c.status !== 'payable')
+      problems.push({ field: `commission ${id}`, message: `is ${c.status}, not payable` });
   }
   const rowsByAffiliate = new Map(preview.map((r) => [r.affiliateId, r]));
   const ids = expected.map((e) => e.affiliateId);
-  const current = await rows<{ affiliate_id: string; commission_ids: string | null; adjustment_ids: string | null }>(
+  const current = await rows<{
+    affiliate_id: string;
+    commission_ids: string | null;
+    adjustment_ids: string | null;
+  }>(
     tx,
     sql`SELECT a.id AS affiliate_id,
                (SELECT string_agg(m.id::text, ',') FROM commissions m WHERE m.affiliate_id = a.id AND ${eligibleCommissionsSql(now, cutoff)}) AS commission_ids,
@@ -323,20 +450,45 @@ async function assertExpected(tx: CentralTx, expected: readonly ExpectedPayout[]
       problems.push({ field: where, message: 'has nothing payable any more' });
       continue;
     }
-    if (!r.eligible) problems.push({ field: where, message: `is no longer eligible (${r.reasons.join(', ')})` });
-    if (r.provider !== e.provider || r.channelCode !== e.channelCode || r.accountNumber !== e.accountNumber) {
-      problems.push({ field: where, message: 'payout destination changed since the batch was prepared' });
+    if (!r.eligible)
+      problems.push({ field: where, message: `is no longer eligible (${r.reasons.join(', ')})` });
+    if (
+      r.provider !== e.provider ||
+      r.channelCode !== e.channelCode ||
+      r.accountNumber !== e.accountNumber
+    ) {
+      problems.push({
+        field: where,
+        message: 'payout destination changed since the batch was prepared',
+      });
     }
     if (r.currency !== e.currency || r.amountMinor !== e.amountMinor) {
-      problems.push({ field: where, message: `amount is now ${r.amountMinor} ${r.currency}, prepared ${e.amountMinor} ${e.currency}` });
+      problems.push({
+        field: where,
+        message: `amount is now ${r.amountMinor} ${r.currency}, prepared ${e.amountMinor} ${e.currency}`,
+      });
     }
     const c = items.get(e.affiliateId);
-    if (!c || !same(e.commissionIds, c.commission_ids) || !same(e.adjustmentIds, c.adjustment_ids)) {
-      problems.push({ field: where, message: 'its payable commissions or adjustments changed since the batch was prepared' });
+    if (
+      !c ||
+      !same(e.commissionIds, c.commission_ids) ||
+      !same(e.adjustmentIds, c.adjustment_ids)
+    ) {
+      problems.push({
+        field: where,
+        message: 'its payable commissions or adjustments changed since the batch was prepared',
+      });
     }
   }
   if (problems.length > 0) {
-    const lead = taken.length > 0 ? `${taken.length} commission(s) are already in another batch: ${taken.slice(0, 20).join(', ')}${taken.length > 20 ? ', …' : ''}` : `${problems.length} difference(s) with the central store`;
-    throw new TreasuryError('CONFLICT', `the prepared batch conflicts with the central store: ${lead}`, problems);
+    const lead =
+      taken.length > 0
+        ? `${taken.length} commission(s) are already in another batch: ${taken.slice(0, 20).join(', ')}${taken.length > 20 ? ', …' : ''}`
+        : `${problems.length} difference(s) with the central store`;
+    throw new TreasuryError(
+      'CONFLICT',
+      `the prepared batch conflicts with the central store: ${lead}`,
+      problems,
+    );
   }
 }

@@ -14,4 +14,5 @@ export function derivedId(namespace: string, name: string): string {
 }
 
 /** The payout of `affiliateId` in the batch with the client-chosen id `batchId`. */
-export const payoutIdFor = (batchId: string, affiliateId: string) => derivedId(`payout:${batchId}`, affiliateId);
+export const payoutIdFor = (batchId: string, affiliateId: string) =>
+  derivedId(`payout:${batchId}`, affiliateId);

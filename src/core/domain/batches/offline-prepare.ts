@@ -5,16 +5,28 @@
  * as the very router command the central store will re-validate on push.
  *
  * The preview runs the same deciding code as the central one (batches/preview.ts) over the cache's
- * mirror tables, and the batch's content hash is computed the same way, so an approval given offline
- * binds to exactly the content the central store will build — or the push is refused.
+ * mirror tables, and the batch's content hash is computed the same way, so an approval given
+ * offline binds to exactly the content the central store will build — or the push is refused.
  */
 import { randomUUID } from 'node:crypto';
 import { roleHas, type Permission, type Role } from '../../shared/permissions.js';
 import { batchContentHash, type HashedPayout } from './content-hash.js';
 import type { ExpectedPayout } from './create.js';
 import { payoutIdFor } from './ids.js';
-import { decideRows, summarise, type Preview, type PreviewFilters, type PreviewRow, type Raw } from './preview.js';
-import { DEFAULT_HIGH_VALUE_THRESHOLDS, parseThresholds, SETTING_KEY, thresholdsSchema } from './thresholds.js';
+import {
+  decideRows,
+  summarise,
+  type Preview,
+  type PreviewFilters,
+  type PreviewRow,
+  type Raw,
+} from './preview.js';
+import {
+  DEFAULT_HIGH_VALUE_THRESHOLDS,
+  parseThresholds,
+  SETTING_KEY,
+  thresholdsSchema,
+} from './thresholds.js';
 import { transition, type BatchState } from '../../shared/batch-state.js';
 import type { LocalCache } from '../../platform/cache/cache.js';
 import { timestampMs } from '../../platform/cache/mirror-text.js';
@@ -30,26 +42,45 @@ export interface OfflineOperator {
 
 /** The operator as last synced into the cache; refused when unknown or not active. */
 export function offlineOperator(cache: LocalCache, username: string): OfflineOperator {
-  const row = cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)').get(username) as
-    | { id: string; username: string; role: Role; status: string }
-    | undefined;
-  if (!row) throw new TreasuryError('UNAUTHENTICATED', `operator ${username} is not in this workstation's cache: sync while online first`);
-  if (row.status !== 'active') throw new TreasuryError('UNAUTHENTICATED', `operator ${username} is ${row.status}`);
+  const row = cache.sqlite
+    .prepare('SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)')
+    .get(username) as { id: string; username: string; role: Role; status: string } | undefined;
+  if (!row)
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      `operator ${username} is not in this workstation's cache: sync while online first`,
+    );
+  if (row.status !== 'active')
+    throw new TreasuryError('UNAUTHENTICATED', `operator ${username} is ${row.status}`);
   return { id: row.id, username: row.username, role: row.role };
 }
 
 function require(operator: OfflineOperator, permission: Permission): void {
-  if (!roleHas(operator.role, permission)) throw new TreasuryError('FORBIDDEN', `${operator.username} (${operator.role}) lacks the permission ${permission}`);
+  if (!roleHas(operator.role, permission))
+    throw new TreasuryError(
+      'FORBIDDEN',
+      `${operator.username} (${operator.role}) lacks the permission ${permission}`,
+    );
 }
 
 function ruleVersions(cache: LocalCache): RuleVersion[] {
-  const list = cache.sqlite.prepare('SELECT version, effective_from, body FROM commission_rules ORDER BY version').all() as { version: bigint; effective_from: string; body: string }[];
-  return list.map((r) => ({ version: Number(r.version), effectiveFrom: timestampMs(r.effective_from), rules: parseRuleSet(JSON.parse(r.body)) }));
+  const list = cache.sqlite
+    .prepare('SELECT version, effective_from, body FROM commission_rules ORDER BY version')
+    .all() as { version: bigint; effective_from: string; body: string }[];
+  return list.map((r) => ({
+    version: Number(r.version),
+    effectiveFrom: timestampMs(r.effective_from),
+    rules: parseRuleSet(JSON.parse(r.body)),
+  }));
 }
 
 function thresholds(cache: LocalCache) {
-  const row = cache.sqlite.prepare('SELECT value FROM settings WHERE key = ?').get(SETTING_KEY) as { value: string } | undefined;
-  return parseThresholds({ ...DEFAULT_HIGH_VALUE_THRESHOLDS, ...(row ? thresholdsSchema.parse(JSON.parse(row.value)) : {}) });
+  const row = cache.sqlite.prepare('SELECT value FROM settings WHERE key = ?').get(SETTING_KEY) as
+    { value: string } | undefined;
+  return parseThresholds({
+    ...DEFAULT_HIGH_VALUE_THRESHOLDS,
+    ...(row ? thresholdsSchema.parse(JSON.parse(row.value)) : {}),
+  });
 }
 
 interface Owed {
@@ -63,45 +94,92 @@ interface Owed {
  * The offline preview: the central preview's decisions over the cache. Also returns, per
  * affiliate, the commissions and adjustments a batch would take.
  */
-export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: Date): { preview: Preview; owed: Map<string, Owed> } {
+export function previewOffline(
+  cache: LocalCache,
+  filters: PreviewFilters,
+  now: Date,
+): { preview: Preview; owed: Map<string, Owed> } {
   const nowMs = now.getTime();
   const cutoffMs = filters.cutoff?.getTime() ?? null;
-  const ids = filters.affiliateIds && filters.affiliateIds.length > 0 ? new Set(filters.affiliateIds) : null;
+  const ids =
+    filters.affiliateIds && filters.affiliateIds.length > 0 ? new Set(filters.affiliateIds) : null;
   const agg = new Map<string, Raw & Owed>();
   const key = (a: string, c: string) => `${a}\u0000${c}`;
   const get = (affiliate: string, currency: string) => {
     let r = agg.get(key(affiliate, currency));
     if (!r) {
       r = {
-        affiliate_id: affiliate, name: '', status: '', kyc_status: '', payout_provider: null, payout_channel_code: null, payout_account_number: null,
-        payout_account_holder_name: null, payout_hold: null, payout_currency: '', currency, commissions: '0', commission_count: 0, held_count: 0, adjustments: '0',
-        adjustment_count: 0, commissionIds: [], adjustmentIds: [], amounts: new Map(),
+        affiliate_id: affiliate,
+        name: '',
+        status: '',
+        kyc_status: '',
+        payout_provider: null,
+        payout_channel_code: null,
+        payout_account_number: null,
+        payout_account_holder_name: null,
+        payout_hold: null,
+        payout_currency: '',
+        currency,
+        commissions: '0',
+        commission_count: 0,
+        held_count: 0,
+        adjustments: '0',
+        adjustment_count: 0,
+        commissionIds: [],
+        adjustmentIds: [],
+        amounts: new Map(),
       };
       agg.set(key(affiliate, currency), r);
     }
     return r;
   };
   const commissions = cache.sqlite
-    .prepare(`SELECT m.id, m.affiliate_id, m.currency, m.amount_minor, m.status, m.reason, m.available_at, m.occurred_at FROM commissions m
-              WHERE m.status IN ('payable', 'pending') AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live = 1)`)
-    .all() as { id: bigint; affiliate_id: string; currency: string; amount_minor: bigint; status: string; reason: string | null; available_at: string; occurred_at: string }[];
+    .prepare(
+      `SELECT m.id, m.affiliate_id, m.currency, m.amount_minor, m.status, m.reason, m.available_at, m.occurred_at FROM commissions m
+              WHERE m.status IN ('payable', 'pending') AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live = 1)`,
+    )
+    .all() as {
+    id: bigint;
+    affiliate_id: string;
+    currency: string;
+    amount_minor: bigint;
+    status: string;
+    reason: string | null;
+    available_at: string;
+    occurred_at: string;
+  }[];
   for (const m of commissions) {
     if (ids && !ids.has(m.affiliate_id)) continue;
     const available = timestampMs(m.available_at);
     const r = get(m.affiliate_id, m.currency.trim());
-    if (m.status === 'payable' && available <= nowMs && (cutoffMs === null || timestampMs(m.occurred_at) <= cutoffMs)) {
+    if (
+      m.status === 'payable' &&
+      available <= nowMs &&
+      (cutoffMs === null || timestampMs(m.occurred_at) <= cutoffMs)
+    ) {
       r.commissions = (BigInt(r.commissions) + BigInt(m.amount_minor)).toString();
       r.commission_count++;
       r.commissionIds.push(String(m.id));
       r.amounts.set(String(m.id), BigInt(m.amount_minor));
-    } else if ((m.status === 'pending' && m.reason === 'hold_period') || (m.status === 'payable' && available > nowMs)) {
+    } else if (
+      (m.status === 'pending' && m.reason === 'hold_period') ||
+      (m.status === 'payable' && available > nowMs)
+    ) {
       r.held_count++;
     }
   }
   const adjustments = cache.sqlite
-    .prepare(`SELECT d.id, d.affiliate_id, d.currency, d.amount_minor, d.created_at FROM adjustments d
-              WHERE NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live = 1)`)
-    .all() as { id: string; affiliate_id: string; currency: string; amount_minor: bigint; created_at: string }[];
+    .prepare(
+      `SELECT d.id, d.affiliate_id, d.currency, d.amount_minor, d.created_at FROM adjustments d
+              WHERE NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.adjustment_id = d.id AND l.live = 1)`,
+    )
+    .all() as {
+    id: string;
+    affiliate_id: string;
+    currency: string;
+    amount_minor: bigint;
+    created_at: string;
+  }[];
   for (const d of adjustments) {
     if (ids && !ids.has(d.affiliate_id)) continue;
     if (cutoffMs !== null && timestampMs(d.created_at) > cutoffMs) continue;
@@ -112,7 +190,9 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
     r.amounts.set(d.id, BigInt(d.amount_minor));
   }
   const affiliates = new Map(
-    (cache.sqlite.prepare('SELECT * FROM affiliates').all() as Record<string, string | null>[]).map((a) => [a.id as string, a]),
+    (cache.sqlite.prepare('SELECT * FROM affiliates').all() as Record<string, string | null>[]).map(
+      (a) => [a.id as string, a],
+    ),
   );
   const raw: (Raw & Owed)[] = [];
   for (const r of agg.values()) {
@@ -123,23 +203,46 @@ export function previewOffline(cache: LocalCache, filters: PreviewFilters, now: 
     if (filters.currency && (a.payout_currency ?? '').trim() !== filters.currency) continue;
     raw.push({
       ...r,
-      name: a.name ?? '', status: a.status ?? '', kyc_status: a.kyc_status ?? '', payout_provider: a.payout_provider ?? null, payout_channel_code: a.payout_channel_code ?? null,
-      payout_account_number: a.payout_account_number ?? null, payout_account_holder_name: a.payout_account_holder_name ?? null, payout_hold: a.payout_hold_reason ?? null,
+      name: a.name ?? '',
+      status: a.status ?? '',
+      kyc_status: a.kyc_status ?? '',
+      payout_provider: a.payout_provider ?? null,
+      payout_channel_code: a.payout_channel_code ?? null,
+      payout_account_number: a.payout_account_number ?? null,
+      payout_account_holder_name: a.payout_account_holder_name ?? null,
+      payout_hold: a.payout_hold_reason ?? null,
       payout_currency: (a.payout_currency ?? '').trim(),
     });
   }
   // The central query's order, so that batches split the same way.
-  raw.sort((x, y) => cmp(x.payout_currency, y.payout_currency) || cmp(x.payout_provider ?? '\uffff', y.payout_provider ?? '\uffff') || cmp(x.affiliate_id, y.affiliate_id) || cmp(x.currency, y.currency));
+  raw.sort(
+    (x, y) =>
+      cmp(x.payout_currency, y.payout_currency) ||
+      cmp(x.payout_provider ?? '\uffff', y.payout_provider ?? '\uffff') ||
+      cmp(x.affiliate_id, y.affiliate_id) ||
+      cmp(x.currency, y.currency),
+  );
   const versions = ruleVersions(cache);
   // No splits offline: a split payout's parts and adjustments are made by the central store, so
-  // offline a payout above its channel's maximum is deferred as before (amount_above_channel_maximum).
-  const rows = decideRows(raw, { rules: ruleVersionAt(versions, nowMs)?.rules, thresholds: thresholds(cache), fxRates: filters.fxRates, split: false });
+  // offline a payout above its channel's maximum is deferred as before
+  // (amount_above_channel_maximum).
+  const rows = decideRows(raw, {
+    rules: ruleVersionAt(versions, nowMs)?.rules,
+    thresholds: thresholds(cache),
+    fxRates: filters.fxRates,
+    split: false,
+  });
   // What each decided row takes: the aggregate of its affiliate in its source currency.
   const byKey = new Map(raw.map((r) => [key(r.affiliate_id, r.currency), r]));
   const owed = new Map<string, Owed>();
   for (const row of rows) {
     const r = byKey.get(key(row.affiliateId, row.sourceCurrency));
-    if (r) owed.set(row.affiliateId, { commissionIds: r.commissionIds, adjustmentIds: r.adjustmentIds, amounts: r.amounts });
+    if (r)
+      owed.set(row.affiliateId, {
+        commissionIds: r.commissionIds,
+        adjustmentIds: r.adjustmentIds,
+        amounts: r.amounts,
+      });
   }
   return { preview: summarise(rows, now, filters.cutoff), owed };
 }
@@ -156,29 +259,46 @@ const ts = (d: Date) => d.toISOString();
  * same keys, and the second overwrote the first one's items.)
  */
 function belowLocalKeys(cache: LocalCache, table: 'payout_items' | 'batch_approvals'): bigint {
-  const { low } = cache.sqlite.prepare(`SELECT min(id) AS low FROM ${table}`).get() as { low: bigint | number | null };
+  const { low } = cache.sqlite.prepare(`SELECT min(id) AS low FROM ${table}`).get() as {
+    low: bigint | number | null;
+  };
   const lowest = low === null ? 0n : BigInt(low);
   return (lowest < 0n ? lowest : 0n) - 1n;
 }
 
 /**
  * Creates a batch offline: the cache gets the batch, its payouts and items (so a second offline
- * batch cannot take the same commissions), the outbox gets `batch.create` with the expected content.
+ * batch cannot take the same commissions), the outbox gets `batch.create` with the expected
+ * content.
  */
 export function createOffline(
   cache: LocalCache,
   operator: OfflineOperator,
   filters: PreviewFilters & { note?: string; leftOut?: readonly string[] | undefined },
   now: Date,
-): { batchId: string; payouts: number; contentHash: string; requiredApprovals: number; commandId: string } {
+): {
+  batchId: string;
+  payouts: number;
+  contentHash: string;
+  requiredApprovals: number;
+  commandId: string;
+} {
   require(operator, 'batches.create');
   const { preview, owed } = previewOffline(cache, filters, now);
   // The operator's own exclusions (unticked in the preview), as online (batches/create.ts).
   const leftOut = new Set(filters.leftOut ?? []);
   const eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
-  if (eligible.length === 0) throw new TreasuryError('VALIDATION', 'nothing to pay: no affiliate is eligible with these filters (offline preview)');
+  if (eligible.length === 0)
+    throw new TreasuryError(
+      'VALIDATION',
+      'nothing to pay: no affiliate is eligible with these filters (offline preview)',
+    );
   const batchId = randomUUID();
-  const fxRates = Object.fromEntries(Object.entries(filters.fxRates ?? {}).filter(([pair]) => eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair)));
+  const fxRates = Object.fromEntries(
+    Object.entries(filters.fxRates ?? {}).filter(([pair]) =>
+      eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair),
+    ),
+  );
   const highValue = eligible.some((r) => r.highValue);
   const expected: ExpectedPayout[] = eligible.map((r) => ({
     affiliateId: r.affiliateId,
@@ -190,45 +310,107 @@ export function createOffline(
     commissionIds: owed.get(r.affiliateId)!.commissionIds,
     adjustmentIds: owed.get(r.affiliateId)!.adjustmentIds,
   }));
-  const hashed: HashedPayout[] = eligible.map((r) => hashedPayout(r, batchId, owed.get(r.affiliateId)!));
+  const hashed: HashedPayout[] = eligible.map((r) =>
+    hashedPayout(r, batchId, owed.get(r.affiliateId)!),
+  );
   const contentHash = batchContentHash({ batchId, payouts: hashed, fxRates });
   const changes: CacheChange[] = [];
   changes.push({
-    table: 'payout_batches', keyColumn: 'id', key: batchId,
+    table: 'payout_batches',
+    keyColumn: 'id',
+    key: batchId,
     row: {
-      id: batchId, number: `LOCAL-${batchId.slice(0, 8)}`, status: 'DRAFT', content_hash: contentHash, fx_rates: JSON.stringify(fxRates), part: 1n, parts: 1n,
-      cutoff: filters.cutoff ? ts(filters.cutoff) : null, request: '{}', summary: JSON.stringify({ payouts: eligible.length, totals: preview.totals, offline: true }),
-      required_approvals: highValue ? 2n : 1n, high_value: highValue ? 1n : 0n, created_by: operator.id, lease_token: 0n, created_at: ts(now), updated_at: ts(now),
+      id: batchId,
+      number: `LOCAL-${batchId.slice(0, 8)}`,
+      status: 'DRAFT',
+      content_hash: contentHash,
+      fx_rates: JSON.stringify(fxRates),
+      part: 1n,
+      parts: 1n,
+      cutoff: filters.cutoff ? ts(filters.cutoff) : null,
+      request: '{}',
+      summary: JSON.stringify({ payouts: eligible.length, totals: preview.totals, offline: true }),
+      required_approvals: highValue ? 2n : 1n,
+      high_value: highValue ? 1n : 0n,
+      created_by: operator.id,
+      lease_token: 0n,
+      created_at: ts(now),
+      updated_at: ts(now),
     },
   });
   let itemKey = belowLocalKeys(cache, 'payout_items');
   for (const r of eligible) {
     const payoutId = payoutIdFor(batchId, r.affiliateId);
     changes.push({
-      table: 'payouts', keyColumn: 'id', key: payoutId,
+      table: 'payouts',
+      keyColumn: 'id',
+      key: payoutId,
       row: {
-        id: payoutId, batch_id: batchId, affiliate_id: r.affiliateId, amount_minor: BigInt(r.amountMinor), currency: r.currency, source_amount_minor: BigInt(r.sourceAmountMinor),
-        source_currency: r.sourceCurrency, fx_rate: r.fxRate, provider: r.provider, channel_code: r.channelCode, account_number: r.accountNumber,
-        account_holder_name: r.accountHolderName, status: 'PENDING', attempt: 0n, auto_retries: 0n, created_at: ts(now), updated_at: ts(now),
+        id: payoutId,
+        batch_id: batchId,
+        affiliate_id: r.affiliateId,
+        amount_minor: BigInt(r.amountMinor),
+        currency: r.currency,
+        source_amount_minor: BigInt(r.sourceAmountMinor),
+        source_currency: r.sourceCurrency,
+        fx_rate: r.fxRate,
+        provider: r.provider,
+        channel_code: r.channelCode,
+        account_number: r.accountNumber,
+        account_holder_name: r.accountHolderName,
+        status: 'PENDING',
+        attempt: 0n,
+        auto_retries: 0n,
+        created_at: ts(now),
+        updated_at: ts(now),
       },
     });
     // The items as the central store will write them, with their amounts, so the cache keeps
     // "payout = sum of its items" while the command waits to be pushed.
     const o = owed.get(r.affiliateId)!;
     const item = (commissionId: string | null, adjustmentId: string | null, amount: bigint) => {
-      changes.push({ table: 'payout_items', keyColumn: 'id', key: itemKey, row: { id: itemKey, payout_id: payoutId, commission_id: commissionId === null ? null : BigInt(commissionId), adjustment_id: adjustmentId, amount_minor: amount, currency: r.sourceCurrency, live: 1n } });
+      changes.push({
+        table: 'payout_items',
+        keyColumn: 'id',
+        key: itemKey,
+        row: {
+          id: itemKey,
+          payout_id: payoutId,
+          commission_id: commissionId === null ? null : BigInt(commissionId),
+          adjustment_id: adjustmentId,
+          amount_minor: amount,
+          currency: r.sourceCurrency,
+          live: 1n,
+        },
+      });
       itemKey--;
     };
     for (const id of o.commissionIds) item(id, null, o.amounts.get(id)!);
     for (const id of o.adjustmentIds) item(null, id, o.amounts.get(id)!);
     const carried = BigInt(r.carriedMinor);
     if (carried > 0n) {
-      // The whole-unit channel's fraction: out of this payout, carried to the next (as create.ts does).
+      // The whole-unit channel's fraction: out of this payout, carried to the next (as create.ts
+      // does).
       const adjustment = (id: string, amount: bigint) => ({
-        table: 'adjustments', keyColumn: 'id', key: id,
-        row: { id, affiliate_id: r.affiliateId, commission_id: null, kind: 'rounding', amount_minor: amount, currency: r.sourceCurrency, reason: 'channel pays whole units only: fraction carried to the next payout', created_by: operator.id, created_at: ts(now) },
+        table: 'adjustments',
+        keyColumn: 'id',
+        key: id,
+        row: {
+          id,
+          affiliate_id: r.affiliateId,
+          commission_id: null,
+          kind: 'rounding',
+          amount_minor: amount,
+          currency: r.sourceCurrency,
+          reason: 'channel pays whole units only: fraction carried to the next payout',
+          created_by: operator.id,
+          created_at: ts(now),
+        },
       });
-      changes.push(adjustment(`round:${payoutId}:out`, -carried), adjustment(`round:${payoutId}:carry`, carried));
+      changes.push(
+        adjustment(`round:${payoutId}:out`, -carried),
+        adjustment(`round:${payoutId}:carry`, carried),
+      );
       item(null, `round:${payoutId}:out`, -carried);
     }
   }
@@ -243,14 +425,29 @@ export function createOffline(
     batchId,
     expected,
   };
-  const commandId = enqueue(cache, { name: 'batch.create', operator: operator.username, input, changes });
-  return { batchId, payouts: eligible.length, contentHash, requiredApprovals: highValue ? 2 : 1, commandId };
+  const commandId = enqueue(cache, {
+    name: 'batch.create',
+    operator: operator.username,
+    input,
+    changes,
+  });
+  return {
+    batchId,
+    payouts: eligible.length,
+    contentHash,
+    requiredApprovals: highValue ? 2 : 1,
+    commandId,
+  };
 }
 
-/** The hashed form of a payout exactly as the central store will store it (rounding adjustment included). */
+/**
+ * The hashed form of a payout exactly as the central store will store it (rounding adjustment
+ * included).
+ */
 function hashedPayout(r: PreviewRow, batchId: string, o: Owed): HashedPayout {
   const payoutId = payoutIdFor(batchId, r.affiliateId);
-  const adjustmentIds = BigInt(r.carriedMinor) > 0n ? [...o.adjustmentIds, `round:${payoutId}:out`] : o.adjustmentIds;
+  const adjustmentIds =
+    BigInt(r.carriedMinor) > 0n ? [...o.adjustmentIds, `round:${payoutId}:out`] : o.adjustmentIds;
   return {
     affiliateId: r.affiliateId,
     amountMinor: BigInt(r.amountMinor),
@@ -267,13 +464,31 @@ function hashedPayout(r: PreviewRow, batchId: string, o: Owed): HashedPayout {
   };
 }
 
-function localBatch(cache: LocalCache, batchId: string): CacheRow & { id: string; status: BatchState; created_by: string; content_hash: string; required_approvals: bigint; high_value: bigint; number: string } {
-  const row = cache.sqlite.prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?').get(batchId, batchId) as never;
+function localBatch(
+  cache: LocalCache,
+  batchId: string,
+): CacheRow & {
+  id: string;
+  status: BatchState;
+  created_by: string;
+  content_hash: string;
+  required_approvals: bigint;
+  high_value: bigint;
+  number: string;
+} {
+  const row = cache.sqlite
+    .prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?')
+    .get(batchId, batchId) as never;
   if (!row) throw new TreasuryError('NOT_FOUND', `no batch ${batchId} in this workstation's cache`);
   return row;
 }
 
-export function submitOffline(cache: LocalCache, operator: OfflineOperator, ref: string, now: Date): { batchId: string; status: BatchState; commandId: string } {
+export function submitOffline(
+  cache: LocalCache,
+  operator: OfflineOperator,
+  ref: string,
+  now: Date,
+): { batchId: string; status: BatchState; commandId: string } {
   require(operator, 'batches.submit');
   const b = localBatch(cache, ref);
   const status = transition(b.number, b.status, 'submit');
@@ -281,19 +496,49 @@ export function submitOffline(cache: LocalCache, operator: OfflineOperator, ref:
     name: 'batch.submit',
     operator: operator.username,
     input: { batch: b.id },
-    changes: [{ table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, submitted_by: operator.id, submitted_at: ts(now), updated_at: ts(now) } }],
+    changes: [
+      {
+        table: 'payout_batches',
+        keyColumn: 'id',
+        key: b.id,
+        row: {
+          ...b,
+          status,
+          submitted_by: operator.id,
+          submitted_at: ts(now),
+          updated_at: ts(now),
+        },
+      },
+    ],
   });
   return { batchId: b.id, status, commandId };
 }
 
 /** Approval offline: maker-checker and permissions checked here, and again centrally on push. */
-export function approveOffline(cache: LocalCache, operator: OfflineOperator, ref: string, now: Date): { batchId: string; status: BatchState; approvals: number; commandId: string } {
+export function approveOffline(
+  cache: LocalCache,
+  operator: OfflineOperator,
+  ref: string,
+  now: Date,
+): { batchId: string; status: BatchState; approvals: number; commandId: string } {
   const b = localBatch(cache, ref);
   transition(b.number, b.status, 'approve');
   require(operator, b.high_value ? 'batches.approve_high_value' : 'batches.approve');
-  if (b.created_by === operator.id) throw new TreasuryError('MAKER_CHECKER', `${operator.username} created batch ${b.number} and cannot approve it: another operator must`);
-  const live = cache.sqlite.prepare('SELECT operator_id FROM batch_approvals WHERE batch_id = ? AND voided_at IS NULL AND content_hash = ?').all(b.id, b.content_hash) as { operator_id: string }[];
-  if (live.some((a) => a.operator_id === operator.id)) throw new TreasuryError('MAKER_CHECKER', `${operator.username} already approved batch ${b.number}`);
+  if (b.created_by === operator.id)
+    throw new TreasuryError(
+      'MAKER_CHECKER',
+      `${operator.username} created batch ${b.number} and cannot approve it: another operator must`,
+    );
+  const live = cache.sqlite
+    .prepare(
+      'SELECT operator_id FROM batch_approvals WHERE batch_id = ? AND voided_at IS NULL AND content_hash = ?',
+    )
+    .all(b.id, b.content_hash) as { operator_id: string }[];
+  if (live.some((a) => a.operator_id === operator.id))
+    throw new TreasuryError(
+      'MAKER_CHECKER',
+      `${operator.username} already approved batch ${b.number}`,
+    );
   const approvals = live.length + 1;
   const status: BatchState = approvals >= Number(b.required_approvals) ? 'APPROVED' : b.status;
   const approvalKey = belowLocalKeys(cache, 'batch_approvals');
@@ -302,69 +547,179 @@ export function approveOffline(cache: LocalCache, operator: OfflineOperator, ref
     operator: operator.username,
     input: { batch: b.id, contentHash: b.content_hash },
     changes: [
-      { table: 'batch_approvals', keyColumn: 'id', key: approvalKey, row: { id: approvalKey, batch_id: b.id, operator_id: operator.id, content_hash: b.content_hash, high_value: b.high_value, created_at: ts(now) } },
-      { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, updated_at: ts(now) } },
+      {
+        table: 'batch_approvals',
+        keyColumn: 'id',
+        key: approvalKey,
+        row: {
+          id: approvalKey,
+          batch_id: b.id,
+          operator_id: operator.id,
+          content_hash: b.content_hash,
+          high_value: b.high_value,
+          created_at: ts(now),
+        },
+      },
+      {
+        table: 'payout_batches',
+        keyColumn: 'id',
+        key: b.id,
+        row: { ...b, status, updated_at: ts(now) },
+      },
     ],
   });
   return { batchId: b.id, status, approvals, commandId };
 }
 
 /** The approvals of a batch that are still live, as cache changes voiding them. */
-function voidApprovals(cache: LocalCache, batchId: string, now: Date, reason: string, keepHash?: string): CacheChange[] {
-  const live = cache.sqlite.prepare('SELECT * FROM batch_approvals WHERE batch_id = ? AND voided_at IS NULL').all(batchId) as (CacheRow & { id: bigint; content_hash: string })[];
+function voidApprovals(
+  cache: LocalCache,
+  batchId: string,
+  now: Date,
+  reason: string,
+  keepHash?: string,
+): CacheChange[] {
+  const live = cache.sqlite
+    .prepare('SELECT * FROM batch_approvals WHERE batch_id = ? AND voided_at IS NULL')
+    .all(batchId) as (CacheRow & { id: bigint; content_hash: string })[];
   return live
     .filter((a) => keepHash === undefined || a.content_hash !== keepHash)
-    .map((a) => ({ table: 'batch_approvals', keyColumn: 'id', key: a.id, row: { ...a, voided_at: ts(now), void_reason: reason } }));
+    .map((a) => ({
+      table: 'batch_approvals',
+      keyColumn: 'id',
+      key: a.id,
+      row: { ...a, voided_at: ts(now), void_reason: reason },
+    }));
 }
 
-/** Pending payouts of a batch cancelled, their live items released (as lifecycle.ts's releasePayouts). */
-function releasePayoutsOffline(cache: LocalCache, batchId: string, affiliateIds: readonly string[] | null, now: Date): CacheChange[] {
-  const payouts = (cache.sqlite.prepare("SELECT * FROM payouts WHERE batch_id = ? AND status = 'PENDING'").all(batchId) as (CacheRow & { id: string; affiliate_id: string })[]).filter(
-    (p) => affiliateIds === null || affiliateIds.includes(p.affiliate_id),
-  );
+/**
+ * Pending payouts of a batch cancelled, their live items released (as lifecycle.ts's
+ * releasePayouts).
+ */
+function releasePayoutsOffline(
+  cache: LocalCache,
+  batchId: string,
+  affiliateIds: readonly string[] | null,
+  now: Date,
+): CacheChange[] {
+  const payouts = (
+    cache.sqlite
+      .prepare("SELECT * FROM payouts WHERE batch_id = ? AND status = 'PENDING'")
+      .all(batchId) as (CacheRow & { id: string; affiliate_id: string })[]
+  ).filter((p) => affiliateIds === null || affiliateIds.includes(p.affiliate_id));
   const changes: CacheChange[] = [];
   const items = cache.sqlite.prepare('SELECT * FROM payout_items WHERE payout_id = ? AND live = 1');
   for (const p of payouts) {
-    changes.push({ table: 'payouts', keyColumn: 'id', key: p.id, row: { ...p, status: 'CANCELLED', updated_at: ts(now) } });
-    for (const i of items.all(p.id) as (CacheRow & { id: bigint })[]) changes.push({ table: 'payout_items', keyColumn: 'id', key: i.id, row: { ...i, live: 0n } });
+    changes.push({
+      table: 'payouts',
+      keyColumn: 'id',
+      key: p.id,
+      row: { ...p, status: 'CANCELLED', updated_at: ts(now) },
+    });
+    for (const i of items.all(p.id) as (CacheRow & { id: bigint })[])
+      changes.push({ table: 'payout_items', keyColumn: 'id', key: i.id, row: { ...i, live: 0n } });
   }
   return changes;
 }
 
-export function rejectOffline(cache: LocalCache, operator: OfflineOperator, ref: string, reason: string, now: Date) {
+export function rejectOffline(
+  cache: LocalCache,
+  operator: OfflineOperator,
+  ref: string,
+  reason: string,
+  now: Date,
+) {
   require(operator, 'batches.approve');
   const b = localBatch(cache, ref);
   const status = transition(b.number, b.status, 'reject');
-  if (b.created_by === operator.id) throw new TreasuryError('MAKER_CHECKER', `${operator.username} created batch ${b.number}: a checker rejects it, not its maker (cancel it instead)`);
-  const changes = [...voidApprovals(cache, b.id, now, `rejected: ${reason}`), { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, updated_at: ts(now) } }];
-  const commandId = enqueue(cache, { name: 'batch.reject', operator: operator.username, input: { batch: b.id, reason }, changes });
+  if (b.created_by === operator.id)
+    throw new TreasuryError(
+      'MAKER_CHECKER',
+      `${operator.username} created batch ${b.number}: a checker rejects it, not its maker (cancel it instead)`,
+    );
+  const changes = [
+    ...voidApprovals(cache, b.id, now, `rejected: ${reason}`),
+    {
+      table: 'payout_batches',
+      keyColumn: 'id',
+      key: b.id,
+      row: { ...b, status, updated_at: ts(now) },
+    },
+  ];
+  const commandId = enqueue(cache, {
+    name: 'batch.reject',
+    operator: operator.username,
+    input: { batch: b.id, reason },
+    changes,
+  });
   return { id: b.id, number: b.number, status, commandId };
 }
 
-export function cancelOffline(cache: LocalCache, operator: OfflineOperator, ref: string, reason: string, now: Date) {
+export function cancelOffline(
+  cache: LocalCache,
+  operator: OfflineOperator,
+  ref: string,
+  reason: string,
+  now: Date,
+) {
   require(operator, 'batches.cancel');
   const b = localBatch(cache, ref);
   const status = transition(b.number, b.status, 'cancel');
   const released = releasePayoutsOffline(cache, b.id, null, now);
-  const changes = [...released, ...voidApprovals(cache, b.id, now, `cancelled: ${reason}`), { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, updated_at: ts(now) } }];
-  const commandId = enqueue(cache, { name: 'batch.cancel', operator: operator.username, input: { batch: b.id, reason }, changes });
-  return { id: b.id, number: b.number, status, payoutsReleased: released.filter((c) => c.table === 'payouts').length, commandId };
+  const changes = [
+    ...released,
+    ...voidApprovals(cache, b.id, now, `cancelled: ${reason}`),
+    {
+      table: 'payout_batches',
+      keyColumn: 'id',
+      key: b.id,
+      row: { ...b, status, updated_at: ts(now) },
+    },
+  ];
+  const commandId = enqueue(cache, {
+    name: 'batch.cancel',
+    operator: operator.username,
+    input: { batch: b.id, reason },
+    changes,
+  });
+  return {
+    id: b.id,
+    number: b.number,
+    status,
+    payoutsReleased: released.filter((c) => c.table === 'payouts').length,
+    commandId,
+  };
 }
 
 /**
- * The content hash of a batch as the cache holds it after `changes` (content.ts's computeContentHash
- * over SQLite): live items only, cancelled payouts left out.
+ * The content hash of a batch as the cache holds it after `changes` (content.ts's
+ * computeContentHash over SQLite): live items only, cancelled payouts left out.
  */
-function localContentHash(cache: LocalCache, batchId: string, fxRates: Record<string, string>, changes: readonly CacheChange[]): string {
+function localContentHash(
+  cache: LocalCache,
+  batchId: string,
+  fxRates: Record<string, string>,
+  changes: readonly CacheChange[],
+): string {
   const changed = new Map(changes.map((c) => [`${c.table}:${String(c.key)}`, c.row]));
-  const current = <T extends CacheRow>(table: string, row: T & { id: string | bigint }): T | null => (changed.has(`${table}:${String(row.id)}`) ? (changed.get(`${table}:${String(row.id)}`) as T | null) : row);
-  const payouts = cache.sqlite.prepare('SELECT * FROM payouts WHERE batch_id = ?').all(batchId) as (CacheRow & { id: string })[];
+  const current = <T extends CacheRow>(
+    table: string,
+    row: T & { id: string | bigint },
+  ): T | null =>
+    changed.has(`${table}:${String(row.id)}`)
+      ? (changed.get(`${table}:${String(row.id)}`) as T | null)
+      : row;
+  const payouts = cache.sqlite
+    .prepare('SELECT * FROM payouts WHERE batch_id = ?')
+    .all(batchId) as (CacheRow & { id: string })[];
   const items = cache.sqlite.prepare('SELECT * FROM payout_items WHERE payout_id = ? ORDER BY id');
   const hashed: HashedPayout[] = [];
   for (const original of payouts) {
     const p = current('payouts', original);
     if (!p || p.status === 'CANCELLED') continue;
-    const live = (items.all(p.id) as (CacheRow & { id: bigint })[]).map((i) => current('payout_items', i)).filter((i) => i !== null && Number(i.live) === 1) as CacheRow[];
+    const live = (items.all(p.id) as (CacheRow & { id: bigint })[])
+      .map((i) => current('payout_items', i))
+      .filter((i) => i !== null && Number(i.live) === 1) as CacheRow[];
     hashed.push({
       affiliateId: String(p.affiliate_id),
       amountMinor: BigInt(p.amount_minor as bigint),
@@ -376,9 +731,14 @@ function localContentHash(cache: LocalCache, batchId: string, fxRates: Record<st
       channelCode: String(p.channel_code),
       accountNumber: String(p.account_number),
       accountHolderName: String(p.account_holder_name),
-      commissionIds: live.filter((i) => i.commission_id !== null).map((i) => String(i.commission_id)),
-      adjustmentIds: live.filter((i) => i.adjustment_id !== null).map((i) => String(i.adjustment_id)),
-      // A split payout's parts (made centrally, mirrored here) are hashed as the central store does.
+      commissionIds: live
+        .filter((i) => i.commission_id !== null)
+        .map((i) => String(i.commission_id)),
+      adjustmentIds: live
+        .filter((i) => i.adjustment_id !== null)
+        .map((i) => String(i.adjustment_id)),
+      // A split payout's parts (made centrally, mirrored here) are hashed as the central store
+      // does.
       splitPart: Number(p.split_part ?? 1),
       splitParts: Number(p.split_parts ?? 1),
     });
@@ -386,20 +746,60 @@ function localContentHash(cache: LocalCache, batchId: string, fxRates: Record<st
   return batchContentHash({ batchId, payouts: hashed, fxRates });
 }
 
-/** Takes affiliates out of a batch before execution (lifecycle.ts's removePayouts, on the cache). */
-export function removeOffline(cache: LocalCache, operator: OfflineOperator, ref: string, affiliateIds: readonly string[], now: Date) {
+/**
+ * Takes affiliates out of a batch before execution (lifecycle.ts's removePayouts, on the cache).
+ */
+export function removeOffline(
+  cache: LocalCache,
+  operator: OfflineOperator,
+  ref: string,
+  affiliateIds: readonly string[],
+  now: Date,
+) {
   require(operator, 'batches.create');
   const b = localBatch(cache, ref);
   if (b.status !== 'DRAFT' && b.status !== 'SUBMITTED' && b.status !== 'APPROVED') {
-    throw new TreasuryError('ILLEGAL_TRANSITION', `batch ${b.number} is ${b.status}: payouts can only be removed before execution`);
+    throw new TreasuryError(
+      'ILLEGAL_TRANSITION',
+      `batch ${b.number} is ${b.status}: payouts can only be removed before execution`,
+    );
   }
   const changes = releasePayoutsOffline(cache, b.id, affiliateIds, now);
   const released = changes.filter((c) => c.table === 'payouts').length;
-  if (released === 0) throw new TreasuryError('NOT_FOUND', `batch ${b.number} holds no pending payout for ${affiliateIds.join(', ')}`);
-  const hash = localContentHash(cache, b.id, JSON.parse(String(b.fx_rates ?? '{}')) as Record<string, string>, changes);
-  const voided = hash === b.content_hash ? [] : voidApprovals(cache, b.id, now, 'payouts removed', hash);
-  const status: BatchState = hash !== b.content_hash && b.status === 'APPROVED' ? 'SUBMITTED' : b.status;
-  changes.push(...voided, { table: 'payout_batches', keyColumn: 'id', key: b.id, row: { ...b, status, content_hash: hash, updated_at: ts(now) } });
-  const commandId = enqueue(cache, { name: 'batch.removePayouts', operator: operator.username, input: { batch: b.id, affiliateIds: [...affiliateIds] }, changes });
-  return { id: b.id, number: b.number, status, released, contentHash: hash, approvalsVoided: voided.length, commandId };
+  if (released === 0)
+    throw new TreasuryError(
+      'NOT_FOUND',
+      `batch ${b.number} holds no pending payout for ${affiliateIds.join(', ')}`,
+    );
+  const hash = localContentHash(
+    cache,
+    b.id,
+    JSON.parse(String(b.fx_rates ?? '{}')) as Record<string, string>,
+    changes,
+  );
+  const voided =
+    hash === b.content_hash ? [] : voidApprovals(cache, b.id, now, 'payouts removed', hash);
+  const status: BatchState =
+    hash !== b.content_hash && b.status === 'APPROVED' ? 'SUBMITTED' : b.status;
+  changes.push(...voided, {
+    table: 'payout_batches',
+    keyColumn: 'id',
+    key: b.id,
+    row: { ...b, status, content_hash: hash, updated_at: ts(now) },
+  });
+  const commandId = enqueue(cache, {
+    name: 'batch.removePayouts',
+    operator: operator.username,
+    input: { batch: b.id, affiliateIds: [...affiliateIds] },
+    changes,
+  });
+  return {
+    id: b.id,
+    number: b.number,
+    status,
+    released,
+    contentHash: hash,
+    approvalsVoided: voided.length,
+    commandId,
+  };
 }

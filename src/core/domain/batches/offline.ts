@@ -23,7 +23,11 @@ export interface FilterInput {
 }
 
 export function filters(input: FilterInput): PreviewFilters {
-  return { ...input, provider: input.provider as never, cutoff: input.cutoff === undefined ? undefined : toDate(input.cutoff) };
+  return {
+    ...input,
+    provider: input.provider as never,
+    cutoff: input.cutoff === undefined ? undefined : toDate(input.cutoff),
+  };
 }
 
 export function previewInput(cache: LocalCache, input: FilterInput, now: Date) {
@@ -31,9 +35,26 @@ export function previewInput(cache: LocalCache, input: FilterInput, now: Date) {
 }
 
 interface BatchMirror {
-  id: string; number: string; status: BatchState; content_hash: string | null; fx_rates: string; group_id: string | null; part: bigint; parts: bigint;
-  request: string; summary: string; required_approvals: bigint; high_value: bigint; created_by: string; submitted_at: string | null;
-  lease_owner: string | null; lease_token: bigint; lease_expires_at: string | null; execution_started_at: string | null; completed_at: string | null; created_at: string;
+  id: string;
+  number: string;
+  status: BatchState;
+  content_hash: string | null;
+  fx_rates: string;
+  group_id: string | null;
+  part: bigint;
+  parts: bigint;
+  request: string;
+  summary: string;
+  required_approvals: bigint;
+  high_value: bigint;
+  created_by: string;
+  submitted_at: string | null;
+  lease_owner: string | null;
+  lease_token: bigint;
+  lease_expires_at: string | null;
+  execution_started_at: string | null;
+  completed_at: string | null;
+  created_at: string;
 }
 
 export function listBatches(cache: LocalCache, input: { status?: string; limit?: number }) {
@@ -46,7 +67,10 @@ export function listBatches(cache: LocalCache, input: { status?: string; limit?:
        FROM payout_batches b LEFT JOIN operators o ON o.id = b.created_by
        WHERE ? IS NULL OR b.status = ? ORDER BY b.created_at DESC, b.number DESC LIMIT ?`,
     )
-    .all(input.status ?? null, input.status ?? null, input.limit ?? 50) as (Pick<BatchMirror, 'id' | 'number' | 'status' | 'created_at' | 'summary' | 'required_approvals'> & { created_by: string | null; approved_by: string })[];
+    .all(input.status ?? null, input.status ?? null, input.limit ?? 50) as (Pick<
+    BatchMirror,
+    'id' | 'number' | 'status' | 'created_at' | 'summary' | 'required_approvals'
+  > & { created_by: string | null; approved_by: string })[];
   return list.map((b) => {
     const summary = jsonText<{ payouts?: number; totals?: unknown[] }>(b.summary, {});
     return {
@@ -63,30 +87,57 @@ export function listBatches(cache: LocalCache, input: { status?: string; limit?:
   });
 }
 
-export function showBatch(cache: LocalCache, input: { batch: string; payouts?: boolean; limit?: number; offset?: number }) {
-  const b = cache.sqlite.prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?').get(input.batch, input.batch) as BatchMirror | undefined;
-  if (!b) throw new TreasuryError('NOT_FOUND', `no batch ${input.batch} in this workstation's cache (offline: as of the last sync)`);
-  const creator = cache.sqlite.prepare('SELECT username FROM operators WHERE id = ?').get(b.created_by) as { username: string } | undefined;
+export function showBatch(
+  cache: LocalCache,
+  input: { batch: string; payouts?: boolean; limit?: number; offset?: number },
+) {
+  const b = cache.sqlite
+    .prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?')
+    .get(input.batch, input.batch) as BatchMirror | undefined;
+  if (!b)
+    throw new TreasuryError(
+      'NOT_FOUND',
+      `no batch ${input.batch} in this workstation's cache (offline: as of the last sync)`,
+    );
+  const creator = cache.sqlite
+    .prepare('SELECT username FROM operators WHERE id = ?')
+    .get(b.created_by) as { username: string } | undefined;
   const approvals = cache.sqlite
-    .prepare('SELECT o.username, a.content_hash, a.created_at, a.voided_at, a.void_reason FROM batch_approvals a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.batch_id = ? ORDER BY a.id')
-    .all(b.id) as { username: string | null; content_hash: string; created_at: string; voided_at: string | null; void_reason: string | null }[];
+    .prepare(
+      'SELECT o.username, a.content_hash, a.created_at, a.voided_at, a.void_reason FROM batch_approvals a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.batch_id = ? ORDER BY a.id',
+    )
+    .all(b.id) as {
+    username: string | null;
+    content_hash: string;
+    created_at: string;
+    voided_at: string | null;
+    void_reason: string | null;
+  }[];
   const counts = cache.sqlite
-    .prepare('SELECT status, trim(currency) AS currency, count(*) AS n, sum(amount_minor) AS amount FROM payouts WHERE batch_id = ? GROUP BY status, trim(currency) ORDER BY status, currency')
+    .prepare(
+      'SELECT status, trim(currency) AS currency, count(*) AS n, sum(amount_minor) AS amount FROM payouts WHERE batch_id = ? GROUP BY status, trim(currency) ORDER BY status, currency',
+    )
     .all(b.id) as { status: string; currency: string; n: bigint; amount: bigint }[];
   const summary = jsonText<{ totals?: unknown[] }>(b.summary, {});
   const payouts = input.payouts
-    ? (cache.sqlite
-        .prepare(
-          `SELECT id, affiliate_id, amount_minor, trim(currency) AS currency, source_amount_minor, trim(source_currency) AS source_currency, fx_rate, provider, channel_code,
+    ? (
+        cache.sqlite
+          .prepare(
+            `SELECT id, affiliate_id, amount_minor, trim(currency) AS currency, source_amount_minor, trim(source_currency) AS source_currency, fx_rate, provider, channel_code,
                   status, attempt, provider_payout_id, provider_status, failure_code, split_part, split_parts
            FROM payouts WHERE batch_id = ? ORDER BY affiliate_id, split_part LIMIT ? OFFSET ?`,
+          )
+          .all(b.id, input.limit ?? 1000, input.offset ?? 0) as Record<string, unknown>[]
+      )
+        .map((p) => ({
+          ...p,
+          amount_minor: String(p.amount_minor),
+          source_amount_minor: String(p.source_amount_minor),
+          attempt: Number(p.attempt),
+        }))
+        .map((p) =>
+          withStateMeaning(p as typeof p & { provider: string; provider_status: string | null }),
         )
-        .all(b.id, input.limit ?? 1000, input.offset ?? 0) as Record<string, unknown>[]).map((p) => ({
-        ...p,
-        amount_minor: String(p.amount_minor),
-        source_amount_minor: String(p.source_amount_minor),
-        attempt: Number(p.attempt),
-      })).map((p) => withStateMeaning(p as typeof p & { provider: string; provider_status: string | null }))
     : undefined;
   return {
     id: b.id,
@@ -108,39 +159,86 @@ export function showBatch(cache: LocalCache, input: { batch: string; payouts?: b
     completed_at: isoText(b.completed_at),
     created_by_name: creator?.username ?? null,
     totals: summary.totals ?? [],
-    approvals: approvals.map((a) => ({ by: a.username, contentHash: a.content_hash, at: isoText(a.created_at), valid: !a.voided_at && a.content_hash === b.content_hash, voidReason: a.void_reason })),
-    payoutsByStatus: counts.map((c) => ({ status: c.status, currency: c.currency, payouts: Number(c.n), amountMinor: String(c.amount) })),
+    approvals: approvals.map((a) => ({
+      by: a.username,
+      contentHash: a.content_hash,
+      at: isoText(a.created_at),
+      valid: !a.voided_at && a.content_hash === b.content_hash,
+      voidReason: a.void_reason,
+    })),
+    payoutsByStatus: counts.map((c) => ({
+      status: c.status,
+      currency: c.currency,
+      payouts: Number(c.n),
+      amountMinor: String(c.amount),
+    })),
     allowedActions: allowedActions(b.status),
-    lease: b.lease_owner ? { owner: b.lease_owner, token: String(b.lease_token), expiresAt: isoText(b.lease_expires_at) } : null,
+    lease: b.lease_owner
+      ? {
+          owner: b.lease_owner,
+          token: String(b.lease_token),
+          expiresAt: isoText(b.lease_expires_at),
+        }
+      : null,
     payouts,
     offline: true,
   };
 }
 
-/** batch.create offline: one batch, whole (splitting needs the central store), queued in the outbox. */
-export function createBatchOffline(ctx: SignedInContext, input: FilterInput & { maxPayouts?: number | undefined; note?: string | undefined; leftOut?: string[] | undefined }) {
+/**
+ * batch.create offline: one batch, whole (splitting needs the central store), queued in the outbox.
+ */
+export function createBatchOffline(
+  ctx: SignedInContext,
+  input: FilterInput & {
+    maxPayouts?: number | undefined;
+    note?: string | undefined;
+    leftOut?: string[] | undefined;
+  },
+) {
   const chosen = { ...filters(input), note: input.note, leftOut: input.leftOut };
   if (input.maxPayouts !== undefined) {
     const eligible = previewInput(ctx.cache, input, ctx.now).eligibleCount;
     if (eligible > input.maxPayouts) {
-      throw new TreasuryError('VALIDATION', `offline, a batch is created whole: ${eligible} payouts are eligible, more than --max-payouts ${input.maxPayouts}; narrow the filters or create it online, where it is split`);
+      throw new TreasuryError(
+        'VALIDATION',
+        `offline, a batch is created whole: ${eligible} payouts are eligible, more than --max-payouts ${input.maxPayouts}; narrow the filters or create it online, where it is split`,
+      );
     }
   }
   const made = createOffline(ctx.cache, operatorOf(ctx), chosen, ctx.now);
   const batch = showBatch(ctx.cache, { batch: made.batchId });
   return {
-    batches: [{ id: made.batchId, number: batch.number, status: batch.status, payouts: made.payouts, requiredApprovals: made.requiredApprovals, contentHash: made.contentHash, totals: batch.totals }],
+    batches: [
+      {
+        id: made.batchId,
+        number: batch.number,
+        status: batch.status,
+        payouts: made.payouts,
+        requiredApprovals: made.requiredApprovals,
+        contentHash: made.contentHash,
+        totals: batch.totals,
+      },
+    ],
     excluded: [],
     offline: true,
     commandId: made.commandId,
   };
 }
 
-/** batch.approve offline: refused as online when the batch changed since the checker reviewed it. */
-export function approveBatchOffline(ctx: SignedInContext, input: { batch: string; contentHash?: string | undefined }) {
+/**
+ * batch.approve offline: refused as online when the batch changed since the checker reviewed it.
+ */
+export function approveBatchOffline(
+  ctx: SignedInContext,
+  input: { batch: string; contentHash?: string | undefined },
+) {
   const batch = showBatch(ctx.cache, { batch: input.batch });
   if (input.contentHash && input.contentHash !== batch.contentHash) {
-    throw new TreasuryError('APPROVAL_VOID', `batch ${batch.number} changed since you reviewed it: its content hash is now ${batch.contentHash}; review it again`);
+    throw new TreasuryError(
+      'APPROVAL_VOID',
+      `batch ${batch.number} changed since you reviewed it: its content hash is now ${batch.contentHash}; review it again`,
+    );
   }
   return { ...approveOffline(ctx.cache, operatorOf(ctx), input.batch, ctx.now), offline: true };
 }

@@ -7,8 +7,8 @@
  * decided in code) and kept between requests (console/kept.ts): scrolling, sorting, showing only
  * the excluded rows and searching reuse it. It is built again when a write changes what it was
  * made of (the change log says so), when a later rule version comes into force, or — where some
- * payable commissions are still in their hold — when it is a minute old: holds end with time. Create
- * decides again anyway, from the ledger as it is then.
+ * payable commissions are still in their hold — when it is a minute old: holds end with time.
+ * Create decides again anyway, from the ledger as it is then.
  *
  * The operator's own exclusions are kept by the page as a short list (`leftOut`, the affiliates
  * they unticked), not as a list of everyone included; create takes the same list.
@@ -18,7 +18,17 @@ import { sql } from 'drizzle-orm';
 import { rows, type CentralStore, type CentralTx } from '../../platform/central/store.js';
 import { previewBatch, type Preview, type PreviewFilters, type PreviewRow } from './preview.js';
 
-export const PREVIEW_SORT_FIELDS = ['affiliateId', 'name', 'eligible', 'amountMinor', 'commissionCount', 'heldCount', 'provider', 'channelCode', 'currency'] as const;
+export const PREVIEW_SORT_FIELDS = [
+  'affiliateId',
+  'name',
+  'eligible',
+  'amountMinor',
+  'commissionCount',
+  'heldCount',
+  'provider',
+  'channelCode',
+  'currency',
+] as const;
 export type PreviewSortField = (typeof PREVIEW_SORT_FIELDS)[number];
 export const PREVIEW_SHOW = ['all', 'eligible', 'excluded'] as const;
 
@@ -55,15 +65,32 @@ export interface PreviewPage extends Omit<Preview, 'rows'> {
 const FRESH_MS = 60_000;
 
 /** The tables a preview is made of (their change_log names). */
-const SOURCES = ['commissions', 'adjustments', 'affiliates', 'payout_items', 'commission_rules', 'settings'];
+const SOURCES = [
+  'commissions',
+  'adjustments',
+  'affiliates',
+  'payout_items',
+  'commission_rules',
+  'settings',
+];
 
-/** The preview for these filters at `now`, kept between requests while nothing it was made of changed. */
-export async function keptPreview(store: CentralStore, filters: PreviewFilters, now: Date): Promise<Preview> {
+/**
+ * The preview for these filters at `now`, kept between requests while nothing it was made of
+ * changed.
+ */
+export async function keptPreview(
+  store: CentralStore,
+  filters: PreviewFilters,
+  now: Date,
+): Promise<Preview> {
   const key = `batch.preview ${JSON.stringify({ ...filters, cutoff: filters.cutoff?.toISOString() ?? null })}`;
   const kept = await keptResult(
     store,
     { key, sources: SOURCES },
-    async (tx) => ({ preview: await previewBatch(tx, filters, now), ...(await changesWithTime(tx, now)) }),
+    async (tx) => ({
+      preview: await previewBatch(tx, filters, now),
+      ...(await changesWithTime(tx, now)),
+    }),
     (k) => {
       const age = now.getTime() - Date.parse(k.preview.asOf);
       if (age < 0) return false;
@@ -74,25 +101,40 @@ export async function keptPreview(store: CentralStore, filters: PreviewFilters, 
   return kept.preview;
 }
 
-/** What can change a preview with time alone: payable commissions still in their hold, a later rule version. */
-async function changesWithTime(tx: CentralTx, now: Date): Promise<{ holdsAhead: boolean; nextRules: number | null }> {
+/**
+ * What can change a preview with time alone: payable commissions still in their hold, a later rule
+ * version.
+ */
+async function changesWithTime(
+  tx: CentralTx,
+  now: Date,
+): Promise<{ holdsAhead: boolean; nextRules: number | null }> {
   const at = now.toISOString();
   const [r] = await rows<{ ahead: boolean; next_rules: Date | string | null }>(
     tx,
     sql`SELECT EXISTS (SELECT 1 FROM open_commissions WHERE available_until > ${at}::timestamptz) AS ahead,
                (SELECT min(effective_from) FROM commission_rules WHERE effective_from > ${at}::timestamptz) AS next_rules`,
   );
-  return { holdsAhead: r!.ahead === true, nextRules: r!.next_rules === null ? null : new Date(r!.next_rules).getTime() };
+  return {
+    holdsAhead: r!.ahead === true,
+    nextRules: r!.next_rules === null ? null : new Date(r!.next_rules).getTime(),
+  };
 }
 
-/** Amounts compare within a currency: by currency first, then exactly as bigint (never raw minor units across currencies). */
+/**
+ * Amounts compare within a currency: by currency first, then exactly as bigint (never raw minor
+ * units across currencies).
+ */
 function compare(field: PreviewSortField): (a: PreviewRow, b: PreviewRow) => number {
   switch (field) {
     case 'amountMinor': {
       // Parsed once per row, not twice per comparison (a sort of 100,000 rows makes ~1.7 million).
       const amounts = new Map<PreviewRow, bigint>();
-      const amount = (r: PreviewRow) => amounts.get(r) ?? amounts.set(r, BigInt(r.amountMinor)).get(r)!;
-      return (a, b) => a.currency.localeCompare(b.currency) || (amount(a) < amount(b) ? -1 : amount(a) > amount(b) ? 1 : 0);
+      const amount = (r: PreviewRow) =>
+        amounts.get(r) ?? amounts.set(r, BigInt(r.amountMinor)).get(r)!;
+      return (a, b) =>
+        a.currency.localeCompare(b.currency) ||
+        (amount(a) < amount(b) ? -1 : amount(a) > amount(b) ? 1 : 0);
     }
     case 'eligible':
       return (a, b) => Number(a.eligible) - Number(b.eligible);
@@ -108,7 +150,13 @@ function compare(field: PreviewSortField): (a: PreviewRow, b: PreviewRow) => num
 export function pagePreview(preview: Preview, o: PreviewPageOptions): PreviewPage {
   const { rows: all, ...summary } = preview;
   const chosen = ordered(preview, o);
-  return { ...summary, considered: all.length, fxPairs: fxPairs(preview), total: chosen.length, rows: chosen.slice(o.offset, o.offset + o.limit) };
+  return {
+    ...summary,
+    considered: all.length,
+    fxPairs: fxPairs(preview),
+    total: chosen.length,
+    rows: chosen.slice(o.offset, o.offset + o.limit),
+  };
 }
 
 /**
@@ -130,7 +178,13 @@ function ordered(preview: Preview, o: PreviewPageOptions): PreviewRow[] {
     remembered.set(key, known);
     return known;
   }
-  let chosen = preview.rows.filter((r) => (o.show === 'eligible' ? r.eligible : o.show === 'excluded' ? !r.eligible : true) && (term === '' || r.affiliateId.toLowerCase().includes(term) || r.name.toLowerCase().includes(term)));
+  let chosen = preview.rows.filter(
+    (r) =>
+      (o.show === 'eligible' ? r.eligible : o.show === 'excluded' ? !r.eligible : true) &&
+      (term === '' ||
+        r.affiliateId.toLowerCase().includes(term) ||
+        r.name.toLowerCase().includes(term)),
+  );
   if (o.sort) {
     const by = compare(o.sort.field);
     const sign = o.sort.dir === 'desc' ? -1 : 1;

@@ -28,14 +28,16 @@ export const SETTING_KEY = 'high_value_thresholds';
 
 /**
  * Currency → decimal amount in that currency ("1000.00" USD). Each amount must parse exactly as the
- * currency allows (parseThresholds relies on it), so settings.set refuses what a reader would choke on.
+ * currency allows (parseThresholds relies on it), so settings.set refuses what a reader would choke
+ * on.
  */
 export const thresholdsSchema = z
   .record(z.string().regex(/^[A-Z]{3}$/, 'is not a currency code'), z.string())
   .superRefine((value, ctx) => {
     for (const [currency, text] of Object.entries(value)) {
       try {
-        if (parseAmount(text, currency) < 0n) ctx.addIssue({ code: 'custom', path: [currency], message: 'must not be negative' });
+        if (parseAmount(text, currency) < 0n)
+          ctx.addIssue({ code: 'custom', path: [currency], message: 'must not be negative' });
       } catch (error) {
         ctx.addIssue({ code: 'custom', path: [currency], message: (error as Error).message });
       }
@@ -44,17 +46,26 @@ export const thresholdsSchema = z
 
 export function parseThresholds(input: Readonly<Record<string, string>>): Thresholds {
   const out = new Map<string, bigint>();
-  for (const [currency, text] of Object.entries(input)) out.set(currency, parseAmount(text, currency));
+  for (const [currency, text] of Object.entries(input))
+    out.set(currency, parseAmount(text, currency));
   return out;
 }
 
 export async function highValueThresholds(tx: CentralTx): Promise<Thresholds> {
-  const [row] = await rows<{ value: unknown }>(tx, sql`SELECT value FROM settings WHERE key = ${SETTING_KEY}`);
+  const [row] = await rows<{ value: unknown }>(
+    tx,
+    sql`SELECT value FROM settings WHERE key = ${SETTING_KEY}`,
+  );
   const configured = row ? thresholdsSchema.parse(row.value) : {};
   return parseThresholds({ ...DEFAULT_HIGH_VALUE_THRESHOLDS, ...configured });
 }
 
-export function isHighValue(thresholds: Thresholds, amountMinor: bigint, currency: string, rates: ReadonlyMap<string, FxRate>): boolean {
+export function isHighValue(
+  thresholds: Thresholds,
+  amountMinor: bigint,
+  currency: string,
+  rates: ReadonlyMap<string, FxRate>,
+): boolean {
   const own = thresholds.get(currency);
   if (own !== undefined) return amountMinor >= own;
   const usd = thresholds.get('USD');

@@ -1,11 +1,19 @@
-/** Commands and queries for the data that feeds payouts: imports, rules, calculation, payables, demo. */
+/**
+ * Commands and queries for the data that feeds payouts: imports, rules, calculation, payables,
+ * demo.
+ */
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, type CentralTx } from '../../platform/central/store.js';
 import { appendAudit, type AuditEntry } from '../../platform/kernel/audit-chain.js';
 import { centralNow } from '../../platform/central/clock.js';
-import { defineCommand, defineQuery, operatorIdOf, type HandlerContext } from '../../platform/kernel/router.js';
+import {
+  defineCommand,
+  defineQuery,
+  operatorIdOf,
+  type HandlerContext,
+} from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { parseRuleSet, RuleSetError } from '../../shared/commission/index.js';
 import { writeInChunks } from '../../platform/central/chunks.js';
@@ -47,17 +55,40 @@ export const importConversions = defineCommand({
   run: (ctx, input) => runImport(ctx, 'conversions', input.file),
 });
 
-function runImport(ctx: HandlerContext, kind: ImportKindName, file: string): Promise<ImportSummary> {
+function runImport(
+  ctx: HandlerContext,
+  kind: ImportKindName,
+  file: string,
+): Promise<ImportSummary> {
   return importCsv(ctx.store, kind, file, {
     progress: (p) => ctx.progress(p),
-    record: (tx, summary) => auditIn(ctx, tx, { action: `${kind}.import`, entityType: 'import', entityId: summary.sha256, after: { ...summary } }),
+    record: (tx, summary) =>
+      auditIn(ctx, tx, {
+        action: `${kind}.import`,
+        entityType: 'import',
+        entityId: summary.sha256,
+        after: { ...summary },
+      }),
   });
 }
 
-/** A command that commits as it goes: its audit entry, in the transaction that commits its change. */
+/**
+ * A command that commits as it goes: its audit entry, in the transaction that commits its change.
+ */
 async function auditIn(ctx: HandlerContext, tx: CentralTx, entry: AuditEntry): Promise<void> {
   const at = await centralNow(tx);
-  await appendAudit(tx, { operatorId: ctx.actor?.operatorId ?? null, commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId, decision: 'allowed', at }, [entry]);
+  await appendAudit(
+    tx,
+    {
+      operatorId: ctx.actor?.operatorId ?? null,
+      commandId: ctx.commandId,
+      ip: ctx.call.ip,
+      workstationId: ctx.workstationId,
+      decision: 'allowed',
+      at,
+    },
+    [entry],
+  );
 }
 
 export const setRules = defineCommand({
@@ -70,7 +101,11 @@ export const setRules = defineCommand({
     } catch (error) {
       if (error instanceof RuleSetError) {
         const n = error.issues.length;
-        throw new TreasuryError('RULES_INVALID', `invalid commission rule set (${n} problem${n === 1 ? '' : 's'})`, error.issues.map((i) => ({ path: i.path, message: i.message })));
+        throw new TreasuryError(
+          'RULES_INVALID',
+          `invalid commission rule set (${n} problem${n === 1 ? '' : 's'})`,
+          error.issues.map((i) => ({ path: i.path, message: i.message })),
+        );
       }
       throw error;
     }
@@ -80,7 +115,11 @@ export const setRules = defineCommand({
       sql`SELECT version, effective_from, body FROM commission_rules ORDER BY version DESC LIMIT 1`,
     );
     // The first version covers all history unless told otherwise; later ones start now by default.
-    const effectiveFrom = input.effectiveFrom ? toDate(input.effectiveFrom) : latest ? ctx.now : FIRST_VERSION_FROM;
+    const effectiveFrom = input.effectiveFrom
+      ? toDate(input.effectiveFrom)
+      : latest
+        ? ctx.now
+        : FIRST_VERSION_FROM;
     if (latest && effectiveFrom.getTime() <= new Date(latest.effective_from).getTime()) {
       throw new TreasuryError(
         'CONFLICT',
@@ -89,7 +128,8 @@ export const setRules = defineCommand({
       );
     }
     const version = latest ? Number(latest.version) + 1 : 1;
-    await ctx.tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
+    await ctx.tx
+      .execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
                              VALUES (${version}, ${effectiveFrom.toISOString()}::timestamptz, ${JSON.stringify(input.body)}::jsonb, ${operatorIdOf(ctx)})`);
     ctx.audit({
       action: 'rules.set',
@@ -129,7 +169,8 @@ export const calculate = defineCommand({
   input: z.strictObject({ asOf: instant.optional() }),
   async run(ctx, input) {
     const asOf = input.asOf ? toDate(input.asOf) : ctx.now;
-    const progress = (done: number, total: number) => ctx.progress({ phase: 'calculating', done, total });
+    const progress = (done: number, total: number) =>
+      ctx.progress({ phase: 'calculating', done, total });
     const record = (tx: CentralTx, summary: CalcSummary) => recordCalcRun(ctx, tx, summary);
     if (ctx.store.kind === 'postgres') {
       return ctx.store.db.transaction(async (tx) => {
@@ -139,7 +180,10 @@ export const calculate = defineCommand({
       });
     }
     try {
-      const summary = await calculateInSlices(ctx.store.db, asOf, { progress, lanes: ctx.store.lanes });
+      const summary = await calculateInSlices(ctx.store.db, asOf, {
+        progress,
+        lanes: ctx.store.lanes,
+      });
       await ctx.store.db.transaction((tx) => record(tx, summary));
       return summary;
     } catch (error) {
@@ -155,17 +199,28 @@ export const calculate = defineCommand({
 });
 
 /** The run's record and its audit entry, in the calculation's last transaction. */
-async function recordCalcRun(ctx: HandlerContext, tx: CentralTx, summary: CalcSummary): Promise<void> {
+async function recordCalcRun(
+  ctx: HandlerContext,
+  tx: CentralTx,
+  summary: CalcSummary,
+): Promise<void> {
   // The started time is the central clock's, like finished_at (a workstation's clock may be off).
   await tx.execute(sql`INSERT INTO calc_runs (as_of, started_at, finished_at, summary, operator_id)
     VALUES (${summary.asOf}::timestamptz, ${ctx.now.toISOString()}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb, ${ctx.actor?.operatorId ?? null})`);
-  await auditIn(ctx, tx, { action: 'commissions.calculate', entityType: 'calc_run', entityId: null, after: summary as never });
+  await auditIn(ctx, tx, {
+    action: 'commissions.calculate',
+    entityType: 'calc_run',
+    entityId: null,
+    after: summary as never,
+  });
 }
 
 export const payables = defineQuery({
   name: 'payables.list',
   permission: 'payables.view',
-  input: z.strictObject({ currency: z.string().refine(isCurrency, 'is not an ISO 4217 currency code').optional() }),
+  input: z.strictObject({
+    currency: z.string().refine(isCurrency, 'is not an ISO 4217 currency code').optional(),
+  }),
   async run(ctx, input) {
     return listPayables(ctx.tx, { currency: input.currency, now: ctx.now });
   },
@@ -185,25 +240,42 @@ export const demo = defineCommand({
   input: z.strictObject({
     affiliates: z.number().int().min(1).max(1_000_000),
     conversions: z.number().int().min(0).max(10_000_000),
-    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
     until: instant.optional(),
   }),
   async run(ctx, input) {
-    const until = input.until ? toDate(input.until) : new Date(Math.floor(ctx.now.getTime() / 86_400_000) * 86_400_000);
+    const until = input.until
+      ? toDate(input.until)
+      : new Date(Math.floor(ctx.now.getTime() / 86_400_000) * 86_400_000);
     const total = input.conversions;
     return writeInChunks(ctx.store, demoChunks({ ...input, until }), {
       write: async (tx, chunk) => {
         await writeDemoChunk(tx, chunk);
-        if (chunk.kind === 'conversions') ctx.progress({ phase: 'generating', done: chunk.done, total });
+        if (chunk.kind === 'conversions')
+          ctx.progress({ phase: 'generating', done: chunk.done, total });
       },
       committing: () => ctx.progress({ phase: 'generating', done: 0, total, cancellable: false }),
       finish: async (tx) => {
-        // Every chunk of random affiliates appended report deltas for thousands of them: fold them once.
+        // Every chunk of random affiliates appended report deltas for thousands of them: fold them
+        // once.
         await compactReportAggregates(tx);
         const rulesVersion = await exampleRulesIfNone(ctx, tx);
-        await auditIn(ctx, tx, { action: 'demo.generate', entityType: 'demo', after: { ...input, until: until.toISOString(), rulesVersion } });
+        await auditIn(ctx, tx, {
+          action: 'demo.generate',
+          entityType: 'demo',
+          after: { ...input, until: until.toISOString(), rulesVersion },
+        });
         ctx.progress({ phase: 'generating', done: total, total });
-        return { affiliates: input.affiliates, conversions: total, until: until.toISOString(), rulesVersion };
+        return {
+          affiliates: input.affiliates,
+          conversions: total,
+          until: until.toISOString(),
+          rulesVersion,
+        };
       },
     });
   },
@@ -211,12 +283,20 @@ export const demo = defineCommand({
 
 /** The example rule set as version 1 when the store has none (a demo can be calculated at once). */
 async function exampleRulesIfNone(ctx: HandlerContext, tx: CentralTx): Promise<number | null> {
-  const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM commission_rules`);
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+    tx,
+    sql`SELECT count(*)::int AS n FROM commission_rules`,
+  );
   if (Number(n) > 0) return null;
   const body = JSON.parse(readFileSync(resourcePath('examples/rules.json'), 'utf8')) as unknown;
   parseRuleSet(body);
   await tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
                        VALUES (1, ${FIRST_VERSION_FROM.toISOString()}::timestamptz, ${JSON.stringify(body)}::jsonb, ${operatorIdOf(ctx)})`);
-  await auditIn(ctx, tx, { action: 'rules.set', entityType: 'commission_rules', entityId: '1', after: { version: 1, source: 'examples/rules.json', body: body as never } });
+  await auditIn(ctx, tx, {
+    action: 'rules.set',
+    entityType: 'commission_rules',
+    entityId: '1',
+    after: { version: 1, source: 'examples/rules.json', body: body as never },
+  });
   return 1;
 }

@@ -6,28 +6,49 @@
 import type { LocalCache } from '../../platform/cache/cache.js';
 import { isoText } from '../../platform/cache/mirror-text.js';
 import { decidePayables, type PayableTotals } from './payables.js';
-import { TreasuryError } from '../../shared/errors.js';
 import { parseRuleSet, ruleVersionAt } from '../../shared/commission/index.js';
 
 function ruleRows(cache: LocalCache) {
-  return (cache.sqlite.prepare('SELECT version, effective_from, body, created_at FROM commission_rules ORDER BY version').all() as {
-    version: bigint; effective_from: string; body: string; created_at: string;
-  }[]).map((r) => ({ version: Number(r.version), effectiveFrom: isoText(r.effective_from)!, body: JSON.parse(r.body) as unknown, createdAt: isoText(r.created_at)! }));
+  return (
+    cache.sqlite
+      .prepare(
+        'SELECT version, effective_from, body, created_at FROM commission_rules ORDER BY version',
+      )
+      .all() as {
+      version: bigint;
+      effective_from: string;
+      body: string;
+      created_at: string;
+    }[]
+  ).map((r) => ({
+    version: Number(r.version),
+    effectiveFrom: isoText(r.effective_from)!,
+    body: JSON.parse(r.body) as unknown,
+    createdAt: isoText(r.created_at)!,
+  }));
 }
 
 export function showRules(cache: LocalCache, now: Date) {
   const versions = ruleRows(cache);
-  const current = versions.filter((v) => Date.parse(v.effectiveFrom) <= now.getTime()).at(-1) ?? null;
+  const current =
+    versions.filter((v) => Date.parse(v.effectiveFrom) <= now.getTime()).at(-1) ?? null;
   return { current: current?.version ?? null, versions };
 }
 
 /** payables.list over the cache: the central aggregate in SQLite, then the same decisions. */
 export function listPayablesOffline(cache: LocalCache, currency: string | undefined, now: Date) {
-  return decidePayables(payableTotalsOffline(cache, currency), rulesInForce(cache, now)?.rules, now);
+  return decidePayables(
+    payableTotalsOffline(cache, currency),
+    rulesInForce(cache, now)?.rules,
+    now,
+  );
 }
 
 /** The central payables aggregate (calculation/payables.ts), in SQLite over the mirrors. */
-export function payableTotalsOffline(cache: LocalCache, currency: string | undefined): PayableTotals[] {
+export function payableTotalsOffline(
+  cache: LocalCache,
+  currency: string | undefined,
+): PayableTotals[] {
   const totals = cache.sqlite
     .prepare(
       `WITH com AS (
@@ -54,14 +75,25 @@ export function payableTotalsOffline(cache: LocalCache, currency: string | undef
        WHERE ? IS NULL OR k.currency = ?
        ORDER BY k.currency, a.id`,
     )
-    .all(currency ?? null, currency ?? null) as (Omit<PayableTotals, 'payable' | 'pending' | 'adjustments'> & { payable: bigint; pending: bigint; adjustments: bigint })[];
+    .all(currency ?? null, currency ?? null) as (Omit<
+    PayableTotals,
+    'payable' | 'pending' | 'adjustments'
+  > & { payable: bigint; pending: bigint; adjustments: bigint })[];
   // SQLite sums integers exactly (64-bit); they travel on as decimal strings like the central text.
-  return totals.map((t) => ({ ...t, payable: String(t.payable), pending: String(t.pending), adjustments: String(t.adjustments) }));
+  return totals.map((t) => ({
+    ...t,
+    payable: String(t.payable),
+    pending: String(t.pending),
+    adjustments: String(t.adjustments),
+  }));
 }
 
 /** The rule version in force at `now`, from the mirrored versions. */
 export function rulesInForce(cache: LocalCache, now: Date) {
-  const versions = ruleRows(cache).map((v) => ({ version: v.version, effectiveFrom: Date.parse(v.effectiveFrom), rules: parseRuleSet(v.body) }));
+  const versions = ruleRows(cache).map((v) => ({
+    version: v.version,
+    effectiveFrom: Date.parse(v.effectiveFrom),
+    rules: parseRuleSet(v.body),
+  }));
   return ruleVersionAt(versions, now.getTime());
 }
-

@@ -1,11 +1,17 @@
 /**
  * What each affiliate can be paid now, per currency: payable commissions plus open adjustments not
- * already in a live payout, with the reasons an affiliate is not eligible. One aggregate query, over
- * the open commissions the writes keep per affiliate (migration 0014) rather than every commission.
+ * already in a live payout, with the reasons an affiliate is not eligible. One aggregate query,
+ * over the open commissions the writes keep per affiliate (migration 0014) rather than every
+ * commission.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type CentralTx } from '../../platform/central/store.js';
-import { nextPayoutDate, payableBalance, ruleVersionAt, type RuleSet } from '../../shared/commission/index.js';
+import {
+  nextPayoutDate,
+  payableBalance,
+  ruleVersionAt,
+  type RuleSet,
+} from '../../shared/commission/index.js';
 import { formatAmount } from '../../shared/money/index.js';
 import { loadRuleVersions } from './rules-store.js';
 
@@ -37,7 +43,10 @@ export interface PayableRow {
   nextPayoutDate: string | null; // YYYY-MM-DD
 }
 
-export async function listPayables(tx: CentralTx, options: { currency?: string; now: Date }): Promise<PayableRow[]> {
+export async function listPayables(
+  tx: CentralTx,
+  options: { currency?: string; now: Date },
+): Promise<PayableRow[]> {
   const versions = await loadRuleVersions(tx);
   const rules = ruleVersionAt(versions, options.now.getTime())?.rules;
   const result = await rows<PayableTotals>(
@@ -57,10 +66,16 @@ export async function listPayables(tx: CentralTx, options: { currency?: string; 
  * affiliates are summed; it and the currency are pushed into the aggregates, so a narrow filter
  * does not pay for summing everyone.
  */
-export function payableTotalsSql(filter: { currency?: string | undefined; affiliates?: SQL | undefined; fromTables?: boolean }): SQL {
+export function payableTotalsSql(filter: {
+  currency?: string | undefined;
+  affiliates?: SQL | undefined;
+  fromTables?: boolean;
+}): SQL {
   const currency = filter.currency ?? null;
   const picked = (column: SQL) =>
-    filter.affiliates ? sql`AND ${column} IN (SELECT a.id FROM affiliates a WHERE ${filter.affiliates})` : sql``;
+    filter.affiliates
+      ? sql`AND ${column} IN (SELECT a.id FROM affiliates a WHERE ${filter.affiliates})`
+      : sql``;
   return sql`WITH com AS (${filter.fromTables ? commissionsFromTable(currency, picked) : commissionsFromOpen(currency, picked)}),
         adj AS (
           SELECT d.affiliate_id, d.currency, sum(d.amount_minor) AS adjustments
@@ -78,7 +93,10 @@ export function payableTotalsSql(filter: { currency?: string | undefined; affili
         LEFT JOIN adj ON adj.affiliate_id = k.affiliate_id AND adj.currency = k.currency`;
 }
 
-/** Payable and pending commissions in no live payout, per affiliate and currency, from the commissions. */
+/**
+ * Payable and pending commissions in no live payout, per affiliate and currency, from the
+ * commissions.
+ */
 function commissionsFromTable(currency: string | null, picked: (column: SQL) => SQL): SQL {
   return sql`SELECT m.affiliate_id, m.currency,
                  coalesce(sum(m.amount_minor) FILTER (WHERE m.status = 'payable'), 0) AS payable,
@@ -108,17 +126,30 @@ function commissionsFromOpen(currency: string | null, picked: (column: SQL) => S
 
 /** The per-affiliate totals as the aggregate query returns them (central SQL, or the cache's). */
 export interface PayableTotals {
-  affiliate_id: string; name: string; status: string; kyc_status: string; payout_provider: string | null; currency: string;
+  affiliate_id: string;
+  name: string;
+  status: string;
+  kyc_status: string;
+  payout_provider: string | null;
+  currency: string;
   /** Why a person holds this affiliate's payouts (affiliate.hold), or null. */
   payout_hold: string | null;
-  payable: string; payable_count: number | bigint; pending: string; pending_count: number | bigint; adjustments: string;
+  payable: string;
+  payable_count: number | bigint;
+  pending: string;
+  pending_count: number | bigint;
+  adjustments: string;
 }
 
 /**
  * Eligibility and balances from the totals: shared by the central query and the offline one
  * (calculation/offline.ts), so both say the same thing about the same rows.
  */
-export function decidePayables(result: readonly PayableTotals[], rules: RuleSet | undefined, now: Date): PayableRow[] {
+export function decidePayables(
+  result: readonly PayableTotals[],
+  rules: RuleSet | undefined,
+  now: Date,
+): PayableRow[] {
   const next = rules ? nextPayoutDate(now, rules.payoutSchedule).toISOString().slice(0, 10) : null;
   return result.map((r) => {
     const currency = r.currency.trim();

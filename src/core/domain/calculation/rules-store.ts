@@ -12,7 +12,12 @@ export interface StoredRuleVersion {
 }
 
 export async function listRuleVersions(tx: CentralTx): Promise<StoredRuleVersion[]> {
-  const result = await rows<{ version: number; effective_from: Date | string; body: unknown; created_at: Date | string }>(
+  const result = await rows<{
+    version: number;
+    effective_from: Date | string;
+    body: unknown;
+    created_at: Date | string;
+  }>(
     tx,
     sql`SELECT version, effective_from, body, created_at FROM commission_rules ORDER BY version`,
   );
@@ -24,11 +29,21 @@ export async function listRuleVersions(tx: CentralTx): Promise<StoredRuleVersion
   }));
 }
 
-/** All versions, parsed. A stored version that no longer parses is an internal error (it was validated when set). */
+/**
+ * All versions, parsed. A stored version that no longer parses is an internal error (it was
+ * validated when set).
+ */
 export async function loadRuleVersions(tx: CentralTx): Promise<RuleVersion[]> {
   const stored = await listRuleVersions(tx);
   if (stored.length === 0) {
-    throw new TreasuryError('NOT_FOUND', 'no commission rules yet: set them with `treasury rules set FILE.json` (see examples/rules.json)');
+    throw new TreasuryError(
+      'NOT_FOUND',
+      'no commission rules yet: set them with `treasury rules set FILE.json` (see examples/rules.json)',
+    );
   }
-  return stored.map((s) => ({ version: s.version, effectiveFrom: Date.parse(s.effectiveFrom), rules: parseRuleSet(s.body) }));
+  return stored.map((s) => ({
+    version: s.version,
+    effectiveFrom: Date.parse(s.effectiveFrom),
+    rules: parseRuleSet(s.body),
+  }));
 }

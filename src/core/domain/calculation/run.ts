@@ -1,11 +1,11 @@
 /**
  * The calculation job: turns conversions into commissions with the pure engine, set-based.
  *
- * Affiliates are cut into chunks of at most CHUNK_CONVERSIONS conversions. Per chunk: one COPY reads
- * its conversions with their current commissions (an index range scan: a chunk is a contiguous range
- * of affiliate ids), two small queries read its locks and adjustments, the engine computes in memory,
- * one COPY stages the new and changed commissions, and one statement each merges them and inserts
- * adjustments. Round trips grow with chunks, never with rows.
+ * Affiliates are cut into chunks of at most CHUNK_CONVERSIONS conversions. Per chunk: one COPY
+ * reads its conversions with their current commissions (an index range scan: a chunk is a
+ * contiguous range of affiliate ids), two small queries read its locks and adjustments, the engine
+ * computes in memory, one COPY stages the new and changed commissions, and one statement each
+ * merges them and inserts adjustments. Round trips grow with chunks, never with rows.
  *
  * The merge of chunk N runs in the database while chunk N+1 is planned here, so both cores work.
  *
@@ -17,17 +17,23 @@
  * and read with a second connection on an exported snapshot so reads overlap merges too.
  *
  * A commission that is locked (in a live payout, or paid) is never rewritten: when its computed
- * amount changes (refund, fraud, tier true-up) the difference becomes an adjustment carried into the
- * affiliate's next payout. The merge re-checks the lock in SQL, so a batch created concurrently cannot
- * have its commissions changed under it.
+ * amount changes (refund, fraud, tier true-up) the difference becomes an adjustment carried into
+ * the affiliate's next payout. The merge re-checks the lock in SQL, so a batch created concurrently
+ * cannot have its commissions changed under it.
  *
- * Integrity without a foreign key to conversions (a per-row trigger would dominate the write): every
- * commission written here comes from a conversion read in this same transaction; conversions cannot
- * be deleted (trigger) nor moved to another affiliate (the import refuses it).
+ * Integrity without a foreign key to conversions (a per-row trigger would dominate the write):
+ * every commission written here comes from a conversion read in this same transaction; conversions
+ * cannot be deleted (trigger) nor moved to another affiliate (the import refuses it).
  */
 import { sql } from 'drizzle-orm';
 import { noteSlice } from '../../platform/central/chunks.js';
-import { copyField, copyInto, copyLine, copyOutText, literal } from '../../platform/central/copy.js';
+import {
+  copyField,
+  copyInto,
+  copyLine,
+  copyOutText,
+  literal,
+} from '../../platform/central/copy.js';
 import type { Lanes } from '../../platform/central/lanes.js';
 import { affected, rows, type CentralDb, type CentralTx } from '../../platform/central/store.js';
 import { compactReportAggregates } from '../reports/aggregates.js';
@@ -65,7 +71,18 @@ export interface CalcSummary {
 type Row = string[];
 const NULL = '\\N';
 const [ID, AFFILIATE, OCCURRED_MS, PRODUCT, NET, CURRENCY, STATUS] = [0, 1, 2, 3, 4, 5, 6];
-const [C_ID, C_AMOUNT, C_STATUS, C_REASON, C_RULE_VERSION, C_RATE_BPS, C_CAPPED, C_PERIOD, C_AVAILABLE_MS, C_CURRENCY] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+const [
+  C_ID,
+  C_AMOUNT,
+  C_STATUS,
+  C_REASON,
+  C_RULE_VERSION,
+  C_RATE_BPS,
+  C_CAPPED,
+  C_PERIOD,
+  C_AVAILABLE_MS,
+  C_CURRENCY,
+] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
 /** Everything the plan needs for one chunk of affiliates. */
 interface ChunkData {
@@ -93,8 +110,14 @@ export interface ChunkPlan {
   adjustments: PlannedAdjustment[];
 }
 
-/** Groups affiliates into chunks of at most `limit` conversions (an affiliate with more is its own chunk). */
-export function chunkAffiliates(counts: readonly { id: string; n: number }[], limit = CHUNK_CONVERSIONS): string[][] {
+/**
+ * Groups affiliates into chunks of at most `limit` conversions (an affiliate with more is its own
+ * chunk).
+ */
+export function chunkAffiliates(
+  counts: readonly { id: string; n: number }[],
+  limit = CHUNK_CONVERSIONS,
+): string[][] {
   const chunks: string[][] = [];
   let current: string[] = [];
   let size = 0;
@@ -111,11 +134,19 @@ export function chunkAffiliates(counts: readonly { id: string; n: number }[], li
   return chunks;
 }
 
-/** What a calculation starts from: the rule versions, the affiliates with conversions and how many each. */
-async function calcStart(tx: CentralTx): Promise<{ versions: RuleVersion[]; counts: { id: string; n: number }[] }> {
+/**
+ * What a calculation starts from: the rule versions, the affiliates with conversions and how many
+ * each.
+ */
+async function calcStart(
+  tx: CentralTx,
+): Promise<{ versions: RuleVersion[]; counts: { id: string; n: number }[] }> {
   const versions = await loadRuleVersions(tx);
   // Sorted in the store's own collation, so each chunk is a contiguous BETWEEN range for the reads.
-  const counts = await rows<{ id: string; n: number }>(tx, sql`SELECT affiliate_id AS id, count(*)::int AS n FROM conversions GROUP BY affiliate_id ORDER BY affiliate_id`);
+  const counts = await rows<{ id: string; n: number }>(
+    tx,
+    sql`SELECT affiliate_id AS id, count(*)::int AS n FROM conversions GROUP BY affiliate_id ORDER BY affiliate_id`,
+  );
   return { versions, counts: counts.map((c) => ({ id: c.id, n: Number(c.n) })) };
 }
 
@@ -136,12 +167,19 @@ function emptySummary(asOf: Date, affiliates: number): CalcSummary {
 /** Counts a planned chunk's adjustments into the summary and its per-currency totals. */
 function countAdjustments(summary: CalcSummary, plan: ChunkPlan): void {
   summary.adjustments.created += plan.adjustments.length;
-  const totals = new Map(Object.entries(summary.adjustments.byCurrency).map(([c, v]) => [c, BigInt(v)]));
-  for (const a of plan.adjustments) totals.set(a.currency, (totals.get(a.currency) ?? 0n) + a.amount);
-  summary.adjustments.byCurrency = Object.fromEntries([...totals].map(([c, v]) => [c, v.toString()]));
+  const totals = new Map(
+    Object.entries(summary.adjustments.byCurrency).map(([c, v]) => [c, BigInt(v)]),
+  );
+  for (const a of plan.adjustments)
+    totals.set(a.currency, (totals.get(a.currency) ?? 0n) + a.amount);
+  summary.adjustments.byCurrency = Object.fromEntries(
+    [...totals].map(([c, v]) => [c, v.toString()]),
+  );
 }
 
-/** One calculation at a time (per central store): its plain inserts rely on nobody else inserting. */
+/**
+ * One calculation at a time (per central store): its plain inserts rely on nobody else inserting.
+ */
 async function lockCalculation(tx: CentralTx): Promise<void> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.commissions.calculate'))`);
 }
@@ -161,7 +199,8 @@ export async function calculateCommissions(
   progress: (done: number, total: number) => void = () => {},
 ): Promise<CalcSummary> {
   await lockCalculation(tx);
-  // Postgres would JIT-compile the bigger chunk statements: ~0.5 s each, for nothing on these plans.
+  // Postgres would JIT-compile the bigger chunk statements: ~0.5 s each, for nothing on these
+  // plans.
   await tx.execute(sql`SET LOCAL jit = off`);
   const { versions, counts } = await calcStart(tx);
   const total = counts.reduce((s, c) => s + c.n, 0);
@@ -225,10 +264,17 @@ export class CalcStopped extends Error {
 export async function calculateInSlices(
   db: CentralDb,
   asOf: Date,
-  options: { progress?: (done: number, total: number) => void; lanes?: Lanes; sliceConversions?: number } = {},
+  options: {
+    progress?: (done: number, total: number) => void;
+    lanes?: Lanes;
+    sliceConversions?: number;
+  } = {},
 ): Promise<CalcSummary> {
   const { progress = () => {}, lanes, sliceConversions = SLICE_CONVERSIONS } = options;
-  if (lanes) return lanes.writing((committing) => slices(db, asOf, progress, sliceConversions, lanes, committing));
+  if (lanes)
+    return lanes.writing((committing) =>
+      slices(db, asOf, progress, sliceConversions, lanes, committing),
+    );
   return slices(db, asOf, progress, sliceConversions, undefined, () => {});
 }
 
@@ -249,7 +295,8 @@ async function slices(
     const plan = await db.transaction(async (tx) => {
       await lockCalculation(tx);
       await createStaging(tx);
-      // Read in the slice: a rule version set during a long calculation applies from the next slice.
+      // Read in the slice: a rule version set during a long calculation applies from the next
+      // slice.
       const versions = await loadRuleVersions(tx);
       const data = await readChunk(tx, chunk);
       const planned = planChunk(data, versions, asOf.getTime(), slice);
@@ -292,7 +339,10 @@ async function readChunk(tx: CentralTx, affiliateIds: readonly string[]): Promis
   const last = affiliateIds.at(-1)!;
   // Read with the chunk: an affiliate added in the range since the calculation began is computed
   // with its own status, never as an unknown (closed) one.
-  const statuses = await rows<{ id: string; status: string }>(tx, sql`SELECT id, status FROM affiliates WHERE id BETWEEN ${first} AND ${last}`);
+  const statuses = await rows<{ id: string; status: string }>(
+    tx,
+    sql`SELECT id, status FROM affiliates WHERE id BETWEEN ${first} AND ${last}`,
+  );
   // The range on m.affiliate_id too, so commissions are read by index for this chunk only.
   const text = await copyOutText(
     tx,
@@ -323,7 +373,12 @@ async function readChunk(tx: CentralTx, affiliateIds: readonly string[]): Promis
 }
 
 /** Pure: decides which commissions to write and which adjustments to create for one chunk. */
-export function planChunk(data: ChunkData, versions: readonly RuleVersion[], asOf: number, summary: CalcSummary): ChunkPlan {
+export function planChunk(
+  data: ChunkData,
+  versions: readonly RuleVersion[],
+  asOf: number,
+  summary: CalcSummary,
+): ChunkPlan {
   const plan: ChunkPlan = { inserts: [], updates: [], adjustments: [] };
   const byConversion = new Map<string, Row>();
   const byAffiliate = new Map<string, ConversionInput[]>();
@@ -380,7 +435,12 @@ export function planChunk(data: ChunkData, versions: readonly RuleVersion[], asO
   return plan;
 }
 
-function adjustmentFor(existing: Row, computed: CommissionResult, amount: bigint, priorCount: number): PlannedAdjustment {
+function adjustmentFor(
+  existing: Row,
+  computed: CommissionResult,
+  amount: bigint,
+  priorCount: number,
+): PlannedAdjustment {
   return {
     id: `adj:${existing[C_ID]}:${priorCount + 1}`,
     affiliateId: existing[AFFILIATE]!,
@@ -412,15 +472,32 @@ function differs(e: Row, c: CommissionResult): boolean {
 /** COPYs a chunk's new and changed commissions into the staging table. */
 async function stage(tx: CentralTx, plan: ChunkPlan): Promise<void> {
   const line = (c: CommissionResult, isUpdate: boolean) =>
-    copyLine([c.conversionId, c.affiliateId, c.ruleVersion, c.amount, c.currency, c.status, c.reason, c.rateBps, c.capped, c.period, c.occurredAt, c.availableAt, isUpdate]);
-  await copyInto(tx, 'calc_staging', [...plan.inserts.map((c) => line(c, false)), ...plan.updates.map((c) => line(c, true))]);
+    copyLine([
+      c.conversionId,
+      c.affiliateId,
+      c.ruleVersion,
+      c.amount,
+      c.currency,
+      c.status,
+      c.reason,
+      c.rateBps,
+      c.capped,
+      c.period,
+      c.occurredAt,
+      c.availableAt,
+      isUpdate,
+    ]);
+  await copyInto(tx, 'calc_staging', [
+    ...plan.inserts.map((c) => line(c, false)),
+    ...plan.updates.map((c) => line(c, true)),
+  ]);
 }
 
 /**
  * Merges the staged chunk. New commissions are plain inserts (the calc lock guarantees nobody else
- * inserts them meanwhile); changed ones are upserts whose WHERE repeats the lock rule in SQL: a paid
- * or live-batched commission is never rewritten, even if a batch took it after this job read it —
- * the count check then refuses the whole calculation rather than half-apply it.
+ * inserts them meanwhile); changed ones are upserts whose WHERE repeats the lock rule in SQL: a
+ * paid or live-batched commission is never rewritten, even if a batch took it after this job read
+ * it — the count check then refuses the whole calculation rather than half-apply it.
  */
 async function mergeStaged(tx: CentralTx, plan: ChunkPlan, asOf: Date): Promise<void> {
   const columns = sql`(conversion_id, affiliate_id, rule_version, amount_minor, currency, status, reason, rate_bps, capped, period,
@@ -429,15 +506,20 @@ async function mergeStaged(tx: CentralTx, plan: ChunkPlan, asOf: Date): Promise<
                             'epoch'::timestamptz + occurred_ms * interval '1 millisecond', 'epoch'::timestamptz + available_ms * interval '1 millisecond',
                             ${asOf.toISOString()}::timestamptz
                      FROM calc_staging`;
-  const inserted = plan.inserts.length ? await affected(tx, sql`INSERT INTO commissions ${columns} ${values} WHERE NOT is_update`) : 0;
+  const inserted = plan.inserts.length
+    ? await affected(tx, sql`INSERT INTO commissions ${columns} ${values} WHERE NOT is_update`)
+    : 0;
   const updated = plan.updates.length
-    ? await affected(tx, sql`INSERT INTO commissions AS m ${columns} ${values} WHERE is_update
+    ? await affected(
+        tx,
+        sql`INSERT INTO commissions AS m ${columns} ${values} WHERE is_update
         ON CONFLICT (conversion_id) DO UPDATE SET
           affiliate_id = excluded.affiliate_id, rule_version = excluded.rule_version, amount_minor = excluded.amount_minor,
           currency = excluded.currency, status = excluded.status, reason = excluded.reason, rate_bps = excluded.rate_bps,
           capped = excluded.capped, period = excluded.period, occurred_at = excluded.occurred_at, available_at = excluded.available_at,
           calculated_at = excluded.calculated_at, updated_at = now()
-        WHERE m.status <> 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`)
+        WHERE m.status <> 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items l WHERE l.commission_id = m.id AND l.live)`,
+      )
     : 0;
   if (plan.inserts.length || plan.updates.length) await tx.execute(sql`TRUNCATE calc_staging`);
   if (inserted !== plan.inserts.length || updated !== plan.updates.length) {
@@ -447,7 +529,17 @@ async function mergeStaged(tx: CentralTx, plan: ChunkPlan, asOf: Date): Promise<
     );
   }
   if (plan.adjustments.length === 0) return;
-  const json = JSON.stringify(plan.adjustments.map((a) => [a.id, a.affiliateId, a.commissionId, a.kind, a.amount.toString(), a.currency, a.reason]));
+  const json = JSON.stringify(
+    plan.adjustments.map((a) => [
+      a.id,
+      a.affiliateId,
+      a.commissionId,
+      a.kind,
+      a.amount.toString(),
+      a.currency,
+      a.reason,
+    ]),
+  );
   await tx.execute(sql`
     INSERT INTO adjustments (id, affiliate_id, commission_id, kind, amount_minor, currency, reason)
     SELECT e->>0, e->>1, (e->>2)::bigint, e->>3, (e->>4)::bigint, e->>5, e->>6 FROM json_array_elements(${json}::json) AS e

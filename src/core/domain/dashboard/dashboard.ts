@@ -60,13 +60,18 @@ export interface RecentFailure {
 export type SecurityEventView = Awaited<ReturnType<typeof securityEvents.run>>[number];
 
 export interface DashboardSummary {
-  /** Per currency over every affiliate (as payables.page's totals, unfiltered). Empty before rules exist. */
+  /**
+   * Per currency over every affiliate (as payables.page's totals, unfiltered). Empty before rules
+   * exist.
+   */
   payables: PayablesTotal[];
   batches: { status: string; count: number }[];
   /** Batches being executed, or finished with payouts still with the provider. */
   executions: Execution[];
   recentFailures: RecentFailure[];
-  /** null when the operator may not see security events (the permission `security.events` needs). */
+  /**
+   * null when the operator may not see security events (the permission `security.events` needs).
+   */
   security: { unacknowledged: number; recent: SecurityEventView[] } | null;
   calcLastRun: { at: string; asOf: string; conversions: number } | null;
 }
@@ -76,8 +81,18 @@ const RECENT_EVENTS = 10;
 
 export async function executions(tx: CentralTx): Promise<Execution[]> {
   const list = await rows<{
-    id: string; number: string; status: string; execution_started_at: Date | string | null; total: number; done: number; succeeded: number; failed: number; in_flight: number; pending: number;
-    leased: boolean; completed: boolean;
+    id: string;
+    number: string;
+    status: string;
+    execution_started_at: Date | string | null;
+    total: number;
+    done: number;
+    succeeded: number;
+    failed: number;
+    in_flight: number;
+    pending: number;
+    leased: boolean;
+    completed: boolean;
   }>(
     tx,
     sql`SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id)::int AS total,
@@ -94,13 +109,26 @@ export async function executions(tx: CentralTx): Promise<Execution[]> {
         GROUP BY b.id ORDER BY b.execution_started_at DESC NULLS LAST, b.number DESC`,
   );
   return list.map((b) => ({
-    batchId: b.id, number: b.number, status: b.status, startedAt: isoOf(b.execution_started_at),
-    total: Number(b.total), done: Number(b.done), succeeded: Number(b.succeeded), failed: Number(b.failed), inFlight: Number(b.in_flight), pending: Number(b.pending),
+    batchId: b.id,
+    number: b.number,
+    status: b.status,
+    startedAt: isoOf(b.execution_started_at),
+    total: Number(b.total),
+    done: Number(b.done),
+    succeeded: Number(b.succeeded),
+    failed: Number(b.failed),
+    inFlight: Number(b.in_flight),
+    pending: Number(b.pending),
     situation: situationOf(b.leased, b.completed, Number(b.pending), Number(b.in_flight)),
   }));
 }
 
-function situationOf(leased: boolean, completed: boolean, pending: number, inFlight: number): Execution['situation'] {
+function situationOf(
+  leased: boolean,
+  completed: boolean,
+  pending: number,
+  inFlight: number,
+): Execution['situation'] {
   if (leased) return 'running';
   if (pending > 0) return completed ? 'retries_queued' : 'interrupted';
   return inFlight > 0 ? 'waiting_for_provider' : 'interrupted';
@@ -113,11 +141,24 @@ export const summary = defineQuery({
   async run(ctx): Promise<DashboardSummary> {
     const payables = await decidedPayables(ctx, {}).then(
       (set) => set.totals(),
-      (e: unknown) => (e instanceof TreasuryError && e.code === 'NOT_FOUND' ? [] : Promise.reject(e)), // no rules yet: nothing is owed
+      (e: unknown) =>
+        e instanceof TreasuryError && e.code === 'NOT_FOUND' ? [] : Promise.reject(e), // no rules yet: nothing is owed
     );
-    const batches = await rows<{ status: string; n: number }>(ctx.tx, sql`SELECT status, count(*)::int AS n FROM payout_batches GROUP BY status ORDER BY status`);
+    const batches = await rows<{ status: string; n: number }>(
+      ctx.tx,
+      sql`SELECT status, count(*)::int AS n FROM payout_batches GROUP BY status ORDER BY status`,
+    );
     const failures = await rows<{
-      id: string; batch_id: string; number: string; affiliate_id: string; amount_minor: string; currency: string; provider: string; failure_code: string | null; last_error: string | null; at: Date | string;
+      id: string;
+      batch_id: string;
+      number: string;
+      affiliate_id: string;
+      amount_minor: string;
+      currency: string;
+      provider: string;
+      failure_code: string | null;
+      last_error: string | null;
+      at: Date | string;
     }>(
       ctx.tx,
       sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code,
@@ -126,28 +167,55 @@ export const summary = defineQuery({
           LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
           WHERE p.status = 'FAILED' ORDER BY coalesce(p.settled_at, p.updated_at) DESC, p.id DESC LIMIT ${RECENT_FAILURES}`,
     );
-    const [calc] = await rows<{ finished_at: Date | string; as_of: Date | string; conversions: number | null }>(
+    const [calc] = await rows<{
+      finished_at: Date | string;
+      as_of: Date | string;
+      conversions: number | null;
+    }>(
       ctx.tx,
       sql`SELECT finished_at, as_of, (summary ->> 'conversions')::int AS conversions FROM calc_runs ORDER BY finished_at DESC LIMIT 1`,
     );
-    // The same permission and the same rows as `security.events`: the dashboard shows a preview of that list.
+    // The same permission and the same rows as `security.events`: the dashboard shows a preview of
+    // that list.
     const permission = securityEvents.permission;
-    const maySee = permission === 'signed_in' || (permission !== 'public' && roleHas(ctx.actor!.role, permission));
+    const maySee =
+      permission === 'signed_in' ||
+      (permission !== 'public' && roleHas(ctx.actor!.role, permission));
     let security: DashboardSummary['security'] = null;
     if (maySee) {
-      const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM security_events WHERE acknowledged_at IS NULL`);
-      security = { unacknowledged: Number(n), recent: await securityEvents.run(ctx, { limit: RECENT_EVENTS }) };
+      const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+        ctx.tx,
+        sql`SELECT count(*)::int AS n FROM security_events WHERE acknowledged_at IS NULL`,
+      );
+      security = {
+        unacknowledged: Number(n),
+        recent: await securityEvents.run(ctx, { limit: RECENT_EVENTS }),
+      };
     }
     return {
       payables,
       batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
       executions: await executions(ctx.tx),
       recentFailures: failures.map((f) => ({
-        payoutId: f.id, batchId: f.batch_id, batchNumber: f.number, affiliateId: f.affiliate_id, amountMinor: f.amount_minor, currency: f.currency,
-        provider: f.provider, failureCode: f.failure_code, error: f.last_error ?? f.failure_code, at: isoOf(f.at)!,
+        payoutId: f.id,
+        batchId: f.batch_id,
+        batchNumber: f.number,
+        affiliateId: f.affiliate_id,
+        amountMinor: f.amount_minor,
+        currency: f.currency,
+        provider: f.provider,
+        failureCode: f.failure_code,
+        error: f.last_error ?? f.failure_code,
+        at: isoOf(f.at)!,
       })),
       security,
-      calcLastRun: calc ? { at: isoOf(calc.finished_at)!, asOf: isoOf(calc.as_of)!, conversions: Number(calc.conversions ?? 0) } : null,
+      calcLastRun: calc
+        ? {
+            at: isoOf(calc.finished_at)!,
+            asOf: isoOf(calc.as_of)!,
+            conversions: Number(calc.conversions ?? 0),
+          }
+        : null,
     };
   },
   offline: (ctx) => dashboardOffline(ctx.cache, ctx.now),
@@ -157,9 +225,16 @@ export const summary = defineQuery({
  * The dashboard offline, over the cache's mirrors as last pulled. Security events and calc runs are
  * not in the cache (`security: null`, `calcLastRun: null`); error texts fall back to failure codes.
  */
-export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary & { offline: true } {
-  const hasRules = (cache.sqlite.prepare('SELECT count(*) AS n FROM commission_rules').get() as { n: bigint }).n > 0n;
-  const batches = cache.sqlite.prepare('SELECT status, count(*) AS n FROM payout_batches GROUP BY status ORDER BY status').all() as { status: string; n: bigint }[];
+export function dashboardOffline(
+  cache: LocalCache,
+  now: Date,
+): DashboardSummary & { offline: true } {
+  const hasRules =
+    (cache.sqlite.prepare('SELECT count(*) AS n FROM commission_rules').get() as { n: bigint }).n >
+    0n;
+  const batches = cache.sqlite
+    .prepare('SELECT status, count(*) AS n FROM payout_batches GROUP BY status ORDER BY status')
+    .all() as { status: string; n: bigint }[];
   const executions = cache.sqlite
     .prepare(
       `SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id) AS total, b.lease_expires_at, b.completed_at,
@@ -175,8 +250,18 @@ export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary
        GROUP BY b.id ORDER BY ${mirrorInstant('b.execution_started_at')} DESC NULLS LAST, b.number DESC`,
     )
     .all() as {
-    id: string; number: string; status: string; execution_started_at: string | null; total: bigint; done: bigint; succeeded: bigint; failed: bigint; in_flight: bigint; pending: bigint;
-    lease_expires_at: string | null; completed_at: string | null;
+    id: string;
+    number: string;
+    status: string;
+    execution_started_at: string | null;
+    total: bigint;
+    done: bigint;
+    succeeded: bigint;
+    failed: bigint;
+    in_flight: bigint;
+    pending: bigint;
+    lease_expires_at: string | null;
+    completed_at: string | null;
   }[];
   const failures = cache.sqlite
     .prepare(
@@ -184,21 +269,50 @@ export function dashboardOffline(cache: LocalCache, now: Date): DashboardSummary
        FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
        WHERE p.status = 'FAILED' ORDER BY ${mirrorInstant('coalesce(p.settled_at, p.updated_at)')} DESC, p.id DESC LIMIT 20`,
     )
-    .all() as { id: string; batch_id: string; number: string; affiliate_id: string; amount_minor: bigint; currency: string; provider: string; failure_code: string | null; at: string }[];
+    .all() as {
+    id: string;
+    batch_id: string;
+    number: string;
+    affiliate_id: string;
+    amount_minor: bigint;
+    currency: string;
+    provider: string;
+    failure_code: string | null;
+    at: string;
+  }[];
   return {
     payables: hasRules ? payablesSet(cache, {}, now).totals() : [],
     batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
-    executions: executions.map(
-      (b): Execution => ({
-        batchId: b.id, number: b.number, status: b.status, startedAt: isoText(b.execution_started_at),
-        total: Number(b.total), done: Number(b.done), succeeded: Number(b.succeeded), failed: Number(b.failed), inFlight: Number(b.in_flight), pending: Number(b.pending),
-        // As last pulled: a lease seen live then may have ended since.
-        situation: situationOf(b.lease_expires_at !== null && Date.parse(isoText(b.lease_expires_at)!) > now.getTime(), b.completed_at !== null, Number(b.pending), Number(b.in_flight)),
-      }),
-    ),
+    executions: executions.map((b): Execution => ({
+      batchId: b.id,
+      number: b.number,
+      status: b.status,
+      startedAt: isoText(b.execution_started_at),
+      total: Number(b.total),
+      done: Number(b.done),
+      succeeded: Number(b.succeeded),
+      failed: Number(b.failed),
+      inFlight: Number(b.in_flight),
+      pending: Number(b.pending),
+      // As last pulled: a lease seen live then may have ended since.
+      situation: situationOf(
+        b.lease_expires_at !== null && Date.parse(isoText(b.lease_expires_at)!) > now.getTime(),
+        b.completed_at !== null,
+        Number(b.pending),
+        Number(b.in_flight),
+      ),
+    })),
     recentFailures: failures.map((f) => ({
-      payoutId: f.id, batchId: f.batch_id, batchNumber: f.number, affiliateId: f.affiliate_id, amountMinor: String(f.amount_minor), currency: f.currency,
-      provider: f.provider, failureCode: f.failure_code, error: f.failure_code, at: isoText(f.at),
+      payoutId: f.id,
+      batchId: f.batch_id,
+      batchNumber: f.number,
+      affiliateId: f.affiliate_id,
+      amountMinor: String(f.amount_minor),
+      currency: f.currency,
+      provider: f.provider,
+      failureCode: f.failure_code,
+      error: f.failure_code,
+      at: isoText(f.at),
     })),
     security: null,
     calcLastRun: null,

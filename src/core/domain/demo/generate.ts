@@ -1,7 +1,7 @@
 /**
  * Deterministic demo data: the same (affiliates, conversions, seed, until) always gives the same
- * rows. Indonesian and Philippine affiliates are paid through Xendit channels in IDR/PHP, the rest in
- * USD through Rise — except a share of each currency (SANDBOX_SHARE) paid through the sandbox
+ * rows. Indonesian and Philippine affiliates are paid through Xendit channels in IDR/PHP, the rest
+ * in USD through Rise — except a share of each currency (SANDBOX_SHARE) paid through the sandbox
  * provider, so a demo can be executed end to end with no credentials. A few have no destination,
  * KYC not approved or are suspended; some conversions are pending, refunded or fraudulent. Written
  * with the importers' set-based upserts.
@@ -36,16 +36,54 @@ interface Market {
 
 const MARKETS: readonly (Market & { share: number })[] = [
   {
-    share: 0.4, country: 'ID', currency: 'IDR', provider: 'xendit', channels: ['ID_BCA', 'ID_BNI', 'ID_BRI', 'ID_MANDIRI', 'ID_OVO', 'ID_DANA'],
-    order: [150_000, 4_500_000], names: ['Budi Santoso', 'Siti Rahma', 'Agus Wijaya', 'Dewi Lestari', 'Rina Kusuma', 'Eko Prasetyo', 'Putri Ayu', 'Joko Susilo'],
+    share: 0.4,
+    country: 'ID',
+    currency: 'IDR',
+    provider: 'xendit',
+    channels: ['ID_BCA', 'ID_BNI', 'ID_BRI', 'ID_MANDIRI', 'ID_OVO', 'ID_DANA'],
+    order: [150_000, 4_500_000],
+    names: [
+      'Budi Santoso',
+      'Siti Rahma',
+      'Agus Wijaya',
+      'Dewi Lestari',
+      'Rina Kusuma',
+      'Eko Prasetyo',
+      'Putri Ayu',
+      'Joko Susilo',
+    ],
   },
   {
-    share: 0.25, country: 'PH', currency: 'PHP', provider: 'xendit', channels: ['PH_BDO', 'PH_BPI', 'PH_GCASH', 'PH_PAYMAYA'],
-    order: [500, 18_000], names: ['Maria Santos', 'Jose Reyes', 'Ana Cruz', 'Mark Bautista', 'Grace Garcia', 'Paolo Mendoza'],
+    share: 0.25,
+    country: 'PH',
+    currency: 'PHP',
+    provider: 'xendit',
+    channels: ['PH_BDO', 'PH_BPI', 'PH_GCASH', 'PH_PAYMAYA'],
+    order: [500, 18_000],
+    names: [
+      'Maria Santos',
+      'Jose Reyes',
+      'Ana Cruz',
+      'Mark Bautista',
+      'Grace Garcia',
+      'Paolo Mendoza',
+    ],
   },
   {
-    share: 0.35, country: 'US', currency: 'USD', provider: 'rise', channels: ['RISE_USD'],
-    order: [20, 600], names: ['Emily Carter', 'James Miller', 'Olivia Brown', 'Liam Wilson', 'Sophia Moore', 'Noah Taylor'],
+    share: 0.35,
+    country: 'US',
+    currency: 'USD',
+    provider: 'rise',
+    channels: ['RISE_USD'],
+    order: [20, 600],
+    names: [
+      'Emily Carter',
+      'James Miller',
+      'Olivia Brown',
+      'Liam Wilson',
+      'Sophia Moore',
+      'Noah Taylor',
+    ],
   },
 ];
 /** About one affiliate in ten, in every currency, is paid through the sandbox. */
@@ -62,7 +100,13 @@ export function paidThroughSandbox(seed: number, index: number): boolean {
   return ((h ^ (h >>> 16)) >>> 0) / 4294967296 < SANDBOX_SHARE;
 }
 
-const PRODUCTS = ['starter-plan', 'pro-plan', 'enterprise-plan', 'addon-seats', 'annual-pro'] as const;
+const PRODUCTS = [
+  'starter-plan',
+  'pro-plan',
+  'enterprise-plan',
+  'addon-seats',
+  'annual-pro',
+] as const;
 const DAY = 86_400_000;
 const HISTORY_DAYS = 180;
 
@@ -91,22 +135,38 @@ export function demoAffiliates(options: DemoOptions): { rows: AffiliateRow[]; ma
     const status = rand() < 0.02 ? 'suspended' : 'active';
     const account =
       market.provider === 'rise'
-        ? `us-${Math.floor(rand() * 36 ** 8).toString(36).padStart(8, '0')}`
+        ? `us-${Math.floor(rand() * 36 ** 8)
+            .toString(36)
+            .padStart(8, '0')}`
         : /_(OVO|DANA|GCASH|PAYMAYA)$/.test(channel)
           ? `08${String(Math.floor(rand() * 1e10)).padStart(10, '0')}`
           : String(Math.floor(rand() * 1e10)).padStart(10, '0');
     rows.push({
-      id, name, email: `${id}@affiliates.example`, country: market.country, currency: market.currency,
-      provider: hasDestination ? (paidThroughSandbox(options.seed, i) ? 'sandbox' : market.provider) : null, channelCode: hasDestination ? channel : null,
-      accountNumber: hasDestination ? account : null, accountHolderName: hasDestination ? name.toUpperCase() : null,
-      status, kycStatus: kyc,
+      id,
+      name,
+      email: `${id}@affiliates.example`,
+      country: market.country,
+      currency: market.currency,
+      provider: hasDestination
+        ? paidThroughSandbox(options.seed, i)
+          ? 'sandbox'
+          : market.provider
+        : null,
+      channelCode: hasDestination ? channel : null,
+      accountNumber: hasDestination ? account : null,
+      accountHolderName: hasDestination ? name.toUpperCase() : null,
+      status,
+      kycStatus: kyc,
     });
   }
   return { rows, markets };
 }
 
 /** Generates conversions lazily, in order, so 1,000,000 rows never sit in memory at once. */
-export function* demoConversions(options: DemoOptions, markets: readonly Market[]): Generator<ConversionRow> {
+export function* demoConversions(
+  options: DemoOptions,
+  markets: readonly Market[],
+): Generator<ConversionRow> {
   const rand = prng(options.seed ^ 0x5bd1e995);
   const until = options.until.getTime();
   for (let i = 0; i < options.conversions; i++) {
@@ -117,12 +177,16 @@ export function* demoConversions(options: DemoOptions, markets: readonly Market[
     const [lo, hi] = market.order;
     const major = BigInt(Math.floor(lo + rand() * (hi - lo)));
     // IDR prices are whole rupiah; others have cents.
-    const cents = market.currency === 'IDR' ? 0n : BigInt(Math.floor(rand() * 10 ** exponentOf(market.currency)));
+    const cents =
+      market.currency === 'IDR'
+        ? 0n
+        : BigInt(Math.floor(rand() * 10 ** exponentOf(market.currency)));
     const gross = major * scale + cents;
     const discount = rand() < 0.2 ? gross / 10n : 0n;
     const occurredAt = until - Math.floor(rand() * HISTORY_DAYS * DAY);
     const roll = rand();
-    const status = roll < 0.03 ? 'refunded' : roll < 0.04 ? 'fraud' : roll < 0.1 ? 'pending' : 'approved';
+    const status =
+      roll < 0.03 ? 'refunded' : roll < 0.04 ? 'fraud' : roll < 0.1 ? 'pending' : 'approved';
     yield {
       id: `cv-${String(i + 1).padStart(8, '0')}`,
       affiliateId: `aff-${String(a + 1).padStart(6, '0')}`,
@@ -132,17 +196,21 @@ export function* demoConversions(options: DemoOptions, markets: readonly Market[
       discountMinor: discount,
       currency: market.currency,
       status,
-      refundedAt: status === 'refunded' ? Math.min(until, occurredAt + Math.floor(rand() * 20 * DAY)) : null,
+      refundedAt:
+        status === 'refunded' ? Math.min(until, occurredAt + Math.floor(rand() * 20 * DAY)) : null,
     };
   }
 }
 
 /** The demo's rows in the chunks they are written in: affiliates first, then conversions. */
-export type DemoChunk = { kind: 'affiliates'; rows: AffiliateRow[] } | { kind: 'conversions'; rows: ConversionRow[]; done: number };
+export type DemoChunk =
+  | { kind: 'affiliates'; rows: AffiliateRow[] }
+  | { kind: 'conversions'; rows: ConversionRow[]; done: number };
 
 export function* demoChunks(options: DemoOptions): Generator<DemoChunk> {
   const { rows, markets } = demoAffiliates(options);
-  for (let i = 0; i < rows.length; i += 5000) yield { kind: 'affiliates', rows: rows.slice(i, i + 5000) };
+  for (let i = 0; i < rows.length; i += 5000)
+    yield { kind: 'affiliates', rows: rows.slice(i, i + 5000) };
   let chunk: ConversionRow[] = [];
   let done = 0;
   for (const c of demoConversions(options, markets)) {
@@ -163,7 +231,10 @@ export async function writeDemoChunk(tx: CentralTx, chunk: DemoChunk): Promise<v
 }
 
 /** The whole demo in the transaction given (benchmarks build their fixtures so). */
-export async function writeDemo(tx: CentralTx, options: DemoOptions): Promise<{ affiliates: number; conversions: number }> {
+export async function writeDemo(
+  tx: CentralTx,
+  options: DemoOptions,
+): Promise<{ affiliates: number; conversions: number }> {
   for (const chunk of demoChunks(options)) await writeDemoChunk(tx, chunk);
   // Every chunk of random affiliates appended report deltas for thousands of them: fold them once.
   await compactReportAggregates(tx);

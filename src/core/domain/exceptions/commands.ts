@@ -3,7 +3,8 @@
  * exception a person has dealt with, and cancelling a waiting payout at the provider. The other
  * actions the queue offers are the existing calls: retry (`batch.retry` with the payout), release
  * for the next batch (`payout.cancel`), resume (`batch.execute`), look now (`payouts.poll` with
- * the payout named: asked at once, whatever its lookup schedule), hold the affiliate (`affiliate.hold`).
+ * the payout named: asked at once, whatever its lookup schedule), hold the affiliate
+ * (`affiliate.hold`).
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -20,14 +21,20 @@ export const list = defineQuery({
   name: 'exceptions.list',
   permission: 'payables.view',
   input: z.strictObject({
-    kind: z.enum(EXCEPTION_KINDS, { error: `must be one of ${EXCEPTION_KINDS.join(', ')}` }).optional(),
+    kind: z
+      .enum(EXCEPTION_KINDS, { error: `must be one of ${EXCEPTION_KINDS.join(', ')}` })
+      .optional(),
     limit: z.number().int().min(1).max(1000).optional(),
     offset: z.number().int().min(0).optional(),
   }),
   run: (ctx, input): Promise<ExceptionsPage> => listExceptions(ctx.tx, input, ctx.now),
 });
 
-const note = z.string().trim().min(3, 'say in a few words what was done (at least 3 characters)').max(500);
+const note = z
+  .string()
+  .trim()
+  .min(3, 'say in a few words what was done (at least 3 characters)')
+  .max(500);
 
 /**
  * Takes a payout out of the queue without changing it: a reversal whose amount the next payout
@@ -38,7 +45,12 @@ export const acknowledge = defineCommand({
   permission: 'payouts.retry',
   input: z.strictObject({ payoutId: z.string().uuid(), note }),
   async run(ctx, input) {
-    const [p] = await rows<{ id: string; status: string; provider_status: string | null; cleared: boolean }>(
+    const [p] = await rows<{
+      id: string;
+      status: string;
+      provider_status: string | null;
+      cleared: boolean;
+    }>(
       ctx.tx,
       sql`SELECT id, status, provider_status, exception_cleared_at IS NOT NULL AS cleared FROM payouts WHERE id = ${input.payoutId}::uuid FOR UPDATE`,
     );
@@ -47,11 +59,21 @@ export const acknowledge = defineCommand({
     // A failed payout is dealt with by retrying or releasing it, an unresolved one by resuming: an
     // acknowledgement would hide money that is still owed or still in doubt.
     if (p.status !== 'REVERSED' && p.status !== 'ACCEPTED') {
-      throw new TreasuryError('ILLEGAL_TRANSITION', `payout ${p.id} is ${p.status}: only a reversed payout or one held at the provider can be acknowledged (retry or release a failed one; resume the batch for an unknown one)`);
+      throw new TreasuryError(
+        'ILLEGAL_TRANSITION',
+        `payout ${p.id} is ${p.status}: only a reversed payout or one held at the provider can be acknowledged (retry or release a failed one; resume the batch for an unknown one)`,
+      );
     }
-    await ctx.tx.execute(sql`UPDATE payouts SET exception_cleared_at = ${ctx.now.toISOString()}::timestamptz, exception_cleared_by = ${operatorIdOf(ctx)}::uuid,
+    await ctx.tx
+      .execute(sql`UPDATE payouts SET exception_cleared_at = ${ctx.now.toISOString()}::timestamptz, exception_cleared_by = ${operatorIdOf(ctx)}::uuid,
                              exception_note = ${input.note}, updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${p.id}::uuid`);
-    ctx.audit({ action: 'exception.acknowledge', entityType: 'payout', entityId: p.id, before: { status: p.status, providerStatus: p.provider_status }, after: { acknowledged: true, note: input.note } });
+    ctx.audit({
+      action: 'exception.acknowledge',
+      entityType: 'payout',
+      entityId: p.id,
+      before: { status: p.status, providerStatus: p.provider_status },
+      after: { acknowledged: true, note: input.note },
+    });
     return { payoutId: p.id, acknowledged: true };
   },
 });
@@ -69,31 +91,75 @@ export const cancelAtProvider = defineCommand({
   input: z.strictObject({ payoutId: z.string().uuid(), reason: note }),
   async run(ctx, input) {
     const db = ctx.store.db;
-    const [p] = await rows<{ id: string; status: string; provider: ProviderName; attempt: number; provider_payout_id: string | null }>(
+    const [p] = await rows<{
+      id: string;
+      status: string;
+      provider: ProviderName;
+      attempt: number;
+      provider_payout_id: string | null;
+    }>(
       db,
       sql`SELECT p.id, p.status, p.provider, p.attempt, coalesce(a.provider_payout_id, p.provider_payout_id) AS provider_payout_id
           FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt WHERE p.id = ${input.payoutId}::uuid`,
     );
     if (!p) throw new TreasuryError('NOT_FOUND', `no payout ${input.payoutId}`);
     if (p.status !== 'ACCEPTED' || !p.provider_payout_id) {
-      throw new TreasuryError('ILLEGAL_TRANSITION', `payout ${p.id} is ${p.status}: only a payout waiting at the provider can be cancelled there`);
+      throw new TreasuryError(
+        'ILLEGAL_TRANSITION',
+        `payout ${p.id} is ${p.status}: only a payout waiting at the provider can be cancelled there`,
+      );
     }
     let after;
     try {
       after = await (await ctx.services.providers(p.provider)).cancel(p.provider_payout_id);
     } catch (error) {
-      if (error instanceof ProviderError) throw new TreasuryError('PROVIDER_UNAVAILABLE', `${p.provider} could not be asked to cancel payout ${p.id}: ${error.message}; nothing changed`, [], { cause: error });
+      if (error instanceof ProviderError)
+        throw new TreasuryError(
+          'PROVIDER_UNAVAILABLE',
+          `${p.provider} could not be asked to cancel payout ${p.id}: ${error.message}; nothing changed`,
+          [],
+          { cause: error },
+        );
       throw error;
     }
     return db.transaction(async (tx) => {
       const now = await centralNow(tx);
       const entries: AuditEntry[] = [
-        { action: 'payout.cancel_at_provider', entityType: 'payout', entityId: p.id, before: { status: p.status }, after: { reason: input.reason, providerStatus: after.rawStatus } },
+        {
+          action: 'payout.cancel_at_provider',
+          entityType: 'payout',
+          entityId: p.id,
+          before: { status: p.status },
+          after: { reason: input.reason, providerStatus: after.rawStatus },
+        },
       ];
-      const update = { payoutId: p.id, attempt: Number(p.attempt), providerPayoutId: after.providerId, status: after.status, rawStatus: after.rawStatus, failureCode: after.failureCode, source: 'poll' as const };
+      const update = {
+        payoutId: p.id,
+        attempt: Number(p.attempt),
+        providerPayoutId: after.providerId,
+        status: after.status,
+        rawStatus: after.rawStatus,
+        failureCode: after.failureCode,
+        source: 'poll' as const,
+      };
       const applied = await applyStatusUpdates(tx, [update], now, (e) => void entries.push(e));
-      await appendAudit(tx, { operatorId: operatorIdOf(ctx), commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId, decision: 'allowed', at: now }, entries);
-      return { payoutId: p.id, providerStatus: after.rawStatus, status: applied[0]?.to ?? p.status };
+      await appendAudit(
+        tx,
+        {
+          operatorId: operatorIdOf(ctx),
+          commandId: ctx.commandId,
+          ip: ctx.call.ip,
+          workstationId: ctx.workstationId,
+          decision: 'allowed',
+          at: now,
+        },
+        entries,
+      );
+      return {
+        payoutId: p.id,
+        providerStatus: after.rawStatus,
+        status: applied[0]?.to ?? p.status,
+      };
     });
   },
 });

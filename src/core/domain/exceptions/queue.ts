@@ -26,11 +26,30 @@ import { RETRYABLE_CODES } from '../execution/failures.js';
 import type { ProviderName } from '../../platform/payments/provider.js';
 import { failureMeaning, stateMeaning, waitingStates } from '../providers/states.js';
 
-export const EXCEPTION_KINDS = ['failed', 'cancelled_by_provider', 'reversed', 'unknown_stuck', 'waiting_stuck', 'held', 'unknown_state'] as const;
+export const EXCEPTION_KINDS = [
+  'failed',
+  'cancelled_by_provider',
+  'reversed',
+  'unknown_stuck',
+  'waiting_stuck',
+  'held',
+  'unknown_state',
+] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
-/** What an operator may do about an exception (each is a command of its own, with its own permission). */
-export const EXCEPTION_ACTIONS = ['retry', 'release', 'resume', 'poll', 'cancel_at_provider', 'acknowledge', 'hold_affiliate'] as const;
+/**
+ * What an operator may do about an exception (each is a command of its own, with its own
+ * permission).
+ */
+export const EXCEPTION_ACTIONS = [
+  'retry',
+  'release',
+  'resume',
+  'poll',
+  'cancel_at_provider',
+  'acknowledge',
+  'hold_affiliate',
+] as const;
 export type ExceptionAction = (typeof EXCEPTION_ACTIONS)[number];
 
 const ACTIONS: Record<ExceptionKind, readonly ExceptionAction[]> = {
@@ -45,7 +64,9 @@ const ACTIONS: Record<ExceptionKind, readonly ExceptionAction[]> = {
 
 export const EXCEPTIONS_SETTING = 'exceptions';
 export const exceptionsSettingSchema = z.strictObject({
-  /** A sent payout still UNKNOWN after this long needs a person (the executor could not resolve it). */
+  /**
+   * A sent payout still UNKNOWN after this long needs a person (the executor could not resolve it).
+   */
   unknownAfterMinutes: z.number().int().min(1).max(10_080).default(60),
   /** A payout waiting at the provider (not in a held state) for longer than this needs a person. */
   waitingAfterHours: z.number().int().min(1).max(720).default(24),
@@ -53,9 +74,18 @@ export const exceptionsSettingSchema = z.strictObject({
 export type ExceptionsSetting = z.infer<typeof exceptionsSettingSchema>;
 
 export async function loadExceptionsSetting(tx: CentralTx): Promise<ExceptionsSetting> {
-  const [row] = await rows<{ value: unknown }>(tx, sql`SELECT value FROM settings WHERE key = ${EXCEPTIONS_SETTING}`);
-  const parsed = exceptionsSettingSchema.safeParse(typeof row?.value === 'string' ? JSON.parse(row.value) : (row?.value ?? {}));
-  if (!parsed.success) throw new TreasuryError('VALIDATION', `the stored exceptions setting is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const [row] = await rows<{ value: unknown }>(
+    tx,
+    sql`SELECT value FROM settings WHERE key = ${EXCEPTIONS_SETTING}`,
+  );
+  const parsed = exceptionsSettingSchema.safeParse(
+    typeof row?.value === 'string' ? JSON.parse(row.value) : (row?.value ?? {}),
+  );
+  if (!parsed.success)
+    throw new TreasuryError(
+      'VALIDATION',
+      `the stored exceptions setting is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -87,7 +117,10 @@ export interface ExceptionRow {
   status: string;
   providerStatus: string | null;
   failureCode: string | null;
-  /** What happened, in words: the provider state's or failure code's meaning, and the provider's own message. */
+  /**
+   * What happened, in words: the provider state's or failure code's meaning, and the provider's own
+   * message.
+   */
   message: string;
   attempts: ExceptionAttempt[];
   actions: readonly ExceptionAction[];
@@ -121,10 +154,12 @@ interface Candidate {
 
 /** The kind of a candidate row, or null when it is not an exception after all (a normal wait). */
 function kindOf(c: Candidate, now: Date, setting: ExceptionsSetting): ExceptionKind | null {
-  if (c.status === 'FAILED') return c.attempt_state === 'CANCELLED' ? 'cancelled_by_provider' : 'failed';
+  if (c.status === 'FAILED')
+    return c.attempt_state === 'CANCELLED' ? 'cancelled_by_provider' : 'failed';
   if (c.status === 'REVERSED') return 'reversed';
   const age = now.getTime() - new Date(c.since).getTime();
-  if (c.status === 'UNKNOWN') return age >= setting.unknownAfterMinutes * 60_000 ? 'unknown_stuck' : null;
+  if (c.status === 'UNKNOWN')
+    return age >= setting.unknownAfterMinutes * 60_000 ? 'unknown_stuck' : null;
   const meaning = stateMeaning(c.provider, c.provider_status ?? 'ACCEPTED');
   if (!meaning.known) return 'unknown_state';
   if (meaning.attention) return 'held';
@@ -135,11 +170,16 @@ function messageOf(c: Candidate, kind: ExceptionKind): string {
   const parts: string[] = [];
   if (kind === 'failed') parts.push(failureMeaning(c.failure_code));
   // Rise's `removed` is a cancel or a failure (Rise does not say which): its own words say so.
-  else if (kind === 'cancelled_by_provider') parts.push(stateMeaning(c.provider, c.provider_status ?? 'CANCELLED').words);
+  else if (kind === 'cancelled_by_provider')
+    parts.push(stateMeaning(c.provider, c.provider_status ?? 'CANCELLED').words);
   else if (kind === 'reversed') parts.push(stateMeaning(c.provider, 'REVERSED').words);
-  else if (kind === 'unknown_stuck') parts.push('sent, but whether the provider holds it is not known yet: resuming the batch resends the same request and looks it up');
+  else if (kind === 'unknown_stuck')
+    parts.push(
+      'sent, but whether the provider holds it is not known yet: resuming the batch resends the same request and looks it up',
+    );
   else parts.push(stateMeaning(c.provider, c.provider_status ?? 'ACCEPTED').words);
-  if (c.last_error && !parts[0]!.includes(c.last_error)) parts.push(`provider said: ${c.last_error}`);
+  if (c.last_error && !parts[0]!.includes(c.last_error))
+    parts.push(`provider said: ${c.last_error}`);
   return parts.join('; ');
 }
 
@@ -147,8 +187,14 @@ function messageOf(c: Candidate, kind: ExceptionKind): string {
  * Every candidate row, kinds decided here (the provider states' meanings live in code, not SQL).
  * Bounded by what needs a person: failed, reversed and unresolved payouts, never the paid ones.
  */
-async function candidates(tx: CentralTx, setting: ExceptionsSetting, now: Date): Promise<Candidate[]> {
-  const unknownBefore = new Date(now.getTime() - setting.unknownAfterMinutes * 60_000).toISOString();
+async function candidates(
+  tx: CentralTx,
+  setting: ExceptionsSetting,
+  now: Date,
+): Promise<Candidate[]> {
+  const unknownBefore = new Date(
+    now.getTime() - setting.unknownAfterMinutes * 60_000,
+  ).toISOString();
   const retryable = pgArray(RETRYABLE_CODES);
   return rows<Candidate>(
     tx,
@@ -173,24 +219,41 @@ export interface ExceptionsQuery {
   offset?: number | undefined;
 }
 
-/** The queue, oldest first (what has waited longest is dealt with first), with each page's attempts. */
-export async function listExceptions(tx: CentralTx, query: ExceptionsQuery, now: Date): Promise<ExceptionsPage> {
+/**
+ * The queue, oldest first (what has waited longest is dealt with first), with each page's attempts.
+ */
+export async function listExceptions(
+  tx: CentralTx,
+  query: ExceptionsQuery,
+  now: Date,
+): Promise<ExceptionsPage> {
   const setting = await loadExceptionsSetting(tx);
   const all: (Candidate & { kind: ExceptionKind })[] = [];
   for (const c of await candidates(tx, setting, now)) {
     const kind = kindOf(c, now, setting);
     if (kind) all.push({ ...c, kind });
   }
-  const byKind = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, 0])) as Record<ExceptionKind, number>;
+  const byKind = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, 0])) as Record<
+    ExceptionKind,
+    number
+  >;
   let newest: number | null = null;
   for (const c of all) {
     byKind[c.kind]++;
     newest = Math.max(newest ?? 0, new Date(c.since).getTime());
   }
-  const chosen = all.filter((c) => !query.kind || c.kind === query.kind).sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
+  const chosen = all
+    .filter((c) => !query.kind || c.kind === query.kind)
+    .sort(
+      (a, b) =>
+        new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id),
+    );
   const offset = query.offset ?? 0;
   const page = chosen.slice(offset, offset + (query.limit ?? 100));
-  const attempts = await attemptsOf(tx, page.map((c) => c.id));
+  const attempts = await attemptsOf(
+    tx,
+    page.map((c) => c.id),
+  );
   return {
     total: chosen.length,
     byKind,
@@ -213,22 +276,41 @@ export async function listExceptions(tx: CentralTx, query: ExceptionsQuery, now:
       failureCode: c.failure_code,
       message: messageOf(c, c.kind),
       attempts: attempts.get(c.id) ?? [],
-      // Holding the affiliate fits every kind (a suspicion, a dispute), unless they are held already.
+      // Holding the affiliate fits every kind (a suspicion, a dispute), unless they are held
+      // already.
       actions: c.hold === null ? [...ACTIONS[c.kind], 'hold_affiliate'] : ACTIONS[c.kind],
     })),
   };
 }
 
-async function attemptsOf(tx: CentralTx, ids: readonly string[]): Promise<Map<string, ExceptionAttempt[]>> {
+async function attemptsOf(
+  tx: CentralTx,
+  ids: readonly string[],
+): Promise<Map<string, ExceptionAttempt[]>> {
   const out = new Map<string, ExceptionAttempt[]>();
   if (ids.length === 0) return out;
-  const list = await rows<{ payout_id: string; attempt: number; state: string; provider_status: string | null; failure_code: string | null; last_error: string | null; created_at: Date | string }>(
+  const list = await rows<{
+    payout_id: string;
+    attempt: number;
+    state: string;
+    provider_status: string | null;
+    failure_code: string | null;
+    last_error: string | null;
+    created_at: Date | string;
+  }>(
     tx,
     sql`SELECT payout_id, attempt, state, provider_status, failure_code, last_error, created_at FROM payout_attempts
         WHERE payout_id = ANY(${pgArray(ids)}::uuid[]) ORDER BY payout_id, attempt`,
   );
   for (const a of list) {
-    const entry: ExceptionAttempt = { attempt: Number(a.attempt), state: a.state, providerStatus: a.provider_status, failureCode: a.failure_code, error: a.last_error, sentAt: new Date(a.created_at).toISOString() };
+    const entry: ExceptionAttempt = {
+      attempt: Number(a.attempt),
+      state: a.state,
+      providerStatus: a.provider_status,
+      failureCode: a.failure_code,
+      error: a.last_error,
+      sentAt: new Date(a.created_at).toISOString(),
+    };
     out.set(a.payout_id, [...(out.get(a.payout_id) ?? []), entry]);
   }
   return out;

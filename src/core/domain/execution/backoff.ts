@@ -13,10 +13,14 @@ export const SEND_BACKOFF: BackoffPolicy = { baseMs: 200, capMs: 5_000 };
 export const RETRY_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 60_000 };
 export const MAX_AUTO_RETRIES = 3;
 
-export function backoffDelay(policy: BackoffPolicy, n: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: BackoffPolicy,
+  n: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(n, 30));
   return Math.floor(random() * ceiling);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
+export const sleep = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -6,7 +6,12 @@
  */
 export type FailureClass = 'retryable' | 'retryable_after_topup' | 'final';
 
-export const RETRYABLE_CODES: readonly string[] = ['TEMPORARY_TRANSFER_ERROR', 'UNKNOWN_BANK_NETWORK_ERROR', 'SERVER_ERROR', 'TEMPORARY_ERROR'];
+export const RETRYABLE_CODES: readonly string[] = [
+  'TEMPORARY_TRANSFER_ERROR',
+  'UNKNOWN_BANK_NETWORK_ERROR',
+  'SERVER_ERROR',
+  'TEMPORARY_ERROR',
+];
 const RETRYABLE = new Set(RETRYABLE_CODES);
 const AFTER_TOPUP = new Set(['INSUFFICIENT_BALANCE']);
 

@@ -20,14 +20,26 @@ export interface Lease {
 export class LeaseLostError extends Error {
   readonly code = 'LEASE_HELD';
   constructor(batch: string, token: bigint) {
-    super(`the execution lease on batch ${batch} (token ${token}) was taken over by another executor: this one stops`);
+    super(
+      `the execution lease on batch ${batch} (token ${token}) was taken over by another executor: this one stops`,
+    );
     this.name = 'LeaseLostError';
   }
 }
 
 /** Takes the lease when free, expired, or already ours; otherwise LEASE_HELD naming the holder. */
-export async function acquireLease(tx: CentralTx, batchId: string, owner: string, ttlMs: number): Promise<Lease> {
-  const [before] = await rows<{ lease_owner: string | null; lease_expires_at: Date | string | null; expired: boolean; number: string }>(
+export async function acquireLease(
+  tx: CentralTx,
+  batchId: string,
+  owner: string,
+  ttlMs: number,
+): Promise<Lease> {
+  const [before] = await rows<{
+    lease_owner: string | null;
+    lease_expires_at: Date | string | null;
+    expired: boolean;
+    number: string;
+  }>(
     tx,
     sql`SELECT lease_owner, lease_expires_at, number, coalesce(lease_expires_at < clock_timestamp(), true) AS expired
         FROM payout_batches WHERE id = ${batchId}::uuid FOR UPDATE`,
@@ -45,7 +57,12 @@ export async function acquireLease(tx: CentralTx, batchId: string, owner: string
                lease_expires_at = clock_timestamp() + ${ttlMs} * interval '1 millisecond'
         WHERE id = ${batchId}::uuid RETURNING lease_token::text AS lease_token`,
   );
-  return { batchId, owner, token: BigInt(taken!.lease_token), takenOverFrom: before.lease_owner && before.lease_owner !== owner ? before.lease_owner : null };
+  return {
+    batchId,
+    owner,
+    token: BigInt(taken!.lease_token),
+    takenOverFrom: before.lease_owner && before.lease_owner !== owner ? before.lease_owner : null,
+  };
 }
 
 /** Extends the lease; false when it is not ours any more. */

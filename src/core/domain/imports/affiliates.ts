@@ -1,16 +1,34 @@
 /**
  * Affiliates CSV: id,name,email,country,currency,provider,channel_code,account_number,
- * account_holder_name,status[,kyc_status]. `currency` is the payout currency. The destination columns
- * are all filled (provider xendit|rise|sandbox) or all empty (no destination yet).
+ * account_holder_name,status[,kyc_status]. `currency` is the payout currency. The destination
+ * columns are all filled (provider xendit|rise|sandbox) or all empty (no destination yet).
  */
 import { sql } from 'drizzle-orm';
 import type { CentralTx } from '../../platform/central/store.js';
 import type { Problem } from '../../shared/errors.js';
 import type { CsvRecord } from './csv.js';
-import { checkCountry, checkCurrency, checkEmail, checkId, checkOneOf, checkText } from '../../shared/fields.js';
+import {
+  checkCountry,
+  checkCurrency,
+  checkEmail,
+  checkId,
+  checkOneOf,
+  checkText,
+} from '../../shared/fields.js';
 
 export const AFFILIATE_COLUMNS = {
-  required: ['id', 'name', 'email', 'country', 'currency', 'provider', 'channel_code', 'account_number', 'account_holder_name', 'status'],
+  required: [
+    'id',
+    'name',
+    'email',
+    'country',
+    'currency',
+    'provider',
+    'channel_code',
+    'account_number',
+    'account_holder_name',
+    'status',
+  ],
   optional: ['kyc_status'],
 } as const;
 
@@ -32,7 +50,11 @@ export interface AffiliateRow {
   kycStatus: string | null; // null: keep what the store has (default 'pending' for new affiliates)
 }
 
-export function parseAffiliate(file: string, rec: CsvRecord, report: (p: Problem) => void): AffiliateRow | null {
+export function parseAffiliate(
+  file: string,
+  rec: CsvRecord,
+  report: (p: Problem) => void,
+): AffiliateRow | null {
   const v = rec.values;
   let ok = true;
   const check = (field: string, fn: (value: string) => string | null) => {
@@ -48,17 +70,32 @@ export function parseAffiliate(file: string, rec: CsvRecord, report: (p: Problem
   check('country', checkCountry);
   check('currency', checkCurrency);
   check('status', checkOneOf(AFFILIATE_STATUSES));
-  if (v.kyc_status !== undefined && v.kyc_status.trim() !== '') check('kyc_status', checkOneOf(KYC_STATUSES));
-  const destination = ['provider', 'channel_code', 'account_number', 'account_holder_name'] as const;
+  if (v.kyc_status !== undefined && v.kyc_status.trim() !== '')
+    check('kyc_status', checkOneOf(KYC_STATUSES));
+  const destination = [
+    'provider',
+    'channel_code',
+    'account_number',
+    'account_holder_name',
+  ] as const;
   const filled = destination.filter((f) => v[f]!.trim() !== '');
   if (filled.length > 0 && filled.length < destination.length) {
     ok = false;
     for (const f of destination.filter((f) => v[f]!.trim() === '')) {
-      report({ file, line: rec.line, field: f, message: `is empty but other destination columns are filled (fill all of ${destination.join(',')} or none)` });
+      report({
+        file,
+        line: rec.line,
+        field: f,
+        message: `is empty but other destination columns are filled (fill all of ${destination.join(',')} or none)`,
+      });
     }
   } else if (filled.length === destination.length) {
     check('provider', checkOneOf(PROVIDERS));
-    check('channel_code', (x) => (/^[A-Z0-9_]{2,64}$/.test(x) ? null : `"${x}" is not a channel code (capital letters, digits, _; e.g. ID_BCA)`));
+    check('channel_code', (x) =>
+      /^[A-Z0-9_]{2,64}$/.test(x)
+        ? null
+        : `"${x}" is not a channel code (capital letters, digits, _; e.g. ID_BCA)`,
+    );
     check('account_number', checkText(64));
     check('account_holder_name', checkText(200));
   }
@@ -80,15 +117,28 @@ export function parseAffiliate(file: string, rec: CsvRecord, report: (p: Problem
 }
 
 /**
- * Inserts new affiliates and updates changed ones in one statement per chunk. Unchanged rows are not
- * touched (re-importing a file changes nothing). A destination change stamps destination_changed_at.
+ * Inserts new affiliates and updates changed ones in one statement per chunk. Unchanged rows are
+ * not touched (re-importing a file changes nothing). A destination change stamps
+ * destination_changed_at.
  */
-export async function upsertAffiliates(tx: CentralTx, chunk: readonly AffiliateRow[]): Promise<{ inserted: number; updated: number }> {
+export async function upsertAffiliates(
+  tx: CentralTx,
+  chunk: readonly AffiliateRow[],
+): Promise<{ inserted: number; updated: number }> {
   if (chunk.length === 0) return { inserted: 0, updated: 0 };
   const json = JSON.stringify(
     chunk.map((r) => ({
-      id: r.id, name: r.name, email: r.email, country: r.country, currency: r.currency, provider: r.provider, channel_code: r.channelCode,
-      account_number: r.accountNumber, account_holder_name: r.accountHolderName, status: r.status, kyc_status: r.kycStatus,
+      id: r.id,
+      name: r.name,
+      email: r.email,
+      country: r.country,
+      currency: r.currency,
+      provider: r.provider,
+      channel_code: r.channelCode,
+      account_number: r.accountNumber,
+      account_holder_name: r.accountHolderName,
+      status: r.status,
+      kyc_status: r.kycStatus,
     })),
   );
   // The existing row is joined in first so that "no kyc_status column" keeps the stored value and
@@ -123,7 +173,9 @@ export async function upsertAffiliates(tx: CentralTx, chunk: readonly AffiliateR
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`);
-  const row = (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as { inserted: number; updated: number };
+  const row = (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as {
+    inserted: number;
+    updated: number;
+  };
   return { inserted: Number(row.inserted), updated: Number(row.updated) };
 }
-

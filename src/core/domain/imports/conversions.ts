@@ -1,8 +1,9 @@
 /**
- * Conversions CSV: id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status,
- * refunded_at. Amounts are decimal strings in major units of `currency` (no more decimals than the
- * currency has); status approved|pending|refunded|fraud; refunded_at is required when status is
- * refunded and must be empty otherwise.
+ * Conversions CSV:
+ * id,affiliate_id,occurred_at,product,gross_amount,discount_amount,currency,status, refunded_at.
+ * Amounts are decimal strings in major units of `currency` (no more decimals than the currency
+ * has); status approved|pending|refunded|fraud; refunded_at is required when status is refunded and
+ * must be empty otherwise.
  */
 import { sql } from 'drizzle-orm';
 import { pgArray } from '../../platform/central/arrays.js';
@@ -11,10 +12,26 @@ import { TreasuryError } from '../../shared/errors.js';
 import type { Problem } from '../../shared/errors.js';
 import { parseAmount } from '../../shared/money/index.js';
 import type { CsvRecord } from './csv.js';
-import { checkCurrency, checkId, checkOneOf, checkText, parseInstant } from '../../shared/fields.js';
+import {
+  checkCurrency,
+  checkId,
+  checkOneOf,
+  checkText,
+  parseInstant,
+} from '../../shared/fields.js';
 
 export const CONVERSION_COLUMNS = {
-  required: ['id', 'affiliate_id', 'occurred_at', 'product', 'gross_amount', 'discount_amount', 'currency', 'status', 'refunded_at'],
+  required: [
+    'id',
+    'affiliate_id',
+    'occurred_at',
+    'product',
+    'gross_amount',
+    'discount_amount',
+    'currency',
+    'status',
+    'refunded_at',
+  ],
 } as const;
 
 export const CONVERSION_STATUSES = ['approved', 'pending', 'refunded', 'fraud'] as const;
@@ -33,7 +50,11 @@ export interface ConversionRow {
   line?: number;
 }
 
-export function parseConversion(file: string, rec: CsvRecord, report: (p: Problem) => void): ConversionRow | null {
+export function parseConversion(
+  file: string,
+  rec: CsvRecord,
+  report: (p: Problem) => void,
+): ConversionRow | null {
   const v = rec.values;
   let ok = true;
   const fail = (field: string, message: string) => {
@@ -67,9 +88,13 @@ export function parseConversion(file: string, rec: CsvRecord, report: (p: Proble
         fail(field, (error as Error).message);
       }
     }
-    // Only the amounts themselves decide whether this comparison is meaningful: a problem in another
-    // field must not hide it (every problem of the row is reported).
-    if (amountsOk && discount > gross) fail('discount_amount', `discount ${v.discount_amount} is larger than gross ${v.gross_amount}`);
+    // Only the amounts themselves decide whether this comparison is meaningful: a problem in
+    // another field must not hide it (every problem of the row is reported).
+    if (amountsOk && discount > gross)
+      fail(
+        'discount_amount',
+        `discount ${v.discount_amount} is larger than gross ${v.gross_amount}`,
+      );
   }
   const status = v.status!.trim();
   const refundedText = v.refunded_at!.trim();
@@ -99,10 +124,18 @@ export function parseConversion(file: string, rec: CsvRecord, report: (p: Proble
   };
 }
 
-/** Inserts new conversions and updates changed ones, one statement per chunk; unchanged rows untouched. */
-export async function upsertConversions(tx: CentralTx, chunk: readonly ConversionRow[], file = '(generated)'): Promise<{ inserted: number; updated: number }> {
+/**
+ * Inserts new conversions and updates changed ones, one statement per chunk; unchanged rows
+ * untouched.
+ */
+export async function upsertConversions(
+  tx: CentralTx,
+  chunk: readonly ConversionRow[],
+  file = '(generated)',
+): Promise<{ inserted: number; updated: number }> {
   if (chunk.length === 0) return { inserted: 0, updated: 0 };
-  // A conversion never moves to another affiliate: its commission (possibly paid) belongs to the first.
+  // A conversion never moves to another affiliate: its commission (possibly paid) belongs to the
+  // first.
   const moved = await rows<{ id: string; affiliate_id: string }>(
     tx,
     sql`SELECT c.id, c.affiliate_id FROM conversions c
@@ -123,7 +156,17 @@ export async function upsertConversions(tx: CentralTx, chunk: readonly Conversio
     );
   }
   const json = JSON.stringify(
-    chunk.map((r) => [r.id, r.affiliateId, r.occurredAt, r.product, r.grossMinor.toString(), r.discountMinor.toString(), r.currency, r.status, r.refundedAt]),
+    chunk.map((r) => [
+      r.id,
+      r.affiliateId,
+      r.occurredAt,
+      r.product,
+      r.grossMinor.toString(),
+      r.discountMinor.toString(),
+      r.currency,
+      r.status,
+      r.refundedAt,
+    ]),
   );
   const result = await tx.execute(sql`
     WITH src AS (
@@ -144,6 +187,9 @@ export async function upsertConversions(tx: CentralTx, chunk: readonly Conversio
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`);
-  const row = (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as { inserted: number; updated: number };
+  const row = (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as {
+    inserted: number;
+    updated: number;
+  };
   return { inserted: Number(row.inserted), updated: Number(row.updated) };
 }

@@ -36,7 +36,11 @@ const newlines = (s: string): number => {
  * Yields every non-blank record with its line number, after checking the header: every required
  * column present, no unknown or duplicate columns. Also computes the file's SHA-256 as it reads.
  */
-export async function* readCsv(file: string, columns: CsvColumns, digest?: { sha256?: string }): AsyncGenerator<CsvRecord> {
+export async function* readCsv(
+  file: string,
+  columns: CsvColumns,
+  digest?: { sha256?: string },
+): AsyncGenerator<CsvRecord> {
   const input = createReadStream(file);
   const hash = createHash('sha256');
   input.on('data', (chunk) => hash.update(chunk));
@@ -62,7 +66,10 @@ export async function* readCsv(file: string, columns: CsvColumns, digest?: { sha
     }
     yield { line: start, values };
   }
-  if (header === null) throw new CsvHeaderError([{ file, line: 1, message: 'the file is empty: expected a header line' }]);
+  if (header === null)
+    throw new CsvHeaderError([
+      { file, line: 1, message: 'the file is empty: expected a header line' },
+    ]);
   if (digest) digest.sha256 = hash.digest('hex');
 }
 
@@ -71,20 +78,34 @@ function checkHeader(file: string, header: string[], columns: CsvColumns): void 
   const allowed = new Set([...columns.required, ...(columns.optional ?? [])]);
   const seen = new Set<string>();
   for (const name of header) {
-    if (seen.has(name)) problems.push({ file, line: 1, field: name, message: `column "${name}" appears twice` });
+    if (seen.has(name))
+      problems.push({ file, line: 1, field: name, message: `column "${name}" appears twice` });
     seen.add(name);
-    if (!allowed.has(name)) problems.push({ file, line: 1, field: name, message: `unknown column "${name}" (expected ${[...allowed].join(',')})` });
+    if (!allowed.has(name))
+      problems.push({
+        file,
+        line: 1,
+        field: name,
+        message: `unknown column "${name}" (expected ${[...allowed].join(',')})`,
+      });
   }
   for (const name of columns.required) {
-    if (!seen.has(name)) problems.push({ file, line: 1, field: name, message: `missing column "${name}"` });
+    if (!seen.has(name))
+      problems.push({ file, line: 1, field: name, message: `missing column "${name}"` });
   }
   if (problems.length) throw new CsvHeaderError(problems);
 }
 
 /** Checks a record's column count, returning a problem when it does not match the header. */
-export function columnCountProblem(file: string, record: CsvRecord, expected: number): Problem | null {
+export function columnCountProblem(
+  file: string,
+  record: CsvRecord,
+  expected: number,
+): Problem | null {
   const count = record.values.__columnCount;
-  return count === undefined ? null : { file, line: record.line, message: `has ${count} fields but the header has ${expected}` };
+  return count === undefined
+    ? null
+    : { file, line: record.line, message: `has ${count} fields but the header has ${expected}` };
 }
 
 /** Collects problems, keeping the first `limit` in full and counting the rest. */

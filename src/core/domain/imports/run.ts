@@ -14,10 +14,27 @@ import { sql } from 'drizzle-orm';
 import { writeInChunks } from '../../platform/central/chunks.js';
 import { rows, type CentralStore, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError, type Problem } from '../../shared/errors.js';
-import { columnCountProblem, CsvHeaderError, ProblemList, readCsv, type CsvColumns, type CsvRecord } from './csv.js';
-import { AFFILIATE_COLUMNS, parseAffiliate, upsertAffiliates, type AffiliateRow } from './affiliates.js';
+import {
+  columnCountProblem,
+  CsvHeaderError,
+  ProblemList,
+  readCsv,
+  type CsvColumns,
+  type CsvRecord,
+} from './csv.js';
+import {
+  AFFILIATE_COLUMNS,
+  parseAffiliate,
+  upsertAffiliates,
+  type AffiliateRow,
+} from './affiliates.js';
 import { compactReportAggregates } from '../reports/aggregates.js';
-import { CONVERSION_COLUMNS, parseConversion, upsertConversions, type ConversionRow } from './conversions.js';
+import {
+  CONVERSION_COLUMNS,
+  parseConversion,
+  upsertConversions,
+  type ConversionRow,
+} from './conversions.js';
 
 export interface ImportSummary {
   file: string;
@@ -31,13 +48,21 @@ export interface ImportSummary {
 interface ImportKind<Row extends { id: string }> {
   columns: CsvColumns;
   parse(file: string, rec: CsvRecord, report: (p: Problem) => void): Row | null;
-  upsert(tx: CentralTx, chunk: readonly Row[], file: string): Promise<{ inserted: number; updated: number }>;
+  upsert(
+    tx: CentralTx,
+    chunk: readonly Row[],
+    file: string,
+  ): Promise<{ inserted: number; updated: number }>;
   /** Affiliate ids each row refers to, checked against the store after pass 1. */
   affiliateOf?(row: Row): string;
 }
 
 const KINDS = {
-  affiliates: { columns: AFFILIATE_COLUMNS, parse: parseAffiliate, upsert: upsertAffiliates } satisfies ImportKind<AffiliateRow>,
+  affiliates: {
+    columns: AFFILIATE_COLUMNS,
+    parse: parseAffiliate,
+    upsert: upsertAffiliates,
+  } satisfies ImportKind<AffiliateRow>,
   conversions: {
     columns: CONVERSION_COLUMNS,
     parse: parseConversion,
@@ -49,14 +74,24 @@ export type ImportKindName = keyof typeof KINDS;
 
 const CHUNK = 5000;
 
-/** What an import reports as it goes; `cancellable: false` once it has begun committing for good. */
-export type ImportProgress = (p: { phase: 'validating' | 'writing'; done: number; total?: number; cancellable?: false }) => void;
+/**
+ * What an import reports as it goes; `cancellable: false` once it has begun committing for good.
+ */
+export type ImportProgress = (p: {
+  phase: 'validating' | 'writing';
+  done: number;
+  total?: number;
+  cancellable?: false;
+}) => void;
 
 export async function importCsv(
   store: CentralStore,
   kindName: ImportKindName,
   file: string,
-  options: { progress?: ImportProgress; record(tx: CentralTx, summary: ImportSummary): Promise<void> },
+  options: {
+    progress?: ImportProgress;
+    record(tx: CentralTx, summary: ImportSummary): Promise<void>;
+  },
 ): Promise<ImportSummary> {
   const kind = KINDS[kindName] as ImportKind<{ id: string }>;
   const label = path.basename(file);
@@ -72,20 +107,39 @@ export async function importCsv(
       counts.written += chunk.length;
       progress({ phase: 'writing', done: counts.written, total: first.rows });
     },
-    committing: () => progress({ phase: 'writing', done: 0, total: first.rows, cancellable: false }),
+    committing: () =>
+      progress({ phase: 'writing', done: 0, total: first.rows, cancellable: false }),
     finish: async (tx) => {
-      if (second.sha256 !== first.sha256 || counts.written !== first.rows) throw changed(store, label);
-      // Each chunk appended report deltas for the affiliates it touched (rows in file order touch many).
+      if (second.sha256 !== first.sha256 || counts.written !== first.rows)
+        throw changed(store, label);
+      // Each chunk appended report deltas for the affiliates it touched (rows in file order touch
+      // many).
       if (counts.written > 0) await compactReportAggregates(tx);
-      const summary = { file: label, sha256: first.sha256!, rows: first.rows, inserted: counts.inserted, updated: counts.updated, unchanged: first.rows - counts.inserted - counts.updated };
+      const summary = {
+        file: label,
+        sha256: first.sha256!,
+        rows: first.rows,
+        inserted: counts.inserted,
+        updated: counts.updated,
+        unchanged: first.rows - counts.inserted - counts.updated,
+      };
       await options.record(tx, summary);
       return summary;
     },
   });
 }
 
-/** Pass 1: every record checked, then the affiliates referred to; nothing written, no transaction held. */
-async function validate(store: CentralStore, kind: ImportKind<{ id: string }>, file: string, label: string, progress: ImportProgress): Promise<{ rows: number; sha256: string | undefined }> {
+/**
+ * Pass 1: every record checked, then the affiliates referred to; nothing written, no transaction
+ * held.
+ */
+async function validate(
+  store: CentralStore,
+  kind: ImportKind<{ id: string }>,
+  file: string,
+  label: string,
+  progress: ImportProgress,
+): Promise<{ rows: number; sha256: string | undefined }> {
   const problems = new ProblemList();
   const seen = new Map<string, number>(); // id → first line
   const references = new Map<string, number>(); // affiliate id → first line referring to it
@@ -104,7 +158,13 @@ async function validate(store: CentralStore, kind: ImportKind<{ id: string }>, f
       const row = kind.parse(label, rec, (p) => problems.add(p));
       if (!row) continue;
       const dup = seen.get(row.id);
-      if (dup !== undefined) problems.add({ file: label, line: rec.line, field: 'id', message: `id "${row.id}" already appears on line ${dup}` });
+      if (dup !== undefined)
+        problems.add({
+          file: label,
+          line: rec.line,
+          field: 'id',
+          message: `id "${row.id}" already appears on line ${dup}`,
+        });
       else seen.set(row.id, rec.line);
       if (kind.affiliateOf) {
         const a = kind.affiliateOf(row);
@@ -117,17 +177,29 @@ async function validate(store: CentralStore, kind: ImportKind<{ id: string }>, f
       const items = error.problems.map((p) => ({ ...p, file: label }));
       throw invalid(label, items, items.length);
     }
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TreasuryError('VALIDATION', `file not found: ${file}`, [{ file, message: 'not found' }]);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new TreasuryError('VALIDATION', `file not found: ${file}`, [
+        { file, message: 'not found' },
+      ]);
     throw error;
   }
   seen.clear();
   if (references.size > 0) {
     // Affiliates are never deleted: one that exists now still exists when the rows are written.
     const ids = JSON.stringify([...references.keys()]);
-    const known = await rows<{ id: string }>(store.db, sql`SELECT id FROM affiliates WHERE id IN (SELECT json_array_elements_text(${ids}::json))`);
+    const known = await rows<{ id: string }>(
+      store.db,
+      sql`SELECT id FROM affiliates WHERE id IN (SELECT json_array_elements_text(${ids}::json))`,
+    );
     const knownIds = new Set(known.map((r) => r.id));
     for (const [id, line] of references) {
-      if (!knownIds.has(id)) problems.add({ file: label, line, field: 'affiliate_id', message: `affiliate "${id}" does not exist (import affiliates first); first referred to here` });
+      if (!knownIds.has(id))
+        problems.add({
+          file: label,
+          line,
+          field: 'affiliate_id',
+          message: `affiliate "${id}" does not exist (import affiliates first); first referred to here`,
+        });
     }
   }
   if (!problems.empty) throw invalid(label, problems.items, problems.total);
@@ -135,8 +207,16 @@ async function validate(store: CentralStore, kind: ImportKind<{ id: string }>, f
   return { rows: count, sha256: first.sha256 };
 }
 
-/** Pass 2's chunks: the file read again, each record parsed as in pass 1 (a difference means the file changed). */
-async function* chunksOf(kind: ImportKind<{ id: string }>, file: string, label: string, second: { sha256?: string }): AsyncGenerator<{ id: string }[]> {
+/**
+ * Pass 2's chunks: the file read again, each record parsed as in pass 1 (a difference means the
+ * file changed).
+ */
+async function* chunksOf(
+  kind: ImportKind<{ id: string }>,
+  file: string,
+  label: string,
+  second: { sha256?: string },
+): AsyncGenerator<{ id: string }[]> {
   let chunk: { id: string }[] = [];
   for await (const rec of readCsv(file, kind.columns, second)) {
     const row = kind.parse(label, rec, () => {
@@ -151,7 +231,10 @@ async function* chunksOf(kind: ImportKind<{ id: string }>, file: string, label: 
   if (chunk.length) yield chunk;
 }
 
-/** The file changed between the passes: on PostgreSQL nothing was kept; on the embedded store what was read before is in. */
+/**
+ * The file changed between the passes: on PostgreSQL nothing was kept; on the embedded store what
+ * was read before is in.
+ */
 function changed(store: CentralStore, label: string): TreasuryError {
   return new TreasuryError(
     'CONFLICT',
@@ -163,5 +246,9 @@ function changed(store: CentralStore, label: string): TreasuryError {
 
 function invalid(file: string, items: Problem[], total: number): TreasuryError {
   const more = total > items.length ? ` (showing the first ${items.length} of ${total})` : '';
-  return new TreasuryError('CSV_INVALID', `${file}: ${total} problem${total === 1 ? '' : 's'}, nothing was imported${more}`, items);
+  return new TreasuryError(
+    'CSV_INVALID',
+    `${file}: ${total} problem${total === 1 ? '' : 's'}, nothing was imported${more}`,
+    items,
+  );
 }

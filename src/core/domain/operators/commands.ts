@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../../platform/central/store.js';
-import { defineCommand, defineQuery, signedIn, STEP_UP_WINDOW_MS, tokenHash } from '../../platform/kernel/router.js';
+import {
+  defineCommand,
+  defineQuery,
+  signedIn,
+  STEP_UP_WINDOW_MS,
+  tokenHash,
+} from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { checkOperatorAddress } from '../access/ranges.js';
 import { ROLES, roleRank } from '../../shared/permissions.js';
@@ -15,25 +21,47 @@ import { endLocalSession, signInOffline, stepUpOffline } from './local-sessions.
 
 export type { SignInResult };
 
-const username = z.string().regex(/^[a-z][a-z0-9._-]{2,31}$/, 'use 3–32 lower-case letters, digits, . _ - (starting with a letter)');
+const username = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9._-]{2,31}$/,
+    'use 3–32 lower-case letters, digits, . _ - (starting with a letter)',
+  );
 
 export const bootstrap = defineCommand({
   name: 'operators.bootstrap',
   permission: 'public', // allowed only while no operator exists, checked inside the transaction
-  input: z.strictObject({ username, displayName: z.string().min(1).max(100).optional(), password: z.string() }),
+  input: z.strictObject({
+    username,
+    displayName: z.string().min(1).max(100).optional(),
+    password: z.string(),
+  }),
   async run(ctx, input) {
     const problem = passwordProblem(input.password);
-    if (problem) throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
+    if (problem)
+      throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
     // Serialises concurrent bootstraps: only the first can see an empty table.
     await ctx.tx.execute(sql`LOCK TABLE operators IN SHARE ROW EXCLUSIVE MODE`);
-    const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM operators`);
-    if (Number(n) > 0) throw new TreasuryError('ALREADY_INITIALISED', 'this central store already has operators: sign in with `treasury login` instead');
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+      ctx.tx,
+      sql`SELECT count(*)::int AS n FROM operators`,
+    );
+    if (Number(n) > 0)
+      throw new TreasuryError(
+        'ALREADY_INITIALISED',
+        'this central store already has operators: sign in with `treasury login` instead',
+      );
     const hash = await hashPassword(input.password);
     const [created] = await rows<{ id: string }>(
       ctx.tx,
       sql`INSERT INTO operators (username, display_name, role, password_hash) VALUES (${input.username}, ${input.displayName ?? input.username}, 'super_admin', ${hash}) RETURNING id`,
     );
-    ctx.audit({ action: 'operators.bootstrap', entityType: 'operator', entityId: created!.id, after: { username: input.username, role: 'super_admin' } });
+    ctx.audit({
+      action: 'operators.bootstrap',
+      entityType: 'operator',
+      entityId: created!.id,
+      after: { username: input.username, role: 'super_admin' },
+    });
     return { operatorId: created!.id, username: input.username, role: 'super_admin' as const };
   },
 });
@@ -47,16 +75,37 @@ export const signIn = defineCommand({
   permission: 'public',
   secretResult: true,
   session: 'opens',
-  input: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+  input: z.strictObject({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(1024),
+  }),
   async run(ctx, input): Promise<SignInResult> {
-    const [op] = await rows<{ id: string; username: string; role: string; status: string; password_hash: string; failed_attempts: number; locked_until: Date | null }>(
+    const [op] = await rows<{
+      id: string;
+      username: string;
+      role: string;
+      status: string;
+      password_hash: string;
+      failed_attempts: number;
+      locked_until: Date | null;
+    }>(
       ctx.tx,
       sql`SELECT id, username, role, status, password_hash, failed_attempts, locked_until FROM operators WHERE lower(username) = lower(${input.username}) FOR UPDATE`,
     );
     const fail = async (reason: string, operatorId: string | null): Promise<SignInResult> => {
       // Repeated failures for a known operator are a security event (the lockout itself blocks).
-      if (operatorId && op) await gate(ctx, await failedSignInHits(ctx.tx, { id: operatorId, username: op.username }, ctx.now), operatorId);
-      ctx.audit({ action: 'session.signIn.failed', entityType: 'operator', entityId: operatorId, after: { username: input.username, reason } });
+      if (operatorId && op)
+        await gate(
+          ctx,
+          await failedSignInHits(ctx.tx, { id: operatorId, username: op.username }, ctx.now),
+          operatorId,
+        );
+      ctx.audit({
+        action: 'session.signIn.failed',
+        entityType: 'operator',
+        entityId: operatorId,
+        after: { username: input.username, reason },
+      });
       return { ok: false, reason };
     };
     const generic = 'unknown username or wrong password';
@@ -66,29 +115,50 @@ export const signIn = defineCommand({
     }
     if (op.status !== 'active') return fail(`operator ${op.username} is ${op.status}`, op.id);
     if (op.locked_until && new Date(op.locked_until).getTime() > ctx.now.getTime()) {
-      return fail(`too many failed sign-ins: locked until ${new Date(op.locked_until).toISOString()}`, op.id);
+      return fail(
+        `too many failed sign-ins: locked until ${new Date(op.locked_until).toISOString()}`,
+        op.id,
+      );
     }
     if (!(await verifyPassword(input.password, op.password_hash))) {
       const attempts = Number(op.failed_attempts) + 1;
       const lockUntil = lockedUntil(attempts, ctx.now);
-      await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`);
+      await ctx.tx.execute(
+        sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`,
+      );
       return fail(generic, op.id);
     }
     const ip = await checkOperatorAddress(ctx, op);
     if (!ip.allowed) return fail(`sign-in refused: ${ip.reason}`, op.id);
-    // The address the session comes from: the server's view when there is one, else the workstation's.
-    // (the host's own knowledge of the caller first, e.g. the browser host's peer address).
+    // The address the session comes from: the server's view when there is one, else the
+    // workstation's. (the host's own knowledge of the caller first, e.g. the browser host's peer
+    // address).
     const address = ctx.call.ip ?? ip.server ?? ctx.addresses[0] ?? null;
-    await gate(ctx, await newAddressHits(ctx.tx, { id: op.id, username: op.username }, address ? [address] : []), op.id);
+    await gate(
+      ctx,
+      await newAddressHits(ctx.tx, { id: op.id, username: op.username }, address ? [address] : []),
+      op.id,
+    );
     const token = randomBytes(32).toString('base64url');
     rememberSecret(token);
-    await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`);
-    await ctx.tx.execute(sql`INSERT INTO sessions (token_hash, operator_id, workstation_id, address) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId}, ${address})`);
-    ctx.audit({ action: 'session.signIn', entityType: 'operator', entityId: op.id, after: { username: op.username } });
+    await ctx.tx.execute(
+      sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`,
+    );
+    await ctx.tx.execute(
+      sql`INSERT INTO sessions (token_hash, operator_id, workstation_id, address) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId}, ${address})`,
+    );
+    ctx.audit({
+      action: 'session.signIn',
+      entityType: 'operator',
+      entityId: op.id,
+      after: { username: op.username },
+    });
     return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
   },
-  // Offline: against the operator as last synced, with the same lockout and IP binding (local-sessions.ts).
-  offline: (ctx, input) => signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
+  // Offline: against the operator as last synced, with the same lockout and IP binding
+  // (local-sessions.ts).
+  offline: (ctx, input) =>
+    signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
 });
 
 /**
@@ -104,22 +174,46 @@ export const stepUp = defineCommand({
   input: z.strictObject({ password: z.string().min(1).max(1024) }),
   async run(ctx, input): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
     const actor = ctx.actor!;
-    const [op] = await rows<{ password_hash: string; failed_attempts: number }>(ctx.tx, sql`SELECT password_hash, failed_attempts FROM operators WHERE id = ${actor.operatorId}::uuid FOR UPDATE`);
+    const [op] = await rows<{ password_hash: string; failed_attempts: number }>(
+      ctx.tx,
+      sql`SELECT password_hash, failed_attempts FROM operators WHERE id = ${actor.operatorId}::uuid FOR UPDATE`,
+    );
     if (!op || !(await verifyPassword(input.password, op.password_hash))) {
       const attempts = Number(op?.failed_attempts ?? 0) + 1;
       const lockUntil = lockedUntil(attempts, ctx.now);
-      await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${actor.operatorId}::uuid`);
-      if (lockUntil) await ctx.tx.execute(sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${actor.operatorId}::uuid AND ended_at IS NULL`);
-      ctx.audit({ action: 'session.stepUp.failed', entityType: 'operator', entityId: actor.operatorId, after: { attempts, lockedUntil: lockUntil?.toISOString() ?? null } });
-      return { ok: false, reason: lockUntil ? `wrong password: too many failures, locked until ${lockUntil.toISOString()} and signed out` : 'wrong password' };
+      await ctx.tx.execute(
+        sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${actor.operatorId}::uuid`,
+      );
+      if (lockUntil)
+        await ctx.tx.execute(
+          sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${actor.operatorId}::uuid AND ended_at IS NULL`,
+        );
+      ctx.audit({
+        action: 'session.stepUp.failed',
+        entityType: 'operator',
+        entityId: actor.operatorId,
+        after: { attempts, lockedUntil: lockUntil?.toISOString() ?? null },
+      });
+      return {
+        ok: false,
+        reason: lockUntil
+          ? `wrong password: too many failures, locked until ${lockUntil.toISOString()} and signed out`
+          : 'wrong password',
+      };
     }
-    await ctx.tx.execute(sql`UPDATE operators SET failed_attempts = 0 WHERE id = ${actor.operatorId}::uuid`);
-    await ctx.tx.execute(sql`UPDATE sessions SET stepped_up_at = ${ctx.now.toISOString()}::timestamptz WHERE token_hash = ${ctx.sessionHash}`);
+    await ctx.tx.execute(
+      sql`UPDATE operators SET failed_attempts = 0 WHERE id = ${actor.operatorId}::uuid`,
+    );
+    await ctx.tx.execute(
+      sql`UPDATE sessions SET stepped_up_at = ${ctx.now.toISOString()}::timestamptz WHERE token_hash = ${ctx.sessionHash}`,
+    );
     ctx.audit({ action: 'session.stepUp', entityType: 'operator', entityId: actor.operatorId });
     return { ok: true, until: new Date(ctx.now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
   },
   // Offline: against the password hash as last synced; a failure counts in the cache's record.
-  offline: signedIn((ctx, input) => stepUpOffline(ctx.cache, ctx.session, ctx.actor.operatorId, input.password, ctx.now)),
+  offline: signedIn((ctx, input) =>
+    stepUpOffline(ctx.cache, ctx.session, ctx.actor.operatorId, input.password, ctx.now),
+  ),
 });
 
 export const signOut = defineCommand({
@@ -128,8 +222,14 @@ export const signOut = defineCommand({
   session: 'ends',
   input: z.strictObject({ token: z.string().min(1) }),
   async run(ctx, input) {
-    await ctx.tx.execute(sql`UPDATE sessions SET ended_at = now() WHERE token_hash = ${tokenHash(input.token)} AND operator_id = ${ctx.actor!.operatorId}`);
-    ctx.audit({ action: 'session.signOut', entityType: 'operator', entityId: ctx.actor!.operatorId });
+    await ctx.tx.execute(
+      sql`UPDATE sessions SET ended_at = now() WHERE token_hash = ${tokenHash(input.token)} AND operator_id = ${ctx.actor!.operatorId}`,
+    );
+    ctx.audit({
+      action: 'session.signOut',
+      entityType: 'operator',
+      entityId: ctx.actor!.operatorId,
+    });
     return { signedOut: true };
   },
   offline: (ctx, input) => ({ signedOut: endLocalSession(ctx.cache, input.token, ctx.now) }),
@@ -140,22 +240,42 @@ export const whoami = defineQuery({
   permission: 'signed_in',
   input: z.strictObject({}),
   async run(ctx) {
-    return { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username, role: ctx.actor!.role };
+    return {
+      operatorId: ctx.actor!.operatorId,
+      username: ctx.actor!.username,
+      role: ctx.actor!.role,
+    };
   },
-  offline: signedIn((ctx) => ({ operatorId: ctx.actor.operatorId, username: ctx.actor.username, role: ctx.actor.role, offline: true })),
+  offline: signedIn((ctx) => ({
+    operatorId: ctx.actor.operatorId,
+    username: ctx.actor.username,
+    role: ctx.actor.role,
+    offline: true,
+  })),
 });
 
-/** Public: whether the central store has any operator yet (so `init` knows whether to bootstrap). */
+/**
+ * Public: whether the central store has any operator yet (so `init` knows whether to bootstrap).
+ */
 export const setupStatus = defineQuery({
   name: 'setup.status',
   permission: 'public',
   input: z.strictObject({}),
   async run(ctx) {
-    const [{ n } = { n: 0 }] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM operators`);
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+      ctx.tx,
+      sql`SELECT count(*)::int AS n FROM operators`,
+    );
     return { initialised: Number(n) > 0 };
   },
   // Offline: whether the cache knows any operator yet.
-  offline: (ctx) => ({ initialised: Number((ctx.cache.sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: bigint }).n) > 0, offline: true }),
+  offline: (ctx) => ({
+    initialised:
+      Number(
+        (ctx.cache.sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: bigint }).n,
+      ) > 0,
+    offline: true,
+  }),
 });
 
 /**
@@ -165,22 +285,42 @@ export const setupStatus = defineQuery({
 export const createOperator = defineCommand({
   name: 'operators.create',
   permission: 'admin.manage',
-  input: z.strictObject({ username, displayName: z.string().min(1).max(100).optional(), role: z.enum(ROLES), password: z.string() }),
+  input: z.strictObject({
+    username,
+    displayName: z.string().min(1).max(100).optional(),
+    role: z.enum(ROLES),
+    password: z.string(),
+  }),
   async run(ctx, input) {
     const problem = passwordProblem(input.password);
-    if (problem) throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
+    if (problem)
+      throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
     if (roleRank(input.role) > roleRank(ctx.actor!.role)) {
-      throw new TreasuryError('FORBIDDEN', `${ctx.actor!.username} (${ctx.actor!.role}) cannot grant the higher role ${input.role}`);
+      throw new TreasuryError(
+        'FORBIDDEN',
+        `${ctx.actor!.username} (${ctx.actor!.role}) cannot grant the higher role ${input.role}`,
+      );
     }
-    const [exists] = await rows<{ id: string }>(ctx.tx, sql`SELECT id FROM operators WHERE lower(username) = lower(${input.username})`);
-    if (exists) throw new TreasuryError('CONFLICT', `an operator named ${input.username} already exists`, [{ field: 'username', message: 'taken' }]);
+    const [exists] = await rows<{ id: string }>(
+      ctx.tx,
+      sql`SELECT id FROM operators WHERE lower(username) = lower(${input.username})`,
+    );
+    if (exists)
+      throw new TreasuryError('CONFLICT', `an operator named ${input.username} already exists`, [
+        { field: 'username', message: 'taken' },
+      ]);
     const hash = await hashPassword(input.password);
     const [created] = await rows<{ id: string }>(
       ctx.tx,
       sql`INSERT INTO operators (username, display_name, role, password_hash, created_by)
           VALUES (${input.username}, ${input.displayName ?? input.username}, ${input.role}, ${hash}, ${ctx.actor!.operatorId}::uuid) RETURNING id`,
     );
-    ctx.audit({ action: 'operators.create', entityType: 'operator', entityId: created!.id, after: { username: input.username, role: input.role } });
+    ctx.audit({
+      action: 'operators.create',
+      entityType: 'operator',
+      entityId: created!.id,
+      after: { username: input.username, role: input.role },
+    });
     return { operatorId: created!.id, username: input.username, role: input.role };
   },
 });
@@ -192,16 +332,25 @@ export const createOperator = defineCommand({
 export const authorizeCacheMaintenance = defineCommand({
   name: 'cache.authorize',
   permission: 'payables.view',
-  input: z.strictObject({ action: z.enum(['rebuild', 'rekey']), reason: z.string().max(500).optional() }),
+  input: z.strictObject({
+    action: z.enum(['rebuild', 'rekey']),
+    reason: z.string().max(500).optional(),
+  }),
   async run(ctx, input) {
-    ctx.audit({ action: `cache.${input.action}`, entityType: 'workstation', entityId: ctx.workstationId, after: { reason: input.reason ?? null } });
+    ctx.audit({
+      action: `cache.${input.action}`,
+      entityType: 'workstation',
+      entityId: ctx.workstationId,
+      after: { reason: input.reason ?? null },
+    });
     return { authorised: true };
   },
 });
 
 /**
  * Pulling the central store into the local cache reads it directly (the change log), outside the
- * command router; the host asks this first so the pull passes the one permission check and is audited.
+ * command router; the host asks this first so the pull passes the one permission check and is
+ * audited.
  */
 export const authorizeSync = defineCommand({
   name: 'sync.authorize',

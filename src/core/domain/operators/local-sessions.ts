@@ -18,7 +18,13 @@ import { checkAddresses, workstationAddresses } from '../../platform/kernel/ip.j
 import type { Role } from '../../shared/permissions.js';
 import type { LocalCache } from '../../platform/cache/cache.js';
 import { TreasuryError } from '../../shared/errors.js';
-import { IDLE_TIMEOUT_MS, STEP_UP_WINDOW_MS, stepUpCurrent, tokenHash, type Actor } from '../../platform/kernel/router.js';
+import {
+  IDLE_TIMEOUT_MS,
+  STEP_UP_WINDOW_MS,
+  stepUpCurrent,
+  tokenHash,
+  type Actor,
+} from '../../platform/kernel/router.js';
 import { lockedUntil, type SignInResult } from './sign-in.js';
 import { hashPassword, verifyPassword } from './password.js';
 
@@ -29,17 +35,37 @@ interface MirroredOperator {
   status: string;
 }
 
-function mirroredOperator(cache: LocalCache, where: { id?: string; username?: string }): MirroredOperator | undefined {
+function mirroredOperator(
+  cache: LocalCache,
+  where: { id?: string; username?: string },
+): MirroredOperator | undefined {
   return (
     where.id !== undefined
-      ? cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE id = ?').get(where.id)
-      : cache.sqlite.prepare('SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)').get(where.username)
+      ? cache.sqlite
+          .prepare('SELECT id, username, role, status FROM operators WHERE id = ?')
+          .get(where.id)
+      : cache.sqlite
+          .prepare(
+            'SELECT id, username, role, status FROM operators WHERE lower(username) = lower(?)',
+          )
+          .get(where.username)
   ) as MirroredOperator | undefined;
 }
 
-/** IP binding offline: the operator's ranges as last synced, against the workstation's addresses (no server view offline). */
-function ipVerdict(cache: LocalCache, op: { id: string; role: string }, addresses: readonly string[]) {
-  const ranges = (cache.sqlite.prepare('SELECT cidr FROM ip_allowlist WHERE operator_id = ? OR role = ? ORDER BY cidr').all(op.id, op.role) as { cidr: string }[]).map((r) => r.cidr);
+/**
+ * IP binding offline: the operator's ranges as last synced, against the workstation's addresses (no
+ * server view offline).
+ */
+function ipVerdict(
+  cache: LocalCache,
+  op: { id: string; role: string },
+  addresses: readonly string[],
+) {
+  const ranges = (
+    cache.sqlite
+      .prepare('SELECT cidr FROM ip_allowlist WHERE operator_id = ? OR role = ? ORDER BY cidr')
+      .all(op.id, op.role) as { cidr: string }[]
+  ).map((r) => r.cidr);
   return checkAddresses({ ranges, workstation: addresses, server: null });
 }
 
@@ -53,106 +79,245 @@ export async function rememberSignIn(
   const at = now.getTime();
   cache.sqlite.transaction(() => {
     cache.sqlite
-      .prepare(`INSERT INTO local_verifiers (operator_id, username, verifier, verified_at, failed_attempts, locked_until) VALUES (?, ?, ?, ?, 0, NULL)
+      .prepare(
+        `INSERT INTO local_verifiers (operator_id, username, verifier, verified_at, failed_attempts, locked_until) VALUES (?, ?, ?, ?, 0, NULL)
                 ON CONFLICT (operator_id) DO UPDATE SET username = excluded.username, verifier = excluded.verifier, verified_at = excluded.verified_at,
-                                                       failed_attempts = 0, locked_until = NULL`)
+                                                       failed_attempts = 0, locked_until = NULL`,
+      )
       .run(signIn.operator.id, signIn.operator.username, verifier, at);
     cache.sqlite
-      .prepare(`INSERT OR REPLACE INTO local_sessions (token_hash, operator_id, username, origin, created_at, last_seen_at) VALUES (?, ?, ?, 'central', ?, ?)`)
+      .prepare(
+        `INSERT OR REPLACE INTO local_sessions (token_hash, operator_id, username, origin, created_at, last_seen_at) VALUES (?, ?, ?, 'central', ?, ?)`,
+      )
       .run(tokenHash(signIn.token), signIn.operator.id, signIn.operator.username, at, at);
   })();
 }
 
 /** Sign-in against the cached verifier, for preparation while the central store is unreachable. */
-export async function signInOffline(cache: LocalCache, username: string, password: string, now: Date, addresses: readonly string[] = workstationAddresses()): Promise<SignInResult & { offline: true }> {
-  const generic = 'unknown username or wrong password (offline sign-in checks the password last used on this workstation while online)';
-  const v = cache.sqlite.prepare('SELECT operator_id, username, verifier, failed_attempts, locked_until FROM local_verifiers WHERE lower(username) = lower(?)').get(username) as
-    | { operator_id: string; username: string; verifier: string; failed_attempts: number; locked_until: bigint | null }
+export async function signInOffline(
+  cache: LocalCache,
+  username: string,
+  password: string,
+  now: Date,
+  addresses: readonly string[] = workstationAddresses(),
+): Promise<SignInResult & { offline: true }> {
+  const generic =
+    'unknown username or wrong password (offline sign-in checks the password last used on this workstation while online)';
+  const v = cache.sqlite
+    .prepare(
+      'SELECT operator_id, username, verifier, failed_attempts, locked_until FROM local_verifiers WHERE lower(username) = lower(?)',
+    )
+    .get(username) as
+    | {
+        operator_id: string;
+        username: string;
+        verifier: string;
+        failed_attempts: number;
+        locked_until: bigint | null;
+      }
     | undefined;
   if (!v) {
     await hashPassword(password); // the same cost as a real check: no enumeration by timing
-    return { ok: false, reason: `${generic}; an operator must sign in online once on this workstation before signing in offline`, offline: true };
+    return {
+      ok: false,
+      reason: `${generic}; an operator must sign in online once on this workstation before signing in offline`,
+      offline: true,
+    };
   }
   if (v.locked_until !== null && Number(v.locked_until) > now.getTime()) {
-    return { ok: false, reason: `too many failed sign-ins: offline sign-in locked until ${new Date(Number(v.locked_until)).toISOString()}`, offline: true };
+    return {
+      ok: false,
+      reason: `too many failed sign-ins: offline sign-in locked until ${new Date(Number(v.locked_until)).toISOString()}`,
+      offline: true,
+    };
   }
   if (!(await verifyPassword(password, v.verifier))) {
     const attempts = Number(v.failed_attempts) + 1;
     const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
-    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockUntil, v.operator_id);
+    cache.sqlite
+      .prepare(
+        'UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?',
+      )
+      .run(attempts, lockUntil, v.operator_id);
     return { ok: false, reason: generic, offline: true };
   }
   const op = mirroredOperator(cache, { id: v.operator_id });
-  if (!op) return { ok: false, reason: `operator ${v.username} is not in this workstation's cache: sync while online first`, offline: true };
-  if (op.status !== 'active') return { ok: false, reason: `operator ${op.username} is ${op.status}`, offline: true };
+  if (!op)
+    return {
+      ok: false,
+      reason: `operator ${v.username} is not in this workstation's cache: sync while online first`,
+      offline: true,
+    };
+  if (op.status !== 'active')
+    return { ok: false, reason: `operator ${op.username} is ${op.status}`, offline: true };
   const ip = ipVerdict(cache, op, addresses);
   if (!ip.allowed) return { ok: false, reason: `sign-in refused: ${ip.reason}`, offline: true };
   const token = randomBytes(32).toString('base64url');
   const at = now.getTime();
   cache.sqlite.transaction(() => {
-    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = 0, locked_until = NULL WHERE operator_id = ?').run(op.id);
     cache.sqlite
-      .prepare(`INSERT INTO local_sessions (token_hash, operator_id, username, origin, created_at, last_seen_at) VALUES (?, ?, ?, 'offline', ?, ?)`)
+      .prepare(
+        'UPDATE local_verifiers SET failed_attempts = 0, locked_until = NULL WHERE operator_id = ?',
+      )
+      .run(op.id);
+    cache.sqlite
+      .prepare(
+        `INSERT INTO local_sessions (token_hash, operator_id, username, origin, created_at, last_seen_at) VALUES (?, ?, ?, 'offline', ?, ?)`,
+      )
       .run(tokenHash(token), op.id, op.username, at, at);
   })();
-  return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role }, offline: true };
+  return {
+    ok: true,
+    token,
+    operator: { id: op.id, username: op.username, role: op.role },
+    offline: true,
+  };
 }
 
 /** The operator behind a session token, checked the way the central router checks it. */
-export function resolveLocalSession(cache: LocalCache, token: string | null | undefined, now: Date, addresses: readonly string[] = workstationAddresses()): Actor & { origin: 'central' | 'offline'; stepUpCurrent: boolean } {
-  if (!token) throw new TreasuryError('UNAUTHENTICATED', 'not signed in: sign in first (offline, the password last used on this workstation online)');
+export function resolveLocalSession(
+  cache: LocalCache,
+  token: string | null | undefined,
+  now: Date,
+  addresses: readonly string[] = workstationAddresses(),
+): Actor & { origin: 'central' | 'offline'; stepUpCurrent: boolean } {
+  if (!token)
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      'not signed in: sign in first (offline, the password last used on this workstation online)',
+    );
   const hash = tokenHash(token);
-  const s = cache.sqlite.prepare('SELECT operator_id, origin, created_at, last_seen_at, ended_at, stepped_up_at FROM local_sessions WHERE token_hash = ?').get(hash) as
-    | { operator_id: string; origin: 'central' | 'offline'; created_at: bigint; last_seen_at: bigint; ended_at: bigint | null; stepped_up_at: bigint | null }
+  const s = cache.sqlite
+    .prepare(
+      'SELECT operator_id, origin, created_at, last_seen_at, ended_at, stepped_up_at FROM local_sessions WHERE token_hash = ?',
+    )
+    .get(hash) as
+    | {
+        operator_id: string;
+        origin: 'central' | 'offline';
+        created_at: bigint;
+        last_seen_at: bigint;
+        ended_at: bigint | null;
+        stepped_up_at: bigint | null;
+      }
     | undefined;
-  if (!s || s.ended_at !== null) throw new TreasuryError('UNAUTHENTICATED', 'this session is not known on this workstation any more: sign in again');
+  if (!s || s.ended_at !== null)
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      'this session is not known on this workstation any more: sign in again',
+    );
   if (now.getTime() - Number(s.last_seen_at) > IDLE_TIMEOUT_MS) {
-    cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
-    throw new TreasuryError('UNAUTHENTICATED', 'the session expired after 30 minutes without activity: sign in again');
+    cache.sqlite
+      .prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?')
+      .run(now.getTime(), hash);
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      'the session expired after 30 minutes without activity: sign in again',
+    );
   }
   const op = mirroredOperator(cache, { id: s.operator_id });
-  if (!op) throw new TreasuryError('UNAUTHENTICATED', "the signed-in operator is not in this workstation's cache: sync while online first");
-  if (op.status !== 'active') throw new TreasuryError('UNAUTHENTICATED', `operator ${op.username} is ${op.status}`);
+  if (!op)
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      "the signed-in operator is not in this workstation's cache: sync while online first",
+    );
+  if (op.status !== 'active')
+    throw new TreasuryError('UNAUTHENTICATED', `operator ${op.username} is ${op.status}`);
   const ip = ipVerdict(cache, op, addresses);
   if (!ip.allowed) {
-    cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
-    throw new TreasuryError('IP_NOT_ALLOWED', `${ip.reason}: the session of ${op.username} has ended`);
+    cache.sqlite
+      .prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?')
+      .run(now.getTime(), hash);
+    throw new TreasuryError(
+      'IP_NOT_ALLOWED',
+      `${ip.reason}: the session of ${op.username} has ended`,
+    );
   }
-  cache.sqlite.prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.getTime(), hash);
-  const stepped = stepUpCurrent(Number(s.created_at), s.stepped_up_at === null ? null : Number(s.stepped_up_at), now.getTime());
-  return { operatorId: op.id, username: op.username, role: op.role, origin: s.origin, stepUpCurrent: stepped };
+  cache.sqlite
+    .prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?')
+    .run(now.getTime(), hash);
+  const stepped = stepUpCurrent(
+    Number(s.created_at),
+    s.stepped_up_at === null ? null : Number(s.stepped_up_at),
+    now.getTime(),
+  );
+  return {
+    operatorId: op.id,
+    username: op.username,
+    role: op.role,
+    origin: s.origin,
+    stepUpCurrent: stepped,
+  };
 }
 
 /** Keeps the local record in step with activity through the central router. */
 export function touchLocalSession(cache: LocalCache, token: string, now: Date): void {
-  cache.sqlite.prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now.getTime(), tokenHash(token));
+  cache.sqlite
+    .prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ? AND ended_at IS NULL')
+    .run(now.getTime(), tokenHash(token));
 }
 
 export function endLocalSession(cache: LocalCache, token: string, now: Date): boolean {
-  return cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now.getTime(), tokenHash(token)).changes > 0;
+  return (
+    cache.sqlite
+      .prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL')
+      .run(now.getTime(), tokenHash(token)).changes > 0
+  );
 }
 
 /** Whether the session was issued by the central store (only those can push). */
 export function sessionOrigin(cache: LocalCache, token: string): 'central' | 'offline' | null {
-  const row = cache.sqlite.prepare('SELECT origin FROM local_sessions WHERE token_hash = ?').get(tokenHash(token)) as { origin: 'central' | 'offline' } | undefined;
+  const row = cache.sqlite
+    .prepare('SELECT origin FROM local_sessions WHERE token_hash = ?')
+    .get(tokenHash(token)) as { origin: 'central' | 'offline' } | undefined;
   return row?.origin ?? null;
 }
 
-/** Offline step-up: the password checked against the cached verifier, failures counted as offline sign-in failures. */
-export async function stepUpOffline(cache: LocalCache, token: string, operatorId: string, password: string, now: Date): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
-  const v = cache.sqlite.prepare('SELECT verifier, failed_attempts FROM local_verifiers WHERE operator_id = ?').get(operatorId) as { verifier: string; failed_attempts: number } | undefined;
+/**
+ * Offline step-up: the password checked against the cached verifier, failures counted as offline
+ * sign-in failures.
+ */
+export async function stepUpOffline(
+  cache: LocalCache,
+  token: string,
+  operatorId: string,
+  password: string,
+  now: Date,
+): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
+  const v = cache.sqlite
+    .prepare('SELECT verifier, failed_attempts FROM local_verifiers WHERE operator_id = ?')
+    .get(operatorId) as { verifier: string; failed_attempts: number } | undefined;
   if (!v || !(await verifyPassword(password, v.verifier))) {
     const attempts = Number(v?.failed_attempts ?? 0) + 1;
     const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
     cache.sqlite.transaction(() => {
-      cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?').run(attempts, lockUntil, operatorId);
-      if (lockUntil !== null) cache.sqlite.prepare('UPDATE local_sessions SET ended_at = ? WHERE operator_id = ? AND ended_at IS NULL').run(now.getTime(), operatorId);
+      cache.sqlite
+        .prepare(
+          'UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?',
+        )
+        .run(attempts, lockUntil, operatorId);
+      if (lockUntil !== null)
+        cache.sqlite
+          .prepare(
+            'UPDATE local_sessions SET ended_at = ? WHERE operator_id = ? AND ended_at IS NULL',
+          )
+          .run(now.getTime(), operatorId);
     })();
-    return { ok: false, reason: lockUntil !== null ? 'wrong password: too many failures, offline sign-in locked and signed out' : 'wrong password' };
+    return {
+      ok: false,
+      reason:
+        lockUntil !== null
+          ? 'wrong password: too many failures, offline sign-in locked and signed out'
+          : 'wrong password',
+    };
   }
   cache.sqlite.transaction(() => {
-    cache.sqlite.prepare('UPDATE local_verifiers SET failed_attempts = 0 WHERE operator_id = ?').run(operatorId);
-    cache.sqlite.prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?').run(now.getTime(), tokenHash(token));
+    cache.sqlite
+      .prepare('UPDATE local_verifiers SET failed_attempts = 0 WHERE operator_id = ?')
+      .run(operatorId);
+    cache.sqlite
+      .prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?')
+      .run(now.getTime(), tokenHash(token));
   })();
   return { ok: true, until: new Date(now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
 }
@@ -173,12 +338,19 @@ export async function followSession(
   const ok = (result as { ok?: boolean } | null)?.ok === true;
   if (def.session === 'opens') {
     if (!ok) return;
-    const r = result as { token: string; operator: Parameters<typeof rememberSignIn>[1]['operator'] };
+    const r = result as {
+      token: string;
+      operator: Parameters<typeof rememberSignIn>[1]['operator'];
+    };
     const { password } = c.payload as { password: string };
     // The cache (and the keychain behind its key) may be unavailable: online work goes on without
     // the offline verifier, which the next sign-in writes.
     try {
-      await rememberSignIn(await cache.get(), { token: r.token, operator: r.operator, password }, new Date());
+      await rememberSignIn(
+        await cache.get(),
+        { token: r.token, operator: r.operator, password },
+        new Date(),
+      );
     } catch {
       /* offline sign-in will not be possible until a later online sign-in succeeds here */
     }
@@ -186,7 +358,10 @@ export async function followSession(
   }
   if (!open) return;
   if (def.session === 'confirms') {
-    if (ok && c.session) (await open).sqlite.prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?').run(Date.now(), tokenHash(c.session));
+    if (ok && c.session)
+      (await open).sqlite
+        .prepare('UPDATE local_sessions SET stepped_up_at = ? WHERE token_hash = ?')
+        .run(Date.now(), tokenHash(c.session));
     return;
   }
   if (def.session === 'ends') {

@@ -7,7 +7,9 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))),
+    scryptCb(password, salt, keylen, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
 
 // N=2^15, r=8 → 32 MiB and ~100 ms per hash: costly to brute-force, fine for a sign-in.
@@ -20,7 +22,8 @@ const maxmem = 128 * N * R * 2;
 export const MIN_PASSWORD_LENGTH = 12;
 
 export function passwordProblem(password: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length < MIN_PASSWORD_LENGTH)
+    return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > 1024) return 'the password must have at most 1024 characters';
   return null;
 }

@@ -15,7 +15,20 @@ import { likePattern, matchesAny } from '../../platform/query/paging.js';
 import { PayablesSet } from './payables.js';
 
 /** PayableTotals' columns, in the query's order (read with COPY). */
-const TOTALS_COLUMNS = ['affiliate_id', 'name', 'status', 'kyc_status', 'payout_provider', 'payout_hold', 'currency', 'payable', 'payable_count', 'pending', 'pending_count', 'adjustments'] as const;
+const TOTALS_COLUMNS = [
+  'affiliate_id',
+  'name',
+  'status',
+  'kyc_status',
+  'payout_provider',
+  'payout_hold',
+  'currency',
+  'payable',
+  'payable_count',
+  'pending',
+  'pending_count',
+  'adjustments',
+] as const;
 
 /** The tables a decided set is made of. */
 const SOURCES = ['affiliates', 'commissions', 'adjustments', 'payout_items', 'commission_rules'];
@@ -32,7 +45,10 @@ export interface DecidedFilter {
 }
 
 /** Every decided (affiliate, currency) row matching the filter, as of now. */
-export async function decidedPayables(ctx: { store: CentralStore; now: Date }, filter: DecidedFilter): Promise<PayablesSet> {
+export async function decidedPayables(
+  ctx: { store: CentralStore; now: Date },
+  filter: DecidedFilter,
+): Promise<PayablesSet> {
   const pattern = likePattern(filter.search);
   const at = ctx.now.getTime();
   const decided = await keptResult<Decided>(
@@ -51,17 +67,23 @@ export async function decidedPayables(ctx: { store: CentralStore; now: Date }, f
             FROM (${payableTotalsSql({ currency: filter.currency, affiliates })}) t`,
         TOTALS_COLUMNS,
       );
-      const totals = fields.map(
-        (f): PayableTotals => ({
-          ...(f as Record<(typeof TOTALS_COLUMNS)[number], string> & { payout_provider: string | null; payout_hold: string | null }),
-          payable_count: Number(f.payable_count),
-          pending_count: Number(f.pending_count),
+      const totals = fields.map((f): PayableTotals => ({
+        ...(f as Record<(typeof TOTALS_COLUMNS)[number], string> & {
+          payout_provider: string | null;
+          payout_hold: string | null;
         }),
-      );
+        payable_count: Number(f.payable_count),
+        pending_count: Number(f.pending_count),
+      }));
       const inForce = ruleVersionAt(versions, at);
-      return { versions, version: inForce?.version ?? null, set: PayablesSet.fromTotals(totals, inForce?.rules, ctx.now) };
+      return {
+        versions,
+        version: inForce?.version ?? null,
+        set: PayablesSet.fromTotals(totals, inForce?.rules, ctx.now),
+      };
     },
-    // A later rule version may come into force with time alone (its effective date), not by a write.
+    // A later rule version may come into force with time alone (its effective date), not by a
+    // write.
     (kept) => (ruleVersionAt(kept.versions, at)?.version ?? null) === kept.version,
   );
   return decided.set;

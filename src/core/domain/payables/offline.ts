@@ -13,18 +13,31 @@ import { PayablesSet } from './payables.js';
  * discarding (the outbox), or through another connection (another process syncing: SQLite's
  * data_version). A set is kept while none of those has moved.
  */
-const keptOffline = new WeakMap<LocalCache, Map<string, { stamp: string; version: number | null; set: PayablesSet }>>();
+const keptOffline = new WeakMap<
+  LocalCache,
+  Map<string, { stamp: string; version: number | null; set: PayablesSet }>
+>();
 
 function mirrorsStamp(cache: LocalCache): string {
   const other = cache.sqlite.pragma('data_version', { simple: true }) as number;
-  const { state } = cache.sqlite.prepare("SELECT group_concat(key || '=' || value, ';') AS state FROM (SELECT key, value FROM sync_state ORDER BY key)").get() as { state: string | null };
+  const { state } = cache.sqlite
+    .prepare(
+      "SELECT group_concat(key || '=' || value, ';') AS state FROM (SELECT key, value FROM sync_state ORDER BY key)",
+    )
+    .get() as { state: string | null };
   const { outbox } = cache.sqlite
-    .prepare("SELECT count(*) || ':' || coalesce(max(seq), 0) || ':' || coalesce(sum(status = 'pending'), 0) || ':' || coalesce(sum(status = 'rejected'), 0) AS outbox FROM outbox")
+    .prepare(
+      "SELECT count(*) || ':' || coalesce(max(seq), 0) || ':' || coalesce(sum(status = 'pending'), 0) || ':' || coalesce(sum(status = 'rejected'), 0) AS outbox FROM outbox",
+    )
     .get() as { outbox: string };
   return `${other}|${state ?? ''}|${outbox}`;
 }
 
-export function payablesSet(cache: LocalCache, filter: { currency?: string | undefined; search?: string | undefined }, now: Date): PayablesSet {
+export function payablesSet(
+  cache: LocalCache,
+  filter: { currency?: string | undefined; search?: string | undefined },
+  now: Date,
+): PayablesSet {
   const term = filter.search?.trim().toLowerCase() ?? '';
   const key = JSON.stringify([filter.currency ?? null, term]);
   const stamp = mirrorsStamp(cache);
@@ -33,11 +46,13 @@ export function payablesSet(cache: LocalCache, filter: { currency?: string | und
   if (!sets) keptOffline.set(cache, (sets = new Map()));
   const kept = sets.get(key);
   if (kept && kept.stamp === stamp && kept.version === (rules?.version ?? null)) return kept.set;
-  const totals = payableTotalsOffline(cache, filter.currency).filter((t) => !term || t.affiliate_id.toLowerCase().includes(term) || t.name.toLowerCase().includes(term));
+  const totals = payableTotalsOffline(cache, filter.currency).filter(
+    (t) =>
+      !term || t.affiliate_id.toLowerCase().includes(term) || t.name.toLowerCase().includes(term),
+  );
   const set = PayablesSet.fromTotals(totals, rules?.rules, now);
   sets.delete(key);
   sets.set(key, { stamp, version: rules?.version ?? null, set });
   while (sets.size > 4) sets.delete(sets.keys().next().value!);
   return set;
 }
-

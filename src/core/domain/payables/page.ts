@@ -13,5 +13,8 @@ export const page = defineQuery({
     return set.page(input);
   },
   // Offline: the same page over the cache's mirrors (offline-payables.ts).
-  offline: (ctx, input) => ({ ...payablesSet(ctx.cache, input, ctx.now).page(input), offline: true }),
+  offline: (ctx, input) => ({
+    ...payablesSet(ctx.cache, input, ctx.now).page(input),
+    offline: true,
+  }),
 });

@@ -6,12 +6,32 @@
  * both page with these functions.
  */
 import { z } from 'zod';
-import { decidePayables, type IneligibleReason, type PayableTotals } from '../calculation/payables.js';
+import {
+  decidePayables,
+  type IneligibleReason,
+  type PayableTotals,
+} from '../calculation/payables.js';
 import type { RuleSet } from '../../shared/commission/index.js';
-import { byAmount, byNumber, byText, OrderedRows, type Compare } from '../../platform/query/ordered.js';
+import {
+  byAmount,
+  byNumber,
+  byText,
+  OrderedRows,
+  type Compare,
+} from '../../platform/query/ordered.js';
 import { currencyInput, pageFields, pageOf, type Sort } from '../../platform/query/paging.js';
 
-export const PAYABLES_SORT = ['affiliateId', 'name', 'status', 'currency', 'pendingMinor', 'payableMinor', 'commissions', 'eligible', 'reason'] as const;
+export const PAYABLES_SORT = [
+  'affiliateId',
+  'name',
+  'status',
+  'currency',
+  'pendingMinor',
+  'payableMinor',
+  'commissions',
+  'eligible',
+  'reason',
+] as const;
 export type PayablesSortField = (typeof PAYABLES_SORT)[number];
 
 export const payablesPageInput = z.strictObject({
@@ -29,7 +49,9 @@ export interface PayablesPageRow {
   /** The commissions' currency (one row per affiliate and currency, as payables.list). */
   currency: string;
   pendingMinor: string;
-  /** Payable commissions plus open adjustments, never below zero (a negative balance is carried). */
+  /**
+   * Payable commissions plus open adjustments, never below zero (a negative balance is carried).
+   */
   payableMinor: string;
   /** Open commissions behind the amounts: payable plus pending. */
   commissions: number;
@@ -60,7 +82,11 @@ export interface PayablesPage {
  * The grid's rows from the aggregate's totals, decided by payables.list's own function: shared by
  * the central query and the offline one, so both say the same thing about the same totals.
  */
-export function decidePageRows(totals: readonly PayableTotals[], rules: RuleSet | undefined, now: Date): PayablesPageRow[] {
+export function decidePageRows(
+  totals: readonly PayableTotals[],
+  rules: RuleSet | undefined,
+  now: Date,
+): PayablesPageRow[] {
   const decided = decidePayables(totals, rules, now);
   return decided.map((d, i) => ({
     affiliateId: d.affiliateId,
@@ -104,13 +130,24 @@ export const PAYABLES_DEFAULT_SORT: Sort<PayablesSortField> = { field: 'affiliat
  */
 export class PayablesSet {
   private readonly decided: readonly Decided[];
-  private readonly subsets = new Map<string, { ordered: OrderedRows<Decided, PayablesSortField>; totals: PayablesTotal[] }>();
+  private readonly subsets = new Map<
+    string,
+    { ordered: OrderedRows<Decided, PayablesSortField>; totals: PayablesTotal[] }
+  >();
 
   constructor(rows: readonly PayablesPageRow[]) {
-    this.decided = rows.map((row) => ({ row, pending: BigInt(row.pendingMinor), payable: BigInt(row.payableMinor) }));
+    this.decided = rows.map((row) => ({
+      row,
+      pending: BigInt(row.pendingMinor),
+      payable: BigInt(row.payableMinor),
+    }));
   }
 
-  static fromTotals(totals: readonly PayableTotals[], rules: RuleSet | undefined, now: Date): PayablesSet {
+  static fromTotals(
+    totals: readonly PayableTotals[],
+    rules: RuleSet | undefined,
+    now: Date,
+  ): PayablesSet {
     return new PayablesSet(decidePageRows(totals, rules, now));
   }
 
@@ -130,10 +167,28 @@ export class PayablesSet {
     const key = String(eligible ?? 'all');
     const known = this.subsets.get(key);
     if (known) return known;
-    const rows = eligible === undefined ? this.decided : this.decided.filter((d) => d.row.eligible === eligible);
-    const sums = new Map<string, { pending: bigint; payable: bigint; affiliates: number; eligible: number; eligiblePayable: bigint }>();
+    const rows =
+      eligible === undefined
+        ? this.decided
+        : this.decided.filter((d) => d.row.eligible === eligible);
+    const sums = new Map<
+      string,
+      {
+        pending: bigint;
+        payable: bigint;
+        affiliates: number;
+        eligible: number;
+        eligiblePayable: bigint;
+      }
+    >();
     for (const d of rows) {
-      const t = sums.get(d.row.currency) ?? { pending: 0n, payable: 0n, affiliates: 0, eligible: 0, eligiblePayable: 0n };
+      const t = sums.get(d.row.currency) ?? {
+        pending: 0n,
+        payable: 0n,
+        affiliates: 0,
+        eligible: 0,
+        eligiblePayable: 0n,
+      };
       t.pending += d.pending;
       t.payable += d.payable;
       t.affiliates++;
@@ -153,7 +208,10 @@ export class PayablesSet {
         eligibleAffiliates: t.eligible,
         eligibleMinor: t.eligiblePayable.toString(),
       }));
-    const subset = { ordered: new OrderedRows(rows, COMPARE, tieBreak, { reason: (d) => d.row.reason === null }), totals };
+    const subset = {
+      ordered: new OrderedRows(rows, COMPARE, tieBreak, { reason: (d) => d.row.reason === null }),
+      totals,
+    };
     this.subsets.set(key, subset);
     return subset;
   }

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { rows } from '../../platform/central/store.js';
 import { defineCommand, defineQuery } from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
-import { PROVIDER_NAMES, type ProviderName } from '../../platform/payments/provider.js';
+import { PROVIDER_NAMES } from '../../platform/payments/provider.js';
 import { reconcile, RECONCILE_OUTCOMES } from '../reconciliation/reconcile.js';
 import { pollPayouts } from './poll.js';
 import { instant, periodOrdered, toDate } from '../../platform/kernel/inputs.js';
@@ -41,9 +41,15 @@ export const poll = defineCommand({
       payoutIds: input.payoutIds,
       dueOnly: input.dueOnly,
       limit: input.limit,
-      includeSucceededSince: input.includeSucceededSince === undefined ? undefined : toDate(input.includeSucceededSince),
+      includeSucceededSince:
+        input.includeSucceededSince === undefined ? undefined : toDate(input.includeSucceededSince),
       concurrency: input.concurrency,
-      audit: { operatorId: ctx.actor!.operatorId, commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
+      audit: {
+        operatorId: ctx.actor!.operatorId,
+        commandId: ctx.commandId,
+        ip: ctx.call.ip,
+        workstationId: ctx.workstationId,
+      },
     });
   },
 });
@@ -68,9 +74,23 @@ export const reconcileRun = defineCommand({
 export const reconcileList = defineQuery({
   name: 'reconcile.list',
   permission: 'reports.view',
-  input: z.strictObject({ provider: provider.optional(), limit: z.number().int().min(1).max(1000).optional(), offset: z.number().int().min(0).optional() }),
+  input: z.strictObject({
+    provider: provider.optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    offset: z.number().int().min(0).optional(),
+  }),
   async run(ctx, input) {
-    const runs = await rows<{ id: string; provider: string; period_from: Date | string; period_to: Date | string; status: string; counts: Record<string, number>; problem: string | null; operator: string | null; created_at: Date | string }>(
+    const runs = await rows<{
+      id: string;
+      provider: string;
+      period_from: Date | string;
+      period_to: Date | string;
+      status: string;
+      counts: Record<string, number>;
+      problem: string | null;
+      operator: string | null;
+      created_at: Date | string;
+    }>(
       ctx.tx,
       sql`SELECT r.id, r.provider, r.period_from, r.period_to, r.status, r.counts, r.problem, o.username AS operator, r.created_at
           FROM reconciliation_runs r LEFT JOIN operators o ON o.id = r.operator_id
@@ -102,7 +122,13 @@ export const reconcileResults = defineQuery({
     offset: z.number().int().min(0).optional(),
   }),
   async run(ctx, input) {
-    const [run] = await rows<{ id: string; provider: string; status: string; counts: Record<string, number>; problem: string | null }>(
+    const [run] = await rows<{
+      id: string;
+      provider: string;
+      status: string;
+      counts: Record<string, number>;
+      problem: string | null;
+    }>(
       ctx.tx,
       sql`SELECT id, provider, status, counts, problem FROM reconciliation_runs WHERE id = ${input.runId}::uuid`,
     );
@@ -113,8 +139,16 @@ export const reconcileResults = defineQuery({
       sql`SELECT count(*)::int AS n FROM reconciliation_results WHERE run_id = ${run.id}::uuid AND (${outcome}::text IS NULL OR outcome = ${outcome}::text)`,
     );
     const results = await rows<{
-      id: string; payout_id: string | null; provider_payout_id: string | null; outcome: string; our_status: string | null; provider_status: string | null;
-      our_amount_minor: string | null; provider_amount_minor: string | null; currency: string | null; details: Record<string, unknown>;
+      id: string;
+      payout_id: string | null;
+      provider_payout_id: string | null;
+      outcome: string;
+      our_status: string | null;
+      provider_status: string | null;
+      our_amount_minor: string | null;
+      provider_amount_minor: string | null;
+      currency: string | null;
+      details: Record<string, unknown>;
     }>(
       ctx.tx,
       sql`SELECT id::text AS id, payout_id, provider_payout_id, outcome, our_status, provider_status,
@@ -123,7 +157,13 @@ export const reconcileResults = defineQuery({
           ORDER BY id LIMIT ${input.limit ?? 100} OFFSET ${input.offset ?? 0}`,
     );
     return {
-      run: { id: run.id, provider: run.provider, status: run.status, counts: run.counts, problem: run.problem },
+      run: {
+        id: run.id,
+        provider: run.provider,
+        status: run.status,
+        counts: run.counts,
+        problem: run.problem,
+      },
       total: Number(n),
       results: results.map((r) => ({
         id: r.id,
@@ -152,7 +192,12 @@ export const startRelay = defineCommand({
   permission: 'admin.manage',
   input: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65_535) }),
   async run(ctx, input) {
-    ctx.audit({ action: 'webhooks.relay.start', entityType: 'webhook_relay', entityId: `${input.host}:${input.port}`, after: { host: input.host, port: input.port } });
+    ctx.audit({
+      action: 'webhooks.relay.start',
+      entityType: 'webhook_relay',
+      entityId: `${input.host}:${input.port}`,
+      after: { host: input.host, port: input.port },
+    });
     return { authorised: true };
   },
 });
@@ -168,7 +213,17 @@ export const events = defineQuery({
     offset: z.number().int().min(0).optional(),
   }),
   async run(ctx, input) {
-    const list = await rows<{ id: string; provider: string; event_key: string; payout_id: string | null; provider_payout_id: string | null; type: string; status: string | null; payload: unknown; received_at: Date | string }>(
+    const list = await rows<{
+      id: string;
+      provider: string;
+      event_key: string;
+      payout_id: string | null;
+      provider_payout_id: string | null;
+      type: string;
+      status: string | null;
+      payload: unknown;
+      received_at: Date | string;
+    }>(
       ctx.tx,
       sql`SELECT id::text AS id, provider, event_key, payout_id, provider_payout_id, type, status, payload, received_at FROM provider_events
           WHERE (${input.payout ?? null}::uuid IS NULL OR payout_id = ${input.payout ?? null}::uuid)

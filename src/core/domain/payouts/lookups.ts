@@ -1,8 +1,8 @@
 /**
  * The lookup schedule of payouts that wait at the provider, kept on their attempts so that every
  * asker — the executor's rounds, `payouts.poll`, another workstation — follows one schedule: an
- * attempt is looked up when its `next_lookup_at` has come, and each answer "still waiting" pushes it
- * further out (LOOKUP_BACKOFF below). Final news ends the schedule by itself: only
+ * attempt is looked up when its `next_lookup_at` has come, and each answer "still waiting" pushes
+ * it further out (LOOKUP_BACKOFF below). Final news ends the schedule by itself: only
  * waiting attempts are looked up.
  */
 import { sql } from 'drizzle-orm';
@@ -12,7 +12,11 @@ import type { CentralTx } from '../../platform/central/store.js';
 export const LOOKUP_DUE = sql`(a.next_lookup_at IS NULL OR a.next_lookup_at <= clock_timestamp())`;
 
 /** Records that these attempts were found still waiting at `now`: one statement for all. */
-export async function noteStillWaiting(tx: CentralTx, attempts: readonly { payoutId: string; attempt: number }[], now: Date): Promise<void> {
+export async function noteStillWaiting(
+  tx: CentralTx,
+  attempts: readonly { payoutId: string; attempt: number }[],
+  now: Date,
+): Promise<void> {
   if (attempts.length === 0) return;
   const { baseMs, capMs } = LOOKUP_BACKOFF;
   await tx.execute(sql`
@@ -24,13 +28,16 @@ export async function noteStillWaiting(tx: CentralTx, attempts: readonly { payou
 
 /**
  * Status lookups of a payout that waits at the provider (held for compliance, a cash pickup, a slow
- * bank): the n-th lookup that found it still waiting puts the next one base × 2^n later, up to a few
- * minutes — a payout held for an hour is asked about some twenty times, not every round (Xendit rate
- * limits per account; hundreds of held payouts asked four times a second would run into it). No
- * jitter: the bound is what matters, and one round asks many payouts together anyway.
+ * bank): the n-th lookup that found it still waiting puts the next one base × 2^n later, up to a
+ * few minutes — a payout held for an hour is asked about some twenty times, not every round (Xendit
+ * rate limits per account; hundreds of held payouts asked four times a second would run into it).
+ * No jitter: the bound is what matters, and one round asks many payouts together anyway.
  */
 export const LOOKUP_BACKOFF = { baseMs: 250, capMs: 300_000 } as const;
 
-export function lookupDelay(lookups: number, policy: { baseMs: number; capMs: number } = LOOKUP_BACKOFF): number {
+export function lookupDelay(
+  lookups: number,
+  policy: { baseMs: number; capMs: number } = LOOKUP_BACKOFF,
+): number {
   return Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(lookups, 30));
 }

@@ -15,20 +15,49 @@ import { toDate } from '../../platform/kernel/inputs.js';
 import { PAYOUT_STATUSES } from './status.js';
 import { PROVIDER_NAMES } from '../../platform/payments/provider.js';
 import { failureMeaning, stateWords } from '../providers/states.js';
-import { currencyInput, dateInput, isoOf, likePattern, matchesAny, orderBy, pageFields, pageOf, type Sort } from '../../platform/query/paging.js';
+import {
+  currencyInput,
+  dateInput,
+  isoOf,
+  likePattern,
+  matchesAny,
+  orderBy,
+  pageFields,
+  pageOf,
+  type Sort,
+} from '../../platform/query/paging.js';
 
-export const PAYOUTS_SORT = ['createdAt', 'updatedAt', 'amountMinor', 'currency', 'status', 'provider', 'affiliateId', 'affiliateName', 'batchNumber', 'attempts', 'failureCode'] as const;
+export const PAYOUTS_SORT = [
+  'createdAt',
+  'updatedAt',
+  'amountMinor',
+  'currency',
+  'status',
+  'provider',
+  'affiliateId',
+  'affiliateName',
+  'batchNumber',
+  'attempts',
+  'failureCode',
+] as const;
 export type PayoutsSortField = (typeof PAYOUTS_SORT)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const payoutsPageInput = z.strictObject({
-  status: z.enum(PAYOUT_STATUSES, { error: `must be one of ${PAYOUT_STATUSES.join(', ')}` }).optional(),
-  provider: z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
+  status: z
+    .enum(PAYOUT_STATUSES, { error: `must be one of ${PAYOUT_STATUSES.join(', ')}` })
+    .optional(),
+  provider: z
+    .enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` })
+    .optional(),
   currency: currencyInput.optional(),
   batch: batchRef.optional(),
   affiliateId: z.string().min(1, 'name an affiliate by id').max(64).optional(),
-  /** Payouts whose last failure code is exactly this one (the provider's code, e.g. INVALID_DESTINATION). */
+  /**
+   * Payouts whose last failure code is exactly this one (the provider's code, e.g.
+   * INVALID_DESTINATION).
+   */
   failureCode: z.string().trim().min(1, 'name a failure code').max(64).optional(),
   /** Payouts created at or after `from` and before `to`. */
   from: dateInput.optional(),
@@ -54,7 +83,10 @@ export interface PayoutRow {
   status: string;
   /** The provider's id of the current attempt's payout. */
   providerReference: string | null;
-  /** The provider's own state as last heard (e.g. LOCKED), and what it means in words; null before any answer. */
+  /**
+   * The provider's own state as last heard (e.g. LOCKED), and what it means in words; null before
+   * any answer.
+   */
   providerStatus: string | null;
   providerStateMeaning: string | null;
   /** Attempts so far (the current attempt's number; 0 when nothing was sent). */
@@ -79,8 +111,8 @@ export interface PayoutsPage {
 export const PAYOUTS_DEFAULT_SORT: Sort<PayoutsSortField> = { field: 'createdAt', dir: 'desc' };
 
 /**
- * Amounts of different currencies do not compare: sorting by amount groups by currency first (always
- * ascending) and orders the amounts within each currency the way asked.
+ * Amounts of different currencies do not compare: sorting by amount groups by currency first
+ * (always ascending) and orders the amounts within each currency the way asked.
  */
 const COLUMNS = {
   createdAt: sql`p.created_at`,
@@ -102,39 +134,95 @@ export function payoutFilters(input: Omit<PayoutsPageInput, 'sort' | 'offset' | 
   if (input.status) conditions.push(sql`p.status = ${input.status}`);
   if (input.provider) conditions.push(sql`p.provider = ${input.provider}`);
   if (input.currency) conditions.push(sql`p.currency = ${input.currency}`);
-  if (input.batch) conditions.push(UUID.test(input.batch) ? sql`p.batch_id = ${input.batch}::uuid` : sql`b.number = ${input.batch}`);
+  if (input.batch)
+    conditions.push(
+      UUID.test(input.batch)
+        ? sql`p.batch_id = ${input.batch}::uuid`
+        : sql`b.number = ${input.batch}`,
+    );
   if (input.affiliateId) conditions.push(sql`p.affiliate_id = ${input.affiliateId}`);
   if (input.failureCode) conditions.push(sql`p.failure_code = ${input.failureCode}`);
-  if (input.from) conditions.push(sql`p.created_at >= ${toDate(input.from).toISOString()}::timestamptz`);
+  if (input.from)
+    conditions.push(sql`p.created_at >= ${toDate(input.from).toISOString()}::timestamptz`);
   if (input.to) conditions.push(sql`p.created_at < ${toDate(input.to).toISOString()}::timestamptz`);
   const pattern = likePattern(input.search);
-  if (pattern) conditions.push(matchesAny(pattern, [sql`p.id::text`, sql`p.affiliate_id`, sql`a.name`, sql`b.number`, sql`coalesce(p.provider_payout_id, '')`]));
+  if (pattern)
+    conditions.push(
+      matchesAny(pattern, [
+        sql`p.id::text`,
+        sql`p.affiliate_id`,
+        sql`a.name`,
+        sql`b.number`,
+        sql`coalesce(p.provider_payout_id, '')`,
+      ]),
+    );
   return sql.join(conditions, sql` AND `);
 }
 
 /** A payout as both stores return it (the cache gives integers where Postgres gives text). */
 interface RawPayout {
-  id: string; batch_id: string; number: string; affiliate_id: string; name: string; amount_minor: string | bigint; currency: string;
-  source_amount_minor: string | bigint; source_currency: string; fx_rate: string | null; provider: string; channel_code: string; status: string;
-  provider_payout_id: string | null; provider_status: string | null; attempt: number | bigint; failure_code: string | null; last_error: string | null;
-  split_part: number | bigint; split_parts: number | bigint;
+  id: string;
+  batch_id: string;
+  number: string;
+  affiliate_id: string;
+  name: string;
+  amount_minor: string | bigint;
+  currency: string;
+  source_amount_minor: string | bigint;
+  source_currency: string;
+  fx_rate: string | null;
+  provider: string;
+  channel_code: string;
+  status: string;
+  provider_payout_id: string | null;
+  provider_status: string | null;
+  attempt: number | bigint;
+  failure_code: string | null;
+  last_error: string | null;
+  split_part: number | bigint;
+  split_parts: number | bigint;
 }
 
-/** One grid row from either store (timestamps converted by the caller: the stores keep them differently). */
+/**
+ * One grid row from either store (timestamps converted by the caller: the stores keep them
+ * differently).
+ */
 function rowOf(p: RawPayout, createdAt: string, updatedAt: string): PayoutRow {
   return {
-    id: p.id, batchId: p.batch_id, batchNumber: p.number, affiliateId: p.affiliate_id, affiliateName: p.name, amountMinor: String(p.amount_minor), currency: p.currency,
-    sourceAmountMinor: String(p.source_amount_minor), sourceCurrency: p.source_currency.trim(), fxRate: p.fx_rate, provider: p.provider, channelCode: p.channel_code,
-    status: p.status, providerReference: p.provider_payout_id, providerStatus: p.provider_status, providerStateMeaning: stateWords(p.provider, p.provider_status),
-    attempts: Number(p.attempt), failureCode: p.failure_code, failureMessage: p.failure_code === null ? null : failureMeaning(p.failure_code),
-    lastError: p.last_error ?? p.failure_code, part: Number(p.split_part), parts: Number(p.split_parts), createdAt, updatedAt,
+    id: p.id,
+    batchId: p.batch_id,
+    batchNumber: p.number,
+    affiliateId: p.affiliate_id,
+    affiliateName: p.name,
+    amountMinor: String(p.amount_minor),
+    currency: p.currency,
+    sourceAmountMinor: String(p.source_amount_minor),
+    sourceCurrency: p.source_currency.trim(),
+    fxRate: p.fx_rate,
+    provider: p.provider,
+    channelCode: p.channel_code,
+    status: p.status,
+    providerReference: p.provider_payout_id,
+    providerStatus: p.provider_status,
+    providerStateMeaning: stateWords(p.provider, p.provider_status),
+    attempts: Number(p.attempt),
+    failureCode: p.failure_code,
+    failureMessage: p.failure_code === null ? null : failureMeaning(p.failure_code),
+    lastError: p.last_error ?? p.failure_code,
+    part: Number(p.split_part),
+    parts: Number(p.split_parts),
+    createdAt,
+    updatedAt,
   };
 }
 
 export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promise<PayoutsPage> {
   const where = payoutFilters(input);
   const from = sql`payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id`;
-  const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`);
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+    tx,
+    sql`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`,
+  );
   const { offset, limit } = pageOf(input);
   const list = await rows<RawPayout & { created_at: Date | string; updated_at: Date | string }>(
     tx,
@@ -146,10 +234,16 @@ export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promi
         ORDER BY ${orderBy(COLUMNS, input.sort, PAYOUTS_DEFAULT_SORT, [sql`p.id`])}
         LIMIT ${limit} OFFSET ${offset}`,
   );
-  return { total: Number(n), rows: list.map((p) => rowOf(p, isoOf(p.created_at)!, isoOf(p.updated_at)!)) };
+  return {
+    total: Number(n),
+    rows: list.map((p) => rowOf(p, isoOf(p.created_at)!, isoOf(p.updated_at)!)),
+  };
 }
 
-/** Sort fields → SQLite expressions (fixed text, never from the request). Amounts: within currency, as online. */
+/**
+ * Sort fields → SQLite expressions (fixed text, never from the request). Amounts: within currency,
+ * as online.
+ */
 const PAYOUT_COLUMNS: Record<PayoutsSortField, string> = {
   createdAt: mirrorInstant('p.created_at'),
   updatedAt: mirrorInstant('p.updated_at'),
@@ -170,7 +264,10 @@ const PAYOUT_COLUMNS: Record<PayoutsSortField, string> = {
  * too) and every sort answers as online. Provider error texts (payout attempts) are not mirrored:
  * `lastError` is the failure code offline.
  */
-export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): PayoutsPage & { offline: true } {
+export function payoutsPageOffline(
+  cache: LocalCache,
+  input: PayoutsPageInput,
+): PayoutsPage & { offline: true } {
   const where: string[] = ['1'];
   const params: (string | number)[] = [];
   const add = (condition: string, ...values: (string | number)[]) => {
@@ -189,12 +286,19 @@ export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): 
   if (pattern) {
     add(
       "(p.id LIKE ? ESCAPE '\\' OR p.affiliate_id LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\' OR b.number LIKE ? ESCAPE '\\' OR coalesce(p.provider_payout_id, '') LIKE ? ESCAPE '\\')",
-      pattern, pattern, pattern, pattern, pattern,
+      pattern,
+      pattern,
+      pattern,
+      pattern,
+      pattern,
     );
   }
-  const from = 'payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id';
+  const from =
+    'payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id';
   const condition = where.join(' AND ');
-  const n = cache.sqlite.prepare(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`).get(...params) as { n: bigint };
+  const n = cache.sqlite
+    .prepare(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`)
+    .get(...params) as { n: bigint };
   const sort = input.sort ?? PAYOUTS_DEFAULT_SORT;
   const { offset, limit } = pageOf(input);
   const list = cache.sqlite
@@ -207,7 +311,11 @@ export function payoutsPageOffline(cache: LocalCache, input: PayoutsPageInput): 
        LIMIT ? OFFSET ?`,
     )
     .all(...params, limit, offset) as (RawPayout & { created_at: string; updated_at: string })[];
-  return { total: Number(n.n), rows: list.map((p) => rowOf(p, isoText(p.created_at), isoText(p.updated_at))), offline: true };
+  return {
+    total: Number(n.n),
+    rows: list.map((p) => rowOf(p, isoText(p.created_at), isoText(p.updated_at))),
+    offline: true,
+  };
 }
 
 export const page = defineQuery({

@@ -11,8 +11,8 @@
  *
  * A person's poll asks every payout it names (or all): they asked for an answer now. Each answer
  * "still waiting" advances the payout's lookup schedule (payouts/lookups.ts), which the executor's
- * rounds follow — and so does a poll with `dueOnly` (an automatic poller): many held payouts must not
- * run into the provider's rate limit. Skipped ones are counted as `notDue`.
+ * rounds follow — and so does a poll with `dueOnly` (an automatic poller): many held payouts must
+ * not run into the provider's rate limit. Skipped ones are counted as `notDue`.
  *
  * UNKNOWN payouts are not polled: whether they exist at all is the executor's question (resend the
  * same request, then look up the reference), and answering it here could race the executor.
@@ -21,14 +21,22 @@
  * reversals (the money came back: the liability is open again).
  */
 import { sql } from 'drizzle-orm';
-import { appendAudit, type AuditContext, type AuditEntry } from '../../platform/kernel/audit-chain.js';
+import {
+  appendAudit,
+  type AuditContext,
+  type AuditEntry,
+} from '../../platform/kernel/audit-chain.js';
 import { loadBatch } from '../batches/content.js';
 import { centralNow } from '../../platform/central/clock.js';
 import { pgArray } from '../../platform/central/arrays.js';
 import { rows, type CentralStore } from '../../platform/central/store.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { mapLimit } from '../execution/pool.js';
-import { TERMINAL_PROVIDER_STATUSES, type PayoutProvider, type ProviderName } from '../../platform/payments/provider.js';
+import {
+  TERMINAL_PROVIDER_STATUSES,
+  type PayoutProvider,
+  type ProviderName,
+} from '../../platform/payments/provider.js';
 import { LOOKUP_DUE, noteStillWaiting } from './lookups.js';
 import { applyStatusUpdates, type StatusUpdate } from './status.js';
 
@@ -68,7 +76,10 @@ export interface PollResult {
   waiting: Record<string, number>;
   /** Superseded attempts asked about (their records, not their payouts, take the answer). */
   superseded: number;
-  /** With `dueOnly`: waiting payouts not asked this time (looked up recently, the next lookup not due yet). */
+  /**
+   * With `dueOnly`: waiting payouts not asked this time (looked up recently, the next lookup not
+   * due yet).
+   */
   notDue: number;
 }
 
@@ -83,14 +94,27 @@ interface Candidate {
 
 const SYSTEM_POLLER = { operatorId: null, commandId: null, ip: null, workstationId: 'poller' };
 
-export async function pollPayouts(store: CentralStore, providers: ProviderResolver, options: PollOptions = {}): Promise<PollResult> {
+export async function pollPayouts(
+  store: CentralStore,
+  providers: ProviderResolver,
+  options: PollOptions = {},
+): Promise<PollResult> {
   const db = store.db;
   const limit = options.limit ?? 1000;
   const batchId = options.batch ? (await loadBatch(db, options.batch)).id : null;
   const since = options.includeSucceededSince?.toISOString() ?? null;
   const dueOnly = options.dueOnly === true;
-  const candidates = await pollCandidates(store, { batchId, since, limit, payoutIds: options.payoutIds ?? null, dueOnly });
-  const [{ n: unknownSkipped, not_due: notDue } = { n: 0, not_due: 0 }] = await rows<{ n: number; not_due: number }>(
+  const candidates = await pollCandidates(store, {
+    batchId,
+    since,
+    limit,
+    payoutIds: options.payoutIds ?? null,
+    dueOnly,
+  });
+  const [{ n: unknownSkipped, not_due: notDue } = { n: 0, not_due: 0 }] = await rows<{
+    n: number;
+    not_due: number;
+  }>(
     db,
     sql`SELECT count(*) FILTER (WHERE p.status = 'UNKNOWN')::int AS n,
                count(*) FILTER (WHERE ${dueOnly} AND p.status = 'ACCEPTED' AND NOT ${LOOKUP_DUE})::int AS not_due
@@ -121,29 +145,52 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
     return c;
   };
 
-  const answers = await mapLimit(candidates, options.concurrency ?? 8, async (p): Promise<StatusUpdate | null> => {
-    try {
-      const got = await (await client(p.provider)).get(p.provider_payout_id);
-      if (!got) {
-        result.notFound++;
+  const answers = await mapLimit(
+    candidates,
+    options.concurrency ?? 8,
+    async (p): Promise<StatusUpdate | null> => {
+      try {
+        const got = await (await client(p.provider)).get(p.provider_payout_id);
+        if (!got) {
+          result.notFound++;
+          return null;
+        }
+        if (!TERMINAL_PROVIDER_STATUSES.has(got.status) && p.current)
+          result.waiting[got.rawStatus] = (result.waiting[got.rawStatus] ?? 0) + 1;
+        return {
+          payoutId: p.id,
+          attempt: Number(p.attempt),
+          providerPayoutId: got.providerId,
+          status: got.status,
+          rawStatus: got.rawStatus,
+          failureCode: got.failureCode,
+          source: 'poll',
+        };
+      } catch (error) {
+        problem(p.id, (error as Error).message);
         return null;
       }
-      if (!TERMINAL_PROVIDER_STATUSES.has(got.status) && p.current) result.waiting[got.rawStatus] = (result.waiting[got.rawStatus] ?? 0) + 1;
-      return { payoutId: p.id, attempt: Number(p.attempt), providerPayoutId: got.providerId, status: got.status, rawStatus: got.rawStatus, failureCode: got.failureCode, source: 'poll' };
-    } catch (error) {
-      problem(p.id, (error as Error).message);
-      return null;
-    }
-  });
+    },
+  );
   const updates = answers.filter((u): u is StatusUpdate => u !== null);
   if (updates.length > 0) {
     const applied = await db.transaction(async (tx) => {
-      // The central clock (central/clock.ts): settlement times must not follow this workstation's clock.
+      // The central clock (central/clock.ts): settlement times must not follow this workstation's
+      // clock.
       const now = options.now?.() ?? (await centralNow(tx));
       const entries: AuditEntry[] = [];
       const changed = await applyStatusUpdates(tx, updates, now, (e) => void entries.push(e));
-      await noteStillWaiting(tx, updates.filter((u) => !TERMINAL_PROVIDER_STATUSES.has(u.status)), now);
-      if (entries.length > 0) await appendAudit(tx, { ...(options.audit ?? SYSTEM_POLLER), decision: 'allowed', at: now }, entries);
+      await noteStillWaiting(
+        tx,
+        updates.filter((u) => !TERMINAL_PROVIDER_STATUSES.has(u.status)),
+        now,
+      );
+      if (entries.length > 0)
+        await appendAudit(
+          tx,
+          { ...(options.audit ?? SYSTEM_POLLER), decision: 'allowed', at: now },
+          entries,
+        );
       return changed;
     });
     for (const a of applied) result.changed[a.to] = (result.changed[a.to] ?? 0) + 1;
@@ -155,12 +202,24 @@ export async function pollPayouts(store: CentralStore, providers: ProviderResolv
 
 /**
  * What to ask, waiting payouts first, least recently updated first: the current attempt of payouts
- * with the provider (when its lookup is due), superseded attempts whose record is not final yet, and
- * with `since` the succeeded ones settled since then (reversals).
+ * with the provider (when its lookup is due), superseded attempts whose record is not final yet,
+ * and with `since` the succeeded ones settled since then (reversals).
  */
 async function pollCandidates(
   store: CentralStore,
-  { batchId, since, limit, payoutIds, dueOnly }: { batchId: string | null; since: string | null; limit: number; payoutIds: readonly string[] | null; dueOnly: boolean },
+  {
+    batchId,
+    since,
+    limit,
+    payoutIds,
+    dueOnly,
+  }: {
+    batchId: string | null;
+    since: string | null;
+    limit: number;
+    payoutIds: readonly string[] | null;
+    dueOnly: boolean;
+  },
 ): Promise<Candidate[]> {
   const named = payoutIds === null ? null : pgArray(payoutIds);
   const inBatch = sql`(${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid) AND (${named}::uuid[] IS NULL OR p.id = ANY(${named}::uuid[]))`;

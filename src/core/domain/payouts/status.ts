@@ -16,11 +16,19 @@ import { pgArray } from '../../platform/central/arrays.js';
 import { sql } from 'drizzle-orm';
 import type { AuditEntry } from '../../platform/kernel/audit-chain.js';
 import { rows, type CentralTx } from '../../platform/central/store.js';
-import { TERMINAL_PROVIDER_STATUSES, type ProviderName, type ProviderStatus } from '../../platform/payments/provider.js';
+import {
+  TERMINAL_PROVIDER_STATUSES,
+  type ProviderName,
+  type ProviderStatus,
+} from '../../platform/payments/provider.js';
 import { stateMeaning } from '../providers/states.js';
 
 import type { PayoutStatus } from '../../shared/vocabulary.js';
-export { PAYOUT_STATUSES, TERMINAL_PAYOUT_STATUSES, type PayoutStatus } from '../../shared/vocabulary.js';
+export {
+  PAYOUT_STATUSES,
+  TERMINAL_PAYOUT_STATUSES,
+  type PayoutStatus,
+} from '../../shared/vocabulary.js';
 
 export interface StatusUpdate {
   payoutId: string;
@@ -33,7 +41,10 @@ export interface StatusUpdate {
   source: 'execute' | 'poll' | 'webhook' | 'reconcile';
 }
 
-/** Our payout status for a provider status. A provider-side cancel is a failure to pay (retry or release). */
+/**
+ * Our payout status for a provider status. A provider-side cancel is a failure to pay (retry or
+ * release).
+ */
 export function payoutStatusFor(status: ProviderStatus): PayoutStatus {
   switch (status) {
     case 'SUCCEEDED':
@@ -48,9 +59,20 @@ export function payoutStatusFor(status: ProviderStatus): PayoutStatus {
   }
 }
 
-const RANK: Record<PayoutStatus, number> = { PENDING: 0, UNKNOWN: 1, ACCEPTED: 2, FAILED: 3, SUCCEEDED: 3, REVERSED: 4, CANCELLED: 5 };
+const RANK: Record<PayoutStatus, number> = {
+  PENDING: 0,
+  UNKNOWN: 1,
+  ACCEPTED: 2,
+  FAILED: 3,
+  SUCCEEDED: 3,
+  REVERSED: 4,
+  CANCELLED: 5,
+};
 
-/** The status after the news, or null when the news must be ignored (backwards, or about nothing new). */
+/**
+ * The status after the news, or null when the news must be ignored (backwards, or about nothing
+ * new).
+ */
 export function nextPayoutStatus(current: PayoutStatus, news: PayoutStatus): PayoutStatus | null {
   if (current === 'CANCELLED' || current === 'REVERSED') return null;
   if (news === 'REVERSED') return current === 'FAILED' ? null : 'REVERSED';
@@ -59,7 +81,15 @@ export function nextPayoutStatus(current: PayoutStatus, news: PayoutStatus): Pay
   return RANK[news] >= RANK[current] ? news : null;
 }
 
-export const ATTEMPT_STATES = ['PREPARED', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELLED', 'REVERSED'] as const;
+export const ATTEMPT_STATES = [
+  'PREPARED',
+  'ACCEPTED',
+  'SUCCEEDED',
+  'FAILED',
+  'REJECTED',
+  'CANCELLED',
+  'REVERSED',
+] as const;
 export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
 /**
@@ -70,7 +100,10 @@ export type AttemptState = (typeof ATTEMPT_STATES)[number];
  * payout waits there (LOCKED, PENDING_COMPLIANCE_ASSESSMENT, …).
  */
 export function nextAttemptState(current: AttemptState, news: ProviderStatus): AttemptState | null {
-  const target: AttemptState = news === 'SUCCEEDED' || news === 'FAILED' || news === 'CANCELLED' || news === 'REVERSED' ? news : 'ACCEPTED';
+  const target: AttemptState =
+    news === 'SUCCEEDED' || news === 'FAILED' || news === 'CANCELLED' || news === 'REVERSED'
+      ? news
+      : 'ACCEPTED';
   if (current === 'PREPARED' || current === 'ACCEPTED') return target;
   if (current === 'SUCCEEDED') return target === 'REVERSED' ? target : null;
   return null;
@@ -86,15 +119,31 @@ export interface Applied {
  * Applies updates; returns those that changed something. Audit entries for every change are pushed
  * to `audit` (the caller writes them in this same transaction).
  */
-export async function applyStatusUpdates(tx: CentralTx, updates: readonly StatusUpdate[], now: Date, audit: (e: AuditEntry) => void): Promise<Applied[]> {
+export async function applyStatusUpdates(
+  tx: CentralTx,
+  updates: readonly StatusUpdate[],
+  now: Date,
+  audit: (e: AuditEntry) => void,
+): Promise<Applied[]> {
   if (updates.length === 0) return [];
   const ids = [...new Set(updates.map((u) => u.payoutId))];
-  const current = await rows<{ id: string; status: PayoutStatus; attempt: number; provider: ProviderName; provider_status: string | null }>(
+  const current = await rows<{
+    id: string;
+    status: PayoutStatus;
+    attempt: number;
+    provider: ProviderName;
+    provider_status: string | null;
+  }>(
     tx,
     sql`SELECT id, status, attempt, provider, provider_status FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
   );
-  const state = new Map(current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]));
-  const attemptRows = await attemptNews(tx, updates.filter((u) => state.has(u.payoutId)));
+  const state = new Map(
+    current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]),
+  );
+  const attemptRows = await attemptNews(
+    tx,
+    updates.filter((u) => state.has(u.payoutId)),
+  );
   const applied: (Applied & { u: StatusUpdate })[] = [];
   const waiting = new Map<string, StatusUpdate>();
   for (const u of updates) {
@@ -105,7 +154,8 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
     if (next === null) {
       // Still with the provider, perhaps in a new state of its own (LOCKED, a compliance review):
       // recorded as it arrives, so every view shows where the payout waits.
-      if (cur.status === 'ACCEPTED' && !TERMINAL_PROVIDER_STATUSES.has(u.status)) waiting.set(u.payoutId, u);
+      if (cur.status === 'ACCEPTED' && !TERMINAL_PROVIDER_STATUSES.has(u.status))
+        waiting.set(u.payoutId, u);
       continue;
     }
     applied.push({ payoutId: u.payoutId, from: cur.status, to: next, u });
@@ -137,7 +187,9 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
     FROM json_to_recordset(${JSON.stringify(finals.map((a) => ({ id: a.payoutId, status: a.to, provider_payout_id: a.u.providerPayoutId, raw_status: a.u.rawStatus, failure_code: a.u.failureCode })))}::json)
          AS u(id uuid, status text, provider_payout_id text, raw_status text, failure_code text)
     WHERE p.id = u.id`);
-  const paid = finals.filter((a) => a.to === 'SUCCEEDED' || a.to === 'REVERSED').map((a) => a.payoutId);
+  const paid = finals
+    .filter((a) => a.to === 'SUCCEEDED' || a.to === 'REVERSED')
+    .map((a) => a.payoutId);
   if (paid.length > 0) {
     await tx.execute(sql`UPDATE commissions SET status = 'paid', updated_at = ${now.toISOString()}::timestamptz
       WHERE id IN (SELECT commission_id FROM payout_items WHERE payout_id = ANY(${pgArray(paid)}::uuid[]) AND live AND commission_id IS NOT NULL) AND status <> 'paid'`);
@@ -156,7 +208,14 @@ export async function applyStatusUpdates(tx: CentralTx, updates: readonly Status
       entityType: 'payout',
       entityId: a.payoutId,
       before: { status: a.from },
-      after: { status: a.to, attempt: a.u.attempt, providerPayoutId: a.u.providerPayoutId, providerStatus: a.u.rawStatus, failureCode: a.u.failureCode, source: a.u.source },
+      after: {
+        status: a.to,
+        attempt: a.u.attempt,
+        providerPayoutId: a.u.providerPayoutId,
+        providerStatus: a.u.rawStatus,
+        failureCode: a.u.failureCode,
+        source: a.u.source,
+      },
     });
   }
   return finals.map(({ payoutId, from, to }) => ({ payoutId, from, to }));
@@ -175,7 +234,18 @@ async function attemptNews(tx: CentralTx, updates: readonly StatusUpdate[]) {
     sql`SELECT a.payout_id, a.attempt, a.state FROM payout_attempts a
         JOIN (SELECT DISTINCT * FROM json_to_recordset(${keys}::json) AS k(payout_id uuid, attempt int)) k ON k.payout_id = a.payout_id AND k.attempt = a.attempt`,
   );
-  const moved = new Map<string, { payout_id: string; attempt: number; was: AttemptState; state: AttemptState; provider_payout_id: string | null; raw_status: string; failure_code: string | null }>();
+  const moved = new Map<
+    string,
+    {
+      payout_id: string;
+      attempt: number;
+      was: AttemptState;
+      state: AttemptState;
+      provider_payout_id: string | null;
+      raw_status: string;
+      failure_code: string | null;
+    }
+  >();
   const at = new Map(found.map((f) => [`${f.payout_id}|${Number(f.attempt)}`, f.state]));
   for (const u of updates) {
     const key = `${u.payoutId}|${u.attempt}`;
@@ -185,7 +255,15 @@ async function attemptNews(tx: CentralTx, updates: readonly StatusUpdate[]) {
     if (next === null) continue;
     at.set(key, next);
     const was = moved.get(key)?.was ?? cur;
-    moved.set(key, { payout_id: u.payoutId, attempt: u.attempt, was, state: next, provider_payout_id: u.providerPayoutId, raw_status: u.rawStatus, failure_code: u.failureCode });
+    moved.set(key, {
+      payout_id: u.payoutId,
+      attempt: u.attempt,
+      was,
+      state: next,
+      provider_payout_id: u.providerPayoutId,
+      raw_status: u.rawStatus,
+      failure_code: u.failureCode,
+    });
   }
   return [...moved.values()];
 }
@@ -217,7 +295,13 @@ async function recordWaiting(
       entityType: 'payout',
       entityId: u.payoutId,
       before: { providerStatus: before.get(u.payoutId)!.provider_status },
-      after: { providerStatus: u.rawStatus, meaning: meaning.words, attention: meaning.attention, attempt: u.attempt, source: u.source },
+      after: {
+        providerStatus: u.rawStatus,
+        meaning: meaning.words,
+        attention: meaning.attention,
+        attempt: u.attempt,
+        source: u.source,
+      },
     });
   }
 }

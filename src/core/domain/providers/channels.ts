@@ -39,10 +39,16 @@ const XENDIT_CHANNEL_MAXIMUM: Record<string, bigint> = {
  */
 const XENDIT_WHOLE_UNITS = new Set(['IDR', 'VND']);
 
-export function knownChannelLimits(provider: ProviderName, channelCode: string, currency: string): ChannelLimits | null {
+export function knownChannelLimits(
+  provider: ProviderName,
+  channelCode: string,
+  currency: string,
+): ChannelLimits | null {
   if (!supportsCurrency(provider, currency)) return null;
-  if (provider === 'rise') return { channelCode, currency, minimumMinor: 1_00n, maximumMinor: null, incrementMinor: 1n };
-  if (provider === 'sandbox') return { channelCode, currency, minimumMinor: 1n, maximumMinor: null, incrementMinor: 1n };
+  if (provider === 'rise')
+    return { channelCode, currency, minimumMinor: 1_00n, maximumMinor: null, incrementMinor: 1n };
+  if (provider === 'sandbox')
+    return { channelCode, currency, minimumMinor: 1n, maximumMinor: null, incrementMinor: 1n };
   const d = XENDIT_DEFAULTS[currency]!;
   const unit = pow10(exponentOf(currency));
   const maximum = XENDIT_CHANNEL_MAXIMUM[channelCode] ?? d.maximum;
@@ -61,10 +67,19 @@ export function supportsCurrency(provider: ProviderName, currency: string): bool
 }
 
 /** Why an amount cannot go through a channel, or null when it can. */
-export function channelProblem(limits: ChannelLimits, amountMinor: bigint): 'amount_below_channel_minimum' | 'amount_above_channel_maximum' | 'amount_increment_not_supported' | null {
+export function channelProblem(
+  limits: ChannelLimits,
+  amountMinor: bigint,
+):
+  | 'amount_below_channel_minimum'
+  | 'amount_above_channel_maximum'
+  | 'amount_increment_not_supported'
+  | null {
   if (amountMinor < limits.minimumMinor) return 'amount_below_channel_minimum';
-  if (limits.maximumMinor !== null && amountMinor > limits.maximumMinor) return 'amount_above_channel_maximum';
-  if (limits.incrementMinor > 1n && amountMinor % limits.incrementMinor !== 0n) return 'amount_increment_not_supported';
+  if (limits.maximumMinor !== null && amountMinor > limits.maximumMinor)
+    return 'amount_above_channel_maximum';
+  if (limits.incrementMinor > 1n && amountMinor % limits.incrementMinor !== 0n)
+    return 'amount_increment_not_supported';
   return null;
 }
 
@@ -72,7 +87,11 @@ export function channelProblem(limits: ChannelLimits, amountMinor: bigint): 'amo
  * Providers that take several transfers to one destination for one payout (Xendit: each transfer is
  * its own payout with its own reference). The others defer a payout above a channel's maximum.
  */
-export const SPLIT_ALLOWED: Readonly<Record<ProviderName, boolean>> = { xendit: true, rise: false, sandbox: true };
+export const SPLIT_ALLOWED: Readonly<Record<ProviderName, boolean>> = {
+  xendit: true,
+  rise: false,
+  sandbox: true,
+};
 
 /** More parts than this is not a payout but a schedule: such a payout is deferred for a person. */
 export const MAX_SPLIT_PARTS = 10;
@@ -91,7 +110,10 @@ export function splitAmount(limits: ChannelLimits, amountMinor: bigint): bigint[
   for (let n = (amountMinor + max - 1n) / max; n <= BigInt(MAX_SPLIT_PARTS); n++) {
     const base = (amountMinor / n / inc) * inc;
     const extra = (amountMinor - base * n) / inc; // steps of one increment, fewer than n
-    const parts = Array.from({ length: Number(n) }, (_, i) => base + (BigInt(i) < extra ? inc : 0n));
+    const parts = Array.from(
+      { length: Number(n) },
+      (_, i) => base + (BigInt(i) < extra ? inc : 0n),
+    );
     if (parts.every((p) => p >= min && p <= max)) return parts;
   }
   return null;

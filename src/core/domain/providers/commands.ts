@@ -1,4 +1,7 @@
-/** Provider credentials: written to the credential store (OS keychain) through the router, so the change is permission-checked and audited — the secret itself is never stored, echoed or audited. */
+/**
+ * Provider credentials: written to the credential store (OS keychain) through the router, so the
+ * change is permission-checked and audited — the secret itself is never stored, echoed or audited.
+ */
 import { z } from 'zod';
 import { defineCommand, defineQuery, type HandlerContext } from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
@@ -17,25 +20,41 @@ const ACCOUNTS = {
 type Which = keyof typeof ACCOUNTS;
 const which = z.enum(Object.keys(ACCOUNTS) as [Which, ...Which[]]);
 const secret = z.string().min(8, 'is too short to be a provider secret').max(4096);
-/** The provider whose client a secret is for (webhook secrets are checked by the relay, not a client). */
+/**
+ * The provider whose client a secret is for (webhook secrets are checked by the relay, not a
+ * client).
+ */
 const CLIENT_OF: Partial<Record<Which, 'xendit' | 'rise'>> = { xendit: 'xendit', rise: 'rise' };
 
 function credentialStore(ctx: HandlerContext): CredentialStore {
   const credentials = ctx.services.credentials;
-  if (!credentials) throw new TreasuryError('CREDENTIAL_STORE_UNAVAILABLE', 'this host has no credential store');
+  if (!credentials)
+    throw new TreasuryError('CREDENTIAL_STORE_UNAVAILABLE', 'this host has no credential store');
   return credentials;
 }
 
 function checkFormat(input: { which: Which; secret: string }): void {
   if (input.which === 'rise' && !/^0x[0-9a-fA-F]{64}$/.test(input.secret)) {
-    throw new TreasuryError('VALIDATION', 'a Rise wallet key is 0x followed by 64 hex digits', [{ field: 'secret', message: 'not a 32-byte hex private key' }]);
+    throw new TreasuryError('VALIDATION', 'a Rise wallet key is 0x followed by 64 hex digits', [
+      { field: 'secret', message: 'not a 32-byte hex private key' },
+    ]);
   }
 }
 
-/** Stores the secret and drops the provider client built with the old one (the next payout uses the new one). */
-async function store(ctx: HandlerContext, input: { which: Which; secret: string }): Promise<string> {
+/**
+ * Stores the secret and drops the provider client built with the old one (the next payout uses the
+ * new one).
+ */
+async function store(
+  ctx: HandlerContext,
+  input: { which: Which; secret: string },
+): Promise<string> {
   const account = ACCOUNTS[input.which];
-  await assertProviderSecretAllowed(credentialStore(ctx), ctx.tx, `the ${input.which} secret was not stored`);
+  await assertProviderSecretAllowed(
+    credentialStore(ctx),
+    ctx.tx,
+    `the ${input.which} secret was not stored`,
+  );
   await credentialStore(ctx).set(account, input.secret);
   const provider = CLIENT_OF[input.which];
   if (provider) ctx.services.forgetProvider?.(provider);
@@ -49,10 +68,20 @@ export const setCredential = defineCommand({
   input: z.strictObject({ which, secret }),
   async run(ctx, input) {
     checkFormat(input);
-    await assertProviderSecretAllowed(credentialStore(ctx), ctx.tx, `the ${input.which} secret was not stored`);
+    await assertProviderSecretAllowed(
+      credentialStore(ctx),
+      ctx.tx,
+      `the ${input.which} secret was not stored`,
+    );
     const existed = (await credentialStore(ctx).get(ACCOUNTS[input.which])) !== null;
     const account = await store(ctx, input);
-    ctx.audit({ action: 'provider.credentials.set', entityType: 'credential', entityId: account, before: { configured: existed }, after: { configured: true } });
+    ctx.audit({
+      action: 'provider.credentials.set',
+      entityType: 'credential',
+      entityId: account,
+      before: { configured: existed },
+      after: { configured: true },
+    });
     return { account, replaced: existed };
   },
 });
@@ -72,38 +101,70 @@ export const rotateCredential = defineCommand({
     which,
     secret,
     /** The currency whose balance proves an API key (default: IDR for Xendit, USD for Rise). */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'is not a currency code').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'is not a currency code')
+      .optional(),
   }),
   async run(ctx, input) {
     rememberSecret(input.secret); // cut out of any log line from here on, refused or not
     checkFormat(input);
     const credentials = credentialStore(ctx);
-    await assertProviderSecretAllowed(credentials, ctx.tx, `the ${input.which} secret was not rotated`);
+    await assertProviderSecretAllowed(
+      credentials,
+      ctx.tx,
+      `the ${input.which} secret was not rotated`,
+    );
     const account = ACCOUNTS[input.which];
     const current = await credentials.get(account);
-    if (current === null) throw new TreasuryError('NOT_FOUND', `${input.which} has no credential to rotate yet: set it with \`treasury provider credentials set ${input.which}\``);
-    if (current === input.secret) throw new TreasuryError('VALIDATION', `the new ${input.which} secret is the one already stored: nothing to rotate`, [{ field: 'secret', message: 'unchanged' }]);
+    if (current === null)
+      throw new TreasuryError(
+        'NOT_FOUND',
+        `${input.which} has no credential to rotate yet: set it with \`treasury provider credentials set ${input.which}\``,
+      );
+    if (current === input.secret)
+      throw new TreasuryError(
+        'VALIDATION',
+        `the new ${input.which} secret is the one already stored: nothing to rotate`,
+        [{ field: 'secret', message: 'unchanged' }],
+      );
     const provider = CLIENT_OF[input.which];
     let proof: string | null = null;
     if (provider) {
       const currency = input.currency ?? (provider === 'xendit' ? 'IDR' : 'USD');
       // Only this check sees the new secret: a store that answers it for this one account.
-      const candidate: CredentialStore = { ...credentials, get: async (a) => (a === account ? input.secret : credentials.get(a)) };
+      const candidate: CredentialStore = {
+        ...credentials,
+        get: async (a) => (a === account ? input.secret : credentials.get(a)),
+      };
       try {
         const client = await buildProvider(provider, candidate, ctx.tx);
         await client.balance(currency);
       } catch (error) {
-        throw new TreasuryError('VALIDATION', `${provider} refused the new ${input.which} secret when asked for the ${currency} balance (${(error as Error).message}); nothing was changed, the current secret stays in use`, [{ field: 'secret', message: 'refused by the provider' }], { cause: error });
+        throw new TreasuryError(
+          'VALIDATION',
+          `${provider} refused the new ${input.which} secret when asked for the ${currency} balance (${(error as Error).message}); nothing was changed, the current secret stays in use`,
+          [{ field: 'secret', message: 'refused by the provider' }],
+          { cause: error },
+        );
       }
       proof = `${currency} balance read with the new secret`;
     }
     await store(ctx, input);
-    ctx.audit({ action: 'provider.credentials.rotate', entityType: 'credential', entityId: account, before: { configured: true }, after: { configured: true, proof } });
+    ctx.audit({
+      action: 'provider.credentials.rotate',
+      entityType: 'credential',
+      entityId: account,
+      before: { configured: true },
+      after: { configured: true, proof },
+    });
     return { account, verified: proof !== null, proof };
   },
 });
 
-/** What the settings screen may know about provider secrets: configured or not. Never the secret. */
+/**
+ * What the settings screen may know about provider secrets: configured or not. Never the secret.
+ */
 export const credentialStatus = defineQuery({
   name: 'provider.credentials.status',
   permission: 'admin.manage',
@@ -111,7 +172,8 @@ export const credentialStatus = defineQuery({
   async run(ctx) {
     const credentials = ctx.services.credentials;
     const out: Record<string, { configured: boolean }> = {};
-    for (const [which, account] of Object.entries(ACCOUNTS)) out[which] = { configured: credentials ? (await credentials.get(account)) !== null : false };
+    for (const [which, account] of Object.entries(ACCOUNTS))
+      out[which] = { configured: credentials ? (await credentials.get(account)) !== null : false };
     return out;
   },
 });

@@ -2,8 +2,8 @@
  * The HTTP transport provider clients use by default: undici's `request` over a shared keep-alive
  * pool, behind the small part of the `fetch` interface the clients need (status, headers.get,
  * text()). Measured on this project's loopback fake: ~3× the requests per second of the global
- * `fetch` (whose WHATWG machinery dominates when the network itself is fast), which is what lets one
- * executor send a large batch at the provider's rate limit rather than at its own.
+ * `fetch` (whose WHATWG machinery dominates when the network itself is fast), which is what lets
+ * one executor send a large batch at the provider's rate limit rather than at its own.
  *
  * Timeouts and aborts keep fetch's error names (TimeoutError/AbortError come from the signal), so
  * callers classify errors the same way whichever transport is used.
@@ -18,8 +18,12 @@ interface MinimalResponse {
   text(): Promise<string>;
 }
 
-export async function providerFetch(input: string | URL | Request, init: RequestInit = {}): Promise<MinimalResponse> {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
+export async function providerFetch(
+  input: string | URL | Request,
+  init: RequestInit = {},
+): Promise<MinimalResponse> {
+  const url =
+    typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
   const signal = init.signal ?? undefined;
   try {
     const response = await request(url, {
@@ -42,8 +46,12 @@ export async function providerFetch(input: string | URL | Request, init: Request
       text: async () => text,
     };
   } catch (error) {
-    // undici reports an aborted request with its own error; surface the signal's reason like fetch does.
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' });
+    // undici reports an aborted request with its own error; surface the signal's reason like fetch
+    // does.
+    if (signal?.aborted)
+      throw signal.reason instanceof Error
+        ? signal.reason
+        : Object.assign(new Error('aborted'), { name: 'AbortError' });
     throw Object.assign(new TypeError('fetch failed'), { cause: error });
   }
 }

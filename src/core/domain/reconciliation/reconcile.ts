@@ -19,8 +19,9 @@
  *                        payment: `details.reason` says which)
  *
  * When the provider cannot list everything (`complete: false`), the run is stored as 'incomplete'
- * with the provider's problem, and missing_at_provider is not asserted at all: absence from a partial
- * list proves nothing. The count left unasserted is stored in the run's counts and problem text.
+ * with the provider's problem, and missing_at_provider is not asserted at all: absence from a
+ * partial list proves nothing. The count left unasserted is stored in the run's counts and problem
+ * text.
  *
  * Reconciliation only reports; it changes no payout. The run, all its results and one audit entry
  * are written in one transaction, the results with one INSERT … SELECT from JSON.
@@ -33,7 +34,12 @@ import { rows, type CentralStore } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
 import type { ProviderResolver } from '../execution/executor.js';
 import { mapLimit } from '../execution/pool.js';
-import { ProviderError, type ProviderName, type ProviderPayout, type ProviderStatus } from '../../platform/payments/provider.js';
+import {
+  ProviderError,
+  type ProviderName,
+  type ProviderPayout,
+  type ProviderStatus,
+} from '../../platform/payments/provider.js';
 
 import { RECONCILE_OUTCOMES, type ReconcileOutcome } from '../../shared/vocabulary.js';
 export { RECONCILE_OUTCOMES, type ReconcileOutcome };
@@ -45,7 +51,10 @@ export interface ReconcileOptions {
   operatorId: string | null;
   /** The rest of the audit context (the router's call); defaults to none. */
   audit?: { commandId: string | null; ip: string | null; workstationId: string | null } | undefined;
-  /** At most this many direct lookups of payouts the list left out (default 500); beyond, reported missing unconfirmed. */
+  /**
+   * At most this many direct lookups of payouts the list left out (default 500); beyond, reported
+   * missing unconfirmed.
+   */
   maxConfirmations?: number | undefined;
   concurrency?: number | undefined;
   now?: (() => Date) | undefined;
@@ -91,20 +100,43 @@ interface Result {
   details: Record<string, JsonValue>;
 }
 
-/** The currency column is char(3): a provider's non-ISO symbol (e.g. a token) stays in the details. */
+/**
+ * The currency column is char(3): a provider's non-ISO symbol (e.g. a token) stays in the details.
+ */
 const iso = (c: string): string | null => (/^[A-Z]{3}$/.test(c) ? c : null);
 
 type Side = 'unknown' | 'open' | 'paid' | 'failed' | 'reversed';
 
-/** Where our side stands: the payout's status for its current attempt, the attempt's own record for older ones. */
+/**
+ * Where our side stands: the payout's status for its current attempt, the attempt's own record for
+ * older ones.
+ */
 function ourSide(a: OurAttempt): { side: Side; status: string } {
   const current = Number(a.attempt) === Number(a.current_attempt);
-  const byState: Record<string, Side> = { PREPARED: 'unknown', ACCEPTED: 'open', SUCCEEDED: 'paid', FAILED: 'failed', REJECTED: 'failed', CANCELLED: 'failed', REVERSED: 'reversed' };
+  const byState: Record<string, Side> = {
+    PREPARED: 'unknown',
+    ACCEPTED: 'open',
+    SUCCEEDED: 'paid',
+    FAILED: 'failed',
+    REJECTED: 'failed',
+    CANCELLED: 'failed',
+    REVERSED: 'reversed',
+  };
   if (!current || a.payout_status === 'PENDING') {
     // PENDING on a sent attempt: it failed and a new attempt is queued.
-    return { side: byState[a.state] ?? 'unknown', status: current ? `PENDING (attempt ${a.attempt} ${a.state})` : a.state };
+    return {
+      side: byState[a.state] ?? 'unknown',
+      status: current ? `PENDING (attempt ${a.attempt} ${a.state})` : a.state,
+    };
   }
-  const byStatus: Record<string, Side> = { UNKNOWN: 'unknown', ACCEPTED: 'open', SUCCEEDED: 'paid', FAILED: 'failed', CANCELLED: 'failed', REVERSED: 'reversed' };
+  const byStatus: Record<string, Side> = {
+    UNKNOWN: 'unknown',
+    ACCEPTED: 'open',
+    SUCCEEDED: 'paid',
+    FAILED: 'failed',
+    CANCELLED: 'failed',
+    REVERSED: 'reversed',
+  };
   return { side: byStatus[a.payout_status] ?? 'unknown', status: a.payout_status };
 }
 
@@ -127,40 +159,85 @@ function theirSide(s: ProviderStatus): Side {
  * `investigate` where no command may (a person decides: money may have moved in a way we did not
  * cause). Every result that is not `matched` names one in `details.action`.
  */
-export type ClearingAction = 'batch.execute' | 'payouts.poll' | 'payouts.poll --include-succeeded-since' | 'investigate';
+export type ClearingAction =
+  'batch.execute' | 'payouts.poll' | 'payouts.poll --include-succeeded-since' | 'investigate';
 
 /** What to do about a disagreement; null when the sides agree. */
 function statusHint(ours: Side, theirs: Side): { hint: string; action: ClearingAction } | null {
   if (ours === theirs) return null;
-  if (ours === 'unknown') return { action: 'batch.execute', hint: 'we have not resolved this attempt yet: resume the batch (batch.execute), which resends the same request and looks the reference up' };
-  if (ours === 'open') return { action: 'payouts.poll', hint: 'the provider has a final status we have not applied yet: run payouts.poll (it asks superseded attempts too)' };
-  if (ours === 'paid' && theirs === 'reversed') return { action: 'payouts.poll --include-succeeded-since', hint: 'the provider reversed a payout we hold as paid: run payouts.poll with includeSucceededSince to re-open what is owed' };
-  if (ours === 'failed' && theirs === 'paid') return { action: 'investigate', hint: 'the provider paid a payout we hold as failed: do not retry or cancel it (a retry would pay twice); investigate' };
-  if (ours === 'paid' && theirs === 'failed') return { action: 'investigate', hint: 'we hold as paid a payout the provider failed: the affiliate was not paid; investigate before anything else' };
-  if (theirs === 'open') return { action: 'investigate', hint: 'the provider has not finished a payout we hold as final: investigate' };
+  if (ours === 'unknown')
+    return {
+      action: 'batch.execute',
+      hint: 'we have not resolved this attempt yet: resume the batch (batch.execute), which resends the same request and looks the reference up',
+    };
+  if (ours === 'open')
+    return {
+      action: 'payouts.poll',
+      hint: 'the provider has a final status we have not applied yet: run payouts.poll (it asks superseded attempts too)',
+    };
+  if (ours === 'paid' && theirs === 'reversed')
+    return {
+      action: 'payouts.poll --include-succeeded-since',
+      hint: 'the provider reversed a payout we hold as paid: run payouts.poll with includeSucceededSince to re-open what is owed',
+    };
+  if (ours === 'failed' && theirs === 'paid')
+    return {
+      action: 'investigate',
+      hint: 'the provider paid a payout we hold as failed: do not retry or cancel it (a retry would pay twice); investigate',
+    };
+  if (ours === 'paid' && theirs === 'failed')
+    return {
+      action: 'investigate',
+      hint: 'we hold as paid a payout the provider failed: the affiliate was not paid; investigate before anything else',
+    };
+  if (theirs === 'open')
+    return {
+      action: 'investigate',
+      hint: 'the provider has not finished a payout we hold as final: investigate',
+    };
   return { action: 'investigate', hint: 'our record and the provider disagree: investigate' };
 }
 
-export async function reconcile(store: CentralStore, providers: ProviderResolver, options: ReconcileOptions): Promise<ReconcileResult> {
+export async function reconcile(
+  store: CentralStore,
+  providers: ProviderResolver,
+  options: ReconcileOptions,
+): Promise<ReconcileResult> {
   const { from, to } = options;
   if (!(from.getTime() < to.getTime())) {
-    throw new TreasuryError('VALIDATION', `the period must start before it ends (from ${from.toISOString()}, to ${to.toISOString()})`, [{ field: 'from', message: 'not before to' }]);
+    throw new TreasuryError(
+      'VALIDATION',
+      `the period must start before it ends (from ${from.toISOString()}, to ${to.toISOString()})`,
+      [{ field: 'from', message: 'not before to' }],
+    );
   }
   const provider = await providers(options.provider);
   let listed: { payouts: ProviderPayout[]; complete: boolean; problem?: string };
   try {
     listed = await provider.list(from, to);
   } catch (error) {
-    if (error instanceof ProviderError) throw new TreasuryError('PROVIDER_UNAVAILABLE', `reconciliation with ${options.provider} could not list its payouts: ${error.message}; nothing was recorded`, [], { cause: error });
+    if (error instanceof ProviderError)
+      throw new TreasuryError(
+        'PROVIDER_UNAVAILABLE',
+        `reconciliation with ${options.provider} could not list its payouts: ${error.message}; nothing was recorded`,
+        [],
+        { cause: error },
+      );
     throw error;
   }
   const theirs = [...new Map(listed.payouts.map((p) => [p.providerId, p])).values()];
   const db = store.db;
 
-  // Our attempts in the period, plus any outside it that a listed payout names (by id or reference),
-  // so a payout created across the period boundary is still recognised as ours.
+  // Our attempts in the period, plus any outside it that a listed payout names (by id or
+  // reference), so a payout created across the period boundary is still recognised as ours.
   const ids = theirs.map((p) => p.providerId);
-  const refs = [...new Set(theirs.map((p) => p.reference).filter((r) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(r)))];
+  const refs = [
+    ...new Set(
+      theirs
+        .map((p) => p.reference)
+        .filter((r) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(r)),
+    ),
+  ];
   const ours = await rows<OurAttempt>(
     db,
     sql`SELECT a.payout_id, a.attempt, a.provider_payout_id, a.state, p.status AS payout_status, p.attempt AS current_attempt,
@@ -195,13 +272,30 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
       provider_amount_minor: p.amountMinor.toString(),
       currency: a.currency,
     };
-    const details: Record<string, JsonValue> = { attempt: Number(a.attempt), currentAttempt: Number(a.current_attempt), batch: a.batch_number, reference: p.reference, ...extra };
+    const details: Record<string, JsonValue> = {
+      attempt: Number(a.attempt),
+      currentAttempt: Number(a.current_attempt),
+      batch: a.batch_number,
+      reference: p.reference,
+      ...extra,
+    };
     if (p.amountMinor !== BigInt(a.amount_minor) || p.currency !== a.currency) {
       const action: ClearingAction = 'investigate';
-      return { ...base, outcome: 'amount_mismatch', details: { ...details, providerCurrency: p.currency, statusesAgree: statusHint(o.side, theirSide(p.status)) === null, action } };
+      return {
+        ...base,
+        outcome: 'amount_mismatch',
+        details: {
+          ...details,
+          providerCurrency: p.currency,
+          statusesAgree: statusHint(o.side, theirSide(p.status)) === null,
+          action,
+        },
+      };
     }
     const hint = statusHint(o.side, theirSide(p.status));
-    return hint === null ? { ...base, outcome: 'matched', details } : { ...base, outcome: 'status_mismatch', details: { ...details, ...hint } };
+    return hint === null
+      ? { ...base, outcome: 'matched', details }
+      : { ...base, outcome: 'status_mismatch', details: { ...details, ...hint } };
   };
 
   for (const p of theirs) {
@@ -250,7 +344,13 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
       our_amount_minor: null,
       provider_amount_minor: p.amountMinor.toString(),
       currency: iso(p.currency),
-      details: { reason: p.reference ? 'reference_not_ours' : 'no_reference', reference: p.reference, providerCurrency: p.currency, createdAt: p.createdAt, action: 'investigate' },
+      details: {
+        reason: p.reference ? 'reference_not_ours' : 'no_reference',
+        reference: p.reference,
+        providerCurrency: p.currency,
+        createdAt: p.createdAt,
+        action: 'investigate',
+      },
     });
   }
 
@@ -260,7 +360,10 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
   const unlisted = ours.filter((a) => {
     if (!a.in_period || used.has(a) || a.state === 'REJECTED') return false;
     const current = Number(a.attempt) === Number(a.current_attempt);
-    return a.provider_payout_id !== null || (current && ['ACCEPTED', 'SUCCEEDED', 'REVERSED'].includes(a.payout_status));
+    return (
+      a.provider_payout_id !== null ||
+      (current && ['ACCEPTED', 'SUCCEEDED', 'REVERSED'].includes(a.payout_status))
+    );
   });
   let missingNotAsserted = 0;
   if (!listed.complete) {
@@ -280,7 +383,9 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
       const got = found.get(a);
       if (got && !('error' in got)) {
         // The provider knows it; its list did not include it (created across the period boundary).
-        results.push(compare(a, got, { listed: false, foundByGet: true, providerCreatedAt: got.createdAt }));
+        results.push(
+          compare(a, got, { listed: false, foundByGet: true, providerCreatedAt: got.createdAt }),
+        );
         continue;
       }
       const o = ourSide(a);
@@ -297,8 +402,16 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
           attempt: Number(a.attempt),
           currentAttempt: Number(a.current_attempt),
           batch: a.batch_number,
-          confirmation: a.provider_payout_id === null ? 'no provider id recorded' : got === undefined ? 'not looked up (lookup budget spent)' : got === null ? 'get: not found' : `get failed: ${got.error}`,
-          // Without a provider id the attempt may still be unresolved: resuming looks the reference up.
+          confirmation:
+            a.provider_payout_id === null
+              ? 'no provider id recorded'
+              : got === undefined
+                ? 'not looked up (lookup budget spent)'
+                : got === null
+                  ? 'get: not found'
+                  : `get failed: ${got.error}`,
+          // Without a provider id the attempt may still be unresolved: resuming looks the reference
+          // up.
           action: o.side === 'unknown' ? 'batch.execute' : 'investigate',
         },
       });
@@ -311,7 +424,11 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
     : `${listed.problem ?? 'the provider could not list every payout of the period'}; missing_at_provider was not asserted for this run (${missingNotAsserted} of our payouts not in the partial list)`;
   if (!listed.complete) for (const r of results) r.details.listComplete = false;
 
-  const counts = { listed: theirs.length, ours: ours.filter((a) => a.in_period).length, missingNotAsserted } as ReconcileCounts;
+  const counts = {
+    listed: theirs.length,
+    ours: ours.filter((a) => a.in_period).length,
+    missingNotAsserted,
+  } as ReconcileCounts;
   for (const o of RECONCILE_OUTCOMES) counts[o] = 0;
   for (const r of results) counts[r.outcome]++;
 
@@ -321,7 +438,8 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
     await tx.execute(sql`INSERT INTO reconciliation_runs (id, provider, period_from, period_to, status, counts, problem, operator_id, created_at)
       VALUES (${runId}::uuid, ${options.provider}, ${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz, ${status},
               ${canonicalJson(counts)}::jsonb, ${problem}, ${options.operatorId}::uuid, ${now.toISOString()}::timestamptz)`);
-    // One statement per 10,000 results: one for any ordinary run, bounded parameter size for huge ones.
+    // One statement per 10,000 results: one for any ordinary run, bounded parameter size for huge
+    // ones.
     for (let i = 0; i < results.length; i += 10_000) {
       await tx.execute(sql`INSERT INTO reconciliation_results (run_id, provider, payout_id, provider_payout_id, outcome, our_status, provider_status,
                                                              our_amount_minor, provider_amount_minor, currency, details, created_at)
@@ -331,14 +449,32 @@ export async function reconcile(store: CentralStore, providers: ProviderResolver
              AS r(payout_id uuid, provider_payout_id text, outcome text, our_status text, provider_status text,
                   our_amount_minor bigint, provider_amount_minor bigint, currency text, details jsonb)`);
     }
-    await appendAudit(tx, { operatorId: options.operatorId, commandId: options.audit?.commandId ?? null, ip: options.audit?.ip ?? null, workstationId: options.audit?.workstationId ?? null, decision: 'allowed', at: now }, [
+    await appendAudit(
+      tx,
       {
-        action: 'reconciliation.run',
-        entityType: 'reconciliation_run',
-        entityId: runId,
-        after: { provider: options.provider, from: from.toISOString(), to: to.toISOString(), status, problem, counts: { ...counts } },
+        operatorId: options.operatorId,
+        commandId: options.audit?.commandId ?? null,
+        ip: options.audit?.ip ?? null,
+        workstationId: options.audit?.workstationId ?? null,
+        decision: 'allowed',
+        at: now,
       },
-    ]);
+      [
+        {
+          action: 'reconciliation.run',
+          entityType: 'reconciliation_run',
+          entityId: runId,
+          after: {
+            provider: options.provider,
+            from: from.toISOString(),
+            to: to.toISOString(),
+            status,
+            problem,
+            counts: { ...counts },
+          },
+        },
+      ],
+    );
   });
   return { runId, status, problem, counts };
 }

@@ -4,14 +4,15 @@
  * conversions, commissions, adjustments, payouts, payout attempts and affiliates — so that a report
  * sums a few thousand rows, not a million, and answers in well under a second at real size.
  *
- * When a report is served from them: a period of whole UTC days (or none), and no affiliate or batch
- * filter — what the console asks. Anything finer (an instant inside a day, one affiliate, one batch)
- * reads the source tables as before: still exact, and those filters are narrow by nature. Both paths
- * date and count alike: the facts are defined once in SQL (migration 0012), and the tests recompute
- * them from the tables after random operations and compare to the minor unit.
+ * When a report is served from them: a period of whole UTC days (or none), and no affiliate or
+ * batch filter — what the console asks. Anything finer (an instant inside a day, one affiliate, one
+ * batch) reads the source tables as before: still exact, and those filters are narrow by nature.
+ * Both paths date and count alike: the facts are defined once in SQL (migration 0012), and the
+ * tests recompute them from the tables after random operations and compare to the minor unit.
  *
  * The triggers append signed deltas (never update a row in place, so a long calc never makes an
- * execution wait on a hot aggregate row); `compactReportAggregates` folds them into one row per key.
+ * execution wait on a hot aggregate row); `compactReportAggregates` folds them into one row per
+ * key.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type CentralTx } from '../../platform/central/store.js';
@@ -39,7 +40,10 @@ export function dayRange(f: Filters, day: SQL = sql`r.day`): SQL {
  * compacting: it never waits, and deltas are correct whether folded or not.
  */
 export async function compactReportAggregates(tx: CentralTx): Promise<void> {
-  const [got] = await rows<{ ok: boolean }>(tx, sql`SELECT pg_try_advisory_xact_lock(hashtext('treasury.reports.compact')) AS ok`);
+  const [got] = await rows<{ ok: boolean }>(
+    tx,
+    sql`SELECT pg_try_advisory_xact_lock(hashtext('treasury.reports.compact')) AS ok`,
+  );
   if (!got?.ok) return;
   // Only keys with more than one row are rewritten: a calc over a whole ledger leaves one delta per
   // affiliate, and rewriting 100,000 rows that are already folded would cost seconds for nothing.
@@ -56,7 +60,8 @@ export async function compactReportAggregates(tx: CentralTx): Promise<void> {
     FROM gone GROUP BY 1, 2
     HAVING sum(entries) <> 0 OR sum(conversions) <> 0 OR sum(revenue_minor) <> 0 OR sum(commissions_minor) <> 0
         OR sum(paid_minor) <> 0 OR sum(pending_minor) <> 0 OR sum(payable_minor) <> 0 OR sum(clawed_minor) <> 0`);
-  // What a batch could take (batches/preview.ts): a key with nothing open is dropped with its bound.
+  // What a batch could take (batches/preview.ts): a key with nothing open is dropped with its
+  // bound.
   await tx.execute(sql`WITH many AS (SELECT affiliate_id, currency FROM open_commissions GROUP BY 1, 2 HAVING count(*) > 1),
       gone AS (DELETE FROM open_commissions r USING many m WHERE r.affiliate_id = m.affiliate_id AND r.currency = m.currency RETURNING r.*)
     INSERT INTO open_commissions (affiliate_id, currency, payable_minor, payable_count, pending_minor, pending_count, held_count, available_until)
@@ -73,14 +78,19 @@ type Figures = Record<string, string>;
  * tables now, keyed alike: equal in every key and figure when the triggers kept up (the tests'
  * check; also a diagnostic).
  */
-export async function aggregatesCheck(tx: CentralTx): Promise<{ maintained: Figures; recomputed: Figures }> {
+export async function aggregatesCheck(
+  tx: CentralTx,
+): Promise<{ maintained: Figures; recomputed: Figures }> {
   const [q] = await rows<{ days: string; affiliates: string; open: string }>(
     tx,
     sql`SELECT treasury_report_recomputed('days') AS days, treasury_report_recomputed('affiliates') AS affiliates,
                treasury_open_facts('commissions', 1) AS open`,
   );
   const days = (from: SQL) =>
-    rows<{ k: string; v: string }>(tx, sql`SELECT concat_ws('|', 'day', day, currency, provider, fact, status) AS k, concat_ws('|', n, amount) AS v FROM (${from}) x(day, currency, provider, fact, status, n, amount)`);
+    rows<{ k: string; v: string }>(
+      tx,
+      sql`SELECT concat_ws('|', 'day', day, currency, provider, fact, status) AS k, concat_ws('|', n, amount) AS v FROM (${from}) x(day, currency, provider, fact, status, n, amount)`,
+    );
   const affiliates = (from: SQL) =>
     rows<{ k: string; v: string }>(
       tx,
@@ -102,10 +112,13 @@ export async function aggregatesCheck(tx: CentralTx): Promise<{ maintained: Figu
         LEFT JOIN (SELECT affiliate_id, currency, max(available_until) AS until FROM open_commissions GROUP BY 1, 2) o USING (affiliate_id, currency)
         WHERE o.until IS NULL OR o.until < t.latest`,
   );
-  const keyed = (list: { k: string; v: string }[][]) => Object.fromEntries(list.flat().map((r) => [r.k, r.v]));
+  const keyed = (list: { k: string; v: string }[][]) =>
+    Object.fromEntries(list.flat().map((r) => [r.k, r.v]));
   return {
     maintained: keyed([
-      await days(sql`SELECT day, currency, provider, fact, status, sum(n), sum(amount_minor) FROM report_days GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 OR sum(amount_minor) <> 0`),
+      await days(
+        sql`SELECT day, currency, provider, fact, status, sum(n), sum(amount_minor) FROM report_days GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 OR sum(amount_minor) <> 0`,
+      ),
       await affiliates(sql`SELECT affiliate_id, currency, sum(entries), sum(conversions), sum(revenue_minor), sum(commissions_minor), sum(paid_minor), sum(pending_minor), sum(payable_minor), sum(clawed_minor)
                            FROM report_affiliates GROUP BY 1, 2
                            HAVING sum(entries) <> 0 OR sum(conversions) <> 0 OR sum(revenue_minor) <> 0 OR sum(commissions_minor) <> 0
@@ -118,7 +131,9 @@ export async function aggregatesCheck(tx: CentralTx): Promise<{ maintained: Figu
     recomputed: keyed([
       await days(sql.raw(q!.days)),
       await affiliates(sql.raw(q!.affiliates)),
-      await open(sql`SELECT affiliate_id, currency, payable, payable_count, pending, pending_count, held_count FROM (${sql.raw(q!.open)}) o`),
+      await open(
+        sql`SELECT affiliate_id, currency, payable, payable_count, pending, pending_count, held_count FROM (${sql.raw(q!.open)}) o`,
+      ),
       [{ k: 'open bounds behind', v: '0' }],
     ]),
   };

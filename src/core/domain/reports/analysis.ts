@@ -11,22 +11,49 @@ import { z } from 'zod';
 import { rows, type CentralTx } from '../../platform/central/store.js';
 import { defineQuery } from '../../platform/kernel/router.js';
 import { keptResult } from '../../platform/query/kept.js';
-import { byAmount, byNumber, byText, OrderedRows, type Compare } from '../../platform/query/ordered.js';
-import { likePattern, matchesAny, pageFields, pageOf, parseJson, type Sort } from '../../platform/query/paging.js';
+import {
+  byAmount,
+  byNumber,
+  byText,
+  OrderedRows,
+  type Compare,
+} from '../../platform/query/ordered.js';
+import {
+  likePattern,
+  matchesAny,
+  pageFields,
+  pageOf,
+  parseJson,
+  type Sort,
+} from '../../platform/query/paging.js';
 import { PAYOUT_STATUSES } from '../payouts/status.js';
-import { filtersSchema, resolveFilters, where, type FilterEcho, type Filters, type FilterSpec } from './filters.js';
+import {
+  filtersSchema,
+  resolveFilters,
+  where,
+  type FilterEcho,
+  type Filters,
+  type FilterSpec,
+} from './filters.js';
 import { paidAt, reversedAt, submittedAt } from './payout-times.js';
 import { dayRange, servedByAggregates } from './aggregates.js';
 
 const GRANULARITIES = ['day', 'week', 'month'] as const;
 type Granularity = (typeof GRANULARITIES)[number];
 
-/** Clawbacks as the journal books them: adjustments of kind clawback (rounding and reversals are not). */
+/**
+ * Clawbacks as the journal books them: adjustments of kind clawback (rounding and reversals are
+ * not).
+ */
 const CLAWBACK = sql`a.kind = 'clawback'`;
 
-/** Affiliates paid through this provider (their payout destination), for commission-side figures. */
+/**
+ * Affiliates paid through this provider (their payout destination), for commission-side figures.
+ */
 function viaProvider(f: Filters, affiliate: SQL): SQL {
-  return f.provider ? sql`${affiliate} IN (SELECT x.id FROM affiliates x WHERE x.payout_provider = ${f.provider})` : sql`TRUE`;
+  return f.provider
+    ? sql`${affiliate} IN (SELECT x.id FROM affiliates x WHERE x.payout_provider = ${f.provider})`
+    : sql`TRUE`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -46,7 +73,10 @@ export interface TimeSeriesPoint {
   /** The bucket's first day, YYYY-MM-DD (UTC). */
   period: string;
   currency: string;
-  /** Commissions earned in the bucket, by their conversion's time (every stored amount, as the journal accrues them). */
+  /**
+   * Commissions earned in the bucket, by their conversion's time (every stored amount, as the
+   * journal accrues them).
+   */
   accruedMinor: string;
   /** Payouts first sent to a provider in the bucket. */
   sent: number;
@@ -60,15 +90,26 @@ export interface TimeSeriesPoint {
   failedMinor: string;
   reversed: number;
   reversedMinor: string;
-  /** Clawed back in the bucket (adjustments of kind clawback, negated): positive when the affiliate owes money back. */
+  /**
+   * Clawed back in the bucket (adjustments of kind clawback, negated): positive when the affiliate
+   * owes money back.
+   */
   clawbacksMinor: string;
   /** Payouts settled in the bucket: succeeded plus failed. */
   payouts: number;
 }
 
 function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
-  const bucket = (at: SQL) => sql`to_char(date_trunc(${granularity}::text, ${at} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`;
-  const payoutWhere = (at: SQL) => where(f, { at, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status` });
+  const bucket = (at: SQL) =>
+    sql`to_char(date_trunc(${granularity}::text, ${at} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`;
+  const payoutWhere = (at: SQL) =>
+    where(f, {
+      at,
+      currency: sql`p.currency`,
+      provider: sql`p.provider`,
+      affiliate: sql`p.affiliate_id`,
+      status: sql`p.status`,
+    });
   const sentAt = submittedAt('p');
   return sql`WITH
     accrued AS (
@@ -113,10 +154,19 @@ function timeSeriesSql(granularity: Granularity, f: Filters): SQL {
     ORDER BY 1, 2`;
 }
 
-/** The same figures from the maintained aggregates (aggregates.ts): whole-day periods, no affiliate filter. */
+/**
+ * The same figures from the maintained aggregates (aggregates.ts): whole-day periods, no affiliate
+ * filter.
+ */
 function timeSeriesFromAggregates(granularity: Granularity, f: Filters): SQL {
-  const payoutStatus = f.status ? sql`(r.fact IN ('accrued', 'clawback') OR r.status IN (${sql.join(f.status.map((s) => sql`${s}`), sql`, `)}))` : sql`TRUE`;
-  const sum = (fact: string, what: 'n' | 'amount') => sql`coalesce(sum(${sql.raw(what)}) FILTER (WHERE fact = ${fact}), 0)`;
+  const payoutStatus = f.status
+    ? sql`(r.fact IN ('accrued', 'clawback') OR r.status IN (${sql.join(
+        f.status.map((s) => sql`${s}`),
+        sql`, `,
+      )}))`
+    : sql`TRUE`;
+  const sum = (fact: string, what: 'n' | 'amount') =>
+    sql`coalesce(sum(${sql.raw(what)}) FILTER (WHERE fact = ${fact}), 0)`;
   return sql`WITH d AS (
       SELECT to_char(date_trunc(${granularity}::text, r.day::timestamp), 'YYYY-MM-DD') AS period, r.currency, r.fact, sum(r.n) AS n, sum(r.amount_minor) AS amount
       FROM report_days r
@@ -135,22 +185,49 @@ function timeSeriesFromAggregates(granularity: Granularity, f: Filters): SQL {
 export const timeSeries = defineQuery({
   name: 'reports.timeSeries',
   permission: 'reports.view',
-  input: filtersSchema(TIME_SERIES_SPEC, { granularity: z.enum(GRANULARITIES, { error: `must be one of ${GRANULARITIES.join(', ')}` }) }),
-  async run(ctx, input): Promise<{ granularity: Granularity; filters: FilterEcho; points: TimeSeriesPoint[] }> {
+  input: filtersSchema(TIME_SERIES_SPEC, {
+    granularity: z.enum(GRANULARITIES, { error: `must be one of ${GRANULARITIES.join(', ')}` }),
+  }),
+  async run(
+    ctx,
+    input,
+  ): Promise<{ granularity: Granularity; filters: FilterEcho; points: TimeSeriesPoint[] }> {
     const { filters, echo } = await resolveFilters(ctx.tx, TIME_SERIES_SPEC, input);
     const points = await rows<{
-      period: string; currency: string; accrued: string; sent: number; sent_amount: string; succeeded: number; succeeded_amount: string;
-      failed: number; failed_amount: string; reversed: number; reversed_amount: string; clawbacks: string;
-    }>(ctx.tx, servedByAggregates(filters) ? timeSeriesFromAggregates(input.granularity, filters) : timeSeriesSql(input.granularity, filters));
+      period: string;
+      currency: string;
+      accrued: string;
+      sent: number;
+      sent_amount: string;
+      succeeded: number;
+      succeeded_amount: string;
+      failed: number;
+      failed_amount: string;
+      reversed: number;
+      reversed_amount: string;
+      clawbacks: string;
+    }>(
+      ctx.tx,
+      servedByAggregates(filters)
+        ? timeSeriesFromAggregates(input.granularity, filters)
+        : timeSeriesSql(input.granularity, filters),
+    );
     return {
       granularity: input.granularity,
       filters: echo,
       points: points.map((p) => ({
-        period: p.period, currency: p.currency, accruedMinor: p.accrued,
-        sent: Number(p.sent), sentMinor: p.sent_amount,
-        succeeded: Number(p.succeeded), succeededMinor: p.succeeded_amount, paidMinor: p.succeeded_amount,
-        failed: Number(p.failed), failedMinor: p.failed_amount,
-        reversed: Number(p.reversed), reversedMinor: p.reversed_amount,
+        period: p.period,
+        currency: p.currency,
+        accruedMinor: p.accrued,
+        sent: Number(p.sent),
+        sentMinor: p.sent_amount,
+        succeeded: Number(p.succeeded),
+        succeededMinor: p.succeeded_amount,
+        paidMinor: p.succeeded_amount,
+        failed: Number(p.failed),
+        failedMinor: p.failed_amount,
+        reversed: Number(p.reversed),
+        reversedMinor: p.reversed_amount,
         clawbacksMinor: p.clawbacks,
         payouts: Number(p.succeeded) + Number(p.failed),
       })),
@@ -168,11 +245,21 @@ export const PERFORMANCE_SPEC = {
   report: 'affiliates',
   accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status'],
   statuses: AFFILIATE_STATUSES,
-  dated: 'conversions and their commissions when they occurred, clawbacks when made; provider is the affiliate\'s payout provider; status is the affiliate\'s',
+  dated:
+    "conversions and their commissions when they occurred, clawbacks when made; provider is the affiliate's payout provider; status is the affiliate's",
 } as const satisfies FilterSpec;
 
 export const PERFORMANCE_SORT = [
-  'affiliateId', 'name', 'currency', 'conversions', 'netRevenueMinor', 'commissionsMinor', 'paidMinor', 'pendingMinor', 'payableMinor', 'clawedBackMinor',
+  'affiliateId',
+  'name',
+  'currency',
+  'conversions',
+  'netRevenueMinor',
+  'commissionsMinor',
+  'paidMinor',
+  'pendingMinor',
+  'payableMinor',
+  'clawedBackMinor',
 ] as const;
 export type PerformanceSortField = (typeof PERFORMANCE_SORT)[number];
 
@@ -216,9 +303,14 @@ const PERFORMANCE_COMPARE: Record<PerformanceSortField, Compare<Performance>> = 
   payableMinor: byAmount((p) => p.payable),
   clawedBackMinor: byAmount((p) => p.clawed),
 };
-const PERFORMANCE_DEFAULT_SORT: Sort<PerformanceSortField> = { field: 'commissionsMinor', dir: 'desc' };
+const PERFORMANCE_DEFAULT_SORT: Sort<PerformanceSortField> = {
+  field: 'commissionsMinor',
+  dir: 'desc',
+};
 
-/** The affiliates a performance report covers: the affiliate, status, provider and search filters. */
+/**
+ * The affiliates a performance report covers: the affiliate, status, provider and search filters.
+ */
 function pickedAffiliates(f: Filters, pattern: string | null): SQL {
   return sql`SELECT a.id, a.name FROM affiliates a
     WHERE ${where(f, { affiliate: sql`a.id`, status: sql`a.status` })} ${f.provider ? sql`AND a.payout_provider = ${f.provider}` : sql``}
@@ -257,7 +349,9 @@ function performanceSql(f: Filters, pattern: string | null): SQL {
     LEFT JOIN clawed c ON c.affiliate_id = g.affiliate_id AND c.currency = g.currency`;
 }
 
-/** The same groups from the maintained all-time aggregates (aggregates.ts): when no period is asked. */
+/**
+ * The same groups from the maintained all-time aggregates (aggregates.ts): when no period is asked.
+ */
 function performanceFromAggregates(f: Filters, pattern: string | null): SQL {
   return sql`WITH picked AS (${pickedAffiliates(f, pattern)}),
     g AS (
@@ -283,14 +377,31 @@ export const affiliatePerformance = defineQuery({
     const { filters, echo } = await resolveFilters(ctx.tx, PERFORMANCE_SPEC, input);
     const pattern = likePattern(input.search);
     const key = JSON.stringify(['performance', echo, pattern]);
-    const ordered = await keptResult(ctx.store, { key, sources: ['affiliates', 'commissions', 'conversions', 'adjustments'] }, async (tx: CentralTx) => {
-      const fromAggregates = filters.from === null && filters.to === null;
-      const [r] = await rows<{ groups: string }>(tx, fromAggregates ? performanceFromAggregates(filters, pattern) : performanceSql(filters, pattern));
-      const groups = parseJson<[string, string, string, number, string, string, string, string, string, string][]>(r!.groups).map(
-        (g): Performance => ({
+    const ordered = await keptResult(
+      ctx.store,
+      { key, sources: ['affiliates', 'commissions', 'conversions', 'adjustments'] },
+      async (tx: CentralTx) => {
+        const fromAggregates = filters.from === null && filters.to === null;
+        const [r] = await rows<{ groups: string }>(
+          tx,
+          fromAggregates
+            ? performanceFromAggregates(filters, pattern)
+            : performanceSql(filters, pattern),
+        );
+        const groups = parseJson<
+          [string, string, string, number, string, string, string, string, string, string][]
+        >(r!.groups).map((g): Performance => ({
           row: {
-            affiliateId: g[0], name: g[1], currency: g[2], conversions: g[3], netRevenueMinor: g[4], commissionsMinor: g[5],
-            paidMinor: g[6], pendingMinor: g[7], payableMinor: g[8], clawedBackMinor: g[9],
+            affiliateId: g[0],
+            name: g[1],
+            currency: g[2],
+            conversions: g[3],
+            netRevenueMinor: g[4],
+            commissionsMinor: g[5],
+            paidMinor: g[6],
+            pendingMinor: g[7],
+            payableMinor: g[8],
+            clawedBackMinor: g[9],
           },
           revenue: BigInt(g[4]),
           commissions: BigInt(g[5]),
@@ -298,10 +409,14 @@ export const affiliatePerformance = defineQuery({
           pending: BigInt(g[7]),
           payable: BigInt(g[8]),
           clawed: BigInt(g[9]),
-        }),
-      );
-      return new OrderedRows(groups, PERFORMANCE_COMPARE, (a, b) => PERFORMANCE_COMPARE.affiliateId(a, b) || PERFORMANCE_COMPARE.currency(a, b));
-    });
+        }));
+        return new OrderedRows(
+          groups,
+          PERFORMANCE_COMPARE,
+          (a, b) => PERFORMANCE_COMPARE.affiliateId(a, b) || PERFORMANCE_COMPARE.currency(a, b),
+        );
+      },
+    );
     const { offset, limit } = pageOf(input);
     const page = ordered.page(input.sort ?? PERFORMANCE_DEFAULT_SORT, offset, limit);
     return { total: page.total, filters: echo, rows: page.rows.map((p) => p.row) };

@@ -9,7 +9,13 @@ import { defineCommand, type HandlerContext } from '../../platform/kernel/router
 import { EXPORT_FORMATS, exportReport, type ExportResult } from './export-file.js';
 import type { TabularReport } from './read-report.js';
 import { filtersSchema, type FilterInput, type FilterSpec } from './filters.js';
-import { auditReport, commissionReport, journalReport, payoutItemReport, payoutReport } from './tabular.js';
+import {
+  auditReport,
+  commissionReport,
+  journalReport,
+  payoutItemReport,
+  payoutReport,
+} from './tabular.js';
 
 export { affiliatePerformance, timeSeries } from './analysis.js';
 export { providerAnalysis } from './provider-analysis.js';
@@ -25,11 +31,21 @@ function exportInput(spec: FilterSpec) {
     /** CSV only: start with a UTF-8 byte order mark, so spreadsheets read the file as UTF-8. */
     bom: z.boolean().optional(),
   }).superRefine((v, ctx) => {
-    if (v.bom && v.format !== 'csv') ctx.addIssue({ code: 'custom', path: ['bom'], message: 'a byte order mark is for CSV files only' });
+    if (v.bom && v.format !== 'csv')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bom'],
+        message: 'a byte order mark is for CSV files only',
+      });
   });
 }
 
-type ExportInput = FilterInput & { format: 'csv' | 'json'; out: string; overwrite?: boolean | undefined; bom?: boolean | undefined };
+type ExportInput = FilterInput & {
+  format: 'csv' | 'json';
+  out: string;
+  overwrite?: boolean | undefined;
+  bom?: boolean | undefined;
+};
 
 function runExport(report: TabularReport) {
   return (ctx: HandlerContext, input: ExportInput): Promise<ExportResult> => {
@@ -43,7 +59,8 @@ function runExport(report: TabularReport) {
       generatedBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
       now: () => ctx.now, // the central clock's, not this workstation's (central/clock.ts)
-      onProgress: (n, total) => ctx.progress({ phase: 'exporting', done: n, ...(total === null ? {} : { total }) }),
+      onProgress: (n, total) =>
+        ctx.progress({ phase: 'exporting', done: n, ...(total === null ? {} : { total }) }),
     });
   };
 }

@@ -11,13 +11,17 @@
  *   leading '-'). A reader gets the minor units back with parseAmount, exactly.
  * - **Safe to open.** CSV text cells that a spreadsheet would run as a formula (starting with
  *   = + - @ tab or CR) get a leading single quote. Amount cells are not touched: we write them
- *   ourselves, so they can hold only a number, and a negative amount (a clawback) must stay a number.
+ *   ourselves, so they can hold only a number, and a negative amount (a clawback) must stay a
+ * number.
  *   An optional UTF-8 BOM makes spreadsheets read the file as UTF-8. JSON is not neutralised: it is
  *   data for programs, and altering values would corrupt it.
  * - **Whole or nothing.** The file is written to `<out>.<random>.partial` (created exclusively) and
- *   moved into place only when complete, synced and audited (without overwrite by a hard link, which
- *   never replaces a file); on any error (a full disk, a lost connection) the partial file is removed,
- *   so a file at `<out>` is always a whole export, and an export nobody can account for never exists.
+ *   moved into place only when complete, synced and audited (without overwrite by a hard link,
+ * which
+ *   never replaces a file); on any error (a full disk, a lost connection) the partial file is
+ * removed,
+ *   so a file at `<out>` is always a whole export, and an export nobody can account for never
+ * exists.
  * - **Checksums.** The file's SHA-256 is returned and audited. JSON metadata also carries `sha256`
  *   over the rows: each row as JSON (keys in column order, values as written) followed by "\n", in
  *   file order — a reader recomputes it from the parsed rows.
@@ -25,11 +29,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import { appendAudit, type AuditContext, type AuditEntry } from '../../platform/kernel/audit-chain.js';
+import {
+  appendAudit,
+  type AuditContext,
+  type AuditEntry,
+} from '../../platform/kernel/audit-chain.js';
 import { Sink, checkTarget, place, placeError } from '../../platform/files/whole-file.js';
 import type { CentralStore, CentralTx } from '../../platform/central/store.js';
-import { TreasuryError } from '../../shared/errors.js';
 import { formatAmount } from '../../shared/money/index.js';
 import { exportHits, recordEvent } from '../security/rules.js';
 import { appVersion } from '../../platform/files/resources.js';
@@ -51,11 +57,15 @@ export interface ExportOptions {
   pageSize?: number | undefined;
   /** PGlite, reports with keys: rows per COPY chunk (default KEYSET_CHUNK). */
   chunkRows?: number | undefined;
-  /** Opens a partial file for writing (default: created exclusively, owner-only). Tests put a full disk here. */
+  /**
+   * Opens a partial file for writing (default: created exclusively, owner-only). Tests put a full
+   * disk here.
+   */
   openPartial?: ((file: string) => Promise<FileHandle>) | undefined;
   /**
    * Called after each page with the rows written so far and the rows the export will write
-   * (counted first, in its snapshot; null where not counted); throwing aborts the export (and removes the partial file).
+   * (counted first, in its snapshot; null where not counted); throwing aborts the export (and
+   * removes the partial file).
    */
   onProgress?: ((rowsWritten: number, total: number | null) => void) | undefined;
   now?: (() => Date) | undefined;
@@ -65,7 +75,10 @@ export interface ExportOptions {
 export type ExportTotal = {
   column: string;
   currency: string;
-  /** null: the column's total in that currency; otherwise the total of the rows with this group value. */
+  /**
+   * null: the column's total in that currency; otherwise the total of the rows with this group
+   * value.
+   */
   group: string | null;
   rows: number;
   amount: string;
@@ -96,8 +109,15 @@ export function csvField(value: string): string {
   return QUOTE_NEEDED.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** One CSV record: amount cells as written (a number, its sign kept), text cells neutralised and quoted. */
-function csvRecord(cells: readonly (string | null | undefined)[], width: number, isAmount: readonly boolean[]): string {
+/**
+ * One CSV record: amount cells as written (a number, its sign kept), text cells neutralised and
+ * quoted.
+ */
+function csvRecord(
+  cells: readonly (string | null | undefined)[],
+  width: number,
+  isAmount: readonly boolean[],
+): string {
   let line = '';
   for (let c = 0; c < width; c++) {
     if (c > 0) line += ',';
@@ -124,15 +144,25 @@ interface Sum {
   sum: bigint;
 }
 
-/** Sums per amount column, currency and group, as bigint (map lookups only on the hot path, no key strings). */
+/**
+ * Sums per amount column, currency and group, as bigint (map lookups only on the hot path, no key
+ * strings).
+ */
 class Totals {
   /** column → currency → [the whole currency's sum, and its sums per group]. */
-  private readonly byColumn = new Map<string, Map<string, { whole: Sum; groups: Map<string, Sum> }>>();
+  private readonly byColumn = new Map<
+    string,
+    Map<string, { whole: Sum; groups: Map<string, Sum> }>
+  >();
   add(column: string, currency: string, group: string | null, minor: bigint): void {
     let byCurrency = this.byColumn.get(column);
     if (!byCurrency) this.byColumn.set(column, (byCurrency = new Map()));
     let sums = byCurrency.get(currency);
-    if (!sums) byCurrency.set(currency, (sums = { whole: { column, currency, group: null, rows: 0, sum: 0n }, groups: new Map() }));
+    if (!sums)
+      byCurrency.set(
+        currency,
+        (sums = { whole: { column, currency, group: null, rows: 0, sum: 0n }, groups: new Map() }),
+      );
     sums.whole.rows++;
     sums.whole.sum += minor;
     if (group === null) return;
@@ -143,15 +173,31 @@ class Totals {
   }
   list(columns: readonly string[]): ExportTotal[] {
     const all: Sum[] = [];
-    for (const byCurrency of this.byColumn.values()) for (const { whole, groups } of byCurrency.values()) all.push(whole, ...groups.values());
+    for (const byCurrency of this.byColumn.values())
+      for (const { whole, groups } of byCurrency.values()) all.push(whole, ...groups.values());
     return all
-      .sort((a, b) => columns.indexOf(a.column) - columns.indexOf(b.column) || a.currency.localeCompare(b.currency) || (a.group === null ? -1 : b.group === null ? 1 : a.group.localeCompare(b.group)))
-      .map((t) => ({ column: t.column, currency: t.currency, group: t.group, rows: t.rows, amount: formatAmount(t.sum, t.currency) }));
+      .sort(
+        (a, b) =>
+          columns.indexOf(a.column) - columns.indexOf(b.column) ||
+          a.currency.localeCompare(b.currency) ||
+          (a.group === null ? -1 : b.group === null ? 1 : a.group.localeCompare(b.group)),
+      )
+      .map((t) => ({
+        column: t.column,
+        currency: t.currency,
+        group: t.group,
+        rows: t.rows,
+        amount: formatAmount(t.sum, t.currency),
+      }));
   }
 }
 
 /** Resolves the filters (clear errors for bad ones), then writes the file. */
-export async function exportReport(store: CentralStore, report: TabularReport, options: ExportOptions): Promise<ExportResult> {
+export async function exportReport(
+  store: CentralStore,
+  report: TabularReport,
+  options: ExportOptions,
+): Promise<ExportResult> {
   const file = checkTarget(options.out, options.overwrite ?? false);
   const { filters, echo } = await resolveFilters(store.db, report.spec, options.filters);
   for (let attempt = 1; ; attempt++) {
@@ -173,7 +219,15 @@ export async function exportReport(store: CentralStore, report: TabularReport, o
   }
 }
 
-async function writeReport(store: CentralStore, report: TabularReport, file: string, filters: Filters, echo: FilterEcho, options: ExportOptions, oneSnapshot: boolean): Promise<ExportResult> {
+async function writeReport(
+  store: CentralStore,
+  report: TabularReport,
+  file: string,
+  filters: Filters,
+  echo: FilterEcho,
+  options: ExportOptions,
+  oneSnapshot: boolean,
+): Promise<ExportResult> {
   // Our own names beside the target, created exclusively (never following or truncating what is
   // there): two exports to one path never write into each other's file.
   const tag = randomBytes(6).toString('hex');
@@ -181,16 +235,22 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
   const rowsFile = `${file}.${tag}.partial.rows`; // JSON only: the rows, until the metadata (which leads) is known
   const openPartial = options.openPartial ?? ((f: string) => open(f, 'wx', 0o600));
   const pageSize = options.pageSize ?? 2000;
-  if (!(pageSize >= 1) || !((options.chunkRows ?? KEYSET_CHUNK) >= 1)) throw new RangeError('pageSize and chunkRows must be at least 1');
+  if (!(pageSize >= 1) || !((options.chunkRows ?? KEYSET_CHUNK) >= 1))
+    throw new RangeError('pageSize and chunkRows must be at least 1');
   const now = (options.now ?? (() => new Date()))();
   const columns = report.columns;
   // Per column: the index of the column naming its currency (-1: not an amount).
-  const amountCurrency = columns.map((c) => (report.amounts[c] ? columns.indexOf(report.amounts[c]) : -1));
+  const amountCurrency = columns.map((c) =>
+    report.amounts[c] ? columns.indexOf(report.amounts[c]) : -1,
+  );
   const groupIndex = report.groupBy ? columns.indexOf(report.groupBy) : -1;
   const amountColumns = columns.flatMap((_, c) => (amountCurrency[c]! >= 0 ? [c] : []));
   const isAmount = amountCurrency.map((i) => i >= 0);
   for (const [column, currency] of Object.entries(report.amounts)) {
-    if (!columns.includes(column) || !columns.includes(currency)) throw new Error(`${report.name}: amount column ${column} or its currency column ${currency} is not among the columns`);
+    if (!columns.includes(column) || !columns.includes(currency))
+      throw new Error(
+        `${report.name}: amount column ${column} or its currency column ${currency} is not among the columns`,
+      );
   }
   const totals = new Totals();
   const rowsHash = createHash('sha256');
@@ -205,46 +265,53 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
   try {
     const sink = await Sink.open(csv ? partial : rowsFile, file, openPartial);
     try {
-      if (csv) await sink.write((options.bom ? '\uFEFF' : '') + columns.map(csvField).join(',') + '\r\n');
-      await readReport(store, report, filters, async (page) => {
-        // The page's arrays are ours: cells are replaced in place (no second copy of a page).
-        for (const cells of page) {
-          const groupValue = groupIndex < 0 ? null : (cells[groupIndex] ?? '');
-          for (const c of amountColumns) {
-            const value = cells[c];
-            if (value === null || value === undefined) continue;
-            const currency = cells[amountCurrency[c]!]!;
-            const minor = BigInt(value);
-            totals.add(columns[c]!, currency, groupValue, minor);
-            cells[c] = formatAmount(minor, currency);
-          }
-        }
-        if (csv) {
-          let text = '';
-          for (const cells of page) text += csvRecord(cells, columns.length, isAmount) + '\r\n';
-          await sink.write(text);
-        } else {
-          let text = '';
+      if (csv)
+        await sink.write((options.bom ? '\uFEFF' : '') + columns.map(csvField).join(',') + '\r\n');
+      await readReport(
+        store,
+        report,
+        filters,
+        async (page) => {
+          // The page's arrays are ours: cells are replaced in place (no second copy of a page).
           for (const cells of page) {
-            const row: Record<string, string | null> = {};
-            for (let c = 0; c < columns.length; c++) row[columns[c]!] = cells[c] ?? null;
-            const json = JSON.stringify(row);
-            rowsHash.update(json + '\n', 'utf8');
-            text += (rowCount === 0 && text === '' ? '' : ',\n') + json;
+            const groupValue = groupIndex < 0 ? null : (cells[groupIndex] ?? '');
+            for (const c of amountColumns) {
+              const value = cells[c];
+              if (value === null || value === undefined) continue;
+              const currency = cells[amountCurrency[c]!]!;
+              const minor = BigInt(value);
+              totals.add(columns[c]!, currency, groupValue, minor);
+              cells[c] = formatAmount(minor, currency);
+            }
           }
-          await sink.write(text);
-        }
-        rowCount += page.length;
-        options.onProgress?.(rowCount, total);
-      }, {
-        pageSize,
-        chunkRows: options.chunkRows,
-        oneSnapshot,
-        onTotal: (n) => {
-          total = n;
-          options.onProgress?.(0, total);
+          if (csv) {
+            let text = '';
+            for (const cells of page) text += csvRecord(cells, columns.length, isAmount) + '\r\n';
+            await sink.write(text);
+          } else {
+            let text = '';
+            for (const cells of page) {
+              const row: Record<string, string | null> = {};
+              for (let c = 0; c < columns.length; c++) row[columns[c]!] = cells[c] ?? null;
+              const json = JSON.stringify(row);
+              rowsHash.update(json + '\n', 'utf8');
+              text += (rowCount === 0 && text === '' ? '' : ',\n') + json;
+            }
+            await sink.write(text);
+          }
+          rowCount += page.length;
+          options.onProgress?.(rowCount, total);
         },
-      });
+        {
+          pageSize,
+          chunkRows: options.chunkRows,
+          oneSnapshot,
+          onTotal: (n) => {
+            total = n;
+            options.onProgress?.(0, total);
+          },
+        },
+      );
       await sink.sync();
     } finally {
       await sink.close();
@@ -266,7 +333,8 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
         appVersion: appVersion(),
         filters: echo,
         columns,
-        amounts: 'exact decimal strings in major units of the currency named in the row; parse with the currency exponent (ISO 4217)',
+        amounts:
+          'exact decimal strings in major units of the currency named in the row; parse with the currency exponent (ISO 4217)',
         rowCount,
         totals: totalList,
         sha256,
@@ -275,7 +343,11 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
       const json = await Sink.open(partial, file, openPartial);
       try {
         await json.write(`{"metadata":${JSON.stringify(metadata)},\n"rows":[\n`);
-        for await (const chunk of createReadStream(rowsFile, { encoding: 'utf8', highWaterMark: 1 << 20 })) await json.write(chunk as string);
+        for await (const chunk of createReadStream(rowsFile, {
+          encoding: 'utf8',
+          highWaterMark: 1 << 20,
+        }))
+          await json.write(chunk as string);
         await json.write(`\n]}\n`);
         await json.sync();
       } finally {
@@ -285,7 +357,16 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
       fileSha256 = json.hash.digest('hex');
       bytes = json.bytes;
     }
-    const result: ExportResult = { report: report.name, file, format: options.format, rowCount, totals: totalList, sha256, fileSha256, bytes };
+    const result: ExportResult = {
+      report: report.name,
+      file,
+      format: options.format,
+      rowCount,
+      totals: totalList,
+      sha256,
+      fileSha256,
+      bytes,
+    };
     // Audited before the file appears under its name: a crash in between leaves an audited export
     // without its file (the partial one), never a file nobody can account for.
     await auditExport(store, report, result, echo, options, now);
@@ -303,30 +384,90 @@ async function writeReport(store: CentralStore, report: TabularReport, file: str
   }
 }
 
-async function auditAbandoned(store: CentralStore, report: TabularReport, result: ExportResult, options: ExportOptions, now: Date, error: unknown): Promise<void> {
+async function auditAbandoned(
+  store: CentralStore,
+  report: TabularReport,
+  result: ExportResult,
+  options: ExportOptions,
+  now: Date,
+  error: unknown,
+): Promise<void> {
   await store.db.transaction((tx: CentralTx) =>
-    appendAudit(tx, { ...options.audit, operatorId: options.generatedBy.operatorId, decision: 'allowed', at: now }, [
-      { action: `${report.action}.abandoned`, entityType: 'export', entityId: result.fileSha256, after: { file: result.file, reason: (error as Error).message } },
-    ]),
+    appendAudit(
+      tx,
+      {
+        ...options.audit,
+        operatorId: options.generatedBy.operatorId,
+        decision: 'allowed',
+        at: now,
+      },
+      [
+        {
+          action: `${report.action}.abandoned`,
+          entityType: 'export',
+          entityId: result.fileSha256,
+          after: { file: result.file, reason: (error as Error).message },
+        },
+      ],
+    ),
   );
 }
 
-/** Audited before the file appears under its name; a large export is also a security event (noted, not blocked). */
-async function auditExport(store: CentralStore, report: TabularReport, result: ExportResult, echo: FilterEcho, options: ExportOptions, now: Date): Promise<void> {
+/**
+ * Audited before the file appears under its name; a large export is also a security event (noted,
+ * not blocked).
+ */
+async function auditExport(
+  store: CentralStore,
+  report: TabularReport,
+  result: ExportResult,
+  echo: FilterEcho,
+  options: ExportOptions,
+  now: Date,
+): Promise<void> {
   await store.db.transaction(async (tx: CentralTx) => {
     const events: AuditEntry[] = [];
     for (const hit of await exportHits(tx, { name: report.name, rows: result.rowCount })) {
-      const id = await recordEvent(tx, hit, { operatorId: options.generatedBy.operatorId, ip: options.audit.ip }, now);
-      events.push({ action: 'security.event', entityType: 'security_event', entityId: id, after: { kind: hit.kind, risk: hit.risk, subject: hit.subject } });
+      const id = await recordEvent(
+        tx,
+        hit,
+        { operatorId: options.generatedBy.operatorId, ip: options.audit.ip },
+        now,
+      );
+      events.push({
+        action: 'security.event',
+        entityType: 'security_event',
+        entityId: id,
+        after: { kind: hit.kind, risk: hit.risk, subject: hit.subject },
+      });
     }
-    await appendAudit(tx, { ...options.audit, operatorId: options.generatedBy.operatorId, decision: 'allowed', at: now }, [
+    await appendAudit(
+      tx,
       {
-        action: report.action,
-        entityType: 'export',
-        entityId: result.fileSha256,
-        after: { report: report.name, file: result.file, format: result.format, rows: result.rowCount, sha256: result.sha256, fileSha256: result.fileSha256, bytes: result.bytes, filters: echo, totals: result.totals },
+        ...options.audit,
+        operatorId: options.generatedBy.operatorId,
+        decision: 'allowed',
+        at: now,
       },
-      ...events,
-    ]);
+      [
+        {
+          action: report.action,
+          entityType: 'export',
+          entityId: result.fileSha256,
+          after: {
+            report: report.name,
+            file: result.file,
+            format: result.format,
+            rows: result.rowCount,
+            sha256: result.sha256,
+            fileSha256: result.fileSha256,
+            bytes: result.bytes,
+            filters: echo,
+            totals: result.totals,
+          },
+        },
+        ...events,
+      ],
+    );
   });
 }

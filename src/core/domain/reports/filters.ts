@@ -1,8 +1,8 @@
 /**
- * The filters every report and export takes — period, currency, provider, affiliate, status, batch —
- * with one schema per report: a report names the filters that mean something for it, and a filter it
- * cannot honour is refused with a message that says which filters it takes (never silently ignored:
- * an accountant who asked for one provider must not get all of them).
+ * The filters every report and export takes — period, currency, provider, affiliate, status, batch
+ * — with one schema per report: a report names the filters that mean something for it, and a filter
+ * it cannot honour is refused with a message that says which filters it takes (never silently
+ * ignored: an accountant who asked for one provider must not get all of them).
  *
  * - The period is [from, to): `from` inclusive, `to` exclusive; a date alone is midnight UTC.
  * - `status` takes one value or several (any of them); its vocabulary is the report's own.
@@ -17,7 +17,15 @@ import { instant, periodOrdered, toDate } from '../../platform/kernel/inputs.js'
 import { currencyInput } from '../../platform/query/paging.js';
 import { PROVIDER_NAMES, type ProviderName } from '../../platform/payments/provider.js';
 
-export const FILTER_NAMES = ['from', 'to', 'currency', 'provider', 'affiliate', 'status', 'batch'] as const;
+export const FILTER_NAMES = [
+  'from',
+  'to',
+  'currency',
+  'provider',
+  'affiliate',
+  'status',
+  'batch',
+] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];
 
 /** What a report accepts, and what its filters mean (for messages, metadata and the README). */
@@ -61,7 +69,9 @@ const batch = z.string().min(1, 'name a batch by number (B-YYYYMMDD-NNN) or id')
 
 function statusSchema(statuses: readonly [string, ...string[]]) {
   const one = z.enum(statuses, { error: `must be one of ${statuses.join(', ')}` });
-  return z.union([one, z.array(one).min(1, 'name at least one status')], { error: `must be one of ${statuses.join(', ')} (or a list of them)` });
+  return z.union([one, z.array(one).min(1, 'name at least one status')], {
+    error: `must be one of ${statuses.join(', ')} (or a list of them)`,
+  });
 }
 
 function allFilters(spec: FilterSpec) {
@@ -77,16 +87,24 @@ function allFilters(spec: FilterSpec) {
 }
 
 /** The zod fields for the filters a report accepts. */
-export function filterShape<A extends FilterName>(spec: FilterSpec & { accepts: readonly A[] }): Pick<ReturnType<typeof allFilters>, A> {
+export function filterShape<A extends FilterName>(
+  spec: FilterSpec & { accepts: readonly A[] },
+): Pick<ReturnType<typeof allFilters>, A> {
   const all = allFilters(spec);
-  return Object.fromEntries(spec.accepts.map((name) => [name, all[name]])) as Pick<ReturnType<typeof allFilters>, A>;
+  return Object.fromEntries(spec.accepts.map((name) => [name, all[name]])) as Pick<
+    ReturnType<typeof allFilters>,
+    A
+  >;
 }
 
 /**
  * A strict object of the report's filters plus `extra` fields. Unknown keys are refused naming what
  * the report does take; `to` must come after `from`.
  */
-export function filtersSchema<A extends FilterName, E extends z.ZodRawShape>(spec: FilterSpec & { accepts: readonly A[] }, extra: E) {
+export function filtersSchema<A extends FilterName, E extends z.ZodRawShape>(
+  spec: FilterSpec & { accepts: readonly A[] },
+  extra: E,
+) {
   const known = [...spec.accepts, ...Object.keys(extra)];
   return z
     .strictObject(
@@ -98,13 +116,21 @@ export function filtersSchema<A extends FilterName, E extends z.ZodRawShape>(spe
             : undefined,
       },
     )
-    .superRefine((value, ctx) => periodOrdered(value as { from?: string | undefined; to?: string | undefined }, ctx));
+    .superRefine((value, ctx) =>
+      periodOrdered(value as { from?: string | undefined; to?: string | undefined }, ctx),
+    );
 }
 
-export type FilterInput = { [K in FilterName]?: K extends 'status' ? string | string[] | undefined : string | undefined };
+export type FilterInput = {
+  [K in FilterName]?: K extends 'status' ? string | string[] | undefined : string | undefined;
+};
 
 /** Parses dates, checks that the affiliate and batch exist, and echoes the filters for metadata. */
-export async function resolveFilters(tx: CentralTx, spec: FilterSpec, input: FilterInput): Promise<{ filters: Filters; echo: FilterEcho }> {
+export async function resolveFilters(
+  tx: CentralTx,
+  spec: FilterSpec,
+  input: FilterInput,
+): Promise<{ filters: Filters; echo: FilterEcho }> {
   let batchRow: { id: string; number: string } | null = null;
   if (input.batch !== undefined) {
     try {
@@ -112,16 +138,29 @@ export async function resolveFilters(tx: CentralTx, spec: FilterSpec, input: Fil
       batchRow = { id: b.id, number: b.number };
     } catch (error) {
       if (error instanceof TreasuryError && error.code === 'NOT_FOUND') {
-        throw new TreasuryError('VALIDATION', `batch: no batch ${input.batch}`, [{ field: 'batch', message: `no batch ${input.batch}` }]);
+        throw new TreasuryError('VALIDATION', `batch: no batch ${input.batch}`, [
+          { field: 'batch', message: `no batch ${input.batch}` },
+        ]);
       }
       throw error;
     }
   }
   if (input.affiliate !== undefined) {
-    const [found] = await rows<{ id: string }>(tx, sql`SELECT id FROM affiliates WHERE id = ${input.affiliate}`);
-    if (!found) throw new TreasuryError('VALIDATION', `affiliate: no affiliate ${input.affiliate}`, [{ field: 'affiliate', message: `no affiliate ${input.affiliate}` }]);
+    const [found] = await rows<{ id: string }>(
+      tx,
+      sql`SELECT id FROM affiliates WHERE id = ${input.affiliate}`,
+    );
+    if (!found)
+      throw new TreasuryError('VALIDATION', `affiliate: no affiliate ${input.affiliate}`, [
+        { field: 'affiliate', message: `no affiliate ${input.affiliate}` },
+      ]);
   }
-  const status = input.status === undefined ? null : Array.isArray(input.status) ? [...new Set(input.status)] : [input.status];
+  const status =
+    input.status === undefined
+      ? null
+      : Array.isArray(input.status)
+        ? [...new Set(input.status)]
+        : [input.status];
   const filters: Filters = {
     from: input.from === undefined ? null : toDate(input.from),
     to: input.to === undefined ? null : toDate(input.to),
@@ -164,7 +203,13 @@ export function where(f: Filters, columns: FilterColumns): SQL {
   if (columns.currency && f.currency) parts.push(sql`${columns.currency} = ${f.currency}`);
   if (columns.provider && f.provider) parts.push(sql`${columns.provider} = ${f.provider}`);
   if (columns.affiliate && f.affiliate) parts.push(sql`${columns.affiliate} = ${f.affiliate}`);
-  if (columns.status && f.status) parts.push(sql`${columns.status} IN (${sql.join(f.status.map((s) => sql`${s}`), sql`, `)})`);
+  if (columns.status && f.status)
+    parts.push(
+      sql`${columns.status} IN (${sql.join(
+        f.status.map((s) => sql`${s}`),
+        sql`, `,
+      )})`,
+    );
   if (columns.batch && f.batch) parts.push(sql`${columns.batch} = ${f.batch.id}::uuid`);
   return parts.length === 0 ? sql`TRUE` : sql.join(parts, sql` AND `);
 }

@@ -13,13 +13,15 @@
  * - A payout in another currency than its commissions (FX) goes through 1900 FX clearing: the
  *   payable is debited in the commissions' currency against FX clearing, and FX clearing is debited
  *   in the payout currency against cash — four lines, each currency balanced on its own.
- * - A reversal re-opens the liability (status.ts books it as a `reversal` adjustment `rev:<payout>`,
+ * - A reversal re-opens the liability (status.ts books it as a `reversal` adjustment
+ *   `rev:<payout>`,
  *   carried into the next payout); the journal books that adjustment as the reversal entry (cash
  *   back, payable credited), not as an expense, because the expense was never undone.
  * - Failed, cancelled and unsent payouts move no money and have no entry.
  * - Every commission's stored amount is accrued, whatever its status: a voided one is normally 0,
  *   but one released from a cancelled payout after a clawback was recorded keeps the amount the
- *   clawback offsets (calc keeps amount + adjustments = what the rules say now), and the two entries
+ *   clawback offsets (calc keeps amount + adjustments = what the rules say now), and the two
+ * entries
  *   must meet in the ledger.
  * - Amounts are the stored minor units; debit and credit are each non-negative.
  * - Derived from current state: calc may still rewrite an unlocked commission's amount, which moves
@@ -77,7 +79,10 @@ export const JOURNAL_SPEC = {
     'status is the entry type; provider and batch keep only payout and reversal entries; currency keeps the lines in that currency',
 } as const satisfies FilterSpec;
 
-/** Our own constants as SQL literals (typed text, not parameters of unknown type inside VALUES and CASE). */
+/**
+ * Our own constants as SQL literals (typed text, not parameters of unknown type inside VALUES and
+ * CASE).
+ */
 const lit = (v: string) => sql.raw(`'${v.replace(/'/g, "''")}'::text`);
 
 /** The cash account of a payout's provider. */
@@ -116,7 +121,10 @@ function sections(f: Filters): Section[] {
       order: sql`ORDER BY c.id, l.n`,
     });
   }
-  const adjustmentTypes = [wanted(f, 'adjustment') ? 'adjustment' : null, wanted(f, 'clawback') ? 'clawback' : null].filter((t) => t !== null);
+  const adjustmentTypes = [
+    wanted(f, 'adjustment') ? 'adjustment' : null,
+    wanted(f, 'clawback') ? 'clawback' : null,
+  ].filter((t) => t !== null);
   if (!onlyPayouts && adjustmentTypes.length > 0) {
     // The entry type is the adjustment's kind (a clawback, or anything else); the sides follow the
     // sign: positive is owed to the affiliate (expense up), negative is owed back (expense down).
@@ -132,12 +140,16 @@ function sections(f: Filters): Section[] {
                  FROM adjustments a
                  CROSS JOIN (VALUES (1), (2)) AS l(n)
                  WHERE NOT (a.kind = 'reversal' AND a.id LIKE 'rev:%')
-                   AND ${type} IN (${sql.join(adjustmentTypes.map((t) => sql`${t}`), sql`, `)})
+                   AND ${type} IN (${sql.join(
+                     adjustmentTypes.map((t) => sql`${t}`),
+                     sql`, `,
+                   )})
                    AND ${where(f, { at: sql`a.created_at`, currency: sql`a.currency`, affiliate: sql`a.affiliate_id` })}`,
       order: sql`ORDER BY a.id, l.n`,
     });
   }
-  // Payout and reversal lines: n 1..4; the FX clearing lines (2, 3) only when the currencies differ.
+  // Payout and reversal lines: n 1..4; the FX clearing lines (2, 3) only when the currencies
+  // differ.
   const moneyLines = (kind: 'payout' | 'reversal') => {
     // Sides are always D, C, D, C; the accounts differ. A payout: 1 Dr payable (source), 2 Cr FX
     // (source), 3 Dr FX (paid), 4 Cr cash (paid). A reversal: 1 Dr cash (paid), 2 Cr FX (paid),
@@ -159,7 +171,8 @@ function sections(f: Filters): Section[] {
   };
   const moneySection = (kind: 'payout' | 'reversal'): Section => {
     const at = kind === 'payout' ? paidAt('p') : reversedAt('p');
-    const statuses = kind === 'payout' ? sql`p.status IN ('SUCCEEDED', 'REVERSED')` : sql`p.status = 'REVERSED'`;
+    const statuses =
+      kind === 'payout' ? sql`p.status IN ('SUCCEEDED', 'REVERSED')` : sql`p.status = 'REVERSED'`;
     return {
       lines: sql`SELECT ${lit(kind === 'payout' ? 'PAY-' : 'REV-')} || p.id AS entry_id, ${iso(at)} AS entry_date, ${lit(kind)} AS entry_type,
                         (CASE WHEN m.fx THEN l.n ELSE CASE WHEN l.n = 1 THEN 1 ELSE 2 END END)::text AS line,
@@ -181,7 +194,10 @@ function sections(f: Filters): Section[] {
   return out;
 }
 
-/** The journal's lines as queries (one per section), in file order; each ends with its hidden keys _k1 (source id), _k2 (line). */
+/**
+ * The journal's lines as queries (one per section), in file order; each ends with its hidden keys
+ * _k1 (source id), _k2 (line).
+ */
 export function journalQueries(f: Filters): SQL[] {
   return sections(f).map((s) => sql`${s.lines} ${s.order}`);
 }
@@ -189,8 +205,13 @@ export function journalQueries(f: Filters): SQL[] {
 /** Every line of the journal for these filters, unordered (for aggregates). */
 export function journalLines(f: Filters): SQL {
   const list = sections(f);
-  if (list.length === 0) return sql`SELECT ${sql.join(JOURNAL_COLUMNS.map((c) => sql`NULL::text AS ${sql.raw(c)}`), sql`, `)} WHERE FALSE`;
-  // The sections' hidden keys have different types (bigint, text, uuid): only the journal's columns.
+  if (list.length === 0)
+    return sql`SELECT ${sql.join(
+      JOURNAL_COLUMNS.map((c) => sql`NULL::text AS ${sql.raw(c)}`),
+      sql`, `,
+    )} WHERE FALSE`;
+  // The sections' hidden keys have different types (bigint, text, uuid): only the journal's
+  // columns.
   const columns = sql.raw(JOURNAL_COLUMNS.map((c) => `s.${c}`).join(', '));
   return sql.join(
     list.map((s) => sql`SELECT ${columns} FROM (${s.lines}) s`),

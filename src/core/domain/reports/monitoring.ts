@@ -1,15 +1,21 @@
 /**
- * Monitoring: what needs an operator's eye now. Batches by status, executions in progress with their
- * progress, stuck payouts (not terminal for longer than a threshold), webhook lag per provider
- * (received_at minus the provider's own `created` stamp on the event envelope), and the last
- * reconciliation per provider with its breaks (every outcome other than `matched`).
+ * Monitoring: what needs an operator's eye now. Batches by status, executions in progress with
+ * their progress, stuck payouts (not terminal for longer than a threshold), webhook lag per
+ * provider (received_at minus the provider's own `created` stamp on the event envelope), and the
+ * last reconciliation per provider with its breaks (every outcome other than `matched`).
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows } from '../../platform/central/store.js';
 import { defineQuery } from '../../platform/kernel/router.js';
 import { isoOf } from '../../platform/query/paging.js';
-import { filtersSchema, resolveFilters, where, type FilterEcho, type FilterSpec } from './filters.js';
+import {
+  filtersSchema,
+  resolveFilters,
+  where,
+  type FilterEcho,
+  type FilterSpec,
+} from './filters.js';
 
 const NON_TERMINAL = ['PENDING', 'UNKNOWN', 'ACCEPTED'] as const;
 
@@ -17,7 +23,8 @@ export const MONITORING_SPEC = {
   report: 'monitoring',
   accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status'],
   statuses: NON_TERMINAL,
-  dated: 'the window for webhook lag (default: the last 24 hours); currency, affiliate and status (non-terminal payout status) narrow the stuck payouts',
+  dated:
+    'the window for webhook lag (default: the last 24 hours); currency, affiliate and status (non-terminal payout status) narrow the stuck payouts',
 } as const satisfies FilterSpec;
 
 export const DEFAULT_STUCK_MINUTES = 60;
@@ -40,23 +47,64 @@ export interface MonitoringReport {
   at: string;
   batchesByStatus: { status: string; count: number }[];
   executions: {
-    batchId: string; number: string; leaseOwner: string | null; startedAt: string | null; leaseExpiresAt: string | null;
-    payouts: number; settled: number; succeeded: number; failed: number; inFlight: number;
+    batchId: string;
+    number: string;
+    leaseOwner: string | null;
+    startedAt: string | null;
+    leaseExpiresAt: string | null;
+    payouts: number;
+    settled: number;
+    succeeded: number;
+    failed: number;
+    inFlight: number;
   }[];
   stuck: {
     thresholdMinutes: number;
     count: number;
-    oldest: { payoutId: string; batch: string; affiliateId: string; status: string; provider: string; amountMinor: string; currency: string; since: string; minutes: number }[];
+    oldest: {
+      payoutId: string;
+      batch: string;
+      affiliateId: string;
+      status: string;
+      provider: string;
+      amountMinor: string;
+      currency: string;
+      since: string;
+      minutes: number;
+    }[];
   };
-  webhooks: { provider: string; events: number; lastReceivedAt: string | null; lagSecondsP50: string | null; lagSecondsP95: string | null; lagSecondsMax: string | null; withoutTime: number }[];
-  reconciliation: { provider: string; runId: string; at: string; status: string; problem: string | null; periodFrom: string; periodTo: string; results: number; breaks: { outcome: string; count: number }[] }[];
+  webhooks: {
+    provider: string;
+    events: number;
+    lastReceivedAt: string | null;
+    lagSecondsP50: string | null;
+    lagSecondsP95: string | null;
+    lagSecondsMax: string | null;
+    withoutTime: number;
+  }[];
+  reconciliation: {
+    provider: string;
+    runId: string;
+    at: string;
+    status: string;
+    problem: string | null;
+    periodFrom: string;
+    periodTo: string;
+    results: number;
+    breaks: { outcome: string; count: number }[];
+  }[];
 }
 
 export const monitoring = defineQuery({
   name: 'reports.monitoring',
   permission: 'reports.view',
   input: filtersSchema(MONITORING_SPEC, {
-    stuckAfterMinutes: z.number().int().min(1, 'must be at least 1 minute').max(525_600, 'must be at most a year').optional(),
+    stuckAfterMinutes: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1 minute')
+      .max(525_600, 'must be at most a year')
+      .optional(),
   }),
   async run(ctx, input): Promise<MonitoringReport> {
     const { filters, echo } = await resolveFilters(ctx.tx, MONITORING_SPEC, input);
@@ -65,10 +113,21 @@ export const monitoring = defineQuery({
     const since = new Date(now.getTime() - threshold * 60_000).toISOString();
     const window = { ...filters, from: filters.from ?? new Date(now.getTime() - 86_400_000) };
 
-    const batches = await rows<{ status: string; n: number }>(ctx.tx, sql`SELECT status, count(*)::int AS n FROM payout_batches GROUP BY status ORDER BY status`);
+    const batches = await rows<{ status: string; n: number }>(
+      ctx.tx,
+      sql`SELECT status, count(*)::int AS n FROM payout_batches GROUP BY status ORDER BY status`,
+    );
     const executions = await rows<{
-      id: string; number: string; lease_owner: string | null; started: Date | string | null; lease_expires_at: Date | string | null;
-      payouts: number; settled: number; succeeded: number; failed: number; in_flight: number;
+      id: string;
+      number: string;
+      lease_owner: string | null;
+      started: Date | string | null;
+      lease_expires_at: Date | string | null;
+      payouts: number;
+      settled: number;
+      succeeded: number;
+      failed: number;
+      in_flight: number;
     }>(
       ctx.tx,
       sql`SELECT b.id, b.number, b.lease_owner, b.execution_started_at AS started, b.lease_expires_at,
@@ -86,13 +145,33 @@ export const monitoring = defineQuery({
     const stuckWhere = sql`p.status IN ('PENDING', 'UNKNOWN', 'ACCEPTED') AND p.updated_at < ${since}::timestamptz
       AND (p.status <> 'PENDING' OR b.status = 'EXECUTING')
       AND ${where(filters, { currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, status: sql`p.status` })}`;
-    const [stuckCount] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n FROM payouts p JOIN payout_batches b ON b.id = p.batch_id WHERE ${stuckWhere}`);
-    const stuck = await rows<{ id: string; number: string; affiliate_id: string; status: string; provider: string; amount: string; currency: string; since: Date | string }>(
+    const [stuckCount] = await rows<{ n: number }>(
+      ctx.tx,
+      sql`SELECT count(*)::int AS n FROM payouts p JOIN payout_batches b ON b.id = p.batch_id WHERE ${stuckWhere}`,
+    );
+    const stuck = await rows<{
+      id: string;
+      number: string;
+      affiliate_id: string;
+      status: string;
+      provider: string;
+      amount: string;
+      currency: string;
+      since: Date | string;
+    }>(
       ctx.tx,
       sql`SELECT p.id, b.number, p.affiliate_id, p.status, p.provider, p.amount_minor::text AS amount, trim(p.currency) AS currency, p.updated_at AS since
           FROM payouts p JOIN payout_batches b ON b.id = p.batch_id WHERE ${stuckWhere} ORDER BY p.updated_at, p.id LIMIT ${STUCK_LISTED}`,
     );
-    const webhooks = await rows<{ provider: string; events: number; last: Date | string | null; p50: string | null; p95: string | null; max: string | null; without_time: number }>(
+    const webhooks = await rows<{
+      provider: string;
+      events: number;
+      last: Date | string | null;
+      p50: string | null;
+      p95: string | null;
+      max: string | null;
+      without_time: number;
+    }>(
       ctx.tx,
       sql`SELECT e.provider, count(*)::int AS events, max(e.received_at) AS last,
                  round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.received_at - ${EVENT_TIME})))::numeric, 1)::text AS p50,
@@ -103,7 +182,17 @@ export const monitoring = defineQuery({
           WHERE ${where(window, { at: sql`e.received_at`, provider: sql`e.provider` })}
           GROUP BY e.provider ORDER BY e.provider`,
     );
-    const runs = await rows<{ id: string; provider: string; created_at: Date | string; status: string; problem: string | null; period_from: Date | string; period_to: Date | string; results: number; breaks: string }>(
+    const runs = await rows<{
+      id: string;
+      provider: string;
+      created_at: Date | string;
+      status: string;
+      problem: string | null;
+      period_from: Date | string;
+      period_to: Date | string;
+      results: number;
+      breaks: string;
+    }>(
       ctx.tx,
       sql`SELECT r.id, r.provider, r.created_at, r.status, r.problem, r.period_from, r.period_to,
                  (SELECT count(*)::int FROM reconciliation_results x WHERE x.run_id = r.id) AS results,
@@ -118,23 +207,51 @@ export const monitoring = defineQuery({
       at: now.toISOString(),
       batchesByStatus: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
       executions: executions.map((e) => ({
-        batchId: e.id, number: e.number, leaseOwner: e.lease_owner, startedAt: isoOf(e.started), leaseExpiresAt: isoOf(e.lease_expires_at),
-        payouts: Number(e.payouts), settled: Number(e.settled), succeeded: Number(e.succeeded), failed: Number(e.failed), inFlight: Number(e.in_flight),
+        batchId: e.id,
+        number: e.number,
+        leaseOwner: e.lease_owner,
+        startedAt: isoOf(e.started),
+        leaseExpiresAt: isoOf(e.lease_expires_at),
+        payouts: Number(e.payouts),
+        settled: Number(e.settled),
+        succeeded: Number(e.succeeded),
+        failed: Number(e.failed),
+        inFlight: Number(e.in_flight),
       })),
       stuck: {
         thresholdMinutes: threshold,
         count: Number(stuckCount!.n),
         oldest: stuck.map((s) => ({
-          payoutId: s.id, batch: s.number, affiliateId: s.affiliate_id, status: s.status, provider: s.provider, amountMinor: s.amount, currency: s.currency,
-          since: isoOf(s.since)!, minutes: Math.floor((now.getTime() - new Date(s.since).getTime()) / 60_000),
+          payoutId: s.id,
+          batch: s.number,
+          affiliateId: s.affiliate_id,
+          status: s.status,
+          provider: s.provider,
+          amountMinor: s.amount,
+          currency: s.currency,
+          since: isoOf(s.since)!,
+          minutes: Math.floor((now.getTime() - new Date(s.since).getTime()) / 60_000),
         })),
       },
       webhooks: webhooks.map((w) => ({
-        provider: w.provider, events: Number(w.events), lastReceivedAt: isoOf(w.last), lagSecondsP50: w.p50, lagSecondsP95: w.p95, lagSecondsMax: w.max, withoutTime: Number(w.without_time),
+        provider: w.provider,
+        events: Number(w.events),
+        lastReceivedAt: isoOf(w.last),
+        lagSecondsP50: w.p50,
+        lagSecondsP95: w.p95,
+        lagSecondsMax: w.max,
+        withoutTime: Number(w.without_time),
       })),
       reconciliation: runs.map((r) => ({
-        provider: r.provider, runId: r.id, at: isoOf(r.created_at)!, status: r.status, problem: r.problem, periodFrom: isoOf(r.period_from)!, periodTo: isoOf(r.period_to)!,
-        results: Number(r.results), breaks: JSON.parse(r.breaks) as { outcome: string; count: number }[],
+        provider: r.provider,
+        runId: r.id,
+        at: isoOf(r.created_at)!,
+        status: r.status,
+        problem: r.problem,
+        periodFrom: isoOf(r.period_from)!,
+        periodTo: isoOf(r.period_to)!,
+        results: Number(r.results),
+        breaks: JSON.parse(r.breaks) as { outcome: string; count: number }[],
       })),
     };
   },

@@ -4,7 +4,8 @@
  *
  * - PostgreSQL: `COPY (query) TO STDOUT`, streamed with backpressure, in one REPEATABLE READ
  *   transaction (the export has a connection of its own); the rows are counted first, for progress.
- * - PGlite, a report with keys and change-logged sources: keyset chunks through COPY, each chunk its
+ * - PGlite, a report with keys and change-logged sources: keyset chunks through COPY, each chunk
+ *   its
  *   own short transaction so that other calls run between them on the one connection; every chunk
  *   checks the change log, so the chunks are one snapshot or the read fails with SnapshotLost.
  * - PGlite, a report with keys only: the same keyset chunks inside one transaction.
@@ -25,7 +26,10 @@ export interface TabularReport {
   readonly spec: FilterSpec;
   /** Columns in file order; the queries return exactly these (as text or null). */
   readonly columns: readonly string[];
-  /** Amount columns (minor units in the query, decimal in the file) → the column naming their currency. */
+  /**
+   * Amount columns (minor units in the query, decimal in the file) → the column naming their
+   * currency.
+   */
   readonly amounts: Readonly<Record<string, string>>;
   /** A column whose values split the totals too (a status, an entry type). */
   readonly groupBy?: string;
@@ -35,9 +39,9 @@ export interface TabularReport {
    */
   readonly keys?: number;
   /**
-   * The change-logged tables (change_log `tbl`) the queries read. With keys and sources, PGlite reads
-   * the report in slices, each its own short transaction, and checks that none of these tables
-   * changed since the first slice's snapshot (see readBySlices); without, in one snapshot.
+   * The change-logged tables (change_log `tbl`) the queries read. With keys and sources, PGlite
+   * reads the report in slices, each its own short transaction, and checks that none of these
+   * tables changed since the first slice's snapshot (see readBySlices); without, in one snapshot.
    */
   readonly sources?: readonly string[];
   /** Read in this order (see readReport); each ordered so that the file is deterministic. */
@@ -61,16 +65,24 @@ const CHECK_EVERY = 8;
 /** The query's rows after the key `after` (cells of _k1…), in key order, at most `limit`. */
 function keysetChunk(query: SQL, keys: number, after: Cells | null, limit: number): SQL {
   const k = (i: number) => sql.raw(`q._k${i + 1}`);
-  const order = sql.join(Array.from({ length: keys }, (_, i) => k(i)), sql`, `);
-  // (k1, k2) > (a, b) written so that the first key alone can use its index: k1 >= a AND (k1 > a OR k2 > b).
-  const after_ = (i: number): SQL => (i === keys - 1 ? sql`${k(i)} > ${after![i]}` : sql`${k(i)} >= ${after![i]} AND (${k(i)} > ${after![i]} OR ${after_(i + 1)})`);
+  const order = sql.join(
+    Array.from({ length: keys }, (_, i) => k(i)),
+    sql`, `,
+  );
+  // (k1, k2) > (a, b) written so that the first key alone can use its index: k1 >= a AND (k1 > a OR
+  // k2 > b).
+  const after_ = (i: number): SQL =>
+    i === keys - 1
+      ? sql`${k(i)} > ${after![i]}`
+      : sql`${k(i)} >= ${after![i]} AND (${k(i)} > ${after![i]} OR ${after_(i + 1)})`;
   return sql`SELECT * FROM (${query}) q ${after ? sql`WHERE ${after_(0)}` : sql``} ORDER BY ${order} LIMIT ${sql.raw(String(limit))}`;
 }
 
 /** One COPY text-format line as cells. */
 function cellsOf(line: string, width: number, report: TabularReport): Cells {
   const raw = line.split('\t');
-  if (raw.length !== width) throw new Error(`the ${report.name} query returned ${raw.length} columns, not ${width}`);
+  if (raw.length !== width)
+    throw new Error(`the ${report.name} query returned ${raw.length} columns, not ${width}`);
   for (let c = 0; c < width; c++) raw[c] = copyField(raw[c]!) as string;
   return raw;
 }
@@ -92,14 +104,18 @@ function visible(r: Pick<Reading, 'report'>, cells: Cells): Cells {
   return cells;
 }
 
-/** Postgres: COPY TO STDOUT, streamed with backpressure; each batch of lines (about pageSize rows of ~150 bytes) is a page. */
+/**
+ * Postgres: COPY TO STDOUT, streamed with backpressure; each batch of lines (about pageSize rows of
+ * ~150 bytes) is a page.
+ */
 async function readByCopy(r: Reading): Promise<void> {
   await copyOutChunks(
     r.tx,
     inlineQuery(r.tx, r.query),
     (lines) => {
       const page: Cells[] = new Array(lines.length);
-      for (let i = 0; i < lines.length; i++) page[i] = visible(r, cellsOf(lines[i]!, r.width, r.report));
+      for (let i = 0; i < lines.length; i++)
+        page[i] = visible(r, cellsOf(lines[i]!, r.width, r.report));
       return r.onPage(page);
     },
     { batchBytes: Math.max(1 << 14, r.pageSize * 160) },
@@ -110,14 +126,22 @@ async function readByCopy(r: Reading): Promise<void> {
 type CopyChunk = (query: SQL, limit: number) => Promise<string>;
 
 /** PGlite, a report with keys: COPY of one keyset chunk after another, each split into pages. */
-async function readByKeyset(r: Omit<Reading, 'tx'>, keys: number, chunkRows: number, copyChunk: CopyChunk): Promise<void> {
+async function readByKeyset(
+  r: Omit<Reading, 'tx'>,
+  keys: number,
+  chunkRows: number,
+  copyChunk: CopyChunk,
+): Promise<void> {
   let after: Cells | null = null;
   for (;;) {
     const text = await copyChunk(keysetChunk(r.query, keys, after, chunkRows), chunkRows);
     if (text === '') return;
-    const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => cellsOf(line, r.width, r.report));
+    const chunk = (text.endsWith('\n') ? text.slice(0, -1) : text)
+      .split('\n')
+      .map((line) => cellsOf(line, r.width, r.report));
     after = chunk[chunk.length - 1]!.slice(r.report.columns.length);
-    for (let at = 0; at < chunk.length; at += r.pageSize) await r.onPage(chunk.slice(at, at + r.pageSize).map((cells) => visible(r, cells)));
+    for (let at = 0; at < chunk.length; at += r.pageSize)
+      await r.onPage(chunk.slice(at, at + r.pageSize).map((cells) => visible(r, cells)));
     if (chunk.length < chunkRows) return;
   }
 }
@@ -129,11 +153,17 @@ async function readByKeyset(r: Omit<Reading, 'tx'>, keys: number, chunkRows: num
  */
 async function countRows(tx: CentralTx, report: TabularReport, filters: Filters): Promise<number> {
   let total = 0;
-  for (const query of report.queries(filters)) total += Number((await rows<{ n: string }>(tx, sql`SELECT count(*)::text AS n FROM (${query}) q`))[0]!.n);
+  for (const query of report.queries(filters))
+    total += Number(
+      (await rows<{ n: string }>(tx, sql`SELECT count(*)::text AS n FROM (${query}) q`))[0]!.n,
+    );
   return total;
 }
 
-/** A sliced read found that its sources changed after its first slice: the slices are not one snapshot. */
+/**
+ * A sliced read found that its sources changed after its first slice: the slices are not one
+ * snapshot.
+ */
 export class SnapshotLost extends Error {}
 
 /**
@@ -144,20 +174,31 @@ export class SnapshotLost extends Error {}
  * report's source tables was written at or above it (central/changes.ts). If one was (a calc or a
  * payment ran meanwhile), SnapshotLost: the caller starts again in one snapshot.
  */
-async function readBySlices(store: CentralStore, report: TabularReport, filters: Filters, pageSize: number, onPage: Reading['onPage'], chunkRows: number): Promise<void> {
+async function readBySlices(
+  store: CentralStore,
+  report: TabularReport,
+  filters: Filters,
+  pageSize: number,
+  onPage: Reading['onPage'],
+  chunkRows: number,
+): Promise<void> {
   const keys = report.keys!;
   const sources = report.sources!;
   // No count here: on the embedded store it costs a fifth of the export in one statement that holds
-  // the connection (the reports' joins stay in a count), so progress is rows written, without a total.
-  const xmin = await store.db.transaction((tx) => snapshotXmin(tx), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  // the connection (the reports' joins stay in a count), so progress is rows written, without a
+  // total.
+  const xmin = await store.db.transaction((tx) => snapshotXmin(tx), {
+    isolationLevel: 'repeatable read',
+    accessMode: 'read only',
+  });
   let chunks = 0;
   const copyChunk: CopyChunk = async (query, limit) => {
     await store.lanes.quiet(); // the console's calls first (central/lanes.ts)
     return store.db.transaction(
       async (tx) => {
         const text = await copyOutText(tx, inlineQuery(tx, query));
-        // The last chunk's snapshot is the newest: nothing written since the first means every chunk
-        // read the same ledger. The checks between only stop a lost read sooner.
+        // The last chunk's snapshot is the newest: nothing written since the first means every
+        // chunk read the same ledger. The checks between only stop a lost read sooner.
         const last = lineCount(text) < limit;
         if ((last || ++chunks % CHECK_EVERY === 0) && (await changedSince(tx, xmin, sources))) {
           throw new SnapshotLost(`${report.name}: ${sources.join(', ')} changed during the export`);
@@ -168,7 +209,12 @@ async function readBySlices(store: CentralStore, report: TabularReport, filters:
     );
   };
   for (const query of report.queries(filters)) {
-    await readByKeyset({ query, report, width: report.columns.length + keys, pageSize, onPage }, keys, chunkRows, copyChunk);
+    await readByKeyset(
+      { query, report, width: report.columns.length + keys, pageSize, onPage },
+      keys,
+      chunkRows,
+      copyChunk,
+    );
   }
 }
 
@@ -179,10 +225,16 @@ function lineCount(text: string): number {
   return n;
 }
 
-/** PGlite, otherwise: a server-side cursor, one page ahead (the next page fetched while one is written). */
+/**
+ * PGlite, otherwise: a server-side cursor, one page ahead (the next page fetched while one is
+ * written).
+ */
 async function readByCursor(r: Reading): Promise<void> {
   const fetchPage = () => {
-    const p = rows<Record<string, string | null>>(r.tx, sql`FETCH FORWARD ${sql.raw(String(r.pageSize))} FROM ${sql.raw(CURSOR)}`);
+    const p = rows<Record<string, string | null>>(
+      r.tx,
+      sql`FETCH FORWARD ${sql.raw(String(r.pageSize))} FROM ${sql.raw(CURSOR)}`,
+    );
     p.catch(() => {}); // awaited below; never an unhandled rejection while a page is being written
     return p;
   };
@@ -195,7 +247,10 @@ async function readByCursor(r: Reading): Promise<void> {
     if (more) next = fetchPage();
     if (page.length > 0) {
       const names = Object.keys(page[0]!);
-      if (names.length !== r.width || columns.some((k, i) => k !== names[i])) throw new Error(`the ${r.report.name} query returned columns ${names.join(',')}, not ${columns.join(',')}`);
+      if (names.length !== r.width || columns.some((k, i) => k !== names[i]))
+        throw new Error(
+          `the ${r.report.name} query returned columns ${names.join(',')}, not ${columns.join(',')}`,
+        );
       await r.onPage(page.map((row) => visible(r, Object.values(row))));
     }
     if (!more) break;
@@ -226,17 +281,32 @@ export interface ReadOptions {
   onTotal?: ((n: number) => void) | undefined;
 }
 
-export async function readReport(store: CentralStore, report: TabularReport, filters: Filters, onPage: (page: Cells[]) => Promise<void>, options: ReadOptions): Promise<void> {
+export async function readReport(
+  store: CentralStore,
+  report: TabularReport,
+  filters: Filters,
+  onPage: (page: Cells[]) => Promise<void>,
+  options: ReadOptions,
+): Promise<void> {
   const { pageSize, chunkRows = KEYSET_CHUNK, oneSnapshot = false, onTotal } = options;
   const keys = report.keys ?? 0;
-  if (store.kind === 'pglite' && keys > 0 && report.sources && !oneSnapshot) return readBySlices(store, report, filters, pageSize, onPage, chunkRows);
+  if (store.kind === 'pglite' && keys > 0 && report.sources && !oneSnapshot)
+    return readBySlices(store, report, filters, pageSize, onPage, chunkRows);
   await store.db.transaction(
     async (tx) => {
       if (store.kind === 'postgres' && onTotal) onTotal(await countRows(tx, report, filters));
       for (const query of report.queries(filters)) {
-        const reading: Reading = { tx, query, report, width: report.columns.length + keys, pageSize, onPage };
+        const reading: Reading = {
+          tx,
+          query,
+          report,
+          width: report.columns.length + keys,
+          pageSize,
+          onPage,
+        };
         if (store.kind === 'postgres') await readByCopy(reading);
-        else if (keys > 0) await readByKeyset(reading, keys, chunkRows, (q) => copyOutText(tx, inlineQuery(tx, q)));
+        else if (keys > 0)
+          await readByKeyset(reading, keys, chunkRows, (q) => copyOutText(tx, inlineQuery(tx, q)));
         else await readByCursor(reading);
       }
     },

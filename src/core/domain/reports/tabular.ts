@@ -15,7 +15,14 @@ import { iso, paidAt, reversedAt, submittedAt } from './payout-times.js';
 import { where } from './filters.js';
 
 export const COMMISSION_STATUSES = ['pending', 'payable', 'voided', 'paid'] as const;
-export const RECONCILIATION_STATUSES = ['matched', 'amount_mismatch', 'status_mismatch', 'missing_at_provider', 'unknown_to_us', 'not_reconciled'] as const;
+export const RECONCILIATION_STATUSES = [
+  'matched',
+  'amount_mismatch',
+  'status_mismatch',
+  'missing_at_provider',
+  'unknown_to_us',
+  'not_reconciled',
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // payouts: the reconciled payout report
@@ -25,7 +32,8 @@ export const PAYOUT_REPORT_SPEC = {
   report: 'payouts',
   accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status', 'batch'],
   statuses: PAYOUT_STATUSES,
-  dated: 'when the payout succeeded (paid_at); otherwise when it settled (failed); otherwise when it was created',
+  dated:
+    'when the payout succeeded (paid_at); otherwise when it settled (failed); otherwise when it was created',
 } as const satisfies FilterSpec;
 
 /** One row per payout with its latest reconciliation outcome and the provider's reference. */
@@ -34,10 +42,30 @@ export const payoutReport: TabularReport = {
   action: 'export.payouts',
   spec: PAYOUT_REPORT_SPEC,
   columns: [
-    'batch_number', 'batch_id', 'payout_id', 'affiliate_id', 'affiliate_name', 'provider', 'provider_reference', 'status',
-    'amount', 'currency', 'source_amount', 'source_currency', 'fx_rate', 'items',
-    'created_at', 'submitted_at', 'paid_at', 'reversed_at', 'settled_at', 'failure_code',
-    'reconciliation_status', 'reconciled_at', 'reconciliation_run_id', 'provider_amount',
+    'batch_number',
+    'batch_id',
+    'payout_id',
+    'affiliate_id',
+    'affiliate_name',
+    'provider',
+    'provider_reference',
+    'status',
+    'amount',
+    'currency',
+    'source_amount',
+    'source_currency',
+    'fx_rate',
+    'items',
+    'created_at',
+    'submitted_at',
+    'paid_at',
+    'reversed_at',
+    'settled_at',
+    'failure_code',
+    'reconciliation_status',
+    'reconciled_at',
+    'reconciliation_run_id',
+    'provider_amount',
   ],
   amounts: { amount: 'currency', source_amount: 'source_currency', provider_amount: 'currency' },
   groupBy: 'status',
@@ -77,11 +105,28 @@ export const commissionReport: TabularReport = {
     report: 'commissions',
     accepts: ['from', 'to', 'currency', 'provider', 'affiliate', 'status', 'batch'],
     statuses: COMMISSION_STATUSES,
-    dated: 'when the commission was earned (its conversion occurred); provider and batch: of the live payout that holds it',
+    dated:
+      'when the commission was earned (its conversion occurred); provider and batch: of the live payout that holds it',
   },
   columns: [
-    'commission_id', 'conversion_id', 'affiliate_id', 'occurred_at', 'available_at', 'calculated_at', 'status', 'reason',
-    'rule_version', 'rate_bps', 'capped', 'period', 'amount', 'currency', 'payout_id', 'batch_number', 'payout_status', 'provider',
+    'commission_id',
+    'conversion_id',
+    'affiliate_id',
+    'occurred_at',
+    'available_at',
+    'calculated_at',
+    'status',
+    'reason',
+    'rule_version',
+    'rate_bps',
+    'capped',
+    'period',
+    'amount',
+    'currency',
+    'payout_id',
+    'batch_number',
+    'payout_status',
+    'provider',
   ],
   amounts: { amount: 'currency' },
   groupBy: 'status',
@@ -108,8 +153,21 @@ export const commissionReport: TabularReport = {
 
 /** The required columns first, in this order; then the extra ones. */
 export const PAYOUT_ITEM_COLUMNS = [
-  'batch_id', 'batch_number', 'payout_id', 'affiliate_id', 'commission_id', 'conversion_id', 'amount', 'currency', 'payout_status',
-  'provider', 'provider_reference', 'adjustment_id', 'item_kind', 'payout_amount', 'payout_currency',
+  'batch_id',
+  'batch_number',
+  'payout_id',
+  'affiliate_id',
+  'commission_id',
+  'conversion_id',
+  'amount',
+  'currency',
+  'payout_status',
+  'provider',
+  'provider_reference',
+  'adjustment_id',
+  'item_kind',
+  'payout_amount',
+  'payout_currency',
 ] as const;
 
 export const payoutItemReport: TabularReport = {
@@ -148,8 +206,29 @@ export const payoutItemReport: TabularReport = {
 export const auditReport: TabularReport = {
   name: 'audit-log',
   action: 'export.auditLog',
-  spec: { report: 'audit-log', accepts: ['from', 'to', 'status'], statuses: AUDIT_DECISIONS, dated: 'when the action was recorded; status is the decision' },
-  columns: ['seq', 'at', 'operator_id', 'username', 'action', 'entity_type', 'entity_id', 'decision', 'ip', 'workstation_id', 'command_id', 'before', 'after', 'prev_hash', 'hash'],
+  spec: {
+    report: 'audit-log',
+    accepts: ['from', 'to', 'status'],
+    statuses: AUDIT_DECISIONS,
+    dated: 'when the action was recorded; status is the decision',
+  },
+  columns: [
+    'seq',
+    'at',
+    'operator_id',
+    'username',
+    'action',
+    'entity_type',
+    'entity_id',
+    'decision',
+    'ip',
+    'workstation_id',
+    'command_id',
+    'before',
+    'after',
+    'prev_hash',
+    'hash',
+  ],
   amounts: {},
   keys: 1,
   queries: (f) => [
@@ -178,4 +257,10 @@ export const journalReport: TabularReport = {
   queries: journalQueries,
 };
 
-export const TABULAR_REPORTS = [payoutReport, commissionReport, payoutItemReport, auditReport, journalReport] as const;
+export const TABULAR_REPORTS = [
+  payoutReport,
+  commissionReport,
+  payoutItemReport,
+  auditReport,
+  journalReport,
+] as const;

@@ -1,4 +1,7 @@
-/** The trial balance's rows, as both ways of computing it (from the journal, from the aggregates) give them. */
+/**
+ * The trial balance's rows, as both ways of computing it (from the journal, from the aggregates)
+ * give them.
+ */
 export interface AccountBalance {
   accountCode: string;
   accountName: string;
@@ -10,7 +13,10 @@ export interface AccountBalance {
 }
 
 export interface Tie {
-  /** cash_out: payout credits to cash vs SUCCEEDED + REVERSED payouts; cash_back: reversal debits vs REVERSED payouts; accrued: accrual debits vs the commissions' stored amounts. */
+  /**
+   * cash_out: payout credits to cash vs SUCCEEDED + REVERSED payouts; cash_back: reversal debits vs
+   * REVERSED payouts; accrued: accrual debits vs the commissions' stored amounts.
+   */
   check: 'cash_out' | 'cash_back' | 'accrued';
   currency: string;
   journalMinor: string;

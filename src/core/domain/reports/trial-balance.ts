@@ -42,7 +42,14 @@ function wants(f: Filters, type: EntryType): boolean {
 /** The source side of each tie, per currency, from the source tables. */
 function sources(f: Filters): SQL[] {
   const out: SQL[] = [];
-  const payoutFilters = (at: SQL) => where(f, { at, currency: sql`p.currency`, provider: sql`p.provider`, affiliate: sql`p.affiliate_id`, batch: sql`p.batch_id` });
+  const payoutFilters = (at: SQL) =>
+    where(f, {
+      at,
+      currency: sql`p.currency`,
+      provider: sql`p.provider`,
+      affiliate: sql`p.affiliate_id`,
+      batch: sql`p.batch_id`,
+    });
   if (wants(f, 'payout')) {
     out.push(sql`SELECT 'cash_out' AS tie, trim(p.currency) AS currency, sum(p.amount_minor) AS amount FROM payouts p
                  WHERE p.status IN ('SUCCEEDED', 'REVERSED') AND ${payoutFilters(paidAt('p'))} GROUP BY 2`);
@@ -64,7 +71,8 @@ export const journal = defineQuery({
   input: filtersSchema(JOURNAL_SPEC, {}),
   async run(ctx, input): Promise<TrialBalance> {
     const { filters, echo } = await resolveFilters(ctx.tx, JOURNAL_SPEC, input);
-    if (servedByAggregates(filters)) return { filters: echo, ...(await trialBalanceFromAggregates(ctx.tx, filters)) };
+    if (servedByAggregates(filters))
+      return { filters: echo, ...(await trialBalanceFromAggregates(ctx.tx, filters)) };
     const lines = journalLines(filters);
     const [counts] = await rows<{ entries: number; lines: number; unbalanced: number }>(
       ctx.tx,
@@ -73,7 +81,14 @@ export const journal = defineQuery({
                  (SELECT count(*) FROM (SELECT entry_id FROM l GROUP BY entry_id, currency
                                         HAVING coalesce(sum(debit::bigint), 0) <> coalesce(sum(credit::bigint), 0)) u)::int AS unbalanced`,
     );
-    const accounts = await rows<{ code: string; name: string; currency: string; debit: string; credit: string; balance: string }>(
+    const accounts = await rows<{
+      code: string;
+      name: string;
+      currency: string;
+      debit: string;
+      credit: string;
+      balance: string;
+    }>(
       ctx.tx,
       sql`SELECT account_code AS code, account_name AS name, currency,
                  coalesce(sum(debit::bigint), 0)::text AS debit, coalesce(sum(credit::bigint), 0)::text AS credit,
@@ -81,26 +96,45 @@ export const journal = defineQuery({
           FROM (${lines}) l GROUP BY 1, 2, 3 ORDER BY 1, 3`,
     );
     const source = sources(filters);
-    const ties = source.length === 0 ? [] : await rows<{ tie: Tie['check']; currency: string; journal: string; source: string }>(
-      ctx.tx,
-      sql`WITH l AS (${lines}),
+    const ties =
+      source.length === 0
+        ? []
+        : await rows<{ tie: Tie['check']; currency: string; journal: string; source: string }>(
+            ctx.tx,
+            sql`WITH l AS (${lines}),
           j AS (SELECT 'cash_out' AS tie, currency, sum(credit::bigint) AS amount FROM l WHERE entry_type = 'payout' AND account_code LIKE '110%' GROUP BY currency
                 UNION ALL SELECT 'cash_back', currency, sum(debit::bigint) FROM l WHERE entry_type = 'reversal' AND account_code LIKE '110%' GROUP BY currency
                 UNION ALL SELECT 'accrued', currency, sum(debit::bigint) FROM l WHERE entry_type = 'accrual' GROUP BY currency),
-          s AS (${sql.join(source.map((q) => sql`(${q})`), sql` UNION ALL `)})
+          s AS (${sql.join(
+            source.map((q) => sql`(${q})`),
+            sql` UNION ALL `,
+          )})
           SELECT s.tie, s.currency, coalesce(j.amount, 0)::text AS journal, s.amount::text AS source
           FROM s LEFT JOIN j ON j.tie = s.tie AND j.currency = s.currency
           UNION ALL
           SELECT j.tie, j.currency, j.amount::text, '0' FROM j WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.tie = j.tie AND s.currency = j.currency)
           ORDER BY 1, 2`,
-    );
+          );
     return {
       filters: echo,
       entries: Number(counts!.entries),
       lines: Number(counts!.lines),
       unbalancedEntries: Number(counts!.unbalanced),
-      accounts: accounts.map((a) => ({ accountCode: a.code, accountName: a.name, currency: a.currency, debitMinor: a.debit, creditMinor: a.credit, balanceMinor: a.balance })),
-      ties: ties.map((t) => ({ check: t.tie, currency: t.currency, journalMinor: t.journal, sourceMinor: t.source, ties: BigInt(t.journal) === BigInt(t.source) })),
+      accounts: accounts.map((a) => ({
+        accountCode: a.code,
+        accountName: a.name,
+        currency: a.currency,
+        debitMinor: a.debit,
+        creditMinor: a.credit,
+        balanceMinor: a.balance,
+      })),
+      ties: ties.map((t) => ({
+        check: t.tie,
+        currency: t.currency,
+        journalMinor: t.journal,
+        sourceMinor: t.source,
+        ties: BigInt(t.journal) === BigInt(t.source),
+      })),
     };
   },
 });

@@ -25,10 +25,19 @@ import type { HandlerContext } from '../../platform/kernel/router.js';
 export const SECURITY_SETTING = 'security_rules';
 
 export const securityRulesSchema = z.strictObject({
-  failedSignIns: z.strictObject({ count: z.number().int().min(1), windowMinutes: z.number().int().min(1) }),
+  failedSignIns: z.strictObject({
+    count: z.number().int().min(1),
+    windowMinutes: z.number().int().min(1),
+  }),
   /** Business hours in UTC, [from, to) in whole hours. */
-  businessHours: z.strictObject({ fromHour: z.number().int().min(0).max(23), toHour: z.number().int().min(1).max(24) }),
-  highValueBurst: z.strictObject({ count: z.number().int().min(1), windowMinutes: z.number().int().min(1) }),
+  businessHours: z.strictObject({
+    fromHour: z.number().int().min(0).max(23),
+    toHour: z.number().int().min(1).max(24),
+  }),
+  highValueBurst: z.strictObject({
+    count: z.number().int().min(1),
+    windowMinutes: z.number().int().min(1),
+  }),
   largeExportRows: z.number().int().min(1),
   destinationChangeDays: z.number().int().min(0),
 });
@@ -43,7 +52,10 @@ export const DEFAULT_SECURITY_RULES: SecurityRules = {
 };
 
 export async function loadSecurityRules(tx: CentralTx): Promise<SecurityRules> {
-  const [row] = await rows<{ value: unknown }>(tx, sql`SELECT value FROM settings WHERE key = ${SECURITY_SETTING}`);
+  const [row] = await rows<{ value: unknown }>(
+    tx,
+    sql`SELECT value FROM settings WHERE key = ${SECURITY_SETTING}`,
+  );
   if (!row) return DEFAULT_SECURITY_RULES;
   const value = typeof row.value === 'string' ? (JSON.parse(row.value) as unknown) : row.value;
   return securityRulesSchema.parse({ ...DEFAULT_SECURITY_RULES, ...(value as object) });
@@ -60,7 +72,12 @@ export interface Hit {
 }
 
 /** Records a hit; returns its id. */
-export async function recordEvent(tx: CentralTx, hit: Hit, who: { operatorId: string | null; ip: string | null }, now: Date): Promise<string> {
+export async function recordEvent(
+  tx: CentralTx,
+  hit: Hit,
+  who: { operatorId: string | null; ip: string | null },
+  now: Date,
+): Promise<string> {
   const [e] = await rows<{ id: string }>(
     tx,
     sql`INSERT INTO security_events (at, kind, risk, operator_id, ip, details)
@@ -82,7 +99,11 @@ export interface Held {
  * this subject, returns the hold (the caller returns it instead of acting). `operatorId`: whose
  * activity it is (the actor; at sign-in, the operator signing in).
  */
-export async function gate(ctx: HandlerContext, hits: readonly Hit[], operatorId: string | null = ctx.actor?.operatorId ?? null): Promise<Held | null> {
+export async function gate(
+  ctx: HandlerContext,
+  hits: readonly Hit[],
+  operatorId: string | null = ctx.actor?.operatorId ?? null,
+): Promise<Held | null> {
   let held: Held | null = null;
   for (const hit of hits) {
     if (hit.risk === 'high') {
@@ -93,9 +114,19 @@ export async function gate(ctx: HandlerContext, hits: readonly Hit[], operatorId
       if (ack) continue; // a second administrator released this subject
     }
     const id = await recordEvent(ctx.tx, hit, { operatorId, ip: ctx.call.ip }, ctx.now);
-    ctx.audit({ action: 'security.event', entityType: 'security_event', entityId: id, after: { kind: hit.kind, risk: hit.risk, subject: hit.subject } });
+    ctx.audit({
+      action: 'security.event',
+      entityType: 'security_event',
+      entityId: id,
+      after: { kind: hit.kind, risk: hit.risk, subject: hit.subject },
+    });
     if (hit.risk === 'high' && !held) {
-      held = { held: true, securityEventId: id, kind: hit.kind, reason: `${String(hit.details.message)} — held until a second administrator acknowledges security event ${id}` };
+      held = {
+        held: true,
+        securityEventId: id,
+        kind: hit.kind,
+        reason: `${String(hit.details.message)} — held until a second administrator acknowledges security event ${id}`,
+      };
     }
   }
   return held;
@@ -104,13 +135,24 @@ export async function gate(ctx: HandlerContext, hits: readonly Hit[], operatorId
 // ------------------------------------------------------------------------------------ the rules
 
 /** Approving a batch: unusual hour, high-value burst, destination changed, shared destination. */
-export async function approvalHits(ctx: HandlerContext, batch: { id: string; number: string; highValue: boolean }): Promise<Hit[]> {
+export async function approvalHits(
+  ctx: HandlerContext,
+  batch: { id: string; number: string; highValue: boolean },
+): Promise<Hit[]> {
   const rules = await loadSecurityRules(ctx.tx);
   const hits: Hit[] = [];
   const hour = ctx.now.getUTCHours();
   const { fromHour, toHour } = rules.businessHours;
   if (hour < fromHour || hour >= toHour) {
-    hits.push({ kind: 'unusual_hour', risk: 'medium', subject: batch.id, details: { message: `batch ${batch.number} approved at ${ctx.now.toISOString()}, outside business hours ${fromHour}:00–${toHour}:00 UTC`, batch: batch.number } });
+    hits.push({
+      kind: 'unusual_hour',
+      risk: 'medium',
+      subject: batch.id,
+      details: {
+        message: `batch ${batch.number} approved at ${ctx.now.toISOString()}, outside business hours ${fromHour}:00–${toHour}:00 UTC`,
+        batch: batch.number,
+      },
+    });
   }
   if (batch.highValue) {
     const [{ n } = { n: 0 }] = await rows<{ n: number }>(
@@ -120,8 +162,14 @@ export async function approvalHits(ctx: HandlerContext, batch: { id: string; num
     );
     if (Number(n) + 1 >= rules.highValueBurst.count) {
       hits.push({
-        kind: 'high_value_burst', risk: 'high', subject: batch.id,
-        details: { message: `${ctx.actor!.username} is approving a ${Number(n) + 1}th high-value batch within ${rules.highValueBurst.windowMinutes} minutes (batch ${batch.number})`, batch: batch.number, approvals: Number(n) + 1 },
+        kind: 'high_value_burst',
+        risk: 'high',
+        subject: batch.id,
+        details: {
+          message: `${ctx.actor!.username} is approving a ${Number(n) + 1}th high-value batch within ${rules.highValueBurst.windowMinutes} minutes (batch ${batch.number})`,
+          batch: batch.number,
+          approvals: Number(n) + 1,
+        },
       });
     }
   }
@@ -135,11 +183,25 @@ export async function approvalHits(ctx: HandlerContext, batch: { id: string; num
   );
   if (changed.length > 0) {
     hits.push({
-      kind: 'destination_changed', risk: 'high', subject: batch.id,
-      details: { message: `batch ${batch.number} pays ${changed.length} affiliate(s) whose destination changed within ${rules.destinationChangeDays} days (${changed.map((c) => c.affiliate_id).join(', ')})`, batch: batch.number, affiliates: changed.map((c) => ({ id: c.affiliate_id, changedAt: new Date(c.changed_at).toISOString() })) },
+      kind: 'destination_changed',
+      risk: 'high',
+      subject: batch.id,
+      details: {
+        message: `batch ${batch.number} pays ${changed.length} affiliate(s) whose destination changed within ${rules.destinationChangeDays} days (${changed.map((c) => c.affiliate_id).join(', ')})`,
+        batch: batch.number,
+        affiliates: changed.map((c) => ({
+          id: c.affiliate_id,
+          changedAt: new Date(c.changed_at).toISOString(),
+        })),
+      },
     });
   }
-  const shared = await rows<{ provider: string; channel_code: string; account_number: string; affiliates: string }>(
+  const shared = await rows<{
+    provider: string;
+    channel_code: string;
+    account_number: string;
+    affiliates: string;
+  }>(
     ctx.tx,
     sql`SELECT a.payout_provider AS provider, a.payout_channel_code AS channel_code, a.payout_account_number AS account_number, string_agg(a.id, ',' ORDER BY a.id) AS affiliates
         FROM affiliates a
@@ -149,15 +211,30 @@ export async function approvalHits(ctx: HandlerContext, batch: { id: string; num
   );
   if (shared.length > 0) {
     hits.push({
-      kind: 'shared_destination', risk: 'high', subject: batch.id,
-      details: { message: `batch ${batch.number} pays ${shared.length} destination(s) shared by several affiliates (${shared.map((s) => `${s.channel_code} …${s.account_number.slice(-4)}: ${s.affiliates}`).join('; ')})`, batch: batch.number, destinations: shared.map((s) => ({ provider: s.provider, channel: s.channel_code, accountLast4: s.account_number.slice(-4), affiliates: s.affiliates.split(',') })) },
+      kind: 'shared_destination',
+      risk: 'high',
+      subject: batch.id,
+      details: {
+        message: `batch ${batch.number} pays ${shared.length} destination(s) shared by several affiliates (${shared.map((s) => `${s.channel_code} …${s.account_number.slice(-4)}: ${s.affiliates}`).join('; ')})`,
+        batch: batch.number,
+        destinations: shared.map((s) => ({
+          provider: s.provider,
+          channel: s.channel_code,
+          accountLast4: s.account_number.slice(-4),
+          affiliates: s.affiliates.split(','),
+        })),
+      },
     });
   }
   return hits;
 }
 
 /** A failed sign-in: repeated failures for one operator within the window. */
-export async function failedSignInHits(tx: CentralTx, operator: { id: string; username: string }, now: Date): Promise<Hit[]> {
+export async function failedSignInHits(
+  tx: CentralTx,
+  operator: { id: string; username: string },
+  now: Date,
+): Promise<Hit[]> {
   const rules = await loadSecurityRules(tx);
   const [{ n } = { n: 0 }] = await rows<{ n: number }>(
     tx,
@@ -166,11 +243,26 @@ export async function failedSignInHits(tx: CentralTx, operator: { id: string; us
   );
   const failures = Number(n) + 1; // this one is being written with the event
   if (failures < rules.failedSignIns.count) return [];
-  return [{ kind: 'failed_sign_ins', risk: 'medium', subject: operator.id, details: { message: `${failures} failed sign-ins for ${operator.username} within ${rules.failedSignIns.windowMinutes} minutes`, username: operator.username, failures } }];
+  return [
+    {
+      kind: 'failed_sign_ins',
+      risk: 'medium',
+      subject: operator.id,
+      details: {
+        message: `${failures} failed sign-ins for ${operator.username} within ${rules.failedSignIns.windowMinutes} minutes`,
+        username: operator.username,
+        failures,
+      },
+    },
+  ];
 }
 
 /** A successful sign-in from an address this operator never signed in from. */
-export async function newAddressHits(tx: CentralTx, operator: { id: string; username: string }, addresses: readonly string[]): Promise<Hit[]> {
+export async function newAddressHits(
+  tx: CentralTx,
+  operator: { id: string; username: string },
+  addresses: readonly string[],
+): Promise<Hit[]> {
   if (addresses.length === 0) return [];
   const [seen] = await rows<{ any_before: boolean; known: boolean }>(
     tx,
@@ -178,12 +270,37 @@ export async function newAddressHits(tx: CentralTx, operator: { id: string; user
                EXISTS (SELECT 1 FROM sessions WHERE operator_id = ${operator.id}::uuid AND address = ANY(${pgArray([...addresses])}::text[])) AS known`,
   );
   if (!seen?.any_before || seen.known) return []; // a first sign-in has nothing to compare with
-  return [{ kind: 'new_address', risk: 'medium', subject: operator.id, details: { message: `${operator.username} signed in from a new address (${addresses.join(', ')})`, username: operator.username, addresses } }];
+  return [
+    {
+      kind: 'new_address',
+      risk: 'medium',
+      subject: operator.id,
+      details: {
+        message: `${operator.username} signed in from a new address (${addresses.join(', ')})`,
+        username: operator.username,
+        addresses,
+      },
+    },
+  ];
 }
 
 /** An export: large ones are noted. */
-export async function exportHits(tx: CentralTx, what: { name: string; rows: number }): Promise<Hit[]> {
+export async function exportHits(
+  tx: CentralTx,
+  what: { name: string; rows: number },
+): Promise<Hit[]> {
   const rules = await loadSecurityRules(tx);
   if (what.rows < rules.largeExportRows) return [];
-  return [{ kind: 'large_export', risk: 'medium', subject: what.name, details: { message: `export ${what.name} of ${what.rows} rows (threshold ${rules.largeExportRows})`, export: what.name, rows: what.rows } }];
+  return [
+    {
+      kind: 'large_export',
+      risk: 'medium',
+      subject: what.name,
+      details: {
+        message: `export ${what.name} of ${what.rows} rows (threshold ${rules.largeExportRows})`,
+        export: what.name,
+        rows: what.rows,
+      },
+    },
+  ];
 }

@@ -23,7 +23,10 @@ import { parseXenditWebhook } from '../providers/xendit/xendit.js';
 /** What a webhook says about one provider payout, normalised. */
 export interface PayoutNews {
   providerPayoutId: string;
-  /** Our payout id as the provider echoes it (Xendit reference_id, Rise `[ref:…]`); null when absent. */
+  /**
+   * Our payout id as the provider echoes it (Xendit reference_id, Rise `[ref:…]`); null when
+   * absent.
+   */
   reference: string | null;
   status: ProviderStatus;
   rawStatus: string;
@@ -54,10 +57,16 @@ export class WebhookBodyError extends Error {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Syntax first, so "not JSON" is told apart from "JSON but not an event". Lossless: no amount passes through a float. */
+/**
+ * Syntax first, so "not JSON" is told apart from "JSON but not an event". Lossless: no amount
+ * passes through a float.
+ */
 function parseJsonBody(body: string): unknown {
   // jsonb cannot hold U+0000; such a body could never be stored, so refuse it up front.
-  if (body.includes('\\u0000')) throw new WebhookBodyError('the body contains a NUL character (\\u0000), which cannot be stored');
+  if (body.includes('\\u0000'))
+    throw new WebhookBodyError(
+      'the body contains a NUL character (\\u0000), which cannot be stored',
+    );
   try {
     return parseLossless(body);
   } catch (error) {
@@ -65,7 +74,8 @@ function parseJsonBody(body: string): unknown {
   }
 }
 
-const bodyKey = (body: string) => `body-sha256:${createHash('sha256').update(body, 'utf8').digest('hex')}`;
+const bodyKey = (body: string) =>
+  `body-sha256:${createHash('sha256').update(body, 'utf8').digest('hex')}`;
 
 /** Statuses a documented Xendit event may carry; anything else contradicts the event's own name. */
 const XENDIT_EVENT_STATUSES: Record<string, readonly ProviderStatus[]> = {
@@ -80,11 +90,21 @@ export function parseXenditEvent(body: string): ParsedEvent {
   try {
     parsed = parseXenditWebhook(body);
   } catch (error) {
-    throw new WebhookBodyError(`not a Xendit payout event: ${(error as Error).message.replace(/^xendit: /, '')}`);
+    throw new WebhookBodyError(
+      `not a Xendit payout event: ${(error as Error).message.replace(/^xendit: /, '')}`,
+    );
   }
   const p = parsed.payout;
   const eventKey = `${p?.providerId ?? bodyKey(body)}:${parsed.type}`;
-  if (!parsed.known || !p) return { provider: 'xendit', eventKey, type: parsed.type, body, news: null, ignored: 'unknown_event' };
+  if (!parsed.known || !p)
+    return {
+      provider: 'xendit',
+      eventKey,
+      type: parsed.type,
+      body,
+      news: null,
+      ignored: 'unknown_event',
+    };
   const news: PayoutNews = {
     providerPayoutId: p.providerId,
     reference: p.reference || null,
@@ -96,7 +116,14 @@ export function parseXenditEvent(body: string): ParsedEvent {
   };
   if (!XENDIT_EVENT_STATUSES[parsed.type]!.includes(p.status)) {
     // "payout.succeeded" carrying status FAILED: in doubt, do not act; a poll asks Xendit directly.
-    return { provider: 'xendit', eventKey, type: parsed.type, body, news, ignored: 'event_status_conflict' };
+    return {
+      provider: 'xendit',
+      eventKey,
+      type: parsed.type,
+      body,
+      news,
+      ignored: 'event_status_conflict',
+    };
   }
   return { provider: 'xendit', eventKey, type: parsed.type, body, news, ignored: null };
 }
@@ -115,15 +142,24 @@ export function parseRiseEvent(body: string): ParsedEvent {
     event = parseRiseWebhook(value);
     if (event.eventType !== 'payment.sent' && RISE_PAID_EVENTS.includes(event.eventType)) {
       // Parse the payment exactly as payment.sent's (token amount checked against amount_cents).
-      const asSent = parseRiseWebhook({ ...(value as Record<string, unknown>), event_type: 'payment.sent' });
+      const asSent = parseRiseWebhook({
+        ...(value as Record<string, unknown>),
+        event_type: 'payment.sent',
+      });
       event = { ...event, payment: asSent.payment };
     }
   } catch (error) {
     throw new WebhookBodyError(`not a Rise event: ${describe(error)}`);
   }
-  const base = { provider: 'rise' as const, eventKey: event.idempotencyKey, type: event.eventType, body };
+  const base = {
+    provider: 'rise' as const,
+    eventKey: event.idempotencyKey,
+    type: event.eventType,
+    body,
+  };
   const pay = event.payment;
-  if (!RISE_PAID_EVENTS.includes(event.eventType) || !pay) return { ...base, news: null, ignored: 'unknown_event' };
+  if (!RISE_PAID_EVENTS.includes(event.eventType) || !pay)
+    return { ...base, news: null, ignored: 'unknown_event' };
   return {
     ...base,
     news: {
@@ -141,7 +177,10 @@ export function parseRiseEvent(body: string): ParsedEvent {
 
 function describe(error: unknown): string {
   const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-  if (Array.isArray(issues)) return issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
+  if (Array.isArray(issues))
+    return issues
+      .map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`)
+      .join('; ');
   return (error as Error).message;
 }
 
@@ -190,7 +229,11 @@ interface Candidate {
 }
 
 /** Stores the event (once) and applies its news, in one transaction with the audit entries. */
-export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: IngestContext): Promise<IngestResult> {
+export async function ingestEvent(
+  store: CentralStore,
+  event: ParsedEvent,
+  ctx: IngestContext,
+): Promise<IngestResult> {
   const news = event.news;
   const reference = news?.reference && UUID.test(news.reference) ? news.reference : null;
   return store.db.transaction(async (tx) => {
@@ -217,7 +260,14 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
           ON CONFLICT (provider, event_key) DO NOTHING
           RETURNING id::text AS id`,
     );
-    if (!inserted) return { duplicate: true, eventId: null, payoutId: payout?.id ?? null, outcome: 'duplicate' as const, applied: [] };
+    if (!inserted)
+      return {
+        duplicate: true,
+        eventId: null,
+        payoutId: payout?.id ?? null,
+        outcome: 'duplicate' as const,
+        applied: [],
+      };
 
     const entries: AuditEntry[] = [];
     let outcome: IngestOutcome;
@@ -226,21 +276,34 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
     else if (!news) outcome = 'unknown_event';
     else if (candidates.length > 1) outcome = 'payout_conflict';
     else if (!payout) outcome = 'unknown_payout';
-    else if (BigInt(payout.amount_minor) !== news.amountMinor || payout.currency !== news.currency) outcome = 'amount_mismatch';
+    else if (BigInt(payout.amount_minor) !== news.amountMinor || payout.currency !== news.currency)
+      outcome = 'amount_mismatch';
     else {
       // The attempt that holds this provider id; else the current one while it holds none yet (the
-      // webhook can beat the create response home); else the news is about an attempt we never recorded.
+      // webhook can beat the create response home); else the news is about an attempt we never
+      // recorded.
       const attempt =
         payout.matched_attempt !== null
           ? Number(payout.matched_attempt)
-          : payout.current_provider_payout_id === null || payout.current_provider_payout_id === news.providerPayoutId
+          : payout.current_provider_payout_id === null ||
+              payout.current_provider_payout_id === news.providerPayoutId
             ? Number(payout.attempt)
             : null;
       if (attempt === null) outcome = 'attempt_unmatched';
       else {
         applied = await applyStatusUpdates(
           tx,
-          [{ payoutId: payout.id, attempt, providerPayoutId: news.providerPayoutId, status: news.status, rawStatus: news.rawStatus, failureCode: news.failureCode, source: 'webhook' }],
+          [
+            {
+              payoutId: payout.id,
+              attempt,
+              providerPayoutId: news.providerPayoutId,
+              status: news.status,
+              rawStatus: news.rawStatus,
+              failureCode: news.failureCode,
+              source: 'webhook',
+            },
+          ],
           now,
           (e) => void entries.push(e),
         );
@@ -260,11 +323,31 @@ export async function ingestEvent(store: CentralStore, event: ParsedEvent, ctx: 
         providerPayoutId: news?.providerPayoutId ?? null,
         outcome,
         ...(outcome === 'amount_mismatch' && news && payout
-          ? { ours: { amountMinor: payout.amount_minor, currency: payout.currency }, theirs: { amountMinor: news.amountMinor.toString(), currency: news.currency } }
+          ? {
+              ours: { amountMinor: payout.amount_minor, currency: payout.currency },
+              theirs: { amountMinor: news.amountMinor.toString(), currency: news.currency },
+            }
           : {}),
       },
     });
-    await appendAudit(tx, { operatorId: null, commandId: null, ip: ctx.ip, workstationId: ctx.workstationId, decision: 'allowed', at: now }, entries);
-    return { duplicate: false, eventId: inserted.id, payoutId: payout?.id ?? null, outcome, applied };
+    await appendAudit(
+      tx,
+      {
+        operatorId: null,
+        commandId: null,
+        ip: ctx.ip,
+        workstationId: ctx.workstationId,
+        decision: 'allowed',
+        at: now,
+      },
+      entries,
+    );
+    return {
+      duplicate: false,
+      eventId: inserted.id,
+      payoutId: payout?.id ?? null,
+      outcome,
+      applied,
+    };
   });
 }

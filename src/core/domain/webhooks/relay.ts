@@ -4,8 +4,10 @@
  * providers need a public HTTPS URL), so this runs next to the central database behind a TLS
  * terminating proxy; it holds only the two webhook secrets, never a provider API key.
  *
- *   POST /webhooks/xendit   header `x-callback-token` (Xendit's static token, compared in constant time)
- *   POST /webhooks/rise     header `X-Rise-Signature: t=…,v1=…` (HMAC-SHA256 over `t.body`, 5 min window)
+ *   POST /webhooks/xendit   header `x-callback-token` (Xendit's static token, compared in constant
+ * time)
+ *   POST /webhooks/rise     header `X-Rise-Signature: t=…,v1=…` (HMAC-SHA256 over `t.body`, 5 min
+ * window)
  *   GET  /healthz           200 "ok"
  *
  * Answers: 200 once the event is stored (or was already: a duplicate changes nothing), 400 for a
@@ -13,7 +15,8 @@
  * over the limit, 503 when that provider's secret is not configured (the provider retries for
  * hours, time enough to configure it), 500 when the store failed (the provider retries).
  * The event is stored before 200 is sent: answering first would lose events the process dies on.
- * Storing one event is one short transaction, well within the providers' answer deadlines (Xendit: 30 s).
+ * Storing one event is one short transaction, well within the providers' answer deadlines (Xendit:
+ * 30 s).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +28,14 @@ import { CREDENTIAL_ACCOUNTS } from '../providers/registry.js';
 import { centralNow } from '../../platform/central/clock.js';
 import { verifyRiseSignature } from '../providers/rise/rise.js';
 import { verifyXenditCallbackToken } from '../providers/xendit/xendit.js';
-import { ingestEvent, parseRiseEvent, parseXenditEvent, WebhookBodyError, type IngestResult, type ParsedEvent } from './ingest.js';
+import {
+  ingestEvent,
+  parseRiseEvent,
+  parseXenditEvent,
+  WebhookBodyError,
+  type IngestResult,
+  type ParsedEvent,
+} from './ingest.js';
 
 export const RELAY_WORKSTATION_ID = 'webhook-relay';
 /** Provider webhook bodies are a few KiB; anything near this is not a webhook. */
@@ -53,11 +63,23 @@ export interface WebhookRelay {
   close(): Promise<void>;
 }
 
-/** The relay's secrets, from the credential store only (never from flags or files; from a file vault only when allowed). */
-export async function webhookSecretsFromCredentials(credentials: CredentialStore, db: CentralTx): Promise<{ xenditCallbackToken?: string; riseWebhookSecret?: string }> {
+/**
+ * The relay's secrets, from the credential store only (never from flags or files; from a file vault
+ * only when allowed).
+ */
+export async function webhookSecretsFromCredentials(
+  credentials: CredentialStore,
+  db: CentralTx,
+): Promise<{ xenditCallbackToken?: string; riseWebhookSecret?: string }> {
   await assertProviderSecretAllowed(credentials, db, 'the webhook relay cannot verify deliveries');
-  const [xendit, rise] = await Promise.all([credentials.get(CREDENTIAL_ACCOUNTS.xenditCallbackToken), credentials.get(CREDENTIAL_ACCOUNTS.riseWebhookSecret)]);
-  return { ...(xendit ? { xenditCallbackToken: xendit } : {}), ...(rise ? { riseWebhookSecret: rise } : {}) };
+  const [xendit, rise] = await Promise.all([
+    credentials.get(CREDENTIAL_ACCOUNTS.xenditCallbackToken),
+    credentials.get(CREDENTIAL_ACCOUNTS.riseWebhookSecret),
+  ]);
+  return {
+    ...(xendit ? { xenditCallbackToken: xendit } : {}),
+    ...(rise ? { riseWebhookSecret: rise } : {}),
+  };
 }
 
 class HttpError extends Error {
@@ -71,7 +93,8 @@ class HttpError extends Error {
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) return Promise.reject(new HttpError(413, `the body is larger than ${limit} bytes`));
+  if (declared > limit)
+    return Promise.reject(new HttpError(413, `the body is larger than ${limit} bytes`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -87,7 +110,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     });
     req.on('end', () => {
       try {
-        // Fatal decoding: a body that is not UTF-8 is refused, not silently mangled (Rise signs the bytes).
+        // Fatal decoding: a body that is not UTF-8 is refused, not silently mangled (Rise signs the
+        // bytes).
         resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
       } catch {
         reject(new HttpError(400, 'the body is not UTF-8'));
@@ -105,10 +129,19 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function send(res: http.ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  close = false,
+): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? { connection: 'close' } : {}),
+  });
   res.end(text);
 }
 
@@ -123,23 +156,36 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
-    const provider = path === '/webhooks/xendit' ? 'xendit' : path === '/webhooks/rise' ? 'rise' : null;
-    if (!provider) throw new HttpError(404, 'unknown path: use POST /webhooks/xendit or POST /webhooks/rise');
+    const provider =
+      path === '/webhooks/xendit' ? 'xendit' : path === '/webhooks/rise' ? 'rise' : null;
+    if (!provider)
+      throw new HttpError(404, 'unknown path: use POST /webhooks/xendit or POST /webhooks/rise');
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
 
     let event: ParsedEvent;
     if (provider === 'xendit') {
-      if (!options.xenditCallbackToken) throw new HttpError(503, 'Xendit webhooks are not configured on this relay (no callback token)');
+      if (!options.xenditCallbackToken)
+        throw new HttpError(
+          503,
+          'Xendit webhooks are not configured on this relay (no callback token)',
+        );
       // The token is a header: check it before reading the body, so strangers cost nothing.
-      if (!verifyXenditCallbackToken(header(req, 'x-callback-token'), options.xenditCallbackToken)) throw new HttpError(401, 'missing or wrong x-callback-token');
+      if (!verifyXenditCallbackToken(header(req, 'x-callback-token'), options.xenditCallbackToken))
+        throw new HttpError(401, 'missing or wrong x-callback-token');
       event = parseXenditEvent(await readBody(req, limit));
     } else {
-      if (!options.riseWebhookSecret) throw new HttpError(503, 'Rise webhooks are not configured on this relay (no webhook secret)');
+      if (!options.riseWebhookSecret)
+        throw new HttpError(
+          503,
+          'Rise webhooks are not configured on this relay (no webhook secret)',
+        );
       const body = await readBody(req, limit);
       // Rise's timestamp window is judged on the central store's clock too: on a relay machine
       // hours off, every webhook would otherwise be stale (or a replay fresh).
       const at = options.now ? options.now() : (await centralNow(options.store.db)).getTime();
-      if (!verifyRiseSignature(header(req, 'x-rise-signature'), body, options.riseWebhookSecret, at)) {
+      if (
+        !verifyRiseSignature(header(req, 'x-rise-signature'), body, options.riseWebhookSecret, at)
+      ) {
         throw new HttpError(401, 'missing, malformed, stale or wrong X-Rise-Signature');
       }
       event = parseRiseEvent(body);
@@ -150,7 +196,9 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
       ip: req.socket.remoteAddress ?? null,
       workstationId: RELAY_WORKSTATION_ID,
     });
-    log(`${provider} ${event.type} ${event.eventKey}: ${result.outcome}${result.payoutId ? ` (payout ${result.payoutId})` : ''}`);
+    log(
+      `${provider} ${event.type} ${event.eventKey}: ${result.outcome}${result.payoutId ? ` (payout ${result.payoutId})` : ''}`,
+    );
     send(res, 200, { ok: true, duplicate: result.duplicate, outcome: result.outcome });
   };
 
@@ -163,7 +211,8 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
         log(`${req.method} ${pathOf(req)}: 400 ${error.message}`);
         send(res, 400, { error: error.message });
       } else {
-        // The store failed: the provider retries later. The cause stays in our log, not in the answer.
+        // The store failed: the provider retries later. The cause stays in our log, not in the
+        // answer.
         log(`${req.method} ${pathOf(req)}: 500 ${(error as Error).message}`);
         send(res, 500, { error: 'the event could not be stored; retry later' });
       }

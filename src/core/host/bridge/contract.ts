@@ -47,14 +47,25 @@ type AnyDefinition = CatalogDefinition | WorkstationDefinition;
 export type CallName = AnyDefinition['name'];
 type DefinitionOf<N extends CallName> = Extract<AnyDefinition, { name: N }>;
 /** The payload a call takes: the input type of its schema (defaults may be left out). */
-export type CallInput<N extends CallName> = DefinitionOf<N> extends { schema?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;
+export type CallInput<N extends CallName> =
+  DefinitionOf<N> extends { schema?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;
 /** What a call's handler answers (its definition's own result type, for every call alike). */
-export type CallResult<N extends CallName> = DefinitionOf<N> extends { run(...args: never[]): Promise<infer O> } ? O : never;
+export type CallResult<N extends CallName> =
+  DefinitionOf<N> extends { run(...args: never[]): Promise<infer O> } ? O : never;
 /** What a call answers, as it arrives over the bridge. */
 export type CallOutput<N extends CallName> = Wire<CallResult<N>>;
 
 /** The sign-in answer the renderer gets: who signed in (the session token stays in the host). */
-export type SignInView = { ok: true; operator: CallOutput<'session.signIn'> extends infer R ? (R extends { ok: true; operator: infer O } ? O : never) : never } | Exclude<CallOutput<'session.signIn'>, { ok: true }>;
+export type SignInView =
+  | {
+      ok: true;
+      operator: CallOutput<'session.signIn'> extends infer R
+        ? R extends { ok: true; operator: infer O }
+          ? O
+          : never
+        : never;
+    }
+  | Exclude<CallOutput<'session.signIn'>, { ok: true }>;
 
 export interface HostInfo {
   version: string;
@@ -63,11 +74,16 @@ export interface HostInfo {
   central: string;
   online: boolean;
   offlineReason: string | null;
-  /** Where this workstation's secrets are: the OS keychain, or a fallback the console names in its top bar. */
+  /**
+   * Where this workstation's secrets are: the OS keychain, or a fallback the console names in its
+   * top bar.
+   */
   credentials: CredentialStoreInfo;
 }
 
-/** A progress event of a long call (calculation, import, export, execution), streamed while it runs. */
+/**
+ * A progress event of a long call (calculation, import, export, execution), streamed while it runs.
+ */
 export interface ProgressEvent extends Progress {
   /** The command id of the call it belongs to (the renderer chooses it, see `call`'s options). */
   callId: string;
@@ -77,13 +93,23 @@ export interface ProgressEvent extends Progress {
 /** What the page may send through `call`: everything but the calls that name a file. */
 export type PageCallName = Exclude<CallName, ImportName | ExportName>;
 
-/** Calls that read a file the operator picks (a native open dialog, or the browser's file picker). */
+/**
+ * Calls that read a file the operator picks (a native open dialog, or the browser's file picker).
+ */
 export type ImportName = 'affiliates.import' | 'conversions.import';
 /** Calls that write a file the operator names (a native save dialog, or a browser download). */
-export type ExportName = 'export.payouts' | 'export.commissions' | 'export.payoutItems' | 'export.auditLog' | 'export.journal';
+export type ExportName =
+  | 'export.payouts'
+  | 'export.commissions'
+  | 'export.payoutItems'
+  | 'export.auditLog'
+  | 'export.journal';
 
 export interface CallOptions {
-  /** Command id (uuid) chosen by the renderer: progress events carry it; a retry with it is applied once. */
+  /**
+   * Command id (uuid) chosen by the renderer: progress events carry it; a retry with it is applied
+   * once.
+   */
   id?: string;
 }
 
@@ -92,20 +118,34 @@ export interface TreasuryBridge {
    * Sends a command or query through the router. The session is held by the host, not the
    * renderer. Calls that name a file (imports, exports) go through importFile/exportFile instead.
    */
-  call<N extends PageCallName>(name: N, payload: CallInput<N>, options?: CallOptions): Promise<BridgeResult<N extends 'session.signIn' ? SignInView : CallOutput<N>>>;
-  /** Host facts for the top bar; online/offline is probed again when the last probe is old enough. */
+  call<N extends PageCallName>(
+    name: N,
+    payload: CallInput<N>,
+    options?: CallOptions,
+  ): Promise<BridgeResult<N extends 'session.signIn' ? SignInView : CallOutput<N>>>;
+  /**
+   * Host facts for the top bar; online/offline is probed again when the last probe is old enough.
+   */
   info(): Promise<HostInfo>;
   /** Progress of long calls as they run. Returns the unsubscribe function. */
   onProgress(listener: (event: ProgressEvent) => void): () => void;
   /** Asks the operator for a CSV file (open dialog) and imports it; null when they cancel. */
-  importFile<N extends ImportName>(name: N, options?: CallOptions): Promise<BridgeResult<CallOutput<N>> | null>;
+  importFile<N extends ImportName>(
+    name: N,
+    options?: CallOptions,
+  ): Promise<BridgeResult<CallOutput<N>> | null>;
   /**
    * Asks the operator where to save (save dialog; in a browser, a download) and starts the export
    * there as a job, answering at once with the job (its progress and result: jobs.list / jobs.get);
    * null when they cancel. The payload is the export's own, without the output path. In a browser,
    * `download` is where the file is fetched once the job has succeeded.
    */
-  exportFile<N extends ExportName>(name: N, payload: Omit<CallInput<N>, 'out' | 'overwrite'>, suggestedName: string, options?: CallOptions): Promise<(BridgeResult<JobView> & { download?: string }) | null>;
+  exportFile<N extends ExportName>(
+    name: N,
+    payload: Omit<CallInput<N>, 'out' | 'overwrite'>,
+    suggestedName: string,
+    options?: CallOptions,
+  ): Promise<(BridgeResult<JobView> & { download?: string }) | null>;
 }
 
 export const CALL_CHANNEL = 'treasury:call';
@@ -116,7 +156,8 @@ export const PROGRESS_CHANNEL = 'treasury:progress';
 
 /**
  * Pure money helpers the renderer shares with the core (no Node, no I/O): exponents per ISO 4217,
- * minor units ⇄ exact decimal strings. The renderer formats amounts with these and Intl, never floats.
+ * minor units ⇄ exact decimal strings. The renderer formats amounts with these and Intl, never
+ * floats.
  */
 export { exponentOf, isCurrency } from '../../shared/money/currency.js';
 export { formatAmount, parseAmount } from '../../shared/money/money.js';

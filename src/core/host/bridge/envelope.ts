@@ -7,7 +7,13 @@ import { z } from 'zod';
 import type { BridgeError, BridgeResult } from './contract.js';
 
 const IMPORT_NAMES = ['affiliates.import', 'conversions.import'] as const;
-const EXPORT_NAMES = ['export.payouts', 'export.commissions', 'export.payoutItems', 'export.auditLog', 'export.journal'] as const;
+const EXPORT_NAMES = [
+  'export.payouts',
+  'export.commissions',
+  'export.payoutItems',
+  'export.auditLog',
+  'export.journal',
+] as const;
 
 /**
  * Calls whose payload names a file on this machine (to read, or to write). The page never sends
@@ -15,22 +21,49 @@ const EXPORT_NAMES = ['export.payouts', 'export.commissions', 'export.payoutItem
  * file the operator picked in a dialog or the host's own transit file (importFile, exportFile).
  * test/bridge-files.test.ts checks that every definition with a file in its input is listed here.
  */
-/** Files only a command line writes: the console has no backup button (a backup is an administrator's job on the machine). */
+/**
+ * Files only a command line writes: the console has no backup button (a backup is an
+ * administrator's job on the machine).
+ */
 const HOST_ONLY_NAMES = ['central.backup'] as const;
-export const FILE_CALLS: ReadonlySet<string> = new Set<string>([...IMPORT_NAMES, ...EXPORT_NAMES, ...HOST_ONLY_NAMES]);
+export const FILE_CALLS: ReadonlySet<string> = new Set<string>([
+  ...IMPORT_NAMES,
+  ...EXPORT_NAMES,
+  ...HOST_ONLY_NAMES,
+]);
 
 /** A zod failure as the bridge reports it: the message, and each issue's path and text. */
-export function invalid(message: string, error: z.ZodError): BridgeResult<never> & { ok: false; error: BridgeError } {
-  return { ok: false, error: { code: 'VALIDATION', kind: 'user', message, problems: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) } };
+export function invalid(
+  message: string,
+  error: z.ZodError,
+): BridgeResult<never> & { ok: false; error: BridgeError } {
+  return {
+    ok: false,
+    error: {
+      code: 'VALIDATION',
+      kind: 'user',
+      message,
+      problems: error.issues.map((i) => ({
+        path: i.path.map(String).join('.'),
+        message: i.message,
+      })),
+    },
+  };
 }
 
-/** What may cross the bridge for a call: a command or query name, its payload (checked by the router), an optional command id. */
+/**
+ * What may cross the bridge for a call: a command or query name, its payload (checked by the
+ * router), an optional command id.
+ */
 export const bridgeCallSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-zA-Z.]{2,63}$/, 'is not a command or query name'),
   payload: z.unknown(),
   id: z.string().uuid('a command id is a uuid').optional(),
 });
-export const bridgeImportSchema = z.strictObject({ name: z.enum(IMPORT_NAMES), id: z.string().uuid().optional() });
+export const bridgeImportSchema = z.strictObject({
+  name: z.enum(IMPORT_NAMES),
+  id: z.string().uuid().optional(),
+});
 export const bridgeExportSchema = z.strictObject({
   name: z.enum(EXPORT_NAMES),
   payload: z.record(z.string(), z.unknown()),
@@ -42,4 +75,3 @@ export const bridgeExportSchema = z.strictObject({
 export function toWire(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
-

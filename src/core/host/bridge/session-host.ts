@@ -33,16 +33,35 @@ export class BridgeSession {
     const parsed = bridgeCallSchema.safeParse(raw);
     if (!parsed.success) return invalid('a bridge call is { name, payload, id? }', parsed.error);
     // A job runs a call too: the page may not name files through one either.
-    const inner = parsed.data.name === 'jobs.start' ? (parsed.data.payload as { name?: unknown } | null)?.name : parsed.data.name;
+    const inner =
+      parsed.data.name === 'jobs.start'
+        ? (parsed.data.payload as { name?: unknown } | null)?.name
+        : parsed.data.name;
     if (typeof inner === 'string' && FILE_CALLS.has(inner)) {
       // The page must not name files on this machine: the operator picks them in the host's dialog.
-      return { ok: false, error: { code: 'FORBIDDEN', kind: 'user', message: `${inner} names a file: the console runs it through importFile/exportFile, where the operator picks the file`, problems: [] } };
+      return {
+        ok: false,
+        error: {
+          code: 'FORBIDDEN',
+          kind: 'user',
+          message: `${inner} names a file: the console runs it through importFile/exportFile, where the operator picks the file`,
+          problems: [],
+        },
+      };
     }
     return this.run(parsed.data.name, parsed.data.payload, parsed.data.id, ip);
   }
 
-  /** Runs a call the host built itself (imports and exports, with the file the operator chose); never with a page's raw input. */
-  async run(name: string, payload: unknown, id: string | undefined, ip: string | null = null): Promise<BridgeResult<unknown>> {
+  /**
+   * Runs a call the host built itself (imports and exports, with the file the operator chose);
+   * never with a page's raw input.
+   */
+  async run(
+    name: string,
+    payload: unknown,
+    id: string | undefined,
+    ip: string | null = null,
+  ): Promise<BridgeResult<unknown>> {
     const callId = id ?? randomUUID();
     // The page cannot know the token: signing out means this host's session.
     const body = name === 'session.signOut' ? { token: this.sessionToken ?? '' } : payload;
@@ -56,9 +75,17 @@ export class BridgeSession {
         ip,
         onProgress: (p) => this.emit({ ...p, callId, name: name as CallName }),
       });
-      if (name === 'session.signIn' && value && typeof value === 'object' && (value as { ok?: boolean }).ok) {
+      if (
+        name === 'session.signIn' &&
+        value &&
+        typeof value === 'object' &&
+        (value as { ok?: boolean }).ok
+      ) {
         this.sessionToken = (value as { token: string }).token;
-        return { ok: true, value: { ok: true, operator: (value as { operator: unknown }).operator } };
+        return {
+          ok: true,
+          value: { ok: true, operator: (value as { operator: unknown }).operator },
+        };
       }
       if (name === 'session.signOut') this.sessionToken = null;
       // Already wire-shaped when it comes from the workstation thread (parsed from its JSON); the
@@ -73,6 +100,14 @@ export class BridgeSession {
 
   async info(version: string, host: HostInfo['host']): Promise<HostInfo> {
     const c = await this.door.connectivity();
-    return { version, host, dataDir: this.door.dataDir, central: c.central, online: c.online, offlineReason: c.reason, credentials: this.door.credentialStore };
+    return {
+      version,
+      host,
+      dataDir: this.door.dataDir,
+      central: c.central,
+      online: c.online,
+      offlineReason: c.reason,
+      credentials: this.door.credentialStore,
+    };
   }
 }

@@ -1,19 +1,19 @@
 /**
  * The diagnostics bundle: what support needs to understand a workstation, in one JSON file —
- * versions, the data dir's listing, configuration without secrets, connectivity, the central store's
- * version, schema level and settings, the local cache's sync state and outbox counts, and the last
- * lines of each log file.
+ * versions, the data dir's listing, configuration without secrets, connectivity, the central
+ * store's version, schema level and settings, the local cache's sync state and outbox counts, and
+ * the last lines of each log file.
  *
  * It is taken when something is wrong, so nothing in it may depend on the rest working: every
  * section is collected on its own and, when it cannot be, records its error (code and message) in
- * its place. A damaged cache, a missing key, a central store that does not answer, a credential store
- * that is locked: the bundle is still written.
+ * its place. A damaged cache, a missing key, a central store that does not answer, a credential
+ * store that is locked: the bundle is still written.
  *
  * Authorisation. Everything but the central section is read from the data dir and the credential
  * store of the OS user running it, which that user can already read with any tool; nothing is
  * created there (no cache, no key, no workstation id). The central section goes through the router
- * (`diagnostics.central`: permission, IP check, audit entry) and only when the workstation is online
- * and someone is signed in.
+ * (`diagnostics.central`: permission, IP check, audit entry) and only when the workstation is
+ * online and someone is signed in.
  *
  * Secrets. Nothing is copied that holds them by design: file listings have no contents, the outbox
  * and journal only counts, credentials only "stored: yes/no". What comes from outside our control —
@@ -22,21 +22,41 @@
  * the session token, secret-named environment values, a URL's password) is registered first, and
  * the finished bundle is scrubbed by value once more as a whole.
  */
-import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import type { LocalCache } from '../../platform/cache/cache.js';
 import { cacheKeyAccount, nextCacheKeyAccount } from '../../platform/cache/cache.js';
 import { redactUrl } from '../../platform/central/store.js';
 import { toTreasuryError } from '../../shared/errors.js';
 import { modeReport, type ModeReport } from '../../platform/files/private.js';
-import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../../platform/credentials/store.js';
+import {
+  chooseCredentialStore,
+  describeCredentialStore,
+  type CredentialStore,
+  type CredentialStoreInfo,
+} from '../../platform/credentials/store.js';
 import { checkTarget, writeWholeFile } from '../../platform/files/whole-file.js';
 import { logFiles, logger, logSettingsFromEnv } from '../../platform/log/logger.js';
-import { isSecretName, REDACTED, rememberSecret, scrubText, scrubValue } from '../../platform/log/redact.js';
+import {
+  isSecretName,
+  REDACTED,
+  rememberSecret,
+  scrubText,
+  scrubValue,
+} from '../../platform/log/redact.js';
 import { CREDENTIAL_ACCOUNTS } from '../../domain/providers/registry.js';
-import { cacheFile, readWorkstationId, workstationFile } from '../../platform/files/paths.js';
+import { cacheFile, readWorkstationId } from '../../platform/files/paths.js';
 import { appVersion, resourcePath } from '../../platform/files/resources.js';
 import type { Workstation } from '../workstation/workstation.js';
 import { migrationLevel, type CentralDiagnostics, type MigrationLevel } from './central.js';
@@ -46,11 +66,14 @@ const DEFAULT_LOG_LINES = 200;
 export const MAX_LOG_LINES = 10_000;
 
 /** A section's data, or why it could not be collected. */
-export type Section<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
+export type Section<T> =
+  ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
 export interface CollectOptions {
   dataDir: string;
-  /** postgres:// URL of the central server (shown without its password); absent: embedded PGlite. */
+  /**
+   * postgres:// URL of the central server (shown without its password); absent: embedded PGlite.
+   */
   centralUrl?: string | undefined;
   /** `--offline`: the central store is not tried. */
   offline?: boolean;
@@ -63,7 +86,10 @@ export interface CollectOptions {
    * The host's workstation and how it signs in (the CLI: its own workstation and session). Called
    * only when the data dir has been set up; absent, the connectivity and central sections say so.
    */
-  workstation?: () => Promise<{ ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>; session: () => Promise<string | null> }>;
+  workstation?: () => Promise<{
+    ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>;
+    session: () => Promise<string | null>;
+  }>;
   now?: () => Date;
 }
 
@@ -74,10 +100,18 @@ export interface DiagnosticsBundle {
     versions: Section<Versions>;
     workstation: Section<WorkstationFacts>;
     configuration: Section<Configuration>;
-    connectivity: Section<{ online: boolean; reason: string | null; checkedAt: string; central: string }>;
+    connectivity: Section<{
+      online: boolean;
+      reason: string | null;
+      checkedAt: string;
+      central: string;
+    }>;
     central: Section<CentralDiagnostics>;
     cache: Section<CacheFacts>;
-    logs: Section<{ settings: Section<{ level: string; maxBytes: number; keep: number }>; files: LogTail[] }>;
+    logs: Section<{
+      settings: Section<{ level: string; maxBytes: number; keep: number }>;
+      files: LogTail[];
+    }>;
   };
 }
 
@@ -112,7 +146,10 @@ interface WorkstationFacts {
   hostname: string;
   user: string;
   dataDirEntries: FileEntry[];
-  /** File modes: the data dir's, and anything in it that other OS users could read or write (should be none). */
+  /**
+   * File modes: the data dir's, and anything in it that other OS users could read or write (should
+   * be none).
+   */
   permissions: Section<ModeReport>;
 }
 
@@ -120,10 +157,17 @@ interface Configuration {
   /** TREASURY_* variables; secret-named ones (and URL passwords) shown as [redacted]. */
   environment: Record<string, string>;
   central: { mode: 'embedded' | 'postgres'; location: string; offline: boolean };
-  credentialStore: Section<CredentialStoreInfo & {
-    /** Only whether each secret is stored — never a value. */
-    stored: { localCacheKey: boolean; pendingCacheKeyRotation: boolean; cliSession: boolean; providers: Record<string, boolean> };
-  }>;
+  credentialStore: Section<
+    CredentialStoreInfo & {
+      /** Only whether each secret is stored — never a value. */
+      stored: {
+        localCacheKey: boolean;
+        pendingCacheKeyRotation: boolean;
+        cliSession: boolean;
+        providers: Record<string, boolean>;
+      };
+    }
+  >;
 }
 
 interface CacheFacts {
@@ -132,8 +176,16 @@ interface CacheFacts {
   bytes: number | null;
   cipher: string | null;
   migrations: MigrationLevel | null;
-  sync: Section<{ lastPullAt: string | null; lastPullMode: string | null; cursor: string | null; rowsPerTable: Record<string, number>; refetchPending: number }>;
-  outbox: Section<{ byStatus: Record<string, { count: number; oldest: string | null; newest: string | null }> }>;
+  sync: Section<{
+    lastPullAt: string | null;
+    lastPullMode: string | null;
+    cursor: string | null;
+    rowsPerTable: Record<string, number>;
+    refetchPending: number;
+  }>;
+  outbox: Section<{
+    byStatus: Record<string, { count: number; oldest: string | null; newest: string | null }>;
+  }>;
   journal: Section<{ byDecision: Record<string, number>; last: string | null }>;
   sessions: Section<{ open: number; ended: number }>;
 }
@@ -142,15 +194,29 @@ interface LogTail {
   file: string;
   bytes: number;
   modifiedAt: string;
-  /** The last lines, oldest first: parsed JSON lines (scrubbed), or the text of a line that is not JSON. */
+  /**
+   * The last lines, oldest first: parsed JSON lines (scrubbed), or the text of a line that is not
+   * JSON.
+   */
   lines: unknown[];
   error?: { code: string; message: string };
 }
 
 const failure = (error: unknown) => {
   const e = toTreasuryError(error);
-  const code = e.code === 'INTERNAL' ? ((error as { code?: unknown }).code as string | undefined) ?? e.code : e.code;
-  return { ok: false as const, error: { code: String(code), message: scrubText(e.code === 'INTERNAL' ? (error as Error).message ?? e.message : e.message) } };
+  const code =
+    e.code === 'INTERNAL'
+      ? (((error as { code?: unknown }).code as string | undefined) ?? e.code)
+      : e.code;
+  return {
+    ok: false as const,
+    error: {
+      code: String(code),
+      message: scrubText(
+        e.code === 'INTERNAL' ? ((error as Error).message ?? e.message) : e.message,
+      ),
+    },
+  };
 };
 
 async function section<T extends object>(collect: () => T | Promise<T>): Promise<Section<T>> {
@@ -174,10 +240,17 @@ function remembering(store: CredentialStore): CredentialStore {
     // Opening an existing cache writes to the store only to settle an interrupted key rotation,
     // which the next ordinary command does: the bundle reports it instead of doing it.
     set: async () => {
-      throw Object.assign(new Error('the local cache has an interrupted key rotation to settle (any command that opens the cache settles it); the diagnostics bundle only reads the credential store'), { code: 'KEY_ROTATION_PENDING' });
+      throw Object.assign(
+        new Error(
+          'the local cache has an interrupted key rotation to settle (any command that opens the cache settles it); the diagnostics bundle only reads the credential store',
+        ),
+        { code: 'KEY_ROTATION_PENDING' },
+      );
     },
     delete: async () => {
-      throw Object.assign(new Error('the diagnostics bundle only reads the credential store'), { code: 'READ_ONLY' });
+      throw Object.assign(new Error('the diagnostics bundle only reads the credential store'), {
+        code: 'READ_ONLY',
+      });
     },
   };
 }
@@ -185,16 +258,25 @@ function remembering(store: CredentialStore): CredentialStore {
 const isoOf = (ms: number) => new Date(ms).toISOString();
 const modeOf = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
-/** An installed package's version, from its package.json beside the code (some packages' exports hide it from require). */
+/**
+ * An installed package's version, from its package.json beside the code (some packages' exports
+ * hide it from require).
+ */
 function packageVersion(name: string): string | null {
   try {
-    return (JSON.parse(readFileSync(resourcePath(`node_modules/${name}/package.json`), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(resourcePath(`node_modules/${name}/package.json`), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return null; // not installed here
   }
 }
 
-/** Files: name, size, time, mode — never contents. A folder is counted; a small one is listed too. */
+/**
+ * Files: name, size, time, mode — never contents. A folder is counted; a small one is listed too.
+ */
 const LIST_CHILDREN = 16;
 function listEntry(full: string, name: string, depth: number): FileEntry {
   const st = lstatSync(full);
@@ -216,7 +298,8 @@ function listEntry(full: string, name: string, depth: number): FileEntry {
   count(full);
   const names = readdirSync(full).sort();
   const entry: FileEntry = { ...base, type: 'dir', files, bytes };
-  if (depth < 1 && names.length <= LIST_CHILDREN) entry.entries = names.map((n) => listEntry(path.join(full, n), n, depth + 1));
+  if (depth < 1 && names.length <= LIST_CHILDREN)
+    entry.entries = names.map((n) => listEntry(path.join(full, n), n, depth + 1));
   return entry;
 }
 
@@ -229,10 +312,15 @@ function rememberUrlPassword(value: string | undefined): void {
   }
 }
 
-/** TREASURY_* variables with the values of secret-named ones replaced, URL passwords cut out; secret values registered. */
+/**
+ * TREASURY_* variables with the values of secret-named ones replaced, URL passwords cut out; secret
+ * values registered.
+ */
 function environment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of Object.keys(env).filter((k) => k.startsWith('TREASURY_')).sort()) {
+  for (const name of Object.keys(env)
+    .filter((k) => k.startsWith('TREASURY_'))
+    .sort()) {
     const value = env[name] ?? '';
     const secret = isSecretName(name); // TREASURY_SECRET_* included
     if (secret) rememberSecret(value);
@@ -289,7 +377,9 @@ async function libraryVersions(): Promise<SqliteVersions> {
   const { sqliteNativeOptions } = await import('../../platform/cache/native.js');
   const db = new Database(':memory:', sqliteNativeOptions());
   try {
-    return db.prepare('SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc').get() as SqliteVersions;
+    return db
+      .prepare('SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc')
+      .get() as SqliteVersions;
   } finally {
     db.close();
   }
@@ -297,45 +387,87 @@ async function libraryVersions(): Promise<SqliteVersions> {
 
 const notFound = (message: string) => Object.assign(new Error(message), { code: 'NOT_FOUND' });
 
-/** The cache opened as every command opens it (never created here), read, closed; its SQLite versions handed back beside. */
-async function cacheFacts(dataDir: string, id: string | null, credentials: CredentialStore | null): Promise<CacheFacts & { versions: SqliteVersions }> {
+/**
+ * The cache opened as every command opens it (never created here), read, closed; its SQLite
+ * versions handed back beside.
+ */
+async function cacheFacts(
+  dataDir: string,
+  id: string | null,
+  credentials: CredentialStore | null,
+): Promise<CacheFacts & { versions: SqliteVersions }> {
   const file = cacheFile(dataDir);
   const st = statSync(file, { throwIfNoEntry: false });
-  if (!st) throw notFound(`there is no local cache at ${file} yet (init, the first sign-in or sync creates it)`);
-  if (!id) throw notFound('the workstation id is unknown (see the workstation section): the cache key cannot be looked up');
-  if (!credentials) throw Object.assign(new Error('the credential store is unavailable (see the configuration section): the cache key cannot be read'), { code: 'CREDENTIAL_STORE_UNAVAILABLE' });
+  if (!st)
+    throw notFound(
+      `there is no local cache at ${file} yet (init, the first sign-in or sync creates it)`,
+    );
+  if (!id)
+    throw notFound(
+      'the workstation id is unknown (see the workstation section): the cache key cannot be looked up',
+    );
+  if (!credentials)
+    throw Object.assign(
+      new Error(
+        'the credential store is unavailable (see the configuration section): the cache key cannot be read',
+      ),
+      { code: 'CREDENTIAL_STORE_UNAVAILABLE' },
+    );
   const { openCache } = await import('../../platform/cache/cache.js');
   const cache: LocalCache = await openCache({ file, workstationId: id, credentials });
   try {
     const q = <T>(text: string) => cache.sqlite.prepare(text).all() as T[];
-    const when = (ms: bigint | number | null | undefined) => (ms === null || ms === undefined ? null : isoOf(Number(ms)));
+    const when = (ms: bigint | number | null | undefined) =>
+      ms === null || ms === undefined ? null : isoOf(Number(ms));
     const cipher = cache.sqlite.pragma('cipher', { simple: true }) as string | undefined;
     return {
       file,
       exists: true,
       bytes: st.size,
       cipher: cipher ?? null,
-      versions: q<SqliteVersions>('SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc')[0]!,
-      migrations: migrationLevel('local', q<{ created_at: bigint | number }>('SELECT created_at FROM __drizzle_migrations ORDER BY id').map((r) => Number(r.created_at))),
+      versions: q<SqliteVersions>(
+        'SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc',
+      )[0]!,
+      migrations: migrationLevel(
+        'local',
+        q<{ created_at: bigint | number }>(
+          'SELECT created_at FROM __drizzle_migrations ORDER BY id',
+        ).map((r) => Number(r.created_at)),
+      ),
       sync: await section(async () => {
         const { syncStatus } = await import('../../local/sync/pull.js');
         const s = syncStatus(cache);
         const [refetch] = q<{ n: bigint }>('SELECT count(*) AS n FROM sync_refetch');
-        return { lastPullAt: s.lastPullAt, lastPullMode: s.lastPullMode, cursor: s.cursor, rowsPerTable: s.tables, refetchPending: Number(refetch?.n ?? 0) };
+        return {
+          lastPullAt: s.lastPullAt,
+          lastPullMode: s.lastPullMode,
+          cursor: s.cursor,
+          rowsPerTable: s.tables,
+          refetchPending: Number(refetch?.n ?? 0),
+        };
       }),
       outbox: await section(() => ({
         byStatus: Object.fromEntries(
-          q<{ status: string; n: bigint; oldest: bigint | null; newest: bigint | null }>('SELECT status, count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest FROM outbox GROUP BY status ORDER BY status').map(
-            (r) => [r.status, { count: Number(r.n), oldest: when(r.oldest), newest: when(r.newest) }],
-          ),
+          q<{ status: string; n: bigint; oldest: bigint | null; newest: bigint | null }>(
+            'SELECT status, count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest FROM outbox GROUP BY status ORDER BY status',
+          ).map((r) => [
+            r.status,
+            { count: Number(r.n), oldest: when(r.oldest), newest: when(r.newest) },
+          ]),
         ),
       })),
       journal: await section(() => ({
-        byDecision: Object.fromEntries(q<{ decision: string; n: bigint }>('SELECT decision, count(*) AS n FROM local_journal GROUP BY decision ORDER BY decision').map((r) => [r.decision, Number(r.n)])),
+        byDecision: Object.fromEntries(
+          q<{ decision: string; n: bigint }>(
+            'SELECT decision, count(*) AS n FROM local_journal GROUP BY decision ORDER BY decision',
+          ).map((r) => [r.decision, Number(r.n)]),
+        ),
         last: when(q<{ at: bigint | null }>('SELECT max(at) AS at FROM local_journal')[0]?.at),
       })),
       sessions: await section(() => {
-        const [r] = q<{ open: bigint | null; ended: bigint | null }>('SELECT sum(ended_at IS NULL) AS open, sum(ended_at IS NOT NULL) AS ended FROM local_sessions');
+        const [r] = q<{ open: bigint | null; ended: bigint | null }>(
+          'SELECT sum(ended_at IS NULL) AS open, sum(ended_at IS NOT NULL) AS ended FROM local_sessions',
+        );
         return { open: Number(r?.open ?? 0), ended: Number(r?.ended ?? 0) };
       }),
     };
@@ -350,22 +482,29 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
   const dataDir = path.resolve(options.dataDir);
   const now = (options.now ?? (() => new Date()))();
   const identity = readWorkstationId(dataDir);
-  // Registered before anything else is read: the environment's secrets and the central URL's password.
+  // Registered before anything else is read: the environment's secrets and the central URL's
+  // password.
   const environmentSeen = environment(env);
   rememberUrlPassword(options.centralUrl);
 
   let credentials: CredentialStore | null = null;
   const configuration = await section<Configuration>(async () => {
     const credentialStore = await section(async () => {
-      credentials = remembering(options.credentials ?? (await chooseCredentialStore({ env, dataDir })));
+      credentials = remembering(
+        options.credentials ?? (await chooseCredentialStore({ env, dataDir })),
+      );
       const stored = async (account: string) => (await credentials!.get(account)) !== null;
       const providers: Record<string, boolean> = {};
-      for (const [which, account] of Object.entries(CREDENTIAL_ACCOUNTS)) providers[which] = await stored(account);
+      for (const [which, account] of Object.entries(CREDENTIAL_ACCOUNTS))
+        providers[which] = await stored(account);
       return {
         ...describeCredentialStore(credentials),
         stored: {
           localCacheKey: identity.id ? await stored(cacheKeyAccount(identity.id)) : false,
-          pendingCacheKeyRotation: identity.id && credentials.kind !== 'env' ? await stored(nextCacheKeyAccount(identity.id)) : false,
+          pendingCacheKeyRotation:
+            identity.id && credentials.kind !== 'env'
+              ? await stored(nextCacheKeyAccount(identity.id))
+              : false,
           // Where the CLI keeps its session (the app's stays in its memory).
           cliSession: identity.id ? await stored(`session:${identity.id}`) : false,
           providers,
@@ -375,8 +514,16 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
     return {
       environment: environmentSeen,
       central: options.centralUrl
-        ? { mode: 'postgres' as const, location: redactUrl(options.centralUrl), offline: Boolean(options.offline) }
-        : { mode: 'embedded' as const, location: `embedded PGlite at ${path.join(dataDir, 'central')}`, offline: Boolean(options.offline) },
+        ? {
+            mode: 'postgres' as const,
+            location: redactUrl(options.centralUrl),
+            offline: Boolean(options.offline),
+          }
+        : {
+            mode: 'embedded' as const,
+            location: `embedded PGlite at ${path.join(dataDir, 'central')}`,
+            offline: Boolean(options.offline),
+          },
       credentialStore,
     };
   });
@@ -396,9 +543,23 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
     platform: process.platform,
     arch: process.arch,
     os: { type: os.type(), release: os.release(), version: os.version() },
-    packages: Object.fromEntries(['better-sqlite3-multiple-ciphers', '@electric-sql/pglite', 'postgres', 'drizzle-orm', 'keytar', 'pino'].map((p) => [p, packageVersion(p)])),
-    // From the cache's connection when it opened (what this workstation really runs), else the library's.
-    sqlite: await section(async () => (cacheVersions ? { source: 'cache' as const, ...cacheVersions } : { source: 'library' as const, ...(await libraryVersions()) })),
+    packages: Object.fromEntries(
+      [
+        'better-sqlite3-multiple-ciphers',
+        '@electric-sql/pglite',
+        'postgres',
+        'drizzle-orm',
+        'keytar',
+        'pino',
+      ].map((p) => [p, packageVersion(p)]),
+    ),
+    // From the cache's connection when it opened (what this workstation really runs), else the
+    // library's.
+    sqlite: await section(async () =>
+      cacheVersions
+        ? { source: 'cache' as const, ...cacheVersions }
+        : { source: 'library' as const, ...(await libraryVersions()) },
+    ),
   }));
 
   const workstation = await section<WorkstationFacts>(() => ({
@@ -407,38 +568,76 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
     dataDir,
     hostname: os.hostname(),
     user: os.userInfo().username,
-    dataDirEntries: existsSync(dataDir) ? readdirSync(dataDir).sort().map((n) => listEntry(path.join(dataDir, n), n, 0)) : [],
+    dataDirEntries: existsSync(dataDir)
+      ? readdirSync(dataDir)
+          .sort()
+          .map((n) => listEntry(path.join(dataDir, n), n, 0))
+      : [],
     permissions: sectionSync(() => modeReport(dataDir)),
   }));
 
   // The workstation only where one exists (opening one would create an id, a central store…).
-  const setUp = identity.id !== null && (options.centralUrl !== undefined || existsSync(path.join(dataDir, 'central')));
-  const notSetUp = () => notFound(identity.problem ?? `no embedded central store in ${dataDir} and no central URL: this data dir was never set up (treasury init)`);
-  let opened: { ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>; session: () => Promise<string | null> } | null = null;
+  const setUp =
+    identity.id !== null &&
+    (options.centralUrl !== undefined || existsSync(path.join(dataDir, 'central')));
+  const notSetUp = () =>
+    notFound(
+      identity.problem ??
+        `no embedded central store in ${dataDir} and no central URL: this data dir was never set up (treasury init)`,
+    );
+  let opened: {
+    ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>;
+    session: () => Promise<string | null>;
+  } | null = null;
   const reach = async () => {
-    if (!options.workstation) throw Object.assign(new Error('this host does not reach the central store for diagnostics'), { code: 'NOT_AVAILABLE' });
+    if (!options.workstation)
+      throw Object.assign(new Error('this host does not reach the central store for diagnostics'), {
+        code: 'NOT_AVAILABLE',
+      });
     if (!setUp) throw notSetUp();
     opened ??= await options.workstation();
     return opened;
   };
   const connectivity = await section(async () => {
-    if (options.offline) return { online: false, reason: 'offline mode was chosen (--offline / TREASURY_OFFLINE)', checkedAt: now.toISOString(), central: configuration.ok ? configuration.central.location : '' };
+    if (options.offline)
+      return {
+        online: false,
+        reason: 'offline mode was chosen (--offline / TREASURY_OFFLINE)',
+        checkedAt: now.toISOString(),
+        central: configuration.ok ? configuration.central.location : '',
+      };
     return (await reach()).ws.connectivity();
   });
   const central = await section<CentralDiagnostics>(async () => {
-    if (!connectivity.ok) throw Object.assign(new Error(`not reached: ${connectivity.error.message}`), { code: connectivity.error.code });
-    if (!connectivity.online) throw Object.assign(new Error(`not reached: ${connectivity.reason ?? 'offline'}`), { code: 'OFFLINE' });
+    if (!connectivity.ok)
+      throw Object.assign(new Error(`not reached: ${connectivity.error.message}`), {
+        code: connectivity.error.code,
+      });
+    if (!connectivity.online)
+      throw Object.assign(new Error(`not reached: ${connectivity.reason ?? 'offline'}`), {
+        code: 'OFFLINE',
+      });
     const { ws, session } = await reach();
     const token = await session();
     rememberSecret(token);
-    return ws.call<CentralDiagnostics>({ name: 'diagnostics.central', payload: {}, session: token, workstationId: ws.id });
+    return ws.call<CentralDiagnostics>({
+      name: 'diagnostics.central',
+      payload: {},
+      session: token,
+      workstationId: ws.id,
+    });
   });
 
   const logs = await section(() => ({
     settings: sectionSync(() => logSettingsFromEnv(env)),
     files: logFiles(dataDir).map((file): LogTail => {
       const st = statSync(file);
-      const entry: LogTail = { file: path.basename(file), bytes: st.size, modifiedAt: isoOf(st.mtimeMs), lines: [] };
+      const entry: LogTail = {
+        file: path.basename(file),
+        bytes: st.size,
+        modifiedAt: isoOf(st.mtimeMs),
+        lines: [],
+      };
       try {
         entry.lines = tail(file, options.logLines ?? DEFAULT_LOG_LINES).map(logLine);
       } catch (error) {
@@ -490,18 +689,29 @@ function sectionErrors(bundle: DiagnosticsBundle): Record<string, string> {
   return out;
 }
 
-
-/** Writes the bundle whole or not at all, owner-only (files/whole-file.ts), and says so in the log. */
-export async function writeDiagnostics(bundle: DiagnosticsBundle, options: { out: string; overwrite?: boolean; dataDir?: string }): Promise<WrittenBundle> {
+/**
+ * Writes the bundle whole or not at all, owner-only (files/whole-file.ts), and says so in the log.
+ */
+export async function writeDiagnostics(
+  bundle: DiagnosticsBundle,
+  options: { out: string; overwrite?: boolean; dataDir?: string },
+): Promise<WrittenBundle> {
   const overwrite = options.overwrite ?? false;
   const file = checkTarget(options.out, overwrite);
   const text = scrubText(JSON.stringify(bundle, null, 2)) + '\n';
-  const { bytes, sha256 } = await writeWholeFile(file, { overwrite, lost: 'no bundle was written' }, (sink) => sink.write(text));
+  const { bytes, sha256 } = await writeWholeFile(
+    file,
+    { overwrite, lost: 'no bundle was written' },
+    (sink) => sink.write(text),
+  );
   const written: WrittenBundle = { file, bytes, sha256, errors: sectionErrors(bundle) };
   // In the workstation's own log (when it has one: a bundle of a missing data dir creates nothing).
   if (options.dataDir && existsSync(options.dataDir)) {
     try {
-      logger(options.dataDir).info({ file, bytes: written.bytes, errors: written.errors }, 'diagnostics bundle written');
+      logger(options.dataDir).info(
+        { file, bytes: written.bytes, errors: written.errors },
+        'diagnostics bundle written',
+      );
     } catch {
       /* the bundle is written; a log that cannot be is not a reason to say otherwise */
     }

@@ -1,12 +1,13 @@
 /**
- * `diagnostics.central`: what a diagnostics bundle (diagnostics/bundle.ts) may learn from the central
- * store — its server version, how far its schema is migrated, and its settings. It is a command, not
- * a query, so that taking a bundle passes the router's one permission check (`payables.view`: any
- * signed-in operator can already read every setting — `settings.show`, and the settings mirror in
- * their cache), its IP check, and leaves an audit entry naming the workstation.
+ * `diagnostics.central`: what a diagnostics bundle (diagnostics/bundle.ts) may learn from the
+ * central store — its server version, how far its schema is migrated, and its settings. It is a
+ * command, not a query, so that taking a bundle passes the router's one permission check
+ * (`payables.view`: any signed-in operator can already read every setting — `settings.show`, and
+ * the settings mirror in their cache), its IP check, and leaves an audit entry naming the
+ * workstation.
  *
- * Settings hold no secrets by design (they live in the credential store), but a field named like one
- * is replaced anyway: the bundle goes to people outside the company.
+ * Settings hold no secrets by design (they live in the credential store), but a field named like
+ * one is replaced anyway: the bundle goes to people outside the company.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,16 +32,28 @@ export interface MigrationLevel {
 
 /** Migrations shipped in `drizzle/<which>` (their journal): tag by the instant drizzle records. */
 function shippedMigrations(which: 'central' | 'local'): { tag: string; when: number }[] {
-  const journal = JSON.parse(readFileSync(path.join(resourcePath(`drizzle/${which}`), 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
+  const journal = JSON.parse(
+    readFileSync(path.join(resourcePath(`drizzle/${which}`), 'meta', '_journal.json'), 'utf8'),
+  ) as { entries: { tag: string; when: number }[] };
   return journal.entries.map((e) => ({ tag: e.tag, when: e.when }));
 }
 
-/** Compares the migrations a database recorded (drizzle's `created_at` = the journal's `when`) with what this build ships. */
-export function migrationLevel(which: 'central' | 'local', appliedWhens: readonly number[]): MigrationLevel {
+/**
+ * Compares the migrations a database recorded (drizzle's `created_at` = the journal's `when`) with
+ * what this build ships.
+ */
+export function migrationLevel(
+  which: 'central' | 'local',
+  appliedWhens: readonly number[],
+): MigrationLevel {
   const shipped = shippedMigrations(which);
   const newest = appliedWhens.length ? Math.max(...appliedWhens) : null;
   const newestShipped = shipped.at(-1) ?? null;
-  const latest = newest === null ? null : (shipped.find((s) => s.when === newest)?.tag ?? `unknown to this build (recorded ${new Date(newest).toISOString()})`);
+  const latest =
+    newest === null
+      ? null
+      : (shipped.find((s) => s.when === newest)?.tag ??
+        `unknown to this build (recorded ${new Date(newest).toISOString()})`);
   const ahead = newest !== null && (newestShipped === null || newest > newestShipped.when);
   return {
     applied: appliedWhens.length,
@@ -60,7 +73,10 @@ export interface CentralDiagnostics {
 }
 
 async function centralMigrations(tx: CentralTx): Promise<number[]> {
-  const list = await rows<{ created_at: string | number | null }>(tx, sql`SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id`);
+  const list = await rows<{ created_at: string | number | null }>(
+    tx,
+    sql`SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id`,
+  );
   return list.map((r) => Number(r.created_at));
 }
 
@@ -70,11 +86,20 @@ export const central = defineCommand({
   input: z.strictObject({}),
   async run(ctx): Promise<CentralDiagnostics> {
     const [version] = await rows<{ version: string }>(ctx.tx, sql`SELECT version() AS version`);
-    const settings = await rows<{ key: string; value: string; updated_at: Date | string | null; username: string | null }>(
+    const settings = await rows<{
+      key: string;
+      value: string;
+      updated_at: Date | string | null;
+      username: string | null;
+    }>(
       ctx.tx,
       sql`SELECT s.key, s.value::text AS value, s.updated_at, o.username FROM settings s LEFT JOIN operators o ON o.id = s.updated_by ORDER BY s.key`,
     );
-    ctx.audit({ action: 'diagnostics.central', entityType: 'workstation', entityId: ctx.workstationId });
+    ctx.audit({
+      action: 'diagnostics.central',
+      entityType: 'workstation',
+      entityId: ctx.workstationId,
+    });
     return {
       kind: ctx.store.kind,
       location: ctx.store.location,

@@ -46,7 +46,9 @@ export class CentralLink implements CentralReach {
 
   constructor(private readonly options: LinkOptions) {
     this.retryAfterMs = options.retryAfterMs ?? 10_000;
-    this.location = options.centralUrl ? redactUrl(options.centralUrl) : embeddedLocation(options.dataDir);
+    this.location = options.centralUrl
+      ? redactUrl(options.centralUrl)
+      : embeddedLocation(options.dataDir);
     this.reason = options.offline ? 'offline mode was chosen (--offline / TREASURY_OFFLINE)' : null;
   }
 
@@ -55,7 +57,10 @@ export class CentralLink implements CentralReach {
     this.checkedAt = new Date();
     try {
       if (!this.store) {
-        this.store = await openCentral({ url: this.options.centralUrl, dataDir: this.options.dataDir });
+        this.store = await openCentral({
+          url: this.options.centralUrl,
+          dataDir: this.options.dataDir,
+        });
         this.centralRouter = this.routerOver(this.store);
         this.reachable = true;
       } else {
@@ -68,7 +73,10 @@ export class CentralLink implements CentralReach {
       this.reachable = false;
       this.reason = e.message;
     }
-    this.options.log.info({ central: this.location, online: this.reachable, reason: this.reason }, 'connectivity');
+    this.options.log.info(
+      { central: this.location, online: this.reachable, reason: this.reason },
+      'connectivity',
+    );
   }
 
   private routerOver(store: CentralStore): Router {
@@ -87,7 +95,8 @@ export class CentralLink implements CentralReach {
   /** Online, connecting again when the last attempt is old enough. */
   async online(): Promise<boolean> {
     if (this.options.offline) return false;
-    if (!this.reachable && Date.now() - this.checkedAt.getTime() >= this.retryAfterMs) await this.connect();
+    if (!this.reachable && Date.now() - this.checkedAt.getTime() >= this.retryAfterMs)
+      await this.connect();
     return this.reachable;
   }
 
@@ -111,7 +120,12 @@ export class CentralLink implements CentralReach {
       if (!this.reachable) this.reason = `the central store at ${this.location} does not answer`;
     }
     const up = await this.online();
-    return { online: up, reason: up ? null : this.reason, checkedAt: this.checkedAt.toISOString(), central: this.location };
+    return {
+      online: up,
+      reason: up ? null : this.reason,
+      checkedAt: this.checkedAt.toISOString(),
+      central: this.location,
+    };
   }
 
   /** The central store; throws OFFLINE when it cannot be reached. */

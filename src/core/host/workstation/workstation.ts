@@ -18,7 +18,12 @@ import { validated } from '../../platform/kernel/admission.js';
 import { DEFINITIONS } from '../catalog.js';
 import { toTreasuryError, TreasuryError } from '../../shared/errors.js';
 import type { Actor, Call, Router } from '../../platform/kernel/router.js';
-import { chooseCredentialStore, describeCredentialStore, type CredentialStore, type CredentialStoreInfo } from '../../platform/credentials/store.js';
+import {
+  chooseCredentialStore,
+  describeCredentialStore,
+  type CredentialStore,
+  type CredentialStoreInfo,
+} from '../../platform/credentials/store.js';
 import type { ProviderResolver } from '../../domain/execution/executor.js';
 import { ensurePrivateDir } from '../../platform/files/private.js';
 import { logger, rememberSecret } from '../../platform/log/logger.js';
@@ -69,34 +74,57 @@ export interface Workstation {
   cache(): Promise<LocalCache>;
   /** A separate connection to the cache (callers close it). */
   openCache(): Promise<LocalCache>;
-  /** Long calls started as jobs (jobs.ts): running beside interactive calls, with progress and cancel. */
+  /**
+   * Long calls started as jobs (jobs.ts): running beside interactive calls, with progress and
+   * cancel.
+   */
   readonly jobs: JobBoard;
   /** Starts a call as a job of `operator` (`jobs.start`); any call but the jobs' own. */
   startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
-  /** `cache.rebuild`: the cache moved aside (with its key) and filled again from the central store. */
-  rebuildCache(call: Call, input: { discardPending?: boolean | undefined; reason?: string | undefined }): Promise<RebuildResult>;
-  /** Re-encrypts the cache under a new key (cache/rekey.ts); the workstation's connection is replaced. */
+  /**
+   * `cache.rebuild`: the cache moved aside (with its key) and filled again from the central store.
+   */
+  rebuildCache(
+    call: Call,
+    input: { discardPending?: boolean | undefined; reason?: string | undefined },
+  ): Promise<RebuildResult>;
+  /**
+   * Re-encrypts the cache under a new key (cache/rekey.ts); the workstation's connection is
+   * replaced.
+   */
   rotateCacheKey(): Promise<RekeyResult>;
   close(): Promise<void>;
 }
 
 const identity = z.object({ id: z.string().uuid(), createdAt: z.string() });
 
-/** The workstation id is not a secret: it names this data dir in audit entries and keychain accounts. */
+/**
+ * The workstation id is not a secret: it names this data dir in audit entries and keychain
+ * accounts.
+ */
 export function workstationId(dataDir: string): string {
   const file = workstationFile(dataDir);
   if (existsSync(file)) {
     const parsed = identity.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file} is damaged: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `${file} is damaged: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      );
     return parsed.data.id;
   }
   ensurePrivateDir(dataDir);
   const id = randomUUID();
-  writeFileSync(file, JSON.stringify({ id, createdAt: new Date().toISOString() }, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ id, createdAt: new Date().toISOString() }, null, 2) + '\n', {
+    flag: 'wx',
+    mode: 0o600,
+  });
   return id;
 }
 
-/** Every secret passing through the credential store is registered with the logger, which cuts it out of any log line. */
+/**
+ * Every secret passing through the credential store is registered with the logger, which cuts it
+ * out of any log line.
+ */
 function remembering(store: CredentialStore): CredentialStore {
   return {
     kind: store.kind,
@@ -117,11 +145,23 @@ function remembering(store: CredentialStore): CredentialStore {
 export async function openWorkstation(options: WorkstationOptions): Promise<Workstation> {
   ensurePrivateDir(options.dataDir);
   const id = workstationId(options.dataDir);
-  const credentials = remembering(options.credentials ?? (await chooseCredentialStore({ dataDir: options.dataDir })));
+  const credentials = remembering(
+    options.credentials ?? (await chooseCredentialStore({ dataDir: options.dataDir })),
+  );
   const log = logger(options.dataDir);
-  const link = new CentralLink({ ...options, credentials, log, hostDefinitions: WORKSTATION_DEFINITIONS });
+  const link = new CentralLink({
+    ...options,
+    credentials,
+    log,
+    hostDefinitions: WORKSTATION_DEFINITIONS,
+  });
   if (!options.offline) await link.connect();
-  const cache = new CacheConnection({ dataDir: options.dataDir, workstationId: id, credentials, log });
+  const cache = new CacheConnection({
+    dataDir: options.dataDir,
+    workstationId: id,
+    credentials,
+    log,
+  });
   const offlineRouter = new OfflineRouter<WorkstationContext>(
     cache.get,
     DEFINITIONS,
@@ -132,7 +172,16 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   /** One of the workstation's own calls: online, the central store says who the session is. */
   const own = async <O>(c: Call): Promise<O> => {
     // The cache may not know anyone yet (before the first pull).
-    const identify = (await link.online()) ? () => link.router.call<Actor>({ name: 'session.whoami', payload: {}, session: c.session, workstationId: c.workstationId, ip: c.ip }) : undefined;
+    const identify = (await link.online())
+      ? () =>
+          link.router.call<Actor>({
+            name: 'session.whoami',
+            payload: {},
+            session: c.session,
+            workstationId: c.workstationId,
+            ip: c.ip,
+          })
+      : undefined;
     try {
       return await offlineRouter.call<O>(c, identify);
     } catch (error) {
@@ -156,8 +205,12 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       const e = toTreasuryError(error);
       if (!link.isLoss(e)) throw e;
       link.lost(e);
-      if (CENTRAL_QUERIES.has(c.name) && worksOffline(CENTRAL_DEFINITIONS.get(c.name))) return offlineRouter.call<O>(c);
-      throw new TreasuryError('CENTRAL_UNAVAILABLE', `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`);
+      if (CENTRAL_QUERIES.has(c.name) && worksOffline(CENTRAL_DEFINITIONS.get(c.name)))
+        return offlineRouter.call<O>(c);
+      throw new TreasuryError(
+        'CENTRAL_UNAVAILABLE',
+        `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`,
+      );
     }
   };
 
@@ -168,7 +221,11 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     jobs,
     startJob(c, operator) {
       const def = ALL_DEFINITIONS.get(c.name);
-      if (!def || OWN_DEFINITIONS.get(c.name)?.notAJob) throw new TreasuryError('UNKNOWN_COMMAND', `"${c.name}" is not a call that can run as a job`);
+      if (!def || OWN_DEFINITIONS.get(c.name)?.notAJob)
+        throw new TreasuryError(
+          'UNKNOWN_COMMAND',
+          `"${c.name}" is not a call that can run as a job`,
+        );
       return jobs.start((call) => ws.call(call), c, operator, def);
     },
     get central(): CentralStore {
@@ -184,7 +241,8 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       const ownDef = OWN_DEFINITIONS.get(c.name);
       // Before the cache is touched (a rebuild is for a cache that may not open at all): authorised
       // and audited by the central store, its input checked here.
-      if (ownDef?.withoutCache) return (await ownDef.withoutCache(ws, c, validated(ownDef, c.payload) as never)) as O;
+      if (ownDef?.withoutCache)
+        return (await ownDef.withoutCache(ws, c, validated(ownDef, c.payload) as never)) as O;
       if (ownDef) return own<O>(c);
       if (!(await link.online())) return offlineRouter.call<O>(c);
       return central<O>(c);
@@ -203,6 +261,10 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
 
 const OWN_DEFINITIONS = new Map(WORKSTATION_DEFINITIONS.map((d) => [d.name, d]));
 const CENTRAL_DEFINITIONS = new Map(DEFINITIONS.map((d) => [d.name, d]));
-const ALL_DEFINITIONS = new Map([...DEFINITIONS, ...WORKSTATION_DEFINITIONS].map((d) => [d.name, d]));
+const ALL_DEFINITIONS = new Map(
+  [...DEFINITIONS, ...WORKSTATION_DEFINITIONS].map((d) => [d.name, d]),
+);
 const CENTRAL_QUERIES = new Set(DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
-const OWN_QUERIES = new Set(WORKSTATION_DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name));
+const OWN_QUERIES = new Set(
+  WORKSTATION_DEFINITIONS.filter((d) => d.kind === 'query').map((d) => d.name),
+);

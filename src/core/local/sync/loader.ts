@@ -29,15 +29,22 @@ import { Worker } from 'node:worker_threads';
 import { cacheConnectionSecret, type LocalCache } from '../../platform/cache/cache.js';
 import { ident, selectList, type SyncedTable } from './tables.js';
 
-/** Rows per multi-row INSERT: fewer statement executions; 16 columns × 32 rows stays far below SQLite's 32,766 variables. */
+/**
+ * Rows per multi-row INSERT: fewer statement executions; 16 columns × 32 rows stays far below
+ * SQLite's 32,766 variables.
+ */
 const ROWS_PER_INSERT = 32;
-/** Batches of lines (≈ 1 MiB each, copyOutChunks) sent and not yet taken by the worker: bounds memory. */
+/**
+ * Batches of lines (≈ 1 MiB each, copyOutChunks) sent and not yet taken by the worker: bounds
+ * memory.
+ */
 const MAX_IN_FLIGHT = 8;
 
 /**
- * OR FAIL rather than the default ABORT: a multi-row INSERT that may abort halfway needs a statement
- * journal (a copy of every page it touches, so that it can undo itself alone), which costs ≈ 5 % of
- * the load; here a failed statement fails its whole chunk's transaction anyway (rolled back).
+ * OR FAIL rather than the default ABORT: a multi-row INSERT that may abort halfway needs a
+ * statement journal (a copy of every page it touches, so that it can undo itself alone), which
+ * costs ≈ 5 % of the load; here a failed statement fails its whole chunk's transaction anyway
+ * (rolled back).
  */
 const insertSql = (t: SyncedTable, rows: number) =>
   `INSERT OR FAIL INTO ${ident(t.name)} (${selectList(t)}) VALUES ${Array.from({ length: rows }, () => `(${t.columns.map(() => '?').join(', ')})`).join(', ')}`;
@@ -198,9 +205,13 @@ export interface LoaderOptions {
 
 export class BulkLoader {
   #next = 1;
-  readonly #waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  readonly #waiting = new Map<
+    number,
+    { resolve: (r: Reply) => void; reject: (e: Error) => void }
+  >();
   #inFlight = 0;
-  #drained: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
+  #drained: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null =
+    null;
   #failure: Error | null = null;
   /** The worker thread is gone (an uncaught error, or it exited). */
   #dead = false;
@@ -230,7 +241,14 @@ export class BulkLoader {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver, native: sqliteNativeOptions(), file: secret.file, keyPragmas: secret.keyPragmas, chunkRows: options.chunkRows, busyTimeoutMs: options.busyTimeoutMs },
+      workerData: {
+        driver,
+        native: sqliteNativeOptions(),
+        file: secret.file,
+        keyPragmas: secret.keyPragmas,
+        chunkRows: options.chunkRows,
+        busyTimeoutMs: options.busyTimeoutMs,
+      },
     });
     return new BulkLoader(worker);
   }
@@ -326,7 +344,8 @@ export class BulkLoader {
 
   /** Sends a request even after a failure (close); rejected only if the worker dies. */
   #post(message: Record<string, unknown>): Promise<Reply> {
-    if (this.#closed || this.#dead) return Promise.reject(this.#failure ?? new Error('the cache loader is closed'));
+    if (this.#closed || this.#dead)
+      return Promise.reject(this.#failure ?? new Error('the cache loader is closed'));
     const id = this.#next++;
     const reply = this.#request(id);
     this.worker.postMessage({ id, ...message });
@@ -342,7 +361,10 @@ export class BulkLoader {
     if (!w) return;
     this.#waiting.delete(r.id);
     if (r.error) {
-      const error = Object.assign(new Error(r.error.message), r.error.code ? { code: r.error.code } : {});
+      const error = Object.assign(
+        new Error(r.error.message),
+        r.error.code ? { code: r.error.code } : {},
+      );
       this.#fail(error);
       w.reject(this.#failure!);
     } else w.resolve(r);

@@ -4,8 +4,8 @@
  *
  * Initial pull (the cache has no cursor): ONE central transaction, REPEATABLE READ READ ONLY, so
  * every table is read in the same snapshot. It reads that snapshot's xmin, then streams each table
- * with `COPY (SELECT cols FROM t) TO STDOUT` to a worker thread with its own connection to the cache
- * (loader.ts), which converts and inserts the lines (multi-row INSERTs, one transaction per
+ * with `COPY (SELECT cols FROM t) TO STDOUT` to a worker thread with its own connection to the
+ * cache (loader.ts), which converts and inserts the lines (multi-row INSERTs, one transaction per
  * `chunkRows` rows) while the main thread reads the next ones, and stores the cursor (xmin, 0).
  * Memory stays flat: at most a few batches of lines in flight (on PGlite, whose COPY output is one
  * Blob, each table is read in keyset pages). The load drops the mirrors' secondary indexes and the
@@ -53,10 +53,20 @@ import { copyOutChunks, literal } from '../../platform/central/copy.js';
 import { rows, type CentralStore, type CentralTx } from '../../platform/central/store.js';
 import { BulkLoader } from './loader.js';
 import { pendingKeys } from '../../platform/cache/outbox.js';
-import { SYNCED_BY_NAME, SYNCED_TABLES, convertLine, ident, selectList, type SyncedTable } from './tables.js';
+import {
+  SYNCED_BY_NAME,
+  SYNCED_TABLES,
+  convertLine,
+  ident,
+  selectList,
+  type SyncedTable,
+} from './tables.js';
 
 export interface PullProgress {
-  /** 'copy': the initial pull copying `table` (`done` rows so far); 'changes': the incremental pull (`done` change-log rows so far). */
+  /**
+   * 'copy': the initial pull copying `table` (`done` rows so far); 'changes': the incremental pull
+   * (`done` change-log rows so far).
+   */
   phase: 'copy' | 'changes';
   table: string | null;
   done: number;
@@ -78,9 +88,10 @@ export interface PullOptions {
   pageRows?: number;
   /**
    * Incremental pull: how long to wait, at most, for the transactions older than the newest logged
-   * change to end before reading (default 5,000 ms). Any transaction in the cluster holds xmin back,
-   * so without the wait a sync right after a change could stop just short of it, behind an
-   * unrelated long transaction. After the wait the pull reads what it can; the rest comes next time.
+   * change to end before reading (default 5,000 ms). Any transaction in the cluster holds xmin
+   * back, so without the wait a sync right after a change could stop just short of it, behind an
+   * unrelated long transaction. After the wait the pull reads what it can; the rest comes next
+   * time.
    */
   catchUpMs?: number;
 }
@@ -94,7 +105,10 @@ export interface PullResult {
   /** The cursor after the pull: "xid:id". */
   cursor: string;
   ms: number;
-  /** Why the cache was emptied and filled again before this pull (the central store changed identity). */
+  /**
+   * Why the cache was emptied and filled again before this pull (the central store changed
+   * identity).
+   */
   refilled?: string;
 }
 
@@ -123,17 +137,25 @@ interface Cursor {
 const formatCursor = (c: Cursor) => `${c.xid}:${c.id}`;
 function parseCursor(text: string): Cursor {
   const m = /^(\d+):(\d+)$/.exec(text);
-  if (!m) throw new Error(`the cache's sync cursor is damaged (${JSON.stringify(text)}): rebuild the cache`);
+  if (!m)
+    throw new Error(
+      `the cache's sync cursor is damaged (${JSON.stringify(text)}): rebuild the cache`,
+    );
   return { xid: BigInt(m[1]!), id: BigInt(m[2]!) };
 }
 const after = (a: Cursor, b: Cursor) => a.xid > b.xid || (a.xid === b.xid && a.id > b.id);
 
 function readState(cache: LocalCache, key: string): string | null {
-  const row = cache.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = cache.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as
+    { value: string } | undefined;
   return row?.value ?? null;
 }
 function writeState(cache: LocalCache, key: string, value: string): void {
-  cache.sqlite.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  cache.sqlite
+    .prepare(
+      'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    )
+    .run(key, value);
 }
 
 /**
@@ -152,11 +174,15 @@ function inSnapshot<T>(store: CentralStore, fn: (tx: CentralTx) => Promise<T>): 
 }
 
 async function snapshotXmin(tx: CentralTx): Promise<bigint> {
-  const [row] = await rows<{ xmin: string }>(tx, sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+  const [row] = await rows<{ xmin: string }>(
+    tx,
+    sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
+  );
   return BigInt(row!.xmin);
 }
 
-const insertSql = (t: SyncedTable) => `INSERT INTO ${ident(t.name)} (${selectList(t)}) VALUES (${t.columns.map(() => '?').join(', ')})`;
+const insertSql = (t: SyncedTable) =>
+  `INSERT INTO ${ident(t.name)} (${selectList(t)}) VALUES (${t.columns.map(() => '?').join(', ')})`;
 const upsertSql = (t: SyncedTable) =>
   `${insertSql(t)} ON CONFLICT (${ident(t.key)}) DO UPDATE SET ${t.columns
     .filter((c) => c !== t.key)
@@ -171,7 +197,9 @@ function dropMirrorIndexes(cache: LocalCache): void {
   const names = SYNCED_TABLES.map((t) => t.name);
   cache.sqlite.transaction(() => {
     const found = cache.sqlite
-      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`)
+      .prepare(
+        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`,
+      )
       .all(...names) as { name: string; sql: string }[];
     if (found.length === 0) return;
     const kept = JSON.parse(readState(cache, K_INDEXES) ?? '[]') as string[];
@@ -180,12 +208,16 @@ function dropMirrorIndexes(cache: LocalCache): void {
   })();
 }
 
-/** What recreates the indexes dropped by an initial pull, in one transaction (none when none are). */
+/**
+ * What recreates the indexes dropped by an initial pull, in one transaction (none when none are).
+ */
 function restoreIndexStatements(cache: LocalCache): { sql: string; params?: unknown[] }[] {
   const kept = readState(cache, K_INDEXES);
   if (kept === null) return [];
   return [
-    ...(JSON.parse(kept) as string[]).map((ddl) => ({ sql: ddl.replace(/^CREATE INDEX (?!IF NOT EXISTS)/i, 'CREATE INDEX IF NOT EXISTS ') })),
+    ...(JSON.parse(kept) as string[]).map((ddl) => ({
+      sql: ddl.replace(/^CREATE INDEX (?!IF NOT EXISTS)/i, 'CREATE INDEX IF NOT EXISTS '),
+    })),
     { sql: 'DELETE FROM sync_state WHERE key = ?', params: [K_INDEXES] },
   ];
 }
@@ -212,7 +244,12 @@ function clearMirrors(cache: LocalCache): void {
  * those found, deletes the keys not found. Runs inside the caller's SQLite transaction; returns the
  * rows written.
  */
-function applyKeys(t: SyncedTable, s: { upsert: Statement; remove: Statement }, lines: readonly string[], keys: Iterable<string>): number {
+function applyKeys(
+  t: SyncedTable,
+  s: { upsert: Statement; remove: Statement },
+  lines: readonly string[],
+  keys: Iterable<string>,
+): number {
   let written = 0;
   const present = new Set<string>();
   for (const line of lines) {
@@ -236,8 +273,15 @@ function applyKeys(t: SyncedTable, s: { upsert: Statement; remove: Statement }, 
  * command keep their optimistic state and wait for a later pull. Same snapshot, same COPY text as
  * the rest of the pull; upserts and deletes with the queue's entries in one SQLite transaction.
  */
-async function refetchSettled(tx: CentralTx, cache: LocalCache, stmts: (t: SyncedTable) => { upsert: Statement; remove: Statement }): Promise<number> {
-  const queued = cache.sqlite.prepare('SELECT tbl, row_key FROM sync_refetch').all() as { tbl: string; row_key: string }[];
+async function refetchSettled(
+  tx: CentralTx,
+  cache: LocalCache,
+  stmts: (t: SyncedTable) => { upsert: Statement; remove: Statement },
+): Promise<number> {
+  const queued = cache.sqlite.prepare('SELECT tbl, row_key FROM sync_refetch').all() as {
+    tbl: string;
+    row_key: string;
+  }[];
   if (queued.length === 0) return 0;
   const pending = new Set(pendingKeys(cache));
   const byTable = new Map<SyncedTable, string[]>();
@@ -252,9 +296,13 @@ async function refetchSettled(tx: CentralTx, cache: LocalCache, stmts: (t: Synce
   for (const [t, keys] of byTable) {
     // Local-only keys (negative ids the outbox used) simply find nothing centrally: removed below.
     const lines: string[] = [];
-    await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray(keys))}::${t.keyType}[])`, (ls) => {
-      for (const l of ls) lines.push(l);
-    });
+    await copyOutChunks(
+      tx,
+      `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray(keys))}::${t.keyType}[])`,
+      (ls) => {
+        for (const l of ls) lines.push(l);
+      },
+    );
     fetched.set(t, lines);
   }
   let written = 0;
@@ -278,7 +326,11 @@ function serialized<T>(cache: LocalCache, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Pulls central changes into the cache: initial (no cursor yet) or incremental. */
-export function pull(store: CentralStore, cache: LocalCache, options: PullOptions = {}): Promise<PullResult> {
+export function pull(
+  store: CentralStore,
+  cache: LocalCache,
+  options: PullOptions = {},
+): Promise<PullResult> {
   return serialized(cache, () => pullNow(store, cache, options));
 }
 
@@ -298,7 +350,11 @@ export async function centralIdentity(tx: CentralTx): Promise<string> {
   return `${row?.id ?? 'none'}/${row?.oid ?? 'none'}`;
 }
 
-async function pullNow(store: CentralStore, cache: LocalCache, options: PullOptions): Promise<PullResult> {
+async function pullNow(
+  store: CentralStore,
+  cache: LocalCache,
+  options: PullOptions,
+): Promise<PullResult> {
   const started = performance.now();
   restoreMirrorIndexes(cache);
   const identity = await centralIdentity(store.db);
@@ -309,10 +365,14 @@ async function pullNow(store: CentralStore, cache: LocalCache, options: PullOpti
     // pull completes the cache has never synced with this store: no old "last sync" time over it.
     clearMirrors(cache);
     cache.sqlite.prepare('DELETE FROM sync_state WHERE key IN (?, ?)').run(K_LAST_AT, K_LAST_MODE);
-    refilled = 'the central store was restored from a backup or replaced since the last pull: the cache was filled again from it';
+    refilled =
+      'the central store was restored from a backup or replaced since the last pull: the cache was filled again from it';
   }
   const stored = readState(cache, K_CURSOR);
-  const result = stored === null ? await initialPull(store, cache, options) : await incrementalPull(store, cache, parseCursor(stored), options);
+  const result =
+    stored === null
+      ? await initialPull(store, cache, options)
+      : await incrementalPull(store, cache, parseCursor(stored), options);
   const ms = performance.now() - started;
   cache.sqlite.transaction(() => {
     writeState(cache, K_LAST_AT, new Date().toISOString());
@@ -363,13 +423,21 @@ function bulkLoadSettings(cache: LocalCache): () => void {
   };
 }
 
-async function initialPull(store: CentralStore, cache: LocalCache, options: PullOptions): Promise<Omit<PullResult, 'ms'>> {
+async function initialPull(
+  store: CentralStore,
+  cache: LocalCache,
+  options: PullOptions,
+): Promise<Omit<PullResult, 'ms'>> {
   let total = 0;
-  // The bulk load is written the cheap way, each setting put back afterwards (see bulkLoadSettings).
+  // The bulk load is written the cheap way, each setting put back afterwards (see
+  // bulkLoadSettings).
   const restore = bulkLoadSettings(cache);
   // The loader opens its connection after the journal switch (which needs the only connection) and
   // while the snapshot is taken; it is closed before the switch is undone.
-  const loader = BulkLoader.start(cache, { chunkRows: options.chunkRows ?? 5_000, busyTimeoutMs: LOAD_BUSY_TIMEOUT_MS });
+  const loader = BulkLoader.start(cache, {
+    chunkRows: options.chunkRows ?? 5_000,
+    busyTimeoutMs: LOAD_BUSY_TIMEOUT_MS,
+  });
   try {
     const cursor = await inSnapshot(store, async (tx) => {
       const xmin = await snapshotXmin(tx);
@@ -394,7 +462,13 @@ async function initialPull(store: CentralStore, cache: LocalCache, options: Pull
  * Streams one table into its (emptied) mirror through the loader thread, which commits every
  * `chunkRows` rows. Reading waits while the loader is behind (bounded memory).
  */
-async function loadTable(tx: CentralTx, kind: CentralStore['kind'], loader: BulkLoader, t: SyncedTable, options: PullOptions): Promise<number> {
+async function loadTable(
+  tx: CentralTx,
+  kind: CentralStore['kind'],
+  loader: BulkLoader,
+  t: SyncedTable,
+  options: PullOptions,
+): Promise<number> {
   const pageRows = kind === 'pglite' ? (options.pageRows ?? 100_000) : Infinity;
   await loader.table(t, (done) => options.onProgress?.({ phase: 'copy', table: t.name, done }));
   let sent = 0;
@@ -409,9 +483,16 @@ async function loadTable(tx: CentralTx, kind: CentralStore['kind'], loader: Bulk
   } else {
     // Keyset pages in the same snapshot: flat memory on PGlite, whose COPY output is one Blob.
     for (;;) {
-      const where = lastLine === null ? '' : ` WHERE ${ident(t.key)} > ${literal(keyText(t, lastLine))}::${t.keyType}`;
+      const where =
+        lastLine === null
+          ? ''
+          : ` WHERE ${ident(t.key)} > ${literal(keyText(t, lastLine))}::${t.keyType}`;
       const before = sent;
-      await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)}${where} ORDER BY ${ident(t.key)} LIMIT ${pageRows}`, onLines);
+      await copyOutChunks(
+        tx,
+        `SELECT ${selectList(t)} FROM ${ident(t.name)}${where} ORDER BY ${ident(t.key)} LIMIT ${pageRows}`,
+        onLines,
+      );
       if (sent - before < pageRows) break;
     }
   }
@@ -439,7 +520,9 @@ interface LogRow {
  * column naming the owner. See the commissions trigger in drizzle/central/0004_change_triggers.sql.
  */
 const SCOPED: ReadonlyMap<string, string> = new Map([['commissions', 'affiliate_id']]);
-/** Owners re-read per central round trip: bounds memory when a calc logged thousands of affiliates. */
+/**
+ * Owners re-read per central round trip: bounds memory when a calc logged thousands of affiliates.
+ */
 const SCOPES_PER_FETCH = 500;
 
 /**
@@ -448,21 +531,39 @@ const SCOPES_PER_FETCH = 500;
  */
 async function catchUp(store: CentralStore, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
-  const [target] = await rows<{ xid: string | null }>(store.db, sql`SELECT max(xid)::text AS xid FROM change_log`);
+  const [target] = await rows<{ xid: string | null }>(
+    store.db,
+    sql`SELECT max(xid)::text AS xid FROM change_log`,
+  );
   if (!target?.xid) return;
   for (;;) {
-    const [now] = await rows<{ xmin: string }>(store.db, sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+    const [now] = await rows<{ xmin: string }>(
+      store.db,
+      sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
+    );
     if (BigInt(now!.xmin) > BigInt(target.xid) || Date.now() >= deadline) return;
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
-async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cursor, options: PullOptions): Promise<Omit<PullResult, 'ms'>> {
+async function incrementalPull(
+  store: CentralStore,
+  cache: LocalCache,
+  from: Cursor,
+  options: PullOptions,
+): Promise<Omit<PullResult, 'ms'>> {
   const changeChunk = options.changeChunk ?? 10_000;
   const statements = new Map<string, { upsert: Statement; remove: Statement }>();
   const stmts = (t: SyncedTable) => {
     let s = statements.get(t.name);
-    if (!s) statements.set(t.name, (s = { upsert: cache.sqlite.prepare(upsertSql(t)), remove: cache.sqlite.prepare(`DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`) }));
+    if (!s)
+      statements.set(
+        t.name,
+        (s = {
+          upsert: cache.sqlite.prepare(upsertSql(t)),
+          remove: cache.sqlite.prepare(`DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`),
+        }),
+      );
     return s;
   };
   let cursor = from;
@@ -498,9 +599,13 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
       const fetched = new Map<SyncedTable, string[]>();
       for (const [t, set] of keys) {
         const lines: string[] = [];
-        await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray([...set]))}::${t.keyType}[])`, (ls) => {
-          for (const l of ls) lines.push(l);
-        });
+        await copyOutChunks(
+          tx,
+          `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray([...set]))}::${t.keyType}[])`,
+          (ls) => {
+            for (const l of ls) lines.push(l);
+          },
+        );
         fetched.set(t, lines);
       }
       // Owner-scoped tables: every current row of each logged owner replaces the mirror's rows of
@@ -508,17 +613,28 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
       // and deletes are idempotent, so a crash in between only repeats work).
       for (const [t, owners] of scopes) {
         const column = SCOPED.get(t.name);
-        if (!column) throw new Error(`change_log has owner-scoped entries for ${t.name}, which is not owner-scoped`);
+        if (!column)
+          throw new Error(
+            `change_log has owner-scoped entries for ${t.name}, which is not owner-scoped`,
+          );
         const list = [...owners];
         for (let i = 0; i < list.length; i += SCOPES_PER_FETCH) {
           const part = list.slice(i, i + SCOPES_PER_FETCH);
           const lines: string[] = [];
-          await copyOutChunks(tx, `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(column)} = ANY(${literal(pgArray(part))}::text[])`, (ls) => {
-            for (const l of ls) lines.push(l);
-          });
+          await copyOutChunks(
+            tx,
+            `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(column)} = ANY(${literal(pgArray(part))}::text[])`,
+            (ls) => {
+              for (const l of ls) lines.push(l);
+            },
+          );
           const { upsert } = stmts(t);
-          const existing = cache.sqlite.prepare(`SELECT ${ident(t.key)} AS k FROM ${ident(t.name)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`);
-          const remove = cache.sqlite.prepare(`DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`);
+          const existing = cache.sqlite.prepare(
+            `SELECT ${ident(t.key)} AS k FROM ${ident(t.name)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`,
+          );
+          const remove = cache.sqlite.prepare(
+            `DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`,
+          );
           cache.sqlite.transaction(() => {
             const present = new Set<string>();
             for (const line of lines) {
@@ -563,7 +679,11 @@ async function incrementalPull(store: CentralStore, cache: LocalCache, from: Cur
  * Empties every mirror table and the cursor, then pulls everything again. The outbox is never
  * touched (its unpushed commands are local-only data).
  */
-export function rebuildCache(store: CentralStore, cache: LocalCache, options: PullOptions = {}): Promise<PullResult> {
+export function rebuildCache(
+  store: CentralStore,
+  cache: LocalCache,
+  options: PullOptions = {},
+): Promise<PullResult> {
   return serialized(cache, () => {
     clearMirrors(cache);
     return pullNow(store, cache, options);
@@ -577,10 +697,13 @@ export function rebuildCache(store: CentralStore, cache: LocalCache, options: Pu
  */
 export function cacheContentHash(cache: LocalCache): string {
   const hash = createHash('sha256');
-  const esc = (s: string) => s.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n'));
+  const esc = (s: string) =>
+    s.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n'));
   for (const t of SYNCED_TABLES) {
     hash.update(`#${t.name}\n`);
-    const stmt = cache.sqlite.prepare(`SELECT ${selectList(t)} FROM ${ident(t.name)} ORDER BY ${ident(t.key)}`).raw(true);
+    const stmt = cache.sqlite
+      .prepare(`SELECT ${selectList(t)} FROM ${ident(t.name)} ORDER BY ${ident(t.key)}`)
+      .raw(true);
     let buf = '';
     for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
       for (let i = 0; i < row.length; i++) {
@@ -605,7 +728,9 @@ export function cacheContentHash(cache: LocalCache): string {
 export function syncStatus(cache: LocalCache): SyncStatus {
   const tables: Record<string, number> = {};
   for (const t of SYNCED_TABLES) {
-    const row = cache.sqlite.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`).get() as { n: bigint | number };
+    const row = cache.sqlite.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`).get() as {
+      n: bigint | number;
+    };
     tables[t.name] = Number(row.n);
   }
   return {

@@ -21,15 +21,32 @@ export interface SyncResult {
 export async function sync(
   ws: { central: CentralStore; router: Router; id: string },
   cache: LocalCache,
-  options: { session: string; operator: string; pullOnly?: boolean; pushOnly?: boolean; ip?: string | null },
+  options: {
+    session: string;
+    operator: string;
+    pullOnly?: boolean;
+    pushOnly?: boolean;
+    ip?: string | null;
+  },
 ): Promise<SyncResult> {
   if (!(await ws.central.reachable())) return { online: false, pushed: null, pulled: null };
   const pushed = options.pullOnly
     ? null
-    : await push(ws.router, cache, { workstationId: ws.id, ip: options.ip ?? null, sessionFor: (u) => (u.toLowerCase() === options.operator.toLowerCase() ? options.session : null) });
+    : await push(ws.router, cache, {
+        workstationId: ws.id,
+        ip: options.ip ?? null,
+        sessionFor: (u) =>
+          u.toLowerCase() === options.operator.toLowerCase() ? options.session : null,
+      });
   let pulled = null;
   if (!options.pushOnly) {
-    await ws.router.call({ name: 'sync.authorize', payload: {}, session: options.session, workstationId: ws.id, ip: options.ip ?? null });
+    await ws.router.call({
+      name: 'sync.authorize',
+      payload: {},
+      session: options.session,
+      workstationId: ws.id,
+      ip: options.ip ?? null,
+    });
     pulled = await pull(ws.central, cache);
   }
   return { online: true, pushed, pulled };

@@ -8,14 +8,19 @@
  * - INTEGER columns: Postgres integer/bigint → BigInt (exact, never through a float), boolean
  *   't'/'f' → 1/0;
  * - TEXT columns: the text as COPY wrote it, escapes undone (uuid, char, jsonb, and timestamptz as
- *   `2026-11-21 09:00:00.123+00`: pull sets TimeZone UTC and DateStyle ISO in its transaction, so the
+ *   `2026-11-21 09:00:00.123+00`: pull sets TimeZone UTC and DateStyle ISO in its transaction, so
+ * the
  *   initial and the incremental pull write byte-identical rows).
  *
  * Every table listed here has the change-log triggers of migration 0004 (test/sync-pull.test.ts
  * checks both lists agree, and that each mirror has every central column but the excluded ones).
  */
 import { getTableConfig as pgTableConfig, type PgTable } from 'drizzle-orm/pg-core';
-import { getTableConfig as sqliteTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import {
+  getTableConfig as sqliteTableConfig,
+  type SQLiteColumn,
+  type SQLiteTable,
+} from 'drizzle-orm/sqlite-core';
 import * as local from '../../platform/cache/schema.js';
 import * as central from '../../platform/central/schema.js';
 import { copyField } from '../../platform/central/copy.js';
@@ -31,7 +36,9 @@ export interface SyncedTable {
   readonly name: string;
   /** The key column (every synced table has a one-column primary key). */
   readonly key: string;
-  /** The key's Postgres type, for `key = ANY('{…}'::type[])` lookups that use the primary key index. */
+  /**
+   * The key's Postgres type, for `key = ANY('{…}'::type[])` lookups that use the primary key index.
+   */
   readonly keyType: string;
   /** The key as change_log.row_key holds it (what the triggers log). */
   readonly keyExpression: string;
@@ -43,7 +50,10 @@ export interface SyncedTable {
   readonly intKey: boolean;
   /** One per column: COPY text field → SQLite value. */
   readonly convert: readonly Converter[];
-  /** One per column: which converter that is (the initial pull's loader converts by kind, loader.ts). */
+  /**
+   * One per column: which converter that is (the initial pull's loader converts by kind,
+   * loader.ts).
+   */
   readonly kinds: readonly ColumnKind[];
   /** Central columns deliberately not mirrored. */
   readonly excluded: readonly string[];
@@ -53,7 +63,8 @@ export interface SyncedTable {
 
 const text: Converter = (raw) => copyField(raw);
 const int: Converter = (raw) => (raw === '\\N' ? null : BigInt(raw));
-const bool: Converter = (raw) => (raw === '\\N' ? null : raw === 't' ? 1 : raw === 'f' ? 0 : badBool(raw));
+const bool: Converter = (raw) =>
+  raw === '\\N' ? null : raw === 't' ? 1 : raw === 'f' ? 0 : badBool(raw);
 function badBool(raw: string): never {
   throw new Error(`not a COPY boolean: ${JSON.stringify(raw)}`);
 }
@@ -65,15 +76,22 @@ function kindOf(column: SQLiteColumn): ColumnKind {
   const type = column.getSQLType().toLowerCase();
   if (type === 'integer') return 'int';
   if (type === 'text') return 'text';
-  throw new Error(`mirror column ${column.name} has type ${type}: only integer and text are mirrored`);
+  throw new Error(
+    `mirror column ${column.name} has type ${type}: only integer and text are mirrored`,
+  );
 }
 
-function define(localTable: SQLiteTable, centralTable: PgTable, excluded: string[] = []): SyncedTable {
+function define(
+  localTable: SQLiteTable,
+  centralTable: PgTable,
+  excluded: string[] = [],
+): SyncedTable {
   const l = sqliteTableConfig(localTable);
   const c = pgTableConfig(centralTable);
   if (l.name !== c.name) throw new Error(`mirror ${l.name} does not match central ${c.name}`);
   const keys = c.columns.filter((col) => col.primary);
-  if (keys.length !== 1) throw new Error(`${c.name}: a synced table needs a one-column primary key`);
+  if (keys.length !== 1)
+    throw new Error(`${c.name}: a synced table needs a one-column primary key`);
   const key = keys[0]!;
   const columns = l.columns.map((col) => col.name);
   const keyIndex = columns.indexOf(key.name);
@@ -81,7 +99,13 @@ function define(localTable: SQLiteTable, centralTable: PgTable, excluded: string
   return {
     name: c.name,
     key: key.name,
-    keyType: ({ bigserial: 'bigint', serial: 'integer', smallserial: 'smallint' } as Record<string, string>)[key.getSQLType()] ?? key.getSQLType(),
+    keyType:
+      (
+        { bigserial: 'bigint', serial: 'integer', smallserial: 'smallint' } as Record<
+          string,
+          string
+        >
+      )[key.getSQLType()] ?? key.getSQLType(),
     keyExpression: `"${key.name}"::text`,
     columns,
     keyIndex,
@@ -113,7 +137,9 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   define(local.reconciliationResults, central.reconciliationResults),
 ];
 
-export const SYNCED_BY_NAME: ReadonlyMap<string, SyncedTable> = new Map(SYNCED_TABLES.map((t) => [t.name, t]));
+export const SYNCED_BY_NAME: ReadonlyMap<string, SyncedTable> = new Map(
+  SYNCED_TABLES.map((t) => [t.name, t]),
+);
 
 /** A quoted identifier (names here come from the schema, never from input). */
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -125,13 +151,19 @@ export const selectList = (t: SyncedTable) => t.columns.map(ident).join(', ');
  * One COPY text line → the row's SQLite values, in `columns` order: into `out` from `at` when given
  * (a multi-row INSERT's flat parameter array), else into a new array.
  */
-export function convertLine(t: SyncedTable, line: string, out: SqliteValue[] = new Array<SqliteValue>(t.convert.length), at = 0): SqliteValue[] {
+export function convertLine(
+  t: SyncedTable,
+  line: string,
+  out: SqliteValue[] = new Array<SqliteValue>(t.convert.length),
+  at = 0,
+): SqliteValue[] {
   const convert = t.convert;
   const n = convert.length;
   let start = 0;
   for (let i = 0; i < n; i++) {
     const end = i === n - 1 ? line.length : line.indexOf('\t', start);
-    if (end < 0 || (i === n - 1 && line.indexOf('\t', start) >= 0)) throw new Error(`${t.name}: a COPY line does not have ${n} fields`);
+    if (end < 0 || (i === n - 1 && line.indexOf('\t', start) >= 0))
+      throw new Error(`${t.name}: a COPY line does not have ${n} fields`);
     out[at + i] = convert[i]!(line.slice(start, end));
     start = end + 1;
   }
@@ -140,7 +172,8 @@ export function convertLine(t: SyncedTable, line: string, out: SqliteValue[] = n
 
 /**
  * Differences between a mirror and its central table: central columns missing locally (except the
- * excluded ones), local columns central lacks, and integer/text type mismatches. Empty when in step.
+ * excluded ones), local columns central lacks, and integer/text type mismatches. Empty when in
+ * step.
  */
 export function mirrorDrift(t: SyncedTable): string[] {
   const problems: string[] = [];
@@ -157,11 +190,18 @@ export function mirrorDrift(t: SyncedTable): string[] {
       continue;
     }
     const pgType = col.getSQLType().toLowerCase();
-    const want = /^(integer|bigint|smallint|boolean|bigserial|serial)$/.test(pgType) ? 'integer' : 'text';
-    if (mirror.getSQLType().toLowerCase() !== want) problems.push(`${t.name}.${name}: ${pgType} should be ${want} locally, is ${mirror.getSQLType()}`);
-    if ((pgType === 'boolean') !== (mirror.columnType === 'SQLiteBoolean')) problems.push(`${t.name}.${name}: boolean mismatch`);
+    const want = /^(integer|bigint|smallint|boolean|bigserial|serial)$/.test(pgType)
+      ? 'integer'
+      : 'text';
+    if (mirror.getSQLType().toLowerCase() !== want)
+      problems.push(
+        `${t.name}.${name}: ${pgType} should be ${want} locally, is ${mirror.getSQLType()}`,
+      );
+    if ((pgType === 'boolean') !== (mirror.columnType === 'SQLiteBoolean'))
+      problems.push(`${t.name}.${name}: boolean mismatch`);
     if (col.notNull !== mirror.notNull) problems.push(`${t.name}.${name}: nullability differs`);
   }
-  for (const name of l.keys()) if (!c.has(name)) problems.push(`${t.name}.${name} is not a central column`);
+  for (const name of l.keys())
+    if (!c.has(name)) problems.push(`${t.name}.${name} is not a central column`);
   return problems;
 }

@@ -1,6 +1,6 @@
 /**
- * The encrypted local cache: SQLite (SQLite3 Multiple Ciphers; AEGIS-256, or ChaCha20-Poly1305 for a
- * cache created before AEGIS — see CIPHERS) whose random 256-bit key lives only in the credential
+ * The encrypted local cache: SQLite (SQLite3 Multiple Ciphers; AEGIS-256, or ChaCha20-Poly1305 for
+ * a cache created before AEGIS — see CIPHERS) whose random 256-bit key lives only in the credential
  * store (OS keychain).
  *
  * Rules that keep it safe:
@@ -10,7 +10,16 @@
  *   or overwritten (the operator may still have unpushed commands in it);
  * - WAL mode, and every integer comes back as bigint (money never passes through a JS number).
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -41,7 +50,10 @@ export class CacheKeyError extends Error {
   }
 }
 
-/** The file is there and the key fits, but pages do not decrypt or do not add up (truncated, corrupted). */
+/**
+ * The file is there and the key fits, but pages do not decrypt or do not add up (truncated,
+ * corrupted).
+ */
 export class CacheDamagedError extends Error {
   readonly code = 'CACHE_DAMAGED';
   constructor(file: string, detail: string, options?: { cause?: unknown }) {
@@ -53,11 +65,18 @@ export class CacheDamagedError extends Error {
 /** Another connection holds the file (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
 export function isSqliteBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+  );
 }
 
-/** Another process holds the cache (a key rotation's exclusive lock): not a key problem, not damage. */
-const cacheLocked = (file: string) => new StoreBusyError(`the local cache ${file} is locked by another process (the app or another command): close it, then try again`);
+/**
+ * Another process holds the cache (a key rotation's exclusive lock): not a key problem, not damage.
+ */
+const cacheLocked = (file: string) =>
+  new StoreBusyError(
+    `the local cache ${file} is locked by another process (the app or another command): close it, then try again`,
+  );
 
 const MIGRATIONS = () => resourcePath('drizzle/local');
 const KEY_HEX = /^[0-9a-f]{64}$/;
@@ -76,12 +95,13 @@ export const rekeyCopyPrefix = (file: string) => `${file}.rekey-`;
 function removeRekeyCopies(file: string): void {
   const dir = path.dirname(file);
   const prefix = path.basename(rekeyCopyPrefix(file));
-  for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(path.join(dir, name), { force: true });
+  for (const name of readdirSync(dir))
+    if (name.startsWith(prefix)) rmSync(path.join(dir, name), { force: true });
 }
 
 /**
- * A WAL or journal whose database file is gone (a move aside stopped half-way) must never meet a new
- * file of the same name: SQLite would replay its frames into it. They are renamed, not deleted.
+ * A WAL or journal whose database file is gone (a move aside stopped half-way) must never meet a
+ * new file of the same name: SQLite would replay its frames into it. They are renamed, not deleted.
  */
 function setStraySidecarsAside(file: string): void {
   const strays = ['-wal', '-journal'].filter((suffix) => existsSync(file + suffix));
@@ -91,17 +111,25 @@ function setStraySidecarsAside(file: string): void {
   let owner: string | null = null;
   try {
     const name = readFileSync(marker, 'utf8').trim();
-    if (name && path.basename(name) === name && existsSync(path.join(path.dirname(file), name))) owner = path.join(path.dirname(file), name);
+    if (name && path.basename(name) === name && existsSync(path.join(path.dirname(file), name)))
+      owner = path.join(path.dirname(file), name);
   } catch {
     /* no move was under way */
   }
   const stamp = fileStamp();
-  for (const suffix of strays) renameSync(file + suffix, owner && !existsSync(owner + suffix) ? owner + suffix : `${file}.orphaned-${stamp}${suffix}`);
+  for (const suffix of strays)
+    renameSync(
+      file + suffix,
+      owner && !existsSync(owner + suffix) ? owner + suffix : `${file}.orphaned-${stamp}${suffix}`,
+    );
   rmSync(`${file}-shm`, { force: true }); // an index of the WAL, rebuilt from it: nothing to keep
   rmSync(marker, { force: true });
 }
 
-/** Written by a move aside before the file moves (the aside file's name), removed after its sidecars followed. */
+/**
+ * Written by a move aside before the file moves (the aside file's name), removed after its sidecars
+ * followed.
+ */
 export const movingAsideMarker = (file: string) => `${file}.moving-aside`;
 
 export interface OpenCacheOptions {
@@ -111,11 +139,18 @@ export interface OpenCacheOptions {
 }
 
 const checkKey = (key: string | null, kind: string, what: string): string | null => {
-  if (key !== null && !KEY_HEX.test(key)) throw new CacheKeyError(`the ${what} in the ${kind} store is malformed (expected 64 hex characters)`);
+  if (key !== null && !KEY_HEX.test(key))
+    throw new CacheKeyError(
+      `the ${what} in the ${kind} store is malformed (expected 64 hex characters)`,
+    );
   return key;
 };
 
-export async function openCache({ file, workstationId, credentials }: OpenCacheOptions): Promise<LocalCache> {
+export async function openCache({
+  file,
+  workstationId,
+  credentials,
+}: OpenCacheOptions): Promise<LocalCache> {
   const account = cacheKeyAccount(workstationId);
   const exists = existsSync(file);
   if (!exists) setStraySidecarsAside(file);
@@ -136,26 +171,43 @@ export async function openCache({ file, workstationId, credentials }: OpenCacheO
   return openWithKey(file, key, exists);
 }
 
-/** The environment store is read-only and has no rotation account: nothing is ever pending there. */
-async function pendingKey(credentials: CredentialStore, workstationId: string): Promise<string | null> {
+/**
+ * The environment store is read-only and has no rotation account: nothing is ever pending there.
+ */
+async function pendingKey(
+  credentials: CredentialStore,
+  workstationId: string,
+): Promise<string | null> {
   if (credentials.kind === 'env') return null;
-  return checkKey(await credentials.get(nextCacheKeyAccount(workstationId)), credentials.kind, 'pending local cache key');
+  return checkKey(
+    await credentials.get(nextCacheKeyAccount(workstationId)),
+    credentials.kind,
+    'pending local cache key',
+  );
 }
 
 /**
  * A rotation was interrupted (cache/rekey.ts writes the new key as pending, rekeys a copy, renames
  * it over the cache, then promotes the key). The file is readable with exactly one of the two keys:
  * - the current key: the copy never replaced the file → the pending key and the copy are dropped;
- * - the pending key: the rekeyed copy replaced the file but the key was not promoted → promoted now.
+ * - the pending key: the rekeyed copy replaced the file but the key was not promoted → promoted
+ *   now.
  */
-async function settleRotation(file: string, credentials: CredentialStore, workstationId: string, key: string | null, next: string): Promise<LocalCache> {
+async function settleRotation(
+  file: string,
+  credentials: CredentialStore,
+  workstationId: string,
+  key: string | null,
+  next: string,
+): Promise<LocalCache> {
   removeRekeyCopies(file);
   if (key !== null && key !== next) {
     let cache: LocalCache | null = null;
     try {
       cache = openWithKey(file, key, true);
     } catch (error) {
-      // Not with the current key (the key check may still name it: it is rewritten after the rekey).
+      // Not with the current key (the key check may still name it: it is rewritten after the
+      // rekey).
       if (!(error instanceof CacheKeyError) && !(error instanceof CacheDamagedError)) throw error;
     }
     if (cache) return settled(cache, () => credentials.delete(nextCacheKeyAccount(workstationId)));
@@ -166,7 +218,10 @@ async function settleRotation(file: string, credentials: CredentialStore, workst
   });
 }
 
-/** The cache once the credential store is settled; closed if it cannot be (an open connection left behind keeps the WAL open). */
+/**
+ * The cache once the credential store is settled; closed if it cannot be (an open connection left
+ * behind keeps the WAL open).
+ */
 async function settled(cache: LocalCache, settle: () => Promise<unknown>): Promise<LocalCache> {
   try {
     await settle();
@@ -178,18 +233,24 @@ async function settled(cache: LocalCache, settle: () => Promise<unknown>): Promi
 }
 
 /**
- * `<cache>.key-check`: HMAC-SHA-256 of a fixed label under the cache's key — it proves which key made
- * the file without revealing anything about it. When a file does not decrypt, it tells a wrong key
- * (CACHE_KEY: find the right one) from a damaged file (CACHE_DAMAGED: rebuild from the central store).
+ * `<cache>.key-check`: HMAC-SHA-256 of a fixed label under the cache's key — it proves which key
+ * made the file without revealing anything about it. When a file does not decrypt, it tells a wrong
+ * key (CACHE_KEY: find the right one) from a damaged file (CACHE_DAMAGED: rebuild from the central
+ * store).
  */
 export const keyCheckFile = (file: string) => `${file}.key-check`;
-const keyCheck = (keyHex: string) => createHmac('sha256', Buffer.from(keyHex, 'hex')).update('treasury-console cache key check v1').digest('hex');
+const keyCheck = (keyHex: string) =>
+  createHmac('sha256', Buffer.from(keyHex, 'hex'))
+    .update('treasury-console cache key check v1')
+    .digest('hex');
 
 export function writeKeyCheck(file: string, keyHex: string): void {
   const target = keyCheckFile(file);
   const value = keyCheck(keyHex);
   if (readKeyCheck(file) === value) return;
-  writeFileSync(`${target}.tmp`, JSON.stringify({ version: 1, hmac: value }) + '\n', { mode: 0o600 });
+  writeFileSync(`${target}.tmp`, JSON.stringify({ version: 1, hmac: value }) + '\n', {
+    mode: 0o600,
+  });
   renameSync(`${target}.tmp`, target);
 }
 
@@ -210,11 +271,15 @@ function readKeyCheck(file: string): string | null {
 function checkLength(sqlite: Database.Database, file: string): void {
   const pages = BigInt(sqlite.pragma('page_count', { simple: true }) as bigint | number);
   const pageSize = BigInt(sqlite.pragma('page_size', { simple: true }) as bigint | number);
-  // Pages may still be in the write-ahead log (not checkpointed into the file yet, as after a crash).
+  // Pages may still be in the write-ahead log (not checkpointed into the file yet, as after a
+  // crash).
   if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0) return;
   const size = BigInt(statSync(file).size);
   if (size < pages * pageSize) {
-    throw new CacheDamagedError(file, `the file is ${size} bytes, shorter than the ${pages} pages of ${pageSize} bytes its header records: it was truncated`);
+    throw new CacheDamagedError(
+      file,
+      `the file is ${size} bytes, shorter than the ${pages} pages of ${pageSize} bytes its header records: it was truncated`,
+    );
   }
 }
 
@@ -233,7 +298,10 @@ const secrets = new WeakMap<LocalCache, CacheConnectionSecret>();
 
 export function cacheConnectionSecret(cache: LocalCache): CacheConnectionSecret {
   const secret = secrets.get(cache);
-  if (!secret) throw new Error('this cache was not opened by openWithKey: no second connection can be opened to it');
+  if (!secret)
+    throw new Error(
+      'this cache was not opened by openWithKey: no second connection can be opened to it',
+    );
   return secret;
 }
 
@@ -243,7 +311,8 @@ export function cacheConnectionSecret(cache: LocalCache): CacheConnectionSecret 
  * key and a fresh random nonce per page write, and an authentication tag per page: a changed byte
  * is an error, never wrong data.
  * - AEGIS-256, for every new cache: on the CPU's AES instructions it encrypts and checks pages
- *   several times faster than ChaCha20-Poly1305 in this build (portable C, no SIMD). Measured on the
+ *   several times faster than ChaCha20-Poly1305 in this build (portable C, no SIMD). Measured on
+ * the
  *   initial pull of 1,000,000 commissions (240 MB of pages written, then read back to rebuild the
  *   index): the loader's commits and index rebuild took 2.3 s with ChaCha20, 1.0 s with AEGIS
  *   (README, bench:sync). Its key derivation (Argon2id, the scheme's default costs) takes about as
@@ -255,7 +324,13 @@ export function cacheConnectionSecret(cache: LocalCache): CacheConnectionSecret 
  *   rolls back (checked with a process killed mid-transaction, rollback journal and WAL).
  */
 const CIPHERS = {
-  aegis256: ["cipher = 'aegis'", "algorithm = 'aegis-256'", 'tcost = 2', 'mcost = 19456', 'pcost = 1'],
+  aegis256: [
+    "cipher = 'aegis'",
+    "algorithm = 'aegis-256'",
+    'tcost = 2',
+    'mcost = 19456',
+    'pcost = 1',
+  ],
   chacha20: ["cipher = 'chacha20'", 'kdf_iter = 64007', 'legacy = 0'],
 } as const;
 /**
@@ -265,7 +340,8 @@ const CIPHERS = {
 const NEW_PAGE_SIZE = 16_384;
 
 export function openWithKey(file: string, keyHex: string, mustExist: boolean): LocalCache {
-  if (!KEY_HEX.test(keyHex)) throw new CacheKeyError('the local cache key is malformed (expected 64 hex characters)');
+  if (!KEY_HEX.test(keyHex))
+    throw new CacheKeyError('the local cache key is malformed (expected 64 hex characters)');
   // An absent or empty file is a new database (SQLite writes nothing before the first change).
   const fresh = (statSync(file, { throwIfNoEntry: false })?.size ?? 0) === 0;
   const ciphers = fresh ? [CIPHERS.aegis256] : [CIPHERS.aegis256, CIPHERS.chacha20];
@@ -285,12 +361,18 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
       // A cache made with the other cipher? (A wrong cipher or key fails as "not a database", or as
       // "malformed" when a journal left by a crash cannot be decrypted; that journal stays for the
       // right one to roll back.) Past the last cipher, the error is the one the last try gave.
-      if ((code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') && i + 1 < ciphers.length) continue;
-      if (SQLITE_DAMAGE_CODES.has(code ?? '')) throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+      if ((code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') && i + 1 < ciphers.length)
+        continue;
+      if (SQLITE_DAMAGE_CODES.has(code ?? ''))
+        throw new CacheDamagedError(file, (error as Error).message, { cause: error });
       // A rebuild must not take a locked cache for an unreadable one and move it aside.
       if (isSqliteBusy(error)) throw cacheLocked(file);
       if (code === 'SQLITE_NOTADB' && readKeyCheck(file) === keyCheck(keyHex)) {
-        throw new CacheDamagedError(file, `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`, { cause: error });
+        throw new CacheDamagedError(
+          file,
+          `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`,
+          { cause: error },
+        );
       }
       throw new CacheKeyError(
         code === 'SQLITE_NOTADB'
@@ -304,7 +386,8 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
   let db: CacheDb;
   try {
     sqlite.pragma('journal_mode = WAL');
-    // SQLite3 Multiple Ciphers does not encrypt temporary files (sorts, index builds): keep them in memory.
+    // SQLite3 Multiple Ciphers does not encrypt temporary files (sorts, index builds): keep them in
+    // memory.
     sqlite.pragma('temp_store = MEMORY');
     sqlite.pragma('foreign_keys = ON');
     sqlite.defaultSafeIntegers(true);
@@ -314,10 +397,13 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     migrate(db, { migrationsFolder: MIGRATIONS() });
   } catch (error) {
     sqlite.close();
-    const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    const code =
+      (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
     if (error instanceof CacheDamagedError) throw error;
-    if (SQLITE_DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB') throw new CacheDamagedError(file, (error as Error).message, { cause: error });
-    if (isSqliteBusy(error) || isSqliteBusy((error as { cause?: unknown }).cause)) throw cacheLocked(file);
+    if (SQLITE_DAMAGE_CODES.has(code ?? '') || code === 'SQLITE_NOTADB')
+      throw new CacheDamagedError(file, (error as Error).message, { cause: error });
+    if (isSqliteBusy(error) || isSqliteBusy((error as { cause?: unknown }).cause))
+      throw cacheLocked(file);
     throw error;
   }
   // Encrypted, but nobody else's business either: owner-only, like the logs (no effect on Windows).

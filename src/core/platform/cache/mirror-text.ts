@@ -20,10 +20,12 @@ export function isoText(text: string | null | undefined): string | null {
 }
 
 /** A mirrored JSON column, parsed (or `fallback` when absent). */
-export const jsonText = <T>(text: unknown, fallback: T): T => (typeof text === 'string' ? (JSON.parse(text) as T) : fallback);
+export const jsonText = <T>(text: unknown, fallback: T): T =>
+  typeof text === 'string' ? (JSON.parse(text) as T) : fallback;
 
 /**
  * SQL over a mirrored timestamp column: epoch seconds, for filters and order. Mirror timestamps are
  * COPY text (`2026-11-21 09:00:00.123+00`) or, for rows written offline, ISO 8601; this reads both.
  */
-export const mirrorInstant = (column: string) => `unixepoch(CASE WHEN ${column} LIKE '%+00' THEN ${column} || ':00' ELSE ${column} END, 'subsec')`;
+export const mirrorInstant = (column: string) =>
+  `unixepoch(CASE WHEN ${column} LIKE '%+00' THEN ${column} || ':00' ELSE ${column} END, 'subsec')`;

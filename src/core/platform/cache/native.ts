@@ -29,14 +29,31 @@ export function electronBuildDir(electron: string, platform: string, arch: strin
   return path.join('.native', `electron-${electron}-${platform}-${arch}`);
 }
 
-export type NativeChoice = { binding: null; why: string } | { binding: string; why: string } | { error: string };
+export type NativeChoice =
+  { binding: null; why: string } | { binding: string; why: string } | { error: string };
 
 /** The pure decision, for any runtime (tested for each case). */
-export function chooseNativeBinding(runtime: Runtime, root: string, exists: (file: string) => boolean): NativeChoice {
+export function chooseNativeBinding(
+  runtime: Runtime,
+  root: string,
+  exists: (file: string) => boolean,
+): NativeChoice {
   if (!runtime.electron) return { binding: null, why: 'Node: the build npm install made' };
-  if (runtime.packaged) return { binding: null, why: `packaged Electron ${runtime.electron}: rebuilt for it by electron-builder install-app-deps` };
-  const file = path.join(root, electronBuildDir(runtime.electron, runtime.platform, runtime.arch), 'better_sqlite3.node');
-  if (exists(file)) return { binding: file, why: `Electron ${runtime.electron} from a checkout: the build electron:fetch made` };
+  if (runtime.packaged)
+    return {
+      binding: null,
+      why: `packaged Electron ${runtime.electron}: rebuilt for it by electron-builder install-app-deps`,
+    };
+  const file = path.join(
+    root,
+    electronBuildDir(runtime.electron, runtime.platform, runtime.arch),
+    'better_sqlite3.node',
+  );
+  if (exists(file))
+    return {
+      binding: file,
+      why: `Electron ${runtime.electron} from a checkout: the build electron:fetch made`,
+    };
   return {
     error:
       `the encrypted cache's SQLite module is built for Node, not for Electron ${runtime.electron} (${file} is missing): ` +
@@ -46,12 +63,15 @@ export function chooseNativeBinding(runtime: Runtime, root: string, exists: (fil
 
 export function currentRuntime(): Runtime {
   const versions = process.versions as NodeJS.ProcessVersions & { electron?: string };
-  const resources = (process as NodeJS.Process & { resourcesPath?: string; defaultApp?: boolean });
+  const resources = process as NodeJS.Process & { resourcesPath?: string; defaultApp?: boolean };
   return {
     electron: versions.electron,
     platform: process.platform,
     arch: process.arch,
-    packaged: Boolean(versions.electron) && !resources.defaultApp && resourcePath('package.json').includes('app.asar'),
+    packaged:
+      Boolean(versions.electron) &&
+      !resources.defaultApp &&
+      resourcePath('package.json').includes('app.asar'),
   };
 }
 
@@ -59,7 +79,11 @@ let chosen: NativeChoice | null = null;
 
 /** Options for `new Database(…)`: the native binding this runtime needs (none under Node). */
 export function sqliteNativeOptions(): { nativeBinding?: string } {
-  chosen ??= chooseNativeBinding(currentRuntime(), path.dirname(resourcePath('package.json')), existsSync);
+  chosen ??= chooseNativeBinding(
+    currentRuntime(),
+    path.dirname(resourcePath('package.json')),
+    existsSync,
+  );
   if ('error' in chosen) throw new TreasuryError('INTERNAL', chosen.error); // a broken set-up, not the operator's input
   return chosen.binding ? { nativeBinding: chosen.binding } : {};
 }

@@ -51,15 +51,34 @@ const ident = (name: string) => {
   return `"${name}"`;
 };
 
-function readRow(cache: LocalCache, table: string, keyColumn: string, key: string | bigint): CacheRow | null {
-  return (cache.sqlite.prepare(`SELECT * FROM ${ident(table)} WHERE ${ident(keyColumn)} = ?`).get(key) as CacheRow | undefined) ?? null;
+function readRow(
+  cache: LocalCache,
+  table: string,
+  keyColumn: string,
+  key: string | bigint,
+): CacheRow | null {
+  return (
+    (cache.sqlite
+      .prepare(`SELECT * FROM ${ident(table)} WHERE ${ident(keyColumn)} = ?`)
+      .get(key) as CacheRow | undefined) ?? null
+  );
 }
 
-function writeRow(cache: LocalCache, table: string, keyColumn: string, key: string | bigint, row: CacheRow | null): void {
+function writeRow(
+  cache: LocalCache,
+  table: string,
+  keyColumn: string,
+  key: string | bigint,
+  row: CacheRow | null,
+): void {
   cache.sqlite.prepare(`DELETE FROM ${ident(table)} WHERE ${ident(keyColumn)} = ?`).run(key);
   if (row) {
     const columns = Object.keys(row);
-    cache.sqlite.prepare(`INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => row[c]));
+    cache.sqlite
+      .prepare(
+        `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      )
+      .run(...columns.map((c) => row[c]));
   }
 }
 
@@ -67,28 +86,59 @@ function writeRow(cache: LocalCache, table: string, keyColumn: string, key: stri
  * Records a command and applies its optimistic changes to the cache, in one SQLite transaction:
  * either both happen or neither. Returns the command id.
  */
-export function enqueue(cache: LocalCache, command: { name: string; operator: string; input: unknown; changes: readonly CacheChange[] }): string {
+export function enqueue(
+  cache: LocalCache,
+  command: { name: string; operator: string; input: unknown; changes: readonly CacheChange[] },
+): string {
   const commandId = randomUUID();
   cache.sqlite.transaction(() => {
     const undo: UndoEntry[] = [];
     for (const c of command.changes) {
-      undo.push({ table: c.table, keyColumn: c.keyColumn, key: String(c.key), before: readRow(cache, c.table, c.keyColumn, c.key) });
+      undo.push({
+        table: c.table,
+        keyColumn: c.keyColumn,
+        key: String(c.key),
+        before: readRow(cache, c.table, c.keyColumn, c.key),
+      });
       writeRow(cache, c.table, c.keyColumn, c.key, c.row);
     }
     const envelope: Envelope = { operator: command.operator, input: command.input, undo };
     cache.sqlite
-      .prepare('INSERT INTO outbox (command_id, name, payload, status, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(commandId, command.name, JSON.stringify(envelope, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)), 'pending', Date.now());
+      .prepare(
+        'INSERT INTO outbox (command_id, name, payload, status, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(
+        commandId,
+        command.name,
+        JSON.stringify(envelope, (_k, v: unknown) =>
+          typeof v === 'bigint' ? { $bigint: v.toString() } : v,
+        ),
+        'pending',
+        Date.now(),
+      );
   })();
   return commandId;
 }
 
-const revive = (_k: string, v: unknown) => (v && typeof v === 'object' && '$bigint' in (v as object) ? BigInt((v as { $bigint: string }).$bigint) : v);
+const revive = (_k: string, v: unknown) =>
+  v && typeof v === 'object' && '$bigint' in (v as object)
+    ? BigInt((v as { $bigint: string }).$bigint)
+    : v;
 
 export function listOutbox(cache: LocalCache, status?: OutboxEntry['status']): OutboxEntry[] {
   const list = cache.sqlite
-    .prepare(`SELECT seq, command_id, name, payload, status, rejection, created_at FROM outbox ${status ? 'WHERE status = ?' : ''} ORDER BY seq`)
-    .all(...(status ? [status] : [])) as { seq: bigint; command_id: string; name: string; payload: string; status: OutboxEntry['status']; rejection: string | null; created_at: bigint }[];
+    .prepare(
+      `SELECT seq, command_id, name, payload, status, rejection, created_at FROM outbox ${status ? 'WHERE status = ?' : ''} ORDER BY seq`,
+    )
+    .all(...(status ? [status] : [])) as {
+    seq: bigint;
+    command_id: string;
+    name: string;
+    payload: string;
+    status: OutboxEntry['status'];
+    rejection: string | null;
+    created_at: bigint;
+  }[];
   return list.map((r) => {
     const envelope = JSON.parse(r.payload, revive) as Envelope;
     return {
@@ -110,10 +160,13 @@ export function listOutbox(cache: LocalCache, status?: OutboxEntry['status']): O
  * rejected it.
  */
 function undo(cache: LocalCache, seq: number, restore = true): void {
-  const row = cache.sqlite.prepare('SELECT payload FROM outbox WHERE seq = ?').get(seq) as { payload: string } | undefined;
+  const row = cache.sqlite.prepare('SELECT payload FROM outbox WHERE seq = ?').get(seq) as
+    { payload: string } | undefined;
   if (!row) return;
   const envelope = JSON.parse(row.payload, revive) as Envelope;
-  const refetch = cache.sqlite.prepare('INSERT OR IGNORE INTO sync_refetch (tbl, row_key) VALUES (?, ?)');
+  const refetch = cache.sqlite.prepare(
+    'INSERT OR IGNORE INTO sync_refetch (tbl, row_key) VALUES (?, ?)',
+  );
   for (const u of [...envelope.undo].reverse()) {
     if (restore) writeRow(cache, u.table, u.keyColumn, u.key, u.before);
     // The image is as of when the command was written; the next pull reads the central row again.
@@ -130,18 +183,30 @@ function undo(cache: LocalCache, seq: number, restore = true): void {
  * undone before its submit let the submit's undo put back the batch it had seen — a DRAFT batch
  * without payouts, visible until the pull (test/drill-sync.test.ts cuts a sync between the two).
  */
-export function settle(cache: LocalCache, seq: number, rejection: { code: string; message: string; problems?: unknown[] } | null): void {
+export function settle(
+  cache: LocalCache,
+  seq: number,
+  rejection: { code: string; message: string; problems?: unknown[] } | null,
+): void {
   cache.sqlite.transaction(() => {
     undo(cache, seq, rejection !== null);
-    cache.sqlite.prepare('UPDATE outbox SET status = ?, rejection = ? WHERE seq = ?').run(rejection ? 'rejected' : 'applied', rejection ? JSON.stringify(rejection) : null, seq);
+    cache.sqlite
+      .prepare('UPDATE outbox SET status = ?, rejection = ? WHERE seq = ?')
+      .run(rejection ? 'rejected' : 'applied', rejection ? JSON.stringify(rejection) : null, seq);
   })();
 }
 
-/** The operator gives a pending or rejected command up: a pending one is undone in the cache first. */
+/**
+ * The operator gives a pending or rejected command up: a pending one is undone in the cache first.
+ */
 export function discard(cache: LocalCache, ref: string): OutboxEntry {
   const entry = listOutbox(cache).find((e) => e.commandId === ref || String(e.seq) === ref);
   if (!entry) throw new TreasuryError('NOT_FOUND', `no outbox command ${ref}`);
-  if (entry.status === 'applied') throw new TreasuryError('ILLEGAL_TRANSITION', `outbox command ${ref} was already applied centrally: it cannot be discarded`);
+  if (entry.status === 'applied')
+    throw new TreasuryError(
+      'ILLEGAL_TRANSITION',
+      `outbox command ${ref} was already applied centrally: it cannot be discarded`,
+    );
   cache.sqlite.transaction(() => {
     if (entry.status === 'pending') undo(cache, entry.seq);
     cache.sqlite.prepare("UPDATE outbox SET status = 'discarded' WHERE seq = ?").run(entry.seq);
@@ -149,8 +214,14 @@ export function discard(cache: LocalCache, ref: string): OutboxEntry {
   return { ...entry, status: 'discarded' };
 }
 
-/** "table\u0000key" of every row a pending command changed optimistically (pull leaves those alone). */
+/**
+ * "table\u0000key" of every row a pending command changed optimistically (pull leaves those alone).
+ */
 export function pendingKeys(cache: LocalCache): string[] {
-  const list = cache.sqlite.prepare("SELECT payload FROM outbox WHERE status = 'pending'").all() as { payload: string }[];
-  return list.flatMap((r) => (JSON.parse(r.payload, revive) as Envelope).undo.map((u) => `${u.table}\u0000${u.key}`));
+  const list = cache.sqlite
+    .prepare("SELECT payload FROM outbox WHERE status = 'pending'")
+    .all() as { payload: string }[];
+  return list.flatMap((r) =>
+    (JSON.parse(r.payload, revive) as Envelope).undo.map((u) => `${u.table}\u0000${u.key}`),
+  );
 }

@@ -63,10 +63,14 @@ function fsyncPath(p: string): void {
 
 /**
  * Rekeys the cache. `cache` must be the only connection to the file (no app, no other command;
- * otherwise STORE_BUSY and nothing changes); it is closed, and the cache is returned open again under
- * the new key. A rotation that fails before the file is replaced leaves `cache` open and usable.
+ * otherwise STORE_BUSY and nothing changes); it is closed, and the cache is returned open again
+ * under the new key. A rotation that fails before the file is replaced leaves `cache` open and
+ * usable.
  */
-export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Promise<{ cache: LocalCache; result: RekeyResult }> {
+export async function rekeyCache(
+  cache: LocalCache,
+  options: RekeyOptions,
+): Promise<{ cache: LocalCache; result: RekeyResult }> {
   const started = performance.now();
   const { credentials, workstationId } = options;
   if (credentials.kind === 'env') {
@@ -77,15 +81,19 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
   if (process.platform === 'win32') {
     // The rename over a file SQLite holds open, and the directory fsync, both fail on Windows: it
     // would be refused safely, but with an obscure EPERM. Untested there, so refused plainly.
-    throw new CacheKeyError('rotating the cache key in place is not supported on Windows yet: `treasury cache rebuild` gives a new cache under a new key (the old file and key are kept aside)');
+    throw new CacheKeyError(
+      'rotating the cache key in place is not supported on Windows yet: `treasury cache rebuild` gives a new cache under a new key (the old file and key are kept aside)',
+    );
   }
   const { file, keyPragmas } = cacheConnectionSecret(cache);
   const db = cache.sqlite;
   const inUse = () =>
-    new StoreBusyError(`the local cache ${file} is open in another process (the app or another command): close it, then rotate the key`);
+    new StoreBusyError(
+      `the local cache ${file} is open in another process (the app or another command): close it, then rotate the key`,
+    );
   // Where the rotation is decides what a failure must undo on `db`: before the rename it is the
-  // cache itself (roll back, back to WAL, usable again); after it, `db` holds the replaced, unlinked
-  // file and is only closed — the next open settles the rotation with the pending key.
+  // cache itself (roll back, back to WAL, usable again); after it, `db` holds the replaced,
+  // unlinked file and is only closed — the next open settles the rotation with the pending key.
   let phase: 'wal' | 'delete-mode' | 'locked' | 'replaced' | 'closed' = 'wal';
   const copy = `${rekeyCopyPrefix(file)}${randomBytes(6).toString('hex')}`;
   let pendingStored = false;
@@ -93,7 +101,8 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
   try {
     try {
       db.pragma('wal_checkpoint(TRUNCATE)');
-      // Leaving WAL needs the only connection to the file: this also proves no other process has it open.
+      // Leaving WAL needs the only connection to the file: this also proves no other process has it
+      // open.
       const mode = String(db.pragma('journal_mode = DELETE', { simple: true })).toLowerCase();
       if (mode !== 'delete') throw inUse();
       phase = 'delete-mode';
@@ -135,7 +144,10 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     writeKeyCheck(file, key);
     const pages = Number(reopened.sqlite.pragma('page_count', { simple: true }));
     const cipher = String(reopened.sqlite.pragma('cipher', { simple: true }));
-    return { cache: reopened, result: { file, cipher, pages, ms: Math.round(performance.now() - started) } };
+    return {
+      cache: reopened,
+      result: { file, cipher, pages, ms: Math.round(performance.now() - started) },
+    };
   } catch (error) {
     rmSync(copy, { force: true });
     rmSync(`${copy}-journal`, { force: true });
@@ -143,7 +155,8 @@ export async function rekeyCache(cache: LocalCache, options: RekeyOptions): Prom
     // connection left open here would keep the WAL open and make every later rotation busy.
     reopened?.sqlite.close();
     // Before the rename the file is still under the old key: the pending one opens nothing.
-    if (pendingStored && phase === 'locked') await credentials.delete(nextCacheKeyAccount(workstationId)).catch(() => {});
+    if (pendingStored && phase === 'locked')
+      await credentials.delete(nextCacheKeyAccount(workstationId)).catch(() => {});
     throw error;
   } finally {
     // Undoing never hides the failure that brought us here.

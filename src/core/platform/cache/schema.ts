@@ -4,12 +4,13 @@
  * that the central store has; the outbox is the only local-only data, and sync pushes it before
  * anything may be discarded.
  *
- * Mirror tables: one per synced central table (src/core/local/sync/tables.ts), with the SAME table name
- * and the SAME column names, filled by pull (src/core/local/sync/pull.ts). Every central column is here
- * except `operators.password_hash`. Types:
+ * Mirror tables: one per synced central table (src/core/local/sync/tables.ts), with the SAME table
+ * name and the SAME column names, filled by pull (src/core/local/sync/pull.ts). Every central
+ * column is here except `operators.password_hash`. Types:
  * - TEXT for text, uuid, char, jsonb and timestamptz. Timestamps are the exact text Postgres's COPY
  *   writes in UTC (`2026-11-21 09:00:00.123+00`), jsonb its canonical text.
- * - INTEGER for integer, bigint and boolean (0/1). Money stays integer minor units and reads back as
+ * - INTEGER for integer, bigint and boolean (0/1). Money stays integer minor units and reads back
+ *   as
  *   bigint (the connection runs with safe integers).
  * Nullability and primary keys follow the central table; unique constraints do not (pull applies
  * changes key by key, so two rows may briefly hold one value while a swap is half-applied), and
@@ -42,7 +43,10 @@ export const cacheMeta = sqliteTable('cache_meta', {
   value: text('value').notNull(),
 });
 
-/** Pull's own state: the change-log cursor, when the last pull succeeded (src/core/local/sync/pull.ts). */
+/**
+ * Pull's own state: the change-log cursor, when the last pull succeeded
+ * (src/core/local/sync/pull.ts).
+ */
 export const syncState = sqliteTable('sync_state', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
@@ -52,7 +56,8 @@ export const syncState = sqliteTable('sync_state', {
  * Mirror rows to read again from the central store at the next pull: those an outbox command had
  * changed optimistically. Settling the command (applied or rejected) puts the rows back as they
  * were when it was written; the central rows may have moved on since (another workstation, a pull
- * meanwhile), so pull re-reads these keys whatever the change log says (src/core/local/sync/pull.ts).
+ * meanwhile), so pull re-reads these keys whatever the change log says
+ * (src/core/local/sync/pull.ts).
  */
 export const syncRefetch = sqliteTable(
   'sync_refetch',
@@ -243,7 +248,10 @@ export const payouts = sqliteTable(
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
-  (t) => [index('payouts_batch_idx').on(t.batchId), index('payouts_affiliate_idx').on(t.affiliateId)],
+  (t) => [
+    index('payouts_batch_idx').on(t.batchId),
+    index('payouts_affiliate_idx').on(t.affiliateId),
+  ],
 );
 
 export const payoutItems = sqliteTable(
@@ -259,7 +267,11 @@ export const payoutItems = sqliteTable(
   },
   // Offline payables ask "is this commission (adjustment) in a live payout?" per row: without these
   // indexes that is a scan of every item per commission (minutes at 100k commissions).
-  (t) => [index('payout_items_payout_idx').on(t.payoutId), index('payout_items_commission_idx').on(t.commissionId), index('payout_items_adjustment_idx').on(t.adjustmentId)],
+  (t) => [
+    index('payout_items_payout_idx').on(t.payoutId),
+    index('payout_items_commission_idx').on(t.commissionId),
+    index('payout_items_adjustment_idx').on(t.adjustmentId),
+  ],
 );
 
 export const reconciliationRuns = sqliteTable('reconciliation_runs', {

@@ -9,9 +9,11 @@ const NEEDS_ESCAPE = /[\\"]/;
 
 function element(v: ArrayElement): string {
   if (v === null) return 'NULL';
-  if (typeof v === 'string') return NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
+  if (typeof v === 'string')
+    return NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`array element ${v} is not a safe integer`);
+  if (typeof v === 'number' && !Number.isSafeInteger(v))
+    throw new RangeError(`array element ${v} is not a safe integer`);
   return v.toString();
 }
 

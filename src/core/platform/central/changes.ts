@@ -13,14 +13,28 @@ import { sql } from 'drizzle-orm';
 import { pgArray } from './arrays.js';
 import { rows, type CentralTx } from './store.js';
 
-/** The xmin of the transaction's snapshot (its first statement fixes the snapshot under repeatable read). */
+/**
+ * The xmin of the transaction's snapshot (its first statement fixes the snapshot under repeatable
+ * read).
+ */
 export async function snapshotXmin(tx: CentralTx): Promise<string> {
-  const [snapshot] = await rows<{ xmin: string }>(tx, sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+  const [snapshot] = await rows<{ xmin: string }>(
+    tx,
+    sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
+  );
   return snapshot!.xmin;
 }
 
-/** True when a transaction at or above `xmin`, other than those in `ignore`, wrote to one of `tables`. */
-export async function changedSince(tx: CentralTx, xmin: string, tables: readonly string[], ignore: readonly string[] = []): Promise<boolean> {
+/**
+ * True when a transaction at or above `xmin`, other than those in `ignore`, wrote to one of
+ * `tables`.
+ */
+export async function changedSince(
+  tx: CentralTx,
+  xmin: string,
+  tables: readonly string[],
+  ignore: readonly string[] = [],
+): Promise<boolean> {
   const [r] = await rows<{ changed: boolean }>(
     tx,
     sql`SELECT EXISTS (SELECT 1 FROM change_log WHERE xid >= ${xmin}::xid8 AND tbl = ANY(${pgArray([...tables])}::text[])

@@ -22,7 +22,11 @@ export interface ChunkWriter<C, R> {
   finish(tx: CentralTx): Promise<R>;
 }
 
-export async function writeInChunks<C, R>(store: CentralStore, chunks: AsyncIterable<C> | Iterable<C>, writer: ChunkWriter<C, R>): Promise<R> {
+export async function writeInChunks<C, R>(
+  store: CentralStore,
+  chunks: AsyncIterable<C> | Iterable<C>,
+  writer: ChunkWriter<C, R>,
+): Promise<R> {
   if (store.kind === 'postgres') {
     return store.db.transaction(async (tx) => {
       for await (const chunk of chunks) await writer.write(tx, chunk);
@@ -46,8 +50,14 @@ export async function writeInChunks<C, R>(store: CentralStore, chunks: AsyncIter
   });
 }
 
-/** Records a background slice's transaction, so that kept results look past it while the work runs (lanes.ts). */
+/**
+ * Records a background slice's transaction, so that kept results look past it while the work runs
+ * (lanes.ts).
+ */
 export async function noteSlice(tx: CentralTx, wrote: (xid: string) => void): Promise<void> {
-  const [xid] = await rows<{ xid: string | null }>(tx, sql`SELECT pg_current_xact_id_if_assigned()::text AS xid`);
+  const [xid] = await rows<{ xid: string | null }>(
+    tx,
+    sql`SELECT pg_current_xact_id_if_assigned()::text AS xid`,
+  );
   if (xid?.xid) wrote(xid.xid);
 }

@@ -1,7 +1,7 @@
 /**
  * COPY inside a drizzle transaction, on either driver, in Postgres's text format: the fastest way
- * to move many rows in or out (a fraction of the cost of parameter arrays or per-row parsing), which
- * is what set-based jobs spend their time on.
+ * to move many rows in or out (a fraction of the cost of parameter arrays or per-row parsing),
+ * which is what set-based jobs spend their time on.
  *
  * COPY takes no bind parameters (callers inline values with `literal()`), and it must not be
  * pipelined with other statements on the same connection: await it before sending the next.
@@ -12,7 +12,10 @@ import type { ArrayElement } from './arrays.js';
 import type { CentralTx } from './store.js';
 
 interface PostgresJsClient {
-  unsafe(query: string): { readable(): Promise<NodeJS.ReadableStream>; writable(): Promise<NodeJS.WritableStream> };
+  unsafe(query: string): {
+    readable(): Promise<NodeJS.ReadableStream>;
+    writable(): Promise<NodeJS.WritableStream>;
+  };
 }
 interface PgliteClient {
   query(query: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ blob?: Blob }>;
@@ -20,7 +23,8 @@ interface PgliteClient {
 
 /** The driver's own client behind a drizzle transaction (drizzle keeps it at `session.client`). */
 function driverClient(tx: CentralTx): PostgresJsClient | PgliteClient {
-  const client = (tx as unknown as { session?: { client?: PostgresJsClient | PgliteClient } }).session?.client;
+  const client = (tx as unknown as { session?: { client?: PostgresJsClient | PgliteClient } })
+    .session?.client;
   if (!client) throw new Error('cannot reach the driver client behind this transaction');
   return client;
 }
@@ -101,7 +105,11 @@ export async function copyOutChunks(
   // Hands every complete line in `carry + parts` to onLines; keeps the incomplete tail. Returns
   // what onLines returned when that is a promise (already guarded: it never rejects).
   const emit = (parts: Buffer[], final: boolean): Promise<void> | undefined => {
-    const buf = carry.length ? Buffer.concat([carry, ...parts]) : parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const buf = carry.length
+      ? Buffer.concat([carry, ...parts])
+      : parts.length === 1
+        ? parts[0]!
+        : Buffer.concat(parts);
     const end = final ? buf.length : buf.lastIndexOf(10) + 1;
     carry = end < buf.length ? Buffer.from(buf.subarray(end)) : Buffer.alloc(0);
     if (end === 0 || failure) return;
@@ -160,7 +168,9 @@ export async function copyOutChunks(
     if (blob) {
       byteCount = blob.size;
       for (let at = 0; at < blob.size && !failure; at += batchBytes) {
-        const slice = Buffer.from(await blob.slice(at, Math.min(at + batchBytes, blob.size)).arrayBuffer());
+        const slice = Buffer.from(
+          await blob.slice(at, Math.min(at + batchBytes, blob.size)).arrayBuffer(),
+        );
         await emit([slice], at + batchBytes >= blob.size);
       }
     }
@@ -169,9 +179,20 @@ export async function copyOutChunks(
   return { lines: lineCount, bytes: byteCount };
 }
 
-const UNESCAPE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const UNESCAPE: Record<string, string> = {
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
 
-/** One text-format field: `\N` is null; backslash escapes are undone (fast path when there are none). */
+/**
+ * One text-format field: `\N` is null; backslash escapes are undone (fast path when there are
+ * none).
+ */
 export function copyField(raw: string): string | null {
   if (raw === '\\N') return null;
   if (!raw.includes('\\')) return raw;
@@ -179,16 +200,24 @@ export function copyField(raw: string): string | null {
 }
 
 /**
- * The rows of a query as text fields by column name (null for NULL), read with COPY: on the embedded
- * store a hundred thousand rows arrive in a fraction of what its row-by-row decoding costs. The
- * query's columns must be `columns`, in that order.
+ * The rows of a query as text fields by column name (null for NULL), read with COPY: on the
+ * embedded store a hundred thousand rows arrive in a fraction of what its row-by-row decoding
+ * costs. The query's columns must be `columns`, in that order.
  */
-export async function copyRows<K extends string>(tx: CentralTx, query: SQL, columns: readonly K[]): Promise<Record<K, string | null>[]> {
+export async function copyRows<K extends string>(
+  tx: CentralTx,
+  query: SQL,
+  columns: readonly K[],
+): Promise<Record<K, string | null>[]> {
   const text = await copyOutText(tx, inlineQuery(tx, query));
-  const lines = text.length === 0 ? [] : (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  const lines =
+    text.length === 0 ? [] : (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
   return lines.map((line) => {
     const fields = line.split('\t');
-    if (fields.length !== columns.length) throw new Error(`COPY returned ${fields.length} fields, not the ${columns.length} of ${columns.join(', ')}`);
+    if (fields.length !== columns.length)
+      throw new Error(
+        `COPY returned ${fields.length} fields, not the ${columns.length} of ${columns.join(', ')}`,
+      );
     const row = {} as Record<K, string | null>;
     for (let i = 0; i < columns.length; i++) row[columns[i]!] = copyField(fields[i]!);
     return row;
@@ -200,7 +229,9 @@ export async function copyRows<K extends string>(tx: CentralTx, query: SQL, colu
  * bind parameters). Only plain values: text, numbers, booleans, null, dates.
  */
 export function inlineQuery(tx: CentralTx, query: SQL): string {
-  const dialect = (tx as unknown as { dialect?: PgDialect; session?: { dialect?: PgDialect } }).dialect ?? (tx as unknown as { session: { dialect: PgDialect } }).session.dialect;
+  const dialect =
+    (tx as unknown as { dialect?: PgDialect; session?: { dialect?: PgDialect } }).dialect ??
+    (tx as unknown as { session: { dialect: PgDialect } }).session.dialect;
   const { sql: text, params } = dialect.sqlToQuery(query);
   return text.replace(/\$(\d+)\b/g, (_, n: string) => {
     const v = params[Number(n) - 1];
@@ -223,7 +254,8 @@ const NEEDS_ESCAPE = /[\\\t\n\r]/;
 function field(v: ArrayElement): string {
   if (v === null) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`COPY field ${v} is not a safe integer`);
+  if (typeof v === 'number' && !Number.isSafeInteger(v))
+    throw new RangeError(`COPY field ${v} is not a safe integer`);
   const s = v.toString();
   return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : s;
 }
@@ -235,7 +267,11 @@ export function copyLine(values: readonly ArrayElement[]): string {
   return line + '\n';
 }
 
-export async function copyInto(tx: CentralTx, target: string, lines: readonly string[]): Promise<void> {
+export async function copyInto(
+  tx: CentralTx,
+  target: string,
+  lines: readonly string[],
+): Promise<void> {
   if (lines.length === 0) return;
   const client = driverClient(tx);
   if ('unsafe' in client) {
@@ -248,6 +284,8 @@ export async function copyInto(tx: CentralTx, target: string, lines: readonly st
       stream.end();
     });
   } else {
-    await client.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob(lines as string[]) });
+    await client.query(`COPY ${target} FROM '/dev/blob'`, [], {
+      blob: new Blob(lines as string[]),
+    });
   }
 }

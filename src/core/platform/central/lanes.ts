@@ -3,8 +3,9 @@
  * work cut into slices (a calculation or an export on the embedded store). The embedded store has
  * one connection and queues statements first come, first served; a call of three statements would
  * wait behind three slices. So background work asks `quiet()` before each slice, and a slice starts
- * when no interactive call is in flight: a call waits for at most the slice already running. A slice
- * that has waited MAX_WAIT_MS starts anyway, so a busy console slows long work but never stops it.
+ * when no interactive call is in flight: a call waits for at most the slice already running. A
+ * slice that has waited MAX_WAIT_MS starts anyway, so a busy console slows long work but never
+ * stops it.
  *
  * Background work that writes in slices (`writing`) commits as it goes, where PostgreSQL would hold
  * one transaction that readers do not see until it ends. Results kept between requests

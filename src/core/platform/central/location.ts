@@ -1,4 +1,7 @@
-/** Where a central store is, safe to print: a Postgres URL without its password (light: hosts and the CLI load it at start). */
+/**
+ * Where a central store is, safe to print: a Postgres URL without its password (light: hosts and
+ * the CLI load it at start).
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

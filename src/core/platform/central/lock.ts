@@ -23,7 +23,10 @@ const held = new Set<string>();
 
 export function acquireDirLock(lockFile: string, what: string): DirLock {
   const file = path.resolve(lockFile);
-  if (held.has(file)) throw new StoreBusyError(`${what} is in use in this process (the app or a command has it open); close it first`);
+  if (held.has(file))
+    throw new StoreBusyError(
+      `${what} is in use in this process (the app or a command has it open); close it first`,
+    );
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
@@ -43,7 +46,9 @@ export function acquireDirLock(lockFile: string, what: string): DirLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
-        throw new StoreBusyError(`${what} is in use by process ${holder}; close the other Treasury Console window or command first`);
+        throw new StoreBusyError(
+          `${what} is in use by process ${holder}; close the other Treasury Console window or command first`,
+        );
       }
       rmSync(file, { force: true }); // stale: its process is gone
     }

@@ -2,7 +2,8 @@
  * The central store's schema (Postgres: a real server or embedded PGlite). Authoritative.
  *
  * Conventions:
- * - Money is always `<name>_minor bigint` (integer minor units) next to a `currency char(3)` column.
+ * - Money is always `<name>_minor bigint` (integer minor units) next to a `currency char(3)`
+ *   column.
  * - Timestamps are timestamptz in UTC.
  * - External ids (affiliates, conversions) are the ids the merchant gave us (text); ids we mint are
  *   uuids or identities.
@@ -39,7 +40,9 @@ const updatedAt = () => ts('updated_at').notNull().defaultNow();
 // Operators, roles, IP allowlists, sessions
 // ---------------------------------------------------------------------------------------------
 
-/** The six hierarchical roles; `rank` orders them (a higher rank holds every lower rank's rights). */
+/**
+ * The six hierarchical roles; `rank` orders them (a higher rank holds every lower rank's rights).
+ */
 export const roles = pgTable('roles', {
   name: text('name').primaryKey(),
   rank: integer('rank').notNull().unique(),
@@ -88,7 +91,10 @@ export const ipAllowlist = pgTable(
   ],
 );
 
-/** Signed-in sessions. Only a SHA-256 of the token is stored; the token itself lives in the keychain. */
+/**
+ * Signed-in sessions. Only a SHA-256 of the token is stored; the token itself lives in the
+ * keychain.
+ */
 export const sessions = pgTable(
   'sessions',
   {
@@ -100,9 +106,15 @@ export const sessions = pgTable(
     createdAt: createdAt(),
     lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
     endedAt: ts('ended_at'),
-    /** When the operator last confirmed their password in this session (step-up for approve, execute, credentials). */
+    /**
+     * When the operator last confirmed their password in this session (step-up for approve,
+     * execute, credentials).
+     */
     steppedUpAt: ts('stepped_up_at'),
-    /** The address the session was opened from (the server's view on a real Postgres): new-address detection. */
+    /**
+     * The address the session was opened from (the server's view on a real Postgres): new-address
+     * detection.
+     */
     address: text('address'),
   },
   (t) => [index('sessions_operator_idx').on(t.operatorId)],
@@ -129,7 +141,10 @@ export const affiliates = pgTable(
     payoutCurrency: currency('payout_currency').notNull(),
     /** When the destination last changed: a change shortly before a payout is a fraud signal. */
     destinationChangedAt: ts('destination_changed_at'),
-    /** Payouts held by a person (fraud suspicion, a dispute, a payout in the exception queue): why, who, when. Null: not held. */
+    /**
+     * Payouts held by a person (fraud suspicion, a dispute, a payout in the exception queue): why,
+     * who, when. Null: not held.
+     */
     payoutHoldReason: text('payout_hold_reason'),
     payoutHoldBy: uuid('payout_hold_by'),
     payoutHoldAt: ts('payout_hold_at'),
@@ -139,7 +154,10 @@ export const affiliates = pgTable(
   (t) => [
     check('affiliates_status_check', sql`${t.status} in ('active','suspended','closed')`),
     check('affiliates_kyc_check', sql`${t.kycStatus} in ('pending','approved','rejected')`),
-    check('affiliates_provider_check', sql`${t.payoutProvider} is null or ${t.payoutProvider} in ('xendit','rise','sandbox')`),
+    check(
+      'affiliates_provider_check',
+      sql`${t.payoutProvider} is null or ${t.payoutProvider} in ('xendit','rise','sandbox')`,
+    ),
     index('affiliates_status_idx').on(t.status),
     index('affiliates_destination_idx').on(t.payoutProvider, t.payoutAccountNumber),
   ],
@@ -163,13 +181,22 @@ export const conversions = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    check('conversions_status_check', sql`${t.status} in ('approved','pending','refunded','fraud')`),
-    check('conversions_amounts_check', sql`${t.grossMinor} >= 0 and ${t.discountMinor} >= 0 and ${t.discountMinor} <= ${t.grossMinor}`),
+    check(
+      'conversions_status_check',
+      sql`${t.status} in ('approved','pending','refunded','fraud')`,
+    ),
+    check(
+      'conversions_amounts_check',
+      sql`${t.grossMinor} >= 0 and ${t.discountMinor} >= 0 and ${t.discountMinor} <= ${t.grossMinor}`,
+    ),
     index('conversions_affiliate_time_idx').on(t.affiliateId, t.occurredAt, t.id),
   ],
 );
 
-/** Rule sets, versioned and effective-dated: a conversion uses the version in force when it occurred. */
+/**
+ * Rule sets, versioned and effective-dated: a conversion uses the version in force when it
+ * occurred.
+ */
 export const commissionRules = pgTable(
   'commission_rules',
   {
@@ -238,7 +265,10 @@ export const adjustments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check('adjustments_kind_check', sql`${t.kind} in ('clawback','recalculation','manual','reversal','rounding','split')`),
+    check(
+      'adjustments_kind_check',
+      sql`${t.kind} in ('clawback','recalculation','manual','reversal','rounding','split')`,
+    ),
     check('adjustments_nonzero_check', sql`${t.amountMinor} <> 0`),
     index('adjustments_affiliate_idx').on(t.affiliateId, t.currency),
     index('adjustments_commission_idx').on(t.commissionId),
@@ -265,10 +295,14 @@ export const payoutBatches = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     number: text('number').notNull().unique(),
     status: text('status').notNull().default('DRAFT'),
-    /** The hash approvals bind to (see batches/content-hash.ts); recomputed on every content change. */
+    /**
+     * The hash approvals bind to (see batches/content-hash.ts); recomputed on every content change.
+     */
     contentHash: text('content_hash'),
     /** "FROM/TO" → rate text, snapshotted at creation: the rates every payout in the batch used. */
-    fxRates: jsonb('fx_rates').notNull().default(sql`'{}'::jsonb`),
+    fxRates: jsonb('fx_rates')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** Batches split from one request (maximum size) share a group; part i of parts. */
     groupId: uuid('group_id'),
     part: integer('part').notNull().default(1),
@@ -276,8 +310,12 @@ export const payoutBatches = pgTable(
     /** Commissions that became payable after the cutoff were left out. */
     cutoff: ts('cutoff'),
     /** What was asked (filters) and what came out (counts, totals, exclusions with reasons). */
-    request: jsonb('request').notNull().default(sql`'{}'::jsonb`),
-    summary: jsonb('summary').notNull().default(sql`'{}'::jsonb`),
+    request: jsonb('request')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    summary: jsonb('summary')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** 2 when any payout is at or above the high-value threshold, else 1. */
     requiredApprovals: integer('required_approvals').notNull().default(1),
     highValue: boolean('high_value').notNull().default(false),
@@ -291,7 +329,9 @@ export const payoutBatches = pgTable(
      * stale executor's writes carry an old token and are refused.
      */
     leaseOwner: text('lease_owner'),
-    leaseToken: bigint('lease_token', { mode: 'bigint' }).notNull().default(sql`0`),
+    leaseToken: bigint('lease_token', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
     leaseExpiresAt: ts('lease_expires_at'),
     executionStartedAt: ts('execution_started_at'),
     completedAt: ts('completed_at'),
@@ -329,7 +369,11 @@ export const batchApprovals = pgTable(
     voidedAt: ts('voided_at'),
     voidReason: text('void_reason'),
   },
-  (t) => [uniqueIndex('batch_approvals_live_key').on(t.batchId, t.operatorId).where(sql`${t.voidedAt} is null`)],
+  (t) => [
+    uniqueIndex('batch_approvals_live_key')
+      .on(t.batchId, t.operatorId)
+      .where(sql`${t.voidedAt} is null`),
+  ],
 );
 
 export const payouts = pgTable(
@@ -377,8 +421,8 @@ export const payouts = pgTable(
     exceptionClearedBy: uuid('exception_cleared_by'),
     exceptionNote: text('exception_note'),
     /**
-     * A payout above its channel's maximum is sent as parts (batches/create.ts): part k of n, each a
-     * payout of its own (reference, idempotency keys), all in one batch. 1 of 1: not split.
+     * A payout above its channel's maximum is sent as parts (batches/create.ts): part k of n, each
+     * a payout of its own (reference, idempotency keys), all in one batch. 1 of 1: not split.
      */
     splitPart: integer('split_part').notNull().default(1),
     splitParts: integer('split_parts').notNull().default(1),
@@ -386,7 +430,10 @@ export const payouts = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    check('payouts_status_check', sql`${t.status} in ('PENDING','UNKNOWN','ACCEPTED','SUCCEEDED','FAILED','CANCELLED','REVERSED')`),
+    check(
+      'payouts_status_check',
+      sql`${t.status} in ('PENDING','UNKNOWN','ACCEPTED','SUCCEEDED','FAILED','CANCELLED','REVERSED')`,
+    ),
     // One payout per affiliate and batch — or its parts, when one is split across transfers.
     uniqueIndex('payouts_batch_affiliate_part_key').on(t.batchId, t.affiliateId, t.splitPart),
     index('payouts_affiliate_idx').on(t.affiliateId),
@@ -415,9 +462,16 @@ export const payoutItems = pgTable(
     live: boolean('live').notNull().default(true),
   },
   (t) => [
-    check('payout_items_one_source_check', sql`(${t.commissionId} is null) <> (${t.adjustmentId} is null)`),
-    uniqueIndex('payout_items_live_commission_key').on(t.commissionId).where(sql`${t.live} and ${t.commissionId} is not null`),
-    uniqueIndex('payout_items_live_adjustment_key').on(t.adjustmentId).where(sql`${t.live} and ${t.adjustmentId} is not null`),
+    check(
+      'payout_items_one_source_check',
+      sql`(${t.commissionId} is null) <> (${t.adjustmentId} is null)`,
+    ),
+    uniqueIndex('payout_items_live_commission_key')
+      .on(t.commissionId)
+      .where(sql`${t.live} and ${t.commissionId} is not null`),
+    uniqueIndex('payout_items_live_adjustment_key')
+      .on(t.adjustmentId)
+      .where(sql`${t.live} and ${t.adjustmentId} is not null`),
     index('payout_items_payout_idx').on(t.payoutId),
   ],
 );
@@ -437,14 +491,20 @@ export const payoutAttempts = pgTable(
     provider: text('provider').notNull(),
     idempotencyKey: text('idempotency_key').notNull().unique(),
     requestBody: text('request_body').notNull(),
-    /** PREPARED (persisted, maybe sent) → ACCEPTED | SUCCEEDED | FAILED | REJECTED (never created) | CANCELLED | REVERSED */
+    /**
+     * PREPARED (persisted, maybe sent) → ACCEPTED | SUCCEEDED | FAILED | REJECTED (never created) |
+     * CANCELLED | REVERSED
+     */
     state: text('state').notNull().default('PREPARED'),
     sends: integer('sends').notNull().default(0),
     providerPayoutId: text('provider_payout_id'),
     providerStatus: text('provider_status'),
     failureCode: text('failure_code'),
     lastError: text('last_error'),
-    /** Status lookups answered "still waiting", and when the next is due: waiting payouts are asked less and less often (payouts/lookups.ts LOOKUP_BACKOFF). */
+    /**
+     * Status lookups answered "still waiting", and when the next is due: waiting payouts are asked
+     * less and less often (payouts/lookups.ts LOOKUP_BACKOFF).
+     */
     lookups: integer('lookups').notNull().default(0),
     nextLookupAt: ts('next_lookup_at'),
     leaseToken: bigint('lease_token', { mode: 'bigint' }).notNull(),
@@ -453,10 +513,16 @@ export const payoutAttempts = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.payoutId, t.attempt] }),
-    check('payout_attempts_state_check', sql`${t.state} in ('PREPARED','ACCEPTED','SUCCEEDED','FAILED','REJECTED','CANCELLED','REVERSED')`),
+    check(
+      'payout_attempts_state_check',
+      sql`${t.state} in ('PREPARED','ACCEPTED','SUCCEEDED','FAILED','REJECTED','CANCELLED','REVERSED')`,
+    ),
     index('payout_attempts_provider_idx').on(t.provider, t.providerPayoutId),
-    // Attempts whose record is not final: polling asks about superseded ones still open (few, always).
-    index('payout_attempts_open_idx').on(t.payoutId).where(sql`${t.state} in ('PREPARED','ACCEPTED')`),
+    // Attempts whose record is not final: polling asks about superseded ones still open (few,
+    // always).
+    index('payout_attempts_open_idx')
+      .on(t.payoutId)
+      .where(sql`${t.state} in ('PREPARED','ACCEPTED')`),
   ],
 );
 
@@ -483,7 +549,10 @@ export const providerEvents = pgTable(
   ],
 );
 
-/** One reconciliation run over a provider and a period; 'incomplete' when the provider could not list everything. */
+/**
+ * One reconciliation run over a provider and a period; 'incomplete' when the provider could not
+ * list everything.
+ */
 export const reconciliationRuns = pgTable(
   'reconciliation_runs',
   {
@@ -492,12 +561,17 @@ export const reconciliationRuns = pgTable(
     periodFrom: ts('period_from').notNull(),
     periodTo: ts('period_to').notNull(),
     status: text('status').notNull(),
-    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    counts: jsonb('counts')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     problem: text('problem'),
     operatorId: uuid('operator_id').references(() => operators.id),
     createdAt: createdAt(),
   },
-  (t) => [check('reconciliation_runs_status_check', sql`${t.status} in ('complete','incomplete')`), index('reconciliation_runs_created_idx').on(t.createdAt)],
+  (t) => [
+    check('reconciliation_runs_status_check', sql`${t.status} in ('complete','incomplete')`),
+    index('reconciliation_runs_created_idx').on(t.createdAt),
+  ],
 );
 
 export const reconciliationResults = pgTable(
@@ -515,10 +589,15 @@ export const reconciliationResults = pgTable(
     ourAmountMinor: money('our_amount_minor'),
     providerAmountMinor: money('provider_amount_minor'),
     currency: currency(),
-    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    details: jsonb('details')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     createdAt: createdAt(),
   },
-  (t) => [index('reconciliation_results_run_idx').on(t.runId), index('reconciliation_results_payout_idx').on(t.payoutId)],
+  (t) => [
+    index('reconciliation_results_run_idx').on(t.runId),
+    index('reconciliation_results_payout_idx').on(t.payoutId),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -540,7 +619,8 @@ export const appliedCommands = pgTable(
 
 /**
  * Append-only, hash-chained: each entry's hash covers its content and the previous entry's hash.
- * Writers serialise on the single `audit_head` row (SELECT … FOR UPDATE) so the chain has one order.
+ * Writers serialise on the single `audit_head` row (SELECT … FOR UPDATE) so the chain has one
+ * order.
  */
 export const auditLog = pgTable(
   'audit_log',
@@ -585,14 +665,18 @@ export const securityEvents = pgTable(
     risk: text('risk').notNull(),
     operatorId: uuid('operator_id').references(() => operators.id),
     ip: text('ip'),
-    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    details: jsonb('details')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     acknowledgedBy: uuid('acknowledged_by').references(() => operators.id),
     acknowledgedAt: ts('acknowledged_at'),
   },
   (t) => [
     check('security_events_risk_check', sql`${t.risk} in ('low','medium','high')`),
     index('security_events_at_idx').on(t.at),
-    index('security_events_open_idx').on(t.risk).where(sql`${t.acknowledgedAt} is null`),
+    index('security_events_open_idx')
+      .on(t.risk)
+      .where(sql`${t.acknowledgedAt} is null`),
   ],
 );
 
@@ -625,7 +709,11 @@ export const sandboxPayouts = pgTable(
     createdMs: bigint('created_ms', { mode: 'number' }).notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('sandbox_payouts_key').on(t.idempotencyKey), index('sandbox_payouts_reference').on(t.reference), index('sandbox_payouts_created').on(t.createdMs)],
+  (t) => [
+    uniqueIndex('sandbox_payouts_key').on(t.idempotencyKey),
+    index('sandbox_payouts_reference').on(t.reference),
+    index('sandbox_payouts_created').on(t.createdMs),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -636,23 +724,29 @@ export const sandboxPayouts = pgTable(
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /**
- * One row per row changed in a synced table (see src/core/local/sync/tables.ts), written set-based by
- * statement-level triggers with transition tables (migration 0004): `op` 'U' (inserted or updated:
- * the row at `row_key` now exists) or 'D' (deleted). `xid` is the writing transaction's id, so a
- * puller can read only what transactions older than its snapshot's xmin wrote — those can no longer
- * add rows — and never skip a transaction that commits after a younger one (src/core/local/sync/pull.ts).
+ * One row per row changed in a synced table (see src/core/local/sync/tables.ts), written set-based
+ * by statement-level triggers with transition tables (migration 0004): `op` 'U' (inserted or
+ * updated: the row at `row_key` now exists) or 'D' (deleted). `xid` is the writing transaction's
+ * id, so a puller can read only what transactions older than its snapshot's xmin wrote — those can
+ * no longer add rows — and never skip a transaction that commits after a younger one
+ * (src/core/local/sync/pull.ts).
  */
 export const changeLog = pgTable(
   'change_log',
   {
     id: bigserial('id', { mode: 'bigint' }).notNull(),
-    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    xid: xid8('xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
     tbl: text('tbl').notNull(),
     rowKey: text('row_key').notNull(),
     op: char('op', { length: 1 }).notNull(),
   },
   // The pull's order is the primary key: one index to maintain on bulk writes, not two.
-  (t) => [primaryKey({ columns: [t.xid, t.id] }), check('change_log_op_check', sql`${t.op} in ('U','D','A')`)],
+  (t) => [
+    primaryKey({ columns: [t.xid, t.id] }),
+    check('change_log_op_check', sql`${t.op} in ('U','D','A')`),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -677,10 +771,16 @@ export const reportDays = pgTable(
   {
     day: date('day', { mode: 'string' }).notNull(),
     currency: text('currency').notNull(),
-    /** The payout's provider; for commissions and adjustments, the affiliate's payout provider ('' when none). */
+    /**
+     * The payout's provider; for commissions and adjustments, the affiliate's payout provider (''
+     * when none).
+     */
     provider: text('provider').notNull(),
     fact: text('fact').notNull(),
-    /** The payout's status, an adjustment's sign ('+' or '-'), a failure code; '' when it does not apply. */
+    /**
+     * The payout's status, an adjustment's sign ('+' or '-'), a failure code; '' when it does not
+     * apply.
+     */
     status: text('status').notNull(),
     n: sum('n'),
     amountMinor: sum('amount_minor'),
@@ -688,7 +788,9 @@ export const reportDays = pgTable(
   (t) => [index('report_days_fact_day_idx').on(t.fact, t.day)],
 );
 
-/** All-time figures per affiliate and currency (affiliate performance), as deltas like report_days. */
+/**
+ * All-time figures per affiliate and currency (affiliate performance), as deltas like report_days.
+ */
 export const reportAffiliates = pgTable(
   'report_affiliates',
   {
@@ -710,13 +812,14 @@ export const reportAffiliates = pgTable(
 /**
  * The open commissions per affiliate and currency, kept by the writes (migration 0014) so payables
  * and the batch preview sum about one row per affiliate instead of every commission: those payable
- * and those pending, in no live payout (sum and count each), and those pending for their hold period
- * (a count, as the preview shows them). Signed deltas like the report aggregates, folded by
+ * and those pending, in no live payout (sum and count each), and those pending for their hold
+ * period (a count, as the preview shows them). Signed deltas like the report aggregates, folded by
  * `compactReportAggregates`.
  *
  * `available_until` bounds from above when the key's payable commissions come out of their hold
  * (null: none counted). A payable commission is normally out of it already (calc makes it payable
- * only then); where the bound is still ahead of now, the preview reads that affiliate's commissions.
+ * only then); where the bound is still ahead of now, the preview reads that affiliate's
+ * commissions.
  */
 export const openCommissions = pgTable(
   'open_commissions',

@@ -31,7 +31,10 @@ export interface CentralStore {
   readonly db: CentralDb;
   /** Where it lives, safe to print (no password). */
   readonly location: string;
-  /** Embedded store only: its data directory as a gzip'd tar, taken between queries (backup/backup.ts). */
+  /**
+   * Embedded store only: its data directory as a gzip'd tar, taken between queries
+   * (backup/backup.ts).
+   */
   dump?(): Promise<Blob>;
   /**
    * Whether the store answers, asked beside the work, never behind it: a busy store is not an
@@ -39,7 +42,9 @@ export interface CentralStore {
    * asked over a connection of its own, outside the pool the work queues on.
    */
   reachable(timeoutMs?: number): Promise<boolean>;
-  /** Interactive calls before background slices (lanes.ts); only the embedded store's slices ask. */
+  /**
+   * Interactive calls before background slices (lanes.ts); only the embedded store's slices ask.
+   */
   readonly lanes: Lanes;
   close(): Promise<void>;
 }
@@ -94,7 +99,10 @@ export async function openCentral(options: OpenCentralOptions): Promise<CentralS
  */
 export const RESTORE_READY = 'central.restore-ready';
 
-/** Puts a proven restored store in place when a restore stopped between its renames. Call under the data dir's lock. */
+/**
+ * Puts a proven restored store in place when a restore stopped between its renames. Call under the
+ * data dir's lock.
+ */
 export function finishInterruptedRestore(dataDir: string): boolean {
   const dir = path.join(dataDir, 'central');
   const ready = path.join(dataDir, RESTORE_READY);
@@ -107,14 +115,18 @@ async function openPglite(dataDir: string): Promise<CentralStore> {
   const dir = path.join(dataDir, 'central');
   ensurePrivateDir(dataDir);
   // PGlite is single-process: two processes on one directory would corrupt it.
-  const lock: DirLock = acquireDirLock(path.join(dataDir, 'central.lock'), 'the embedded central store');
+  const lock: DirLock = acquireDirLock(
+    path.join(dataDir, 'central.lock'),
+    'the embedded central store',
+  );
   try {
     finishInterruptedRestore(dataDir);
     ensurePrivateDir(dir);
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const client = await PGlite.create({ dataDir: dir });
-    // A new store is laid out 0666 from PGlite's image, and a restored one may be too: owner-only now.
+    // A new store is laid out 0666 from PGlite's image, and a restored one may be too: owner-only
+    // now.
     restrictTree(dir);
     const db = drizzle(client, { schema }) as unknown as CentralDb;
     return {
@@ -155,11 +167,20 @@ async function openPostgres(url: string): Promise<CentralStore> {
     await client`select 1`;
   } catch (error) {
     await client.end({ timeout: 1 });
-    throw new CentralUnavailableError(`cannot reach the central Postgres at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+    throw new CentralUnavailableError(
+      `cannot reach the central Postgres at ${redactUrl(url)}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const db = drizzle(client, { schema }) as unknown as CentralDb;
   // The probe's own connection, opened when first needed and dropped when idle.
-  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, types: {} });
+  const probe = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connect_timeout: 5,
+    idle_timeout: 60,
+    types: {},
+  });
   return {
     kind: 'postgres',
     db,
@@ -179,7 +200,13 @@ async function answersWithin(query: PromiseLike<unknown>, timeoutMs: number): Pr
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve(query).then(() => true as const, () => false as const), late]);
+    return await Promise.race([
+      Promise.resolve(query).then(
+        () => true as const,
+        () => false as const,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -196,4 +223,3 @@ export async function migrateCentral(store: CentralStore): Promise<void> {
     await migrate(store.db as any, { migrationsFolder: MIGRATIONS() });
   }
 }
-

@@ -45,7 +45,10 @@ export function keychainStore(service = SERVICE): CredentialStore {
     try {
       return await fn(k);
     } catch (error) {
-      throw new CredentialStoreError(`the OS keychain refused the request: ${(error as Error).message}. ${HEADLESS_HINT}`, { cause: error });
+      throw new CredentialStoreError(
+        `the OS keychain refused the request: ${(error as Error).message}. ${HEADLESS_HINT}`,
+        { cause: error },
+      );
     }
   };
   return {
@@ -56,7 +59,10 @@ export function keychainStore(service = SERVICE): CredentialStore {
   };
 }
 
-/** A keychain that does not answer within this time is treated as absent (D-Bus activation can hang). */
+/**
+ * A keychain that does not answer within this time is treated as absent (D-Bus activation can
+ * hang).
+ */
 const PROBE_TIMEOUT_MS = 5_000;
 
 /**
@@ -72,7 +78,10 @@ export async function probeKeychain(): Promise<string | null> {
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`the keychain did not answer within ${PROBE_TIMEOUT_MS / 1000} s`), PROBE_TIMEOUT_MS);
+    timer = setTimeout(
+      () => resolve(`the keychain did not answer within ${PROBE_TIMEOUT_MS / 1000} s`),
+      PROBE_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([

@@ -26,7 +26,10 @@ export type FileVaultSetting = z.infer<typeof fileVaultSettingSchema>;
 export const PROVIDER_ACCOUNT_PREFIX = 'provider:';
 
 export async function providerSecretsAllowedInVault(db: CentralTx): Promise<boolean> {
-  const [row] = await rows<{ value: unknown }>(db, sql`SELECT value FROM settings WHERE key = ${FILE_VAULT_KEY}`);
+  const [row] = await rows<{ value: unknown }>(
+    db,
+    sql`SELECT value FROM settings WHERE key = ${FILE_VAULT_KEY}`,
+  );
   const parsed = fileVaultSettingSchema.safeParse(row?.value ?? {});
   return parsed.success && parsed.data.allowProviderSecrets === true;
 }
@@ -40,7 +43,12 @@ export const VAULT_REFUSAL =
  * Refuses a real provider's secret in the file vault unless the central setting allows it (read in
  * the caller's transaction: an administrator's change applies at once). Other stores pass.
  */
-export async function assertProviderSecretAllowed(store: Pick<CredentialStore, 'kind'>, tx: CentralTx, what: string): Promise<void> {
+export async function assertProviderSecretAllowed(
+  store: Pick<CredentialStore, 'kind'>,
+  tx: CentralTx,
+  what: string,
+): Promise<void> {
   if (store.kind !== 'vault') return;
-  if (!(await providerSecretsAllowedInVault(tx))) throw new TreasuryError('PROVIDER_NOT_CONFIGURED', `${what}: ${VAULT_REFUSAL}`);
+  if (!(await providerSecretsAllowedInVault(tx)))
+    throw new TreasuryError('PROVIDER_NOT_CONFIGURED', `${what}: ${VAULT_REFUSAL}`);
 }

@@ -34,14 +34,22 @@ const LABELS: Record<CredentialKind, string> = {
   env: 'environment variables (TREASURY_CREDENTIAL_STORE=env)',
 };
 
-export function describeCredentialStore(store: Pick<CredentialStore, 'kind' | 'note'>): CredentialStoreInfo {
-  return { kind: store.kind, label: LABELS[store.kind], fallback: store.kind !== 'keychain', note: store.note ?? null };
+export function describeCredentialStore(
+  store: Pick<CredentialStore, 'kind' | 'note'>,
+): CredentialStoreInfo {
+  return {
+    kind: store.kind,
+    label: LABELS[store.kind],
+    fallback: store.kind !== 'keychain',
+    note: store.note ?? null,
+  };
 }
 
 /**
  * Environment store: read-only. `account` "cache-key:<id>" is read from TREASURY_CACHE_KEY,
- * "session:<id>" is not kept at all (each command signs in from TREASURY_USERNAME/TREASURY_PASSWORD),
- * anything else from TREASURY_SECRET_<ACCOUNT uppercased, non-alphanumerics as _>.
+ * "session:<id>" is not kept at all (each command signs in from
+ * TREASURY_USERNAME/TREASURY_PASSWORD), anything else from TREASURY_SECRET_<ACCOUNT uppercased,
+ * non-alphanumerics as _>.
  */
 export function envStore(env: NodeJS.ProcessEnv = process.env): CredentialStore {
   const variable = (account: string): string | null => {
@@ -58,7 +66,9 @@ export function envStore(env: NodeJS.ProcessEnv = process.env): CredentialStore 
     async set(account) {
       const name = variable(account);
       if (!name) return; // sessions are not kept by the environment store
-      throw new CredentialStoreError(`the environment credential store is read-only: set ${name} yourself`);
+      throw new CredentialStoreError(
+        `the environment credential store is read-only: set ${name} yourself`,
+      );
     },
     async delete() {
       return false;
@@ -70,7 +80,10 @@ export interface ChooseOptions {
   env?: NodeJS.ProcessEnv;
   /** The data dir: the file vault lives in it. */
   dataDir: string;
-  /** Whether the OS keychain answers (tests inject); default: load keytar and ask the Secret Service. */
+  /**
+   * Whether the OS keychain answers (tests inject); default: load keytar and ask the Secret
+   * Service.
+   */
   probe?: () => Promise<string | null>;
 }
 
@@ -94,6 +107,8 @@ export async function chooseCredentialStore(options: ChooseOptions): Promise<Cre
       return missing === null ? keychainStore() : vaultStore(options.dataDir, missing);
     }
     default:
-      throw new CredentialStoreError(`TREASURY_CREDENTIAL_STORE must be "auto", "keychain", "vault" or "env", not "${choice}"`);
+      throw new CredentialStoreError(
+        `TREASURY_CREDENTIAL_STORE must be "auto", "keychain", "vault" or "env", not "${choice}"`,
+      );
   }
 }

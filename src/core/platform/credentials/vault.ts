@@ -20,7 +20,18 @@
  * sessions) and refuses real provider secrets unless an administrator allows them (workstation.ts).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  chmodSync,
+} from 'node:fs';
 import path from 'node:path';
 import { processAlive as alive } from '../files/pid.js';
 import { z } from 'zod';
@@ -29,7 +40,10 @@ import { CredentialStoreError, type CredentialStore } from './secret-store.js';
 export const vaultDir = (dataDir: string) => path.join(dataDir, 'vault');
 
 const entrySchema = z.strictObject({ iv: z.string(), tag: z.string(), data: z.string() });
-const fileSchema = z.strictObject({ version: z.literal(1), entries: z.record(z.string(), entrySchema) });
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  entries: z.record(z.string(), entrySchema),
+});
 type VaultFile = z.infer<typeof fileSchema>;
 type Entry = z.infer<typeof entrySchema>;
 
@@ -39,16 +53,28 @@ function seal(key: Buffer, account: string, secret: string): Entry {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad(account));
   const data = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  return {
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
 }
 
 function open(key: Buffer, account: string, entry: Entry, file: string): string {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.iv, 'base64')).setAAD(aad(account));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.iv, 'base64')).setAAD(
+      aad(account),
+    );
     decipher.setAuthTag(Buffer.from(entry.tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(entry.data, 'base64')), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(Buffer.from(entry.data, 'base64')),
+      decipher.final(),
+    ]).toString('utf8');
   } catch (error) {
-    throw new CredentialStoreError(`the file vault entry "${account}" in ${file} was changed or does not belong to this vault's key: it is refused, not used`, { cause: error });
+    throw new CredentialStoreError(
+      `the file vault entry "${account}" in ${file} was changed or does not belong to this vault's key: it is refused, not used`,
+      { cause: error },
+    );
   }
 }
 
@@ -82,7 +108,10 @@ function withLock<T>(dir: string, fn: () => T): T {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(lock, 'utf8') || '0', 10);
       if (holder > 0 && holder !== process.pid && !alive(holder)) rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new CredentialStoreError(`the file vault ${dir} is locked by process ${holder}; try again`);
+      else if (Date.now() > deadline)
+        throw new CredentialStoreError(
+          `the file vault ${dir} is locked by process ${holder}; try again`,
+        );
       else sleep(20);
     }
   }
@@ -109,16 +138,23 @@ export function vaultStore(dataDir: string, reason: string): CredentialStore {
       writeWhole(keyFile, randomBytes(32).toString('hex') + '\n');
     }
     const hex = readFileSync(keyFile, 'utf8').trim();
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new CredentialStoreError(`the file vault key ${keyFile} is damaged (expected 64 hex characters)`);
+    if (!/^[0-9a-f]{64}$/.test(hex))
+      throw new CredentialStoreError(
+        `the file vault key ${keyFile} is damaged (expected 64 hex characters)`,
+      );
     return Buffer.from(hex, 'hex');
   };
   const read = (): VaultFile => {
     if (!existsSync(secretsFile)) return { version: 1, entries: {} };
     const parsed = fileSchema.safeParse(JSON.parse(readFileSync(secretsFile, 'utf8')));
-    if (!parsed.success) throw new CredentialStoreError(`the file vault ${secretsFile} is damaged: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+    if (!parsed.success)
+      throw new CredentialStoreError(
+        `the file vault ${secretsFile} is damaged: ${parsed.error.issues[0]?.message ?? 'unreadable'}`,
+      );
     return parsed.data;
   };
-  const write = (vault: VaultFile) => writeWhole(secretsFile, JSON.stringify(vault, null, 2) + '\n');
+  const write = (vault: VaultFile) =>
+    writeWhole(secretsFile, JSON.stringify(vault, null, 2) + '\n');
 
   return {
     kind: 'vault',
@@ -127,7 +163,10 @@ export function vaultStore(dataDir: string, reason: string): CredentialStore {
       const entry = read().entries[account];
       if (!entry) return null;
       const k = key(false);
-      if (!k) throw new CredentialStoreError(`the file vault key ${keyFile} is missing: the vault's secrets cannot be read`);
+      if (!k)
+        throw new CredentialStoreError(
+          `the file vault key ${keyFile} is missing: the vault's secrets cannot be read`,
+        );
       return open(k, account, entry, secretsFile);
     },
     async set(account, secret) {

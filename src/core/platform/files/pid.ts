@@ -1,4 +1,6 @@
-/** Whether a process still runs: a lock file naming a dead process is stale and may be taken over. */
+/**
+ * Whether a process still runs: a lock file naming a dead process is stale and may be taken over.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -4,9 +4,10 @@
  * user only, whatever the umask: the data dir is 0700, its folders 0700 and its files 0600.
  *
  * PGlite needs the sweep: it lays out a new store from its in-memory image with mode 0666 (the
- * umask does not apply there), so `restrictTree` runs after the embedded store opens. Hosts also set
- * the process umask to 077 (`ownerOnlyUmask`), so what any part of the app creates later starts
- * private. POSIX modes only: on Windows the user's profile folder's ACL is what protects the data dir.
+ * umask does not apply there), so `restrictTree` runs after the embedded store opens. Hosts also
+ * set the process umask to 077 (`ownerOnlyUmask`), so what any part of the app creates later starts
+ * private. POSIX modes only: on Windows the user's profile folder's ACL is what protects the data
+ * dir.
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,10 @@ import path from 'node:path';
 const POSIX = process.platform !== 'win32';
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
-/** A store holds about a thousand files; a bound keeps a mistaken data dir (a home folder) from a long walk. */
+/**
+ * A store holds about a thousand files; a bound keeps a mistaken data dir (a home folder) from a
+ * long walk.
+ */
 const MAX_ENTRIES = 200_000;
 
 /** Creates `dir` if needed and makes it 0700 (also when it existed with looser bits). */
@@ -60,7 +64,12 @@ export interface ModeReport {
 /** What `diagnostics` reports: whether anything in the data dir is open to other users. */
 export function modeReport(dataDir: string): ModeReport {
   const octal = (mode: number) => (mode & 0o777).toString(8);
-  const report: ModeReport = { dataDir: octal(lstatSync(dataDir).mode), exposed: 0, examples: [], checked: 0 };
+  const report: ModeReport = {
+    dataDir: octal(lstatSync(dataDir).mode),
+    exposed: 0,
+    examples: [],
+    checked: 0,
+  };
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (++report.checked > MAX_ENTRIES || entry.isSymbolicLink()) continue;
@@ -68,7 +77,8 @@ export function modeReport(dataDir: string): ModeReport {
       const mode = lstatSync(full).mode;
       if (mode & 0o077) {
         report.exposed++;
-        if (report.examples.length < 10) report.examples.push({ path: path.relative(dataDir, full), mode: octal(mode) });
+        if (report.examples.length < 10)
+          report.examples.push({ path: path.relative(dataDir, full), mode: octal(mode) });
       }
       if (entry.isDirectory()) walk(full);
     }
@@ -77,7 +87,10 @@ export function modeReport(dataDir: string): ModeReport {
   return report;
 }
 
-/** Hosts call this first: files the app creates from here on are owner-only whatever the user's umask. */
+/**
+ * Hosts call this first: files the app creates from here on are owner-only whatever the user's
+ * umask.
+ */
 export function ownerOnlyUmask(): void {
   if (POSIX) process.umask(0o077);
 }

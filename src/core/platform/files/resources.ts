@@ -20,7 +20,8 @@ export function resourcePath(relative: string): string {
       return candidate;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${relative} above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`cannot find ${relative} above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
@@ -29,6 +30,8 @@ let version: string | null = null;
 
 /** The app's version (package.json), recorded in exports' metadata and shown by hosts. */
 export function appVersion(): string {
-  version ??= (JSON.parse(readFileSync(resourcePath('package.json'), 'utf8')) as { version: string }).version;
+  version ??= (
+    JSON.parse(readFileSync(resourcePath('package.json'), 'utf8')) as { version: string }
+  ).version;
   return version;
 }

@@ -22,7 +22,12 @@ export class Sink {
     /** What the failure means for the user ("nothing was exported"). */
     private readonly lost: string,
   ) {}
-  static async open(at: string, file: string, opener: (f: string) => Promise<FileHandle>, lost = 'nothing was exported'): Promise<Sink> {
+  static async open(
+    at: string,
+    file: string,
+    opener: (f: string) => Promise<FileHandle>,
+    lost = 'nothing was exported',
+  ): Promise<Sink> {
     try {
       return new Sink(await opener(at), file, lost);
     } catch (error) {
@@ -39,9 +44,12 @@ export class Sink {
       // One write(2) may take only part of the buffer — on a nearly full disk it does, and the
       // next one gets ENOSPC. Ignoring the count wrote a 64 KB file for a 4.8 MB backup and called
       // it whole (test/drill-disk-full.test.ts on a real full tmpfs).
-      for (let offset = 0; offset < buf.length; ) {
+      for (let offset = 0; offset < buf.length;) {
         const { bytesWritten } = await this.fh.write(buf, offset, buf.length - offset);
-        if (bytesWritten <= 0) throw new Error(`the file system took no more bytes after ${this.bytes - buf.length + offset}`);
+        if (bytesWritten <= 0)
+          throw new Error(
+            `the file system took no more bytes after ${this.bytes - buf.length + offset}`,
+          );
         offset += bytesWritten;
       }
     } catch (error) {
@@ -54,7 +62,8 @@ export class Sink {
       await this.fh.sync();
       // The partial file is new and written only here: anything but every byte is a failure.
       const { size } = await this.fh.stat();
-      if (size !== this.bytes) throw new Error(`only ${size} of ${this.bytes} bytes reached the disk`);
+      if (size !== this.bytes)
+        throw new Error(`only ${size} of ${this.bytes} bytes reached the disk`);
     } catch (error) {
       throw writeError(this.file, error, this.lost);
     }
@@ -74,19 +83,41 @@ const WRITE_FAILURES: Record<string, string> = {
 };
 
 /** A failed write says what happened in words (a full disk most of all). */
-export function writeError(file: string, error: unknown, lost = 'nothing was exported'): TreasuryError {
+export function writeError(
+  file: string,
+  error: unknown,
+  lost = 'nothing was exported',
+): TreasuryError {
   const code = (error as { code?: string }).code;
   const why = (code && WRITE_FAILURES[code]) ?? (error as Error).message;
-  return new TreasuryError('EXPORT_FAILED', `could not write ${file}: ${why}${code ? ` (${code})` : ''}; the partial file was removed and ${lost}`, [{ field: 'out', message: why }], { cause: error });
+  return new TreasuryError(
+    'EXPORT_FAILED',
+    `could not write ${file}: ${why}${code ? ` (${code})` : ''}; the partial file was removed and ${lost}`,
+    [{ field: 'out', message: why }],
+    { cause: error },
+  );
 }
 
 export function checkTarget(out: string, overwrite: boolean): string {
   const file = path.resolve(out);
   const dir = path.dirname(file);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TreasuryError('VALIDATION', `cannot write ${file}: the folder ${dir} does not exist`, [{ field: 'out', message: 'folder does not exist' }]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new TreasuryError(
+      'VALIDATION',
+      `cannot write ${file}: the folder ${dir} does not exist`,
+      [{ field: 'out', message: 'folder does not exist' }],
+    );
   if (existsSync(file)) {
-    if (statSync(file).isDirectory()) throw new TreasuryError('VALIDATION', `${file} is a folder: name a file`, [{ field: 'out', message: 'is a folder' }]);
-    if (!overwrite) throw new TreasuryError('CONFLICT', `${file} already exists: choose another name or pass overwrite`, [{ field: 'out', message: 'file exists' }]);
+    if (statSync(file).isDirectory())
+      throw new TreasuryError('VALIDATION', `${file} is a folder: name a file`, [
+        { field: 'out', message: 'is a folder' },
+      ]);
+    if (!overwrite)
+      throw new TreasuryError(
+        'CONFLICT',
+        `${file} already exists: choose another name or pass overwrite`,
+        [{ field: 'out', message: 'file exists' }],
+      );
   }
   return file;
 }
@@ -101,7 +132,12 @@ export async function place(partial: string, file: string, overwrite: boolean): 
     await link(partial, file);
   } catch (error) {
     // File systems without hard links (FAT, exFAT, some shares): check, then rename.
-    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes((error as { code?: string }).code ?? '')) throw error;
+    if (
+      !['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes(
+        (error as { code?: string }).code ?? '',
+      )
+    )
+      throw error;
     if (existsSync(file)) throw Object.assign(new Error(`${file} exists`), { code: 'EEXIST' });
     return rename(partial, file);
   }
@@ -109,16 +145,27 @@ export async function place(partial: string, file: string, overwrite: boolean): 
   await rm(partial, { force: true }).catch(() => {});
 }
 
-export function placeError(file: string, error: unknown, lost = 'nothing was exported'): TreasuryError {
+export function placeError(
+  file: string,
+  error: unknown,
+  lost = 'nothing was exported',
+): TreasuryError {
   const code = (error as { code?: string }).code;
-  if (code === 'EEXIST') return new TreasuryError('CONFLICT', `${file} was created while it was being written: choose another name or pass overwrite; ${lost}`, [{ field: 'out', message: 'file exists' }], { cause: error });
+  if (code === 'EEXIST')
+    return new TreasuryError(
+      'CONFLICT',
+      `${file} was created while it was being written: choose another name or pass overwrite; ${lost}`,
+      [{ field: 'out', message: 'file exists' }],
+      { cause: error },
+    );
   return writeError(file, error, lost);
 }
 
 /**
  * Writes `file` whole or not at all: `write` fills a partial file created exclusively (owner-only)
  * beside it, which is synced and put in place — never over an existing file unless `overwrite`. On
- * any failure the partial file is removed and the error says what was `lost` ("no backup was written").
+ * any failure the partial file is removed and the error says what was `lost` ("no backup was
+ * written").
  */
 export async function writeWholeFile(
   file: string,

@@ -13,7 +13,14 @@ export interface Admissible<I = unknown> {
   readonly name: string;
   readonly permission: Permission | 'public' | 'signed_in';
   readonly stepUp?: boolean;
-  readonly input: { safeParse(payload: unknown): { success: true; data: I } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } };
+  readonly input: {
+    safeParse(payload: unknown):
+      | { success: true; data: I }
+      | {
+          success: false;
+          error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+        };
+  };
 }
 
 /** Why an operator may not make a call, in the words every door uses. */
@@ -32,20 +39,45 @@ export function known<D>(definitions: ReadonlyMap<string, D>, name: string): D {
  * Whether the operator may make the call: null when they may, else the refusal. `stepUpCurrent`:
  * whether their password was confirmed within the window (asked only for step-up calls).
  */
-export function refusal(def: Admissible, operator: { username: string; role: string }, stepUpCurrent: () => boolean, windowMinutes: number): Refusal | null {
-  if (def.permission !== 'public' && def.permission !== 'signed_in' && !roleHas(operator.role, def.permission)) {
-    return { code: 'FORBIDDEN', message: `${operator.username} (${operator.role}) lacks the permission ${def.permission} needed for ${def.name}` };
+export function refusal(
+  def: Admissible,
+  operator: { username: string; role: string },
+  stepUpCurrent: () => boolean,
+  windowMinutes: number,
+): Refusal | null {
+  if (
+    def.permission !== 'public' &&
+    def.permission !== 'signed_in' &&
+    !roleHas(operator.role, def.permission)
+  ) {
+    return {
+      code: 'FORBIDDEN',
+      message: `${operator.username} (${operator.role}) lacks the permission ${def.permission} needed for ${def.name}`,
+    };
   }
   if (def.stepUp && !stepUpCurrent()) {
-    return { code: 'STEP_UP_REQUIRED', message: `${def.name} needs ${operator.username} to confirm their password (step-up; valid ${windowMinutes} minutes)` };
+    return {
+      code: 'STEP_UP_REQUIRED',
+      message: `${def.name} needs ${operator.username} to confirm their password (step-up; valid ${windowMinutes} minutes)`,
+    };
   }
   return null;
 }
 
-/** The payload checked against the call's schema: its parsed value, or VALIDATION saying what and where. */
+/**
+ * The payload checked against the call's schema: its parsed value, or VALIDATION saying what and
+ * where.
+ */
 export function validated<I>(def: Admissible<I>, payload: unknown): I {
   const parsed = def.input.safeParse(payload ?? {});
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(payload)', message: i.message }));
-  throw new TreasuryError('VALIDATION', `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  const problems = parsed.error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(payload)',
+    message: i.message,
+  }));
+  throw new TreasuryError(
+    'VALIDATION',
+    `invalid input for ${def.name}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
 }

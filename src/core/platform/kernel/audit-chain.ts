@@ -8,11 +8,13 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rows, type CentralTx } from '../central/store.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * What the trail says of a call: allowed (and done), denied (permission, session, step-up, address),
- * cancelled by its operator, or failed — a command that commits as it goes and stopped on an error.
+ * What the trail says of a call: allowed (and done), denied (permission, session, step-up,
+ * address), cancelled by its operator, or failed — a command that commits as it goes and stopped on
+ * an error.
  */
 export const AUDIT_DECISIONS = ['allowed', 'denied', 'cancelled', 'failed'] as const;
 export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
@@ -36,12 +38,18 @@ export interface AuditContext {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with sorted keys: the same value always serialises to the same text (jsonb reorders keys). */
+/**
+ * JSON with sorted keys: the same value always serialises to the same text (jsonb reorders keys).
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, (v as Record<string, unknown>)[k]]),
+      );
     }
     return v;
   });
@@ -63,13 +71,27 @@ export interface StoredAuditFields {
 }
 
 export function entryHash(prevHash: string, fields: StoredAuditFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson(fields))
+    .digest('hex');
 }
 
-/** Appends entries in order; returns the last sequence number. One round trip per call, not per entry. */
-export async function appendAudit(tx: CentralTx, context: AuditContext, entries: readonly AuditEntry[]): Promise<bigint> {
+/**
+ * Appends entries in order; returns the last sequence number. One round trip per call, not per
+ * entry.
+ */
+export async function appendAudit(
+  tx: CentralTx,
+  context: AuditContext,
+  entries: readonly AuditEntry[],
+): Promise<bigint> {
   if (entries.length === 0) throw new Error('appendAudit needs at least one entry');
-  const [head] = await rows<{ seq: string; hash: string }>(tx, sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`);
+  const [head] = await rows<{ seq: string; hash: string }>(
+    tx,
+    sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`,
+  );
   if (!head) throw new Error('audit_head row is missing: the central store was not migrated');
   let seq = BigInt(head.seq);
   let prev = head.hash;
@@ -118,7 +140,9 @@ export async function appendAudit(tx: CentralTx, context: AuditContext, entries:
       })),
     )}::json) AS r(seq bigint, at timestamptz, operator_id uuid, action text, entity_type text, entity_id text, before jsonb, after jsonb,
                    command_id uuid, ip text, workstation_id text, decision text, prev_hash text, hash text)`);
-  await tx.execute(sql`UPDATE audit_head SET seq = ${seq.toString()}::bigint, hash = ${prev} WHERE id = 1`);
+  await tx.execute(
+    sql`UPDATE audit_head SET seq = ${seq.toString()}::bigint, hash = ${prev} WHERE id = 1`,
+  );
   return seq;
 }
 
@@ -129,7 +153,10 @@ export interface ChainProblem {
 }
 
 /** Recomputes the chain. Reads in pages, so it works on any size of log. */
-export async function verifyAudit(tx: CentralTx, pageSize = 5000): Promise<{ entries: number; problems: ChainProblem[] }> {
+export async function verifyAudit(
+  tx: CentralTx,
+  pageSize = 5000,
+): Promise<{ entries: number; problems: ChainProblem[] }> {
   const problems: ChainProblem[] = [];
   let prev = GENESIS_HASH;
   let expectedSeq = 1n;
@@ -137,20 +164,42 @@ export async function verifyAudit(tx: CentralTx, pageSize = 5000): Promise<{ ent
   let after = 0n;
   for (;;) {
     const page = await rows<{
-      seq: string; at: Date | string; operator_id: string | null; action: string; entity_type: string; entity_id: string | null;
-      before: JsonValue | null; after: JsonValue | null; command_id: string | null; ip: string | null; workstation_id: string | null;
-      decision: string; prev_hash: string; hash: string;
-    }>(tx, sql`SELECT seq::text AS seq, at, operator_id, action, entity_type, entity_id, before, after, command_id, ip, workstation_id,
-                      decision, prev_hash, hash FROM audit_log WHERE audit_log.seq > ${after.toString()}::bigint ORDER BY audit_log.seq LIMIT ${pageSize}`);
+      seq: string;
+      at: Date | string;
+      operator_id: string | null;
+      action: string;
+      entity_type: string;
+      entity_id: string | null;
+      before: JsonValue | null;
+      after: JsonValue | null;
+      command_id: string | null;
+      ip: string | null;
+      workstation_id: string | null;
+      decision: string;
+      prev_hash: string;
+      hash: string;
+    }>(
+      tx,
+      sql`SELECT seq::text AS seq, at, operator_id, action, entity_type, entity_id, before, after, command_id, ip, workstation_id,
+                      decision, prev_hash, hash FROM audit_log WHERE audit_log.seq > ${after.toString()}::bigint ORDER BY audit_log.seq LIMIT ${pageSize}`,
+    );
     if (page.length === 0) break;
     for (const r of page) {
       entries++;
       const seq = BigInt(r.seq);
       if (seq !== expectedSeq) {
-        problems.push({ seq: r.seq, problem: 'gap', message: `expected entry ${expectedSeq} but found ${seq}: entries deleted or inserted` });
+        problems.push({
+          seq: r.seq,
+          problem: 'gap',
+          message: `expected entry ${expectedSeq} but found ${seq}: entries deleted or inserted`,
+        });
       }
       if (r.prev_hash !== prev) {
-        problems.push({ seq: r.seq, problem: 'broken_link', message: `entry ${seq} does not follow the previous entry (deleted, inserted or reordered entries)` });
+        problems.push({
+          seq: r.seq,
+          problem: 'broken_link',
+          message: `entry ${seq} does not follow the previous entry (deleted, inserted or reordered entries)`,
+        });
       }
       const fields: StoredAuditFields = {
         seq: r.seq,
@@ -167,16 +216,27 @@ export async function verifyAudit(tx: CentralTx, pageSize = 5000): Promise<{ ent
         decision: r.decision,
       };
       if (entryHash(r.prev_hash, fields) !== r.hash) {
-        problems.push({ seq: r.seq, problem: 'edited', message: `entry ${seq} was changed after it was written` });
+        problems.push({
+          seq: r.seq,
+          problem: 'edited',
+          message: `entry ${seq} was changed after it was written`,
+        });
       }
       prev = r.hash;
       expectedSeq = seq + 1n;
       after = seq;
     }
   }
-  const [head] = await rows<{ seq: string; hash: string }>(tx, sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1`);
+  const [head] = await rows<{ seq: string; hash: string }>(
+    tx,
+    sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1`,
+  );
   if (head && (head.hash !== prev || BigInt(head.seq) !== expectedSeq - 1n)) {
-    problems.push({ seq: head.seq, problem: 'head_mismatch', message: `the chain head says entry ${head.seq} but the log ends at ${expectedSeq - 1n}: entries at the end were deleted` });
+    problems.push({
+      seq: head.seq,
+      problem: 'head_mismatch',
+      message: `the chain head says entry ${head.seq} but the log ends at ${expectedSeq - 1n}: entries at the end were deleted`,
+    });
   }
   return { entries, problems };
 }

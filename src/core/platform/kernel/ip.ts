@@ -14,7 +14,9 @@ import ipaddr from 'ipaddr.js';
 
 export type Cidr = string;
 
-/** The canonical form of a CIDR range, or null when it is not one (a bare address is a /32 or /128). */
+/**
+ * The canonical form of a CIDR range, or null when it is not one (a bare address is a /32 or /128).
+ */
 export function normaliseCidr(text: string): Cidr | null {
   const value = text.trim();
   try {
@@ -23,7 +25,10 @@ export function normaliseCidr(text: string): Cidr | null {
       return `${a.toString()}/${a.kind() === 'ipv4' ? 32 : 128}`;
     }
     const [address, prefix] = ipaddr.parseCIDR(value);
-    const a = address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+    const a =
+      address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+        ? (address as ipaddr.IPv6).toIPv4Address()
+        : address;
     const bits = a.kind() === 'ipv4' && address.kind() === 'ipv6' ? prefix - 96 : prefix;
     if (bits < 0) return null;
     return `${a.toString()}/${bits}`;
@@ -48,26 +53,42 @@ export function inRanges(address: string, cidrs: readonly Cidr[]): boolean {
   });
 }
 
-/** The addresses this workstation has on its network interfaces (loopback only when it has no other). */
+/**
+ * The addresses this workstation has on its network interfaces (loopback only when it has no
+ * other).
+ */
 export function workstationAddresses(): string[] {
   const found: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (!i.internal) found.push(i.address);
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const i of list ?? []) if (!i.internal) found.push(i.address);
   return found.length > 0 ? found : ['127.0.0.1', '::1'];
 }
 
 export interface IpVerdict {
   allowed: boolean;
-  /** Why not, naming the addresses and the ranges (addresses are not secrets; the audit keeps them). */
+  /**
+   * Why not, naming the addresses and the ranges (addresses are not secrets; the audit keeps them).
+   */
   reason: string | null;
 }
 
-export function checkAddresses(input: { ranges: readonly Cidr[]; workstation: readonly string[]; server: string | null }): IpVerdict {
+export function checkAddresses(input: {
+  ranges: readonly Cidr[];
+  workstation: readonly string[];
+  server: string | null;
+}): IpVerdict {
   if (input.ranges.length === 0) return { allowed: true, reason: null };
   if (input.server !== null && !inRanges(input.server, input.ranges)) {
-    return { allowed: false, reason: `the central store sees this workstation at ${input.server}, outside the allowed ranges ${input.ranges.join(', ')}` };
+    return {
+      allowed: false,
+      reason: `the central store sees this workstation at ${input.server}, outside the allowed ranges ${input.ranges.join(', ')}`,
+    };
   }
   if (!input.workstation.some((a) => inRanges(a, input.ranges))) {
-    return { allowed: false, reason: `none of this workstation's addresses (${input.workstation.join(', ') || 'none'}) is in the allowed ranges ${input.ranges.join(', ')}` };
+    return {
+      allowed: false,
+      reason: `none of this workstation's addresses (${input.workstation.join(', ') || 'none'}) is in the allowed ranges ${input.ranges.join(', ')}`,
+    };
   }
   return { allowed: true, reason: null };
 }

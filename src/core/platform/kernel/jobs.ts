@@ -35,7 +35,10 @@ export interface JobView {
   error: { code: ErrorCode; message: string } | null;
 }
 
-export const jobStartInput = z.strictObject({ name: z.string().min(1).max(100), payload: z.unknown().optional() });
+export const jobStartInput = z.strictObject({
+  name: z.string().min(1).max(100),
+  payload: z.unknown().optional(),
+});
 export const jobIdInput = z.strictObject({ id: z.string().uuid('a job id is a uuid') });
 
 const RECENT = 50;
@@ -54,7 +57,12 @@ export class JobBoard {
    * Starts `call` on `run` (the workstation's door) and returns at once. `definition` says whether
    * it may be cancelled; the call's own permission check, step-up and audit happen as it runs.
    */
-  start(run: (c: Call) => Promise<unknown>, call: Omit<Call, 'onProgress' | 'signal'>, operator: string, definition: Pick<Definition, 'kind' | 'transactional' | 'cancellable'>): JobView {
+  start(
+    run: (c: Call) => Promise<unknown>,
+    call: Omit<Call, 'onProgress' | 'signal'>,
+    operator: string,
+    definition: Pick<Definition, 'kind' | 'transactional' | 'cancellable'>,
+  ): JobView {
     const controller = cancellable(definition) ? new AbortController() : null;
     const view: JobView = {
       id: randomUUID(),
@@ -76,11 +84,18 @@ export class JobBoard {
       view.total = p.total ?? null;
       if (p.cancellable === false) view.cancellable = false;
     };
-    const ended = run({ ...call, onProgress, ...(controller ? { signal: controller.signal } : {}) }).then(
+    const ended = run({
+      ...call,
+      onProgress,
+      ...(controller ? { signal: controller.signal } : {}),
+    }).then(
       (result) => this.end(view, 'succeeded', result, null),
       (error: unknown) => {
         const e = toTreasuryError(error);
-        this.end(view, e.code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', null, { code: e.code, message: e.message });
+        this.end(view, e.code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', null, {
+          code: e.code,
+          message: e.message,
+        });
       },
     );
     this.jobs.set(view.id, { view, controller, ended });
@@ -92,7 +107,9 @@ export class JobBoard {
   list(operator: string): JobView[] {
     const own = [...this.jobs.values()].map((j) => j.view).filter((v) => v.operator === operator);
     const order = (v: JobView) => (v.state === 'running' ? 0 : 1);
-    return own.sort((a, b) => order(a) - order(b) || b.startedAt.localeCompare(a.startedAt)).map((v) => ({ ...v }));
+    return own
+      .sort((a, b) => order(a) - order(b) || b.startedAt.localeCompare(a.startedAt))
+      .map((v) => ({ ...v }));
   }
 
   get(id: string, operator: string): JobView {
@@ -102,12 +119,19 @@ export class JobBoard {
   /** Asks a running job to stop; it ends as 'cancelled' at its next progress report. */
   cancel(id: string, operator: string): JobView {
     const job = this.own(id, operator);
-    if (job.view.state !== 'running') throw new TreasuryError('CONFLICT', `job ${id} has already ended (${job.view.state})`);
+    if (job.view.state !== 'running')
+      throw new TreasuryError('CONFLICT', `job ${id} has already ended (${job.view.state})`);
     if (!job.controller) {
-      throw new TreasuryError('CONFLICT', `${job.view.name} commits as it goes and cannot be cancelled half-way; it resumes where it stopped if interrupted`);
+      throw new TreasuryError(
+        'CONFLICT',
+        `${job.view.name} commits as it goes and cannot be cancelled half-way; it resumes where it stopped if interrupted`,
+      );
     }
     if (!job.view.cancellable) {
-      throw new TreasuryError('CONFLICT', `${job.view.name} has begun writing (${job.view.phase ?? 'working'}) and completes now: it cannot be cancelled half-way`);
+      throw new TreasuryError(
+        'CONFLICT',
+        `${job.view.name} has begun writing (${job.view.phase ?? 'working'}) and completes now: it cannot be cancelled half-way`,
+      );
     }
     job.controller.abort();
     return { ...job.view };
@@ -120,8 +144,10 @@ export class JobBoard {
 
   private own(id: string, operator: string): Job {
     const job = this.jobs.get(id);
-    // Another operator's job is not found, rather than forbidden: its existence is not theirs to know.
-    if (!job || job.view.operator !== operator) throw new TreasuryError('NOT_FOUND', `no job ${id} of ${operator} on this workstation`);
+    // Another operator's job is not found, rather than forbidden: its existence is not theirs to
+    // know.
+    if (!job || job.view.operator !== operator)
+      throw new TreasuryError('NOT_FOUND', `no job ${id} of ${operator} on this workstation`);
     return job;
   }
 
@@ -134,7 +160,9 @@ export class JobBoard {
   }
 
   private forgetOld(): void {
-    const finished = [...this.jobs.values()].filter((j) => j.view.state !== 'running').sort((a, b) => b.view.startedAt.localeCompare(a.view.startedAt));
+    const finished = [...this.jobs.values()]
+      .filter((j) => j.view.state !== 'running')
+      .sort((a, b) => b.view.startedAt.localeCompare(a.view.startedAt));
     for (const j of finished.slice(RECENT)) this.jobs.delete(j.view.id);
   }
 }

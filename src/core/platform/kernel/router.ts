@@ -48,20 +48,32 @@ export interface Progress {
 /** What handlers may reach beyond the central store: payment providers, the credential store. */
 export interface Services {
   providers(name: ProviderName): Promise<PayoutProvider>;
-  /** Drops a provider client built with a credential that has just changed (the next call builds it again). */
+  /**
+   * Drops a provider client built with a credential that has just changed (the next call builds it
+   * again).
+   */
   forgetProvider?(name: ProviderName): void;
   readonly credentials: CredentialStore | null;
-  /** The workstation's own addresses, for IP binding (default: its network interfaces; tests inject). */
+  /**
+   * The workstation's own addresses, for IP binding (default: its network interfaces; tests
+   * inject).
+   */
   addresses?(): readonly string[];
   /** Where the router logs each call's outcome (never a payload). */
   readonly log?: Logger;
-  /** Calls the host answers beside this router (the workstation's own: sync, jobs, cache), for the manifest. */
+  /**
+   * Calls the host answers beside this router (the workstation's own: sync, jobs, cache), for the
+   * manifest.
+   */
   readonly hostDefinitions?: readonly AnyDefinition[];
 }
 
 const NO_SERVICES: Services = {
   providers: async (name) => {
-    throw new TreasuryError('PROVIDER_NOT_CONFIGURED', `no payment providers are configured in this host (asked for ${name})`);
+    throw new TreasuryError(
+      'PROVIDER_NOT_CONFIGURED',
+      `no payment providers are configured in this host (asked for ${name})`,
+    );
   },
   credentials: null,
 };
@@ -70,11 +82,17 @@ export interface HandlerContext {
   readonly tx: CentralTx;
   readonly store: CentralStore;
   readonly services: Services;
-  /** Audit context of this call, for handlers that write their own transactions (non-transactional commands). */
+  /**
+   * Audit context of this call, for handlers that write their own transactions (non-transactional
+   * commands).
+   */
   readonly call: { ip: string | null; workstationId: string; commandId: string };
   /** null only for the public commands (bootstrap, sign-in). */
   readonly actor: Actor | null;
-  /** SHA-256 of the caller's session token (null for public commands): sessions change only their own row. */
+  /**
+   * SHA-256 of the caller's session token (null for public commands): sessions change only their
+   * own row.
+   */
   readonly sessionHash: string | null;
   /** The workstation's addresses for this call (IP binding at sign-in). */
   readonly addresses: readonly string[];
@@ -89,7 +107,11 @@ export interface HandlerContext {
 
 /** The operator of a call that needs a session: the router resolved it before the handler ran. */
 export function operatorIdOf(ctx: Pick<HandlerContext, 'actor'>): string {
-  if (!ctx.actor) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
+  if (!ctx.actor)
+    throw new TreasuryError(
+      'INTERNAL',
+      'a call that needs a session reached its handler without one',
+    );
   return ctx.actor.operatorId;
 }
 
@@ -117,19 +139,35 @@ export interface SignedInContext extends OfflineContext {
 /** A call's answer from the cache. */
 export type OfflineHandler<I = never> = (ctx: OfflineContext, input: I) => unknown;
 
-/** A handler of a call that needs a session: the actor the router resolved is asserted here, once. */
-export function signedIn<I>(handler: (ctx: SignedInContext, input: I) => unknown): OfflineHandler<I> {
+/**
+ * A handler of a call that needs a session: the actor the router resolved is asserted here, once.
+ */
+export function signedIn<I>(
+  handler: (ctx: SignedInContext, input: I) => unknown,
+): OfflineHandler<I> {
   return (ctx, input) => handler(asSignedIn(ctx), input);
 }
 
-/** Asserts what a signed-in call's handler relies on: the router resolved its operator and session. */
+/**
+ * Asserts what a signed-in call's handler relies on: the router resolved its operator and session.
+ */
 export function asSignedIn(ctx: OfflineContext): SignedInContext {
-  if (!ctx.actor || !ctx.session) throw new TreasuryError('INTERNAL', 'a call that needs a session reached its handler without one');
+  if (!ctx.actor || !ctx.session)
+    throw new TreasuryError(
+      'INTERNAL',
+      'a call that needs a session reached its handler without one',
+    );
   return ctx as SignedInContext;
 }
 
-/** Who a signed-in offline call acts as, as the offline batch commands record it (sync/offline.ts). */
-export const operatorOf = (ctx: SignedInContext) => ({ id: ctx.actor.operatorId, username: ctx.actor.username, role: ctx.actor.role });
+/**
+ * Who a signed-in offline call acts as, as the offline batch commands record it (sync/offline.ts).
+ */
+export const operatorOf = (ctx: SignedInContext) => ({
+  id: ctx.actor.operatorId,
+  username: ctx.actor.username,
+  role: ctx.actor.role,
+});
 
 /**
  * A call: its name, who may make it, its input's schema, and its handler. `C` is what the handler
@@ -186,10 +224,17 @@ export interface Definition<I = unknown, O = unknown, C = HandlerContext> {
  * A definition that keeps its literal name and its schema's types: the bridge contract
  * (core/bridge/contract.ts) builds the renderer's typed call map from these.
  */
-/** Any definition, whatever its handler runs with: what admission, the manifest and the docs read. */
+/**
+ * Any definition, whatever its handler runs with: what admission, the manifest and the docs read.
+ */
 export type AnyDefinition = Definition<never, unknown, never>;
 
-export type TypedDefinition<N extends string, S extends z.ZodType, O, C = HandlerContext> = Definition<z.infer<S>, O, C> & { readonly name: N; readonly schema?: S };
+export type TypedDefinition<
+  N extends string,
+  S extends z.ZodType,
+  O,
+  C = HandlerContext,
+> = Definition<z.infer<S>, O, C> & { readonly name: N; readonly schema?: S };
 
 export function defineCommand<N extends string, S extends z.ZodType, O, C = HandlerContext>(def: {
   name: N;
@@ -234,26 +279,41 @@ export interface Call {
 }
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
-/** How long a password confirmation (or a sign-in) covers approve, execute and credential changes. */
+/**
+ * How long a password confirmation (or a sign-in) covers approve, execute and credential changes.
+ */
 export const STEP_UP_WINDOW_MS = 5 * 60 * 1000;
 
 /** The step-up rule, shared with the offline router: the password confirmed recently enough. */
-export function stepUpCurrent(signedInAt: number, steppedUpAt: number | null, now: number): boolean {
+export function stepUpCurrent(
+  signedInAt: number,
+  steppedUpAt: number | null,
+  now: number,
+): boolean {
   return now - Math.max(signedInAt, steppedUpAt ?? 0) <= STEP_UP_WINDOW_MS;
 }
 
 /** Whether a job running this definition may be cancelled (see Definition.cancellable). */
-export function cancellable(def: Pick<Definition, 'kind' | 'transactional' | 'cancellable'>): boolean {
+export function cancellable(
+  def: Pick<Definition, 'kind' | 'transactional' | 'cancellable'>,
+): boolean {
   return def.kind === 'query' || def.transactional !== false || def.cancellable === true;
 }
 
-/** Work that commits as it goes or writes a file: long by nature, it yields to interactive calls. */
+/**
+ * Work that commits as it goes or writes a file: long by nature, it yields to interactive calls.
+ */
 const longWork = (def: Definition) => def.kind === 'command' && def.transactional === false;
 
 /** A cancelled job's error, saying how far it had come. */
 function cancelled(name: string, at: Progress | null): TreasuryError {
-  const where = at ? ` while ${at.phase} (${at.done.toLocaleString('en-US')} done)` : ' before it started';
-  return new TreasuryError('JOB_CANCELLED', `${name} was cancelled${where}; nothing it did was kept`);
+  const where = at
+    ? ` while ${at.phase} (${at.done.toLocaleString('en-US')} done)`
+    : ' before it started';
+  return new TreasuryError(
+    'JOB_CANCELLED',
+    `${name} was cancelled${where}; nothing it did was kept`,
+  );
 }
 
 export function tokenHash(token: string): string {
@@ -293,14 +353,34 @@ export class Router {
     const def = this.definitions.get(call.name);
     const run = () => this.dispatch(call);
     try {
-      // Interactive calls go before the slices of long work on the embedded store (central/lanes.ts).
-      const result = (def && !longWork(def) ? await this.store.lanes.interactive(run) : await run()) as O;
-      this.services.log?.info({ call: call.name, commandId: call.id ?? null, workstationId: call.workstationId, ms: Math.round(performance.now() - started), outcome: 'ok' }, 'call');
+      // Interactive calls go before the slices of long work on the embedded store
+      // (central/lanes.ts).
+      const result = (
+        def && !longWork(def) ? await this.store.lanes.interactive(run) : await run()
+      ) as O;
+      this.services.log?.info(
+        {
+          call: call.name,
+          commandId: call.id ?? null,
+          workstationId: call.workstationId,
+          ms: Math.round(performance.now() - started),
+          outcome: 'ok',
+        },
+        'call',
+      );
       return result;
     } catch (error) {
       const e = toTreasuryError(error);
-      const line = { call: call.name, commandId: call.id ?? null, workstationId: call.workstationId, ms: Math.round(performance.now() - started), outcome: e.code, error: e.message };
-      if (e.kind === 'internal') this.services.log?.error({ ...line, stack: (error as Error).stack }, 'call failed');
+      const line = {
+        call: call.name,
+        commandId: call.id ?? null,
+        workstationId: call.workstationId,
+        ms: Math.round(performance.now() - started),
+        outcome: e.code,
+        error: e.message,
+      };
+      if (e.kind === 'internal')
+        this.services.log?.error({ ...line, stack: (error as Error).stack }, 'call failed');
       else this.services.log?.info(line, 'call refused');
       throw e;
     }
@@ -309,7 +389,8 @@ export class Router {
   private async dispatch(call: Call): Promise<unknown> {
     const def = known(this.definitions, call.name);
     const commandId = call.id ?? randomUUID();
-    if (!UUID.test(commandId)) throw new TreasuryError('VALIDATION', `command id "${commandId}" is not a uuid`);
+    if (!UUID.test(commandId))
+      throw new TreasuryError('VALIDATION', `command id "${commandId}" is not a uuid`);
 
     // Who and whether first (deny by default: an unauthorised caller learns nothing about the
     // payload's shape), then the payload.
@@ -342,22 +423,36 @@ export class Router {
     try {
       return await this.runCommand(call, def, input, commandId, actor, now, makeContext);
     } catch (error) {
-      // A cancelled command kept nothing half-done (its transaction rolled back, or its message says
-      // what it kept; commands that cannot stop cleanly are never given a signal, see
+      // A cancelled command kept nothing half-done (its transaction rolled back, or its message
+      // says what it kept; commands that cannot stop cleanly are never given a signal, see
       // workstation/jobs.ts): the trail says so, on its own.
       const e = toTreasuryError(error);
       // One that committed as it went and failed: its start is in the trail, so is its end (what it
       // kept is in the message). A transactional one kept nothing and leaves nothing.
-      const ended = e.code === 'JOB_CANCELLED' ? 'cancelled' : def.transactional === false ? 'failed' : null;
+      const ended =
+        e.code === 'JOB_CANCELLED' ? 'cancelled' : def.transactional === false ? 'failed' : null;
       if (ended) {
         await this.store.db
           .transaction((tx) =>
-            appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, ended, now), [
-              { action: def.name, entityType: 'command', entityId: commandId, after: ended === 'cancelled' ? { reason: e.message } : { reason: e.message, code: e.code } },
-            ]),
+            appendAudit(
+              tx,
+              this.auditContext(call, actor?.operatorId ?? null, commandId, ended, now),
+              [
+                {
+                  action: def.name,
+                  entityType: 'command',
+                  entityId: commandId,
+                  after:
+                    ended === 'cancelled'
+                      ? { reason: e.message }
+                      : { reason: e.message, code: e.code },
+                },
+              ],
+            ),
           )
           .catch((auditError: unknown) => {
-            // The store that failed the command may refuse the entry too: the failure itself stands.
+            // The store that failed the command may refuse the entry too: the failure itself
+            // stands.
             if (ended === 'cancelled') throw auditError;
           });
       }
@@ -379,23 +474,37 @@ export class Router {
     if (def.transactional === false) {
       // The one audit write for the call itself; the handler audits each change it commits.
       await this.store.db.transaction((tx) =>
-        appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now), [
-          { action: def.name, entityType: 'command', entityId: commandId, after: input as never },
-        ]),
+        appendAudit(
+          tx,
+          this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now),
+          [{ action: def.name, entityType: 'command', entityId: commandId, after: input as never }],
+        ),
       );
       return def.run(makeContext(this.store.db, []), input);
     }
 
     return this.store.db.transaction(async (tx) => {
-      const [previous] = await rows<{ name: string; result: unknown }>(tx, sql`SELECT name, result FROM applied_commands WHERE id = ${commandId}::uuid`);
+      const [previous] = await rows<{ name: string; result: unknown }>(
+        tx,
+        sql`SELECT name, result FROM applied_commands WHERE id = ${commandId}::uuid`,
+      );
       if (previous) {
-        if (previous.name !== def.name) throw new TreasuryError('CONFLICT', `command id ${commandId} was already used for ${previous.name}`);
+        if (previous.name !== def.name)
+          throw new TreasuryError(
+            'CONFLICT',
+            `command id ${commandId} was already used for ${previous.name}`,
+          );
         return previous.result;
       }
       const entries: AuditEntry[] = [];
       const result = await def.run(makeContext(tx, entries), input);
-      if (entries.length === 0) entries.push({ action: def.name, entityType: 'command', entityId: commandId });
-      await appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now), entries);
+      if (entries.length === 0)
+        entries.push({ action: def.name, entityType: 'command', entityId: commandId });
+      await appendAudit(
+        tx,
+        this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now),
+        entries,
+      );
       await tx.execute(sql`INSERT INTO applied_commands (id, name, operator_id, result)
                            VALUES (${commandId}::uuid, ${def.name}, ${actor?.operatorId ?? null},
                                    ${canonicalJson(def.secretResult ? { withheld: 'the result held a secret' } : (result ?? null))}::jsonb)`);
@@ -403,36 +512,82 @@ export class Router {
     });
   }
 
-  /** The workstation's addresses for IP binding: the caller's address when the host knows it, else the interfaces'. */
+  /**
+   * The workstation's addresses for IP binding: the caller's address when the host knows it, else
+   * the interfaces'.
+   */
   private addressesOf(call: Call): readonly string[] {
     return call.ip ? [call.ip] : (this.services.addresses?.() ?? workstationAddresses());
   }
 
-  private auditContext(call: Call, operatorId: string | null, commandId: string, decision: AuditDecision, at: Date) {
-    return { operatorId, commandId, ip: call.ip ?? null, workstationId: call.workstationId, decision, at };
+  private auditContext(
+    call: Call,
+    operatorId: string | null,
+    commandId: string,
+    decision: AuditDecision,
+    at: Date,
+  ) {
+    return {
+      operatorId,
+      commandId,
+      ip: call.ip ?? null,
+      workstationId: call.workstationId,
+      decision,
+      at,
+    };
   }
 
-  /** Resolves the session to an active operator and checks the definition's permission; `now` is read with the session. */
-  private async authenticate(call: Call, def: Definition, commandId: string): Promise<{ actor: Actor; now: Date }> {
+  /**
+   * Resolves the session to an active operator and checks the definition's permission; `now` is
+   * read with the session.
+   */
+  private async authenticate(
+    call: Call,
+    def: Definition,
+    commandId: string,
+  ): Promise<{ actor: Actor; now: Date }> {
     let now: Date; // set before any denial: the central clock, read with the session below
-    const deny = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED' | 'IP_NOT_ALLOWED', message: string, operatorId: string | null): Promise<never> => {
+    const deny = async (
+      code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED' | 'IP_NOT_ALLOWED',
+      message: string,
+      operatorId: string | null,
+    ): Promise<never> => {
       await this.store.db.transaction((tx) =>
         appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
-          { action: def.name, entityType: 'command', entityId: commandId, after: { reason: message } },
+          {
+            action: def.name,
+            entityType: 'command',
+            entityId: commandId,
+            after: { reason: message },
+          },
         ]),
       );
       throw new TreasuryError(code, message);
     };
     if (!call.session) {
       now = this.clock?.() ?? (await centralNow(this.store.db));
-      return deny('UNAUTHENTICATED', 'not signed in: run `treasury login` (or sign in in the app) first', null);
+      return deny(
+        'UNAUTHENTICATED',
+        'not signed in: run `treasury login` (or sign in in the app) first',
+        null,
+      );
     }
     const hash = tokenHash(call.session);
-    // One round trip: the central clock, the session, its operator, the operator's IP ranges and the
-    // address the server sees (null on PGlite or a Unix socket). One row even without a session.
+    // One round trip: the central clock, the session, its operator, the operator's IP ranges and
+    // the address the server sees (null on PGlite or a Unix socket). One row even without a
+    // session.
     const [found] = await rows<{
-      central_ms: string; operator_id: string | null; username: string; role: string; status: string; last_seen_at: Date | string; ended_at: Date | null; created_at: Date | string;
-      stepped_up_at: Date | string | null; ranges: string | null; client_addr: string | null;
+      central_ms: string;
+      operator_id: string | null;
+      username: string;
+      role: string;
+      status: string;
+      last_seen_at: Date | string;
+      ended_at: Date | null;
+      created_at: Date | string;
+      stepped_up_at: Date | string | null;
+      ranges: string | null;
+      client_addr: string | null;
     }>(
       this.store.db,
       sql`SELECT ${CENTRAL_MS} AS central_ms, s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at,
@@ -442,22 +597,59 @@ export class Router {
     );
     const s = found!;
     now = this.clock?.() ?? new Date(Number(s.central_ms));
-    if (!s.operator_id || s.ended_at) return deny('UNAUTHENTICATED', 'the session is not valid any more: sign in again', s.operator_id);
+    if (!s.operator_id || s.ended_at)
+      return deny(
+        'UNAUTHENTICATED',
+        'the session is not valid any more: sign in again',
+        s.operator_id,
+      );
     if (now.getTime() - new Date(s.last_seen_at).getTime() > IDLE_TIMEOUT_MS) {
-      await this.store.db.execute(sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
-      return deny('UNAUTHENTICATED', 'the session expired after 30 minutes without activity: sign in again', s.operator_id);
+      await this.store.db.execute(
+        sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
+      );
+      return deny(
+        'UNAUTHENTICATED',
+        'the session expired after 30 minutes without activity: sign in again',
+        s.operator_id,
+      );
     }
-    if (s.status !== 'active') return deny('UNAUTHENTICATED', `operator ${s.username} is ${s.status}`, s.operator_id);
-    const ip = checkAddresses({ ranges: s.ranges ? s.ranges.split(' ') : [], workstation: this.addressesOf(call), server: this.store.kind === 'postgres' ? s.client_addr : null }); // PGlite answers 127.0.0.1: not a server's view
+    if (s.status !== 'active')
+      return deny('UNAUTHENTICATED', `operator ${s.username} is ${s.status}`, s.operator_id);
+    const ip = checkAddresses({
+      ranges: s.ranges ? s.ranges.split(' ') : [],
+      workstation: this.addressesOf(call),
+      server: this.store.kind === 'postgres' ? s.client_addr : null,
+    }); // PGlite answers 127.0.0.1: not a server's view
     if (!ip.allowed) {
       // The workstation left the allowed ranges: the session ends, not just this call.
-      await this.store.db.execute(sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
-      return deny('IP_NOT_ALLOWED', `${ip.reason}: the session of ${s.username} has ended`, s.operator_id);
+      await this.store.db.execute(
+        sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
+      );
+      return deny(
+        'IP_NOT_ALLOWED',
+        `${ip.reason}: the session of ${s.username} has ended`,
+        s.operator_id,
+      );
     }
-    const confirmed = () => stepUpCurrent(new Date(s.created_at).getTime(), s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null, now.getTime());
-    const refused = refusal(def, { username: s.username, role: s.role }, confirmed, STEP_UP_WINDOW_MS / 60_000);
+    const confirmed = () =>
+      stepUpCurrent(
+        new Date(s.created_at).getTime(),
+        s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null,
+        now.getTime(),
+      );
+    const refused = refusal(
+      def,
+      { username: s.username, role: s.role },
+      confirmed,
+      STEP_UP_WINDOW_MS / 60_000,
+    );
     if (refused) return deny(refused.code, refused.message, s.operator_id);
-    await this.store.db.execute(sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`);
-    return { actor: { operatorId: s.operator_id, username: s.username, role: s.role as Role }, now };
+    await this.store.db.execute(
+      sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
+    );
+    return {
+      actor: { operatorId: s.operator_id, username: s.username, role: s.role as Role },
+      now,
+    };
   }
 }

@@ -15,7 +15,17 @@
  * meanwhile land in the rotated file, none is lost.
  */
 import { ensurePrivateDir } from '../files/private.js';
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
@@ -40,28 +50,63 @@ export interface LogSettings {
 const DEFAULT_LOG_SETTINGS: LogSettings = { level: 'info', maxBytes: 10 * 1024 * 1024, keep: 5 };
 
 const settingsSchema = z.object({
-  TREASURY_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
-  TREASURY_LOG_MAX_BYTES: z.coerce.number({ error: 'must be a whole number of bytes' }).int('must be a whole number of bytes').min(1024, 'must be at least 1024 bytes').optional(),
-  TREASURY_LOG_KEEP: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+  TREASURY_LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .optional(),
+  TREASURY_LOG_MAX_BYTES: z.coerce
+    .number({ error: 'must be a whole number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .optional(),
+  TREASURY_LOG_KEEP: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .optional(),
 });
 
-/** TREASURY_LOG_LEVEL, TREASURY_LOG_MAX_BYTES, TREASURY_LOG_KEEP over the defaults; a bad value is an error naming the variable. */
+/**
+ * TREASURY_LOG_LEVEL, TREASURY_LOG_MAX_BYTES, TREASURY_LOG_KEEP over the defaults; a bad value is
+ * an error naming the variable.
+ */
 export function logSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LogSettings {
-  const parsed = settingsSchema.safeParse({ TREASURY_LOG_LEVEL: env.TREASURY_LOG_LEVEL || undefined, TREASURY_LOG_MAX_BYTES: env.TREASURY_LOG_MAX_BYTES || undefined, TREASURY_LOG_KEEP: env.TREASURY_LOG_KEEP || undefined });
+  const parsed = settingsSchema.safeParse({
+    TREASURY_LOG_LEVEL: env.TREASURY_LOG_LEVEL || undefined,
+    TREASURY_LOG_MAX_BYTES: env.TREASURY_LOG_MAX_BYTES || undefined,
+    TREASURY_LOG_KEEP: env.TREASURY_LOG_KEEP || undefined,
+  });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message }));
-    throw new TreasuryError('VALIDATION', `logging settings: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+    const problems = parsed.error.issues.map((i) => ({
+      field: String(i.path[0]),
+      message: i.message,
+    }));
+    throw new TreasuryError(
+      'VALIDATION',
+      `logging settings: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+      problems,
+    );
   }
   const d = DEFAULT_LOG_SETTINGS;
-  return { level: parsed.data.TREASURY_LOG_LEVEL ?? d.level, maxBytes: parsed.data.TREASURY_LOG_MAX_BYTES ?? d.maxBytes, keep: parsed.data.TREASURY_LOG_KEEP ?? d.keep };
+  return {
+    level: parsed.data.TREASURY_LOG_LEVEL ?? d.level,
+    maxBytes: parsed.data.TREASURY_LOG_MAX_BYTES ?? d.maxBytes,
+    keep: parsed.data.TREASURY_LOG_KEEP ?? d.keep,
+  };
 }
 
-/** How often (in writes) a writer looks at the file on disk: another process may have rotated or grown it. */
+/**
+ * How often (in writes) a writer looks at the file on disk: another process may have rotated or
+ * grown it.
+ */
 const RESTAT_EVERY = 200;
 /** A rotation lock older than this was left by a process that died mid-rotation. */
 const STALE_LOCK_MS = 30_000;
 
-/** treasury.log → .1 → … → .keep, the oldest dropped; under a lock so two processes never shift at once. */
+/**
+ * treasury.log → .1 → … → .keep, the oldest dropped; under a lock so two processes never shift at
+ * once.
+ */
 function rotateFile(file: string, settings: LogSettings): void {
   const lock = `${file}.rotate-lock`;
   let fd: number;
@@ -78,7 +123,8 @@ function rotateFile(file: string, settings: LogSettings): void {
     // Another process may have rotated between our look and the lock.
     if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) < settings.maxBytes) return;
     // The oldest, and any beyond `keep` (it may have been lowered since they were written).
-    for (const old of logFilesIn(path.dirname(file))) if (rotatedIndex(old) >= settings.keep) rmSync(old, { force: true });
+    for (const old of logFilesIn(path.dirname(file)))
+      if (rotatedIndex(old) >= settings.keep) rmSync(old, { force: true });
     for (let i = settings.keep - 1; i >= 1; i--) {
       try {
         renameSync(`${file}.${i}`, `${file}.${i + 1}`);
@@ -106,10 +152,12 @@ class LogFile {
   }
   write(text: string): number {
     const bytes = Buffer.from(text, 'utf8');
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at);
     return bytes.length;
   }
-  /** The file this descriptor writes: another process may have renamed it away from the log's name. */
+  /**
+   * The file this descriptor writes: another process may have renamed it away from the log's name.
+   */
   stat() {
     return fstatSync(this.fd);
   }
@@ -120,7 +168,10 @@ class LogFile {
   }
 }
 
-/** What pino writes to: the log file, with its size kept as we write so the check costs nothing until the limit is near. */
+/**
+ * What pino writes to: the log file, with its size kept as we write so the check costs nothing
+ * until the limit is near.
+ */
 function rotatingStream(file: string, settings: LogSettings): { write(line: string): void } {
   const out = new LogFile(file);
   let size = out.stat().size;
@@ -169,7 +220,8 @@ export function logger(dataDir: string | null, settings?: Partial<LogSettings>):
   const effective: LogSettings = { ...logSettingsFromEnv(), ...settings };
   ensurePrivateDir(dir);
   const file = path.join(dir, LOG_FILE);
-  if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= effective.maxBytes) rotateFile(file, effective);
+  if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= effective.maxBytes)
+    rotateFile(file, effective);
   const stream = rotatingStream(file, effective);
   const log = pino(
     {
@@ -186,11 +238,18 @@ export function logger(dataDir: string | null, settings?: Partial<LogSettings>):
         // error logged alone gives its message as the line's msg: scrubbed here as well.
         logMethod(args, method) {
           const [first, second] = args as unknown[];
-          // The merging object (index 0) is scrubbed by formatters.log, where pino has already seen whether it is an Error.
-          const out = (args as unknown[]).map((a, i) => (i === 0 && a !== null && typeof a === 'object' ? a : scrubValue(a)));
+          // The merging object (index 0) is scrubbed by formatters.log, where pino has already seen
+          // whether it is an Error.
+          const out = (args as unknown[]).map((a, i) =>
+            i === 0 && a !== null && typeof a === 'object' ? a : scrubValue(a),
+          );
           if (first instanceof Error && second === undefined) out.push(scrubText(first.message));
-          const err = first !== null && typeof first === 'object' && !(first instanceof Error) ? (first as { err?: unknown }).err : undefined;
-          if (err instanceof Error && typeof second !== 'string') out.splice(1, 0, scrubText(err.message));
+          const err =
+            first !== null && typeof first === 'object' && !(first instanceof Error)
+              ? (first as { err?: unknown }).err
+              : undefined;
+          if (err instanceof Error && typeof second !== 'string')
+            out.splice(1, 0, scrubText(err.message));
           method.apply(this, out as Parameters<typeof method>);
         },
         // The finished line, last: a registered secret cannot survive whatever path it took.
@@ -217,7 +276,9 @@ function rotatedIndex(file: string): number {
   return /^[1-9]\d*$/.test(suffix) ? Number(suffix) : -1;
 }
 
-/** The log files of a data dir, newest first: treasury.log, treasury.log.1, … (those that exist). */
+/**
+ * The log files of a data dir, newest first: treasury.log, treasury.log.1, … (those that exist).
+ */
 export function logFiles(dataDir: string): string[] {
   return logFilesIn(logDir(dataDir));
 }

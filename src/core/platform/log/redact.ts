@@ -3,10 +3,13 @@
  * bundle (diagnostics/bundle.ts). Two independent rules, because either alone misses cases:
  * - by value: every secret this process handles (credentials read from or written to the credential
  *   store, session tokens, the cache key) is registered with `rememberSecret`; any string holding
- *   one — an error message quoting a header, a stack, a URL — has it replaced, whatever the field is
+ *   one — an error message quoting a header, a stack, a URL — has it replaced, whatever the field
+ * is
  *   called. Base64 forms are registered too (HTTP Basic auth carries a key that way).
- * - by key: a field whose name says it holds a secret (password, token, secret, …key, authorization,
- *   cookie) is replaced whole, at any depth, even when its value was never registered (an operator's
+ * - by key: a field whose name says it holds a secret (password, token, secret, …key,
+ *   authorization,
+ *   cookie) is replaced whole, at any depth, even when its value was never registered (an
+ * operator's
  *   password typed into a payload).
  * URLs with a password (postgres://user:pw@host) have the password replaced wherever they appear.
  */
@@ -14,7 +17,10 @@ export const REDACTED = '[redacted]';
 
 const secrets = new Set<string>();
 
-/** Registers a secret value: from now on it is cut out of every log line and bundle. Short values are ignored (they would match by accident). */
+/**
+ * Registers a secret value: from now on it is cut out of every log line and bundle. Short values
+ * are ignored (they would match by accident).
+ */
 export function rememberSecret(value: string | null | undefined): void {
   if (!value || value.length < 8 || secrets.has(value)) return;
   secrets.add(value);
@@ -25,10 +31,16 @@ export function rememberSecret(value: string | null | undefined): void {
   if (escaped !== value) secrets.add(escaped);
 }
 
-/** Field names whose values are secrets: compared without case, '-' or '_' (apiKey, api_key, X-Api-Key). */
+/**
+ * Field names whose values are secrets: compared without case, '-' or '_' (apiKey, api_key,
+ * X-Api-Key).
+ */
 export function isSecretName(name: string): boolean {
   const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return /password|passphrase|passwd|secret|token|authorization|cookie|pragma/.test(n) || n.endsWith('key');
+  return (
+    /password|passphrase|passwd|secret|token|authorization|cookie|pragma/.test(n) ||
+    n.endsWith('key')
+  );
 }
 
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
@@ -54,8 +66,8 @@ function errorData(e: Error): Record<string, unknown> {
 /**
  * A deep copy of `value` with secrets cut out: by value everywhere and, with `byName`, every field
  * named like a secret replaced whole. Errors become plain data (type, message, stack, cause, own
- * fields), scrubbed like the rest. Past the depth limit or on a cycle, a marker instead of the data —
- * never the data unscrubbed.
+ * fields), scrubbed like the rest. Past the depth limit or on a cycle, a marker instead of the data
+ * — never the data unscrubbed.
  */
 export function scrubValue(value: unknown, options: { byName?: boolean } = {}): unknown {
   const byName = options.byName ?? true;
@@ -72,7 +84,11 @@ export function scrubValue(value: unknown, options: { byName?: boolean } = {}): 
       if (Buffer.isBuffer(v)) return `[${v.length} bytes]`;
       const source = v instanceof Error ? errorData(v) : (v as Record<string, unknown>);
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(source)) out[scrubText(k)] = byName && isSecretName(k) && x !== null && x !== undefined ? REDACTED : walk(x, depth + 1);
+      for (const [k, x] of Object.entries(source))
+        out[scrubText(k)] =
+          byName && isSecretName(k) && x !== null && x !== undefined
+            ? REDACTED
+            : walk(x, depth + 1);
       return out;
     } finally {
       seen.delete(v); // shared (not circular) references are walked again

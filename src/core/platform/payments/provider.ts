@@ -1,7 +1,7 @@
 /**
  * One interface for every payment provider (Xendit, Rise, the sandbox). The executor only ever
- * talks to this interface, so the exactly-once rules live in one place (src/core/domain/execution) and a
- * provider client only has to translate faithfully — including saying "I don't know" when it
+ * talks to this interface, so the exactly-once rules live in one place (src/core/domain/execution)
+ * and a provider client only has to translate faithfully — including saying "I don't know" when it
  * doesn't.
  *
  * Amounts are integer minor units (bigint) of `currency`; clients convert to and from the
@@ -12,12 +12,18 @@ export const PROVIDER_NAMES = ['xendit', 'rise', 'sandbox'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /**
- * A provider payout's status, normalised. Providers' unknown values are kept as 'OTHER' with the raw
- * text beside it: treated as non-terminal, shown, never a crash.
+ * A provider payout's status, normalised. Providers' unknown values are kept as 'OTHER' with the
+ * raw text beside it: treated as non-terminal, shown, never a crash.
  */
-export type ProviderStatus = 'ACCEPTED' | 'REQUESTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'REVERSED' | 'OTHER';
+export type ProviderStatus =
+  'ACCEPTED' | 'REQUESTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'REVERSED' | 'OTHER';
 
-export const TERMINAL_PROVIDER_STATUSES: ReadonlySet<ProviderStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED']);
+export const TERMINAL_PROVIDER_STATUSES: ReadonlySet<ProviderStatus> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'REVERSED',
+]);
 
 /** What we ask a provider to pay. Built once per attempt, persisted, then sent byte-for-byte. */
 export interface PayoutRequest {
@@ -50,8 +56,8 @@ export interface ProviderPayout {
 
 /**
  * The outcome of a create call. Only 'created' and 'rejected' are definite. 'unknown' (timeout,
- * network error, 5xx, unparseable answer) means the payout may or may not exist: the caller resolves
- * it by resending the same key and body, then by lookup — never by a new attempt.
+ * network error, 5xx, unparseable answer) means the payout may or may not exist: the caller
+ * resolves it by resending the same key and body, then by lookup — never by a new attempt.
  */
 export type CreateOutcome =
   | { kind: 'created'; payout: ProviderPayout }
@@ -75,7 +81,10 @@ export interface ChannelLimits {
 export class ProviderError extends Error {
   constructor(
     readonly provider: ProviderName,
-    /** 'unavailable': timeout/network/5xx; 'rate_limited': 429; 'rejected': a 4xx with a code; 'invalid_response': schema mismatch. */
+    /**
+     * 'unavailable': timeout/network/5xx; 'rate_limited': 429; 'rejected': a 4xx with a code;
+     * 'invalid_response': schema mismatch.
+     */
     readonly reason: 'unavailable' | 'rate_limited' | 'rejected' | 'invalid_response',
     message: string,
     readonly code: string | null = null,
@@ -107,10 +116,13 @@ export interface PayoutProvider {
   /** Channel limits for the pre-flight check; null when the provider publishes none. */
   channelLimits(channelCode: string, currency: string): Promise<ChannelLimits | null>;
   /**
-   * Every payout created in [from, to) as the provider records it, for reconciliation. `complete` is
-   * false when the provider could not list everything (paging cut off, an error mid-way).
+   * Every payout created in [from, to) as the provider records it, for reconciliation. `complete`
+   * is false when the provider could not list everything (paging cut off, an error mid-way).
    */
-  list(from: Date, to: Date): Promise<{ payouts: ProviderPayout[]; complete: boolean; problem?: string }>;
+  list(
+    from: Date,
+    to: Date,
+  ): Promise<{ payouts: ProviderPayout[]; complete: boolean; problem?: string }>;
 }
 
 /** Idempotency key for attempt `attempt` of payout `payoutId`: deterministic, never a timestamp. */

@@ -4,9 +4,9 @@
  * seconds on PGlite, and the grid asks for a page every time the operator scrolls or re-sorts.
  *
  * Why a kept result is never stale: it is built in one repeatable-read snapshot and remembers that
- * snapshot's xmin; while no write to its source tables is logged at or above it, nothing it was made
- * of has changed (central/changes.ts). Otherwise it is built again. While a calculation writes in
- * slices on the embedded store, its slices are looked past until it ends (central/lanes.ts): the
+ * snapshot's xmin; while no write to its source tables is logged at or above it, nothing it was
+ * made of has changed (central/changes.ts). Otherwise it is built again. While a calculation writes
+ * in slices on the embedded store, its slices are looked past until it ends (central/lanes.ts): the
  * console sees the ledger as before it, as PostgreSQL readers see it before its one commit.
  */
 import { changedSince, snapshotXmin } from '../central/changes.js';
@@ -41,12 +41,21 @@ export interface KeptKey {
  * `build`, run in one read-only repeatable-read transaction. `stillValid` may refuse a kept value
  * for reasons outside the tables (the rule version in force changes with time).
  */
-export async function keptResult<T>(store: CentralStore, k: KeptKey, build: (tx: CentralTx) => Promise<T>, stillValid: (value: T) => boolean = () => true): Promise<T> {
+export async function keptResult<T>(
+  store: CentralStore,
+  k: KeptKey,
+  build: (tx: CentralTx) => Promise<T>,
+  stillValid: (value: T) => boolean = () => true,
+): Promise<T> {
   let map = kept.get(store);
   if (!map) kept.set(store, (map = new Map()));
   const entry = map.get(k.key);
   const current = (e: Entry) => e.generation === store.lanes.generation && stillValid(e.value as T);
-  if (entry && current(entry) && !(await changedSince(store.db, entry.xmin, entry.sources, store.lanes.backgroundXids()))) {
+  if (
+    entry &&
+    current(entry) &&
+    !(await changedSince(store.db, entry.xmin, entry.sources, store.lanes.backgroundXids()))
+  ) {
     map.delete(k.key);
     map.set(k.key, entry); // most recently used last
     return entry.value as T;

@@ -7,20 +7,29 @@ import type { Sort } from './paging.js';
 
 export type Compare<R> = (a: R, b: R) => number;
 
-/** Orders kept per row set: the grid asks for many pages of one order, then the operator re-sorts. */
+/**
+ * Orders kept per row set: the grid asks for many pages of one order, then the operator re-sorts.
+ */
 const KEPT_ORDERS = 4;
 
-export const byText = <R>(f: (r: R) => string): Compare<R> => (a, b) => {
-  const x = f(a);
-  const y = f(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-export const byAmount = <R>(f: (r: R) => bigint): Compare<R> => (a, b) => {
-  const x = f(a);
-  const y = f(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-export const byNumber = <R>(f: (r: R) => number): Compare<R> => (a, b) => f(a) - f(b);
+export const byText =
+  <R>(f: (r: R) => string): Compare<R> =>
+  (a, b) => {
+    const x = f(a);
+    const y = f(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+export const byAmount =
+  <R>(f: (r: R) => bigint): Compare<R> =>
+  (a, b) => {
+    const x = f(a);
+    const y = f(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+export const byNumber =
+  <R>(f: (r: R) => number): Compare<R> =>
+  (a, b) =>
+    f(a) - f(b);
 
 export class OrderedRows<R, F extends string> {
   private readonly orders = new Map<string, R[]>();
@@ -41,7 +50,12 @@ export class OrderedRows<R, F extends string> {
       const sign = sort.dir === 'desc' ? -1 : 1;
       const isEmpty = this.empty[sort.field];
       const compare: Compare<R> = isEmpty
-        ? (a, b) => (isEmpty(a) !== isEmpty(b) ? (isEmpty(a) ? 1 : -1) : sign * by(a, b) || this.tieBreak(a, b))
+        ? (a, b) =>
+            isEmpty(a) !== isEmpty(b)
+              ? isEmpty(a)
+                ? 1
+                : -1
+              : sign * by(a, b) || this.tieBreak(a, b)
         : (a, b) => sign * by(a, b) || this.tieBreak(a, b);
       order = [...this.rows].sort(compare);
       this.orders.set(key, order);

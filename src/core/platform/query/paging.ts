@@ -1,7 +1,7 @@
 /**
  * What every paged console query shares: the grid's page request (AG Grid's infinite row model asks
- * for `offset`/`limit` as the operator scrolls), a sort over whitelisted fields, and the quick filter.
- * Sort fields map to SQL expressions chosen here, never to text from the request.
+ * for `offset`/`limit` as the operator scrolls), a sort over whitelisted fields, and the quick
+ * filter. Sort fields map to SQL expressions chosen here, never to text from the request.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
@@ -23,8 +23,18 @@ export interface Sort<F extends string> {
 /** The page fields of a grid query whose sortable fields are `fields`. */
 export function pageFields<const F extends string>(fields: readonly [F, ...F[]]) {
   return {
-    offset: z.number().int('must be a whole number').min(0, 'cannot be negative').max(100_000_000).optional(),
-    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_PAGE, `at most ${MAX_PAGE} rows per page`).optional(),
+    offset: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'cannot be negative')
+      .max(100_000_000)
+      .optional(),
+    limit: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(MAX_PAGE, `at most ${MAX_PAGE} rows per page`)
+      .optional(),
     sort: z
       .strictObject({
         field: z.enum(fields, { error: `must be one of ${fields.join(', ')}` }),
@@ -54,13 +64,24 @@ export function matchesAny(pattern: string, columns: readonly SQL[]): SQL {
  * ORDER BY for a sort request: the field's expression (from `columns`, a fixed map), its direction,
  * then the tie-breakers so that pages never overlap or skip a row.
  */
-export function orderBy<F extends string>(columns: Readonly<Record<F, SQL>>, sort: Sort<F> | undefined, fallback: Sort<F>, tieBreakers: readonly SQL[]): SQL {
+export function orderBy<F extends string>(
+  columns: Readonly<Record<F, SQL>>,
+  sort: Sort<F> | undefined,
+  fallback: Sort<F>,
+  tieBreakers: readonly SQL[],
+): SQL {
   const chosen = sort ?? fallback;
   const dir = chosen.dir === 'desc' ? sql.raw('DESC NULLS LAST') : sql.raw('ASC NULLS LAST');
-  return sql.join([sql`${columns[chosen.field]} ${dir}`, ...tieBreakers.map((t) => sql`${t} ASC`)], sql`, `);
+  return sql.join(
+    [sql`${columns[chosen.field]} ${dir}`, ...tieBreakers.map((t) => sql`${t} ASC`)],
+    sql`, `,
+  );
 }
 
-export function pageOf(input: { offset?: number | undefined; limit?: number | undefined }): { offset: number; limit: number } {
+export function pageOf(input: { offset?: number | undefined; limit?: number | undefined }): {
+  offset: number;
+  limit: number;
+} {
   return { offset: input.offset ?? 0, limit: input.limit ?? DEFAULT_PAGE };
 }
 

@@ -33,7 +33,8 @@ export interface RuleVersion {
 }
 
 export type CommissionStatus = 'pending' | 'payable' | 'voided';
-export type CommissionReason = 'conversion_pending' | 'hold_period' | 'affiliate_inactive' | 'refunded' | 'fraud' | null;
+export type CommissionReason =
+  'conversion_pending' | 'hold_period' | 'affiliate_inactive' | 'refunded' | 'fraud' | null;
 
 export interface CommissionResult {
   conversionId: string;
@@ -57,12 +58,23 @@ export interface CommissionError {
 
 const BPS_DENOMINATOR = 10_000n;
 
-/** The version in force at `at`: greatest effectiveFrom <= at; on equal effectiveFrom, the greatest version number. */
-export function ruleVersionAt(versions: readonly RuleVersion[], at: number): RuleVersion | undefined {
+/**
+ * The version in force at `at`: greatest effectiveFrom <= at; on equal effectiveFrom, the greatest
+ * version number.
+ */
+export function ruleVersionAt(
+  versions: readonly RuleVersion[],
+  at: number,
+): RuleVersion | undefined {
   let best: RuleVersion | undefined;
   for (const v of versions) {
     if (v.effectiveFrom > at) continue;
-    if (!best || v.effectiveFrom > best.effectiveFrom || (v.effectiveFrom === best.effectiveFrom && v.version > best.version)) best = v;
+    if (
+      !best ||
+      v.effectiveFrom > best.effectiveFrom ||
+      (v.effectiveFrom === best.effectiveFrom && v.version > best.version)
+    )
+      best = v;
   }
   return best;
 }
@@ -77,7 +89,8 @@ interface Prepared {
 }
 
 /** Invalid times sort first (they become errors) so the comparator stays a total order. */
-const sortTime = (c: ConversionInput): number => (Number.isSafeInteger(c.occurredAt) ? c.occurredAt : -Infinity);
+const sortTime = (c: ConversionInput): number =>
+  Number.isSafeInteger(c.occurredAt) ? c.occurredAt : -Infinity;
 const byTimeThenId = (a: ConversionInput, b: ConversionInput): number => {
   const ta = sortTime(a);
   const tb = sortTime(b);
@@ -91,7 +104,8 @@ export function computeAffiliateCommissions(
   versions: readonly RuleVersion[],
   asOf: number,
 ): { commissions: CommissionResult[]; errors: CommissionError[] } {
-  if (!Number.isFinite(asOf)) throw new RangeError('computeAffiliateCommissions: asOf must be epoch milliseconds');
+  if (!Number.isFinite(asOf))
+    throw new RangeError('computeAffiliateCommissions: asOf must be epoch milliseconds');
   const errors: CommissionError[] = [];
   const prepared: Prepared[] = [];
 
@@ -162,13 +176,23 @@ export function computeAffiliateCommissions(
 }
 
 /** Returns the rule version to use, or the reason the conversion cannot be priced. */
-function validate(c: ConversionInput, affiliateId: string, sameIdCount: number, versions: readonly RuleVersion[]): RuleVersion | string {
-  if (sameIdCount > 1) return `conversion id "${c.id}" appears ${sameIdCount} times in the input; none of them was priced`;
-  if (c.affiliateId !== affiliateId) return `conversion belongs to affiliate "${c.affiliateId}", not "${affiliateId}"`;
-  if (!Number.isSafeInteger(c.occurredAt)) return `occurredAt ${String(c.occurredAt)} is not a valid epoch-millisecond time`;
-  if (c.netAmount < 0n) return `net amount ${c.netAmount} minor units is negative; refunds are a status, not a negative amount`;
+function validate(
+  c: ConversionInput,
+  affiliateId: string,
+  sameIdCount: number,
+  versions: readonly RuleVersion[],
+): RuleVersion | string {
+  if (sameIdCount > 1)
+    return `conversion id "${c.id}" appears ${sameIdCount} times in the input; none of them was priced`;
+  if (c.affiliateId !== affiliateId)
+    return `conversion belongs to affiliate "${c.affiliateId}", not "${affiliateId}"`;
+  if (!Number.isSafeInteger(c.occurredAt))
+    return `occurredAt ${String(c.occurredAt)} is not a valid epoch-millisecond time`;
+  if (c.netAmount < 0n)
+    return `net amount ${c.netAmount} minor units is negative; refunds are a status, not a negative amount`;
   const v = ruleVersionAt(versions, c.occurredAt);
-  if (!v) return `no commission rule version is in force at ${new Date(c.occurredAt).toISOString()}`;
+  if (!v)
+    return `no commission rule version is in force at ${new Date(c.occurredAt).toISOString()}`;
   if (!v.rules.currencies.includes(c.currency)) {
     return `currency ${c.currency} is not in rule version ${v.version} (its currencies: ${v.rules.currencies.join(', ')})`;
   }
@@ -209,7 +233,10 @@ function price(p: Prepared, volumes: VolumeBook): { amount: bigint; rateBps: num
   if (override) {
     // Overrides replace both the percentage and the flat amount, and tiers never apply to them.
     const pct = divRound(c.netAmount * BigInt(override.percentBps), BPS_DENOMINATOR, 'HALF_EVEN');
-    return { amount: pct + (override.flatPerConversion?.[c.currency] ?? 0n), rateBps: override.percentBps };
+    return {
+      amount: pct + (override.flatPerConversion?.[c.currency] ?? 0n),
+      rateBps: override.percentBps,
+    };
   }
   const flat = v.rules.flatPerConversion?.[c.currency] ?? 0n;
   const tiers = v.rules.tiers;
@@ -218,12 +245,17 @@ function price(p: Prepared, volumes: VolumeBook): { amount: bigint; rateBps: num
     return { amount: pct + flat, rateBps: v.rules.percentBps };
   }
   const { numerator, rateBps } = tieredNumerator(tiers, p, volumes);
-  // Marginal revenue sums every bracket's part first, so this is still the one rounding per conversion.
+  // Marginal revenue sums every bracket's part first, so this is still the one rounding per
+  // conversion.
   return { amount: divRound(numerator, BPS_DENOMINATOR, 'HALF_EVEN') + flat, rateBps };
 }
 
 /** net × bps before the division by 10,000 (summed over brackets for marginal revenue tiers). */
-function tieredNumerator(tiers: Tiers, p: Prepared, volumes: VolumeBook): { numerator: bigint; rateBps: number } {
+function tieredNumerator(
+  tiers: Tiers,
+  p: Prepared,
+  volumes: VolumeBook,
+): { numerator: bigint; rateBps: number } {
   const { c } = p;
   const vol = volumes.of(p);
   // Bracket lower bounds in the basis' unit: minor units of this currency, or a conversion count.
@@ -257,19 +289,27 @@ function tieredNumerator(tiers: Tiers, p: Prepared, volumes: VolumeBook): { nume
 }
 
 const thresholdCache = new WeakMap<Tiers, Map<string, readonly bigint[]>>();
-/** The brackets' lower bounds in one currency (or as counts), computed once per rule set and currency. */
+/**
+ * The brackets' lower bounds in one currency (or as counts), computed once per rule set and
+ * currency.
+ */
 function thresholds(tiers: Tiers, currency: string): readonly bigint[] {
   let byCurrency = thresholdCache.get(tiers);
   if (!byCurrency) thresholdCache.set(tiers, (byCurrency = new Map()));
   let from = byCurrency.get(currency);
   if (!from) {
-    from = tiers.basis === 'net_revenue' ? tiers.brackets.map((b) => b.from[currency]!) : tiers.brackets.map((b) => BigInt(b.from));
+    from =
+      tiers.basis === 'net_revenue'
+        ? tiers.brackets.map((b) => b.from[currency]!)
+        : tiers.brackets.map((b) => BigInt(b.from));
     byCurrency.set(currency, from);
   }
   return from;
 }
 
-/** Index of the highest bracket whose lower bound is <= value (brackets start at 0 and increase). */
+/**
+ * Index of the highest bracket whose lower bound is <= value (brackets start at 0 and increase).
+ */
 function bracketAt(from: readonly bigint[], value: bigint): number {
   let idx = 0;
   for (let i = 1; i < from.length; i++) if (from[i]! <= value) idx = i;
@@ -293,7 +333,9 @@ interface Volume {
   countBefore: number;
 }
 
-/** A conversion's view of its group: what came before it, and (through the shared totals) the whole. */
+/**
+ * A conversion's view of its group: what came before it, and (through the shared totals) the whole.
+ */
 class GroupVolume implements Volume {
   constructor(
     private readonly totals: { net: bigint; count: number },
@@ -347,12 +389,16 @@ class VolumeBook {
 }
 
 /**
- * Adjustment still needed for a commission that is locked (in a live payout, or paid): such a row is
- * never rewritten; differences are recorded as adjustments instead. target is the freshly computed
- * amount (0n for a voided commission, giving a negative clawback). Returns 0n when nothing is owed
- * either way, so calling it again after recording the adjustment is idempotent.
+ * Adjustment still needed for a commission that is locked (in a live payout, or paid): such a row
+ * is never rewritten; differences are recorded as adjustments instead. target is the freshly
+ * computed amount (0n for a voided commission, giving a negative clawback). Returns 0n when nothing
+ * is owed either way, so calling it again after recording the adjustment is idempotent.
  */
-export function lockedCommissionDelta(lockedAmount: bigint, adjustedSoFar: bigint, target: bigint): bigint {
+export function lockedCommissionDelta(
+  lockedAmount: bigint,
+  adjustedSoFar: bigint,
+  target: bigint,
+): bigint {
   return target - (lockedAmount + adjustedSoFar);
 }
 
@@ -361,7 +407,10 @@ export function lockedCommissionDelta(lockedAmount: bigint, adjustedSoFar: bigin
  * may be negative clawbacks). Never pays a negative amount: when the sum is below zero, payable is
  * 0n and carriedForward holds the negative remainder (<= 0n) to net against later commissions.
  */
-export function payableBalance(commissionsPayable: bigint, openAdjustments: bigint): { payable: bigint; carriedForward: bigint } {
+export function payableBalance(
+  commissionsPayable: bigint,
+  openAdjustments: bigint,
+): { payable: bigint; carriedForward: bigint } {
   const net = commissionsPayable + openAdjustments;
   return net >= 0n ? { payable: net, carriedForward: 0n } : { payable: 0n, carriedForward: net };
 }

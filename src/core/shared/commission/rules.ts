@@ -1,10 +1,11 @@
 /**
- * Commission rule set: the JSON document treasury staff edit (see docs/commission-rules.md), its zod
- * schema, and the parsed form the engine works with (money as bigint minor units).
+ * Commission rule set: the JSON document treasury staff edit (see docs/commission-rules.md), its
+ * zod schema, and the parsed form the engine works with (money as bigint minor units).
  *
  * Validation runs in two passes so that one run reports *every* problem:
  *  1. zod checks the shape (types, ranges, enums, unknown keys — objects are strict so typos fail);
- *  2. a currency-aware pass checks what zod cannot know on its own: every per-currency map has exactly
+ *  2. a currency-aware pass checks what zod cannot know on its own: every per-currency map has
+ * exactly
  *     the declared currencies, each amount is a valid decimal *for that currency* ("12.345" is fine
  *     for KWD, not for USD), tier brackets start at zero and strictly increase.
  * The second pass reads the raw input defensively, so it also runs when the first pass failed.
@@ -46,7 +47,15 @@ const tiersJson = z.discriminatedUnion('basis', [
   }),
 ]);
 
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
 const payoutScheduleJson = z.discriminatedUnion('frequency', [
@@ -58,7 +67,10 @@ export const ruleSetJsonSchema = z.strictObject({
   /** Free text for humans (JSON has no comments). Ignored by the engine. */
   description: z.string().optional(),
   currencies: z.array(z.string()).min(1),
-  /** Capped at ten years: a longer hold is a typo, and keeps occurredAt + hold far inside safe integers. */
+  /**
+   * Capped at ten years: a longer hold is a typo, and keeps occurredAt + hold far inside safe
+   * integers.
+   */
   holdDays: z.int().min(0).max(3650),
   percentBps: bps,
   flatPerConversion: moneyMapJson.optional(),
@@ -97,8 +109,18 @@ export interface CountBracket {
   readonly percentBps: number;
 }
 export type Tiers =
-  | { readonly basis: 'net_revenue'; readonly mode: TierMode; readonly period: TierPeriod; readonly brackets: readonly RevenueBracket[] }
-  | { readonly basis: 'conversion_count'; readonly mode: TierMode; readonly period: TierPeriod; readonly brackets: readonly CountBracket[] };
+  | {
+      readonly basis: 'net_revenue';
+      readonly mode: TierMode;
+      readonly period: TierPeriod;
+      readonly brackets: readonly RevenueBracket[];
+    }
+  | {
+      readonly basis: 'conversion_count';
+      readonly mode: TierMode;
+      readonly period: TierPeriod;
+      readonly brackets: readonly CountBracket[];
+    };
 
 export type PayoutSchedule = z.infer<typeof payoutScheduleJson>;
 
@@ -150,7 +172,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 // Parsing
 // ---------------------------------------------------------------------------------------------
 
-/** Parse and validate a rule set document. Throws RuleSetError listing every problem with its path. */
+/**
+ * Parse and validate a rule set document. Throws RuleSetError listing every problem with its path.
+ */
 export function parseRuleSet(json: unknown): RuleSet {
   const issues: RuleSetIssue[] = [];
   const shape = ruleSetJsonSchema.safeParse(json, { error: friendlyMessage });
@@ -158,7 +182,11 @@ export function parseRuleSet(json: unknown): RuleSet {
     for (const issue of shape.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         // One line per key, with the key in the path, so "percentBP" points straight at the typo.
-        for (const key of issue.keys) issues.push({ path: formatPath([...issue.path, key]), message: 'unknown key (check the spelling)' });
+        for (const key of issue.keys)
+          issues.push({
+            path: formatPath([...issue.path, key]),
+            message: 'unknown key (check the spelling)',
+          });
       } else {
         issues.push({ path: formatPath(issue.path), message: issue.message });
       }
@@ -170,13 +198,18 @@ export function parseRuleSet(json: unknown): RuleSet {
 }
 
 /** Shorter, staff-readable messages for the commonest zod issues; others keep zod's text. */
-function friendlyMessage(issue: { code?: string; input?: unknown; expected?: string }): string | undefined {
+function friendlyMessage(issue: {
+  code?: string;
+  input?: unknown;
+  expected?: string;
+}): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
   return undefined;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Currency-aware checks on the raw input. Returns the declared currencies (valid ones only) so the
@@ -188,14 +221,23 @@ function checkCurrencies(json: unknown, issues: RuleSetIssue[]): string[] {
   if (Array.isArray(json.currencies)) {
     json.currencies.forEach((code, i) => {
       if (typeof code !== 'string') return; // zod reported it
-      if (!isCurrency(code)) issues.push({ path: `currencies[${i}]`, message: `"${code}" is not an ISO 4217 currency code (use capitals, e.g. USD)` });
-      else if (declared.includes(code)) issues.push({ path: `currencies[${i}]`, message: `${code} is listed twice` });
+      if (!isCurrency(code))
+        issues.push({
+          path: `currencies[${i}]`,
+          message: `"${code}" is not an ISO 4217 currency code (use capitals, e.g. USD)`,
+        });
+      else if (declared.includes(code))
+        issues.push({ path: `currencies[${i}]`, message: `${code} is listed twice` });
       else declared.push(code);
     });
   }
   // Key checks are only meaningful when "currencies" itself is usable.
-  const keysKnown = Array.isArray(json.currencies) && declared.length === json.currencies.length && declared.length > 0;
-  const map = (value: unknown, path: PathPart[]) => checkMoneyMap(value, path, keysKnown ? declared : null, issues);
+  const keysKnown =
+    Array.isArray(json.currencies) &&
+    declared.length === json.currencies.length &&
+    declared.length > 0;
+  const map = (value: unknown, path: PathPart[]) =>
+    checkMoneyMap(value, path, keysKnown ? declared : null, issues);
 
   map(json.flatPerConversion, ['flatPerConversion']);
   map(json.capPerPeriod, ['capPerPeriod']);
@@ -209,7 +251,11 @@ function checkCurrencies(json: unknown, issues: RuleSetIssue[]): string[] {
       if (typeof o.product === 'string') {
         const first = seen.get(o.product);
         // Two overrides for one product would make the price depend on list order: reject.
-        if (first !== undefined) issues.push({ path: `productOverrides[${i}].product`, message: `"${o.product}" already has an override at productOverrides[${first}]` });
+        if (first !== undefined)
+          issues.push({
+            path: `productOverrides[${i}].product`,
+            message: `"${o.product}" already has an override at productOverrides[${first}]`,
+          });
         else seen.set(o.product, i);
       }
     });
@@ -219,7 +265,9 @@ function checkCurrencies(json: unknown, issues: RuleSetIssue[]): string[] {
   if (isRecord(tiers) && Array.isArray(tiers.brackets)) {
     const brackets = tiers.brackets;
     if (tiers.basis === 'net_revenue') {
-      const parsed = brackets.map((b, i) => (isRecord(b) ? map(b.from, ['tiers', 'brackets', i, 'from']) : undefined));
+      const parsed = brackets.map((b, i) =>
+        isRecord(b) ? map(b.from, ['tiers', 'brackets', i, 'from']) : undefined,
+      );
       for (const code of declared) {
         checkIncreasing(
           parsed.map((m) => m?.[code]),
@@ -230,7 +278,11 @@ function checkCurrencies(json: unknown, issues: RuleSetIssue[]): string[] {
       }
     } else if (tiers.basis === 'conversion_count') {
       checkIncreasing(
-        brackets.map((b) => (isRecord(b) && Number.isSafeInteger(b.from) && (b.from as number) >= 0 ? BigInt(b.from as number) : undefined)),
+        brackets.map((b) =>
+          isRecord(b) && Number.isSafeInteger(b.from) && (b.from as number) >= 0
+            ? BigInt(b.from as number)
+            : undefined,
+        ),
         (i) => `tiers.brackets[${i}].from`,
         (v) => v.toString(),
         issues,
@@ -240,7 +292,10 @@ function checkCurrencies(json: unknown, issues: RuleSetIssue[]): string[] {
   return declared;
 }
 
-/** Brackets: first starts at zero, each next one strictly above the previous (skipping unparsable ones). */
+/**
+ * Brackets: first starts at zero, each next one strictly above the previous (skipping unparsable
+ * ones).
+ */
 function checkIncreasing(
   values: readonly (bigint | undefined)[],
   pathOf: (i: number) => string,
@@ -248,12 +303,19 @@ function checkIncreasing(
   issues: RuleSetIssue[],
 ): void {
   const first = values[0];
-  if (first !== undefined && first !== 0n) issues.push({ path: pathOf(0), message: `the first bracket must start at 0 (found ${show(first)})` });
+  if (first !== undefined && first !== 0n)
+    issues.push({
+      path: pathOf(0),
+      message: `the first bracket must start at 0 (found ${show(first)})`,
+    });
   for (let i = 1; i < values.length; i++) {
     const prev = values[i - 1];
     const cur = values[i];
     if (prev !== undefined && cur !== undefined && cur <= prev) {
-      issues.push({ path: pathOf(i), message: `must be greater than the previous bracket's ${show(prev)} (brackets must strictly increase)` });
+      issues.push({
+        path: pathOf(i),
+        message: `must be greater than the previous bracket's ${show(prev)} (brackets must strictly increase)`,
+      });
     }
   }
 }
@@ -262,18 +324,30 @@ function checkIncreasing(
  * Check one per-currency map: exactly the declared currencies as keys (when known) and an amount
  * valid for each currency. Returns the parsed minor units of the entries that parsed.
  */
-function checkMoneyMap(value: unknown, path: PathPart[], declared: readonly string[] | null, issues: RuleSetIssue[]): Record<string, bigint> | undefined {
+function checkMoneyMap(
+  value: unknown,
+  path: PathPart[],
+  declared: readonly string[] | null,
+  issues: RuleSetIssue[],
+): Record<string, bigint> | undefined {
   if (!isRecord(value)) return undefined; // absent or wrong type: zod reports it when it matters
   const at = (code: string) => formatPath([...path, code]);
   const out: Record<string, bigint> = {};
   if (declared) {
     for (const code of declared) {
-      if (!Object.hasOwn(value, code)) issues.push({ path: at(code), message: `missing: every per-currency map must list exactly ${declared.join(', ')}` });
+      if (!Object.hasOwn(value, code))
+        issues.push({
+          path: at(code),
+          message: `missing: every per-currency map must list exactly ${declared.join(', ')}`,
+        });
     }
   }
   for (const [code, text] of Object.entries(value)) {
     if (declared && !declared.includes(code)) {
-      issues.push({ path: at(code), message: `${code} is not one of the rule set's currencies (${declared.join(', ')})` });
+      issues.push({
+        path: at(code),
+        message: `${code} is not one of the rule set's currencies (${declared.join(', ')})`,
+      });
       continue;
     }
     if (typeof text !== 'string' || !isCurrency(code)) continue; // zod / the currencies check reports these
@@ -296,8 +370,17 @@ function build(doc: z.output<typeof ruleSetJsonSchema>, currencies: readonly str
   const tiers: Tiers | undefined = !doc.tiers
     ? undefined
     : doc.tiers.basis === 'net_revenue'
-      ? { ...doc.tiers, brackets: doc.tiers.brackets.map((b) => ({ from: minor(b.from), percentBps: b.percentBps })) }
-      : { ...doc.tiers, brackets: doc.tiers.brackets.map((b) => ({ from: b.from, percentBps: b.percentBps })) };
+      ? {
+          ...doc.tiers,
+          brackets: doc.tiers.brackets.map((b) => ({
+            from: minor(b.from),
+            percentBps: b.percentBps,
+          })),
+        }
+      : {
+          ...doc.tiers,
+          brackets: doc.tiers.brackets.map((b) => ({ from: b.from, percentBps: b.percentBps })),
+        };
   return {
     ...(doc.description !== undefined ? { description: doc.description } : {}),
     currencies: [...currencies],

@@ -41,7 +41,8 @@ function daysInMonth(year: number, month0: number): number {
  * The next payout date strictly after asOf's UTC calendar date, at 00:00 UTC.
  * "Today" never counts: run on a payout day (at any time of that day) and you get the next one,
  * so a payout run on Friday looks ahead to the following Friday rather than to itself.
- * Monthly day 29–31 falls back to the last day of shorter months (day 31 → 28 Feb, or 29 in leap years).
+ * Monthly day 29–31 falls back to the last day of shorter months (day 31 → 28 Feb, or 29 in leap
+ * years).
  */
 export function nextPayoutDate(asOf: Date, schedule: PayoutSchedule): Date {
   const t = asOf.getTime();
@@ -52,7 +53,7 @@ export function nextPayoutDate(asOf: Date, schedule: PayoutSchedule): Date {
   if (schedule.frequency === 'weekly') {
     const today = (asOf.getUTCDay() + 6) % 7; // 0 = Monday
     const target = WEEKDAYS.indexOf(schedule.weekday);
-    const ahead = ((target - today + 7) % 7) || 7; // same weekday → a full week ahead
+    const ahead = (target - today + 7) % 7 || 7; // same weekday → a full week ahead
     return new Date(Date.UTC(y, m, d + ahead));
   }
   const thisMonth = Math.min(schedule.day, daysInMonth(y, m));

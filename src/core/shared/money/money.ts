@@ -56,7 +56,10 @@ export function zero(currency: CurrencyCode): Money {
 
 function assertInRange(amount: bigint): void {
   if (amount > MAX_MINOR || amount < MIN_MINOR) {
-    throw new MoneyError('AMOUNT_OUT_OF_RANGE', `amount ${amount} minor units does not fit a 64-bit integer`);
+    throw new MoneyError(
+      'AMOUNT_OUT_OF_RANGE',
+      `amount ${amount} minor units does not fit a 64-bit integer`,
+    );
   }
 }
 
@@ -65,10 +68,18 @@ function assertInRange(amount: bigint): void {
  * Errors say what was wrong: empty, not a plain decimal ("1e3", "abc", "1,000"), too many decimals
  * for the currency ("12.345" USD), or negative where not allowed.
  */
-export function parseAmount(text: string, currency: CurrencyCode, options: ParseOptions = {}): bigint {
+export function parseAmount(
+  text: string,
+  currency: CurrencyCode,
+  options: ParseOptions = {},
+): bigint {
   const exponent = exponentOf(currency);
   const trimmed = text.trim();
-  if (trimmed === '') throw new MoneyError('EMPTY_AMOUNT', `amount is empty (expected a decimal such as ${example(currency)})`);
+  if (trimmed === '')
+    throw new MoneyError(
+      'EMPTY_AMOUNT',
+      `amount is empty (expected a decimal such as ${example(currency)})`,
+    );
   const m = DECIMAL.exec(trimmed);
   if (!m) {
     throw new MoneyError(
@@ -90,7 +101,11 @@ export function parseAmount(text: string, currency: CurrencyCode, options: Parse
     // Round the signed value: CEILING and FLOOR are not symmetric around zero, so rounding the
     // magnitude and negating afterwards would turn CEILING into FLOOR for negative amounts.
     const scaled = BigInt(whole + fraction);
-    amount = divRound(negative ? -scaled : scaled, pow10(fraction.length - exponent), options.rounding);
+    amount = divRound(
+      negative ? -scaled : scaled,
+      pow10(fraction.length - exponent),
+      options.rounding,
+    );
   } else {
     fraction = fraction.padEnd(exponent, '0');
     amount = BigInt(whole + fraction);
@@ -103,12 +118,19 @@ export function parseAmount(text: string, currency: CurrencyCode, options: Parse
   return amount;
 }
 
-export function parseMoney(text: string, currency: CurrencyCode, options: ParseOptions = {}): Money {
+export function parseMoney(
+  text: string,
+  currency: CurrencyCode,
+  options: ParseOptions = {},
+): Money {
   assertCurrency(currency);
   return { amount: parseAmount(text, currency, options), currency };
 }
 
-/** Canonical decimal text of a minor-unit amount: always exactly the currency's decimals, no grouping. */
+/**
+ * Canonical decimal text of a minor-unit amount: always exactly the currency's decimals, no
+ * grouping.
+ */
 export function formatAmount(amount: bigint, currency: CurrencyCode): string {
   const exponent = exponentOf(currency);
   const negative = amount < 0n;
@@ -131,7 +153,11 @@ export function displayMoney(m: Money): string {
 }
 
 function example(currency: CurrencyCode): string {
-  return formatAmount(1234n * pow10(exponentOf(currency)) + (exponentOf(currency) > 0 ? 5n * pow10(exponentOf(currency) - 1) : 0n), currency);
+  return formatAmount(
+    1234n * pow10(exponentOf(currency)) +
+      (exponentOf(currency) > 0 ? 5n * pow10(exponentOf(currency) - 1) : 0n),
+    currency,
+  );
 }
 
 function sameCurrency(a: Money, b: Money): void {
@@ -153,14 +179,19 @@ export function subtract(a: Money, b: Money): Money {
 export function sum(currency: CurrencyCode, items: Iterable<Money>): Money {
   let total = 0n;
   for (const m of items) {
-    if (m.currency !== currency) throw new MoneyError('CURRENCY_MISMATCH', `cannot add ${m.currency} to a ${currency} total`);
+    if (m.currency !== currency)
+      throw new MoneyError('CURRENCY_MISMATCH', `cannot add ${m.currency} to a ${currency} total`);
     total += m.amount;
   }
   return money(total, currency);
 }
 
 /** amount × bps / 10,000, rounded once by `mode` (basis points: 1 bps = 0.01 %). */
-export function applyBps(amount: bigint, bps: bigint, mode: RoundingMode = DEFAULT_ROUNDING): bigint {
+export function applyBps(
+  amount: bigint,
+  bps: bigint,
+  mode: RoundingMode = DEFAULT_ROUNDING,
+): bigint {
   return divRound(amount * bps, 10_000n, mode);
 }
 

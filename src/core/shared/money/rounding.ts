@@ -2,8 +2,8 @@
  * Integer division with an explicit rounding mode. This is the only place in the system where a
  * quotient of money is rounded; everything else calls `divRound`.
  *
- * Default: HALF_EVEN (banker's rounding): a tie goes to the even neighbour, so rounding errors do not
- * drift in one direction when many amounts are rounded (commissions, FX conversions).
+ * Default: HALF_EVEN (banker's rounding): a tie goes to the even neighbour, so rounding errors do
+ * not drift in one direction when many amounts are rounded (commissions, FX conversions).
  */
 export type RoundingMode =
   | 'HALF_EVEN' // ties to even neighbour (default)
@@ -15,12 +15,24 @@ export type RoundingMode =
   | 'FLOOR'; // toward -infinity
 
 export const DEFAULT_ROUNDING: RoundingMode = 'HALF_EVEN';
-export const ROUNDING_MODES: readonly RoundingMode[] = ['HALF_EVEN', 'HALF_UP', 'HALF_DOWN', 'UP', 'DOWN', 'CEILING', 'FLOOR'];
+export const ROUNDING_MODES: readonly RoundingMode[] = [
+  'HALF_EVEN',
+  'HALF_UP',
+  'HALF_DOWN',
+  'UP',
+  'DOWN',
+  'CEILING',
+  'FLOOR',
+];
 
 const abs = (n: bigint): bigint => (n < 0n ? -n : n);
 
 /** numerator / denominator rounded to an integer by `mode`. The denominator must not be zero. */
-export function divRound(numerator: bigint, denominator: bigint, mode: RoundingMode = DEFAULT_ROUNDING): bigint {
+export function divRound(
+  numerator: bigint,
+  denominator: bigint,
+  mode: RoundingMode = DEFAULT_ROUNDING,
+): bigint {
   if (denominator === 0n) throw new RangeError('division by zero');
   if (denominator < 0n) {
     numerator = -numerator;

@@ -17,15 +17,36 @@ export interface ActionProps {
   busy?: boolean;
 }
 
-export function Action({ call, online, blocked, onRun, children, kind = 'plain', testId, busy }: ActionProps) {
+export function Action({
+  call,
+  online,
+  blocked,
+  onRun,
+  children,
+  kind = 'plain',
+  testId,
+  busy,
+}: ActionProps) {
   const { allowed, reason } = useGate(call, { online, blocked });
   return (
     <span className="action">
-      <button type="button" className={`btn ${kind}`} disabled={!allowed || busy} title={reason ?? undefined} data-testid={testId} aria-describedby={reason && testId ? `${testId}-reason` : undefined} onClick={() => void onRun()}>
+      <button
+        type="button"
+        className={`btn ${kind}`}
+        disabled={!allowed || busy}
+        title={reason ?? undefined}
+        data-testid={testId}
+        aria-describedby={reason && testId ? `${testId}-reason` : undefined}
+        onClick={() => void onRun()}
+      >
         {busy ? '…' : children}
       </button>
       {reason && (
-        <span className="reason" id={testId ? `${testId}-reason` : undefined} data-testid={testId ? `${testId}-reason` : undefined}>
+        <span
+          className="reason"
+          id={testId ? `${testId}-reason` : undefined}
+          data-testid={testId ? `${testId}-reason` : undefined}
+        >
           {reason}
         </span>
       )}

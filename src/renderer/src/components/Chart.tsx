@@ -1,15 +1,22 @@
 /**
- * Small charts (AG Charts community v14) in the console's look: a bar chart of labelled counts and a
- * line chart of one or more series over periods. A chart is a picture of numbers that are also
+ * Small charts (AG Charts community v14) in the console's look: a bar chart of labelled counts and
+ * a line chart of one or more series over periods. A chart is a picture of numbers that are also
  * shown as text next to it (counts, exact amounts); it is never the only place a figure appears.
  *
  * Money: a chart needs a number to draw a bar's height. `plotAmount` turns minor units into an
  * approximate major-unit number for the geometry only, so an amount chart (`amounts`) shows no
- * figure derived from it: its value axis keeps its gridlines but has no labels, and its tooltips are
- * required and come from the exact decimal string kept in the datum. The exact figures themselves
- * are printed next to the chart.
+ * figure derived from it: its value axis keeps its gridlines but has no labels, and its tooltips
+ * are required and come from the exact decimal string kept in the datum. The exact figures
+ * themselves are printed next to the chart.
  */
-import { AgCharts, AllCommunityModule, ModuleRegistry, type AgCartesianChartOptions, type AgChartInstance, type AgChartOptions } from 'ag-charts-community';
+import {
+  AgCharts,
+  AllCommunityModule,
+  ModuleRegistry,
+  type AgCartesianChartOptions,
+  type AgChartInstance,
+  type AgChartOptions,
+} from 'ag-charts-community';
 import { useEffect, useMemo, useRef } from 'react';
 import { formatAmount } from '../../../core/host/bridge/contract';
 
@@ -52,17 +59,22 @@ let warmed = false;
 /**
  * AG Charts' first chart of a page's life pays its one-time setup (option machinery, theme, the
  * code's first runs): over 100 ms on its own. It is paid by a small chart of the same kind, drawn
- * off-screen in a turn of its own and thrown away, so no task carries it together with a real chart.
+ * off-screen in a turn of its own and thrown away, so no task carries it together with a real
+ * chart.
  */
 function warmUp(): void {
   const box = document.createElement('div');
   box.setAttribute('aria-hidden', 'true');
-  box.style.cssText = 'position:absolute;left:-10000px;top:0;width:320px;height:160px;visibility:hidden';
+  box.style.cssText =
+    'position:absolute;left:-10000px;top:0;width:320px;height:160px;visibility:hidden';
   document.body.appendChild(box);
   const chart = AgCharts.create({
     ...BASE,
     container: box,
-    data: [{ x: 'a', y: 1 }, { x: 'b', y: 2 }],
+    data: [
+      { x: 'a', y: 1 },
+      { x: 'b', y: 2 },
+    ],
     series: [{ type: 'bar', xKey: 'x', yKey: 'y' }],
   } as AgChartOptions);
   // Its first layout runs in the microtasks after this turn; removed in a later turn.
@@ -97,14 +109,25 @@ function nextTurn(): void {
 }
 
 /** Any AG Charts options, sized by its container. */
-export function Chart({ options, height = 180, testId, label }: { options: AgChartOptions; height?: number | string; testId?: string; label: string }) {
+export function Chart({
+  options,
+  height = 180,
+  testId,
+  label,
+}: {
+  options: AgChartOptions;
+  height?: number | string;
+  testId?: string;
+  label: string;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<AgChartInstance | null>(null);
   const latest = useRef(options);
   latest.current = options;
   useEffect(() => {
     const cancel = inTurn(() => {
-      if (container.current) chart.current = AgCharts.create({ ...latest.current, container: container.current });
+      if (container.current)
+        chart.current = AgCharts.create({ ...latest.current, container: container.current });
     });
     return () => {
       cancel();
@@ -114,7 +137,10 @@ export function Chart({ options, height = 180, testId, label }: { options: AgCha
   }, []);
   // Later options update the chart in place (before its turn, the turn takes the latest).
   useEffect(() => {
-    if (chart.current && container.current) chart.current.update({ ...options, container: container.current }).catch((e: unknown) => console.error(e));
+    if (chart.current && container.current)
+      chart.current
+        .update({ ...options, container: container.current })
+        .catch((e: unknown) => console.error(e));
   }, [options]);
   return (
     <div className="chart" style={{ height }} data-testid={testId} role="img" aria-label={label}>
@@ -129,12 +155,22 @@ export function Chart({ options, height = 180, testId, label }: { options: AgCha
  * through an axis tick nor through the tooltip's fallback of the plotted value. Plain numbers
  * (counts, rates): the value is its own text, so the tooltip may fall back to it.
  */
-type ValueText<Args extends unknown[]> = { amounts: true; tooltip(...args: Args): string } | { amounts?: false; tooltip?(...args: Args): string };
+type ValueText<Args extends unknown[]> =
+  | { amounts: true; tooltip(...args: Args): string }
+  | { amounts?: false; tooltip?(...args: Args): string };
 
 /** The value axis: no labels for amounts (gridlines only); whole numbers only for counts. */
 function valueAxisLabel(amounts: boolean | undefined, integers?: boolean) {
   if (amounts) return { enabled: false };
-  return { fontSize: 11, ...(integers ? { formatter: (p: { value: number }) => (Number.isInteger(p.value) ? INTEGER.format(p.value) : '') } : {}) };
+  return {
+    fontSize: 11,
+    ...(integers
+      ? {
+          formatter: (p: { value: number }) =>
+            Number.isInteger(p.value) ? INTEGER.format(p.value) : '',
+        }
+      : {}),
+  };
 }
 
 export type BarChartProps<T extends object> = ValueText<[datum: T]> & {
@@ -156,7 +192,21 @@ export type BarChartProps<T extends object> = ValueText<[datum: T]> & {
 };
 
 /** A bar chart of labelled values: counts by status, amounts by currency. */
-export function BarChart<T extends object>({ data, xKey, yKey, yName, amounts, tooltip, onSelect, horizontal, integers, colorOf, height, testId, label }: BarChartProps<T>) {
+export function BarChart<T extends object>({
+  data,
+  xKey,
+  yKey,
+  yName,
+  amounts,
+  tooltip,
+  onSelect,
+  horizontal,
+  integers,
+  colorOf,
+  height,
+  testId,
+  label,
+}: BarChartProps<T>) {
   const options = useMemo<AgCartesianChartOptions>(
     () => ({
       ...BASE,
@@ -170,10 +220,32 @@ export function BarChart<T extends object>({ data, xKey, yKey, yName, amounts, t
           direction: horizontal ? 'horizontal' : 'vertical',
           cornerRadius: 2,
           fill: PALETTE[0],
-          ...(colorOf ? { itemStyler: (p: { datum: T; datumIndex?: unknown }) => ({ fill: colorOf(p.datum, typeof p.datumIndex === 'number' ? p.datumIndex : data.indexOf(p.datum)) }) } : {}),
-          // The fallback shows the plotted value: only plain numbers get there (amounts must pass `tooltip`).
-          tooltip: { renderer: (p: { datum: T }) => ({ heading: String(p.datum[xKey]), data: [{ label: yName ?? yKey, value: tooltip ? tooltip(p.datum) : String(p.datum[yKey]) }] }) },
-          ...(onSelect ? { listeners: { seriesNodeClick: (e: { datum: T }) => onSelect(e.datum) }, cursor: 'pointer' } : {}),
+          ...(colorOf
+            ? {
+                itemStyler: (p: { datum: T; datumIndex?: unknown }) => ({
+                  fill: colorOf(
+                    p.datum,
+                    typeof p.datumIndex === 'number' ? p.datumIndex : data.indexOf(p.datum),
+                  ),
+                }),
+              }
+            : {}),
+          // The fallback shows the plotted value: only plain numbers get there (amounts must pass
+          // `tooltip`).
+          tooltip: {
+            renderer: (p: { datum: T }) => ({
+              heading: String(p.datum[xKey]),
+              data: [
+                { label: yName ?? yKey, value: tooltip ? tooltip(p.datum) : String(p.datum[yKey]) },
+              ],
+            }),
+          },
+          ...(onSelect
+            ? {
+                listeners: { seriesNodeClick: (e: { datum: T }) => onSelect(e.datum) },
+                cursor: 'pointer',
+              }
+            : {}),
         },
       ],
       axes: {
@@ -197,7 +269,10 @@ export interface LineSeries<T> {
   color?: string;
 }
 
-/** `tooltip` gives the text for a datum's value of one series (e.g. the exact amount kept next to it). */
+/**
+ * `tooltip` gives the text for a datum's value of one series (e.g. the exact amount kept next to
+ * it).
+ */
 export type LineChartProps<T extends object> = ValueText<[datum: T, yKey: keyof T & string]> & {
   data: T[];
   xKey: keyof T & string;
@@ -208,7 +283,16 @@ export type LineChartProps<T extends object> = ValueText<[datum: T, yKey: keyof 
 };
 
 /** A line chart of one or more series over ordered periods (days, weeks, months). */
-export function LineChart<T extends object>({ data, xKey, series, amounts, tooltip, height, testId, label }: LineChartProps<T>) {
+export function LineChart<T extends object>({
+  data,
+  xKey,
+  series,
+  amounts,
+  tooltip,
+  height,
+  testId,
+  label,
+}: LineChartProps<T>) {
   const options = useMemo<AgCartesianChartOptions>(
     () => ({
       ...BASE,
@@ -220,13 +304,32 @@ export function LineChart<T extends object>({ data, xKey, series, amounts, toolt
         yKey: s.yKey,
         yName: s.yName,
         stroke: s.color ?? PALETTE[i % PALETTE.length],
-        marker: { enabled: data.length <= 60, size: 5, fill: s.color ?? PALETTE[i % PALETTE.length] },
+        marker: {
+          enabled: data.length <= 60,
+          size: 5,
+          fill: s.color ?? PALETTE[i % PALETTE.length],
+        },
         // As in BarChart: the fallback is reached by plain numbers only.
-        tooltip: { renderer: (p: { datum: T }) => ({ heading: String(p.datum[xKey]), data: [{ label: s.yName, value: tooltip ? tooltip(p.datum, s.yKey) : String(p.datum[s.yKey]) }] }) },
+        tooltip: {
+          renderer: (p: { datum: T }) => ({
+            heading: String(p.datum[xKey]),
+            data: [
+              {
+                label: s.yName,
+                value: tooltip ? tooltip(p.datum, s.yKey) : String(p.datum[s.yKey]),
+              },
+            ],
+          }),
+        },
       })),
       axes: {
         x: { type: 'category', position: 'bottom', label: { fontSize: 11 } },
-        y: { type: 'number', position: 'left', label: valueAxisLabel(amounts), gridLine: { style: [{ stroke: '#eef1f6' }] } },
+        y: {
+          type: 'number',
+          position: 'left',
+          label: valueAxisLabel(amounts),
+          gridLine: { style: [{ stroke: '#eef1f6' }] },
+        },
       },
     }),
     [data, xKey, series, amounts, tooltip],

@@ -9,7 +9,9 @@ import { call, describeError } from '../api';
 import { useConsole } from '../store';
 import { ErrorLine, ProgressBar } from './Panel';
 
-/** The demo the page loads: small enough to be ready in seconds, large enough to show every view. */
+/**
+ * The demo the page loads: small enough to be ready in seconds, large enough to show every view.
+ */
 const DEMO = { affiliates: 1000, conversions: 20_000, seed: 7 } as const;
 
 export function FirstRun() {
@@ -42,14 +44,20 @@ export function FirstRun() {
     if (password !== repeat) return setError('the two passwords differ');
     try {
       setStep('Creating the administrator');
-      await call('operators.bootstrap', { username, password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) });
+      await call('operators.bootstrap', {
+        username,
+        password,
+        ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+      });
       const signed = await call('session.signIn', { username, password });
       if (!signed.ok) throw new Error(signed.reason);
       setPassword('');
       setRepeat('');
       if (demo) {
         await withProgress('Loading demo data', (id) => call('demo.generate', DEMO, { id }));
-        await withProgress('Calculating commissions', (id) => call('commissions.calculate', {}, { id }));
+        await withProgress('Calculating commissions', (id) =>
+          call('commissions.calculate', {}, { id }),
+        );
       }
       useConsole.getState().signedIn(await call('console.manifest', {}));
     } catch (err) {
@@ -61,36 +69,86 @@ export function FirstRun() {
 
   return (
     <div className="signin">
-      <form onSubmit={submit} className="card" aria-label="First run: create the first administrator" data-testid="first-run">
+      <form
+        onSubmit={submit}
+        className="card"
+        aria-label="First run: create the first administrator"
+        data-testid="first-run"
+      >
         <h1>Welcome to Treasury Console</h1>
         <p className="muted">
-          This central store has no operators yet{host ? ` (${host.central})` : ''}. Create the first super-administrator: they add everyone else in
-          Operators &amp; roles.
+          This central store has no operators yet{host ? ` (${host.central})` : ''}. Create the
+          first super-administrator: they add everyone else in Operators &amp; roles.
         </p>
         <label>
           Username
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required data-testid="first-run-username" />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+            data-testid="first-run-username"
+          />
         </label>
         <label>
           Display name (optional)
-          <input name="displayName" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+          <input
+            name="displayName"
+            value={displayName}
+            onChange={(e) => setDisplayName(e.target.value)}
+          />
         </label>
         <label>
           Password (at least 12 characters)
-          <input name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required data-testid="first-run-password" />
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            data-testid="first-run-password"
+          />
         </label>
         <label>
           Repeat the password
-          <input name="repeat" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} required data-testid="first-run-repeat" />
+          <input
+            name="repeat"
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+            required
+            data-testid="first-run-repeat"
+          />
         </label>
         <label className="check">
-          <input type="checkbox" checked={demo} onChange={(e) => setDemo(e.target.checked)} data-testid="first-run-demo" />
-          Load demo data: {DEMO.affiliates.toLocaleString('en-US')} affiliates and {DEMO.conversions.toLocaleString('en-US')} conversions; some are paid through the sandbox provider, which needs no
-          credentials
+          <input
+            type="checkbox"
+            checked={demo}
+            onChange={(e) => setDemo(e.target.checked)}
+            data-testid="first-run-demo"
+          />
+          Load demo data: {DEMO.affiliates.toLocaleString('en-US')} affiliates and{' '}
+          {DEMO.conversions.toLocaleString('en-US')} conversions; some are paid through the sandbox
+          provider, which needs no credentials
         </label>
         <ErrorLine error={error} />
-        {step && <ProgressBar done={progress?.done ?? 0} total={progress?.total} label={progress?.phase ?? step} testId="first-run-progress" />}
-        <button type="submit" className="btn primary" disabled={step !== null} data-testid="first-run-submit">
+        {step && (
+          <ProgressBar
+            done={progress?.done ?? 0}
+            total={progress?.total}
+            label={progress?.phase ?? step}
+            testId="first-run-progress"
+          />
+        )}
+        <button
+          type="submit"
+          className="btn primary"
+          disabled={step !== null}
+          data-testid="first-run-submit"
+        >
           {step ? `${step}…` : 'Create and sign in'}
         </button>
       </form>

@@ -4,17 +4,37 @@
  * row model: blocks of rows are fetched through the bridge as the operator scrolls, sorts or
  * filters — the renderer never holds more than the blocks in its cache.
  */
-import { AllCommunityModule, ModuleRegistry, themeQuartz, type ColDef, type GridApi, type IDatasource, type SortModelItem } from 'ag-grid-community';
+import {
+  AllCommunityModule,
+  ModuleRegistry,
+  themeQuartz,
+  type ColDef,
+  type GridApi,
+  type IDatasource,
+  type SortModelItem,
+} from 'ag-grid-community';
 import { AgGridReact, type AgGridReactProps } from 'ag-grid-react';
 import { forwardRef, useLayoutEffect, useMemo, useRef, type DependencyList } from 'react';
 import { money } from '../format';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
-export const gridTheme = themeQuartz.withParams({ fontSize: 13, headerFontSize: 13, rowHeight: 32, headerHeight: 36, spacing: 6, fontFamily: 'inherit' });
+export const gridTheme = themeQuartz.withParams({
+  fontSize: 13,
+  headerFontSize: 13,
+  rowHeight: 32,
+  headerHeight: 36,
+  spacing: 6,
+  fontFamily: 'inherit',
+});
 
 /** An amount column: minor units in `field`, the currency in `currencyField` (or a fixed code). */
-export function moneyColumn<T>(field: string, headerName: string, currencyField = 'currency', extra: Partial<ColDef<T>> = {}): ColDef<T> {
+export function moneyColumn<T>(
+  field: string,
+  headerName: string,
+  currencyField = 'currency',
+  extra: Partial<ColDef<T>> = {},
+): ColDef<T> {
   return {
     field: field as never,
     headerName,
@@ -29,7 +49,13 @@ export function moneyColumn<T>(field: string, headerName: string, currencyField 
       if (y === null) return 1;
       return x < y ? -1 : 1;
     },
-    valueFormatter: (p) => money(p.value as string | null, typeof currencyField === 'string' && /^[A-Z]{3}$/.test(currencyField) ? currencyField : ((p.data as Record<string, string> | undefined)?.[currencyField] ?? null)),
+    valueFormatter: (p) =>
+      money(
+        p.value as string | null,
+        typeof currencyField === 'string' && /^[A-Z]{3}$/.test(currencyField)
+          ? currencyField
+          : ((p.data as Record<string, string> | undefined)?.[currencyField] ?? null),
+      ),
     filter: false,
     ...extra,
   };
@@ -46,7 +72,10 @@ export interface PageRequest {
  * A datasource for the infinite row model over a paged query: AG Grid asks for rows
  * [startRow, endRow) with its sort and filter model; we ask the bridge for exactly that page.
  */
-export function pagedDatasource<Row>(fetchPage: (request: PageRequest) => Promise<{ total: number; rows: Row[] }>, onError?: (error: unknown) => void): IDatasource {
+export function pagedDatasource<Row>(
+  fetchPage: (request: PageRequest) => Promise<{ total: number; rows: Row[] }>,
+  onError?: (error: unknown) => void,
+): IDatasource {
   return {
     getRows(params) {
       const sort: SortModelItem | undefined = params.sortModel[0];
@@ -107,16 +136,31 @@ export function usePagedDatasource<Page extends { total: number; rows: unknown[]
  * through `datasource`, at most 50 blocks kept, two requests in flight.
  */
 export function pagedRows(datasource: IDatasource, block: number) {
-  return { rowModelType: 'infinite', datasource, cacheBlockSize: block, maxBlocksInCache: 50, maxConcurrentDatasourceRequests: 2, infiniteInitialRowCount: block } as const;
+  return {
+    rowModelType: 'infinite',
+    datasource,
+    cacheBlockSize: block,
+    maxBlocksInCache: 50,
+    maxConcurrentDatasourceRequests: 2,
+    infiniteInitialRowCount: block,
+  } as const;
 }
 
 export type GridProps<T> = AgGridReactProps<T> & { height?: number | string; testId?: string };
 
-/** The console's grid: themed, keyboard-navigable, sized by its container unless a height is given. */
-export const Grid = forwardRef(function Grid<T>({ height = '100%', testId, defaultColDef, ...props }: GridProps<T>, ref: React.Ref<AgGridReact<T>>) {
+/**
+ * The console's grid: themed, keyboard-navigable, sized by its container unless a height is given.
+ */
+export const Grid = forwardRef(function Grid<T>(
+  { height = '100%', testId, defaultColDef, ...props }: GridProps<T>,
+  ref: React.Ref<AgGridReact<T>>,
+) {
   // The same object while the caller's is the same: a new one each render made AG Grid rebuild
   // every column on each render (the payables grid's first rows waited for it twice).
-  const columnDefaults = useMemo(() => ({ sortable: true, resizable: true, filter: true, minWidth: 90, ...defaultColDef }), [defaultColDef]);
+  const columnDefaults = useMemo(
+    () => ({ sortable: true, resizable: true, filter: true, minWidth: 90, ...defaultColDef }),
+    [defaultColDef],
+  );
   return (
     <div style={{ height, width: '100%' }} data-testid={testId} className="grid">
       <AgGridReact<T>

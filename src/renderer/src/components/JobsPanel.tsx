@@ -21,9 +21,19 @@ import { ProgressBar } from './Panel';
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
 
-const title = (job: JobView) => (isExport(job.name) ? exportTitle(job.name as ExportName) : job.name === CALC ? calcTitle : job.name);
+const title = (job: JobView) =>
+  isExport(job.name)
+    ? exportTitle(job.name as ExportName)
+    : job.name === CALC
+      ? calcTitle
+      : job.name;
 
-const doneText = (job: JobView) => (isExport(job.name) ? exportDone(job) : job.name === CALC ? calcDone(job) : `${title(job)} finished`);
+const doneText = (job: JobView) =>
+  isExport(job.name)
+    ? exportDone(job)
+    : job.name === CALC
+      ? calcDone(job)
+      : `${title(job)} finished`;
 
 /** "1 min 05 s" */
 function duration(ms: number): string {
@@ -65,7 +75,11 @@ function useJobsPolling(): void {
           seen.current.set(job.id, job.state);
           if (before !== 'running' || job.state === 'running') continue;
           if (job.state === 'succeeded') state.notify('success', doneText(job));
-          else state.notify(job.state === 'cancelled' ? 'info' : 'error', `${title(job)} ${job.state}${job.error ? `: ${job.error.message}` : ''}`);
+          else
+            state.notify(
+              job.state === 'cancelled' ? 'info' : 'error',
+              `${title(job)} ${job.state}${job.error ? `: ${job.error.message}` : ''}`,
+            );
         }
         for (const [id, url] of Object.entries(state.downloads)) {
           const job = list.find((j) => j.id === id);
@@ -94,7 +108,13 @@ export function JobsButton() {
   const running = jobs.filter((j) => j.state === 'running').length;
   return (
     <>
-      <button type="button" className="btn plain" onClick={() => useConsole.getState().showJobs(!open)} data-testid="jobs-button" aria-expanded={open}>
+      <button
+        type="button"
+        className="btn plain"
+        onClick={() => useConsole.getState().showJobs(!open)}
+        data-testid="jobs-button"
+        aria-expanded={open}
+      >
         Jobs{running > 0 ? ` (${running} running)` : ''}
       </button>
       {open && <JobsDrawer jobs={jobs} />}
@@ -113,15 +133,30 @@ function JobsDrawer({ jobs }: { jobs: JobView[] }) {
   return (
     // A shelf at the bottom right, not a drawer over the page: the operator keeps working beside
     // it, and the pages' own actions (top right) stay within reach.
-    <aside className="jobs-panel" role="dialog" aria-label="Jobs" data-testid="jobs-panel" onKeyDown={(e) => e.key === 'Escape' && close()}>
+    <aside
+      className="jobs-panel"
+      role="dialog"
+      aria-label="Jobs"
+      data-testid="jobs-panel"
+      onKeyDown={(e) => e.key === 'Escape' && close()}
+    >
       <header>
         <h2>Jobs</h2>
-        <button type="button" className="btn plain" onClick={close} aria-label="Close the jobs panel">
+        <button
+          type="button"
+          className="btn plain"
+          onClick={close}
+          aria-label="Close the jobs panel"
+        >
           ✕
         </button>
       </header>
       <div className="jobs-body">
-        {jobs.length === 0 && <p className="muted">No jobs yet. Exports and other long work run here while you keep working.</p>}
+        {jobs.length === 0 && (
+          <p className="muted">
+            No jobs yet. Exports and other long work run here while you keep working.
+          </p>
+        )}
         {jobs.map((job) => (
           <JobRow key={job.id} job={job} now={now} />
         ))}
@@ -147,29 +182,61 @@ function JobRow({ job, now }: { job: JobView; now: number }) {
   return (
     <div className="card job" data-testid="job" data-state={job.state} data-job={job.name}>
       <h2>
-        {title(job)} <span className={`badge job-${job.state}`} data-testid="job-state">{job.state}</span>
+        {title(job)}{' '}
+        <span className={`badge job-${job.state}`} data-testid="job-state">
+          {job.state}
+        </span>
       </h2>
-      {job.state === 'running' && <ProgressBar done={job.done ?? 0} total={job.total ?? undefined} label={job.phase ?? 'starting'} testId="job-progress" />}
+      {job.state === 'running' && (
+        <ProgressBar
+          done={job.done ?? 0}
+          total={job.total ?? undefined}
+          label={job.phase ?? 'starting'}
+          testId="job-progress"
+        />
+      )}
       <p className="muted small" data-testid="job-times">
         {job.state === 'running' ? 'running for' : 'took'} {duration(elapsed)}
         {left ? ` · about ${left} left` : ''}
       </p>
       {job.state === 'running' && job.cancellable && (
-        <button type="button" className="btn" onClick={() => void cancel()} disabled={cancelling} data-testid="job-cancel">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => void cancel()}
+          disabled={cancelling}
+          data-testid="job-cancel"
+        >
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       )}
-      {job.state === 'running' && !job.cancellable && <p className="muted small">This job commits as it goes and cannot be cancelled half-way.</p>}
+      {job.state === 'running' && !job.cancellable && (
+        <p className="muted small">This job commits as it goes and cannot be cancelled half-way.</p>
+      )}
       {job.state === 'succeeded' && <JobResult job={job} />}
-      {job.error && <p className="error" data-testid="job-error">{job.error.message}</p>}
+      {job.error && (
+        <p className="error" data-testid="job-error">
+          {job.error.message}
+        </p>
+      )}
     </div>
   );
 }
 
 /** An export's file, rows, totals and checksum; other jobs' results in brief. */
 function JobResult({ job }: { job: JobView }) {
-  if (!isExport(job.name)) return <p className="small" data-testid="job-result">{job.name === CALC ? calcDone(job) : 'Done.'}</p>;
-  const r = job.result as { file: string; rowCount: number; fileSha256: string; totals: { column: string; currency: string; group: string | null; amount: string }[] };
+  if (!isExport(job.name))
+    return (
+      <p className="small" data-testid="job-result">
+        {job.name === CALC ? calcDone(job) : 'Done.'}
+      </p>
+    );
+  const r = job.result as {
+    file: string;
+    rowCount: number;
+    fileSha256: string;
+    totals: { column: string; currency: string; group: string | null; amount: string }[];
+  };
   const browser = useConsole.getState().host?.host === 'browser';
   return (
     <div className="small" data-testid="job-result">

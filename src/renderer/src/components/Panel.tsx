@@ -1,7 +1,20 @@
-/** Layout pieces shared by the views: a page with a title and toolbar, a card, a side drawer, a modal. */
+/**
+ * Layout pieces shared by the views: a page with a title and toolbar, a card, a side drawer, a
+ * modal.
+ */
 import type { ReactNode } from 'react';
 
-export function Page({ title, actions, children, testId }: { title: string; actions?: ReactNode; children: ReactNode; testId?: string }) {
+export function Page({
+  title,
+  actions,
+  children,
+  testId,
+}: {
+  title: string;
+  actions?: ReactNode;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <section className="page" data-testid={testId}>
       <header className="page-header">
@@ -13,7 +26,17 @@ export function Page({ title, actions, children, testId }: { title: string; acti
   );
 }
 
-export function Card({ title, children, testId, wide }: { title: string; children: ReactNode; testId?: string; wide?: boolean }) {
+export function Card({
+  title,
+  children,
+  testId,
+  wide,
+}: {
+  title: string;
+  children: ReactNode;
+  testId?: string;
+  wide?: boolean;
+}) {
   return (
     <div className={`card${wide ? ' wide' : ''}`} data-testid={testId}>
       <h2>{title}</h2>
@@ -22,9 +45,25 @@ export function Card({ title, children, testId, wide }: { title: string; childre
   );
 }
 
-export function Drawer({ title, onClose, children, testId }: { title: string; onClose(): void; children: ReactNode; testId?: string }) {
+export function Drawer({
+  title,
+  onClose,
+  children,
+  testId,
+}: {
+  title: string;
+  onClose(): void;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
-    <aside className="drawer" role="dialog" aria-label={title} data-testid={testId} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <aside
+      className="drawer"
+      role="dialog"
+      aria-label={title}
+      data-testid={testId}
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
       <header>
         <h2>{title}</h2>
         <button type="button" className="btn plain" onClick={onClose} aria-label="Close" autoFocus>
@@ -36,10 +75,24 @@ export function Drawer({ title, onClose, children, testId }: { title: string; on
   );
 }
 
-export function Modal({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
+export function Modal({
+  title,
+  children,
+  testId,
+}: {
+  title: string;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-modal="true" aria-label={title} data-testid={testId}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        data-testid={testId}
+      >
         <h2>{title}</h2>
         {children}
       </div>
@@ -55,10 +108,28 @@ export function ErrorLine({ error }: { error: string | null | undefined }) {
   ) : null;
 }
 
-export function ProgressBar({ done, total, label, testId }: { done: number; total?: number | undefined; label?: string; testId?: string }) {
+export function ProgressBar({
+  done,
+  total,
+  label,
+  testId,
+}: {
+  done: number;
+  total?: number | undefined;
+  label?: string;
+  testId?: string;
+}) {
   const pct = total && total > 0 ? Math.min(100, Math.floor((done * 100) / total)) : null;
   return (
-    <div className="progress" data-testid={testId} role="progressbar" aria-valuenow={pct ?? undefined} aria-valuemin={0} aria-valuemax={100} aria-label={label}>
+    <div
+      className="progress"
+      data-testid={testId}
+      role="progressbar"
+      aria-valuenow={pct ?? undefined}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-label={label}
+    >
       <div className="bar" style={{ width: `${pct ?? 100}%` }} data-indeterminate={pct === null} />
       <span className="progress-label">
         {label ? `${label}: ` : ''}

@@ -54,16 +54,34 @@ function SignInForm() {
       <form onSubmit={submit} className="card" aria-label="Sign in" data-testid="signin">
         <h1>Treasury Console</h1>
         <p className="muted">
-          {host ? (host.online ? `Central store: ${host.central}` : `Offline — ${host.offlineReason ?? 'the central store cannot be reached'}. You can sign in if you signed in here before.`) : 'Connecting…'}
+          {host
+            ? host.online
+              ? `Central store: ${host.central}`
+              : `Offline — ${host.offlineReason ?? 'the central store cannot be reached'}. You can sign in if you signed in here before.`
+            : 'Connecting…'}
         </p>
         {endedBecause && <p className="warning">{endedBecause}</p>}
         <label>
           Username
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} autoFocus required />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            autoFocus
+            required
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
         <ErrorLine error={error} />
         <button type="submit" className="btn primary" disabled={busy} data-testid="signin-submit">

@@ -1,4 +1,7 @@
-/** Step-up: approve, execute, retry and credential changes ask for the password again (valid 5 minutes). */
+/**
+ * Step-up: approve, execute, retry and credential changes ask for the password again (valid 5
+ * minutes).
+ */
 import { useState } from 'react';
 import { useConsole } from '../store';
 import { Modal } from './Panel';
@@ -21,7 +24,15 @@ export function StepUpDialog() {
           done(password);
         }}
       >
-        <input type="password" aria-label="Password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus data-testid="stepup-password" />
+        <input
+          type="password"
+          aria-label="Password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoFocus
+          data-testid="stepup-password"
+        />
         <div className="row">
           <button type="submit" className="btn primary" data-testid="stepup-confirm">
             Confirm

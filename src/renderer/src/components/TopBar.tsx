@@ -1,7 +1,8 @@
 /**
  * Always visible: who is signed in and as what, online or offline (and why), when the cache last
  * synced, how many commands wait in the outbox and how many the central store refused (conflicts).
- * Polled every 10 s; "Sync now" pushes and pulls. Jobs (exports and other long work) open from here.
+ * Polled every 10 s; "Sync now" pushes and pulls. Jobs (exports and other long work) open from
+ * here.
  */
 import { useEffect, useState } from 'react';
 import { call, describeError } from '../api';
@@ -35,7 +36,12 @@ export function TopBar() {
     setSyncing(true);
     try {
       const r = await call('sync.run', {});
-      useConsole.getState().notify(r.online ? 'success' : 'info', r.online ? 'Synced with the central store' : `Not synced: ${r.reason ?? 'offline'}`);
+      useConsole
+        .getState()
+        .notify(
+          r.online ? 'success' : 'info',
+          r.online ? 'Synced with the central store' : `Not synced: ${r.reason ?? 'offline'}`,
+        );
     } catch (error) {
       useConsole.getState().notify('error', describeError(error));
     } finally {
@@ -55,12 +61,28 @@ export function TopBar() {
       <span data-testid="operator">
         {manifest.operator.username} <span className="role">{manifest.operator.role}</span>
       </span>
-      <span className={`badge ${online ? 'online' : 'offline'}`} data-testid="connectivity" title={host?.offlineReason ?? host?.central ?? ''}>
+      <span
+        className={`badge ${online ? 'online' : 'offline'}`}
+        data-testid="connectivity"
+        title={host?.offlineReason ?? host?.central ?? ''}
+      >
         {online ? 'Online' : 'Offline'}
       </span>
-      {!online && host?.offlineReason && <span className="muted small offline-reason" data-testid="offline-reason" title={host.offlineReason}>{host.offlineReason}</span>}
+      {!online && host?.offlineReason && (
+        <span
+          className="muted small offline-reason"
+          data-testid="offline-reason"
+          title={host.offlineReason}
+        >
+          {host.offlineReason}
+        </span>
+      )}
       {host?.credentials.fallback && (
-        <span className="badge fallback" data-testid="credential-store" title={host.credentials.note ?? host.credentials.label}>
+        <span
+          className="badge fallback"
+          data-testid="credential-store"
+          title={host.credentials.note ?? host.credentials.label}
+        >
           Credentials: {host.credentials.label}
         </span>
       )}
@@ -76,7 +98,12 @@ export function TopBar() {
       <Action call="sync.run" online onRun={syncNow} busy={syncing} testId="sync-now">
         Sync now
       </Action>
-      <button type="button" className="btn plain" onClick={() => void signOut()} data-testid="sign-out">
+      <button
+        type="button"
+        className="btn plain"
+        onClick={() => void signOut()}
+        data-testid="sign-out"
+      >
         Sign out
       </button>
     </header>

@@ -24,7 +24,11 @@ const LIMITS = ['100', '500', '1000', '5000', '10000'];
 
 export function AuditView() {
   return (
-    <Allowed call="audit.tail" what="Reading the audit log" page={{ title: 'Audit log', testId: 'view-audit' }}>
+    <Allowed
+      call="audit.tail"
+      what="Reading the audit log"
+      page={{ title: 'Audit log', testId: 'view-audit' }}
+    >
       <AuditLog />
     </Allowed>
   );
@@ -44,7 +48,12 @@ function AuditLog() {
     try {
       const v = await verify();
       setVerified(v);
-      notify(v.intact ? 'success' : 'error', v.intact ? `Audit chain intact: ${count(v.entries)} entries checked` : `Audit chain broken: ${count(v.problems.length)} problems`);
+      notify(
+        v.intact ? 'success' : 'error',
+        v.intact
+          ? `Audit chain intact: ${count(v.entries)} entries checked`
+          : `Audit chain broken: ${count(v.problems.length)} problems`,
+      );
     } catch (error) {
       notify('error', describeError(error));
     } finally {
@@ -54,14 +63,46 @@ function AuditLog() {
 
   const columns = useMemo<ColDef<AuditEntry>[]>(
     () => [
-      { field: 'seq', headerName: 'Seq', width: 100, type: 'rightAligned', cellClass: 'num', sort: 'desc', comparator: (a: string, b: string) => (BigInt(a) === BigInt(b) ? 0 : BigInt(a) < BigInt(b) ? -1 : 1), valueFormatter: (p) => count(p.value as string) },
-      { field: 'at', headerName: 'At (UTC)', width: 170, valueFormatter: (p) => stamp(p.value as string) },
+      {
+        field: 'seq',
+        headerName: 'Seq',
+        width: 100,
+        type: 'rightAligned',
+        cellClass: 'num',
+        sort: 'desc',
+        comparator: (a: string, b: string) =>
+          BigInt(a) === BigInt(b) ? 0 : BigInt(a) < BigInt(b) ? -1 : 1,
+        valueFormatter: (p) => count(p.value as string),
+      },
+      {
+        field: 'at',
+        headerName: 'At (UTC)',
+        width: 170,
+        valueFormatter: (p) => stamp(p.value as string),
+      },
       { field: 'username', headerName: 'Operator', width: 120 },
       { field: 'action', headerName: 'Action', width: 210, tooltipField: 'action' },
-      { field: 'decision', headerName: 'Decision', width: 110, cellClassRules: { bad: (p) => p.value === 'denied' || p.value === 'failed' } },
+      {
+        field: 'decision',
+        headerName: 'Decision',
+        width: 110,
+        cellClassRules: { bad: (p) => p.value === 'denied' || p.value === 'failed' },
+      },
       { field: 'entityType', headerName: 'Entity', width: 140 },
-      { field: 'entityId', headerName: 'Entity id', width: 180, cellClass: 'mono-cell', tooltipField: 'entityId' },
-      { colId: 'change', headerName: 'Change', flex: 1, minWidth: 240, valueGetter: (p) => summarise(p.data) },
+      {
+        field: 'entityId',
+        headerName: 'Entity id',
+        width: 180,
+        cellClass: 'mono-cell',
+        tooltipField: 'entityId',
+      },
+      {
+        colId: 'change',
+        headerName: 'Change',
+        flex: 1,
+        minWidth: 240,
+        valueGetter: (p) => summarise(p.data),
+      },
       { field: 'ip', headerName: 'IP', width: 120 },
     ],
     [],
@@ -75,13 +116,37 @@ function AuditLog() {
         <>
           <label className="inline">
             Search
-            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="action, operator, entity…" data-testid="audit-search" />
+            <input
+              type="search"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder="action, operator, entity…"
+              data-testid="audit-search"
+            />
           </label>
-          <Select label="Newest" value={limit} onChange={setLimit} options={LIMITS.map((l) => ({ value: l, label: `${count(l)} entries` }))} testId="audit-limit" />
-          <button type="button" className="btn" onClick={tail.loadNewer} disabled={tail.loading} data-testid="audit-newer">
+          <Select
+            label="Newest"
+            value={limit}
+            onChange={setLimit}
+            options={LIMITS.map((l) => ({ value: l, label: `${count(l)} entries` }))}
+            testId="audit-limit"
+          />
+          <button
+            type="button"
+            className="btn"
+            onClick={tail.loadNewer}
+            disabled={tail.loading}
+            data-testid="audit-newer"
+          >
             Load newer
           </button>
-          <Action call="audit.verify" onRun={runVerify} busy={verifying} kind="primary" testId="audit-verify">
+          <Action
+            call="audit.verify"
+            onRun={runVerify}
+            busy={verifying}
+            kind="primary"
+            testId="audit-verify"
+          >
             Verify chain
           </Action>
         </>
@@ -90,7 +155,11 @@ function AuditLog() {
       {verified && <VerifyResult result={verified} />}
       <ErrorLine error={tail.error} />
       <p className="muted small">
-        {count(tail.entries.length)} entries held{tail.entries.length > 0 ? `, #${count(tail.entries[0]!.seq)} to #${count(tail.entries.at(-1)!.seq)}` : ''}. Click an entry (or press Enter) for its full before/after.
+        {count(tail.entries.length)} entries held
+        {tail.entries.length > 0
+          ? `, #${count(tail.entries[0]!.seq)} to #${count(tail.entries.at(-1)!.seq)}`
+          : ''}
+        . Click an entry (or press Enter) for its full before/after.
       </p>
       <div className="fill">
         <Grid<AuditEntry>
@@ -100,7 +169,9 @@ function AuditLog() {
           quickFilterText={search}
           getRowId={(p) => p.data.seq}
           onRowClicked={(e) => e.data && setOpen(e.data)}
-          onCellKeyDown={(e: CellKeyDownEvent<AuditEntry>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && setOpen(e.data)}
+          onCellKeyDown={(e: CellKeyDownEvent<AuditEntry>) =>
+            (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && setOpen(e.data)
+          }
           rowClass="clickable"
           loading={tail.loading && tail.entries.length === 0}
         />
@@ -115,12 +186,15 @@ function VerifyResult({ result }: { result: Verified }) {
     <Card title="Chain verification" testId="audit-verify-result">
       {result.intact ? (
         <p className="ok">
-          Intact: {count(result.entries)} entries checked, every hash recomputed and linked to the one before.
+          Intact: {count(result.entries)} entries checked, every hash recomputed and linked to the
+          one before.
         </p>
       ) : (
         <>
           <p className="error">
-            Broken: {count(result.entries)} entries checked, {count(result.problems.length)} problem{result.problems.length === 1 ? '' : 's'}. First break at entry #{count(String(result.problems[0]?.seq ?? '?'))}.
+            Broken: {count(result.entries)} entries checked, {count(result.problems.length)} problem
+            {result.problems.length === 1 ? '' : 's'}. First break at entry #
+            {count(String(result.problems[0]?.seq ?? '?'))}.
           </p>
           <ul className="problems">
             {result.problems.slice(0, 20).map((p, i) => (
@@ -140,14 +214,44 @@ function EntryDrawer({ entry, onClose }: { entry: AuditEntry; onClose(): void })
     <Drawer title={`Audit entry #${count(entry.seq)}`} onClose={onClose} testId="audit-entry">
       <table className="facts kv">
         <tbody>
-          <tr><th>At</th><td>{when(entry.at)}</td></tr>
-          <tr><th>Operator</th><td>{entry.username ?? '—'}</td></tr>
-          <tr><th>Action</th><td>{entry.action} ({entry.decision})</td></tr>
-          <tr><th>Entity</th><td>{entry.entityType} <span className="mono">{entry.entityId}</span></td></tr>
-          <tr><th>Command</th><td className="mono">{entry.commandId ?? '—'}</td></tr>
-          <tr><th>IP / workstation</th><td className="mono">{entry.ip ?? '—'} · {entry.workstationId ?? '—'}</td></tr>
-          <tr><th>Hash</th><td className="mono">{entry.hash}</td></tr>
-          <tr><th>Previous</th><td className="mono">{entry.prevHash}</td></tr>
+          <tr>
+            <th>At</th>
+            <td>{when(entry.at)}</td>
+          </tr>
+          <tr>
+            <th>Operator</th>
+            <td>{entry.username ?? '—'}</td>
+          </tr>
+          <tr>
+            <th>Action</th>
+            <td>
+              {entry.action} ({entry.decision})
+            </td>
+          </tr>
+          <tr>
+            <th>Entity</th>
+            <td>
+              {entry.entityType} <span className="mono">{entry.entityId}</span>
+            </td>
+          </tr>
+          <tr>
+            <th>Command</th>
+            <td className="mono">{entry.commandId ?? '—'}</td>
+          </tr>
+          <tr>
+            <th>IP / workstation</th>
+            <td className="mono">
+              {entry.ip ?? '—'} · {entry.workstationId ?? '—'}
+            </td>
+          </tr>
+          <tr>
+            <th>Hash</th>
+            <td className="mono">{entry.hash}</td>
+          </tr>
+          <tr>
+            <th>Previous</th>
+            <td className="mono">{entry.prevHash}</td>
+          </tr>
         </tbody>
       </table>
       <h3>Before</h3>
@@ -168,8 +272,11 @@ function summarise(e: AuditEntry | undefined): string {
     .slice(0, 6)
     .map(([k, v]) => {
       const b = before && typeof before === 'object' ? before[k] : undefined;
-      const show = (x: unknown) => (typeof x === 'object' ? JSON.stringify(x)?.slice(0, 40) : String(x));
-      return b !== undefined && show(b) !== show(v) ? `${k}: ${show(b)} → ${show(v)}` : `${k}: ${show(v)}`;
+      const show = (x: unknown) =>
+        typeof x === 'object' ? JSON.stringify(x)?.slice(0, 40) : String(x);
+      return b !== undefined && show(b) !== show(v)
+        ? `${k}: ${show(b)} → ${show(v)}`
+        : `${k}: ${show(v)}`;
     })
     .join(', ');
 }

@@ -26,7 +26,11 @@ export function BatchDetailView() {
   // Read again every 2 s while our execution runs, or while the batch is EXECUTING anywhere
   // (another workstation, an interrupted run, retries waiting to be sent).
   const [executingElsewhere, setExecutingElsewhere] = useState(false);
-  const shown = useQuery('batch.show', batchId ? { batch: batchId } : null, running || executingElsewhere ? 2000 : undefined);
+  const shown = useQuery(
+    'batch.show',
+    batchId ? { batch: batchId } : null,
+    running || executingElsewhere ? 2000 : undefined,
+  );
   const batch = shown.data && shown.data.id === batchId ? shown.data : undefined;
   const [selected, setSelected] = useState<BatchPayout | null>(null);
   useEffect(() => setExecutingElsewhere(batch?.status === 'EXECUTING'), [batch?.status]);
@@ -49,7 +53,12 @@ export function BatchDetailView() {
       title={batch ? `Batch ${batch.number}` : 'Batch'}
       testId="view-batch"
       actions={
-        <button type="button" className="btn plain" onClick={() => go('batches')} data-testid="batch-back">
+        <button
+          type="button"
+          className="btn plain"
+          onClick={() => go('batches')}
+          data-testid="batch-back"
+        >
           ← All batches
         </button>
       }
@@ -62,13 +71,32 @@ export function BatchDetailView() {
           <div className="batch-top">
             <BatchFacts batch={batch} />
             <BatchApprovals batch={batch} />
-            <BatchActions batch={batch} viewer={{ username: manifest.operator.username, permissions: manifest.permissions }} running={running} onChanged={shown.reload} />
+            <BatchActions
+              batch={batch}
+              viewer={{ username: manifest.operator.username, permissions: manifest.permissions }}
+              running={running}
+              onChanged={shown.reload}
+            />
           </div>
-          {(running || execution || AFTER_EXECUTION.has(batch.status)) && <ExecutionPanel batch={batch} execution={execution} asOf={shown.askedAt} />}
+          {(running || execution || AFTER_EXECUTION.has(batch.status)) && (
+            <ExecutionPanel batch={batch} execution={execution} asOf={shown.askedAt} />
+          )}
           <Card title="Payouts" testId="batch-payouts">
-            {AFTER_EXECUTION.has(batch.status) && <FailedPayoutActions batch={batch} selected={selected} running={running} onChanged={shown.reload} />}
+            {AFTER_EXECUTION.has(batch.status) && (
+              <FailedPayoutActions
+                batch={batch}
+                selected={selected}
+                running={running}
+                onChanged={shown.reload}
+              />
+            )}
             <div className="batch-payouts-grid">
-              <BatchPayoutsGrid batchId={batch.id} withFx={Object.keys(batch.fxRates ?? {}).length > 0} refreshToken={shown.data} onSelect={setSelected} />
+              <BatchPayoutsGrid
+                batchId={batch.id}
+                withFx={Object.keys(batch.fxRates ?? {}).length > 0}
+                refreshToken={shown.data}
+                onSelect={setSelected}
+              />
             </div>
           </Card>
         </div>

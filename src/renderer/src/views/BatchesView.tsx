@@ -34,7 +34,10 @@ interface BatchRow {
 export function BatchesView() {
   const go = useConsole((s) => s.go);
   const [status, setStatus] = useState('');
-  const list = useQuery('batch.list', { ...(status ? { status: status as (typeof BATCH_STATES)[number] } : {}), limit: 500 });
+  const list = useQuery('batch.list', {
+    ...(status ? { status: status as (typeof BATCH_STATES)[number] } : {}),
+    limit: 500,
+  });
 
   const rows = useMemo<BatchRow[]>(
     () =>
@@ -65,7 +68,16 @@ export function BatchesView() {
       { field: 'status', headerName: 'Status', flex: 1.2, minWidth: 180, cellRenderer: StatusCell },
       { field: 'currency', headerName: 'Currency', flex: 0.8, minWidth: 100 },
       { field: 'provider', headerName: 'Provider', flex: 0.8, minWidth: 90 },
-      { field: 'payouts', headerName: 'Payouts', type: 'rightAligned', cellClass: 'num', flex: 0.7, minWidth: 80, filter: false, valueFormatter: (p) => count(p.value as number) },
+      {
+        field: 'payouts',
+        headerName: 'Payouts',
+        type: 'rightAligned',
+        cellClass: 'num',
+        flex: 0.7,
+        minWidth: 80,
+        filter: false,
+        valueFormatter: (p) => count(p.value as number),
+      },
       {
         colId: 'total',
         headerName: 'Total',
@@ -77,11 +89,25 @@ export function BatchesView() {
         valueGetter: (p) => p.data?.totalMinor ?? null,
         valueFormatter: (p) => p.data?.totalText ?? '',
         // Exact comparison of minor units; batches in several currencies sort last.
-        comparator: (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : BigInt(a) < BigInt(b) ? -1 : 1),
+        comparator: (a: string | null, b: string | null) =>
+          a === b ? 0 : a === null ? 1 : b === null ? -1 : BigInt(a) < BigInt(b) ? -1 : 1,
       },
       { field: 'createdBy', headerName: 'Created by', flex: 0.8, minWidth: 105 },
-      { field: 'createdAt', headerName: 'Created (UTC)', flex: 1.1, minWidth: 180, valueFormatter: (p) => stamp(p.value as string), sort: 'desc' },
-      { field: 'approvals', headerName: 'Approvals', flex: 1.3, minWidth: 110, tooltipField: 'approvals' },
+      {
+        field: 'createdAt',
+        headerName: 'Created (UTC)',
+        flex: 1.1,
+        minWidth: 180,
+        valueFormatter: (p) => stamp(p.value as string),
+        sort: 'desc',
+      },
+      {
+        field: 'approvals',
+        headerName: 'Approvals',
+        flex: 1.3,
+        minWidth: 110,
+        tooltipField: 'approvals',
+      },
     ],
     [],
   );
@@ -94,7 +120,14 @@ export function BatchesView() {
       testId="view-batches"
       actions={
         <>
-          <Select label="Status" value={status} onChange={setStatus} options={BATCH_STATES} any="All states" testId="batches-status" />
+          <Select
+            label="Status"
+            value={status}
+            onChange={setStatus}
+            options={BATCH_STATES}
+            any="All states"
+            testId="batches-status"
+          />
           <button type="button" className="btn" onClick={list.reload} data-testid="batches-reload">
             Refresh
           </button>
@@ -103,7 +136,10 @@ export function BatchesView() {
     >
       <ErrorLine error={list.error?.message} />
       <p className="muted small">
-        {list.loading && !list.data ? 'Loading…' : `${count(rows.length)} batch${rows.length === 1 ? '' : 'es'}, newest first.`} Click a batch or press Enter to open it.
+        {list.loading && !list.data
+          ? 'Loading…'
+          : `${count(rows.length)} batch${rows.length === 1 ? '' : 'es'}, newest first.`}{' '}
+        Click a batch or press Enter to open it.
       </p>
       <div className="fill">
         <Grid<BatchRow>
@@ -112,10 +148,14 @@ export function BatchesView() {
           columnDefs={columns}
           getRowId={(p) => p.data.id}
           onRowClicked={(e) => open(e.data)}
-          onCellKeyDown={(e: CellKeyDownEvent<BatchRow>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && open(e.data)}
+          onCellKeyDown={(e: CellKeyDownEvent<BatchRow>) =>
+            (e.event as KeyboardEvent | undefined)?.key === 'Enter' && open(e.data)
+          }
           rowClass="clickable"
           loading={list.loading && !list.data}
-          overlayNoRowsTemplate={status ? `No ${status} batch` : 'No batch yet: build one in the batch builder'}
+          overlayNoRowsTemplate={
+            status ? `No ${status} batch` : 'No batch yet: build one in the batch builder'
+          }
         />
       </div>
     </Page>

@@ -18,7 +18,15 @@ import { IncludedTotals } from './builder/IncludedTotals';
 import { PreviewGrid } from './builder/PreviewGrid';
 import { RecalculateCommissions } from './builder/RecalculateCommissions';
 import { useDebounced } from './common/useDebounced';
-import { NO_FILTERS, previewInput, type BuilderFilters, type CreateResult, type Preview, type PreviewInput, type PreviewRow } from './builder/types';
+import {
+  NO_FILTERS,
+  previewInput,
+  type BuilderFilters,
+  type CreateResult,
+  type Preview,
+  type PreviewInput,
+  type PreviewRow,
+} from './builder/types';
 
 export function BuilderView() {
   const go = useConsole((s) => s.go);
@@ -27,7 +35,8 @@ export function BuilderView() {
   const [fxRates, setFxRates] = useState<Record<string, string>>({});
   const [fxErrors, setFxErrors] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<{ input: PreviewInput; result: Preview } | null>(null);
-  // The operator's own exclusions: the rows they unticked (a short list, whatever the preview's size).
+  // The operator's own exclusions: the rows they unticked (a short list, whatever the preview's
+  // size).
   const [leftOut, setLeftOut] = useState<ReadonlyMap<string, PreviewRow>>(new Map());
   const [show, setShow] = useState<'all' | 'eligible' | 'excluded'>('all');
   const [search, setSearch] = useState('');
@@ -48,15 +57,22 @@ export function BuilderView() {
     setError(null);
     setFxErrors({});
     try {
-      // The whole selection's totals, counts and FX pairs; the grid then asks for rows a block at a time.
-      const { rows: _none, ...result } = await call('batch.previewPage', { ...input, offset: 0, limit: 0 });
+      // The whole selection's totals, counts and FX pairs; the grid then asks for rows a block at a
+      // time.
+      const { rows: _none, ...result } = await call('batch.previewPage', {
+        ...input,
+        offset: 0,
+        limit: 0,
+      });
       setPreview({ input, result });
       setLeftOut(new Map());
       setPairsSeen((old) => [...new Set([...old, ...result.fxPairs.map((p) => p.pair)])].sort());
     } catch (e) {
       const fx = fxProblems(e);
       setFxErrors(fx);
-      setError(Object.keys(fx).length > 0 ? 'An FX rate is not valid: see below.' : describeError(e));
+      setError(
+        Object.keys(fx).length > 0 ? 'An FX rate is not valid: see below.' : describeError(e),
+      );
     } finally {
       setBusy(null);
     }
@@ -64,7 +80,11 @@ export function BuilderView() {
 
   const fxNeeds = useMemo<FxNeed[]>(() => {
     const pairs = new Map((preview?.result.fxPairs ?? []).map((p) => [p.pair, p]));
-    return pairsSeen.map((pair) => ({ pair, affiliates: pairs.get(pair)?.affiliates ?? 0, missing: pairs.get(pair)?.missing ?? 0 }));
+    return pairsSeen.map((pair) => ({
+      pair,
+      affiliates: pairs.get(pair)?.affiliates ?? 0,
+      missing: pairs.get(pair)?.missing ?? 0,
+    }));
   }, [pairsSeen, preview]);
 
   const onToggle = useCallback((row: PreviewRow) => {
@@ -76,14 +96,21 @@ export function BuilderView() {
     });
   }, []);
   const onPage = useCallback((page: { total: number }) => setShown(page.total), []);
-  const onGridError = useCallback((e: unknown) => notify('error', `Preview rows not loaded: ${describeError(e)}`), [notify]);
+  const onGridError = useCallback(
+    (e: unknown) => notify('error', `Preview rows not loaded: ${describeError(e)}`),
+    [notify],
+  );
 
   const create = async () => {
     if (!preview) return;
     setBusy('create');
     setError(null);
     try {
-      const result = await call('batch.create', { ...preview.input, ...(leftOut.size > 0 ? { leftOut: [...leftOut.keys()] } : {}), ...(note.trim() ? { note: note.trim() } : {}) });
+      const result = await call('batch.create', {
+        ...preview.input,
+        ...(leftOut.size > 0 ? { leftOut: [...leftOut.keys()] } : {}),
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       announce(result);
     } catch (e) {
       setError(describeError(e));
@@ -96,7 +123,10 @@ export function BuilderView() {
     const list = result.batches;
     const offline = (result as { offline?: boolean }).offline === true;
     const payouts = list.reduce((n, b) => n + b.payouts, 0);
-    notify('success', `${list.length === 1 ? `Batch ${list[0]!.number}` : `${count(list.length)} batches`} created with ${count(payouts)} payouts${offline ? ' (offline: sent to the central store at the next sync)' : ''}`);
+    notify(
+      'success',
+      `${list.length === 1 ? `Batch ${list[0]!.number}` : `${count(list.length)} batches`} created with ${count(payouts)} payouts${offline ? ' (offline: sent to the central store at the next sync)' : ''}`,
+    );
     setPreview(null);
     setLeftOut(new Map());
     if (list.length === 1) go('batch', list[0]!.id);
@@ -112,19 +142,41 @@ export function BuilderView() {
         : null;
 
   return (
-    <Page title="Batch builder" testId="view-builder" actions={<RecalculateCommissions onDone={() => preview && void runPreview()} />}>
+    <Page
+      title="Batch builder"
+      testId="view-builder"
+      actions={<RecalculateCommissions onDone={() => preview && void runPreview()} />}
+    >
       <div className="card builder-top">
         <BuilderFiltersForm filters={filters} currencies={currencies} onChange={setFilters} />
-        <FxRatesForm needs={fxNeeds} rates={fxRates} errors={fxErrors} onChange={(pair, rate) => setFxRates((r) => ({ ...r, [pair]: rate }))} />
+        <FxRatesForm
+          needs={fxNeeds}
+          rates={fxRates}
+          errors={fxErrors}
+          onChange={(pair, rate) => setFxRates((r) => ({ ...r, [pair]: rate }))}
+        />
         <div className="row">
-          <Action call="batch.preview" onRun={runPreview} busy={busy === 'preview'} kind={preview && !stale ? 'plain' : 'primary'} testId="builder-preview">
+          <Action
+            call="batch.preview"
+            onRun={runPreview}
+            busy={busy === 'preview'}
+            kind={preview && !stale ? 'plain' : 'primary'}
+            testId="builder-preview"
+          >
             Preview
           </Action>
-          {busy === 'preview' && <span className="muted small">Previewing every affiliate… (large programmes take a few seconds)</span>}
+          {busy === 'preview' && (
+            <span className="muted small">
+              Previewing every affiliate… (large programmes take a few seconds)
+            </span>
+          )}
           {preview && busy !== 'preview' && (
             <span className="muted small" data-testid="builder-preview-info">
-              {count(preview.result.considered)} affiliates considered, as of {preview.result.asOf.slice(0, 16).replace('T', ' ')} UTC
-              {(preview.result as { offline?: boolean }).offline ? ' — offline, from the local cache' : ''}
+              {count(preview.result.considered)} affiliates considered, as of{' '}
+              {preview.result.asOf.slice(0, 16).replace('T', ' ')} UTC
+              {(preview.result as { offline?: boolean }).offline
+                ? ' — offline, from the local cache'
+                : ''}
             </span>
           )}
           {stale && <span className="warning small">Filters changed: preview again.</span>}
@@ -138,9 +190,23 @@ export function BuilderView() {
             <div className="builder-create">
               <label>
                 Note (optional)
-                <input type="text" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} placeholder="e.g. November payout run" data-testid="builder-note" />
+                <input
+                  type="text"
+                  maxLength={500}
+                  value={note}
+                  onChange={(e) => setNote(e.target.value)}
+                  placeholder="e.g. November payout run"
+                  data-testid="builder-note"
+                />
               </label>
-              <Action call="batch.create" onRun={create} busy={busy === 'create'} blocked={createBlocked} kind="primary" testId="builder-create">
+              <Action
+                call="batch.create"
+                onRun={create}
+                busy={busy === 'create'}
+                blocked={createBlocked}
+                kind="primary"
+                testId="builder-create"
+              >
                 Create batch
               </Action>
             </div>
@@ -148,17 +214,41 @@ export function BuilderView() {
           <div className="row builder-grid-tools">
             <label className="inline">
               Show{' '}
-              <select value={show} onChange={(e) => setShow(e.target.value as typeof show)} data-testid="builder-show">
+              <select
+                value={show}
+                onChange={(e) => setShow(e.target.value as typeof show)}
+                data-testid="builder-show"
+              >
                 <option value="all">every affiliate</option>
                 <option value="eligible">eligible only</option>
                 <option value="excluded">excluded only</option>
               </select>
             </label>
-            <input type="search" placeholder="Affiliate id or name" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Search the preview" data-testid="builder-search" />
-            {shown !== null && <span className="muted small" data-testid="builder-shown">{count(shown)} shown</span>}
+            <input
+              type="search"
+              placeholder="Affiliate id or name"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              aria-label="Search the preview"
+              data-testid="builder-search"
+            />
+            {shown !== null && (
+              <span className="muted small" data-testid="builder-shown">
+                {count(shown)} shown
+              </span>
+            )}
           </div>
           <div className="grid-fill">
-            <PreviewGrid key={JSON.stringify(preview.input) + preview.result.asOf} input={preview.input} show={show} search={term} leftOut={leftOut} onToggle={onToggle} onPage={onPage} onError={onGridError} />
+            <PreviewGrid
+              key={JSON.stringify(preview.input) + preview.result.asOf}
+              input={preview.input}
+              show={show}
+              search={term}
+              leftOut={leftOut}
+              onToggle={onToggle}
+              onPage={onPage}
+              onError={onGridError}
+            />
           </div>
         </>
       )}

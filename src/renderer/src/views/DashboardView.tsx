@@ -20,7 +20,16 @@ import type { DashboardSummary } from './dashboard/types';
 const REFRESH_MS = 5000;
 
 /** Lifecycle order, so the chart reads left to right as a batch moves. */
-const STATUS_ORDER = ['DRAFT', 'SUBMITTED', 'APPROVED', 'EXECUTING', 'COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED', 'CANCELLED'];
+const STATUS_ORDER = [
+  'DRAFT',
+  'SUBMITTED',
+  'APPROVED',
+  'EXECUTING',
+  'COMPLETED',
+  'COMPLETED_WITH_FAILURES',
+  'FAILED',
+  'CANCELLED',
+];
 const STATUS_COLOR: Record<string, string> = {
   DRAFT: '#8a94a8',
   SUBMITTED: '#a35a00',
@@ -38,7 +47,11 @@ export function DashboardView() {
   const d = summary.data;
   const currencies = useCurrencies(d);
   // When an execution started or finished here, the summary is asked again at once (not in 5 s).
-  const running = useConsole((s) => Object.values(s.progress).filter((p) => p.name === 'batch.execute' && p.phase !== 'done').length);
+  const running = useConsole(
+    (s) =>
+      Object.values(s.progress).filter((p) => p.name === 'batch.execute' && p.phase !== 'done')
+        .length,
+  );
   const { reload } = summary;
   const seen = useRef(running);
   useEffect(() => {
@@ -53,7 +66,10 @@ export function DashboardView() {
         <>
           {d && (
             <span className="muted small" data-testid="dash-calc-last-run">
-              Commissions last calculated: {d.calcLastRun ? `${ago(d.calcLastRun.at)} (${count(d.calcLastRun.conversions)} conversions, as of ${when(d.calcLastRun.asOf)})` : 'never'}
+              Commissions last calculated:{' '}
+              {d.calcLastRun
+                ? `${ago(d.calcLastRun.at)} (${count(d.calcLastRun.conversions)} conversions, as of ${when(d.calcLastRun.asOf)})`
+                : 'never'}
             </span>
           )}
           <button
@@ -100,14 +116,20 @@ export function DashboardView() {
   );
 }
 
-/** The currencies the dashboard knows we owe in, for the balance lookups (stable across refreshes). */
+/**
+ * The currencies the dashboard knows we owe in, for the balance lookups (stable across refreshes).
+ */
 function useCurrencies(d: DashboardSummary | undefined): string[] {
-  const key = (d?.payables ?? []).map((p) => p.currency).sort().join(',');
+  const key = (d?.payables ?? [])
+    .map((p) => p.currency)
+    .sort()
+    .join(',');
   return useMemo(() => (key ? key.split(',') : []), [key]);
 }
 
 function PayableTotals({ payables }: { payables: DashboardSummary['payables'] }) {
-  if (payables.length === 0) return <p className="muted">Nothing is payable. Calculate commissions first.</p>;
+  if (payables.length === 0)
+    return <p className="muted">Nothing is payable. Calculate commissions first.</p>;
   return (
     <div className="currency-totals">
       {payables.map((p) => (
@@ -130,15 +152,42 @@ function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) 
     useConsole.setState({ batchesStatus: status });
     go('batches');
   };
-  const data = useMemo(() => [...batches].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status)).map((b) => ({ status: b.status, label: b.status.replace(/_/g, ' ').toLowerCase(), count: b.count })), [batches]);
+  const data = useMemo(
+    () =>
+      [...batches]
+        .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status))
+        .map((b) => ({
+          status: b.status,
+          label: b.status.replace(/_/g, ' ').toLowerCase(),
+          count: b.count,
+        })),
+    [batches],
+  );
   if (data.length === 0) return <p className="muted">No batches yet.</p>;
   return (
     <div className="batch-status">
-      <BarChart data={data} xKey="label" yKey="count" yName="batches" integers tooltip={(x) => count(x.count)} onSelect={(x) => showStatus(x.status)} colorOf={(x) => STATUS_COLOR[x.status] ?? '#1f5fbf'} height={150} label="Batches by status" testId="dash-batches-chart" />
+      <BarChart
+        data={data}
+        xKey="label"
+        yKey="count"
+        yName="batches"
+        integers
+        tooltip={(x) => count(x.count)}
+        onSelect={(x) => showStatus(x.status)}
+        colorOf={(x) => STATUS_COLOR[x.status] ?? '#1f5fbf'}
+        height={150}
+        label="Batches by status"
+        testId="dash-batches-chart"
+      />
       <ul className="status-list">
         {data.map((b) => (
           <li key={b.status}>
-            <button type="button" className="link" onClick={() => showStatus(b.status)} data-testid={`dash-status-${b.status}`}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => showStatus(b.status)}
+              data-testid={`dash-status-${b.status}`}
+            >
               <span className="swatch" style={{ background: STATUS_COLOR[b.status] }} aria-hidden />
               {b.label}
             </button>
@@ -153,16 +202,29 @@ function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) 
 function SecuritySummary({ security }: { security: DashboardSummary['security'] }) {
   const go = useConsole((s) => s.go);
   const gate = useGate('security.events');
-  if (!security) return <p className="reason" data-testid="dash-security-reason">{gate.reason ?? 'Security events are not available to you.'}</p>;
+  if (!security)
+    return (
+      <p className="reason" data-testid="dash-security-reason">
+        {gate.reason ?? 'Security events are not available to you.'}
+      </p>
+    );
   return (
     <>
       <div className="row">
-        <span className={`stat ${security.unacknowledged > 0 ? 'warning' : 'ok'}`} data-testid="dash-security-open">
+        <span
+          className={`stat ${security.unacknowledged > 0 ? 'warning' : 'ok'}`}
+          data-testid="dash-security-open"
+        >
           {count(security.unacknowledged)}
         </span>
         <span className="muted">unacknowledged</span>
         <span className="spacer" />
-        <button type="button" className="btn" onClick={() => go('security')} data-testid="dash-security-open-view">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => go('security')}
+          data-testid="dash-security-open-view"
+        >
           Open security events
         </button>
       </div>
@@ -172,7 +234,9 @@ function SecuritySummary({ security }: { security: DashboardSummary['security'] 
         <ul className="events">
           {security.recent.map((e) => (
             <li key={e.id}>
-              <span className={`risk ${e.risk}`}>{e.risk}</span> <strong>{e.kind.replace(/_/g, ' ')}</strong> {e.operator && <span className="muted">({e.operator})</span>}{' '}
+              <span className={`risk ${e.risk}`}>{e.risk}</span>{' '}
+              <strong>{e.kind.replace(/_/g, ' ')}</strong>{' '}
+              {e.operator && <span className="muted">({e.operator})</span>}{' '}
               <span className="muted small">{ago(e.at)}</span>
               {e.acknowledgedAt ? <span className="ok small"> · acknowledged</span> : null}
               {e.message && <div className="small muted">{e.message}</div>}
@@ -186,14 +250,27 @@ function SecuritySummary({ security }: { security: DashboardSummary['security'] 
 
 type Failure = DashboardSummary['recentFailures'][number];
 const FAILURE_COLUMNS: ColDef<Failure>[] = [
-  { field: 'at', headerName: 'When', valueFormatter: (p) => when(p.value), width: 210, sort: 'desc' },
+  {
+    field: 'at',
+    headerName: 'When',
+    valueFormatter: (p) => when(p.value),
+    width: 210,
+    sort: 'desc',
+  },
   { field: 'batchNumber', headerName: 'Batch', width: 150 },
   { field: 'affiliateId', headerName: 'Affiliate', width: 130 },
   moneyColumn<Failure>('amountMinor', 'Amount', 'currency', { width: 160 }),
   { field: 'provider', headerName: 'Provider', width: 100 },
   { field: 'failureCode', headerName: 'Code', width: 190 },
   // The provider's message; when it only repeats the code, the code column already says it.
-  { field: 'error', headerName: 'Message', flex: 1, minWidth: 240, tooltipField: 'error', valueFormatter: (p) => (p.value && p.value !== p.data?.failureCode ? p.value : '') },
+  {
+    field: 'error',
+    headerName: 'Message',
+    flex: 1,
+    minWidth: 240,
+    tooltipField: 'error',
+    valueFormatter: (p) => (p.value && p.value !== p.data?.failureCode ? p.value : ''),
+  },
 ];
 
 function RecentFailures({ failures }: { failures: Failure[] }) {
@@ -202,7 +279,13 @@ function RecentFailures({ failures }: { failures: Failure[] }) {
   // At most 20 rows (the summary's cap): the grid takes their height, no empty box below.
   return (
     <div className="fit-grid">
-      <Grid<Failure> testId="dash-failures-grid" columnDefs={FAILURE_COLUMNS} rowData={failures} height={gridHeight(failures.length)} onRowDoubleClicked={(e) => e.data && go('batch', e.data.batchId)} />
+      <Grid<Failure>
+        testId="dash-failures-grid"
+        columnDefs={FAILURE_COLUMNS}
+        rowData={failures}
+        height={gridHeight(failures.length)}
+        onRowDoubleClicked={(e) => e.data && go('batch', e.data.batchId)}
+      />
       <p className="muted small">Double-click a failure to open its batch.</p>
     </div>
   );

@@ -15,12 +15,27 @@ import { count, when } from '../format';
 import { gate, useConsole } from '../store';
 import { Select } from './common/Select';
 import { useAlerts } from './exceptions/alerts';
-import { ExceptionActionButtons, ExceptionActionDialog, pollNow, type PendingAction } from './exceptions/ExceptionActions';
+import {
+  ExceptionActionButtons,
+  ExceptionActionDialog,
+  pollNow,
+  type PendingAction,
+} from './exceptions/ExceptionActions';
 import { ExceptionDrawer } from './exceptions/ExceptionDrawer';
-import { ACTIONS, age, KIND_WORDS, KINDS, type ExceptionKind, type ExceptionRow, type ExceptionsPage } from './exceptions/kinds';
+import {
+  ACTIONS,
+  age,
+  KIND_WORDS,
+  KINDS,
+  type ExceptionKind,
+  type ExceptionRow,
+  type ExceptionsPage,
+} from './exceptions/kinds';
 
 const BLOCK = 100;
-/** The queue's order is the server's (oldest first): the grid neither sorts nor filters rows itself. */
+/**
+ * The queue's order is the server's (oldest first): the grid neither sorts nor filters rows itself.
+ */
 const COLUMN_DEFAULTS = { sortable: false, filter: false };
 
 interface GridContext {
@@ -28,20 +43,62 @@ interface GridContext {
 }
 
 function ActionsCell(p: ICellRendererParams<ExceptionRow, unknown, GridContext>) {
-  return p.data ? <ExceptionActionButtons row={p.data} onAction={p.context.onAction} compact /> : null;
+  return p.data ? (
+    <ExceptionActionButtons row={p.data} onAction={p.context.onAction} compact />
+  ) : null;
 }
 
 const COLUMNS: ColDef<ExceptionRow>[] = [
-  { field: 'ageMinutes', headerName: 'Age', width: 75, type: 'rightAligned', valueFormatter: (p) => (p.value === undefined ? '' : age(p.value as number)), tooltipValueGetter: (p) => (p.data ? `since ${when(p.data.since)}` : '') },
-  { field: 'kind', headerName: 'What', width: 130, valueFormatter: (p) => KIND_WORDS[p.value as ExceptionKind] ?? '', tooltipValueGetter: (p) => KIND_WORDS[p.value as ExceptionKind] ?? '' },
-  { colId: 'affiliate', headerName: 'Affiliate', width: 165, valueGetter: (p) => (p.data ? `${p.data.affiliateName} (${p.data.affiliateId})` : ''), tooltipValueGetter: (p) => (p.data?.affiliateHold ? `Payouts held: ${p.data.affiliateHold}` : '') },
+  {
+    field: 'ageMinutes',
+    headerName: 'Age',
+    width: 75,
+    type: 'rightAligned',
+    valueFormatter: (p) => (p.value === undefined ? '' : age(p.value as number)),
+    tooltipValueGetter: (p) => (p.data ? `since ${when(p.data.since)}` : ''),
+  },
+  {
+    field: 'kind',
+    headerName: 'What',
+    width: 130,
+    valueFormatter: (p) => KIND_WORDS[p.value as ExceptionKind] ?? '',
+    tooltipValueGetter: (p) => KIND_WORDS[p.value as ExceptionKind] ?? '',
+  },
+  {
+    colId: 'affiliate',
+    headerName: 'Affiliate',
+    width: 165,
+    valueGetter: (p) => (p.data ? `${p.data.affiliateName} (${p.data.affiliateId})` : ''),
+    tooltipValueGetter: (p) =>
+      p.data?.affiliateHold ? `Payouts held: ${p.data.affiliateHold}` : '',
+  },
   { field: 'batchNumber', headerName: 'Batch', width: 145, cellClass: 'clickable link-cell' },
   moneyColumn<ExceptionRow>('amountMinor', 'Amount', 'currency', { width: 145 }),
   { field: 'provider', headerName: 'Provider', width: 85 },
-  { field: 'message', headerName: 'What the provider said', flex: 1, minWidth: 160, tooltipField: 'message' },
-  { colId: 'attempts', headerName: 'Attempts', width: 85, type: 'rightAligned', cellClass: 'num', valueGetter: (p) => p.data?.attempts.length },
+  {
+    field: 'message',
+    headerName: 'What the provider said',
+    flex: 1,
+    minWidth: 160,
+    tooltipField: 'message',
+  },
+  {
+    colId: 'attempts',
+    headerName: 'Attempts',
+    width: 85,
+    type: 'rightAligned',
+    cellClass: 'num',
+    valueGetter: (p) => p.data?.attempts.length,
+  },
   // Pinned: the actions stay on screen however the other columns scroll.
-  { colId: 'actions', headerName: 'Actions', width: 180, pinned: 'right', cellRenderer: ActionsCell, cellClass: 'actions-cell' },
+  {
+    colId: 'actions',
+    headerName: 'Actions',
+    width: 180,
+    pinned: 'right',
+    cellRenderer: ActionsCell,
+    cellClass: 'actions-cell',
+  },
 ];
 
 /**
@@ -51,10 +108,15 @@ const COLUMNS: ColDef<ExceptionRow>[] = [
  */
 function actionsWidth(rows: readonly ExceptionRow[]): number {
   const button = (label: string) => 20 + label.length * 7;
-  const widest = Math.max(0, ...rows.map((r) => r.actions.reduce((w, a) => w + button(ACTIONS[a].label) + 4, 0)));
+  const widest = Math.max(
+    0,
+    ...rows.map((r) => r.actions.reduce((w, a) => w + button(ACTIONS[a].label) + 4, 0)),
+  );
   // Room for the reason said after the buttons when the operator may not take some of them.
   const state = useConsole.getState();
-  const refused = rows.some((r) => r.actions.some((a) => !gate(state, ACTIONS[a].call, { online: true }).allowed));
+  const refused = rows.some((r) =>
+    r.actions.some((a) => !gate(state, ACTIONS[a].call, { online: true }).allowed),
+  );
   return Math.min(520, Math.max(120, widest + 28 + (refused ? 220 : 0)));
 }
 
@@ -77,8 +139,11 @@ export function ExceptionsView() {
         const api = grid.current?.api;
         const now = api?.getColumn('actions')?.getActualWidth() ?? 0;
         const needed = actionsWidth(page.rows);
-        // A new filter starts over; later pages only widen it (a narrower one would cut earlier rows').
-        api?.setColumnWidths([{ key: 'actions', newWidth: request.offset === 0 ? needed : Math.max(now, needed) }]);
+        // A new filter starts over; later pages only widen it (a narrower one would cut earlier
+        // rows').
+        api?.setColumnWidths([
+          { key: 'actions', newWidth: request.offset === 0 ? needed : Math.max(now, needed) },
+        ]);
       },
       onError: (e) => setError(`The queue was not read: ${describeError(e)}`),
     },
@@ -90,7 +155,10 @@ export function ExceptionsView() {
     setGeneration((g) => g + 1);
     void useAlerts.getState().poll();
   }, []);
-  const onAction = useCallback((p: PendingAction) => (p.action === 'poll' ? void pollNow(p.row).then(reload) : setPending(p)), [reload]);
+  const onAction = useCallback(
+    (p: PendingAction) => (p.action === 'poll' ? void pollNow(p.row).then(reload) : setPending(p)),
+    [reload],
+  );
   const context = useMemo<GridContext>(() => ({ onAction }), [onAction]);
 
   const onCellClicked = (e: CellClickedEvent<ExceptionRow>) => {
@@ -98,7 +166,8 @@ export function ExceptionsView() {
     if (e.colDef.field === 'batchNumber') go('batch', e.data.batchId);
     else setOpen(e.data);
   };
-  const onCellKeyDown = (e: CellKeyDownEvent<ExceptionRow>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && setOpen(e.data);
+  const onCellKeyDown = (e: CellKeyDownEvent<ExceptionRow>) =>
+    (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && setOpen(e.data);
 
   return (
     <Page
@@ -113,7 +182,9 @@ export function ExceptionsView() {
       <div className="filters" role="search">
         <KindFilter kind={kind} onChange={setKind} summary={summary} />
         <span className="muted small" data-testid="exceptions-total">
-          {summary ? `${count(summary.total)} payout${summary.total === 1 ? '' : 's'} ${kind ? `(${KIND_WORDS[kind].toLowerCase()})` : 'need a person'}` : ''}
+          {summary
+            ? `${count(summary.total)} payout${summary.total === 1 ? '' : 's'} ${kind ? `(${KIND_WORDS[kind].toLowerCase()})` : 'need a person'}`
+            : ''}
         </span>
       </div>
       <ErrorLine error={error} />
@@ -129,19 +200,46 @@ export function ExceptionsView() {
           onCellClicked={onCellClicked}
           onCellKeyDown={onCellKeyDown}
           tooltipShowDelay={300}
-          localeText={{ noRowsToShow: kind ? 'No exception of this kind' : 'No payout needs a person' }}
+          localeText={{
+            noRowsToShow: kind ? 'No exception of this kind' : 'No payout needs a person',
+          }}
         />
       </div>
-      <p className="muted small">Click a row (or press Enter on it) for the provider’s whole message and every attempt; click a batch number to open the batch.</p>
+      <p className="muted small">
+        Click a row (or press Enter on it) for the provider’s whole message and every attempt; click
+        a batch number to open the batch.
+      </p>
       {open && <ExceptionDrawer row={open} onClose={() => setOpen(null)} onAction={onAction} />}
-      {pending && <ExceptionActionDialog pending={pending} onClose={() => setPending(null)} onDone={reload} />}
+      {pending && (
+        <ExceptionActionDialog pending={pending} onClose={() => setPending(null)} onDone={reload} />
+      )}
     </Page>
   );
 }
 
 /** The kinds with how many of each (of the whole queue, whatever the filter). */
-function KindFilter({ kind, onChange, summary }: { kind: ExceptionKind | ''; onChange(k: ExceptionKind | ''): void; summary: Pick<ExceptionsPage, 'byKind'> | null }) {
+function KindFilter({
+  kind,
+  onChange,
+  summary,
+}: {
+  kind: ExceptionKind | '';
+  onChange(k: ExceptionKind | ''): void;
+  summary: Pick<ExceptionsPage, 'byKind'> | null;
+}) {
   const all = summary ? Object.values(summary.byKind).reduce((n, v) => n + v, 0) : null;
-  const options = KINDS.map((k) => ({ value: k, label: `${KIND_WORDS[k]}${summary ? ` (${count(summary.byKind[k])})` : ''}` }));
-  return <Select label="Show" value={kind} onChange={(v) => onChange(v as ExceptionKind | '')} options={options} any={`Every kind${all === null ? '' : ` (${count(all)})`}`} testId="exceptions-kind" />;
+  const options = KINDS.map((k) => ({
+    value: k,
+    label: `${KIND_WORDS[k]}${summary ? ` (${count(summary.byKind[k])})` : ''}`,
+  }));
+  return (
+    <Select
+      label="Show"
+      value={kind}
+      onChange={(v) => onChange(v as ExceptionKind | '')}
+      options={options}
+      any={`Every kind${all === null ? '' : ` (${count(all)})`}`}
+      testId="exceptions-kind"
+    />
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * Payables: every affiliate with what is pending and payable, whether they can be paid now and why
- * not. A quick filter (affiliate id or name), a currency, the eligible column filter and sorting all
- * go to the server; the grid fetches blocks as it scrolls. A row (click or Enter) opens the
+ * not. A quick filter (affiliate id or name), a currency, the eligible column filter and sorting
+ * all go to the server; the grid fetches blocks as it scrolls. A row (click or Enter) opens the
  * affiliate's drawer: commissions, adjustments, payouts, and the actions on the affiliate (after
  * one, the grid reads its rows again).
  */
@@ -30,7 +30,10 @@ export function PayablesView() {
 
   // The quick filter waits for a pause in typing, so each keystroke does not refetch.
   useEffect(() => {
-    const t = setTimeout(() => setQuery((q) => (q.search === typed ? q : { ...q, search: typed })), SEARCH_DEBOUNCE_MS);
+    const t = setTimeout(
+      () => setQuery((q) => (q.search === typed ? q : { ...q, search: typed })),
+      SEARCH_DEBOUNCE_MS,
+    );
     return () => clearTimeout(t);
   }, [typed]);
 
@@ -40,7 +43,13 @@ export function PayablesView() {
       setTotal(page.total);
       setTotals(page.totals);
       // Currencies for the select are learnt from unfiltered answers (a filtered one shows fewer).
-      if (!query.currency && !query.search) setCurrencies((old) => merge(old, page.totals.map((t) => t.currency)));
+      if (!query.currency && !query.search)
+        setCurrencies((old) =>
+          merge(
+            old,
+            page.totals.map((t) => t.currency),
+          ),
+        );
     },
     [query.currency, query.search],
   );
@@ -48,7 +57,8 @@ export function PayablesView() {
   // Closing the drawer puts the keyboard back on the grid cell that opened it.
   const returnFocus = useRef<HTMLElement | null>(null);
   const onOpen = useCallback((row: PayablesRow) => {
-    returnFocus.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    returnFocus.current =
+      document.activeElement instanceof HTMLElement ? document.activeElement : null;
     setOpen(row);
   }, []);
   const onClose = useCallback(() => {
@@ -64,18 +74,45 @@ export function PayablesView() {
         <>
           <label className="inline">
             Search
-            <input type="search" placeholder="Affiliate id or name" value={typed} onChange={(e) => setTyped(e.target.value)} data-testid="payables-search" aria-label="Search affiliates by id or name" />
+            <input
+              type="search"
+              placeholder="Affiliate id or name"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              data-testid="payables-search"
+              aria-label="Search affiliates by id or name"
+            />
           </label>
-          <Select label="Currency" value={query.currency} options={currencies} any="All" onChange={(currency) => setQuery((q) => ({ ...q, currency }))} testId="payables-currency" />
+          <Select
+            label="Currency"
+            value={query.currency}
+            options={currencies}
+            any="All"
+            onChange={(currency) => setQuery((q) => ({ ...q, currency }))}
+            testId="payables-currency"
+          />
         </>
       }
     >
       <PayablesTotals totals={totals} total={total} />
       <ErrorLine error={error} />
       <div className="grid-fill">
-        <PayablesGrid query={query} refreshToken={changes === 0 ? undefined : changes} onPage={onPage} onOpen={onOpen} onError={onError} />
+        <PayablesGrid
+          query={query}
+          refreshToken={changes === 0 ? undefined : changes}
+          onPage={onPage}
+          onOpen={onOpen}
+          onError={onError}
+        />
       </div>
-      {open && <AffiliateDrawer affiliateId={open.affiliateId} name={open.name} onClose={onClose} onChanged={onChanged} />}
+      {open && (
+        <AffiliateDrawer
+          affiliateId={open.affiliateId}
+          name={open.name}
+          onClose={onClose}
+          onChanged={onChanged}
+        />
+      )}
     </Page>
   );
 }
@@ -95,7 +132,11 @@ function PayablesTotals({ totals, total }: { totals: PayablesTotal[]; total: num
         </div>
       </div>
       {totals.map((t) => (
-        <div key={t.currency} className="currency-total" data-testid={`payables-total-${t.currency}`}>
+        <div
+          key={t.currency}
+          className="currency-total"
+          data-testid={`payables-total-${t.currency}`}
+        >
           <div className="muted small">
             {t.currency} · {count(t.affiliates)} affiliates
           </div>

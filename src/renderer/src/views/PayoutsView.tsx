@@ -55,22 +55,52 @@ export function PayoutsView() {
   // The count next to the filters comes only from the current datasource: a slow answer for
   // filters since changed must not replace it.
   const datasource = usePagedDatasource(
-    ({ offset, limit, sort }) => call('payouts.page', { ...filters, offset, limit, ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}) }),
-    { onPage: (page) => setTotal(page.total), onError: (error) => useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`) },
+    ({ offset, limit, sort }) =>
+      call('payouts.page', {
+        ...filters,
+        offset,
+        limit,
+        ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}),
+      }),
+    {
+      onPage: (page) => setTotal(page.total),
+      onError: (error) =>
+        useConsole.getState().notify('error', `Payouts not loaded: ${describeError(error)}`),
+    },
     [filters],
   );
 
   const columns = useMemo<ColDef<Payout>[]>(
     () => [
-      { field: 'createdAt', headerName: 'Created (UTC)', width: 165, valueFormatter: (p) => stamp(p.value as string), sort: 'desc' },
+      {
+        field: 'createdAt',
+        headerName: 'Created (UTC)',
+        width: 165,
+        valueFormatter: (p) => stamp(p.value as string),
+        sort: 'desc',
+      },
       { field: 'batchNumber', headerName: 'Batch', width: 150, cellClass: 'clickable link-cell' },
       { field: 'affiliateId', headerName: 'Affiliate', width: 115 },
       { field: 'affiliateName', headerName: 'Name', width: 170 },
       moneyColumn<Payout>('amountMinor', 'Amount', 'currency', { width: 165, sortable: true }),
       { field: 'provider', headerName: 'Provider', width: 95 },
       { field: 'status', headerName: 'Status', width: 125, cellRenderer: StatusCell },
-      { field: 'providerReference', headerName: 'Provider reference', width: 170, cellClass: 'mono-cell', sortable: false, tooltipField: 'providerReference' },
-      { field: 'attempts', headerName: 'Attempts', width: 95, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
+      {
+        field: 'providerReference',
+        headerName: 'Provider reference',
+        width: 170,
+        cellClass: 'mono-cell',
+        sortable: false,
+        tooltipField: 'providerReference',
+      },
+      {
+        field: 'attempts',
+        headerName: 'Attempts',
+        width: 95,
+        type: 'rightAligned',
+        cellClass: 'num',
+        valueFormatter: (p) => count(p.value as number),
+      },
       {
         field: 'failureMessage',
         headerName: 'Last error',
@@ -81,7 +111,12 @@ export function PayoutsView() {
         valueFormatter: (p) => failureText(p.data),
         tooltipValueGetter: (p) => failureTooltip(p.data),
       },
-      { field: 'updatedAt', headerName: 'Updated (UTC)', width: 165, valueFormatter: (p) => stamp(p.value as string) },
+      {
+        field: 'updatedAt',
+        headerName: 'Updated (UTC)',
+        width: 165,
+        valueFormatter: (p) => stamp(p.value as string),
+      },
     ],
     [],
   );
@@ -100,18 +135,55 @@ export function PayoutsView() {
       <div className="filters" role="search" data-testid="payouts-filters">
         <label className="inline">
           Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="affiliate, name, batch, reference…" data-testid="payouts-search" />
+          <input
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="affiliate, name, batch, reference…"
+            data-testid="payouts-search"
+          />
         </label>
-        <Select label="Status" value={status} onChange={setStatus} options={PAYOUT_STATUSES} any="Any" testId="payouts-status" />
-        <Select label="Provider" value={provider} onChange={setProvider} options={PROVIDERS} any="Any" testId="payouts-provider" />
-        <Select label="Currency" value={currency} onChange={setCurrency} options={CURRENCIES} any="Any" testId="payouts-currency" />
+        <Select
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          options={PAYOUT_STATUSES}
+          any="Any"
+          testId="payouts-status"
+        />
+        <Select
+          label="Provider"
+          value={provider}
+          onChange={setProvider}
+          options={PROVIDERS}
+          any="Any"
+          testId="payouts-provider"
+        />
+        <Select
+          label="Currency"
+          value={currency}
+          onChange={setCurrency}
+          options={CURRENCIES}
+          any="Any"
+          testId="payouts-currency"
+        />
         <label className="inline">
           Created from
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="payouts-from" />
+          <input
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            data-testid="payouts-from"
+          />
         </label>
         <label className="inline">
           to (inclusive)
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="payouts-to" />
+          <input
+            type="date"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            data-testid="payouts-to"
+          />
         </label>
         <button type="button" className="btn plain" onClick={clear} data-testid="payouts-clear">
           Clear
@@ -130,11 +202,19 @@ export function PayoutsView() {
           columnDefs={columns}
           defaultColDef={COLUMN_DEFAULTS}
           getRowId={(p) => p.data.id}
-          onCellClicked={(e) => e.colDef.field === 'batchNumber' && e.data && go('batch', e.data.batchId)}
-          onCellKeyDown={(e: CellKeyDownEvent<Payout>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && go('batch', e.data.batchId)}
+          onCellClicked={(e) =>
+            e.colDef.field === 'batchNumber' && e.data && go('batch', e.data.batchId)
+          }
+          onCellKeyDown={(e: CellKeyDownEvent<Payout>) =>
+            (e.event as KeyboardEvent | undefined)?.key === 'Enter' &&
+            e.data &&
+            go('batch', e.data.batchId)
+          }
         />
       </div>
-      <p className="muted small">Click a batch number (or press Enter on a row) to open its batch.</p>
+      <p className="muted small">
+        Click a batch number (or press Enter on a row) to open its batch.
+      </p>
     </Page>
   );
 }

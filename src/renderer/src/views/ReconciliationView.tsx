@@ -44,11 +44,29 @@ export function ReconciliationView() {
 
   const runColumns = useMemo<ColDef<Run>[]>(
     () => [
-      { field: 'createdAt', headerName: 'Run at (UTC)', width: 170, valueFormatter: (p) => stamp(p.value as string), sort: 'desc' },
+      {
+        field: 'createdAt',
+        headerName: 'Run at (UTC)',
+        width: 170,
+        valueFormatter: (p) => stamp(p.value as string),
+        sort: 'desc',
+      },
       { field: 'provider', headerName: 'Provider', width: 100 },
-      { colId: 'period', headerName: 'Period', width: 210, valueGetter: (p) => (p.data ? `${p.data.from.slice(0, 10)} → ${p.data.to.slice(0, 10)}` : '') },
+      {
+        colId: 'period',
+        headerName: 'Period',
+        width: 210,
+        valueGetter: (p) =>
+          p.data ? `${p.data.from.slice(0, 10)} → ${p.data.to.slice(0, 10)}` : '',
+      },
       { field: 'status', headerName: 'Status', width: 120, cellRenderer: StatusCell },
-      { colId: 'counts', headerName: 'Outcomes', flex: 1, minWidth: 260, valueGetter: (p) => (p.data ? countsText(p.data.counts) : '') },
+      {
+        colId: 'counts',
+        headerName: 'Outcomes',
+        flex: 1,
+        minWidth: 260,
+        valueGetter: (p) => (p.data ? countsText(p.data.counts) : ''),
+      },
       { field: 'operator', headerName: 'By', width: 110 },
       { field: 'problem', headerName: 'Problem', width: 200 },
     ],
@@ -82,17 +100,45 @@ export function ReconciliationView() {
           getRowId={(p) => p.data.id}
           rowSelection={{ mode: 'singleRow', checkboxes: false, enableClickSelection: true }}
           onRowClicked={(e) => e.data && setRunId(e.data.id)}
-          onCellKeyDown={(e: CellKeyDownEvent<Run>) => (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && setRunId(e.data.id)}
+          onCellKeyDown={(e: CellKeyDownEvent<Run>) =>
+            (e.event as KeyboardEvent | undefined)?.key === 'Enter' && e.data && setRunId(e.data.id)
+          }
           onRowDataUpdated={(e) => runId && e.api.getRowNode(runId)?.setSelected(true)}
           overlayNoRowsTemplate="No reconciliation run yet"
         />
       </Card>
-      <Card title={selected ? `Results of the ${selected.provider} run of ${when(selected.createdAt)}` : 'Results'} testId="recon-results" wide>
+      <Card
+        title={
+          selected
+            ? `Results of the ${selected.provider} run of ${when(selected.createdAt)}`
+            : 'Results'
+        }
+        testId="recon-results"
+        wide
+      >
         <div className="row">
-          <Select label="Outcome" value={outcome} onChange={setOutcome} options={RECONCILE_OUTCOMES.map((o) => ({ value: o, label: o.replace(/_/g, ' ') }))} any="All outcomes" testId="recon-outcome" />
-          {selected && <span className="muted small">{countsText(selected.counts)}{selected.problem ? ` — ${selected.problem}` : ''}</span>}
+          <Select
+            label="Outcome"
+            value={outcome}
+            onChange={setOutcome}
+            options={RECONCILE_OUTCOMES.map((o) => ({ value: o, label: o.replace(/_/g, ' ') }))}
+            any="All outcomes"
+            testId="recon-outcome"
+          />
+          {selected && (
+            <span className="muted small">
+              {countsText(selected.counts)}
+              {selected.problem ? ` — ${selected.problem}` : ''}
+            </span>
+          )}
         </div>
-        <div className="fill-grid">{runId ? <ResultsGrid runId={runId} outcome={outcome} /> : <p className="muted">Choose a run.</p>}</div>
+        <div className="fill-grid">
+          {runId ? (
+            <ResultsGrid runId={runId} outcome={outcome} />
+          ) : (
+            <p className="muted">Choose a run.</p>
+          )}
+        </div>
       </Card>
     </Page>
   );
@@ -103,18 +149,36 @@ function ResultsGrid({ runId, outcome }: { runId: string; outcome: string }) {
     () =>
       pagedDatasource<Result>(
         async ({ offset, limit }) => {
-          const r = await call('reconcile.results', { runId, offset, limit, ...(outcome ? { outcome: outcome as (typeof RECONCILE_OUTCOMES)[number] } : {}) });
+          const r = await call('reconcile.results', {
+            runId,
+            offset,
+            limit,
+            ...(outcome ? { outcome: outcome as (typeof RECONCILE_OUTCOMES)[number] } : {}),
+          });
           return { total: r.total, rows: r.results as Result[] };
         },
-        (error) => useConsole.getState().notify('error', `Results not loaded: ${describeError(error)}`),
+        (error) =>
+          useConsole.getState().notify('error', `Results not loaded: ${describeError(error)}`),
       ),
     [runId, outcome],
   );
   const columns = useMemo<ColDef<Result>[]>(
     () => [
       { field: 'outcome', headerName: 'Outcome', width: 170, cellRenderer: StatusCell },
-      { field: 'payoutId', headerName: 'Our payout', width: 170, cellClass: 'mono-cell', tooltipField: 'payoutId' },
-      { field: 'providerPayoutId', headerName: 'Provider payout', width: 170, cellClass: 'mono-cell', tooltipField: 'providerPayoutId' },
+      {
+        field: 'payoutId',
+        headerName: 'Our payout',
+        width: 170,
+        cellClass: 'mono-cell',
+        tooltipField: 'payoutId',
+      },
+      {
+        field: 'providerPayoutId',
+        headerName: 'Provider payout',
+        width: 170,
+        cellClass: 'mono-cell',
+        tooltipField: 'providerPayoutId',
+      },
       { field: 'ourStatus', headerName: 'Our status', width: 115 },
       { field: 'providerStatus', headerName: 'Provider status', width: 125 },
       moneyColumn<Result>('ourAmountMinor', 'Our amount', 'currency', { width: 150 }),
@@ -127,7 +191,12 @@ function ResultsGrid({ runId, outcome }: { runId: string; outcome: string }) {
         valueGetter: (p) => {
           // Every break names the action that clears it; most also say why in words.
           const d = (p.data?.details ?? {}) as { hint?: unknown; action?: unknown };
-          const action = typeof d.action === 'string' ? (d.action === 'investigate' ? 'investigate' : `run ${d.action}`) : '';
+          const action =
+            typeof d.action === 'string'
+              ? d.action === 'investigate'
+                ? 'investigate'
+                : `run ${d.action}`
+              : '';
           return typeof d.hint === 'string' ? d.hint : action;
         },
       },

@@ -50,8 +50,17 @@ export function ReportsView() {
   const exportFile = async () => {
     setExporting(true);
     try {
-      const payload = { format, ...(format === 'csv' && bom ? { bom: true } : {}), ...(from ? { from } : {}), ...(until ? { to: until } : {}) };
-      const r = await exportReport(which, payload, `${chosen.file}-${from || 'start'}-to-${to || 'now'}.${format}`);
+      const payload = {
+        format,
+        ...(format === 'csv' && bom ? { bom: true } : {}),
+        ...(from ? { from } : {}),
+        ...(until ? { to: until } : {}),
+      };
+      const r = await exportReport(
+        which,
+        payload,
+        `${chosen.file}-${from || 'start'}-to-${to || 'now'}.${format}`,
+      );
       notify(r.kind, r.text);
     } catch (error) {
       notify('error', describeError(error));
@@ -66,11 +75,35 @@ export function ReportsView() {
       testId="view-reports"
       actions={
         <div className="export-bar">
-          <Select label="Export" value={which} onChange={(v) => setWhich(v as ExportName)} options={EXPORTS.map(({ value, label }) => ({ value, label }))} testId="report-export-which" />
-          <Select label="as" value={format} onChange={(v) => setFormat(v as 'csv' | 'json')} options={[{ value: 'csv', label: 'CSV' }, { value: 'json', label: 'JSON' }]} testId="report-export-format" />
+          <Select
+            label="Export"
+            value={which}
+            onChange={(v) => setWhich(v as ExportName)}
+            options={EXPORTS.map(({ value, label }) => ({ value, label }))}
+            testId="report-export-which"
+          />
+          <Select
+            label="as"
+            value={format}
+            onChange={(v) => setFormat(v as 'csv' | 'json')}
+            options={[
+              { value: 'csv', label: 'CSV' },
+              { value: 'json', label: 'JSON' },
+            ]}
+            testId="report-export-format"
+          />
           {format === 'csv' && (
-            <label className="inline" title="A UTF-8 byte order mark, so that spreadsheet programs read names with accents correctly">
-              <input type="checkbox" checked={bom} onChange={(e) => setBom(e.target.checked)} data-testid="report-export-bom" /> for spreadsheets
+            <label
+              className="inline"
+              title="A UTF-8 byte order mark, so that spreadsheet programs read names with accents correctly"
+            >
+              <input
+                type="checkbox"
+                checked={bom}
+                onChange={(e) => setBom(e.target.checked)}
+                data-testid="report-export-bom"
+              />{' '}
+              for spreadsheets
             </label>
           )}
           <Action call={which} online onRun={exportFile} busy={exporting} testId="report-export">
@@ -82,21 +115,47 @@ export function ReportsView() {
       <div className="filters" data-testid="report-filters">
         <div className="segmented" role="group" aria-label="Granularity">
           {GRANULARITIES.map((g) => (
-            <button key={g} type="button" className={`btn ${granularity === g ? 'primary' : ''}`} aria-pressed={granularity === g} onClick={() => setGranularity(g)} data-testid={`report-granularity-${g}`}>
+            <button
+              key={g}
+              type="button"
+              className={`btn ${granularity === g ? 'primary' : ''}`}
+              aria-pressed={granularity === g}
+              onClick={() => setGranularity(g)}
+              data-testid={`report-granularity-${g}`}
+            >
               {LABEL[g]}
             </button>
           ))}
         </div>
-        <Select label="Currency" value={currency} onChange={setCurrency} options={CURRENCIES} testId="report-currency" />
+        <Select
+          label="Currency"
+          value={currency}
+          onChange={setCurrency}
+          options={CURRENCIES}
+          testId="report-currency"
+        />
         <label className="inline">
           From
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="report-from" />
+          <input
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            data-testid="report-from"
+          />
         </label>
         <label className="inline">
           to (inclusive)
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="report-to" />
+          <input
+            type="date"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            data-testid="report-to"
+          />
         </label>
-        <span className="muted small">Dates are UTC, both days included. Each export's period applies to its own date (docs/reports.md): payouts when paid, journal entries by entry date.</span>
+        <span className="muted small">
+          Dates are UTC, both days included. Each export's period applies to its own date
+          (docs/reports.md): payouts when paid, journal entries by entry date.
+        </span>
       </div>
       <div className="reports">
         <TimeSeries granularity={granularity} currency={currency} from={from} to={until} />

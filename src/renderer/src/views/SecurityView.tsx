@@ -1,7 +1,8 @@
 /**
  * Security events: suspicious activity the rules noticed (unusual hours, high-value bursts,
- * changed or shared destinations, sign-in failures…). A high-risk event holds the action that raised
- * it until a second administrator — never the operator who raised it — acknowledges it with a note.
+ * changed or shared destinations, sign-in failures…). A high-risk event holds the action that
+ * raised it until a second administrator — never the operator who raised it — acknowledges it with
+ * a note.
  */
 import { useMemo, useState } from 'react';
 import type { ColDef } from 'ag-grid-community';
@@ -20,12 +21,20 @@ import { StatusCell } from './common/StatusPill';
 type SecurityEvent = NonNullable<ReturnType<typeof useEvents>['data']>[number];
 
 function useEvents(open: boolean, risk: string) {
-  return useQuery('security.events', { open, ...(risk ? { risk: risk as 'low' | 'medium' | 'high' } : {}), limit: 1000 }, 30_000);
+  return useQuery(
+    'security.events',
+    { open, ...(risk ? { risk: risk as 'low' | 'medium' | 'high' } : {}), limit: 1000 },
+    30_000,
+  );
 }
 
 export function SecurityView() {
   return (
-    <Allowed call="security.events" what="Reading security events" page={{ title: 'Security events', testId: 'view-security' }}>
+    <Allowed
+      call="security.events"
+      what="Reading security events"
+      page={{ title: 'Security events', testId: 'view-security' }}
+    >
       <SecurityEvents />
     </Allowed>
   );
@@ -50,17 +59,36 @@ function SecurityEvents() {
 
   const columns = useMemo<ColDef<SecurityEvent>[]>(
     () => [
-      { field: 'at', headerName: 'At (UTC)', width: 170, valueFormatter: (p) => stamp(p.value as string) },
+      {
+        field: 'at',
+        headerName: 'At (UTC)',
+        width: 170,
+        valueFormatter: (p) => stamp(p.value as string),
+      },
       { field: 'risk', headerName: 'Risk', width: 100, cellRenderer: StatusCell },
-      { field: 'kind', headerName: 'Kind', width: 190, valueFormatter: (p) => String(p.value ?? '').replace(/_/g, ' ') },
+      {
+        field: 'kind',
+        headerName: 'Kind',
+        width: 190,
+        valueFormatter: (p) => String(p.value ?? '').replace(/_/g, ' '),
+      },
       { field: 'operator', headerName: 'Operator', width: 120 },
       { field: 'ip', headerName: 'IP', width: 130 },
-      { field: 'message', headerName: 'What happened', flex: 1, minWidth: 320, tooltipField: 'message' },
+      {
+        field: 'message',
+        headerName: 'What happened',
+        flex: 1,
+        minWidth: 320,
+        tooltipField: 'message',
+      },
       {
         colId: 'ack',
         headerName: 'Acknowledged',
         width: 260,
-        valueGetter: (p) => (p.data?.acknowledgedAt ? `${p.data.acknowledgedBy ?? ''} · ${when(p.data.acknowledgedAt)}` : 'open'),
+        valueGetter: (p) =>
+          p.data?.acknowledgedAt
+            ? `${p.data.acknowledgedBy ?? ''} · ${when(p.data.acknowledgedAt)}`
+            : 'open',
         cellClassRules: { warning: (p) => p.value === 'open' },
       },
     ],
@@ -74,14 +102,38 @@ function SecurityEvents() {
       actions={
         <>
           <label className="check">
-            <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} data-testid="security-open" />
+            <input
+              type="checkbox"
+              checked={openOnly}
+              onChange={(e) => setOpenOnly(e.target.checked)}
+              data-testid="security-open"
+            />
             Open only
           </label>
-          <Select label="Risk" value={risk} onChange={setRisk} options={['high', 'medium', 'low']} any="Any risk" testId="security-risk" />
-          <button type="button" className="btn" onClick={events.reload} data-testid="security-reload">
+          <Select
+            label="Risk"
+            value={risk}
+            onChange={setRisk}
+            options={['high', 'medium', 'low']}
+            any="Any risk"
+            testId="security-risk"
+          />
+          <button
+            type="button"
+            className="btn"
+            onClick={events.reload}
+            data-testid="security-reload"
+          >
             Refresh
           </button>
-          <Action call="security.acknowledge" online blocked={blocked} onRun={() => setAcking(true)} kind="primary" testId="security-ack">
+          <Action
+            call="security.acknowledge"
+            online
+            blocked={blocked}
+            onRun={() => setAcking(true)}
+            kind="primary"
+            testId="security-ack"
+          >
             Acknowledge…
           </Action>
         </>
@@ -89,7 +141,9 @@ function SecurityEvents() {
     >
       <ErrorLine error={events.error?.message} />
       <p className="muted small" data-testid="security-count">
-        {events.data ? `${count(events.data.length)} ${openOnly ? 'open ' : ''}event${events.data.length === 1 ? '' : 's'}` : 'Loading…'}
+        {events.data
+          ? `${count(events.data.length)} ${openOnly ? 'open ' : ''}event${events.data.length === 1 ? '' : 's'}`
+          : 'Loading…'}
         {selected && ` · selected #${selected.id}: ${selected.kind.replace(/_/g, ' ')}`}
       </p>
       <div className="fill">

@@ -1,6 +1,7 @@
 /**
- * Settings: where the central store is (read-only), the local cache (check, key rotation, rebuild), provider credentials (configured or not; a new
- * value is sent once and never shown), high-value thresholds, and the commission rules editor.
+ * Settings: where the central store is (read-only), the local cache (check, key rotation, rebuild),
+ * provider credentials (configured or not; a new value is sent once and never shown), high-value
+ * thresholds, and the commission rules editor.
  */
 import { Page } from '../components/Panel';
 import { CentralConnection } from './settings/CentralConnection';

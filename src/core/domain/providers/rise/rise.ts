@@ -1,23 +1,30 @@
 /**
  * Rise (RiseWorks B2B API v2) as a PayoutProvider: a typed `fetch` client, SIWE sign-in, EIP-712
- * signed execution, and the webhook verifier/parser, following Rise's public v2 docs (v2-docs.riseworks.io).
+ * signed execution, and the webhook verifier/parser, following Rise's public v2 docs
+ * (v2-docs.riseworks.io).
  *
  * Rise has no create-time idempotency key and its typed data expires, so `create` is built to be
- * re-entrant instead: it always searches for a payment carrying our reference before it creates one,
- * and resumes a still-valid leftover intent rather than starting a second one. A resent create
+ * re-entrant instead: it always searches for a payment carrying our reference before it creates
+ * one, and resumes a still-valid leftover intent rather than starting a second one. A resent create
  * (the executor's answer to 'unknown') therefore never pays twice.
  *
  * Wire shapes the public docs leave open are defined here once (marked ASSUMPTION) and the test
  * fake (test/fakes/rise.ts) implements exactly them:
- * - PUT /v2/payments body: `{ signature, typed_data }` where typed_data is the object POST returned,
+ * - PUT /v2/payments body: `{ signature, typed_data }` where typed_data is the object POST
+ *   returned,
  *   sent back unchanged (numbers re-serialised losslessly).
- * - PUT answers `data: { payments: Payment[] }`; search answers `data: { items, has_more }` and pages
+ * - PUT answers `data: { payments: Payment[] }`; search answers `data: { items, has_more }` and
+ *   pages
  *   with `page` (1-based) and `limit`.
  * - GET/DELETE /v2/payments/{id} for one payment; GET /v2/teams/{team}/balance for the balance.
  */
 import { defaultProviderFetch } from '../http.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+import {
+  LosslessNumber,
+  parse as parseLossless,
+  stringify as stringifyLossless,
+} from 'lossless-json';
 import { isAddressEqual, type Hex } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { parseSiweMessage } from 'viem/siwe';
@@ -50,7 +57,9 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 /** A leftover intent is resumed only if its typed data outlives the round trip by this much. */
 const INTENT_EXPIRY_MARGIN_MS = 30_000;
 const PAGE_LIMIT = 100;
-/** Bounds every search: past this many pages the answer is "incomplete", never a silent truncation. */
+/**
+ * Bounds every search: past this many pages the answer is "incomplete", never a silent truncation.
+ */
 const MAX_PAGES = 50;
 /** POST/PUT rounds in one create when Rise keeps answering EXPIRED_TYPED_DATA. */
 const MAX_CREATE_ROUNDS = 3;
@@ -68,7 +77,12 @@ export interface RiseOptions {
 }
 
 /** Codes Rise uses for a definite refusal: nothing was executed. */
-const REJECTING_CODES = new Set(['INSUFFICIENT_BALANCE', 'INVALID_SIGNATURE', 'INVALID_RECIPIENT', 'TEAM_ROLE_SETTINGS_NOT_FOUND']);
+const REJECTING_CODES = new Set([
+  'INSUFFICIENT_BALANCE',
+  'INVALID_SIGNATURE',
+  'INVALID_RECIPIENT',
+  'TEAM_ROLE_SETTINGS_NOT_FOUND',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Wire parsing: lossless JSON, so no amount, salt or expiry ever passes through a float
@@ -99,7 +113,13 @@ const typedDataSchema = z.object({
   types: z.record(z.string(), z.array(z.object({ name: z.string(), type: z.string() }))),
   primaryType: z.string(),
   // The documented request fields; others are tolerated (and signed as Rise sent them).
-  message: z.looseObject({ from: address, to: address, salt: wireInt, expires: wireInt, data: hexString }),
+  message: z.looseObject({
+    from: address,
+    to: address,
+    salt: wireInt,
+    expires: wireInt,
+    data: hexString,
+  }),
 });
 
 const paymentSchema = z.looseObject({
@@ -125,7 +145,12 @@ const balanceSchema = z.object({ currency_symbol: z.string(), available_cents: w
 const errorBodySchema = z.looseObject({
   code: z.string().optional(),
   message: z.string().optional(),
-  error: z.union([z.string(), z.looseObject({ code: z.string().optional(), message: z.string().optional() })]).optional(),
+  error: z
+    .union([
+      z.string(),
+      z.looseObject({ code: z.string().optional(), message: z.string().optional() }),
+    ])
+    .optional(),
 });
 
 function parseJson(text: string): unknown {
@@ -137,7 +162,10 @@ function parseJson(text: string): unknown {
 // ---------------------------------------------------------------------------------------------
 
 interface HttpFailure {
-  /** timeout/network/server: no answer we can trust; rejected: a 4xx; invalid: not the documented shape. */
+  /**
+   * timeout/network/server: no answer we can trust; rejected: a 4xx; invalid: not the documented
+   * shape.
+   */
   kind: 'timeout' | 'network' | 'server' | 'rate_limited' | 'rejected' | 'invalid';
   status: number | null;
   code: string | null;
@@ -153,21 +181,34 @@ interface Call {
   body?: unknown;
 }
 
-function fail(kind: HttpFailure['kind'], message: string, extra: Partial<HttpFailure> = {}): HttpResult {
-  return { ok: false, failure: { kind, message, status: null, code: null, retryAt: null, ...extra } };
+function fail(
+  kind: HttpFailure['kind'],
+  message: string,
+  extra: Partial<HttpFailure> = {},
+): HttpResult {
+  return {
+    ok: false,
+    failure: { kind, message, status: null, code: null, retryAt: null, ...extra },
+  };
 }
 
 function errorCode(body: unknown): { code: string | null; message: string | null } {
   const parsed = errorBodySchema.safeParse(body);
   if (!parsed.success) return { code: null, message: null };
   const e = parsed.data.error;
-  const code = (typeof e === 'object' ? e.code : undefined) ?? parsed.data.code ?? (typeof e === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e) ? e : undefined);
-  const message = (typeof e === 'object' ? e.message : typeof e === 'string' ? e : undefined) ?? parsed.data.message;
+  const code =
+    (typeof e === 'object' ? e.code : undefined) ??
+    parsed.data.code ??
+    (typeof e === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e) ? e : undefined);
+  const message =
+    (typeof e === 'object' ? e.message : typeof e === 'string' ? e : undefined) ??
+    parsed.data.message;
   return { code: code ?? null, message: message ?? null };
 }
 
 function retryAtFrom(header: string | null, now: number): number {
-  const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number.parseInt(header.trim(), 10) : null;
+  const seconds =
+    header !== null && /^\d+$/.test(header.trim()) ? Number.parseInt(header.trim(), 10) : null;
   return now + (seconds !== null ? seconds * 1000 : DEFAULT_RETRY_AFTER_MS);
 }
 
@@ -188,7 +229,10 @@ interface Intent {
   };
 }
 
-/** viem wants uint values as bigint; everything else as Rise sent it. Recurses through structs and arrays. */
+/**
+ * viem wants uint values as bigint; everything else as Rise sent it. Recurses through structs and
+ * arrays.
+ */
 function normalizeValue(types: Intent['signable']['types'], type: string, value: unknown): unknown {
   const array = /^(.*)\[\d*\]$/.exec(type);
   if (array) {
@@ -197,9 +241,12 @@ function normalizeValue(types: Intent['signable']['types'], type: string, value:
   }
   const struct = types[type];
   if (struct) {
-    if (typeof value !== 'object' || value === null) throw new Error(`typed data field of type ${type} is not an object`);
+    if (typeof value !== 'object' || value === null)
+      throw new Error(`typed data field of type ${type} is not an object`);
     const record = value as Record<string, unknown>;
-    return Object.fromEntries(struct.map((f) => [f.name, normalizeValue(types, f.type, record[f.name])]));
+    return Object.fromEntries(
+      struct.map((f) => [f.name, normalizeValue(types, f.type, record[f.name])]),
+    );
   }
   if (/^u?int\d*$/.test(type)) return wireInt.parse(value);
   if (value instanceof LosslessNumber) return value.value;
@@ -208,14 +255,22 @@ function normalizeValue(types: Intent['signable']['types'], type: string, value:
 
 function toIntent(raw: unknown): { ok: true; intent: Intent } | { ok: false; message: string } {
   const parsed = typedDataSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, message: `typed data is not the documented shape: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      message: `typed data is not the documented shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    };
   const td = parsed.data;
   // Only ever sign a Rise forwarder request on Arbitrum: a compromised or misconfigured endpoint
   // must not be able to get arbitrary typed data signed with the treasury wallet.
   if (td.domain.name !== RISE_FORWARDER_DOMAIN || td.domain.chainId !== RISE_CHAIN_ID) {
-    return { ok: false, message: `typed data domain is "${td.domain.name}" on chain ${td.domain.chainId}, expected ${RISE_FORWARDER_DOMAIN} on ${RISE_CHAIN_ID}` };
+    return {
+      ok: false,
+      message: `typed data domain is "${td.domain.name}" on chain ${td.domain.chainId}, expected ${RISE_FORWARDER_DOMAIN} on ${RISE_CHAIN_ID}`,
+    };
   }
-  if (!td.types[td.primaryType]) return { ok: false, message: `typed data has no type ${td.primaryType}` };
+  if (!td.types[td.primaryType])
+    return { ok: false, message: `typed data has no type ${td.primaryType}` };
   const rawTd = raw as { domain: Record<string, unknown>; message: unknown };
   try {
     const { EIP712Domain: _domainType, ...types } = td.types;
@@ -223,7 +278,12 @@ function toIntent(raw: unknown): { ok: true; intent: Intent } | { ok: false; mes
     const message = normalizeValue(types, td.primaryType, rawTd.message) as Record<string, unknown>;
     return {
       ok: true,
-      intent: { raw, salt: td.message.salt.toString(), expiresMs: td.message.expires * 1000n, signable: { domain, types, primaryType: td.primaryType, message } },
+      intent: {
+        raw,
+        salt: td.message.salt.toString(),
+        expiresMs: td.message.expires * 1000n,
+        signable: { domain, types, primaryType: td.primaryType, message },
+      },
     };
   } catch (error) {
     return { ok: false, message: `typed data cannot be signed: ${(error as Error).message}` };
@@ -245,14 +305,17 @@ export function riseStatus(state: string): ProviderStatus {
   return STATUS_BY_STATE[state.toLowerCase()] ?? 'OTHER';
 }
 
-/** The reference we append to `invoice_description`; the last one wins, so a description cannot spoof it. */
+/**
+ * The reference we append to `invoice_description`; the last one wins, so a description cannot
+ * spoof it.
+ */
 export function riseReferenceTag(reference: string): string {
   return `[ref:${reference}]`;
 }
 
 export function riseReferenceOf(description: string | null | undefined): string | null {
   if (!description) return null;
-  const all = [...description.matchAll(/\[ref:([^\[\]]+)\]/g)];
+  const all = [...description.matchAll(/\[ref:([^[\]]+)\]/g)];
   return all.length > 0 ? all[all.length - 1]![1]! : null;
 }
 
@@ -279,24 +342,37 @@ type Existing =
   | { kind: 'conflict'; payment: RisePayment }
   | { kind: 'none'; stale: RisePayment[] };
 
-function judgeExisting(payments: RisePayment[], request: PayoutRequest, skip: ReadonlySet<string>, nowMs: number): Existing {
+function judgeExisting(
+  payments: RisePayment[],
+  request: PayoutRequest,
+  skip: ReadonlySet<string>,
+  nowMs: number,
+): Existing {
   const ours = payments.filter((p) => riseReferenceOf(p.invoice_description) === request.reference);
-  // Anything neither an intent nor removed was executed (an unknown state is most likely in flight):
-  // creating again could pay twice, so it is the answer.
+  // Anything neither an intent nor removed was executed (an unknown state is most likely in
+  // flight): creating again could pay twice, so it is the answer.
   const executed = ours
     .filter((p) => !['intent', 'removed'].includes(p.state.toLowerCase()))
-    .sort((a, b) => (STATE_RANK[a.state.toLowerCase()] ?? 2) - (STATE_RANK[b.state.toLowerCase()] ?? 2));
+    .sort(
+      (a, b) => (STATE_RANK[a.state.toLowerCase()] ?? 2) - (STATE_RANK[b.state.toLowerCase()] ?? 2),
+    );
   if (executed[0]) return { kind: 'executed', payment: executed[0] };
   const stale: RisePayment[] = [];
   for (const p of ours.filter((q) => q.state.toLowerCase() === 'intent')) {
     const parsed = p.typed_data === undefined ? null : toIntent(p.typed_data);
-    const usable = parsed?.ok === true && !skip.has(parsed.intent.salt) && parsed.intent.expiresMs > BigInt(nowMs + INTENT_EXPIRY_MARGIN_MS);
+    const usable =
+      parsed?.ok === true &&
+      !skip.has(parsed.intent.salt) &&
+      parsed.intent.expiresMs > BigInt(nowMs + INTENT_EXPIRY_MARGIN_MS);
     if (!usable || !parsed?.ok) {
       stale.push(p);
       continue;
     }
     // Same reference, different payment: executing it would pay what was not asked for.
-    const same = p.amount_cents === request.amountMinor && (p.to == null || p.to === request.accountNumber) && (p.currency_symbol ?? RISE_CURRENCY) === request.currency;
+    const same =
+      p.amount_cents === request.amountMinor &&
+      (p.to == null || p.to === request.accountNumber) &&
+      (p.currency_symbol ?? RISE_CURRENCY) === request.currency;
     if (!same) return { kind: 'conflict', payment: p };
     return { kind: 'resume', intent: parsed.intent, payment: p };
   }
@@ -321,7 +397,9 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
     account = privateKeyToAccount(options.walletPrivateKey);
   } catch {
     // viem's message would quote the key: say only what is wrong.
-    throw new Error(`Rise wallet key is not a valid 32-byte hex private key (credential account "${RISE_WALLET_KEY_ACCOUNT}")`);
+    throw new Error(
+      `Rise wallet key is not a valid 32-byte hex private key (credential account "${RISE_WALLET_KEY_ACCOUNT}")`,
+    );
   }
   const keyHex = options.walletPrivateKey.toLowerCase().replace(/^0x/, '');
   let jwt: string | null = null;
@@ -359,8 +437,12 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
       retryAfter = response.headers.get('retry-after');
       text = await response.text();
     } catch (error) {
-      if (controller.signal.aborted) return fail('timeout', `${call.method} ${call.path} timed out after ${timeoutMs} ms`);
-      return fail('network', `${call.method} ${call.path} failed: ${redact((error as Error).message)}`);
+      if (controller.signal.aborted)
+        return fail('timeout', `${call.method} ${call.path} timed out after ${timeoutMs} ms`);
+      return fail(
+        'network',
+        `${call.method} ${call.path} failed: ${redact((error as Error).message)}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -372,32 +454,74 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
     }
     const { code, message } = errorCode(body);
     const describe = `${call.method} ${call.path} → HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${redact(message)}` : ''}`;
-    if (status === 429) return fail('rate_limited', describe, { status, code, retryAt: retryAtFrom(retryAfter, now()) });
+    if (status === 429)
+      return fail('rate_limited', describe, {
+        status,
+        code,
+        retryAt: retryAtFrom(retryAfter, now()),
+      });
     if (status >= 500) return fail('server', describe, { status, code });
     if (status >= 400) return fail('rejected', describe, { status, code });
-    const envelope = z.object({ success: z.boolean(), data: z.unknown().optional() }).safeParse(body);
-    if (!envelope.success) return fail('invalid', `${call.method} ${call.path} → HTTP ${status}: not a {success, data} answer`, { status });
+    const envelope = z
+      .object({ success: z.boolean(), data: z.unknown().optional() })
+      .safeParse(body);
+    if (!envelope.success)
+      return fail(
+        'invalid',
+        `${call.method} ${call.path} → HTTP ${status}: not a {success, data} answer`,
+        { status },
+      );
     if (!envelope.data.success) return fail('rejected', describe, { status, code });
     return { ok: true, data: envelope.data.data };
   }
 
   async function signIn(): Promise<HttpFailure | null> {
-    const challenge = await send({ method: 'GET', path: '/v2/auth/siwe', query: { wallet: account.address, riseid: options.riseId } }, null);
+    const challenge = await send(
+      {
+        method: 'GET',
+        path: '/v2/auth/siwe',
+        query: { wallet: account.address, riseid: options.riseId },
+      },
+      null,
+    );
     if (!challenge.ok) return challenge.failure;
     const siwe = siweSchema.safeParse(challenge.data);
-    if (!siwe.success) return { kind: 'invalid', message: 'sign-in challenge has no data.siwe', status: null, code: null, retryAt: null };
+    if (!siwe.success)
+      return {
+        kind: 'invalid',
+        message: 'sign-in challenge has no data.siwe',
+        status: null,
+        code: null,
+        retryAt: null,
+      };
     const message = siwe.data.siwe;
     const fields = parseSiweMessage(message);
     const nonce = fields.nonce ?? /^Nonce: (\S+)$/m.exec(message)?.[1];
     // Sign only a sign-in for our own wallet: the message is server-supplied text.
     if (!nonce || !fields.address || !isAddressEqual(fields.address, account.address)) {
-      return { kind: 'invalid', message: 'sign-in challenge is not a SIWE message for our wallet', status: null, code: null, retryAt: null };
+      return {
+        kind: 'invalid',
+        message: 'sign-in challenge is not a SIWE message for our wallet',
+        status: null,
+        code: null,
+        retryAt: null,
+      };
     }
     const sig = await account.signMessage({ message });
-    const verified = await send({ method: 'POST', path: '/v2/auth/verify', body: { message, sig, nonce } }, null);
+    const verified = await send(
+      { method: 'POST', path: '/v2/auth/verify', body: { message, sig, nonce } },
+      null,
+    );
     if (!verified.ok) return verified.failure;
     const token = jwtSchema.safeParse(verified.data);
-    if (!token.success) return { kind: 'invalid', message: 'sign-in answer has no data.jwt', status: null, code: null, retryAt: null };
+    if (!token.success)
+      return {
+        kind: 'invalid',
+        message: 'sign-in answer has no data.jwt',
+        status: null,
+        code: null,
+        retryAt: null,
+      };
     jwt = token.data.jwt;
     tokensSeen.push(jwt);
     if (tokensSeen.length > 8) tokensSeen.shift();
@@ -409,7 +533,13 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
       return await signIn();
     } catch (error) {
       // e.g. a malformed address in the challenge; viem's text names no secret, but redact anyway.
-      return { kind: 'invalid', message: redact((error as Error).message.split('\n')[0] ?? 'error'), status: null, code: null, retryAt: null };
+      return {
+        kind: 'invalid',
+        message: redact((error as Error).message.split('\n')[0] ?? 'error'),
+        status: null,
+        code: null,
+        retryAt: null,
+      };
     }
   }
 
@@ -423,13 +553,17 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
     return failure ? { ...failure, message: `sign-in failed: ${failure.message}` } : null;
   }
 
-  /** A bearer call; on 401/JWT_EXPIRED the token is renewed and the call retried once (a 401 executed nothing). */
+  /**
+   * A bearer call; on 401/JWT_EXPIRED the token is renewed and the call retried once (a 401
+   * executed nothing).
+   */
   async function authed(call: Call): Promise<HttpResult> {
     const first = await ensureSignedIn();
     if (first) return { ok: false, failure: first };
     const used = jwt;
     const result = await send(call, used);
-    if (result.ok || (result.failure.status !== 401 && result.failure.code !== 'JWT_EXPIRED')) return result;
+    if (result.ok || (result.failure.status !== 401 && result.failure.code !== 'JWT_EXPIRED'))
+      return result;
     // Drop the token only if no concurrent call has renewed it already.
     if (jwt === used) jwt = null;
     const again = await ensureSignedIn();
@@ -438,35 +572,73 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
   }
 
   function providerError(f: HttpFailure): ProviderError {
-    const reason = f.kind === 'rate_limited' ? 'rate_limited' : f.kind === 'rejected' ? 'rejected' : f.kind === 'invalid' ? 'invalid_response' : 'unavailable';
+    const reason =
+      f.kind === 'rate_limited'
+        ? 'rate_limited'
+        : f.kind === 'rejected'
+          ? 'rejected'
+          : f.kind === 'invalid'
+            ? 'invalid_response'
+            : 'unavailable';
     return new ProviderError('rise', reason, f.message, f.code, f.retryAt);
   }
 
   /** Every page of a search, or a failure: a partial answer is never passed off as complete. */
-  async function search(query: Record<string, string>): Promise<{ ok: true; payments: RisePayment[] } | { ok: false; failure: HttpFailure }> {
+  async function search(
+    query: Record<string, string>,
+  ): Promise<{ ok: true; payments: RisePayment[] } | { ok: false; failure: HttpFailure }> {
     const payments: RisePayment[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const r = await authed({
         method: 'GET',
         path: '/v2/payments',
-        query: { team_nanoid: options.teamId, query_type: 'payable', state: 'all', ...query, page: String(page), limit: String(PAGE_LIMIT) },
+        query: {
+          team_nanoid: options.teamId,
+          query_type: 'payable',
+          state: 'all',
+          ...query,
+          page: String(page),
+          limit: String(PAGE_LIMIT),
+        },
       });
       if (!r.ok) return r;
       const parsed = pageSchema.safeParse(r.data);
-      if (!parsed.success) return { ok: false, failure: { kind: 'invalid', message: `payment search answer is not {items, has_more}: ${parsed.error.issues[0]?.message}`, status: null, code: null, retryAt: null } };
+      if (!parsed.success)
+        return {
+          ok: false,
+          failure: {
+            kind: 'invalid',
+            message: `payment search answer is not {items, has_more}: ${parsed.error.issues[0]?.message}`,
+            status: null,
+            code: null,
+            retryAt: null,
+          },
+        };
       payments.push(...parsed.data.items);
       if (!parsed.data.has_more) return { ok: true, payments };
     }
-    return { ok: false, failure: { kind: 'invalid', message: `payment search has more than ${MAX_PAGES * PAGE_LIMIT} results; refusing a partial answer`, status: null, code: null, retryAt: null } };
+    return {
+      ok: false,
+      failure: {
+        kind: 'invalid',
+        message: `payment search has more than ${MAX_PAGES * PAGE_LIMIT} results; refusing a partial answer`,
+        status: null,
+        code: null,
+        retryAt: null,
+      },
+    };
   }
 
   async function removeQuietly(id: string): Promise<void> {
     // Tidying only: an intent nobody signs can never pay, so a failure here changes nothing.
-    await authed({ method: 'DELETE', path: `/v2/payments/${encodeURIComponent(id)}` }).catch(() => undefined);
+    await authed({ method: 'DELETE', path: `/v2/payments/${encodeURIComponent(id)}` }).catch(
+      () => undefined,
+    );
   }
 
   function outcomeOf(f: HttpFailure, stage: string): CreateOutcome {
-    if (f.kind === 'rate_limited') return { kind: 'rate_limited', retryAt: f.retryAt ?? now() + DEFAULT_RETRY_AFTER_MS };
+    if (f.kind === 'rate_limited')
+      return { kind: 'rate_limited', retryAt: f.retryAt ?? now() + DEFAULT_RETRY_AFTER_MS };
     return { kind: 'unknown', reason: `${stage}: ${f.message}` };
   }
 
@@ -475,38 +647,90 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
   async function execute(intent: Intent, request: PayoutRequest): Promise<Execution> {
     let signature: Hex;
     try {
-      signature = await account.signTypedData(intent.signable as unknown as Parameters<PrivateKeyAccount['signTypedData']>[0]);
+      signature = await account.signTypedData(
+        intent.signable as unknown as Parameters<PrivateKeyAccount['signTypedData']>[0],
+      );
     } catch (error) {
-      return { kind: 'done', outcome: { kind: 'rejected', code: 'UNEXPECTED_TYPED_DATA', message: `rise: typed data cannot be signed: ${(error as Error).message.split('\n')[0]}` } };
+      return {
+        kind: 'done',
+        outcome: {
+          kind: 'rejected',
+          code: 'UNEXPECTED_TYPED_DATA',
+          message: `rise: typed data cannot be signed: ${(error as Error).message.split('\n')[0]}`,
+        },
+      };
     }
-    const r = await authed({ method: 'PUT', path: '/v2/payments', body: { signature, typed_data: intent.raw } });
+    const r = await authed({
+      method: 'PUT',
+      path: '/v2/payments',
+      body: { signature, typed_data: intent.raw },
+    });
     if (!r.ok) {
       if (r.failure.code === 'EXPIRED_TYPED_DATA') return { kind: 'expired' };
       if (r.failure.kind === 'rejected' && r.failure.code && REJECTING_CODES.has(r.failure.code)) {
-        return { kind: 'done', outcome: { kind: 'rejected', code: r.failure.code, message: `rise: ${r.failure.message}` } };
+        return {
+          kind: 'done',
+          outcome: {
+            kind: 'rejected',
+            code: r.failure.code,
+            message: `rise: ${r.failure.message}`,
+          },
+        };
       }
       // A 4xx we do not know, a timeout or a 5xx: the execution may have happened.
       return { kind: 'done', outcome: outcomeOf(r.failure, 'execute') };
     }
     const parsed = executedSchema.safeParse(r.data);
-    const mine = parsed.success ? parsed.data.payments.find((p) => riseReferenceOf(p.invoice_description) === request.reference) : undefined;
+    const mine = parsed.success
+      ? parsed.data.payments.find(
+          (p) => riseReferenceOf(p.invoice_description) === request.reference,
+        )
+      : undefined;
     if (mine) return { kind: 'done', outcome: { kind: 'created', payout: toPayout(mine) } };
     // Executed, but the answer does not show our payment: ask the search instead of guessing.
     const again = await search({ recipient: request.accountNumber });
     if (again.ok) {
       const found = judgeExisting(again.payments, request, new Set(), now());
-      if (found.kind === 'executed') return { kind: 'done', outcome: { kind: 'created', payout: toPayout(found.payment) } };
+      if (found.kind === 'executed')
+        return { kind: 'done', outcome: { kind: 'created', payout: toPayout(found.payment) } };
     }
-    return { kind: 'done', outcome: { kind: 'unknown', reason: 'execute: Rise accepted the signature but the payment could not be read back' } };
+    return {
+      kind: 'done',
+      outcome: {
+        kind: 'unknown',
+        reason: 'execute: Rise accepted the signature but the payment could not be read back',
+      },
+    };
   }
 
   function invalidRequest(request: PayoutRequest): CreateOutcome | null {
-    const reject = (code: string, message: string): CreateOutcome => ({ kind: 'rejected', code, message: `rise: ${message}` });
-    if (request.currency !== RISE_CURRENCY) return reject('CURRENCY_NOT_SUPPORTED', `Rise pays in ${RISE_CURRENCY} only, not ${request.currency}`);
-    if (request.channelCode !== RISE_CHANNEL) return reject('CHANNEL_NOT_SUPPORTED', `Rise pays through channel ${RISE_CHANNEL}, not ${request.channelCode}`);
-    if (request.amountMinor <= 0n || request.amountMinor > MAX_MINOR) return reject('INVALID_AMOUNT', `amount ${request.amountMinor} cents is not a positive 64-bit amount`);
-    if (!request.accountNumber.trim()) return reject('INVALID_RECIPIENT', 'the Rise user id (account number) is empty');
-    if (!request.reference || /[\[\]]/.test(request.reference)) return reject('INVALID_REFERENCE', 'the reference must be non-empty and contain no "[" or "]"');
+    const reject = (code: string, message: string): CreateOutcome => ({
+      kind: 'rejected',
+      code,
+      message: `rise: ${message}`,
+    });
+    if (request.currency !== RISE_CURRENCY)
+      return reject(
+        'CURRENCY_NOT_SUPPORTED',
+        `Rise pays in ${RISE_CURRENCY} only, not ${request.currency}`,
+      );
+    if (request.channelCode !== RISE_CHANNEL)
+      return reject(
+        'CHANNEL_NOT_SUPPORTED',
+        `Rise pays through channel ${RISE_CHANNEL}, not ${request.channelCode}`,
+      );
+    if (request.amountMinor <= 0n || request.amountMinor > MAX_MINOR)
+      return reject(
+        'INVALID_AMOUNT',
+        `amount ${request.amountMinor} cents is not a positive 64-bit amount`,
+      );
+    if (!request.accountNumber.trim())
+      return reject('INVALID_RECIPIENT', 'the Rise user id (account number) is empty');
+    if (!request.reference || /[[\]]/.test(request.reference))
+      return reject(
+        'INVALID_REFERENCE',
+        'the reference must be non-empty and contain no "[" or "]"',
+      );
     return null;
   }
 
@@ -517,12 +741,20 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
       const found = await search({ recipient: request.accountNumber });
       if (!found.ok) return outcomeOf(found.failure, 'search before create');
       const existing = judgeExisting(found.payments, request, expiredSalts, now());
-      if (existing.kind === 'executed') return { kind: 'created', payout: toPayout(existing.payment) };
+      if (existing.kind === 'executed')
+        return { kind: 'created', payout: toPayout(existing.payment) };
       if (existing.kind === 'conflict') {
         // An unsigned intent for a different amount or payee under our reference (an earlier,
         // edited attempt): remove it, then look again. If it cannot be removed it may be executing.
-        const removed = await authed({ method: 'DELETE', path: `/v2/payments/${encodeURIComponent(existing.payment.id)}` });
-        if (!removed.ok) return { kind: 'unknown', reason: `intent ${existing.payment.id} under this reference differs from the request and could not be removed: ${removed.failure.message}` };
+        const removed = await authed({
+          method: 'DELETE',
+          path: `/v2/payments/${encodeURIComponent(existing.payment.id)}`,
+        });
+        if (!removed.ok)
+          return {
+            kind: 'unknown',
+            reason: `intent ${existing.payment.id} under this reference differs from the request and could not be removed: ${removed.failure.message}`,
+          };
         continue;
       }
       let intent: Intent;
@@ -535,7 +767,15 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
           path: '/v2/payments',
           body: {
             from: options.teamId,
-            to: [{ to: request.accountNumber, amount_cents: request.amountMinor, currency_symbol: RISE_CURRENCY, invoice_description: `${request.description} ${riseReferenceTag(request.reference)}`.trim() }],
+            to: [
+              {
+                to: request.accountNumber,
+                amount_cents: request.amountMinor,
+                currency_symbol: RISE_CURRENCY,
+                invoice_description:
+                  `${request.description} ${riseReferenceTag(request.reference)}`.trim(),
+              },
+            ],
             pay_now: true,
             network: 'arbitrum',
           },
@@ -543,11 +783,21 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
         if (!posted.ok) {
           const f = posted.failure;
           // An intent moves no money, so any definite 4xx here is a clean refusal.
-          if (f.kind === 'rejected' && f.status !== 401) return { kind: 'rejected', code: f.code ?? `HTTP_${f.status}`, message: `rise: ${f.message}` };
+          if (f.kind === 'rejected' && f.status !== 401)
+            return {
+              kind: 'rejected',
+              code: f.code ?? `HTTP_${f.status}`,
+              message: `rise: ${f.message}`,
+            };
           return outcomeOf(f, 'create intent');
         }
         const made = toIntent(posted.data);
-        if (!made.ok) return { kind: 'rejected', code: 'UNEXPECTED_TYPED_DATA', message: `rise: ${made.message}` };
+        if (!made.ok)
+          return {
+            kind: 'rejected',
+            code: 'UNEXPECTED_TYPED_DATA',
+            message: `rise: ${made.message}`,
+          };
         intent = made.intent;
       }
       const result = await execute(intent, request);
@@ -555,17 +805,28 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
       // Expired: search again (it may have executed after all), never re-sign that intent.
       expiredSalts.add(intent.salt);
     }
-    return { kind: 'unknown', reason: `execute: typed data expired or conflicted ${MAX_CREATE_ROUNDS} times in a row` };
+    return {
+      kind: 'unknown',
+      reason: `execute: typed data expired or conflicted ${MAX_CREATE_ROUNDS} times in a row`,
+    };
   }
 
   async function get(providerId: string): Promise<ProviderPayout | null> {
-    const r = await authed({ method: 'GET', path: `/v2/payments/${encodeURIComponent(providerId)}` });
+    const r = await authed({
+      method: 'GET',
+      path: `/v2/payments/${encodeURIComponent(providerId)}`,
+    });
     if (!r.ok) {
       if (r.failure.status === 404) return null;
       throw providerError(r.failure);
     }
     const parsed = paymentSchema.safeParse(r.data);
-    if (!parsed.success) throw new ProviderError('rise', 'invalid_response', `payment ${providerId}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new ProviderError(
+        'rise',
+        'invalid_response',
+        `payment ${providerId}: ${parsed.error.issues[0]?.message}`,
+      );
     return toPayout(parsed.data);
   }
 
@@ -595,21 +856,39 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
     },
 
     async balance(currency) {
-      if (currency !== RISE_CURRENCY) throw new ProviderError('rise', 'rejected', `Rise holds ${RISE_CURRENCY} only, not ${currency}`, 'CURRENCY_NOT_SUPPORTED');
+      if (currency !== RISE_CURRENCY)
+        throw new ProviderError(
+          'rise',
+          'rejected',
+          `Rise holds ${RISE_CURRENCY} only, not ${currency}`,
+          'CURRENCY_NOT_SUPPORTED',
+        );
       // ASSUMPTION: the public docs name no balance endpoint; this path and shape are ours.
-      const r = await authed({ method: 'GET', path: `/v2/teams/${encodeURIComponent(options.teamId)}/balance` });
+      const r = await authed({
+        method: 'GET',
+        path: `/v2/teams/${encodeURIComponent(options.teamId)}/balance`,
+      });
       if (!r.ok) throw providerError(r.failure);
       const parsed = balanceSchema.safeParse(r.data);
-      if (!parsed.success || parsed.data.currency_symbol !== RISE_CURRENCY) throw new ProviderError('rise', 'invalid_response', 'balance answer is not {currency_symbol: "USD", available_cents}');
+      if (!parsed.success || parsed.data.currency_symbol !== RISE_CURRENCY)
+        throw new ProviderError(
+          'rise',
+          'invalid_response',
+          'balance answer is not {currency_symbol: "USD", available_cents}',
+        );
       return parsed.data.available_cents;
     },
 
     async cancel(providerId) {
       const current = await get(providerId);
-      if (!current) throw new ProviderError('rise', 'rejected', `payment ${providerId} not found`, 'NOT_FOUND');
+      if (!current)
+        throw new ProviderError('rise', 'rejected', `payment ${providerId} not found`, 'NOT_FOUND');
       // Only an unsigned intent can be removed; anything executed stays as it is.
       if (current.rawStatus.toLowerCase() !== 'intent') return current;
-      const r = await authed({ method: 'DELETE', path: `/v2/payments/${encodeURIComponent(providerId)}` });
+      const r = await authed({
+        method: 'DELETE',
+        path: `/v2/payments/${encodeURIComponent(providerId)}`,
+      });
       // A refusal means it moved on meanwhile: the fresh read below says where it is.
       if (!r.ok && r.failure.kind !== 'rejected') throw providerError(r.failure);
       return (await get(providerId)) ?? current;
@@ -618,15 +897,22 @@ export function createRiseProvider(options: RiseOptions): RiseProvider {
     async channelLimits(channelCode, currency): Promise<ChannelLimits | null> {
       if (channelCode !== RISE_CHANNEL || currency !== RISE_CURRENCY) return null;
       // Rise publishes no maximum; $1.00 is our own floor (fees make smaller payments pointless).
-      return { channelCode: RISE_CHANNEL, currency: RISE_CURRENCY, minimumMinor: 100n, maximumMinor: null, incrementMinor: 1n };
+      return {
+        channelCode: RISE_CHANNEL,
+        currency: RISE_CURRENCY,
+        minimumMinor: 100n,
+        maximumMinor: null,
+        incrementMinor: 1n,
+      };
     },
 
     async list(from, to) {
       try {
         const r = await search(riseDateRange(from, to));
         if (!r.ok) return { payouts: [], complete: false, problem: r.failure.message };
-        // The server's end_date may be inclusive: keep the half-open [from, to) ourselves. A payment
-        // without a readable date is kept (better shown twice than missed by reconciliation).
+        // The server's end_date may be inclusive: keep the half-open [from, to) ourselves. A
+        // payment without a readable date is kept (better shown twice than missed by
+        // reconciliation).
         const inRange = r.payments.filter((p) => {
           const at = p.created_at ? Date.parse(p.created_at) : Number.NaN;
           return Number.isNaN(at) || (at >= from.getTime() && at < to.getTime());
@@ -644,8 +930,8 @@ const DAY_MS = 86_400_000;
 /**
  * The `start_date`/`end_date` filter of Rise's Query Payments (GET /v2/payments), documented as
  * dates (YYYY-MM-DD), for the period [from, to). The docs say neither which time zone a date is in
- * nor whether `end_date` is inclusive, so the range is widened by a day on each side: a wider answer
- * costs a page, a narrower one would silently miss payments; list() keeps [from, to) itself.
+ * nor whether `end_date` is inclusive, so the range is widened by a day on each side: a wider
+ * answer costs a page, a narrower one would silently miss payments; list() keeps [from, to) itself.
  */
 export function riseDateRange(from: Date, to: Date): { start_date: string; end_date: string } {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -658,15 +944,25 @@ export function riseDateRange(from: Date, to: Date): { start_date: string; end_d
  */
 export async function riseFromCredentials(
   credentials: CredentialStore,
-  config: { baseUrl?: string; riseId: string; teamId: string; timeoutMs?: number; fetch?: typeof fetch },
+  config: {
+    baseUrl?: string;
+    riseId: string;
+    teamId: string;
+    timeoutMs?: number;
+    fetch?: typeof fetch;
+  },
 ): Promise<RiseProvider> {
   const secret = await credentials.get(RISE_WALLET_KEY_ACCOUNT);
   if (!secret) {
-    throw new Error(`Rise wallet key not found in credential account "${RISE_WALLET_KEY_ACCOUNT}": run \`treasury provider credentials set rise\``);
+    throw new Error(
+      `Rise wallet key not found in credential account "${RISE_WALLET_KEY_ACCOUNT}": run \`treasury provider credentials set rise\``,
+    );
   }
   const key = secret.trim().startsWith('0x') ? secret.trim() : `0x${secret.trim()}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new Error(`the secret in credential account "${RISE_WALLET_KEY_ACCOUNT}" is not a 32-byte hex private key: run \`treasury provider credentials set rise\``);
+    throw new Error(
+      `the secret in credential account "${RISE_WALLET_KEY_ACCOUNT}" is not a 32-byte hex private key: run \`treasury provider credentials set rise\``,
+    );
   }
   return createRiseProvider({
     baseUrl: config.baseUrl ?? process.env.TREASURY_RISE_URL ?? RISE_DEFAULT_URL,
@@ -691,11 +987,17 @@ export function riseSignedPayload(t: string, rawBody: string): string {
 }
 
 /**
- * `X-Rise-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. True only for a well-formed header whose
- * timestamp is within `toleranceMs` of `nowMs` and one of whose v1 values matches (compared in
- * constant time). Never throws: a malformed header is simply not valid.
+ * `X-Rise-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. True only for a well-formed header
+ * whose timestamp is within `toleranceMs` of `nowMs` and one of whose v1 values matches (compared
+ * in constant time). Never throws: a malformed header is simply not valid.
  */
-export function verifyRiseSignature(header: string | undefined, rawBody: string, secret: string, nowMs: number, toleranceMs = 300_000): boolean {
+export function verifyRiseSignature(
+  header: string | undefined,
+  rawBody: string,
+  secret: string,
+  nowMs: number,
+  toleranceMs = 300_000,
+): boolean {
   if (!header || !secret) return false;
   let t: string | null = null;
   const candidates: string[] = [];
@@ -710,7 +1012,9 @@ export function verifyRiseSignature(header: string | undefined, rawBody: string,
   if (t === null || !/^\d{1,12}$/.test(t) || candidates.length === 0) return false;
   const ageMs = nowMs - Number.parseInt(t, 10) * 1000;
   if (Math.abs(ageMs) > toleranceMs) return false;
-  const expected = createHmac('sha256', secret).update(riseSignedPayload(t, rawBody), 'utf8').digest();
+  const expected = createHmac('sha256', secret)
+    .update(riseSignedPayload(t, rawBody), 'utf8')
+    .digest();
   let ok = false;
   for (const candidate of candidates) {
     if (!/^[0-9a-fA-F]{64}$/.test(candidate)) continue;
@@ -726,12 +1030,19 @@ export function verifyRiseSignature(header: string | undefined, rawBody: string,
  * the amount is not what we think it is, and rounding it away would hide that.
  */
 export function usdcUnitsToCents(amount: string, decimals: number): bigint {
-  if (!/^\d+$/.test(amount)) throw new RangeError(`token amount "${amount.slice(0, 40)}" is not a non-negative integer string`);
-  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 77) throw new RangeError(`token decimals ${decimals} is not an integer in 0..77`);
+  if (!/^\d+$/.test(amount))
+    throw new RangeError(
+      `token amount "${amount.slice(0, 40)}" is not a non-negative integer string`,
+    );
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 77)
+    throw new RangeError(`token decimals ${decimals} is not an integer in 0..77`);
   const units = BigInt(amount);
   if (decimals <= 2) return units * 10n ** BigInt(2 - decimals);
   const perCent = 10n ** BigInt(decimals - 2);
-  if (units % perCent !== 0n) throw new RangeError(`token amount ${amount} (${decimals} decimals) is not a whole number of cents`);
+  if (units % perCent !== 0n)
+    throw new RangeError(
+      `token amount ${amount} (${decimals} decimals) is not a whole number of cents`,
+    );
   return units / perCent;
 }
 
@@ -793,7 +1104,9 @@ export function parseRiseWebhook(body: unknown): RiseWebhookEvent {
     const decimals = Number(p.decimals);
     const fromTokens = usdcUnitsToCents(p.amount, decimals);
     if (fromTokens !== p.amount_cents) {
-      throw new RangeError(`payment ${p.id}: token amount ${p.amount} (${decimals} decimals) is ${fromTokens} cents but amount_cents is ${p.amount_cents}`);
+      throw new RangeError(
+        `payment ${p.id}: token amount ${p.amount} (${decimals} decimals) is ${fromTokens} cents but amount_cents is ${p.amount_cents}`,
+      );
     }
     payment = {
       providerId: p.id,

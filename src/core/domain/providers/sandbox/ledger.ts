@@ -46,7 +46,13 @@ function held(r: Row): Held {
 const COLUMNS = sql`provider_id, fingerprint, reference, amount_minor, currency, status, failure_code, settles_as, created_ms, updated_at`;
 
 export function centralSandboxLedger(db: CentralTx): SandboxLedger {
-  const select = async (where: ReturnType<typeof sql>) => (await rows<Row>(db, sql`SELECT ${COLUMNS} FROM sandbox_payouts WHERE ${where} ORDER BY created_ms, provider_id`)).map(held);
+  const select = async (where: ReturnType<typeof sql>) =>
+    (
+      await rows<Row>(
+        db,
+        sql`SELECT ${COLUMNS} FROM sandbox_payouts WHERE ${where} ORDER BY created_ms, provider_id`,
+      )
+    ).map(held);
   return {
     byKey: async (key) => (await select(sql`idempotency_key = ${key}`))[0] ?? null,
     byId: async (id) => (await select(sql`provider_id = ${id}`))[0] ?? null,
@@ -64,7 +70,9 @@ export function centralSandboxLedger(db: CentralTx): SandboxLedger {
     },
     async update(h) {
       const p = h.payout;
-      await db.execute(sql`UPDATE sandbox_payouts SET status = ${p.status}, failure_code = ${p.failureCode}, updated_at = ${p.updatedAt ?? new Date().toISOString()}::timestamptz WHERE provider_id = ${p.providerId}`);
+      await db.execute(
+        sql`UPDATE sandbox_payouts SET status = ${p.status}, failure_code = ${p.failureCode}, updated_at = ${p.updatedAt ?? new Date().toISOString()}::timestamptz WHERE provider_id = ${p.providerId}`,
+      );
     },
   };
 }

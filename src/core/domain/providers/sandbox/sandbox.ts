@@ -12,11 +12,20 @@
  *
  * Its books are a ledger: in memory by default (tests), or the central store's `sandbox_payouts`
  * (sandbox-ledger.ts) in a workstation, so that what one process paid — an execution in the console
- * or in a CLI command — is there for the next one's poll and reconciliation, as with a real provider.
+ * or in a CLI command — is there for the next one's poll and reconciliation, as with a real
+ * provider.
  */
 import { createHash } from 'node:crypto';
 import { MAX_MINOR } from '../../../shared/money/index.js';
-import { ProviderError, type ChannelLimits, type CreateOutcome, type PayoutProvider, type PayoutRequest, type ProviderPayout, type ProviderStatus } from '../../../platform/payments/provider.js';
+import {
+  ProviderError,
+  type ChannelLimits,
+  type CreateOutcome,
+  type PayoutProvider,
+  type PayoutRequest,
+  type ProviderPayout,
+  type ProviderStatus,
+} from '../../../platform/payments/provider.js';
 
 /** Codes a sandbox payout fails with after acceptance (the ones Xendit reports, for realism). */
 export const SANDBOX_FAILURE_CODES = [
@@ -75,7 +84,8 @@ export function memoryLedger(): SandboxLedger {
     byKey: async (key) => byKey.get(key) ?? null,
     byId: async (id) => byId.get(id) ?? null,
     byReference: async (reference) => all().filter((h) => h.payout.reference === reference),
-    createdBetween: async (from, to) => all().filter((h) => h.createdMs >= from && h.createdMs < to),
+    createdBetween: async (from, to) =>
+      all().filter((h) => h.createdMs >= from && h.createdMs < to),
     async insert(key, held) {
       if (byKey.has(key)) return false;
       byKey.set(key, held);
@@ -92,7 +102,8 @@ export interface SandboxProvider extends PayoutProvider {
 
 function probability(name: string, value: number | undefined): number {
   const p = value ?? 0;
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`sandbox ${name} must be between 0 and 1, not ${value}`);
+  if (!(p >= 0 && p <= 1))
+    throw new RangeError(`sandbox ${name} must be between 0 and 1, not ${value}`);
   return p;
 }
 
@@ -101,7 +112,16 @@ function fingerprint(r: PayoutRequest): string {
   const metadata = Object.keys(r.metadata)
     .sort()
     .map((k) => [k, r.metadata[k]]);
-  return JSON.stringify([r.reference, r.amountMinor.toString(), r.currency, r.channelCode, r.accountNumber, r.accountHolderName, r.description, metadata]);
+  return JSON.stringify([
+    r.reference,
+    r.amountMinor.toString(),
+    r.currency,
+    r.channelCode,
+    r.accountNumber,
+    r.accountHolderName,
+    r.description,
+    metadata,
+  ]);
 }
 
 export function createSandboxProvider(options: SandboxOptions = {}): SandboxProvider {
@@ -109,21 +129,26 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
   const failureRate = probability('failureRate', options.failureRate);
   const unknownRate = probability('unknownRate', options.unknownRate);
   const settleAfterMs = options.settleAfterMs ?? 1000;
-  if (!(settleAfterMs >= 0)) throw new RangeError(`sandbox settleAfterMs must be ≥ 0, not ${settleAfterMs}`);
+  if (!(settleAfterMs >= 0))
+    throw new RangeError(`sandbox settleAfterMs must be ≥ 0, not ${settleAfterMs}`);
   const now = options.now ?? Date.now;
   const balances = new Map<string, bigint>(Object.entries(options.balances ?? {}));
   const ledger = options.ledger ?? memoryLedger();
 
-  const digest = (purpose: string, key: string): string => createHash('sha256').update(`${seed}|${purpose}|${key}`).digest('hex');
+  const digest = (purpose: string, key: string): string =>
+    createHash('sha256').update(`${seed}|${purpose}|${key}`).digest('hex');
   /** A uniform draw in [0, 1) from 52 bits of the hash (a probability, not money). */
-  const draw = (purpose: string, key: string): number => Number.parseInt(digest(purpose, key).slice(0, 13), 16) / 2 ** 52;
+  const draw = (purpose: string, key: string): number =>
+    Number.parseInt(digest(purpose, key).slice(0, 13), 16) / 2 ** 52;
 
   const credit = (currency: string, amount: bigint): void => {
     const current = balances.get(currency);
     if (current !== undefined) balances.set(currency, current + amount);
   };
 
-  /** Moves a payout along by the clock (kept in the ledger); failed payouts give their money back. */
+  /**
+   * Moves a payout along by the clock (kept in the ledger); failed payouts give their money back.
+   */
   async function refresh(held: Held): Promise<ProviderPayout> {
     const p = held.payout;
     if (p.status !== 'ACCEPTED' && p.status !== 'REQUESTED') return { ...p };
@@ -145,24 +170,43 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
   }
 
   const replay = async (existing: Held, request: PayoutRequest): Promise<CreateOutcome> => {
-    if (existing.fingerprint === fingerprint(request)) return { kind: 'created', payout: await refresh(existing) };
-    return { kind: 'duplicate', message: `sandbox: idempotency key ${request.idempotencyKey} was used for a different request (payout ${existing.payout.providerId})` };
+    if (existing.fingerprint === fingerprint(request))
+      return { kind: 'created', payout: await refresh(existing) };
+    return {
+      kind: 'duplicate',
+      message: `sandbox: idempotency key ${request.idempotencyKey} was used for a different request (payout ${existing.payout.providerId})`,
+    };
   };
 
   async function create(request: PayoutRequest): Promise<CreateOutcome> {
     const key = request.idempotencyKey;
     const existing = await ledger.byKey(key);
     if (existing) return replay(existing, request);
-    const reject = (code: string, message: string): CreateOutcome => ({ kind: 'rejected', code, message: `sandbox: ${message}` });
+    const reject = (code: string, message: string): CreateOutcome => ({
+      kind: 'rejected',
+      code,
+      message: `sandbox: ${message}`,
+    });
     if (!key) return reject('API_VALIDATION_ERROR', 'the idempotency key is empty');
-    if (!/^[A-Z]{3}$/.test(request.currency)) return reject('API_VALIDATION_ERROR', `"${request.currency}" is not an ISO 4217 code`);
-    if (request.amountMinor <= 0n || request.amountMinor > MAX_MINOR) return reject('API_VALIDATION_ERROR', `amount ${request.amountMinor} is not a positive 64-bit amount`);
+    if (!/^[A-Z]{3}$/.test(request.currency))
+      return reject('API_VALIDATION_ERROR', `"${request.currency}" is not an ISO 4217 code`);
+    if (request.amountMinor <= 0n || request.amountMinor > MAX_MINOR)
+      return reject(
+        'API_VALIDATION_ERROR',
+        `amount ${request.amountMinor} is not a positive 64-bit amount`,
+      );
     const available = balances.get(request.currency);
     if (available !== undefined && available < request.amountMinor) {
-      return reject('INSUFFICIENT_BALANCE', `${request.amountMinor} ${request.currency} minor units needed, ${available} available`);
+      return reject(
+        'INSUFFICIENT_BALANCE',
+        `${request.amountMinor} ${request.currency} minor units needed, ${available} available`,
+      );
     }
     const at = now();
-    const failureCode = draw('fail', key) < failureRate ? SANDBOX_FAILURE_CODES[Math.floor(draw('code', key) * SANDBOX_FAILURE_CODES.length)]! : null;
+    const failureCode =
+      draw('fail', key) < failureRate
+        ? SANDBOX_FAILURE_CODES[Math.floor(draw('code', key) * SANDBOX_FAILURE_CODES.length)]!
+        : null;
     const held: Held = {
       payout: {
         providerId: `sbx-${digest('id', key).slice(0, 24)}`,
@@ -183,7 +227,8 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
     if (!(await ledger.insert(key, held))) return replay((await ledger.byKey(key))!, request);
     credit(request.currency, -request.amountMinor);
     // Only a first create can be "lost": a replay finds the payout, which is how recovery works.
-    if (draw('unknown', key) < unknownRate) return { kind: 'unknown', reason: 'sandbox: simulated timeout after the payout was created' };
+    if (draw('unknown', key) < unknownRate)
+      return { kind: 'unknown', reason: 'sandbox: simulated timeout after the payout was created' };
     return { kind: 'created', payout: await refresh(held) };
   }
 
@@ -202,7 +247,13 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
     },
     async cancel(providerId) {
       const held = await ledger.byId(providerId);
-      if (!held) throw new ProviderError('sandbox', 'rejected', `payout ${providerId} not found`, 'NOT_FOUND');
+      if (!held)
+        throw new ProviderError(
+          'sandbox',
+          'rejected',
+          `payout ${providerId} not found`,
+          'NOT_FOUND',
+        );
       const current = await refresh(held);
       // Like Xendit: only a payout that has not been sent on yet can be cancelled.
       if (current.status !== 'ACCEPTED') return current;
@@ -217,7 +268,9 @@ export function createSandboxProvider(options: SandboxOptions = {}): SandboxProv
       return { channelCode, currency, minimumMinor: 1n, maximumMinor: null, incrementMinor: 1n };
     },
     async list(from, to) {
-      const payouts = await Promise.all((await ledger.createdBetween(from.getTime(), to.getTime())).map(refresh));
+      const payouts = await Promise.all(
+        (await ledger.createdBetween(from.getTime(), to.getTime())).map(refresh),
+      );
       return { payouts, complete: true };
     },
   };

@@ -7,13 +7,15 @@
  * - findByReference `GET /v2/payouts?reference_id=…` (+ `after_id` paging): the only query that
  *   endpoint takes — `reference_id` is required there, so it cannot list a period;
  * - list(from, to) `GET /transactions?types=DISBURSEMENT&created[gte]=…&created[lte]=…&limit=…`
- *   (+ `after_id` paging): the Transactions API is Xendit's listing by period; each transaction names
- *   its payout (`product_id` = `disb-…`, `reference_id`), and payouts whose transaction status cannot
+ *   (+ `after_id` paging): the Transactions API is Xendit's listing by period; each transaction
+ * names
+ *   its payout (`product_id` = `disb-…`, `reference_id`), and payouts whose transaction status
+ * cannot
  *   say the payout status are read with `get` (see payoutStatusOfTransaction);
  * - balance `GET /balance?account_type=CASH&currency=…`, channelLimits `GET /payouts_channels`.
  *
- * Why not the official SDK (xendit-node): it has no timeouts, no access to the rate-limit headers and
- * plain-string enums. Here every request has a deadline, every answer is parsed with
+ * Why not the official SDK (xendit-node): it has no timeouts, no access to the rate-limit headers
+ * and plain-string enums. Here every request has a deadline, every answer is parsed with
  * lossless-json (so amounts never pass through a float) and validated with zod, and every answer is
  * translated faithfully into the provider interface — including "I don't know" (`unknown`) whenever
  * a create may or may not have happened.
@@ -23,11 +25,23 @@
  */
 import { defaultProviderFetch } from '../http.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLosslessNumber, LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+import {
+  isLosslessNumber,
+  LosslessNumber,
+  parse as parseLossless,
+  stringify as stringifyLossless,
+} from 'lossless-json';
 import { z } from 'zod';
 import type { CredentialStore } from '../../../platform/credentials/store.js';
 import { mapLimit, RateGate } from '../../execution/pool.js';
-import { assertCurrency, exponentOf, formatAmount, isCurrency, MAX_MINOR, pow10 } from '../../../shared/money/index.js';
+import {
+  assertCurrency,
+  exponentOf,
+  formatAmount,
+  isCurrency,
+  MAX_MINOR,
+  pow10,
+} from '../../../shared/money/index.js';
 import {
   ProviderError,
   type ChannelLimits,
@@ -46,16 +60,22 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  * ceiling we could verify; 50 stays modest (paging follows `has_more` whatever a page holds).
  */
 const TRANSACTION_PAGE_SIZE = 50;
-/** A runaway pager (a provider ignoring `after_id`) stops here instead of looping forever: 500k transactions. */
+/**
+ * A runaway pager (a provider ignoring `after_id`) stops here instead of looping forever: 500k
+ * transactions.
+ */
 const MAX_PAGES = 10_000;
 /**
- * Status lookups (`get`) for listed payouts whose transaction cannot say their status: a few at a time
- * (Xendit rate-limits per account and endpoint), at most this many per listing — beyond, the listing
- * is incomplete rather than a burst of thousands of reads.
+ * Status lookups (`get`) for listed payouts whose transaction cannot say their status: a few at a
+ * time (Xendit rate-limits per account and endpoint), at most this many per listing — beyond, the
+ * listing is incomplete rather than a burst of thousands of reads.
  */
 const STATUS_LOOKUP_CONCURRENCY = 3;
 const MAX_STATUS_LOOKUPS = 2_000;
-/** A list call answered 429 waits for Xendit's reset and tries again, this often and this long at most. */
+/**
+ * A list call answered 429 waits for Xendit's reset and tries again, this often and this long at
+ * most.
+ */
 const MAX_RATE_LIMIT_RETRIES = 3;
 const MAX_RATE_LIMIT_WAIT_MS_PER_RETRY = 60_000;
 
@@ -75,8 +95,8 @@ export interface XenditOptions {
 
 /**
  * Decimals Xendit accepts in a create request. IDR and VND must be whole numbers even though ISO
- * 4217 gives IDR two decimals (our minor unit stays the ISO one, so IDR amounts must be multiples of
- * 100 minor units); everything else uses the ISO exponent (PHP, MYR, THB: 2).
+ * 4217 gives IDR two decimals (our minor unit stays the ISO one, so IDR amounts must be multiples
+ * of 100 minor units); everything else uses the ISO exponent (PHP, MYR, THB: 2).
  */
 export function xenditWireDecimals(currency: string): number {
   if (currency === 'IDR' || currency === 'VND') return 0;
@@ -99,8 +119,16 @@ export class XenditRequestError extends Error {
  * the way Xendit itself writes amounts, and never a float.
  */
 export function xenditWireAmount(amountMinor: bigint, currency: string): string {
-  if (!isCurrency(currency)) throw new XenditRequestError('UNKNOWN_CURRENCY', `"${currency}" is not a currency this system knows`);
-  if (amountMinor < 0n) throw new XenditRequestError('NEGATIVE_AMOUNT', `a payout amount cannot be negative (${amountMinor} minor units)`);
+  if (!isCurrency(currency))
+    throw new XenditRequestError(
+      'UNKNOWN_CURRENCY',
+      `"${currency}" is not a currency this system knows`,
+    );
+  if (amountMinor < 0n)
+    throw new XenditRequestError(
+      'NEGATIVE_AMOUNT',
+      `a payout amount cannot be negative (${amountMinor} minor units)`,
+    );
   const unit = pow10(exponentOf(currency) - xenditWireDecimals(currency));
   if (amountMinor % unit !== 0n) {
     throw new XenditRequestError(
@@ -117,7 +145,8 @@ const WIRE_NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d{1,4}))?$/;
 /**
  * A JSON number's exact text in major units → minor units of `currency`. Accepts exponent notation
  * (some serialisers write 1e+21) and trailing zeros ("100.00" IDR is exactly 100); throws when the
- * value has more significant decimals than the currency's minor unit, or does not fit a bigint column.
+ * value has more significant decimals than the currency's minor unit, or does not fit a bigint
+ * column.
  */
 export function xenditAmountToMinor(text: string, currency: string): bigint {
   if (!isCurrency(currency)) throw new Error(`unknown currency "${currency}"`);
@@ -132,7 +161,10 @@ export function xenditAmountToMinor(text: string, currency: string): bigint {
     minor = digits * 10n ** shift;
   } else {
     const divisor = 10n ** -shift;
-    if (digits % divisor !== 0n) throw new Error(`${text} has more decimals than ${currency} allows (${exponentOf(currency)})`);
+    if (digits % divisor !== 0n)
+      throw new Error(
+        `${text} has more decimals than ${currency} allows (${exponentOf(currency)})`,
+      );
     minor = digits / divisor;
   }
   if (minor > MAX_MINOR) throw new Error(`${text} ${currency} is out of range`);
@@ -147,8 +179,8 @@ export function xenditAmountToMinor(text: string, currency: string): bigint {
  * The exact JSON body of `POST /v2/payouts` for `request`. Deterministic: the same request always
  * gives byte-identical text (fixed key order, metadata keys sorted), because the executor persists
  * this text before sending and a retry must send the very same bytes under the same key.
- * Throws XenditRequestError when the request cannot be expressed (unknown currency, negative amount,
- * IDR/VND amount that is not whole).
+ * Throws XenditRequestError when the request cannot be expressed (unknown currency, negative
+ * amount, IDR/VND amount that is not whole).
  */
 export function xenditCreateBody(request: PayoutRequest): string {
   const amount = new LosslessNumber(xenditWireAmount(request.amountMinor, request.currency));
@@ -177,9 +209,13 @@ export function xenditCreateBody(request: PayoutRequest): string {
 // ---------------------------------------------------------------------------------------------
 
 /** A JSON number as parsed by lossless-json: its exact text, never a float. */
-const jsonNumber = z.custom<LosslessNumber>((v) => isLosslessNumber(v), { message: 'expected a JSON number' });
+const jsonNumber = z.custom<LosslessNumber>((v) => isLosslessNumber(v), {
+  message: 'expected a JSON number',
+});
 
-/** The payout object. Unknown fields are ignored; status is any text (unknown values become OTHER). */
+/**
+ * The payout object. Unknown fields are ignored; status is any text (unknown values become OTHER).
+ */
 const payoutSchema = z.object({
   id: z.string().min(1),
   reference_id: z.string(),
@@ -192,7 +228,9 @@ const payoutSchema = z.object({
 });
 type PayoutJson = z.infer<typeof payoutSchema>;
 
-/** Both documented error shapes: `{error_code, message, errors?}` and `{error_code, error_message}`. */
+/**
+ * Both documented error shapes: `{error_code, message, errors?}` and `{error_code, error_message}`.
+ */
 const errorSchema = z.object({
   error_code: z.string().min(1),
   message: z.string().nullish(),
@@ -203,12 +241,16 @@ const errorSchema = z.object({
 /** The lookup by reference is documented as an array; the SDK models `{data, has_more, links}`. */
 const pageSchema = z.union([
   z.array(z.unknown()),
-  z.object({ data: z.array(z.unknown()), has_more: z.boolean().nullish(), links: z.unknown().optional() }),
+  z.object({
+    data: z.array(z.unknown()),
+    has_more: z.boolean().nullish(),
+    links: z.unknown().optional(),
+  }),
 ]);
 
 /**
- * One transaction of `GET /transactions` (xendit-node TransactionResponse): only the fields a payout
- * needs are read; the rest (channel, fee, cashflow, settlement) is ignored.
+ * One transaction of `GET /transactions` (xendit-node TransactionResponse): only the fields a
+ * payout needs are read; the rest (channel, fee, cashflow, settlement) is ignored.
  */
 const transactionSchema = z.object({
   id: z.string().min(1),
@@ -223,8 +265,14 @@ const transactionSchema = z.object({
 });
 type TransactionJson = z.infer<typeof transactionSchema>;
 
-/** xendit-node TransactionsResponse: `has_more` says whether `after_id` of the last item gives more. */
-const transactionPageSchema = z.object({ data: z.array(z.unknown()), has_more: z.boolean().nullish(), links: z.unknown().optional() });
+/**
+ * xendit-node TransactionsResponse: `has_more` says whether `after_id` of the last item gives more.
+ */
+const transactionPageSchema = z.object({
+  data: z.array(z.unknown()),
+  has_more: z.boolean().nullish(),
+  links: z.unknown().optional(),
+});
 
 const balanceSchema = z.object({ balance: jsonNumber });
 
@@ -239,13 +287,23 @@ const channelSchema = z.object({
     minimum_increment: jsonNumber.nullish(),
   }),
 });
-const channelsSchema = z.union([z.array(channelSchema), z.object({ data: z.array(channelSchema) })]);
+const channelsSchema = z.union([
+  z.array(channelSchema),
+  z.object({ data: z.array(channelSchema) }),
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Statuses and failure codes
 // ---------------------------------------------------------------------------------------------
 
-const KNOWN_STATUSES: ReadonlySet<string> = new Set(['ACCEPTED', 'REQUESTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED']);
+const KNOWN_STATUSES: ReadonlySet<string> = new Set([
+  'ACCEPTED',
+  'REQUESTED',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'REVERSED',
+]);
 
 /**
  * Xendit status → normalised status. Compliance holds, cash-pickup states and anything Xendit adds
@@ -261,11 +319,13 @@ export const XENDIT_PAYOUT_TRANSACTION_TYPE = 'DISBURSEMENT';
 
 /**
  * A payout transaction's status → the payout status it stands for, or null when it cannot say. From
- * Xendit's "Transaction and Settlement statuses" (money-out table) and xendit-node TransactionStatuses:
+ * Xendit's "Transaction and Settlement statuses" (money-out table) and xendit-node
+ * TransactionStatuses:
  *
  *   SUCCESS   payout success, funds debited (settlement SETTLED)       → SUCCEEDED
  *   FAILED    the partner rejected the payout                          → FAILED (a transaction
- *             carries no failure code: failureCode stays null, which classifyXenditFailure treats as final)
+ *             carries no failure code: failureCode stays null, which classifyXenditFailure treats
+ * as final)
  *   VOIDED    cancelled before settlement                              → CANCELLED
  *   REVERSED  reversed after settlement                                → REVERSED
  *   PENDING   created, processing with the partner                     → null: the payout may be
@@ -274,8 +334,8 @@ export const XENDIT_PAYOUT_TRANSACTION_TYPE = 'DISBURSEMENT';
  *
  * null means "read the payout" (`get`), never a guess: a wrong terminal status could make
  * reconciliation report a paid payout as failed, or the reverse. A mapped payout carries the payout
- * status as its rawStatus too (SUCCEEDED, not SUCCESS): ProviderPayout.rawStatus differs from status
- * only for OTHER, and reconciliation shows it beside statuses read from the payout itself.
+ * status as its rawStatus too (SUCCEEDED, not SUCCESS): ProviderPayout.rawStatus differs from
+ * status only for OTHER, and reconciliation shows it beside statuses read from the payout itself.
  */
 export function payoutStatusOfTransaction(status: string): ProviderStatus | null {
   return TRANSACTION_TO_PAYOUT_STATUS.get(status) ?? null;
@@ -303,11 +363,13 @@ const RETRYABLE_FAILURES: ReadonlySet<string> = new Set([
 /**
  * What to do after a payout FAILED with `code`. A retry is always a new attempt (new key) and only
  * after the old payout is terminal — that is the executor's rule; this only says whether one makes
- * sense. Destination problems (INVALID_DESTINATION, REJECTED_BY_CHANNEL, DESTINATION_MAXIMUM_LIMIT),
- * TRANSFER_ERROR and every code we do not know are 'final': retrying those repeats the failure at
- * best, so a human decides (fail safe).
+ * sense. Destination problems (INVALID_DESTINATION, REJECTED_BY_CHANNEL,
+ * DESTINATION_MAXIMUM_LIMIT), TRANSFER_ERROR and every code we do not know are 'final': retrying
+ * those repeats the failure at best, so a human decides (fail safe).
  */
-export function classifyXenditFailure(code: string | null): 'retryable' | 'retryable_after_topup' | 'final' {
+export function classifyXenditFailure(
+  code: string | null,
+): 'retryable' | 'retryable_after_topup' | 'final' {
   if (code === null) return 'final';
   if (code === 'INSUFFICIENT_BALANCE') return 'retryable_after_topup';
   return RETRYABLE_FAILURES.has(code) ? 'retryable' : 'final';
@@ -337,7 +399,8 @@ function describeIssues(error: z.ZodError): string {
 
 /** A validated payout object → ProviderPayout, or an error text (amount/currency not exact). */
 function toProviderPayout(json: PayoutJson): ProviderPayout | string {
-  if (!isCurrency(json.currency)) return `payout ${json.id} has unknown currency "${json.currency}"`;
+  if (!isCurrency(json.currency))
+    return `payout ${json.id} has unknown currency "${json.currency}"`;
   let amountMinor: bigint;
   try {
     amountMinor = xenditAmountToMinor(json.amount.value, json.currency);
@@ -379,7 +442,8 @@ function byCreatedAt(payouts: ProviderPayout[]): ProviderPayout[] {
   return payouts
     .map((p, i) => ({ p, i, t: time(p) }))
     .sort((a, b) => {
-      const an = Number.isNaN(a.t), bn = Number.isNaN(b.t);
+      const an = Number.isNaN(a.t),
+        bn = Number.isNaN(b.t);
       if (an || bn) return an === bn ? a.i - b.i : an ? 1 : -1;
       return a.t === b.t ? a.i - b.i : a.t - b.t;
     })
@@ -404,7 +468,10 @@ function transactionQuery(from: Date, to: Date, afterId: string | null): URLSear
   return query;
 }
 
-/** A transaction as a payout with `status` (a payout status, or the transaction's own text when unresolved). */
+/**
+ * A transaction as a payout with `status` (a payout status, or the transaction's own text when
+ * unresolved).
+ */
 function transactionPayout(tx: TransactionJson, status: string): ProviderPayout | string {
   const payout = toProviderPayout({
     id: tx.product_id,
@@ -419,7 +486,10 @@ function transactionPayout(tx: TransactionJson, status: string): ProviderPayout 
   return typeof payout === 'string' ? `transaction ${tx.id}: ${payout}` : payout;
 }
 
-/** A transaction without a readable creation time is kept: better shown than missed by reconciliation. */
+/**
+ * A transaction without a readable creation time is kept: better shown than missed by
+ * reconciliation.
+ */
 function createdWithin(created: string | null | undefined, from: Date, to: Date): boolean {
   const at = created ? Date.parse(created) : Number.NaN;
   return Number.isNaN(at) || (at >= from.getTime() && at < to.getTime());
@@ -436,10 +506,14 @@ function payoutTransactions(all: readonly TransactionJson[], from: Date, to: Dat
   const byProduct = new Map<string, Listed>();
   for (const tx of all) {
     // The server filters by type already; a transaction of another type is money but not a payout.
-    if (tx.type !== XENDIT_PAYOUT_TRANSACTION_TYPE || !createdWithin(tx.created, from, to)) continue;
+    if (tx.type !== XENDIT_PAYOUT_TRANSACTION_TYPE || !createdWithin(tx.created, from, to))
+      continue;
     const status = payoutStatusOfTransaction(tx.status);
     const prior = byProduct.get(tx.product_id);
-    byProduct.set(tx.product_id, prior === undefined || prior.status === status ? { tx, status } : { tx, status: null });
+    byProduct.set(
+      tx.product_id,
+      prior === undefined || prior.status === status ? { tx, status } : { tx, status: null },
+    );
   }
   return [...byProduct.values()];
 }
@@ -465,11 +539,17 @@ const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000;
  * When to try again after a 429, in epoch ms. Xendit documents `Rate-Limit-Reset` as the seconds
  * left in the current window ("58.37"); some gateways send an epoch instead, so: a value ≥ 1e12 is
  * epoch milliseconds, ≥ 1e9 epoch seconds, anything smaller seconds-until-reset (fractions kept).
- * An HTTP date is accepted too, then `Retry-After` (seconds or date); without any usable header, 1 s.
- * A time in the past means "now"; more than an hour away is capped at an hour.
+ * An HTTP date is accepted too, then `Retry-After` (seconds or date); without any usable header, 1
+ * s. A time in the past means "now"; more than an hour away is capped at an hour.
  */
-export function xenditRetryAt(headers: { get(name: string): string | null }, now: number = Date.now()): number {
-  const at = fromHeader(headers.get('rate-limit-reset'), now, true) ?? fromHeader(headers.get('retry-after'), now, false) ?? now + 1000;
+export function xenditRetryAt(
+  headers: { get(name: string): string | null },
+  now: number = Date.now(),
+): number {
+  const at =
+    fromHeader(headers.get('rate-limit-reset'), now, true) ??
+    fromHeader(headers.get('retry-after'), now, false) ??
+    now + 1000;
   return Math.min(Math.max(at, now), now + MAX_RATE_LIMIT_WAIT_MS);
 }
 
@@ -502,7 +582,11 @@ export function verifyXenditCallbackToken(received: string | undefined, expected
   return timingSafeEqual(a, b);
 }
 
-export const XENDIT_WEBHOOK_EVENTS = ['payout.succeeded', 'payout.failed', 'payout.reversed'] as const;
+export const XENDIT_WEBHOOK_EVENTS = [
+  'payout.succeeded',
+  'payout.failed',
+  'payout.reversed',
+] as const;
 export type XenditWebhookEventName = (typeof XENDIT_WEBHOOK_EVENTS)[number];
 
 /** The envelope; `data` is checked separately so unknown events with other payloads still parse. */
@@ -526,20 +610,32 @@ export interface XenditWebhook {
 
 /**
  * Parses a webhook body (verify the token first). Throws ProviderError('invalid_response') when the
- * body is not JSON, not the envelope, or a known event without a valid payout object. Unknown events
- * are returned with their type so the caller can keep and show them.
+ * body is not JSON, not the envelope, or a known event without a valid payout object. Unknown
+ * events are returned with their type so the caller can keep and show them.
  */
 export function parseXenditWebhook(body: string): XenditWebhook {
   const json = parseJson(body);
-  if (json === UNPARSEABLE) throw new ProviderError('xendit', 'invalid_response', 'webhook body is not JSON');
+  if (json === UNPARSEABLE)
+    throw new ProviderError('xendit', 'invalid_response', 'webhook body is not JSON');
   const envelope = xenditWebhookSchema.safeParse(json);
-  if (!envelope.success) throw new ProviderError('xendit', 'invalid_response', `webhook is not an event (${describeIssues(envelope.error)})`);
+  if (!envelope.success)
+    throw new ProviderError(
+      'xendit',
+      'invalid_response',
+      `webhook is not an event (${describeIssues(envelope.error)})`,
+    );
   const { event, business_id, created, data } = envelope.data;
   const known = (XENDIT_WEBHOOK_EVENTS as readonly string[]).includes(event);
   const payout = payoutFrom(data);
   if (typeof payout === 'string') {
     if (known) throw new ProviderError('xendit', 'invalid_response', `webhook ${event}: ${payout}`);
-    return { type: event, known, businessId: business_id ?? null, created: created ?? null, payout: null };
+    return {
+      type: event,
+      known,
+      businessId: business_id ?? null,
+      created: created ?? null,
+      payout: null,
+    };
   }
   return { type: event, known, businessId: business_id ?? null, created: created ?? null, payout };
 }
@@ -552,7 +648,12 @@ type Answer =
   | { kind: 'answered'; status: number; headers: Headers; text: string }
   | { kind: 'no_answer'; reason: string };
 
-type Page = { payouts: ProviderPayout[]; complete: boolean; problem?: string; error?: ProviderError };
+type Page = {
+  payouts: ProviderPayout[];
+  complete: boolean;
+  problem?: string;
+  error?: ProviderError;
+};
 
 export class XenditProvider implements PayoutProvider {
   readonly name = 'xendit' as const;
@@ -571,7 +672,8 @@ export class XenditProvider implements PayoutProvider {
     } catch {
       throw new Error(`xendit: base URL "${options.baseUrl}" is not a URL`);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`xendit: base URL must be http(s), not ${url.protocol}`);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new Error(`xendit: base URL must be http(s), not ${url.protocol}`);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new Error('xendit: timeoutMs must be positive');
@@ -601,32 +703,56 @@ export class XenditProvider implements PayoutProvider {
       const code = error instanceof XenditRequestError ? error.code : 'INVALID_REQUEST';
       return { kind: 'rejected', code, message: this.#redact((error as Error).message) };
     }
-    const answer = await this.#send('POST', '/v2/payouts', { body, idempotencyKey: request.idempotencyKey });
+    const answer = await this.#send('POST', '/v2/payouts', {
+      body,
+      idempotencyKey: request.idempotencyKey,
+    });
     if (answer.kind === 'no_answer') return { kind: 'unknown', reason: answer.reason };
     const { status } = answer;
     if (status === 200 || status === 201) {
       const json = parseJson(answer.text);
-      if (json === UNPARSEABLE) return { kind: 'unknown', reason: `HTTP ${status} with a body that is not JSON` };
+      if (json === UNPARSEABLE)
+        return { kind: 'unknown', reason: `HTTP ${status} with a body that is not JSON` };
       const payout = payoutFrom(json);
-      if (typeof payout === 'string') return { kind: 'unknown', reason: this.#redact(`HTTP ${status} with an invalid payout: ${payout}`) };
+      if (typeof payout === 'string')
+        return {
+          kind: 'unknown',
+          reason: this.#redact(`HTTP ${status} with an invalid payout: ${payout}`),
+        };
       // A payout that is not the one we asked for (another reference or amount under our key) must
       // not be taken as ours: a lookup by reference settles it.
-      if (payout.reference !== request.reference || payout.amountMinor !== request.amountMinor || payout.currency !== request.currency) {
-        return { kind: 'unknown', reason: `HTTP ${status} answered with payout ${payout.providerId} that does not match the request` };
+      if (
+        payout.reference !== request.reference ||
+        payout.amountMinor !== request.amountMinor ||
+        payout.currency !== request.currency
+      ) {
+        return {
+          kind: 'unknown',
+          reason: `HTTP ${status} answered with payout ${payout.providerId} that does not match the request`,
+        };
       }
       return { kind: 'created', payout };
     }
     if (status === 429) return { kind: 'rate_limited', retryAt: xenditRetryAt(answer.headers) };
-    if (status >= 500) return { kind: 'unknown', reason: this.#redact(`HTTP ${status}${this.#codeSuffix(answer.text)}`) };
+    if (status >= 500)
+      return {
+        kind: 'unknown',
+        reason: this.#redact(`HTTP ${status}${this.#codeSuffix(answer.text)}`),
+      };
     // 408/409/425 can come from a gateway or a request racing its twin: the payout may exist.
     if (status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 425) {
       const error = errorFrom(parseJson(answer.text));
-      if (error === null) return { kind: 'unknown', reason: `HTTP ${status} without an error code` };
+      if (error === null)
+        return { kind: 'unknown', reason: `HTTP ${status} without an error code` };
       // DUPLICATE_TRANSACTION_ERROR is the older spelling on Xendit's payout error page.
       if (error.code === 'DUPLICATE_ERROR' || error.code === 'DUPLICATE_TRANSACTION_ERROR') {
         return { kind: 'duplicate', message: this.#redact(error.message) };
       }
-      return { kind: 'rejected', code: this.#redact(error.code), message: this.#redact(error.message) };
+      return {
+        kind: 'rejected',
+        code: this.#redact(error.code),
+        message: this.#redact(error.message),
+      };
     }
     return { kind: 'unknown', reason: `unexpected HTTP ${status}` };
   }
@@ -636,7 +762,10 @@ export class XenditProvider implements PayoutProvider {
   }
 
   /** `get` through `read` (the plain one, or the rate-limit-patient one of a listing). */
-  async #get(providerId: string, read: (path: string) => Promise<{ status: number; json: unknown }>): Promise<ProviderPayout | null> {
+  async #get(
+    providerId: string,
+    read: (path: string) => Promise<{ status: number; json: unknown }>,
+  ): Promise<ProviderPayout | null> {
     const { status, json } = await read(`/v2/payouts/${encodeURIComponent(providerId)}`);
     if (status === 404) {
       // Only Xendit's own "not found" means the payout does not exist; a bare 404 (wrong base URL,
@@ -648,14 +777,16 @@ export class XenditProvider implements PayoutProvider {
     if (status >= 400) throw this.#rejection(status, json);
     const payout = payoutFrom(json);
     if (typeof payout === 'string') throw this.#invalid(`GET payout: ${payout}`);
-    if (payout.providerId !== providerId) throw this.#invalid(`asked for payout ${providerId}, got ${payout.providerId}`);
+    if (payout.providerId !== providerId)
+      throw this.#invalid(`asked for payout ${providerId}, got ${payout.providerId}`);
     return payout;
   }
 
   async findByReference(reference: string): Promise<ProviderPayout[]> {
     // reference_id is the one query GET /v2/payouts takes (required); after_id pages.
     const result = await this.#pages(new URLSearchParams({ reference_id: reference }));
-    if (!result.complete) throw result.error ?? this.#invalid(result.problem ?? 'lookup by reference was incomplete');
+    if (!result.complete)
+      throw result.error ?? this.#invalid(result.problem ?? 'lookup by reference was incomplete');
     // The query is an exact match; anything else in the answer is not ours.
     return byCreatedAt(result.payouts.filter((p) => p.reference === reference));
   }
@@ -675,7 +806,10 @@ export class XenditProvider implements PayoutProvider {
   }
 
   async cancel(providerId: string): Promise<ProviderPayout> {
-    const { status, json } = await this.#read('POST', `/v2/payouts/${encodeURIComponent(providerId)}/cancel`);
+    const { status, json } = await this.#read(
+      'POST',
+      `/v2/payouts/${encodeURIComponent(providerId)}/cancel`,
+    );
     if (status >= 400) {
       // Xendit only cancels while ACCEPTED; whatever the refusal, the truth is the current state.
       const current = await this.get(providerId);
@@ -697,12 +831,17 @@ export class XenditProvider implements PayoutProvider {
     const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.data;
     const channel = list.find((c) => c.channel_code === channelCode && c.currency === currency);
     if (!channel) return null;
-    if (!isCurrency(currency)) throw this.#invalid(`payouts_channels: unknown currency "${currency}"`);
+    if (!isCurrency(currency))
+      throw this.#invalid(`payouts_channels: unknown currency "${currency}"`);
     try {
       const limits = channel.amount_limits;
       const minimumMinor = xenditAmountToMinor(limits.minimum.value, currency);
-      const maximumMinor = limits.maximum ? xenditAmountToMinor(limits.maximum.value, currency) : null;
-      const stated = limits.minimum_increment ? xenditAmountToMinor(limits.minimum_increment.value, currency) : 0n;
+      const maximumMinor = limits.maximum
+        ? xenditAmountToMinor(limits.maximum.value, currency)
+        : null;
+      const stated = limits.minimum_increment
+        ? xenditAmountToMinor(limits.minimum_increment.value, currency)
+        : 0n;
       // The wire rule (IDR/VND whole numbers) is an increment too: fold it in so one pre-flight
       // check catches both.
       const wireUnit = pow10(exponentOf(currency) - xenditWireDecimals(currency));
@@ -714,11 +853,14 @@ export class XenditProvider implements PayoutProvider {
   }
 
   /**
-   * Every payout created in [from, to), through the Transactions API (see the module comment). A page
-   * that fails, a transaction that is not exact, or a payout whose status could not be read makes the
-   * answer incomplete, with the reasons in `problem`; what was read is still returned.
+   * Every payout created in [from, to), through the Transactions API (see the module comment). A
+   * page that fails, a transaction that is not exact, or a payout whose status could not be read
+   * makes the answer incomplete, with the reasons in `problem`; what was read is still returned.
    */
-  async list(from: Date, to: Date): Promise<{ payouts: ProviderPayout[]; complete: boolean; problem?: string }> {
+  async list(
+    from: Date,
+    to: Date,
+  ): Promise<{ payouts: ProviderPayout[]; complete: boolean; problem?: string }> {
     const gate = new RateGate();
     const walk = await this.#walkTransactions(from, to, gate);
     const collected = new Collected();
@@ -734,8 +876,15 @@ export class XenditProvider implements PayoutProvider {
     return { payouts, complete: false, problem: this.#redact(collected.problems.join('; ')) };
   }
 
-  /** The period's payout transactions page by page (`has_more` + `after_id`); stops at the first failure. */
-  async #walkTransactions(from: Date, to: Date, gate: RateGate): Promise<{ transactions: TransactionJson[]; problem?: string }> {
+  /**
+   * The period's payout transactions page by page (`has_more` + `after_id`); stops at the first
+   * failure.
+   */
+  async #walkTransactions(
+    from: Date,
+    to: Date,
+    gate: RateGate,
+  ): Promise<{ transactions: TransactionJson[]; problem?: string }> {
     const transactions: TransactionJson[] = [];
     let afterId: string | null = null;
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -750,7 +899,10 @@ export class XenditProvider implements PayoutProvider {
       if (!answer.hasMore) return { transactions };
       const last = answer.items.at(-1)?.id ?? null;
       if (last === null || last === afterId) {
-        return { transactions, problem: `page ${page}: Xendit said there is more but the cursor did not advance` };
+        return {
+          transactions,
+          problem: `page ${page}: Xendit said there is more but the cursor did not advance`,
+        };
       }
       afterId = last;
     }
@@ -758,7 +910,10 @@ export class XenditProvider implements PayoutProvider {
   }
 
   /** One page of `GET /transactions`; throws ProviderError when it cannot be read whole. */
-  async #transactionPage(query: URLSearchParams, gate: RateGate): Promise<{ items: TransactionJson[]; hasMore: boolean }> {
+  async #transactionPage(
+    query: URLSearchParams,
+    gate: RateGate,
+  ): Promise<{ items: TransactionJson[]; hasMore: boolean }> {
     const { status, json } = await this.#readPatiently(`/transactions?${query}`, gate);
     if (status >= 400) throw this.#rejection(status, json);
     const page = transactionPageSchema.safeParse(json);
@@ -766,7 +921,8 @@ export class XenditProvider implements PayoutProvider {
     const items: TransactionJson[] = [];
     for (const [i, item] of page.data.data.entries()) {
       const tx = transactionSchema.safeParse(item);
-      if (!tx.success) throw this.#invalid(`transaction list item ${i + 1}: ${describeIssues(tx.error)}`);
+      if (!tx.success)
+        throw this.#invalid(`transaction list item ${i + 1}: ${describeIssues(tx.error)}`);
       items.push(tx.data);
     }
     // has_more is required by the SDK's model; without it a full page means "maybe more".
@@ -774,12 +930,16 @@ export class XenditProvider implements PayoutProvider {
   }
 
   /**
-   * Reads the payouts of `open` transactions (status PENDING or unknown) with `get`, a few at a time
-   * and all pausing together on a 429. A payout `get` does not know (not a Payouts v2 id, e.g. a
-   * legacy disbursement) keeps the transaction's own status text (OTHER, non-terminal); one that could
-   * not be read does too, and makes the listing incomplete.
+   * Reads the payouts of `open` transactions (status PENDING or unknown) with `get`, a few at a
+   * time and all pausing together on a 429. A payout `get` does not know (not a Payouts v2 id, e.g.
+   * a legacy disbursement) keeps the transaction's own status text (OTHER, non-terminal); one that
+   * could not be read does too, and makes the listing incomplete.
    */
-  async #readStatuses(open: readonly TransactionJson[], gate: RateGate, into: Collected): Promise<void> {
+  async #readStatuses(
+    open: readonly TransactionJson[],
+    gate: RateGate,
+    into: Collected,
+  ): Promise<void> {
     const read = (path: string) => this.#readPatiently(path, gate);
     const failures: string[] = [];
     await mapLimit(open.slice(0, MAX_STATUS_LOOKUPS), STATUS_LOOKUP_CONCURRENCY, async (tx) => {
@@ -793,9 +953,14 @@ export class XenditProvider implements PayoutProvider {
       }
     });
     for (const tx of open.slice(MAX_STATUS_LOOKUPS)) into.add(transactionPayout(tx, tx.status));
-    if (failures.length > 0) into.problems.push(`the status of ${failures.length} payout(s) could not be read (first: ${failures[0]})`);
+    if (failures.length > 0)
+      into.problems.push(
+        `the status of ${failures.length} payout(s) could not be read (first: ${failures[0]})`,
+      );
     if (open.length > MAX_STATUS_LOOKUPS) {
-      into.problems.push(`${open.length - MAX_STATUS_LOOKUPS} payout(s) with a pending transaction were not looked up (at most ${MAX_STATUS_LOOKUPS} per listing)`);
+      into.problems.push(
+        `${open.length - MAX_STATUS_LOOKUPS} payout(s) with a pending transaction were not looked up (at most ${MAX_STATUS_LOOKUPS} per listing)`,
+      );
     }
   }
 
@@ -824,7 +989,12 @@ export class XenditProvider implements PayoutProvider {
         hasMore = !Array.isArray(parsed.data) && parsed.data.has_more === true;
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
-        return { payouts: [...seen.values()], complete: false, problem: `page ${page + 1}: ${error.message}`, error };
+        return {
+          payouts: [...seen.values()],
+          complete: false,
+          problem: `page ${page + 1}: ${error.message}`,
+          error,
+        };
       }
       let last: string | null = null;
       for (const item of items) {
@@ -838,11 +1008,19 @@ export class XenditProvider implements PayoutProvider {
       }
       if (!hasMore) return { payouts: [...seen.values()], complete: true };
       if (last === null || last === afterId) {
-        return { payouts: [...seen.values()], complete: false, problem: `page ${page + 1}: Xendit said there is more but the cursor did not advance` };
+        return {
+          payouts: [...seen.values()],
+          complete: false,
+          problem: `page ${page + 1}: Xendit said there is more but the cursor did not advance`,
+        };
       }
       afterId = last;
     }
-    return { payouts: [...seen.values()], complete: false, problem: `stopped after ${MAX_PAGES} pages` };
+    return {
+      payouts: [...seen.values()],
+      complete: false,
+      problem: `stopped after ${MAX_PAGES} pages`,
+    };
   }
 
   /**
@@ -856,7 +1034,12 @@ export class XenditProvider implements PayoutProvider {
       try {
         return await this.#read('GET', path);
       } catch (error) {
-        if (!(error instanceof ProviderError) || error.reason !== 'rate_limited' || retry >= MAX_RATE_LIMIT_RETRIES) throw error;
+        if (
+          !(error instanceof ProviderError) ||
+          error.reason !== 'rate_limited' ||
+          retry >= MAX_RATE_LIMIT_RETRIES
+        )
+          throw error;
         const retryAt = error.retryAt ?? Date.now() + 1000;
         if (retryAt - Date.now() > MAX_RATE_LIMIT_WAIT_MS_PER_RETRY) throw error;
         gate.pause(retryAt);
@@ -865,30 +1048,51 @@ export class XenditProvider implements PayoutProvider {
   }
 
   /**
-   * A read call: 2xx and 4xx come back (parsed; `undefined` for a 4xx body that is not JSON) for the
-   * caller to interpret; no answer, 429, 5xx, other statuses and a 2xx that is not JSON throw.
+   * A read call: 2xx and 4xx come back (parsed; `undefined` for a 4xx body that is not JSON) for
+   * the caller to interpret; no answer, 429, 5xx, other statuses and a 2xx that is not JSON throw.
    */
   async #read(method: 'GET' | 'POST', path: string): Promise<{ status: number; json: unknown }> {
     const answer = await this.#send(method, path, {});
-    if (answer.kind === 'no_answer') throw new ProviderError('xendit', 'unavailable', answer.reason);
+    if (answer.kind === 'no_answer')
+      throw new ProviderError('xendit', 'unavailable', answer.reason);
     const { status } = answer;
     if (status === 429) {
-      throw new ProviderError('xendit', 'rate_limited', `${method} ${pathOnly(path)}: rate limited (HTTP 429)`, 'RATE_LIMIT_EXCEEDED', xenditRetryAt(answer.headers));
+      throw new ProviderError(
+        'xendit',
+        'rate_limited',
+        `${method} ${pathOnly(path)}: rate limited (HTTP 429)`,
+        'RATE_LIMIT_EXCEEDED',
+        xenditRetryAt(answer.headers),
+      );
     }
     if (status >= 500) {
-      throw new ProviderError('xendit', 'unavailable', this.#redact(`${method} ${pathOnly(path)}: HTTP ${status}${this.#codeSuffix(answer.text)}`));
+      throw new ProviderError(
+        'xendit',
+        'unavailable',
+        this.#redact(`${method} ${pathOnly(path)}: HTTP ${status}${this.#codeSuffix(answer.text)}`),
+      );
     }
     const json = parseJson(answer.text);
     if (status >= 200 && status < 300) {
-      if (json === UNPARSEABLE) throw this.#invalid(`${method} ${pathOnly(path)}: HTTP ${status} with a body that is not JSON`);
+      if (json === UNPARSEABLE)
+        throw this.#invalid(
+          `${method} ${pathOnly(path)}: HTTP ${status} with a body that is not JSON`,
+        );
       return { status, json };
     }
     if (status >= 400) return { status, json: json === UNPARSEABLE ? undefined : json };
     throw this.#invalid(`${method} ${pathOnly(path)}: unexpected HTTP ${status}`);
   }
 
-  async #send(method: 'GET' | 'POST', path: string, init: { body?: string; idempotencyKey?: string }): Promise<Answer> {
-    const headers: Record<string, string> = { Authorization: this.#authorization, Accept: 'application/json' };
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { body?: string; idempotencyKey?: string },
+  ): Promise<Answer> {
+    const headers: Record<string, string> = {
+      Authorization: this.#authorization,
+      Accept: 'application/json',
+    };
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     if (init.idempotencyKey !== undefined) headers['Idempotency-key'] = init.idempotencyKey;
     if (this.#forUserId !== undefined) headers['for-user-id'] = this.#forUserId;
@@ -903,7 +1107,12 @@ export class XenditProvider implements PayoutProvider {
       const text = await response.text();
       return { kind: 'answered', status: response.status, headers: response.headers, text };
     } catch (error) {
-      return { kind: 'no_answer', reason: this.#redact(`${method} ${pathOnly(path)}: ${describeFetchError(error, this.timeoutMs)}`) };
+      return {
+        kind: 'no_answer',
+        reason: this.#redact(
+          `${method} ${pathOnly(path)}: ${describeFetchError(error, this.timeoutMs)}`,
+        ),
+      };
     }
   }
 
@@ -915,7 +1124,12 @@ export class XenditProvider implements PayoutProvider {
   #rejection(status: number, json: unknown): ProviderError {
     const error = errorFrom(json);
     if (error === null) return this.#invalid(`HTTP ${status} without an error code`);
-    return new ProviderError('xendit', 'rejected', this.#redact(`HTTP ${status} ${error.code}: ${truncate(error.message)}`), this.#redact(error.code));
+    return new ProviderError(
+      'xendit',
+      'rejected',
+      this.#redact(`HTTP ${status} ${error.code}: ${truncate(error.message)}`),
+      this.#redact(error.code),
+    );
   }
 
   #invalid(message: string): ProviderError {
@@ -925,13 +1139,15 @@ export class XenditProvider implements PayoutProvider {
   /** Belt and braces: no message leaves this client with the key or its Basic form in it. */
   #redact(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+    for (const secret of this.#secrets)
+      if (secret.length >= 4) out = out.split(secret).join('[redacted]');
     return out;
   }
 }
 
 function lcm(a: bigint, b: bigint): bigint {
-  let x = a, y = b;
+  let x = a,
+    y = b;
   while (y !== 0n) [x, y] = [y, x % y];
   return (a / x) * b;
 }
@@ -940,14 +1156,20 @@ function truncate(text: string, max = 300): string {
   return text.length > max ? text.slice(0, max) + '…' : text;
 }
 
-/** The path without its query string: queries can carry references, which are fine, but stay short. */
+/**
+ * The path without its query string: queries can carry references, which are fine, but stay short.
+ */
 function pathOnly(path: string): string {
   const q = path.indexOf('?');
   return q < 0 ? path : path.slice(0, q);
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   if (e?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   if (e?.name === 'AbortError') return 'request aborted';
   const cause = e?.cause?.code ?? e?.cause?.message;
@@ -962,7 +1184,10 @@ export function xenditProvider(options: XenditOptions): XenditProvider {
  * The client configured from the keychain (secret) and the argument or TREASURY_XENDIT_URL (base
  * URL, default the live API).
  */
-export async function xenditFromCredentials(credentials: CredentialStore, baseUrl?: string): Promise<XenditProvider> {
+export async function xenditFromCredentials(
+  credentials: CredentialStore,
+  baseUrl?: string,
+): Promise<XenditProvider> {
   const secretKey = await credentials.get(XENDIT_SECRET_ACCOUNT);
   if (!secretKey) {
     throw new Error(
@@ -970,5 +1195,8 @@ export async function xenditFromCredentials(credentials: CredentialStore, baseUr
         'Set it with: treasury provider credentials set xendit',
     );
   }
-  return new XenditProvider({ baseUrl: baseUrl ?? process.env.TREASURY_XENDIT_URL ?? XENDIT_DEFAULT_URL, secretKey });
+  return new XenditProvider({
+    baseUrl: baseUrl ?? process.env.TREASURY_XENDIT_URL ?? XENDIT_DEFAULT_URL,
+    secretKey,
+  });
 }

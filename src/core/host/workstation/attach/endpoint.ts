@@ -1,14 +1,14 @@
 /**
  * One data dir, many doors. While a host (the console in Electron, the browser host) holds a data
- * dir's workstation — and with it the embedded central store, which one process at a time may open —
- * a CLI command on the same data dir attaches to it here instead of failing with "in use", and runs
- * the same router calls with its own operator session: the same authentication, permission, IP
+ * dir's workstation — and with it the embedded central store, which one process at a time may open
+ * — a CLI command on the same data dir attaches to it here instead of failing with "in use", and
+ * runs the same router calls with its own operator session: the same authentication, permission, IP
  * check and audit entry as any call, because the call goes through the host's workstation door.
  *
- * The endpoint is HTTP over a Unix socket in the data dir (a named pipe on Windows): the data dir is
- * 0700 and the socket 0600, so only this OS user reaches it — the user who could already open the
- * data dir's files. A call's answer is streamed as JSON lines: its progress events as they happen,
- * then the result.
+ * The endpoint is HTTP over a Unix socket in the data dir (a named pipe on Windows): the data dir
+ * is 0700 and the socket 0600, so only this OS user reaches it — the user who could already open
+ * the data dir's files. A call's answer is streamed as JSON lines: its progress events as they
+ * happen, then the result.
  */
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -21,7 +21,9 @@ import type { WorkstationDoor } from '../thread/door.js';
 
 /** Where the endpoint listens for a data dir (its workstation id names the pipe on Windows). */
 export function attachAddress(dataDir: string, workstationId: string): string {
-  return process.platform === 'win32' ? `\\\\.\\pipe\\treasury-console-${workstationId}` : path.join(dataDir, 'workstation.sock');
+  return process.platform === 'win32'
+    ? `\\\\.\\pipe\\treasury-console-${workstationId}`
+    : path.join(dataDir, 'workstation.sock');
 }
 
 /** What the endpoint says about the workstation it serves (never a secret). */
@@ -31,7 +33,10 @@ export interface AttachHello {
   /** Where its central store is, safe to print (compared with the CLI's --central). */
   central: string;
   credentialStore: WorkstationDoor['credentialStore'];
-  /** The calls that ask for the password again: the CLI prompts for them without loading the catalog. */
+  /**
+   * The calls that ask for the password again: the CLI prompts for them without loading the
+   * catalog.
+   */
   stepUp: readonly string[];
   pid: number;
 }
@@ -46,7 +51,10 @@ export const attachCallSchema = z
   .strict();
 
 /** One line of a call's answer. */
-export type AttachLine = { progress: unknown } | { ok: true; wire: string } | { ok: false; error: ReturnType<ReturnType<typeof toTreasuryError>['toJSON']> };
+export type AttachLine =
+  | { progress: unknown }
+  | { ok: true; wire: string }
+  | { ok: false; error: ReturnType<ReturnType<typeof toTreasuryError>['toJSON']> };
 
 const MAX_BODY = 1 << 20;
 
@@ -55,11 +63,15 @@ export interface AttachEndpoint {
   close(): Promise<void>;
 }
 
-/** Serves the door on the data dir's socket until closed; a stale socket left by a dead host is replaced. */
+/**
+ * Serves the door on the data dir's socket until closed; a stale socket left by a dead host is
+ * replaced.
+ */
 export async function serveAttach(door: WorkstationDoor): Promise<AttachEndpoint> {
   const address = attachAddress(door.dataDir, door.id);
   if (process.platform !== 'win32' && existsSync(address)) {
-    if (await answers(address)) throw new Error(`another host already serves ${door.dataDir} at ${address}`);
+    if (await answers(address))
+      throw new Error(`another host already serves ${door.dataDir} at ${address}`);
     rmSync(address, { force: true });
   }
   const server = http.createServer((req, res) => void handle(door, req, res));
@@ -78,21 +90,41 @@ export async function serveAttach(door: WorkstationDoor): Promise<AttachEndpoint
   };
 }
 
-async function handle(door: WorkstationDoor, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  door: WorkstationDoor,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   if (req.method === 'GET' && req.url === '/hello') {
     const c = await door.connectivity();
-    const hello: AttachHello = { id: door.id, dataDir: door.dataDir, central: c.central, credentialStore: door.credentialStore, stepUp: door.stepUpNames ?? [], pid: process.pid };
+    const hello: AttachHello = {
+      id: door.id,
+      dataDir: door.dataDir,
+      central: c.central,
+      credentialStore: door.credentialStore,
+      stepUp: door.stepUpNames ?? [],
+      pid: process.pid,
+    };
     return json(res, 200, hello);
   }
-  if (req.method === 'GET' && req.url === '/connectivity') return json(res, 200, await door.connectivity());
-  if (req.method !== 'POST' || req.url !== '/call') return json(res, 404, { error: 'POST /call, GET /hello or GET /connectivity' });
+  if (req.method === 'GET' && req.url === '/connectivity')
+    return json(res, 200, await door.connectivity());
+  if (req.method !== 'POST' || req.url !== '/call')
+    return json(res, 404, { error: 'POST /call, GET /hello or GET /connectivity' });
   const body = await readBody(req);
   const parsed = body === null ? null : attachCallSchema.safeParse(safeJson(body));
-  if (!parsed?.success) return json(res, 400, { error: 'a call is { name, payload, session, id? } as JSON, at most 1 MiB' });
+  if (!parsed?.success)
+    return json(res, 400, {
+      error: 'a call is { name, payload, session, id? } as JSON, at most 1 MiB',
+    });
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   const line = (l: AttachLine) => res.write(JSON.stringify(l) + '\n');
   try {
-    const value = await door.call({ ...parsed.data, workstationId: door.id, onProgress: (progress) => line({ progress }) });
+    const value = await door.call({
+      ...parsed.data,
+      workstationId: door.id,
+      onProgress: (progress) => line({ progress }),
+    });
     line({ ok: true, wire: toWire(value ?? null) });
   } catch (error) {
     line({ ok: false, error: toTreasuryError(error).toJSON() });

@@ -18,7 +18,10 @@ export interface ThreadOptions {
   retryAfterMs?: number;
   /** The workstation's addresses for IP binding (tests); default: its network interfaces. */
   addresses?: readonly string[];
-  /** The credential store the host holds (its kind and, for a fallback, its note); the thread asks the host for each secret. */
+  /**
+   * The credential store the host holds (its kind and, for a fallback, its note); the thread asks
+   * the host for each secret.
+   */
   credentialKind: CredentialKind;
   credentialNote?: string | undefined;
 }

@@ -35,7 +35,10 @@ const post = (m: FromThread) => port.postMessage(m);
 
 let credentialSeq = 0;
 const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-function ask<T>(message: { op: 'get' | 'delete'; account: string } | { op: 'set'; account: string; secret: string }): Promise<T> {
+function ask<T>(
+  message:
+    { op: 'get' | 'delete'; account: string } | { op: 'set'; account: string; secret: string },
+): Promise<T> {
   const seq = ++credentialSeq;
   return new Promise<T>((resolve, reject) => {
     waiting.set(seq, { resolve: resolve as (v: unknown) => void, reject });
@@ -124,7 +127,12 @@ try {
     ...(options.addresses ? { addresses: () => options.addresses! } : {}),
   });
   const ws = await opened;
-  post({ type: 'ready', id: ws.id, dataDir: ws.dataDir, stepUp: DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name) });
+  post({
+    type: 'ready',
+    id: ws.id,
+    dataDir: ws.dataDir,
+    stepUp: DEFINITIONS.filter((d) => d.stepUp).map((d) => d.name),
+  });
 } catch (error) {
   // The host says it to the user (a dialog, a message) and stops; the log keeps it for support.
   try {

@@ -35,7 +35,14 @@ export function useAuditTail(limit: number) {
     call('audit.tail', newest ? { afterSeq: newest, limit } : { limit })
       .then((fresh) => {
         setEntries((e) => [...e, ...fresh].slice(-limit));
-        useConsole.getState().notify('info', fresh.length === 0 ? 'No newer entries' : `${fresh.length.toLocaleString('en-US')} newer entries`);
+        useConsole
+          .getState()
+          .notify(
+            'info',
+            fresh.length === 0
+              ? 'No newer entries'
+              : `${fresh.length.toLocaleString('en-US')} newer entries`,
+          );
       })
       .catch((err: unknown) => setError(describeError(err)))
       .finally(() => setLoading(false));

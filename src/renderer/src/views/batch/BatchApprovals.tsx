@@ -12,7 +12,9 @@ export function BatchApprovals({ batch }: { batch: BatchShown }) {
     <Card title="Approvals" testId="batch-approvals">
       <p className="muted small">
         {approvalProgress(batch)}
-        {batch.status === 'SUBMITTED' && missing > 0 && ` — awaiting ${missing === 1 && validApprovals(batch).length > 0 ? 'a second approver' : `${missing} approver${missing === 1 ? '' : 's'}`} other than ${createdByOf(batch) ?? 'the maker'}`}
+        {batch.status === 'SUBMITTED' &&
+          missing > 0 &&
+          ` — awaiting ${missing === 1 && validApprovals(batch).length > 0 ? 'a second approver' : `${missing} approver${missing === 1 ? '' : 's'}`} other than ${createdByOf(batch) ?? 'the maker'}`}
         {batch.highValue && ' — high value: each approver needs batches.approve_high_value'}
       </p>
       {batch.approvals.length === 0 ? (
@@ -35,7 +37,15 @@ export function BatchApprovals({ batch }: { batch: BatchShown }) {
                 <td className="mono" title={a.contentHash}>
                   {a.contentHash.slice(0, 8)}…
                 </td>
-                <td>{a.valid ? <span className="ok">yes</span> : <span className="warning">no — {a.voidReason ?? 'given for other content'}</span>}</td>
+                <td>
+                  {a.valid ? (
+                    <span className="ok">yes</span>
+                  ) : (
+                    <span className="warning">
+                      no — {a.voidReason ?? 'given for other content'}
+                    </span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

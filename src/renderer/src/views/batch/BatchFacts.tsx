@@ -24,7 +24,11 @@ export function BatchFacts({ batch }: { batch: BatchShown }) {
           <tr>
             <th>Content hash</th>
             <td>
-              <code className="hash" data-testid="content-hash" title="SHA-256 over payouts, amounts, destinations, FX rates and the commissions behind them: an approval binds to it">
+              <code
+                className="hash"
+                data-testid="content-hash"
+                title="SHA-256 over payouts, amounts, destinations, FX rates and the commissions behind them: an approval binds to it"
+              >
                 {batch.contentHash ?? '—'}
               </code>
             </td>
@@ -33,25 +37,42 @@ export function BatchFacts({ batch }: { batch: BatchShown }) {
             <th>Payouts</th>
             <td data-testid="batch-payout-count">
               {count(totalPayouts(batch))}
-              {summary.commissions !== undefined && <span className="muted"> · {count(summary.commissions)} commissions, {count(summary.adjustments ?? 0)} adjustments</span>}
+              {summary.commissions !== undefined && (
+                <span className="muted">
+                  {' '}
+                  · {count(summary.commissions)} commissions, {count(summary.adjustments ?? 0)}{' '}
+                  adjustments
+                </span>
+              )}
             </td>
           </tr>
           <tr>
             <th>Approvals</th>
             <td>
               {approvalProgress(batch)}
-              {batch.highValue && <span className="status tone-warn" title="A payout at or above its currency's high-value threshold: two approvers holding batches.approve_high_value">high value{summary.highValuePayouts ? ` · ${count(summary.highValuePayouts)} payouts` : ''}</span>}
+              {batch.highValue && (
+                <span
+                  className="status tone-warn"
+                  title="A payout at or above its currency's high-value threshold: two approvers holding batches.approve_high_value"
+                >
+                  high value
+                  {summary.highValuePayouts ? ` · ${count(summary.highValuePayouts)} payouts` : ''}
+                </span>
+              )}
             </td>
           </tr>
           <tr>
             <th>Created</th>
             <td data-testid="batch-created">
-              {createdByOf(batch) ?? '—'} <span className="muted">{when(text(meta.created_at))}</span>
+              {createdByOf(batch) ?? '—'}{' '}
+              <span className="muted">{when(text(meta.created_at))}</span>
             </td>
           </tr>
           <tr>
             <th>Submitted</th>
-            <td data-testid="batch-submitted">{when(text(meta.submitted_at)) || <span className="muted">not yet</span>}</td>
+            <td data-testid="batch-submitted">
+              {when(text(meta.submitted_at)) || <span className="muted">not yet</span>}
+            </td>
           </tr>
           {text(meta.execution_started_at) && (
             <tr>

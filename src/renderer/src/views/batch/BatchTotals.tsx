@@ -13,12 +13,17 @@ export function totalsOf(value: unknown): BatchTotal[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
     (t): t is BatchTotal =>
-      typeof t === 'object' && t !== null && typeof (t as BatchTotal).currency === 'string' && typeof (t as BatchTotal).amountMinor === 'string',
+      typeof t === 'object' &&
+      t !== null &&
+      typeof (t as BatchTotal).currency === 'string' &&
+      typeof (t as BatchTotal).amountMinor === 'string',
   );
 }
 
 /** Sums per currency (a batch may pay one currency through several providers). Exact: bigint. */
-export function perCurrency(totals: readonly BatchTotal[]): { currency: string; amountMinor: string; payouts: number }[] {
+export function perCurrency(
+  totals: readonly BatchTotal[],
+): { currency: string; amountMinor: string; payouts: number }[] {
   const m = new Map<string, { amount: bigint; payouts: number }>();
   for (const t of totals) {
     const cur = m.get(t.currency) ?? { amount: 0n, payouts: 0 };
@@ -26,11 +31,25 @@ export function perCurrency(totals: readonly BatchTotal[]): { currency: string; 
     cur.payouts += t.payouts;
     m.set(t.currency, cur);
   }
-  return [...m.entries()].map(([currency, v]) => ({ currency, amountMinor: v.amount.toString(), payouts: v.payouts }));
+  return [...m.entries()].map(([currency, v]) => ({
+    currency,
+    amountMinor: v.amount.toString(),
+    payouts: v.payouts,
+  }));
 }
 
-/** Totals per currency and provider: a batch's, or the builder's included rows before creating one. */
-export function TotalsTable({ totals, testId, compact }: { totals: readonly BatchTotal[]; testId?: string; compact?: boolean }) {
+/**
+ * Totals per currency and provider: a batch's, or the builder's included rows before creating one.
+ */
+export function TotalsTable({
+  totals,
+  testId,
+  compact,
+}: {
+  totals: readonly BatchTotal[];
+  testId?: string;
+  compact?: boolean;
+}) {
   return (
     <table className={compact ? 'facts compact' : 'facts'} data-testid={testId}>
       <thead>

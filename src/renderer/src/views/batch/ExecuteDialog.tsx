@@ -8,12 +8,25 @@ import { payoutsIn, whatExecuteSends, type BatchShown } from './batchRules';
 import { useExecutions } from './executions';
 import { payoutsWord, sumsText } from './executionState';
 
-export function ExecuteDialog({ batch, onClose, onStarted, onEnded }: { batch: BatchShown; onClose(): void; onStarted(): void; onEnded(): void }) {
+export function ExecuteDialog({
+  batch,
+  onClose,
+  onStarted,
+  onEnded,
+}: {
+  batch: BatchShown;
+  onClose(): void;
+  onStarted(): void;
+  onEnded(): void;
+}) {
   const resume = batch.status === 'EXECUTING';
   return (
     <Modal title={`${resume ? 'Resume' : 'Execute'} ${batch.number}`} testId="execute-dialog">
       <WhatIsSent batch={batch} />
-      <p className="muted small">Each payout is sent exactly once; if this is interrupted, executing again resumes without sending twice. You will be asked for your password.</p>
+      <p className="muted small">
+        Each payout is sent exactly once; if this is interrupted, executing again resumes without
+        sending twice. You will be asked for your password.
+      </p>
       <div className="row">
         <button
           type="button"
@@ -48,11 +61,19 @@ function WhatIsSent({ batch }: { batch: BatchShown }) {
       )}
       {again > 0 && (
         <p data-testid="execute-resends">
-          It sends again {payoutsWord(again)} whose earlier send got no answer ({sumsText(unknown)}), with the same idempotency key: the provider pays each at most once.
+          It sends again {payoutsWord(again)} whose earlier send got no answer ({sumsText(unknown)}
+          ), with the same idempotency key: the provider pays each at most once.
         </p>
       )}
-      {withProvider > 0 && <p>{payoutsWord(withProvider)} already with the provider are looked up, not sent.</p>}
-      {toSend + again === 0 && <p>Nothing is left to send{withProvider > 0 ? ': this waits for the provider to settle the payouts it holds' : ''}.</p>}
+      {withProvider > 0 && (
+        <p>{payoutsWord(withProvider)} already with the provider are looked up, not sent.</p>
+      )}
+      {toSend + again === 0 && (
+        <p>
+          Nothing is left to send
+          {withProvider > 0 ? ': this waits for the provider to settle the payouts it holds' : ''}.
+        </p>
+      )}
     </div>
   );
 }

@@ -17,7 +17,15 @@ import { countOf, settledCount, totalPayouts, type BatchShown } from './batchRul
 import type { Execution } from './executions';
 import { situationOf } from './executionState';
 
-export function ExecutionPanel({ batch, execution, asOf }: { batch: BatchShown; execution: Execution | undefined; asOf: number }) {
+export function ExecutionPanel({
+  batch,
+  execution,
+  asOf,
+}: {
+  batch: BatchShown;
+  execution: Execution | undefined;
+  asOf: number;
+}) {
   const progress = useConsole((s) => (execution ? s.progress[execution.callId] : undefined));
   const running = !!execution && !execution.finishedAt;
   const { done, of } = useShownDone(batch, execution, progress, asOf);
@@ -30,13 +38,21 @@ export function ExecutionPanel({ batch, execution, asOf }: { batch: BatchShown; 
           <ProgressBar done={done} total={of} label={situation.label} testId="execution-progress" />
         </div>
         <span className="stat-line" data-testid="execution-counts">
-          <span className="ok">{count(countOf(batch, 'SUCCEEDED'))} succeeded</span> · <span className="bad">{count(countOf(batch, 'FAILED'))} failed</span> ·{' '}
-          {count(countOf(batch, 'ACCEPTED') + countOf(batch, 'UNKNOWN'))} with the provider · {count(countOf(batch, 'PENDING'))} pending
-          {countOf(batch, 'CANCELLED') > 0 && <> · {count(countOf(batch, 'CANCELLED'))} cancelled</>}
+          <span className="ok">{count(countOf(batch, 'SUCCEEDED'))} succeeded</span> ·{' '}
+          <span className="bad">{count(countOf(batch, 'FAILED'))} failed</span> ·{' '}
+          {count(countOf(batch, 'ACCEPTED') + countOf(batch, 'UNKNOWN'))} with the provider ·{' '}
+          {count(countOf(batch, 'PENDING'))} pending
+          {countOf(batch, 'CANCELLED') > 0 && (
+            <> · {count(countOf(batch, 'CANCELLED'))} cancelled</>
+          )}
           {countOf(batch, 'REVERSED') > 0 && <> · {count(countOf(batch, 'REVERSED'))} reversed</>}
         </span>
       </div>
-      <p className={situation.kind === 'interrupted' ? 'warning' : 'muted small'} data-testid="execution-state" data-state={situation.kind}>
+      <p
+        className={situation.kind === 'interrupted' ? 'warning' : 'muted small'}
+        data-testid="execution-state"
+        data-state={situation.kind}
+      >
         {situation.sentence ?? ''}
       </p>
       {execution?.error && (
@@ -46,17 +62,28 @@ export function ExecutionPanel({ batch, execution, asOf }: { batch: BatchShown; 
       )}
       {result && (
         <p className="muted small" data-testid="execution-result">
-          Last run from this console ended {when(execution.finishedAt)}: {result.status}, {count(result.providerCalls)} provider calls in {count(Math.round(result.elapsedMs / 1000))} s
+          Last run from this console ended {when(execution.finishedAt)}: {result.status},{' '}
+          {count(result.providerCalls)} provider calls in{' '}
+          {count(Math.round(result.elapsedMs / 1000))} s
           {result.takenOverFrom ? `, took over from ${result.takenOverFrom}` : ''}.
-          {result.status === 'EXECUTING' && ' Some payouts were still with the provider when it stopped waiting: Resume to finish.'}
+          {result.status === 'EXECUTING' &&
+            ' Some payouts were still with the provider when it stopped waiting: Resume to finish.'}
         </p>
       )}
     </Card>
   );
 }
 
-/** The bar's value: the most seen for this console's call while it runs and until fresh counts arrive. */
-function useShownDone(batch: BatchShown, execution: Execution | undefined, progress: ProgressEvent | undefined, asOf: number) {
+/**
+ * The bar's value: the most seen for this console's call while it runs and until fresh counts
+ * arrive.
+ */
+function useShownDone(
+  batch: BatchShown,
+  execution: Execution | undefined,
+  progress: ProgressEvent | undefined,
+  asOf: number,
+) {
   const peak = useRef<{ callId: string; done: number } | null>(null);
   const settled = settledCount(batch);
   const total = totalPayouts(batch);

@@ -14,7 +14,17 @@ import type { BatchPayout } from './BatchPayoutsGrid';
 import { failedCount, retryBlocked, sumsOf, type BatchShown } from './batchRules';
 import { RetryDialog, type RetryTarget } from './RetryDialog';
 
-export function FailedPayoutActions({ batch, selected, running, onChanged }: { batch: BatchShown; selected: BatchPayout | null; running: boolean; onChanged(): void }) {
+export function FailedPayoutActions({
+  batch,
+  selected,
+  running,
+  onChanged,
+}: {
+  batch: BatchShown;
+  selected: BatchPayout | null;
+  running: boolean;
+  onChanged(): void;
+}) {
   const notify = useConsole((s) => s.notify);
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState<RetryTarget | null>(null);
@@ -30,16 +40,48 @@ export function FailedPayoutActions({ batch, selected, running, onChanged }: { b
 
   return (
     <div className="row" data-testid="failed-payout-actions">
-      <Action call="batch.retry" online blocked={retryBlocked(batch, running)} onRun={() => setRetrying({ ...base, sums: sumsOf(batch, ['FAILED']) })} testId="batch-retry">
+      <Action
+        call="batch.retry"
+        online
+        blocked={retryBlocked(batch, running)}
+        onRun={() => setRetrying({ ...base, sums: sumsOf(batch, ['FAILED']) })}
+        testId="batch-retry"
+      >
         Retry {count(failed)} failed payout{failed === 1 ? '' : 's'}…
       </Action>
-      <Action call="batch.retry" online blocked={selectedBlocked} onRun={() => void (selected && setRetrying({ ...base, payoutIds: [selected.id], sums: [{ currency: selected.currency, payouts: 1, amountMinor: selected.amountMinor }] }))} testId="payout-retry">
+      <Action
+        call="batch.retry"
+        online
+        blocked={selectedBlocked}
+        onRun={() =>
+          void (
+            selected &&
+            setRetrying({
+              ...base,
+              payoutIds: [selected.id],
+              sums: [
+                { currency: selected.currency, payouts: 1, amountMinor: selected.amountMinor },
+              ],
+            })
+          )
+        }
+        testId="payout-retry"
+      >
         Retry selected…
       </Action>
-      <Action call="payout.cancel" online blocked={selectedBlocked} onRun={() => setCancelling(true)} kind="danger" testId="payout-cancel">
+      <Action
+        call="payout.cancel"
+        online
+        blocked={selectedBlocked}
+        onRun={() => setCancelling(true)}
+        kind="danger"
+        testId="payout-cancel"
+      >
         Cancel selected payout…
       </Action>
-      {retrying && <RetryDialog target={retrying} onClose={() => setRetrying(null)} onChanged={onChanged} />}
+      {retrying && (
+        <RetryDialog target={retrying} onClose={() => setRetrying(null)} onChanged={onChanged} />
+      )}
       {cancelling && selected && (
         <ReasonDialog
           title={`Give up payout to ${selected.affiliateId}`}

@@ -25,7 +25,8 @@ export function approvalProgress(batch: BatchShown): string {
   return `${validApprovals(batch).length} of ${batch.requiredApprovals} approval${batch.requiredApprovals === 1 ? '' : 's'}`;
 }
 
-const isMe = (name: string | null | undefined, viewer: Viewer) => !!name && name.toLowerCase() === viewer.username.toLowerCase();
+const isMe = (name: string | null | undefined, viewer: Viewer) =>
+  !!name && name.toLowerCase() === viewer.username.toLowerCase();
 
 export function submitBlocked(batch: BatchShown): string | null {
   if (batch.status === 'DRAFT') return null;
@@ -36,25 +37,32 @@ export function approveBlocked(batch: BatchShown, viewer: Viewer): string | null
   if (batch.status === 'DRAFT') return 'the batch is a DRAFT: its maker submits it first';
   if (batch.status === 'APPROVED') return `already approved (${approvalProgress(batch)})`;
   if (batch.status !== 'SUBMITTED') return 'only a SUBMITTED batch is approved';
-  if (isMe(createdByOf(batch), viewer)) return 'you created this batch: a second approver must approve it';
-  if (validApprovals(batch).some((a) => isMe(a.by, viewer))) return `you approved it already: awaiting a second approver (${approvalProgress(batch)})`;
-  if (batch.highValue && !viewer.permissions.includes('batches.approve_high_value')) return 'it holds high-value payouts: approving needs the permission batches.approve_high_value';
+  if (isMe(createdByOf(batch), viewer))
+    return 'you created this batch: a second approver must approve it';
+  if (validApprovals(batch).some((a) => isMe(a.by, viewer)))
+    return `you approved it already: awaiting a second approver (${approvalProgress(batch)})`;
+  if (batch.highValue && !viewer.permissions.includes('batches.approve_high_value'))
+    return 'it holds high-value payouts: approving needs the permission batches.approve_high_value';
   if (!batch.contentHash) return 'the batch has no content hash yet';
   return null;
 }
 
 export function rejectBlocked(batch: BatchShown, viewer: Viewer): string | null {
   if (batch.status !== 'SUBMITTED') return 'only a SUBMITTED batch is rejected';
-  if (isMe(createdByOf(batch), viewer)) return 'you created this batch: a checker rejects it (cancel it instead)';
+  if (isMe(createdByOf(batch), viewer))
+    return 'you created this batch: a checker rejects it (cancel it instead)';
   return null;
 }
 
 export function cancelBlocked(batch: BatchShown): string | null {
-  if (batch.status === 'DRAFT' || batch.status === 'SUBMITTED' || batch.status === 'APPROVED') return null;
+  if (batch.status === 'DRAFT' || batch.status === 'SUBMITTED' || batch.status === 'APPROVED')
+    return null;
   return batch.status === 'CANCELLED' ? 'already cancelled' : 'already sent to the providers';
 }
 
-/** Execute sends an APPROVED batch, and resumes an EXECUTING one (safe to run again: exactly once). */
+/**
+ * Execute sends an APPROVED batch, and resumes an EXECUTING one (safe to run again: exactly once).
+ */
 export function executeBlocked(batch: BatchShown, running: boolean): string | null {
   if (running) return 'executing now on this workstation';
   switch (batch.status) {
@@ -63,7 +71,9 @@ export function executeBlocked(batch: BatchShown, running: boolean): string | nu
     case 'EXECUTING': {
       // The router would refuse (LEASE_HELD) while another executor holds a live lease.
       const lease = liveLease(batch);
-      return lease ? `executing elsewhere (${lease.owner}): wait for it to finish, or for its lease to expire if it stopped` : null;
+      return lease
+        ? `executing elsewhere (${lease.owner}): wait for it to finish, or for its lease to expire if it stopped`
+        : null;
     }
     case 'DRAFT':
       return 'the batch is a DRAFT: submit it and have it approved first';
@@ -80,7 +90,9 @@ export function executeBlocked(batch: BatchShown, running: boolean): string | nu
 }
 
 export function failedCount(batch: BatchShown): number {
-  return batch.payoutsByStatus.filter((s) => s.status === 'FAILED').reduce((n, s) => n + s.payouts, 0);
+  return batch.payoutsByStatus
+    .filter((s) => s.status === 'FAILED')
+    .reduce((n, s) => n + s.payouts, 0);
 }
 
 export function retryBlocked(batch: BatchShown, running: boolean): string | null {
@@ -93,18 +105,31 @@ export function totalPayouts(batch: BatchShown): number {
   return batch.payoutsByStatus.reduce((n, s) => n + s.payouts, 0);
 }
 
-/** Payouts no longer waiting on us or the provider (for the progress bar between progress events). */
+/**
+ * Payouts no longer waiting on us or the provider (for the progress bar between progress events).
+ */
 export function settledCount(batch: BatchShown): number {
-  return batch.payoutsByStatus.filter((s) => !['PENDING', 'UNKNOWN', 'ACCEPTED'].includes(s.status)).reduce((n, s) => n + s.payouts, 0);
+  return batch.payoutsByStatus
+    .filter((s) => !['PENDING', 'UNKNOWN', 'ACCEPTED'].includes(s.status))
+    .reduce((n, s) => n + s.payouts, 0);
 }
 
 export function countOf(batch: BatchShown, status: string): number {
-  return batch.payoutsByStatus.filter((s) => s.status === status).reduce((n, s) => n + s.payouts, 0);
+  return batch.payoutsByStatus
+    .filter((s) => s.status === status)
+    .reduce((n, s) => n + s.payouts, 0);
 }
 
-/** batch.show spreads the batch row's metadata (summary and dates) untyped: read it through here. */
+/**
+ * batch.show spreads the batch row's metadata (summary and dates) untyped: read it through here.
+ */
 export interface BatchMeta {
-  summary?: { totals?: unknown; highValuePayouts?: number; commissions?: number; adjustments?: number } | null;
+  summary?: {
+    totals?: unknown;
+    highValuePayouts?: number;
+    commissions?: number;
+    adjustments?: number;
+  } | null;
   created_at?: unknown;
   submitted_at?: unknown;
   execution_started_at?: unknown;
@@ -130,7 +155,9 @@ export function sumsOf(batch: BatchShown, statuses: readonly string[]): Currency
     cur.amount += BigInt(s.amountMinor ?? '0');
     m.set(s.currency, cur);
   }
-  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, v]) => ({ currency, payouts: v.payouts, amountMinor: v.amount.toString() }));
+  return [...m.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, v]) => ({ currency, payouts: v.payouts, amountMinor: v.amount.toString() }));
 }
 
 export const payoutsIn = (sums: readonly CurrencySum[]) => sums.reduce((n, s) => n + s.payouts, 0);
@@ -141,7 +168,11 @@ export const payoutsIn = (sums: readonly CurrencySum[]) => sums.reduce((n, s) =>
  * and the provider pays each at most once. ACCEPTED ones are with the provider: only looked up.
  */
 export function whatExecuteSends(batch: BatchShown) {
-  return { pending: sumsOf(batch, ['PENDING']), unknown: sumsOf(batch, ['UNKNOWN']), withProvider: countOf(batch, 'ACCEPTED') };
+  return {
+    pending: sumsOf(batch, ['PENDING']),
+    unknown: sumsOf(batch, ['UNKNOWN']),
+    withProvider: countOf(batch, 'ACCEPTED'),
+  };
 }
 
 /**
@@ -149,8 +180,13 @@ export function whatExecuteSends(batch: BatchShown) {
  * dead executor's (the next execute takes it over). The expiry is the central store's clock and
  * this is the workstation's: a skew of seconds only shifts when "elsewhere" turns to "interrupted".
  */
-export function liveLease(batch: BatchShown, now = Date.now()): { owner: string; expiresAt: string } | null {
+export function liveLease(
+  batch: BatchShown,
+  now = Date.now(),
+): { owner: string; expiresAt: string } | null {
   const lease = batch.lease;
   if (!lease?.expiresAt) return null;
-  return new Date(lease.expiresAt).getTime() > now ? { owner: lease.owner, expiresAt: lease.expiresAt } : null;
+  return new Date(lease.expiresAt).getTime() > now
+    ? { owner: lease.owner, expiresAt: lease.expiresAt }
+    : null;
 }

@@ -30,14 +30,20 @@ export const useExecutions = create<Executions>((set, get) => ({
   async start(batchId, number) {
     if (get().byBatch[batchId] && !get().byBatch[batchId]!.finishedAt) return;
     const callId = crypto.randomUUID();
-    const put = (e: Partial<Execution>) => set((s) => ({ byBatch: { ...s.byBatch, [batchId]: { ...s.byBatch[batchId]!, ...e } } }));
-    set((s) => ({ byBatch: { ...s.byBatch, [batchId]: { callId, startedAt: new Date().toISOString() } } }));
+    const put = (e: Partial<Execution>) =>
+      set((s) => ({ byBatch: { ...s.byBatch, [batchId]: { ...s.byBatch[batchId]!, ...e } } }));
+    set((s) => ({
+      byBatch: { ...s.byBatch, [batchId]: { callId, startedAt: new Date().toISOString() } },
+    }));
     const notify = useConsole.getState().notify;
     try {
       const result = await callWithStepUp('batch.execute', { batch: batchId }, { id: callId });
       put({ result, finishedAt: new Date().toISOString() });
       const p = result.payouts;
-      notify(p.failed > 0 ? 'error' : 'success', `Batch ${number}: ${result.status} — ${count(p.succeeded)} succeeded, ${count(p.failed)} failed${p.accepted + p.unknown + p.pending > 0 ? `, ${count(p.accepted + p.unknown + p.pending)} still with the provider` : ''}`);
+      notify(
+        p.failed > 0 ? 'error' : 'success',
+        `Batch ${number}: ${result.status} — ${count(p.succeeded)} succeeded, ${count(p.failed)} failed${p.accepted + p.unknown + p.pending > 0 ? `, ${count(p.accepted + p.unknown + p.pending)} still with the provider` : ''}`,
+      );
     } catch (error) {
       put({ error: describeError(error), finishedAt: new Date().toISOString() });
       notify('error', `Batch ${number} not executed: ${describeError(error)}`);

@@ -12,12 +12,25 @@ export interface FxNeed {
   missing: number;
 }
 
-export function FxRatesForm({ needs, rates, errors, onChange }: { needs: FxNeed[]; rates: Record<string, string>; errors: Record<string, string>; onChange(pair: string, rate: string): void }) {
+export function FxRatesForm({
+  needs,
+  rates,
+  errors,
+  onChange,
+}: {
+  needs: FxNeed[];
+  rates: Record<string, string>;
+  errors: Record<string, string>;
+  onChange(pair: string, rate: string): void;
+}) {
   if (needs.length === 0) return null;
   return (
     <div className="fx-rates" data-testid="builder-fx">
       <h2>FX rates needed</h2>
-      <p className="muted small">These affiliates earn in one currency and are paid in another. Enter the rate, then preview again.</p>
+      <p className="muted small">
+        These affiliates earn in one currency and are paid in another. Enter the rate, then preview
+        again.
+      </p>
       <div className="row">
         {needs.map((n) => {
           const id = `fx-${n.pair.replace('/', '-')}`;
@@ -25,7 +38,8 @@ export function FxRatesForm({ needs, rates, errors, onChange }: { needs: FxNeed[
           return (
             <div key={n.pair} className="fx-pair">
               <label htmlFor={id}>
-                {n.pair} — {to} per 1 {from} ({count(n.affiliates)} affiliates{n.missing > 0 ? `, ${count(n.missing)} waiting for it` : ''})
+                {n.pair} — {to} per 1 {from} ({count(n.affiliates)} affiliates
+                {n.missing > 0 ? `, ${count(n.missing)} waiting for it` : ''})
               </label>
               <input
                 id={id}
@@ -39,7 +53,12 @@ export function FxRatesForm({ needs, rates, errors, onChange }: { needs: FxNeed[
                 data-testid={`builder-fx-${n.pair}`}
               />
               {errors[n.pair] && (
-                <span className="error small" id={`${id}-error`} role="alert" data-testid={`builder-fx-${n.pair}-error`}>
+                <span
+                  className="error small"
+                  id={`${id}-error`}
+                  role="alert"
+                  data-testid={`builder-fx-${n.pair}-error`}
+                >
                   {errors[n.pair]}
                 </span>
               )}

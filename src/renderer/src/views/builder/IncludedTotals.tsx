@@ -10,10 +10,25 @@ import { reasonLabel } from '../payables/reasons';
 import { partsCount } from './parts';
 import type { Preview, PreviewRow } from './types';
 
-export function IncludedTotals({ preview, leftOut }: { preview: Preview; leftOut: ReadonlyMap<string, PreviewRow> }) {
+export function IncludedTotals({
+  preview,
+  leftOut,
+}: {
+  preview: Preview;
+  leftOut: ReadonlyMap<string, PreviewRow>;
+}) {
   const totals = useMemo(() => {
-    const m = new Map<string, { currency: string; provider: string; payouts: number; amount: bigint }>();
-    for (const t of preview.totals) m.set(`${t.currency}|${t.provider}`, { currency: t.currency, provider: t.provider, payouts: t.payouts, amount: BigInt(t.amountMinor) });
+    const m = new Map<
+      string,
+      { currency: string; provider: string; payouts: number; amount: bigint }
+    >();
+    for (const t of preview.totals)
+      m.set(`${t.currency}|${t.provider}`, {
+        currency: t.currency,
+        provider: t.provider,
+        payouts: t.payouts,
+        amount: BigInt(t.amountMinor),
+      });
     for (const r of leftOut.values()) {
       const t = m.get(`${r.currency}|${r.provider ?? ''}`);
       if (!t) continue;
@@ -21,21 +36,35 @@ export function IncludedTotals({ preview, leftOut }: { preview: Preview; leftOut
       t.payouts -= partsCount(r.parts);
       t.amount -= BigInt(r.amountMinor);
     }
-    return [...m.values()].filter((t) => t.payouts > 0).sort((a, b) => (a.currency + a.provider).localeCompare(b.currency + b.provider));
+    return [...m.values()]
+      .filter((t) => t.payouts > 0)
+      .sort((a, b) => (a.currency + a.provider).localeCompare(b.currency + b.provider));
   }, [preview, leftOut]);
-  const excluded = Object.entries(preview.excluded as Record<string, number>).sort((a, b) => b[1] - a[1]);
+  const excluded = Object.entries(preview.excluded as Record<string, number>).sort(
+    (a, b) => b[1] - a[1],
+  );
   const included = preview.eligibleCount - leftOut.size;
   return (
     <div className="builder-summary">
       <div data-testid="builder-totals">
         <h2>
           Included: {count(included)} of {count(preview.eligibleCount)} eligible
-          {leftOut.size > 0 && <span className="warning small"> ({count(leftOut.size)} left out by you)</span>}
+          {leftOut.size > 0 && (
+            <span className="warning small"> ({count(leftOut.size)} left out by you)</span>
+          )}
         </h2>
         {totals.length === 0 ? (
           <p className="muted">Nothing included.</p>
         ) : (
-          <TotalsTable compact totals={totals.map((t) => ({ currency: t.currency, provider: t.provider, payouts: t.payouts, amountMinor: t.amount.toString() }))} />
+          <TotalsTable
+            compact
+            totals={totals.map((t) => ({
+              currency: t.currency,
+              provider: t.provider,
+              payouts: t.payouts,
+              amountMinor: t.amount.toString(),
+            }))}
+          />
         )}
       </div>
       <div data-testid="builder-excluded">

@@ -12,7 +12,13 @@ import type { AgGridReact } from 'ag-grid-react';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { CallInput } from '../../../../core/host/bridge/contract';
 import { call } from '../../api';
-import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef } from '../../components/Grid';
+import {
+  Grid,
+  moneyColumn,
+  pagedRows,
+  usePagedDatasource,
+  type ColDef,
+} from '../../components/Grid';
 import { count, money } from '../../format';
 import { reasonsLabel } from '../payables/reasons';
 import { partsBadge, partsSummary } from './parts';
@@ -23,7 +29,16 @@ const COLUMN_DEFAULTS = { filter: false };
 
 type Show = NonNullable<CallInput<'batch.previewPage'>['show']>;
 type SortField = NonNullable<CallInput<'batch.previewPage'>['sort']>['field'];
-const SORTABLE: readonly string[] = ['affiliateId', 'name', 'eligible', 'amountMinor', 'commissionCount', 'heldCount', 'provider', 'channelCode'];
+const SORTABLE: readonly string[] = [
+  'affiliateId',
+  'name',
+  'eligible',
+  'amountMinor',
+  'commissionCount',
+  'heldCount',
+  'provider',
+  'channelCode',
+];
 const BLOCK = 200;
 
 export interface PreviewGridProps {
@@ -36,7 +51,12 @@ export interface PreviewGridProps {
   onError(error: unknown): void;
 }
 
-function IncludeCell(p: ICellRendererParams<PreviewRow> & { leftOut: ReadonlyMap<string, PreviewRow>; onToggle(row: PreviewRow): void }) {
+function IncludeCell(
+  p: ICellRendererParams<PreviewRow> & {
+    leftOut: ReadonlyMap<string, PreviewRow>;
+    onToggle(row: PreviewRow): void;
+  },
+) {
   const row = p.data;
   if (!row) return null;
   return (
@@ -67,33 +87,86 @@ function PaysCell(p: ICellRendererParams<PreviewRow>) {
   );
 }
 
-export function PreviewGrid({ input, show, search, leftOut, onToggle, onPage, onError }: PreviewGridProps) {
+export function PreviewGrid({
+  input,
+  show,
+  search,
+  leftOut,
+  onToggle,
+  onPage,
+  onError,
+}: PreviewGridProps) {
   const datasource = usePagedDatasource(
     (request) => {
-      const sort = request.sort && SORTABLE.includes(request.sort.field) ? { field: request.sort.field as SortField, dir: request.sort.dir } : undefined;
-      return call('batch.previewPage', { ...input, offset: request.offset, limit: request.limit, show, ...(search.trim() ? { search: search.trim() } : {}), ...(sort ? { sort } : {}) });
+      const sort =
+        request.sort && SORTABLE.includes(request.sort.field)
+          ? { field: request.sort.field as SortField, dir: request.sort.dir }
+          : undefined;
+      return call('batch.previewPage', {
+        ...input,
+        offset: request.offset,
+        limit: request.limit,
+        show,
+        ...(search.trim() ? { search: search.trim() } : {}),
+        ...(sort ? { sort } : {}),
+      });
     },
     { onPage, onError },
     [JSON.stringify(input), show, search],
   );
   const columns = useMemo<ColDef<PreviewRow>[]>(
     () => [
-      { colId: 'include', headerName: 'Include', width: 90, pinned: 'left', sortable: false, cellRenderer: IncludeCell, cellRendererParams: { leftOut, onToggle } },
+      {
+        colId: 'include',
+        headerName: 'Include',
+        width: 90,
+        pinned: 'left',
+        sortable: false,
+        cellRenderer: IncludeCell,
+        cellRendererParams: { leftOut, onToggle },
+      },
       { field: 'affiliateId', headerName: 'Affiliate', width: 120 },
       { field: 'name', headerName: 'Name', flex: 1, minWidth: 150 },
       {
         field: 'eligible',
         headerName: 'Eligibility',
         width: 110,
-        // Words, not AG Grid's inferred boolean checkbox (which would look like a second "include").
+        // Words, not AG Grid's inferred boolean checkbox (which would look like a second
+        // "include").
         cellDataType: false,
         valueFormatter: (p) => (p.value === undefined ? '' : p.value ? 'included' : 'excluded'),
         cellClassRules: { ok: (p) => p.value === true, warning: (p) => p.value === false },
       },
-      { field: 'reasons', headerName: 'Why excluded', flex: 1, minWidth: 190, sortable: false, valueFormatter: (p) => reasonsLabel(p.value as string[]), tooltipValueGetter: (p) => reasonsLabel(p.value as string[]) },
-      moneyColumn<PreviewRow>('amountMinor', 'Pays', 'currency', { width: 215, cellRenderer: PaysCell, tooltipValueGetter: (p) => (p.data ? partsSummary(p.data.parts, p.data.currency) : '') }),
-      { field: 'commissionCount', headerName: 'Commissions', width: 115, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
-      { field: 'heldCount', headerName: 'On hold', width: 90, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
+      {
+        field: 'reasons',
+        headerName: 'Why excluded',
+        flex: 1,
+        minWidth: 190,
+        sortable: false,
+        valueFormatter: (p) => reasonsLabel(p.value as string[]),
+        tooltipValueGetter: (p) => reasonsLabel(p.value as string[]),
+      },
+      moneyColumn<PreviewRow>('amountMinor', 'Pays', 'currency', {
+        width: 215,
+        cellRenderer: PaysCell,
+        tooltipValueGetter: (p) => (p.data ? partsSummary(p.data.parts, p.data.currency) : ''),
+      }),
+      {
+        field: 'commissionCount',
+        headerName: 'Commissions',
+        width: 115,
+        type: 'rightAligned',
+        cellClass: 'num',
+        valueFormatter: (p) => count(p.value as number),
+      },
+      {
+        field: 'heldCount',
+        headerName: 'On hold',
+        width: 90,
+        type: 'rightAligned',
+        cellClass: 'num',
+        valueFormatter: (p) => count(p.value as number),
+      },
       { field: 'provider', headerName: 'Provider', width: 95 },
       { field: 'channelCode', headerName: 'Channel', width: 110 },
       { field: 'fxRate', headerName: 'FX rate', width: 100, cellClass: 'num', sortable: false },
@@ -105,15 +178,28 @@ export function PreviewGrid({ input, show, search, leftOut, onToggle, onPage, on
         cellClass: 'amount muted',
         sortable: false,
         // Shown only when paid in another currency than earned (the FX case).
-        valueFormatter: (p) => (p.data && p.data.sourceCurrency !== p.data.currency ? money(p.data.sourceAmountMinor, p.data.sourceCurrency) : ''),
+        valueFormatter: (p) =>
+          p.data && p.data.sourceCurrency !== p.data.currency
+            ? money(p.data.sourceAmountMinor, p.data.sourceCurrency)
+            : '',
       },
-      { field: 'highValue', headerName: 'High value', width: 140, cellDataType: false, sortable: false, valueFormatter: (p) => (p.value ? 'yes (2 approvals)' : '') },
+      {
+        field: 'highValue',
+        headerName: 'High value',
+        width: 140,
+        cellDataType: false,
+        sortable: false,
+        valueFormatter: (p) => (p.value ? 'yes (2 approvals)' : ''),
+      },
     ],
     [leftOut, onToggle],
   );
   // The ticks follow the operator's list of rows left out (the rows themselves stay as loaded).
   const grid = useRef<AgGridReact<PreviewRow>>(null);
-  useEffect(() => grid.current?.api?.refreshCells({ columns: ['include'], force: true }), [leftOut]);
+  useEffect(
+    () => grid.current?.api?.refreshCells({ columns: ['include'], force: true }),
+    [leftOut],
+  );
   // Space on a row toggles its tick, as AG Grid's own selection did.
   const onCellKeyDown = useCallback(
     (e: CellKeyDownEvent<PreviewRow>) => {

@@ -14,7 +14,9 @@ import { CALC } from '../common/calcJob';
 export function RecalculateCommissions({ onDone }: { onDone(): void }) {
   const [jobId, setJobId] = useState<string | null>(null);
   // A calculation already running (started before a reload, or from the CLI) is followed too.
-  const job = useConsole((s) => s.jobs.find((j) => (jobId ? j.id === jobId : j.name === CALC && j.state === 'running')));
+  const job = useConsole((s) =>
+    s.jobs.find((j) => (jobId ? j.id === jobId : j.name === CALC && j.state === 'running')),
+  );
   const notify = useConsole((s) => s.notify);
   const running = job?.state === 'running';
 
@@ -36,10 +38,23 @@ export function RecalculateCommissions({ onDone }: { onDone(): void }) {
 
   return (
     <span className="calc">
-      <Action call="commissions.calculate" online onRun={run} busy={running || jobId !== null} testId="builder-calc">
+      <Action
+        call="commissions.calculate"
+        online
+        onRun={run}
+        busy={running || jobId !== null}
+        testId="builder-calc"
+      >
         Recalculate commissions
       </Action>
-      {running && <ProgressBar done={job.done ?? 0} total={job.total ?? undefined} label={job.phase ?? 'starting'} testId="builder-calc-progress" />}
+      {running && (
+        <ProgressBar
+          done={job.done ?? 0}
+          total={job.total ?? undefined}
+          label={job.phase ?? 'starting'}
+          testId="builder-calc-progress"
+        />
+      )}
     </span>
   );
 }

@@ -6,13 +6,17 @@
  */
 import { money } from '../../format';
 
-export const partsCount = (parts: readonly string[] | null | undefined) => (parts && parts.length > 1 ? parts.length : 1);
+export const partsCount = (parts: readonly string[] | null | undefined) =>
+  parts && parts.length > 1 ? parts.length : 1;
 
 export function partsBadge(parts: readonly string[] | null | undefined): string {
   return partsCount(parts) > 1 ? `${parts!.length} parts` : '';
 }
 
-export function partsSummary(parts: readonly string[] | null | undefined, currency: string): string {
+export function partsSummary(
+  parts: readonly string[] | null | undefined,
+  currency: string,
+): string {
   if (partsCount(parts) === 1) return '';
   const runs: { amount: string; n: number }[] = [];
   for (const p of parts!) {
@@ -20,6 +24,8 @@ export function partsSummary(parts: readonly string[] | null | undefined, curren
     if (last && last.amount === p) last.n++;
     else runs.push({ amount: p, n: 1 });
   }
-  const list = runs.map((r) => (r.n > 1 ? `${r.n} × ${money(r.amount, currency)}` : money(r.amount, currency))).join(' + ');
+  const list = runs
+    .map((r) => (r.n > 1 ? `${r.n} × ${money(r.amount, currency)}` : money(r.amount, currency)))
+    .join(' + ');
   return `Above the channel's maximum: sent as ${parts!.length} transfers, ${list}`;
 }

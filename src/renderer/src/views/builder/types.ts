@@ -1,7 +1,9 @@
 /** The batch builder's data as it crosses the bridge, and the filters the operator sets. */
 import type { CallInput, CallOutput } from '../../../../core/host/bridge/contract';
 
-/** The whole selection's totals, exclusion counts and FX pairs (a preview page asked with limit 0). */
+/**
+ * The whole selection's totals, exclusion counts and FX pairs (a preview page asked with limit 0).
+ */
 export type Preview = Omit<CallOutput<'batch.previewPage'>, 'rows'>;
 export type PreviewRow = CallOutput<'batch.previewPage'>['rows'][number];
 export type CreateResult = CallOutput<'batch.create'>;
@@ -19,16 +21,28 @@ export interface BuilderFilters {
   affiliateIds: string;
 }
 
-export const NO_FILTERS: BuilderFilters = { currency: '', provider: '', cutoff: '', affiliateIds: '' };
+export const NO_FILTERS: BuilderFilters = {
+  currency: '',
+  provider: '',
+  cutoff: '',
+  affiliateIds: '',
+};
 
 export function affiliateIdsOf(text: string): string[] {
   return [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
 }
 
 /** Filters + FX rates → the input shared by batch.preview and batch.create. */
-export function previewInput(filters: BuilderFilters, fxRates: Record<string, string>): PreviewInput {
+export function previewInput(
+  filters: BuilderFilters,
+  fxRates: Record<string, string>,
+): PreviewInput {
   const ids = affiliateIdsOf(filters.affiliateIds);
-  const rates = Object.fromEntries(Object.entries(fxRates).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+  const rates = Object.fromEntries(
+    Object.entries(fxRates)
+      .filter(([, v]) => v.trim() !== '')
+      .map(([k, v]) => [k, v.trim()]),
+  );
   return {
     ...(filters.currency ? { currency: filters.currency } : {}),
     ...(filters.provider ? { provider: filters.provider } : {}),

@@ -8,7 +8,17 @@ import type { ReactNode } from 'react';
 import { Page } from '../../components/Panel';
 import { useGate } from '../../store';
 
-export function Allowed({ call, what, page, children }: { call: string; what: string; page?: { title: string; testId: string }; children: ReactNode }) {
+export function Allowed({
+  call,
+  what,
+  page,
+  children,
+}: {
+  call: string;
+  what: string;
+  page?: { title: string; testId: string };
+  children: ReactNode;
+}) {
   const { allowed, reason } = useGate(call);
   if (allowed) return <>{children}</>;
   const note = (

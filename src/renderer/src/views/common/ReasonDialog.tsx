@@ -17,7 +17,15 @@ export interface ReasonDialogProps {
   onClose(): void;
 }
 
-export function ReasonDialog({ title, prompt, confirm, danger, testId, onSubmit, onClose }: ReasonDialogProps) {
+export function ReasonDialog({
+  title,
+  prompt,
+  confirm,
+  danger,
+  testId,
+  onSubmit,
+  onClose,
+}: ReasonDialogProps) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -42,12 +50,26 @@ export function ReasonDialog({ title, prompt, confirm, danger, testId, onSubmit,
       <form className="stack" onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
         <label>
           {prompt}
-          <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} maxLength={500} autoFocus data-testid={`${testId}-text`} />
+          <textarea
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            rows={3}
+            maxLength={500}
+            autoFocus
+            data-testid={`${testId}-text`}
+          />
         </label>
-        {!ready && <span className="muted small">At least 3 characters; it is kept in the audit trail.</span>}
+        {!ready && (
+          <span className="muted small">At least 3 characters; it is kept in the audit trail.</span>
+        )}
         <ErrorLine error={error} />
         <div className="row">
-          <button type="submit" className={`btn ${danger ? 'danger' : 'primary'}`} disabled={busy || !ready} data-testid={`${testId}-confirm`}>
+          <button
+            type="submit"
+            className={`btn ${danger ? 'danger' : 'primary'}`}
+            disabled={busy || !ready}
+            data-testid={`${testId}-confirm`}
+          >
             {busy ? '…' : confirm}
           </button>
           <button type="button" className="btn plain" onClick={onClose}>

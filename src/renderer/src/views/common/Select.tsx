@@ -11,11 +11,25 @@ export interface SelectProps {
   stacked?: boolean;
 }
 
-export function Select({ label, value, options, onChange, any, testId, disabled, stacked }: SelectProps) {
+export function Select({
+  label,
+  value,
+  options,
+  onChange,
+  any,
+  testId,
+  disabled,
+  stacked,
+}: SelectProps) {
   return (
     <label className={stacked ? undefined : 'inline'}>
       {label}
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId} disabled={disabled}>
+      <select
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={testId}
+        disabled={disabled}
+      >
         {any !== undefined && <option value="">{any}</option>}
         {options.map((o) => {
           const { value: v, label: l } = typeof o === 'string' ? { value: o, label: o } : o;

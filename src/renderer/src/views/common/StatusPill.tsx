@@ -6,10 +6,20 @@
 import type { ICellRendererParams } from 'ag-grid-community';
 import { statusTone } from './domain';
 
-export function StatusPill({ status, testId }: { status: string | null | undefined; testId?: string }) {
+export function StatusPill({
+  status,
+  testId,
+}: {
+  status: string | null | undefined;
+  testId?: string;
+}) {
   if (!status) return null;
   return (
-    <span className={`status pill tone-${statusTone(status)}`} data-testid={testId} data-status={status}>
+    <span
+      className={`status pill tone-${statusTone(status)}`}
+      data-testid={testId}
+      data-status={status}
+    >
       {status.replace(/_/g, ' ')}
     </span>
   );

@@ -1,25 +1,49 @@
 /**
  * Domain vocabularies the views offer in selects: the core's own lists, from its shared floor (the
- * only core code the renderer may import besides the bridge contract). The type checks at the end tie
- * each list to the router's schemas, so a list and the call that takes it cannot drift apart.
+ * only core code the renderer may import besides the bridge contract). The type checks at the end
+ * tie each list to the router's schemas, so a list and the call that takes it cannot drift apart.
  */
 import type { CallInput } from '../../../../core/host/bridge/contract';
 import { BATCH_STATES, type BatchState } from '../../../../core/shared/batch-state';
 import { ROLES, type Role } from '../../../../core/shared/permissions';
-import { KYC_STATUSES, PAYOUT_STATUSES, RECONCILE_OUTCOMES, type KycStatus } from '../../../../core/shared/vocabulary';
+import {
+  KYC_STATUSES,
+  PAYOUT_STATUSES,
+  RECONCILE_OUTCOMES,
+  type KycStatus,
+} from '../../../../core/shared/vocabulary';
 
-export { BATCH_STATES, KYC_STATUSES, PAYOUT_STATUSES, RECONCILE_OUTCOMES, ROLES, type BatchState, type KycStatus, type Role };
+export {
+  BATCH_STATES,
+  KYC_STATUSES,
+  PAYOUT_STATUSES,
+  RECONCILE_OUTCOMES,
+  ROLES,
+  type BatchState,
+  type KycStatus,
+  type Role,
+};
 
 export const PROVIDERS = ['xendit', 'rise', 'sandbox'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 /** Providers as people name them (a select's labels). */
-export const PROVIDER_LABELS: Record<ProviderName, string> = { xendit: 'Xendit', rise: 'Rise', sandbox: 'Sandbox (test provider)' };
+export const PROVIDER_LABELS: Record<ProviderName, string> = {
+  xendit: 'Xendit',
+  rise: 'Rise',
+  sandbox: 'Sandbox (test provider)',
+};
 
 /** The words for each KYC outcome. */
-export const KYC_LABELS: Record<KycStatus, string> = { pending: 'pending review', approved: 'approved', rejected: 'rejected' };
+export const KYC_LABELS: Record<KycStatus, string> = {
+  pending: 'pending review',
+  approved: 'approved',
+  rejected: 'rejected',
+};
 
 /** A status as a coloured pill; the class names follow the state's meaning, not its spelling. */
-export function statusTone(status: string | null | undefined): 'ok' | 'bad' | 'warn' | 'live' | 'plain' {
+export function statusTone(
+  status: string | null | undefined,
+): 'ok' | 'bad' | 'warn' | 'live' | 'plain' {
   switch (status) {
     case 'COMPLETED':
     case 'SUCCEEDED':
@@ -62,7 +86,12 @@ export type VocabulariesMatchTheRouter = [
   Holds<Same<BatchState, NonNullable<CallInput<'batch.list'>['status']>>>,
   Holds<Same<(typeof PAYOUT_STATUSES)[number], NonNullable<CallInput<'payouts.page'>['status']>>>,
   Holds<Same<ProviderName, NonNullable<CallInput<'payouts.page'>['provider']>>>,
-  Holds<Same<(typeof RECONCILE_OUTCOMES)[number], NonNullable<CallInput<'reconcile.results'>['outcome']>>>,
+  Holds<
+    Same<
+      (typeof RECONCILE_OUTCOMES)[number],
+      NonNullable<CallInput<'reconcile.results'>['outcome']>
+    >
+  >,
   Holds<Same<Role, CallInput<'operators.create'>['role']>>,
   Holds<Same<KycStatus, CallInput<'affiliate.setKyc'>['status']>>,
   Holds<Same<ProviderName, CallInput<'affiliate.setDestination'>['provider']>>,

@@ -28,16 +28,26 @@ export function exportTitle(name: ExportName): string {
 /** The sentence for a finished export job: how many rows were written and where they went. */
 export function exportDone(job: JobView): string {
   const value = job.result as { rowCount: number; format: string; file: string };
-  const where = useConsole.getState().host?.host === 'browser' ? 'downloaded by the browser' : `saved to ${value.file}`;
+  const where =
+    useConsole.getState().host?.host === 'browser'
+      ? 'downloaded by the browser'
+      : `saved to ${value.file}`;
   const [one, many] = NOUN[job.name as ExportName];
   return `Exported ${count(value.rowCount)} ${value.rowCount === 1 ? one : many} (${value.format.toUpperCase()}): ${where}`;
 }
 
 /** Resolves to the notice text; throws with the router's message when the export is refused. */
-export async function exportReport<N extends ExportName>(name: N, payload: ExportPayload<N>, fileName: string): Promise<{ kind: 'success' | 'info'; text: string }> {
+export async function exportReport<N extends ExportName>(
+  name: N,
+  payload: ExportPayload<N>,
+  fileName: string,
+): Promise<{ kind: 'success' | 'info'; text: string }> {
   const r = await window.treasury.exportFile(name, payload, fileName);
   if (r === null) return { kind: 'info', text: 'Export cancelled' };
   if (!r.ok) throw new Error(r.error.message);
   useConsole.getState().jobStarted(r.value, r.download);
-  return { kind: 'info', text: `${exportTitle(name)} started: it runs under Jobs while you keep working` };
+  return {
+    kind: 'info',
+    text: `${exportTitle(name)} started: it runs under Jobs while you keep working`,
+  };
 }

@@ -15,5 +15,7 @@ export function failureText(p: FailureFields | undefined): string {
 
 export function failureTooltip(p: FailureFields | undefined): string {
   if (!p) return '';
-  return p.lastError && p.lastError !== p.failureCode ? `The provider said: ${p.lastError}` : (p.failureMessage ?? '');
+  return p.lastError && p.lastError !== p.failureCode
+    ? `The provider said: ${p.lastError}`
+    : (p.failureMessage ?? '');
 }

@@ -16,7 +16,10 @@ export function dayInput(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The day after a date input's value (YYYY-MM-DD, UTC): an inclusive last day as an exclusive bound. */
+/**
+ * The day after a date input's value (YYYY-MM-DD, UTC): an inclusive last day as an exclusive
+ * bound.
+ */
 export function dayAfter(day: string): string {
   // A UTC day is always 24 hours (no daylight saving), so adding them is exact.
   return dayInput(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000));

@@ -1,4 +1,7 @@
-/** A value that settles: the last one after `ms` without change (for search boxes that query the server). */
+/**
+ * A value that settles: the last one after `ms` without change (for search boxes that query the
+ * server).
+ */
 import { useEffect, useState } from 'react';
 
 export function useDebounced<T>(value: T, ms: number): T {

@@ -21,8 +21,11 @@ const SITUATION: Record<Execution['situation'], string> = {
 export function Executions({ executions }: { executions: Execution[] }) {
   const go = useConsole((s) => s.go);
   const progress = useConsole((s) => s.progress);
-  const live = Object.values(progress).filter((p) => p.name === 'batch.execute' && p.phase !== 'done');
-  if (executions.length === 0 && live.length === 0) return <p className="muted">No batch is executing.</p>;
+  const live = Object.values(progress).filter(
+    (p) => p.name === 'batch.execute' && p.phase !== 'done',
+  );
+  if (executions.length === 0 && live.length === 0)
+    return <p className="muted">No batch is executing.</p>;
   return (
     <ul className="executions">
       {executions.map((e) => (
@@ -35,7 +38,9 @@ export function Executions({ executions }: { executions: Execution[] }) {
               {SITUATION[e.situation]}
             </span>
             <span className="muted small">
-              <span className="ok">{count(e.succeeded)} succeeded</span> · <span className={e.failed > 0 ? 'error' : ''}>{count(e.failed)} failed</span> · {count(e.inFlight)} with the provider
+              <span className="ok">{count(e.succeeded)} succeeded</span> ·{' '}
+              <span className={e.failed > 0 ? 'error' : ''}>{count(e.failed)} failed</span> ·{' '}
+              {count(e.inFlight)} with the provider
             </span>
           </div>
           <ProgressBar done={e.done} total={e.total} label="settled" />

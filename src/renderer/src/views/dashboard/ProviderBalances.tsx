@@ -18,19 +18,36 @@ const PAYS_IN: Record<Provider, readonly string[] | 'any'> = {
 type Provider = 'sandbox' | 'xendit' | 'rise';
 const PROVIDERS: Provider[] = ['sandbox', 'xendit', 'rise'];
 
-type Line = { provider: Provider; currency: string; state: 'loading' | 'ok' | 'not-configured' | 'error'; balanceMinor?: string; message?: string };
+type Line = {
+  provider: Provider;
+  currency: string;
+  state: 'loading' | 'ok' | 'not-configured' | 'error';
+  balanceMinor?: string;
+  message?: string;
+};
 
-export function ProviderBalances({ currencies, refreshKey }: { currencies: string[]; refreshKey: number }) {
+export function ProviderBalances({
+  currencies,
+  refreshKey,
+}: {
+  currencies: string[];
+  refreshKey: number;
+}) {
   const balanceGate = useGate('provider.balance');
   const credentialsGate = useGate('provider.credentials.status');
-  const credentials = useQuery('provider.credentials.status', balanceGate.allowed && credentialsGate.allowed ? {} : null);
+  const credentials = useQuery(
+    'provider.credentials.status',
+    balanceGate.allowed && credentialsGate.allowed ? {} : null,
+  );
   const [lines, setLines] = useState<Line[]>([]);
 
   const wanted = useMemo(
     () =>
       PROVIDERS.flatMap((provider) => {
         const paysIn = PAYS_IN[provider];
-        return currencies.filter((c) => paysIn === 'any' || paysIn.includes(c)).map((currency) => ({ provider, currency }));
+        return currencies
+          .filter((c) => paysIn === 'any' || paysIn.includes(c))
+          .map((currency) => ({ provider, currency }));
       }),
     [currencies],
   );
@@ -38,27 +55,64 @@ export function ProviderBalances({ currencies, refreshKey }: { currencies: strin
   useEffect(() => {
     if (!balanceGate.allowed) return;
     // Without the credential status (no admin.manage) the provider is asked and its answer shown.
-    const configured = (p: Provider) => p === 'sandbox' || !credentials.data || credentials.data[p]?.configured === true;
+    const configured = (p: Provider) =>
+      p === 'sandbox' || !credentials.data || credentials.data[p]?.configured === true;
     if (credentialsGate.allowed && !credentials.data && !credentials.error) return; // wait for the status
     let stale = false;
     setLines((old) =>
       wanted.map((w) => {
         const prev = old.find((o) => o.provider === w.provider && o.currency === w.currency);
-        return configured(w.provider) ? (prev?.state === 'ok' ? prev : { ...w, state: 'loading' }) : { ...w, state: 'not-configured' };
+        return configured(w.provider)
+          ? prev?.state === 'ok'
+            ? prev
+            : { ...w, state: 'loading' }
+          : { ...w, state: 'not-configured' };
       }),
     );
     for (const w of wanted) {
       if (!configured(w.provider)) continue;
       call('provider.balance', { provider: w.provider, currency: w.currency })
-        .then((r) => !stale && setLines((ls) => ls.map((l) => (l.provider === w.provider && l.currency === w.currency ? { ...l, state: 'ok', balanceMinor: r.balanceMinor } : l))))
-        .catch((e: unknown) => !stale && setLines((ls) => ls.map((l) => (l.provider === w.provider && l.currency === w.currency ? { ...l, state: 'error', message: describeError(e) } : l))));
+        .then(
+          (r) =>
+            !stale &&
+            setLines((ls) =>
+              ls.map((l) =>
+                l.provider === w.provider && l.currency === w.currency
+                  ? { ...l, state: 'ok', balanceMinor: r.balanceMinor }
+                  : l,
+              ),
+            ),
+        )
+        .catch(
+          (e: unknown) =>
+            !stale &&
+            setLines((ls) =>
+              ls.map((l) =>
+                l.provider === w.provider && l.currency === w.currency
+                  ? { ...l, state: 'error', message: describeError(e) }
+                  : l,
+              ),
+            ),
+        );
     }
     return () => {
       stale = true;
     };
-  }, [wanted, balanceGate.allowed, credentialsGate.allowed, credentials.data, credentials.error, refreshKey]);
+  }, [
+    wanted,
+    balanceGate.allowed,
+    credentialsGate.allowed,
+    credentials.data,
+    credentials.error,
+    refreshKey,
+  ]);
 
-  if (!balanceGate.allowed) return <p className="reason" data-testid="dash-balances-reason">{balanceGate.reason}</p>;
+  if (!balanceGate.allowed)
+    return (
+      <p className="reason" data-testid="dash-balances-reason">
+        {balanceGate.reason}
+      </p>
+    );
   if (wanted.length === 0) return <p className="muted">No currency is owed yet.</p>;
   return (
     <table className="facts">
@@ -71,11 +125,20 @@ export function ProviderBalances({ currencies, refreshKey }: { currencies: strin
       </thead>
       <tbody>
         {lines.map((l) => (
-          <tr key={`${l.provider}-${l.currency}`} data-testid={`balance-${l.provider}-${l.currency}`}>
+          <tr
+            key={`${l.provider}-${l.currency}`}
+            data-testid={`balance-${l.provider}-${l.currency}`}
+          >
             <td>{l.provider}</td>
             <td>{l.currency}</td>
             <td className="amount">
-              {l.state === 'ok' && <BalanceAmount provider={l.provider} minor={l.balanceMinor!} currency={l.currency} />}
+              {l.state === 'ok' && (
+                <BalanceAmount
+                  provider={l.provider}
+                  minor={l.balanceMinor!}
+                  currency={l.currency}
+                />
+              )}
               {l.state === 'loading' && <span className="muted">…</span>}
               {l.state === 'not-configured' && <span className="muted">not configured</span>}
               {l.state === 'error' && <span className="error small">{l.message}</span>}
@@ -87,14 +150,26 @@ export function ProviderBalances({ currencies, refreshKey }: { currencies: strin
   );
 }
 
-/** SANDBOX_UNLIMITED_BALANCE in core/providers/sandbox.ts (the renderer may not import core runtime code). */
+/**
+ * SANDBOX_UNLIMITED_BALANCE in core/providers/sandbox.ts (the renderer may not import core runtime
+ * code).
+ */
 const SANDBOX_UNLIMITED = '1000000000000000';
 
 /**
  * The sandbox reports 10^15 minor units for a currency it does not limit: say "unlimited". Only the
  * sandbox means that by it: a real provider's balance is shown exactly, whatever the figure.
  */
-function BalanceAmount({ provider, minor, currency }: { provider: Provider; minor: string; currency: string }) {
-  if (provider === 'sandbox' && minor === SANDBOX_UNLIMITED) return <span className="muted">unlimited (sandbox)</span>;
+function BalanceAmount({
+  provider,
+  minor,
+  currency,
+}: {
+  provider: Provider;
+  minor: string;
+  currency: string;
+}) {
+  if (provider === 'sandbox' && minor === SANDBOX_UNLIMITED)
+    return <span className="muted">unlimited (sandbox)</span>;
   return <>{money(minor, currency)}</>;
 }

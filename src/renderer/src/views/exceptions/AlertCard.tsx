@@ -32,7 +32,12 @@ export function AlertCard() {
         </div>
       )}
       <div className="row">
-        <button type="button" className="btn" onClick={() => go('exceptions')} data-testid="dash-exceptions-open">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => go('exceptions')}
+          data-testid="dash-exceptions-open"
+        >
           Open the exception queue
         </button>
         <DesktopAlerts permission={permission} />
@@ -45,16 +50,26 @@ function DesktopAlerts({ permission }: { permission: Permission }) {
   switch (permission) {
     case 'default':
       return (
-        <button type="button" className="btn plain" onClick={() => void useAlerts.getState().enableDesktop()} data-testid="alerts-enable">
+        <button
+          type="button"
+          className="btn plain"
+          onClick={() => void useAlerts.getState().enableDesktop()}
+          data-testid="alerts-enable"
+        >
           Turn on desktop alerts
         </button>
       );
     case 'granted':
-      return <span className="muted small" data-testid="alerts-state">Desktop alerts are on</span>;
+      return (
+        <span className="muted small" data-testid="alerts-state">
+          Desktop alerts are on
+        </span>
+      );
     case 'denied':
       return (
         <span className="muted small" data-testid="alerts-state">
-          Desktop alerts are blocked for this console (allow them in the browser’s or the system’s settings)
+          Desktop alerts are blocked for this console (allow them in the browser’s or the system’s
+          settings)
         </span>
       );
     case 'unsupported':

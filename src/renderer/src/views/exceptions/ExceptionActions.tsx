@@ -26,23 +26,56 @@ export interface PendingAction {
 const WAIT_FOR_EXECUTION: readonly ExceptionAction[] = ['retry', 'release', 'resume'];
 
 function useBlocked(row: ExceptionRow) {
-  const running = useExecutions((s) => !!s.byBatch[row.batchId] && !s.byBatch[row.batchId]!.finishedAt);
-  return (action: ExceptionAction) => (running && WAIT_FOR_EXECUTION.includes(action) ? `wait for the execution of ${row.batchNumber} to finish` : null);
+  const running = useExecutions(
+    (s) => !!s.byBatch[row.batchId] && !s.byBatch[row.batchId]!.finishedAt,
+  );
+  return (action: ExceptionAction) =>
+    running && WAIT_FOR_EXECUTION.includes(action)
+      ? `wait for the execution of ${row.batchNumber} to finish`
+      : null;
 }
 
 /**
  * The row's buttons. In a grid cell (`compact`) each reason is said once after the buttons rather
  * than after each one: three buttons refused for the same missing permission say it once.
  */
-export function ExceptionActionButtons({ row, onAction, compact }: { row: ExceptionRow; onAction(p: PendingAction): void; compact?: boolean }) {
+export function ExceptionActionButtons({
+  row,
+  onAction,
+  compact,
+}: {
+  row: ExceptionRow;
+  onAction(p: PendingAction): void;
+  compact?: boolean;
+}) {
   const blocked = useBlocked(row);
   const manifest = useConsole((s) => s.manifest);
   const host = useConsole((s) => s.host);
-  const reasons = compact ? [...new Set(row.actions.map((a) => gate({ manifest, host }, ACTIONS[a].call, { online: true, blocked: blocked(a) }).reason).filter((r): r is string => !!r))] : [];
+  const reasons = compact
+    ? [
+        ...new Set(
+          row.actions
+            .map(
+              (a) =>
+                gate({ manifest, host }, ACTIONS[a].call, { online: true, blocked: blocked(a) })
+                  .reason,
+            )
+            .filter((r): r is string => !!r),
+        ),
+      ]
+    : [];
   return (
     <div className={compact ? 'grid-actions' : 'action-list'} data-testid="exception-actions">
       {row.actions.map((a) => (
-        <Action key={a} call={ACTIONS[a].call} online blocked={blocked(a)} onRun={() => onAction({ row, action: a })} testId={`exception-${a}`} kind={a === 'retry' || a === 'resume' ? 'primary' : 'plain'}>
+        <Action
+          key={a}
+          call={ACTIONS[a].call}
+          online
+          blocked={blocked(a)}
+          onRun={() => onAction({ row, action: a })}
+          testId={`exception-${a}`}
+          kind={a === 'retry' || a === 'resume' ? 'primary' : 'plain'}
+        >
           <span title={ACTIONS[a].title}>{ACTIONS[a].label}</span>
         </Action>
       ))}
@@ -55,7 +88,9 @@ export function ExceptionActionButtons({ row, onAction, compact }: { row: Except
   );
 }
 
-/** Asks the provider about the payout now (no dialog: it changes nothing the provider did not say). */
+/**
+ * Asks the provider about the payout now (no dialog: it changes nothing the provider did not say).
+ */
 export async function pollNow(row: ExceptionRow): Promise<void> {
   const notify = useConsole.getState().notify;
   try {
@@ -76,7 +111,15 @@ export async function pollNow(row: ExceptionRow): Promise<void> {
 }
 
 /** The dialog of the action chosen; `onDone` reloads the queue after anything was changed. */
-export function ExceptionActionDialog({ pending, onClose, onDone }: { pending: PendingAction; onClose(): void; onDone(): void }) {
+export function ExceptionActionDialog({
+  pending,
+  onClose,
+  onDone,
+}: {
+  pending: PendingAction;
+  onClose(): void;
+  onDone(): void;
+}) {
   const { row, action } = pending;
   const notify = useConsole((s) => s.notify);
   const who = `${row.affiliateName} (${row.affiliateId})`;
@@ -84,7 +127,12 @@ export function ExceptionActionDialog({ pending, onClose, onDone }: { pending: P
     case 'retry':
       return (
         <RetryDialog
-          target={{ batchId: row.batchId, batchNumber: row.batchNumber, payoutIds: [row.payoutId], sums: [{ currency: row.currency, payouts: 1, amountMinor: row.amountMinor }] }}
+          target={{
+            batchId: row.batchId,
+            batchNumber: row.batchNumber,
+            payoutIds: [row.payoutId],
+            sums: [{ currency: row.currency, payouts: 1, amountMinor: row.amountMinor }],
+          }}
           onClose={onClose}
           onChanged={onDone}
         />
@@ -102,7 +150,10 @@ export function ExceptionActionDialog({ pending, onClose, onDone }: { pending: P
           onClose={onClose}
           onSubmit={async (reason) => {
             const r = await call('payout.cancel', { payoutId: row.payoutId, reason });
-            notify('success', `Payout to ${who} released: ${count(r.itemsReleased)} items payable again`);
+            notify(
+              'success',
+              `Payout to ${who} released: ${count(r.itemsReleased)} items payable again`,
+            );
             onDone();
           }}
         />
@@ -117,8 +168,14 @@ export function ExceptionActionDialog({ pending, onClose, onDone }: { pending: P
           testId="exception-cancel-dialog"
           onClose={onClose}
           onSubmit={async (reason) => {
-            const r = await callWithStepUp('payout.cancelAtProvider', { payoutId: row.payoutId, reason });
-            notify('success', `${row.provider} answered ${r.providerStatus ?? 'nothing new'}: the payout is ${r.status}`);
+            const r = await callWithStepUp('payout.cancelAtProvider', {
+              payoutId: row.payoutId,
+              reason,
+            });
+            notify(
+              'success',
+              `${row.provider} answered ${r.providerStatus ?? 'nothing new'}: the payout is ${r.status}`,
+            );
             onDone();
           }}
         />
@@ -160,7 +217,15 @@ export function ExceptionActionDialog({ pending, onClose, onDone }: { pending: P
 }
 
 /** The resume confirmation needs the batch's counts (what will be sent): read first. */
-function ResumeDialog({ batchId, onClose, onDone }: { batchId: string; onClose(): void; onDone(): void }) {
+function ResumeDialog({
+  batchId,
+  onClose,
+  onDone,
+}: {
+  batchId: string;
+  onClose(): void;
+  onDone(): void;
+}) {
   const [batch, setBatch] = useState<BatchShown | null>(null);
   useEffect(() => {
     call('batch.show', { batch: batchId })

@@ -10,10 +10,22 @@ import { StatusPill } from '../common/StatusPill';
 import { ExceptionActionButtons, type PendingAction } from './ExceptionActions';
 import { age, KIND_WORDS, type ExceptionRow } from './kinds';
 
-export function ExceptionDrawer({ row, onClose, onAction }: { row: ExceptionRow; onClose(): void; onAction(p: PendingAction): void }) {
+export function ExceptionDrawer({
+  row,
+  onClose,
+  onAction,
+}: {
+  row: ExceptionRow;
+  onClose(): void;
+  onAction(p: PendingAction): void;
+}) {
   const go = useConsole((s) => s.go);
   return (
-    <Drawer title={`${KIND_WORDS[row.kind]}: ${row.affiliateName}`} onClose={onClose} testId="exception-drawer">
+    <Drawer
+      title={`${KIND_WORDS[row.kind]}: ${row.affiliateName}`}
+      onClose={onClose}
+      testId="exception-drawer"
+    >
       <p className="exception-message" data-testid="exception-message">
         {row.message}
       </p>
@@ -29,13 +41,20 @@ export function ExceptionDrawer({ row, onClose, onAction }: { row: ExceptionRow;
             <th>Affiliate</th>
             <td>
               {row.affiliateName} <span className="muted">{row.affiliateId}</span>
-              {row.affiliateHold && <div className="warning small">Payouts held: {row.affiliateHold}</div>}
+              {row.affiliateHold && (
+                <div className="warning small">Payouts held: {row.affiliateHold}</div>
+              )}
             </td>
           </tr>
           <tr>
             <th>Batch</th>
             <td>
-              <button type="button" className="link" onClick={() => go('batch', row.batchId)} data-testid="exception-batch">
+              <button
+                type="button"
+                className="link"
+                onClick={() => go('batch', row.batchId)}
+                data-testid="exception-batch"
+              >
                 {row.batchNumber}
               </button>
             </td>
@@ -48,7 +67,9 @@ export function ExceptionDrawer({ row, onClose, onAction }: { row: ExceptionRow;
             <th>Payout</th>
             <td>
               <StatusPill status={row.status} /> <span className="muted">at {row.provider}</span>
-              {row.providerStatus && <span className="muted"> · provider state {row.providerStatus}</span>}
+              {row.providerStatus && (
+                <span className="muted"> · provider state {row.providerStatus}</span>
+              )}
               {row.failureCode && <span className="muted"> · code {row.failureCode}</span>}
             </td>
           </tr>

@@ -1,7 +1,7 @@
 /**
  * New exceptions reach a person even when they are not looking at the console: it asks the queue's
- * figures (`exceptions.list`, one row) every 30 s and as soon as an execution started here ends, and
- * when more payouts need a person than last seen — or a newer one appeared — it says so once: a
+ * figures (`exceptions.list`, one row) every 30 s and as soon as an execution started here ends,
+ * and when more payouts need a person than last seen — or a newer one appeared — it says so once: a
  * notice in the console and a desktop notification (the standard Notification API: Electron's
  * native notifications in its window, the browser's in the browser host).
  *
@@ -85,7 +85,8 @@ async function askQueue(set: (s: Partial<Alerts>) => void): Promise<void> {
   if (rose(seenKey(manifest.operator.username, host?.dataDir), figures)) announce(figures);
 }
 
-const seenKey = (username: string, dataDir: string | undefined) => `treasury:exceptions-seen:${dataDir ?? ''}:${username}`;
+const seenKey = (username: string, dataDir: string | undefined) =>
+  `treasury:exceptions-seen:${dataDir ?? ''}:${username}`;
 
 /** Whether the queue grew (or a newer exception came) since last seen; records what is seen now. */
 function rose(key: string, now: Figures): boolean {
@@ -93,12 +94,17 @@ function rose(key: string, now: Figures): boolean {
   localStorage.setItem(key, JSON.stringify({ total: now.total, newest: now.newest }));
   if (now.total === 0) return false;
   // ISO instants from the same source compare as text.
-  return now.total > (seen?.total ?? 0) || (!!now.newest && (!seen?.newest || now.newest > seen.newest));
+  return (
+    now.total > (seen?.total ?? 0) || (!!now.newest && (!seen?.newest || now.newest > seen.newest))
+  );
 }
 
 function readSeen(key: string): { total: number; newest: string | null } | null {
   try {
-    return JSON.parse(localStorage.getItem(key) ?? 'null') as { total: number; newest: string | null } | null;
+    return JSON.parse(localStorage.getItem(key) ?? 'null') as {
+      total: number;
+      newest: string | null;
+    } | null;
   } catch {
     return null; // unreadable: as if nothing was seen
   }
@@ -110,22 +116,31 @@ export function headline(total: number): string {
 
 function announce(f: Figures): void {
   const details = kindsText(f.byKind);
-  useConsole.getState().notify('info', `${headline(f.total)}: ${details}. Open Exceptions to deal with them.`);
+  useConsole
+    .getState()
+    .notify('info', `${headline(f.total)}: ${details}. Open Exceptions to deal with them.`);
   if (!supported() || Notification.permission !== 'granted') return;
   try {
-    // One tag: a newer alert replaces the older one in the notification centre instead of piling up.
-    const n = new Notification(`Treasury Console: ${headline(f.total)}`, { body: `${details}. Click to open the exception queue.`, tag: 'treasury-exceptions' });
+    // One tag: a newer alert replaces the older one in the notification centre instead of piling
+    // up.
+    const n = new Notification(`Treasury Console: ${headline(f.total)}`, {
+      body: `${details}. Click to open the exception queue.`,
+      tag: 'treasury-exceptions',
+    });
     n.onclick = () => {
       window.focus();
       useConsole.getState().go('exceptions');
       n.close();
     };
   } catch {
-    // A platform without notification support at all (some Linux desktops): the notice above says it.
+    // A platform without notification support at all (some Linux desktops): the notice above says
+    // it.
   }
 }
 
-/** Asks once per operator, at their first sign-in here, while nobody has answered the browser yet. */
+/**
+ * Asks once per operator, at their first sign-in here, while nobody has answered the browser yet.
+ */
 export function askOnFirstSignIn(username: string): void {
   if (!supported() || Notification.permission !== 'default') return;
   const key = `treasury:alerts-asked:${username}`;
@@ -134,7 +149,10 @@ export function askOnFirstSignIn(username: string): void {
   void useAlerts.getState().enableDesktop();
 }
 
-/** Mounted once while someone is signed in: the interval, and the question after each execution's end. */
+/**
+ * Mounted once while someone is signed in: the interval, and the question after each execution's
+ * end.
+ */
 export function useExceptionPolling(username: string | null): void {
   useEffect(() => {
     if (!username) return;
@@ -143,7 +161,10 @@ export function useExceptionPolling(username: string | null): void {
     const timer = setInterval(poll, POLL_MS);
     // After an execution here ends, at once: its failures are the likeliest new exceptions.
     const stop = useExecutions.subscribe((s, before) => {
-      if (Object.entries(s.byBatch).some(([id, e]) => e.finishedAt && !before.byBatch[id]?.finishedAt)) poll();
+      if (
+        Object.entries(s.byBatch).some(([id, e]) => e.finishedAt && !before.byBatch[id]?.finishedAt)
+      )
+        poll();
     });
     return () => {
       clearInterval(timer);

@@ -1,6 +1,6 @@
 /**
- * The exception queue's vocabulary in plain words: its kinds (core/exceptions/queue.ts), the actions
- * it offers and the router call behind each (whose permission decides whether the button is
+ * The exception queue's vocabulary in plain words: its kinds (core/exceptions/queue.ts), the
+ * actions it offers and the router call behind each (whose permission decides whether the button is
  * enabled), and an age an operator reads at a glance. The type checks at the end tie the lists to
  * the router's: a kind or an action added in the core fails the type-check here.
  */
@@ -23,14 +23,45 @@ export const KIND_WORDS: Record<ExceptionKind, string> = {
 
 export const KINDS = Object.keys(KIND_WORDS) as ExceptionKind[];
 
-export const ACTIONS: Record<ExceptionAction, { label: string; call: PageCallName; title: string }> = {
-  retry: { label: 'Retry…', call: 'batch.retry', title: 'A new attempt under a new key, then send it' },
-  release: { label: 'Release…', call: 'payout.cancel', title: 'Give this payout up: its commissions become payable for a later batch' },
-  resume: { label: 'Resume batch…', call: 'batch.execute', title: 'Execute the batch again: the same request is resent and looked up' },
-  poll: { label: 'Ask the provider', call: 'payouts.poll', title: 'Look the payout up at the provider now' },
-  cancel_at_provider: { label: 'Cancel at provider…', call: 'payout.cancelAtProvider', title: 'Ask the provider to cancel it; whatever it answers is recorded' },
-  acknowledge: { label: 'Acknowledge…', call: 'exception.acknowledge', title: 'Take it out of the queue, with a note of what was done' },
-  hold_affiliate: { label: 'Hold affiliate…', call: 'affiliate.hold', title: "Hold every payout to this affiliate until someone releases it" },
+export const ACTIONS: Record<
+  ExceptionAction,
+  { label: string; call: PageCallName; title: string }
+> = {
+  retry: {
+    label: 'Retry…',
+    call: 'batch.retry',
+    title: 'A new attempt under a new key, then send it',
+  },
+  release: {
+    label: 'Release…',
+    call: 'payout.cancel',
+    title: 'Give this payout up: its commissions become payable for a later batch',
+  },
+  resume: {
+    label: 'Resume batch…',
+    call: 'batch.execute',
+    title: 'Execute the batch again: the same request is resent and looked up',
+  },
+  poll: {
+    label: 'Ask the provider',
+    call: 'payouts.poll',
+    title: 'Look the payout up at the provider now',
+  },
+  cancel_at_provider: {
+    label: 'Cancel at provider…',
+    call: 'payout.cancelAtProvider',
+    title: 'Ask the provider to cancel it; whatever it answers is recorded',
+  },
+  acknowledge: {
+    label: 'Acknowledge…',
+    call: 'exception.acknowledge',
+    title: 'Take it out of the queue, with a note of what was done',
+  },
+  hold_affiliate: {
+    label: 'Hold affiliate…',
+    call: 'affiliate.hold',
+    title: 'Hold every payout to this affiliate until someone releases it',
+  },
 };
 
 /** "12 min", "5 h 3 min", "3 d 4 h": whole minutes, as the queue counts them. */
@@ -51,4 +82,7 @@ export function kindsText(byKind: Partial<Record<ExceptionKind, number>>): strin
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
-export type VocabulariesMatchTheRouter = [Holds<Same<keyof typeof KIND_WORDS, ExceptionRow['kind']>>, Holds<Same<keyof typeof ACTIONS, ExceptionAction>>];
+export type VocabulariesMatchTheRouter = [
+  Holds<Same<keyof typeof KIND_WORDS, ExceptionRow['kind']>>,
+  Holds<Same<keyof typeof ACTIONS, ExceptionAction>>,
+];

@@ -26,7 +26,12 @@ export function CreateOperator({ onCreated }: { onCreated(): void }) {
     setProblems({});
     setError(null);
     try {
-      const r = await call('operators.create', { username: username.trim(), role: role as (typeof ROLES)[number], password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) });
+      const r = await call('operators.create', {
+        username: username.trim(),
+        role: role as (typeof ROLES)[number],
+        password,
+        ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+      });
       notify('success', `Operator ${r.username} created as ${r.role}`);
       setUsername('');
       setDisplayName('');
@@ -35,7 +40,14 @@ export function CreateOperator({ onCreated }: { onCreated(): void }) {
     } catch (err) {
       const byField = problemsByField(err);
       setProblems(byField);
-      setError(Object.keys(byField).length === 0 || !Object.keys(byField).some((k) => ['username', 'password', 'displayName', 'role'].includes(k)) ? describeError(err) : null);
+      setError(
+        Object.keys(byField).length === 0 ||
+          !Object.keys(byField).some((k) =>
+            ['username', 'password', 'displayName', 'role'].includes(k),
+          )
+          ? describeError(err)
+          : null,
+      );
     } finally {
       // The password is not kept once sent, whatever the answer.
       setPassword('');
@@ -55,23 +67,48 @@ export function CreateOperator({ onCreated }: { onCreated(): void }) {
         <div className="row align-start">
           <label className="field">
             Username
-            <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" required maxLength={64} data-testid="operator-create-username" />
+            <input
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              autoComplete="off"
+              required
+              maxLength={64}
+              data-testid="operator-create-username"
+            />
             <FieldError message={problems.username} />
           </label>
           <label className="field">
             Display name
-            <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={100} data-testid="operator-create-name" />
+            <input
+              value={displayName}
+              onChange={(e) => setDisplayName(e.target.value)}
+              maxLength={100}
+              data-testid="operator-create-name"
+            />
             <FieldError message={problems.displayName} />
           </label>
         </div>
         <div className="row align-start">
           <div className="field">
-            <Select label="Role" value={role} onChange={setRole} options={grantable} testId="operator-create-role" />
+            <Select
+              label="Role"
+              value={role}
+              onChange={setRole}
+              options={grantable}
+              testId="operator-create-role"
+            />
             <FieldError message={problems.role} />
           </div>
           <label className="field">
             First password
-            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required data-testid="operator-create-password" />
+            <input
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete="new-password"
+              required
+              data-testid="operator-create-password"
+            />
             <FieldError message={problems.password} testId="operator-create-password-error" />
           </label>
         </div>
@@ -81,7 +118,15 @@ export function CreateOperator({ onCreated }: { onCreated(): void }) {
           </p>
         )}
         <div>
-          <Action call="operators.create" online blocked={!username.trim() || !password ? 'fill in a username and a password' : null} onRun={create} busy={busy} kind="primary" testId="operator-create-submit">
+          <Action
+            call="operators.create"
+            online
+            blocked={!username.trim() || !password ? 'fill in a username and a password' : null}
+            onRun={create}
+            busy={busy}
+            kind="primary"
+            testId="operator-create-submit"
+          >
             Create operator
           </Action>
         </div>

@@ -36,7 +36,11 @@ export function IpAllowlist({ usernames }: { usernames: readonly string[] }) {
     setProblems({});
     try {
       const target = scope === 'role' ? { role: role as (typeof ROLES)[number] } : { username };
-      const r = await call('ip.allow', { ...target, cidr: cidr.trim(), ...(note.trim() ? { note: note.trim() } : {}) });
+      const r = await call('ip.allow', {
+        ...target,
+        cidr: cidr.trim(),
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       notify('success', `Allowed ${r.cidr} for ${r.role ?? r.username}`);
       setCidr('');
       setNote('');
@@ -65,17 +69,31 @@ export function IpAllowlist({ usernames }: { usernames: readonly string[] }) {
 
   const columns = useMemo<ColDef<Entry>[]>(
     () => [
-      { colId: 'who', headerName: 'Applies to', width: 170, valueGetter: (p) => (p.data?.role ? `role ${p.data.role}` : `operator ${p.data?.username ?? ''}`) },
+      {
+        colId: 'who',
+        headerName: 'Applies to',
+        width: 170,
+        valueGetter: (p) =>
+          p.data?.role ? `role ${p.data.role}` : `operator ${p.data?.username ?? ''}`,
+      },
       { field: 'cidr', headerName: 'Range', width: 200, cellClass: 'mono-cell' },
       { field: 'note', headerName: 'Note', flex: 1, minWidth: 140 },
-      { field: 'createdAt', headerName: 'Added (UTC)', width: 165, valueFormatter: (p) => stamp(p.value as string) },
+      {
+        field: 'createdAt',
+        headerName: 'Added (UTC)',
+        width: 165,
+        valueFormatter: (p) => stamp(p.value as string),
+      },
     ],
     [],
   );
 
   return (
     <Card title="IP allowlists" testId="ip-allowlist">
-      <p className="muted small">An operator with ranges (their own, or their role's) may only sign in and act from inside them. No range: any address.</p>
+      <p className="muted small">
+        An operator with ranges (their own, or their role's) may only sign in and act from inside
+        them. No range: any address.
+      </p>
       <form
         className="row align-start"
         onSubmit={(e) => {
@@ -83,23 +101,64 @@ export function IpAllowlist({ usernames }: { usernames: readonly string[] }) {
           void allow();
         }}
       >
-        <Select label="For" value={scope} onChange={(v) => setScope(v as 'role' | 'operator')} options={[{ value: 'role', label: 'a role' }, { value: 'operator', label: 'an operator' }]} testId="ip-scope" />
+        <Select
+          label="For"
+          value={scope}
+          onChange={(v) => setScope(v as 'role' | 'operator')}
+          options={[
+            { value: 'role', label: 'a role' },
+            { value: 'operator', label: 'an operator' },
+          ]}
+          testId="ip-scope"
+        />
         {scope === 'role' ? (
           <Select label="Role" value={role} onChange={setRole} options={ROLES} testId="ip-role" />
         ) : (
-          <Select label="Operator" value={username} onChange={setUsername} options={usernames} any="choose…" testId="ip-username" />
+          <Select
+            label="Operator"
+            value={username}
+            onChange={setUsername}
+            options={usernames}
+            any="choose…"
+            testId="ip-username"
+          />
         )}
         <label className="field">
           CIDR range
-          <input value={cidr} onChange={(e) => setCidr(e.target.value)} placeholder="10.20.0.0/16 or 2001:db8::/48" data-testid="ip-cidr" aria-invalid={!!problems.cidr} />
+          <input
+            value={cidr}
+            onChange={(e) => setCidr(e.target.value)}
+            placeholder="10.20.0.0/16 or 2001:db8::/48"
+            data-testid="ip-cidr"
+            aria-invalid={!!problems.cidr}
+          />
           <FieldError message={problems.cidr ?? problems['(payload)']} testId="ip-cidr-error" />
         </label>
         <label className="field">
           Note
-          <input value={note} onChange={(e) => setNote(e.target.value)} maxLength={200} data-testid="ip-note" />
+          <input
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            maxLength={200}
+            data-testid="ip-note"
+          />
         </label>
         <div className="field push-down">
-          <Action call="ip.allow" online blocked={!cidr.trim() ? 'enter a range' : scope === 'operator' && !username ? 'choose an operator' : null} onRun={allow} busy={busy === 'allow'} kind="primary" testId="ip-allow">
+          <Action
+            call="ip.allow"
+            online
+            blocked={
+              !cidr.trim()
+                ? 'enter a range'
+                : scope === 'operator' && !username
+                  ? 'choose an operator'
+                  : null
+            }
+            onRun={allow}
+            busy={busy === 'allow'}
+            kind="primary"
+            testId="ip-allow"
+          >
             Allow
           </Action>
         </div>
@@ -117,7 +176,15 @@ export function IpAllowlist({ usernames }: { usernames: readonly string[] }) {
         overlayNoRowsTemplate="No range: every operator may connect from any address"
       />
       <div className="row">
-        <Action call="ip.remove" online blocked={selected ? null : 'select a range in the list'} onRun={remove} busy={busy === 'remove'} kind="danger" testId="ip-remove">
+        <Action
+          call="ip.remove"
+          online
+          blocked={selected ? null : 'select a range in the list'}
+          onRun={remove}
+          busy={busy === 'remove'}
+          kind="danger"
+          testId="ip-remove"
+        >
           Remove selected range
         </Action>
       </div>

@@ -24,7 +24,13 @@ export interface OperatorRow {
   createdAt: string;
 }
 
-export function OperatorAdmin({ selected, onChanged }: { selected: OperatorRow | null; onChanged(): void }) {
+export function OperatorAdmin({
+  selected,
+  onChanged,
+}: {
+  selected: OperatorRow | null;
+  onChanged(): void;
+}) {
   const me = useConsole((s) => s.manifest!.operator);
   const notify = useConsole((s) => s.notify);
   const [role, setRole] = useState(selected?.role ?? 'viewer');
@@ -46,13 +52,25 @@ export function OperatorAdmin({ selected, onChanged }: { selected: OperatorRow |
             ? 'you cannot lower your own role: another administrator must'
             : null;
   const disabling = !selected || selected.status === 'active';
-  const statusBlocked = !selected ? 'select an operator in the grid' : above ? `${selected.username} is ${selected.role}, above your role` : self && disabling ? 'you cannot disable yourself: another administrator must' : null;
+  const statusBlocked = !selected
+    ? 'select an operator in the grid'
+    : above
+      ? `${selected.username} is ${selected.role}, above your role`
+      : self && disabling
+        ? 'you cannot disable yourself: another administrator must'
+        : null;
 
   const setTheRole = async () => {
     setBusy(true);
     try {
-      const r = await call('operators.setRole', { username: selected!.username, role: role as (typeof ROLES)[number] });
-      notify('success', r.changed ? `${r.username} is now ${r.role}` : `${r.username} was already ${r.role}`);
+      const r = await call('operators.setRole', {
+        username: selected!.username,
+        role: role as (typeof ROLES)[number],
+      });
+      notify(
+        'success',
+        r.changed ? `${r.username} is now ${r.role}` : `${r.username} was already ${r.role}`,
+      );
     } catch (error) {
       notify('error', describeError(error));
     } finally {
@@ -63,26 +81,65 @@ export function OperatorAdmin({ selected, onChanged }: { selected: OperatorRow |
 
   return (
     <div className="row" data-testid="operator-admin">
-      <strong>{selected ? `${selected.displayName} (${selected.username})` : 'No operator selected'}</strong>
-      <Select label="Role" value={role} onChange={setRole} options={ROLES} testId="operator-role" disabled={!selected} />
-      <Action call="operators.setRole" online blocked={roleBlocked} onRun={setTheRole} busy={busy} kind="primary" testId="operator-set-role">
+      <strong>
+        {selected ? `${selected.displayName} (${selected.username})` : 'No operator selected'}
+      </strong>
+      <Select
+        label="Role"
+        value={role}
+        onChange={setRole}
+        options={ROLES}
+        testId="operator-role"
+        disabled={!selected}
+      />
+      <Action
+        call="operators.setRole"
+        online
+        blocked={roleBlocked}
+        onRun={setTheRole}
+        busy={busy}
+        kind="primary"
+        testId="operator-set-role"
+      >
         Set role
       </Action>
-      <Action call="operators.setStatus" online blocked={statusBlocked} onRun={() => setStatusDialog(true)} kind={disabling ? 'danger' : 'plain'} testId="operator-set-status">
+      <Action
+        call="operators.setStatus"
+        online
+        blocked={statusBlocked}
+        onRun={() => setStatusDialog(true)}
+        kind={disabling ? 'danger' : 'plain'}
+        testId="operator-set-status"
+      >
         {disabling ? 'Disable…' : 'Enable…'}
       </Action>
-      {selected && selected.failedAttempts > 0 && <span className="warning small">{count(selected.failedAttempts)} failed sign-ins{selected.lockedUntil ? ', locked' : ''}</span>}
+      {selected && selected.failedAttempts > 0 && (
+        <span className="warning small">
+          {count(selected.failedAttempts)} failed sign-ins{selected.lockedUntil ? ', locked' : ''}
+        </span>
+      )}
       {statusDialog && selected && (
         <ReasonDialog
           title={`${disabling ? 'Disable' : 'Enable'} ${selected.username}`}
-          prompt={disabling ? 'Why? Their sessions end now.' : 'Why? Enabling also clears a sign-in lockout.'}
+          prompt={
+            disabling
+              ? 'Why? Their sessions end now.'
+              : 'Why? Enabling also clears a sign-in lockout.'
+          }
           confirm={disabling ? 'Disable' : 'Enable'}
           danger={disabling}
           testId="operator-status-dialog"
           onClose={() => setStatusDialog(false)}
           onSubmit={async (reason) => {
-            const r = await call('operators.setStatus', { username: selected.username, status: disabling ? 'disabled' : 'active', reason });
-            notify('success', `${r.username} is ${r.status}${r.sessionsEnded ? ` (${count(r.sessionsEnded)} sessions ended)` : ''}`);
+            const r = await call('operators.setStatus', {
+              username: selected.username,
+              status: disabling ? 'disabled' : 'active',
+              reason,
+            });
+            notify(
+              'success',
+              `${r.username} is ${r.status}${r.sessionsEnded ? ` (${count(r.sessionsEnded)} sessions ended)` : ''}`,
+            );
             onChanged();
           }}
         />

@@ -8,7 +8,9 @@ import { useConsole, type Manifest } from '../../store';
 export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
   const myRole = useConsole((s) => s.manifest!.operator.role);
   const roles = matrix.map((r) => r.role);
-  const held = new Map<string, Set<string>>(matrix.map((r) => [r.role, new Set<string>(r.permissions)]));
+  const held = new Map<string, Set<string>>(
+    matrix.map((r) => [r.role, new Set<string>(r.permissions)]),
+  );
   // In the order roles gain them: the lowest role's first.
   const permissions = [...new Set(matrix.flatMap((r) => r.permissions))];
   const has = (role: string, p: string) => held.get(role)?.has(p) ?? false;
@@ -33,7 +35,11 @@ export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
                   {p}
                 </th>
                 {roles.map((r) => (
-                  <td key={r} className={r === myRole ? 'mine' : ''} aria-label={`${r} ${has(r, p) ? 'has' : 'lacks'} ${p}`}>
+                  <td
+                    key={r}
+                    className={r === myRole ? 'mine' : ''}
+                    aria-label={`${r} ${has(r, p) ? 'has' : 'lacks'} ${p}`}
+                  >
                     {has(r, p) ? '✓' : ''}
                   </td>
                 ))}

@@ -9,7 +9,13 @@ import { call, describeError } from '../../api';
 import { Action } from '../../components/Action';
 import { useConsole } from '../../store';
 
-export function AccountNumber({ affiliateId, masked }: { affiliateId: string; masked: string | null }) {
+export function AccountNumber({
+  affiliateId,
+  masked,
+}: {
+  affiliateId: string;
+  masked: string | null;
+}) {
   const notify = useConsole((s) => s.notify);
   const [whole, setWhole] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -30,7 +36,12 @@ export function AccountNumber({ affiliateId, masked }: { affiliateId: string; ma
         <span className="mono" data-testid="affiliate-account">
           {whole}
         </span>{' '}
-        <button type="button" className="link small" onClick={() => setWhole(null)} data-testid="affiliate-account-hide">
+        <button
+          type="button"
+          className="link small"
+          onClick={() => setWhole(null)}
+          data-testid="affiliate-account-hide"
+        >
           Hide
         </button>
         <span className="muted small" data-testid="affiliate-reveal-note">
@@ -44,7 +55,13 @@ export function AccountNumber({ affiliateId, masked }: { affiliateId: string; ma
       <span className="mono" data-testid="affiliate-account">
         {masked}
       </span>
-      <Action call="affiliate.revealAccount" online onRun={reveal} busy={busy} testId="affiliate-reveal">
+      <Action
+        call="affiliate.revealAccount"
+        online
+        onRun={reveal}
+        busy={busy}
+        testId="affiliate-reveal"
+      >
         Reveal account number
       </Action>
     </span>

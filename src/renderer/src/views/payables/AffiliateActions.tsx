@@ -16,35 +16,76 @@ import type { AffiliateDetail } from './types';
 type Affiliate = AffiliateDetail['affiliate'];
 type Dialog = 'hold' | 'release' | 'kyc' | 'destination' | null;
 
-export function AffiliateActions({ affiliate, onChanged }: { affiliate: Affiliate; onChanged(): void }) {
+export function AffiliateActions({
+  affiliate,
+  onChanged,
+}: {
+  affiliate: Affiliate;
+  onChanged(): void;
+}) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => setDialog(null);
   const held = affiliate.payoutHold !== null;
   return (
     <div className="affiliate-actions" data-testid="affiliate-actions">
       {held ? (
-        <Action call="affiliate.release" online onRun={() => setDialog('release')} testId="affiliate-release">
+        <Action
+          call="affiliate.release"
+          online
+          onRun={() => setDialog('release')}
+          testId="affiliate-release"
+        >
           Release hold…
         </Action>
       ) : (
-        <Action call="affiliate.hold" online onRun={() => setDialog('hold')} kind="danger" testId="affiliate-hold">
+        <Action
+          call="affiliate.hold"
+          online
+          onRun={() => setDialog('hold')}
+          kind="danger"
+          testId="affiliate-hold"
+        >
           Hold payouts…
         </Action>
       )}
       <Action call="affiliate.setKyc" online onRun={() => setDialog('kyc')} testId="affiliate-kyc">
         Set KYC…
       </Action>
-      <Action call="affiliate.setDestination" online onRun={() => setDialog('destination')} testId="affiliate-destination">
+      <Action
+        call="affiliate.setDestination"
+        online
+        onRun={() => setDialog('destination')}
+        testId="affiliate-destination"
+      >
         Change destination…
       </Action>
-      {(dialog === 'hold' || dialog === 'release') && <HoldDialog affiliate={affiliate} release={dialog === 'release'} onClose={close} onDone={onChanged} />}
+      {(dialog === 'hold' || dialog === 'release') && (
+        <HoldDialog
+          affiliate={affiliate}
+          release={dialog === 'release'}
+          onClose={close}
+          onDone={onChanged}
+        />
+      )}
       {dialog === 'kyc' && <KycDialog affiliate={affiliate} onClose={close} onDone={onChanged} />}
-      {dialog === 'destination' && <DestinationDialog affiliate={affiliate} onClose={close} onDone={onChanged} />}
+      {dialog === 'destination' && (
+        <DestinationDialog affiliate={affiliate} onClose={close} onDone={onChanged} />
+      )}
     </div>
   );
 }
 
-function HoldDialog({ affiliate, release, onClose, onDone }: { affiliate: Affiliate; release: boolean; onClose(): void; onDone(): void }) {
+function HoldDialog({
+  affiliate,
+  release,
+  onClose,
+  onDone,
+}: {
+  affiliate: Affiliate;
+  release: boolean;
+  onClose(): void;
+  onDone(): void;
+}) {
   const notify = useConsole((s) => s.notify);
   const who = `${affiliate.name} (${affiliate.id})`;
   return release ? (

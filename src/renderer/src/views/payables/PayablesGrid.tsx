@@ -1,14 +1,21 @@
 /**
  * The payables grid: one row per affiliate and currency, over the infinite row model. AG Grid asks
- * for blocks of 200 rows as the operator scrolls; each block is one `payables.page` call carrying the
- * quick filter, the currency, the column filters and the sort — so 100,000 affiliates scroll without
- * the renderer ever holding more than the cached blocks.
+ * for blocks of 200 rows as the operator scrolls; each block is one `payables.page` call carrying
+ * the quick filter, the currency, the column filters and the sort — so 100,000 affiliates scroll
+ * without the renderer ever holding more than the cached blocks.
  */
 import type { CellKeyDownEvent, RowClickedEvent } from 'ag-grid-community';
 import type { AgGridReact } from 'ag-grid-react';
 import { useCallback, useEffect, useRef } from 'react';
 import { call } from '../../api';
-import { Grid, moneyColumn, pagedRows, usePagedDatasource, type ColDef, type PageRequest } from '../../components/Grid';
+import {
+  Grid,
+  moneyColumn,
+  pagedRows,
+  usePagedDatasource,
+  type ColDef,
+  type PageRequest,
+} from '../../components/Grid';
 import { count } from '../../format';
 import { ChoiceFilter, type ChoiceFilterModel } from './ChoiceFilter';
 import { reasonLabel, reasonsLabel } from './reasons';
@@ -16,7 +23,17 @@ import type { PayablesPage, PayablesRow, PayablesSortField } from './types';
 
 export const BLOCK = 200;
 
-const SORTABLE: readonly string[] = ['affiliateId', 'name', 'status', 'currency', 'pendingMinor', 'payableMinor', 'commissions', 'eligible', 'reason'] satisfies PayablesSortField[];
+const SORTABLE: readonly string[] = [
+  'affiliateId',
+  'name',
+  'status',
+  'currency',
+  'pendingMinor',
+  'payableMinor',
+  'commissions',
+  'eligible',
+  'reason',
+] satisfies PayablesSortField[];
 
 const COLUMNS: ColDef<PayablesRow>[] = [
   { field: 'affiliateId', headerName: 'Affiliate', width: 120, filter: false },
@@ -25,7 +42,15 @@ const COLUMNS: ColDef<PayablesRow>[] = [
   { field: 'currency', headerName: 'Currency', width: 95, filter: false },
   moneyColumn<PayablesRow>('pendingMinor', 'Pending', 'currency', { width: 165 }),
   moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', { width: 165 }),
-  { field: 'commissions', headerName: 'Commissions', width: 125, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number | null), filter: false },
+  {
+    field: 'commissions',
+    headerName: 'Commissions',
+    width: 125,
+    type: 'rightAligned',
+    cellClass: 'num',
+    valueFormatter: (p) => count(p.value as number | null),
+    filter: false,
+  },
   {
     field: 'eligible',
     headerName: 'Eligible',
@@ -34,7 +59,12 @@ const COLUMNS: ColDef<PayablesRow>[] = [
     valueFormatter: (p) => (p.value === true ? 'yes' : p.value === false ? 'no' : ''),
     cellClassRules: { ok: (p) => p.value === true, warning: (p) => p.value === false },
     filter: ChoiceFilter,
-    filterParams: { choices: [{ value: 'yes', label: 'Eligible' }, { value: 'no', label: 'Not eligible' }] },
+    filterParams: {
+      choices: [
+        { value: 'yes', label: 'Eligible' },
+        { value: 'no', label: 'Not eligible' },
+      ],
+    },
   },
   {
     field: 'reason',
@@ -42,7 +72,8 @@ const COLUMNS: ColDef<PayablesRow>[] = [
     flex: 1,
     minWidth: 170,
     // All reasons in the cell, the first (most basic) one sorts.
-    valueFormatter: (p) => (p.data ? reasonsLabel(p.data.reasons) : reasonLabel(p.value as string | null)),
+    valueFormatter: (p) =>
+      p.data ? reasonsLabel(p.data.reasons) : reasonLabel(p.value as string | null),
     tooltipValueGetter: (p) => (p.data ? reasonsLabel(p.data.reasons) : ''),
     filter: false,
   },
@@ -55,7 +86,10 @@ export interface PayablesQuery {
 
 export interface PayablesGridProps {
   query: PayablesQuery;
-  /** Changes when something the rows show was changed (an action on an affiliate): the blocks are fetched again. */
+  /**
+   * Changes when something the rows show was changed (an action on an affiliate): the blocks are
+   * fetched again.
+   */
   refreshToken?: unknown;
   onPage(page: PayablesPage, request: PageRequest): void;
   onOpen(row: PayablesRow): void;
@@ -69,7 +103,10 @@ export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: P
   const datasource = usePagedDatasource(
     (request) => {
       const eligible = (request.filterModel.eligible as ChoiceFilterModel | undefined)?.value;
-      const sort = request.sort && SORTABLE.includes(request.sort.field) ? { field: request.sort.field as PayablesSortField, dir: request.sort.dir } : undefined;
+      const sort =
+        request.sort && SORTABLE.includes(request.sort.field)
+          ? { field: request.sort.field as PayablesSortField, dir: request.sort.dir }
+          : undefined;
       return call('payables.page', {
         offset: request.offset,
         limit: request.limit,
@@ -86,7 +123,10 @@ export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: P
   useEffect(() => {
     if (refreshToken !== undefined) grid.current?.api?.refreshInfiniteCache();
   }, [refreshToken]);
-  const onRowClicked = useCallback((e: RowClickedEvent<PayablesRow>) => e.data && onOpen(e.data), [onOpen]);
+  const onRowClicked = useCallback(
+    (e: RowClickedEvent<PayablesRow>) => e.data && onOpen(e.data),
+    [onOpen],
+  );
   const onCellKeyDown = useCallback(
     (e: CellKeyDownEvent<PayablesRow>) => {
       if ((e.event as KeyboardEvent | null)?.key === 'Enter' && e.data) onOpen(e.data);

@@ -35,6 +35,9 @@ export function reasonLabel(code: string | null | undefined, context: ReasonCont
   return LABELS[code] ?? code.replace(/_/g, ' ');
 }
 
-export function reasonsLabel(codes: readonly string[] | null | undefined, context: ReasonContext = {}): string {
+export function reasonsLabel(
+  codes: readonly string[] | null | undefined,
+  context: ReasonContext = {},
+): string {
   return (codes ?? []).map((c) => reasonLabel(c, context)).join('; ');
 }

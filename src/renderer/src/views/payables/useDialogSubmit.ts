@@ -14,7 +14,11 @@ export interface DialogSubmit {
   submit(e: FormEvent): void;
 }
 
-export function useDialogSubmit(fields: readonly string[], send: () => Promise<void>, onClose: () => void): DialogSubmit {
+export function useDialogSubmit(
+  fields: readonly string[],
+  send: () => Promise<void>,
+  onClose: () => void,
+): DialogSubmit {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [problems, setProblems] = useState<Record<string, string>>({});
@@ -27,8 +31,12 @@ export function useDialogSubmit(fields: readonly string[], send: () => Promise<v
       .then(onClose)
       .catch((err: unknown) => {
         const byField = problemsByField(err);
-        const placed = Object.fromEntries(Object.entries(byField).filter(([field]) => fields.includes(field)));
-        const allPlaced = Object.keys(placed).length > 0 && Object.keys(placed).length === Object.keys(byField).length;
+        const placed = Object.fromEntries(
+          Object.entries(byField).filter(([field]) => fields.includes(field)),
+        );
+        const allPlaced =
+          Object.keys(placed).length > 0 &&
+          Object.keys(placed).length === Object.keys(byField).length;
         setProblems(placed);
         setError(allPlaced ? null : describeError(err));
         setBusy(false);

@@ -29,12 +29,19 @@ export function RunReconciliation({ onRan }: { onRan(runId: string): void }) {
     setProblems({});
     setError(null);
     try {
-      const r = await call('reconcile.run', { provider: provider as (typeof PROVIDERS)[number], from, to });
+      const r = await call('reconcile.run', {
+        provider: provider as (typeof PROVIDERS)[number],
+        from,
+        to,
+      });
       const counts = Object.entries(r.counts)
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${count(n)} ${k.replace(/_/g, ' ')}`)
         .join(', ');
-      notify(r.status === 'complete' ? 'success' : 'info', `Reconciliation ${r.status}${counts ? `: ${counts}` : ''}${r.problem ? ` — ${r.problem}` : ''}`);
+      notify(
+        r.status === 'complete' ? 'success' : 'info',
+        `Reconciliation ${r.status}${counts ? `: ${counts}` : ''}${r.problem ? ` — ${r.problem}` : ''}`,
+      );
       onRan(r.runId);
     } catch (err) {
       const byField = problemsByField(err);
@@ -55,21 +62,46 @@ export function RunReconciliation({ onRan }: { onRan(runId: string): void }) {
         }}
       >
         <div className="field">
-          <Select label="Provider" value={provider} onChange={setProvider} options={PROVIDERS} testId="recon-provider" />
+          <Select
+            label="Provider"
+            value={provider}
+            onChange={setProvider}
+            options={PROVIDERS}
+            testId="recon-provider"
+          />
           <FieldError message={problems.provider} />
         </div>
         <label className="field">
           From
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="recon-from" aria-invalid={!!problems.from} />
+          <input
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            data-testid="recon-from"
+            aria-invalid={!!problems.from}
+          />
           <FieldError message={problems.from} testId="recon-from-error" />
         </label>
         <label className="field">
           To
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="recon-to" aria-invalid={!!problems.to} />
+          <input
+            type="date"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            data-testid="recon-to"
+            aria-invalid={!!problems.to}
+          />
           <FieldError message={problems.to} testId="recon-to-error" />
         </label>
         <div className="field push-down">
-          <Action call="reconcile.run" online onRun={run} busy={busy} kind="primary" testId="recon-run">
+          <Action
+            call="reconcile.run"
+            online
+            onRun={run}
+            busy={busy}
+            kind="primary"
+            testId="recon-run"
+          >
             Run reconciliation
           </Action>
         </div>
@@ -79,7 +111,10 @@ export function RunReconciliation({ onRan }: { onRan(runId: string): void }) {
           {error}
         </p>
       )}
-      <p className="muted small">Matches our payouts with the provider's records for the period (by provider id and reference). It changes no payout; each run is stored.</p>
+      <p className="muted small">
+        Matches our payouts with the provider's records for the period (by provider id and
+        reference). It changes no payout; each run is stored.
+      </p>
     </Card>
   );
 }

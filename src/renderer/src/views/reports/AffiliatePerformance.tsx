@@ -33,7 +33,13 @@ export function AffiliatePerformance({ currency }: { currency: string }) {
         ...(term ? { search: term } : {}),
         ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}),
       }),
-    { onPage: (page) => setTotal(page.total), onError: (error) => useConsole.getState().notify('error', `Affiliate performance not loaded: ${describeError(error)}`) },
+    {
+      onPage: (page) => setTotal(page.total),
+      onError: (error) =>
+        useConsole
+          .getState()
+          .notify('error', `Affiliate performance not loaded: ${describeError(error)}`),
+    },
     [currency, term],
   );
   const columns = useMemo<ColDef<Row>[]>(
@@ -41,8 +47,19 @@ export function AffiliatePerformance({ currency }: { currency: string }) {
       { field: 'affiliateId', headerName: 'Affiliate', width: 120 },
       { field: 'name', headerName: 'Name', flex: 1, minWidth: 130 },
       { field: 'currency', headerName: 'Currency', width: 90 },
-      { field: 'conversions', headerName: 'Conversions', width: 105, type: 'rightAligned', cellClass: 'num', valueFormatter: (p) => count(p.value as number) },
-      moneyColumn<Row>('commissionsMinor', 'Earned', 'currency', { width: 155, sortable: true, sort: 'desc' }),
+      {
+        field: 'conversions',
+        headerName: 'Conversions',
+        width: 105,
+        type: 'rightAligned',
+        cellClass: 'num',
+        valueFormatter: (p) => count(p.value as number),
+      },
+      moneyColumn<Row>('commissionsMinor', 'Earned', 'currency', {
+        width: 155,
+        sortable: true,
+        sort: 'desc',
+      }),
       moneyColumn<Row>('paidMinor', 'Paid', 'currency', { width: 150, sortable: true }),
       moneyColumn<Row>('payableMinor', 'Payable', 'currency', { width: 150, sortable: true }),
       moneyColumn<Row>('pendingMinor', 'Pending', 'currency', { width: 150, sortable: true }),
@@ -54,9 +71,19 @@ export function AffiliatePerformance({ currency }: { currency: string }) {
       <div className="row">
         <label className="inline">
           Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="affiliate id or name" data-testid="report-affiliates-search" />
+          <input
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="affiliate id or name"
+            data-testid="report-affiliates-search"
+          />
         </label>
-        <span className="muted small">{total === null ? '' : `${count(total)} affiliate${total === 1 ? '' : 's'}${currency ? ` in ${currency}` : ''}`}</span>
+        <span className="muted small">
+          {total === null
+            ? ''
+            : `${count(total)} affiliate${total === 1 ? '' : 's'}${currency ? ` in ${currency}` : ''}`}
+        </span>
       </div>
       <div className="report-grid">
         <Grid<Row>

@@ -14,7 +14,11 @@ const CHECK: Record<string, string> = {
 };
 
 export function Journal({ from, to, currency }: { from: string; to: string; currency: string }) {
-  const tb = useQuery('reports.journal', { ...(from ? { from } : {}), ...(to ? { to } : {}), currency });
+  const tb = useQuery('reports.journal', {
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    currency,
+  });
   const d = tb.data;
   const broken = d ? d.unbalancedEntries > 0 || d.ties.some((t) => !t.ties) : false;
   return (
@@ -22,8 +26,12 @@ export function Journal({ from, to, currency }: { from: string; to: string; curr
       <ErrorLine error={tb.error?.message} />
       {d && (
         <p className={broken ? 'error' : 'muted small'} data-testid="report-journal-status">
-          {count(d.entries)} entries, {count(d.lines)} lines; {d.unbalancedEntries === 0 ? 'every entry balances' : `${count(d.unbalancedEntries)} entries do not balance`}
-          {d.ties.length > 0 && (d.ties.every((t) => t.ties) ? '; every tie-out holds.' : '; a tie-out is broken.')}
+          {count(d.entries)} entries, {count(d.lines)} lines;{' '}
+          {d.unbalancedEntries === 0
+            ? 'every entry balances'
+            : `${count(d.unbalancedEntries)} entries do not balance`}
+          {d.ties.length > 0 &&
+            (d.ties.every((t) => t.ties) ? '; every tie-out holds.' : '; a tie-out is broken.')}
         </p>
       )}
       <div className="journal">

@@ -23,14 +23,22 @@ export function Monitoring() {
     <Card title="Monitoring" testId="report-monitoring" wide>
       <ErrorLine error={m.error?.message} />
       <div className="filters">
-        <Select label="Stuck after" value={threshold} onChange={setThreshold} options={THRESHOLDS} testId="report-monitoring-threshold" />
+        <Select
+          label="Stuck after"
+          value={threshold}
+          onChange={setThreshold}
+          options={THRESHOLDS}
+          testId="report-monitoring-threshold"
+        />
         {d && <span className="muted small">as of {when(d.at)}</span>}
       </div>
       {d && (
         <div className="monitoring">
           <section>
             <h3>Batches</h3>
-            <p data-testid="report-monitoring-batches">{d.batchesByStatus.map((b) => `${b.status} ${count(b.count)}`).join(' · ') || 'none'}</p>
+            <p data-testid="report-monitoring-batches">
+              {d.batchesByStatus.map((b) => `${b.status} ${count(b.count)}`).join(' · ') || 'none'}
+            </p>
             <h3>Executing</h3>
             {d.executions.length === 0 ? (
               <p className="muted">No execution in progress.</p>
@@ -38,7 +46,9 @@ export function Monitoring() {
               <ul>
                 {d.executions.map((e) => (
                   <li key={e.batchId}>
-                    {e.number}: {count(e.settled)} of {count(e.payouts)} settled ({count(e.succeeded)} succeeded, {count(e.failed)} failed, {count(e.inFlight)} with the provider), started {ago(e.startedAt)}
+                    {e.number}: {count(e.settled)} of {count(e.payouts)} settled (
+                    {count(e.succeeded)} succeeded, {count(e.failed)} failed, {count(e.inFlight)}{' '}
+                    with the provider), started {ago(e.startedAt)}
                   </li>
                 ))}
               </ul>
@@ -51,7 +61,8 @@ export function Monitoring() {
             <ul>
               {d.stuck.oldest.slice(0, 8).map((s) => (
                 <li key={s.payoutId}>
-                  {s.batch} {s.affiliateId} {money(s.amountMinor, s.currency)} {s.status} at {s.provider} for {count(s.minutes)} min
+                  {s.batch} {s.affiliateId} {money(s.amountMinor, s.currency)} {s.status} at{' '}
+                  {s.provider} for {count(s.minutes)} min
                 </li>
               ))}
             </ul>
@@ -64,7 +75,8 @@ export function Monitoring() {
               <ul data-testid="report-monitoring-webhooks">
                 {d.webhooks.map((w) => (
                   <li key={w.provider}>
-                    {w.provider}: {count(w.events)} events, last {ago(w.lastReceivedAt)}; lag p50 {w.lagSecondsP50 ?? '—'} s, p95 {w.lagSecondsP95 ?? '—'} s
+                    {w.provider}: {count(w.events)} events, last {ago(w.lastReceivedAt)}; lag p50{' '}
+                    {w.lagSecondsP50 ?? '—'} s, p95 {w.lagSecondsP95 ?? '—'} s
                   </li>
                 ))}
               </ul>
@@ -76,7 +88,10 @@ export function Monitoring() {
               <ul data-testid="report-monitoring-reconciliation">
                 {d.reconciliation.map((r) => (
                   <li key={r.runId}>
-                    {r.provider}: {ago(r.at)}, {r.status}, {count(r.results)} results; {r.breaks.length === 0 ? 'no breaks' : r.breaks.map((b) => `${b.outcome} ${count(b.count)}`).join(', ')}
+                    {r.provider}: {ago(r.at)}, {r.status}, {count(r.results)} results;{' '}
+                    {r.breaks.length === 0
+                      ? 'no breaks'
+                      : r.breaks.map((b) => `${b.outcome} ${count(b.count)}`).join(', ')}
                   </li>
                 ))}
               </ul>

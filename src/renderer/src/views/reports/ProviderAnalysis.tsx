@@ -1,6 +1,6 @@
 /**
- * Per provider and currency: how many payouts, how many succeeded or failed, what was paid, how long
- * settling took (first attempt to success or failure), and the failure codes.
+ * Per provider and currency: how many payouts, how many succeeded or failed, what was paid, how
+ * long settling took (first attempt to success or failure), and the failure codes.
  */
 import { useQuery } from '../../api';
 import { BarChart } from '../../components/Chart';
@@ -8,9 +8,18 @@ import { Card, ErrorLine } from '../../components/Panel';
 import { count, money } from '../../format';
 
 export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
-  const analysis = useQuery('reports.providerAnalysis', { ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  const analysis = useQuery('reports.providerAnalysis', {
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  });
   const rows = analysis.data?.rows ?? [];
-  const bars = rows.filter((r) => r.successRate !== null).map((r) => ({ label: `${r.provider} ${r.currency}`, rate: Number(r.successRate), text: `${r.successRate}% of ${count(r.succeeded + r.failed)} settled` }));
+  const bars = rows
+    .filter((r) => r.successRate !== null)
+    .map((r) => ({
+      label: `${r.provider} ${r.currency}`,
+      rate: Number(r.successRate),
+      text: `${r.successRate}% of ${count(r.succeeded + r.failed)} settled`,
+    }));
   return (
     <Card title="Providers" testId="report-providers" wide>
       <ErrorLine error={analysis.error?.message} />
@@ -54,19 +63,41 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
                 <td className="amount">{money(r.paidMinor, r.currency)}</td>
                 <td className="amount">{money(r.failedMinor, r.currency)}</td>
                 <td className="amount">{r.successRate === null ? '—' : `${r.successRate}%`}</td>
-                <td className="amount">{r.settleSecondsP50 === null ? '—' : `${r.settleSecondsP50} s / ${r.settleSecondsP95} s`}</td>
-                <td className="amount" title="Neither provider's payout API reports a fee">{r.feesMinor === null ? 'not reported' : money(r.feesMinor, r.currency)}</td>
+                <td className="amount">
+                  {r.settleSecondsP50 === null
+                    ? '—'
+                    : `${r.settleSecondsP50} s / ${r.settleSecondsP95} s`}
+                </td>
+                <td className="amount" title="Neither provider's payout API reports a fee">
+                  {r.feesMinor === null ? 'not reported' : money(r.feesMinor, r.currency)}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
         {bars.length > 0 && (
           <div className="provider-chart">
-            <BarChart data={bars} xKey="label" yKey="rate" yName="Success rate (%)" tooltip={(d) => d.text} height={170} label="Success rate per provider and currency" testId="report-providers-chart" />
-            <p className="muted small">Success rate: succeeded (reversed later included) out of settled.</p>
+            <BarChart
+              data={bars}
+              xKey="label"
+              yKey="rate"
+              yName="Success rate (%)"
+              tooltip={(d) => d.text}
+              height={170}
+              label="Success rate per provider and currency"
+              testId="report-providers-chart"
+            />
+            <p className="muted small">
+              Success rate: succeeded (reversed later included) out of settled.
+            </p>
             {(analysis.data?.failureCodes ?? []).length > 0 && (
               <p className="small" data-testid="report-failure-codes">
-                Failure codes: {analysis.data!.failureCodes.map((f) => `${f.provider} ${f.currency} ${f.code} × ${count(f.count)}`).join(' · ')}
+                Failure codes:{' '}
+                {analysis
+                  .data!.failureCodes.map(
+                    (f) => `${f.provider} ${f.currency} ${f.code} × ${count(f.count)}`,
+                  )
+                  .join(' · ')}
               </p>
             )}
           </div>

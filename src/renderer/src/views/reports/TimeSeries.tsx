@@ -28,8 +28,23 @@ const SERIES = [
   { yKey: 'failed' as const, yName: 'Failed', color: '#b3261e' },
 ];
 
-export function TimeSeries({ granularity, currency, from, to }: { granularity: Granularity; currency: string; from: string; to: string }) {
-  const series = useQuery('reports.timeSeries', { granularity, currency, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+export function TimeSeries({
+  granularity,
+  currency,
+  from,
+  to,
+}: {
+  granularity: Granularity;
+  currency: string;
+  from: string;
+  to: string;
+}) {
+  const series = useQuery('reports.timeSeries', {
+    granularity,
+    currency,
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  });
   const data = useMemo<Datum[]>(
     () =>
       (series.data?.points ?? [])
@@ -48,15 +63,23 @@ export function TimeSeries({ granularity, currency, from, to }: { granularity: G
   );
   // Exact totals of the period (bigint sums of the minor-unit strings).
   const totals = useMemo(() => {
-    const sum = (k: 'accruedMinor' | 'paidMinor' | 'failedMinor') => data.reduce((s, d) => s + BigInt(d[k]), 0n).toString();
-    return { accrued: sum('accruedMinor'), paid: sum('paidMinor'), failed: sum('failedMinor'), payouts: data.reduce((n, d) => n + d.payouts, 0) };
+    const sum = (k: 'accruedMinor' | 'paidMinor' | 'failedMinor') =>
+      data.reduce((s, d) => s + BigInt(d[k]), 0n).toString();
+    return {
+      accrued: sum('accruedMinor'),
+      paid: sum('paidMinor'),
+      failed: sum('failedMinor'),
+      payouts: data.reduce((n, d) => n + d.payouts, 0),
+    };
   }, [data]);
 
   return (
     <Card title={`${currency} per ${granularity}`} testId="report-timeseries" wide>
       <ErrorLine error={series.error?.message} />
       {data.length === 0 ? (
-        <p className="muted">{series.loading ? 'Loading…' : `Nothing in ${currency} in this period.`}</p>
+        <p className="muted">
+          {series.loading ? 'Loading…' : `Nothing in ${currency} in this period.`}
+        </p>
       ) : (
         <LineChart<Datum>
           data={data}
@@ -69,8 +92,10 @@ export function TimeSeries({ granularity, currency, from, to }: { granularity: G
         />
       )}
       <p className="small" data-testid="report-timeseries-totals">
-        Period totals: accrued <strong className="amount">{money(totals.accrued, currency)}</strong> · paid <strong className="amount ok">{money(totals.paid, currency)}</strong> · failed{' '}
-        <strong className="amount bad">{money(totals.failed, currency)}</strong> · {count(totals.payouts)} payouts settled
+        Period totals: accrued <strong className="amount">{money(totals.accrued, currency)}</strong>{' '}
+        · paid <strong className="amount ok">{money(totals.paid, currency)}</strong> · failed{' '}
+        <strong className="amount bad">{money(totals.failed, currency)}</strong> ·{' '}
+        {count(totals.payouts)} payouts settled
       </p>
     </Card>
   );

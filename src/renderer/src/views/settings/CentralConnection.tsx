@@ -1,4 +1,6 @@
-/** Where the central store is and whether it answers — read-only: it is chosen when the app starts. */
+/**
+ * Where the central store is and whether it answers — read-only: it is chosen when the app starts.
+ */
 import { useEffect, useState } from 'react';
 import type { HostInfo } from '../../../../core/host/bridge/contract';
 import { Card } from '../../components/Panel';
@@ -25,8 +27,12 @@ export function CentralConnection() {
               <tr>
                 <th>State</th>
                 <td data-testid="settings-central-state">
-                  <span className={`badge ${info.online ? 'online' : 'offline'}`}>{info.online ? 'Online' : 'Offline'}</span>
-                  {!info.online && info.offlineReason && <span className="muted"> {info.offlineReason}</span>}
+                  <span className={`badge ${info.online ? 'online' : 'offline'}`}>
+                    {info.online ? 'Online' : 'Offline'}
+                  </span>
+                  {!info.online && info.offlineReason && (
+                    <span className="muted"> {info.offlineReason}</span>
+                  )}
                 </td>
               </tr>
               <tr>
@@ -42,7 +48,11 @@ export function CentralConnection() {
             </tbody>
           </table>
           <p className="muted small">
-            To use another central store, start the app with <code>TREASURY_CENTRAL_URL=postgres://…</code> (or the CLI's <code>--central</code>); without it the embedded store in the data dir is used. <code>TREASURY_DATA_DIR</code> chooses the data dir. Both are read at start-up and cannot be changed while the console runs.
+            To use another central store, start the app with{' '}
+            <code>TREASURY_CENTRAL_URL=postgres://…</code> (or the CLI's <code>--central</code>);
+            without it the embedded store in the data dir is used. <code>TREASURY_DATA_DIR</code>{' '}
+            chooses the data dir. Both are read at start-up and cannot be changed while the console
+            runs.
           </p>
         </>
       )}

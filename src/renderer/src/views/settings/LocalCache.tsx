@@ -41,7 +41,12 @@ export function LocalCache() {
     });
   const rebuild = () =>
     run('rebuild', async () => {
-      if (!window.confirm('Rebuild the local cache from the central store? The current file is kept aside with its key.')) return 'Rebuild not started';
+      if (
+        !window.confirm(
+          'Rebuild the local cache from the central store? The current file is kept aside with its key.',
+        )
+      )
+        return 'Rebuild not started';
       const r = await call('cache.rebuild', { reason: 'from Settings' });
       return `Local cache rebuilt: ${r.pulled.rows} rows pulled${r.movedAside.file ? `; the old file is kept at ${r.movedAside.file}` : ''}`;
     });
@@ -49,7 +54,9 @@ export function LocalCache() {
   return (
     <Card title="Local cache" testId="settings-cache">
       <p className="muted small">
-        The encrypted copy of the central store this workstation prepares batches on. Its key lives only in the OS keychain. Rebuilding needs the central store; checking and rotating the key work offline too.
+        The encrypted copy of the central store this workstation prepares batches on. Its key lives
+        only in the OS keychain. Rebuilding needs the central store; checking and rotating the key
+        work offline too.
       </p>
       <div className="actions">
         <Action call="cache.check" onRun={check} busy={busy === 'check'} testId="cache-check">
@@ -58,7 +65,13 @@ export function LocalCache() {
         <Action call="cache.rekey" onRun={rekey} busy={busy === 'rekey'} testId="cache-rekey">
           Rotate key
         </Action>
-        <Action call="cache.rebuild" online onRun={rebuild} busy={busy === 'rebuild'} testId="cache-rebuild">
+        <Action
+          call="cache.rebuild"
+          online
+          onRun={rebuild}
+          busy={busy === 'rebuild'}
+          testId="cache-rebuild"
+        >
           Rebuild from central
         </Action>
       </div>

@@ -15,9 +15,15 @@ import { Allowed } from '../common/Allowed';
 
 const LABELS: Record<string, { label: string; hint: string }> = {
   xendit: { label: 'Xendit secret key', hint: 'API secret key (xnd_…) used to send payouts' },
-  'xendit-callback-token': { label: 'Xendit callback token', hint: 'verifies Xendit webhooks (x-callback-token)' },
+  'xendit-callback-token': {
+    label: 'Xendit callback token',
+    hint: 'verifies Xendit webhooks (x-callback-token)',
+  },
   rise: { label: 'Rise wallet key', hint: '0x followed by 64 hex digits: signs Rise payouts' },
-  'rise-webhook-secret': { label: 'Rise webhook secret', hint: 'verifies Rise webhooks (X-Rise-Signature)' },
+  'rise-webhook-secret': {
+    label: 'Rise webhook secret',
+    hint: 'verifies Rise webhooks (X-Rise-Signature)',
+  },
 };
 
 type Which = CallInput<'provider.credentials.set'>['which'];
@@ -25,7 +31,10 @@ type Which = CallInput<'provider.credentials.set'>['which'];
 export function ProviderCredentials() {
   return (
     <Card title="Provider credentials" testId="settings-credentials">
-      <p className="muted small">Stored in the OS keychain of the machine running the central router; never shown, exported or logged. The sandbox provider needs none.</p>
+      <p className="muted small">
+        Stored in the OS keychain of the machine running the central router; never shown, exported
+        or logged. The sandbox provider needs none.
+      </p>
       <Allowed call="provider.credentials.status" what="Provider credentials">
         <CredentialList />
       </Allowed>
@@ -41,7 +50,12 @@ function CredentialList() {
       {status.data && (
         <div className="credentials">
           {Object.entries(status.data).map(([which, s]) => (
-            <CredentialRow key={which} which={which as Which} configured={s.configured} onSaved={status.reload} />
+            <CredentialRow
+              key={which}
+              which={which as Which}
+              configured={s.configured}
+              onSaved={status.reload}
+            />
           ))}
         </div>
       )}
@@ -49,7 +63,15 @@ function CredentialList() {
   );
 }
 
-function CredentialRow({ which, configured, onSaved }: { which: Which; configured: boolean; onSaved(): void }) {
+function CredentialRow({
+  which,
+  configured,
+  onSaved,
+}: {
+  which: Which;
+  configured: boolean;
+  onSaved(): void;
+}) {
   const notify = useConsole((s) => s.notify);
   const input = useRef<HTMLInputElement>(null);
   const [filled, setFilled] = useState(false);
@@ -66,7 +88,12 @@ function CredentialRow({ which, configured, onSaved }: { which: Which; configure
     try {
       if (configured) {
         const r = await callWithStepUp('provider.credentials.rotate', { which, secret });
-        notify('success', r.verified ? `${meta.label} rotated: ${r.proof}; revoke the old one with the provider` : `${meta.label} rotated: change it on the provider's side now`);
+        notify(
+          'success',
+          r.verified
+            ? `${meta.label} rotated: ${r.proof}; revoke the old one with the provider`
+            : `${meta.label} rotated: change it on the provider's side now`,
+        );
       } else {
         await callWithStepUp('provider.credentials.set', { which, secret });
         notify('success', `${meta.label} stored`);
@@ -90,25 +117,35 @@ function CredentialRow({ which, configured, onSaved }: { which: Which; configure
     >
       <div>
         <strong>{meta.label}</strong>{' '}
-        <span className={`status tone-${configured ? 'ok' : 'warn'}`} data-testid={`credential-${which}-state`}>
+        <span
+          className={`status tone-${configured ? 'ok' : 'warn'}`}
+          data-testid={`credential-${which}-state`}
+        >
           {configured ? 'configured' : 'not configured'}
         </span>
         <div className="muted small">{meta.hint}</div>
       </div>
       <div className="credential-input">
-      <input
-        ref={input}
-        type="password"
-        autoComplete="off"
-        spellCheck={false}
-        aria-label={`New ${meta.label}`}
-        placeholder={configured ? 'rotate to…' : 'set to…'}
-        onInput={(e) => setFilled((e.target as HTMLInputElement).value.length > 0)}
-        data-testid={`credential-${which}-input`}
-      />
-      <Action call={configured ? 'provider.credentials.rotate' : 'provider.credentials.set'} online blocked={filled ? null : 'type a value'} onRun={save} busy={busy} testId={`credential-${which}-save`}>
-        {configured ? 'Rotate' : 'Save'}
-      </Action>
+        <input
+          ref={input}
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          aria-label={`New ${meta.label}`}
+          placeholder={configured ? 'rotate to…' : 'set to…'}
+          onInput={(e) => setFilled((e.target as HTMLInputElement).value.length > 0)}
+          data-testid={`credential-${which}-input`}
+        />
+        <Action
+          call={configured ? 'provider.credentials.rotate' : 'provider.credentials.set'}
+          online
+          blocked={filled ? null : 'type a value'}
+          onRun={save}
+          busy={busy}
+          testId={`credential-${which}-save`}
+        >
+          {configured ? 'Rotate' : 'Save'}
+        </Action>
       </div>
       {error && (
         <p className="error small" role="alert">

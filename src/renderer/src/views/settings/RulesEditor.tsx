@@ -45,20 +45,29 @@ export function RulesEditor() {
   }, [newest, loadedVersion]);
 
   const syntax = useMemo(() => (text.trim() ? jsonProblem(text) : 'the rule set is empty'), [text]);
-  const unchanged = !!newest && !syntax && JSON.stringify(JSON.parse(text)) === JSON.stringify(newest.body);
+  const unchanged =
+    !!newest && !syntax && JSON.stringify(JSON.parse(text)) === JSON.stringify(newest.body);
 
   const save = async () => {
     setBusy(true);
     setProblems([]);
     setError(null);
     try {
-      const r = await call('rules.set', { body: JSON.parse(text) as unknown, ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom).toISOString() } : {}) });
-      notify('success', `Rule version ${r.version} saved, effective ${when(r.effectiveFrom)}. Run the calculation to apply it.`);
+      const r = await call('rules.set', {
+        body: JSON.parse(text) as unknown,
+        ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom).toISOString() } : {}),
+      });
+      notify(
+        'success',
+        `Rule version ${r.version} saved, effective ${when(r.effectiveFrom)}. Run the calculation to apply it.`,
+      );
       setEffectiveFrom('');
       rules.reload();
     } catch (err) {
       if (err instanceof CallFailed && err.error.problems.length > 0) {
-        setProblems(err.error.problems.map((p) => ({ path: p.path ?? p.field ?? '', message: p.message })));
+        setProblems(
+          err.error.problems.map((p) => ({ path: p.path ?? p.field ?? '', message: p.message })),
+        );
         setError(err.message);
       } else setError(describeError(err));
     } finally {
@@ -74,7 +83,16 @@ export function RulesEditor() {
           ? `${rules.data.versions.length} version${rules.data.versions.length === 1 ? '' : 's'}; in force now: ${rules.data.current ?? 'none'}${newest ? `; editing a copy of version ${newest.version} (effective ${when(newest.effectiveFrom)})` : ''}. Saving adds a new version; earlier conversions keep the version in force when they occurred.`
           : 'Loading…'}
       </p>
-      <textarea className="code" value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} rows={18} aria-label="Commission rule set (JSON)" aria-invalid={!!syntax} data-testid="rules-editor" />
+      <textarea
+        className="code"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        spellCheck={false}
+        rows={18}
+        aria-label="Commission rule set (JSON)"
+        aria-invalid={!!syntax}
+        data-testid="rules-editor"
+      />
       {syntax && text.trim() && (
         <p className="error small" data-testid="rules-json-error">
           Not valid JSON: {syntax}
@@ -97,14 +115,32 @@ export function RulesEditor() {
       <div className="row">
         <label className="inline">
           Effective from
-          <input type="datetime-local" value={effectiveFrom} onChange={(e) => setEffectiveFrom(e.target.value)} data-testid="rules-effective" />
+          <input
+            type="datetime-local"
+            value={effectiveFrom}
+            onChange={(e) => setEffectiveFrom(e.target.value)}
+            data-testid="rules-effective"
+          />
         </label>
         <span className="muted small">empty: from now</span>
-        <Action call="rules.set" online blocked={syntax ? 'fix the JSON first' : unchanged ? 'no change to save' : null} onRun={save} busy={busy} kind="primary" testId="rules-save">
+        <Action
+          call="rules.set"
+          online
+          blocked={syntax ? 'fix the JSON first' : unchanged ? 'no change to save' : null}
+          onRun={save}
+          busy={busy}
+          kind="primary"
+          testId="rules-save"
+        >
           Save as new version
         </Action>
         {newest && !unchanged && (
-          <button type="button" className="btn plain" onClick={() => setText(JSON.stringify(newest.body, null, 2))} data-testid="rules-revert">
+          <button
+            type="button"
+            className="btn plain"
+            onClick={() => setText(JSON.stringify(newest.body, null, 2))}
+            data-testid="rules-revert"
+          >
             Revert
           </button>
         )}

@@ -14,9 +14,9 @@ import { useConsole } from '../../store';
 import { FieldError } from '../common/FieldError';
 
 /**
- * The server's rule (thresholdsSchema in core/batches/thresholds.ts), no stricter and no looser: the
- * amount must parse for the currency and must not be negative. Zero is allowed there (every payout
- * in that currency then counts as high value), so it is allowed here.
+ * The server's rule (thresholdsSchema in core/batches/thresholds.ts), no stricter and no looser:
+ * the amount must parse for the currency and must not be negative. Zero is allowed there (every
+ * payout in that currency then counts as high value), so it is allowed here.
  */
 function amountProblem(text: string, currency: string): string | null {
   if (text.trim() === '') return null;
@@ -28,7 +28,9 @@ function amountProblem(text: string, currency: string): string | null {
   }
 }
 
-/** Exact major-unit text → formatted with the currency, or the text itself when it does not parse. */
+/**
+ * Exact major-unit text → formatted with the currency, or the text itself when it does not parse.
+ */
 function shown(text: string, currency: string): string {
   try {
     return money(parseAmount(text, currency).toString(), currency);
@@ -50,13 +52,30 @@ export function Thresholds() {
     if (t) setEdits({ ...t.configured });
   }, [t]);
 
-  if (!t) return <Card title="High-value thresholds" testId="settings-thresholds">{settings.error ? <ErrorLine error={settings.error.message} /> : <p className="muted">Loading…</p>}</Card>;
+  if (!t)
+    return (
+      <Card title="High-value thresholds" testId="settings-thresholds">
+        {settings.error ? (
+          <ErrorLine error={settings.error.message} />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </Card>
+    );
 
-  const currencies = [...new Set([...Object.keys(t.defaults), ...Object.keys(t.configured), ...Object.keys(edits)])].sort();
+  const currencies = [
+    ...new Set([...Object.keys(t.defaults), ...Object.keys(t.configured), ...Object.keys(edits)]),
+  ].sort();
   const problems = Object.fromEntries(currencies.map((c) => [c, amountProblem(edits[c] ?? '', c)]));
   const invalid = Object.values(problems).some(Boolean);
-  const value = Object.fromEntries(Object.entries(edits).filter(([, v]) => v.trim() !== '').map(([c, v]) => [c, v.trim()]));
-  const unchanged = JSON.stringify(value, Object.keys(value).sort()) === JSON.stringify(t.configured, Object.keys(t.configured).sort());
+  const value = Object.fromEntries(
+    Object.entries(edits)
+      .filter(([, v]) => v.trim() !== '')
+      .map(([c, v]) => [c, v.trim()]),
+  );
+  const unchanged =
+    JSON.stringify(value, Object.keys(value).sort()) ===
+    JSON.stringify(t.configured, Object.keys(t.configured).sort());
 
   const save = async () => {
     setBusy(true);
@@ -75,8 +94,11 @@ export function Thresholds() {
   return (
     <Card title="High-value thresholds" testId="settings-thresholds">
       <p className="muted small">
-        A batch holding a payout at or above its currency's threshold needs two approvers with batches.approve_high_value. A currency without one is compared in USD through the batch's FX rate, else always counts as high value.
-        {t.updatedAt && ` Last changed ${when(t.updatedAt)}${t.updatedBy ? ` by ${t.updatedBy}` : ''}.`}
+        A batch holding a payout at or above its currency's threshold needs two approvers with
+        batches.approve_high_value. A currency without one is compared in USD through the batch's FX
+        rate, else always counts as high value.
+        {t.updatedAt &&
+          ` Last changed ${when(t.updatedAt)}${t.updatedBy ? ` by ${t.updatedBy}` : ''}.`}
       </p>
       <table className="facts">
         <thead>
@@ -110,7 +132,14 @@ export function Thresholds() {
       <div className="row">
         <label className="inline">
           Add currency
-          <input value={added} onChange={(e) => setAdded(e.target.value.toUpperCase())} maxLength={3} size={5} placeholder="EUR" data-testid="threshold-add" />
+          <input
+            value={added}
+            onChange={(e) => setAdded(e.target.value.toUpperCase())}
+            maxLength={3}
+            size={5}
+            placeholder="EUR"
+            data-testid="threshold-add"
+          />
         </label>
         <button
           type="button"
@@ -123,7 +152,15 @@ export function Thresholds() {
         >
           Add
         </button>
-        <Action call="settings.set" online blocked={invalid ? 'fix the amounts first' : unchanged ? 'no change to save' : null} onRun={save} busy={busy} kind="primary" testId="thresholds-save">
+        <Action
+          call="settings.set"
+          online
+          blocked={invalid ? 'fix the amounts first' : unchanged ? 'no change to save' : null}
+          onRun={save}
+          busy={busy}
+          kind="primary"
+          testId="thresholds-save"
+        >
           Save thresholds
         </Action>
       </div>
