@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * kills) run alone, after everything else: with another heavy file beside them on two cores, their
  * timing proves less and their budget runs out.
  */
-const ALONE = ['test/crash.test.ts', 'test/cache-rekey.test.ts'];
+const ALONE = ['test/drills/crash.test.ts', 'test/platform/cache/cache-rekey.test.ts'];
 
 /**
  * `npm run test:quick` (TREASURY_TEST_QUICK=1) leaves out the suites that start real processes,
@@ -13,27 +13,13 @@ const ALONE = ['test/crash.test.ts', 'test/cache-rekey.test.ts'];
  * the exclusion (vitest's --exclude does not reach projects).
  */
 const SLOW = [
-  ...[
-    'docs',
-    'cli',
-    'cli-payouts',
-    'offline-cli',
-    'layers',
-    'start',
-    'crash',
-    'electron-security',
-    'credential-vault',
-  ],
-  ...[
-    'browser-host',
-    'workstation-thread',
-    'backup-restore',
-    'drill-cache',
-    'drill-disk-full',
-    'drill-sync',
-    'drill-clock',
-  ],
-].map((name) => `test/${name}.test.ts`);
+  'test/project/**',
+  'test/hosts/**',
+  'test/drills/**',
+  'test/host/workstation/workstation-thread.test.ts',
+  'test/domain/backup/backup-restore.test.ts',
+  'test/platform/credentials/credential-vault.test.ts',
+];
 const left = process.env.TREASURY_TEST_QUICK === '1' ? SLOW : [];
 
 export default defineConfig({

@@ -7,7 +7,7 @@
  * store's connection is lost in the middle of a transaction (a network cut, a restarted server),
  * the transaction's callback fails and the driver sends ROLLBACK on the dead connection: the write
  * runs on a socket already set to null and throws a TypeError from a timer, which no caller can
- * catch — the CLI, or the workstation thread, dies (found by test/drill-sync.test.ts; upstream:
+ * catch — the CLI, or the workstation thread, dies (found by test/drills/drill-sync.test.ts; upstream:
  * porsager/postgres#1208, #1154, fixes proposed in #1168 and #1209, not released). And a connection
  * closed while a small write was still buffered keeps a stale timer, so once reconnected it never
  * sends anything again.

@@ -2,7 +2,7 @@
  * `npm run docs:generate`: writes the reference documents that are derived from the code —
  * docs/commands.md (every router call, from the zod schemas of the definitions) and docs/cli.md
  * (every CLI command, from the commander program). Deterministic: the same code gives the same
- * bytes (definitions in catalog order, no timestamps), so test/docs.test.ts can compare the
+ * bytes (definitions in catalog order, no timestamps), so test/project/docs.test.ts can compare the
  * committed files with a fresh rendering.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -72,7 +72,7 @@ test('a second operator approves, executes against the fake provider and watches
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'SUBMITTED');
   await screenshot(page, 'batch-to-approve');
   // The checker signed in seconds ago: the sign-in counts as the password confirmation that approve
-  // and execute need (step-up, 5 minutes), so no prompt appears; test/step-up.test.ts covers it.
+  // and execute need (step-up, 5 minutes), so no prompt appears; test/domain/operators/step-up.test.ts covers it.
   await page.getByTestId('batch-approve').click();
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'APPROVED');
   await expect(page.getByTestId('batch-approvals')).toContainText('checker');

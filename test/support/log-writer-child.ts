@@ -1,6 +1,6 @@
 /**
  * A process writing numbered lines through the real logger into a data dir shared with another
- * writer (test/logging.test.ts): argv = dataDir, tag, count. Rotation settings come from the
+ * writer (test/platform/log/logging.test.ts): argv = dataDir, tag, count. Rotation settings come from the
  * environment (TREASURY_LOG_MAX_BYTES, TREASURY_LOG_KEEP), as an operator would set them.
  */
 import { logger } from '../../src/core/platform/log/logger.js';

@@ -47,7 +47,7 @@ export async function openScenario(
   const checker2 = await addOperator(tw, 'checker2', 'manager');
   const processor = await addOperator(tw, 'proc', 'processor');
   // These scenarios approve many high-value batches in minutes (the crash test: fifty); the burst
-  // rule would hold them. test/security.test.ts tests the rules with their defaults.
+  // rule would hold them. test/domain/security/security.test.ts tests the rules with their defaults.
   await tw.ws.central.db.execute(
     sql`INSERT INTO settings (key, value) VALUES ('security_rules', ${JSON.stringify({ ...DEFAULT_SECURITY_RULES, highValueBurst: { count: 1_000_000, windowMinutes: 1 } })}::jsonb)`,
   );

@@ -1,5 +1,5 @@
 /**
- * A process that rotates a cache key and may die on the way (test/cache-rekey.test.ts): with
+ * A process that rotates a cache key and may die on the way (test/platform/cache/cache-rekey.test.ts): with
  * CRASH_AT set it SIGKILLs itself right after that step; otherwise the parent kills it at a random
  * moment. It prints "REKEYED" when the rotation completed.
  */

@@ -55,7 +55,7 @@ export async function openTestWorkstation(
   const raw = <T>(name: string, payload: unknown = {}, token: string | null = null) =>
     ws.router.call<T>({ name, payload, session: token, workstationId: ws.id, id: randomUUID() });
   // Every test operator has ADMIN_PASSWORD: confirm it (step-up) before the calls that ask for it,
-  // as the app and the CLI do. test/security.test.ts tests step-up itself with raw router calls.
+  // as the app and the CLI do. test/domain/security/security.test.ts tests step-up itself with raw router calls.
   const call = async <T>(
     name: string,
     payload: unknown = {},

@@ -19,7 +19,7 @@ const EXPORT_NAMES = [
  * Calls whose payload names a file on this machine (to read, or to write). The page never sends
  * them through `call`: it would choose any path it likes. The hosts send them themselves, with the
  * file the operator picked in a dialog or the host's own transit file (importFile, exportFile).
- * test/bridge-files.test.ts checks that every definition with a file in its input is listed here.
+ * test/host/bridge/bridge-files.test.ts checks that every definition with a file in its input is listed here.
  */
 /**
  * Files only a command line writes: the console has no backup button (a backup is an

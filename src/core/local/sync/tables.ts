@@ -12,7 +12,7 @@
  * the
  *   initial and the incremental pull write byte-identical rows).
  *
- * Every table listed here has the change-log triggers of migration 0004 (test/sync-pull.test.ts
+ * Every table listed here has the change-log triggers of migration 0004 (test/local/sync/sync-pull.test.ts
  * checks both lists agree, and that each mirror has every central column but the excluded ones).
  */
 import { getTableConfig as pgTableConfig, type PgTable } from 'drizzle-orm/pg-core';

@@ -181,7 +181,7 @@ function undo(cache: LocalCache, seq: number, restore = true): void {
  * keys are queued for that pull; local-only keys are removed by it). Undoing them here would be
  * wrong whenever a later command of the same push built on them: settled oldest first, a create
  * undone before its submit let the submit's undo put back the batch it had seen — a DRAFT batch
- * without payouts, visible until the pull (test/drill-sync.test.ts cuts a sync between the two).
+ * without payouts, visible until the pull (test/drills/drill-sync.test.ts cuts a sync between the two).
  */
 export function settle(
   cache: LocalCache,

@@ -5,7 +5,7 @@
  *
  * The rekey runs on a copy, never on the file in use: killed in the middle of an in-place rekey
  * (rollback journal), this SQLite3 Multiple Ciphers build (2.3.5) left files that opened with
- * neither key — test/cache-rekey.test.ts found it. So:
+ * neither key — test/platform/cache/cache-rekey.test.ts found it. So:
  * 1. the cache is locked (BEGIN EXCLUSIVE, rollback-journal mode: no other connection can read or
  *    write it until the end) and copied byte for byte, still under the old key;
  * 2. the new key is written to the credential store as *pending* (`nextCacheKeyAccount`) — a file

@@ -43,7 +43,7 @@ export class Sink {
     try {
       // One write(2) may take only part of the buffer — on a nearly full disk it does, and the
       // next one gets ENOSPC. Ignoring the count wrote a 64 KB file for a 4.8 MB backup and called
-      // it whole (test/drill-disk-full.test.ts on a real full tmpfs).
+      // it whole (test/drills/drill-disk-full.test.ts on a real full tmpfs).
       for (let offset = 0; offset < buf.length;) {
         const { bytesWritten } = await this.fh.write(buf, offset, buf.length - offset);
         if (bytesWritten <= 0)

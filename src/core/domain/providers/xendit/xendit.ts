@@ -1,7 +1,7 @@
 /**
  * Xendit Payouts v2 (`/v2/payouts`) as a PayoutProvider: a thin typed client over `fetch`.
  *
- * Endpoints (each checked against xendit-node v7's operations by test/xendit-conformance.test.ts):
+ * Endpoints (each checked against xendit-node v7's operations by test/domain/providers/xendit-conformance.test.ts):
  * - create `POST /v2/payouts` (Idempotency-key header), get `GET /v2/payouts/{id}`, cancel
  *   `POST /v2/payouts/{id}/cancel`;
  * - findByReference `GET /v2/payouts?reference_id=…` (+ `after_id` paging): the only query that

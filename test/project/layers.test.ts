@@ -1,0 +1,95 @@
+/**
+ * The layout tells the architecture, and these checks keep it true: src/core never imports
+ * Electron, React or the DOM; the renderer never imports Node, a database or secrets; the preload
+ * imports only Electron and the bridge contract. Then the app itself: electron-vite builds main,
+ * preload and renderer.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/central.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sources(full);
+    return /\.(ts|tsx)$/.test(name) ? [full] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2]!);
+}
+
+describe('layering', () => {
+  it('src/core imports no Electron, React or DOM code', () => {
+    for (const file of sources(path.join(ROOT, 'src/core'))) {
+      for (const spec of imports(file)) {
+        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(
+          /^(electron|react|react-dom|ag-grid|zustand)(\/|$)/,
+        );
+        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(
+          /(^|\/)(main|preload|renderer|cli)\//,
+        );
+      }
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
+      expect(code, path.relative(ROOT, file)).not.toMatch(/\b(window|document|localStorage)\./);
+    }
+  });
+
+  it('src/renderer imports no Node, database, keychain or core runtime code', () => {
+    for (const file of sources(path.join(ROOT, 'src/renderer'))) {
+      for (const spec of imports(file)) {
+        expect(spec, `${path.relative(ROOT, file)} imports ${spec}`).not.toMatch(
+          /^(node:|fs|path|os|crypto|child_process|electron|better-sqlite3|keytar|postgres|pg|drizzle-orm|@electric-sql)/,
+        );
+        // From the core, only the bridge contract (types) and the shared floor (pure vocabularies).
+        if (spec.includes('core/'))
+          expect(spec).toMatch(/core\/(host\/bridge\/contract|shared\/[a-z-]+)$/);
+      }
+    }
+  });
+
+  it('the preload imports only Electron and the bridge contract, and exposes exactly one object', () => {
+    const file = path.join(ROOT, 'src/preload/index.ts');
+    expect(imports(file).sort()).toEqual(['../core/host/bridge/contract.js', 'electron']);
+    expect(readFileSync(file, 'utf8').match(/exposeInMainWorld\(/g)).toHaveLength(1);
+  });
+});
+
+describe('the Electron app', () => {
+  it('builds main, preload (CommonJS, for the sandbox) and renderer', () => {
+    const out = tempDir('treasury-build-');
+    try {
+      const r = spawnSync('npx', ['electron-vite', 'build', '--outDir', out.dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(path.join(out.dir, 'main/index.js'))).toBe(true);
+      const preload = readFileSync(path.join(out.dir, 'preload/index.cjs'), 'utf8');
+      expect(preload).toMatch(/require\("electron"\)/);
+      expect(preload).toContain('exposeInMainWorld');
+      const html = readFileSync(path.join(out.dir, 'renderer/index.html'), 'utf8');
+      expect(html).toContain('Content-Security-Policy');
+      const assets = path.join(out.dir, 'renderer/assets');
+      const bundle = readdirSync(assets)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => readFileSync(path.join(assets, f), 'utf8'))
+        .join('\n');
+      expect(bundle).not.toMatch(/better-sqlite3|keytar|node:fs|drizzle-orm/);
+    } finally {
+      out.remove();
+    }
+  });
+});
