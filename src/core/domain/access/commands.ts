@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
-import { defineCommand, defineQuery, type HandlerContext } from '../../platform/kernel/router.js';
+import { defineCommand, defineQuery, type ActorContext } from '../../platform/kernel/router.js';
 import { normaliseCidr } from '../../platform/kernel/ip.js';
 import { checkOperatorAddress } from './ranges.js';
 import { ROLES, roleRank, type Role } from '../../shared/permissions.js';
@@ -25,8 +25,8 @@ const cidr = z.string().transform((v, ctx) => {
 });
 
 /** Refuses a change after which the acting operator's own address would be outside their ranges. */
-async function keepsActorIn(ctx: HandlerContext): Promise<void> {
-  const actor = ctx.actor!;
+async function keepsActorIn(ctx: ActorContext): Promise<void> {
+  const actor = ctx.actor;
   const verdict = await checkOperatorAddress(ctx, { id: actor.operatorId, role: actor.role });
   if (!verdict.allowed)
     throw new TreasuryError(
@@ -59,7 +59,7 @@ export const allow = defineCommand({
       'name either a role or an operator (username), not both',
     ),
   async run(ctx, input) {
-    const actor = ctx.actor!;
+    const actor = ctx.actor;
     const target = input.username ? await operatorRole(ctx.tx, input.username) : null;
     const rank = roleRank(target?.role ?? input.role!);
     if (rank > roleRank(actor.role))
@@ -100,7 +100,7 @@ export const remove = defineCommand({
     id: z.string().uuid('must be an allowlist entry id (see `operators ip list`)'),
   }),
   async run(ctx, input) {
-    const actor = ctx.actor!;
+    const actor = ctx.actor;
     const [entry] = await rows<{
       id: string;
       role: Role | null;

@@ -25,7 +25,7 @@ export const backupCentral = defineCommand({
     takeBackup(ctx.store, {
       out: input.out,
       overwrite: input.overwrite,
-      createdBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
+      createdBy: { operatorId: ctx.actor.operatorId, username: ctx.actor.username },
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
     }),
 });

@@ -142,7 +142,7 @@ export const create = defineCommand({
     return createBatches(
       ctx.tx,
       { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) },
-      ctx.actor!,
+      ctx.actor,
       ctx.now,
       ctx.audit,
     );
@@ -238,7 +238,7 @@ export const execute = defineCommand({
       store: ctx.store,
       providers: (name) => ctx.services.providers(name),
       audit: {
-        operatorId: ctx.actor!.operatorId,
+        operatorId: ctx.actor.operatorId,
         commandId: ctx.commandId,
         ip: ctx.call.ip,
         workstationId: ctx.workstationId,

@@ -14,7 +14,7 @@ import { roleHas } from '../../shared/permissions.js';
 import { rows, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { approvalHits, gate } from '../security/rules.js';
-import type { HandlerContext } from '../../platform/kernel/router.js';
+import type { ActorContext, HandlerContext } from '../../platform/kernel/router.js';
 import { assertPayoutsBalance, computeContentHash, loadBatch, type BatchRow } from './content.js';
 import { transition, type BatchAction, type BatchState } from '../../shared/batch-state.js';
 
@@ -101,17 +101,17 @@ export async function refreshContentHash(
   return { hash, changed: true, voided };
 }
 
-export async function submitBatch(ctx: HandlerContext, ref: string) {
+export async function submitBatch(ctx: ActorContext, ref: string) {
   const batch = await loadBatch(ctx.tx, ref, { forUpdate: true });
   await ctx.tx.execute(
-    sql`UPDATE payout_batches SET submitted_by = ${ctx.actor!.operatorId}::uuid WHERE id = ${batch.id}::uuid`,
+    sql`UPDATE payout_batches SET submitted_by = ${ctx.actor.operatorId}::uuid WHERE id = ${batch.id}::uuid`,
   );
   const status = await moveBatch(ctx, batch, 'submit');
   return { id: batch.id, number: batch.number, status, contentHash: batch.contentHash };
 }
 
-export async function approveBatch(ctx: HandlerContext, ref: string, seenHash: string | undefined) {
-  const actor = ctx.actor!;
+export async function approveBatch(ctx: ActorContext, ref: string, seenHash: string | undefined) {
+  const actor = ctx.actor;
   const batch = await loadBatch(ctx.tx, ref, { forUpdate: true });
   // Check legality first so an approval of a DRAFT or EXECUTING batch is a typed transition error.
   transition(batch.number, batch.status, 'approve');
@@ -179,13 +179,13 @@ export async function approveBatch(ctx: HandlerContext, ref: string, seenHash: s
   };
 }
 
-export async function rejectBatch(ctx: HandlerContext, ref: string, reason: string) {
+export async function rejectBatch(ctx: ActorContext, ref: string, reason: string) {
   const batch = await loadBatch(ctx.tx, ref, { forUpdate: true });
   transition(batch.number, batch.status, 'reject');
-  if (batch.createdBy === ctx.actor!.operatorId)
+  if (batch.createdBy === ctx.actor.operatorId)
     throw new TreasuryError(
       'MAKER_CHECKER',
-      `${ctx.actor!.username} created batch ${batch.number}: a checker rejects it, not its maker (cancel it instead)`,
+      `${ctx.actor.username} created batch ${batch.number}: a checker rejects it, not its maker (cancel it instead)`,
     );
   const voided = await voidAllApprovals(ctx.tx, batch.id, ctx.now, `rejected: ${reason}`);
   const status = await moveBatch(ctx, batch, 'reject', { reason, approvalsVoided: voided });

@@ -180,7 +180,7 @@ export const summary = defineQuery({
     const permission = securityEvents.permission;
     const maySee =
       permission === 'signed_in' ||
-      (permission !== 'public' && roleHas(ctx.actor!.role, permission));
+      (permission !== 'public' && roleHas(ctx.actor.role, permission));
     let security: DashboardSummary['security'] = null;
     if (maySee) {
       const [{ n } = { n: 0 }] = await rows<{ n: number }>(

@@ -173,7 +173,7 @@ export const stepUp = defineCommand({
   session: 'confirms',
   input: z.strictObject({ password: z.string().min(1).max(1024) }),
   async run(ctx, input): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
-    const actor = ctx.actor!;
+    const actor = ctx.actor;
     const [op] = await rows<{ password_hash: string; failed_attempts: number }>(
       ctx.tx,
       sql`SELECT password_hash, failed_attempts FROM operators WHERE id = ${actor.operatorId}::uuid FOR UPDATE`,
@@ -223,12 +223,12 @@ export const signOut = defineCommand({
   input: z.strictObject({ token: z.string().min(1) }),
   async run(ctx, input) {
     await ctx.tx.execute(
-      sql`UPDATE sessions SET ended_at = now() WHERE token_hash = ${tokenHash(input.token)} AND operator_id = ${ctx.actor!.operatorId}`,
+      sql`UPDATE sessions SET ended_at = now() WHERE token_hash = ${tokenHash(input.token)} AND operator_id = ${ctx.actor.operatorId}`,
     );
     ctx.audit({
       action: 'session.signOut',
       entityType: 'operator',
-      entityId: ctx.actor!.operatorId,
+      entityId: ctx.actor.operatorId,
     });
     return { signedOut: true };
   },
@@ -241,9 +241,9 @@ export const whoami = defineQuery({
   input: z.strictObject({}),
   async run(ctx) {
     return {
-      operatorId: ctx.actor!.operatorId,
-      username: ctx.actor!.username,
-      role: ctx.actor!.role,
+      operatorId: ctx.actor.operatorId,
+      username: ctx.actor.username,
+      role: ctx.actor.role,
     };
   },
   offline: signedIn((ctx) => ({
@@ -295,10 +295,10 @@ export const createOperator = defineCommand({
     const problem = passwordProblem(input.password);
     if (problem)
       throw new TreasuryError('VALIDATION', problem, [{ field: 'password', message: problem }]);
-    if (roleRank(input.role) > roleRank(ctx.actor!.role)) {
+    if (roleRank(input.role) > roleRank(ctx.actor.role)) {
       throw new TreasuryError(
         'FORBIDDEN',
-        `${ctx.actor!.username} (${ctx.actor!.role}) cannot grant the higher role ${input.role}`,
+        `${ctx.actor.username} (${ctx.actor.role}) cannot grant the higher role ${input.role}`,
       );
     }
     const [exists] = await rows<{ id: string }>(
@@ -313,7 +313,7 @@ export const createOperator = defineCommand({
     const [created] = await rows<{ id: string }>(
       ctx.tx,
       sql`INSERT INTO operators (username, display_name, role, password_hash, created_by)
-          VALUES (${input.username}, ${input.displayName ?? input.username}, ${input.role}, ${hash}, ${ctx.actor!.operatorId}::uuid) RETURNING id`,
+          VALUES (${input.username}, ${input.displayName ?? input.username}, ${input.role}, ${hash}, ${ctx.actor.operatorId}::uuid) RETURNING id`,
     );
     ctx.audit({
       action: 'operators.create',

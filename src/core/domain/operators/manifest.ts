@@ -81,7 +81,7 @@ export const manifest = defineQuery({
   permission: 'signed_in',
   input: z.strictObject({}),
   async run(ctx): Promise<Manifest> {
-    const actor = ctx.actor!;
+    const actor = ctx.actor;
     const [row] = await rows<{
       display_name: string;
       created_at: Date | string | null;

@@ -84,7 +84,7 @@ export const setRole = defineCommand({
   input: z.strictObject({ username, role: z.enum(ROLES) }),
   async run(ctx, input) {
     const target = await loadTarget(ctx.tx, input.username);
-    await checkRoleChange(ctx.tx, ctx.actor!, target, { role: input.role });
+    await checkRoleChange(ctx.tx, ctx.actor, target, { role: input.role });
     if (target.role === input.role)
       return { username: target.username, role: target.role, changed: false };
     await ctx.tx.execute(
@@ -111,7 +111,7 @@ export const setStatus = defineCommand({
   }),
   async run(ctx, input) {
     const target = await loadTarget(ctx.tx, input.username);
-    await checkRoleChange(ctx.tx, ctx.actor!, target, { status: input.status });
+    await checkRoleChange(ctx.tx, ctx.actor, target, { status: input.status });
     // Enabling an active operator who is locked out clears the lockout: an administrator vouched
     // for them.
     if (target.status === input.status && !(input.status === 'active' && target.locked))

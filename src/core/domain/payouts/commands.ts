@@ -45,7 +45,7 @@ export const poll = defineCommand({
         input.includeSucceededSince === undefined ? undefined : toDate(input.includeSucceededSince),
       concurrency: input.concurrency,
       audit: {
-        operatorId: ctx.actor!.operatorId,
+        operatorId: ctx.actor.operatorId,
         commandId: ctx.commandId,
         ip: ctx.call.ip,
         workstationId: ctx.workstationId,
@@ -64,7 +64,7 @@ export const reconcileRun = defineCommand({
       provider: input.provider,
       from: toDate(input.from),
       to: toDate(input.to),
-      operatorId: ctx.actor!.operatorId,
+      operatorId: ctx.actor.operatorId,
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
       now: () => ctx.now, // the central clock's, not this workstation's (central/clock.ts)
     });

@@ -5,7 +5,7 @@
  * (bridge/envelope.ts FILE_CALLS): the console asks its host, which picks the file.
  */
 import { z } from 'zod';
-import { defineCommand, type HandlerContext } from '../../platform/kernel/router.js';
+import { defineCommand, type ActorContext } from '../../platform/kernel/router.js';
 import { EXPORT_FORMATS, exportReport, type ExportResult } from './export-file.js';
 import type { TabularReport } from './read-report.js';
 import { filtersSchema, type FilterInput, type FilterSpec } from './filters.js';
@@ -48,7 +48,7 @@ type ExportInput = FilterInput & {
 };
 
 function runExport(report: TabularReport) {
-  return (ctx: HandlerContext, input: ExportInput): Promise<ExportResult> => {
+  return (ctx: ActorContext, input: ExportInput): Promise<ExportResult> => {
     const { format, out, overwrite, bom, ...filters } = input;
     return exportReport(ctx.store, report, {
       format,
@@ -56,7 +56,7 @@ function runExport(report: TabularReport) {
       overwrite,
       bom,
       filters,
-      generatedBy: { operatorId: ctx.actor!.operatorId, username: ctx.actor!.username },
+      generatedBy: { operatorId: ctx.actor.operatorId, username: ctx.actor.username },
       audit: { commandId: ctx.commandId, ip: ctx.call.ip, workstationId: ctx.workstationId },
       now: () => ctx.now, // the central clock's, not this workstation's (central/clock.ts)
       onProgress: (n, total) =>

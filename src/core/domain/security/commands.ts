@@ -64,7 +64,7 @@ export const acknowledge = defineCommand({
     note: z.string().min(3, 'say why it is fine (at least 3 characters)').max(500),
   }),
   async run(ctx, input) {
-    const actor = ctx.actor!;
+    const actor = ctx.actor;
     const [e] = await rows<{
       id: string;
       kind: string;

@@ -20,7 +20,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { pgArray } from '../../platform/central/arrays.js';
 import { rows, type CentralTx } from '../../platform/central/store.js';
-import type { HandlerContext } from '../../platform/kernel/router.js';
+import type { ActorContext, HandlerContext } from '../../platform/kernel/router.js';
 
 export const SECURITY_SETTING = 'security_rules';
 
@@ -136,7 +136,7 @@ export async function gate(
 
 /** Approving a batch: unusual hour, high-value burst, destination changed, shared destination. */
 export async function approvalHits(
-  ctx: HandlerContext,
+  ctx: ActorContext,
   batch: { id: string; number: string; highValue: boolean },
 ): Promise<Hit[]> {
   const rules = await loadSecurityRules(ctx.tx);
@@ -157,7 +157,7 @@ export async function approvalHits(
   if (batch.highValue) {
     const [{ n } = { n: 0 }] = await rows<{ n: number }>(
       ctx.tx,
-      sql`SELECT count(*)::int AS n FROM batch_approvals WHERE operator_id = ${ctx.actor!.operatorId}::uuid AND high_value
+      sql`SELECT count(*)::int AS n FROM batch_approvals WHERE operator_id = ${ctx.actor.operatorId}::uuid AND high_value
             AND created_at > ${ctx.now.toISOString()}::timestamptz - ${rules.highValueBurst.windowMinutes} * interval '1 minute'`,
     );
     if (Number(n) + 1 >= rules.highValueBurst.count) {
@@ -166,7 +166,7 @@ export async function approvalHits(
         risk: 'high',
         subject: batch.id,
         details: {
-          message: `${ctx.actor!.username} is approving a ${Number(n) + 1}th high-value batch within ${rules.highValueBurst.windowMinutes} minutes (batch ${batch.number})`,
+          message: `${ctx.actor.username} is approving a ${Number(n) + 1}th high-value batch within ${rules.highValueBurst.windowMinutes} minutes (batch ${batch.number})`,
           batch: batch.number,
           approvals: Number(n) + 1,
         },

@@ -158,7 +158,7 @@ export const set = defineCommand({
       sql`SELECT value::text AS value FROM settings WHERE key = ${key} FOR UPDATE`,
     );
     await ctx.tx.execute(sql`INSERT INTO settings (key, value, updated_by, updated_at)
-                             VALUES (${key}, ${JSON.stringify(input.value)}::jsonb, ${ctx.actor!.operatorId}::uuid, ${ctx.now.toISOString()}::timestamptz)
+                             VALUES (${key}, ${JSON.stringify(input.value)}::jsonb, ${ctx.actor.operatorId}::uuid, ${ctx.now.toISOString()}::timestamptz)
                              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at`);
     ctx.audit({
       action: 'settings.set',

@@ -22,6 +22,7 @@ import { rows, type CentralStore, type CentralTx } from '../central/store.js';
 import type { CredentialStore } from '../credentials/store.js';
 import type { PayoutProvider, ProviderName } from '../payments/provider.js';
 import { rememberSecret } from '../log/logger.js';
+import { assert } from '../../shared/assert.js';
 import { toTreasuryError, TreasuryError } from '../../shared/errors.js';
 import { known, refusal, validated } from './admission.js';
 import type { LocalCache } from '../cache/cache.js';
@@ -104,6 +105,25 @@ export interface HandlerContext {
   /** Every call this router and its host answer (the console's manifest lists them). */
   readonly catalog: readonly AnyDefinition[];
 }
+
+/**
+ * The context of a central call that needs a session: the router resolved its operator before the
+ * handler runs (and asserts it), so a signed-in handler reads `ctx.actor` without a `!`.
+ */
+export interface ActorContext extends HandlerContext {
+  readonly actor: Actor;
+  readonly sessionHash: string;
+}
+
+/** Who may make a call: a permission, any signed-in operator, or anyone (sign-in, bootstrap). */
+export type Access = Permission | 'public' | 'signed_in';
+
+/** What a definition's handler runs with: a central call that is not public gets its actor. */
+export type ContextFor<P extends Access, C> = P extends 'public'
+  ? C
+  : C extends HandlerContext
+    ? C & { readonly actor: Actor; readonly sessionHash: string }
+    : C;
 
 /** The operator of a call that needs a session: the router resolved it before the handler ran. */
 export function operatorIdOf(ctx: Pick<HandlerContext, 'actor'>): string {
@@ -236,26 +256,38 @@ export type TypedDefinition<
   C = HandlerContext,
 > = Definition<z.infer<S>, O, C> & { readonly name: N; readonly schema?: S };
 
-export function defineCommand<N extends string, S extends z.ZodType, O, C = HandlerContext>(def: {
+export function defineCommand<
+  N extends string,
+  S extends z.ZodType,
+  O,
+  C = HandlerContext,
+  P extends Access = Access,
+>(def: {
   name: N;
-  permission: Permission | 'public' | 'signed_in';
+  permission: P;
   secretResult?: boolean;
   session?: 'opens' | 'confirms' | 'ends';
   stepUp?: boolean;
   transactional?: boolean;
   cancellable?: boolean;
   input: S;
-  run(ctx: C, input: z.infer<S>): Promise<O>;
+  run(ctx: ContextFor<P, C>, input: z.infer<S>): Promise<O>;
   offline?: OfflineHandler<z.infer<S>>;
 }): TypedDefinition<N, S, O, C> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'command' };
 }
 
-export function defineQuery<N extends string, S extends z.ZodType, O, C = HandlerContext>(def: {
+export function defineQuery<
+  N extends string,
+  S extends z.ZodType,
+  O,
+  C = HandlerContext,
+  P extends Access = Access,
+>(def: {
   name: N;
-  permission: Permission | 'public' | 'signed_in';
+  permission: P;
   input: S;
-  run(ctx: C, input: z.infer<S>): Promise<O>;
+  run(ctx: ContextFor<P, C>, input: z.infer<S>): Promise<O>;
   offline?: OfflineHandler<z.infer<S>>;
 }): TypedDefinition<N, S, O, C> {
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'query' };
@@ -400,6 +432,11 @@ export class Router {
 
     const input = validated(def, call.payload);
 
+    // Every non-public call's handler is typed to have its actor (ContextFor): hold that here.
+    assert(
+      def.permission === 'public' || (actor !== null && call.session),
+      `${def.name}: a signed-in call reaches its handler with its actor and session`,
+    );
     const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext => ({
       tx,
       store: this.store,
