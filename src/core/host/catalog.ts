@@ -11,13 +11,18 @@ import * as payoutsPage from '../domain/payouts/page.js';
 import * as settings from '../domain/settings/settings.js';
 import * as manifest from '../domain/operators/manifest.js';
 import * as data from '../domain/calculation/commands.js';
+import * as demo from '../domain/demo/commands.js';
+import * as imports from '../domain/imports/commands.js';
 import * as diagnostics from './diagnostics/central.js';
 import * as exceptions from '../domain/exceptions/commands.js';
 import * as operators from '../domain/operators/commands.js';
 import * as roles from '../domain/operators/roles.js';
+import * as workstations from '../domain/workstations/commands.js';
 import * as reports from '../domain/reports/commands.js';
 import * as security from '../domain/security/commands.js';
 import * as payouts from '../domain/payouts/commands.js';
+import * as reconciliation from '../domain/reconciliation/commands.js';
+import * as webhooks from '../domain/webhooks/commands.js';
 import * as providers from '../domain/providers/commands.js';
 import type { Definition } from '../platform/kernel/router.js';
 
@@ -30,8 +35,8 @@ const CATALOG = [
   operators.whoami,
   operators.setupStatus,
   operators.createOperator,
-  operators.authorizeSync,
-  operators.authorizeCacheMaintenance,
+  workstations.authorizeSync,
+  workstations.authorizeCacheMaintenance,
   backup.backupCentral,
   roles.setRole,
   roles.setStatus,
@@ -41,13 +46,13 @@ const CATALOG = [
   access.list,
   security.events,
   security.acknowledge,
-  data.importAffiliates,
-  data.importConversions,
+  imports.importAffiliates,
+  imports.importConversions,
   data.setRules,
   data.showRules,
   data.calculate,
   data.payables,
-  data.demo,
+  demo.demo,
   batches.preview,
   batches.previewPage,
   batches.create,
@@ -58,7 +63,7 @@ const CATALOG = [
   batches.remove,
   batches.execute,
   batches.retry,
-  batches.cancelPayout,
+  payouts.cancelPayout,
   batches.show,
   batches.list,
   batches.balance,
@@ -66,10 +71,10 @@ const CATALOG = [
   providers.rotateCredential,
   providers.credentialStatus,
   payouts.poll,
-  payouts.reconcileRun,
-  payouts.reconcileList,
-  payouts.reconcileResults,
-  payouts.startRelay,
+  reconciliation.reconcileRun,
+  reconciliation.reconcileList,
+  reconciliation.reconcileResults,
+  webhooks.startRelay,
   payouts.events,
   exceptions.list,
   exceptions.acknowledge,

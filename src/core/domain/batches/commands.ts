@@ -302,40 +302,6 @@ export const retry = defineCommand({
   },
 });
 
-/** A failed payout given up: its commissions and adjustments become payable again. */
-export const cancelPayout = defineCommand({
-  name: 'payout.cancel',
-  permission: 'batches.cancel',
-  input: z.strictObject({ payoutId: z.string().uuid(), reason: z.string().min(3).max(500) }),
-  async run(ctx, input) {
-    const [p] = await rows<{ id: string; status: string; batch_id: string }>(
-      ctx.tx,
-      sql`SELECT id, status, batch_id FROM payouts WHERE id = ${input.payoutId}::uuid FOR UPDATE`,
-    );
-    if (!p) throw new TreasuryError('NOT_FOUND', `no payout ${input.payoutId}`);
-    if (p.status !== 'FAILED')
-      throw new TreasuryError(
-        'ILLEGAL_TRANSITION',
-        `payout ${p.id} is ${p.status}: only a FAILED payout can be cancelled here (pending ones: remove them from the batch or cancel the batch)`,
-      );
-    await ctx.tx.execute(
-      sql`UPDATE payouts SET status = 'CANCELLED', updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${p.id}::uuid`,
-    );
-    const released = await rows<{ id: string }>(
-      ctx.tx,
-      sql`UPDATE payout_items SET live = false WHERE payout_id = ${p.id}::uuid AND live RETURNING id::text`,
-    );
-    ctx.audit({
-      action: 'payout.cancel',
-      entityType: 'payout',
-      entityId: p.id,
-      before: { status: 'FAILED' },
-      after: { status: 'CANCELLED', reason: input.reason, itemsReleased: released.length },
-    });
-    return { id: p.id, status: 'CANCELLED', itemsReleased: released.length };
-  },
-});
-
 export const show = defineQuery({
   name: 'batch.show',
   permission: 'payables.view',

@@ -2,12 +2,9 @@
  * Commands and queries for the data that feeds payouts: imports, rules, calculation, payables,
  * demo.
  */
-import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, type CentralTx } from '../../platform/central/store.js';
-import { appendAudit, type AuditEntry } from '../../platform/kernel/audit-chain.js';
-import { centralNow } from '../../platform/central/clock.js';
 import {
   defineCommand,
   defineQuery,
@@ -16,80 +13,13 @@ import {
 } from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { parseRuleSet, RuleSetError } from '../../shared/commission/index.js';
-import { writeInChunks } from '../../platform/central/chunks.js';
-import { demoChunks, writeDemoChunk } from '../demo/generate.js';
-import { compactReportAggregates } from '../reports/aggregates.js';
-import { importCsv, type ImportKindName, type ImportSummary } from '../imports/run.js';
 import { isCurrency } from '../../shared/money/index.js';
-import { resourcePath } from '../../platform/files/resources.js';
 import { listPayablesOffline, showRules as rulesOffline } from './offline.js';
 import { listPayables } from './payables.js';
-import { listRuleVersions } from './rules-store.js';
+import { FIRST_VERSION_FROM, listRuleVersions } from './rules-store.js';
+import { auditIn } from '../../platform/kernel/audit-in.js';
 import { CalcStopped, calculateCommissions, calculateInSlices, type CalcSummary } from './run.js';
 import { instant, toDate } from '../../platform/kernel/inputs.js';
-
-const FIRST_VERSION_FROM = new Date('1970-01-01T00:00:00Z');
-
-/**
- * Imports are not one router transaction: validation holds none, and on the embedded store the
- * rows are written in short transactions the console's calls run between (imports/run.ts). On
- * PostgreSQL the writing is one transaction, so a cancel keeps nothing; on the embedded store a
- * cancel is honoured until the first rows are in, after which the import completes. The audit
- * entry is written with the import's last transaction.
- */
-export const importAffiliates = defineCommand({
-  name: 'affiliates.import',
-  permission: 'commissions.calculate',
-  transactional: false,
-  cancellable: true,
-  input: z.strictObject({ file: z.string().min(1) }),
-  run: (ctx, input) => runImport(ctx, 'affiliates', input.file),
-});
-
-export const importConversions = defineCommand({
-  name: 'conversions.import',
-  permission: 'commissions.calculate',
-  transactional: false,
-  cancellable: true,
-  input: z.strictObject({ file: z.string().min(1) }),
-  run: (ctx, input) => runImport(ctx, 'conversions', input.file),
-});
-
-function runImport(
-  ctx: HandlerContext,
-  kind: ImportKindName,
-  file: string,
-): Promise<ImportSummary> {
-  return importCsv(ctx.store, kind, file, {
-    progress: (p) => ctx.progress(p),
-    record: (tx, summary) =>
-      auditIn(ctx, tx, {
-        action: `${kind}.import`,
-        entityType: 'import',
-        entityId: summary.sha256,
-        after: { ...summary },
-      }),
-  });
-}
-
-/**
- * A command that commits as it goes: its audit entry, in the transaction that commits its change.
- */
-async function auditIn(ctx: HandlerContext, tx: CentralTx, entry: AuditEntry): Promise<void> {
-  const at = await centralNow(tx);
-  await appendAudit(
-    tx,
-    {
-      operatorId: ctx.actor?.operatorId ?? null,
-      commandId: ctx.commandId,
-      ip: ctx.call.ip,
-      workstationId: ctx.workstationId,
-      decision: 'allowed',
-      at,
-    },
-    [entry],
-  );
-}
 
 export const setRules = defineCommand({
   name: 'rules.set',
@@ -226,77 +156,3 @@ export const payables = defineQuery({
   },
   offline: (ctx, input) => listPayablesOffline(ctx.cache, input.currency, ctx.now),
 });
-
-/**
- * Not one router transaction, as imports (writeInChunks): on PostgreSQL one transaction; on the
- * embedded store one per chunk, after which it completes (it is deterministic: running it again
- * gives the same rows).
- */
-export const demo = defineCommand({
-  name: 'demo.generate',
-  permission: 'admin.manage',
-  transactional: false,
-  cancellable: true,
-  input: z.strictObject({
-    affiliates: z.number().int().min(1).max(1_000_000),
-    conversions: z.number().int().min(0).max(10_000_000),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1),
-    until: instant.optional(),
-  }),
-  async run(ctx, input) {
-    const until = input.until
-      ? toDate(input.until)
-      : new Date(Math.floor(ctx.now.getTime() / 86_400_000) * 86_400_000);
-    const total = input.conversions;
-    return writeInChunks(ctx.store, demoChunks({ ...input, until }), {
-      write: async (tx, chunk) => {
-        await writeDemoChunk(tx, chunk);
-        if (chunk.kind === 'conversions')
-          ctx.progress({ phase: 'generating', done: chunk.done, total });
-      },
-      committing: () => ctx.progress({ phase: 'generating', done: 0, total, cancellable: false }),
-      finish: async (tx) => {
-        // Every chunk of random affiliates appended report deltas for thousands of them: fold them
-        // once.
-        await compactReportAggregates(tx);
-        const rulesVersion = await exampleRulesIfNone(ctx, tx);
-        await auditIn(ctx, tx, {
-          action: 'demo.generate',
-          entityType: 'demo',
-          after: { ...input, until: until.toISOString(), rulesVersion },
-        });
-        ctx.progress({ phase: 'generating', done: total, total });
-        return {
-          affiliates: input.affiliates,
-          conversions: total,
-          until: until.toISOString(),
-          rulesVersion,
-        };
-      },
-    });
-  },
-});
-
-/** The example rule set as version 1 when the store has none (a demo can be calculated at once). */
-async function exampleRulesIfNone(ctx: HandlerContext, tx: CentralTx): Promise<number | null> {
-  const [{ n } = { n: 0 }] = await rows<{ n: number }>(
-    tx,
-    sql`SELECT count(*)::int AS n FROM commission_rules`,
-  );
-  if (Number(n) > 0) return null;
-  const body = JSON.parse(readFileSync(resourcePath('examples/rules.json'), 'utf8')) as unknown;
-  parseRuleSet(body);
-  await tx.execute(sql`INSERT INTO commission_rules (version, effective_from, body, created_by)
-                       VALUES (1, ${FIRST_VERSION_FROM.toISOString()}::timestamptz, ${JSON.stringify(body)}::jsonb, ${operatorIdOf(ctx)})`);
-  await auditIn(ctx, tx, {
-    action: 'rules.set',
-    entityType: 'commission_rules',
-    entityId: '1',
-    after: { version: 1, source: 'examples/rules.json', body: body as never },
-  });
-  return 1;
-}

@@ -4,6 +4,9 @@ import { rows, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { parseRuleSet, type RuleVersion } from '../../shared/commission/index.js';
 
+/** The first rule version applies from the start of time: every conversion has a rule. */
+export const FIRST_VERSION_FROM = new Date('1970-01-01T00:00:00Z');
+
 export interface StoredRuleVersion {
   version: number;
   effectiveFrom: string; // ISO
