@@ -95,7 +95,7 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
           'reasons',
         ]);
         out(`\n${p.eligibleCount} eligible. Totals:`);
-        printTable(p.totals as never, ['currency', 'provider', 'payouts', 'amount']);
+        printTable(p.totals, ['currency', 'provider', 'payouts', 'amount']);
         if (Object.keys(p.excluded).length)
           out(
             `Excluded: ${Object.entries(p.excluded)

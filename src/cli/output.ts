@@ -39,20 +39,21 @@ export const wholeNumber =
     return Number.parseInt(v, 10);
   };
 
-export function printTable(
-  rows: readonly Record<string, unknown>[],
-  columns: readonly string[],
-): void {
+/** Rows of any shape (records, interfaces without an index signature) printed by column name. */
+export function printTable(rows: readonly object[], columns: readonly string[]): void {
+  const field = (r: object, c: string): unknown => (r as Record<string, unknown>)[c];
   const cell = (v: unknown) =>
     v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const widths = columns.map((c) =>
+    Math.max(c.length, ...rows.map((r) => cell(field(r, c)).length)),
+  );
   const line = (values: string[]) =>
     values
       .map((v, i) => v.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
   process.stdout.write(line([...columns]) + '\n');
-  for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r[c]))) + '\n');
+  for (const r of rows) process.stdout.write(line(columns.map((c) => cell(field(r, c)))) + '\n');
 }
 
 export function printError(error: TreasuryError, json: boolean): void {

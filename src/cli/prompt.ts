@@ -15,6 +15,8 @@ export async function readSecret(question: string): Promise<string> {
     return '';
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // readline has no public way to mute echo: `_writeToOutput` is its internal hook (Node's own docs'
+  // recipe for password prompts).
   const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
   let muted = false;
   out._writeToOutput = (s: string) => {

@@ -109,6 +109,8 @@ const CATALOG = [
 /** Every definition, each with its literal name and schema (for the typed bridge contract). */
 export type CatalogDefinition = (typeof CATALOG)[number];
 
+// The tuple keeps each definition's literal types for the bridge contract; the router takes them as
+// one list (it validates each payload against its own definition's schema before run()).
 export const DEFINITIONS: readonly Definition<never, unknown>[] = CATALOG as unknown as Definition<
   never,
   unknown

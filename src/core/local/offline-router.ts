@@ -78,6 +78,7 @@ export class OfflineRouter<C = never> {
     this.catalog = [...definitions, ...ownCalls.definitions];
     this.definitions = new Map(this.catalog.map((d) => [d.name, d]));
     this.own = new Map(
+      // Widened as in the router: admission validates each payload against its definition first.
       ownCalls.definitions.map((d) => [d.name, d as unknown as Definition<unknown, unknown, C>]),
     );
   }

@@ -199,6 +199,8 @@ export interface OwnDefinition extends Definition<never, unknown, WorkstationCon
 
 /** The workstation's own calls (the workstation routes a call here when it is one of them). */
 export const WORKSTATION_DEFINITIONS: readonly OwnDefinition[] =
+  // As the central catalog: the tuple's literal types widen to one list; each payload is validated
+  // against its own definition before the handler runs.
   WORKSTATION_CATALOG as unknown as OwnDefinition[];
 
 function rebuildCache(

@@ -44,6 +44,7 @@ export async function openBackupData(
     ...(dataDir ? { dataDir } : {}),
     loadDataDir: new Blob([data as Uint8Array<ArrayBuffer>]),
   });
+  // The copy's PGlite db, seen as the PgDatabase both drivers share (central/store.ts).
   return { db: drizzle(client) as unknown as CentralDb, close: () => client.close() };
 }
 

@@ -478,6 +478,7 @@ function localBatch(
 } {
   const row = cache.sqlite
     .prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?')
+    // better-sqlite3 returns unknown rows; the mirror table's columns are this function's type.
     .get(batchId, batchId) as never;
   if (!row) throw new TreasuryError('NOT_FOUND', `no batch ${batchId} in this workstation's cache`);
   return row;

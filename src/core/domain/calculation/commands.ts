@@ -3,6 +3,7 @@
  * demo.
  */
 import { sql } from 'drizzle-orm';
+import { asJson } from '../../platform/kernel/audit-chain.js';
 import { z } from 'zod';
 import { rows, type CentralTx } from '../../platform/central/store.js';
 import {
@@ -65,8 +66,8 @@ export const setRules = defineCommand({
       action: 'rules.set',
       entityType: 'commission_rules',
       entityId: String(version),
-      before: (latest?.body ?? null) as never,
-      after: { version, effectiveFrom: effectiveFrom.toISOString(), body: input.body as never },
+      before: asJson(latest?.body ?? null),
+      after: { version, effectiveFrom: effectiveFrom.toISOString(), body: asJson(input.body) },
     });
     return { version, effectiveFrom: effectiveFrom.toISOString() };
   },
@@ -141,7 +142,7 @@ async function recordCalcRun(
     action: 'commissions.calculate',
     entityType: 'calc_run',
     entityId: null,
-    after: summary as never,
+    after: asJson(summary),
   });
 }
 

@@ -4,6 +4,7 @@
  * last chunk.
  */
 import { readFileSync } from 'node:fs';
+import { asJson } from '../../platform/kernel/audit-chain.js';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { writeInChunks } from '../../platform/central/chunks.js';
@@ -86,7 +87,7 @@ async function exampleRulesIfNone(ctx: HandlerContext, tx: CentralTx): Promise<n
     action: 'rules.set',
     entityType: 'commission_rules',
     entityId: '1',
-    after: { version: 1, source: 'examples/rules.json', body: body as never },
+    after: { version: 1, source: 'examples/rules.json', body: asJson(body) },
   });
   return 1;
 }

@@ -5,6 +5,7 @@
  * schema its readers parse it with, so nothing can be stored that a reader would refuse.
  */
 import { sql } from 'drizzle-orm';
+import { asJson } from '../../platform/kernel/audit-chain.js';
 import { z } from 'zod';
 import {
   DEFAULT_HIGH_VALUE_THRESHOLDS,
@@ -164,8 +165,8 @@ export const set = defineCommand({
       action: 'settings.set',
       entityType: 'setting',
       entityId: key,
-      before: before ? (parseJson(before.value) as never) : null,
-      after: input.value as never,
+      before: before ? asJson(parseJson(before.value)) : null,
+      after: asJson(input.value),
     });
     return showSettings(ctx.tx);
   },

@@ -242,6 +242,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
       // Before the cache is touched (a rebuild is for a cache that may not open at all): authorised
       // and audited by the central store, its input checked here.
       if (ownDef?.withoutCache)
+        // validated() checked the payload against this definition's own schema: its input type.
         return (await ownDef.withoutCache(ws, c, validated(ownDef, c.payload) as never)) as O;
       if (ownDef) return own<O>(c);
       if (!(await link.online())) return offlineRouter.call<O>(c);

@@ -392,7 +392,8 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     sqlite.pragma('foreign_keys = ON');
     sqlite.defaultSafeIntegers(true);
     if (!fresh) checkLength(sqlite, file);
-    // drizzle's types name the upstream package; the cipher build has the same API.
+    // drizzle's types name the upstream better-sqlite3 package; the cipher build has the same API
+    // but its own type, which TypeScript cannot unify with it.
     db = drizzle(sqlite as never, { schema });
     migrate(db, { migrationsFolder: MIGRATIONS() });
   } catch (error) {

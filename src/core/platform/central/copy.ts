@@ -23,6 +23,7 @@ interface PgliteClient {
 
 /** The driver's own client behind a drizzle transaction (drizzle keeps it at `session.client`). */
 function driverClient(tx: CentralTx): PostgresJsClient | PgliteClient {
+  // drizzle does not type its session's client: reached by its known place, checked just below.
   const client = (tx as unknown as { session?: { client?: PostgresJsClient | PgliteClient } })
     .session?.client;
   if (!client) throw new Error('cannot reach the driver client behind this transaction');
@@ -38,6 +39,7 @@ function driverClient(tx: CentralTx): PostgresJsClient | PgliteClient {
  * no-op when it is not paused).
  */
 function resumeSocket(stream: NodeJS.ReadableStream): void {
+  // `_read` is the stream's internal hook, not in Node's public type (see above for why).
   (stream as unknown as { _read?: (size: number) => void })._read?.(0);
 }
 
@@ -229,6 +231,7 @@ export async function copyRows<K extends string>(
  * bind parameters). Only plain values: text, numbers, booleans, null, dates.
  */
 export function inlineQuery(tx: CentralTx, query: SQL): string {
+  // drizzle keeps the dialect on the db, or on a transaction's session; neither is in its types.
   const dialect =
     (tx as unknown as { dialect?: PgDialect; session?: { dialect?: PgDialect } }).dialect ??
     (tx as unknown as { session: { dialect: PgDialect } }).session.dialect;

@@ -128,6 +128,8 @@ async function openPglite(dataDir: string): Promise<CentralStore> {
     // A new store is laid out 0666 from PGlite's image, and a restored one may be too: owner-only
     // now.
     restrictTree(dir);
+    // Each driver's drizzle db is its own PgDatabase subtype; the stores use only what both share.
+    // As for PGlite above: the postgres.js db, seen as the PgDatabase both drivers share.
     const db = drizzle(client, { schema }) as unknown as CentralDb;
     return {
       kind: 'pglite',
@@ -172,6 +174,7 @@ async function openPostgres(url: string): Promise<CentralStore> {
       { cause: error },
     );
   }
+  // As for PGlite above: the postgres.js db, seen as the PgDatabase both drivers share.
   const db = drizzle(client, { schema }) as unknown as CentralDb;
   // The probe's own connection, opened when first needed and dropped when idle.
   const probe = postgres(url, {

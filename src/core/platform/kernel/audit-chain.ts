@@ -12,6 +12,13 @@ export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
+ * A value that is JSON by construction — parsed from JSON, read from a jsonb column, or validated by
+ * a schema of JSON types — typed as such for an audit entry. TypeScript cannot see that a schema's
+ * output or `JSON.parse`'s `unknown` is JSON; this is the one place that says so.
+ */
+export const asJson = (value: unknown): JsonValue => value as JsonValue;
+
+/**
  * What the trail says of a call: allowed (and done), denied (permission, session, step-up,
  * address), cancelled by its operator, or failed — a command that commits as it goes and stopped on
  * an error.

@@ -23,6 +23,7 @@ import type { CredentialStore } from '../credentials/store.js';
 import type { PayoutProvider, ProviderName } from '../payments/provider.js';
 import { rememberSecret } from '../log/logger.js';
 import { assert } from '../../shared/assert.js';
+import { asJson } from './audit-chain.js';
 import { toTreasuryError, TreasuryError } from '../../shared/errors.js';
 import { known, refusal, validated } from './admission.js';
 import type { LocalCache } from '../cache/cache.js';
@@ -274,6 +275,7 @@ export function defineCommand<
   run(ctx: ContextFor<P, C>, input: z.infer<S>): Promise<O>;
   offline?: OfflineHandler<z.infer<S>>;
 }): TypedDefinition<N, S, O, C> {
+  // A schema's output type is z.infer<S>; zod's ZodType<T> cannot be named from S without this cast.
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'command' };
 }
 
@@ -290,6 +292,7 @@ export function defineQuery<
   run(ctx: ContextFor<P, C>, input: z.infer<S>): Promise<O>;
   offline?: OfflineHandler<z.infer<S>>;
 }): TypedDefinition<N, S, O, C> {
+  // As in defineCommand: the schema's output is z.infer<S>.
   return { ...def, input: def.input as unknown as z.ZodType<z.infer<S>>, kind: 'query' };
 }
 
@@ -370,6 +373,8 @@ export class Router {
   ) {
     for (const d of definitions) {
       if (this.definitions.has(d.name)) throw new Error(`duplicate definition ${d.name}`);
+      // Each definition's input type is its own; the router validates the payload against that
+      // definition's schema before run() sees it, which is what makes the widening safe.
       this.definitions.set(d.name, d as unknown as Definition);
     }
     this.catalog = [...definitions, ...(services.hostDefinitions ?? [])];
@@ -514,7 +519,7 @@ export class Router {
         appendAudit(
           tx,
           this.auditContext(call, actor?.operatorId ?? null, commandId, 'allowed', now),
-          [{ action: def.name, entityType: 'command', entityId: commandId, after: input as never }],
+          [{ action: def.name, entityType: 'command', entityId: commandId, after: asJson(input) }],
         ),
       );
       return def.run(makeContext(this.store.db, []), input);
