@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/central.js';
 
@@ -64,6 +65,73 @@ describe('layering', () => {
     const file = path.join(ROOT, 'src/preload/index.ts');
     expect(imports(file).sort()).toEqual(['../core/host/bridge/contract.js', 'electron']);
     expect(readFileSync(file, 'utf8').match(/exposeInMainWorld\(/g)).toHaveLength(1);
+  });
+});
+
+/**
+ * The floors (docs/architecture.md): an import goes to its own floor or a lower one. ESLint's rule
+ * `treasury/floors` holds it in the editor and in `npm run lint`; these cases prove the rule bites,
+ * on scratch code linted as if it were a file at each place (nothing is written).
+ */
+describe('the floors rule', () => {
+  const eslint = new ESLint({ cwd: ROOT });
+  const floorProblems = async (file: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+    return result!.messages.filter((m) => m.ruleId === 'treasury/floors').map((m) => m.message);
+  };
+
+  it('refuses an import that reaches up a floor', async () => {
+    const up = [
+      ['src/core/shared/scratch.ts', "import { DEFINITIONS } from '../host/catalog.js';"],
+      [
+        'src/core/platform/kernel/scratch.ts',
+        "import { poll } from '../../domain/payouts/commands.js';",
+      ],
+      [
+        'src/core/domain/batches/scratch.ts',
+        "export { pullChanges } from '../../local/sync/pull.js';",
+      ],
+      [
+        'src/core/local/scratch.ts',
+        "const w = await import('../host/workstation/workstation.js');",
+      ],
+      ['src/core/host/scratch.ts', "import { run } from '../../cli/main.js';"],
+    ];
+    for (const [file, code] of up)
+      expect(await floorProblems(file!, code!), `${file}: ${code}`).toEqual([
+        expect.stringMatching(/may not (reach up|import)/),
+      ]);
+  });
+
+  it('lets an import go to the same floor or a lower one', async () => {
+    const fine = [
+      ['src/core/domain/batches/scratch.ts', "import { poll } from '../payouts/commands.js';"],
+      ['src/core/host/scratch.ts', "import { money } from '../shared/money/index.js';"],
+      ['src/cli/scratch.ts', "import { DEFINITIONS } from '../core/host/catalog.js';"],
+    ];
+    for (const [file, code] of fine)
+      expect(await floorProblems(file!, code!), `${file}`).toEqual([]);
+  });
+
+  it('the renderer takes only the shared floor and the contract; the preload only the contract', async () => {
+    expect(
+      await floorProblems(
+        'src/renderer/src/scratch.ts',
+        "import { ROLES } from '../../core/shared/permissions';",
+      ),
+    ).toEqual([]);
+    expect(
+      await floorProblems(
+        'src/renderer/src/scratch.ts',
+        "import { list } from '../../core/domain/batches/commands';",
+      ),
+    ).toEqual([expect.stringContaining('only its shared floor and the bridge contract')]);
+    expect(
+      await floorProblems(
+        'src/preload/scratch.ts',
+        "import { ROLES } from '../core/shared/permissions.js';",
+      ),
+    ).toEqual([expect.stringContaining('only the bridge contract')]);
   });
 });
 
