@@ -91,12 +91,19 @@ export function useQuery<N extends CallName>(
   }>({ data: undefined, askedAt: 0, error: null, loading: payload !== null });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(payload);
+  // A new request (name, payload or tick) is loading from the render that asks for it: adjusted
+  // while rendering, as React does with information from previous renders, not in the effect.
+  const request = JSON.stringify([name, key, tick]);
+  const [asked, setAsked] = useState(request);
+  if (asked !== request) {
+    setAsked(request);
+    if (payload !== null) setState((s) => (s.loading ? s : { ...s, loading: true }));
+  }
   const latest = useRef(0);
   useEffect(() => {
     if (payload === null) return;
     const mine = ++latest.current;
     const askedAt = Date.now();
-    setState((s) => ({ ...s, loading: true }));
     call(name, payload)
       .then(
         (data) =>

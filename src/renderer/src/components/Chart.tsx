@@ -122,8 +122,8 @@ export function Chart({
 }) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<AgChartInstance | null>(null);
+  // The options the chart is created with when its turn comes (kept current by the effect below).
   const latest = useRef(options);
-  latest.current = options;
   useEffect(() => {
     const cancel = inTurn(() => {
       if (container.current)
@@ -137,6 +137,7 @@ export function Chart({
   }, []);
   // Later options update the chart in place (before its turn, the turn takes the latest).
   useEffect(() => {
+    latest.current = options;
     if (chart.current && container.current)
       chart.current
         .update({ ...options, container: container.current })

@@ -14,7 +14,7 @@ import {
   type SortModelItem,
 } from 'ag-grid-community';
 import { AgGridReact, type AgGridReactProps } from 'ag-grid-react';
-import { forwardRef, useLayoutEffect, useMemo, useRef, type DependencyList } from 'react';
+import { forwardRef, useLayoutEffect, useMemo, useState, type DependencyList } from 'react';
 import { money } from '../format';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
@@ -100,35 +100,52 @@ export function pagedDatasource<Row>(
  * the grid uses now. A slow answer for a superseded one still arrives — AG Grid drops its rows
  * itself — but it must not put another filter's row count or totals next to the grid.
  *
- * Each datasource captures a generation number when it is built; the live generation moves on when
- * that datasource is committed (a layout effect, not during render: StrictMode builds twice and
- * keeps the first build, and a datasource of an interrupted render never reaches the grid).
+ * The datasource is state, built again in the render whose `deps` differ from those it was built
+ * for (compared one by one, as React compares a hook's dependencies): information kept from
+ * previous renders, which a memo would be free to forget. A datasource hears its answers while it
+ * is committed (a layout effect, not during render: StrictMode builds twice and keeps one build,
+ * and a datasource of an interrupted render never reaches the grid), until the next one is, or
+ * the grid is gone.
  */
 export function usePagedDatasource<Page extends { total: number; rows: unknown[] }>(
   fetchPage: (request: PageRequest) => Promise<Page>,
   handlers: { onPage?(page: Page, request: PageRequest): void; onError?(error: unknown): void },
   deps: DependencyList,
 ): IDatasource {
-  const live = useRef(0);
-  const [datasource, generation] = useMemo(() => {
-    const generation = live.current + 1;
-    const current = () => live.current === generation;
+  // The callers' deps decide when the query changed (fetchPage and handlers are new each render):
+  // a datasource keeps those of the render that built it.
+  const build = () => {
+    let live = false;
     const datasource = pagedDatasource<Page['rows'][number]>(
       async (request) => {
         const page = await fetchPage(request);
-        if (current()) handlers.onPage?.(page, request);
+        if (live) handlers.onPage?.(page, request);
         return page;
       },
-      (error) => current() && handlers.onError?.(error),
+      (error) => live && handlers.onError?.(error),
     );
-    return [datasource, generation] as const;
-    // The callers' deps decide when the query changed (fetchPage and handlers are new each render).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  useLayoutEffect(() => {
-    live.current = generation;
-  }, [generation]);
+    const commit = () => {
+      live = true;
+      return () => {
+        live = false;
+      };
+    };
+    return { deps, datasource, commit };
+  };
+  const [built, setBuilt] = useState(build);
+  let current = built;
+  if (!sameDeps(built.deps, deps)) {
+    current = build();
+    setBuilt(current);
+  }
+  const { datasource, commit } = current;
+  useLayoutEffect(commit, [commit]);
   return datasource;
+}
+
+/** Object.is over each dependency, as React compares them. */
+function sameDeps(a: DependencyList, b: DependencyList): boolean {
+  return a.length === b.length && a.every((d, i) => Object.is(d, b[i]));
 }
 
 /**

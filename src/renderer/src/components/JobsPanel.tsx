@@ -125,7 +125,7 @@ export function JobsButton() {
 const close = () => useConsole.getState().showJobs(false);
 
 function JobsDrawer({ jobs }: { jobs: JobView[] }) {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);

@@ -3,7 +3,7 @@
  * it now and why not, its execution (live progress, then succeeded/failed), and its payouts. While
  * it is executing the batch is read again every 2 s and the payouts grid follows.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '../api';
 import { Card, ErrorLine, Page } from '../components/Panel';
 import { useConsole } from '../store';
@@ -33,7 +33,10 @@ export function BatchDetailView() {
   );
   const batch = shown.data && shown.data.id === batchId ? shown.data : undefined;
   const [selected, setSelected] = useState<BatchPayout | null>(null);
-  useEffect(() => setExecutingElsewhere(batch?.status === 'EXECUTING'), [batch?.status]);
+  // The refresh interval above is chosen before this render's answer is read: follow the status
+  // while rendering (React re-renders at once, before any child sees the old value).
+  if (executingElsewhere !== (batch?.status === 'EXECUTING'))
+    setExecutingElsewhere(batch?.status === 'EXECUTING');
 
   if (!batchId) {
     return (

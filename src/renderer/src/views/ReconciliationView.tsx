@@ -2,7 +2,7 @@
  * Reconciliation: start a run (provider and period), the stored runs, and the chosen run's results
  * — paged through `reconcile.results` as the operator scrolls, filtered by outcome on the server.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
 import { call, describeError, useQuery } from '../api';
 import { Grid, moneyColumn, pagedDatasource } from '../components/Grid';
@@ -35,12 +35,10 @@ export function ReconciliationView() {
   const runs = useRuns();
   const [runId, setRunId] = useState<string | null>(null);
   const [outcome, setOutcome] = useState('');
+  // The newest run is shown until the operator picks another: chosen while rendering, as soon as
+  // the runs arrive (and kept when newer ones do).
+  if (!runId && runs.data && runs.data.length > 0) setRunId(runs.data[0]!.id);
   const selected = runs.data?.find((r) => r.id === runId);
-
-  // The newest run is shown until the operator picks another.
-  useEffect(() => {
-    if (!runId && runs.data && runs.data.length > 0) setRunId(runs.data[0]!.id);
-  }, [runs.data, runId]);
 
   const runColumns = useMemo<ColDef<Run>[]>(
     () => [

@@ -33,13 +33,13 @@ const EXPORTS: { value: ExportName; label: string; file: string }[] = [
 
 export function ReportsView() {
   const notify = useConsole((s) => s.notify);
-  const now = Date.now();
   const [granularity, setGranularity] = useState<Granularity>('week');
   const [currency, setCurrency] = useState('USD');
-  const [from, setFrom] = useState(dayInput(new Date(now - 182 * 86_400_000)));
+  // The last 182 days up to today, taken from the clock once when the page opens.
+  const [from, setFrom] = useState(() => dayInput(new Date(Date.now() - 182 * 86_400_000)));
   // The operator picks whole days, both included (as in payout history); the server's periods are
   // [from, to), so `until` — the day after "to" — is what is sent.
-  const [to, setTo] = useState(dayInput(new Date(now)));
+  const [to, setTo] = useState(() => dayInput(new Date()));
   const until = to ? dayAfter(to) : '';
   const [format, setFormat] = useState<'csv' | 'json'>('csv');
   const [which, setWhich] = useState<ExportName>('export.payouts');

@@ -3,7 +3,7 @@
  * number, appended (and trimmed back to the limit). Sequence order is commit order, so reading on
  * after the newest held never skips an entry.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { call, describeError } from '../../api';
 import type { CallOutput } from '../../../../core/host/bridge/contract';
 import { useConsole } from '../../store';
@@ -14,12 +14,15 @@ export function useAuditTail(limit: number) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
-  const held = useRef<AuditEntry[]>([]);
-  held.current = entries;
+  // A new limit is read again from the first render that asks for it (adjusted while rendering).
+  const [readFor, setReadFor] = useState(limit);
+  if (!Object.is(readFor, limit)) {
+    setReadFor(limit);
+    setLoading(true);
+  }
 
   useEffect(() => {
     let stale = false;
-    setLoading(true);
     call('audit.tail', { limit })
       .then((e) => !stale && (setEntries(e), setError(null)))
       .catch((err: unknown) => !stale && setError(describeError(err)))
@@ -30,7 +33,7 @@ export function useAuditTail(limit: number) {
   }, [limit]);
 
   const loadNewer = useCallback(() => {
-    const newest = held.current.at(-1)?.seq;
+    const newest = entries.at(-1)?.seq;
     setLoading(true);
     call('audit.tail', newest ? { afterSeq: newest, limit } : { limit })
       .then((fresh) => {
@@ -46,7 +49,7 @@ export function useAuditTail(limit: number) {
       })
       .catch((err: unknown) => setError(describeError(err)))
       .finally(() => setLoading(false));
-  }, [limit]);
+  }, [entries, limit]);
 
   return { entries, error, loading, loadNewer };
 }

@@ -8,7 +8,7 @@
  * the call ends it keeps that until a batch read asked for after the end arrives (a read in flight
  * at the end may still hold the counts of before).
  */
-import { useRef } from 'react';
+import { useState } from 'react';
 import type { ProgressEvent } from '../../../../core/host/bridge/contract';
 import { Card, ProgressBar } from '../../components/Panel';
 import { count, when } from '../../format';
@@ -76,7 +76,7 @@ export function ExecutionPanel({
 
 /**
  * The bar's value: the most seen for this console's call while it runs and until fresh counts
- * arrive.
+ * arrive. The peak is information from previous renders: state, raised while rendering.
  */
 function useShownDone(
   batch: BatchShown,
@@ -84,14 +84,15 @@ function useShownDone(
   progress: ProgressEvent | undefined,
   asOf: number,
 ) {
-  const peak = useRef<{ callId: string; done: number } | null>(null);
+  const [peak, setPeak] = useState<{ callId: string; done: number } | null>(null);
   const settled = settledCount(batch);
   const total = totalPayouts(batch);
   const fresh = !execution || (!!execution.finishedAt && asOf >= Date.parse(execution.finishedAt));
   if (fresh) return { done: settled, of: total };
   const seen = progress?.total ? progress.done : settled;
-  const before = peak.current?.callId === execution.callId ? peak.current.done : 0;
+  const before = peak?.callId === execution.callId ? peak.done : 0;
   const done = Math.max(before, seen);
-  peak.current = { callId: execution.callId, done };
+  if (peak?.callId !== execution.callId || peak.done !== done)
+    setPeak({ callId: execution.callId, done });
   return { done, of: progress?.total || total };
 }

@@ -20,11 +20,19 @@ export function RecalculateCommissions({ onDone }: { onDone(): void }) {
   const notify = useConsole((s) => s.notify);
   const running = job?.state === 'running';
 
+  // The job followed ends in the jobs list (polled by the jobs panel): heard from the store, as an
+  // external system's change, once.
   useEffect(() => {
-    if (!jobId || !job || job.state === 'running') return;
-    setJobId(null);
-    if (job.state === 'succeeded') onDone();
-  }, [jobId, job, onDone]);
+    if (!jobId) return;
+    let heard = false;
+    return useConsole.subscribe(({ jobs }) => {
+      const ended = jobs.find((j) => j.id === jobId);
+      if (heard || !ended || ended.state === 'running') return;
+      heard = true;
+      setJobId(null);
+      if (ended.state === 'succeeded') onDone();
+    });
+  }, [jobId, onDone]);
 
   const run = async () => {
     try {

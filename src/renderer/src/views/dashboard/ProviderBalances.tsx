@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { call, describeError, useQuery } from '../../api';
+import type { CallOutput } from '../../../../core/host/bridge/contract';
 import { money } from '../../format';
 import { useGate } from '../../store';
 
@@ -25,6 +26,23 @@ type Line = {
   balanceMinor?: string;
   message?: string;
 };
+
+type CredentialStatus = CallOutput<'provider.credentials.status'>;
+
+/** A round of balance questions: the inputs it answers, whether to ask yet, and what to ask. */
+type Round = {
+  inputs: unknown[];
+  ready: boolean;
+  wanted: { provider: Provider; currency: string }[];
+  status: CredentialStatus | undefined;
+};
+
+/**
+ * Whether a provider can be asked. Without the credential status (no admin.manage) the provider is
+ * asked and its answer shown.
+ */
+const configured = (p: Provider, status: CredentialStatus | undefined) =>
+  p === 'sandbox' || !status || status[p]?.configured === true;
 
 export function ProviderBalances({
   currencies,
@@ -52,25 +70,47 @@ export function ProviderBalances({
     [currencies],
   );
 
+  // What to ask, and when: each change of these inputs is a round of questions (as an effect's
+  // dependencies would be), asked once the credential status is known when it can be read.
+  const inputs = [
+    wanted,
+    balanceGate.allowed,
+    credentialsGate.allowed,
+    credentials.data,
+    credentials.error,
+    refreshKey,
+  ];
+  const [round, setRound] = useState<Round | null>(null);
+  if (!round || inputs.some((v, i) => !Object.is(v, round.inputs[i]))) {
+    const next: Round = {
+      inputs,
+      ready:
+        balanceGate.allowed &&
+        !(credentialsGate.allowed && !credentials.data && !credentials.error),
+      wanted,
+      status: credentials.data,
+    };
+    setRound(next);
+    // The lines say at once which are asked again (adjusted while rendering, not in the effect):
+    // a balance already shown stays until its new answer.
+    if (next.ready)
+      setLines((old) =>
+        wanted.map((w) => {
+          const prev = old.find((o) => o.provider === w.provider && o.currency === w.currency);
+          return configured(w.provider, next.status)
+            ? prev?.state === 'ok'
+              ? prev
+              : { ...w, state: 'loading' }
+            : { ...w, state: 'not-configured' };
+        }),
+      );
+  }
+
   useEffect(() => {
-    if (!balanceGate.allowed) return;
-    // Without the credential status (no admin.manage) the provider is asked and its answer shown.
-    const configured = (p: Provider) =>
-      p === 'sandbox' || !credentials.data || credentials.data[p]?.configured === true;
-    if (credentialsGate.allowed && !credentials.data && !credentials.error) return; // wait for the status
+    if (!round?.ready) return;
     let stale = false;
-    setLines((old) =>
-      wanted.map((w) => {
-        const prev = old.find((o) => o.provider === w.provider && o.currency === w.currency);
-        return configured(w.provider)
-          ? prev?.state === 'ok'
-            ? prev
-            : { ...w, state: 'loading' }
-          : { ...w, state: 'not-configured' };
-      }),
-    );
-    for (const w of wanted) {
-      if (!configured(w.provider)) continue;
+    for (const w of round.wanted) {
+      if (!configured(w.provider, round.status)) continue;
       call('provider.balance', { provider: w.provider, currency: w.currency })
         .then(
           (r) =>
@@ -98,14 +138,7 @@ export function ProviderBalances({
     return () => {
       stale = true;
     };
-  }, [
-    wanted,
-    balanceGate.allowed,
-    credentialsGate.allowed,
-    credentials.data,
-    credentials.error,
-    refreshKey,
-  ]);
+  }, [round]);
 
   if (!balanceGate.allowed)
     return (

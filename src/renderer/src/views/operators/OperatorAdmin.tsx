@@ -4,7 +4,7 @@
  * not: nobody grants above their own role, changes someone ranked above them, lowers their own role
  * or disables themselves.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { call, describeError } from '../../api';
 import { Action } from '../../components/Action';
 import { count } from '../../format';
@@ -36,7 +36,13 @@ export function OperatorAdmin({
   const [role, setRole] = useState(selected?.role ?? 'viewer');
   const [busy, setBusy] = useState(false);
   const [statusDialog, setStatusDialog] = useState(false);
-  useEffect(() => setRole(selected?.role ?? 'viewer'), [selected?.id, selected?.role]);
+  // Another operator selected, or their role changed: the role select starts again from theirs
+  // (adjusted while rendering, from the operator it was last set for).
+  const [roleOf, setRoleOf] = useState({ id: selected?.id, role: selected?.role });
+  if (roleOf.id !== selected?.id || roleOf.role !== selected?.role) {
+    setRoleOf({ id: selected?.id, role: selected?.role });
+    setRole(selected?.role ?? 'viewer');
+  }
 
   const self = !!selected && selected.id === me.id;
   const above = !!selected && roleRank(selected.role) > roleRank(me.role);

@@ -3,7 +3,7 @@
  * typing, and sent as a new version (effective now, or from a chosen instant). The router validates
  * the rule set itself; each problem is listed with its path in the document.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { call, CallFailed, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
 import { Card, ErrorLine } from '../../components/Panel';
@@ -37,12 +37,12 @@ export function RulesEditor() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (newest && newest.version !== loadedVersion) {
-      setText(JSON.stringify(newest.body, null, 2));
-      setLoadedVersion(newest.version);
-    }
-  }, [newest, loadedVersion]);
+  // A newer version (the first read, or one just saved) replaces the text: adjusted while
+  // rendering, from the version last loaded.
+  if (newest && newest.version !== loadedVersion) {
+    setText(JSON.stringify(newest.body, null, 2));
+    setLoadedVersion(newest.version);
+  }
 
   const syntax = useMemo(() => (text.trim() ? jsonProblem(text) : 'the rule set is empty'), [text]);
   const unchanged =

@@ -4,7 +4,7 @@
  * input means the default. Amounts are decimals in major units, checked here with the currency's
  * exponent (the same exact parser the core uses) before they are sent.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { parseAmount } from '../../../../core/host/bridge/contract';
 import { call, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
@@ -48,9 +48,13 @@ export function Thresholds() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
+  // Each answer (the first, or the one after a save) starts the inputs again from what is
+  // configured: adjusted while rendering, from the answer they were last set from.
+  const [editsOf, setEditsOf] = useState<typeof t>(undefined);
+  if (t !== editsOf) {
+    setEditsOf(t);
     if (t) setEdits({ ...t.configured });
-  }, [t]);
+  }
 
   if (!t)
     return (
