@@ -15,11 +15,13 @@ import { rows, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError, type Problem } from '../../shared/errors.js';
 import { assertPayoutsBalance, computeContentHash } from './content.js';
 import { payoutIdFor } from './ids.js';
+import { ratesUsed } from './rates-used.js';
 import { batchNumber } from './number.js';
 import {
   eligibleAdjustmentsSql,
   eligibleCommissionsSql,
   previewBatch,
+  type Preview,
   type PreviewFilters,
   type PreviewRow,
 } from './preview.js';
@@ -90,63 +92,141 @@ export async function createBatches(
     const wanted = new Set(input.expected.map((e) => e.affiliateId));
     eligible = eligible.filter((r) => wanted.has(r.affiliateId));
   }
-  if (eligible.length === 0) {
-    throw new TreasuryError(
-      'VALIDATION',
-      `nothing to pay: no affiliate is eligible with these filters (${preview.rows.length} considered, ${excluded.length} excluded)`,
-      [
-        {
-          message:
-            Object.entries(preview.excluded)
-              .map(([r, n]) => `${r}: ${n}`)
-              .join(', ') || 'no payable commissions',
-        },
-      ],
-    );
-  }
+  assertSomethingToPay(eligible, preview, excluded.length);
   const max = input.maxPayouts ?? DEFAULT_MAX_PAYOUTS;
-  if (input.batchId && eligible.length > max) {
+  await assertChosenIdFree(tx, input.batchId, eligible.length, max);
+  const numberedToday = await batchesNumberedOn(tx, now);
+  const groupId = randomUUID();
+  const fxRates = ratesUsed(input.fxRates, eligible);
+  const request = batchRequest(input, max, leftOut);
+  const batches = planBatches(eligible, max, input.batchId, now, numberedToday);
+  await insertBatches(tx, batches, { groupId, fxRates, cutoff: input.cutoff, request }, actor, now);
+  const payoutRows = batches.flatMap((b) =>
+    b.rows.flatMap((r) => payoutRowsOf(b.id, r, input.batchId !== undefined)),
+  );
+  await insertPayouts(tx, payoutRows, now);
+  const batchIds = batches.map((b) => b.id);
+  await lockOwedItems(tx, batchIds, now, input.cutoff);
+  await insertRoundingAdjustments(tx, payoutRows, actor, now);
+  await insertSplitAdjustments(tx, payoutRows, actor, now);
+  await assertPayoutsBalance(tx, batchIds);
+
+  const made = { groupId, fxRates, request, excludedByReason: preview.excluded, excluded };
+  const created: CreatedBatch[] = [];
+  // One batch at a time: the statements share the transaction's one connection.
+  for (const b of batches) created.push(await sealBatch(tx, b, made, audit));
+  return {
+    groupId,
+    batches: created,
+    excluded,
+    excludedByReason: preview.excluded as Record<string, number>,
+  };
+}
+
+/** Refuses a batch with no payout, saying why each affiliate was left out. */
+function assertSomethingToPay(
+  eligible: readonly PreviewRow[],
+  preview: Preview,
+  excludedCount: number,
+): void {
+  if (eligible.length > 0) return;
+  throw new TreasuryError(
+    'VALIDATION',
+    `nothing to pay: no affiliate is eligible with these filters (${preview.rows.length} considered, ${excludedCount} excluded)`,
+    [
+      {
+        message:
+          Object.entries(preview.excluded)
+            .map(([r, n]) => `${r}: ${n}`)
+            .join(', ') || 'no payable commissions',
+      },
+    ],
+  );
+}
+
+/**
+ * A batch with a chosen id (an offline-prepared one) is made whole under that id: refused when it
+ * would need splitting, or when the id is already used.
+ */
+async function assertChosenIdFree(
+  tx: CentralTx,
+  batchId: string | undefined,
+  payouts: number,
+  max: number,
+): Promise<void> {
+  if (batchId && payouts > max) {
     throw new TreasuryError(
       'VALIDATION',
-      `a batch with a chosen id cannot be split: ${eligible.length} payouts exceed --max-payouts ${max}`,
+      `a batch with a chosen id cannot be split: ${payouts} payouts exceed --max-payouts ${max}`,
     );
   }
-  if (input.batchId) {
+  if (batchId) {
     const [taken] = await rows<{ id: string }>(
       tx,
-      sql`SELECT id FROM payout_batches WHERE id = ${input.batchId}::uuid`,
+      sql`SELECT id FROM payout_batches WHERE id = ${batchId}::uuid`,
     );
-    if (taken) throw new TreasuryError('CONFLICT', `batch id ${input.batchId} is already used`);
+    if (taken) throw new TreasuryError('CONFLICT', `batch id ${batchId} is already used`);
   }
-  const parts: PreviewRow[][] = [];
-  for (let i = 0; i < eligible.length; i += max) parts.push(eligible.slice(i, i + max));
+}
 
+/** How many batches were numbered on `now`'s day already: the next numbers follow them. */
+async function batchesNumberedOn(tx: CentralTx, now: Date): Promise<number> {
   const day = now.toISOString().slice(0, 10).replace(/-/g, '');
   const [{ n } = { n: 0 }] = await rows<{ n: number }>(
     tx,
     sql`SELECT count(*)::int AS n FROM payout_batches WHERE number LIKE ${`B-${day}-%`}`,
   );
-  const groupId = randomUUID();
-  const fxRates = Object.fromEntries(
-    Object.entries(input.fxRates ?? {}).filter(([pair]) =>
-      eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair),
-    ),
-  );
-  const request = {
+  return Number(n);
+}
+
+/** What was asked, as every part records it (and its audit entry). */
+function batchRequest(
+  input: PreviewFilters & { note?: string | undefined },
+  maxPayouts: number,
+  leftOut: ReadonlySet<string>,
+) {
+  return {
     affiliateIds: input.affiliateIds ? [...input.affiliateIds] : null,
     provider: input.provider ?? null,
     currency: input.currency ?? null,
     cutoff: input.cutoff?.toISOString() ?? null,
     fxRates: { ...(input.fxRates ?? {}) },
-    maxPayouts: max,
+    maxPayouts,
     note: input.note ?? null,
     ...(leftOut.size > 0 ? { leftOut: [...leftOut].sort() } : {}),
   };
-  const batches = parts.map((rowsOfPart, i) => {
+}
+
+type BatchRequest = ReturnType<typeof batchRequest>;
+
+interface PlannedBatch {
+  id: string;
+  number: string;
+  part: number;
+  parts: number;
+  rows: PreviewRow[];
+  highValue: boolean;
+  requiredApprovals: number;
+}
+
+/**
+ * The eligible rows cut into parts of at most `max`, numbered after the day's earlier batches; a
+ * part with a high-value payout needs two approvals.
+ */
+function planBatches(
+  eligible: readonly PreviewRow[],
+  max: number,
+  chosenId: string | undefined,
+  now: Date,
+  numberedBefore: number,
+): PlannedBatch[] {
+  const parts: PreviewRow[][] = [];
+  for (let i = 0; i < eligible.length; i += max) parts.push(eligible.slice(i, i + max));
+  return parts.map((rowsOfPart, i) => {
     const highValue = rowsOfPart.some((r) => r.highValue);
     return {
-      id: input.batchId ?? randomUUID(),
-      number: batchNumber(now, Number(n) + i + 1),
+      id: chosenId ?? randomUUID(),
+      number: batchNumber(now, numberedBefore + i + 1),
       part: i + 1,
       parts: parts.length,
       rows: rowsOfPart,
@@ -154,17 +234,36 @@ export async function createBatches(
       requiredApprovals: highValue ? 2 : 1,
     };
   });
+}
 
+/** The batches' rows, DRAFT, in one statement. */
+async function insertBatches(
+  tx: CentralTx,
+  batches: readonly PlannedBatch[],
+  group: {
+    groupId: string;
+    fxRates: Record<string, string>;
+    cutoff: Date | undefined;
+    request: BatchRequest;
+  },
+  actor: { operatorId: string },
+  now: Date,
+): Promise<void> {
+  const { groupId, fxRates, cutoff, request } = group;
   await tx.execute(sql`
     INSERT INTO payout_batches (id, number, status, fx_rates, group_id, part, parts, cutoff, request, required_approvals, high_value, created_by, created_at, updated_at)
-    SELECT b.id, b.number, 'DRAFT', ${JSON.stringify(fxRates)}::jsonb, ${groupId}::uuid, b.part, b.parts, ${input.cutoff?.toISOString() ?? null}::timestamptz,
+    SELECT b.id, b.number, 'DRAFT', ${JSON.stringify(fxRates)}::jsonb, ${groupId}::uuid, b.part, b.parts, ${cutoff?.toISOString() ?? null}::timestamptz,
            ${canonicalJson(request)}::jsonb, b.required_approvals, b.high_value, ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
     FROM json_to_recordset(${JSON.stringify(batches.map((b) => ({ id: b.id, number: b.number, part: b.part, parts: b.parts, required_approvals: b.requiredApprovals, high_value: b.highValue })))}::json)
          AS b(id uuid, number text, part int, parts int, required_approvals int, high_value boolean)`);
+}
 
-  const payoutRows = batches.flatMap((b) =>
-    b.rows.flatMap((r) => payoutRowsOf(b.id, r, input.batchId !== undefined)),
-  );
+/** Every payout of every part, destination and FX rate snapshotted, in one statement. */
+async function insertPayouts(
+  tx: CentralTx,
+  payoutRows: readonly PayoutInsert[],
+  now: Date,
+): Promise<void> {
   await tx.execute(sql`
     INSERT INTO payouts (id, batch_id, affiliate_id, amount_minor, currency, source_amount_minor, source_currency, fx_rate, provider, channel_code, account_number,
                          account_holder_name, split_part, split_parts, created_at, updated_at)
@@ -173,102 +272,128 @@ export async function createBatches(
     FROM json_to_recordset(${JSON.stringify(payoutRows)}::json)
          AS p(id uuid, batch_id uuid, affiliate_id text, amount_minor text, currency text, source_amount_minor text, source_currency text, fx_rate text,
               provider text, channel_code text, account_number text, account_holder_name text, split_part int, split_parts int)`);
+}
 
-  const batchIds = batches.map((b) => b.id);
+/**
+ * Locks what each payout pays to it: the eligible commissions and adjustments become the items of
+ * each affiliate's first part (the same eligibility SQL as the preview), one statement each.
+ */
+async function lockOwedItems(
+  tx: CentralTx,
+  batchIds: readonly string[],
+  now: Date,
+  cutoff: Date | undefined,
+): Promise<void> {
   await tx.execute(sql`
     INSERT INTO payout_items (payout_id, commission_id, amount_minor, currency)
     SELECT p.id, m.id, m.amount_minor, m.currency
     FROM payouts p JOIN commissions m ON m.affiliate_id = p.affiliate_id AND m.currency = p.source_currency
-    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND p.split_part = 1 AND ${eligibleCommissionsSql(now, input.cutoff)}`);
+    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND p.split_part = 1 AND ${eligibleCommissionsSql(now, cutoff)}`);
   await tx.execute(sql`
     INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
     SELECT p.id, d.id, d.amount_minor, d.currency
     FROM payouts p JOIN adjustments d ON d.affiliate_id = p.affiliate_id AND d.currency = p.source_currency
-    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND p.split_part = 1 AND ${eligibleAdjustmentsSql(input.cutoff)}`);
-  // Channel increments (whole rupiah): the held-back fraction leaves this payout through a negative
-  // rounding adjustment and stays owed through a positive one, so items still sum to the payout.
-  const rounding = payoutRows.filter((p) => BigInt(p.carried_minor) > 0n);
-  if (rounding.length > 0) {
-    const adjustmentRows = rounding.flatMap((p) => [
-      {
-        id: `round:${p.id}:out`,
-        payout_id: p.id,
-        affiliate_id: p.affiliate_id,
-        amount: (-BigInt(p.carried_minor)).toString(),
-        currency: p.source_currency,
-      },
-      {
-        id: `round:${p.id}:carry`,
-        payout_id: null,
-        affiliate_id: p.affiliate_id,
-        amount: p.carried_minor,
-        currency: p.source_currency,
-      },
-    ]);
-    await tx.execute(sql`
-      INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_by, created_at)
-      SELECT a.id, a.affiliate_id, 'rounding', a.amount::bigint, a.currency,
-             'channel pays whole units only: fraction carried to the next payout', ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(adjustmentRows)}::json) AS a(id text, payout_id uuid, affiliate_id text, amount text, currency text)`);
-    await tx.execute(sql`
-      INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
-      SELECT a.payout_id, a.id, a.amount::bigint, a.currency
-      FROM json_to_recordset(${JSON.stringify(adjustmentRows.filter((a) => a.payout_id))}::json) AS a(id text, payout_id uuid, amount text, currency text)`);
-  }
-  await insertSplitAdjustments(tx, payoutRows, actor, now);
-  await assertPayoutsBalance(tx, batchIds);
+    WHERE p.batch_id = ANY(${pgArray(batchIds)}::uuid[]) AND p.split_part = 1 AND ${eligibleAdjustmentsSql(cutoff)}`);
+}
 
-  const created: CreatedBatch[] = [];
-  for (const b of batches) {
-    const contentHash = await computeContentHash(tx, { id: b.id, fxRates });
-    const totals = totalsOf(b.rows);
-    const summary = {
-      payouts: payoutCount(b.rows),
-      totals,
-      highValuePayouts: b.rows.filter((r) => r.highValue).length,
-      commissions: b.rows.reduce((s, r) => s + r.commissionCount, 0),
-      adjustments: b.rows.reduce((s, r) => s + r.adjustmentCount, 0),
-      // Exclusions belong to the request, so every part carries them.
-      excludedByReason: preview.excluded,
-      excluded,
-    };
-    await tx.execute(
-      sql`UPDATE payout_batches SET content_hash = ${contentHash}, summary = ${canonicalJson(summary)}::jsonb WHERE id = ${b.id}::uuid`,
-    );
-    audit({
-      action: 'batch.create',
-      entityType: 'payout_batch',
-      entityId: b.id,
-      after: {
-        number: b.number,
-        status: 'DRAFT',
-        part: b.part,
-        parts: b.parts,
-        groupId,
-        payouts: payoutCount(b.rows),
-        totals,
-        contentHash,
-        requiredApprovals: b.requiredApprovals,
-        request,
-      },
-    });
-    created.push({
-      id: b.id,
+/**
+ * Channel increments (whole rupiah): the held-back fraction leaves this payout through a negative
+ * rounding adjustment and stays owed through a positive one, so items still sum to the payout.
+ */
+async function insertRoundingAdjustments(
+  tx: CentralTx,
+  payoutRows: readonly PayoutInsert[],
+  actor: { operatorId: string },
+  now: Date,
+): Promise<void> {
+  const rounding = payoutRows.filter((p) => BigInt(p.carried_minor) > 0n);
+  if (rounding.length === 0) return;
+  const adjustmentRows = rounding.flatMap((p) => [
+    {
+      id: `round:${p.id}:out`,
+      payout_id: p.id,
+      affiliate_id: p.affiliate_id,
+      amount: (-BigInt(p.carried_minor)).toString(),
+      currency: p.source_currency,
+    },
+    {
+      id: `round:${p.id}:carry`,
+      payout_id: null,
+      affiliate_id: p.affiliate_id,
+      amount: p.carried_minor,
+      currency: p.source_currency,
+    },
+  ]);
+  await tx.execute(sql`
+    INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_by, created_at)
+    SELECT a.id, a.affiliate_id, 'rounding', a.amount::bigint, a.currency,
+           'channel pays whole units only: fraction carried to the next payout', ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(adjustmentRows)}::json) AS a(id text, payout_id uuid, affiliate_id text, amount text, currency text)`);
+  await tx.execute(sql`
+    INSERT INTO payout_items (payout_id, adjustment_id, amount_minor, currency)
+    SELECT a.payout_id, a.id, a.amount::bigint, a.currency
+    FROM json_to_recordset(${JSON.stringify(adjustmentRows.filter((a) => a.payout_id))}::json) AS a(id text, payout_id uuid, amount text, currency text)`);
+}
+
+/**
+ * A created batch finished: its content hash and summary written, and its `batch.create` audit
+ * entry pushed (written by the caller in this same transaction).
+ */
+async function sealBatch(
+  tx: CentralTx,
+  b: PlannedBatch,
+  made: {
+    groupId: string;
+    fxRates: Record<string, string>;
+    request: BatchRequest;
+    excludedByReason: Preview['excluded'];
+    excluded: CreateResult['excluded'];
+  },
+  audit: (entry: AuditEntry) => void,
+): Promise<CreatedBatch> {
+  const contentHash = await computeContentHash(tx, { id: b.id, fxRates: made.fxRates });
+  const totals = totalsOf(b.rows);
+  const payouts = payoutCount(b.rows);
+  const summary = {
+    payouts,
+    totals,
+    highValuePayouts: b.rows.filter((r) => r.highValue).length,
+    commissions: b.rows.reduce((s, r) => s + r.commissionCount, 0),
+    adjustments: b.rows.reduce((s, r) => s + r.adjustmentCount, 0),
+    // Exclusions belong to the request, so every part carries them.
+    excludedByReason: made.excludedByReason,
+    excluded: made.excluded,
+  };
+  await tx.execute(
+    sql`UPDATE payout_batches SET content_hash = ${contentHash}, summary = ${canonicalJson(summary)}::jsonb WHERE id = ${b.id}::uuid`,
+  );
+  audit({
+    action: 'batch.create',
+    entityType: 'payout_batch',
+    entityId: b.id,
+    after: {
       number: b.number,
+      status: 'DRAFT',
       part: b.part,
       parts: b.parts,
-      payouts: payoutCount(b.rows),
-      highValue: b.highValue,
-      requiredApprovals: b.requiredApprovals,
-      contentHash,
+      groupId: made.groupId,
+      payouts,
       totals,
-    });
-  }
+      contentHash,
+      requiredApprovals: b.requiredApprovals,
+      request: made.request,
+    },
+  });
   return {
-    groupId,
-    batches: created,
-    excluded,
-    excludedByReason: preview.excluded as Record<string, number>,
+    id: b.id,
+    number: b.number,
+    part: b.part,
+    parts: b.parts,
+    payouts,
+    highValue: b.highValue,
+    requiredApprovals: b.requiredApprovals,
+    contentHash,
+    totals,
   };
 }
 
@@ -404,81 +529,19 @@ async function assertExpected(
   now: Date,
   cutoff: Date | undefined,
 ): Promise<void> {
-  const problems: Problem[] = [];
   const commissionIds = expected.flatMap((e) => e.commissionIds);
-  const state = await rows<{ id: string; status: string; batch: string | null }>(
-    tx,
-    sql`SELECT m.id::text AS id, m.status,
-               (SELECT b.number FROM payout_items l JOIN payouts p ON p.id = l.payout_id JOIN payout_batches b ON b.id = p.batch_id
-                WHERE l.commission_id = m.id AND l.live LIMIT 1) AS batch
-        FROM commissions m WHERE m.id = ANY(${pgArray(commissionIds)}::bigint[])`,
-  );
-  const byId = new Map(state.map((c) => [c.id, c]));
-  const taken: string[] = [];
-  for (const id of commissionIds) {
-    const c = byId.get(id);
-    if (!c) problems.push({ field: `commission ${id}`, message: 'does not exist' });
-    else if (c.batch) {
-      taken.push(id);
-      problems.push({ field: `commission ${id}`, message: `already taken by batch ${c.batch}` });
-    } else if (c.status !== 'payable')
-      problems.push({ field: `commission ${id}`, message: `is ${c.status}, not payable` });
-  }
+  const { problems, taken } = await commissionProblems(tx, commissionIds);
   const rowsByAffiliate = new Map(preview.map((r) => [r.affiliateId, r]));
-  const ids = expected.map((e) => e.affiliateId);
-  const current = await rows<{
-    affiliate_id: string;
-    commission_ids: string | null;
-    adjustment_ids: string | null;
-  }>(
+  const items = await owedNow(
     tx,
-    sql`SELECT a.id AS affiliate_id,
-               (SELECT string_agg(m.id::text, ',') FROM commissions m WHERE m.affiliate_id = a.id AND ${eligibleCommissionsSql(now, cutoff)}) AS commission_ids,
-               (SELECT string_agg(d.id, ',') FROM adjustments d WHERE d.affiliate_id = a.id AND ${eligibleAdjustmentsSql(cutoff)}) AS adjustment_ids
-        FROM affiliates a WHERE a.id = ANY(${pgArray(ids)}::text[])`,
+    expected.map((e) => e.affiliateId),
+    now,
+    cutoff,
   );
-  const items = new Map(current.map((c) => [c.affiliate_id, c]));
-  const same = (a: readonly string[], b: string | null) => {
-    const x = [...a].sort();
-    const y = (b ? b.split(',') : []).sort();
-    return x.length === y.length && x.every((v, i) => v === y[i]);
-  };
   for (const e of expected) {
-    const r = rowsByAffiliate.get(e.affiliateId);
-    const where = `affiliate ${e.affiliateId}`;
-    if (!r) {
-      problems.push({ field: where, message: 'has nothing payable any more' });
-      continue;
-    }
-    if (!r.eligible)
-      problems.push({ field: where, message: `is no longer eligible (${r.reasons.join(', ')})` });
-    if (
-      r.provider !== e.provider ||
-      r.channelCode !== e.channelCode ||
-      r.accountNumber !== e.accountNumber
-    ) {
-      problems.push({
-        field: where,
-        message: 'payout destination changed since the batch was prepared',
-      });
-    }
-    if (r.currency !== e.currency || r.amountMinor !== e.amountMinor) {
-      problems.push({
-        field: where,
-        message: `amount is now ${r.amountMinor} ${r.currency}, prepared ${e.amountMinor} ${e.currency}`,
-      });
-    }
-    const c = items.get(e.affiliateId);
-    if (
-      !c ||
-      !same(e.commissionIds, c.commission_ids) ||
-      !same(e.adjustmentIds, c.adjustment_ids)
-    ) {
-      problems.push({
-        field: where,
-        message: 'its payable commissions or adjustments changed since the batch was prepared',
-      });
-    }
+    problems.push(
+      ...payoutProblems(e, rowsByAffiliate.get(e.affiliateId), items.get(e.affiliateId)),
+    );
   }
   if (problems.length > 0) {
     const lead =
@@ -491,4 +554,107 @@ async function assertExpected(
       problems,
     );
   }
+}
+
+/**
+ * Each named commission that cannot be paid any more: gone, taken by a live payout (listed in
+ * `taken`, with the batch in the problem), or no longer payable. One statement for all of them.
+ */
+async function commissionProblems(
+  tx: CentralTx,
+  commissionIds: readonly string[],
+): Promise<{ problems: Problem[]; taken: string[] }> {
+  const state = await rows<{ id: string; status: string; batch: string | null }>(
+    tx,
+    sql`SELECT m.id::text AS id, m.status,
+               (SELECT b.number FROM payout_items l JOIN payouts p ON p.id = l.payout_id JOIN payout_batches b ON b.id = p.batch_id
+                WHERE l.commission_id = m.id AND l.live LIMIT 1) AS batch
+        FROM commissions m WHERE m.id = ANY(${pgArray(commissionIds)}::bigint[])`,
+  );
+  const byId = new Map(state.map((c) => [c.id, c]));
+  const problems: Problem[] = [];
+  const taken: string[] = [];
+  for (const id of commissionIds) {
+    const c = byId.get(id);
+    if (!c) problems.push({ field: `commission ${id}`, message: 'does not exist' });
+    else if (c.batch) {
+      taken.push(id);
+      problems.push({ field: `commission ${id}`, message: `already taken by batch ${c.batch}` });
+    } else if (c.status !== 'payable')
+      problems.push({ field: `commission ${id}`, message: `is ${c.status}, not payable` });
+  }
+  return { problems, taken };
+}
+
+interface OwedNow {
+  affiliate_id: string;
+  commission_ids: string | null;
+  adjustment_ids: string | null;
+}
+
+/** Per affiliate, the ids of what a batch would take now (the eligibility SQL), in one statement. */
+async function owedNow(
+  tx: CentralTx,
+  affiliateIds: readonly string[],
+  now: Date,
+  cutoff: Date | undefined,
+): Promise<Map<string, OwedNow>> {
+  const current = await rows<OwedNow>(
+    tx,
+    sql`SELECT a.id AS affiliate_id,
+               (SELECT string_agg(m.id::text, ',') FROM commissions m WHERE m.affiliate_id = a.id AND ${eligibleCommissionsSql(now, cutoff)}) AS commission_ids,
+               (SELECT string_agg(d.id, ',') FROM adjustments d WHERE d.affiliate_id = a.id AND ${eligibleAdjustmentsSql(cutoff)}) AS adjustment_ids
+        FROM affiliates a WHERE a.id = ANY(${pgArray(affiliateIds)}::text[])`,
+  );
+  return new Map(current.map((c) => [c.affiliate_id, c]));
+}
+
+/** The same ids, in any order (`listed`: comma-separated, as string_agg gives them). */
+function sameIds(prepared: readonly string[], listed: string | null): boolean {
+  const x = [...prepared].sort();
+  const y = (listed ? listed.split(',') : []).sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * How one prepared payout differs from what the central store would pay now: eligibility,
+ * destination, amount, and the very commissions and adjustments.
+ */
+function payoutProblems(
+  e: ExpectedPayout,
+  r: PreviewRow | undefined,
+  c: OwedNow | undefined,
+): Problem[] {
+  const where = `affiliate ${e.affiliateId}`;
+  if (!r) return [{ field: where, message: 'has nothing payable any more' }];
+  const problems: Problem[] = [];
+  if (!r.eligible)
+    problems.push({ field: where, message: `is no longer eligible (${r.reasons.join(', ')})` });
+  if (
+    r.provider !== e.provider ||
+    r.channelCode !== e.channelCode ||
+    r.accountNumber !== e.accountNumber
+  ) {
+    problems.push({
+      field: where,
+      message: 'payout destination changed since the batch was prepared',
+    });
+  }
+  if (r.currency !== e.currency || r.amountMinor !== e.amountMinor) {
+    problems.push({
+      field: where,
+      message: `amount is now ${r.amountMinor} ${r.currency}, prepared ${e.amountMinor} ${e.currency}`,
+    });
+  }
+  if (
+    !c ||
+    !sameIds(e.commissionIds, c.commission_ids) ||
+    !sameIds(e.adjustmentIds, c.adjustment_ids)
+  ) {
+    problems.push({
+      field: where,
+      message: 'its payable commissions or adjustments changed since the batch was prepared',
+    });
+  }
+  return problems;
 }

@@ -13,6 +13,8 @@ import { roleHas, type Permission, type Role } from '../../shared/permissions.js
 import { batchContentHash, type HashedPayout } from './content-hash.js';
 import type { ExpectedPayout } from './create.js';
 import { payoutIdFor } from './ids.js';
+import { ratesUsed } from './rates-used.js';
+import { assert } from '../../shared/assert.js';
 import {
   decideRows,
   summarise,
@@ -90,49 +92,54 @@ interface Owed {
   amounts: Map<string, bigint>;
 }
 
+type Aggregate = Raw & Owed;
+
+/** The aggregates of (affiliate, commission currency), keyed by aggregateKey. */
+type Aggregates = Map<string, Aggregate>;
+
+const aggregateKey = (affiliate: string, currency: string) => `${affiliate}\u0000${currency}`;
+
+/** The aggregate of an affiliate in a currency, made empty on first use. */
+function aggregateOf(agg: Aggregates, affiliate: string, currency: string): Aggregate {
+  let r = agg.get(aggregateKey(affiliate, currency));
+  if (!r) {
+    r = {
+      affiliate_id: affiliate,
+      name: '',
+      status: '',
+      kyc_status: '',
+      payout_provider: null,
+      payout_channel_code: null,
+      payout_account_number: null,
+      payout_account_holder_name: null,
+      payout_hold: null,
+      payout_currency: '',
+      currency,
+      commissions: '0',
+      commission_count: 0,
+      held_count: 0,
+      adjustments: '0',
+      adjustment_count: 0,
+      commissionIds: [],
+      adjustmentIds: [],
+      amounts: new Map(),
+    };
+    agg.set(aggregateKey(affiliate, currency), r);
+  }
+  return r;
+}
+
 /**
- * The offline preview: the central preview's decisions over the cache. Also returns, per
- * affiliate, the commissions and adjustments a batch would take.
+ * Counts the open commissions into their aggregates: payable ones out of their hold and before the
+ * cutoff are owed (as eligibleCommissionsSql), those still in their hold are counted as held.
  */
-export function previewOffline(
+function addCommissions(
   cache: LocalCache,
-  filters: PreviewFilters,
-  now: Date,
-): { preview: Preview; owed: Map<string, Owed> } {
-  const nowMs = now.getTime();
-  const cutoffMs = filters.cutoff?.getTime() ?? null;
-  const ids =
-    filters.affiliateIds && filters.affiliateIds.length > 0 ? new Set(filters.affiliateIds) : null;
-  const agg = new Map<string, Raw & Owed>();
-  const key = (a: string, c: string) => `${a}\u0000${c}`;
-  const get = (affiliate: string, currency: string) => {
-    let r = agg.get(key(affiliate, currency));
-    if (!r) {
-      r = {
-        affiliate_id: affiliate,
-        name: '',
-        status: '',
-        kyc_status: '',
-        payout_provider: null,
-        payout_channel_code: null,
-        payout_account_number: null,
-        payout_account_holder_name: null,
-        payout_hold: null,
-        payout_currency: '',
-        currency,
-        commissions: '0',
-        commission_count: 0,
-        held_count: 0,
-        adjustments: '0',
-        adjustment_count: 0,
-        commissionIds: [],
-        adjustmentIds: [],
-        amounts: new Map(),
-      };
-      agg.set(key(affiliate, currency), r);
-    }
-    return r;
-  };
+  agg: Aggregates,
+  ids: ReadonlySet<string> | null,
+  nowMs: number,
+  cutoffMs: number | null,
+): void {
   const commissions = cache.sqlite
     .prepare(
       `SELECT m.id, m.affiliate_id, m.currency, m.amount_minor, m.status, m.reason, m.available_at, m.occurred_at FROM commissions m
@@ -151,7 +158,7 @@ export function previewOffline(
   for (const m of commissions) {
     if (ids && !ids.has(m.affiliate_id)) continue;
     const available = timestampMs(m.available_at);
-    const r = get(m.affiliate_id, m.currency.trim());
+    const r = aggregateOf(agg, m.affiliate_id, m.currency.trim());
     if (
       m.status === 'payable' &&
       available <= nowMs &&
@@ -168,6 +175,15 @@ export function previewOffline(
       r.held_count++;
     }
   }
+}
+
+/** Counts the adjustments in no live payout and made by the cutoff into their aggregates. */
+function addAdjustments(
+  cache: LocalCache,
+  agg: Aggregates,
+  ids: ReadonlySet<string> | null,
+  cutoffMs: number | null,
+): void {
   const adjustments = cache.sqlite
     .prepare(
       `SELECT d.id, d.affiliate_id, d.currency, d.amount_minor, d.created_at FROM adjustments d
@@ -183,18 +199,25 @@ export function previewOffline(
   for (const d of adjustments) {
     if (ids && !ids.has(d.affiliate_id)) continue;
     if (cutoffMs !== null && timestampMs(d.created_at) > cutoffMs) continue;
-    const r = get(d.affiliate_id, d.currency.trim());
+    const r = aggregateOf(agg, d.affiliate_id, d.currency.trim());
     r.adjustments = (BigInt(r.adjustments) + BigInt(d.amount_minor)).toString();
     r.adjustment_count++;
     r.adjustmentIds.push(d.id);
     r.amounts.set(d.id, BigInt(d.amount_minor));
   }
+}
+
+/**
+ * The aggregates with something in them, completed with their affiliate's record and filtered by
+ * provider and payout currency, in the central query's order (so batches split the same way).
+ */
+function withAffiliates(cache: LocalCache, agg: Aggregates, filters: PreviewFilters): Aggregate[] {
   const affiliates = new Map(
     (cache.sqlite.prepare('SELECT * FROM affiliates').all() as Record<string, string | null>[]).map(
       (a) => [a.id as string, a],
     ),
   );
-  const raw: (Raw & Owed)[] = [];
+  const raw: Aggregate[] = [];
   for (const r of agg.values()) {
     if (r.commission_count === 0 && r.held_count === 0 && r.adjustment_count === 0) continue;
     const a = affiliates.get(r.affiliate_id);
@@ -214,14 +237,51 @@ export function previewOffline(
       payout_currency: (a.payout_currency ?? '').trim(),
     });
   }
-  // The central query's order, so that batches split the same way.
-  raw.sort(
+  return raw.sort(
     (x, y) =>
       cmp(x.payout_currency, y.payout_currency) ||
       cmp(x.payout_provider ?? '\uffff', y.payout_provider ?? '\uffff') ||
       cmp(x.affiliate_id, y.affiliate_id) ||
       cmp(x.currency, y.currency),
   );
+}
+
+/** What each decided row takes: the aggregate of its affiliate in its source currency. */
+function owedByAffiliate(
+  rows: readonly PreviewRow[],
+  raw: readonly Aggregate[],
+): Map<string, Owed> {
+  const byKey = new Map(raw.map((r) => [aggregateKey(r.affiliate_id, r.currency), r]));
+  const owed = new Map<string, Owed>();
+  for (const row of rows) {
+    const r = byKey.get(aggregateKey(row.affiliateId, row.sourceCurrency));
+    if (r)
+      owed.set(row.affiliateId, {
+        commissionIds: r.commissionIds,
+        adjustmentIds: r.adjustmentIds,
+        amounts: r.amounts,
+      });
+  }
+  return owed;
+}
+
+/**
+ * The offline preview: the central preview's decisions over the cache. Also returns, per
+ * affiliate, the commissions and adjustments a batch would take.
+ */
+export function previewOffline(
+  cache: LocalCache,
+  filters: PreviewFilters,
+  now: Date,
+): { preview: Preview; owed: Map<string, Owed> } {
+  const nowMs = now.getTime();
+  const cutoffMs = filters.cutoff?.getTime() ?? null;
+  const ids =
+    filters.affiliateIds && filters.affiliateIds.length > 0 ? new Set(filters.affiliateIds) : null;
+  const agg: Aggregates = new Map();
+  addCommissions(cache, agg, ids, nowMs, cutoffMs);
+  addAdjustments(cache, agg, ids, cutoffMs);
+  const raw = withAffiliates(cache, agg, filters);
   const versions = ruleVersions(cache);
   // No splits offline: a split payout's parts and adjustments are made by the central store, so
   // offline a payout above its channel's maximum is deferred as before
@@ -232,19 +292,7 @@ export function previewOffline(
     fxRates: filters.fxRates,
     split: false,
   });
-  // What each decided row takes: the aggregate of its affiliate in its source currency.
-  const byKey = new Map(raw.map((r) => [key(r.affiliate_id, r.currency), r]));
-  const owed = new Map<string, Owed>();
-  for (const row of rows) {
-    const r = byKey.get(key(row.affiliateId, row.sourceCurrency));
-    if (r)
-      owed.set(row.affiliateId, {
-        commissionIds: r.commissionIds,
-        adjustmentIds: r.adjustmentIds,
-        amounts: r.amounts,
-      });
-  }
-  return { preview: summarise(rows, now, filters.cutoff), owed };
+  return { preview: summarise(rows, now, filters.cutoff), owed: owedByAffiliate(rows, raw) };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -285,136 +333,126 @@ export function createOffline(
 } {
   require(operator, 'batches.create');
   const { preview, owed } = previewOffline(cache, filters, now);
-  // The operator's own exclusions (unticked in the preview), as online (batches/create.ts).
-  const leftOut = new Set(filters.leftOut ?? []);
+  const eligible = chosenRows(preview, filters.leftOut);
+  const batchId = randomUUID();
+  const fxRates = ratesUsed(filters.fxRates, eligible);
+  const highValue = eligible.some((r) => r.highValue);
+  const expected = expectedPayouts(eligible, owed);
+  const hashed: HashedPayout[] = eligible.map((r) =>
+    hashedPayout(r, batchId, owedOf(owed, r.affiliateId)),
+  );
+  const contentHash = batchContentHash({ batchId, payouts: hashed, fxRates });
+  const batch = { id: batchId, contentHash, fxRates, highValue, cutoff: filters.cutoff };
+  const summary = { payouts: eligible.length, totals: preview.totals };
+  const changes: CacheChange[] = [localBatchChange(batch, summary, operator, now)];
+  let itemKey = belowLocalKeys(cache, 'payout_items');
+  for (const r of eligible) {
+    const made = payoutChanges(r, batchId, owedOf(owed, r.affiliateId), itemKey, operator, now);
+    for (const c of made.changes) changes.push(c);
+    itemKey = made.nextItemKey;
+  }
+  const commandId = enqueue(cache, {
+    name: 'batch.create',
+    operator: operator.username,
+    input: createInput(filters, eligible, batchId, expected),
+    changes,
+  });
+  return {
+    batchId,
+    payouts: eligible.length,
+    contentHash,
+    requiredApprovals: highValue ? 2 : 1,
+    commandId,
+  };
+}
+
+/**
+ * The rows the batch pays: eligible and not unticked by the operator (as online, batches/create.ts);
+ * refused when none is left.
+ */
+function chosenRows(preview: Preview, leftOutIds: readonly string[] | undefined): PreviewRow[] {
+  const leftOut = new Set(leftOutIds ?? []);
   const eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
   if (eligible.length === 0)
     throw new TreasuryError(
       'VALIDATION',
       'nothing to pay: no affiliate is eligible with these filters (offline preview)',
     );
-  const batchId = randomUUID();
-  const fxRates = Object.fromEntries(
-    Object.entries(filters.fxRates ?? {}).filter(([pair]) =>
-      eligible.some((r) => r.fxRate !== null && `${r.sourceCurrency}/${r.currency}` === pair),
-    ),
-  );
-  const highValue = eligible.some((r) => r.highValue);
-  const expected: ExpectedPayout[] = eligible.map((r) => ({
+  return eligible;
+}
+
+function owedOf(owed: ReadonlyMap<string, Owed>, affiliateId: string): Owed {
+  const o = owed.get(affiliateId);
+  assert(o, 'every row the offline preview decided has what it takes (previewOffline)');
+  return o;
+}
+
+/** What the central store re-validates on push: per affiliate the amount, destination and items. */
+function expectedPayouts(
+  eligible: readonly PreviewRow[],
+  owed: ReadonlyMap<string, Owed>,
+): ExpectedPayout[] {
+  return eligible.map((r) => ({
     affiliateId: r.affiliateId,
     amountMinor: r.amountMinor,
     currency: r.currency,
     provider: r.provider!,
     channelCode: r.channelCode!,
     accountNumber: r.accountNumber!,
-    commissionIds: owed.get(r.affiliateId)!.commissionIds,
-    adjustmentIds: owed.get(r.affiliateId)!.adjustmentIds,
+    commissionIds: owedOf(owed, r.affiliateId).commissionIds,
+    adjustmentIds: owedOf(owed, r.affiliateId).adjustmentIds,
   }));
-  const hashed: HashedPayout[] = eligible.map((r) =>
-    hashedPayout(r, batchId, owed.get(r.affiliateId)!),
-  );
-  const contentHash = batchContentHash({ batchId, payouts: hashed, fxRates });
-  const changes: CacheChange[] = [];
-  changes.push({
+}
+
+/** The batch's row in the cache: DRAFT, one part, numbered LOCAL- until the push numbers it. */
+function localBatchChange(
+  batch: {
+    id: string;
+    contentHash: string;
+    fxRates: Record<string, string>;
+    highValue: boolean;
+    cutoff: Date | undefined;
+  },
+  summary: { payouts: number; totals: Preview['totals'] },
+  operator: OfflineOperator,
+  now: Date,
+): CacheChange {
+  return {
     table: 'payout_batches',
     keyColumn: 'id',
-    key: batchId,
+    key: batch.id,
     row: {
-      id: batchId,
-      number: `LOCAL-${batchId.slice(0, 8)}`,
+      id: batch.id,
+      number: `LOCAL-${batch.id.slice(0, 8)}`,
       status: 'DRAFT',
-      content_hash: contentHash,
-      fx_rates: JSON.stringify(fxRates),
+      content_hash: batch.contentHash,
+      fx_rates: JSON.stringify(batch.fxRates),
       part: 1n,
       parts: 1n,
-      cutoff: filters.cutoff ? ts(filters.cutoff) : null,
+      cutoff: batch.cutoff ? ts(batch.cutoff) : null,
       request: '{}',
-      summary: JSON.stringify({ payouts: eligible.length, totals: preview.totals, offline: true }),
-      required_approvals: highValue ? 2n : 1n,
-      high_value: highValue ? 1n : 0n,
+      summary: JSON.stringify({ payouts: summary.payouts, totals: summary.totals, offline: true }),
+      required_approvals: batch.highValue ? 2n : 1n,
+      high_value: batch.highValue ? 1n : 0n,
       created_by: operator.id,
       lease_token: 0n,
       created_at: ts(now),
       updated_at: ts(now),
     },
-  });
-  let itemKey = belowLocalKeys(cache, 'payout_items');
-  for (const r of eligible) {
-    const payoutId = payoutIdFor(batchId, r.affiliateId);
-    changes.push({
-      table: 'payouts',
-      keyColumn: 'id',
-      key: payoutId,
-      row: {
-        id: payoutId,
-        batch_id: batchId,
-        affiliate_id: r.affiliateId,
-        amount_minor: BigInt(r.amountMinor),
-        currency: r.currency,
-        source_amount_minor: BigInt(r.sourceAmountMinor),
-        source_currency: r.sourceCurrency,
-        fx_rate: r.fxRate,
-        provider: r.provider,
-        channel_code: r.channelCode,
-        account_number: r.accountNumber,
-        account_holder_name: r.accountHolderName,
-        status: 'PENDING',
-        attempt: 0n,
-        auto_retries: 0n,
-        created_at: ts(now),
-        updated_at: ts(now),
-      },
-    });
-    // The items as the central store will write them, with their amounts, so the cache keeps
-    // "payout = sum of its items" while the command waits to be pushed.
-    const o = owed.get(r.affiliateId)!;
-    const item = (commissionId: string | null, adjustmentId: string | null, amount: bigint) => {
-      changes.push({
-        table: 'payout_items',
-        keyColumn: 'id',
-        key: itemKey,
-        row: {
-          id: itemKey,
-          payout_id: payoutId,
-          commission_id: commissionId === null ? null : BigInt(commissionId),
-          adjustment_id: adjustmentId,
-          amount_minor: amount,
-          currency: r.sourceCurrency,
-          live: 1n,
-        },
-      });
-      itemKey--;
-    };
-    for (const id of o.commissionIds) item(id, null, o.amounts.get(id)!);
-    for (const id of o.adjustmentIds) item(null, id, o.amounts.get(id)!);
-    const carried = BigInt(r.carriedMinor);
-    if (carried > 0n) {
-      // The whole-unit channel's fraction: out of this payout, carried to the next (as create.ts
-      // does).
-      const adjustment = (id: string, amount: bigint) => ({
-        table: 'adjustments',
-        keyColumn: 'id',
-        key: id,
-        row: {
-          id,
-          affiliate_id: r.affiliateId,
-          commission_id: null,
-          kind: 'rounding',
-          amount_minor: amount,
-          currency: r.sourceCurrency,
-          reason: 'channel pays whole units only: fraction carried to the next payout',
-          created_by: operator.id,
-          created_at: ts(now),
-        },
-      });
-      changes.push(
-        adjustment(`round:${payoutId}:out`, -carried),
-        adjustment(`round:${payoutId}:carry`, carried),
-      );
-      item(null, `round:${payoutId}:out`, -carried);
-    }
-  }
-  const input = {
+  };
+}
+
+/**
+ * The `batch.create` the outbox pushes: the filters, the one batch whole under its chosen id, and
+ * what it must contain.
+ */
+function createInput(
+  filters: PreviewFilters & { note?: string },
+  eligible: readonly PreviewRow[],
+  batchId: string,
+  expected: ExpectedPayout[],
+) {
+  return {
     affiliateIds: eligible.map((r) => r.affiliateId),
     provider: filters.provider,
     currency: filters.currency,
@@ -425,18 +463,137 @@ export function createOffline(
     batchId,
     expected,
   };
-  const commandId = enqueue(cache, {
-    name: 'batch.create',
-    operator: operator.username,
-    input,
-    changes,
-  });
+}
+
+interface ItemOf {
+  commissionId: string | null;
+  adjustmentId: string | null;
+  amount: bigint;
+}
+
+/**
+ * One payout's changes: the payout, its items as the central store will write them (with their
+ * amounts, so the cache keeps "payout = sum of its items" while the command waits to be pushed),
+ * and a whole-unit channel's rounding adjustments. Items take keys down from `firstItemKey`.
+ */
+function payoutChanges(
+  r: PreviewRow,
+  batchId: string,
+  o: Owed,
+  firstItemKey: bigint,
+  operator: OfflineOperator,
+  now: Date,
+): { changes: CacheChange[]; nextItemKey: bigint } {
+  const payoutId = payoutIdFor(batchId, r.affiliateId);
+  const carried = BigInt(r.carriedMinor);
+  const owedItems: ItemOf[] = [
+    ...o.commissionIds.map((id) => ({
+      commissionId: id,
+      adjustmentId: null,
+      amount: o.amounts.get(id)!,
+    })),
+    ...o.adjustmentIds.map((id) => ({
+      commissionId: null,
+      adjustmentId: id,
+      amount: o.amounts.get(id)!,
+    })),
+  ];
+  // The whole-unit channel's fraction: out of this payout, carried to the next (as create.ts does).
+  const roundingOut = `round:${payoutId}:out`;
+  const roundingItems: ItemOf[] =
+    carried > 0n ? [{ commissionId: null, adjustmentId: roundingOut, amount: -carried }] : [];
+  const items = [...owedItems, ...roundingItems].map((item, i) =>
+    itemChange(firstItemKey - BigInt(i), payoutId, r.sourceCurrency, item),
+  );
+  const rounding =
+    carried > 0n
+      ? [
+          roundingAdjustment(roundingOut, -carried, r, operator, now),
+          roundingAdjustment(`round:${payoutId}:carry`, carried, r, operator, now),
+        ]
+      : [];
   return {
-    batchId,
-    payouts: eligible.length,
-    contentHash,
-    requiredApprovals: highValue ? 2 : 1,
-    commandId,
+    changes: [
+      localPayoutChange(r, payoutId, batchId, now),
+      ...items.slice(0, owedItems.length),
+      ...rounding,
+      ...items.slice(owedItems.length),
+    ],
+    nextItemKey: firstItemKey - BigInt(items.length),
+  };
+}
+
+function localPayoutChange(
+  r: PreviewRow,
+  payoutId: string,
+  batchId: string,
+  now: Date,
+): CacheChange {
+  return {
+    table: 'payouts',
+    keyColumn: 'id',
+    key: payoutId,
+    row: {
+      id: payoutId,
+      batch_id: batchId,
+      affiliate_id: r.affiliateId,
+      amount_minor: BigInt(r.amountMinor),
+      currency: r.currency,
+      source_amount_minor: BigInt(r.sourceAmountMinor),
+      source_currency: r.sourceCurrency,
+      fx_rate: r.fxRate,
+      provider: r.provider,
+      channel_code: r.channelCode,
+      account_number: r.accountNumber,
+      account_holder_name: r.accountHolderName,
+      status: 'PENDING',
+      attempt: 0n,
+      auto_retries: 0n,
+      created_at: ts(now),
+      updated_at: ts(now),
+    },
+  };
+}
+
+function itemChange(key: bigint, payoutId: string, currency: string, item: ItemOf): CacheChange {
+  return {
+    table: 'payout_items',
+    keyColumn: 'id',
+    key,
+    row: {
+      id: key,
+      payout_id: payoutId,
+      commission_id: item.commissionId === null ? null : BigInt(item.commissionId),
+      adjustment_id: item.adjustmentId,
+      amount_minor: item.amount,
+      currency,
+      live: 1n,
+    },
+  };
+}
+
+function roundingAdjustment(
+  id: string,
+  amount: bigint,
+  r: PreviewRow,
+  operator: OfflineOperator,
+  now: Date,
+): CacheChange {
+  return {
+    table: 'adjustments',
+    keyColumn: 'id',
+    key: id,
+    row: {
+      id,
+      affiliate_id: r.affiliateId,
+      commission_id: null,
+      kind: 'rounding',
+      amount_minor: amount,
+      currency: r.sourceCurrency,
+      reason: 'channel pays whole units only: fraction carried to the next payout',
+      created_by: operator.id,
+      created_at: ts(now),
+    },
   };
 }
 

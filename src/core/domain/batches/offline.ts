@@ -91,53 +91,13 @@ export function showBatch(
   cache: LocalCache,
   input: { batch: string; payouts?: boolean; limit?: number; offset?: number },
 ) {
-  const b = cache.sqlite
-    .prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?')
-    .get(input.batch, input.batch) as BatchMirror | undefined;
-  if (!b)
-    throw new TreasuryError(
-      'NOT_FOUND',
-      `no batch ${input.batch} in this workstation's cache (offline: as of the last sync)`,
-    );
+  const b = mirroredBatch(cache, input.batch);
   const creator = cache.sqlite
     .prepare('SELECT username FROM operators WHERE id = ?')
     .get(b.created_by) as { username: string } | undefined;
-  const approvals = cache.sqlite
-    .prepare(
-      'SELECT o.username, a.content_hash, a.created_at, a.voided_at, a.void_reason FROM batch_approvals a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.batch_id = ? ORDER BY a.id',
-    )
-    .all(b.id) as {
-    username: string | null;
-    content_hash: string;
-    created_at: string;
-    voided_at: string | null;
-    void_reason: string | null;
-  }[];
-  const counts = cache.sqlite
-    .prepare(
-      'SELECT status, trim(currency) AS currency, count(*) AS n, sum(amount_minor) AS amount FROM payouts WHERE batch_id = ? GROUP BY status, trim(currency) ORDER BY status, currency',
-    )
-    .all(b.id) as { status: string; currency: string; n: bigint; amount: bigint }[];
   const summary = jsonText<{ totals?: unknown[] }>(b.summary, {});
   const payouts = input.payouts
-    ? (
-        cache.sqlite
-          .prepare(
-            `SELECT id, affiliate_id, amount_minor, trim(currency) AS currency, source_amount_minor, trim(source_currency) AS source_currency, fx_rate, provider, channel_code,
-                  status, attempt, provider_payout_id, provider_status, failure_code, split_part, split_parts
-           FROM payouts WHERE batch_id = ? ORDER BY affiliate_id, split_part LIMIT ? OFFSET ?`,
-          )
-          .all(b.id, input.limit ?? 1000, input.offset ?? 0) as Record<string, unknown>[]
-      )
-        .map((p) => ({
-          ...p,
-          amount_minor: String(p.amount_minor),
-          source_amount_minor: String(p.source_amount_minor),
-          attempt: Number(p.attempt),
-        }))
-        .map((p) =>
-          withStateMeaning(p as typeof p & { provider: string; provider_status: string | null }),
-        )
+    ? payoutsPage(cache, b.id, input.limit ?? 1000, input.offset ?? 0)
     : undefined;
   return {
     id: b.id,
@@ -159,19 +119,8 @@ export function showBatch(
     completed_at: isoText(b.completed_at),
     created_by_name: creator?.username ?? null,
     totals: summary.totals ?? [],
-    approvals: approvals.map((a) => ({
-      by: a.username,
-      contentHash: a.content_hash,
-      at: isoText(a.created_at),
-      valid: !a.voided_at && a.content_hash === b.content_hash,
-      voidReason: a.void_reason,
-    })),
-    payoutsByStatus: counts.map((c) => ({
-      status: c.status,
-      currency: c.currency,
-      payouts: Number(c.n),
-      amountMinor: String(c.amount),
-    })),
+    approvals: approvalsOf(cache, b),
+    payoutsByStatus: payoutsByStatus(cache, b.id),
     allowedActions: allowedActions(b.status),
     lease: b.lease_owner
       ? {
@@ -183,6 +132,78 @@ export function showBatch(
     payouts,
     offline: true,
   };
+}
+
+/** The batch by id or number, as last synced (or as prepared offline). */
+function mirroredBatch(cache: LocalCache, ref: string): BatchMirror {
+  const b = cache.sqlite
+    .prepare('SELECT * FROM payout_batches WHERE id = ? OR number = ?')
+    .get(ref, ref) as BatchMirror | undefined;
+  if (!b)
+    throw new TreasuryError(
+      'NOT_FOUND',
+      `no batch ${ref} in this workstation's cache (offline: as of the last sync)`,
+    );
+  return b;
+}
+
+/** Every approval given, valid only when not voided and for the batch's current content. */
+function approvalsOf(cache: LocalCache, b: BatchMirror) {
+  const approvals = cache.sqlite
+    .prepare(
+      'SELECT o.username, a.content_hash, a.created_at, a.voided_at, a.void_reason FROM batch_approvals a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.batch_id = ? ORDER BY a.id',
+    )
+    .all(b.id) as {
+    username: string | null;
+    content_hash: string;
+    created_at: string;
+    voided_at: string | null;
+    void_reason: string | null;
+  }[];
+  return approvals.map((a) => ({
+    by: a.username,
+    contentHash: a.content_hash,
+    at: isoText(a.created_at),
+    valid: !a.voided_at && a.content_hash === b.content_hash,
+    voidReason: a.void_reason,
+  }));
+}
+
+/** The batch's payouts counted and summed per status and currency. */
+function payoutsByStatus(cache: LocalCache, batchId: string) {
+  const counts = cache.sqlite
+    .prepare(
+      'SELECT status, trim(currency) AS currency, count(*) AS n, sum(amount_minor) AS amount FROM payouts WHERE batch_id = ? GROUP BY status, trim(currency) ORDER BY status, currency',
+    )
+    .all(batchId) as { status: string; currency: string; n: bigint; amount: bigint }[];
+  return counts.map((c) => ({
+    status: c.status,
+    currency: c.currency,
+    payouts: Number(c.n),
+    amountMinor: String(c.amount),
+  }));
+}
+
+/** A page of the batch's payouts, with what the provider's state means. */
+function payoutsPage(cache: LocalCache, batchId: string, limit: number, offset: number) {
+  return (
+    cache.sqlite
+      .prepare(
+        `SELECT id, affiliate_id, amount_minor, trim(currency) AS currency, source_amount_minor, trim(source_currency) AS source_currency, fx_rate, provider, channel_code,
+                  status, attempt, provider_payout_id, provider_status, failure_code, split_part, split_parts
+           FROM payouts WHERE batch_id = ? ORDER BY affiliate_id, split_part LIMIT ? OFFSET ?`,
+      )
+      .all(batchId, limit, offset) as Record<string, unknown>[]
+  )
+    .map((p) => ({
+      ...p,
+      amount_minor: String(p.amount_minor),
+      source_amount_minor: String(p.source_amount_minor),
+      attempt: Number(p.attempt),
+    }))
+    .map((p) =>
+      withStateMeaning(p as typeof p & { provider: string; provider_status: string | null }),
+    );
 }
 
 /**

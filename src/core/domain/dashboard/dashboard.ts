@@ -10,7 +10,7 @@ import type { LocalCache } from '../../platform/cache/cache.js';
 import { isoText, mirrorInstant } from '../../platform/cache/mirror-text.js';
 import { rows, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
-import { defineQuery } from '../../platform/kernel/router.js';
+import { defineQuery, type ActorContext } from '../../platform/kernel/router.js';
 import { events as securityEvents } from '../security/commands.js';
 import { decidedPayables } from '../payables/decided.js';
 import { payablesSet } from '../payables/offline.js';
@@ -148,78 +148,91 @@ export const summary = defineQuery({
       ctx.tx,
       sql`SELECT status, count(*)::int AS n FROM payout_batches GROUP BY status ORDER BY status`,
     );
-    const failures = await rows<{
-      id: string;
-      batch_id: string;
-      number: string;
-      affiliate_id: string;
-      amount_minor: string;
-      currency: string;
-      provider: string;
-      failure_code: string | null;
-      last_error: string | null;
-      at: Date | string;
-    }>(
-      ctx.tx,
-      sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code,
-                 t.last_error, coalesce(p.settled_at, p.updated_at) AS at
-          FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
-          LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
-          WHERE p.status = 'FAILED' ORDER BY coalesce(p.settled_at, p.updated_at) DESC, p.id DESC LIMIT ${RECENT_FAILURES}`,
-    );
-    const [calc] = await rows<{
-      finished_at: Date | string;
-      as_of: Date | string;
-      conversions: number | null;
-    }>(
-      ctx.tx,
-      sql`SELECT finished_at, as_of, (summary ->> 'conversions')::int AS conversions FROM calc_runs ORDER BY finished_at DESC LIMIT 1`,
-    );
-    // The same permission and the same rows as `security.events`: the dashboard shows a preview of
-    // that list.
-    const permission = securityEvents.permission;
-    const maySee =
-      permission === 'signed_in' ||
-      (permission !== 'public' && roleHas(ctx.actor.role, permission));
-    let security: DashboardSummary['security'] = null;
-    if (maySee) {
-      const [{ n } = { n: 0 }] = await rows<{ n: number }>(
-        ctx.tx,
-        sql`SELECT count(*)::int AS n FROM security_events WHERE acknowledged_at IS NULL`,
-      );
-      security = {
-        unacknowledged: Number(n),
-        recent: await securityEvents.run(ctx, { limit: RECENT_EVENTS }),
-      };
-    }
+    const recentFailures = await recentFailuresOf(ctx.tx);
+    const calcLastRun = await lastCalcRun(ctx.tx);
+    const security = await securityPreview(ctx);
     return {
       payables,
       batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
       executions: await executions(ctx.tx),
-      recentFailures: failures.map((f) => ({
-        payoutId: f.id,
-        batchId: f.batch_id,
-        batchNumber: f.number,
-        affiliateId: f.affiliate_id,
-        amountMinor: f.amount_minor,
-        currency: f.currency,
-        provider: f.provider,
-        failureCode: f.failure_code,
-        error: f.last_error ?? f.failure_code,
-        at: isoOf(f.at)!,
-      })),
+      recentFailures,
       security,
-      calcLastRun: calc
-        ? {
-            at: isoOf(calc.finished_at)!,
-            asOf: isoOf(calc.as_of)!,
-            conversions: Number(calc.conversions ?? 0),
-          }
-        : null,
+      calcLastRun,
     };
   },
   offline: (ctx) => dashboardOffline(ctx.cache, ctx.now),
 });
+
+/** The newest failed payouts, with their current attempt's error. */
+async function recentFailuresOf(tx: CentralTx): Promise<RecentFailure[]> {
+  const failures = await rows<{
+    id: string;
+    batch_id: string;
+    number: string;
+    affiliate_id: string;
+    amount_minor: string;
+    currency: string;
+    provider: string;
+    failure_code: string | null;
+    last_error: string | null;
+    at: Date | string;
+  }>(
+    tx,
+    sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code,
+               t.last_error, coalesce(p.settled_at, p.updated_at) AS at
+        FROM payouts p JOIN payout_batches b ON b.id = p.batch_id
+        LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
+        WHERE p.status = 'FAILED' ORDER BY coalesce(p.settled_at, p.updated_at) DESC, p.id DESC LIMIT ${RECENT_FAILURES}`,
+  );
+  return failures.map((f) => ({
+    payoutId: f.id,
+    batchId: f.batch_id,
+    batchNumber: f.number,
+    affiliateId: f.affiliate_id,
+    amountMinor: f.amount_minor,
+    currency: f.currency,
+    provider: f.provider,
+    failureCode: f.failure_code,
+    error: f.last_error ?? f.failure_code,
+    at: isoOf(f.at)!,
+  }));
+}
+
+async function lastCalcRun(tx: CentralTx): Promise<DashboardSummary['calcLastRun']> {
+  const [calc] = await rows<{
+    finished_at: Date | string;
+    as_of: Date | string;
+    conversions: number | null;
+  }>(
+    tx,
+    sql`SELECT finished_at, as_of, (summary ->> 'conversions')::int AS conversions FROM calc_runs ORDER BY finished_at DESC LIMIT 1`,
+  );
+  if (!calc) return null;
+  return {
+    at: isoOf(calc.finished_at)!,
+    asOf: isoOf(calc.as_of)!,
+    conversions: Number(calc.conversions ?? 0),
+  };
+}
+
+/**
+ * The same permission and the same rows as `security.events`: the dashboard shows a preview of
+ * that list (null for an operator who may not see it).
+ */
+async function securityPreview(ctx: ActorContext): Promise<DashboardSummary['security']> {
+  const permission = securityEvents.permission;
+  const maySee =
+    permission === 'signed_in' || (permission !== 'public' && roleHas(ctx.actor.role, permission));
+  if (!maySee) return null;
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+    ctx.tx,
+    sql`SELECT count(*)::int AS n FROM security_events WHERE acknowledged_at IS NULL`,
+  );
+  return {
+    unacknowledged: Number(n),
+    recent: await securityEvents.run(ctx, { limit: RECENT_EVENTS }),
+  };
+}
 
 /**
  * The dashboard offline, over the cache's mirrors as last pulled. Security events and calc runs are
@@ -235,7 +248,20 @@ export function dashboardOffline(
   const batches = cache.sqlite
     .prepare('SELECT status, count(*) AS n FROM payout_batches GROUP BY status ORDER BY status')
     .all() as { status: string; n: bigint }[];
-  const executions = cache.sqlite
+  return {
+    payables: hasRules ? payablesSet(cache, {}, now).totals() : [],
+    batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
+    executions: executionsOffline(cache, now),
+    recentFailures: recentFailuresOffline(cache),
+    security: null,
+    calcLastRun: null,
+    offline: true,
+  };
+}
+
+/** executions() over the cache. */
+function executionsOffline(cache: LocalCache, now: Date): Execution[] {
+  const list = cache.sqlite
     .prepare(
       `SELECT b.id, b.number, b.status, b.execution_started_at, count(p.id) AS total, b.lease_expires_at, b.completed_at,
               count(*) FILTER (WHERE p.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'REVERSED')) AS done,
@@ -263,6 +289,29 @@ export function dashboardOffline(
     lease_expires_at: string | null;
     completed_at: string | null;
   }[];
+  return list.map((b): Execution => ({
+    batchId: b.id,
+    number: b.number,
+    status: b.status,
+    startedAt: isoText(b.execution_started_at),
+    total: Number(b.total),
+    done: Number(b.done),
+    succeeded: Number(b.succeeded),
+    failed: Number(b.failed),
+    inFlight: Number(b.in_flight),
+    pending: Number(b.pending),
+    // As last pulled: a lease seen live then may have ended since.
+    situation: situationOf(
+      b.lease_expires_at !== null && Date.parse(isoText(b.lease_expires_at)!) > now.getTime(),
+      b.completed_at !== null,
+      Number(b.pending),
+      Number(b.in_flight),
+    ),
+  }));
+}
+
+/** recentFailuresOf over the cache: no attempts mirrored, so the error is the failure code. */
+function recentFailuresOffline(cache: LocalCache): RecentFailure[] {
   const failures = cache.sqlite
     .prepare(
       `SELECT p.id, p.batch_id, b.number, p.affiliate_id, p.amount_minor, trim(p.currency) AS currency, p.provider, p.failure_code, coalesce(p.settled_at, p.updated_at) AS at
@@ -280,42 +329,16 @@ export function dashboardOffline(
     failure_code: string | null;
     at: string;
   }[];
-  return {
-    payables: hasRules ? payablesSet(cache, {}, now).totals() : [],
-    batches: batches.map((b) => ({ status: b.status, count: Number(b.n) })),
-    executions: executions.map((b): Execution => ({
-      batchId: b.id,
-      number: b.number,
-      status: b.status,
-      startedAt: isoText(b.execution_started_at),
-      total: Number(b.total),
-      done: Number(b.done),
-      succeeded: Number(b.succeeded),
-      failed: Number(b.failed),
-      inFlight: Number(b.in_flight),
-      pending: Number(b.pending),
-      // As last pulled: a lease seen live then may have ended since.
-      situation: situationOf(
-        b.lease_expires_at !== null && Date.parse(isoText(b.lease_expires_at)!) > now.getTime(),
-        b.completed_at !== null,
-        Number(b.pending),
-        Number(b.in_flight),
-      ),
-    })),
-    recentFailures: failures.map((f) => ({
-      payoutId: f.id,
-      batchId: f.batch_id,
-      batchNumber: f.number,
-      affiliateId: f.affiliate_id,
-      amountMinor: String(f.amount_minor),
-      currency: f.currency,
-      provider: f.provider,
-      failureCode: f.failure_code,
-      error: f.failure_code,
-      at: isoText(f.at),
-    })),
-    security: null,
-    calcLastRun: null,
-    offline: true,
-  };
+  return failures.map((f) => ({
+    payoutId: f.id,
+    batchId: f.batch_id,
+    batchNumber: f.number,
+    affiliateId: f.affiliate_id,
+    amountMinor: String(f.amount_minor),
+    currency: f.currency,
+    provider: f.provider,
+    failureCode: f.failure_code,
+    error: f.failure_code,
+    at: isoText(f.at),
+  }));
 }

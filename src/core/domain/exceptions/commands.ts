@@ -10,11 +10,21 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { appendAudit, type AuditEntry } from '../../platform/kernel/audit-chain.js';
 import { centralNow } from '../../platform/central/clock.js';
-import { rows } from '../../platform/central/store.js';
+import { rows, type CentralStore } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
-import { defineCommand, defineQuery, operatorIdOf } from '../../platform/kernel/router.js';
+import {
+  defineCommand,
+  defineQuery,
+  operatorIdOf,
+  type HandlerContext,
+  type Services,
+} from '../../platform/kernel/router.js';
 import { applyStatusUpdates } from '../payouts/status.js';
-import { ProviderError, type ProviderName } from '../../platform/payments/provider.js';
+import {
+  ProviderError,
+  type ProviderName,
+  type ProviderPayout,
+} from '../../platform/payments/provider.js';
 import { EXCEPTION_KINDS, listExceptions, type ExceptionsPage } from './queue.js';
 
 export const list = defineQuery({
@@ -90,76 +100,102 @@ export const cancelAtProvider = defineCommand({
   transactional: false,
   input: z.strictObject({ payoutId: z.string().uuid(), reason: note }),
   async run(ctx, input) {
-    const db = ctx.store.db;
-    const [p] = await rows<{
-      id: string;
-      status: string;
-      provider: ProviderName;
-      attempt: number;
-      provider_payout_id: string | null;
-    }>(
-      db,
-      sql`SELECT p.id, p.status, p.provider, p.attempt, coalesce(a.provider_payout_id, p.provider_payout_id) AS provider_payout_id
-          FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt WHERE p.id = ${input.payoutId}::uuid`,
-    );
-    if (!p) throw new TreasuryError('NOT_FOUND', `no payout ${input.payoutId}`);
-    if (p.status !== 'ACCEPTED' || !p.provider_payout_id) {
-      throw new TreasuryError(
-        'ILLEGAL_TRANSITION',
-        `payout ${p.id} is ${p.status}: only a payout waiting at the provider can be cancelled there`,
-      );
-    }
-    let after;
-    try {
-      after = await (await ctx.services.providers(p.provider)).cancel(p.provider_payout_id);
-    } catch (error) {
-      if (error instanceof ProviderError)
-        throw new TreasuryError(
-          'PROVIDER_UNAVAILABLE',
-          `${p.provider} could not be asked to cancel payout ${p.id}: ${error.message}; nothing changed`,
-          [],
-          { cause: error },
-        );
-      throw error;
-    }
-    return db.transaction(async (tx) => {
-      const now = await centralNow(tx);
-      const entries: AuditEntry[] = [
-        {
-          action: 'payout.cancel_at_provider',
-          entityType: 'payout',
-          entityId: p.id,
-          before: { status: p.status },
-          after: { reason: input.reason, providerStatus: after.rawStatus },
-        },
-      ];
-      const update = {
-        payoutId: p.id,
-        attempt: Number(p.attempt),
-        providerPayoutId: after.providerId,
-        status: after.status,
-        rawStatus: after.rawStatus,
-        failureCode: after.failureCode,
-        source: 'poll' as const,
-      };
-      const applied = await applyStatusUpdates(tx, [update], now, (e) => void entries.push(e));
-      await appendAudit(
-        tx,
-        {
-          operatorId: operatorIdOf(ctx),
-          commandId: ctx.commandId,
-          ip: ctx.call.ip,
-          workstationId: ctx.workstationId,
-          decision: 'allowed',
-          at: now,
-        },
-        entries,
-      );
-      return {
-        payoutId: p.id,
-        providerStatus: after.rawStatus,
-        status: applied[0]?.to ?? p.status,
-      };
-    });
+    const p = await waitingPayout(ctx.store, input.payoutId);
+    const after = await askToCancel(ctx.services, p);
+    return recordCancelAnswer(ctx, p, after, input.reason);
   },
 });
+
+interface WaitingPayout {
+  id: string;
+  status: string;
+  provider: ProviderName;
+  attempt: number;
+  provider_payout_id: string;
+}
+
+/** The payout with its current attempt's provider id; refused unless it waits at the provider. */
+async function waitingPayout(store: CentralStore, payoutId: string): Promise<WaitingPayout> {
+  const [p] = await rows<
+    Omit<WaitingPayout, 'provider_payout_id'> & { provider_payout_id: string | null }
+  >(
+    store.db,
+    sql`SELECT p.id, p.status, p.provider, p.attempt, coalesce(a.provider_payout_id, p.provider_payout_id) AS provider_payout_id
+        FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt WHERE p.id = ${payoutId}::uuid`,
+  );
+  if (!p) throw new TreasuryError('NOT_FOUND', `no payout ${payoutId}`);
+  if (p.status !== 'ACCEPTED' || !p.provider_payout_id) {
+    throw new TreasuryError(
+      'ILLEGAL_TRANSITION',
+      `payout ${p.id} is ${p.status}: only a payout waiting at the provider can be cancelled there`,
+    );
+  }
+  return { ...p, provider_payout_id: p.provider_payout_id };
+}
+
+/** The provider's answer to the cancel; a provider that cannot be asked changes nothing. */
+async function askToCancel(services: Services, p: WaitingPayout): Promise<ProviderPayout> {
+  try {
+    return await (await services.providers(p.provider)).cancel(p.provider_payout_id);
+  } catch (error) {
+    if (error instanceof ProviderError)
+      throw new TreasuryError(
+        'PROVIDER_UNAVAILABLE',
+        `${p.provider} could not be asked to cancel payout ${p.id}: ${error.message}; nothing changed`,
+        [],
+        { cause: error },
+      );
+    throw error;
+  }
+}
+
+/**
+ * The answer applied like any other news, in one transaction with the request's audit entry and
+ * whatever status change it makes.
+ */
+async function recordCancelAnswer(
+  ctx: HandlerContext,
+  p: WaitingPayout,
+  after: ProviderPayout,
+  reason: string,
+) {
+  return ctx.store.db.transaction(async (tx) => {
+    const now = await centralNow(tx);
+    const entries: AuditEntry[] = [
+      {
+        action: 'payout.cancel_at_provider',
+        entityType: 'payout',
+        entityId: p.id,
+        before: { status: p.status },
+        after: { reason, providerStatus: after.rawStatus },
+      },
+    ];
+    const update = {
+      payoutId: p.id,
+      attempt: Number(p.attempt),
+      providerPayoutId: after.providerId,
+      status: after.status,
+      rawStatus: after.rawStatus,
+      failureCode: after.failureCode,
+      source: 'poll' as const,
+    };
+    const applied = await applyStatusUpdates(tx, [update], now, (e) => void entries.push(e));
+    await appendAudit(
+      tx,
+      {
+        operatorId: operatorIdOf(ctx),
+        commandId: ctx.commandId,
+        ip: ctx.call.ip,
+        workstationId: ctx.workstationId,
+        decision: 'allowed',
+        at: now,
+      },
+      entries,
+    );
+    return {
+      payoutId: p.id,
+      providerStatus: after.rawStatus,
+      status: applied[0]?.to ?? p.status,
+    };
+  });
+}

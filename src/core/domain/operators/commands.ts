@@ -9,6 +9,7 @@ import {
   signedIn,
   STEP_UP_WINDOW_MS,
   tokenHash,
+  type HandlerContext,
 } from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { checkOperatorAddress } from '../access/ranges.js';
@@ -80,56 +81,25 @@ export const signIn = defineCommand({
     password: z.string().min(1).max(1024),
   }),
   async run(ctx, input): Promise<SignInResult> {
-    const [op] = await rows<{
-      id: string;
-      username: string;
-      role: string;
-      status: string;
-      password_hash: string;
-      failed_attempts: number;
-      locked_until: Date | null;
-    }>(
-      ctx.tx,
-      sql`SELECT id, username, role, status, password_hash, failed_attempts, locked_until FROM operators WHERE lower(username) = lower(${input.username}) FOR UPDATE`,
-    );
-    const fail = async (reason: string, operatorId: string | null): Promise<SignInResult> => {
-      // Repeated failures for a known operator are a security event (the lockout itself blocks).
-      if (operatorId && op)
-        await gate(
-          ctx,
-          await failedSignInHits(ctx.tx, { id: operatorId, username: op.username }, ctx.now),
-          operatorId,
-        );
-      ctx.audit({
-        action: 'session.signIn.failed',
-        entityType: 'operator',
-        entityId: operatorId,
-        after: { username: input.username, reason },
-      });
-      return { ok: false, reason };
-    };
+    const op = await operatorSigningIn(ctx, input.username);
     const generic = 'unknown username or wrong password';
     if (!op) {
       await hashPassword(input.password); // same cost as a real check: no user enumeration by timing
-      return fail(generic, null);
+      return refuseSignIn(ctx, input.username, generic, null);
     }
-    if (op.status !== 'active') return fail(`operator ${op.username} is ${op.status}`, op.id);
+    const refuse = (reason: string) => refuseSignIn(ctx, input.username, reason, op);
+    if (op.status !== 'active') return refuse(`operator ${op.username} is ${op.status}`);
     if (op.locked_until && new Date(op.locked_until).getTime() > ctx.now.getTime()) {
-      return fail(
+      return refuse(
         `too many failed sign-ins: locked until ${new Date(op.locked_until).toISOString()}`,
-        op.id,
       );
     }
     if (!(await verifyPassword(input.password, op.password_hash))) {
-      const attempts = Number(op.failed_attempts) + 1;
-      const lockUntil = lockedUntil(attempts, ctx.now);
-      await ctx.tx.execute(
-        sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`,
-      );
-      return fail(generic, op.id);
+      await countFailure(ctx, op);
+      return refuse(generic);
     }
     const ip = await checkOperatorAddress(ctx, op);
-    if (!ip.allowed) return fail(`sign-in refused: ${ip.reason}`, op.id);
+    if (!ip.allowed) return refuse(`sign-in refused: ${ip.reason}`);
     // The address the session comes from: the server's view when there is one, else the
     // workstation's. (the host's own knowledge of the caller first, e.g. the browser host's peer
     // address).
@@ -139,27 +109,87 @@ export const signIn = defineCommand({
       await newAddressHits(ctx.tx, { id: op.id, username: op.username }, address ? [address] : []),
       op.id,
     );
-    const token = randomBytes(32).toString('base64url');
-    rememberSecret(token);
-    await ctx.tx.execute(
-      sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`,
-    );
-    await ctx.tx.execute(
-      sql`INSERT INTO sessions (token_hash, operator_id, workstation_id, address) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId}, ${address})`,
-    );
-    ctx.audit({
-      action: 'session.signIn',
-      entityType: 'operator',
-      entityId: op.id,
-      after: { username: op.username },
-    });
-    return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
+    return openSession(ctx, op, address);
   },
   // Offline: against the operator as last synced, with the same lockout and IP binding
   // (local-sessions.ts).
   offline: (ctx, input) =>
     signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
 });
+
+interface SigningIn {
+  id: string;
+  username: string;
+  role: string;
+  status: string;
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: Date | null;
+}
+
+/** The operator by user name, any case, locked: their failure count changes in this call. */
+async function operatorSigningIn(
+  ctx: HandlerContext,
+  username: string,
+): Promise<SigningIn | undefined> {
+  const [op] = await rows<SigningIn>(
+    ctx.tx,
+    sql`SELECT id, username, role, status, password_hash, failed_attempts, locked_until FROM operators WHERE lower(username) = lower(${username}) FOR UPDATE`,
+  );
+  return op;
+}
+
+/**
+ * A refused sign-in, audited. Repeated failures for a known operator are a security event (the
+ * lockout itself blocks).
+ */
+async function refuseSignIn(
+  ctx: HandlerContext,
+  username: string,
+  reason: string,
+  op: { id: string; username: string } | null,
+): Promise<SignInResult> {
+  if (op) await gate(ctx, await failedSignInHits(ctx.tx, op, ctx.now), op.id);
+  ctx.audit({
+    action: 'session.signIn.failed',
+    entityType: 'operator',
+    entityId: op?.id ?? null,
+    after: { username, reason },
+  });
+  return { ok: false, reason };
+}
+
+/** A wrong password: one more failure, and the lockout once there are too many. */
+async function countFailure(ctx: HandlerContext, op: SigningIn): Promise<void> {
+  const attempts = Number(op.failed_attempts) + 1;
+  const lockUntil = lockedUntil(attempts, ctx.now);
+  await ctx.tx.execute(
+    sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`,
+  );
+}
+
+/** The session opened: its token (only its hash is stored), the failure count cleared, audited. */
+async function openSession(
+  ctx: HandlerContext,
+  op: SigningIn,
+  address: string | null,
+): Promise<SignInResult> {
+  const token = randomBytes(32).toString('base64url');
+  rememberSecret(token);
+  await ctx.tx.execute(
+    sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ${op.id}`,
+  );
+  await ctx.tx.execute(
+    sql`INSERT INTO sessions (token_hash, operator_id, workstation_id, address) VALUES (${tokenHash(token)}, ${op.id}, ${ctx.workstationId}, ${address})`,
+  );
+  ctx.audit({
+    action: 'session.signIn',
+    entityType: 'operator',
+    entityId: op.id,
+    after: { username: op.username },
+  });
+  return { ok: true, token, operator: { id: op.id, username: op.username, role: op.role } };
+}
 
 /**
  * Step-up: the operator confirms their password inside a session before approve, execute or a

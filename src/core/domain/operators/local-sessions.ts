@@ -103,55 +103,74 @@ export async function signInOffline(
 ): Promise<SignInResult & { offline: true }> {
   const generic =
     'unknown username or wrong password (offline sign-in checks the password last used on this workstation while online)';
-  const v = cache.sqlite
-    .prepare(
-      'SELECT operator_id, username, verifier, failed_attempts, locked_until FROM local_verifiers WHERE lower(username) = lower(?)',
-    )
-    .get(username) as
-    | {
-        operator_id: string;
-        username: string;
-        verifier: string;
-        failed_attempts: number;
-        locked_until: bigint | null;
-      }
-    | undefined;
+  const v = cachedVerifier(cache, username);
   if (!v) {
     await hashPassword(password); // the same cost as a real check: no enumeration by timing
-    return {
-      ok: false,
-      reason: `${generic}; an operator must sign in online once on this workstation before signing in offline`,
-      offline: true,
-    };
+    return refusedOffline(
+      `${generic}; an operator must sign in online once on this workstation before signing in offline`,
+    );
   }
   if (v.locked_until !== null && Number(v.locked_until) > now.getTime()) {
-    return {
-      ok: false,
-      reason: `too many failed sign-ins: offline sign-in locked until ${new Date(Number(v.locked_until)).toISOString()}`,
-      offline: true,
-    };
+    return refusedOffline(
+      `too many failed sign-ins: offline sign-in locked until ${new Date(Number(v.locked_until)).toISOString()}`,
+    );
   }
   if (!(await verifyPassword(password, v.verifier))) {
-    const attempts = Number(v.failed_attempts) + 1;
-    const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
-    cache.sqlite
-      .prepare(
-        'UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?',
-      )
-      .run(attempts, lockUntil, v.operator_id);
-    return { ok: false, reason: generic, offline: true };
+    countOfflineFailure(cache, v, now);
+    return refusedOffline(generic);
   }
   const op = mirroredOperator(cache, { id: v.operator_id });
   if (!op)
-    return {
-      ok: false,
-      reason: `operator ${v.username} is not in this workstation's cache: sync while online first`,
-      offline: true,
-    };
-  if (op.status !== 'active')
-    return { ok: false, reason: `operator ${op.username} is ${op.status}`, offline: true };
+    return refusedOffline(
+      `operator ${v.username} is not in this workstation's cache: sync while online first`,
+    );
+  if (op.status !== 'active') return refusedOffline(`operator ${op.username} is ${op.status}`);
   const ip = ipVerdict(cache, op, addresses);
-  if (!ip.allowed) return { ok: false, reason: `sign-in refused: ${ip.reason}`, offline: true };
+  if (!ip.allowed) return refusedOffline(`sign-in refused: ${ip.reason}`);
+  return {
+    ok: true,
+    token: openOfflineSession(cache, op, now),
+    operator: { id: op.id, username: op.username, role: op.role },
+    offline: true,
+  };
+}
+
+const refusedOffline = (reason: string): SignInResult & { offline: true } => ({
+  ok: false,
+  reason,
+  offline: true,
+});
+
+interface CachedVerifier {
+  operator_id: string;
+  username: string;
+  verifier: string;
+  failed_attempts: number;
+  locked_until: bigint | null;
+}
+
+/** The verifier an online sign-in left for this user name (any case), with its lockout. */
+function cachedVerifier(cache: LocalCache, username: string): CachedVerifier | undefined {
+  return cache.sqlite
+    .prepare(
+      'SELECT operator_id, username, verifier, failed_attempts, locked_until FROM local_verifiers WHERE lower(username) = lower(?)',
+    )
+    .get(username) as CachedVerifier | undefined;
+}
+
+/** A wrong password offline: one more failure, and the offline lockout once there are too many. */
+function countOfflineFailure(cache: LocalCache, v: CachedVerifier, now: Date): void {
+  const attempts = Number(v.failed_attempts) + 1;
+  const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
+  cache.sqlite
+    .prepare(
+      'UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?',
+    )
+    .run(attempts, lockUntil, v.operator_id);
+}
+
+/** A session that exists only on this workstation: the failures cleared; returns its token. */
+function openOfflineSession(cache: LocalCache, op: MirroredOperator, now: Date): string {
   const token = randomBytes(32).toString('base64url');
   const at = now.getTime();
   cache.sqlite.transaction(() => {
@@ -166,12 +185,7 @@ export async function signInOffline(
       )
       .run(tokenHash(token), op.id, op.username, at, at);
   })();
-  return {
-    ok: true,
-    token,
-    operator: { id: op.id, username: op.username, role: op.role },
-    offline: true,
-  };
+  return token;
 }
 
 /** The operator behind a session token, checked the way the central router checks it. */
@@ -187,34 +201,7 @@ export function resolveLocalSession(
       'not signed in: sign in first (offline, the password last used on this workstation online)',
     );
   const hash = tokenHash(token);
-  const s = cache.sqlite
-    .prepare(
-      'SELECT operator_id, origin, created_at, last_seen_at, ended_at, stepped_up_at FROM local_sessions WHERE token_hash = ?',
-    )
-    .get(hash) as
-    | {
-        operator_id: string;
-        origin: 'central' | 'offline';
-        created_at: bigint;
-        last_seen_at: bigint;
-        ended_at: bigint | null;
-        stepped_up_at: bigint | null;
-      }
-    | undefined;
-  if (!s || s.ended_at !== null)
-    throw new TreasuryError(
-      'UNAUTHENTICATED',
-      'this session is not known on this workstation any more: sign in again',
-    );
-  if (now.getTime() - Number(s.last_seen_at) > IDLE_TIMEOUT_MS) {
-    cache.sqlite
-      .prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?')
-      .run(now.getTime(), hash);
-    throw new TreasuryError(
-      'UNAUTHENTICATED',
-      'the session expired after 30 minutes without activity: sign in again',
-    );
-  }
+  const s = liveLocalSession(cache, hash, now);
   const op = mirroredOperator(cache, { id: s.operator_id });
   if (!op)
     throw new TreasuryError(
@@ -225,9 +212,7 @@ export function resolveLocalSession(
     throw new TreasuryError('UNAUTHENTICATED', `operator ${op.username} is ${op.status}`);
   const ip = ipVerdict(cache, op, addresses);
   if (!ip.allowed) {
-    cache.sqlite
-      .prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?')
-      .run(now.getTime(), hash);
+    endSessionByHash(cache, hash, now);
     throw new TreasuryError(
       'IP_NOT_ALLOWED',
       `${ip.reason}: the session of ${op.username} has ended`,
@@ -248,6 +233,43 @@ export function resolveLocalSession(
     origin: s.origin,
     stepUpCurrent: stepped,
   };
+}
+
+interface LocalSessionRow {
+  operator_id: string;
+  origin: 'central' | 'offline';
+  created_at: bigint;
+  last_seen_at: bigint;
+  ended_at: bigint | null;
+  stepped_up_at: bigint | null;
+}
+
+/** The session of a token hash, refused when unknown, ended, or idle too long (then ended). */
+function liveLocalSession(cache: LocalCache, hash: string, now: Date): LocalSessionRow {
+  const s = cache.sqlite
+    .prepare(
+      'SELECT operator_id, origin, created_at, last_seen_at, ended_at, stepped_up_at FROM local_sessions WHERE token_hash = ?',
+    )
+    .get(hash) as LocalSessionRow | undefined;
+  if (!s || s.ended_at !== null)
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      'this session is not known on this workstation any more: sign in again',
+    );
+  if (now.getTime() - Number(s.last_seen_at) > IDLE_TIMEOUT_MS) {
+    endSessionByHash(cache, hash, now);
+    throw new TreasuryError(
+      'UNAUTHENTICATED',
+      'the session expired after 30 minutes without activity: sign in again',
+    );
+  }
+  return s;
+}
+
+function endSessionByHash(cache: LocalCache, hash: string, now: Date): void {
+  cache.sqlite
+    .prepare('UPDATE local_sessions SET ended_at = ? WHERE token_hash = ?')
+    .run(now.getTime(), hash);
 }
 
 /** Keeps the local record in step with activity through the central router. */

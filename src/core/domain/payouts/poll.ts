@@ -38,7 +38,7 @@ import {
   type ProviderName,
 } from '../../platform/payments/provider.js';
 import { LOOKUP_DUE, noteStillWaiting } from './lookups.js';
-import { applyStatusUpdates, type StatusUpdate } from './status.js';
+import { applyStatusUpdates, type Applied, type StatusUpdate } from './status.js';
 
 export interface PollOptions {
   /** Only this batch (number or id). */
@@ -99,29 +99,97 @@ export async function pollPayouts(
   providers: ProviderResolver,
   options: PollOptions = {},
 ): Promise<PollResult> {
-  const db = store.db;
-  const limit = options.limit ?? 1000;
-  const batchId = options.batch ? (await loadBatch(db, options.batch)).id : null;
-  const since = options.includeSucceededSince?.toISOString() ?? null;
+  const batchId = options.batch ? (await loadBatch(store.db, options.batch)).id : null;
   const dueOnly = options.dueOnly === true;
   const candidates = await pollCandidates(store, {
     batchId,
-    since,
-    limit,
+    since: options.includeSucceededSince?.toISOString() ?? null,
+    limit: options.limit ?? 1000,
     payoutIds: options.payoutIds ?? null,
     dueOnly,
   });
-  const [{ n: unknownSkipped, not_due: notDue } = { n: 0, not_due: 0 }] = await rows<{
-    n: number;
-    not_due: number;
-  }>(
-    db,
+  const skipped = await notAsked(store, batchId, dueOnly);
+  const client = clientsOf(providers);
+  const answers = await mapLimit(candidates, options.concurrency ?? 8, (p) => ask(client, p));
+  const result = tally(candidates, answers, skipped);
+  const updates = answers.flatMap((a) => (a.kind === 'news' ? [a.update] : []));
+  if (updates.length > 0) {
+    const applied = await applyNews(store, updates, options);
+    for (const a of applied) result.changed[a.to] = (result.changed[a.to] ?? 0) + 1;
+    // Terminal news that changed nothing (a webhook got there first, or it was already known).
+    result.unchanged += updates.length - applied.length;
+  }
+  return result;
+}
+
+/**
+ * The payouts not asked this time, counted for the result: UNKNOWN ones (the executor's to
+ * resolve) and, with `dueOnly`, waiting ones whose next lookup is not due yet.
+ */
+async function notAsked(
+  store: CentralStore,
+  batchId: string | null,
+  dueOnly: boolean,
+): Promise<{ unknownSkipped: number; notDue: number }> {
+  const [{ n, not_due } = { n: 0, not_due: 0 }] = await rows<{ n: number; not_due: number }>(
+    store.db,
     sql`SELECT count(*) FILTER (WHERE p.status = 'UNKNOWN')::int AS n,
                count(*) FILTER (WHERE ${dueOnly} AND p.status = 'ACCEPTED' AND NOT ${LOOKUP_DUE})::int AS not_due
         FROM payouts p LEFT JOIN payout_attempts a ON a.payout_id = p.id AND a.attempt = p.attempt
         WHERE p.status IN ('UNKNOWN', 'ACCEPTED') AND (${batchId}::uuid IS NULL OR p.batch_id = ${batchId}::uuid)`,
   );
+  return { unknownSkipped: Number(n), notDue: Number(not_due) };
+}
 
+/** One provider client per provider for the whole poll, built on first use. */
+function clientsOf(providers: ProviderResolver): (name: ProviderName) => Promise<PayoutProvider> {
+  const clients = new Map<ProviderName, Promise<PayoutProvider>>();
+  return (name) => {
+    let c = clients.get(name);
+    if (!c) clients.set(name, (c = providers(name)));
+    return c;
+  };
+}
+
+/** What asking the provider about one candidate gave. */
+type Answer =
+  | { kind: 'news'; update: StatusUpdate; waitingAs: string | null }
+  | { kind: 'notFound' }
+  | { kind: 'error'; message: string };
+
+/**
+ * Asks the provider about one candidate. A failed call is an answer too (asked again next time);
+ * `waitingAs`: the provider's own state of a current attempt still in flight there.
+ */
+async function ask(
+  client: (name: ProviderName) => Promise<PayoutProvider>,
+  p: Candidate,
+): Promise<Answer> {
+  try {
+    const got = await (await client(p.provider)).get(p.provider_payout_id);
+    if (!got) return { kind: 'notFound' };
+    const update: StatusUpdate = {
+      payoutId: p.id,
+      attempt: Number(p.attempt),
+      providerPayoutId: got.providerId,
+      status: got.status,
+      rawStatus: got.rawStatus,
+      failureCode: got.failureCode,
+      source: 'poll',
+    };
+    const waiting = !TERMINAL_PROVIDER_STATUSES.has(got.status) && p.current;
+    return { kind: 'news', update, waitingAs: waiting ? got.rawStatus : null };
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message };
+  }
+}
+
+/** The result before any news is applied: what was asked, and what the answers say. */
+function tally(
+  candidates: readonly Candidate[],
+  answers: readonly Answer[],
+  skipped: { unknownSkipped: number; notDue: number },
+): PollResult {
   const result: PollResult = {
     checked: candidates.length,
     changed: {},
@@ -129,75 +197,52 @@ export async function pollPayouts(
     notFound: 0,
     errors: 0,
     problems: [],
-    unknownSkipped: Number(unknownSkipped),
+    unknownSkipped: skipped.unknownSkipped,
     waiting: {},
     superseded: candidates.filter((c) => !c.current).length,
-    notDue: Number(notDue),
+    notDue: skipped.notDue,
   };
-  const problem = (payoutId: string, message: string) => {
-    result.errors++;
-    if (result.problems.length < 20) result.problems.push({ payoutId, message });
-  };
-  const clients = new Map<ProviderName, Promise<PayoutProvider>>();
-  const client = (name: ProviderName) => {
-    let c = clients.get(name);
-    if (!c) clients.set(name, (c = providers(name)));
-    return c;
-  };
-
-  const answers = await mapLimit(
-    candidates,
-    options.concurrency ?? 8,
-    async (p): Promise<StatusUpdate | null> => {
-      try {
-        const got = await (await client(p.provider)).get(p.provider_payout_id);
-        if (!got) {
-          result.notFound++;
-          return null;
-        }
-        if (!TERMINAL_PROVIDER_STATUSES.has(got.status) && p.current)
-          result.waiting[got.rawStatus] = (result.waiting[got.rawStatus] ?? 0) + 1;
-        return {
-          payoutId: p.id,
-          attempt: Number(p.attempt),
-          providerPayoutId: got.providerId,
-          status: got.status,
-          rawStatus: got.rawStatus,
-          failureCode: got.failureCode,
-          source: 'poll',
-        };
-      } catch (error) {
-        problem(p.id, (error as Error).message);
-        return null;
-      }
-    },
-  );
-  const updates = answers.filter((u): u is StatusUpdate => u !== null);
-  if (updates.length > 0) {
-    const applied = await db.transaction(async (tx) => {
-      // The central clock (central/clock.ts): settlement times must not follow this workstation's
-      // clock.
-      const now = options.now?.() ?? (await centralNow(tx));
-      const entries: AuditEntry[] = [];
-      const changed = await applyStatusUpdates(tx, updates, now, (e) => void entries.push(e));
-      await noteStillWaiting(
-        tx,
-        updates.filter((u) => !TERMINAL_PROVIDER_STATUSES.has(u.status)),
-        now,
-      );
-      if (entries.length > 0)
-        await appendAudit(
-          tx,
-          { ...(options.audit ?? SYSTEM_POLLER), decision: 'allowed', at: now },
-          entries,
-        );
-      return changed;
-    });
-    for (const a of applied) result.changed[a.to] = (result.changed[a.to] ?? 0) + 1;
-    // Terminal news that changed nothing (a webhook got there first, or it was already known).
-    result.unchanged += updates.length - applied.length;
-  }
+  answers.forEach((a, i) => {
+    if (a.kind === 'notFound') result.notFound++;
+    else if (a.kind === 'error') {
+      result.errors++;
+      // The first few, to show.
+      if (result.problems.length < 20)
+        result.problems.push({ payoutId: candidates[i]!.id, message: a.message });
+    } else if (a.waitingAs !== null)
+      result.waiting[a.waitingAs] = (result.waiting[a.waitingAs] ?? 0) + 1;
+  });
   return result;
+}
+
+/**
+ * The news applied in one transaction with its audit entries: status changes, provider states,
+ * and the lookup schedule of payouts still waiting.
+ */
+async function applyNews(
+  store: CentralStore,
+  updates: readonly StatusUpdate[],
+  options: PollOptions,
+): Promise<Applied[]> {
+  return store.db.transaction(async (tx) => {
+    // The central clock (central/clock.ts): settlement times must not follow this workstation's
+    // clock.
+    const now = options.now?.() ?? (await centralNow(tx));
+    const entries: AuditEntry[] = [];
+    const changed = await applyStatusUpdates(tx, updates, now, (e) => void entries.push(e));
+    await noteStillWaiting(
+      tx,
+      updates.filter((u) => !TERMINAL_PROVIDER_STATUSES.has(u.status)),
+      now,
+    );
+    if (entries.length > 0)
+      await appendAudit(
+        tx,
+        { ...(options.audit ?? SYSTEM_POLLER), decision: 'allowed', at: now },
+        entries,
+      );
+    return changed;
+  });
 }
 
 /**

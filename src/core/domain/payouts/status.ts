@@ -126,82 +126,22 @@ export async function applyStatusUpdates(
   audit: (e: AuditEntry) => void,
 ): Promise<Applied[]> {
   if (updates.length === 0) return [];
-  const ids = [...new Set(updates.map((u) => u.payoutId))];
-  const current = await rows<{
-    id: string;
-    status: PayoutStatus;
-    attempt: number;
-    provider: ProviderName;
-    provider_status: string | null;
-  }>(
+  const current = await lockPayouts(
     tx,
-    sql`SELECT id, status, attempt, provider, provider_status FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
+    updates.map((u) => u.payoutId),
   );
-  const state = new Map(
-    current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]),
-  );
+  const known = new Set(current.map((c) => c.id));
   const attemptRows = await attemptNews(
     tx,
-    updates.filter((u) => state.has(u.payoutId)),
+    updates.filter((u) => known.has(u.payoutId)),
   );
-  const applied: (Applied & { u: StatusUpdate })[] = [];
-  const waiting = new Map<string, StatusUpdate>();
-  for (const u of updates) {
-    const cur = state.get(u.payoutId);
-    if (!cur) continue;
-    if (u.attempt !== cur.attempt) continue;
-    const next = nextPayoutStatus(cur.status, payoutStatusFor(u.status));
-    if (next === null) {
-      // Still with the provider, perhaps in a new state of its own (LOCKED, a compliance review):
-      // recorded as it arrives, so every view shows where the payout waits.
-      if (cur.status === 'ACCEPTED' && !TERMINAL_PROVIDER_STATUSES.has(u.status))
-        waiting.set(u.payoutId, u);
-      continue;
-    }
-    applied.push({ payoutId: u.payoutId, from: cur.status, to: next, u });
-    waiting.delete(u.payoutId);
-    state.set(u.payoutId, { status: next, attempt: cur.attempt });
-  }
-  await recordWaiting(tx, current, [...waiting.values()], now, audit);
-  if (attemptRows.length > 0) {
-    // Each attempt moved once, to where its news (folded in order, never backwards) leaves it; the
-    // state it was read in is required (the payout's row lock is held, so it still is).
-    await tx.execute(sql`
-      UPDATE payout_attempts a SET state = u.state, provider_payout_id = coalesce(u.provider_payout_id, a.provider_payout_id), provider_status = u.raw_status,
-             failure_code = u.failure_code, updated_at = ${now.toISOString()}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(attemptRows)}::json)
-           AS u(payout_id uuid, attempt int, was text, state text, provider_payout_id text, raw_status text, failure_code text)
-      WHERE a.payout_id = u.payout_id AND a.attempt = u.attempt AND a.state = u.was`);
-  }
-  if (applied.length === 0) return [];
-  const last = new Map<string, (typeof applied)[number]>();
-  for (const a of applied) last.set(a.payoutId, a);
-  const finals = [...last.values()];
-  await tx.execute(sql`
-    UPDATE payouts p SET status = u.status, provider_payout_id = coalesce(u.provider_payout_id, p.provider_payout_id),
-           provider_status = u.raw_status,
-           -- A paid payout carries no failure code: an earlier attempt's stays on that attempt, as history.
-           failure_code = CASE WHEN u.status = 'FAILED' THEN coalesce(u.failure_code, 'FAILED') WHEN u.status = 'SUCCEEDED' THEN NULL ELSE p.failure_code END,
-           settled_at = CASE WHEN u.status IN ('SUCCEEDED','FAILED','REVERSED') THEN ${now.toISOString()}::timestamptz ELSE p.settled_at END,
-           updated_at = ${now.toISOString()}::timestamptz
-    FROM json_to_recordset(${JSON.stringify(finals.map((a) => ({ id: a.payoutId, status: a.to, provider_payout_id: a.u.providerPayoutId, raw_status: a.u.rawStatus, failure_code: a.u.failureCode })))}::json)
-         AS u(id uuid, status text, provider_payout_id text, raw_status text, failure_code text)
-    WHERE p.id = u.id`);
-  const paid = finals
-    .filter((a) => a.to === 'SUCCEEDED' || a.to === 'REVERSED')
-    .map((a) => a.payoutId);
-  if (paid.length > 0) {
-    await tx.execute(sql`UPDATE commissions SET status = 'paid', updated_at = ${now.toISOString()}::timestamptz
-      WHERE id IN (SELECT commission_id FROM payout_items WHERE payout_id = ANY(${pgArray(paid)}::uuid[]) AND live AND commission_id IS NOT NULL) AND status <> 'paid'`);
-  }
-  const reversed = finals.filter((a) => a.to === 'REVERSED').map((a) => a.payoutId);
-  if (reversed.length > 0) {
-    await tx.execute(sql`INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_at)
-      SELECT 'rev:' || p.id, p.affiliate_id, 'reversal', p.source_amount_minor, p.source_currency,
-             'payout ' || p.id || ' was reversed by ' || p.provider || ': the amount is owed again', ${now.toISOString()}::timestamptz
-      FROM payouts p WHERE p.id = ANY(${pgArray(reversed)}::uuid[])
-      ON CONFLICT (id) DO NOTHING`);
-  }
+  const { finals, waiting } = foldPayoutNews(current, updates);
+  await recordWaiting(tx, current, waiting, now, audit);
+  await writeAttempts(tx, attemptRows, now);
+  if (finals.length === 0) return [];
+  await writePayoutStatuses(tx, finals, now);
+  await markCommissionsPaid(tx, finals, now);
+  await reopenReversed(tx, finals, now);
   for (const a of finals) {
     audit({
       action: 'payout.status',
@@ -219,6 +159,121 @@ export async function applyStatusUpdates(
     });
   }
   return finals.map(({ payoutId, from, to }) => ({ payoutId, from, to }));
+}
+
+interface LockedPayout {
+  id: string;
+  status: PayoutStatus;
+  attempt: number;
+  provider: ProviderName;
+  provider_status: string | null;
+}
+
+/** The payouts the news is about, locked (in id order: no deadlock between two appliers). */
+async function lockPayouts(tx: CentralTx, payoutIds: readonly string[]): Promise<LockedPayout[]> {
+  const ids = [...new Set(payoutIds)];
+  return rows<LockedPayout>(
+    tx,
+    sql`SELECT id, status, attempt, provider, provider_status FROM payouts WHERE id = ANY(${pgArray(ids)}::uuid[]) ORDER BY id FOR UPDATE`,
+  );
+}
+
+type Change = Applied & { u: StatusUpdate };
+
+/**
+ * The news folded in order through nextPayoutStatus, per payout: its last change (`finals`, from
+ * the status it was read in), or, when nothing changes its status, the last news of a payout still
+ * with the provider (`waiting`). News about an attempt the payout has moved on from is ignored.
+ */
+function foldPayoutNews(
+  current: readonly LockedPayout[],
+  updates: readonly StatusUpdate[],
+): { finals: Change[]; waiting: StatusUpdate[] } {
+  const state = new Map(
+    current.map((c) => [c.id, { status: c.status, attempt: Number(c.attempt) }]),
+  );
+  const applied: Change[] = [];
+  const waiting = new Map<string, StatusUpdate>();
+  for (const u of updates) {
+    const cur = state.get(u.payoutId);
+    if (!cur) continue;
+    if (u.attempt !== cur.attempt) continue;
+    const next = nextPayoutStatus(cur.status, payoutStatusFor(u.status));
+    if (next === null) {
+      // Still with the provider, perhaps in a new state of its own (LOCKED, a compliance review):
+      // recorded as it arrives, so every view shows where the payout waits.
+      if (cur.status === 'ACCEPTED' && !TERMINAL_PROVIDER_STATUSES.has(u.status))
+        waiting.set(u.payoutId, u);
+      continue;
+    }
+    applied.push({ payoutId: u.payoutId, from: cur.status, to: next, u });
+    waiting.delete(u.payoutId);
+    state.set(u.payoutId, { status: next, attempt: cur.attempt });
+  }
+  const last = new Map<string, Change>();
+  for (const a of applied) last.set(a.payoutId, a);
+  return { finals: [...last.values()], waiting: [...waiting.values()] };
+}
+
+/**
+ * Each attempt moved once, to where its news (folded in order, never backwards) leaves it; the
+ * state it was read in is required (the payout's row lock is held, so it still is).
+ */
+async function writeAttempts(
+  tx: CentralTx,
+  attemptRows: Awaited<ReturnType<typeof attemptNews>>,
+  now: Date,
+): Promise<void> {
+  if (attemptRows.length === 0) return;
+  await tx.execute(sql`
+    UPDATE payout_attempts a SET state = u.state, provider_payout_id = coalesce(u.provider_payout_id, a.provider_payout_id), provider_status = u.raw_status,
+           failure_code = u.failure_code, updated_at = ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(attemptRows)}::json)
+         AS u(payout_id uuid, attempt int, was text, state text, provider_payout_id text, raw_status text, failure_code text)
+    WHERE a.payout_id = u.payout_id AND a.attempt = u.attempt AND a.state = u.was`);
+}
+
+/** Each changed payout's new status, provider state, failure code and settlement time. */
+async function writePayoutStatuses(
+  tx: CentralTx,
+  finals: readonly Change[],
+  now: Date,
+): Promise<void> {
+  await tx.execute(sql`
+    UPDATE payouts p SET status = u.status, provider_payout_id = coalesce(u.provider_payout_id, p.provider_payout_id),
+           provider_status = u.raw_status,
+           -- A paid payout carries no failure code: an earlier attempt's stays on that attempt, as history.
+           failure_code = CASE WHEN u.status = 'FAILED' THEN coalesce(u.failure_code, 'FAILED') WHEN u.status = 'SUCCEEDED' THEN NULL ELSE p.failure_code END,
+           settled_at = CASE WHEN u.status IN ('SUCCEEDED','FAILED','REVERSED') THEN ${now.toISOString()}::timestamptz ELSE p.settled_at END,
+           updated_at = ${now.toISOString()}::timestamptz
+    FROM json_to_recordset(${JSON.stringify(finals.map((a) => ({ id: a.payoutId, status: a.to, provider_payout_id: a.u.providerPayoutId, raw_status: a.u.rawStatus, failure_code: a.u.failureCode })))}::json)
+         AS u(id uuid, status text, provider_payout_id text, raw_status text, failure_code text)
+    WHERE p.id = u.id`);
+}
+
+/** SUCCEEDED (or REVERSED: it was paid first) marks the payout's commissions paid, and only then. */
+async function markCommissionsPaid(
+  tx: CentralTx,
+  finals: readonly Change[],
+  now: Date,
+): Promise<void> {
+  const paid = finals
+    .filter((a) => a.to === 'SUCCEEDED' || a.to === 'REVERSED')
+    .map((a) => a.payoutId);
+  if (paid.length === 0) return;
+  await tx.execute(sql`UPDATE commissions SET status = 'paid', updated_at = ${now.toISOString()}::timestamptz
+    WHERE id IN (SELECT commission_id FROM payout_items WHERE payout_id = ANY(${pgArray(paid)}::uuid[]) AND live AND commission_id IS NOT NULL) AND status <> 'paid'`);
+}
+
+/** A reversal re-opens the liability: a `reversal` adjustment of the source amount, once. */
+async function reopenReversed(tx: CentralTx, finals: readonly Change[], now: Date): Promise<void> {
+  const reversed = finals.filter((a) => a.to === 'REVERSED').map((a) => a.payoutId);
+  if (reversed.length === 0) return;
+  await tx.execute(sql`INSERT INTO adjustments (id, affiliate_id, kind, amount_minor, currency, reason, created_at)
+    SELECT 'rev:' || p.id, p.affiliate_id, 'reversal', p.source_amount_minor, p.source_currency,
+           'payout ' || p.id || ' was reversed by ' || p.provider || ': the amount is owed again', ${now.toISOString()}::timestamptz
+    FROM payouts p WHERE p.id = ANY(${pgArray(reversed)}::uuid[])
+    ON CONFLICT (id) DO NOTHING`);
 }
 
 /**

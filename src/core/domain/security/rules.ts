@@ -140,39 +140,63 @@ export async function approvalHits(
   batch: { id: string; number: string; highValue: boolean },
 ): Promise<Hit[]> {
   const rules = await loadSecurityRules(ctx.tx);
-  const hits: Hit[] = [];
-  const hour = ctx.now.getUTCHours();
+  const hits = [
+    unusualHourHit(ctx.now, rules, batch),
+    batch.highValue ? await highValueBurstHit(ctx, rules, batch) : null,
+    await destinationChangedHit(ctx, rules, batch),
+    await sharedDestinationHit(ctx, batch),
+  ];
+  return hits.filter((h): h is Hit => h !== null);
+}
+
+type ApprovedBatch = { id: string; number: string };
+
+/** An approval outside business hours (UTC). */
+function unusualHourHit(now: Date, rules: SecurityRules, batch: ApprovedBatch): Hit | null {
+  const hour = now.getUTCHours();
   const { fromHour, toHour } = rules.businessHours;
-  if (hour < fromHour || hour >= toHour) {
-    hits.push({
-      kind: 'unusual_hour',
-      risk: 'medium',
-      subject: batch.id,
-      details: {
-        message: `batch ${batch.number} approved at ${ctx.now.toISOString()}, outside business hours ${fromHour}:00–${toHour}:00 UTC`,
-        batch: batch.number,
-      },
-    });
-  }
-  if (batch.highValue) {
-    const [{ n } = { n: 0 }] = await rows<{ n: number }>(
-      ctx.tx,
-      sql`SELECT count(*)::int AS n FROM batch_approvals WHERE operator_id = ${ctx.actor.operatorId}::uuid AND high_value
-            AND created_at > ${ctx.now.toISOString()}::timestamptz - ${rules.highValueBurst.windowMinutes} * interval '1 minute'`,
-    );
-    if (Number(n) + 1 >= rules.highValueBurst.count) {
-      hits.push({
-        kind: 'high_value_burst',
-        risk: 'high',
-        subject: batch.id,
-        details: {
-          message: `${ctx.actor.username} is approving a ${Number(n) + 1}th high-value batch within ${rules.highValueBurst.windowMinutes} minutes (batch ${batch.number})`,
-          batch: batch.number,
-          approvals: Number(n) + 1,
-        },
-      });
-    }
-  }
+  if (hour >= fromHour && hour < toHour) return null;
+  return {
+    kind: 'unusual_hour',
+    risk: 'medium',
+    subject: batch.id,
+    details: {
+      message: `batch ${batch.number} approved at ${now.toISOString()}, outside business hours ${fromHour}:00–${toHour}:00 UTC`,
+      batch: batch.number,
+    },
+  };
+}
+
+/** This approval would be the operator's highValueBurst.count-th high-value one within the window. */
+async function highValueBurstHit(
+  ctx: ActorContext,
+  rules: SecurityRules,
+  batch: ApprovedBatch,
+): Promise<Hit | null> {
+  const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+    ctx.tx,
+    sql`SELECT count(*)::int AS n FROM batch_approvals WHERE operator_id = ${ctx.actor.operatorId}::uuid AND high_value
+          AND created_at > ${ctx.now.toISOString()}::timestamptz - ${rules.highValueBurst.windowMinutes} * interval '1 minute'`,
+  );
+  if (Number(n) + 1 < rules.highValueBurst.count) return null;
+  return {
+    kind: 'high_value_burst',
+    risk: 'high',
+    subject: batch.id,
+    details: {
+      message: `${ctx.actor.username} is approving a ${Number(n) + 1}th high-value batch within ${rules.highValueBurst.windowMinutes} minutes (batch ${batch.number})`,
+      batch: batch.number,
+      approvals: Number(n) + 1,
+    },
+  };
+}
+
+/** The batch pays affiliates whose destination changed (after creation) within the window. */
+async function destinationChangedHit(
+  ctx: ActorContext,
+  rules: SecurityRules,
+  batch: ApprovedBatch,
+): Promise<Hit | null> {
   const changed = await rows<{ affiliate_id: string; changed_at: Date | string }>(
     ctx.tx,
     sql`SELECT p.affiliate_id, a.destination_changed_at AS changed_at FROM payouts p JOIN affiliates a ON a.id = p.affiliate_id
@@ -181,21 +205,24 @@ export async function approvalHits(
           AND a.destination_changed_at > ${ctx.now.toISOString()}::timestamptz - ${rules.destinationChangeDays} * interval '1 day'
         ORDER BY p.affiliate_id LIMIT 20`,
   );
-  if (changed.length > 0) {
-    hits.push({
-      kind: 'destination_changed',
-      risk: 'high',
-      subject: batch.id,
-      details: {
-        message: `batch ${batch.number} pays ${changed.length} affiliate(s) whose destination changed within ${rules.destinationChangeDays} days (${changed.map((c) => c.affiliate_id).join(', ')})`,
-        batch: batch.number,
-        affiliates: changed.map((c) => ({
-          id: c.affiliate_id,
-          changedAt: new Date(c.changed_at).toISOString(),
-        })),
-      },
-    });
-  }
+  if (changed.length === 0) return null;
+  return {
+    kind: 'destination_changed',
+    risk: 'high',
+    subject: batch.id,
+    details: {
+      message: `batch ${batch.number} pays ${changed.length} affiliate(s) whose destination changed within ${rules.destinationChangeDays} days (${changed.map((c) => c.affiliate_id).join(', ')})`,
+      batch: batch.number,
+      affiliates: changed.map((c) => ({
+        id: c.affiliate_id,
+        changedAt: new Date(c.changed_at).toISOString(),
+      })),
+    },
+  };
+}
+
+/** The batch pays a destination (provider, channel, account) that several affiliates share. */
+async function sharedDestinationHit(ctx: ActorContext, batch: ApprovedBatch): Promise<Hit | null> {
   const shared = await rows<{
     provider: string;
     channel_code: string;
@@ -209,24 +236,22 @@ export async function approvalHits(
           SELECT p.provider, p.channel_code, p.account_number FROM payouts p WHERE p.batch_id = ${batch.id}::uuid AND p.status <> 'CANCELLED')
         GROUP BY 1, 2, 3 HAVING count(*) > 1 ORDER BY 3 LIMIT 20`,
   );
-  if (shared.length > 0) {
-    hits.push({
-      kind: 'shared_destination',
-      risk: 'high',
-      subject: batch.id,
-      details: {
-        message: `batch ${batch.number} pays ${shared.length} destination(s) shared by several affiliates (${shared.map((s) => `${s.channel_code} …${s.account_number.slice(-4)}: ${s.affiliates}`).join('; ')})`,
-        batch: batch.number,
-        destinations: shared.map((s) => ({
-          provider: s.provider,
-          channel: s.channel_code,
-          accountLast4: s.account_number.slice(-4),
-          affiliates: s.affiliates.split(','),
-        })),
-      },
-    });
-  }
-  return hits;
+  if (shared.length === 0) return null;
+  return {
+    kind: 'shared_destination',
+    risk: 'high',
+    subject: batch.id,
+    details: {
+      message: `batch ${batch.number} pays ${shared.length} destination(s) shared by several affiliates (${shared.map((s) => `${s.channel_code} …${s.account_number.slice(-4)}: ${s.affiliates}`).join('; ')})`,
+      batch: batch.number,
+      destinations: shared.map((s) => ({
+        provider: s.provider,
+        channel: s.channel_code,
+        accountLast4: s.account_number.slice(-4),
+        affiliates: s.affiliates.split(','),
+      })),
+    },
+  };
 }
 
 /** A failed sign-in: repeated failures for one operator within the window. */
