@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { known, refusal, validated } from '../platform/kernel/admission.js';
 import type { LocalCache } from '../platform/cache/cache.js';
-import { toTreasuryError, TreasuryError } from '../shared/errors.js';
+import { toTreasuryError, TreasuryError, type ErrorCode } from '../shared/errors.js';
 import {
   asSignedIn,
   STEP_UP_WINDOW_MS,
@@ -101,6 +101,52 @@ export class OfflineRouter<C = never> {
   }
 
   /**
+   * Who the caller is and whether they may make this call (step-up included); a refusal is handed
+   * back, not thrown, so the journal line can name the actor it refused.
+   */
+  private async admit(
+    def: AnyDefinition,
+    cache: LocalCache,
+    call: Call,
+    now: Date,
+    identify: (() => Promise<Actor>) | undefined,
+  ): Promise<{ actor: Actor | null; refused: TreasuryError | null }> {
+    if (def.permission === 'public') return { actor: null, refused: null };
+    const local = identify
+      ? null
+      : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
+    const actor = identify ? await identify() : local!;
+    // Online, the central store already decided step-up for the session it knows (identify).
+    const refused = refusal(
+      def,
+      actor,
+      () => !local || local.stepUpCurrent,
+      STEP_UP_WINDOW_MS / 60_000,
+    );
+    return { actor, refused: refused ? new TreasuryError(refused.code, refused.message) : null };
+  }
+
+  /**
+   * A failed call's journal line. A damaged cache cannot take it either: the error says what to do.
+   * A key rotation that failed after replacing the file closed `cache`: the line goes to the
+   * workstation's connection as it is now, and if none opens, the failure itself stands.
+   */
+  private async journalFailure(
+    cache: LocalCache,
+    e: TreasuryError,
+    entry: { commandId: string; name: string; actor: Actor | null; at: Date },
+  ): Promise<void> {
+    if (e.code === 'CACHE_DAMAGED') return;
+    const current = cache.sqlite.open ? cache : await this.cache().catch(() => null);
+    if (current)
+      journal(current, {
+        ...entry,
+        decision: DENIALS.has(e.code) ? 'denied' : 'failed',
+        reason: `${e.code}: ${e.message}`,
+      });
+  }
+
+  /**
    * `identify`: who the session belongs to, when someone more authoritative than the cache can say
    * (online, the central store: the workstation's own calls before the first pull).
    */
@@ -111,20 +157,9 @@ export class OfflineRouter<C = never> {
     const now = this.clock();
     let actor: Actor | null = null;
     try {
-      if (def.permission !== 'public') {
-        const local = identify
-          ? null
-          : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
-        actor = identify ? await identify() : local!;
-        // Online, the central store already decided step-up for the session it knows (identify).
-        const refused = refusal(
-          def,
-          actor,
-          () => !local || local.stepUpCurrent,
-          STEP_UP_WINDOW_MS / 60_000,
-        );
-        if (refused) throw new TreasuryError(refused.code, refused.message);
-      }
+      const admitted = await this.admit(def, cache, call, now, identify);
+      actor = admitted.actor;
+      if (admitted.refused) throw admitted.refused;
       // As the central router: who and whether first, then the payload.
       const input = validated(def, call.payload);
       const ctx: OfflineContext = {
@@ -136,13 +171,7 @@ export class OfflineRouter<C = never> {
         catalog: this.catalog,
       };
       const result = await this.handle(def, ctx, call, input);
-      // A sign-in or step-up refused is answered, not thrown (the failure counts): journaled as
-      // denied.
-      const refused =
-        (def.session === 'opens' || def.session === 'confirms') &&
-        (result as { ok?: boolean }).ok === false
-          ? (result as { reason: string }).reason
-          : null;
+      const refused = answeredRefusal(def, result);
       // Journaled through the workstation's connection as it is now (a key rotation replaces it).
       if (def.kind === 'command')
         journal(await this.cache(), {
@@ -156,31 +185,30 @@ export class OfflineRouter<C = never> {
       return result as O;
     } catch (error) {
       const e = toTreasuryError(error);
-      // A damaged cache cannot take the journal line either: the error says what to do. A key
-      // rotation that failed after replacing the file closed `cache`: the line goes to the
-      // workstation's connection as it is now, and if none opens, the failure itself stands.
-      if (e.code !== 'CACHE_DAMAGED') {
-        const current = cache.sqlite.open ? cache : await this.cache().catch(() => null);
-        if (current)
-          journal(current, {
-            commandId,
-            name: def.name,
-            actor,
-            decision:
-              e.code === 'FORBIDDEN' ||
-              e.code === 'UNAUTHENTICATED' ||
-              e.code === 'OFFLINE' ||
-              e.code === 'STEP_UP_REQUIRED' ||
-              e.code === 'IP_NOT_ALLOWED'
-                ? 'denied'
-                : 'failed',
-            reason: `${e.code}: ${e.message}`,
-            at: now,
-          });
-      }
+      await this.journalFailure(cache, e, { commandId, name: def.name, actor, at: now });
       throw e;
     }
   }
+}
+
+/** Failures that are a refusal of the caller (journaled as denied), not of the work. */
+const DENIALS = new Set<ErrorCode>([
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'OFFLINE',
+  'STEP_UP_REQUIRED',
+  'IP_NOT_ALLOWED',
+]);
+
+/**
+ * A sign-in or step-up refused is answered, not thrown (the failure counts): its reason, journaled
+ * as denied.
+ */
+function answeredRefusal(def: AnyDefinition, result: unknown): string | null {
+  return (def.session === 'opens' || def.session === 'confirms') &&
+    (result as { ok?: boolean }).ok === false
+    ? (result as { reason: string }).reason
+    : null;
 }
 
 function journal(

@@ -48,32 +48,28 @@ export async function openBackupData(
   return { db: drizzle(client) as unknown as CentralDb, close: () => client.close() };
 }
 
-export async function takeBackup(
-  store: CentralStore,
-  options: BackupOptions,
-): Promise<BackupResult> {
-  const started = performance.now();
-  if (!store.dump) {
-    throw new TreasuryError(
-      'VALIDATION',
-      `the central store is a PostgreSQL server (${store.location}): back it up with pg_dump on the server (docs/operations.md, "Central PostgreSQL"); \`treasury backup\` copies the embedded store only`,
-    );
-  }
-  const file = checkTarget(options.out, options.overwrite ?? false);
-  const data = new Uint8Array(await (await store.dump()).arrayBuffer());
-
+/** The copy measured as a restore would bring it back: its ledger summary and its audit check. */
+async function measureCopy(
+  data: Uint8Array,
+): Promise<{ summary: LedgerSummary; auditIntact: boolean }> {
   const copy = await openBackupData(data);
-  let summary: LedgerSummary;
-  let auditIntact: boolean;
   try {
-    summary = await ledgerSummary(copy.db);
-    auditIntact = (await verifyAudit(copy.db)).problems.length === 0;
+    const summary = await ledgerSummary(copy.db);
+    const auditIntact = (await verifyAudit(copy.db)).problems.length === 0;
+    return { summary, auditIntact };
   } finally {
     await copy.close();
   }
+}
 
-  const createdAt = new Date();
-  const manifest: BackupManifest = {
+function backupManifest(
+  store: CentralStore,
+  options: BackupOptions,
+  data: Uint8Array,
+  measured: { summary: LedgerSummary; auditIntact: boolean },
+  createdAt: Date,
+): BackupManifest {
+  return {
     format: 'treasury-central-backup',
     version: 1,
     createdAt: createdAt.toISOString(),
@@ -87,19 +83,20 @@ export async function takeBackup(
       bytes: data.length,
       sha256: createHash('sha256').update(data).digest('hex'),
     },
-    summary,
-    auditIntact,
+    summary: measured.summary,
+    auditIntact: measured.auditIntact,
   };
+}
 
-  const { bytes, sha256 } = await writeWholeFile(
-    file,
-    { overwrite: options.overwrite ?? false, lost: 'no backup was written' },
-    async (sink) => {
-      await sink.write(encodeHeader(manifest));
-      await sink.writeBytes(data);
-    },
-  );
-  await store.db.transaction((tx) =>
+/** The completed backup in the live store's audit chain, with the file's SHA-256. */
+function auditBackup(
+  store: CentralStore,
+  options: BackupOptions,
+  createdAt: Date,
+  written: { file: string; bytes: number; sha256: string; auditSeq: string; auditIntact: boolean },
+): Promise<bigint> {
+  const { file, bytes, sha256, auditSeq, auditIntact } = written;
+  return store.db.transaction((tx) =>
     appendAudit(
       tx,
       {
@@ -113,11 +110,46 @@ export async function takeBackup(
           action: 'central.backup.completed',
           entityType: 'backup',
           entityId: sha256,
-          after: { file, bytes, auditSeq: summary.audit.seq, auditIntact },
+          after: { file, bytes, auditSeq, auditIntact },
         },
       ],
     ),
   );
+}
+
+export async function takeBackup(
+  store: CentralStore,
+  options: BackupOptions,
+): Promise<BackupResult> {
+  const started = performance.now();
+  if (!store.dump) {
+    throw new TreasuryError(
+      'VALIDATION',
+      `the central store is a PostgreSQL server (${store.location}): back it up with pg_dump on the server (docs/operations.md, "Central PostgreSQL"); \`treasury backup\` copies the embedded store only`,
+    );
+  }
+  const file = checkTarget(options.out, options.overwrite ?? false);
+  const data = new Uint8Array(await (await store.dump()).arrayBuffer());
+  const measured = await measureCopy(data);
+  const { summary, auditIntact } = measured;
+  const createdAt = new Date();
+  const manifest = backupManifest(store, options, data, measured, createdAt);
+
+  const { bytes, sha256 } = await writeWholeFile(
+    file,
+    { overwrite: options.overwrite ?? false, lost: 'no backup was written' },
+    async (sink) => {
+      await sink.write(encodeHeader(manifest));
+      await sink.writeBytes(data);
+    },
+  );
+  await auditBackup(store, options, createdAt, {
+    file,
+    bytes,
+    sha256,
+    auditSeq: summary.audit.seq,
+    auditIntact,
+  });
   return {
     file,
     bytes,

@@ -62,9 +62,139 @@ export interface RestoreResult {
 
 const hasStore = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
 
+type Backup = Awaited<ReturnType<typeof readBackup>>;
+type RestoredDb = Awaited<ReturnType<typeof openBackupData>>['db'];
+
+/**
+ * Clears the way: a restore that stopped between its renames is finished (its store is the current
+ * one), an existing store is replaced only when asked, and staging directories of a restore that
+ * died half-way are removed (never the store itself).
+ */
+function prepareDataDir(options: RestoreOptions, target: string): void {
+  finishInterruptedRestore(options.dataDir);
+  if (hasStore(target) && !options.replace) {
+    throw new TreasuryError(
+      'CONFLICT',
+      `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`,
+    );
+  }
+  // (A ready one still here sits beside a store: a restore that stopped before it replaced
+  // anything.)
+  for (const name of readdirSync(options.dataDir)) {
+    if (name.startsWith('central.restoring-') || name === RESTORE_READY)
+      rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Step 2: the staged data must measure as the manifest recorded — the ledger summary, and the
+ * audit chain when it was intact at backup time. Returns the summary measured.
+ */
+async function proveStaged(db: RestoredDb, from: string, backup: Backup): Promise<LedgerSummary> {
+  const { manifest } = backup;
+  const summary = await ledgerSummary(db);
+  const differences = compareSummaries(manifest.summary, summary);
+  if (differences.length > 0)
+    throw new TreasuryError(
+      'VALIDATION',
+      `${from} does not restore to what it recorded: ${differences.join('; ')}. Nothing was changed.`,
+    );
+  const chain = await verifyAudit(db);
+  if (manifest.auditIntact && chain.problems.length > 0) {
+    throw new TreasuryError(
+      'VALIDATION',
+      `${from}: the restored audit chain does not verify (${chain.problems[0]!.message}). Nothing was changed.`,
+    );
+  }
+  return summary;
+}
+
+/**
+ * Step 3: a new identity for the restored store (caches fill themselves again) and its audit
+ * entry, in one transaction.
+ */
+async function renewAndAudit(
+  db: RestoredDb,
+  from: string,
+  backup: Backup,
+  options: RestoreOptions,
+  target: string,
+): Promise<void> {
+  const { manifest, sha256 } = backup;
+  const now = new Date();
+  const user = os.userInfo().username;
+  await db.transaction(async (tx) => {
+    await tx.execute(
+      sql`UPDATE settings SET value = jsonb_build_object('id', ${randomUUID()}::text), updated_at = ${now.toISOString()}::timestamptz WHERE key = 'central.identity'`,
+    );
+    await appendAudit(
+      tx,
+      {
+        operatorId: null,
+        commandId: null,
+        ip: null,
+        workstationId: options.workstationId,
+        decision: 'allowed',
+        at: now,
+      },
+      [
+        {
+          action: 'central.restored',
+          entityType: 'backup',
+          entityId: sha256,
+          after: {
+            file: from,
+            backupCreatedAt: manifest.createdAt,
+            backupAuditSeq: manifest.summary.audit.seq,
+            auditIntact: manifest.auditIntact,
+            osUser: user,
+            host: os.hostname(),
+            replaced: hasStore(target),
+          },
+        },
+      ],
+    );
+  });
+}
+
+/** Steps 2 and 3 on the staged store, which is closed whatever happens. */
+async function stage(
+  staging: string,
+  from: string,
+  backup: Backup,
+  options: RestoreOptions,
+  target: string,
+): Promise<{ summary: LedgerSummary; auditEntries: number; auditProblems: number }> {
+  const restored = await openBackupData(backup.data, staging);
+  try {
+    const summary = await proveStaged(restored.db, from, backup);
+    await renewAndAudit(restored.db, from, backup, options, target);
+    const after = await verifyAudit(restored.db);
+    return { summary, auditEntries: after.entries, auditProblems: after.problems.length };
+  } finally {
+    await restored.close();
+  }
+}
+
+/**
+ * Step 4: staging → ready, the current store (if any) kept aside, ready → the store. Returns where
+ * the replaced store now is.
+ */
+function swapIn(dataDir: string, staging: string, target: string): string | null {
+  const ready = path.join(dataDir, RESTORE_READY);
+  renameSync(staging, ready);
+  let keptAside: string | null = null;
+  if (existsSync(target)) {
+    keptAside = path.join(dataDir, `central.before-restore-${fileStamp()}`);
+    renameSync(target, keptAside);
+  }
+  renameSync(ready, target);
+  return keptAside;
+}
+
 export async function restoreCentral(options: RestoreOptions): Promise<RestoreResult> {
   const from = path.resolve(options.from);
-  const { manifest, data, sha256 } = await readBackup(from);
+  const backup = await readBackup(from);
   ensurePrivateDir(options.dataDir);
   const lock = acquireDirLock(
     path.join(options.dataDir, 'central.lock'),
@@ -73,95 +203,16 @@ export async function restoreCentral(options: RestoreOptions): Promise<RestoreRe
   const target = path.join(options.dataDir, 'central');
   const staging = path.join(options.dataDir, `central.restoring-${randomBytes(6).toString('hex')}`);
   try {
-    finishInterruptedRestore(options.dataDir); // a restore that stopped between its renames: its store is the current one
-    if (hasStore(target) && !options.replace) {
-      throw new TreasuryError(
-        'CONFLICT',
-        `an embedded central store already exists at ${target}: pass --replace to restore over it (it is kept as central.before-restore-<time>, never deleted). Nothing was changed.`,
-      );
-    }
-    // Staging directories of a restore that died half-way: never the store itself. (A ready one
-    // still here sits beside a store: a restore that stopped before it replaced anything.)
-    for (const name of readdirSync(options.dataDir)) {
-      if (name.startsWith('central.restoring-') || name === RESTORE_READY)
-        rmSync(path.join(options.dataDir, name), { recursive: true, force: true });
-    }
-
-    const restored = await openBackupData(data, staging);
-    let summary: LedgerSummary;
-    let auditEntries: number;
-    let auditProblems: number;
-    try {
-      summary = await ledgerSummary(restored.db);
-      const differences = compareSummaries(manifest.summary, summary);
-      if (differences.length > 0)
-        throw new TreasuryError(
-          'VALIDATION',
-          `${from} does not restore to what it recorded: ${differences.join('; ')}. Nothing was changed.`,
-        );
-      const chain = await verifyAudit(restored.db);
-      if (manifest.auditIntact && chain.problems.length > 0) {
-        throw new TreasuryError(
-          'VALIDATION',
-          `${from}: the restored audit chain does not verify (${chain.problems[0]!.message}). Nothing was changed.`,
-        );
-      }
-      const now = new Date();
-      const user = os.userInfo().username;
-      await restored.db.transaction(async (tx) => {
-        await tx.execute(
-          sql`UPDATE settings SET value = jsonb_build_object('id', ${randomUUID()}::text), updated_at = ${now.toISOString()}::timestamptz WHERE key = 'central.identity'`,
-        );
-        await appendAudit(
-          tx,
-          {
-            operatorId: null,
-            commandId: null,
-            ip: null,
-            workstationId: options.workstationId,
-            decision: 'allowed',
-            at: now,
-          },
-          [
-            {
-              action: 'central.restored',
-              entityType: 'backup',
-              entityId: sha256,
-              after: {
-                file: from,
-                backupCreatedAt: manifest.createdAt,
-                backupAuditSeq: manifest.summary.audit.seq,
-                auditIntact: manifest.auditIntact,
-                osUser: user,
-                host: os.hostname(),
-                replaced: hasStore(target),
-              },
-            },
-          ],
-        );
-      });
-      const after = await verifyAudit(restored.db);
-      auditEntries = after.entries;
-      auditProblems = after.problems.length;
-    } finally {
-      await restored.close();
-    }
-
-    const ready = path.join(options.dataDir, RESTORE_READY);
-    renameSync(staging, ready);
-    let keptAside: string | null = null;
-    if (existsSync(target)) {
-      keptAside = path.join(options.dataDir, `central.before-restore-${fileStamp()}`);
-      renameSync(target, keptAside);
-    }
-    renameSync(ready, target);
+    prepareDataDir(options, target);
+    const measured = await stage(staging, from, backup, options, target);
+    const keptAside = swapIn(options.dataDir, staging, target);
     return {
       restoredFrom: from,
-      backupCreatedAt: manifest.createdAt,
-      sha256,
-      summary,
-      auditEntries,
-      auditProblems,
+      backupCreatedAt: backup.manifest.createdAt,
+      sha256: backup.sha256,
+      summary: measured.summary,
+      auditEntries: measured.auditEntries,
+      auditProblems: measured.auditProblems,
       keptAside,
     };
   } catch (error) {

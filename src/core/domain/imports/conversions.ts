@@ -50,66 +50,104 @@ export interface ConversionRow {
   line?: number;
 }
 
+/** Where a row's problems go; `found` counts them (a row with any is not imported). */
+interface RowProblems {
+  readonly file: string;
+  readonly line: number;
+  readonly report: (p: Problem) => void;
+  found: number;
+}
+
+function fail(row: RowProblems, field: string, message: string): void {
+  row.found++;
+  row.report({ file: row.file, line: row.line, field, message });
+}
+
+function check(
+  row: RowProblems,
+  v: CsvRecord['values'],
+  field: string,
+  fn: (value: string) => string | null,
+): void {
+  const message = fn(v[field]!.trim());
+  if (message) fail(row, field, message);
+}
+
+/**
+ * Gross and discount in minor units of a valid currency; the discount may not exceed the gross.
+ * Each amount's problem is reported (0n stands in for it).
+ */
+function parseAmounts(
+  row: RowProblems,
+  v: CsvRecord['values'],
+  currency: string,
+): { gross: bigint; discount: bigint } {
+  let gross = 0n;
+  let discount = 0n;
+  let amountsOk = true;
+  for (const field of ['gross_amount', 'discount_amount'] as const) {
+    try {
+      const amount = parseAmount(v[field]!, currency);
+      if (field === 'gross_amount') gross = amount;
+      else discount = amount;
+    } catch (error) {
+      amountsOk = false;
+      fail(row, field, (error as Error).message);
+    }
+  }
+  // Only the amounts themselves decide whether this comparison is meaningful: a problem in
+  // another field must not hide it (every problem of the row is reported).
+  if (amountsOk && discount > gross)
+    fail(
+      row,
+      'discount_amount',
+      `discount ${v.discount_amount} is larger than gross ${v.gross_amount}`,
+    );
+  return { gross, discount };
+}
+
+/** refunded_at: required (an instant) when the status is refunded, empty otherwise. */
+function parseRefundedAt(row: RowProblems, v: CsvRecord['values'], status: string): number | null {
+  const refundedText = v.refunded_at!.trim();
+  if (status === 'refunded') {
+    if (refundedText === '') {
+      fail(row, 'refunded_at', 'is required when status is refunded');
+      return null;
+    }
+    const r = parseInstant(refundedText);
+    if ('error' in r) {
+      fail(row, 'refunded_at', r.error);
+      return null;
+    }
+    return r.ms;
+  }
+  if (refundedText !== '')
+    fail(row, 'refunded_at', `must be empty unless status is refunded (status is ${status})`);
+  return null;
+}
+
 export function parseConversion(
   file: string,
   rec: CsvRecord,
   report: (p: Problem) => void,
 ): ConversionRow | null {
   const v = rec.values;
-  let ok = true;
-  const fail = (field: string, message: string) => {
-    ok = false;
-    report({ file, line: rec.line, field, message });
-  };
-  const check = (field: string, fn: (value: string) => string | null) => {
-    const message = fn(v[field]!.trim());
-    if (message) fail(field, message);
-  };
-  check('id', checkId);
-  check('affiliate_id', checkId);
-  check('product', checkText(100));
-  check('status', checkOneOf(CONVERSION_STATUSES));
+  const row: RowProblems = { file, line: rec.line, report, found: 0 };
+  check(row, v, 'id', checkId);
+  check(row, v, 'affiliate_id', checkId);
+  check(row, v, 'product', checkText(100));
+  check(row, v, 'status', checkOneOf(CONVERSION_STATUSES));
   const occurred = parseInstant(v.occurred_at!.trim());
-  if ('error' in occurred) fail('occurred_at', occurred.error);
+  if ('error' in occurred) fail(row, 'occurred_at', occurred.error);
   const currency = v.currency!.trim();
   const currencyProblem = checkCurrency(currency);
-  if (currencyProblem) fail('currency', currencyProblem);
-  let gross = 0n;
-  let discount = 0n;
-  if (!currencyProblem) {
-    let amountsOk = true;
-    for (const field of ['gross_amount', 'discount_amount'] as const) {
-      try {
-        const amount = parseAmount(v[field]!, currency);
-        if (field === 'gross_amount') gross = amount;
-        else discount = amount;
-      } catch (error) {
-        amountsOk = false;
-        fail(field, (error as Error).message);
-      }
-    }
-    // Only the amounts themselves decide whether this comparison is meaningful: a problem in
-    // another field must not hide it (every problem of the row is reported).
-    if (amountsOk && discount > gross)
-      fail(
-        'discount_amount',
-        `discount ${v.discount_amount} is larger than gross ${v.gross_amount}`,
-      );
-  }
+  if (currencyProblem) fail(row, 'currency', currencyProblem);
+  const { gross, discount } = currencyProblem
+    ? { gross: 0n, discount: 0n }
+    : parseAmounts(row, v, currency);
   const status = v.status!.trim();
-  const refundedText = v.refunded_at!.trim();
-  let refundedAt: number | null = null;
-  if (status === 'refunded') {
-    if (refundedText === '') fail('refunded_at', 'is required when status is refunded');
-    else {
-      const r = parseInstant(refundedText);
-      if ('error' in r) fail('refunded_at', r.error);
-      else refundedAt = r.ms;
-    }
-  } else if (refundedText !== '') {
-    fail('refunded_at', `must be empty unless status is refunded (status is ${status})`);
-  }
-  if (!ok || 'error' in occurred) return null;
+  const refundedAt = parseRefundedAt(row, v, status);
+  if (row.found > 0 || 'error' in occurred) return null;
   return {
     line: rec.line,
     id: v.id!.trim(),

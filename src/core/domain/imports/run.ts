@@ -129,6 +129,89 @@ export async function importCsv(
   });
 }
 
+/** What pass 1 keeps while it reads: the ids seen and the affiliates referred to, with lines. */
+interface PassOne {
+  readonly problems: ProblemList;
+  /** id → first line */
+  readonly seen: Map<string, number>;
+  /** affiliate id → first line referring to it */
+  readonly references: Map<string, number>;
+}
+
+/** One record: its shape, its fields, its id once in the file, the affiliate it refers to. */
+function checkRecord(
+  kind: ImportKind<{ id: string }>,
+  label: string,
+  rec: CsvRecord,
+  pass: PassOne,
+): void {
+  const { problems, seen, references } = pass;
+  // A row with too few or too many fields has its values under the wrong columns: report that
+  // alone (per-field messages would be misleading) and never accept it with fields dropped.
+  const shape = columnCountProblem(label, rec, Object.keys(rec.values).length - 1);
+  if (shape) {
+    problems.add(shape);
+    return;
+  }
+  const row = kind.parse(label, rec, (p) => problems.add(p));
+  if (!row) return;
+  const dup = seen.get(row.id);
+  if (dup !== undefined)
+    problems.add({
+      file: label,
+      line: rec.line,
+      field: 'id',
+      message: `id "${row.id}" already appears on line ${dup}`,
+    });
+  else seen.set(row.id, rec.line);
+  if (kind.affiliateOf) {
+    const a = kind.affiliateOf(row);
+    if (!references.has(a)) references.set(a, rec.line);
+  }
+}
+
+/** A file that could not be read through: a bad header, a missing file, or the error itself. */
+function unreadable(error: unknown, file: string, label: string): unknown {
+  if (error instanceof CsvHeaderError) {
+    // Same file label as the row problems (readCsv only knows the full path).
+    const items = error.problems.map((p) => ({ ...p, file: label }));
+    return invalid(label, items, items.length);
+  }
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+    return new TreasuryError('VALIDATION', `file not found: ${file}`, [
+      { file, message: 'not found' },
+    ]);
+  return error;
+}
+
+/**
+ * Every affiliate referred to must exist, checked in one query. Affiliates are never deleted: one
+ * that exists now still exists when the rows are written.
+ */
+async function checkReferences(
+  store: CentralStore,
+  label: string,
+  references: ReadonlyMap<string, number>,
+  problems: ProblemList,
+): Promise<void> {
+  if (references.size === 0) return;
+  const ids = JSON.stringify([...references.keys()]);
+  const known = await rows<{ id: string }>(
+    store.db,
+    sql`SELECT id FROM affiliates WHERE id IN (SELECT json_array_elements_text(${ids}::json))`,
+  );
+  const knownIds = new Set(known.map((r) => r.id));
+  for (const [id, line] of references) {
+    if (!knownIds.has(id))
+      problems.add({
+        file: label,
+        line,
+        field: 'affiliate_id',
+        message: `affiliate "${id}" does not exist (import affiliates first); first referred to here`,
+      });
+  }
+}
+
 /**
  * Pass 1: every record checked, then the affiliates referred to; nothing written, no transaction
  * held.
@@ -140,69 +223,20 @@ async function validate(
   label: string,
   progress: ImportProgress,
 ): Promise<{ rows: number; sha256: string | undefined }> {
-  const problems = new ProblemList();
-  const seen = new Map<string, number>(); // id → first line
-  const references = new Map<string, number>(); // affiliate id → first line referring to it
+  const pass: PassOne = { problems: new ProblemList(), seen: new Map(), references: new Map() };
   const first: { sha256?: string } = {};
   let count = 0;
   try {
     for await (const rec of readCsv(file, kind.columns, first)) {
       if (++count % 50_000 === 0) progress({ phase: 'validating', done: count });
-      // A row with too few or too many fields has its values under the wrong columns: report that
-      // alone (per-field messages would be misleading) and never accept it with fields dropped.
-      const shape = columnCountProblem(label, rec, Object.keys(rec.values).length - 1);
-      if (shape) {
-        problems.add(shape);
-        continue;
-      }
-      const row = kind.parse(label, rec, (p) => problems.add(p));
-      if (!row) continue;
-      const dup = seen.get(row.id);
-      if (dup !== undefined)
-        problems.add({
-          file: label,
-          line: rec.line,
-          field: 'id',
-          message: `id "${row.id}" already appears on line ${dup}`,
-        });
-      else seen.set(row.id, rec.line);
-      if (kind.affiliateOf) {
-        const a = kind.affiliateOf(row);
-        if (!references.has(a)) references.set(a, rec.line);
-      }
+      checkRecord(kind, label, rec, pass);
     }
   } catch (error) {
-    if (error instanceof CsvHeaderError) {
-      // Same file label as the row problems (readCsv only knows the full path).
-      const items = error.problems.map((p) => ({ ...p, file: label }));
-      throw invalid(label, items, items.length);
-    }
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new TreasuryError('VALIDATION', `file not found: ${file}`, [
-        { file, message: 'not found' },
-      ]);
-    throw error;
+    throw unreadable(error, file, label);
   }
-  seen.clear();
-  if (references.size > 0) {
-    // Affiliates are never deleted: one that exists now still exists when the rows are written.
-    const ids = JSON.stringify([...references.keys()]);
-    const known = await rows<{ id: string }>(
-      store.db,
-      sql`SELECT id FROM affiliates WHERE id IN (SELECT json_array_elements_text(${ids}::json))`,
-    );
-    const knownIds = new Set(known.map((r) => r.id));
-    for (const [id, line] of references) {
-      if (!knownIds.has(id))
-        problems.add({
-          file: label,
-          line,
-          field: 'affiliate_id',
-          message: `affiliate "${id}" does not exist (import affiliates first); first referred to here`,
-        });
-    }
-  }
-  if (!problems.empty) throw invalid(label, problems.items, problems.total);
+  pass.seen.clear();
+  await checkReferences(store, label, pass.references, pass.problems);
+  if (!pass.problems.empty) throw invalid(label, pass.problems.items, pass.problems.total);
   progress({ phase: 'validating', done: count, total: count });
   return { rows: count, sha256: first.sha256 };
 }

@@ -38,6 +38,7 @@ import path from 'node:path';
 import type { LocalCache } from '../../platform/cache/cache.js';
 import { cacheKeyAccount, nextCacheKeyAccount } from '../../platform/cache/cache.js';
 import { redactUrl } from '../../platform/central/store.js';
+import { assert } from '../../shared/assert.js';
 import { toTreasuryError } from '../../shared/errors.js';
 import { modeReport, type ModeReport } from '../../platform/files/private.js';
 import {
@@ -387,15 +388,21 @@ async function libraryVersions(): Promise<SqliteVersions> {
 
 const notFound = (message: string) => Object.assign(new Error(message), { code: 'NOT_FOUND' });
 
+/** Reads every row a query answers from the open cache. */
+type CacheQuery = <T>(text: string) => T[];
+
+const isoOrNull = (ms: bigint | number | null | undefined) =>
+  ms === null || ms === undefined ? null : isoOf(Number(ms));
+
 /**
- * The cache opened as every command opens it (never created here), read, closed; its SQLite
- * versions handed back beside.
+ * The cache file, when it can be opened as every command opens it: it exists, its workstation id
+ * is known (the key's account) and the credential store answered (the key's home).
  */
-async function cacheFacts(
+function openableCacheFile(
   dataDir: string,
   id: string | null,
   credentials: CredentialStore | null,
-): Promise<CacheFacts & { versions: SqliteVersions }> {
+): { file: string; bytes: number; id: string; credentials: CredentialStore } {
   const file = cacheFile(dataDir);
   const st = statSync(file, { throwIfNoEntry: false });
   if (!st)
@@ -413,67 +420,326 @@ async function cacheFacts(
       ),
       { code: 'CREDENTIAL_STORE_UNAVAILABLE' },
     );
+  return { file, bytes: st.size, id, credentials };
+}
+
+/** Where the last pull left the cache, and how many rows wait to be fetched again. */
+async function cacheSyncFacts(cache: LocalCache, q: CacheQuery) {
+  const { syncStatus } = await import('../../local/sync/pull.js');
+  const s = syncStatus(cache);
+  const [refetch] = q<{ n: bigint }>('SELECT count(*) AS n FROM sync_refetch');
+  return {
+    lastPullAt: s.lastPullAt,
+    lastPullMode: s.lastPullMode,
+    cursor: s.cursor,
+    rowsPerTable: s.tables,
+    refetchPending: Number(refetch?.n ?? 0),
+  };
+}
+
+/** The outbox by status: counts and ages only, never a payload (payloads may hold secrets). */
+function cacheOutboxFacts(q: CacheQuery) {
+  return {
+    byStatus: Object.fromEntries(
+      q<{ status: string; n: bigint; oldest: bigint | null; newest: bigint | null }>(
+        'SELECT status, count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest FROM outbox GROUP BY status ORDER BY status',
+      ).map((r) => [
+        r.status,
+        { count: Number(r.n), oldest: isoOrNull(r.oldest), newest: isoOrNull(r.newest) },
+      ]),
+    ),
+  };
+}
+
+/** The local journal by decision, and when it last decided. */
+function cacheJournalFacts(q: CacheQuery) {
+  return {
+    byDecision: Object.fromEntries(
+      q<{ decision: string; n: bigint }>(
+        'SELECT decision, count(*) AS n FROM local_journal GROUP BY decision ORDER BY decision',
+      ).map((r) => [r.decision, Number(r.n)]),
+    ),
+    last: isoOrNull(q<{ at: bigint | null }>('SELECT max(at) AS at FROM local_journal')[0]?.at),
+  };
+}
+
+function cacheSessionFacts(q: CacheQuery) {
+  const [r] = q<{ open: bigint | null; ended: bigint | null }>(
+    'SELECT sum(ended_at IS NULL) AS open, sum(ended_at IS NOT NULL) AS ended FROM local_sessions',
+  );
+  return { open: Number(r?.open ?? 0), ended: Number(r?.ended ?? 0) };
+}
+
+/** What an open cache says about itself; each part collected on its own. */
+async function readCacheFacts(
+  cache: LocalCache,
+  file: string,
+  bytes: number,
+): Promise<CacheFacts & { versions: SqliteVersions }> {
+  const q: CacheQuery = <T>(text: string) => cache.sqlite.prepare(text).all() as T[];
+  const cipher = cache.sqlite.pragma('cipher', { simple: true }) as string | undefined;
+  return {
+    file,
+    exists: true,
+    bytes,
+    cipher: cipher ?? null,
+    versions: q<SqliteVersions>(
+      'SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc',
+    )[0]!,
+    migrations: migrationLevel(
+      'local',
+      q<{ created_at: bigint | number }>(
+        'SELECT created_at FROM __drizzle_migrations ORDER BY id',
+      ).map((r) => Number(r.created_at)),
+    ),
+    sync: await section(() => cacheSyncFacts(cache, q)),
+    outbox: await section(() => cacheOutboxFacts(q)),
+    journal: await section(() => cacheJournalFacts(q)),
+    sessions: await section(() => cacheSessionFacts(q)),
+  };
+}
+
+/**
+ * The cache opened as every command opens it (never created here), read, closed; its SQLite
+ * versions handed back beside.
+ */
+async function cacheFacts(
+  dataDir: string,
+  id: string | null,
+  credentials: CredentialStore | null,
+): Promise<CacheFacts & { versions: SqliteVersions }> {
+  const target = openableCacheFile(dataDir, id, credentials);
   const { openCache } = await import('../../platform/cache/cache.js');
-  const cache: LocalCache = await openCache({ file, workstationId: id, credentials });
+  const cache: LocalCache = await openCache({
+    file: target.file,
+    workstationId: target.id,
+    credentials: target.credentials,
+  });
   try {
-    const q = <T>(text: string) => cache.sqlite.prepare(text).all() as T[];
-    const when = (ms: bigint | number | null | undefined) =>
-      ms === null || ms === undefined ? null : isoOf(Number(ms));
-    const cipher = cache.sqlite.pragma('cipher', { simple: true }) as string | undefined;
-    return {
-      file,
-      exists: true,
-      bytes: st.size,
-      cipher: cipher ?? null,
-      versions: q<SqliteVersions>(
-        'SELECT sqlite_version() AS sqlite, sqlite3mc_version() AS sqlite3mc',
-      )[0]!,
-      migrations: migrationLevel(
-        'local',
-        q<{ created_at: bigint | number }>(
-          'SELECT created_at FROM __drizzle_migrations ORDER BY id',
-        ).map((r) => Number(r.created_at)),
-      ),
-      sync: await section(async () => {
-        const { syncStatus } = await import('../../local/sync/pull.js');
-        const s = syncStatus(cache);
-        const [refetch] = q<{ n: bigint }>('SELECT count(*) AS n FROM sync_refetch');
-        return {
-          lastPullAt: s.lastPullAt,
-          lastPullMode: s.lastPullMode,
-          cursor: s.cursor,
-          rowsPerTable: s.tables,
-          refetchPending: Number(refetch?.n ?? 0),
-        };
-      }),
-      outbox: await section(() => ({
-        byStatus: Object.fromEntries(
-          q<{ status: string; n: bigint; oldest: bigint | null; newest: bigint | null }>(
-            'SELECT status, count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest FROM outbox GROUP BY status ORDER BY status',
-          ).map((r) => [
-            r.status,
-            { count: Number(r.n), oldest: when(r.oldest), newest: when(r.newest) },
-          ]),
-        ),
-      })),
-      journal: await section(() => ({
-        byDecision: Object.fromEntries(
-          q<{ decision: string; n: bigint }>(
-            'SELECT decision, count(*) AS n FROM local_journal GROUP BY decision ORDER BY decision',
-          ).map((r) => [r.decision, Number(r.n)]),
-        ),
-        last: when(q<{ at: bigint | null }>('SELECT max(at) AS at FROM local_journal')[0]?.at),
-      })),
-      sessions: await section(() => {
-        const [r] = q<{ open: bigint | null; ended: bigint | null }>(
-          'SELECT sum(ended_at IS NULL) AS open, sum(ended_at IS NOT NULL) AS ended FROM local_sessions',
-        );
-        return { open: Number(r?.open ?? 0), ended: Number(r?.ended ?? 0) };
-      }),
-    };
+    return await readCacheFacts(cache, target.file, target.bytes);
   } finally {
     cache.close();
   }
+}
+
+/** The cache section without its SQLite versions (they go to the versions section). */
+function splitCacheVersions(read: Section<CacheFacts & { versions: SqliteVersions }>): {
+  cache: Section<CacheFacts>;
+  cacheVersions: SqliteVersions | null;
+} {
+  if (!read.ok) return { cache: read, cacheVersions: null };
+  const { versions, ...cache } = read;
+  return { cache, cacheVersions: versions };
+}
+
+type CredentialStoreSection = Configuration['credentialStore'];
+
+/** Whether each secret is stored (never its value), read in this order. */
+async function storedSecrets(credentials: CredentialStore, id: string | null) {
+  const stored = async (account: string) => (await credentials.get(account)) !== null;
+  const providers: Record<string, boolean> = {};
+  for (const [which, account] of Object.entries(CREDENTIAL_ACCOUNTS))
+    providers[which] = await stored(account);
+  return {
+    ...describeCredentialStore(credentials),
+    stored: {
+      localCacheKey: id ? await stored(cacheKeyAccount(id)) : false,
+      pendingCacheKeyRotation:
+        id && credentials.kind !== 'env' ? await stored(nextCacheKeyAccount(id)) : false,
+      // Where the CLI keeps its session (the app's stays in its memory).
+      cliSession: id ? await stored(`session:${id}`) : false,
+      providers,
+    },
+  };
+}
+
+/**
+ * The credential store chosen (read-only, every secret it hands out registered) and what it holds;
+ * the store is handed back even when reading it failed part-way, for the cache section to try.
+ */
+async function credentialStoreSection(
+  options: CollectOptions,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  id: string | null,
+): Promise<{ credentialStore: CredentialStoreSection; credentials: CredentialStore | null }> {
+  const chosen = await section(async () => ({
+    store: remembering(options.credentials ?? (await chooseCredentialStore({ env, dataDir }))),
+  }));
+  if (!chosen.ok) return { credentialStore: chosen, credentials: null };
+  const credentialStore = await section(() => storedSecrets(chosen.store, id));
+  return { credentialStore, credentials: chosen.store };
+}
+
+/** Where the central store is, as configured (a URL's password cut out). */
+function centralLocation(options: CollectOptions, dataDir: string): Configuration['central'] {
+  return options.centralUrl
+    ? {
+        mode: 'postgres' as const,
+        location: redactUrl(options.centralUrl),
+        offline: Boolean(options.offline),
+      }
+    : {
+        mode: 'embedded' as const,
+        location: `embedded PGlite at ${path.join(dataDir, 'central')}`,
+        offline: Boolean(options.offline),
+      };
+}
+
+const BUNDLED_PACKAGES = [
+  'better-sqlite3-multiple-ciphers',
+  '@electric-sql/pglite',
+  'postgres',
+  'drizzle-orm',
+  'keytar',
+  'pino',
+];
+
+function versionsSection(cacheVersions: SqliteVersions | null): Promise<Section<Versions>> {
+  return section<Versions>(async () => ({
+    app: appVersion(),
+    node: process.versions.node,
+    v8: process.versions.v8,
+    electron: process.versions.electron ?? null,
+    platform: process.platform,
+    arch: process.arch,
+    os: { type: os.type(), release: os.release(), version: os.version() },
+    packages: Object.fromEntries(BUNDLED_PACKAGES.map((p) => [p, packageVersion(p)])),
+    // From the cache's connection when it opened (what this workstation really runs), else the
+    // library's.
+    sqlite: await section(async () =>
+      cacheVersions
+        ? { source: 'cache' as const, ...cacheVersions }
+        : { source: 'library' as const, ...(await libraryVersions()) },
+    ),
+  }));
+}
+
+type WorkstationIdentity = ReturnType<typeof readWorkstationId>;
+
+function workstationSection(
+  identity: WorkstationIdentity,
+  dataDir: string,
+): Promise<Section<WorkstationFacts>> {
+  return section<WorkstationFacts>(() => ({
+    id: identity.id,
+    idProblem: identity.problem,
+    dataDir,
+    hostname: os.hostname(),
+    user: os.userInfo().username,
+    dataDirEntries: existsSync(dataDir)
+      ? readdirSync(dataDir)
+          .sort()
+          .map((n) => listEntry(path.join(dataDir, n), n, 0))
+      : [],
+    permissions: sectionSync(() => modeReport(dataDir)),
+  }));
+}
+
+type OpenedWorkstation = Awaited<ReturnType<NonNullable<CollectOptions['workstation']>>>;
+type ConnectivitySection = DiagnosticsBundle['sections']['connectivity'];
+
+/** The host's workstation, only where one exists (opening one would create an id, a central store…). */
+async function reachWorkstation(
+  options: CollectOptions,
+  dataDir: string,
+  identity: WorkstationIdentity,
+): Promise<OpenedWorkstation> {
+  if (!options.workstation)
+    throw Object.assign(new Error('this host does not reach the central store for diagnostics'), {
+      code: 'NOT_AVAILABLE',
+    });
+  const setUp =
+    identity.id !== null &&
+    (options.centralUrl !== undefined || existsSync(path.join(dataDir, 'central')));
+  if (!setUp)
+    throw notFound(
+      identity.problem ??
+        `no embedded central store in ${dataDir} and no central URL: this data dir was never set up (treasury init)`,
+    );
+  return options.workstation();
+}
+
+/**
+ * Whether the central store answers: not tried in offline mode, else asked of the workstation
+ * (opened here, and handed back for the central section).
+ */
+async function connectivitySection(
+  options: CollectOptions,
+  dataDir: string,
+  identity: WorkstationIdentity,
+  checkedAt: Date,
+  centralShown: string,
+): Promise<{ connectivity: ConnectivitySection; opened: OpenedWorkstation | null }> {
+  if (options.offline) {
+    const offline = {
+      online: false,
+      reason: 'offline mode was chosen (--offline / TREASURY_OFFLINE)',
+      checkedAt: checkedAt.toISOString(),
+      central: centralShown,
+    };
+    return { connectivity: await section(() => offline), opened: null };
+  }
+  const reached = await section(async () => ({
+    opened: await reachWorkstation(options, dataDir, identity),
+  }));
+  if (!reached.ok) return { connectivity: reached, opened: null };
+  const connectivity = await section(() => reached.opened.ws.connectivity());
+  return { connectivity, opened: reached.opened };
+}
+
+/** The central store's own facts, through the router (permission, IP check, audit entry). */
+function centralSection(
+  connectivity: ConnectivitySection,
+  opened: OpenedWorkstation | null,
+): Promise<Section<CentralDiagnostics>> {
+  return section<CentralDiagnostics>(async () => {
+    if (!connectivity.ok)
+      throw Object.assign(new Error(`not reached: ${connectivity.error.message}`), {
+        code: connectivity.error.code,
+      });
+    if (!connectivity.online)
+      throw Object.assign(new Error(`not reached: ${connectivity.reason ?? 'offline'}`), {
+        code: 'OFFLINE',
+      });
+    assert(opened, 'an online connectivity answer came from an opened workstation');
+    const token = await opened.session();
+    rememberSecret(token);
+    return opened.ws.call<CentralDiagnostics>({
+      name: 'diagnostics.central',
+      payload: {},
+      session: token,
+      workstationId: opened.ws.id,
+    });
+  });
+}
+
+/** The last lines of each log file (scrubbed), a file that cannot be read saying why. */
+function logTail(file: string, lines: number): LogTail {
+  const st = statSync(file);
+  const entry: LogTail = {
+    file: path.basename(file),
+    bytes: st.size,
+    modifiedAt: isoOf(st.mtimeMs),
+    lines: [],
+  };
+  try {
+    entry.lines = tail(file, lines).map(logLine);
+  } catch (error) {
+    entry.error = failure(error).error;
+  }
+  return entry;
+}
+
+function logsSection(
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  lines: number,
+): Promise<DiagnosticsBundle['sections']['logs']> {
+  return section(() => ({
+    settings: sectionSync(() => logSettingsFromEnv(env)),
+    files: logFiles(dataDir).map((file) => logTail(file, lines)),
+  }));
 }
 
 /** Collects every section; never throws for a section's sake (each records its own error). */
@@ -487,165 +753,33 @@ export async function collectDiagnostics(options: CollectOptions): Promise<Diagn
   const environmentSeen = environment(env);
   rememberUrlPassword(options.centralUrl);
 
-  let credentials: CredentialStore | null = null;
-  const configuration = await section<Configuration>(async () => {
-    const credentialStore = await section(async () => {
-      credentials = remembering(
-        options.credentials ?? (await chooseCredentialStore({ env, dataDir })),
-      );
-      const stored = async (account: string) => (await credentials!.get(account)) !== null;
-      const providers: Record<string, boolean> = {};
-      for (const [which, account] of Object.entries(CREDENTIAL_ACCOUNTS))
-        providers[which] = await stored(account);
-      return {
-        ...describeCredentialStore(credentials),
-        stored: {
-          localCacheKey: identity.id ? await stored(cacheKeyAccount(identity.id)) : false,
-          pendingCacheKeyRotation:
-            identity.id && credentials.kind !== 'env'
-              ? await stored(nextCacheKeyAccount(identity.id))
-              : false,
-          // Where the CLI keeps its session (the app's stays in its memory).
-          cliSession: identity.id ? await stored(`session:${identity.id}`) : false,
-          providers,
-        },
-      };
-    });
-    return {
-      environment: environmentSeen,
-      central: options.centralUrl
-        ? {
-            mode: 'postgres' as const,
-            location: redactUrl(options.centralUrl),
-            offline: Boolean(options.offline),
-          }
-        : {
-            mode: 'embedded' as const,
-            location: `embedded PGlite at ${path.join(dataDir, 'central')}`,
-            offline: Boolean(options.offline),
-          },
-      credentialStore,
-    };
-  });
-
-  let cacheVersions: SqliteVersions | null = null;
-  const cache = await section<CacheFacts>(async () => {
-    const { versions: v, ...facts } = await cacheFacts(dataDir, identity.id, credentials);
-    cacheVersions = v;
-    return facts;
-  });
-
-  const versions = await section<Versions>(async () => ({
-    app: appVersion(),
-    node: process.versions.node,
-    v8: process.versions.v8,
-    electron: process.versions.electron ?? null,
-    platform: process.platform,
-    arch: process.arch,
-    os: { type: os.type(), release: os.release(), version: os.version() },
-    packages: Object.fromEntries(
-      [
-        'better-sqlite3-multiple-ciphers',
-        '@electric-sql/pglite',
-        'postgres',
-        'drizzle-orm',
-        'keytar',
-        'pino',
-      ].map((p) => [p, packageVersion(p)]),
-    ),
-    // From the cache's connection when it opened (what this workstation really runs), else the
-    // library's.
-    sqlite: await section(async () =>
-      cacheVersions
-        ? { source: 'cache' as const, ...cacheVersions }
-        : { source: 'library' as const, ...(await libraryVersions()) },
-    ),
-  }));
-
-  const workstation = await section<WorkstationFacts>(() => ({
-    id: identity.id,
-    idProblem: identity.problem,
+  // Never throws (its parts are sections); the store it chose is handed on to open the cache.
+  const { credentialStore, credentials } = await credentialStoreSection(
+    options,
+    env,
     dataDir,
-    hostname: os.hostname(),
-    user: os.userInfo().username,
-    dataDirEntries: existsSync(dataDir)
-      ? readdirSync(dataDir)
-          .sort()
-          .map((n) => listEntry(path.join(dataDir, n), n, 0))
-      : [],
-    permissions: sectionSync(() => modeReport(dataDir)),
+    identity.id,
+  );
+  const configuration = await section<Configuration>(() => ({
+    environment: environmentSeen,
+    central: centralLocation(options, dataDir),
+    credentialStore,
   }));
 
-  // The workstation only where one exists (opening one would create an id, a central store…).
-  const setUp =
-    identity.id !== null &&
-    (options.centralUrl !== undefined || existsSync(path.join(dataDir, 'central')));
-  const notSetUp = () =>
-    notFound(
-      identity.problem ??
-        `no embedded central store in ${dataDir} and no central URL: this data dir was never set up (treasury init)`,
-    );
-  let opened: {
-    ws: Pick<Workstation, 'id' | 'call' | 'connectivity'>;
-    session: () => Promise<string | null>;
-  } | null = null;
-  const reach = async () => {
-    if (!options.workstation)
-      throw Object.assign(new Error('this host does not reach the central store for diagnostics'), {
-        code: 'NOT_AVAILABLE',
-      });
-    if (!setUp) throw notSetUp();
-    opened ??= await options.workstation();
-    return opened;
-  };
-  const connectivity = await section(async () => {
-    if (options.offline)
-      return {
-        online: false,
-        reason: 'offline mode was chosen (--offline / TREASURY_OFFLINE)',
-        checkedAt: now.toISOString(),
-        central: configuration.ok ? configuration.central.location : '',
-      };
-    return (await reach()).ws.connectivity();
-  });
-  const central = await section<CentralDiagnostics>(async () => {
-    if (!connectivity.ok)
-      throw Object.assign(new Error(`not reached: ${connectivity.error.message}`), {
-        code: connectivity.error.code,
-      });
-    if (!connectivity.online)
-      throw Object.assign(new Error(`not reached: ${connectivity.reason ?? 'offline'}`), {
-        code: 'OFFLINE',
-      });
-    const { ws, session } = await reach();
-    const token = await session();
-    rememberSecret(token);
-    return ws.call<CentralDiagnostics>({
-      name: 'diagnostics.central',
-      payload: {},
-      session: token,
-      workstationId: ws.id,
-    });
-  });
-
-  const logs = await section(() => ({
-    settings: sectionSync(() => logSettingsFromEnv(env)),
-    files: logFiles(dataDir).map((file): LogTail => {
-      const st = statSync(file);
-      const entry: LogTail = {
-        file: path.basename(file),
-        bytes: st.size,
-        modifiedAt: isoOf(st.mtimeMs),
-        lines: [],
-      };
-      try {
-        entry.lines = tail(file, options.logLines ?? DEFAULT_LOG_LINES).map(logLine);
-      } catch (error) {
-        entry.error = failure(error).error;
-      }
-      return entry;
-    }),
-  }));
+  const { cache, cacheVersions } = splitCacheVersions(
+    await section(() => cacheFacts(dataDir, identity.id, credentials)),
+  );
+  const versions = await versionsSection(cacheVersions);
+  const workstation = await workstationSection(identity, dataDir);
+  const { connectivity, opened } = await connectivitySection(
+    options,
+    dataDir,
+    identity,
+    now,
+    configuration.ok ? configuration.central.location : '',
+  );
+  const central = await centralSection(connectivity, opened);
+  const logs = await logsSection(dataDir, env, options.logLines ?? DEFAULT_LOG_LINES);
 
   const bundle: DiagnosticsBundle = {
     schema: BUNDLE_SCHEMA,

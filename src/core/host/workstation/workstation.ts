@@ -142,6 +142,95 @@ function remembering(store: CredentialStore): CredentialStore {
   };
 }
 
+/**
+ * One of the workstation's own calls, answered over the cache: online, the central store says who
+ * the session is.
+ */
+async function callOwn<O>(
+  link: CentralLink,
+  offlineRouter: OfflineRouter<WorkstationContext>,
+  c: Call,
+): Promise<O> {
+  // The cache may not know anyone yet (before the first pull).
+  const identify = (await link.online())
+    ? () =>
+        link.router.call<Actor>({
+          name: 'session.whoami',
+          payload: {},
+          session: c.session,
+          workstationId: c.workstationId,
+          ip: c.ip,
+        })
+    : undefined;
+  try {
+    return await offlineRouter.call<O>(c, identify);
+  } catch (error) {
+    const e = toTreasuryError(error);
+    if (!identify || !link.isLoss(e)) throw e;
+    // Lost during a sync (or while asking who the session is): offline from now on, as for any
+    // call. Sync status and the outbox list need nothing central: answered from the cache.
+    link.lost(e);
+    if (OWN_QUERIES.has(c.name)) return offlineRouter.call<O>(c);
+    throw e;
+  }
+}
+
+/** A call of the central store's, online; lost on the way, offline from now on. */
+async function callCentral<O>(
+  link: CentralLink,
+  cache: CacheConnection,
+  offlineRouter: OfflineRouter<WorkstationContext>,
+  c: Call,
+): Promise<O> {
+  try {
+    const result = await link.router.call<O>(c);
+    await followSession(CENTRAL_DEFINITIONS.get(c.name) ?? {}, cache, c, result);
+    return result;
+  } catch (error) {
+    const e = toTreasuryError(error);
+    if (!link.isLoss(e)) throw e;
+    link.lost(e);
+    if (CENTRAL_QUERIES.has(c.name) && worksOffline(CENTRAL_DEFINITIONS.get(c.name)))
+      return offlineRouter.call<O>(c);
+    throw new TreasuryError(
+      'CENTRAL_UNAVAILABLE',
+      `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`,
+    );
+  }
+}
+
+/** Which router answers a call: the workstation's own, the offline one, or the central one. */
+async function route<O>(
+  ws: Workstation,
+  link: CentralLink,
+  cache: CacheConnection,
+  offlineRouter: OfflineRouter<WorkstationContext>,
+  c: Call,
+): Promise<O> {
+  const ownDef = OWN_DEFINITIONS.get(c.name);
+  // Before the cache is touched (a rebuild is for a cache that may not open at all): authorised
+  // and audited by the central store, its input checked here.
+  if (ownDef?.withoutCache)
+    // validated() checked the payload against this definition's own schema: its input type.
+    return (await ownDef.withoutCache(ws, c, validated(ownDef, c.payload) as never)) as O;
+  if (ownDef) return callOwn<O>(link, offlineRouter, c);
+  if (!(await link.online())) return offlineRouter.call<O>(c);
+  return callCentral<O>(link, cache, offlineRouter, c);
+}
+
+/** Starts a call as a job; the workstation's calls marked notAJob never are. */
+function startJobOf(
+  ws: Workstation,
+  jobs: JobBoard,
+  c: Omit<Call, 'onProgress' | 'signal'>,
+  operator: string,
+): JobView {
+  const def = ALL_DEFINITIONS.get(c.name);
+  if (!def || OWN_DEFINITIONS.get(c.name)?.notAJob)
+    throw new TreasuryError('UNKNOWN_COMMAND', `"${c.name}" is not a call that can run as a job`);
+  return jobs.start((call) => ws.call(call), c, operator, def);
+}
+
 export async function openWorkstation(options: WorkstationOptions): Promise<Workstation> {
   ensurePrivateDir(options.dataDir);
   const id = workstationId(options.dataDir);
@@ -169,65 +258,12 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     options.addresses,
   );
 
-  /** One of the workstation's own calls: online, the central store says who the session is. */
-  const own = async <O>(c: Call): Promise<O> => {
-    // The cache may not know anyone yet (before the first pull).
-    const identify = (await link.online())
-      ? () =>
-          link.router.call<Actor>({
-            name: 'session.whoami',
-            payload: {},
-            session: c.session,
-            workstationId: c.workstationId,
-            ip: c.ip,
-          })
-      : undefined;
-    try {
-      return await offlineRouter.call<O>(c, identify);
-    } catch (error) {
-      const e = toTreasuryError(error);
-      if (!identify || !link.isLoss(e)) throw e;
-      // Lost during a sync (or while asking who the session is): offline from now on, as for any
-      // call. Sync status and the outbox list need nothing central: answered from the cache.
-      link.lost(e);
-      if (OWN_QUERIES.has(c.name)) return offlineRouter.call<O>(c);
-      throw e;
-    }
-  };
-
-  /** A call of the central store's, online; lost on the way, offline from now on. */
-  const central = async <O>(c: Call): Promise<O> => {
-    try {
-      const result = await link.router.call<O>(c);
-      await followSession(CENTRAL_DEFINITIONS.get(c.name) ?? {}, cache, c, result);
-      return result;
-    } catch (error) {
-      const e = toTreasuryError(error);
-      if (!link.isLoss(e)) throw e;
-      link.lost(e);
-      if (CENTRAL_QUERIES.has(c.name) && worksOffline(CENTRAL_DEFINITIONS.get(c.name)))
-        return offlineRouter.call<O>(c);
-      throw new TreasuryError(
-        'CENTRAL_UNAVAILABLE',
-        `${e.message}. If this was a change, it may or may not have been applied: send it again with the same command id once online (it is applied at most once).`,
-      );
-    }
-  };
-
   const jobs = new JobBoard();
   const ws: Workstation = {
     dataDir: options.dataDir,
     id,
     jobs,
-    startJob(c, operator) {
-      const def = ALL_DEFINITIONS.get(c.name);
-      if (!def || OWN_DEFINITIONS.get(c.name)?.notAJob)
-        throw new TreasuryError(
-          'UNKNOWN_COMMAND',
-          `"${c.name}" is not a call that can run as a job`,
-        );
-      return jobs.start((call) => ws.call(call), c, operator, def);
-    },
+    startJob: (c, operator) => startJobOf(ws, jobs, c, operator),
     get central(): CentralStore {
       return link.central;
     },
@@ -237,17 +273,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     credentials,
     credentialStore: describeCredentialStore(credentials),
     rebuildCache: (c, input) => cache.rebuild(link, c, input),
-    async call<O>(c: Call): Promise<O> {
-      const ownDef = OWN_DEFINITIONS.get(c.name);
-      // Before the cache is touched (a rebuild is for a cache that may not open at all): authorised
-      // and audited by the central store, its input checked here.
-      if (ownDef?.withoutCache)
-        // validated() checked the payload against this definition's own schema: its input type.
-        return (await ownDef.withoutCache(ws, c, validated(ownDef, c.payload) as never)) as O;
-      if (ownDef) return own<O>(c);
-      if (!(await link.online())) return offlineRouter.call<O>(c);
-      return central<O>(c);
-    },
+    call: <O>(c: Call): Promise<O> => route<O>(ws, link, cache, offlineRouter, c),
     connectivity: () => link.connectivity(),
     cache: cache.get,
     openCache: cache.open,

@@ -239,6 +239,9 @@ function clearMirrors(cache: LocalCache): void {
   })();
 }
 
+/** A mirror's prepared upsert and delete-by-key. */
+type MirrorStatements = { upsert: Statement; remove: Statement };
+
 /**
  * Makes the mirror's rows for `keys` what the central store returned (`lines`, COPY text): upserts
  * those found, deletes the keys not found. Runs inside the caller's SQLite transaction; returns the
@@ -246,7 +249,7 @@ function clearMirrors(cache: LocalCache): void {
  */
 function applyKeys(
   t: SyncedTable,
-  s: { upsert: Statement; remove: Statement },
+  s: MirrorStatements,
   lines: readonly string[],
   keys: Iterable<string>,
 ): number {
@@ -276,7 +279,7 @@ function applyKeys(
 async function refetchSettled(
   tx: CentralTx,
   cache: LocalCache,
-  stmts: (t: SyncedTable) => { upsert: Statement; remove: Statement },
+  stmts: (t: SyncedTable) => MirrorStatements,
 ): Promise<number> {
   const queued = cache.sqlite.prepare('SELECT tbl, row_key FROM sync_refetch').all() as {
     tbl: string;
@@ -292,19 +295,8 @@ async function refetchSettled(
     if (!keys) byTable.set(t, (keys = []));
     keys.push(q.row_key);
   }
-  const fetched = new Map<SyncedTable, string[]>();
-  for (const [t, keys] of byTable) {
-    // Local-only keys (negative ids the outbox used) simply find nothing centrally: removed below.
-    const lines: string[] = [];
-    await copyOutChunks(
-      tx,
-      `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray(keys))}::${t.keyType}[])`,
-      (ls) => {
-        for (const l of ls) lines.push(l);
-      },
-    );
-    fetched.set(t, lines);
-  }
+  // Local-only keys (negative ids the outbox used) simply find nothing centrally: removed below.
+  const fetched = await fetchKeyed(tx, byTable);
   let written = 0;
   const done = cache.sqlite.prepare('DELETE FROM sync_refetch WHERE tbl = ? AND row_key = ?');
   cache.sqlite.transaction(() => {
@@ -546,15 +538,10 @@ async function catchUp(store: CentralStore, maxMs: number): Promise<void> {
   }
 }
 
-async function incrementalPull(
-  store: CentralStore,
-  cache: LocalCache,
-  from: Cursor,
-  options: PullOptions,
-): Promise<Omit<PullResult, 'ms'>> {
-  const changeChunk = options.changeChunk ?? 10_000;
-  const statements = new Map<string, { upsert: Statement; remove: Statement }>();
-  const stmts = (t: SyncedTable) => {
+/** Each mirror's statements, prepared the first time a pull touches the mirror. */
+function mirrorStatements(cache: LocalCache): (t: SyncedTable) => MirrorStatements {
+  const statements = new Map<string, MirrorStatements>();
+  return (t) => {
     let s = statements.get(t.name);
     if (!s)
       statements.set(
@@ -566,6 +553,168 @@ async function incrementalPull(
       );
     return s;
   };
+}
+
+/** The next change-log rows after the cursor, only of transactions below the snapshot's xmin. */
+function readLogChunk(
+  tx: CentralTx,
+  cursor: Cursor,
+  xmin: bigint,
+  changeChunk: number,
+): Promise<LogRow[]> {
+  // Ordered by the columns themselves (l.xid, l.id: numbers, the index's order), never by the
+  // text aliases; the row comparison and the LIMIT make it an index range scan from the cursor.
+  return rows<LogRow>(
+    tx,
+    sql`SELECT l.id::text AS log_id, l.xid::text AS log_xid, l.tbl, l.row_key, l.op FROM change_log l
+        WHERE (l.xid, l.id) > (${cursor.xid.toString()}::xid8, ${cursor.id.toString()}::bigint) AND l.xid < ${xmin.toString()}::xid8
+        ORDER BY l.xid, l.id LIMIT ${changeChunk}`,
+  );
+}
+
+/**
+ * The chunk's keys per table, each once (the current row decides, whatever the ops were); and the
+ * owners of tables logged per owner ('A').
+ */
+function groupLog(log: readonly LogRow[]): {
+  keys: Map<SyncedTable, Set<string>>;
+  scopes: Map<SyncedTable, Set<string>>;
+} {
+  const keys = new Map<SyncedTable, Set<string>>();
+  const scopes = new Map<SyncedTable, Set<string>>();
+  for (const entry of log) {
+    const t = SYNCED_BY_NAME.get(entry.tbl);
+    if (!t) continue; // a table this version does not mirror
+    const target = entry.op === 'A' ? scopes : keys;
+    let set = target.get(t);
+    if (!set) target.set(t, (set = new Set()));
+    set.add(entry.row_key);
+  }
+  return { keys, scopes };
+}
+
+/** The current rows (COPY text) of `t` whose `column` is one of `values`, in one COPY. */
+async function copyRowsWhere(
+  tx: CentralTx,
+  t: SyncedTable,
+  column: string,
+  values: string[],
+  type: string,
+): Promise<string[]> {
+  const lines: string[] = [];
+  await copyOutChunks(
+    tx,
+    `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(column)} = ANY(${literal(pgArray(values))}::${type}[])`,
+    (ls) => {
+      for (const l of ls) lines.push(l);
+    },
+  );
+  return lines;
+}
+
+/** The current rows of every logged key, one COPY per table. */
+async function fetchKeyed(
+  tx: CentralTx,
+  keys: Map<SyncedTable, Iterable<string>>,
+): Promise<Map<SyncedTable, string[]>> {
+  const fetched = new Map<SyncedTable, string[]>();
+  for (const [t, set] of keys)
+    fetched.set(t, await copyRowsWhere(tx, t, t.key, [...set], t.keyType));
+  return fetched;
+}
+
+/**
+ * Makes the mirror's rows of these owners exactly the central ones (`lines`): upserts those read,
+ * deletes the owners' other rows; one SQLite transaction. Returns the rows written.
+ */
+function replaceOwnerRows(
+  cache: LocalCache,
+  t: SyncedTable,
+  column: string,
+  owners: readonly string[],
+  lines: readonly string[],
+  upsert: Statement,
+): number {
+  let written = 0;
+  const existing = cache.sqlite.prepare(
+    `SELECT ${ident(t.key)} AS k FROM ${ident(t.name)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`,
+  );
+  const remove = cache.sqlite.prepare(`DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`);
+  cache.sqlite.transaction(() => {
+    const present = new Set<string>();
+    for (const line of lines) {
+      const values = convertLine(t, line);
+      upsert.run(values);
+      present.add(String(values[t.keyIndex]));
+      written++;
+    }
+    for (const row of existing.all(JSON.stringify(owners)) as { k: bigint | string }[]) {
+      if (present.has(String(row.k))) continue;
+      remove.run(row.k);
+      written++;
+    }
+  })();
+  return written;
+}
+
+/**
+ * Owner-scoped tables: every current row of each logged owner replaces the mirror's rows of that
+ * owner, a bounded number of owners at a time (each its own SQLite transaction; upserts and deletes
+ * are idempotent, so a crash in between only repeats work). Returns the rows written.
+ */
+async function pullOwnerScopes(
+  tx: CentralTx,
+  cache: LocalCache,
+  stmts: (t: SyncedTable) => MirrorStatements,
+  scopes: Map<SyncedTable, Set<string>>,
+): Promise<number> {
+  let written = 0;
+  for (const [t, owners] of scopes) {
+    const column = SCOPED.get(t.name);
+    if (!column)
+      throw new Error(
+        `change_log has owner-scoped entries for ${t.name}, which is not owner-scoped`,
+      );
+    const list = [...owners];
+    for (let i = 0; i < list.length; i += SCOPES_PER_FETCH) {
+      const part = list.slice(i, i + SCOPES_PER_FETCH);
+      const lines = await copyRowsWhere(tx, t, column, part, 'text');
+      written += replaceOwnerRows(cache, t, column, part, lines, stmts(t).upsert);
+    }
+  }
+  return written;
+}
+
+/** One chunk of the change log: its rows fetched and written, the cursor moved with them. */
+async function pullChunk(
+  tx: CentralTx,
+  cache: LocalCache,
+  stmts: (t: SyncedTable) => MirrorStatements,
+  log: readonly LogRow[],
+): Promise<{ next: Cursor; written: number }> {
+  const { keys, scopes } = groupLog(log);
+  const fetched = await fetchKeyed(tx, keys);
+  let written = await pullOwnerScopes(tx, cache, stmts, scopes);
+  const last = log[log.length - 1]!;
+  const next: Cursor = { xid: BigInt(last.log_xid), id: BigInt(last.log_id) };
+  // The keyed rows and the cursor in the same SQLite transaction: a crash keeps both or neither.
+  cache.sqlite.transaction(() => {
+    for (const [t, set] of keys) {
+      written += applyKeys(t, stmts(t), fetched.get(t)!, set);
+    }
+    writeState(cache, K_CURSOR, formatCursor(next));
+  })();
+  return { next, written };
+}
+
+async function incrementalPull(
+  store: CentralStore,
+  cache: LocalCache,
+  from: Cursor,
+  options: PullOptions,
+): Promise<Omit<PullResult, 'ms'>> {
+  const changeChunk = options.changeChunk ?? 10_000;
+  const stmts = mirrorStatements(cache);
   let cursor = from;
   let changes = 0;
   let written = 0;
@@ -575,91 +724,11 @@ async function incrementalPull(
     // running are read — see the comment at the top of this file.
     const xmin = await snapshotXmin(tx);
     for (;;) {
-      // Ordered by the columns themselves (l.xid, l.id: numbers, the index's order), never by the
-      // text aliases; the row comparison and the LIMIT make it an index range scan from the cursor.
-      const log = await rows<LogRow>(
-        tx,
-        sql`SELECT l.id::text AS log_id, l.xid::text AS log_xid, l.tbl, l.row_key, l.op FROM change_log l
-            WHERE (l.xid, l.id) > (${cursor.xid.toString()}::xid8, ${cursor.id.toString()}::bigint) AND l.xid < ${xmin.toString()}::xid8
-            ORDER BY l.xid, l.id LIMIT ${changeChunk}`,
-      );
+      const log = await readLogChunk(tx, cursor, xmin, changeChunk);
       if (log.length === 0) break;
-      // The chunk's keys per table, each once (the current row decides, whatever the ops were);
-      // and the owners of tables logged per owner ('A').
-      const keys = new Map<SyncedTable, Set<string>>();
-      const scopes = new Map<SyncedTable, Set<string>>();
-      for (const entry of log) {
-        const t = SYNCED_BY_NAME.get(entry.tbl);
-        if (!t) continue; // a table this version does not mirror
-        const target = entry.op === 'A' ? scopes : keys;
-        let set = target.get(t);
-        if (!set) target.set(t, (set = new Set()));
-        set.add(entry.row_key);
-      }
-      const fetched = new Map<SyncedTable, string[]>();
-      for (const [t, set] of keys) {
-        const lines: string[] = [];
-        await copyOutChunks(
-          tx,
-          `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(t.key)} = ANY(${literal(pgArray([...set]))}::${t.keyType}[])`,
-          (ls) => {
-            for (const l of ls) lines.push(l);
-          },
-        );
-        fetched.set(t, lines);
-      }
-      // Owner-scoped tables: every current row of each logged owner replaces the mirror's rows of
-      // that owner, a bounded number of owners at a time (each its own SQLite transaction; upserts
-      // and deletes are idempotent, so a crash in between only repeats work).
-      for (const [t, owners] of scopes) {
-        const column = SCOPED.get(t.name);
-        if (!column)
-          throw new Error(
-            `change_log has owner-scoped entries for ${t.name}, which is not owner-scoped`,
-          );
-        const list = [...owners];
-        for (let i = 0; i < list.length; i += SCOPES_PER_FETCH) {
-          const part = list.slice(i, i + SCOPES_PER_FETCH);
-          const lines: string[] = [];
-          await copyOutChunks(
-            tx,
-            `SELECT ${selectList(t)} FROM ${ident(t.name)} WHERE ${ident(column)} = ANY(${literal(pgArray(part))}::text[])`,
-            (ls) => {
-              for (const l of ls) lines.push(l);
-            },
-          );
-          const { upsert } = stmts(t);
-          const existing = cache.sqlite.prepare(
-            `SELECT ${ident(t.key)} AS k FROM ${ident(t.name)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`,
-          );
-          const remove = cache.sqlite.prepare(
-            `DELETE FROM ${ident(t.name)} WHERE ${ident(t.key)} = ?`,
-          );
-          cache.sqlite.transaction(() => {
-            const present = new Set<string>();
-            for (const line of lines) {
-              const values = convertLine(t, line);
-              upsert.run(values);
-              present.add(String(values[t.keyIndex]));
-              written++;
-            }
-            for (const row of existing.all(JSON.stringify(part)) as { k: bigint | string }[]) {
-              if (present.has(String(row.k))) continue;
-              remove.run(row.k);
-              written++;
-            }
-          })();
-        }
-      }
-      const last = log[log.length - 1]!;
-      const next: Cursor = { xid: BigInt(last.log_xid), id: BigInt(last.log_id) };
-      cache.sqlite.transaction(() => {
-        for (const [t, set] of keys) {
-          written += applyKeys(t, stmts(t), fetched.get(t)!, set);
-        }
-        writeState(cache, K_CURSOR, formatCursor(next));
-      })();
-      cursor = next;
+      const chunk = await pullChunk(tx, cache, stmts, log);
+      written += chunk.written;
+      cursor = chunk.next;
       changes += log.length;
       options.onProgress?.({ phase: 'changes', table: null, done: changes });
       if (log.length < changeChunk) break;

@@ -339,22 +339,51 @@ const CIPHERS = {
  */
 const NEW_PAGE_SIZE = 16_384;
 
-export function openWithKey(file: string, keyHex: string, mustExist: boolean): LocalCache {
-  if (!KEY_HEX.test(keyHex))
-    throw new CacheKeyError('the local cache key is malformed (expected 64 hex characters)');
-  // An absent or empty file is a new database (SQLite writes nothing before the first change).
-  const fresh = (statSync(file, { throwIfNoEntry: false })?.size ?? 0) === 0;
+/**
+ * Why a cache did not open with this key under any cipher: damaged, locked, a damaged file under
+ * the right key (the key check says so), or a key that does not fit.
+ */
+function unopenable(file: string, keyHex: string, error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (SQLITE_DAMAGE_CODES.has(code ?? ''))
+    return new CacheDamagedError(file, (error as Error).message, { cause: error });
+  // A rebuild must not take a locked cache for an unreadable one and move it aside.
+  if (isSqliteBusy(error)) return cacheLocked(file);
+  if (code === 'SQLITE_NOTADB' && readKeyCheck(file) === keyCheck(keyHex)) {
+    return new CacheDamagedError(
+      file,
+      `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  return new CacheKeyError(
+    code === 'SQLITE_NOTADB'
+      ? `the local cache ${file} cannot be decrypted with the key in the credential store (a wrong key, a damaged first page, or not a Treasury cache). The file was left untouched. ` +
+          'If the key is right, run `treasury cache rebuild` to move the file aside and pull everything again from the central store.'
+      : `cannot open the local cache ${file}: ${(error as Error).message}. The file was left untouched.`,
+    { cause: error },
+  );
+}
+
+/**
+ * The file opened and decrypted: a new one under AEGIS, an existing one under AEGIS, else
+ * ChaCha20; with the PRAGMAs that gave it the key.
+ */
+function openDecrypted(
+  file: string,
+  keyHex: string,
+  mustExist: boolean,
+  fresh: boolean,
+): { sqlite: Database.Database; keyPragmas: string[] } {
   const ciphers = fresh ? [CIPHERS.aegis256] : [CIPHERS.aegis256, CIPHERS.chacha20];
-  let sqlite: Database.Database | null = null;
-  let keyPragmas: string[] = [];
-  for (let i = 0; sqlite === null; i++) {
-    keyPragmas = [...ciphers[i]!, `hexkey='${keyHex}'`]; // keyHex is validated hex: no injection possible
+  for (let i = 0; ; i++) {
+    const keyPragmas = [...ciphers[i]!, `hexkey='${keyHex}'`]; // keyHex is validated hex: no injection possible
     const attempt = new Database(file, { fileMustExist: mustExist, ...sqliteNativeOptions() });
     try {
       for (const p of keyPragmas) attempt.pragma(p);
       if (fresh) attempt.pragma(`page_size = ${NEW_PAGE_SIZE}`);
       attempt.prepare('SELECT count(*) FROM sqlite_master').get(); // fails here on a wrong key (or cipher)
-      sqlite = attempt;
+      return { sqlite: attempt, keyPragmas };
     } catch (error) {
       attempt.close();
       const code = (error as { code?: string }).code;
@@ -363,27 +392,16 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
       // right one to roll back.) Past the last cipher, the error is the one the last try gave.
       if ((code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') && i + 1 < ciphers.length)
         continue;
-      if (SQLITE_DAMAGE_CODES.has(code ?? ''))
-        throw new CacheDamagedError(file, (error as Error).message, { cause: error });
-      // A rebuild must not take a locked cache for an unreadable one and move it aside.
-      if (isSqliteBusy(error)) throw cacheLocked(file);
-      if (code === 'SQLITE_NOTADB' && readKeyCheck(file) === keyCheck(keyHex)) {
-        throw new CacheDamagedError(
-          file,
-          `its pages do not decrypt although the key is the one it was made with (${(error as Error).message})`,
-          { cause: error },
-        );
-      }
-      throw new CacheKeyError(
-        code === 'SQLITE_NOTADB'
-          ? `the local cache ${file} cannot be decrypted with the key in the credential store (a wrong key, a damaged first page, or not a Treasury cache). The file was left untouched. ` +
-              'If the key is right, run `treasury cache rebuild` to move the file aside and pull everything again from the central store.'
-          : `cannot open the local cache ${file}: ${(error as Error).message}. The file was left untouched.`,
-        { cause: error },
-      );
+      throw unopenable(file, keyHex, error);
     }
   }
-  let db: CacheDb;
+}
+
+/**
+ * The decrypted connection made ready: WAL, temporary files in memory, foreign keys, bigints, the
+ * length checked, the migrations run. A failure closes it and says whether the file is damaged.
+ */
+function readyConnection(sqlite: Database.Database, file: string, fresh: boolean): CacheDb {
   try {
     sqlite.pragma('journal_mode = WAL');
     // SQLite3 Multiple Ciphers does not encrypt temporary files (sorts, index builds): keep them in
@@ -394,8 +412,9 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
     if (!fresh) checkLength(sqlite, file);
     // drizzle's types name the upstream better-sqlite3 package; the cipher build has the same API
     // but its own type, which TypeScript cannot unify with it.
-    db = drizzle(sqlite as never, { schema });
+    const db = drizzle(sqlite as never, { schema });
     migrate(db, { migrationsFolder: MIGRATIONS() });
+    return db;
   } catch (error) {
     sqlite.close();
     const code =
@@ -407,6 +426,15 @@ export function openWithKey(file: string, keyHex: string, mustExist: boolean): L
       throw cacheLocked(file);
     throw error;
   }
+}
+
+export function openWithKey(file: string, keyHex: string, mustExist: boolean): LocalCache {
+  if (!KEY_HEX.test(keyHex))
+    throw new CacheKeyError('the local cache key is malformed (expected 64 hex characters)');
+  // An absent or empty file is a new database (SQLite writes nothing before the first change).
+  const fresh = (statSync(file, { throwIfNoEntry: false })?.size ?? 0) === 0;
+  const { sqlite, keyPragmas } = openDecrypted(file, keyHex, mustExist, fresh);
+  const db = readyConnection(sqlite, file, fresh);
   // Encrypted, but nobody else's business either: owner-only, like the logs (no effect on Windows).
   if (fresh) chmodSync(file, 0o600);
   writeKeyCheck(file, keyHex);

@@ -73,6 +73,123 @@ export async function copyOutText(tx: CentralTx, query: string): Promise<string>
 }
 
 /**
+ * Cuts COPY output into whole lines for `onLines`, a batch at a time, keeping a line split across
+ * chunks for the next batch; remembers the first failure of `onLines` (the rest is then dropped).
+ */
+class LineBatches {
+  lines = 0;
+  failure: unknown = null;
+  private carry: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly onLines: (lines: string[]) => unknown) {}
+
+  /** A line is still waiting for its end. */
+  get carrying(): boolean {
+    return this.carry.length > 0;
+  }
+
+  readonly fail = (error: unknown): void => {
+    this.failure ??= error;
+  };
+
+  /**
+   * Hands every complete line in `carry + parts` to onLines; keeps the incomplete tail. Returns
+   * what onLines returned when that is a promise (already guarded: it never rejects).
+   */
+  emit(parts: Buffer[], final: boolean): Promise<void> | undefined {
+    const buf = this.carry.length
+      ? Buffer.concat([this.carry, ...parts])
+      : parts.length === 1
+        ? parts[0]!
+        : Buffer.concat(parts);
+    const end = final ? buf.length : buf.lastIndexOf(10) + 1;
+    this.carry = end < buf.length ? Buffer.from(buf.subarray(end)) : Buffer.alloc(0);
+    if (end === 0 || this.failure) return;
+    let text = buf.toString('utf8', 0, end);
+    if (text.endsWith('\n')) text = text.slice(0, -1);
+    const lines = text.split('\n');
+    this.lines += lines.length;
+    try {
+      const wait = this.onLines(lines);
+      if (wait instanceof Promise) return wait.then(() => {}, this.fail);
+    } catch (error) {
+      this.fail(error);
+    }
+    return;
+  }
+}
+
+/**
+ * postgres.js: the COPY stream read with events, in batches of about `batchBytes`, paused while a
+ * batch's promise is pending. Returns the bytes read (all of them, even after a failure: the
+ * connection must finish the COPY to stay usable).
+ */
+async function streamCopyOut(
+  client: PostgresJsClient,
+  query: string,
+  batchBytes: number,
+  out: LineBatches,
+): Promise<number> {
+  const stream = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
+  let bytes = 0;
+  let parts: Buffer[] = [];
+  let pending = 0;
+  // The last onLines promise not yet settled: the stream stays paused until it is.
+  let waiting: Promise<void> | undefined;
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (out.failure) return;
+      parts.push(chunk);
+      pending += chunk.length;
+      if (pending >= batchBytes) {
+        const batch = parts;
+        parts = [];
+        pending = 0;
+        const wait = out.emit(batch, false);
+        if (wait) {
+          stream.pause(); // no 'data' event until resumed
+          waiting = wait.then(() => {
+            waiting = undefined;
+            stream.resume();
+          });
+        }
+      }
+    });
+    stream.on('end', () => {
+      resumeSocket(stream);
+      // 'end' may come while the last batch is still being taken: finish in order.
+      void (async () => {
+        await waiting;
+        if (parts.length || out.carrying) await out.emit(parts, true);
+        resolve();
+      })();
+    });
+    stream.on('error', reject);
+  });
+  return bytes;
+}
+
+/** PGlite: the COPY's Blob read in slices of `batchBytes`. Returns the Blob's size. */
+async function blobCopyOut(
+  client: PgliteClient,
+  query: string,
+  batchBytes: number,
+  out: LineBatches,
+): Promise<number> {
+  const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
+  const blob = result.blob;
+  if (!blob) return 0;
+  for (let at = 0; at < blob.size && !out.failure; at += batchBytes) {
+    const slice = Buffer.from(
+      await blob.slice(at, Math.min(at + batchBytes, blob.size)).arrayBuffer(),
+    );
+    await out.emit([slice], at + batchBytes >= blob.size);
+  }
+  return blob.size;
+}
+
+/**
  * COPY … TO STDOUT, streamed: `onLines` receives the output's lines (text format, without their
  * '\n') a batch of about `batchBytes` at a time, in order, and the whole result is never held.
  * `onLines` runs synchronously (no await inside a batch), so a caller can write each batch to
@@ -97,88 +214,13 @@ export async function copyOutChunks(
 ): Promise<{ lines: number; bytes: number }> {
   const batchBytes = options.batchBytes ?? 1 << 20;
   const client = driverClient(tx);
-  let lineCount = 0;
-  let byteCount = 0;
-  let carry: Buffer = Buffer.alloc(0);
-  let failure: unknown = null;
-  const fail = (error: unknown) => {
-    failure ??= error;
-  };
-  // Hands every complete line in `carry + parts` to onLines; keeps the incomplete tail. Returns
-  // what onLines returned when that is a promise (already guarded: it never rejects).
-  const emit = (parts: Buffer[], final: boolean): Promise<void> | undefined => {
-    const buf = carry.length
-      ? Buffer.concat([carry, ...parts])
-      : parts.length === 1
-        ? parts[0]!
-        : Buffer.concat(parts);
-    const end = final ? buf.length : buf.lastIndexOf(10) + 1;
-    carry = end < buf.length ? Buffer.from(buf.subarray(end)) : Buffer.alloc(0);
-    if (end === 0 || failure) return;
-    let text = buf.toString('utf8', 0, end);
-    if (text.endsWith('\n')) text = text.slice(0, -1);
-    const lines = text.split('\n');
-    lineCount += lines.length;
-    try {
-      const wait = onLines(lines);
-      if (wait instanceof Promise) return wait.then(() => {}, fail);
-    } catch (error) {
-      fail(error);
-    }
-    return;
-  };
-  if ('unsafe' in client) {
-    const stream = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
-    let parts: Buffer[] = [];
-    let pending = 0;
-    // The last onLines promise not yet settled: the stream stays paused until it is.
-    let waiting: Promise<void> | undefined;
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => {
-        byteCount += chunk.length;
-        if (failure) return;
-        parts.push(chunk);
-        pending += chunk.length;
-        if (pending >= batchBytes) {
-          const batch = parts;
-          parts = [];
-          pending = 0;
-          const wait = emit(batch, false);
-          if (wait) {
-            stream.pause(); // no 'data' event until resumed
-            waiting = wait.then(() => {
-              waiting = undefined;
-              stream.resume();
-            });
-          }
-        }
-      });
-      stream.on('end', () => {
-        resumeSocket(stream);
-        // 'end' may come while the last batch is still being taken: finish in order.
-        void (async () => {
-          await waiting;
-          if (parts.length || carry.length) await emit(parts, true);
-          resolve();
-        })();
-      });
-      stream.on('error', reject);
-    });
-  } else {
-    const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
-    const blob = result.blob;
-    if (blob) {
-      byteCount = blob.size;
-      for (let at = 0; at < blob.size && !failure; at += batchBytes) {
-        const slice = Buffer.from(
-          await blob.slice(at, Math.min(at + batchBytes, blob.size)).arrayBuffer(),
-        );
-        await emit([slice], at + batchBytes >= blob.size);
-      }
-    }
-  }
-  if (failure) throw failure;
-  return { lines: lineCount, bytes: byteCount };
+  const out = new LineBatches(onLines);
+  const bytes =
+    'unsafe' in client
+      ? await streamCopyOut(client, query, batchBytes, out)
+      : await blobCopyOut(client, query, batchBytes, out);
+  if (out.failure) throw out.failure;
+  return { lines: out.lines, bytes };
 }
 
 const UNESCAPE: Record<string, string> = {

@@ -159,6 +159,104 @@ export interface ChainProblem {
   message: string;
 }
 
+/** An audit_log row as stored. */
+interface StoredAuditRow {
+  seq: string;
+  at: Date | string;
+  operator_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: JsonValue | null;
+  after: JsonValue | null;
+  command_id: string | null;
+  ip: string | null;
+  workstation_id: string | null;
+  decision: string;
+  prev_hash: string;
+  hash: string;
+}
+
+function readAuditPage(tx: CentralTx, after: bigint, pageSize: number): Promise<StoredAuditRow[]> {
+  return rows<StoredAuditRow>(
+    tx,
+    sql`SELECT seq::text AS seq, at, operator_id, action, entity_type, entity_id, before, after, command_id, ip, workstation_id,
+                    decision, prev_hash, hash FROM audit_log WHERE audit_log.seq > ${after.toString()}::bigint ORDER BY audit_log.seq LIMIT ${pageSize}`,
+  );
+}
+
+/** The fields a stored row's hash covers, exactly as appendAudit hashed them. */
+function storedFields(r: StoredAuditRow): StoredAuditFields {
+  return {
+    seq: r.seq,
+    at: new Date(r.at).toISOString(),
+    operatorId: r.operator_id,
+    action: r.action,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    before: r.before,
+    after: r.after,
+    commandId: r.command_id,
+    ip: r.ip,
+    workstationId: r.workstation_id,
+    decision: r.decision,
+  };
+}
+
+/**
+ * Adds to `problems` what is wrong with one entry, given the sequence number and hash the chain
+ * expects before it: a gap in the numbers, a broken link to the previous entry, contents that no
+ * longer hash (no array per entry: a log may hold millions).
+ */
+function checkEntry(
+  r: StoredAuditRow,
+  expectedSeq: bigint,
+  prev: string,
+  problems: ChainProblem[],
+): void {
+  const seq = BigInt(r.seq);
+  if (seq !== expectedSeq) {
+    problems.push({
+      seq: r.seq,
+      problem: 'gap',
+      message: `expected entry ${expectedSeq} but found ${seq}: entries deleted or inserted`,
+    });
+  }
+  if (r.prev_hash !== prev) {
+    problems.push({
+      seq: r.seq,
+      problem: 'broken_link',
+      message: `entry ${seq} does not follow the previous entry (deleted, inserted or reordered entries)`,
+    });
+  }
+  if (entryHash(r.prev_hash, storedFields(r)) !== r.hash) {
+    problems.push({
+      seq: r.seq,
+      problem: 'edited',
+      message: `entry ${seq} was changed after it was written`,
+    });
+  }
+}
+
+/** The chain head must name the last entry read: entries deleted at the end show only here. */
+async function headProblem(
+  tx: CentralTx,
+  prev: string,
+  expectedSeq: bigint,
+): Promise<ChainProblem | null> {
+  const [head] = await rows<{ seq: string; hash: string }>(
+    tx,
+    sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1`,
+  );
+  if (head && (head.hash !== prev || BigInt(head.seq) !== expectedSeq - 1n))
+    return {
+      seq: head.seq,
+      problem: 'head_mismatch',
+      message: `the chain head says entry ${head.seq} but the log ends at ${expectedSeq - 1n}: entries at the end were deleted`,
+    };
+  return null;
+}
+
 /** Recomputes the chain. Reads in pages, so it works on any size of log. */
 export async function verifyAudit(
   tx: CentralTx,
@@ -170,80 +268,18 @@ export async function verifyAudit(
   let entries = 0;
   let after = 0n;
   for (;;) {
-    const page = await rows<{
-      seq: string;
-      at: Date | string;
-      operator_id: string | null;
-      action: string;
-      entity_type: string;
-      entity_id: string | null;
-      before: JsonValue | null;
-      after: JsonValue | null;
-      command_id: string | null;
-      ip: string | null;
-      workstation_id: string | null;
-      decision: string;
-      prev_hash: string;
-      hash: string;
-    }>(
-      tx,
-      sql`SELECT seq::text AS seq, at, operator_id, action, entity_type, entity_id, before, after, command_id, ip, workstation_id,
-                      decision, prev_hash, hash FROM audit_log WHERE audit_log.seq > ${after.toString()}::bigint ORDER BY audit_log.seq LIMIT ${pageSize}`,
-    );
+    const page = await readAuditPage(tx, after, pageSize);
     if (page.length === 0) break;
     for (const r of page) {
       entries++;
+      checkEntry(r, expectedSeq, prev, problems);
       const seq = BigInt(r.seq);
-      if (seq !== expectedSeq) {
-        problems.push({
-          seq: r.seq,
-          problem: 'gap',
-          message: `expected entry ${expectedSeq} but found ${seq}: entries deleted or inserted`,
-        });
-      }
-      if (r.prev_hash !== prev) {
-        problems.push({
-          seq: r.seq,
-          problem: 'broken_link',
-          message: `entry ${seq} does not follow the previous entry (deleted, inserted or reordered entries)`,
-        });
-      }
-      const fields: StoredAuditFields = {
-        seq: r.seq,
-        at: new Date(r.at).toISOString(),
-        operatorId: r.operator_id,
-        action: r.action,
-        entityType: r.entity_type,
-        entityId: r.entity_id,
-        before: r.before,
-        after: r.after,
-        commandId: r.command_id,
-        ip: r.ip,
-        workstationId: r.workstation_id,
-        decision: r.decision,
-      };
-      if (entryHash(r.prev_hash, fields) !== r.hash) {
-        problems.push({
-          seq: r.seq,
-          problem: 'edited',
-          message: `entry ${seq} was changed after it was written`,
-        });
-      }
       prev = r.hash;
       expectedSeq = seq + 1n;
       after = seq;
     }
   }
-  const [head] = await rows<{ seq: string; hash: string }>(
-    tx,
-    sql`SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1`,
-  );
-  if (head && (head.hash !== prev || BigInt(head.seq) !== expectedSeq - 1n)) {
-    problems.push({
-      seq: head.seq,
-      problem: 'head_mismatch',
-      message: `the chain head says entry ${head.seq} but the log ends at ${expectedSeq - 1n}: entries at the end were deleted`,
-    });
-  }
+  const head = await headProblem(tx, prev, expectedSeq);
+  if (head) problems.push(head);
   return { entries, problems };
 }

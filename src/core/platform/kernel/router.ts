@@ -442,7 +442,29 @@ export class Router {
       def.permission === 'public' || (actor !== null && call.session),
       `${def.name}: a signed-in call reaches its handler with its actor and session`,
     );
-    const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext => ({
+    const makeContext = (tx: CentralTx, entries: AuditEntry[]): HandlerContext =>
+      this.handlerContext(call, def, commandId, actor, now, tx, entries);
+
+    if (def.kind === 'query') return def.run(makeContext(this.store.db, []), input);
+    try {
+      return await this.runCommand(call, def, input, commandId, actor, now, makeContext);
+    } catch (error) {
+      await this.auditEnding(call, def, commandId, actor, now, toTreasuryError(error));
+      throw error;
+    }
+  }
+
+  /** What a call's handler runs with; its audit entries are gathered in `entries`. */
+  private handlerContext(
+    call: Call,
+    def: Definition,
+    commandId: string,
+    actor: Actor | null,
+    now: Date,
+    tx: CentralTx,
+    entries: AuditEntry[],
+  ): HandlerContext {
+    return {
       tx,
       store: this.store,
       services: this.services,
@@ -459,47 +481,44 @@ export class Router {
         if (call.signal?.aborted && p.cancellable !== false) throw cancelled(def.name, p);
         call.onProgress?.(p);
       },
-    });
+    };
+  }
 
-    if (def.kind === 'query') return def.run(makeContext(this.store.db, []), input);
-    try {
-      return await this.runCommand(call, def, input, commandId, actor, now, makeContext);
-    } catch (error) {
-      // A cancelled command kept nothing half-done (its transaction rolled back, or its message
-      // says what it kept; commands that cannot stop cleanly are never given a signal, see
-      // workstation/jobs.ts): the trail says so, on its own.
-      const e = toTreasuryError(error);
-      // One that committed as it went and failed: its start is in the trail, so is its end (what it
-      // kept is in the message). A transactional one kept nothing and leaves nothing.
-      const ended =
-        e.code === 'JOB_CANCELLED' ? 'cancelled' : def.transactional === false ? 'failed' : null;
-      if (ended) {
-        await this.store.db
-          .transaction((tx) =>
-            appendAudit(
-              tx,
-              this.auditContext(call, actor?.operatorId ?? null, commandId, ended, now),
-              [
-                {
-                  action: def.name,
-                  entityType: 'command',
-                  entityId: commandId,
-                  after:
-                    ended === 'cancelled'
-                      ? { reason: e.message }
-                      : { reason: e.message, code: e.code },
-                },
-              ],
-            ),
-          )
-          .catch((auditError: unknown) => {
-            // The store that failed the command may refuse the entry too: the failure itself
-            // stands.
-            if (ended === 'cancelled') throw auditError;
-          });
-      }
-      throw error;
-    }
+  /**
+   * A command that did not complete. A cancelled one kept nothing half-done (its transaction rolled
+   * back, or its message says what it kept; commands that cannot stop cleanly are never given a
+   * signal, see workstation/jobs.ts): the trail says so, on its own. One that committed as it went
+   * and failed: its start is in the trail, so is its end (what it kept is in the message). A
+   * transactional one kept nothing and leaves nothing.
+   */
+  private async auditEnding(
+    call: Call,
+    def: Definition,
+    commandId: string,
+    actor: Actor | null,
+    now: Date,
+    e: TreasuryError,
+  ): Promise<void> {
+    const ended =
+      e.code === 'JOB_CANCELLED' ? 'cancelled' : def.transactional === false ? 'failed' : null;
+    if (!ended) return;
+    await this.store.db
+      .transaction((tx) =>
+        appendAudit(tx, this.auditContext(call, actor?.operatorId ?? null, commandId, ended, now), [
+          {
+            action: def.name,
+            entityType: 'command',
+            entityId: commandId,
+            after:
+              ended === 'cancelled' ? { reason: e.message } : { reason: e.message, code: e.code },
+          },
+        ]),
+      )
+      .catch((auditError: unknown) => {
+        // The store that failed the command may refuse the entry too: the failure itself
+        // stands.
+        if (ended === 'cancelled') throw auditError;
+      });
   }
 
   private async runCommand(
@@ -579,6 +598,87 @@ export class Router {
     };
   }
 
+  /** A refused call: its one 'denied' audit entry, in its own transaction, then the refusal. */
+  private async deny(
+    call: Call,
+    def: Definition,
+    commandId: string,
+    now: Date,
+    refused: Denial,
+    operatorId: string | null,
+  ): Promise<never> {
+    await this.store.db.transaction((tx) =>
+      appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
+        {
+          action: def.name,
+          entityType: 'command',
+          entityId: commandId,
+          after: { reason: refused.message },
+        },
+      ]),
+    );
+    throw new TreasuryError(refused.code, refused.message);
+  }
+
+  /**
+   * One round trip: the central clock, the session, its operator, the operator's IP ranges and the
+   * address the server sees (null on PGlite or a Unix socket). One row even without a session.
+   */
+  private async readSession(hash: string): Promise<SessionRow> {
+    const [found] = await rows<SessionRow>(
+      this.store.db,
+      sql`SELECT ${CENTRAL_MS} AS central_ms, s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at,
+                 (SELECT string_agg(a.cidr, ' ' ORDER BY a.cidr) FROM ip_allowlist a WHERE a.operator_id = s.operator_id OR a.role = o.role) AS ranges,
+                 host(inet_client_addr()) AS client_addr
+          FROM (SELECT 1) AS one LEFT JOIN (sessions s JOIN operators o ON o.id = s.operator_id) ON s.token_hash = ${hash}`,
+    );
+    return found!;
+  }
+
+  /**
+   * Why this session may not make this call, in the order they are checked (the session, its
+   * idleness, the operator, the one IP check, the one permission check); null: it may.
+   */
+  private sessionDenial(call: Call, def: Definition, s: SessionRow, now: Date): Denial | null {
+    if (!s.operator_id || s.ended_at)
+      return {
+        code: 'UNAUTHENTICATED',
+        message: 'the session is not valid any more: sign in again',
+      };
+    if (now.getTime() - new Date(s.last_seen_at).getTime() > IDLE_TIMEOUT_MS)
+      return {
+        code: 'UNAUTHENTICATED',
+        message: 'the session expired after 30 minutes without activity: sign in again',
+        endsSession: true,
+      };
+    if (s.status !== 'active')
+      return { code: 'UNAUTHENTICATED', message: `operator ${s.username} is ${s.status}` };
+    const ip = checkAddresses({
+      ranges: s.ranges ? s.ranges.split(' ') : [],
+      workstation: this.addressesOf(call),
+      server: this.store.kind === 'postgres' ? s.client_addr : null,
+    }); // PGlite answers 127.0.0.1: not a server's view
+    // The workstation left the allowed ranges: the session ends, not just this call.
+    if (!ip.allowed)
+      return {
+        code: 'IP_NOT_ALLOWED',
+        message: `${ip.reason}: the session of ${s.username} has ended`,
+        endsSession: true,
+      };
+    const confirmed = () =>
+      stepUpCurrent(
+        new Date(s.created_at).getTime(),
+        s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null,
+        now.getTime(),
+      );
+    return refusal(
+      def,
+      { username: s.username, role: s.role },
+      confirmed,
+      STEP_UP_WINDOW_MS / 60_000,
+    );
+  }
+
   /**
    * Resolves the session to an active operator and checks the definition's permission; `now` is
    * read with the session.
@@ -588,104 +688,27 @@ export class Router {
     def: Definition,
     commandId: string,
   ): Promise<{ actor: Actor; now: Date }> {
-    let now: Date; // set before any denial: the central clock, read with the session below
-    const deny = async (
-      code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED' | 'IP_NOT_ALLOWED',
-      message: string,
-      operatorId: string | null,
-    ): Promise<never> => {
-      await this.store.db.transaction((tx) =>
-        appendAudit(tx, this.auditContext(call, operatorId, commandId, 'denied', now), [
-          {
-            action: def.name,
-            entityType: 'command',
-            entityId: commandId,
-            after: { reason: message },
-          },
-        ]),
-      );
-      throw new TreasuryError(code, message);
-    };
     if (!call.session) {
-      now = this.clock?.() ?? (await centralNow(this.store.db));
-      return deny(
-        'UNAUTHENTICATED',
-        'not signed in: run `treasury login` (or sign in in the app) first',
-        null,
-      );
+      // The central clock, read on its own: there is no session to read it with.
+      const now = this.clock?.() ?? (await centralNow(this.store.db));
+      const refused: Denial = {
+        code: 'UNAUTHENTICATED',
+        message: 'not signed in: run `treasury login` (or sign in in the app) first',
+      };
+      return this.deny(call, def, commandId, now, refused, null);
     }
     const hash = tokenHash(call.session);
-    // One round trip: the central clock, the session, its operator, the operator's IP ranges and
-    // the address the server sees (null on PGlite or a Unix socket). One row even without a
-    // session.
-    const [found] = await rows<{
-      central_ms: string;
-      operator_id: string | null;
-      username: string;
-      role: string;
-      status: string;
-      last_seen_at: Date | string;
-      ended_at: Date | null;
-      created_at: Date | string;
-      stepped_up_at: Date | string | null;
-      ranges: string | null;
-      client_addr: string | null;
-    }>(
-      this.store.db,
-      sql`SELECT ${CENTRAL_MS} AS central_ms, s.operator_id, o.username, o.role, o.status, s.last_seen_at, s.ended_at, s.created_at, s.stepped_up_at,
-                 (SELECT string_agg(a.cidr, ' ' ORDER BY a.cidr) FROM ip_allowlist a WHERE a.operator_id = s.operator_id OR a.role = o.role) AS ranges,
-                 host(inet_client_addr()) AS client_addr
-          FROM (SELECT 1) AS one LEFT JOIN (sessions s JOIN operators o ON o.id = s.operator_id) ON s.token_hash = ${hash}`,
-    );
-    const s = found!;
-    now = this.clock?.() ?? new Date(Number(s.central_ms));
-    if (!s.operator_id || s.ended_at)
-      return deny(
-        'UNAUTHENTICATED',
-        'the session is not valid any more: sign in again',
-        s.operator_id,
-      );
-    if (now.getTime() - new Date(s.last_seen_at).getTime() > IDLE_TIMEOUT_MS) {
-      await this.store.db.execute(
-        sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
-      );
-      return deny(
-        'UNAUTHENTICATED',
-        'the session expired after 30 minutes without activity: sign in again',
-        s.operator_id,
-      );
+    const s = await this.readSession(hash);
+    const now = this.clock?.() ?? new Date(Number(s.central_ms));
+    const refused = this.sessionDenial(call, def, s, now);
+    if (refused) {
+      if (refused.endsSession)
+        await this.store.db.execute(
+          sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
+        );
+      return this.deny(call, def, commandId, now, refused, s.operator_id);
     }
-    if (s.status !== 'active')
-      return deny('UNAUTHENTICATED', `operator ${s.username} is ${s.status}`, s.operator_id);
-    const ip = checkAddresses({
-      ranges: s.ranges ? s.ranges.split(' ') : [],
-      workstation: this.addressesOf(call),
-      server: this.store.kind === 'postgres' ? s.client_addr : null,
-    }); // PGlite answers 127.0.0.1: not a server's view
-    if (!ip.allowed) {
-      // The workstation left the allowed ranges: the session ends, not just this call.
-      await this.store.db.execute(
-        sql`UPDATE sessions SET ended_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
-      );
-      return deny(
-        'IP_NOT_ALLOWED',
-        `${ip.reason}: the session of ${s.username} has ended`,
-        s.operator_id,
-      );
-    }
-    const confirmed = () =>
-      stepUpCurrent(
-        new Date(s.created_at).getTime(),
-        s.stepped_up_at ? new Date(s.stepped_up_at).getTime() : null,
-        now.getTime(),
-      );
-    const refused = refusal(
-      def,
-      { username: s.username, role: s.role },
-      confirmed,
-      STEP_UP_WINDOW_MS / 60_000,
-    );
-    if (refused) return deny(refused.code, refused.message, s.operator_id);
+    assert(s.operator_id, 'a session that passed every check has its operator');
     await this.store.db.execute(
       sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
     );
@@ -694,4 +717,26 @@ export class Router {
       now,
     };
   }
+}
+
+/** Why a call is refused before it runs; a refusal that ends the session says so. */
+interface Denial {
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'STEP_UP_REQUIRED' | 'IP_NOT_ALLOWED';
+  message: string;
+  endsSession?: boolean;
+}
+
+/** The session, its operator and what the router checks them against (Router.readSession). */
+interface SessionRow {
+  central_ms: string;
+  operator_id: string | null;
+  username: string;
+  role: string;
+  status: string;
+  last_seen_at: Date | string;
+  ended_at: Date | null;
+  created_at: Date | string;
+  stepped_up_at: Date | string | null;
+  ranges: string | null;
+  client_addr: string | null;
 }

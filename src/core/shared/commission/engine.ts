@@ -98,14 +98,15 @@ const byTimeThenId = (a: ConversionInput, b: ConversionInput): number => {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 };
 
-export function computeAffiliateCommissions(
-  affiliate: { id: string; status: AffiliateStatus },
+/**
+ * The conversions in (occurredAt, id) order, each with the rule version it is priced by; those that
+ * cannot be priced become errors.
+ */
+function prepareConversions(
+  affiliateId: string,
   conversions: readonly ConversionInput[],
   versions: readonly RuleVersion[],
-  asOf: number,
-): { commissions: CommissionResult[]; errors: CommissionError[] } {
-  if (!Number.isFinite(asOf))
-    throw new RangeError('computeAffiliateCommissions: asOf must be epoch milliseconds');
+): { prepared: Prepared[]; errors: CommissionError[] } {
   const errors: CommissionError[] = [];
   const prepared: Prepared[] = [];
 
@@ -115,7 +116,7 @@ export function computeAffiliateCommissions(
   for (const c of conversions) idCount.set(c.id, (idCount.get(c.id) ?? 0) + 1);
 
   for (const c of [...conversions].sort(byTimeThenId)) {
-    const problem = validate(c, affiliate.id, idCount.get(c.id)!, versions);
+    const problem = validate(c, affiliateId, idCount.get(c.id)!, versions);
     if (typeof problem === 'string') {
       errors.push({ conversionId: c.id, message: problem });
       continue;
@@ -129,49 +130,84 @@ export function computeAffiliateCommissions(
       countsTowardVolume: c.status === 'approved' || c.status === 'pending',
     });
   }
+  return { prepared, errors };
+}
 
+/**
+ * Cap: running total per (period, currency) over non-voided commissions in (occurredAt, id) order;
+ * each conversion is held to its own version's cap. Records the amount kept in `capUsed`.
+ */
+function applyCap(
+  p: Prepared,
+  priced: bigint,
+  capUsed: Map<string, bigint>,
+): { amount: bigint; capped: boolean } {
+  const { c, v } = p;
+  let amount = priced;
+  let capped = false;
+  const key = `${p.periodKey}|${c.currency}`;
+  const used = capUsed.get(key) ?? 0n;
+  const cap = v.rules.capPerPeriod?.[c.currency];
+  if (cap !== undefined) {
+    const room = cap > used ? cap - used : 0n;
+    if (amount > room) {
+      amount = room;
+      capped = true;
+    }
+  }
+  capUsed.set(key, used + amount);
+  return { amount, capped };
+}
+
+/** One conversion's commission: its status, and unless voided its price held to the cap. */
+function commissionOf(
+  p: Prepared,
+  affiliateStatus: AffiliateStatus,
+  asOf: number,
+  volumes: VolumeBook,
+  capUsed: Map<string, bigint>,
+): CommissionResult {
+  const { c, v } = p;
+  const available = availableAt(p);
+  const { status, reason } = statusOf(c.status, affiliateStatus, asOf, available);
+  let amount = 0n;
+  let rateBps = 0;
+  let capped = false;
+  if (status !== 'voided') {
+    const priced = price(p, volumes);
+    rateBps = priced.rateBps;
+    ({ amount, capped } = applyCap(p, priced.amount, capUsed));
+  }
+  return {
+    conversionId: c.id,
+    affiliateId: c.affiliateId,
+    ruleVersion: v.version,
+    amount,
+    currency: c.currency,
+    status,
+    reason,
+    occurredAt: c.occurredAt,
+    availableAt: available,
+    period: p.periodKey,
+    rateBps,
+    capped,
+  };
+}
+
+export function computeAffiliateCommissions(
+  affiliate: { id: string; status: AffiliateStatus },
+  conversions: readonly ConversionInput[],
+  versions: readonly RuleVersion[],
+  asOf: number,
+): { commissions: CommissionResult[]; errors: CommissionError[] } {
+  if (!Number.isFinite(asOf))
+    throw new RangeError('computeAffiliateCommissions: asOf must be epoch milliseconds');
+  const { prepared, errors } = prepareConversions(affiliate.id, conversions, versions);
   const volumes = new VolumeBook(prepared);
   const capUsed = new Map<string, bigint>(); // `${periodKey}|${currency}` → commission so far
-  const commissions: CommissionResult[] = [];
-
-  for (const p of prepared) {
-    const { c, v } = p;
-    const available = availableAt(p);
-    const { status, reason } = statusOf(c.status, affiliate.status, asOf, available);
-    let amount = 0n;
-    let rateBps = 0;
-    let capped = false;
-    if (status !== 'voided') {
-      ({ amount, rateBps } = price(p, volumes));
-      // Cap: running total per (period, currency) over non-voided commissions in (occurredAt, id)
-      // order; each conversion is held to its own version's cap.
-      const key = `${p.periodKey}|${c.currency}`;
-      const used = capUsed.get(key) ?? 0n;
-      const cap = v.rules.capPerPeriod?.[c.currency];
-      if (cap !== undefined) {
-        const room = cap > used ? cap - used : 0n;
-        if (amount > room) {
-          amount = room;
-          capped = true;
-        }
-      }
-      capUsed.set(key, used + amount);
-    }
-    commissions.push({
-      conversionId: c.id,
-      affiliateId: c.affiliateId,
-      ruleVersion: v.version,
-      amount,
-      currency: c.currency,
-      status,
-      reason,
-      occurredAt: c.occurredAt,
-      availableAt: available,
-      period: p.periodKey,
-      rateBps,
-      capped,
-    });
-  }
+  const commissions = prepared.map((p) =>
+    commissionOf(p, affiliate.status, asOf, volumes, capUsed),
+  );
   return { commissions, errors };
 }
 

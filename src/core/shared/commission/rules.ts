@@ -211,84 +211,104 @@ function friendlyMessage(issue: {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The valid currencies of "currencies", each once; an issue for each invalid or repeated one. */
+function declaredCurrencies(currencies: unknown, issues: RuleSetIssue[]): string[] {
+  const declared: string[] = [];
+  if (!Array.isArray(currencies)) return declared;
+  currencies.forEach((code, i) => {
+    if (typeof code !== 'string') return; // zod reported it
+    if (!isCurrency(code))
+      issues.push({
+        path: `currencies[${i}]`,
+        message: `"${code}" is not an ISO 4217 currency code (use capitals, e.g. USD)`,
+      });
+    else if (declared.includes(code))
+      issues.push({ path: `currencies[${i}]`, message: `${code} is listed twice` });
+    else declared.push(code);
+  });
+  return declared;
+}
+
+/** Each override's flat amounts, and one override per product. */
+function checkOverrides(
+  overrides: unknown,
+  keys: readonly string[] | null,
+  issues: RuleSetIssue[],
+): void {
+  if (!Array.isArray(overrides)) return;
+  const seen = new Map<string, number>();
+  overrides.forEach((o, i) => {
+    if (!isRecord(o)) return;
+    checkMoneyMap(o.flatPerConversion, ['productOverrides', i, 'flatPerConversion'], keys, issues);
+    if (typeof o.product === 'string') {
+      const first = seen.get(o.product);
+      // Two overrides for one product would make the price depend on list order: reject.
+      if (first !== undefined)
+        issues.push({
+          path: `productOverrides[${i}].product`,
+          message: `"${o.product}" already has an override at productOverrides[${first}]`,
+        });
+      else seen.set(o.product, i);
+    }
+  });
+}
+
+/** Tier brackets start at zero and rise strictly: per declared currency, or in conversions. */
+function checkTierBrackets(
+  tiers: unknown,
+  declared: readonly string[],
+  keys: readonly string[] | null,
+  issues: RuleSetIssue[],
+): void {
+  if (!isRecord(tiers) || !Array.isArray(tiers.brackets)) return;
+  const brackets = tiers.brackets;
+  if (tiers.basis === 'net_revenue') {
+    const parsed = brackets.map((b, i) =>
+      isRecord(b)
+        ? checkMoneyMap(b.from, ['tiers', 'brackets', i, 'from'], keys, issues)
+        : undefined,
+    );
+    for (const code of declared) {
+      checkIncreasing(
+        parsed.map((m) => m?.[code]),
+        (i) => `tiers.brackets[${i}].from.${code}`,
+        (v) => formatAmount(v, code),
+        issues,
+      );
+    }
+  } else if (tiers.basis === 'conversion_count') {
+    checkIncreasing(
+      brackets.map((b) =>
+        isRecord(b) && Number.isSafeInteger(b.from) && (b.from as number) >= 0
+          ? BigInt(b.from as number)
+          : undefined,
+      ),
+      (i) => `tiers.brackets[${i}].from`,
+      (v) => v.toString(),
+      issues,
+    );
+  }
+}
+
 /**
  * Currency-aware checks on the raw input. Returns the declared currencies (valid ones only) so the
  * builder can use them; pushes an issue for every problem found.
  */
 function checkCurrencies(json: unknown, issues: RuleSetIssue[]): string[] {
   if (!isRecord(json)) return [];
-  const declared: string[] = [];
-  if (Array.isArray(json.currencies)) {
-    json.currencies.forEach((code, i) => {
-      if (typeof code !== 'string') return; // zod reported it
-      if (!isCurrency(code))
-        issues.push({
-          path: `currencies[${i}]`,
-          message: `"${code}" is not an ISO 4217 currency code (use capitals, e.g. USD)`,
-        });
-      else if (declared.includes(code))
-        issues.push({ path: `currencies[${i}]`, message: `${code} is listed twice` });
-      else declared.push(code);
-    });
-  }
+  const declared = declaredCurrencies(json.currencies, issues);
   // Key checks are only meaningful when "currencies" itself is usable.
   const keysKnown =
     Array.isArray(json.currencies) &&
     declared.length === json.currencies.length &&
     declared.length > 0;
-  const map = (value: unknown, path: PathPart[]) =>
-    checkMoneyMap(value, path, keysKnown ? declared : null, issues);
+  const keys = keysKnown ? declared : null;
 
-  map(json.flatPerConversion, ['flatPerConversion']);
-  map(json.capPerPeriod, ['capPerPeriod']);
-  map(json.minimumPayout, ['minimumPayout']);
-
-  if (Array.isArray(json.productOverrides)) {
-    const seen = new Map<string, number>();
-    json.productOverrides.forEach((o, i) => {
-      if (!isRecord(o)) return;
-      map(o.flatPerConversion, ['productOverrides', i, 'flatPerConversion']);
-      if (typeof o.product === 'string') {
-        const first = seen.get(o.product);
-        // Two overrides for one product would make the price depend on list order: reject.
-        if (first !== undefined)
-          issues.push({
-            path: `productOverrides[${i}].product`,
-            message: `"${o.product}" already has an override at productOverrides[${first}]`,
-          });
-        else seen.set(o.product, i);
-      }
-    });
-  }
-
-  const tiers = json.tiers;
-  if (isRecord(tiers) && Array.isArray(tiers.brackets)) {
-    const brackets = tiers.brackets;
-    if (tiers.basis === 'net_revenue') {
-      const parsed = brackets.map((b, i) =>
-        isRecord(b) ? map(b.from, ['tiers', 'brackets', i, 'from']) : undefined,
-      );
-      for (const code of declared) {
-        checkIncreasing(
-          parsed.map((m) => m?.[code]),
-          (i) => `tiers.brackets[${i}].from.${code}`,
-          (v) => formatAmount(v, code),
-          issues,
-        );
-      }
-    } else if (tiers.basis === 'conversion_count') {
-      checkIncreasing(
-        brackets.map((b) =>
-          isRecord(b) && Number.isSafeInteger(b.from) && (b.from as number) >= 0
-            ? BigInt(b.from as number)
-            : undefined,
-        ),
-        (i) => `tiers.brackets[${i}].from`,
-        (v) => v.toString(),
-        issues,
-      );
-    }
-  }
+  checkMoneyMap(json.flatPerConversion, ['flatPerConversion'], keys, issues);
+  checkMoneyMap(json.capPerPeriod, ['capPerPeriod'], keys, issues);
+  checkMoneyMap(json.minimumPayout, ['minimumPayout'], keys, issues);
+  checkOverrides(json.productOverrides, keys, issues);
+  checkTierBrackets(json.tiers, declared, keys, issues);
   return declared;
 }
 

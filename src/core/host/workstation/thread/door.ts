@@ -61,6 +61,131 @@ export interface ThreadDoorOptions extends Omit<
 const fromBridge = (e: BridgeError) =>
   new TreasuryError(e.code as ErrorCode, e.message, e.problems);
 
+/** A call posted to the thread, waiting for its answer. */
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  onProgress?: ((p: Progress) => void) | undefined;
+}
+
+/** The host's side of the conversation: the last number given, who waits, why the thread stopped. */
+interface Conversation {
+  seq: number;
+  readonly waiting: Map<number, Waiter>;
+  gone: Error | null;
+}
+
+type ReadyMessage = Extract<FromThread, { type: 'ready' }>;
+type CredentialRequest = Extract<FromThread, { type: 'credential' }>;
+
+const stoppedError = (error: Error) =>
+  new TreasuryError('INTERNAL', `the workstation thread stopped: ${error.message}`);
+
+/** The thread stopped: every call still waiting fails, and no new one is posted. */
+function threadStopped(talk: Conversation, error: Error): void {
+  talk.gone = error;
+  for (const w of talk.waiting.values()) w.reject(stoppedError(error));
+  talk.waiting.clear();
+}
+
+/** The waiter of an answered call, no longer waiting. */
+function answered(talk: Conversation, seq: number): Waiter | undefined {
+  const w = talk.waiting.get(seq);
+  talk.waiting.delete(seq);
+  return w;
+}
+
+/** The thread asks for a secret (or to store or forget one): answered from the host's store. */
+function answerCredential(worker: Worker, credentials: CredentialStore, m: CredentialRequest) {
+  const reply = (msg: ToThread) => worker.postMessage(msg);
+  const op =
+    m.op === 'get'
+      ? credentials.get(m.account)
+      : m.op === 'set'
+        ? credentials.set(m.account, m.secret).then(() => null)
+        : credentials.delete(m.account);
+  op.then(
+    (value) => reply({ type: 'credential-reply', seq: m.seq, ok: true, value }),
+    (error: unknown) =>
+      reply({
+        type: 'credential-reply',
+        seq: m.seq,
+        ok: false,
+        message: (error as Error).message,
+      }),
+  );
+}
+
+/** One message from the thread: readiness, an answer, progress, or a request for a secret. */
+function onThreadMessage(
+  m: FromThread,
+  worker: Worker,
+  talk: Conversation,
+  credentials: CredentialStore,
+  opening: { resolve(m: ReadyMessage): void; reject(e: unknown): void },
+): void {
+  switch (m.type) {
+    case 'ready':
+      return opening.resolve(m);
+    case 'failed':
+      // The thread could not open the workstation: it is of no use, and would keep the host
+      // alive.
+      void worker.terminate();
+      return opening.reject(fromBridge(m.error));
+    case 'result': {
+      const w = answered(talk, m.seq);
+      if (m.ok) w?.resolve(JSON.parse(m.wire));
+      else w?.reject(fromBridge(m.error));
+      return;
+    }
+    case 'connectivity':
+      return answered(talk, m.seq)?.resolve(m.value);
+    case 'closed':
+      return answered(talk, m.seq)?.resolve(undefined);
+    case 'progress':
+      return talk.waiting.get(m.seq)?.onProgress?.(m.progress);
+    case 'credential':
+      return answerCredential(worker, credentials, m);
+  }
+}
+
+/** Listens to the thread for good; resolves once it has opened the workstation. */
+function listen(
+  worker: Worker,
+  talk: Conversation,
+  credentials: CredentialStore,
+): Promise<ReadyMessage> {
+  return new Promise<ReadyMessage>((resolve, reject) => {
+    worker.on('message', (m: FromThread) =>
+      onThreadMessage(m, worker, talk, credentials, { resolve, reject }),
+    );
+    worker.on('error', (error) => {
+      threadStopped(talk, error);
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      const error = new Error(`exit code ${code}`);
+      threadStopped(talk, error);
+      reject(error);
+    });
+  });
+}
+
+/** Posts a message numbered for its answer; refused at once when the thread has stopped. */
+function post<T>(
+  worker: Worker,
+  talk: Conversation,
+  build: (seq: number) => ToThread,
+  onProgress?: (p: Progress) => void,
+): Promise<T> {
+  if (talk.gone) return Promise.reject(stoppedError(talk.gone));
+  const s = ++talk.seq;
+  return new Promise<T>((resolve, reject) => {
+    talk.waiting.set(s, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+    worker.postMessage(build(s));
+  });
+}
+
 export async function openWorkstationThread(options: ThreadDoorOptions): Promise<WorkstationDoor> {
   const { entry, credentials: given, ...rest } = options;
   const credentials = given ?? (await chooseCredentialStore({ dataDir: rest.dataDir }));
@@ -72,102 +197,8 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
   const worker = new Worker(entry ?? resourcePath('bin/workstation-thread.mjs'), {
     workerData: data,
   });
-  let seq = 0;
-  const waiting = new Map<
-    number,
-    {
-      resolve(v: unknown): void;
-      reject(e: unknown): void;
-      onProgress?: ((p: Progress) => void) | undefined;
-    }
-  >();
-  let gone: Error | null = null;
-  const fail = (error: Error) => {
-    gone = error;
-    for (const w of waiting.values())
-      w.reject(new TreasuryError('INTERNAL', `the workstation thread stopped: ${error.message}`));
-    waiting.clear();
-  };
-
-  const ready = new Promise<{ id: string; dataDir: string; stepUp: string[] }>(
-    (resolve, reject) => {
-      worker.on('message', (m: FromThread) => {
-        switch (m.type) {
-          case 'ready':
-            return resolve(m);
-          case 'failed':
-            // The thread could not open the workstation: it is of no use, and would keep the host
-            // alive.
-            void worker.terminate();
-            return reject(fromBridge(m.error));
-          case 'result': {
-            const w = waiting.get(m.seq);
-            waiting.delete(m.seq);
-            if (m.ok) w?.resolve(JSON.parse(m.wire));
-            else w?.reject(fromBridge(m.error));
-            return;
-          }
-          case 'connectivity': {
-            const w = waiting.get(m.seq);
-            waiting.delete(m.seq);
-            return w?.resolve(m.value);
-          }
-          case 'closed': {
-            const w = waiting.get(m.seq);
-            waiting.delete(m.seq);
-            return w?.resolve(undefined);
-          }
-          case 'progress':
-            return waiting.get(m.seq)?.onProgress?.(m.progress);
-          case 'credential': {
-            const reply = (msg: ToThread) => worker.postMessage(msg);
-            const op =
-              m.op === 'get'
-                ? credentials.get(m.account)
-                : m.op === 'set'
-                  ? credentials.set(m.account, m.secret).then(() => null)
-                  : credentials.delete(m.account);
-            op.then(
-              (value) => reply({ type: 'credential-reply', seq: m.seq, ok: true, value }),
-              (error: unknown) =>
-                reply({
-                  type: 'credential-reply',
-                  seq: m.seq,
-                  ok: false,
-                  message: (error as Error).message,
-                }),
-            );
-            return;
-          }
-        }
-      });
-      worker.on('error', (error) => {
-        fail(error);
-        reject(error);
-      });
-      worker.once('exit', (code) => {
-        const error = new Error(`exit code ${code}`);
-        fail(error);
-        reject(error);
-      });
-    },
-  );
-  const opened = await ready;
-
-  const send = <T>(
-    build: (seq: number) => ToThread,
-    onProgress?: (p: Progress) => void,
-  ): Promise<T> => {
-    if (gone)
-      return Promise.reject(
-        new TreasuryError('INTERNAL', `the workstation thread stopped: ${gone.message}`),
-      );
-    const s = ++seq;
-    return new Promise<T>((resolve, reject) => {
-      waiting.set(s, { resolve: resolve as (v: unknown) => void, reject, onProgress });
-      worker.postMessage(build(s));
-    });
-  };
+  const talk: Conversation = { seq: 0, waiting: new Map(), gone: null };
+  const opened = await listen(worker, talk, credentials);
 
   return {
     id: opened.id,
@@ -176,13 +207,13 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
     credentialStore: describeCredentialStore(credentials),
     call: <O>(c: Call) => {
       const { onProgress, ...plain } = c;
-      return send<O>((s) => ({ type: 'call', seq: s, call: plain }), onProgress);
+      return post<O>(worker, talk, (s) => ({ type: 'call', seq: s, call: plain }), onProgress);
     },
     // The embedded store lives in the thread and is never offline: the answer does not wait for a
     // thread busy with a long statement (PGlite runs each one to its end on the thread's loop).
     connectivity: () =>
       rest.centralUrl || rest.offline
-        ? send<Connectivity>((s) => ({ type: 'connectivity', seq: s }))
+        ? post<Connectivity>(worker, talk, (s) => ({ type: 'connectivity', seq: s }))
         : Promise.resolve({
             online: true,
             reason: null,
@@ -190,8 +221,8 @@ export async function openWorkstationThread(options: ThreadDoorOptions): Promise
             central: embeddedLocation(opened.dataDir),
           }),
     async close() {
-      if (gone) return;
-      await send<void>((s) => ({ type: 'close', seq: s }));
+      if (talk.gone) return;
+      await post<void>(worker, talk, (s) => ({ type: 'close', seq: s }));
       await worker.terminate();
     },
   };
