@@ -18,7 +18,7 @@ import { rows } from '../src/core/platform/central/store.js';
 import type { ExecuteResult } from '../src/core/domain/execution/executor.js';
 import { hashPassword } from '../src/core/domain/operators/password.js';
 import type { SignInResult } from '../src/core/domain/operators/commands.js';
-import { xenditProvider } from '../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../src/core/domain/providers/xendit/client.js';
 import { openWorkstation } from '../src/core/host/workstation/workstation.js';
 import { resourcePath } from '../src/core/platform/files/resources.js';
 import { arg, scratchDatabase } from './support.js';

@@ -23,7 +23,7 @@ import { tokenHash } from '../../src/core/platform/kernel/router.js';
 import type { ExecuteResult, ProviderResolver } from '../../src/core/domain/execution/executor.js';
 import type { SignInResult } from '../../src/core/domain/operators/commands.js';
 import { idempotencyKey } from '../../src/core/platform/payments/provider.js';
-import { xenditProvider } from '../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../src/core/domain/providers/xendit/client.js';
 import type { OutboxEntry } from '../../src/core/platform/cache/outbox.js';
 import { cacheContentHash } from '../../src/core/local/sync/pull.js';
 import type { PushResult } from '../../src/core/local/sync/push.js';

@@ -4,7 +4,7 @@
  * typed data whose signature is verified on execution, expiring typed data, no idempotency key,
  * and a search endpoint — plus injectable faults and signed webhooks (duplicates, out of order).
  *
- * Wire shapes the public docs leave open follow src/core/domain/providers/rise/rise.ts (its header
+ * Wire shapes the public docs leave open follow src/core/domain/providers/rise/client.ts (its header
  * lists them). Amounts are parsed and written with lossless-json, so a client that rounds through a
  * float shows. The webhook HMAC is computed here independently of the client's verifier, on
  * purpose.

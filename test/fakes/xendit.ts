@@ -11,7 +11,7 @@
  * from every payout it holds — including ones made outside the client under test (`seedPayout`).
  * Query parameters an endpoint does not take are refused, so a client typo cannot pass unnoticed.
  *
- * It deliberately does not share code with the client (src/core/domain/providers/xendit/xendit.ts)
+ * It deliberately does not share code with the client (src/core/domain/providers/xendit/)
  * beyond the money module: a fake built from the client's own helpers would agree with the client's
  * bugs.
  */

@@ -7,7 +7,7 @@
  * CHILD_XENDIT_KEY. Prints READY when the call starts and RESULT <json> or ERROR <code> at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { xenditProvider } from '../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../src/core/domain/providers/xendit/client.js';
 import { openWorkstation } from '../../src/core/host/workstation/workstation.js';
 import { ADMIN_PASSWORD } from './workstation.js';
 

@@ -16,7 +16,7 @@ import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { rows } from '../../src/core/platform/central/store.js';
 import { pollPayouts } from '../../src/core/domain/payouts/poll.js';
-import { xenditProvider } from '../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../src/core/domain/providers/xendit/client.js';
 import { startFakeXendit, type FakeXendit } from '../fakes/xendit.js';
 import { tempDir, type Driver } from './central.js';
 import {

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { DEFAULT_SECURITY_RULES } from '../../src/core/domain/security/rules.js';
 import { rows } from '../../src/core/platform/central/store.js';
 import type { ProviderResolver } from '../../src/core/domain/execution/executor.js';
-import { xenditProvider } from '../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../src/core/domain/providers/xendit/client.js';
 import { startFakeXendit, type FakeXendit, type FakeXenditOptions } from '../fakes/xendit.js';
 import type { Driver } from './central.js';
 import { addOperator, openTestWorkstation, type TestWorkstation } from './workstation.js';

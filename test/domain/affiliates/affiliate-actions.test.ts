@@ -11,7 +11,7 @@ import type { PayableRow } from '../../../src/core/domain/calculation/payables.j
 import type { Preview } from '../../../src/core/domain/batches/preview.js';
 import { rows } from '../../../src/core/platform/central/store.js';
 import type { AffiliateDetail } from '../../../src/core/domain/affiliates/page.js';
-import { createSandboxProvider } from '../../../src/core/domain/providers/sandbox/sandbox.js';
+import { createSandboxProvider } from '../../../src/core/domain/providers/sandbox/client.js';
 import { openFlow, type Flow } from '../../support/payout-flow.js';
 import { drivers } from '../../support/pg.js';
 import { addOperator } from '../../support/workstation.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Preview } from '../../../src/core/domain/batches/preview.js';
 import { rows } from '../../../src/core/platform/central/store.js';
 import type { ExceptionRow, ExceptionsPage } from '../../../src/core/domain/exceptions/queue.js';
-import { xenditProvider } from '../../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../../src/core/domain/providers/xendit/client.js';
 import type { TrialBalance } from '../../../src/core/domain/reports/trial-balance.js';
 import { startFakeXendit, type FakeXendit } from '../../fakes/xendit.js';
 import {

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../../src/core/platform/central/store.js';
 import { LOOKUP_BACKOFF, lookupDelay } from '../../../src/core/domain/payouts/lookups.js';
-import { xenditProvider } from '../../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../../src/core/domain/providers/xendit/client.js';
 import { startFakeXendit, type FakeXendit } from '../../fakes/xendit.js';
 import { openFlow, payBatch, payoutStates, type Flow } from '../../support/payout-flow.js';
 

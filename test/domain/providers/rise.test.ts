@@ -16,15 +16,16 @@ import {
 } from '../../../src/core/platform/payments/provider.js';
 import {
   createRiseProvider,
-  parseRiseWebhook,
   riseFromCredentials,
-  riseSignedPayload,
-  riseStatus,
-  RISE_WALLET_KEY_ACCOUNT,
-  usdcUnitsToCents,
-  verifyRiseSignature,
   type RiseOptions,
-} from '../../../src/core/domain/providers/rise/rise.js';
+} from '../../../src/core/domain/providers/rise/client.js';
+import { RISE_WALLET_KEY_ACCOUNT } from '../../../src/core/domain/providers/rise/credentials.js';
+import {
+  parseRiseWebhook,
+  riseSignedPayload,
+  verifyRiseSignature,
+} from '../../../src/core/domain/providers/rise/webhook.js';
+import { riseStatus, usdcUnitsToCents } from '../../../src/core/domain/providers/rise/wire.js';
 import {
   FAKE_RISE_WALLET_KEY,
   startFakeRise,

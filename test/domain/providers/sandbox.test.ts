@@ -12,7 +12,7 @@ import {
   createSandboxProvider,
   SANDBOX_FAILURE_CODES,
   SANDBOX_UNLIMITED_BALANCE,
-} from '../../../src/core/domain/providers/sandbox/sandbox.js';
+} from '../../../src/core/domain/providers/sandbox/client.js';
 
 function payout(i: number, over: Partial<PayoutRequest> = {}): PayoutRequest {
   return {

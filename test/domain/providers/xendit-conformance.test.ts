@@ -43,7 +43,7 @@ import {
   instanceOfModelError,
 } from 'xendit-node/payout/models/index.js';
 import type { PayoutRequest } from '../../../src/core/platform/payments/provider.js';
-import { XenditProvider } from '../../../src/core/domain/providers/xendit/xendit.js';
+import { XenditProvider } from '../../../src/core/domain/providers/xendit/client.js';
 import { startFakeXendit, type FakeXendit } from '../../fakes/xendit.js';
 
 // ---------------------------------------------------------------------------------------------

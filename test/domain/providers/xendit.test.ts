@@ -12,16 +12,22 @@ import {
   type PayoutRequest,
 } from '../../../src/core/platform/payments/provider.js';
 import {
-  classifyXenditFailure,
-  parseXenditWebhook,
-  verifyXenditCallbackToken,
-  xenditAmountToMinor,
-  xenditCreateBody,
   xenditFromCredentials,
   XenditProvider,
+} from '../../../src/core/domain/providers/xendit/client.js';
+import {
+  xenditAmountToMinor,
   XenditRequestError,
-  xenditRetryAt,
-} from '../../../src/core/domain/providers/xendit/xendit.js';
+} from '../../../src/core/domain/providers/xendit/money.js';
+import { xenditRetryAt } from '../../../src/core/domain/providers/xendit/rate-limit.js';
+import {
+  parseXenditWebhook,
+  verifyXenditCallbackToken,
+} from '../../../src/core/domain/providers/xendit/webhook.js';
+import {
+  classifyXenditFailure,
+  xenditCreateBody,
+} from '../../../src/core/domain/providers/xendit/wire.js';
 import { startFakeXendit, type FakeXendit, type FakeXenditOptions } from '../../fakes/xendit.js';
 
 let counter = 0;

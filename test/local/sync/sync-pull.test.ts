@@ -18,7 +18,8 @@ import type { CredentialStore } from '../../../src/core/platform/credentials/sto
 import { prng } from '../../../src/core/domain/demo/generate.js';
 import { cacheContentHash, pull, rebuildCache, syncStatus } from '../../../src/core/local/sync/pull.js';
 import { SYNCED_TABLES, ident, mirrorDrift } from '../../../src/core/local/sync/tables.js';
-import { ingestEvent, parseXenditEvent } from '../../../src/core/domain/webhooks/ingest.js';
+import { ingestEvent } from '../../../src/core/domain/webhooks/ingest.js';
+import { parseXenditEvent } from '../../../src/core/domain/providers/xendit/webhook.js';
 import { openTestCentral, tempDir } from '../../support/central.js';
 import { openScenario, type Scenario } from '../../support/payouts.js';
 import { drivers, pgAvailable } from '../../support/pg.js';

@@ -1,12 +1,16 @@
 /**
  * Deterministic demo data: the same (affiliates, conversions, seed, until) always gives the same
- * rows. Indonesian and Philippine affiliates are paid through Xendit channels in IDR/PHP, the rest
- * in USD through Rise — except a share of each currency (SANDBOX_SHARE) paid through the sandbox
- * provider, so a demo can be executed end to end with no credentials. A few have no destination,
- * KYC not approved or are suspended; some conversions are pending, refunded or fraudulent. Written
- * with the importers' set-based upserts.
+ * rows. The markets are the providers' (each descriptor's `demo`): Indonesian and Philippine
+ * affiliates are paid through Xendit channels in IDR/PHP, the rest in USD through Rise — except a
+ * share of each currency (SANDBOX_SHARE) paid through the sandbox provider, so a demo can be
+ * executed end to end with no credentials. A few have no destination, KYC not approved or are
+ * suspended; some conversions are pending, refunded or fraudulent. Written with the importers'
+ * set-based upserts.
  */
 import type { CentralTx } from '../../platform/central/store.js';
+import type { DemoMarket } from '../../platform/payments/descriptor.js';
+import type { ProviderName } from '../../platform/payments/provider.js';
+import { PROVIDERS } from '../providers/registry.js';
 import { upsertAffiliates, type AffiliateRow } from '../imports/affiliates.js';
 import { upsertConversions, type ConversionRow } from '../imports/conversions.js';
 import { compactReportAggregates } from '../reports/aggregates.js';
@@ -24,70 +28,45 @@ export function prng(seed: number): () => number {
   };
 }
 
-interface Market {
-  country: string;
-  currency: string;
-  provider: 'xendit' | 'rise';
-  channels: readonly string[];
-  /** Typical order value range, in major units. */
-  order: readonly [number, number];
-  names: readonly string[];
+/** A market of the demo: where its affiliates live, their currency, and who pays them. */
+interface Market extends DemoMarket {
+  provider: ProviderName;
+  /** A demo account number on one of its channels (the provider's demo rule). */
+  account(channel: string, rand: () => number): string;
 }
 
-const MARKETS: readonly (Market & { share: number })[] = [
-  {
-    share: 0.4,
-    country: 'ID',
-    currency: 'IDR',
-    provider: 'xendit',
-    channels: ['ID_BCA', 'ID_BNI', 'ID_BRI', 'ID_MANDIRI', 'ID_OVO', 'ID_DANA'],
-    order: [150_000, 4_500_000],
-    names: [
-      'Budi Santoso',
-      'Siti Rahma',
-      'Agus Wijaya',
-      'Dewi Lestari',
-      'Rina Kusuma',
-      'Eko Prasetyo',
-      'Putri Ayu',
-      'Joko Susilo',
-    ],
-  },
-  {
-    share: 0.25,
-    country: 'PH',
-    currency: 'PHP',
-    provider: 'xendit',
-    channels: ['PH_BDO', 'PH_BPI', 'PH_GCASH', 'PH_PAYMAYA'],
-    order: [500, 18_000],
-    names: [
-      'Maria Santos',
-      'Jose Reyes',
-      'Ana Cruz',
-      'Mark Bautista',
-      'Grace Garcia',
-      'Paolo Mendoza',
-    ],
-  },
-  {
-    share: 0.35,
-    country: 'US',
-    currency: 'USD',
-    provider: 'rise',
-    channels: ['RISE_USD'],
-    order: [20, 600],
-    names: [
-      'Emily Carter',
-      'James Miller',
-      'Olivia Brown',
-      'Liam Wilson',
-      'Sophia Moore',
-      'Noah Taylor',
-    ],
-  },
-];
+/** Every provider's demo markets, in the registry's order (Xendit's ID and PH, Rise's US). */
+const MARKETS: readonly Market[] = PROVIDERS.flatMap((d) =>
+  (d.demo?.markets ?? []).map((m) => ({
+    ...m,
+    provider: d.name,
+    account: d.demo?.account ?? ((_channel: string, rand: () => number) => demoAccount(rand)),
+  })),
+);
+
+/** A ten-digit account number (a provider without a demo rule of its own). */
+function demoAccount(rand: () => number): string {
+  return String(Math.floor(rand() * 1e10)).padStart(10, '0');
+}
+
+/** The market a roll in [0, 1) falls in: the markets' shares laid end to end. */
+function marketOf(roll: number): Market {
+  let upTo = 0;
+  for (const market of MARKETS) {
+    upTo += market.share;
+    if (roll < upTo) return market;
+  }
+  return MARKETS.at(-1)!;
+}
+
+/**
+ * The provider that takes a share of every market (the sandbox: a demo executes end to end with no
+ * credentials), and that share.
+ */
+const STAND_IN = PROVIDERS.find((d) => d.demo?.shareOfEveryMarket !== undefined);
+
 /** About one affiliate in ten, in every currency, is paid through the sandbox. */
-export const SANDBOX_SHARE = 0.1;
+export const SANDBOX_SHARE = STAND_IN?.demo?.shareOfEveryMarket ?? 0;
 
 /**
  * Whether affiliate `index` is paid through the sandbox: a hash of (seed, index), not a draw from
@@ -124,8 +103,7 @@ export function demoAffiliates(options: DemoOptions): { rows: AffiliateRow[]; ma
   const rows: AffiliateRow[] = [];
   const markets: Market[] = [];
   for (let i = 0; i < options.affiliates; i++) {
-    const roll = rand();
-    const market = roll < 0.4 ? MARKETS[0]! : roll < 0.65 ? MARKETS[1]! : MARKETS[2]!;
+    const market = marketOf(rand());
     markets.push(market);
     const id = `aff-${String(i + 1).padStart(6, '0')}`;
     const name = `${pick(market.names)} ${i + 1}`;
@@ -133,14 +111,7 @@ export function demoAffiliates(options: DemoOptions): { rows: AffiliateRow[]; ma
     const hasDestination = rand() >= 0.03;
     const kyc = rand() < 0.05 ? 'pending' : rand() < 0.01 ? 'rejected' : 'approved';
     const status = rand() < 0.02 ? 'suspended' : 'active';
-    const account =
-      market.provider === 'rise'
-        ? `us-${Math.floor(rand() * 36 ** 8)
-            .toString(36)
-            .padStart(8, '0')}`
-        : /_(OVO|DANA|GCASH|PAYMAYA)$/.test(channel)
-          ? `08${String(Math.floor(rand() * 1e10)).padStart(10, '0')}`
-          : String(Math.floor(rand() * 1e10)).padStart(10, '0');
+    const account = market.account(channel, rand);
     rows.push({
       id,
       name,
@@ -148,8 +119,8 @@ export function demoAffiliates(options: DemoOptions): { rows: AffiliateRow[]; ma
       country: market.country,
       currency: market.currency,
       provider: hasDestination
-        ? paidThroughSandbox(options.seed, i)
-          ? 'sandbox'
+        ? STAND_IN && paidThroughSandbox(options.seed, i)
+          ? STAND_IN.name
           : market.provider
         : null,
       channelCode: hasDestination ? channel : null,

@@ -1,7 +1,8 @@
 /**
  * Affiliates CSV: id,name,email,country,currency,provider,channel_code,account_number,
  * account_holder_name,status[,kyc_status]. `currency` is the payout currency. The destination
- * columns are all filled (provider xendit|rise|sandbox) or all empty (no destination yet).
+ * columns are all filled (provider: a registered provider's name, providers/registry.ts) or all
+ * empty (no destination yet).
  */
 import { sql } from 'drizzle-orm';
 import type { CentralTx } from '../../platform/central/store.js';
@@ -33,8 +34,10 @@ export const AFFILIATE_COLUMNS = {
 } as const;
 
 import { AFFILIATE_STATUSES, KYC_STATUSES } from '../../shared/vocabulary.js';
+import { PROVIDER_NAMES } from '../providers/registry.js';
 export { AFFILIATE_STATUSES, KYC_STATUSES };
-export const PROVIDERS = ['xendit', 'rise', 'sandbox'] as const;
+/** The provider column's values: the registry's names. */
+export const PROVIDERS = PROVIDER_NAMES;
 
 export interface AffiliateRow {
   id: string;

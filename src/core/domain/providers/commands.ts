@@ -1,6 +1,8 @@
 /**
  * Provider credentials: written to the credential store (OS keychain) through the router, so the
  * change is permission-checked and audited — the secret itself is never stored, echoed or audited.
+ * Which secrets exist, where each is kept and what it is for come from the providers' descriptors
+ * (registry.ts).
  */
 import { z } from 'zod';
 import { defineCommand, defineQuery, type HandlerContext } from '../../platform/kernel/router.js';
@@ -8,23 +10,19 @@ import { TreasuryError } from '../../shared/errors.js';
 import { assertProviderSecretAllowed } from '../../platform/credentials/policy.js';
 import type { CredentialStore } from '../../platform/credentials/store.js';
 import { rememberSecret } from '../../platform/log/logger.js';
-import { buildProvider, CREDENTIAL_ACCOUNTS } from './registry.js';
+import type { CredentialWhich } from '../../shared/providers.js';
+import {
+  buildProvider,
+  CREDENTIAL_CHOICES,
+  providerDescriptor,
+  type CredentialEntry,
+} from './registry.js';
 
-const ACCOUNTS = {
-  xendit: CREDENTIAL_ACCOUNTS.xendit,
-  'xendit-callback-token': CREDENTIAL_ACCOUNTS.xenditCallbackToken,
-  rise: CREDENTIAL_ACCOUNTS.rise,
-  'rise-webhook-secret': CREDENTIAL_ACCOUNTS.riseWebhookSecret,
-} as const;
-
-type Which = keyof typeof ACCOUNTS;
-const which = z.enum(Object.keys(ACCOUNTS) as [Which, ...Which[]]);
+type Which = CredentialWhich;
+const SECRETS = new Map<string, CredentialEntry>(CREDENTIAL_CHOICES.map((c) => [c.which, c]));
+const entry = (which: Which): CredentialEntry => SECRETS.get(which)!;
+const which = z.enum(CREDENTIAL_CHOICES.map((c) => c.which) as [Which, ...Which[]]);
 const secret = z.string().min(8, 'is too short to be a provider secret').max(4096);
-/**
- * The provider whose client a secret is for (webhook secrets are checked by the relay, not a
- * client).
- */
-const CLIENT_OF: Partial<Record<Which, 'xendit' | 'rise'>> = { xendit: 'xendit', rise: 'rise' };
 
 function credentialStore(ctx: HandlerContext): CredentialStore {
   const credentials = ctx.services.credentials;
@@ -34,11 +32,20 @@ function credentialStore(ctx: HandlerContext): CredentialStore {
 }
 
 function checkFormat(input: { which: Which; secret: string }): void {
-  if (input.which === 'rise' && !/^0x[0-9a-fA-F]{64}$/.test(input.secret)) {
-    throw new TreasuryError('VALIDATION', 'a Rise wallet key is 0x followed by 64 hex digits', [
-      { field: 'secret', message: 'not a 32-byte hex private key' },
+  const problem = entry(input.which).credential.formatProblem?.(input.secret);
+  if (problem)
+    throw new TreasuryError('VALIDATION', problem.message, [
+      { field: 'secret', message: problem.problem },
     ]);
-  }
+}
+
+/**
+ * The provider whose client a secret is for: its API secret (webhook secrets are checked by the
+ * relay, not a client).
+ */
+function clientOf(which: Which) {
+  const e = entry(which);
+  return e.credential.use === 'api' ? e.provider : null;
 }
 
 /**
@@ -49,14 +56,14 @@ async function store(
   ctx: HandlerContext,
   input: { which: Which; secret: string },
 ): Promise<string> {
-  const account = ACCOUNTS[input.which];
+  const account = entry(input.which).credential.account;
   await assertProviderSecretAllowed(
     credentialStore(ctx),
     ctx.tx,
     `the ${input.which} secret was not stored`,
   );
   await credentialStore(ctx).set(account, input.secret);
-  const provider = CLIENT_OF[input.which];
+  const provider = clientOf(input.which);
   if (provider) ctx.services.forgetProvider?.(provider);
   return account;
 }
@@ -73,7 +80,8 @@ export const setCredential = defineCommand({
       ctx.tx,
       `the ${input.which} secret was not stored`,
     );
-    const existed = (await credentialStore(ctx).get(ACCOUNTS[input.which])) !== null;
+    const existed =
+      (await credentialStore(ctx).get(entry(input.which).credential.account)) !== null;
     const account = await store(ctx, input);
     ctx.audit({
       action: 'provider.credentials.set',
@@ -100,7 +108,10 @@ export const rotateCredential = defineCommand({
   input: z.strictObject({
     which,
     secret,
-    /** The currency whose balance proves an API key (default: IDR for Xendit, USD for Rise). */
+    /**
+     * The currency whose balance proves an API key (default: the secret's own, IDR for Xendit, USD
+     * for Rise).
+     */
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/, 'is not a currency code')
@@ -115,7 +126,7 @@ export const rotateCredential = defineCommand({
       ctx.tx,
       `the ${input.which} secret was not rotated`,
     );
-    const account = ACCOUNTS[input.which];
+    const account = entry(input.which).credential.account;
     const current = await credentials.get(account);
     if (current === null)
       throw new TreasuryError(
@@ -128,10 +139,10 @@ export const rotateCredential = defineCommand({
         `the new ${input.which} secret is the one already stored: nothing to rotate`,
         [{ field: 'secret', message: 'unchanged' }],
       );
-    const provider = CLIENT_OF[input.which];
+    const provider = clientOf(input.which);
     let proof: string | null = null;
     if (provider) {
-      const currency = input.currency ?? (provider === 'xendit' ? 'IDR' : 'USD');
+      const currency = input.currency ?? proofCurrency(input.which);
       // Only this check sees the new secret: a store that answers it for this one account.
       const candidate: CredentialStore = {
         ...credentials,
@@ -172,8 +183,18 @@ export const credentialStatus = defineQuery({
   async run(ctx) {
     const credentials = ctx.services.credentials;
     const out: Record<string, { configured: boolean }> = {};
-    for (const [which, account] of Object.entries(ACCOUNTS))
-      out[which] = { configured: credentials ? (await credentials.get(account)) !== null : false };
+    for (const { which, credential } of CREDENTIAL_CHOICES)
+      out[which] = {
+        configured: credentials ? (await credentials.get(credential.account)) !== null : false,
+      };
     return out;
   },
 });
+
+/** The currency whose balance proves a new API secret: the descriptor's, else the first it pays. */
+function proofCurrency(which: Which): string {
+  const e = entry(which);
+  const currencies = providerDescriptor(e.provider)?.channels.currencies;
+  const first = currencies === 'any' ? undefined : currencies?.[0];
+  return e.credential.proofCurrency ?? first ?? 'USD';
+}

@@ -1,11 +1,15 @@
 /**
- * Builds provider clients on demand from configuration and the credential store.
+ * The payment providers: one descriptor each (its folder's index.ts, the ProviderDescriptor of
+ * src/core/platform/payments/descriptor.ts), listed once here. Everything that knows providers by
+ * name derives from this list: the `providers` setting's schema, the credential accounts, channel
+ * limits (channels.ts), the meaning of their states (states.ts), the webhook relay's paths,
+ * verification and parsing (webhooks/relay.ts), the journal's cash accounts, the affiliates import's
+ * provider column, the demo's markets, and building clients (createProviderResolver).
  *
- * Configuration (not secret): base URLs from `TREASURY_XENDIT_URL` / `TREASURY_RISE_URL` (else the
- * `providers` setting, else the providers' public hosts); Rise's team and Rise id from the
- * `providers` setting or `TREASURY_RISE_TEAM` / `TREASURY_RISE_ID`; the sandbox's seed and failure
- * rate from the `providers` setting. Secrets (Xendit secret key, Rise wallet key) come only from
- * the credential store (the OS keychain).
+ * Configuration (not secret) is the `providers` setting, one part per provider (each descriptor's
+ * `settingsSchema`), which environment variables may override (TREASURY_XENDIT_URL,
+ * TREASURY_RISE_URL, TREASURY_RISE_TEAM, TREASURY_RISE_ID: read by the descriptors' `build`).
+ * Secrets come only from the credential store (the OS keychain).
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -13,36 +17,78 @@ import { rows, type CentralTx } from '../../platform/central/store.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { assertProviderSecretAllowed } from '../../platform/credentials/policy.js';
 import type { CredentialStore } from '../../platform/credentials/store.js';
+import type {
+  AnyProviderDescriptor,
+  ProviderCredential,
+} from '../../platform/payments/descriptor.js';
 import type { PayoutProvider, ProviderName } from '../../platform/payments/provider.js';
+import { PROVIDER_LABELS, PROVIDER_NAMES, type CredentialWhich } from '../../shared/providers.js';
+import { rise } from './rise/index.js';
+import { sandbox } from './sandbox/index.js';
+import { xendit } from './xendit/index.js';
 
-export const providersSettingSchema = z
-  .strictObject({
-    xendit: z.strictObject({ baseUrl: z.string().url().optional() }).optional(),
-    rise: z
-      .strictObject({
-        baseUrl: z.string().url().optional(),
-        riseId: z.string().min(1).optional(),
-        teamId: z.string().min(1).optional(),
-      })
-      .optional(),
-    sandbox: z
-      .strictObject({
-        seed: z.number().int().min(0).optional(),
-        failureRate: z.number().min(0).max(1).optional(),
-        unknownRate: z.number().min(0).max(1).optional(),
-      })
-      .optional(),
-  })
-  .default({});
+export { PROVIDER_LABELS, PROVIDER_NAMES, type ProviderName };
+
+/** Every provider, in the vocabulary's order (src/core/shared/providers.ts). */
+export const PROVIDERS = [xendit, rise, sandbox] as const;
+
+/**
+ * The registry and the vocabulary's names are the same names in the same order, proven by the
+ * type-check: adding a descriptor here without its name in src/core/shared/providers.ts, or a name
+ * there without its descriptor here, makes this line an error. (The names stay a literal tuple in
+ * the shared floor because the platform floor and the renderer need them as a type and may not
+ * import this file; see the comment there.)
+ */
+export type RegistryMatchesVocabulary = Holds<
+  Same<NamesOf<typeof PROVIDERS>, [...typeof PROVIDER_NAMES]>
+>;
+type NamesOf<T extends readonly { name: string }[]> = { -readonly [K in keyof T]: T[K]['name'] };
+/** true only when A and B are the same type. */
+type Same<A, B> =
+  (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+type Holds<T extends true> = T;
+
+/** Names and labels, in order: what a help text or a select lists (the CLI's `--provider`). */
+export const PROVIDER_CHOICES: readonly { name: ProviderName; label: string }[] = PROVIDERS.map(
+  (d) => ({ name: d.name, label: d.label }),
+);
+
+/** The descriptor of `name` in `list` (the registry by default), or null. */
+export function providerDescriptor(
+  name: string,
+  list: readonly AnyProviderDescriptor[] = PROVIDERS,
+): AnyProviderDescriptor | null {
+  return list.find((d) => d.name === name) ?? null;
+}
+
+/** `pick` of every provider, by name. */
+export function byProvider<T>(
+  pick: (d: AnyProviderDescriptor) => T,
+): Readonly<Record<ProviderName, T>> {
+  // Every name has its descriptor (RegistryMatchesVocabulary): the record is complete.
+  return Object.fromEntries(PROVIDERS.map((d) => [d.name, pick(d)])) as Record<ProviderName, T>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `providers` setting
+// ---------------------------------------------------------------------------------------------
+
+type SettingsShape<T extends readonly AnyProviderDescriptor[]> = {
+  [D in T[number] as D['name']]: z.ZodOptional<D['settingsSchema']>;
+};
+
+function settingsShape<const T extends readonly AnyProviderDescriptor[]>(
+  list: T,
+): SettingsShape<T> {
+  // Object.fromEntries cannot say which key holds which schema; the mapped type says it.
+  return Object.fromEntries(
+    list.map((d) => [d.name, d.settingsSchema.optional()]),
+  ) as SettingsShape<T>;
+}
+
+/** Each provider's part of the setting, under its name; every part optional. */
+export const providersSettingSchema = z.strictObject(settingsShape(PROVIDERS)).default({});
 export type ProvidersSetting = z.infer<typeof providersSettingSchema>;
-
-/** Credential-store accounts holding provider secrets. */
-export const CREDENTIAL_ACCOUNTS = {
-  xendit: 'provider:xendit:secret-key',
-  xenditCallbackToken: 'provider:xendit:callback-token',
-  rise: 'provider:rise:wallet-key',
-  riseWebhookSecret: 'provider:rise:webhook-secret',
-} as const;
 
 export async function loadProvidersSetting(tx: CentralTx): Promise<ProvidersSetting> {
   const [row] = await rows<{ value: unknown }>(
@@ -59,17 +105,96 @@ export async function loadProvidersSetting(tx: CentralTx): Promise<ProvidersSett
   return parsed.data;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+/** One provider secret: its name, its provider and where it is kept. */
+export interface CredentialEntry {
+  which: CredentialWhich;
+  provider: ProviderName;
+  credential: ProviderCredential;
+}
+
+/** Every provider secret of `list`, in its order (each provider's API secret first). */
+export function credentialEntries(
+  list: readonly AnyProviderDescriptor[] = PROVIDERS,
+): CredentialEntry[] {
+  return list.flatMap((d) =>
+    // The keys of a descriptor's `credentials` are its secrets' names (typed by the vocabulary).
+    Object.entries(d.credentials as Readonly<Record<string, ProviderCredential>>).map(
+      ([which, credential]) => ({ which: which as CredentialWhich, provider: d.name, credential }),
+    ),
+  );
+}
+
+/** Every provider secret, by name: what `treasury provider credentials set <which>` takes. */
+export const CREDENTIAL_CHOICES: readonly CredentialEntry[] = credentialEntries();
+
+type Camel<S extends string> = S extends `${infer H}-${infer T}`
+  ? `${H}${Capitalize<Camel<T>>}`
+  : S;
+/** A secret's name in camelCase: `xendit-callback-token` → `xenditCallbackToken`. */
+export type CredentialKey = Camel<CredentialWhich>;
+export function credentialKey<W extends CredentialWhich>(which: W): Camel<W> {
+  // The template-literal type Camel<W> is exactly what this replacement computes.
+  return which.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as Camel<W>;
+}
+
+/**
+ * Credential-store accounts holding provider secrets, by the secret's name in camelCase
+ * (`xenditCallbackToken`: the name the diagnostics bundle and the relay's options use).
+ */
+export const CREDENTIAL_ACCOUNTS = Object.fromEntries(
+  CREDENTIAL_CHOICES.map((c) => [credentialKey(c.which), c.credential.account]),
+) as Readonly<Record<CredentialKey, string>>;
+
+/** The provider's API secret (the one its client is built with), if it has one. */
+export function apiCredential(d: AnyProviderDescriptor): ProviderCredential | null {
+  return (
+    Object.values(d.credentials as Readonly<Record<string, ProviderCredential>>).find(
+      (c) => c.use === 'api',
+    ) ?? null
+  );
+}
+
+/**
+ * The webhook relay's paths, one per provider that sends webhooks (`POST /webhooks/xendit`, …; the
+ * relay itself is src/core/domain/webhooks/relay.ts).
+ */
+export const WEBHOOK_PATHS: readonly string[] = PROVIDERS.flatMap((d) =>
+  d.webhook ? [d.webhook.path] : [],
+);
+
+// ---------------------------------------------------------------------------------------------
+// The journal
+// ---------------------------------------------------------------------------------------------
+
+/** The journal's cash account of each provider. */
+export const CASH_ACCOUNTS = byProvider((d) => d.cashAccount);
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+// ---------------------------------------------------------------------------------------------
+
 /** Builds provider clients once and keeps them; `forget` drops one whose credential changed. */
 export type CachingResolver = ((name: ProviderName) => Promise<PayoutProvider>) & {
   forget(name: ProviderName): void;
 };
+
+export interface ResolverOptions {
+  credentials: CredentialStore;
+  db: CentralTx;
+  /** The providers it knows (default: the registry; a test may name its own). */
+  descriptors?: readonly AnyProviderDescriptor[];
+}
 
 /**
  * A client for `name` built from the stored configuration and the given credential store — for
  * checking a new credential before it replaces the stored one (provider.credentials.rotate).
  */
 export async function buildProvider(
-  name: 'xendit' | 'rise',
+  name: ProviderName,
   credentials: CredentialStore,
   db: CentralTx,
 ): Promise<PayoutProvider> {
@@ -77,71 +202,38 @@ export async function buildProvider(
   return resolver(name);
 }
 
-export function createProviderResolver(options: {
-  credentials: CredentialStore;
-  db: CentralTx;
-}): CachingResolver {
+/** One client: its setting validated, its secrets allowed on this workstation, then built. */
+async function build(d: AnyProviderDescriptor, options: ResolverOptions): Promise<PayoutProvider> {
+  const setting: Readonly<Record<string, unknown>> = await loadProvidersSetting(options.db);
+  if (apiCredential(d))
+    await assertProviderSecretAllowed(
+      options.credentials,
+      options.db,
+      `${d.label} cannot be used from this workstation`,
+    );
+  return d.build({
+    settings: d.settingsSchema.optional().parse(setting[d.name]),
+    credentials: options.credentials,
+    db: options.db,
+  });
+}
+
+export function createProviderResolver(options: ResolverOptions): CachingResolver {
   const cache = new Map<ProviderName, Promise<PayoutProvider>>();
-  const build = async (name: ProviderName): Promise<PayoutProvider> => {
-    const setting = await loadProvidersSetting(options.db);
-    switch (name) {
-      case 'xendit': {
-        await assertProviderSecretAllowed(
-          options.credentials,
-          options.db,
-          'Xendit cannot be used from this workstation',
-        );
-        const { xenditFromCredentials } = await import('./xendit/xendit.js');
-        return xenditFromCredentials(
-          options.credentials,
-          process.env.TREASURY_XENDIT_URL ?? setting.xendit?.baseUrl,
-        );
-      }
-      case 'rise': {
-        await assertProviderSecretAllowed(
-          options.credentials,
-          options.db,
-          'Rise cannot be used from this workstation',
-        );
-        const { riseFromCredentials } = await import('./rise/rise.js');
-        const riseId = process.env.TREASURY_RISE_ID ?? setting.rise?.riseId;
-        const teamId = process.env.TREASURY_RISE_TEAM ?? setting.rise?.teamId;
-        if (!riseId || !teamId) {
-          throw new TreasuryError(
-            'PROVIDER_NOT_CONFIGURED',
-            'Rise needs a team id and a Rise id: set them with `treasury settings set providers FILE.json` or TREASURY_RISE_TEAM / TREASURY_RISE_ID',
-          );
-        }
-        return riseFromCredentials(options.credentials, {
-          baseUrl: process.env.TREASURY_RISE_URL ?? setting.rise?.baseUrl,
-          riseId,
-          teamId,
-        });
-      }
-      case 'sandbox': {
-        const [{ createSandboxProvider }, { centralSandboxLedger }] = await Promise.all([
-          import('./sandbox/sandbox.js'),
-          import('./sandbox/ledger.js'),
-        ]);
-        return createSandboxProvider({
-          seed: setting.sandbox?.seed ?? 1,
-          failureRate: setting.sandbox?.failureRate ?? 0.05,
-          unknownRate: setting.sandbox?.unknownRate ?? 0,
-          ledger: centralSandboxLedger(options.db),
-        });
-      }
-    }
-  };
+  const descriptors = options.descriptors ?? PROVIDERS;
   const resolve = (name: ProviderName) => {
     let p = cache.get(name);
     if (!p) {
-      p = build(name).catch((error: unknown) => {
-        cache.delete(name); // a missing credential can be fixed without restarting
-        if (error instanceof TreasuryError) throw error;
-        throw new TreasuryError('PROVIDER_NOT_CONFIGURED', (error as Error).message, [], {
-          cause: error,
-        });
-      });
+      const d = providerDescriptor(name, descriptors);
+      p = (d ? build(d, options) : Promise.reject(new Error(`no provider "${name}"`))).catch(
+        (error: unknown) => {
+          cache.delete(name); // a missing credential can be fixed without restarting
+          if (error instanceof TreasuryError) throw error;
+          throw new TreasuryError('PROVIDER_NOT_CONFIGURED', (error as Error).message, [], {
+            cause: error,
+          });
+        },
+      );
       cache.set(name, p);
     }
     return p;

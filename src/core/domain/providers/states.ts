@@ -9,6 +9,8 @@
  * it is kept, shown with its raw text, and always needs a person.
  */
 import type { ProviderName } from '../../platform/payments/provider.js';
+import type { StateWords } from '../../platform/payments/descriptor.js';
+import { byProvider, PROVIDERS } from './registry.js';
 
 export interface StateMeaning {
   /** The provider's state as received. */
@@ -20,59 +22,16 @@ export interface StateMeaning {
   known: boolean;
 }
 
-type Table = Record<string, { words: string; attention?: true }>;
-
-/**
- * Xendit Payouts v2 statuses (docs.xendit.co, Payouts v2 "Payout statuses"), with the cash-pickup
- * ones.
- */
-const XENDIT: Table = {
-  ACCEPTED: { words: 'accepted by Xendit and being sent to the bank or e-wallet' },
-  REQUESTED: { words: 'sent to the bank or e-wallet; waiting for its answer' },
-  PENDING_COMPLIANCE_ASSESSMENT: {
-    words: 'held by Xendit for a compliance review; Xendit may ask for documents',
-    attention: true,
-  },
-  COMPLIANCE_REJECTED: {
-    words:
-      "refused by Xendit's compliance review; nothing was paid: ask Xendit, then cancel or release it",
-    attention: true,
-  },
-  READY: { words: 'cash pickup: ready for the affiliate to collect' },
-  LOCKED: {
-    words: 'cash pickup: locked for collection; waiting for the affiliate to collect it',
-    attention: true,
-  },
-  EXPIRED: { words: 'cash pickup: expired uncollected; nothing was paid', attention: true },
-  SUCCEEDED: { words: 'paid' },
-  FAILED: { words: 'failed: nothing was paid' },
-  CANCELLED: { words: 'cancelled before it was paid' },
-  REVERSED: { words: 'paid, then returned by the bank: the amount is owed again' },
-};
-
-/**
- * Rise payment states (Rise API, payments): `removed` is a cancel or a failure — Rise does not say
- * which.
- */
-const RISE: Table = {
-  intent: { words: 'created at Rise; waiting for the team to sign it' },
-  scheduled: { words: 'signed and scheduled at Rise' },
-  complete: { words: 'paid' },
-  removed: {
-    words: 'removed at Rise (cancelled or failed; Rise does not say which): nothing was paid',
-  },
-};
-
-/** The project's own sandbox speaks Xendit's words. */
-const TABLES: Record<ProviderName, Table> = { xendit: XENDIT, rise: RISE, sandbox: XENDIT };
+/** Each provider's states (its descriptor's `states`: the tables live in the providers' folders). */
+const STATES = byProvider((d) => d.states);
 
 export function stateMeaning(provider: ProviderName, raw: string): StateMeaning {
-  const table = TABLES[provider];
-  const entry = table[provider === 'rise' ? raw.toLowerCase() : raw];
+  const states = STATES[provider];
+  const entry: StateWords | undefined = states.table[states.key ? states.key(raw) : raw];
   if (entry) return { raw, words: entry.words, attention: entry.attention === true, known: true };
   return {
     raw,
-    words: `in a state this console does not know (${raw}): check it at ${provider === 'xendit' ? 'Xendit' : provider === 'rise' ? 'Rise' : 'the provider'}`,
+    words: `in a state this console does not know (${raw}): check it at ${states.askAt}`,
     attention: true,
     known: false,
   };
@@ -83,21 +42,13 @@ export function stateMeaning(provider: ProviderName, raw: string): StateMeaning 
  * do yet.
  */
 export function waitingStates(): string[] {
-  const out: string[] = [];
-  for (const table of [XENDIT, RISE]) {
-    for (const [raw, entry] of Object.entries(table))
-      if (!entry.attention && !FINAL_WORDS.has(raw)) out.push(raw);
+  const out = new Set<string>();
+  for (const { states } of PROVIDERS) {
+    for (const [raw, entry] of Object.entries(states.table))
+      if (!entry.attention && !states.final.includes(raw)) out.add(raw);
   }
-  return out;
+  return [...out];
 }
-const FINAL_WORDS = new Set([
-  'SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-  'REVERSED',
-  'complete',
-  'removed',
-]);
 
 /**
  * Xendit's failure codes (Payouts v2 "failure codes"; the sandbox uses the same) in words, with
@@ -144,6 +95,6 @@ export function withStateMeaning<T extends { provider: unknown; provider_status:
  * know.
  */
 export function stateWords(provider: unknown, raw: unknown): string | null {
-  if (typeof raw !== 'string' || typeof provider !== 'string' || !(provider in TABLES)) return null;
+  if (typeof raw !== 'string' || typeof provider !== 'string' || !(provider in STATES)) return null;
   return stateMeaning(provider as ProviderName, raw).words;
 }

@@ -2,12 +2,15 @@
  * The webhook relay: a small HTTP server that receives provider webhooks and stores them in the
  * central store, where every workstation sees them. A desktop cannot take webhooks itself (the
  * providers need a public HTTPS URL), so this runs next to the central database behind a TLS
- * terminating proxy; it holds only the two webhook secrets, never a provider API key.
+ * terminating proxy; it holds only the providers' webhook secrets, never a provider API key.
+ *
+ * Each provider with a `webhook` in its descriptor (registry.ts) has its path, its secret, its
+ * check and its parser there:
  *
  *   POST /webhooks/xendit   header `x-callback-token` (Xendit's static token, compared in constant
- * time)
+ *                           time, before the body is read)
  *   POST /webhooks/rise     header `X-Rise-Signature: t=…,v1=…` (HMAC-SHA256 over `t.body`, 5 min
- * window)
+ *                           window)
  *   GET  /healthz           200 "ok"
  *
  * Answers: 200 once the event is stored (or was already: a duplicate changes nothing), 400 for a
@@ -24,30 +27,34 @@ import { TextDecoder } from 'node:util';
 import type { CentralStore, CentralTx } from '../../platform/central/store.js';
 import { assertProviderSecretAllowed } from '../../platform/credentials/policy.js';
 import type { CredentialStore } from '../../platform/credentials/store.js';
-import { CREDENTIAL_ACCOUNTS } from '../providers/registry.js';
-import { centralNow } from '../../platform/central/clock.js';
-import { verifyRiseSignature } from '../providers/rise/rise.js';
-import { verifyXenditCallbackToken } from '../providers/xendit/xendit.js';
+import type { AnyProviderDescriptor, WebhookDelivery } from '../../platform/payments/descriptor.js';
+import type { ProviderName } from '../../platform/payments/provider.js';
+import { WebhookBodyError } from '../../platform/payments/webhook.js';
+import { PROVIDER_CREDENTIALS } from '../../shared/providers.js';
 import {
-  ingestEvent,
-  parseRiseEvent,
-  parseXenditEvent,
-  WebhookBodyError,
-  type IngestResult,
-  type ParsedEvent,
-} from './ingest.js';
+  credentialEntries,
+  credentialKey,
+  PROVIDERS,
+  type CredentialKey,
+} from '../providers/registry.js';
+import { centralNow } from '../../platform/central/clock.js';
+import { ingestEvent, type IngestResult } from './ingest.js';
 
 export const RELAY_WORKSTATION_ID = 'webhook-relay';
 /** Provider webhook bodies are a few KiB; anything near this is not a webhook. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-export interface WebhookRelayOptions {
+/**
+ * Each provider's webhook secret, by its name in camelCase (`xenditCallbackToken`,
+ * `riseWebhookSecret`: what webhookSecretsFromCredentials returns).
+ */
+export type WebhookSecrets = Partial<Record<CredentialKey, string | undefined>>;
+
+export interface WebhookRelayOptions extends WebhookSecrets {
   store: CentralStore;
   /** 0 picks a free port (see `url`). */
   port: number;
   host?: string;
-  xenditCallbackToken?: string | undefined;
-  riseWebhookSecret?: string | undefined;
   /**
    * Clock in epoch ms, for tests: the Rise signature window and the dating of what is received.
    * Absent, both use the central store's clock (the relay's machine may be hours off).
@@ -70,16 +77,45 @@ export interface WebhookRelay {
 export async function webhookSecretsFromCredentials(
   credentials: CredentialStore,
   db: CentralTx,
-): Promise<{ xenditCallbackToken?: string; riseWebhookSecret?: string }> {
+): Promise<WebhookSecrets> {
   await assertProviderSecretAllowed(credentials, db, 'the webhook relay cannot verify deliveries');
-  const [xendit, rise] = await Promise.all([
-    credentials.get(CREDENTIAL_ACCOUNTS.xenditCallbackToken),
-    credentials.get(CREDENTIAL_ACCOUNTS.riseWebhookSecret),
-  ]);
-  return {
-    ...(xendit ? { xenditCallbackToken: xendit } : {}),
-    ...(rise ? { riseWebhookSecret: rise } : {}),
-  };
+  const secrets = credentialEntries().filter((c) => c.credential.use === 'webhook');
+  const values = await Promise.all(secrets.map((c) => credentials.get(c.credential.account)));
+  const out: WebhookSecrets = {};
+  secrets.forEach((c, i) => {
+    if (values[i]) out[credentialKey(c.which)] = values[i];
+  });
+  return out;
+}
+
+/** A provider's webhook as the relay serves it: where, with which secret, checked and parsed how. */
+interface Route {
+  provider: ProviderName;
+  webhook: NonNullable<AnyProviderDescriptor['webhook']>;
+  secret: string | undefined;
+  /** The secret in words, for the "not configured" answer. */
+  secretWords: string;
+  label: string;
+}
+
+/** The providers that take webhooks, by path, with the secrets this relay was given. */
+export function webhookRoutes(
+  options: WebhookSecrets,
+  descriptors: readonly AnyProviderDescriptor[] = PROVIDERS,
+): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  for (const d of descriptors) {
+    if (!d.webhook) continue;
+    const which = d.webhook.secret;
+    routes.set(d.webhook.path, {
+      provider: d.name,
+      webhook: d.webhook,
+      secret: options[credentialKey(which)],
+      secretWords: PROVIDER_CREDENTIALS[which].label,
+      label: d.label,
+    });
+  }
+  return routes;
 }
 
 class HttpError extends Error {
@@ -145,10 +181,71 @@ function send(
   res.end(text);
 }
 
+/**
+ * The delivery checked with the provider's secret (503 without one, 401 when it is not the
+ * provider's), then its body as one event (400 when it is not one).
+ */
+async function verifiedEvent(
+  route: Route,
+  req: http.IncomingMessage,
+  limit: number,
+  now: () => Promise<number>,
+) {
+  if (!route.secret)
+    throw new HttpError(
+      503,
+      `${route.label} webhooks are not configured on this relay (no ${route.secretWords})`,
+    );
+  let body: Promise<string> | null = null;
+  const delivery: WebhookDelivery = {
+    header: (name) => header(req, name),
+    body: () => (body ??= readBody(req, limit)),
+    now,
+  };
+  const refusal = await route.webhook.refusal(delivery, route.secret);
+  if (refusal !== null) throw new HttpError(401, refusal);
+  return route.webhook.parse(await delivery.body());
+}
+
+/** A refusal as its HTTP answer (the store failing: 500, so the provider retries later). */
+function answerFailure(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  error: unknown,
+  log: (line: string) => void,
+): void {
+  if (error instanceof HttpError) {
+    log(`${req.method} ${pathOf(req)}: ${error.status} ${error.message}`);
+    send(res, error.status, { error: error.message }, error.status === 413);
+  } else if (error instanceof WebhookBodyError) {
+    log(`${req.method} ${pathOf(req)}: 400 ${error.message}`);
+    send(res, 400, { error: error.message });
+  } else {
+    // The store failed: the provider retries later. The cause stays in our log, not in the
+    // answer.
+    log(`${req.method} ${pathOf(req)}: 500 ${(error as Error).message}`);
+    send(res, 500, { error: 'the event could not be stored; retry later' });
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 export async function startWebhookRelay(options: WebhookRelayOptions): Promise<WebhookRelay> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? (() => {});
+
+  const routes = webhookRoutes(options);
+  const centralClock = async () =>
+    options.now ? options.now() : (await centralNow(options.store.db)).getTime();
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const path = pathOf(req);
@@ -156,40 +253,14 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
-    const provider =
-      path === '/webhooks/xendit' ? 'xendit' : path === '/webhooks/rise' ? 'rise' : null;
-    if (!provider)
-      throw new HttpError(404, 'unknown path: use POST /webhooks/xendit or POST /webhooks/rise');
+    const route = routes.get(path);
+    if (!route)
+      throw new HttpError(
+        404,
+        `unknown path: use ${[...routes.keys()].map((p) => `POST ${p}`).join(' or ')}`,
+      );
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-
-    let event: ParsedEvent;
-    if (provider === 'xendit') {
-      if (!options.xenditCallbackToken)
-        throw new HttpError(
-          503,
-          'Xendit webhooks are not configured on this relay (no callback token)',
-        );
-      // The token is a header: check it before reading the body, so strangers cost nothing.
-      if (!verifyXenditCallbackToken(header(req, 'x-callback-token'), options.xenditCallbackToken))
-        throw new HttpError(401, 'missing or wrong x-callback-token');
-      event = parseXenditEvent(await readBody(req, limit));
-    } else {
-      if (!options.riseWebhookSecret)
-        throw new HttpError(
-          503,
-          'Rise webhooks are not configured on this relay (no webhook secret)',
-        );
-      const body = await readBody(req, limit);
-      // Rise's timestamp window is judged on the central store's clock too: on a relay machine
-      // hours off, every webhook would otherwise be stale (or a replay fresh).
-      const at = options.now ? options.now() : (await centralNow(options.store.db)).getTime();
-      if (
-        !verifyRiseSignature(header(req, 'x-rise-signature'), body, options.riseWebhookSecret, at)
-      ) {
-        throw new HttpError(401, 'missing, malformed, stale or wrong X-Rise-Signature');
-      }
-      event = parseRiseEvent(body);
-    }
+    const event = await verifiedEvent(route, req, limit, centralClock);
     // Dated by the central store's clock (ingest.ts), unless a test sets the clock.
     const result: IngestResult = await ingestEvent(options.store, event, {
       ...(options.now ? { now: new Date(options.now()) } : {}),
@@ -197,38 +268,19 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
       workstationId: RELAY_WORKSTATION_ID,
     });
     log(
-      `${provider} ${event.type} ${event.eventKey}: ${result.outcome}${result.payoutId ? ` (payout ${result.payoutId})` : ''}`,
+      `${route.provider} ${event.type} ${event.eventKey}: ${result.outcome}${result.payoutId ? ` (payout ${result.payoutId})` : ''}`,
     );
     send(res, 200, { ok: true, duplicate: result.duplicate, outcome: result.outcome });
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        log(`${req.method} ${pathOf(req)}: ${error.status} ${error.message}`);
-        send(res, error.status, { error: error.message }, error.status === 413);
-      } else if (error instanceof WebhookBodyError) {
-        log(`${req.method} ${pathOf(req)}: 400 ${error.message}`);
-        send(res, 400, { error: error.message });
-      } else {
-        // The store failed: the provider retries later. The cause stays in our log, not in the
-        // answer.
-        log(`${req.method} ${pathOf(req)}: 500 ${(error as Error).message}`);
-        send(res, 500, { error: 'the event could not be stored; retry later' });
-      }
-    });
+    handle(req, res).catch((error: unknown) => answerFailure(req, res, error, log));
   });
   // A slow or stalled client must not hold a connection (and a transaction slot) for long.
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port, host);
   const address = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {

@@ -8,8 +8,14 @@
  * provider's wire format exactly (never through a float).
  */
 
-export const PROVIDER_NAMES = ['xendit', 'rise', 'sandbox'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/**
+ * The names are the providers' public vocabulary (src/core/shared/providers.ts): the literal type
+ * this floor and the renderer need. The registry of descriptors (src/core/domain/providers/
+ * registry.ts) is proven equal to it; each provider itself is described by a ProviderDescriptor
+ * (descriptor.ts).
+ */
+export { PROVIDER_NAMES, type ProviderName } from '../../shared/providers.js';
+import type { ProviderName } from '../../shared/providers.js';
 
 /**
  * A provider payout's status, normalised. Providers' unknown values are kept as 'OTHER' with the

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type CentralTx } from '../../../platform/central/store.js';
 import type { ProviderStatus } from '../../../platform/payments/provider.js';
-import type { Held, SandboxFailureCode, SandboxLedger } from './sandbox.js';
+import type { Held, SandboxFailureCode, SandboxLedger } from './client.js';
 
 interface Row {
   provider_id: string;

@@ -3,6 +3,7 @@
  */
 import { affiliateIdsOf, type BuilderFilters, type ProviderChoice } from './types';
 import { count } from '../../format';
+import { PROVIDER_LABELS, PROVIDERS } from '../common/domain';
 import { Select } from '../common/Select';
 
 export function BuilderFiltersForm({
@@ -35,9 +36,11 @@ export function BuilderFiltersForm({
           data-testid="builder-provider"
         >
           <option value="">All providers</option>
-          <option value="sandbox">Sandbox</option>
-          <option value="xendit">Xendit</option>
-          <option value="rise">Rise</option>
+          {PROVIDERS.map((p) => (
+            <option key={p} value={p}>
+              {PROVIDER_LABELS[p]}
+            </option>
+          ))}
         </select>
       </label>
       <label>

@@ -1,5 +1,6 @@
 /** The batch builder's data as it crosses the bridge, and the filters the operator sets. */
 import type { CallInput, CallOutput } from '../../../../core/host/bridge/contract';
+import type { ProviderName } from '../common/domain';
 
 /**
  * The whole selection's totals, exclusion counts and FX pairs (a preview page asked with limit 0).
@@ -9,7 +10,8 @@ export type PreviewRow = CallOutput<'batch.previewPage'>['rows'][number];
 export type CreateResult = CallOutput<'batch.create'>;
 export type PreviewInput = CallInput<'batch.preview'>;
 
-export type ProviderChoice = '' | 'sandbox' | 'xendit' | 'rise';
+/** A provider to build for, or '' for all of them. */
+export type ProviderChoice = '' | ProviderName;
 
 /** The builder's filters as typed (strings), before they become the query's input. */
 export interface BuilderFilters {

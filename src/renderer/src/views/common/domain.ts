@@ -7,6 +7,13 @@ import type { CallInput } from '../../../../core/host/bridge/contract';
 import { BATCH_STATES, type BatchState } from '../../../../core/shared/batch-state';
 import { ROLES, type Role } from '../../../../core/shared/permissions';
 import {
+  PROVIDER_CREDENTIALS,
+  PROVIDER_LABELS,
+  PROVIDER_NAMES,
+  type CredentialWhich,
+  type ProviderName,
+} from '../../../../core/shared/providers';
+import {
   KYC_STATUSES,
   PAYOUT_STATUSES,
   RECONCILE_OUTCOMES,
@@ -24,14 +31,12 @@ export {
   type Role,
 };
 
-export const PROVIDERS = ['xendit', 'rise', 'sandbox'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-/** Providers as people name them (a select's labels). */
-export const PROVIDER_LABELS: Record<ProviderName, string> = {
-  xendit: 'Xendit',
-  rise: 'Rise',
-  sandbox: 'Sandbox (test provider)',
-};
+/**
+ * The payment providers, from the core's provider vocabulary (core/shared/providers.ts), which the
+ * provider registry is proven equal to: a provider added there appears in every select here.
+ */
+export const PROVIDERS = PROVIDER_NAMES;
+export { PROVIDER_CREDENTIALS, PROVIDER_LABELS, type CredentialWhich, type ProviderName };
 
 /** The words for each KYC outcome. */
 export const KYC_LABELS: Record<KycStatus, string> = {
@@ -95,4 +100,5 @@ export type VocabulariesMatchTheRouter = [
   Holds<Same<Role, CallInput<'operators.create'>['role']>>,
   Holds<Same<KycStatus, CallInput<'affiliate.setKyc'>['status']>>,
   Holds<Same<ProviderName, CallInput<'affiliate.setDestination'>['provider']>>,
+  Holds<Same<CredentialWhich, CallInput<'provider.credentials.set'>['which']>>,
 ];

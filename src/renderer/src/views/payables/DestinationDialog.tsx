@@ -37,7 +37,7 @@ const FIELDS = ['provider', 'channelCode', 'accountNumber', 'accountHolderName',
 function draftOf(a: DestinationTarget): Draft {
   const provider = (PROVIDERS as readonly string[]).includes(a.provider ?? '')
     ? (a.provider as ProviderName)
-    : 'xendit';
+    : PROVIDERS[0];
   return {
     provider,
     channelCode: a.channelCode ?? '',

@@ -12,21 +12,12 @@ import { Card, ErrorLine } from '../../components/Panel';
 import type { CallInput } from '../../../../core/host/bridge/contract';
 import { useConsole } from '../../store';
 import { Allowed } from '../common/Allowed';
-
-const LABELS: Record<string, { label: string; hint: string }> = {
-  xendit: { label: 'Xendit secret key', hint: 'API secret key (xnd_…) used to send payouts' },
-  'xendit-callback-token': {
-    label: 'Xendit callback token',
-    hint: 'verifies Xendit webhooks (x-callback-token)',
-  },
-  rise: { label: 'Rise wallet key', hint: '0x followed by 64 hex digits: signs Rise payouts' },
-  'rise-webhook-secret': {
-    label: 'Rise webhook secret',
-    hint: 'verifies Rise webhooks (X-Rise-Signature)',
-  },
-};
+import { PROVIDER_CREDENTIALS } from '../common/domain';
 
 type Which = CallInput<'provider.credentials.set'>['which'];
+
+/** Each secret's label and hint: the providers' vocabulary (common/domain.ts). */
+const LABELS: Readonly<Record<string, { label: string; hint: string }>> = PROVIDER_CREDENTIALS;
 
 export function ProviderCredentials() {
   return (

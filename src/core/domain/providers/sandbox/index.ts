@@ -1,0 +1,51 @@
+/**
+ * The sandbox: an in-process provider for demos and training, deterministic from its seed, needing
+ * no secret; its books are the central store's `sandbox_payouts` (ledger.ts), so what one process
+ * paid is there for the next one's poll and reconciliation. client.ts is the PayoutProvider. This
+ * file is its one descriptor.
+ */
+import { z } from 'zod';
+import type { ProviderDescriptor } from '../../../platform/payments/descriptor.js';
+import { PROVIDER_LABELS } from '../../../shared/providers.js';
+import { xenditStates } from '../xendit/states.js';
+
+const settingsSchema = z.strictObject({
+  seed: z.number().int().min(0).optional(),
+  failureRate: z.number().min(0).max(1).optional(),
+  unknownRate: z.number().min(0).max(1).optional(),
+});
+
+export const sandbox: ProviderDescriptor<'sandbox', typeof settingsSchema> = {
+  name: 'sandbox',
+  label: PROVIDER_LABELS.sandbox,
+  settingsSchema,
+  credentials: {},
+  channels: {
+    currencies: 'any',
+    splitAllowed: true,
+    limits: (channelCode, currency) => ({
+      channelCode,
+      currency,
+      minimumMinor: 1n,
+      maximumMinor: null,
+      incrementMinor: 1n,
+    }),
+  },
+  // The project's own sandbox speaks Xendit's words (its statuses and failure codes are Xendit's).
+  states: { ...xenditStates, askAt: 'the provider' },
+  cashAccount: { code: '1103', name: 'Cash at provider: sandbox' },
+  // A share of every market is paid through the sandbox: a demo executes with no credentials.
+  demo: { shareOfEveryMarket: 0.1 },
+  async build({ settings, db }) {
+    const [{ createSandboxProvider }, { centralSandboxLedger }] = await Promise.all([
+      import('./client.js'),
+      import('./ledger.js'),
+    ]);
+    return createSandboxProvider({
+      seed: settings?.seed ?? 1,
+      failureRate: settings?.failureRate ?? 0.05,
+      unknownRate: settings?.unknownRate ?? 0,
+      ledger: centralSandboxLedger(db),
+    });
+  },
+};
