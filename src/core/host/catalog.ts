@@ -18,7 +18,7 @@ import * as exceptions from '../domain/exceptions/commands.js';
 import * as operators from '../domain/operators/commands.js';
 import * as roles from '../domain/operators/roles.js';
 import * as workstations from '../domain/workstations/commands.js';
-import * as reports from '../domain/reports/commands.js';
+import { REPORT_DEFINITIONS } from '../domain/reports/index.js';
 import * as security from '../domain/security/commands.js';
 import * as payouts from '../domain/payouts/commands.js';
 import * as reconciliation from '../domain/reconciliation/commands.js';
@@ -91,16 +91,8 @@ const CATALOG = [
   affiliates.revealAccount,
   payoutsPage.page,
   dashboard.summary,
-  reports.timeSeries,
-  reports.affiliatePerformance,
-  reports.providerAnalysis,
-  reports.monitoring,
-  reports.journal,
-  reports.exportPayouts,
-  reports.exportCommissions,
-  reports.exportPayoutItems,
-  reports.exportAuditLog,
-  reports.exportJournal,
+  // Every report's query, then every report's export (domain/reports/index.ts lists the reports).
+  ...REPORT_DEFINITIONS,
   settings.show,
   settings.set,
   diagnostics.central,

@@ -17,7 +17,10 @@ import {
   neutraliseCell,
   type ExportResult,
 } from '../../../src/core/domain/reports/export-file.js';
-import { PAYOUT_ITEM_COLUMNS, payoutItemReport } from '../../../src/core/domain/reports/tabular.js';
+import {
+  PAYOUT_ITEM_COLUMNS,
+  payoutItemReport,
+} from '../../../src/core/domain/reports/payout-items.js';
 import { parseAmount } from '../../../src/core/shared/money/index.js';
 import { HOSTILE, openLedger, type Ledger } from '../../support/ledger.js';
 import type { Flow, PaidBatch } from '../../support/payout-flow.js';

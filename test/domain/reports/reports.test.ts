@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../../src/core/platform/central/store.js';
 import { TreasuryError } from '../../../src/core/shared/errors.js';
 import { parseAmount } from '../../../src/core/shared/money/index.js';
-import type { TimeSeriesPoint } from '../../../src/core/domain/reports/analysis.js';
+import type { TimeSeriesPoint } from '../../../src/core/domain/reports/time-series.js';
 import type {
   FailureCodeRow,
   ProviderAnalysisRow,
@@ -25,13 +25,10 @@ import {
   type ExportResult,
 } from '../../../src/core/domain/reports/export-file.js';
 import type { MonitoringReport } from '../../../src/core/domain/reports/monitoring.js';
-import { JOURNAL_COLUMNS } from '../../../src/core/domain/reports/journal.js';
-import {
-  auditReport,
-  commissionReport,
-  journalReport,
-  payoutReport,
-} from '../../../src/core/domain/reports/tabular.js';
+import { JOURNAL_COLUMNS, journalReport } from '../../../src/core/domain/reports/journal.js';
+import { auditReport } from '../../../src/core/domain/reports/audit-log.js';
+import { commissionReport } from '../../../src/core/domain/reports/commissions.js';
+import { payoutReport } from '../../../src/core/domain/reports/payouts.js';
 import type { TrialBalance } from '../../../src/core/domain/reports/trial-balance.js';
 import { FX_AFFILIATE, FX_RATE, HOSTILE, openLedger, type Ledger } from '../../support/ledger.js';
 import { payBatch } from '../../support/payout-flow.js';

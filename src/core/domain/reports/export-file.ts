@@ -1,6 +1,7 @@
 /**
  * Writing a tabular report to a file, for accounting: CSV (RFC 4180 through papaparse) or JSON with
- * metadata. One engine for every report (reports/tabular.ts defines them).
+ * metadata. One engine for every report (each report's file defines its TabularReport: payouts.ts,
+ * commissions.ts, payout-items.ts, audit-log.ts, journal.ts).
  *
  * - **One snapshot, flat memory.** The report is read in one snapshot of the ledger, a page at a
  *   time (read-report.ts: each store its fastest way); each page is written (and awaited) before
@@ -26,7 +27,7 @@
  *   over the rows: each row as JSON (keys in column order, values as written) followed by "\n", in
  *   file order — a reader recomputes it from the parsed rows.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import {
@@ -40,7 +41,13 @@ import { formatAmount } from '../../shared/money/index.js';
 import { exportHits, recordEvent } from '../security/rules.js';
 import { appVersion } from '../../platform/files/resources.js';
 import { resolveFilters, type FilterEcho, type FilterInput, type Filters } from './filters.js';
-import { KEYSET_CHUNK, readReport, SnapshotLost, type TabularReport } from './read-report.js';
+import {
+  KEYSET_CHUNK,
+  readReport,
+  SnapshotLost,
+  type Cells,
+  type TabularReport,
+} from './read-report.js';
 
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -219,6 +226,190 @@ export async function exportReport(
   }
 }
 
+/** Where a report's amounts and groups are among its columns (checked once per export). */
+interface Layout {
+  columns: readonly string[];
+  /** Per column: the index of the column naming its currency (-1: not an amount). */
+  amountCurrency: number[];
+  amountColumns: number[];
+  isAmount: boolean[];
+  groupIndex: number;
+}
+
+function layoutOf(report: TabularReport): Layout {
+  const columns = report.columns;
+  const amountCurrency = columns.map((c) =>
+    report.amounts[c] ? columns.indexOf(report.amounts[c]) : -1,
+  );
+  for (const [column, currency] of Object.entries(report.amounts)) {
+    if (!columns.includes(column) || !columns.includes(currency))
+      throw new Error(
+        `${report.name}: amount column ${column} or its currency column ${currency} is not among the columns`,
+      );
+  }
+  return {
+    columns,
+    amountCurrency,
+    amountColumns: columns.flatMap((_, c) => (amountCurrency[c]! >= 0 ? [c] : [])),
+    isAmount: amountCurrency.map((i) => i >= 0),
+    groupIndex: report.groupBy ? columns.indexOf(report.groupBy) : -1,
+  };
+}
+
+/**
+ * Sums a page's amounts (per column, currency and group) and writes them as exact decimals. The
+ * page's arrays are ours: cells are replaced in place (no second copy of a page).
+ */
+function formatAmounts(page: Cells[], layout: Layout, totals: Totals): void {
+  for (const cells of page) {
+    const groupValue = layout.groupIndex < 0 ? null : (cells[layout.groupIndex] ?? '');
+    for (const c of layout.amountColumns) {
+      const value = cells[c];
+      if (value === null || value === undefined) continue;
+      const currency = cells[layout.amountCurrency[c]!]!;
+      const minor = BigInt(value);
+      totals.add(layout.columns[c]!, currency, groupValue, minor);
+      cells[c] = formatAmount(minor, currency);
+    }
+  }
+}
+
+function csvPage(page: Cells[], layout: Layout): string {
+  let text = '';
+  for (const cells of page)
+    text += csvRecord(cells, layout.columns.length, layout.isAmount) + '\r\n';
+  return text;
+}
+
+/** A page of JSON rows, each added to the rows' checksum; `first`: the file's first page. */
+function jsonPage(page: Cells[], columns: readonly string[], rowsHash: Hash, first: boolean) {
+  let text = '';
+  for (const cells of page) {
+    const row: Record<string, string | null> = {};
+    for (let c = 0; c < columns.length; c++) row[columns[c]!] = cells[c] ?? null;
+    const json = JSON.stringify(row);
+    rowsHash.update(json + '\n', 'utf8');
+    text += (first && text === '' ? '' : ',\n') + json;
+  }
+  return text;
+}
+
+/** One export being written: what it reads, where it writes, and what it has summed. */
+interface Writing {
+  store: CentralStore;
+  report: TabularReport;
+  file: string;
+  filters: Filters;
+  echo: FilterEcho;
+  options: ExportOptions;
+  oneSnapshot: boolean;
+  /** Our own names beside the target (see writeReport). */
+  partial: string;
+  /** JSON only: the rows, until the metadata (which leads) is known. */
+  rowsFile: string;
+  openPartial: (file: string) => Promise<FileHandle>;
+  pageSize: number;
+  now: Date;
+  layout: Layout;
+  totals: Totals;
+  rowsHash: Hash;
+}
+
+/**
+ * Reads the report a page at a time into the partial file (CSV) or the rows file (JSON), summing
+ * as it goes. Returns the rows written and the file's checksum and size (CSV: the whole file).
+ */
+async function writeRows(
+  w: Writing,
+): Promise<{ rowCount: number; fileSha256: string; bytes: number }> {
+  const csv = w.options.format === 'csv';
+  const { columns } = w.layout;
+  let rowCount = 0;
+  let total: number | null = null;
+  const sink = await Sink.open(csv ? w.partial : w.rowsFile, w.file, w.openPartial);
+  try {
+    if (csv)
+      await sink.write((w.options.bom ? '\uFEFF' : '') + columns.map(csvField).join(',') + '\r\n');
+    const onPage = async (page: Cells[]) => {
+      formatAmounts(page, w.layout, w.totals);
+      await sink.write(
+        csv ? csvPage(page, w.layout) : jsonPage(page, columns, w.rowsHash, rowCount === 0),
+      );
+      rowCount += page.length;
+      w.options.onProgress?.(rowCount, total);
+    };
+    await readReport(w.store, w.report, w.filters, onPage, {
+      pageSize: w.pageSize,
+      chunkRows: w.options.chunkRows,
+      oneSnapshot: w.oneSnapshot,
+      onTotal: (n) => {
+        total = n;
+        w.options.onProgress?.(0, total);
+      },
+    });
+    await sink.sync();
+  } finally {
+    await sink.close();
+  }
+  return { rowCount, fileSha256: sink.hash.digest('hex'), bytes: sink.bytes };
+}
+
+/**
+ * JSON: the partial file is the metadata, then the rows file's rows. Returns the rows' checksum and
+ * the whole file's.
+ */
+async function writeJson(
+  w: Writing,
+  rowCount: number,
+  totals: ExportTotal[],
+): Promise<{ sha256: string; fileSha256: string; bytes: number }> {
+  const sha256 = w.rowsHash.digest('hex');
+  const metadata = {
+    report: w.report.name,
+    generatedAt: w.now.toISOString(),
+    generatedBy: w.options.generatedBy,
+    appVersion: appVersion(),
+    filters: w.echo,
+    columns: w.layout.columns,
+    amounts:
+      'exact decimal strings in major units of the currency named in the row; parse with the currency exponent (ISO 4217)',
+    rowCount,
+    totals,
+    sha256,
+    sha256Of: 'each row as JSON (keys in column order) followed by "\\n", in file order',
+  };
+  const json = await Sink.open(w.partial, w.file, w.openPartial);
+  try {
+    await json.write(`{"metadata":${JSON.stringify(metadata)},\n"rows":[\n`);
+    for await (const chunk of createReadStream(w.rowsFile, {
+      encoding: 'utf8',
+      highWaterMark: 1 << 20,
+    }))
+      await json.write(chunk as string);
+    await json.write(`\n]}\n`);
+    await json.sync();
+  } finally {
+    await json.close();
+  }
+  await rm(w.rowsFile, { force: true });
+  return { sha256, fileSha256: json.hash.digest('hex'), bytes: json.bytes };
+}
+
+/**
+ * Audited before the file appears under its name: a crash in between leaves an audited export
+ * without its file (the partial one), never a file nobody can account for.
+ */
+async function auditAndPlace(w: Writing, result: ExportResult): Promise<void> {
+  await auditExport(w.store, w.report, result, w.echo, w.options, w.now);
+  try {
+    await place(w.partial, w.file, w.options.overwrite ?? false);
+  } catch (error) {
+    // The audit already says "exported": say it did not land.
+    await auditAbandoned(w.store, w.report, result, w.options, w.now, error);
+    throw placeError(w.file, error);
+  }
+}
+
 async function writeReport(
   store: CentralStore,
   report: TabularReport,
@@ -231,155 +422,46 @@ async function writeReport(
   // Our own names beside the target, created exclusively (never following or truncating what is
   // there): two exports to one path never write into each other's file.
   const tag = randomBytes(6).toString('hex');
-  const partial = `${file}.${tag}.partial`;
-  const rowsFile = `${file}.${tag}.partial.rows`; // JSON only: the rows, until the metadata (which leads) is known
-  const openPartial = options.openPartial ?? ((f: string) => open(f, 'wx', 0o600));
   const pageSize = options.pageSize ?? 2000;
   if (!(pageSize >= 1) || !((options.chunkRows ?? KEYSET_CHUNK) >= 1))
     throw new RangeError('pageSize and chunkRows must be at least 1');
-  const now = (options.now ?? (() => new Date()))();
-  const columns = report.columns;
-  // Per column: the index of the column naming its currency (-1: not an amount).
-  const amountCurrency = columns.map((c) =>
-    report.amounts[c] ? columns.indexOf(report.amounts[c]) : -1,
-  );
-  const groupIndex = report.groupBy ? columns.indexOf(report.groupBy) : -1;
-  const amountColumns = columns.flatMap((_, c) => (amountCurrency[c]! >= 0 ? [c] : []));
-  const isAmount = amountCurrency.map((i) => i >= 0);
-  for (const [column, currency] of Object.entries(report.amounts)) {
-    if (!columns.includes(column) || !columns.includes(currency))
-      throw new Error(
-        `${report.name}: amount column ${column} or its currency column ${currency} is not among the columns`,
-      );
-  }
-  const totals = new Totals();
-  const rowsHash = createHash('sha256');
-  let rowCount = 0;
-  let total: number | null = null;
-  const csv = options.format === 'csv';
-
-  const cleanup = async () => {
-    await rm(partial, { force: true });
-    await rm(rowsFile, { force: true });
+  const w: Writing = {
+    store,
+    report,
+    file,
+    filters,
+    echo,
+    options,
+    oneSnapshot,
+    pageSize,
+    partial: `${file}.${tag}.partial`,
+    rowsFile: `${file}.${tag}.partial.rows`,
+    openPartial: options.openPartial ?? ((f: string) => open(f, 'wx', 0o600)),
+    now: (options.now ?? (() => new Date()))(),
+    layout: layoutOf(report),
+    totals: new Totals(),
+    rowsHash: createHash('sha256'),
   };
   try {
-    const sink = await Sink.open(csv ? partial : rowsFile, file, openPartial);
-    try {
-      if (csv)
-        await sink.write((options.bom ? '\uFEFF' : '') + columns.map(csvField).join(',') + '\r\n');
-      await readReport(
-        store,
-        report,
-        filters,
-        async (page) => {
-          // The page's arrays are ours: cells are replaced in place (no second copy of a page).
-          for (const cells of page) {
-            const groupValue = groupIndex < 0 ? null : (cells[groupIndex] ?? '');
-            for (const c of amountColumns) {
-              const value = cells[c];
-              if (value === null || value === undefined) continue;
-              const currency = cells[amountCurrency[c]!]!;
-              const minor = BigInt(value);
-              totals.add(columns[c]!, currency, groupValue, minor);
-              cells[c] = formatAmount(minor, currency);
-            }
-          }
-          if (csv) {
-            let text = '';
-            for (const cells of page) text += csvRecord(cells, columns.length, isAmount) + '\r\n';
-            await sink.write(text);
-          } else {
-            let text = '';
-            for (const cells of page) {
-              const row: Record<string, string | null> = {};
-              for (let c = 0; c < columns.length; c++) row[columns[c]!] = cells[c] ?? null;
-              const json = JSON.stringify(row);
-              rowsHash.update(json + '\n', 'utf8');
-              text += (rowCount === 0 && text === '' ? '' : ',\n') + json;
-            }
-            await sink.write(text);
-          }
-          rowCount += page.length;
-          options.onProgress?.(rowCount, total);
-        },
-        {
-          pageSize,
-          chunkRows: options.chunkRows,
-          oneSnapshot,
-          onTotal: (n) => {
-            total = n;
-            options.onProgress?.(0, total);
-          },
-        },
-      );
-      await sink.sync();
-    } finally {
-      await sink.close();
-    }
-
-    const totalList = totals.list(columns);
-    let sha256: string | null = null;
-    let fileSha256: string;
-    let bytes: number;
-    if (csv) {
-      fileSha256 = sink.hash.digest('hex');
-      bytes = sink.bytes;
-    } else {
-      sha256 = rowsHash.digest('hex');
-      const metadata = {
-        report: report.name,
-        generatedAt: now.toISOString(),
-        generatedBy: options.generatedBy,
-        appVersion: appVersion(),
-        filters: echo,
-        columns,
-        amounts:
-          'exact decimal strings in major units of the currency named in the row; parse with the currency exponent (ISO 4217)',
-        rowCount,
-        totals: totalList,
-        sha256,
-        sha256Of: 'each row as JSON (keys in column order) followed by "\\n", in file order',
-      };
-      const json = await Sink.open(partial, file, openPartial);
-      try {
-        await json.write(`{"metadata":${JSON.stringify(metadata)},\n"rows":[\n`);
-        for await (const chunk of createReadStream(rowsFile, {
-          encoding: 'utf8',
-          highWaterMark: 1 << 20,
-        }))
-          await json.write(chunk as string);
-        await json.write(`\n]}\n`);
-        await json.sync();
-      } finally {
-        await json.close();
-      }
-      await rm(rowsFile, { force: true });
-      fileSha256 = json.hash.digest('hex');
-      bytes = json.bytes;
-    }
+    const written = await writeRows(w);
+    const totals = w.totals.list(w.layout.columns);
+    const finished =
+      options.format === 'csv'
+        ? { sha256: null, fileSha256: written.fileSha256, bytes: written.bytes }
+        : await writeJson(w, written.rowCount, totals);
     const result: ExportResult = {
       report: report.name,
       file,
       format: options.format,
-      rowCount,
-      totals: totalList,
-      sha256,
-      fileSha256,
-      bytes,
+      rowCount: written.rowCount,
+      totals,
+      ...finished,
     };
-    // Audited before the file appears under its name: a crash in between leaves an audited export
-    // without its file (the partial one), never a file nobody can account for.
-    await auditExport(store, report, result, echo, options, now);
-    try {
-      await place(partial, file, options.overwrite ?? false);
-    } catch (error) {
-      // The audit already says "exported": say it did not land.
-      await auditAbandoned(store, report, result, options, now, error);
-      throw placeError(file, error);
-    }
+    await auditAndPlace(w, result);
     return result;
   } catch (error) {
-    await cleanup();
+    await rm(w.partial, { force: true });
+    await rm(w.rowsFile, { force: true });
     throw error;
   }
 }

@@ -18,6 +18,7 @@ import {
   type FilterSpec,
 } from './filters.js';
 import { submittedAt } from './payout-times.js';
+import { defineReport } from './report.js';
 
 export const PROVIDER_SPEC = {
   report: 'providers',
@@ -212,4 +213,11 @@ export const providerAnalysis = defineQuery({
       })),
     };
   },
+});
+
+export const PROVIDER_ANALYSIS = defineReport({
+  name: 'providers',
+  about:
+    'per provider and currency: payouts by status, paid, success rate, settle-time percentiles, fees and failure codes',
+  query: providerAnalysis,
 });

@@ -19,7 +19,7 @@ import { rows, type CentralTx } from '../../platform/central/store.js';
 import type { ProviderName } from '../../platform/payments/provider.js';
 import { dayRange } from './aggregates.js';
 import { where, type Filters } from './filters.js';
-import { ACCOUNTS, CASH_ACCOUNTS, type EntryType } from './journal.js';
+import { ACCOUNTS, CASH_ACCOUNTS, type EntryType } from './journal-lines.js';
 import type { AccountBalance, Tie } from './trial-balance-shape.js';
 
 type Account = keyof typeof ACCOUNTS | 'cash';
@@ -106,27 +106,11 @@ async function facts(tx: CentralTx, f: Filters): Promise<Fact[]> {
   return list.map((r) => ({ ...r, n: BigInt(r.n), amount: BigInt(r.amount) }));
 }
 
-export async function trialBalanceFromAggregates(
-  tx: CentralTx,
-  f: Filters,
-): Promise<{
-  entries: number;
-  lines: number;
-  unbalancedEntries: number;
-  accounts: AccountBalance[];
-  ties: Tie[];
-}> {
-  const all = await facts(tx, f);
-  const sum: Sum = (fact, pick, currency, status) =>
-    all
-      .filter(
-        (x) =>
-          x.fact === fact &&
-          (currency === undefined || x.currency === currency) &&
-          (status === undefined || x.status === status),
-      )
-      .reduce((s, x) => s + pick(x), 0n);
-  const accounts = new Map<string, AccountBalance & { d: bigint; c: bigint }>();
+type Balance = AccountBalance & { d: bigint; c: bigint };
+
+/** Each line definition's facts summed per account and currency, and the lines counted. */
+function balances(f: Filters, all: Fact[]): { accounts: Map<string, Balance>; lines: bigint } {
+  const accounts = new Map<string, Balance>();
   let lines = 0n;
   for (const def of LINES) {
     if (!wants(f, def.type)) continue;
@@ -153,9 +137,11 @@ export async function trialBalanceFromAggregates(
       lines += x.n;
     }
   }
-  const byCurrency = new Map<string, bigint>();
-  for (const a of accounts.values())
-    byCurrency.set(a.currency, (byCurrency.get(a.currency) ?? 0n) + a.d - a.c);
+  return { accounts, lines };
+}
+
+/** The entries the facts stand for (with a currency, an FX entry counts in either of its two). */
+function entryCount(f: Filters, sum: Sum): bigint {
   const n = (fact: string, status?: string) => sum(fact, (x) => x.n, undefined, status);
   const moneyEntries = (kind: 'succeeded' | 'reversed') =>
     // With a currency, an FX entry counts where either of its currencies is that one.
@@ -166,8 +152,35 @@ export async function trialBalanceFromAggregates(
   if (wants(f, 'clawback') && f.provider === null) entries += n('clawback');
   if (wants(f, 'payout')) entries += moneyEntries('succeeded');
   if (wants(f, 'reversal')) entries += moneyEntries('reversed');
+  return entries;
+}
+
+export async function trialBalanceFromAggregates(
+  tx: CentralTx,
+  f: Filters,
+): Promise<{
+  entries: number;
+  lines: number;
+  unbalancedEntries: number;
+  accounts: AccountBalance[];
+  ties: Tie[];
+}> {
+  const all = await facts(tx, f);
+  const sum: Sum = (fact, pick, currency, status) =>
+    all
+      .filter(
+        (x) =>
+          x.fact === fact &&
+          (currency === undefined || x.currency === currency) &&
+          (status === undefined || x.status === status),
+      )
+      .reduce((s, x) => s + pick(x), 0n);
+  const { accounts, lines } = balances(f, all);
+  const byCurrency = new Map<string, bigint>();
+  for (const a of accounts.values())
+    byCurrency.set(a.currency, (byCurrency.get(a.currency) ?? 0n) + a.d - a.c);
   return {
-    entries: Number(entries),
+    entries: Number(entryCount(f, sum)),
     lines: Number(lines),
     unbalancedEntries: [...byCurrency.values()].filter((v) => v !== 0n).length,
     accounts: [...accounts.values()]
