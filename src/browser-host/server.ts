@@ -244,106 +244,21 @@ class Transit {
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const door = options.workstation;
-  const admission = new Admission<Visit>(
-    () => {
-      const sockets = new Set<WebSocket>();
-      const emit = (event: ProgressEvent) => {
-        const text = toWire(event);
-        for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
-      };
-      return { bridge: new BridgeSession(door, emit), sockets };
-    },
-    (visit) => {
-      // The browser session ended (idle, or the host stops): its operator session ends with it.
-      if (visit.bridge.signedIn)
-        void visit.bridge.run('session.signOut', {}, undefined).catch(() => undefined);
-      for (const s of visit.sockets) s.terminate();
-    },
-    options.idleMs,
-  );
+  const admission = admitVisits(door, options.idleMs);
   const sweep = setInterval(
     () => admission.expire(),
     Math.min(60_000, options.idleMs ?? 60_000),
   ).unref();
   const transit = new Transit(door.dataDir);
   const control = newControlToken();
-  const routes = bridgeRoutes(door, transit, options);
-
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const site = admission.checkSite(req);
-      if (site) return refuse(res, site.status, site.message);
-      if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('t'))
-        return redeemLink(req, res, url.searchParams.get('t')!);
-      if (req.method === 'POST' && url.pathname === CONTROL_PATH) return printLink(req, res);
-      const admitted = admission.admit(req);
-      if (!admitted.ok) {
-        if (isPageRequest(req, url))
-          return send(res, 401, getInPage('no-session', door.dataDir), html);
-        return refuse(res, admitted.status, admitted.message);
-      }
-      return routes(req, res, url, admitted.session.state);
-    })().catch((error: unknown) => {
-      if (!res.headersSent)
-        send(res, 500, toWire({ ok: false, error: toTreasuryError(error).toJSON() }));
-      else res.destroy();
-    });
-  });
-
-  /**
-   * A link: a new browser session; a spent one lets a browser that is already in go on, and
-   * explains to others.
-   */
-  const redeemLink = (req: http.IncomingMessage, res: http.ServerResponse, token: string) => {
-    const session = admission.redeem(token);
-    if (session) {
-      res.writeHead(303, {
-        location: '/',
-        'set-cookie': admission.cookieFor(session),
-        'cache-control': 'no-store',
-      });
-      return res.end();
-    }
-    if (admission.admit(req).ok) {
-      res.writeHead(303, { location: '/', 'cache-control': 'no-store' });
-      return res.end();
-    }
-    return send(res, 403, getInPage('used-link', door.dataDir), html);
-  };
-  /** `treasury console link`: the control token from the owner-only host file buys a new link. */
-  const printLink = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (req.headers.origin !== undefined || !presented || !same(presented, control))
-      return refuse(res, 403, 'not allowed');
-    return send(res, 200, JSON.stringify({ url: link() }));
-  };
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    // Progress events: behind the same Host, Origin and cookie checks. The socket only listens.
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const admitted = admission.admit(req);
-    if (url.pathname !== '/bridge/events' || !admitted.ok || req.headers.origin === undefined) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    const { sockets } = admitted.session.state;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      ws.on('message', () => ws.close(1008, 'this socket only listens'));
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
-  const origin = `http://127.0.0.1:${port}`;
-  admission.setOrigin(origin);
+  let origin = ''; // known once the server listens, before any request can arrive
   const link = () => `${origin}/?t=${admission.issueLink()}`;
+  const routes = bridgeRoutes(door, transit, options);
+  const server = http.createServer(frontDoor({ door, admission, control, link, routes }));
+  const wss = acceptProgressSockets(server, admission);
+  const port = await listen(server, options.port ?? 0);
+  origin = `http://127.0.0.1:${port}`;
+  admission.setOrigin(origin);
   if (options.controlFile !== false)
     writeHostFile(door.dataDir, { pid: process.pid, origin, control });
   return {
@@ -360,6 +275,147 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Browser sessions: each gets its own BridgeSession, whose progress events go to that session's
+ * sockets only.
+ */
+function admitVisits(door: WorkstationDoor, idleMs: number | undefined): Admission<Visit> {
+  return new Admission<Visit>(
+    () => {
+      const sockets = new Set<WebSocket>();
+      const emit = (event: ProgressEvent) => {
+        const text = toWire(event);
+        for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
+      };
+      return { bridge: new BridgeSession(door, emit), sockets };
+    },
+    (visit) => {
+      // The browser session ended (idle, or the host stops): its operator session ends with it.
+      if (visit.bridge.signedIn)
+        void visit.bridge.run('session.signOut', {}, undefined).catch(() => undefined);
+      for (const s of visit.sockets) s.terminate();
+    },
+    idleMs,
+  );
+}
+
+/** What the front door needs to answer a request before the bridge's own routes. */
+interface Front {
+  door: WorkstationDoor;
+  admission: Admission<Visit>;
+  /** The token `treasury console link` presents (control.ts). */
+  control: string;
+  /** A new one-time link. */
+  link: () => string;
+  routes: ReturnType<typeof bridgeRoutes>;
+}
+
+/** Every request; an error nothing else answered is a 500 with the error's wire form. */
+function frontDoor(front: Front): http.RequestListener {
+  return (req, res) => {
+    void answer(front, req, res).catch((error: unknown) => {
+      if (!res.headersSent)
+        send(res, 500, toWire({ ok: false, error: toTreasuryError(error).toJSON() }));
+      else res.destroy();
+    });
+  };
+}
+
+/**
+ * Host and Origin first; then a one-time link or the control call; everything else only with the
+ * browser session's cookie.
+ */
+async function answer(
+  front: Front,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const { admission, door } = front;
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const site = admission.checkSite(req);
+  if (site) return refuse(res, site.status, site.message);
+  if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('t'))
+    return redeemLink(front, req, res, url.searchParams.get('t')!);
+  if (req.method === 'POST' && url.pathname === CONTROL_PATH) return printLink(front, req, res);
+  const admitted = admission.admit(req);
+  if (!admitted.ok) {
+    if (isPageRequest(req, url)) return send(res, 401, getInPage('no-session', door.dataDir), html);
+    return refuse(res, admitted.status, admitted.message);
+  }
+  return front.routes(req, res, url, admitted.session.state);
+}
+
+/**
+ * A link: a new browser session; a spent one lets a browser that is already in go on, and
+ * explains to others.
+ */
+function redeemLink(
+  { admission, door }: Front,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  token: string,
+): void {
+  const session = admission.redeem(token);
+  if (session) {
+    res.writeHead(303, {
+      location: '/',
+      'set-cookie': admission.cookieFor(session),
+      'cache-control': 'no-store',
+    });
+    res.end();
+    return;
+  }
+  if (admission.admit(req).ok) {
+    res.writeHead(303, { location: '/', 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
+  return send(res, 403, getInPage('used-link', door.dataDir), html);
+}
+
+/** `treasury console link`: the control token from the owner-only host file buys a new link. */
+function printLink(
+  { control, link }: Front,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
+  const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (req.headers.origin !== undefined || !presented || !same(presented, control))
+    return refuse(res, 403, 'not allowed');
+  return send(res, 200, JSON.stringify({ url: link() }));
+}
+
+/**
+ * Progress events: behind the same Host, Origin and cookie checks. The socket only listens.
+ */
+function acceptProgressSockets(server: http.Server, admission: Admission<Visit>): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const admitted = admission.admit(req);
+    if (url.pathname !== '/bridge/events' || !admitted.ok || req.headers.origin === undefined) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const { sockets } = admitted.session.state;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', () => ws.close(1008, 'this socket only listens'));
+    });
+  });
+  return wss;
+}
+
+/** Listens on loopback only; the port it got (`port` 0: any free one). */
+async function listen(server: http.Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as { port: number }).port;
 }
 
 /** The bridge's own routes, for an admitted browser session. */

@@ -2,7 +2,8 @@
  * CLI: acting on one affiliate — hold and release payouts, KYC, destination, reveal the account.
  */
 import type { Command } from 'commander';
-import type { CliHost } from './batches.js';
+import { PROVIDER_NAMES } from '../core/shared/providers.js';
+import type { CliHost } from './host.js';
 import { out, print, type Run } from './output.js';
 
 export function registerAffiliateCommands(program: Command, run: Run<CliHost>): void {
@@ -69,7 +70,7 @@ export function registerAffiliateCommands(program: Command, run: Run<CliHost>): 
       'change the payout destination (step-up; batches paying it within the configured days need a security acknowledgement)',
     )
     .argument('<affiliate-id>')
-    .requiredOption('--provider <name>', 'xendit | rise | sandbox')
+    .requiredOption('--provider <name>', PROVIDER_NAMES.join(' | '))
     .requiredOption('--channel <code>', 'channel code, e.g. ID_BCA')
     .requiredOption('--account <number>', 'account number')
     .requiredOption('--holder <name>', 'account holder name')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ExceptionsPage } from '../core/domain/exceptions/queue.js';
 import { formatAmount } from '../core/shared/money/index.js';
 import type { CurrencyCode } from '../core/shared/money/index.js';
-import type { CliHost } from './batches.js';
+import type { CliHost } from './host.js';
 import { out, print, printTable, wholeNumber, type Run } from './output.js';
 
 /** Minutes as the largest whole unit an operator reads at a glance. */

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { JobView } from '../core/platform/kernel/jobs.js';
-import type { CliHost } from './batches.js';
+import type { CliHost } from './host.js';
 import { print, printTable, type Run, out } from './output.js';
 
 const count = (n: number) => n.toLocaleString('en-US');

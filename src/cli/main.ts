@@ -3,9 +3,9 @@
  * resolves the signed-in operator and sends calls through the workstation's router.
  * Exit codes: 0 ok, 1 the user's error (the message says what and where), 2 internal error.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { assert } from '../core/shared/assert.js';
 import { toTreasuryError, TreasuryError } from '../core/shared/errors.js';
 import type { Progress } from '../core/platform/kernel/router.js';
 import type { SignInResult } from '../core/domain/operators/commands.js';
@@ -19,25 +19,25 @@ import { registerMaintenanceCommands } from './maintenance.js';
 import { registerDiagnosticsCommand } from './diagnostics.js';
 import { registerAffiliateCommands } from './affiliates.js';
 import { registerExceptionCommands } from './exceptions.js';
+import { registerAuditCommands } from './audit.js';
+import { registerBatchCommands } from './batches.js';
+import { registerOperatorCommands } from './operators.js';
+import { registerEventCommands, registerTrackingCommands } from './payouts.js';
+import { registerSecurityCommands } from './security.js';
+import { registerSyncCommands } from './sync.js';
 import {
-  registerAuditCommands,
-  registerBatchCommands,
-  registerEventCommands,
-  registerSecurityCommands,
-  registerOperatorCommands,
-  registerSyncCommands,
-  registerTrackingCommands,
-} from './batches.js';
+  registerCalculationCommands,
+  registerDataCommands,
+  registerRuleCommands,
+} from './commissions.js';
+import { endProgress, printError, progressReporter, type Run } from './output.js';
+import { readSecret } from './prompt.js';
 import {
-  endProgress,
-  print,
-  printError,
-  printTable,
-  progressReporter,
-  wholeNumber,
-  type Run,
-} from './output.js';
-import { readNewPassword, readSecret } from './prompt.js';
+  credentialInfo,
+  registerConsoleCommand,
+  registerSessionCommands,
+  sessionAccount,
+} from './session.js';
 
 interface GlobalOptions {
   dataDir?: string;
@@ -45,8 +45,6 @@ interface GlobalOptions {
   offline?: boolean;
   json?: boolean;
 }
-
-const sessionAccount = (ws: CliWorkstation) => `session:${ws.id}`;
 
 // The router, the stores and the providers load only when a command needs them: `--version` and
 // `--help` start in a fraction of a second.
@@ -57,8 +55,6 @@ const needsStepUpAlways = async (name: string) => {
   );
   return (await stepUpNames).has(name);
 };
-const credentialInfo = async (ws: CliWorkstation) =>
-  (await import('../core/platform/credentials/store.js')).describeCredentialStore(ws.credentials);
 
 class Cli {
   private ws: CliWorkstation | undefined;
@@ -209,7 +205,34 @@ class Cli {
 }
 
 export function buildProgram(run: Run<Cli>): Command {
-  const program = new Command('treasury')
+  const program = newProgram();
+  registerSessionCommands(program, run);
+  registerConsoleCommand(program, run);
+  registerDataCommands(program, run);
+  registerRuleCommands(program, run);
+  registerCalculationCommands(program, run);
+  registerBatchCommands(program, run);
+  registerExceptionCommands(program, run);
+  registerAffiliateCommands(program, run);
+  registerReportCommands(program, run);
+  registerOperatorCommands(program, run);
+  registerAuditCommands(program, run);
+  registerEventCommands(program, run);
+  registerSecurityCommands(program, run);
+  registerSyncCommands(program, run);
+  registerJobCommands(program, run);
+  registerMaintenanceCommands(program, run);
+  registerDiagnosticsCommand(program, run);
+  registerTrackingCommands(program, run, (cli, address, port) => {
+    assert(cli instanceof Cli, "every action of this program is given the program's own Cli");
+    return runWebhookRelay(cli, address, port);
+  });
+  return program;
+}
+
+/** The program and its global options (each command group adds its commands to it). */
+function newProgram(): Command {
+  return new Command('treasury')
     .description('Treasury Console: affiliate commissions, payout batches and their audit trail')
     .addOption(
       new Option('--data-dir <dir>', 'workstation data directory').env('TREASURY_DATA_DIR'),
@@ -230,347 +253,35 @@ export function buildProgram(run: Run<Cli>): Command {
     .version(appVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
+}
 
-  program
-    .command('init')
-    .description(
-      'set up this data dir (encrypted cache, central store) and create the first super-admin',
-    )
-    .option('--username <name>', 'the first super-admin', 'admin')
-    .option('--display-name <name>', 'their display name')
-    .action(
-      run(async (cli) => {
-        const opts = program.commands
-          .find((c) => c.name() === 'init')!
-          .opts<{ username: string; displayName?: string }>();
-        const ws = await cli.workstation();
-        if (ws.own) (await ws.own.openCache()).close(); // creates the key (keychain) and the encrypted file
-        const status = await cli.call<{ initialised: boolean }>('setup.status', {}, false);
-        const central = (await ws.connectivity()).central;
-        if (status.initialised) {
-          print(cli, { dataDir: ws.dataDir, central, bootstrapped: false }, () =>
-            process.stdout.write(
-              `Data dir ready at ${ws.dataDir}. The central store already has operators: sign in with \`treasury login\`.\n`,
-            ),
-          );
-          return;
-        }
-        const password = await readNewPassword(
-          process.env.TREASURY_INIT_PASSWORD ?? process.env.TREASURY_PASSWORD,
-        );
-        const created = await cli.call<{ operatorId: string; username: string }>(
-          'operators.bootstrap',
-          { username: opts.username, displayName: opts.displayName, password },
-          false,
-        );
-        const kept = cli.keepsSessions(ws);
-        if (kept) await cli.signIn(opts.username, password, true);
-        print(
-          cli,
-          { dataDir: ws.dataDir, central, bootstrapped: true, operator: created, signedIn: kept },
-          () =>
-            process.stdout.write(
-              kept
-                ? `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created and signed in.\n`
-                : `Initialised ${ws.dataDir} (central: ${central}). Super-admin "${created.username}" created. ` +
-                    `The environment credential store keeps no session: each command signs in with TREASURY_USERNAME and TREASURY_PASSWORD.\n`,
-            ),
-        );
-      }),
+/**
+ * `tracking relay`: the webhook relay on this process's own central store, until Ctrl-C. It needs
+ * the store itself, so not through a console host that has it open.
+ */
+async function runWebhookRelay(cli: Cli, address: string, port: number): Promise<void> {
+  const { own: ws, attachedTo } = await cli.workstation();
+  if (!ws)
+    throw new TreasuryError(
+      'STORE_BUSY',
+      `the webhook relay works on the central store itself, and the console host (process ${attachedTo?.pid}) has it open: stop the host, or run the relay against a central Postgres`,
     );
-
-  program
-    .command('login')
-    .description('sign in (password from TREASURY_PASSWORD or a prompt)')
-    .requiredOption('--username <name>', 'operator username')
-    .action(
-      run(async (cli) => {
-        const { username } = program.commands
-          .find((c) => c.name() === 'login')!
-          .opts<{ username: string }>();
-        const password = process.env.TREASURY_PASSWORD ?? (await readSecret('Password: '));
-        const ws = await cli.workstation();
-        await cli.signIn(username, password, cli.keepsSessions(ws));
-        const me = await cli.call('session.whoami', {});
-        print(cli, me, () => process.stdout.write(`Signed in as ${username}.\n`));
-      }),
-    );
-
-  program
-    .command('logout')
-    .description('end the session')
-    .action(
-      run(async (cli) => {
-        const ws = await cli.workstation();
-        const token = await ws.credentials.get(sessionAccount(ws));
-        if (token) {
-          await cli.call('session.signOut', { token });
-          await ws.credentials.delete(sessionAccount(ws));
-        }
-        print(cli, { signedOut: Boolean(token) }, () =>
-          process.stdout.write(token ? 'Signed out.\n' : 'Not signed in.\n'),
-        );
-      }),
-    );
-
-  program
-    .command('whoami')
-    .description('the signed-in operator')
-    .action(
-      run(async (cli) => {
-        const me = await cli.call<{ username: string; role: string }>('session.whoami', {});
-        const ws = await cli.workstation();
-        const credentials = await credentialInfo(ws);
-        print(cli, { ...me, workstation: ws.id, credentials }, () =>
-          process.stdout.write(
-            `${me.username} (${me.role})\ncredentials: ${credentials.label}${credentials.note ? ` — ${credentials.note}` : ''}\n`,
-          ),
-        );
-      }),
-    );
-
-  program
-    .command('console')
-    .description(
-      'the console in a browser: `console link` asks the running host for a new one-time sign-in link',
-    )
-    .command('link')
-    .description(
-      'print a new one-time link from the console host running on this data dir (npm start / npm run start:browser)',
-    )
-    .action(
-      run(async (cli) => {
-        const { requestLink } = await import('../browser-host/control.js');
-        let url: string;
-        try {
-          url = await requestLink(cli.dataDir());
-        } catch (error) {
-          throw new TreasuryError(
-            (error as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INTERNAL',
-            (error as Error).message,
-          );
-        }
-        print(cli, { url }, () =>
-          process.stdout.write(`Open this link once in your browser:\n  ${url}\n`),
-        );
-      }),
-    );
-
-  program
-    .command('demo')
-    .description(
-      'generate deterministic demo affiliates and conversions (and the example rules if none are set)',
-    )
-    .requiredOption('--affiliates <n>', 'number of affiliates', wholeNumber('affiliates'))
-    .requiredOption('--conversions <n>', 'number of conversions', wholeNumber('conversions'))
-    .option('--seed <n>', 'random seed', wholeNumber('seed'), 1)
-    .option(
-      '--until <date>',
-      'conversions fall in the 180 days before this date (default: today, UTC)',
-    )
-    .action(
-      run(async (cli) => {
-        const o = program.commands
-          .find((c) => c.name() === 'demo')!
-          .opts<{ affiliates: number; conversions: number; seed: number; until?: string }>();
-        const result = await cli.call<{ affiliates: number; conversions: number; until: string }>(
-          'demo.generate',
-          o,
-        );
-        print(cli, result, () =>
-          process.stdout.write(
-            `Generated ${result.affiliates} affiliates and ${result.conversions} conversions up to ${result.until}.\n`,
-          ),
-        );
-      }),
-    );
-
-  program
-    .command('import')
-    .description(
-      'import a CSV file (whole: every problem is listed and nothing is written unless the whole file is valid)',
-    )
-    .argument('<kind>', 'affiliates | conversions')
-    .argument('<file>', 'CSV file')
-    .action(
-      run(async (cli, kind: unknown, file: unknown) => {
-        if (kind !== 'affiliates' && kind !== 'conversions') {
-          throw new TreasuryError(
-            'VALIDATION',
-            `import what? "${String(kind)}" is not affiliates or conversions`,
-          );
-        }
-        const result = await cli.call<{
-          rows: number;
-          inserted: number;
-          updated: number;
-          unchanged: number;
-        }>(`${kind}.import`, {
-          file: path.resolve(String(file)),
-        });
-        print(cli, result, () =>
-          process.stdout.write(
-            `${result.rows} rows: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged.\n`,
-          ),
-        );
-      }),
-    );
-
-  const rules = program
-    .command('rules')
-    .description('commission rules (versioned, effective-dated)');
-  rules
-    .command('show')
-    .description('show the rule versions')
-    .action(
-      run(async (cli) => {
-        const result = await cli.call<{
-          current: number | null;
-          versions: { version: number; effectiveFrom: string; body: unknown }[];
-        }>('rules.show', {});
-        print(cli, result, () => {
-          const current = result.versions.find((v) => v.version === result.current);
-          printTable(
-            result.versions.map((v) => ({
-              version: v.version,
-              effective_from: v.effectiveFrom,
-              current: v.version === result.current ? 'yes' : '',
-            })),
-            ['version', 'effective_from', 'current'],
-          );
-          if (current) process.stdout.write(JSON.stringify(current.body, null, 2) + '\n');
-        });
-      }),
-    );
-  rules
-    .command('set')
-    .description('add a rule version from a JSON file (see examples/rules.json)')
-    .argument('<file>', 'rules JSON')
-    .option(
-      '--effective-from <date>',
-      'when it takes effect (default: now; the first version: all history)',
-    )
-    .action(
-      run(async (cli, file: unknown) => {
-        const { effectiveFrom } = rules.commands
-          .find((c) => c.name() === 'set')!
-          .opts<{ effectiveFrom?: string }>();
-        let body: unknown;
-        try {
-          body = JSON.parse(readFileSync(String(file), 'utf8'));
-        } catch (error) {
-          throw new TreasuryError('RULES_INVALID', `${String(file)}: ${(error as Error).message}`, [
-            { file: String(file), message: (error as Error).message },
-          ]);
-        }
-        const result = await cli.call<{ version: number; effectiveFrom: string }>('rules.set', {
-          body,
-          effectiveFrom,
-        });
-        print(cli, result, () =>
-          process.stdout.write(
-            `Rule version ${result.version} takes effect ${result.effectiveFrom}.\n`,
-          ),
-        );
-      }),
-    );
-
-  program
-    .command('calc')
-    .description(
-      'calculate commissions from conversions (deterministic; paid or batched commissions get adjustments, never rewrites)',
-    )
-    .option('--as-of <date>', 'instant the hold periods are measured against (default: now)')
-    .action(
-      run(async (cli) => {
-        const { asOf } = program.commands
-          .find((c) => c.name() === 'calc')!
-          .opts<{ asOf?: string }>();
-        const s = await cli.call<{
-          conversions: number;
-          inserted: number;
-          updated: number;
-          unchanged: number;
-          lockedUnchanged: number;
-          adjustments: { created: number };
-          errors: { total: number; first: { conversionId: string; message: string }[] };
-        }>('commissions.calculate', { asOf });
-        print(cli, s, () => {
-          process.stdout.write(
-            `${s.conversions} conversions: ${s.inserted} commissions new, ${s.updated} updated, ${s.unchanged + s.lockedUnchanged} unchanged; ` +
-              `${s.adjustments.created} adjustments; ${s.errors.total} conversions without a commission.\n`,
-          );
-          for (const e of s.errors.first.slice(0, 10))
-            process.stdout.write(`  - ${e.conversionId}: ${e.message}\n`);
-        });
-      }),
-    );
-
-  program
-    .command('payables')
-    .description('what each affiliate can be paid now, per currency, with eligibility')
-    .option('--currency <code>', 'only this currency')
-    .action(
-      run(async (cli) => {
-        const { currency } = program.commands
-          .find((c) => c.name() === 'payables')!
-          .opts<{ currency?: string }>();
-        const list = await cli.call<Record<string, unknown>[]>('payables.list', { currency });
-        print(cli, list, () =>
-          printTable(
-            list.map((r) => ({ ...r, eligible: r.eligible ? 'yes' : 'no' })),
-            [
-              'affiliateId',
-              'currency',
-              'payable',
-              'pending',
-              'adjustments',
-              'commissionCount',
-              'eligible',
-              'reasons',
-            ],
-          ),
-        );
-      }),
-    );
-
-  registerBatchCommands(program, run as never);
-  registerExceptionCommands(program, run as never);
-  registerAffiliateCommands(program, run as never);
-  registerReportCommands(program, run as never);
-  registerOperatorCommands(program, run as never);
-  registerAuditCommands(program, run as never);
-  registerEventCommands(program, run as never);
-  registerSecurityCommands(program, run as never);
-  registerSyncCommands(program, run as never);
-  registerJobCommands(program, run as never);
-  registerMaintenanceCommands(program, run as never);
-  registerDiagnosticsCommand(program, run as never);
-  registerTrackingCommands(program, run as never, async (host, address, port) => {
-    const { own: ws, attachedTo } = await (host as unknown as Cli).workstation();
-    if (!ws)
-      throw new TreasuryError(
-        'STORE_BUSY',
-        `the webhook relay works on the central store itself, and the console host (process ${attachedTo?.pid}) has it open: stop the host, or run the relay against a central Postgres`,
-      );
-    const { startWebhookRelay, webhookSecretsFromCredentials } =
-      await import('../core/domain/webhooks/relay.js');
-    const relay = await startWebhookRelay({
-      store: ws.central,
-      host: address,
-      port,
-      ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)),
-    });
-    process.stderr.write(
-      `webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`,
-    );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    await relay.close();
+  const { startWebhookRelay, webhookSecretsFromCredentials } =
+    await import('../core/domain/webhooks/relay.js');
+  const relay = await startWebhookRelay({
+    store: ws.central,
+    host: address,
+    port,
+    ...(await webhookSecretsFromCredentials(ws.credentials, ws.central.db)),
   });
-  return program;
+  process.stderr.write(
+    `webhook relay listening on ${relay.url} (POST /webhooks/xendit, /webhooks/rise); Ctrl-C to stop\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await relay.close();
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,7 +9,7 @@ import type { BackupResult } from '../core/domain/backup/backup.js';
 import type { CallResult } from '../core/host/bridge/contract.js';
 import { TreasuryError } from '../core/shared/errors.js';
 import { print, type Run, out } from './output.js';
-import type { CliHost } from './batches.js';
+import type { CliHost } from './host.js';
 
 export interface MaintenanceHost extends CliHost {
   /** The data dir the global options name (without opening anything). */

@@ -39,6 +39,15 @@ export const wholeNumber =
     return Number.parseInt(v, 10);
   };
 
+/** "a, b,,c" → ['a', 'b', 'c']; nothing given → undefined (the call's default). */
+export const commaList = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
 /** Rows of any shape (records, interfaces without an index signature) printed by column name. */
 export function printTable(rows: readonly object[], columns: readonly string[]): void {
   const field = (r: object, c: string): unknown => (r as Record<string, unknown>)[c];

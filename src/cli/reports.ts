@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { PROVIDER_NAMES } from '../core/shared/providers.js';
 import {
   REPORT_CHOICES,
   type ReportChoice,
@@ -14,7 +15,7 @@ import {
 } from '../core/domain/reports/choices.js';
 import { TreasuryError } from '../core/shared/errors.js';
 import { formatAmount, isCurrency } from '../core/shared/money/index.js';
-import type { CliHost } from './batches.js';
+import type { CliHost } from './host.js';
 import { print, printTable, wholeNumber, type Run, out } from './output.js';
 
 /** Minor units as the currency's decimal (the table is for people; --json keeps minor units). */
@@ -59,7 +60,7 @@ const withFilters = (c: Command) =>
     .option('--from <date>', 'period start, inclusive (YYYY-MM-DD or an ISO instant)')
     .option('--to <date>', 'period end, exclusive')
     .option('--currency <code>', 'ISO 4217 currency')
-    .option('--provider <name>', 'xendit | rise | sandbox')
+    .option('--provider <name>', PROVIDER_NAMES.join(' | '))
     .option('--affiliate <id>', 'one affiliate')
     .option('--status <list>', "the report's own statuses, comma-separated")
     .option('--batch <batch>', 'one batch (number or id)');

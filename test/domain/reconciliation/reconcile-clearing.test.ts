@@ -8,7 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../../src/core/platform/central/store.js';
-import { xenditProvider } from '../../../src/core/domain/providers/xendit/xendit.js';
+import { xenditProvider } from '../../../src/core/domain/providers/xendit/client.js';
 import { startFakeXendit, type FakeXendit } from '../../fakes/xendit.js';
 import { openFlow, payBatch, type Flow } from '../../support/payout-flow.js';
 import { drivers } from '../../support/pg.js';
