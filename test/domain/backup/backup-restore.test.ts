@@ -21,7 +21,10 @@ import {
 import { restoreCentral } from '../../../src/core/domain/backup/restore.js';
 import { rows } from '../../../src/core/platform/central/store.js';
 import type { SignInResult } from '../../../src/core/domain/operators/commands.js';
-import { openWorkstation, type Workstation } from '../../../src/core/host/workstation/workstation.js';
+import {
+  openWorkstation,
+  type Workstation,
+} from '../../../src/core/host/workstation/workstation.js';
 import { openLedger, type Ledger } from '../../support/ledger.js';
 import { ADMIN_PASSWORD, addOperator } from '../../support/workstation.js';
 import { PG_URL, pgAvailable } from '../../support/pg.js';

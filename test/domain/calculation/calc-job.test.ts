@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calculateCommissions, SLICE_CONVERSIONS } from '../../../src/core/domain/calculation/run.js';
+import {
+  calculateCommissions,
+  SLICE_CONVERSIONS,
+} from '../../../src/core/domain/calculation/run.js';
 import { rows } from '../../../src/core/platform/central/store.js';
 import { aggregatesCheck } from '../../../src/core/domain/reports/aggregates.js';
 import { resourcePath } from '../../../src/core/platform/files/resources.js';

@@ -13,7 +13,11 @@ import { rows } from '../../../src/core/platform/central/store.js';
 import { DEFINITIONS } from '../../../src/core/host/catalog.js';
 import { toTreasuryError } from '../../../src/core/shared/errors.js';
 import { drivers } from '../../support/pg.js';
-import { addOperator, openTestWorkstation, type TestWorkstation } from '../../support/workstation.js';
+import {
+  addOperator,
+  openTestWorkstation,
+  type TestWorkstation,
+} from '../../support/workstation.js';
 
 const codeOf = (p: Promise<unknown>) =>
   p.then(

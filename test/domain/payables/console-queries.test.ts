@@ -24,7 +24,10 @@ import type { SettingsView } from '../../../src/core/domain/settings/settings.js
 import { parseAmount } from '../../../src/core/shared/money/index.js';
 import { failureMeaning } from '../../../src/core/domain/providers/states.js';
 import type { SignInResult } from '../../../src/core/domain/operators/commands.js';
-import { openWorkstation, type Workstation } from '../../../src/core/host/workstation/workstation.js';
+import {
+  openWorkstation,
+  type Workstation,
+} from '../../../src/core/host/workstation/workstation.js';
 import { openScenario, type Scenario } from '../../support/payouts.js';
 import { drivers } from '../../support/pg.js';
 import { addOperator, ADMIN_PASSWORD } from '../../support/workstation.js';

@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../../src/core/platform/central/store.js';
 import { pollPayouts } from '../../../src/core/domain/payouts/poll.js';
 import type { ReconcileResult } from '../../../src/core/domain/reconciliation/reconcile.js';
-import { xenditProvider, type XenditProvider } from '../../../src/core/domain/providers/xendit/client.js';
+import {
+  xenditProvider,
+  type XenditProvider,
+} from '../../../src/core/domain/providers/xendit/client.js';
 import { startFakeXendit, type FakeXendit } from '../../fakes/xendit.js';
 import {
   openFlow,

@@ -16,10 +16,17 @@ import { previewBatch } from '../../../src/core/domain/batches/preview.js';
 import { payableTotalsSql } from '../../../src/core/domain/calculation/payables.js';
 import { rows } from '../../../src/core/platform/central/store.js';
 import { applyStatusUpdates } from '../../../src/core/domain/payouts/status.js';
-import { aggregatesCheck, compactReportAggregates } from '../../../src/core/domain/reports/aggregates.js';
+import {
+  aggregatesCheck,
+  compactReportAggregates,
+} from '../../../src/core/domain/reports/aggregates.js';
 import { drivers } from '../../support/pg.js';
 import { random } from '../../support/random.js';
-import { addOperator, openTestWorkstation, type TestWorkstation } from '../../support/workstation.js';
+import {
+  addOperator,
+  openTestWorkstation,
+  type TestWorkstation,
+} from '../../support/workstation.js';
 
 describe.each(drivers())('report aggregates on %s', (driver) => {
   let t: TestWorkstation;

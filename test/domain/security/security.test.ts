@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../../src/core/platform/central/store.js';
 import { toTreasuryError } from '../../../src/core/shared/errors.js';
 import type { SignInResult } from '../../../src/core/domain/operators/commands.js';
-import { DEFAULT_SECURITY_RULES, type SecurityRules } from '../../../src/core/domain/security/rules.js';
+import {
+  DEFAULT_SECURITY_RULES,
+  type SecurityRules,
+} from '../../../src/core/domain/security/rules.js';
 import { tempDir } from '../../support/central.js';
 import { openScenario, type Scenario } from '../../support/payouts.js';
 import { drivers } from '../../support/pg.js';

@@ -40,7 +40,7 @@ import {
 
 type Sections = DiagnosticsBundle['sections'];
 // The bundle as a reader gets it: JSON, every section either its data or { ok: false, error }.
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Each planted secret in the forms it could leak in: as is, in JSON text, as HTTP Basic auth. */
 function leaks(bytes: Buffer, planted: Record<string, string>): string[] {

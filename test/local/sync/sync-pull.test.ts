@@ -16,7 +16,12 @@ import { rows, type CentralStore } from '../../../src/core/platform/central/stor
 import type { CreateResult } from '../../../src/core/domain/batches/create.js';
 import type { CredentialStore } from '../../../src/core/platform/credentials/store.js';
 import { prng } from '../../../src/core/domain/demo/generate.js';
-import { cacheContentHash, pull, rebuildCache, syncStatus } from '../../../src/core/local/sync/pull.js';
+import {
+  cacheContentHash,
+  pull,
+  rebuildCache,
+  syncStatus,
+} from '../../../src/core/local/sync/pull.js';
 import { SYNCED_TABLES, ident, mirrorDrift } from '../../../src/core/local/sync/tables.js';
 import { ingestEvent } from '../../../src/core/domain/webhooks/ingest.js';
 import { parseXenditEvent } from '../../../src/core/domain/providers/xendit/webhook.js';

@@ -8,7 +8,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCache, type LocalCache } from '../../../src/core/platform/cache/cache.js';
-import { approveOffline, offlineOperator } from '../../../src/core/domain/batches/offline-prepare.js';
+import {
+  approveOffline,
+  offlineOperator,
+} from '../../../src/core/domain/batches/offline-prepare.js';
 import { listOutbox } from '../../../src/core/platform/cache/outbox.js';
 import { cacheContentHash, pull, rebuildCache } from '../../../src/core/local/sync/pull.js';
 import { push } from '../../../src/core/local/sync/push.js';

@@ -80,7 +80,9 @@ describe('the native SQLite build for the runtime', () => {
   });
 
   it('the build script writes where the workstation looks', async () => {
-    const { electronNativeFile } = (await import('../../../scripts/electron-native.mjs' as string)) as {
+    const { electronNativeFile } = (await import(
+      '../../../scripts/electron-native.mjs' as string
+    )) as {
       electronNativeFile(v: string, p: string, a: string): string;
     };
     const written = electronNativeFile('40.10.2', 'linux', 'x64');

@@ -4,7 +4,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateCentral, rows, type CentralStore } from '../../../src/core/platform/central/store.js';
+import {
+  migrateCentral,
+  rows,
+  type CentralStore,
+} from '../../../src/core/platform/central/store.js';
 import { openTestCentral, type Driver } from '../../support/central.js';
 import { pgAvailable } from '../../support/pg.js';
 
