@@ -14,6 +14,7 @@ import * as data from '../domain/calculation/commands.js';
 import * as demo from '../domain/demo/commands.js';
 import * as imports from '../domain/imports/commands.js';
 import * as diagnostics from './diagnostics/central.js';
+import * as execution from '../domain/execution/commands.js';
 import * as exceptions from '../domain/exceptions/commands.js';
 import * as operators from '../domain/operators/commands.js';
 import * as roles from '../domain/operators/roles.js';
@@ -61,7 +62,7 @@ const CATALOG = [
   batches.reject,
   batches.cancel,
   batches.remove,
-  batches.execute,
+  execution.execute,
   batches.retry,
   payouts.cancelPayout,
   batches.show,

@@ -18,7 +18,8 @@ import type { DashboardSummary } from '../../../src/core/domain/dashboard/dashbo
 import type { Manifest } from '../../../src/core/domain/operators/manifest.js';
 import type { PayablesPage } from '../../../src/core/domain/payables/payables.js';
 import type { PayoutsPage } from '../../../src/core/domain/payouts/page.js';
-import type { PerformanceRow, TimeSeriesPoint } from '../../../src/core/domain/reports/analysis.js';
+import type { PerformanceRow } from '../../../src/core/domain/reports/affiliate-performance.js';
+import type { TimeSeriesPoint } from '../../../src/core/domain/reports/time-series.js';
 import type { ProviderAnalysisRow } from '../../../src/core/domain/reports/provider-analysis.js';
 import type { SettingsView } from '../../../src/core/domain/settings/settings.js';
 import { parseAmount } from '../../../src/core/shared/money/index.js';

@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { rows } from '../../platform/central/store.js';
 import { defineCommand, defineQuery, operatorOf, signedIn } from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
-import { executeBatch } from '../execution/executor.js';
 import { formatAmount, isCurrency, parseRate } from '../../shared/money/index.js';
 import { PROVIDER_NAMES } from '../../platform/payments/provider.js';
 import { cancelOffline, rejectOffline, removeOffline, submitOffline } from './offline-prepare.js';
@@ -217,48 +216,6 @@ export const remove = defineCommand({
     ...removeOffline(ctx.cache, operatorOf(ctx), input.batch, input.affiliateIds, ctx.now),
     offline: true,
   })),
-});
-
-export const execute = defineCommand({
-  name: 'batch.execute',
-  permission: 'batches.execute',
-  stepUp: true,
-  transactional: false,
-  input: z.strictObject({
-    batch: batchRef,
-    /**
-     * How long to wait for payouts still with the provider before returning (the batch stays
-     * EXECUTING).
-     */
-    waitMs: z.number().int().min(0).max(3_600_000).optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
-  }),
-  async run(ctx, input) {
-    return executeBatch(input.batch, {
-      store: ctx.store,
-      providers: (name) => ctx.services.providers(name),
-      audit: {
-        operatorId: ctx.actor.operatorId,
-        commandId: ctx.commandId,
-        ip: ctx.call.ip,
-        workstationId: ctx.workstationId,
-      },
-      waitMs: input.waitMs,
-      concurrency: input.concurrency,
-      onProgress: (p) =>
-        ctx.progress({
-          phase: p.phase,
-          done: p.done,
-          total: p.total,
-          counts: {
-            failed: p.failed,
-            unknown: p.unknown,
-            waiting: p.waiting,
-            retrying: p.retrying,
-          },
-        }),
-    });
-  },
 });
 
 /**

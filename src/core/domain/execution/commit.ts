@@ -18,7 +18,7 @@ import { backoffDelay, RETRY_BACKOFF } from './backoff.js';
 import { releaseLease } from './lease.js';
 import { buildRequest, requestBody } from './request.js';
 import type { ExecutionRun, Writing } from './run.js';
-import type { Resolution, Sent } from './send.js';
+import type { Resolution, Sent } from './sent.js';
 import type { PayoutRow, Round } from './work.js';
 
 /** What a round has to write: the send step's outcomes and the work it read. */

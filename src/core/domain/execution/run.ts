@@ -11,7 +11,7 @@ import type { PayoutProvider, ProviderName } from '../../platform/payments/provi
 import { assert } from '../../shared/assert.js';
 import type { BatchRow } from '../batches/content.js';
 import { assertLease, type Lease } from './lease.js';
-import { RateGate } from './pool.js';
+import { RateGate } from '../../platform/payments/pool.js';
 import type { ExecuteOptions, ExecuteProgress, ExecuteResult } from './types.js';
 import type { Round } from './work.js';
 

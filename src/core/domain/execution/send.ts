@@ -16,25 +16,11 @@ import { TreasuryError } from '../../shared/errors.js';
 import type { StatusUpdate } from '../payouts/status.js';
 import { backoffDelay, SEND_BACKOFF, sleep } from './backoff.js';
 import { adoptLive } from './commit.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../../platform/payments/pool.js';
 import { buildRequest, requestBody } from './request.js';
 import type { ExecutionRun } from './run.js';
 import type { PayoutRow, Work } from './work.js';
-
-/** What sending an unresolved attempt came to. */
-export type Resolution =
-  | { kind: 'status'; update: StatusUpdate }
-  | { kind: 'rejected'; payoutId: string; attempt: number; code: string; message: string }
-  | { kind: 'still_unknown'; payoutId: string; attempt: number; error: string };
-
-export interface Sent {
-  /** What each unresolved attempt came to. */
-  outcomes: Resolution[];
-  /** Final news, and a waiting payout's new provider state (LOCKED, a compliance review) to show. */
-  news: StatusUpdate[];
-  /** Polled payouts still with the provider: their lookup back-off moves on. */
-  waiting: { payoutId: string; attempt: number }[];
-}
+import type { Resolution, Sent } from './sent.js';
 
 /** All of a round's provider calls, concurrently; what they came to, for the round's commit. */
 export async function sendRound(run: ExecutionRun, work: Work): Promise<Sent> {

@@ -1,9 +1,9 @@
 /** The executor's public types (re-exported by executor.ts, which callers import). */
 import type { AuditContext } from '../../platform/kernel/audit-chain.js';
 import type { CentralStore } from '../../platform/central/store.js';
-import type { PayoutProvider, ProviderName } from '../../platform/payments/provider.js';
+import type { ProviderResolver } from '../../platform/payments/provider.js';
 
-export type ProviderResolver = (name: ProviderName) => Promise<PayoutProvider>;
+export type { ProviderResolver };
 
 export interface ExecuteOptions {
   store: CentralStore;

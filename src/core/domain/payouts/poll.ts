@@ -30,12 +30,12 @@ import { loadBatch } from '../batches/content.js';
 import { centralNow } from '../../platform/central/clock.js';
 import { pgArray } from '../../platform/central/arrays.js';
 import { rows, type CentralStore } from '../../platform/central/store.js';
-import type { ProviderResolver } from '../execution/executor.js';
-import { mapLimit } from '../execution/pool.js';
+import { mapLimit } from '../../platform/payments/pool.js';
 import {
   TERMINAL_PROVIDER_STATUSES,
   type PayoutProvider,
   type ProviderName,
+  type ProviderResolver,
 } from '../../platform/payments/provider.js';
 import { LOOKUP_DUE, noteStillWaiting } from './lookups.js';
 import { applyStatusUpdates, type Applied, type StatusUpdate } from './status.js';

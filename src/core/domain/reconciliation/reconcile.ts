@@ -33,14 +33,14 @@ import { pgArray } from '../../platform/central/arrays.js';
 import { rows, type CentralStore } from '../../platform/central/store.js';
 import { assert } from '../../shared/assert.js';
 import { TreasuryError } from '../../shared/errors.js';
-import type { ProviderResolver } from '../execution/executor.js';
-import { mapLimit } from '../execution/pool.js';
+import { mapLimit } from '../../platform/payments/pool.js';
 import {
   ProviderError,
   type PayoutProvider,
   type ProviderName,
   type ProviderPayout,
   type ProviderStatus,
+  type ProviderResolver,
 } from '../../platform/payments/provider.js';
 
 import { RECONCILE_OUTCOMES, type ReconcileOutcome } from '../../shared/vocabulary.js';

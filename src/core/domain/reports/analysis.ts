@@ -6,11 +6,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Filters } from './filters.js';
 
-// Their result types, where importers outside this folder still look for them
-// (test/domain/payables/console-queries.test.ts); new code imports the report's own file.
-export type { TimeSeriesPoint } from './time-series.js';
-export type { PerformanceRow } from './affiliate-performance.js';
-
 /**
  * Clawbacks as the journal books them: adjustments of kind clawback (rounding and reversals are
  * not).

@@ -135,3 +135,6 @@ export interface PayoutProvider {
 export function idempotencyKey(payoutId: string, attempt: number): string {
   return `tc-${payoutId}-${attempt}`;
 }
+
+/** Each provider's client by name, built on first use (the registry's; a test may pass its own). */
+export type ProviderResolver = (name: ProviderName) => Promise<PayoutProvider>;

@@ -4,7 +4,7 @@
  * ProviderErrors. Every message this module produces goes through the key's redaction.
  */
 import { defaultProviderFetch } from '../http.js';
-import { RateGate } from '../../execution/pool.js';
+import { RateGate } from '../../../platform/payments/pool.js';
 import { ProviderError } from '../../../platform/payments/provider.js';
 import { xenditAuth, type XenditAuth } from './auth.js';
 import { xenditRetryAt } from './rate-limit.js';

@@ -6,7 +6,7 @@
  * transaction status cannot say the payout status are read with `get` (see
  * payoutStatusOfTransaction).
  */
-import { mapLimit, RateGate } from '../../execution/pool.js';
+import { mapLimit, RateGate } from '../../../platform/payments/pool.js';
 import {
   ProviderError,
   type ProviderPayout,

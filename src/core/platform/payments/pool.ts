@@ -1,5 +1,5 @@
 /** Bounded concurrency and a shared rate-limit gate for provider calls. */
-import { sleep } from './backoff.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -29,6 +29,6 @@ export class RateGate {
     this.until = Math.max(this.until, untilMs);
   }
   async wait(now: () => number = Date.now): Promise<void> {
-    while (this.until > now()) await sleep(this.until - now());
+    while (this.until > now()) await sleep(Math.max(0, this.until - now()));
   }
 }
