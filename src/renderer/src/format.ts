@@ -47,7 +47,8 @@ export function money(
 const integer = new Intl.NumberFormat('en-US');
 export function count(n: number | string | null | undefined): string {
   if (n === null || n === undefined) return '';
-  return integer.format(typeof n === 'string' ? (n as unknown as number) : n);
+  // Intl formats a numeric string exactly, digit by digit (counts arrive from the wire as text).
+  return integer.format(typeof n === 'string' ? (n as Intl.StringNumericLiteral) : n);
 }
 
 export function when(iso: string | null | undefined): string {

@@ -65,7 +65,7 @@ export const preview = defineQuery({
   async run(ctx, input) {
     return previewBatch(
       ctx.tx,
-      { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) },
+      { ...input, provider: input.provider, cutoff: optionalDate(input.cutoff) },
       ctx.now,
     );
   },
@@ -89,7 +89,7 @@ export const previewPage = defineQuery({
     const { offset, limit, sort, show, search, ...f } = input;
     const preview = await keptPreview(
       ctx.store,
-      { ...f, provider: f.provider as never, cutoff: optionalDate(f.cutoff) },
+      { ...f, provider: f.provider, cutoff: optionalDate(f.cutoff) },
       ctx.now,
     );
     return pagePreview(preview, { offset, limit, sort, show, search });
@@ -140,7 +140,7 @@ export const create = defineCommand({
   async run(ctx, input) {
     return createBatches(
       ctx.tx,
-      { ...input, provider: input.provider as never, cutoff: optionalDate(input.cutoff) },
+      { ...input, provider: input.provider, cutoff: optionalDate(input.cutoff) },
       ctx.actor,
       ctx.now,
       ctx.audit,
@@ -391,7 +391,7 @@ export const balance = defineQuery({
   permission: 'batches.execute',
   input: z.strictObject({ provider: z.enum(PROVIDER_NAMES), currency }),
   async run(ctx, input) {
-    const provider = await ctx.services.providers(input.provider as never);
+    const provider = await ctx.services.providers(input.provider);
     const minor = await provider.balance(input.currency);
     return {
       provider: input.provider,

@@ -12,11 +12,12 @@ import { isoText, jsonText } from '../../platform/cache/mirror-text.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { operatorOf, type SignedInContext } from '../../platform/kernel/router.js';
 import { toDate } from '../../platform/kernel/inputs.js';
+import type { ProviderName } from '../../shared/providers.js';
 import { approveOffline, createOffline, previewOffline } from './offline-prepare.js';
 
 export interface FilterInput {
   affiliateIds?: string[];
-  provider?: string;
+  provider?: ProviderName;
   currency?: string;
   cutoff?: string;
   fxRates?: Record<string, string>;
@@ -25,7 +26,7 @@ export interface FilterInput {
 export function filters(input: FilterInput): PreviewFilters {
   return {
     ...input,
-    provider: input.provider as never,
+    provider: input.provider,
     cutoff: input.cutoff === undefined ? undefined : toDate(input.cutoff),
   };
 }

@@ -36,6 +36,7 @@ export function moneyColumn<T>(
   extra: Partial<ColDef<T>> = {},
 ): ColDef<T> {
   return {
+    // AG Grid types `field` as a path of T; these helpers take the column's name as plain text.
     field: field as never,
     headerName,
     type: 'rightAligned',

@@ -136,6 +136,7 @@ export interface BatchMeta {
   completed_at?: unknown;
 }
 export function metaOf(batch: BatchShown): BatchMeta {
+  // batch.show's answer carries these fields; its wire type leaves the dates `unknown`.
   return batch as unknown as BatchMeta;
 }
 
