@@ -23,7 +23,7 @@ import {
 } from '../src/core/platform/central/store.js';
 import { exportReport } from '../src/core/domain/reports/export-file.js';
 import { resolveFilters } from '../src/core/domain/reports/filters.js';
-import { commissionReport } from '../src/core/domain/reports/tabular.js';
+import { commissionReport } from '../src/core/domain/reports/commissions.js';
 import { arg, phaseEntry, rssMB, runPhase, seedCommissions, withScratchStore } from './support.js';
 
 const BENCH = fileURLToPath(import.meta.url);
