@@ -16,101 +16,42 @@
  *   affiliate to hold and release, and two paid through an e-wallet above its maximum (split
  *   payouts) — one already in a draft batch (its payouts are parts), one still in the preview.
  *
+ * More scenarios plug in as files: test/e2e/scenarios/<name>.ts exports `build(root)` (kit.ts has
+ * what they share), and its answer reaches the specs under <name> (`scenarioPart(name)`).
+ * TREASURY_E2E_ONLY=flow,offline builds only those (to run one spec without the large one).
+ *
  * Secrets come from the environment store (TREASURY_CREDENTIAL_STORE=env): the cache key and the
  * fake provider's key are random per run and never written anywhere.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { startBrowserHost, type BrowserHost } from '../../src/browser-host/server.js';
 import type { SignInResult } from '../../src/core/domain/operators/commands.js';
-import { resourcePath } from '../../src/core/platform/files/resources.js';
-import {
-  openWorkstationThread,
-  type WorkstationDoor,
-} from '../../src/core/host/workstation/thread/door.js';
-import { openWorkstation, type Workstation } from '../../src/core/host/workstation/workstation.js';
+import type { WorkstationDoor } from '../../src/core/host/workstation/thread/door.js';
 import { startFakeXendit } from '../fakes/xendit.js';
 import { tcpRelay } from '../support/tcp-relay.js';
-
-export const E2E_PASSWORD = 'e2e password, long enough 1';
-const PG_URL = process.env.TREASURY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-const log = (line: string) => process.stderr.write(`[e2e harness] ${line}\n`);
-
-async function seed(
-  dataDir: string,
-  centralUrl: string | undefined,
-  fn: (call: SeedCall, ws: Workstation) => Promise<void>,
-): Promise<void> {
-  const ws = await openWorkstation({ dataDir, centralUrl });
-  try {
-    const raw = (name: string, payload: unknown, session: string | null) =>
-      ws.call({ name, payload, session, workstationId: ws.id });
-    await raw('operators.bootstrap', { username: 'admin', password: E2E_PASSWORD }, null);
-    const signed = (await raw(
-      'session.signIn',
-      { username: 'admin', password: E2E_PASSWORD },
-      null,
-    )) as SignInResult;
-    if (!signed.ok) throw new Error('admin sign-in failed');
-    const call: SeedCall = (name, payload) => raw(name, payload, signed.token);
-    for (const [username, role] of [
-      ['maker', 'processor'],
-      ['checker', 'admin'],
-      ['viewer', 'viewer'],
-    ] as const) {
-      await call('operators.create', { username, role, password: E2E_PASSWORD });
-    }
-    // One approver suffices in these scenarios (the two-approver rule has its own tests), and the
-    // burst rule must not hold approvals made seconds apart by the suite.
-    await ws.central.db.execute(
-      sql`INSERT INTO settings (key, value) VALUES ('high_value_thresholds', ${JSON.stringify({ IDR: '1000000000000', PHP: '100000000', USD: '10000000' })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-    );
-    await ws.central.db.execute(
-      sql`INSERT INTO settings (key, value) VALUES ('security_rules', ${JSON.stringify({ highValueBurst: { count: 1_000_000, windowMinutes: 1 } })}::jsonb) ON CONFLICT (key) DO NOTHING`,
-    );
-    await fn(call, ws);
-  } finally {
-    await ws.close();
-  }
-}
-type SeedCall = (name: string, payload: unknown) => Promise<unknown>;
+import {
+  approvedBatch,
+  cleanups,
+  E2E_PASSWORD,
+  host,
+  log,
+  PG_URL,
+  seed,
+  type SeedCall,
+} from './kit.js';
 
 /**
- * A batch created and submitted by admin and approved by checker, waiting for execution: its
- * number.
+ * The scenarios to build: all, or those TREASURY_E2E_ONLY names (comma-separated), to run one spec
+ * without waiting for the large one.
  */
-async function approvedBatch(
-  call: SeedCall,
-  ws: Workstation,
-  filters: { provider: string; currency: string },
-): Promise<string> {
-  const created = (await call('batch.create', filters)) as {
-    batches: { id: string; number: string; contentHash: string }[];
-  };
-  const batch = created.batches[0]!;
-  await call('batch.submit', { batch: batch.id });
-  const checker = (await ws.call({
-    name: 'session.signIn',
-    payload: { username: 'checker', password: E2E_PASSWORD },
-    workstationId: ws.id,
-  })) as SignInResult;
-  if (!checker.ok) throw new Error('checker sign-in failed');
-  await ws.call({
-    name: 'batch.approve',
-    payload: { batch: batch.id, contentHash: batch.contentHash },
-    session: checker.token,
-    workstationId: ws.id,
-  });
-  return batch.number;
-}
+const ONLY = process.env.TREASURY_E2E_ONLY?.split(',').map((s) => s.trim());
+const wanted = (name: string) => !ONLY || ONLY.includes(name);
 
 interface PreviewRowSeen {
   affiliateId: string;
@@ -184,23 +125,6 @@ async function affiliatesCast(
   return { held: held.affiliateId, splitInBatch, splitInPreview };
 }
 
-async function host(
-  dataDir: string,
-  centralUrl?: string,
-): Promise<{ door: WorkstationDoor; host: BrowserHost }> {
-  const door = await openWorkstationThread({ dataDir, centralUrl, retryAfterMs: 1000 });
-  const h = await startBrowserHost({
-    workstation: door,
-    rendererDir: resourcePath('out/renderer'),
-    version: 'e2e',
-  });
-  cleanups.push(async () => {
-    await h.close();
-    await door.close();
-  });
-  return { door, host: h };
-}
-
 /**
  * Builds the payables set the dashboard and the grids keep (console/kept.ts) before the browser
  * arrives: the first one over 125,000 affiliates is an aggregate of every commission, which on a
@@ -228,89 +152,79 @@ async function warm(door: WorkstationDoor): Promise<void> {
   });
 }
 
-async function main(): Promise<void> {
-  process.env.TREASURY_CREDENTIAL_STORE = 'env';
-  process.env.TREASURY_CACHE_KEY = randomBytes(32).toString('hex');
-  const xendit = await startFakeXendit({ seed: 11 });
-  cleanups.push(() => xendit.close());
-  process.env.TREASURY_XENDIT_URL = xendit.url;
-  process.env.TREASURY_SECRET_PROVIDER_XENDIT_SECRET_KEY = xendit.secretKey;
-  const root = mkdtempSync(path.join(os.tmpdir(), 'treasury-e2e-'));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+const demo = { seed: 7, until: '2026-11-01' } as const;
 
-  // flow
-  const flowDir = path.join(root, 'flow');
-  await seed(flowDir, undefined, async (call) => {
-    await call('demo.generate', {
-      affiliates: 60,
-      conversions: 4000,
-      seed: 7,
-      until: '2026-11-01',
-    });
+/** flow: the working day (flow.spec.ts). */
+async function flow(root: string) {
+  const dir = path.join(root, 'flow');
+  await seed(dir, undefined, async (call) => {
+    await call('demo.generate', { affiliates: 60, conversions: 4000, ...demo });
     await call('commissions.calculate', {});
   });
-  const flow = await host(flowDir);
-  log('flow ready');
+  const { host: h } = await host(dir);
+  return { url: h.url };
+}
 
-  // fresh: an empty data dir, as `npm start` opens it on a new machine (first-run setup in the
-  // page).
-  const fresh = await host(path.join(root, 'fresh'));
-  log('fresh ready');
+/** fresh: an empty data dir, as `npm start` opens it on a new machine (first-run setup). */
+async function fresh(root: string) {
+  const { host: h } = await host(path.join(root, 'fresh'));
+  return { url: h.url };
+}
 
-  // large: over 100,000 affiliates with open amounts (the demo leaves some affiliates without
-  // conversions: 140,000 affiliates and three conversions each on average give about 125,000 rows).
-  const largeDir = path.join(root, 'large');
-  const started = Date.now();
-  await seed(largeDir, undefined, async (call) => {
+/**
+ * large: over 100,000 affiliates with open amounts (the demo leaves some affiliates without
+ * conversions: 140,000 affiliates and three conversions each on average give about 125,000 rows).
+ */
+async function large(root: string) {
+  const dir = path.join(root, 'large');
+  await seed(dir, undefined, async (call) => {
     await call('demo.generate', {
       affiliates: 140_000,
       conversions: 420_000,
       seed: 5,
-      until: '2026-11-01',
+      until: demo.until,
     });
     await call('commissions.calculate', {});
   });
-  const large = await host(largeDir);
-  await warm(large.door);
-  log(`large ready in ${Date.now() - started} ms`);
+  const { door, host: h } = await host(dir);
+  await warm(door);
+  return { url: h.url };
+}
 
-  // exceptions: the sandbox fails a share of payouts when they settle (a hash of its seed and each
-  // attempt's key), with Xendit's codes — some final, some retried automatically first.
-  const exceptionsDir = path.join(root, 'exceptions');
+/**
+ * exceptions: the sandbox fails a share of payouts when they settle (a hash of its seed and each
+ * attempt's key), with Xendit's codes — some final, some retried automatically first.
+ */
+async function exceptions(root: string) {
+  const dir = path.join(root, 'exceptions');
   let failing = '';
-  await seed(exceptionsDir, undefined, async (call, ws) => {
+  await seed(dir, undefined, async (call, ws) => {
     await ws.central.db.execute(
       sql`INSERT INTO settings (key, value) VALUES ('providers', ${JSON.stringify({ sandbox: { seed: 5, failureRate: 0.35 } })}::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
     );
-    await call('demo.generate', {
-      affiliates: 1500,
-      conversions: 30_000,
-      seed: 7,
-      until: '2026-11-01',
-    });
+    await call('demo.generate', { affiliates: 1500, conversions: 30_000, ...demo });
     await call('commissions.calculate', {});
     failing = await approvedBatch(call, ws, { provider: 'sandbox', currency: 'IDR' });
   });
-  const exceptions = await host(exceptionsDir);
-  log('exceptions ready');
+  const { host: h } = await host(dir);
+  return { url: h.url, approvedBatch: failing };
+}
 
-  // affiliates: the same small demo as flow, with its cast picked (and made, if the demo lacks it).
-  const affiliatesDir = path.join(root, 'affiliates');
+/** affiliates: the same small demo as flow, with its cast picked (and made, if the demo lacks it). */
+async function affiliates(root: string) {
+  const dir = path.join(root, 'affiliates');
   let cast = { held: '', splitInBatch: '', splitInPreview: '' };
-  await seed(affiliatesDir, undefined, async (call) => {
-    await call('demo.generate', {
-      affiliates: 60,
-      conversions: 4000,
-      seed: 7,
-      until: '2026-11-01',
-    });
+  await seed(dir, undefined, async (call) => {
+    await call('demo.generate', { affiliates: 60, conversions: 4000, ...demo });
     await call('commissions.calculate', {});
     cast = await affiliatesCast(call);
   });
-  const affiliates = await host(affiliatesDir);
-  log(`affiliates ready: ${JSON.stringify(cast)}`);
+  const { host: h } = await host(dir);
+  return { url: h.url, ...cast };
+}
 
-  // offline: real Postgres in a scratch database, through the relay.
+/** offline: real Postgres in a scratch database, through a relay the control server cuts. */
+async function offline(root: string) {
   const dbName = `treasury_e2e_${randomBytes(4).toString('hex')}`;
   const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${dbName}`);
@@ -322,15 +236,10 @@ async function main(): Promise<void> {
   });
   const direct = new URL(PG_URL);
   direct.pathname = `/${dbName}`;
-  const offlineDir = path.join(root, 'offline');
+  const dir = path.join(root, 'offline');
   let approved = '';
-  await seed(offlineDir, direct.toString(), async (call, ws) => {
-    await call('demo.generate', {
-      affiliates: 30,
-      conversions: 1500,
-      seed: 9,
-      until: '2026-11-01',
-    });
+  await seed(dir, direct.toString(), async (call, ws) => {
+    await call('demo.generate', { affiliates: 30, conversions: 1500, seed: 9, until: demo.until });
     await call('commissions.calculate', {});
     approved = await approvedBatch(call, ws, { provider: 'xendit', currency: 'PHP' });
   });
@@ -339,10 +248,15 @@ async function main(): Promise<void> {
   cleanups.push(() => cut.stop());
   const viaRelay = new URL(direct.toString());
   viaRelay.host = `127.0.0.1:${cut.port()}`;
-  const offline = await host(offlineDir, viaRelay.toString());
-  log('offline ready');
+  const { host: h } = await host(dir, viaRelay.toString());
+  return { url: h.url, approvedBatch: approved, control: await relayControl(cut) };
+}
 
-  // Control: the tests cut and restore the central store of the offline scenario.
+/** Control: the tests cut and restore a scenario's central store (POST /offline/stop, /start). */
+async function relayControl(cut: {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}): Promise<string> {
   const control = http.createServer((req, res) => {
     void (async () => {
       if (req.method === 'POST' && req.url === '/offline/stop') await cut.stop();
@@ -353,22 +267,49 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', () => resolve()));
   cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+  return `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`;
+}
 
-  process.stdout.write(
-    JSON.stringify({
-      password: E2E_PASSWORD,
-      flow: { url: flow.host.url },
-      fresh: { url: fresh.host.url },
-      large: { url: large.host.url },
-      offline: {
-        url: offline.host.url,
-        approvedBatch: approved,
-        control: `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`,
-      },
-      exceptions: { url: exceptions.host.url, approvedBatch: failing },
-      affiliates: { url: affiliates.host.url, ...cast },
-    }) + '\n',
-  );
+const BUILT_IN: Record<string, (root: string) => Promise<object>> = {
+  flow,
+  fresh,
+  large,
+  exceptions,
+  affiliates,
+  offline,
+};
+
+/** The scenarios in test/e2e/scenarios/: each file's `build(root)`, under the file's name. */
+async function pluggedIn(): Promise<Record<string, (root: string) => Promise<object>>> {
+  const dir = path.join(import.meta.dirname, 'scenarios');
+  const found: Record<string, (root: string) => Promise<object>> = {};
+  if (!existsSync(dir)) return found;
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const m = (await import(path.join(dir, file))) as { build(root: string): Promise<object> };
+    found[file.replace(/\.ts$/, '')] = m.build;
+  }
+  return found;
+}
+
+async function main(): Promise<void> {
+  process.env.TREASURY_CREDENTIAL_STORE = 'env';
+  process.env.TREASURY_CACHE_KEY = randomBytes(32).toString('hex');
+  const xendit = await startFakeXendit({ seed: 11 });
+  cleanups.push(() => xendit.close());
+  process.env.TREASURY_XENDIT_URL = xendit.url;
+  process.env.TREASURY_SECRET_PROVIDER_XENDIT_SECRET_KEY = xendit.secretKey;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'treasury-e2e-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  const out: Record<string, unknown> = { password: E2E_PASSWORD };
+  for (const [name, build] of Object.entries({ ...BUILT_IN, ...(await pluggedIn()) })) {
+    if (!wanted(name)) continue;
+    const started = Date.now();
+    out[name] = await build(root);
+    log(`${name} ready in ${Date.now() - started} ms`);
+  }
+  process.stdout.write(JSON.stringify(out) + '\n');
 }
 
 let stopping = false;

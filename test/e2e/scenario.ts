@@ -33,6 +33,16 @@ export const SCREENSHOTS =
     ? path.resolve(import.meta.dirname, '../../docs/images')
     : path.resolve(import.meta.dirname, 'artifacts/screenshots');
 
+/** What a plugged-in scenario (test/e2e/scenarios/<name>.ts) answered for its specs. */
+export function scenarioPart<T>(name: string): T {
+  const part = (JSON.parse(process.env.TREASURY_E2E ?? '{}') as Record<string, unknown>)[name];
+  if (!part)
+    throw new Error(
+      `the e2e scenario "${name}" was not built (is it in TREASURY_E2E_ONLY? does scenarios/${name}.ts exist?)`,
+    );
+  return part as T;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // Notices (a click dismisses one) would cover the view; progress bars animate their width.
