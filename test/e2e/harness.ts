@@ -25,8 +25,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -42,6 +40,7 @@ import {
   host,
   log,
   PG_URL,
+  relayControl,
   seed,
   type SeedCall,
 } from './kit.js';
@@ -250,24 +249,6 @@ async function offline(root: string) {
   viaRelay.host = `127.0.0.1:${cut.port()}`;
   const { host: h } = await host(dir, viaRelay.toString());
   return { url: h.url, approvedBatch: approved, control: await relayControl(cut) };
-}
-
-/** Control: the tests cut and restore a scenario's central store (POST /offline/stop, /start). */
-async function relayControl(cut: {
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}): Promise<string> {
-  const control = http.createServer((req, res) => {
-    void (async () => {
-      if (req.method === 'POST' && req.url === '/offline/stop') await cut.stop();
-      else if (req.method === 'POST' && req.url === '/offline/start') await cut.start();
-      else return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    })();
-  });
-  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', () => resolve()));
-  cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
-  return `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`;
 }
 
 const BUILT_IN: Record<string, (root: string) => Promise<object>> = {

@@ -4,6 +4,8 @@
  * that the harness stops at the end. A scenario of its own lives in test/e2e/scenarios/<name>.ts and
  * exports `build(root)`, answering what its specs need (they read it with `scenarioPart(name)`).
  */
+import http from 'node:http';
+import type net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { startBrowserHost, type BrowserHost } from '../../src/browser-host/server.js';
 import type { SignInResult } from '../../src/core/domain/operators/commands.js';
@@ -103,4 +105,22 @@ export async function host(
     await door.close();
   });
   return { door, host: h };
+}
+
+/** Control: the tests cut and restore a scenario's central store (POST /offline/stop, /start). */
+export async function relayControl(cut: {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}): Promise<string> {
+  const control = http.createServer((req, res) => {
+    void (async () => {
+      if (req.method === 'POST' && req.url === '/offline/stop') await cut.stop();
+      else if (req.method === 'POST' && req.url === '/offline/start') await cut.start();
+      else return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    })();
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+  return `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`;
 }
