@@ -57,5 +57,8 @@ try {
     `ERROR ${(error as { code?: string }).code ?? 'UNKNOWN'} ${(error as Error).message}\n`,
   );
 } finally {
+  const closing = Date.now();
   await ws.close();
+  // For a stalled child's report (crash.test.ts keeps its output): whether it was the close.
+  process.stdout.write(`CLOSED in ${Date.now() - closing} ms\n`);
 }
