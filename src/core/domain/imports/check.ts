@@ -36,8 +36,7 @@ export interface CurrencyTotal {
 }
 
 export type PreviewSample =
-  | { kind: 'affiliates'; rows: AffiliateRow[] }
-  | { kind: 'conversions'; rows: ConversionRow[] };
+  { kind: 'affiliates'; rows: AffiliateRow[] } | { kind: 'conversions'; rows: ConversionRow[] };
 
 export interface ImportPreview {
   /** Marks the answer of a dry run (an import answers with its ImportSummary). */

@@ -109,8 +109,7 @@ export async function importCsv(
   const label = path.basename(file);
   const progress = options.progress ?? (() => {});
   const first = await validate(store, kind, { file, label, progress });
-  if (!first.problems.empty)
-    throw invalid(label, first.problems.items, first.problems.total);
+  if (!first.problems.empty) throw invalid(label, first.problems.items, first.problems.total);
   // The file the operator checked (the console's dry run) is the one imported, or nothing is.
   if (options.sha256 !== undefined && options.sha256 !== first.sha256)
     throw new TreasuryError(
