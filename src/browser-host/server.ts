@@ -501,14 +501,18 @@ async function importUpload(
     `${randomUUID()}-${plainName(url.searchParams.get('fileName') ?? 'upload.csv')}`,
   );
   if (url.searchParams.get('preview') === '1') {
-    // Checked, then kept in transit by the bridge session (or removed by it) until imported.
+    // In a folder of its own, under the name the operator chose (the preview and the problems
+    // name it); checked, then kept there by the bridge session (or removed by it) until imported.
+    const folder = path.join(transit.dir, randomUUID());
+    const kept = path.join(folder, plainName(url.searchParams.get('fileName') ?? 'upload.csv'));
     try {
-      await upload(req, file);
+      mkdirSync(folder, { mode: 0o700 });
+      await upload(req, kept);
     } catch (error) {
-      rmSync(file, { force: true });
+      rmSync(folder, { recursive: true, force: true });
       throw error;
     }
-    const picked = { path: file, owned: true };
+    const picked = { path: kept, remove: folder };
     return send(
       res,
       200,

@@ -169,7 +169,7 @@ function registerImportPreview(
       return invalid('an import names affiliates.import or conversions.import', parsed.error);
     const file = await pickCsv(window);
     if (!file) return null;
-    return bridge.previewImport(parsed.data.name, { path: file, owned: false }, parsed.data.id);
+    return bridge.previewImport(parsed.data.name, { path: file, remove: null }, parsed.data.id);
   });
   ipcMain.handle(IMPORT_PICKED_CHANNEL, async (event, raw: unknown) =>
     ownWindow(event)

@@ -81,7 +81,7 @@ const BAD_CONVERSION_PROBLEMS = [
 
 /** The good conversions: three currencies in turn, fixed amounts (totals known exactly). */
 const CURRENCIES = [
-  { code: 'IDR', gross: '15000', minor: 15000n, digits: 0 },
+  { code: 'IDR', gross: '15000', minor: 1500000n, digits: 2 },
   { code: 'PHP', gross: '250.50', minor: 25050n, digits: 2 },
   { code: 'USD', gross: '12.34', minor: 1234n, digits: 2 },
 ] as const;

@@ -18,8 +18,8 @@ export interface PickedFile {
   file: string;
   /** What the file was when checked: the import refuses it if it has changed since. */
   sha256: string;
-  /** The host's own copy (an upload), removed once done with. */
-  owned: boolean;
+  /** What to remove from the disk once done with: the host's own copy (an upload), or null. */
+  remove: string | null;
 }
 
 export class PickedFiles {
@@ -56,6 +56,6 @@ export class PickedFiles {
 }
 
 /** Removes the host's own copy of a file; the operator's own file is left alone. */
-export function discard(file: Pick<PickedFile, 'file' | 'owned'>): void {
-  if (file.owned) rmSync(file.file, { force: true });
+export function discard(file: Pick<PickedFile, 'remove'>): void {
+  if (file.remove) rmSync(file.remove, { recursive: true, force: true });
 }

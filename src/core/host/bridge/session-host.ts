@@ -118,25 +118,25 @@ export class BridgeSession {
    */
   async previewImport(
     name: ImportName,
-    file: { path: string; owned: boolean },
+    file: { path: string; remove: string | null },
     id: string | undefined,
     ip: string | null = null,
   ): Promise<BridgeResult<PickedImport>> {
     const checked = await this.run(name, { file: file.path, dryRun: true }, id, ip);
     if (!checked.ok) {
-      discard({ file: file.path, owned: file.owned });
+      discard(file);
       return checked;
     }
     const preview = checked.value as Wire<ImportPreview>;
     if (preview.problemCount > 0 || preview.sha256 === null) {
-      discard({ file: file.path, owned: file.owned });
+      discard(file);
       return { ok: true, value: { picked: null, name, preview } };
     }
     const picked = this.picked.keep({
       name,
       file: file.path,
       sha256: preview.sha256,
-      owned: file.owned,
+      remove: file.remove,
     });
     return { ok: true, value: { picked, name, preview } };
   }
