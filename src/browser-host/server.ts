@@ -12,8 +12,9 @@
  * - **The session stays here** (BridgeSession, one per browser session): the page only learns who
  *   signed in.
  * - **Same envelope and the same `window.treasury`**: `{ name, payload, id? }`, schema-checked;
- *   progress events over a WebSocket (`/bridge/events`); imports upload the picked file, exports
- *   come back as a one-time download — where Electron shows native open/save dialogs.
+ *   progress events over a WebSocket (`/bridge/events`); imports upload the picked file (the
+ *   import screen's is checked, then kept in transit until imported or dropped), exports come
+ *   back as a one-time download — where Electron shows native open/save dialogs.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -126,6 +127,16 @@ const BRIDGE_JS = `(() => {
       if (options && options.id) q.set('id', options.id);
       return fetch('/bridge/import?' + q, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file }).then((r) => r.json());
     },
+    previewImport: async (name, options) => {
+      // The picked file is uploaded to the host, checked there and kept for importPicked.
+      const file = await pick();
+      if (!file) return null;
+      const q = new URLSearchParams({ name, fileName: file.name, preview: '1' });
+      if (options && options.id) q.set('id', options.id);
+      return fetch('/bridge/import?' + q, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file }).then((r) => r.json());
+    },
+    importPicked: (picked, options) => post('/bridge/import-picked', options && options.id ? { picked, id: options.id } : { picked }),
+    dropPicked: (picked) => post('/bridge/import-drop', { picked }).then(() => undefined),
     exportFile: async (name, payload, suggestedName, options) => {
       // The export runs as a job; the page fetches r.download once the job has succeeded.
       const r = await post('/bridge/export', options && options.id ? { name, payload, suggestedName, id: options.id } : { name, payload, suggestedName });
@@ -292,7 +303,9 @@ function admitVisits(door: WorkstationDoor, idleMs: number | undefined): Admissi
       return { bridge: new BridgeSession(door, emit), sockets };
     },
     (visit) => {
-      // The browser session ended (idle, or the host stops): its operator session ends with it.
+      // The browser session ended (idle, or the host stops): its operator session ends with it,
+      // and the files it uploaded for an import go.
+      visit.bridge.picked.clear();
       if (visit.bridge.signedIn)
         void visit.bridge.run('session.signOut', {}, undefined).catch(() => undefined);
       for (const s of visit.sockets) s.terminate();
@@ -438,6 +451,12 @@ function bridgeRoutes(door: WorkstationDoor, transit: Transit, options: BrowserH
     }
     if (req.method === 'POST' && url.pathname === '/bridge/import')
       return importUpload(req, res, url, bridge, transit);
+    if (req.method === 'POST' && url.pathname === '/bridge/import-picked')
+      return send(res, 200, toWire(await bridge.importPicked(await readJson(req), ipOf(req))));
+    if (req.method === 'POST' && url.pathname === '/bridge/import-drop') {
+      bridge.dropPicked(await readJson(req));
+      return send(res, 200, toWire({ ok: true, value: null }));
+    }
     if (req.method === 'POST' && url.pathname === '/bridge/export')
       return exportForDownload(req, res, bridge, transit);
     if (req.method === 'GET' && url.pathname.startsWith('/bridge/download/'))
@@ -481,13 +500,27 @@ async function importUpload(
     transit.dir,
     `${randomUUID()}-${plainName(url.searchParams.get('fileName') ?? 'upload.csv')}`,
   );
+  if (url.searchParams.get('preview') === '1') {
+    // In a folder of its own, under the name the operator chose (the preview and the problems
+    // name it); checked, then kept there by the bridge session (or removed by it) until imported.
+    const folder = path.join(transit.dir, randomUUID());
+    const kept = path.join(folder, plainName(url.searchParams.get('fileName') ?? 'upload.csv'));
+    try {
+      mkdirSync(folder, { mode: 0o700 });
+      await upload(req, kept);
+    } catch (error) {
+      rmSync(folder, { recursive: true, force: true });
+      throw error;
+    }
+    const picked = { path: kept, remove: folder };
+    return send(
+      res,
+      200,
+      toWire(await bridge.previewImport(parsed.data.name, picked, parsed.data.id, ipOf(req))),
+    );
+  }
   try {
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_UPLOAD_BYTES) req.destroy(new Error('an import is at most 2 GiB'));
-    });
-    await pipeline(req, createWriteStream(file, { mode: 0o600 }));
+    await upload(req, file);
     return send(
       res,
       200,
@@ -496,6 +529,16 @@ async function importUpload(
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/** The request's body into `file` (owner-only), at most MAX_UPLOAD_BYTES. */
+async function upload(req: http.IncomingMessage, file: string): Promise<void> {
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > MAX_UPLOAD_BYTES) req.destroy(new Error('an import is at most 2 GiB'));
+  });
+  await pipeline(req, createWriteStream(file, { mode: 0o600 }));
 }
 
 /**

@@ -6,9 +6,12 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import {
   CALL_CHANNEL,
+  DROP_PICKED_CHANNEL,
   EXPORT_CHANNEL,
   IMPORT_CHANNEL,
+  IMPORT_PICKED_CHANNEL,
   INFO_CHANNEL,
+  PREVIEW_IMPORT_CHANNEL,
   PROGRESS_CHANNEL,
   type BridgeResult,
 } from '../core/host/bridge/contract.js';
@@ -35,7 +38,7 @@ async function createWindow(): Promise<void> {
     webPreferences: {
       // Electronegativity asks for a review of every preload (PRELOAD_JS_CHECK, medium). Reviewed:
       // it is our own, and exposes exactly one typed object (window.treasury: call, info,
-      // onProgress, importFile, exportFile) through
+      // onProgress, importFile, previewImport, importPicked, dropPicked, exportFile) through
       // contextBridge — no Node, no ipcRenderer, no Electron object (src/preload/index.ts).
       preload: path.join(__dirname, '../preload/index.cjs') /* eng-disable PRELOAD_JS_CHECK */,
       contextIsolation: true,
@@ -107,14 +110,10 @@ function registerBridge(ws: WorkstationDoor): void {
     const parsed = bridgeImportSchema.safeParse(raw);
     if (!parsed.success)
       return invalid('an import names affiliates.import or conversions.import', parsed.error);
-    const picked = await dialog.showOpenDialog(window, {
-      title: 'Import CSV',
-      properties: ['openFile'],
-      filters: [{ name: 'CSV', extensions: ['csv'] }],
-    });
-    if (picked.canceled || !picked.filePaths[0]) return null;
-    return bridge.run(parsed.data.name, { file: picked.filePaths[0] }, parsed.data.id);
+    const file = await pickCsv(window);
+    return file ? bridge.run(parsed.data.name, { file }, parsed.data.id) : null;
   });
+  registerImportPreview(bridge, ownWindow);
   ipcMain.handle(EXPORT_CHANNEL, async (event, raw: unknown) => {
     if (!ownWindow(event) || !window)
       return refusal('exports are accepted from the console window only');
@@ -140,6 +139,45 @@ function registerBridge(ws: WorkstationDoor): void {
       },
       parsed.data.id,
     );
+  });
+}
+
+/** The native open dialog for a CSV file; null when the operator cancels. */
+async function pickCsv(win: BrowserWindow): Promise<string | null> {
+  const picked = await dialog.showOpenDialog(win, {
+    title: 'Import CSV',
+    properties: ['openFile'],
+    filters: [{ name: 'CSV', extensions: ['csv'] }],
+  });
+  return picked.canceled || !picked.filePaths[0] ? null : picked.filePaths[0];
+}
+
+/**
+ * The import screen's calls: a file picked in the native dialog is checked (the dry run) and kept
+ * by path in the bridge session until the operator imports or drops it. The operator's own file
+ * is never removed.
+ */
+function registerImportPreview(
+  bridge: BridgeSession,
+  ownWindow: (event: Electron.IpcMainInvokeEvent) => boolean,
+): void {
+  ipcMain.handle(PREVIEW_IMPORT_CHANNEL, async (event, raw: unknown) => {
+    if (!ownWindow(event) || !window)
+      return refusal('imports are accepted from the console window only');
+    const parsed = bridgeImportSchema.safeParse(raw);
+    if (!parsed.success)
+      return invalid('an import names affiliates.import or conversions.import', parsed.error);
+    const file = await pickCsv(window);
+    if (!file) return null;
+    return bridge.previewImport(parsed.data.name, { path: file, remove: null }, parsed.data.id);
+  });
+  ipcMain.handle(IMPORT_PICKED_CHANNEL, async (event, raw: unknown) =>
+    ownWindow(event)
+      ? bridge.importPicked(raw)
+      : refusal('imports are accepted from the console window only'),
+  );
+  ipcMain.handle(DROP_PICKED_CHANNEL, async (event, raw: unknown) => {
+    if (ownWindow(event)) bridge.dropPicked(raw);
   });
 }
 

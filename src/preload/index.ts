@@ -7,9 +7,12 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   CALL_CHANNEL,
+  DROP_PICKED_CHANNEL,
   EXPORT_CHANNEL,
   IMPORT_CHANNEL,
+  IMPORT_PICKED_CHANNEL,
   INFO_CHANNEL,
+  PREVIEW_IMPORT_CHANNEL,
   PROGRESS_CHANNEL,
   type ProgressEvent,
   type TreasuryBridge,
@@ -29,6 +32,14 @@ const bridge: TreasuryBridge = {
   },
   importFile: (name, options) =>
     ipcRenderer.invoke(IMPORT_CHANNEL, options?.id ? { name, id: options.id } : { name }),
+  previewImport: (name, options) =>
+    ipcRenderer.invoke(PREVIEW_IMPORT_CHANNEL, options?.id ? { name, id: options.id } : { name }),
+  importPicked: (picked, options) =>
+    ipcRenderer.invoke(
+      IMPORT_PICKED_CHANNEL,
+      options?.id ? { picked, id: options.id } : { picked },
+    ),
+  dropPicked: (picked) => ipcRenderer.invoke(DROP_PICKED_CHANNEL, { picked }),
   exportFile: (name, payload, suggestedName, options) =>
     ipcRenderer.invoke(
       EXPORT_CHANNEL,

@@ -9,13 +9,14 @@ import { call } from './api';
 import { SignIn } from './components/SignIn';
 import { StepUpDialog } from './components/StepUpDialog';
 import { TopBar } from './components/TopBar';
-import { useConsole, type ViewId } from './store';
+import { gate, useConsole, type ViewId } from './store';
 import { AuditView } from './views/AuditView';
 import { BatchDetailView } from './views/BatchDetailView';
 import { BatchesView } from './views/BatchesView';
 import { BuilderView } from './views/BuilderView';
 import { DashboardView } from './views/DashboardView';
 import { ExceptionsView } from './views/ExceptionsView';
+import { ImportView } from './views/ImportView';
 import { useExceptionPolling } from './views/exceptions/alerts';
 import { OperatorsView } from './views/OperatorsView';
 import { PayablesView } from './views/PayablesView';
@@ -27,6 +28,7 @@ import { SettingsView } from './views/SettingsView';
 
 const NAV: { id: ViewId; label: string; needs?: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
+  { id: 'import', label: 'Import', needs: 'conversions.import' },
   { id: 'payables', label: 'Payables' },
   { id: 'builder', label: 'Batch builder' },
   { id: 'batches', label: 'Batches' },
@@ -68,6 +70,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <OperatorsView />;
     case 'settings':
       return <SettingsView />;
+    case 'import':
+      return <ImportView />;
   }
 }
 
@@ -77,6 +81,7 @@ export function App() {
   const go = useConsole((s) => s.go);
   const notices = useConsole((s) => s.notices);
   const dismiss = useConsole((s) => s.dismiss);
+  const host = useConsole((s) => s.host);
   // New exceptions are announced wherever the operator is in the console (and outside it).
   useExceptionPolling(manifest?.operator.username ?? null);
 
@@ -98,20 +103,26 @@ export function App() {
           <TopBar />
           <div className="main">
             <nav className="nav" aria-label="Views">
-              {NAV.map((n) => (
-                <button
-                  key={n.id}
-                  type="button"
-                  className={
-                    view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''
-                  }
-                  onClick={() => go(n.id)}
-                  data-testid={`nav-${n.id}`}
-                  aria-current={view === n.id ? 'page' : undefined}
-                >
-                  {n.label}
-                </button>
-              ))}
+              {NAV.map((n) => {
+                // A view whose one call the operator may not make is disabled, saying why.
+                const refused = n.needs ? gate({ manifest, host }, n.needs).reason : null;
+                return (
+                  <button
+                    key={n.id}
+                    type="button"
+                    className={
+                      view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''
+                    }
+                    onClick={() => go(n.id)}
+                    disabled={refused !== null}
+                    title={refused ?? undefined}
+                    data-testid={`nav-${n.id}`}
+                    aria-current={view === n.id ? 'page' : undefined}
+                  >
+                    {n.label}
+                  </button>
+                );
+              })}
             </nav>
             <main className="content">
               <CurrentView view={view} />

@@ -23,7 +23,8 @@ export type ViewId =
   | 'audit'
   | 'security'
   | 'operators'
-  | 'settings';
+  | 'settings'
+  | 'import';
 
 export interface Notice {
   id: number;

@@ -5,7 +5,7 @@
  * empty (no destination yet).
  */
 import { sql } from 'drizzle-orm';
-import type { CentralTx } from '../../platform/central/store.js';
+import { rows, type CentralTx } from '../../platform/central/store.js';
 import type { Problem } from '../../shared/errors.js';
 import type { CsvRecord } from './csv.js';
 import {
@@ -119,17 +119,9 @@ export function parseAffiliate(
   };
 }
 
-/**
- * Inserts new affiliates and updates changed ones in one statement per chunk. Unchanged rows are
- * not touched (re-importing a file changes nothing). A destination change stamps
- * destination_changed_at.
- */
-export async function upsertAffiliates(
-  tx: CentralTx,
-  chunk: readonly AffiliateRow[],
-): Promise<{ inserted: number; updated: number }> {
-  if (chunk.length === 0) return { inserted: 0, updated: 0 };
-  const json = JSON.stringify(
+/** The chunk as the statements below read it (json_to_recordset's columns). */
+function chunkJson(chunk: readonly AffiliateRow[]): string {
+  return JSON.stringify(
     chunk.map((r) => ({
       id: r.id,
       name: r.name,
@@ -144,6 +136,44 @@ export async function upsertAffiliates(
       kyc_status: r.kycStatus,
     })),
   );
+}
+
+/**
+ * What upsertAffiliates would do with the chunk, without writing: how many affiliates are new and
+ * how many differ from the stored ones (the same comparison as its ON CONFLICT … WHERE; no
+ * kyc_status keeps the stored one).
+ */
+export async function compareAffiliates(
+  tx: CentralTx,
+  chunk: readonly AffiliateRow[],
+): Promise<{ inserted: number; updated: number; problems: Problem[] }> {
+  if (chunk.length === 0) return { inserted: 0, updated: 0, problems: [] };
+  const [row] = await rows<{ inserted: number; updated: number }>(
+    tx,
+    sql`SELECT count(*) FILTER (WHERE e.id IS NULL)::int AS inserted,
+               count(*) FILTER (WHERE e.id IS NOT NULL AND
+                 (e.name, e.email, e.country, e.payout_currency, e.payout_provider, e.payout_channel_code, e.payout_account_number,
+                  e.payout_account_holder_name, e.status, e.kyc_status)
+                 IS DISTINCT FROM (x.name, x.email, x.country, x.currency, x.provider, x.channel_code, x.account_number,
+                  x.account_holder_name, x.status, coalesce(x.kyc_status, e.kyc_status)))::int AS updated
+        FROM json_to_recordset(${chunkJson(chunk)}::json) AS x(id text, name text, email text, country text, currency text, provider text,
+          channel_code text, account_number text, account_holder_name text, status text, kyc_status text)
+        LEFT JOIN affiliates e ON e.id = x.id`,
+  );
+  return { inserted: Number(row!.inserted), updated: Number(row!.updated), problems: [] };
+}
+
+/**
+ * Inserts new affiliates and updates changed ones in one statement per chunk. Unchanged rows are
+ * not touched (re-importing a file changes nothing). A destination change stamps
+ * destination_changed_at.
+ */
+export async function upsertAffiliates(
+  tx: CentralTx,
+  chunk: readonly AffiliateRow[],
+): Promise<{ inserted: number; updated: number }> {
+  if (chunk.length === 0) return { inserted: 0, updated: 0 };
+  const json = chunkJson(chunk);
   // The existing row is joined in first so that "no kyc_status column" keeps the stored value and
   // every comparison below is against excluded.* only (no per-row subqueries).
   const result = await tx.execute(sql`

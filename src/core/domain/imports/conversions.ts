@@ -163,37 +163,32 @@ export function parseConversion(
 }
 
 /**
- * Inserts new conversions and updates changed ones, one statement per chunk; unchanged rows
- * untouched.
+ * Conversions of the chunk that are stored under another affiliate, as problems: a conversion never
+ * moves to another affiliate (its commission, possibly paid, belongs to the first).
  */
-export async function upsertConversions(
+export async function movedConversions(
   tx: CentralTx,
   chunk: readonly ConversionRow[],
-  file = '(generated)',
-): Promise<{ inserted: number; updated: number }> {
-  if (chunk.length === 0) return { inserted: 0, updated: 0 };
-  // A conversion never moves to another affiliate: its commission (possibly paid) belongs to the
-  // first.
+  file: string,
+): Promise<Problem[]> {
   const moved = await rows<{ id: string; affiliate_id: string }>(
     tx,
     sql`SELECT c.id, c.affiliate_id FROM conversions c
         JOIN unnest(${pgArray(chunk.map((r) => r.id))}::text[], ${pgArray(chunk.map((r) => r.affiliateId))}::text[]) AS u(id, affiliate_id)
           ON c.id = u.id WHERE c.affiliate_id <> u.affiliate_id`,
   );
-  if (moved.length > 0) {
-    const byId = new Map(chunk.map((r) => [r.id, r]));
-    throw new TreasuryError(
-      'CSV_INVALID',
-      `${file}: ${moved.length} conversion${moved.length === 1 ? '' : 's'} would move to another affiliate; nothing was imported`,
-      moved.map((m) => ({
-        file,
-        line: byId.get(m.id)?.line,
-        field: 'affiliate_id',
-        message: `conversion "${m.id}" belongs to affiliate "${m.affiliate_id}"; a conversion cannot move to another affiliate`,
-      })),
-    );
-  }
-  const json = JSON.stringify(
+  const byId = new Map(chunk.map((r) => [r.id, r]));
+  return moved.map((m) => ({
+    file,
+    line: byId.get(m.id)?.line,
+    field: 'affiliate_id',
+    message: `conversion "${m.id}" belongs to affiliate "${m.affiliate_id}"; a conversion cannot move to another affiliate`,
+  }));
+}
+
+/** The chunk as the statements below read it: one JSON array per row, amounts as exact strings. */
+function chunkJson(chunk: readonly ConversionRow[]): string {
+  return JSON.stringify(
     chunk.map((r) => [
       r.id,
       r.affiliateId,
@@ -206,12 +201,59 @@ export async function upsertConversions(
       r.refundedAt,
     ]),
   );
-  const result = await tx.execute(sql`
-    WITH src AS (
+}
+
+/** The rows of chunkJson as a relation (the same columns as the table). */
+const SOURCE = (json: string) => sql`
       SELECT e->>0 AS id, e->>1 AS affiliate_id, 'epoch'::timestamptz + (e->>2)::bigint * interval '1 millisecond' AS occurred_at, e->>3 AS product,
              (e->>4)::bigint AS gross_minor, (e->>5)::bigint AS discount_minor, e->>6 AS currency, e->>7 AS status,
              'epoch'::timestamptz + (e->>8)::bigint * interval '1 millisecond' AS refunded_at
-      FROM json_array_elements(${json}::json) AS e
+      FROM json_array_elements(${json}::json) AS e`;
+
+/**
+ * What upsertConversions would do with the chunk, without writing: how many rows are new, how many
+ * differ from the stored ones (the same comparison as its ON CONFLICT … WHERE), and the rows that
+ * would move to another affiliate.
+ */
+export async function compareConversions(
+  tx: CentralTx,
+  chunk: readonly ConversionRow[],
+  file: string,
+): Promise<{ inserted: number; updated: number; problems: Problem[] }> {
+  if (chunk.length === 0) return { inserted: 0, updated: 0, problems: [] };
+  const problems = await movedConversions(tx, chunk, file);
+  const [row] = await rows<{ inserted: number; updated: number }>(
+    tx,
+    sql`WITH src AS (${SOURCE(chunkJson(chunk))})
+        SELECT count(*) FILTER (WHERE c.id IS NULL)::int AS inserted,
+               count(*) FILTER (WHERE c.id IS NOT NULL AND
+                 (c.affiliate_id, c.occurred_at, c.product, c.gross_minor, c.discount_minor, c.currency, c.status, c.refunded_at)
+                 IS DISTINCT FROM (s.affiliate_id, s.occurred_at, s.product, s.gross_minor, s.discount_minor, s.currency, s.status, s.refunded_at))::int AS updated
+        FROM src s LEFT JOIN conversions c ON c.id = s.id`,
+  );
+  return { inserted: Number(row!.inserted), updated: Number(row!.updated), problems };
+}
+
+/**
+ * Inserts new conversions and updates changed ones, one statement per chunk; unchanged rows
+ * untouched.
+ */
+export async function upsertConversions(
+  tx: CentralTx,
+  chunk: readonly ConversionRow[],
+  file = '(generated)',
+): Promise<{ inserted: number; updated: number }> {
+  if (chunk.length === 0) return { inserted: 0, updated: 0 };
+  const moved = await movedConversions(tx, chunk, file);
+  if (moved.length > 0)
+    throw new TreasuryError(
+      'CSV_INVALID',
+      `${file}: ${moved.length} conversion${moved.length === 1 ? '' : 's'} would move to another affiliate; nothing was imported`,
+      moved,
+    );
+  const json = chunkJson(chunk);
+  const result = await tx.execute(sql`
+    WITH src AS (${SOURCE(json)}
     ), up AS (
       INSERT INTO conversions AS c (id, affiliate_id, occurred_at, product, gross_minor, discount_minor, currency, status, refunded_at)
       SELECT id, affiliate_id, occurred_at, product, gross_minor, discount_minor, currency, status, refunded_at FROM src

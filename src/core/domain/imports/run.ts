@@ -24,12 +24,14 @@ import {
 } from './csv.js';
 import {
   AFFILIATE_COLUMNS,
+  compareAffiliates,
   parseAffiliate,
   upsertAffiliates,
   type AffiliateRow,
 } from './affiliates.js';
 import { compactReportAggregates } from '../reports/aggregates.js';
 import {
+  compareConversions,
   CONVERSION_COLUMNS,
   parseConversion,
   upsertConversions,
@@ -45,7 +47,7 @@ export interface ImportSummary {
   unchanged: number;
 }
 
-interface ImportKind<Row extends { id: string }> {
+export interface ImportKind<Row extends { id: string }> {
   columns: CsvColumns;
   parse(file: string, rec: CsvRecord, report: (p: Problem) => void): Row | null;
   upsert(
@@ -53,26 +55,34 @@ interface ImportKind<Row extends { id: string }> {
     chunk: readonly Row[],
     file: string,
   ): Promise<{ inserted: number; updated: number }>;
+  /** What `upsert` would do, without writing (the dry run, check.ts). */
+  compare(
+    tx: CentralTx,
+    chunk: readonly Row[],
+    file: string,
+  ): Promise<{ inserted: number; updated: number; problems: Problem[] }>;
   /** Affiliate ids each row refers to, checked against the store after pass 1. */
   affiliateOf?(row: Row): string;
 }
 
-const KINDS = {
+export const KINDS = {
   affiliates: {
     columns: AFFILIATE_COLUMNS,
     parse: parseAffiliate,
     upsert: upsertAffiliates,
+    compare: compareAffiliates,
   } satisfies ImportKind<AffiliateRow>,
   conversions: {
     columns: CONVERSION_COLUMNS,
     parse: parseConversion,
     upsert: upsertConversions,
+    compare: compareConversions,
     affiliateOf: (r: ConversionRow) => r.affiliateId,
   } satisfies ImportKind<ConversionRow>,
 };
 export type ImportKindName = keyof typeof KINDS;
 
-const CHUNK = 5000;
+export const CHUNK = 5000;
 
 /**
  * What an import reports as it goes; `cancellable: false` once it has begun committing for good.
@@ -90,13 +100,22 @@ export async function importCsv(
   file: string,
   options: {
     progress?: ImportProgress;
+    /** The SHA-256 the file had when it was checked: a file changed since is refused. */
+    sha256?: string;
     record(tx: CentralTx, summary: ImportSummary): Promise<void>;
   },
 ): Promise<ImportSummary> {
   const kind = KINDS[kindName] as ImportKind<{ id: string }>;
   const label = path.basename(file);
   const progress = options.progress ?? (() => {});
-  const first = await validate(store, kind, file, label, progress);
+  const first = await validate(store, kind, { file, label, progress });
+  if (!first.problems.empty) throw invalid(label, first.problems.items, first.problems.total);
+  // The file the operator checked (the console's dry run) is the one imported, or nothing is.
+  if (options.sha256 !== undefined && options.sha256 !== first.sha256)
+    throw new TreasuryError(
+      'CONFLICT',
+      `${label} changed since it was checked; nothing was imported: check it again`,
+    );
   const second: { sha256?: string } = {};
   const counts = { inserted: 0, updated: 0, written: 0 };
   return writeInChunks(store, chunksOf(kind, file, label, second), {
@@ -138,36 +157,42 @@ interface PassOne {
   readonly references: Map<string, number>;
 }
 
-/** One record: its shape, its fields, its id once in the file, the affiliate it refers to. */
+/**
+ * One record: its shape, its fields, its id once in the file, the affiliate it refers to. The row
+ * when it has no problem of its own.
+ */
 function checkRecord(
   kind: ImportKind<{ id: string }>,
   label: string,
   rec: CsvRecord,
   pass: PassOne,
-): void {
+): { id: string } | null {
   const { problems, seen, references } = pass;
   // A row with too few or too many fields has its values under the wrong columns: report that
   // alone (per-field messages would be misleading) and never accept it with fields dropped.
   const shape = columnCountProblem(label, rec, Object.keys(rec.values).length - 1);
   if (shape) {
     problems.add(shape);
-    return;
+    return null;
   }
   const row = kind.parse(label, rec, (p) => problems.add(p));
-  if (!row) return;
-  const dup = seen.get(row.id);
-  if (dup !== undefined)
-    problems.add({
-      file: label,
-      line: rec.line,
-      field: 'id',
-      message: `id "${row.id}" already appears on line ${dup}`,
-    });
-  else seen.set(row.id, rec.line);
+  if (!row) return null;
   if (kind.affiliateOf) {
     const a = kind.affiliateOf(row);
     if (!references.has(a)) references.set(a, rec.line);
   }
+  const dup = seen.get(row.id);
+  if (dup === undefined) {
+    seen.set(row.id, rec.line);
+    return row;
+  }
+  problems.add({
+    file: label,
+    line: rec.line,
+    field: 'id',
+    message: `id "${row.id}" already appears on line ${dup}`,
+  });
+  return null;
 }
 
 /** A file that could not be read through: a bad header, a missing file, or the error itself. */
@@ -212,33 +237,51 @@ async function checkReferences(
   }
 }
 
+/** What pass 1 reads, and what it tells as it goes. */
+export interface PassOneInput {
+  file: string;
+  /** The file's name as problems give it. */
+  label: string;
+  progress: ImportProgress;
+  /** Problems kept in full (the rest are counted): the CLI's error keeps 200, the dry run more. */
+  keep?: number;
+  /** Each row without a problem of its own, in file order (the dry run compares them). */
+  row?(row: { id: string }, line: number): Promise<void> | void;
+  /** How often (rows) progress is reported. */
+  every?: number;
+}
+
 /**
  * Pass 1: every record checked, then the affiliates referred to; nothing written, no transaction
- * held.
+ * held. Its problems are returned (the caller decides: the import refuses, the dry run shows them).
  */
-async function validate(
+export async function validate(
   store: CentralStore,
   kind: ImportKind<{ id: string }>,
-  file: string,
-  label: string,
-  progress: ImportProgress,
-): Promise<{ rows: number; sha256: string | undefined }> {
-  const pass: PassOne = { problems: new ProblemList(), seen: new Map(), references: new Map() };
+  input: PassOneInput,
+): Promise<{ rows: number; sha256: string | undefined; problems: ProblemList }> {
+  const { file, label, progress } = input;
+  const every = input.every ?? 50_000;
+  const pass: PassOne = {
+    problems: new ProblemList(input.keep),
+    seen: new Map(),
+    references: new Map(),
+  };
   const first: { sha256?: string } = {};
   let count = 0;
   try {
     for await (const rec of readCsv(file, kind.columns, first)) {
-      if (++count % 50_000 === 0) progress({ phase: 'validating', done: count });
-      checkRecord(kind, label, rec, pass);
+      if (++count % every === 0) progress({ phase: 'validating', done: count });
+      const row = checkRecord(kind, label, rec, pass);
+      if (row && input.row) await input.row(row, rec.line);
     }
   } catch (error) {
     throw unreadable(error, file, label);
   }
   pass.seen.clear();
   await checkReferences(store, label, pass.references, pass.problems);
-  if (!pass.problems.empty) throw invalid(label, pass.problems.items, pass.problems.total);
   progress({ phase: 'validating', done: count, total: count });
-  return { rows: count, sha256: first.sha256 };
+  return { rows: count, sha256: first.sha256, problems: pass.problems };
 }
 
 /**
@@ -278,7 +321,7 @@ function changed(store: CentralStore, label: string): TreasuryError {
   );
 }
 
-function invalid(file: string, items: Problem[], total: number): TreasuryError {
+export function invalid(file: string, items: Problem[], total: number): TreasuryError {
   const more = total > items.length ? ` (showing the first ${items.length} of ${total})` : '';
   return new TreasuryError(
     'CSV_INVALID',

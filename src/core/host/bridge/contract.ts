@@ -19,6 +19,9 @@ import type { WorkstationDefinition } from '../../local/sync-calls.js';
 import type { JobView } from '../../platform/kernel/jobs.js';
 export type { JobView };
 import type { CredentialStoreInfo } from '../../platform/credentials/store.js';
+import type { ImportPreview } from '../../domain/imports/check.js';
+import type { ImportSummary } from '../../domain/imports/run.js';
+export type { ImportPreview, ImportSummary };
 
 export interface BridgeError {
   code: string;
@@ -105,6 +108,18 @@ export type ExportName =
   | 'export.auditLog'
   | 'export.journal';
 
+/**
+ * A file the operator picked for an import and the host checked without storing anything (the dry
+ * run). The host keeps the file (the page never learns its path) under `picked` until it is
+ * imported (importPicked), dropped, or an hour has passed; a file with problems is not kept.
+ */
+export interface PickedImport {
+  /** The host's handle for the kept file; null when the file has problems (nothing to import). */
+  picked: string | null;
+  name: ImportName;
+  preview: Wire<ImportPreview>;
+}
+
 export interface CallOptions {
   /**
    * Command id (uuid) chosen by the renderer: progress events carry it; a retry with it is applied
@@ -135,6 +150,22 @@ export interface TreasuryBridge {
     options?: CallOptions,
   ): Promise<BridgeResult<CallOutput<N>> | null>;
   /**
+   * Asks the operator for a CSV file (open dialog; in a browser, the file picker and an upload to
+   * the host) and checks it without storing anything: the preview and every problem. The host
+   * keeps a file without problems for importPicked. null when they cancel.
+   */
+  previewImport(
+    name: ImportName,
+    options?: CallOptions,
+  ): Promise<BridgeResult<PickedImport> | null>;
+  /**
+   * Imports the file kept by previewImport, all or nothing (refused if the file changed since it
+   * was checked); progress events carry options.id. The host forgets the file either way.
+   */
+  importPicked(picked: string, options?: CallOptions): Promise<BridgeResult<Wire<ImportSummary>>>;
+  /** Forgets a file kept by previewImport without importing it. */
+  dropPicked(picked: string): Promise<void>;
+  /**
    * Asks the operator where to save (save dialog; in a browser, a download) and starts the export
    * there as a job, answering at once with the job (its progress and result: jobs.list / jobs.get);
    * null when they cancel. The payload is the export's own, without the output path. In a browser,
@@ -151,6 +182,9 @@ export interface TreasuryBridge {
 export const CALL_CHANNEL = 'treasury:call';
 export const INFO_CHANNEL = 'treasury:info';
 export const IMPORT_CHANNEL = 'treasury:import';
+export const PREVIEW_IMPORT_CHANNEL = 'treasury:import-preview';
+export const IMPORT_PICKED_CHANNEL = 'treasury:import-picked';
+export const DROP_PICKED_CHANNEL = 'treasury:import-drop';
 export const EXPORT_CHANNEL = 'treasury:export';
 export const PROGRESS_CHANNEL = 'treasury:progress';
 

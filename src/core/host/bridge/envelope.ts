@@ -64,6 +64,11 @@ export const bridgeImportSchema = z.strictObject({
   name: z.enum(IMPORT_NAMES),
   id: z.string().uuid().optional(),
 });
+/** A file kept by previewImport, to import (with a command id for its progress) or to drop. */
+export const bridgePickedSchema = z.strictObject({
+  picked: z.string().uuid('is not a picked file'),
+  id: z.string().uuid().optional(),
+});
 export const bridgeExportSchema = z.strictObject({
   name: z.enum(EXPORT_NAMES),
   payload: z.record(z.string(), z.unknown()),

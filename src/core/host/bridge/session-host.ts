@@ -7,16 +7,30 @@
  *   only learns who signed in; sign-out ends the session this host holds;
  * - every call gets a command id (the page's, or a new one) so its progress events can be matched;
  * - results cross as wire JSON (bigints as decimal strings), the same in both hosts: the thread
- *   sends them so, and the browser host serialises with toWire.
+ *   sends them so, and the browser host serialises with toWire;
+ * - a file picked for an import is checked first (the dry run) and kept here between the preview
+ *   and the import (picked.ts): the page holds a handle, never a path.
  */
 import { randomUUID } from 'node:crypto';
 import { toTreasuryError } from '../../shared/errors.js';
 import type { WorkstationDoor } from '../workstation/thread/door.js';
-import type { BridgeResult, CallName, HostInfo, ProgressEvent } from './contract.js';
-import { bridgeCallSchema, FILE_CALLS, invalid } from './envelope.js';
+import type {
+  BridgeResult,
+  CallName,
+  HostInfo,
+  ImportName,
+  ImportPreview,
+  PickedImport,
+  ProgressEvent,
+  Wire,
+} from './contract.js';
+import { bridgeCallSchema, bridgePickedSchema, FILE_CALLS, invalid } from './envelope.js';
+import { discard, PickedFiles } from './picked.js';
 
 export class BridgeSession {
   private sessionToken: string | null = null;
+  /** Files checked for an import, waiting for it. */
+  readonly picked = new PickedFiles();
 
   constructor(
     private readonly door: WorkstationDoor,
@@ -96,6 +110,73 @@ export class BridgeSession {
       if (name === 'session.signOut') this.sessionToken = null;
       return { ok: false, error: e.toJSON() };
     }
+  }
+
+  /**
+   * Checks a file the operator picked (in the host's dialog, or uploaded) without storing anything;
+   * keeps it for importPicked when it has no problems, else lets it go.
+   */
+  async previewImport(
+    name: ImportName,
+    file: { path: string; remove: string | null },
+    id: string | undefined,
+    ip: string | null = null,
+  ): Promise<BridgeResult<PickedImport>> {
+    const checked = await this.run(name, { file: file.path, dryRun: true }, id, ip);
+    if (!checked.ok) {
+      discard(file);
+      return checked;
+    }
+    const preview = checked.value as Wire<ImportPreview>;
+    if (preview.problemCount > 0 || preview.sha256 === null) {
+      discard(file);
+      return { ok: true, value: { picked: null, name, preview } };
+    }
+    const picked = this.picked.keep({
+      name,
+      file: file.path,
+      sha256: preview.sha256,
+      remove: file.remove,
+    });
+    return { ok: true, value: { picked, name, preview } };
+  }
+
+  /**
+   * Imports a file kept by previewImport (`{ picked, id? }` from the page), refused if it changed
+   * since it was checked; the file is let go whatever the outcome.
+   */
+  async importPicked(raw: unknown, ip: string | null = null): Promise<BridgeResult<unknown>> {
+    const parsed = bridgePickedSchema.safeParse(raw);
+    if (!parsed.success)
+      return invalid('an import of a picked file is { picked, id? }', parsed.error);
+    const kept = this.picked.take(parsed.data.picked);
+    if (!kept)
+      return {
+        ok: false,
+        error: {
+          code: 'NOT_FOUND',
+          kind: 'user',
+          message:
+            'the checked file is no longer kept (imported already, dropped, or older than an hour): choose it again',
+          problems: [],
+        },
+      };
+    try {
+      return await this.run(
+        kept.name,
+        { file: kept.file, sha256: kept.sha256 },
+        parsed.data.id,
+        ip,
+      );
+    } finally {
+      discard(kept);
+    }
+  }
+
+  /** Lets go of a file kept by previewImport (`{ picked }` from the page). */
+  dropPicked(raw: unknown): void {
+    const parsed = bridgePickedSchema.safeParse(raw);
+    if (parsed.success) this.picked.drop(parsed.data.picked);
   }
 
   async info(version: string, host: HostInfo['host']): Promise<HostInfo> {
