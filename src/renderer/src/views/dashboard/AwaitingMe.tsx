@@ -11,8 +11,7 @@ import { AWAITING_ME } from '../BatchesView';
 
 export function AwaitingMe({ refreshMs }: { refreshMs: number }) {
   const go = useConsole((s) => s.go);
-  const permissions = useConsole((s) => s.manifest?.permissions ?? []);
-  const approves = permissions.includes('batches.approve');
+  const approves = useConsole((s) => s.manifest?.permissions.includes('batches.approve') ?? false);
   const list = useQuery('batch.list', approves ? { awaitingMe: true, limit: 20 } : null, refreshMs);
   if (!approves) return <p className="muted">You do not approve batches (batches.approve).</p>;
   const batches = list.data ?? [];
