@@ -29,6 +29,8 @@ test.afterAll(async () => page?.close());
 /** The preview grid's row of one affiliate, found through the builder's search. */
 async function previewRow(id: string) {
   await page.getByTestId('builder-search').fill(id);
+  // The search reloads the grid's rows (debounced): act on the row once it is the only one shown.
+  await expect(page.getByTestId('builder-shown')).toHaveText('1 shown');
   const row = page.getByTestId('builder-preview-grid').locator(`.ag-row[row-id="${id}"]`);
   await expect(row).toBeVisible();
   return row;
@@ -48,12 +50,22 @@ test('the maker leaves two out with reasons, sees the approvals needed, creates 
   await expect(page.getByTestId('builder-approvals')).toContainText(highValue[0]!);
   await page.getByTestId('builder-show').selectOption('highValue');
   await expect(page.getByTestId('builder-shown')).toHaveText(`${highValue.length} shown`);
-  const marked = page.getByTestId('builder-preview-grid').getByTestId('builder-high-value');
-  await expect(marked).toHaveCount(highValue.length);
+  // Marked rows (the "high value" cell itself may be scrolled out of view, far right).
+  const marked = page.getByTestId('builder-preview-grid').locator('.ag-row.high-value-row');
+  await expect
+    .poll(() =>
+      marked.evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('row-id')))].sort()),
+    )
+    .toEqual([...highValue].sort());
   await page.getByTestId('builder-show').selectOption('all');
 
   // Leaving an affiliate out asks why: create waits for both reasons.
-  for (const id of leaveOut) await (await previewRow(id)).getByTestId('builder-include').uncheck();
+  for (const id of leaveOut) {
+    // A click, then the tick as the grid redraws it (the cell follows the builder's list).
+    const include = (await previewRow(id)).getByTestId('builder-include');
+    await include.click();
+    await expect(include).not.toBeChecked();
+  }
   await expect(page.getByTestId('builder-create')).toBeDisabled();
   for (const [i, id] of leaveOut.entries())
     await page
@@ -65,7 +77,7 @@ test('the maker leaves two out with reasons, sees the approvals needed, creates 
   await screenshot(page, 'builder-approvals');
 
   await page.getByTestId('builder-create').click();
-  await expect(page.getByTestId('view-batch')).toBeVisible();
+  await expect(page.getByTestId('view-batch').locator('h1')).toHaveText(/^Batch B-/);
   batchNumber = ((await page.getByTestId('view-batch').locator('h1').textContent()) ?? '')
     .replace(/^Batch\s+/, '')
     .trim();
