@@ -16,6 +16,17 @@ const fx = (v: string, acc: Record<string, string> = {}) => {
   return { ...acc, [m[1]!]: m[2]! };
 };
 
+/** --leave-out A0012="paid by hand" (repeatable) → [{ affiliateId, reason }] */
+const leaveOut = (v: string, acc: { affiliateId: string; reason: string }[] = []) => {
+  const m = /^([^=\s]+)=(.+)$/s.exec(v);
+  if (!m)
+    throw new TreasuryError(
+      'VALIDATION',
+      `--leave-out must look like A0012="why it is left out", got "${v}"`,
+    );
+  return [...acc, { affiliateId: m[1]!, reason: m[2]!.trim() }];
+};
+
 interface FilterOptions {
   affiliates?: string;
   provider?: string;
@@ -104,11 +115,21 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
       'largest batch; more eligible payouts are split into several batches',
       wholeNumber('max-payouts'),
     )
-    .option('--note <text>', 'a note kept with the batch')
+    .option('--note <text>', 'a note kept with the batch (the checker reads it)')
+    .option(
+      '--leave-out <AFFILIATE=REASON>',
+      'leave an eligible affiliate out, saying why (repeatable; the checker sees it with the batch)',
+      leaveOut,
+    )
     .option('-q, --quiet', "print only the new batches' numbers, one per line (for scripts)")
     .action(
       run(async (cli, opts: unknown) => {
-        const o = opts as FilterOptions & { maxPayouts?: number; note?: string; quiet?: boolean };
+        const o = opts as FilterOptions & {
+          maxPayouts?: number;
+          note?: string;
+          leaveOut?: { affiliateId: string; reason: string }[];
+          quiet?: boolean;
+        };
         const r = await cli.call<{
           batches: {
             number: string;
@@ -122,6 +143,7 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
           ...filterPayload(o),
           maxPayouts: o.maxPayouts,
           note: o.note,
+          leftOut: o.leaveOut,
         });
         if (o.quiet && !cli.json) {
           for (const b of r.batches) out(b.number);
@@ -264,6 +286,9 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
             approvals: Record<string, unknown>[];
             payoutsByStatus: Record<string, unknown>[];
             payouts?: Record<string, unknown>[];
+            note?: string | null;
+            leftOut?: Record<string, unknown>[];
+            rejection?: { by: string | null; at: string; reason: string } | null;
           }
         >('batch.show', {
           batch: String(ref),
@@ -273,10 +298,15 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
           out(
             `${String(r.number)}  ${String(r.status)}  approvals ${r.approvals.filter((a) => a.valid).length}/${String(r.requiredApprovals)}${r.highValue ? ' (high value)' : ''}`,
           );
+          if (r.rejection)
+            out(`REJECTED by ${r.rejection.by ?? '?'} at ${r.rejection.at}: ${r.rejection.reason}`);
+          if (r.note) out(`note: ${r.note}`);
           out(`content ${String(r.contentHash)}`);
           out(`allowed: ${(r.allowedActions as string[]).join(', ') || '(none)'}`);
           printTable(r.payoutsByStatus, ['status', 'currency', 'payouts', 'amountMinor']);
           if (r.approvals.length) printTable(r.approvals, ['by', 'at', 'valid', 'voidReason']);
+          if (r.leftOut?.length)
+            printTable(r.leftOut, ['affiliateId', 'amountMinor', 'currency', 'reason', 'by', 'at']);
           if (r.payouts)
             printTable(r.payouts, [
               'id',
@@ -296,12 +326,15 @@ export function registerBatchCommands(program: Command, run: Run<CliHost>): void
     .command('list')
     .description('recent batches')
     .option('--status <status>', 'only this status')
+    .option('--awaiting-me', 'only the batches awaiting my approval')
     .action(
       run(async (cli, opts: unknown) => {
+        const o = opts as { status?: string; awaitingMe?: boolean };
         const r = await cli.call<Record<string, unknown>[]>('batch.list', {
-          status: (opts as { status?: string }).status,
+          status: o.status,
+          ...(o.awaitingMe ? { awaitingMe: true } : {}),
         });
-        print(cli, r, () => printTable(r, ['number', 'status', 'payouts', 'createdAt']));
+        print(cli, r, () => printTable(r, ['number', 'status', 'payouts', 'createdAt', 'note']));
       }),
     );
 

@@ -30,6 +30,7 @@ import {
   submitBatch,
 } from './lifecycle.js';
 import { previewBatch } from './preview.js';
+import { awaitingSql, batchConversation } from './conversation.js';
 import { keptPreview, pagePreview, PREVIEW_SHOW, PREVIEW_SORT_FIELDS } from './preview-page.js';
 import { allowedActions, BATCH_STATES } from '../../shared/batch-state.js';
 import { instant, toDate } from '../../platform/kernel/inputs.js';
@@ -101,10 +102,22 @@ export const previewPage = defineQuery({
 });
 
 /**
- * Affiliates the operator left out of a batch (unticked in the preview); create takes everyone else
- * eligible.
+ * Affiliates the operator left out of a batch (unticked in the preview), each with the reason the
+ * checker will read; create takes everyone else eligible.
  */
-export const leftOutInput = z.array(z.string().min(1)).max(100_000).optional();
+export const leftOutInput = z
+  .array(
+    z.strictObject({
+      affiliateId: z.string().min(1),
+      reason: z
+        .string()
+        .trim()
+        .min(3, 'say why this affiliate is left out (at least 3 characters)')
+        .max(500),
+    }),
+  )
+  .max(100_000)
+  .optional();
 
 export const create = defineCommand({
   name: 'batch.create',
@@ -276,6 +289,7 @@ export const show = defineQuery({
                  c.username AS created_by_name
           FROM payout_batches b JOIN operators c ON c.id = b.created_by WHERE b.id = ${batch.id}::uuid`,
     );
+    const conversation = await batchConversation(ctx.tx, batch.id);
     const approvals = await rows<{
       username: string;
       content_hash: string;
@@ -314,6 +328,7 @@ export const show = defineQuery({
       requiredApprovals: batch.requiredApprovals,
       createdBy: meta?.created_by_name,
       ...meta,
+      ...conversation,
       approvals: approvals.map((a) => ({
         by: a.username,
         contentHash: a.content_hash,
@@ -346,9 +361,12 @@ export const list = defineQuery({
   permission: 'payables.view',
   input: z.strictObject({
     status: z.enum(BATCH_STATES).optional(),
+    /** Only the batches this operator may approve now (their approvals inbox). */
+    awaitingMe: z.boolean().optional(),
     limit: z.number().int().min(1).max(1000).optional(),
   }),
   async run(ctx, input) {
+    const awaiting = input.awaitingMe ? awaitingSql(ctx.actor) : sql`true`;
     // Who made each batch and who approved it (valid approvals: not voided, for its current
     // content), in the same statement: the batches grid shows them for every row.
     const list = await rows<{
@@ -358,15 +376,19 @@ export const list = defineQuery({
       created_at: Date;
       summary: { payouts?: number; totals?: unknown };
       required_approvals: number;
+      high_value: boolean;
+      note: string | null;
+      rejected: boolean;
       created_by: string | null;
       approved_by: string[] | string;
     }>(
       ctx.tx,
-      sql`SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, o.username AS created_by,
+      sql`SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, b.high_value, b.request->>'note' AS note,
+                 b.rejected_at IS NOT NULL AS rejected, o.username AS created_by,
                  (SELECT coalesce(json_agg(ao.username ORDER BY a.id), '[]'::json) FROM batch_approvals a JOIN operators ao ON ao.id = a.operator_id
                    WHERE a.batch_id = b.id AND a.voided_at IS NULL AND a.content_hash = b.content_hash) AS approved_by
           FROM payout_batches b LEFT JOIN operators o ON o.id = b.created_by
-          WHERE ${input.status ?? null}::text IS NULL OR b.status = ${input.status ?? null}::text
+          WHERE (${input.status ?? null}::text IS NULL OR b.status = ${input.status ?? null}::text) AND ${awaiting}
           ORDER BY b.created_at DESC, b.number DESC LIMIT ${input.limit ?? 50}`,
     );
     return list.map((b) => ({
@@ -378,12 +400,15 @@ export const list = defineQuery({
       payouts: b.summary?.payouts ?? 0,
       totals: b.summary?.totals ?? [],
       requiredApprovals: Number(b.required_approvals),
+      highValue: b.high_value,
+      note: b.note,
+      rejected: b.rejected,
       approvedBy: (typeof b.approved_by === 'string'
         ? JSON.parse(b.approved_by)
         : b.approved_by) as string[],
     }));
   },
-  offline: (ctx, input) => listBatches(ctx.cache, input),
+  offline: signedIn((ctx, input) => listBatches(ctx.cache, input, operatorOf(ctx))),
 });
 
 export const balance = defineQuery({

@@ -17,6 +17,7 @@ import { assertPayoutsBalance, computeContentHash } from './content.js';
 import { payoutIdFor } from './ids.js';
 import { ratesUsed } from './rates-used.js';
 import { batchNumber } from './number.js';
+import { leftOutRecords, type LeftOut, type LeftOutChoice } from './left-out.js';
 import {
   eligibleAdjustmentsSql,
   eligibleCommissionsSql,
@@ -61,6 +62,8 @@ export interface CreateResult {
   batches: CreatedBatch[];
   excluded: { affiliateId: string; reasons: string[] }[];
   excludedByReason: Record<string, number>;
+  /** The eligible affiliates the maker left out, with their reasons (kept with every part). */
+  leftOut: LeftOut[];
 }
 
 export async function createBatches(
@@ -70,9 +73,9 @@ export async function createBatches(
     note?: string | undefined;
     batchId?: string | undefined;
     expected?: readonly ExpectedPayout[] | undefined;
-    leftOut?: readonly string[] | undefined;
+    leftOut?: readonly LeftOutChoice[] | undefined;
   },
-  actor: { operatorId: string },
+  actor: { operatorId: string; username: string },
   now: Date,
   audit: (entry: AuditEntry) => void,
 ): Promise<CreateResult> {
@@ -80,9 +83,10 @@ export async function createBatches(
   // indexes would refuse the second anyway; the lock turns that into a wait, not an error).
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('treasury.batch.create'))`);
   const preview = await previewBatch(tx, input, now);
-  // The operator's own exclusions (unticked in the preview) are left out, and recorded in the
-  // request.
-  const leftOut = new Set(input.leftOut ?? []);
+  // The operator's own exclusions (unticked in the preview) are left out, and recorded with the
+  // batch: amount, reason, who, when.
+  const leftOut = new Set((input.leftOut ?? []).map((c) => c.affiliateId));
+  const leftOutRecorded = leftOutRecords(preview.rows, input.leftOut, actor.username, now);
   let eligible = preview.rows.filter((r) => r.eligible && !leftOut.has(r.affiliateId));
   const excluded = preview.rows
     .filter((r) => !r.eligible)
@@ -100,7 +104,13 @@ export async function createBatches(
   const fxRates = ratesUsed(input.fxRates, eligible);
   const request = batchRequest(input, max, leftOut);
   const batches = planBatches(eligible, max, input.batchId, now, numberedToday);
-  await insertBatches(tx, batches, { groupId, fxRates, cutoff: input.cutoff, request }, actor, now);
+  await insertBatches(
+    tx,
+    batches,
+    { groupId, fxRates, cutoff: input.cutoff, request, leftOut: leftOutRecorded },
+    actor,
+    now,
+  );
   const payoutRows = batches.flatMap((b) =>
     b.rows.flatMap((r) => payoutRowsOf(b.id, r, input.batchId !== undefined)),
   );
@@ -111,7 +121,14 @@ export async function createBatches(
   await insertSplitAdjustments(tx, payoutRows, actor, now);
   await assertPayoutsBalance(tx, batchIds);
 
-  const made = { groupId, fxRates, request, excludedByReason: preview.excluded, excluded };
+  const made = {
+    groupId,
+    fxRates,
+    request,
+    excludedByReason: preview.excluded,
+    excluded,
+    leftOut: leftOutRecorded,
+  };
   const created: CreatedBatch[] = [];
   // One batch at a time: the statements share the transaction's one connection.
   for (const b of batches) created.push(await sealBatch(tx, b, made, audit));
@@ -120,6 +137,7 @@ export async function createBatches(
     batches: created,
     excluded,
     excludedByReason: preview.excluded as Record<string, number>,
+    leftOut: leftOutRecorded,
   };
 }
 
@@ -245,15 +263,16 @@ async function insertBatches(
     fxRates: Record<string, string>;
     cutoff: Date | undefined;
     request: BatchRequest;
+    leftOut: readonly LeftOut[];
   },
   actor: { operatorId: string },
   now: Date,
 ): Promise<void> {
-  const { groupId, fxRates, cutoff, request } = group;
+  const { groupId, fxRates, cutoff, request, leftOut } = group;
   await tx.execute(sql`
-    INSERT INTO payout_batches (id, number, status, fx_rates, group_id, part, parts, cutoff, request, required_approvals, high_value, created_by, created_at, updated_at)
+    INSERT INTO payout_batches (id, number, status, fx_rates, group_id, part, parts, cutoff, request, left_out, required_approvals, high_value, created_by, created_at, updated_at)
     SELECT b.id, b.number, 'DRAFT', ${JSON.stringify(fxRates)}::jsonb, ${groupId}::uuid, b.part, b.parts, ${cutoff?.toISOString() ?? null}::timestamptz,
-           ${canonicalJson(request)}::jsonb, b.required_approvals, b.high_value, ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+           ${canonicalJson(request)}::jsonb, ${canonicalJson(leftOut)}::jsonb, b.required_approvals, b.high_value, ${actor.operatorId}::uuid, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
     FROM json_to_recordset(${JSON.stringify(batches.map((b) => ({ id: b.id, number: b.number, part: b.part, parts: b.parts, required_approvals: b.requiredApprovals, high_value: b.highValue })))}::json)
          AS b(id uuid, number text, part int, parts int, required_approvals int, high_value boolean)`);
 }
@@ -348,6 +367,7 @@ async function sealBatch(
     request: BatchRequest;
     excludedByReason: Preview['excluded'];
     excluded: CreateResult['excluded'];
+    leftOut: readonly LeftOut[];
   },
   audit: (entry: AuditEntry) => void,
 ): Promise<CreatedBatch> {
@@ -382,6 +402,7 @@ async function sealBatch(
       contentHash,
       requiredApprovals: b.requiredApprovals,
       request: made.request,
+      ...(made.leftOut.length > 0 ? { leftOut: [...made.leftOut] } : {}),
     },
   });
   return {

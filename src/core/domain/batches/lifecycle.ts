@@ -103,8 +103,10 @@ export async function refreshContentHash(
 
 export async function submitBatch(ctx: ActorContext, ref: string) {
   const batch = await loadBatch(ctx.tx, ref, { forUpdate: true });
+  // Submitting again answers a rejection: it leaves the batch (the audit trail keeps it).
   await ctx.tx.execute(
-    sql`UPDATE payout_batches SET submitted_by = ${ctx.actor.operatorId}::uuid WHERE id = ${batch.id}::uuid`,
+    sql`UPDATE payout_batches SET submitted_by = ${ctx.actor.operatorId}::uuid, rejected_by = NULL, rejected_at = NULL, rejection_reason = NULL
+        WHERE id = ${batch.id}::uuid`,
   );
   const status = await moveBatch(ctx, batch, 'submit');
   return { id: batch.id, number: batch.number, status, contentHash: batch.contentHash };
@@ -188,8 +190,19 @@ export async function rejectBatch(ctx: ActorContext, ref: string, reason: string
       `${ctx.actor.username} created batch ${batch.number}: a checker rejects it, not its maker (cancel it instead)`,
     );
   const voided = await voidAllApprovals(ctx.tx, batch.id, ctx.now, `rejected: ${reason}`);
+  // Kept on the batch until it is submitted again, so the maker sees who, when and why.
+  await ctx.tx.execute(
+    sql`UPDATE payout_batches SET rejected_by = ${ctx.actor.operatorId}::uuid, rejected_at = ${ctx.now.toISOString()}::timestamptz,
+               rejection_reason = ${reason}
+        WHERE id = ${batch.id}::uuid`,
+  );
   const status = await moveBatch(ctx, batch, 'reject', { reason, approvalsVoided: voided });
-  return { id: batch.id, number: batch.number, status };
+  return {
+    id: batch.id,
+    number: batch.number,
+    status,
+    rejection: { by: ctx.actor.username, at: ctx.now.toISOString(), reason },
+  };
 }
 
 /** Releases every live item of the batch's not-yet-sent payouts and cancels them. */

@@ -13,6 +13,7 @@ import { roleHas, type Permission, type Role } from '../../shared/permissions.js
 import { batchContentHash, type HashedPayout } from './content-hash.js';
 import type { ExpectedPayout } from './create.js';
 import { payoutIdFor } from './ids.js';
+import { leftOutRecords, type LeftOut, type LeftOutChoice } from './left-out.js';
 import { ratesUsed } from './rates-used.js';
 import { assert } from '../../shared/assert.js';
 import {
@@ -322,7 +323,7 @@ function belowLocalKeys(cache: LocalCache, table: 'payout_items' | 'batch_approv
 export function createOffline(
   cache: LocalCache,
   operator: OfflineOperator,
-  filters: PreviewFilters & { note?: string; leftOut?: readonly string[] | undefined },
+  filters: PreviewFilters & { note?: string; leftOut?: readonly LeftOutChoice[] | undefined },
   now: Date,
 ): {
   batchId: string;
@@ -330,10 +331,15 @@ export function createOffline(
   contentHash: string;
   requiredApprovals: number;
   commandId: string;
+  leftOut: LeftOut[];
 } {
   require(operator, 'batches.create');
   const { preview, owed } = previewOffline(cache, filters, now);
-  const eligible = chosenRows(preview, filters.leftOut);
+  const leftOut = leftOutRecords(preview.rows, filters.leftOut, operator.username, now);
+  const eligible = chosenRows(
+    preview,
+    (filters.leftOut ?? []).map((c) => c.affiliateId),
+  );
   const batchId = randomUUID();
   const fxRates = ratesUsed(filters.fxRates, eligible);
   const highValue = eligible.some((r) => r.highValue);
@@ -342,7 +348,15 @@ export function createOffline(
     hashedPayout(r, batchId, owedOf(owed, r.affiliateId)),
   );
   const contentHash = batchContentHash({ batchId, payouts: hashed, fxRates });
-  const batch = { id: batchId, contentHash, fxRates, highValue, cutoff: filters.cutoff };
+  const batch = {
+    id: batchId,
+    contentHash,
+    fxRates,
+    highValue,
+    cutoff: filters.cutoff,
+    note: filters.note,
+    leftOut,
+  };
   const summary = { payouts: eligible.length, totals: preview.totals };
   const changes: CacheChange[] = [localBatchChange(batch, summary, operator, now)];
   let itemKey = belowLocalKeys(cache, 'payout_items');
@@ -363,6 +377,7 @@ export function createOffline(
     contentHash,
     requiredApprovals: highValue ? 2 : 1,
     commandId,
+    leftOut,
   };
 }
 
@@ -412,6 +427,8 @@ function localBatchChange(
     fxRates: Record<string, string>;
     highValue: boolean;
     cutoff: Date | undefined;
+    note: string | undefined;
+    leftOut: readonly LeftOut[];
   },
   summary: { payouts: number; totals: Preview['totals'] },
   operator: OfflineOperator,
@@ -430,7 +447,8 @@ function localBatchChange(
       part: 1n,
       parts: 1n,
       cutoff: batch.cutoff ? ts(batch.cutoff) : null,
-      request: '{}',
+      request: JSON.stringify({ note: batch.note ?? null }),
+      left_out: JSON.stringify(batch.leftOut),
       summary: JSON.stringify({ payouts: summary.payouts, totals: summary.totals, offline: true }),
       required_approvals: batch.highValue ? 2n : 1n,
       high_value: batch.highValue ? 1n : 0n,
@@ -443,17 +461,20 @@ function localBatchChange(
 }
 
 /**
- * The `batch.create` the outbox pushes: the filters, the one batch whole under its chosen id, and
- * what it must contain.
+ * The `batch.create` the outbox pushes: the filters, the one batch whole under its chosen id, what
+ * it must contain, and what the maker left out (those affiliates are named too, so the central
+ * preview holds them and records each exclusion with its amount).
  */
 function createInput(
-  filters: PreviewFilters & { note?: string },
+  filters: PreviewFilters & { note?: string; leftOut?: readonly LeftOutChoice[] | undefined },
   eligible: readonly PreviewRow[],
   batchId: string,
   expected: ExpectedPayout[],
 ) {
+  const leftOut = filters.leftOut ?? [];
   return {
-    affiliateIds: eligible.map((r) => r.affiliateId),
+    affiliateIds: [...eligible.map((r) => r.affiliateId), ...leftOut.map((c) => c.affiliateId)],
+    ...(leftOut.length > 0 ? { leftOut: leftOut.map((c) => ({ ...c })) } : {}),
     provider: filters.provider,
     currency: filters.currency,
     cutoff: filters.cutoff ? ts(filters.cutoff) : undefined,
@@ -664,6 +685,9 @@ export function submitOffline(
           status,
           submitted_by: operator.id,
           submitted_at: ts(now),
+          rejected_by: null,
+          rejected_at: null,
+          rejection_reason: null,
           updated_at: ts(now),
         },
       },
@@ -801,7 +825,14 @@ export function rejectOffline(
       table: 'payout_batches',
       keyColumn: 'id',
       key: b.id,
-      row: { ...b, status, updated_at: ts(now) },
+      row: {
+        ...b,
+        status,
+        rejected_by: operator.id,
+        rejected_at: ts(now),
+        rejection_reason: reason,
+        updated_at: ts(now),
+      },
     },
   ];
   const commandId = enqueue(cache, {

@@ -13,7 +13,14 @@ import { TreasuryError } from '../../shared/errors.js';
 import { operatorOf, type SignedInContext } from '../../platform/kernel/router.js';
 import { toDate } from '../../platform/kernel/inputs.js';
 import type { ProviderName } from '../../shared/providers.js';
-import { approveOffline, createOffline, previewOffline } from './offline-prepare.js';
+import {
+  approveOffline,
+  createOffline,
+  previewOffline,
+  type OfflineOperator,
+} from './offline-prepare.js';
+import { conversationOf, mayApprove } from './conversation.js';
+import type { LeftOutChoice } from './left-out.js';
 
 export interface FilterInput {
   affiliateIds?: string[];
@@ -50,6 +57,10 @@ interface BatchMirror {
   high_value: bigint;
   created_by: string;
   submitted_at: string | null;
+  left_out: string;
+  rejected_by: string | null;
+  rejected_at: string | null;
+  rejection_reason: string | null;
   lease_owner: string | null;
   lease_token: bigint;
   lease_expires_at: string | null;
@@ -58,20 +69,45 @@ interface BatchMirror {
   created_at: string;
 }
 
-export function listBatches(cache: LocalCache, input: { status?: string; limit?: number }) {
+/**
+ * The batches awaiting this operator's approval, as a condition on `payout_batches b` (the same
+ * rule as online, conversation.ts's awaitingSql) with its parameters.
+ */
+function awaitingWhere(operator: OfflineOperator): { where: string; params: unknown[] } {
+  const may = mayApprove(operator.role);
+  if (!may.any) return { where: '0', params: [] };
+  return {
+    where: `(b.status = 'SUBMITTED' AND b.created_by <> ? AND (? OR NOT b.high_value)
+      AND NOT EXISTS (SELECT 1 FROM batch_approvals ma WHERE ma.batch_id = b.id AND ma.operator_id = ? AND ma.voided_at IS NULL))`,
+    params: [operator.id, may.highValue ? 1 : 0, operator.id],
+  };
+}
+
+export function listBatches(
+  cache: LocalCache,
+  input: { status?: string; awaitingMe?: boolean; limit?: number },
+  operator: OfflineOperator,
+) {
+  const awaiting = input.awaitingMe ? awaitingWhere(operator) : { where: '1', params: [] };
   // The same shape as online: maker and valid approvals (not voided, for the current content).
   const list = cache.sqlite
     .prepare(
-      `SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, o.username AS created_by,
+      `SELECT b.id, b.number, b.status, b.created_at, b.summary, b.required_approvals, b.high_value, json_extract(b.request, '$.note') AS note,
+              b.rejected_at IS NOT NULL AS rejected, o.username AS created_by,
               (SELECT coalesce(json_group_array(ao.username), '[]') FROM (SELECT ao.username FROM batch_approvals a JOIN operators ao ON ao.id = a.operator_id
                 WHERE a.batch_id = b.id AND a.voided_at IS NULL AND a.content_hash = b.content_hash ORDER BY a.id) ao) AS approved_by
        FROM payout_batches b LEFT JOIN operators o ON o.id = b.created_by
-       WHERE ? IS NULL OR b.status = ? ORDER BY b.created_at DESC, b.number DESC LIMIT ?`,
+       WHERE (? IS NULL OR b.status = ?) AND ${awaiting.where} ORDER BY b.created_at DESC, b.number DESC LIMIT ?`,
     )
-    .all(input.status ?? null, input.status ?? null, input.limit ?? 50) as (Pick<
+    .all(
+      input.status ?? null,
+      input.status ?? null,
+      ...awaiting.params,
+      input.limit ?? 50,
+    ) as (Pick<
     BatchMirror,
-    'id' | 'number' | 'status' | 'created_at' | 'summary' | 'required_approvals'
-  > & { created_by: string | null; approved_by: string })[];
+    'id' | 'number' | 'status' | 'created_at' | 'summary' | 'required_approvals' | 'high_value'
+  > & { created_by: string | null; approved_by: string; note: string | null; rejected: bigint })[];
   return list.map((b) => {
     const summary = jsonText<{ payouts?: number; totals?: unknown[] }>(b.summary, {});
     return {
@@ -83,6 +119,9 @@ export function listBatches(cache: LocalCache, input: { status?: string; limit?:
       payouts: summary.payouts ?? 0,
       totals: summary.totals ?? [],
       requiredApprovals: Number(b.required_approvals),
+      highValue: Boolean(Number(b.high_value)),
+      note: b.note,
+      rejected: Boolean(Number(b.rejected)),
       approvedBy: JSON.parse(b.approved_by) as string[],
     };
   });
@@ -97,6 +136,17 @@ export function showBatch(
     .prepare('SELECT username FROM operators WHERE id = ?')
     .get(b.created_by) as { username: string } | undefined;
   const summary = jsonText<{ totals?: unknown[] }>(b.summary, {});
+  const rejecter = b.rejected_by
+    ? (cache.sqlite.prepare('SELECT username FROM operators WHERE id = ?').get(b.rejected_by) as
+        { username: string } | undefined)
+    : undefined;
+  const conversation = conversationOf({
+    note: jsonText<{ note?: string | null }>(b.request, {}).note ?? null,
+    left_out: b.left_out,
+    rejected_at: b.rejected_at,
+    rejection_reason: b.rejection_reason,
+    rejected_by: rejecter?.username ?? b.rejected_by,
+  });
   const payouts = input.payouts
     ? payoutsPage(cache, b.id, input.limit ?? 1000, input.offset ?? 0)
     : undefined;
@@ -120,6 +170,7 @@ export function showBatch(
     completed_at: isoText(b.completed_at),
     created_by_name: creator?.username ?? null,
     totals: summary.totals ?? [],
+    ...conversation,
     approvals: approvalsOf(cache, b),
     payoutsByStatus: payoutsByStatus(cache, b.id),
     allowedActions: allowedActions(b.status),
@@ -215,7 +266,7 @@ export function createBatchOffline(
   input: FilterInput & {
     maxPayouts?: number | undefined;
     note?: string | undefined;
-    leftOut?: string[] | undefined;
+    leftOut?: LeftOutChoice[] | undefined;
   },
 ) {
   const chosen = { ...filters(input), note: input.note, leftOut: input.leftOut };
@@ -243,6 +294,7 @@ export function createBatchOffline(
       },
     ],
     excluded: [],
+    leftOut: made.leftOut,
     offline: true,
     commandId: made.commandId,
   };

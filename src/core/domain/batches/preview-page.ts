@@ -30,7 +30,7 @@ export const PREVIEW_SORT_FIELDS = [
   'currency',
 ] as const;
 export type PreviewSortField = (typeof PREVIEW_SORT_FIELDS)[number];
-export const PREVIEW_SHOW = ['all', 'eligible', 'excluded'] as const;
+export const PREVIEW_SHOW = ['all', 'eligible', 'excluded', 'highValue'] as const;
 
 export interface PreviewPageOptions {
   offset: number;
@@ -48,10 +48,24 @@ export interface FxPair {
   missing: number;
 }
 
+/**
+ * The eligible payouts at or above their high-value threshold: any one of them makes the batch need
+ * two approvers holding batches.approve_high_value (thresholds.ts). Shown before creation.
+ */
+export interface HighValueSummary {
+  /** How many eligible rows are high value. */
+  count: number;
+  /** The first of them (by affiliate), for the line above the create button. */
+  rows: { affiliateId: string; name: string; amountMinor: string; currency: string }[];
+}
+
+const HIGH_VALUE_LISTED = 20;
+
 export interface PreviewPage extends Omit<Preview, 'rows'> {
   /** Affiliates considered (every row of the preview). */
   considered: number;
   fxPairs: FxPair[];
+  highValue: HighValueSummary;
   /** Rows matching `show` and `search`; `rows` is the page of them. */
   total: number;
   rows: PreviewRow[];
@@ -154,6 +168,7 @@ export function pagePreview(preview: Preview, o: PreviewPageOptions): PreviewPag
     ...summary,
     considered: all.length,
     fxPairs: fxPairs(preview),
+    highValue: highValueOf(preview),
     total: chosen.length,
     rows: chosen.slice(o.offset, o.offset + o.limit),
   };
@@ -180,7 +195,7 @@ function ordered(preview: Preview, o: PreviewPageOptions): PreviewRow[] {
   }
   let chosen = preview.rows.filter(
     (r) =>
-      (o.show === 'eligible' ? r.eligible : o.show === 'excluded' ? !r.eligible : true) &&
+      shows(o.show, r) &&
       (term === '' ||
         r.affiliateId.toLowerCase().includes(term) ||
         r.name.toLowerCase().includes(term)),
@@ -194,6 +209,37 @@ function ordered(preview: Preview, o: PreviewPageOptions): PreviewRow[] {
   remembered.set(key, chosen);
   if (remembered.size > REMEMBERED_ORDERS) remembered.delete(remembered.keys().next().value!);
   return chosen;
+}
+
+function shows(show: PreviewPageOptions['show'], r: PreviewRow): boolean {
+  if (show === 'eligible') return r.eligible;
+  if (show === 'excluded') return !r.eligible;
+  if (show === 'highValue') return r.eligible && r.highValue;
+  return true;
+}
+
+const highValueKept = new WeakMap<Preview, HighValueSummary>();
+
+/** The preview's eligible high-value rows, counted once per preview (every page carries them). */
+function highValueOf(preview: Preview): HighValueSummary {
+  const known = highValueKept.get(preview);
+  if (known) return known;
+  const high = preview.rows.filter((r) => r.eligible && r.highValue);
+  const summary = {
+    count: high.length,
+    rows: high
+      .slice()
+      .sort((a, b) => (a.affiliateId < b.affiliateId ? -1 : a.affiliateId > b.affiliateId ? 1 : 0))
+      .slice(0, HIGH_VALUE_LISTED)
+      .map((r) => ({
+        affiliateId: r.affiliateId,
+        name: r.name,
+        amountMinor: r.amountMinor,
+        currency: r.currency,
+      })),
+  };
+  highValueKept.set(preview, summary);
+  return summary;
 }
 
 const pairsOf = new WeakMap<Preview, FxPair[]>();

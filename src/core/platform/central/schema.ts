@@ -333,6 +333,21 @@ export const payoutBatches = pgTable(
     submittedBy: uuid('submitted_by').references(() => operators.id),
     submittedAt: ts('submitted_at'),
     /**
+     * The eligible affiliates the maker left out, decided with the batch: each with its amount,
+     * the maker's reason, who and when (`[{affiliateId, name, amountMinor, currency, reason, by,
+     * at}]`), so the checker sees what is not paid and why.
+     */
+    leftOut: jsonb('left_out')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /**
+     * The last rejection while it stands: who, when, why. Cleared when the batch is submitted
+     * again; the audit trail keeps it as history.
+     */
+    rejectedBy: uuid('rejected_by').references(() => operators.id),
+    rejectedAt: ts('rejected_at'),
+    rejectionReason: text('rejection_reason'),
+    /**
      * Execution lease: one executor at a time. `lease_token` only ever grows (fencing token): a
      * stale executor's writes carry an old token and are refused.
      */

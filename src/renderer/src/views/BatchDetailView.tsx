@@ -1,6 +1,7 @@
 /**
- * One batch: what it holds (content hash, totals, maker), who approved it, what may be done with
- * it now and why not, its execution (live progress, then succeeded/failed), and its payouts. While
+ * One batch: what it holds (content hash, totals, maker, the maker's note), a rejection while it
+ * stands, who approved it, what may be done with it now and why not, what the maker left out and
+ * why, its execution (live progress, then succeeded/failed), and its payouts. While
  * it is executing the batch is read again every 2 s and the payouts grid follows.
  */
 import { useState } from 'react';
@@ -9,6 +10,7 @@ import { Card, ErrorLine, Page } from '../components/Panel';
 import { useConsole } from '../store';
 import { BatchActions } from './batch/BatchActions';
 import { BatchApprovals } from './batch/BatchApprovals';
+import { LeftOutCard, RejectionBanner } from './batch/BatchConversation';
 import { BatchFacts } from './batch/BatchFacts';
 import { BatchPayoutsGrid, type BatchPayout } from './batch/BatchPayoutsGrid';
 import { ExecutionPanel } from './batch/ExecutionPanel';
@@ -71,6 +73,7 @@ export function BatchDetailView() {
         <p className="muted">{shown.loading ? 'Loading…' : ''}</p>
       ) : (
         <div className="batch-detail">
+          <RejectionBanner batch={batch} />
           <div className="batch-top">
             <BatchFacts batch={batch} />
             <BatchApprovals batch={batch} />
@@ -81,6 +84,7 @@ export function BatchDetailView() {
               onChanged={shown.reload}
             />
           </div>
+          <LeftOutCard batch={batch} />
           {(running || execution || AFTER_EXECUTION.has(batch.status)) && (
             <ExecutionPanel batch={batch} execution={execution} asOf={shown.askedAt} />
           )}

@@ -1,9 +1,10 @@
 /**
- * Batches: the recent payout batches with their state, what they pay and who must still approve
- * them. A row opens the batch (click or Enter). One `batch.list` carries it all: the summary, the
- * maker and the valid approvals of every listed batch.
+ * Batches: the recent payout batches with their state, what they pay, the maker's note and who
+ * must still approve them; the "Awaiting my approval" tab keeps only those this operator may
+ * approve now (batch.list awaitingMe). A row opens the batch (click or Enter). One `batch.list`
+ * carries it all: the summary, the maker and the valid approvals of every listed batch.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
 import { useQuery } from '../api';
 import { Grid } from '../components/Grid';
@@ -29,13 +30,24 @@ interface BatchRow {
   totalText: string;
   createdBy?: string | null;
   approvals?: string;
+  note: string;
 }
+
+/** The hint the dashboard leaves (store's batchesStatus) to open the approvals inbox. */
+export const AWAITING_ME = 'AWAITING_ME';
 
 export function BatchesView() {
   const go = useConsole((s) => s.go);
-  const [status, setStatus] = useState('');
+  // The dashboard's links open this view on a status, or on the inbox: taken once, then cleared.
+  const hint = useConsole((s) => s.batchesStatus);
+  const [status, setStatus] = useState(hint && hint !== AWAITING_ME ? hint : '');
+  const [awaiting, setAwaiting] = useState(hint === AWAITING_ME);
+  useEffect(() => {
+    if (hint !== null) useConsole.setState({ batchesStatus: null });
+  }, [hint]);
   const list = useQuery('batch.list', {
     ...(status ? { status: status as (typeof BATCH_STATES)[number] } : {}),
+    ...(awaiting ? { awaitingMe: true } : {}),
     limit: 500,
   });
 
@@ -56,12 +68,13 @@ export function BatchesView() {
           totalText: sums.map((s) => money(s.amountMinor, s.currency)).join(' · '),
           createdBy: b.createdBy,
           approvals: `${b.approvedBy.length} / ${b.requiredApprovals}${b.approvedBy.length > 0 ? ` (${b.approvedBy.join(', ')})` : ''}`,
+          note: `${b.rejected ? '[rejected] ' : ''}${b.note ?? ''}`,
         };
       }),
     [list.data],
   );
 
-  // Flex widths over minimums: the nine columns fill the grid at 1440 px without a scrollbar.
+  // Flex widths over minimums: the ten columns fill the grid at 1440 px without a scrollbar.
   const columns = useMemo<ColDef<BatchRow>[]>(
     () => [
       { field: 'number', headerName: 'Batch', flex: 1.2, minWidth: 135, cellClass: 'mono-cell' },
@@ -108,6 +121,7 @@ export function BatchesView() {
         minWidth: 110,
         tooltipField: 'approvals',
       },
+      { field: 'note', headerName: 'Note', flex: 1.5, minWidth: 140, tooltipField: 'note' },
     ],
     [],
   );
@@ -120,6 +134,28 @@ export function BatchesView() {
       testId="view-batches"
       actions={
         <>
+          <span className="tabs" role="tablist">
+            <button
+              type="button"
+              role="tab"
+              aria-selected={!awaiting}
+              className={`btn${awaiting ? '' : ' active'}`}
+              onClick={() => setAwaiting(false)}
+              data-testid="batches-tab-all"
+            >
+              All batches
+            </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={awaiting}
+              className={`btn${awaiting ? ' active' : ''}`}
+              onClick={() => setAwaiting(true)}
+              data-testid="batches-tab-awaiting"
+            >
+              Awaiting my approval
+            </button>
+          </span>
           <Select
             label="Status"
             value={status}
@@ -138,7 +174,7 @@ export function BatchesView() {
       <p className="muted small">
         {list.loading && !list.data
           ? 'Loading…'
-          : `${count(rows.length)} batch${rows.length === 1 ? '' : 'es'}, newest first.`}{' '}
+          : `${count(rows.length)} batch${rows.length === 1 ? '' : 'es'}${awaiting ? ' awaiting your approval' : ''}, newest first.`}{' '}
         Click a batch or press Enter to open it.
       </p>
       <div className="fill">
@@ -154,7 +190,11 @@ export function BatchesView() {
           rowClass="clickable"
           loading={list.loading && !list.data}
           overlayNoRowsTemplate={
-            status ? `No ${status} batch` : 'No batch yet: build one in the batch builder'
+            awaiting
+              ? 'No batch awaits your approval'
+              : status
+                ? `No ${status} batch`
+                : 'No batch yet: build one in the batch builder'
           }
         />
       </div>

@@ -2,8 +2,9 @@
  * Batch builder: choose what to pay (currency, provider, cutoff, optionally named affiliates),
  * preview it — every affiliate included or excluded with the reason, paged at the source (the
  * page holds the totals and a block of rows, never the whole preview) — give FX rates where the
- * preview needs them, leave rows out if wanted (a short list create takes as is), and create the
- * batch from exactly those filters.
+ * preview needs them, leave rows out if wanted (a short list create takes as is, each with the
+ * reason the checker will read), see how many approvals the batch will need and which payouts make
+ * it high-value, and create the batch from exactly those filters.
  * Creating from a preview that no longer matches the filters is refused here: preview again first.
  */
 import { useCallback, useMemo, useState } from 'react';
@@ -14,7 +15,9 @@ import { count } from '../format';
 import { useConsole } from '../store';
 import { BuilderFiltersForm } from './builder/BuilderFiltersForm';
 import { FxRatesForm, type FxNeed } from './builder/FxRatesForm';
+import { ApprovalsNeeded } from './builder/ApprovalsNeeded';
 import { IncludedTotals } from './builder/IncludedTotals';
+import { LeftOutReasons, reasonsMissing } from './builder/LeftOutReasons';
 import { PreviewGrid } from './builder/PreviewGrid';
 import { RecalculateCommissions } from './builder/RecalculateCommissions';
 import { useDebounced } from './common/useDebounced';
@@ -38,7 +41,8 @@ export function BuilderView() {
   // The operator's own exclusions: the rows they unticked (a short list, whatever the preview's
   // size).
   const [leftOut, setLeftOut] = useState<ReadonlyMap<string, PreviewRow>>(new Map());
-  const [show, setShow] = useState<'all' | 'eligible' | 'excluded'>('all');
+  const [reasons, setReasons] = useState<Record<string, string>>({});
+  const [show, setShow] = useState<'all' | 'eligible' | 'excluded' | 'highValue'>('all');
   const [search, setSearch] = useState('');
   const term = useDebounced(search, 300);
   const [shown, setShown] = useState<number | null>(null);
@@ -108,7 +112,14 @@ export function BuilderView() {
     try {
       const result = await call('batch.create', {
         ...preview.input,
-        ...(leftOut.size > 0 ? { leftOut: [...leftOut.keys()] } : {}),
+        ...(leftOut.size > 0
+          ? {
+              leftOut: [...leftOut.keys()].map((affiliateId) => ({
+                affiliateId,
+                reason: (reasons[affiliateId] ?? '').trim(),
+              })),
+            }
+          : {}),
         ...(note.trim() ? { note: note.trim() } : {}),
       });
       announce(result);
@@ -139,7 +150,7 @@ export function BuilderView() {
       ? 'the filters or FX rates changed since the preview: preview again'
       : preview.result.eligibleCount - leftOut.size <= 0
         ? 'no affiliate is included'
-        : null;
+        : reasonsMissing(leftOut, reasons);
 
   return (
     <Page
@@ -188,8 +199,9 @@ export function BuilderView() {
           <div className="card builder-bottom">
             <IncludedTotals preview={preview.result} leftOut={leftOut} />
             <div className="builder-create">
+              <ApprovalsNeeded preview={preview.result} leftOut={leftOut} />
               <label>
-                Note (optional)
+                Note for the checker (optional)
                 <input
                   type="text"
                   maxLength={500}
@@ -210,6 +222,11 @@ export function BuilderView() {
                 Create batch
               </Action>
             </div>
+            <LeftOutReasons
+              leftOut={leftOut}
+              reasons={reasons}
+              onChange={(id, reason) => setReasons((r) => ({ ...r, [id]: reason }))}
+            />
           </div>
           <div className="row builder-grid-tools">
             <label className="inline">
@@ -222,6 +239,7 @@ export function BuilderView() {
                 <option value="all">every affiliate</option>
                 <option value="eligible">eligible only</option>
                 <option value="excluded">excluded only</option>
+                <option value="highValue">high-value only</option>
               </select>
             </label>
             <input

@@ -1,6 +1,6 @@
 /**
  * Dashboard: the state of the treasury at a glance, refreshed every 5 s — payouts that need a
- * person (the exception queue's figures), what is payable per currency, batches by status,
+ * person (the exception queue's figures), the batches awaiting my approval, what is payable per currency, batches by status,
  * executions in progress (live), recent failures, provider balances, and security events waiting
  * for an administrator.
  */
@@ -11,6 +11,7 @@ import { Grid, moneyColumn, type ColDef } from '../components/Grid';
 import { Card, ErrorLine, Page } from '../components/Panel';
 import { ago, count, money, when } from '../format';
 import { useConsole, useGate } from '../store';
+import { AwaitingMe } from './dashboard/AwaitingMe';
 import { Executions } from './dashboard/Executions';
 import { AlertCard } from './exceptions/AlertCard';
 import { gridHeight } from './gridHeight';
@@ -92,6 +93,9 @@ export function DashboardView() {
       ) : (
         <div className="dash">
           <AlertCard />
+          <Card title="Awaiting my approval" testId="dash-awaiting">
+            <AwaitingMe refreshMs={REFRESH_MS} />
+          </Card>
           <Card title="Payable now, per currency" testId="dash-payables">
             <PayableTotals payables={d.payables} />
           </Card>

@@ -1,4 +1,7 @@
-/** What the batch is: state, content hash (what approvers bind to), totals, maker and dates. */
+/**
+ * What the batch is: state, the maker's note, content hash (what approvers bind to), totals, maker
+ * and dates.
+ */
 import { Card } from '../../components/Panel';
 import { count, when } from '../../format';
 import { StatusPill } from '../common/StatusPill';
@@ -21,6 +24,12 @@ export function BatchFacts({ batch }: { batch: BatchShown }) {
               <StatusPill status={batch.status} testId="batch-status" />
             </td>
           </tr>
+          {batch.note && (
+            <tr>
+              <th>Maker's note</th>
+              <td data-testid="batch-note">{batch.note}</td>
+            </tr>
+          )}
           <tr>
             <th>Content hash</th>
             <td>

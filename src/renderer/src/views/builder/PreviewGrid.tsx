@@ -5,7 +5,8 @@
  * carry an "include" tick (Space toggles it from the keyboard); unticking one adds it to the
  * operator's short list of rows left out, which create takes as is. Excluded rows cannot be ticked:
  * their reasons say why. An amount sent in several transfers (above its channel's maximum) says
- * "3 parts" beside it, and the parts' amounts on hover.
+ * "3 parts" beside it, and the parts' amounts on hover. A payout at or above its high-value threshold
+ * is marked: it makes the batch need two approvals.
  */
 import type { CellKeyDownEvent, ICellRendererParams } from 'ag-grid-community';
 import type { AgGridReact } from 'ag-grid-react';
@@ -86,6 +87,25 @@ function PaysCell(p: ICellRendererParams<PreviewRow>) {
     </>
   );
 }
+
+/** An eligible payout at or above its high-value threshold: it makes the batch need 2 approvals. */
+function HighValueCell(p: ICellRendererParams<PreviewRow>) {
+  if (!p.data?.highValue) return null;
+  return (
+    <span
+      className="status tone-warn"
+      data-testid="builder-high-value"
+      title="At or above its currency's high-value threshold: the batch needs two approvers holding batches.approve_high_value"
+    >
+      high value · 2 approvals
+    </span>
+  );
+}
+
+/** High-value rows that would be paid stand out in the grid. */
+const ROW_CLASS_RULES = {
+  'high-value-row': (p: { data?: PreviewRow }) => !!p.data?.eligible && !!p.data.highValue,
+};
 
 export function PreviewGrid({
   input,
@@ -189,7 +209,7 @@ export function PreviewGrid({
         width: 140,
         cellDataType: false,
         sortable: false,
-        valueFormatter: (p) => (p.value ? 'yes (2 approvals)' : ''),
+        cellRenderer: HighValueCell,
       },
     ],
     [leftOut, onToggle],
@@ -218,6 +238,7 @@ export function PreviewGrid({
       defaultColDef={COLUMN_DEFAULTS}
       {...pagedRows(datasource, BLOCK)}
       getRowId={(p) => p.data.affiliateId}
+      rowClassRules={ROW_CLASS_RULES}
       onCellKeyDown={onCellKeyDown}
       tooltipShowDelay={400}
       localeText={{ noRowsToShow: 'No affiliate matches' }}
