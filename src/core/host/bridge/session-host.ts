@@ -15,6 +15,8 @@ import type { WorkstationDoor } from '../workstation/thread/door.js';
 import type { BridgeResult, CallName, HostInfo, ProgressEvent } from './contract.js';
 import { bridgeCallSchema, FILE_CALLS, invalid } from './envelope.js';
 
+const SESSION_OVER = new Set(['UNAUTHENTICATED', 'IP_NOT_ALLOWED']);
+
 export class BridgeSession {
   private sessionToken: string | null = null;
 
@@ -93,7 +95,9 @@ export class BridgeSession {
       return { ok: true, value: value ?? null };
     } catch (error) {
       const e = toTreasuryError(error);
-      if (name === 'session.signOut') this.sessionToken = null;
+      // The router says the session is over (ended, expired, locked out, outside the ranges): the
+      // host stops presenting it, so a reload shows the sign-in screen without asking again.
+      if (name === 'session.signOut' || SESSION_OVER.has(e.code)) this.sessionToken = null;
       return { ok: false, error: e.toJSON() };
     }
   }
@@ -108,6 +112,7 @@ export class BridgeSession {
       online: c.online,
       offlineReason: c.reason,
       credentials: this.door.credentialStore,
+      signedIn: this.signedIn,
     };
   }
 }
