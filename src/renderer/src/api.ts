@@ -38,8 +38,11 @@ export async function call<N extends CallName>(
 ): Promise<CallOutput<N>> {
   const result = await window.treasury.call(name, payload, options);
   if (!result.ok) {
-    if (result.error.code === 'UNAUTHENTICATED' && name !== 'session.signIn')
-      useConsole.getState().sessionEnded(signedOutWords(result.error.message));
+    // Once the console is back at sign-in, a late answer must not replace why (a lockout's
+    // sentence) with its own.
+    const state = useConsole.getState();
+    if (result.error.code === 'UNAUTHENTICATED' && name !== 'session.signIn' && state.manifest)
+      state.sessionEnded(signedOutWords(result.error.message));
     throw new CallFailed(result.error);
   }
   return result.value as CallOutput<N>;

@@ -61,7 +61,11 @@ function SignInForm() {
               : `Offline — ${host.offlineReason ?? 'the central store cannot be reached'}. You can sign in if you signed in here before.`
             : 'Connecting…'}
         </p>
-        {endedBecause && <p className="warning">{endedBecause}</p>}
+        {endedBecause && (
+          <p className="warning" data-testid="signin-ended">
+            {endedBecause}
+          </p>
+        )}
         <label>
           Username
           <input
