@@ -16,6 +16,7 @@ import {
   signInOffline,
   stepUpOffline,
 } from '../../../src/core/domain/operators/local-sessions.js';
+import { BridgeSession } from '../../../src/core/host/bridge/session-host.js';
 import { drivers } from '../../support/pg.js';
 import {
   ADMIN_PASSWORD,
@@ -181,6 +182,43 @@ for (const driver of drivers()) {
       expect(
         await t.call('operators.unlock', { username: 'stepper', reason: 'again' }),
       ).toMatchObject({ changed: false });
+    });
+
+    it('the host says whether it holds a session; showing sign-in audits nothing', async () => {
+      const auditCount = async () =>
+        Number(
+          (
+            await rows<{ n: number }>(
+              t.ws.central.db,
+              sql`SELECT count(*)::int AS n FROM audit_log`,
+            )
+          )[0]!.n,
+        );
+      const bridge = new BridgeSession(t.ws, () => undefined);
+      const before = await auditCount();
+      // What the console does on load without a session: the host's facts and setup.status only.
+      expect((await bridge.info('test', 'browser')).signedIn).toBe(false);
+      expect(await bridge.call({ name: 'setup.status', payload: {} })).toMatchObject({ ok: true });
+      expect(await auditCount()).toBe(before);
+      expect(
+        await bridge.call({
+          name: 'session.signIn',
+          payload: { username: 'looker', password: ADMIN_PASSWORD },
+        }),
+      ).toMatchObject({ ok: true });
+      expect((await bridge.info('test', 'browser')).signedIn).toBe(true);
+      // The session ended elsewhere (disabled): the first refusal drops it from the host.
+      await t.call('operators.setStatus', {
+        username: 'looker',
+        status: 'disabled',
+        reason: 'test',
+      });
+      expect(await bridge.call({ name: 'batch.list', payload: {} })).toMatchObject({
+        ok: false,
+        error: { code: 'UNAUTHENTICATED' },
+      });
+      expect((await bridge.info('test', 'browser')).signedIn).toBe(false);
+      await t.call('operators.setStatus', { username: 'looker', status: 'active', reason: 'back' });
     });
 
     it('offline: the same order, tries left and lockout against the cached verifier', async () => {
