@@ -102,7 +102,7 @@ for (const driver of drivers()) {
         ok: false,
         kind: 'locked',
         lockedUntil,
-        reason: `locked after too many wrong passwords until ${lockedUntil}`,
+        reason: `too many wrong passwords: locked until ${lockedUntil}`,
       });
       expect(await signIn('gone')).toMatchObject({ ok: false, kind: 'disabled' });
       const [audited] = await rows<{ after: { kind: string } }>(

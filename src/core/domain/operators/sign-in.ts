@@ -60,7 +60,7 @@ export const refusals = {
   locked: (until: Date): Refusal => ({
     ok: false,
     kind: 'locked',
-    reason: `locked after too many wrong passwords until ${until.toISOString()}`,
+    reason: `too many wrong passwords: locked until ${until.toISOString()}`,
     lockedUntil: until.toISOString(),
   }),
   disabled: (username: string, status: string): Refusal => ({
