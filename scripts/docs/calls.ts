@@ -16,9 +16,9 @@ export interface CallDoc {
 export const CALL_DOCS: Record<string, CallDoc> = {
   // Sessions and setup
   'operators.bootstrap': { summary: 'Creates the first super-admin on a central store that has no operator yet; refused with ALREADY_INITIALISED afterwards.', cli: ['init'] },
-  'session.signIn': { summary: 'Signs an operator in with username and password (IP ranges and lockout checked); the token stays in the host.', cli: ['login'] },
+  'session.signIn': { summary: 'Signs an operator in with username and password (the password first, then lockout, status and IP ranges; a refusal says which); the token stays in the host.', cli: ['login'] },
   'session.signOut': { summary: 'Ends a session.', cli: ['logout'] },
-  'session.stepUp': { summary: 'Confirms the password within a session: approve, execute, retry and credential changes need it within the last 5 minutes.', sentBy: 'the CLI before a step-up call; the console\'s step-up dialog' },
+  'session.stepUp': { summary: 'Confirms the password within a session: approve, execute, retry and credential changes need it within the last 5 minutes; a wrong one says the tries left before the lockout.', sentBy: 'the CLI before a step-up call; the console\'s step-up dialog' },
   'session.whoami': { summary: 'The signed-in operator: id, username, role.', cli: ['whoami', 'login'] },
   'setup.status': { summary: 'Whether the central store has any operator yet (public: the sign-in screen and `init` ask it).', cli: ['init'] },
   'operators.create': { summary: 'Adds an operator with a role (never above your own) and an initial password.', cli: ['operators add'] },
@@ -26,6 +26,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'cache.authorize': { summary: 'Authorises and audits maintenance of a workstation\'s local cache (rebuild, key rotation) before the workstation does it on its own files.', sentBy: 'the workstation, for `cache.rebuild` and (online) `cache.rekey`' },
   'operators.setRole': { summary: 'Changes an operator\'s role (never above your own, never your own downwards, never the last super_admin).', cli: ['operators role'] },
   'operators.setStatus': { summary: 'Disables an operator (their sessions end at once) or enables one again (clearing a lockout), with a reason.', cli: ['operators disable', 'operators enable'] },
+  'operators.unlock': { summary: 'Unlocks an operator locked out by wrong passwords (clears the failed attempts and the lockout), with a reason; not oneself, not someone ranked above.', cli: ['operators unlock'] },
   'operators.list': { summary: 'Every operator with role, status and lockout.', cli: ['operators list'] },
   'ip.allow': { summary: 'Adds an IP range (IPv4 or IPv6 CIDR) for a role or an operator; refused when it would lock you out.', cli: ['operators ip allow'] },
   'ip.remove': { summary: 'Removes an IP allowlist entry; refused when it would lock you out.', cli: ['operators ip remove'] },

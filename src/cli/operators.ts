@@ -7,7 +7,9 @@ import { readSecret } from './prompt.js';
 export function registerOperatorCommands(program: Command, run: Run<CliHost>): void {
   const operators = program
     .command('operators')
-    .description('operators: add, list, roles, enable or disable (with a reason), IP allowlists');
+    .description(
+      'operators: add, list, roles, enable or disable (with a reason), unlock, IP allowlists',
+    );
   operators
     .command('add')
     .description('add an operator (password from TREASURY_NEW_PASSWORD or a prompt)')
@@ -107,6 +109,29 @@ export function registerOperatorCommands(program: Command, run: Run<CliHost>): v
       run(async (cli, id: unknown) => {
         const r = await cli.call('ip.remove', { id });
         print(cli, r, () => out(`Removed ${String(id)}.`));
+      }),
+    );
+  operators
+    .command('unlock')
+    .description(
+      'unlock an operator locked out by wrong passwords (clears the failed attempts; not yourself)',
+    )
+    .argument('<username>', 'the operator')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(
+      run(async (cli, username: unknown, opts: unknown) => {
+        const r = await cli.call<{
+          username: string;
+          changed: boolean;
+          lockedUntil: string | null;
+        }>('operators.unlock', { username, reason: (opts as { reason: string }).reason });
+        print(cli, r, () =>
+          out(
+            r.changed
+              ? `${r.username} is unlocked${r.lockedUntil ? ` (was locked until ${r.lockedUntil})` : ''}.`
+              : `${r.username} is not locked.`,
+          ),
+        );
       }),
     );
   for (const [name, status] of [

@@ -41,6 +41,7 @@ const CATALOG = [
   backup.backupCentral,
   roles.setRole,
   roles.setStatus,
+  roles.unlock,
   roles.list,
   access.allow,
   access.remove,

@@ -88,12 +88,16 @@ export function App() {
   // Progress of long calls streams from the host for as long as the console is open.
   useEffect(() => window.treasury.onProgress((e) => useConsole.getState().onProgress(e)), []);
   // Host facts first (online/offline shows on the sign-in screen too); a session the host still
-  // holds (a reload) is picked up again.
+  // holds (a reload) is picked up again. Only then is the manifest asked for: without a session it
+  // would be refused, and every visit to the sign-in screen would leave a denial in the audit log.
   useEffect(() => {
-    void window.treasury.info().then((h) => useConsole.getState().setHost(h));
-    call('console.manifest', {})
-      .then((m) => useConsole.getState().signedIn(m))
-      .catch(() => undefined);
+    void window.treasury.info().then((h) => {
+      useConsole.getState().setHost(h);
+      if (h.signedIn)
+        call('console.manifest', {})
+          .then((m) => useConsole.getState().signedIn(m))
+          .catch(() => undefined);
+    });
   }, []);
 
   return (

@@ -23,6 +23,13 @@ export class CallFailed extends Error {
   }
 }
 
+/**
+ * Why the session ended, for the sign-in screen: the router's "not signed in" speaks to CLI users
+ * (run `treasury login`); the console says it in its own words.
+ */
+const signedOutWords = (message: string) =>
+  /treasury login/.test(message) ? 'You are signed out: sign in to continue.' : message;
+
 /** Calls the router; throws CallFailed with the router's error when it refuses. */
 export async function call<N extends CallName>(
   name: N,
@@ -31,17 +38,55 @@ export async function call<N extends CallName>(
 ): Promise<CallOutput<N>> {
   const result = await window.treasury.call(name, payload, options);
   if (!result.ok) {
-    if (result.error.code === 'UNAUTHENTICATED' && name !== 'session.signIn')
-      useConsole.getState().sessionEnded(result.error.message);
+    // Once the console is back at sign-in, a late answer must not replace why (a lockout's
+    // sentence) with its own.
+    const state = useConsole.getState();
+    if (result.error.code === 'UNAUTHENTICATED' && name !== 'session.signIn' && state.manifest)
+      state.sessionEnded(signedOutWords(result.error.message));
     throw new CallFailed(result.error);
   }
   return result.value as CallOutput<N>;
 }
 
 /**
+ * A refused sign-in or step-up (core/domain/operators/sign-in.ts): why, for the console's words.
+ */
+export interface Refusal {
+  ok: false;
+  kind?: 'credentials' | 'locked' | 'disabled' | 'address';
+  reason: string;
+  lockedUntil?: string;
+  triesLeft?: number;
+}
+
+/** When a lockout ends, in the console's own UTC notation. */
+const until = (iso: string | undefined) =>
+  iso ? `${new Date(iso).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'later';
+
+/** A refused sign-in or step-up in words for the person at the console. */
+export function describeRefusal(r: Refusal): string {
+  switch (r.kind) {
+    case 'locked':
+      return `This operator is locked after too many wrong passwords until ${until(r.lockedUntil)}. An administrator can unlock it sooner.`;
+    case 'disabled':
+      return 'This operator is disabled. An administrator can enable it again.';
+    case 'address':
+      return 'Signing in from this address is not allowed for this operator. Ask an administrator about the allowed addresses.';
+    case 'credentials':
+      return r.triesLeft !== undefined
+        ? `Wrong password: ${r.triesLeft} ${r.triesLeft === 1 ? 'try' : 'tries'} left before this operator is locked.`
+        : 'The username or password is wrong.';
+    default:
+      return r.reason || 'The username or password is wrong.';
+  }
+}
+
+/**
  * Approve, execute, retry and credential changes need a recent password confirmation. The call is
  * tried; on STEP_UP_REQUIRED the operator is asked for their password (a dialog), and the call is
- * sent again with the same command id (applied at most once).
+ * sent again with the same command id (applied at most once). A wrong password keeps the dialog
+ * open with the error and the tries left; a lockout closes it and the console returns to sign-in,
+ * saying until when.
  */
 export async function callWithStepUp<N extends CallName>(
   name: N,
@@ -53,13 +98,35 @@ export async function callWithStepUp<N extends CallName>(
     return await call(name, payload, { ...options, id });
   } catch (error) {
     if (!(error instanceof CallFailed) || error.code !== 'STEP_UP_REQUIRED') throw error;
-    for (;;) {
-      const password = await useConsole.getState().askPassword(error.message);
-      if (password === null) throw error;
-      const stepped = await window.treasury.call('session.stepUp', { password });
-      if (stepped.ok && (stepped.value as { ok?: boolean }).ok !== false) break;
-    }
+    await confirmPassword(error);
     return call(name, payload, { ...options, id });
+  }
+}
+
+/** Asks for the password until it is confirmed; throws when cancelled, locked out or signed out. */
+async function confirmPassword(asked: CallFailed): Promise<void> {
+  const state = useConsole.getState();
+  let problem: string | null = null;
+  try {
+    for (;;) {
+      const password = await state.askPassword(asked.message, problem);
+      if (password === null) throw asked;
+      // Through `call`: a session already over (UNAUTHENTICATED) returns the console to sign-in.
+      const stepped = (await call('session.stepUp', { password })) as { ok: true } | Refusal;
+      if (stepped.ok) return;
+      if (stepped.kind === 'locked') {
+        state.sessionEnded(describeRefusal(stepped));
+        throw new CallFailed({
+          code: 'UNAUTHENTICATED',
+          kind: 'user',
+          message: describeRefusal(stepped),
+          problems: [],
+        });
+      }
+      problem = describeRefusal(stepped);
+    }
+  } finally {
+    useConsole.getState().closePassword();
   }
 }
 

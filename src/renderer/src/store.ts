@@ -32,8 +32,14 @@ export interface Notice {
   text: string;
 }
 
+/**
+ * The step-up dialog: why it asks, what went wrong with the last password (wrong, tries left), and
+ * whether the password given is being checked (the dialog stays open until the answer).
+ */
 interface PasswordPrompt {
   reason: string;
+  error: string | null;
+  checking: boolean;
   resolve(password: string | null): void;
 }
 
@@ -80,8 +86,11 @@ export interface ConsoleState {
   endProgress(callId: string): void;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
-  askPassword(reason: string): Promise<string | null>;
+  /** Opens (or keeps open, with `error`) the step-up dialog; resolves with the password or null. */
+  askPassword(reason: string, error?: string | null): Promise<string | null>;
+  /** The operator's answer; a password keeps the dialog open (checking) until closePassword. */
   answerPassword(password: string | null): void;
+  closePassword(): void;
 }
 
 let noticeId = 0;
@@ -170,13 +179,18 @@ export const useConsole = create<ConsoleState>((set, get) => ({
     if (kind !== 'error') setTimeout(() => get().dismiss(id), 6000);
   },
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
-  askPassword: (reason) =>
+  askPassword: (reason, error = null) =>
     new Promise<string | null>((resolve) => {
       get().prompt?.resolve(null);
-      set({ prompt: { reason, resolve } });
+      set({ prompt: { reason, error, checking: false, resolve } });
     }),
   answerPassword: (password) => {
-    get().prompt?.resolve(password);
+    const prompt = get().prompt;
+    prompt?.resolve(password);
+    set({ prompt: password === null || !prompt ? null : { ...prompt, checking: true } });
+  },
+  closePassword: () => {
+    get().prompt?.resolve(null);
     set({ prompt: null });
   },
 }));

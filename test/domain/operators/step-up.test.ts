@@ -84,7 +84,12 @@ for (const driver of drivers()) {
       expect(JSON.stringify(denied!.after)).toMatch(/confirm their password/);
 
       expect(await raw('session.stepUp', { password: 'not the password at all' }, manager)).toEqual(
-        { ok: false, reason: 'wrong password' },
+        {
+          ok: false,
+          kind: 'credentials',
+          triesLeft: 4,
+          reason: 'wrong password: 4 tries left before the lockout',
+        },
       );
       const [op] = await rows<{ failed_attempts: number }>(
         t.ws.central.db,
@@ -119,7 +124,7 @@ for (const driver of drivers()) {
       for (let i = 1; i <= 4; i++)
         expect(
           await raw('session.stepUp', { password: `wrong password number ${i}` }, victim),
-        ).toEqual({ ok: false, reason: 'wrong password' });
+        ).toMatchObject({ ok: false, kind: 'credentials', triesLeft: 5 - i });
       const fifth = await raw<{ ok: boolean; reason: string }>(
         'session.stepUp',
         { password: 'wrong password number 5' },

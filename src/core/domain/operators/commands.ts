@@ -9,18 +9,27 @@ import {
   signedIn,
   STEP_UP_WINDOW_MS,
   tokenHash,
+  type ActorContext,
   type HandlerContext,
 } from '../../platform/kernel/router.js';
 import { TreasuryError } from '../../shared/errors.js';
 import { checkOperatorAddress } from '../access/ranges.js';
 import { ROLES, roleRank } from '../../shared/permissions.js';
 import { rememberSecret } from '../../platform/log/logger.js';
-import { failedSignInHits, gate, newAddressHits } from '../security/rules.js';
+import { failedSignInHits, gate, lockoutHit, newAddressHits } from '../security/rules.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
-import { lockedUntil, type SignInResult } from './sign-in.js';
+import {
+  isLocked,
+  lockedUntil,
+  refusals,
+  triesLeft,
+  type Refusal,
+  type SignInResult,
+  type StepUpResult,
+} from './sign-in.js';
 import { endLocalSession, signInOffline, stepUpOffline } from './local-sessions.js';
 
-export type { SignInResult };
+export type { Refusal, SignInResult, StepUpResult };
 
 const username = z
   .string()
@@ -69,7 +78,8 @@ export const bootstrap = defineCommand({
 
 /**
  * Sign-in returns failures as a result rather than throwing, so that the failed-attempt counter and
- * the lockout commit together with their audit entry.
+ * the lockout commit together with their audit entry. The password is checked before the
+ * operator's state (sign-in.ts says why): with a wrong one, every refusal is the generic one.
  */
 export const signIn = defineCommand({
   name: 'session.signIn',
@@ -82,24 +92,21 @@ export const signIn = defineCommand({
   }),
   async run(ctx, input): Promise<SignInResult> {
     const op = await operatorSigningIn(ctx, input.username);
-    const generic = 'unknown username or wrong password';
     if (!op) {
       await hashPassword(input.password); // same cost as a real check: no user enumeration by timing
-      return refuseSignIn(ctx, input.username, generic, null);
+      return refuseSignIn(ctx, input.username, refusals.credentials(), null);
     }
-    const refuse = (reason: string) => refuseSignIn(ctx, input.username, reason, op);
-    if (op.status !== 'active') return refuse(`operator ${op.username} is ${op.status}`);
-    if (op.locked_until && new Date(op.locked_until).getTime() > ctx.now.getTime()) {
-      return refuse(
-        `too many failed sign-ins: locked until ${new Date(op.locked_until).toISOString()}`,
-      );
-    }
+    const refuse = (refusal: Refusal) => refuseSignIn(ctx, input.username, refusal, op);
+    const locked = isLocked(op.locked_until, ctx.now);
     if (!(await verifyPassword(input.password, op.password_hash))) {
-      await countFailure(ctx, op);
-      return refuse(generic);
+      // Counted against an active operator not locked yet; a locked one's lockout is not extended.
+      if (op.status === 'active' && !locked) await countFailure(ctx, op);
+      return refuse(refusals.credentials());
     }
+    if (op.status !== 'active') return refuse(refusals.disabled(op.username, op.status));
+    if (locked) return refuse(refusals.locked(new Date(op.locked_until!)));
     const ip = await checkOperatorAddress(ctx, op);
-    if (!ip.allowed) return refuse(`sign-in refused: ${ip.reason}`);
+    if (!ip.allowed) return refuse(refusals.address(ip.reason));
     // The address the session comes from: the server's view when there is one, else the
     // workstation's. (the host's own knowledge of the caller first, e.g. the browser host's peer
     // address).
@@ -111,8 +118,8 @@ export const signIn = defineCommand({
     );
     return openSession(ctx, op, address);
   },
-  // Offline: against the operator as last synced, with the same lockout and IP binding
-  // (local-sessions.ts).
+  // Offline: against the operator as last synced, with the same order of checks, lockout and IP
+  // binding (local-sessions.ts).
   offline: (ctx, input) =>
     signInOffline(ctx.cache, input.username, input.password, ctx.now, ctx.addresses),
 });
@@ -146,7 +153,7 @@ async function operatorSigningIn(
 async function refuseSignIn(
   ctx: HandlerContext,
   username: string,
-  reason: string,
+  refusal: Refusal,
   op: { id: string; username: string } | null,
 ): Promise<SignInResult> {
   if (op) await gate(ctx, await failedSignInHits(ctx.tx, op, ctx.now), op.id);
@@ -154,18 +161,27 @@ async function refuseSignIn(
     action: 'session.signIn.failed',
     entityType: 'operator',
     entityId: op?.id ?? null,
-    after: { username, reason },
+    after: { username, reason: refusal.reason, kind: refusal.kind },
   });
-  return { ok: false, reason };
+  return refusal;
 }
 
-/** A wrong password: one more failure, and the lockout once there are too many. */
-async function countFailure(ctx: HandlerContext, op: SigningIn): Promise<void> {
+/**
+ * A wrong password (sign-in or step-up): one more failure, and once there are too many the lockout
+ * with its security event. Returns the count and the lockout (null: none yet).
+ */
+async function countFailure(
+  ctx: HandlerContext,
+  op: { id: string; username: string; failed_attempts: number },
+  via: 'sign-in' | 'step-up' = 'sign-in',
+): Promise<{ attempts: number; lockUntil: Date | null }> {
   const attempts = Number(op.failed_attempts) + 1;
   const lockUntil = lockedUntil(attempts, ctx.now);
   await ctx.tx.execute(
-    sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}`,
+    sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${op.id}::uuid`,
   );
+  if (lockUntil) await gate(ctx, [lockoutHit(op, { until: lockUntil, attempts, via })], op.id);
+  return { attempts, lockUntil };
 }
 
 /** The session opened: its token (only its hash is stored), the failure count cleared, audited. */
@@ -194,7 +210,8 @@ async function openSession(
 /**
  * Step-up: the operator confirms their password inside a session before approve, execute or a
  * credential change (the router asks for it, STEP_UP_REQUIRED). A wrong password counts towards
- * the lockout like a failed sign-in; the result says so rather than throwing, so the count commits.
+ * the lockout like a failed sign-in; the result says so (with the tries left, or the lockout, which
+ * also ends the operator's sessions) rather than throwing, so the count commits.
  */
 export const stepUp = defineCommand({
   name: 'session.stepUp',
@@ -202,49 +219,49 @@ export const stepUp = defineCommand({
   secretResult: true,
   session: 'confirms',
   input: z.strictObject({ password: z.string().min(1).max(1024) }),
-  async run(ctx, input): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
+  async run(ctx, input): Promise<StepUpResult> {
     const actor = ctx.actor;
     const [op] = await rows<{ password_hash: string; failed_attempts: number }>(
       ctx.tx,
       sql`SELECT password_hash, failed_attempts FROM operators WHERE id = ${actor.operatorId}::uuid FOR UPDATE`,
     );
-    if (!op || !(await verifyPassword(input.password, op.password_hash))) {
-      const attempts = Number(op?.failed_attempts ?? 0) + 1;
-      const lockUntil = lockedUntil(attempts, ctx.now);
+    if (op && (await verifyPassword(input.password, op.password_hash))) return confirmStepUp(ctx);
+    const { attempts, lockUntil } = await countFailure(
+      ctx,
+      { id: actor.operatorId, username: actor.username, failed_attempts: op?.failed_attempts ?? 0 },
+      'step-up',
+    );
+    if (lockUntil)
       await ctx.tx.execute(
-        sql`UPDATE operators SET failed_attempts = ${attempts}, locked_until = ${lockUntil?.toISOString() ?? null}::timestamptz, updated_at = now() WHERE id = ${actor.operatorId}::uuid`,
+        sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${actor.operatorId}::uuid AND ended_at IS NULL`,
       );
-      if (lockUntil)
-        await ctx.tx.execute(
-          sql`UPDATE sessions SET ended_at = now() WHERE operator_id = ${actor.operatorId}::uuid AND ended_at IS NULL`,
-        );
-      ctx.audit({
-        action: 'session.stepUp.failed',
-        entityType: 'operator',
-        entityId: actor.operatorId,
-        after: { attempts, lockedUntil: lockUntil?.toISOString() ?? null },
-      });
-      return {
-        ok: false,
-        reason: lockUntil
-          ? `wrong password: too many failures, locked until ${lockUntil.toISOString()} and signed out`
-          : 'wrong password',
-      };
-    }
-    await ctx.tx.execute(
-      sql`UPDATE operators SET failed_attempts = 0 WHERE id = ${actor.operatorId}::uuid`,
-    );
-    await ctx.tx.execute(
-      sql`UPDATE sessions SET stepped_up_at = ${ctx.now.toISOString()}::timestamptz WHERE token_hash = ${ctx.sessionHash}`,
-    );
-    ctx.audit({ action: 'session.stepUp', entityType: 'operator', entityId: actor.operatorId });
-    return { ok: true, until: new Date(ctx.now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
+    ctx.audit({
+      action: 'session.stepUp.failed',
+      entityType: 'operator',
+      entityId: actor.operatorId,
+      after: { attempts, lockedUntil: lockUntil?.toISOString() ?? null },
+    });
+    return lockUntil
+      ? refusals.lockedByStepUp(lockUntil)
+      : refusals.wrongStepUp(triesLeft(attempts));
   },
   // Offline: against the password hash as last synced; a failure counts in the cache's record.
   offline: signedIn((ctx, input) =>
     stepUpOffline(ctx.cache, ctx.session, ctx.actor.operatorId, input.password, ctx.now),
   ),
 });
+
+/** The password confirmed: the failures cleared, this session stepped up for the window. */
+async function confirmStepUp(ctx: ActorContext): Promise<StepUpResult> {
+  await ctx.tx.execute(
+    sql`UPDATE operators SET failed_attempts = 0 WHERE id = ${ctx.actor.operatorId}::uuid`,
+  );
+  await ctx.tx.execute(
+    sql`UPDATE sessions SET stepped_up_at = ${ctx.now.toISOString()}::timestamptz WHERE token_hash = ${ctx.sessionHash}`,
+  );
+  ctx.audit({ action: 'session.stepUp', entityType: 'operator', entityId: ctx.actor.operatorId });
+  return { ok: true, until: new Date(ctx.now.getTime() + STEP_UP_WINDOW_MS).toISOString() };
+}
 
 export const signOut = defineCommand({
   name: 'session.signOut',

@@ -25,7 +25,16 @@ import {
   tokenHash,
   type Actor,
 } from '../../platform/kernel/router.js';
-import { lockedUntil, type SignInResult } from './sign-in.js';
+import {
+  GENERIC_REFUSAL,
+  isLocked,
+  lockedUntil,
+  refusals,
+  triesLeft,
+  type Refusal,
+  type SignInResult,
+  type StepUpResult,
+} from './sign-in.js';
 import { hashPassword, verifyPassword } from './password.js';
 
 interface MirroredOperator {
@@ -93,7 +102,10 @@ export async function rememberSignIn(
   })();
 }
 
-/** Sign-in against the cached verifier, for preparation while the central store is unreachable. */
+/**
+ * Sign-in against the cached verifier, for preparation while the central store is unreachable. The
+ * same order as online (sign-in.ts): the password first, then the operator's state.
+ */
 export async function signInOffline(
   cache: LocalCache,
   username: string,
@@ -101,32 +113,32 @@ export async function signInOffline(
   now: Date,
   addresses: readonly string[] = workstationAddresses(),
 ): Promise<SignInResult & { offline: true }> {
-  const generic =
-    'unknown username or wrong password (offline sign-in checks the password last used on this workstation while online)';
+  const generic = `${GENERIC_REFUSAL} (offline sign-in checks the password last used on this workstation while online)`;
   const v = cachedVerifier(cache, username);
   if (!v) {
     await hashPassword(password); // the same cost as a real check: no enumeration by timing
     return refusedOffline(
-      `${generic}; an operator must sign in online once on this workstation before signing in offline`,
+      refusals.credentials(
+        `${generic}; an operator must sign in online once on this workstation before signing in offline`,
+      ),
     );
-  }
-  if (v.locked_until !== null && Number(v.locked_until) > now.getTime()) {
-    return refusedOffline(
-      `too many failed sign-ins: offline sign-in locked until ${new Date(Number(v.locked_until)).toISOString()}`,
-    );
-  }
-  if (!(await verifyPassword(password, v.verifier))) {
-    countOfflineFailure(cache, v, now);
-    return refusedOffline(generic);
   }
   const op = mirroredOperator(cache, { id: v.operator_id });
+  const locked = isLocked(v.locked_until, now);
+  if (!(await verifyPassword(password, v.verifier))) {
+    if (op?.status === 'active' && !locked) countOfflineFailure(cache, v, now);
+    return refusedOffline(refusals.credentials(generic));
+  }
   if (!op)
     return refusedOffline(
-      `operator ${v.username} is not in this workstation's cache: sync while online first`,
+      refusals.credentials(
+        `operator ${v.username} is not in this workstation's cache: sync while online first`,
+      ),
     );
-  if (op.status !== 'active') return refusedOffline(`operator ${op.username} is ${op.status}`);
+  if (op.status !== 'active') return refusedOffline(refusals.disabled(op.username, op.status));
+  if (locked) return refusedOffline(refusals.locked(new Date(Number(v.locked_until))));
   const ip = ipVerdict(cache, op, addresses);
-  if (!ip.allowed) return refusedOffline(`sign-in refused: ${ip.reason}`);
+  if (!ip.allowed) return refusedOffline(refusals.address(ip.reason));
   return {
     ok: true,
     token: openOfflineSession(cache, op, now),
@@ -135,9 +147,8 @@ export async function signInOffline(
   };
 }
 
-const refusedOffline = (reason: string): SignInResult & { offline: true } => ({
-  ok: false,
-  reason,
+const refusedOffline = (refusal: Refusal): Refusal & { offline: true } => ({
+  ...refusal,
   offline: true,
 });
 
@@ -297,7 +308,8 @@ export function sessionOrigin(cache: LocalCache, token: string): 'central' | 'of
 
 /**
  * Offline step-up: the password checked against the cached verifier, failures counted as offline
- * sign-in failures.
+ * sign-in failures (the answer says the tries left, or the offline lockout, which ends the
+ * operator's sessions here).
  */
 export async function stepUpOffline(
   cache: LocalCache,
@@ -305,19 +317,19 @@ export async function stepUpOffline(
   operatorId: string,
   password: string,
   now: Date,
-): Promise<{ ok: true; until: string } | { ok: false; reason: string }> {
+): Promise<StepUpResult> {
   const v = cache.sqlite
     .prepare('SELECT verifier, failed_attempts FROM local_verifiers WHERE operator_id = ?')
     .get(operatorId) as { verifier: string; failed_attempts: number } | undefined;
   if (!v || !(await verifyPassword(password, v.verifier))) {
     const attempts = Number(v?.failed_attempts ?? 0) + 1;
-    const lockUntil = lockedUntil(attempts, now)?.getTime() ?? null;
+    const lockUntil = lockedUntil(attempts, now);
     cache.sqlite.transaction(() => {
       cache.sqlite
         .prepare(
           'UPDATE local_verifiers SET failed_attempts = ?, locked_until = ? WHERE operator_id = ?',
         )
-        .run(attempts, lockUntil, operatorId);
+        .run(attempts, lockUntil?.getTime() ?? null, operatorId);
       if (lockUntil !== null)
         cache.sqlite
           .prepare(
@@ -325,13 +337,9 @@ export async function stepUpOffline(
           )
           .run(now.getTime(), operatorId);
     })();
-    return {
-      ok: false,
-      reason:
-        lockUntil !== null
-          ? 'wrong password: too many failures, offline sign-in locked and signed out'
-          : 'wrong password',
-    };
+    return lockUntil
+      ? refusals.lockedByStepUp(lockUntil)
+      : refusals.wrongStepUp(triesLeft(attempts));
   }
   cache.sqlite.transaction(() => {
     cache.sqlite

@@ -142,6 +142,44 @@ export const setStatus = defineCommand({
   },
 });
 
+/**
+ * Unlocks an operator locked out by wrong passwords (or on the way to it): the failure count and the
+ * lockout are cleared, audited with the reason. The same rules as a status change: nobody unlocks
+ * an operator ranked above them, nor themselves (another administrator vouches for them). Offline
+ * lockouts on a workstation clear with that operator's next online sign-in there.
+ */
+export const unlock = defineCommand({
+  name: 'operators.unlock',
+  permission: 'admin.manage',
+  input: z.strictObject({
+    username,
+    reason: z.string().min(3, 'say why (at least 3 characters)').max(500),
+  }),
+  async run(ctx, input) {
+    const target = await loadTarget(ctx.tx, input.username);
+    await checkRoleChange(ctx.tx, ctx.actor, target, {});
+    if (target.id === ctx.actor.operatorId)
+      forbid(`${ctx.actor.username} cannot unlock themselves: another administrator must`);
+    const [before] = await rows<{ failed_attempts: number; locked_until: Date | string | null }>(
+      ctx.tx,
+      sql`SELECT failed_attempts, locked_until FROM operators WHERE id = ${target.id}::uuid`,
+    );
+    const lockedUntil = before?.locked_until ? new Date(before.locked_until).toISOString() : null;
+    if (!target.locked) return { username: target.username, changed: false, lockedUntil };
+    await ctx.tx.execute(
+      sql`UPDATE operators SET failed_attempts = 0, locked_until = NULL, updated_at = now() WHERE id = ${target.id}::uuid`,
+    );
+    ctx.audit({
+      action: 'operators.unlock',
+      entityType: 'operator',
+      entityId: target.id,
+      before: { failedAttempts: Number(before?.failed_attempts ?? 0), lockedUntil },
+      after: { failedAttempts: 0, lockedUntil: null, reason: input.reason },
+    });
+    return { username: target.username, changed: true, lockedUntil };
+  },
+});
+
 export const list = defineQuery({
   name: 'operators.list',
   permission: 'admin.manage',

@@ -4,6 +4,7 @@
  * | rule                | when                                                                  | risk   | blocks                  |
  * |---------------------|-----------------------------------------------------------------------|--------|-------------------------|
  * | failed_sign_ins     | ≥ failedSignIns.count failures for one operator within the window     | medium | (the lockout does)      |
+ * | operator_locked     | an operator locked out by wrong passwords (sign-in or step-up, online) | medium | no (the lockout itself) |
  * | new_address         | a sign-in from an address this operator never signed in from before  | medium | no                      |
  * | unusual_hour        | an approval outside business hours                                    | medium | no                      |
  * | high_value_burst    | ≥ highValueBurst.count high-value approvals by one operator in window | high   | that approval           |
@@ -280,6 +281,28 @@ export async function failedSignInHits(
       },
     },
   ];
+}
+
+/**
+ * An operator locked out after too many wrong passwords, at sign-in or step-up: administrators
+ * see it among the security events (and may unlock, `operators.unlock`).
+ */
+export function lockoutHit(
+  operator: { id: string; username: string },
+  lockout: { until: Date; attempts: number; via: 'sign-in' | 'step-up' },
+): Hit {
+  return {
+    kind: 'operator_locked',
+    risk: 'medium',
+    subject: operator.id,
+    details: {
+      message: `${operator.username} is locked until ${lockout.until.toISOString()} after ${lockout.attempts} wrong passwords (${lockout.via})`,
+      username: operator.username,
+      lockedUntil: lockout.until.toISOString(),
+      attempts: lockout.attempts,
+      via: lockout.via,
+    },
+  };
 }
 
 /** A successful sign-in from an address this operator never signed in from. */

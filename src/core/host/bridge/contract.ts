@@ -82,6 +82,12 @@ export interface HostInfo {
    * top bar.
    */
   credentials: CredentialStoreInfo;
+  /**
+   * Whether this host holds a session for the page (a reload picks it up again). The console asks
+   * for its manifest only then: asking without a session would be refused and audited as a denial
+   * on every visit to the sign-in screen.
+   */
+  signedIn: boolean;
 }
 
 /**

@@ -27,6 +27,8 @@ import type {
 import { bridgeCallSchema, bridgePickedSchema, FILE_CALLS, invalid } from './envelope.js';
 import { discard, PickedFiles } from './picked.js';
 
+const SESSION_OVER = new Set(['UNAUTHENTICATED', 'IP_NOT_ALLOWED']);
+
 export class BridgeSession {
   private sessionToken: string | null = null;
   /** Files checked for an import, waiting for it. */
@@ -107,7 +109,9 @@ export class BridgeSession {
       return { ok: true, value: value ?? null };
     } catch (error) {
       const e = toTreasuryError(error);
-      if (name === 'session.signOut') this.sessionToken = null;
+      // The router says the session is over (ended, expired, locked out, outside the ranges): the
+      // host stops presenting it, so a reload shows the sign-in screen without asking again.
+      if (name === 'session.signOut' || SESSION_OVER.has(e.code)) this.sessionToken = null;
       return { ok: false, error: e.toJSON() };
     }
   }
@@ -189,6 +193,7 @@ export class BridgeSession {
       online: c.online,
       offlineReason: c.reason,
       credentials: this.door.credentialStore,
+      signedIn: this.signedIn,
     };
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Sign-in: username and password; the host keeps the session token, the console learns who signed
- * in. A central store without operators gets the first-run setup instead (FirstRun).
+ * in. A central store without operators gets the first-run setup instead (FirstRun). A refusal says
+ * why in the console's words (wrong credentials, locked until when, disabled, this address).
  */
 import { useEffect, useState } from 'react';
-import { call, describeError } from '../api';
+import { call, describeError, describeRefusal, type Refusal } from '../api';
 import { useConsole } from '../store';
 import { askOnFirstSignIn } from '../views/exceptions/alerts';
 import { FirstRun } from './FirstRun';
@@ -35,7 +36,7 @@ function SignInForm() {
     try {
       const r = await call('session.signIn', { username, password });
       if (!r.ok) {
-        setError((r as { message?: string }).message ?? 'the username or password is wrong');
+        setError(describeRefusal(r as Refusal));
         return;
       }
       setPassword('');
@@ -60,7 +61,11 @@ function SignInForm() {
               : `Offline — ${host.offlineReason ?? 'the central store cannot be reached'}. You can sign in if you signed in here before.`
             : 'Connecting…'}
         </p>
-        {endedBecause && <p className="warning">{endedBecause}</p>}
+        {endedBecause && (
+          <p className="warning" data-testid="signin-ended">
+            {endedBecause}
+          </p>
+        )}
         <label>
           Username
           <input

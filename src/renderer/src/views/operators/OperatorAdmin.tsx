@@ -1,6 +1,6 @@
 /**
- * Changing the selected operator: a new role, or disabling/enabling them (with a reason, ended
- * sessions on disable). The rules the router applies are checked here first so the buttons say why
+ * Changing the selected operator: a new role, disabling/enabling them (with a reason, ended
+ * sessions on disable), or unlocking one locked out by wrong passwords (with a reason). The rules the router applies are checked here first so the buttons say why
  * not: nobody grants above their own role, changes someone ranked above them, lowers their own role
  * or disables themselves.
  */
@@ -36,6 +36,7 @@ export function OperatorAdmin({
   const [role, setRole] = useState(selected?.role ?? 'viewer');
   const [busy, setBusy] = useState(false);
   const [statusDialog, setStatusDialog] = useState(false);
+  const [unlockDialog, setUnlockDialog] = useState(false);
   // Another operator selected, or their role changed: the role select starts again from theirs
   // (adjusted while rendering, from the operator it was last set for).
   const [roleOf, setRoleOf] = useState({ id: selected?.id, role: selected?.role });
@@ -64,6 +65,14 @@ export function OperatorAdmin({
       ? `${selected.username} is ${selected.role}, above your role`
       : self && disabling
         ? 'you cannot disable yourself: another administrator must'
+        : null;
+
+  const unlockBlocked = !selected
+    ? 'select an operator in the grid'
+    : above
+      ? `${selected.username} is ${selected.role}, above your role`
+      : self
+        ? 'you cannot unlock yourself: another administrator must'
         : null;
 
   const setTheRole = async () => {
@@ -119,10 +128,28 @@ export function OperatorAdmin({
       >
         {disabling ? 'Disable…' : 'Enable…'}
       </Action>
+      {selected?.lockedUntil && (
+        <Action
+          call="operators.unlock"
+          online
+          blocked={unlockBlocked}
+          onRun={() => setUnlockDialog(true)}
+          testId="operator-unlock"
+        >
+          Unlock…
+        </Action>
+      )}
       {selected && selected.failedAttempts > 0 && (
         <span className="warning small">
           {count(selected.failedAttempts)} failed sign-ins{selected.lockedUntil ? ', locked' : ''}
         </span>
+      )}
+      {unlockDialog && selected && (
+        <UnlockDialog
+          username={selected.username}
+          onClose={() => setUnlockDialog(false)}
+          onDone={onChanged}
+        />
       )}
       {statusDialog && selected && (
         <ReasonDialog
@@ -151,5 +178,32 @@ export function OperatorAdmin({
         />
       )}
     </div>
+  );
+}
+
+/** Why unlock (kept in the audit trail); the failed sign-ins and the lockout are cleared. */
+function UnlockDialog({
+  username,
+  onClose,
+  onDone,
+}: {
+  username: string;
+  onClose(): void;
+  onDone(): void;
+}) {
+  const notify = useConsole((s) => s.notify);
+  return (
+    <ReasonDialog
+      title={`Unlock ${username}`}
+      prompt="Why? Their failed sign-ins are cleared and they can sign in again now."
+      confirm="Unlock"
+      testId="operator-unlock-dialog"
+      onClose={onClose}
+      onSubmit={async (reason) => {
+        const r = await call('operators.unlock', { username, reason });
+        notify('success', r.changed ? `${r.username} is unlocked` : `${r.username} was not locked`);
+        onDone();
+      }}
+    />
   );
 }
