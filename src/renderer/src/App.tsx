@@ -18,6 +18,7 @@ import { DashboardView } from './views/DashboardView';
 import { ExceptionsView } from './views/ExceptionsView';
 import { useExceptionPolling } from './views/exceptions/alerts';
 import { OperatorsView } from './views/OperatorsView';
+import { OutboxView } from './views/OutboxView';
 import { PayablesView } from './views/PayablesView';
 import { PayoutsView } from './views/PayoutsView';
 import { ReconciliationView } from './views/ReconciliationView';
@@ -37,6 +38,7 @@ const NAV: { id: ViewId; label: string; needs?: string }[] = [
   { id: 'audit', label: 'Audit log' },
   { id: 'security', label: 'Security events' },
   { id: 'operators', label: 'Operators & roles' },
+  { id: 'outbox', label: 'Outbox' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -66,6 +68,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <SecurityView />;
     case 'operators':
       return <OperatorsView />;
+    case 'outbox':
+      return <OutboxView />;
     case 'settings':
       return <SettingsView />;
   }
