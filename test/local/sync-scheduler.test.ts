@@ -83,7 +83,7 @@ describe('sync by itself', () => {
   it('syncs once when an operator is followed, then again when the interval is over', async () => {
     const h = harness({ intervalMs: 80 });
     expect(h.scheduler.status()).toMatchObject({ automatic: false, state: 'off' });
-    h.scheduler.follow('token');
+    h.scheduler.follow('token', 'maker');
     await vi.waitFor(() => expect(h.runs).toEqual(['start']));
     expect(h.scheduler.status()).toMatchObject({
       automatic: true,
@@ -97,7 +97,7 @@ describe('sync by itself', () => {
   it('offline it waits, and syncs as soon as the central store answers again', async () => {
     const h = harness();
     h.net.online = false;
-    h.scheduler.follow('token');
+    h.scheduler.follow('token', 'maker');
     await vi.waitFor(() =>
       expect(h.scheduler.status()).toMatchObject({ state: 'offline', failure: 'relay cut' }),
     );
@@ -109,7 +109,7 @@ describe('sync by itself', () => {
 
   it('after commands, pushes once they stop coming, and only when something waits', async () => {
     const h = harness();
-    h.scheduler.follow('token');
+    h.scheduler.follow('token', 'maker');
     await vi.waitFor(() => expect(h.runs).toEqual(['start']));
     h.scheduler.nudge();
     await settle(60);
@@ -128,7 +128,7 @@ describe('sync by itself', () => {
     const h = harness();
     h.next.ms = 40;
     h.outbox.pending = 1;
-    h.scheduler.follow('token');
+    h.scheduler.follow('token', 'maker');
     h.scheduler.nudge();
     const manual = [h.manual(), h.manual()];
     void h.scheduler.trigger('reconnect');
@@ -156,7 +156,7 @@ describe('sync by itself', () => {
   it('a session that ended stops automatic sync and says why', async () => {
     const h = harness({ intervalMs: 20 });
     h.next.error = new TreasuryError('UNAUTHENTICATED', 'the session ended after 30 idle minutes');
-    h.scheduler.follow('token');
+    h.scheduler.follow('token', 'maker');
     await vi.waitFor(() =>
       expect(h.scheduler.status()).toMatchObject({
         automatic: false,
@@ -168,11 +168,18 @@ describe('sync by itself', () => {
     expect(h.runs).toEqual(['start']);
   });
 
-  it('signing out (forget) stops it; another session is not forgotten by mistake', async () => {
+  it('follows every console signed in here; signing out (forget) stops it for that one', async () => {
     const h = harness({ intervalMs: 20 });
-    h.scheduler.follow('token');
+    h.scheduler.follow('token', 'maker');
+    h.scheduler.follow('other', 'Checker');
     await vi.waitFor(() => expect(h.runs.length).toBeGreaterThan(0));
+    // A run pushes each operator's commands with their own session.
+    expect(h.scheduler.sessionFor('MAKER')).toBe('token');
+    expect(h.scheduler.sessionFor('checker')).toBe('other');
+    expect(h.scheduler.sessionFor('viewer')).toBeNull();
     h.scheduler.forget('someone else');
+    h.scheduler.forget('other');
+    expect(h.scheduler.sessionFor('checker')).toBeNull();
     expect(h.scheduler.status().automatic).toBe(true);
     h.scheduler.forget('token');
     expect(h.scheduler.status()).toMatchObject({ automatic: false, state: 'off' });
@@ -183,7 +190,7 @@ describe('sync by itself', () => {
 
   it('with the embedded store nothing runs by itself, and it says why', async () => {
     const h = harness({ unavailable: 'the central store is embedded' });
-    expect(h.scheduler.follow('token')).toMatchObject({
+    expect(h.scheduler.follow('token', 'maker')).toMatchObject({
       automatic: false,
       state: 'off',
       note: 'the central store is embedded',

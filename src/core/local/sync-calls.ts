@@ -108,7 +108,7 @@ const WORKSTATION_CATALOG = [
         return ctx.ws.scheduler.status();
       }
       if (!ctx.session) throw new TreasuryError('UNAUTHENTICATED', 'sign in first');
-      return ctx.ws.scheduler.follow(ctx.session);
+      return ctx.ws.scheduler.follow(ctx.session, ctx.actor.username);
     },
   }),
   defineQuery({
@@ -300,8 +300,12 @@ async function runSync(
     : central
       ? await push(w.router, ctx.cache, {
           workstationId: w.id,
+          // Each command as the operator who wrote it: the caller, or another operator whose
+          // console on this workstation asked for sync by itself (sync-scheduler.ts).
           sessionFor: (operator) =>
-            operator.toLowerCase() === ctx.actor.username.toLowerCase() ? session : null,
+            operator.toLowerCase() === ctx.actor.username.toLowerCase()
+              ? session
+              : w.scheduler.sessionFor(operator),
         })
       : {
           applied: 0,

@@ -77,7 +77,8 @@ export interface SchedulerOptions {
 const SESSION_ENDED = new Set(['UNAUTHENTICATED', 'IP_NOT_ALLOWED']);
 
 export class SyncScheduler {
-  private session: string | null = null;
+  /** Operator (lower case) → the session their console asked with; the newest asked last. */
+  private readonly sessions = new Map<string, string>();
   private lock: Promise<unknown> = Promise.resolve();
   private running = false;
   private again: AutomaticTrigger | null = null;
@@ -112,10 +113,24 @@ export class SyncScheduler {
     return { ...this.view, last: this.view.last ? { ...this.view.last } : null };
   }
 
-  /** Automatic sync as the operator of `session` (the newest console to ask wins), starting now. */
-  follow(session: string): SchedulerView {
+  /** The session runs are made with: the newest console's to ask. */
+  private get session(): string | null {
+    return [...this.sessions.values()].pop() ?? null;
+  }
+
+  /**
+   * The session `operator` asked for automatic sync with, if any: a run pushes each command as the
+   * operator who wrote it, so with two consoles signed in on this workstation both get pushed.
+   */
+  sessionFor(operator: string): string | null {
+    return this.sessions.get(operator.toLowerCase()) ?? null;
+  }
+
+  /** Automatic sync as `operator`, with `session` (their console asked for it), starting now. */
+  follow(session: string, operator: string): SchedulerView {
     if (this.closed || this.view.note) return this.status();
-    this.session = session;
+    this.sessions.delete(operator.toLowerCase());
+    this.sessions.set(operator.toLowerCase(), session);
     this.view.automatic = true;
     if (this.view.state === 'off') this.view.state = 'idle';
     this.probe ??= setInterval(() => void this.tick(), this.probeMs);
@@ -124,10 +139,11 @@ export class SyncScheduler {
     return this.status();
   }
 
-  /** Automatic sync stops: the session signed out or ended (any session, when none is named). */
+  /** Automatic sync stops for a session that signed out or ended (for every one, when none is named). */
   forget(session?: string | null): void {
-    if (session !== undefined && session !== this.session) return;
-    this.session = null;
+    for (const [operator, s] of this.sessions)
+      if (session === undefined || s === session) this.sessions.delete(operator);
+    if (this.sessions.size > 0) return;
     this.view.automatic = false;
     // A failure stays said (why automatic sync stopped) until the next run.
     if (this.view.state !== 'syncing' && this.view.state !== 'failed') this.view.state = 'off';
@@ -176,7 +192,7 @@ export class SyncScheduler {
 
   close(): void {
     this.closed = true;
-    this.session = null;
+    this.sessions.clear();
     this.stopTimers();
   }
 
