@@ -35,7 +35,12 @@ function About({ e }: { e: OutboxItem }) {
   return (
     <>
       {a.batchNumber && <span data-testid="outbox-batch">{a.batchNumber}</span>}
-      {a.payouts !== null && <span className="muted"> · {a.payouts} payouts</span>}
+      {a.payouts !== null && (
+        <span className="muted">
+          {' '}
+          · {a.payouts} payout{a.payouts === 1 ? '' : 's'}
+        </span>
+      )}
       {a.totals.map((t) => (
         <span key={t.currency} className="muted">
           {' '}
