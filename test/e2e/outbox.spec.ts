@@ -58,7 +58,7 @@ test('offline, batches prepared in the builder wait in the Outbox', async () => 
   await prepare(groups.clean);
   await prepare(groups.reprepare);
   await prepare(groups.discard);
-  await expect(page.getByTestId('pending')).toHaveText('Pending: 3', { timeout: 15_000 });
+  await expect(page.getByTestId('pending')).toHaveText('Pending: 3', { timeout: 30_000 });
   await page.getByTestId('pending').click();
   await expect(page.getByTestId('view-outbox')).toBeVisible();
   await expect(row('pending')).toHaveCount(3);
