@@ -72,8 +72,7 @@ describe('the outbox: refused, prepared again, discarded', () => {
       provider: 'xendit',
       currency: 'PHP',
     });
-    affiliates = preview.rows.filter((r) => r.eligible).map((r) => r.affiliateId);
-    expect(affiliates.length).toBeGreaterThan(2);
+    expect(preview.rows.filter((r) => r.eligible).length).toBeGreaterThan(2);
   }, 180_000);
   afterAll(async () => {
     await offline?.close();
@@ -83,6 +82,9 @@ describe('the outbox: refused, prepared again, discarded', () => {
   it('a batch prepared offline waits in the outbox, described in words', async () => {
     const made = await local<Created>('batch.create', { provider: 'xendit', currency: 'PHP' });
     const [entry] = await local<OutboxItem[]>('outbox.list', { status: 'pending' });
+    // The affiliates the offline preview found payable (the cache's view of "now").
+    affiliates = (entry!.input as { affiliateIds: string[] }).affiliateIds;
+    expect(affiliates.length).toBeGreaterThan(1);
     expect(entry).toMatchObject({
       commandId: made.commandId,
       name: 'batch.create',

@@ -105,7 +105,8 @@ describe.skipIf(!pgAvailable)('sync by itself on a workstation (real Postgres, c
     expect((await status()).pending).toBe(1);
     await relay.start();
     await vi.waitFor(
-      async () => expect(await status()).toMatchObject({ pending: 0, rejected: 0 }),
+      async () =>
+        expect(await status()).toMatchObject({ pending: 0, rejected: 0, auto: { state: 'idle' } }),
       { timeout: 30_000 },
     );
     expect((await status()).auto).toMatchObject({
