@@ -13,8 +13,14 @@ test.describe.configure({ mode: 'serial' });
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
+  const part = scenarioPart<OutboxScenario>('outbox');
+  // The central store answers again once outbox.spec has restored it (the sign-in page says so).
   page = await browser.newPage();
-  await page.goto(scenarioPart<OutboxScenario>('outbox').settingsUrl);
+  await page.goto(part.settingsUrl);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId('signin')).not.toContainText('Offline', { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
 });
 test.afterAll(async () => {
   await page?.close();

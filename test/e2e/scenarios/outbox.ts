@@ -16,7 +16,10 @@ import type net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { SignInResult } from '../../../src/core/domain/operators/commands.js';
-import { openWorkstation } from '../../../src/core/host/workstation/workstation.js';
+import {
+  openWorkstation,
+  type Workstation,
+} from '../../../src/core/host/workstation/workstation.js';
 import { tcpRelay } from '../../support/tcp-relay.js';
 import { cleanups, E2E_PASSWORD, host, PG_URL, relayControl, seed } from '../kit.js';
 
@@ -101,6 +104,57 @@ async function conflictMaker(
   return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
 }
 
+/**
+ * The affiliates of each currency that a batch prepared offline pays: the preview as a
+ * workstation's cache answers it (a data dir of its own, synced once, then offline), which may be
+ * stricter than the central one's — the spec's batches are prepared offline.
+ */
+async function offlineEligible(
+  root: string,
+  centralUrl: string,
+  currencies: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const dataDir = path.join(root, 'outbox-probe');
+  const signIn = async (ws: Workstation) => {
+    const signed = (await ws.call({
+      name: 'session.signIn',
+      payload: { username: 'admin', password: E2E_PASSWORD },
+      workstationId: ws.id,
+    })) as SignInResult;
+    if (!signed.ok) throw new Error('admin sign-in failed');
+    return signed.token;
+  };
+  const online = await openWorkstation({ dataDir, centralUrl });
+  try {
+    const session = await signIn(online);
+    await online.call({ name: 'sync.run', payload: {}, session, workstationId: online.id });
+  } finally {
+    await online.close();
+  }
+  const offline = await openWorkstation({ dataDir, offline: true });
+  const found = new Map<string, Set<string>>();
+  try {
+    const session = await signIn(offline);
+    for (const currency of currencies) {
+      const preview = (await offline
+        .call({
+          name: 'batch.preview',
+          payload: { provider: 'xendit', currency },
+          session,
+          workstationId: offline.id,
+        })
+        .catch(() => ({ rows: [] }))) as { rows: PreviewRow[] };
+      found.set(
+        currency,
+        new Set(preview.rows.filter((r) => r.eligible).map((r) => r.affiliateId)),
+      );
+    }
+  } finally {
+    await offline.close();
+  }
+  return found;
+}
+
 export async function build(root: string): Promise<OutboxScenario> {
   const direct = await scratchDatabase();
   const dir = path.join(root, 'outbox');
@@ -123,6 +177,12 @@ export async function build(root: string): Promise<OutboxScenario> {
       );
     }
   });
+  const cached = await offlineEligible(root, direct, [...byCurrency.keys()]);
+  for (const [currency, ids] of byCurrency)
+    byCurrency.set(
+      currency,
+      ids.filter((id) => cached.get(currency)?.has(id)),
+    );
   const { currency, ids } = pick(byCurrency);
   const groups = { clean: ids.slice(0, 2), reprepare: ids.slice(2, 4), discard: ids.slice(4, 6) };
   const pg = new URL(PG_URL);
