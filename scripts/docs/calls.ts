@@ -103,7 +103,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   // The workstation's own calls
   'sync.run': { summary: 'Pushes the outbox (each command re-validated centrally), then pulls changes into the local cache; offline it says so and changes nothing. One sync at a time: a second waits for the first; `trigger` names what started an automatic one.', cli: ['sync'] },
   'sync.auto': { summary: 'Turns sync by itself on (or off) for the calling session: every minute while online, on reconnect, and shortly after a command that left work in the outbox (only with a central PostgreSQL; the embedded store is always reachable).', sentBy: 'the console, once its operator is signed in' },
-  'sync.status': { summary: 'Online or offline (with the reason), last successful sync, rows per table, commands pending, conflicts.', cli: ['sync status'] },
+  'sync.status': { summary: 'Online or offline (with the reason), last successful sync, rows per table, commands pending, conflicts, and how sync by itself is going (on or off and why, syncing, last run, failure).', cli: ['sync status'] },
   'outbox.list': { summary: 'The commands written locally with their status and, when rejected, the reason.', cli: ['outbox list'] },
   'outbox.discard': { summary: 'Gives up a pending or rejected local command (a pending one is undone in the cache); online, audited centrally first (`outbox.authorize`).', cli: ['outbox discard'] },
   'outbox.reprepare': { summary: 'Prepares a batch creation the central store refused again from the data as last synced (same provider, currency, cutoff, FX rates, note and affiliates): a new batch and a new pending command, which replaces the refused one.', cli: ['outbox reprepare'] },

@@ -100,7 +100,6 @@ const WORKSTATION_CATALOG = [
   defineCommand({
     name: 'sync.auto',
     permission: 'payables.view',
-    transactional: false,
     input: z.strictObject({ enabled: z.boolean() }),
     run: async (ctx: WorkstationContext, input): Promise<SchedulerView> => {
       if (!input.enabled) {
