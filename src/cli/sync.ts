@@ -90,4 +90,23 @@ export function registerSyncCommands(program: Command, run: Run<CliHost>): void 
         print(cli, r, () => out(`Discarded ${String(id)}.`));
       }),
     );
+  outbox
+    .command('reprepare')
+    .description(
+      'prepare a refused batch creation again from the data as last synced: a new batch, a new pending command',
+    )
+    .argument('<id>', 'command id or sequence number of the refused batch.create')
+    .action(
+      run(async (cli, id: unknown) => {
+        const r = await cli.call<{ number: string; payouts: number; commandId: string }>(
+          'outbox.reprepare',
+          { entry: String(id) },
+        );
+        print(cli, r, () =>
+          out(
+            `Prepared again as batch ${r.number} (${r.payouts} payouts), pending as command ${r.commandId}; it is pushed at the next sync.`,
+          ),
+        );
+      }),
+    );
 }

@@ -38,6 +38,7 @@ const CATALOG = [
   operators.createOperator,
   workstations.authorizeSync,
   workstations.authorizeCacheMaintenance,
+  workstations.authorizeOutbox,
   backup.backupCentral,
   roles.setRole,
   roles.setStatus,

@@ -14,7 +14,14 @@ import {
   type Definition,
 } from '../platform/kernel/router.js';
 import { clearAuditTail, pullAuditTail } from './sync/audit-tail.js';
-import { discard, listOutbox } from '../platform/cache/outbox.js';
+import { listOutbox } from '../platform/cache/outbox.js';
+import { OUTBOX_CALLS } from './outbox-calls.js';
+import {
+  AUTOMATIC_TRIGGERS,
+  type SchedulerView,
+  type SyncOutcome,
+  type SyncScheduler,
+} from './sync-scheduler.js';
 import { pull, syncStatus, type PullResult } from './sync/pull.js';
 import { push, type PushResult } from './sync/push.js';
 import { jobIdInput, jobStartInput } from '../platform/kernel/jobs.js';
@@ -36,6 +43,8 @@ export interface WorkstationParts {
   readonly central: CentralStore;
   readonly router: Router;
   readonly jobs: JobBoard;
+  /** Sync by itself, and the one lock every sync (manual or not) runs under. */
+  readonly scheduler: SyncScheduler;
   connectivity(): Promise<Connectivity>;
   startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
   rotateCacheKey(): Promise<RekeyResult>;
@@ -73,26 +82,42 @@ export type SyncRunResult = {
 };
 
 const WORKSTATION_CATALOG = [
+  // Manual ("Sync now", `treasury sync`) or automatic (the scheduler, naming its trigger): one at a
+  // time either way (sync-scheduler.ts).
   defineCommand({
     name: 'sync.run',
     permission: 'payables.view',
     transactional: false,
-    input: z.strictObject({ pullOnly: z.boolean().optional(), pushOnly: z.boolean().optional() }),
-    run: (ctx: WorkstationContext, input) => runSync(ctx, input),
+    input: z.strictObject({
+      pullOnly: z.boolean().optional(),
+      pushOnly: z.boolean().optional(),
+      trigger: z.enum(AUTOMATIC_TRIGGERS).optional(),
+    }),
+    run: (ctx: WorkstationContext, input) =>
+      ctx.ws.scheduler.exclusive(input.trigger ?? 'manual', () => runSync(ctx, input), outcomeOf),
+  }),
+  // A console asks for sync by itself while its operator is signed in (and stops asking on sign-out).
+  defineCommand({
+    name: 'sync.auto',
+    permission: 'payables.view',
+    input: z.strictObject({ enabled: z.boolean() }),
+    run: async (ctx: WorkstationContext, input): Promise<SchedulerView> => {
+      if (!input.enabled) {
+        ctx.ws.scheduler.forget(ctx.session);
+        return ctx.ws.scheduler.status();
+      }
+      if (!ctx.session) throw new TreasuryError('UNAUTHENTICATED', 'sign in first');
+      return ctx.ws.scheduler.follow(ctx.session, ctx.actor.username);
+    },
   }),
   defineQuery({
     name: 'sync.status',
     permission: 'signed_in',
     input: z.strictObject({}),
-    run: async (ctx: WorkstationContext) => statusOf(ctx.cache, await ctx.ws.connectivity()),
-  }),
-  defineQuery({
-    name: 'outbox.list',
-    permission: 'payables.view',
-    input: z.strictObject({
-      status: z.enum(['pending', 'applied', 'rejected', 'discarded']).optional(),
+    run: async (ctx: WorkstationContext) => ({
+      ...statusOf(ctx.cache, await ctx.ws.connectivity()),
+      auto: ctx.ws.scheduler.status(),
     }),
-    run: async (ctx: WorkstationContext, input) => listOutbox(ctx.cache, input.status),
   }),
   // Reads every page of the cache (SQLite's quick_check; the cipher authenticates each page).
   defineQuery({
@@ -172,14 +197,7 @@ const WORKSTATION_CATALOG = [
     }),
     notAJob: true,
   },
-  defineCommand({
-    name: 'outbox.discard',
-    permission: 'batches.create',
-    input: z.strictObject({
-      entry: z.string().min(1, 'name an outbox entry by seq or command id'),
-    }),
-    run: async (ctx: WorkstationContext, input) => discard(ctx.cache, input.entry),
-  }),
+  ...OUTBOX_CALLS,
 ] as const;
 
 /**
@@ -209,6 +227,17 @@ function rebuildCache(
   input: z.infer<typeof cacheRebuildInput>,
 ): Promise<RebuildResult> {
   return ws.rebuildCache(call, input);
+}
+
+/** What a sync did, for the scheduler's record (the top bar's "last sync"). */
+function outcomeOf(r: SyncRunResult): SyncOutcome | null {
+  if (!r.online) return null;
+  return {
+    applied: r.pushed?.applied ?? 0,
+    rejected: r.pushed?.rejected.length ?? 0,
+    pending: r.pushed?.pending ?? 0,
+    stoppedBecause: r.pushed?.stoppedBecause ?? null,
+  };
 }
 
 export interface SyncStatusView {
@@ -270,8 +299,12 @@ async function runSync(
     : central
       ? await push(w.router, ctx.cache, {
           workstationId: w.id,
+          // Each command as the operator who wrote it: the caller, or another operator whose
+          // console on this workstation asked for sync by itself (sync-scheduler.ts).
           sessionFor: (operator) =>
-            operator.toLowerCase() === ctx.actor.username.toLowerCase() ? session : null,
+            operator.toLowerCase() === ctx.actor.username.toLowerCase()
+              ? session
+              : w.scheduler.sessionFor(operator),
         })
       : {
           applied: 0,

@@ -19,6 +19,7 @@ import { ExceptionsView } from './views/ExceptionsView';
 import { ImportView } from './views/ImportView';
 import { useExceptionPolling } from './views/exceptions/alerts';
 import { OperatorsView } from './views/OperatorsView';
+import { OutboxView } from './views/OutboxView';
 import { PayablesView } from './views/PayablesView';
 import { PayoutsView } from './views/PayoutsView';
 import { ReconciliationView } from './views/ReconciliationView';
@@ -39,6 +40,7 @@ const NAV: { id: ViewId; label: string; needs?: string }[] = [
   { id: 'audit', label: 'Audit log' },
   { id: 'security', label: 'Security events' },
   { id: 'operators', label: 'Operators & roles' },
+  { id: 'outbox', label: 'Outbox' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -68,6 +70,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <SecurityView />;
     case 'operators':
       return <OperatorsView />;
+    case 'outbox':
+      return <OutboxView />;
     case 'settings':
       return <SettingsView />;
     case 'import':

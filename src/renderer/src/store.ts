@@ -23,6 +23,7 @@ export type ViewId =
   | 'audit'
   | 'security'
   | 'operators'
+  | 'outbox'
   | 'settings'
   | 'import';
 

@@ -86,9 +86,82 @@ function settingsShape<const T extends readonly AnyProviderDescriptor[]>(
   ) as SettingsShape<T>;
 }
 
+/**
+ * A web address with a user name or password in it would put a secret into a setting, which every
+ * workstation mirrors and the audit trail records: refused, pointing to the credential store.
+ */
+function noSecretInAddresses(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const [provider, part] of Object.entries(value)) {
+    for (const [field, v] of Object.entries((part ?? {}) as Record<string, unknown>)) {
+      if (typeof v !== 'string' || !URL.canParse(v)) continue;
+      const url = new URL(v);
+      if (url.username || url.password)
+        ctx.addIssue({
+          code: 'custom',
+          path: [provider, field],
+          message:
+            'must not hold a user name or password: secrets go to the credential store (Settings → Provider credentials)',
+        });
+    }
+  }
+}
+
 /** Each provider's part of the setting, under its name; every part optional. */
-export const providersSettingSchema = z.strictObject(settingsShape(PROVIDERS)).default({});
+export const providersSettingSchema = z
+  .strictObject(settingsShape(PROVIDERS))
+  .superRefine(noSecretInAddresses)
+  .default({});
 export type ProvidersSetting = z.infer<typeof providersSettingSchema>;
+
+/** One field of a provider's part of the setting, as a form shows it (from its schema). */
+export interface ProviderSettingField {
+  name: string;
+  title: string;
+  description: string | null;
+  type: 'string' | 'number' | 'integer';
+  /** 'uri' for a web address. */
+  format: string | null;
+  minimum: number | null;
+  maximum: number | null;
+}
+
+interface JsonField {
+  title?: string;
+  description?: string;
+  type?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
+/**
+ * Every provider's settings fields, read from its `settingsSchema` (its JSON Schema): a form for a
+ * new provider needs no change in the console. Limits beyond JavaScript's safe integers are not
+ * limits an operator needs to read.
+ */
+export function providerSettingFields(): {
+  provider: ProviderName;
+  label: string;
+  fields: ProviderSettingField[];
+}[] {
+  const bound = (n: number | undefined) =>
+    n === undefined || Math.abs(n) >= Number.MAX_SAFE_INTEGER ? null : n;
+  return PROVIDERS.map((d) => {
+    const json = z.toJSONSchema(d.settingsSchema, { io: 'input' }) as {
+      properties?: Record<string, JsonField>;
+    };
+    const fields = Object.entries(json.properties ?? {}).map(([name, f]): ProviderSettingField => ({
+      name,
+      title: f.title ?? name,
+      description: f.description ?? null,
+      type: f.type === 'integer' || f.type === 'number' ? f.type : 'string',
+      format: f.format ?? null,
+      minimum: bound(f.minimum),
+      maximum: bound(f.maximum),
+    }));
+    return { provider: d.name, label: d.label, fields };
+  });
+}
 
 export async function loadProvidersSetting(tx: CentralTx): Promise<ProvidersSetting> {
   const [row] = await rows<{ value: unknown }>(

@@ -25,7 +25,12 @@ import {
   exceptionsSettingSchema,
   type ExceptionsSetting,
 } from '../exceptions/queue.js';
-import { providersSettingSchema, type ProvidersSetting } from '../providers/registry.js';
+import {
+  providerSettingFields,
+  providersSettingSchema,
+  type ProviderSettingField,
+  type ProvidersSetting,
+} from '../providers/registry.js';
 import { isoOf, parseJson } from '../../platform/query/paging.js';
 
 /** The console's names for settings → their rows in the `settings` table. */
@@ -53,7 +58,13 @@ export interface SettingsView {
     updatedAt: string | null;
     updatedBy: string | null;
   };
-  providers: { value: ProvidersSetting; updatedAt: string | null; updatedBy: string | null };
+  providers: {
+    value: ProvidersSetting;
+    updatedAt: string | null;
+    updatedBy: string | null;
+    /** Each provider's fields, for the form (from its settings schema; never a secret). */
+    fields: { provider: string; label: string; fields: ProviderSettingField[] }[];
+  };
   /**
    * Whether workstations without an OS keychain may keep real provider secrets in their file vault.
    */
@@ -112,6 +123,7 @@ export async function showSettings(tx: CentralTx): Promise<SettingsView> {
       value: read('providers', providersSettingSchema, providers?.value ?? {}),
       updatedAt: providers?.updatedAt ?? null,
       updatedBy: providers?.updatedBy ?? null,
+      fields: providerSettingFields(),
     },
     fileVault: {
       value: read('fileVault', fileVaultSettingSchema, fileVault?.value ?? {}),

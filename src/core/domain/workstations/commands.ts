@@ -42,3 +42,31 @@ export const authorizeSync = defineCommand({
     return { authorised: true };
   },
 });
+
+/**
+ * What an operator does with a command in this workstation's outbox — gives it up, or prepares a
+ * refused one again from current data — is done in the workstation's cache; online, the central
+ * store authorises and audits it first (offline the workstation's journal keeps it), so a refused
+ * batch never disappears without a trace in the audit trail.
+ */
+export const authorizeOutbox = defineCommand({
+  name: 'outbox.authorize',
+  permission: 'batches.create',
+  input: z.strictObject({
+    action: z.enum(['discard', 'reprepare']),
+    command: z.string().uuid('name the outbox command by its command id'),
+    name: z.string().min(1).max(100),
+    status: z.enum(['pending', 'rejected']),
+    refusedBecause: z.string().max(2000).nullable(),
+  }),
+  async run(ctx, input) {
+    ctx.audit({
+      action: `outbox.${input.action}`,
+      entityType: 'outbox_command',
+      entityId: input.command,
+      before: { name: input.name, status: input.status, refusedBecause: input.refusedBecause },
+      after: { workstation: ctx.workstationId, action: input.action },
+    });
+    return { authorised: true };
+  },
+});

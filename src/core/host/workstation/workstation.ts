@@ -33,7 +33,10 @@ import { JobBoard, type JobView } from '../../platform/kernel/jobs.js';
 import { followSession } from '../../domain/operators/local-sessions.js';
 import { OfflineRouter, worksOffline } from '../../local/offline-router.js';
 import { workstationFile } from '../../platform/files/paths.js';
+import { pendingCount } from '../../platform/cache/outbox.js';
 import { WORKSTATION_DEFINITIONS, type WorkstationContext } from '../../local/sync-calls.js';
+import { SyncScheduler, type SchedulerOptions } from '../../local/sync-scheduler.js';
+import type { Logger } from 'pino';
 
 export type { Connectivity, RebuildResult };
 
@@ -50,6 +53,8 @@ export interface WorkstationOptions {
   offline?: boolean;
   /** How long after losing the central store before trying it again (default 10 s). */
   retryAfterMs?: number;
+  /** Sync by itself: its interval, how often it looks for a reconnect, its debounce (tests). */
+  autoSync?: SchedulerOptions;
 }
 
 export interface Workstation {
@@ -79,6 +84,11 @@ export interface Workstation {
    * cancel.
    */
   readonly jobs: JobBoard;
+  /**
+   * Sync by itself while a console's operator is signed in (`sync.auto`), and the one lock every
+   * sync runs under (sync-scheduler.ts).
+   */
+  readonly scheduler: SyncScheduler;
   /** Starts a call as a job of `operator` (`jobs.start`); any call but the jobs' own. */
   startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
   /**
@@ -231,6 +241,56 @@ function startJobOf(
   return jobs.start((call) => ws.call(call), c, operator, def);
 }
 
+/**
+ * The scheduler of a workstation: its runs are `sync.run` calls through the workstation's own door
+ * (admitted and journaled like "Sync now"). Only a central PostgreSQL can be out of reach: with the
+ * embedded store there is never anything to catch up on, so nothing runs by itself.
+ */
+function schedulerOf(
+  options: WorkstationOptions,
+  link: CentralLink,
+  cache: CacheConnection,
+  log: Logger,
+  door: () => Workstation,
+): SyncScheduler {
+  return new SyncScheduler(
+    {
+      online: () => link.connectivity(),
+      sync: (session, trigger) =>
+        door().call({ name: 'sync.run', payload: { trigger }, session, workstationId: door().id }),
+      pending: async () => pendingCount(await cache.get()),
+      quiet: async () => {
+        if (await link.online()) await link.central.lanes.quiet();
+      },
+      log: (failure) => log.warn({ failure }, 'automatic sync failed'),
+    },
+    {
+      ...options.autoSync,
+      ...(options.centralUrl
+        ? {}
+        : {
+            unavailable:
+              'the central store is embedded on this machine: it is always reachable, so there is nothing to sync by itself',
+          }),
+    },
+  );
+}
+
+/**
+ * After a call: a command that may have left work in the outbox nudges the scheduler (it pushes
+ * soon, debounced); signing out stops automatic sync for that session.
+ */
+function afterCall(scheduler: SyncScheduler, c: Call): void {
+  if (c.name === 'session.signOut') {
+    const token = (c.payload as { token?: unknown } | null)?.token;
+    const session = typeof token === 'string' && token ? token : c.session;
+    if (session) scheduler.forget(session);
+    return;
+  }
+  if (CENTRAL_DEFINITIONS.get(c.name)?.kind === 'command' || c.name === 'outbox.reprepare')
+    scheduler.nudge();
+}
+
 export async function openWorkstation(options: WorkstationOptions): Promise<Workstation> {
   ensurePrivateDir(options.dataDir);
   const id = workstationId(options.dataDir);
@@ -259,6 +319,7 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
   );
 
   const jobs = new JobBoard();
+  const scheduler = schedulerOf(options, link, cache, log, () => ws);
   const ws: Workstation = {
     dataDir: options.dataDir,
     id,
@@ -273,12 +334,20 @@ export async function openWorkstation(options: WorkstationOptions): Promise<Work
     credentials,
     credentialStore: describeCredentialStore(credentials),
     rebuildCache: (c, input) => cache.rebuild(link, c, input),
-    call: <O>(c: Call): Promise<O> => route<O>(ws, link, cache, offlineRouter, c),
+    scheduler,
+    async call<O>(c: Call): Promise<O> {
+      try {
+        return await route<O>(ws, link, cache, offlineRouter, c);
+      } finally {
+        afterCall(scheduler, c);
+      }
+    },
     connectivity: () => link.connectivity(),
     cache: cache.get,
     openCache: cache.open,
     rotateCacheKey: () => cache.rotateKey(),
     async close() {
+      scheduler.close();
       await cache.close();
       await link.close();
     },

@@ -41,7 +41,13 @@ export interface OutboxEntry {
   operator: string;
   input: unknown;
   status: 'pending' | 'applied' | 'rejected' | 'discarded';
-  rejection: { code: string; message: string; problems?: unknown[] } | null;
+  rejection: {
+    code: string;
+    message: string;
+    problems?: unknown[];
+    /** Prepared again from current data: the command that replaced this refused one. */
+    replacedBy?: string;
+  } | null;
   createdAt: string;
 }
 
@@ -154,6 +160,14 @@ export function listOutbox(cache: LocalCache, status?: OutboxEntry['status']): O
   });
 }
 
+/** How many commands wait to be pushed (counted, not read). */
+export function pendingCount(cache: LocalCache): number {
+  const row = cache.sqlite
+    .prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'")
+    .get() as { n: bigint | number };
+  return Number(row.n);
+}
+
 /**
  * Queues the rows a command changed to be read again from the central store at the next pull and,
  * with `restore`, first undoes its optimistic changes (newest first), e.g. after the central store
@@ -212,6 +226,25 @@ export function discard(cache: LocalCache, ref: string): OutboxEntry {
     cache.sqlite.prepare("UPDATE outbox SET status = 'discarded' WHERE seq = ?").run(entry.seq);
   })();
   return { ...entry, status: 'discarded' };
+}
+
+/**
+ * A refused command prepared again (batches/offline-reprepare.ts): it is settled as discarded, its
+ * refusal kept with the command that replaced it, so the outbox tells what became of it.
+ */
+export function replaceRejected(cache: LocalCache, seq: number, replacedBy: string): void {
+  const row = cache.sqlite
+    .prepare("SELECT rejection FROM outbox WHERE seq = ? AND status = 'rejected'")
+    .get(seq) as { rejection: string | null } | undefined;
+  if (!row)
+    throw new TreasuryError(
+      'ILLEGAL_TRANSITION',
+      `outbox command ${seq} is no longer a refused one`,
+    );
+  const rejection = { ...(JSON.parse(row.rejection ?? '{}') as object), replacedBy };
+  cache.sqlite
+    .prepare("UPDATE outbox SET status = 'discarded', rejection = ? WHERE seq = ?")
+    .run(JSON.stringify(rejection), seq);
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * Always visible: who is signed in and as what, online or offline (and why), when the cache last
- * synced, how many commands wait in the outbox and how many the central store refused (conflicts).
- * Polled every 10 s; "Sync now" pushes and pulls. Jobs (exports and other long work) open from
- * here.
+ * synced, how many commands wait in the outbox and how many the central store refused (conflicts:
+ * both open the Outbox), and how sync by itself is going — syncing, or failed and why. Signed in,
+ * the console asks the workstation to sync by itself (`sync.auto`); "Sync now" pushes and pulls at
+ * once. Polled every 10 s, every 2 s while a sync runs or commands wait online. Jobs (exports and
+ * other long work) open from here.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { call, describeError } from '../api';
 import { ago } from '../format';
-import { useConsole } from '../store';
+import { useConsole, type SyncStatus } from '../store';
 import { Action } from './Action';
 import { JobsButton } from './JobsPanel';
 
@@ -15,6 +17,7 @@ export function TopBar() {
   const manifest = useConsole((s) => s.manifest)!;
   const host = useConsole((s) => s.host);
   const status = useConsole((s) => s.status);
+  const go = useConsole((s) => s.go);
   const [syncing, setSyncing] = useState(false);
 
   const refresh = async () => {
@@ -26,11 +29,17 @@ export function TopBar() {
       useConsole.getState().setStatus(null);
     }
   };
+  // Sync by itself while this operator is signed in (the workstation stops on sign-out).
+  useEffect(() => {
+    call('sync.auto', { enabled: true }).catch(() => undefined);
+  }, []);
+  const fast = busyOrWaiting(status, host?.online ?? false);
   useEffect(() => {
     void refresh();
-    const t = setInterval(() => void refresh(), 10_000);
+    const t = setInterval(() => void refresh(), fast ? 2_000 : 10_000);
     return () => clearInterval(t);
-  }, []);
+  }, [fast]);
+  useConflictNotice(status);
 
   const syncNow = async () => {
     setSyncing(true);
@@ -89,13 +98,32 @@ export function TopBar() {
       <span className="muted" data-testid="last-sync">
         Last sync: {ago(status?.lastPullAt ?? null)}
       </span>
-      <span data-testid="pending">Pending: {status?.pending ?? '–'}</span>
-      <span data-testid="conflicts" className={status && status.rejected > 0 ? 'warning' : ''}>
+      <SyncState status={status} />
+      <button
+        type="button"
+        className="btn plain topbar-link"
+        onClick={() => go('outbox')}
+        data-testid="pending"
+      >
+        Pending: {status?.pending ?? '–'}
+      </button>
+      <button
+        type="button"
+        className={`btn plain topbar-link ${status && status.rejected > 0 ? 'warning' : ''}`}
+        onClick={() => go('outbox')}
+        data-testid="conflicts"
+      >
         Conflicts: {status?.rejected ?? '–'}
-      </span>
+      </button>
       <span className="spacer" />
       <JobsButton />
-      <Action call="sync.run" online onRun={syncNow} busy={syncing} testId="sync-now">
+      <Action
+        call="sync.run"
+        online
+        onRun={syncNow}
+        busy={syncing || status?.auto.state === 'syncing'}
+        testId="sync-now"
+      >
         Sync now
       </Action>
       <button
@@ -108,4 +136,59 @@ export function TopBar() {
       </button>
     </header>
   );
+}
+
+/** Poll faster while a sync runs, or while commands wait and the central store answers. */
+function busyOrWaiting(status: SyncStatus | null, online: boolean): boolean {
+  return status?.auto.state === 'syncing' || (online && (status?.pending ?? 0) > 0);
+}
+
+/** How sync by itself is going: syncing now, or why it failed (nothing when all is well). */
+function SyncState({ status }: { status: SyncStatus | null }) {
+  const auto = status?.auto;
+  if (!auto) return null;
+  if (auto.state === 'syncing')
+    return (
+      <span className="badge syncing" data-testid="sync-state" data-state="syncing">
+        Syncing…
+      </span>
+    );
+  if (auto.state === 'failed')
+    return (
+      <span
+        className="badge offline sync-failed"
+        data-testid="sync-state"
+        data-state="failed"
+        title={auto.failure ?? ''}
+      >
+        Sync failed: {auto.failure}
+      </span>
+    );
+  return (
+    <span
+      className="muted small"
+      data-testid="sync-state"
+      data-state={auto.state}
+      title={auto.note ?? ''}
+    >
+      {auto.automatic ? 'Auto-sync on' : ''}
+    </span>
+  );
+}
+
+/** A command refused while the operator looked elsewhere is announced once, pointing at the Outbox. */
+function useConflictNotice(status: SyncStatus | null): void {
+  const seen = useRef<number | null>(null);
+  useEffect(() => {
+    if (!status) return;
+    const before = seen.current;
+    seen.current = status.rejected;
+    if (before !== null && status.rejected > before)
+      useConsole
+        .getState()
+        .notify(
+          'error',
+          `The central store refused ${status.rejected - before} command(s) prepared on this workstation: see the Outbox`,
+        );
+  }, [status]);
 }

@@ -1,12 +1,14 @@
 /**
  * Settings: where the central store is (read-only), the local cache (check, key rotation, rebuild),
  * provider credentials (configured or not; a new value is sent once and never shown), high-value
- * thresholds, and the commission rules editor.
+ * thresholds, the providers' configuration (Rise team and id, sandbox seed and rates, API
+ * addresses), and the commission rules editor.
  */
 import { Page } from '../components/Panel';
 import { CentralConnection } from './settings/CentralConnection';
 import { LocalCache } from './settings/LocalCache';
 import { ProviderCredentials } from './settings/ProviderCredentials';
+import { ProvidersSetting } from './settings/ProvidersSetting';
 import { RulesEditor } from './settings/RulesEditor';
 import { Thresholds } from './settings/Thresholds';
 
@@ -21,6 +23,7 @@ export function SettingsView() {
         </div>
         <ProviderCredentials />
       </div>
+      <ProvidersSetting />
       <RulesEditor />
     </Page>
   );

@@ -17,9 +17,22 @@ import { riseStates } from './states.js';
 import { riseWebhook } from './webhook.js';
 
 const settingsSchema = z.strictObject({
-  baseUrl: z.string().url().optional(),
-  riseId: z.string().min(1).optional(),
-  teamId: z.string().min(1).optional(),
+  baseUrl: z
+    .string()
+    .url('must be a web address, such as https://b2b-api.dev-riseworks.io')
+    .optional()
+    .meta({
+      title: 'API address',
+      description: "Empty: Rise's documented host. TREASURY_RISE_URL overrides it.",
+    }),
+  riseId: z.string().trim().min(1, 'must not be empty: leave it out instead').optional().meta({
+    title: 'Rise ID',
+    description: "Your company's Rise id. TREASURY_RISE_ID overrides it.",
+  }),
+  teamId: z.string().trim().min(1, 'must not be empty: leave it out instead').optional().meta({
+    title: 'Team ID',
+    description: 'The Rise team that pays. TREASURY_RISE_TEAM overrides it.',
+  }),
 });
 
 export const rise: ProviderDescriptor<'rise', typeof settingsSchema> = {

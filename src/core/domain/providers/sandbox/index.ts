@@ -9,10 +9,31 @@ import type { ProviderDescriptor } from '../../../platform/payments/descriptor.j
 import { PROVIDER_LABELS } from '../../../shared/providers.js';
 import { xenditStates } from '../xendit/states.js';
 
+/** A share of payouts, said so when it is not one (an operator types it in Settings). */
+const share = (what: string) => {
+  const words = `the ${what} is a share of payouts between 0 and 1 (0.05 is 5%)`;
+  return z.number({ error: words }).min(0, words).max(1, words);
+};
+
 const settingsSchema = z.strictObject({
-  seed: z.number().int().min(0).optional(),
-  failureRate: z.number().min(0).max(1).optional(),
-  unknownRate: z.number().min(0).max(1).optional(),
+  seed: z
+    .number({ error: 'must be a whole number, 0 or more' })
+    .int('must be a whole number, 0 or more')
+    .min(0, 'must be a whole number, 0 or more')
+    .optional()
+    .meta({
+      title: 'Seed',
+      description: 'The same seed gives the same outcomes for the same payouts.',
+    }),
+  failureRate: share('failure rate').optional().meta({
+    title: 'Failure rate',
+    description: 'Share of payouts that fail when they settle, 0 to 1 (0.05 is 5%).',
+  }),
+  unknownRate: share('unknown rate').optional().meta({
+    title: 'Unknown rate',
+    description:
+      'Share of sends answered "unknown" although the payout was made (to exercise recovery), 0 to 1.',
+  }),
 });
 
 export const sandbox: ProviderDescriptor<'sandbox', typeof settingsSchema> = {

@@ -15,7 +15,12 @@ import { xenditDemo } from './demo.js';
 import { xenditStates } from './states.js';
 import { xenditWebhook } from './webhook.js';
 
-const settingsSchema = z.strictObject({ baseUrl: z.string().url().optional() });
+const settingsSchema = z.strictObject({
+  baseUrl: z.string().url('must be a web address, such as https://api.xendit.co').optional().meta({
+    title: 'API address',
+    description: "Empty: Xendit's live API. TREASURY_XENDIT_URL overrides it.",
+  }),
+});
 
 export const xendit: ProviderDescriptor<'xendit', typeof settingsSchema> = {
   name: 'xendit',
