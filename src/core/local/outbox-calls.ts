@@ -20,7 +20,7 @@ import type { LocalCache } from '../platform/cache/cache.js';
 import { TreasuryError } from '../shared/errors.js';
 import { sessionOrigin } from '../domain/operators/local-sessions.js';
 import { reprepareBatchOffline, type Reprepared } from '../domain/batches/offline-reprepare.js';
-import type { WorkstationContext } from './sync-calls.js';
+import type { WorkstationContext } from './workstation-context.js';
 
 /** An outbox entry as the console lists it: what it is about, in words, and what can be done. */
 export interface OutboxItem extends OutboxEntry {

@@ -16,53 +16,14 @@ import {
 import { clearAuditTail, pullAuditTail } from './sync/audit-tail.js';
 import { listOutbox } from '../platform/cache/outbox.js';
 import { OUTBOX_CALLS } from './outbox-calls.js';
-import {
-  AUTOMATIC_TRIGGERS,
-  type SchedulerView,
-  type SyncOutcome,
-  type SyncScheduler,
-} from './sync-scheduler.js';
+import type { WorkstationContext, WorkstationParts } from './workstation-context.js';
+import type { RebuildResult } from './cache-connection.js';
+import type { Connectivity } from './link.js';
+import { AUTOMATIC_TRIGGERS, type SchedulerView, type SyncOutcome } from './sync-scheduler.js';
 import { pull, syncStatus, type PullResult } from './sync/pull.js';
 import { push, type PushResult } from './sync/push.js';
 import { jobIdInput, jobStartInput } from '../platform/kernel/jobs.js';
 import { sessionOrigin } from '../domain/operators/local-sessions.js';
-import type { SignedInContext } from './offline-router.js';
-import type { RekeyResult } from '../platform/cache/rekey.js';
-import type { CentralStore } from '../platform/central/store.js';
-import type { Router } from '../platform/kernel/router.js';
-import type { RebuildResult } from './cache-connection.js';
-import type { Connectivity } from './link.js';
-import type { JobBoard, JobView } from '../platform/kernel/jobs.js';
-
-/**
- * What the workstation's own calls use of the workstation (workstation.ts's Workstation has it
- * all): declared here, so that these definitions need not import the module that routes to them.
- */
-export interface WorkstationParts {
-  readonly id: string;
-  readonly central: CentralStore;
-  readonly router: Router;
-  readonly jobs: JobBoard;
-  /** Sync by itself, and the one lock every sync (manual or not) runs under. */
-  readonly scheduler: SyncScheduler;
-  connectivity(): Promise<Connectivity>;
-  startJob(call: Omit<Call, 'onProgress' | 'signal'>, operator: string): JobView;
-  rotateCacheKey(): Promise<RekeyResult>;
-  rebuildCache(
-    call: Call,
-    input: { discardPending?: boolean | undefined; reason?: string | undefined },
-  ): Promise<RebuildResult>;
-}
-
-/**
- * What the workstation's own calls run with: the offline router's context for a signed-in call
- * (the router resolved who it is, as for any call), the workstation itself, and the call as made
- * (its progress, its address).
- */
-export interface WorkstationContext extends SignedInContext {
-  readonly ws: WorkstationParts;
-  readonly call: Call;
-}
 
 /**
  * `cache.rebuild`'s input: checked here for the catalog and by the workstation, which runs it
@@ -329,3 +290,5 @@ async function runSync(
   }
   return { online: true, reason: null, pushed, pulled, auditTail };
 }
+
+export type { WorkstationContext, WorkstationParts } from './workstation-context.js';
