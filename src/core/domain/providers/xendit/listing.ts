@@ -206,16 +206,22 @@ async function readStatuses(
 ): Promise<void> {
   const read = (path: string) => http.readPatiently(path, gate);
   const failures: string[] = [];
-  await mapLimit(open.slice(0, MAX_STATUS_LOOKUPS), STATUS_LOOKUP_CONCURRENCY, async (tx) => {
-    try {
-      const payout = await readPayout(http, tx.product_id, read);
-      into.add(payout ?? transactionPayout(tx, tx.status));
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      failures.push(`${tx.product_id}: ${error.message}`);
-      into.add(transactionPayout(tx, tx.status));
-    }
-  });
+  const looked = await mapLimit(
+    open.slice(0, MAX_STATUS_LOOKUPS),
+    STATUS_LOOKUP_CONCURRENCY,
+    async (tx) => {
+      try {
+        return (await readPayout(http, tx.product_id, read)) ?? transactionPayout(tx, tx.status);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        failures.push(`${tx.product_id}: ${error.message}`);
+        return transactionPayout(tx, tx.status);
+      }
+    },
+  );
+  // Added in the provider's order, not as the lookups finish: payouts created in the same
+  // millisecond keep it through the sort by creation time.
+  for (const payout of looked) into.add(payout);
   for (const tx of open.slice(MAX_STATUS_LOOKUPS)) into.add(transactionPayout(tx, tx.status));
   if (failures.length > 0)
     into.problems.push(
