@@ -14,6 +14,7 @@ import {
   PREVIEW_IMPORT_CHANNEL,
   PROGRESS_CHANNEL,
   type BridgeResult,
+  type ImportName,
 } from '../core/host/bridge/contract.js';
 import { bridgeExportSchema, bridgeImportSchema, invalid } from '../core/host/bridge/envelope.js';
 import { CONTENT_SECURITY_POLICY } from '../core/host/bridge/csp.js';
@@ -105,13 +106,10 @@ function registerBridge(ws: WorkstationDoor): void {
     ownWindow(event) ? bridge.info(app.getVersion(), 'electron') : null,
   );
   ipcMain.handle(IMPORT_CHANNEL, async (event, raw: unknown) => {
-    if (!ownWindow(event) || !window)
-      return refusal('imports are accepted from the console window only');
-    const parsed = bridgeImportSchema.safeParse(raw);
-    if (!parsed.success)
-      return invalid('an import names affiliates.import or conversions.import', parsed.error);
+    const asked = importAsked(ownWindow(event), raw);
+    if (!asked.ok || !window) return asked.ok ? null : asked.refused;
     const file = await pickCsv(window);
-    return file ? bridge.run(parsed.data.name, { file }, parsed.data.id) : null;
+    return file ? bridge.run(asked.name, { file }, asked.id) : null;
   });
   registerImportPreview(bridge, ownWindow);
   ipcMain.handle(EXPORT_CHANNEL, async (event, raw: unknown) => {
@@ -142,6 +140,24 @@ function registerBridge(ws: WorkstationDoor): void {
   });
 }
 
+/** An import asked for by our own window with a well-formed request, or the refusal to answer. */
+function importAsked(
+  own: boolean,
+  raw: unknown,
+):
+  | { ok: true; name: ImportName; id: string | undefined }
+  | { ok: false; refused: BridgeResult<never> } {
+  if (!own || !window)
+    return { ok: false, refused: refusal('imports are accepted from the console window only') };
+  const parsed = bridgeImportSchema.safeParse(raw);
+  if (!parsed.success)
+    return {
+      ok: false,
+      refused: invalid('an import names affiliates.import or conversions.import', parsed.error),
+    };
+  return { ok: true, name: parsed.data.name, id: parsed.data.id };
+}
+
 /** The native open dialog for a CSV file; null when the operator cancels. */
 async function pickCsv(win: BrowserWindow): Promise<string | null> {
   const picked = await dialog.showOpenDialog(win, {
@@ -162,14 +178,11 @@ function registerImportPreview(
   ownWindow: (event: Electron.IpcMainInvokeEvent) => boolean,
 ): void {
   ipcMain.handle(PREVIEW_IMPORT_CHANNEL, async (event, raw: unknown) => {
-    if (!ownWindow(event) || !window)
-      return refusal('imports are accepted from the console window only');
-    const parsed = bridgeImportSchema.safeParse(raw);
-    if (!parsed.success)
-      return invalid('an import names affiliates.import or conversions.import', parsed.error);
+    const asked = importAsked(ownWindow(event), raw);
+    if (!asked.ok || !window) return asked.ok ? null : asked.refused;
     const file = await pickCsv(window);
     if (!file) return null;
-    return bridge.previewImport(parsed.data.name, { path: file, remove: null }, parsed.data.id);
+    return bridge.previewImport(asked.name, { path: file, remove: null }, asked.id);
   });
   ipcMain.handle(IMPORT_PICKED_CHANNEL, async (event, raw: unknown) =>
     ownWindow(event)
