@@ -117,7 +117,7 @@ const BRIDGE_JS = `(() => {
     input.click();
   });
   window.treasury = Object.freeze({
-    call: (name, payload, options) => post('/bridge/call', options && options.id ? { name, payload, id: options.id } : { name, payload }),
+    call: (name, payload, options) => post('/bridge/call', Object.assign({ name, payload }, options && options.id ? { id: options.id } : {}, options && options.background ? { background: true } : {})),
     info: () => fetch('/bridge/info').then((r) => r.json()),
     onProgress: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
     importFile: async (name, options) => {
