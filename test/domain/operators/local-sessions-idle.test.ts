@@ -141,11 +141,11 @@ describe('idle timeout of the local session record and background calls', () => 
         ...(background ? { background: true } : {}),
       });
     await new Promise((r) => setTimeout(r, 20));
-    for (const name of ['payables.list', 'sync.status', 'jobs.list', 'sync.run'])
+    for (const name of ['operators.list', 'sync.status', 'jobs.list', 'sync.run'])
       await call(name, true);
     expect(await centralSeen()).toBe(central);
     expect(localSeen(token)).toBe(local);
-    await call('payables.list', false);
+    await call('operators.list', false);
     expect(await centralSeen()).toBeGreaterThan(central);
     expect(localSeen(token)).toBeGreaterThan(local);
   });
