@@ -229,7 +229,7 @@ function renderCommands(): string {
     '',
     '## Calling',
     '',
-    '- **Envelope.** A call is `{ name, payload, id? }`: the name of a definition below, its payload (checked by the schema shown), and an optional command id (a uuid). A command sent again with the same id returns its first result and changes nothing; a query is never recorded.',
+    '- **Envelope.** A call is `{ name, payload, id?, background? }`: the name of a definition below, its payload (checked by the schema shown), an optional command id (a uuid), and whether it is a background call (a poll: checked and audited alike, but not counted as activity, so it does not keep the session from its 30-minute idle timeout). A command sent again with the same id returns its first result and changes nothing; a query is never recorded.',
     '- **In the console** the renderer calls `window.treasury.call(name, payload, { id })` (the bridge contract, `src/core/host/bridge/contract.ts`) and gets `{ ok: true, value }` or `{ ok: false, error: { code, kind, message, problems } }`. Values arrive as JSON: bigints (every amount in minor units) and dates as strings.',
     '- **From the CLI** each command sends one (sometimes two) of these calls: the CLI column says which.',
     `- **Order of checks** (router and offline router alike): the name must exist (UNKNOWN_COMMAND); the session must be valid (UNAUTHENTICATED) and, when IP ranges apply, from an allowed address (IP_NOT_ALLOWED); the operator's role must hold the permission (FORBIDDEN, audited as denied) — before the payload is looked at; a step-up call needs the password confirmed within the last ${minutes} minutes (STEP_UP_REQUIRED); then the payload is validated (VALIDATION, naming each field).`,

@@ -11,8 +11,8 @@
  *   Enter in the host's terminal, or `treasury console link` (control.ts).
  * - **The session stays here** (BridgeSession, one per browser session): the page only learns who
  *   signed in.
- * - **Same envelope and the same `window.treasury`**: `{ name, payload, id? }`, schema-checked;
- *   progress events over a WebSocket (`/bridge/events`); imports upload the picked file (the
+ * - **Same envelope and the same `window.treasury`**: `{ name, payload, id?, background? }`,
+ *   schema-checked; progress events over a WebSocket (`/bridge/events`); imports upload the picked file (the
  *   import screen's is checked, then kept in transit until imported or dropped), exports come
  *   back as a one-time download — where Electron shows native open/save dialogs.
  */
@@ -117,7 +117,7 @@ const BRIDGE_JS = `(() => {
     input.click();
   });
   window.treasury = Object.freeze({
-    call: (name, payload, options) => post('/bridge/call', options && options.id ? { name, payload, id: options.id } : { name, payload }),
+    call: (name, payload, options) => post('/bridge/call', Object.assign({ name, payload }, options && options.id ? { id: options.id } : {}, options && options.background ? { background: true } : {})),
     info: () => fetch('/bridge/info').then((r) => r.json()),
     onProgress: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
     importFile: async (name, options) => {

@@ -20,10 +20,12 @@ import {
 
 const bridge: TreasuryBridge = {
   call: (name, payload, options) =>
-    ipcRenderer.invoke(
-      CALL_CHANNEL,
-      options?.id ? { name, payload, id: options.id } : { name, payload },
-    ),
+    ipcRenderer.invoke(CALL_CHANNEL, {
+      name,
+      payload,
+      ...(options?.id ? { id: options.id } : {}),
+      ...(options?.background ? { background: true } : {}),
+    }),
   info: () => ipcRenderer.invoke(INFO_CHANNEL),
   onProgress: (listener) => {
     const forward = (_event: IpcRendererEvent, progress: ProgressEvent) => listener(progress);

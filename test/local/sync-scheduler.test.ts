@@ -22,6 +22,8 @@ interface Harness {
   net: { online: boolean };
   outbox: { pending: number };
   next: { error: TreasuryError | null; outcome: SyncOutcome; ms: number };
+  /** How each automatic run was asked for: its session and whether it was a background call. */
+  asked: { session: string; background: boolean }[];
   manual(): Promise<unknown>;
 }
 
@@ -33,6 +35,7 @@ function harness(options: { intervalMs?: number; unavailable?: string } = {}): H
   const net = { online: true };
   const outbox = { pending: 0 };
   const next: Harness['next'] = { error: null, outcome: clean, ms: 5 };
+  const asked: Harness['asked'] = [];
   const work = (trigger: AutomaticTrigger | 'manual') =>
     scheduler.exclusive(
       trigger,
@@ -50,7 +53,10 @@ function harness(options: { intervalMs?: number; unavailable?: string } = {}): H
   const scheduler: SyncScheduler = new SyncScheduler(
     {
       online: async () => ({ online: net.online, reason: net.online ? null : 'relay cut' }),
-      sync: (_session, trigger) => work(trigger),
+      sync: (session, trigger, options) => {
+        asked.push({ session, background: options.background });
+        return work(trigger);
+      },
       pending: async () => outbox.pending,
       quiet: async () => undefined,
     },
@@ -69,6 +75,7 @@ function harness(options: { intervalMs?: number; unavailable?: string } = {}): H
     net,
     outbox,
     next,
+    asked,
     manual: () => work('manual'),
   };
 }
@@ -166,6 +173,24 @@ describe('sync by itself', () => {
     );
     await settle(80);
     expect(h.runs).toEqual(['start']);
+  });
+
+  it('runs in the background (not activity: an unattended console still times out), and stops once that ends its session', async () => {
+    const h = harness({ intervalMs: 20 });
+    h.scheduler.follow('token', 'maker');
+    await vi.waitFor(() => expect(h.runs.length).toBeGreaterThan(1));
+    expect(h.asked.length).toBeGreaterThan(1);
+    expect(h.asked.every((a) => a.session === 'token' && a.background)).toBe(true);
+    // The idle timeout reached through background runs alone: automatic sync stops following it.
+    h.next.error = new TreasuryError(
+      'UNAUTHENTICATED',
+      'the session expired after 30 minutes without activity: sign in again',
+    );
+    await vi.waitFor(() => expect(h.scheduler.status().automatic).toBe(false));
+    expect(h.scheduler.sessionFor('maker')).toBeNull();
+    const seen = h.runs.length;
+    await settle(80);
+    expect(h.runs.length).toBe(seen);
   });
 
   it('follows every console signed in here; signing out (forget) stops it for that one', async () => {

@@ -114,7 +114,13 @@ export class OfflineRouter<C = never> {
     if (def.permission === 'public') return { actor: null, refused: null };
     const local = identify
       ? null
-      : resolveLocalSession(cache, call.session, now, call.ip ? [call.ip] : this.addresses());
+      : resolveLocalSession(
+          cache,
+          call.session,
+          now,
+          call.ip ? [call.ip] : this.addresses(),
+          call.background === true,
+        );
     const actor = identify ? await identify() : local!;
     // Online, the central store already decided step-up for the session it knows (identify).
     const refused = refusal(

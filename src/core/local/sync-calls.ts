@@ -253,6 +253,8 @@ async function runSync(
   if (!connectivity.online)
     return { online: false, reason: connectivity.reason, pushed: null, pulled: null };
   const session = ctx.session;
+  // Sync by itself: none of the calls it makes under the session is the operator's activity.
+  const background = ctx.call.background === true;
   // Online, the session was just recognised by the central store unless it was issued offline.
   const central = sessionOrigin(ctx.cache, session) !== 'offline';
   const pushed = input.pullOnly
@@ -266,6 +268,7 @@ async function runSync(
             operator.toLowerCase() === ctx.actor.username.toLowerCase()
               ? session
               : w.scheduler.sessionFor(operator),
+          background,
         })
       : {
           applied: 0,
@@ -282,10 +285,20 @@ async function runSync(
         `${ctx.actor.username} signed in offline: sign in again now that the central store is reachable, then sync`,
       );
     // Pull reads the central store directly: authorised (and audited) centrally first.
-    await w.router.call({ name: 'sync.authorize', payload: {}, session, workstationId: w.id });
+    await w.router.call({
+      name: 'sync.authorize',
+      payload: {},
+      session,
+      workstationId: w.id,
+      background,
+    });
     pulled = await pull(w.central, ctx.cache);
     if (roleHas(ctx.actor.role, 'audit.view'))
-      auditTail = await pullAuditTail(w.router, ctx.cache, { session, workstationId: w.id });
+      auditTail = await pullAuditTail(w.router, ctx.cache, {
+        session,
+        workstationId: w.id,
+        background,
+      });
     else clearAuditTail(ctx.cache);
   }
   return { online: true, reason: null, pushed, pulled, auditTail };

@@ -53,8 +53,12 @@ export interface SchedulerView {
 export interface SchedulerDeps {
   /** Whether the central store answers (probing it again when the last probe is old enough). */
   online(): Promise<{ online: boolean; reason: string | null }>;
-  /** Runs `sync.run` through the workstation's door, as the operator of `session`. */
-  sync(session: string, trigger: AutomaticTrigger): Promise<unknown>;
+  /**
+   * Runs `sync.run` through the workstation's door, as the operator of `session`. Always in the
+   * background (router.ts Call.background): sync by itself is not the operator's activity, so it
+   * never keeps an unattended console's session from timing out.
+   */
+  sync(session: string, trigger: AutomaticTrigger, options: { background: true }): Promise<unknown>;
   /** Commands still waiting in the outbox. */
   pending(): Promise<number>;
   /** Resolves when no interactive call is in flight (or soon after): automatic runs wait for it. */
@@ -214,8 +218,9 @@ export class SyncScheduler {
       }
       await this.deps.quiet();
       // A run that fails in the handler is recorded by exclusive(); one refused before it (the
-      // session ended, the address no longer allowed) here. The session's end stops automatic sync.
-      await this.deps.sync(session, why).catch((error: unknown) => {
+      // session ended, the address no longer allowed, or idle too long: the operator walked away)
+      // here. The session's end stops automatic sync.
+      await this.deps.sync(session, why, { background: true }).catch((error: unknown) => {
         const e = toTreasuryError(error);
         if (this.view.failure !== e.message) this.recordFailure(e);
         if (SESSION_ENDED.has(e.code)) this.forget(session);

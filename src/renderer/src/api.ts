@@ -144,6 +144,9 @@ export interface Loaded<T> {
 
 /**
  * Runs a query when its payload changes (compared as JSON) and on reload(); the last answer wins.
+ * With `refreshMs` it is asked again on that interval; those repeats are background calls (not the
+ * operator's activity: an open view does not keep the session alive), while the first load, a
+ * changed payload and reload() are the operator's own.
  */
 export function useQuery<N extends CallName>(
   name: N,
@@ -167,11 +170,18 @@ export function useQuery<N extends CallName>(
     if (payload !== null) setState((s) => (s.loading ? s : { ...s, loading: true }));
   }
   const latest = useRef(0);
+  // Whether the last tick came from the refresh interval (not from reload()).
+  const byTimer = useRef(false);
+  const lastAsked = useRef<string | null>(null);
   useEffect(() => {
     if (payload === null) return;
     const mine = ++latest.current;
     const askedAt = Date.now();
-    call(name, payload)
+    const same = lastAsked.current === JSON.stringify([name, key]);
+    const background = byTimer.current && same;
+    byTimer.current = false;
+    lastAsked.current = JSON.stringify([name, key]);
+    call(name, payload, background ? { background } : undefined)
       .then(
         (data) =>
           mine === latest.current && setState({ data, askedAt, error: null, loading: false }),
@@ -198,10 +208,16 @@ export function useQuery<N extends CallName>(
   }, [name, key, tick]);
   useEffect(() => {
     if (!refreshMs) return;
-    const t = setInterval(() => setTick((n) => n + 1), refreshMs);
+    const t = setInterval(() => {
+      byTimer.current = true;
+      setTick((n) => n + 1);
+    }, refreshMs);
     return () => clearInterval(t);
   }, [refreshMs]);
-  const reload = useCallback(() => setTick((n) => n + 1), []);
+  const reload = useCallback(() => {
+    byTimer.current = false;
+    setTick((n) => n + 1);
+  }, []);
   return { ...state, reload };
 }
 

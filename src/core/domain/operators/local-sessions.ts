@@ -199,12 +199,17 @@ function openOfflineSession(cache: LocalCache, op: MirroredOperator, now: Date):
   return token;
 }
 
-/** The operator behind a session token, checked the way the central router checks it. */
+/**
+ * The operator behind a session token, checked the way the central router checks it. A background
+ * call (a poll, sync by itself: router.ts Call.background) is checked alike but is not activity: it
+ * leaves the idle clock where it was.
+ */
 export function resolveLocalSession(
   cache: LocalCache,
   token: string | null | undefined,
   now: Date,
   addresses: readonly string[] = workstationAddresses(),
+  background = false,
 ): Actor & { origin: 'central' | 'offline'; stepUpCurrent: boolean } {
   if (!token)
     throw new TreasuryError(
@@ -229,9 +234,10 @@ export function resolveLocalSession(
       `${ip.reason}: the session of ${op.username} has ended`,
     );
   }
-  cache.sqlite
-    .prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?')
-    .run(now.getTime(), hash);
+  if (!background)
+    cache.sqlite
+      .prepare('UPDATE local_sessions SET last_seen_at = ? WHERE token_hash = ?')
+      .run(now.getTime(), hash);
   const stepped = stepUpCurrent(
     Number(s.created_at),
     s.stepped_up_at === null ? null : Number(s.stepped_up_at),
@@ -355,13 +361,15 @@ export async function stepUpOffline(
 /**
  * After a call the central store answered, the workstation's record of the session follows what the
  * call did to it (its definition's `session`): a sign-in is remembered for signing in offline, a
- * step-up confirms the password here too, a sign-out ends the record; any other call touches it.
- * `open`: the workstation's cache connection if one is open (a sign-in opens one).
+ * step-up confirms the password here too, a sign-out ends the record; any other call touches it,
+ * unless it was a background call (not the operator's activity: the central store did not touch
+ * the session either). `open`: the workstation's cache connection if one is open (a sign-in opens
+ * one).
  */
 export async function followSession(
   def: { session?: 'opens' | 'confirms' | 'ends' | undefined },
   cache: { get(): Promise<LocalCache>; current(): Promise<LocalCache> | null },
-  c: { payload: unknown; session?: string | null | undefined },
+  c: { payload: unknown; session?: string | null | undefined; background?: boolean | undefined },
   result: unknown,
 ): Promise<void> {
   const open = cache.current();
@@ -398,5 +406,5 @@ export async function followSession(
     endLocalSession(await open, (c.payload as { token: string }).token, new Date());
     return;
   }
-  if (c.session) touchLocalSession(await open, c.session, new Date());
+  if (c.session && !c.background) touchLocalSession(await open, c.session, new Date());
 }

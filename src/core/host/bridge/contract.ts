@@ -132,6 +132,13 @@ export interface CallOptions {
    * once.
    */
   id?: string;
+  /**
+   * Not the operator's own doing: a poll repeating by itself (the top bar's status, the jobs panel,
+   * the exception alerts, a view's refresh after its first load). Checked and audited like any
+   * call, but it does not count as activity, so a console left open still signs out after 30
+   * minutes. Only `call` carries it.
+   */
+  background?: boolean;
 }
 
 export interface TreasuryBridge {

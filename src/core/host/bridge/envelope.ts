@@ -53,12 +53,14 @@ export function invalid(
 
 /**
  * What may cross the bridge for a call: a command or query name, its payload (checked by the
- * router), an optional command id.
+ * router), an optional command id, and whether it is a background call (CallOptions.background:
+ * it can only make a session time out sooner, so the page is trusted with it).
  */
 export const bridgeCallSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-zA-Z.]{2,63}$/, 'is not a command or query name'),
   payload: z.unknown(),
   id: z.string().uuid('a command id is a uuid').optional(),
+  background: z.boolean().optional(),
 });
 export const bridgeImportSchema = z.strictObject({
   name: z.enum(IMPORT_NAMES),

@@ -44,10 +44,11 @@ export class BridgeSession {
     return this.sessionToken !== null;
   }
 
-  /** A raw `{ name, payload, id? }` from the page, validated and run. */
+  /** A raw `{ name, payload, id?, background? }` from the page, validated and run. */
   async call(raw: unknown, ip: string | null = null): Promise<BridgeResult<unknown>> {
     const parsed = bridgeCallSchema.safeParse(raw);
-    if (!parsed.success) return invalid('a bridge call is { name, payload, id? }', parsed.error);
+    if (!parsed.success)
+      return invalid('a bridge call is { name, payload, id?, background? }', parsed.error);
     // A job runs a call too: the page may not name files through one either.
     const inner =
       parsed.data.name === 'jobs.start'
@@ -65,18 +66,21 @@ export class BridgeSession {
         },
       };
     }
-    return this.run(parsed.data.name, parsed.data.payload, parsed.data.id, ip);
+    return this.run(parsed.data.name, parsed.data.payload, parsed.data.id, ip, {
+      background: parsed.data.background === true,
+    });
   }
 
   /**
    * Runs a call the host built itself (imports and exports, with the file the operator chose);
-   * never with a page's raw input.
+   * never with a page's raw input. `background`: not the operator's activity (CallOptions).
    */
   async run(
     name: string,
     payload: unknown,
     id: string | undefined,
     ip: string | null = null,
+    options: { background?: boolean } = {},
   ): Promise<BridgeResult<unknown>> {
     const callId = id ?? randomUUID();
     // The page cannot know the token: signing out means this host's session.
@@ -89,6 +93,7 @@ export class BridgeSession {
         session: this.sessionToken,
         workstationId: this.door.id,
         ip,
+        ...(options.background ? { background: true } : {}),
         onProgress: (p) => this.emit({ ...p, callId, name: name as CallName }),
       });
       if (

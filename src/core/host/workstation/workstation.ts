@@ -170,6 +170,8 @@ async function callOwn<O>(
           session: c.session,
           workstationId: c.workstationId,
           ip: c.ip,
+          // Asking who a background call's session is does not make it activity.
+          background: c.background === true,
         })
     : undefined;
   try {
@@ -256,8 +258,14 @@ function schedulerOf(
   return new SyncScheduler(
     {
       online: () => link.connectivity(),
-      sync: (session, trigger) =>
-        door().call({ name: 'sync.run', payload: { trigger }, session, workstationId: door().id }),
+      sync: (session, trigger, options) =>
+        door().call({
+          name: 'sync.run',
+          payload: { trigger },
+          session,
+          workstationId: door().id,
+          background: options.background,
+        }),
       pending: async () => pendingCount(await cache.get()),
       quiet: async () => {
         if (await link.online()) await link.central.lanes.quiet();

@@ -38,7 +38,7 @@ function newestSeq(cache: LocalCache): bigint | null {
 export async function pullAuditTail(
   router: Router,
   cache: LocalCache,
-  call: { session: string; workstationId: string },
+  call: { session: string; workstationId: string; background?: boolean },
   keep = AUDIT_TAIL_KEEP,
 ): Promise<{ added: number; kept: number }> {
   const fetch = (payload: { afterSeq?: string; limit: number }) =>
@@ -47,6 +47,7 @@ export async function pullAuditTail(
       payload,
       session: call.session,
       workstationId: call.workstationId,
+      background: call.background === true,
     });
   const newest = newestSeq(cache);
   let entries = await fetch(

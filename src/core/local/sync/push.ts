@@ -36,6 +36,11 @@ interface PushOptions {
   workstationId: string;
   ip?: string | null;
   sessionFor: (operator: string) => string | null;
+  /**
+   * Sync by itself (router.ts Call.background): delivering what was prepared earlier is not the
+   * operator's activity now, so it leaves the sessions' idle clocks alone.
+   */
+  background?: boolean;
 }
 
 interface Rejection {
@@ -95,6 +100,7 @@ async function deliver(
       session,
       workstationId: options.workstationId,
       ip: options.ip ?? null,
+      background: options.background === true,
     });
     settle(cache, entry.seq, null);
     result.applied++;

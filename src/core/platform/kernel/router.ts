@@ -311,6 +311,12 @@ export interface Call {
    * transaction (or its partial file) is thrown away, and the audit trail says it was cancelled.
    */
   signal?: AbortSignal;
+  /**
+   * Not the operator's own doing (a console's poll, sync by itself): checked, refused and audited
+   * like any call, but it does not refresh the session's idle clock, so a console left open still
+   * times out after IDLE_TIMEOUT_MS.
+   */
+  background?: boolean;
 }
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -709,9 +715,11 @@ export class Router {
       return this.deny(call, def, commandId, now, refused, s.operator_id);
     }
     assert(s.operator_id, 'a session that passed every check has its operator');
-    await this.store.db.execute(
-      sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
-    );
+    // Only the operator's own calls are activity: a background one leaves the idle clock alone.
+    if (!call.background)
+      await this.store.db.execute(
+        sql`UPDATE sessions SET last_seen_at = ${now.toISOString()}::timestamptz WHERE token_hash = ${hash}`,
+      );
     return {
       actor: { operatorId: s.operator_id, username: s.username, role: s.role as Role },
       now,

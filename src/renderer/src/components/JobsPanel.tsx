@@ -67,7 +67,8 @@ function useJobsPolling(): void {
     let stopped = false;
     const poll = async () => {
       try {
-        const list = await call('jobs.list', {});
+        // In the background: polling is not the operator's activity (the session still times out).
+        const list = await call('jobs.list', {}, { background: true });
         if (stopped) return;
         const state = useConsole.getState();
         for (const job of list) {

@@ -24,7 +24,9 @@ export function TopBar() {
     const h = await window.treasury.info();
     useConsole.getState().setHost(h);
     try {
-      useConsole.getState().setStatus(await call('sync.status', {}));
+      // In the background: the status poll is not the operator's activity, so a console left open
+      // still signs out after 30 minutes without it.
+      useConsole.getState().setStatus(await call('sync.status', {}, { background: true }));
     } catch {
       useConsole.getState().setStatus(null);
     }

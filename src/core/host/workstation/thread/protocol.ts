@@ -34,6 +34,8 @@ export interface ThreadCall {
   session?: string | null;
   workstationId?: string;
   ip?: string | null;
+  /** Not the operator's activity (router.ts Call.background). */
+  background?: boolean;
 }
 
 export type ToThread =

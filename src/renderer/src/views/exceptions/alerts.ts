@@ -76,7 +76,9 @@ async function askQueue(set: (s: Partial<Alerts>) => void): Promise<void> {
   if (!manifest || !gate({ manifest, host }, 'exceptions.list').allowed) return;
   let page: ExceptionsPage;
   try {
-    page = await call('exceptions.list', { limit: 1 });
+    // In the background: the alerts ask by themselves, which is not the operator's activity (a
+    // console left open still signs out after 30 minutes).
+    page = await call('exceptions.list', { limit: 1 }, { background: true });
   } catch {
     return; // offline (the queue needs the central store) or refused: the next poll asks again
   }
