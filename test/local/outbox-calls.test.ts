@@ -132,7 +132,9 @@ describe('the outbox: refused, prepared again, discarded', () => {
       commandId: string;
       replaced: number;
     }>('outbox.reprepare', { entry: refused.commandId });
-    expect(again).toMatchObject({ payouts: affiliates.length - 1, replaced: refused.seq });
+    // Payouts, not affiliates: one paid above its channel's maximum is sent in parts.
+    expect(again).toMatchObject({ replaced: refused.seq });
+    expect(again.payouts).toBeGreaterThanOrEqual(affiliates.length - 1);
     const list = await online<OutboxItem[]>('outbox.list');
     expect(list.find((e) => e.seq === refused.seq)).toMatchObject({
       status: 'discarded',
@@ -150,11 +152,14 @@ describe('the outbox: refused, prepared again, discarded', () => {
     // …and it syncs: the central store accepts the new batch.
     const r = await online<SyncRunResult>('sync.run');
     expect(r.pushed).toMatchObject({ applied: 1, rejected: [] });
-    const [central] = await rows<{ n: string }>(
+    const [central] = await rows<{ n: string; affiliates: string }>(
       s.tw.ws.central.db,
-      sql`SELECT count(*)::text AS n FROM payouts WHERE batch_id = ${again.batchId}`,
+      sql`SELECT count(*)::text AS n, count(DISTINCT affiliate_id)::text AS affiliates FROM payouts WHERE batch_id = ${again.batchId}`,
     );
-    expect(central!.n).toBe(String(affiliates.length - 1));
+    expect(central).toEqual({
+      n: String(again.payouts),
+      affiliates: String(affiliates.length - 1),
+    });
   });
 
   it('only a refused batch creation can be prepared again', async () => {

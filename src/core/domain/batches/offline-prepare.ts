@@ -284,14 +284,13 @@ export function previewOffline(
   addAdjustments(cache, agg, ids, cutoffMs);
   const raw = withAffiliates(cache, agg, filters);
   const versions = ruleVersions(cache);
-  // No splits offline: a split payout's parts and adjustments are made by the central store, so
-  // offline a payout above its channel's maximum is deferred as before
-  // (amount_above_channel_maximum).
+  // Split above the channel's maximum as the central preview does: deferring such a payout offline
+  // left the affiliate out of every offline batch without a word, while the central store pays it
+  // in parts (createOffline prepares the parts exactly as create.ts makes them).
   const rows = decideRows(raw, {
     rules: ruleVersionAt(versions, nowMs)?.rules,
     thresholds: thresholds(cache),
     fxRates: filters.fxRates,
-    split: false,
   });
   return { preview: summarise(rows, now, filters.cutoff), owed: owedByAffiliate(rows, raw) };
 }
@@ -344,9 +343,11 @@ export function createOffline(
   const fxRates = ratesUsed(filters.fxRates, eligible);
   const highValue = eligible.some((r) => r.highValue);
   const expected = expectedPayouts(eligible, owed);
-  const hashed: HashedPayout[] = eligible.map((r) =>
-    hashedPayout(r, batchId, owedOf(owed, r.affiliateId)),
+  const hashed: HashedPayout[] = eligible.flatMap((r) =>
+    hashedPayouts(r, batchId, owedOf(owed, r.affiliateId)),
   );
+  // A payout split above its channel's maximum is sent as several (as create.ts counts them).
+  const payouts = eligible.reduce((n, r) => n + (r.parts?.length ?? 1), 0);
   const contentHash = batchContentHash({ batchId, payouts: hashed, fxRates });
   const batch = {
     id: batchId,
@@ -357,7 +358,7 @@ export function createOffline(
     note: filters.note,
     leftOut,
   };
-  const summary = { payouts: eligible.length, totals: preview.totals };
+  const summary = { payouts, totals: preview.totals };
   const changes: CacheChange[] = [localBatchChange(batch, summary, operator, now)];
   let itemKey = belowLocalKeys(cache, 'payout_items');
   for (const r of eligible) {
@@ -373,7 +374,7 @@ export function createOffline(
   });
   return {
     batchId,
-    payouts: eligible.length,
+    payouts,
     contentHash,
     requiredApprovals: highValue ? 2 : 1,
     commandId,
@@ -492,10 +493,65 @@ interface ItemOf {
   amount: bigint;
 }
 
+/** One payout a row makes: the whole row, or one part of a row split above its channel's maximum. */
+interface PayoutPart {
+  id: string;
+  part: number;
+  parts: number;
+  amount: bigint;
+  sourceAmount: bigint;
+}
+
 /**
- * One payout's changes: the payout, its items as the central store will write them (with their
- * amounts, so the cache keeps "payout = sum of its items" while the command waits to be pushed),
- * and a whole-unit channel's rounding adjustments. Items take keys down from `firstItemKey`.
+ * The payouts of a row as create.ts's payoutRowsOf makes them under a chosen batch id: one, or one
+ * per part (part 1 keeps the affiliate's payout id, part k is `affiliate#k`). Splits are
+ * same-currency only, so a part's source amount is its amount.
+ */
+function payoutPartsOf(r: PreviewRow, batchId: string): PayoutPart[] {
+  const amounts = r.parts ?? [r.amountMinor];
+  return amounts.map((amount, i) => ({
+    id: payoutIdFor(batchId, i === 0 ? r.affiliateId : `${r.affiliateId}#${i + 1}`),
+    part: i + 1,
+    parts: amounts.length,
+    amount: BigInt(amount),
+    sourceAmount: r.parts ? BigInt(amount) : BigInt(r.sourceAmountMinor),
+  }));
+}
+
+interface MadeAdjustment {
+  id: string;
+  amount: bigint;
+  /** The payout whose item it is; null: owed, in no payout (a carried fraction). */
+  payoutId: string | null;
+  kind: 'rounding' | 'split';
+}
+
+/**
+ * The adjustments create.ts writes for a row, as (id, amount, the payout whose item it is; null:
+ * owed, in no payout): a whole-unit channel's fraction out of part 1 and carried to the next
+ * payout, and per later part a `split` adjustment paying it with its negative out of part 1.
+ */
+function madeAdjustments(r: PreviewRow, parts: readonly PayoutPart[]): MadeAdjustment[] {
+  const first = parts[0]!;
+  const carried = BigInt(r.carriedMinor);
+  const rounding: MadeAdjustment[] =
+    carried > 0n
+      ? [
+          { id: `round:${first.id}:out`, amount: -carried, payoutId: first.id, kind: 'rounding' },
+          { id: `round:${first.id}:carry`, amount: carried, payoutId: null, kind: 'rounding' },
+        ]
+      : [];
+  const split = parts.slice(1).flatMap((p): MadeAdjustment[] => [
+    { id: `split:${first.id}:${p.part}`, amount: p.amount, payoutId: p.id, kind: 'split' },
+    { id: `split:${first.id}:${p.part}:out`, amount: -p.amount, payoutId: first.id, kind: 'split' },
+  ]);
+  return [...rounding, ...split];
+}
+
+/**
+ * One row's changes: its payouts (one, or its parts), their items as the central store will write
+ * them (with their amounts, so the cache keeps "payout = sum of its items" while the command waits
+ * to be pushed), and the rounding and split adjustments. Items take keys down from `firstItemKey`.
  */
 function payoutChanges(
   r: PreviewRow,
@@ -505,9 +561,10 @@ function payoutChanges(
   operator: OfflineOperator,
   now: Date,
 ): { changes: CacheChange[]; nextItemKey: bigint } {
-  const payoutId = payoutIdFor(batchId, r.affiliateId);
-  const carried = BigInt(r.carriedMinor);
-  const owedItems: ItemOf[] = [
+  const parts = payoutPartsOf(r, batchId);
+  const first = parts[0]!;
+  const made = madeAdjustments(r, parts);
+  const owedItems = [
     ...o.commissionIds.map((id) => ({
       commissionId: id,
       adjustmentId: null,
@@ -518,49 +575,43 @@ function payoutChanges(
       adjustmentId: id,
       amount: o.amounts.get(id)!,
     })),
-  ];
-  // The whole-unit channel's fraction: out of this payout, carried to the next (as create.ts does).
-  const roundingOut = `round:${payoutId}:out`;
-  const roundingItems: ItemOf[] =
-    carried > 0n ? [{ commissionId: null, adjustmentId: roundingOut, amount: -carried }] : [];
-  const items = [...owedItems, ...roundingItems].map((item, i) =>
-    itemChange(firstItemKey - BigInt(i), payoutId, r.sourceCurrency, item),
+  ].map((item): { payoutId: string; item: ItemOf } => ({ payoutId: first.id, item }));
+  const madeItems = made.flatMap((a) =>
+    a.payoutId === null
+      ? []
+      : [
+          {
+            payoutId: a.payoutId,
+            item: { commissionId: null, adjustmentId: a.id, amount: a.amount },
+          },
+        ],
   );
-  const rounding =
-    carried > 0n
-      ? [
-          roundingAdjustment(roundingOut, -carried, r, operator, now),
-          roundingAdjustment(`round:${payoutId}:carry`, carried, r, operator, now),
-        ]
-      : [];
+  const items = [...owedItems, ...madeItems].map((x, i) =>
+    itemChange(firstItemKey - BigInt(i), x.payoutId, r.sourceCurrency, x.item),
+  );
   return {
     changes: [
-      localPayoutChange(r, payoutId, batchId, now),
+      ...parts.map((p) => localPayoutChange(r, p, batchId, now)),
       ...items.slice(0, owedItems.length),
-      ...rounding,
+      ...made.map((a) => adjustmentChange(a, r, operator, now)),
       ...items.slice(owedItems.length),
     ],
     nextItemKey: firstItemKey - BigInt(items.length),
   };
 }
 
-function localPayoutChange(
-  r: PreviewRow,
-  payoutId: string,
-  batchId: string,
-  now: Date,
-): CacheChange {
+function localPayoutChange(r: PreviewRow, p: PayoutPart, batchId: string, now: Date): CacheChange {
   return {
     table: 'payouts',
     keyColumn: 'id',
-    key: payoutId,
+    key: p.id,
     row: {
-      id: payoutId,
+      id: p.id,
       batch_id: batchId,
       affiliate_id: r.affiliateId,
-      amount_minor: BigInt(r.amountMinor),
+      amount_minor: p.amount,
       currency: r.currency,
-      source_amount_minor: BigInt(r.sourceAmountMinor),
+      source_amount_minor: p.sourceAmount,
       source_currency: r.sourceCurrency,
       fx_rate: r.fxRate,
       provider: r.provider,
@@ -570,6 +621,8 @@ function localPayoutChange(
       status: 'PENDING',
       attempt: 0n,
       auto_retries: 0n,
+      split_part: BigInt(p.part),
+      split_parts: BigInt(p.parts),
       created_at: ts(now),
       updated_at: ts(now),
     },
@@ -593,9 +646,14 @@ function itemChange(key: bigint, payoutId: string, currency: string, item: ItemO
   };
 }
 
-function roundingAdjustment(
-  id: string,
-  amount: bigint,
+const ADJUSTMENT_REASONS = {
+  rounding: 'channel pays whole units only: fraction carried to the next payout',
+  split: 'above the channel maximum: paid in parts',
+} as const;
+
+/** A rounding or split adjustment as create.ts writes it. */
+function adjustmentChange(
+  a: { id: string; amount: bigint; kind: keyof typeof ADJUSTMENT_REASONS },
   r: PreviewRow,
   operator: OfflineOperator,
   now: Date,
@@ -603,15 +661,15 @@ function roundingAdjustment(
   return {
     table: 'adjustments',
     keyColumn: 'id',
-    key: id,
+    key: a.id,
     row: {
-      id,
+      id: a.id,
       affiliate_id: r.affiliateId,
       commission_id: null,
-      kind: 'rounding',
-      amount_minor: amount,
+      kind: a.kind,
+      amount_minor: a.amount,
       currency: r.sourceCurrency,
-      reason: 'channel pays whole units only: fraction carried to the next payout',
+      reason: ADJUSTMENT_REASONS[a.kind],
       created_by: operator.id,
       created_at: ts(now),
     },
@@ -619,27 +677,31 @@ function roundingAdjustment(
 }
 
 /**
- * The hashed form of a payout exactly as the central store will store it (rounding adjustment
- * included).
+ * The hashed form of a row's payouts exactly as the central store will store them (rounding and
+ * split adjustments included; a split payout's parts each with its part number).
  */
-function hashedPayout(r: PreviewRow, batchId: string, o: Owed): HashedPayout {
-  const payoutId = payoutIdFor(batchId, r.affiliateId);
-  const adjustmentIds =
-    BigInt(r.carriedMinor) > 0n ? [...o.adjustmentIds, `round:${payoutId}:out`] : o.adjustmentIds;
-  return {
+function hashedPayouts(r: PreviewRow, batchId: string, o: Owed): HashedPayout[] {
+  const parts = payoutPartsOf(r, batchId);
+  const made = madeAdjustments(r, parts);
+  return parts.map((p) => ({
     affiliateId: r.affiliateId,
-    amountMinor: BigInt(r.amountMinor),
+    amountMinor: p.amount,
     currency: r.currency,
-    sourceAmountMinor: BigInt(r.sourceAmountMinor),
+    sourceAmountMinor: p.sourceAmount,
     sourceCurrency: r.sourceCurrency,
     fxRate: r.fxRate,
     provider: r.provider!,
     channelCode: r.channelCode!,
     accountNumber: r.accountNumber!,
     accountHolderName: r.accountHolderName!,
-    commissionIds: o.commissionIds,
-    adjustmentIds,
-  };
+    commissionIds: p.part === 1 ? o.commissionIds : [],
+    adjustmentIds: [
+      ...(p.part === 1 ? o.adjustmentIds : []),
+      ...made.filter((a) => a.payoutId === p.id).map((a) => a.id),
+    ],
+    splitPart: p.part,
+    splitParts: p.parts,
+  }));
 }
 
 function localBatch(
