@@ -54,7 +54,7 @@ describe.each(drivers())('the conversation offline (%s)', (driver) => {
       offline: true,
     });
     await signIn(offline, offlineTokens);
-  }, 240_000);
+  }, 60_000);
   afterAll(async () => {
     await offline?.close();
     await s?.cleanup();
@@ -113,5 +113,5 @@ describe.each(drivers())('the conversation offline (%s)', (driver) => {
     expect(central.rejection).toEqual(
       expect.objectContaining({ by: 'checker1', reason: 'pay them: checked' }),
     );
-  }, 240_000);
+  }, 60_000);
 });

@@ -89,7 +89,7 @@ describe.skipIf(!pgAvailable).each(DATA_SETS)(
         credentials: memoryCredentials(),
       });
       await pull(s.tw.ws.central, cache);
-    }, 300_000);
+    }, 60_000);
 
     afterAll(async () => {
       cache?.close();
