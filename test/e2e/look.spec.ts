@@ -20,6 +20,22 @@ test.beforeAll(async ({ browser }) => {
 });
 test.afterAll(async () => page?.close());
 
+const VIEWS: [string, string][] = [
+  ['dashboard', 'Dashboard'],
+  ['payables', 'Payables'],
+  ['builder', 'Batch builder'],
+  ['batches', 'Batches'],
+  ['payouts', 'Payout history'],
+  ['exceptions', 'Exceptions'],
+  ['reconciliation', 'Reconciliation'],
+  ['reports', 'Reports'],
+  ['audit', 'Audit log'],
+  ['security', 'Security events'],
+  ['operators', 'Operators & roles'],
+  ['outbox', 'Outbox'],
+  ['settings', 'Settings'],
+];
+
 /** The computed colours of the page, a panel (the sidebar), the grid and a grid cell's text. */
 const colours = () =>
   page.evaluate(() => {
@@ -55,6 +71,13 @@ test('dark mode follows the OS, and the choice in the top bar overrides it', asy
   expect(dark.grid).not.toBe(light.grid);
   expect(dark.cell).not.toBe(light.cell);
   await screenshot(page, 'look-dark-payables');
+  // Every view in dark (pictures to look at: a colour written as a literal would show here).
+  for (const [id] of VIEWS) {
+    await page.getByTestId(`nav-${id}`).click();
+    await expect(page.getByTestId(`view-${id}`)).toBeVisible();
+    await screenshot(page, `look-dark-${id}`);
+  }
+  await page.getByTestId('nav-payables').click();
 
   // Light chosen while the OS asks for dark: light it is, and it is remembered after a reload.
   await page.getByTestId('theme-choice').selectOption('light');
@@ -71,22 +94,6 @@ test('dark mode follows the OS, and the choice in the top bar overrides it', asy
   await page.getByTestId('theme-choice').selectOption('system');
   await expect.poll(async () => (await colours()).page).toBe(light.page);
 });
-
-const VIEWS: [string, string][] = [
-  ['dashboard', 'Dashboard'],
-  ['payables', 'Payables'],
-  ['builder', 'Batch builder'],
-  ['batches', 'Batches'],
-  ['payouts', 'Payout history'],
-  ['exceptions', 'Exceptions'],
-  ['reconciliation', 'Reconciliation'],
-  ['reports', 'Reports'],
-  ['audit', 'Audit log'],
-  ['security', 'Security events'],
-  ['operators', 'Operators & roles'],
-  ['outbox', 'Outbox'],
-  ['settings', 'Settings'],
-];
 
 test('every view names the window, the batch detail with its number', async () => {
   for (const [id, title] of VIEWS) {
