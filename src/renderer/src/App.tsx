@@ -4,8 +4,12 @@
  * The step-up password prompt and notices float above everything; while someone is signed in, the
  * exception queue is watched for new payouts that need a person (views/exceptions/alerts.ts).
  */
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { call } from './api';
+import { EnvironmentBanner } from './components/EnvironmentBanner';
+import { NAV } from './components/navigation';
+import { ShortcutHelp, useShortcuts } from './components/Shortcuts';
+import { useSidebar } from './components/sidebar';
 import { SignIn } from './components/SignIn';
 import { StepUpDialog } from './components/StepUpDialog';
 import { TopBar } from './components/TopBar';
@@ -26,23 +30,6 @@ import { ReconciliationView } from './views/ReconciliationView';
 import { ReportsView } from './views/ReportsView';
 import { SecurityView } from './views/SecurityView';
 import { SettingsView } from './views/SettingsView';
-
-const NAV: { id: ViewId; label: string; needs?: string }[] = [
-  { id: 'dashboard', label: 'Dashboard' },
-  { id: 'import', label: 'Import', needs: 'conversions.import' },
-  { id: 'payables', label: 'Payables' },
-  { id: 'builder', label: 'Batch builder' },
-  { id: 'batches', label: 'Batches' },
-  { id: 'payouts', label: 'Payout history' },
-  { id: 'exceptions', label: 'Exceptions' },
-  { id: 'reconciliation', label: 'Reconciliation' },
-  { id: 'reports', label: 'Reports' },
-  { id: 'audit', label: 'Audit log' },
-  { id: 'security', label: 'Security events' },
-  { id: 'operators', label: 'Operators & roles' },
-  { id: 'outbox', label: 'Outbox' },
-  { id: 'settings', label: 'Settings' },
-];
 
 function CurrentView({ view }: { view: ViewId }) {
   switch (view) {
@@ -86,6 +73,10 @@ export function App() {
   const notices = useConsole((s) => s.notices);
   const dismiss = useConsole((s) => s.dismiss);
   const host = useConsole((s) => s.host);
+  const sidebar = useSidebar();
+  const [help, setHelp] = useState(false);
+  const main = useRef<HTMLElement>(null);
+  useShortcuts({ onHelp: () => setHelp(true), onSidebar: sidebar.toggle });
   // New exceptions are announced wherever the operator is in the console (and outside it).
   useExceptionPolling(manifest?.operator.username ?? null);
 
@@ -108,31 +99,66 @@ export function App() {
     <div className="app">
       {manifest ? (
         <>
+          {/* The first stop of Tab: past the top bar and the navigation, to the view itself. */}
+          <a
+            href="#content"
+            className="skip-link"
+            data-testid="skip-link"
+            onClick={(e) => {
+              e.preventDefault();
+              main.current?.focus();
+            }}
+          >
+            Skip to content
+          </a>
           <TopBar />
+          <EnvironmentBanner />
           <div className="main">
-            <nav className="nav" aria-label="Views">
-              {NAV.map((n) => {
-                // A view whose one call the operator may not make is disabled, saying why.
-                const refused = n.needs ? gate({ manifest, host }, n.needs).reason : null;
-                return (
-                  <button
-                    key={n.id}
-                    type="button"
-                    className={
-                      view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''
-                    }
-                    onClick={() => go(n.id)}
-                    disabled={refused !== null}
-                    title={refused ?? undefined}
-                    data-testid={`nav-${n.id}`}
-                    aria-current={view === n.id ? 'page' : undefined}
-                  >
-                    {n.label}
-                  </button>
-                );
-              })}
+            <nav
+              className={`nav${sidebar.collapsed ? ' collapsed' : ''}`}
+              aria-label="Views"
+              data-testid="nav"
+            >
+              <button
+                type="button"
+                className="nav-toggle"
+                onClick={sidebar.toggle}
+                aria-expanded={!sidebar.collapsed}
+                aria-controls="nav-views"
+                aria-label={sidebar.collapsed ? 'Show the full sidebar' : 'Collapse the sidebar'}
+                title={`${sidebar.collapsed ? 'Show the full sidebar' : 'Collapse the sidebar'} ([)`}
+                data-testid="nav-toggle"
+              >
+                <span aria-hidden="true">{sidebar.collapsed ? '»' : '«'}</span>
+              </button>
+              <div id="nav-views" className="nav-views">
+                {NAV.map((n) => {
+                  // A view whose one call the operator may not make is disabled, saying why.
+                  const refused = n.needs ? gate({ manifest, host }, n.needs).reason : null;
+                  return (
+                    <button
+                      key={n.id}
+                      type="button"
+                      className={
+                        view === n.id || (n.id === 'batches' && view === 'batch') ? 'active' : ''
+                      }
+                      onClick={() => go(n.id)}
+                      disabled={refused !== null}
+                      title={refused ?? (sidebar.collapsed ? n.label : undefined)}
+                      aria-label={n.label}
+                      data-testid={`nav-${n.id}`}
+                      aria-current={view === n.id ? 'page' : undefined}
+                    >
+                      <span className="nav-short" aria-hidden="true">
+                        {n.short}
+                      </span>
+                      <span className="nav-label">{n.label}</span>
+                    </button>
+                  );
+                })}
+              </div>
             </nav>
-            <main className="content">
+            <main className="content" id="content" ref={main} tabIndex={-1}>
               <CurrentView view={view} />
             </main>
           </div>
@@ -140,6 +166,7 @@ export function App() {
       ) : (
         <SignIn />
       )}
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
       <StepUpDialog />
       <div className="notices" aria-live="polite">
         {notices.map((n) => (

@@ -19,11 +19,33 @@ import {
 } from 'ag-charts-community';
 import { useEffect, useMemo, useRef } from 'react';
 import { formatAmount } from '../../../core/host/bridge/contract';
+import { cssColor, useColorScheme, type ColorScheme } from './theme';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
 const INTEGER = new Intl.NumberFormat('en-US');
-const PALETTE = ['#1f5fbf', '#1c7c45', '#b3261e', '#a35a00', '#6b4bb8', '#0f7c8c', '#677085'];
+/**
+ * Series colours are the page's --chart-1..6 (and --muted), read when a chart is drawn: a canvas
+ * does not understand var(). Charts redraw when the colour scheme changes (useColorScheme), so
+ * these are read again then. A caller's colour may be a literal or a `var(--name)`.
+ */
+const PALETTE = [
+  '--chart-1',
+  '--chart-2',
+  '--chart-3',
+  '--chart-4',
+  '--chart-5',
+  '--chart-6',
+  '--muted',
+];
+const palette = (i: number) => cssColor(PALETTE[i % PALETTE.length]!);
+
+/** AG Charts' own theme for the scheme (axis labels, legend, tooltips), under our colours. */
+function chartLook(scheme: ColorScheme): Partial<AgCartesianChartOptions> {
+  return {
+    theme: scheme === 'dark' ? 'ag-default-dark' : 'ag-default',
+  };
+}
 
 const BASE: Partial<AgCartesianChartOptions> = {
   // AG Charts defaults to at least 300×300 px, which would spill over whatever sits below a small
@@ -208,9 +230,11 @@ export function BarChart<T extends object>({
   testId,
   label,
 }: BarChartProps<T>) {
+  const scheme = useColorScheme();
   const options = useMemo<AgCartesianChartOptions>(
     () => ({
       ...BASE,
+      ...chartLook(scheme),
       data,
       series: [
         {
@@ -220,13 +244,15 @@ export function BarChart<T extends object>({
           yName: yName ?? yKey,
           direction: horizontal ? 'horizontal' : 'vertical',
           cornerRadius: 2,
-          fill: PALETTE[0],
+          fill: palette(0),
           ...(colorOf
             ? {
                 itemStyler: (p: { datum: T; datumIndex?: unknown }) => ({
-                  fill: colorOf(
-                    p.datum,
-                    typeof p.datumIndex === 'number' ? p.datumIndex : data.indexOf(p.datum),
+                  fill: cssColor(
+                    colorOf(
+                      p.datum,
+                      typeof p.datumIndex === 'number' ? p.datumIndex : data.indexOf(p.datum),
+                    ),
                   ),
                 }),
               }
@@ -255,11 +281,11 @@ export function BarChart<T extends object>({
           type: 'number',
           position: horizontal ? 'bottom' : 'left',
           label: valueAxisLabel(amounts, integers),
-          gridLine: { style: [{ stroke: '#eef1f6' }] },
+          gridLine: { style: [{ stroke: cssColor('--line') }] },
         },
       },
     }),
-    [data, xKey, yKey, yName, amounts, tooltip, onSelect, horizontal, integers, colorOf],
+    [data, xKey, yKey, yName, amounts, tooltip, onSelect, horizontal, integers, colorOf, scheme],
   );
   return <Chart options={options} height={height} testId={testId} label={label} />;
 }
@@ -294,9 +320,11 @@ export function LineChart<T extends object>({
   testId,
   label,
 }: LineChartProps<T>) {
+  const scheme = useColorScheme();
   const options = useMemo<AgCartesianChartOptions>(
     () => ({
       ...BASE,
+      ...chartLook(scheme),
       legend: { enabled: series.length > 1, position: 'bottom' },
       data,
       series: series.map((s, i) => ({
@@ -304,11 +332,11 @@ export function LineChart<T extends object>({
         xKey,
         yKey: s.yKey,
         yName: s.yName,
-        stroke: s.color ?? PALETTE[i % PALETTE.length],
+        stroke: s.color ? cssColor(s.color) : palette(i),
         marker: {
           enabled: data.length <= 60,
           size: 5,
-          fill: s.color ?? PALETTE[i % PALETTE.length],
+          fill: s.color ? cssColor(s.color) : palette(i),
         },
         // As in BarChart: the fallback is reached by plain numbers only.
         tooltip: {
@@ -329,11 +357,11 @@ export function LineChart<T extends object>({
           type: 'number',
           position: 'left',
           label: valueAxisLabel(amounts),
-          gridLine: { style: [{ stroke: '#eef1f6' }] },
+          gridLine: { style: [{ stroke: cssColor('--line') }] },
         },
       },
     }),
-    [data, xKey, series, amounts, tooltip],
+    [data, xKey, series, amounts, tooltip, scheme],
   );
   return <Chart options={options} height={height} testId={testId} label={label} />;
 }

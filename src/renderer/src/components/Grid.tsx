@@ -19,6 +19,12 @@ import { money } from '../format';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
+/**
+ * Quartz with its colours taken from the page's CSS variables (styles.css): AG Grid writes them
+ * into its own CSS as given, and mixes its derived colours (stripes, header, borders' shades) from
+ * them with color-mix, so the grid follows light and dark the moment <html data-theme> changes —
+ * no second theme object to swap, and no grid rebuilt.
+ */
 export const gridTheme = themeQuartz.withParams({
   fontSize: 13,
   headerFontSize: 13,
@@ -26,6 +32,15 @@ export const gridTheme = themeQuartz.withParams({
   headerHeight: 36,
   spacing: 6,
   fontFamily: 'inherit',
+  backgroundColor: 'var(--panel)',
+  foregroundColor: 'var(--ink)',
+  borderColor: 'var(--line)',
+  accentColor: 'var(--accent)',
+  chromeBackgroundColor: 'var(--bg)',
+  rowHoverColor: 'var(--hover)',
+  selectedRowBackgroundColor: 'var(--selected)',
+  // The scrollbars and form controls inside the grid follow the page's color-scheme.
+  browserColorScheme: 'inherit',
 });
 
 /** An amount column: minor units in `field`, the currency in `currencyField` (or a fixed code). */

@@ -3,6 +3,7 @@
  * modal.
  */
 import type { ReactNode } from 'react';
+import { useDocumentTitle } from './documentTitle';
 
 export function Page({
   title,
@@ -15,6 +16,8 @@ export function Page({
   children: ReactNode;
   testId?: string;
 }) {
+  // Every view is a Page: its title names the window too ("Batch B-0007 — Treasury Console").
+  useDocumentTitle(title);
   return (
     <section className="page" data-testid={testId}>
       <header className="page-header">

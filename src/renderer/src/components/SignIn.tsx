@@ -7,10 +7,12 @@ import { useEffect, useState } from 'react';
 import { call, describeError, describeRefusal, type Refusal } from '../api';
 import { useConsole } from '../store';
 import { askOnFirstSignIn } from '../views/exceptions/alerts';
+import { useDocumentTitle } from './documentTitle';
 import { FirstRun } from './FirstRun';
 import { ErrorLine } from './Panel';
 
 export function SignIn() {
+  useDocumentTitle('Sign in');
   const [initialised, setInitialised] = useState<boolean | null>(null);
   useEffect(() => {
     call('setup.status', {})

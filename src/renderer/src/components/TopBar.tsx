@@ -12,6 +12,7 @@ import { ago } from '../format';
 import { useConsole, type SyncStatus } from '../store';
 import { Action } from './Action';
 import { JobsButton } from './JobsPanel';
+import { ThemeToggle } from './ThemeToggle';
 
 export function TopBar() {
   const manifest = useConsole((s) => s.manifest)!;
@@ -118,6 +119,7 @@ export function TopBar() {
         Conflicts: {status?.rejected ?? '–'}
       </button>
       <span className="spacer" />
+      <ThemeToggle />
       <JobsButton />
       <Action
         call="sync.run"

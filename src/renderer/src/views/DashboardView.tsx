@@ -32,14 +32,14 @@ const STATUS_ORDER = [
   'CANCELLED',
 ];
 const STATUS_COLOR: Record<string, string> = {
-  DRAFT: '#8a94a8',
-  SUBMITTED: '#a35a00',
-  APPROVED: '#1f5fbf',
-  EXECUTING: '#6b4bb8',
-  COMPLETED: '#1c7c45',
-  COMPLETED_WITH_FAILURES: '#c77700',
-  FAILED: '#b3261e',
-  CANCELLED: '#b8bfcc',
+  DRAFT: 'var(--muted)',
+  SUBMITTED: 'var(--chart-4)',
+  APPROVED: 'var(--chart-1)',
+  EXECUTING: 'var(--chart-5)',
+  COMPLETED: 'var(--chart-2)',
+  COMPLETED_WITH_FAILURES: 'var(--warn)',
+  FAILED: 'var(--chart-3)',
+  CANCELLED: 'var(--chart-quiet)',
 };
 
 export function DashboardView() {
@@ -178,7 +178,7 @@ function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) 
         integers
         tooltip={(x) => count(x.count)}
         onSelect={(x) => showStatus(x.status)}
-        colorOf={(x) => STATUS_COLOR[x.status] ?? '#1f5fbf'}
+        colorOf={(x) => STATUS_COLOR[x.status] ?? 'var(--chart-1)'}
         height={150}
         label="Batches by status"
         testId="dash-batches-chart"

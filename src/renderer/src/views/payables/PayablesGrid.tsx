@@ -54,7 +54,10 @@ const COLUMNS: ColDef<PayablesRow>[] = [
   {
     field: 'eligible',
     headerName: 'Eligible',
-    width: 100,
+    width: 92,
+    // Eligible and Reason are what the operator reads first: kept at the right edge, on screen at
+    // 1024 px too, while the amounts scroll beside them if the window is narrow.
+    pinned: 'right',
     cellDataType: false,
     valueFormatter: (p) => (p.value === true ? 'yes' : p.value === false ? 'no' : ''),
     cellClassRules: { ok: (p) => p.value === true, warning: (p) => p.value === false },
@@ -69,8 +72,8 @@ const COLUMNS: ColDef<PayablesRow>[] = [
   {
     field: 'reason',
     headerName: 'Reason',
-    flex: 1,
-    minWidth: 170,
+    width: 210,
+    pinned: 'right',
     // All reasons in the cell, the first (most basic) one sorts.
     valueFormatter: (p) =>
       p.data ? reasonsLabel(p.data.reasons) : reasonLabel(p.value as string | null),

@@ -23,9 +23,9 @@ interface Datum {
 }
 
 const SERIES = [
-  { yKey: 'accrued' as const, yName: 'Accrued commissions', color: '#1f5fbf' },
-  { yKey: 'paid' as const, yName: 'Paid', color: '#1c7c45' },
-  { yKey: 'failed' as const, yName: 'Failed', color: '#b3261e' },
+  { yKey: 'accrued' as const, yName: 'Accrued commissions', color: 'var(--chart-1)' },
+  { yKey: 'paid' as const, yName: 'Paid', color: 'var(--chart-2)' },
+  { yKey: 'failed' as const, yName: 'Failed', color: 'var(--chart-3)' },
 ];
 
 export function TimeSeries({
