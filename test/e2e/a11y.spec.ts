@@ -8,8 +8,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { scenarioPart } from './scenario.js';
-import { E2E_PASSWORD } from './kit.js';
+import { scenario, scenarioPart } from './scenario.js';
 import type { A11yScenario } from './scenarios/a11y.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -82,7 +81,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(page.getByTestId('signin')).toBeVisible();
       await audit(`the sign-in screen (${scheme})`);
       await page.getByLabel('Username').fill('checker');
-      await page.getByLabel('Password').fill(E2E_PASSWORD);
+      await page.getByLabel('Password').fill(scenario().password);
       await page.getByTestId('signin-submit').click();
       await expect(page.getByTestId('operator')).toContainText('checker');
     });
