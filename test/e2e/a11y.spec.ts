@@ -4,12 +4,12 @@
  * fails the view's test, listing each rule, why it matters and the elements it found; moderate and
  * minor ones are printed, not failed. The sign-in screen is audited before signing in; the payables
  * drawer, the batch detail and the builder's preview are audited open, since they are where the
- * operator spends the day. In the dark look each view is photographed as `<view>-dark.png` (the
- * user guide's pictures with TREASURY_DOC_SCREENSHOTS=1).
+ * operator spends the day.
+ * (look.spec.ts photographs every view in the dark look.)
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { scenario, scenarioPart, screenshot } from './scenario.js';
+import { scenario, scenarioPart } from './scenario.js';
 import type { A11yScenario } from './scenarios/a11y.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -91,8 +91,6 @@ for (const scheme of ['light', 'dark'] as const) {
       test(`${view} (${scheme})`, async () => {
         await go(view);
         await audit(`${view} (${scheme})`);
-        // The user guide's pictures of the dark look (the light ones come from the other specs).
-        if (scheme === 'dark') await screenshot(page, `${view}-dark`);
       });
     }
 
