@@ -166,7 +166,7 @@ export function Chart({
         .catch((e: unknown) => console.error(e));
   }, [options]);
   return (
-    <div className="chart" style={{ height }} data-testid={testId} role="img" aria-label={label}>
+    <div className="chart" style={{ height }} data-testid={testId} role="figure" aria-label={label}>
       <div ref={container} style={{ height: '100%', width: '100%' }} />
     </div>
   );
