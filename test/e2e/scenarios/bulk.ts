@@ -11,7 +11,10 @@ import { rows } from '../../../src/core/platform/central/store.js';
 import { approvedBatch, host, seed } from '../kit.js';
 
 export interface BulkScenario {
+  /** bulk.spec.ts's sign-in link (each link opens the console once). */
   url: string;
+  /** report-export.spec.ts's. */
+  reportsUrl: string;
   /** The executed batch's number: COMPLETED_WITH_FAILURES. */
   batch: string;
 }
@@ -44,5 +47,5 @@ export async function build(root: string): Promise<BulkScenario> {
     }
   });
   const { host: h } = await host(dir);
-  return { url: h.url, batch };
+  return { url: h.url, reportsUrl: h.newLink(), batch };
 }
