@@ -4,9 +4,9 @@
  *
  * - sorting Payable groups the rows by currency (A to Z) and orders the amounts within each — never
  *   raw minor units interleaved across currencies; the header says "sorted within each currency";
- * - two failed payouts of the batch ticked and cancelled at once, with a reason: the summary says
- *   how many, and they are CANCELLED;
- * - two failed payouts ticked in the exception queue and retried at once: they leave the queue.
+ * - a failed and a succeeded payout of the batch ticked and cancelled at once, with a reason: the
+ *   failed one is CANCELLED, the other refused, and the summary says which and why;
+ * - the same for a retry: one retried, one refused; the batch is executing again.
  */
 import { expect, test, type Page } from '@playwright/test';
 import type { BulkScenario } from './scenarios/bulk.js';
@@ -93,7 +93,24 @@ test('sorting Payable orders within each currency, never across currencies', asy
   await screenshot(page, 'payables-sorted-within-currency');
 });
 
-test('batch payouts: two failed ones ticked and cancelled at once, with a reason', async () => {
+/** The first row of the batch's payouts grid in this status, and its affiliate. */
+async function rowIn(status: string) {
+  const row = page
+    .getByTestId('batch-payouts-grid')
+    .locator('.ag-row')
+    .filter({ has: page.locator(`.status[data-status="${status}"]`) })
+    .first();
+  await expect(row).toBeVisible();
+  return { row, who: (await row.locator('[col-id="affiliateId"]').textContent())!.trim() };
+}
+
+async function tick(row: ReturnType<Page['locator']>): Promise<void> {
+  const box = row.locator('.ag-selection-checkbox input');
+  await box.click();
+  await expect(box).toBeChecked();
+}
+
+test('batch payouts: a failed and a succeeded one ticked and cancelled: one cancelled, one refused with why', async () => {
   const number = scenarioPart<BulkScenario>('bulk').batch;
   await page.getByTestId('nav-batches').click();
   await page.getByTestId('batches-grid').getByText(number).click();
@@ -101,62 +118,48 @@ test('batch payouts: two failed ones ticked and cancelled at once, with a reason
     'data-status',
     'COMPLETED_WITH_FAILURES',
   );
-  const grid = page.getByTestId('batch-payouts-grid');
-  await expect(grid.locator('.ag-row').first()).toBeVisible();
-  await grid.locator('.ag-header-cell[col-id="status"] .ag-header-cell-filter-button').click();
-  await page.getByRole('radio', { name: 'failed' }).check();
-  await page.keyboard.press('Escape');
-  const row = (i: number) => grid.locator(`.ag-row[row-index="${i}"]`);
-  await expect(row(0).locator('[col-id="status"] .status')).toHaveAttribute(
-    'data-status',
-    'FAILED',
-  );
-  const who = [
-    (await row(0).locator('[col-id="affiliateId"]').textContent())!.trim(),
-    (await row(1).locator('[col-id="affiliateId"]').textContent())!.trim(),
-  ];
-  for (const i of [0, 1]) {
-    const box = row(i).locator('.ag-selection-checkbox input');
-    await box.click();
-    await expect(box).toBeChecked();
-  }
+  const failed = await rowIn('FAILED');
+  const succeeded = await rowIn('SUCCEEDED');
+  await tick(failed.row);
+  await tick(succeeded.row);
   await expect(page.getByTestId('payout-cancel')).toHaveText('Cancel 2 selected…');
   await page.getByTestId('payout-cancel').click();
   const dialog = page.getByTestId('bulk-dialog');
-  await expect(dialog.getByTestId('bulk-summary')).toContainText('Cancels 2 payouts: IDR');
+  await expect(dialog.getByTestId('bulk-summary')).toContainText('Cancels 1 payout: IDR');
+  await expect(dialog.getByTestId('bulk-unfit')).toContainText(
+    '1 left as they are — succeeded: only a failed payout',
+  );
   await expect(dialog.getByTestId('bulk-cancel-confirm')).toBeDisabled();
-  await dialog.getByTestId('bulk-reason').fill('bank accounts closed (e2e)');
+  await dialog.getByTestId('bulk-reason').fill('bank account closed (e2e)');
   await dialog.getByTestId('bulk-cancel-confirm').click();
-  await expect(page.getByTestId('notice-success')).toContainText('2 cancelled');
+  await expect(page.getByTestId('notice-success')).toContainText(
+    `1 cancelled, 1 refused — ${succeeded.who}: succeeded: only a failed payout`,
+  );
   await expect(dialog).toHaveCount(0);
-  // Filtered by FAILED, the two have left the grid.
-  for (const id of who)
-    await expect(grid.locator('[col-id="affiliateId"]').getByText(id, { exact: true })).toHaveCount(
-      0,
-    );
+  await expect(
+    page
+      .getByTestId('batch-payouts-grid')
+      .locator('.ag-row')
+      .filter({ hasText: failed.who })
+      .locator('.status'),
+  ).toHaveAttribute('data-status', 'CANCELLED');
 });
 
-test('exception queue: two failed payouts ticked and retried at once', async () => {
-  await page.getByTestId('nav-exceptions').click();
-  await page.getByTestId('exceptions-kind').selectOption('failed');
-  const grid = page.getByTestId('exceptions-grid');
-  const row = (i: number) => grid.locator(`.ag-row[row-index="${i}"]`).first();
-  await expect(grid.locator('.ag-row[row-index="1"] [col-id="affiliate"]')).toHaveText(/\(.+\)$/);
-  await expect(page.getByTestId('exceptions-bulk-retry')).toBeDisabled();
-  const who: string[] = [];
-  for (const i of [0, 1]) {
-    who.push((await grid.locator(`.ag-row[row-index="${i}"] [col-id="affiliate"]`).textContent())!);
-    const box = row(i).locator('.ag-selection-checkbox input');
-    await box.click();
-    await expect(box).toBeChecked();
-  }
-  await expect(page.getByTestId('exceptions-selected')).toHaveText('2 ticked');
-  await page.getByTestId('exceptions-bulk-retry').click();
+test('batch payouts: a failed and a succeeded one ticked and retried: one retried, one refused', async () => {
+  const failed = await rowIn('FAILED');
+  const succeeded = await rowIn('SUCCEEDED');
+  await tick(failed.row);
+  await tick(succeeded.row);
+  await expect(page.getByTestId('payout-retry')).toHaveText('Retry 2 selected…');
+  await page.getByTestId('payout-retry').click();
   const dialog = page.getByTestId('bulk-dialog');
-  await expect(dialog.getByTestId('bulk-summary')).toContainText('Retries 2 payouts: IDR');
-  await screenshot(page, 'exceptions-bulk-retry');
+  await expect(dialog.getByTestId('bulk-summary')).toContainText('Retries 1 payout: IDR');
+  await screenshot(page, 'batch-bulk-retry');
   await dialog.getByTestId('bulk-retry-queue').click();
   await passStepUp();
-  await expect(page.getByTestId('notice-success')).toContainText('2 retried');
-  for (const w of who) await expect(grid.getByText(w, { exact: true })).toHaveCount(0);
+  await expect(page.getByTestId('notice-success')).toContainText(
+    `1 retried, 1 refused — ${succeeded.who}: succeeded: only a failed payout`,
+  );
+  // Queued for a new attempt: the batch is executing again, with a retry to send.
+  await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'EXECUTING');
 });

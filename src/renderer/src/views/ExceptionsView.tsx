@@ -157,6 +157,8 @@ export function ExceptionsView() {
   // Read again after an action: the row changed or left the queue; the dashboard's figures follow.
   const reload = useCallback(() => {
     setOpen(null);
+    // The queue is read again: ticked rows may have left it (the grid keeps their selection).
+    grid.current?.api?.deselectAll();
     setSelected([]);
     setGeneration((g) => g + 1);
     void useAlerts.getState().poll();

@@ -99,6 +99,10 @@ export function BatchPayoutsGrid({
     [batchId],
   );
   useEffect(() => {
+    // The batch was read again (after an action, or while it executes): a ticked payout may have
+    // changed or left the filter, and the infinite model keeps the selection of rows it no longer
+    // shows — start from no selection rather than act on payouts out of sight.
+    grid.current?.api?.deselectAll();
     grid.current?.api?.refreshInfiniteCache();
   }, [refreshToken]);
   const columns = useMemo(() => columnsOf(withFx), [withFx]);
