@@ -163,3 +163,31 @@ test('batch payouts: a failed and a succeeded one ticked and retried: one retrie
   // Queued for a new attempt: the batch is executing again, with a retry to send.
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'EXECUTING');
 });
+
+test('exception queue: two failed payouts ticked and released at once, with a reason', async () => {
+  await page.getByTestId('nav-exceptions').click();
+  await page.getByTestId('exceptions-kind').selectOption('failed');
+  const grid = page.getByTestId('exceptions-grid');
+  const affiliate = (i: number) =>
+    grid.locator(`.ag-center-cols-container .ag-row[row-index="${i}"] [col-id="affiliate"]`);
+  await expect(affiliate(1)).toHaveText(/\(aff-\d+\)$/);
+  await expect(page.getByTestId('exceptions-bulk-release')).toBeDisabled();
+  const who: string[] = [];
+  for (const i of [0, 1]) {
+    who.push((await affiliate(i).textContent())!);
+    const box = grid.locator(
+      `.ag-center-cols-container .ag-row[row-index="${i}"] .ag-selection-checkbox input`,
+    );
+    await box.click();
+    await expect(box).toBeChecked();
+  }
+  await expect(page.getByTestId('exceptions-selected')).toHaveText('2 ticked');
+  await page.getByTestId('exceptions-bulk-release').click();
+  const dialog = page.getByTestId('bulk-dialog');
+  await expect(dialog.getByTestId('bulk-summary')).toContainText('Cancels 2 payouts: IDR');
+  await dialog.getByTestId('bulk-reason').fill('given up after the bank refused (e2e)');
+  await dialog.getByTestId('bulk-cancel-confirm').click();
+  await expect(page.getByTestId('notice-success')).toContainText('2 cancelled');
+  for (const w of who) await expect(grid.getByText(w, { exact: true })).toHaveCount(0);
+  await expect(page.getByTestId('exceptions-selected')).toHaveText('0 ticked');
+});
