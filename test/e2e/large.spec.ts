@@ -173,6 +173,9 @@ test('a big export runs as a job while the operator keeps working: online throug
   ]);
   const text = readFileSync((await file.path())!, 'utf8');
   expect(text.trimEnd().split('\r\n').length - 1).toBe(rowsShown);
-  expect(rowsShown).toBeGreaterThan(100_000);
+  // The export holds the page's currency only (USD, the Reports default; issue 22): tens of
+  // thousands of the period's rows rather than all currencies' 140,000.
+  expect(rowsShown).toBeGreaterThan(10_000);
+  expect(text).not.toMatch(/,(IDR|PHP),/);
   await expect(connectivity).toHaveText('Online');
 });

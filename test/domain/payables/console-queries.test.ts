@@ -185,8 +185,12 @@ describe.each(drivers())('console queries on %s', (driver) => {
         expect(new Set(paged.map((r) => r.affiliateId)).size).toBe(whole.total);
         for (let i = 1; i < whole.rows.length; i++) {
           const [a, b] = [whole.rows[i - 1]!, whole.rows[i]!];
+          // Amounts sort within each currency (currencies ascending), never across them.
           if (sort.field === 'payableMinor')
-            expect(BigInt(a.payableMinor) >= BigInt(b.payableMinor)).toBe(true);
+            expect(
+              a.currency < b.currency ||
+                (a.currency === b.currency && BigInt(a.payableMinor) >= BigInt(b.payableMinor)),
+            ).toBe(true);
           if (sort.field === 'commissions')
             expect(a.commissions).toBeGreaterThanOrEqual(b.commissions);
           if (sort.field === 'name') expect(a.name <= b.name).toBe(true);

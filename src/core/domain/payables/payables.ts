@@ -13,11 +13,12 @@ import {
 } from '../calculation/payables.js';
 import type { RuleSet } from '../../shared/commission/index.js';
 import {
-  byAmount,
+  byAmountWithinCurrency,
   byNumber,
   byText,
   OrderedRows,
   type Compare,
+  type Grouped,
 } from '../../platform/query/ordered.js';
 import { currencyInput, pageFields, pageOf, type Sort } from '../../platform/query/paging.js';
 
@@ -109,18 +110,27 @@ interface Decided {
   payable: bigint;
 }
 
-const COMPARE: Record<PayablesSortField, Compare<Decided>> = {
+const COMPARE: Record<PayablesSortField, Compare<Decided> | Grouped<Decided>> = {
   affiliateId: byText((d) => d.row.affiliateId),
   name: byText((d) => d.row.name),
   status: byText((d) => d.row.status),
   currency: byText((d) => d.row.currency),
-  pendingMinor: byAmount((d) => d.pending),
-  payableMinor: byAmount((d) => d.payable),
+  // Within each currency (ordered.ts): raw minor units of two currencies do not compare.
+  pendingMinor: byAmountWithinCurrency(
+    (d) => d.row.currency,
+    (d) => d.pending,
+  ),
+  payableMinor: byAmountWithinCurrency(
+    (d) => d.row.currency,
+    (d) => d.payable,
+  ),
   commissions: byNumber((d) => d.row.commissions),
   eligible: byNumber((d) => Number(d.row.eligible)),
   reason: byText((d) => d.row.reason ?? ''),
 };
-const tieBreak: Compare<Decided> = (a, b) => COMPARE.affiliateId(a, b) || COMPARE.currency(a, b);
+const byAffiliate = byText<Decided>((d) => d.row.affiliateId);
+const byCurrency = byText<Decided>((d) => d.row.currency);
+const tieBreak: Compare<Decided> = (a, b) => byAffiliate(a, b) || byCurrency(a, b);
 
 export const PAYABLES_DEFAULT_SORT: Sort<PayablesSortField> = { field: 'affiliateId', dir: 'asc' };
 

@@ -8,11 +8,12 @@ import { rows, type CentralTx } from '../../platform/central/store.js';
 import { defineQuery } from '../../platform/kernel/router.js';
 import { keptResult } from '../../platform/query/kept.js';
 import {
-  byAmount,
+  byAmountWithinCurrency,
   byNumber,
   byText,
   OrderedRows,
   type Compare,
+  type Grouped,
 } from '../../platform/query/ordered.js';
 import {
   likePattern,
@@ -85,18 +86,37 @@ interface Performance {
   payable: bigint;
   clawed: bigint;
 }
-const PERFORMANCE_COMPARE: Record<PerformanceSortField, Compare<Performance>> = {
+// Amounts sort within each currency (ordered.ts): raw minor units of two currencies do not compare.
+const PERFORMANCE_COMPARE = {
   affiliateId: byText((p) => p.row.affiliateId),
   name: byText((p) => p.row.name),
   currency: byText((p) => p.row.currency),
   conversions: byNumber((p) => p.row.conversions),
-  netRevenueMinor: byAmount((p) => p.revenue),
-  commissionsMinor: byAmount((p) => p.commissions),
-  paidMinor: byAmount((p) => p.paid),
-  pendingMinor: byAmount((p) => p.pending),
-  payableMinor: byAmount((p) => p.payable),
-  clawedBackMinor: byAmount((p) => p.clawed),
-};
+  netRevenueMinor: byAmountWithinCurrency(
+    (p) => p.row.currency,
+    (p) => p.revenue,
+  ),
+  commissionsMinor: byAmountWithinCurrency(
+    (p) => p.row.currency,
+    (p) => p.commissions,
+  ),
+  paidMinor: byAmountWithinCurrency(
+    (p) => p.row.currency,
+    (p) => p.paid,
+  ),
+  pendingMinor: byAmountWithinCurrency(
+    (p) => p.row.currency,
+    (p) => p.pending,
+  ),
+  payableMinor: byAmountWithinCurrency(
+    (p) => p.row.currency,
+    (p) => p.payable,
+  ),
+  clawedBackMinor: byAmountWithinCurrency(
+    (p) => p.row.currency,
+    (p) => p.clawed,
+  ),
+} satisfies Record<PerformanceSortField, Compare<Performance> | Grouped<Performance>>;
 const PERFORMANCE_DEFAULT_SORT: Sort<PerformanceSortField> = {
   field: 'commissionsMinor',
   dir: 'desc',

@@ -2,6 +2,11 @@
  * Rows kept in memory and paged in whichever order the grid asks for: each order is sorted once
  * (ties broken by the caller's key, so pages never overlap or skip a row) and kept, so the next
  * page of it is a slice. Text compares by code unit, amounts as bigint.
+ *
+ * Amounts of different currencies do not compare (we hold no FX rates to convert them): an amount
+ * field sorts by currency first, always ascending, then by the amount within each currency in the
+ * direction asked — the same order as the SQL sorts (payouts/page.ts), never raw minor units
+ * interleaved across currencies.
  */
 import type { Sort } from './paging.js';
 
@@ -26,6 +31,19 @@ export const byAmount =
     const y = f(b);
     return x < y ? -1 : x > y ? 1 : 0;
   };
+/**
+ * An amount compared only within its currency: `group` (the currency) orders the groups ascending
+ * whatever the direction, `within` (the amount) takes the direction.
+ */
+export interface Grouped<R> {
+  group: Compare<R>;
+  within: Compare<R>;
+}
+export const byAmountWithinCurrency = <R>(
+  currency: (r: R) => string,
+  amount: (r: R) => bigint,
+): Grouped<R> => ({ group: byText(currency), within: byAmount(amount) });
+
 export const byNumber =
   <R>(f: (r: R) => number): Compare<R> =>
   (a, b) =>
@@ -36,7 +54,7 @@ export class OrderedRows<R, F extends string> {
 
   constructor(
     readonly rows: readonly R[],
-    private readonly compare: Readonly<Record<F, Compare<R>>>,
+    private readonly compare: Readonly<Record<F, Compare<R> | Grouped<R>>>,
     private readonly tieBreak: Compare<R>,
     /** Fields whose empty values stay last in both directions (as SQL's NULLS LAST). */
     private readonly empty: Partial<Record<F, (r: R) => boolean>> = {},
@@ -46,8 +64,13 @@ export class OrderedRows<R, F extends string> {
     const key = `${sort.field} ${sort.dir}`;
     let order = this.orders.get(key);
     if (!order) {
-      const by = this.compare[sort.field];
+      const field = this.compare[sort.field];
       const sign = sort.dir === 'desc' ? -1 : 1;
+      // A grouped field: the groups stay ascending (sign applies to `within` only).
+      const by: Compare<R> =
+        typeof field === 'function'
+          ? field
+          : (a, b) => sign * field.group(a, b) || field.within(a, b);
       const isEmpty = this.empty[sort.field];
       const compare: Compare<R> = isEmpty
         ? (a, b) =>

@@ -15,6 +15,8 @@ export interface ActionProps {
   kind?: 'primary' | 'danger' | 'plain';
   testId?: string;
   busy?: boolean;
+  /** What the button says while busy (e.g. "Exporting… 42%"); "…" when absent. */
+  busyText?: ReactNode;
 }
 
 export function Action({
@@ -26,6 +28,7 @@ export function Action({
   kind = 'plain',
   testId,
   busy,
+  busyText,
 }: ActionProps) {
   const { allowed, reason } = useGate(call, { online, blocked });
   return (
@@ -39,7 +42,7 @@ export function Action({
         aria-describedby={reason && testId ? `${testId}-reason` : undefined}
         onClick={() => void onRun()}
       >
-        {busy ? '…' : children}
+        {busy ? (busyText ?? '…') : children}
       </button>
       {reason && (
         <span

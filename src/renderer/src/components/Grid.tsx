@@ -16,6 +16,7 @@ import {
 import { AgGridReact, type AgGridReactProps } from 'ag-grid-react';
 import { forwardRef, useLayoutEffect, useMemo, useState, type DependencyList } from 'react';
 import { money } from '../format';
+import { compareAmounts, SORTED_WITHIN_CURRENCY } from './amountOrder';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -50,28 +51,28 @@ export function moneyColumn<T>(
   currencyField = 'currency',
   extra: Partial<ColDef<T>> = {},
 ): ColDef<T> {
+  // A fixed code ('USD') or the name of the row's currency field.
+  const fixedCurrency = /^[A-Z]{3}$/.test(currencyField);
+  const currencyOf = (data: unknown): string | null =>
+    fixedCurrency
+      ? currencyField
+      : ((data as Record<string, string> | undefined)?.[currencyField] ?? null);
   return {
     // AG Grid types `field` as a path of T; these helpers take the column's name as plain text.
     field: field as never,
     headerName,
     type: 'rightAligned',
     cellClass: 'amount',
-    // Amounts are strings of minor units: sort them as integers, never as floats.
-    comparator: (a: string | null, b: string | null) => {
-      const x = a === null || a === undefined ? null : BigInt(a);
-      const y = b === null || b === undefined ? null : BigInt(b);
-      if (x === y) return 0;
-      if (x === null) return -1;
-      if (y === null) return 1;
-      return x < y ? -1 : 1;
-    },
-    valueFormatter: (p) =>
-      money(
-        p.value as string | null,
-        typeof currencyField === 'string' && /^[A-Z]{3}$/.test(currencyField)
-          ? currencyField
-          : ((p.data as Record<string, string> | undefined)?.[currencyField] ?? null),
+    // Amounts are strings of minor units: sort them as integers, never as floats, and only within
+    // their currency (amountOrder.ts) — raw minor units of two currencies do not compare.
+    comparator: (a: string | null, b: string | null, nodeA, nodeB, isDescending: boolean) =>
+      compareAmounts(
+        { minor: a, currency: currencyOf(nodeA?.data) },
+        { minor: b, currency: currencyOf(nodeB?.data) },
+        isDescending,
       ),
+    headerTooltip: fixedCurrency ? headerName : `${headerName} — ${SORTED_WITHIN_CURRENCY}`,
+    valueFormatter: (p) => money(p.value as string | null, currencyOf(p.data)),
     filter: false,
     ...extra,
   };

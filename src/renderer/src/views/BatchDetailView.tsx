@@ -35,6 +35,7 @@ export function BatchDetailView() {
   );
   const batch = shown.data && shown.data.id === batchId ? shown.data : undefined;
   const [selected, setSelected] = useState<BatchPayout | null>(null);
+  const [selectedMany, setSelectedMany] = useState<BatchPayout[]>([]);
   // The refresh interval above is chosen before this render's answer is read: follow the status
   // while rendering (React re-renders at once, before any child sees the old value).
   if (executingElsewhere !== (batch?.status === 'EXECUTING'))
@@ -93,6 +94,7 @@ export function BatchDetailView() {
               <FailedPayoutActions
                 batch={batch}
                 selected={selected}
+                selectedMany={selectedMany}
                 running={running}
                 onChanged={shown.reload}
               />
@@ -103,6 +105,7 @@ export function BatchDetailView() {
                 withFx={Object.keys(batch.fxRates ?? {}).length > 0}
                 refreshToken={shown.data}
                 onSelect={setSelected}
+                onSelectMany={setSelectedMany}
               />
             </div>
           </Card>

@@ -14,6 +14,9 @@ import { ErrorLine, Page } from '../components/Panel';
 import { count, when } from '../format';
 import { gate, useConsole } from '../store';
 import { Select } from './common/Select';
+import { Action } from '../components/Action';
+import type { BulkItem } from './batch/bulkOutcome';
+import { BulkPayoutDialog, type BulkKind } from './batch/BulkPayoutDialog';
 import { useAlerts } from './exceptions/alerts';
 import {
   ExceptionActionButtons,
@@ -128,6 +131,8 @@ export function ExceptionsView() {
   const [generation, setGeneration] = useState(0);
   const [open, setOpen] = useState<ExceptionRow | null>(null);
   const [pending, setPending] = useState<PendingAction | null>(null);
+  const [selected, setSelected] = useState<ExceptionRow[]>([]);
+  const [bulk, setBulk] = useState<BulkKind | null>(null);
   const grid = useRef<AgGridReact<ExceptionRow>>(null);
 
   const datasource = usePagedDatasource(
@@ -152,6 +157,9 @@ export function ExceptionsView() {
   // Read again after an action: the row changed or left the queue; the dashboard's figures follow.
   const reload = useCallback(() => {
     setOpen(null);
+    // The queue is read again: ticked rows may have left it (the grid keeps their selection).
+    grid.current?.api?.deselectAll();
+    setSelected([]);
     setGeneration((g) => g + 1);
     void useAlerts.getState().poll();
   }, []);
@@ -187,6 +195,7 @@ export function ExceptionsView() {
             : ''}
         </span>
       </div>
+      <BulkBar selected={selected} onBulk={setBulk} />
       <ErrorLine error={error} />
       <div className="fill">
         <Grid<ExceptionRow>
@@ -197,6 +206,14 @@ export function ExceptionsView() {
           defaultColDef={COLUMN_DEFAULTS}
           context={context}
           getRowId={(p) => p.data.payoutId}
+          // Ticked rows take a bulk retry or release; a click still opens the drawer.
+          rowSelection={{
+            mode: 'multiRow',
+            checkboxes: true,
+            headerCheckbox: false,
+            enableClickSelection: false,
+          }}
+          onSelectionChanged={(e) => setSelected(e.api.getSelectedRows())}
           onCellClicked={onCellClicked}
           onCellKeyDown={onCellKeyDown}
           tooltipShowDelay={300}
@@ -213,7 +230,74 @@ export function ExceptionsView() {
       {pending && (
         <ExceptionActionDialog pending={pending} onClose={() => setPending(null)} onDone={reload} />
       )}
+      {bulk && (
+        <BulkPayoutDialog
+          kind={bulk}
+          items={bulkItems(selected, bulk)}
+          onClose={() => setBulk(null)}
+          onChanged={reload}
+        />
+      )}
     </Page>
+  );
+}
+
+/** What the queue offers a row for each bulk action (its `actions`), else why not. */
+const BULK_ACTION: Record<BulkKind, 'retry' | 'release'> = { retry: 'retry', cancel: 'release' };
+
+function bulkItems(rows: readonly ExceptionRow[], kind: BulkKind): BulkItem[] {
+  return rows.map((r) => ({
+    payoutId: r.payoutId,
+    batchId: r.batchId,
+    batchNumber: r.batchNumber,
+    affiliateId: r.affiliateId,
+    currency: r.currency,
+    amountMinor: r.amountMinor,
+    refusal: r.actions.includes(BULK_ACTION[kind])
+      ? null
+      : `${KIND_WORDS[r.kind].toLowerCase()}: only a failed payout can be ${kind === 'retry' ? 'retried' : 'released'}`,
+  }));
+}
+
+/** The bulk actions over the ticked rows, each refused with its reason when it fits none of them. */
+function BulkBar({
+  selected,
+  onBulk,
+}: {
+  selected: readonly ExceptionRow[];
+  onBulk(kind: BulkKind): void;
+}) {
+  const blocked = (kind: BulkKind) =>
+    selected.length === 0
+      ? 'tick the payouts in the grid first'
+      : selected.some((r) => r.actions.includes(BULK_ACTION[kind]))
+        ? null
+        : `none of the ticked payouts can be ${kind === 'retry' ? 'retried' : 'released'}`;
+  return (
+    <div className="row bulk-bar" data-testid="exceptions-bulk">
+      <span className="muted small" data-testid="exceptions-selected">
+        {count(selected.length)} ticked
+      </span>
+      <Action
+        call="batch.retry"
+        online
+        blocked={blocked('retry')}
+        onRun={() => onBulk('retry')}
+        testId="exceptions-bulk-retry"
+      >
+        Retry selected…
+      </Action>
+      <Action
+        call="payout.cancel"
+        online
+        blocked={blocked('cancel')}
+        onRun={() => onBulk('cancel')}
+        kind="danger"
+        testId="exceptions-bulk-release"
+      >
+        Release selected…
+      </Action>
+    </div>
   );
 }
 

@@ -9,6 +9,7 @@ import { Action } from '../components/Action';
 import { Page } from '../components/Panel';
 import { describeError } from '../api';
 import { useConsole } from '../store';
+import { count } from '../format';
 import type { ExportName } from '../../../core/host/bridge/contract';
 import { exportReport } from './common/exportReport';
 import { dayAfter, dayInput } from './common/problems';
@@ -22,14 +23,26 @@ import { TimeSeries, type Granularity } from './reports/TimeSeries';
 const CURRENCIES = ['IDR', 'PHP', 'USD'];
 const GRANULARITIES: Granularity[] = ['day', 'week', 'month'];
 const LABEL: Record<Granularity, string> = { day: 'Daily', week: 'Weekly', month: 'Monthly' };
-/** The exports, each with its file name and what its period means. */
-const EXPORTS: { value: ExportName; label: string; file: string }[] = [
-  { value: 'export.payouts', label: 'Payouts (reconciled)', file: 'payouts' },
-  { value: 'export.journal', label: 'Journal entries', file: 'journal' },
-  { value: 'export.commissions', label: 'Commissions', file: 'commissions' },
-  { value: 'export.payoutItems', label: 'Payout items', file: 'payout-items' },
-  { value: 'export.auditLog', label: 'Audit log', file: 'audit-log' },
+/**
+ * The exports, each with its file name and whether it takes the page's currency (the core's filter
+ * spec of each report: the audit log has no currency). An export takes the page's filters, so the
+ * file holds what the page shows (issue 22); the core filters in SQL and records them in the
+ * file's metadata.
+ */
+const EXPORTS: { value: ExportName; label: string; file: string; currency: boolean }[] = [
+  { value: 'export.payouts', label: 'Payouts (reconciled)', file: 'payouts', currency: true },
+  { value: 'export.journal', label: 'Journal entries', file: 'journal', currency: true },
+  { value: 'export.commissions', label: 'Commissions', file: 'commissions', currency: true },
+  { value: 'export.payoutItems', label: 'Payout items', file: 'payout-items', currency: true },
+  { value: 'export.auditLog', label: 'Audit log', file: 'audit-log', currency: false },
 ];
+
+/** "Exporting… 42%" from a job's progress; the row count while the total is not known yet. */
+export function exportingText(done: number | null, total: number | null): string {
+  if (done === null) return 'Exporting…';
+  if (total === null || total <= 0) return `Exporting… ${count(done)} rows`;
+  return `Exporting… ${Math.min(100, Math.floor((done * 100) / total))}%`;
+}
 
 export function ReportsView() {
   const notify = useConsole((s) => s.notify);
@@ -45,7 +58,12 @@ export function ReportsView() {
   const [which, setWhich] = useState<ExportName>('export.payouts');
   const [bom, setBom] = useState(true);
   const [exporting, setExporting] = useState(false);
+  // The job of the last export started here: the button follows its progress until it ends.
+  const [jobId, setJobId] = useState<string | null>(null);
+  const job = useConsole((s) => (jobId ? s.jobs.find((j) => j.id === jobId) : undefined));
+  const running = job?.state === 'running';
   const chosen = EXPORTS.find((e) => e.value === which)!;
+  const exportCurrency = chosen.currency ? currency : null;
 
   const exportFile = async () => {
     setExporting(true);
@@ -55,12 +73,14 @@ export function ReportsView() {
         ...(format === 'csv' && bom ? { bom: true } : {}),
         ...(from ? { from } : {}),
         ...(until ? { to: until } : {}),
+        ...(exportCurrency ? { currency: exportCurrency } : {}),
       };
       const r = await exportReport(
         which,
         payload,
-        `${chosen.file}-${from || 'start'}-to-${to || 'now'}.${format}`,
+        `${chosen.file}${exportCurrency ? `-${exportCurrency}` : ''}-${from || 'start'}-to-${to || 'now'}.${format}`,
       );
+      if (r.jobId) setJobId(r.jobId);
       notify(r.kind, r.text);
     } catch (error) {
       notify('error', describeError(error));
@@ -106,9 +126,20 @@ export function ReportsView() {
               for spreadsheets
             </label>
           )}
-          <Action call={which} online onRun={exportFile} busy={exporting} testId="report-export">
+          <Action
+            call={which}
+            online
+            onRun={exportFile}
+            busy={exporting || running}
+            busyText={running ? exportingText(job?.done ?? null, job?.total ?? null) : undefined}
+            testId="report-export"
+          >
             Export…
           </Action>
+          <span className="muted small" data-testid="report-export-filters">
+            {exportCurrency ? `${exportCurrency} only` : 'all currencies'}, {from || 'the start'} to{' '}
+            {to || 'now'}
+          </span>
         </div>
       }
     >

@@ -80,11 +80,14 @@ export function BatchPayoutsGrid({
   withFx,
   refreshToken,
   onSelect,
+  onSelectMany,
 }: {
   batchId: string;
   withFx: boolean;
   refreshToken: unknown;
   onSelect(payout: BatchPayout | null): void;
+  /** Every selected payout (bulk retry and cancel: FailedPayoutActions). */
+  onSelectMany?(payouts: BatchPayout[]): void;
 }) {
   const grid = useRef<AgGridReact<BatchPayout>>(null);
   const datasource = usePagedDatasource(
@@ -96,9 +99,17 @@ export function BatchPayoutsGrid({
     [batchId],
   );
   useEffect(() => {
+    // The batch was read again (after an action, or while it executes): a ticked payout may have
+    // changed or left the filter, and the infinite model keeps the selection of rows it no longer
+    // shows — start from no selection rather than act on payouts out of sight.
+    grid.current?.api?.deselectAll();
     grid.current?.api?.refreshInfiniteCache();
   }, [refreshToken]);
   const columns = useMemo(() => columnsOf(withFx), [withFx]);
+  const report = (rows: BatchPayout[]) => {
+    onSelect(rows[0] ?? null);
+    onSelectMany?.(rows);
+  };
 
   return (
     <Grid<BatchPayout>
@@ -109,10 +120,17 @@ export function BatchPayoutsGrid({
       defaultColDef={COLUMN_DEFAULTS}
       getRowId={(p) => p.data.id}
       tooltipShowDelay={400}
-      rowSelection={{ mode: 'singleRow', checkboxes: false, enableClickSelection: true }}
-      onSelectionChanged={(e) => onSelect(e.api.getSelectedRows()[0] ?? null)}
+      // A click selects one payout; the checkboxes (or Ctrl/Shift+click) select several for a bulk
+      // retry or cancel. No "select all": the rows not yet fetched are not in the grid.
+      rowSelection={{
+        mode: 'multiRow',
+        checkboxes: true,
+        headerCheckbox: false,
+        enableClickSelection: true,
+      }}
+      onSelectionChanged={(e) => report(e.api.getSelectedRows())}
       // A refresh brings new data for the selected payout (its status moves on): report it again.
-      onModelUpdated={(e) => onSelect(e.api.getSelectedRows()[0] ?? null)}
+      onModelUpdated={(e) => report(e.api.getSelectedRows())}
       localeText={{ noRowsToShow: 'No payout of this batch matches these filters' }}
     />
   );
@@ -134,7 +152,6 @@ function columnsOf(withFx: boolean): ColDef<BatchPayout>[] {
     moneyColumn<BatchPayout>('amountMinor', 'Amount', 'currency', {
       width: 160,
       sortable: true,
-      headerTooltip: 'Sorted within each currency',
     }),
     {
       colId: 'source',

@@ -1,6 +1,6 @@
 /**
- * After an execution: a new attempt for failed payouts (all of them, or the one selected in the
- * grid), after a dialog that says how many and for how much; or giving a failed payout up (its
+ * After an execution: a new attempt for failed payouts (all of them, the one selected in the grid,
+ * or the several ticked — BulkPayoutDialog), after a dialog that says how many and for how much; or giving a failed payout up (its
  * commissions become payable for a later batch). Both need the central store; a retry needs the
  * password again.
  */
@@ -13,15 +13,20 @@ import { ReasonDialog } from '../common/ReasonDialog';
 import type { BatchPayout } from './BatchPayoutsGrid';
 import { failedCount, retryBlocked, sumsOf, type BatchShown } from './batchRules';
 import { RetryDialog, type RetryTarget } from './RetryDialog';
+import type { BulkItem } from './bulkOutcome';
+import { BulkPayoutDialog, type BulkKind } from './BulkPayoutDialog';
 
 export function FailedPayoutActions({
   batch,
   selected,
+  selectedMany = selected ? [selected] : [],
   running,
   onChanged,
 }: {
   batch: BatchShown;
   selected: BatchPayout | null;
+  /** Every payout selected in the grid: more than one → the bulk dialog. */
+  selectedMany?: BatchPayout[];
   running: boolean;
   onChanged(): void;
 }) {
@@ -29,14 +34,29 @@ export function FailedPayoutActions({
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState<RetryTarget | null>(null);
   const failed = failedCount(batch);
+  const [bulk, setBulk] = useState<BulkKind | null>(null);
+  const many = selectedMany.length > 1;
   const selectedBlocked = running
     ? 'wait for the execution to finish'
-    : !selected
-      ? 'select a failed payout in the grid'
-      : selected.status !== 'FAILED'
-        ? `the selected payout is ${selected.status}: only a FAILED one`
-        : null;
+    : many
+      ? selectedMany.some((p) => p.status === 'FAILED')
+        ? null
+        : 'none of the selected payouts failed: only failed ones'
+      : !selected
+        ? 'select a failed payout in the grid (tick several for all at once)'
+        : selected.status !== 'FAILED'
+          ? `the selected payout is ${selected.status}: only a FAILED one`
+          : null;
   const base = { batchId: batch.id, batchNumber: batch.number };
+  const items: BulkItem[] = selectedMany.map((p) => ({
+    payoutId: p.id,
+    batchId: batch.id,
+    batchNumber: batch.number,
+    affiliateId: p.affiliateId,
+    currency: p.currency,
+    amountMinor: p.amountMinor,
+    refusal: p.status === 'FAILED' ? null : `${p.status.toLowerCase()}: only a failed payout`,
+  }));
 
   return (
     <div className="row" data-testid="failed-payout-actions">
@@ -54,31 +74,39 @@ export function FailedPayoutActions({
         online
         blocked={selectedBlocked}
         onRun={() =>
-          void (
-            selected &&
-            setRetrying({
-              ...base,
-              payoutIds: [selected.id],
-              sums: [
-                { currency: selected.currency, payouts: 1, amountMinor: selected.amountMinor },
-              ],
-            })
-          )
+          void (many
+            ? setBulk('retry')
+            : selected &&
+              setRetrying({
+                ...base,
+                payoutIds: [selected.id],
+                sums: [
+                  { currency: selected.currency, payouts: 1, amountMinor: selected.amountMinor },
+                ],
+              }))
         }
         testId="payout-retry"
       >
-        Retry selected…
+        {many ? `Retry ${count(selectedMany.length)} selected…` : 'Retry selected…'}
       </Action>
       <Action
         call="payout.cancel"
         online
         blocked={selectedBlocked}
-        onRun={() => setCancelling(true)}
+        onRun={() => (many ? setBulk('cancel') : setCancelling(true))}
         kind="danger"
         testId="payout-cancel"
       >
-        Cancel selected payout…
+        {many ? `Cancel ${count(selectedMany.length)} selected…` : 'Cancel selected payout…'}
       </Action>
+      {bulk && (
+        <BulkPayoutDialog
+          kind={bulk}
+          items={items}
+          onClose={() => setBulk(null)}
+          onChanged={onChanged}
+        />
+      )}
       {retrying && (
         <RetryDialog target={retrying} onClose={() => setRetrying(null)} onChanged={onChanged} />
       )}

@@ -41,7 +41,7 @@ export async function exportReport<N extends ExportName>(
   name: N,
   payload: ExportPayload<N>,
   fileName: string,
-): Promise<{ kind: 'success' | 'info'; text: string }> {
+): Promise<{ kind: 'success' | 'info'; text: string; jobId?: string }> {
   const r = await window.treasury.exportFile(name, payload, fileName);
   if (r === null) return { kind: 'info', text: 'Export cancelled' };
   if (!r.ok) throw new Error(r.error.message);
@@ -49,5 +49,7 @@ export async function exportReport<N extends ExportName>(
   return {
     kind: 'info',
     text: `${exportTitle(name)} started: it runs under Jobs while you keep working`,
+    // The caller follows the job's progress (the button says "Exporting… n%").
+    jobId: r.value.id,
   };
 }
