@@ -75,6 +75,9 @@ export interface GridExportResult {
   format: 'csv';
   rowCount: number;
   columns: string[];
+  /** Per amount column and currency, the exact sum written (as report exports give them). */
+  totals: { column: string; currency: string; group: null; rows: number; amount: string }[];
+  sha256: null;
   fileSha256: string;
   bytes: number;
 }
@@ -114,6 +117,10 @@ export const exportPayablesGrid = defineCommand({
       rowCount: total,
     };
     let rowCount = 0;
+    const sums = new Map<string, { column: string; currency: string; rows: number; sum: bigint }>();
+    const amountColumns = columns.filter((c) => AMOUNT_COLUMNS.has(c)) as (
+      'pendingMinor' | 'payableMinor'
+    )[];
     const written = await writeWholeFile(
       file,
       { overwrite: input.overwrite ?? false, lost: 'nothing was exported' },
@@ -127,13 +134,21 @@ export const exportPayablesGrid = defineCommand({
         ctx.progress({ phase: 'exporting', done: 0, total });
         for (const slice of set.slices(input, filter, SLICE)) {
           let text = '';
-          for (const row of slice)
+          for (const row of slice) {
+            for (const c of amountColumns) {
+              const key = `${c}|${row.currency}`;
+              const t = sums.get(key) ?? { column: c, currency: row.currency, rows: 0, sum: 0n };
+              t.rows++;
+              t.sum += BigInt(row[c]);
+              sums.set(key, t);
+            }
             text +=
               columns
                 .map((c) =>
                   AMOUNT_COLUMNS.has(c) ? CELLS[c](row) : csvField(neutraliseCell(CELLS[c](row))),
                 )
                 .join(',') + '\r\n';
+          }
           await sink.write(text);
           rowCount += slice.length;
           ctx.progress({ phase: 'exporting', done: rowCount, total });
@@ -168,6 +183,20 @@ export const exportPayablesGrid = defineCommand({
       format: 'csv',
       rowCount,
       columns,
+      totals: [...sums.values()]
+        .sort((a, b) =>
+          a.column === b.column
+            ? a.currency.localeCompare(b.currency)
+            : a.column.localeCompare(b.column),
+        )
+        .map((t) => ({
+          column: t.column,
+          currency: t.currency,
+          group: null,
+          rows: t.rows,
+          amount: formatAmount(t.sum, t.currency),
+        })),
+      sha256: null,
       fileSha256: written.sha256,
       bytes: written.bytes,
     };
