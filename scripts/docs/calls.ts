@@ -63,6 +63,8 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   // Payouts, providers, reconciliation
   'affiliate.hold': { summary: "Holds an affiliate's payouts with a reason: excluded from batches (payouts_held) and not sent from batches already approved.", cli: ['affiliate hold'] },
   'affiliate.release': { summary: "Releases a hold on an affiliate's payouts, with a reason.", cli: ['affiliate release'] },
+  'affiliate.holdMany': { summary: "Holds the payouts of several affiliates at once (one transaction, an audit entry each), with a reason.", sentBy: 'the console\'s Payables view (Hold selected)' },
+  'affiliate.releaseMany': { summary: "Releases the holds of several affiliates at once (one transaction, an audit entry each), with a reason.", sentBy: 'the console\'s Payables view (Release selected)' },
   'affiliate.setKyc': { summary: "Sets an affiliate's KYC status (pending, approved, rejected), with a reason.", cli: ['affiliate kyc'] },
   'affiliate.setDestination': { summary: "Changes an affiliate's payout destination (provider, channel, account, holder); stamps the change for the destination security rule.", cli: ['affiliate destination'] },
   'affiliate.revealAccount': { summary: "Shows an affiliate's full account number; every reveal is audited.", cli: ['affiliate reveal'] },
@@ -95,6 +97,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'export.payoutItems': { summary: 'Writes payout items (which commissions and adjustments each payout paid) to a CSV or JSON file.', cli: ['export'] },
   'export.auditLog': { summary: 'Writes the audit log to a CSV or JSON file.', cli: ['export'] },
   'export.journal': { summary: 'Writes the journal entries (double entry) to a CSV or JSON file.', cli: ['export'] },
+  'export.payablesGrid': { summary: "Writes every payables row matching the grid's filters, with its visible columns, to a CSV file whose first line records the filters.", sentBy: 'the console\'s Payables view (Export this grid)' },
   // Settings
   'settings.show': { summary: 'The central settings (high-value thresholds, provider settings) with who changed them and when.', cli: ['settings show'], sentBy: 'the console\'s Settings view' },
   'settings.set': { summary: 'Changes one central setting, validated with its reader\'s schema and audited with before and after.', cli: ['settings set'], sentBy: 'the console\'s Settings view' },
@@ -106,6 +109,10 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'sync.auto': { summary: 'Turns sync by itself on (or off) for the calling session: every minute while online, on reconnect, and shortly after a command that left work in the outbox (only with a central PostgreSQL; the embedded store is always reachable).', sentBy: 'the console, once its operator is signed in' },
   'sync.status': { summary: 'Online or offline (with the reason), last successful sync, rows per table, commands pending, conflicts, and how sync by itself is going (on or off and why, syncing, last run, failure).', cli: ['sync status'] },
   'outbox.list': { summary: 'The commands written locally with their status and, when rejected, the reason.', cli: ['outbox list'] },
+  'views.list': { summary: "The operator's saved views of a grid, and the one applied last (kept in this workstation's encrypted cache).", sentBy: 'the console\'s grids (Views menu)' },
+  'views.save': { summary: "Saves the grid's filters, sort and columns as a named view of the operator's.", sentBy: 'the console\'s grids (Views menu)' },
+  'views.use': { summary: 'Records the view (or all rows) a grid opens with next time.', sentBy: 'the console\'s grids (Views menu)' },
+  'views.delete': { summary: "Deletes one of the operator's saved views of a grid.", sentBy: 'the console\'s grids (Views menu)' },
   'outbox.discard': { summary: 'Gives up a pending or rejected local command (a pending one is undone in the cache); online, audited centrally first (`outbox.authorize`).', cli: ['outbox discard'] },
   'outbox.reprepare': { summary: 'Prepares a batch creation the central store refused again from the data as last synced (same provider, currency, cutoff, FX rates, note and affiliates): a new batch and a new pending command, which replaces the refused one.', cli: ['outbox reprepare'] },
   'cache.check': { summary: 'Reads every page of the local cache and checks it (the cipher authenticates each page); a damaged cache is reported as CACHE_DAMAGED with the way out.', cli: ['cache check'] },

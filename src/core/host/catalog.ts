@@ -7,6 +7,7 @@ import * as batches from '../domain/batches/commands.js';
 import * as dashboard from '../domain/dashboard/dashboard.js';
 import * as affiliatePage from '../domain/affiliates/page.js';
 import * as payables from '../domain/payables/page.js';
+import * as payablesExport from '../domain/payables/export-grid.js';
 import * as payoutsPage from '../domain/payouts/page.js';
 import * as settings from '../domain/settings/settings.js';
 import * as manifest from '../domain/operators/manifest.js';
@@ -86,9 +87,12 @@ const CATALOG = [
   audit.verify,
   manifest.manifest,
   payables.page,
+  payablesExport.exportPayablesGrid,
   affiliatePage.detail,
   affiliates.hold,
   affiliates.release,
+  affiliates.holdMany,
+  affiliates.releaseMany,
   affiliates.setKyc,
   affiliates.setDestination,
   affiliates.revealAccount,

@@ -16,6 +16,7 @@ import {
 import { clearAuditTail, pullAuditTail } from './sync/audit-tail.js';
 import { listOutbox } from '../platform/cache/outbox.js';
 import { OUTBOX_CALLS } from './outbox-calls.js';
+import { VIEW_CALLS } from './views-calls.js';
 import type { WorkstationContext, WorkstationParts } from './workstation-context.js';
 import type { RebuildResult } from './cache-connection.js';
 import type { Connectivity } from './link.js';
@@ -159,6 +160,7 @@ const WORKSTATION_CATALOG = [
     notAJob: true,
   },
   ...OUTBOX_CALLS,
+  ...VIEW_CALLS,
 ] as const;
 
 /**

@@ -93,6 +93,102 @@ export const release = defineCommand({
   },
 });
 
+/**
+ * Holding or releasing many affiliates at once (the payables grid's selection): one transaction,
+ * one UPDATE for the set and an audit entry per affiliate, as `affiliate.hold`/`release` write
+ * them. Affiliates already in the asked state are left as they are and named in the answer, so a
+ * selection that mixes held and free rows does what the operator meant for the others.
+ */
+const affiliateIds = z
+  .array(affiliateId)
+  .min(1, 'select at least one affiliate')
+  .max(1000, 'at most 1,000 affiliates at once')
+  .refine((ids) => new Set(ids).size === ids.length, 'an affiliate is named twice');
+
+export interface BulkHoldResult {
+  changed: string[];
+  /** Already held (hold) or not held (release): left as they were. */
+  unchanged: string[];
+}
+
+async function lockAffiliates(
+  tx: CentralTx,
+  ids: readonly string[],
+): Promise<{ id: string; payout_hold_reason: string | null }[]> {
+  const found = await rows<{ id: string; payout_hold_reason: string | null }>(
+    tx,
+    sql`SELECT id, payout_hold_reason FROM affiliates WHERE id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )}) ORDER BY id FOR UPDATE`,
+  );
+  const known = new Set(found.map((a) => a.id));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length > 0)
+    throw new TreasuryError(
+      'NOT_FOUND',
+      `no affiliate ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+      [{ path: 'affiliateIds', message: 'no such affiliate' }],
+    );
+  return found;
+}
+
+export const holdMany = defineCommand({
+  name: 'affiliate.holdMany',
+  permission: 'batches.cancel',
+  input: z.strictObject({ affiliateIds, reason }),
+  async run(ctx, input): Promise<BulkHoldResult> {
+    const found = await lockAffiliates(ctx.tx, input.affiliateIds);
+    const changed = found.filter((a) => a.payout_hold_reason === null).map((a) => a.id);
+    const unchanged = found.filter((a) => a.payout_hold_reason !== null).map((a) => a.id);
+    if (changed.length > 0)
+      await ctx.tx
+        .execute(sql`UPDATE affiliates SET payout_hold_reason = ${input.reason}, payout_hold_by = ${operatorIdOf(ctx)}::uuid,
+                             payout_hold_at = ${ctx.now.toISOString()}::timestamptz, updated_at = ${ctx.now.toISOString()}::timestamptz
+                             WHERE id IN (${sql.join(
+                               changed.map((id) => sql`${id}`),
+                               sql`, `,
+                             )})`);
+    for (const id of changed)
+      ctx.audit({
+        action: 'affiliate.hold',
+        entityType: 'affiliate',
+        entityId: id,
+        before: { held: false },
+        after: { held: true, reason: input.reason },
+      });
+    return { changed, unchanged };
+  },
+});
+
+export const releaseMany = defineCommand({
+  name: 'affiliate.releaseMany',
+  permission: 'batches.cancel',
+  input: z.strictObject({ affiliateIds, reason }),
+  async run(ctx, input): Promise<BulkHoldResult> {
+    const found = await lockAffiliates(ctx.tx, input.affiliateIds);
+    const held = found.filter((a) => a.payout_hold_reason !== null);
+    const unchanged = found.filter((a) => a.payout_hold_reason === null).map((a) => a.id);
+    if (held.length > 0)
+      await ctx.tx
+        .execute(sql`UPDATE affiliates SET payout_hold_reason = NULL, payout_hold_by = NULL, payout_hold_at = NULL,
+                             updated_at = ${ctx.now.toISOString()}::timestamptz
+                             WHERE id IN (${sql.join(
+                               held.map((a) => sql`${a.id}`),
+                               sql`, `,
+                             )})`);
+    for (const a of held)
+      ctx.audit({
+        action: 'affiliate.release',
+        entityType: 'affiliate',
+        entityId: a.id,
+        before: { held: true, reason: a.payout_hold_reason },
+        after: { held: false, reason: input.reason },
+      });
+    return { changed: held.map((a) => a.id), unchanged };
+  },
+});
+
 export const KYC_STATUSES = ['pending', 'approved', 'rejected'] as const;
 
 export const setKyc = defineCommand({

@@ -21,6 +21,14 @@ import {
   type Grouped,
 } from '../../platform/query/ordered.js';
 import { currencyInput, pageFields, pageOf, type Sort } from '../../platform/query/paging.js';
+import {
+  filterKey,
+  isEmptyFilter,
+  passes,
+  payablesFilterInput,
+  resolvePayablesFilter,
+  type PayablesFilter,
+} from './filters.js';
 
 export const PAYABLES_SORT = [
   'affiliateId',
@@ -32,14 +40,43 @@ export const PAYABLES_SORT = [
   'commissions',
   'eligible',
   'reason',
+  'provider',
+  'nextPayoutDate',
 ] as const;
 export type PayablesSortField = (typeof PAYABLES_SORT)[number];
 
-export const payablesPageInput = z.strictObject({
+/** The grid's filters besides the quick search: the page's currency, eligibility, column filters. */
+export const payablesFilterFields = {
   currency: currencyInput.optional(),
   eligible: z.boolean('must be true or false').optional(),
-  ...pageFields(PAYABLES_SORT),
-});
+  /** The column filters (filters.ts). */
+  filters: payablesFilterInput.optional(),
+};
+
+/** Checks what zod alone cannot: an amount range needs one currency, its amounts must parse. */
+export function checkPayablesFilters(
+  v: { currency?: string | undefined; filters?: z.infer<typeof payablesFilterInput> | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  resolvePayablesFilter(v.filters, v.currency, (path, message) =>
+    ctx.addIssue({ code: 'custom', path, message }),
+  );
+}
+
+/** The filter model of a checked input, resolved (amounts in minor units). */
+export function payablesFilterOf(input: {
+  currency?: string | undefined;
+  filters?: z.infer<typeof payablesFilterInput> | undefined;
+}): PayablesFilter {
+  return resolvePayablesFilter(input.filters, input.currency, () => {});
+}
+
+export const payablesPageInput = z
+  .strictObject({
+    ...payablesFilterFields,
+    ...pageFields(PAYABLES_SORT),
+  })
+  .superRefine(checkPayablesFilters);
 export type PayablesPageInput = z.infer<typeof payablesPageInput>;
 
 export interface PayablesPageRow {
@@ -61,6 +98,10 @@ export interface PayablesPageRow {
   reason: IneligibleReason | null;
   /** Every reason, in payables.list's order. */
   reasons: IneligibleReason[];
+  /** The affiliate's payout provider (their destination's), null without a destination. */
+  provider: string | null;
+  /** When the schedule in force pays next (YYYY-MM-DD), null without rules. */
+  nextPayoutDate: string | null;
 }
 
 export interface PayablesTotal {
@@ -100,6 +141,8 @@ export function decidePageRows(
     eligible: d.eligible,
     reason: d.reasons[0] ?? null,
     reasons: d.reasons,
+    provider: totals[i]!.payout_provider,
+    nextPayoutDate: d.nextPayoutDate,
   }));
 }
 
@@ -127,10 +170,15 @@ const COMPARE: Record<PayablesSortField, Compare<Decided> | Grouped<Decided>> = 
   commissions: byNumber((d) => d.row.commissions),
   eligible: byNumber((d) => Number(d.row.eligible)),
   reason: byText((d) => d.row.reason ?? ''),
+  provider: byText((d) => d.row.provider ?? ''),
+  nextPayoutDate: byText((d) => d.row.nextPayoutDate ?? ''),
 };
 const byAffiliate = byText<Decided>((d) => d.row.affiliateId);
 const byCurrency = byText<Decided>((d) => d.row.currency);
 const tieBreak: Compare<Decided> = (a, b) => byAffiliate(a, b) || byCurrency(a, b);
+
+/** Filtered subsets kept per decided set (each holds its rows' orders as they are asked for). */
+const MAX_FILTERED_SUBSETS = 6;
 
 export const PAYABLES_DEFAULT_SORT: Sort<PayablesSortField> = { field: 'affiliateId', dir: 'asc' };
 
@@ -163,24 +211,55 @@ export class PayablesSet {
 
   /** Totals per currency of the rows with this eligibility (all rows when undefined). */
   totals(eligible?: boolean): PayablesTotal[] {
-    return this.subset(eligible).totals;
+    return this.subset(eligible, {}).totals;
   }
 
-  page(input: Pick<PayablesPageInput, 'eligible' | 'sort' | 'offset' | 'limit'>): PayablesPage {
-    const subset = this.subset(input.eligible);
+  page(
+    input: Pick<PayablesPageInput, 'eligible' | 'sort' | 'offset' | 'limit'>,
+    filter: PayablesFilter = {},
+  ): PayablesPage {
+    const subset = this.subset(input.eligible, filter);
     const { offset, limit } = pageOf(input);
     const page = subset.ordered.page(input.sort ?? PAYABLES_DEFAULT_SORT, offset, limit);
     return { total: page.total, rows: page.rows.map((d) => d.row), totals: subset.totals };
   }
 
-  private subset(eligible: boolean | undefined) {
-    const key = String(eligible ?? 'all');
+  /**
+   * Every row passing the filters, in the order asked for, a slice at a time (the grid's export
+   * writes each slice before it asks for the next).
+   */
+  *slices(
+    input: Pick<PayablesPageInput, 'eligible' | 'sort'>,
+    filter: PayablesFilter,
+    size: number,
+  ): Generator<PayablesPageRow[]> {
+    const subset = this.subset(input.eligible, filter);
+    const sort = input.sort ?? PAYABLES_DEFAULT_SORT;
+    for (let offset = 0; ; offset += size) {
+      const page = subset.ordered.page(sort, offset, size);
+      if (page.rows.length > 0) yield page.rows.map((d) => d.row);
+      if (offset + size >= page.total) return;
+    }
+  }
+
+  private subset(eligible: boolean | undefined, filter: PayablesFilter) {
+    const empty = isEmptyFilter(filter);
+    const key = String(eligible ?? 'all') + (empty ? '' : `|${filterKey(filter)}`);
     const known = this.subsets.get(key);
-    if (known) return known;
+    if (known) {
+      // Most recently used last, so the oldest filtered subset is the one forgotten.
+      this.subsets.delete(key);
+      this.subsets.set(key, known);
+      return known;
+    }
     const rows =
-      eligible === undefined
+      eligible === undefined && empty
         ? this.decided
-        : this.decided.filter((d) => d.row.eligible === eligible);
+        : this.decided.filter(
+            (d) =>
+              (eligible === undefined || d.row.eligible === eligible) &&
+              (empty || passes(filter, d.row, d.payable)),
+          );
     const sums = new Map<
       string,
       {
@@ -223,6 +302,10 @@ export class PayablesSet {
       totals,
     };
     this.subsets.set(key, subset);
+    // The unfiltered subsets stay; of the filtered ones, the last few an operator tried.
+    const filtered = [...this.subsets.keys()].filter((k) => k.includes('|'));
+    for (const k of filtered.slice(0, Math.max(0, filtered.length - MAX_FILTERED_SUBSETS)))
+      this.subsets.delete(k);
     return subset;
   }
 }

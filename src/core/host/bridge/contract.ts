@@ -112,7 +112,8 @@ export type ExportName =
   | 'export.commissions'
   | 'export.payoutItems'
   | 'export.auditLog'
-  | 'export.journal';
+  | 'export.journal'
+  | 'export.payablesGrid';
 
 /**
  * A file the operator picked for an import and the host checked without storing anything (the dry

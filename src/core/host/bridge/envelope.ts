@@ -13,6 +13,7 @@ const EXPORT_NAMES = [
   'export.payoutItems',
   'export.auditLog',
   'export.journal',
+  'export.payablesGrid',
 ] as const;
 
 /**

@@ -417,3 +417,22 @@ export const localJournal = sqliteTable('local_journal', {
   decision: text('decision').notNull(),
   reason: text('reason'),
 });
+
+/**
+ * Saved views of the console's grids (filters, sort, columns), per operator and grid: this
+ * workstation's own, not a mirror (views.* calls, local/views-calls.ts). `last_used_at` marks the
+ * view a grid opens with again (null: never applied); a grid's "All rows" is no row at all.
+ */
+export const savedViews = sqliteTable(
+  'saved_views',
+  {
+    operatorId: text('operator_id').notNull(),
+    gridId: text('grid_id').notNull(),
+    name: text('name').notNull(),
+    /** The grid's state as JSON (filter model, sort, column order, widths, hidden columns). */
+    state: text('state').notNull(),
+    updatedAt: epochMs('updated_at').notNull(),
+    lastUsedAt: epochMs('last_used_at'),
+  },
+  (t) => [primaryKey({ columns: [t.operatorId, t.gridId, t.name] })],
+);

@@ -183,6 +183,18 @@ export function pagedRows(datasource: IDatasource, block: number) {
 export type GridProps<T> = AgGridReactProps<T> & { height?: number | string; testId?: string };
 
 /**
+ * A cell's whole text on hover, as the cell shows it (its formatted value): a narrow column
+ * truncates, the tooltip does not. Columns with their own tooltip keep it.
+ */
+export function textTooltip(p: { valueFormatted?: string | null; value?: unknown }) {
+  if (typeof p.valueFormatted === 'string' && p.valueFormatted !== '') return p.valueFormatted;
+  return typeof p.value === 'string' && p.value !== '' ? p.value : undefined;
+}
+
+/** How long the pointer rests on a cell before its tooltip shows. */
+export const TOOLTIP_DELAY_MS = 400;
+
+/**
  * The console's grid: themed, keyboard-navigable, sized by its container unless a height is given.
  */
 export const Grid = forwardRef(function Grid<T>(
@@ -192,7 +204,14 @@ export const Grid = forwardRef(function Grid<T>(
   // The same object while the caller's is the same: a new one each render made AG Grid rebuild
   // every column on each render (the payables grid's first rows waited for it twice).
   const columnDefaults = useMemo(
-    () => ({ sortable: true, resizable: true, filter: true, minWidth: 90, ...defaultColDef }),
+    () => ({
+      sortable: true,
+      resizable: true,
+      filter: true,
+      minWidth: 90,
+      tooltipValueGetter: textTooltip,
+      ...defaultColDef,
+    }),
     [defaultColDef],
   );
   return (
@@ -203,6 +222,7 @@ export const Grid = forwardRef(function Grid<T>(
         animateRows={false}
         suppressCellFocus={false}
         enableCellTextSelection
+        tooltipShowDelay={TOOLTIP_DELAY_MS}
         defaultColDef={columnDefaults}
         {...props}
       />

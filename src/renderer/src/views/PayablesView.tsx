@@ -5,13 +5,17 @@
  * affiliate's drawer: commissions, adjustments, payouts, and the actions on the affiliate (after
  * one, the grid reads its rows again).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import type { GridApi } from 'ag-grid-community';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { describeError } from '../api';
+import { GridExport } from '../components/GridExport';
 import { ErrorLine, Page } from '../components/Panel';
+import { useSavedViews, ViewsMenu } from '../components/SavedViews';
 import { count, money } from '../format';
 import { Select } from './common/Select';
 import { AffiliateDrawer } from './payables/AffiliateDrawer';
-import { PayablesGrid, type PayablesQuery } from './payables/PayablesGrid';
+import { BulkHold } from './payables/BulkHold';
+import { EXPORTABLE, filtersOf, PayablesGrid, type PayablesQuery } from './payables/PayablesGrid';
 import type { PayablesPage, PayablesRow, PayablesTotal } from './payables/types';
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -27,6 +31,25 @@ export function PayablesView() {
   const [changes, setChanges] = useState(0);
   const onChanged = useCallback(() => setChanges((n) => n + 1), []);
   const [error, setError] = useState<string | null>(null);
+  const [api, setApi] = useState<GridApi<PayablesRow> | null>(null);
+  const [selected, setSelected] = useState<PayablesRow[]>([]);
+  const onBulkDone = useCallback(() => {
+    api?.deselectAll();
+    setSelected([]);
+    setChanges((n) => n + 1);
+  }, [api]);
+  // A saved view keeps the search and the currency too.
+  const extra = useMemo(
+    () => ({
+      get: () => ({ search: typed, currency: query.currency }),
+      set: (v: Record<string, string>) => {
+        setTyped(v.search ?? '');
+        setQuery({ search: v.search ?? '', currency: v.currency ?? '' });
+      },
+    }),
+    [typed, query.currency],
+  );
+  const views = useSavedViews('payables', api, extra);
 
   // The quick filter waits for a pause in typing, so each keystroke does not refetch.
   useEffect(() => {
@@ -91,14 +114,41 @@ export function PayablesView() {
             onChange={(currency) => setQuery((q) => ({ ...q, currency }))}
             testId="payables-currency"
           />
+          <ViewsMenu views={views} testId="payables-views" />
+          <GridExport
+            name="export.payablesGrid"
+            api={api}
+            exportable={EXPORTABLE}
+            fileName="payables"
+            testId="payables-export"
+            payload={(columns, sort) => {
+              const eligible = (api?.getFilterModel().eligible as { value?: string } | undefined)
+                ?.value;
+              const filters = filtersOf(api?.getFilterModel() ?? {});
+              return {
+                columns: columns as never,
+                // Spreadsheets read the file as UTF-8 with a byte order mark (as report exports).
+                bom: true,
+                ...(query.search.trim() ? { search: query.search.trim() } : {}),
+                ...(query.currency ? { currency: query.currency } : {}),
+                ...(eligible ? { eligible: eligible === 'yes' } : {}),
+                ...(filters ? { filters } : {}),
+                ...(sort ? { sort: sort as never } : {}),
+              };
+            }}
+          />
         </>
       }
     >
       <PayablesTotals totals={totals} total={total} />
       <ErrorLine error={error} />
+      <BulkHold selected={selected} onDone={onBulkDone} />
       <div className="grid-fill">
         <PayablesGrid
           query={query}
+          currencies={currencies}
+          onApi={setApi}
+          onSelection={setSelected}
           refreshToken={changes === 0 ? undefined : changes}
           onPage={onPage}
           onOpen={onOpen}

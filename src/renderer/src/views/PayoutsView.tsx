@@ -4,11 +4,12 @@
  * scrolls, so a history of hundreds of thousands of payouts stays responsive.
  */
 import { useMemo, useState } from 'react';
-import type { CellKeyDownEvent, ColDef } from 'ag-grid-community';
+import type { CellKeyDownEvent, ColDef, GridApi } from 'ag-grid-community';
 import type { CallInput, CallOutput } from '../../../core/host/bridge/contract';
 import { call, describeError } from '../api';
 import { Grid, moneyColumn, usePagedDatasource } from '../components/Grid';
 import { Page } from '../components/Panel';
+import { useSavedViews, ViewsMenu } from '../components/SavedViews';
 import { count } from '../format';
 import { useConsole } from '../store';
 import { PAYOUT_STATUSES, PROVIDERS } from './common/domain';
@@ -38,6 +39,23 @@ export function PayoutsView() {
   const [search, setSearch] = useState('');
   const [total, setTotal] = useState<number | null>(null);
   const term = useDebounced(search.trim(), 300);
+  const [api, setApi] = useState<GridApi<Payout> | null>(null);
+  // A saved view keeps the filters above the grid too.
+  const extra = useMemo(
+    () => ({
+      get: () => ({ status, provider, currency, from, to, search }),
+      set: (v: Record<string, string>) => {
+        setStatus(v.status ?? '');
+        setProvider(v.provider ?? '');
+        setCurrency(v.currency ?? '');
+        setFrom(v.from ?? '');
+        setTo(v.to ?? '');
+        setSearch(v.search ?? '');
+      },
+    }),
+    [status, provider, currency, from, to, search],
+  );
+  const views = useSavedViews('payouts', api, extra);
 
   const filters = useMemo<Filters>(
     () => ({
@@ -188,6 +206,7 @@ export function PayoutsView() {
         <button type="button" className="btn plain" onClick={clear} data-testid="payouts-clear">
           Clear
         </button>
+        <ViewsMenu views={views} testId="payouts-views" />
         <span className="muted small" data-testid="payouts-total">
           {total === null ? '' : `${count(total)} payout${total === 1 ? '' : 's'}`}
         </span>
@@ -195,6 +214,7 @@ export function PayoutsView() {
       <div className="fill">
         <Grid<Payout>
           testId="payouts-grid"
+          onGridReady={(e) => setApi(e.api)}
           rowModelType="infinite"
           datasource={datasource}
           cacheBlockSize={200}

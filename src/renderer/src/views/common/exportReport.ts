@@ -16,6 +16,7 @@ const NOUN: Record<ExportName, [string, string]> = {
   'export.payoutItems': ['payout item', 'payout items'],
   'export.auditLog': ['audit entry', 'audit entries'],
   'export.journal': ['journal line', 'journal lines'],
+  'export.payablesGrid': ['payables row', 'payables rows'],
 };
 
 export const isExport = (name: string): name is ExportName => name in NOUN;

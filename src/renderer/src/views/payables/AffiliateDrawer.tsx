@@ -204,7 +204,10 @@ function OwedNow({ detail: d }: { detail: AffiliateDetail }) {
                 <td>{p.currency}</td>
                 <td className="amount">{money(p.pendingMinor, p.currency)}</td>
                 <td className="amount">{money(p.payableMinor, p.currency)}</td>
-                <td className={p.eligible ? 'ok' : 'warning'}>
+                <td
+                  className={`${p.eligible ? 'ok' : 'warning'} full-reason`}
+                  data-testid={`affiliate-reasons-${p.currency}`}
+                >
                   {p.eligible ? 'yes' : `no — ${reasonsLabel(p.reasons, context)}`}
                 </td>
               </tr>

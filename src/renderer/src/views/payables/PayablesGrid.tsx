@@ -4,9 +4,15 @@
  * the quick filter, the currency, the column filters and the sort — so 100,000 affiliates scroll
  * without the renderer ever holding more than the cached blocks.
  */
-import type { CellKeyDownEvent, RowClickedEvent } from 'ag-grid-community';
+import type {
+  CellKeyDownEvent,
+  GridApi,
+  RowClickedEvent,
+  SelectionChangedEvent,
+} from 'ag-grid-community';
 import type { AgGridReact } from 'ag-grid-react';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import type { CallInput } from '../../../../core/host/bridge/contract';
 import { call } from '../../api';
 import {
   Grid,
@@ -17,8 +23,10 @@ import {
   type PageRequest,
 } from '../../components/Grid';
 import { count } from '../../format';
+import { ChecksFilter, type ChecksFilterModel } from './ChecksFilter';
 import { ChoiceFilter, type ChoiceFilterModel } from './ChoiceFilter';
-import { reasonLabel, reasonsLabel } from './reasons';
+import { RangeFilter, type RangeFilterModel } from './RangeFilter';
+import { reasonLabel, reasonsLabel, REASON_CODES } from './reasons';
 import type { PayablesPage, PayablesRow, PayablesSortField } from './types';
 
 export const BLOCK = 200;
@@ -33,15 +41,59 @@ const SORTABLE: readonly string[] = [
   'commissions',
   'eligible',
   'reason',
+  'provider',
+  'nextPayoutDate',
 ] satisfies PayablesSortField[];
 
-const COLUMNS: ColDef<PayablesRow>[] = [
+/** The columns "Export this grid" writes (export.payablesGrid's). */
+export const EXPORTABLE: readonly string[] = [
+  'affiliateId',
+  'name',
+  'status',
+  'currency',
+  'pendingMinor',
+  'payableMinor',
+  'commissions',
+  'eligible',
+  'reason',
+  'provider',
+  'nextPayoutDate',
+];
+
+const PROVIDERS = [
+  { value: 'xendit', label: 'Xendit' },
+  { value: 'rise', label: 'Rise' },
+  { value: 'sandbox', label: 'Sandbox' },
+  { value: 'none', label: 'No destination' },
+];
+
+const columnsFor = (currencies: readonly string[]): ColDef<PayablesRow>[] => [
   { field: 'affiliateId', headerName: 'Affiliate', width: 120, filter: false },
   { field: 'name', headerName: 'Name', flex: 1, minWidth: 150, filter: false },
   { field: 'status', headerName: 'Status', width: 95, filter: false },
-  { field: 'currency', headerName: 'Currency', width: 95, filter: false },
+  {
+    field: 'currency',
+    headerName: 'Currency',
+    width: 110,
+    filter: ChecksFilter,
+    filterParams: { choices: currencies.map((c) => ({ value: c, label: c })) },
+  },
+  {
+    field: 'provider',
+    headerName: 'Provider',
+    width: 115,
+    valueFormatter: (p) =>
+      PROVIDERS.find((x) => x.value === ((p.value as string | null) ?? 'none'))?.label ??
+      String(p.value),
+    filter: ChecksFilter,
+    filterParams: { choices: PROVIDERS },
+  },
   moneyColumn<PayablesRow>('pendingMinor', 'Pending', 'currency', { width: 165 }),
-  moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', { width: 165 }),
+  moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', {
+    width: 165,
+    filter: RangeFilter,
+    filterParams: { kind: 'amount' },
+  }),
   {
     field: 'commissions',
     headerName: 'Commissions',
@@ -78,9 +130,48 @@ const COLUMNS: ColDef<PayablesRow>[] = [
     valueFormatter: (p) =>
       p.data ? reasonsLabel(p.data.reasons) : reasonLabel(p.value as string | null),
     tooltipValueGetter: (p) => (p.data ? reasonsLabel(p.data.reasons) : ''),
-    filter: false,
+    filter: ChecksFilter,
+    filterParams: {
+      choices: REASON_CODES.map((code) => ({ value: code, label: reasonLabel(code) })),
+    },
+  },
+  {
+    field: 'nextPayoutDate',
+    headerName: 'Next payout',
+    width: 125,
+    filter: RangeFilter,
+    filterParams: { kind: 'date' },
   },
 ];
+
+type PageFilters = NonNullable<CallInput<'payables.page'>['filters']>;
+
+/** The grid's column filters as the query's filter model (filters.ts in the core checks it). */
+export function filtersOf(model: Record<string, unknown>): PageFilters | undefined {
+  const values = (col: string) => (model[col] as ChecksFilterModel | undefined)?.values;
+  const range = (col: string) => model[col] as RangeFilterModel | undefined;
+  const currency = values('currency');
+  const provider = values('provider') as PageFilters['provider'];
+  const reason = values('reason') as PageFilters['reason'];
+  const payable = range('payableMinor');
+  const next = range('nextPayoutDate');
+  const filters: PageFilters = {
+    ...(currency ? { currency } : {}),
+    ...(provider ? { provider } : {}),
+    ...(reason ? { reason } : {}),
+    ...(payable ? { payable: { min: payable.min, max: payable.max } } : {}),
+    ...(next ? { nextPayout: { from: next.min, to: next.max } } : {}),
+  };
+  return Object.keys(filters).length > 0 ? filters : undefined;
+}
+
+/** Rows picked with their box, for the bulk hold and release (never by a click on the row). */
+const ROW_SELECTION = {
+  mode: 'multiRow',
+  checkboxes: true,
+  headerCheckbox: false,
+  enableClickSelection: false,
+} as const;
 
 export interface PayablesQuery {
   search: string;
@@ -89,6 +180,10 @@ export interface PayablesQuery {
 
 export interface PayablesGridProps {
   query: PayablesQuery;
+  /** The currencies the currency filter offers. */
+  currencies: readonly string[];
+  onApi?(api: GridApi<PayablesRow>): void;
+  onSelection?(rows: PayablesRow[]): void;
   /**
    * Changes when something the rows show was changed (an action on an affiliate): the blocks are
    * fetched again.
@@ -99,13 +194,24 @@ export interface PayablesGridProps {
   onError(error: unknown): void;
 }
 
-export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: PayablesGridProps) {
+export function PayablesGrid({
+  query,
+  currencies,
+  onApi,
+  onSelection,
+  refreshToken,
+  onPage,
+  onOpen,
+  onError,
+}: PayablesGridProps) {
   const grid = useRef<AgGridReact<PayablesRow>>(null);
+  const columns = useMemo(() => columnsFor(currencies), [currencies]);
   // A new datasource (and so a fresh first block) whenever the quick filter or currency changes;
   // onPage hears only the current one's answers, so the totals bar never shows an older filter's.
   const datasource = usePagedDatasource(
     (request) => {
       const eligible = (request.filterModel.eligible as ChoiceFilterModel | undefined)?.value;
+      const filters = filtersOf(request.filterModel);
       const sort =
         request.sort && SORTABLE.includes(request.sort.field)
           ? { field: request.sort.field as PayablesSortField, dir: request.sort.dir }
@@ -116,6 +222,7 @@ export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: P
         ...(query.search.trim() ? { search: query.search.trim() } : {}),
         ...(query.currency ? { currency: query.currency } : {}),
         ...(eligible ? { eligible: eligible === 'yes' } : {}),
+        ...(filters ? { filters } : {}),
         ...(sort ? { sort } : {}),
       });
     },
@@ -127,8 +234,17 @@ export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: P
     if (refreshToken !== undefined) grid.current?.api?.refreshInfiniteCache();
   }, [refreshToken]);
   const onRowClicked = useCallback(
-    (e: RowClickedEvent<PayablesRow>) => e.data && onOpen(e.data),
+    (e: RowClickedEvent<PayablesRow>) => {
+      // A click on the row's selection box selects it; it does not open the drawer.
+      const target = e.event?.target;
+      if (target instanceof Element && target.closest('.ag-selection-checkbox, input')) return;
+      if (e.data) onOpen(e.data);
+    },
     [onOpen],
+  );
+  const onSelectionChanged = useCallback(
+    (e: SelectionChangedEvent<PayablesRow>) => onSelection?.(e.api.getSelectedRows()),
+    [onSelection],
   );
   const onCellKeyDown = useCallback(
     (e: CellKeyDownEvent<PayablesRow>) => {
@@ -140,7 +256,10 @@ export function PayablesGrid({ query, refreshToken, onPage, onOpen, onError }: P
     <Grid<PayablesRow>
       ref={grid}
       testId="payables-grid"
-      columnDefs={COLUMNS}
+      columnDefs={columns}
+      onGridReady={(e) => onApi?.(e.api)}
+      rowSelection={ROW_SELECTION}
+      onSelectionChanged={onSelectionChanged}
       {...pagedRows(datasource, BLOCK)}
       getRowId={(p) => `${p.data.affiliateId}|${p.data.currency}`}
       onRowClicked={onRowClicked}

@@ -21,6 +21,18 @@ const LABELS: Record<string, string> = {
   multiple_currencies: 'owed in several currencies',
 };
 
+/** The payables' reason codes, in the order the core decides them (the reason filter's list). */
+export const REASON_CODES = [
+  'affiliate_inactive',
+  'payouts_held',
+  'kyc_not_approved',
+  'no_destination',
+  'nothing_payable',
+  'negative_balance',
+  'below_minimum',
+  'currency_not_in_rules',
+] as const;
+
 /**
  * What is known about the affiliate besides the codes: where the hold's own reason is at hand (the
  * affiliate drawer), "payouts held" says why in the words of the person who held them.
