@@ -148,8 +148,13 @@ export function Chart({
       style={{ height }}
       data-testid={testId}
       data-axis-unit={ticks?.title}
+      data-axis-ticks={ticks?.values.map((v) => ticks.label(v)).join('|')}
       role="img"
-      aria-label={ticks ? `${label}; values in ${ticks.title}` : label}
+      aria-label={
+        ticks
+          ? `${label}; values in ${ticks.title}, from ${ticks.label(ticks.min)} to ${ticks.label(ticks.max)}`
+          : label
+      }
     >
       <div ref={container} style={{ height: '100%', width: '100%' }} />
     </div>
