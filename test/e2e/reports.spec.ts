@@ -1,6 +1,6 @@
 /**
  * Readable reports (issue 22, item 2), in Chromium through the browser host, on the reports
- * scenario (the small demo, and one IDR batch paid and partly failed through the sandbox today):
+ * scenario (the small demo, and one batch paid and partly failed through the sandbox today):
  * the time series has a value axis titled with the currency and round ticks formatted as money,
  * its labels are not cut at the chart's edge, and its partial periods (the range starts on a
  * Wednesday; the current week is still running) are marked; the trial balance has a totals row per
@@ -17,6 +17,8 @@ test.describe.configure({ mode: 'serial' });
 let page: Page;
 const part = () => scenarioPart<ReportsScenario>('reports');
 const PASSWORD = 'e2e password, long enough 1';
+/** The executed batch's currency (IDR when the sandbox pays some; all of them have two decimals). */
+const cur = () => part().currency;
 
 /** "IDR 1,234.56" (or "-IDR 1,234.56") → exact minor units. */
 function minor(text: string, currency: string): bigint {
@@ -38,7 +40,7 @@ test.beforeAll(async ({ browser }) => {
   await signIn(page, 'checker', PASSWORD);
   await page.getByTestId('nav-reports').click();
   await expect(page.getByTestId('view-reports')).toBeVisible();
-  await page.getByTestId('report-currency').selectOption('IDR');
+  await page.getByTestId('report-currency').selectOption(cur());
   await page.getByTestId('report-granularity-week').click();
   // A Wednesday: the first week (from Monday 3 August) is cut by the range.
   await page.getByTestId('report-from').fill('2026-08-05');
@@ -47,17 +49,17 @@ test.afterAll(async () => page?.close());
 
 test('the time series: a money axis with its unit, no label cut at the edge, partial periods marked', async () => {
   const chart = page.getByTestId('report-timeseries-chart');
-  await expect(chart).toHaveAttribute('data-axis-unit', 'IDR');
+  await expect(chart).toHaveAttribute('data-axis-unit', cur());
   await expect(chart).toHaveAttribute(
     'aria-label',
-    /values in IDR, from IDR 0\.00 to IDR [\d,]+\.00$/,
+    new RegExp(`values in ${cur()}, from ${cur()} 0\\.00 to ${cur()} [\\d,]+\\.00$`),
   );
   const ticks = ((await chart.getAttribute('data-axis-ticks')) ?? '').split('|');
   expect(ticks.length).toBeGreaterThanOrEqual(3);
-  expect(ticks[0]).toBe('IDR 0.00');
-  for (const t of ticks) expect(t).toMatch(/^IDR \d{1,3}(,\d{3})*\.00$/);
+  expect(ticks[0]).toBe(`${cur()} 0.00`);
+  for (const t of ticks) expect(t).toMatch(new RegExp(`^${cur()} \\d{1,3}(,\\d{3})*\\.00$`));
   // Round, evenly spaced steps of 1, 2 or 5 × 10^k (exact, from the labels).
-  const values = ticks.map((t) => minor(t, 'IDR'));
+  const values = ticks.map((t) => minor(t, cur()));
   const step = values[1]! - values[0]!;
   expect(String(step)).toMatch(/^[125]0*$/);
   values.forEach((v, i) => expect(v).toBe(step * BigInt(i)));
@@ -111,13 +113,13 @@ test('the trial balance has a totals row per currency equal to the sum of its ro
   const sum = [0n, 0n, 0n];
   for (const r of rows) {
     const [, , debit, credit, balance] = await cells(r);
-    [debit, credit, balance].forEach((v, i) => (sum[i] = sum[i]! + minor(v!, 'IDR')));
+    [debit, credit, balance].forEach((v, i) => (sum[i] = sum[i]! + minor(v!, cur())));
   }
-  const total = table.locator('tfoot tr.totals[data-currency="IDR"]');
+  const total = table.locator(`tfoot tr.totals[data-currency="${cur()}"]`);
   await expect(total).toHaveCount(1);
   const [label, debit, credit, balance] = await cells(total);
-  expect(label).toBe('Total IDR');
-  expect([debit, credit, balance].map((v) => minor(v!, 'IDR'))).toEqual(sum);
+  expect(label).toBe(`Total ${cur()}`);
+  expect([debit, credit, balance].map((v) => minor(v!, cur()))).toEqual(sum);
   // The journal balances: the debits equal the credits.
   expect(sum[0]).toBe(sum[1]);
   expect(sum[0]).toBeGreaterThan(0n);
@@ -127,13 +129,13 @@ test('the trial balance has a totals row per currency equal to the sum of its ro
 
 test('success rates show %: the providers table, its totals and the chart axis', async () => {
   const table = page.getByTestId('report-providers-table');
-  const idr = table.locator('tbody tr', { hasText: 'IDR' }).first();
+  const idr = table.locator('tbody tr', { hasText: cur() }).first();
   await expect(idr).toBeVisible();
   const row = await cells(idr);
   expect(row[10]).toMatch(/^\d{1,3}\.\d %$/);
   // Some payouts failed (the sandbox fails a share): not 100 %.
   expect(row[10]).not.toBe('100.0 %');
-  const totals = table.locator('tfoot tr.totals[data-currency="IDR"]');
+  const totals = table.locator(`tfoot tr.totals[data-currency="${cur()}"]`);
   const t = await cells(totals);
   expect(t[0]).toBe('Total');
   expect(t[10]).toMatch(/^\d{1,3}\.\d %$/);
@@ -142,7 +144,7 @@ test('success rates show %: the providers table, its totals and the chart axis',
   let payouts = 0;
   for (const r of all) {
     const c = await cells(r);
-    if (c[1] === 'IDR') payouts += Number(c[2]!.replace(/,/g, ''));
+    if (c[1] === cur()) payouts += Number(c[2]!.replace(/,/g, ''));
   }
   expect(Number(t[2]!.replace(/,/g, ''))).toBe(payouts);
   const chart = page.getByTestId('report-providers-chart');

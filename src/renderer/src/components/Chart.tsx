@@ -194,8 +194,9 @@ function readColours(): ChartColours {
 const signature = (c: ChartColours) => [c.ink, c.muted, c.line, c.panel, ...c.series].join();
 
 /**
- * The colours, read again when the OS colour scheme changes or the root element's class, style or
- * data attributes change (how a dark-mode toggle switches the variables), so the charts follow.
+ * The colours, read again when the OS colour scheme changes or an attribute of the root element or
+ * the body changes (a class, a style or a data attribute is how a dark-mode toggle switches the
+ * variables), so the charts follow.
  */
 export function useChartColours(): ChartColours {
   const [colours, setColours] = useState(readColours);
@@ -209,7 +210,7 @@ export function useChartColours(): ChartColours {
     scheme?.addEventListener('change', refresh);
     const observer = new MutationObserver(refresh);
     for (const el of [document.documentElement, document.body])
-      observer.observe(el, { attributes: true, attributeFilter: ['class', 'style', 'data-theme'] });
+      observer.observe(el, { attributes: true });
     return () => {
       scheme?.removeEventListener('change', refresh);
       observer.disconnect();
