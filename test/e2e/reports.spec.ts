@@ -1,6 +1,6 @@
 /**
  * Readable reports (issue 22, item 2), in Chromium through the browser host, on the reports
- * scenario (the small demo, and one batch paid and partly failed through the sandbox today):
+ * scenario (a demo, and one batch paid through the sandbox today, some payouts failing):
  * the time series has a value axis titled with the currency and round ticks formatted as money,
  * its labels are not cut at the chart's edge, and its partial periods (the range starts on a
  * Wednesday; the current week is still running) are marked; the trial balance has a totals row per
@@ -133,8 +133,14 @@ test('success rates show %: the providers table, its totals and the chart axis',
   await expect(idr).toBeVisible();
   const row = await cells(idr);
   expect(row[10]).toMatch(/^\d{1,3}\.\d %$/);
-  // Some payouts failed (the sandbox fails a share): not 100 %.
-  expect(row[10]).not.toBe('100.0 %');
+  // The rate is the row's counts' (succeeded, reversed included, out of settled), one decimal
+  // rounded half up, computed here in integers.
+  const [succeeded, failed, reversed] = [row[3], row[4], row[7]].map((c) =>
+    BigInt(c!.replace(/,/g, '')),
+  );
+  const settled = succeeded! + reversed! + failed!;
+  const tenths = ((succeeded! + reversed!) * 2000n + settled) / (2n * settled);
+  expect(row[10]).toBe(`${tenths / 10n}.${tenths % 10n} %`);
   const totals = table.locator(`tfoot tr.totals[data-currency="${cur()}"]`);
   const t = await cells(totals);
   expect(t[0]).toBe('Total');
@@ -152,4 +158,15 @@ test('success rates show %: the providers table, its totals and the chart axis',
   await expect(chart).toHaveAttribute('data-axis-ticks', '0 %|20 %|40 %|60 %|80 %|100 %');
   await page.getByTestId('report-providers').scrollIntoViewIfNeeded();
   await screenshot(page, 'reports-providers');
+});
+
+test('the dashboard: batches counted on a whole-number axis; provider balances totalled per currency', async () => {
+  await page.getByTestId('nav-dashboard').click();
+  const chart = page.getByTestId('dash-batches-chart');
+  await expect(chart).toHaveAttribute('data-axis-unit', 'batches');
+  const ticks = ((await chart.getAttribute('data-axis-ticks')) ?? '').split('|');
+  expect(ticks[0]).toBe('0');
+  for (const t of ticks) expect(t).toMatch(/^\d{1,3}(,\d{3})*$/);
+  // The sandbox's balance is unlimited: the total says it is not known rather than a sum.
+  await expect(page.getByTestId(`balance-total-${cur()}`)).toContainText('Total');
 });

@@ -36,8 +36,9 @@ const BASE: Partial<AgCartesianChartOptions> = {
   minHeight: 80,
   minWidth: 160,
   background: { visible: false },
-  // Room on both sides so the first and last x labels (centred under their points) stay inside.
-  padding: { top: 8, right: 24, bottom: 4, left: 8 },
+  // Room on both sides so the first and last x labels (centred under their points; a date is some
+  // 70 px wide) stay inside: on the left the value axis's labels give it, on the right this does.
+  padding: { top: 8, right: 40, bottom: 4, left: 8 },
   legend: { enabled: false },
 };
 
