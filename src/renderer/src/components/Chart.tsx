@@ -425,6 +425,8 @@ export function LineChart<T extends object>({
     const cut = partial ? data.filter(partial).map((d) => d[xKey]) : [];
     return {
       ...BASE,
+      // Room above the plot for the partial periods' labels.
+      ...(cut.length > 0 ? { padding: { top: 20, right: 40, bottom: 4, left: 8 } } : {}),
       legend: {
         enabled: series.length > 1,
         position: 'bottom',
@@ -469,9 +471,10 @@ export function LineChart<T extends object>({
             fill: colours.muted,
             fillOpacity: 0.12,
             strokeWidth: 0,
+            // Above the plot (not inside, where a point's marker may sit on it).
             label: {
               text: 'partial',
-              position: 'inside-top' as const,
+              position: 'top' as const,
               fontSize: 10,
               color: colours.muted,
             },
