@@ -106,7 +106,8 @@ function printTimeSeries(r: Row): void {
     points.map((p) => {
       const c = p.currency as string;
       return {
-        period: p.period,
+        // A bucket the period cuts, or still running, is not comparable with a whole one.
+        period: p.partial ? `${p.period as string} (partial)` : p.period,
         currency: c,
         accrued: money(p.accruedMinor as string, c),
         sent: `${p.sent as number} / ${money(p.sentMinor as string, c)}`,

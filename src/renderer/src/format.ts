@@ -64,3 +64,37 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   return `${Math.round(s / 3600)} h ago`;
 }
+
+/**
+ * A rate as people read it: `part` out of `whole`, in per cent with one decimal and a space before
+ * the sign ("97.5 %"). Exact from the integers (bigint arithmetic, no float): rounded half up (the
+ * rates are never negative; a half goes away from zero, as SQL's round() does for the core's
+ * rates). Nothing out of nothing is "—", not 0 %.
+ */
+export function percent(
+  part: number | bigint | string,
+  whole: number | bigint | string,
+  digits = 1,
+): string {
+  const p = BigInt(part);
+  const w = BigInt(whole);
+  if (w === 0n) return '—';
+  const scale = 10n ** BigInt(digits);
+  const negative = p < 0n !== w < 0n && p !== 0n;
+  const n = (p < 0n ? -p : p) * 100n * scale;
+  const d = w < 0n ? -w : w;
+  let q = n / d;
+  if ((n % d) * 2n >= d) q += 1n;
+  const whole_ = (q / scale).toString();
+  const fraction = digits > 0 ? '.' + (q % scale).toString().padStart(digits, '0') : '';
+  return `${negative ? '-' : ''}${integer.format(whole_ as Intl.StringNumericLiteral)}${fraction} %`;
+}
+
+/**
+ * A per-cent figure the core already computed as a decimal string ("97.5"), shown in the same style
+ * as percent(); null (no base) is "—".
+ */
+export function percentText(rate: string | null | undefined): string {
+  if (rate === null || rate === undefined || rate === '') return '—';
+  return `${rate} %`;
+}

@@ -24,10 +24,8 @@ import {
   type FilterSpec,
 } from './filters.js';
 import { paidAt, reversedAt, submittedAt } from './payout-times.js';
+import { GRANULARITIES, isPartialPeriod, type Granularity } from './periods.js';
 import { defineReport } from './report.js';
-
-const GRANULARITIES = ['day', 'week', 'month'] as const;
-type Granularity = (typeof GRANULARITIES)[number];
 
 export const TIME_SERIES_SPEC = {
   report: 'time-series',
@@ -41,6 +39,11 @@ export const TIME_SERIES_SPEC = {
 export interface TimeSeriesPoint {
   /** The bucket's first day, YYYY-MM-DD (UTC). */
   period: string;
+  /**
+   * The bucket is not covered whole: the report's period starts or ends inside it, or it is still
+   * running (periods.ts). Its figures are not comparable with a whole bucket's.
+   */
+  partial: boolean;
   currency: string;
   /**
    * Commissions earned in the bucket, by their conversion's time (every stored amount, as the
@@ -186,6 +189,7 @@ export const timeSeries = defineQuery({
       filters: echo,
       points: points.map((p) => ({
         period: p.period,
+        partial: isPartialPeriod(p.period, input.granularity, filters, ctx.now),
         currency: p.currency,
         accruedMinor: p.accrued,
         sent: Number(p.sent),

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from '../api';
-import { BarChart } from '../components/Chart';
+import { BarChart, type ValueAxis } from '../components/Chart';
 import { Grid, moneyColumn, type ColDef } from '../components/Grid';
 import { Card, ErrorLine, Page } from '../components/Panel';
 import { ago, count, money, when } from '../format';
@@ -31,6 +31,8 @@ const STATUS_ORDER = [
   'FAILED',
   'CANCELLED',
 ];
+// Colours from the page's CSS variables (styles.css), so dark mode applies to the chart and the
+// swatches alike; the chart reads a `var(--name)` as the page has it now.
 const STATUS_COLOR: Record<string, string> = {
   DRAFT: 'var(--muted)',
   SUBMITTED: 'var(--chart-4)',
@@ -149,6 +151,13 @@ function PayableTotals({ payables }: { payables: DashboardSummary['payables'] })
   );
 }
 
+interface StatusBar {
+  status: string;
+  label: string;
+  count: number;
+}
+const BATCH_AXIS: ValueAxis<StatusBar> = { kind: 'count', unit: 'batches' };
+
 function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) {
   const go = useConsole((s) => s.go);
   const showStatus = (status: string) => {
@@ -156,7 +165,7 @@ function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) 
     useConsole.setState({ batchesStatus: status });
     go('batches');
   };
-  const data = useMemo(
+  const data = useMemo<StatusBar[]>(
     () =>
       [...batches]
         .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status))
@@ -175,8 +184,7 @@ function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) 
         xKey="label"
         yKey="count"
         yName="batches"
-        integers
-        tooltip={(x) => count(x.count)}
+        axis={BATCH_AXIS}
         onSelect={(x) => showStatus(x.status)}
         colorOf={(x) => STATUS_COLOR[x.status] ?? 'var(--chart-1)'}
         height={150}

@@ -179,7 +179,45 @@ export function ProviderBalances({
           </tr>
         ))}
       </tbody>
+      <BalanceTotals lines={lines} />
     </table>
+  );
+}
+
+/**
+ * Per currency, what the providers hold together (never summed across currencies). Shown exactly
+ * only when every configured provider's balance in that currency is known and real; otherwise it
+ * says why there is no total (a total of the known ones would read as the whole).
+ */
+function BalanceTotals({ lines }: { lines: Line[] }) {
+  const currencies = [...new Set(lines.map((l) => l.currency))];
+  if (currencies.length === 0) return null;
+  return (
+    <tfoot data-testid="balance-totals">
+      {currencies.map((currency) => {
+        const held = lines.filter((l) => l.currency === currency && l.state !== 'not-configured');
+        const unknown = held.some(
+          (l) =>
+            l.state !== 'ok' || (l.provider === 'sandbox' && l.balanceMinor === SANDBOX_UNLIMITED),
+        );
+        const sum = held.reduce((n, l) => n + BigInt(l.balanceMinor ?? '0'), 0n);
+        return (
+          <tr key={currency} className="totals" data-testid={`balance-total-${currency}`}>
+            <th scope="row">Total</th>
+            <td>{currency}</td>
+            <td className="amount">
+              {held.length === 0 ? (
+                <span className="muted">—</span>
+              ) : unknown ? (
+                <span className="muted">not every balance known</span>
+              ) : (
+                money(sum.toString(), currency)
+              )}
+            </td>
+          </tr>
+        );
+      })}
+    </tfoot>
   );
 }
 

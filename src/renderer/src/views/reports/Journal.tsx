@@ -6,6 +6,7 @@
 import { useQuery } from '../../api';
 import { Card, ErrorLine } from '../../components/Panel';
 import { count, money } from '../../format';
+import { totalsByCurrency } from './currencyTotals';
 
 const CHECK: Record<string, string> = {
   cash_out: 'Cash out = payouts succeeded',
@@ -20,6 +21,12 @@ export function Journal({ from, to, currency }: { from: string; to: string; curr
     currency,
   });
   const d = tb.data;
+  // The trial balance's totals per currency: debits equal credits when the journal balances.
+  const totals = totalsByCurrency(
+    d?.accounts ?? [],
+    ['debitMinor', 'creditMinor', 'balanceMinor'] as const,
+    (a, f) => a[f],
+  );
   const broken = d ? d.unbalancedEntries > 0 || d.ties.some((t) => !t.ties) : false;
   return (
     <Card title={`Journal (${currency})`} testId="report-journal" wide>
@@ -63,6 +70,20 @@ export function Journal({ from, to, currency }: { from: string; to: string; curr
               </tr>
             ))}
           </tbody>
+          {totals.length > 0 && (
+            <tfoot data-testid="report-journal-totals">
+              {totals.map((t) => (
+                <tr key={t.currency} className="totals" data-currency={t.currency}>
+                  <th scope="row" colSpan={2}>
+                    Total {t.currency}
+                  </th>
+                  <td className="amount">{money(t.sums.debitMinor?.toString(), t.currency)}</td>
+                  <td className="amount">{money(t.sums.creditMinor?.toString(), t.currency)}</td>
+                  <td className="amount">{money(t.sums.balanceMinor?.toString(), t.currency)}</td>
+                </tr>
+              ))}
+            </tfoot>
+          )}
         </table>
         <table className="facts" data-testid="report-journal-ties">
           <thead>

@@ -3,9 +3,17 @@
  * long settling took (first attempt to success or failure), and the failure codes.
  */
 import { useQuery } from '../../api';
-import { BarChart } from '../../components/Chart';
+import { BarChart, type ValueAxis } from '../../components/Chart';
 import { Card, ErrorLine } from '../../components/Panel';
-import { count, money } from '../../format';
+import { count, money, percent } from '../../format';
+import { ProviderTotals } from './ProviderTotals';
+
+interface Bar {
+  label: string;
+  rate: number;
+  text: string;
+}
+const RATE_AXIS: ValueAxis<Bar> = { kind: 'percent' };
 
 export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
   const analysis = useQuery('reports.providerAnalysis', {
@@ -17,8 +25,9 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
     .filter((r) => r.successRate !== null)
     .map((r) => ({
       label: `${r.provider} ${r.currency}`,
+      // The bar's height only; its text is the exact rate from the counts.
       rate: Number(r.successRate),
-      text: `${r.successRate}% of ${count(r.succeeded + r.failed)} settled`,
+      text: `${percent(r.succeeded + r.reversed, r.succeeded + r.reversed + r.failed)} of ${count(r.succeeded + r.reversed + r.failed)} settled`,
     }));
   return (
     <Card title="Providers" testId="report-providers" wide>
@@ -62,7 +71,9 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
                 <td className="amount">{count(r.reversed)}</td>
                 <td className="amount">{money(r.paidMinor, r.currency)}</td>
                 <td className="amount">{money(r.failedMinor, r.currency)}</td>
-                <td className="amount">{r.successRate === null ? '—' : `${r.successRate}%`}</td>
+                <td className="amount">
+                  {percent(r.succeeded + r.reversed, r.succeeded + r.reversed + r.failed)}
+                </td>
                 <td className="amount">
                   {r.settleSecondsP50 === null
                     ? '—'
@@ -74,6 +85,7 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
               </tr>
             ))}
           </tbody>
+          <ProviderTotals rows={rows} />
         </table>
         {bars.length > 0 && (
           <div className="provider-chart">
@@ -81,7 +93,8 @@ export function ProviderAnalysis({ from, to }: { from: string; to: string }) {
               data={bars}
               xKey="label"
               yKey="rate"
-              yName="Success rate (%)"
+              yName="Success rate"
+              axis={RATE_AXIS}
               tooltip={(d) => d.text}
               height={170}
               label="Success rate per provider and currency"

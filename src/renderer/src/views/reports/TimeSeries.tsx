@@ -1,11 +1,13 @@
 /**
  * Money over time for one currency: commissions accrued, payouts paid and payouts failed per day,
- * week or month. The lines are drawn from approximate numbers, so the value axis has no figures
- * (gridlines only); tooltips and the totals under the chart are the exact amounts.
+ * week or month. The lines are drawn from approximate numbers; the value axis's ticks are round
+ * amounts chosen and labelled from exact minor units, and tooltips and the totals under the chart
+ * are the exact amounts. A period the range cuts, or one still running, is marked partial (the
+ * core says which), so it does not read as a dip.
  */
 import { useMemo } from 'react';
 import { useQuery } from '../../api';
-import { LineChart, plotAmount } from '../../components/Chart';
+import { LineChart, plotAmount, type ValueAxis } from '../../components/Chart';
 import { Card, ErrorLine } from '../../components/Panel';
 import { count, money } from '../../format';
 
@@ -13,6 +15,7 @@ export type Granularity = 'day' | 'week' | 'month';
 
 interface Datum {
   period: string;
+  partial: boolean;
   accrued: number;
   paid: number;
   failed: number;
@@ -27,6 +30,8 @@ const SERIES = [
   { yKey: 'paid' as const, yName: 'Paid', color: 'var(--chart-2)' },
   { yKey: 'failed' as const, yName: 'Failed', color: 'var(--chart-3)' },
 ];
+
+const isPartial = (d: Datum) => d.partial;
 
 export function TimeSeries({
   granularity,
@@ -51,6 +56,7 @@ export function TimeSeries({
         .filter((p) => p.currency === currency)
         .map((p) => ({
           period: p.period,
+          partial: p.partial,
           accrued: plotAmount(p.accruedMinor, currency),
           paid: plotAmount(p.paidMinor, currency),
           failed: plotAmount(p.failedMinor, currency),
@@ -61,6 +67,15 @@ export function TimeSeries({
         })),
     [series.data, currency],
   );
+  const axis = useMemo<ValueAxis<Datum>>(
+    () => ({
+      kind: 'money',
+      currency,
+      minor: (d, k) => d[`${k}Minor` as 'accruedMinor'],
+    }),
+    [currency],
+  );
+  const partials = data.filter(isPartial).map((d) => d.period);
   // Exact totals of the period (bigint sums of the minor-unit strings).
   const totals = useMemo(() => {
     const sum = (k: 'accruedMinor' | 'paidMinor' | 'failedMinor') =>
@@ -81,15 +96,26 @@ export function TimeSeries({
           {series.loading ? 'Loading…' : `Nothing in ${currency} in this period.`}
         </p>
       ) : (
-        <LineChart<Datum>
-          data={data}
-          xKey="period"
-          series={SERIES}
-          height={280}
-          label={`Accrued, paid and failed ${currency} per ${granularity}`}
-          amounts
-          tooltip={(d, k) => money(d[`${k}Minor` as 'accruedMinor'], currency)}
-        />
+        <>
+          <LineChart<Datum>
+            data={data}
+            xKey="period"
+            series={SERIES}
+            axis={axis}
+            partial={isPartial}
+            height={280}
+            label={`Accrued, paid and failed ${currency} per ${granularity}`}
+            testId="report-timeseries-chart"
+          />
+          {partials.length > 0 && (
+            <p className="small muted chart-note" data-testid="report-timeseries-partial">
+              <span className="partial-swatch" aria-hidden /> partial period: {partials.join(', ')}{' '}
+              — the range starts or ends inside {partials.length === 1 ? 'it' : 'them'}, or{' '}
+              {partials.length === 1 ? 'it is' : 'one is'} still running; not comparable with a
+              whole {granularity}.
+            </p>
+          )}
+        </>
       )}
       <p className="small" data-testid="report-timeseries-totals">
         Period totals: accrued <strong className="amount">{money(totals.accrued, currency)}</strong>{' '}
