@@ -208,3 +208,4 @@ export const PROGRESS_CHANNEL = 'treasury:progress';
  */
 export { exponentOf, isCurrency } from '../../shared/money/currency.js';
 export { formatAmount, parseAmount } from '../../shared/money/money.js';
+export { parseDisplayedAmount } from '../../shared/money/displayed.js';

@@ -13,6 +13,7 @@ import { ReasonDialog } from '../common/ReasonDialog';
 import type { BatchPayout } from './BatchPayoutsGrid';
 import { failedCount, retryBlocked, sumsOf, type BatchShown } from './batchRules';
 import { RetryDialog, type RetryTarget } from './RetryDialog';
+import { statusInWords } from '../common/words';
 
 export function FailedPayoutActions({
   batch,
@@ -34,7 +35,7 @@ export function FailedPayoutActions({
     : !selected
       ? 'select a failed payout in the grid'
       : selected.status !== 'FAILED'
-        ? `the selected payout is ${selected.status}: only a FAILED one`
+        ? `the selected payout is ${statusInWords(selected.status).toLowerCase()}: only a failed one can be retried`
         : null;
   const base = { batchId: batch.id, batchNumber: batch.number };
 
