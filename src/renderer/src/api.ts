@@ -11,6 +11,7 @@ import type {
   CallOutput,
   PageCallName as CallName,
 } from '../../core/host/bridge/contract';
+import { problemInWords } from '../../core/shared/issue-words';
 import { useConsole } from './store';
 
 export class CallFailed extends Error {
@@ -221,8 +222,20 @@ export function useQuery<N extends CallName>(
   return { ...state, reload };
 }
 
-/** A human sentence for an error, with the fields the router named. */
+/**
+ * A human sentence for an error, with the fields the router named. A refused input names each
+ * field in words ("Hold days must be a number — it was text"), not by its key in the payload.
+ */
 export function describeError(error: unknown): string {
+  if (error instanceof CallFailed && error.code === 'VALIDATION') {
+    const named = error.error.problems.filter((p) => p.path && !p.file);
+    if (named.length > 0 && named.length === error.error.problems.length)
+      return `Not accepted: ${named
+        .map((p) =>
+          p.path === '(payload)' ? p.message : problemInWords(p.path!, p.message),
+        )
+        .join('; ')}`;
+  }
   if (error instanceof CallFailed) {
     const where = error.error.problems
       .map(
