@@ -41,7 +41,8 @@ describe('validation problems in words', () => {
     expect(messagesOf(schema.shape.holdDays, -1)).toEqual(['must be 0 or more']);
     expect(messagesOf(schema.shape.holdDays, 4000)).toEqual(['must be 3650 or less']);
     expect(messagesOf(z.strictObject({ a: z.string() }), {})).toEqual(['is required']);
-    for (const m of messages) expect(m).not.toMatch(/Invalid|expected \w+, received|Too (small|big)/);
+    for (const m of messages)
+      expect(m).not.toMatch(/Invalid|expected \w+, received|Too (small|big)/);
   });
 
   it('names fields as people do', () => {

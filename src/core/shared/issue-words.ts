@@ -74,7 +74,9 @@ export function issueInWords(issue: RawIssue): string | undefined {
         ? `must be ${quoted(issue.values)}`
         : `must be one of ${quoted(issue.values ?? [])}`;
     case 'invalid_format':
-      return issue.format === 'regex' ? 'is not in the expected form' : `is not a valid ${issue.format}`;
+      return issue.format === 'regex'
+        ? 'is not in the expected form'
+        : `is not a valid ${issue.format}`;
     case 'unrecognized_keys': {
       const keys = issue.keys ?? [];
       return `has ${keys.length === 1 ? 'a field' : 'fields'} it does not know: ${keys.join(', ')} (check the spelling)`;

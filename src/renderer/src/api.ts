@@ -231,9 +231,7 @@ export function describeError(error: unknown): string {
     const named = error.error.problems.filter((p) => p.path && !p.file);
     if (named.length > 0 && named.length === error.error.problems.length)
       return `Not accepted: ${named
-        .map((p) =>
-          p.path === '(payload)' ? p.message : problemInWords(p.path!, p.message),
-        )
+        .map((p) => (p.path === '(payload)' ? p.message : problemInWords(p.path!, p.message)))
         .join('; ')}`;
   }
   if (error instanceof CallFailed) {

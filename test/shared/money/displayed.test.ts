@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { displayMoney, MoneyError, parseDisplayedAmount } from '../../../src/core/shared/money/index.js';
+import {
+  displayMoney,
+  MoneyError,
+  parseDisplayedAmount,
+} from '../../../src/core/shared/money/index.js';
 
 const code = (fn: () => unknown) => {
   try {
@@ -55,10 +59,15 @@ describe('parseDisplayedAmount: amounts typed as the console shows them', () => 
     expect(() => parseDisplayedAmount('1.000,50', 'USD')).toThrow(MoneyError);
     expect(() => parseDisplayedAmount('12.345', 'USD')).toThrow(/3 decimals, but USD has 2/);
     expect(() => parseDisplayedAmount('1,000.5', 'JPY')).toThrow(/JPY amounts are whole numbers/);
-    expect(() => parseDisplayedAmount('EUR 10.00', 'USD')).toThrow(/is in EUR, but this amount is in USD/);
+    expect(() => parseDisplayedAmount('EUR 10.00', 'USD')).toThrow(
+      /is in EUR, but this amount is in USD/,
+    );
     expect(() => parseDisplayedAmount('', 'USD')).toThrow(/enter an amount/);
     for (const bad of ['1e3', 'abc', '1,0000', ',100', '100,', '1..0', '+5', 'USD', '10 USD USD'])
-      expect(code(() => parseDisplayedAmount(bad, 'USD')), bad).not.toBe('none');
+      expect(
+        code(() => parseDisplayedAmount(bad, 'USD')),
+        bad,
+      ).not.toBe('none');
   });
 
   it('out of a bigint column is refused, not wrapped', () => {

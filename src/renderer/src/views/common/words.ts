@@ -104,8 +104,6 @@ export function statusInWords(status: string): string {
 }
 
 /** Filter choices: the router's value, labelled in words. */
-export function statusChoices(
-  statuses: readonly string[],
-): { value: string; label: string }[] {
+export function statusChoices(statuses: readonly string[]): { value: string; label: string }[] {
   return statuses.map((s) => ({ value: s, label: statusInWords(s) }));
 }

@@ -88,11 +88,7 @@ export function OutboxEntryRow({
       </td>
       <td>{e.operator}</td>
       <td>
-        <span
-          className={`badge outbox-${e.status}`}
-          data-testid="outbox-state"
-          title={e.status}
-        >
+        <span className={`badge outbox-${e.status}`} data-testid="outbox-state" title={e.status}>
           {STATES[e.status]}
         </span>
         <div>

@@ -113,8 +113,8 @@ export function Thresholds() {
   return (
     <Card title="High-value thresholds" testId="settings-thresholds">
       <p className="muted small">
-        A batch holding a payout at or above its currency's threshold needs two approvers allowed
-        to approve high-value batches. A currency without one is compared in USD through the batch's FX
+        A batch holding a payout at or above its currency's threshold needs two approvers allowed to
+        approve high-value batches. A currency without one is compared in USD through the batch's FX
         rate, else always counts as high value.
         {t.updatedAt &&
           ` Last changed ${when(t.updatedAt)}${t.updatedBy ? ` by ${t.updatedBy}` : ''}.`}
