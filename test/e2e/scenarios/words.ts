@@ -24,7 +24,7 @@ export async function build(root: string): Promise<WordsScenario> {
       until: '2026-11-01',
     });
     await call('commissions.calculate', {});
-    const created = (await call('batch.create', { provider: 'sandbox', currency: 'IDR' })) as {
+    const created = (await call('batch.create', { provider: 'xendit', currency: 'IDR' })) as {
       batches: { id: string; number: string }[];
     };
     const batch = created.batches[0]!;
