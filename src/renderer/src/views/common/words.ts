@@ -6,13 +6,12 @@
  * there fails the type-check here until it has words.
  */
 import type { BatchState } from '../../../../core/shared/batch-state';
-import type { CommissionStatus } from '../../../../core/shared/commission/engine';
 import type {
   AFFILIATE_STATUSES,
   PayoutStatus,
   ReconcileOutcome,
 } from '../../../../core/shared/vocabulary';
-import type { CallOutput } from '../../../../core/host/bridge/contract';
+import type { CallOutput, CommissionStatus } from '../../../../core/host/bridge/contract';
 
 export const BATCH_STATE_WORDS: Record<BatchState, string> = {
   DRAFT: 'Draft',

@@ -6,13 +6,27 @@
  * edited in the JSON tab. Amounts are typed as displayed ("2,500.00"); rates as "10" or "2.5".
  */
 import { useState } from 'react';
-import { formatAmount, parseDisplayedAmount } from '../../../../core/host/bridge/contract';
+import {
+  formatAmount,
+  parseDisplayedAmount,
+  type RuleSetDocument,
+} from '../../../../core/host/bridge/contract';
 import { bpsOfPercent, percentOfBps } from '../../../../core/shared/rate';
-import { WEEKDAYS, type RuleSetDocument } from '../../../../core/shared/commission/rules';
 import { FieldError } from '../common/FieldError';
 import { money } from '../../format';
 
 type Doc = RuleSetDocument;
+type Weekday = Extract<Doc['payoutSchedule'], { frequency: 'weekly' }>['weekday'];
+/** The rule set's weekdays (its schema's enum); the record makes a missing or extra one an error. */
+const WEEKDAYS = Object.keys({
+  monday: 1,
+  tuesday: 1,
+  wednesday: 1,
+  thursday: 1,
+  friday: 1,
+  saturday: 1,
+  sunday: 1,
+} satisfies Record<Weekday, 1>) as Weekday[];
 type Tiers = NonNullable<Doc['tiers']>;
 
 /** A text input kept as typed until it reads as a value; only a valid value reaches the document. */
@@ -236,7 +250,7 @@ export function RuleFields({ doc, onDoc }: { doc: Doc; onDoc(doc: Doc): void }) 
                 set({
                   payoutSchedule: {
                     frequency: 'weekly',
-                    weekday: e.target.value as (typeof WEEKDAYS)[number],
+                    weekday: e.target.value as Weekday,
                   },
                 })
               }

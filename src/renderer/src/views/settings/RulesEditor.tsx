@@ -6,7 +6,7 @@
  * field in words, with its path on hover.
  */
 import { useMemo, useState } from 'react';
-import type { RuleSetDocument } from '../../../../core/shared/commission/rules';
+import type { RuleSetDocument } from '../../../../core/host/bridge/contract';
 import { fieldInWords } from '../../../../core/shared/issue-words';
 import { call, CallFailed, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
