@@ -20,6 +20,7 @@ import { count } from '../../format';
 import { ChoiceFilter, type ChoiceFilterModel } from './ChoiceFilter';
 import { reasonLabel, reasonsLabel } from './reasons';
 import type { PayablesPage, PayablesRow, PayablesSortField } from './types';
+import { StatusCell } from '../common/StatusPill';
 
 export const BLOCK = 200;
 
@@ -38,7 +39,7 @@ const SORTABLE: readonly string[] = [
 const COLUMNS: ColDef<PayablesRow>[] = [
   { field: 'affiliateId', headerName: 'Affiliate', width: 120, filter: false },
   { field: 'name', headerName: 'Name', flex: 1, minWidth: 150, filter: false },
-  { field: 'status', headerName: 'Status', width: 95, filter: false },
+  { field: 'status', headerName: 'Status', width: 95, filter: false, cellRenderer: StatusCell },
   { field: 'currency', headerName: 'Currency', width: 95, filter: false },
   moneyColumn<PayablesRow>('pendingMinor', 'Pending', 'currency', { width: 165 }),
   moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', { width: 165 }),
