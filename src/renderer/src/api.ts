@@ -12,6 +12,7 @@ import type {
   PageCallName as CallName,
 } from '../../core/host/bridge/contract';
 import { problemInWords } from '../../core/shared/issue-words';
+import { permissionInWords } from '../../core/shared/permissions';
 import { useConsole } from './store';
 
 export class CallFailed extends Error {
@@ -227,6 +228,24 @@ export function useQuery<N extends CallName>(
  * field in words ("Hold days must be a number — it was text"), not by its key in the payload.
  */
 export function describeError(error: unknown): string {
+  return permissionsInWords(describeRaw(error));
+}
+
+/**
+ * The core's refusals name a permission by its key, for the CLI and the audit log ("lacks the
+ * permission batches.execute needed for batch.execute"); the console says what it allows.
+ */
+function permissionsInWords(message: string): string {
+  return message
+    .replace(/ needed for [a-z]+(?:\.[a-zA-Z]+)+/g, '')
+    .replace(/\bthe permission ([a-z]+\.[a-z_]+)/g, (_, key: string) =>
+      permissionInWords(key) === key
+        ? `the permission ${key}`
+        : `permission to ${permissionInWords(key)}`,
+    );
+}
+
+function describeRaw(error: unknown): string {
   if (error instanceof CallFailed && error.code === 'VALIDATION') {
     const named = error.error.problems.filter((p) => p.path && !p.file);
     if (named.length > 0 && named.length === error.error.problems.length)
