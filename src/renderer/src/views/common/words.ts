@@ -35,7 +35,7 @@ export const PAYOUT_STATUS_WORDS: Record<PayoutStatus, string> = {
 };
 
 export const RECONCILE_OUTCOME_WORDS: Record<ReconcileOutcome, string> = {
-  matched: 'Matches',
+  matched: 'Matched',
   amount_mismatch: 'Amount differs',
   status_mismatch: 'Status differs',
   missing_at_provider: 'Missing at the provider',
