@@ -192,7 +192,7 @@ test('a viewer sees each action disabled, with the reason', async () => {
     'affiliate-reveal',
   ]) {
     await expect(page.getByTestId(action)).toBeDisabled();
-    await expect(page.getByTestId(`${action}-reason`)).toContainText('you are viewer');
+    await expect(page.getByTestId(`${action}-reason`)).toContainText('(your role: Viewer)');
   }
   await expect(page.getByTestId('affiliate-account')).toContainText('•');
   await screenshot(page, 'affiliate-viewer');

@@ -22,6 +22,27 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/**
+ * Each permission as an operator reads it, completing "you need permission to …". The console
+ * says these words; the key itself appears only in the permission matrix, next to them.
+ */
+export const PERMISSION_WORDS: Record<Permission, string> = {
+  'payables.view': 'see payables and affiliates',
+  'commissions.calculate': 'calculate commissions',
+  'batches.create': 'create payout batches',
+  'batches.submit': 'submit batches for approval',
+  'batches.approve': 'approve batches',
+  'batches.approve_high_value': 'approve high-value batches',
+  'batches.execute': 'pay out approved batches',
+  'batches.cancel': 'cancel batches',
+  'payouts.retry': 'retry failed payouts',
+  'reconciliation.run': 'run reconciliation',
+  'reports.view': 'see reports',
+  'reports.export': 'export reports',
+  'audit.view': 'see the audit log',
+  'admin.manage': 'manage operators and settings',
+};
+
 export const ROLES = [
   'viewer',
   'operator',
@@ -31,6 +52,26 @@ export const ROLES = [
   'super_admin',
 ] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Each role's name as shown to people ("your role: Maker" reads better than "processor"). */
+export const ROLE_WORDS: Record<Role, string> = {
+  viewer: 'Viewer',
+  operator: 'Operator',
+  processor: 'Processor',
+  manager: 'Manager',
+  admin: 'Administrator',
+  super_admin: 'Super administrator',
+};
+
+/** A permission (or any other key) in words; an unknown key is returned as it is. */
+export function permissionInWords(permission: string): string {
+  return (PERMISSION_WORDS as Record<string, string>)[permission] ?? permission;
+}
+
+/** A role in words; an unknown role is returned as it is. */
+export function roleInWords(role: string): string {
+  return (ROLE_WORDS as Record<string, string>)[role] ?? role;
+}
 
 /** What each role adds on top of the role below it. */
 const GRANTS: Record<Role, readonly Permission[]> = {

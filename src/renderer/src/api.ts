@@ -11,6 +11,8 @@ import type {
   CallOutput,
   PageCallName as CallName,
 } from '../../core/host/bridge/contract';
+import { problemInWords } from '../../core/shared/issue-words';
+import { permissionInWords } from '../../core/shared/permissions';
 import { useConsole } from './store';
 
 export class CallFailed extends Error {
@@ -221,8 +223,36 @@ export function useQuery<N extends CallName>(
   return { ...state, reload };
 }
 
-/** A human sentence for an error, with the fields the router named. */
+/**
+ * A human sentence for an error, with the fields the router named. A refused input names each
+ * field in words ("Hold days must be a number — it was text"), not by its key in the payload.
+ */
 export function describeError(error: unknown): string {
+  return permissionsInWords(describeRaw(error));
+}
+
+/**
+ * The core's refusals name a permission by its key, for the CLI and the audit log ("lacks the
+ * permission batches.execute needed for batch.execute"); the console says what it allows.
+ */
+function permissionsInWords(message: string): string {
+  return message
+    .replace(/ needed for [a-z]+(?:\.[a-zA-Z]+)+/g, '')
+    .replace(/\bthe permission ([a-z]+\.[a-z_]+)/g, (_, key: string) =>
+      permissionInWords(key) === key
+        ? `the permission ${key}`
+        : `permission to ${permissionInWords(key)}`,
+    );
+}
+
+function describeRaw(error: unknown): string {
+  if (error instanceof CallFailed && error.code === 'VALIDATION') {
+    const named = error.error.problems.filter((p) => p.path && !p.file);
+    if (named.length > 0 && named.length === error.error.problems.length)
+      return `Not accepted: ${named
+        .map((p) => (p.path === '(payload)' ? p.message : problemInWords(p.path!, p.message)))
+        .join('; ')}`;
+  }
   if (error instanceof CallFailed) {
     const where = error.error.problems
       .map(

@@ -6,6 +6,7 @@
  */
 import { create } from 'zustand';
 import type { CallOutput, HostInfo, JobView, ProgressEvent } from '../../core/host/bridge/contract';
+import { permissionInWords, roleInWords } from '../../core/shared/permissions';
 
 export type Manifest = CallOutput<'console.manifest'>;
 export type SyncStatus = CallOutput<'sync.status'>;
@@ -217,7 +218,7 @@ export function gate(
   ) {
     return {
       allowed: false,
-      reason: `needs the permission ${def.permission} (you are ${m.operator.role})`,
+      reason: `you need permission to ${permissionInWords(def.permission)} (your role: ${roleInWords(m.operator.role)})`,
     };
   }
   if (options.online && state.host && !state.host.online) {

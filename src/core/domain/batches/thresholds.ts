@@ -10,7 +10,14 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, type CentralTx } from '../../platform/central/store.js';
-import { convert, money, parseAmount, type FxRate } from '../../shared/money/index.js';
+import {
+  convert,
+  formatAmount,
+  money,
+  parseAmount,
+  parseDisplayedAmount,
+  type FxRate,
+} from '../../shared/money/index.js';
 
 export type Thresholds = ReadonlyMap<string, bigint>;
 
@@ -29,20 +36,29 @@ export const SETTING_KEY = 'high_value_thresholds';
 /**
  * Currency → decimal amount in that currency ("1000.00" USD). Each amount must parse exactly as the
  * currency allows (parseThresholds relies on it), so settings.set refuses what a reader would choke
- * on.
+ * on. People may type the amount as the console shows it ("15,000,000", "USD 1,000.00": the same
+ * parser as the console's input, parseDisplayedAmount); what is stored is the plain decimal.
  */
 export const thresholdsSchema = z
   .record(z.string().regex(/^[A-Z]{3}$/, 'is not a currency code'), z.string())
   .superRefine((value, ctx) => {
     for (const [currency, text] of Object.entries(value)) {
       try {
-        if (parseAmount(text, currency) < 0n)
+        if (parseDisplayedAmount(text, currency, { allowNegative: true }) < 0n)
           ctx.addIssue({ code: 'custom', path: [currency], message: 'must not be negative' });
       } catch (error) {
         ctx.addIssue({ code: 'custom', path: [currency], message: (error as Error).message });
       }
     }
-  });
+  })
+  .transform((value) =>
+    Object.fromEntries(
+      Object.entries(value).map(([currency, text]) => [
+        currency,
+        formatAmount(parseDisplayedAmount(text, currency), currency),
+      ]),
+    ),
+  );
 
 export function parseThresholds(input: Readonly<Record<string, string>>): Thresholds {
   const out = new Map<string, bigint>();

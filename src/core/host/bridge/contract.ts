@@ -209,3 +209,7 @@ export const PROGRESS_CHANNEL = 'treasury:progress';
  */
 export { exponentOf, isCurrency } from '../../shared/money/currency.js';
 export { formatAmount, parseAmount } from '../../shared/money/money.js';
+export { parseDisplayedAmount } from '../../shared/money/displayed.js';
+/** The commission rule set as written (the console's rules form edits it), and a commission's status. */
+export type { RuleSetDocument } from '../../shared/commission/rules.js';
+export type { CommissionStatus } from '../../shared/commission/engine.js';

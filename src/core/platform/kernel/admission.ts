@@ -7,6 +7,7 @@
  */
 import { roleHas, type Permission } from '../../shared/permissions.js';
 import { TreasuryError } from '../../shared/errors.js';
+import { issueInWords, type RawIssue } from '../../shared/issue-words.js';
 
 /** What admission needs of a definition. */
 export interface Admissible<I = unknown> {
@@ -14,7 +15,10 @@ export interface Admissible<I = unknown> {
   readonly permission: Permission | 'public' | 'signed_in';
   readonly stepUp?: boolean;
   readonly input: {
-    safeParse(payload: unknown):
+    safeParse(
+      payload: unknown,
+      params?: { error?: (issue: RawIssue) => string | undefined },
+    ):
       | { success: true; data: I }
       | {
           success: false;
@@ -66,10 +70,12 @@ export function refusal(
 
 /**
  * The payload checked against the call's schema: its parsed value, or VALIDATION saying what and
- * where.
+ * where. The messages are in words (issue-words.ts: "must be a number — it was text"), each with
+ * its path; the CLI reads the path (it is the option's name there), the console names the field in
+ * words (fieldInWords).
  */
 export function validated<I>(def: Admissible<I>, payload: unknown): I {
-  const parsed = def.input.safeParse(payload ?? {});
+  const parsed = def.input.safeParse(payload ?? {}, { error: issueInWords });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => ({
     path: i.path.map(String).join('.') || '(payload)',

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { formatAmount, isCurrency, parseAmount } from '../money/index.js';
+import { issueInWords, type RawIssue } from '../issue-words.js';
 
 // ---------------------------------------------------------------------------------------------
 // JSON document schema (money as decimal strings in major units)
@@ -197,15 +198,14 @@ export function parseRuleSet(json: unknown): RuleSet {
   return build(shape.data, checked);
 }
 
-/** Shorter, staff-readable messages for the commonest zod issues; others keep zod's text. */
-function friendlyMessage(issue: {
-  code?: string;
-  input?: unknown;
-  expected?: string;
-}): string | undefined {
+/**
+ * Staff-readable messages: the commonest two short, the rest in the words every validation uses
+ * (issue-words.ts) instead of zod's developer texts.
+ */
+function friendlyMessage(issue: RawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
-  return undefined;
+  return issueInWords(issue);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

@@ -56,6 +56,7 @@ function SignInForm() {
     <div className="signin">
       <form onSubmit={submit} className="card" aria-label="Sign in" data-testid="signin">
         <h1>Treasury Console</h1>
+        <p data-testid="signin-hint">Sign in with your operator name and password.</p>
         <p className="muted">
           {host
             ? host.online
@@ -63,7 +64,8 @@ function SignInForm() {
               : `Offline — ${host.offlineReason ?? 'the central store cannot be reached'}. You can sign in if you signed in here before.`
             : 'Connecting…'}
         </p>
-        {endedBecause && (
+        {/* The router's "not signed in" speaks to CLI users (run `treasury login`): never here. */}
+        {endedBecause && !/treasury login/.test(endedBecause) && (
           <p className="warning" data-testid="signin-ended">
             {endedBecause}
           </p>

@@ -16,6 +16,7 @@ import { BATCH_STATES } from './common/domain';
 import { Select } from './common/Select';
 import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
+import { statusChoices } from './common/words';
 
 interface BatchRow {
   id: string;
@@ -160,7 +161,7 @@ export function BatchesView() {
             label="Status"
             value={status}
             onChange={setStatus}
-            options={BATCH_STATES}
+            options={statusChoices(BATCH_STATES)}
             any="All states"
             testId="batches-status"
           />

@@ -17,6 +17,7 @@ import { AlertCard } from './exceptions/AlertCard';
 import { gridHeight } from './gridHeight';
 import { ProviderBalances } from './dashboard/ProviderBalances';
 import type { DashboardSummary } from './dashboard/types';
+import { statusInWords } from './common/words';
 
 const REFRESH_MS = 5000;
 
@@ -171,7 +172,7 @@ function BatchesByStatus({ batches }: { batches: DashboardSummary['batches'] }) 
         .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status))
         .map((b) => ({
           status: b.status,
-          label: b.status.replace(/_/g, ' ').toLowerCase(),
+          label: statusInWords(b.status),
           count: b.count,
         })),
     [batches],

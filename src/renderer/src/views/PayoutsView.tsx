@@ -18,6 +18,7 @@ import { dayAfter } from './common/problems';
 import { Select } from './common/Select';
 import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
+import { statusChoices } from './common/words';
 import { useDebounced } from './common/useDebounced';
 
 /** The same object every render (a new one makes AG Grid rebuild its columns). */
@@ -165,7 +166,7 @@ export function PayoutsView() {
           label="Status"
           value={status}
           onChange={setStatus}
-          options={PAYOUT_STATUSES}
+          options={statusChoices(PAYOUT_STATUSES)}
           any="Any"
           testId="payouts-status"
         />

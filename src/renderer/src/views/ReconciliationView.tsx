@@ -11,6 +11,7 @@ import { count, when } from '../format';
 import type { CallOutput } from '../../../core/host/bridge/contract';
 import { useConsole } from '../store';
 import { RECONCILE_OUTCOMES } from './common/domain';
+import { statusChoices, statusInWords } from './common/words';
 import { Select } from './common/Select';
 import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
@@ -28,7 +29,7 @@ function useRuns() {
 
 const countsText = (counts: Record<string, number>) =>
   RECONCILE_OUTCOMES.filter((o) => (counts[o] ?? 0) > 0)
-    .map((o) => `${count(counts[o])} ${o.replace(/_/g, ' ')}`)
+    .map((o) => `${count(counts[o])} ${statusInWords(o).toLowerCase()}`)
     .join(' · ') || 'nothing to match';
 
 export function ReconciliationView() {
@@ -119,7 +120,7 @@ export function ReconciliationView() {
             label="Outcome"
             value={outcome}
             onChange={setOutcome}
-            options={RECONCILE_OUTCOMES.map((o) => ({ value: o, label: o.replace(/_/g, ' ') }))}
+            options={statusChoices(RECONCILE_OUTCOMES)}
             any="All outcomes"
             testId="recon-outcome"
           />

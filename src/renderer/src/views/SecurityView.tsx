@@ -17,6 +17,7 @@ import { ReasonDialog } from './common/ReasonDialog';
 import { Select } from './common/Select';
 import { stamp } from './common/stamp';
 import { StatusCell } from './common/StatusPill';
+import { statusChoices } from './common/words';
 
 type SecurityEvent = NonNullable<ReturnType<typeof useEvents>['data']>[number];
 
@@ -114,7 +115,7 @@ function SecurityEvents() {
             label="Risk"
             value={risk}
             onChange={setRisk}
-            options={['high', 'medium', 'low']}
+            options={statusChoices(['high', 'medium', 'low'])}
             any="Any risk"
             testId="security-risk"
           />

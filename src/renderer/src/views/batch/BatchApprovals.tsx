@@ -15,7 +15,8 @@ export function BatchApprovals({ batch }: { batch: BatchShown }) {
         {batch.status === 'SUBMITTED' &&
           missing > 0 &&
           ` — awaiting ${missing === 1 && validApprovals(batch).length > 0 ? 'a second approver' : `${missing} approver${missing === 1 ? '' : 's'}`} other than ${createdByOf(batch) ?? 'the maker'}`}
-        {batch.highValue && ' — high value: each approver needs batches.approve_high_value'}
+        {batch.highValue &&
+          ' — high value: each approver needs permission to approve high-value batches'}
       </p>
       {batch.approvals.length === 0 ? (
         <p className="muted">No approval yet.</p>

@@ -62,7 +62,7 @@ export function BatchFacts({ batch }: { batch: BatchShown }) {
               {batch.highValue && (
                 <span
                   className="status tone-warn"
-                  title="A payout at or above its currency's high-value threshold: two approvers holding batches.approve_high_value"
+                  title="A payout at or above its currency's high-value threshold: two approvers allowed to approve high-value batches"
                 >
                   high value
                   {summary.highValuePayouts ? ` · ${count(summary.highValuePayouts)} payouts` : ''}

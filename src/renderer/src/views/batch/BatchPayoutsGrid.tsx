@@ -24,6 +24,7 @@ import { PAYOUT_STATUSES, PROVIDERS } from '../common/domain';
 import { failureText, failureTooltip } from '../common/failure';
 import { stamp } from '../common/stamp';
 import { StatusCell } from '../common/StatusPill';
+import { statusChoices } from '../common/words';
 import { ChoiceFilter, type ChoiceFilterModel } from '../payables/ChoiceFilter';
 import { partOf } from '../common/split';
 
@@ -173,7 +174,7 @@ function columnsOf(withFx: boolean): ColDef<BatchPayout>[] {
       sortable: true,
       cellRenderer: StatusCell,
       filter: ChoiceFilter,
-      filterParams: choices(PAYOUT_STATUSES),
+      filterParams: { choices: statusChoices(PAYOUT_STATUSES) },
     },
     {
       colId: 'failureCode',

@@ -15,6 +15,7 @@ import { failedCount, retryBlocked, sumsOf, type BatchShown } from './batchRules
 import { RetryDialog, type RetryTarget } from './RetryDialog';
 import type { BulkItem } from './bulkOutcome';
 import { BulkPayoutDialog, type BulkKind } from './BulkPayoutDialog';
+import { statusInWords } from '../common/words';
 
 export function FailedPayoutActions({
   batch,
@@ -45,7 +46,7 @@ export function FailedPayoutActions({
       : !selected
         ? 'select a failed payout in the grid (tick several for all at once)'
         : selected.status !== 'FAILED'
-          ? `the selected payout is ${selected.status}: only a FAILED one`
+          ? `the selected payout is ${statusInWords(selected.status).toLowerCase()}: only a failed one`
           : null;
   const base = { batchId: batch.id, batchNumber: batch.number };
   const items: BulkItem[] = selectedMany.map((p) => ({
@@ -55,7 +56,8 @@ export function FailedPayoutActions({
     affiliateId: p.affiliateId,
     currency: p.currency,
     amountMinor: p.amountMinor,
-    refusal: p.status === 'FAILED' ? null : `${p.status.toLowerCase()}: only a failed payout`,
+    refusal:
+      p.status === 'FAILED' ? null : `${statusInWords(p.status).toLowerCase()}: only a failed payout`,
   }));
 
   return (

@@ -42,7 +42,7 @@ export function approveBlocked(batch: BatchShown, viewer: Viewer): string | null
   if (validApprovals(batch).some((a) => isMe(a.by, viewer)))
     return `you approved it already: awaiting a second approver (${approvalProgress(batch)})`;
   if (batch.highValue && !viewer.permissions.includes('batches.approve_high_value'))
-    return 'it holds high-value payouts: approving needs the permission batches.approve_high_value';
+    return 'it holds high-value payouts: approving needs permission to approve high-value batches';
   if (!batch.contentHash) return 'the batch has no content hash yet';
   return null;
 }

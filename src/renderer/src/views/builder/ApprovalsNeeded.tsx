@@ -30,7 +30,7 @@ export function ApprovalsNeeded({
   return (
     <p className="builder-approvals warning small" data-testid="builder-approvals">
       Needs <strong data-testid="builder-approvals-needed">2 approvals</strong> from operators
-      holding batches.approve_high_value: {count(remaining)} high-value payout
+      allowed to approve high-value batches: {count(remaining)} high-value payout
       {remaining === 1 ? '' : 's'} (
       {listed.map((r) => `${r.affiliateId} ${money(r.amountMinor, r.currency)}`).join(', ')}
       {remaining > listed.length ? ', …' : ''}) — marked in the preview; “high-value only” lists

@@ -95,7 +95,7 @@ function HighValueCell(p: ICellRendererParams<PreviewRow>) {
     <span
       className="status tone-warn"
       data-testid="builder-high-value"
-      title="At or above its currency's high-value threshold: the batch needs two approvers holding batches.approve_high_value"
+      title="At or above its currency's high-value threshold: the batch needs two approvers allowed to approve high-value batches"
     >
       high value · 2 approvals
     </span>

@@ -1,10 +1,11 @@
 /**
  * A state shown the same way everywhere: a pill whose colour says good, bad, waiting or moving.
- * The text is the state as the router names it (underscores as spaces, also in `data-status` as
- * is); CSS sets it in sentence case, which is narrower and calmer than capitals in a dense grid.
+ * The text is the state in words (words.ts); the router's own value is on hover (title) and in
+ * `data-status`, so a question to support or a look at the audit log can still name it exactly.
  */
 import type { ICellRendererParams } from 'ag-grid-community';
 import { statusTone } from './domain';
+import { statusInWords } from './words';
 
 export function StatusPill({
   status,
@@ -19,8 +20,9 @@ export function StatusPill({
       className={`status pill tone-${statusTone(status)}`}
       data-testid={testId}
       data-status={status}
+      title={`Status: ${status}`}
     >
-      {status.replace(/_/g, ' ')}
+      {statusInWords(status)}
     </span>
   );
 }

@@ -13,7 +13,7 @@ export function AwaitingMe({ refreshMs }: { refreshMs: number }) {
   const go = useConsole((s) => s.go);
   const approves = useConsole((s) => s.manifest?.permissions.includes('batches.approve') ?? false);
   const list = useQuery('batch.list', approves ? { awaitingMe: true, limit: 20 } : null, refreshMs);
-  if (!approves) return <p className="muted">You do not approve batches (batches.approve).</p>;
+  if (!approves) return <p className="muted">Your role does not approve batches.</p>;
   const batches = list.data ?? [];
   const openAll = () => {
     // The batches view reads this hint to open on its "Awaiting my approval" tab.

@@ -1,8 +1,10 @@
 /**
  * Roles × permissions, as the central store's permission table has them (from the manifest): a
  * role holds its own permissions and every lower role's. The signed-in operator's role is marked.
+ * Each permission in words, with its key beside it: the only place the console shows the key.
  */
 import { Card } from '../../components/Panel';
+import { permissionInWords, roleInWords } from '../../../../core/shared/permissions';
 import { useConsole, type Manifest } from '../../store';
 
 export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
@@ -23,7 +25,7 @@ export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
               <th scope="col">Permission</th>
               {roles.map((r) => (
                 <th key={r} scope="col" className={r === myRole ? 'mine' : ''}>
-                  {r.replace('_', ' ')}
+                  {roleInWords(r)}
                 </th>
               ))}
             </tr>
@@ -31,14 +33,14 @@ export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
           <tbody>
             {permissions.map((p) => (
               <tr key={p}>
-                <th scope="row" className="mono">
-                  {p}
+                <th scope="row" data-testid={`permission-${p}`}>
+                  {permissionInWords(p)} <code className="muted small">{p}</code>
                 </th>
                 {roles.map((r) => (
                   <td
                     key={r}
                     className={r === myRole ? 'mine' : ''}
-                    aria-label={`${r} ${has(r, p) ? 'has' : 'lacks'} ${p}`}
+                    aria-label={`${roleInWords(r)} ${has(r, p) ? 'may' : 'may not'} ${permissionInWords(p)}`}
                   >
                     {has(r, p) ? '✓' : ''}
                   </td>

@@ -7,6 +7,7 @@
 import type { CallOutput } from '../../../../core/host/bridge/contract';
 import { Action } from '../../components/Action';
 import { money, when } from '../../format';
+import { OUTBOX_STATUS_WORDS } from '../common/words';
 
 export type OutboxItem = CallOutput<'outbox.list'>[number];
 
@@ -19,12 +20,7 @@ const COMMANDS: Record<string, string> = {
   'batch.remove': 'Remove payouts from batch',
 };
 
-const STATES: Record<OutboxItem['status'], string> = {
-  pending: 'Waiting to be pushed',
-  applied: 'Applied centrally',
-  rejected: 'Refused by the central store',
-  discarded: 'Discarded',
-};
+const STATES = OUTBOX_STATUS_WORDS;
 
 export function commandLabel(name: string): string {
   return COMMANDS[name] ?? name;
@@ -92,7 +88,7 @@ export function OutboxEntryRow({
       </td>
       <td>{e.operator}</td>
       <td>
-        <span className={`badge outbox-${e.status}`} data-testid="outbox-state">
+        <span className={`badge outbox-${e.status}`} data-testid="outbox-state" title={e.status}>
           {STATES[e.status]}
         </span>
         <div>

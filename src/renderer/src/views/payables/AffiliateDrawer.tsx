@@ -13,6 +13,8 @@ import { count, money, when } from '../../format';
 import { useConsole } from '../../store';
 import { KYC_LABELS, PROVIDER_LABELS, type KycStatus, type ProviderName } from '../common/domain';
 import { StatusCell } from '../common/StatusPill';
+import { statusInWords } from '../common/words';
+import { percentOfBps } from '../../../../core/shared/rate';
 import { AccountNumber } from './AccountNumber';
 import { AffiliateActions } from './AffiliateActions';
 import { reasonLabel, reasonsLabel } from './reasons';
@@ -36,9 +38,11 @@ const COMMISSION_COLUMNS: ColDef<Commission>[] = [
     type: 'rightAligned',
     cellClass: 'num',
     valueFormatter: (p) =>
-      p.value === null || p.value === undefined ? '' : `${count(p.value)} bps`,
+      p.value === null || p.value === undefined ? '' : percentOfBps(p.value as number),
+    tooltipValueGetter: (p) =>
+      p.value === null || p.value === undefined ? '' : `${count(p.value)} basis points`,
   },
-  { field: 'status', headerName: 'Status', width: 100 },
+  { field: 'status', headerName: 'Status', width: 100, cellRenderer: StatusCell },
   { field: 'reason', headerName: 'Why', width: 130, valueFormatter: (p) => reasonLabel(p.value) },
   { field: 'availableAt', headerName: 'Payable from', width: 120, valueFormatter: day },
   {
@@ -156,7 +160,7 @@ function AffiliateFacts({ affiliate: a }: { affiliate: AffiliateDetail['affiliat
     <dl className="affiliate-facts" data-testid="affiliate-facts">
       <Fact
         term="Status"
-        value={`${a.status} · KYC ${KYC_LABELS[a.kycStatus as KycStatus] ?? a.kycStatus}`}
+        value={`${statusInWords(a.status)} · KYC ${KYC_LABELS[a.kycStatus as KycStatus] ?? a.kycStatus}`}
         testId="affiliate-status"
       />
       <Fact term="Country" value={a.country} />

@@ -28,6 +28,7 @@ import { ChoiceFilter, type ChoiceFilterModel } from './ChoiceFilter';
 import { RangeFilter, type RangeFilterModel } from './RangeFilter';
 import { reasonLabel, reasonsLabel, REASON_CODES } from './reasons';
 import type { PayablesPage, PayablesRow, PayablesSortField } from './types';
+import { StatusCell } from '../common/StatusPill';
 
 export const BLOCK = 200;
 
@@ -70,7 +71,7 @@ const PROVIDERS = [
 const columnsFor = (currencies: readonly string[]): ColDef<PayablesRow>[] => [
   { field: 'affiliateId', headerName: 'Affiliate', width: 120, filter: false },
   { field: 'name', headerName: 'Name', flex: 1, minWidth: 150, filter: false },
-  { field: 'status', headerName: 'Status', width: 95, filter: false },
+  { field: 'status', headerName: 'Status', width: 95, filter: false, cellRenderer: StatusCell },
   {
     field: 'currency',
     headerName: 'Currency',

@@ -7,6 +7,7 @@ import { useQuery } from '../../api';
 import { Card, ErrorLine } from '../../components/Panel';
 import { ago, count, money, when } from '../../format';
 import { Select } from '../common/Select';
+import { statusInWords } from '../common/words';
 
 const THRESHOLDS = [
   { value: '15', label: '15 min' },
@@ -37,7 +38,9 @@ export function Monitoring() {
           <section>
             <h3>Batches</h3>
             <p data-testid="report-monitoring-batches">
-              {d.batchesByStatus.map((b) => `${b.status} ${count(b.count)}`).join(' · ') || 'none'}
+              {d.batchesByStatus
+                .map((b) => `${statusInWords(b.status)} ${count(b.count)}`)
+                .join(' · ') || 'none'}
             </p>
             <h3>Executing</h3>
             {d.executions.length === 0 ? (
@@ -61,8 +64,8 @@ export function Monitoring() {
             <ul>
               {d.stuck.oldest.slice(0, 8).map((s) => (
                 <li key={s.payoutId}>
-                  {s.batch} {s.affiliateId} {money(s.amountMinor, s.currency)} {s.status} at{' '}
-                  {s.provider} for {count(s.minutes)} min
+                  {s.batch} {s.affiliateId} {money(s.amountMinor, s.currency)}{' '}
+                  {statusInWords(s.status).toLowerCase()} at {s.provider} for {count(s.minutes)} min
                 </li>
               ))}
             </ul>

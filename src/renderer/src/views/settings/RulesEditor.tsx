@@ -1,30 +1,19 @@
 /**
- * The commission rule set as JSON: the newest version loaded into the editor, checked as JSON while
- * typing, and sent as a new version (effective now, or from a chosen instant). The router validates
- * the rule set itself; each problem is listed with its path in the document.
+ * The commission rule set: a form (rates in %, tiers, hold, minimum payout, schedule) and a JSON
+ * tab over one document — the text of the JSON tab is the truth, the form writes it again on
+ * every change. The newest version is loaded; saving sends a new version (effective now, or from
+ * a chosen instant). A JSON syntax error says its line and column; the router's problems name the
+ * field in words, with its path on hover.
  */
 import { useMemo, useState } from 'react';
+import type { RuleSetDocument } from '../../../../core/host/bridge/contract';
+import { fieldInWords } from '../../../../core/shared/issue-words';
 import { call, CallFailed, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
 import { Card, ErrorLine } from '../../components/Panel';
-import { when } from '../../format';
 import { useConsole } from '../../store';
-
-/** JSON.parse's complaint, with the line and column it points at when it says a position. */
-function jsonProblem(text: string): string | null {
-  try {
-    JSON.parse(text);
-    return null;
-  } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    if (!at) return message;
-    const before = text.slice(0, Number(at[1]));
-    const line = before.split('\n').length;
-    const column = before.length - before.lastIndexOf('\n');
-    return `${message} (line ${line}, column ${column})`;
-  }
-}
+import { RuleFields } from './RuleFields';
+import { effectiveText, jsonProblem } from './ruleText';
 
 export function RulesEditor() {
   const notify = useConsole((s) => s.notify);
@@ -34,6 +23,7 @@ export function RulesEditor() {
   const [loadedVersion, setLoadedVersion] = useState<number | null>(null);
   const [effectiveFrom, setEffectiveFrom] = useState('');
   const [problems, setProblems] = useState<{ path: string; message: string }[]>([]);
+  const [tab, setTab] = useState<'form' | 'json'>('form');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -47,6 +37,12 @@ export function RulesEditor() {
   const syntax = useMemo(() => (text.trim() ? jsonProblem(text) : 'the rule set is empty'), [text]);
   const unchanged =
     !!newest && !syntax && JSON.stringify(JSON.parse(text)) === JSON.stringify(newest.body);
+  // The form needs a document of the rule set's shape; anything else is for the JSON tab.
+  const doc = useMemo(() => {
+    if (syntax) return null;
+    const d = JSON.parse(text) as unknown;
+    return d && typeof d === 'object' && !Array.isArray(d) ? (d as RuleSetDocument) : null;
+  }, [text, syntax]);
 
   const save = async () => {
     setBusy(true);
@@ -59,7 +55,7 @@ export function RulesEditor() {
       });
       notify(
         'success',
-        `Rule version ${r.version} saved, effective ${when(r.effectiveFrom)}. Run the calculation to apply it.`,
+        `Rule version ${r.version} saved, effective ${effectiveText(r.effectiveFrom)}. Run the calculation to apply it.`,
       );
       setEffectiveFrom('');
       rules.reload();
@@ -68,7 +64,8 @@ export function RulesEditor() {
         setProblems(
           err.error.problems.map((p) => ({ path: p.path ?? p.field ?? '', message: p.message })),
         );
-        setError(err.message);
+        const n = err.error.problems.length;
+        setError(`Not saved: ${n} problem${n === 1 ? '' : 's'} in the rule set`);
       } else setError(describeError(err));
     } finally {
       setBusy(false);
@@ -80,22 +77,57 @@ export function RulesEditor() {
       <ErrorLine error={rules.error?.message} />
       <p className="muted small">
         {rules.data
-          ? `${rules.data.versions.length} version${rules.data.versions.length === 1 ? '' : 's'}; in force now: ${rules.data.current ?? 'none'}${newest ? `; editing a copy of version ${newest.version} (effective ${when(newest.effectiveFrom)})` : ''}. Saving adds a new version; earlier conversions keep the version in force when they occurred.`
+          ? `${rules.data.versions.length} version${rules.data.versions.length === 1 ? '' : 's'}; in force now: ${rules.data.current ?? 'none'}${newest ? `; editing a copy of version ${newest.version} (effective ${effectiveText(newest.effectiveFrom)})` : ''}. Saving adds a new version; earlier conversions keep the version in force when they occurred.`
           : 'Loading…'}
       </p>
-      <textarea
-        className="code"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        spellCheck={false}
-        rows={18}
-        aria-label="Commission rule set (JSON)"
-        aria-invalid={!!syntax}
-        data-testid="rules-editor"
-      />
+      {rules.data && rules.data.versions.length > 0 && (
+        <ul className="rule-versions small" data-testid="rules-versions">
+          {rules.data.versions.map((v) => (
+            <li key={v.version} data-testid={`rules-version-${v.version}`}>
+              Version {v.version}: effective {effectiveText(v.effectiveFrom)}
+              {v.version === rules.data!.current ? ' — in force now' : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="tabs" role="tablist" aria-label="Edit the rule set as">
+        {(['form', 'json'] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={`btn${tab === t ? ' active' : ''}`}
+            onClick={() => setTab(t)}
+            data-testid={`rules-tab-${t}`}
+          >
+            {t === 'form' ? 'Form' : 'JSON'}
+          </button>
+        ))}
+      </div>
+      {tab === 'form' ? (
+        doc ? (
+          <RuleFields doc={doc} onDoc={(d) => setText(JSON.stringify(d, null, 2))} />
+        ) : (
+          <p className="warning" data-testid="rules-form-unavailable">
+            The JSON has an error, so the form cannot show it: fix it in the JSON tab.
+          </p>
+        )
+      ) : (
+        <textarea
+          className="code"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          spellCheck={false}
+          rows={18}
+          aria-label="Commission rule set (JSON)"
+          aria-invalid={!!syntax}
+          data-testid="rules-editor"
+        />
+      )}
       {syntax && text.trim() && (
         <p className="error small" data-testid="rules-json-error">
-          Not valid JSON: {syntax}
+          Not valid JSON — {syntax}
         </p>
       )}
       {error && (
@@ -104,8 +136,8 @@ export function RulesEditor() {
           {problems.length > 0 && (
             <ul className="problems">
               {problems.map((p, i) => (
-                <li key={i}>
-                  <code>{p.path || '(document)'}</code>: {p.message}
+                <li key={i} title={p.path || undefined}>
+                  {fieldInWords(p.path || '(root)')} {p.message}
                 </li>
               ))}
             </ul>
@@ -126,7 +158,9 @@ export function RulesEditor() {
         <Action
           call="rules.set"
           online
-          blocked={syntax ? 'fix the JSON first' : unchanged ? 'no change to save' : null}
+          blocked={
+            syntax ? `fix the JSON first (${syntax})` : unchanged ? 'no change to save' : null
+          }
           onRun={save}
           busy={busy}
           kind="primary"

@@ -1,11 +1,16 @@
 /**
  * High-value thresholds: a payout at or above its currency's threshold makes its batch need two
  * approvers holding batches.approve_high_value. Each currency shows what batches use now; an empty
- * input means the default. Amounts are decimals in major units, checked here with the currency's
- * exponent (the same exact parser the core uses) before they are sent.
+ * input means the default. Amounts are typed as the page shows them ("15,000,000", "USD 1,000.00"),
+ * checked here with the currency's exponent (the same exact parser the core uses) and sent as the
+ * plain decimal.
  */
 import { useState } from 'react';
-import { parseAmount } from '../../../../core/host/bridge/contract';
+import {
+  formatAmount,
+  parseAmount,
+  parseDisplayedAmount,
+} from '../../../../core/host/bridge/contract';
 import { call, describeError, useQuery } from '../../api';
 import { Action } from '../../components/Action';
 import { Card, ErrorLine } from '../../components/Panel';
@@ -15,16 +20,26 @@ import { FieldError } from '../common/FieldError';
 
 /**
  * The server's rule (thresholdsSchema in core/batches/thresholds.ts), no stricter and no looser:
- * the amount must parse for the currency and must not be negative. Zero is allowed there (every
- * payout in that currency then counts as high value), so it is allowed here.
+ * the amount must parse for the currency, as displayed ("15,000,000" is fine), and must not be
+ * negative. Zero is allowed there (every payout in that currency then counts as high value), so it
+ * is allowed here.
  */
 function amountProblem(text: string, currency: string): string | null {
   if (text.trim() === '') return null;
   try {
-    const minor = parseAmount(text.trim(), currency);
+    const minor = parseDisplayedAmount(text.trim(), currency, { allowNegative: true });
     return minor < 0n ? 'must not be negative' : null;
   } catch (error) {
     return (error as Error).message;
+  }
+}
+
+/** The typed text as the plain decimal the setting stores ("15,000,000" → "15000000"). */
+function canonical(text: string, currency: string): string {
+  try {
+    return formatAmount(parseDisplayedAmount(text, currency), currency);
+  } catch {
+    return text.trim();
   }
 }
 
@@ -75,7 +90,7 @@ export function Thresholds() {
   const value = Object.fromEntries(
     Object.entries(edits)
       .filter(([, v]) => v.trim() !== '')
-      .map(([c, v]) => [c, v.trim()]),
+      .map(([c, v]) => [c, canonical(v, c)]),
   );
   const unchanged =
     JSON.stringify(value, Object.keys(value).sort()) ===
@@ -98,8 +113,8 @@ export function Thresholds() {
   return (
     <Card title="High-value thresholds" testId="settings-thresholds">
       <p className="muted small">
-        A batch holding a payout at or above its currency's threshold needs two approvers with
-        batches.approve_high_value. A currency without one is compared in USD through the batch's FX
+        A batch holding a payout at or above its currency's threshold needs two approvers allowed to
+        approve high-value batches. A currency without one is compared in USD through the batch's FX
         rate, else always counts as high value.
         {t.updatedAt &&
           ` Last changed ${when(t.updatedAt)}${t.updatedBy ? ` by ${t.updatedBy}` : ''}.`}
@@ -109,7 +124,7 @@ export function Thresholds() {
           <tr>
             <th>Currency</th>
             <th className="amount">In force</th>
-            <th>Set (major units; empty = default)</th>
+            <th>Set (e.g. 15,000,000; empty = default)</th>
           </tr>
         </thead>
         <tbody>
@@ -121,7 +136,7 @@ export function Thresholds() {
                 <input
                   value={edits[c] ?? ''}
                   onChange={(e) => setEdits((x) => ({ ...x, [c]: e.target.value }))}
-                  placeholder={t.defaults[c] ? `default ${t.defaults[c]}` : 'no default'}
+                  placeholder={t.defaults[c] ? `default ${shown(t.defaults[c]!, c)}` : 'no default'}
                   inputMode="decimal"
                   aria-label={`${c} threshold`}
                   aria-invalid={!!problems[c]}
