@@ -57,7 +57,9 @@ export function FailedPayoutActions({
     currency: p.currency,
     amountMinor: p.amountMinor,
     refusal:
-      p.status === 'FAILED' ? null : `${statusInWords(p.status).toLowerCase()}: only a failed payout`,
+      p.status === 'FAILED'
+        ? null
+        : `${statusInWords(p.status).toLowerCase()}: only a failed payout`,
   }));
 
   return (
