@@ -135,13 +135,13 @@ test('batch payouts: a failed and a succeeded one ticked and cancelled: one canc
   const dialog = page.getByTestId('bulk-dialog');
   await expect(dialog.getByTestId('bulk-summary')).toContainText('Cancels 1 payout: IDR');
   await expect(dialog.getByTestId('bulk-unfit')).toContainText(
-    '1 left as they are — succeeded: only a failed payout',
+    '1 left as they are — paid: only a failed payout',
   );
   await expect(dialog.getByTestId('bulk-cancel-confirm')).toBeDisabled();
   await dialog.getByTestId('bulk-reason').fill('bank account closed (e2e)');
   await dialog.getByTestId('bulk-cancel-confirm').click();
   await expect(page.getByTestId('notice-success')).toContainText(
-    `1 cancelled, 1 refused — ${succeeded.who}: succeeded: only a failed payout`,
+    `1 cancelled, 1 refused — ${succeeded.who}: paid: only a failed payout`,
   );
   await expect(dialog).toHaveCount(0);
   await expect(
@@ -166,7 +166,7 @@ test('batch payouts: a failed and a succeeded one ticked and retried: one retrie
   await dialog.getByTestId('bulk-retry-queue').click();
   await passStepUp();
   await expect(page.getByTestId('notice-success')).toContainText(
-    `1 retried, 1 refused — ${succeeded.who}: succeeded: only a failed payout`,
+    `1 retried, 1 refused — ${succeeded.who}: paid: only a failed payout`,
   );
   // Queued for a new attempt: the batch is executing again, with a retry to send.
   await expect(page.getByTestId('batch-status')).toHaveAttribute('data-status', 'EXECUTING');

@@ -206,7 +206,8 @@ async function exceptions(root: string) {
     failing = await approvedBatch(call, ws, { provider: 'sandbox', currency: 'IDR' });
   });
   const { host: h } = await host(dir);
-  return { url: h.url, approvedBatch: failing };
+  // A second link for look.spec.ts (each link opens the console once; exceptions.spec uses the first).
+  return { url: h.url, lookUrl: h.newLink(), approvedBatch: failing };
 }
 
 /** affiliates: the same small demo as flow, with its cast picked (and made, if the demo lacks it). */

@@ -21,7 +21,9 @@ test('a viewer sees the create action disabled, with the missing permission as t
   await signIn(page, 'viewer', scenario().password);
   await page.getByTestId('nav-builder').click();
   await expect(page.getByTestId('builder-calc')).toBeDisabled();
-  await expect(page.getByTestId('builder-calc-reason')).toContainText('commissions.calculate');
+  await expect(page.getByTestId('builder-calc-reason')).toContainText(
+    'you need permission to calculate commissions (your role: Viewer)',
+  );
   // A viewer may preview (payables.view), not create.
   await page.getByTestId('builder-affiliates').fill('aff-000001 aff-000002 aff-000003');
   await page.getByTestId('builder-preview').click();

@@ -16,7 +16,7 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto(scenario().exceptions.url);
+  await page.goto(scenario().exceptions.lookUrl);
 });
 test.afterAll(async () => page?.close());
 

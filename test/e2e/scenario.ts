@@ -9,7 +9,7 @@ export interface Scenario {
   fresh: { url: string };
   large: { url: string };
   offline: { url: string; approvedBatch: string; control: string };
-  exceptions: { url: string; approvedBatch: string };
+  exceptions: { url: string; lookUrl: string; approvedBatch: string };
   /** Affiliates to hold, and with split payouts: in a draft batch, and in the preview. */
   affiliates: { url: string; held: string; splitInBatch: string; splitInPreview: string };
 }

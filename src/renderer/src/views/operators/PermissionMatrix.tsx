@@ -18,7 +18,8 @@ export function PermissionMatrix({ matrix }: { matrix: Manifest['matrix'] }) {
   const has = (role: string, p: string) => held.get(role)?.has(p) ?? false;
   return (
     <Card title="Permission matrix" testId="permission-matrix">
-      <div className="matrix-wrap">
+      {/* It scrolls sideways on a narrow window: focusable, so the keyboard can scroll it too. */}
+      <div className="matrix-wrap" tabIndex={0} role="region" aria-label="Permission matrix">
         <table className="matrix">
           <thead>
             <tr>
