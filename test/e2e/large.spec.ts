@@ -29,7 +29,9 @@ test('a viewer sees the create action disabled, with the missing permission as t
   await page.getByTestId('builder-preview').click();
   await expect(page.getByTestId('builder-preview-grid').locator('.ag-row').first()).toBeVisible();
   await expect(page.getByTestId('builder-create')).toBeDisabled();
-  await expect(page.getByTestId('builder-create-reason')).toContainText('batches.create');
+  await expect(page.getByTestId('builder-create-reason')).toContainText(
+    'you need permission to create payout batches (your role: Viewer)',
+  );
   await screenshot(page, 'builder-viewer');
   // Deny by default: the router refuses the call even if the page sends it.
   const refused = await page.evaluate(() =>
