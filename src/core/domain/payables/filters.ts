@@ -10,7 +10,7 @@
  * currency, so it needs one chosen (the page's currency, or a single currency in the filter).
  */
 import { z } from 'zod';
-import { exponentOf, MoneyError, parseAmount } from '../../shared/money/index.js';
+import { isCurrency, parseDisplayedAmount } from '../../shared/money/index.js';
 import { PROVIDER_NAMES } from '../../shared/providers.js';
 import { currencyInput } from '../../platform/query/paging.js';
 import type { IneligibleReason } from '../calculation/payables.js';
@@ -73,40 +73,6 @@ export interface FilterableRow {
 }
 
 /**
- * An amount as the page displays it: an optional currency code (which must be the range's), digits
- * grouped by commas in threes or not at all, and up to the currency's decimals. Exact: the digits
- * go to parseAmount, never through a float.
- */
-export function parseDisplayedAmount(text: string, currency: string): bigint {
-  let t = text.trim();
-  const code = /^([A-Za-z]{3})\s*/.exec(t);
-  if (code) {
-    if (code[1]!.toUpperCase() !== currency)
-      throw new MoneyError(
-        'INVALID_AMOUNT',
-        `"${text}" is in ${code[1]!.toUpperCase()}, but the range is in ${currency}`,
-      );
-    t = t.slice(code[0].length);
-  }
-  if (t.includes(',')) {
-    if (!/^-?\d{1,3}(,\d{3})+(\.\d*)?$/.test(t))
-      throw new MoneyError(
-        'INVALID_AMOUNT',
-        `"${text}" has its commas in the wrong places (group digits by three, e.g. 15,000,000 or 3,035.01)`,
-      );
-    t = t.replaceAll(',', '');
-  }
-  if (t.endsWith('.')) t = t.slice(0, -1);
-  const exponent = exponentOf(currency);
-  if (!/^-?\d+(\.\d+)?$/.test(t))
-    throw new MoneyError(
-      'INVALID_AMOUNT',
-      `"${text}" is not an amount (e.g. 15,000,000${exponent > 0 ? ` or 3,035.${'0'.repeat(exponent - 1)}1` : ''})`,
-    );
-  return parseAmount(t, currency, { allowNegative: true });
-}
-
-/**
  * Checks the filter model against the page's own currency and resolves it; problems are added to
  * `ctx` at `path` (a zod superRefine), so the router reports them like any invalid input.
  */
@@ -133,7 +99,9 @@ export function resolvePayablesFilter(
         const text = range[key];
         if (text === undefined) return null;
         try {
-          return parseDisplayedAmount(text, one);
+          // The console's one reader of amounts as displayed (shared/money/displayed.ts).
+          if (!isCurrency(one)) throw new Error(`${one} is not a currency`);
+          return parseDisplayedAmount(text, one, { allowNegative: true });
         } catch (e) {
           report(['filters', 'payable', key], e instanceof Error ? e.message : String(e));
           return null;
