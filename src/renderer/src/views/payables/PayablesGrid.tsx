@@ -46,20 +46,8 @@ const SORTABLE: readonly string[] = [
   'nextPayoutDate',
 ] satisfies PayablesSortField[];
 
-/** The columns "Export this grid" writes (export.payablesGrid's). */
-export const EXPORTABLE: readonly string[] = [
-  'affiliateId',
-  'name',
-  'status',
-  'currency',
-  'pendingMinor',
-  'payableMinor',
-  'commissions',
-  'eligible',
-  'reason',
-  'provider',
-  'nextPayoutDate',
-];
+/** The columns "Export this grid" writes (export.payablesGrid's): every sortable one. */
+export const EXPORTABLE = SORTABLE;
 
 const PROVIDERS = [
   { value: 'xendit', label: 'Xendit' },

@@ -2,6 +2,8 @@
  * Why an affiliate is not paid, in words treasury staff use. The codes come from the core
  * (payables' IneligibleReason, batch preview's ExclusionReason); an unknown code is shown as is.
  */
+import type { PayableReason } from './types';
+
 const LABELS: Record<string, string> = {
   affiliate_inactive: 'affiliate not active',
   affiliate_suspended: 'affiliate suspended or closed',
@@ -31,7 +33,7 @@ export const REASON_CODES = [
   'negative_balance',
   'below_minimum',
   'currency_not_in_rules',
-] as const;
+] as const satisfies readonly PayableReason[];
 
 /**
  * What is known about the affiliate besides the codes: where the hold's own reason is at hand (the

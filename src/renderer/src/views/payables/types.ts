@@ -6,3 +6,7 @@ export type PayablesRow = PayablesPage['rows'][number];
 export type PayablesTotal = PayablesPage['totals'][number];
 export type PayablesSortField = NonNullable<CallInput<'payables.page'>['sort']>['field'];
 export type AffiliateDetail = CallOutput<'affiliate.detail'>;
+/** A reason an affiliate is not payable now (the reason filter's values). */
+export type PayableReason = NonNullable<
+  NonNullable<CallInput<'payables.page'>['filters']>['reason']
+>[number];
