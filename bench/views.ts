@@ -55,6 +55,17 @@ function interactive(affiliateId: string): [label: string, name: string, payload
     ],
     ['payables quick filter', 'payables.page', { offset: 0, limit: 100, search: 'SANTOS' }],
     ['payables currency filter', 'payables.page', { offset: 0, limit: 100, currency: 'PHP' }],
+    // The grid's column filters (issue 22): provider and reason, and an amount range typed as shown.
+    [
+      'payables column filters',
+      'payables.page',
+      { offset: 0, limit: 100, filters: { provider: ['xendit'], reason: ['below_minimum'] } },
+    ],
+    [
+      'payables amount range',
+      'payables.page',
+      { offset: 0, limit: 100, currency: 'PHP', filters: { payable: { min: '1,000.00' } } },
+    ],
     ['affiliate drawer', 'affiliate.detail', { affiliateId }],
     ['dashboard', 'dashboard.summary', {}],
     ['exception queue', 'exceptions.list', { limit: 100 }],
