@@ -7,7 +7,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import type { WordsScenario } from './scenarios/words.js';
-import { scenario, scenarioPart, signIn, signOut } from './scenario.js';
+import { scenario, scenarioPart, screenshot, signIn, signOut } from './scenario.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -86,6 +86,8 @@ test('the rules form: a rate as a percentage, saved as a version effective today
   const today = new Date().toISOString().slice(0, 10);
   await expect(rules.getByTestId('rules-version-2')).toContainText(`Version 2: effective ${today}`);
   await expect(rules.getByTestId('rules-versions')).not.toContainText('1970');
+  await rules.scrollIntoViewIfNeeded();
+  await screenshot(page, 'rules-form');
   await expect(rate).toHaveValue('12.5');
   await rules.getByTestId('rules-tab-json').click();
   await expect(rules.getByTestId('rules-editor')).toHaveValue(/"percentBps": 1250,/);
@@ -98,6 +100,7 @@ test('broken JSON is told with its line and column; the form waits for it', asyn
   await expect(rules.getByTestId('rules-json-error')).toContainText(
     "line 3, column 3: expected ',' or '}' after property value",
   );
+  await screenshot(page, 'rules-json-error');
   await expect(rules.getByTestId('rules-save')).toBeDisabled();
   await rules.getByTestId('rules-tab-form').click();
   await expect(rules.getByTestId('rules-form-unavailable')).toBeVisible();
