@@ -10,7 +10,7 @@
 import { useSyncExternalStore } from 'react';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-export type ColorScheme = 'light' | 'dark';
+type ColorScheme = 'light' | 'dark';
 
 export const THEME_CHOICES: { id: ThemeChoice; label: string }[] = [
   { id: 'system', label: 'System' },
@@ -68,20 +68,4 @@ function subscribe(listener: () => void): () => void {
 /** The operator's choice (what the toggle shows). */
 export function useThemeChoice(): ThemeChoice {
   return useSyncExternalStore(subscribe, () => choice);
-}
-
-/** The scheme in effect (what charts redraw for). */
-export function useColorScheme(): ColorScheme {
-  return useSyncExternalStore(subscribe, () => scheme);
-}
-
-/**
- * A colour the page's CSS defines, as a value a canvas understands: `var(--chart-1)` (or a bare
- * `--chart-1`) becomes the variable's current value; anything else is returned as given.
- */
-export function cssColor(value: string): string {
-  const name = /^var\((--[\w-]+)\)$/.exec(value)?.[1] ?? (value.startsWith('--') ? value : null);
-  if (!name) return value;
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || value;
 }
