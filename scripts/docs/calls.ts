@@ -98,6 +98,7 @@ export const CALL_DOCS: Record<string, CallDoc> = {
   'export.auditLog': { summary: 'Writes the audit log to a CSV or JSON file.', cli: ['export'] },
   'export.journal': { summary: 'Writes the journal entries (double entry) to a CSV or JSON file.', cli: ['export'] },
   'export.payablesGrid': { summary: "Writes every payables row matching the grid's filters, with its visible columns, to a CSV file whose first line records the filters.", sentBy: 'the console\'s Payables view (Export this grid)' },
+  'export.payoutsGrid': { summary: "Writes every payout matching the payout history grid's filters, in its sort, with its visible columns, to a CSV file whose first line records the filters.", sentBy: 'the console\'s Payout history view (Export this grid)' },
   // Settings
   'settings.show': { summary: 'The central settings (high-value thresholds, provider settings) with who changed them and when.', cli: ['settings show'], sentBy: 'the console\'s Settings view' },
   'settings.set': { summary: 'Changes one central setting, validated with its reader\'s schema and audited with before and after.', cli: ['settings set'], sentBy: 'the console\'s Settings view' },

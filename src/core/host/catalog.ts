@@ -9,6 +9,7 @@ import * as affiliatePage from '../domain/affiliates/page.js';
 import * as payables from '../domain/payables/page.js';
 import * as payablesExport from '../domain/payables/export-grid.js';
 import * as payoutsPage from '../domain/payouts/page.js';
+import * as payoutsExport from '../domain/payouts/export-grid.js';
 import * as settings from '../domain/settings/settings.js';
 import * as manifest from '../domain/operators/manifest.js';
 import * as data from '../domain/calculation/commands.js';
@@ -97,6 +98,7 @@ const CATALOG = [
   affiliates.setDestination,
   affiliates.revealAccount,
   payoutsPage.page,
+  payoutsExport.exportPayoutsGrid,
   dashboard.summary,
   // Every report's query, then every report's export (domain/reports/index.ts lists the reports).
   ...REPORT_DEFINITIONS,

@@ -160,7 +160,7 @@ export function payoutFilters(input: Omit<PayoutsPageInput, 'sort' | 'offset' | 
 }
 
 /** A payout as both stores return it (the cache gives integers where Postgres gives text). */
-interface RawPayout {
+export interface RawPayout {
   id: string;
   batch_id: string;
   number: string;
@@ -216,28 +216,47 @@ function rowOf(p: RawPayout, createdAt: string, updatedAt: string): PayoutRow {
   };
 }
 
-export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promise<PayoutsPage> {
-  const where = payoutFilters(input);
-  const from = sql`payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id`;
+const PAYOUTS_FROM = sql`payouts p JOIN payout_batches b ON b.id = p.batch_id JOIN affiliates a ON a.id = p.affiliate_id`;
+
+/** The payouts matching the filters. */
+export async function countPayouts(
+  tx: CentralTx,
+  input: Omit<PayoutsPageInput, 'sort' | 'offset' | 'limit'>,
+): Promise<number> {
   const [{ n } = { n: 0 }] = await rows<{ n: number }>(
     tx,
-    sql`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`,
+    sql`SELECT count(*)::int AS n FROM ${PAYOUTS_FROM} WHERE ${payoutFilters(input)}`,
   );
-  const { offset, limit } = pageOf(input);
-  const list = await rows<RawPayout & { created_at: Date | string; updated_at: Date | string }>(
-    tx,
-    sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency,
+  return Number(n);
+}
+
+/**
+ * Every payout matching the filters in the grid's order (the id breaks ties, so the order is
+ * total): the page reads a LIMIT/OFFSET of it, the grid's export (export-grid.ts) reads it whole
+ * through a cursor.
+ */
+export function payoutsQuery(input: Omit<PayoutsPageInput, 'offset' | 'limit'>): SQL {
+  return sql`SELECT p.id, p.batch_id, b.number, p.affiliate_id, a.name, p.amount_minor::text AS amount_minor, trim(p.currency) AS currency,
                p.source_amount_minor::text AS source_amount_minor, p.source_currency, p.fx_rate, p.provider, p.channel_code, p.status,
                p.provider_payout_id, p.provider_status, p.attempt, p.failure_code, t.last_error, p.split_part, p.split_parts, p.created_at, p.updated_at
-        FROM ${from} LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
-        WHERE ${where}
-        ORDER BY ${orderBy(COLUMNS, input.sort, PAYOUTS_DEFAULT_SORT, [sql`p.id`])}
-        LIMIT ${limit} OFFSET ${offset}`,
+        FROM ${PAYOUTS_FROM} LEFT JOIN payout_attempts t ON t.payout_id = p.id AND t.attempt = p.attempt
+        WHERE ${payoutFilters(input)}
+        ORDER BY ${orderBy(COLUMNS, input.sort, PAYOUTS_DEFAULT_SORT, [sql`p.id`])}`;
+}
+
+/** A row of payoutsQuery as the grid shows it. */
+export type PayoutQueryRow = RawPayout & { created_at: Date | string; updated_at: Date | string };
+export const payoutRowOf = (p: PayoutQueryRow): PayoutRow =>
+  rowOf(p, isoOf(p.created_at)!, isoOf(p.updated_at)!);
+
+export async function payoutsPage(tx: CentralTx, input: PayoutsPageInput): Promise<PayoutsPage> {
+  const total = await countPayouts(tx, input);
+  const { offset, limit } = pageOf(input);
+  const list = await rows<PayoutQueryRow>(
+    tx,
+    sql`${payoutsQuery(input)} LIMIT ${limit} OFFSET ${offset}`,
   );
-  return {
-    total: Number(n),
-    rows: list.map((p) => rowOf(p, isoOf(p.created_at)!, isoOf(p.updated_at)!)),
-  };
+  return { total, rows: list.map(payoutRowOf) };
 }
 
 /**

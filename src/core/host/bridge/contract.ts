@@ -113,7 +113,8 @@ export type ExportName =
   | 'export.payoutItems'
   | 'export.auditLog'
   | 'export.journal'
-  | 'export.payablesGrid';
+  | 'export.payablesGrid'
+  | 'export.payoutsGrid';
 
 /**
  * A file the operator picked for an import and the host checked without storing anything (the dry

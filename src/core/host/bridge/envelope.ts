@@ -14,6 +14,7 @@ const EXPORT_NAMES = [
   'export.auditLog',
   'export.journal',
   'export.payablesGrid',
+  'export.payoutsGrid',
 ] as const;
 
 /**

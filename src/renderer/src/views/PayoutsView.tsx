@@ -8,6 +8,7 @@ import type { CellKeyDownEvent, ColDef, GridApi } from 'ag-grid-community';
 import type { CallInput, CallOutput } from '../../../core/host/bridge/contract';
 import { call, describeError } from '../api';
 import { Grid, moneyColumn, usePagedDatasource } from '../components/Grid';
+import { GridExport } from '../components/GridExport';
 import { Page } from '../components/Panel';
 import { useSavedViews, ViewsMenu } from '../components/SavedViews';
 import { count } from '../format';
@@ -29,6 +30,21 @@ type Filters = Omit<CallInput<'payouts.page'>, 'offset' | 'limit' | 'sort'>;
 type SortField = NonNullable<CallInput<'payouts.page'>['sort']>['field'];
 
 const CURRENCIES = ['IDR', 'PHP', 'USD', 'VND', 'THB', 'MYR', 'EUR'];
+
+/** The grid's columns "Export this grid" writes (export.payoutsGrid's), by column id. */
+const EXPORTABLE: readonly string[] = [
+  'createdAt',
+  'batchNumber',
+  'affiliateId',
+  'affiliateName',
+  'amountMinor',
+  'provider',
+  'status',
+  'providerReference',
+  'attempts',
+  'failureMessage',
+  'updatedAt',
+];
 
 export function PayoutsView() {
   const go = useConsole((s) => s.go);
@@ -208,6 +224,21 @@ export function PayoutsView() {
           Clear
         </button>
         <ViewsMenu views={views} testId="payouts-views" />
+        <GridExport
+          name="export.payoutsGrid"
+          api={api}
+          exportable={EXPORTABLE}
+          fileName="payouts"
+          testId="payouts-export"
+          // The filters the grid pages with (the same `payouts.page` model), its sort and columns.
+          payload={(columns, sort) => ({
+            ...filters,
+            columns: columns as never,
+            // Spreadsheets read the file as UTF-8 with a byte order mark (as report exports).
+            bom: true,
+            ...(sort ? { sort: { field: sort.field as SortField, dir: sort.dir } } : {}),
+          })}
+        />
         <span className="muted small" data-testid="payouts-total">
           {total === null ? '' : `${count(total)} payout${total === 1 ? '' : 's'}`}
         </span>

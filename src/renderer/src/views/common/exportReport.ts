@@ -17,6 +17,7 @@ const NOUN: Record<ExportName, [string, string]> = {
   'export.auditLog': ['audit entry', 'audit entries'],
   'export.journal': ['journal line', 'journal lines'],
   'export.payablesGrid': ['payables row', 'payables rows'],
+  'export.payoutsGrid': ['payout', 'payouts'],
 };
 
 export const isExport = (name: string): name is ExportName => name in NOUN;
