@@ -702,12 +702,13 @@ describe.each(drivers())('console queries on %s', (driver) => {
 
       const after = await call<SettingsView>('settings.set', {
         key: 'thresholds',
-        value: { USD: '2500.00', IDR: '40000000' },
+        // As the page displays amounts (grouped); kept as the currency's plain decimal.
+        value: { USD: '2,500.00', IDR: '40,000,000' },
       });
-      expect(after.thresholds.configured).toEqual({ USD: '2500.00', IDR: '40000000' });
+      expect(after.thresholds.configured).toEqual({ USD: '2500.00', IDR: '40000000.00' });
       expect(after.thresholds.effective).toMatchObject({
         USD: '2500.00',
-        IDR: '40000000',
+        IDR: '40000000.00',
         PHP: '55000.00',
       });
       expect(after.thresholds.updatedBy).toBe('admin');
@@ -723,13 +724,13 @@ describe.each(drivers())('console queries on %s', (driver) => {
         sql`SELECT before::text AS before, after::text AS after FROM audit_log WHERE action = 'settings.set' AND entity_id = 'high_value_thresholds' ORDER BY seq DESC LIMIT 1`,
       );
       expect(entry!.before).toBeNull();
-      expect(JSON.parse(entry!.after as string)).toEqual({ USD: '2500.00', IDR: '40000000' });
+      expect(JSON.parse(entry!.after as string)).toEqual({ USD: '2500.00', IDR: '40000000.00' });
       await call('settings.set', { key: 'thresholds', value: {} });
       const [again] = await rows<{ before: string }>(
         db(),
         sql`SELECT before::text AS before FROM audit_log WHERE action = 'settings.set' AND entity_id = 'high_value_thresholds' ORDER BY seq DESC LIMIT 1`,
       );
-      expect(JSON.parse(again!.before)).toEqual({ USD: '2500.00', IDR: '40000000' });
+      expect(JSON.parse(again!.before)).toEqual({ USD: '2500.00', IDR: '40000000.00' });
       await call('settings.set', { key: 'providers', value: {} });
     });
   });
