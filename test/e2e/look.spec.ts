@@ -180,6 +180,11 @@ for (const size of [
     await expect(page.getByTestId('view-payables').locator('.ag-row').first()).toBeVisible();
     await inside('.ag-header-cell[col-id="eligible"]');
     await inside('.ag-header-cell[col-id="reason"]');
+    // The amount the treasury acts on is whole on screen too, not under the pinned columns.
+    await inside('.ag-header-cell[col-id="payableMinor"]');
+    const payable = (await page.locator('.ag-header-cell[col-id="payableMinor"]').boundingBox())!;
+    const eligible = (await page.locator('.ag-header-cell[col-id="eligible"]').boundingBox())!;
+    expect(payable.x + payable.width).toBeLessThanOrEqual(eligible.x + 1);
     await screenshot(page, `look-${size.width}-payables`);
 
     await page.getByTestId('nav-payouts').click();

@@ -34,7 +34,7 @@ export const PERMISSION_WORDS: Record<Permission, string> = {
   'batches.approve': 'approve batches',
   'batches.approve_high_value': 'approve high-value batches',
   'batches.execute': 'pay out approved batches',
-  'batches.cancel': 'cancel batches',
+  'batches.cancel': 'cancel batches and hold payouts',
   'payouts.retry': 'retry failed payouts',
   'reconciliation.run': 'run reconciliation',
   'reports.view': 'see reports',

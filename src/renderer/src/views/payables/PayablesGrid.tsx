@@ -57,16 +57,24 @@ const PROVIDERS = [
 ];
 
 const columnsFor = (currencies: readonly string[]): ColDef<PayablesRow>[] => [
-  { field: 'affiliateId', headerName: 'Affiliate', width: 120, filter: false },
-  { field: 'name', headerName: 'Name', flex: 1, minWidth: 150, filter: false },
+  { field: 'affiliateId', headerName: 'Affiliate', width: 110, filter: false },
+  { field: 'name', headerName: 'Name', flex: 1, minWidth: 120, filter: false },
   { field: 'status', headerName: 'Status', width: 95, filter: false, cellRenderer: StatusCell },
   {
     field: 'currency',
     headerName: 'Currency',
-    width: 110,
+    width: 100,
     filter: ChecksFilter,
     filterParams: { choices: currencies.map((c) => ({ value: c, label: c })) },
   },
+  // Payable first of the amounts: what the treasury acts on, on screen at 1440 px beside the
+  // pinned Eligible and Reason; Pending and the rest scroll.
+  moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', {
+    width: 150,
+    filter: RangeFilter,
+    filterParams: { kind: 'amount' },
+  }),
+  moneyColumn<PayablesRow>('pendingMinor', 'Pending', 'currency', { width: 150 }),
   {
     field: 'provider',
     headerName: 'Provider',
@@ -77,12 +85,6 @@ const columnsFor = (currencies: readonly string[]): ColDef<PayablesRow>[] => [
     filter: ChecksFilter,
     filterParams: { choices: PROVIDERS },
   },
-  moneyColumn<PayablesRow>('pendingMinor', 'Pending', 'currency', { width: 165 }),
-  moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', {
-    width: 165,
-    filter: RangeFilter,
-    filterParams: { kind: 'amount' },
-  }),
   {
     field: 'commissions',
     headerName: 'Commissions',
