@@ -58,19 +58,20 @@ const PROVIDERS = [
 
 const columnsFor = (currencies: readonly string[]): ColDef<PayablesRow>[] => [
   { field: 'affiliateId', headerName: 'Affiliate', width: 110, filter: false },
-  { field: 'name', headerName: 'Name', flex: 1, minWidth: 120, filter: false },
-  { field: 'status', headerName: 'Status', width: 95, filter: false, cellRenderer: StatusCell },
+  { field: 'name', headerName: 'Name', flex: 1, minWidth: 110, filter: false },
+  { field: 'status', headerName: 'Status', width: 90, filter: false, cellRenderer: StatusCell },
   {
     field: 'currency',
     headerName: 'Currency',
-    width: 100,
+    width: 95,
     filter: ChecksFilter,
     filterParams: { choices: currencies.map((c) => ({ value: c, label: c })) },
   },
   // Payable first of the amounts: what the treasury acts on, on screen at 1440 px beside the
   // pinned Eligible and Reason; Pending and the rest scroll.
   moneyColumn<PayablesRow>('payableMinor', 'Payable', 'currency', {
-    width: 150,
+    // Wide enough for "IDR 223,042,511.23" whole.
+    width: 168,
     filter: RangeFilter,
     filterParams: { kind: 'amount' },
   }),
