@@ -207,7 +207,10 @@ describe('sync by itself', () => {
     expect(h.scheduler.sessionFor('checker')).toBeNull();
     expect(h.scheduler.status().automatic).toBe(true);
     h.scheduler.forget('token');
-    expect(h.scheduler.status()).toMatchObject({ automatic: false, state: 'off' });
+    expect(h.scheduler.status().automatic).toBe(false);
+    // A run in flight at that moment ends first ('syncing' until then; seen in CI under load),
+    // and nothing starts after it.
+    await vi.waitFor(() => expect(h.scheduler.status().state).toBe('off'));
     const seen = h.runs.length;
     await settle(80);
     expect(h.runs.length).toBe(seen);
