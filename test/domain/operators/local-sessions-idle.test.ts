@@ -45,7 +45,7 @@ describe('idle timeout of the local session record and background calls', () => 
       id: randomUUID(),
     });
     operatorId = (await t.call<{ operatorId: string }>('session.whoami')).operatorId;
-  }, 120_000);
+  }, 60_000);
   afterAll(() => t?.cleanup());
 
   const remembered = async (at: number) => {

@@ -30,7 +30,7 @@ describe('amount sorts within each currency (pglite)', () => {
   let s: Scenario;
   beforeAll(async () => {
     s = await openScenario('pglite', { affiliates: 40, conversions: 800, seed: 11 });
-  }, 120_000);
+  }, 60_000);
   afterAll(() => s?.cleanup());
 
   it('payables.page: Payable and Pending, both directions', async () => {

@@ -48,7 +48,7 @@ describe('payables grid tools (PGlite)', () => {
     s = await openScenario('pglite', { affiliates: 120, conversions: 5000, seed: 11 });
     all = (await page({})).rows;
     expect(all.length).toBeGreaterThan(50);
-  }, 240_000);
+  }, 60_000);
   afterAll(() => s?.cleanup());
 
   describe('payables.page filters', () => {

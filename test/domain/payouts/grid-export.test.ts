@@ -66,7 +66,7 @@ describe('export.payoutsGrid (PGlite)', () => {
     if (b.requiredApprovals > 1)
       await s.tw.call('batch.approve', { batch: b.number, contentHash: b.contentHash }, s.checker2);
     await call('batch.execute', { batch: b.number, waitMs: 30_000 });
-  }, 240_000);
+  }, 60_000);
   afterAll(() => s?.cleanup());
 
   it("writes exactly the page's rows for a status and a currency, in its sort, the columns in the order shown", async () => {
