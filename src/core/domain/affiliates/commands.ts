@@ -57,16 +57,7 @@ export const hold = defineCommand({
         'CONFLICT',
         `affiliate ${a.id}'s payouts are already held (${a.payout_hold_reason})`,
       );
-    await ctx.tx
-      .execute(sql`UPDATE affiliates SET payout_hold_reason = ${input.reason}, payout_hold_by = ${operatorIdOf(ctx)}::uuid,
-                             payout_hold_at = ${ctx.now.toISOString()}::timestamptz, updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`);
-    ctx.audit({
-      action: 'affiliate.hold',
-      entityType: 'affiliate',
-      entityId: a.id,
-      before: { held: false },
-      after: { held: true, reason: input.reason },
-    });
+    await writeHolds(ctx, [a.id], input.reason);
     return { affiliateId: a.id, held: true, reason: input.reason };
   },
 });
@@ -79,16 +70,7 @@ export const release = defineCommand({
     const a = await lockAffiliate(ctx.tx, input.affiliateId);
     if (a.payout_hold_reason === null)
       throw new TreasuryError('CONFLICT', `affiliate ${a.id}'s payouts are not held`);
-    await ctx.tx
-      .execute(sql`UPDATE affiliates SET payout_hold_reason = NULL, payout_hold_by = NULL, payout_hold_at = NULL,
-                             updated_at = ${ctx.now.toISOString()}::timestamptz WHERE id = ${a.id}`);
-    ctx.audit({
-      action: 'affiliate.release',
-      entityType: 'affiliate',
-      entityId: a.id,
-      before: { held: true, reason: a.payout_hold_reason },
-      after: { held: false, reason: input.reason },
-    });
+    await writeReleases(ctx, [a], input.reason);
     return { affiliateId: a.id, held: false };
   },
 });
@@ -141,22 +123,7 @@ export const holdMany = defineCommand({
     const found = await lockAffiliates(ctx.tx, input.affiliateIds);
     const changed = found.filter((a) => a.payout_hold_reason === null).map((a) => a.id);
     const unchanged = found.filter((a) => a.payout_hold_reason !== null).map((a) => a.id);
-    if (changed.length > 0)
-      await ctx.tx
-        .execute(sql`UPDATE affiliates SET payout_hold_reason = ${input.reason}, payout_hold_by = ${operatorIdOf(ctx)}::uuid,
-                             payout_hold_at = ${ctx.now.toISOString()}::timestamptz, updated_at = ${ctx.now.toISOString()}::timestamptz
-                             WHERE id IN (${sql.join(
-                               changed.map((id) => sql`${id}`),
-                               sql`, `,
-                             )})`);
-    for (const id of changed)
-      ctx.audit({
-        action: 'affiliate.hold',
-        entityType: 'affiliate',
-        entityId: id,
-        before: { held: false },
-        after: { held: true, reason: input.reason },
-      });
+    await writeHolds(ctx, changed, input.reason);
     return { changed, unchanged };
   },
 });
@@ -169,22 +136,7 @@ export const releaseMany = defineCommand({
     const found = await lockAffiliates(ctx.tx, input.affiliateIds);
     const held = found.filter((a) => a.payout_hold_reason !== null);
     const unchanged = found.filter((a) => a.payout_hold_reason === null).map((a) => a.id);
-    if (held.length > 0)
-      await ctx.tx
-        .execute(sql`UPDATE affiliates SET payout_hold_reason = NULL, payout_hold_by = NULL, payout_hold_at = NULL,
-                             updated_at = ${ctx.now.toISOString()}::timestamptz
-                             WHERE id IN (${sql.join(
-                               held.map((a) => sql`${a.id}`),
-                               sql`, `,
-                             )})`);
-    for (const a of held)
-      ctx.audit({
-        action: 'affiliate.release',
-        entityType: 'affiliate',
-        entityId: a.id,
-        before: { held: true, reason: a.payout_hold_reason },
-        after: { held: false, reason: input.reason },
-      });
+    await writeReleases(ctx, held, input.reason);
     return { changed: held.map((a) => a.id), unchanged };
   },
 });
@@ -300,3 +252,50 @@ export const revealAccount = defineCommand({
     return { affiliateId: a.id, accountNumber: a.payout_account_number };
   },
 });
+
+type HoldContext = Parameters<(typeof hold)['run']>[0];
+
+/** Holds the affiliates' payouts (one UPDATE for the set) with an audit entry each. */
+async function writeHolds(ctx: HoldContext, ids: readonly string[], reason: string) {
+  if (ids.length === 0) return;
+  const at = ctx.now.toISOString();
+  await ctx.tx
+    .execute(sql`UPDATE affiliates SET payout_hold_reason = ${reason}, payout_hold_by = ${operatorIdOf(ctx)}::uuid,
+                             payout_hold_at = ${at}::timestamptz, updated_at = ${at}::timestamptz
+                             WHERE id IN (${sql.join(
+                               ids.map((id) => sql`${id}`),
+                               sql`, `,
+                             )})`);
+  for (const id of ids)
+    ctx.audit({
+      action: 'affiliate.hold',
+      entityType: 'affiliate',
+      entityId: id,
+      before: { held: false },
+      after: { held: true, reason },
+    });
+}
+
+/** Releases held affiliates (one UPDATE for the set) with an audit entry each, saying the old hold. */
+async function writeReleases(
+  ctx: HoldContext,
+  held: readonly { id: string; payout_hold_reason: string | null }[],
+  reason: string,
+) {
+  if (held.length === 0) return;
+  await ctx.tx
+    .execute(sql`UPDATE affiliates SET payout_hold_reason = NULL, payout_hold_by = NULL, payout_hold_at = NULL,
+                             updated_at = ${ctx.now.toISOString()}::timestamptz
+                             WHERE id IN (${sql.join(
+                               held.map((a) => sql`${a.id}`),
+                               sql`, `,
+                             )})`);
+  for (const a of held)
+    ctx.audit({
+      action: 'affiliate.release',
+      entityType: 'affiliate',
+      entityId: a.id,
+      before: { held: true, reason: a.payout_hold_reason },
+      after: { held: false, reason },
+    });
+}
